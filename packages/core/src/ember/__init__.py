@@ -1,0 +1,91 @@
+"""Ember: PyTorch's API on NumPy (CPU) and CuPy (CUDA)."""
+
+from pkgutil import extend_path
+
+__path__ = extend_path(__path__, __name__)
+
+import importlib as _importlib  # noqa: E402
+import sys as _sys  # noqa: E402
+import warnings as _warnings  # noqa: E402
+
+# PyTorch gives inf and nan silently; NumPy's floating-point warnings from Ember's own
+# modules would leak to users, so they are filtered by module (no per-op errstate cost).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
+
+from . import dtypes as _dtypes  # noqa: E402
+from ._device import device  # noqa: E402
+from ._formatting import set_printoptions  # noqa: E402
+from ._tensor import (Size, Tensor, channels_last, channels_last_3d,  # noqa: E402
+                      contiguous_format, layout, memory_format, preserve_format, strided)
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128,  # noqa: E402
+                     double, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types,
+                     set_default_dtype, short, uint8, uint16, uint32, uint64, can_cast)
+from .dtypes import dtype  # noqa: E402
+from .ops import *  # noqa: E402,F403
+from .ops import __all__ as _ops_all  # noqa: E402
+from .ops._dispatch import result_type  # noqa: E402
+from .autograd import _api as _autograd_api  # noqa: E402,F401  (attaches Tensor.backward)
+from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,  # noqa: E402
+                     set_rng_state)
+
+__version__ = "0.1.0"
+
+# sibling distributions, reachable as attributes; the package to install when absent
+_SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
+             "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed"}
+# core submodules loaded on first attribute access (kept out of `import ember`)
+_LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
+              "backends", "plugins", "extend", "cli", "random", "autograd", "overrides", "types",
+              "jit", "compiler", "amp", "cpu", "mps", "masked", "sparse", "distributions",
+              "library", "onnx", "profiler", "multiprocessing", "func")
+
+
+class _MissingSibling:
+    """A meta-path finder of last resort: ``import ember.nn`` without ember-nn says what to install."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: object = None, target: object = None) -> None:
+        parts = fullname.split(".")
+        if len(parts) >= 2 and parts[0] == "ember" and parts[1] in _SIBLINGS:
+            dist = _SIBLINGS[parts[1]]
+            raise ModuleNotFoundError(
+                f"No module named '{fullname}': ember.{parts[1]} is in the distribution "
+                f"'{dist}', which is not installed. Install it with: pip install {dist}",
+                name=fullname)
+        return None
+
+
+if not any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_path):
+    _sys.meta_path.append(_MissingSibling)
+
+
+def __getattr__(name: str):
+    if name in _SIBLINGS or name in _LAZY_CORE:
+        module = _importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is an Ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def typename(obj: object) -> str:
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__

@@ -1,0 +1,83 @@
+"""``ember.device``: where a tensor lives, parsed from strings as PyTorch does.
+
+Devices are small value objects. The registry of backends (a higher layer)
+installs ``_known_types`` so that an unknown device type is an error naming the
+installed ones, without this module importing the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["device"]
+
+
+def _default_validate(type: str) -> None:  # noqa: A002
+    if type != "cpu":
+        raise RuntimeError(f"Expected one of cpu device type at start of device string: {type}")
+
+
+# Replaced by ember.backends.registry: raises RuntimeError for an unknown device type.
+_validate_type: Callable[[str], None] = _default_validate
+
+
+class device:
+    """A device type and an optional index: ``device("cuda:1")``, ``device("cpu")``."""
+
+    __slots__ = ("type", "index", "_backend")
+
+    def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
+        if isinstance(type, device):
+            if index is not None:
+                raise ValueError("device(): an index cannot be given with a device object")
+            self.type, self.index, self._backend = type.type, type.index, None
+            return
+        if isinstance(type, int) and not isinstance(type, bool):
+            # PyTorch treats a bare ordinal as the accelerator's index
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string or device, got {type.__class__.__name__}")
+        if ":" in type:
+            if index is not None:
+                raise RuntimeError(
+                    f"type (string) must not include an index because index was passed "
+                    f"explicitly: {type}")
+            kind, _, idx = type.partition(":")
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            type, index = kind, int(idx)
+        if not type or not (type.replace("_", "").isalnum()) or type != type.strip():
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        _validate_type(type)
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type, self.index, self._backend = type, index, None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except RuntimeError:
+                return False
+        return (isinstance(other, device) and self.type == other.type
+                and self.index == other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+    def __enter__(self):
+        raise RuntimeError("using ember.device as a context manager is not supported")
+
+    def __exit__(self, *exc) -> None:
+        return None

@@ -1,0 +1,533 @@
+"""``ember.Tensor``: a thin wrapper over one backend array, plus autograd state.
+
+Ops and their methods are attached from ``ember.ops`` (as JAX attaches array
+methods), which keeps this module free of imports from the ops layer. Views
+share their base's version counter (``_vc``, a one-element list), which is how
+in-place changes to saved tensors are caught in backward.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import dtypes as _dt
+from ._device import device as _device_cls
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, RemovableHandle
+from .backends.registry import CPU, canonical_device
+
+__all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_last",
+           "preserve_format", "layout", "memory_format"]
+
+_new = object.__new__
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints, printed like PyTorch's ``torch.Size``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"ember.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, key):  # slicing a Size gives a Size
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+class layout:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+
+class memory_format(layout):
+    __slots__ = ()
+
+
+strided = layout("strided")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
+def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
+    """Wrap a backend array without copying (the ops' result constructor)."""
+    t = _new(Tensor)
+    t._data = data
+    t._device = device
+    t._rg = requires_grad
+    t.grad_fn = None
+    t._out_nr = 0
+    t.grad = None
+    t._vc = [0]
+    t._base = None
+    t._accum = None
+    t._hooks_leaf = None
+    t._post_acc_hooks = None
+    t._view_fn = None
+    return t
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
+
+    __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "grad", "_vc", "_base",
+                 "_accum", "_hooks_leaf", "_post_acc_hooks", "_view_fn", "__weakref__")
+    __array_priority__ = 1000
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_nested = False
+    layout = strided
+
+    def __new__(cls, *args: Any, device: Any = None, dtype: Any = None) -> Tensor:
+        # the legacy constructor: Tensor(data) or Tensor(*sizes), default float dtype
+        dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+        dev = canonical_device(device)
+        if len(args) == 1 and not isinstance(args[0], int):
+            src = args[0]
+            if isinstance(src, Tensor):
+                return src
+            arr = np.asarray(src, dtype=dt.np)
+        else:
+            if args and not all(isinstance(a, int) for a in args):
+                raise TypeError(f"Tensor(): expected sizes as ints, got {args!r}")
+            arr = np.zeros(args or (0,), dtype=dt.np)
+        t = make(dev._backend.asarray(arr, index=dev.index) if dev is not CPU else arr, dev)
+        if cls is not Tensor:
+            t = t.as_subclass(cls)
+        return t
+
+    # ---------------------------------------------------------------- metadata
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph (shares memory)."""
+        t = make(self._data, self._device)
+        t._vc = self._vc
+        return t
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+        self._device = value._device
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim, "size")]
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return _dt.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> _device_cls:
+        return self._device
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.size) * self._data.dtype.itemsize
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._device.type == "cpu"
+
+    def get_device(self) -> int:
+        return -1 if self._device.type == "cpu" else self._device.index
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f" or self.dtype is _dt.bfloat16
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def is_inference(self) -> bool:
+        return False
+
+    def _wrap_dim(self, dim: int, op: str) -> int:
+        n = self._data.ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not lo <= dim <= hi:
+            raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                             f"[{lo}, {hi}], but got {dim})")
+        return dim % n if n else 0
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> str | Tensor:
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+                     "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                     "complex128": "ComplexDouble"}
+            prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
+            return prefix + names.get(self.dtype.name, self.dtype.name) + "Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            rev = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+                   "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
+                   "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool",
+                   "BFloat16Tensor": "bfloat16"}
+            dtype = rev[dtype.rsplit(".", 1)[-1]]
+        return self.to(_dt.to_dtype(dtype))
+
+    # ---------------------------------------------------------------- strides and storage
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        isz = self._data.dtype.itemsize
+        st = tuple(s // isz for s in self._data.strides)
+        return st if dim is None else st[self._wrap_dim(dim, "stride")]
+
+    def storage_offset(self) -> int:
+        base = self._data
+        while getattr(base, "base", None) is not None and isinstance(base.base, type(base)):
+            base = base.base
+        if base is self._data or self._device.type not in ("cpu", "cuda"):
+            return 0
+        return (self.data_ptr() - _ptr(base)) // self._data.dtype.itemsize
+
+    def data_ptr(self) -> int:
+        return _ptr(self._data)
+
+    def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
+        a = self._data
+        if memory_format is channels_last and a.ndim == 4:
+            n, c, h, w = a.shape
+            return self.stride() == (h * w * c, 1, w * c, c) or a.size <= 1
+        flags = getattr(a, "flags", None)
+        return bool(flags.c_contiguous) if flags is not None else True
+
+    def untyped_storage(self) -> Any:
+        from ._storage import UntypedStorage
+
+        return UntypedStorage._of(self)
+
+    def share_memory_(self) -> Tensor:
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def is_pinned(self) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fc" and self.dtype is not _dt.bfloat16:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
+        self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    def _edge(self) -> tuple[Any, int]:
+        """The graph edge of this tensor: its grad_fn, or its leaf accumulator."""
+        if self.grad_fn is not None:
+            return (self.grad_fn, self._out_nr)
+        if self._rg:
+            acc = self._accum() if self._accum is not None else None
+            if acc is None:
+                acc = AccumulateGrad(self)
+                import weakref
+
+                self._accum = weakref.ref(acc)
+            return (acc, 0)
+        return (None, 0)
+
+    def detach(self) -> Tensor:
+        """A new tensor on the same data, outside the graph (shares version counter)."""
+        t = make(self._data, self._device)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        if self._base is not None and self._base._rg:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if getattr(self.grad_fn, "_retains", None):
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def retain(g: Tensor) -> None:
+            t = ref()
+            if t is None:
+                return
+            if t.grad is None:
+                t.grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
+            else:
+                t.grad = t.grad + g
+
+        self.grad_fn._add_tensor_hook(self._out_nr, retain)
+
+    @property
+    def retains_grad(self) -> bool:
+        return False if self.grad_fn is None else bool(self.grad_fn._tensor_hooks)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._out_nr, hook)
+        if self._hooks_leaf is None:
+            self._hooks_leaf = {}
+        h = RemovableHandle(self._hooks_leaf)
+        self._hooks_leaf[h.id] = hook
+        return h
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """``hook(tensor)`` runs after the gradient is accumulated into this leaf's ``.grad``."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        h = RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[h.id] = hook
+        return h
+
+    def _clone_data(self) -> Tensor:
+        """A copy with its own array (used when a gradient is first stored)."""
+        return make(self._data.copy(), self._device)
+
+    def _add_inplace_grad(self, g: Tensor) -> None:
+        a = self._data
+        r = a + g._data
+        if r.shape == a.shape and r.dtype == a.dtype:
+            a[...] = r
+            self._vc[0] += 1
+        else:
+            self._data = r
+
+    def _alias_with_grad_fn(self, node: Any, out_nr: int) -> Tensor:
+        t = make(self._data, self._device, True)
+        t._vc = self._vc
+        t.grad_fn = node
+        t._out_nr = out_nr
+        return t
+
+    def as_subclass(self, cls: type) -> Tensor:
+        """The same tensor as an instance of a Tensor subclass (shares data and graph)."""
+        t = _new(cls)
+        for s in Tensor.__slots__:
+            if s != "__weakref__":
+                setattr(t, s, getattr(self, s))
+        return t
+
+    # ---------------------------------------------------------------- conversion to Python
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array; shares memory on the CPU."""
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        if self._device.type != "cpu":
+            if force:
+                return self._device._backend.to_numpy(self._data)
+            raise TypeError(
+                f"can't convert {self._device.type}:{self._device.index} device type tensor to "
+                "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def _host(self) -> np.ndarray:
+        d = self._data
+        return d if self._device is CPU else self._device._backend.to_numpy(d)
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        v = self._host().reshape(()).item()
+        return float(v) if self.dtype is _dt.bfloat16 else v
+
+    def tolist(self) -> Any:
+        h = self._host()
+        if self.dtype is _dt.bfloat16:
+            h = h.astype(np.float32)
+        return h.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        a = self.numpy()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._rg:
+            raise RuntimeError(
+                "Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._data.__dlpack_device__()
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is ambiguous")
+        return bool(self._host().reshape(()))
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from ._formatting import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    # ---------------------------------------------------------------- copying and pickling
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment.  If you were attempting to deepcopy a module, "
+                "this may be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        t = make(self._data.copy(), self._device, self._rg)
+        if type(self) is not Tensor:
+            t = t.as_subclass(type(self))
+            t.__dict__.update(copy.deepcopy(getattr(self, "__dict__", {}), memo)) if hasattr(
+                t, "__dict__") else None
+        memo[id(self)] = t
+        if self.grad is not None:
+            t.grad = copy.deepcopy(self.grad, memo)
+        return t
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (_rebuild, (self._host().copy(), str(self._device), self._rg, type(self)))
+
+
+def _rebuild(arr: np.ndarray, device: str, requires_grad: bool, cls: type = Tensor) -> Tensor:
+    dev = canonical_device(device)
+    data = arr if dev is CPU else dev._backend.asarray(arr, index=dev.index)
+    t = make(data, dev, requires_grad)
+    return t if cls is Tensor else t.as_subclass(cls)
+
+
+def _ptr(a: Any) -> int:
+    if isinstance(a, np.ndarray):
+        return a.__array_interface__["data"][0]
+    data = getattr(a, "data", None)
+    return int(getattr(data, "ptr", 0) or 0)

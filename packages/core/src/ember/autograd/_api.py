@@ -1,0 +1,131 @@
+"""``ember.autograd.backward`` and ``ember.autograd.grad``: the engine's public entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .._tensor import Tensor
+from .graph import run_backward
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.is_floating_point() and not out.is_complex():
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got "
+                    f"{out.dtype}")
+            g = out.new_ones(out.shape)
+        elif not isinstance(g, Tensor):
+            g = out.new_tensor(g)
+        elif g._data.shape != out._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {out.shape}.")
+        grads.append(g if create_graph else g.detach())
+    return grads
+
+
+def _roots(outputs: tuple) -> list:
+    roots = []
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected Tensors as outputs, got {type(out).__name__}")
+        node, nr = out._edge()
+        if node is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn")
+        roots.append((node, nr))
+    return roots
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    outputs = _as_tuple(tensors)
+    grads = _root_grads(outputs, _as_tuple(grad_tensors), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(outputs)
+    if inputs is None:
+        run_backward(roots, grads, retain_graph, create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    capture = {}
+    for t in inputs:
+        edge = t._edge()
+        if edge[0] is None:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture[edge] = t
+    captured = run_backward(roots, grads, retain_graph, create_graph, capture=capture)
+    for edge, t in capture.items():  # non-leaf inputs get their .grad set too
+        if t.grad_fn is not None and edge in captured and captured[edge] is not None:
+            g = captured[edge]
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    grads = _root_grads(outs, _as_tuple(grad_outputs), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _roots(outs)
+    edges = []
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
+        edge = t._edge()
+        if edge[0] is None:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        edges.append(edge)
+    captured = run_backward(roots, grads, retain_graph, create_graph,
+                            capture=dict.fromkeys(edges), accumulate=False)
+    result = []
+    for t, edge in zip(ins, edges):
+        g = captured.get(edge)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+            if materialize_grads:
+                g = t.new_zeros(t.shape)
+        result.append(g)
+    return tuple(result)
+
+
+def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+                     create_graph: bool = False, inputs: Sequence | None = None) -> None:
+    """Compute the gradient of this tensor with respect to the graph's leaves."""
+    backward(self, gradient, retain_graph, create_graph, inputs)
+
+
+Tensor.backward = _tensor_backward

@@ -1,0 +1,118 @@
+"""Grad modes: whether ops record the graph. Thread-local, as in PyTorch."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "is_inference_mode_enabled"]
+
+
+class _State(threading.local):
+    enabled = True
+    inference = False
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference
+
+
+class _Mode:
+    """Base of the grad-mode context managers, which also work as decorators."""
+
+    def __call__(self, fn: Callable) -> Callable:
+        if isinstance(fn, type):
+            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self) -> _Mode:
+        return type(self)()
+
+    def __enter__(self) -> None:
+        self._prev = state.enabled
+        state.enabled = self._target()
+
+    def __exit__(self, *exc: Any) -> None:
+        state.enabled = self._prev
+
+    def _target(self) -> bool:
+        raise NotImplementedError
+
+
+class no_grad(_Mode):
+    """Ops inside do not record the graph."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare ``@no_grad``
+
+    def _target(self) -> bool:
+        return False
+
+
+class enable_grad(_Mode):
+    """Ops inside record the graph, even within ``no_grad``."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def _target(self) -> bool:
+        return True
+
+
+class set_grad_enabled(_Mode):
+    """Turn recording on or off; takes effect at once, and as a context restores the old mode."""
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = state.enabled
+        self._mode = bool(mode)
+        state.enabled = self._mode
+
+    def clone(self) -> set_grad_enabled:
+        return set_grad_enabled(self._mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def _target(self) -> bool:
+        return self._mode
+
+
+class inference_mode(_Mode):
+    """Like ``no_grad``: nothing inside records the graph (``inference_mode(False)`` is a no-op)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = bool(mode)
+
+    def clone(self) -> inference_mode:
+        return inference_mode(self._mode)
+
+    def __enter__(self) -> None:
+        self._prev = state.enabled
+        self._prev_inf = state.inference
+        if self._mode:
+            state.enabled = False
+            state.inference = True
+
+    def __exit__(self, *exc: Any) -> None:
+        state.enabled = self._prev
+        state.inference = self._prev_inf

@@ -1,0 +1,332 @@
+"""The autograd graph: nodes recorded by ops, and the engine that walks them backward.
+
+A node holds its op's vector-Jacobian product, the tensors it saved (with the
+version each had), and edges to the nodes of its inputs. The engine counts
+dependencies, then runs each node once, after all its consumers, highest
+sequence number first, as PyTorch's engine does. Saved tensors are dropped as
+soon as a node has run unless ``retain_graph``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import traceback
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import grad_mode
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "run_backward", "node_class"]
+
+_seq = itertools.count()
+_anomaly = [False, True]  # [enabled, check_nan]; set by ember.autograd.anomaly
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook``; ``remove()`` takes the hook out again."""
+
+    _ids = itertools.count()
+    __slots__ = ("_store", "id")
+
+    def __init__(self, store: dict) -> None:
+        self._store = weakref.ref(store) if not isinstance(store, dict) else store
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._store.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+class Node:
+    """One recorded op: ``vjp`` maps output gradients to input gradients."""
+
+    __slots__ = ("_vjp", "next_functions", "_saved", "_versions", "_saved_out", "_seq",
+                 "_pre_hooks", "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed",
+                 "metadata", "__weakref__")
+
+    _multi = False  # vjp takes a tuple of output gradients
+
+    def __init__(self, vjp: Callable | None, next_functions: tuple) -> None:
+        self._vjp = vjp
+        self.next_functions = next_functions
+        self._saved = None
+        self._versions = None
+        self._saved_out = None
+        self._seq = next(_seq)
+        self._pre_hooks = self._hooks = self._tensor_hooks = None
+        self._meta = None
+        self._freed = False
+        self.metadata: dict = {}
+        self._trace = traceback.format_stack()[:-3] if _anomaly[0] else None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` after the node runs; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = {}
+        h = RemovableHandle(self._hooks)
+        self._hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def _add_tensor_hook(self, out_nr: int, fn: Callable) -> RemovableHandle:
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        h = RemovableHandle(self._tensor_hooks)
+        self._tensor_hooks[h.id] = (out_nr, fn)
+        return h
+
+    @property
+    def _n_outputs(self) -> int:
+        return len(self._meta) if self._meta else 1
+
+    def _unpack_saved(self, create_graph: bool) -> tuple:
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access "
+                    "saved tensors after they have already been freed). Saved intermediate "
+                    "values of the graph are freed when you call .backward() or "
+                    "autograd.grad(). Specify retain_graph=True if you need to backward through "
+                    "the graph a second time or if you need to access saved tensors after "
+                    "calling backward.")
+            return ()
+        versions = self._versions
+        for i, t in enumerate(saved):
+            v = versions[i]
+            if v is not None and t._vc[0] != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{t.type()} {list(t.shape)}], which is output "
+                    f"{0 if self._saved_out is None or i not in self._saved_out else i} of "
+                    f"{self.name()}, is at version {t._vc[0]}; expected version {v} instead. "
+                    "Hint: enable anomaly detection to find the operation that failed to compute "
+                    "its gradient, with torch.autograd.set_detect_anomaly(True).")
+        if create_graph and self._saved_out:
+            saved = list(saved)
+            for i, nr in self._saved_out.items():
+                saved[i] = saved[i]._alias_with_grad_fn(self, nr)
+        return saved
+
+
+_classes: dict[str, type] = {}
+
+
+def node_class(name: str, multi: bool = False) -> type:
+    """A Node subclass named like PyTorch's (``AddBackward0``), made once per name."""
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = type(name, (Node,), {"__slots__": (), "_multi": multi})
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__(None, ())
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+
+def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
+    if var.grad is None:
+        var.grad = g if create_graph else g.detach()._clone_data()
+    elif create_graph or grad_mode.state.enabled:
+        var.grad = var.grad + g
+    else:
+        var.grad._add_inplace_grad(g)
+    if var._post_acc_hooks:
+        for fn in list(var._post_acc_hooks.values()):
+            fn(var)
+
+
+def _needed_nodes(roots: Sequence[Node], targets: set) -> set:
+    """The nodes from which some target can be reached (the only ones worth running)."""
+    needed: set = set()
+    state: dict = {}
+    for root in roots:
+        stack = [(root, iter(root.next_functions))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is None:
+                    continue
+                if nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+                if nxt in needed:
+                    needed.add(node)
+            else:
+                stack.pop()
+                if node in targets or any(n in needed for n, _ in node.next_functions if n):
+                    needed.add(node)
+    return needed
+
+
+def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_graph: bool,
+                 create_graph: bool, capture: dict | None = None,
+                 accumulate: bool = True) -> dict:
+    """Propagate ``grads`` from the root edges through the graph.
+
+    ``capture`` maps (node, output_nr) to a slot: the gradient arriving there is
+    recorded and returned instead of (or as well as) accumulated into leaves.
+    """
+    root_nodes = []
+    for node, _ in roots:
+        if node not in root_nodes:
+            root_nodes.append(node)
+    needed = None
+    if capture is not None:
+        targets = {n for n, _ in capture}
+        needed = _needed_nodes(root_nodes, targets)
+    # dependency counts over the reachable (and needed) part of the graph
+    deps: dict = {}
+    seen = set(root_nodes)
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None or (needed is not None and nxt not in needed):
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    heap = [(-n._seq, n) for n in root_nodes if deps.get(n, 0) == 0]
+    heapq.heapify(heap)
+    captured: dict = {}
+    prev = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    try:
+        while heap:
+            _, node = heapq.heappop(heap)
+            gouts = buffers.pop(node)
+            if node.__class__ is AccumulateGrad and node.variable._hooks_leaf:
+                for fn in list(node.variable._hooks_leaf.values()):
+                    r = fn(gouts[0])
+                    if r is not None:
+                        gouts[0] = r
+            if node._tensor_hooks:
+                for nr, fn in list(node._tensor_hooks.values()):
+                    if gouts[nr] is not None:
+                        r = fn(gouts[nr])
+                        if r is not None:
+                            gouts[nr] = r
+            if node._pre_hooks:
+                for fn in list(node._pre_hooks.values()):
+                    r = fn(tuple(gouts))
+                    if r is not None:
+                        gouts = list(r)
+            if capture is not None:
+                for nr in range(len(gouts)):
+                    if (node, nr) in capture:
+                        captured[(node, nr)] = gouts[nr]
+            if node.__class__ is AccumulateGrad:
+                if accumulate and gouts[0] is not None:
+                    _accumulate(node.variable, gouts[0], create_graph)
+                if node._hooks:
+                    for fn in list(node._hooks.values()):
+                        fn((), tuple(gouts))
+                continue
+            if needed is not None and node not in needed:
+                continue
+            gins = _call_vjp(node, gouts, retain_graph, create_graph)
+            if node._hooks:
+                for fn in list(node._hooks.values()):
+                    r = fn(tuple(gins), tuple(gouts))
+                    if r is not None:
+                        gins = r
+            for (nxt, nr), g in zip(node.next_functions, gins):
+                if nxt is None or (needed is not None and nxt not in needed):
+                    continue
+                if g is not None:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._n_outputs
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    if nxt in buffers:
+                        heapq.heappush(heap, (-nxt._seq, nxt))
+                    else:  # no gradient reached it: its inputs get none either
+                        _skip_branch(nxt, deps, buffers, heap, needed)
+    finally:
+        grad_mode.state.enabled = prev
+    return captured
+
+
+def _skip_branch(node: Node, deps: dict, buffers: dict, heap: list, needed: set | None) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for nxt, _ in n.next_functions:
+            if nxt is None or (needed is not None and nxt not in needed):
+                continue
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d == 0:
+                if nxt in buffers:
+                    heapq.heappush(heap, (-nxt._seq, nxt))
+                else:
+                    stack.append(nxt)
+
+
+def _call_vjp(node: Node, gouts: list, retain_graph: bool, create_graph: bool) -> Sequence:
+    saved = node._unpack_saved(create_graph)
+    if node._multi:
+        if node._meta:
+            gouts = [g if g is not None else m() for g, m in zip(gouts, node._meta)]
+        gins = node._vjp(tuple(gouts), *saved)
+    else:
+        gins = node._vjp(gouts[0], *saved)
+    if not retain_graph and node._saved is not None:
+        node._saved = None
+        node._freed = True
+    if _anomaly[0]:
+        _check_anomaly(node, gins)
+    return gins
+
+
+def _check_anomaly(node: Node, gins: Sequence) -> None:
+    if not _anomaly[1]:
+        return
+    for i, g in enumerate(gins):
+        if g is not None and bool(g.isnan().any()):
+            where = "".join(node._trace or [])
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                f"The forward op that created it ran here:\n{where}")

@@ -1,0 +1,76 @@
+"""The Backend protocol: what a compute backend gives Ember.
+
+Ops are written once against ``backend.xp`` (NumPy's namespace, CuPy's, or any
+Array-API namespace); a backend overrides only what it does faster, through
+``kernels`` keyed by op name (``"core::conv2d"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+class Backend:
+    """Base class of compute backends; subclasses fill in the array library."""
+
+    #: the device type this backend serves ("cpu", "cuda", "strict", ...)
+    type: str = ""
+    #: the array namespace ops call (``xp.exp``, ``xp.matmul``)
+    xp: Any = None
+    #: the array class of that namespace, for cheap type checks
+    ndarray: type = object
+    #: whether slicing/reshaping gives views that write through to the base
+    aliases: bool = True
+    #: op names this backend cannot run (the conformance suite lists them)
+    unsupported_ops: frozenset[str] = frozenset()
+    #: kernel overrides: op name -> function over backend arrays
+    kernels: dict[str, Callable[..., Any]] = {}
+    #: whether this backend has the NumPy-only extras (stride tricks, ufunc.at, ...)
+    numpy_like: bool = False
+
+    def __init__(self) -> None:
+        self._devices: dict[int | None, Any] = {}
+
+    def is_available(self) -> bool:
+        """Whether the backend can run here; never raises."""
+        return True
+
+    def device_count(self) -> int:
+        return 1
+
+    def supported_dtypes(self) -> frozenset[str]:
+        """Names of the Ember dtypes this backend supports."""
+        return frozenset({"bool", "uint8", "int8", "int16", "int32", "int64", "float16",
+                          "float32", "float64", "complex64", "complex128"})
+
+    # placement and transfer -------------------------------------------------
+    def asarray(self, obj: Any, dtype: Any = None, index: int | None = None) -> Any:
+        """Make an array on device ``index`` from host data (blocking)."""
+        return self.xp.asarray(obj, dtype=dtype)
+
+    def to_numpy(self, arr: Any) -> np.ndarray:
+        """Copy (or view, on the CPU) an array to a host NumPy array."""
+        return np.asarray(arr)
+
+    def device_index(self, arr: Any) -> int | None:
+        """The device index an array lives on (None for a single-device backend)."""
+        return None
+
+    def synchronize(self, index: int | None = None) -> None:
+        return None
+
+    def memory_stats(self, index: int | None = None) -> dict[str, int]:
+        return {}
+
+    def from_dlpack(self, obj: Any) -> Any:
+        return self.xp.from_dlpack(obj)
+
+    def seed(self, seed: int, index: int | None = None) -> None:
+        """Seed this backend's own random generator, where it has one."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} device_type={self.type!r}>"

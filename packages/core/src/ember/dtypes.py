@@ -1,0 +1,249 @@
+"""Ember's dtypes and PyTorch's type-promotion rules.
+
+A dtype wraps a NumPy dtype (bfloat16 comes from ``ml_dtypes`` on first use).
+Promotion follows PyTorch, not NumPy: an integer tensor times a Python float is
+the default float dtype, a 0-d tensor only widens a dimensioned tensor when it
+is of a higher category, and float16 with bfloat16 meets at float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "dtype", "float16", "float32", "float64", "bfloat16", "half", "float", "double",
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "short",
+    "int", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
+    "get_default_dtype", "set_default_dtype", "promote_types", "can_cast", "finfo", "iinfo",
+]
+
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A tensor element type, named as in PyTorch (``ember.float32``)."""
+
+    __slots__ = ("name", "_np", "_np_name", "category", "itemsize", "is_signed")
+
+    def __init__(self, name: str, np_name: str, category: int, itemsize: int, signed: bool):
+        self.name = name
+        self._np_name = np_name
+        self._np = None if np_name == "bfloat16" else np.dtype(np_name)
+        self.category = category
+        self.itemsize = itemsize
+        self.is_signed = signed
+
+    @property
+    def np(self) -> np.dtype:
+        """The NumPy dtype arrays of this dtype have (bfloat16 loads ml_dtypes)."""
+        if self._np is None:
+            self._np = _load_bfloat16()
+        return self._np
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == _FLOAT
+
+    @property
+    def is_complex(self) -> bool:
+        return self.category == _COMPLEX
+
+    def to_real(self) -> dtype:
+        return {complex64: float32, complex128: float64}.get(self, self)
+
+    def to_complex(self) -> dtype:
+        return {float64: complex128, complex128: complex128}.get(self, complex64)
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+
+def _load_bfloat16() -> np.dtype:
+    try:
+        import ml_dtypes
+    except ImportError as e:
+        raise TypeError(
+            "bfloat16 on NumPy needs the ml_dtypes package: pip install 'ember-core[bf16]'"
+        ) from e
+    npd = np.dtype(ml_dtypes.bfloat16)
+    _BY_NP[npd] = bfloat16
+    return npd
+
+
+bool = dtype("bool", "bool", _BOOL, 1, False)  # noqa: A001 - PyTorch's name
+uint8 = dtype("uint8", "uint8", _INT, 1, False)
+uint16 = dtype("uint16", "uint16", _INT, 2, False)
+uint32 = dtype("uint32", "uint32", _INT, 4, False)
+uint64 = dtype("uint64", "uint64", _INT, 8, False)
+int8 = dtype("int8", "int8", _INT, 1, True)
+int16 = dtype("int16", "int16", _INT, 2, True)
+int32 = dtype("int32", "int32", _INT, 4, True)
+int64 = dtype("int64", "int64", _INT, 8, True)
+float16 = dtype("float16", "float16", _FLOAT, 2, True)
+bfloat16 = dtype("bfloat16", "bfloat16", _FLOAT, 2, True)
+float32 = dtype("float32", "float32", _FLOAT, 4, True)
+float64 = dtype("float64", "float64", _FLOAT, 8, True)
+complex64 = dtype("complex64", "complex64", _COMPLEX, 8, True)
+complex128 = dtype("complex128", "complex128", _COMPLEX, 16, True)
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+cfloat, cdouble = complex64, complex128
+
+ALL = (bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, bfloat16,
+       float32, float64, complex64, complex128)
+_BY_NAME = {d.name: d for d in ALL}
+_BY_NP: dict = {d._np: d for d in ALL if d._np is not None}
+# the string names PyTorch accepts for a dtype
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
+                long=int64, cfloat=complex64, cdouble=complex128)
+
+
+def _dtype_by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(npd) -> dtype:
+    """The Ember dtype of a NumPy dtype; TypeError for one Ember has no twin of."""
+    d = _BY_NP.get(npd)
+    if d is not None:
+        return d
+    npd = np.dtype(npd)
+    d = _BY_NP.get(npd)
+    if d is not None:
+        return d
+    if npd.name == "bfloat16":
+        bfloat16.np  # noqa: B018 - registers the ml_dtypes type
+        return bfloat16
+    raise TypeError(
+        f"can't convert np.ndarray of type numpy.{npd.name}. The only supported types are: "
+        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
+        "and bool."
+    )
+
+
+def to_dtype(d) -> dtype:
+    """Accept an Ember dtype, a NumPy dtype/type or a PyTorch-style name."""
+    if d.__class__ is dtype:
+        return d
+    if isinstance(d, str):
+        try:
+            return _BY_NAME[d.removeprefix("torch.").removeprefix("ember.")]
+        except KeyError:
+            raise TypeError(f"unknown dtype name {d!r}") from None
+    if d is _py_float:
+        return float64
+    if d is _py_int:
+        return int64
+    if d is _py_bool:
+        return bool
+    if d is _py_complex:
+        return complex128
+    return from_numpy_dtype(d)
+
+
+_py_float, _py_int, _py_bool, _py_complex = (
+    type(1.0), type(1), type(True), type(1j))
+
+
+_default = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating tensors made from Python floats (float32 to start)."""
+    return _default
+
+
+def set_default_dtype(d) -> None:
+    """Set the default floating dtype; only float32, float64, float16 and bfloat16."""
+    global _default
+    d = to_dtype(d)
+    if d.category != _FLOAT:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default = d
+
+
+def default_complex() -> dtype:
+    return complex128 if _default is float64 else complex64
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """PyTorch's promote_types: the smallest dtype both can be cast to safely."""
+    a, b = to_dtype(a), to_dtype(b)
+    if a is b:
+        return a
+    key = (a, b)
+    r = _PROMO.get(key)
+    if r is None:
+        r = _PROMO[key] = _promote(a, b)
+    return r
+
+
+_PROMO: dict = {}
+
+
+def _promote(a: dtype, b: dtype) -> dtype:
+    if a.category < b.category:
+        a, b = b, a
+    if b is bool:
+        return a
+    if a.category == _INT:  # both integer
+        return from_numpy_dtype(np.promote_types(a.np, b.np))
+    if a.category == _FLOAT:
+        if b.category == _INT:
+            return a
+        if {a, b} == {float16, bfloat16}:
+            return float32
+        return a if a.itemsize >= b.itemsize else b
+    # a is complex
+    if b.category == _COMPLEX:
+        return a if a.itemsize >= b.itemsize else b
+    if b is float64:
+        return complex128
+    return a
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """PyTorch's can_cast: no cast to a lower category (float to int, complex to float)."""
+    return to_dtype(from_).category <= to_dtype(to).category
+
+
+def category(d: dtype) -> int:
+    return d.category
+
+
+class finfo:
+    """Machine limits of a floating dtype, with PyTorch's attribute names."""
+
+    def __init__(self, type: dtype | None = None):  # noqa: A002
+        d = to_dtype(type) if type is not None else _default
+        info = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype, with PyTorch's attribute names."""
+
+    def __init__(self, type: dtype):  # noqa: A002
+        d = to_dtype(type)
+        info = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.max = int(info.max)
+        self.min = int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

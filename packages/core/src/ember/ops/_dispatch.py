@@ -1,0 +1,306 @@
+"""What every op uses: operand promotion, result wrapping, and graph recording.
+
+The hot path of an op is: unwrap the arrays (promoting dtypes only when they
+differ), call the namespace, wrap the result, and record a graph node only when
+grad mode is on and an input requires grad. Error messages are built on the
+error path only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import dtypes as _dt
+from .._tensor import Tensor, make
+from ..autograd import grad_mode
+from ..autograd.graph import node_class
+from ..backends.registry import CPU, canonical_device
+
+__all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "binary",
+           "as_array", "result_type", "float_array", "sum_to", "xp_of", "method", "methods",
+           "wrap_dim", "wrap_dims", "default_float", "CPU", "canonical_device", "to_device_dtype",
+           "device_mismatch", "is_tensor"]
+
+grad_state = grad_mode.state
+_node_classes: dict = {}
+_isinstance = isinstance
+_py_scalars = (int, float, bool, complex)
+
+
+def is_tensor(x: Any) -> bool:
+    return _isinstance(x, Tensor)
+
+
+def default_float() -> _dt.dtype:
+    return _dt._default
+
+
+def xp_of(t: Tensor) -> Any:
+    """The array namespace of a tensor's backend."""
+    return t._device._backend.xp
+
+
+def needs_grad(*ts: Any) -> bool:
+    """Whether an op on these inputs must be recorded."""
+    if not grad_state.enabled:
+        return False
+    for t in ts:
+        if _isinstance(t, Tensor) and t._rg:
+            return True
+    return False
+
+
+def _process_saved(node: Any, saved: Sequence, outs: Sequence[Tensor]) -> None:
+    items = list(saved)
+    out_map = None
+    for i, s in enumerate(items):
+        for nr, o in enumerate(outs):
+            if s is o:  # saving an output: keep a detached alias (no Tensor<->node cycle)
+                alias = make(o._data, o._device)
+                alias._vc = o._vc
+                items[i] = alias
+                if out_map is None:
+                    out_map = {}
+                out_map[i] = nr
+                break
+    node._saved = tuple(items)
+    node._versions = tuple(s._vc[0] if _isinstance(s, Tensor) else None for s in items)
+    node._saved_out = out_map
+
+
+def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
+           saved: Sequence[Any] = ()) -> Tensor:
+    """Attach a graph node to ``out``: ``vjp(grad, *saved)`` gives one gradient per input."""
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = _node_classes[name] = node_class(name)
+    edges = tuple(t._edge() if _isinstance(t, Tensor) else (None, 0) for t in inputs)
+    node = cls(vjp, edges)
+    if saved:
+        _process_saved(node, saved, (out,))
+    out.grad_fn = node
+    out._rg = True
+    return out
+
+
+def record_multi(name: str, outs: Sequence[Tensor], inputs: Sequence[Any], vjp: Callable,
+                 saved: Sequence[Any] = ()) -> Sequence[Tensor]:
+    """Like ``record`` for several differentiable outputs: ``vjp(grads_tuple, *saved)``."""
+    key = name + "#multi"
+    cls = _node_classes.get(key)
+    if cls is None:
+        cls = _node_classes[key] = node_class(name, multi=True)
+    edges = tuple(t._edge() if _isinstance(t, Tensor) else (None, 0) for t in inputs)
+    node = cls(vjp, edges)
+    node._meta = [functools.partial(_zeros_meta, o._data.shape, o._data.dtype, o._device)
+                  for o in outs]
+    if saved:
+        _process_saved(node, saved, outs)
+    for nr, o in enumerate(outs):
+        o.grad_fn = node
+        o._out_nr = nr
+        o._rg = True
+    return outs
+
+
+def _zeros_meta(shape: tuple, dtype: Any, device: Any) -> Tensor:
+    return make(device._backend.xp.zeros(shape, dtype=dtype), device)
+
+
+# ------------------------------------------------------------------- dtype promotion
+def result_type(*operands: Any) -> _dt.dtype:
+    """PyTorch's result type: dimensioned tensors, then 0-d tensors, then Python scalars."""
+    cats = [None, None, None]  # dtype per priority class
+    for x in operands:
+        if _isinstance(x, Tensor):
+            d = x.dtype
+            k = 0 if x._data.ndim else 1
+        elif _isinstance(x, _dt.dtype):
+            d, k = x, 0
+        else:
+            d, k = _scalar_dtype(x), 2
+        cats[k] = d if cats[k] is None else _dt.promote_types(cats[k], d)
+    res = None
+    for d in cats:
+        if d is None:
+            continue
+        if res is None:
+            res = d
+        elif d.category > res.category:
+            # a wider category from a 0-d tensor keeps its size; from a Python scalar, default
+            res = d if d is not cats[2] or d.category == _dt._INT else _scalar_default(d, res)
+    return res
+
+
+def _scalar_default(d: _dt.dtype, res: _dt.dtype) -> _dt.dtype:
+    if d.category == _dt._FLOAT:
+        return _dt._default
+    if d.category == _dt._COMPLEX:
+        return _dt.complex128 if res is _dt.float64 else _dt.default_complex()
+    return d
+
+
+def _scalar_dtype(x: Any) -> _dt.dtype:
+    if _isinstance(x, bool):
+        return _dt.bool
+    if _isinstance(x, int):
+        return _dt.int64
+    if _isinstance(x, float):
+        return _dt._default
+    if _isinstance(x, complex):
+        return _dt.default_complex()
+    if hasattr(x, "dtype"):
+        return _dt.from_numpy_dtype(x.dtype)
+    raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+
+
+def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"{op}: Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a._device} and {b._device}!")
+
+
+def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
+    """The arrays of two operands after PyTorch's promotion, and their device.
+
+    One of ``a`` and ``b`` is a Tensor; the other may be a Python number.
+    """
+    if _isinstance(a, Tensor):
+        xa, dev = a._data, a._device
+        if _isinstance(b, Tensor):
+            xb = b._data
+            if b._device is not dev:
+                if b._data.ndim == 0 and b._device is CPU:
+                    xb = dev._backend.asarray(b._data, index=dev.index)
+                elif a._data.ndim == 0 and dev is CPU:
+                    xa, dev = b._device._backend.asarray(xa, index=b._device.index), b._device
+                else:
+                    raise device_mismatch(op, a, b)
+            if xa.dtype != xb.dtype:
+                dt = result_type(a, b).np
+                if xa.dtype != dt:
+                    xa = xa.astype(dt)
+                if xb.dtype != dt:
+                    xb = xb.astype(dt)
+            return xa, xb, dev
+        xa, xb = _with_scalar(xa, b, a)
+        return xa, xb, dev
+    if _isinstance(b, Tensor):
+        xb, xa = _with_scalar(b._data, a, b)
+        return xa, xb, b._device
+    raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
+    kind = x.dtype.kind
+    cls = s.__class__
+    if cls is float:
+        if kind in "biu":
+            x = x.astype(_dt._default.np)
+        return x, s
+    if cls is int:
+        if kind == "b":
+            x = x.astype("int64")
+        elif kind in "iu":
+            info = _iinfo(x.dtype)
+            if not info[0] <= s <= info[1]:  # PyTorch wraps where NumPy 2 refuses
+                s = x.dtype.type(s & info[2]) if kind == "u" else x.dtype.type(
+                    ((s - info[0]) & info[2]) + info[0])
+        return x, s
+    if cls is bool:
+        return x, s
+    if cls is complex:
+        if kind != "c":
+            x = x.astype((_dt.complex128 if x.dtype == _dt.float64.np
+                          else _dt.default_complex()).np)
+        return x, s
+    if _isinstance(s, Tensor):  # shouldn't happen: binary() handles tensor pairs
+        raise TypeError("internal: tensor passed as scalar")
+    if hasattr(s, "item") and getattr(s, "ndim", 1) == 0:  # NumPy scalars act as Python numbers
+        return _with_scalar(x, s.item(), t)
+    if _isinstance(s, _py_scalars):
+        return _with_scalar(x, cls.__mro__[-2](s), t)
+    raise TypeError(
+        f"unsupported operand type: expected a Tensor or a number, got {type(s).__name__}")
+
+
+@functools.lru_cache(maxsize=None)
+def _iinfo(npd: Any) -> tuple[int, int, int]:
+    import numpy as np
+
+    info = np.iinfo(npd)
+    return int(info.min), int(info.max), (1 << info.bits) - 1
+
+
+def as_array(x: Any, like: Tensor) -> Any:
+    """A tensor's array, or a Python number as an array on ``like``'s device and dtype."""
+    if _isinstance(x, Tensor):
+        return x._data
+    return like._device._backend.xp.asarray(x, dtype=like._data.dtype)
+
+
+def float_array(t: Tensor) -> Any:
+    """The array of ``t``, integers and bools promoted to the default float dtype."""
+    x = t._data
+    if x.dtype.kind in "biu":
+        return x.astype(_dt._default.np)
+    return x
+
+
+def sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """Reduce a broadcast gradient back to ``shape`` (with Ember ops: differentiable)."""
+    gs = g._data.shape
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def wrap_dim(dim: int, ndim: int, op: str = "op") -> int:
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not _isinstance(dim, int):
+        dim = int(dim)
+    if not lo <= dim <= hi:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return dim % ndim if ndim else 0
+
+
+def wrap_dims(dim: Any, ndim: int, op: str = "op") -> tuple[int, ...]:
+    """Normalise ``dim`` (None, int, or a sequence) to a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if _isinstance(dim, (int,)) or (hasattr(dim, "__index__") and not _isinstance(dim, (list, tuple))):
+        return (wrap_dim(int(dim), ndim, op),)
+    out = tuple(wrap_dim(d, ndim, op) for d in dim)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{op}: dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def to_device_dtype(device: Any, dtype: Any) -> tuple[Any, Any]:
+    """Canonical device and Ember dtype (or None) from user arguments."""
+    return canonical_device(device), (_dt.to_dtype(dtype) if dtype is not None else None)
+
+
+# ------------------------------------------------------------------- attaching methods
+def method(fn: Callable, name: str | None = None) -> Callable:
+    """Attach ``fn`` to Tensor as a method (``fn(self, ...)``)."""
+    setattr(Tensor, name or fn.__name__, fn)
+    return fn
+
+
+def methods(**fns: Callable) -> None:
+    """Attach several functions to Tensor under the given names."""
+    for name, fn in fns.items():
+        setattr(Tensor, name, fn)

@@ -1,0 +1,110 @@
+"""In-place ops: write a result into a tensor's array and rebase its graph.
+
+An in-place op is its out-of-place twin followed by a write: the twin records
+the node (with the tensor's old edge as input), then the values are written into
+the tensor's own array (so views and the base see them), the shared version
+counter moves on, and the tensor takes the new node. A write through a view also
+rebases the view's base (PyTorch's CopySlices).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, make, record
+
+
+def check_inplace(self: Tensor, op: str) -> None:
+    """PyTorch's refusals before an in-place write."""
+    if self._rg and self.grad_fn is None and grad_state.enabled:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    if self._base is not None and self._base._rg and self._base.grad_fn is None \
+            and grad_state.enabled:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
+    """Write the out-of-place result ``out`` into ``self`` and move ``self``'s graph onto it."""
+    check_inplace(self, op)
+    x = self._data
+    r = out._data
+    if r.shape != x.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(x.shape)} doesn't match the broadcast shape "
+            f"{list(r.shape)}")
+    if r.dtype != x.dtype:
+        if _dt.from_numpy_dtype(r.dtype).category > _dt.from_numpy_dtype(x.dtype).category:
+            raise RuntimeError(
+                f"{op}: result type {_type_name(r.dtype)} can't be cast to the desired output "
+                f"type {_type_name(x.dtype)}")
+    write(self, r)
+    if out.grad_fn is not None:
+        if self._base is not None:
+            _rebase_view(self, out)
+        else:
+            self.grad_fn = out.grad_fn
+            self._out_nr = out._out_nr
+            self._rg = True
+    return self
+
+
+def write(self: Tensor, r: Any) -> None:
+    """Copy array ``r`` into ``self``'s array (casting), and bump the version counter."""
+    x = self._data
+    be = self._device._backend
+    if be.aliases:
+        try:
+            if be.numpy_like:
+                be.xp.copyto(x, r, casting="unsafe")
+            else:
+                x[...] = r.astype(x.dtype) if r.dtype != x.dtype else r
+        except ValueError as e:
+            if "read-only" not in str(e):
+                raise
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.") from None
+    else:
+        self._data = r.astype(x.dtype) if r.dtype != x.dtype else r
+    self._vc[0] += 1
+
+
+def _type_name(npd: Any) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+            "bfloat16": "BFloat16"}.get(str(npd), str(npd))
+
+
+def _rebase_view(view: Tensor, out: Tensor) -> None:
+    """After writing ``out`` into ``view``, give its base a CopySlices node."""
+    base = view._base
+    view_fn = view._view_fn
+    if view_fn is None:
+        raise RuntimeError(
+            "an in-place operation on this view needs autograd to know how it was made from its "
+            "base; make the view with a view op (slicing, view, narrow, select, ...) instead")
+    xp = base._device._backend.xp
+    # mask: 1 outside the view's region, 0 inside, built by writing through the same view
+    mask = make(xp.ones(base._data.shape, dtype=base._data.dtype), base._device)
+    view_fn(mask)._data[...] = 0
+    old = make(base._data, base._device, base._rg)
+    old.grad_fn, old._out_nr = base.grad_fn, base._out_nr
+
+    def vjp(g: Tensor) -> tuple[Tensor, Tensor]:
+        return g * mask, view_fn(g)
+
+    new = make(base._data, base._device)
+    record("CopySlices", new, (old, out), vjp)
+    base.grad_fn, base._out_nr, base._rg = new.grad_fn, 0, True
+    prev = grad_state.enabled
+    grad_state.enabled = True
+    try:
+        regen = view_fn(base)
+    finally:
+        grad_state.enabled = prev
+    view.grad_fn, view._out_nr, view._rg = regen.grad_fn, regen._out_nr, True

@@ -1,0 +1,410 @@
+"""Arithmetic: add, sub, mul, div, neg, pow and their operators and in-place forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from . import _inplace
+from ._dispatch import (Tensor, binary, grad_state, make, methods, record, sum_to)
+
+__all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+           "neg", "negative", "pow", "float_power", "positive"]
+
+_isinstance = isinstance
+
+
+def _shape(x: Any) -> tuple:
+    return x._data.shape if _isinstance(x, Tensor) else ()
+
+
+def _grad_for(x: Any) -> bool:
+    return _isinstance(x, Tensor) and x._rg
+
+
+def _fail(op: str, a: Any, b: Any, e: Exception) -> Exception:
+    sa, sb = _shape(a), _shape(b)
+    if "broadcast" in str(e) or "operands could not" in str(e):
+        return RuntimeError(
+            f"{op}: The size of tensor a ({_mismatch(sa, sb)[0]}) must match the size of tensor b "
+            f"({_mismatch(sa, sb)[1]}) at non-singleton dimension {_mismatch(sa, sb)[2]}; shapes "
+            f"{list(sa)} and {list(sb)}")
+    return e
+
+
+def _mismatch(sa: tuple, sb: tuple) -> tuple[int, int, int]:
+    n = max(len(sa), len(sb))
+    pa = (1,) * (n - len(sa)) + tuple(sa)
+    pb = (1,) * (n - len(sb)) + tuple(sb)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return pa[i], pb[i], i
+    return 0, 0, 0
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
+    xa, xb, dev = binary(input, other, "add")
+    xp = dev._backend.xp
+    try:
+        r = xp.add(xa, xb if alpha == 1 else xb * alpha) if xa.dtype.kind != "b" or alpha == 1 \
+            else xp.logical_or(xa, xb)
+        if xa.dtype.kind == "b" and r.dtype.kind != "b":
+            r = r.astype(bool)
+    except (ValueError, TypeError) as e:
+        raise _fail("add", input, other, e) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+        sa, sb = _shape(input), _shape(other)
+
+        def vjp(g: Tensor) -> tuple:
+            return (sum_to(g, sa) if _grad_for(input) else None,
+                    sum_to(g if alpha == 1 else g * alpha, sb) if _grad_for(other) else None)
+
+        record("AddBackward0", res, (input, other), vjp)
+    return _out(res, out)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input - alpha * other``."""
+    xa, xb, dev = binary(input, other, "sub")
+    if xa.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead.")
+    xp = dev._backend.xp
+    try:
+        r = xp.subtract(xa, xb if alpha == 1 else xb * alpha)
+    except (ValueError, TypeError) as e:
+        raise _fail("sub", input, other, e) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+        sa, sb = _shape(input), _shape(other)
+
+        def vjp(g: Tensor) -> tuple:
+            return (sum_to(g, sa) if _grad_for(input) else None,
+                    sum_to(-g if alpha == 1 else g * (-alpha), sb) if _grad_for(other) else None)
+
+        record("SubBackward0", res, (input, other), vjp)
+    return _out(res, out)
+
+
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
+        else add(mul(input, -alpha), other)
+
+
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise product with broadcasting."""
+    xa, xb, dev = binary(input, other, "mul")
+    xp = dev._backend.xp
+    try:
+        r = xp.multiply(xa, xb) if xa.dtype.kind != "b" else xp.logical_and(xa, xb)
+    except (ValueError, TypeError) as e:
+        raise _fail("mul", input, other, e) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+        sa, sb = _shape(input), _shape(other)
+        ga, gb = _grad_for(input), _grad_for(other)
+
+        def vjp(g: Tensor, a: Any, b: Any) -> tuple:
+            return (sum_to(g * _conj(b), sa) if ga else None,
+                    sum_to(g * _conj(a), sb) if gb else None)
+
+        record("MulBackward0", res, (input, other), vjp,
+               (input if gb else None, other if ga else None))
+    return _out(res, out)
+
+
+def _conj(x: Any) -> Any:
+    if _isinstance(x, Tensor) and x._data.dtype.kind == "c":
+        return x.conj()
+    if _isinstance(x, complex):
+        return x.conjugate()
+    return x
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None,
+        out: Tensor | None = None) -> Tensor:
+    """True division (integers give floats), or rounded with ``"trunc"`` / ``"floor"``."""
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"'{rounding_mode}'")
+        xa, xb, dev = binary(input, other, "div")
+        xp = dev._backend.xp
+        if xa.dtype.kind in "biu":
+            if xa.dtype.kind == "b":
+                xa = xa.astype("int64")
+            if _isinstance(xb, bool) or getattr(xb, "dtype", None) == bool:
+                xb = xp.asarray(xb, dtype="int64")
+            if rounding_mode == "floor":
+                r = _int_floordiv(xp, xa, xb)
+            else:
+                q = _int_floordiv(xp, xa, xb)
+                rem = xa - q * xb
+                r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
+                r = r.astype(q.dtype)
+        else:
+            q = xp.true_divide(xa, xb)
+            r = xp.trunc(q) if rounding_mode == "trunc" else xp.floor_divide(xa, xb)
+        res = make(xp.asarray(r), dev)
+        if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+            sa, sb = _shape(input), _shape(other)
+
+            def vjp_round(g: Tensor) -> tuple:
+                return (sum_to(g * 0, sa) if _grad_for(input) else None,
+                        sum_to(g * 0, sb) if _grad_for(other) else None)
+
+            record("DivBackward1", res, (input, other), vjp_round)
+        return _out(res, out)
+    xa, xb, dev = binary(input, other, "div")
+    xp = dev._backend.xp
+    if xa.dtype.kind in "biu" and (not hasattr(xb, "dtype") or xb.dtype.kind in "biu"):
+        xa = xa.astype(_dt._default.np)
+    try:
+        r = xp.true_divide(xa, xb)
+    except (ValueError, TypeError) as e:
+        raise _fail("div", input, other, e) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+        sa, sb = _shape(input), _shape(other)
+        ga, gb = _grad_for(input), _grad_for(other)
+
+        def vjp(g: Tensor, a: Any, b: Any) -> tuple:
+            gi = g / _conj(b)
+            return (sum_to(gi, sa) if ga else None,
+                    sum_to(-gi * _conj(a) / _conj(b), sb) if gb else None)
+
+        record("DivBackward0", res, (input, other), vjp, (input if gb else None, other))
+    return _out(res, out)
+
+
+def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
+    if xp.any(xp.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return xp.floor_divide(a, b)
+
+
+def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``-input``."""
+    x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead.")
+    res = make(-x, input._device)
+    if grad_state.enabled and input._rg:
+        record("NegBackward0", res, (input,), lambda g: (-g,))
+    return _out(res, out)
+
+
+def positive(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input ** exponent`` elementwise (either may be a number)."""
+    if not _isinstance(input, Tensor) and not _isinstance(exponent, Tensor):
+        raise TypeError("pow: expected a Tensor")
+    xa, xb, dev = binary(input, exponent, "pow")
+    xp = dev._backend.xp
+    if xa.dtype.kind in "iu" and (getattr(xb, "dtype", None) is not None and xb.dtype.kind in "iu"
+                                  or _isinstance(xb, int)):
+        if xp.any(xp.asarray(xb) < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    try:
+        r = xp.power(xa, xb)
+    except (ValueError, TypeError) as e:
+        raise _fail("pow", input, exponent, e) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (_grad_for(input) or _grad_for(exponent)):
+        sa, sb = _shape(input), _shape(exponent)
+        ga, gb = _grad_for(input), _grad_for(exponent)
+
+        def vjp(g: Tensor, a: Any, b: Any, r: Tensor) -> tuple:
+            gi = ge = None
+            if ga:
+                if _isinstance(b, Tensor):
+                    gi = g * _conj(b * a ** (b - 1)).masked_fill(b == 0, 0)
+                elif b == 0:
+                    gi = g * 0
+                else:
+                    gi = g * _conj(b * a ** (b - 1))
+                gi = sum_to(gi, sa)
+            if gb:
+                if _isinstance(a, Tensor):
+                    la = a.log() if a._data.dtype.kind == "c" else a.log().masked_fill(
+                        (a == 0) & (b >= 0), 0)
+                    ge = sum_to(g * _conj(r * la), sb)
+                else:
+                    import math
+
+                    ge = sum_to(g * _conj(r * math.log(a)) if a != 0 else g * 0, sb)
+            return gi, ge
+
+        record("PowBackward0", res, (input, exponent), vjp, (input, exponent, res))
+    return _out(res, out)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """``pow`` computed in double precision (complex128 for complex inputs)."""
+    cplx = any(_isinstance(x, Tensor) and x.is_complex() or _isinstance(x, complex)
+               for x in (input, exponent))
+    dt = _dt.complex128 if cplx else _dt.float64
+    a = input.to(dt) if _isinstance(input, Tensor) else input
+    b = exponent.to(dt) if _isinstance(exponent, Tensor) else exponent
+    return pow(a, b)
+
+
+def _out(res: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return res
+    if out._data.shape != res._data.shape:
+        out._data = res._data.astype(out._data.dtype)
+    else:
+        _inplace.write(out, res._data)
+    return out
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+# ------------------------------------------------------------------ operators and in-place forms
+def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
+    """Write ``self op other`` straight into self's array when no graph is involved."""
+    if (grad_state.enabled and (self._rg or (_isinstance(other, Tensor) and other._rg))) \
+            or not self._device._backend.numpy_like:
+        return False
+    x = self._data
+    if _isinstance(other, Tensor):
+        y = other._data
+        if other._device is not self._device or y.dtype.kind > x.dtype.kind and \
+                (y.dtype.kind == "c" or x.dtype.kind in "biu"):
+            return False
+    elif _isinstance(other, float):
+        if x.dtype.kind in "biu":
+            return False
+        y = other
+    elif _isinstance(other, int) and x.dtype.kind != "b":
+        y = other
+    else:
+        return False
+    try:
+        getattr(self._device._backend.xp, ufunc)(x, y, out=x, casting="same_kind")
+    except (TypeError, ValueError):
+        return False  # the general path gives PyTorch's error
+    self._vc[0] += 1
+    return True
+
+
+def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    if alpha == 1 and _fast_inplace(self, other, "add"):
+        return self
+    return _inplace.commit(self, add(self, other, alpha=alpha), "add_")
+
+
+def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    if alpha == 1 and _fast_inplace(self, other, "subtract"):
+        return self
+    return _inplace.commit(self, sub(self, other, alpha=alpha), "sub_")
+
+
+def mul_(self: Tensor, other: Any) -> Tensor:
+    if _fast_inplace(self, other, "multiply"):
+        return self
+    return _inplace.commit(self, mul(self, other), "mul_")
+
+
+def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is None and self._data.dtype.kind in "fc" and \
+            _fast_inplace(self, other, "true_divide"):
+        return self
+    return _inplace.commit(self, div(self, other, rounding_mode=rounding_mode), "div_")
+
+
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    return _inplace.commit(self, pow(self, exponent), "pow_")
+
+
+def neg_(self: Tensor) -> Tensor:
+    return _inplace.commit(self, neg(self), "neg_")
+
+
+def _radd(self: Tensor, other: Any) -> Tensor:
+    return add(other, self)
+
+
+def _rsub(self: Tensor, other: Any) -> Tensor:
+    return sub(other, self)
+
+
+def _rmul(self: Tensor, other: Any) -> Tensor:
+    return mul(other, self)
+
+
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    return div(other, self)
+
+
+def _rpow(self: Tensor, other: Any) -> Tensor:
+    return pow(other, self)
+
+
+def _floordiv(self: Tensor, other: Any) -> Tensor:
+    return div(self, other, rounding_mode="floor")
+
+
+def _rfloordiv(self: Tensor, other: Any) -> Tensor:
+    return div(other, self, rounding_mode="floor")
+
+
+def _ifloordiv(self: Tensor, other: Any) -> Tensor:
+    return div_(self, other, rounding_mode="floor")
+
+
+def _iadd(self: Tensor, other: Any) -> Tensor:
+    return add_(self, other)
+
+
+def _isub(self: Tensor, other: Any) -> Tensor:
+    return sub_(self, other)
+
+
+def _imul(self: Tensor, other: Any) -> Tensor:
+    return mul_(self, other)
+
+
+def _itruediv(self: Tensor, other: Any) -> Tensor:
+    return div_(self, other)
+
+
+def _ipow(self: Tensor, other: Any) -> Tensor:
+    return pow_(self, other)
+
+
+methods(
+    add=add, sub=sub, subtract=sub, rsub=rsub, mul=mul, multiply=mul, div=div, divide=div,
+    true_divide=div, neg=neg, negative=neg, pow=pow, float_power=float_power, positive=positive,
+    add_=add_, sub_=sub_, subtract_=sub_, mul_=mul_, multiply_=mul_, div_=div_, divide_=div_,
+    true_divide_=div_, pow_=pow_, neg_=neg_, negative_=neg_,
+    __add__=add, __radd__=_radd, __iadd__=_iadd, __sub__=sub, __rsub__=_rsub, __isub__=_isub,
+    __mul__=mul, __rmul__=_rmul, __imul__=_imul, __truediv__=div, __rtruediv__=_rtruediv,
+    __itruediv__=_itruediv, __floordiv__=_floordiv, __rfloordiv__=_rfloordiv,
+    __ifloordiv__=_ifloordiv, __pow__=pow, __rpow__=_rpow, __ipow__=_ipow, __neg__=neg,
+    __pos__=positive,
+)

@@ -1,0 +1,3 @@
+"""TODO family module."""
+
+__all__: list[str] = []

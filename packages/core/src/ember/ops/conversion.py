@@ -1,0 +1,173 @@
+"""Moving and casting: to, cpu, cuda, float/double/..., clone, contiguous, type_as, copy_."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from .._device import device as _device_cls
+from . import _inplace
+from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods, record, sum_to
+
+__all__ = ["clone", "contiguous"]
+
+_isinstance = isinstance
+
+
+def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False) -> Tensor:
+    x = t._data
+    if x.dtype == dt.np and not copy:
+        return t
+    src_kind = x.dtype.kind
+    if src_kind == "c" and dt.category != _dt._COMPLEX:
+        r = x.real.astype(dt.np)  # PyTorch drops the imaginary part (with a warning)
+    else:
+        r = x.astype(dt.np)
+    res = make(r, t._device)
+    if grad_state.enabled and t._rg and dt.category >= _dt._FLOAT:
+        src = t.dtype
+
+        def vjp(g: Tensor) -> tuple:
+            if src.category != _dt._COMPLEX and g.is_complex():
+                g = g.real
+            return (g.to(src),)
+
+        record("ToCopyBackward0", res, (t,), vjp)
+    return res
+
+
+def _move(t: Tensor, dev: Any, copy: bool = False) -> Tensor:
+    if dev is t._device and not copy:
+        return t
+    src = t._device
+    if dev is src:
+        r = t._data.copy()
+    elif dev is CPU:
+        r = src._backend.to_numpy(t._data)
+        if r is t._data:
+            r = r.copy()
+    else:
+        host = src._backend.to_numpy(t._data) if src is not CPU else t._data
+        r = dev._backend.asarray(host, index=dev.index)
+    res = make(r, dev)
+    if grad_state.enabled and t._rg:
+        record("ToCopyBackward0", res, (t,), lambda g: (g.to(src),))
+    return res
+
+
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``; ``copy=True`` always copies."""
+    dev = dtype = None
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    for a in args:
+        if _isinstance(a, Tensor):
+            dev, dtype = a._device, a.dtype
+        elif _isinstance(a, _dt.dtype):
+            dtype = a
+        elif _isinstance(a, (str, _device_cls, int)) and not _isinstance(a, bool):
+            dev = a
+        elif a is None:
+            continue
+        elif _isinstance(a, bool):
+            continue  # the positional non_blocking / copy flags
+        else:
+            dtype = _dt.to_dtype(a)
+    if "device" in kwargs:
+        dev = kwargs.pop("device")
+    if "dtype" in kwargs:
+        dtype = kwargs.pop("dtype")
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    out = self
+    if dtype is not None:
+        out = _cast(out, _dt.to_dtype(dtype), copy)
+        copy = copy and out is self
+    if dev is not None:
+        out = _move(out, canonical_device(dev), copy)
+    elif copy and out is self:
+        out = clone(self)
+    return out
+
+
+def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+    return _move(self, CPU)
+
+
+def cuda(self: Tensor, device: Any = None, non_blocking: bool = False,
+         memory_format: Any = None) -> Tensor:
+    if _isinstance(device, int):
+        device = f"cuda:{device}"
+    return _move(self, canonical_device(device or "cuda"))
+
+
+def _caster(dt: _dt.dtype) -> Any:
+    def cast(self: Tensor, memory_format: Any = None) -> Tensor:
+        return _cast(self, dt)
+
+    cast.__name__ = dt.name
+    return cast
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other.dtype)
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy with its own memory, in the graph."""
+    res = make(input._data.copy(), input._device)
+    if grad_state.enabled and input._rg:
+        record("CloneBackward0", res, (input,), lambda g: (g,))
+    return res
+
+
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
+    """``input`` itself if C-contiguous, else a contiguous copy."""
+    x = input._data
+    flags = getattr(x, "flags", None)
+    if flags is None or flags.c_contiguous:
+        return input
+    xp = input._device._backend.xp
+    res = make(xp.ascontiguousarray(x), input._device)
+    if grad_state.enabled and input._rg:
+        record("CloneBackward0", res, (input,), lambda g: (g,))
+    return res
+
+
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, cast, moved) into ``self``."""
+    if not _isinstance(src, Tensor):
+        from .creation import tensor
+
+        src = tensor(src)
+    if src._device is not self._device:
+        src = _move(src, self._device)
+    xp = self._device._backend.xp
+    try:
+        r = xp.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the size of tensor a ({list(self.shape)}) must match the size of tensor b "
+            f"({list(src.shape)}) (src must be broadcastable to self)") from None
+    if not (grad_state.enabled and (src._rg or self._rg)):
+        _inplace.check_inplace(self, "copy_")
+        _inplace.write(self, r)
+        return self
+    shape, src_dtype = src._data.shape, src.dtype
+    res = make(r.astype(self._data.dtype), self._device)
+
+    def vjp(g: Tensor) -> tuple:
+        gs = sum_to(g, shape)
+        return (None, gs.to(src_dtype) if gs.dtype is not src_dtype else gs)
+
+    record("CopyBackwards", res, (self, src), vjp)
+    return _inplace.commit(self, res, "copy_")
+
+
+methods(to=to, cpu=cpu, cuda=cuda, type_as=type_as, clone=clone, contiguous=contiguous,
+        copy_=copy_, float=_caster(_dt.float32), double=_caster(_dt.float64),
+        half=_caster(_dt.float16), bfloat16=_caster(_dt.bfloat16), long=_caster(_dt.int64),
+        int=_caster(_dt.int32), short=_caster(_dt.int16), char=_caster(_dt.int8),
+        byte=_caster(_dt.uint8), bool=_caster(_dt.bool), cfloat=_caster(_dt.complex64),
+        cdouble=_caster(_dt.complex128))

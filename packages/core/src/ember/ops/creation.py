@@ -1,0 +1,411 @@
+"""Creation ops: tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange, ... and *_like."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ._dispatch import CPU, Tensor, canonical_device, make, methods
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "full",
+           "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
+           "linspace", "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer",
+           "complex", "polar", "heaviside"]
+
+_isinstance = isinstance
+
+
+def _infer_dtype(data: Any) -> _dt.dtype | None:
+    """PyTorch's dtype for Python data: bool < int64 < default float < default complex."""
+    kind = 0
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if _isinstance(x, Tensor):
+            d = x.dtype
+            kind = max(kind, (0, 1, 2, 3)[d.category])
+            if d.category == _dt._FLOAT:
+                return None  # handled by stacking tensors
+        elif _isinstance(x, bool):
+            continue
+        elif _isinstance(x, int):
+            kind = max(kind, 1)
+        elif _isinstance(x, float):
+            kind = max(kind, 2)
+        elif _isinstance(x, builtin_complex):
+            kind = 3
+        elif _isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif _isinstance(x, np.generic):
+            return None
+        else:
+            return None
+    return (_dt.bool, _dt.int64, _dt._default, _dt.default_complex())[kind]
+
+
+builtin_complex = type(1j)
+
+
+def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
+    if _isinstance(data, Tensor):
+        arr = data._host()
+        return arr.astype(dtype.np) if dtype is not None and arr.dtype != dtype.np else arr
+    if _isinstance(data, np.ndarray):
+        if dtype is None:
+            _dt.from_numpy_dtype(data.dtype)  # refuses dtypes Ember has no twin of
+            return data
+        return data.astype(dtype.np)
+    if _isinstance(data, (list, tuple)) and any(_isinstance(x, Tensor) for x in data):
+        parts = [_to_host_array(x, dtype) for x in data]
+        arr = np.stack(parts) if parts else np.zeros((0,))
+        if dtype is None:
+            d = parts[0].dtype
+            for p in parts[1:]:
+                d = _dt.promote_types(_dt.from_numpy_dtype(d), _dt.from_numpy_dtype(p.dtype)).np
+            arr = arr.astype(d)
+        return arr
+    if dtype is None:
+        dtype = _infer_dtype(data)
+        if dtype is None:
+            arr = np.asarray(data)
+            if arr.dtype == np.float64 and not _isinstance(data, np.generic):
+                arr = arr.astype(_dt._default.np)
+            elif arr.dtype.kind == "U" or arr.dtype == object:
+                raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+            return arr
+    try:
+        return np.asarray(data, dtype=dtype.np)
+    except (ValueError, OverflowError) as e:
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+        raise RuntimeError(str(e)) from None
+
+
+def _place(arr: np.ndarray, device: Any) -> tuple[Any, Any]:
+    dev = canonical_device(device)
+    if dev is CPU:
+        return arr, dev
+    return dev._backend.asarray(arr, index=dev.index), dev
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    dt = _dt.to_dtype(dtype) if dtype is not None else None
+    arr = _to_host_array(data, dt)
+    if _isinstance(data, (np.ndarray, Tensor)) or arr is data:
+        arr = np.array(arr, copy=True)
+    if device is None and _isinstance(data, Tensor):
+        device = data._device
+    data_arr, dev = _place(arr, device)
+    t = make(data_arr, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory where it already is one (or a NumPy array)."""
+    dt = _dt.to_dtype(dtype) if dtype is not None else None
+    if _isinstance(data, Tensor):
+        t = data
+        if dt is not None and t.dtype is not dt:
+            t = t.to(dt)
+        if device is not None and canonical_device(device) is not t._device:
+            t = t.to(device)
+        return t
+    if _isinstance(data, np.ndarray) and (dt is None or data.dtype == dt.np) and \
+            canonical_device(device) is CPU:
+        _dt.from_numpy_dtype(data.dtype)
+        return make(data, CPU)
+    arr, dev = _place(_to_host_array(data, dt), device)
+    return make(arr, dev)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array."""
+    if not _isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    return make(ndarray, CPU)
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing memory with any object that speaks DLPack."""
+    if _isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    dev_type, dev_id = ext_tensor.__dlpack_device__() if hasattr(
+        ext_tensor, "__dlpack_device__") else (1, 0)
+    if int(dev_type) == 2:  # kDLCUDA
+        dev = canonical_device(f"cuda:{dev_id}")
+        return make(dev._backend.from_dlpack(ext_tensor), dev)
+    return make(np.from_dlpack(ext_tensor), CPU)
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and _isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if _isinstance(s, Tensor):
+            s = int(s.item())
+        elif not _isinstance(s, int):
+            if hasattr(s, "__index__"):
+                s = s.__index__()
+            else:
+                raise TypeError(
+                    f"expected a sequence of integers or a single integer, got '{s!r}'")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(s)
+    return tuple(out)
+
+
+def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool,
+            default: _dt.dtype | None = None) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else (default or _dt._default)
+    dev = canonical_device(device)
+    xp = dev._backend.xp
+    shape = _size(size)
+    if fill == 0:
+        arr = xp.zeros(shape, dtype=dt.np)
+    elif fill == 1:
+        arr = xp.ones(shape, dtype=dt.np)
+    else:
+        arr = xp.full(shape, fill, dtype=dt.np)
+    t = make(arr, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
+          memory_format: Any = None) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+         device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
+         memory_format: Any = None) -> Tensor:
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
+          memory_format: Any = None) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
+                  device: Any = None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    return _filled(0, (tuple(size),), dtype, device, requires_grad)
+
+
+def _fill_dtype(fill_value: Any) -> _dt.dtype:
+    if _isinstance(fill_value, bool):
+        return _dt.bool
+    if _isinstance(fill_value, int):
+        return _dt.int64
+    if _isinstance(fill_value, builtin_complex):
+        return _dt.default_complex()
+    if _isinstance(fill_value, Tensor):
+        return fill_value.dtype
+    return _dt._default
+
+
+def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = None,
+         layout: Any = None, device: Any = None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
+    if _isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled(fill_value, (size,) if not _isinstance(size, int) else (size,), dtype, device,
+                   requires_grad, _fill_dtype(fill_value))
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    return _filled(s, ((),), dtype, device, requires_grad)
+
+
+def _like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool,
+          default: _dt.dtype | None = None) -> Tensor:
+    dt = dtype if dtype is not None else (default or input.dtype)
+    dev = device if device is not None else input._device
+    return _filled(fill, ((input._data.shape),), dt, dev, requires_grad)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
+               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    return _like(input, 1, dtype, device, requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
+               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    if _isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = None,
+           dtype: Any = None, layout: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if _isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) / step < 0 and end != start:
+        raise RuntimeError(
+            f"arange: upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
+    else:
+        dt = _dt.to_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    # PyTorch computes in double then casts; for ints, exact integer arithmetic
+    if dt.category == _dt._INT and all(_isinstance(v, int) for v in vals):
+        arr = np.arange(start, start + n * step, step, dtype=dt.np)[:n]
+    else:
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    data, dev = _place(arr, device)
+    t = make(data, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,  # noqa: A001
+          device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Deprecated in PyTorch: like arange but including ``end``; default float dtype."""
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    data, dev = _place(arr, device)
+    return make(data, dev, requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dtype: Any = None,
+             layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    start = start.item() if _isinstance(start, Tensor) else start
+    end = end.item() if _isinstance(end, Tensor) else end
+    dt = _dt.to_dtype(dtype) if dtype is not None else (
+        _dt.default_complex() if _isinstance(start, builtin_complex) or
+        _isinstance(end, builtin_complex) else _dt._default)
+    if steps == 1:
+        arr = np.asarray([start], dtype=np.float64 if dt.category < 3 else np.complex128)
+    else:
+        # PyTorch fills the first half forward from start and the second half back from end
+        step = (end - start) / (steps - 1)
+        idx = np.arange(steps, dtype=np.float64)
+        half = steps // 2
+        arr = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
+    if dt.category == _dt._INT:
+        arr = np.trunc(arr) if np.isrealobj(arr) else arr
+    data, dev = _place(arr.astype(dt.np), device)
+    t = make(data, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tensor | None = None,
+             dtype: Any = None, layout: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``."""
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    lin = linspace(start, end, steps, dtype=_dt.float64)._data
+    arr = np.power(base, lin).astype(dt.np)
+    data, dev = _place(arr, device)
+    return make(data, dev, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any = None,
+        layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The ``n x m`` identity matrix."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye: n must be greater or equal to 0, got {n if n < 0 else m}")
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    dev = canonical_device(device)
+    arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dt.np)
+    return make(arr, dev, requires_grad)
+
+
+def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    dt = _dt.to_dtype(dtype)
+    return make(np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset), CPU,
+                requires_grad)
+
+
+def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
+    """``real + 1j * imag`` from two float tensors of the same dtype."""
+    if real.dtype is not imag.dtype or not real.is_floating_point():
+        raise RuntimeError(
+            f"complex: Expected both inputs to be Half, Float or Double tensors but got "
+            f"{real.dtype} and {imag.dtype}")
+    return real + imag * 1j
+
+
+def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
+    """``abs * (cos(angle) + 1j * sin(angle))``."""
+    return complex(abs * angle.cos(), abs * angle.sin())
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    xp = input._device._backend.xp
+    return make(xp.heaviside(input._data, values._data).astype(input._data.dtype), input._device)
+
+
+# ------------------------------------------------------------------ Tensor.new_* methods
+def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool = False, **_: Any) -> Tensor:
+    return tensor(data, dtype=dtype or self.dtype, device=device or self._device,
+                  requires_grad=requires_grad)
+
+
+def _new_filled(fill: Any) -> Any:
+    def new(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, **_: Any) -> Tensor:
+        return _filled(fill, size, dtype or self.dtype, device or self._device, requires_grad)
+
+    return new
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, **_: Any) -> Tensor:
+    return _filled(fill_value, (size,), dtype or self.dtype, device or self._device, requires_grad)
+
+
+methods(new_tensor=_new_tensor, new_zeros=_new_filled(0), new_ones=_new_filled(1),
+        new_empty=_new_filled(0), new_full=_new_full)
