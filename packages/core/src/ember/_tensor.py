@@ -9,6 +9,7 @@ in-place changes to saved tensors are caught in backward.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_l
            "preserve_format", "layout", "memory_format"]
 
 _new = object.__new__
+_weakref = weakref.ref
 
 
 class Size(tuple):
@@ -302,9 +304,7 @@ class Tensor:
             acc = self._accum() if self._accum is not None else None
             if acc is None:
                 acc = AccumulateGrad(self)
-                import weakref
-
-                self._accum = weakref.ref(acc)
+                self._accum = _weakref(acc)
             return (acc, 0)
         return (None, 0)
 

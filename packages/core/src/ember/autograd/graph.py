@@ -49,7 +49,7 @@ class Node:
 
     __slots__ = ("_vjp", "next_functions", "_saved", "_versions", "_saved_out", "_seq",
                  "_pre_hooks", "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed",
-                 "metadata", "__weakref__")
+                 "_metadata", "__weakref__")
 
     _multi = False  # vjp takes a tuple of output gradients
 
@@ -63,8 +63,15 @@ class Node:
         self._pre_hooks = self._hooks = self._tensor_hooks = None
         self._meta = None
         self._freed = False
-        self.metadata: dict = {}
+        self._metadata = None
         self._trace = traceback.format_stack()[:-3] if _anomaly[0] else None
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for users to attach data to the node."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self) -> str:
         return type(self).__name__
@@ -309,7 +316,7 @@ def _call_vjp(node: Node, gouts: list, retain_graph: bool, create_graph: bool) -
     saved = node._unpack_saved(create_graph)
     if node._multi:
         if node._meta:
-            gouts = [g if g is not None else m() for g, m in zip(gouts, node._meta)]
+            gouts = [g if g is not None or m is None else m() for g, m in zip(gouts, node._meta)]
         gins = node._vjp(tuple(gouts), *saved)
     else:
         gins = node._vjp(gouts[0], *saved)

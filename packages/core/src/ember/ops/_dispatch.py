@@ -52,10 +52,34 @@ def needs_grad(*ts: Any) -> bool:
     return False
 
 
+_NO_EDGE = (None, 0)
+
+
+def _edges(inputs: Sequence[Any]) -> tuple:
+    edges = []
+    for t in inputs:
+        if _isinstance(t, Tensor):
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._out_nr))
+            elif t._rg:
+                edges.append(t._edge())
+            else:
+                edges.append(_NO_EDGE)
+        else:
+            edges.append(_NO_EDGE)
+    return tuple(edges)
+
+
 def _process_saved(node: Any, saved: Sequence, outs: Sequence[Tensor]) -> None:
     items = list(saved)
+    versions = []
     out_map = None
     for i, s in enumerate(items):
+        if not _isinstance(s, Tensor):
+            versions.append(None)
+            continue
+        versions.append(s._vc[0])
         for nr, o in enumerate(outs):
             if s is o:  # saving an output: keep a detached alias (no Tensor<->node cycle)
                 alias = make(o._data, o._device)
@@ -66,7 +90,7 @@ def _process_saved(node: Any, saved: Sequence, outs: Sequence[Tensor]) -> None:
                 out_map[i] = nr
                 break
     node._saved = tuple(items)
-    node._versions = tuple(s._vc[0] if _isinstance(s, Tensor) else None for s in items)
+    node._versions = versions
     node._saved_out = out_map
 
 
@@ -76,8 +100,7 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
     cls = _node_classes.get(name)
     if cls is None:
         cls = _node_classes[name] = node_class(name)
-    edges = tuple(t._edge() if _isinstance(t, Tensor) else (None, 0) for t in inputs)
-    node = cls(vjp, edges)
+    node = cls(vjp, _edges(inputs))
     if saved:
         _process_saved(node, saved, (out,))
     out.grad_fn = node
@@ -92,8 +115,7 @@ def record_multi(name: str, outs: Sequence[Tensor], inputs: Sequence[Any], vjp: 
     cls = _node_classes.get(key)
     if cls is None:
         cls = _node_classes[key] = node_class(name, multi=True)
-    edges = tuple(t._edge() if _isinstance(t, Tensor) else (None, 0) for t in inputs)
-    node = cls(vjp, edges)
+    node = cls(vjp, _edges(inputs))
     node._meta = [functools.partial(_zeros_meta, o._data.shape, o._data.dtype, o._device)
                   for o in outs]
     if saved:

@@ -14,6 +14,15 @@ __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide",
 _isinstance = isinstance
 
 
+def _kind(x: Any) -> str:
+    """NumPy's dtype kind of an array or a Python number."""
+    d = getattr(x, "dtype", None)
+    if d is not None:
+        return d.kind
+    return "b" if x.__class__ is bool else "i" if x.__class__ is int else \
+        "f" if x.__class__ is float else "c"
+
+
 def _shape(x: Any) -> tuple:
     return x._data.shape if _isinstance(x, Tensor) else ()
 
@@ -47,10 +56,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     xa, xb, dev = binary(input, other, "add")
     xp = dev._backend.xp
     try:
-        r = xp.add(xa, xb if alpha == 1 else xb * alpha) if xa.dtype.kind != "b" or alpha == 1 \
-            else xp.logical_or(xa, xb)
-        if xa.dtype.kind == "b" and r.dtype.kind != "b":
-            r = r.astype(bool)
+        r = xp.add(xa, xb if alpha == 1 else xb * alpha)
     except (ValueError, TypeError) as e:
         raise _fail("add", input, other, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -70,7 +76,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input - alpha * other``."""
     xa, xb, dev = binary(input, other, "sub")
-    if xa.dtype.kind == "b":
+    if _kind(xa) == "b" and _kind(xb) == "b":
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead.")
@@ -104,7 +110,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     xa, xb, dev = binary(input, other, "mul")
     xp = dev._backend.xp
     try:
-        r = xp.multiply(xa, xb) if xa.dtype.kind != "b" else xp.logical_and(xa, xb)
+        r = xp.multiply(xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("mul", input, other, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -141,10 +147,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
                 f"'{rounding_mode}'")
         xa, xb, dev = binary(input, other, "div")
         xp = dev._backend.xp
-        if xa.dtype.kind in "biu":
-            if xa.dtype.kind == "b":
-                xa = xa.astype("int64")
-            if _isinstance(xb, bool) or getattr(xb, "dtype", None) == bool:
+        if _kind(xa) in "biu" and _kind(xb) in "biu":
+            if _kind(xa) == "b":
+                xa = xp.asarray(xa, dtype="int64")
+            if _kind(xb) == "b":
                 xb = xp.asarray(xb, dtype="int64")
             if rounding_mode == "floor":
                 r = _int_floordiv(xp, xa, xb)
@@ -168,8 +174,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         return _out(res, out)
     xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
-    if xa.dtype.kind in "biu" and (not hasattr(xb, "dtype") or xb.dtype.kind in "biu"):
-        xa = xa.astype(_dt._default.np)
+    if _kind(xa) in "biu" and _kind(xb) in "biu":
+        xa = xp.asarray(xa, dtype=_dt._default.np)
     try:
         r = xp.true_divide(xa, xb)
     except (ValueError, TypeError) as e:
@@ -221,8 +227,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         raise TypeError("pow: expected a Tensor")
     xa, xb, dev = binary(input, exponent, "pow")
     xp = dev._backend.xp
-    if xa.dtype.kind in "iu" and (getattr(xb, "dtype", None) is not None and xb.dtype.kind in "iu"
-                                  or _isinstance(xb, int)):
+    if _kind(xa) in "iu" and _kind(xb) in "iu":
         if xp.any(xp.asarray(xb) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     try:

@@ -1,0 +1,243 @@
+"""``ember.autograd.Function``: user-defined ops with a custom backward.
+
+Both of PyTorch's styles work: ``forward(ctx, *args)``, or ``forward(*args)`` with a
+separate ``setup_context(ctx, inputs, output)``. Forward runs without recording;
+one graph node (named ``<Class>Backward``) connects the outputs to the inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from .._tensor import Tensor, make
+from . import grad_mode
+from .graph import node_class
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction",
+           "NestedIOFunction"]
+
+
+class FunctionCtx:
+    """The ``ctx`` object: what forward leaves for backward."""
+
+    def __init__(self) -> None:
+        self._to_save: tuple = ()
+        self._unpacked: tuple | None = None
+        self._dirty: tuple = ()
+        self._non_diff: tuple = ()
+        self.materialize_grads = True
+        self.needs_input_grad: tuple = ()
+        self._node: Any = None
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument 0 is of type "
+                    f"{type(t).__name__}")
+        self._to_save = tensors
+
+    save_for_forward = save_for_backward
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._unpacked is None:
+            if self._node is not None and self._node._freed:
+                self._node._unpack_saved(False)  # raises PyTorch's "backward a second time"
+            return tuple(self._to_save)
+        return self._unpacked
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = node_class(f"{name}Backward", multi=True)
+
+
+class Function(metaclass=_FunctionMeta):
+    """Subclass with static ``forward`` and ``backward``; call ``YourFunction.apply(...)``."""
+
+    generate_vmap_rule = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import warnings
+
+        warnings.warn(
+            f"{type(self)} should not be instantiated. Methods on autograd functions are all "
+            "static, so you should invoke them on the class itself.", DeprecationWarning,
+            stacklevel=2)
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
+        return _SingleLevelFunction
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        raise NotImplementedError("forward-mode AD is not supported by Ember yet")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        custom_setup = cls.setup_context is not Function.setup_context
+        with grad_mode.no_grad():
+            if custom_setup:
+                raw = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, raw)
+            else:
+                raw = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(raw, tuple)
+        outs = (raw,) if single else raw
+        if not (grad_mode.state.enabled and any(ctx.needs_input_grad)):
+            return raw
+        return _connect(cls, ctx, args, outs, single)
+
+
+class _SingleLevelFunction:
+    pass
+
+
+def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool) -> Any:
+    """Wrap the outputs and give them one node whose vjp calls ``cls.backward``."""
+    dirty_ids = {id(t) for t in ctx._dirty}
+    non_diff = {id(t) for t in ctx._non_diff}
+    input_ids = {id(a) for a in args if isinstance(a, Tensor)}
+    wrapped: list = []
+    diff_outs: list = []
+    for o in outs:
+        if not isinstance(o, Tensor):
+            wrapped.append(o)
+            continue
+        if id(o) in dirty_ids:
+            if o._rg and o.grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation.")
+            o._vc[0] += 0  # the in-place forward already wrote; autograd rebases below
+            t = o
+        elif id(o) in input_ids:  # an input returned as is: an alias, so the graph is new
+            t = make(o._data, o._device)
+            t._vc = o._vc
+        else:
+            t = o
+        wrapped.append(t)
+        if id(o) not in non_diff and (t.is_floating_point() or t.is_complex()):
+            diff_outs.append(t)
+    if diff_outs:
+        edges = tuple(a._edge() if isinstance(a, Tensor) else (None, 0) for a in args)
+        node = cls._backward_cls(None, edges)
+        ctx._node = node
+        saved = tuple(ctx._to_save)
+        out_ids = {id(t): i for i, t in enumerate(diff_outs)}
+        if saved:
+            items = []
+            out_map = {}
+            for i, s in enumerate(saved):
+                if s is not None and id(s) in out_ids:
+                    alias = make(s._data, s._device)
+                    alias._vc = s._vc
+                    items.append(alias)
+                    out_map[i] = out_ids[id(s)]
+                else:
+                    items.append(s)
+            node._saved = tuple(items)
+            node._versions = tuple(s._vc[0] if isinstance(s, Tensor) else None for s in items)
+            node._saved_out = out_map or None
+            ctx._to_save = ()
+        n_args = len(args)
+
+        def vjp(gouts: tuple, *saved_t: Any) -> tuple:
+            ctx._unpacked = tuple(saved_t)
+            try:
+                res = cls.backward(ctx, *gouts)
+            finally:
+                ctx._unpacked = None
+            res = res if isinstance(res, tuple) else (res,)
+            if len(res) != n_args:
+                if len(res) > n_args and all(r is None for r in res[n_args:]):
+                    res = res[:n_args]
+                else:
+                    raise RuntimeError(
+                        f"function {cls.__name__}Backward returned an incorrect number of "
+                        f"gradients (expected {n_args}, got {len(res)})")
+            out = []
+            for a, g in zip(args, res):
+                if g is not None and isinstance(a, Tensor) and a._rg:
+                    if not isinstance(g, Tensor):
+                        raise TypeError(f"{cls.__name__}.backward must return Tensors or None")
+                    if g._data.shape != a._data.shape:
+                        try:
+                            g = g.expand(a.shape) if g.numel() == 1 else g
+                        except RuntimeError:
+                            pass
+                        if g._data.shape != a._data.shape:
+                            raise RuntimeError(
+                                f"Function {cls.__name__}Backward returned an invalid gradient "
+                                f"at index {len(out)} - got {list(g.shape)} but expected shape "
+                                f"compatible with {list(a.shape)}")
+                    out.append(g)
+                else:
+                    out.append(None)
+            return tuple(out)
+
+        node._vjp = vjp
+        if ctx.materialize_grads:
+            import functools as _ft
+
+            from ..ops._dispatch import _zeros_meta
+
+            node._meta = [_ft.partial(_zeros_meta, t._data.shape, t._data.dtype, t._device)
+                          for t in diff_outs]
+        else:
+            node._meta = [None] * len(diff_outs)  # missing output gradients stay None
+        for nr, t in enumerate(diff_outs):
+            t.grad_fn = node
+            t._out_nr = nr
+            t._rg = True
+    for t in wrapped:
+        if isinstance(t, Tensor) and id(t) in non_diff:
+            t._rg = False
+    return wrapped[0] if single else tuple(wrapped)
+
+
+def once_differentiable(fn: Callable) -> Callable:
+    """Mark a backward as not differentiable itself: it runs without recording."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+
+    return wrapper
+
+
+class InplaceFunction(Function):
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class NestedIOFunction(Function):
+    pass
