@@ -127,10 +127,11 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
     non_diff = {id(t) for t in ctx._non_diff}
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
     wrapped: list = []
-    diff_outs: list = []
+    diff_outs: list = []  # the node's outputs: every output of forward, in order
     for o in outs:
         if not isinstance(o, Tensor):
             wrapped.append(o)
+            diff_outs.append(None)
             continue
         if id(o) in dirty_ids:
             if o._rg and o.grad_fn is None:
@@ -144,14 +145,14 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
         else:
             t = o
         wrapped.append(t)
-        if id(o) not in non_diff and (t.is_floating_point() or t.is_complex()):
-            diff_outs.append(t)
-    if diff_outs:
+        diff_outs.append(t)
+    if any(t is not None and id(t) not in non_diff and (t.is_floating_point() or t.is_complex())
+           for t in diff_outs):
         edges = tuple(a._edge() if isinstance(a, Tensor) else (None, 0) for a in args)
         node = cls._backward_cls(None, edges)
         ctx._node = node
         saved = tuple(ctx._to_save)
-        out_ids = {id(t): i for i, t in enumerate(diff_outs)}
+        out_ids = {id(t): i for i, t in enumerate(diff_outs) if t is not None}
         if saved:
             items = []
             out_map = {}
@@ -209,14 +210,17 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
 
             from ..ops._dispatch import _zeros_meta
 
-            node._meta = [_ft.partial(_zeros_meta, t._data.shape, t._data.dtype, t._device)
+            node._meta = [None if t is None else
+                          _ft.partial(_zeros_meta, t._data.shape, t._data.dtype, t._device)
                           for t in diff_outs]
         else:
             node._meta = [None] * len(diff_outs)  # missing output gradients stay None
         for nr, t in enumerate(diff_outs):
-            t.grad_fn = node
-            t._out_nr = nr
-            t._rg = True
+            if t is not None and id(t) not in non_diff and (t.is_floating_point() or
+                                                            t.is_complex()):
+                t.grad_fn = node
+                t._out_nr = nr
+                t._rg = True
     for t in wrapped:
         if isinstance(t, Tensor) and id(t) in non_diff:
             t._rg = False

@@ -332,7 +332,7 @@ def _check_anomaly(node: Node, gins: Sequence) -> None:
     if not _anomaly[1]:
         return
     for i, g in enumerate(gins):
-        if g is not None and bool(g.isnan().any()):
+        if g is not None and bool(g._device._backend.xp.isnan(g._data).any()):
             where = "".join(node._trace or [])
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"

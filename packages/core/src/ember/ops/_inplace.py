@@ -40,6 +40,8 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
             raise RuntimeError(
                 f"{op}: result type {_type_name(r.dtype)} can't be cast to the desired output "
                 f"type {_type_name(x.dtype)}")
+    if out.grad_fn is not None and out.grad_fn._saved:
+        _snapshot_saved_self(out.grad_fn, self)
     write(self, r)
     if out.grad_fn is not None:
         if self._base is not None:
@@ -49,6 +51,23 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
             self._out_nr = out._out_nr
             self._rg = True
     return self
+
+
+def _snapshot_saved_self(node: Any, self: Tensor) -> None:
+    """The node of an in-place op keeps the original value of ``self`` (PyTorch's original_self)."""
+    items = list(node._saved)
+    if sum(s is self for s in items) != 1:
+        return  # self was also another operand (``y.mul_(y)``): PyTorch saves it live
+    changed = False
+    for i, s in enumerate(items):
+        if s is self:
+            snap = make(s._data.copy(), s._device, s._rg)
+            snap.grad_fn, snap._out_nr = s.grad_fn, s._out_nr
+            items[i] = snap
+            node._versions[i] = 0
+            changed = True
+    if changed:
+        node._saved = tuple(items)
 
 
 def write(self: Tensor, r: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd._api import grad as _grad
+from ..autograd._api import backward as _backward
 from ..ops._dispatch import record_multi
 from ..random import default_generator
 
@@ -42,6 +42,7 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
     diff = [o for o in outs if isinstance(o, Tensor) and (o.is_floating_point() or o.is_complex())]
 
     def vjp(gouts: tuple) -> tuple:
+        create_graph = grad_mode.state.enabled
         with grad_mode.enable_grad():
             state = default_generator.get_state() if rng_state is not None else None
             if rng_state is not None:
@@ -53,18 +54,15 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
             finally:
                 if state is not None:
                     default_generator.set_state(state)
-            re_outs = (re,) if isinstance(re, Tensor) else tuple(re)
-            re_diff = [o for o in re_outs if isinstance(o, Tensor) and
-                       (o.is_floating_point() or o.is_complex())]
-            pairs = [(o, g) for o, g in zip(re_diff, gouts) if o._rg and g is not None]
-            wants = [d for d in detached if isinstance(d, Tensor) and d._rg]
-            if pairs and wants:
-                gs = list(_grad([o for o, _ in pairs], wants, [g for _, g in pairs],
-                                create_graph=grad_mode.state.enabled, allow_unused=True))
-            else:
-                gs = [None] * len(wants)
-        it = iter(gs)
-        return tuple(next(it) if isinstance(d, Tensor) and d._rg else None for d in detached)
+        re_outs = (re,) if isinstance(re, Tensor) else tuple(re)
+        re_diff = [o for o in re_outs if isinstance(o, Tensor) and
+                   (o.is_floating_point() or o.is_complex())]
+        pairs = [(o, g) for o, g in zip(re_diff, gouts) if o._rg and g is not None]
+        if pairs:
+            # gradients reach the segment's inputs (read back below) and every leaf it used,
+            # such as a module's parameters that were not passed as arguments
+            _backward([o for o, _ in pairs], [g for _, g in pairs], create_graph=create_graph)
+        return tuple(d.grad if isinstance(d, Tensor) and d._rg else None for d in detached)
 
     record_multi("CheckpointFunctionBackward", diff, list(args), vjp)
     return out
