@@ -1,0 +1,69 @@
+"""Run the op-sample database on one backend against the NumPy backend.
+
+A backend declares what it cannot run (``Backend.unsupported_ops``, the dtypes it
+lacks); those cases are reported by name, never skipped silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .opdb import OpInfo, samples
+
+__all__ = ["run_case", "Unsupported", "unsupported_reason"]
+
+
+class Unsupported(Exception):
+    """An op or dtype that a backend declares it does not support."""
+
+
+def unsupported_reason(device_type: str, op: OpInfo, dtype: str) -> str | None:
+    from ..backends.registry import registry
+
+    backend = registry.get(device_type)
+    if op.name in backend.unsupported_ops or op.tier in backend.unsupported_ops:
+        return f"op '{op.name}' is declared unsupported by the '{device_type}' backend"
+    if dtype not in backend.supported_dtypes():
+        return f"dtype {dtype} is declared unsupported by the '{device_type}' backend"
+    return None
+
+
+def _run(op: OpInfo, arrays: tuple, device: str, dtype: str, grad: bool) -> tuple[Any, list]:
+    import ember
+
+    tensors = [ember.tensor(a, device=device) for a in arrays]
+    if grad:
+        for t in tensors:
+            t.requires_grad_(True)
+    out = op.fn(ember, *tensors)
+    grads: list = []
+    if grad and isinstance(out, ember.Tensor) and out.requires_grad:
+        (out.float() * 1.0 if out.dtype.name == "float32" else out).sum().backward()
+        grads = [None if t.grad is None else t.grad.to("cpu").numpy() for t in tensors]
+    return out, grads
+
+
+def _host(t: Any) -> np.ndarray:
+    return t.detach().to("cpu").numpy()
+
+
+def run_case(op: OpInfo, dtype: str, device: str, rtol: float, atol: float) -> None:
+    """Values and (for float ops) gradients of ``op`` on ``device`` equal the CPU's."""
+    reason = unsupported_reason(device.split(":")[0], op, dtype)
+    if reason:
+        raise Unsupported(reason)
+    grad = op.differentiable and dtype.startswith("float")
+    for arrays in samples(op, dtype):
+        ref, ref_grads = _run(op, arrays, "cpu", dtype, grad)
+        got, got_grads = _run(op, arrays, device, dtype, grad)
+        assert got.dtype == ref.dtype, f"{op.name}: dtype {got.dtype} != {ref.dtype}"
+        assert tuple(got.shape) == tuple(ref.shape), f"{op.name}: shape {got.shape} != {ref.shape}"
+        np.testing.assert_allclose(_host(got), _host(ref), rtol=rtol, atol=atol,
+                                   err_msg=f"{op.name} on {device} ({dtype})")
+        for i, (g, r) in enumerate(zip(got_grads, ref_grads)):
+            assert (g is None) == (r is None), f"{op.name}: gradient {i} presence differs"
+            if r is not None:
+                np.testing.assert_allclose(g, r, rtol=rtol, atol=atol,
+                                           err_msg=f"{op.name} grad {i} on {device} ({dtype})")

@@ -1,0 +1,1 @@
+"""Stochastic weight averaging (to be written)."""
