@@ -39,7 +39,7 @@ BACKEND_MODULE = """
 
     class Fake(NumpyBackend):
         type = "fake"
-        unsupported_ops = frozenset({"cumsum"})
+        unsupported_ops = frozenset({{"cumsum"}})
 
     def ember_register_backends(registry):
         registry.add("fake", Fake, priority={prio}, name="{name}")

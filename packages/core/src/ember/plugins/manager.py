@@ -48,7 +48,16 @@ class _PluginManager:
 
                     from . import hookspecs
 
-                    pm = pluggy.PluginManager("ember")
+                    class _Manager(pluggy.PluginManager):
+                        # like pytest: a plain function named ember_* is a hook implementation
+                        def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+                            opts = super().parse_hookimpl_opts(plugin, name)
+                            if opts is None and name.startswith("ember_") and callable(
+                                    getattr(plugin, name, None)):
+                                opts = {}
+                            return opts
+
+                    pm = _Manager("ember")
                     pm.add_hookspecs(hookspecs)
                     self._pm = pm
         return self._pm
