@@ -4,6 +4,7 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
+import builtins as _builtins  # noqa: E402
 import importlib as _importlib  # noqa: E402
 import sys as _sys  # noqa: E402
 import warnings as _warnings  # noqa: E402
@@ -58,11 +59,21 @@ class _MissingSibling:
         return None
 
 
-if not any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_path):
+if not _builtins.any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_path):
     _sys.meta_path.append(_MissingSibling)
 
 
+# functions whose modules load on first use
+_LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
+               "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models")}
+
+
 def __getattr__(name: str):
+    if name in _LAZY_ATTRS:
+        module, attr = _LAZY_ATTRS[name]
+        value = getattr(_importlib.import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value
+        return value
     if name in _SIBLINGS or name in _LAZY_CORE:
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module

@@ -72,7 +72,8 @@ def _summarize(arr: np.ndarray) -> bool:
     return arr.size > PRINT_OPTS["threshold"]
 
 
-def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> str:
+def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool,
+                  width: int = 0) -> str:
     edge = PRINT_OPTS["edgeitems"]
     if arr.ndim == 0:
         return fmt(arr.item())
@@ -82,8 +83,7 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> st
                     [fmt(v) for v in arr[-edge:].tolist()]
         else:
             items = [fmt(v) for v in arr.tolist()]
-        width = max(len(s) for s in items) if items else 0
-        items = [s.rjust(width) for s in items]
+        items = [s if s == "..." else s.rjust(width) for s in items]
         per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // (width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
@@ -92,7 +92,7 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> st
         idx = list(range(edge)) + [None] + list(range(n - edge, n))
     else:
         idx = list(range(n))
-    parts = ["..." if i is None else _format_array(arr[i], fmt, indent + 1, summarize)
+    parts = ["..." if i is None else _format_array(arr[i], fmt, indent + 1, summarize, width)
              for i in idx]
     sep = "," + "\n" * (arr.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(parts) + "]"
@@ -128,7 +128,9 @@ def tensor_repr(t: Any) -> str:
                 if not isinstance(s, slice):
                     shown = np.take(shown, s, axis=ax)
         fmt = _formatter(shown)
-        body = _format_array(arr, fmt, len("tensor("), summarize)
+        flat = shown.ravel()
+        width = max((len(fmt(v)) for v in flat.tolist()), default=0)
+        body = _format_array(arr, fmt, len("tensor("), summarize, width)
         dflt = get_default_dtype().name
         if dtype.name not in (dflt, "int64", "bool") and not (
                 dtype.name == "complex64" and dflt == "float32") and not (
@@ -139,7 +141,11 @@ def tensor_repr(t: Any) -> str:
         suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._rg:
         suffix.append("requires_grad=True")
-    if suffix:
-        sep = ",\n       " if "\n" in body else ", "
-        return f"tensor({body}{sep}{', '.join(suffix)})"
-    return f"tensor({body})"
+    out = f"tensor({body}"
+    for item in suffix:  # PyTorch wraps a suffix that would pass the line width
+        last = out.rsplit("\n", 1)[-1]
+        if len(last) + len(item) + 2 > PRINT_OPTS["linewidth"]:
+            out += ",\n       " + item
+        else:
+            out += ", " + item
+    return out + ")"
