@@ -1,0 +1,285 @@
+"""Worker processes of the DataLoader: the loop each worker runs, and the transport of
+batches through shared memory (one /dev/shm segment per batch, unlinked on arrival).
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import mmap
+import os
+import queue
+import random
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..._tensor import Tensor, make
+from ...backends.registry import CPU
+
+__all__ = ["get_worker_info", "WorkerInfo", "ExceptionWrapper", "pack", "unpack",
+           "release_segments_of"]
+
+_SHM_DIR = "/dev/shm"
+_counter = itertools.count()
+_worker_info: WorkerInfo | None = None
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What ``get_worker_info()`` tells code running in a worker (to shard a dataset)."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """This worker's id, the number of workers, its seed and dataset copy; None in the main process."""
+    return _worker_info
+
+
+class ExceptionWrapper:
+    """An exception raised in a worker, carried to the main process with its traceback text."""
+
+    def __init__(self, where: str) -> None:
+        exc_type, exc, tb = sys.exc_info()
+        self.exc_type = exc_type
+        self.exc_msg = "".join(traceback.format_exception(exc_type, exc, tb))
+        self.where = where
+
+    def reraise(self) -> None:
+        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
+        if self.exc_type is KeyError:
+            msg = KeyErrorMessage(msg)
+        try:
+            exc = self.exc_type(msg)
+        except Exception:
+            raise RuntimeError(msg) from None
+        raise exc
+
+
+class KeyErrorMessage(str):
+    def __repr__(self) -> str:
+        return self
+
+
+class IterableStop:
+    """A worker's signal that its copy of an IterableDataset is exhausted."""
+
+    def __init__(self, worker_id: int) -> None:
+        self.worker_id = worker_id
+
+
+class ResumeIteration:
+    """Sent to persistent workers at the start of a new epoch."""
+
+
+# ------------------------------------------------------------------ shared-memory transport
+class _ArrayRef:
+    __slots__ = ("offset", "shape", "dtype", "tensor", "requires_grad")
+
+    def __init__(self, offset: int, shape: tuple, dtype: str, tensor: bool, rg: bool) -> None:
+        self.offset, self.shape, self.dtype, self.tensor, self.requires_grad = (
+            offset, shape, dtype, tensor, rg)
+
+
+def _walk(obj: Any, fn: Any) -> Any:
+    if isinstance(obj, (Tensor, np.ndarray, _ArrayRef)):
+        return fn(obj)
+    if isinstance(obj, dict):
+        try:
+            return type(obj)((k, _walk(v, fn)) for k, v in obj.items())
+        except TypeError:
+            return {k: _walk(v, fn) for k, v in obj.items()}
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*(_walk(v, fn) for v in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_walk(v, fn) for v in obj)
+    return obj
+
+
+def pack(obj: Any) -> tuple[Any, str | None, int]:
+    """Move a batch's arrays into one shared-memory segment; returns (structure, name, size)."""
+    if not os.path.isdir(_SHM_DIR):
+        return obj, None, 0
+    arrays: list[np.ndarray] = []
+    offset = 0
+
+    def collect(x: Any) -> Any:
+        nonlocal offset
+        is_tensor = isinstance(x, Tensor)
+        if is_tensor and x._device is not CPU:
+            return x
+        arr = x._data if is_tensor else x
+        if arr.dtype.hasobject or arr.nbytes < 1024:
+            return x  # small or object arrays are cheaper to pickle
+        ref = _ArrayRef(offset, arr.shape, arr.dtype.str, is_tensor,
+                        bool(is_tensor and x.requires_grad))
+        arrays.append(arr)
+        offset += (arr.nbytes + 63) // 64 * 64
+        return ref
+
+    structure = _walk(obj, collect)
+    if not arrays:
+        return obj, None, 0
+    name = f"ember-{os.getpid()}-{next(_counter)}"
+    path = os.path.join(_SHM_DIR, name)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        os.ftruncate(fd, offset)
+        with mmap.mmap(fd, offset) as mm:
+            pos = 0
+            for arr in arrays:
+                dst = np.frombuffer(mm, dtype=arr.dtype, count=arr.size, offset=pos)
+                dst[...] = np.ascontiguousarray(arr).reshape(-1)
+                del dst
+                pos += (arr.nbytes + 63) // 64 * 64
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        os.close(fd)
+    return structure, name, offset
+
+
+def unpack(structure: Any, name: str | None, size: int) -> Any:
+    """Map a segment from ``pack`` (and unlink it at once); arrays view it without copying."""
+    if name is None:
+        return structure
+    path = os.path.join(_SHM_DIR, name)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        mm = mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+    def build(ref: Any) -> Any:
+        if not isinstance(ref, _ArrayRef):
+            return ref
+        dt = np.dtype(ref.dtype)
+        n = int(np.prod(ref.shape)) if ref.shape else 1
+        arr = np.frombuffer(mm, dtype=dt, count=n, offset=ref.offset).reshape(ref.shape)
+        if not ref.tensor:
+            return arr
+        t = make(arr, CPU)
+        if ref.requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    return _walk(structure, build)
+
+
+def release_segments_of(pid: int) -> None:
+    """Remove the segments a dead worker created but never handed over."""
+    for path in glob.glob(os.path.join(_SHM_DIR, f"ember-{pid}-*")):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+# ------------------------------------------------------------------ the worker loop
+class _MapFetcher:
+    def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Any) -> None:
+        self.dataset, self.auto, self.collate_fn = dataset, auto_collation, collate_fn
+
+    def fetch(self, index: Any) -> Any:
+        if self.auto:
+            getitems = getattr(self.dataset, "__getitems__", None)
+            data = getitems(index) if getitems else [self.dataset[i] for i in index]
+        else:
+            data = self.dataset[index]
+        return self.collate_fn(data)
+
+
+class _IterableFetcher:
+    def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Any,
+                 drop_last: bool) -> None:
+        self.it = iter(dataset)
+        self.auto, self.collate_fn, self.drop_last = auto_collation, collate_fn, drop_last
+        self.ended = False
+
+    def fetch(self, index: Any) -> Any:
+        if self.ended:
+            raise StopIteration
+        if self.auto:
+            data = []
+            for _ in index:
+                try:
+                    data.append(next(self.it))
+                except StopIteration:
+                    self.ended = True
+                    break
+            if not data or (self.drop_last and len(data) < len(index)):
+                raise StopIteration
+        else:
+            data = next(self.it)
+        return self.collate_fn(data)
+
+
+def make_fetcher(kind: str, dataset: Any, auto_collation: bool, collate_fn: Any,
+                 drop_last: bool) -> Any:
+    if kind == "map":
+        return _MapFetcher(dataset, auto_collation, collate_fn)
+    return _IterableFetcher(dataset, auto_collation, collate_fn, drop_last)
+
+
+def worker_loop(kind: str, dataset: Any, index_queue: Any, result_queue: Any, done_event: Any,
+                auto_collation: bool, collate_fn: Any, drop_last: bool, base_seed: int,
+                init_fn: Any, worker_id: int, num_workers: int) -> None:
+    """Run in a worker process: fetch the batches asked for, send them back in order of asking."""
+    global _worker_info
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    seed = base_seed + worker_id
+    random.seed(seed)
+    from ...random import manual_seed
+
+    manual_seed(seed)
+    _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
+    init_error = None
+    try:
+        if init_fn is not None:
+            init_fn(worker_id)
+        fetcher = make_fetcher(kind, dataset, auto_collation, collate_fn, drop_last)
+    except Exception:
+        init_error = ExceptionWrapper(f"in DataLoader worker process {worker_id}")
+    exhausted = False
+    while not done_event.is_set():
+        try:
+            task = index_queue.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if task is None:
+            break
+        if isinstance(task, ResumeIteration):
+            result_queue.put((task, None, None, 0))
+            exhausted = False
+            fetcher = make_fetcher(kind, dataset, auto_collation, collate_fn, drop_last)
+            continue
+        idx, index = task
+        if init_error is not None:
+            data, init_error = init_error, None
+        elif exhausted:
+            data = IterableStop(worker_id)
+        else:
+            try:
+                data = fetcher.fetch(index)
+            except StopIteration:
+                data = IterableStop(worker_id)
+                exhausted = True
+            except Exception:
+                data = ExceptionWrapper(f"in DataLoader worker process {worker_id}")
+        if isinstance(data, (ExceptionWrapper, IterableStop)):
+            result_queue.put((idx, data, None, 0))
+        else:
+            structure, name, size = pack(data)
+            result_queue.put((idx, structure, name, size))
+        del data

@@ -1,0 +1,371 @@
+"""``DataLoader``: batches from a dataset, in the main process or in worker processes.
+
+With workers, batches arrive in sampler order whatever order the workers finish in;
+an exception in a worker is raised in the main process with the worker's id and
+traceback; a worker that dies makes the loader raise within a second instead of
+hanging, and the shared memory it held is removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ._collate import default_collate, default_convert
+from ._worker import (ExceptionWrapper, IterableStop, ResumeIteration, make_fetcher,
+                      release_segments_of, unpack, worker_loop)
+from .dataset import Dataset, IterableDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
+
+__all__ = ["DataLoader"]
+
+_STATUS_CHECK_INTERVAL = 0.2  # seconds between checks that every worker is alive
+
+
+class _InfiniteConstantSampler(Sampler):
+    """Indices for an IterableDataset: there are none, only requests for the next item."""
+
+    def __iter__(self) -> Iterator[None]:
+        while True:
+            yield None
+
+
+class DataLoader:
+    """Combines a dataset and a sampler into an iterable of batches (PyTorch's DataLoader)."""
+
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1,
+                 shuffle: bool | None = None, sampler: Sampler | Iterable | None = None,
+                 batch_sampler: Sampler | Iterable | None = None, num_workers: int = 0,
+                 collate_fn: Callable | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True) -> None:
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in "
+                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        if isinstance(dataset, IterableDataset):
+            self._dataset_kind = "iterable"
+            if shuffle not in (False, None):
+                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
+                                 f"option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+        else:
+            shuffle = bool(shuffle)
+            self._dataset_kind = "map"
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size = None
+            drop_last = False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last")
+        if sampler is None:
+            if self._dataset_kind == "iterable":
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.generator = generator
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self._iterator: Any = None
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self) -> Any:
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def __iter__(self) -> Iterator:
+        if self.num_workers == 0:
+            return _SingleProcessIter(self)
+        if self.persistent_workers:
+            if self._iterator is None:
+                self._iterator = _MultiProcessIter(self)
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return _MultiProcessIter(self)
+
+    def __len__(self) -> int:
+        if self._dataset_kind == "iterable":
+            length = len(self.dataset)
+            if self.batch_size is not None:
+                import math
+
+                length = (length // self.batch_size if self.drop_last
+                          else math.ceil(length / self.batch_size))
+            return length
+        return len(self._index_sampler)
+
+    def check_worker_number_rationality(self) -> None:
+        return None
+
+
+class _BaseIter:
+    def __init__(self, loader: DataLoader) -> None:
+        self._loader = loader
+        self._dataset = loader.dataset
+        self._kind = loader._dataset_kind
+        self._auto = loader._auto_collation
+        self._drop_last = loader.drop_last
+        self._collate_fn = loader.collate_fn
+        self._index_sampler = loader._index_sampler
+        self._sampler_iter = iter(self._index_sampler)
+        # PyTorch draws the workers' base seed from the (loader's) generator per epoch
+        self._base_seed = _draw_seed(loader.generator)
+        self._num_yielded = 0
+
+    def __iter__(self) -> _BaseIter:
+        return self
+
+    def __len__(self) -> int:
+        return len(self._loader)
+
+    def _next_index(self) -> Any:
+        return next(self._sampler_iter)
+
+    def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
+        self._sampler_iter = iter(self._index_sampler)
+        self._num_yielded = 0
+        self._base_seed = _draw_seed(loader.generator)
+
+
+class _SingleProcessIter(_BaseIter):
+    def __init__(self, loader: DataLoader) -> None:
+        super().__init__(loader)
+        self._fetcher = make_fetcher(self._kind, self._dataset, self._auto, self._collate_fn,
+                                     self._drop_last)
+
+    def __next__(self) -> Any:
+        index = self._next_index()
+        data = self._fetcher.fetch(index)
+        self._num_yielded += 1
+        return data
+
+
+class _MultiProcessIter(_BaseIter):
+    def __init__(self, loader: DataLoader) -> None:
+        super().__init__(loader)
+        self._num_workers = loader.num_workers
+        self._prefetch = loader.prefetch_factor
+        self._timeout = loader.timeout
+        self._persistent = loader.persistent_workers
+        ctx = loader.multiprocessing_context
+        if ctx is None:
+            ctx = multiprocessing
+        elif isinstance(ctx, str):
+            ctx = multiprocessing.get_context(ctx)
+        self._ctx = ctx
+        self._done_event = ctx.Event()
+        self._result_queue = ctx.Queue()
+        self._index_queues = []
+        self._workers = []
+        for i in range(self._num_workers):
+            iq = ctx.Queue()
+            iq.cancel_join_thread()
+            w = ctx.Process(target=worker_loop, args=(
+                self._kind, self._dataset, iq, self._result_queue, self._done_event, self._auto,
+                self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i,
+                self._num_workers), daemon=True)
+            w.start()
+            self._index_queues.append(iq)
+            self._workers.append(w)
+        self._shutdown = False
+        self._reset(loader, first_iter=True)
+
+    def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
+        if not first_iter:
+            super()._reset(loader)
+        self._send_idx = 0
+        self._rcvd_idx = 0
+        self._task_info: dict[int, tuple] = {}
+        self._tasks_outstanding = 0
+        self._workers_status = [True] * self._num_workers
+        self._worker_cycle = itertools.cycle(range(self._num_workers))
+        if not first_iter:  # persistent workers start a new epoch
+            for q in self._index_queues:
+                q.put(ResumeIteration())
+            pending = self._num_workers
+            while pending:
+                data = self._get_data()
+                if isinstance(data[0], ResumeIteration):
+                    pending -= 1
+        for _ in range(self._prefetch * self._num_workers):
+            self._try_put_index()
+
+    def _try_put_index(self) -> None:
+        if self._tasks_outstanding >= self._prefetch * self._num_workers:
+            return
+        try:
+            index = self._next_index()
+        except StopIteration:
+            return
+        for _ in range(self._num_workers):
+            worker = next(self._worker_cycle)
+            if self._workers_status[worker]:
+                break
+        else:
+            return
+        self._index_queues[worker].put((self._send_idx, index))
+        self._task_info[self._send_idx] = (worker,)
+        self._tasks_outstanding += 1
+        self._send_idx += 1
+
+    def _check_workers(self) -> None:
+        dead = [(i, w) for i, w in enumerate(self._workers)
+                if self._workers_status[i] and not w.is_alive()]
+        if dead:
+            for _, w in dead:
+                release_segments_of(w.pid)
+            desc = ", ".join(f"worker {i} (pid {w.pid}, exit code {w.exitcode})" for i, w in dead)
+            self._shutdown_workers()
+            raise RuntimeError(f"DataLoader worker(s) exited unexpectedly: {desc}")
+
+    def _get_data(self) -> tuple:
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        while True:
+            wait = _STATUS_CHECK_INTERVAL
+            if deadline is not None:
+                wait = min(wait, max(0.0, deadline - time.monotonic()))
+            try:
+                return self._result_queue.get(timeout=wait)
+            except queue.Empty:
+                self._check_workers()
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._shutdown_workers()
+                    raise RuntimeError(
+                        f"DataLoader timed out after {self._timeout} seconds") from None
+
+    def __next__(self) -> Any:
+        while True:
+            while self._rcvd_idx < self._send_idx:
+                info = self._task_info.get(self._rcvd_idx)
+                if info is None:
+                    break
+                worker = info[0]
+                if len(info) == 2 or self._workers_status[worker]:
+                    break
+                del self._task_info[self._rcvd_idx]  # that worker's stream has ended
+                self._rcvd_idx += 1
+            else:
+                if not self._persistent:
+                    self._shutdown_workers()
+                raise StopIteration
+            if len(self._task_info[self._rcvd_idx]) == 2:
+                data = self._task_info.pop(self._rcvd_idx)[1]
+                self._rcvd_idx += 1
+                return self._process(data)
+            idx, structure, name, size = self._get_data()
+            self._tasks_outstanding -= 1
+            if isinstance(structure, IterableStop):
+                if self._persistent:
+                    self._workers_status[structure.worker_id] = False
+                else:
+                    self._mark_worker_done(structure.worker_id)
+                self._try_put_index()
+                continue
+            if idx != self._rcvd_idx:
+                self._task_info[idx] += ((structure, name, size),)
+                continue
+            del self._task_info[idx]
+            self._rcvd_idx += 1
+            return self._process((structure, name, size))
+
+    def _mark_worker_done(self, worker_id: int) -> None:
+        self._workers_status[worker_id] = False
+
+    def _process(self, payload: tuple) -> Any:
+        structure, name, size = payload
+        self._try_put_index()
+        if isinstance(structure, ExceptionWrapper):
+            self._shutdown_workers()
+            structure.reraise()
+        self._num_yielded += 1
+        return unpack(structure, name, size)
+
+    def _shutdown_workers(self) -> None:
+        if self._shutdown:
+            return
+        self._shutdown = True
+        self._done_event.set()
+        for q in self._index_queues:
+            try:
+                q.put(None)
+            except Exception:
+                pass
+        for w in self._workers:
+            w.join(timeout=2)
+            if w.is_alive():
+                w.terminate()
+                w.join(timeout=1)
+        # drain results that were sent but not taken, removing their shared memory
+        try:
+            while True:
+                _, structure, name, size = self._result_queue.get_nowait()
+                if name:
+                    try:
+                        os.unlink(os.path.join("/dev/shm", name))
+                    except OSError:
+                        pass
+        except (queue.Empty, OSError, EOFError, ValueError):
+            pass
+        for w in self._workers:
+            if w.pid is not None:
+                release_segments_of(w.pid)
+        self._result_queue.cancel_join_thread()
+        self._result_queue.close()
+
+    def __del__(self) -> None:
+        try:
+            self._shutdown_workers()
+        except Exception:
+            pass
