@@ -1,0 +1,1 @@
+"""Repository tooling for Ember: benchmarks, version checks, package scaffolding."""
