@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._tensor import Tensor
+from .._tensor import Tensor, make
 from .graph import run_backward
 
 __all__ = ["backward", "grad"]
@@ -33,7 +33,7 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}")
-            g = out.new_ones(out.shape)
+            g = make(out._device._backend.xp.ones_like(out._data), out._device)
         elif not isinstance(g, Tensor):
             g = out.new_tensor(g)
         elif g._data.shape != out._data.shape:

@@ -9,7 +9,6 @@ soon as a node has run unless ``retain_graph``.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import traceback
 import weakref
@@ -197,55 +196,67 @@ def _needed_nodes(roots: Sequence[Node], targets: set) -> set:
     return needed
 
 
+def _topological_order(roots: Sequence[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, each after all the nodes that feed it gradients
+    (reverse post-order of a depth-first walk)."""
+    order: list[Node] = []
+    seen: set = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
 def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_graph: bool,
                  create_graph: bool, capture: dict | None = None,
                  accumulate: bool = True) -> dict:
     """Propagate ``grads`` from the root edges through the graph.
 
-    ``capture`` maps (node, output_nr) to a slot: the gradient arriving there is
-    recorded and returned instead of (or as well as) accumulated into leaves.
+    Each node runs once, after all its consumers, with the sum of the gradients that
+    reached it; a node no gradient reaches is skipped. ``capture`` maps (node,
+    output_nr) edges to slots: the gradient arriving there is returned, and only the
+    part of the graph that leads to a captured edge runs.
     """
-    root_nodes = []
-    for node, _ in roots:
-        if node not in root_nodes:
-            root_nodes.append(node)
-    needed = None
+    root_nodes = list(dict.fromkeys(node for node, _ in roots))
+    order = _topological_order(root_nodes)
     if capture is not None:
-        targets = {n for n, _ in capture}
-        needed = _needed_nodes(root_nodes, targets)
-    # dependency counts over the reachable (and needed) part of the graph
-    deps: dict = {}
-    seen = set(root_nodes)
-    stack = list(root_nodes)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None or (needed is not None and nxt not in needed):
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+        needed = _needed_nodes(root_nodes, {n for n, _ in capture})
+        order = [n for n in order if n in needed]
+    else:
+        needed = None
+    # a single-output node's buffer is its gradient; a multi-output node's, a list
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._n_outputs
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    heap = [(-n._seq, n) for n in root_nodes if deps.get(n, 0) == 0]
-    heapq.heapify(heap)
+        _add_to_buffer(buffers, node, nr, g)
     captured: dict = {}
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
-        while heap:
-            _, node = heapq.heappop(heap)
-            gouts = buffers.pop(node)
-            if node.__class__ is AccumulateGrad and node.variable._hooks_leaf:
-                for fn in list(node.variable._hooks_leaf.values()):
-                    r = fn(gouts[0])
-                    if r is not None:
-                        gouts[0] = r
+        for node in order:
+            buf = buffers.pop(node, None)
+            if buf is None:
+                continue  # no gradient reached this node
+            gouts = buf if node._meta else [buf]
+            if node.__class__ is AccumulateGrad:
+                hooks = node.variable._hooks_leaf
+                if hooks:
+                    for fn in list(hooks.values()):
+                        r = fn(gouts[0])
+                        if r is not None:
+                            gouts[0] = r
             if node._tensor_hooks:
                 for nr, fn in list(node._tensor_hooks.values()):
                     if gouts[nr] is not None:
@@ -268,8 +279,6 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
                     for fn in list(node._hooks.values()):
                         fn((), tuple(gouts))
                 continue
-            if needed is not None and node not in needed:
-                continue
             gins = _call_vjp(node, gouts, retain_graph, create_graph)
             if node._hooks:
                 for fn in list(node._hooks.values()):
@@ -277,43 +286,26 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
                     if r is not None:
                         gins = r
             for (nxt, nr), g in zip(node.next_functions, gins):
-                if nxt is None or (needed is not None and nxt not in needed):
-                    continue
-                if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_outputs
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    if nxt in buffers:
-                        heapq.heappush(heap, (-nxt._seq, nxt))
-                    else:  # no gradient reached it: its inputs get none either
-                        _skip_branch(nxt, deps, buffers, heap, needed)
+                if g is not None and nxt is not None:
+                    _add_to_buffer(buffers, nxt, nr, g)
     finally:
         grad_mode.state.enabled = prev
     return captured
 
 
-def _skip_branch(node: Node, deps: dict, buffers: dict, heap: list, needed: set | None) -> None:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        for nxt, _ in n.next_functions:
-            if nxt is None or (needed is not None and nxt not in needed):
-                continue
-            d = deps[nxt] - 1
-            deps[nxt] = d
-            if d == 0:
-                if nxt in buffers:
-                    heapq.heappush(heap, (-nxt._seq, nxt))
-                else:
-                    stack.append(nxt)
+def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Any) -> None:
+    if node._meta:  # several outputs: a list of gradients
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * len(node._meta)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    else:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
 
 
 def _call_vjp(node: Node, gouts: list, retain_graph: bool, create_graph: bool) -> Sequence:
-    saved = node._unpack_saved(create_graph)
+    saved = node._unpack_saved(create_graph) if node._saved is not None or node._freed else ()
     if node._multi:
         if node._meta:
             gouts = [g if g is not None or m is None else m() for g, m in zip(gouts, node._meta)]
