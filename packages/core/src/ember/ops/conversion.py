@@ -165,7 +165,37 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     return _inplace.commit(self, res, "copy_")
 
 
-methods(to=to, cpu=cpu, cuda=cuda, type_as=type_as, clone=clone, contiguous=contiguous,
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor, which keeps the graph)."""
+    if _isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions.")
+        if grad_state.enabled and (value._rg or self._rg):
+            res = value.expand(self._data.shape).to(self.dtype)
+            return _inplace.commit(self, res, "fill_")
+        value = value.item()
+    _inplace.check_inplace(self, "fill_")
+    x = self._data
+    if self._device._backend.numpy_like:
+        x.fill(value)
+        self._vc[0] += 1
+    else:
+        _inplace.write(self, self._device._backend.xp.full(x.shape, value, dtype=x.dtype))
+    if grad_state.enabled and self._rg:  # a constant now: the old graph no longer matters
+        res = make(self._data, self._device)
+        record("FillBackward0", res, (), lambda g: ())
+        self.grad_fn, self._rg = res.grad_fn, True
+    return self
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Set every element to zero."""
+    return fill_(self, 0)
+
+
+methods(fill_=fill_, zero_=zero_, to=to, cpu=cpu, cuda=cuda, type_as=type_as, clone=clone, contiguous=contiguous,
         copy_=copy_, float=_caster(_dt.float32), double=_caster(_dt.float64),
         half=_caster(_dt.float16), bfloat16=_caster(_dt.bfloat16), long=_caster(_dt.int64),
         int=_caster(_dt.int32), short=_caster(_dt.int16), char=_caster(_dt.int8),
