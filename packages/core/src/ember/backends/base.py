@@ -33,6 +33,7 @@ class Backend:
 
     def __init__(self) -> None:
         self._devices: dict[int | None, Any] = {}
+        self.kernels = dict(type(self).kernels)  # per instance: overrides never leak across backends
 
     def is_available(self) -> bool:
         """Whether the backend can run here; never raises."""
