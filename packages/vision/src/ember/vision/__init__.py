@@ -1,8 +1,15 @@
-"""Ember vision: torchvision's API for Ember.
+"""``ember.vision``: torchvision's API for Ember (datasets, transforms, models, ops, io,
+utils) and a runnable demo (``python -m ember.vision.demo``)."""
 
-It will hold datasets (MNIST, CIFAR, folders of images), transforms, models and
-their registry, vision ops (nms, roi_align) registered as core ops, image io,
-utils (make_grid, save_image) and a runnable training demo (`ember.vision.demo`).
-"""
+import importlib as _importlib
 
 __version__ = "0.1.0"
+_SUBMODULES = ("datasets", "transforms", "models", "ops", "io", "utils", "demo")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = _importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'ember.vision' has no attribute '{name}'")
