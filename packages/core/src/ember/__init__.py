@@ -29,7 +29,8 @@ from .ops import *  # noqa: E402,F403
 from .ops import __all__ as _ops_all  # noqa: E402
 from .ops._dispatch import result_type  # noqa: E402
 from .autograd import _api as _autograd_api  # noqa: E402,F401  (attaches Tensor.backward)
-from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,  # noqa: E402
+from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
+                     manual_seed, seed,
                      set_rng_state)
 
 __version__ = "0.1.0"

@@ -1,133 +1,231 @@
-"""Random generators: ``Generator``, ``manual_seed`` and the default CPU generator.
+"""Random generators: ``Generator``, ``manual_seed``, ``fork_rng`` and the default generators.
 
-The CPU generator is an mt19937 seeded as PyTorch seeds it, so that seeded
-programs can draw the same streams as PyTorch (see ops/sampling.py).
+The CPU generator is PyTorch's: an mt19937 seeded with the low 32 bits of the seed,
+32-bit draws straight from it and 64-bit draws made of two 32-bit ones (the first
+one high), plus the cached second value of the scalar Box-Muller transform. Its
+state serialises to PyTorch's 5056-byte layout, so ``get_rng_state`` and
+``set_rng_state`` exchange states with PyTorch. The samplers that turn the stream
+into values live in ``ops/sampling.py`` and ``ops/_random_kernels.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import struct
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-           "fork_rng", "default_generator"]
+           "fork_rng", "default_generator", "default_generator_for"]
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default CPU seed
+_N = 624  # mt19937 state words
+_STATE_BYTES = 5056  # sizeof PyTorch's CPUGeneratorImplState
+_U64 = np.uint64
+_SHIFT32 = np.uint64(32)
+
+
+def _unpack_seed(seed: Any) -> int:
+    """A seed as PyTorch reads it: an unsigned 64-bit int, or a signed one reinterpreted."""
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}") from None
+    if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
+        raise ValueError("Overflow when unpacking long long")
+    return seed & 0xFFFF_FFFF_FFFF_FFFF
 
 
 class Generator:
-    """A random number generator for one device (PyTorch's ``torch.Generator``)."""
+    """A pseudo-random number generator (PyTorch's ``torch.Generator``).
+
+    Samplers take it through ``generator=``; they hold ``lock`` while they draw, so one
+    generator can be shared by several threads.
+    """
 
     def __init__(self, device: Any = "cpu") -> None:
         from .backends.registry import canonical_device
 
         self.device = canonical_device(device)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.manual_seed(_DEFAULT_SEED)
 
+    # ------------------------------------------------------------------ seeding
     def manual_seed(self, seed: int) -> Generator:
-        seed = int(seed)
-        if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long long, seed {seed} out of range")
-        seed &= 0xFFFF_FFFF_FFFF_FFFF
-        self._seed = seed
-        self._bitgen = np.random.MT19937(0)
-        self._bitgen._legacy_seeding(seed & 0xFFFFFFFF)
-        self._next_normal: float | None = None  # PyTorch caches the second Box-Muller draw
-        self._next_float_normal: float | None = None
+        """Seed the generator; returns it."""
+        seed = _unpack_seed(seed)
+        with self.lock:
+            self._seed = seed
+            self._mt = np.random.MT19937(0)
+            self._mt._legacy_seeding(seed & 0xFFFFFFFF)
+            self._fresh = True  # PyTorch reports next=0 until the first draw
+            self._next_double: float | None = None  # cached second Box-Muller value
+            self._next_float: float | None = None
         return self
 
     def seed(self) -> int:
-        s = int(time.time_ns()) & 0xFFFF_FFFF_FFFF
+        """Seed from a non-deterministic source; returns the seed used."""
+        s = int.from_bytes(os.urandom(8), "little")
         self.manual_seed(s)
         return s
 
     def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
         return self._seed
 
+    # ------------------------------------------------------------------ state
     def get_state(self) -> Any:
-        from .ops.creation import tensor
+        """The state as a uint8 tensor in PyTorch's CPU layout (5056 bytes)."""
+        from ._tensor import make
+        from .backends.registry import CPU
 
-        st = self._bitgen.state["state"]
-        payload = np.concatenate([
-            st["key"].astype(np.uint32).view(np.uint8),
-            np.asarray([st["pos"]], dtype=np.int64).view(np.uint8),
-            np.asarray([self._seed], dtype=np.uint64).view(np.uint8),
-            np.asarray([np.nan if self._next_normal is None else self._next_normal],
-                       dtype=np.float64).view(np.uint8),
-            np.asarray([np.nan if self._next_float_normal is None else self._next_float_normal],
-                       dtype=np.float64).view(np.uint8),
-        ])
-        return tensor(payload)
+        with self.lock:
+            st = self._mt.state["state"]
+            pos = int(st["pos"])
+            left = 1 if pos >= _N else _N + 1 - pos
+            nxt = 0 if self._fresh else pos
+            nd, nf = self._next_double, self._next_float
+            head = struct.pack("<QiiQ", self._seed, left, 1, nxt)
+            key = np.asarray(st["key"], dtype=np.uint64).tobytes()
+        tail = struct.pack("<dddi4xf?3x", 0.0, 0.0 if nd is None else nd, 0.0,
+                           0 if nd is None else 1, 0.0 if nf is None else nf, nf is not None)
+        payload = np.frombuffer(head + key + tail, dtype=np.uint8).copy()
+        return make(payload, CPU)
 
     def set_state(self, new_state: Any) -> Generator:
-        arr = np.asarray(new_state._data if hasattr(new_state, "_data") else new_state,
-                         dtype=np.uint8)
-        if arr.size != 624 * 4 + 8 + 8 + 16:
-            raise RuntimeError(f"Expected a generator state of {624 * 4 + 32} bytes, got "
+        """Restore a state from ``get_state`` (Ember's or PyTorch's); returns the generator."""
+        data = getattr(new_state, "_data", new_state)
+        arr = np.asarray(data.get() if hasattr(data, "get") else data)
+        if arr.dtype != np.uint8:
+            raise TypeError(f"expected a ember.ByteTensor, but got a tensor of dtype {arr.dtype}")
+        if arr.size != _STATE_BYTES:
+            raise RuntimeError("Expected either a PhiloxState of size 16 or a CPUGeneratorImplState"
+                               f" of size {_STATE_BYTES} but found the input RNG state size to be "
                                f"{arr.size}")
-        key = arr[:2496].view(np.uint32).copy()
-        pos = int(arr[2496:2504].view(np.int64)[0])
-        self._seed = int(arr[2504:2512].view(np.uint64)[0])
-        nn_, nf = arr[2512:2520].view(np.float64)[0], arr[2520:2528].view(np.float64)[0]
-        self._next_normal = None if np.isnan(nn_) else float(nn_)
-        self._next_float_normal = None if np.isnan(nf) else float(nf)
-        self._bitgen.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        raw = np.ascontiguousarray(arr).reshape(-1).tobytes()
+        seed, left, _seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
+        key = np.frombuffer(raw, dtype=np.uint64, count=_N, offset=24).astype(np.uint32)
+        _nx, ny, _nr, valid, nf, fvalid = struct.unpack_from("<dddi4xf?", raw, 24 + 8 * _N)
+        if not 1 <= left <= _N:
+            raise RuntimeError(f"The 'left' field of the RNG state is out of range: {left}")
+        with self.lock:
+            self._seed = seed
+            self._mt = np.random.MT19937(0)
+            self._mt.state = {"bit_generator": "MT19937",
+                              "state": {"key": key, "pos": _N + 1 - left}}
+            self._fresh = left == 1 and nxt == 0
+            self._next_double = float(ny) if valid else None
+            self._next_float = float(nf) if fvalid else None
         return self
 
-    def random_u32(self, n: int) -> np.ndarray:
-        """The next ``n`` raw 32-bit outputs of the mt19937 stream."""
-        return self._bitgen.random_raw(n).astype(np.uint32)
+    def clone_state(self) -> Generator:
+        """A new generator in this one's state."""
+        g = Generator(self.device)
+        g.set_state(self.get_state())
+        return g
 
-    def __reduce__(self):
-        raise TypeError("cannot pickle 'Generator' object")
+    def __reduce__(self) -> tuple:
+        return (Generator, (str(self.device),), self.get_state()._data.tobytes())
+
+    def __setstate__(self, state: bytes) -> None:
+        self.set_state(np.frombuffer(state, dtype=np.uint8))
+
+    def __repr__(self) -> str:
+        return f"<ember.Generator object at {id(self):#x}>"
+
+    # ------------------------------------------------------------------ raw draws
+    # Callers hold ``lock`` around a whole sampling op, as PyTorch's kernels hold the mutex.
+    def _raw32(self, n: int) -> np.ndarray:
+        """The next ``n`` 32-bit outputs (as uint64)."""
+        if n <= 0:
+            return np.zeros(0, dtype=_U64)
+        self._fresh = False
+        return self._mt.random_raw(n)
+
+    def random_u32(self, n: int) -> np.ndarray:
+        """The next ``n`` raw 32-bit outputs of the stream, as uint32 (takes the lock)."""
+        with self.lock:
+            return self._raw32(n).astype(np.uint32)
+
+    def _raw64(self, n: int) -> np.ndarray:
+        """The next ``n`` 64-bit draws: two 32-bit outputs each, the first one high."""
+        r = self._raw32(2 * n)
+        return (r[0::2] << _SHIFT32) | r[1::2]
 
 
 default_generator = Generator("cpu")
+_device_generators: dict[Any, Generator] = {}
+_gen_lock = threading.Lock()
+
+
+def default_generator_for(device: Any) -> Generator:
+    """The default generator of a device (``default_generator`` for the CPU)."""
+    from .backends.registry import CPU, canonical_device
+
+    dev = canonical_device(device)
+    if dev is CPU or dev.type == "cpu":
+        return default_generator
+    g = _device_generators.get(dev)
+    if g is None:
+        with _gen_lock:
+            g = _device_generators.get(dev)
+            if g is None:
+                g = _device_generators[dev] = Generator(dev)
+    return g
 
 
 def manual_seed(seed: int) -> Generator:
     """Seed every device's default generator; returns the CPU one."""
+    seed = _unpack_seed(seed)
     default_generator.manual_seed(seed)
+    for g in list(_device_generators.values()):
+        g.manual_seed(seed)
     try:
         from . import cuda
 
         cuda.manual_seed_all(seed)
-    except Exception:
+    except Exception:  # noqa: BLE001 - as in PyTorch, CUDA seeding is silent without a GPU
         pass
     return default_generator
 
 
 def seed() -> int:
-    return default_generator.seed()
+    """Seed every default generator non-deterministically; returns the seed."""
+    s = default_generator.seed()
+    for g in list(_device_generators.values()):
+        g.manual_seed(s)
+    return s
 
 
 def initial_seed() -> int:
+    """The seed of the default CPU generator."""
     return default_generator.initial_seed()
 
 
 def get_rng_state() -> Any:
+    """The default CPU generator's state as a uint8 tensor."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state: Any) -> None:
+    """Restore the default CPU generator's state."""
     default_generator.set_state(new_state)
 
 
 @contextlib.contextmanager
 def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng",
              _devices_kw: str = "devices", device_type: str = "cuda") -> Iterator[None]:
-    """Restore the CPU generator's state on exit."""
+    """Restore the default generators' states (CPU and devices) when the block exits."""
     if not enabled:
         yield
         return
-    state = get_rng_state()
+    saved = [(g, g.get_state()) for g in [default_generator, *_device_generators.values()]]
     try:
         yield
     finally:
-        set_rng_state(state)
+        for g, st in saved:
+            g.set_state(st)

@@ -1,3 +1,608 @@
-"""TODO family module."""
+"""Matrix products: matmul (``@``), mm, bmm, mv, dot, vdot, inner, outer, the add*-products,
+einsum, tensordot, kron, cross, chain_matmul.
 
-__all__: list[str] = []
+Products run on the backend's BLAS (``xp.matmul``; ``xp.einsum`` with a cached
+optimised contraction path). NumPy has no half-precision BLAS, so float16 and
+bfloat16 products are computed in float32 and rounded, as PyTorch's CPU does.
+Derivatives are products again, so double backward works.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from . import _inplace
+from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
+           "addbmm", "baddbmm", "addr", "einsum", "tensordot", "kron", "cross", "chain_matmul",
+           # PyTorch's top-level linear algebra, defined in linalg_misc (imported at the end)
+           "det", "inverse", "svd", "cholesky", "qr", "pinverse", "logdet", "slogdet",
+           "matrix_power", "matrix_exp"]
+
+_isinstance = isinstance
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_T_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_HALF = frozenset({"float16", "bfloat16"})
+
+
+def _tname(t: Tensor) -> str:
+    return _T_NAMES.get(t.dtype.name, t.dtype.name)
+
+
+def _check_tensor(x: Any, op: str, arg: str) -> None:
+    if not _isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+
+
+def _product(xp: Any, xa: Any, xb: Any) -> Any:
+    """``xa @ xb`` on the backend; half precision goes through float32."""
+    if xa.dtype.name in _HALF:
+        dt = xa.dtype
+        return xp.matmul(xa.astype("float32"), xb.astype("float32")).astype(dt)
+    return xp.matmul(xa, xb)
+
+
+def _dims(shape: tuple) -> str:
+    return "x".join(str(s) for s in shape)
+
+
+def _matmul_error(op: str, a: Tensor, b: Tensor) -> Exception:
+    sa, sb = a._data.shape, b._data.shape
+    da, db = len(sa), len(sb)
+    if da == 1 and db == 1:
+        return RuntimeError(
+            f"{op}: inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
+            f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
+    if da == 2 and db == 1:
+        return RuntimeError(f"{op}: size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec "
+                            f"({sb[0]})")
+    if da <= 2 and db <= 2:
+        ra = sa if da == 2 else (1,) + sa
+        return RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and "
+                            f"{_dims(sb)})")
+    ka = sa[-1]
+    kb = sb[-2] if db > 1 else sb[-1]
+    if ka != kb:
+        return RuntimeError(
+            f"{op}: Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{(sa[:-2] or (1,))[-1]}, {ka}] but got: [{(sb[:-2] or (1,))[-1]}, {kb}].")
+    ba, bb = sa[:-2] if da > 1 else (), sb[:-2] if db > 1 else ()
+    n = max(len(ba), len(bb))
+    pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            return RuntimeError(f"{op}: The size of tensor a ({pa[i]}) must match the size of "
+                                f"tensor b ({pb[i]}) at non-singleton dimension {i}")
+    return RuntimeError(f"{op}: shapes {list(sa)} and {list(sb)} cannot be multiplied")
+
+
+def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
+    """PyTorch's refusals before a product (error path built lazily)."""
+    xa, xb = a._data, b._data
+    if xa.ndim == 0 or xb.ndim == 0:
+        raise RuntimeError(f"both arguments to {op} need to be at least 1D, but they are "
+                           f"{xa.ndim}D and {xb.ndim}D")
+    if xa.dtype != xb.dtype:
+        if xa.ndim == 1 and xb.ndim == 1:
+            raise RuntimeError(f"{op}: dot : expected both vectors to have same dtype, but found "
+                               f"{_tname(a)} and {_tname(b)}")
+        raise RuntimeError(
+            f"{op}: expected m1 and m2 to have the same dtype, but got: "
+            f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "
+            f"{_C_NAMES.get(b.dtype.name, b.dtype.name)}")
+    if xa.dtype.kind == "b":
+        kernel = "dot" if xa.ndim == 1 and xb.ndim == 1 else "addmm_impl_cpu_"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if a._device is not b._device:
+        raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {a._device} and {b._device}!")
+
+
+def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
+    if not _isinstance(other, Tensor) or not _isinstance(input, Tensor):
+        _check_tensor(input, "matmul", "input")
+        _check_tensor(other, "matmul", "other")
+    xa, xb = input._data, other._data
+    if xa.dtype != xb.dtype or xa.ndim == 0 or xb.ndim == 0 or xa.dtype.kind == "b":
+        _check_pair("matmul", input, other)
+    dev = input._device
+    xp = dev._backend.xp
+    try:
+        r = _product(xp, xa, xb)
+    except ValueError:
+        raise _matmul_error("matmul", input, other) from None
+    if r.__class__ is not dev._backend.ndarray:
+        r = xp.asarray(r)
+    res = make(r, dev)
+    if grad_state.enabled and (input._rg or other._rg):
+        _record_matmul(res, input, other)
+    return _out(res, out)
+
+
+def _record_matmul(res: Tensor, a: Tensor, b: Tensor) -> None:
+    da, db = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    a2 = sa if da > 1 else (1,) + sa
+    b2 = sb if db > 1 else sb + (1,)
+    ga_needed, gb_needed = a._rg, b._rg
+    o = res._data.shape
+    o2 = (1, 1) if da == 1 and db == 1 else (o[:-1] + (1, o[-1]) if da == 1 else (
+        o + (1,) if db == 1 else o))
+
+    def vjp(g: Tensor, a: Tensor, b: Tensor) -> tuple:
+        if g._data.shape != o2:
+            g = g.reshape(o2)
+        ga = gb = None
+        if ga_needed:
+            bm = b.reshape(b2) if db == 1 else b
+            ga = sum_to(matmul(g, bm.mH), a2).reshape(sa)
+        if gb_needed:
+            am = a.reshape(a2) if da == 1 else a
+            gb = sum_to(matmul(am.mH, g), b2).reshape(sb)
+        return ga, gb
+
+    name = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get(
+        (da, db), "BmmBackward0")
+    record(name, res, (a, b), vjp, (a if gb_needed else None, b if ga_needed else None))
+
+
+def _out(res: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return res
+    if out._data.shape == res._data.shape:
+        _inplace.write(out, res._data)
+    else:
+        out._data = res._data.astype(out._data.dtype)
+        out._vc[0] += 1
+    return out
+
+
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Product of two matrices (no broadcasting)."""
+    _check_tensor(mat2, "mm", "mat2")
+    if input._data.ndim != 2:
+        raise RuntimeError("mm: self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mm: mat2 must be a matrix")
+    if input._data.shape[1] != mat2._data.shape[0]:
+        raise _matmul_error("mm", input, mat2)
+    return matmul(input, mat2, out=out)
+
+
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Batched product of two 3-D tensors with equal batch sizes."""
+    _check_tensor(mat2, "bmm", "mat2")
+    sa, sb = input._data.shape, mat2._data.shape
+    if len(sa) != 3:
+        raise RuntimeError("bmm: batch1 must be a 3D tensor")
+    if len(sb) != 3:
+        raise RuntimeError("bmm: batch2 must be a 3D tensor")
+    if sa[0] != sb[0] or sa[2] != sb[1]:
+        raise RuntimeError(
+            f"bmm: Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, "
+            f"{sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    return matmul(input, mat2, out=out)
+
+
+def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Matrix-vector product."""
+    _check_tensor(vec, "mv", "vec")
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
+    if input._data.shape[1] != vec._data.shape[0]:
+        raise _matmul_error("mv", input, vec)
+    return matmul(input, vec, out=out)
+
+
+def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inner product of two 1-D tensors (no conjugation)."""
+    _check_tensor(tensor, "dot", "tensor")
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
+                           f"{tensor._data.ndim}D tensors")
+    return matmul(input, tensor, out=out)
+
+
+def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``dot(conj(input), other)``."""
+    _check_tensor(other, "vdot", "other")
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
+                           f"{other._data.ndim}D tensors")
+    a = input.conj() if input._data.dtype.kind == "c" else input
+    return matmul(a, other, out=out)
+
+
+def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Sum of products over the last dimension of both (a product for 0-d operands)."""
+    _check_tensor(other, "inner", "other")
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return _out(input * other, out)
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(input._data.shape)} and {list(other._data.shape)}")
+    return tensordot(input, other, ([-1], [-1]), out=out)
+
+
+def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Outer product of two vectors."""
+    _check_tensor(vec2, "outer", "vec2")
+    if input._data.ndim != 1 or vec2._data.ndim != 1:
+        raise RuntimeError(f"outer: expected 1D tensors, but got {input._data.ndim}D and "
+                           f"{vec2._data.ndim}D tensors")
+    return _out(input.reshape(-1, 1) * vec2.reshape(1, -1), out)
+
+
+ger = outer
+
+
+def _scaled(x: Tensor, s: Any) -> Tensor:
+    return x if s == 1 else x * s
+
+
+def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str) -> Tensor:
+    prod = _scaled(prod, alpha)
+    if beta == 0:  # input is ignored, nan and inf included
+        shape = prod._data.shape
+        if tuple(np.broadcast_shapes(input._data.shape, shape)) != shape:
+            raise RuntimeError(f"{op}: The expanded size of the tensor ({shape}) must match the "
+                               f"existing size {tuple(input._data.shape)}")
+        return prod
+    res = _scaled(input, beta) + prod
+    if res._data.shape != prod._data.shape:
+        raise RuntimeError(f"{op}: The size of input {list(input._data.shape)} can't be "
+                           f"broadcast to the product's shape {list(prod._data.shape)}")
+    return res
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1,
+          out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    return _out(_add_scaled(mm(mat1, mat2), input, beta, alpha, "addmm"), out)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1,
+          out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``."""
+    return _out(_add_scaled(mv(mat, vec), input, beta, alpha, "addmv"), out)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
+           out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    return _out(_add_scaled(bmm(batch1, batch2).sum(0), input, beta, alpha, "addbmm"), out)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
+            out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
+    return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1,
+         out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    return _out(_add_scaled(outer(vec1, vec2), input, beta, alpha, "addr"), out)
+
+
+def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
+    """Product of 2-D matrices (deprecated in PyTorch for ``linalg.multi_dot``)."""
+    if len(matrices) == 1 and _isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    res = matrices[0]
+    for m in matrices[1:]:
+        res = mm(res, m)
+    return _out(res, out)
+
+
+# ------------------------------------------------------------------ einsum
+_LETTERS = string.ascii_letters
+_paths: dict = {}
+
+
+def _parse_einsum(equation: str, operands: list[Tensor]) -> tuple[list[str], str]:
+    """Input subscripts (``...`` kept) and the explicit output subscripts."""
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, rhs = eq.split("->")
+    else:
+        lhs, rhs = eq, None
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise ValueError("einsum(): more operands were provided than specified in the equation"
+                         if len(operands) > len(ins) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    for s, t in zip(ins, operands):
+        n = len(s.replace("...", ""))
+        if ("..." in s and n > t._data.ndim) or ("..." not in s and n != t._data.ndim):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({n}) does not"
+                               f" match the number of dimensions ({t._data.ndim}) for operand "
+                               f"{ins.index(s)}" + ("" if "..." in s else
+                                                    " and no ellipsis was given"))
+    if rhs is None:
+        counts: dict[str, int] = {}
+        for s in ins:
+            for c in s.replace("...", ""):
+                counts[c] = counts.get(c, 0) + 1
+        rhs = ("..." if any("..." in s for s in ins) else "") + "".join(
+            sorted(c for c, k in counts.items() if k == 1))
+    return ins, rhs
+
+
+def _sublist_equation(args: tuple) -> tuple[str, list]:
+    """``einsum(op1, [0, 1], op2, [1, 2], [0, 2])`` as an equation and operands."""
+    out = args[-1] if len(args) % 2 == 1 else None
+    body = args[:-1] if out is not None else args
+    ops, subs = list(body[0::2]), list(body[1::2])
+
+    def conv(s: Any) -> str:
+        return "".join("..." if x is Ellipsis else _LETTERS[x] for x in s)
+
+    eq = ",".join(conv(s) for s in subs)
+    if out is not None:
+        eq += "->" + conv(out)
+    return eq, ops
+
+
+def einsum(*args: Any) -> Tensor:
+    """Einstein summation: ``einsum("ij,jk->ik", a, b)``, operands as a list, or the
+    sublist form; contracted along an optimised path."""
+    if not args:
+        raise TypeError("einsum(): must specify the equation string and at least one operand")
+    if _isinstance(args[0], str):
+        equation, operands = args[0], list(args[1:])
+        if len(operands) == 1 and _isinstance(operands[0], (list, tuple)):
+            operands = list(operands[0])
+    else:
+        equation, operands = _sublist_equation(args)
+    if not operands:
+        raise ValueError("einsum(): must provide at least one operand")
+    ins, rhs = _parse_einsum(equation, operands)
+    first = operands[0]
+    for t in operands[1:]:
+        if t._data.dtype != first._data.dtype:
+            raise RuntimeError(f"expected scalar type {_tname(first)} but found {_tname(t)}")
+    res = make(_einsum_raw(ins, rhs, [t._data for t in operands], first._device), first._device)
+    if grad_state.enabled and any(t._rg for t in operands):
+        needed = [t._rg for t in operands]
+
+        def vjp(g: Tensor, *ops: Tensor) -> tuple:
+            return tuple(_einsum_grad(i, ins, rhs, g, ops) if needed[i] else None
+                         for i in range(len(ops)))
+
+        record("EinsumBackward0", res, tuple(operands), vjp, tuple(operands))
+    return res
+
+
+def _einsum_raw(ins: list[str], rhs: str, arrays: list, dev: Any) -> Any:
+    xp = dev._backend.xp
+    eq = ",".join(ins) + "->" + rhs
+    half = arrays[0].dtype.name in _HALF
+    if half:
+        dt = arrays[0].dtype
+        arrays = [a.astype("float32") for a in arrays]
+    if len(arrays) <= 2:
+        r = xp.einsum(eq, *arrays)
+    else:
+        key = (eq, tuple(a.shape for a in arrays))
+        path = _paths.get(key)
+        if path is None:
+            dummies = [np.broadcast_to(np.float32(0), a.shape) for a in arrays]
+            path = _paths[key] = np.einsum_path(eq, *dummies, optimize="greedy")[0]
+        r = xp.einsum(eq, *arrays, optimize=path)
+    r = xp.asarray(r)
+    if half:
+        r = r.astype(dt)
+    return r
+
+
+def _einsum_grad(i: int, ins: list[str], rhs: str, g: Tensor, ops: tuple) -> Tensor:
+    """Gradient of one operand: an einsum of the output gradient with the other operands."""
+    from .creation import eye
+
+    target = ops[i]
+    tokens = ["..." if s == "." else s for s in _tokens(ins[i])]
+    used = set("".join(ins) + rhs)
+    fresh = (c for c in _LETTERS if c not in used)
+    n_ell = target._data.ndim - (len(tokens) - ("..." in tokens))
+    sizes = {}
+    pos = 0
+    for tok in tokens:
+        if tok == "...":
+            pos += n_ell
+        else:
+            sizes[tok] = target._data.shape[pos]
+            pos += 1
+    seen: set = set()
+    deltas: list[tuple[str, Tensor]] = []
+    grad_tokens = []
+    for tok in tokens:
+        if tok != "..." and tok in seen:  # a repeated index: a diagonal, via an identity factor
+            f = next(fresh)
+            deltas.append((tok + f, eye(sizes[tok], dtype=target.dtype,
+                                        device=target._device)))
+            tok = f
+        seen.add(tok)
+        grad_tokens.append(tok)
+    others = [ins[j] for j in range(len(ins)) if j != i]
+    avail = set(rhs + "".join(others) + "".join(d for d, _ in deltas))
+    has_ell = "..." in rhs or any("..." in s for s in others)
+    keep = [t for t in grad_tokens if (t == "..." and has_ell) or (t != "..." and t in avail)]
+    eq = ",".join([rhs] + others + [d for d, _ in deltas]) + "->" + "".join(keep)
+    r = einsum(eq, g, *[ops[j] for j in range(len(ops)) if j != i], *[d for _, d in deltas])
+    # reduce broadcast ellipsis dims, then restore dims that were summed away
+    if "..." in keep:
+        at = keep.index("...")
+        r_ell = r._data.ndim - (len(keep) - 1)
+        extra = r_ell - n_ell
+        red = tuple(range(at, at + extra)) + tuple(
+            at + extra + k for k in range(n_ell)
+            if target._data.shape[tokens.index("...") + k] == 1 and
+            r._data.shape[at + extra + k] != 1)
+        if red:
+            r = r.sum(red, keepdim=True)
+        if extra:
+            r = r.reshape(r._data.shape[:at] + r._data.shape[at + extra:])
+    shape = []
+    kept_iter = iter(range(r._data.ndim))
+    for t in grad_tokens:
+        if t == "...":
+            if "..." in keep:
+                shape += [r._data.shape[next(kept_iter)] for _ in range(n_ell)]
+            else:
+                shape += [1] * n_ell
+        elif t in keep:
+            shape.append(r._data.shape[next(kept_iter)])
+        else:
+            shape.append(1)
+    r = r.reshape(tuple(shape))
+    if tuple(shape) != target._data.shape:
+        r = r.expand(target._data.shape)
+    return r
+
+
+def _tokens(sub: str) -> list[str]:
+    return list(sub.replace("...", "."))
+
+
+# ------------------------------------------------------------------ tensordot, kron, cross
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) -> Tensor:
+    """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed dims."""
+    na, nb = a._data.ndim, b._data.ndim
+    if _isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if _isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(na, nb):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if _isinstance(da, int) else list(da)
+        db = [db] if _isinstance(db, int) else list(db)
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    da = [wrap_dim(d, na, "tensordot") for d in da]
+    db = [wrap_dim(d, nb, "tensordot") for d in db]
+    for x, y in zip(da, db):
+        if a._data.shape[x] != b._data.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a._data.shape[x]} in dim {x} and second has size "
+                               f"{b._data.shape[y]} in dim {y}")
+    la = list(_LETTERS[:na])
+    lb = list(_LETTERS[na:na + nb])
+    for x, y in zip(da, db):
+        lb[y] = la[x]
+    rhs = "".join(la[k] for k in range(na) if k not in da) + "".join(
+        lb[k] for k in range(nb) if k not in db)
+    return _out(einsum("".join(la) + "," + "".join(lb) + "->" + rhs, a, b), out)
+
+
+def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Kronecker product."""
+    na, nb = input._data.ndim, other._data.ndim
+    n = max(na, nb)
+    a = input.reshape((1,) * (n - na) + input._data.shape)
+    b = other.reshape((1,) * (n - nb) + other._data.shape)
+    sa, sb = a._data.shape, b._data.shape
+    ai = tuple(x for s in sa for x in (s, 1))
+    bi = tuple(x for s in sb for x in (1, s))
+    res = (a.reshape(ai) * b.reshape(bi)).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    return _out(res, out)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
+          out: Tensor | None = None) -> Tensor:
+    """Cross product of 3-vectors along ``dim`` (the first dim of size 3 when None)."""
+    shape = tuple(np.broadcast_shapes(input._data.shape, other._data.shape))
+    if dim is None:
+        dim = next((k for k, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return _out(_cross(input, other, dim, "cross"), out)
+
+
+def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
+    if a._data.ndim != b._data.ndim:
+        raise RuntimeError(f"{op}: input and other must have the same number of dimensions, "
+                           f"got {a._data.ndim} and {b._data.ndim}")
+    shape = tuple(np.broadcast_shapes(a._data.shape, b._data.shape))
+    d = wrap_dim(dim, len(shape), op)
+    if a._data.shape[d] != 3 or b._data.shape[d] != 3:
+        raise RuntimeError(f"{op}: inputs dimension {dim} must have length 3. Got "
+                           f"{a._data.shape[d]} and {b._data.shape[d]}")
+    if a._data.dtype != b._data.dtype:
+        from ._dispatch import result_type
+
+        dt = result_type(a, b)
+        a, b = a.to(dt), b.to(dt)
+    xp = a._device._backend.xp
+    r = xp.cross(xp.broadcast_to(a._data, shape), xp.broadcast_to(b._data, shape), axis=d)
+    res = make(xp.asarray(r), a._device)
+    if grad_state.enabled and (a._rg or b._rg):
+        sa, sb = a._data.shape, b._data.shape
+        ga_needed, gb_needed = a._rg, b._rg
+
+        def vjp(g: Tensor, a: Tensor, b: Tensor) -> tuple:
+            return (sum_to(_cross(b.expand(shape), g, d, op), sa) if ga_needed else None,
+                    sum_to(_cross(g, a.expand(shape), d, op), sb) if gb_needed else None)
+
+        record("LinalgCrossBackward0", res, (a, b), vjp, (a, b))
+    return res
+
+
+# ------------------------------------------------------------------ methods
+def _rmatmul(self: Tensor, other: Any) -> Any:
+    if not _isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(other, self)
+
+
+def _inplace_variant(fn: Any, name: str) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return _inplace.commit(self, fn(self, *args, **kwargs), name)
+
+    method.__name__ = name
+    return method
+
+
+def _matmul_op(self: Tensor, other: Any) -> Any:
+    if not _isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(self, other)
+
+
+methods(matmul=matmul, __matmul__=_matmul_op, __rmatmul__=_rmatmul, mm=mm, bmm=bmm, mv=mv, dot=dot,
+        vdot=vdot, inner=inner, outer=outer, ger=ger, addmm=addmm, addmv=addmv, addbmm=addbmm,
+        baddbmm=baddbmm, addr=addr, kron=kron, cross=cross,
+        addmm_=_inplace_variant(addmm, "addmm_"), addmv_=_inplace_variant(addmv, "addmv_"),
+        addbmm_=_inplace_variant(addbmm, "addbmm_"),
+        baddbmm_=_inplace_variant(baddbmm, "baddbmm_"), addr_=_inplace_variant(addr, "addr_"))
+
+
+from .linalg_misc import (  # noqa: E402
+    cholesky,
+    det,
+    inverse,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    pinverse,
+    qr,
+    slogdet,
+    svd,
+)

@@ -1,3 +1,597 @@
-"""TODO family module."""
+"""Random sampling: rand, randn, randint, randperm, normal, bernoulli, multinomial, poisson,
+and the in-place samplers (``uniform_``, ``normal_``, ``random_``, ...).
 
-__all__: list[str] = []
+Values come from a ``Generator`` (the device's default one unless ``generator=`` is
+given) through the kernels of ``_random_kernels``, which reproduce PyTorch's CPU
+streams. Like PyTorch's serial kernels, a sampler fills a tensor in memory order,
+so a transposed tensor receives the same values at the same addresses as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..random import Generator, default_generator_for
+from . import _inplace
+from . import _random_kernels as K
+from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods, record
+
+__all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
+           "normal", "bernoulli", "multinomial", "poisson"]
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+                "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble"}
+
+
+# ------------------------------------------------------------------ helpers
+def _generator(generator: Generator | None, device: Any) -> Generator:
+    if generator is None:
+        return default_generator_for(device)
+    if not isinstance(generator, Generator):
+        raise TypeError(f"expected an ember.Generator, got {type(generator).__name__}")
+    return generator
+
+
+def _size_args(size: tuple, size_kw: Any) -> tuple[int, ...]:
+    from .creation import _size
+
+    if size_kw is not None:
+        if size:
+            raise TypeError("size given both positionally and as a keyword")
+        size = (size_kw,)
+    return _size(size)
+
+
+def _memory_perm(arr: Any) -> tuple[int, ...] | None:
+    """The dims from outermost to innermost in memory, or None when that is the logical order."""
+    if arr.ndim < 2 or arr.flags.c_contiguous:
+        return None
+    shape, strides = arr.shape, arr.strides
+    perm = tuple(sorted(range(arr.ndim), key=lambda d: (shape[d] != 1, -abs(strides[d]))))
+    return None if perm == tuple(range(arr.ndim)) else perm
+
+
+def _like_perm(arr: Any) -> tuple[int, ...] | None:
+    """The memory order of ``empty_like(arr)``: arr's own where it is dense, else logical."""
+    perm = _memory_perm(arr)
+    if perm is not None and not arr.transpose(perm).flags.c_contiguous:
+        return None
+    return perm
+
+
+def _arrange(flat: np.ndarray, shape: tuple, perm: tuple | None) -> np.ndarray:
+    """Values generated in memory order ``perm``, placed at their logical positions."""
+    if perm is None:
+        return flat.reshape(shape)
+    inv = np.argsort(perm)
+    return flat.reshape([shape[d] for d in perm]).transpose(inv)
+
+
+def _to_device(arr: np.ndarray, dev: Any) -> Any:
+    return arr if dev is CPU else dev._backend.asarray(arr, index=dev.index)
+
+
+def _float_dtype(dtype: Any, op: str) -> _dt.dtype:
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    if dt.category != _dt._FLOAT:
+        raise RuntimeError(f'"{op}" not implemented for \'{_TORCH_NAMES.get(dt.name, dt.name)}\'')
+    return dt
+
+
+def _new(arr: np.ndarray, dev: Any, requires_grad: bool, out: Tensor | None = None) -> Tensor:
+    if out is not None:
+        out._data = _to_device(arr.astype(out._data.dtype, copy=False), out._device)
+        out._vc[0] += 1
+        return out
+    t = make(_to_device(arr if arr.flags.c_contiguous else arr.copy(), dev), dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
+          node: str | None = None) -> Tensor:
+    """Write ``draw(gen, n, npdtype, contiguous)`` into ``self`` in memory order."""
+    x = self._data
+    gen = _generator(generator, self._device)
+    npd = x.dtype
+    with gen.lock:
+        flat = draw(gen, x.size, npd, bool(x.flags.c_contiguous) if self._device is CPU
+                    else True)
+    vals = _arrange(np.asarray(flat).astype(npd, copy=False), x.shape,
+                    _memory_perm(x) if self._device is CPU else None)
+    out = make(_to_device(vals, self._device), self._device)
+    if grad_state.enabled and self._rg:
+        record(node or (op.rstrip("_").capitalize() + "Backward0"), out, (self,),
+               lambda g: (g * 0,))
+    return _inplace.commit(self, out, op)
+
+
+def _check_float(self: Tensor, op: str) -> None:
+    if self.dtype.category != _dt._FLOAT:
+        raise RuntimeError(
+            f'"{op}" not implemented for \'{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}\'')
+
+
+# ------------------------------------------------------------------ in-place samplers
+def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Generator | None = None,
+             **kw: Any) -> Tensor:
+    """Fill with values drawn uniformly from ``[from, to)``."""
+    from_ = kw.pop("from", from_)
+    _check_float(self, "check_uniform_bounds")
+    lo, hi = float(from_), float(to)
+    if not lo <= hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo}"
+                           f" > to={hi}")
+    return _fill(self, "uniform_", lambda g, n, npd, c: K.uniform(g, n, npd, lo, hi), generator)
+
+
+def normal_(self: Tensor, mean: float = 0, std: float = 1, *,
+            generator: Generator | None = None) -> Tensor:
+    """Fill with values drawn from the normal distribution ``N(mean, std**2)``."""
+    _check_float(self, "normal_kernel_cpu")
+    m, s = float(mean), float(std)
+    if not s >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
+    return _fill(self, "normal_", lambda g, n, npd, c: K.normal(g, n, npd, m, s, c), generator)
+
+
+def _fmt(v: float) -> str:
+    return repr(v) if v != int(v) or abs(v) >= 1e16 else str(int(v))
+
+
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
+    """Fill with 1 with probability ``p`` (a number or a broadcastable tensor), else 0."""
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p._host(), self._data.shape)
+        _check_p(probs)
+        perm = _memory_perm(self._data) if self._device is CPU else None
+        pflat = np.ascontiguousarray(probs.transpose(perm) if perm else probs).ravel()
+        return _fill(self, "bernoulli_", lambda g, n, npd, c: _bernoulli_tensor(g, pflat),
+                     generator)
+    pv = float(p)
+    if not 0.0 <= pv <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
+    return _fill(self, "bernoulli_", lambda g, n, npd, c: K.uniform01_f64(g, n) < pv, generator)
+
+
+def _check_p(probs: np.ndarray) -> None:
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                           "this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+
+
+def _bernoulli_tensor(gen: Generator, pflat: np.ndarray) -> np.ndarray:
+    if pflat.dtype == np.float64:
+        return K.uniform01_f64(gen, pflat.size) < pflat
+    return K.uniform01_f32(gen, pflat.size) < pflat.astype(np.float32)
+
+
+def exponential_(self: Tensor, lambd: float = 1, *, generator: Generator | None = None) -> Tensor:
+    """Fill with values drawn from the exponential distribution of rate ``lambd``."""
+    _check_float(self, "exponential_cpu")
+    lam = float(lambd)
+    if not lam > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lam}")
+
+    def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+        return (-1.0 / lam) * K.libm(np.log1p, math.log1p, -K.uniform01_f64(g, n))
+
+    return _fill(self, "exponential_", draw, generator)
+
+
+def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
+    """Fill with the number of Bernoulli(``p``) trials up to the first success."""
+    pv = float(p)
+    if not 0.0 < pv < 1.0:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={pv}")
+    denom = math.log(1.0 - pv)
+
+    def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+        return np.ceil(K.libm(np.log, math.log, K.uniform01_f64(g, n)) / denom)
+
+    return _fill(self, "geometric_", draw, generator)
+
+
+def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
+            generator: Generator | None = None) -> Tensor:
+    """Fill with values drawn from the Cauchy distribution."""
+    _check_float(self, "cauchy_cpu")
+    med, sig = float(median), float(sigma)
+    if not sig > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sig}")
+
+    def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+        return med + sig * K.libm(np.tan, math.tan, math.pi * (K.uniform01_f64(g, n) - 0.5))
+
+    return _fill(self, "cauchy_", draw, generator)
+
+
+def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
+                generator: Generator | None = None) -> Tensor:
+    """Fill with ``exp`` of values drawn from ``N(mean, std**2)``."""
+    _check_float(self, "log_normal_cpu")
+    m, s = float(mean), float(std)
+    if not s > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={s}")
+
+    def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+        return K.libm(np.exp, math.exp, K.fma64(K.normal_pairs(g, n), s, m))
+
+    return _fill(self, "log_normal_", draw, generator)
+
+
+def random_(self: Tensor, *args: Any, generator: Generator | None = None, **kw: Any) -> Tensor:
+    """Fill with integers: ``random_(from, to)`` from ``[from, to)``, ``random_(to)`` from
+    ``[0, to)``, ``random_(from, None)`` up to the dtype's largest, ``random_()`` from 0 to it."""
+    frm, to = kw.pop("from", None), kw.pop("to", None)
+    if kw:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
+    if len(args) == 2:
+        frm, to = args
+    elif len(args) == 1:
+        frm, to = (0, args[0]) if frm is None else (frm, args[0])
+    elif len(args) > 2:
+        raise TypeError("random_() takes at most 2 positional arguments")
+    if frm is None and to is None:
+        draw = _random_default
+    else:
+        draw = _random_range(self, int(frm or 0), None if to is None else int(to))
+    return _fill(self, "random_", draw, generator)
+
+
+def _random_default(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+    return K.random_default(g, n, npd)
+
+
+def _dtype_bounds(npd: np.dtype) -> tuple[int, int]:
+    """The integers a dtype holds exactly (PyTorch's check_from_to_in_range)."""
+    if npd.kind == "b":
+        return 0, 1
+    if npd.kind in "iu":
+        info = np.iinfo(npd)
+        return int(info.min), int(info.max)
+    digits = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}[npd.name]
+    return -(1 << digits), 1 << digits
+
+
+def _random_range(self: Tensor, lo: int, hi: int | None) -> Any:
+    npd = self._data.dtype
+    name = _TORCH_NAMES.get(self.dtype.name, self.dtype.name)
+    if hi is None:
+        if lo == -(1 << 63):
+            return lambda g, n, d, c: K.random_full_range(g, n, d)
+        top = _dtype_bounds(npd)[1] if npd.kind in "biu" else min(
+            1 << _dtype_bounds(npd)[1].bit_length() - 1, (1 << 63) - 1)
+        if lo > top:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
+                               f">= to={top}")
+        span = top - lo + 1
+    else:
+        if lo >= hi:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
+                               f">= to={hi}")
+        span = hi - lo
+        top = hi - 1
+    bmin, bmax = _dtype_bounds(npd)
+    if lo < bmin or lo > bmax:
+        raise RuntimeError(f"from is out of bounds for {_C_NAMES.get(npd.name, name)}")
+    if top > bmax or top < bmin:
+        raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES.get(npd.name, name)}")
+    return lambda g, n, d, c: K.random_from_to(g, n, d, span, lo)
+
+
+_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+            "int64": "long", "bool": "bool", "float32": "float", "float64": "double",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+
+
+# ------------------------------------------------------------------ factories
+def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
+         out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
+         requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
+    """A tensor of values drawn uniformly from ``[0, 1)``."""
+    shape = _size_args(size, kw.pop("size", size_))
+    dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
+                      "check_uniform_bounds")
+    dev = canonical_device(device)
+    gen = _generator(generator, dev)
+    n = math.prod(shape)
+    with gen.lock:
+        arr = K.uniform(gen, n, dt.np, 0.0, 1.0)
+    return _new(arr.astype(dt.np, copy=False).reshape(shape), dev, requires_grad, out)
+
+
+def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
+          out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
+    """A tensor of values drawn from the standard normal distribution."""
+    shape = _size_args(size, kw.pop("size", size_))
+    dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
+                      "normal_kernel_cpu")
+    dev = canonical_device(device)
+    gen = _generator(generator, dev)
+    n = math.prod(shape)
+    with gen.lock:
+        arr = K.normal(gen, n, dt.np, 0.0, 1.0, True)
+    return _new(arr.reshape(shape), dev, requires_grad, out)
+
+
+def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: str,
+               draw: Any, generator: Generator | None = None) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else input.dtype
+    dev = canonical_device(device) if device is not None else input._device
+    x = input._data
+    perm = _like_perm(x) if input._device is CPU else None
+    gen = _generator(generator, dev)
+    with gen.lock:
+        flat = draw(gen, x.size, dt.np, perm is None)
+    arr = _arrange(np.asarray(flat).astype(dt.np, copy=False), x.shape, perm)
+    return _new(arr, dev, requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None,
+              generator: Generator | None = None) -> Tensor:
+    """``rand`` with the shape (and by default dtype and device) of ``input``."""
+    dt = _float_dtype(dtype if dtype is not None else input.dtype, "check_uniform_bounds")
+    return _like_fill(input, dt, device, requires_grad, "rand_like",
+                      lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0), generator)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
+               requires_grad: bool = False, memory_format: Any = None,
+               generator: Generator | None = None) -> Tensor:
+    """``randn`` with the shape (and by default dtype and device) of ``input``."""
+    dt = _float_dtype(dtype if dtype is not None else input.dtype, "normal_kernel_cpu")
+    return _like_fill(input, dt, device, requires_grad, "randn_like",
+                      lambda g, n, npd, c: K.normal(g, n, npd, 0.0, 1.0, c), generator)
+
+
+def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[int, int, Any]:
+    args = list(args)
+    if size is None:
+        if not args or isinstance(args[-1], (int, np.integer)) and not isinstance(args[-1], bool)\
+                and len(args) < 2:
+            raise TypeError("randint() missing required argument 'size'")
+        if isinstance(args[-1], (tuple, list)) or hasattr(args[-1], "__len__"):
+            size = args.pop()
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        if high is None:
+            high = args[0]
+        else:
+            low = args[0]
+    elif len(args) > 2:
+        raise TypeError("randint() takes at most 3 positional arguments")
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    return int(0 if low is None else low), int(high), size
+
+
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: Generator | None = None, out: Tensor | None = None, dtype: Any = None,
+            layout: Any = None, device: Any = None, requires_grad: bool = False,
+            pin_memory: bool = False) -> Tensor:
+    """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
+    ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    lo, hi, size = _randint_args(args, low, high, size)
+    from .creation import _size
+
+    shape = _size((size,))
+    dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
+                                                        else _dt.int64)
+    dev = canonical_device(device)
+    probe = make(np.empty(0, dtype=dt.np), CPU)
+    draw = _random_range(probe, lo, hi)
+    gen = _generator(generator, dev)
+    with gen.lock:
+        arr = draw(gen, math.prod(shape), dt.np, True)
+    return _new(np.asarray(arr).astype(dt.np, copy=False).reshape(shape), dev, requires_grad, out)
+
+
+def randint_like(input: Tensor, low: Any = 0, high: Any = None, *, dtype: Any = None,
+                 layout: Any = None, device: Any = None, requires_grad: bool = False,
+                 memory_format: Any = None, generator: Generator | None = None) -> Tensor:
+    """``randint`` with the shape (and by default dtype and device) of ``input``."""
+    if high is None:
+        low, high = 0, low
+    dt = _dt.to_dtype(dtype) if dtype is not None else input.dtype
+    probe = make(np.empty(0, dtype=dt.np), CPU)
+    draw = _random_range(probe, int(low), int(high))
+    return _like_fill(input, dt, device, requires_grad, "randint_like", draw, generator)
+
+
+def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None,
+             dtype: Any = None, layout: Any = None, device: Any = None,
+             requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
+                                                        else _dt.int64)
+    if dt.category in (_dt._INT, _dt._FLOAT) and n > 0:
+        lim = _dtype_bounds(dt.np)[1] + 1
+        if n > lim:
+            raise RuntimeError(f"n must be less than or equal to {lim} for "
+                               f"{_TORCH_NAMES.get(dt.name, dt.name)} type")
+    if n >= 0xFFFF_FFFF // 20:
+        raise RuntimeError(f"randperm: n={n} is too large for Ember's CPU generator")
+    dev = canonical_device(device)
+    gen = _generator(generator, dev)
+    with gen.lock:
+        arr = K.randperm(gen, n)
+    return _new(arr.astype(dt.np), dev, requires_grad, out)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
+           generator: Generator | None = None, out: Tensor | None = None, dtype: Any = None,
+           layout: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """Normal samples with tensor or float ``mean`` and ``std`` (the four overloads of
+    ``torch.normal``); gradients flow to tensor ``mean`` and ``std``."""
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not tm and not ts:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: a float "
+                            "mean and std need a size")
+        from .creation import _size
+
+        shape = _size((size,))
+        dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
+                          "normal_kernel_cpu")
+        t = make(np.empty(shape, dtype=dt.np), CPU)
+        normal_(t, float(mean), float(std), generator=generator)
+        return _new(t._data, canonical_device(device), requires_grad, out)
+    if ts:
+        sv = std.detach()._host()
+        if sv.size and not (sv >= 0).all():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    if tm and not ts:
+        s = float(std)
+        if not s >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
+        eps = _standard(mean, mean._data.shape, mean.dtype, 0.0, s, generator)
+        res = eps + mean
+    else:
+        like = mean if tm else std
+        shape = np.broadcast_shapes(mean._data.shape if tm else (), std._data.shape)
+        eps = _standard(like, shape, like.dtype, 0.0, 1.0, generator)
+        res = eps * std + (mean if tm else make(like._device._backend.xp.asarray(
+            float(mean), dtype=like._data.dtype), like._device))
+    if out is not None:
+        _inplace.write(out, res._data) if out._data.shape == res._data.shape else setattr(
+            out, "_data", res._data)
+        return out
+    return res
+
+
+def _standard(like: Tensor, shape: tuple, dt: _dt.dtype, mean: float, std: float,
+              generator: Generator | None) -> Tensor:
+    if dt.category != _dt._FLOAT:
+        raise RuntimeError(f'"normal_kernel_cpu" not implemented for '
+                           f"'{_TORCH_NAMES.get(dt.name, dt.name)}'")
+    t = make(np.empty(shape, dtype=dt.np), CPU)
+    normal_(t, mean, std, generator=generator)
+    return make(_to_device(t._data, like._device), like._device)
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = None,
+              out: Tensor | None = None) -> Tensor:
+    """0/1 samples: with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    x = input._data
+    perm = _like_perm(x) if input._device is CPU else None
+    gen = _generator(generator, input._device)
+    if p is None:
+        probs = input.detach()._host()
+        _check_p(probs)
+        pflat = np.ascontiguousarray(probs.transpose(perm) if perm else probs).ravel()
+        with gen.lock:
+            flat = _bernoulli_tensor(gen, pflat)
+    else:
+        pv = float(p)
+        if not 0.0 <= pv <= 1.0:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
+        with gen.lock:
+            flat = K.uniform01_f64(gen, x.size) < pv
+    arr = _arrange(flat.astype(x.dtype), x.shape, perm)
+    return _new(arr, input._device, False, out)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None, out: Tensor | None = None) -> Tensor:
+    """Indices of categories drawn from the rows of ``input`` (unnormalised probabilities)."""
+    x = input.detach()._host()
+    n = int(num_samples)
+    if x.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if x.dtype.kind != "f" and input.dtype is not _dt.bfloat16:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+    if n <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    k = x.shape[-1]
+    if not replacement and n > k:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rows = x.reshape(-1, k)
+    gen = _generator(generator, input._device)
+    if not replacement or n == 1:
+        if rows.size and not (np.isfinite(rows).all() and (rows >= 0).all()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        # Gumbel-max as PyTorch does it: argmax/topk of p / q with q ~ Exp(1)
+        with gen.lock:
+            u = K.uniform01_f64(gen, rows.size)
+        q = (-K.libm(np.log1p, math.log1p, -u)).astype(rows.dtype).reshape(rows.shape)
+        score = rows / q
+        if n == 1:
+            idx = np.argmax(score, axis=1)[:, None]
+        else:
+            idx = np.argsort(-score, axis=1, kind="stable")[:, :n]
+    else:
+        idx = _multinomial_replacement(gen, rows, n)
+    res = idx.astype(np.int64).reshape(x.shape[:-1] + (n,))
+    return _new(res, input._device, False, out)
+
+
+def _multinomial_replacement(gen: Generator, rows: np.ndarray, n: int) -> np.ndarray:
+    if not np.isfinite(rows).all():
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = "
+                           "infinity or NaN)")
+    if (rows < 0).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    acc = rows.astype(np.float32) if rows.dtype.itemsize < 4 else rows
+    cum = np.add.accumulate(acc, axis=1)
+    total = cum[:, -1:]
+    if (total <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    cum = cum / total
+    cum[:, -1] = 1
+    r, k = cum.shape
+    with gen.lock:
+        u = K.uniform01_f64(gen, r * n)
+    # for every draw, count the bins of its row whose cumulative value is below it
+    vals = np.concatenate([cum.astype(np.float64).ravel(), u])
+    row = np.concatenate([np.repeat(np.arange(r), k), np.repeat(np.arange(r), n)])
+    is_cum = np.concatenate([np.ones(r * k, dtype=np.int64), np.zeros(r * n, dtype=np.int64)])
+    order = np.lexsort((is_cum, vals, row))
+    below = np.cumsum(is_cum[order]) - is_cum[order]
+    draws = order >= r * k
+    res = np.empty(r * n, dtype=np.int64)
+    res[order[draws] - r * k] = below[draws] - row[order[draws]] * k
+    return res.reshape(r, n)
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
+    """Samples of Poisson distributions with rates ``input``."""
+    lam = input.detach()._host()
+    if lam.size and not (lam >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    gen = _generator(generator, input._device)
+    with gen.lock:
+        seed = [int(v) for v in gen._raw32(4)]
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return _new(rng.poisson(lam.astype(np.float64)).astype(lam.dtype), input._device, False)
+
+
+# ------------------------------------------------------------------ methods
+def _bernoulli_method(self: Tensor, p: Any = None, *, generator: Generator | None = None) -> Tensor:
+    return bernoulli(self, p, generator=generator)
+
+
+methods(uniform_=uniform_, normal_=normal_, bernoulli_=bernoulli_, exponential_=exponential_,
+        geometric_=geometric_, cauchy_=cauchy_, log_normal_=log_normal_, random_=random_,
+        bernoulli=_bernoulli_method, multinomial=multinomial, poisson=poisson)

@@ -1,0 +1,738 @@
+"""Decompositions and solvers behind ``ember.linalg``: inv, det, slogdet, solve,
+solve_triangular, cholesky, qr, svd, eig, eigh, pinv, matrix_power, matrix_exp.
+
+Forwards are batched NumPy/CuPy ``linalg`` calls (LAPACK, as in PyTorch, so signs
+and orderings agree); derivatives are PyTorch's formulas written with Ember ops, so
+they batch over leading dims and differentiate again. Failures raise
+``LinAlgError`` (a RuntimeError, like ``torch.linalg.LinAlgError``) with PyTorch's
+message, built on the error path only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from .. import return_types as _rt
+from ._dispatch import Tensor, grad_state, make, record, record_multi, sum_to
+from .linalg import _T_NAMES, matmul
+
+__all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "solve_ex",
+           "solve_triangular", "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eig",
+           "eigvals", "eigh", "eigvalsh", "pinv", "matrix_power", "matrix_exp"]
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra failure (singular or non positive-definite input), as
+    ``torch.linalg.LinAlgError``: a subclass of RuntimeError."""
+
+
+# ------------------------------------------------------------------ checks and helpers
+def _check(A: Tensor, op: str, square: bool = True) -> None:
+    x = A._data
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices")
+    if x.dtype.kind not in "fc" and A.dtype is not _dt.bfloat16:
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{_T_NAMES.get(A.dtype.name, A.dtype.name)}")
+
+
+def _xp(A: Tensor) -> Any:
+    return A._device._backend.xp
+
+
+def _compute_dtype(x: Any) -> tuple[Any, Any]:
+    """Half precision runs in float32 (LAPACK has no half); returns (array, result dtype)."""
+    if x.dtype.name in ("float16", "bfloat16"):
+        return x.astype("float32"), x.dtype
+    return x, x.dtype
+
+
+def _wrap(A: Tensor, arr: Any, dtype: Any = None) -> Tensor:
+    xp = _xp(A)
+    arr = xp.asarray(arr)
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return make(arr, A._device)
+
+
+def _batch_prefix(idx: int, batched: bool) -> str:
+    return f"(Batch element {idx}): " if batched else ""
+
+
+def _lu_info(a: np.ndarray) -> np.ndarray:
+    """LAPACK getrf's ``info`` per matrix: the first exactly-zero pivot (1-based), else 0."""
+    a = np.array(a, dtype=np.complex128 if a.dtype.kind == "c" else np.float64)
+    a = a.reshape((-1,) + a.shape[-2:])
+    b, n, _ = a.shape
+    info = np.zeros(b, dtype=np.int64)
+    rows = np.arange(b)
+    for k in range(n):  # error path only: columns of the elimination, batched
+        p = k + np.argmax(np.abs(a[:, k:, k]), axis=1)
+        a[rows, [k] * b], a[rows, p] = a[rows, p], a[rows, [k] * b].copy()
+        piv = a[:, k, k]
+        zero = piv == 0
+        info = np.where((info == 0) & zero, k + 1, info)
+        safe = np.where(zero, 1, piv)
+        f = a[:, k + 1:, k] / safe[:, None]
+        f[zero] = 0
+        a[:, k + 1:, :] -= f[:, :, None] * a[:, k, None, :]
+    return info
+
+
+def _host(A: Tensor) -> np.ndarray:
+    return A.detach()._host()
+
+
+def _eye_like(A: Tensor, n: int) -> Tensor:
+    from .creation import eye
+
+    return eye(n, dtype=A.dtype, device=A._device)
+
+
+def _set_meta_undefined(outs: Any) -> None:
+    """Let a multi-output node see None (not zeros) for outputs without a gradient."""
+    node = outs[0].grad_fn
+    node._meta = [None] * len(outs)
+
+
+# ------------------------------------------------------------------ inverse
+def _inv_raw(A: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
+    xp = _xp(A)
+    x, dt = _compute_dtype(A._data)
+    try:
+        return xp.linalg.inv(x).astype(dt, copy=False), None
+    except Exception as e:  # numpy.linalg.LinAlgError or CuPy's
+        if "ingular" not in str(e) and type(e).__name__ != "LinAlgError":
+            raise
+    info = _lu_info(_host(A))
+    good = np.where(info == 0)[0]
+    flat = np.asarray(_host(A), dtype=x.dtype).reshape((-1,) + x.shape[-2:])
+    out = np.full(flat.shape, np.nan, dtype=x.dtype)
+    if good.size:
+        out[good] = np.linalg.inv(flat[good])
+    return xp.asarray(out.reshape(x.shape)).astype(dt), info.reshape(x.shape[:-2])
+
+
+def _singular_inv_message(op: str, info: np.ndarray) -> str:
+    flat = info.ravel()
+    k = int(np.flatnonzero(flat)[0])
+    return (f"{op}: {_batch_prefix(k, info.ndim > 0)}The diagonal element {int(flat[k])} is "
+            f"zero, the inversion could not be completed because the input matrix is singular.")
+
+
+def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The inverse of a square matrix (batched); LinAlgError when singular."""
+    _check(A, "linalg.inv")
+    r, info = _inv_raw(A, "linalg.inv")
+    if info is not None and info.any():
+        raise LinAlgError(_singular_inv_message("linalg.inv", info))
+    return _record_inv(A, make(r, A._device))
+
+
+def _record_inv(A: Tensor, res: Tensor) -> Tensor:
+    if grad_state.enabled and A._rg:
+        def vjp(g: Tensor, X: Tensor) -> tuple:
+            Xh = X.mH
+            return (-matmul(matmul(Xh, g), Xh),)
+
+        record("LinalgInvExBackward0", res, (A,), vjp, (res,))
+    return res
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
+    """``(inverse, info)``: ``info`` is nonzero for singular matrices instead of raising."""
+    _check(A, "linalg.inv_ex")
+    r, info = _inv_raw(A, "linalg.inv_ex")
+    if info is None:
+        info = np.zeros(A._data.shape[:-2], dtype=np.int32)
+    elif check_errors and info.any():
+        raise LinAlgError(_singular_inv_message("linalg.inv_ex", info))
+    res = _record_inv(A, make(r, A._device))
+    return _rt.linalg_inv_ex((res, _wrap(A, info.astype(np.int32))))
+
+
+# ------------------------------------------------------------------ determinants
+def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The determinant of square matrices (batched)."""
+    _check(A, "linalg.det")
+    x, dt = _compute_dtype(A._data)
+    res = _wrap(A, _xp(A).linalg.det(x), dt)
+    if grad_state.enabled and A._rg:
+        def vjp(g: Tensor, A: Tensor, d: Tensor) -> tuple:
+            # g * conj(det) * A^{-H}: zero for exactly singular matrices, as in PyTorch
+            gd = (g * d.conj()).unsqueeze(-1).unsqueeze(-1)
+            singular = d == 0
+            if bool(singular._data.any()):
+                n = A._data.shape[-1]
+                A = A.where(~singular.unsqueeze(-1).unsqueeze(-1), _eye_like(A, n))
+            return (gd * inv(A).mH,)
+
+        record("LinalgDetBackward0", res, (A,), vjp, (A, res))
+    return res
+
+
+def slogdet(A: Tensor, *, out: Any = None) -> Any:
+    """``(sign, logabsdet)`` of square matrices; the gradient flows through ``logabsdet``."""
+    _check(A, "linalg.slogdet")
+    x, dt = _compute_dtype(A._data)
+    sign, logabs = _xp(A).linalg.slogdet(x)
+    s = _wrap(A, sign, dt)
+    la = _wrap(A, logabs, dt.type(0).real.dtype if dt.kind == "c" else dt)
+    if grad_state.enabled and A._rg:
+        def vjp(gs: Any, A: Tensor) -> tuple:
+            g_sign, g_log = gs
+            if g_log is None:
+                return (None,)
+            return (g_log.unsqueeze(-1).unsqueeze(-1) * inv(A).mH,)
+
+        record_multi("LinalgSlogdetBackward0", (s, la), (A,), vjp, (A,))
+        _set_meta_undefined((s, la))
+        s = s.detach()
+    return _rt.linalg_slogdet((s, la))
+
+
+def logdet(A: Tensor) -> Tensor:
+    """``log(det(A))``: nan for a negative determinant, -inf for a singular matrix."""
+    sign, la = slogdet(A)
+    if A.is_complex():
+        return la + sign.log()
+    bad = sign._data < 0
+    if bool(bad.any()):
+        nan = make(_xp(A).asarray(np.nan, dtype=la._data.dtype), A._device)
+        return la.where(make(~bad, A._device), nan)
+    return la
+
+
+# ------------------------------------------------------------------ solve
+def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
+    nb, na = B._data.ndim, A._data.ndim
+    return nb == 1 or (nb == na - 1 and B._data.shape == A._data.shape[:-1])
+
+
+def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
+    xp = _xp(A)
+    a, dt = _compute_dtype(A._data)
+    b = B._data.astype(a.dtype) if B._data.dtype != a.dtype else B._data
+    try:
+        return xp.linalg.solve(a, b).astype(dt, copy=False), None
+    except Exception as e:
+        if type(e).__name__ != "LinAlgError":
+            raise ValueError(f"{op}: {e}") from None
+    info = _lu_info(_host(A))
+    return None, info
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
+    """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), batched; ``B`` may
+    be a (batch of) vector(s)."""
+    res, info = _solve(A, B, left, "torch.linalg.solve")
+    if info is not None:
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
+                          "singular.")
+    return res
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
+    """``(result, info)``: like ``solve`` but reports singular matrices through ``info``."""
+    res, info = _solve(A, B, left, "torch.linalg.solve_ex")
+    if info is not None:
+        if check_errors:
+            raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix "
+                              "is singular.")
+        shape = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2]) \
+            if not _is_vector_rhs(A, B) else A._data.shape[:-2]
+        nan_b = B * float("nan")
+        return _rt.linalg_solve_ex((nan_b, _wrap(A, np.broadcast_to(info.reshape(
+            A._data.shape[:-2]), shape).astype(np.int32))))
+    return _rt.linalg_solve_ex((res, _wrap(A, np.zeros(A._data.shape[:-2], dtype=np.int32))))
+
+
+def _solve(A: Tensor, B: Tensor, left: bool, op: str) -> tuple[Tensor | None, Any]:
+    _check(A, op)
+    if not left:
+        if _is_vector_rhs(A, B):
+            raise RuntimeError(f"{op}: Vector broadcasting of the left hand side is not supported"
+                               " for left=False. In this case linalg.solve is equivalent to "
+                               "B / A.squeeze(-1)")
+        res, info = _solve(A.mT, B.mT, True, op)
+        return (None if res is None else res.mT), info
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
+                           f"{_T_NAMES.get(A.dtype.name)} and B of type "
+                           f"{_T_NAMES.get(B.dtype.name)} instead")
+    vec = _is_vector_rhs(A, B)
+    B2 = B.unsqueeze(-1) if vec else B
+    if B2._data.ndim < 2 or B2._data.shape[-2] != A._data.shape[-1]:
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation AX = B "
+                           f"({A._data.shape[-2]}x{A._data.shape[-1]} and "
+                           f"{'x'.join(str(s) for s in B._data.shape[-2:])})")
+    r, info = _solve_raw(A, B2, op)
+    if r is None:
+        return None, info
+    res = make(_xp(A).asarray(r), A._device)
+    if grad_state.enabled and (A._rg or B._rg):
+        sa, sb2 = A._data.shape, B2._data.shape
+        ga_needed = A._rg
+
+        def vjp(g: Tensor, A: Tensor, X: Tensor) -> tuple:
+            gB = solve(A.mH, g)
+            gA = sum_to(-matmul(gB, X.mH), sa) if ga_needed else None
+            return gA, sum_to(gB, sb2)
+
+        record("LinalgSolveExBackward0", res, (A, B2), vjp, (A, res))
+    return (res.squeeze(-1) if vec else res), None
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False, out: Tensor | None = None) -> Tensor:
+    """The solution of a triangular system; only the ``upper``/lower triangle of ``A`` is read
+    (and not its diagonal when ``unitriangular``)."""
+    _check(A, "linalg.solve_triangular")
+    if B._data.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        n = A._data.shape[-1]
+        T = T - T.diagonal(0, -2, -1).diag_embed() + _eye_like(A, n)
+    if not left:
+        return _tri_solve(T.mT, B.mT, not upper).mT
+    return _tri_solve(T, B, upper)
+
+
+def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
+    try:
+        return solve(T, B)
+    except LinAlgError:  # singular: PyTorch returns inf/nan rather than raising
+        t = _host(T)
+        b = np.broadcast_to(_host(B), np.broadcast_shapes(t.shape[:-2], B._data.shape[:-2])
+                            + B._data.shape[-2:]).copy()
+        n = t.shape[-1]
+        x = np.zeros_like(b)
+        order = range(n - 1, -1, -1) if upper else range(n)
+        with np.errstate(all="ignore"):
+            for i in order:  # error path: substitution row by row, batched
+                acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, :], x)
+                x[..., i, :] = acc / t[..., i, i][..., None]
+        return _wrap(T, x)
+
+
+# ------------------------------------------------------------------ cholesky
+def _cholesky_info(A: Tensor) -> np.ndarray:
+    """The order of the first leading minor that is not positive-definite, per matrix."""
+    x = _host(A)
+    flat = x.reshape((-1,) + x.shape[-2:])
+    info = np.zeros(flat.shape[0], dtype=np.int64)
+    for k in range(1, x.shape[-1] + 1):  # error path: grow the leading minor
+        todo = np.flatnonzero(info == 0)
+        if not todo.size:
+            break
+        sub = flat[todo, :k, :k]
+        for j, m in zip(todo, sub):
+            try:
+                np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                info[j] = k
+    return info.reshape(x.shape[:-2])
+
+
+def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | None]:
+    _check(A, op)
+    xp = _xp(A)
+    x, dt = _compute_dtype(A._data)
+    try:
+        L = xp.linalg.cholesky(x)
+        info = None
+    except Exception as e:
+        if type(e).__name__ != "LinAlgError":
+            raise
+        info = _cholesky_info(A)
+        L = xp.asarray(np.full(x.shape, np.nan, dtype=x.dtype))
+    res = make(xp.asarray(L).astype(dt, copy=False), A._device)
+    if grad_state.enabled and A._rg:
+        def vjp(gL: Tensor, L: Tensor) -> tuple:
+            # A = L L^H: gA = L^{-H} Phi(L^H gL) L^{-1}, symmetrised; Phi halves the diagonal
+            P = matmul(L.mH, gL).tril()
+            P = P - 0.5 * P.diagonal(0, -2, -1).diag_embed()
+            Linv = solve_triangular(L, _eye_like(L, L._data.shape[-1]), upper=False)
+            gA = matmul(matmul(Linv.mH, P), Linv)
+            return (0.5 * (gA + gA.mH),)
+
+        record("LinalgCholeskyExBackward0", res, (A,), vjp, (res,))
+    return (res.mH if upper else res), info
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
+    """The Cholesky factor of Hermitian positive-definite matrices (lower unless ``upper``)."""
+    res, info = _cholesky(A, upper, "linalg.cholesky")
+    if info is not None:
+        flat = info.ravel()
+        k = int(np.flatnonzero(flat)[0])
+        raise LinAlgError(
+            f"linalg.cholesky: {_batch_prefix(k, info.ndim > 0)}The factorization could not be "
+            f"completed because the input is not positive-definite (the leading minor of order "
+            f"{int(flat[k])} is not positive-definite).")
+    return res
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
+    """``(L, info)``: ``info`` is the order of the failing leading minor instead of an error."""
+    res, info = _cholesky(A, upper, "linalg.cholesky_ex")
+    if info is not None and check_errors:
+        cholesky(A, upper=upper)
+    if info is None:
+        info = np.zeros(A._data.shape[:-2], dtype=np.int32)
+    return _rt.linalg_cholesky_ex((res, _wrap(A, info.astype(np.int32))))
+
+
+# ------------------------------------------------------------------ QR
+def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> Any:
+    """``(Q, R)`` with ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           f"'reduced' (default), 'r', or 'complete'")
+    _check(A, "linalg.qr", square=False)
+    xp = _xp(A)
+    x, dt = _compute_dtype(A._data)
+    m, n = x.shape[-2:]
+    if mode == "r":
+        R = _wrap(A, xp.linalg.qr(x, mode="r"), dt)
+        if x.ndim > 2 and R._data.ndim == 2:
+            R = _wrap(A, xp.linalg.qr(x, mode="reduced")[1], dt)
+        return _rt.linalg_qr((make(xp.zeros((0,), dtype=dt), A._device), R))
+    q, r = xp.linalg.qr(x, mode=mode)
+    Q, R = _wrap(A, q, dt), _wrap(A, r, dt)
+    if grad_state.enabled and A._rg:
+        def vjp(gs: Any, Q: Tensor, R: Tensor) -> tuple:
+            if mode == "complete" and m > n:
+                raise RuntimeError("The QR decomposition is not differentiable when "
+                                   "mode='complete' and nrows > ncols.")
+            return (_qr_backward(gs[0], gs[1], Q, R),)
+
+        record_multi("LinalgQrBackward0", (Q, R), (A,), vjp, (Q, R))
+        _set_meta_undefined((Q, R))
+    return _rt.linalg_qr((Q, R))
+
+
+def _copyltu(M: Tensor) -> Tensor:
+    low = M.tril(-1)
+    return low + low.mH + M.diagonal(0, -2, -1).real.diag_embed().to(M.dtype) \
+        if M.is_complex() else low + low.mH + M.diagonal(0, -2, -1).diag_embed()
+
+
+def _qr_backward(gQ: Tensor | None, gR: Tensor | None, Q: Tensor, R: Tensor) -> Tensor:
+    m, n = Q._data.shape[-2], R._data.shape[-1]
+    if m >= n:
+        if gQ is None and gR is None:
+            return matmul(Q, R) * 0
+        M = matmul(R, gR.mH) if gR is not None else None
+        if gQ is not None:
+            M = -matmul(gQ.mH, Q) if M is None else M - matmul(gQ.mH, Q)
+        b = matmul(Q, _copyltu(M))
+        if gQ is not None:
+            b = b + gQ
+        # gA = b R^{-H}: solve X R^H = b
+        return solve_triangular(R.mH, b, upper=False, left=False)
+    # wide: A = Q [X | Y] with X square; Y = Q R2
+    X, R2 = R[..., :, :m], R[..., :, m:]
+    Yfull = matmul(Q, R2)
+    gR1 = gR[..., :, :m] if gR is not None else None
+    gR2 = gR[..., :, m:] if gR is not None else None
+    gQ2 = gQ if gQ is not None else None
+    if gR2 is not None:
+        extra = matmul(Yfull, gR2.mH)
+        gQ2 = extra if gQ2 is None else gQ2 + extra
+    gX = _qr_backward(gQ2, gR1, Q, X)
+    gY = matmul(Q, gR2) if gR2 is not None else Yfull * 0
+    from .shape_join import cat
+
+    return cat([gX, gY], -1)
+
+
+# ------------------------------------------------------------------ SVD
+def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh``; gradients are defined for losses that do not
+    depend on the singular vectors' phases."""
+    _check(A, "linalg.svd", square=False)
+    xp = _xp(A)
+    x, dt = _compute_dtype(A._data)
+    u, s, vh = xp.linalg.svd(x, full_matrices=full_matrices)
+    real = np.dtype(dt).type(0).real.dtype
+    U, S, Vh = _wrap(A, u, dt), _wrap(A, s, real), _wrap(A, vh, dt)
+    if grad_state.enabled and A._rg:
+        k = S._data.shape[-1]
+
+        def vjp(gs: Any, U: Tensor, S: Tensor, Vh: Tensor) -> tuple:
+            gU, gS, gVh = gs
+            if full_matrices:
+                U, Vh = U[..., :, :k], Vh[..., :k, :]
+                gU = None if gU is None else gU[..., :, :k]
+                gVh = None if gVh is None else gVh[..., :k, :]
+            return (_svd_backward(gU, gS, gVh, U, S, Vh),)
+
+        record_multi("LinalgSvdBackward0", (U, S, Vh), (A,), vjp, (U, S, Vh))
+        _set_meta_undefined((U, S, Vh))
+    return _rt.linalg_svd((U, S, Vh))
+
+
+def _svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: Tensor,
+                  S: Tensor, Vh: Tensor) -> Tensor:
+    m, n = U._data.shape[-2], Vh._data.shape[-1]
+    if gU is None and gVh is None:
+        gS_ = gS if gS is not None else S * 0
+        return matmul(U, gS_.unsqueeze(-1).to(U.dtype) * Vh) if m >= n else matmul(
+            U * gS_.unsqueeze(-2).to(U.dtype), Vh)
+    Sc = S.to(U.dtype)
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+    E = E + _eye_like(S, S._data.shape[-1]).to(E.dtype)  # ones on the diagonal
+    E = E.to(U.dtype)
+    skew = (lambda X: X - X.mH)
+    UhgU = skew(matmul(U.mH, gU)) if gU is not None else None
+    VhgV = skew(matmul(Vh, gVh.mH)) if gVh is not None else None
+    if UhgU is not None and VhgV is not None:
+        gA = (UhgU * Sc.unsqueeze(-2) + Sc.unsqueeze(-1) * VhgV) / E
+    elif UhgU is not None:
+        gA = UhgU * (Sc.unsqueeze(-2) / E)
+    else:
+        gA = Sc.unsqueeze(-1) * (VhgV / E)
+    if gS is not None:
+        gA = gA + gS.to(U.dtype).diag_embed()
+    if U.is_complex() and UhgU is not None:
+        imdiag = UhgU.diagonal(0, -2, -1).imag
+        gA = gA + (imdiag / (2 * S)).to(U.dtype).diag_embed() * 1j
+    if m > n and gU is not None:
+        gA = matmul(U, gA)
+        gUSinv = gU / Sc.unsqueeze(-2)
+        gA = gA + gUSinv - matmul(U, matmul(U.mH, gUSinv))
+        gA = matmul(gA, Vh)
+    elif m < n and gVh is not None:
+        gA = matmul(gA, Vh)
+        SinvgVh = gVh / Sc.unsqueeze(-1)
+        gA = gA + SinvgVh - matmul(matmul(SinvgVh, Vh.mH), Vh)
+        gA = matmul(U, gA)
+    else:
+        gA = matmul(U, matmul(gA, Vh)) if m >= n else matmul(matmul(U, gA), Vh)
+    return gA
+
+
+def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tensor:
+    """The singular values, in descending order."""
+    _check(A, "linalg.svdvals", square=False)
+    if grad_state.enabled and A._rg:
+        return svd(A, full_matrices=False)[1]
+    x, dt = _compute_dtype(A._data)
+    real = np.dtype(dt).type(0).real.dtype
+    return _wrap(A, _xp(A).linalg.svd(x, compute_uv=False), real)
+
+
+# ------------------------------------------------------------------ eigen
+def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
+    """Eigenvalues (ascending) and orthonormal eigenvectors of Hermitian matrices."""
+    _check(A, "linalg.eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    x, dt = _compute_dtype(A._data)
+    w, v = _xp(A).linalg.eigh(x, UPLO=UPLO)
+    real = np.dtype(dt).type(0).real.dtype
+    L, V = _wrap(A, w, real), _wrap(A, v, dt)
+    if grad_state.enabled and A._rg:
+        def vjp(gs: Any, L: Tensor, V: Tensor) -> tuple:
+            return (_eig_backward(gs[0], gs[1], L, V, True),)
+
+        record_multi("LinalgEighBackward0", (L, V), (A,), vjp, (L, V))
+        _set_meta_undefined((L, V))
+    return _rt.linalg_eigh((L, V))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
+    """Eigenvalues of Hermitian matrices, ascending."""
+    if grad_state.enabled and A._rg:
+        return eigh(A, UPLO)[0]
+    _check(A, "linalg.eigvalsh")
+    x, dt = _compute_dtype(A._data)
+    real = np.dtype(dt).type(0).real.dtype
+    return _wrap(A, _xp(A).linalg.eigvalsh(x, UPLO=UPLO), real)
+
+
+def eig(A: Tensor, *, out: Any = None) -> Any:
+    """Eigenvalues and eigenvectors of general square matrices (always complex)."""
+    _check(A, "linalg.eig")
+    x, dt = _compute_dtype(A._data)
+    cdt = np.complex128 if dt in (np.float64, np.complex128) else np.complex64
+    w, v = np.linalg.eig(_host(A).astype(x.dtype))
+    L, V = _wrap(A, w, cdt), _wrap(A, v, cdt)
+    if grad_state.enabled and A._rg:
+        real_in = not A.is_complex()
+
+        def vjp(gs: Any, L: Tensor, V: Tensor) -> tuple:
+            gA = _eig_backward(gs[0], gs[1], L, V, False)
+            return (gA.real if real_in else gA,)
+
+        record_multi("LinalgEigBackward0", (L, V), (A,), vjp, (L, V))
+        _set_meta_undefined((L, V))
+    return _rt.linalg_eig((L, V))
+
+
+def eigvals(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Eigenvalues of general square matrices (complex)."""
+    return eig(A)[0]
+
+
+def _eig_backward(gL: Tensor | None, gV: Tensor | None, L: Tensor, V: Tensor,
+                  hermitian: bool) -> Tensor:
+    Vh = V.mH
+    if gV is None:
+        gLd = (gL if gL is not None else L * 0).to(V.dtype).diag_embed()
+        return matmul(V, matmul(gLd, Vh)) if hermitian else solve(Vh, matmul(gLd, Vh))
+    Lc = L.conj()
+    Econj = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)
+    Econj = Econj + _eye_like(L, L._data.shape[-1]).to(Econj.dtype)
+    VhgV = matmul(Vh, gV)
+    if hermitian:
+        VhgV = 0.5 * (VhgV - VhgV.mH)
+    else:
+        dg = VhgV.diagonal(0, -2, -1).real.to(V.dtype)
+        VhgV = VhgV - matmul(Vh, V * dg.unsqueeze(-2))
+    gA = VhgV / Econj.to(V.dtype)
+    if gL is not None:
+        gA = gA + gL.to(V.dtype).diag_embed()
+    return matmul(V, matmul(gA, Vh)) if hermitian else solve(Vh, matmul(gA, Vh))
+
+
+# ------------------------------------------------------------------ pinv, powers, exp
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False,
+         rcond: Any = None, out: Tensor | None = None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse; singular values at or below
+    ``max(atol, rtol * largest)`` count as zero."""
+    _check(A, "linalg.pinv", square=hermitian)
+    if rcond is not None:
+        rtol = rcond
+    x, dt = _compute_dtype(_host(A))
+    m, n = x.shape[-2:]
+    real = np.dtype(dt).type(0).real.dtype
+    eps = np.finfo(real if real != np.float16 else np.float32).eps
+    if hermitian:
+        w, v = np.linalg.eigh(x)
+        s = np.abs(w)
+    else:
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+    atol_v = 0.0 if atol is None else (_host(atol) if isinstance(atol, Tensor) else atol)
+    rtol_v = (eps * max(m, n) if atol is None or atol == 0 else 0.0) if rtol is None else (
+        _host(rtol) if isinstance(rtol, Tensor) else rtol)
+    smax = s.max(axis=-1, initial=0.0)
+    thr = np.maximum(np.asarray(atol_v)[..., None] if np.ndim(atol_v) else atol_v,
+                     (np.asarray(rtol_v) * smax)[..., None])
+    keep = s > thr
+    if hermitian:
+        winv = np.where(keep, 1.0 / np.where(keep, w, 1), 0)
+        p = (v * winv[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+    else:
+        sinv = np.where(keep, 1.0 / np.where(keep, s, 1), 0)
+        p = np.conj(np.swapaxes(vh, -1, -2)) @ (sinv[..., :, None] * np.conj(
+            np.swapaxes(u, -1, -2)))
+    res = _wrap(A, p, dt)
+    if grad_state.enabled and A._rg:
+        record("LinalgPinvBackward0", res, (A,), lambda g, P, A: (_pinv_backward(g, P, A),),
+               (res, A))
+    return res
+
+
+def _pinv_backward(g: Tensor, P: Tensor, A: Tensor) -> Tensor:
+    m, n = A._data.shape[-2:]
+    Ph, gh = P.mH, g.mH
+    if m <= n:
+        K = matmul(gh, P)
+        KPh = matmul(K, Ph)
+        return (-matmul(P, K).mH + KPh - matmul(matmul(A, P), KPh)
+                + matmul(matmul(Ph, P), gh - matmul(K, A)))
+    K = matmul(P, gh)
+    PhK = matmul(Ph, K)
+    return (-matmul(K, P).mH + matmul(matmul(gh - matmul(A, K), P), Ph) + PhK
+            - matmul(matmul(PhK, P), A))
+
+
+def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
+    """``A`` to the integer power ``n`` (by squaring; negative powers invert first)."""
+    x = A._data
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {x.shape[-2] if x.ndim > 1 else x.shape[0]} by {x.shape[-1]} "
+                           f"matrices")
+    n = int(n)
+    if n == 0:
+        return make(_xp(A).broadcast_to(_xp(A).eye(x.shape[-1], dtype=x.dtype), x.shape).copy(),
+                    A._device)
+    a = inv(A) if n < 0 else A
+    n = abs(n)
+    if n == 1:
+        return a.clone()
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:  # PyTorch's order of products, for the same rounding
+        bit, n = n % 2, n // 2
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+
+
+def _expm(x: np.ndarray) -> np.ndarray:
+    """Matrix exponential by scaling and squaring with a degree-13 Padé approximant."""
+    n = x.shape[-1]
+    norm = np.abs(x).sum(axis=-2).max(axis=-1) if x.size else np.zeros(x.shape[:-2])
+    s = np.maximum(0, np.ceil(np.log2(np.maximum(norm, 1e-300) / 5.371920351148152))).astype(int)
+    a = x / (2.0 ** s)[..., None, None]
+    b = _PADE13
+    ident = np.broadcast_to(np.eye(n, dtype=x.dtype), x.shape)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2
+             + b[1] * ident)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 \
+        + b[0] * ident
+    r = np.linalg.solve(v - u, v + u)
+    for k in range(int(s.max(initial=0))):  # squarings, batched (each matrix its own count)
+        sq = r @ r
+        r = np.where((k < s)[..., None, None], sq, r)
+    return r
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential of square matrices (batched)."""
+    x = A._data
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise RuntimeError("linalg.matrix_exp: expected a tensor of squared matrices")
+    _check(A, "linalg.matrix_exp")
+    h, dt = _compute_dtype(_host(A))
+    work = np.complex128 if h.dtype.kind == "c" else np.float64
+    res = _wrap(A, _expm(h.astype(work)), dt)
+    if grad_state.enabled and A._rg:
+        def vjp(g: Tensor, A: Tensor) -> tuple:
+            # the upper-right block of exp([[A^H, G], [0, A^H]])
+            from .shape_join import cat
+
+            n = A._data.shape[-1]
+            Ah = A.mH
+            top = cat([Ah, g], -1)
+            bottom = cat([Ah * 0, Ah], -1)
+            big = matrix_exp(cat([top, bottom], -2))
+            return (big[..., :n, n:],)
+
+        record("LinalgMatrixExpBackward0", res, (A,), vjp, (A,))
+    return res

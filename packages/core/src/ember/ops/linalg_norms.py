@@ -1,0 +1,177 @@
+"""Norms behind ``ember.linalg``: vector_norm, matrix_norm, norm, cond, matrix_rank.
+
+``vector_norm`` has its own derivative (zero where the norm is zero, shared among
+ties for the inf-norms, as in PyTorch); the matrix norms are built from it, from
+reductions and from singular values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, make, record, wrap_dims
+from .linalg import _T_NAMES
+from .linalg_decomp import _check, inv, svdvals
+
+__all__ = ["vector_norm", "matrix_norm", "norm", "cond", "matrix_rank"]
+
+
+def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
+    if dtype is not None:
+        x = x.to(_dt.to_dtype(dtype))
+    if x._data.dtype.kind not in "fc" and x.dtype is not _dt.bfloat16:
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{_T_NAMES.get(x.dtype.name, x.dtype.name)}")
+    return x
+
+
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """The ``ord``-norm of ``x`` over ``dim`` (all dims when None), treated as a vector."""
+    x = _float_input(x, "linalg.vector_norm", dtype)
+    p = float(ord)
+    a = x._data
+    dims = wrap_dims(dim, a.ndim, "linalg.vector_norm") if dim is not None and dim != () \
+        else tuple(range(a.ndim))
+    if any(a.shape[d] == 0 for d in dims) and p < 0 or (p == math.inf and a.size == 0):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    xp = x._device._backend.xp
+    work = a.astype("float32") if a.dtype.name in ("float16", "bfloat16") else a
+    m = xp.abs(work)
+    if p == math.inf:
+        r = xp.max(m, axis=dims, keepdims=keepdim)
+    elif p == -math.inf:
+        r = xp.min(m, axis=dims, keepdims=keepdim)
+    elif p == 0:
+        r = xp.sum(m != 0, axis=dims, keepdims=keepdim).astype(m.dtype)
+    elif p == 1:
+        r = xp.sum(m, axis=dims, keepdims=keepdim)
+    elif p == 2:
+        r = xp.sqrt(xp.sum(m * m, axis=dims, keepdims=keepdim))
+    else:
+        r = xp.sum(m ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+    real = _dt.from_numpy_dtype(a.dtype).to_real() if a.dtype.kind == "c" else x.dtype
+    res = make(xp.asarray(r).astype(real.np), x._device)
+    if grad_state.enabled and x._rg:
+        shape = a.shape
+
+        def vjp(g: Tensor, x: Tensor, n: Tensor) -> tuple:
+            if not keepdim and dims:
+                kshape = tuple(1 if i in dims else s for i, s in enumerate(shape))
+                g, n = g.reshape(kshape), n.reshape(kshape)
+            return (_norm_grad(x, g, n, p, dims),)
+
+        record("LinalgVectorNormBackward0", res, (x,), vjp, (x, res))
+    return res
+
+
+def _norm_grad(x: Tensor, g: Tensor, n: Tensor, p: float, dims: tuple) -> Tensor | None:
+    if p == 0:  # PyTorch leaves this gradient undefined
+        return None
+    zero = n == 0
+    if p == 1:
+        return x.sgn() * g
+    if p in (math.inf, -math.inf):
+        mask = (x.abs() == n).to(x.real.dtype if x.is_complex() else x.dtype)
+        count = mask.sum(dims, keepdim=True)
+        return x.sgn() * (mask * g / count)
+    if p == 2:
+        scale = g / n.masked_fill(zero, 1)
+        return x * scale.masked_fill(zero, 0)
+    scale = g / n.pow(p - 1).masked_fill(zero, 1)
+    return x.sgn() * x.abs().pow(p - 1) * scale.masked_fill(zero, 0)
+
+
+def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
+    d = wrap_dims(tuple(dim), ndim, op) if not isinstance(dim, int) else None
+    if d is None or len(d) != 2:
+        raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {dim}")
+    if d[0] == d[1]:
+        raise RuntimeError(f"{op}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """A matrix norm: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2, over the two dims ``dim``."""
+    A = _float_input(A, "linalg.matrix_norm", dtype)
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    d0, d1 = _two_dims(dim, A._data.ndim, "linalg.matrix_norm")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = r.unsqueeze(d)
+        return r
+    if ord in (1, -1, math.inf, -math.inf):
+        a = A.abs()
+        inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
+        s = a.sum(inner, keepdim=True)
+        r = s.amax(outer, keepdim=True) if ord > 0 else s.amin(outer, keepdim=True)
+        return r if keepdim else r.squeeze((d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """A vector or matrix norm, chosen by ``ord`` and ``dim`` as ``torch.linalg.norm`` does."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None:
+        dim = tuple(dim)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if A._data.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                               f"be 1D or 2D. Got {A._data.ndim}D.")
+        dim = tuple(range(A._data.ndim))
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
+    """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        big, small = s.amax(-1), s.amin(-1)
+        return small / big if p == -2 else big / small
+    _check(A, "linalg.cond")
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
+                rtol: Any = None, out: Tensor | None = None) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * largest)``, as int64."""
+    _check(A, "linalg.matrix_rank", square=hermitian)
+    if tol is not None:
+        atol = tol
+    x = A.detach()._host()
+    if x.dtype.name in ("float16", "bfloat16"):
+        x = x.astype(np.float32)
+    s = np.abs(np.linalg.eigvalsh(x)) if hermitian else np.linalg.svd(x, compute_uv=False)
+    m, n = x.shape[-2:]
+    eps = np.finfo(np.abs(x.flat[0] if x.size else x.dtype.type(0)).dtype).eps
+    atol_v = 0.0 if atol is None else (atol.detach()._host() if isinstance(atol, Tensor) else atol)
+    rtol_v = (eps * max(m, n) if atol is None or np.all(np.asarray(atol_v) == 0) else 0.0) \
+        if rtol is None else (rtol.detach()._host() if isinstance(rtol, Tensor) else rtol)
+    smax = s.max(axis=-1, initial=0.0)
+    thr = np.maximum(np.asarray(atol_v, dtype=np.float64), np.asarray(rtol_v) * smax)
+    rank = (s > thr[..., None]).sum(axis=-1).astype(np.int64)
+    xp = A._device._backend.xp
+    return make(xp.asarray(rank), A._device)
