@@ -184,12 +184,14 @@ def manual_seed(seed: int) -> Generator:
     default_generator.manual_seed(seed)
     for g in list(_device_generators.values()):
         g.manual_seed(seed)
-    try:
-        from . import cuda
+    # backends already in use (a GPU's own generator) are seeded too; as in PyTorch this is
+    # silent where no such device exists
+    from .backends.registry import registry
 
-        cuda.manual_seed_all(seed)
-    except Exception:  # noqa: BLE001 - as in PyTorch, CUDA seeding is silent without a GPU
-        pass
+    for backend in list(registry._chosen.values()):
+        if backend.type != "cpu":
+            for index in range(backend.device_count()):
+                backend.seed(seed & 0xFFFFFFFF, index)
     return default_generator
 
 
