@@ -186,18 +186,19 @@ class _TensorReduce:
         if shareable:
             offset = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0])
             shareable = offset >= 0 and offset % isz == 0
-        if not shareable:
-            root = np.ascontiguousarray(arr)
+        self.size = tuple(arr.shape)
+        if shareable:
+            self.stride = tuple(s // isz for s in arr.strides)
+        else:  # a contiguous copy of its own (ascontiguousarray would make 0-d arrays 1-d)
+            root = np.ascontiguousarray(arr).reshape(-1)
             offset = 0
-            arr = root
+            self.stride = _contiguous_strides(self.size)
         key_id = id(root)
         if key_id not in storages:
             storages[key_id] = (str(len(storages)), root, t.dtype.name)
         self.key = storages[key_id][0]
         self.numel = root.size
         self.offset = offset // isz
-        self.size = tuple(arr.shape)
-        self.stride = tuple(s // isz for s in arr.strides)
         self.location = "cpu" if t._device is CPU else str(t._device)
 
     def __reduce__(self) -> tuple:
@@ -208,6 +209,14 @@ class _TensorReduce:
             inner = _TensorReduceNoParam(args)
             return (_REBUILD_PARAMETER, (inner, self.t.requires_grad, collections.OrderedDict()))
         return (_REBUILD_TENSOR, args)
+
+
+def _contiguous_strides(shape: tuple) -> tuple:
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
 
 
 class _TensorReduceNoParam:
