@@ -6,6 +6,7 @@ __path__ = extend_path(__path__, __name__)
 
 import builtins as _builtins  # noqa: E402
 import importlib as _importlib  # noqa: E402
+import math as _math  # noqa: E402
 import sys as _sys  # noqa: E402
 import warnings as _warnings  # noqa: E402
 
@@ -33,7 +34,18 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      manual_seed, seed,
                      set_rng_state)
 
+from ._runtime import (are_deterministic_algorithms_enabled, compile,  # noqa: E402
+                       get_float32_matmul_precision, get_num_interop_threads, get_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled,
+                       set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                       use_deterministic_algorithms)
+
 __version__ = "0.1.0"
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+e = _math.e
+newaxis = None
 
 # sibling distributions, reachable as attributes; the package to install when absent
 _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",

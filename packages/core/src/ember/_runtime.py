@@ -1,0 +1,82 @@
+"""Process-wide runtime settings PyTorch programs set: threads and determinism.
+
+NumPy's BLAS chooses its own threads; the numbers are recorded so that programs
+which set and read them behave as under PyTorch (and ``threadpoolctl`` applies
+them where it is installed).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
+           "get_num_interop_threads", "use_deterministic_algorithms",
+           "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+           "set_float32_matmul_precision", "get_float32_matmul_precision", "compile"]
+
+_threads = [os.cpu_count() or 1, os.cpu_count() or 1]
+_deterministic = [False, False]
+_matmul_precision = ["highest"]
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads used for intra-op parallelism (BLAS)."""
+    if int(n) < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _threads[0] = int(n)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(int(n))
+    except ImportError:
+        pass
+
+
+def get_num_threads() -> int:
+    return _threads[0]
+
+
+def set_num_interop_threads(n: int) -> None:
+    _threads[1] = int(n)
+
+
+def get_num_interop_threads() -> int:
+    return _threads[1]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Ember's ops are deterministic on the CPU; the flag is kept for programs that read it."""
+    _deterministic[0], _deterministic[1] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic[0]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _deterministic[1]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}: expected highest, high or medium")
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _matmul_precision[0]
+
+
+def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: Any = None,  # noqa: A001
+            backend: Any = "inductor", mode: Any = None, options: Any = None,
+            disable: bool = False) -> Any:
+    """Ember runs eagerly: ``compile`` returns the model or function unchanged."""
+    if model is None:
+        return lambda m: m
+    if not disable and not getattr(compile, "_warned", False):
+        warnings.warn("ember.compile is a no-op: Ember runs programs eagerly", stacklevel=2)
+        compile._warned = True  # type: ignore[attr-defined]
+    return model
