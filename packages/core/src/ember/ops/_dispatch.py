@@ -12,6 +12,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .._tensor import Tensor, make
 from ..autograd import grad_mode
@@ -60,9 +62,9 @@ def _edges(inputs: Sequence[Any]) -> tuple:
     for t in inputs:
         if _isinstance(t, Tensor):
             fn = t.grad_fn
-            if fn is not None:
+            if fn is not None and t._base is None:
                 edges.append((fn, t._out_nr))
-            elif t._rg:
+            elif t._rg:  # leaves, and views (whose base may have changed in place)
                 edges.append(t._edge())
             else:
                 edges.append(_NO_EDGE)
@@ -313,6 +315,31 @@ def wrap_dims(dim: Any, ndim: int, op: str = "op") -> tuple[int, ...]:
 def to_device_dtype(device: Any, dtype: Any) -> tuple[Any, Any]:
     """Canonical device and Ember dtype (or None) from user arguments."""
     return canonical_device(device), (_dt.to_dtype(dtype) if dtype is not None else None)
+
+
+
+# NumPy's floating-point warnings (overflow in exp, log(0), 0/0) must not reach users, even
+# under ``warnings.simplefilter("error")``: the kernels run with NumPy's error state set to
+# "ignore" through its context variable (0.2 us; ``np.errstate`` costs several).
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _np_fp_state
+
+    with np.errstate(all="ignore"):
+        _QUIET = _np_fp_state.get()
+except (ImportError, AttributeError):  # pragma: no cover - other NumPy versions
+    _np_fp_state = None
+
+
+def quiet(kernel: Callable, *args: Any) -> Any:
+    """``kernel(*args)`` with NumPy's floating-point warnings off."""
+    if _np_fp_state is None:  # pragma: no cover
+        with np.errstate(all="ignore"):
+            return kernel(*args)
+    token = _np_fp_state.set(_QUIET)
+    try:
+        return kernel(*args)
+    finally:
+        _np_fp_state.reset(token)
 
 
 # ------------------------------------------------------------------- attaching methods

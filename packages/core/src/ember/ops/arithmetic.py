@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import (Tensor, binary, grad_state, make, methods, record, sum_to)
+from ._dispatch import Tensor, binary, grad_state, make, methods, quiet, record, sum_to
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow", "float_power", "positive"]
@@ -160,8 +160,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
                 r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
                 r = r.astype(q.dtype)
         else:
-            q = xp.true_divide(xa, xb)
-            r = xp.trunc(q) if rounding_mode == "trunc" else xp.floor_divide(xa, xb)
+            r = quiet(lambda: xp.trunc(xp.true_divide(xa, xb)) if rounding_mode == "trunc"
+                      else xp.floor_divide(xa, xb))
         res = make(xp.asarray(r), dev)
         if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
             sa, sb = _shape(input), _shape(other)
@@ -177,7 +177,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     if _kind(xa) in "biu" and _kind(xb) in "biu":
         xa = xp.asarray(xa, dtype=_dt._default.np)
     try:
-        r = xp.true_divide(xa, xb)
+        r = quiet(xp.true_divide, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("div", input, other, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -231,7 +231,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if xp.any(xp.asarray(xb) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     try:
-        r = xp.power(xa, xb)
+        r = quiet(xp.power, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not dev._backend.ndarray:

@@ -1,3 +1,254 @@
-"""TODO family module."""
+"""Comparisons, predicates, logical and bitwise ops, with their operators.
 
-__all__: list[str] = []
+Comparisons broadcast and promote like arithmetic and return bool tensors; none of
+these ops is differentiable (their results carry no graph). In-place forms keep the
+tensor's dtype and write 0/1 (or the bit pattern) into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, binary, methods
+from .arithmetic import _fail, _out
+from .pointwise_unary import bf16_to_f32, inplace_of, not_implemented, not_tensor, quiet, wrap
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+           "not_equal", "equal", "allclose", "isclose", "logical_and", "logical_or",
+           "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "isfinite", "isnan",
+           "isinf", "isposinf", "isneginf", "isreal", "signbit"]
+
+_isinstance = isinstance
+_NUMBERS = (int, float, bool, complex)
+
+
+def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = False,
+          kernel_name: str | None = None) -> Callable:
+    """A broadcasting elementwise op over two operands computed by ``xp.<ufunc>``."""
+    def op(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+        if tensor_other and not _isinstance(other, Tensor):
+            raise not_tensor(name, other, 2, "other")
+        if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
+            raise not_tensor(name, input)
+        xa, xb, dev = binary(input, other, name)
+        xa, xb = bf16_to_f32(xa, xb)
+        k = (xa if hasattr(xa, "dtype") else xb).dtype
+        if k.kind not in kinds:
+            raise not_implemented(kernel_name or f"{name}_cpu", k)
+        try:
+            r = getattr(dev._backend.xp, ufunc)(xa, xb)
+        except ValueError as e:
+            raise _fail(name, input, other, e) from None
+        res = wrap(r, dev)
+        return res if out is None else _out(res, out)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+eq = _pair("eq", "equal")
+ne = _pair("ne", "not_equal")
+lt = _pair("lt", "less", kinds="biuf")
+le = _pair("le", "less_equal", kinds="biuf")
+gt = _pair("gt", "greater", kinds="biuf")
+ge = _pair("ge", "greater_equal", kinds="biuf")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+for _f, _d in ((eq, "equal"), (ne, "not equal"), (lt, "less than"), (le, "less than or equal"),
+               (gt, "greater than"), (ge, "greater than or equal")):
+    _f.__doc__ = f"Elementwise ``input`` {_d} ``other`` (broadcast), as a bool tensor."
+
+logical_and = _pair("logical_and", "logical_and", tensor_other=True)
+logical_or = _pair("logical_or", "logical_or", tensor_other=True)
+logical_xor = _pair("logical_xor", "logical_xor", tensor_other=True)
+bitwise_and = _pair("bitwise_and", "bitwise_and", kinds="biu")
+bitwise_or = _pair("bitwise_or", "bitwise_or", kinds="biu")
+bitwise_xor = _pair("bitwise_xor", "bitwise_xor", kinds="biu")
+bitwise_left_shift = _pair("bitwise_left_shift", "left_shift", kinds="iu",
+                           kernel_name="lshift_cpu")
+bitwise_right_shift = _pair("bitwise_right_shift", "right_shift", kinds="iu",
+                            kernel_name="rshift_cpu")
+
+
+def _lshift(a: Any, b: Any) -> Tensor:
+    return bitwise_left_shift(a, b)
+
+
+def _rshift(a: Any, b: Any) -> Tensor:
+    return bitwise_right_shift(a, b)
+
+
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise NOT of the truth value of each element, as a bool tensor."""
+    if not _isinstance(input, Tensor):
+        raise not_tensor("logical_not", input)
+    res = wrap(input._device._backend.xp.logical_not(input._data), input._device)
+    return res if out is None else _out(res, out)
+
+
+def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Bitwise NOT of integers (logical NOT of bools)."""
+    if not _isinstance(input, Tensor):
+        raise not_tensor("bitwise_not", input)
+    x = input._data
+    if x.dtype.kind not in "biu":
+        raise not_implemented("bitwise_not_cpu", x.dtype)
+    res = wrap(input._device._backend.xp.invert(x), input._device)
+    return res if out is None else _out(res, out)
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)
+
+
+# ------------------------------------------------------------------ predicates
+def _predicate(name: str, kernel: Callable, *, complex_error: str | None = None,
+               doc: str = "") -> Callable:
+    def op(input: Tensor) -> Tensor:
+        if not _isinstance(input, Tensor):
+            raise not_tensor(name, input)
+        (x,) = bf16_to_f32(input._data)
+        if complex_error is not None and x.dtype.kind == "c":
+            raise (NotImplementedError if name == "signbit" else RuntimeError)(complex_error)
+        return wrap(kernel(input._device._backend.xp, x), input._device)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _all(value: bool) -> Callable:
+    return lambda xp, x: xp.full(x.shape, value, dtype=bool)
+
+
+def _float_only(f: Callable, other: Callable) -> Callable:
+    return lambda xp, x: f(xp, x) if x.dtype.kind in "fc" else other(xp, x)
+
+
+isfinite = _predicate("isfinite", _float_only(lambda xp, x: xp.isfinite(x), _all(True)),
+                      doc="Whether each element is finite (not inf, not NaN).")
+isnan = _predicate("isnan", _float_only(lambda xp, x: xp.isnan(x), _all(False)),
+                   doc="Whether each element is NaN.")
+isinf = _predicate("isinf", _float_only(lambda xp, x: xp.isinf(x), _all(False)),
+                   doc="Whether each element is +inf or -inf.")
+isposinf = _predicate("isposinf", _float_only(lambda xp, x: xp.isposinf(x), _all(False)),
+                      complex_error="isposinf does not support complex inputs.",
+                      doc="Whether each element is +inf.")
+isneginf = _predicate("isneginf", _float_only(lambda xp, x: xp.isneginf(x), _all(False)),
+                      complex_error="isneginf does not support complex inputs.",
+                      doc="Whether each element is -inf.")
+isreal = _predicate("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else
+                    xp.full(x.shape, True, dtype=bool),
+                    doc="Whether each element has a zero imaginary part.")
+signbit = _predicate("signbit", lambda xp, x: xp.signbit(x) if x.dtype.kind == "f" else
+                     (x < 0) if x.dtype.kind == "i" else xp.full(x.shape, False, dtype=bool),
+                     complex_error="signbit is not implemented for complex tensors.",
+                     doc="Whether each element's sign bit is set (True for -0.0).")
+
+
+# ------------------------------------------------------------------ closeness
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|`` elementwise; equal infinities are close."""
+    if not _isinstance(input, Tensor):
+        raise not_tensor("isclose", input)
+    if not _isinstance(other, Tensor):
+        raise not_tensor("isclose", other, 2, "other")
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        from .pointwise_unary import type_name
+
+        raise RuntimeError(f"{type_name(a.dtype)} did not match {type_name(b.dtype)}")
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose: {'rtol' if rtol < 0 else 'atol'} must be greater than or "
+                           f"equal to zero, but got {rtol if rtol < 0 else atol}")
+    a, b = bf16_to_f32(a, b)
+    return wrap(quiet(_isclose_kernel, input, other, a, b, rtol, atol, equal_nan), input._device)
+
+
+def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, atol: float,
+                    equal_nan: bool) -> Any:
+    xp = input._device._backend.xp
+    try:
+        close = a == b
+    except ValueError as e:
+        raise _fail("isclose", input, other, e) from None
+    if a.dtype.kind == "b":
+        return close
+    if equal_nan and a.dtype.kind in "fc":
+        close = close | (xp.isnan(a) & xp.isnan(b))
+    if rtol or atol:
+        if a.dtype.kind in "iu":
+            a, b = a.astype(_dt._default.np), b.astype(_dt._default.np)
+        diff = xp.abs(a - b)
+        tol = atol + rtol * xp.abs(b)
+        finite = xp.isfinite(diff) if a.dtype.kind in "fc" else True
+        close = close | (finite & (diff <= tol))
+    return close
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other`` (see ``isclose``)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and equal elements."""
+    if not _isinstance(input, Tensor):
+        raise not_tensor("equal", input)
+    if not _isinstance(other, Tensor):
+        raise not_tensor("equal", other, 2, "other")
+    if input._data.shape != other._data.shape:
+        return False
+    xa, xb, dev = binary(input, other, "equal")
+    return bool(dev._backend.xp.all(xa == xb))
+
+
+# ------------------------------------------------------------------ operators and methods
+def _cmp_operator(fn: Callable) -> Callable:
+    def operator(self: Tensor, other: Any) -> Any:
+        if not _isinstance(other, (Tensor,) + _NUMBERS) and not hasattr(other, "__index__") \
+                and not (hasattr(other, "dtype") and getattr(other, "ndim", 1) == 0):
+            return NotImplemented
+        return fn(self, other)
+
+    return operator
+
+
+def _reflected(fn: Callable) -> Callable:
+    def operator(self: Tensor, other: Any) -> Tensor:
+        return fn(other, self)
+
+    return operator
+
+
+_INPLACE = {n + "_": inplace_of(globals()[n], n + "_") for n in (
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift")}
+_iand, _ior, _ixor = _INPLACE["bitwise_and_"], _INPLACE["bitwise_or_"], _INPLACE["bitwise_xor_"]
+
+
+def _ilshift(self: Tensor, other: Any) -> Tensor:
+    return _INPLACE["bitwise_left_shift_"](self, other)
+
+
+def _irshift(self: Tensor, other: Any) -> Tensor:
+    return _INPLACE["bitwise_right_shift_"](self, other)
+
+
+methods(**{n: globals()[n] for n in __all__ if n not in ("equal", "allclose", "isclose")},
+        equal=equal, allclose=allclose, isclose=isclose, **_INPLACE,
+        __eq__=_cmp_operator(eq), __ne__=_cmp_operator(ne), __lt__=lt, __le__=le, __gt__=gt,
+        __ge__=ge, __and__=bitwise_and, __or__=bitwise_or, __xor__=bitwise_xor,
+        __rand__=_reflected(bitwise_and), __ror__=_reflected(bitwise_or),
+        __rxor__=_reflected(bitwise_xor), __iand__=_iand, __ior__=_ior, __ixor__=_ixor,
+        __invert__=_invert, __lshift__=_lshift, __rshift__=_rshift,
+        __rlshift__=_reflected(_lshift), __rrshift__=_reflected(_rshift),
+        __ilshift__=_ilshift, __irshift__=_irshift)

@@ -1,3 +1,163 @@
-"""TODO family module."""
+"""Special functions as ops: erf family, gamma family, Bessel functions, zeta, entr.
 
-__all__: list[str] = []
+The kernels (``_special_kernels``) are NumPy-only; float16 and float32 inputs are
+computed in float64 and rounded back. The ops in ``__all__`` are core ops
+(``ember.erf``, ``ember.lgamma``, ...); those in ``SPECIAL_ONLY`` are reached through
+``ember.special``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _special_kernels as K
+from ._dispatch import Tensor, methods
+from .pointwise_binary import as_arrays, binop, where
+from .pointwise_unary import in_float64, inplace_of, not_tensor, unary
+
+__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0",
+           "erf_", "erfc_", "i0_"]
+SPECIAL_ONLY = ["erfcx", "i0e", "i1", "i1e", "ndtr", "ndtri", "log_ndtr", "zeta", "xlog1py",
+                "entr"]
+
+_SQRT_PI = math.sqrt(math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_REAL = "biuf"
+
+
+def _k(kernel: Any) -> Any:
+    return in_float64(kernel)
+
+
+erf = unary("erf", _k(K.erf), "ErfBackward0",
+            lambda g, x, r: g * (2 / _SQRT_PI) * (-x * x).exp(), kinds=_REAL,
+            doc="The error function.")
+erfc = unary("erfc", _k(K.erfc), "ErfcBackward0",
+             lambda g, x, r: g * (-2 / _SQRT_PI) * (-x * x).exp(), kinds=_REAL,
+             doc="The complementary error function, ``1 - erf(x)``, accurate in the tail.")
+erfinv = unary("erfinv", _k(K.erfinv), "ErfinvBackward0",
+               lambda g, x, r: g * (_SQRT_PI / 2) * (r * r).exp(), saves="r", kinds=_REAL,
+               doc="The inverse error function on (-1, 1).")
+lgamma = unary("lgamma", _k(K.lgamma), "LgammaBackward0", lambda g, x, r: g * digamma(x),
+               kinds=_REAL, doc="``log|Gamma(x)|``.")
+digamma = unary("digamma", _k(K.digamma), "DigammaBackward0",
+                lambda g, x, r: g * polygamma(1, x), kinds=_REAL,
+                doc="The logarithmic derivative of Gamma.")
+i0 = unary("i0", _k(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
+           doc="The modified Bessel function of the first kind, order 0.")
+erfcx = unary("special_erfcx", _k(K.erfcx), "SpecialErfcxBackward0",
+              lambda g, x, r: g * (2 * x * r - 2 / _SQRT_PI), saves="xr", kinds=_REAL,
+              doc="The scaled complementary error function ``exp(x**2) * erfc(x)``.")
+i0e = unary("special_i0e", _k(K.i0e), "SpecialI0EBackward0",
+            lambda g, x, r: g * (i1e(x) - x.sgn() * r), saves="xr", kinds=_REAL,
+            doc="``exp(-|x|) * i0(x)``.")
+i1 = unary("special_i1", _k(K.i1), "SpecialI1Backward0",
+           lambda g, x, r: g * where(x == 0, 0.5, i0(x) - r / x), saves="xr", kinds=_REAL,
+           doc="The modified Bessel function of the first kind, order 1.")
+i1e = unary("special_i1e", _k(K.i1e), "SpecialI1EBackward0",
+            lambda g, x, r: g * where(x == 0, 0.5, i0e(x) - r * (x.sgn() + x.reciprocal())),
+            saves="xr", kinds=_REAL, doc="``exp(-|x|) * i1(x)``.")
+ndtr = unary("special_ndtr", _k(K.ndtr), "SpecialNdtrBackward0",
+             lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x).exp(), kinds=_REAL,
+             doc="The standard normal cumulative distribution function.")
+ndtri = unary("special_ndtri", _k(K.ndtri), "SpecialNdtriBackward0",
+              lambda g, x, r: g * math.sqrt(2 * math.pi) * (0.5 * r * r).exp(), saves="r",
+              kinds=_REAL, doc="The inverse of ``ndtr``: the standard normal quantile function.")
+log_ndtr = unary("special_log_ndtr", _k(K.log_ndtr), "SpecialLogNdtrBackward0",
+                 lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x - r).exp(), saves="xr",
+                 kinds=_REAL, doc="``log(ndtr(x))``, accurate far into the lower tail.")
+
+
+def _entr_kernel(xp: Any, x: Any) -> Any:
+    safe = xp.where(x > 0, x, 1)
+    r = xp.where(x > 0, -x * xp.log(safe), xp.where(x == 0, 0, -xp.inf))
+    return xp.where(xp.isnan(x), x, r).astype(x.dtype)
+
+
+entr = unary("special_entr", _entr_kernel, "SpecialEntrBackward0",
+             lambda g, x, r: g * -(x.log() + 1), kinds=_REAL,
+             doc="``-x * log(x)`` for x > 0, 0 at 0 and -inf below.")
+
+
+def _xlog1py_kernel(xp: Any, a: Any, b: Any) -> Any:
+    a, b = as_arrays(xp, a, b)
+    return xp.where((a == 0) & ~xp.isnan(b), xp.zeros((), a.dtype), a * xp.log1p(b))
+
+
+def _d_xlog1py(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
+    da = where((a == 0) & (b <= -1), 0.0, xlog1py(g, b)) if na else None
+    return da, (g * a / (b + 1) if nb else None)
+
+
+xlog1py = binop("special_xlog1py", _xlog1py_kernel, "SpecialXlog1PyBackward0", _d_xlog1py,
+                kinds=_REAL, promote=True,
+                doc="``input * log1p(other)``, and 0 where ``input == 0``.")
+
+
+def _zeta_kernel(xp: Any, s: Any, q: Any) -> Any:
+    s, q = as_arrays(xp, s, q)
+    dt = s.dtype
+    return K.zeta(xp, s.astype("float64"), q.astype("float64")).astype(dt)
+
+
+def _d_zeta(g: Tensor, s: Any, q: Any, r: Any, ns: bool, nq: bool) -> tuple:
+    if ns:
+        raise RuntimeError("the derivative of zeta with respect to self (x) is not implemented")
+    return None, (-g * s * zeta(s + 1, q) if nq else None)
+
+
+zeta = binop("special_zeta", _zeta_kernel, "SpecialZetaBackward0", _d_zeta, kinds=_REAL,
+             promote=True, doc="The Hurwitz zeta function ``sum_k (k + other) ** -input``.")
+
+
+def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The ``n``-th derivative of digamma."""
+    if not isinstance(input, Tensor):
+        raise not_tensor("polygamma", input, 2)
+    n = int(n)
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return unary("polygamma", _k(lambda xp, x: K.polygamma(xp, n, x)), "PolygammaBackward0",
+                 lambda g, x, r: g * polygamma(n + 1, x), kinds=_REAL)(input, out=out)
+
+
+def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
+    """The multivariate log-gamma function of dimension ``p``."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    const = p * (p - 1) / 4 * math.log(math.pi)
+
+    def kernel(xp: Any, x: Any) -> Any:
+        total = xp.zeros_like(x) + const
+        for i in range(p):
+            total = total + K.lgamma(xp, x - i / 2)
+        return total
+
+    def d(g: Tensor, x: Tensor, r: Any) -> Tensor:
+        total = digamma(x)
+        for i in range(1, p):
+            total = total + digamma(x - i / 2)
+        return g * total
+
+    return unary("mvlgamma", _k(kernel), "MvlgammaBackward0", d, kinds=_REAL)(input, out=out)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    return polygamma(n, self)
+
+
+def _polygamma_(self: Tensor, n: int) -> Tensor:
+    from . import _inplace
+
+    return _inplace.commit(self, polygamma(n, self), "polygamma_")
+
+
+erf_ = inplace_of(erf, "erf_")
+erfc_ = inplace_of(erfc, "erfc_")
+i0_ = inplace_of(i0, "i0_")
+methods(erf=erf, erfc=erfc, erfinv=erfinv, lgamma=lgamma, digamma=digamma, i0=i0,
+        mvlgamma=mvlgamma, polygamma=_polygamma_method, erf_=erf_, erfc_=erfc_, i0_=i0_,
+        erfinv_=inplace_of(erfinv, "erfinv_"), lgamma_=inplace_of(lgamma, "lgamma_"),
+        digamma_=inplace_of(digamma, "digamma_"), mvlgamma_=inplace_of(mvlgamma, "mvlgamma_"),
+        polygamma_=_polygamma_)

@@ -1,0 +1,552 @@
+"""Binary and ternary pointwise ops: remainders, atan2, min/max, clamp, lerp, addcmul, where.
+
+Operands broadcast and promote as in PyTorch (``_dispatch.binary`` for pairs,
+``result_type`` for three); gradients are reduced back to each input's shape with
+``sum_to`` and are written with Ember ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import (
+    Tensor,
+    binary,
+    device_mismatch,
+    grad_state,
+    make,
+    methods,
+    record,
+    result_type,
+    sum_to,
+)
+from .arithmetic import _fail, _out
+from .pointwise_unary import (
+    bf16_to_f32,
+    cj,
+    inplace_of,
+    not_implemented,
+    not_tensor,
+    quiet,
+    type_name,
+    wrap,
+    zeros_like_grad,
+)
+
+__all__ = ["floor_divide", "remainder", "fmod", "atan2", "arctan2", "minimum", "maximum",
+           "fmin", "fmax", "hypot", "xlogy", "copysign", "logaddexp", "logaddexp2", "lerp",
+           "addcmul", "addcdiv", "clamp", "clip", "clamp_min", "clamp_max", "where",
+           "clamp_", "clip_", "clamp_min_", "clamp_max_", "xlogy_"]
+
+_isinstance = isinstance
+
+
+def _shape(x: Any) -> tuple:
+    return x._data.shape if _isinstance(x, Tensor) else ()
+
+
+def _rg(x: Any) -> bool:
+    return _isinstance(x, Tensor) and x._rg
+
+
+def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
+          kinds: str = "biufc", promote: bool = False, saves: str = "ab",
+          tensor_other: bool = False, reject: Callable | None = None, doc: str = "") -> Callable:
+    """Declare a broadcasting binary op.
+
+    ``kernel(xp, a, b)`` gets the promoted arrays (or a Python number for a number operand);
+    ``deriv(g, a, b, r, need_a, need_b)`` returns the two gradients (None where not needed)
+    before they are reduced to the operands' shapes.
+    """
+    save_a, save_b, save_r = "a" in saves, "b" in saves, "r" in saves
+
+    def op(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+        if tensor_other and not _isinstance(other, Tensor):
+            raise not_tensor(name, other, 2, "other")
+        if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
+            raise not_tensor(name, input)
+        xa, xb, dev = binary(input, other, name)
+        k = xa.dtype.kind if hasattr(xa, "dtype") else xb.dtype.kind
+        bf16 = xa.dtype if k == "V" else None
+        if bf16 is not None:
+            xa, xb = bf16_to_f32(xa, xb)
+            k = "f"
+        if k not in kinds:
+            npd = xa.dtype if hasattr(xa, "dtype") else xb.dtype
+            raise (reject(npd) if reject is not None else not_implemented(name, npd))
+        if promote and k in "biu":
+            f = _dt._default.np
+            xa = xa.astype(f) if hasattr(xa, "astype") else xa
+            xb = xb.astype(f) if hasattr(xb, "astype") else xb
+        xp = dev._backend.xp
+        try:
+            r = quiet(kernel, xp, xa, xb)
+        except ValueError as e:
+            raise _fail(name, input, other, e) from None
+        if bf16 is not None and r.dtype == "float32":
+            r = r.astype(bf16)
+        res = wrap(r, dev)
+        if deriv is not None and grad_state.enabled and (_rg(input) or _rg(other)):
+            sa, sb = _shape(input), _shape(other)
+            ga, gb = _rg(input), _rg(other)
+
+            def vjp(g: Tensor, a: Any, b: Any, r: Any) -> tuple:
+                da, db = quiet(deriv, g, a, b, r, ga, gb)
+                return (sum_to(da, sa) if ga else None, sum_to(db, sb) if gb else None)
+
+            record(node, res, (input, other), vjp, (input if save_a else None,
+                                                   other if save_b else None,
+                                                   res if save_r else None))
+        return res if out is None else _out(res, out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _complex_reject(name: str) -> Callable:
+    def reject(npd: Any) -> Exception:
+        if npd.kind == "c":
+            return RuntimeError(f"{name} not implemented for complex tensors.")
+        return not_implemented(name, npd)
+
+    return reject
+
+
+# ------------------------------------------------------------------ remainders and division
+def _check_int_zero(xp: Any, a: Any, b: Any) -> None:
+    if getattr(a, "dtype", getattr(b, "dtype", None)).kind in "iu" and bool(
+            xp.any(xp.asarray(b) == 0)):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _remainder_kernel(xp: Any, a: Any, b: Any) -> Any:
+    _check_int_zero(xp, a, b)
+    return xp.remainder(a, b)
+
+
+def _fmod_kernel(xp: Any, a: Any, b: Any) -> Any:
+    _check_int_zero(xp, a, b)
+    return xp.fmod(a, b)
+
+
+def _d_remainder(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
+    return g, (-g * (a / b).floor() if nb else None)
+
+
+def _d_fmod(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
+    return g, (-g * (a / b).trunc() if nb else None)
+
+
+_remainder = binop("remainder", _remainder_kernel, "RemainderBackward1", _d_remainder,
+                   kinds="iuf", doc="Python's modulus: the result has the divisor's sign.")
+_fmod = binop("fmod", _fmod_kernel, "FmodBackward1", _d_fmod, kinds="iuf",
+              doc="C's fmod: the result has the dividend's sign.")
+
+
+def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """Python's modulus, elementwise: the result takes the sign of ``other``."""
+    res = _remainder(input, other, out=out)
+    if res.grad_fn is not None and not _isinstance(other, Tensor):
+        res.grad_fn = _rename(res.grad_fn, "RemainderBackward0")
+    return res
+
+
+def fmod(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """C's ``fmod``, elementwise: the result takes the sign of ``input``."""
+    res = _fmod(input, other, out=out)
+    if res.grad_fn is not None and not _isinstance(other, Tensor):
+        res.grad_fn = _rename(res.grad_fn, "FmodBackward0")
+    return res
+
+
+def _rename(node: Any, name: str) -> Any:
+    from ..autograd.graph import node_class
+
+    node.__class__ = node_class(name)
+    return node
+
+
+def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """``floor(input / other)``; integer division by zero raises."""
+    from .arithmetic import div
+
+    npd = result_type(input, other).np
+    if npd.kind in "bc":
+        raise not_implemented("div_floor_cpu", npd)
+    with_grad = grad_state.enabled and (_rg(input) or _rg(other))
+    a = input.detach() if _rg(input) else input
+    b = other.detach() if _rg(other) else other
+    res = quiet(lambda: div(a, b, rounding_mode="floor"))
+    if with_grad:
+        def vjp(g: Tensor) -> tuple:
+            raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+        record("FloorDivideBackward0", res, (input, other), vjp)
+    return res if out is None else _out(res, out)
+
+
+# ------------------------------------------------------------------ real binary math
+def _d_atan2(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    den = a * a + b * b
+    return (g * b / den if na else None), (-g * a / den if nb else None)
+
+
+def _d_hypot(g: Tensor, a: Tensor, b: Tensor, r: Tensor, na: bool, nb: bool) -> tuple:
+    return (g * a / r if na else None), (g * b / r if nb else None)
+
+
+def _copysign_kernel(xp: Any, a: Any, b: Any) -> Any:
+    return xp.copysign(a, b)
+
+
+def _d_copysign(g: Tensor, a: Tensor, b: Any, r: Tensor, na: bool, nb: bool) -> tuple:
+    da = g * where(a == 0, 0.0, r / a) if na else None
+    return da, (zeros_like_grad(g) if nb else None)
+
+
+def _logaddexp_kernel(xp: Any, a: Any, b: Any) -> Any:
+    if getattr(a, "dtype", getattr(b, "dtype", None)).kind != "c":
+        return xp.logaddexp(a, b)
+    a, b = xp.broadcast_arrays(xp.asarray(a), xp.asarray(b))
+    m = xp.where(a.real >= b.real, a, b)
+    m = xp.where(xp.isinf(m.real), 0, m)
+    return m + xp.log(xp.exp(a - m) + xp.exp(b - m))
+
+
+def _d_logaddexp(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    return ((g / cj((b - a).exp() + 1) if na else None),
+            (g / cj((a - b).exp() + 1) if nb else None))
+
+
+def _d_logaddexp2(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    return ((g / ((b - a).exp2() + 1) if na else None),
+            (g / ((a - b).exp2() + 1) if nb else None))
+
+
+def as_arrays(xp: Any, a: Any, b: Any) -> tuple:
+    """Both operands as arrays, a Python number taking the other's dtype."""
+    if not hasattr(a, "dtype"):
+        a = xp.asarray(a, dtype=b.dtype)
+    if not hasattr(b, "dtype"):
+        b = xp.asarray(b, dtype=a.dtype)
+    return a, b
+
+
+def _xlogy_kernel(xp: Any, a: Any, b: Any) -> Any:
+    a, b = as_arrays(xp, a, b)
+    return xp.where((a == 0) & ~xp.isnan(b), xp.zeros((), a.dtype), a * xp.log(b))
+
+
+def _d_xlogy(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
+    da = db = None
+    if na:
+        da = where((a == 0) & (b <= 0), 0.0, xlogy(g, b))
+    if nb:
+        db = g * a / b
+    return da, db
+
+
+atan2 = binop("atan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_atan2,
+              kinds="biuf", promote=True, doc="Angle of the point (other, input), elementwise.")
+hypot = binop("hypot", lambda xp, a, b: xp.hypot(a, b), "HypotBackward0", _d_hypot, kinds="f",
+              saves="abr", tensor_other=True, doc="``sqrt(input**2 + other**2)`` elementwise.")
+copysign = binop("copysign", _copysign_kernel, "CopysignBackward0", _d_copysign, kinds="biuf",
+                 promote=True, saves="ar", doc="``|input|`` with the sign of ``other``.")
+logaddexp = binop("logaddexp", _logaddexp_kernel, "LogaddexpBackward0", _d_logaddexp,
+                  kinds="fc", tensor_other=True, doc="``log(exp(input) + exp(other))``, stably.")
+logaddexp2 = binop("logaddexp2", lambda xp, a, b: xp.logaddexp2(a, b), "Logaddexp2Backward0",
+                   _d_logaddexp2, kinds="f", tensor_other=True,
+                   doc="``log2(2**input + 2**other)``, stably.")
+xlogy = binop("xlogy", _xlogy_kernel, "XlogyBackward0", _d_xlogy, kinds="biuf", promote=True,
+              doc="``input * log(other)``, and 0 where ``input == 0`` (unless other is NaN).")
+arctan2 = atan2
+
+
+# ------------------------------------------------------------------ minimum and maximum
+def _d_max(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    half = where(a == b, g / 2, g)
+    return ((where(a < b, 0.0, half) if na else None), (where(a > b, 0.0, half) if nb else None))
+
+
+def _d_min(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    half = where(a == b, g / 2, g)
+    return ((where(a > b, 0.0, half) if na else None), (where(a < b, 0.0, half) if nb else None))
+
+
+maximum = binop("maximum", lambda xp, a, b: xp.maximum(a, b), "MaximumBackward0", _d_max,
+                kinds="biuf", tensor_other=True, reject=_complex_reject("maximum"),
+                doc="Elementwise maximum; NaN propagates. Ties split the gradient evenly.")
+minimum = binop("minimum", lambda xp, a, b: xp.minimum(a, b), "MinimumBackward0", _d_min,
+                kinds="biuf", tensor_other=True, reject=_complex_reject("minimum"),
+                doc="Elementwise minimum; NaN propagates. Ties split the gradient evenly.")
+fmax = binop("fmax", lambda xp, a, b: xp.fmax(a, b), "FmaxBackward0", _d_max, kinds="biuf",
+             tensor_other=True, reject=_complex_reject("fmax"),
+             doc="Elementwise maximum that ignores NaN (NaN only where both are NaN).")
+fmin = binop("fmin", lambda xp, a, b: xp.fmin(a, b), "FminBackward0", _d_min, kinds="biuf",
+             tensor_other=True, reject=_complex_reject("fmin"),
+             doc="Elementwise minimum that ignores NaN (NaN only where both are NaN).")
+
+
+# ------------------------------------------------------------------ several operands
+def _promote_all(op: str, *operands: Any, dtype: _dt.dtype | None = None) -> tuple:
+    """The arrays (numbers stay numbers) of several operands in their common dtype."""
+    dev = None
+    first = None
+    for x in operands:
+        if _isinstance(x, Tensor):
+            if dev is None:
+                dev, first = x._device, x
+            elif x._device is not dev and x._data.ndim:
+                raise device_mismatch(op, first, x)
+    dt = (dtype or result_type(*(x for x in operands if x is not None))).np
+    out = []
+    for x in operands:
+        if _isinstance(x, Tensor):
+            a = x._data
+            if x._device is not dev:
+                a = dev._backend.asarray(x._host(), index=dev.index)
+            out.append(a if a.dtype == dt else a.astype(dt))
+        else:
+            out.append(x)
+    return dev, dt, out
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None, *,
+          out: Tensor | None = None) -> Any:
+    """``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only
+    ``condition``, the indices of its nonzero elements as a tuple (``nonzero(as_tuple=True)``)."""
+    if not _isinstance(condition, Tensor):
+        raise not_tensor("where", condition, 1, "condition")
+    c = condition._data
+    if input is None and other is None:
+        xp = condition._device._backend.xp
+        return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
+                     for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
+    if c.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {type_name(c.dtype)}")
+    dev, dt, (xa, xb) = _promote_all("where", input, other)
+    if dev is None:
+        dev = condition._device
+    xp = dev._backend.xp
+    if not _isinstance(input, Tensor):
+        xa = xp.asarray(xa, dtype=dt)
+    if not _isinstance(other, Tensor):
+        xb = xp.asarray(xb, dtype=dt)
+    if condition._device is not dev:
+        c = dev._backend.asarray(condition._host(), index=dev.index)
+    try:
+        r = xp.where(c, xa, xb)
+    except ValueError:
+        shapes = [list(_shape(t)) for t in (condition, input, other)]
+        raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
+    res = wrap(r, dev)
+    if grad_state.enabled and (_rg(input) or _rg(other)):
+        sa, sb = _shape(input), _shape(other)
+        ga, gb = _rg(input), _rg(other)
+
+        def vjp(g: Tensor, cond: Tensor) -> tuple:
+            return (sum_to(where(cond, g, 0.0), sa) if ga else None,
+                    sum_to(where(cond, 0.0, g), sb) if gb else None)
+
+        record("WhereBackward0", res, (input, other), vjp, (condition,))
+    return res if out is None else _out(res, out)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input + weight * (end - input)`` (weight a number or a tensor)."""
+    for nm, t in (("end", end), ("weight", weight)):
+        if _isinstance(t, Tensor) and t.dtype is not input.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.name} for `{nm}` but got dtype "
+                               f"{t.dtype.name}")
+    x = input._data
+    if x.dtype.kind not in "fcV":
+        raise not_implemented("lerp_kernel_scalar" if not _isinstance(weight, Tensor)
+                              else "lerp_kernel_tensor", x.dtype)
+    dev, dt, (s, e, w) = _promote_all("lerp", input, end, weight, dtype=input.dtype)
+    xp = dev._backend.xp
+    diff = quiet(lambda: e - s)
+    try:
+        r = quiet(lambda: xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w)))
+    except ValueError as err:
+        raise _fail("lerp", input, end, err) from None
+    res = wrap(r.astype(dt, copy=False), dev)
+    if grad_state.enabled and (input._rg or end._rg or _rg(weight)):
+        shapes = (input._data.shape, end._data.shape, _shape(weight))
+        need = (input._rg, end._rg, _rg(weight))
+
+        def vjp(g: Tensor, a: Tensor, b: Tensor, w: Any) -> tuple:
+            wc = cj(w) if _isinstance(w, Tensor) else w
+            return (sum_to(g * (1 - wc), shapes[0]) if need[0] else None,
+                    sum_to(g * wc, shapes[1]) if need[1] else None,
+                    sum_to(g * cj(b - a), shapes[2]) if need[2] else None)
+
+        record("LerpBackward1" if _isinstance(weight, Tensor) else "LerpBackward0", res,
+               (input, end, weight), vjp, (input if need[2] else None,
+                                           end if need[2] else None, weight))
+    return res if out is None else _out(res, out)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
+            out: Tensor | None = None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    return _addc("addcmul", input, tensor1, tensor2, value, out)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
+            out: Tensor | None = None) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (integer tensors refuse, as in PyTorch)."""
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return _addc("addcdiv", input, tensor1, tensor2, value, out)
+
+
+def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
+          out: Tensor | None) -> Tensor:
+    dev, dt, (a, b, c) = _promote_all(op, input, t1, t2)
+    if dt.kind in "biu" and _isinstance(value, float):
+        value = int(value)
+    try:
+        r = quiet(lambda: a + value * (b * c if op == "addcmul" else b / c))
+    except ValueError as err:
+        raise _fail(op, t1, t2, err) from None
+    res = wrap(r.astype(dt, copy=False), dev)
+    if grad_state.enabled and (input._rg or t1._rg or t2._rg):
+        shapes = (input._data.shape, t1._data.shape, t2._data.shape)
+        need = (input._rg, t1._rg, t2._rg)
+        v = value.conjugate() if _isinstance(value, complex) else value
+
+        def vjp(g: Tensor, x1: Tensor, x2: Tensor) -> tuple:
+            return quiet(grads, g, x1, x2)
+
+        def grads(g: Tensor, x1: Tensor, x2: Tensor) -> tuple:
+            if op == "addcmul":
+                d1 = g * cj(x2) * v if need[1] else None
+                d2 = g * cj(x1) * v if need[2] else None
+            else:
+                d1 = g * v / cj(x2) if need[1] else None
+                d2 = -g * v * cj(x1 / (x2 * x2)) if need[2] else None
+            return (sum_to(g, shapes[0]) if need[0] else None,
+                    sum_to(d1, shapes[1]) if need[1] else None,
+                    sum_to(d2, shapes[2]) if need[2] else None)
+
+        record("AddcmulBackward0" if op == "addcmul" else "AddcdivBackward0", res,
+               (input, t1, t2), vjp, (t1 if need[2] or op == "addcdiv" else None,
+                                      t2 if need[1] or need[2] else None))
+    return res if out is None else _out(res, out)
+
+
+# ------------------------------------------------------------------ clamp
+_BOUNDS = (int, float, type(None))
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """Each element limited to ``[min, max]`` (numbers or tensors; ``max`` wins if min > max)."""
+    tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
+    name = "ClampBackward0" if tensors else (
+        "ClampMinBackward0" if max is None else "ClampMaxBackward0" if min is None
+        else "ClampBackward1")
+    return _clamp(input, min, max, out, name)
+
+
+def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
+           name: str) -> Tensor:
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x = input._data
+    if x.dtype.kind == "c":
+        raise RuntimeError("clamp is not supported for complex types")
+    if x.dtype.kind == "f" and min.__class__ in _BOUNDS and max.__class__ in _BOUNDS:
+        dev, dt, a, lo, hi = input._device, x.dtype, x, min, max  # the common case
+    else:
+        dev, dt, (a, lo, hi) = _promote_all("clamp", input, min, max)
+    xp = dev._backend.xp
+    r = a
+    try:
+        if lo is not None:
+            r = xp.maximum(r, lo)
+        if hi is not None:
+            r = xp.minimum(r, hi)
+    except ValueError as err:
+        raise _fail("clamp", input, min if max is None else max, err) from None
+    if r is a:
+        r = a.copy()
+    res = wrap(r.astype(dt, copy=False), dev)
+    if grad_state.enabled and (input._rg or _rg(min) or _rg(max)):
+        if not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
+            def vjp(g: Tensor, x: Tensor) -> tuple:
+                # PyTorch passes the gradient strictly inside the bounds
+                keep = (x > min) if max is None else (x < max) if min is None else \
+                    (x > min) & (x < max)
+                return (where(keep, g, 0.0),)
+
+            record(name, res, (input,), vjp, (input,))
+        else:
+            shapes = (input._data.shape, _shape(min), _shape(max))
+
+            def vjp(g: Tensor, x: Tensor, lo: Any, hi: Any) -> tuple:
+                gx = g
+                glo = ghi = None
+                m = x
+                if lo is not None:
+                    m = maximum(x, lo)
+                if hi is not None:
+                    gm, ghi = _d_min(g, m, hi, None, True, True)
+                    gx = gm
+                if lo is not None:
+                    gx, glo = _d_max(gx, x, lo, None, True, True)
+                return (sum_to(gx, shapes[0]) if input._rg else None,
+                        sum_to(glo, shapes[1]) if _rg(min) else None,
+                        sum_to(ghi, shapes[2]) if _rg(max) else None)
+
+            record(name, res, (input, min, max), vjp, (input, min, max))
+    return res if out is None else _out(res, out)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, min=min)``."""
+    return _clamp(input, min, None, None, "ClampMinBackward" + (
+        "1" if _isinstance(min, Tensor) else "0"))
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, max=max)``."""
+    return _clamp(input, None, max, None, "ClampMaxBackward" + (
+        "1" if _isinstance(max, Tensor) else "0"))
+
+
+clip = clamp
+clamp_ = clip_ = inplace_of(clamp, "clamp_")
+clamp_min_ = inplace_of(clamp_min, "clamp_min_")
+clamp_max_ = inplace_of(clamp_max, "clamp_max_")
+xlogy_ = inplace_of(xlogy, "xlogy_")
+
+
+def _where_method(self: Tensor, condition: Tensor, y: Any) -> Tensor:
+    return where(condition, self, y)
+
+
+methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, arctan2=atan2,
+        minimum=minimum, maximum=maximum, fmin=fmin, fmax=fmax, hypot=hypot, xlogy=xlogy,
+        copysign=copysign, logaddexp=logaddexp, logaddexp2=logaddexp2, lerp=lerp,
+        addcmul=addcmul, addcdiv=addcdiv, clamp=clamp, clip=clamp, clamp_min=clamp_min,
+        clamp_max=clamp_max, where=_where_method,
+        clamp_=clamp_, clip_=clamp_, clamp_min_=clamp_min_, clamp_max_=clamp_max_, xlogy_=xlogy_,
+        floor_divide_=inplace_of(floor_divide, "floor_divide_"),
+        remainder_=inplace_of(remainder, "remainder_"), fmod_=inplace_of(fmod, "fmod_"),
+        atan2_=inplace_of(atan2, "atan2_"), arctan2_=inplace_of(atan2, "arctan2_"),
+        hypot_=inplace_of(hypot, "hypot_"), copysign_=inplace_of(copysign, "copysign_"),
+        lerp_=inplace_of(lerp, "lerp_"), addcmul_=inplace_of(addcmul, "addcmul_"),
+        addcdiv_=inplace_of(addcdiv, "addcdiv_"),
+        __mod__=remainder, __rmod__=lambda self, other: remainder(other, self),
+        __imod__=inplace_of(remainder, "remainder_"))

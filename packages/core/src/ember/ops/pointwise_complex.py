@@ -1,0 +1,183 @@
+"""Complex numbers: real and imag (views), conj, angle, view_as_real / view_as_complex.
+
+NumPy has no lazy conjugate or negative bits, so ``conj`` makes a new tensor,
+``is_conj``/``is_neg`` are always False and the ``resolve_*`` ops return their input.
+Derivatives follow PyTorch's conjugate-Wirtinger convention.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import dtypes as _dt
+from . import _inplace
+from ._dispatch import Tensor, grad_state, methods, record
+from .pointwise_unary import not_tensor, quiet, wrap, zeros_like_grad
+from .shape import make_view
+
+__all__ = ["real", "imag", "conj", "conj_physical", "conj_physical_", "resolve_conj",
+           "resolve_neg", "is_conj", "is_neg", "angle", "view_as_real", "view_as_complex"]
+
+
+def _check(op: str, input: Any) -> Any:
+    try:
+        return input._data
+    except AttributeError:
+        raise not_tensor(op, input) from None
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part: a view of a complex tensor's memory; a real tensor itself."""
+    x = _check("real", input)
+    if x.dtype.kind != "c":
+        return input
+    out = make_view(input, x.real, real)
+    if grad_state.enabled and input._rg:
+        record("RealBackward0", out, (input,), lambda g: (g * (1 + 0j),))
+    return out
+
+
+def imag(input: Tensor) -> Tensor:
+    """The imaginary part: a view of a complex tensor's memory."""
+    x = _check("imag", input)
+    if x.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    out = make_view(input, x.imag, imag)
+    if grad_state.enabled and input._rg:
+        record("ImagBackward0", out, (input,), lambda g: (g * 1j,))
+    return out
+
+
+def _conj(input: Tensor, node: str) -> Tensor:
+    x = _check("conj", input)
+    if x.dtype.kind != "c":
+        return input
+    res = wrap(input._device._backend.xp.conj(x), input._device)
+    if grad_state.enabled and input._rg:
+        record(node, res, (input,), lambda g: (g.conj(),))
+    return res
+
+
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate (a real tensor is returned as is)."""
+    return _conj(input, "ConjBackward0")
+
+
+def conj_physical(input: Tensor) -> Tensor:
+    """The complex conjugate, materialised (a real tensor is returned as is)."""
+    return _conj(input, "ConjPhysicalBackward0")
+
+
+def conj_physical_(input: Tensor) -> Tensor:
+    if input._data.dtype.kind != "c":
+        return input
+    return _inplace.commit(input, conj_physical(input), "conj_physical_")
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    """``input`` itself: Ember has no lazy conjugate bit."""
+    return input
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """``input`` itself: Ember has no lazy negative bit."""
+    return input
+
+
+def is_conj(input: Tensor) -> bool:
+    return False
+
+
+def is_neg(input: Tensor) -> bool:
+    return False
+
+
+def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The argument of each element, in radians (0 or pi for real numbers)."""
+    x = _check("angle", input)
+    xp = input._device._backend.xp
+    if x.dtype.kind == "c":
+        r = xp.angle(x)
+    else:
+        if x.dtype.kind in "biu":
+            x = x.astype(_dt._default.np)
+        r = xp.where(xp.isnan(x), x, xp.where(x < 0, xp.asarray(math.pi, dtype=x.dtype),
+                                              xp.zeros((), dtype=x.dtype)))
+    res = wrap(r, input._device)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor, z: Tensor) -> tuple:
+            if z._data.dtype.kind != "c":
+                return (zeros_like_grad(g),)
+            from .pointwise_binary import where
+
+            a = z.abs()
+            return (where(a == 0, 0.0, quiet(lambda: g * z * 1j / (a * a))),)
+
+        record("AngleBackward0", res, (input,), vjp, (input,))
+    if out is not None:
+        from .arithmetic import _out
+
+        return _out(res, out)
+    return res
+
+
+def view_as_real(input: Tensor) -> Tensor:
+    """A complex tensor seen as real pairs: shape ``(*shape, 2)``, sharing memory."""
+    x = _check("view_as_real", input)
+    if x.dtype.kind != "c":
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    xr = x.real
+    xp = input._device._backend.xp
+    arr = xp.lib.stride_tricks.as_strided(xr, x.shape + (2,), x.strides + (xr.itemsize,))
+    out = make_view(input, arr, view_as_real)
+    if grad_state.enabled and input._rg:
+        record("ViewAsRealBackward0", out, (input,), lambda g: (view_as_complex(g.contiguous()),))
+    return out
+
+
+def view_as_complex(input: Tensor) -> Tensor:
+    """Real pairs along the last dimension (size 2, stride 1) seen as complex numbers."""
+    x = _check("view_as_complex", input)
+    if x.dtype.name not in ("float16", "float32", "float64"):
+        raise RuntimeError(
+            "view_as_complex is only supported for half, float and double tensors, but got a "
+            f"tensor of scalar type: {_inplace._type_name(x.dtype)}")
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    isz = x.dtype.itemsize
+    if x.strides[-1] != isz:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % (2 * isz) for s, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if input.storage_offset() % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    if x.dtype.name == "float16":
+        raise RuntimeError("view_as_complex: complex32 (chalf) is not supported by Ember")
+    cdt = "complex128" if x.dtype.name == "float64" else "complex64"
+    arr = x.view(cdt)[..., 0]
+    out = make_view(input, arr, view_as_complex)
+    if grad_state.enabled and input._rg:
+        record("ViewAsComplexBackward0", out, (input,), lambda g: (view_as_real(g),))
+    return out
+
+
+def _real_get(self: Tensor) -> Tensor:
+    return real(self)
+
+
+def _real_set(self: Tensor, value: Any) -> None:
+    real(self).copy_(value)
+
+
+def _imag_get(self: Tensor) -> Tensor:
+    return imag(self)
+
+
+def _imag_set(self: Tensor, value: Any) -> None:
+    imag(self).copy_(value)
+
+
+methods(conj=conj, conj_physical=conj_physical, conj_physical_=conj_physical_,
+        resolve_conj=resolve_conj, resolve_neg=resolve_neg, is_conj=is_conj, is_neg=is_neg,
+        angle=angle, real=property(_real_get, _real_set), imag=property(_imag_get, _imag_set))

@@ -1,0 +1,363 @@
+"""Unary pointwise math: roots, exponentials, logarithms, trigonometry, rounding, sign.
+
+Each op is declared once with ``unary(...)``: its kernel over the backend namespace, the
+dtypes it accepts, whether integers promote to the default float dtype, and its
+derivative written with Ember ops (so double backward works). Holomorphic ops follow
+PyTorch's conjugate-Wirtinger convention: ``grad * conj(f'(z))``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from . import _inplace
+from ._dispatch import Tensor, grad_state, make, methods, quiet, record
+from .arithmetic import _out
+
+__all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1",
+           "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "arcsin", "acos",
+           "arccos", "atan", "arctan", "sinh", "cosh", "tanh", "asinh", "arcsinh", "acosh",
+           "arccosh", "atanh", "arctanh", "sigmoid", "logit", "floor", "ceil", "round", "trunc",
+           "fix", "frac", "reciprocal", "deg2rad", "rad2deg", "sinc", "nan_to_num"]
+
+_isinstance = isinstance
+
+
+def cj(t: Tensor) -> Tensor:
+    """``conj(t)`` for complex tensors, ``t`` otherwise (derivatives use it everywhere)."""
+    return t.conj() if t._data.dtype.kind == "c" else t
+
+
+def zeros_like_grad(g: Tensor) -> Tensor:
+    return make(g._device._backend.xp.zeros_like(g._data), g._device)
+
+
+def type_name(npd: Any) -> str:
+    """PyTorch's short name of a dtype ('Float', 'Long', 'ComplexFloat', ...)."""
+    return _inplace._type_name(npd)
+
+
+def not_implemented(op: str, npd: Any) -> NotImplementedError:
+    return NotImplementedError(f"\"{op}\" not implemented for '{type_name(npd)}'")
+
+
+def not_tensor(op: str, x: Any, pos: int = 1, arg: str = "input") -> TypeError:
+    return TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                     f"{type(x).__name__}")
+
+
+def bf16_to_f32(*arrays: Any) -> tuple:
+    """bfloat16 arrays (NumPy kind 'V') as float32, other operands unchanged."""
+    return tuple(a.astype("float32") if getattr(a, "dtype", None) is not None
+                 and a.dtype.kind == "V" else a for a in arrays)
+
+
+def wrap(r: Any, dev: Any) -> Tensor:
+    """A result array as a tensor (NumPy gives scalars for 0-d results)."""
+    if r.__class__ is not dev._backend.ndarray:
+        r = dev._backend.xp.asarray(r)
+    return make(r, dev)
+
+
+def in_float64(kernel: Callable) -> Callable:
+    """Run a float64 kernel on any float array, casting the result back."""
+    def run(xp: Any, x: Any) -> Any:
+        if x.dtype == "float64":
+            return kernel(xp, x)
+        return kernel(xp, x.astype("float64")).astype(x.dtype)
+
+    return run
+
+
+def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None = None, *,
+          saves: str = "x", kinds: str = "biufc", promote: bool = True, doc: str = "",
+          reject: Callable[[Any], Exception] | None = None) -> Callable:
+    """Declare a unary op.
+
+    ``kernel(xp, x)`` computes the result; ``deriv(g, x, r)`` the input's gradient from the
+    output's (``x``/``r`` are the input and result when ``saves`` names them, else None).
+    ``kinds`` are the NumPy dtype kinds accepted; ``promote`` turns integers and bools into
+    the default float dtype first.
+    """
+    save_x, save_r = "x" in saves, "r" in saves
+
+    def vjp(g: Tensor, x: Any, r: Any) -> tuple:
+        return (quiet(deriv, g, x, r),)
+
+    def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        try:
+            x = input._data
+        except AttributeError:
+            raise not_tensor(name, input) from None
+        k = x.dtype.kind
+        if k == "V":  # bfloat16: computed in float32
+            x, k = x.astype("float32"), "f"
+        if k not in kinds:
+            raise (reject(x.dtype) if reject is not None else not_implemented(name, x.dtype))
+        if promote and k in "biu":
+            x = x.astype(_dt._default.np)
+        dev = input._device
+        r = quiet(kernel, dev._backend.xp, x)
+        if r.__class__ is not dev._backend.ndarray:
+            r = dev._backend.xp.asarray(r)
+        if x is not input._data and r.dtype == "float32" and input._data.dtype.kind == "V":
+            r = r.astype(input._data.dtype)
+        res = make(r, dev)
+        if deriv is not None and grad_state.enabled and input._rg:
+            record(node, res, (input,), vjp, (input if save_x else None, res if save_r else None))
+        return res if out is None else _out(res, out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def inplace_of(fn: Callable, name: str) -> Callable:
+    """The ``x.op_()`` form of a unary op: compute, then write into ``self``."""
+    def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return _inplace.commit(self, fn(self, *args, **kwargs), name)
+
+    op_.__name__ = op_.__qualname__ = name
+    op_.__doc__ = f"In-place version of :func:`{fn.__name__}`."
+    return op_
+
+
+# ------------------------------------------------------------------ derivatives
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _d_abs(g: Tensor, x: Tensor, r: Any) -> Tensor:
+    return g * (x.sgn() if x._data.dtype.kind == "c" else x.sign())
+
+
+def _d_sgn(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
+    if x._data.dtype.kind != "c":
+        return zeros_like_grad(g)
+    a = x.abs()
+    # (g - sgn(x) * Re(conj(sgn(x)) * g)) / |x|, and 0 where x == 0
+    gi = (g - r * (r.conj() * g).real) / a
+    from .pointwise_binary import where
+
+    return where(a == 0, 0.0, gi)
+
+
+def _zero(g: Tensor, x: Any, r: Any) -> Tensor:
+    return zeros_like_grad(g)
+
+
+def _d_sinc(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
+    from .pointwise_binary import where
+
+    d = ((x * math.pi).cos() - r) / x
+    return g * cj(where(x == 0, 0.0, d))
+
+
+def _d_logit(eps: Any) -> Callable:
+    def d(g: Tensor, x: Tensor, r: Any) -> Tensor:
+        from .pointwise_binary import where
+
+        gi = g / (x * (1 - x))
+        if eps is None:
+            return where((x < 0) | (x > 1), math.nan, gi)
+        return where((x < eps) | (x > 1 - eps), 0.0, gi)
+
+    return d
+
+
+# ------------------------------------------------------------------ the ops
+def _sign_kernel(xp: Any, x: Any) -> Any:
+    if x.dtype.kind == "b":
+        return x.copy()
+    r = xp.sign(x)
+    return xp.where(xp.isnan(x), 0, r).astype(x.dtype) if x.dtype.kind == "f" else r
+
+
+def _sgn_kernel(xp: Any, x: Any) -> Any:
+    if x.dtype.kind != "c":
+        return _sign_kernel(xp, x)
+    a = xp.abs(x)
+    return xp.where(a == 0, 0, x / xp.where(a == 0, 1, a)).astype(x.dtype)
+
+
+def _square_kernel(xp: Any, x: Any) -> Any:
+    if x.dtype.kind == "b":
+        x = x.astype("int64")
+    return x * x
+
+
+def _sign_reject(npd: Any) -> Exception:
+    return NotImplementedError(
+        "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+        "torch.sgn instead.")
+
+
+def _rounding_reject(op: str) -> Callable:
+    def reject(npd: Any) -> Exception:
+        if npd.kind == "c":
+            return NotImplementedError(f"{op} is not supported for complex inputs")
+        return not_implemented(op, npd)
+
+    return reject
+
+
+def _keep_int(f: Callable) -> Callable:
+    return lambda xp, x: x.copy() if x.dtype.kind in "iu" else f(xp, x)
+
+
+def _sigmoid_kernel(xp: Any, x: Any) -> Any:
+    # exact to rounding on both tails: exp(-x) overflowing to inf gives 0
+    return 1 / (1 + xp.exp(-x))
+
+
+def _complex_reject(op: str) -> Callable:
+    return lambda npd: RuntimeError(f"{op} is not supported for complex tensors.")
+
+
+abs = unary("abs", lambda xp, x: xp.abs(x), "AbsBackward0", _d_abs, kinds="iufc",
+            promote=False, doc="Absolute value, elementwise; |z| (real) for complex z.")
+sign = unary("sign", _sign_kernel, "SignBackward0", _zero, saves="", kinds="biuf", promote=False,
+             reject=_sign_reject, doc="-1, 0 or 1 by the sign of each element.")
+sgn = unary("sgn", _sgn_kernel, "SgnBackward0", _d_sgn, saves="xr", promote=False,
+            doc="``z / |z|`` for complex elements (0 at 0); ``sign`` for real ones.")
+sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), "SqrtBackward0",
+             lambda g, x, r: g / (2 * cj(r)), saves="r", doc="Square root, elementwise.")
+rsqrt = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "RsqrtBackward0",
+              lambda g, x, r: -0.5 * g * cj(r * r * r), saves="r",
+              doc="Reciprocal of the square root, elementwise.")
+square = unary("square", _square_kernel, "PowBackward0", lambda g, x, r: g * cj(2 * x),
+               promote=False, doc="``input * input``; bool gives int64.")
+exp = unary("exp", lambda xp, x: xp.exp(x), "ExpBackward0", lambda g, x, r: g * cj(r),
+            saves="r", doc="``e ** input``, elementwise.")
+exp2 = unary("exp2", lambda xp, x: xp.exp2(x), "Exp2Backward0",
+             lambda g, x, r: g * cj(r * _LN2), saves="r", doc="``2 ** input``, elementwise.")
+expm1 = unary("expm1", lambda xp, x: xp.expm1(x), "Expm1Backward0",
+              lambda g, x, r: g * cj(r + 1), saves="r", doc="``exp(input) - 1``, accurate near 0.")
+log = unary("log", lambda xp, x: xp.log(x), "LogBackward0", lambda g, x, r: g / cj(x),
+            doc="Natural logarithm, elementwise.")
+log2 = unary("log2", lambda xp, x: xp.log2(x), "Log2Backward0",
+             lambda g, x, r: g / cj(x * _LN2), doc="Base-2 logarithm, elementwise.")
+log10 = unary("log10", lambda xp, x: xp.log10(x), "Log10Backward0",
+              lambda g, x, r: g / cj(x * _LN10), doc="Base-10 logarithm, elementwise.")
+log1p = unary("log1p", lambda xp, x: xp.log1p(x), "Log1PBackward0",
+              lambda g, x, r: g / cj(x + 1), doc="``log(1 + input)``, accurate near 0.")
+sin = unary("sin", lambda xp, x: xp.sin(x), "SinBackward0", lambda g, x, r: g * cj(x.cos()),
+            doc="Sine, elementwise.")
+cos = unary("cos", lambda xp, x: xp.cos(x), "CosBackward0", lambda g, x, r: -g * cj(x.sin()),
+            doc="Cosine, elementwise.")
+tan = unary("tan", lambda xp, x: xp.tan(x), "TanBackward0", lambda g, x, r: g * cj(r * r + 1),
+            saves="r", doc="Tangent, elementwise.")
+asin = unary("asin", lambda xp, x: xp.arcsin(x), "AsinBackward0",
+             lambda g, x, r: g * cj((1 - x * x).rsqrt()), doc="Inverse sine, elementwise.")
+acos = unary("acos", lambda xp, x: xp.arccos(x), "AcosBackward0",
+             lambda g, x, r: -g * cj((1 - x * x).rsqrt()), doc="Inverse cosine, elementwise.")
+atan = unary("atan", lambda xp, x: xp.arctan(x), "AtanBackward0",
+             lambda g, x, r: g / cj(x * x + 1), doc="Inverse tangent, elementwise.")
+sinh = unary("sinh", lambda xp, x: xp.sinh(x), "SinhBackward0", lambda g, x, r: g * cj(x.cosh()),
+             doc="Hyperbolic sine, elementwise.")
+cosh = unary("cosh", lambda xp, x: xp.cosh(x), "CoshBackward0", lambda g, x, r: g * cj(x.sinh()),
+             doc="Hyperbolic cosine, elementwise.")
+tanh = unary("tanh", lambda xp, x: xp.tanh(x), "TanhBackward0",
+             lambda g, x, r: g * cj(1 - r * r), saves="r", doc="Hyperbolic tangent, elementwise.")
+asinh = unary("asinh", lambda xp, x: xp.arcsinh(x), "AsinhBackward0",
+              lambda g, x, r: g * cj((x * x + 1).rsqrt()), doc="Inverse hyperbolic sine.")
+acosh = unary("acosh", lambda xp, x: xp.arccosh(x), "AcoshBackward0",
+              lambda g, x, r: g * cj((x * x - 1).rsqrt()), doc="Inverse hyperbolic cosine.")
+atanh = unary("atanh", lambda xp, x: xp.arctanh(x), "AtanhBackward0",
+              lambda g, x, r: g / cj(1 - x * x), doc="Inverse hyperbolic tangent.")
+sigmoid = unary("sigmoid", _sigmoid_kernel, "SigmoidBackward0",
+                lambda g, x, r: g * cj(r * (1 - r)), saves="r",
+                doc="``1 / (1 + exp(-input))``.")
+reciprocal = unary("reciprocal", lambda xp, x: 1 / x, "ReciprocalBackward0",
+                   lambda g, x, r: -g * cj(r * r), saves="r", doc="``1 / input``, elementwise.")
+deg2rad = unary("deg2rad", lambda xp, x: x * xp.asarray(math.pi / 180, dtype=x.dtype),
+                "Deg2RadBackward0", lambda g, x, r: g * (math.pi / 180), saves="", kinds="biuf",
+                reject=_complex_reject("deg2rad"), doc="Degrees to radians.")
+rad2deg = unary("rad2deg", lambda xp, x: x * xp.asarray(180 / math.pi, dtype=x.dtype),
+                "Rad2DegBackward0", lambda g, x, r: g * (180 / math.pi), saves="", kinds="biuf",
+                reject=_complex_reject("rad2deg"), doc="Radians to degrees.")
+sinc = unary("sinc", lambda xp, x: xp.sinc(x), "SincBackward0", _d_sinc, saves="xr",
+             doc="Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0.")
+floor = unary("floor", _keep_int(lambda xp, x: xp.floor(x)), "FloorBackward0", _zero, saves="",
+              kinds="iuf", promote=False, reject=_rounding_reject("floor"),
+              doc="Largest integer not greater than each element (integers unchanged).")
+ceil = unary("ceil", _keep_int(lambda xp, x: xp.ceil(x)), "CeilBackward0", _zero, saves="",
+             kinds="iuf", promote=False, reject=_rounding_reject("ceil"),
+             doc="Smallest integer not less than each element (integers unchanged).")
+trunc = unary("trunc", _keep_int(lambda xp, x: xp.trunc(x)), "TruncBackward0", _zero, saves="",
+              kinds="iuf", promote=False, reject=_rounding_reject("trunc"),
+              doc="Rounds each element toward zero (integers unchanged).")
+frac = unary("frac", lambda xp, x: x - xp.trunc(x), "FracBackward0", lambda g, x, r: g,
+             saves="", kinds="f", promote=False, reject=_rounding_reject("frac"),
+             doc="Fractional part: ``input - trunc(input)``.")
+_round0 = unary("round", _keep_int(lambda xp, x: xp.round(x)), "RoundBackward0", _zero, saves="",
+                kinds="iuf", promote=False, reject=_rounding_reject("round"))
+absolute, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, fix = (
+    abs, asin, acos, atan, asinh, acosh, atanh, trunc)
+
+
+def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:  # noqa: A001
+    """Rounds half to even; with ``decimals``, to that many decimal places."""
+    if decimals == 0:
+        return _round0(input, out=out)
+    x = input._data
+    if x.dtype.kind == "V":  # bfloat16: in float32
+        return _out(round(input.float(), decimals=decimals).to(_dt.bfloat16), out)
+    if x.dtype.kind != "f":
+        raise (NotImplementedError("round is not supported for complex inputs")
+               if x.dtype.kind == "c" else not_implemented("round", x.dtype))
+    xp = input._device._backend.xp
+    scale = xp.asarray(10.0 ** builtins.abs(decimals), dtype=x.dtype)
+    r = quiet(lambda: xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale)
+    res = wrap(r, input._device)
+    if grad_state.enabled and input._rg:
+        record("RoundBackward1", res, (input,), lambda g: (zeros_like_grad(g),))
+    return res if out is None else _out(res, out)
+
+
+def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
+    def kernel(xp: Any, x: Any) -> Any:
+        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        return xp.log(z / (1 - z))
+
+    return unary("logit", kernel, "LogitBackward0", _d_logit(eps), kinds="biuf")(input, out=out)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
+    dtype's largest and lowest finite values)."""
+    def kernel(xp: Any, x: Any) -> Any:
+        if x.dtype.kind in "biu":
+            return x.copy()
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def d(g: Tensor, x: Tensor, r: Any) -> Tensor:
+        return g * x.isfinite()
+
+    return unary("nan_to_num", kernel, "NanToNumBackward0", d, promote=False)(input, out=out)
+
+
+def _round_method(self: Tensor, decimals: int = 0) -> Tensor:
+    return round(self, decimals=decimals)
+
+
+_INPLACE = {n + "_": inplace_of(globals()[n], n + "_") for n in (
+    "abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1", "log",
+    "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "arcsin", "acos", "arccos", "atan",
+    "arctan", "sinh", "cosh", "tanh", "asinh", "arcsinh", "acosh", "arccosh", "atanh",
+    "arctanh", "sigmoid", "logit", "floor", "ceil", "trunc", "fix", "frac", "reciprocal",
+    "deg2rad", "rad2deg", "sinc", "nan_to_num")}
+_INPLACE["round_"] = inplace_of(_round_method, "round_")
+globals().update(_INPLACE)
+# the in-place functions PyTorch also exposes as ``torch.X_``
+__all__ += [n for n in _INPLACE if n not in ("absolute_", "sign_", "sgn_")]
+
+methods(**{n: globals()[n] for n in __all__ if not n.endswith("_")})
+methods(round=_round_method, __abs__=abs, **_INPLACE)

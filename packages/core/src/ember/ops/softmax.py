@@ -1,0 +1,89 @@
+"""softmax and log_softmax along a dimension, shifted by the maximum for stability.
+
+(``logsumexp`` is a reduction: ``ops/reduction.py``.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
+
+__all__ = ["softmax", "log_softmax"]
+
+
+def _prepare(op: str, input: Any, dim: Any, dtype: Any) -> tuple:
+    if not isinstance(input, Tensor):
+        raise not_tensor(op, input)
+    if dtype is not None:
+        input = input.to(_dt.to_dtype(dtype))
+    x = input._data
+    if x.dtype.kind not in "f":
+        raise not_implemented(f"{op}_lastdim_kernel_impl", x.dtype)
+    if dim is None:
+        raise TypeError(f"{op}() missing required argument 'dim'")
+    d = wrap_dim(dim, x.ndim, op)
+    return input, x, (d if x.ndim else None)
+
+
+def _shifted(xp: Any, x: Any, axis: int) -> Any:
+    """``x - max(x)`` along ``axis`` (infinite maxima shift by 0, as PyTorch gives)."""
+    if x.size == 0:
+        return x
+    m = xp.max(x, axis=axis, keepdims=True)
+    return x - xp.where(xp.isfinite(m), m, 0)
+
+
+def _softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
+    e = xp.exp(_shifted(xp, x, axis))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
+    z = _shifted(xp, x, axis)
+    return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
+        return softmax(input.float(), dim).to(_dt.bfloat16)  # bfloat16: in float32
+    input, x, d = _prepare("softmax", input, dim, dtype)
+    xp = input._device._backend.xp
+    axis = d
+    res = wrap(quiet(_softmax_kernel, xp, x, axis), input._device)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor, r: Tensor) -> tuple:
+            return (r * (g - (g * r).sum(d, keepdim=True)),)
+
+        record("SoftmaxBackward0", res, (input,), vjp, (res,))
+    return res
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
+        return log_softmax(input.float(), dim).to(_dt.bfloat16)
+    input, x, d = _prepare("log_softmax", input, dim, dtype)
+    xp = input._device._backend.xp
+    axis = d
+    res = wrap(quiet(_log_softmax_kernel, xp, x, axis), input._device)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor, r: Tensor) -> tuple:
+            return (g - r.exp() * g.sum(d, keepdim=True),)
+
+        record("LogSoftmaxBackward0", res, (input,), vjp, (res,))
+    return res
+
+
+def _softmax_method(self: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    return softmax(self, dim, dtype)
+
+
+def _log_softmax_method(self: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    return log_softmax(self, dim, dtype)
+
+
+methods(softmax=_softmax_method, log_softmax=_log_softmax_method)
