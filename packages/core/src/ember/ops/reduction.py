@@ -1,77 +1,667 @@
-"""Reductions: sum, mean, ... over dims (int or tuple), with keepdim and dtype=."""
+"""Reductions over dims (int or tuple, keepdim, dtype=): sums, products, extremes, moments,
+norms and truth tests, each with its derivative.
+
+Scans (cumsum, cummax, diff, ...) live in ``scan.py`` and order statistics (sort, topk,
+median, quantile, unique, ...) in ``sorting.py``; both are re-exported from here.
+"""
 
 from __future__ import annotations
 
+import builtins
+import math
+import warnings
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dims
+from .. import return_types as _rt
+from . import _inplace
+from ._along_dim import (
+    cast_grad,
+    empty_dim_error,
+    evenly,
+    expand_back,
+    is_float,
+    is_half,
+    kept_shape,
+    mask_of,
+    mean_array,
+    reduce_dims,
+    reduced_shape,
+    select_along,
+    wrap,
+    write_out,
+)
+from ._dispatch import Tensor, grad_state, methods, record, record_multi, wrap_dim
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
+           "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
+           "any", "count_nonzero"]
+
+_isinstance = isinstance
+_INT_KINDS = "bui"
+_out = write_out
 
 
-def _expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
-    """Broadcast a reduced gradient back to the input's shape."""
-    if not keepdim and dims:
-        kshape = tuple(1 if i in dims else s for i, s in enumerate(shape))
-        g = g.reshape(kshape)
-    return g.expand(shape)
+def _np(dtype: Any) -> Any:
+    return _dt.to_dtype(dtype).np
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (all dims when None); integers and bools sum as int64."""
+def _numel(shape: tuple, dims: tuple) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _check_nonempty(op: str, shape: tuple, dims: tuple) -> None:
+    for d in dims:
+        if shape[d] == 0:
+            raise empty_dim_error(op, d)
+
+
+# ------------------------------------------------------------------ sums and means
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001
+        out: Tensor | None = None) -> Tensor:
+    """Sum over ``dim`` (every dim when None); integers and bools sum as int64."""
     x = input._data
-    dims = wrap_dims(dim, x.ndim, "sum") if dim is not None and dim != () else tuple(range(x.ndim))
-    if dtype is not None:
-        npd = _dt.to_dtype(dtype).np
-        x = x.astype(npd)
-    elif x.dtype.kind in "bui":
-        npd = "int64"
-    else:
-        npd = None
-    xp = input._device._backend.xp
-    r = xp.sum(x, axis=dims, keepdims=keepdim, dtype=npd)
-    if r.__class__ is not input._device._backend.ndarray:
-        r = xp.asarray(r)
-    res = make(r, input._device)
+    dims = reduce_dims(dim, x.ndim, "sum")
+    res = wrap(_sum_array(input._device._backend.xp, x, dims, keepdim, dtype), input)
     if grad_state.enabled and input._rg:
-        shape = input._data.shape
+        shape, dt = input._data.shape, input._data.dtype
 
         def vjp(g: Tensor) -> tuple:
-            return (_expand_back(g, shape, dims, keepdim),)
+            return (cast_grad(expand_back(g, shape, dims, keepdim), dt),)
 
         record("SumBackward1" if dim is not None else "SumBackward0", res, (input,), vjp)
-    return res
+    return _out(res, out)
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def _sum_array(xp: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
+    """The sum in ``dtype``; integers and bools in int64, half precision through float32."""
+    if dtype is not None:
+        x = x.astype(_np(dtype))
+    if is_half(x.dtype):
+        return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    return xp.sum(x, axis=dims, keepdims=keepdim,
+                  dtype="int64" if x.dtype.kind in _INT_KINDS else None)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+         out: Tensor | None = None) -> Tensor:
     """Mean over ``dim``; only floating and complex inputs (or with ``dtype=``)."""
     x = input._data
     if dtype is not None:
-        x = x.astype(_dt.to_dtype(dtype).np)
-    elif x.dtype.kind in "bui":
+        x = x.astype(_np(dtype))
+    if x.dtype.kind in _INT_KINDS:
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_dt.from_numpy_dtype(x.dtype).name.capitalize()}")
-    dims = wrap_dims(dim, x.ndim, "mean") if dim is not None and dim != () else tuple(range(x.ndim))
+            f"or complex dtype. Got: {_type_name(x.dtype)}")
+    dims = reduce_dims(dim, x.ndim, "mean")
     xp = input._device._backend.xp
-    r = xp.mean(x, axis=dims, keepdims=keepdim)
-    if r.__class__ is not input._device._backend.ndarray:
-        r = xp.asarray(r)
-    if r.dtype != x.dtype:
-        r = r.astype(x.dtype)
-    res = make(r, input._device)
+    res = wrap(mean_array(xp, x, dims, keepdim), input)
     if grad_state.enabled and input._rg:
-        shape = input._data.shape
-        n = 1
-        for d in dims:
-            n *= shape[d]
+        shape, dt = input._data.shape, input._data.dtype
+        n = _numel(shape, dims)
 
         def vjp(g: Tensor) -> tuple:
-            return (_expand_back(g, shape, dims, keepdim) / n,)
+            return (cast_grad(expand_back(g, shape, dims, keepdim) / n, dt),)
 
         record("MeanBackward1" if dim is not None else "MeanBackward0", res, (input,), vjp)
+    return _out(res, out)
+
+
+def _type_name(npd: Any) -> str:
+    return _inplace._type_name(npd)
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+           out: Tensor | None = None) -> Tensor:
+    """Sum over ``dim`` treating NaN as zero."""
+    x = input._data
+    if x.dtype.kind == "c":
+        raise RuntimeError("nansum does not support complex inputs")
+    if not is_float(x.dtype):
+        res = sum(input, dim, keepdim, dtype=dtype)
+        return _out(res, out)
+    xp = input._device._backend.xp
+    dims = reduce_dims(dim, x.ndim, "nansum")
+    keep = ~xp.isnan(x)
+    res = wrap(_sum_array(xp, xp.where(keep, x, 0), dims, keepdim, dtype), input)
+    if grad_state.enabled and input._rg:
+        shape, dt = x.shape, x.dtype
+
+        def vjp(g: Tensor) -> tuple:
+            return (cast_grad(expand_back(g, shape, dims, keepdim), dt) * mask_of(keep, input),)
+
+        record("NansumBackward0", res, (input,), vjp)
+    return _out(res, out)
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+            out: Tensor | None = None) -> Tensor:
+    """Mean over ``dim`` of the non-NaN elements."""
+    x = input._data
+    if dtype is None and not is_float(x.dtype):
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got "
+            f"{_type_name(x.dtype)}")
+    xp = input._device._backend.xp
+    dims = reduce_dims(dim, x.ndim, "nanmean")
+    cnt = xp.sum(~xp.isnan(x), axis=dims, keepdims=keepdim)
+    s = nansum(input, dim, keepdim, dtype=dtype)
+    return _out(s / wrap(cnt.astype(s._data.dtype), input), out)
+
+
+# ------------------------------------------------------------------ products
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,
+         out: Tensor | None = None) -> Tensor:
+    """Product over ``dim`` (of every element when None); integers and bools give int64."""
+    ndim = input._data.ndim
+    dims = (wrap_dim(dim, ndim, "prod"),) if dim is not None else tuple(range(ndim))
+    if not ndim:
+        dims = ()
+    res = _prod(input, dims, keepdim and dim is not None, dtype,
+                "ProdBackward1" if dim is not None else "ProdBackward0")
+    return _out(res, out)
+
+
+def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
+          name: str = "ProdBackward1") -> Tensor:
+    x = input._data
+    if dtype is not None:
+        x = x.astype(_np(dtype))
+    elif x.dtype.kind in _INT_KINDS:
+        x = x.astype("int64")
+    xp = input._device._backend.xp
+    if is_half(x.dtype):
+        r = xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    else:
+        r = xp.prod(x, axis=dims, keepdims=keepdim)
+    res = wrap(r, input)
+    if grad_state.enabled and input._rg:
+        shape, dt = input._data.shape, input._data.dtype
+
+        def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            g, r = cast_grad(g, dt), cast_grad(r, dt)
+            return (_prod_grad(g, xin, r, shape, dims, keepdim),)
+
+        record(name, res, (input,), vjp, (input, res))
     return res
 
 
-methods(sum=sum, mean=mean)
+def _prod_grad(g: Tensor, x: Tensor, r: Tensor, shape: tuple, dims: tuple,
+               keepdim: bool) -> Tensor:
+    """d prod / d x_i = the product of the others, also where some x are zero.
+
+    With zeros in a slice: grad_i = prod(nonzeros) / x_i * prod(zeros other than x_i). The
+    first two zeros enter as tensors (value 0), so second derivatives are exact too; with
+    three or more zeros every first and second derivative is 0.
+    """
+    xp = x._device._backend.xp
+    xa = x._data
+    ge = expand_back(g, shape, dims, keepdim)
+    zero = xa == 0
+    if not bool(xp.any(zero)):
+        q = expand_back(r, shape, dims, keepdim) / x
+        return ge * (q.conj() if xa.dtype.kind == "c" else q)
+    rank = _rank_in_slice(xp, zero, dims)
+    nz = xp.sum(zero, axis=dims, keepdims=True)
+    xs = x * mask_of(~zero, x) + mask_of(zero, x)  # zeros replaced by ones
+    q = _prod(xs, dims, True) / xs
+    for k in (1, 2):  # the factor of the k-th zero: x_zk, or 1 at x_zk itself / if absent
+        ek = zero & (rank == k)
+        has = nz >= k
+        zk = (x * mask_of(ek, x)).sum(dims, keepdim=True)
+        q = q * (zk * mask_of(has & ~ek, x) + mask_of(ek | ~has, x))
+    return ge * q * mask_of(nz <= 2, x)
+
+
+def _rank_in_slice(xp: Any, flags: Any, dims: tuple) -> Any:
+    """1-based running count of ``flags`` over the reduced ``dims`` (in C order)."""
+    nd = flags.ndim
+    perm = tuple(i for i in range(nd) if i not in dims) + dims
+    moved = xp.transpose(flags, perm)
+    lead = moved.shape[:nd - len(dims)]
+    c = xp.cumsum(moved.reshape(lead + (-1,)), axis=-1).reshape(moved.shape)
+    return xp.transpose(c, tuple(sorted(range(nd), key=perm.__getitem__)))
+
+
+# ------------------------------------------------------------------ extremes
+def _binary(name: str, a: Tensor, b: Tensor, out: Any) -> Tensor:
+    from .. import ops  # maximum/minimum: the pointwise family, loaded by now
+
+    return _out(getattr(ops, name)(a, b), out)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001
+    """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
+    the elementwise ``maximum``."""
+    if _isinstance(dim, Tensor):
+        return _binary("maximum", input, dim, out)
+    if dim is None:
+        return _out(_full_extreme(input, "max"), out)
+    return _out(_extreme_dim(input, dim, keepdim, "max"), out)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001
+    """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
+    if _isinstance(dim, Tensor):
+        return _binary("minimum", input, dim, out)
+    if dim is None:
+        return _out(_full_extreme(input, "min"), out)
+    return _out(_extreme_dim(input, dim, keepdim, "min"), out)
+
+
+def _no_complex(x: Any, kernel: str) -> None:
+    if x.dtype.kind == "c":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_type_name(x.dtype)}'")
+
+
+def _numel_error(op: str) -> RuntimeError:
+    return RuntimeError(
+        f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+        "reduction dim with the 'dim' argument.")
+
+
+def _full_extreme(input: Tensor, op: str) -> Tensor:
+    x = input._data
+    _no_complex(x, f"{op}_all")
+    if x.size == 0:
+        raise _numel_error(op)
+    xp = input._device._backend.xp
+    res = wrap(xp.max(x) if op == "max" else xp.min(x), input)
+    if grad_state.enabled and input._rg:
+        record("MaxBackward1" if op == "max" else "MinBackward1", res, (input,),
+               lambda g, xin, r: (evenly(g, xin, r),), (input, res))
+    return res
+
+
+def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
+    x = input._data
+    _no_complex(x, f"{op}_cpu")
+    d = wrap_dim(dim, x.ndim, op)
+    x0 = x if x.ndim else x.reshape(1)
+    if x0.shape[d] == 0:
+        raise empty_dim_error(op, d)
+    xp = input._device._backend.xp
+    idx = (xp.argmax if op == "max" else xp.argmin)(x0, axis=d, keepdims=True)
+    name = "MaxBackward0" if op == "max" else "MinBackward0"
+    return (_rt.max if op == "max" else _rt.min)(
+        select_along(input, idx, d, name, reduced_shape(x.shape, d, keepdim)))
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
+    """The largest values over ``dim`` (every dim by default); ties share the gradient."""
+    return _out(_amaxmin(input, dim, keepdim, "amax"), out)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
+    """The smallest values over ``dim`` (every dim by default); ties share the gradient."""
+    return _out(_amaxmin(input, dim, keepdim, "amin"), out)
+
+
+def _amaxmin(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    x = input._data
+    _no_complex(x, f"{op}_cpu")
+    dims = reduce_dims(dim, x.ndim, op)
+    if x.size == 0 and (dim is None or _isinstance(dim, (tuple, list)) and not dim):
+        raise _numel_error(op)
+    _check_nonempty(op, x.shape, dims)
+    xp = input._device._backend.xp
+    res = wrap((xp.max if op == "amax" else xp.min)(x, axis=dims, keepdims=keepdim), input)
+    if grad_state.enabled and input._rg:
+        record("AmaxBackward0" if op == "amax" else "AminBackward0", res, (input,),
+               lambda g, xin, r: (_scale_by_count(g, xin, r, dims, keepdim),), (input, res))
+    return res
+
+
+def _scale_by_count(g: Tensor, x: Tensor, r: Tensor, dims: tuple, keepdim: bool) -> Tensor:
+    """amax/amin's gradient: split evenly among the elements equal to the result."""
+    xp = x._device._backend.xp
+    shape = x._data.shape
+    rk = r._data if keepdim else r._data.reshape(kept_shape(shape, dims))
+    mask = x._data == rk
+    cnt = xp.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
+    return expand_back(g, shape, dims, keepdim) / wrap(cnt, x) * mask_of(mask, x)
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the largest element (of the flattened input when ``dim`` is None)."""
+    return _argext(input, dim, keepdim, "argmax")
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The index of the smallest element (of the flattened input when ``dim`` is None)."""
+    return _argext(input, dim, keepdim, "argmin")
+
+
+def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    x = input._data
+    xp = input._device._backend.xp
+    f = xp.argmax if op == "argmax" else xp.argmin
+    if dim is None:
+        if x.size == 0:
+            raise empty_dim_error(op, None)
+        r = xp.asarray(f(x.reshape(-1)))
+        if keepdim:
+            r = r.reshape((1,) * x.ndim)
+    else:
+        d = wrap_dim(dim, x.ndim, op)
+        x0 = x if x.ndim else x.reshape(1)
+        if x0.shape[d] == 0:
+            raise empty_dim_error(op, d)
+        r = f(x0, axis=d, keepdims=keepdim)
+        if not x.ndim:
+            r = r.reshape(())
+    return wrap(xp.asarray(r).astype("int64"), input)
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
+            out: Any = None) -> Any:
+    """``(min, max)`` over ``dim`` (every element when None) in one pass."""
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                "no identity.")
+        dims = tuple(range(x.ndim))
+    else:
+        dims = (wrap_dim(dim, x.ndim, "aminmax"),) if x.ndim else ()
+        if x.ndim and x.shape[dims[0]] == 0:
+            raise empty_dim_error("aminmax", dims[0])
+    xp = input._device._backend.xp
+    mn = wrap(xp.min(x, axis=dims, keepdims=keepdim), input)
+    mx = wrap(xp.max(x, axis=dims, keepdims=keepdim), input)
+    if grad_state.enabled and input._rg:
+        def vjp(gs: tuple, xin: Tensor, a: Tensor, b: Tensor) -> tuple:
+            return (_scale_by_count(gs[0], xin, a, dims, keepdim)
+                    + _scale_by_count(gs[1], xin, b, dims, keepdim),)
+
+        record_multi("AminmaxBackward0", (mn, mx), (input,), vjp, (input, mn, mx))
+    return _out(_rt.aminmax((mn, mx)), out)
+
+
+# ------------------------------------------------------------------ moments
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        if unbiased is not None:
+            raise RuntimeError("std/var: can't specify both unbiased and correction")
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, out: Tensor | None = None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (``unbiased`` is the legacy flag)."""
+    if _isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    return _out(_moment(input, dim, _correction(unbiased, correction), keepdim, False), out)
+
+
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, out: Tensor | None = None) -> Tensor:
+    """Standard deviation over ``dim`` (the square root of ``var``)."""
+    if _isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return _out(_moment(input, dim, _correction(unbiased, correction), keepdim, True), out)
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim``."""
+    if _isinstance(dim, bool):
+        dim, unbiased = None, dim
+    c = _correction(unbiased, correction)
+    return _moment(input, dim, c, keepdim, False), mean(input, _mean_dim(dim), keepdim)
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim``."""
+    if _isinstance(dim, bool):
+        dim, unbiased = None, dim
+    c = _correction(unbiased, correction)
+    return _moment(input, dim, c, keepdim, True), mean(input, _mean_dim(dim), keepdim)
+
+
+def _mean_dim(dim: Any) -> Any:
+    return None if dim is None or (_isinstance(dim, (tuple, list)) and not dim) else dim
+
+
+def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool) -> Tensor:
+    x = input._data
+    if not is_float(x.dtype):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = reduce_dims(dim, x.ndim, "std" if root else "var")
+    xp = input._device._backend.xp
+    n = _numel(x.shape, dims)
+    real = x.real.dtype  # the result dtype: real for complex inputs
+    if is_half(x.dtype):
+        x = x.astype("float32")  # half precision accumulates in float32
+    dev = x - mean_array(xp, x, dims, True)
+    sq = (dev.real * dev.real + dev.imag * dev.imag) if x.dtype.kind == "c" else dev * dev
+    if n - c <= 0:
+        warnings.warn(
+            f"{'std' if root else 'var'}(): degrees of freedom is <= 0. Correction should be "
+            "strictly less than the reduction factor (input numel divided by output numel).",
+            UserWarning, stacklevel=3)
+    r = xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c)
+    if root:
+        r = xp.sqrt(r)
+    r = xp.asarray(r)
+    res = wrap(r if r.dtype == real else r.astype(real), input)
+    if grad_state.enabled and input._rg:
+        shape = x.shape
+        scale = 2.0 / (n - c) if n - c > 0 else math.inf
+
+        def var_grad(g: Tensor, xin: Tensor) -> Tensor:
+            ge = expand_back(g, shape, dims, keepdim)
+            return ge * (xin - xin.mean(dims, keepdim=True)) * scale
+
+        if root:
+            def vjp(g: Tensor, xin: Tensor, s: Tensor) -> tuple:
+                zero = s._data == 0
+                gv = g / (s * 2 + mask_of(zero, s)) * mask_of(~zero, s)
+                return (var_grad(gv, xin),)
+
+            record("StdBackward0", res, (input,), vjp, (input, res))
+        else:
+            record("VarBackward0", res, (input,), lambda g, xin: (var_grad(g, xin),), (input,))
+    return res
+
+
+def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
+              out: Tensor | None = None) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, computed stably; integers promote to float."""
+    x = input._data
+    if x.dtype.kind in _INT_KINDS:
+        x = x.astype(_dt._default.np)
+    dims = reduce_dims(dim, x.ndim, "logsumexp")
+    xp = input._device._backend.xp
+    if x.size and builtins.all(x.shape[d] for d in dims):
+        m = xp.max(x, axis=dims, keepdims=True)
+        m = xp.where(xp.isinf(m), 0, m)
+    else:
+        m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)
+    r = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+    if not keepdim:
+        r = r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+    res = wrap(r.astype(x.dtype, copy=False), input)
+    if grad_state.enabled and input._rg:
+        shape = x.shape
+
+        def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            return (expand_back(g, shape, dims, keepdim)
+                    * (xin - expand_back(r, shape, dims, keepdim)).exp(),)
+
+        record("LogsumexpBackward0", res, (input,), vjp, (input, res))
+    return _out(res, out)
+
+
+# ------------------------------------------------------------------ norms
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+         out: Tensor | None = None, dtype: Any = None) -> Tensor:
+    """The vector p-norm over ``dim`` (every element by default); ``p='fro'`` is the 2-norm
+    and ``p='nuc'`` the nuclear norm of a matrix."""
+    x = input._data
+    if not is_float(x.dtype):
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{_type_name(x.dtype)}")
+    if dtype is not None:
+        input = input.to(_dt.to_dtype(dtype))
+    if _isinstance(p, str):
+        if p == "nuc":
+            return _out(_nuclear(input, dim, keepdim), out)
+        if p != "fro":
+            raise RuntimeError(f"norm(): unsupported norm type {p!r}")
+        p = 2.0
+    if _isinstance(dim, int):
+        dim = (dim,)
+    return _out(_vector_norm(input, float(p), dim, keepdim), out)
+
+
+def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
+    x = input._data
+    xp = input._device._backend.xp
+    dims = reduce_dims(dim, x.ndim, "linalg.vector_norm")
+    a = xp.abs(x)
+    if math.isinf(p):
+        if x.size == 0 and (not dims or builtins.any(x.shape[d] == 0 for d in dims)):
+            raise RuntimeError(
+                "linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                "operation does not have an identity")
+        r = (xp.max if p > 0 else xp.min)(a, axis=dims, keepdims=keepdim)
+    elif p == 0:
+        r = xp.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+    elif p == 1:
+        r = xp.sum(a, axis=dims, keepdims=keepdim)
+    elif p == 2:
+        r = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
+    else:
+        r = xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+    res = wrap(xp.asarray(r).astype(a.dtype, copy=False), input)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            return (_norm_grad(g, xin, r, p, dims, keepdim),)
+
+        record("LinalgVectorNormBackward0", res, (input,), vjp, (input, res))
+    return res
+
+
+def _norm_grad(g: Tensor, x: Tensor, r: Tensor, p: float, dims: tuple,
+               keepdim: bool) -> Tensor | None:
+    """The p-norm's gradient; 0 where the norm is 0 (the subgradient PyTorch picks)."""
+    xp = x._device._backend.xp
+    xa = x._data
+    shape = xa.shape
+    if p == 0:
+        return None  # PyTorch leaves the gradient undefined
+    ge = expand_back(g, shape, dims, keepdim)
+    sgn = xp.sign(xa) if xa.dtype.kind != "c" else xa / xp.where(xa == 0, 1, xp.abs(xa))
+    s = wrap(sgn, x)
+    if p == 1:
+        return ge * s
+    rn = expand_back(r, shape, dims, keepdim)
+    ra = xp.broadcast_to(r._data if keepdim else r._data.reshape(kept_shape(shape, dims)), shape)
+    if math.isinf(p):
+        mask = (xp.abs(xa) == ra) | xp.isnan(xa)
+        cnt = xp.sum(mask, axis=dims, keepdims=True).astype(ra.dtype)
+        return s * (ge / wrap(cnt, x)) * mask_of(mask, x)
+    rzero = ra == 0
+    if p == 2:
+        return ge * x / (rn + mask_of(rzero, x))
+    xabs = x * s if xa.dtype.kind != "c" else x.abs()
+    if p < 1:
+        zero = xa == 0
+        scaled = s * (xabs + mask_of(zero, x)) ** (p - 1) * mask_of(~zero, x)
+        return scaled * ge * rn ** (1 - p)
+    scaled = s * xabs ** (p - 1) if p < 2 else x * xabs ** (p - 2)
+    return scaled * (ge / (rn + mask_of(rzero, x)) ** (p - 1) * mask_of(~rzero, x))
+
+
+def _nuclear(input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    """The sum of singular values over two dims (first-order gradient ``U @ Vh``)."""
+    from ._along_dim import permute
+
+    x = input._data
+    if dim is None:
+        if x.ndim != 2:
+            raise RuntimeError(
+                "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        dim = (0, 1)
+    d = tuple(wrap_dim(i, x.ndim, "norm") for i in dim)
+    if len(d) != 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + str(dim))
+    rest = tuple(i for i in range(x.ndim) if i not in d)
+    xp = input._device._backend.xp
+    moved = permute(input, rest + d)
+    u, sv, vh = xp.linalg.svd(moved._data, full_matrices=False)
+    r = xp.sum(sv, axis=-1)
+    res = wrap(xp.asarray(r).astype(sv.dtype, copy=False), input)
+    if grad_state.enabled and input._rg:
+        uvh = wrap(u @ vh, input)
+
+        def vjp(g: Tensor) -> tuple:
+            return (g.reshape(g._data.shape + (1, 1)) * uvh,)
+
+        record("LinalgMatrixNormBackward0", res, (moved,), vjp)
+    if keepdim:
+        ks = list(x.shape)
+        for i in d:
+            ks[i] = 1
+        res = res.reshape(tuple(ks))
+    return res
+
+
+def _norm_method(self: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+                 dtype: Any = None) -> Tensor:
+    return norm(self, p, dim, keepdim, dtype=dtype)
+
+
+# ------------------------------------------------------------------ truth tests and counts
+def all(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
+        out: Tensor | None = None) -> Tensor:
+    """Whether every element over ``dim`` is nonzero (uint8 inputs give uint8)."""
+    return _out(_truth(input, dim, keepdim, "all"), out)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
+        out: Tensor | None = None) -> Tensor:
+    """Whether some element over ``dim`` is nonzero (uint8 inputs give uint8)."""
+    return _out(_truth(input, dim, keepdim, "any"), out)
+
+
+def _truth(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    x = input._data
+    dims = reduce_dims(dim, x.ndim, op)
+    xp = input._device._backend.xp
+    r = xp.asarray((xp.all if op == "all" else xp.any)(x, axis=dims, keepdims=keepdim))
+    if x.dtype == "uint8":
+        r = r.astype("uint8")
+    return wrap(r, input)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (int64)."""
+    x = input._data
+    dims = reduce_dims(dim, x.ndim, "count_nonzero")
+    xp = input._device._backend.xp
+    return wrap(xp.asarray(xp.sum(x != 0, axis=dims)).astype("int64"), input)
+
+
+methods(sum=sum, mean=mean, nansum=nansum, nanmean=nanmean, prod=prod, max=max, min=min,
+        amax=amax, amin=amin, argmax=argmax, argmin=argmin, aminmax=aminmax, std=std, var=var,
+        logsumexp=logsumexp, norm=_norm_method, all=all, any=any, count_nonzero=count_nonzero)
+
+# the scan and order-statistics families re-exported as part of this one
+from . import scan as _scan  # noqa: E402
+from . import sorting as _sorting  # noqa: E402
+
+for _m in (_scan, _sorting):
+    for _name in _m.__all__:
+        globals()[_name] = getattr(_m, _name)
+    __all__ += list(_m.__all__)
+del _m, _name

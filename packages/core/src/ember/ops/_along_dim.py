@@ -1,0 +1,283 @@
+"""Private linear ops along one dim, shared by the reductions, scans and sorts.
+
+Each is a recorded op whose derivative is its adjoint, itself one of these ops, so
+gradients of any order flow through them: gather <-> scatter, flip <-> flip,
+reverse cumsum <-> cumsum, first difference <-> its transpose, permute <-> inverse.
+Index arguments are backend arrays (never differentiable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..return_types import _ReturnType
+from ._dispatch import Tensor, grad_state, make, record, wrap_dims
+from ._inplace import write
+
+_isinstance = isinstance
+
+
+# ------------------------------------------------------------------ small helpers
+def wrap(r: Any, like: Tensor) -> Tensor:
+    """A result array as a tensor on ``like``'s device (NumPy scalars made arrays again)."""
+    be = like._device._backend
+    if r.__class__ is not be.ndarray:
+        r = be.xp.asarray(r)
+    return make(r, like._device)
+
+
+def reduce_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """``dim`` (None, (), int or sequence) as a sorted tuple; None and () mean every dim."""
+    if dim is None or (_isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    dims = tuple(sorted(wrap_dims(dim, ndim, op)))
+    return dims if ndim else ()  # a 0-d tensor reduces over dim 0 / -1 as over nothing
+
+
+def kept_shape(shape: tuple, dims: tuple) -> tuple:
+    """``shape`` with the reduced ``dims`` set to 1 (the keepdim=True shape)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def reduced_shape(shape: tuple, d: int, keepdim: bool) -> tuple:
+    """The shape after reducing dim ``d`` (of a 0-d tensor: still 0-d)."""
+    if not shape:
+        return ()
+    return kept_shape(shape, (d,)) if keepdim else shape[:d] + shape[d + 1:]
+
+
+def expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    """Broadcast a reduced tensor (or gradient) back to the input's ``shape``."""
+    if g._data.ndim != len(shape):  # keepdim=False dropped the reduced dims
+        g = g.reshape(kept_shape(shape, dims))
+    return g.expand(shape)
+
+
+def is_float(npd: Any) -> bool:
+    """Floating dtypes, bfloat16 (an ml_dtypes kind 'V') included."""
+    return npd.kind in "fc" or npd.name == "bfloat16"
+
+
+def is_half(npd: Any) -> bool:
+    """float16 and bfloat16: PyTorch accumulates their sums in float32."""
+    return npd.itemsize == 2 and is_float(npd)
+
+
+def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
+    """The mean over ``dims`` as sum / count (NumPy's ``mean`` warns on empty slices from its
+    own module, where Ember's warning filter can't reach; half precision sums in float32)."""
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    half = is_half(x.dtype)
+    s = xp.sum(x, axis=dims, keepdims=keepdims, dtype="float32" if half else None)
+    r = xp.asarray(s / n if n else s * float("nan"))
+    return r.astype(x.dtype) if r.dtype != x.dtype else r
+
+
+def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
+    """Gradient of a full max/min/median: shared evenly among the elements equal to it."""
+    xp = x._device._backend.xp
+    xa, v = x._data, value._data
+    mask = xp.isnan(xa) if is_float(xa.dtype) and bool(xp.isnan(v)) else xa == v
+    return mask_of(mask, x) * (g / int(mask.sum()))
+
+
+def write_out(res: Any, out: Any) -> Any:
+    """Copy a result (or a tuple of results) into ``out=`` tensors."""
+    if out is None:
+        return res
+    if _isinstance(res, tuple):
+        for r, o in zip(res, out):
+            write_out(r, o)
+        return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
+    if out._data.shape != res._data.shape:
+        out._data = res._data.astype(out._data.dtype)
+        out._vc[0] += 1
+    else:
+        write(out, res._data)
+    return out
+
+
+def mask_of(arr: Any, like: Tensor) -> Tensor:
+    """A boolean array as a 0/1 tensor of ``like``'s dtype (a constant)."""
+    return make(arr.astype(like._data.dtype), like._device)
+
+
+def cast_grad(g: Tensor, dtype: Any) -> Tensor:
+    """A gradient computed in another dtype (``dtype=`` arguments), cast back."""
+    return g if g._data.dtype == dtype else g.to(_ember_dtype(dtype))
+
+
+def _ember_dtype(npd: Any) -> Any:
+    from .. import dtypes as _dt
+
+    return _dt.from_numpy_dtype(npd)
+
+
+def empty_dim_error(op: str, dim: int | None) -> IndexError:
+    if dim is None:
+        return IndexError(
+            f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+    return IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+# ------------------------------------------------------------------ index arithmetic
+def linear_index(xp: Any, shape: tuple, dim: int, idx: Any) -> Any:
+    """Flat positions in a C-ordered array of ``shape`` of ``idx`` taken along ``dim``."""
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    lin = idx.astype("int64") * strides[dim]
+    for k, n in enumerate(idx.shape):
+        if k != dim and strides[k] and n > 1:
+            view = [1] * idx.ndim
+            view[k] = n
+            lin = lin + xp.arange(n, dtype="int64").reshape(view) * strides[k]
+    return lin
+
+
+def scatter_array(xp: Any, shape: tuple, dim: int, idx: Any, src: Any, accumulate: bool) -> Any:
+    """Zeros of ``shape`` with ``src`` written (or summed) at ``idx`` along ``dim``."""
+    out = xp.zeros(shape, dtype=src.dtype)
+    if src.size == 0:
+        return out
+    lin = linear_index(xp, shape, dim, idx).reshape(-1)
+    flat = out.reshape(-1)
+    src = src.reshape(-1)
+    if not accumulate:
+        flat[lin] = src
+        return out
+    n = flat.shape[0]
+    if src.dtype.kind == "c":
+        re = xp.bincount(lin, weights=src.real.astype("float64"), minlength=n)
+        im = xp.bincount(lin, weights=src.imag.astype("float64"), minlength=n)
+        return (re + 1j * im).astype(src.dtype).reshape(shape)
+    return xp.bincount(lin, weights=src.astype("float64"), minlength=n).astype(
+        src.dtype).reshape(shape)
+
+
+# ------------------------------------------------------------------ differentiable linear ops
+def gather(x: Tensor, dim: int, idx: Any, unique: bool = True) -> Tensor:
+    """``x`` taken at the positions ``idx`` (an int array) along ``dim``."""
+    xp = x._device._backend.xp
+    res = make(xp.take_along_axis(x._data, idx, axis=dim), x._device)
+    if grad_state.enabled and x._rg:
+        shape = x._data.shape
+        record("GatherBackward0", res, (x,),
+               lambda g: (scatter(g, dim, idx, shape, accumulate=not unique),))
+    return res
+
+
+def scatter(g: Tensor, dim: int, idx: Any, shape: tuple, accumulate: bool = False) -> Tensor:
+    """Zeros of ``shape`` holding ``g`` at ``idx`` along ``dim`` (summed if ``accumulate``)."""
+    xp = g._device._backend.xp
+    res = make(scatter_array(xp, shape, dim, idx, g._data, accumulate), g._device)
+    if grad_state.enabled and g._rg:
+        record("ScatterAddBackward0" if accumulate else "ScatterBackward0", res, (g,),
+               lambda gg: (gather(gg, dim, idx, unique=not accumulate),))
+    return res
+
+
+def select_along(input: Tensor, idx: Any, d: int, name: str, shape_out: tuple) -> tuple:
+    """``(values, indices)`` of ``input`` (as 1-d when 0-d) at ``idx`` along ``d``, reshaped to
+    ``shape_out``; the gradient goes back to those positions (node ``name``)."""
+    x = input._data
+    x0 = x if x.ndim else x.reshape(1)
+    xp = input._device._backend.xp
+    values = wrap(xp.take_along_axis(x0, idx, axis=d).reshape(shape_out), input)
+    indices = wrap(idx.astype("int64").reshape(shape_out), input)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor) -> tuple:
+            gi = scatter(g.reshape(idx.shape), d, idx, x0.shape)
+            return (gi.reshape(x.shape),)
+
+        record(name, values, (input,), vjp)
+    return values, indices
+
+
+def flip(x: Tensor, dim: int) -> Tensor:
+    """``x`` reversed along ``dim`` (a copy)."""
+    xp = x._device._backend.xp
+    res = make(xp.flip(x._data, axis=dim).copy(), x._device)
+    if grad_state.enabled and x._rg:
+        record("FlipBackward0", res, (x,), lambda g: (flip(g, dim),))
+    return res
+
+
+def _cumsum_arr(xp: Any, x: Any, dim: int, reverse: bool) -> Any:
+    if reverse:
+        return xp.flip(xp.cumsum(xp.flip(x, axis=dim), axis=dim), axis=dim)
+    return xp.cumsum(x, axis=dim, dtype=x.dtype)
+
+
+def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
+    """Running sum along ``dim`` (from the end when ``reverse``); adjoints of each other."""
+    xp = x._device._backend.xp
+    r = _cumsum_arr(xp, x._data, dim, reverse)
+    if r.dtype != x._data.dtype:
+        r = r.astype(x._data.dtype)
+    res = make(r, x._device)
+    if grad_state.enabled and x._rg:
+        record("CumsumBackward0", res, (x,), lambda g: (cumsum_along(g, dim, not reverse),))
+    return res
+
+
+def diff1(x: Tensor, dim: int, transpose: bool = False) -> Tensor:
+    """First difference ``x[i+1] - x[i]`` along ``dim``, or its transpose (adjoint)."""
+    xp = x._device._backend.xp
+    a = x._data
+    if transpose:
+        pad = [(0, 0)] * a.ndim
+        pad[dim] = (1, 1)
+        r = -xp.diff(xp.pad(a, pad), axis=dim)
+    else:
+        r = xp.diff(a, axis=dim)
+    res = make(r, x._device)
+    if grad_state.enabled and x._rg:
+        record("SubBackward0", res, (x,), lambda g: (diff1(g, dim, not transpose),))
+    return res
+
+
+def permute(x: Tensor, perm: tuple) -> Tensor:
+    """``x`` with its dims reordered (a copy-free view of the array, no aliasing tracked)."""
+    if perm == tuple(range(len(perm))):
+        return x
+    xp = x._device._backend.xp
+    res = make(xp.transpose(x._data, perm), x._device)
+    if grad_state.enabled and x._rg:
+        inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
+        record("PermuteBackward0", res, (x,), lambda g: (permute(g, inv),))
+    return res
+
+
+def moved_last(ndim: int, dim: int) -> tuple[tuple, tuple]:
+    """The permutation that moves ``dim`` last, and its inverse."""
+    perm = tuple(i for i in range(ndim) if i != dim) + (dim,)
+    inv = tuple(sorted(range(ndim), key=perm.__getitem__))
+    return perm, inv
+
+
+# ------------------------------------------------------------------ scans on arrays
+def scan(xp: Any, x: Any, dim: int, ufunc: str) -> Any:
+    """Inclusive scan of a binary ufunc along ``dim`` (``accumulate`` where the backend has it,
+    else a log-depth Hillis-Steele scan of whole-array steps)."""
+    f = getattr(xp, ufunc)
+    acc = getattr(f, "accumulate", None)
+    if acc is not None:
+        try:
+            return acc(x, axis=dim)
+        except (TypeError, NotImplementedError, ValueError, AttributeError):
+            pass
+    n = x.shape[dim]
+    out = x.copy()
+    step = 1
+    while step < n:
+        hi = [slice(None)] * x.ndim
+        lo = [slice(None)] * x.ndim
+        hi[dim] = slice(step, None)
+        lo[dim] = slice(None, n - step)
+        upd = f(out[tuple(hi)], out[tuple(lo)])
+        out[tuple(hi)] = upd
+        step *= 2
+    return out

@@ -1,0 +1,266 @@
+"""Scans along one dim: cumsum, cumprod, cummax/cummin, logcumsumexp, and diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from .. import return_types as _rt
+from . import _inplace
+from ._along_dim import (
+    cast_grad,
+    cumsum_along,
+    diff1,
+    is_float,
+    is_half,
+    mask_of,
+    moved_last,
+    permute,
+    scan,
+    scatter,
+    wrap,
+    write_out,
+)
+from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
+
+_isinstance = isinstance
+
+
+def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
+    """The input array (as a 1-element vector when 0-d), cast for ``dtype=``, and the dim."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, op)
+    if dtype is not None:
+        x = x.astype(_dt.to_dtype(dtype).np)
+    elif x.dtype.kind in "bui":
+        x = x.astype("int64")
+    return (x if x.ndim else x.reshape(1)), d
+
+
+def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
+    """``cumsum``/``cumprod`` along ``d``; half precision accumulates in float32."""
+    if is_half(x.dtype):
+        return getattr(xp, fn)(x.astype("float32"), axis=d).astype(x.dtype).reshape(shape)
+    return getattr(xp, fn)(x, axis=d).reshape(shape)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """Running sum along ``dim``; integers and bools accumulate as int64."""
+    x, d = _prep(input, dim, "cumsum", dtype)
+    xp = input._device._backend.xp
+    res = wrap(_accumulate(xp, "cumsum", x, d, input._data.shape), input)
+    if grad_state.enabled and input._rg:
+        dt, nd = input._data.dtype, input._data.ndim
+
+        def vjp(g: Tensor) -> tuple:
+            if not nd:
+                return (cast_grad(g, dt),)
+            return (cast_grad(cumsum_along(g, d, reverse=True), dt),)
+
+        record("CumsumBackward0", res, (input,), vjp)
+    return write_out(res, out)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """Running product along ``dim``; integers and bools accumulate as int64."""
+    x, d = _prep(input, dim, "cumprod", dtype)
+    xp = input._device._backend.xp
+    res = wrap(_accumulate(xp, "cumprod", x, d, input._data.shape), input)
+    if grad_state.enabled and input._rg:
+        dt = input._data.dtype
+
+        def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            if not xin._data.ndim or not xin._data.size:
+                return (cast_grad(g, dt),)
+            return (_cumprod_grad(cast_grad(g, dt), xin, cast_grad(r, dt), d),)
+
+        record("CumprodBackward0", res, (input,), vjp, (input, res))
+    return write_out(res, out)
+
+
+def _cumprod_grad(g: Tensor, x: Tensor, r: Tensor, d: int) -> Tensor:
+    """grad_i = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j, in O(n) also when some x_j are zero."""
+    xp = x._device._backend.xp
+    xa = x._data
+    zero = xa == 0
+    if not bool(xp.any(zero)):
+        q = cumsum_along(g * r, d, reverse=True) / x
+        return q.conj() if xa.dtype.kind == "c" else q
+    if grad_state.enabled:  # create_graph: the O(n^2) form, exact to every order
+        return _cumprod_grad_exact(g, x, d)
+    nz = xp.cumsum(zero, axis=d)
+    before = nz == 0  # positions before the first zero of their slice
+    first = zero & (nz == 1)
+    # before the first zero: the usual formula, with the later zeros making out_k = 0
+    xs = x * mask_of(before, x) + mask_of(~before, x)
+    a = cumsum_along(g * r, d, reverse=True) / xs * mask_of(before, x)
+    # at the first zero: the products skip it, so cumprod with that zero set to one
+    y = x * mask_of(~first, x) + mask_of(first, x)
+    cp = cumprod(y, d)
+    b = cumsum_along(g * cp * mask_of(~before, x), d, reverse=True) * mask_of(first, x)
+    return a + b
+
+
+def _cumprod_grad_exact(g: Tensor, x: Tensor, d: int) -> Tensor:
+    """grad_i = sum_k g_k [k >= i] cumprod_k(x with x_i set to 1), on an (n, n) grid."""
+    xp = x._device._backend.xp
+    perm, inv = moved_last(x._data.ndim, d)
+    xl, gl = permute(x, perm), permute(g, perm)
+    lead, n = xl._data.shape[:-1], xl._data.shape[-1]
+    eye = xp.eye(n, dtype=x._data.dtype)
+    y = xl.reshape(lead + (1, n)) * wrap(1 - eye, x) + wrap(eye, x)
+    m = cumprod(y, -1)
+    tri = wrap(xp.triu(xp.ones((n, n), dtype=x._data.dtype)), x)
+    return permute((gl.reshape(lead + (1, n)) * m * tri).sum(-1), inv)
+
+
+def cummax(input: Tensor, dim: int) -> Any:
+    """Running maximum along ``dim`` and the index where it was (last) reached."""
+    return _cumext(input, dim, "cummax")
+
+
+def cummin(input: Tensor, dim: int) -> Any:
+    """Running minimum along ``dim`` and the index where it was (last) reached."""
+    return _cumext(input, dim, "cummin")
+
+
+def _cumext(input: Tensor, dim: int, op: str) -> Any:
+    xa = input._data
+    d = wrap_dim(dim, xa.ndim, op)
+    x = xa if xa.ndim else xa.reshape(1)
+    xp = input._device._backend.xp
+    vals = scan(xp, x, d, "maximum" if op == "cummax" else "minimum")
+    n = x.shape[d]
+    view = [1] * x.ndim
+    view[d] = n
+    pos = xp.arange(n, dtype="int64").reshape(view)
+    hit = x == vals  # ties move the index forward, a NaN holds it until the next NaN
+    if is_float(x.dtype):
+        hit = hit | xp.isnan(x)
+    idx = scan(xp, xp.where(hit, pos, 0), d, "maximum") if x.size else \
+        xp.zeros(x.shape, dtype="int64")
+    values = wrap(vals.reshape(xa.shape), input)
+    indices = wrap(idx.astype("int64").reshape(xa.shape), input)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor) -> tuple:
+            if not xa.ndim:
+                return (g,)
+            return (scatter(g, d, idx, x.shape, accumulate=True),)
+
+        record("CummaxBackward0" if op == "cummax" else "CumminBackward0", values, (input,), vjp)
+    return (_rt.cummax if op == "cummax" else _rt.cummin)((values, indices))
+
+
+def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
+    xa = input._data
+    if not is_float(xa.dtype):
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{_inplace._type_name(xa.dtype)}'")
+    d = wrap_dim(dim, xa.ndim, "logcumsumexp")
+    x = xa if xa.ndim else xa.reshape(1)
+    xp = input._device._backend.xp
+    res = wrap(scan(xp, x, d, "logaddexp").reshape(xa.shape), input)
+    if grad_state.enabled and input._rg:
+        def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            if not xa.ndim:
+                return (g,)
+            return (_logcumsumexp_grad(g, xin, r, d),)
+
+        record("LogcumsumexpBackward0", res, (input,), vjp, (input, res))
+    return write_out(res, out)
+
+
+def _logcumsumexp_grad(g: Tensor, x: Tensor, r: Tensor, d: int) -> Tensor:
+    """grad_i = sum_{k>=i} g_k exp(x_i - r_k), split by the sign of g to stay in log space."""
+    from ._along_dim import flip
+
+    ga = g._data
+    low = _lowest(x._data.dtype)
+
+    def log_part(mask: Any) -> Tensor:
+        m = mask_of(mask, g)
+        gs = g * mask_of(_sign(ga), g)  # |g|
+        return (gs * m + (1 - m)).log() + (1 - m) * low
+
+    def rev_lcse(t: Tensor) -> Tensor:
+        return flip(logcumsumexp(flip(t, d), d), d)
+
+    pos = (rev_lcse(log_part(ga > 0) - r) + x).exp()
+    neg = (rev_lcse(log_part(ga < 0) - r) + x).exp()
+    return pos - neg
+
+
+def _lowest(npd: Any) -> float:
+    import numpy as np
+
+    try:
+        return float(np.finfo(npd).min)
+    except ValueError:  # bfloat16 (ml_dtypes)
+        return -3.3895313892515355e38
+
+
+def _sign(a: Any) -> Any:
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (after joining ``prepend``/``append``)."""
+    xa = input._data
+    if xa.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, xa.ndim, "diff")
+    x = input
+    if prepend is not None or append is not None:
+        x = _join(input, prepend, append, d)
+    if x._data.dtype.kind == "b":
+        xp = input._device._backend.xp
+        a = x._data
+        for _ in range(n):
+            a = xp.diff(a, axis=d)
+        return wrap(a, input)
+    for _ in range(n):
+        if x._data.shape[d] == 0:
+            break
+        x = diff1(x, d)
+    return x
+
+
+def _join(input: Tensor, prepend: Any, append: Any, d: int) -> Tensor:
+    from . import shape as _shape
+
+    parts = []
+    for t in (prepend, input, append):
+        if t is None:
+            continue
+        if not _isinstance(t, Tensor):
+            t = wrap(input._device._backend.xp.asarray(t, dtype=input._data.dtype), input)
+        if t._data.ndim == 0:  # a scalar joins as a slice of size 1 along dim
+            shp = list(input._data.shape)
+            shp[d] = 1
+            t = t.expand(tuple(shp))
+        parts.append(t)
+    cat = getattr(_shape, "cat", None)
+    if cat is not None:
+        return cat(parts, d)
+    xp = input._device._backend.xp
+    if any(p._rg for p in parts) and grad_state.enabled:
+        raise RuntimeError("diff: prepend/append with gradients needs ember.cat")
+    return wrap(xp.concatenate([p._data for p in parts], axis=d), input)
+
+
+def cumsum_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    return _inplace.commit(self, cumsum(self, dim, dtype=dtype), "cumsum_")
+
+
+def cumprod_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    return _inplace.commit(self, cumprod(self, dim, dtype=dtype), "cumprod_")
+
+
+methods(cumsum=cumsum, cumprod=cumprod, cummax=cummax, cummin=cummin, logcumsumexp=logcumsumexp,
+        diff=diff, cumsum_=cumsum_, cumprod_=cumprod_)

@@ -1,0 +1,351 @@
+"""Order statistics: sort, argsort, topk, kthvalue, median, mode, quantile, unique.
+
+Sorting is stable (NaN sorts as the largest value, as in PyTorch); values picked by
+index send their gradient back to those indices (a scatter, itself differentiable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import return_types as _rt
+from ._along_dim import (
+    empty_dim_error,
+    evenly,
+    gather,
+    is_float,
+    kept_shape,
+    moved_last,
+    permute,
+    reduced_shape,
+    scan,
+    select_along,
+    wrap,
+    write_out,
+)
+from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
+           "unique", "unique_consecutive", "quantile", "nanquantile"]
+
+_isinstance = isinstance
+
+
+def _argsort_arr(xp: Any, x: Any, d: int, descending: bool) -> Any:
+    """Stable sort order along ``d``; descending keeps equal elements in their order."""
+    if x.dtype.kind == "c":
+        raise RuntimeError("sort(): complex tensors can't be sorted")
+    if not descending:
+        return xp.argsort(x, axis=d, kind="stable")
+    n = x.shape[d]
+    rev = xp.flip(xp.argsort(xp.flip(x, axis=d), axis=d, kind="stable"), axis=d)
+    return (n - 1) - rev
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False,
+         out: Any = None) -> Any:
+    """``(values, indices)`` sorted along ``dim`` (stably; ``stable=`` is accepted)."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "sort")
+    xp = input._device._backend.xp
+    idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
+    return write_out(_rt.sort(select_along(input, idx, d, "SortBackward0", x.shape)), out)
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim``."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "argsort")
+    xp = input._device._backend.xp
+    idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
+    return wrap(idx.astype("int64").reshape(x.shape), input)
+
+
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dim."""
+    return sort(input, 0)[0]
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True,  # noqa: A002
+         *, out: Any = None) -> Any:
+    """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "topk")
+    n = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    xp = input._device._backend.xp
+    x0 = x if x.ndim else x.reshape(1)
+    idx = _argsort_arr(xp, x0, d, largest)
+    sl = [slice(None)] * x0.ndim
+    sl[d] = slice(0, k)
+    idx = idx[tuple(sl)]
+    shape_out = x.shape[:d] + (k,) + x.shape[d + 1:] if x.ndim else ()
+    return write_out(_rt.topk(select_along(input, idx, d, "TopkBackward0", shape_out)), out)
+
+
+def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) -> Any:
+    """The element at sorted position ``pos`` (an array, keepdim-shaped) along ``d``."""
+    x = input._data
+    x0 = x if x.ndim else x.reshape(1)
+    xp = input._device._backend.xp
+    order = xp.argsort(x0, axis=d, kind="stable")
+    idx = xp.take_along_axis(order, pos, axis=d)
+    return kind(select_along(input, idx, d, name, reduced_shape(x.shape, d, keepdim)))
+
+
+def _pos_array(xp: Any, x0: Any, d: int, value: Any) -> Any:
+    return xp.full(kept_shape(x0.shape, (d,)), value, dtype="int64")
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
+             out: Any = None) -> Any:
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "kthvalue")
+    x0 = x if x.ndim else x.reshape(1)
+    if not 1 <= k <= x0.shape[d]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    xp = input._device._backend.xp
+    return write_out(_pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim,
+                           "KthvalueBackward0", _rt.kthvalue), out)
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    """The lower median (NaN if any is NaN); with ``dim``, ``(values, indices)`` along it."""
+    return write_out(_median(input, dim, keepdim, nan=False), out)
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    """The lower median of the non-NaN elements; with ``dim``, ``(values, indices)``."""
+    return write_out(_median(input, dim, keepdim, nan=True), out)
+
+
+def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
+    op = "nanmedian" if nan else "median"
+    x = input._data
+    xp = input._device._backend.xp
+    if dim is None:
+        flat = x.reshape(-1)
+        if x.size == 0:
+            res = wrap(xp.asarray(float("nan"), dtype=x.dtype), input)
+        else:
+            order = xp.argsort(flat, kind="stable")
+            res = wrap(flat[order[_median_pos(xp, flat[None], 1, nan).reshape(())]], input)
+        if grad_state.enabled and input._rg:
+            record("NanmedianBackward0" if nan else "MedianBackward0", res, (input,),
+                   lambda g, xin, r: (evenly(g, xin, r),), (input, res))
+        return res
+    d = wrap_dim(dim, x.ndim, op)
+    x0 = x if x.ndim else x.reshape(1)
+    if x0.shape[d] == 0:
+        raise empty_dim_error(op, d)
+    pos = _median_pos(xp, x0, d, nan)
+    return _pick(input, pos, d, keepdim, "NanmedianBackward1" if nan else "MedianBackward1",
+                 _rt.nanmedian if nan else _rt.median)
+
+
+def _median_pos(xp: Any, x0: Any, d: int, nan: bool) -> Any:
+    """The sorted position of the (nan)median in each slice, keepdim-shaped."""
+    n = x0.shape[d]
+    if not is_float(x0.dtype):
+        return _pos_array(xp, x0, d, (n - 1) // 2)
+    k = xp.sum(~xp.isnan(x0), axis=d, keepdims=True).astype("int64")
+    if nan:  # all-NaN slices pick the first NaN
+        return xp.maximum(k - 1, 0) // 2
+    return xp.where(k < n, k, (n - 1) // 2)  # a NaN in the slice: the first NaN
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None) -> Any:
+    """The most frequent value along ``dim`` (the smallest among ties) and its last index."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "mode")
+    x0 = x if x.ndim else x.reshape(1)
+    if x0.shape[d] == 0:
+        raise empty_dim_error("mode", d)
+    xp = input._device._backend.xp
+    s = xp.sort(x0, axis=d)
+    n = s.shape[d]
+    view = [1] * s.ndim
+    view[d] = n
+    at = xp.arange(n, dtype="int64").reshape(view)
+    lo = [slice(None)] * s.ndim
+    hi = [slice(None)] * s.ndim
+    lo[d], hi[d] = slice(None, -1), slice(1, None)
+    starts = xp.ones(s.shape, dtype=bool)
+    starts[tuple(hi)] = s[tuple(hi)] != s[tuple(lo)]
+    run_start = scan(xp, xp.where(starts, at, 0), d, "maximum")
+    best = xp.argmax(at - run_start, axis=d, keepdims=True)  # first run of the longest length
+    value = xp.take_along_axis(s, best, axis=d)
+    idx = xp.max(xp.where(x0 == value, at, -1), axis=d, keepdims=True)
+    return write_out(_rt.mode(select_along(input, idx, d, "ModeBackward0",
+                                           reduced_shape(x.shape, d, keepdim))), out)
+
+
+# ------------------------------------------------------------------ unique
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct elements (or slices along ``dim``), sorted, with optional inverse
+    indices and counts."""
+    x = input._data
+    xp = input._device._backend.xp
+    if dim is None:
+        res = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        vals, inv, cnt = res
+        inv = inv.reshape(x.shape)
+    else:
+        d = wrap_dim(dim, x.ndim, "unique")
+        if x.size == 0 and x.shape[d] != 0:
+            raise RuntimeError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                "applied")
+        vals, inv, cnt = xp.unique(x, return_inverse=True, return_counts=True, axis=d,
+                                   equal_nan=False)
+        inv = inv.reshape(-1)
+    names = ("Unique2Backward0", "_unique2") if dim is None else ("UniqueDimBackward0",
+                                                                   "unique_dim")
+    return _unique_result(input, vals, inv, cnt, return_inverse, return_counts, *names)
+
+
+def _unique_result(input: Tensor, vals: Any, inv: Any, cnt: Any, ri: bool, rc: bool,
+                   node: str, op: str) -> Any:
+    out = wrap(vals, input)
+    if grad_state.enabled and input._rg:  # in the graph, but not differentiable (as PyTorch)
+        def vjp(g: Tensor) -> tuple:
+            raise NotImplementedError(f"the derivative for '{op}' is not implemented.")
+
+        record(node, out, (input,), vjp)
+    if not ri and not rc:
+        return out
+    parts = [out]
+    if ri:
+        parts.append(wrap(inv.astype("int64"), input))
+    if rc:
+        parts.append(wrap(cnt.astype("int64"), input))
+    return tuple(parts)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None) -> Any:
+    """Collapse each run of equal consecutive elements (or slices along ``dim``) to one."""
+    x = input._data
+    xp = input._device._backend.xp
+    if dim is None:
+        a, d = x.reshape(-1), 0
+    else:
+        d = wrap_dim(dim, x.ndim, "unique_consecutive")
+        a = x
+    n = a.shape[d] if a.ndim else 0
+    starts = xp.ones((n,), dtype=bool)
+    if n > 1:
+        lo = [slice(None)] * a.ndim
+        hi = [slice(None)] * a.ndim
+        lo[d], hi[d] = slice(None, -1), slice(1, None)
+        ne = a[tuple(hi)] != a[tuple(lo)]
+        axes = tuple(i for i in range(a.ndim) if i != d)
+        starts[1:] = xp.any(ne, axis=axes) if axes else ne
+    where = xp.nonzero(starts)[0]
+    vals = xp.take(a, where, axis=d)
+    inv = xp.cumsum(starts) - 1
+    cnt = xp.diff(xp.concatenate([where, xp.asarray([n], dtype=where.dtype)]))
+    if dim is None:
+        inv = inv.reshape(x.shape)
+    return _unique_result(input, vals, inv, cnt, return_inverse, return_counts,
+                          "UniqueConsecutiveBackward0", "unique_consecutive")
+
+
+# ------------------------------------------------------------------ quantiles
+_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
+    """The ``q``-th quantiles along ``dim`` (of every element when None); NaN if the slice
+    has a NaN."""
+    return write_out(_quantile(input, q, dim, keepdim, interpolation, False), out)
+
+
+def nanquantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
+    """Like ``quantile``, ignoring NaN values (NaN only for all-NaN slices)."""
+    return write_out(_quantile(input, q, dim, keepdim, interpolation, True), out)
+
+
+def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              ignore_nan: bool) -> Tensor:
+    op = "nanquantile" if ignore_nan else "quantile"
+    x = input._data
+    xp = input._device._backend.xp
+    if x.dtype not in ("float32", "float64"):
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    if _isinstance(q, Tensor):
+        qa = q._data
+        if qa.ndim > 1:
+            raise RuntimeError(f"{op}() q must be a scalar or 1D tensor")
+        if qa.dtype != x.dtype:
+            raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor")
+        if qa.size and not bool(xp.all((qa >= 0) & (qa <= 1))):
+            raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+        q_scalar = qa.ndim == 0
+        qa = xp.asarray(qa, dtype=x.dtype).reshape(-1)
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {q}")
+        q_scalar = True
+        qa = xp.asarray([q], dtype=x.dtype)
+    if interpolation not in _MODES:
+        raise RuntimeError(
+            f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Got {interpolation}")
+    if x.size == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    ndim = x.ndim
+    if dim is None:
+        src, d = input.reshape(-1), None
+        out_rest = (1,) * ndim if keepdim else ()
+    else:
+        d = wrap_dim(dim, ndim, op)
+        src = input if ndim else input.reshape(1)
+        out_rest = kept_shape(x.shape, (d,)) if keepdim else x.shape[:d] + x.shape[d + 1:]
+        if ndim:
+            perm, _ = moved_last(ndim, d)
+            src = permute(src, perm)
+    vals = sort(src, -1)[0]  # (..., n), differentiable through the sort
+    sv = vals._data
+    n = sv.shape[-1]
+    if ignore_nan:
+        k = xp.sum(~xp.isnan(sv), axis=-1, keepdims=True).astype(sv.dtype)
+        ranks = qa * (k - 1)
+        ranks = xp.where(ranks < 0, 0, ranks)
+    else:
+        has_nan = xp.any(xp.isnan(sv), axis=-1, keepdims=True)
+        ranks = xp.where(has_nan, sv.dtype.type(n - 1), qa * sv.dtype.type(n - 1))
+    if interpolation == "lower":
+        ranks = xp.floor(ranks)
+    elif interpolation == "higher":
+        ranks = xp.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = xp.round(ranks)
+    below = ranks.astype("int64")
+    res = gather(vals, vals._data.ndim - 1, below, unique=False)  # q may repeat ranks
+    if interpolation in ("linear", "midpoint"):
+        w = xp.full(ranks.shape, 0.5, dtype=sv.dtype) if interpolation == "midpoint" \
+            else (ranks - below).astype(sv.dtype)
+        above = gather(vals, vals._data.ndim - 1, xp.ceil(ranks).astype("int64"), unique=False)
+        res = _lerp(res, above, w)
+    # (..., nq) -> (nq, ...) then the kept dims
+    nq = qa.shape[0]
+    if res._data.ndim > 1:
+        res = permute(res, (res._data.ndim - 1,) + tuple(range(res._data.ndim - 1)))
+    shape = out_rest if q_scalar else (nq,) + out_rest
+    return res.reshape(shape)
+
+
+def _lerp(a: Tensor, b: Tensor, w: Any) -> Tensor:
+    """``a + w (b - a)`` with constant weights ``w``."""
+    return a + wrap(w, a) * (b - a)
+
+
+methods(sort=sort, argsort=argsort, msort=msort, topk=topk, kthvalue=kthvalue, median=median,
+        nanmedian=nanmedian, mode=mode, unique=unique, unique_consecutive=unique_consecutive,
+        quantile=quantile, nanquantile=nanquantile)
