@@ -46,8 +46,25 @@ def reduced_shape(shape: tuple, d: int, keepdim: bool) -> tuple:
     return kept_shape(shape, (d,)) if keepdim else shape[:d] + shape[d + 1:]
 
 
+_SMALL = 1 << 16  # below this many elements a filled copy is cheaper than a broadcast view
+
+
 def expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduced tensor (or gradient) back to the input's ``shape``."""
+    if not grad_state.enabled:  # a plain backward: no graph, so fill an array directly
+        arr = g._data
+        if arr.ndim != len(shape):
+            arr = arr.reshape(kept_shape(shape, dims))
+        xp = g._device._backend.xp
+        n = 1
+        for s in shape:
+            n *= s
+        if n <= _SMALL and g._device._backend.numpy_like:
+            out = xp.empty(shape, dtype=arr.dtype)
+            out[...] = arr
+        else:
+            out = xp.broadcast_to(arr, shape)
+        return make(out, g._device)
     if g._data.ndim != len(shape):  # keepdim=False dropped the reduced dims
         g = g.reshape(kept_shape(shape, dims))
     return g.expand(shape)
