@@ -1,0 +1,40 @@
+"""Argument helpers shared by layers: ``_single``, ``_pair``, ``_triple``, ``_ntuple``."""
+
+from __future__ import annotations
+
+import collections.abc
+from itertools import repeat
+from typing import Any
+
+__all__ = ["_ntuple", "_single", "_pair", "_triple", "_quadruple", "_reverse_repeat_tuple",
+           "_list_with_default"]
+
+
+def _ntuple(n: int, name: str = "parse") -> Any:
+    def parse(x: Any) -> tuple:
+        if isinstance(x, collections.abc.Iterable):
+            return tuple(x)
+        return tuple(repeat(x, n))
+
+    parse.__name__ = name
+    return parse
+
+
+_single = _ntuple(1, "_single")
+_pair = _ntuple(2, "_pair")
+_triple = _ntuple(3, "_triple")
+_quadruple = _ntuple(4, "_quadruple")
+
+
+def _reverse_repeat_tuple(t: tuple, n: int) -> tuple:
+    """``(1, 2)`` with ``n=2`` gives ``(2, 2, 1, 1)``: F.pad's order from a layer's padding."""
+    return tuple(x for x in reversed(t) for _ in range(n))
+
+
+def _list_with_default(out_size: Any, defaults: list[int]) -> list[int]:
+    if isinstance(out_size, int):
+        return [out_size]
+    if len(defaults) <= len(out_size):
+        raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
+    return [v if v is not None else d
+            for v, d in zip(out_size, defaults[-len(out_size):])]

@@ -1,0 +1,163 @@
+"""``Parameter`` and ``Buffer``: tensors that modules register by attribute assignment.
+
+A Parameter is a Tensor subclass made with ``Tensor.as_subclass`` on the same data
+(no copy); it requires grad by default. ``Uninitialized*`` are the placeholders of
+lazy modules, turned into their real class by ``materialize``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import ember
+from ember import Tensor
+
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+           "is_lazy"]
+
+
+def _as_tensor(data: Any) -> Tensor:
+    if data is None:
+        return ember.empty(0)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
+    return data
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module parameter: registered when assigned to a Module attribute."""
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
+        t = _as_tensor(data).detach().as_subclass(cls)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad)
+        memo[id(self)] = result
+        if self.grad is not None:
+            result.grad = copy.deepcopy(self.grad, memo)
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return result
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (_rebuild_parameter, (self.data, self.requires_grad, type(self), self.__dict__))
+
+
+def _rebuild_parameter(data: Tensor, requires_grad: bool, cls: type = Parameter,
+                       state: dict | None = None) -> Parameter:
+    p = cls(data, requires_grad)
+    if state:
+        p.__dict__.update(state)
+    return p
+
+
+class Buffer(Tensor):
+    """A Tensor that is a module buffer: registered when assigned to a Module attribute.
+
+    ``persistent=False`` keeps it out of the module's ``state_dict``.
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
+        src = _as_tensor(data)
+        t = src.detach().as_subclass(cls)
+        t._rg = src.requires_grad
+        t.persistent = persistent
+        return t
+
+    def __deepcopy__(self, memo: dict) -> Buffer:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Buffer(self.data.clone(), persistent=self.persistent)
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (_rebuild_buffer, (self.data, self.persistent))
+
+
+def _rebuild_buffer(data: Tensor, persistent: bool) -> Buffer:
+    return Buffer(data, persistent=persistent)
+
+
+class UninitializedTensorMixin:
+    """Behaviour shared by the placeholders of lazy modules: no shape until materialized."""
+
+    cls_to_become: type = Tensor
+
+    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
+        """Give the placeholder data of ``shape`` and turn it into ``cls_to_become``."""
+        if device is None:
+            device = self.device
+        if dtype is None:
+            dtype = self.dtype
+        self.data = ember.empty(shape, device=device, dtype=dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into "
+            "an initialized one. Call `forward` to initialize the parameters before accessing "
+            "their attributes.")
+
+    def share_memory_(self) -> Any:
+        raise RuntimeError(
+            "Can't share memory on an uninitialized parameter or buffer. Call `forward` to "
+            "initialize the parameters before calling `module.share_memory()`.")
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__}>"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (self.__class__, (self.requires_grad,))
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+
+def is_lazy(param: Any) -> bool:
+    """Whether ``param`` is an uninitialized placeholder of a lazy module."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter whose shape is not known yet (lazy modules)."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device: Any = None,
+                dtype: Any = None) -> UninitializedParameter:
+        data = ember.empty(0, device=device, dtype=dtype)
+        t = data.as_subclass(cls)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (lazy modules)."""
+
+    cls_to_become = Buffer
+
+    def __new__(cls, requires_grad: bool = False, device: Any = None, dtype: Any = None,
+                persistent: bool = True) -> UninitializedBuffer:
+        data = ember.empty(0, device=device, dtype=dtype)
+        t = data.as_subclass(cls)
+        t._rg = requires_grad
+        t.persistent = persistent
+        return t

@@ -1,0 +1,103 @@
+"""Gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, ``get_total_norm``,
+``clip_grads_with_norm_``."""
+
+from __future__ import annotations
+
+import math
+import types
+import warnings
+from collections.abc import Iterable
+
+import ember
+from ember import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+           "clip_grads_with_norm_"]
+
+_tensor_or_tensors = Tensor | Iterable[Tensor]
+
+
+def _vector_norm(x: Tensor, p: float) -> Tensor:
+    """The p-norm of all elements of ``x`` (a 0-d tensor)."""
+    a = x.abs()
+    if p == math.inf:
+        return a.max() if a.numel() else ember.zeros((), dtype=x.dtype, device=x.device)
+    if p == -math.inf:
+        return a.min()
+    if p == 0:
+        return (a != 0).sum().to(x.dtype)
+    if p == 1:
+        return a.sum()
+    if p == 2:
+        return (a * a).sum().sqrt()
+    return a.pow(p).sum().pow(1.0 / p)
+
+
+def _as_list(tensors: _tensor_or_tensors) -> list[Tensor]:
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def get_total_norm(tensors: _tensor_or_tensors, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """The norm of the norms of ``tensors`` (as if they were one concatenated vector)."""
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if len(tensors) == 0:
+        return ember.tensor(0.0)
+    with ember.no_grad():
+        norms = [_vector_norm(t, norm_type) for t in tensors]
+        total = _vector_norm(ember.stack([n.to(norms[0].device) for n in norms]), norm_type)
+    if error_if_nonfinite and not math.isfinite(float(total)):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the gradients "
+            "by the non-finite norm anyway, set `error_if_nonfinite=False`")
+    return total
+
+
+def clip_grads_with_norm_(parameters: _tensor_or_tensors, max_norm: float, total_norm: Tensor,
+                          foreach: bool | None = None) -> None:
+    """Scale the gradients by ``max_norm / (total_norm + 1e-6)`` when that is below 1."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if not grads:
+        return
+    with ember.no_grad():
+        coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(coef.to(g.device))
+
+
+def clip_grad_norm_(parameters: _tensor_or_tensors, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Clip the gradients' total norm to ``max_norm`` in place; returns the total norm."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    else:
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if is_generator and len(parameters) == 0:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                          stacklevel=3)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
+
+
+def clip_grad_norm(parameters: _tensor_or_tensors, max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Deprecated: use ``clip_grad_norm_``."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters: _tensor_or_tensors, clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient to [-clip_value, clip_value] in place."""
+    clip_value = float(clip_value)
+    with ember.no_grad():
+        for p in _as_list(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(min=-clip_value, max=clip_value)
+

@@ -1,0 +1,435 @@
+"""``ember.nn.utils.prune``: masking parameters, PyTorch's pruning API.
+
+Pruning ``name`` moves the parameter to ``name_orig``, adds a buffer ``name_mask``
+and a forward pre-hook that sets ``module.name = name_orig * name_mask``. Masks
+are computed on the host with NumPy (they are small, and ranking is not
+differentiated); random methods draw from Ember's generator.
+"""
+
+from __future__ import annotations
+
+import numbers
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import ember
+from ember import Tensor
+
+from ..modules.module import Module
+from .convert_parameters import parameters_to_vector
+
+__all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
+           "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
+           "random_unstructured", "l1_unstructured", "random_structured", "ln_structured",
+           "global_unstructured", "custom_from_mask", "remove", "is_pruned"]
+
+
+def _host(t: Tensor) -> np.ndarray:
+    return np.asarray(t.detach().cpu().numpy())
+
+
+def _like(values: np.ndarray, ref: Tensor) -> Tensor:
+    return ember.tensor(values, dtype=ref.dtype, device=ref.device)
+
+
+def _validate_pruning_amount_init(amount: Any) -> None:
+    if not isinstance(amount, numbers.Real):
+        raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
+    if (isinstance(amount, numbers.Integral) and amount < 0) or (
+            not isinstance(amount, numbers.Integral)
+            and (float(amount) > 1.0 or float(amount) < 0.0)):
+        raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a "
+                         "non-negative integer")
+
+
+def _validate_pruning_amount(amount: int, tensor_size: int) -> None:
+    if isinstance(amount, numbers.Integral) and amount > tensor_size:
+        raise ValueError(f"amount={amount} should be smaller than the number of parameters to "
+                         f"prune={tensor_size}")
+
+
+def _compute_nparams_toprune(amount: Any, tensor_size: int) -> int:
+    if isinstance(amount, numbers.Integral):
+        return int(amount)
+    return round(amount * tensor_size)
+
+
+def _validate_structured(shape: tuple, dim: int) -> None:
+    if len(shape) <= 1:
+        raise ValueError("Structured pruning can only be applied to multidimensional tensors. "
+                         f"Found tensor of shape {shape} with {len(shape)} dims")
+    if dim >= len(shape):
+        raise IndexError(f"Invalid index {dim} for tensor of size {shape}")
+
+
+class BasePruningMethod(ABC):
+    """A pruning method: ``compute_mask`` says which entries to keep."""
+
+    _tensor_name: str
+    PRUNING_TYPE: str = "unstructured"
+
+    def __call__(self, module: Module, inputs: Any) -> None:
+        setattr(module, self._tensor_name, self.apply_mask(module))
+
+    @abstractmethod
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        """The new mask (host arrays) from importance scores and the current mask."""
+
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """The mask to apply to ``t`` given the mask already applied."""
+        return _like(self._mask(_host(t), _host(default_mask)), default_mask)
+
+    def apply_mask(self, module: Module) -> Tensor:
+        mask = getattr(module, self._tensor_name + "_mask")
+        orig = getattr(module, self._tensor_name + "_orig")
+        return mask.to(dtype=orig.dtype) * orig
+
+    @classmethod
+    def apply(cls, module: Module, name: str, *args: Any, importance_scores: Tensor | None = None,
+              **kwargs: Any) -> BasePruningMethod:
+        """Prune ``module.name`` in place with this method (composing with earlier ones)."""
+        old_method = None
+        found = [k for k, hook in module._forward_pre_hooks.items()
+                 if isinstance(hook, BasePruningMethod) and hook._tensor_name == name]
+        if len(found) > 1:
+            raise AssertionError(f"Avoid adding multiple pruning hooks to the same tensor {name} "
+                                 f"of module {module}. Use a PruningContainer.")
+        for k in found:
+            old_method = module._forward_pre_hooks.pop(k)
+        method = cls(*args, **kwargs)
+        method._tensor_name = name
+        if old_method is not None:
+            if isinstance(old_method, PruningContainer):
+                old_method.add_pruning_method(method)
+                method = old_method
+            else:
+                container = PruningContainer(old_method)
+                container.add_pruning_method(method)
+                method = container
+        orig = getattr(module, name)
+        if importance_scores is not None:
+            if tuple(importance_scores.shape) != tuple(orig.shape):
+                raise AssertionError(f"importance_scores should have the same shape as parameter "
+                                     f"{name} of {module}")
+        else:
+            importance_scores = orig
+        if not isinstance(method, PruningContainer):
+            module.register_parameter(name + "_orig", orig)
+            del module._parameters[name]
+            default_mask = ember.ones_like(orig)
+        else:
+            default_mask = getattr(module, name + "_mask").detach().clone()
+        try:
+            mask = method.compute_mask(importance_scores, default_mask=default_mask)
+            module.register_buffer(name + "_mask", mask)
+            setattr(module, name, method.apply_mask(module))
+            module.register_forward_pre_hook(method)
+        except Exception:
+            if not isinstance(method, PruningContainer):
+                module.register_parameter(name, getattr(module, name + "_orig"))
+                del module._parameters[name + "_orig"]
+            raise
+        return method
+
+    def prune(self, t: Tensor, default_mask: Tensor | None = None,
+              importance_scores: Tensor | None = None) -> Tensor:
+        """``t`` times its mask (no module involved)."""
+        scores = importance_scores if importance_scores is not None else t
+        if default_mask is None:
+            default_mask = ember.ones_like(t)
+        return t * self.compute_mask(scores, default_mask=default_mask)
+
+    def remove(self, module: Module) -> None:
+        """Make the pruning permanent: ``name`` becomes a parameter holding the masked values."""
+        weight = self.apply_mask(module)
+        if hasattr(module, self._tensor_name):
+            delattr(module, self._tensor_name)
+        orig = module._parameters[self._tensor_name + "_orig"]
+        orig.data = weight.data
+        del module._parameters[self._tensor_name + "_orig"]
+        del module._buffers[self._tensor_name + "_mask"]
+        setattr(module, self._tensor_name, orig)
+
+
+class PruningContainer(BasePruningMethod):
+    """Successive pruning methods on one tensor, each acting on what the others kept."""
+
+    def __init__(self, *args: Any) -> None:
+        self._pruning_methods: tuple = ()
+        if len(args) == 1 and not isinstance(args[0], Iterable):
+            self._tensor_name = args[0]._tensor_name
+            self.add_pruning_method(args[0])
+        else:
+            for method in args:
+                if not hasattr(self, "_tensor_name"):
+                    self._tensor_name = method._tensor_name
+                self.add_pruning_method(method)
+
+    def add_pruning_method(self, method: BasePruningMethod | None) -> None:
+        if not isinstance(method, BasePruningMethod) and method is not None:
+            raise TypeError(f"{type(method)} is not a BasePruningMethod subclass")
+        if method is not None and self._tensor_name != method._tensor_name:
+            raise ValueError("Can only add pruning methods acting on the parameter named "
+                             f"'{self._tensor_name}' to PruningContainer. Found "
+                             f"'{method._tensor_name}'")
+        self._pruning_methods += (method,)
+
+    def __len__(self) -> int:
+        return len(self._pruning_methods)
+
+    def __iter__(self) -> Any:
+        return iter(self._pruning_methods)
+
+    def __getitem__(self, idx: int) -> BasePruningMethod:
+        return self._pruning_methods[idx]
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        method = self._pruning_methods[-1]
+        new_mask = default_mask.astype(t.dtype, copy=True)
+        if method.PRUNING_TYPE == "unstructured":
+            sel: Any = default_mask == 1
+        elif method.PRUNING_TYPE == "structured":
+            if not hasattr(method, "dim"):
+                raise AttributeError("Pruning methods of PRUNING_TYPE 'structured' need to have "
+                                     "the attribute `dim` defined.")
+            dim = method.dim if method.dim >= 0 else t.ndim + method.dim
+            if dim < 0:
+                raise IndexError(f"Index is out of bounds for tensor with dimensions {t.ndim}")
+            others = tuple(d for d in range(t.ndim) if d != dim)
+            keep = default_mask.sum(axis=others) != 0
+            sel = tuple(keep if d == dim else slice(None) for d in range(t.ndim))
+        elif method.PRUNING_TYPE == "global":
+            sel = tuple(slice(None) for _ in range(t.ndim))
+        else:
+            raise ValueError(f"Unrecognized PRUNING_TYPE {method.PRUNING_TYPE}")
+        new_mask[sel] = method._mask(t[sel], default_mask[sel])
+        return new_mask
+
+
+class Identity(BasePruningMethod):
+    """Prunes nothing (adds the mask machinery only)."""
+
+    PRUNING_TYPE = "unstructured"
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        return default_mask
+
+    @classmethod
+    def apply(cls, module: Module, name: str) -> BasePruningMethod:  # type: ignore[override]
+        return super().apply(module, name)
+
+
+class RandomUnstructured(BasePruningMethod):
+    """Prunes ``amount`` entries chosen at random."""
+
+    PRUNING_TYPE = "unstructured"
+
+    def __init__(self, amount: float) -> None:
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        n = _compute_nparams_toprune(self.amount, t.size)
+        _validate_pruning_amount(n, t.size)
+        mask = default_mask.copy()
+        if n:
+            prob = _host(ember.rand(t.size))
+            mask.reshape(-1)[np.argsort(-prob, kind="stable")[:n]] = 0
+        return mask
+
+    @classmethod
+    def apply(cls, module: Module, name: str, amount: float) -> BasePruningMethod:  # type: ignore[override]
+        return super().apply(module, name, amount=amount)
+
+
+class L1Unstructured(BasePruningMethod):
+    """Prunes the ``amount`` entries of smallest absolute value."""
+
+    PRUNING_TYPE = "unstructured"
+
+    def __init__(self, amount: float) -> None:
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        n = _compute_nparams_toprune(self.amount, t.size)
+        _validate_pruning_amount(n, t.size)
+        mask = default_mask.copy()
+        if n:
+            mask.reshape(-1)[np.argsort(np.abs(t).reshape(-1), kind="stable")[:n]] = 0
+        return mask
+
+    @classmethod
+    def apply(cls, module: Module, name: str, amount: float,  # type: ignore[override]
+              importance_scores: Tensor | None = None) -> BasePruningMethod:
+        return super().apply(module, name, amount=amount, importance_scores=importance_scores)
+
+
+class RandomStructured(BasePruningMethod):
+    """Prunes ``amount`` whole channels along ``dim``, chosen at random."""
+
+    PRUNING_TYPE = "structured"
+
+    def __init__(self, amount: float, dim: int = -1) -> None:
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+        self.dim = dim
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        _validate_structured(t.shape, self.dim)
+        size = t.shape[self.dim]
+        n = _compute_nparams_toprune(self.amount, size)
+        _validate_pruning_amount(n, size)
+        if n == 0:
+            return default_mask
+        prob = _host(ember.rand(size))
+        threshold = np.sort(prob)[n - 1]
+        return _channel_mask(t.shape, self.dim, prob > threshold) * default_mask
+
+
+class LnStructured(BasePruningMethod):
+    """Prunes the ``amount`` channels along ``dim`` of smallest ``n``-norm."""
+
+    PRUNING_TYPE = "structured"
+
+    def __init__(self, amount: float, n: Any, dim: int = -1) -> None:
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+        self.n = n
+        self.dim = dim
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        _validate_structured(t.shape, self.dim)
+        size = t.shape[self.dim]
+        n_prune = _compute_nparams_toprune(self.amount, size)
+        _validate_pruning_amount(n_prune, size)
+        if n_prune == 0:
+            return default_mask
+        dim = self.dim % t.ndim
+        moved = np.moveaxis(t, dim, 0).reshape(size, -1)
+        p = self.n
+        if p in ("fro", 2):
+            norms = np.sqrt((moved.astype(np.float64) ** 2).sum(1))
+        elif p == "nuc":
+            raise ValueError("LnStructured does not support the nuclear norm")
+        else:
+            norms = np.linalg.norm(moved.astype(np.float64), ord=float(p), axis=1)
+        keep = np.zeros(size, dtype=bool)
+        keep[np.argsort(-norms, kind="stable")[:size - n_prune]] = True
+        return _channel_mask(t.shape, dim, keep) * default_mask
+
+
+def _channel_mask(shape: tuple, dim: int, keep: np.ndarray) -> np.ndarray:
+    view = [1] * len(shape)
+    view[dim] = -1
+    return np.broadcast_to(keep.reshape(view), shape).astype(np.float64)
+
+
+class CustomFromMask(BasePruningMethod):
+    """Prunes with a given mask."""
+
+    PRUNING_TYPE = "global"
+
+    def __init__(self, mask: Tensor) -> None:
+        self.mask = mask
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        mask = _host(self.mask)
+        if default_mask.shape != mask.shape:
+            raise AssertionError("the mask must have the shape of the pruned tensor")
+        return default_mask * mask.astype(default_mask.dtype)
+
+    @classmethod
+    def apply(cls, module: Module, name: str, mask: Tensor) -> BasePruningMethod:  # type: ignore[override]
+        return super().apply(module, name, mask=mask)
+
+
+def identity(module: Module, name: str) -> Module:
+    """Add the pruning machinery to ``name`` without pruning anything."""
+    Identity.apply(module, name)
+    return module
+
+
+def random_unstructured(module: Module, name: str, amount: float) -> Module:
+    """Prune ``amount`` (a fraction or a count) random entries of ``name``."""
+    RandomUnstructured.apply(module, name, amount)
+    return module
+
+
+def l1_unstructured(module: Module, name: str, amount: float,
+                    importance_scores: Tensor | None = None) -> Module:
+    """Prune the ``amount`` entries of ``name`` with the smallest magnitude."""
+    L1Unstructured.apply(module, name, amount=amount, importance_scores=importance_scores)
+    return module
+
+
+def random_structured(module: Module, name: str, amount: float, dim: int) -> Module:
+    """Prune ``amount`` random channels of ``name`` along ``dim``."""
+    RandomStructured.apply(module, name, amount, dim)
+    return module
+
+
+def ln_structured(module: Module, name: str, amount: float, n: Any, dim: int,
+                  importance_scores: Tensor | None = None) -> Module:
+    """Prune the ``amount`` channels of ``name`` along ``dim`` with the smallest Ln norm."""
+    LnStructured.apply(module, name, amount, n, dim, importance_scores=importance_scores)
+    return module
+
+
+def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method: type,
+                        importance_scores: dict | None = None, **kwargs: Any) -> None:
+    """Prune across several parameters at once, as if they were one vector."""
+    if not isinstance(parameters, Iterable):
+        raise TypeError("global_unstructured(): parameters is not an Iterable")
+    parameters = list(parameters)
+    importance_scores = importance_scores if importance_scores is not None else {}
+    if not isinstance(importance_scores, dict):
+        raise TypeError("global_unstructured(): importance_scores must be of type dict")
+    scores = parameters_to_vector([importance_scores.get((m, n), getattr(m, n))
+                                   for m, n in parameters])
+    default_mask = parameters_to_vector([getattr(m, n + "_mask", ember.ones_like(getattr(m, n)))
+                                         for m, n in parameters])
+    container = PruningContainer()
+    container._tensor_name = "temp"
+    method = pruning_method(**kwargs)
+    method._tensor_name = "temp"
+    if method.PRUNING_TYPE != "unstructured":
+        raise TypeError('Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. '
+                        f"Found method {pruning_method} of type {method.PRUNING_TYPE}")
+    container.add_pruning_method(method)
+    final_mask = container.compute_mask(scores, default_mask)
+    pointer = 0
+    for module, name in parameters:
+        param = getattr(module, name)
+        n = param.numel()
+        custom_from_mask(module, name, mask=final_mask[pointer:pointer + n].view_as(param))
+        pointer += n
+
+
+def custom_from_mask(module: Module, name: str, mask: Tensor) -> Module:
+    """Prune ``name`` with the given ``mask``."""
+    CustomFromMask.apply(module, name, mask)
+    return module
+
+
+def remove(module: Module, name: str) -> Module:
+    """Make the pruning of ``name`` permanent and remove the hook and mask."""
+    for k, hook in module._forward_pre_hooks.items():
+        if isinstance(hook, BasePruningMethod) and hook._tensor_name == name:
+            hook.remove(module)
+            del module._forward_pre_hooks[k]
+            return module
+    raise ValueError(f"Parameter '{name}' of module {module} has to be pruned before pruning can "
+                     "be removed")
+
+
+def is_pruned(module: Module) -> bool:
+    """Whether ``module`` or one of its submodules has a pruning hook."""
+    for _, submodule in module.named_modules():
+        for hook in submodule._forward_pre_hooks.values():
+            if isinstance(hook, BasePruningMethod):
+                return True
+    return False

@@ -1,0 +1,247 @@
+"""Variable-length sequences: ``PackedSequence``, packing, padding and their inverses.
+
+A packed sequence stores the time steps of a batch sorted by decreasing length:
+``data`` holds, for each step ``t``, the ``batch_sizes[t]`` sequences still
+running. Packing and padding are one gather each (``index_select`` with an index
+map built on the host), so gradients flow through them.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+import ember
+from ember import Tensor
+
+__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence",
+           "pad_packed_sequence", "pad_sequence", "unpad_sequence", "pack_sequence",
+           "unpack_sequence"]
+
+
+def _host_ints(t: Any) -> np.ndarray:
+    if isinstance(t, Tensor):
+        return np.asarray(t.detach().cpu().numpy(), dtype=np.int64)
+    return np.asarray(t, dtype=np.int64)
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The permutation that undoes ``permutation``."""
+    if permutation is None:
+        return None
+    inv = np.argsort(_host_ints(permutation), kind="stable")
+    return ember.tensor(inv, dtype=ember.int64, device=permutation.device)
+
+
+class PackedSequence(namedtuple("PackedSequence",
+                                ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
+    """The packed form of a batch of variable-length sequences (see ``pack_padded_sequence``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor, batch_sizes: Tensor | None = None,
+                sorted_indices: Tensor | None = None,
+                unsorted_indices: Tensor | None = None) -> PackedSequence:
+        if unsorted_indices is None:
+            unsorted_indices = invert_permutation(sorted_indices)
+        if batch_sizes is not None:
+            if batch_sizes.device.type != "cpu":
+                raise ValueError(
+                    "batch_sizes should always be on CPU. Instances of PackedSequence should "
+                    "never be created manually. They should be instantiated by functions like "
+                    "pack_sequence and pack_padded_sequences in nn.utils.rnn. "
+                    "https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence")
+            return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+        if not isinstance(data, (list, tuple)) or len(data) != 2:
+            raise ValueError("PackedSequence(data) expects data to be a (data, batch_sizes) pair")
+        return super().__new__(cls, data[0], data[1], sorted_indices, unsorted_indices)
+
+    def _map(self, fn: Any) -> PackedSequence:
+        data = fn(self.data)
+        if data is self.data:
+            return self
+        sorted_indices = self.sorted_indices
+        unsorted_indices = self.unsorted_indices
+        if sorted_indices is not None:
+            sorted_indices = sorted_indices.to(data.device)
+            unsorted_indices = unsorted_indices.to(data.device)
+        return type(self)(data, self.batch_sizes, sorted_indices, unsorted_indices)
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._map(lambda d: d.to(*args, **kwargs))
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._map(lambda d: d.cuda(*args, **kwargs))
+
+    def cpu(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._map(lambda d: d.cpu(*args, **kwargs))
+
+    def double(self) -> PackedSequence:
+        return self._map(lambda d: d.double())
+
+    def float(self) -> PackedSequence:
+        return self._map(lambda d: d.float())
+
+    def half(self) -> PackedSequence:
+        return self._map(lambda d: d.half())
+
+    def long(self) -> PackedSequence:
+        return self._map(lambda d: d.long())
+
+    def int(self) -> PackedSequence:
+        return self._map(lambda d: d.int())
+
+    def short(self) -> PackedSequence:
+        return self._map(lambda d: d.short())
+
+    def char(self) -> PackedSequence:
+        return self._map(lambda d: d.char())
+
+    def byte(self) -> PackedSequence:
+        return self._map(lambda d: d.byte())
+
+    def pin_memory(self) -> PackedSequence:
+        return self
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.data.is_cuda
+
+    def is_pinned(self) -> bool:
+        return False
+
+
+def _packed_index(lengths: np.ndarray, total: int) -> np.ndarray:
+    """Rows of a time-major (total*B) flattening that a pack keeps, in packed order."""
+    mask = np.arange(total)[:, None] < lengths[None, :]
+    return np.flatnonzero(mask.ravel())
+
+
+def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
+                         enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a padded (T, B, *) (or (B, T, *)) batch whose sequences have ``lengths``."""
+    lens = _host_ints(lengths).reshape(-1)
+    sorted_indices = None
+    batch_dim = 0 if batch_first else 1
+    if enforce_sorted:
+        if lens.size > 1 and np.any(lens[:-1] < lens[1:]):
+            raise RuntimeError(
+                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+                "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
+                "pack_sequence to sidestep this requirement if you do not need ONNX "
+                "exportability.")
+    else:
+        order = np.argsort(-lens, kind="stable")
+        lens = lens[order]
+        sorted_indices = ember.tensor(order, dtype=ember.int64, device=input.device)
+        input = input.index_select(batch_dim, sorted_indices)
+    if lens.size != input.size(batch_dim):
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{lens.size} (batch_size={input.size(batch_dim)})")
+    if lens.size and lens.min() <= 0:
+        raise RuntimeError("Length of all samples has to be greater than 0, but found an element "
+                           "in 'lengths' that is <= 0")
+    if batch_first:
+        input = input.transpose(0, 1)
+    steps, batch = input.shape[0], input.shape[1]
+    if lens.size and lens.max() > steps:
+        raise RuntimeError(f"Expected sequence length to be at most {steps}, but got "
+                           f"{int(lens.max())}")
+    batch_sizes = (np.arange(int(lens.max()) if lens.size else 0)[:, None] < lens[None, :]).sum(1)
+    idx = ember.tensor(_packed_index(lens, steps), dtype=ember.int64, device=input.device)
+    data = input.reshape((steps * batch,) + tuple(input.shape[2:])).index_select(0, idx)
+    return PackedSequence(data, ember.tensor(batch_sizes, dtype=ember.int64), sorted_indices,
+                          None)
+
+
+def _lengths_of(batch_sizes: np.ndarray) -> np.ndarray:
+    batch = int(batch_sizes[0]) if batch_sizes.size else 0
+    return (batch_sizes[:, None] > np.arange(batch)[None, :]).sum(0)
+
+
+def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
+                        padding_value: float = 0.0,
+                        total_length: int | None = None) -> tuple[Tensor, Tensor]:
+    """The padded batch and the lengths of a ``PackedSequence`` (inverse of packing)."""
+    bs = _host_ints(sequence.batch_sizes)
+    max_len = bs.size
+    if total_length is not None:
+        if total_length < max_len:
+            raise ValueError(
+                "Expected total_length to be at least the length of the longest sequence in "
+                f"input, but got total_length={total_length} and max sequence length being "
+                f"{max_len}")
+        max_len = total_length
+    lens = _lengths_of(bs)
+    batch = lens.size
+    data = sequence.data
+    rest = tuple(data.shape[1:])
+    # each padded slot reads its packed row, or the extra padding row at the end
+    gather = np.full(max_len * batch, data.shape[0], dtype=np.int64)
+    gather[_packed_index(lens, max_len)] = np.arange(data.shape[0])
+    pad_row = ember.full((1,) + rest, padding_value, dtype=data.dtype, device=data.device)
+    ext = ember.cat([data, pad_row], 0)
+    out = ext.index_select(0, ember.tensor(gather, device=data.device)).reshape(
+        (max_len, batch) + rest)
+    if batch_first:
+        out = out.transpose(0, 1)
+    lengths = ember.tensor(lens, dtype=ember.int64)
+    if sequence.unsorted_indices is not None:
+        out = out.index_select(0 if batch_first else 1, sequence.unsorted_indices)
+        lengths = ember.tensor(lens[_host_ints(sequence.unsorted_indices)], dtype=ember.int64)
+    return out, lengths
+
+
+def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
+                 padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
+    """Stack sequences of different lengths into one (T, B, *) tensor, padded."""
+    if padding_side not in ("left", "right"):
+        raise ValueError(
+            f"Expected padding_side to be one of left or right, but got {padding_side}.")
+    if isinstance(sequences, Tensor):
+        sequences = list(sequences.unbind(0))
+    sequences = list(sequences)
+    lens = np.asarray([s.size(0) for s in sequences], dtype=np.int64)
+    max_len = int(lens.max()) if lens.size else 0
+    batch = len(sequences)
+    first = sequences[0]
+    rest = tuple(first.shape[1:])
+    total = int(lens.sum())
+    pad_row = ember.full((1,) + rest, padding_value, dtype=first.dtype, device=first.device)
+    ext = ember.cat(list(sequences) + [pad_row], 0)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    t = np.arange(max_len)[:, None]
+    if padding_side == "right":
+        valid = t < lens[None, :]
+        src = starts[None, :] + t
+    else:
+        shift = max_len - lens[None, :]
+        valid = t >= shift
+        src = starts[None, :] + t - shift
+    gather = np.where(valid, src, total).astype(np.int64).reshape(-1)  # time-major
+    out = ext.index_select(0, ember.tensor(gather, device=first.device)).reshape(
+        (max_len, batch) + rest)
+    return out.transpose(0, 1) if batch_first else out
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Tensor,
+                   batch_first: bool = False) -> list[Tensor]:
+    """The list of unpadded sequences of a padded batch."""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    return [seq[:int(n)] for seq, n in zip(padded_sequences.unbind(0), _host_ints(lengths))]
+
+
+def pack_sequence(sequences: list[Tensor], enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a list of variable-length sequences."""
+    lengths = ember.tensor([v.size(0) for v in sequences], dtype=ember.int64)
+    return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The list of sequences in a ``PackedSequence``."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
+
