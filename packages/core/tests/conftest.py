@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# the shared helper modules (_nn_check, _reduce_helpers, ...) import by name under
+# --import-mode=importlib, which does not put the tests folder on sys.path by itself
+sys.path.insert(0, str(Path(__file__).parent))
 
 from ember.testing.oracle import torch_or_skip
 

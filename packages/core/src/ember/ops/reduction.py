@@ -31,7 +31,7 @@ from ._along_dim import (
     wrap,
     write_out,
 )
-from ._dispatch import Tensor, grad_state, methods, record, record_multi, wrap_dim
+from ._dispatch import Tensor, grad_state, methods, quiet, record, record_multi, wrap_dim
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
@@ -447,7 +447,7 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool) -> Ten
             f"{'std' if root else 'var'}(): degrees of freedom is <= 0. Correction should be "
             "strictly less than the reduction factor (input numel divided by output numel).",
             UserWarning, stacklevel=3)
-    r = xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c)
+    r = quiet(lambda: xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c))
     if root:
         r = xp.sqrt(r)
     r = xp.asarray(r)
