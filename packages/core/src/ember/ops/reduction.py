@@ -485,7 +485,7 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
         m = xp.where(xp.isinf(m), 0, m)
     else:
         m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)
-    r = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+    r = quiet(lambda: xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m)
     if not keepdim:
         r = r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
     res = wrap(r.astype(x.dtype, copy=False), input)
