@@ -1,3 +1,460 @@
-"""TODO family module."""
+"""Activation functions: relu and its piecewise-linear kin, the smooth ones (elu, gelu, silu,
+mish, softplus, ...), prelu/rrelu and glu, with their derivatives and in-place forms.
 
-__all__: list[str] = []
+Piecewise-linear activations save a mask; smooth ones save their input and write their
+derivative once over ``_nn_math``'s namespace, so a plain backward is one fused array
+expression and ``create_graph=True`` still gives higher derivatives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from . import _inplace
+from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
+from ._nn_math import arrays, const, float_input, grad_of
+from .dropout import __all__ as _dropout_all
+from .dropout import (
+    alpha_dropout,
+    alpha_dropout_,
+    dropout,
+    dropout_,
+    feature_alpha_dropout,
+    feature_alpha_dropout_,
+    feature_dropout,
+    feature_dropout_,
+)
+
+__all__ = ["relu", "relu_", "prelu", "rrelu", "rrelu_", "selu", "selu_", "celu", "celu_",
+           "hardshrink", "threshold", "threshold_"] + list(_dropout_all)
+
+_reexported = (alpha_dropout, alpha_dropout_, dropout, dropout_, feature_alpha_dropout,
+               feature_alpha_dropout_, feature_dropout, feature_dropout_)
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _xp(t: Tensor) -> Any:
+    return t._device._backend.xp
+
+
+def _finish(res: Tensor, input: Tensor, inplace: bool, op: str) -> Tensor:
+    return _inplace.commit(input, res, op + "_") if inplace else res
+
+
+# ------------------------------------------------------------------ piecewise-linear
+def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inplace: bool,
+               op: str) -> Tensor:
+    """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes)."""
+    res = make(y, input._device)
+    if grad_state.enabled and input._rg:
+        record(name, res, (input,), lambda g, s: (g * s,), (const(slope(), input),))
+    return _finish(res, input, inplace, op)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(input, 0)`` elementwise."""
+    x = input._data
+    y = _xp(input).maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+    if y.dtype != x.dtype:
+        y = y.astype(x.dtype)
+    return _piecewise("ReluBackward0", input, y, lambda: y > 0, inplace, "relu")
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``input`` clamped to ``[min_val, max_val]``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    x = input._data
+    y = _xp(input).clip(x, min_val, max_val).astype(x.dtype, copy=False)
+    return _piecewise("HardtanhBackward0", input, y, lambda: (x > min_val) & (x < max_val),
+                      inplace, "hardtanh")
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(input, 0), 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``input`` where positive, ``negative_slope * input`` elsewhere."""
+    x = float_input(input, "leaky_relu")
+    xp = _xp(input)
+    pos = x > 0  # arithmetic on the mask: np.where is slow on unpredictable masks
+    y = x * (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype, copy=False) \
+        if negative_slope < 0 else xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope
+    return _piecewise("LeakyReluBackward0", input, y.astype(x.dtype, copy=False),
+                      lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype),
+                      inplace, "leaky_relu")
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``input`` where ``input > threshold``, else ``value``."""
+    x = input._data
+    keep = x > threshold
+    y = _xp(input).where(keep, x, value).astype(x.dtype, copy=False)
+    return _piecewise("ThresholdBackward0", input, y, lambda: keep, inplace, "threshold")
+
+
+_threshold = threshold
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``input`` where ``|input| > lambd``, else 0."""
+    x = float_input(input, "hardshrink")
+    keep = (x < -lambd) | (x > lambd)
+    y = _xp(input).where(keep, x, 0).astype(x.dtype, copy=False)
+    return _piecewise("HardshrinkBackward0", input, y, lambda: keep, False, "hardshrink")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    x = float_input(input, "softshrink")
+    xp = _xp(input)
+    y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype,
+                                                                                 copy=False)
+    return _piecewise("SoftshrinkBackward0", input, y, lambda: (x < -lambd) | (x > lambd),
+                      False, "softshrink")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(input + 3) / 6``."""
+    x = float_input(input, "hardsigmoid")
+    y = (_xp(input).clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+    return _piecewise("HardsigmoidBackward0", input, y,
+                      lambda: (((x > -3) & (x < 3)) / 6).astype(x.dtype), inplace, "hardsigmoid")
+
+
+def hardsigmoid_(input: Tensor) -> Tensor:
+    return hardsigmoid(input, inplace=True)
+
+
+# ------------------------------------------------------------------ smooth
+def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, op: str) -> Tensor:
+    """``f(m, x)`` forward; backward ``grad * df(m, x)`` (half precision computes in float32)."""
+    x = float_input(input, op)
+    m = arrays(_xp(input))
+    low = x.dtype.itemsize < 4
+    y = f(m, x.astype("float32") if low else x)
+    if y.dtype != x.dtype:
+        y = y.astype(x.dtype)
+    res = make(y, input._device)
+    if grad_state.enabled and input._rg:
+        src = make(x.copy(), input._device) if inplace else input  # the input is overwritten
+
+        def vjp(g: Tensor, s: Tensor) -> tuple:
+            return (g * grad_of(df, g, s),)
+
+        record(name, res, (input,), vjp, (src,))
+    return _finish(res, input, inplace, op)
+
+
+def _elu_f(alpha: float, scale: float, iscale: float) -> tuple[Callable, Callable]:
+    # branch-free: the two pieces meet at 0 (expm1(0) == 0)
+    def f(m: Any, x: Any) -> Any:
+        return m.maximum(x, 0.0) * scale + m.expm1(m.minimum(x, 0.0) * iscale) * (alpha * scale)
+
+    def df(m: Any, x: Any) -> Any:
+        neg = m.exp(m.minimum(x, 0.0) * iscale) * (alpha * scale * iscale)
+        pos = x > 0
+        return neg + pos * (scale - neg)
+
+    return f, df
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
+    return _smooth("EluBackward0", input, *_elu_f(alpha, 1.0, 1.0), inplace, "elu")
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU with the self-normalising constants."""
+    return _smooth("EluBackward0", input, *_elu_f(_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "selu")
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _smooth("CeluBackward0", input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace, "celu")
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_f(m: Any, x: Any) -> Any:
+    return x * 0.5 * (1.0 + m.erf(x * _SQRT1_2))
+
+
+def _gelu_df(m: Any, x: Any) -> Any:
+    return 0.5 * (1.0 + m.erf(x * _SQRT1_2)) + x * m.exp(x * x * -0.5) * _INV_SQRT_2PI
+
+
+def _gelu_tanh_f(m: Any, x: Any) -> Any:
+    return x * 0.5 * (1.0 + m.tanh((x + x * x * x * 0.044715) * _SQRT_2_PI))
+
+
+def _gelu_tanh_df(m: Any, x: Any) -> Any:
+    t = m.tanh((x + x * x * x * 0.044715) * _SQRT_2_PI)
+    return 0.5 * (1.0 + t) + x * 0.5 * (1.0 - t * t) * _SQRT_2_PI * (1.0 + x * x * 0.134145)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit; ``approximate='tanh'`` uses the tanh formula."""
+    if approximate == "none":
+        return _smooth("GeluBackward0", input, _gelu_f, _gelu_df, False, "GeluKernelImpl")
+    if approximate == "tanh":
+        return _smooth("GeluBackward0", input, _gelu_tanh_f, _gelu_tanh_df, False,
+                       "GeluKernelImpl")
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def _silu_f(m: Any, x: Any) -> Any:
+    return x * m.sigmoid(x)
+
+
+def _silu_df(m: Any, x: Any) -> Any:
+    s = m.sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * sigmoid(input)``."""
+    return _smooth("SiluBackward0", input, _silu_f, _silu_df, inplace, "silu")
+
+
+def silu_(input: Tensor) -> Tensor:
+    return silu(input, inplace=True)
+
+
+def _mish_f(m: Any, x: Any) -> Any:
+    return x * m.tanh(m.softplus(x))
+
+
+def _mish_df(m: Any, x: Any) -> Any:
+    t = m.tanh(m.softplus(x))
+    return t + x * m.sigmoid(x) * (1.0 - t * t)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * tanh(softplus(input))``."""
+    return _smooth("MishBackward0", input, _mish_f, _mish_df, inplace, "mish")
+
+
+def mish_(input: Tensor) -> Tensor:
+    return mish(input, inplace=True)
+
+
+def _hardswish_f(m: Any, x: Any) -> Any:
+    return x * m.clamp(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _hardswish_df(m: Any, x: Any) -> Any:
+    return m.where(x <= -3.0, 0.0, m.where(x < 3.0, x / 3.0 + 0.5, 1.0))
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * relu6(input + 3) / 6``."""
+    return _smooth("HardswishBackward0", input, _hardswish_f, _hardswish_df, inplace, "hardswish")
+
+
+def hardswish_(input: Tensor) -> Tensor:
+    return hardswish(input, inplace=True)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    def f(m: Any, x: Any) -> Any:
+        bx = x * beta
+        return m.where(bx > threshold, x, m.log1p(m.exp(bx)) / beta)
+
+    def df(m: Any, x: Any) -> Any:
+        bx = x * beta
+        return m.where(bx > threshold, 1.0, m.sigmoid(bx))
+
+    return _smooth("SoftplusBackward0", input, f, df, False, "softplus")
+
+
+def _softsign_f(m: Any, x: Any) -> Any:
+    return x / (1.0 + m.abs(x))
+
+
+def _softsign_df(m: Any, x: Any) -> Any:
+    d = 1.0 + m.abs(x)
+    return 1.0 / (d * d)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``input / (1 + |input|)``."""
+    return _smooth("DivBackward0", input, _softsign_f, _softsign_df, False, "softsign")
+
+
+def _tanhshrink_f(m: Any, x: Any) -> Any:
+    return x - m.tanh(x)
+
+
+def _tanhshrink_df(m: Any, x: Any) -> Any:
+    t = m.tanh(x)
+    return t * t
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``input - tanh(input)``."""
+    return _smooth("SubBackward0", input, _tanhshrink_f, _tanhshrink_df, False, "tanhshrink")
+
+
+def _logsigmoid_f(m: Any, x: Any) -> Any:
+    return m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x)))
+
+
+def _logsigmoid_df(m: Any, x: Any) -> Any:
+    return m.sigmoid(-x)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(input))``, computed stably."""
+    return _smooth("LogSigmoidBackward0", input, _logsigmoid_f, _logsigmoid_df, False,
+                   "log_sigmoid_forward")
+
+
+# ------------------------------------------------------------------ with parameters or noise
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """``a * sigmoid(b)`` where ``a, b`` are the two halves of ``input`` along ``dim``."""
+    x = float_input(input, "glu")
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = wrap_dim(dim, x.ndim, "glu")
+    n = x.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    xp = _xp(input)
+    a, b = xp.split(x, 2, axis=d)
+    m = arrays(xp)
+    res = make((a * m.sigmoid(b)).astype(x.dtype, copy=False), input._device)
+    if grad_state.enabled and input._rg:
+        def df(m: Any, g: Any, x: Any) -> Any:
+            h = x.shape[d] // 2
+            a, b = (x.narrow(d, 0, h), x.narrow(d, h, h)) if isinstance(x, Tensor) else \
+                m.xp.split(x, 2, axis=d)
+            s = m.sigmoid(b)
+            ga, gb = g * s, g * a * s * (1.0 - s)
+            return m.cat([ga, gb], d) if isinstance(x, Tensor) else m.xp.concat([ga, gb], axis=d)
+
+        record("GluBackward0", res, (input,), lambda g, x: (grad_of(df, g, g, x),), (input,))
+    return res
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``input`` where positive, ``weight * input`` elsewhere (weight per channel, dim 1)."""
+    x, w = float_input(input, "prelu"), weight._data
+    if w.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {w.ndim}")
+    nw = w.size
+    if nw != 1:
+        if x.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        c = x.shape[1] if x.ndim > 1 else 1
+        if c != nw:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                f"= {nw} and channel size = {c}.")
+    wshape = (nw,) + (1,) * (x.ndim - 2) if nw != 1 and x.ndim >= 2 else (() if nw == 1 else (nw,))
+    wb = w.reshape(wshape)
+    pos = x > 0
+    res = make((x * (pos + (~pos) * wb)).astype(x.dtype, copy=False), input._device)
+    if grad_state.enabled and (input._rg or weight._rg):
+        wsh = w.shape
+        dims = tuple(i for i in range(x.ndim) if not (nw != 1 and i == (1 if x.ndim > 1 else 0)))
+
+        def vjp(g: Tensor, x: Tensor, w: Tensor, posf: Tensor, negf: Tensor) -> tuple:
+            gx = g * (posf + negf * w.reshape(wshape)) if input._rg else None
+            gw = None
+            if weight._rg:
+                gw = g * x * negf
+                gw = (gw.sum(dims) if dims else gw).reshape(wsh)
+            return gx, gw
+
+        record("PreluKernelBackward0", res, (input, weight), vjp,
+               (input, weight, const(pos.astype(x.dtype), input),
+                const((~pos).astype(x.dtype), input)))
+    return res
+
+
+def _uniform_f64(n: int, lower: float, upper: float, like: Tensor) -> Any:
+    """``n`` float64 uniforms in ``[lower, upper)`` from Ember's default generator."""
+    from .. import ops
+
+    uni = getattr(ops, "empty", None)
+    t = uni(n, dtype="float64") if uni is not None else None
+    if t is not None and hasattr(t, "uniform_"):
+        return t.uniform_(lower, upper)._data
+    from ..random import default_generator
+
+    r = default_generator.random_u32(2 * n).astype("uint64").reshape(n, 2)
+    u = (((r[:, 0] << 32) | r[:, 1]) >> 11) * (1.0 / (1 << 53))
+    return u * (upper - lower) + lower
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` in training, else their mean."""
+    x = float_input(input, "rrelu_with_noise")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    xp = _xp(input)
+    neg = x <= 0
+    noise = xp.ones(x.shape, dtype=x.dtype)
+    n = int(neg.sum())
+    if n:
+        r = _uniform_f64(n, lower, upper, input)
+        noise[neg] = xp.asarray(r).astype(x.dtype)
+    res = make(x * noise, input._device)
+    if grad_state.enabled and input._rg:
+        record("RreluWithNoiseBackward0", res, (input,), lambda g, s: (g * s,),
+               (const(noise, input),))
+    return _finish(res, input, inplace, "rrelu")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+methods(relu=relu, relu_=relu_, prelu=prelu, hardshrink=hardshrink)

@@ -1,3 +1,225 @@
-"""TODO family module."""
+"""Dense layers and attention: ``linear``, ``bilinear`` and ``scaled_dot_product_attention``.
 
-__all__: list[str] = []
+Each is one fused node whose derivative is a few matrix products, written once over
+``_nn_math``'s namespace (arrays in a plain backward, Ember ops under create_graph).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._dispatch import Tensor, grad_state, make, record, sum_to
+from ._nn_math import arrays, const, grad_of
+
+__all__ = ["bilinear"]
+
+
+def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
+    """``a @ b``; half precision goes through float32 (NumPy has no half BLAS)."""
+    if a.dtype.itemsize < 4 and a.dtype.kind == "f" and xp.__name__ == "numpy":
+        return xp.matmul(a.astype("float32"), b.astype("float32")).astype(a.dtype)
+    return xp.matmul(a, b)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``."""
+    x, w = input._data, weight._data
+    xp = input._device._backend.xp
+    if w.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
+    if x.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
+                           f"and {w.ndim}D")
+    if x.shape[-1] != w.shape[-1]:
+        lead = x.reshape(-1, x.shape[-1]).shape if x.ndim > 1 else (1, x.shape[0])
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({lead[0]}x{lead[1]} and "
+            f"{w.shape[-1] if w.ndim == 2 else w.shape[0]}x{w.shape[0] if w.ndim == 2 else 1})")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
+    y = _matmul_f32(xp, x, w.T if w.ndim == 2 else w)
+    if bias is not None:
+        y = y + bias._data
+    res = make(xp.asarray(y), input._device)
+    if grad_state.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
+        needs = (input._rg, weight._rg, bias is not None and bias._rg)
+
+        def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
+            gx = gw = None
+            if w.ndim == 1:  # a vector weight: the output lost the last dim
+                g1 = g.reshape(tuple(g.shape) + (1,))
+                gx = g1 * w if needs[0] else None
+                if needs[1]:
+                    gw = m.sum((g1 * x).reshape((-1, x.shape[-1])), 0) if x.ndim > 1 else g1 * x
+                return gx, gw
+            if needs[0]:
+                gx = _mm(m, g, w)
+            if needs[1]:
+                g2 = g.reshape((-1, g.shape[-1])) if g.ndim != 2 else g
+                x2 = x.reshape((-1, x.shape[-1])) if x.ndim != 2 else x
+                gw = _mm(m, m.mT(g2), x2)
+            return gx, gw
+
+        def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
+            gx, gw = grad_of(grads, g, g, x, w) if needs[0] or needs[1] else (None, None)
+            gb = sum_to(g, tuple(bias.shape)) if needs[2] else None
+            return gx, gw, gb
+
+        record("AddmmBackward0" if bias is not None else "MmBackward0", res,
+               (input, weight, bias), vjp, (input, weight))
+    return res
+
+
+def _mm(m: Any, a: Any, b: Any) -> Any:
+    if m.tensor:
+        return m.matmul(a, b)
+    return _matmul_f32(m.xp, a, b)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]``."""
+    a, b, w = input1._data, input2._data, weight._data
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {w.ndim}")
+    if a.shape[:-1] != b.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {list(a.shape[:-1])} and "
+            f"{list(b.shape[:-1])}")
+    if a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): input sizes do not match the weight: got {a.shape[-1]} and "
+            f"{b.shape[-1]}, weight {list(w.shape)}")
+    xp = input1._device._backend.xp
+    y = xp.einsum("...i,oij,...j->...o", a, w, b, optimize=True)
+    if bias is not None:
+        y = y + bias._data
+    res = make(xp.asarray(y), input1._device)
+    ts = (input1, input2, weight, bias)
+    if grad_state.enabled and any(t is not None and t._rg for t in ts):
+        needs = tuple(t is not None and t._rg for t in ts)
+
+        def grads(m: Any, g: Any, a: Any, b: Any, w: Any) -> tuple:
+            es = m.xp.einsum if not m.tensor else m.einsum
+            kw = {} if m.tensor else {"optimize": True}
+            ga = es("...o,oij,...j->...i", g, w, b, **kw) if needs[0] else None
+            gb = es("...o,oij,...i->...j", g, w, a, **kw) if needs[1] else None
+            gw = es("...o,...i,...j->oij", g, a, b, **kw) if needs[2] else None
+            gbias = (m.sum(g.reshape((-1, g.shape[-1])), 0) if g.ndim > 1 else g) \
+                if needs[3] else None
+            return ga, gb, gw, gbias
+
+        record("BilinearBackward0", res, ts,
+               lambda g, a, b, w: grad_of(grads, g, g, a, b, w), (input1, input2, weight))
+    return res
+
+
+def _repeat_heads(t: Tensor, rep: int) -> Tensor:
+    """Repeat the head dim (-3) ``rep`` times, each head kept together (``repeat_interleave``)."""
+    if rep == 1:
+        return t
+    s = tuple(t.shape)
+    return t.reshape(s[:-2] + (1,) + s[-2:]).expand(s[:-3] + (s[-3], rep) + s[-2:]).reshape(
+        s[:-3] + (s[-3] * rep,) + s[-2:])
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """``softmax(query @ key.T * scale + mask) @ value``, with optional dropout on the weights.
+
+    A boolean ``attn_mask`` marks the positions that take part; a float one is added. Rows
+    with every position masked give zeros.
+    """
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                           "when is_causal=True")
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hq % hk:
+            raise RuntimeError(
+                f"Number of heads in key and value must divide the number of heads in query: "
+                f"got {hk} and {hq}")
+        key = _repeat_heads(key, hq // hk)
+        value = _repeat_heads(value, hq // value.shape[-3])
+    q, k, v = query._data, key._data, value._data
+    xp = query._device._backend.xp
+    e = q.shape[-1]
+    sc = 1.0 / math.sqrt(e) if scale is None else scale
+    if k.shape[-1] != e:
+        raise RuntimeError(f"Expected query and key to have the same last dimension, got {e} "
+                           f"and {k.shape[-1]}")
+    m = arrays(xp)
+    try:
+        s = _matmul_f32(xp, q, m.mT(k)) * sc
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({q.shape[-3] if q.ndim > 2 else q.shape[0]}) must match the "
+            f"size of tensor b ({k.shape[-3] if k.ndim > 2 else k.shape[0]}) at non-singleton "
+            "dimension 1") from None
+    L, S = s.shape[-2], s.shape[-1]
+    bias = None
+    if is_causal:
+        bias = xp.where(xp.tril(xp.ones((L, S), dtype=bool)), 0.0, -xp.inf).astype(s.dtype)
+    elif attn_mask is not None:
+        am = attn_mask._data
+        bias = xp.where(am, 0.0, -xp.inf).astype(s.dtype) if am.dtype == bool else am
+    if bias is not None:
+        s = s + bias
+    p = _safe_softmax(xp, s)
+    drop = None
+    if dropout_p > 0:
+        from .dropout import keep_mask
+
+        drop = keep_mask(p.shape, 1 - dropout_p, make(p, query._device)) / (1 - dropout_p)
+        pd = p * drop
+    else:
+        pd = p
+    out = _matmul_f32(xp, pd.astype(v.dtype, copy=False), v)
+    res = make(out.astype(q.dtype, copy=False), query._device)
+    mask_t = attn_mask if attn_mask is not None and attn_mask._data.dtype != bool else None
+    ins = (query, key, value, mask_t)
+    if grad_state.enabled and any(t is not None and t._rg for t in ins):
+        needs = tuple(t is not None and t._rg for t in ins)
+        shapes = tuple(tuple(t.shape) if t is not None else None for t in ins)
+
+        def grads(m: Any, g: Any, q: Any, k: Any, v: Any, bias: Any, drop: Any) -> tuple:
+            s = _mm(m, q, m.mT(k)) * sc
+            if bias is not None:
+                s = s + bias
+            p = _safe_softmax(m.xp, s) if not m.tensor else _safe_softmax_t(s)
+            pd = p * drop if drop is not None else p
+            gv = _mm(m, m.mT(pd), g) if needs[2] else None
+            gp = _mm(m, g, m.mT(v))
+            if drop is not None:
+                gp = gp * drop
+            gs = p * (gp - m.sum(gp * p, -1, True))
+            gq = _mm(m, gs, k) * sc if needs[0] else None
+            gk = _mm(m, m.mT(gs), q) * sc if needs[1] else None
+            return gq, gk, gv, (gs if needs[3] else None)
+
+        def vjp(g: Tensor, q: Tensor, k: Tensor, v: Tensor, b: Tensor | None,
+                d: Tensor | None) -> tuple:
+            gs = grad_of(grads, g, g, q, k, v, b, d)
+            return tuple(None if x is None else sum_to(x, shapes[i]) for i, x in enumerate(gs))
+
+        bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
+                                                    else None)
+        record("ScaledDotProductFlashAttentionForCpuBackward0", res, ins, vjp,
+               (query, key, value, bias_t, const(drop, query) if drop is not None else None))
+    return res
+
+
+def _safe_softmax(xp: Any, s: Any) -> Any:
+    """Softmax over the last dim; rows that are all ``-inf`` give zeros."""
+    mx = xp.max(s, axis=-1, keepdims=True)
+    e = xp.exp(s - xp.where(xp.isfinite(mx), mx, 0))
+    tot = xp.sum(e, axis=-1, keepdims=True)
+    return e / xp.where(tot == 0, 1, tot)
+
+
+def _safe_softmax_t(s: Tensor) -> Tensor:
+    p = s.softmax(-1)
+    return p.nan_to_num(0.0)

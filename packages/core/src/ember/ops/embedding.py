@@ -1,3 +1,233 @@
-"""TODO family module."""
+"""Embedding lookups: ``embedding``, ``embedding_bag``, ``embedding_renorm_`` and ``one_hot``.
 
-__all__: list[str] = []
+Two private ops carry every gradient here: ``take_rows`` (gather rows by index) and
+``add_rows`` (scatter-add rows by index into zeros); each is the other's derivative, so
+gradients of any order work without Python loops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._dispatch import Tensor, grad_state, make, record
+from ._nn_math import const
+
+__all__ = ["embedding", "embedding_bag", "embedding_renorm_", "one_hot"]
+
+
+def _index_array(indices: Any, op: str) -> Any:
+    a = indices._data if isinstance(indices, Tensor) else indices
+    if a.dtype.kind not in "iu" or str(a.dtype) not in ("int64", "int32"):
+        name = indices.type() if isinstance(indices, Tensor) else str(a.dtype)
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {name} instead (while checking arguments for {op})")
+    return a
+
+
+def _scatter_add(xp: Any, out: Any, idx: Any, src: Any) -> Any:
+    """``out[idx[i]] += src[i]`` for every ``i`` (repeated indices accumulate)."""
+    if idx.size == 0:
+        return out
+    if out.ndim == 2 and out.shape[1] <= 64 and hasattr(xp, "bincount"):
+        # one weighted bincount per column beats ufunc.at on narrow rows
+        n = out.shape[0]
+        cols = xp.arange(out.shape[1])
+        flat = (idx[:, None] * out.shape[1] + cols[None, :]).reshape(-1)
+        out += xp.bincount(flat, weights=src.reshape(-1), minlength=n * out.shape[1]).reshape(
+            out.shape).astype(out.dtype, copy=False)
+        return out
+    xp.add.at(out, idx, src)
+    return out
+
+
+def take_rows(src: Tensor, idx: Any) -> Tensor:
+    """``src[idx]`` along dim 0 for an index array ``idx`` (any shape)."""
+    res = make(src._data[idx], src._device)
+    if grad_state.enabled and src._rg:
+        n = src._data.shape[0]
+        record("IndexBackward0", res, (src,), lambda g, i: (add_rows(g, i._data, n),),
+               (const(idx, src),))
+    return res
+
+
+def add_rows(src: Tensor, idx: Any, n: int) -> Tensor:
+    """Zeros of ``(n, *row_shape)`` with ``src[i]`` added at row ``idx[i]`` (``idx`` any shape)."""
+    x = src._data
+    xp = src._device._backend.xp
+    rshape = x.shape[idx.ndim:]
+    out = xp.zeros((n,) + tuple(rshape), dtype=x.dtype)
+    flat = idx.reshape(-1)
+    _scatter_add(xp, out.reshape(n, -1), flat, x.reshape(flat.size, -1))
+    res = make(out, src._device)
+    if grad_state.enabled and src._rg:
+        record("IndexAddBackward0", res, (src,), lambda g, i: (take_rows(g, i._data),),
+               (const(idx, src),))
+    return res
+
+
+def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` at ``indices``; the row ``padding_idx`` gets no gradient."""
+    idx = _index_array(indices, "embedding")
+    w = weight._data
+    if w.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    xp = weight._device._backend.xp
+    v = w.shape[0]
+    if idx.size and bool(xp.any((idx < 0) | (idx >= v))):
+        raise IndexError("index out of range in self")
+    res = make(xp.take(w, idx, axis=0), weight._device)
+    if grad_state.enabled and weight._rg:
+        scale = None
+        if padding_idx is not None and padding_idx >= 0 or scale_grad_by_freq:
+            scale = xp.ones(idx.shape, dtype=w.dtype)
+            if scale_grad_by_freq:
+                counts = xp.bincount(idx.reshape(-1), minlength=v)
+                scale = scale / counts[idx]
+            if padding_idx is not None and padding_idx >= 0:
+                scale = scale * (idx != padding_idx)
+            scale = const(scale.astype(w.dtype)[..., None], weight)
+
+        def vjp(g: Tensor, i: Tensor, s: Tensor | None) -> tuple:
+            return (add_rows(g * s if s is not None else g, i._data, v),)
+
+        record("EmbeddingBackward0", res, (weight,), vjp, (const(idx, weight), scale))
+    return res
+
+
+def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
+                      norm_type: float) -> Tensor:
+    """Rescale the rows of ``input`` named in ``indices`` to norm at most ``max_norm``, in place."""
+    from . import _inplace
+
+    idx = _index_array(indices, "embedding_renorm_")
+    xp = input._device._backend.xp
+    rows = xp.unique(idx.reshape(-1))
+    if rows.size == 0:
+        return input
+    sel = input._data[rows]
+    a = xp.abs(sel)
+    if norm_type == float("inf"):
+        norms = xp.max(a, axis=1)
+    elif norm_type == 0:
+        norms = xp.sum(a != 0, axis=1).astype(sel.dtype)
+    else:
+        norms = xp.sum(a ** norm_type, axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(sel.dtype)
+    new = input._data.copy()
+    new[rows] = sel * scale[:, None]
+    _inplace.write(input, new)
+    return input
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """``int64`` one-hot encoding with a new last dimension of size ``num_classes``."""
+    x = tensor._data
+    if str(x.dtype) != "int64":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    xp = tensor._device._backend.xp
+    if num_classes == -1:
+        if x.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(xp.max(x)) + 1
+    if x.size:
+        if bool(xp.any(x < 0)):
+            raise RuntimeError("Class values must be non-negative.")
+        if bool(xp.any(x >= num_classes)):
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return make((x[..., None] == xp.arange(num_classes)).astype("int64"), tensor._device)
+
+
+_MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
+def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
+                  scale_grad_by_freq: bool = False, mode: Any = 0, sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Sums, means or maxima of bags of embedding rows.
+
+    Returns ``(output, offset2bag, bag_size, max_indices)`` as ``torch.embedding_bag`` does;
+    bags are given by ``offsets`` into a 1-D ``indices`` (or by the rows of a 2-D one).
+    """
+    mode = _MODES[mode] if isinstance(mode, str) else int(mode)
+    idx = _index_array(indices, "embedding_bag")
+    xp = weight._device._backend.xp
+    w = weight._data
+    v, d = w.shape
+    if idx.ndim == 2:
+        b, length = idx.shape
+        offs = xp.arange(0, b * length, length, dtype="int64") if length else xp.zeros(
+            b, dtype="int64")
+        idx = idx.reshape(-1)
+    else:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got null")
+        offs = offsets._data.astype("int64")
+        if include_last_offset:
+            offs = offs[:-1]
+        b = offs.shape[0]
+    if per_sample_weights is not None and mode != 0:
+        raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
+    n = idx.size
+    if n and bool(xp.any((idx < 0) | (idx >= v))):
+        raise IndexError("index out of range in self")
+    if b and offs.size and (int(offs[0]) != 0 or bool(xp.any(offs[1:] < offs[:-1]))):
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+                           "has to start from position 0. However, got " + str(int(offs[0])))
+    bag = (xp.searchsorted(offs, xp.arange(n), side="right") - 1).astype("int64")
+    keep = (idx != padding_idx) if padding_idx is not None and padding_idx >= 0 else \
+        xp.ones(n, dtype=bool)
+    counts = xp.bincount(bag[keep], minlength=b)[:b] if n else xp.zeros(b, dtype="int64")
+    rows = take_rows(weight, idx)
+    dev = weight._device
+    if mode == 2:
+        out, maxi = _bag_max(rows, bag, keep, b, xp, idx)
+    else:
+        scale = keep.astype(w.dtype)
+        if mode == 1:
+            scale = scale / xp.maximum(counts, 1)[bag].astype(w.dtype)
+        if scale_grad_by_freq and n:
+            rows = _freq_scaled(rows, idx, v, xp)
+        r = rows * make(scale[:, None], dev)
+        if per_sample_weights is not None:
+            r = r * per_sample_weights.reshape(-1, 1)
+        out = add_rows(r, bag, b)
+        maxi = xp.zeros(b if mode == 2 else 0, dtype="int64")
+    return (out, make(bag, dev), make(counts.astype("int64"), dev), make(maxi, dev))
+
+
+def _freq_scaled(rows: Tensor, idx: Any, v: int, xp: Any) -> Tensor:
+    """Rows whose gradient is divided by the frequency of their index (values unchanged)."""
+    counts = xp.bincount(idx, minlength=v)[idx].astype(rows._data.dtype)[:, None]
+    res = make(rows._data, rows._device)
+    if grad_state.enabled and rows._rg:
+        record("EmbeddingBagBackward0", res, (rows,), lambda g, c: (g / c,),
+               (make(counts, rows._device),))
+    return res
+
+
+def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tuple:
+    """Per-bag, per-column maxima of ``rows`` (empty bags give 0) and the winning indices."""
+    r = rows._data
+    n, d = r.shape
+    best = xp.full((b, d), -xp.inf, dtype=r.dtype)
+    if n:
+        xp.maximum.at(best, bag[keep], r[keep])
+    empty = xp.isneginf(best)
+    # the first row of each bag that attains the maximum, per column
+    hit = (r == best[bag]) & keep[:, None]
+    pos = xp.where(hit, xp.arange(n)[:, None], n)
+    first = xp.full((b, d), n, dtype="int64")
+    if n:
+        xp.minimum.at(first, bag, pos)
+    first = xp.where(empty, 0, first)
+    flat = (first * d + xp.arange(d)[None, :]).reshape(-1)
+    vals = take_rows(rows.reshape(n * d, 1), flat).reshape(b, d) if n else make(
+        xp.zeros((b, d), dtype=r.dtype), rows._device)
+    if bool(xp.any(empty)):
+        vals = vals * make((~empty).astype(r.dtype), rows._device)
+    maxi = xp.where(empty, -1, idx[xp.minimum(first, max(n - 1, 0))] if n else 0)
+    return vals, maxi.astype("int64")
+

@@ -1,3 +1,443 @@
-"""TODO family module."""
+"""Classification losses: nll_loss and cross_entropy (one fused node each, gradient
+``softmax - target`` directly), margin losses over classes, cosine embedding and triplet
+losses. The elementwise losses live in ``loss_elementwise``, CTC in ``loss_ctc``; this
+module re-exports them.
+"""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import Any
+
+from ._dispatch import Tensor, grad_state, make, record
+from ._nn_math import (
+    arrays,
+    const,
+    grad_of,
+    int_dtype_name,
+    log_softmax_array,
+    reduce_array,
+    reduction_enum,
+)
+from .distance import __all__ as _distance_all
+from .distance import cdist, cosine_similarity, pairwise_distance, pdist
+from .loss_ctc import __all__ as _ctc_all
+from .loss_ctc import ctc_loss
+from .loss_elementwise import __all__ as _ew_all
+from .loss_elementwise import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    expand_grad,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+)
+
+__all__ = (["cosine_embedding_loss", "triplet_margin_loss"] + list(_ew_all) + list(_ctc_all)
+           + list(_distance_all))
+
+_reexported = (binary_cross_entropy, binary_cross_entropy_with_logits, gaussian_nll_loss,
+               hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss,
+               poisson_nll_loss, smooth_l1_loss, soft_margin_loss, ctc_loss, cdist,
+               cosine_similarity, pairwise_distance, pdist)
+
+
+def _sample_loss(name: str, per: Any, inputs: tuple, grads: Any, red: int, saved: tuple,
+                 dev: Any) -> Tensor:
+    """Reduce per-sample losses; ``grads(gs, *saved)`` maps per-sample upstream gradients."""
+    xp = dev._backend.xp
+    res = make(reduce_array(xp, per, red), dev)
+    if grad_state.enabled and any(isinstance(t, Tensor) and t._rg for t in inputs):
+        shape, n = per.shape, per.size
+        record(name, res, inputs,
+               lambda g, *s: grads(expand_grad(g, red, shape, n), *s), saved)
+    return res
+
+
+# ------------------------------------------------------------------ class-index targets
+def _class_layout(input: Tensor, target: Tensor, weight: Tensor | None) -> tuple:
+    """(C, input as (M, C), target as (M,)) after PyTorch's shape and dtype checks."""
+    x, t = input._data, target._data
+    if t.dtype.kind not in "iu" or str(t.dtype) not in ("int64", "uint8"):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {int_dtype_name(t.dtype)}")
+    nd = x.ndim
+    if nd == 0 or nd > 1 and t.ndim == 0:
+        raise ValueError(f"Expected 2 or more dimensions (got {nd})") if nd == 0 else \
+            RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if nd == 1:
+        if t.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        c = x.shape[0]
+        xm, tm = x.reshape(1, c), t.reshape(-1)
+        if tm.size != 1:
+            raise ValueError(
+                f"Expected input batch_size (1) to match target batch_size ({tm.size}).")
+    else:
+        c = x.shape[1]
+        if t.shape[0] != x.shape[0]:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                             f"batch_size ({t.shape[0]}).")
+        if nd == 2 and t.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        want = (x.shape[0],) + tuple(x.shape[2:])
+        if tuple(t.shape) != want:
+            raise RuntimeError(f"Expected target size {list(want)}, got {list(t.shape)}")
+        xp = input._device._backend.xp
+        xm = xp.moveaxis(x, 1, -1).reshape(-1, c) if nd > 2 else x
+        tm = t.reshape(-1)
+    if weight is not None and weight._data.size != c:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got "
+            f"weight tensor of shape: {list(weight._data.shape)}")
+    return c, xm, tm
+
+
+def _restore(gm: Any, shape: tuple, xp: Any = None) -> Any:
+    """Undo ``_class_layout``: (M, C) back to the input's layout (tensors when ``xp`` is None)."""
+    nd = len(shape)
+    if nd <= 2:
+        return gm.reshape(shape)
+    gm = gm.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    return gm.movedim(-1, 1) if xp is None else xp.moveaxis(gm, -1, 1)
+
+
+def _targets(xp: Any, tm: Any, c: int, ignore_index: int, weight: Tensor | None,
+             cdt: Any) -> tuple:
+    valid = tm != ignore_index
+    tv = xp.where(valid, tm, 0).astype("int64")
+    bad = valid & ((tm < 0) | (tm >= c)) if tm.dtype.kind == "i" else valid & (tm >= c)
+    if tm.size and bool(xp.any(bad)):
+        raise IndexError(f"Target {int(tm[xp.argmax(bad)])} is out of bounds.")
+    if weight is not None:
+        wt = xp.where(valid, weight._data.astype(cdt)[tv], 0).astype(cdt)
+    else:
+        wt = valid.astype(cdt)
+    return valid, tv, wt
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             reduction: Any = "mean", ignore_index: int = -100) -> Tensor:
+    """Negative log likelihood of class indices; input holds log-probabilities over dim 1."""
+    return _class_loss(input, target, weight, reduction, ignore_index, 0.0, False)
+
+
+def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction: Any,
+                ignore_index: int, eps: float, softmax: bool) -> Tensor:
+    red = reduction_enum(reduction)
+    if weight is not None and weight._rg and grad_state.enabled:
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
+                           "to argument 'weight'. This input cannot have requires_grad True.")
+    c, xm, tm = _class_layout(input, target, weight)
+    xp = input._device._backend.xp
+    dtype = xm.dtype
+    cdt = "float32" if dtype.itemsize < 4 else dtype
+    xm = xm.astype(cdt, copy=False)
+    valid, tv, wt = _targets(xp, tm, c, ignore_index, weight, cdt)
+    logp = log_softmax_array(xp, xm, 1) if softmax else xm
+    picked = xp.take_along_axis(logp, tv[:, None], 1)[:, 0] if tv.size else logp[:, 0]
+    per = -picked * wt
+    w = weight._data.astype(cdt) if weight is not None else None
+    if eps > 0:
+        smooth = -(xp.sum(logp * w, axis=1) if w is not None else xp.sum(logp, axis=1))
+        per = per * (1 - eps) + xp.where(valid, smooth, 0) * (eps / c)
+    if red == 0:
+        out = per.reshape(target._data.shape)
+    else:
+        out = xp.sum(per)
+        if red == 1:
+            out = out / xp.sum(wt)
+    res = make(xp.asarray(out).astype(dtype), input._device)
+    if grad_state.enabled and input._rg:
+        denom = xp.sum(wt) if red == 1 else None
+        shape = input._data.shape
+        # Q: d loss / d logp (up to the upstream gradient), as target weights and a smooth part
+        a = wt * (1 - eps)
+        b = valid.astype(cdt) * (eps / c)
+
+        def vjp(g: Tensor, inp: Tensor, lp: Tensor, tvc: Tensor, ac: Tensor, bc: Tensor,
+                wc: Tensor | None) -> tuple:
+            if grad_state.enabled:
+                return (_class_grad_tensor(g, inp, tvc, ac, bc, wc, c, red, denom, softmax,
+                                           shape),)
+            coef = g._data.reshape(-1) if red == 0 else g._data
+            if red == 1:  # nothing counted: every row was ignored, and gets no gradient
+                coef = coef / denom if denom != 0 else coef * 0
+            coef = xp.asarray(coef, dtype=cdt)
+            av, bv = ac._data * coef, bc._data * coef
+            rows = xp.arange(av.shape[0])
+            if softmax:
+                wsum = c if wc is None else xp.sum(wc._data)
+                gm = xp.exp(lp._data) * (av + bv * wsum)[:, None]
+            else:
+                gm = xp.zeros((av.shape[0], c), dtype=cdt)
+            if eps > 0:
+                gm -= bv[:, None] * (wc._data[None, :] if wc is not None else 1.0)
+            gm[rows, tvc._data] -= av
+            return (make(_restore(gm, shape, xp).astype(dtype, copy=False), input._device),)
+
+        record("NllLossBackward0", res, (input,), vjp,
+               (input, const(logp, input) if softmax else None, const(tv, input),
+                const(a, input), const(b, input),
+                const(w, input) if w is not None else None))
+    return res
+
+
+def _class_grad_tensor(g: Tensor, inp: Tensor, tvc: Tensor, ac: Tensor, bc: Tensor,
+                       wc: Tensor | None, c: int, red: int, denom: Any, softmax: bool,
+                       shape: tuple) -> Tensor:
+    """The input gradient with Ember ops (under create_graph)."""
+    from .. import ops
+
+    coef = g.reshape(-1, 1) if red == 0 else g
+    if red == 1:
+        coef = coef / float(denom)
+    onehot = ops.one_hot(tvc, c).to(ac.dtype) if hasattr(ops, "one_hot") else _one_hot(tvc, c,
+                                                                                        ac)
+    q = onehot * ac.reshape(-1, 1)
+    if wc is not None:
+        q = q + bc.reshape(-1, 1) * wc.reshape(1, -1)
+    else:
+        q = q + bc.reshape(-1, 1)
+    dlogp = -(q * coef)
+    if softmax:
+        xm = inp.movedim(1, -1).reshape(-1, c) if inp.ndim > 2 else inp.reshape(-1, c)
+        dlogp = dlogp - xm.softmax(1) * dlogp.sum(1, keepdim=True)
+    return _restore(dlogp, shape)
+
+
+def _one_hot(idx: Tensor, c: int, like: Tensor) -> Tensor:
+    xp = idx._device._backend.xp
+    return make((idx._data[:, None] == xp.arange(c)[None, :]).astype(like._data.dtype),
+                idx._device)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  reduction: Any = "mean", ignore_index: int = -100,
+                  label_smoothing: float = 0.0) -> Tensor:
+    """``nll_loss(log_softmax(input, 1), target)`` in one node, or with class probabilities."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if tuple(target._data.shape) == tuple(input._data.shape):
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    return _class_loss(input, target, weight, reduction, ignore_index, label_smoothing, True)
+
+
+def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, reduction: Any,
+                         eps: float) -> Tensor:
+    red = reduction_enum(reduction)
+    t = target._data
+    if t.dtype.kind != "f" and target.dtype.name != "bfloat16":
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {int_dtype_name(t.dtype)}")
+    x = input._data
+    xp = input._device._backend.xp
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if weight is not None and weight._data.size != c:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got "
+            f"weight tensor of shape: {list(weight._data.shape)}")
+    cdim = 1 if x.ndim > 1 else 0
+    cdt = "float32" if x.dtype.itemsize < 4 else x.dtype
+    wshape = tuple(c if i == cdim else 1 for i in range(x.ndim))
+    w = weight._data.astype(cdt).reshape(wshape) if weight is not None else None
+    logp = log_softmax_array(xp, x.astype(cdt, copy=False), cdim)
+    tt = t.astype(cdt, copy=False)
+    if eps > 0:
+        tt = tt * (1 - eps) + eps / c
+    prod = logp * tt if w is None else logp * tt * w
+    per = -xp.sum(prod, axis=cdim)
+    n = per.size
+    if red == 0:
+        out = per
+    elif red == 2:
+        out = xp.sum(per)
+    else:
+        out = xp.sum(per) / n if n else xp.asarray(float("nan"), dtype=cdt)
+    res = make(xp.asarray(out).astype(x.dtype), input._device)
+    if grad_state.enabled and (input._rg or target._rg or (weight is not None and weight._rg)):
+        needs = (input._rg, target._rg, weight is not None and weight._rg)
+
+        def grads(m: Any, g: Any, x: Any, t: Any, w: Any) -> tuple:
+            coef = g
+            if red == 0:
+                coef = coef.reshape(tuple(1 if i == cdim else s for i, s in enumerate(x.shape)))
+            elif red == 1:
+                coef = coef / n
+            tt = t * (1 - eps) + eps / c if eps > 0 else t
+            if w is not None:
+                w = w.reshape(wshape)
+            gx = None
+            if needs[0]:
+                d = tt * coef if w is None else tt * w * coef
+                sm = m.softmax(x, cdim)
+                gx = sm * m.sum(d, cdim, True) - d
+            gt = gw = None
+            if needs[1] or needs[2]:
+                lp = _log_softmax(m, x, cdim)
+            if needs[1]:
+                gt = -(lp * coef * (1 - eps)) if w is None else -(lp * w * coef * (1 - eps))
+            if needs[2]:
+                gw = -(lp * tt * coef)
+                gw = m.sum(gw, tuple(i for i in range(x.ndim) if i != cdim)) if x.ndim > 1 \
+                    else gw
+            return (m.cast(gx, x) if gx is not None else None), (
+                m.cast(gt, t) if gt is not None else None), gw
+
+        record("CrossEntropyLossBackward0", res, (input, target, weight),
+               lambda g, x, t, w: grad_of(grads, g, g, x, t, w), (input, target, weight))
+    return res
+
+
+def _log_softmax(m: Any, x: Any, dim: int) -> Any:
+    if m.tensor:
+        return x.log_softmax(dim)
+    return log_softmax_array(m.xp, x, dim)
+
+
+# ------------------------------------------------------------------ margins over classes
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, reduction: Any = "mean") -> Tensor:
+    """Multi-class hinge loss: ``sum_j max(0, margin - x[y] + x[j])**p / C``."""
+    red = reduction_enum(reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x, t = input._data, target._data
+    xp = input._device._backend.xp
+    x2 = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
+    nrow, c = x2.shape
+    t1 = t.reshape(-1)
+    if t1.size != nrow:
+        raise RuntimeError(f"inconsistent target size, expected {nrow} but got "
+                           f"{list(t.shape)}")
+    if t1.size and bool(xp.any((t1 < 0) | (t1 >= c))):
+        raise RuntimeError("target out of range")
+    rows = xp.arange(nrow)
+    wt = weight._data[t1] if weight is not None else None
+    z = margin - x2[rows, t1][:, None] + x2
+    z[rows, t1] = 0
+    pos = xp.maximum(z, 0)
+    h = pos if p == 1 else pos * pos
+    if wt is not None:
+        h = h * wt[:, None]
+    per = xp.sum(h, axis=1) / c
+    per = per.reshape(t.shape) if x.ndim > 1 else per.reshape(())
+
+    def grads(gs: Tensor, zc: Tensor) -> tuple:
+        dz = (zc._data > 0) * (1.0 if p == 1 else 2.0 * zc._data)
+        if wt is not None:
+            dz = dz * wt[:, None]
+        gsv = gs._data.reshape(-1, 1) / c
+        gx = (dz * gsv).astype(x.dtype)
+        gx[rows, t1] = -xp.sum(gx, axis=1)
+        return (make(gx.reshape(x.shape), input._device),)
+
+    return _sample_loss("MultiMarginLossBackward0", per.astype(x.dtype), (input,), grads, red,
+                        (const(z, input),), input._device)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
+    """Multi-label hinge loss over (target, non-target) class pairs; targets end at -1."""
+    red = reduction_enum(reduction)
+    x, t = input._data, target._data
+    if tuple(t.shape) != tuple(x.shape):
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
+                           f"{list(x.shape)}")
+    xp = input._device._backend.xp
+    c = x.shape[-1] if x.ndim else 1
+    x2, t2 = x.reshape(-1, c), t.reshape(-1, c)
+    nrow = x2.shape[0]
+    valid = xp.cumprod(t2 != -1, axis=1).astype(bool)
+    tt = xp.where(valid, t2, 0)
+    if valid.any() and bool(xp.any(valid & ((t2 < 0) | (t2 >= c)))):
+        raise RuntimeError("target out of range")
+    flat = (xp.arange(nrow)[:, None] * c + tt).reshape(-1)
+    count = xp.bincount(flat, weights=valid.reshape(-1), minlength=nrow * c).reshape(nrow, c)
+    nont = (count == 0).astype(x.dtype)
+    z = 1 - x2[:, :, None] + x2[:, None, :]
+    a = (z > 0) * count[:, :, None] * nont[:, None, :]
+    per = xp.sum(xp.maximum(z, 0) * a, axis=(1, 2)) / c
+    per = per.astype(x.dtype).reshape(x.shape[:-1] if x.ndim > 1 else ())
+
+    def grads(gs: Tensor, ac: Tensor) -> tuple:
+        gsv = gs._data.reshape(-1, 1, 1) / c
+        av = ac._data * gsv
+        gx = xp.sum(av, axis=1) - xp.sum(av, axis=2)
+        return (make(gx.astype(x.dtype).reshape(x.shape), input._device),)
+
+    return _sample_loss("MultilabelMarginLossBackward0", per, (input,), grads, red,
+                        (const(a.astype(x.dtype), input),), input._device)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          reduction: Any = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos - margin)`` where ``-1``."""
+    red = reduction_enum(reduction)
+    a, b, y = input1._data, input2._data, target._data
+    nd = a.ndim
+    if nd == 2 and y.ndim != 1 or nd == 1 and y.ndim != 0 or nd not in (1, 2) or b.ndim != nd:
+        kind = "1D target tensor expects 2D input tensors" if y.ndim == 1 else \
+            "0D target tensor expects 1D input tensors"
+        if y.ndim not in (0, 1):
+            kind = "0D or 1D target tensor expected, multi-target not supported"
+            raise RuntimeError(kind)
+        raise RuntimeError(f"{kind}, but found inputs with sizes {list(a.shape)} and "
+                           f"{list(b.shape)}.")
+    d = nd - 1
+    xp = input1._device._backend.xp
+    m = arrays(xp)
+
+    def cosine(m: Any, a: Any, b: Any) -> tuple:
+        s1 = m.sum(a * a, d) + 1e-12
+        s2 = m.sum(b * b, d) + 1e-12
+        return m.sum(a * b, d) / m.sqrt(s1 * s2), s1, s2
+
+    cos = cosine(m, a, b)[0]
+    per = xp.where(y == 1, 1 - cos, xp.where(y == -1, xp.maximum(cos - margin, 0), 0))
+
+    def grads(gs: Tensor, a_: Tensor, b_: Tensor, y_: Tensor) -> tuple:
+        def f(m: Any, gs: Any, a: Any, b: Any, y: Any) -> tuple:
+            cos, s1, s2 = cosine(m, a, b)
+            dc = (m.where(y == 1, -1.0, 0.0) + m.where((y == -1) & (cos - margin > 0), 1.0, 0.0)
+                  ) * gs
+            den = m.sqrt(s1 * s2)
+            if d:
+                dc, den, cos, s1, s2 = (v.reshape(-1, 1) for v in (dc, den, cos, s1, s2))
+            ga = m.cast(dc * (b / den - cos * a / s1), a) if input1._rg else None
+            gb = m.cast(dc * (a / den - cos * b / s2), b) if input2._rg else None
+            return ga, gb
+
+        return grad_of(f, gs, gs, a_, b_, y_) + (None,)
+
+    return _sample_loss("CosineEmbeddingLossBackward0", per.astype(a.dtype),
+                        (input1, input2, target), grads, red, (input1, input2, target),
+                        input1._device)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: Any = "mean") -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` with ``pairwise_distance``; ``swap`` uses the
+    smaller of d(a, n) and d(p, n)."""
+    from .activation import relu
+    from .distance import pairwise_distance
+
+    red = reduction_enum(reduction)
+    na, np_, nn_ = anchor.ndim, positive.ndim, negative.ndim
+    if not na == np_ == nn_:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {na}D, positive {np_}D, and negative {nn_}D inputs")
+    dpos = pairwise_distance(anchor, positive, p, eps)
+    dneg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        ds = pairwise_distance(positive, negative, p, eps)
+        dneg = dneg - relu(dneg - ds)  # min(dneg, ds)
+    loss = relu(dpos - dneg + margin)
+    return loss if red == 0 else loss.sum() if red == 2 else loss.mean()

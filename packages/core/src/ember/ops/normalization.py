@@ -1,3 +1,358 @@
-"""TODO family module."""
+"""Normalization kernels: batch, layer, group, instance and RMS norm, local response norm.
 
-__all__: list[str] = []
+Batch, layer, group and instance norm share one kernel: normalise ``input`` (seen with a
+shape ``rshape``) over dims ``red``, then scale and shift with per-feature ``weight`` and
+``bias`` (seen with shape ``ashape``). Its derivative is written once over ``_nn_math``'s
+namespace: fused array expressions in a plain backward, Ember ops under create_graph.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _inplace
+from ._dispatch import Tensor, grad_state, make, record
+from ._nn_math import arrays, const, float_input, grad_of
+
+__all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
+           "instance_norm", "rms_norm"]
+
+
+def _compute_dtype(x: Any) -> Any:
+    return "float32" if x.dtype.itemsize < 4 else x.dtype
+
+
+def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | None,
+               rshape: tuple, red: tuple, ashape: tuple, adims: tuple, eps: float,
+               stats: tuple | None = None) -> tuple[Tensor, Any, Any]:
+    """``(input - mean) * invstd * weight + bias``; returns the output, mean and biased var.
+
+    With ``stats=(mean, invstd)`` (arrays broadcastable to ``rshape``) those are used as
+    constants (evaluation mode); otherwise they come from ``input`` over ``red``.
+    """
+    x = input._data
+    xp = input._device._backend.xp
+    cdt = _compute_dtype(x)
+    xr = x.astype(cdt, copy=False).reshape(rshape)
+    var = None
+    if stats is None:
+        mean = xp.mean(xr, axis=red, keepdims=True)
+        d = xr - mean
+        var = xp.mean(d * d, axis=red, keepdims=True)
+        invstd = 1.0 / xp.sqrt(var + eps)
+        y = d * invstd
+    else:
+        mean, invstd = stats
+        y = (xr - mean) * invstd
+    y = y.reshape(x.shape)
+    if weight is not None:
+        y = y * weight._data.reshape(ashape)
+    if bias is not None:
+        y = y + bias._data.reshape(ashape)
+    res = make(y.astype(x.dtype, copy=False), input._device)
+    if grad_state.enabled and (input._rg or (weight is not None and weight._rg)
+                               or (bias is not None and bias._rg)):
+        train = stats is None
+        needs = (input._rg, weight is not None and weight._rg, bias is not None and bias._rg)
+
+        def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, invstd: Tensor) -> tuple:
+            return grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
+                           eps, train, needs)
+
+        record(name, res, (input, weight, bias), vjp,
+               (input, weight, const(mean, input), const(invstd, input)))
+    return res, mean, var
+
+
+def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: tuple,
+                red: tuple, ashape: tuple, adims: tuple, eps: float, train: bool,
+                needs: tuple) -> tuple:
+    xshape = tuple(x.shape)
+    dx, dw = x.dtype, (w.dtype if w is not None else None)
+    if not m.tensor and x.dtype.itemsize < 4:
+        x, g = x.astype("float32"), g.astype("float32")
+        w = w.astype("float32") if w is not None else None
+    xr = x.reshape(rshape)
+    if train and m.tensor:  # recompute the statistics so that they carry their own graph
+        mean = m.mean(xr, red, True)
+        d = xr - mean
+        invstd = m.rsqrt(m.mean(d * d, red, True) + eps)
+    xhat = (xr - mean) * invstd
+    gx = gw = gb = None
+    if needs[0]:
+        gy = g if w is None else g * w.reshape(ashape)
+        gr = gy.reshape(rshape)
+        if train:
+            gr = gr - m.mean(gr, red, True) - xhat * m.mean(gr * xhat, red, True)
+        gx = m.cast((gr * invstd).reshape(xshape), _Like(dx))
+    if needs[1]:
+        gxh = g * xhat.reshape(xshape)
+        gw = m.cast((m.sum(gxh, adims) if adims else gxh).reshape(w.shape), _Like(dw))
+    if needs[2]:
+        gb = m.sum(g, adims) if adims else g
+        gb = m.cast(gb.reshape(tuple(n for i, n in enumerate(xshape) if i not in adims)),
+                    _Like(dx))
+    return gx, gw, gb
+
+
+class _Like:
+    """Stands in for an array of dtype ``dtype`` in ``m.cast``."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = dtype
+
+
+def _channel_checks(x: Any, c: int, **tensors: Tensor | None) -> None:
+    for name, t in tensors.items():
+        if t is not None and t._data.size != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+
+
+def batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+               running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+               momentum: float, eps: float, cudnn_enabled: bool = True) -> Tensor:
+    """Batch normalization over all dims but 1, with running statistics updated in place."""
+    return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                             eps)[0]
+
+
+def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                      running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                      momentum: float, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``batch_norm`` also returning the batch mean and inverse std (empty in evaluation)."""
+    x = float_input(input, "batch_norm")
+    c = x.shape[1] if x.ndim > 1 else 0
+    _channel_checks(x, c, running_mean=running_mean, running_var=running_var, weight=weight,
+                    bias=bias)
+    nd = x.ndim
+    red = (0,) + tuple(range(2, nd))
+    ashape = (c,) + (1,) * (nd - 2)
+    xp = input._device._backend.xp
+    if training:
+        res, mean, var = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape,
+                                    red, ashape, red, eps)
+        n = x.size // c if c else 0
+        if running_mean is not None or running_var is not None:
+            _update_running(running_mean, running_var, mean.reshape(c),
+                            _unbiased(var.reshape(c), n), momentum)
+        invstd = 1.0 / xp.sqrt(var.reshape(c) + eps)
+        return res, make(mean.reshape(c).astype(x.dtype), input._device), \
+            make(invstd.astype(x.dtype), input._device)
+    if running_mean is None or running_var is None:
+        raise RuntimeError(
+            f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation "
+            "mode")
+    cdt = _compute_dtype(x)
+    rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
+    rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
+    res = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, red, ashape, red,
+                     eps, (rm, rinv))[0]
+    empty = make(xp.zeros((0,), dtype=x.dtype), input._device)
+    return res, empty, make(empty._data.copy(), input._device)
+
+
+def _unbiased(var: Any, n: int) -> Any:
+    return var * (n / (n - 1)) if n > 1 else var * math.inf
+
+
+def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mean: Any,
+                    var: Any, momentum: float) -> None:
+    """``running = (1 - momentum) * running + momentum * batch``, in place."""
+    if running_mean is not None:
+        rm = running_mean._data
+        _inplace.write(running_mean, rm * (1 - momentum) + mean.astype(rm.dtype) * momentum)
+    if running_var is not None:
+        rv = running_var._data
+        _inplace.write(running_var, rv * (1 - momentum) + var.astype(rv.dtype) * momentum)
+
+
+def _check_normalized_shape(x: Any, normalized_shape: Any, weight: Tensor | None,
+                            bias: Tensor | None, op: str = "layer_norm") -> tuple:
+    ns = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(
+        int(s) for s in normalized_shape)
+    k = len(ns)
+    if k == 0:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != ns:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(t._data.shape)} and normalized_shape = {list(ns)}")
+    if x.ndim < k or tuple(x.shape[x.ndim - k:]) != ns:
+        star = "[*" if op == "rms_norm" else "[*, "
+        raise RuntimeError(
+            f"Given normalized_shape={list(ns)}, expected input with shape "
+            f"{star}{', '.join(str(s) for s in ns)}], but got input of size{list(x.shape)}")
+    return ns
+
+
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5,
+               cudnn_enable: bool = True) -> Tensor:
+    """Normalization over the trailing ``normalized_shape`` dims, with elementwise affine."""
+    return native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def native_layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None,
+                      bias: Tensor | None, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """``layer_norm`` also returning the mean and inverse std (shape ``[*, 1, ..., 1]``)."""
+    x = float_input(input, "layer_norm")
+    ns = _check_normalized_shape(x, normalized_shape, weight, bias)
+    lead = x.ndim - len(ns)
+    n = 1
+    for s in ns:
+        n *= s
+    rshape = tuple(x.shape[:lead]) + (n,)
+    res, mean, var = _normalize("NativeLayerNormBackward0", input, weight, bias, rshape, (lead,),
+                                ns, tuple(range(lead)), eps)
+    xp = input._device._backend.xp
+    sshape = tuple(x.shape[:lead]) + (1,) * len(ns)
+    return (res, make(mean.reshape(sshape).astype(x.dtype), input._device),
+            make((1.0 / xp.sqrt(var + eps)).reshape(sshape).astype(x.dtype), input._device))
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5,
+               cudnn_enabled: bool = True) -> Tensor:
+    """Normalization over groups of channels (and all spatial dims) per sample."""
+    x = float_input(input, "group_norm")
+    n, c = x.shape[0], x.shape[1]
+    if c % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(x.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.size != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {list(t._data.shape)} and input of shape "
+                f"{list(x.shape)}")
+    ashape = (c,) + (1,) * (x.ndim - 2)
+    adims = (0,) + tuple(range(2, x.ndim))
+    return _normalize("NativeGroupNormBackward0", input, weight, bias, (n, num_groups, -1), (2,),
+                      ashape, adims, eps)[0]
+
+
+def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                  running_mean: Tensor | None, running_var: Tensor | None,
+                  use_input_stats: bool, momentum: float, eps: float,
+                  cudnn_enabled: bool = True) -> Tensor:
+    """Normalization over the spatial dims of each sample and channel."""
+    x = float_input(input, "instance_norm")
+    c = x.shape[1]
+    _channel_checks(x, c, weight=weight, bias=bias)
+    nd = x.ndim
+    ashape = (c,) + (1,) * (nd - 2)
+    adims = (0,) + tuple(range(2, nd))
+    if use_input_stats:
+        red = tuple(range(2, nd))
+        res, mean, var = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, red,
+                                    ashape, adims, eps)
+        if running_mean is not None or running_var is not None:
+            _channel_checks(x, c, running_mean=running_mean, running_var=running_var)
+            n = x.size // (x.shape[0] * c) if x.size else 0
+            _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
+                            _unbiased(var, n).reshape(-1, c).mean(0), momentum)
+        return res
+    if running_mean is None or running_var is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    xp = input._device._backend.xp
+    cdt = _compute_dtype(x)
+    rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
+    rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
+    return _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, adims, ashape,
+                      adims, eps, (rm, rinv))[0]
+
+
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``input * rsqrt(mean(input**2) + eps) * weight`` over the trailing dims."""
+    x = float_input(input, "rms_norm")
+    ns = _check_normalized_shape(x, normalized_shape, weight, None, "rms_norm")
+    xp = input._device._backend.xp
+    if eps is None:
+        import numpy as np
+
+        eps = float(np.finfo(x.dtype).eps) if x.dtype.kind == "f" else 1.1920928955078125e-07
+    red = tuple(range(x.ndim - len(ns), x.ndim))
+    xc = x.astype(_compute_dtype(x), copy=False)
+    r = 1.0 / xp.sqrt(xp.mean(xc * xc, axis=red, keepdims=True) + eps)
+    y = xc * r
+    if weight is not None:
+        y = y * weight._data
+    res = make(y.astype(x.dtype, copy=False), input._device)
+    if grad_state.enabled and (input._rg or (weight is not None and weight._rg)):
+        lead = tuple(range(x.ndim - len(ns)))
+        needs = (input._rg, weight is not None and weight._rg)
+
+        def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
+            r = m.rsqrt(m.mean(x * x, red, True) + eps)
+            gx = gw = None
+            if needs[0]:
+                gy = g if w is None else g * w
+                gx = r * gy - x * (r * r * r) * m.mean(gy * x, red, True)
+            if needs[1]:
+                gw = g * x * r
+                gw = m.sum(gw, lead) if lead else gw
+            return gx, gw
+
+        record("RmsNormBackward0", res, (input, weight),
+               lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
+    return res
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Normalization by the sum of squares over ``size`` neighbouring channels."""
+    x = float_input(input, "local_response_norm")
+    if x.ndim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.shape[0] == 0 or x.size == 0:
+        return make(x.copy(), input._device)
+    xp = input._device._backend.xp
+    m = arrays(xp)
+    before, after = size // 2, (size - 1) // 2
+
+    def window(m: Any, v: Any, lo: int, hi: int) -> Any:
+        """Sum over channels ``c - lo .. c + hi`` (zero outside)."""
+        c = v.shape[1]
+        if m.tensor:
+            total = None
+            for s in range(-lo, hi + 1):  # a loop over the window, not over elements
+                n = c - abs(s)
+                if n <= 0:
+                    continue
+                pieces = [v.narrow(1, max(0, s), n)]
+                if s:  # zeros where the shifted window leaves the channels
+                    z = v.narrow(1, 0, abs(s)) * 0
+                    pieces = [z] + pieces if s < 0 else pieces + [z]
+                piece = m.cat(pieces, 1)
+                total = piece if total is None else total + piece
+            return total
+        xp = m.xp
+        pad = [(0, 0)] * v.ndim
+        pad[1] = (lo + 1, hi)
+        cs = xp.cumsum(xp.pad(v, pad), axis=1)
+        return xp.take(cs, xp.arange(lo + hi + 1, lo + hi + 1 + c), axis=1) - xp.take(
+            cs, xp.arange(0, c), axis=1)
+
+    def forward(m: Any, x: Any) -> Any:
+        return x * (window(m, x * x, before, after) * (alpha / size) + k) ** -beta
+
+    res = make(forward(m, x).astype(x.dtype, copy=False), input._device)
+    if grad_state.enabled and input._rg:
+        def grads(m: Any, g: Any, x: Any) -> Any:
+            d = window(m, x * x, before, after) * (alpha / size) + k
+            t = g * x * d ** (-beta - 1)
+            return g * d ** -beta - x * window(m, t, after, before) * (2 * alpha * beta / size)
+
+        record("LocalResponseNormBackward0", res, (input,),
+               lambda g, x: (grad_of(grads, g, g, x),), (input,))
+    return res

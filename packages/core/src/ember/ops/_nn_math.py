@@ -1,0 +1,278 @@
+"""Shared kernels math for the nn-facing ops (activations, norms, losses, attention).
+
+Derivatives are written once over a small namespace ``m`` and evaluated two ways:
+on backend arrays (``arrays(xp)``: a plain backward, no graph, fused NumPy calls) or on
+Ember tensors (``tensors()``: under ``create_graph=True``, so higher derivatives work).
+``grad_of`` picks the one the engine's grad mode asks for.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from ._dispatch import Tensor, grad_state, make
+
+__all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
+           "reduction_enum", "reduce_array", "float_input", "int_dtype_name"]
+
+_SQRPI = 5.6418958354775628695e-1  # 1/sqrt(pi)
+_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+      3.20937758913846947e03, 1.85777706184603153e-1)
+_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+      2.84423683343917062e03)
+_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+      3.43936767414372164e03, 1.23033935480374942e03)
+_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+# a single-precision rational approximation of erf on [-4, 4] (odd / even polynomials)
+_ERF32_P = (-1.60960333262415e-02, -2.95459980854025e-03, -7.34990630326855e-04,
+            -5.69250639462346e-05, -2.10102402082508e-06, 2.77068142495902e-08,
+            -2.72614225801306e-10)
+_ERF32_Q = (-1.42647390514189e-02, -7.37332916720468e-03, -1.68282697438203e-03,
+            -2.13374055278905e-04, -1.45660718464996e-05)
+
+
+def _erf_float32(xp: Any, x: Any) -> Any:
+    """erf in float32 without branches (error below 5e-7)."""
+    x = xp.clip(x, -4.0, 4.0)
+    x2 = x * x
+    p = x2 * _ERF32_P[6] + _ERF32_P[5]
+    for c in _ERF32_P[4::-1]:
+        p = p * x2 + c
+    q = x2 * _ERF32_Q[4] + _ERF32_Q[3]
+    for c in _ERF32_Q[2::-1]:
+        q = q * x2 + c
+    return x * p / q
+
+
+def erf_array(xp: Any, x: Any) -> Any:
+    """erf of an array: W. J. Cody's rational approximations in float64, a single-precision
+    rational approximation for float32 and narrower types."""
+    dt = x.dtype
+    if dt != "float64":
+        r = _erf_float32(xp, x.astype("float32", copy=False))
+        return r if dt == "float32" else r.astype(dt)
+    x = xp.astype(x, "float64") if dt != "float64" else x
+    y = xp.minimum(xp.abs(x), 40.0)  # erfc underflows long before 40; keeps inf finite
+    # |x| <= 0.5: erf directly
+    ysq = y * y
+    num, den = _A[4] * ysq, ysq
+    for i in range(3):
+        num, den = (num + _A[i]) * ysq, (den + _B[i]) * ysq
+    small = x * (num + _A[3]) / (den + _B[3])
+    # 0.5 < |x| <= 4 and |x| > 4: erfc, then erf = 1 - erfc
+    num, den = _C[8] * y, y
+    for i in range(7):
+        num, den = (num + _C[i]) * y, (den + _D[i]) * y
+    mid = (num + _C[7]) / (den + _D[7])
+    with_inv = xp.where(y > 4.0, y, 4.0)
+    isq = 1.0 / (with_inv * with_inv)
+    num, den = _P[5] * isq, isq
+    for i in range(4):
+        num, den = (num + _P[i]) * isq, (den + _Q[i]) * isq
+    big = (_SQRPI - isq * (num + _P[4]) / (den + _Q[4])) / with_inv
+    erfc = xp.where(y > 4.0, big, mid)
+    t = xp.trunc(y * 16.0) / 16.0
+    erfc = xp.exp(-t * t) * xp.exp(-(y - t) * (y + t)) * erfc
+    large = xp.copysign(0.5 - erfc + 0.5, x)
+    out = xp.where(y <= 0.5, small, large)
+    out = xp.where(xp.isnan(x), x, out)
+    return xp.astype(out, dt) if dt != "float64" else out
+
+
+class _ArrayMath:
+    """The namespace ``m`` over backend arrays."""
+
+    tensor = False
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        for name in ("exp", "log", "log1p", "expm1", "tanh", "where", "maximum", "minimum",
+                     "abs", "sign", "sqrt", "matmul"):
+            setattr(self, name, getattr(xp, name))
+
+    def erf(self, x: Any) -> Any:
+        return erf_array(self.xp, x)
+
+    def sigmoid(self, x: Any) -> Any:
+        return 1.0 / (1.0 + self.xp.exp(-x))  # exp overflows to inf where the result is 0
+
+    def softplus(self, x: Any) -> Any:
+        xp = self.xp
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def clamp(self, x: Any, lo: Any = None, hi: Any = None) -> Any:
+        return self.xp.clip(x, lo, hi)
+
+    def sum(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        return self.xp.sum(x, axis=dims, keepdims=keepdim)
+
+    def mean(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        return self.xp.mean(x, axis=dims, keepdims=keepdim)
+
+    def rsqrt(self, x: Any) -> Any:
+        return 1.0 / self.xp.sqrt(x)
+
+    def mT(self, x: Any) -> Any:  # noqa: N802
+        return self.xp.swapaxes(x, -1, -2)
+
+    def softmax(self, x: Any, dim: int) -> Any:
+        xp = self.xp
+        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        return e / xp.sum(e, axis=dim, keepdims=True)
+
+    def cast(self, x: Any, like: Any) -> Any:
+        return x.astype(like.dtype, copy=False) if hasattr(x, "astype") else x
+
+
+class _TensorMath:
+    """The namespace ``m`` over Ember tensors (differentiable; used under create_graph)."""
+
+    tensor = True
+
+    def __getattr__(self, name: str) -> Callable:
+        from .. import ops  # every op family is loaded by the time a backward runs
+
+        fn = getattr(ops, name)
+        setattr(self, name, fn)
+        return fn
+
+    def clamp(self, x: Any, lo: Any = None, hi: Any = None) -> Any:
+        return x.clamp(lo, hi)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        if not isinstance(b, Tensor):
+            return a.clamp(min=b)
+        if not isinstance(a, Tensor):
+            return b.clamp(min=a)
+        return _op("maximum")(a, b)
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        if not isinstance(b, Tensor):
+            return a.clamp(max=b)
+        if not isinstance(a, Tensor):
+            return b.clamp(max=a)
+        return _op("minimum")(a, b)
+
+    def sum(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        return x.sum(dims, keepdim=keepdim) if dims is not None else x.sum()
+
+    def mean(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        return x.mean(dims, keepdim=keepdim) if dims is not None else x.mean()
+
+    def rsqrt(self, x: Any) -> Any:
+        return x.rsqrt()
+
+    def mT(self, x: Any) -> Any:  # noqa: N802
+        return x.transpose(-1, -2)
+
+    def softplus(self, x: Any) -> Any:
+        return x.clamp(min=0) + (-x.abs()).exp().log1p()
+
+    def softmax(self, x: Any, dim: int) -> Any:
+        return x.softmax(dim)
+
+    def cast(self, x: Any, like: Any) -> Any:
+        return x
+
+
+def _op(name: str) -> Callable:
+    from .. import ops
+
+    return getattr(ops, name)
+
+
+@functools.cache
+def arrays(xp: Any) -> _ArrayMath:
+    return _ArrayMath(xp)
+
+
+_tensor_math = _TensorMath()
+
+
+def tensors() -> _TensorMath:
+    return _tensor_math
+
+
+def const(arr: Any, like: Tensor) -> Tensor:
+    """A graph-free tensor on ``like``'s device (masks and other constants of a backward)."""
+    if not hasattr(arr, "shape"):
+        arr = like._device._backend.xp.asarray(arr)
+    return make(arr, like._device)
+
+
+def grad_of(fn: Callable, like: Tensor, *args: Any) -> Any:
+    """``fn(m, *args)`` on arrays in a plain backward, on tensors under create_graph.
+
+    ``args`` are tensors, Python numbers or None; array results come back as tensors on
+    ``like``'s device (a tuple result as a tuple, None entries kept).
+    """
+    if grad_state.enabled:
+        return fn(_tensor_math, *args)
+    m = arrays(like._device._backend.xp)
+    r = fn(m, *(a._data if isinstance(a, Tensor) else a for a in args))
+    if isinstance(r, tuple):
+        return tuple(None if v is None else _wrap(m, v, like) for v in r)
+    return _wrap(m, r, like)
+
+
+def _wrap(m: _ArrayMath, r: Any, like: Tensor) -> Tensor:
+    return make(r if r.__class__ is like._device._backend.ndarray else m.xp.asarray(r),
+                like._device)
+
+
+def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
+    """A stable log-softmax over ``dim`` of an array."""
+    if x.size == 0:
+        return x.copy()
+    mx = xp.max(x, axis=dim, keepdims=True)
+    z = x - xp.where(xp.isfinite(mx), mx, 0)
+    return z - xp.log(xp.sum(xp.exp(z), axis=dim, keepdims=True))
+
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
+
+
+def reduction_enum(reduction: Any, op: str = "loss") -> int:
+    """0/1/2 (and 3 for 'batchmean') from a reduction name or PyTorch's enum value."""
+    if isinstance(reduction, int) and not isinstance(reduction, bool):
+        if reduction in (0, 1, 2):
+            return reduction
+    else:
+        r = _REDUCTIONS.get(reduction)
+        if r is not None:
+            return r
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def reduce_array(xp: Any, loss: Any, red: int) -> Any:
+    if red == 0:
+        return loss
+    r = xp.sum(loss) if red == 2 else xp.mean(loss) if loss.size else xp.asarray(
+        math.nan, dtype=loss.dtype)
+    return xp.asarray(r, dtype=loss.dtype)
+
+
+def float_input(t: Tensor, op: str) -> Any:
+    """The array of a floating input; integer inputs raise PyTorch's not-implemented error."""
+    x = t._data
+    if x.dtype.kind not in "fc" and t.dtype.name != "bfloat16":
+        raise RuntimeError(f'"{op}" not implemented for \'{int_dtype_name(x.dtype)}\'')
+    return x
+
+
+def int_dtype_name(npd: Any) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}.get(
+        str(npd), str(npd))

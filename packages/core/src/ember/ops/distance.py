@@ -1,0 +1,193 @@
+"""Distances and similarities: ``cosine_similarity``, ``pairwise_distance``, ``pdist``, ``cdist``.
+
+They rest on one private p-norm node (``pnorm``) whose derivative follows PyTorch's norm
+backward (zero where the norm is zero, even split among the maxima for ``p = inf``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, make, record, sum_to, wrap_dim
+from ._nn_math import arrays, grad_of
+
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
+
+
+def _pnorm_f(m: Any, x: Any, p: float, dim: int, keepdim: bool) -> Any:
+    a = m.abs(x)
+    if p == 2:
+        return m.sqrt(m.sum(x * x, dim, keepdim))
+    if p == 1:
+        return m.sum(a, dim, keepdim)
+    if p == math.inf:
+        return a.max(dim, keepdims=keepdim) if not m.tensor else a.amax(dim, keepdim=keepdim)
+    if p == -math.inf:
+        return a.min(dim, keepdims=keepdim) if not m.tensor else a.amin(dim, keepdim=keepdim)
+    if p == 0:
+        return m.sum(m.where(a != 0, 1.0, 0.0), dim, keepdim)
+    return m.sum(a ** p, dim, keepdim) ** (1.0 / p)
+
+
+def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int) -> Any:
+    """d norm / d x, with ``n`` the norm kept on ``dim``."""
+    if p == 0:
+        return x * 0.0
+    if p == 1:
+        return m.sign(x)
+    nz = m.where(n == 0, 1.0, n)
+    if p == 2:
+        return m.where(n == 0, 0.0, x / nz)
+    if p in (math.inf, -math.inf):
+        hit = m.where(m.abs(x) == n, 1.0, 0.0)
+        return m.sign(x) * hit / m.sum(hit, dim, True)
+    return m.where(n == 0, 0.0, m.sign(x) * m.abs(x) ** (p - 1) / nz ** (p - 1))
+
+
+def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
+    """The vector p-norm of ``x`` over ``dim``."""
+    a = x._data
+    if a.dtype.kind in "biu":
+        a = a.astype(_dt._default.np)
+    m = arrays(x._device._backend.xp)
+    d = wrap_dim(dim, a.ndim, "norm")
+    r = _pnorm_f(m, a, p, d, keepdim)
+    res = make(m.xp.asarray(r, dtype=a.dtype), x._device)
+    if grad_state.enabled and x._rg:
+        def grads(m: Any, g: Any, x: Any) -> Any:
+            n = _pnorm_f(m, x, p, d, True)
+            if not keepdim:
+                g = g.reshape(tuple(1 if i == d else s for i, s in enumerate(x.shape)))
+            return m.cast(g * _pnorm_df(m, x, n, p, d), x)
+
+        record("LinalgVectorNormBackward0", res, (x,), lambda g, x: (grad_of(grads, g, g, x),),
+               (x,))
+    return res
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """``norm(x1 - x2 + eps, p)`` over the last dimension."""
+    nd = max(x1.ndim, x2.ndim)
+    return pnorm(x1 - x2 + eps, p, nd - 1 if nd else 0, keepdim)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``sum(x1 * x2) / (max(|x1|, eps) * max(|x2|, eps))`` over ``dim`` (inputs broadcast)."""
+    a, b = x1._data, x2._data
+    dt = _dt.promote_types(x1.dtype, x2.dtype)
+    if dt.category < _dt._FLOAT:
+        dt = _dt._default
+    xp = x1._device._backend.xp
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({a.shape[-1] if a.ndim else 1}) must match the size of "
+            f"tensor b ({b.shape[-1] if b.ndim else 1}) at non-singleton dimension "
+            f"{len(a.shape) - 1}") from None
+    d = wrap_dim(dim, len(shape), "cosine_similarity")
+    a = xp.broadcast_to(a.astype(dt.np, copy=False), shape)
+    b = xp.broadcast_to(b.astype(dt.np, copy=False), shape)
+
+    def parts(m: Any, a: Any, b: Any) -> tuple:
+        n1 = m.sqrt(m.sum(a * a, d, True))
+        n2 = m.sqrt(m.sum(b * b, d, True))
+        c1, c2 = m.maximum(n1, eps), m.maximum(n2, eps)
+        return n1, n2, c1, c2, m.sum((a / c1) * (b / c2), d, True)
+
+    m = arrays(xp)
+    cos = parts(m, a, b)[4]
+    res = make(xp.squeeze(cos, axis=d), x1._device)
+    if grad_state.enabled and (x1._rg or x2._rg):
+        needs = (x1._rg, x2._rg)
+
+        def grads(m: Any, g: Any, a: Any, b: Any) -> tuple:
+            if m.tensor:
+                a, b = a.expand(shape), b.expand(shape)
+            else:
+                a, b = m.xp.broadcast_to(a.astype(dt.np), shape), m.xp.broadcast_to(
+                    b.astype(dt.np), shape)
+            n1, n2, c1, c2, cos = parts(m, a, b)
+            g = g.reshape(cos.shape)
+            ga = g / c1 * (b / c2 - cos * a / m.where(n1 == 0, 1.0, n1)) if needs[0] else None
+            gb = g / c2 * (a / c1 - cos * b / m.where(n2 == 0, 1.0, n2)) if needs[1] else None
+            return ga, gb
+
+        def vjp(g: Tensor, p: Tensor, q: Tensor) -> tuple:
+            ga, gb = grad_of(grads, g, g, p, q)
+            return (sum_to(ga, tuple(p.shape)) if ga is not None else None,
+                    sum_to(gb, tuple(q.shape)) if gb is not None else None)
+
+        record("CosineSimilarityBackward0", res, (x1, x2), vjp, (x1, x2))
+    return res
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """Distances between all pairs of rows ``i < j`` of a 2-D input, row-major order."""
+    from .embedding import take_rows
+
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    xp = input._device._backend.xp
+    i, j = xp.triu_indices(x.shape[0], 1)
+    return pnorm(take_rows(input, i) - take_rows(input, j), p, 1)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """p-norm distances between each row of ``x1`` and each row of ``x2`` (batched)."""
+    a, b = x1._data, x2._data
+    if a.ndim < 2 or b.ndim < 2:
+        which = "X1" if a.ndim < 2 else "X2"
+        raise RuntimeError(f"cdist only supports at least 2D tensors, {which} got: "
+                           f"{(a if a.ndim < 2 else b).ndim}D")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} "
+                           f"X2: {b.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+             "donot_use_mm_for_euclid_dist")
+    if compute_mode not in modes:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    r1, r2 = a.shape[-2], b.shape[-2]
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist"
+                         or compute_mode == modes[0] and (r1 > 25 or r2 > 25))
+    if use_mm:
+        return _euclid_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]))
+    m = a.shape[-1]
+    diff = x1.reshape(a.shape[:-1] + (1, m)) - x2.reshape(b.shape[:-2] + (1, r2, m))
+    return pnorm(diff, p, -1)
+
+
+def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:
+    """Euclidean distances through one matrix product (PyTorch's fast path)."""
+    def f(m: Any, a: Any, b: Any) -> tuple:
+        sq = m.sum(a * a, -1, True) - 2.0 * m.matmul(a, m.mT(b)) + m.mT(m.sum(b * b, -1, True))
+        return sq, m.sqrt(m.maximum(sq, 1e-30))
+
+    m = arrays(x1._device._backend.xp)
+    res = make(f(m, x1._data, x2._data)[1], x1._device)
+    if grad_state.enabled and (x1._rg or x2._rg):
+        needs = (x1._rg, x2._rg)
+
+        def grads(m: Any, g: Any, a: Any, b: Any) -> tuple:
+            sq, d = f(m, a, b)
+            gs = m.where(sq >= 1e-30, g / (2.0 * d), 0.0)
+            ga = (m.sum(gs, -1, True) * a - m.matmul(gs, b)) * 2.0 if needs[0] else None
+            gb = (m.mT(m.sum(gs, -2, True)) * b - m.matmul(m.mT(gs), a)) * 2.0 \
+                if needs[1] else None
+            return ga, gb
+
+        record("CdistBackward0", res, (x1, x2), lambda g, a, b: grad_of(grads, g, g, a, b),
+               (x1, x2))
+    return res

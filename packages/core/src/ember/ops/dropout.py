@@ -1,0 +1,104 @@
+"""Dropout: elementwise, feature (whole channels) and alpha dropout.
+
+Masks are drawn as PyTorch's CPU kernel draws them: an empty tensor of the noise shape
+filled by ``bernoulli_(1 - p)`` from Ember's default generator (so ``manual_seed`` controls
+them), scaled by ``1 / (1 - p)``, and multiplied into the input (``MulBackward0``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._dispatch import Tensor, make
+
+__all__ = ["dropout", "dropout_", "feature_dropout", "feature_dropout_", "alpha_dropout",
+           "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_"]
+
+_SELU_ALPHA = 1.7580993408473766  # selu's alpha * scale: the value alpha dropout drops to
+
+
+def keep_mask(shape: tuple, keep: float, like: Tensor) -> Any:
+    """A 0/1 array of ``shape`` (``like``'s dtype), each 1 with probability ``keep``."""
+    from .. import ops
+
+    dt = like.dtype
+    empty = getattr(ops, "empty", None)
+    if empty is not None and hasattr(like, "bernoulli_"):
+        return empty(shape, dtype=dt, device=like.device).bernoulli_(keep)._data
+    from ..random import default_generator
+
+    xp = like._device._backend.xp
+    n = math.prod(shape)
+    u = default_generator.random_u32(n).astype("float64") * (1.0 / 4294967296.0)
+    return xp.asarray((u < keep).reshape(shape)).astype(like._data.dtype)
+
+
+def _check(p: float) -> None:
+    if p < 0 or p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _noise_shape(input: Tensor, feature: bool) -> tuple:
+    shape = tuple(input._data.shape)
+    if not feature:
+        return shape
+    if len(shape) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return shape[:2] + (1,) * (len(shape) - 2)
+
+
+def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
+             inplace: bool) -> Tensor:
+    _check(p)
+    if p == 0 or not train or input._data.size == 0:
+        return input
+    xp = input._device._backend.xp
+    if p == 1:
+        zero = make(xp.zeros((), dtype=input._data.dtype), input._device)
+        return input.mul_(zero) if inplace else input * zero
+    noise = keep_mask(_noise_shape(input, feature), 1 - p, input)
+    if alpha:
+        a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+        b = make(((noise - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p).astype(
+            noise.dtype, copy=False), input._device)
+        scaled = make((noise * a).astype(noise.dtype, copy=False), input._device)
+        return input.mul_(scaled).add_(b) if inplace else input * scaled + b
+    scaled = make(noise / (1 - p) if noise.dtype.kind == "f" else noise, input._device)
+    return input.mul_(scaled) if inplace else input * scaled
+
+
+def dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
+    return _dropout(input, p, train, False, False, False)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _dropout(input, p, train, False, False, True)
+
+
+def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """Zero whole channels (dim 1) with probability ``p``."""
+    return _dropout(input, p, train, True, False, False)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _dropout(input, p, train, True, False, True)
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """Dropout that keeps zero mean and unit variance for SELU networks."""
+    return _dropout(input, p, train, False, True, False)
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _dropout(input, p, train, False, True, True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """Alpha dropout of whole channels."""
+    return _dropout(input, p, train, True, True, False)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return _dropout(input, p, train, True, True, True)

@@ -1,0 +1,167 @@
+"""Connectionist temporal classification loss.
+
+The forward (alpha) and backward (beta) recursions loop over time steps only; each step is
+vectorised over the batch and over the positions of the blank-extended label sequence. The
+gradient with respect to ``log_probs`` is PyTorch's: ``exp(log_probs) - posterior`` (the
+form that assumes ``log_probs`` came from ``log_softmax``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._dispatch import Tensor, grad_state, make, record
+from ._nn_math import reduction_enum
+
+__all__ = ["ctc_loss"]
+
+
+def _lengths(xp: Any, v: Any, n: int, what: str) -> Any:
+    a = v._data if isinstance(v, Tensor) else xp.asarray(v)
+    a = xp.asarray(a).astype("int64").reshape(-1)
+    if a.size != n:
+        raise RuntimeError(f"{what} must be of size batch_size")
+    return a
+
+
+def _lse3(xp: Any, a: Any, b: Any, c: Any) -> Any:
+    return xp.logaddexp(xp.logaddexp(a, b), c)
+
+
+def _shift(xp: Any, a: Any, k: int, ninf: Any) -> Any:
+    """``a`` moved ``k`` positions along the last axis (right for k > 0), filled with -inf."""
+    out = xp.full(a.shape, ninf, dtype=a.dtype)
+    if k > 0:
+        out[..., k:] = a[..., :-k]
+    else:
+        out[..., :k] = a[..., -k:]
+    return out
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: Any = "mean", zero_infinity: bool = False) -> Tensor:
+    """CTC loss of ``log_probs`` (T, N, C) against padded (N, S) or concatenated targets."""
+    red = reduction_enum(reduction)
+    lp = log_probs._data
+    xp = log_probs._device._backend.xp
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp = lp[:, None, :]
+    if lp.ndim != 3:
+        raise RuntimeError(f"ctc_loss: expected log_probs to be 2-D or 3-D, got {lp.ndim}-D")
+    t_max, n, c = lp.shape
+    tg = targets._data if isinstance(targets, Tensor) else xp.asarray(targets)
+    if unbatched:
+        tg = tg.reshape(1, -1)
+    il = _lengths(xp, input_lengths, n, "input_lengths")
+    tl = _lengths(xp, target_lengths, n, "target_lengths")
+    if n and int(xp.max(il)) > t_max:
+        raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
+                           f"value {int(xp.max(il))} (while checking arguments for ctc_loss_cpu)")
+    if not 0 <= blank < c:
+        raise RuntimeError("blank must be in label range")
+    s_max = int(xp.max(tl)) if n else 0
+    if tg.ndim == 1:  # concatenated targets: pad them into (N, S)
+        starts = xp.concatenate([xp.zeros(1, dtype="int64"), xp.cumsum(tl)[:-1]])
+        pos = starts[:, None] + xp.arange(max(s_max, 1))[None, :]
+        tg = xp.where(xp.arange(max(s_max, 1))[None, :] < tl[:, None],
+                      tg[xp.minimum(pos, max(tg.size - 1, 0))] if tg.size else 0, blank)
+    elif tg.shape[1] < s_max:
+        raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but "
+                           f"got size {tg.shape[1]} for argument #2 'targets' (while checking "
+                           "arguments for ctc_loss_cpu)")
+    tg = tg.astype("int64")
+    lpn = 2 * s_max + 1
+    ext = xp.full((n, lpn), blank, dtype="int64")
+    if s_max:
+        ext[:, 1::2] = tg[:, :s_max]
+    sidx = xp.arange(lpn)
+    valid = sidx[None, :] <= 2 * tl[:, None]
+    ext = xp.where(valid, ext, blank)
+    skip = xp.zeros((n, lpn), dtype=bool)
+    if lpn > 2:
+        skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    ninf = -xp.inf
+    lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max, n, lpn)), 2)  # (T, N, L')
+    dt = lp.dtype
+    alpha = xp.full((t_max, n, lpn), ninf, dtype=dt)
+    if t_max:
+        alpha[0, :, 0] = lpe[0, :, 0]
+        if lpn > 1:
+            alpha[0, :, 1] = xp.where(tl > 0, lpe[0, :, 1], ninf)
+        alpha[0] = xp.where(valid, alpha[0], ninf)
+    for t in range(1, t_max):
+        a = alpha[t - 1]
+        a2 = xp.where(skip, _shift(xp, a, 2, ninf), ninf)
+        alpha[t] = xp.where(valid, lpe[t] + _lse3(xp, a, _shift(xp, a, 1, ninf), a2), ninf)
+    rows = xp.arange(n)
+    last = xp.maximum(il - 1, 0)
+    end = alpha[last, rows, 2 * tl]
+    end2 = xp.where(tl > 0, alpha[last, rows, xp.maximum(2 * tl - 1, 0)], ninf)
+    nll = -xp.logaddexp(end, end2)
+    nll = xp.where(il == 0, xp.where(tl == 0, 0.0, xp.inf), nll).astype(dt) if n else nll
+    inf = xp.isinf(nll)
+    if zero_infinity:
+        nll = xp.where(inf, 0.0, nll).astype(dt)
+    if red == 0:
+        out = nll.reshape(()) if unbatched else nll
+    elif red == 2:
+        out = xp.sum(nll)
+    else:
+        out = xp.mean(nll / xp.maximum(tl, 1).astype(dt))
+    res = make(xp.asarray(out, dtype=dt), log_probs._device)
+    if grad_state.enabled and log_probs._rg:
+        def vjp(g: Tensor) -> tuple:
+            gv = g._data.reshape(-1) if red == 0 else g._data
+            if red == 1:
+                gv = gv / xp.maximum(tl, 1).astype(dt) / n
+            grad = _ctc_grad(xp, lp, lpe, alpha, ext, skip, valid, il, tl, nll, blank)
+            if zero_infinity:
+                grad = xp.where(inf[None, :, None], 0.0, grad)
+            grad = (grad * xp.broadcast_to(xp.asarray(gv, dtype=dt), (n,))[None, :, None])
+            grad = grad.astype(dt, copy=False)
+            return (make(grad[:, 0, :] if unbatched else grad, log_probs._device),)
+
+        record("CtcLossBackward0", res, (log_probs,), vjp)
+    return res
+
+
+def _ctc_grad(xp: Any, lp: Any, lpe: Any, alpha: Any, ext: Any, skip: Any, valid: Any, il: Any,
+              tl: Any, nll: Any, blank: int) -> Any:
+    """``exp(lp) - exp(log(sum_s alpha * beta at label c) + nll - lp)``, zero past each length."""
+    t_max, n, c = lp.shape
+    lpn = ext.shape[1]
+    ninf = -xp.inf
+    beta = xp.full((t_max, n, lpn), ninf, dtype=lp.dtype)
+    rows = xp.arange(n)
+    sidx = xp.arange(lpn)
+    # where each sequence ends: the last blank and the last label of its extended targets
+    init = (sidx[None, :] == 2 * tl[:, None]) | ((sidx[None, :] == 2 * tl[:, None] - 1)
+                                                 & (tl[:, None] > 0))
+    skip_next = xp.zeros((n, lpn), dtype=bool)
+    if lpn > 2:
+        skip_next[:, :-2] = skip[:, 2:]
+    nxt = xp.full((n, lpn), ninf, dtype=lp.dtype)
+    for t in range(t_max - 1, -1, -1):
+        start = (il - 1 == t)[:, None]
+        b1 = _shift(xp, nxt, -1, ninf)
+        b2 = xp.where(skip_next, _shift(xp, nxt, -2, ninf), ninf)
+        rec = lpe[t] + _lse3(xp, nxt, b1, b2)
+        cur = xp.where(start, xp.where(init, lpe[t], ninf), xp.where((il - 1 > t)[:, None],
+                                                                     rec, ninf))
+        cur = xp.where(valid, cur, ninf)
+        beta[t] = cur
+        nxt = cur
+    ab = alpha + beta
+    mx = xp.max(ab, axis=2, keepdims=True)
+    mx = xp.where(xp.isfinite(mx), mx, 0)
+    e = xp.exp(ab - mx)
+    acc = xp.zeros((t_max, n * c), dtype=lp.dtype)
+    flat = (rows[:, None] * c + ext).reshape(-1)
+    xp.add.at(acc, (slice(None), flat), e.reshape(t_max, n * lpn))
+    with_acc = acc.reshape(t_max, n, c)
+    lcab = xp.log(xp.where(with_acc > 0, with_acc, 1.0)) + mx
+    post = xp.where(with_acc > 0, xp.exp(lcab + nll[None, :, None] - lp), 0.0)
+    grad = xp.exp(lp) - post
+    live = xp.arange(t_max)[:, None] < il[None, :]
+    return xp.where(live[:, :, None], grad, 0.0)

@@ -1,0 +1,293 @@
+"""Elementwise losses (mse, l1, smooth L1, Huber, BCE, Poisson, KL, Gaussian NLL, margin
+losses) on one shared kernel: an elementwise loss with its derivative per operand, reduced
+with ``reduction``; a plain backward is one fused array expression per operand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, make, record, result_type, sum_to
+from ._nn_math import arrays, grad_of, reduce_array, reduction_enum
+
+__all__ = ["binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
+           "margin_ranking_loss", "hinge_embedding_loss"]
+
+
+def _common_dtype(tensors: Sequence[Tensor | None]) -> Any:
+    dt = result_type(*[t for t in tensors if t is not None])
+    if dt.category < _dt._FLOAT:  # integer operands give the default float dtype
+        dt = _dt._default
+    return dt.np
+
+
+def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
+    """The upstream gradient of a reduced loss, per element of the unreduced loss."""
+    if red == 0:
+        return g
+    return (g / n if red == 1 else g).expand(shape)
+
+
+def elementwise_loss(name: str, tensors: Sequence[Tensor | None], f: Callable,
+                     grads: Sequence[Callable | None], reduction: Any) -> Tensor:
+    """``reduce(f(m, *operands))``; ``grads[i](m, *operands)`` is d loss / d operand ``i``.
+
+    Operands broadcast together; their gradients are summed back to their shapes.
+    """
+    red = reduction_enum(reduction)
+    live = [t for t in tensors if t is not None]
+    dev = live[0]._device
+    xp = dev._backend.xp
+    cdt = _common_dtype(tensors)
+    arrs = [None if t is None else t._data.astype(cdt, copy=False) for t in tensors]
+    m = arrays(xp)
+    loss = f(m, *arrs)
+    if loss.dtype != cdt:
+        loss = loss.astype(cdt)
+    res = make(reduce_array(xp, loss, red), dev)
+    want = [t is not None and t._rg and grads[i] is not None for i, t in enumerate(tensors)]
+    if grad_state.enabled and any(want):
+        n = loss.size
+
+        def vjp(g: Tensor, *saved: Any) -> tuple:
+            scale = 1.0 / n if red == 1 else 1.0
+            out = []
+            for i, t in enumerate(saved):
+                if not want[i]:
+                    out.append(None)
+                    continue
+                d = grad_of(_scaled(grads[i], scale, cdt), g, *saved)
+                gi = sum_to(g * d, tuple(t.shape))
+                out.append(gi if gi.dtype == t.dtype else gi.to(t.dtype))
+            return tuple(out)
+
+        record(name, res, tuple(tensors), vjp, tuple(tensors))
+    return res
+
+
+def _scaled(fn: Callable, scale: float, cdt: Any) -> Callable:
+    def h(m: Any, *a: Any) -> Any:
+        if not m.tensor:
+            a = tuple(v.astype(cdt, copy=False) if v is not None and hasattr(v, "astype") else v
+                      for v in a)
+        d = fn(m, *a)
+        d = d * scale if scale != 1.0 else d
+        return d if m.tensor or d.dtype == cdt else d.astype(cdt)
+
+    return h
+
+
+# ------------------------------------------------------------------ regression
+def mse_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
+    """``(input - target) ** 2``, reduced."""
+    return elementwise_loss(
+        "MseLossBackward0", (input, target), lambda m, x, t: (x - t) * (x - t),
+        (lambda m, x, t: (x - t) * 2.0, lambda m, x, t: (t - x) * 2.0), reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
+    """``|input - target|``, reduced."""
+    return elementwise_loss(
+        "L1LossBackward0", (input, target), lambda m, x, t: m.abs(x - t),
+        (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Quadratic below ``beta``, linear above; L1 when ``beta == 0``."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+
+    def f(m: Any, x: Any, t: Any) -> Any:
+        d = m.abs(x - t)
+        return m.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+
+    def dx(m: Any, x: Any, t: Any) -> Any:
+        d = x - t
+        return m.where(m.abs(d) < beta, d / beta, m.sign(d))
+
+    return elementwise_loss("SmoothL1LossBackward0", (input, target), f,
+                            (dx, lambda m, x, t: -dx(m, x, t)), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
+               delta: float = 1.0) -> Tensor:
+    """Quadratic below ``delta``, ``delta``-scaled linear above."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+
+    def f(m: Any, x: Any, t: Any) -> Any:
+        d = m.abs(x - t)
+        return m.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+
+    def dx(m: Any, x: Any, t: Any) -> Any:
+        d = x - t
+        return m.where(m.abs(d) < delta, d, m.sign(d) * delta)
+
+    return elementwise_loss("HuberLossBackward0", (input, target), f,
+                            (dx, lambda m, x, t: -dx(m, x, t)), reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
+    """``log(1 + exp(-target * input))``, reduced."""
+    return elementwise_loss(
+        "SoftMarginLossBackward0", (input, target),
+        lambda m, x, y: m.log1p(m.exp(-y * x)),
+        (lambda m, x, y: -y * m.sigmoid(-y * x), None), reduction)
+
+
+# ------------------------------------------------------------------ probabilistic
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: Any = "mean") -> Tensor:
+    """``-weight * (target * log(input) + (1 - target) * log(1 - input))``, logs clamped at -100."""
+    x = input._data
+    xp = input._device._backend.xp
+    if x.size and bool(xp.any((x < 0) | (x > 1))):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+
+    def f(m: Any, x: Any, t: Any, w: Any) -> Any:
+        lx = m.maximum(m.log(x), -100.0)
+        l1x = m.maximum(m.log1p(-x), -100.0)
+        loss = -(t * lx + (1.0 - t) * l1x)
+        return loss * w if w is not None else loss
+
+    def dx(m: Any, x: Any, t: Any, w: Any) -> Any:
+        d = (x - t) / m.maximum((1.0 - x) * x, 1e-12)
+        return d * w if w is not None else d
+
+    def dt(m: Any, x: Any, t: Any, w: Any) -> Any:
+        d = m.maximum(m.log1p(-x), -100.0) - m.maximum(m.log(x), -100.0)
+        return d * w if w is not None else d
+
+    return elementwise_loss("BinaryCrossEntropyBackward0", (input, target, weight), f,
+                            (dx, dt, None), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     pos_weight: Tensor | None = None,
+                                     reduction: Any = "mean") -> Tensor:
+    """BCE on ``sigmoid(input)`` computed stably from the logits; ``pos_weight`` scales positives."""
+    def logsig(m: Any, x: Any) -> Any:
+        return m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x)))
+
+    def f(m: Any, x: Any, t: Any, w: Any, pw: Any) -> Any:
+        lw = 1.0 if pw is None else (pw - 1.0) * t + 1.0
+        loss = (1.0 - t) * x - lw * logsig(m, x)
+        return loss * w if w is not None else loss
+
+    def dx(m: Any, x: Any, t: Any, w: Any, pw: Any) -> Any:
+        s = m.sigmoid(x)
+        d = s - t if pw is None else (1.0 - t) - ((pw - 1.0) * t + 1.0) * (1.0 - s)
+        return d * w if w is not None else d
+
+    def dt(m: Any, x: Any, t: Any, w: Any, pw: Any) -> Any:
+        d = -x if pw is None else -x - (pw - 1.0) * logsig(m, x)
+        return d * w if w is not None else d
+
+    return elementwise_loss("BinaryCrossEntropyWithLogitsBackward0",
+                            (input, target, weight, pos_weight), f, (dx, dt, None, None),
+                            reduction)
+
+
+def _xlogx(m: Any, t: Any) -> Any:
+    return m.where(t == 0, 0.0, t * m.log(m.where(t == 0, 1.0, t)))
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
+           log_target: bool = False) -> Tensor:
+    """Pointwise KL divergence ``target * (log(target) - input)`` (input holds log-probabilities)."""
+    if log_target:
+        return elementwise_loss(
+            "KlDivBackward0", (input, target), lambda m, x, t: m.exp(t) * (t - x),
+            (lambda m, x, t: -m.exp(t), lambda m, x, t: m.exp(t) * (t - x + 1.0)), reduction)
+    return elementwise_loss(
+        "KlDivBackward0", (input, target), lambda m, x, t: _xlogx(m, t) - t * x,
+        (lambda m, x, t: -t + x * 0.0,
+         lambda m, x, t: m.log(t) + t / t - x), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
+                     reduction: Any) -> Tensor:
+    """Negative log likelihood of ``target ~ Poisson(input)`` (``exp(input)`` if ``log_input``)."""
+    def stirling(m: Any, t: Any) -> Any:
+        tt = m.where(t > 1, t, 1.0)
+        return m.where(t > 1, tt * m.log(tt) - tt + 0.5 * m.log(2 * math.pi * tt), 0.0)
+
+    def dstirling(m: Any, t: Any) -> Any:
+        tt = m.where(t > 1, t, 1.0)
+        # the masked term still differentiates log(t) and t/t (nan at t <= 0, as PyTorch gives)
+        return m.where(t > 1, m.log(tt) + 0.5 / tt, 0.0) + (m.log(t) + t / t) * 0.0
+
+    def f(m: Any, x: Any, t: Any) -> Any:
+        loss = m.exp(x) - t * x if log_input else x - t * m.log(x + eps)
+        return loss + stirling(m, t) if full else loss
+
+    def dx(m: Any, x: Any, t: Any) -> Any:
+        return m.exp(x) - t if log_input else 1.0 - t / (x + eps)
+
+    def dt(m: Any, x: Any, t: Any) -> Any:
+        d = -x if log_input else -m.log(x + eps)
+        return d + dstirling(m, t) if full else d
+
+    return elementwise_loss("PoissonNllLossBackward0", (input, target), f, (dx, dt), reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,
+                      eps: float = 1e-6, reduction: Any = "mean") -> Tensor:
+    """``0.5 * (log(var) + (input - target)**2 / var)`` with ``var`` clamped at ``eps``
+    (the clamp passes gradients through, as PyTorch's no-grad clamp does)."""
+    const = 0.5 * math.log(2 * math.pi) if full else 0.0
+
+    def f(m: Any, x: Any, t: Any, v: Any) -> Any:
+        v = m.maximum(v, eps)
+        d = x - t
+        return 0.5 * (m.log(v) + d * d / v) + const
+
+    def dx(m: Any, x: Any, t: Any, v: Any) -> Any:
+        return (x - t) / _clamped(m, v, eps)
+
+    def dv(m: Any, x: Any, t: Any, v: Any) -> Any:
+        v = _clamped(m, v, eps)
+        d = x - t
+        return 0.5 * (1.0 / v - d * d / (v * v))
+
+    return elementwise_loss("GaussianNllLossBackward0", (input, target, var), f,
+                            (dx, lambda m, x, t, v: -dx(m, x, t, v), dv), reduction)
+
+
+def _clamped(m: Any, v: Any, eps: float) -> Any:
+    if m.tensor:  # the clamp is not differentiated: add a constant offset instead
+        return v + (v.detach().clamp(min=eps) - v.detach())
+    return m.maximum(v, eps)
+
+
+# ------------------------------------------------------------------ margins
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        reduction: Any = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``, reduced."""
+    def on(m: Any, a: Any, b: Any, y: Any) -> Any:
+        return (-y * (a - b) + margin) > 0
+
+    return elementwise_loss(
+        "ClampMinBackward0", (input1, input2, target),
+        lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
+        (lambda m, a, b, y: m.where(on(m, a, b, y), -y, 0.0),
+         lambda m, a, b, y: m.where(on(m, a, b, y), y, 0.0),
+         lambda m, a, b, y: m.where(on(m, a, b, y), b - a, 0.0)), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         reduction: Any = "mean") -> Tensor:
+    """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
+    def f(m: Any, x: Any, y: Any) -> Any:
+        return m.where(y != 1, m.maximum(margin - x, 0.0), 0.0) + m.where(y != -1, x, 0.0)
+
+    def dx(m: Any, x: Any, y: Any) -> Any:
+        return m.where(y != -1, 1.0, 0.0) - m.where((y != 1) & (margin - x > 0), 1.0, 0.0)
+
+    return elementwise_loss("AddBackward0", (input, target), f, (dx, None), reduction)

@@ -1,0 +1,8 @@
+"""``ember.nn.functional``: PyTorch's torch.nn.functional, a thin layer over Ember's core kernels."""
+
+from ._conv_pool import *  # noqa: F403
+from ._conv_pool import __all__ as _a
+from ._layers import *  # noqa: F403
+from ._layers import __all__ as _b
+
+__all__ = list(_a) + list(_b)
