@@ -298,6 +298,8 @@ class Tensor:
 
     def _edge(self) -> tuple[Any, int]:
         """The graph edge of this tensor: its grad_fn, or its leaf accumulator."""
+        if self._base is not None and self.grad_fn is not None:
+            self._refresh_view()
         if self.grad_fn is not None:
             return (self.grad_fn, self._out_nr)
         if self._rg:
@@ -307,6 +309,22 @@ class Tensor:
                 self._accum = _weakref(acc)
             return (acc, 0)
         return (None, 0)
+
+    def _refresh_view(self) -> None:
+        """A view whose base changed in place since its grad_fn was recorded (the version
+        stamped on its ``_view_fn`` by ``make_view``) takes a grad_fn replayed on the base."""
+        fn = self._view_fn
+        v = self._vc[0]
+        if fn is None or getattr(fn, "version", v) == v or not self._base._rg:
+            return
+        prev = grad_mode.state.enabled
+        grad_mode.state.enabled = True
+        try:
+            regen = fn(self._base)
+        finally:
+            grad_mode.state.enabled = prev
+        self.grad_fn, self._out_nr = regen.grad_fn, regen._out_nr
+        fn.version = v
 
     def detach(self) -> Tensor:
         """A new tensor on the same data, outside the graph (shares version counter)."""

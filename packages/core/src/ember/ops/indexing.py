@@ -1,3 +1,568 @@
-"""TODO family module."""
+"""Tensor indexing: ``__getitem__``, ``__setitem__`` and ``index_put`` with PyTorch's rules.
 
-__all__: list[str] = []
+An index is applied in two steps, as PyTorch does: first the basic part (ints
+select, slices, ``None`` and Python bools unsqueeze, ``...``), which is a view;
+then, if any, the advanced part (integer and boolean tensors) on that view,
+which makes a copy and places the advanced dims by NumPy's rules. A prepared
+index is a pair ``(basic_key, advanced_key_or_None)`` of backend index tuples.
+The family continues in ``indexing_scatter`` (gather, scatter, index_*,
+masked_*, take, put) and ``indexing_search`` (nonzero, searchsorted, bincount,
+histc).
+"""
+
+from __future__ import annotations
+
+import operator
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _inplace
+from ._dispatch import CPU, Tensor, grad_state, make, methods, record, sum_to
+from .shape import make_view, view_grad
+
+__all__ = ["index_put"]
+
+_isinstance = isinstance
+_BASIC_NAMES = {int: "SelectBackward0", slice: "SliceBackward0", type(None): "UnsqueezeBackward0"}
+
+
+# ------------------------------------------------------------------ preparing an index
+def _seq_as_tuple(key: list) -> bool:
+    """NumPy's (and PyTorch's) legacy rule: a short list holding sequences, slices, None or
+    Ellipsis indexes like a tuple."""
+    if len(key) >= 32:
+        return False
+    for k in key:
+        if _isinstance(k, (Tensor, list, tuple, slice, np.ndarray)) or k is None or k is Ellipsis:
+            return True
+    return False
+
+
+def _index_array(t: Tensor, x: Tensor) -> Any:
+    """A tensor used as an index, as an array on ``x``'s device (bool or int64)."""
+    a = t._data
+    kind = a.dtype.kind
+    if kind == "u" and a.dtype.itemsize == 1:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
+        a = a.astype(bool)
+    elif kind not in "biu":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if t._device is not x._device:
+        if t._device is CPU:
+            a = x._device._backend.asarray(a, index=x._device.index)
+        else:
+            a = x._device._backend.asarray(t._device._backend.to_numpy(a), index=x._device.index)
+    return a
+
+
+def _list_array(k: Any, x: Tensor) -> Any:
+    a = np.asarray(k)
+    if a.size == 0:
+        a = a.astype(np.int64)
+    elif a.dtype.kind not in "biu":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if a.dtype.kind == "u":
+        a = a.astype(np.int64)
+    return a if x._device is CPU else x._device._backend.asarray(a, index=x._device.index)
+
+
+def _slice_item(k: slice) -> slice:
+    start, stop, step = k.start, k.stop, k.step
+    if start is not None and start.__class__ is not int:
+        start = operator.index(start)
+    if stop is not None and stop.__class__ is not int:
+        stop = operator.index(stop)
+    if step is not None:
+        if step.__class__ is not int:
+            step = operator.index(step)
+        if step <= 0:
+            raise ValueError("step must be greater than zero" if step else
+                             "slice step cannot be zero")
+        return slice(start, stop, step)
+    return k if start is k.start and stop is k.stop else slice(start, stop)
+
+
+def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
+    """``(basic_key, advanced_key or None, name of the basic view's node)`` for ``x[key]``."""
+    kc = key.__class__
+    if kc is tuple:
+        items = key
+    elif kc is list and _seq_as_tuple(key):
+        warnings.warn(
+            "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+            "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this "
+            "will be interpreted as tensor index, x[torch.tensor(seq)], which will result either "
+            "in an error or a different result", UserWarning, stacklevel=3)
+        items = tuple(key)
+    else:
+        items = (key,)
+    basic: list = []
+    adv: list = []  # the advanced key, aligned with the dims of the basic view
+    has_adv = False
+    ellipsis = False
+    name = "AliasBackward0"
+    for k in items:
+        c = k.__class__
+        if c is int:
+            basic.append(k)
+            name = "SelectBackward0"
+        elif c is slice:
+            basic.append(_slice_item(k))
+            adv.append(slice(None))
+            name = "SliceBackward0"
+        elif k is None:
+            basic.append(None)
+            adv.append(slice(None))
+            name = "UnsqueezeBackward0"
+        elif k is Ellipsis:
+            if ellipsis:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            ellipsis = True
+            basic.append(Ellipsis)
+            adv.append(Ellipsis)
+        elif c is bool:  # unsqueeze, then index the new dim with [0] or []
+            basic.append(None)
+            adv.append(_bool_index(k, x))
+            has_adv = True
+        elif _isinstance(k, Tensor):
+            a = k._data
+            if a.ndim == 0 and a.dtype.kind in "iu":
+                basic.append(int(k.item()))
+                name = "SelectBackward0"
+            elif a.ndim == 0 and a.dtype.kind == "b":
+                basic.append(None)
+                adv.append(_bool_index(bool(k.item()), x))
+                has_adv = True
+            else:
+                a = _index_array(k, x)
+                has_adv = True
+                _advanced_item(a, basic, adv)
+        elif _isinstance(k, (list, tuple, np.ndarray)):
+            a = _list_array(k, x)
+            has_adv = True
+            if a.ndim == 0 and a.dtype.kind == "b":
+                basic.append(None)
+                adv.append(_bool_index(bool(a), x))
+            else:
+                _advanced_item(a, basic, adv)
+        elif hasattr(k, "__index__") and not _isinstance(k, (float, complex)):
+            basic.append(operator.index(k))
+            name = "SelectBackward0"
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(k).__name__})")
+    if not ellipsis:
+        basic.append(Ellipsis)
+        adv.append(Ellipsis)
+    return tuple(basic), (tuple(adv) if has_adv else None), name
+
+
+def _bool_index(b: bool, x: Tensor) -> Any:
+    xp = x._device._backend.xp
+    return xp.zeros(1 if b else 0, dtype=xp.int64)
+
+
+def _advanced_item(a: Any, basic: list, adv: list) -> None:
+    n = a.ndim if a.dtype.kind == "b" else 1  # a mask covers as many dims as it has
+    basic.extend([slice(None)] * n)
+    adv.append(a)
+
+
+def _basic_view(x: Any, basic: tuple, t: Tensor, key: Any) -> Any:
+    try:
+        return x[basic]
+    except IndexError:
+        raise _index_error(t, key) from None
+
+
+def _index_error(t: Tensor, key: Any) -> IndexError:
+    """PyTorch's message for an index that does not fit ``t`` (built on the error path)."""
+    shape = list(t._data.shape)
+    items = key if _isinstance(key, tuple) or (_isinstance(key, list) and _seq_as_tuple(key)) \
+        else (key,)
+    nd = len(shape)
+    used = 0
+    for k in items:
+        if k is None or k is Ellipsis or _isinstance(k, bool):
+            continue
+        if _isinstance(k, Tensor) and k._data.dtype.kind == "b":
+            used += max(k._data.ndim, 0)
+        elif _isinstance(k, np.ndarray) and k.dtype.kind == "b":
+            used += k.ndim
+        else:
+            used += 1
+    if used > nd:
+        return IndexError(f"too many indices for tensor of dimension {nd}")
+    dim = 0  # the first int out of range, named by the dim of ``t`` it indexes
+    for k in items:
+        if k is Ellipsis:
+            dim += nd - used
+        elif k is not None and not _isinstance(k, bool):
+            if _isinstance(k, int) or (_isinstance(k, Tensor) and k._data.ndim == 0
+                                       and k._data.dtype.kind in "iu"):
+                i = int(k)
+                if not -shape[dim] <= i < shape[dim]:
+                    return IndexError(f"index {i} is out of bounds for dimension {dim} with "
+                                      f"size {shape[dim]}")
+            dim += 1
+    return IndexError(f"index out of range for tensor of size {shape}")
+
+
+def _advanced_error(v: Any, adv: tuple) -> Exception:
+    """PyTorch's message for an advanced index that does not fit the basic view ``v``."""
+    nd = v.ndim
+    covered = sum((a.ndim if a.dtype.kind == "b" else 1) if hasattr(a, "dtype") else
+                  (0 if a is Ellipsis else 1) for a in adv)
+    dim = rank = 0
+    for a in adv:
+        if a is Ellipsis:
+            dim += nd - covered
+            continue
+        if not hasattr(a, "dtype"):
+            dim += 1
+            continue
+        if a.dtype.kind == "b":
+            for j in range(a.ndim):
+                if dim + j >= nd or a.shape[j] != v.shape[dim + j]:
+                    return IndexError(
+                        f"The shape of the mask {list(a.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(v.shape)} at index {dim + j}")
+            dim += a.ndim
+            rank += a.ndim
+            continue
+        if dim >= nd:
+            return IndexError(f"too many indices for tensor of dimension {nd}")
+        n = v.shape[dim]
+        if a.size:
+            bad = a[(a < -n) | (a >= n)]
+            if bad.size:
+                return IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for "
+                                  f"dimension {rank} with size {n}")
+        dim += 1
+        rank += 1
+    return IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                      "shapes " + ", ".join(str(list(a.shape)) for a in adv if hasattr(a, "shape")))
+
+
+# ------------------------------------------------------------------ reading
+def get_key(x: Any, pk: tuple) -> Any:
+    """The array ``x[pk]`` for a prepared index (a view when there is no advanced part)."""
+    v = x[pk[0]]
+    if pk[1] is None:
+        return v
+    try:
+        return v[pk[1]]
+    except IndexError:
+        raise _advanced_error(v, pk[1]) from None
+
+
+def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
+                arr: Any = None) -> Tensor:
+    """``input[pk]`` for a prepared index (``arr``: the result array, if already computed),
+    with its graph node."""
+    x = input._data
+    if pk[1] is None:
+        shape = x.shape
+        replay = lambda t: getitem_key(t, pk, name)
+        if arr is None:
+            arr = x[pk[0]]
+        if None in pk[0]:
+            arr = _unsqueezed(x, pk[0], arr)
+        out = make_view(input, arr, replay)
+        if grad_state.enabled and input._rg:
+            record(name, out, (input,), lambda g: (view_grad(g, shape, replay),))
+        return out
+    out = make(get_key(x, pk) if arr is None else arr, input._device)
+    if grad_state.enabled and input._rg:
+        shape, dtype = x.shape, x.dtype
+
+        def vjp(g: Tensor) -> tuple:
+            z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
+            return (put_key(z, pk, g, accumulate=True),)
+
+        record("IndexBackward0", out, (input,), vjp)
+    return out
+
+
+def _unsqueezed(x: Any, basic: tuple, arr: Any) -> Any:
+    """``arr = x[basic]`` with PyTorch's strides for the dims that ``None`` adds (NumPy gives
+    0; PyTorch the next dim's size times stride, which a reshape also gives)."""
+    return x[tuple(k for k in basic if k is not None)].reshape(arr.shape)
+
+
+def _getitem(self: Tensor, key: Any) -> Tensor:
+    if key.__class__ is int:  # the common x[i]
+        x = self._data
+        if x.ndim == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        n = x.shape[0]
+        if not -n <= key < n:
+            raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
+        return getitem_key(self, ((key, Ellipsis), None), "SelectBackward0")
+    kc = key.__class__
+    if kc is tuple or kc is slice or key is None or key is Ellipsis:  # fast path: basic only
+        items = key if kc is tuple else (key,)
+        name, ell = "AliasBackward0", False
+        for k in items:
+            c = k.__class__
+            if c is int:
+                name = "SelectBackward0"
+            elif c is slice:
+                st = k.step
+                if (st is not None and (st.__class__ is not int or st <= 0)) or not (
+                        k.start is None or k.start.__class__ is int) or not (
+                        k.stop is None or k.stop.__class__ is int):
+                    break
+                name = "SliceBackward0"
+            elif k is None:
+                name = "UnsqueezeBackward0"
+            elif k is Ellipsis and not ell:
+                ell = True
+            else:
+                break
+        else:
+            basic = items if ell else items + (Ellipsis,)
+            return getitem_key(self, (basic, None), name, _basic_view(self._data, basic, self,
+                                                                      key))
+    basic, adv, name = prepare(self, key)
+    v = _basic_view(self._data, basic, self, key)
+    if adv is None:
+        return getitem_key(self, (basic, None), name, v)
+    try:
+        r = v[adv]
+    except IndexError:
+        raise _advanced_error(v, adv) from None
+    return getitem_key(self, (basic, adv), name, r)
+
+
+# ------------------------------------------------------------------ writing
+def _value_array(value: Any, x: Tensor) -> Any:
+    """The array of an assigned value in ``x``'s dtype, on ``x``'s device."""
+    if _isinstance(value, Tensor):
+        v = value._data
+        if value._device is not x._device:
+            v = x._device._backend.asarray(value._host(), index=x._device.index)
+        return v if v.dtype == x._data.dtype else v.astype(x._data.dtype)
+    if _isinstance(value, (bool, int, float, complex)) or (
+            _isinstance(value, np.generic) and value.ndim == 0):
+        xp = x._device._backend.xp
+        if _isinstance(value, complex) and x._data.dtype.kind != "c":
+            value = value.real
+        return xp.asarray(value).astype(x._data.dtype)
+    raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
+
+
+def _broadcast_error(target: tuple, value: Any, advanced: bool) -> RuntimeError:
+    vshape = tuple(getattr(value, "shape", ()))
+    if advanced:
+        return RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
+                            f"broadcast to indexing result of shape {list(target)}")
+    vs = list(vshape)
+    while len(vs) > len(target) and vs[0] == 1:
+        vs.pop(0)
+    if len(vs) > len(target):
+        name = value.type() if _isinstance(value, Tensor) else "tensor"
+        return RuntimeError(
+            f"expand({name}{{{vs}}}, size={list(target)}): the number of sizes provided "
+            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor "
+            f"({len(vs)})")
+    for i in range(1, len(vs) + 1):
+        if vs[-i] != target[-i] and vs[-i] != 1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({target[-i]}) must match the existing size "
+                f"({vs[-i]}) at non-singleton dimension {len(target) - i}.  Target sizes: "
+                f"{list(target)}.  Tensor sizes: {vs}")
+    return RuntimeError(f"cannot broadcast a value of shape {list(vshape)} to {list(target)}")
+
+
+def _write(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any = None) -> None:
+    """Write (or add) array ``v`` into ``x[pk]`` in place; PyTorch's errors on failure."""
+    dst = x[pk[0]]
+    try:
+        if pk[1] is None:
+            if accumulate:
+                dst += v
+            else:
+                dst[...] = v
+        elif accumulate:
+            ufunc_at("add", dst, pk[1], v)
+        else:
+            dst[pk[1]] = v
+    except IndexError:
+        raise _advanced_error(dst, pk[1]) from None
+    except ValueError as e:
+        msg = str(e)
+        if "read-only" in msg:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.") from None
+        if "broadcast" in msg or "shape" in msg:
+            raise _broadcast_error(get_key(x, pk).shape, v if value is None else value,
+                                   pk[1] is not None) from None
+        raise
+
+
+def ufunc_at(name: str, dst: Any, key: Any, vals: Any) -> None:
+    """Unbuffered ``dst[key] op= vals`` with ufunc ``name`` (repeated indices accumulate)."""
+    if _isinstance(dst, np.ndarray):
+        getattr(np, name).at(dst, key, vals)
+        return
+    import cupy
+
+    try:
+        getattr(cupy, name).at(dst, key, vals)
+        return
+    except (AttributeError, NotImplementedError):  # older CuPy: cupyx's scatter kernels
+        import cupyx
+
+        fn = {"add": cupyx.scatter_add, "maximum": cupyx.scatter_max,
+              "minimum": cupyx.scatter_min}.get(name)
+    if fn is None:
+        raise NotImplementedError(f"'{name}' at repeated indices is not available on this "
+                                  "backend")
+    fn(dst, key, vals)
+
+
+def _reduce_to(g: Tensor, shape: tuple) -> Tensor:
+    """A gradient summed back to an assigned value's (broadcast) shape."""
+    if len(shape) > g._data.ndim:
+        g = g.reshape((1,) * (len(shape) - g._data.ndim) + g._data.shape)
+    return sum_to(g, shape)
+
+
+def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
+        name: str = "IndexPutBackward0") -> Tensor:
+    """A copy of ``input`` with ``value`` written (or added) at a prepared index."""
+    r = input._data.copy()
+    v = _value_array(value, input)
+    _write(r, pk, v, accumulate, value)
+    out = make(r, input._device)
+    vt = _isinstance(value, Tensor) and value._rg
+    if grad_state.enabled and (input._rg or vt):
+        vshape = value._data.shape if vt else ()
+        vdtype = value.dtype if vt else None
+        gi = input._rg
+
+        def vjp(g: Tensor) -> tuple:
+            gs = (g if accumulate else put_key(g, pk, 0)) if gi else None
+            gv = None
+            if vt:
+                gv = _reduce_to(getitem_key(g, pk), vshape)
+                if gv.dtype is not vdtype:
+                    gv = gv.to(vdtype)
+            return gs, gv
+
+        record(name, out, (input, value), vjp)
+    return out
+
+
+def _write_into(self: Tensor, pk: tuple, value: Any, accumulate: bool) -> None:
+    """The write of ``setitem``/``index_put_`` when no graph is recorded."""
+    v = _value_array(value, self)
+    if self._device._backend.aliases:
+        _write(self._data, pk, v, accumulate, value)
+        self._vc[0] += 1
+    else:  # write a copy, then the whole tensor
+        r = self._data.copy()
+        _write(r, pk, v, accumulate, value)
+        _inplace.write(self, r)
+
+
+def _setitem(self: Tensor, key: Any, value: Any) -> None:
+    basic, adv, _ = prepare(self, key)
+    pk = (basic, adv)
+    _basic_view(self._data, basic, self, key)
+    vt = _isinstance(value, Tensor)
+    if vt and adv is not None and value._data.dtype != self._data.dtype and not (
+            value._data.size == 1 and _single_mask(adv)):
+        target = get_key(self._data, pk).shape  # PyTorch checks the shapes first
+        try:
+            ok = np.broadcast_shapes(value._data.shape, target) == target
+        except ValueError:
+            ok = False
+        if not ok:
+            raise _broadcast_error(target, value, True)
+        _check_values(self, value, "index_put_")
+    if not (grad_state.enabled and (self._rg or (vt and value._rg))):
+        _write_into(self, pk, value, False)
+        return
+    if self.grad_fn is None and self._rg:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation." if adv is None else
+                           "a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    _inplace.check_inplace(self, "setitem")
+    out = put_key(self, pk, value, False, "CopySlices" if adv is None else "IndexPutBackward0")
+    _inplace.commit(self, out, "setitem")
+
+
+def _single_mask(adv: tuple) -> bool:
+    """Whether an advanced key is one boolean mask (PyTorch then fills, casting the value)."""
+    arrays = [a for a in adv if hasattr(a, "dtype")]
+    return len(arrays) == 1 and arrays[0].dtype.kind == "b"
+
+
+# ------------------------------------------------------------------ index_put
+def _indices_key(self: Tensor, indices: Any) -> tuple:
+    if _isinstance(indices, Tensor):
+        indices = (indices,)
+    key = []
+    for t in indices:
+        if t is None:
+            key.append(slice(None))
+        elif _isinstance(t, Tensor):
+            key.append(t)
+        else:
+            raise TypeError("index_put(): expected a tuple of Tensors (or None) as indices")
+    if len(key) > self._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} (got "
+                         f"{len(key)})")
+    basic, adv, _ = prepare(self, tuple(key))
+    return (basic, adv)
+
+
+def _check_values(self: Tensor, values: Any, op: str) -> None:
+    if not _isinstance(values, Tensor):
+        raise TypeError(f"{op}(): argument 'values' must be Tensor, not {type(values).__name__}")
+    if values.dtype is not self.dtype:
+        from ._inplace import _type_name
+
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{_type_name(self._data.dtype)} for the destination and "
+            f"{_type_name(values._data.dtype)} for the source.")
+
+
+def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` put (or, with ``accumulate``, added) at ``indices``,
+    a tuple of index tensors (None for a whole dim)."""
+    _check_values(input, values, "index_put")
+    return put_key(input, _indices_key(input, indices), values, accumulate)
+
+
+def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    _check_values(self, values, "index_put_")
+    pk = _indices_key(self, indices)
+    _inplace.check_inplace(self, "index_put_")
+    if not (grad_state.enabled and (self._rg or values._rg)):
+        _write_into(self, pk, values, accumulate)
+        return self
+    return _inplace.commit(self, put_key(self, pk, values, accumulate), "index_put_")
+
+
+methods(__getitem__=_getitem, __setitem__=_setitem, index_put=index_put, index_put_=index_put_)
+
+# the rest of the family
+from . import indexing_scatter, indexing_search  # noqa: E402
+
+for _m in (indexing_scatter, indexing_search):
+    for _name in _m.__all__:
+        globals()[_name] = getattr(_m, _name)
+    __all__ += list(_m.__all__)
+del _m, _name

@@ -1,13 +1,23 @@
-"""Shape and view ops: view, reshape, expand, ... (views alias their base's memory)."""
+"""Shape and view ops: view, reshape, expand, squeeze, flatten, ... (views alias their base).
+
+A view is a tensor over its base's memory that shares the base's version counter
+and remembers how it was made (``replay``), so that an in-place write through it
+can rebase the base's graph (see ``_inplace``). The family continues in
+``shape_views`` (transpose, narrow, split, unfold, diagonal, ...), ``shape_join``
+(cat, stack, flip, repeat, ...) and ``shape_diag`` (diag, tril, trace, ...).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._dispatch import Tensor, grad_state, make, methods, record
+from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim, wrap_dims
 
-__all__ = ["reshape"]
+__all__ = ["reshape", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to",
+           "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d"]
+
+_isinstance = isinstance
 
 
 def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Tensor:
@@ -21,16 +31,51 @@ def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Te
     base = input._base
     if base is None:
         out._base = input
-        out._view_fn = replay
+        out._view_fn = lambda t: replay(t)  # its own function: it carries a version stamp
     else:
         out._base = base
         parent = input._view_fn
         out._view_fn = (lambda t: replay(parent(t))) if parent is not None else None
+    if out._view_fn is not None:  # a later in-place change of the base re-derives the view
+        out._view_fn.version = input._vc[0]
     return out
 
 
-def _shape_arg(shape: tuple) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+def view_out(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor], name: str,
+             vjp: Callable) -> Tensor:
+    """``make_view`` plus the graph node of the view op (when ``input`` requires grad)."""
+    out = make_view(input, arr, replay)
+    if grad_state.enabled and input._rg:
+        record(name, out, (input,), vjp)
+    return out
+
+
+def view_grad(g: Tensor, shape: tuple, replay: Callable[[Tensor], Tensor]) -> Tensor:
+    """The gradient of a view that picks part of its input: ``g`` written into zeros."""
+    z = make(g._device._backend.xp.zeros(shape, dtype=g._data.dtype), g._device)
+    if grad_state.enabled and g._rg:  # double backward: the write is recorded (CopySlices)
+        replay(z).copy_(g)
+    else:
+        replay(z)._data[...] = g._data
+    return z
+
+
+def multi_view_guard(op: str, i: int) -> Callable[[Tensor], Tensor]:
+    """The ``replay`` of one output of a multi-output view op: in-place writes are refused."""
+
+    def refuse(t: Tensor) -> Tensor:
+        raise RuntimeError(
+            f"Output {i} of {op} is a view and is being modified inplace. This view is the output "
+            "of a function that returns multiple views. Such functions do not allow the output "
+            "views to be modified inplace. You should replace the inplace operation by an "
+            "out-of-place one.")
+
+    return refuse
+
+
+def shape_arg(shape: tuple) -> tuple:
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints."""
+    if len(shape) == 1 and _isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
 
@@ -53,61 +98,69 @@ def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
     return shape
 
 
+def _reshape_view(x: Any, new: tuple) -> Any:
+    """``x`` seen with shape ``new`` without copying, or None where a copy is needed."""
+    try:
+        return x.reshape(new, copy=False)
+    except TypeError:  # a namespace without reshape(copy=): try setting the shape
+        arr = x.view()
+        try:
+            arr.shape = new
+        except (AttributeError, ValueError):
+            return None
+        return arr
+    except (AttributeError, ValueError):
+        return None
+
+
 def view(input: Tensor, *shape: Any) -> Tensor:
     """The same memory seen with another shape; raises where a copy would be needed."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+    if len(shape) == 1 and not _isinstance(shape[0], (int, tuple, list)):
         return input.view_dtype(shape[0])
     x = input._data
-    new = _infer(_shape_arg(shape), x.size, "view", x.shape)
-    if new == x.shape:
-        arr = x.reshape(new)
-    else:
-        try:
-            arr = x.view()
-            arr.shape = new  # NumPy raises instead of copying
-        except (AttributeError, ValueError):
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride (at least one "
-                "dimension spans across two contiguous subspaces). Use .reshape(...) "
-                "instead.") from None
-    out = make_view(input, arr, lambda t: t.view(new))
-    if grad_state.enabled and input._rg:
-        old = x.shape
-        record("ViewBackward0", out, (input,), lambda g: (g.reshape(old),))
-    return out
+    new = _infer(shape_arg(shape), x.size, "view", x.shape)
+    arr = x.reshape(new) if new == x.shape else _reshape_view(x, new)
+    if arr is None:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    old = x.shape
+    return view_out(input, arr, lambda t: t.view(new), "ViewBackward0",
+                    lambda g: (g.reshape(old),))
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """``input`` with a new shape: a view where possible, else a copy."""
     x = input._data
-    new = _infer(_shape_arg(shape), x.size, "reshape", x.shape)
-    arr = x.reshape(new)
-    if arr.base is not None or x.size == 0:
-        out = make_view(input, arr, lambda t: t.reshape(new))
-    else:
-        out = make(arr, input._device)
+    new = _infer(shape_arg(shape), x.size, "reshape", x.shape)
+    arr = x.reshape(new) if new == x.shape else _reshape_view(x, new)
+    old = x.shape
+    if arr is not None:
+        return view_out(input, arr, lambda t: t.reshape(new), "ViewBackward0",
+                        lambda g: (g.reshape(old),))
+    out = make(x.reshape(new), input._device)
     if grad_state.enabled and input._rg:
-        old = x.shape
-        record("ViewBackward0" if out._base is not None else "UnsafeViewBackward0", out,
-               (input,), lambda g: (g.reshape(old),))
+        record("UnsafeViewBackward0", out, (input,), lambda g: (g.reshape(old),))
     return out
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A broadcast view (no copy); -1 keeps a dimension's size."""
     x = input._data
-    sizes = _shape_arg(sizes)
+    sizes = shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise RuntimeError(
-            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-            f"the number of dimensions in the tensor ({x.ndim})")
+            f"expand({input.type()}{{{list(x.shape)}}}, size={list(sizes)}): the number of "
+            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
+            f"in the tensor ({x.ndim})")
     target = []
     for i, s in enumerate(sizes):
         if i < lead:
-            if s == -1:
+            if s < 0:
                 raise RuntimeError(
-                    f"expand: -1 is not allowed in a leading, non-existing dimension {i}")
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                    f"non-existing dimension {i}")
             target.append(s)
         else:
             cur = x.shape[i - lead]
@@ -120,21 +173,11 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                     f"sizes: {list(x.shape)}")
             target.append(s)
     target = tuple(target)
-    if target == x.shape:
-        return input if not (grad_state.enabled and input._rg) else _expand_record(input, x, x)
-    arr = input._device._backend.xp.broadcast_to(x, target)
-    return _expand_record(input, x, arr)
-
-
-def _expand_record(input: Tensor, x: Any, arr: Any) -> Tensor:
-    target = arr.shape
-    out = make_view(input, arr, lambda t: t.expand(target))
-    if grad_state.enabled and input._rg:
-        from ._dispatch import sum_to
-
-        shape = x.shape
-        record("ExpandBackward0", out, (input,), lambda g: (sum_to(g, shape),))
-    return out
+    # NumPy marks broadcast arrays read-only: writes into them fail as PyTorch's do
+    arr = x[...] if target == x.shape else input._device._backend.xp.broadcast_to(x, target)
+    shape = x.shape
+    return view_out(input, arr, lambda t: t.expand(target), "ExpandBackward0",
+                    lambda g: (sum_to(g, shape),))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -149,5 +192,198 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     return reshape(input, other._data.shape)
 
 
+# ------------------------------------------------------------------ squeeze, unsqueeze, flatten
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    """Remove dims of size 1 (all, or those of ``dim`` that have size 1)."""
+    x = input._data
+    if dim is None:
+        axes = tuple(i for i, s in enumerate(x.shape) if s == 1)
+        name = "SqueezeBackward0"
+    else:
+        dims = wrap_dims(dim, x.ndim, "squeeze")
+        axes = tuple(d for d in dims if x.ndim and x.shape[d] == 1)
+        name = "SqueezeBackward2" if _isinstance(dim, (tuple, list)) else "SqueezeBackward1"
+    arr = input._device._backend.xp.squeeze(x, axis=axes) if axes else x[...]
+    shape = x.shape
+    return view_out(input, arr, lambda t: t.squeeze(dim), name, lambda g: (g.reshape(shape),))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim`` (a view)."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim + 1, "unsqueeze")
+    arr = input._device._backend.xp.expand_dims(x, d)
+    return view_out(input, arr, lambda t: t.unsqueeze(d), "UnsqueezeBackward0",
+                    lambda g: (g.squeeze(d),))
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (a view where possible)."""
+    x = input._data
+    if x.ndim == 0:
+        return reshape(input, 1)
+    s = wrap_dim(start_dim, x.ndim, "flatten")
+    e = wrap_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    n = 1
+    for k in x.shape[s:e + 1]:
+        n *= k
+    return reshape(input, x.shape[:s] + (n,) + x.shape[e + 1:])
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim, "unflatten")
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = 1
+    for s in sizes:
+        if s != -1:
+            known *= s
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if -1 in sizes:
+        if known == 0 or x.shape[d] % known:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                f"{dim} ({x.shape[d]}) in the input tensor")
+        sizes = tuple(x.shape[d] // known if s == -1 else s for s in sizes)
+    elif known != x.shape[d]:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({x.shape[d]}) in the input tensor")
+    return view(input, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def ravel(input: Tensor) -> Tensor:
+    """A 1-D tensor of the elements (a view where the layout allows, else a copy)."""
+    return reshape(input, -1)
+
+
+# ------------------------------------------------------------------ broadcasting
+def broadcast_shapes(*shapes: Any) -> Any:
+    """The shape that ``shapes`` broadcast to, as an ``ember.Size``."""
+    from .._tensor import Size
+
+    norm = [(int(s),) if _isinstance(s, int) or hasattr(s, "__index__") and not
+            _isinstance(s, (tuple, list)) else tuple(int(k) for k in s) for s in shapes]
+    n = max((len(s) for s in norm), default=0)
+    out = [1] * n
+    for i, s in enumerate(norm):
+        for j, k in enumerate(s):
+            pos = n - len(s) + j
+            if k < 0:
+                raise RuntimeError(
+                    f"Trying to create tensor with negative dimension {k}: {list(s)}")
+            if out[pos] == 1:
+                out[pos] = k
+            elif k != 1 and k != out[pos]:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {k} at {j - len(s)}! "
+                    f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                    f"should be broadcastable to {out}")
+    return Size(out)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views)."""
+    if len(tensors) == 1 and _isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    """``input`` broadcast to ``size`` (a view, like ``expand``)."""
+    return expand(input, tuple(size))
+
+
+def _atleast(tensors: tuple, n: int) -> Any:
+    single = len(tensors) == 1 and not _isinstance(tensors[0], (tuple, list))
+    if len(tensors) == 1 and not single:
+        tensors = tuple(tensors[0])
+    out = []
+    for t in tensors:
+        nd = t._data.ndim
+        if nd >= n:
+            out.append(t)
+        elif nd == 0:
+            out.append(reshape(t, (1,) * n))
+        elif n == 2 or nd == 2:  # (N,) -> (1, N); (M, N) -> (M, N, 1)
+            out.append(unsqueeze(t, 0 if n == 2 else -1))
+        else:  # 1-D to 3-D: (N,) -> (1, N, 1)
+            out.append(unsqueeze(unsqueeze(t, 0), -1))
+    return out[0] if single else tuple(out)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each input viewed with at least 1 dim (one tensor in, one out; else a tuple)."""
+    return _atleast(tensors, 1)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each input viewed with at least 2 dims (1-D ``(N,)`` becomes ``(1, N)``)."""
+    return _atleast(tensors, 2)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each input viewed with at least 3 dims (``(N,)`` -> ``(1, N, 1)``, ``(M, N)`` -> ``(M, N, 1)``)."""
+    return _atleast(tensors, 3)
+
+
+def restride_(self: Tensor, r: Tensor, name: str) -> Tensor:
+    """Make ``self`` the view ``r`` of itself in place (``unsqueeze_``, ``t_``, ...)."""
+    from ._inplace import check_inplace
+
+    check_inplace(self, name)
+    self._data = r._data
+    self._vc[0] += 1
+    if self._base is not None:  # still a view of the same base, made another way
+        self._view_fn = r._view_fn
+    if r.grad_fn is not None:
+        r.grad_fn.__class__ = _renamed(r.grad_fn.__class__, name)
+        self.grad_fn, self._out_nr, self._rg = r.grad_fn, r._out_nr, True
+    return self
+
+
+def _renamed(cls: type, name: str) -> type:
+    """The node class of an in-place view op (PyTorch numbers them one higher)."""
+    from ..autograd.graph import node_class
+
+    base, num = cls.__name__.rstrip("0123456789"), cls.__name__[len(cls.__name__.rstrip(
+        "0123456789")):]
+    return node_class(f"{base}{int(num or 0) + 1}" if name != "squeeze_" else f"{base}3")
+
+
+def _squeeze_method(self: Tensor, *dim: Any) -> Tensor:
+    if not dim:
+        return squeeze(self)
+    return squeeze(self, dim[0] if len(dim) == 1 else dim)
+
+
+def squeeze_(self: Tensor, *dim: Any) -> Tensor:
+    return restride_(self, _squeeze_method(self, *dim), "squeeze_")
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    return restride_(self, unsqueeze(self, dim), "unsqueeze_")
+
+
 methods(view=view, reshape=reshape, expand=expand, expand_as=expand_as, view_as=view_as,
-        reshape_as=reshape_as)
+        reshape_as=reshape_as, squeeze=_squeeze_method, unsqueeze=unsqueeze, flatten=flatten,
+        unflatten=unflatten, ravel=ravel, broadcast_to=broadcast_to, squeeze_=squeeze_,
+        unsqueeze_=unsqueeze_)
+
+# the rest of the family (these modules import the helpers above)
+from . import shape_diag, shape_join, shape_views  # noqa: E402
+
+for _m in (shape_views, shape_join, shape_diag):
+    for _name in _m.__all__:
+        globals()[_name] = getattr(_m, _name)
+    __all__ += list(_m.__all__)
+del _m, _name

@@ -1,0 +1,609 @@
+"""Gathering and scattering along a dim: gather, scatter (add, reduce), index_select,
+index_add, index_copy, index_fill, masked_fill, masked_select, masked_scatter, take,
+take_along_dim, put; each with its derivative and in-place form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import _inplace
+from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim
+from ._inplace import _type_name
+from .indexing import ufunc_at
+
+__all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_copy", "index_fill", "masked_fill", "masked_select", "masked_scatter", "take",
+           "take_along_dim", "put"]
+
+_isinstance = isinstance
+
+
+# ------------------------------------------------------------------ helpers
+def _dim_key(xp: Any, ix: Any, d: int) -> tuple:
+    """The index tuple that sends element ``p`` of ``ix`` to position ``p`` with its
+    dim ``d`` replaced by ``ix[p]``."""
+    nd = ix.ndim
+    return tuple(ix if k == d else xp.arange(ix.shape[k]).reshape(
+        tuple(-1 if j == k else 1 for j in range(nd))) for k in range(nd))
+
+
+def _bounds(ix: Any, n: int, d: int, exc: type = RuntimeError, prefix: str = "") -> None:
+    if ix.size:
+        lo, hi = int(ix.min()), int(ix.max())
+        if lo < 0 or hi >= n:
+            raise exc(f"{prefix}index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
+                      f"with size {n}")
+
+
+def _as1(a: Any) -> Any:
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
+    if _isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value._data.ndim} dimension(s).")
+        return value._data.astype(x.dtype)
+    if _isinstance(value, complex) and x.dtype.kind != "c":
+        value = value.real
+    return xp.asarray(value).astype(x.dtype)
+
+
+def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
+    """``g`` (index-shaped) placed at the front of zeros of ``shape`` (a larger ``src``)."""
+    if g._data.shape == shape:
+        return g
+    from .shape import view_grad
+
+    key = tuple(slice(0, n) for n in g._data.shape)
+    return view_grad(g, shape, lambda t: t[key])
+
+
+def _inplace_of(fn: Callable, op: str) -> Callable:
+    def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        _inplace.check_inplace(self, op)
+        return _inplace.commit(self, fn(self, *args, **kwargs), op)
+
+    inplace.__name__ = op
+    return inplace
+
+
+# ------------------------------------------------------------------ gather and scatter
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
+           out: Tensor | None = None) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``): values picked along ``dim``."""
+    x, ix = input._data, index._data
+    if ix.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    d = wrap_dim(dim, x.ndim, "gather")
+    if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    x1, ix1 = _as1(x), _as1(ix)
+    for k in range(x1.ndim):
+        if k != d and ix1.shape[k] > x1.shape[k]:
+            raise RuntimeError(
+                f"Size does not match at dimension {k} expected index {list(ix.shape)} to be no "
+                f"larger than self {list(x.shape)} apart from dimension {d}")
+    _bounds(ix1, x1.shape[d], d)
+    xp = input._device._backend.xp
+    res = make(x1[_dim_key(xp, ix1, d)].reshape(ix.shape), input._device)
+    if grad_state.enabled and input._rg:
+        shape, dtype = x.shape, x.dtype
+
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
+            return (scatter_add(z, d, index, g),)
+
+        record("GatherBackward0", res, (input,), vjp, (index,))
+    if out is not None:
+        _inplace.write(out, res._data)
+        return out
+    return res
+
+
+def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
+    """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape."""
+    x, ix = input._data, index._data
+    if ix.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    d = wrap_dim(dim, x.ndim, op)
+    s = src._data if _isinstance(src, Tensor) else None
+    if s is not None and s.dtype != x.dtype:
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+    if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    x1, ix1 = _as1(x), _as1(ix)
+    s1 = _as1(s) if s is not None else None
+    for k in range(x1.ndim):
+        if (k != d and ix1.shape[k] > x1.shape[k]) or (
+                s1 is not None and ix1.shape[k] > s1.shape[k]):
+            tail = f" and to be no larger size than src {list(s.shape)}" if s is not None else ""
+            raise RuntimeError(f"Expected index {list(ix.shape)} to be no larger than self "
+                               f"{list(x.shape)} apart from dimension {d}{tail}")
+    _bounds(ix1, x1.shape[d], d)
+    xp = input._device._backend.xp
+    part = None
+    if s1 is not None:
+        part = s1[tuple(slice(0, n) for n in ix1.shape)] if s1.shape != ix1.shape else s1
+    return d, _dim_key(xp, ix1, d), part
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    """A copy of ``input`` with ``src`` (or the number ``value``) written at ``index`` along
+    ``dim``; ``reduce='add'|'multiply'`` combines instead of overwriting."""
+    if src is None and value is None:
+        raise TypeError("scatter() missing required argument 'src' or 'value'")
+    if src is not None and not _isinstance(src, Tensor):
+        src, value = None, src
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if reduce is not None and src is not None:
+        import warnings
+
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                      "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                      "instead for more reduction options.", UserWarning, stacklevel=2)
+    d, key, part = _scatter_args(input, dim, index, src, "scatter")
+    xp = input._device._backend.xp
+    r = _as1(input._data.copy())
+    v = part if src is not None else _value(value, r, xp, "scatter")
+    if reduce is None:
+        r[key] = v
+    else:
+        ufunc_at("add" if reduce == "add" else "multiply", r, key,
+                 xp.broadcast_to(v, key[d].shape))
+    res = make(r.reshape(input._data.shape), input._device)
+    st = src is not None and src._rg
+    if grad_state.enabled and (input._rg or st):
+        sshape = src._data.shape if src is not None else None
+
+        gi = input._rg
+
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            if reduce == "multiply":
+                raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
+                                   "implemented")
+            gs = (g if reduce == "add" else scatter(g, d, index, 0)) if gi else None
+            gsrc = _pad_grad(gather(g, d, index), sshape) if st else None
+            return gs, gsrc
+
+        record("ScatterBackward0" if src is not None else "ScatterBackward1", res,
+               (input, src), vjp, (index,))
+    return res
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
+    d, key, part = _scatter_args(input, dim, index, src, "scatter_add")
+    r = _as1(input._data.copy())
+    ufunc_at("add", r, key, part)
+    res = make(r.reshape(input._data.shape), input._device)
+    if grad_state.enabled and (input._rg or src._rg):
+        sshape = src._data.shape
+        gi, gsr = input._rg, src._rg
+        record("ScatterAddBackward0", res, (input, src),
+               lambda g, index: (g if gi else None,
+                                 _pad_grad(gather(g, d, index), sshape) if gsr else None),
+               (index,))
+    return res
+
+
+_REDUCE = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+           "amin": "minimum", "max": "maximum", "min": "minimum"}
+
+
+def _identity(xp: Any, dtype: Any, reduce: str) -> Any:
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -xp.inf if reduce in ("amax", "max") else xp.inf
+    if dtype.kind == "b":
+        return reduce not in ("amax", "max")
+    import numpy as np
+
+    info = np.iinfo(dtype)
+    return info.min if reduce in ("amax", "max") else info.max
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of ``input`` where the ``src`` values sent to each position by ``index`` are
+    reduced (``sum``, ``prod``, ``mean``, ``amax``, ``amin``) with it (or replace it when
+    ``include_self=False``)."""
+    if reduce not in _REDUCE:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    d, key, part = _scatter_args(input, dim, index, src, "scatter_reduce")
+    xp = input._device._backend.xp
+    x = _as1(input._data)
+    r = x.copy()
+    if not include_self:
+        r[key] = _identity(xp, r.dtype, reduce)
+    ufunc_at(_REDUCE[reduce], r, key, part)
+    count = None
+    if reduce == "mean":
+        count = xp.full(r.shape, 1 if include_self else 0, dtype=xp.int64)
+        ufunc_at("add", count, key, 1)
+        count = xp.maximum(count, 1)
+        r = (r / count).astype(r.dtype) if r.dtype.kind in "fc" else r // count
+    res = make(r.reshape(input._data.shape), input._device)
+    if grad_state.enabled and (input._rg or src._rg):
+        sshape = src._data.shape
+        touched = xp.zeros(x.shape, dtype=bool)
+        touched[key] = True
+        gi, gsr = input._rg, src._rg
+
+        def vjp(g: Tensor, self_: Tensor, src_: Tensor, result: Tensor, index: Tensor) -> tuple:
+            gs, gsrc = _scatter_reduce_grad(g, self_, src_, result, d, index, reduce,
+                                            include_self, count)
+            if not include_self:
+                gs = gs.masked_fill(make(touched.reshape(g._data.shape), g._device), 0)
+            return (gs if gi else None, _pad_grad(gsrc, sshape) if gsr else None)
+
+        record("ScatterReduceBackward0", res, (input, src), vjp, (input, src, res, index))
+    return res
+
+
+def _where(m: Any, a: Tensor, b: Tensor) -> Tensor:
+    """``a`` where array ``m`` is True, else ``b`` (differentiable in ``a`` and ``b``)."""
+    mt = make(m, a._device)
+    return a.masked_fill(make(~m, a._device), 0) + b.masked_fill(mt, 0)
+
+
+def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: int,
+                         index: Tensor, reduce: str, include_self: bool, count: Any) -> tuple:
+    dev = g._device
+    xp = dev._backend.xp
+    key = tuple(slice(0, n) for n in index._data.shape)
+    s = src[key] if src._data.shape != index._data.shape else src
+    if reduce in ("sum", "mean"):
+        if reduce == "mean":
+            g = g / make(count.reshape(g._data.shape).astype(g._data.dtype), dev)
+        return g, gather(g, d, index)
+    if reduce == "prod":
+        xa, sa = x._data, s._data
+        masked_self = x.masked_fill(make(xa == 0, dev), 1)
+        msr = scatter_reduce(masked_self, d, index, s, "prod", include_self=include_self)
+        gs = g * msr / masked_self
+        src_zero = sa == 0
+        nz = make(xp.zeros(xa.shape, dtype=xa.dtype), dev)
+        nz = gather(scatter_add(nz, d, index, make(src_zero.astype(xa.dtype), dev)), d,
+                    index)._data
+        single = src_zero & (nz == 1)
+        masked_src = s.masked_fill(make(single, dev), 1)
+        msrc_res = scatter_reduce(x, d, index, masked_src, "prod", include_self=include_self)
+        gsrc = _where(single, gather(g * msrc_res, d, index),
+                      gather(g * result, d, index) / s.masked_fill(make(src_zero, dev), 1))
+        return gs, gsrc
+    # amax / amin: the gradient is shared evenly among the elements equal to the result
+    ra = result._data
+    self_is = (x._data == ra).astype(ra.dtype)
+    value = gather(result, d, index)._data
+    src_is = (s._data == value).astype(ra.dtype)
+    n = scatter_add(make(self_is, dev), d, index, make(src_is, dev))
+    gd = g / n
+    return gd * make(self_is, dev), gather(gd, d, index) * make(src_is, dev)
+
+
+# ------------------------------------------------------------------ index_* along one dim
+def _index_args(input: Tensor, dim: int, index: Tensor, op: str) -> tuple:
+    x, ix = input._data, index._data
+    if ix.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
+    if ix.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    d = wrap_dim(dim, x.ndim, op)
+    return d, ix.reshape(-1)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The slices of ``input`` at positions ``index`` (a 1-D tensor) along ``dim``."""
+    d, ix = _index_args(input, dim, index, "index_select")
+    x = input._data
+    n = x.shape[d] if x.ndim else 1
+    if ix.size and (int(ix.min()) < 0 or int(ix.max()) >= n):
+        raise IndexError("index out of range in self")
+    xp = input._device._backend.xp
+    r = xp.take(x, ix, axis=d) if x.ndim else x[ix].reshape(())
+    res = make(r, input._device)
+    if grad_state.enabled and input._rg:
+        shape, dtype = x.shape, x.dtype
+
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
+            return (index_add(z, d, index, g),)
+
+        record("IndexSelectBackward0", res, (input,), vjp, (index,))
+    if out is not None:
+        _inplace.write(out, res._data)
+        return out
+    return res
+
+
+def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str) -> Any:
+    x, s = input._data, source._data
+    if s.dtype != x.dtype:
+        raise RuntimeError(f"{op}(): self ({_type_name(x.dtype)}) and source "
+                           f"({_type_name(s.dtype)}) must have the same scalar type")
+    ns = s.shape[d] if s.ndim else 1
+    if ix.size != ns:
+        raise RuntimeError(f"{op}(): Number of indices ({ix.size}) should be equal to "
+                           f"source.size(dim): ({ns}), for dim: {d}")
+    _bounds(ix, x.shape[d] if x.ndim else 1, d)
+    return s
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
+              alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeated
+    indices accumulate)."""
+    d, ix = _index_args(input, dim, index, "index_add_")
+    s = _index_source(input, d, ix, source, "index_add_")
+    r = _as1(input._data.copy())
+    vals = _as1(s if alpha == 1 else s * alpha).reshape(r.shape[:d] + (ix.size,) +
+                                                         r.shape[d + 1:])
+    ufunc_at("add", r, (slice(None),) * d + (ix,), vals)
+    res = make(r.reshape(input._data.shape), input._device)
+    if grad_state.enabled and (input._rg or source._rg):
+        sshape = s.shape
+        gi, gs = input._rg, source._rg
+
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            gsrc = None
+            if gs:
+                gsrc = index_select(g, d, index).reshape(sshape)
+                if alpha != 1:
+                    gsrc = gsrc * alpha
+            return (g if gi else None, gsrc)
+
+        record("IndexAddBackward0", res, (input, source), vjp, (index,))
+    return res
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with the slices of ``source`` written at ``index`` along ``dim``."""
+    d, ix = _index_args(input, dim, index, "index_copy_")
+    x, s = input._data, source._data
+    if s.dtype != x.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {_type_name(x.dtype)} and (source) "
+                           f"{_type_name(s.dtype)}")
+    ns = s.shape[d] if s.ndim else 1
+    if ix.size != ns:
+        raise IndexError(f"index_copy_(): Number of indices ({ix.size}) should be equal to "
+                         f"source.size(dim) ({ns})")
+    _bounds(ix, x.shape[d] if x.ndim else 1, d, IndexError, "index_copy_(): ")
+    r = _as1(x.copy())
+    r[(slice(None),) * d + (ix,)] = _as1(s).reshape(r.shape[:d] + (ix.size,) + r.shape[d + 1:])
+    res = make(r.reshape(x.shape), input._device)
+    if grad_state.enabled and (input._rg or source._rg):
+        sshape = s.shape
+        gi, gs = input._rg, source._rg
+        record("IndexCopyBackward0", res, (input, source),
+               lambda g, index: (index_fill(g, d, index, 0) if gi else None,
+                                 index_select(g, d, index).reshape(sshape) if gs else None),
+               (index,))
+    return res
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value``."""
+    d, ix = _index_args(input, dim, index, "index_fill_")
+    x = input._data
+    xp = input._device._backend.xp
+    v = _value(value, x, xp, "index_fill_")
+    _bounds(ix, x.shape[d] if x.ndim else 1, d, IndexError)
+    r = _as1(x.copy())
+    r[(slice(None),) * d + (ix,)] = v
+    res = make(r.reshape(x.shape), input._device)
+    vt = _isinstance(value, Tensor) and value._rg
+    if grad_state.enabled and (input._rg or vt):
+        gi = input._rg
+        record("IndexFillBackward1" if _isinstance(value, Tensor) else "IndexFillBackward0", res,
+               (input, value),
+               lambda g, index: (index_fill(g, d, index, 0) if gi else None,
+                                 index_select(g, d, index).sum() if vt else None), (index,))
+    return res
+
+
+# ------------------------------------------------------------------ masks
+def _mask(mask: Tensor, op: str, cap: bool = False) -> Any:
+    m = mask._data
+    if m.dtype.kind != "b":
+        name = {"uint8": "unsigned char", "float32": "float", "float64": "double",
+                "int64": "long int", "int32": "int"}.get(str(m.dtype), str(m.dtype))
+        if cap:
+            name = _type_name(m.dtype)
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {name}")
+    return m
+
+
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``input`` with ``value`` where ``mask`` is True (input and mask broadcast)."""
+    m = _mask(mask, "masked_fill_")
+    x = input._data
+    xp = input._device._backend.xp
+    v = _value(value, x, xp, "masked_fill_")
+    res = make(xp.where(m, v, x), input._device)
+    vt = _isinstance(value, Tensor) and value._rg
+    if grad_state.enabled and (input._rg or vt):
+        shape = x.shape
+        gi = input._rg
+
+        def vjp(g: Tensor, mask: Tensor) -> tuple:
+            gs = sum_to(masked_fill(g, mask, 0), shape) if gi else None
+            gv = masked_fill(g, make(~mask._data, g._device), 0).sum() if vt else None
+            return gs, gv
+
+        record("MaskedFillBackward1" if _isinstance(value, Tensor) else "MaskedFillBackward0",
+               res, (input, value), vjp, (mask,))
+    return res
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
+    m = mask._data
+    if m.dtype.kind != "b":
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    x = input._data
+    xp = input._device._backend.xp
+    shape = tuple(xp.broadcast_shapes(x.shape, m.shape)) if hasattr(xp, "broadcast_shapes") \
+        else xp.broadcast(x, m).shape
+    mb = xp.broadcast_to(m, shape)
+    res = make(xp.broadcast_to(x, shape)[mb], input._device)
+    if grad_state.enabled and input._rg:
+        xshape, dtype = x.shape, x.dtype
+
+        def vjp(g: Tensor, mask: Tensor) -> tuple:
+            xp = g._device._backend.xp
+            z = make(xp.zeros(shape, dtype=dtype), g._device)
+            return (sum_to(masked_scatter(z, mask, g), xshape),)
+
+        record("MaskedSelectBackward0", res, (input,), vjp, (mask,))
+    return res
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with consecutive elements of ``source`` written where ``mask`` is
+    True (input and mask broadcast)."""
+    m = _mask(mask, "masked_scatter_", cap=True)
+    x, s = input._data, source._data
+    if s.dtype != x.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got{_type_name(x.dtype)} and {_type_name(s.dtype)}")
+    xp = input._device._backend.xp
+    shape = xp.broadcast(x, m).shape
+    mb = xp.broadcast_to(m, shape)
+    r = xp.array(xp.broadcast_to(x, shape))
+    n = int(mb.sum())
+    if n > s.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    r[mb] = s.reshape(-1)[:n]
+    res = make(r, input._device)
+    if grad_state.enabled and (input._rg or source._rg):
+        xshape, sshape, ssize = x.shape, s.shape, s.size
+        gi, gs = input._rg, source._rg
+
+        def vjp(g: Tensor, mask: Tensor) -> tuple:
+            mt = make(g._device._backend.xp.broadcast_to(mask._data, shape), g._device)
+            gsrc = None
+            if gs:
+                gsrc = masked_select(g, mt)
+                if ssize > n:
+                    from .shape_join import cat
+
+                    pad = make(g._device._backend.xp.zeros(ssize - n, dtype=g._data.dtype),
+                               g._device)
+                    gsrc = cat([gsrc, pad])
+                gsrc = gsrc.reshape(sshape)
+            return (sum_to(masked_fill(g, mt, 0), xshape) if gi else None, gsrc)
+
+        record("MaskedScatterBackward0", res, (input, source), vjp, (mask,))
+    return res
+
+
+# ------------------------------------------------------------------ flat indices
+def _flat_index(input: Tensor, index: Tensor, op: str) -> Any:
+    ix = index._data
+    if ix.dtype.kind not in "iu" or ix.dtype.itemsize != 8:
+        raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
+                           f"{_type_name(ix.dtype)}")
+    n = input._data.size
+    if ix.size:
+        lo, hi = int(ix.min()), int(ix.max())
+        if lo < -n or hi >= n:
+            raise IndexError(f"out of range: tried to access index {lo if lo < -n else hi} on a "
+                             f"tensor of {n} elements.")
+    return ix % n if ix.size and n else ix
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of the flattened ``input`` at ``index`` (shaped like ``index``)."""
+    ix = _flat_index(input, index, "take")
+    x = input._data
+    res = make(x.reshape(-1)[ix], input._device)
+    if grad_state.enabled and input._rg:
+        shape, dtype, size = x.shape, x.dtype, x.size
+
+        def vjp(g: Tensor) -> tuple:
+            z = make(g._device._backend.xp.zeros(size, dtype=dtype), g._device)
+            return (index_add(z, 0, make(ix.reshape(-1), g._device), g.reshape(-1))
+                    .reshape(shape),)
+
+        record("TakeBackward0", res, (input,), vjp)
+    return res
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``gather`` with ``indices`` and ``input`` broadcast in the dims other than ``dim``
+    (the flattened tensors if ``dim`` is None)."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    x, ix = input._data, indices._data
+    if x.ndim != ix.ndim:
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {x.ndim} dimensions for input, and {ix.ndim} dimensions for "
+            "indices")
+    d = wrap_dim(dim, x.ndim, "take_along_dim")
+    from .shape import broadcast_shapes
+
+    s = list(x.shape)
+    s[d] = ix.shape[d]
+    b = list(broadcast_shapes(tuple(s), ix.shape))
+    bi = tuple(b)
+    b[d] = x.shape[d]
+    return gather(input.expand(tuple(b)), d, indices.expand(bi))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source`` written (or added) at the flat positions ``index``."""
+    ix = _flat_index(input, index, "put_")
+    x, s = input._data, source._data
+    if s.size != ix.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {s.size}, index.numel() = {ix.size}")
+    if s.dtype != x.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_type_name(x.dtype)} and source.dtype = "
+                           f"{_type_name(s.dtype)}")
+    r = x.copy()
+    flat = r.reshape(-1)
+    if accumulate:
+        ufunc_at("add", flat, ix.reshape(-1), s.reshape(-1))
+    else:
+        flat[ix.reshape(-1)] = s.reshape(-1)
+    res = make(r, input._device)
+    if grad_state.enabled and (input._rg or source._rg):
+        sshape = s.shape
+        gi, gs = input._rg, source._rg
+
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            gself = None
+            if gi:
+                zs = make(g._device._backend.xp.zeros(sshape, dtype=g._data.dtype), g._device)
+                gself = g if accumulate else put(g, index, zs)
+            return gself, take(g, index).reshape(sshape) if gs else None
+
+        record("PutBackward0", res, (input, source), vjp, (index,))
+    return res
+
+
+methods(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=scatter_reduce,
+        index_select=index_select, index_add=index_add, index_copy=index_copy,
+        index_fill=index_fill, masked_fill=masked_fill, masked_select=masked_select,
+        masked_scatter=masked_scatter, take=take, take_along_dim=take_along_dim, put=put,
+        scatter_=_inplace_of(scatter, "scatter_"),
+        scatter_add_=_inplace_of(scatter_add, "scatter_add_"),
+        scatter_reduce_=_inplace_of(scatter_reduce, "scatter_reduce_"),
+        index_add_=_inplace_of(index_add, "index_add_"),
+        index_copy_=_inplace_of(index_copy, "index_copy_"),
+        index_fill_=_inplace_of(index_fill, "index_fill_"),
+        masked_fill_=_inplace_of(masked_fill, "masked_fill_"),
+        masked_scatter_=_inplace_of(masked_scatter, "masked_scatter_"),
+        put_=_inplace_of(put, "put_"))

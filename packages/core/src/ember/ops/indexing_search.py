@@ -1,0 +1,182 @@
+"""Finding positions and counting: nonzero, argwhere, searchsorted, bucketize, bincount,
+histc (none of them differentiable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, make, methods
+from ._inplace import _type_name
+
+__all__ = ["nonzero", "argwhere", "searchsorted", "bucketize", "bincount", "histc"]
+
+_isinstance = isinstance
+
+
+def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False) -> Any:
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or with ``as_tuple``
+    one 1-D tensor per dim."""
+    x = input._data
+    xp = input._device._backend.xp
+    dev = input._device
+    if x.ndim == 0:  # a 0-d tensor acts as a 1-element vector
+        hit = bool(x)
+        if as_tuple:
+            return (make(xp.zeros(1 if hit else 0, dtype=xp.int64), dev),)
+        return make(xp.zeros((1 if hit else 0, 0), dtype=xp.int64), dev)
+    idx = xp.nonzero(x)
+    if as_tuple:
+        return tuple(make(i.astype(xp.int64), dev) for i in idx)
+    res = make(xp.stack(idx, axis=1).astype(xp.int64) if idx else
+               xp.zeros((0, 0), dtype=xp.int64), dev)
+    if out is not None:
+        out._data = res._data
+        out._vc[0] += 1
+        return out
+    return res
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """Indices of the non-zero elements, one row per element (``nonzero``)."""
+    return nonzero(input)
+
+
+def _search(xp: Any, seq: Any, vals: Any, right: bool) -> Any:
+    """Binary search along the last dim of ``seq`` for each value, with PyTorch's
+    comparisons (``!(v >= val)`` / ``!(v > val)``: NaN goes right), all values at once."""
+    n = seq.shape[-1]
+    lo = xp.zeros(vals.shape, dtype=xp.int64)
+    hi = xp.full(vals.shape, n, dtype=xp.int64)
+    if n == 0 or vals.size == 0:
+        return lo
+    for _ in range(int(n).bit_length() + 1):
+        active = lo < hi
+        mid = xp.minimum((lo + hi) // 2, n - 1)
+        v = seq[mid] if seq.ndim == 1 else xp.take_along_axis(seq, mid, axis=-1)
+        go = ~(v > vals) if right else ~(v >= vals)
+        lo = xp.where(active & go, mid + 1, lo)
+        hi = xp.where(active & ~go, mid, hi)
+    return lo
+
+
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False,
+                 right: bool = False, side: str | None = None, out: Tensor | None = None,
+                 sorter: Tensor | None = None) -> Tensor:
+    """Positions where ``input`` would be inserted into the innermost dim of
+    ``sorted_sequence`` to keep it sorted (the first such position, or the last with
+    ``right=True`` / ``side='right'``)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, "
+                               "got side of left while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    xp = sorted_sequence._device._backend.xp
+    scalar = not _isinstance(input, Tensor)
+    vals = xp.asarray(input) if scalar else input._data
+    if seq.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                           "the first N-1 dimensions of boundaries tensor and input value tensor "
+                           "must match, but we got boundaries tensor [] and input value tensor "
+                           f"{list(vals.shape)}")
+    if sorter is not None:
+        so = sorter._data
+        if so.shape != seq.shape:
+            raise RuntimeError(
+                f"torch.searchsorted(): boundary and sorter must have the same size, but got "
+                f"boundary tensor {list(seq.shape)}and got sorter tensor {list(so.shape)}")
+        seq = xp.take_along_axis(seq, so.astype(xp.int64), axis=-1)
+    if seq.dtype != vals.dtype:
+        dt = _dt.promote_types(_dt.from_numpy_dtype(seq.dtype), _dt.from_numpy_dtype(vals.dtype))
+        seq, vals = seq.astype(dt.np), vals.astype(dt.np)
+    if seq.ndim == 1:
+        r = _search(xp, seq, vals, right) if seq.dtype.kind == "f" else \
+            xp.searchsorted(seq, vals, side="right" if right else "left")
+    else:
+        if scalar or vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
+            raise RuntimeError(
+                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                "dimensions of boundaries tensor and input value tensor must match, but we got "
+                f"boundaries tensor {list(seq.shape)} and input value tensor "
+                f"{list(vals.shape)}")
+        r = _search(xp, seq, vals, right)
+    r = xp.asarray(r).astype(xp.int32 if out_int32 else xp.int64)
+    res = make(r, sorted_sequence._device)
+    if out is not None:
+        out._data = res._data
+        out._vc[0] += 1
+        return out
+    return res
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False,
+              out: Tensor | None = None) -> Tensor:
+    """The bucket of each element of ``input`` among the sorted 1-D ``boundaries``:
+    ``boundaries[i-1] < x <= boundaries[i]`` (``<=`` and ``<`` swapped with ``right=True``)."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """The number of occurrences of each value in a 1-D non-negative integer tensor (summed
+    ``weights`` instead of counts when given)."""
+    x = input._data
+    xp = input._device._backend.xp
+    if x.ndim != 1 or x.dtype.kind not in "iub" or (x.size and int(x.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        r = xp.bincount(x.astype(xp.int64), minlength=minlength).astype(xp.int64)
+    else:
+        w = weights._data
+        if w.shape != x.shape:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        dt = xp.float32 if w.dtype == xp.float32 else xp.float64
+        r = xp.bincount(x.astype(xp.int64), weights=w.astype(xp.float64),
+                        minlength=minlength).astype(dt)
+    return make(r, input._device)
+
+
+def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """A histogram of ``bins`` equal-width bins between ``min`` and ``max`` (the data's range
+    when both are 0); elements outside are ignored."""
+    x = input._data
+    xp = input._device._backend.xp
+    if x.dtype.kind not in "f":
+        raise NotImplementedError(
+            f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    flat = x.reshape(-1)
+    keep = flat[(flat >= lo) & (flat <= hi)]
+    pos = ((keep - lo) * bins / (hi - lo)).astype(xp.int64)
+    pos = xp.minimum(pos, bins - 1)
+    r = xp.bincount(pos, minlength=bins).astype(x.dtype)
+    res = make(r, input._device)
+    if out is not None:
+        out._data = res._data
+        out._vc[0] += 1
+        return out
+    return res
+
+
+def _nonzero_method(self: Tensor, *, as_tuple: bool = False) -> Any:
+    return nonzero(self, as_tuple=as_tuple)
+
+
+methods(nonzero=_nonzero_method, argwhere=argwhere, bincount=bincount, histc=histc)

@@ -1,0 +1,407 @@
+"""Joining and rearranging copies: cat, stack and the *stack family, flip, rot90, roll,
+repeat, tile, repeat_interleave, meshgrid, cartesian_prod, combinations."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import (
+    Tensor,
+    device_mismatch,
+    grad_state,
+    make,
+    methods,
+    record,
+    wrap_dim,
+    wrap_dims,
+)
+from .shape import atleast_1d, atleast_2d, atleast_3d, expand, reshape, shape_arg
+
+__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "row_stack",
+           "column_stack", "flip", "fliplr", "flipud", "rot90", "roll", "tile",
+           "repeat_interleave", "meshgrid", "cartesian_prod", "combinations"]
+
+_isinstance = isinstance
+
+
+def _common_dtype(tensors: Sequence[Tensor]) -> _dt.dtype:
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        if t.dtype is not dt:
+            dt = _dt.promote_types(dt, t.dtype)
+    return dt
+
+
+def _arrays(tensors: Sequence[Tensor], dt: _dt.dtype, op: str) -> list:
+    dev = tensors[0]._device
+    out = []
+    for t in tensors:
+        if t._device is not dev:
+            raise device_mismatch(op, tensors[0], t)
+        x = t._data
+        out.append(x if x.dtype == dt.np else x.astype(dt.np))
+    return out
+
+
+def _grad_as(g: Tensor, t: Tensor) -> Tensor:
+    """``g`` in ``t``'s dtype (a promoted join sends gradients back in each input's dtype)."""
+    return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
+
+
+def _write_out(res: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return res
+    if out._data.shape != res._data.shape:
+        out._data = res._data.astype(out._data.dtype)
+        out._vc[0] += 1
+    else:
+        from ._inplace import write
+
+        write(out, res._data)
+    return out
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    dt = _common_dtype(tensors)
+    live = [t for t in tensors if t._data.shape != (0,)]  # PyTorch's legacy empty tensors
+    xp = tensors[0]._device._backend.xp
+    ref = live[0]._data if live else None
+    d = wrap_dim(dim, ref.ndim, "cat") if live else 0
+    if not live:  # all legacy-empty: a (0,) result
+        live, ref = tensors, tensors[0]._data
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if s == (0,):
+            continue
+        if len(s) != ref.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {len(s)}")
+        for k in range(ref.ndim):
+            if k != d and s[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {s[k]} for tensor number {i} in the list.")
+    arrs = _arrays(live, dt, "cat")
+    concat_fn = getattr(xp, "concat", None) or xp.concatenate
+    res = make(concat_fn(arrs, axis=d), live[0]._device)
+    if grad_state.enabled and any(t._rg for t in tensors):
+        sizes = [t._data.shape[d] if t._data.shape != (0,) else None for t in tensors]
+        metas = tuple(tensors)
+
+        def vjp(g: Tensor) -> tuple:
+            grads, off = [], 0
+            for t, s in zip(metas, sizes):
+                if s is None:
+                    grads.append(make(g._device._backend.xp.zeros((0,), dtype=t._data.dtype),
+                                      g._device) if t._rg else None)
+                    continue
+                grads.append(_grad_as(g.narrow(d, off, s), t) if t._rg else None)
+                off += s
+            return tuple(grads)
+
+        record("CatBackward0", res, tensors, vjp)
+    return _write_out(res, out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Join equally shaped tensors along a new dim ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != s0:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} "
+                               f"at entry 0 and {list(t._data.shape)} at entry {i}")
+    d = wrap_dim(dim, len(s0) + 1, "stack")
+    dt = _common_dtype(tensors)
+    xp = tensors[0]._device._backend.xp
+    res = make(xp.stack(_arrays(tensors, dt, "stack"), axis=d), tensors[0]._device)
+    if grad_state.enabled and any(t._rg for t in tensors):
+        metas = tuple(tensors)
+
+        def vjp(g: Tensor) -> tuple:
+            return tuple(_grad_as(g.select(d, i), t) if t._rg else None
+                         for i, t in enumerate(metas))
+
+        record("StackBackward0", res, tensors, vjp)
+    return _write_out(res, out)
+
+
+def hstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Concatenate column-wise (along dim 0 for 1-D tensors, else dim 1)."""
+    ts = atleast_1d(list(tensors))
+    return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1, out=out)
+
+
+def vstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Concatenate row-wise, after making each tensor at least 2-D."""
+    return cat(atleast_2d(list(tensors)), 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Concatenate depth-wise (dim 2), after making each tensor at least 3-D."""
+    return cat(atleast_3d(list(tensors)), 2, out=out)
+
+
+def column_stack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Stack as columns: 0-D and 1-D tensors become ``(n, 1)`` columns, then ``hstack``."""
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
+    return cat(cols, 1, out=out)
+
+
+# ------------------------------------------------------------------ flips, rotation, roll
+def _dims_arg(dims: tuple) -> Any:
+    if len(dims) == 1 and _isinstance(dims[0], (tuple, list)):
+        return tuple(dims[0])
+    return dims
+
+
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a copy)."""
+    x = input._data
+    d = _dims_arg(dims)
+    if _isinstance(d, int):
+        d = (d,)
+    ds = wrap_dims(d, x.ndim, "flip") if len(d) else ()
+    xp = input._device._backend.xp
+    arr = xp.flip(x, axis=ds).copy(order="K") if ds else x.copy()
+    res = make(arr, input._device)
+    if grad_state.enabled and input._rg:
+        record("FlipBackward0", res, (input,), lambda g: (g.flip(ds),))
+    return res
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Flip left-right (dim 1); the input must be at least 2-D."""
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Flip up-down (dim 0); the input must be at least 1-D."""
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the
+    second)."""
+    x = input._data
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.ndim}")
+    d0 = wrap_dim(dims[0], x.ndim, "rot90")
+    d1 = wrap_dim(dims[1], x.ndim, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    xp = input._device._backend.xp
+    k = k % 4
+    if k == 1:
+        arr = xp.swapaxes(xp.flip(x, d1).copy(order="K"), d0, d1)
+    elif k == 2:
+        arr = xp.flip(x, (d0, d1)).copy(order="K")
+    elif k == 3:
+        arr = xp.swapaxes(xp.flip(x, d0).copy(order="K"), d0, d1)
+    else:
+        arr = x.copy(order="K")
+    res = make(arr, input._device)
+    if grad_state.enabled and input._rg:
+        record("Rot90Backward0", res, (input,), lambda g: (g.rot90(-k, (d0, d1)),))
+    return res
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift elements circularly by ``shifts`` along ``dims`` (the flattened tensor if None)."""
+    x = input._data
+    sh = (shifts,) if _isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    xp = input._device._backend.xp
+    if dims is None or dims == () or dims == []:
+        if len(sh) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
+        arr = xp.roll(x.reshape(-1), sh[0]).reshape(x.shape)
+        ds: Any = None
+    else:
+        ds = (dims,) if _isinstance(dims, int) else tuple(dims)
+        if len(sh) != len(ds):
+            raise RuntimeError(
+                f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+        ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
+        arr = xp.roll(x, sh, axis=ds)
+    res = make(arr, input._device)
+    if grad_state.enabled and input._rg:
+        neg = tuple(-s for s in sh)
+        record("RollBackward0", res, (input,),
+               lambda g: (g.roll(neg if ds is not None else neg[0], ds),))
+    return res
+
+
+# ------------------------------------------------------------------ repeats
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """Tile ``input`` ``sizes[i]`` times along each dim (``sizes`` may add leading dims)."""
+    x = input._data
+    reps = shape_arg(sizes)
+    if len(reps) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(reps)}")
+    xp = input._device._backend.xp
+    res = make(xp.tile(x, reps), input._device)
+    if grad_state.enabled and input._rg:
+        padded = (1,) * (len(reps) - x.ndim) + x.shape
+        shape = x.shape
+
+        def vjp(g: Tensor) -> tuple:
+            inter = []
+            for r, s in zip(reps, padded):
+                inter += [r, s]
+            gs = g.reshape(inter).sum(tuple(range(0, 2 * len(reps), 2)))
+            return (gs.reshape(shape),)
+
+        record("RepeatBackward0", res, (input,), vjp)
+    return res
+
+
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``repeat``, with ``dims`` padded with leading 1s to the input's number of dims."""
+    dims = tuple(dims) if not _isinstance(dims, int) else (dims,)
+    nd = input._data.ndim
+    if len(dims) < nd:
+        dims = (1,) * (nd - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times (an int, or one count per element) along ``dim``
+    (the flattened tensor if None). ``repeat_interleave(counts)`` repeats ``arange``."""
+    xp = input._device._backend.xp
+    if repeats is None:  # torch.repeat_interleave(repeats): indices repeated
+        r = input._data
+        if r.ndim > 1 or (r.size and r.dtype.kind not in "iu"):
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if r.size and bool((r < 0).any()):
+            raise RuntimeError("repeats can not be negative")
+        return make(xp.repeat(xp.arange(r.size, dtype=xp.int64), r.reshape(-1)),
+                    input._device)
+    x = input
+    if dim is None:
+        x = reshape(input, -1)
+        d = 0
+    else:
+        d = wrap_dim(dim, x._data.ndim, "repeat_interleave")
+    n = x._data.shape[d] if x._data.ndim else 1
+    if _isinstance(repeats, Tensor):
+        reps = repeats._data
+        if reps.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if reps.ndim == 0 or reps.size == 1:
+            reps = int(reps.reshape(()))
+        elif reps.size != n:
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) "
+                f"= {reps.size} and input.size({d}) = {n}")
+    else:
+        reps = int(repeats)
+    if (_isinstance(reps, int) and reps < 0) or (not _isinstance(reps, int) and reps.size and
+                                                 bool((reps < 0).any())):
+        raise RuntimeError("Repeats must be non-negative")
+    if x._data.ndim == 0:
+        x = reshape(x, 1)
+    idx = xp.repeat(xp.arange(n, dtype=xp.int64), reps)
+    return x.index_select(d, make(idx, input._device))
+
+
+# ------------------------------------------------------------------ grids and combinations
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors (``indexing='ij'``, or ``'xy'`` for Cartesian)."""
+    if len(tensors) == 1 and _isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got a tensor of shape {list(t._data.shape)}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    ts = list(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t._data.size for t in ts)
+    n = len(ts)
+    grids = [expand(reshape(t, tuple(-1 if i == j else 1 for j in range(n))), shape)
+             for i, t in enumerate(ts)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """All tuples of one element from each 1-D tensor, as rows (like ``itertools.product``)."""
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, -1) for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """All length-``r`` combinations of the elements of a 1-D tensor, as rows."""
+    x = input._data
+    if x.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    xp = input._device._backend.xp
+    if r == 0:
+        return make(xp.zeros((0,), dtype=x.dtype), input._device)
+    n = x.shape[0]
+    grids = xp.meshgrid(*([xp.arange(n, dtype=xp.int64)] * r), indexing="ij")
+    keep = xp.ones(grids[0].shape, dtype=bool)
+    for a, b in zip(grids[:-1], grids[1:]):
+        keep &= (a <= b) if with_replacement else (a < b)
+    cols = [make(g[keep], input._device) for g in grids]
+    return stack([input.index_select(0, c) for c in cols], 1)
+
+
+def _flip_method(self: Tensor, *dims: Any) -> Tensor:
+    return flip(self, *dims)
+
+
+def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:
+    return repeat(self, *sizes)
+
+
+methods(flip=_flip_method, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
+        repeat=_repeat_method, tile=tile, repeat_interleave=repeat_interleave)
