@@ -303,7 +303,8 @@ def test_no_memory_growth_over_many_iterations():
     gc.disable()
     tracemalloc.start()
     try:
-        for _ in range(1000):  # warm-up: NumPy and the interpreter fill their caches
+        # warm-up: NumPy, the interpreter's free lists and the allocator settle first
+        for _ in range(2000):
             step()
         base = tracemalloc.get_traced_memory()[0]
         for _ in range(1000):
@@ -312,7 +313,7 @@ def test_no_memory_growth_over_many_iterations():
     finally:
         tracemalloc.stop()
         gc.enable()
-    assert grown < 16 * 1024, f"memory grew by {grown} bytes over 1000 iterations"
+    assert grown < 8 * 1024, f"memory grew by {grown} bytes over 1000 iterations"
 
 
 class _Cube(ember.autograd.Function):
