@@ -97,7 +97,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
     a = actual.detach()._host() if isinstance(actual, Tensor) else np.asarray(actual)
     if hasattr(expected, "detach") and not isinstance(expected, Tensor):  # a torch tensor
         e_dtype = str(expected.dtype).replace("torch.", "")
-        e = expected.detach().cpu()
+        e = expected.detach().cpu().resolve_conj().resolve_neg()
         e = (e.float() if e_dtype == "bfloat16" else e).numpy()
     elif isinstance(expected, Tensor):
         e_dtype = expected.dtype.name
