@@ -41,7 +41,14 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
     outs = (out,) if single else tuple(out)
     diff = [o for o in outs if isinstance(o, Tensor) and (o.is_floating_point() or o.is_complex())]
 
-    def vjp(gouts: tuple) -> tuple:
+    tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+
+    def vjp(gouts: tuple, *saved: Tensor) -> tuple:
+        # the inputs come back through the node's saved tensors, which the engine frees as
+        # soon as this node has run (a closure would keep them until backward returns)
+        call_args = list(args_template)
+        for i, t in zip(tensor_pos, saved):
+            call_args[i] = t
         create_graph = grad_mode.state.enabled
         with grad_mode.enable_grad():
             state = default_generator.get_state() if rng_state is not None else None
@@ -49,7 +56,7 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
                 default_generator.set_state(rng_state)
             try:
                 detached = [a.detach().requires_grad_(a._rg) if isinstance(a, Tensor) else a
-                            for a in args]
+                            for a in call_args]
                 re = function(*detached, **kwargs)
             finally:
                 if state is not None:
@@ -64,7 +71,9 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
             _backward([o for o, _ in pairs], [g for _, g in pairs], create_graph=create_graph)
         return tuple(d.grad if isinstance(d, Tensor) and d._rg else None for d in detached)
 
-    record_multi("CheckpointFunctionBackward", diff, list(args), vjp)
+    args_template = [None if isinstance(a, Tensor) else a for a in args]
+    record_multi("CheckpointFunctionBackward", diff, list(args), vjp,
+                 [args[i] for i in tensor_pos])
     return out
 
 
