@@ -60,12 +60,25 @@ class Generator:
         seed = _unpack_seed(seed)
         with self.lock:
             self._seed = seed
-            self._mt = np.random.MT19937(0)
-            self._mt._legacy_seeding(seed & 0xFFFFFFFF)
+            self._mt_obj = None  # made on first draw: numpy.random is costly to import
             self._fresh = True  # PyTorch reports next=0 until the first draw
             self._next_double: float | None = None  # cached second Box-Muller value
             self._next_float: float | None = None
         return self
+
+    @property
+    def _mt(self) -> Any:
+        """The mt19937 bit generator, seeded as PyTorch seeds it (``init_genrand``)."""
+        mt = self._mt_obj
+        if mt is None:
+            mt = np.random.MT19937(0)
+            mt._legacy_seeding(self._seed & 0xFFFFFFFF)
+            self._mt_obj = mt
+        return mt
+
+    @_mt.setter
+    def _mt(self, value: Any) -> None:
+        self._mt_obj = value
 
     def seed(self) -> int:
         """Seed from a non-deterministic source; returns the seed used."""
