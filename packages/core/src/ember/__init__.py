@@ -52,9 +52,7 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
              "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed"}
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
-              "backends", "plugins", "extend", "cli", "random", "autograd", "overrides", "types",
-              "jit", "compiler", "amp", "cpu", "mps", "masked", "sparse", "distributions",
-              "library", "onnx", "profiler", "multiprocessing", "func")
+              "backends", "plugins", "extend", "cli", "random", "autograd", "return_types")
 
 
 class _MissingSibling:
@@ -91,6 +89,13 @@ def __getattr__(name: str):
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
+    if not name.startswith("__"):
+        from . import ops as _ops
+
+        added = _ops.load_all()  # the lazily loaded op families (linalg, nn kernels, ...)
+        globals().update(added)
+        if name in added or name in globals():
+            return globals()[name]
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 

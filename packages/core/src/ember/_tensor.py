@@ -25,6 +25,7 @@ __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_l
            "preserve_format", "layout", "memory_format"]
 
 _new = object.__new__
+_from_np = _dt.from_numpy_dtype
 _weakref = weakref.ref
 
 
@@ -122,6 +123,17 @@ class Tensor:
             t = t.as_subclass(cls)
         return t
 
+    def __getattr__(self, name: str) -> Any:
+        # only reached when normal lookup fails: methods of the lazily loaded op families
+        if name.startswith("__"):
+            raise AttributeError(name)
+        from . import ops
+
+        if not ops._loaded:
+            ops.load_all()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # ---------------------------------------------------------------- metadata
     @property
     def data(self) -> Tensor:
@@ -146,7 +158,10 @@ class Tensor:
 
     @property
     def dtype(self) -> _dt.dtype:
-        return _dt.from_numpy_dtype(self._data.dtype)
+        dev = self._device
+        if dev is CPU:
+            return _from_np(self._data.dtype)
+        return dev._backend.dtype_of(self._data)
 
     @property
     def device(self) -> _device_cls:
@@ -167,15 +182,15 @@ class Tensor:
     nelement = numel
 
     def element_size(self) -> int:
-        return self._data.dtype.itemsize
+        return self.dtype.itemsize
 
     @property
     def itemsize(self) -> int:
-        return self._data.dtype.itemsize
+        return self.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
-        return int(self._data.size) * self._data.dtype.itemsize
+        return int(self._data.size) * self.dtype.itemsize
 
     @property
     def is_cuda(self) -> bool:
@@ -189,10 +204,10 @@ class Tensor:
         return -1 if self._device.type == "cpu" else self._device.index
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f" or self.dtype is _dt.bfloat16
+        return self.dtype.category == _dt._FLOAT
 
     def is_complex(self) -> bool:
-        return self._data.dtype.kind == "c"
+        return self.dtype.category == _dt._COMPLEX
 
     def is_signed(self) -> bool:
         return self.dtype.is_signed
@@ -226,8 +241,12 @@ class Tensor:
 
     # ---------------------------------------------------------------- strides and storage
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
-        isz = self._data.dtype.itemsize
-        st = tuple(s // isz for s in self._data.strides)
+        strides = getattr(self._data, "strides", None)
+        if strides is None:  # a backend without strides: its arrays act as contiguous
+            st = _contiguous_strides(self._data.shape)
+        else:
+            isz = self._data.dtype.itemsize
+            st = tuple(s // isz for s in strides)
         return st if dim is None else st[self._wrap_dim(dim, "stride")]
 
     def storage_offset(self) -> int:
@@ -278,7 +297,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use "
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind not in "fc" and self.dtype is not _dt.bfloat16:
+        if requires_grad and self.dtype.category < _dt._FLOAT:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients")
         self._rg = bool(requires_grad)
@@ -396,7 +415,7 @@ class Tensor:
 
     def _clone_data(self) -> Tensor:
         """A copy with its own array (used when a gradient is first stored)."""
-        return make(self._data.copy(), self._device)
+        return make(self._device._backend.copy(self._data), self._device)
 
     def _add_inplace_grad(self, g: Tensor) -> None:
         a = self._data
@@ -495,7 +514,7 @@ class Tensor:
         return complex(self.item())
 
     def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+        if self.dtype.category > _dt._INT or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -523,7 +542,7 @@ class Tensor:
                 "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
-        t = make(self._data.copy(), self._device, self._rg)
+        t = make(self._device._backend.copy(self._data), self._device, self._rg)
         if type(self) is not Tensor:
             t = t.as_subclass(type(self))
             t.__dict__.update(copy.deepcopy(getattr(self, "__dict__", {}), memo)) if hasattr(
@@ -549,3 +568,11 @@ def _ptr(a: Any) -> int:
         return a.__array_interface__["data"][0]
     data = getattr(a, "data", None)
     return int(getattr(data, "ptr", 0) or 0)
+
+
+def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    st, n = [], 1
+    for size in reversed(shape):
+        st.append(n)
+        n *= max(size, 1)
+    return tuple(reversed(st))

@@ -1,19 +1,57 @@
 """Ember's ops, one module per family; each defines its ops with their derivatives
-and attaches its Tensor methods on import."""
+and attaches its Tensor methods on import.
+
+The families every tensor program uses load with ``import ember``; the rest (linear
+algebra, sampling, the neural-network kernels) load on first use: the first access
+to one of their names on ``ember``, on ``ember.ops`` or on a Tensor loads them all.
+"""
 
 from __future__ import annotations
 
-from . import (activation, arithmetic, attention, comparison, conv, conversion, creation,
-               embedding, indexing, interpolation, linalg, loss, normalization, pointwise,
-               pooling, reduction, sampling, shape)
+import importlib
+import threading
+from typing import Any
 
-FAMILIES = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing,
-            linalg, sampling, activation, conv, pooling, normalization, loss, embedding,
-            attention, interpolation)
+from . import arithmetic, comparison, conversion, creation, indexing, pointwise, reduction, shape
+
+EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
+LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", "loss",
+        "embedding", "attention", "interpolation")
 
 __all__: list[str] = []
-for _m in FAMILIES:
+for _m in EAGER:
     for _name in _m.__all__:
         globals()[_name] = getattr(_m, _name)
     __all__ += list(_m.__all__)
 del _m, _name
+
+_loaded = False
+_lock = threading.RLock()
+
+
+def load_all() -> dict[str, Any]:
+    """Import the lazily loaded families (once); returns the names they add."""
+    global _loaded
+    added: dict[str, Any] = {}
+    if _loaded:
+        return added
+    with _lock:
+        if _loaded:
+            return added
+        for family in LAZY:
+            module = importlib.import_module(f"{__name__}.{family}")
+            for name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value
+                added[name] = value
+            __all__.extend(module.__all__)
+        _loaded = True
+    return added
+
+
+def __getattr__(name: str) -> Any:
+    if not _loaded and not name.startswith("__"):
+        load_all()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module 'ember.ops' has no attribute '{name}'")
