@@ -92,10 +92,10 @@ def __getattr__(name: str):
     if not name.startswith("__"):
         from . import ops as _ops
 
-        added = _ops.load_all()  # the lazily loaded op families (linalg, nn kernels, ...)
-        globals().update(added)
-        if name in added or name in globals():
-            return globals()[name]
+        _ops.load_all()  # the lazily loaded op families (linalg, nn kernels, ...)
+        if name in _ops.__all__:
+            value = globals()[name] = getattr(_ops, name)
+            return value
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 

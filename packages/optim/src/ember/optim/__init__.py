@@ -1,9 +1,30 @@
 """``ember.optim``: PyTorch's optimizers and learning-rate schedulers, step for step."""
 
-from . import lr_scheduler, swa_utils
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __version__ = "0.1.0"
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler", "swa_utils"]
+
+
+def __getattr__(name: str) -> object:
+    # swa_utils needs ember.nn; it loads on first use, as ``ember.optim.swa_utils``
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module(".swa_utils", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad",
+           "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler", "swa_utils"]

@@ -1,19 +1,54 @@
 """Adam and AdamW (AdamW is Adam with decoupled weight decay), as PyTorch computes them.
 
-The update works on whole arrays in place with one scratch buffer per parameter
-step, following PyTorch's single-tensor algorithm operation by operation.
+Each update is a kernel of in-place array operations in the order of PyTorch's
+single-tensor algorithm, run by ``_elementwise`` over cache-sized blocks of the parameter.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-from .optimizer import (Optimizer, _bump, _check, _check_betas, _check_lr, _scalar_step, _value,
-                        _zeros_like)
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_betas,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _lerp_,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["Adam", "AdamW"]
+
+
+def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: bool,
+                 decay: float | None, wd: float, beta1: float, beta2: float,
+                 bias_correction2_sqrt: float, eps: float, step_size: float) -> None:
+    """One Adam update of (a block of) a parameter, in PyTorch's order of operations."""
+    *vmax, gbuf, tmp = rest
+    if decay is not None:
+        x *= decay
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    v *= beta2
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    if vmax:
+        xp.maximum(vmax[0], v, out=vmax[0])
+        xp.sqrt(vmax[0], out=tmp)
+    else:
+        xp.sqrt(v, out=tmp)
+    tmp /= bias_correction2_sqrt
+    tmp += eps
+    _addcdiv_(xp, x, m, tmp, -step_size, gbuf)
 
 
 class Adam(Optimizer):
@@ -39,7 +74,12 @@ class Adam(Optimizer):
         for group in self.param_groups:
             group.setdefault("amsgrad", False)
             group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
             group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+        _steps_to_tensors(self)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient."""
@@ -48,7 +88,7 @@ class Adam(Optimizer):
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
         beta1, beta2 = (_value(b) for b in group["betas"])
-        eps, wd = group["eps"], group["weight_decay"]
+        eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
         amsgrad, decoupled = group["amsgrad"], group.get("decoupled_weight_decay", False)
         for p in group["params"]:
             if p.grad is None:
@@ -56,10 +96,6 @@ class Adam(Optimizer):
             if p.grad.is_sparse:
                 raise RuntimeError("Adam does not support sparse gradients")
             xp = p._device._backend.xp
-            x = p._data
-            g = p.grad._data
-            if group["maximize"]:
-                g = -g
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = _scalar_step()
@@ -69,42 +105,18 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = _zeros_like(p)
             step_t = state["step"]
             step_t._data += 1
-            if wd != 0:
-                if decoupled:
-                    x *= 1 - lr * wd
-                else:
-                    g = g + wd * x
-            m = state["exp_avg"]._data
-            v = state["exp_avg_sq"]._data
-            # exp_avg.lerp_(grad, 1 - beta1)
-            tmp = g - m
-            tmp *= 1 - beta1
-            m += tmp
-            # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            v *= beta2
-            xp.multiply(g, g.conj() if g.dtype.kind == "c" else g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
             step = float(step_t._data)
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            step_size = lr / bias_correction1
-            bias_correction2_sqrt = math.sqrt(bias_correction2)
-            if amsgrad:
-                vmax = state["max_exp_avg_sq"]._data
-                xp.maximum(vmax, v, out=vmax)
-                xp.sqrt(vmax, out=tmp)
-            else:
-                xp.sqrt(v, out=tmp)
-            tmp /= bias_correction2_sqrt
-            tmp += eps
-            # param.addcdiv_(exp_avg, denom, value=-step_size)
-            xp.divide(m, tmp, out=tmp)
-            tmp *= -step_size
-            x += tmp
-            _bump(p)
-            for k in ("exp_avg", "exp_avg_sq", "step"):
-                state[k]._vc[0] += 1
+            step_size = lr / (1 - beta1 ** step)
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
+                                                                                 "exp_avg_sq")
+            arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
+            _elementwise(_adam_kernel, arrays, 2, xp, maximize=maximize,
+                         decay=1 - lr * wd if decoupled and wd != 0 else None,
+                         wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
+                         bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
+                         step_size=step_size)
+            _bump(p, step_t, *(state[k] for k in keys))
 
 
 class AdamW(Adam):

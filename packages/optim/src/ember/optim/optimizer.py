@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from copy import deepcopy
+from functools import wraps
 from itertools import chain
 from typing import Any
+
+import numpy as np
 
 import ember
 from ember import Tensor
@@ -54,6 +57,29 @@ def register_optimizer_step_post_hook(hook: Callable) -> _Handle:
     return h
 
 
+def _with_step_hooks(step: Callable) -> Callable:
+    """``step`` running the global and the optimizer's pre-hooks before, post-hooks after."""
+
+    @wraps(step)
+    def hooked_step(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]  # the hooks see step's arguments with ``self`` first, as in PyTorch
+        for hook in chain(_global_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+        out = step(*args, **kwargs)
+        for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    hooked_step.hooked = True  # type: ignore[attr-defined]
+    return hooked_step
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts of options with their ``params``) and ``state``."""
 
@@ -65,6 +91,7 @@ class Optimizer:
         self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {ember.typename(params)}")
@@ -114,6 +141,20 @@ class Optimizer:
                             "Please use a list instead.")
         else:
             param_group["params"] = list(params)
+        # named parameters, ``(name, tensor)`` pairs, keep their names under "param_names"
+        tensors, names = [], []
+        for p in param_group["params"]:
+            if isinstance(p, tuple):
+                names.append(p[0])
+                tensors.append(p[1])
+            else:
+                tensors.append(p)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            param_group["param_names"] = names
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
@@ -131,6 +172,11 @@ class Optimizer:
                           "future, this will cause an error; see "
                           "github.com/pytorch/pytorch/issues/40967 for more information",
                           stacklevel=3)
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -149,18 +195,20 @@ class Optimizer:
                             p.grad.detach_()
                         else:
                             p.grad.requires_grad_(False)
-                        p.grad.zero_()
+                        p.grad._data[...] = 0
+                        _bump(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         raise NotImplementedError
 
+    def _patch_step_function(self) -> None:
+        """Wrap this class's ``step`` (once) so that every call runs the step hooks."""
+        cls = self.__class__
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _with_step_hooks(cls.step)  # type: ignore[method-assign]
+
     def _run_step(self, closure: Callable[[], Any] | None, update: Callable[[dict], None]) -> Any:
-        """Call the pre-hooks, evaluate ``closure`` with grad, run ``update`` per group, post-hooks."""
-        for hook in chain(_global_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
-            result = hook(self, (), {})
-            if result is not None:
-                raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
-                                   f"new_kwargs), but got {result}.")
+        """Evaluate ``closure`` with grad, then run ``update`` on every group without grad."""
         loss = None
         if closure is not None:
             with ember.enable_grad():
@@ -168,8 +216,6 @@ class Optimizer:
         with ember.no_grad():
             for group in self.param_groups:
                 update(group)
-        for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
-            hook(self, (), {})
         return loss
 
     def register_step_pre_hook(self, hook: Callable) -> _Handle:
@@ -185,22 +231,30 @@ class Optimizer:
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         h = _Handle(self._optimizer_state_dict_pre_hooks)
         self._optimizer_state_dict_pre_hooks[h.id] = hook
+        if prepend:
+            self._optimizer_state_dict_pre_hooks.move_to_end(h.id, last=False)
         return h
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         h = _Handle(self._optimizer_state_dict_post_hooks)
         self._optimizer_state_dict_post_hooks[h.id] = hook
+        if prepend:
+            self._optimizer_state_dict_post_hooks.move_to_end(h.id, last=False)
         return h
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
         h = _Handle(self._optimizer_load_state_dict_pre_hooks)
         self._optimizer_load_state_dict_pre_hooks[h.id] = hook
+        if prepend:
+            self._optimizer_load_state_dict_pre_hooks.move_to_end(h.id, last=False)
         return h
 
     def register_load_state_dict_post_hook(self, hook: Callable,
                                            prepend: bool = False) -> _Handle:
         h = _Handle(self._optimizer_load_state_dict_post_hooks)
         self._optimizer_load_state_dict_post_hooks[h.id] = hook
+        if prepend:
+            self._optimizer_load_state_dict_post_hooks.move_to_end(h.id, last=False)
         return h
 
     # ------------------------------------------------------------------ state_dict
@@ -221,7 +275,8 @@ class Optimizer:
             return packed
 
         groups = [pack_group(g) for g in self.param_groups]
-        state = {mapping[id(k)]: v for k, v in self.state.items() if id(k) in mapping}
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}
         sd = {"state": state, "param_groups": groups}
         for hook in self._optimizer_state_dict_post_hooks.values():
             r = hook(self, sd)
@@ -275,6 +330,8 @@ class Optimizer:
 
         def update_group(group: dict, new_group: dict) -> dict:
             new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
             return new_group
 
         self.__setstate__({"state": state, "param_groups": [
@@ -302,14 +359,44 @@ def _check(name: str, value: float) -> None:
         raise ValueError(f"Invalid {name} value: {value}")
 
 
+def _scalar_dtype() -> Any:
+    """PyTorch's ``_get_scalar_dtype()``: float64 under a float64 default dtype, else float32."""
+    return ember.float64 if ember.get_default_dtype() == ember.float64 else ember.float32
+
+
 def _scalar_step() -> Tensor:
     """PyTorch keeps ``state['step']`` as a float32 0-d tensor."""
-    return ember.tensor(0.0, dtype=ember.float32)
+    return ember.tensor(0.0, dtype=_scalar_dtype())
 
 
-def _bump(p: Tensor) -> None:
-    """An in-place update of ``p``'s array moves its version counter on."""
-    p._vc[0] += 1
+def _scalar_state(value: float) -> Tensor:
+    """A 0-d state tensor (``step``, ``mu_product``, ``eta``) of PyTorch's scalar dtype."""
+    return ember.tensor(float(value), dtype=_scalar_dtype())
+
+
+def _as_default_float(value: float) -> float:
+    """``value`` rounded as ``torch.as_tensor(value)`` stores it (the default dtype)."""
+    return float(np.asarray(value, dtype=ember.get_default_dtype().np))
+
+
+def _steps_to_tensors(opt: Optimizer, keys: tuple[str, ...] = ("step",)) -> None:
+    """After loading: state numbers saved as plain floats become float32 0-d tensors.
+
+    A non-empty state without ``step`` raises KeyError, as in PyTorch (another class's state).
+    """
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p_state = opt.state.get(p, [])
+            if len(p_state) != 0:
+                for key in keys:
+                    if not isinstance(p_state[key], Tensor):
+                        p_state[key] = _scalar_state(p_state[key])
+
+
+def _bump(*tensors: Tensor) -> None:
+    """An in-place update of a tensor's array moves its version counter on."""
+    for t in tensors:
+        t._vc[0] += 1
 
 
 def _wrap(arr: Any, like: Tensor) -> Tensor:
@@ -321,5 +408,87 @@ def _zeros_like(p: Tensor) -> Tensor:
     return _make(p._device._backend.xp.zeros_like(p._data), p._device)
 
 
+def _full_like(p: Tensor, value: float) -> Tensor:
+    """``full_like(p, value)``; a complex ``p`` gets ``value + value*1j`` as PyTorch's optimizers do."""
+    fill = complex(value, value) if p.is_complex() else value
+    return _make(p._device._backend.xp.full_like(p._data, fill), p._device)
+
+
 def _value(x: Any) -> float:
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _real(a: Any) -> Any:
+    """``view_as_real`` of a complex array (a trailing axis of 2); real arrays unchanged."""
+    if a.dtype.kind == "c":
+        return a[..., None].view(a.real.dtype)
+    return a
+
+
+_BLOCK = 1 << 15  # elements per block: a few arrays of it stay in the L2 cache
+
+
+def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: Any,
+                 **scalars: Any) -> None:
+    """Run ``kernel(*arrays, *scratch, xp=xp, **scalars)``, an elementwise in-place update,
+    over cache-sized blocks.
+
+    NumPy makes one pass over memory per operation; on blocks that fit in the cache the dozen
+    operations of an update cost about one pass. ``arrays[0]`` gives the scratch dtype. Small,
+    non-contiguous or non-NumPy arrays get one call over the whole arrays.
+    """
+    first = arrays[0]
+    n = first.size
+    if (n <= 2 * _BLOCK or not isinstance(first, np.ndarray)
+            or not all(isinstance(a, np.ndarray) and a.flags.c_contiguous for a in arrays)):
+        kernel(*arrays, *(xp.empty_like(first) for _ in range(nscratch)), xp=xp, **scalars)
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    scratch = [np.empty(_BLOCK, dtype=first.dtype) for _ in range(nscratch)]
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        kernel(*(a[start:stop] for a in flat), *(s[:stop - start] for s in scratch), xp=xp,
+               **scalars)
+
+
+def _effective_grad(xp: Any, g: Any, x: Any, maximize: bool, wd: float, out: Any) -> Any:
+    """The gradient step uses: ``-grad`` when maximizing, plus ``weight_decay * param``.
+
+    Computed into ``out`` (``g`` itself is returned when nothing changes it).
+    """
+    if wd != 0:
+        xp.multiply(x, wd, out=out)
+        if maximize:
+            out -= g
+        else:
+            out += g
+        return out
+    if maximize:
+        xp.negative(g, out=out)
+        return out
+    return g
+
+
+def _lerp_(xp: Any, a: Any, b: Any, weight: float, tmp: Any) -> None:
+    """``a.lerp_(b, weight)`` with PyTorch's two formulas (split at ``|weight| < 0.5``)."""
+    xp.subtract(b, a, out=tmp)
+    if abs(weight) < 0.5:
+        tmp *= weight
+        a += tmp
+    else:
+        tmp *= 1 - weight
+        xp.subtract(b, tmp, out=a)
+
+
+def _addcmul_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
+    """``a.addcmul_(t1, t2, value=value)``: ``a + value * t1 * t2``."""
+    xp.multiply(t1, value, out=tmp)
+    tmp *= t2
+    a += tmp
+
+
+def _addcdiv_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
+    """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2``."""
+    xp.multiply(t1, value, out=tmp)
+    tmp /= t2
+    a += tmp

@@ -5,9 +5,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .optimizer import Optimizer, _bump, _check, _check_lr, _value, _wrap
+from .optimizer import (
+    Optimizer,
+    _bump,
+    _check,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _value,
+    _zeros_like,
+)
 
 __all__ = ["SGD"]
+
+
+def _sgd_kernel(x: Any, g: Any, *rest: Any, xp: Any, maximize: bool, wd: float,
+                momentum: float, dampening: float, nesterov: bool, lr: float,
+                first: bool) -> None:
+    """One SGD update of (a block of) a parameter; ``rest`` is ``[momentum_buffer] gbuf tmp``."""
+    *buffers, gbuf, tmp = rest
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    if buffers:
+        buf = buffers[0]
+        if first:
+            xp.copyto(buf, g)
+        else:
+            buf *= momentum
+            xp.multiply(g, 1 - dampening, out=tmp)
+            buf += tmp
+        if nesterov:
+            xp.multiply(buf, momentum, out=tmp)
+            tmp += g
+            g = tmp
+        else:
+            g = buf
+    xp.multiply(g, lr, out=tmp)
+    x -= tmp
 
 
 class SGD(Optimizer):
@@ -27,34 +60,35 @@ class SGD(Optimizer):
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient."""
         return self._run_step(closure, self._update)
 
     def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
-        wd = _value(group["weight_decay"])
-        momentum, dampening = group["momentum"], group["dampening"]
+        momentum = group["momentum"]
         for p in group["params"]:
             if p.grad is None:
                 continue
-            x = p._data
-            g = p.grad._data
-            if group["maximize"]:
-                g = -g
-            if wd != 0:
-                g = g + wd * x
-            if momentum != 0:
-                state = self.state[p]
-                buf_t = state.get("momentum_buffer")
-                if buf_t is None:
-                    buf = g.copy()
-                    state["momentum_buffer"] = _wrap(buf, p)
-                else:
-                    buf = buf_t._data
-                    buf *= momentum
-                    buf += (1 - dampening) * g
-                    buf_t._vc[0] += 1
-                g = g + momentum * buf if group["nesterov"] else buf
-            x -= lr * g
+            first = False
+            state = self.state[p] if momentum != 0 else None
+            if state is not None and state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = _zeros_like(p)
+                first = True  # the buffer starts as a copy of the gradient
+            buffers = () if state is None else (state["momentum_buffer"]._data,)
+            _elementwise(_sgd_kernel, (p._data, p.grad._data, *buffers), 2,
+                         p._device._backend.xp, maximize=group["maximize"],
+                         wd=_value(group["weight_decay"]), momentum=momentum,
+                         dampening=group["dampening"], nesterov=group["nesterov"],
+                         lr=_value(group["lr"]), first=first)
             _bump(p)
+            if state is not None and not first:
+                _bump(state["momentum_buffer"])

@@ -1,8 +1,8 @@
 """``Digits``: the 1,797 8x8 handwritten digits that scikit-learn ships in its wheel.
 
 A real data set with no download. The split is fixed and documented: sample ``i``
-belongs to the test set when ``i % 5 == 4`` (360 images), to the training set
-otherwise (1,437 images). Images are 8x8 grayscale with values 0..16, returned as
+belongs to the test set when ``i % 5 == 4`` (359 images), to the training set
+otherwise (1,438 images). Images are 8x8 grayscale with values 0..16, returned as
 PIL images scaled to 0..255 (so ``ToTensor`` gives values in [0, 1]), targets as ints.
 """
 
@@ -30,14 +30,14 @@ def _load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 class Digits(VisionDataset):
-    """8x8 handwritten digits (0-9); ``train=True`` gives 1,437 images, ``False`` 360."""
+    """8x8 handwritten digits (0-9); ``train=True`` gives 1,438 images, ``False`` 359."""
 
     classes = [str(i) for i in range(10)]
 
     def __init__(self, root: str | None = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = False) -> None:
-        super().__init__(root or "", transform=transform, target_transform=target_transform)
+        super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         images, targets = _load_digits()
         test = np.arange(len(images)) % 5 == 4

@@ -11,7 +11,14 @@ from ember.utils.data import Dataset
 __all__ = ["VisionDataset", "StandardTransform"]
 
 
+def _format_transform_repr(transform: Callable, head: str) -> list[str]:
+    lines = repr(transform).splitlines()
+    return [f"{head}{lines[0]}"] + [" " * len(head) + line for line in lines[1:]]
+
+
 class StandardTransform:
+    """Applies ``transform`` to the input and ``target_transform`` to the target."""
+
     def __init__(self, transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
         self.transform = transform
@@ -24,16 +31,30 @@ class StandardTransform:
             target = self.target_transform(target)
         return input, target
 
+    def __repr__(self) -> str:
+        body = [self.__class__.__name__]
+        if self.transform is not None:
+            body += _format_transform_repr(self.transform, "Transform: ")
+        if self.target_transform is not None:
+            body += _format_transform_repr(self.target_transform, "Target transform: ")
+        return "\n".join(body)
+
 
 class VisionDataset(Dataset):
-    """Base class: ``root``, ``transform``, ``target_transform`` (or joint ``transforms``)."""
+    """Base class: ``root``, ``transform``, ``target_transform`` (or joint ``transforms``).
+
+    Subclasses implement ``__getitem__`` and ``__len__``; ``transforms`` and the pair
+    ``transform``/``target_transform`` are mutually exclusive.
+    """
 
     _repr_indent = 4
 
     def __init__(self, root: str | os.PathLike | None = None,
                  transforms: Callable | None = None, transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
-        self.root = os.path.expanduser(root) if isinstance(root, (str, os.PathLike)) else root
+        if isinstance(root, str):
+            root = os.path.expanduser(root)
+        self.root = root
         has_transforms = transforms is not None
         has_separate = transform is not None or target_transform is not None
         if has_transforms and has_separate:
@@ -54,14 +75,15 @@ class VisionDataset(Dataset):
     def __repr__(self) -> str:
         head = "Dataset " + self.__class__.__name__
         body = [f"Number of datapoints: {self.__len__()}"]
-        if self.root:
+        if self.root is not None:
             body.append(f"Root location: {self.root}")
         body += self.extra_repr().splitlines()
-        if self.transform is not None:
-            body += [f"Transform: {self.transform}".replace("\n", "\n    ")]
-        if self.target_transform is not None:
-            body += [f"Target transform: {self.target_transform}".replace("\n", "\n    ")]
+        if getattr(self, "transforms", None) is not None:
+            body += [repr(self.transforms)]
         return "\n".join([head] + [" " * self._repr_indent + line for line in body])
+
+    def _format_transform_repr(self, transform: Callable, head: str) -> list[str]:
+        return _format_transform_repr(transform, head)
 
     def extra_repr(self) -> str:
         return ""

@@ -1,0 +1,94 @@
+"""Adadelta: unit-corrected steps from running averages of squared gradients and updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["Adadelta"]
+
+
+
+
+def _adadelta_kernel(x: Any, g: Any, square_avg: Any, acc_delta: Any, gbuf: Any, std: Any,
+                     delta: Any, *, xp: Any, maximize: bool, wd: float, rho: float, eps: float,
+                     lr: float) -> None:
+    """One Adadelta update of (a block of) a parameter, in PyTorch's order of operations."""
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    square_avg *= rho
+    _addcmul_(xp, square_avg, g, g, 1 - rho, std)
+    xp.add(square_avg, eps, out=std)
+    xp.sqrt(std, out=std)
+    xp.add(acc_delta, eps, out=delta)
+    xp.sqrt(delta, out=delta)
+    delta /= std
+    delta *= g
+    acc_delta *= rho
+    _addcmul_(xp, acc_delta, delta, delta, 1 - rho, std)
+    delta *= -lr
+    x += delta
+
+
+class Adadelta(Optimizer):
+    """PyTorch's Adadelta, step for step (its single-tensor algorithm)."""
+
+    def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_lr(lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check("epsilon", eps)
+        _check("weight_decay", weight_decay)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _steps_to_tensors(self)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adadelta does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["square_avg"] = _zeros_like(p)
+                state["acc_delta"] = _zeros_like(p)
+            state["step"]._data += 1
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["square_avg"]._data),
+                      _real(state["acc_delta"]._data))
+            _elementwise(_adadelta_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"], rho=group["rho"],
+                         eps=group["eps"], lr=lr)
+            _bump(p, state["step"], state["square_avg"], state["acc_delta"])

@@ -1,0 +1,100 @@
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _full_like,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+)
+
+__all__ = ["Adagrad"]
+
+
+
+
+def _adagrad_kernel(x: Any, g: Any, acc: Any, gbuf: Any, tmp: Any, std: Any, *, xp: Any,
+                    maximize: bool, wd: float, clr: float, eps: float) -> None:
+    """One Adagrad update of (a block of) a parameter, in PyTorch's order of operations."""
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _addcmul_(xp, acc, g, g, 1, tmp)
+    xp.sqrt(acc, out=std)
+    std += eps
+    _addcdiv_(xp, x, g, std, -clr, tmp)
+
+
+class Adagrad(Optimizer):
+    """PyTorch's Adagrad, step for step; its state exists from construction on, as in PyTorch."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        _check_lr(lr)
+        _check("lr_decay", lr_decay)
+        _check("weight_decay", weight_decay)
+        _check("initial_accumulator_value", initial_accumulator_value)
+        _check("epsilon", eps)
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _init_state(self, p: Any) -> None:
+        state = self.state[p]
+        state["step"] = _scalar_step()
+        state["sum"] = _full_like(p, self.defaults["initial_accumulator_value"])
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+        _steps_to_tensors(self)
+
+    def share_memory(self) -> None:
+        """A no-op: state arrays are ordinary host memory."""
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                self._init_state(p)
+            state["step"]._data += 1
+            step = float(state["step"]._data)
+            clr = lr / (1 + (step - 1) * group["lr_decay"])
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["sum"]._data))
+            _elementwise(_adagrad_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
+                         eps=group["eps"])
+            _bump(p, state["step"], state["sum"])

@@ -1,0 +1,91 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _bump,
+    _check,
+    _check_betas,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _lerp_,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["Adamax"]
+
+
+
+
+def _adamax_kernel(x: Any, g: Any, m: Any, u: Any, gbuf: Any, tmp: Any, *, xp: Any,
+                   maximize: bool, wd: float, beta1: float, beta2: float, eps: float,
+                   clr: float) -> None:
+    """One Adamax update of (a block of) a parameter, in PyTorch's order of operations."""
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    u *= beta2
+    xp.abs(g, out=tmp)
+    tmp += eps
+    xp.maximum(u, tmp, out=u)
+    _addcdiv_(xp, x, m, u, -clr, tmp)
+
+
+class Adamax(Optimizer):
+    """PyTorch's Adamax, step for step (its single-tensor algorithm)."""
+
+    def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        _check_lr(lr)
+        _check("epsilon", eps)
+        _check_betas(betas)
+        _check("weight_decay", weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _steps_to_tensors(self)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adamax does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_inf"] = _zeros_like(p)
+            state["step"]._data += 1
+            clr = lr / (1 - beta1 ** float(state["step"]._data))
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
+                      _real(state["exp_inf"]._data))
+            _elementwise(_adamax_kernel, arrays, 2, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"], beta1=beta1,
+                         beta2=beta2, eps=group["eps"], clr=clr)
+            _bump(p, state["step"], state["exp_avg"], state["exp_inf"])

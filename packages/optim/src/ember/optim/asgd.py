@@ -1,0 +1,95 @@
+"""ASGD: averaged stochastic gradient descent (Polyak-Juditsky averaging)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _as_default_float,
+    _bump,
+    _check,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _real,
+    _scalar_state,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["ASGD"]
+
+
+
+
+def _asgd_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: Any, maximize: bool,
+                 wd: float, lambd: float, eta: float, mu: float) -> None:
+    """One ASGD update of (a block of) a parameter, in PyTorch's order of operations."""
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    x *= 1 - lambd * eta
+    xp.multiply(g, -eta, out=tmp)
+    x += tmp
+    if mu != 1:
+        xp.subtract(x, ax, out=tmp)
+        tmp *= mu
+        ax += tmp
+    else:
+        xp.copyto(ax, x)
+
+
+class ASGD(Optimizer):
+    """PyTorch's ASGD, step for step; ``eta`` and ``mu`` are float32 0-d tensors as in PyTorch."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        _check_lr(lr)
+        _check("weight_decay", weight_decay)
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+                        foreach=foreach, maximize=maximize, differentiable=differentiable,
+                        capturable=capturable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _steps_to_tensors(self, ("step", "eta", "mu"))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("ASGD does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["eta"] = _scalar_state(lr)
+                state["mu"] = _scalar_state(1.0)
+                state["ax"] = _zeros_like(p)
+            step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
+            step_t._data += 1
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["ax"]._data))
+            _elementwise(_asgd_kernel, arrays, 2, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"], lambd=lambd,
+                         eta=float(eta_t._data), mu=float(mu_t._data))
+            step = float(step_t._data)
+            # PyTorch goes through as_tensor (the default dtype), then copies into the state
+            eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step) ** alpha))
+            mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
+            _bump(p, step_t, eta_t, mu_t, state["ax"])

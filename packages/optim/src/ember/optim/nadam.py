@@ -1,0 +1,115 @@
+"""NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_betas,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _lerp_,
+    _real,
+    _scalar_state,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["NAdam"]
+
+
+
+
+def _nadam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, denom: Any, *, xp: Any,
+                  maximize: bool, decay: float | None, wd: float, beta1: float, beta2: float,
+                  bias_correction2: float, eps: float, grad_coef: float,
+                  avg_coef: float) -> None:
+    """One NAdam update of (a block of) a parameter, in PyTorch's order of operations."""
+    if decay is not None:
+        x *= decay
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    v *= beta2
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    xp.divide(v, bias_correction2, out=denom)
+    xp.sqrt(denom, out=denom)
+    denom += eps
+    _addcdiv_(xp, x, g, denom, grad_coef, tmp)
+    _addcdiv_(xp, x, m, denom, avg_coef, tmp)
+
+
+class NAdam(Optimizer):
+    """PyTorch's NAdam, step for step; ``mu_product`` is a float32 0-d tensor as in PyTorch."""
+
+    def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_lr(lr)
+        _check("epsilon", eps)
+        _check_betas(betas)
+        _check("weight_decay", weight_decay)
+        _check("momentum_decay", momentum_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+        _steps_to_tensors(self, ("step", "mu_product"))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
+        decoupled = group["decoupled_weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("NAdam does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["mu_product"] = _scalar_state(1.0)
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+            mu_product = state["mu_product"]
+            state["step"]._data += 1
+            step = float(state["step"]._data)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+            mu_product._data *= mu  # in the state tensor's own dtype (float32 unless loaded)
+            mu_prod = float(mu_product._data)
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
+                      _real(state["exp_avg_sq"]._data))
+            _elementwise(_nadam_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"],
+                         decay=1 - lr * wd if decoupled and wd != 0 else None,
+                         wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
+                         bias_correction2=1 - beta2 ** step, eps=group["eps"],
+                         grad_coef=-lr * (1.0 - mu) / (1.0 - mu_prod),
+                         avg_coef=(-lr * mu_next) / (1.0 - mu_prod * mu_next))
+            _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])

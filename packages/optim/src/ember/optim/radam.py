@@ -1,0 +1,117 @@
+"""RAdam: Adam with the variance of the adaptive learning rate rectified."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_betas,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _lerp_,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["RAdam"]
+
+
+
+
+def _radam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: Any, *,
+                  xp: Any, maximize: bool, decay: float | None, wd: float, beta1: float,
+                  beta2: float, bias_correction1: float, lr: float, rect: float | None,
+                  bias_correction2_sqrt: float, eps: float) -> None:
+    """One RAdam update of (a block of) a parameter, in PyTorch's order of operations."""
+    if decay is not None:
+        x *= decay
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    v *= beta2
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    xp.divide(m, bias_correction1, out=update)
+    update *= lr
+    if rect is not None:
+        # the adaptive lr, bias_correction2 ** 0.5 / (sqrt(v) + eps), as reciprocal * scalar
+        xp.sqrt(v, out=tmp)
+        tmp += eps
+        xp.reciprocal(tmp, out=tmp)
+        tmp *= bias_correction2_sqrt
+        update *= tmp
+        update *= rect
+    x -= update
+
+
+class RAdam(Optimizer):
+    """PyTorch's RAdam, step for step (its single-tensor algorithm)."""
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False,
+                 *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
+        _check_lr(lr)
+        _check("epsilon", eps)
+        _check_betas(betas)
+        _check("weight_decay", weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("capturable", False)
+        _steps_to_tensors(self)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+        rho_inf = 2 / (1 - beta2) - 1
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("RAdam does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+            state["step"]._data += 1
+            step = float(state["step"]._data)
+            bias_correction2 = 1 - beta2 ** step
+            # the variance is tractable (and rectified) once rho_t exceeds 5
+            rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+            rect = None
+            if rho_t > 5.0:
+                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
+                      _real(state["exp_avg_sq"]._data))
+            _elementwise(_radam_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"],
+                         decay=1 - lr * wd if decoupled and wd != 0 else None,
+                         wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
+                         bias_correction1=1 - beta1 ** step, lr=lr, rect=rect,
+                         bias_correction2_sqrt=bias_correction2 ** 0.5, eps=group["eps"])
+            _bump(p, state["step"], state["exp_avg"], state["exp_avg_sq"])

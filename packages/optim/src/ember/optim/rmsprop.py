@@ -1,0 +1,117 @@
+"""RMSprop: steps scaled by a running average of squared gradients (optionally centered)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .optimizer import (
+    Optimizer,
+    _addcdiv_,
+    _addcmul_,
+    _bump,
+    _check,
+    _check_lr,
+    _effective_grad,
+    _elementwise,
+    _lerp_,
+    _real,
+    _scalar_step,
+    _steps_to_tensors,
+    _value,
+    _zeros_like,
+)
+
+__all__ = ["RMSprop"]
+
+
+
+
+def _rmsprop_kernel(x: Any, g: Any, square_avg: Any, *rest: Any, xp: Any, maximize: bool,
+                    wd: float, alpha: float, eps: float, lr: float, centered: bool,
+                    momentum: float) -> None:
+    """One RMSprop update of (a block of) a parameter, in PyTorch's order of operations.
+
+    ``rest`` is ``[grad_avg] [momentum_buffer] gbuf tmp avg`` as the options need them.
+    """
+    *buffers, gbuf, tmp, avg = rest
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    square_avg *= alpha
+    _addcmul_(xp, square_avg, g, g, 1 - alpha, tmp)
+    if centered:
+        grad_avg = buffers[0]
+        _lerp_(xp, grad_avg, g, 1 - alpha, tmp)
+        # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        xp.multiply(grad_avg, -1, out=avg)
+        avg *= grad_avg
+        avg += square_avg
+        xp.sqrt(avg, out=avg)
+    else:
+        xp.sqrt(square_avg, out=avg)
+    avg += eps
+    if momentum > 0:
+        buf = buffers[-1]
+        buf *= momentum
+        _addcdiv_(xp, buf, g, avg, 1, tmp)
+        xp.multiply(buf, -lr, out=tmp)
+        x += tmp
+    else:
+        _addcdiv_(xp, x, g, avg, -lr, tmp)
+
+
+class RMSprop(Optimizer):
+    """PyTorch's RMSprop (centered, momentum), step for step."""
+
+    def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_lr(lr)
+        _check("epsilon", eps)
+        _check("momentum", momentum)
+        _check("weight_decay", weight_decay)
+        _check("alpha", alpha)
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        _steps_to_tensors(self)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient."""
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        momentum, centered = group["momentum"], group["centered"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("RMSprop does not support sparse gradients")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["square_avg"] = _zeros_like(p)
+                if momentum > 0:
+                    state["momentum_buffer"] = _zeros_like(p)
+                if centered:
+                    state["grad_avg"] = _zeros_like(p)
+            state["step"]._data += 1
+            keys = ["square_avg"] + ["grad_avg"] * centered + ["momentum_buffer"] * (momentum > 0)
+            arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
+            _elementwise(_rmsprop_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"],
+                         alpha=group["alpha"], eps=group["eps"], lr=lr, centered=centered,
+                         momentum=momentum)
+            _bump(p, state["step"], *(state[k] for k in keys))

@@ -1,0 +1,351 @@
+"""Image files to ``uint8`` tensors (C, H, W) and back, through Pillow.
+
+Decoding follows torchvision's decoders (libpng, libjpeg) rather than Pillow's own
+conversions where they differ: ``GRAY`` from colour PNG uses libpng's weights with
+truncation, ``GRAY`` from JPEG is libjpeg's luma plane, a palette PNG read
+``UNCHANGED`` gives its indices, tRNS chunks of non-palette PNGs are ignored, and
+JPEG refuses the alpha modes. Beyond torchvision, any other format Pillow reads
+(BMP, TIFF, ...) decodes too. 16-bit greyscale PNG gives ``uint16``; 16-bit colour
+PNG is not supported (Pillow reduces it to 8 bits) and raises.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+import ember
+
+__all__ = ["ImageReadMode", "read_file", "write_file", "decode_png", "encode_png", "write_png",
+           "decode_jpeg", "encode_jpeg", "write_jpeg", "decode_gif", "decode_webp",
+           "decode_image", "read_image"]
+
+
+class ImageReadMode(Enum):
+    """The channels to decode into; strings such as ``"RGB"`` work too.
+
+    UNCHANGED keeps the file's channels; GRAY, GRAY_ALPHA, RGB and RGB_ALPHA (alias
+    RGBA) convert.
+    """
+
+    UNCHANGED = 0
+    GRAY = 1
+    GRAY_ALPHA = 2
+    RGB = 3
+    RGB_ALPHA = 4
+    RGBA = RGB_ALPHA
+
+
+_PNG_SIG = b"\x89PNG\r\n\x1a\n"
+# libpng's png_set_rgb_to_gray(.., 0.2989, 0.587) in 1/32768 steps, truncated
+_GRAY_WEIGHTS = (9794, 19234, 3740)
+
+
+def _read_mode(mode: ImageReadMode | str) -> ImageReadMode:
+    return ImageReadMode[mode.upper()] if isinstance(mode, str) else ImageReadMode(mode)
+
+
+def _encoded_bytes(op: str, input: Any) -> bytes:
+    if not isinstance(input, ember.Tensor):
+        raise TypeError(f"{op}: expected a tensor of encoded bytes, got {type(input).__name__}")
+    if input.dtype != ember.uint8:
+        raise RuntimeError(f"{op}: Expected a uint8 tensor, got {input.dtype}")
+    if input.dim() != 1 or input.numel() == 0:
+        raise RuntimeError(f"{op}: Expected a non empty 1-dimensional tensor, got shape "
+                           f"{tuple(input.shape)}")
+    return input.cpu().numpy().tobytes()
+
+
+def _from_hwc(arr: np.ndarray) -> ember.Tensor:
+    """(H, W, C) array -> (C, H, W) tensor, a permuted view as torchvision returns."""
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    return ember.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)
+
+
+def _bytes_tensor(data: bytes) -> ember.Tensor:
+    return ember.from_numpy(np.frombuffer(data, dtype=np.uint8).copy())
+
+
+def _open(op: str, data: bytes, draft: str | None = None) -> Any:
+    from PIL import Image
+
+    try:
+        im = Image.open(io.BytesIO(data))
+        if draft is not None:
+            im.draft(draft, im.size)
+        im.load()
+    except Exception as e:  # Pillow raises OSError, SyntaxError, ValueError on bad data
+        raise RuntimeError(f"{op}: could not decode the image, it is corrupt or truncated "
+                           f"({type(e).__name__}: {e})") from e
+    return im
+
+
+def _orient(im: Any, apply_exif_orientation: bool) -> Any:
+    if not apply_exif_orientation:
+        return im
+    from PIL import ImageOps
+
+    return ImageOps.exif_transpose(im)
+
+
+def _rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
+    wr, wg, wb = _GRAY_WEIGHTS
+    return ((wr * r + wg * g + wb * b) >> 15).astype(rgb.dtype)
+
+
+def _planes(im: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """The image as (grey (H, W, 1) or colour (H, W, 3), alpha (H, W, 1) or None)."""
+    mode = im.mode
+    if mode in ("1", "L"):
+        return np.asarray(im.convert("L"))[:, :, None], None
+    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey ("I" in older Pillow)
+        return np.asarray(im).astype(np.uint16)[:, :, None], None
+    if mode == "LA":
+        a = np.asarray(im)
+        return a[:, :, :1], a[:, :, 1:]
+    if mode == "RGB":
+        return np.asarray(im), None
+    if mode == "P" and "transparency" not in im.info:
+        return np.asarray(im.convert("RGB")), None
+    a = np.asarray(im.convert("RGBA"))
+    return a[:, :, :3], a[:, :, 3:]
+
+
+def _convert(color: np.ndarray, alpha: np.ndarray | None, mode: ImageReadMode,
+             opaque: int | None = None) -> np.ndarray:
+    """Apply a read mode to planes from :func:`_planes`; a missing alpha is ``opaque``
+    (default: the dtype's maximum)."""
+    if mode == ImageReadMode.UNCHANGED:
+        return color if alpha is None else np.concatenate([color, alpha], axis=2)
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
+        color = color if color.shape[2] == 1 else _rgb_to_gray(color)[:, :, None]
+    else:
+        color = color if color.shape[2] == 3 else np.repeat(color, 3, axis=2)
+    if mode in (ImageReadMode.GRAY, ImageReadMode.RGB):
+        return color
+    if alpha is None:
+        fill = np.iinfo(color.dtype).max if opaque is None else opaque
+        alpha = np.full(color.shape[:2] + (1,), fill, dtype=color.dtype)
+    return np.concatenate([color, alpha.astype(color.dtype)], axis=2)
+
+
+# --------------------------------------------------------------------------- files
+
+def read_file(path: str | os.PathLike) -> ember.Tensor:
+    """The bytes of a file as a 1-D ``uint8`` tensor."""
+    try:
+        with open(path, "rb") as f:
+            return _bytes_tensor(f.read())
+    except OSError as e:
+        raise RuntimeError(f"read_file: {e}") from e
+
+
+def write_file(filename: str | os.PathLike, data: ember.Tensor) -> ember.Tensor:
+    """Write a 1-D ``uint8`` tensor's bytes to ``filename``; returns ``data``."""
+    raw = _encoded_bytes("write_file", data) if data.numel() else b""
+    with open(filename, "wb") as f:
+        f.write(raw)
+    return data
+
+
+# --------------------------------------------------------------------------- PNG
+
+def decode_png(input: ember.Tensor, mode: ImageReadMode | str = ImageReadMode.UNCHANGED,
+               apply_exif_orientation: bool = False) -> ember.Tensor:
+    """Decode PNG bytes into a (C, H, W) ``uint8`` tensor (``uint16`` for 16-bit grey)."""
+    return _from_hwc(_decode_png(_encoded_bytes("decode_png", input), _read_mode(mode),
+                                 apply_exif_orientation))
+
+
+def _decode_png(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
+    if len(data) < 8:
+        raise RuntimeError("decode_png: Content is too small for png!")
+    if not data.startswith(_PNG_SIG):
+        raise RuntimeError("decode_png: Content is not png!")
+    if len(data) >= 26 and data[24] == 16 and data[25] != 0:
+        raise RuntimeError("decode_png: 16-bit colour PNGs are not supported (Pillow reads "
+                           "them as 8-bit); only 16-bit greyscale is")
+    im = _orient(_open("decode_png", data), exif)
+    if mode == ImageReadMode.UNCHANGED and im.mode == "P":
+        return np.asarray(im)  # palette indices, as libpng gives them untransformed
+    color, alpha = _planes(im)
+    # libpng's added alpha is (1 << bit_depth) - 1 even for 1/2/4-bit grey expanded to 8
+    bit_depth, color_type = (data[24], data[25]) if len(data) >= 26 else (8, 2)
+    opaque = (1 << bit_depth) - 1 if color_type == 0 and bit_depth < 8 else None
+    return _convert(color, alpha, mode, opaque)
+
+
+def _check_image(op: str, input: Any) -> np.ndarray:
+    """A (C, H, W) ``uint8`` tensor with C in {1, 3} as an (H, W, C) array."""
+    if not isinstance(input, ember.Tensor):
+        raise TypeError(f"{op}: expected a tensor, got {type(input).__name__}")
+    if input.dtype != ember.uint8:
+        raise RuntimeError(f"{op}: Input tensor dtype should be uint8, got {input.dtype}")
+    if input.dim() != 3:
+        raise RuntimeError(f"{op}: Input data should be a 3-dimensional tensor, got shape "
+                           f"{tuple(input.shape)}")
+    if input.shape[0] not in (1, 3):
+        raise RuntimeError(f"{op}: The number of channels should be 1 or 3, got: "
+                           f"{input.shape[0]}")
+    arr = input.cpu().numpy().transpose(1, 2, 0)
+    return np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
+
+
+def _encode(arr: np.ndarray, fmt: str, **options: Any) -> ember.Tensor:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format=fmt, **options)
+    return _bytes_tensor(buf.getvalue())
+
+
+def encode_png(input: ember.Tensor, compression_level: int = 6) -> ember.Tensor:
+    """Encode a (C, H, W) ``uint8`` tensor (C = 1 or 3) as PNG bytes (1-D ``uint8``)."""
+    if not 0 <= compression_level <= 9:
+        raise RuntimeError(f"encode_png: Compression level should be between 0 and 9, got "
+                           f"{compression_level}")
+    return _encode(_check_image("encode_png", input), "PNG", compress_level=compression_level)
+
+
+def write_png(input: ember.Tensor, filename: str | os.PathLike,
+              compression_level: int = 6) -> ember.Tensor:
+    """Encode as PNG and write to ``filename``; returns the encoded bytes."""
+    return write_file(filename, encode_png(input, compression_level))
+
+
+# --------------------------------------------------------------------------- JPEG
+
+def _decode_jpeg(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
+    if data[:2] != b"\xff\xd8":
+        first = " ".join(f"0x{b:02x}" for b in data[:2])
+        raise RuntimeError(f"decode_jpeg: Not a JPEG file: starts with {first}")
+    if mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
+        raise RuntimeError("decode_jpeg: The provided mode is not supported for JPEG files")
+    im = _open("decode_jpeg", data)
+    if mode == ImageReadMode.GRAY and im.mode not in ("L", "CMYK"):
+        im = _open("decode_jpeg", data, draft="L")  # libjpeg's own luma output
+    im = _orient(im, exif)
+    if im.mode == "CMYK":
+        if mode == ImageReadMode.UNCHANGED:
+            cmyk = np.asarray(im)
+            # Pillow inverts Adobe CMYK; the decoder's raw samples are the stored ones
+            return 255 - cmyk if "adobe" in im.info else cmyk
+        im = im.convert("RGB")
+        if mode == ImageReadMode.GRAY:  # via RGB, with the ITU-R 601 luma weights
+            return np.asarray(im.convert("L"))[:, :, None]
+    color, _ = _planes(im)
+    return _convert(color, None, mode)
+
+
+def decode_jpeg(input: ember.Tensor | list[ember.Tensor],
+                mode: ImageReadMode | str = ImageReadMode.UNCHANGED,
+                device: str | ember.device = "cpu",
+                apply_exif_orientation: bool = False) -> ember.Tensor | list[ember.Tensor]:
+    """Decode JPEG bytes (or a list of them) into (C, H, W) ``uint8`` tensors on ``device``."""
+    read_mode = _read_mode(mode)
+    if isinstance(input, list):
+        if len(input) == 0:
+            raise ValueError("Input list must contain at least one element")
+        if not all(isinstance(t, ember.Tensor) for t in input):
+            raise ValueError("All elements of the input list must be tensors.")
+        return [decode_jpeg(t, read_mode, device, apply_exif_orientation) for t in input]
+    out = _from_hwc(_decode_jpeg(_encoded_bytes("decode_jpeg", input), read_mode,
+                                 apply_exif_orientation))
+    return out if ember.device(device).type == "cpu" else out.to(device)
+
+
+def encode_jpeg(input: ember.Tensor | list[ember.Tensor],
+                quality: int = 75) -> ember.Tensor | list[ember.Tensor]:
+    """Encode (C, H, W) ``uint8`` tensors (C = 1 or 3) as JPEG bytes at ``quality`` 1..100."""
+    if quality < 1 or quality > 100:
+        raise ValueError("Image quality should be a positive number between 1 and 100")
+    if isinstance(input, list):
+        if not input:
+            raise ValueError("encode_jpeg requires at least one input tensor when a list is "
+                             "passed")
+        return [encode_jpeg(t, quality) for t in input]
+    return _encode(_check_image("encode_jpeg", input), "JPEG", quality=quality)
+
+
+def write_jpeg(input: ember.Tensor, filename: str | os.PathLike,
+               quality: int = 75) -> ember.Tensor:
+    """Encode as JPEG and write to ``filename``; returns the encoded bytes."""
+    return write_file(filename, encode_jpeg(input, quality))
+
+
+# --------------------------------------------------------------------------- GIF, WebP, any
+
+def _decode_gif(data: bytes) -> ember.Tensor:
+    from PIL import ImageSequence
+
+    im = _open("decode_gif", data)
+    frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    if len(frames) == 1:
+        return _from_hwc(frames[0])
+    return ember.from_numpy(np.ascontiguousarray(np.stack(frames))).permute(0, 3, 1, 2)
+
+
+def decode_gif(input: ember.Tensor) -> ember.Tensor:
+    """Decode a GIF into (3, H, W), or (N, 3, H, W) for N > 1 frames, ``uint8``."""
+    data = _encoded_bytes("decode_gif", input)
+    if not data.startswith((b"GIF87a", b"GIF89a")):
+        raise RuntimeError("decode_gif: Content is not a GIF")
+    return _decode_gif(data)
+
+
+def _decode_webp(data: bytes, mode: ImageReadMode) -> np.ndarray:
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
+        warnings.warn("Webp does not support grayscale conversions. The returned tensor will "
+                      "be in the colorspace of the original image.", stacklevel=3)
+        mode = ImageReadMode.UNCHANGED
+    color, alpha = _planes(_open("decode_webp", data))
+    return _convert(color, alpha, mode)
+
+
+def decode_webp(input: ember.Tensor,
+                mode: ImageReadMode | str = ImageReadMode.UNCHANGED) -> ember.Tensor:
+    """Decode WebP bytes into a (3 or 4, H, W) ``uint8`` tensor."""
+    return _from_hwc(_decode_webp(_encoded_bytes("decode_webp", input), _read_mode(mode)))
+
+
+def decode_image(input: ember.Tensor | str | os.PathLike,
+                 mode: ImageReadMode | str = ImageReadMode.UNCHANGED,
+                 apply_exif_orientation: bool = False) -> ember.Tensor:
+    """Decode an image, from a path or from a 1-D ``uint8`` tensor of its bytes.
+
+    JPEG, PNG, GIF and WebP decode as torchvision does; other formats that Pillow
+    reads are converted to the requested ``mode`` in the same way as PNG.
+    """
+    if not isinstance(input, ember.Tensor):
+        input = read_file(str(input))
+    data = _encoded_bytes("decode_image", input)
+    read_mode = _read_mode(mode)
+    if data[:3] == b"\xff\xd8\xff":
+        return _from_hwc(_decode_jpeg(data, read_mode, apply_exif_orientation))
+    if data.startswith(_PNG_SIG):
+        return _from_hwc(_decode_png(data, read_mode, apply_exif_orientation))
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return _decode_gif(data)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _from_hwc(_decode_webp(data, read_mode))
+    try:
+        im = _orient(_open("decode_image", data), apply_exif_orientation)
+    except RuntimeError as e:
+        raise RuntimeError("decode_image: Unsupported image file. Only jpeg, png, webp and gif "
+                           "and the other formats Pillow reads are supported.") from e
+    color, alpha = _planes(im if im.mode in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16")
+                           else im.convert("RGBA" if "A" in im.mode else "RGB"))
+    return _from_hwc(_convert(color, alpha, read_mode))
+
+
+def read_image(path: str | os.PathLike, mode: ImageReadMode | str = ImageReadMode.UNCHANGED,
+               apply_exif_orientation: bool = False) -> ember.Tensor:
+    """Read an image file into a (C, H, W) ``uint8`` tensor (see :func:`decode_image`)."""
+    return decode_image(read_file(path), mode, apply_exif_orientation=apply_exif_orientation)
