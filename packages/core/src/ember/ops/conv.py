@@ -1,3 +1,324 @@
-"""TODO family module."""
+"""Convolutions: conv1d/2d/3d, conv_transpose1d/2d/3d and ``convolution``.
 
-__all__: list[str] = []
+Three recorded primitives do all the work: the correlation ``_conv_fwd``, its input
+gradient ``_conv_bi`` (which is the transposed convolution) and its weight gradient
+``_conv_bw``. Each one's derivative is written with the other two, so gradients of
+any order come for free. The kernels themselves live in ``_conv_kernels``.
+
+Padding, unfold/fold and pixel/channel shuffles live in ``conv_padding`` and
+``conv_unfold``; their ops are re-exported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _conv_kernels as K
+from . import conv_padding as _padding
+from . import conv_unfold as _unfold
+from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import is_tensor as _is_tensor
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "convolution"] + _padding.__all__ + _unfold.__all__
+
+from .conv_padding import *  # noqa: E402,F403
+from .conv_unfold import *  # noqa: E402,F403
+
+_LOW_PRECISION = ("float16", "bfloat16")
+
+
+def run_kernel(fn: Any, xp: Any, *arrays: Any, **kw: Any) -> Any:
+    """Run an array kernel, computing half-precision inputs in float32 (NumPy has no half BLAS)."""
+    dt = arrays[0].dtype
+    if dt.name in _LOW_PRECISION:
+        return fn(xp, *(a.astype("float32") for a in arrays), **kw).astype(dt)
+    return fn(xp, *arrays, **kw)
+
+
+def _needs(t: Any) -> bool:
+    return _is_tensor(t) and t._rg
+
+
+def _add_bias(y: Any, b: Tensor | None) -> Any:
+    if b is not None:
+        y += b._data.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y
+
+
+def _bias_grad(g: Tensor) -> Tensor:
+    return g.sum((0,) + tuple(range(2, g.ndim)))
+
+
+def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
+              name: str = "ConvolutionBackward0") -> Tensor:
+    """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``."""
+    xp = x._device._backend.xp
+    res = make(_add_bias(run_kernel(K.conv_forward, xp, x._data, w._data, g=geom), b), x._device)
+    if grad_state.enabled and (x._rg or w._rg or _needs(b)):
+        rx, rw, rb = x._rg, w._rg, _needs(b)
+        S, Ks = x._data.shape[2:], w._data.shape[2:]
+
+        def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
+            return (_conv_bi(g, w, None, geom, S, "ConvolutionBackwardBackward0") if rx else None,
+                    _conv_bw(x, g, geom, Ks) if rw else None,
+                    _bias_grad(g) if rb else None)
+
+        record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
+    return res
+
+
+def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
+             name: str = "ConvolutionBackward0") -> Tensor:
+    """Recorded input gradient of a correlation (= transposed convolution), output ``(N, C, *S)``."""
+    xp = g._device._backend.xp
+    res = make(_add_bias(run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S), b),
+               g._device)
+    if grad_state.enabled and (g._rg or w._rg or _needs(b)):
+        rg, rw, rb = g._rg, w._rg, _needs(b)
+
+        def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
+            return (_conv_fwd(gg, w, None, geom, "ConvolutionBackwardBackward0") if rg else None,
+                    _conv_bw(gg, g, geom, w.shape[2:]) if rw else None,
+                    _bias_grad(gg) if rb else None)
+
+        record(name, res, (g, w, b), vjp, (g if rw else None, w))
+    return res
+
+
+def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> Tensor:
+    """Recorded weight gradient of a correlation of ``x`` whose output gradient is ``g``."""
+    xp = x._device._backend.xp
+    res = make(run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks)),
+               x._device)
+    if grad_state.enabled and (x._rg or g._rg):
+        rx, rg = x._rg, g._rg
+        S = x._data.shape[2:]
+
+        def vjp(gw: Tensor, x: Tensor, g: Tensor) -> tuple:
+            return (_conv_bi(g, gw, None, geom, S, "ConvolutionBackwardBackward0") if rx else None,
+                    _conv_fwd(x, gw, None, geom, "ConvolutionBackwardBackward0") if rg else None)
+
+        record("ConvolutionBackwardBackward0", res, (x, g), vjp, (x if rg else None,
+                                                                    g if rx else None))
+    return res
+
+
+# ------------------------------------------------------------------ argument checks
+def _ntuple(v: Any, n: int, what: str) -> tuple:
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return tuple(int(v[0]) for _ in range(n))
+        if len(v) != n:
+            raise RuntimeError(
+                f"expected {what} to be a single integer value or a list of {n} values to match "
+                f"the convolution dimensions, but got {what}={list(v)}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _fmt(t: tuple) -> str:
+    return " x ".join(str(v) for v in t)
+
+
+def _dtype_word(a: Any) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long", "int32": "int"}.get(a.dtype.name,
+                                                                               a.dtype.name)
+
+
+def _scalar_word(a: Any) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int"}.get(a.dtype.name, a.dtype.name)
+
+
+def _batched(input: Tensor, d: int, op: str) -> bool:
+    n = input.ndim
+    if n == d + 2:
+        return True
+    if n == d + 1:
+        return False
+    raise RuntimeError(
+        f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {op}, but got input of "
+        f"size: {list(input.shape)}")
+
+
+def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int) -> None:
+    if w.ndim != d + 2:
+        raise RuntimeError(
+            f"weight should have at least three dimensions; expected {d + 2}-dimensional weight "
+            f"for {d + 2}-dimensional input, but got weight of size {list(w.shape)} instead")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if x._device is not w._device:
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{x._device} and {w._device}!")
+    if x._data.dtype != w._data.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_scalar_word(x._data)} but found {_scalar_word(w._data)}")
+    if b is not None and b._data.dtype != x._data.dtype:
+        raise RuntimeError(f"Input type ({_dtype_word(x._data)}) and bias type "
+                           f"({_dtype_word(b._data)}) should be the same")
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("\"conv\" not implemented for 'Bool'")
+
+
+def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
+    if b is not None and (b.ndim != 1 or b.shape[0] != out_ch):
+        raise RuntimeError(
+            f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+            f"{out_ch} elements, but got bias of size {list(b.shape)} instead")
+
+
+def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
+              d: int) -> K.Geom:
+    st = _ntuple(stride, d, "stride")
+    dil = _ntuple(dilation, d, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            lo = hi = (0,) * d
+        elif padding == "same":
+            if any(s != 1 for s in st):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            tot = tuple(dl * (k - 1) for dl, k in zip(dil, Ks))
+            lo = tuple(t // 2 for t in tot)
+            hi = tuple(t - a for t, a in zip(tot, lo))
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        lo = hi = _ntuple(padding, d, "padding")
+    if any(s <= 0 for s in st):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in dil):
+        raise RuntimeError("dilation should be greater than zero")
+    if any(p < 0 for p in lo):
+        raise RuntimeError("negative padding is not supported")
+    return K.Geom(st, dil, lo, hi, int(groups))
+
+
+def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+            dilation: Any, groups: int, d: int, op: str) -> Tensor:
+    _check_common(input, weight, bias, groups, d)
+    batched = _batched(input, d, op)
+    x = input if batched else input.reshape((1,) + tuple(input.shape))
+    Ks = weight._data.shape[2:]
+    geom = _geometry(stride, padding, dilation, groups, Ks, d)
+    Co, Cg = weight._data.shape[:2]
+    C = x._data.shape[1]
+    if Co % geom.groups:
+        raise RuntimeError(
+            f"Given groups={geom.groups}, expected weight to be divisible by {geom.groups} at "
+            f"dimension 0, but got weight of size [{list(weight.shape)}] instead")
+    if C != Cg * geom.groups:
+        raise RuntimeError(
+            f"Given groups={geom.groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(x.shape)} to have {Cg * geom.groups} channels, but got {C} channels "
+            "instead")
+    _check_bias(weight, bias, Co)
+    S = x._data.shape[2:]
+    padded = tuple(s + a + b for s, a, b in zip(S, geom.lo, geom.hi))
+    dk = tuple(dl * (k - 1) + 1 for dl, k in zip(geom.dilation, Ks))
+    if any(p < k for p, k in zip(padded, dk)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: "
+            f"({_fmt(dk)}). Kernel size can't be greater than actual input size")
+    y = _conv_fwd(x, weight, bias, geom)
+    return y if batched else y.reshape(tuple(y.shape)[1:])
+
+
+def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+                      padding: Any, output_padding: Any, groups: int, dilation: Any, d: int,
+                      op: str) -> Tensor:
+    if isinstance(padding, str):
+        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    _check_common(input, weight, bias, groups, d)
+    batched = _batched(input, d, op)
+    x = input if batched else input.reshape((1,) + tuple(input.shape))
+    Ks = weight._data.shape[2:]
+    geom = _geometry(stride, padding, dilation, groups, Ks, d)
+    op_pad = _ntuple(output_padding, d, "output_padding")
+    Cin, Cg = weight._data.shape[:2]
+    if Cin % geom.groups:
+        raise RuntimeError(
+            f"Given groups={geom.groups}, expected weight to be divisible by {geom.groups} at "
+            f"dimension 0, but got weight of size [{list(weight.shape)}] instead")
+    if x._data.shape[1] != Cin:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+            f"input{list(x.shape)} to have {Cin} channels, but got {x.shape[1]} channels instead")
+    if any(o >= s and o >= dl for o, s, dl in zip(op_pad, geom.stride, geom.dilation)):
+        names = ("height", "width") if d == 2 else ("depth", "height", "width") if d == 3 \
+            else ("",)
+        sfx = [f"_{n}" if n else "" for n in names]
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            + " ".join(f"output_padding{s}: {v}" for s, v in zip(sfx, op_pad)) + " "
+            + " ".join(f"stride{s}: {v}" for s, v in zip(sfx, geom.stride)) + " "
+            + " ".join(f"dilation{s}: {v}" for s, v in zip(sfx, geom.dilation)))
+    _check_bias(weight, bias, Cg * geom.groups)
+    Q = x._data.shape[2:]
+    S = tuple((q - 1) * s - 2 * p + dl * (k - 1) + o + 1 for q, s, p, dl, k, o in
+              zip(Q, geom.stride, geom.lo, geom.dilation, Ks, op_pad))
+    if any(s <= 0 for s in S):
+        raise RuntimeError(
+            f"Given input size per channel: ({_fmt(Q)}). Calculated output size per channel: "
+            f"({_fmt(S)}). Output size is too small")
+    y = _conv_bi(x, weight, bias, geom, S)
+    return y if batched else y.reshape(tuple(y.shape)[1:])
+
+
+# ------------------------------------------------------------------ public ops
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation over ``(N, C, L)`` or ``(C, L)``; ``padding`` may be 'same'/'valid'."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation over ``(N, C, H, W)`` or ``(C, H, W)``."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """1-D transposed convolution; ``weight`` is ``(C_in, C_out/groups, k)``."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """2-D transposed convolution ("deconvolution")."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """3-D transposed convolution."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, 3, "conv_transpose3d")
+
+
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+                dilation: Any, transposed: bool, output_padding: Any, groups: int) -> Tensor:
+    """The general convolution (``torch.convolution``): direct or transposed, 1-D to 3-D."""
+    d = weight.ndim - 2
+    if transposed:
+        return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation, d, "convolution")
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, d, "convolution")
+
+
+

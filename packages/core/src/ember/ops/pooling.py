@@ -1,3 +1,352 @@
-"""TODO family module."""
+"""Pooling: max_pool1d/2d/3d (with indices), avg_pool1d/2d/3d, and (from pooling_adaptive)
+adaptive average/max pooling, lp pooling and max unpooling.
 
-__all__: list[str] = []
+Every pool walks the kernel offsets, not the pixels: each offset is one strided slice of
+the (padded) input covering all output positions, so a 2x2 pool is four whole-array
+operations. Max pooling keeps the winning offset per output (first maximum, NaN wins as
+in PyTorch); its backward writes the gradient through the same slices, with no scatter.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _conv_kernels as K
+from ._dispatch import Tensor, grad_state, make, record
+from ._linear import linear_op
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
+           "avg_pool3d"]
+
+_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def pool_tuple(v: Any, d: int, name: str, op: str, default: tuple | None = None) -> tuple:
+    """A pooling argument as a d-tuple (an int, or a sequence of 1 or d ints)."""
+    if v is None or (isinstance(v, (list, tuple)) and len(v) == 0 and default is not None):
+        return default
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            return (int(v[0]),) * d
+        if len(v) != d:
+            raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of "
+                               f"{_WORDS[d]} ints")
+        return tuple(int(a) for a in v)
+    return (int(v),) * d
+
+
+def check_input(input: Tensor, d: int, op: str) -> None:
+    x = input._data
+    if x.ndim not in (d + 1, d + 2) or any(s == 0 for s in x.shape[-(d + 1):]):
+        raise RuntimeError(f"{op}: non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected "
+                           f"for input, but got {list(x.shape)}")
+
+
+def pool_out_size(S: tuple, k: tuple, s: tuple, p: tuple, dil: tuple, ceil_mode: bool) -> tuple:
+    out = []
+    for n, kk, st, pp, dl in zip(S, k, s, p, dil):
+        span = n + 2 * pp - dl * (kk - 1) - 1
+        q = (-(-span // st) if ceil_mode else span // st) + 1
+        if ceil_mode and (q - 1) * st >= n + pp:  # the last window must start inside the input
+            q -= 1
+        out.append(q)
+    return tuple(out)
+
+
+def _too_small(x: Any, d: int, Q: tuple) -> RuntimeError:
+    c = x.shape[-d - 1] if x.ndim > d else 1
+    return RuntimeError(
+        f"Given input size: ({'x'.join(str(v) for v in (c,) + x.shape[-d:])}). Calculated output "
+        f"size: ({'x'.join(str(v) for v in (c,) + tuple(Q))}). Output size is too small")
+
+
+def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+          ceil_mode: bool, d: int, op: str) -> tuple:
+    check_input(input, d, op)
+    k = pool_tuple(kernel_size, d, "kernel_size", op)
+    s = pool_tuple(stride, d, "stride", op, default=k)
+    p = pool_tuple(padding, d, "padding", op)
+    dil = pool_tuple(dilation, d, "dilation", op)
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {list(k)}")
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"{op}: stride must be greater than zero, but got {list(s)}")
+    if any(v <= 0 for v in dil):
+        raise RuntimeError(f"{op}: dilation must be greater than zero, but got {list(dil)}")
+    for pp, kk, dl in zip(p, k, dil):
+        if pp < 0 or pp > (dl * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dl}")
+    x = input._data
+    S = x.shape[-d:]
+    Q = pool_out_size(S, k, s, p, dil, ceil_mode)
+    if any(q <= 0 for q in Q):
+        raise _too_small(x, d, Q)
+    hi = tuple(max(0, (q - 1) * st + dl * (kk - 1) + 1 - n - pp)
+               for q, st, dl, kk, n, pp in zip(Q, s, dil, k, S, p))
+    return k, s, p, dil, S, Q, K.Geom(s, dil, p, hi)
+
+
+def injective(k: tuple, Q: tuple, geom: K.Geom) -> bool:
+    """Whether no input position lies in two windows (then scatters may assign, not add)."""
+    for kk, q, st, dl in zip(k, Q, geom.stride, geom.dilation):
+        if kk > 1 and q > 1 and st < dl * (kk - 1) + 1:
+            pos = {o * st + j * dl for o in range(q) for j in range(kk)}
+            if len(pos) != q * kk:
+                return False
+    return True
+
+
+def _slices(xpd: Any, k: tuple, Q: tuple, geom: K.Geom) -> list:
+    return [xpd[(Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)]
+            for kidx in K.offsets(k)]
+
+
+def _lowest(xp: Any, dt: Any) -> Any:
+    return -math.inf if dt.kind in "fc" or dt.name == "bfloat16" else xp.iinfo(dt).min
+
+
+def first_argmax(xp: Any, slices: list, best: Any) -> Any:
+    """The first slice holding each maximum (the last NaN where there is one), as small ints."""
+    n = len(slices)
+    itype = "uint8" if n < 256 else "int32"
+    if n == 1:
+        return xp.zeros(best.shape, dtype=itype)
+    nf = slices[0] != best
+    idx = nf.astype(itype)
+    for sl in slices[1:-1]:
+        nf &= sl != best
+        idx += nf
+    if best.dtype.kind == "f":
+        nan = best != best
+        if nan.any():
+            for q, sl in enumerate(slices):
+                idx[nan & (sl != sl)] = q
+    return idx
+
+
+def max_scatter(xp: Any, g: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple,
+                inj: bool) -> Any:
+    """Gradient of a max pool: ``g`` written where each window's maximum was."""
+    lead = g.shape[:g.ndim - len(S)]
+    Sp = tuple(n + a + b for n, a, b in zip(S, geom.lo, geom.hi))
+    gx = xp.zeros(lead + Sp, dtype=g.dtype)
+    for q, kidx in enumerate(K.offsets(k)):
+        dst = gx[(Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)]
+        if inj:
+            xp.multiply(g, idx == q, out=dst)
+        else:
+            dst += g * (idx == q)
+    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+
+
+def max_gather(xp: Any, gg: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom) -> Any:
+    """The adjoint of ``max_scatter``: each window's value at its maximum."""
+    ggp = K.padded(xp, gg, geom.lo, geom.hi)
+    out = None
+    for q, sl in enumerate(_slices(ggp, k, Q, geom)):
+        term = sl * (idx == q)
+        out = term if out is None else out + term
+    return out
+
+
+def flat_indices(xp: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple) -> Any:
+    """Winning offsets turned into PyTorch's indices: flat positions in each input plane."""
+    offs = K.offsets(k)
+    d = len(S)
+    flat = None
+    for t in range(d):
+        table = xp.asarray([o[t] for o in offs], dtype="int64")
+        shape = [1] * d
+        shape[t] = Q[t]
+        o = xp.arange(Q[t], dtype="int64").reshape(tuple(shape)) * geom.stride[t] - geom.lo[t]
+        pos = o + xp.take(table, idx.astype("int64")) * geom.dilation[t]
+        flat = pos if flat is None else flat * S[t] + pos
+    return flat
+
+
+def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: bool, return_indices: bool, d: int, op: str) -> Any:
+    k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                     d, op)
+    xp = input._device._backend.xp
+    x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
+    xpd = K.padded(xp, x, geom.lo, geom.hi, _lowest(xp, x.dtype))
+    slices = _slices(xpd, k, Q, geom)
+    if len(slices) == 1:
+        best = slices[0].copy()
+    else:
+        best = xp.maximum(slices[0], slices[1])
+        for sl in slices[2:]:
+            xp.maximum(best, sl, out=best)
+    grad = grad_state.enabled and input._rg
+    idx = first_argmax(xp, slices, best) if grad or return_indices else None
+    res = make(best, input._device)
+    if grad:
+        inj = injective(k, Q, geom)
+
+        def scatter(xp: Any, g: Any) -> Any:
+            return max_scatter(xp, g, idx, k, Q, geom, S, inj)
+
+        def gather(xp: Any, gg: Any) -> Any:
+            return max_gather(xp, gg, idx, k, Q, geom)
+
+        name = f"MaxPool{d}DWithIndicesBackward0"
+        record(name, res, (input,), lambda g: (linear_op(g, scatter, gather, name.replace(
+            "Backward0", "BackwardBackward0"), name),))
+    if return_indices:
+        return res, make(flat_indices(xp, idx, k, Q, geom, S), input._device)
+    return res
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """1-D max pooling over ``(N, C, L)`` or ``(C, L)``."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
+                     "max_pool1d")
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """2-D max pooling over ``(N, C, H, W)`` or ``(C, H, W)``; indices are flat per plane."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
+                     "max_pool2d")
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """3-D max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                     "max_pool3d")
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1,
+                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
+    """``max_pool1d`` returning ``(output, indices)``."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1,
+                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
+    """``max_pool2d`` returning ``(output, indices)``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1,
+                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
+    """``max_pool3d`` returning ``(output, indices)``."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# ------------------------------------------------------------------ average pooling
+def _divisor(xp: Any, S: tuple, k: tuple, Q: tuple, geom: K.Geom, count_include_pad: bool,
+             divisor_override: int | None, dtype: Any) -> Any:
+    if divisor_override is not None:
+        return divisor_override
+    div = None
+    d = len(S)
+    for t in range(d):
+        start = [o * geom.stride[t] - geom.lo[t] for o in range(Q[t])]
+        end = [min(a + k[t], S[t] + geom.lo[t]) for a in start]
+        if count_include_pad:
+            sizes = [e - a for a, e in zip(start, end)]
+        else:
+            sizes = [min(e, S[t]) - max(a, 0) for a, e in zip(start, end)]
+        shape = [1] * d
+        shape[t] = Q[t]
+        v = xp.asarray(sizes, dtype=dtype).reshape(tuple(shape))
+        div = v if div is None else div * v
+    return div
+
+
+def avg_sum(xp: Any, x: Any, k: tuple, Q: tuple, geom: K.Geom) -> Any:
+    """The sum of each (zero-padded) window."""
+    slices = _slices(K.padded(xp, x, geom.lo, geom.hi), k, Q, geom)
+    acc = slices[0].copy()
+    for sl in slices[1:]:
+        acc += sl
+    return acc
+
+
+def avg_spread(xp: Any, g: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple, inj: bool) -> Any:
+    """The adjoint of ``avg_sum``: each window's value added to all its positions."""
+    lead = g.shape[:g.ndim - len(S)]
+    Sp = tuple(n + a + b for n, a, b in zip(S, geom.lo, geom.hi))
+    # windows that tile the padded input exactly: plain assignment into an empty array
+    tile = all(st == kk and q * kk == n for st, kk, q, n in zip(geom.stride, k, Q, Sp))
+    gx = (xp.empty if tile else xp.zeros)(lead + Sp, dtype=g.dtype)
+    for kidx in K.offsets(k):
+        win = (Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)
+        if inj:
+            gx[win] = g
+        else:
+            gx[win] += g
+    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+
+
+def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+              count_include_pad: bool, divisor_override: int | None, d: int, op: str) -> Tensor:
+    k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, 1, ceil_mode, d, op)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    xp = input._device._backend.xp
+    dt = input._data.dtype
+    if dt.kind == "b":
+        raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
+    integral = dt.kind in "iu"
+    ct = "float32" if dt.name in ("float16", "bfloat16") else dt
+    div = _divisor(xp, S, k, Q, geom, count_include_pad, divisor_override,
+                   "int64" if integral else ct)
+    inj = injective(k, Q, geom)
+
+    def fwd(xp: Any, x: Any) -> Any:
+        acc = avg_sum(xp, x.astype(ct) if ct != dt else x, k, Q, geom)
+        if integral:  # C++ integer division: truncate toward zero
+            q = xp.abs(acc) // div
+            return xp.where(acc < 0, -q, q).astype(dt)
+        acc /= div
+        return acc.astype(dt) if ct != dt else acc
+
+    def adj(xp: Any, g: Any) -> Any:
+        gx = avg_spread(xp, (g.astype(ct) if ct != dt else g) / div, k, Q, geom, S, inj)
+        return gx.astype(dt) if ct != dt else gx
+
+    return linear_op(input, fwd, adj, f"AvgPool{d}DBackward0")
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling over ``(N, C, L)`` or ``(C, L)``."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
+                     "avg_pool1d")
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling; ``divisor_override`` replaces the window size as divisor."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2, "avg_pool2d")
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """3-D average pooling."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3, "avg_pool3d")
+
+
+from . import pooling_adaptive as _adaptive  # noqa: E402
+from .pooling_adaptive import *  # noqa: E402,F403
+
+__all__ += _adaptive.__all__

@@ -1,0 +1,155 @@
+"""Padding: constant (``constant_pad_nd``), reflect, replicate and circular.
+
+``pad`` follows ``torch.nn.functional.pad``: ``pad`` lists (left, right) pairs from the
+last dimension backwards. Each mode is a linear map whose adjoint folds the padded
+border back onto the input, so gradients of every order are exact.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ._dispatch import Tensor
+from ._linear import linear_op
+
+__all__ = ["constant_pad_nd"]
+
+_MODES = ("constant", "reflect", "replicate", "circular")
+_NAMES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "CircularPad"}
+
+
+def _pairs(pad: Any, ndim: int) -> list[tuple[int, int, int]]:
+    """(dim, low, high) for each padded dimension."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {ndim}")
+    return [(ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+def _constant_fwd(xp: Any, x: Any, pairs: tuple, value: Any) -> Any:
+    shape = list(x.shape)
+    src = [slice(None)] * x.ndim
+    dst = [slice(None)] * x.ndim
+    for d, lo, hi in pairs:
+        n = x.shape[d]
+        shape[d] = n + lo + hi
+        a, b = max(-lo, 0), n - max(-hi, 0)
+        src[d] = slice(a, max(a, b))
+        dst[d] = slice(max(lo, 0), max(lo, 0) + max(b - a, 0))
+    if value == 0:
+        out = xp.zeros(tuple(shape), dtype=x.dtype)
+    else:
+        out = xp.full(tuple(shape), value, dtype=x.dtype)
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
+    """Pad with ``value`` (negative pads crop); ``pad`` runs from the last dimension backwards."""
+    pairs = tuple(_pairs(pad, input.ndim))
+    for d, lo, hi in pairs:
+        if input._data.shape[d] + lo + hi < 0:
+            raise RuntimeError(
+                f"The input size {input._data.shape[d]}, plus negative padding {lo} and {hi} "
+                f"resulted in a negative output size, which is invalid. Check dimension {d} of "
+                "your input.")
+    neg = tuple((d, -lo, -hi) for d, lo, hi in pairs)
+    return linear_op(input, functools.partial(_constant_fwd, pairs=pairs, value=value),
+                     functools.partial(_constant_fwd, pairs=neg, value=0),
+                     "ConstantPadNdBackward0")
+
+
+# ------------------------------------------------------------------ reflect / replicate / circular
+def _take(x: Any, d: int, sl: slice) -> Any:
+    return x[(slice(None),) * d + (sl,)]
+
+
+def _border_fwd(xp: Any, x: Any, pairs: tuple, mode: str) -> Any:
+    for d, lo, hi in pairs:
+        n = x.shape[d]
+        if mode == "reflect":
+            left = xp.flip(_take(x, d, slice(1, lo + 1)), axis=d)
+            right = xp.flip(_take(x, d, slice(n - 1 - hi, n - 1)), axis=d)
+        elif mode == "replicate":
+            shp = list(x.shape)
+            shp[d] = lo
+            left = xp.broadcast_to(_take(x, d, slice(0, 1)), tuple(shp))
+            shp[d] = hi
+            right = xp.broadcast_to(_take(x, d, slice(n - 1, n)), tuple(shp))
+        else:
+            left = _take(x, d, slice(n - lo, n))
+            right = _take(x, d, slice(0, hi))
+        x = xp.concat([left, x, right], axis=d) if hasattr(xp, "concat") else \
+            xp.concatenate([left, x, right], axis=d)
+    return x
+
+
+def _border_adj(xp: Any, g: Any, pairs: tuple, mode: str, sizes: tuple) -> Any:
+    for (d, lo, hi), n in zip(pairs, sizes):
+        c = _take(g, d, slice(lo, lo + n)).copy()
+        left = _take(g, d, slice(0, lo))
+        right = _take(g, d, slice(lo + n, lo + n + hi))
+        if mode == "reflect":
+            _take(c, d, slice(1, lo + 1))[...] += xp.flip(left, axis=d)
+            _take(c, d, slice(n - 1 - hi, n - 1))[...] += xp.flip(right, axis=d)
+        elif mode == "replicate":
+            _take(c, d, slice(0, 1))[...] += left.sum(axis=d, keepdims=True)
+            _take(c, d, slice(n - 1, n))[...] += right.sum(axis=d, keepdims=True)
+        else:
+            _take(c, d, slice(n - lo, n))[...] += left
+            _take(c, d, slice(0, hi))[...] += right
+        g = c
+    return g
+
+
+def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
+    n_pad = len(pad) // 2
+    nd = input.ndim
+    if len(pad) % 2 or n_pad not in (1, 2, 3) or nd not in (n_pad + 1, n_pad + 2):
+        if len(pad) % 2:
+            raise RuntimeError("Padding length must be divisible by 2")
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    pairs = tuple(_pairs(pad, nd))
+    shape = input._data.shape
+    for _d, lo, hi in pairs:
+        if lo < 0 or hi < 0:
+            raise RuntimeError(f"{mode} padding does not support negative padding, got "
+                               f"{list(pad)}")
+    if any(s == 0 for s in shape[1:] if nd > n_pad + 1) or any(shape[d] == 0 for d, _, _ in pairs):
+        raise RuntimeError(
+            f"Expected {n_pad + 1}D or {n_pad + 2}D (batch mode) tensor with possibly 0 batch "
+            f"size and other non-zero dimensions for input, but got: {list(shape)}")
+    for d, lo, hi in pairs:
+        n = shape[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    sizes = tuple(shape[d] for d, _, _ in pairs)
+    name = f"{_NAMES[mode]}{n_pad}DBackward0"
+    return linear_op(input, functools.partial(_border_fwd, pairs=pairs, mode=mode),
+                     functools.partial(_border_adj, pairs=pairs, mode=mode, sizes=sizes), name)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """``torch.nn.functional.pad``: 'constant', 'reflect', 'replicate' or 'circular' padding."""
+    if mode == "constant":
+        return constant_pad_nd(input, pad, 0 if value is None else value)
+    if mode not in _MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    return _border_pad(input, pad, mode)

@@ -1,0 +1,188 @@
+"""Rearrangements around convolutions: unfold/fold (im2col/col2im), pixel and channel shuffles.
+
+All are linear and written as adjoint pairs (``_linear.linear_op``): unfold's adjoint is
+fold, pixel_shuffle's is pixel_unshuffle, a channel shuffle's is the inverse shuffle.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from . import _conv_kernels as K
+from ._dispatch import Tensor
+from ._linear import linear_op
+
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
+
+
+def _pair(v: Any) -> tuple:
+    return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v), int(v))
+
+
+# ------------------------------------------------------------------ unfold / fold
+def _im2col(xp: Any, x: Any, Ks: tuple, geom: K.Geom) -> Any:
+    N, C = x.shape[:2]
+    Q = K.out_size(x.shape[2:], Ks, geom)
+    xpd = K.padded(xp, x, geom.lo, geom.hi)
+    cols = xp.empty((N, C) + Ks + Q, dtype=x.dtype)
+    for kidx in K.offsets(Ks):
+        cols[(slice(None), slice(None)) + kidx] = xpd[(slice(None), slice(None))
+                                                      + K.window(kidx, Q, geom.stride,
+                                                                 geom.dilation)]
+    return cols.reshape(N, C * Ks[0] * Ks[1], Q[0] * Q[1])
+
+
+def _col2im(xp: Any, cols: Any, S: tuple, Ks: tuple, geom: K.Geom) -> Any:
+    N = cols.shape[0]
+    C = cols.shape[1] // (Ks[0] * Ks[1])
+    Q = K.out_size(S, Ks, geom)
+    c = cols.reshape((N, C) + Ks + Q)
+    Sp = tuple(s + a + b for s, a, b in zip(S, geom.lo, geom.hi))
+    out = xp.zeros((N, C) + Sp, dtype=cols.dtype)
+    for kidx in K.offsets(Ks):
+        out[(slice(None), slice(None)) + K.window(kidx, Q, geom.stride, geom.dilation)] += \
+            c[(slice(None), slice(None)) + kidx]
+    return out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(geom.lo, S))]
+
+
+def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tuple:
+    Ks, dil, pad, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    return Ks, K.Geom(st, dil, pad, pad, 1)
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """Sliding local blocks of a ``(N, C, H, W)`` input as columns: ``(N, C*kh*kw, L)``."""
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+    batched = input.ndim == 4
+    x = input if batched else input.reshape((1,) + tuple(input.shape))
+    Ks, geom = _fold_args(kernel_size, dilation, padding, stride)
+    S = x._data.shape[2:]
+    Q = K.out_size(S, Ks, geom)
+    if any(q <= 0 for q in Q):
+        raise RuntimeError(
+            f"Given input with spatial size {tuple(S)}, kernel_size={Ks}, dilation="
+            f"{geom.dilation}, padding={geom.lo}, calculated shape of the array of sliding "
+            f"blocks as {Q}, but its components must be at least one.")
+    y = linear_op(x, functools.partial(_im2col, Ks=Ks, geom=geom),
+                  functools.partial(_col2im, S=S, Ks=Ks, geom=geom), "Im2ColBackward0",
+                  "Col2ImBackward0")
+    return y if batched else y.reshape(tuple(y.shape)[1:])
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Sum sliding local blocks ``(N, C*kh*kw, L)`` back into an ``(N, C, H, W)`` tensor."""
+    if input.ndim not in (2, 3):
+        raise NotImplementedError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+            f"(got {input.ndim}D)")
+    batched = input.ndim == 3
+    x = input if batched else input.reshape((1,) + tuple(input.shape))
+    Ks, geom = _fold_args(kernel_size, dilation, padding, stride)
+    S = _pair(output_size)
+    kk = Ks[0] * Ks[1]
+    if x._data.shape[1] % kk:
+        raise RuntimeError(
+            f"Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={x._data.shape[1]} and kernel_size={Ks}.")
+    Q = K.out_size(S, Ks, geom)
+    if any(q <= 0 for q in Q) or Q[0] * Q[1] != x._data.shape[2]:
+        raise RuntimeError(
+            f"Given output_size={S}, kernel_size={Ks}, dilation={geom.dilation}, padding="
+            f"{geom.lo}, stride={geom.stride}, expected size of input's dimension 2 to match the "
+            f"calculated number of sliding blocks {Q[0]} * {Q[1]} = {Q[0] * Q[1]}, but got "
+            f"input.size(2)={x._data.shape[2]}.")
+    y = linear_op(x, functools.partial(_col2im, S=S, Ks=Ks, geom=geom),
+                  functools.partial(_im2col, Ks=Ks, geom=geom), "Col2ImBackward0",
+                  "Im2ColBackward0")
+    return y if batched else y.reshape(tuple(y.shape)[1:])
+
+
+# ------------------------------------------------------------------ shuffles
+def _shuffle(xp: Any, x: Any, r: int) -> Any:
+    *lead, c, h, w = x.shape
+    oc = c // (r * r)
+    y = x.reshape(tuple(lead) + (oc, r, r, h, w))
+    n = len(lead)
+    y = xp.permute_dims(y, tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)) \
+        if hasattr(xp, "permute_dims") else y.transpose(tuple(range(n)) + (n, n + 3, n + 1,
+                                                                           n + 4, n + 2))
+    return y.reshape(tuple(lead) + (oc, h * r, w * r))
+
+
+def _unshuffle(xp: Any, x: Any, r: int) -> Any:
+    *lead, c, h, w = x.shape
+    y = x.reshape(tuple(lead) + (c, h // r, r, w // r, r))
+    n = len(lead)
+    perm = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
+    y = xp.permute_dims(y, perm) if hasattr(xp, "permute_dims") else y.transpose(perm)
+    return y.reshape(tuple(lead) + (c * r * r, h // r, w // r))
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c = input._data.shape[-3]
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    return linear_op(input, functools.partial(_shuffle, r=r),
+                     functools.partial(_unshuffle, r=r), "PixelShuffleBackward0",
+                     "PixelUnshuffleBackward0")
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """``(*, C, H*r, W*r)`` to ``(*, C*r*r, H, W)``."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    h, w = input._data.shape[-2:]
+    if h % r:
+        raise RuntimeError("pixel_unshuffle expects height to be divisible by downscale_factor, "
+                           f"but input.size(-2)={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
+                           f"but input.size(-1)={w} is not divisible by {r}")
+    return linear_op(input, functools.partial(_unshuffle, r=r),
+                     functools.partial(_shuffle, r=r), "PixelUnshuffleBackward0",
+                     "PixelShuffleBackward0")
+
+
+def _chan_shuffle(xp: Any, x: Any, g: int) -> Any:
+    n, c = x.shape[:2]
+    rest = x.shape[2:]
+    y = xp.swapaxes(x.reshape((n, g, c // g) + rest), 1, 2)
+    return y.reshape(x.shape)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Split channels into ``groups`` and interleave them: ``(N, g, C/g, *)`` -> ``(N, C/g, g, *)``."""
+    g = int(groups)
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if g <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{g}")
+    c = input._data.shape[1]
+    if c % g:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {g} groups.")
+    return linear_op(input, functools.partial(_chan_shuffle, g=g),
+                     functools.partial(_chan_shuffle, g=c // g), "ChannelShuffleBackward0")
+
+
+native_channel_shuffle = channel_shuffle

@@ -1,0 +1,266 @@
+"""Sampling at arbitrary points: ``grid_sample`` (bilinear, nearest, bicubic; zeros, border,
+reflection padding) and ``affine_grid``.
+
+A sample is a weighted sum of "taps" (4 for bilinear, 16 for bicubic, 1 for nearest).
+Each tap is gathered for all points at once from the flattened input planes; the input
+gradient sums the weighted output gradient back per tap (one bincount), and the grid
+gradient differentiates the tap weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import pooling as _pooling  # noqa: F401  (initialises pooling before pooling_adaptive)
+from ._dispatch import Tensor, grad_state, make, record
+from ._linear import linear_op
+from .pooling_adaptive import flat_scatter_add
+
+__all__ = ["grid_sampler", "affine_grid_generator"]
+
+_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+_PADS = {"zeros": 0, "border": 1, "reflection": 2}
+_A = -0.75
+
+
+def _unnormalize(xp: Any, c: Any, size: int, align_corners: bool) -> tuple[Any, float]:
+    if align_corners:
+        return (c + 1) / 2 * (size - 1), (size - 1) / 2
+    return ((c + 1) * size - 1) / 2, size / 2
+
+
+def _reflect(xp: Any, c: Any, twice_low: int, twice_high: int) -> tuple[Any, Any]:
+    """Reflect ``c`` into [low, high]; also the derivative (+1 or -1)."""
+    if twice_low == twice_high:
+        return xp.zeros_like(c), xp.zeros_like(c)
+    lo = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    d = c - lo
+    sign = xp.where(d < 0, -1.0, 1.0).astype(c.dtype)
+    d = xp.abs(d)
+    extra = xp.fmod(d, span)
+    flips = xp.floor(d / span)
+    even = (flips % 2) == 0
+    out = xp.where(even, extra + lo, span - extra + lo)
+    return out, xp.where(even, sign, -sign)
+
+
+def _pad_coord(xp: Any, c: Any, size: int, padding: int, align_corners: bool) -> tuple[Any, Any]:
+    """PyTorch's compute_coordinates: the coordinate after padding, and its derivative."""
+    one = xp.ones_like(c)
+    if padding == 0:
+        return c, one
+    grad = one
+    if padding == 2:
+        if align_corners:
+            c, grad = _reflect(xp, c, 0, 2 * (size - 1))
+        else:
+            c, grad = _reflect(xp, c, -1, 2 * size - 1)
+    inside = (c > 0) & (c < size - 1)
+    return xp.clip(c, 0, size - 1), grad * inside
+
+
+def _cubic(xp: Any, t: Any) -> tuple[list, list]:
+    """Cubic convolution weights of the 4 taps at fractional offset ``t``, and d/dt."""
+    def c1(x: Any) -> Any:
+        return ((_A + 2) * x - (_A + 3)) * x * x + 1
+
+    def c2(x: Any) -> Any:
+        return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+
+    def d1(x: Any) -> Any:
+        return (3 * (_A + 2) * x - 2 * (_A + 3)) * x
+
+    def d2(x: Any) -> Any:
+        return (3 * _A * x - 10 * _A) * x + 8 * _A
+
+    return ([c2(t + 1), c1(t), c1(1 - t), c2(2 - t)],
+            [d2(t + 1), d1(t), -d1(1 - t), -d2(2 - t)])
+
+
+def _taps(xp: Any, grid: Any, H: int, W: int, mode: int, padding: int,
+          align_corners: bool) -> list:
+    """(flat index, validity, weight, dweight/dgx, dweight/dgy) for each tap."""
+    ix, sx = _unnormalize(xp, grid[..., 0], W, align_corners)
+    iy, sy = _unnormalize(xp, grid[..., 1], H, align_corners)
+    zero = xp.zeros_like(ix)
+    taps = []
+
+    def tap(x: Any, y: Any, w: Any, dwx: Any, dwy: Any) -> None:
+        x = x.astype("int64")
+        y = y.astype("int64")
+        valid = (x >= 0) & (x < W) & (y >= 0) & (y < H)
+        flat = xp.where(valid, y * W + x, 0)
+        taps.append((flat, valid, w, dwx, dwy))
+
+    if mode == 2:  # bicubic: padding applies to each tap's coordinate
+        x0, y0 = xp.floor(ix), xp.floor(iy)
+        wx, dx = _cubic(xp, ix - x0)
+        wy, dy = _cubic(xp, iy - y0)
+        for i in range(4):
+            yc, _ = _pad_coord(xp, y0 - 1 + i, H, padding, align_corners)
+            for j in range(4):
+                xc, _ = _pad_coord(xp, x0 - 1 + j, W, padding, align_corners)
+                tap(xc, yc, wy[i] * wx[j], wy[i] * dx[j] * sx, dy[i] * wx[j] * sy)
+        return taps
+    ix, gx = _pad_coord(xp, ix, W, padding, align_corners)
+    iy, gy = _pad_coord(xp, iy, H, padding, align_corners)
+    if mode == 1:
+        tap(xp.rint(ix), xp.rint(iy), xp.ones_like(ix), zero, zero)
+        return taps
+    x0, y0 = xp.floor(ix), xp.floor(iy)
+    fx, fy = ix - x0, iy - y0
+    sx, sy = gx * sx, gy * sy
+    for cy, wy, sgy in ((y0, 1 - fy, -1), (y0 + 1, fy, 1)):
+        for cx, wx, sgx in ((x0, 1 - fx, -1), (x0 + 1, fx, 1)):
+            tap(cx, cy, wy * wx, sgx * wy * sx, sgy * wx * sy)
+    return taps
+
+
+def _gather(xp: Any, src: Any, flat: Any) -> Any:
+    """``src (N, C, HW)`` at per-batch positions ``flat (N, P)``: ``(N, C, P)``."""
+    return xp.take_along_axis(src, flat[:, None, :], axis=2)
+
+
+def _grid_forward(xp: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool) -> Any:
+    N, C, H, W = x.shape
+    P = grid.shape[1] * grid.shape[2]
+    src = x.reshape(N, C, H * W)
+    out = None
+    for flat, valid, w, _, _ in _taps(xp, grid, H, W, mode, padding, ac):
+        v = _gather(xp, src, flat.reshape(N, P)) * (w * valid).reshape(N, 1, P).astype(x.dtype)
+        out = v if out is None else out + v
+    return out.reshape((N, C) + grid.shape[1:3])
+
+
+def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool,
+                   need_x: bool, need_grid: bool) -> tuple:
+    N, C, H, W = x.shape
+    P = grid.shape[1] * grid.shape[2]
+    gf = g.reshape(N, C, P)
+    src = x.reshape(N, C, H * W)
+    gx = None
+    ggx = xp.zeros((N, P), dtype=x.dtype)
+    ggy = xp.zeros((N, P), dtype=x.dtype)
+    for flat, valid, w, dwx, dwy in _taps(xp, grid, H, W, mode, padding, ac):
+        flat = flat.reshape(N, P)
+        valid = valid.reshape(N, 1, P)
+        if need_x:
+            part = flat_scatter_add(xp, gf * (w.reshape(N, 1, P) * valid).astype(x.dtype),
+                                    xp.broadcast_to(flat[:, None, :], (N, C, P)), (H * W,))
+            gx = part if gx is None else gx + part
+        if need_grid and mode != 1:
+            s = (gf * _gather(xp, src, flat) * valid).sum(axis=1)
+            ggx += s * dwx.reshape(N, P)
+            ggy += s * dwy.reshape(N, P)
+    out_x = gx.reshape(x.shape) if need_x else None
+    out_g = xp.stack([ggx, ggy], axis=-1).reshape(grid.shape).astype(grid.dtype) \
+        if need_grid else None
+    return out_x, out_g
+
+
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                 align_corners: bool) -> Tensor:
+    """``torch.grid_sampler``: modes and padding given as integers (see ``grid_sample``)."""
+    if input.ndim != 4 or grid.ndim != 4:
+        if input.ndim == 5:
+            raise NotImplementedError("grid_sampler: 5-D (volumetric) inputs are not supported "
+                                      "yet")
+        raise RuntimeError(
+            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
+            f"but got input with sizes {list(input.shape)} and grid with sizes "
+            f"{list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid and input to have same batch size, but got input "
+            f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != 2:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with "
+            f"sizes {list(grid.shape)}")
+    if input._data.dtype != grid._data.dtype:
+        raise RuntimeError(
+            f"grid_sampler(): expected input and grid to have same dtype, but input has "
+            f"{input.dtype} and grid has {grid.dtype}")
+    if any(s == 0 for s in input.shape[2:]):
+        raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, "
+                           f"but input has sizes {list(input.shape)} with dimension 2 being empty")
+    xp = input._device._backend.xp
+    mode, pad, ac = int(interpolation_mode), int(padding_mode), bool(align_corners)
+    res = make(_grid_forward(xp, input._data, grid._data, mode, pad, ac), input._device)
+    if grad_state.enabled and (input._rg or grid._rg):
+        rx, rg = input._rg, grid._rg
+
+        def vjp(g: Tensor, x: Tensor, gr: Tensor) -> tuple:
+            a, b = _grid_backward(xp, g._data, x._data, gr._data, mode, pad, ac, rx, rg)
+            return (make(a, g._device) if rx else None, make(b, g._device) if rg else None)
+
+        record("GridSampler2DBackward0", res, (input, grid), vjp, (input, grid))
+    return res
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Sample ``input (N, C, H, W)`` at ``grid (N, Ho, Wo, 2)`` points in [-1, 1] (x first)."""
+    if mode not in _MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in _PADS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    return grid_sampler(input, grid, _MODES[mode], _PADS[padding_mode], bool(align_corners))
+
+
+# ------------------------------------------------------------------ affine_grid
+def _base_grid(n: int, align_corners: bool) -> np.ndarray:
+    if n <= 1:
+        return np.zeros(max(n, 1))
+    v = np.linspace(-1.0, 1.0, n)
+    return v if align_corners else v * (n - 1) / n
+
+
+def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tensor:
+    """``torch.affine_grid_generator``: sampling grids from batches of affine matrices."""
+    size = [int(s) for s in size]
+    spatial = size[2:][::-1]  # x (width) first
+    d = len(spatial)
+    axes = [_base_grid(n, align_corners) for n in spatial]
+    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # arrays over (D,)H,W; x first
+    base = np.stack(list(mesh) + [np.ones_like(mesh[0])], -1).reshape(-1, d + 1)
+    xp = theta._device._backend.xp
+    b = xp.asarray(base, dtype=theta._data.dtype)
+    out_shape = (size[0],) + tuple(size[2:]) + (d,)
+
+    def fwd(xp: Any, t: Any) -> Any:
+        return xp.matmul(b, xp.swapaxes(t, 1, 2)).reshape(out_shape)
+
+    def adj(xp: Any, g: Any) -> Any:
+        return xp.matmul(xp.swapaxes(g.reshape(size[0], -1, d), 1, 2), b)
+
+    return linear_op(theta, fwd, adj, "AffineGridGeneratorBackward0")
+
+
+def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid ``(N, H, W, 2)`` (or ``(N, D, H, W, 3)``) for ``grid_sample``."""
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = list(size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {list(theta.shape)}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {list(theta.shape)}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if theta.shape[0] != size[0]:
+        raise ValueError(f"Expected theta batch size {theta.shape[0]} to match size[0] "
+                         f"{size[0]}")
+    return affine_grid_generator(theta, size, bool(align_corners))

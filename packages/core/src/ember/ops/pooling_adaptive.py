@@ -1,0 +1,346 @@
+"""Adaptive average/max pooling, power-average (lp) pooling and max unpooling.
+
+Adaptive windows are ``[floor(o*S/Q), ceil((o+1)*S/Q))`` per dimension. Where the output
+size divides the input size they are a plain strided pool; otherwise average pooling is
+one small averaging matrix per dimension (it is separable), and max pooling gathers a
+fixed number of taps per window (short windows repeat their last position).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from . import _conv_kernels as K
+from ._dispatch import Tensor, grad_state, make, record
+from ._linear import linear_op
+from .pooling import (
+    _avg_pool,
+    avg_spread,
+    avg_sum,
+    first_argmax,
+    flat_indices,
+    max_gather,
+    max_scatter,
+    pool_tuple,
+)
+
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+
+def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
+    x = input._data
+    if x.ndim not in (d + 1, d + 2):
+        raise RuntimeError(f"{op}(): Expected {d + 1}D or {d + 2}D tensor, but got "
+                           f"{list(x.shape)}")
+    for i in range(1, x.ndim) if x.ndim == d + 2 else range(x.ndim):
+        if x.shape[i] == 0:
+            raise RuntimeError(
+                f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(x.shape)} with dimension {i} being empty")
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != d:
+            raise RuntimeError(f"{op}: output_size must be {d}")
+        Q = tuple(s if o is None else int(o) for o, s in zip(output_size, x.shape[-d:]))
+    else:
+        Q = (int(output_size),) * d
+    if any(q < 0 for q in Q):
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {list(Q)}")
+    return Q
+
+
+def _bounds(n: int, q: int) -> tuple[list, list]:
+    return [o * n // q for o in range(q)], [-(-(o + 1) * n // q) for o in range(q)]
+
+
+def _apply_along(xp: Any, y: Any, A: Any, axis: int) -> Any:
+    """``A`` (Q, S) applied to axis ``axis`` of ``y``."""
+    if axis == y.ndim - 1:
+        return xp.matmul(y, A.T)
+    y = xp.moveaxis(y, axis, -1)
+    return xp.moveaxis(xp.matmul(y, A.T), -1, axis)
+
+
+def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
+    op = f"adaptive_avg_pool{d}d"
+    Q = _output_size(input, output_size, d, op)
+    xp = input._device._backend.xp
+    x = input._data
+    S = x.shape[-d:]
+    dt = x.dtype
+    if dt.kind not in "fc" and dt.name != "bfloat16":
+        raise RuntimeError(f"\"{op}\" not implemented for '{dt.name}'")
+    ct = "float32" if dt.name in ("float16", "bfloat16") else dt
+    name = f"AdaptiveAvgPool{d}DBackward0"
+    axes = tuple(range(x.ndim - d, x.ndim))
+    if all(q == 1 for q in Q):
+        n = 1
+        for v in S:
+            n *= v
+        return linear_op(input, lambda xp, a: a.mean(axis=axes, keepdims=True, dtype=ct).astype(dt),
+                         lambda xp, g: xp.broadcast_to((g.astype(ct) / n).astype(dt),
+                                                       g.shape[:g.ndim - d] + S).copy(),
+                         "MeanBackward1")
+    if all(q > 0 and s % q == 0 for s, q in zip(S, Q)):
+        k = tuple(s // q for s, q in zip(S, Q))
+        geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
+        n = 1
+        for v in k:
+            n *= v
+
+        def fwd(xp: Any, a: Any) -> Any:
+            return (avg_sum(xp, a.astype(ct), k, Q, geom) / n).astype(dt)
+
+        def adj(xp: Any, g: Any) -> Any:
+            return avg_spread(xp, g.astype(ct) / n, k, Q, geom, S, True).astype(dt)
+
+        return linear_op(input, fwd, adj, name)
+    mats = []
+    for n, q in zip(S, Q):
+        A = xp.zeros((q, n), dtype=ct)
+        starts, ends = _bounds(n, q)
+        for o, (a, b) in enumerate(zip(starts, ends)):
+            A[o, a:b] = 1.0 / (b - a)
+        mats.append(A)
+
+    def sep(xp: Any, a: Any, transpose: bool) -> Any:
+        y = a.astype(ct)
+        for t, A in enumerate(mats):
+            y = _apply_along(xp, y, A.T if transpose else A, y.ndim - d + t)
+        return y.astype(dt)
+
+    return linear_op(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True), name)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output length."""
+    return _adaptive_avg(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size (``None`` keeps a dimension)."""
+    return _adaptive_avg(input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """3-D average pooling to a fixed output size."""
+    return _adaptive_avg(input, output_size, 3)
+
+
+# ------------------------------------------------------------------ flat-index scatter/gather
+def flat_scatter_add(xp: Any, g: Any, flat: Any, S: tuple) -> Any:
+    """Add ``g`` into a zero array of trailing shape ``S`` at flat per-plane positions."""
+    d = len(S)
+    lead = g.shape[:g.ndim - d]
+    n = 1
+    for v in S:
+        n *= v
+    rows = 1
+    for v in lead:
+        rows *= v
+    idx = (xp.arange(rows, dtype="int64")[:, None] * n + flat.reshape(rows, -1)).ravel()
+    if g.dtype.kind == "f" and hasattr(xp, "bincount"):
+        out = xp.bincount(idx, weights=g.reshape(-1), minlength=rows * n).astype(g.dtype)
+    else:
+        out = xp.zeros(rows * n, dtype=g.dtype)
+        xp.add.at(out, idx, g.reshape(-1))
+    return out.reshape(lead + tuple(S))
+
+
+def flat_gather(xp: Any, gg: Any, flat: Any, d: int) -> Any:
+    """Values of ``gg`` at flat per-plane positions ``flat`` (shaped ``lead + Q``)."""
+    lead = gg.shape[:gg.ndim - d]
+    src = gg.reshape(lead + (-1,))
+    q = flat.shape[len(lead):]
+    out = xp.take_along_axis(src, flat.reshape(lead + (-1,)), axis=-1)
+    return out.reshape(lead + q)
+
+
+def flat_put(xp: Any, v: Any, flat: Any, S: tuple) -> Any:
+    """A zero array of trailing shape ``S`` with ``v`` put at flat per-plane positions."""
+    d = len(S)
+    lead = v.shape[:v.ndim - d]
+    n = 1
+    for s in S:
+        n *= s
+    out = xp.zeros(lead + (n,), dtype=v.dtype)
+    xp.put_along_axis(out, flat.reshape(lead + (-1,)), v.reshape(lead + (-1,)), axis=-1)
+    return out.reshape(lead + tuple(S))
+
+
+def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
+    op = f"adaptive_max_pool{d}d"
+    Q = _output_size(input, output_size, d, op)
+    xp = input._device._backend.xp
+    x = input._data
+    S = x.shape[-d:]
+    name = f"AdaptiveMaxPool{d}DBackward0"
+    grad = grad_state.enabled and input._rg
+    if all(q > 0 and s % q == 0 for s, q in zip(S, Q)):  # a plain pool: strided slices
+        k = tuple(s // q for s, q in zip(S, Q))
+        geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
+        slices = [x[(Ellipsis,) + K.window(kidx, Q, k, geom.dilation)] for kidx in K.offsets(k)]
+        best = _running_max(xp, slices)
+        idx = first_argmax(xp, slices, best) if grad or return_indices else None
+        res = make(best, input._device)
+        if grad:
+            record(name, res, (input,), lambda g: (linear_op(
+                g, lambda xp, a: max_scatter(xp, a, idx, k, Q, geom, S, True),
+                lambda xp, a: max_gather(xp, a, idx, k, Q, geom), name.replace(
+                    "Backward0", "BackwardBackward0"), name),))
+        if return_indices:
+            return res, make(flat_indices(xp, idx, k, Q, geom, S), input._device)
+        return res
+    taps = []
+    for n, q in zip(S, Q):
+        starts, ends = _bounds(n, q)
+        T = max((b - a for a, b in zip(starts, ends)), default=1)
+        taps.append([[min(a + j, b - 1) for a, b in zip(starts, ends)] for j in range(T)])
+    flats, slices = [], []
+    src = x.reshape(x.shape[:x.ndim - d] + (-1,))
+    for combo in itertools.product(*(range(len(t)) for t in taps)):
+        f = None
+        for t, j in enumerate(combo):
+            shape = [1] * d
+            shape[t] = Q[t]
+            pos = xp.asarray(taps[t][j], dtype="int64").reshape(tuple(shape))
+            f = pos if f is None else f * S[t] + pos
+        f = xp.broadcast_to(f, Q)
+        flats.append(f)
+        slices.append(xp.take(src, f, axis=-1))
+    best = _running_max(xp, slices)
+    flat = None
+    if grad or return_indices:
+        idx = first_argmax(xp, slices, best)
+        flat = xp.broadcast_to(flats[0], best.shape).copy()
+        for j, f in enumerate(flats[1:], 1):
+            flat = xp.where(idx == j, f, flat)
+    res = make(best, input._device)
+    if grad:
+        record(name, res, (input,), lambda g: (linear_op(
+            g, lambda xp, a: flat_scatter_add(xp, a, flat, S),
+            lambda xp, a: flat_gather(xp, a, flat, d), name.replace(
+                "Backward0", "BackwardBackward0"), name),))
+    if return_indices:
+        return res, make(flat, input._device)
+    return res
+
+
+def _running_max(xp: Any, slices: list) -> Any:
+    if len(slices) == 1:
+        return slices[0].copy()
+    best = xp.maximum(slices[0], slices[1])
+    for sl in slices[2:]:
+        xp.maximum(best, sl, out=best)
+    return best
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output length."""
+    return _adaptive_max(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output size; indices are flat per plane."""
+    return _adaptive_max(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """3-D max pooling to a fixed output size."""
+    return _adaptive_max(input, output_size, return_indices, 3)
+
+
+# ------------------------------------------------------------------ lp pooling
+def _lp_pool(input: Tensor, norm_type: float, kernel_size: Any, stride: Any, ceil_mode: bool,
+             d: int) -> Tensor:
+    k = pool_tuple(kernel_size, d, "kernel_size", f"lp_pool{d}d")
+    y = _avg_pool(input.pow(norm_type), k, stride, 0, ceil_mode, True, None, d,
+                  f"avg_pool{d}d")
+    n = 1
+    for v in k:
+        n *= v
+    return (y * n).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: ``(sum x**p) ** (1/p)`` over each window."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """2-D power-average pooling."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """3-D power-average pooling."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# ------------------------------------------------------------------ max unpooling
+def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                output_size: Any, d: int) -> Tensor:
+    op = f"max_unpool{d}d"
+    k = pool_tuple(kernel_size, d, "kernel_size", op)
+    s = pool_tuple(stride, d, "stride", op, default=k)
+    p = pool_tuple(padding, d, "padding", op)
+    x = input._data
+    if indices._data.dtype.name != "int64":
+        raise RuntimeError(f"{op}(): Expected indices to have type int64, but got "
+                           f"{indices.dtype}")
+    if indices._data.shape != x.shape:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(x.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    Q = x.shape[-d:]
+    default = tuple((q - 1) * st - 2 * pp + kk for q, st, pp, kk in zip(Q, s, p, k))
+    if output_size is None:
+        S = default
+    else:
+        S = tuple(int(v) for v in output_size)
+        if len(S) == d + 2 or (len(S) == d + 1 and x.ndim == d + 1):
+            S = S[-d:]
+        if len(S) != d:
+            raise ValueError(f"output_size should be a sequence containing {d} or {d + 2} "
+                             f"elements, but it has a length of '{len(output_size)}'")
+        for v, df, st in zip(S, default, s):
+            if not df - st < v < df + st:
+                raise ValueError(f"invalid output_size \"{list(S)}\" (dim {len(S)} must be "
+                                 f"between {[a - b for a, b in zip(default, s)]} and "
+                                 f"{[a + b for a, b in zip(default, s)]})")
+    flat = indices._data
+    n = 1
+    for v in S:
+        n *= v
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):
+        bad = int(flat.max()) if int(flat.max()) >= n else int(flat.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(str(v) for v in S)})")
+    return linear_op(input, lambda xp, a: flat_put(xp, a, flat, S),
+                     lambda xp, g: flat_gather(xp, g, flat, d), f"MaxUnpool{d}DBackward0")
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of ``max_pool1d``: values put back at their indices, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of ``max_pool2d``."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of ``max_pool3d``."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
+
+
