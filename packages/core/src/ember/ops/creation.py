@@ -19,31 +19,31 @@ _isinstance = isinstance
 
 
 def _infer_dtype(data: Any) -> _dt.dtype | None:
-    """PyTorch's dtype for Python data: bool < int64 < default float < default complex."""
-    kind = 0
+    """PyTorch's dtype for Python data: each element's own type (bool, int64, the default
+    float, the default complex; a NumPy scalar's or a tensor's dtype), promoted together."""
+    result = None
     stack = [data]
     while stack:
         x = stack.pop()
         if _isinstance(x, Tensor):
             d = x.dtype
-            kind = max(kind, (0, 1, 2, 3)[d.category])
-            if d.category == _dt._FLOAT:
-                return None  # handled by stacking tensors
+        elif _isinstance(x, np.generic):  # before the Python types: np.float64 is a float
+            d = _dt.from_numpy_dtype(x.dtype)
         elif _isinstance(x, bool):
-            continue
+            d = _dt.bool
         elif _isinstance(x, int):
-            kind = max(kind, 1)
+            d = _dt.int64
         elif _isinstance(x, float):
-            kind = max(kind, 2)
+            d = _dt._default
         elif _isinstance(x, builtin_complex):
-            kind = 3
+            d = _dt.default_complex()
         elif _isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif _isinstance(x, np.generic):
-            return None
+            continue
         else:
-            return None
-    return (_dt.bool, _dt.int64, _dt._default, _dt.default_complex())[kind]
+            return None  # arrays and other objects: NumPy's conversion decides
+        result = d if result is None else _dt.promote_types(result, d)
+    return result if result is not None else _dt._default
 
 
 builtin_complex = type(1j)
@@ -179,12 +179,13 @@ def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool
     dev = canonical_device(device)
     xp = dev._backend.xp
     shape = _size(size)
+    native = dt.np if dev is CPU else dev._backend.native_dtype(dt)
     if fill == 0:
-        arr = xp.zeros(shape, dtype=dt.np)
+        arr = xp.zeros(shape, dtype=native)
     elif fill == 1:
-        arr = xp.ones(shape, dtype=dt.np)
+        arr = xp.ones(shape, dtype=native)
     else:
-        arr = xp.full(shape, fill, dtype=dt.np)
+        arr = xp.full(shape, fill, dtype=native)
     t = make(arr, dev)
     if requires_grad:
         t.requires_grad_(True)
@@ -357,7 +358,7 @@ def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any =
         raise RuntimeError(f"eye: n must be greater or equal to 0, got {n if n < 0 else m}")
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     dev = canonical_device(device)
-    arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dt.np)
+    arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dev._backend.native_dtype(dt))
     return make(arr, dev, requires_grad)
 
 
