@@ -18,7 +18,10 @@ def _kind(x: Any) -> str:
     """NumPy's dtype kind of an array or a Python number."""
     d = getattr(x, "dtype", None)
     if d is not None:
-        return d.kind
+        try:
+            return d.kind
+        except AttributeError:  # an Array-API namespace's own dtype objects
+            return _dt.from_foreign_dtype(d).kind
     return "b" if x.__class__ is bool else "i" if x.__class__ is int else \
         "f" if x.__class__ is float else "c"
 
@@ -136,7 +139,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 
 
 def _conj(x: Any) -> Any:
-    if _isinstance(x, Tensor) and x._data.dtype.kind == "c":
+    if _isinstance(x, Tensor) and _kind(x._data) == "c":
         return x.conj()
     if _isinstance(x, complex):
         return x.conjugate()
@@ -154,19 +157,20 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         xa, xb, dev = binary(input, other, "div")
         xp = dev._backend.xp
         if _kind(xa) in "biu" and _kind(xb) in "biu":
+            be = dev._backend
             if _kind(xa) == "b":
-                xa = xp.asarray(xa, dtype="int64")
+                xa = be.astype(xa, _dt.int64)
             if _kind(xb) == "b":
-                xb = xp.asarray(xb, dtype="int64")
+                xb = be.astype(xb, _dt.int64) if _isinstance(input, Tensor) else int(xb)
             if rounding_mode == "floor":
                 r = _int_floordiv(xp, xa, xb)
             else:
                 q = _int_floordiv(xp, xa, xb)
                 rem = xa - q * xb
                 r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
-                r = r.astype(q.dtype)
+                r = be.astype(r, be.dtype_of(q))
         else:
-            r = quiet(lambda: xp.trunc(xp.true_divide(xa, xb)) if rounding_mode == "trunc"
+            r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
                       else xp.floor_divide(xa, xb))
         res = make(xp.asarray(r), dev)
         if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
@@ -181,9 +185,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
     if _kind(xa) in "biu" and _kind(xb) in "biu":
-        xa = xp.asarray(xa, dtype=_dt._default.np)
+        be = dev._backend
+        xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else float(xa)
+        xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else float(xb)
     try:
-        r = quiet(xp.true_divide, xa, xb)
+        r = quiet(xp.divide, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("div", input, other, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -211,7 +217,7 @@ def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``-input``."""
     x = input._data
-    if x.dtype.kind == "b":
+    if _kind(x) == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -222,7 +228,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def positive(input: Tensor) -> Tensor:
-    if input._data.dtype.kind == "b":
+    if _kind(input._data) == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
@@ -237,7 +243,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if xp.any(xp.asarray(xb) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     try:
-        r = quiet(xp.power, xa, xb)
+        r = quiet(xp.pow, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -259,7 +265,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                 gi = sum_to(gi, sa)
             if gb:
                 if _isinstance(a, Tensor):
-                    la = a.log() if a._data.dtype.kind == "c" else a.log().masked_fill(
+                    la = a.log() if _kind(a._data) == "c" else a.log().masked_fill(
                         (a == 0) & (b >= 0), 0)
                     ge = sum_to(g * _conj(r * la), sb)
                 else:
@@ -286,7 +292,7 @@ def _out(res: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return res
     if out._data.shape != res._data.shape:
-        out._data = res._data.astype(out._data.dtype)
+        out._data = out._device._backend.astype(res._data, out.dtype)
     else:
         _inplace.write(out, res._data)
     return out
@@ -342,7 +348,7 @@ def mul_(self: Tensor, other: Any) -> Tensor:
 
 
 def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-    if rounding_mode is None and self._data.dtype.kind in "fc" and \
+    if rounding_mode is None and _kind(self._data) in "fc" and \
             _fast_inplace(self, other, "true_divide"):
         return self
     return _inplace.commit(self, div(self, other, rounding_mode=rounding_mode), "div_")
@@ -369,6 +375,9 @@ def _rmul(self: Tensor, other: Any) -> Tensor:
 
 
 def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    # PyTorch computes ``number / tensor`` as ``tensor.reciprocal() * number``
+    if not _isinstance(other, Tensor):
+        return mul(self.reciprocal(), other)
     return div(other, self)
 
 

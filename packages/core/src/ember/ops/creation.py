@@ -325,6 +325,16 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
         _isinstance(end, builtin_complex) else _dt._default)
     if steps == 1:
         arr = np.asarray([start], dtype=np.float64 if dt.category < 3 else np.complex128)
+    elif dt.category == _dt._FLOAT and dt is not _dt.bfloat16:
+        # PyTorch's CPU kernel: the step in the output precision, then one rounding of
+        # start + step*i (first half) or end - step*(steps-1-i) (second half), as a fused
+        # multiply-add gives; a wider type holds the product exactly before that rounding
+        f = np.float32 if dt.itemsize == 2 else dt.np.type  # half computes in float32
+        wide = np.float64 if dt.itemsize < 8 else np.longdouble
+        s, e = f(start), f(end)
+        step = wide((e - s) / f(steps - 1))
+        idx = np.arange(steps)
+        arr = np.where(idx < steps // 2, wide(s) + step * idx, wide(e) - step * (steps - 1 - idx))
     else:
         # PyTorch fills the first half forward from start and the second half back from end
         step = (end - start) / (steps - 1)

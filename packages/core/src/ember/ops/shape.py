@@ -98,8 +98,15 @@ def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
     return shape
 
 
-def _reshape_view(x: Any, new: tuple) -> Any:
+def _reshape_view(x: Any, new: tuple, be: Any) -> Any:
     """``x`` seen with shape ``new`` without copying, or None where a copy is needed."""
+    if new == x.shape:
+        return x[...]
+    if not be.numpy_like:  # the Array API's reshape(copy=False) refuses to copy
+        try:
+            return be.xp.reshape(x, new, copy=False)
+        except (AttributeError, ValueError, TypeError):
+            return None
     try:
         return x.reshape(new, copy=False)
     except TypeError:  # a namespace without reshape(copy=): try setting the shape
@@ -119,7 +126,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
         return input.view_dtype(shape[0])
     x = input._data
     new = _infer(shape_arg(shape), x.size, "view", x.shape)
-    arr = x.reshape(new) if new == x.shape else _reshape_view(x, new)
+    arr = _reshape_view(x, new, input._device._backend)
     if arr is None:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -129,16 +136,21 @@ def view(input: Tensor, *shape: Any) -> Tensor:
                     lambda g: (g.reshape(old),))
 
 
-def reshape(input: Tensor, *shape: Any) -> Tensor:
+def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
     """``input`` with a new shape: a view where possible, else a copy."""
+    if "shape" in kwargs:
+        shape = (kwargs.pop("shape"),)
+    if kwargs:
+        raise TypeError(f"reshape() got an unexpected keyword argument '{next(iter(kwargs))}'")
     x = input._data
     new = _infer(shape_arg(shape), x.size, "reshape", x.shape)
-    arr = x.reshape(new) if new == x.shape else _reshape_view(x, new)
+    be = input._device._backend
+    arr = _reshape_view(x, new, be)
     old = x.shape
     if arr is not None:
         return view_out(input, arr, lambda t: t.reshape(new), "ViewBackward0",
                         lambda g: (g.reshape(old),))
-    out = make(x.reshape(new), input._device)
+    out = make(be.reshape(x, new), input._device)
     if grad_state.enabled and input._rg:
         record("UnsafeViewBackward0", out, (input,), lambda g: (g.reshape(old),))
     return out

@@ -10,8 +10,10 @@ from typing import Any
 from .. import dtypes as _dt
 from ._dispatch import (
     Tensor,
+    copy,
     device_mismatch,
     grad_state,
+    kind,
     make,
     methods,
     record,
@@ -41,8 +43,7 @@ def _arrays(tensors: Sequence[Tensor], dt: _dt.dtype, op: str) -> list:
     for t in tensors:
         if t._device is not dev:
             raise device_mismatch(op, tensors[0], t)
-        x = t._data
-        out.append(x if x.dtype == dt.np else x.astype(dt.np))
+        out.append(t._data if t.dtype is dt else dev._backend.astype(t._data, dt))
     return out
 
 
@@ -55,7 +56,7 @@ def _write_out(res: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return res
     if out._data.shape != res._data.shape:
-        out._data = res._data.astype(out._data.dtype)
+        out._data = out._device._backend.astype(res._data, out.dtype)
         out._vc[0] += 1
     else:
         from ._inplace import write
@@ -173,15 +174,19 @@ def _dims_arg(dims: tuple) -> Any:
     return dims
 
 
-def flip(input: Tensor, *dims: Any) -> Tensor:
+def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     """Reverse the order of elements along ``dims`` (a copy)."""
+    if "dims" in kwargs:  # flip(x, dims=[0]) as well as flip(x, [0]) and x.flip(0)
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
     x = input._data
     d = _dims_arg(dims)
     if _isinstance(d, int):
         d = (d,)
     ds = wrap_dims(d, x.ndim, "flip") if len(d) else ()
     xp = input._device._backend.xp
-    arr = xp.flip(x, axis=ds).copy(order="K") if ds else x.copy()
+    arr = copy(xp, xp.flip(x, axis=ds) if ds else x)
     res = make(arr, input._device)
     if grad_state.enabled and input._rg:
         record("FlipBackward0", res, (input,), lambda g: (g.flip(ds),))
@@ -300,7 +305,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     xp = input._device._backend.xp
     if repeats is None:  # torch.repeat_interleave(repeats): indices repeated
         r = input._data
-        if r.ndim > 1 or (r.size and r.dtype.kind not in "iu"):
+        if r.ndim > 1 or (r.size and kind(r) not in "iu"):
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if r.size and bool((r < 0).any()):
             raise RuntimeError("repeats can not be negative")
@@ -395,13 +400,9 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return stack([input.index_select(0, c) for c in cols], 1)
 
 
-def _flip_method(self: Tensor, *dims: Any) -> Tensor:
-    return flip(self, *dims)
-
-
 def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:
     return repeat(self, *sizes)
 
 
-methods(flip=_flip_method, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
+methods(flip=flip, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
         repeat=_repeat_method, tile=tile, repeat_interleave=repeat_interleave)

@@ -10,7 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from ._dispatch import Tensor, grad_state, make, methods, record_multi, wrap_dim
+from ._dispatch import (
+    Tensor,
+    grad_state,
+    kind,
+    make,
+    methods,
+    permute_dims,
+    record_multi,
+    wrap_dim,
+)
 from .shape import make_view, multi_view_guard, restride_, shape_arg, view_grad, view_out
 
 __all__ = ["transpose", "swapaxes", "swapdims", "permute", "t", "adjoint", "movedim",
@@ -36,6 +45,11 @@ def strided(input: Tensor, shape: Sequence[int], strides: Sequence[int], offset:
     """An array over ``input``'s memory: element ``strides``, starting ``offset`` elements
     after ``input``'s first element (NumPy-like backends only)."""
     x = input._data
+    be = input._device._backend
+    if not be.numpy_like:
+        raise RuntimeError(
+            f"as_strided: the '{be.type}' backend has no strided views (NumPy's stride tricks "
+            "are needed); use a NumPy-like backend")
     isz = x.dtype.itemsize
     shape = tuple(int(s) for s in shape)
     bstrides = tuple(int(s) * isz for s in strides)
@@ -50,11 +64,6 @@ def strided(input: Tensor, shape: Sequence[int], strides: Sequence[int], offset:
         iface = dict(x.__array_interface__, shape=shape, strides=bstrides)
         iface["data"] = (_ptr(x) + offset * isz, not x.flags.writeable)
         return np.asarray(np.lib.stride_tricks.DummyArray(iface, base=x))
-    be = input._device._backend
-    if not be.numpy_like:
-        raise RuntimeError(
-            f"as_strided: the '{be.type}' backend has no strided views (NumPy's stride tricks "
-            "are needed); use a NumPy-like backend")
     return be.xp.ndarray(shape, x.dtype, memptr=x.data + offset * isz, strides=bstrides)
 
 
@@ -69,7 +78,15 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     x = input._data
     d0 = wrap_dim(dim0, x.ndim, "transpose")
     d1 = wrap_dim(dim1, x.ndim, "transpose")
-    arr = input._device._backend.xp.swapaxes(x, d0, d1) if x.ndim else x[...]
+    be = input._device._backend
+    if not x.ndim:
+        arr = x[...]
+    elif be.numpy_like:
+        arr = be.xp.swapaxes(x, d0, d1)
+    else:
+        perm = list(range(x.ndim))
+        perm[d0], perm[d1] = d1, d0
+        arr = be.xp.permute_dims(x, tuple(perm))
     return view_out(input, arr, lambda t: t.transpose(d0, d1), "TransposeBackward0",
                     lambda g: (g.transpose(d0, d1),))
 
@@ -77,8 +94,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 swapaxes = swapdims = transpose
 
 
-def permute(input: Tensor, *dims: Any) -> Tensor:
+def permute(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     """Reorder the dims (a view): result dim ``i`` is input dim ``dims[i]``."""
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"permute() got an unexpected keyword argument '{next(iter(kwargs))}'")
     x = input._data
     dims = shape_arg(dims)
     if len(dims) != x.ndim:
@@ -90,7 +111,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     if len(set(perm)) != len(perm):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     inv = tuple(int(i) for i in np.argsort(perm))
-    return view_out(input, x.transpose(perm), lambda t: t.permute(perm), "PermuteBackward0",
+    arr = permute_dims(input._device._backend.xp, x, perm)
+    return view_out(input, arr, lambda t: t.permute(perm), "PermuteBackward0",
                     lambda g: (g.permute(inv),))
 
 
@@ -115,7 +137,7 @@ def _T(self: Tensor) -> Tensor:
 
 
 def _conj(t: Tensor) -> Tensor:
-    if t._data.dtype.kind != "c":
+    if kind(t._data) != "c":
         return t
     return t.conj()
 
@@ -198,7 +220,7 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
 
 
 def _slice(input: Tensor, d: int, a: int, b: int) -> Tensor:
-    key = (slice(None),) * d + (slice(a, b),)
+    key = (slice(None),) * d + (slice(a, b), Ellipsis)
     shape = input._data.shape
     replay = lambda t: _slice(t, d, a, b)
     return view_out(input, input._data[key], replay, "SliceBackward0",
@@ -384,6 +406,8 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if size < 0:
         raise RuntimeError(f"size is {size} but must be >= 0")
     nw = (n - size) // step + 1
+    if not input._device._backend.numpy_like:
+        strided(input, (), (), 0)  # raises: windows are strided views
     st = _elem_strides(x)
     shape = x.shape[:d] + (nw,) + x.shape[d + 1:] + (size,)
     strides = st[:d] + (st[d] * step,) + st[d + 1:] + (st[d],)
@@ -518,10 +542,6 @@ def as_strided_scatter(input: Tensor, src: Tensor, size: Sequence[int], stride: 
     return _view_scatter(input, src, lambda t: as_strided(t, size, stride, storage_offset))
 
 
-def _permute_method(self: Tensor, *dims: Any) -> Tensor:
-    return permute(self, *dims)
-
-
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return restride_(self, transpose(self, dim0, dim1), "transpose_")
 
@@ -530,7 +550,7 @@ def t_(self: Tensor) -> Tensor:
     return restride_(self, t(self), "t_")
 
 
-methods(transpose=transpose, swapaxes=swapaxes, swapdims=swapdims, permute=_permute_method,
+methods(transpose=transpose, swapaxes=swapaxes, swapdims=swapdims, permute=permute,
         t=t, T=property(_T), mT=property(_mT), H=property(_H), mH=property(_mH),
         adjoint=adjoint, movedim=movedim, moveaxis=moveaxis, narrow=narrow, select=select,
         unbind=unbind, split=split, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit,

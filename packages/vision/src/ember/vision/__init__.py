@@ -4,7 +4,7 @@ utils) and a runnable demo (``python -m ember.vision.demo``)."""
 import importlib as _importlib
 
 __version__ = "0.1.0"
-_SUBMODULES = ("datasets", "transforms", "models", "ops", "io", "utils", "demo")
+_SUBMODULES = ("datasets", "transforms", "models", "ops", "io", "utils", "tv_tensors", "demo")
 
 
 def __getattr__(name: str):

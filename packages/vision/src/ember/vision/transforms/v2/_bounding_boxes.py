@@ -1,0 +1,271 @@
+"""Bounding-box kernels of the v2 geometric transforms (axis-aligned formats).
+
+Each kernel takes plain box tensors (..., 4) in ``format`` on a canvas (height, width)
+and returns the moved boxes, and the new canvas size where it changes. Boxes are
+transformed through their corners in XYXY; a box mapped by an affine or perspective
+map becomes the axis-aligned hull of its four corners; boxes are clamped to the canvas
+unless their clamping mode is None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ember
+from ember import Tensor
+
+from ... import tv_tensors
+from ...tv_tensors import BoundingBoxFormat
+from .._resample_tensor import _compute_affine_output_size, _create_identity_grid
+from ..functional import _get_inverse_affine_matrix
+
+_F = BoundingBoxFormat
+
+
+def _check_axis_aligned(format: BoundingBoxFormat) -> None:
+    if tv_tensors.is_rotated_bounding_format(format):
+        raise NotImplementedError(f"rotated bounding boxes ({format}) are not supported yet")
+
+
+def _as_format(format: Any) -> BoundingBoxFormat:
+    return BoundingBoxFormat[format.upper()] if isinstance(format, str) else format
+
+
+def _convert_bounding_box_format(boxes: Tensor, old_format: Any, new_format: Any,
+                                 inplace: bool = False) -> Tensor:
+    old_format, new_format = _as_format(old_format), _as_format(new_format)
+    if new_format == old_format:
+        return boxes
+    _check_axis_aligned(old_format)
+    _check_axis_aligned(new_format)
+    a, b, c, d = boxes.unbind(-1)
+    if old_format == _F.XYWH:  # to XYXY
+        a, b, c, d = a, b, a + c, b + d
+    elif old_format == _F.CXCYWH:  # in float, truncated back for integer boxes (torchvision)
+        fa, fb, fc, fd = (v if v.is_floating_point() else v.float() for v in (a, b, c, d))
+        x0, y0 = fa - fc / 2, fb - fd / 2
+        a, b, c, d = (v.to(boxes.dtype) for v in (x0, y0, x0 + fc, y0 + fd))
+    if new_format == _F.XYWH:
+        a, b, c, d = a, b, c - a, d - b
+    elif new_format == _F.CXCYWH:
+        w, h = c - a, d - b
+        if boxes.is_floating_point():
+            a, b = a + w / 2, b + h / 2
+        else:
+            a, b = a + ember.div(w, 2, rounding_mode="floor"), b + ember.div(h, 2, rounding_mode="floor")
+        c, d = w, h
+    out = ember.stack((a, b, c, d), dim=-1)
+    if inplace:
+        boxes.copy_(out)
+        return boxes
+    return out
+
+
+def _clamp_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
+                          clamping_mode: str | None = "soft") -> Tensor:
+    if clamping_mode is None:
+        return boxes.clone()
+    format = _as_format(format)
+    in_dtype = boxes.dtype
+    xyxy = _convert_bounding_box_format(boxes if boxes.is_floating_point() else boxes.float(),
+                                        format, _F.XYXY)
+    h, w = canvas_size
+    x = xyxy[..., 0::2].clamp(min=0, max=w)
+    y = xyxy[..., 1::2].clamp(min=0, max=h)
+    xyxy = ember.stack((x[..., 0], y[..., 0], x[..., 1], y[..., 1]), dim=-1)
+    return _convert_bounding_box_format(xyxy, _F.XYXY, format).to(in_dtype)
+
+
+def horizontal_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int]) -> Tensor:
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    w = canvas_size[1]
+    a, b, c, d = boxes.unbind(-1)
+    if format == _F.XYXY:
+        a, c = w - c, w - a
+    elif format == _F.XYWH:
+        a = w - (a + c)
+    else:
+        a = w - a
+    return ember.stack((a, b, c, d), dim=-1).to(boxes.dtype)
+
+
+def vertical_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int]) -> Tensor:
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    h = canvas_size[0]
+    a, b, c, d = boxes.unbind(-1)
+    if format == _F.XYXY:
+        b, d = h - d, h - b
+    elif format == _F.XYWH:
+        b = h - (b + d)
+    else:
+        b = h - b
+    return ember.stack((a, b, c, d), dim=-1).to(boxes.dtype)
+
+
+def resize_bounding_boxes(boxes: Tensor, canvas_size: tuple[int, int], new_size: tuple[int, int],
+                          format: Any = _F.XYXY) -> tuple[Tensor, tuple[int, int]]:
+    """Scale by the size ratio (no clamping, as torchvision)."""
+    _check_axis_aligned(_as_format(format))
+    (old_h, old_w), (new_h, new_w) = canvas_size, new_size
+    if (new_h, new_w) == (old_h, old_w):
+        return boxes, canvas_size
+    ratios = ember.tensor([new_w / old_w, new_h / old_h, new_w / old_w, new_h / old_h],
+                          device=boxes.device)
+    return boxes.mul(ratios).to(boxes.dtype), (new_h, new_w)
+
+
+def _shift(boxes: Tensor, format: BoundingBoxFormat, dx: int, dy: int) -> Tensor:
+    delta = [dx, dy, dx, dy] if format == _F.XYXY else [dx, dy, 0, 0]
+    return boxes + ember.tensor(delta, dtype=boxes.dtype, device=boxes.device)
+
+
+def crop_bounding_boxes(boxes: Tensor, format: Any, top: int, left: int, height: int, width: int,
+                        clamping_mode: str | None = "soft") -> tuple[Tensor, tuple[int, int]]:
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    out = _shift(boxes, format, -left, -top)
+    canvas = (height, width)
+    return _clamp_bounding_boxes(out, format, canvas, clamping_mode), canvas
+
+
+def pad_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
+                       padding: list[int], padding_mode: str = "constant",
+                       clamping_mode: str | None = "soft") -> tuple[Tensor, tuple[int, int]]:
+    """``padding`` is (left, right, top, bottom)."""
+    if padding_mode != "constant":
+        raise ValueError(f"Padding mode '{padding_mode}' is not supported with bounding boxes")
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    left, right, top, bottom = padding
+    out = _shift(boxes, format, left, top)
+    canvas = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
+    return _clamp_bounding_boxes(out, format, canvas, clamping_mode), canvas
+
+
+def _corners(xyxy: Tensor) -> Tensor:
+    """The four corners (N*4, 2) of XYXY boxes (N, 4)."""
+    x0, y0, x1, y1 = xyxy.unbind(-1)
+    return ember.stack((ember.stack((x0, y0), -1), ember.stack((x1, y0), -1),
+                        ember.stack((x1, y1), -1), ember.stack((x0, y1), -1)), 1).reshape(-1, 2)
+
+
+def _hull(points: Tensor) -> Tensor:
+    """XYXY boxes enclosing each group of 4 points (N*4, 2)."""
+    p = points.reshape(-1, 4, 2)
+    return ember.cat([p.amin(dim=1), p.amax(dim=1)], dim=1)
+
+
+def affine_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int], angle: float,
+                          translate: list[float], scale: float, shear: list[float],
+                          center: list[float] | None = None, expand: bool = False,
+                          clamping_mode: str | None = "soft") -> tuple[Tensor, tuple[int, int]]:
+    """Map the corners with the forward affine matrix; ``expand`` shifts into the larger canvas."""
+    if boxes.numel() == 0:
+        return boxes, canvas_size
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    shape, dtype = boxes.shape, boxes.dtype
+    work = boxes.float() if not boxes.is_floating_point() else boxes
+    xyxy = _convert_bounding_box_format(work, format, _F.XYXY).reshape(-1, 4)
+    h, w = canvas_size
+    if center is None:
+        center = [w * 0.5, h * 0.5]
+    matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear, inverted=False)
+    m_t = ember.tensor(matrix, dtype=work.dtype, device=boxes.device).reshape(2, 3).T
+    pts = _corners(xyxy)
+    pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=work.dtype, device=boxes.device)], -1)
+    out = _hull(ember.matmul(pts, m_t))
+    if expand:
+        frame = ember.tensor([[0.0, 0.0, 1.0], [0.0, float(h), 1.0], [float(w), float(h), 1.0],
+                              [float(w), 0.0, 1.0]], dtype=work.dtype, device=boxes.device)
+        origin = ember.matmul(frame, m_t).amin(dim=0, keepdim=True)
+        out = out - origin.repeat((1, 2))
+        inverse = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
+        new_w, new_h = _compute_affine_output_size(inverse, w, h)
+        canvas_size = (new_h, new_w)
+    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
+    out = _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape)
+    return out.to(dtype), canvas_size
+
+
+def _inverse_perspective(coeffs: list[float]) -> list[float]:
+    a, b, c, d, e, f, g, h = coeffs
+    denom = a * e - b * d
+    if denom == 0:
+        raise RuntimeError(f"Provided perspective_coeffs {coeffs} can not be inverted to transform "
+                           f"bounding boxes. Denominator is zero, denom={denom}")
+    return [(e - f * h) / denom, (-b + c * h) / denom, (b * f - c * e) / denom,
+            (-d + f * g) / denom, (a - c * g) / denom, (-a * f + c * d) / denom,
+            (-e * g + d * h) / denom, (-a * h + b * g) / denom]
+
+
+def perspective_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
+                               coefficients: list[float], clamping_mode: str | None = "soft"
+                               ) -> Tensor:
+    """Map the corners with the inverse of the (output -> input) perspective coefficients."""
+    if boxes.numel() == 0:
+        return boxes
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    shape, dtype = boxes.shape, boxes.dtype
+    xyxy = _convert_bounding_box_format(boxes, format, _F.XYXY).reshape(-1, 4)
+    fdtype = xyxy.dtype if xyxy.is_floating_point() else ember.float32
+    inv = _inverse_perspective(coefficients)
+    theta1 = ember.tensor([inv[0:3], inv[3:6]], dtype=fdtype, device=boxes.device)
+    theta2 = ember.tensor([[inv[6], inv[7], 1.0], [inv[6], inv[7], 1.0]], dtype=fdtype,
+                          device=boxes.device)
+    pts = _corners(xyxy.to(fdtype))
+    pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=fdtype, device=boxes.device)], -1)
+    out = _hull(ember.matmul(pts, theta1.T) / ember.matmul(pts, theta2.T))
+    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
+    return _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape).to(dtype)
+
+
+def elastic_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
+                           displacement: Tensor, clamping_mode: str | None = "soft") -> Tensor:
+    """Move every corner by the inverse displacement read at its (ceiled) pixel."""
+    if boxes.numel() == 0:
+        return boxes
+    format = _as_format(format)
+    _check_axis_aligned(format)
+    shape = boxes.shape
+    dtype = boxes.dtype if boxes.is_floating_point() else ember.float32
+    displacement = displacement.to(dtype=dtype, device=boxes.device)
+    xyxy = _convert_bounding_box_format(boxes.clone(), format, _F.XYXY).reshape(-1, 4)
+    inv_grid = _create_identity_grid(list(canvas_size), boxes.device).to(dtype) - displacement
+    pts = _corners(xyxy)
+    if pts.is_floating_point():
+        pts = ember.ceil(pts)
+    idx = pts.long()
+    ix = idx[:, 0].clamp(0, inv_grid.shape[2] - 1)
+    iy = idx[:, 1].clamp(0, inv_grid.shape[1] - 1)
+    size = ember.tensor(list(canvas_size[::-1]), dtype=dtype, device=boxes.device)
+    moved = (inv_grid[0, iy, ix, :] + 1) * (0.5 * size) - 0.5
+    out = _hull(moved).to(xyxy.dtype)
+    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
+    return _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape)
+
+
+def sanitize_mask(boxes: Tensor, format: Any, canvas_size: tuple[int, int], min_size: float = 1.0,
+                  min_area: float = 1.0) -> Tensor:
+    """Which boxes are valid: at least ``min_size`` wide and high, ``min_area`` large, inside."""
+    xyxy = _convert_bounding_box_format(boxes, format, _F.XYXY)
+    h, w = canvas_size
+    ws, hs = xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]
+    valid = (ws >= min_size) & (hs >= min_size) & (xyxy >= 0).all(dim=-1) & (ws * hs >= min_area)
+    valid = valid & (xyxy[:, 0] <= w) & (xyxy[:, 2] <= w)
+    return valid & (xyxy[:, 1] <= h) & (xyxy[:, 3] <= h)
+
+
+def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Pairwise intersection over union of XYXY boxes (N, 4) and (M, 4)."""
+    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
+    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
+    lt = ember.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
+    rb = ember.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    return inter / (area1[:, None] + area2[None, :] - inter)
+

@@ -1,0 +1,244 @@
+"""v2 functionals for color, blur, normalization, erasing and box sanitizing.
+
+Color functionals act on images and videos (tensor or PIL); masks and bounding boxes
+pass through them unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image as _PIL
+
+import ember
+from ember import Tensor
+
+from ... import tv_tensors
+from ...tv_tensors import BoundingBoxes, Video
+from .. import _functional_pil as F_pil
+from .. import _functional_tensor as F_t
+from .. import functional as F1
+from . import _bounding_boxes as B
+from .functional import _dispatch, _register
+
+__all__ = [
+    "rgb_to_grayscale", "to_grayscale", "grayscale_to_rgb", "adjust_brightness",
+    "adjust_contrast", "adjust_saturation", "adjust_hue", "adjust_gamma", "adjust_sharpness",
+    "invert", "posterize", "solarize", "autocontrast", "equalize", "permute_channels",
+    "normalize", "gaussian_blur", "erase", "sanitize_bounding_boxes",
+]
+
+_IMAGES = (Tensor, tv_tensors.Image, Video)
+
+
+def _functional(name: str, tensor_kernel: Any, pil_kernel: Any, doc: str) -> Any:
+    """A functional dispatching to ``tensor_kernel`` (images, videos) and ``pil_kernel``."""
+    def functional(inpt: Any, *args: Any, **kwargs: Any) -> Any:
+        return _dispatch(functional, inpt, *args, **kwargs)
+
+    functional.__name__ = functional.__qualname__ = name
+    functional.__doc__ = doc
+    _register(functional, *_IMAGES)(tensor_kernel)
+    if pil_kernel is not None:
+        _register(functional, _PIL.Image)(pil_kernel)
+    return functional
+
+
+def _fma(a: Tensor, b: Tensor, alpha: float) -> Tensor:
+    """``a + alpha * b`` rounded once, as PyTorch's vectorised ``add_(b, alpha=...)`` (a fused
+    multiply-add) rounds it; float32 operands are combined exactly in float64."""
+    if a.dtype == ember.float32:
+        alpha32 = float(np.float32(alpha))
+        return (a.double() + b.double() * alpha32).float()
+    return a + b * alpha
+
+
+def _gray(image: Tensor) -> Tensor:
+    r, g, b = image.unbind(dim=-3)
+    lum = _fma(_fma(r.mul(0.2989), g.to(ember.float32) if not g.is_floating_point() else g, 0.587),
+               b.to(ember.float32) if not b.is_floating_point() else b, 0.114)
+    return lum.unsqueeze(dim=-3)
+
+
+def _rgb_to_grayscale_image(image: Tensor, num_output_channels: int = 1) -> Tensor:
+    if num_output_channels not in (1, 3):
+        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
+    if image.shape[-3] == 1:
+        if num_output_channels == 1:
+            return image.clone()
+        reps = [1] * image.ndim
+        reps[-3] = 3
+        return image.repeat(reps)
+    out = _gray(image).to(image.dtype)
+    return out.expand(image.shape) if num_output_channels == 3 else out
+
+
+def _blend(image1: Tensor, image2: Tensor, ratio: float) -> Tensor:
+    out = _fma(image1.mul(float(ratio)), image2, 1.0 - float(ratio))
+    out = out.clamp(0, F_t._max_value(image1.dtype))
+    return out if image1.is_floating_point() else out.to(image1.dtype)
+
+
+def _check_channels(image: Tensor) -> int:
+    c = image.shape[-3]
+    if c not in (1, 3):
+        raise TypeError(f"Input image tensor permitted channel values are 1 or 3, but found {c}")
+    return c
+
+
+def _floored_gray(image: Tensor) -> Tensor:
+    gray = _gray(image)
+    return gray if image.is_floating_point() else ember.floor(gray)
+
+
+def _adjust_saturation_image(image: Tensor, saturation_factor: float) -> Tensor:
+    if saturation_factor < 0:
+        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
+    if _check_channels(image) == 1:
+        return image
+    return _blend(image, _floored_gray(image), saturation_factor)
+
+
+def _adjust_contrast_image(image: Tensor, contrast_factor: float) -> Tensor:
+    if contrast_factor < 0:
+        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
+    if _check_channels(image) == 3:
+        gray = _floored_gray(image)
+    else:
+        gray = image if image.is_floating_point() else image.to(ember.float32)
+    return _blend(image, ember.mean(gray, dim=(-3, -2, -1), keepdim=True), contrast_factor)
+
+
+def _adjust_sharpness_image(image: Tensor, sharpness_factor: float) -> Tensor:
+    c, h, w = image.shape[-3:]
+    if c not in (1, 3):
+        raise TypeError(f"Input image tensor can have 1 or 3 channels, but found {c}")
+    if sharpness_factor < 0:
+        raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
+    if image.numel() == 0 or h <= 2 or w <= 2:
+        return image
+    fp = image.is_floating_point()
+    x = image.reshape(-1, c, h, w).to(image.dtype if fp else ember.float32)
+    a, b = 1.0 / 13.0, 5.0 / 13.0
+    kernel = ember.tensor([[a, a, a], [a, b, a], [a, a, a]], dtype=x.dtype, device=x.device)
+    blurred = ember.nn.functional.conv2d(x, kernel.expand(c, 1, 3, 3), groups=c)
+    if not fp:
+        blurred = ember.round(blurred)
+    inner = x[..., 1:-1, 1:-1]
+    out = x.clone()
+    out[..., 1:-1, 1:-1] = _fma(inner, blurred - inner, 1.0 - sharpness_factor)
+    out = out.clamp(0, F_t._max_value(image.dtype))
+    return (out if fp else out.to(image.dtype)).reshape(image.shape)
+
+
+def _autocontrast_image(image: Tensor) -> Tensor:
+    _check_channels(image)
+    if image.numel() == 0:
+        return image
+    bound = F_t._max_value(image.dtype)
+    x = image if image.is_floating_point() else image.to(ember.float32)
+    minimum = x.amin(dim=(-2, -1), keepdim=True)
+    maximum = x.amax(dim=(-2, -1), keepdim=True)
+    flat = maximum == minimum
+    inv_scale = ember.where(flat, ember.ones_like(maximum), (maximum - minimum) * (1.0 / bound))
+    minimum = ember.where(flat, ember.zeros_like(minimum), minimum)
+    return ((x - minimum) / inv_scale).clamp(0, bound).to(image.dtype)
+
+
+def _equalize_image(image: Tensor) -> Tensor:
+    if image.numel() == 0:
+        return image
+    dtype = image.dtype
+    u8 = F_t.convert_image_dtype(image, ember.uint8)
+    out = F_t.equalize(u8.reshape(-1, *u8.shape[-3:])).reshape(u8.shape)
+    return F_t.convert_image_dtype(out, dtype)
+
+
+def _rgb_to_grayscale_pil(image: Any, num_output_channels: int = 1) -> Any:
+    if num_output_channels not in (1, 3):
+        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
+    return F_pil.to_grayscale(image, num_output_channels=num_output_channels)
+
+
+rgb_to_grayscale = _functional("rgb_to_grayscale", _rgb_to_grayscale_image, _rgb_to_grayscale_pil,
+                               "Grayscale L = 0.2989 R + 0.587 G + 0.114 B, 1 or 3 channels.")
+to_grayscale = rgb_to_grayscale
+grayscale_to_rgb = _functional(
+    "grayscale_to_rgb",
+    lambda image: image if image.shape[-3] >= 3 else _rgb_to_grayscale_image(image, 3),
+    lambda image: image.convert(mode="RGB"), "Repeat a single channel three times.")
+
+
+def _adjust(name: str, tensor_fn: Any, pil_fn: Any) -> Any:
+    return _functional(name, tensor_fn, pil_fn, f"{name.replace('_', ' ')} of an image.")
+
+
+adjust_brightness = _adjust("adjust_brightness", F_t.adjust_brightness, F_pil.adjust_brightness)
+adjust_contrast = _adjust("adjust_contrast", _adjust_contrast_image, F_pil.adjust_contrast)
+adjust_saturation = _adjust("adjust_saturation", _adjust_saturation_image, F_pil.adjust_saturation)
+adjust_hue = _adjust("adjust_hue", F_t.adjust_hue, F_pil.adjust_hue)
+adjust_gamma = _adjust("adjust_gamma", F_t.adjust_gamma, F_pil.adjust_gamma)
+adjust_sharpness = _adjust("adjust_sharpness", _adjust_sharpness_image, F_pil.adjust_sharpness)
+invert = _adjust("invert", F_t.invert, F_pil.invert)
+posterize = _adjust("posterize", F_t.posterize, F_pil.posterize)
+solarize = _adjust("solarize", F_t.solarize, F_pil.solarize)
+autocontrast = _adjust("autocontrast", _autocontrast_image, F_pil.autocontrast)
+equalize = _adjust("equalize", _equalize_image, F_pil.equalize)
+
+
+def _permute_image(image: Tensor, permutation: list[int]) -> Tensor:
+    perm = ember.as_tensor(list(permutation) if not isinstance(permutation, Tensor) else permutation,
+                           device=image.device).long()
+    return image.index_select(-3, perm)
+
+
+def _permute_pil(image: Any, permutation: list[int]) -> Any:
+    return F1.to_pil_image(_permute_image(F1.pil_to_tensor(image), permutation))
+
+
+permute_channels = _functional("permute_channels", _permute_image, _permute_pil,
+                               "Reorder the channels of an image.")
+normalize = _functional("normalize", F_t.normalize, None,
+                        "(input - mean) / std per channel of a float image.")
+
+
+def _gaussian_blur_image(image: Tensor, kernel_size: Any, sigma: Any = None) -> Tensor:
+    return F1.gaussian_blur(image, kernel_size, sigma)
+
+
+def _gaussian_blur_pil(image: Any, kernel_size: Any, sigma: Any = None) -> Any:
+    return F1.gaussian_blur(image, kernel_size, sigma)
+
+
+gaussian_blur = _functional("gaussian_blur", _gaussian_blur_image, _gaussian_blur_pil,
+                            "Blur with a Gaussian kernel.")
+
+
+def _erase_image(image: Tensor, i: int, j: int, h: int, w: int, v: Tensor,
+                 inplace: bool = False) -> Tensor:
+    return F_t.erase(image, i, j, h, w, v, inplace=inplace)
+
+
+def _erase_pil(image: Any, i: int, j: int, h: int, w: int, v: Tensor, inplace: bool = False) -> Any:
+    t = F_t.erase(F1.pil_to_tensor(image), i, j, h, w, v)
+    return F1.to_pil_image(t, mode=image.mode)
+
+
+erase = _functional("erase", _erase_image, _erase_pil, "Set the box (i, j, h, w) to ``v``.")
+
+
+def sanitize_bounding_boxes(bounding_boxes: Tensor, format: Any = None, canvas_size: Any = None,
+                            min_size: float = 1.0, min_area: float = 1.0) -> tuple[Tensor, Tensor]:
+    """(valid boxes, mask of the valid ones): boxes too small or outside are dropped."""
+    if isinstance(bounding_boxes, BoundingBoxes):
+        if format is not None or canvas_size is not None:
+            raise ValueError("For BoundingBoxes tv_tensor inputs, `format` and `canvas_size` must "
+                             "not be passed.")
+        valid = B.sanitize_mask(bounding_boxes.as_subclass(Tensor), bounding_boxes.format,
+                                bounding_boxes.canvas_size, min_size, min_area)
+        return tv_tensors.wrap(bounding_boxes.as_subclass(Tensor)[valid], like=bounding_boxes), valid
+    if format is None or canvas_size is None:
+        raise ValueError("For pure tensor inputs, `format` and `canvas_size` must be passed.")
+    valid = B.sanitize_mask(bounding_boxes, format, canvas_size, min_size, min_area)
+    return bounding_boxes[valid], valid

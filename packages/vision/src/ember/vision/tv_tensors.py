@@ -1,0 +1,200 @@
+"""``ember.vision.tv_tensors``: tensors that say what they hold (torchvision.tv_tensors).
+
+``Image``, ``Video``, ``Mask`` and ``BoundingBoxes`` are ``ember.Tensor`` subclasses;
+the v2 transforms dispatch on them, so that one call moves an image, its boxes and its
+masks consistently. As in torchvision, ops on them return plain tensors, except
+``clone``, ``to``, ``detach`` and ``requires_grad_``, which keep the type and metadata;
+``wrap(tensor, like=...)`` puts a result back into the type of ``like``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import ember
+from ember import Tensor
+
+__all__ = ["TVTensor", "Image", "Video", "Mask", "BoundingBoxes", "BoundingBoxFormat",
+           "is_rotated_bounding_format", "wrap"]
+
+
+class TVTensor(Tensor):
+    """Base class of the typed tensors."""
+
+    @staticmethod
+    def _to_tensor(data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool | None = None) -> Tensor:
+        if requires_grad is None:
+            requires_grad = data.requires_grad if isinstance(data, Tensor) else False
+        if isinstance(data, Tensor):
+            data = data.as_subclass(Tensor)
+        return ember.as_tensor(data, dtype=dtype, device=device).requires_grad_(requires_grad)
+
+    @classmethod
+    def wrap(cls, tensor: Tensor, like: TVTensor, **kwargs: Any) -> TVTensor:
+        return tensor.as_subclass(cls)
+
+    def _rewrap(self, out: Any) -> Any:
+        return type(self).wrap(out, like=self) if isinstance(out, Tensor) else out
+
+    def clone(self, *args: Any, **kwargs: Any) -> TVTensor:
+        return self._rewrap(Tensor.clone(self, *args, **kwargs))
+
+    def to(self, *args: Any, **kwargs: Any) -> TVTensor:
+        return self._rewrap(Tensor.to(self, *args, **kwargs))
+
+    def detach(self) -> TVTensor:
+        return self._rewrap(Tensor.detach(self))
+
+    def requires_grad_(self, requires_grad: bool = True) -> TVTensor:
+        Tensor.requires_grad_(self, requires_grad)
+        return self
+
+    def _make_repr(self, **kwargs: Any) -> str:
+        body = Tensor.__repr__(self.as_subclass(Tensor))
+        if body.startswith("tensor("):
+            body = f"{type(self).__name__}(" + body[len("tensor("):]
+        extra = ", ".join(f"{key}={value}" for key, value in kwargs.items())
+        return f"{body[:-1]}, {extra})"
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return self._make_repr()
+
+    def __deepcopy__(self, memo: dict) -> TVTensor:
+        return self.detach().clone().requires_grad_(self.requires_grad)
+
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        return (_rebuild_tv_tensor, (type(self), self.as_subclass(Tensor).detach().clone(),
+                                     dict(getattr(self, "__dict__", {}))))
+
+
+def _rebuild_tv_tensor(cls: type, tensor: Tensor, state: dict) -> TVTensor:
+    out = tensor.as_subclass(cls)
+    out.__dict__.update(state)
+    return out
+
+
+class Image(TVTensor):
+    """An image tensor (..., C, H, W); a PIL image or a 2-D tensor is converted."""
+
+    def __new__(cls, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool | None = None) -> Image:
+        from PIL import Image as _PIL
+
+        if isinstance(data, _PIL.Image):
+            from .transforms.functional import pil_to_tensor
+
+            data = pil_to_tensor(data)
+        tensor = cls._to_tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        if tensor.ndim < 2:
+            raise ValueError(f"Tensor must be 2D or higher, got {tensor.ndim}D tensor.")
+        if tensor.ndim == 2:
+            tensor = tensor.unsqueeze(0)
+        return tensor.as_subclass(cls)
+
+
+class Video(TVTensor):
+    """A video tensor (..., T, C, H, W)."""
+
+    def __new__(cls, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool | None = None) -> Video:
+        tensor = cls._to_tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        if tensor.ndim < 4:
+            raise ValueError(f"Video must have at least 4 dimensions, got {tensor.ndim}.")
+        return tensor.as_subclass(cls)
+
+
+class Mask(TVTensor):
+    """A segmentation or detection mask (..., H, W); a PIL image is converted."""
+
+    def __new__(cls, data: Any, *, dtype: Any = None, device: Any = None,
+                requires_grad: bool | None = None) -> Mask:
+        from PIL import Image as _PIL
+
+        if isinstance(data, _PIL.Image):
+            from .transforms.functional import pil_to_tensor
+
+            data = pil_to_tensor(data)
+        tensor = cls._to_tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        return tensor.as_subclass(cls)
+
+
+class BoundingBoxFormat(Enum):
+    """Coordinate formats of bounding boxes."""
+
+    XYXY = "XYXY"
+    XYWH = "XYWH"
+    CXCYWH = "CXCYWH"
+    XYWHR = "XYWHR"
+    CXCYWHR = "CXCYWHR"
+    XYXYXYXY = "XYXYXYXY"
+
+
+def is_rotated_bounding_format(format: BoundingBoxFormat | str) -> bool:
+    if isinstance(format, BoundingBoxFormat):
+        return format in (BoundingBoxFormat.XYWHR, BoundingBoxFormat.CXCYWHR,
+                          BoundingBoxFormat.XYXYXYXY)
+    if isinstance(format, str):
+        return format in ("XYWHR", "CXCYWHR", "XYXYXYXY")
+    raise ValueError(f"format should be str or BoundingBoxFormat, got {type(format)}")
+
+
+class BoundingBoxes(TVTensor):
+    """Boxes (N, 4) in ``format`` on an image of ``canvas_size`` (height, width).
+
+    ``clamping_mode`` ("soft", "hard" or None) says whether transforms clamp the boxes to
+    the canvas (for axis-aligned boxes soft and hard clamp alike).
+    """
+
+    format: BoundingBoxFormat
+    canvas_size: tuple[int, int]
+    clamping_mode: str | None
+
+    @classmethod
+    def _wrap(cls, tensor: Tensor, *, format: BoundingBoxFormat | str,
+              canvas_size: tuple[int, int], clamping_mode: str | None = "soft",
+              check_dims: bool = True) -> BoundingBoxes:
+        if check_dims:
+            if tensor.ndim == 1:
+                tensor = tensor.unsqueeze(0)
+            elif tensor.ndim != 2:
+                raise ValueError(f"Expected a 1D or 2D tensor, got {tensor.ndim}D")
+        if clamping_mode is not None and clamping_mode not in ("hard", "soft"):
+            raise ValueError(f"clamping_mode must be None, hard or soft, got {clamping_mode}.")
+        if isinstance(format, str):
+            format = BoundingBoxFormat[format.upper()]
+        boxes = tensor.as_subclass(cls)
+        boxes.format = format
+        boxes.canvas_size = tuple(canvas_size)
+        boxes.clamping_mode = clamping_mode
+        return boxes
+
+    @classmethod
+    def wrap(cls, tensor: Tensor, like: BoundingBoxes, **kwargs: Any) -> BoundingBoxes:
+        return cls._wrap(tensor, format=kwargs.get("format", like.format),
+                         canvas_size=kwargs.get("canvas_size", like.canvas_size),
+                         clamping_mode=kwargs.get("clamping_mode", like.clamping_mode),
+                         check_dims=False)
+
+    def __new__(cls, data: Any, *, format: BoundingBoxFormat | str, canvas_size: tuple[int, int],
+                clamping_mode: str | None = "soft", dtype: Any = None, device: Any = None,
+                requires_grad: bool | None = None) -> BoundingBoxes:
+        tensor = cls._to_tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        if not tensor.is_floating_point() and is_rotated_bounding_format(format):
+            raise ValueError("Rotated bounding boxes should be floating point tensors, got "
+                             f"{tensor.dtype}.")
+        return cls._wrap(tensor, format=format, canvas_size=canvas_size,
+                         clamping_mode=clamping_mode)
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return self._make_repr(format=self.format, canvas_size=self.canvas_size,
+                               clamping_mode=self.clamping_mode)
+
+
+def wrap(wrappee: Tensor, *, like: TVTensor, **kwargs: Any) -> TVTensor:
+    """``wrappee`` as the type of ``like``, with its metadata (``kwargs`` override it)."""
+    method = getattr(type(like), "wrap", None)
+    if method is not None:
+        return method(wrappee, like, **kwargs)
+    return wrappee.as_subclass(type(like))
