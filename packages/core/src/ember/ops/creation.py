@@ -329,12 +329,18 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
         # PyTorch's CPU kernel: the step in the output precision, then one rounding of
         # start + step*i (first half) or end - step*(steps-1-i) (second half), as a fused
         # multiply-add gives; a wider type holds the product exactly before that rounding
-        f = np.float32 if dt.itemsize == 2 else dt.np.type  # half computes in float32
-        wide = np.float64 if dt.itemsize < 8 else np.longdouble
+        f = dt.np.type
         s, e = f(start), f(end)
-        step = wide((e - s) / f(steps - 1))
         idx = np.arange(steps)
-        arr = np.where(idx < steps // 2, wide(s) + step * idx, wide(e) - step * (steps - 1 - idx))
+        if dt.itemsize == 2:  # half: plain arithmetic in half precision
+            step = (e - s) / f(steps - 1)
+            i = idx.astype(dt.np)
+            arr = np.where(idx < steps // 2, s + step * i, e - step * (f(steps - 1) - i))
+        else:
+            wide = np.float64 if dt.itemsize < 8 else np.longdouble
+            step = wide((e - s) / f(steps - 1))
+            arr = np.where(idx < steps // 2, wide(s) + step * idx,
+                           wide(e) - step * (steps - 1 - idx))
     else:
         # PyTorch fills the first half forward from start and the second half back from end
         step = (end - start) / (steps - 1)
