@@ -61,7 +61,9 @@ class _MissingSibling:
     @staticmethod
     def find_spec(fullname: str, path: object = None, target: object = None) -> None:
         parts = fullname.split(".")
-        if len(parts) >= 2 and parts[0] == "ember" and parts[1] in _SIBLINGS:
+        # only the sibling package itself: a missing submodule of an installed one is a
+        # plain ModuleNotFoundError
+        if len(parts) == 2 and parts[0] == "ember" and parts[1] in _SIBLINGS:
             dist = _SIBLINGS[parts[1]]
             raise ModuleNotFoundError(
                 f"No module named '{fullname}': ember.{parts[1]} is in the distribution "
