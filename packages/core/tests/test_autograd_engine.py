@@ -21,7 +21,7 @@ def _pair(torch, values, dtype="float64"):
 
 def test_gradients_accumulate_across_backward_calls(torch):
     e, t = _pair(torch, [1.0, -2.0, 3.0])
-    for lib, x in ((ember, e), (torch, t)):
+    for _lib, x in ((ember, e), (torch, t)):
         (x * x).sum().backward()
         (x * 3).sum().backward()
     assert_close(e.grad, t.grad)
@@ -141,7 +141,7 @@ def test_inplace_ops_rebase_graph(torch):
 
 def test_inplace_after_save_raises_like_torch(torch):
     e, t = _pair(torch, [1.0, -2.0, 3.0])
-    for lib, x in ((ember, e), (torch, t)):
+    for _lib, x in ((ember, e), (torch, t)):
         y = x * 2
         y.mul_(y)
         y.add_(x, alpha=3)

@@ -12,10 +12,23 @@ import numpy as np
 import pytest
 
 import ember
-from ember.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
-                              IterableDataset, RandomSampler, SequentialSampler, StackDataset,
-                              Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                              default_collate, get_worker_info, random_split)
+from ember.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    StackDataset,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    get_worker_info,
+    random_split,
+)
 
 
 def _tensor_ds(n=50):

@@ -23,7 +23,7 @@ _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 class dtype:
     """A tensor element type, named as in PyTorch (``ember.float32``)."""
 
-    __slots__ = ("name", "_np", "_np_name", "category", "itemsize", "is_signed")
+    __slots__ = ("name", "_np", "_np_name", "category", "itemsize", "is_signed", "kind")
 
     def __init__(self, name: str, np_name: str, category: int, itemsize: int, signed: bool):
         self.name = name
@@ -32,6 +32,8 @@ class dtype:
         self.category = category
         self.itemsize = itemsize
         self.is_signed = signed
+        #: NumPy's kind letter of this dtype ("b", "i", "u", "f", "c")
+        self.kind = ("b", "i" if signed else "u", "f", "c")[category]
 
     @property
     def np(self) -> np.dtype:
@@ -99,6 +101,26 @@ _BY_NP: dict = {d._np: d for d in ALL if d._np is not None}
 # the string names PyTorch accepts for a dtype
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
                 long=int64, cfloat=complex64, cdouble=complex128)
+
+
+# dtype objects of other array namespaces (the Array API's), filled by their backends; apart
+# from NumPy's, since their hashes may equal NumPy's while comparing unequal (with a warning)
+_BY_FOREIGN: dict = {}
+
+
+def from_foreign_dtype(native) -> dtype:
+    """The Ember dtype of a non-NumPy namespace's dtype object that a backend registered."""
+    try:
+        return _BY_FOREIGN[native]
+    except KeyError:
+        raise TypeError(f"Ember has no dtype for {native!r}") from None
+
+
+def from_native_dtype(native) -> dtype:
+    """The Ember dtype of any backend's dtype object: NumPy's, or one a backend registered."""
+    if hasattr(native, "kind"):
+        return from_numpy_dtype(native)
+    return from_foreign_dtype(native)
 
 
 def _dtype_by_name(name: str) -> dtype:

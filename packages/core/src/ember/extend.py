@@ -17,7 +17,8 @@ from typing import Any
 
 from ._tensor import Tensor, make
 from .backends.base import Backend
-from .backends.registry import BackendRegistry, registry as backend_registry
+from .backends.registry import BackendRegistry
+from .backends.registry import registry as backend_registry
 from .ops._dispatch import binary, needs_grad, record, record_multi, sum_to, xp_of
 
 __all__ = ["Tensor", "Backend", "BackendRegistry", "backend_registry", "namespace", "wrap",

@@ -251,7 +251,7 @@ def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
     _Pickler(buf, storages).dump(payload)
     records = [("data.pkl", buf.getvalue()), (".format_version", b"1"),
                (".storage_alignment", b"64"), ("byteorder", b"little")]
-    for key, root, dtype in storages.values():
+    for key, root, _dtype in storages.values():
         arr = root if sys.byteorder == "little" else root.byteswap()
         records.append((f"data/{key}", np.ascontiguousarray(arr).tobytes()))
     records.append(("version", b"3\n"))

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
+
 
 class Backend:
     """Base class of compute backends; subclasses fill in the array library."""
@@ -73,5 +75,61 @@ class Backend:
         """Seed this backend's own random generator, where it has one."""
         return None
 
+    # what the core needs beyond the Array API's functions --------------------------
+    # Array-API spellings here; NumPy-like backends override them with array methods.
+    def native_dtype(self, dtype: _dt.dtype) -> Any:
+        """The namespace's dtype object for an Ember dtype; TypeError where it has none."""
+        native = self._dtype_tables()[0].get(dtype)
+        if native is None:
+            raise TypeError(f"dtype {dtype} is not supported by the '{self.type}' backend")
+        return native
+
+    def dtype_of(self, arr: Any) -> _dt.dtype:
+        """The Ember dtype of one of this backend's arrays."""
+        return self._dtype_tables()[1][arr.dtype]
+
+    def astype(self, arr: Any, dtype: _dt.dtype) -> Any:
+        """``arr`` converted to an Ember dtype (a new array)."""
+        return self.xp.astype(arr, self.native_dtype(dtype))
+
+    def copy(self, arr: Any) -> Any:
+        """A copy of ``arr`` with its own memory."""
+        return self.xp.asarray(arr, copy=True)
+
+    def reshape(self, arr: Any, shape: tuple[int, ...]) -> Any:
+        """``arr`` in a new shape (a view where the layout allows)."""
+        return self.xp.reshape(arr, shape)
+
+    def _dtype_tables(self) -> tuple[dict, dict]:
+        tables = self.__dict__.get("_dtypes")
+        if tables is None:
+            to_native = {d: getattr(self.xp, d.name) for d in _dt.ALL
+                         if d.name in self.supported_dtypes() and hasattr(self.xp, d.name)}
+            tables = self._dtypes = (to_native, {v: k for k, v in to_native.items()})
+            if not isinstance(next(iter(tables[1]), None), np.dtype):
+                _dt._BY_FOREIGN.update(tables[1])  # lets the core read kinds of these dtypes
+        return tables
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} device_type={self.type!r}>"
+
+
+class NumpyLike:
+    """Mixin of backends whose arrays are NumPy-like: the hooks as array methods (faster)."""
+
+    numpy_like = True
+
+    def native_dtype(self, dtype: _dt.dtype) -> Any:
+        return dtype.np
+
+    def dtype_of(self, arr: Any) -> _dt.dtype:
+        return _dt.from_numpy_dtype(arr.dtype)
+
+    def astype(self, arr: Any, dtype: _dt.dtype) -> Any:
+        return arr.astype(dtype.np)
+
+    def copy(self, arr: Any) -> Any:
+        return arr.copy()
+
+    def reshape(self, arr: Any, shape: tuple[int, ...]) -> Any:
+        return arr.reshape(shape)

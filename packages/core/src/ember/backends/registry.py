@@ -103,6 +103,8 @@ class BackendRegistry:
                     f"{type(e).__name__}: {e}") from e
             if not backend.type:
                 backend.type = device_type
+            if not backend.numpy_like:
+                backend._dtype_tables()  # registers its dtype objects with ember.dtypes
             entry.instance = backend
             self._chosen[device_type] = backend
             return backend

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes as _dt
 from ..return_types import _ReturnType
-from ._dispatch import Tensor, grad_state, make, record, wrap_dims
+from ._dispatch import (
+    Tensor,
+    astype,
+    copy,
+    grad_state,
+    kind,
+    make,
+    permute_dims,
+    record,
+    reshape,
+    wrap_dims,
+)
 from ._inplace import write
 
 _isinstance = isinstance
@@ -53,9 +65,9 @@ def expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduced tensor (or gradient) back to the input's ``shape``."""
     if not grad_state.enabled:  # a plain backward: no graph, so fill an array directly
         arr = g._data
-        if arr.ndim != len(shape):
-            arr = arr.reshape(kept_shape(shape, dims))
         xp = g._device._backend.xp
+        if arr.ndim != len(shape):
+            arr = reshape(xp, arr, kept_shape(shape, dims))
         n = 1
         for s in shape:
             n *= s
@@ -71,13 +83,19 @@ def expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
 
 
 def is_float(npd: Any) -> bool:
-    """Floating dtypes, bfloat16 (an ml_dtypes kind 'V') included."""
-    return npd.kind in "fc" or npd.name == "bfloat16"
+    """Floating and complex dtypes (of any namespace), bfloat16 (ml_dtypes' kind 'V') included."""
+    try:
+        return npd.kind in "fc" or npd.name == "bfloat16"
+    except AttributeError:  # an Array-API namespace's own dtype objects
+        return _dt.from_foreign_dtype(npd).category >= _dt._FLOAT
 
 
 def is_half(npd: Any) -> bool:
     """float16 and bfloat16: PyTorch accumulates their sums in float32."""
-    return npd.itemsize == 2 and is_float(npd)
+    try:
+        return npd.itemsize == 2 and is_float(npd)
+    except AttributeError:  # the Array API has no half-precision dtypes
+        return False
 
 
 def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
@@ -87,9 +105,9 @@ def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     for d in dims:
         n *= x.shape[d]
     half = is_half(x.dtype)
-    s = xp.sum(x, axis=dims, keepdims=keepdims, dtype="float32" if half else None)
+    s = xp.sum(x, axis=dims, keepdims=keepdims, dtype=xp.float32 if half else None)
     r = xp.asarray(s / n if n else s * float("nan"))
-    return r.astype(x.dtype) if r.dtype != x.dtype else r
+    return astype(xp, r, x.dtype) if r.dtype != x.dtype else r
 
 
 def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
@@ -97,7 +115,7 @@ def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
     xp = x._device._backend.xp
     xa, v = x._data, value._data
     mask = xp.isnan(xa) if is_float(xa.dtype) and bool(xp.isnan(v)) else xa == v
-    return mask_of(mask, x) * (g / int(mask.sum()))
+    return mask_of(mask, x) * (g / int(xp.count_nonzero(mask)))
 
 
 def write_out(res: Any, out: Any) -> Any:
@@ -109,7 +127,7 @@ def write_out(res: Any, out: Any) -> Any:
             write_out(r, o)
         return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
     if out._data.shape != res._data.shape:
-        out._data = res._data.astype(out._data.dtype)
+        out._data = out._device._backend.astype(res._data, out.dtype)
         out._vc[0] += 1
     else:
         write(out, res._data)
@@ -118,18 +136,12 @@ def write_out(res: Any, out: Any) -> Any:
 
 def mask_of(arr: Any, like: Tensor) -> Tensor:
     """A boolean array as a 0/1 tensor of ``like``'s dtype (a constant)."""
-    return make(arr.astype(like._data.dtype), like._device)
+    return make(astype(like._device._backend.xp, arr, like._data.dtype), like._device)
 
 
 def cast_grad(g: Tensor, dtype: Any) -> Tensor:
     """A gradient computed in another dtype (``dtype=`` arguments), cast back."""
-    return g if g._data.dtype == dtype else g.to(_ember_dtype(dtype))
-
-
-def _ember_dtype(npd: Any) -> Any:
-    from .. import dtypes as _dt
-
-    return _dt.from_numpy_dtype(npd)
+    return g if g._data.dtype == dtype else g.to(_dt.from_native_dtype(dtype))
 
 
 def empty_dim_error(op: str, dim: int | None) -> IndexError:
@@ -145,12 +157,12 @@ def linear_index(xp: Any, shape: tuple, dim: int, idx: Any) -> Any:
     strides = [1] * len(shape)
     for i in range(len(shape) - 2, -1, -1):
         strides[i] = strides[i + 1] * shape[i + 1]
-    lin = idx.astype("int64") * strides[dim]
+    lin = astype(xp, idx, xp.int64) * strides[dim]
     for k, n in enumerate(idx.shape):
         if k != dim and strides[k] and n > 1:
             view = [1] * idx.ndim
             view[k] = n
-            lin = lin + xp.arange(n, dtype="int64").reshape(view) * strides[k]
+            lin = lin + reshape(xp, xp.arange(n, dtype=xp.int64), tuple(view)) * strides[k]
     return lin
 
 
@@ -159,6 +171,13 @@ def scatter_array(xp: Any, shape: tuple, dim: int, idx: Any, src: Any, accumulat
     out = xp.zeros(shape, dtype=src.dtype)
     if src.size == 0:
         return out
+    if not hasattr(out, "reshape"):  # an Array-API namespace: no integer-array assignment
+        from ._index_portable import array_api_at
+
+        flat = xp.reshape(out, (-1,))
+        array_api_at("add" if accumulate else "assign", flat,
+                     xp.reshape(linear_index(xp, shape, dim, idx), (-1,)), xp.reshape(src, (-1,)))
+        return xp.reshape(flat, shape)
     lin = linear_index(xp, shape, dim, idx).reshape(-1)
     flat = out.reshape(-1)
     src = src.reshape(-1)
@@ -166,7 +185,7 @@ def scatter_array(xp: Any, shape: tuple, dim: int, idx: Any, src: Any, accumulat
         flat[lin] = src
         return out
     n = flat.shape[0]
-    if src.dtype.kind == "c":
+    if kind(src) == "c":
         re = xp.bincount(lin, weights=src.real.astype("float64"), minlength=n)
         im = xp.bincount(lin, weights=src.imag.astype("float64"), minlength=n)
         return (re + 1j * im).astype(src.dtype).reshape(shape)
@@ -200,10 +219,10 @@ def select_along(input: Tensor, idx: Any, d: int, name: str, shape_out: tuple) -
     """``(values, indices)`` of ``input`` (as 1-d when 0-d) at ``idx`` along ``d``, reshaped to
     ``shape_out``; the gradient goes back to those positions (node ``name``)."""
     x = input._data
-    x0 = x if x.ndim else x.reshape(1)
     xp = input._device._backend.xp
-    values = wrap(xp.take_along_axis(x0, idx, axis=d).reshape(shape_out), input)
-    indices = wrap(idx.astype("int64").reshape(shape_out), input)
+    x0 = x if x.ndim else reshape(xp, x, (1,))
+    values = wrap(reshape(xp, xp.take_along_axis(x0, idx, axis=d), shape_out), input)
+    indices = wrap(reshape(xp, astype(xp, idx, xp.int64), shape_out), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor) -> tuple:
             gi = scatter(g.reshape(idx.shape), d, idx, x0.shape)
@@ -216,16 +235,17 @@ def select_along(input: Tensor, idx: Any, d: int, name: str, shape_out: tuple) -
 def flip(x: Tensor, dim: int) -> Tensor:
     """``x`` reversed along ``dim`` (a copy)."""
     xp = x._device._backend.xp
-    res = make(xp.flip(x._data, axis=dim).copy(), x._device)
+    res = make(copy(xp, xp.flip(x._data, axis=dim)), x._device)
     if grad_state.enabled and x._rg:
         record("FlipBackward0", res, (x,), lambda g: (flip(g, dim),))
     return res
 
 
 def _cumsum_arr(xp: Any, x: Any, dim: int, reverse: bool) -> Any:
+    cumsum = getattr(xp, "cumsum", None) or xp.cumulative_sum  # NumPy < 2.1 lacks the latter
     if reverse:
-        return xp.flip(xp.cumsum(xp.flip(x, axis=dim), axis=dim), axis=dim)
-    return xp.cumsum(x, axis=dim, dtype=x.dtype)
+        return xp.flip(cumsum(xp.flip(x, axis=dim), axis=dim), axis=dim)
+    return cumsum(x, axis=dim, dtype=x.dtype)
 
 
 def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
@@ -233,7 +253,7 @@ def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
     xp = x._device._backend.xp
     r = _cumsum_arr(xp, x._data, dim, reverse)
     if r.dtype != x._data.dtype:
-        r = r.astype(x._data.dtype)
+        r = astype(xp, r, x._data.dtype)
     res = make(r, x._device)
     if grad_state.enabled and x._rg:
         record("CumsumBackward0", res, (x,), lambda g: (cumsum_along(g, dim, not reverse),))
@@ -261,7 +281,7 @@ def permute(x: Tensor, perm: tuple) -> Tensor:
     if perm == tuple(range(len(perm))):
         return x
     xp = x._device._backend.xp
-    res = make(xp.transpose(x._data, perm), x._device)
+    res = make(permute_dims(xp, x._data, perm), x._device)
     if grad_state.enabled and x._rg:
         inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
         record("PermuteBackward0", res, (x,), lambda g: (permute(g, inv),))
@@ -287,7 +307,7 @@ def scan(xp: Any, x: Any, dim: int, ufunc: str) -> Any:
         except (TypeError, NotImplementedError, ValueError, AttributeError):
             pass
     n = x.shape[dim]
-    out = x.copy()
+    out = copy(xp, x)
     step = 1
     while step < n:
         hi = [slice(None)] * x.ndim

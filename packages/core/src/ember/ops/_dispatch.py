@@ -23,7 +23,7 @@ from ..backends.registry import CPU, canonical_device
 __all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "binary",
            "as_array", "result_type", "float_array", "sum_to", "xp_of", "method", "methods",
            "wrap_dim", "wrap_dims", "default_float", "CPU", "canonical_device", "to_device_dtype",
-           "device_mismatch", "is_tensor"]
+           "device_mismatch", "is_tensor", "kind", "astype", "copy", "reshape", "permute_dims"]
 
 grad_state = grad_mode.state
 _node_classes: dict = {}
@@ -203,11 +203,12 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
                 else:
                     raise device_mismatch(op, a, b)
             if xa.dtype != xb.dtype:
-                dt = result_type(a, b).np
-                if xa.dtype != dt:
-                    xa = xa.astype(dt)
-                if xb.dtype != dt:
-                    xb = xb.astype(dt)
+                dt = result_type(a, b)
+                be = dev._backend
+                if a.dtype is not dt:
+                    xa = be.astype(xa, dt)
+                if b.dtype is not dt:
+                    xb = be.astype(xb, dt)
             return xa, xb, dev
         xa, xb = _with_scalar(xa, b, a)
         return xa, xb, dev
@@ -218,27 +219,33 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
 
 
 def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
-    kind = x.dtype.kind
+    npd = x.dtype
+    try:
+        kind = npd.kind
+    except AttributeError:  # a namespace with dtype objects of its own (the Array API's)
+        npd = _dt.from_foreign_dtype(npd).np
+        kind = npd.kind
     cls = s.__class__
     if cls is float:
         if kind in "biu":
-            x = x.astype(_dt._default.np)
+            x = t._device._backend.astype(x, _dt._default)
         return x, s
     if cls is int:
         if kind == "b":
-            x = x.astype("int64")
+            x = t._device._backend.astype(x, _dt.int64)
         elif kind in "iu":
-            info = _iinfo(x.dtype)
+            info = _iinfo(npd)
             if not info[0] <= s <= info[1]:  # PyTorch wraps where NumPy 2 refuses
-                s = x.dtype.type(s & info[2]) if kind == "u" else x.dtype.type(
-                    ((s - info[0]) & info[2]) + info[0])
+                s = s & info[2] if kind == "u" else ((s - info[0]) & info[2]) + info[0]
         return x, s
     if cls is bool:
+        if kind != "b" and not t._device._backend.numpy_like:
+            s = int(s)  # the Array API mixes Python bools with bool arrays only
         return x, s
     if cls is complex:
         if kind != "c":
-            x = x.astype((_dt.complex128 if x.dtype == _dt.float64.np
-                          else _dt.default_complex()).np)
+            x = t._device._backend.astype(
+                x, _dt.complex128 if t.dtype is _dt.float64 else _dt.default_complex())
         return x, s
     if _isinstance(s, Tensor):  # shouldn't happen: binary() handles tensor pairs
         raise TypeError("internal: tensor passed as scalar")
@@ -250,7 +257,7 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
         f"unsupported operand type: expected a Tensor or a number, got {type(s).__name__}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _iinfo(npd: Any) -> tuple[int, int, int]:
     import numpy as np
 
@@ -268,9 +275,39 @@ def as_array(x: Any, like: Tensor) -> Any:
 def float_array(t: Tensor) -> Any:
     """The array of ``t``, integers and bools promoted to the default float dtype."""
     x = t._data
-    if x.dtype.kind in "biu":
-        return x.astype(_dt._default.np)
+    if kind(x) in "biu":
+        return t._device._backend.astype(x, _dt._default)
     return x
+
+
+def astype(xp: Any, x: Any, native: Any) -> Any:
+    """``x`` as the namespace's dtype ``native``: the array method where arrays have one
+    (NumPy, CuPy: faster), else the Array API's function."""
+    return x.astype(native) if hasattr(x, "astype") else xp.astype(x, native)
+
+
+def copy(xp: Any, x: Any) -> Any:
+    """A copy of array ``x`` with its own memory."""
+    return x.copy() if hasattr(x, "copy") else xp.asarray(x, copy=True)
+
+
+def reshape(xp: Any, x: Any, shape: tuple) -> Any:
+    """Array ``x`` in a new shape (a view where the layout allows)."""
+    return x.reshape(shape) if hasattr(x, "reshape") else xp.reshape(x, shape)
+
+
+def permute_dims(xp: Any, x: Any, perm: tuple) -> Any:
+    """Array ``x`` with its axes reordered (a view)."""
+    return x.transpose(perm) if hasattr(x, "transpose") else xp.permute_dims(x, perm)
+
+
+def kind(x: Any) -> str:
+    """NumPy's kind letter ("b", "i", "u", "f", "c") of any backend array's dtype."""
+    d = x.dtype
+    try:
+        return d.kind
+    except AttributeError:  # a namespace with dtype objects of its own (the Array API's)
+        return _dt.from_foreign_dtype(d).kind
 
 
 def sum_to(g: Tensor, shape: tuple) -> Tensor:

@@ -96,7 +96,7 @@ def _type_name(npd: Any) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
             "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-            "bfloat16": "BFloat16"}.get(str(npd), str(npd))
+            "bfloat16": "BFloat16"}.get(str(npd).rsplit(".", 1)[-1], str(npd))
 
 
 def _rebase_view(view: Tensor, out: Tensor) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, binary, methods
+from ._dispatch import Tensor, binary, kind, methods
 from .arithmetic import _fail, _out
 from .pointwise_unary import bf16_to_f32, inplace_of, not_implemented, not_tensor, quiet, wrap
 
@@ -36,7 +36,7 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
         xa, xb, dev = binary(input, other, name)
         xa, xb = bf16_to_f32(xa, xb)
         k = (xa if hasattr(xa, "dtype") else xb).dtype
-        if k.kind not in kinds:
+        if (getattr(k, "kind", None) or _dt.from_foreign_dtype(k).kind) not in kinds:
             raise not_implemented(kernel_name or f"{name}_cpu", k)
         try:
             r = getattr(dev._backend.xp, ufunc)(xa, xb)
@@ -93,14 +93,14 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not _isinstance(input, Tensor):
         raise not_tensor("bitwise_not", input)
     x = input._data
-    if x.dtype.kind not in "biu":
+    if kind(x) not in "biu":
         raise not_implemented("bitwise_not_cpu", x.dtype)
     res = wrap(input._device._backend.xp.invert(x), input._device)
     return res if out is None else _out(res, out)
 
 
 def _invert(self: Tensor) -> Tensor:
-    if self._data.dtype.kind not in "biu":
+    if kind(self._data) not in "biu":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
     return bitwise_not(self)
@@ -113,7 +113,7 @@ def _predicate(name: str, kernel: Callable, *, complex_error: str | None = None,
         if not _isinstance(input, Tensor):
             raise not_tensor(name, input)
         (x,) = bf16_to_f32(input._data)
-        if complex_error is not None and x.dtype.kind == "c":
+        if complex_error is not None and kind(x) == "c":
             raise (NotImplementedError if name == "signbit" else RuntimeError)(complex_error)
         return wrap(kernel(input._device._backend.xp, x), input._device)
 
@@ -127,7 +127,7 @@ def _all(value: bool) -> Callable:
 
 
 def _float_only(f: Callable, other: Callable) -> Callable:
-    return lambda xp, x: f(xp, x) if x.dtype.kind in "fc" else other(xp, x)
+    return lambda xp, x: f(xp, x) if kind(x) in "fc" else other(xp, x)
 
 
 isfinite = _predicate("isfinite", _float_only(lambda xp, x: xp.isfinite(x), _all(True)),
@@ -142,11 +142,11 @@ isposinf = _predicate("isposinf", _float_only(lambda xp, x: xp.isposinf(x), _all
 isneginf = _predicate("isneginf", _float_only(lambda xp, x: xp.isneginf(x), _all(False)),
                       complex_error="isneginf does not support complex inputs.",
                       doc="Whether each element is -inf.")
-isreal = _predicate("isreal", lambda xp, x: x.imag == 0 if x.dtype.kind == "c" else
+isreal = _predicate("isreal", lambda xp, x: x.imag == 0 if kind(x) == "c" else
                     xp.full(x.shape, True, dtype=bool),
                     doc="Whether each element has a zero imaginary part.")
-signbit = _predicate("signbit", lambda xp, x: xp.signbit(x) if x.dtype.kind == "f" else
-                     (x < 0) if x.dtype.kind == "i" else xp.full(x.shape, False, dtype=bool),
+signbit = _predicate("signbit", lambda xp, x: xp.signbit(x) if kind(x) == "f" else
+                     (x < 0) if kind(x) == "i" else xp.full(x.shape, False, dtype=bool),
                      complex_error="signbit is not implemented for complex tensors.",
                      doc="Whether each element's sign bit is set (True for -0.0).")
 
@@ -178,16 +178,17 @@ def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, a
         close = a == b
     except ValueError as e:
         raise _fail("isclose", input, other, e) from None
-    if a.dtype.kind == "b":
+    if kind(a) == "b":
         return close
-    if equal_nan and a.dtype.kind in "fc":
+    if equal_nan and kind(a) in "fc":
         close = close | (xp.isnan(a) & xp.isnan(b))
     if rtol or atol:
-        if a.dtype.kind in "iu":
-            a, b = a.astype(_dt._default.np), b.astype(_dt._default.np)
+        if kind(a) in "iu":
+            be = input._device._backend
+            a, b = be.astype(a, _dt._default), be.astype(b, _dt._default)
         diff = xp.abs(a - b)
         tol = atol + rtol * xp.abs(b)
-        finite = xp.isfinite(diff) if a.dtype.kind in "fc" else True
+        finite = xp.isfinite(diff) if kind(a) in "fc" else True
         close = close | (finite & (diff <= tol))
     return close
 
@@ -195,7 +196,7 @@ def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, a
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see ``isclose``)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 def equal(input: Tensor, other: Tensor) -> bool:

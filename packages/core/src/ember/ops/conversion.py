@@ -15,17 +15,16 @@ _isinstance = isinstance
 
 
 def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False) -> Tensor:
-    x = t._data
-    if x.dtype == dt.np and not copy:
+    src = t.dtype
+    if src is dt and not copy:
         return t
-    src_kind = x.dtype.kind
-    if src_kind == "c" and dt.category != _dt._COMPLEX:
-        r = x.real.astype(dt.np)  # PyTorch drops the imaginary part (with a warning)
+    be = t._device._backend
+    if src.category == _dt._COMPLEX and dt.category != _dt._COMPLEX:
+        r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     else:
-        r = x.astype(dt.np)
+        r = be.astype(t._data, dt)
     res = make(r, t._device)
     if grad_state.enabled and t._rg and dt.category >= _dt._FLOAT:
-        src = t.dtype
 
         def vjp(g: Tensor) -> tuple:
             if src.category != _dt._COMPLEX and g.is_complex():
@@ -41,7 +40,7 @@ def _move(t: Tensor, dev: Any, copy: bool = False) -> Tensor:
         return t
     src = t._device
     if dev is src:
-        r = t._data.copy()
+        r = src._backend.copy(t._data)
     elif dev is CPU:
         r = src._backend.to_numpy(t._data)
         if r is t._data:
@@ -116,7 +115,7 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     """A copy with its own memory, in the graph."""
-    res = make(input._data.copy(), input._device)
+    res = make(input._device._backend.copy(input._data), input._device)
     if grad_state.enabled and input._rg:
         record("CloneBackward0", res, (input,), lambda g: (g,))
     return res
@@ -155,7 +154,7 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         _inplace.write(self, r)
         return self
     shape, src_dtype = src._data.shape, src.dtype
-    res = make(r.astype(self._data.dtype), self._device)
+    res = make(self._device._backend.astype(r, self.dtype), self._device)
 
     def vjp(g: Tensor) -> tuple:
         gs = sum_to(g, shape)

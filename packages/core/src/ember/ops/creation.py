@@ -283,7 +283,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) / step < 0 and end != start:
         raise RuntimeError(
-            f"arange: upper bound and larger bound inconsistent with step sign")
+            "arange: upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
     else:

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import CPU, Tensor, grad_state, make, methods, record, sum_to
+from ._dispatch import CPU, Tensor, grad_state, kind, make, methods, record, sum_to
 from .shape import make_view, view_grad
 
 __all__ = ["index_put"]
@@ -43,12 +44,12 @@ def _seq_as_tuple(key: list) -> bool:
 def _index_array(t: Tensor, x: Tensor) -> Any:
     """A tensor used as an index, as an array on ``x``'s device (bool or int64)."""
     a = t._data
-    kind = a.dtype.kind
-    if kind == "u" and a.dtype.itemsize == 1:
+    k = kind(a)
+    if k == "u" and t.dtype is _dt.uint8:
         warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
                       "torch.bool instead.", UserWarning, stacklevel=4)
-        a = a.astype(bool)
-    elif kind not in "biu":
+        a = t._device._backend.astype(a, _dt.bool)
+    elif k not in "biu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if t._device is not x._device:
         if t._device is CPU:
@@ -62,9 +63,9 @@ def _list_array(k: Any, x: Tensor) -> Any:
     a = np.asarray(k)
     if a.size == 0:
         a = a.astype(np.int64)
-    elif a.dtype.kind not in "biu":
+    elif kind(a) not in "biu":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if a.dtype.kind == "u":
+    if kind(a) == "u":
         a = a.astype(np.int64)
     return a if x._device is CPU else x._device._backend.asarray(a, index=x._device.index)
 
@@ -129,10 +130,10 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
             has_adv = True
         elif _isinstance(k, Tensor):
             a = k._data
-            if a.ndim == 0 and a.dtype.kind in "iu":
+            if a.ndim == 0 and kind(a) in "iu":
                 basic.append(int(k.item()))
                 name = "SelectBackward0"
-            elif a.ndim == 0 and a.dtype.kind == "b":
+            elif a.ndim == 0 and kind(a) == "b":
                 basic.append(None)
                 adv.append(_bool_index(bool(k.item()), x))
                 has_adv = True
@@ -143,7 +144,7 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
         elif _isinstance(k, (list, tuple, np.ndarray)):
             a = _list_array(k, x)
             has_adv = True
-            if a.ndim == 0 and a.dtype.kind == "b":
+            if a.ndim == 0 and kind(a) == "b":
                 basic.append(None)
                 adv.append(_bool_index(bool(a), x))
             else:
@@ -167,7 +168,7 @@ def _bool_index(b: bool, x: Tensor) -> Any:
 
 
 def _advanced_item(a: Any, basic: list, adv: list) -> None:
-    n = a.ndim if a.dtype.kind == "b" else 1  # a mask covers as many dims as it has
+    n = a.ndim if kind(a) == "b" else 1  # a mask covers as many dims as it has
     basic.extend([slice(None)] * n)
     adv.append(a)
 
@@ -189,9 +190,9 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
     for k in items:
         if k is None or k is Ellipsis or _isinstance(k, bool):
             continue
-        if _isinstance(k, Tensor) and k._data.dtype.kind == "b":
+        if _isinstance(k, Tensor) and kind(k._data) == "b":
             used += max(k._data.ndim, 0)
-        elif _isinstance(k, np.ndarray) and k.dtype.kind == "b":
+        elif _isinstance(k, np.ndarray) and kind(k) == "b":
             used += k.ndim
         else:
             used += 1
@@ -203,7 +204,7 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
             dim += nd - used
         elif k is not None and not _isinstance(k, bool):
             if _isinstance(k, int) or (_isinstance(k, Tensor) and k._data.ndim == 0
-                                       and k._data.dtype.kind in "iu"):
+                                       and kind(k._data) in "iu"):
                 i = int(k)
                 if not -shape[dim] <= i < shape[dim]:
                     return IndexError(f"index {i} is out of bounds for dimension {dim} with "
@@ -215,7 +216,7 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
 def _advanced_error(v: Any, adv: tuple) -> Exception:
     """PyTorch's message for an advanced index that does not fit the basic view ``v``."""
     nd = v.ndim
-    covered = sum((a.ndim if a.dtype.kind == "b" else 1) if hasattr(a, "dtype") else
+    covered = sum((a.ndim if kind(a) == "b" else 1) if hasattr(a, "dtype") else
                   (0 if a is Ellipsis else 1) for a in adv)
     dim = rank = 0
     for a in adv:
@@ -225,7 +226,7 @@ def _advanced_error(v: Any, adv: tuple) -> Exception:
         if not hasattr(a, "dtype"):
             dim += 1
             continue
-        if a.dtype.kind == "b":
+        if kind(a) == "b":
             for j in range(a.ndim):
                 if dim + j >= nd or a.shape[j] != v.shape[dim + j]:
                     return IndexError(
@@ -255,9 +256,17 @@ def get_key(x: Any, pk: tuple) -> Any:
     if pk[1] is None:
         return v
     try:
-        return v[pk[1]]
+        return _advanced_get(v, pk[1])
     except IndexError:
         raise _advanced_error(v, pk[1]) from None
+
+
+def _advanced_get(v: Any, adv: tuple) -> Any:
+    if not hasattr(v, "reshape"):
+        from ._index_portable import array_api_getitem  # the Array API's indexing is narrower
+
+        return array_api_getitem(v, adv)
+    return v[adv]
 
 
 def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
@@ -291,7 +300,9 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
 def _unsqueezed(x: Any, basic: tuple, arr: Any) -> Any:
     """``arr = x[basic]`` with PyTorch's strides for the dims that ``None`` adds (NumPy gives
     0; PyTorch the next dim's size times stride, which a reshape also gives)."""
-    return x[tuple(k for k in basic if k is not None)].reshape(arr.shape)
+    v = x[tuple(k for k in basic if k is not None)]
+    return v.reshape(arr.shape) if hasattr(v, "reshape") else \
+        v.__array_namespace__().reshape(v, arr.shape)
 
 
 def _getitem(self: Tensor, key: Any) -> Tensor:
@@ -334,7 +345,7 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
     if adv is None:
         return getitem_key(self, (basic, None), name, v)
     try:
-        r = v[adv]
+        r = _advanced_get(v, adv)
     except IndexError:
         raise _advanced_error(v, adv) from None
     return getitem_key(self, (basic, adv), name, r)
@@ -347,13 +358,15 @@ def _value_array(value: Any, x: Tensor) -> Any:
         v = value._data
         if value._device is not x._device:
             v = x._device._backend.asarray(value._host(), index=x._device.index)
-        return v if v.dtype == x._data.dtype else v.astype(x._data.dtype)
+        return v if v.dtype == x._data.dtype else x._device._backend.astype(v, x.dtype)
     if _isinstance(value, (bool, int, float, complex)) or (
             _isinstance(value, np.generic) and value.ndim == 0):
-        xp = x._device._backend.xp
-        if _isinstance(value, complex) and x._data.dtype.kind != "c":
+        be = x._device._backend
+        if _isinstance(value, complex) and kind(x._data) != "c":
             value = value.real
-        return xp.asarray(value).astype(x._data.dtype)
+        if _isinstance(value, np.generic):
+            value = value.item()
+        return be.astype(be.xp.asarray(value), x.dtype)
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
 
 
@@ -391,6 +404,10 @@ def _write(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any = None) -> No
                 dst[...] = v
         elif accumulate:
             ufunc_at("add", dst, pk[1], v)
+        elif not hasattr(dst, "reshape"):  # an Array-API array: no integer-array assignment
+            from ._index_portable import array_api_at
+
+            array_api_at("assign", dst, pk[1], v)
         else:
             dst[pk[1]] = v
     except IndexError:
@@ -412,6 +429,11 @@ def ufunc_at(name: str, dst: Any, key: Any, vals: Any) -> None:
     """Unbuffered ``dst[key] op= vals`` with ufunc ``name`` (repeated indices accumulate)."""
     if _isinstance(dst, np.ndarray):
         getattr(np, name).at(dst, key, vals)
+        return
+    if not hasattr(dst, "__cuda_array_interface__"):  # an Array-API namespace's array
+        from ._index_portable import array_api_at
+
+        array_api_at(name, dst, key, vals)
         return
     import cupy
 
@@ -439,7 +461,7 @@ def _reduce_to(g: Tensor, shape: tuple) -> Tensor:
 def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
         name: str = "IndexPutBackward0") -> Tensor:
     """A copy of ``input`` with ``value`` written (or added) at a prepared index."""
-    r = input._data.copy()
+    r = input._device._backend.copy(input._data)
     v = _value_array(value, input)
     _write(r, pk, v, accumulate, value)
     out = make(r, input._device)
@@ -505,7 +527,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
 def _single_mask(adv: tuple) -> bool:
     """Whether an advanced key is one boolean mask (PyTorch then fills, casting the value)."""
     arrays = [a for a in adv if hasattr(a, "dtype")]
-    return len(arrays) == 1 and arrays[0].dtype.kind == "b"
+    return len(arrays) == 1 and kind(arrays[0]) == "b"
 
 
 # ------------------------------------------------------------------ index_put

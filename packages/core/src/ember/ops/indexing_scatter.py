@@ -8,7 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _inplace
-from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim
+from ._dispatch import (
+    Tensor,
+    astype,
+    copy,
+    device_mismatch,
+    grad_state,
+    kind,
+    make,
+    methods,
+    record,
+    reshape,
+    sum_to,
+    wrap_dim,
+)
 from ._inplace import _type_name
 from .indexing import ufunc_at
 
@@ -24,20 +37,29 @@ def _dim_key(xp: Any, ix: Any, d: int) -> tuple:
     """The index tuple that sends element ``p`` of ``ix`` to position ``p`` with its
     dim ``d`` replaced by ``ix[p]``."""
     nd = ix.ndim
-    return tuple(ix if k == d else xp.arange(ix.shape[k]).reshape(
-        tuple(-1 if j == k else 1 for j in range(nd))) for k in range(nd))
+    return tuple(ix if k == d else reshape(xp, xp.arange(ix.shape[k]), tuple(
+        -1 if j == k else 1 for j in range(nd))) for k in range(nd))
 
 
 def _bounds(ix: Any, n: int, d: int, exc: type = RuntimeError, prefix: str = "") -> None:
     if ix.size:
-        lo, hi = int(ix.min()), int(ix.max())
+        lo, hi = _min_max(ix)
         if lo < 0 or hi >= n:
             raise exc(f"{prefix}index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
                       f"with size {n}")
 
 
+def _min_max(a: Any) -> tuple[int, int]:
+    if hasattr(a, "min"):
+        return int(a.min()), int(a.max())
+    xp = a.__array_namespace__()
+    return int(xp.min(a)), int(xp.max(a))
+
+
 def _as1(a: Any) -> Any:
-    return a.reshape(1) if a.ndim == 0 else a
+    if a.ndim:
+        return a
+    return a.reshape(1) if hasattr(a, "reshape") else a.__array_namespace__().reshape(a, (1,))
 
 
 def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
@@ -45,10 +67,10 @@ def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
         if value._data.ndim != 0:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
-        return value._data.astype(x.dtype)
-    if _isinstance(value, complex) and x.dtype.kind != "c":
+        return astype(xp, value._data, x.dtype)
+    if _isinstance(value, complex) and kind(x) != "c":
         value = value.real
-    return xp.asarray(value).astype(x.dtype)
+    return astype(xp, xp.asarray(value), x.dtype)
 
 
 def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
@@ -75,8 +97,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``): values picked along ``dim``."""
     x, ix = input._data, index._data
-    if ix.dtype.kind not in "iu":
+    if kind(ix) not in "iu":
         raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index._device is not input._device:
+        raise device_mismatch("gather", input, index)
     d = wrap_dim(dim, x.ndim, "gather")
     if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -88,7 +112,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
                 f"larger than self {list(x.shape)} apart from dimension {d}")
     _bounds(ix1, x1.shape[d], d)
     xp = input._device._backend.xp
-    res = make(x1[_dim_key(xp, ix1, d)].reshape(ix.shape), input._device)
+    res = make(reshape(xp, x1[_dim_key(xp, ix1, d)], ix.shape), input._device)
     if grad_state.enabled and input._rg:
         shape, dtype = x.shape, x.dtype
 
@@ -106,7 +130,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
     """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape."""
     x, ix = input._data, index._data
-    if ix.dtype.kind not in "iu":
+    if kind(ix) not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     d = wrap_dim(dim, x.ndim, op)
     s = src._data if _isinstance(src, Tensor) else None
@@ -178,9 +202,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
     d, key, part = _scatter_args(input, dim, index, src, "scatter_add")
-    r = _as1(input._data.copy())
+    xp = input._device._backend.xp
+    r = _as1(copy(xp, input._data))
     ufunc_at("add", r, key, part)
-    res = make(r.reshape(input._data.shape), input._device)
+    res = make(reshape(xp, r, input._data.shape), input._device)
     if grad_state.enabled and (input._rg or src._rg):
         sshape = src._data.shape
         gi, gsr = input._rg, src._rg
@@ -230,7 +255,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         count = xp.full(r.shape, 1 if include_self else 0, dtype=xp.int64)
         ufunc_at("add", count, key, 1)
         count = xp.maximum(count, 1)
-        r = (r / count).astype(r.dtype) if r.dtype.kind in "fc" else r // count
+        r = (r / count).astype(r.dtype) if kind(r) in "fc" else r // count
     res = make(r.reshape(input._data.shape), input._device)
     if grad_state.enabled and (input._rg or src._rg):
         sshape = src._data.shape
@@ -293,12 +318,14 @@ def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: i
 # ------------------------------------------------------------------ index_* along one dim
 def _index_args(input: Tensor, dim: int, index: Tensor, op: str) -> tuple:
     x, ix = input._data, index._data
-    if ix.dtype.kind not in "iu":
+    if kind(ix) not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
+    if index._device is not input._device:
+        raise device_mismatch(op, input, index)
     if ix.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     d = wrap_dim(dim, x.ndim, op)
-    return d, ix.reshape(-1)
+    return d, reshape(index._device._backend.xp, ix, (-1,))
 
 
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -306,10 +333,10 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     d, ix = _index_args(input, dim, index, "index_select")
     x = input._data
     n = x.shape[d] if x.ndim else 1
-    if ix.size and (int(ix.min()) < 0 or int(ix.max()) >= n):
+    if ix.size and (_min_max(ix)[0] < 0 or _min_max(ix)[1] >= n):
         raise IndexError("index out of range in self")
     xp = input._device._backend.xp
-    r = xp.take(x, ix, axis=d) if x.ndim else x[ix].reshape(())
+    r = xp.take(x, ix, axis=d) if x.ndim else reshape(xp, xp.take(_as1(x), ix, axis=0), ())
     res = make(r, input._device)
     if grad_state.enabled and input._rg:
         shape, dtype = x.shape, x.dtype
@@ -344,11 +371,12 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     indices accumulate)."""
     d, ix = _index_args(input, dim, index, "index_add_")
     s = _index_source(input, d, ix, source, "index_add_")
-    r = _as1(input._data.copy())
-    vals = _as1(s if alpha == 1 else s * alpha).reshape(r.shape[:d] + (ix.size,) +
-                                                         r.shape[d + 1:])
+    xp = input._device._backend.xp
+    r = _as1(copy(xp, input._data))
+    vals = reshape(xp, _as1(s if alpha == 1 else s * alpha),
+                   r.shape[:d] + (ix.size,) + r.shape[d + 1:])
     ufunc_at("add", r, (slice(None),) * d + (ix,), vals)
-    res = make(r.reshape(input._data.shape), input._device)
+    res = make(reshape(xp, r, input._data.shape), input._device)
     if grad_state.enabled and (input._rg or source._rg):
         sshape = s.shape
         gi, gs = input._rg, source._rg
@@ -414,7 +442,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 # ------------------------------------------------------------------ masks
 def _mask(mask: Tensor, op: str, cap: bool = False) -> Any:
     m = mask._data
-    if m.dtype.kind != "b":
+    if kind(m) != "b":
         name = {"uint8": "unsigned char", "float32": "float", "float64": "double",
                 "int64": "long int", "int32": "int"}.get(str(m.dtype), str(m.dtype))
         if cap:
@@ -448,7 +476,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
     m = mask._data
-    if m.dtype.kind != "b":
+    if kind(m) != "b":
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     x = input._data
     xp = input._device._backend.xp
@@ -510,7 +538,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 # ------------------------------------------------------------------ flat indices
 def _flat_index(input: Tensor, index: Tensor, op: str) -> Any:
     ix = index._data
-    if ix.dtype.kind not in "iu" or ix.dtype.itemsize != 8:
+    if kind(ix) not in "iu" or ix.dtype.itemsize != 8:
         raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
                            f"{_type_name(ix.dtype)}")
     n = input._data.size

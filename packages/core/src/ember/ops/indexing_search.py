@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, make, methods
+from ._dispatch import Tensor, astype, kind, make, methods
 from ._inplace import _type_name
 
 __all__ = ["nonzero", "argwhere", "searchsorted", "bucketize", "bincount", "histc"]
@@ -27,8 +27,8 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
         return make(xp.zeros((1 if hit else 0, 0), dtype=xp.int64), dev)
     idx = xp.nonzero(x)
     if as_tuple:
-        return tuple(make(i.astype(xp.int64), dev) for i in idx)
-    res = make(xp.stack(idx, axis=1).astype(xp.int64) if idx else
+        return tuple(make(astype(xp, i, xp.int64), dev) for i in idx)
+    res = make(astype(xp, xp.stack(idx, axis=1), xp.int64) if idx else
                xp.zeros((0, 0), dtype=xp.int64), dev)
     if out is not None:
         out._data = res._data
@@ -94,7 +94,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         dt = _dt.promote_types(_dt.from_numpy_dtype(seq.dtype), _dt.from_numpy_dtype(vals.dtype))
         seq, vals = seq.astype(dt.np), vals.astype(dt.np)
     if seq.ndim == 1:
-        r = _search(xp, seq, vals, right) if seq.dtype.kind == "f" else \
+        r = _search(xp, seq, vals, right) if kind(seq) == "f" else \
             xp.searchsorted(seq, vals, side="right" if right else "left")
     else:
         if scalar or vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
@@ -128,7 +128,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     ``weights`` instead of counts when given)."""
     x = input._data
     xp = input._device._backend.xp
-    if x.ndim != 1 or x.dtype.kind not in "iub" or (x.size and int(x.min()) < 0):
+    if x.ndim != 1 or kind(x) not in "iub" or (x.size and int(x.min()) < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -150,7 +150,7 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
     when both are 0); elements outside are ignored."""
     x = input._data
     xp = input._device._backend.xp
-    if x.dtype.kind not in "f":
+    if kind(x) not in "f":
         raise NotImplementedError(
             f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")
     if bins <= 0:

@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 
 from . import _inplace
-from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim
+from ._dispatch import (
+    Tensor,
+    device_mismatch,
+    grad_state,
+    kind,
+    make,
+    methods,
+    record,
+    sum_to,
+    wrap_dim,
+)
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv",
            "addbmm", "baddbmm", "addr", "einsum", "tensordot", "kron", "cross", "chain_matmul",
@@ -45,7 +55,7 @@ def _check_tensor(x: Any, op: str, arg: str) -> None:
 
 def _product(xp: Any, xa: Any, xb: Any) -> Any:
     """``xa @ xb`` on the backend; half precision goes through float32."""
-    if xa.dtype.name in _HALF:
+    if getattr(xa.dtype, "name", None) in _HALF:  # (the Array API has no half dtypes)
         dt = xa.dtype
         return xp.matmul(xa.astype("float32"), xb.astype("float32")).astype(dt)
     return xp.matmul(xa, xb)
@@ -99,7 +109,7 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
             f"{op}: expected m1 and m2 to have the same dtype, but got: "
             f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "
             f"{_C_NAMES.get(b.dtype.name, b.dtype.name)}")
-    if xa.dtype.kind == "b":
+    if kind(xa) == "b":
         kernel = "dot" if xa.ndim == 1 and xb.ndim == 1 else "addmm_impl_cpu_"
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     if a._device is not b._device:
@@ -113,9 +123,11 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         _check_tensor(input, "matmul", "input")
         _check_tensor(other, "matmul", "other")
     xa, xb = input._data, other._data
-    if xa.dtype != xb.dtype or xa.ndim == 0 or xb.ndim == 0 or xa.dtype.kind == "b":
-        _check_pair("matmul", input, other)
     dev = input._device
+    if other._device is not dev:
+        raise device_mismatch("matmul", input, other)
+    if xa.dtype != xb.dtype or xa.ndim == 0 or xb.ndim == 0 or kind(xa) == "b":
+        _check_pair("matmul", input, other)
     xp = dev._backend.xp
     try:
         r = _product(xp, xa, xb)
@@ -162,7 +174,7 @@ def _out(res: Tensor, out: Tensor | None) -> Tensor:
     if out._data.shape == res._data.shape:
         _inplace.write(out, res._data)
     else:
-        out._data = res._data.astype(out._data.dtype)
+        out._data = out._device._backend.astype(res._data, out.dtype)
         out._vc[0] += 1
     return out
 
@@ -220,7 +232,7 @@ def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
                            f"{other._data.ndim}D tensors")
-    a = input.conj() if input._data.dtype.kind == "c" else input
+    a = input.conj() if kind(input._data) == "c" else input
     return matmul(a, other, out=out)
 
 
@@ -390,7 +402,7 @@ def einsum(*args: Any) -> Tensor:
 def _einsum_raw(ins: list[str], rhs: str, arrays: list, dev: Any) -> Any:
     xp = dev._backend.xp
     eq = ",".join(ins) + "->" + rhs
-    half = arrays[0].dtype.name in _HALF
+    half = getattr(arrays[0].dtype, "name", None) in _HALF
     if half:
         dt = arrays[0].dtype
         arrays = [a.astype("float32") for a in arrays]

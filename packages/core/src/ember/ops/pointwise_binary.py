@@ -12,10 +12,14 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ._dispatch import (
+    CPU,
     Tensor,
+    astype,
     binary,
+    copy,
     device_mismatch,
     grad_state,
+    kind,
     make,
     methods,
     record,
@@ -68,7 +72,7 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
         if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
             raise not_tensor(name, input)
         xa, xb, dev = binary(input, other, name)
-        k = xa.dtype.kind if hasattr(xa, "dtype") else xb.dtype.kind
+        k = kind(xa) if hasattr(xa, "dtype") else kind(xb)
         bf16 = xa.dtype if k == "V" else None
         if bf16 is not None:
             xa, xb = bf16_to_f32(xa, xb)
@@ -77,9 +81,9 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             npd = xa.dtype if hasattr(xa, "dtype") else xb.dtype
             raise (reject(npd) if reject is not None else not_implemented(name, npd))
         if promote and k in "biu":
-            f = _dt._default.np
-            xa = xa.astype(f) if hasattr(xa, "astype") else xa
-            xb = xb.astype(f) if hasattr(xb, "astype") else xb
+            be = dev._backend
+            xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else xa
+            xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else xb
         xp = dev._backend.xp
         try:
             r = quiet(kernel, xp, xa, xb)
@@ -108,7 +112,7 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
 
 def _complex_reject(name: str) -> Callable:
     def reject(npd: Any) -> Exception:
-        if npd.kind == "c":
+        if _dt.from_native_dtype(npd).kind == "c":
             return RuntimeError(f"{name} not implemented for complex tensors.")
         return not_implemented(name, npd)
 
@@ -117,7 +121,7 @@ def _complex_reject(name: str) -> Callable:
 
 # ------------------------------------------------------------------ remainders and division
 def _check_int_zero(xp: Any, a: Any, b: Any) -> None:
-    if getattr(a, "dtype", getattr(b, "dtype", None)).kind in "iu" and bool(
+    if kind(a if hasattr(a, "dtype") else b) in "iu" and bool(
             xp.any(xp.asarray(b) == 0)):
         raise RuntimeError("ZeroDivisionError")
 
@@ -208,7 +212,7 @@ def _d_copysign(g: Tensor, a: Tensor, b: Any, r: Tensor, na: bool, nb: bool) -> 
 
 
 def _logaddexp_kernel(xp: Any, a: Any, b: Any) -> Any:
-    if getattr(a, "dtype", getattr(b, "dtype", None)).kind != "c":
+    if kind(a if hasattr(a, "dtype") else b) != "c":
         return xp.logaddexp(a, b)
     a, b = xp.broadcast_arrays(xp.asarray(a), xp.asarray(b))
     m = xp.where(a.real >= b.real, a, b)
@@ -301,17 +305,22 @@ def _promote_all(op: str, *operands: Any, dtype: _dt.dtype | None = None) -> tup
                 dev, first = x._device, x
             elif x._device is not dev and x._data.ndim:
                 raise device_mismatch(op, first, x)
-    dt = (dtype or result_type(*(x for x in operands if x is not None))).np
+    common = dtype or result_type(*(x for x in operands if x is not None))
+    be = (dev or CPU)._backend
     out = []
     for x in operands:
         if _isinstance(x, Tensor):
             a = x._data
             if x._device is not dev:
-                a = dev._backend.asarray(x._host(), index=dev.index)
-            out.append(a if a.dtype == dt else a.astype(dt))
+                a = be.asarray(x._host(), index=dev.index)
+            out.append(a if x.dtype is common else be.astype(a, common))
         else:
             out.append(x)
-    return dev, dt, out
+    return dev, be.native_dtype(common), out
+
+
+def _as(xp: Any, r: Any, dt: Any) -> Any:
+    return r if r.dtype == dt else astype(xp, r, dt)
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None, *,
@@ -325,12 +334,13 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         xp = condition._device._backend.xp
         return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
                      for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
-    if c.dtype.kind != "b":
+    if kind(c) != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {type_name(c.dtype)}")
     dev, dt, (xa, xb) = _promote_all("where", input, other)
-    if dev is None:
+    if dev is None:  # two numbers: the condition's device
         dev = condition._device
+        dt = dev._backend.native_dtype(_dt.from_numpy_dtype(dt))
     xp = dev._backend.xp
     if not _isinstance(input, Tensor):
         xa = xp.asarray(xa, dtype=dt)
@@ -363,7 +373,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
             raise RuntimeError(f"expected dtype {input.dtype.name} for `{nm}` but got dtype "
                                f"{t.dtype.name}")
     x = input._data
-    if x.dtype.kind not in "fcV":
+    if kind(x) not in "fcV":
         raise not_implemented("lerp_kernel_scalar" if not _isinstance(weight, Tensor)
                               else "lerp_kernel_tensor", x.dtype)
     dev, dt, (s, e, w) = _promote_all("lerp", input, end, weight, dtype=input.dtype)
@@ -373,7 +383,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
         r = quiet(lambda: xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w)))
     except ValueError as err:
         raise _fail("lerp", input, end, err) from None
-    res = wrap(r.astype(dt, copy=False), dev)
+    res = wrap(_as(xp, r, dt), dev)
     if grad_state.enabled and (input._rg or end._rg or _rg(weight)):
         shapes = (input._data.shape, end._data.shape, _shape(weight))
         need = (input._rg, end._rg, _rg(weight))
@@ -399,7 +409,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``input + value * tensor1 / tensor2`` (integer tensors refuse, as in PyTorch)."""
-    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+    if kind(tensor1._data) in "biu" and kind(tensor2._data) in "biu":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
             "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
@@ -413,13 +423,13 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
 def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
           out: Tensor | None) -> Tensor:
     dev, dt, (a, b, c) = _promote_all(op, input, t1, t2)
-    if dt.kind in "biu" and _isinstance(value, float):
+    if _dt.from_native_dtype(dt).category <= _dt._INT and _isinstance(value, float):
         value = int(value)
     try:
         r = quiet(lambda: a + value * (b * c if op == "addcmul" else b / c))
     except ValueError as err:
         raise _fail(op, t1, t2, err) from None
-    res = wrap(r.astype(dt, copy=False), dev)
+    res = wrap(_as(dev._backend.xp, r, dt), dev)
     if grad_state.enabled and (input._rg or t1._rg or t2._rg):
         shapes = (input._data.shape, t1._data.shape, t2._data.shape)
         need = (input._rg, t1._rg, t2._rg)
@@ -464,9 +474,9 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     x = input._data
-    if x.dtype.kind == "c":
+    if kind(x) == "c":
         raise RuntimeError("clamp is not supported for complex types")
-    if x.dtype.kind == "f" and min.__class__ in _BOUNDS and max.__class__ in _BOUNDS:
+    if kind(x) == "f" and min.__class__ in _BOUNDS and max.__class__ in _BOUNDS:
         dev, dt, a, lo, hi = input._device, x.dtype, x, min, max  # the common case
     else:
         dev, dt, (a, lo, hi) = _promote_all("clamp", input, min, max)
@@ -480,8 +490,8 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
     except ValueError as err:
         raise _fail("clamp", input, min if max is None else max, err) from None
     if r is a:
-        r = a.copy()
-    res = wrap(r.astype(dt, copy=False), dev)
+        r = copy(xp, a)
+    res = wrap(_as(xp, r, dt), dev)
     if grad_state.enabled and (input._rg or _rg(min) or _rg(max)):
         if not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
             def vjp(g: Tensor, x: Tensor) -> tuple:

@@ -13,11 +13,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import Tensor, grad_state, make, methods, quiet, record
+from ._dispatch import Tensor, astype, copy, grad_state, kind, make, methods, quiet, record
 from .arithmetic import _out
 
 __all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1",
@@ -31,7 +29,7 @@ _isinstance = isinstance
 
 def cj(t: Tensor) -> Tensor:
     """``conj(t)`` for complex tensors, ``t`` otherwise (derivatives use it everywhere)."""
-    return t.conj() if t._data.dtype.kind == "c" else t
+    return t.conj() if kind(t._data) == "c" else t
 
 
 def zeros_like_grad(g: Tensor) -> Tensor:
@@ -54,8 +52,8 @@ def not_tensor(op: str, x: Any, pos: int = 1, arg: str = "input") -> TypeError:
 
 def bf16_to_f32(*arrays: Any) -> tuple:
     """bfloat16 arrays (NumPy kind 'V') as float32, other operands unchanged."""
-    return tuple(a.astype("float32") if getattr(a, "dtype", None) is not None
-                 and a.dtype.kind == "V" else a for a in arrays)
+    return tuple(a.astype("float32") if getattr(getattr(a, "dtype", None), "kind", None) == "V"
+                 else a for a in arrays)
 
 
 def wrap(r: Any, dev: Any) -> Tensor:
@@ -95,18 +93,23 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             x = input._data
         except AttributeError:
             raise not_tensor(name, input) from None
-        k = x.dtype.kind
-        if k == "V":  # bfloat16: computed in float32
+        try:
+            k = x.dtype.kind
+        except AttributeError:  # an Array-API namespace's own dtype objects
+            k = _dt.from_foreign_dtype(x.dtype).kind
+        dev = input._device
+        bf16 = k == "V"
+        if bf16:  # bfloat16: computed in float32
             x, k = x.astype("float32"), "f"
         if k not in kinds:
-            raise (reject(x.dtype) if reject is not None else not_implemented(name, x.dtype))
+            raise (reject(input.dtype.np) if reject is not None
+                   else not_implemented(name, input.dtype.np))
         if promote and k in "biu":
-            x = x.astype(_dt._default.np)
-        dev = input._device
+            x = dev._backend.astype(x, _dt._default)
         r = quiet(kernel, dev._backend.xp, x)
         if r.__class__ is not dev._backend.ndarray:
             r = dev._backend.xp.asarray(r)
-        if x is not input._data and r.dtype == "float32" and input._data.dtype.kind == "V":
+        if bf16 and r.dtype == "float32":
             r = r.astype(input._data.dtype)
         res = make(r, dev)
         if deriv is not None and grad_state.enabled and input._rg:
@@ -133,11 +136,11 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _d_abs(g: Tensor, x: Tensor, r: Any) -> Tensor:
-    return g * (x.sgn() if x._data.dtype.kind == "c" else x.sign())
+    return g * (x.sgn() if kind(x._data) == "c" else x.sign())
 
 
 def _d_sgn(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
-    if x._data.dtype.kind != "c":
+    if kind(x._data) != "c":
         return zeros_like_grad(g)
     a = x.abs()
     # (g - sgn(x) * Re(conj(sgn(x)) * g)) / |x|, and 0 where x == 0
@@ -172,21 +175,21 @@ def _d_logit(eps: Any) -> Callable:
 
 # ------------------------------------------------------------------ the ops
 def _sign_kernel(xp: Any, x: Any) -> Any:
-    if x.dtype.kind == "b":
-        return x.copy()
+    if kind(x) == "b":
+        return copy(xp, x)
     r = xp.sign(x)
-    return xp.where(xp.isnan(x), 0, r).astype(x.dtype) if x.dtype.kind == "f" else r
+    return astype(xp, xp.where(xp.isnan(x), 0, r), x.dtype) if kind(x) == "f" else r
 
 
 def _sgn_kernel(xp: Any, x: Any) -> Any:
-    if x.dtype.kind != "c":
+    if kind(x) != "c":
         return _sign_kernel(xp, x)
     a = xp.abs(x)
     return xp.where(a == 0, 0, x / xp.where(a == 0, 1, a)).astype(x.dtype)
 
 
 def _square_kernel(xp: Any, x: Any) -> Any:
-    if x.dtype.kind == "b":
+    if kind(x) == "b":
         x = x.astype("int64")
     return x * x
 
@@ -207,7 +210,7 @@ def _rounding_reject(op: str) -> Callable:
 
 
 def _keep_int(f: Callable) -> Callable:
-    return lambda xp, x: x.copy() if x.dtype.kind in "iu" else f(xp, x)
+    return lambda xp, x: copy(xp, x) if kind(x) in "iu" else f(xp, x)
 
 
 def _sigmoid_kernel(xp: Any, x: Any) -> Any:
@@ -306,11 +309,11 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     if decimals == 0:
         return _round0(input, out=out)
     x = input._data
-    if x.dtype.kind == "V":  # bfloat16: in float32
+    if kind(x) == "V":  # bfloat16: in float32
         return _out(round(input.float(), decimals=decimals).to(_dt.bfloat16), out)
-    if x.dtype.kind != "f":
+    if kind(x) != "f":
         raise (NotImplementedError("round is not supported for complex inputs")
-               if x.dtype.kind == "c" else not_implemented("round", x.dtype))
+               if kind(x) == "c" else not_implemented("round", x.dtype))
     xp = input._device._backend.xp
     scale = xp.asarray(10.0 ** builtins.abs(decimals), dtype=x.dtype)
     r = quiet(lambda: xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale)
@@ -334,7 +337,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
     dtype's largest and lowest finite values)."""
     def kernel(xp: Any, x: Any) -> Any:
-        if x.dtype.kind in "biu":
+        if kind(x) in "biu":
             return x.copy()
         return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 

@@ -31,7 +31,19 @@ from ._along_dim import (
     wrap,
     write_out,
 )
-from ._dispatch import Tensor, grad_state, methods, quiet, record, record_multi, wrap_dim
+from ._dispatch import (
+    Tensor,
+    astype,
+    grad_state,
+    kind,
+    methods,
+    permute_dims,
+    quiet,
+    record,
+    record_multi,
+    reshape,
+    wrap_dim,
+)
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
@@ -40,10 +52,6 @@ __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "am
 _isinstance = isinstance
 _INT_KINDS = "bui"
 _out = write_out
-
-
-def _np(dtype: Any) -> Any:
-    return _dt.to_dtype(dtype).np
 
 
 def _numel(shape: tuple, dims: tuple) -> int:
@@ -65,7 +73,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     """Sum over ``dim`` (every dim when None); integers and bools sum as int64."""
     x = input._data
     dims = reduce_dims(dim, x.ndim, "sum")
-    res = wrap(_sum_array(input._device._backend.xp, x, dims, keepdim, dtype), input)
+    res = wrap(_sum_array(input._device._backend, x, dims, keepdim, dtype), input)
     if grad_state.enabled and input._rg:
         shape, dt = input._data.shape, input._data.dtype
 
@@ -76,14 +84,18 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     return _out(res, out)
 
 
-def _sum_array(xp: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
+def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     """The sum in ``dtype``; integers and bools in int64, half precision through float32."""
+    xp = be.xp
     if dtype is not None:
-        x = x.astype(_np(dtype))
+        x = be.astype(x, _dt.to_dtype(dtype))
     if is_half(x.dtype):
         return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
-    return xp.sum(x, axis=dims, keepdims=keepdim,
-                  dtype="int64" if x.dtype.kind in _INT_KINDS else None)
+    if kind(x) in _INT_KINDS:
+        if not be.numpy_like:  # the Array API sums no bools and keeps unsigned types
+            x = be.astype(x, _dt.int64)
+        return xp.sum(x, axis=dims, keepdims=keepdim, dtype=xp.int64)
+    return xp.sum(x, axis=dims, keepdims=keepdim)
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
@@ -91,8 +103,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     """Mean over ``dim``; only floating and complex inputs (or with ``dtype=``)."""
     x = input._data
     if dtype is not None:
-        x = x.astype(_np(dtype))
-    if x.dtype.kind in _INT_KINDS:
+        x = input._device._backend.astype(x, _dt.to_dtype(dtype))
+    if kind(x) in _INT_KINDS:
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_type_name(x.dtype)}")
@@ -118,7 +130,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
            out: Tensor | None = None) -> Tensor:
     """Sum over ``dim`` treating NaN as zero."""
     x = input._data
-    if x.dtype.kind == "c":
+    if kind(x) == "c":
         raise RuntimeError("nansum does not support complex inputs")
     if not is_float(x.dtype):
         res = sum(input, dim, keepdim, dtype=dtype)
@@ -126,7 +138,8 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     xp = input._device._backend.xp
     dims = reduce_dims(dim, x.ndim, "nansum")
     keep = ~xp.isnan(x)
-    res = wrap(_sum_array(xp, xp.where(keep, x, 0), dims, keepdim, dtype), input)
+    res = wrap(_sum_array(input._device._backend, xp.where(keep, x, 0), dims, keepdim, dtype),
+               input)
     if grad_state.enabled and input._rg:
         shape, dt = x.shape, x.dtype
 
@@ -149,7 +162,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
     dims = reduce_dims(dim, x.ndim, "nanmean")
     cnt = xp.sum(~xp.isnan(x), axis=dims, keepdims=keepdim)
     s = nansum(input, dim, keepdim, dtype=dtype)
-    return _out(s / wrap(cnt.astype(s._data.dtype), input), out)
+    return _out(s / wrap(astype(xp, cnt, s._data.dtype), input), out)
 
 
 # ------------------------------------------------------------------ products
@@ -168,11 +181,12 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype:
 def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
           name: str = "ProdBackward1") -> Tensor:
     x = input._data
+    be = input._device._backend
     if dtype is not None:
-        x = x.astype(_np(dtype))
-    elif x.dtype.kind in _INT_KINDS:
-        x = x.astype("int64")
-    xp = input._device._backend.xp
+        x = be.astype(x, _dt.to_dtype(dtype))
+    elif kind(x) in _INT_KINDS:
+        x = be.astype(x, _dt.int64)
+    xp = be.xp
     if is_half(x.dtype):
         r = xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
     else:
@@ -203,9 +217,9 @@ def _prod_grad(g: Tensor, x: Tensor, r: Tensor, shape: tuple, dims: tuple,
     zero = xa == 0
     if not bool(xp.any(zero)):
         q = expand_back(r, shape, dims, keepdim) / x
-        return ge * (q.conj() if xa.dtype.kind == "c" else q)
+        return ge * (q.conj() if kind(xa) == "c" else q)
     rank = _rank_in_slice(xp, zero, dims)
-    nz = xp.sum(zero, axis=dims, keepdims=True)
+    nz = xp.sum(astype(xp, zero, xp.int64), axis=dims, keepdims=True)
     xs = x * mask_of(~zero, x) + mask_of(zero, x)  # zeros replaced by ones
     q = _prod(xs, dims, True) / xs
     for k in (1, 2):  # the factor of the k-th zero: x_zk, or 1 at x_zk itself / if absent
@@ -220,10 +234,11 @@ def _rank_in_slice(xp: Any, flags: Any, dims: tuple) -> Any:
     """1-based running count of ``flags`` over the reduced ``dims`` (in C order)."""
     nd = flags.ndim
     perm = tuple(i for i in range(nd) if i not in dims) + dims
-    moved = xp.transpose(flags, perm)
+    moved = permute_dims(xp, astype(xp, flags, xp.int64), perm)
     lead = moved.shape[:nd - len(dims)]
-    c = xp.cumsum(moved.reshape(lead + (-1,)), axis=-1).reshape(moved.shape)
-    return xp.transpose(c, tuple(sorted(range(nd), key=perm.__getitem__)))
+    cumsum = getattr(xp, "cumsum", None) or xp.cumulative_sum
+    c = reshape(xp, cumsum(reshape(xp, moved, lead + (-1,)), axis=-1), moved.shape)
+    return permute_dims(xp, c, tuple(sorted(range(nd), key=perm.__getitem__)))
 
 
 # ------------------------------------------------------------------ extremes
@@ -253,7 +268,7 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = Non
 
 
 def _no_complex(x: Any, kernel: str) -> None:
-    if x.dtype.kind == "c":
+    if kind(x) == "c":
         raise NotImplementedError(
             f"\"{kernel}\" not implemented for '{_type_name(x.dtype)}'")
 
@@ -281,10 +296,10 @@ def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
     x = input._data
     _no_complex(x, f"{op}_cpu")
     d = wrap_dim(dim, x.ndim, op)
-    x0 = x if x.ndim else x.reshape(1)
+    xp = input._device._backend.xp
+    x0 = x if x.ndim else reshape(xp, x, (1,))
     if x0.shape[d] == 0:
         raise empty_dim_error(op, d)
-    xp = input._device._backend.xp
     idx = (xp.argmax if op == "max" else xp.argmin)(x0, axis=d, keepdims=True)
     name = "MaxBackward0" if op == "max" else "MinBackward0"
     return (_rt.max if op == "max" else _rt.min)(
@@ -320,9 +335,9 @@ def _scale_by_count(g: Tensor, x: Tensor, r: Tensor, dims: tuple, keepdim: bool)
     """amax/amin's gradient: split evenly among the elements equal to the result."""
     xp = x._device._backend.xp
     shape = x._data.shape
-    rk = r._data if keepdim else r._data.reshape(kept_shape(shape, dims))
+    rk = r._data if keepdim else reshape(xp, r._data, kept_shape(shape, dims))
     mask = x._data == rk
-    cnt = xp.sum(mask, axis=dims, keepdims=True).astype(x._data.dtype)
+    cnt = xp.sum(astype(xp, mask, x._data.dtype), axis=dims, keepdims=True)
     return expand_back(g, shape, dims, keepdim) / wrap(cnt, x) * mask_of(mask, x)
 
 
@@ -343,18 +358,18 @@ def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     if dim is None:
         if x.size == 0:
             raise empty_dim_error(op, None)
-        r = xp.asarray(f(x.reshape(-1)))
+        r = xp.asarray(f(reshape(xp, x, (-1,))))
         if keepdim:
-            r = r.reshape((1,) * x.ndim)
+            r = reshape(xp, r, (1,) * x.ndim)
     else:
         d = wrap_dim(dim, x.ndim, op)
-        x0 = x if x.ndim else x.reshape(1)
+        x0 = x if x.ndim else reshape(xp, x, (1,))
         if x0.shape[d] == 0:
             raise empty_dim_error(op, d)
         r = f(x0, axis=d, keepdims=keepdim)
         if not x.ndim:
-            r = r.reshape(())
-    return wrap(xp.asarray(r).astype("int64"), input)
+            r = reshape(xp, r, ())
+    return wrap(astype(xp, xp.asarray(r), xp.int64), input)
 
 
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
@@ -437,11 +452,11 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool) -> Ten
     dims = reduce_dims(dim, x.ndim, "std" if root else "var")
     xp = input._device._backend.xp
     n = _numel(x.shape, dims)
-    real = x.real.dtype  # the result dtype: real for complex inputs
+    real = xp.real(x).dtype if kind(x) == "c" else x.dtype  # the result dtype: real
     if is_half(x.dtype):
         x = x.astype("float32")  # half precision accumulates in float32
     dev = x - mean_array(xp, x, dims, True)
-    sq = (dev.real * dev.real + dev.imag * dev.imag) if x.dtype.kind == "c" else dev * dev
+    sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
     if n - c <= 0:
         warnings.warn(
             f"{'std' if root else 'var'}(): degrees of freedom is <= 0. Correction should be "
@@ -451,7 +466,7 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool) -> Ten
     if root:
         r = xp.sqrt(r)
     r = xp.asarray(r)
-    res = wrap(r if r.dtype == real else r.astype(real), input)
+    res = wrap(r if r.dtype == real else astype(xp, r, real), input)
     if grad_state.enabled and input._rg:
         shape = x.shape
         scale = 2.0 / (n - c) if n - c > 0 else math.inf
@@ -476,8 +491,8 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
               out: Tensor | None = None) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed stably; integers promote to float."""
     x = input._data
-    if x.dtype.kind in _INT_KINDS:
-        x = x.astype(_dt._default.np)
+    if kind(x) in _INT_KINDS:
+        x = input._device._backend.astype(x, _dt._default)
     dims = reduce_dims(dim, x.ndim, "logsumexp")
     xp = input._device._backend.xp
     if x.size and builtins.all(x.shape[d] for d in dims):
@@ -487,8 +502,8 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
         m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)
     r = quiet(lambda: xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m)
     if not keepdim:
-        r = r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
-    res = wrap(r.astype(x.dtype, copy=False), input)
+        r = reshape(xp, r, tuple(s for i, s in enumerate(x.shape) if i not in dims))
+    res = wrap(r if r.dtype == x.dtype else astype(xp, r, x.dtype), input)
     if grad_state.enabled and input._rg:
         shape = x.shape
 
@@ -535,14 +550,15 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
                 "operation does not have an identity")
         r = (xp.max if p > 0 else xp.min)(a, axis=dims, keepdims=keepdim)
     elif p == 0:
-        r = xp.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+        r = xp.sum(astype(xp, a != 0, a.dtype), axis=dims, keepdims=keepdim)
     elif p == 1:
         r = xp.sum(a, axis=dims, keepdims=keepdim)
     elif p == 2:
         r = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
     else:
         r = xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-    res = wrap(xp.asarray(r).astype(a.dtype, copy=False), input)
+    r = xp.asarray(r)
+    res = wrap(r if r.dtype == a.dtype else astype(xp, r, a.dtype), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             return (_norm_grad(g, xin, r, p, dims, keepdim),)
@@ -560,20 +576,21 @@ def _norm_grad(g: Tensor, x: Tensor, r: Tensor, p: float, dims: tuple,
     if p == 0:
         return None  # PyTorch leaves the gradient undefined
     ge = expand_back(g, shape, dims, keepdim)
-    sgn = xp.sign(xa) if xa.dtype.kind != "c" else xa / xp.where(xa == 0, 1, xp.abs(xa))
+    sgn = xp.sign(xa) if kind(xa) != "c" else xa / xp.where(xa == 0, 1, xp.abs(xa))
     s = wrap(sgn, x)
     if p == 1:
         return ge * s
     rn = expand_back(r, shape, dims, keepdim)
-    ra = xp.broadcast_to(r._data if keepdim else r._data.reshape(kept_shape(shape, dims)), shape)
+    ra = xp.broadcast_to(r._data if keepdim else reshape(xp, r._data, kept_shape(shape, dims)),
+                         shape)
     if math.isinf(p):
         mask = (xp.abs(xa) == ra) | xp.isnan(xa)
-        cnt = xp.sum(mask, axis=dims, keepdims=True).astype(ra.dtype)
+        cnt = xp.sum(astype(xp, mask, ra.dtype), axis=dims, keepdims=True)
         return s * (ge / wrap(cnt, x)) * mask_of(mask, x)
     rzero = ra == 0
     if p == 2:
         return ge * x / (rn + mask_of(rzero, x))
-    xabs = x * s if xa.dtype.kind != "c" else x.abs()
+    xabs = x * s if kind(xa) != "c" else x.abs()
     if p < 1:
         zero = xa == 0
         scaled = s * (xabs + mask_of(zero, x)) ** (p - 1) * mask_of(~zero, x)
@@ -600,7 +617,8 @@ def _nuclear(input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     moved = permute(input, rest + d)
     u, sv, vh = xp.linalg.svd(moved._data, full_matrices=False)
     r = xp.sum(sv, axis=-1)
-    res = wrap(xp.asarray(r).astype(sv.dtype, copy=False), input)
+    r = xp.asarray(r)
+    res = wrap(r if r.dtype == sv.dtype else astype(xp, r, sv.dtype), input)
     if grad_state.enabled and input._rg:
         uvh = wrap(u @ vh, input)
 
@@ -649,7 +667,9 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     x = input._data
     dims = reduce_dims(dim, x.ndim, "count_nonzero")
     xp = input._device._backend.xp
-    return wrap(xp.asarray(xp.sum(x != 0, axis=dims)).astype("int64"), input)
+    if hasattr(xp, "count_nonzero"):
+        return wrap(astype(xp, xp.asarray(xp.count_nonzero(x, axis=dims)), xp.int64), input)
+    return wrap(astype(xp, xp.asarray(xp.sum(x != 0, axis=dims)), xp.int64), input)
 
 
 methods(sum=sum, mean=mean, nansum=nansum, nanmean=nanmean, prod=prod, max=max, min=min,

@@ -21,7 +21,7 @@ from ._along_dim import (
     wrap,
     write_out,
 )
-from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, kind, methods, record, reshape, wrap_dim
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
@@ -32,18 +32,23 @@ def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     """The input array (as a 1-element vector when 0-d), cast for ``dtype=``, and the dim."""
     x = input._data
     d = wrap_dim(dim, x.ndim, op)
+    be = input._device._backend
     if dtype is not None:
-        x = x.astype(_dt.to_dtype(dtype).np)
-    elif x.dtype.kind in "bui":
-        x = x.astype("int64")
-    return (x if x.ndim else x.reshape(1)), d
+        x = be.astype(x, _dt.to_dtype(dtype))
+    elif kind(x) in "bui":
+        x = be.astype(x, _dt.int64)
+    return (x if x.ndim else be.reshape(x, (1,))), d
 
 
 def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
     """``cumsum``/``cumprod`` along ``d``; half precision accumulates in float32."""
     if is_half(x.dtype):
         return getattr(xp, fn)(x.astype("float32"), axis=d).astype(x.dtype).reshape(shape)
-    return getattr(xp, fn)(x, axis=d).reshape(shape)
+    kernel = getattr(xp, fn, None) or getattr(xp, _ARRAY_API_SCANS[fn])
+    return reshape(xp, kernel(x, axis=d), shape)
+
+
+_ARRAY_API_SCANS = {"cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}
 
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
@@ -87,7 +92,7 @@ def _cumprod_grad(g: Tensor, x: Tensor, r: Tensor, d: int) -> Tensor:
     zero = xa == 0
     if not bool(xp.any(zero)):
         q = cumsum_along(g * r, d, reverse=True) / x
-        return q.conj() if xa.dtype.kind == "c" else q
+        return q.conj() if kind(xa) == "c" else q
     if grad_state.enabled:  # create_graph: the O(n^2) form, exact to every order
         return _cumprod_grad_exact(g, x, d)
     nz = xp.cumsum(zero, axis=d)
@@ -218,7 +223,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     x = input
     if prepend is not None or append is not None:
         x = _join(input, prepend, append, d)
-    if x._data.dtype.kind == "b":
+    if kind(x._data) == "b":
         xp = input._device._backend.xp
         a = x._data
         for _ in range(n):

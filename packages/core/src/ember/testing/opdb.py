@@ -99,9 +99,11 @@ OPS: tuple[OpInfo, ...] = (
     OpInfo("getitem_slice", lambda m, a: a[1:, ::2], (((4, 5),),), FLOATS + INTS, "indexing"),
     OpInfo("getitem_int", lambda m, a: a[1], (((4, 5),),), FLOATS, "indexing"),
     OpInfo("getitem_mask", lambda m, a: a[a > 0], (((4, 5),),), FLOATS, "indexing"),
-    OpInfo("index_select", lambda m, a: a.index_select(0, m.tensor([2, 0, 2])), (((4, 5),),),
+    OpInfo("index_select", lambda m, a: a.index_select(0, m.tensor([2, 0, 2], device=a.device)),
+           (((4, 5),),),
            FLOATS, "indexing"),
-    OpInfo("gather", lambda m, a: a.gather(1, m.tensor([[0, 1], [2, 2], [1, 0], [4, 3]])),
+    OpInfo("gather", lambda m, a: a.gather(1, m.tensor([[0, 1], [2, 2], [1, 0], [4, 3]],
+                                                        device=a.device)),
            (((4, 5),),), FLOATS, "indexing"),
 )
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..base import Backend
+from ..base import Backend, NumpyLike
 
 
-class CupyBackend(Backend):
+class CupyBackend(NumpyLike, Backend):
     type = "cuda"
     aliases = True
     numpy_like = True

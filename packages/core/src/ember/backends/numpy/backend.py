@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..base import Backend
+from ..base import Backend, NumpyLike
 
 
-class NumpyBackend(Backend):
+class NumpyBackend(NumpyLike, Backend):
     type = "cpu"
     xp = np
     ndarray = np.ndarray

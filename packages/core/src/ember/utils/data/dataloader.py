@@ -17,8 +17,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._collate import default_collate, default_convert
-from ._worker import (ExceptionWrapper, IterableStop, ResumeIteration, make_fetcher,
-                      release_segments_of, unpack, worker_loop)
+from ._worker import (
+    ExceptionWrapper,
+    IterableStop,
+    ResumeIteration,
+    make_fetcher,
+    release_segments_of,
+    unpack,
+    worker_loop,
+)
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
 
