@@ -26,7 +26,11 @@ __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_l
 
 _new = object.__new__
 _from_np = _dt.from_numpy_dtype
+_by_np = _dt._BY_NP.get
 _weakref = weakref.ref
+# Set by ember.ops: loads the lazily imported op families (whose methods this class then
+# has) and returns True, or returns False once they are all loaded.
+_load_lazy_methods: Any = None
 
 
 class Size(tuple):
@@ -127,10 +131,7 @@ class Tensor:
         # only reached when normal lookup fails: methods of the lazily loaded op families
         if name.startswith("__"):
             raise AttributeError(name)
-        from . import ops
-
-        if not ops._loaded:
-            ops.load_all()
+        if _load_lazy_methods is not None and _load_lazy_methods():
             return object.__getattribute__(self, name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -158,10 +159,10 @@ class Tensor:
 
     @property
     def dtype(self) -> _dt.dtype:
-        dev = self._device
-        if dev is CPU:
-            return _from_np(self._data.dtype)
-        return dev._backend.dtype_of(self._data)
+        if self._device is CPU:  # NumPy dtypes: one dict lookup
+            d = _by_np(self._data.dtype)
+            return d if d is not None else _from_np(self._data.dtype)
+        return self._device._backend.dtype_of(self._data)
 
     @property
     def device(self) -> _device_cls:

@@ -15,6 +15,7 @@ Saving is atomic: a temporary file in the same folder, fsync, rename.
 from __future__ import annotations
 
 import collections
+import importlib
 import io
 import os
 import pickle
@@ -340,12 +341,14 @@ def _rebuild_parameter(data: Tensor, requires_grad: bool, backward_hooks: Any,
                        state: Any = None) -> Any:
     if isinstance(data, _LegacyTensor):
         return _LegacyTensor(data.args, parameter=(requires_grad, state))
+    # the file names PyTorch's Parameter: Ember's lives in ember-nn, used when installed
+    # (looked up by name, as the globals a checkpoint names are, not imported by core)
     try:
-        from ember.nn import Parameter
+        parameter_cls = importlib.import_module("ember.nn").Parameter
     except ImportError:
         data.requires_grad_(requires_grad)
         return data
-    p = Parameter(data, requires_grad)
+    p = parameter_cls(data, requires_grad)
     if state:
         for k, v in state.items():
             setattr(p, k, v)

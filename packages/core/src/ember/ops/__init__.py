@@ -12,6 +12,7 @@ import importlib
 import threading
 from typing import Any
 
+from .. import _tensor as _tensor_module
 from . import arithmetic, comparison, conversion, creation, indexing, pointwise, reduction, shape
 
 EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
@@ -47,6 +48,16 @@ def load_all() -> dict[str, Any]:
             __all__.extend(module.__all__)
         _loaded = True
     return added
+
+
+def _load_for_tensor() -> bool:
+    if _loaded:
+        return False
+    load_all()
+    return True
+
+
+_tensor_module._load_lazy_methods = _load_for_tensor
 
 
 def __getattr__(name: str) -> Any:

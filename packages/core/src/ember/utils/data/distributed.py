@@ -8,7 +8,17 @@ from typing import Any
 
 from .sampler import Sampler
 
-__all__ = ["DistributedSampler"]
+__all__ = ["DistributedSampler", "set_process_group_info"]
+
+# Set by ember-distributed when a process group is initialised (core never imports it):
+# returns (world_size, rank) of the default group, or None when there is none.
+_process_group_info: Any = None
+
+
+def set_process_group_info(fn: Any) -> None:
+    """Called by ember.distributed: ``fn()`` gives (world_size, rank) of the default group."""
+    global _process_group_info
+    _process_group_info = fn
 
 
 class DistributedSampler(Sampler):
@@ -17,15 +27,11 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
-            try:
-                import ember.distributed as dist
-
-                if not dist.is_available() or not dist.is_initialized():
-                    raise RuntimeError
-                num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
-                rank = dist.get_rank() if rank is None else rank
-            except (ImportError, RuntimeError, AttributeError):
-                raise RuntimeError("Requires distributed package to be available") from None
+            info = _process_group_info() if _process_group_info is not None else None
+            if info is None:
+                raise RuntimeError("Requires distributed package to be available")
+            num_replicas = info[0] if num_replicas is None else num_replicas
+            rank = info[1] if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
                              f"[0, {num_replicas - 1}]")
