@@ -280,3 +280,27 @@ def test_bad_arguments_raise_pytorch_errors():
         DataLoader(_Stream(3), shuffle=True)
     with pytest.raises(ValueError, match="prefetch_factor option could only be specified"):
         DataLoader(ds, prefetch_factor=2)
+
+
+@pytest.mark.parametrize("shuffle,drop_last", [(True, False), (False, False), (True, True)])
+def test_distributed_sampler_matches_pytorch(shuffle, drop_last, torch):
+    from ember.utils.data import DistributedSampler
+
+    for rank in range(3):
+        e = DistributedSampler(range(10), num_replicas=3, rank=rank, shuffle=shuffle, seed=5,
+                               drop_last=drop_last)
+        t = torch.utils.data.DistributedSampler(range(10), num_replicas=3, rank=rank,
+                                                shuffle=shuffle, seed=5, drop_last=drop_last)
+        for epoch in (0, 1):
+            e.set_epoch(epoch)
+            t.set_epoch(epoch)
+            assert list(e) == list(t) and len(e) == len(t)
+
+
+def test_distributed_sampler_needs_a_group_or_explicit_ranks():
+    from ember.utils.data import DistributedSampler
+
+    with pytest.raises(RuntimeError, match="Requires distributed package to be available"):
+        DistributedSampler(range(4))
+    with pytest.raises(ValueError, match="Invalid rank 3"):
+        DistributedSampler(range(4), num_replicas=2, rank=3)
