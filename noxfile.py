@@ -191,6 +191,21 @@ def wheels(session: nox.Session) -> None:
     session.run("python", "-m", "pip", "check")
 
 
+STRICT_EXAMPLE = ROOT / "examples" / "plugins" / "ember-backend-strict"
+
+
+@nox.session(name="conformance-strict", venv_backend=FAST_BACKEND)
+def conformance_strict(session: nox.Session) -> None:
+    """The third-party example backend (examples/plugins/ember-backend-strict, over
+    array-api-strict): its tests, then `pytest --ember-backend=strict`, which prints the
+    ops and dtypes the backend declares unsupported."""
+    session.install(_path(PACKAGES["ember-core"]), "pytest")
+    session.install(f"./{STRICT_EXAMPLE.relative_to(ROOT).as_posix()}")
+    session.chdir(session.create_tmp())  # keep the source tree off sys.path
+    session.run("pytest", "-q", "-p", "no:cacheprovider", str(STRICT_EXAMPLE / "tests"))
+    session.run("pytest", "--ember-backend=strict", "-q", "-p", "no:cacheprovider")
+
+
 @nox.session(venv_backend=FAST_BACKEND)
 def lint(session: nox.Session) -> None:
     """ruff, one ember/__init__.py, sibling version ranges, and import-linter's contracts."""

@@ -243,7 +243,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if xp.any(xp.asarray(xb) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     try:
-        r = quiet(xp.pow, xa, xb)
+        r = quiet(getattr(xp, "pow", None) or xp.power, xa, xb)  # CuPy may lack the new name
     except (ValueError, TypeError) as e:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not dev._backend.ndarray:
@@ -362,6 +362,20 @@ def neg_(self: Tensor) -> Tensor:
     return _inplace.commit(self, neg(self), "neg_")
 
 
+def _matmul(self: Tensor, other: Any) -> Tensor:
+    # ``@`` lives with the linear-algebra family, which loads on first use; operators are
+    # looked up on the class only, so this stand-in loads it (and is replaced by it)
+    from .linalg import _matmul_op
+
+    return _matmul_op(self, other)
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    from .linalg import _rmatmul as rmatmul
+
+    return rmatmul(self, other)
+
+
 def _radd(self: Tensor, other: Any) -> Tensor:
     return add(other, self)
 
@@ -426,5 +440,5 @@ methods(
     __mul__=mul, __rmul__=_rmul, __imul__=_imul, __truediv__=div, __rtruediv__=_rtruediv,
     __itruediv__=_itruediv, __floordiv__=_floordiv, __rfloordiv__=_rfloordiv,
     __ifloordiv__=_ifloordiv, __pow__=pow, __rpow__=_rpow, __ipow__=_ipow, __neg__=neg,
-    __pos__=positive,
+    __pos__=positive, __matmul__=_matmul, __rmatmul__=_rmatmul,
 )

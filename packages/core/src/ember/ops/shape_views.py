@@ -472,7 +472,7 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
             f"{list(stride)}")
     base_off = input.storage_offset()
     off = base_off if storage_offset is None else int(storage_offset)
-    isz = x.dtype.itemsize
+    isz = input.dtype.itemsize
     try:
         arr = strided(input, size, stride, off - base_off)
     except (ValueError, TypeError):
