@@ -263,7 +263,7 @@ def test_shuffles(torch):
 
 
 def test_functional_exports():
-    import ember.nn.functional as F
+    F = pytest.importorskip("ember.nn.functional")  # ember-nn is not installed with core alone
 
     for name in ("conv2d", "conv_transpose2d", "pad", "unfold", "fold", "max_pool2d",
                  "interpolate", "grid_sample", "affine_grid", "pixel_shuffle"):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# _optim_helpers imports by name under --import-mode=importlib
+sys.path.insert(0, str(Path(__file__).parent))
 
 from ember.testing.oracle import torch_or_skip
 
