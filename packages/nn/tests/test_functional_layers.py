@@ -31,8 +31,8 @@ def both(torch, *arrays, grad=False):
     return es, ts
 
 
-def test_every_name_is_exported():
-    import torch.nn.functional as TF  # noqa: N812
+def test_every_name_is_exported(torch):
+    TF = torch.nn.functional  # noqa: N806
 
     for name in F.__all__:
         assert callable(getattr(F, name))

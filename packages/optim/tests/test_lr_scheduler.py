@@ -257,7 +257,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", BAD, ids=[f"{n}-{k}" for n, k in BAD])
+@pytest.mark.parametrize("name,kwargs", BAD, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD)])
 def test_bad_arguments_raise_as_torch(torch, name, kwargs):
     with pytest.raises(Exception) as expected:
         getattr(torch.optim.lr_scheduler, name)(_optimizer(torch), **kwargs)
