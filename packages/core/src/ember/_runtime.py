@@ -1,8 +1,7 @@
 """Process-wide runtime settings PyTorch programs set: threads and determinism.
 
-NumPy's BLAS chooses its own threads; the numbers are recorded so that programs
-which set and read them behave as under PyTorch (and ``threadpoolctl`` applies
-them where it is installed).
+The intra-op thread count is the number of BLAS threads large matrix products use
+(small ones use one: see ``ember/ops/_blas.py``).
 """
 
 from __future__ import annotations
@@ -26,13 +25,7 @@ def set_num_threads(n: int) -> None:
     """Set the number of threads used for intra-op parallelism (BLAS)."""
     if int(n) < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _threads[0] = int(n)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(int(n))
-    except ImportError:
-        pass
+    _threads[0] = int(n)  # the BLAS uses it for large products (ember/ops/_blas.py)
 
 
 def get_num_threads() -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _inplace
+from . import _blas, _inplace
 from ._dispatch import (
     Tensor,
     device_mismatch,
@@ -57,8 +57,8 @@ def _product(xp: Any, xa: Any, xb: Any) -> Any:
     """``xa @ xb`` on the backend; half precision goes through float32."""
     if getattr(xa.dtype, "name", None) in _HALF:  # (the Array API has no half dtypes)
         dt = xa.dtype
-        return xp.matmul(xa.astype("float32"), xb.astype("float32")).astype(dt)
-    return xp.matmul(xa, xb)
+        return _blas.matmul(xp, xa.astype("float32"), xb.astype("float32")).astype(dt)
+    return _blas.matmul(xp, xa, xb)
 
 
 def _dims(shape: tuple) -> str:
