@@ -28,6 +28,8 @@ def _controller() -> Any:
             from threadpoolctl import ThreadpoolController
 
             libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            # NumPy's own BLAS (another library, e.g. PyTorch's, may be loaded too)
+            libs = sorted(libs, key=lambda lib: "numpy" not in str(lib.filepath))
             if libs:
                 _state["lib"] = libs[0]
                 _state["current"] = libs[0].num_threads
