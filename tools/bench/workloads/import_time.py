@@ -15,6 +15,8 @@ def _import_seconds(module: str):
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     # The child sees the same sys.path, so it imports what this process would.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # as installed packages are imported: from cached bytecode (the warm-up call writes it)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def measure() -> float:
         done = subprocess.run(
