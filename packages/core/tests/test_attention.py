@@ -15,7 +15,7 @@ DTYPES = ["float32", "float64"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("xshape", [(5, 3), (2, 4, 3), (3,)])
+@pytest.mark.parametrize("xshape", [(5, 3), (2, 4, 3), (3,), (2, 2, 2, 3), (2, 0, 3)])
 def test_linear(torch, dtype, xshape):
     x, w, b = randn(*xshape, dtype=dtype), randn(4, 3, dtype=dtype), randn(4, dtype=dtype)
     check(torch, A.linear, torch.nn.functional.linear, [x, w, b])
@@ -24,6 +24,12 @@ def test_linear(torch, dtype, xshape):
     check(torch, lambda x, w: A.linear(x.transpose(-1, 0) if x.ndim > 1 else x, w),
           lambda x, w: torch.nn.functional.linear(x.transpose(-1, 0) if x.ndim > 1 else x, w),
           [randn(*xshape[::-1], dtype=dtype), w])
+
+
+def test_linear_broadcast_bias_and_empty_features(torch):
+    # a bias that broadcasts gets its gradient summed back to its own shape
+    check(torch, A.linear, torch.nn.functional.linear, [randn(2, 4, 3), randn(4, 3), randn(1)])
+    check(torch, A.linear, torch.nn.functional.linear, [randn(2, 4, 0), randn(5, 0), randn(5)])
 
 
 def test_linear_gradcheck_and_double_backward(torch):
@@ -164,3 +170,26 @@ def test_cdist_modes_and_errors(torch):
         ember.cdist(ember.randn(3, 2), ember.randn(3, 4))
     with pytest.raises(RuntimeError, match="pdist only supports 2D tensors, got: 3D"):
         ember.pdist(ember.randn(2, 2, 2))
+
+
+def test_sdpa_rows_far_apart_nan_and_masked_rows(torch):
+    # softmax subtracts one maximum when it can; rows far below it, NaN rows and rows
+    # with every position masked take the exact path
+    q, k, v = randn(2, 4, 3), randn(2, 5, 3), randn(2, 5, 3)
+    q[0, 1] *= 400.0
+    q[1, 2] -= 300.0
+    check(torch, A.scaled_dot_product_attention,
+          torch.nn.functional.scaled_dot_product_attention, [q, k, v])
+    qn = q.copy()
+    qn[1, 0, 0] = np.nan  # a NaN score row stays NaN, and the other rows are unaffected
+    ye = A.scaled_dot_product_attention(*(ember.tensor(a) for a in (qn, k, v))).numpy()
+    assert np.isnan(ye[1, 0]).all()
+    assert_close(ember.tensor(np.delete(ye[1], 0, 0)),
+                 torch.nn.functional.scaled_dot_product_attention(
+                     *(torch.tensor(a[1:, 1:] if i == 0 else a[1:]) for i, a in
+                       enumerate((qn, k, v))))[0])
+    mask = np.ones((4, 5), bool)
+    mask[2] = False
+    check(torch, lambda q, k, v: A.scaled_dot_product_attention(q, k, v, ember.tensor(mask)),
+          lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
+              q, k, v, torch.tensor(mask)).nan_to_num(0.0), [q, k, v])

@@ -389,3 +389,16 @@ def test_ctc_loss_unbatched(torch):
                                        ember.tensor(tl[0])),
           lambda lp: torch.nn.functional.ctc_loss(lp, torch.tensor(tg[0]), torch.tensor(il[0]),
                                                   torch.tensor(tl[0])), [lp[:, 0]])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_rows_of_very_different_scale(torch, dtype):
+    # the log-softmax shares one shift across rows only when every row stays in range
+    x = randn(4, 7, dtype=dtype)
+    x[1] -= 5000.0
+    x[2] *= 300.0
+    t = np.array([0, 3, 6, 2])
+    check(torch, lambda x, t: L.cross_entropy(x, t), torch.nn.functional.cross_entropy, [x, t])
+    x[1] += 5000.0
+    check(torch, lambda x, t: L.cross_entropy(x, t, label_smoothing=0.1),
+          lambda x, t: torch.nn.functional.cross_entropy(x, t, label_smoothing=0.1), [x, t])

@@ -215,3 +215,14 @@ def test_half_input_float_stats(torch):
     assert ye.dtype == ember.float16
     assert_close(ye, yt, rtol=2e-3, atol=2e-3)
     assert np.isfinite(ye.numpy()).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_layer_norm_weight_or_bias_only(torch, dtype):
+    x = randn(3, 4, 6, dtype=dtype) * 2 - 1
+    check(torch, lambda x, w: N.layer_norm(x, (6,), w),
+          lambda x, w: torch.nn.functional.layer_norm(x, (6,), w), [x, randn(6, dtype=dtype)])
+    check(torch, lambda x, b: N.layer_norm(x, (6,), None, b),
+          lambda x, b: torch.nn.functional.layer_norm(x, (6,), None, b),
+          [x, randn(6, dtype=dtype)])
+    gradcheck(lambda x, b: N.layer_norm(x, (4, 6), None, b), randn(2, 4, 6), randn(4, 6))

@@ -148,3 +148,58 @@ def test_weight_names_and_errors(torch):
         nn.RNN(3, 4, dropout=0.2)
     with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
         nn.RNN(3, 4, nonlinearity="gelu")
+
+
+@pytest.mark.parametrize("kind,kw", [("LSTM", {"proj_size": 2}), ("LSTM", {"bidirectional": True}),
+                                     ("GRU", {}), ("RNN", {"nonlinearity": "relu"}),
+                                     ("RNN", {"bias": False})])
+def test_layer_gradgradcheck(kind, kw):
+    # the fused layer differentiates its op-by-op recomputation under create_graph
+    m = getattr(nn, kind)(2, 3, **kw).double()
+    x = ember.randn(3, 2, 2, dtype=ember.float64, requires_grad=True)
+    nd = 2 if kw.get("bidirectional") else 1
+    h0 = ember.randn(nd, 2, kw.get("proj_size", 3), dtype=ember.float64, requires_grad=True)
+    if kind == "LSTM":
+        c0 = ember.randn(nd, 2, 3, dtype=ember.float64, requires_grad=True)
+        fn = lambda x, h, c: m(x, (h, c))[0]  # noqa: E731
+        inputs = (x, h0, c0)
+    else:
+        fn = lambda x, h: m(x, h)[0]  # noqa: E731
+        inputs = (x, h0)
+    assert ember.autograd.gradcheck(fn, inputs)
+    assert ember.autograd.gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_final_state_gradients_and_no_grad(torch, kind):
+    # gradients that reach only the final states, and the same numbers without grad mode
+    t, e = _pair(torch, kind, {"num_layers": 2})
+    x = randn(6, 3, 3).astype("float32")
+    h0 = randn(2, 3, 4).astype("float32")
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    eh0, th0 = ember.tensor(h0, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    if kind == "LSTM":
+        c0 = randn(2, 3, 4).astype("float32")
+        ec0, tc0 = ember.tensor(c0, requires_grad=True), torch.tensor(c0, requires_grad=True)
+        (_, (eh, ec)), (_, (th, tc)) = e(ex, (eh0, ec0)), t(tx, (th0, tc0))
+        (eh.sum() + 2 * ec.sum()).backward()
+        (th.sum() + 2 * tc.sum()).backward()
+        assert_close(ec0.grad, tc0.grad, rtol=1e-4, atol=1e-5)
+    else:
+        (_, eh), (_, th) = e(ex, eh0), t(tx, th0)
+        eh.sum().backward()
+        th.sum().backward()
+    assert_close(ex.grad, tx.grad, rtol=1e-4, atol=1e-5)
+    assert_close(eh0.grad, th0.grad, rtol=1e-4, atol=1e-5)
+    for (n, p), (_, q) in zip(e.named_parameters(), t.named_parameters()):
+        assert_close(p.grad, q.grad, rtol=1e-4, atol=1e-5, msg=n)
+    with ember.no_grad():
+        out = e(ember.tensor(x))[0]
+    assert out.grad_fn is None
+    assert_close(out, t(torch.tensor(x))[0], rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_output_node_name(torch):
+    out = nn.LSTM(3, 4)(ember.randn(2, 1, 3))[0]
+    assert "MkldnnRnnLayerBackward0" in {out.grad_fn.name()} | {
+        f.name() for f, _ in out.grad_fn.next_functions if f is not None}

@@ -83,3 +83,20 @@ def test_encoder_with_padding_mask_and_callable_activation(torch):
     kpm = np.array([[False] * 5, [False, False, False, True, True]])
     run_pair(torch, t, e, [randn(5, 2, 8), kpm],
              call=lambda m, x, k: m(x, src_key_padding_mask=k), grad=False)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_batch_first_self_attention_without_masks(torch, bias):
+    # self-attention of one batch-first tensor takes the heads as views of the projection
+    t, e = _pair(torch, lambda n: n.MultiheadAttention(8, 2, batch_first=True, bias=bias))
+    t.train()
+    e.train()
+    run_pair(torch, t, e, [randn(3, 5, 8)], call=lambda m, x: m(x, x, x, need_weights=False))
+    x = ember.randn(3, 5, 8)
+    out = e(x, x, x, need_weights=False)[0]
+    tx = torch.tensor(x.numpy())
+    tout = t(tx, tx, tx, need_weights=False)[0]
+    assert out.stride() == tout.stride()
+    assert out.grad_fn.name() == tout.grad_fn.name()
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5, batch_first=True)
+    assert tuple(layer(x).shape) == (3, 5, 8)

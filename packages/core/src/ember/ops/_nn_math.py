@@ -16,6 +16,7 @@ from typing import Any
 from ._dispatch import Tensor, grad_state, make
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
+           "row_sum", "softmax_last",
            "reduction_enum", "reduce_array", "float_input", "int_dtype_name"]
 
 _SQRPI = 5.6418958354775628695e-1  # 1/sqrt(pi)
@@ -232,10 +233,74 @@ def _wrap(m: _ArrayMath, r: Any, like: Tensor) -> Tensor:
                 like._device)
 
 
+# Row-wise reductions along a short last axis are slow in NumPy (a loop per row), while a
+# whole-array maximum and a matrix-vector product with ones are fast. Softmax may subtract
+# any per-row constant: the global maximum serves when every row's sum of exponentials
+# stays a normal number (each row's maximum is then within ~69 of it), else the exact path.
+_BLAS_FLOATS = frozenset({"float32", "float64"})
+_TINY = {"float32": 1e-30, "float64": 1e-290}
+_ones_cache: dict = {}
+
+
+def _ones_column(xp: Any, n: int, dtype: Any) -> Any:
+    key = (n, dtype)
+    col = _ones_cache.get(key)
+    if col is None:
+        if len(_ones_cache) > 64:
+            _ones_cache.clear()
+        col = _ones_cache[key] = xp.ones((n, 1), dtype=dtype)
+    return col
+
+
+def _blas_rows(xp: Any, x: Any) -> bool:
+    return (xp.__name__ == "numpy" and x.dtype.name in _BLAS_FLOATS and x.ndim >= 1
+            and x.size > 0 and (x.ndim <= 2 or x.flags.c_contiguous))
+
+
+def row_sum(xp: Any, x: Any) -> Any:
+    """The sums of ``x`` over its last axis, kept as a size-1 axis."""
+    if not _blas_rows(xp, x):
+        return xp.sum(x, axis=-1, keepdims=True)
+    n = x.shape[-1]
+    ones = _ones_column(xp, n, x.dtype)
+    if x.ndim <= 2:
+        return xp.matmul(x, ones)
+    return xp.matmul(x.reshape(-1, n), ones).reshape(x.shape[:-1] + (1,))
+
+
+def _shift_of(xp: Any, x: Any) -> Any:
+    """The global maximum of ``x`` when the fast row-wise path may use it, else None."""
+    if not _blas_rows(xp, x):
+        return None
+    mx = x.max()
+    return mx if math.isfinite(float(mx)) else None
+
+
+def softmax_last(xp: Any, x: Any, exact: Callable) -> Any:
+    """Softmax over the last axis; ``exact(xp, x)`` handles the cases the fast path cannot."""
+    mx = _shift_of(xp, x)
+    if mx is not None:
+        e = xp.subtract(x, mx)
+        xp.exp(e, out=e)
+        tot = row_sum(xp, e)
+        if tot.min() >= _TINY[x.dtype.name]:
+            e /= tot
+            return e
+    return exact(xp, x)
+
+
 def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
     """A stable log-softmax over ``dim`` of an array."""
     if x.size == 0:
         return x.copy()
+    if dim == x.ndim - 1 or dim == -1:
+        mx = _shift_of(xp, x)
+        if mx is not None:
+            z = xp.subtract(x, mx)
+            tot = row_sum(xp, xp.exp(z))
+            if tot.min() >= _TINY[x.dtype.name]:
+                z -= xp.log(tot, out=tot)
+                return z
     mx = xp.max(x, axis=dim, keepdims=True)
     z = x - xp.where(xp.isfinite(mx), mx, 0)
     return z - xp.log(xp.sum(xp.exp(z), axis=dim, keepdims=True))

@@ -51,8 +51,17 @@ def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inpla
     """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes)."""
     res = make(y, input._device)
     if grad_state.enabled and input._rg:
-        record(name, res, (input,), lambda g, s: (g * s,), (const(slope(), input),))
+        record(name, res, (input,), _slope_vjp, (const(slope(), input),))
     return _finish(res, input, inplace, op)
+
+
+def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
+    gd, sd = g._data, s._data
+    if grad_state.enabled or gd.dtype.kind != "f" or (sd.dtype != gd.dtype
+                                                       and sd.dtype.kind != "b"):
+        return (g * s,)
+    # a plain backward: one array product, the mask taken as is (no promoted copy)
+    return (make(g._device._backend.xp.multiply(gd, sd), g._device),)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

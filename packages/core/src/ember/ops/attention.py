@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import _blas
 from ._dispatch import Tensor, grad_state, make, record, sum_to
-from ._nn_math import arrays, const, grad_of
+from ._nn_math import arrays, const, grad_of, row_sum, softmax_last
 
 __all__ = ["bilinear"]
 
@@ -18,8 +19,8 @@ __all__ = ["bilinear"]
 def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
     """``a @ b``; half precision goes through float32 (NumPy has no half BLAS)."""
     if a.dtype.itemsize < 4 and a.dtype.kind == "f" and xp.__name__ == "numpy":
-        return xp.matmul(a.astype("float32"), b.astype("float32")).astype(a.dtype)
-    return xp.matmul(a, b)
+        return _blas.matmul(xp, a.astype("float32"), b.astype("float32")).astype(a.dtype)
+    return _blas.matmul(xp, a, b)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -39,32 +40,50 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.dtype != w.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
-    y = _matmul_f32(xp, x, w.T if w.ndim == 2 else w)
+    if w.ndim == 2 and x.ndim > 2:  # one 2-D product instead of one per leading index
+        y = _matmul_f32(xp, x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
+            x.shape[:-1] + (w.shape[0],))
+    else:
+        y = _matmul_f32(xp, x, w.T if w.ndim == 2 else w)
     if bias is not None:
-        y = y + bias._data
-    res = make(xp.asarray(y), input._device)
+        b = bias._data
+        if b.dtype == y.dtype and b.ndim <= 1 and y.ndim:
+            y += b  # the product is a fresh array: add in place
+        else:
+            y = y + b
+    res = make(y if y.__class__ is input._device._backend.ndarray else xp.asarray(y),
+               input._device)
     if grad_state.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
         needs = (input._rg, weight._rg, bias is not None and bias._rg)
+        bshape = tuple(bias.shape) if bias is not None else None
+        # the bias gradient sums the rows of the 2-D gradient unless the bias broadcasts
+        row_bias = needs[2] and w.ndim == 2 and bshape == (w.shape[0],)
 
         def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
-            gx = gw = None
+            gx = gw = gb = None
             if w.ndim == 1:  # a vector weight: the output lost the last dim
                 g1 = g.reshape(tuple(g.shape) + (1,))
                 gx = g1 * w if needs[0] else None
                 if needs[1]:
                     gw = m.sum((g1 * x).reshape((-1, x.shape[-1])), 0) if x.ndim > 1 else g1 * x
-                return gx, gw
+                return gx, gw, None
+            rows = math.prod(tuple(g.shape)[:-1])  # (explicit: -1 is ambiguous for size 0)
+            g2 = g.reshape((rows, g.shape[-1])) if g.ndim != 2 else g
             if needs[0]:
-                gx = _mm(m, g, w)
+                gx = _mm(m, g2, w)
+                if g.ndim != 2:
+                    gx = gx.reshape(tuple(x.shape))
             if needs[1]:
-                g2 = g.reshape((-1, g.shape[-1])) if g.ndim != 2 else g
-                x2 = x.reshape((-1, x.shape[-1])) if x.ndim != 2 else x
+                x2 = x.reshape((rows, x.shape[-1])) if x.ndim != 2 else x
                 gw = _mm(m, m.mT(g2), x2)
-            return gx, gw
+            if row_bias:
+                gb = m.sum(g2, 0) if g.ndim > 1 else g
+            return gx, gw, gb
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
-            gx, gw = grad_of(grads, g, g, x, w) if needs[0] or needs[1] else (None, None)
-            gb = sum_to(g, tuple(bias.shape)) if needs[2] else None
+            gx, gw, gb = grad_of(grads, g, g, x, w)
+            if needs[2] and not row_bias:
+                gb = sum_to(g, bshape)
             return gx, gw, gb
 
         record("AddmmBackward0" if bias is not None else "MmBackward0", res,
@@ -153,7 +172,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                            f"and {k.shape[-1]}")
     m = arrays(xp)
     try:
-        s = _matmul_f32(xp, q, m.mT(k)) * sc
+        s = _matmul_f32(xp, q, m.mT(k))
+        s *= sc
     except ValueError:
         raise RuntimeError(
             f"The size of tensor a ({q.shape[-3] if q.ndim > 2 else q.shape[0]}) must match the "
@@ -185,35 +205,48 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         needs = tuple(t is not None and t._rg for t in ins)
         shapes = tuple(tuple(t.shape) if t is not None else None for t in ins)
 
-        def grads(m: Any, g: Any, q: Any, k: Any, v: Any, bias: Any, drop: Any) -> tuple:
-            s = _mm(m, q, m.mT(k)) * sc
-            if bias is not None:
-                s = s + bias
-            p = _safe_softmax(m.xp, s) if not m.tensor else _safe_softmax_t(s)
+        def grads(m: Any, g: Any, q: Any, k: Any, v: Any, bias: Any, drop: Any,
+                  p: Any) -> tuple:
+            if m.tensor:  # recompute the weights so that they carry their own graph
+                s = _mm(m, q, m.mT(k)) * sc
+                if bias is not None:
+                    s = s + bias
+                p = _safe_softmax_t(s)
             pd = p * drop if drop is not None else p
             gv = _mm(m, m.mT(pd), g) if needs[2] else None
             gp = _mm(m, g, m.mT(v))
             if drop is not None:
                 gp = gp * drop
-            gs = p * (gp - m.sum(gp * p, -1, True))
-            gq = _mm(m, gs, k) * sc if needs[0] else None
-            gk = _mm(m, m.mT(gs), q) * sc if needs[1] else None
+            if m.tensor:
+                gs = p * (gp - m.sum(gp * p, -1, True))
+            else:  # gp is a fresh array: update it in place
+                gp -= row_sum(m.xp, gp * p)
+                gp *= p
+                gs = gp
+            gss = gs * sc if needs[0] or needs[1] else None
+            gq = _mm(m, gss, k) if needs[0] else None
+            gk = _mm(m, m.mT(gss), q) if needs[1] else None
             return gq, gk, gv, (gs if needs[3] else None)
 
         def vjp(g: Tensor, q: Tensor, k: Tensor, v: Tensor, b: Tensor | None,
-                d: Tensor | None) -> tuple:
-            gs = grad_of(grads, g, g, q, k, v, b, d)
+                d: Tensor | None, p: Tensor) -> tuple:
+            gs = grad_of(grads, g, g, q, k, v, b, d, p)
             return tuple(None if x is None else sum_to(x, shapes[i]) for i, x in enumerate(gs))
 
         bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
                                                     else None)
         record("ScaledDotProductFlashAttentionForCpuBackward0", res, ins, vjp,
-               (query, key, value, bias_t, const(drop, query) if drop is not None else None))
+               (query, key, value, bias_t, const(drop, query) if drop is not None else None,
+                const(p, query)))
     return res
 
 
 def _safe_softmax(xp: Any, s: Any) -> Any:
     """Softmax over the last dim; rows that are all ``-inf`` give zeros."""
+    return softmax_last(xp, s, _safe_softmax_exact)
+
+
+def _safe_softmax_exact(xp: Any, s: Any) -> Any:
     mx = xp.max(s, axis=-1, keepdims=True)
     e = xp.exp(s - xp.where(xp.isfinite(mx), mx, 0))
     tot = xp.sum(e, axis=-1, keepdims=True)

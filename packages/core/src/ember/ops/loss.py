@@ -174,7 +174,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
             rows = xp.arange(av.shape[0])
             if softmax:
                 wsum = c if wc is None else xp.sum(wc._data)
-                gm = xp.exp(lp._data) * (av + bv * wsum)[:, None]
+                gm = xp.exp(lp._data)
+                gm *= (av + bv * wsum)[:, None]
             else:
                 gm = xp.zeros((av.shape[0], c), dtype=cdt)
             if eps > 0:

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import _inplace
 from ._dispatch import Tensor, grad_state, make, record
-from ._nn_math import arrays, const, float_input, grad_of
+from ._nn_math import arrays, const, float_input, grad_of, row_sum
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
            "instance_norm", "rms_norm"]
@@ -208,12 +208,98 @@ def native_layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | Non
     for s in ns:
         n *= s
     rshape = tuple(x.shape[:lead]) + (n,)
-    res, mean, var = _normalize("NativeLayerNormBackward0", input, weight, bias, rshape, (lead,),
-                                ns, tuple(range(lead)), eps)
     xp = input._device._backend.xp
     sshape = tuple(x.shape[:lead]) + (1,) * len(ns)
+    if _fast_rows(xp, x, weight, bias) and n:
+        return _layer_norm_rows(input, weight, bias, rshape, ns, sshape, eps)
+    res, mean, var = _normalize("NativeLayerNormBackward0", input, weight, bias, rshape, (lead,),
+                                ns, tuple(range(lead)), eps)
     return (res, make(mean.reshape(sshape).astype(x.dtype), input._device),
             make((1.0 / xp.sqrt(var + eps)).reshape(sshape).astype(x.dtype), input._device))
+
+
+def _fast_rows(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
+    """Whether layer norm may take the row kernel (NumPy BLAS floats, one dtype)."""
+    dt = x.dtype
+    return (xp.__name__ == "numpy" and dt.name in ("float32", "float64") and x.size > 0
+            and (weight is None or weight._data.dtype == dt)
+            and (bias is None or bias._data.dtype == dt))
+
+
+def _layer_norm_rows(input: Tensor, weight: Tensor | None, bias: Tensor | None, rshape: tuple,
+                     ns: tuple, sshape: tuple, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """Layer norm of the rows of a (rows, n) view in a few in-place passes; row sums are
+    matrix-vector products (NumPy reduces short last axes slowly)."""
+    x = input._data
+    xp = input._device._backend.xp
+    n = rshape[-1]
+    x2 = x.reshape(-1, n)
+    mean = row_sum(xp, x2)
+    mean *= 1.0 / n
+    xhat = x2 - mean
+    var = xp.einsum("ij,ij->i", xhat, xhat).reshape(-1, 1)
+    var *= 1.0 / n
+    var += eps
+    rstd = xp.sqrt(var, out=var)
+    xp.reciprocal(rstd, out=rstd)
+    xhat *= rstd
+    w = weight._data.reshape(n) if weight is not None else None
+    b = bias._data.reshape(n) if bias is not None else None
+    if w is not None:
+        y = xhat * w
+        if b is not None:
+            y += b
+    else:
+        y = xhat + b if b is not None else xhat
+    dev = input._device
+    res = make(y.reshape(x.shape), dev)
+    if grad_state.enabled and (input._rg or (weight is not None and weight._rg)
+                               or (bias is not None and bias._rg)):
+        needs = (input._rg, weight is not None and weight._rg, bias is not None and bias._rg)
+        lead = len(rshape) - 1
+        mshape = rshape[:-1] + (1,)
+        keep = y is not xhat  # xhat is private unless it is the output itself
+
+        def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, rstd: Tensor,
+                xh: Tensor | None) -> tuple:
+            if grad_state.enabled:  # create_graph: Ember ops, statistics recomputed
+                return grad_of(_norm_grads, g, g, x, w, mean.reshape(mshape),
+                               rstd.reshape(mshape), rshape, (lead,), ns,
+                               tuple(range(lead)), eps, True, needs)
+            xh_ = xh._data if xh is not None else (x._data.reshape(-1, n) - mean._data) * \
+                rstd._data
+            gs = _layer_norm_grads(xp, g._data.reshape(-1, n), xh_, rstd._data,
+                                   None if w is None else w._data.reshape(n), needs)
+            shapes = (tuple(x.shape), ns, ns)
+            return tuple(None if a is None else make(a.reshape(shapes[i]), dev)
+                         for i, a in enumerate(gs))
+
+        record("NativeLayerNormBackward0", res, (input, weight, bias), vjp,
+               (input, weight, const(mean, input), const(rstd, input),
+                const(xhat, input) if keep else None))
+    return (res, make(mean.reshape(sshape).astype(x.dtype, copy=False), dev),
+            make(rstd.reshape(sshape).astype(x.dtype, copy=False), dev))
+
+
+def _layer_norm_grads(xp: Any, g: Any, xhat: Any, rstd: Any, w: Any, needs: tuple) -> tuple:
+    """Array gradients of layer norm over rows: (input, weight, bias)."""
+    gx = gw = gb = None
+    if needs[0]:
+        n = g.shape[1]
+        gy = g * w if w is not None else g.copy()
+        dot = xp.einsum("ij,ij->i", gy, xhat).reshape(-1, 1)
+        dot *= 1.0 / n
+        tot = row_sum(xp, gy)
+        tot *= 1.0 / n
+        gy -= tot
+        gy -= xhat * dot
+        gy *= rstd
+        gx = gy
+    if needs[1]:
+        gw = xp.einsum("ij,ij->j", g, xhat)
+    if needs[2]:
+        gb = xp.matmul(xp.ones(g.shape[0], dtype=g.dtype), g)
+    return gx, gw, gb
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

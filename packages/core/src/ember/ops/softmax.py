@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from ._nn_math import log_softmax_array, softmax_last
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
 
 __all__ = ["softmax", "log_softmax"]
@@ -37,11 +38,20 @@ def _shifted(xp: Any, x: Any, axis: int) -> Any:
 
 
 def _softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
+    if axis is not None and axis == x.ndim - 1 and x.size:
+        return softmax_last(xp, x, _softmax_last_exact)
     e = xp.exp(_shifted(xp, x, axis))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+def _softmax_last_exact(xp: Any, x: Any) -> Any:
+    e = xp.exp(_shifted(xp, x, -1))
+    return e / xp.sum(e, axis=-1, keepdims=True)
+
+
 def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
+    if axis is not None and axis == x.ndim - 1 and x.size:
+        return log_softmax_array(xp, x, axis)
     z = _shifted(xp, x, axis)
     return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 

@@ -459,6 +459,12 @@ class MultiheadAttention(Module):
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
         """Attention output (L, N, E) (or (N, L, E) with batch_first) and, if asked, weights."""
         is_batched = query.dim() == 3
+        if (self.batch_first and is_batched and query is key and key is value
+                and not need_weights and attn_mask is None and key_padding_mask is None
+                and not is_causal and self._qkv_same_embed_dim and self.bias_k is None
+                and self.bias_v is None and not self.add_zero_attn
+                and query.size(-1) == self.embed_dim):
+            return self._batch_first_self_attention(query), None
         if self.batch_first and is_batched:
             if key is value:
                 if query is key:
@@ -482,3 +488,17 @@ class MultiheadAttention(Module):
         if self.batch_first and is_batched:
             return attn_output.transpose(1, 0), attn_weights
         return attn_output, attn_weights
+
+    def _batch_first_self_attention(self, x: Tensor) -> Tensor:
+        """Self-attention of a (N, L, E) batch without masks: the heads are views of the
+        input projection in batch-first order (no transposed copies); the output is laid out
+        as in the general path, a (L, N, E) result seen as (N, L, E)."""
+        n, length, e = x.shape
+        heads = self.num_heads
+        proj = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+        q, k, v = proj.unflatten(-1, (3, heads, e // heads)).permute(2, 0, 3, 1, 4).unbind(0)
+        out = F.scaled_dot_product_attention(q, k, v, None,
+                                             self.dropout if self.training else 0.0)
+        out = out.permute(2, 0, 1, 3).reshape(length * n, e)
+        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(length, n, e)
+        return out.transpose(1, 0)

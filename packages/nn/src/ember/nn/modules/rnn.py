@@ -24,6 +24,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
+from ._rnn_layer import fused_layer, supports_fused
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -92,6 +93,17 @@ def _run_direction(mode: str, gi: Tensor, batch_sizes: list[int], h0: Tensor, c0
             h, c = _step(mode, gi[offsets[t]:offsets[t] + bs], h_in, c_in, w_hh, b_hh, w_hr)
             outs[t] = h
     return ember.cat(outs, 0), h, c
+
+
+def _layer_by_ops(mode: str, batch_sizes: list[int], reverse: bool) -> Any:
+    """One direction of one layer with Ember ops, step by step (the fused layer's reference,
+    used for half precision and to differentiate under create_graph)."""
+    def run(x: Tensor, h0: Tensor, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor,
+            b_ih: Tensor | None, b_hh: Tensor | None, w_hr: Tensor | None) -> tuple:
+        gi = _affine(x, w_ih, b_ih)
+        return _run_direction(mode, gi, batch_sizes, h0, c0, w_hh, b_hh, w_hr, reverse)
+
+    return run
 
 
 class RNNBase(Module):
@@ -250,10 +262,14 @@ class RNNBase(Module):
                 k = layer * num_directions + direction
                 names = self._all_weights[k]
                 p = {n.split("_l")[0]: getattr(self, n) for n in names}
-                gi = _affine(x, p["weight_ih"], p.get("bias_ih"))
-                out, h, c = _run_direction(self.mode, gi, batch_sizes, h0[k],
-                                           None if c0 is None else c0[k], p["weight_hh"],
-                                           p.get("bias_hh"), p.get("weight_hr"), direction == 1)
+                args = (x, h0[k], None if c0 is None else c0[k], p["weight_ih"],
+                        p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"), p.get("weight_hr"))
+                fallback = _layer_by_ops(self.mode, batch_sizes, direction == 1)
+                if supports_fused(x):
+                    out, h, c = fused_layer(self.mode, *args, batch_sizes, direction == 1,
+                                            fallback)
+                else:
+                    out, h, c = fallback(*args)
                 outs.append(out)
                 hs.append(h)
                 if c is not None:
