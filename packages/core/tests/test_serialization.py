@@ -264,3 +264,24 @@ def test_sigkill_during_save_leaves_previous_checkpoint(tmp_path):
     proc.wait(timeout=30)
     loaded = ember.load(path)  # whichever complete file is there, it loads
     assert set(loaded) in ({"v"}, {f"t{i}" for i in range(40)})
+
+
+def test_safetensors_round_trip(tmp_path):
+    pytest.importorskip("safetensors")
+    from ember.serialization import load_file, save_file
+
+    tensors = {"w": ember.arange(6.0).reshape(2, 3), "i": ember.tensor([1, 2], dtype=ember.int32)}
+    save_file(tensors, tmp_path / "m.safetensors", metadata={"format": "pt"})
+    back = load_file(tmp_path / "m.safetensors")
+    assert set(back) == {"w", "i"}
+    for k in tensors:
+        assert_close(back[k], tensors[k])
+
+
+def test_safetensors_written_by_torch(tmp_path, torch):
+    st = pytest.importorskip("safetensors.torch")
+    t = {"a": torch.randn(3, 4), "b": torch.arange(5)}
+    st.save_file(t, str(tmp_path / "t.safetensors"))
+    back = ember.serialization.load_file(tmp_path / "t.safetensors")
+    for k in t:
+        assert_close(back[k], t[k])

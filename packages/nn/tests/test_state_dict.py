@@ -127,3 +127,29 @@ def test_load_from_torch_state_dict(torch):
     em.load_state_dict(tm.state_dict())  # torch tensors are converted
     np.testing.assert_allclose(em[0].weight.numpy(force=True), tm[0].weight.detach().numpy())
     assert em[1].num_batches_tracked.dtype == ember.int64
+
+
+def test_whole_pytorch_model_and_optimizer_checkpoint_load_as_ember_objects(torch, tmp_path):
+    import warnings
+
+    import ember.nn
+
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.BatchNorm1d(4))
+    opt = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
+    tm(torch.randn(6, 3)).sum().backward()
+    opt.step()
+    torch.save({"model": tm, "opt": opt.state_dict(), "epoch": 3}, tmp_path / "full.pt")
+    with pytest.raises(ember.serialization.UnsafeCheckpointError):
+        ember.load(tmp_path / "full.pt")  # weights_only=True refuses module classes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ck = ember.load(tmp_path / "full.pt", weights_only=False)
+    model = ck["model"]
+    assert isinstance(model, ember.nn.Sequential) and isinstance(model[0], ember.nn.Linear)
+    assert isinstance(model[0].weight, ember.nn.Parameter)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    tm.eval()
+    model.eval()
+    np.testing.assert_allclose(model(ember.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert ck["epoch"] == 3 and set(ck["opt"]["state"]) == {0, 1, 2, 3}

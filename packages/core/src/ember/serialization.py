@@ -14,6 +14,7 @@ Saving is atomic: a temporary file in the same folder, fsync, rename.
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import importlib
 import io
@@ -400,6 +401,11 @@ class _Unpickler(pickle.Unpickler):
         self._source = source
 
     def find_class(self, module: str, name: str) -> Any:
+        # protocol-2 pickles name Python 2's modules (__builtin__, copy_reg): map them back
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         key = (module, name)
         if key in _SAFE:
             return _SAFE[key]
