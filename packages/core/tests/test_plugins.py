@@ -164,13 +164,17 @@ def test_cuda_module_without_gpu():
 def test_missing_sibling_names_distribution(tmp_path):
     r = _run(tmp_path, "import ember.nonexistent_thing")
     assert "ModuleNotFoundError" in r.stderr
-    # only core's src is on this subprocess's path: the siblings are absent
+    # hide the sibling distributions that this environment may have installed
     code = """
-        import ember
+        import os, sys, ember
+        hidden = lambda name: [p for p in ember.__path__ if not os.path.isdir(os.path.join(p, name))]
+        ember.__path__[:] = hidden("audio")
         try:
             import ember.audio
         except ImportError as e:
             print("MSG", e)
+        ember.__path__[:] = hidden("nn")
+        sys.modules.pop("ember.nn", None)
         try:
             ember.nn
         except ImportError as e:
