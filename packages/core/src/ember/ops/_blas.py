@@ -17,7 +17,7 @@ from .._runtime import _threads
 
 __all__ = ["matmul", "fit_threads", "SMALL_WORK"]
 
-SMALL_WORK = 1 << 24  # multiply-adds
+SMALL_WORK = 1 << 25  # multiply-adds
 _state: dict[str, Any] = {"lib": None, "ready": False, "current": None}
 
 

@@ -72,6 +72,11 @@ def _strided_view(xp: Any, xpd: Any, K: tuple, Q: tuple, g: Geom) -> Any | None:
     return st.as_strided(xpd, shape, strides)
 
 
+def _fit(xp: Any, work: int) -> None:
+    if xp.__name__ == "numpy":
+        _blas.fit_threads(work)
+
+
 def _block(N: int, per_sample: int) -> int:
     return max(1, min(N, _BLOCK_BYTES // max(per_sample, 1)))
 
@@ -117,8 +122,10 @@ def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
     Q = out_size(x.shape[2:], K, g)
     L = _prod(Q)
     KK = _prod(K)
+    # the whole convolution decides the BLAS threads, not its cache-sized blocks
+    _fit(xp, Co * Cg * KK * L * N)
     if _pointwise(K, g):
-        y = _blas.matmul(xp, w.reshape(G, Og, Cg), x.reshape(N, G, Cg, L))
+        y = xp.matmul(w.reshape(G, Og, Cg), x.reshape(N, G, Cg, L))
         return y.reshape((N, Co) + Q)
     xpd = padded(xp, x, g.lo, g.hi)
     view = _strided_view(xp, xpd, K, Q, g)
@@ -130,7 +137,7 @@ def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
         n = min(nb, N - s0)
         cb = cols if n == nb else xp.empty((C,) + tuple(K) + (n,) + Q, dtype=x.dtype)
         _fill_cols(xp, cb, xpd, view, s0, n, K, Q, g)
-        r = _blas.matmul(xp, wm, cb.reshape(G, Cg * KK, n * L))  # (G, Og, n*L)
+        r = xp.matmul(wm, cb.reshape(G, Cg * KK, n * L))  # (G, Og, n*L)
         y[s0:s0 + n] = xp.swapaxes(r.reshape(Co, n, L), 0, 1)
     return y.reshape((N, Co) + Q)
 
@@ -146,9 +153,11 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     C = Cg * G
     L = _prod(Q)
     KK = _prod(K)
+    # the whole convolution decides the BLAS threads, not its cache-sized blocks
+    _fit(xp, w.shape[0] * w.shape[1] * KK * L * N)
     wt = xp.swapaxes(w.reshape(G, Og, Cg * KK), 1, 2)
     if _pointwise(K, g) and tuple(S) == Q:
-        return _blas.matmul(xp, wt, gy.reshape(N, G, Og, L)).reshape((N, C) + tuple(S))
+        return xp.matmul(wt, gy.reshape(N, G, Og, L)).reshape((N, C) + tuple(S))
     Sp = tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi))
     if all(st == 1 for st in g.stride):
         gx = _input_grad_pitched(xp, gy, wt, g, Sp, C, K, Q, G)
@@ -171,7 +180,7 @@ def _input_grad_strided(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K
     wins = [window(k, Q, g.stride, g.dilation) for k in offs]
     for s0 in range(0, N, nb):
         n = min(nb, N - s0)
-        gc = _blas.matmul(xp, wt, _grouped_rows(xp, gy[s0:s0 + n], G, L)).reshape((C,) + K + (n,) + Q)
+        gc = xp.matmul(wt, _grouped_rows(xp, gy[s0:s0 + n], G, L)).reshape((C,) + K + (n,) + Q)
         gxb = gx[s0:s0 + n]
         for kidx, win in zip(offs, wins):
             gxb[(slice(None), slice(None)) + win] += xp.swapaxes(gc[(slice(None),) + kidx], 0, 1)
@@ -199,7 +208,7 @@ def _input_grad_pitched(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K
         n = min(nb, N - s0)
         gb = ge[:n]
         gb[valid] = gy[s0:s0 + n]
-        gc = _blas.matmul(xp, wt, _grouped_rows(xp, gb, G, L)).reshape((C, KK, n, L))
+        gc = xp.matmul(wt, _grouped_rows(xp, gb, G, L)).reshape((C, KK, n, L))
         gxb = gx[s0:s0 + n]
         for q, off in enumerate(offs):
             gxb[:, :, off:off + L] += xp.swapaxes(gc[:, q], 0, 1)
@@ -216,10 +225,12 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
     Og, Cg = Co // G, C // G
     L = _prod(Q)
     KK = _prod(K)
+    # the whole convolution decides the BLAS threads, not its cache-sized blocks
+    _fit(xp, gy.shape[1] * (x.shape[1] // g.groups) * KK * L * N)
     if N == 0:
         return xp.zeros((Co, Cg) + K, dtype=x.dtype)
     if _pointwise(K, g):
-        gw = _blas.matmul(xp, gy.reshape(N, G, Og, L), xp.swapaxes(x.reshape(N, G, Cg, L), 2, 3))
+        gw = xp.matmul(gy.reshape(N, G, Og, L), xp.swapaxes(x.reshape(N, G, Cg, L), 2, 3))
         return gw.sum(axis=0).reshape((Co, Cg) + K)
     xpd = padded(xp, x, g.lo, g.hi)
     view = _strided_view(xp, xpd, K, Q, g)
@@ -231,7 +242,7 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
         cb = cols if n == nb else xp.empty((C,) + K + (n,) + Q, dtype=x.dtype)
         _fill_cols(xp, cb, xpd, view, s0, n, K, Q, g)
         # (C*K, n*L) @ (n*L, O): measured faster than (O, n*L) @ (n*L, C*K) with OpenBLAS
-        part = _blas.matmul(xp, cb.reshape(G, Cg * KK, n * L),
+        part = xp.matmul(cb.reshape(G, Cg * KK, n * L),
                          xp.swapaxes(_grouped_rows(xp, gy[s0:s0 + n], G, L), 1, 2))
         gw = part if gw is None else gw + part
     return xp.swapaxes(gw, 1, 2).reshape((Co, Cg) + K)
