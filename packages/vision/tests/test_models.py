@@ -216,6 +216,8 @@ def test_hub_lists_vision_models_through_the_plugin_hook(no_init: None) -> None:
     plugin_manager.register_module(plugin, "ember.plugins:vision")
     if ember.hub.models._loaded:  # read before this test registered the plugin
         plugin.ember_register_models(ember.hub.models)
+    if ember.extend.ops._loaded:  # likewise the op registry (another test may have read it)
+        plugin.ember_register_ops(ember.extend.ops)
     registry = ModelRegistry()  # a fresh one runs the hooks of every registered plugin
     names = registry.names("vision")
     assert set(models.list_models()) <= set(names)
