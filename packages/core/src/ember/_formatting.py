@@ -79,11 +79,11 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool,
         return fmt(arr.item())
     if arr.ndim == 1:
         if summarize and arr.shape[0] > 2 * edge:
-            items = [fmt(v) for v in arr[:edge].tolist()] + ["..."] + \
+            items = [fmt(v) for v in arr[:edge].tolist()] + [" ..."] + \
                     [fmt(v) for v in arr[-edge:].tolist()]
         else:
             items = [fmt(v) for v in arr.tolist()]
-        items = [s if s == "..." else s.rjust(width) for s in items]
+        items = [s if s == " ..." else s.rjust(width) for s in items]
         per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // (width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
