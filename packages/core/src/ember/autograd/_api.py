@@ -33,7 +33,8 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}")
-            g = make(out._device._backend.xp.ones_like(out._data), out._device)
+            d = out._data
+            g = make(out._device._backend.xp.ones(d.shape, dtype=d.dtype), out._device)
         elif not isinstance(g, Tensor):
             g = out.new_tensor(g)
         elif g._data.shape != out._data.shape:
