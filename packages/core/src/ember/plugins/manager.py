@@ -90,7 +90,8 @@ class _PluginManager:
     def register_module(self, module: Any, name: str) -> None:
         """Register a module that is known statically (the built-in backends)."""
         with self._lock:
-            if name not in self.modules:
+            # already there (e.g. loaded through its entry point under another name): keep it
+            if name not in self.modules and not self.pm.is_registered(module):
                 self.pm.register(module, name=name)
                 self.modules[name] = module
 
