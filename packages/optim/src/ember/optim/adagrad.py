@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .optimizer import (
@@ -77,10 +76,6 @@ class Adagrad(Optimizer):
 
     def share_memory(self) -> None:
         """A no-op: state arrays are ordinary host memory."""
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient."""
-        return self._run_step(closure, self._update)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])

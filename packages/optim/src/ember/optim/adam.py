@@ -6,7 +6,6 @@ single-tensor algorithm, run by ``_elementwise`` over cache-sized blocks of the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .optimizer import (
@@ -80,10 +79,6 @@ class Adam(Optimizer):
             group.setdefault("decoupled_weight_decay", False)
             group.setdefault("fused", None)
         _steps_to_tensors(self)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient."""
-        return self._run_step(closure, self._update)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .optimizer import (
@@ -75,10 +74,6 @@ class NAdam(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("decoupled_weight_decay", False)
         _steps_to_tensors(self, ("step", "mu_product"))
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient."""
-        return self._run_step(closure, self._update)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])

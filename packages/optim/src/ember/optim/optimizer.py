@@ -199,6 +199,13 @@ class Optimizer:
                         _bump(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (``_update`` per group)."""
+        if type(self)._update is Optimizer._update:
+            raise NotImplementedError
+        return self._run_step(closure, self._update)
+
+    def _update(self, group: dict) -> None:
+        """A subclass's update of one parameter group, in place and without grad."""
         raise NotImplementedError
 
     def _patch_step_function(self) -> None:

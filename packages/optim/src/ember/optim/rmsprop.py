@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .optimizer import (
@@ -86,10 +85,6 @@ class RMSprop(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("capturable", False)
         _steps_to_tensors(self)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient."""
-        return self._run_step(closure, self._update)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
