@@ -304,3 +304,16 @@ def test_distributed_sampler_needs_a_group_or_explicit_ranks():
         DistributedSampler(range(4))
     with pytest.raises(ValueError, match="Invalid rank 3"):
         DistributedSampler(range(4), num_replicas=2, rank=3)
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="the no-GPU behaviour")
+def test_pin_memory_without_gpu_warns_like_pytorch_and_yields_plain_batches():
+    x = ember.arange(6.0)
+    assert not x.is_pinned()
+    with pytest.raises(RuntimeError, match="pin_memory"):
+        x.pin_memory()
+    loader = DataLoader(TensorDataset(x), batch_size=4, pin_memory=True)
+    with pytest.warns(UserWarning, match="no accelerator is found"):
+        batches = list(loader)
+    assert [b[0].tolist() for b in batches] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
+    assert not batches[0][0].is_pinned()

@@ -280,9 +280,6 @@ class Tensor:
     def is_shared(self) -> bool:
         return False
 
-    def is_pinned(self) -> bool:
-        return False
-
     # ---------------------------------------------------------------- autograd state
     @property
     def requires_grad(self) -> bool:

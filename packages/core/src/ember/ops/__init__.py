@@ -17,7 +17,7 @@ from . import arithmetic, comparison, conversion, creation, indexing, pointwise,
 
 EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
 LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", "loss",
-        "embedding", "attention", "interpolation")
+        "embedding", "attention", "interpolation", "pinned")
 
 __all__: list[str] = []
 for _m in EAGER:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._collate import default_collate, default_convert
+from ._pin_memory import pin_memory, pinning_available
 from ._worker import (
     ExceptionWrapper,
     IterableStop,
@@ -165,6 +166,7 @@ class _BaseIter:
         self._auto = loader._auto_collation
         self._drop_last = loader.drop_last
         self._collate_fn = loader.collate_fn
+        self._pin = loader.pin_memory and pinning_available()
         self._index_sampler = loader._index_sampler
         self._sampler_iter = iter(self._index_sampler)
         # PyTorch draws the workers' base seed from the (loader's) generator per epoch
@@ -196,7 +198,7 @@ class _SingleProcessIter(_BaseIter):
         index = self._next_index()
         data = self._fetcher.fetch(index)
         self._num_yielded += 1
-        return data
+        return pin_memory(data) if self._pin else data
 
 
 class _MultiProcessIter(_BaseIter):
@@ -337,7 +339,8 @@ class _MultiProcessIter(_BaseIter):
             self._shutdown_workers()
             structure.reraise()
         self._num_yielded += 1
-        return unpack(structure, name, size)
+        data = unpack(structure, name, size)
+        return pin_memory(data) if self._pin else data
 
     def _shutdown_workers(self) -> None:
         if self._shutdown:
