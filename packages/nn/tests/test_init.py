@@ -93,3 +93,22 @@ def test_zero_element_warns():
 def test_trunc_normal_bounds():
     t = init.trunc_normal_(ember.empty(1000), std=3.0, a=-1.0, b=2.0)
     assert float(t.min()) >= -1.0 and float(t.max()) <= 2.0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("args", [(0.0, 1.0, -2.0, 2.0), (0.5, 1.0, -1.0, 1.5),
+                                  (0.0, 1.0, 1.0, 3.0), (0.0, 0.02, -0.04, 0.04),
+                                  (0.0, 1.0, 1.8, 4.0)])
+def test_trunc_normal_draws_pytorchs_values(torch, dtype, args):
+    # both regimes: redrawing normals (mass over 30%) and accepting uniforms (tail intervals)
+    for seed in (0, 7):
+        ember.manual_seed(seed)
+        torch.manual_seed(seed)
+        got = init.trunc_normal_(ember.empty(40, 30, dtype=getattr(ember, dtype)), *args)
+        ref = torch.nn.init.trunc_normal_(torch.empty(40, 30, dtype=getattr(torch, dtype)),
+                                          *args)
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-6 if dtype == "float32"
+                                   else 1e-12, atol=0)
+        assert float(got.min()) >= args[2] and float(got.max()) <= args[3]
+        # the generator is left where PyTorch leaves it
+        assert ember.rand(1).item() == pytest.approx(torch.rand(1).item(), rel=1e-6)

@@ -218,12 +218,13 @@ def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tu
     empty = xp.isneginf(best)
     # the first row of each bag that attains the maximum, per column
     hit = (r == best[bag]) & keep[:, None]
-    pos = xp.where(hit, xp.arange(n)[:, None], n)
-    first = xp.full((b, d), n, dtype="int64")
+    # int32 positions: CuPy's atomic minimum has no signed 64-bit kernel
+    pos = xp.where(hit, xp.arange(n, dtype="int32")[:, None], n)
+    first = xp.full((b, d), n, dtype="int32")
     if n:
         xp.minimum.at(first, bag, pos)
     first = xp.where(empty, 0, first)
-    flat = (first * d + xp.arange(d)[None, :]).reshape(-1)
+    flat = (first.astype("int64") * d + xp.arange(d)[None, :]).reshape(-1)
     vals = take_rows(rows.reshape(n * d, 1), flat).reshape(b, d) if n else make(
         xp.zeros((b, d), dtype=r.dtype), rows._device)
     if bool(xp.any(empty)):

@@ -86,21 +86,65 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Any = None) -> Tensor:
-    """Fill with N(mean, std^2) truncated to [a, b] (inverse-CDF sampling, as PyTorch)."""
+    """Fill with N(mean, std^2) truncated to [a, b], by PyTorch's rejection sampling.
+
+    The draws come in PyTorch's order, so a seeded generator gives PyTorch's values: where
+    the interval holds over 30% of the mass, normal draws outside it are redrawn; otherwise
+    uniform draws on [a, b] are accepted against the normal density.
+    """
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
+    gen = _gen(generator)
     with ember.no_grad():
-        lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * hi - 1, **_gen(generator))
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            _redraw_outside(tensor, mean, std, a, b, gen)
+        else:
+            _accept_uniform(tensor, mean, std, a, b, gen)
         return tensor
+
+
+def _redraw_outside(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                    gen: dict) -> None:
+    """Normal draws; those outside [a, b] (as the tensor's dtype rounds them) drawn again."""
+    lo, hi = tensor.new_tensor(a, device="cpu").item(), tensor.new_tensor(b, device="cpu").item()
+    result = tensor.normal_(mean, std, **gen)
+    while True:
+        outside = (result < lo) | (result > hi)
+        if not outside.any():
+            break
+        result = ember.where(outside, ember.empty_like(result).normal_(mean, std, **gen), result)
+    if result is not tensor:
+        tensor.copy_(result)
+
+
+def _accept_uniform(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                    gen: dict) -> None:
+    """Uniform draws on [a, b], each accepted with probability pdf(x) / pdf(mode)."""
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+    candidates = ember.empty_like(tensor)
+    accept = ember.empty_like(tensor)
+
+    def log_density(x: Tensor) -> Tensor:
+        return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+    tensor.uniform_(a, b, **gen)
+    candidates.copy_(tensor)
+    pending = accept.uniform_(**gen).log_().gt(log_density(candidates))
+    if not pending.any():
+        return
+    result = tensor
+    while True:
+        candidates.uniform_(a, b, **gen)
+        result = ember.where(pending, candidates, result)
+        density = log_density(candidates)
+        pending = ember.where(pending, accept.uniform_(**gen).log_().gt(density), pending)
+        if not pending.any():
+            break
+    tensor.copy_(result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
