@@ -213,6 +213,16 @@ def test_pad_modes(torch, mode):
          lambda a: F.pad(a, (1, 2, 2, 1, 1, 0), mode), [x3])
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_border_pad_negative_sides_crop_first(torch, mode):
+    F = torch.nn.functional
+    x = _arr((2, 3, 5, 6))
+    for p in [(-1, 2, 1, -2), (2, -1, 0, 0), (-1, -1, -2, 1), (3, -2, -1, 2)]:
+        _run(torch, lambda a, p=p: e_pad(a, p, mode), lambda a, p=p: F.pad(a, p, mode), [x])
+    _run(torch, lambda a: e_pad(a, (2, -3), mode), lambda a: F.pad(a, (2, -3), mode),
+         [_arr((2, 6))])
+
+
 def test_constant_pad_negative_value_and_errors(torch):
     F = torch.nn.functional
     x = _arr((2, 3, 5, 6))

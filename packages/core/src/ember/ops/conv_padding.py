@@ -121,10 +121,13 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     pairs = tuple(_pairs(pad, nd))
     shape = input._data.shape
-    for _d, lo, hi in pairs:
-        if lo < 0 or hi < 0:
-            raise RuntimeError(f"{mode} padding does not support negative padding, got "
-                               f"{list(pad)}")
+    if any(lo < 0 or hi < 0 for _, lo, hi in pairs):
+        # PyTorch crops the negative sides first, then pads the others
+        for d, lo, hi in pairs:
+            if lo < 0 or hi < 0:
+                start = -min(lo, 0)
+                input = input.narrow(d, start, input.shape[d] - start + min(hi, 0))
+        return _border_pad(input, [max(p, 0) for p in pad], mode)
     if any(s == 0 for s in shape[1:] if nd > n_pad + 1) or any(shape[d] == 0 for d, _, _ in pairs):
         raise RuntimeError(
             f"Expected {n_pad + 1}D or {n_pad + 2}D (batch mode) tensor with possibly 0 batch "
