@@ -3,6 +3,8 @@ antialias), grid_sample and affine_grid against PyTorch, with gradients and grad
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -105,14 +107,45 @@ def test_grid_sample(torch, mode, padding_mode, align_corners):
          [x, grid])
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_volumetric(torch, mode, padding_mode, align_corners):
+    x = _arr((2, 3, 4, 5, 6))
+    grid = (RNG.random((2, 3, 2, 4, 3)) * 2.6 - 1.3).astype("float32")
+    _run(torch, lambda a, g: grid_sample(a, g, mode, padding_mode, align_corners),
+         lambda a, g: torch.nn.functional.grid_sample(a, g, mode, padding_mode, align_corners),
+         [x, grid])
+
+
+def test_grid_sample_volumetric_gradcheck_and_errors():
+    x = ember.tensor(RNG.standard_normal((1, 2, 3, 3, 4)), requires_grad=True)
+    g = ember.tensor(RNG.uniform(-1, 1, (1, 2, 2, 2, 3)), requires_grad=True)
+    assert gradcheck(lambda a, b: grid_sample(a, b, align_corners=False), (x, g))
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D"):
+        grid_sample(x, g, mode="bicubic")
+    with pytest.raises(RuntimeError, match="size 3 in last dimension"):
+        grid_sample(x, g[..., :2])
+
+
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_affine_grid(torch, align_corners):
     F = torch.nn.functional
     _run(torch, lambda t: affine_grid(t, (2, 3, 5, 7), align_corners),
          lambda t: F.affine_grid(t, (2, 3, 5, 7), align_corners), [_arr((2, 2, 3))], tol=1e-5)
-    _run(torch, lambda t: affine_grid(t, (2, 3, 4, 1, 3), align_corners),
-         lambda t: F.affine_grid(t, (2, 3, 4, 1, 3), align_corners), [_arr((2, 3, 4))],
-         tol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _run(torch, lambda t: affine_grid(t, (2, 3, 4, 1, 3), align_corners),
+             lambda t: F.affine_grid(t, (2, 3, 4, 1, 3), align_corners), [_arr((2, 3, 4))],
+             tol=1e-5)
+    # ember warns about unit-size grids with align_corners=True exactly when PyTorch does
+    counts = []
+    for fn, m in ((affine_grid, ember), (F.affine_grid, torch)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fn(m.zeros(2, 3, 4, dtype=m.float64), (2, 3, 4, 1, 3), align_corners)
+        counts.append(sum("unit-size" in str(w.message) for w in caught))
+    assert counts == [1, 1] if align_corners else counts == [0, 0]
     with pytest.raises(ValueError, match="Expected a batch of 2D affine matrices"):
         affine_grid(ember.tensor(_arr((2, 3, 3))), (2, 3, 5, 7))
 

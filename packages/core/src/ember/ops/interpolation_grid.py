@@ -80,83 +80,108 @@ def _cubic(xp: Any, t: Any) -> tuple[list, list]:
             [d2(t + 1), d1(t), -d1(1 - t), -d2(2 - t)])
 
 
-def _taps(xp: Any, grid: Any, H: int, W: int, mode: int, padding: int,
+def _taps(xp: Any, grid: Any, sizes: tuple, mode: int, padding: int,
           align_corners: bool) -> list:
-    """(flat index, validity, weight, dweight/dgx, dweight/dgy) for each tap."""
-    ix, sx = _unnormalize(xp, grid[..., 0], W, align_corners)
-    iy, sy = _unnormalize(xp, grid[..., 1], H, align_corners)
-    zero = xp.zeros_like(ix)
+    """(flat index, validity, weight, [dweight/dgrid_j per grid coordinate j]) per tap.
+
+    ``sizes`` are the spatial sizes (D,) H, W; grid coordinate j indexes dimension
+    ``sizes[-1 - j]`` (x is the width).
+    """
+    k = len(sizes)
+    dims = sizes[::-1]  # per grid coordinate: W, H, (D)
+    strides = [1] * k
+    for j in range(1, k):
+        strides[j] = strides[j - 1] * dims[j - 1]
+    coords, scales = zip(*(_unnormalize(xp, grid[..., j], dims[j], align_corners)
+                           for j in range(k)))
+    zero = xp.zeros_like(coords[0])
     taps = []
 
-    def tap(x: Any, y: Any, w: Any, dwx: Any, dwy: Any) -> None:
-        x = x.astype("int64")
-        y = y.astype("int64")
-        valid = (x >= 0) & (x < W) & (y >= 0) & (y < H)
-        flat = xp.where(valid, y * W + x, 0)
-        taps.append((flat, valid, w, dwx, dwy))
+    def tap(cs: Any, w: Any, dws: list) -> None:
+        valid = None
+        flat = 0
+        for j, c in enumerate(cs):
+            c = c.astype("int64")
+            ok = (c >= 0) & (c < dims[j])
+            valid = ok if valid is None else valid & ok
+            flat = flat + c * strides[j]
+        taps.append((xp.where(valid, flat, 0), valid, w, dws))
 
-    if mode == 2:  # bicubic: padding applies to each tap's coordinate
+    if mode == 2:  # bicubic (2-D only): padding applies to each tap's coordinate
+        (ix, iy), (sx, sy) = coords, scales
         x0, y0 = xp.floor(ix), xp.floor(iy)
         wx, dx = _cubic(xp, ix - x0)
         wy, dy = _cubic(xp, iy - y0)
         for i in range(4):
-            yc, _ = _pad_coord(xp, y0 - 1 + i, H, padding, align_corners)
+            yc, _ = _pad_coord(xp, y0 - 1 + i, dims[1], padding, align_corners)
             for j in range(4):
-                xc, _ = _pad_coord(xp, x0 - 1 + j, W, padding, align_corners)
-                tap(xc, yc, wy[i] * wx[j], wy[i] * dx[j] * sx, dy[i] * wx[j] * sy)
+                xc, _ = _pad_coord(xp, x0 - 1 + j, dims[0], padding, align_corners)
+                tap((xc, yc), wy[i] * wx[j], [wy[i] * dx[j] * sx, dy[i] * wx[j] * sy])
         return taps
-    ix, gx = _pad_coord(xp, ix, W, padding, align_corners)
-    iy, gy = _pad_coord(xp, iy, H, padding, align_corners)
+    padded = [_pad_coord(xp, coords[j], dims[j], padding, align_corners) for j in range(k)]
     if mode == 1:
-        tap(xp.rint(ix), xp.rint(iy), xp.ones_like(ix), zero, zero)
+        tap([xp.rint(c) for c, _ in padded], xp.ones_like(zero), [zero] * k)
         return taps
-    x0, y0 = xp.floor(ix), xp.floor(iy)
-    fx, fy = ix - x0, iy - y0
-    sx, sy = gx * sx, gy * sy
-    for cy, wy, sgy in ((y0, 1 - fy, -1), (y0 + 1, fy, 1)):
-        for cx, wx, sgx in ((x0, 1 - fx, -1), (x0 + 1, fx, 1)):
-            tap(cx, cy, wy * wx, sgx * wy * sx, sgy * wx * sy)
+    lows = [xp.floor(c) for c, _ in padded]
+    fracs = [c - lo for (c, _), lo in zip(padded, lows)]
+    slopes = [g * sc for (_, g), sc in zip(padded, scales)]
+    for corner in range(1 << k):
+        ups = [(corner >> j) & 1 for j in range(k)]
+        ws = [f if up else 1 - f for f, up in zip(fracs, ups)]
+        w = ws[0]
+        for other in ws[1:]:
+            w = w * other
+        dws = []
+        for j in range(k):
+            rest = None
+            for i in range(k):
+                if i != j:
+                    rest = ws[i] if rest is None else rest * ws[i]
+            rest = 1 if rest is None else rest
+            dws.append((1 if ups[j] else -1) * rest * slopes[j])
+        tap([lo + up for lo, up in zip(lows, ups)], w, dws)
     return taps
 
 
 def _gather(xp: Any, src: Any, flat: Any) -> Any:
-    """``src (N, C, HW)`` at per-batch positions ``flat (N, P)``: ``(N, C, P)``."""
+    """``src (N, C, S)`` at per-batch positions ``flat (N, P)``: ``(N, C, P)``."""
     return xp.take_along_axis(src, flat[:, None, :], axis=2)
 
 
 def _grid_forward(xp: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool) -> Any:
-    N, C, H, W = x.shape
-    P = grid.shape[1] * grid.shape[2]
-    src = x.reshape(N, C, H * W)
+    N, C = x.shape[:2]
+    P = int(np.prod(grid.shape[1:-1]))
+    src = x.reshape(N, C, -1)
     out = None
-    for flat, valid, w, _, _ in _taps(xp, grid, H, W, mode, padding, ac):
+    for flat, valid, w, _ in _taps(xp, grid, x.shape[2:], mode, padding, ac):
         v = _gather(xp, src, flat.reshape(N, P)) * (w * valid).reshape(N, 1, P).astype(x.dtype)
         out = v if out is None else out + v
-    return out.reshape((N, C) + grid.shape[1:3])
+    return out.reshape((N, C) + grid.shape[1:-1])
 
 
 def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool,
                    need_x: bool, need_grid: bool) -> tuple:
-    N, C, H, W = x.shape
-    P = grid.shape[1] * grid.shape[2]
+    N, C = x.shape[:2]
+    k = x.ndim - 2
+    S = int(np.prod(x.shape[2:]))
+    P = int(np.prod(grid.shape[1:-1]))
     gf = g.reshape(N, C, P)
-    src = x.reshape(N, C, H * W)
+    src = x.reshape(N, C, S)
     gx = None
-    ggx = xp.zeros((N, P), dtype=x.dtype)
-    ggy = xp.zeros((N, P), dtype=x.dtype)
-    for flat, valid, w, dwx, dwy in _taps(xp, grid, H, W, mode, padding, ac):
+    ggs = [xp.zeros((N, P), dtype=x.dtype) for _ in range(k)]
+    for flat, valid, w, dws in _taps(xp, grid, x.shape[2:], mode, padding, ac):
         flat = flat.reshape(N, P)
         valid = valid.reshape(N, 1, P)
         if need_x:
             part = flat_scatter_add(xp, gf * (w.reshape(N, 1, P) * valid).astype(x.dtype),
-                                    xp.broadcast_to(flat[:, None, :], (N, C, P)), (H * W,))
+                                    xp.broadcast_to(flat[:, None, :], (N, C, P)), (S,))
             gx = part if gx is None else gx + part
         if need_grid and mode != 1:
             s = (gf * _gather(xp, src, flat) * valid).sum(axis=1)
-            ggx += s * dwx.reshape(N, P)
-            ggy += s * dwy.reshape(N, P)
+            for gg, dw in zip(ggs, dws):
+                gg += s * dw.reshape(N, P)
     out_x = gx.reshape(x.shape) if need_x else None
-    out_g = xp.stack([ggx, ggy], axis=-1).reshape(grid.shape).astype(grid.dtype) \
+    out_g = xp.stack(ggs, axis=-1).reshape(grid.shape).astype(grid.dtype) \
         if need_grid else None
     return out_x, out_g
 
@@ -164,10 +189,7 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
 def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
                  align_corners: bool) -> Tensor:
     """``torch.grid_sampler``: modes and padding given as integers (see ``grid_sample``)."""
-    if input.ndim != 4 or grid.ndim != 4:
-        if input.ndim == 5:
-            raise NotImplementedError("grid_sampler: 5-D (volumetric) inputs are not supported "
-                                      "yet")
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
         raise RuntimeError(
             f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
             f"but got input with sizes {list(input.shape)} and grid with sizes "
@@ -176,10 +198,13 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
         raise RuntimeError(
             f"grid_sampler(): expected grid and input to have same batch size, but got input "
             f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
-    if grid.shape[-1] != 2:
+    k = input.ndim - 2
+    if grid.shape[-1] != k:
         raise RuntimeError(
-            f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with "
+            f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid with "
             f"sizes {list(grid.shape)}")
+    if k == 3 and int(interpolation_mode) == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input._data.dtype != grid._data.dtype:
         raise RuntimeError(
             f"grid_sampler(): expected input and grid to have same dtype, but input has "
@@ -197,13 +222,14 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
             a, b = _grid_backward(xp, g._data, x._data, gr._data, mode, pad, ac, rx, rg)
             return (make(a, g._device) if rx else None, make(b, g._device) if rg else None)
 
-        record("GridSampler2DBackward0", res, (input, grid), vjp, (input, grid))
+        record(f"GridSampler{k}DBackward0", res, (input, grid), vjp, (input, grid))
     return res
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners: bool | None = None) -> Tensor:
-    """Sample ``input (N, C, H, W)`` at ``grid (N, Ho, Wo, 2)`` points in [-1, 1] (x first)."""
+    """Sample ``input (N, C, [D,] H, W)`` at ``grid (N, [Do,] Ho, Wo, 2 or 3)`` points in
+    [-1, 1] (x first)."""
     if mode not in _MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
@@ -260,6 +286,13 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
                                   f"affine transforms, respectively. Got size {size}.")
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if align_corners and min(size[2:]) == 1:
+        import warnings
+
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
     if theta.shape[0] != size[0]:
         raise ValueError(f"Expected theta batch size {theta.shape[0]} to match size[0] "
                          f"{size[0]}")
