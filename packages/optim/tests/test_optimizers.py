@@ -25,12 +25,18 @@ def test_complex_parameters_match_torch(torch, case):
     pair.step(15)
 
 
+@pytest.mark.parametrize("block_bytes", [None, 1 << 14])
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_large_parameters_match_torch(torch, case, monkeypatch):
-    # big contiguous parameters are updated block by block: the numbers must not change
+def test_large_parameters_match_torch(torch, case, block_bytes, monkeypatch):
+    # big contiguous parameters are updated block by block, on ember.get_num_threads()
+    # threads: the numbers must not change
     import _optim_helpers
 
-    monkeypatch.setattr(_optim_helpers, "SHAPES", [[(3, 4), (257, 260)], [(2, 3)], [(5,)]])
+    from ember.optim import optimizer
+
+    if block_bytes is not None:
+        monkeypatch.setattr(optimizer, "_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(_optim_helpers, "SHAPES", [[(3, 4), (520, 530)], [(2, 3)], [(5,)]])
     name, kwargs, groups = case
     Pair(torch, name, groups, kwargs, dtype="float32").step(3)
     Pair(torch, name, groups, kwargs, dtype="float64", is_complex=True).step(3)

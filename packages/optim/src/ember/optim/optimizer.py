@@ -6,12 +6,17 @@ the tensor's version counter on, as an in-place op does.
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import copy_context
 from copy import deepcopy
 from functools import wraps
-from itertools import chain
+from itertools import accumulate, chain, count
 from typing import Any
 
 import numpy as np
@@ -220,7 +225,7 @@ class Optimizer:
         if closure is not None:
             with ember.enable_grad():
                 loss = closure()
-        with ember.no_grad():
+        with ember.no_grad(), _batched():
             for group in self.param_groups:
                 update(group)
         return loss
@@ -432,7 +437,147 @@ def _real(a: Any) -> Any:
     return a
 
 
-_BLOCK = 1 << 15  # elements per block: a few arrays of it stay in the L2 cache
+# bytes per array block: the few arrays of an update stay in L2. Blocks run on several
+# threads are twice as long: each NumPy call takes and gives back the GIL, and threads that
+# wait on each other for it between short calls go slower than one thread
+_BLOCK_BYTES = 1 << 18
+_MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's loops, is the limit
+_pool: list = [None, 0, 0]  # the worker threads' executor, how many, the process that made it
+_local = threading.local()  # per thread: ``batch`` (a step's pending updates), scratch blocks
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """The persistent pool of ``workers`` threads (made again after a fork or a new count)."""
+    pool, size, pid = _pool
+    if pool is None or size != workers or pid != os.getpid():
+        if pool is not None and pid == os.getpid():
+            pool.shutdown(wait=False)
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="ember-optim")
+        _pool[:] = [pool, workers, os.getpid()]
+    return pool
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _scratch(dtype: Any, count: int, size: int) -> list:
+    """``count`` scratch blocks of ``size`` elements of ``dtype``, the calling thread's own."""
+    cache = _local.__dict__.setdefault("scratch", {})
+    have, blocks = cache.get(dtype, (0, []))
+    if have < size or len(blocks) < count:
+        size, count = max(have, size), max(len(blocks), count)
+        blocks = [np.empty(size, dtype=dtype) for _ in range(count)]
+        cache[dtype] = (size, blocks)
+    return blocks
+
+
+class _Update:
+    """One pending ``kernel`` call over contiguous ``arrays`` (flat), in blocks of ``block``."""
+
+    __slots__ = ("kernel", "arrays", "nscratch", "xp", "scalars", "block", "nblocks")
+
+    def __init__(self, kernel: Callable[..., None], arrays: list, nscratch: int, xp: Any,
+                 scalars: dict, block: int) -> None:
+        self.kernel, self.arrays, self.nscratch, self.xp = kernel, arrays, nscratch, xp
+        self.scalars, self.block = scalars, block
+        self.nblocks = -(-arrays[0].size // block)
+
+    def run(self, index: int) -> None:
+        """Apply the kernel to block ``index``."""
+        start = index * self.block
+        stop = min(start + self.block, self.arrays[0].size)
+        scratch = _scratch(self.arrays[0].dtype, self.nscratch, self.block)
+        self.kernel(*(a[start:stop] for a in self.arrays),
+                    *(s[:stop - start] for s in scratch[:self.nscratch]), xp=self.xp,
+                    **self.scalars)
+
+
+def _roots(arrays: tuple) -> set:
+    """The buffers under ``arrays``: updates that share one must not run side by side."""
+    out = set()
+    for a in arrays:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        out.add(id(a if a.base is None else a.base))
+    return out
+
+
+class _Batch:
+    """The blocked NumPy updates of one ``step()``, run at its end on the thread pool."""
+
+    def __init__(self) -> None:
+        self.updates: list[_Update] = []
+        self.roots: set = set()
+
+    def add(self, update: _Update | None, roots: set) -> None:
+        """Queue ``update`` (None: one about to run now) after the queued ones it overlaps."""
+        if not self.roots.isdisjoint(roots):  # the same parameter twice, or shared storage
+            self.run()
+        if update is not None:
+            self.updates.append(update)
+            self.roots |= roots
+
+    def run(self) -> None:
+        updates, self.updates, self.roots = self.updates, [], set()
+        if updates:
+            _run_updates(updates)
+
+
+def _run_updates(updates: list[_Update]) -> None:
+    """Run every block of ``updates`` on the calling thread and the pool's workers.
+
+    The blocks are independent and NumPy lets go of the GIL inside its loops; the threads
+    take blocks in turn from a shared counter. Every element goes through the same
+    operations whichever thread runs it, so the numbers do not depend on the thread count.
+    """
+    ends = list(accumulate(u.nblocks for u in updates))
+    total = ends[-1]
+    workers = min(ember.get_num_threads(), _usable_cpus(), _MAX_THREADS, total // 2) - 1
+    if workers <= 0:
+        for u in updates:
+            for i in range(u.nblocks):
+                u.run(i)
+        return
+    blocks, lock = count(), threading.Lock()
+
+    def work() -> None:
+        k = 0  # the update that holds block ``index`` (blocks are claimed in order)
+        while True:
+            with lock:
+                index = next(blocks)
+            if index >= total:
+                return
+            while ends[k] <= index:
+                k += 1
+            updates[k].run(index - (ends[k - 1] if k else 0))
+
+    pool = _executor(workers)
+    # the workers run in copies of the caller's context: NumPy's error state is a context var
+    jobs = [pool.submit(copy_context().run, work) for _ in range(workers)]
+    try:
+        work()
+    finally:
+        for job in jobs:
+            job.result()
+
+
+@contextmanager
+def _batched() -> Any:
+    """Collect the blocked updates ``_elementwise`` is given, and run them together on exit."""
+    if getattr(_local, "batch", None) is not None or ember.get_num_threads() <= 1:
+        yield
+        return
+    _local.batch = batch = _Batch()
+    try:
+        yield
+    finally:
+        _local.batch = None
+        batch.run()
 
 
 def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: Any,
@@ -442,20 +587,28 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
 
     NumPy makes one pass over memory per operation; on blocks that fit in the cache the dozen
     operations of an update cost about one pass. ``arrays[0]`` gives the scratch dtype. Small,
-    non-contiguous or non-NumPy arrays get one call over the whole arrays.
+    non-contiguous or non-NumPy arrays get one call over the whole arrays. With more than one
+    thread (``ember.set_num_threads``) the blocks run on a thread pool too; inside ``step()``
+    (``_batched``) they wait for the end of the step and run together, so an update must not
+    read what an earlier one of the same step writes.
     """
     first = arrays[0]
-    n = first.size
-    if (n <= 2 * _BLOCK or not isinstance(first, np.ndarray)
-            or not all(isinstance(a, np.ndarray) and a.flags.c_contiguous for a in arrays)):
+    if not all(isinstance(a, np.ndarray) for a in arrays):
         kernel(*arrays, *(xp.empty_like(first) for _ in range(nscratch)), xp=xp, **scalars)
         return
-    flat = [a.reshape(-1) for a in arrays]
-    scratch = [np.empty(_BLOCK, dtype=first.dtype) for _ in range(nscratch)]
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        kernel(*(a[start:stop] for a in flat), *(s[:stop - start] for s in scratch), xp=xp,
-               **scalars)
+    batch = getattr(_local, "batch", None)
+    threaded = batch is not None or ember.get_num_threads() > 1
+    block = (_BLOCK_BYTES << threaded) // first.itemsize
+    if first.size <= 2 * block or not all(a.flags.c_contiguous for a in arrays):
+        if batch is not None and batch.updates:
+            batch.add(None, _roots(arrays))
+        kernel(*arrays, *(np.empty_like(first) for _ in range(nscratch)), xp=xp, **scalars)
+        return
+    update = _Update(kernel, [a.reshape(-1) for a in arrays], nscratch, xp, scalars, block)
+    if batch is not None:
+        batch.add(update, _roots(arrays))
+    else:
+        _run_updates([update])
 
 
 def _effective_grad(xp: Any, g: Any, x: Any, maximize: bool, wd: float, out: Any) -> Any:

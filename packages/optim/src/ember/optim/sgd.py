@@ -30,8 +30,11 @@ def _sgd_kernel(x: Any, g: Any, *rest: Any, xp: Any, maximize: bool, wd: float,
             xp.copyto(buf, g)
         else:
             buf *= momentum
-            xp.multiply(g, 1 - dampening, out=tmp)
-            buf += tmp
+            if dampening == 0:
+                buf += g  # ``g * (1 - 0)`` is ``g``: one pass fewer, the same numbers
+            else:
+                xp.multiply(g, 1 - dampening, out=tmp)
+                buf += tmp
         if nesterov:
             xp.multiply(buf, momentum, out=tmp)
             tmp += g
