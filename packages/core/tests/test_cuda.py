@@ -316,3 +316,32 @@ def test_pin_memory_and_dataloader():
     batches = list(loader)
     assert batches[0][0].is_pinned() and batches[0][0].device.type == "cpu"
     assert batches[0][0].cuda(non_blocking=True).device.type == "cuda"
+
+
+def test_autocast_and_grad_scaler_on_cuda():
+    import ember.optim
+
+    x0 = ember.randn(4, 3)
+    with ember.autocast("cuda"):
+        g = x0.cuda()
+        assert (g @ g.T).dtype == ember.float16 and (g @ g.T).device.type == "cuda"
+        assert (x0 @ x0.T).dtype == ember.float32  # CUDA autocast leaves CPU ops alone
+    runs = []
+    for dev in ("cpu", "cuda"):
+        x = x0.to(dev)
+        w = ember.linspace(-1, 1, 6, device=dev).reshape(3, 2).requires_grad_()
+        scaler = ember.amp.GradScaler(dev)
+        opt = ember.optim.SGD([w], lr=0.1)
+        scales = []
+        for _ in range(5):
+            opt.zero_grad()
+            with ember.autocast(dev, dtype=ember.float16):
+                loss = (x @ w).float().sum()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            scales.append(scaler.get_scale())
+        assert w.grad.device.type == dev
+        runs.append((scales, w.detach().cpu().numpy()))
+    assert runs[0][0] == runs[1][0] and runs[0][0][0] < 65536.0  # early steps overflowed
+    np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-3, atol=1e-3)

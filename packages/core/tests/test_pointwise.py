@@ -300,7 +300,8 @@ def test_inplace_updates_and_bumps_version(torch, name):
 
 def test_inplace_refuses_int_for_float_result(torch):
     e = ember.tensor([1, 4])
-    with pytest.raises(RuntimeError, match="sqrt_"):
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                       "output type Long"):  # PyTorch's message
         e.sqrt_()
     assert ember.tensor([-1, 2]).abs_().tolist() == [1, 2]
     x = ember.tensor([1.0, 2.0], requires_grad=True)

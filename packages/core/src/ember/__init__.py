@@ -52,7 +52,8 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
              "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed"}
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
-              "backends", "plugins", "extend", "cli", "random", "autograd", "return_types")
+              "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
+              "amp", "multiprocessing", "jit", "distributions", "func")
 
 
 class _MissingSibling:

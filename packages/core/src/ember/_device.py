@@ -21,6 +21,15 @@ def _default_validate(type: str) -> None:  # noqa: A002
 _validate_type: Callable[[str], None] = _default_validate
 
 
+def _no_default(*args: object) -> None:
+    raise RuntimeError("using ember.device as a context manager needs ember's backends loaded")
+
+
+# Replaced by ember.backends.registry: set and restore the default device of factory calls.
+_enter_default: Callable[..., None] = _no_default
+_exit_default: Callable[..., None] = _no_default
+
+
 class device:
     """A device type and an optional index: ``device("cuda:1")``, ``device("cpu")``."""
 
@@ -76,8 +85,10 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
-    def __enter__(self):
-        raise RuntimeError("using ember.device as a context manager is not supported")
+    def __enter__(self) -> device:
+        # ``with ember.device("cuda"):`` makes it the default device of factory calls
+        _enter_default(self)
+        return self
 
     def __exit__(self, *exc) -> None:
-        return None
+        _exit_default()

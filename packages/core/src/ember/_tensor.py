@@ -112,7 +112,7 @@ class Tensor:
     def __new__(cls, *args: Any, device: Any = None, dtype: Any = None) -> Tensor:
         # the legacy constructor: Tensor(data) or Tensor(*sizes), default float dtype
         dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-        dev = canonical_device(device)
+        dev = canonical_device(device) if device is not None else CPU  # not the default
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
             if isinstance(src, Tensor):
@@ -416,8 +416,17 @@ class Tensor:
         return make(self._device._backend.copy(self._data), self._device)
 
     def _add_inplace_grad(self, g: Tensor) -> None:
-        a = self._data
-        r = a + g._data
+        a, b = self._data, g._data
+        if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.shape == b.shape \
+                and a.dtype == b.dtype:
+            try:
+                np.add(a, b, out=a)  # no temporary
+            except ValueError:  # read-only: the general path below gives the error
+                pass
+            else:
+                self._vc[0] += 1
+                return
+        r = a + b
         if r.shape == a.shape and r.dtype == a.dtype:
             a[...] = r
             self._vc[0] += 1

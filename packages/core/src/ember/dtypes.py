@@ -241,14 +241,19 @@ class finfo:
 
     def __init__(self, type: dtype | None = None):  # noqa: A002
         d = to_dtype(type) if type is not None else _default
-        info = np.finfo(d.np)
+        if d is bfloat16:  # NumPy's finfo does not know ml_dtypes' type
+            import ml_dtypes
+
+            info = ml_dtypes.finfo(d.np)
+        else:
+            info = np.finfo(d.np)
         self.dtype = d.name
         self.bits = info.bits
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = float(info.resolution)
+        self.eps = _py_float(info.eps)
+        self.max = _py_float(info.max)
+        self.min = _py_float(info.min)
+        self.tiny = self.smallest_normal = _py_float(info.tiny)
+        self.resolution = 10.0 ** -_py_int(info.precision)  # PyTorch: a power of ten
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
@@ -264,8 +269,8 @@ class iinfo:
         info = np.iinfo(d.np)
         self.dtype = d.name
         self.bits = info.bits
-        self.max = int(info.max)
-        self.min = int(info.min)
+        self.max = _py_int(info.max)
+        self.min = _py_int(info.min)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

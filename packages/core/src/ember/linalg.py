@@ -39,3 +39,11 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "di
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv",
            "tensorsolve", "vander", "vecdot", "vector_norm"]
+
+from .ops.linalg_lu import householder_product  # noqa: E402
+from .ops.linalg_lu import linalg_lu as lu  # noqa: E402
+from .ops.linalg_lu import linalg_lu_factor as lu_factor  # noqa: E402
+from .ops.linalg_lu import linalg_lu_factor_ex as lu_factor_ex  # noqa: E402
+from .ops.linalg_lu import linalg_lu_solve as lu_solve  # noqa: E402
+
+__all__ += ["householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve"]

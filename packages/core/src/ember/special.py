@@ -68,3 +68,14 @@ def softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 def log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
     return _log_softmax(input, dim, dtype=dtype)
+
+
+from .ops import special_bessel as _bessel  # noqa: E402
+from .ops import special_gamma as _gamma  # noqa: E402
+
+gammainc = _gamma.gammainc
+gammaincc = _gamma.gammaincc
+for _name in _bessel.SPECIAL_ONLY:
+    globals()[_name] = getattr(_bessel, _name)
+del _name
+__all__ += ["gammainc", "gammaincc"] + list(_bessel.SPECIAL_ONLY)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._tensor import Tensor, make
+from ..dtypes import _FLOAT
 from .graph import run_backward
 
 __all__ = ["backward", "grad"]
@@ -27,15 +28,23 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
         if g is None:
-            if out._data.size != 1:
+            d = out._data
+            if d.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out.is_floating_point() and not out.is_complex():
+            if out.dtype.category < _FLOAT:  # neither floating nor complex
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}")
-            d = out._data
-            g = make(out._device._backend.xp.ones(d.shape, dtype=d.dtype), out._device)
-        elif not isinstance(g, Tensor):
+            # a fresh tensor outside any graph: nothing to detach
+            be = out._device._backend
+            if be.numpy_like:  # (NumPy's ones() is a Python function: this is a third of it)
+                g = be.xp.empty(d.shape, dtype=d.dtype)
+                g.fill(1)
+            else:
+                g = be.xp.ones(d.shape, dtype=d.dtype)
+            grads.append(make(g, out._device))
+            continue
+        if not isinstance(g, Tensor):
             g = out.new_tensor(g)
         elif g._data.shape != out._data.shape:
             raise RuntimeError(
@@ -126,6 +135,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
                      create_graph: bool = False, inputs: Sequence | None = None) -> None:
     """Compute the gradient of this tensor with respect to the graph's leaves."""
+    if gradient is None and inputs is None:  # the common ``loss.backward()``
+        grads = _root_grads((self,), (), create_graph)
+        run_backward(_roots((self,)), grads,
+                     create_graph if retain_graph is None else retain_graph, create_graph)
+        return
     backward(self, gradient, retain_graph, create_graph, inputs)
 
 

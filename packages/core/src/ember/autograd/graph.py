@@ -19,7 +19,6 @@ from . import grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "run_backward", "node_class"]
 
-_seq = itertools.count()
 _anomaly = [False, True]  # [enabled, check_nan]; set by ember.autograd.anomaly
 
 
@@ -46,9 +45,9 @@ class RemovableHandle:
 class Node:
     """One recorded op: ``vjp`` maps output gradients to input gradients."""
 
-    __slots__ = ("_vjp", "next_functions", "_saved", "_versions", "_saved_out", "_seq",
-                 "_pre_hooks", "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed",
-                 "_metadata", "__weakref__")
+    __slots__ = ("_vjp", "next_functions", "_saved", "_versions", "_saved_out", "_pre_hooks",
+                 "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed", "_metadata",
+                 "__weakref__")
 
     _multi = False  # vjp takes a tuple of output gradients
 
@@ -58,7 +57,6 @@ class Node:
         self._saved = None
         self._versions = None
         self._saved_out = None
-        self._seq = next(_seq)
         self._pre_hooks = self._hooks = self._tensor_hooks = None
         self._meta = None
         self._freed = False
@@ -152,7 +150,7 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable: Any) -> None:
-        super().__init__(None, ())
+        Node.__init__(self, None, ())  # (made for each leaf in each graph: no super() object)
         self.variable = variable
 
     def name(self) -> str:
@@ -201,21 +199,23 @@ def _topological_order(roots: Sequence[Node]) -> list[Node]:
     (reverse post-order of a depth-first walk)."""
     order: list[Node] = []
     seen: set = set()
+    mark, emit = seen.add, order.append
     for root in roots:
         if root in seen:
             continue
-        seen.add(root)
+        mark(root)
         stack = [(root, iter(root.next_functions))]
+        push, pop = stack.append, stack.pop
         while stack:
             node, it = stack[-1]
             for nxt, _ in it:
                 if nxt is not None and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append((nxt, iter(nxt.next_functions)))
+                    mark(nxt)
+                    push((nxt, iter(nxt.next_functions)))
                     break
             else:
-                stack.pop()
-                order.append(node)
+                pop()
+                emit(node)
     order.reverse()
     return order
 
@@ -230,7 +230,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
     output_nr) edges to slots: the gradient arriving there is returned, and only the
     part of the graph that leads to a captured edge runs.
     """
-    root_nodes = list(dict.fromkeys(node for node, _ in roots))
+    root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
     order = _topological_order(root_nodes)
     if capture is not None:
         needed = _needed_nodes(root_nodes, {n for n, _ in capture})
@@ -242,55 +242,98 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
     for (node, nr), g in zip(roots, grads):
         _add_to_buffer(buffers, node, nr, g)
     captured: dict = {}
+    pop, get = buffers.pop, buffers.get
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
         for node in order:
-            buf = buffers.pop(node, None)
+            buf = pop(node, None)
             if buf is None:
                 continue  # no gradient reached this node
-            gouts = buf if node._meta else [buf]
-            if node.__class__ is AccumulateGrad:
-                hooks = node.variable._hooks_leaf
-                if hooks:
-                    for fn in list(hooks.values()):
-                        r = fn(gouts[0])
-                        if r is not None:
-                            gouts[0] = r
-            if node._tensor_hooks:
-                for nr, fn in list(node._tensor_hooks.values()):
-                    if gouts[nr] is not None:
-                        r = fn(gouts[nr])
-                        if r is not None:
-                            gouts[nr] = r
-            if node._pre_hooks:
-                for fn in list(node._pre_hooks.values()):
-                    r = fn(tuple(gouts))
-                    if r is not None:
-                        gouts = list(r)
-            if capture is not None:
-                for nr in range(len(gouts)):
-                    if (node, nr) in capture:
-                        captured[(node, nr)] = gouts[nr]
-            if node.__class__ is AccumulateGrad:
-                if accumulate and gouts[0] is not None:
-                    _accumulate(node.variable, gouts[0], create_graph)
+            is_acc = node.__class__ is AccumulateGrad
+            if node._meta or node._tensor_hooks or node._pre_hooks or capture is not None or (
+                    is_acc and node.variable._hooks_leaf):
+                gouts = _hooked_grads(node, buf, is_acc, capture, captured)
+                g0 = gouts[0]
+            else:  # the common case: one output, no hooks
+                gouts = None
+                g0 = buf
+            if is_acc:
+                if accumulate and g0 is not None:
+                    _accumulate(node.variable, g0, create_graph)
                 if node._hooks:
                     for fn in list(node._hooks.values()):
-                        fn((), tuple(gouts))
+                        fn((), tuple(gouts if gouts is not None else [buf]))
                 continue
-            gins = _call_vjp(node, gouts, retain_graph, create_graph)
+            if gouts is None and not node._multi:
+                saved = node._saved
+                if saved is not None:
+                    for t, v in zip(saved, node._versions):
+                        if v is not None and t._vc[0] != v:  # modified in place: the error
+                            saved = node._unpack_saved(create_graph)
+                    if create_graph and node._saved_out:  # saved outputs rejoin the graph
+                        saved = node._unpack_saved(create_graph)
+                    gins = node._vjp(g0, *saved)
+                    if not retain_graph:
+                        node._saved = None
+                        node._freed = True
+                elif node._freed:
+                    gins = node._vjp(g0, *node._unpack_saved(create_graph))
+                else:
+                    gins = node._vjp(g0)
+                if _anomaly[0]:
+                    _check_anomaly(node, gins)
+            else:
+                if gouts is None:
+                    gouts = [buf]
+                gins = _call_vjp(node, gouts, retain_graph, create_graph)
             if node._hooks:
+                if gouts is None:
+                    gouts = [buf]
                 for fn in list(node._hooks.values()):
                     r = fn(tuple(gins), tuple(gouts))
                     if r is not None:
                         gins = r
             for (nxt, nr), g in zip(node.next_functions, gins):
                 if g is not None and nxt is not None:
-                    _add_to_buffer(buffers, nxt, nr, g)
+                    if nxt._meta:
+                        _add_to_buffer(buffers, nxt, nr, g)
+                    else:
+                        old = get(nxt)
+                        buffers[nxt] = g if old is None else old + g
     finally:
         grad_mode.state.enabled = prev
     return captured
+
+
+def _hooked_grads(node: Node, buf: Any, is_acc: bool, capture: dict | None,
+                  captured: dict) -> list:
+    """The output gradients of ``node`` after its tensor hooks and pre-hooks ran (and
+    recorded where ``capture`` asks for them)."""
+    gouts = buf if node._meta else [buf]
+    if is_acc:
+        hooks = node.variable._hooks_leaf
+        if hooks:
+            for fn in list(hooks.values()):
+                r = fn(gouts[0])
+                if r is not None:
+                    gouts[0] = r
+    if node._tensor_hooks:
+        for nr, fn in list(node._tensor_hooks.values()):
+            if gouts[nr] is not None:
+                r = fn(gouts[nr])
+                if r is not None:
+                    gouts[nr] = r
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            r = fn(tuple(gouts))
+            if r is not None:
+                gouts = list(r)
+    if capture is not None:
+        for nr in range(len(gouts)):
+            if (node, nr) in capture:
+                captured[(node, nr)] = gouts[nr]
+    return gouts
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Any) -> None:

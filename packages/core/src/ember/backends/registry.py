@@ -191,15 +191,56 @@ _device._validate_type = _validate_type
 
 CPU: device = registry.canonical(device("cpu"))
 
+# The device that factory calls without ``device=`` use; None: unset (the CPU).
+_default_device: device | None = None
+_default_stack: list[device | None] = []
+
+
+def set_default_device(dev: Any) -> None:
+    """Make ``dev`` the default device of factory calls (None: back to the CPU). A device
+    that cannot be used here (no GPU) is refused at its first use, as in PyTorch."""
+    global _default_device
+    if dev is None:
+        _default_device = None
+        return
+    d = dev if isinstance(dev, device) else device(dev)
+    try:
+        d = registry.canonical(d)
+    except RuntimeError:
+        pass  # kept unbound: canonical_device raises at the first use
+    _default_device = d
+
+
+def default_device() -> device | None:
+    """The device set by ``set_default_device`` (or ``with device``), or None when unset."""
+    return _default_device
+
+
+def _enter_default(dev: device) -> None:
+    _default_stack.append(_default_device)
+    set_default_device(dev)
+
+
+def _exit_default() -> None:
+    global _default_device
+    _default_device = _default_stack.pop() if _default_stack else None
+
+
+_device._enter_default = _enter_default
+_device._exit_default = _exit_default
+
 
 def get_backend(device_type: str) -> Backend:
     return registry.get(device_type)
 
 
 def canonical_device(dev: Any) -> device:
-    """Canonical bound device for a device, string, int or None (the CPU)."""
+    """Canonical bound device for a device, string, int or None (the default device:
+    the CPU unless ``ember.set_default_device`` or ``with ember.device(...)`` chose one)."""
     if dev is None:
-        return CPU
+        dev = _default_device
+        if dev is None:
+            return CPU
     if dev.__class__ is device and dev._backend is not None:
         return dev
     if not isinstance(dev, device):

@@ -66,7 +66,7 @@ def expand_back(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     if not grad_state.enabled:  # a plain backward: no graph, so fill an array directly
         arr = g._data
         xp = g._device._backend.xp
-        if arr.ndim != len(shape):
+        if arr.ndim != len(shape) and arr.ndim:  # (a 0-d gradient broadcasts as it is)
             arr = reshape(xp, arr, kept_shape(shape, dims))
         n = 1
         for s in shape:

@@ -59,36 +59,40 @@ _NO_EDGE = (None, 0)
 
 def _edges(inputs: Sequence[Any]) -> tuple:
     edges = []
+    append = edges.append
     for t in inputs:
         if _isinstance(t, Tensor):
             fn = t.grad_fn
             if fn is not None and t._base is None:
-                edges.append((fn, t._out_nr))
-            elif t._rg:  # leaves, and views (whose base may have changed in place)
-                edges.append(t._edge())
-            else:
-                edges.append(_NO_EDGE)
+                append((fn, t._out_nr))
+            elif not t._rg:
+                append(_NO_EDGE)
+            elif fn is None and t._accum is not None:  # a leaf whose accumulator may live
+                acc = t._accum()
+                append((acc, 0) if acc is not None else t._edge())
+            else:  # a new leaf accumulator, or a view (whose base may have changed in place)
+                append(t._edge())
         else:
-            edges.append(_NO_EDGE)
+            append(_NO_EDGE)
     return tuple(edges)
 
 
 def _process_saved(node: Any, saved: Sequence, outs: Sequence[Tensor]) -> None:
-    items = list(saved)
     versions = []
+    for s in saved:
+        versions.append(s._vc[0] if _isinstance(s, Tensor) else None)
+    items = saved
     out_map = None
-    for i, s in enumerate(items):
-        if not _isinstance(s, Tensor):
-            versions.append(None)
+    for i, s in enumerate(saved):
+        if versions[i] is None:
             continue
-        versions.append(s._vc[0])
         for nr, o in enumerate(outs):
             if s is o:  # saving an output: keep a detached alias (no Tensor<->node cycle)
+                if out_map is None:
+                    items, out_map = list(saved), {}
                 alias = make(o._data, o._device)
                 alias._vc = o._vc
                 items[i] = alias
-                if out_map is None:
-                    out_map = {}
                 out_map[i] = nr
                 break
     node._saved = tuple(items)
@@ -104,7 +108,15 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
         cls = _node_classes[name] = node_class(name)
     node = cls(vjp, _edges(inputs))
     if saved:
-        _process_saved(node, saved, (out,))
+        versions = []
+        for s in saved:
+            if s is out:  # an output among the saved: the general path
+                _process_saved(node, saved, (out,))
+                break
+            versions.append(s._vc[0] if _isinstance(s, Tensor) else None)
+        else:
+            node._saved = saved if saved.__class__ is tuple else tuple(saved)
+            node._versions = versions
     out.grad_fn = node
     out._rg = True
     return out
@@ -364,7 +376,7 @@ try:
     with np.errstate(all="ignore"):
         _QUIET = _np_fp_state.get()
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy versions
-    _np_fp_state = None
+    _np_fp_state = _QUIET = None
 
 
 def quiet(kernel: Callable, *args: Any) -> Any:

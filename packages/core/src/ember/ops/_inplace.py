@@ -33,12 +33,12 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
     r = out._data
     if r.shape != x.shape:
         raise RuntimeError(
-            f"{op}: output with shape {list(x.shape)} doesn't match the broadcast shape "
+            f"output with shape {list(x.shape)} doesn't match the broadcast shape "
             f"{list(r.shape)}")
     if r.dtype != x.dtype:
         if _dt.from_numpy_dtype(r.dtype).category > _dt.from_numpy_dtype(x.dtype).category:
             raise RuntimeError(
-                f"{op}: result type {_type_name(r.dtype)} can't be cast to the desired output "
+                f"result type {_type_name(r.dtype)} can't be cast to the desired output "
                 f"type {_type_name(x.dtype)}")
     if out.grad_fn is not None and out.grad_fn._saved:
         _snapshot_saved_self(out.grad_fn, self)

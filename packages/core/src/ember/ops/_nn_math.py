@@ -330,14 +330,26 @@ def reduce_array(xp: Any, loss: Any, red: int) -> Any:
 
 
 def float_input(t: Tensor, op: str) -> Any:
-    """The array of a floating input; integer inputs raise PyTorch's not-implemented error."""
+    """The array of a floating input; integer inputs raise PyTorch's not-implemented error
+    (naming PyTorch's CPU kernel for ``op``)."""
     x = t._data
-    if x.dtype.kind not in "fc" and t.dtype.name != "bfloat16":
-        raise RuntimeError(f'"{op}" not implemented for \'{int_dtype_name(x.dtype)}\'')
+    if (x.dtype.kind not in "fc" and t.dtype.name != "bfloat16") or (
+            x.dtype.kind == "c" and op in _REAL_KERNELS):
+        raise NotImplementedError(
+            f'"{_KERNELS.get(op, op)}" not implemented for \'{int_dtype_name(x.dtype)}\'')
     return x
+
+
+# the CPU kernels behind PyTorch's refusals, where their names differ from the op's
+_KERNELS = {n: n + "_cpu" for n in ("hardsigmoid", "hardswish", "mish", "silu", "softplus",
+                                     "leaky_relu", "hardshrink", "glu", "prelu")}
+_KERNELS.update({"softshrink": "softshrink_check", "log_sigmoid_forward": "log_sigmoid_cpu",
+                 "rrelu_with_noise": "leaky_relu_cpu", "softsign": "abs_cpu",
+                 "layer_norm": "LayerNormKernelImpl"})
+_REAL_KERNELS = frozenset(_KERNELS) - {"silu", "softsign"}  # no complex types either
 
 
 def int_dtype_name(npd: Any) -> str:
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}.get(
-        str(npd), str(npd))
+            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(str(npd), str(npd))

@@ -12,7 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .. import dtypes as _dt
 from . import _inplace
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
 from ._nn_math import arrays, const, float_input, grad_of
 from .dropout import __all__ as _dropout_all
@@ -67,7 +69,11 @@ def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)`` elementwise."""
     x = input._data
-    y = _xp(input).maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+    if x.dtype.kind == "b":
+        raise NotImplementedError("Boolean inputs not supported for relu")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    y = _xp(input).maximum(x, 0)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     return _piecewise("ReluBackward0", input, y, lambda: y > 0, inplace, "relu")
@@ -83,6 +89,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     x = input._data
+    if x.dtype.kind == "b":
+        raise NotImplementedError("Bool inputs not supported for hardtanh")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     y = _xp(input).clip(x, min_val, max_val).astype(x.dtype, copy=False)
     return _piecewise("HardtanhBackward0", input, y, lambda: (x > min_val) & (x < max_val),
                       inplace, "hardtanh")
@@ -116,6 +128,9 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``input`` where ``input > threshold``, else ``value``."""
     x = input._data
+    if x.dtype.kind in "bc":
+        raise NotImplementedError(
+            f"\"threshold_cpu\" not implemented for '{_inplace._type_name(x.dtype)}'")
     keep = x > threshold
     y = _xp(input).where(keep, x, value).astype(x.dtype, copy=False)
     return _piecewise("ThresholdBackward0", input, y, lambda: keep, inplace, "threshold")
@@ -161,9 +176,14 @@ def hardsigmoid_(input: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ smooth
-def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, op: str) -> Tensor:
-    """``f(m, x)`` forward; backward ``grad * df(m, x)`` (half precision computes in float32)."""
-    x = float_input(input, op)
+def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, op: str,
+            kernel: str | None = None) -> Tensor:
+    """``f(m, x)`` forward; backward ``grad * df(m, x)`` (half precision computes in float32).
+    ``kernel``: PyTorch's kernel name for refused dtypes, complex included, when it has one."""
+    if kernel is not None and input._data.dtype.kind == "c":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_inplace._type_name(input._data.dtype)}'")
+    x = float_input(input, kernel or op)
     m = arrays(_xp(input))
     low = x.dtype.itemsize < 4
     y = f(m, x.astype("float32") if low else x)
@@ -195,7 +215,8 @@ def _elu_f(alpha: float, scale: float, iscale: float) -> tuple[Callable, Callabl
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
-    return _smooth("EluBackward0", input, *_elu_f(alpha, 1.0, 1.0), inplace, "elu")
+    return _smooth("EluBackward0", input, *_elu_f(alpha, 1.0, 1.0), inplace, "elu",
+                   "elu_cpu")
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -204,7 +225,8 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """Scaled ELU with the self-normalising constants."""
-    return _smooth("EluBackward0", input, *_elu_f(_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "selu")
+    return _smooth("EluBackward0", input, *_elu_f(_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "selu",
+                   "elu_cpu")
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -215,7 +237,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _smooth("CeluBackward0", input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace, "celu")
+    return _smooth("CeluBackward0", input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace, "celu",
+                   "elu_cpu")
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -247,9 +270,10 @@ def _gelu_tanh_df(m: Any, x: Any) -> Any:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit; ``approximate='tanh'`` uses the tanh formula."""
     if approximate == "none":
-        return _smooth("GeluBackward0", input, _gelu_f, _gelu_df, False, "GeluKernelImpl")
+        return _smooth("GeluBackward0", input, _gelu_f, _gelu_df, False, "gelu",
+                       "GeluKernelImpl")
     if approximate == "tanh":
-        return _smooth("GeluBackward0", input, _gelu_tanh_f, _gelu_tanh_df, False,
+        return _smooth("GeluBackward0", input, _gelu_tanh_f, _gelu_tanh_df, False, "gelu",
                        "GeluKernelImpl")
     raise RuntimeError("approximate argument must be either none or tanh.")
 
@@ -331,6 +355,8 @@ def _softsign_df(m: Any, x: Any) -> Any:
 
 def softsign(input: Tensor) -> Tensor:
     """``input / (1 + |input|)``."""
+    if input._data.dtype.kind in "iu":  # integers divide into the default float dtype
+        input = input.to(_dt._default)
     return _smooth("DivBackward0", input, _softsign_f, _softsign_df, False, "softsign")
 
 
@@ -345,6 +371,13 @@ def _tanhshrink_df(m: Any, x: Any) -> Any:
 
 def tanhshrink(input: Tensor) -> Tensor:
     """``input - tanh(input)``."""
+    k = input._data.dtype.kind
+    if k == "b":  # PyTorch computes input - tanh(input)
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if k in "iu":
+        input = input.to(_dt._default)
     return _smooth("SubBackward0", input, _tanhshrink_f, _tanhshrink_df, False, "tanhshrink")
 
 
@@ -365,9 +398,9 @@ def logsigmoid(input: Tensor) -> Tensor:
 # ------------------------------------------------------------------ with parameters or noise
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where ``a, b`` are the two halves of ``input`` along ``dim``."""
-    x = float_input(input, "glu")
-    if x.ndim == 0:
+    if input._data.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    x = float_input(input, "glu")
     d = wrap_dim(dim, x.ndim, "glu")
     n = x.shape[d]
     if n % 2:
@@ -389,6 +422,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return res
 
 
+@autocast_op("prelu")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``input`` where positive, ``weight * input`` elsewhere (weight per channel, dim 1)."""
     x, w = float_input(input, "prelu"), weight._data

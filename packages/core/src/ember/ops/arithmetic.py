@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import Tensor, binary, grad_state, make, methods, quiet, record, sum_to
+from ._dispatch import (
+    _QUIET,
+    Tensor,
+    _np_fp_state,
+    binary,
+    grad_state,
+    make,
+    methods,
+    quiet,
+    record,
+    sum_to,
+)
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow", "float_power", "positive"]
 
 _isinstance = isinstance
+_ndarray = np.ndarray  # results of the NumPy backend need no re-wrapping
+_fp_state = _np_fp_state
+_fp_set = _fp_state.set if _fp_state is not None else None
+_fp_reset = _fp_state.reset if _fp_state is not None else None
 
 
 def _kind(x: Any) -> str:
@@ -34,6 +51,11 @@ def _grad_for(x: Any) -> bool:
     return _isinstance(x, Tensor) and x._rg
 
 
+def _any_grad(a: Any, b: Any) -> bool:
+    """Whether either operand requires grad (read before the thread-local grad mode)."""
+    return (_isinstance(a, Tensor) and a._rg) or (_isinstance(b, Tensor) and b._rg)
+
+
 def _fail(op: str, a: Any, b: Any, e: Exception) -> Exception:
     sa, sb = _shape(a), _shape(b)
     if "broadcast" in str(e) or "operands could not" in str(e):
@@ -54,33 +76,59 @@ def _mismatch(sa: tuple, sb: tuple) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
+# The ops below keep their closures (kernels retried quietly, vjps) in helper functions: a
+# variable a nested function uses becomes a cell, which every call pays for, grad or not.
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
-    xa, xb, dev = binary(input, other, "add")
+    if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
+        xa, xb, dev = input._data, other._data, input._device
+        if other._device is not dev or xa.dtype != xb.dtype:
+            xa, xb, dev = binary(input, other, "add")
+        ga, gb = input._rg, other._rg
+    else:
+        xa, xb, dev = binary(input, other, "add")
+        ga = _isinstance(input, Tensor) and input._rg
+        gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
         r = xp.add(xa, xb if alpha == 1 else xb * alpha)
     except RuntimeWarning:  # warnings raised as errors: PyTorch is silent (inf - inf)
-        r = quiet(lambda: xp.add(xa, xb if alpha == 1 else xb * alpha))
+        r = quiet(_scaled, xp.add, xa, xb, alpha)
     except (ValueError, TypeError) as e:
         raise _fail("add", input, other, e) from None
-    if r.__class__ is not dev._backend.ndarray:
+    if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     res = make(r, dev)
-    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
-        sa, sb = _shape(input), _shape(other)
+    if (ga or gb) and grad_state.enabled:
+        record("AddBackward0", res, (input, other),
+               _add_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
+                        alpha))
+    return res if out is None else _out(res, out)
 
-        def vjp(g: Tensor) -> tuple:
-            return (sum_to(g, sa) if _grad_for(input) else None,
-                    sum_to(g if alpha == 1 else g * alpha, sb) if _grad_for(other) else None)
 
-        record("AddBackward0", res, (input, other), vjp)
-    return _out(res, out)
+def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any) -> Any:
+    return kernel(xa, xb if alpha == 1 else xb * alpha)
+
+
+def _add_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
+    def vjp(g: Tensor) -> tuple:
+        return (sum_to(g, sa) if ga else None,
+                sum_to(g if alpha == 1 else g * alpha, sb) if gb else None)
+
+    return vjp
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input - alpha * other``."""
-    xa, xb, dev = binary(input, other, "sub")
+    if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
+        xa, xb, dev = input._data, other._data, input._device
+        if other._device is not dev or xa.dtype != xb.dtype:
+            xa, xb, dev = binary(input, other, "sub")
+        ga, gb = input._rg, other._rg
+    else:
+        xa, xb, dev = binary(input, other, "sub")
+        ga = _isinstance(input, Tensor) and input._rg
+        gb = _isinstance(other, Tensor) and other._rg
     if _kind(xa) == "b" and _kind(xb) == "b":
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
@@ -89,21 +137,25 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     try:
         r = xp.subtract(xa, xb if alpha == 1 else xb * alpha)
     except RuntimeWarning:
-        r = quiet(lambda: xp.subtract(xa, xb if alpha == 1 else xb * alpha))
+        r = quiet(_scaled, xp.subtract, xa, xb, alpha)
     except (ValueError, TypeError) as e:
         raise _fail("sub", input, other, e) from None
-    if r.__class__ is not dev._backend.ndarray:
+    if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     res = make(r, dev)
-    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
-        sa, sb = _shape(input), _shape(other)
+    if (ga or gb) and grad_state.enabled:
+        record("SubBackward0", res, (input, other),
+               _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
+                        alpha))
+    return res if out is None else _out(res, out)
 
-        def vjp(g: Tensor) -> tuple:
-            return (sum_to(g, sa) if _grad_for(input) else None,
-                    sum_to(-g if alpha == 1 else g * (-alpha), sb) if _grad_for(other) else None)
 
-        record("SubBackward0", res, (input, other), vjp)
-    return _out(res, out)
+def _sub_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
+    def vjp(g: Tensor) -> tuple:
+        return (sum_to(g, sa) if ga else None,
+                sum_to(-g if alpha == 1 else g * (-alpha), sb) if gb else None)
+
+    return vjp
 
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -114,7 +166,15 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """Elementwise product with broadcasting."""
-    xa, xb, dev = binary(input, other, "mul")
+    if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
+        xa, xb, dev = input._data, other._data, input._device
+        if other._device is not dev or xa.dtype != xb.dtype:
+            xa, xb, dev = binary(input, other, "mul")
+        ga, gb = input._rg, other._rg
+    else:
+        xa, xb, dev = binary(input, other, "mul")
+        ga = _isinstance(input, Tensor) and input._rg
+        gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
         r = xp.multiply(xa, xb)
@@ -122,20 +182,31 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         r = quiet(xp.multiply, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("mul", input, other, e) from None
-    if r.__class__ is not dev._backend.ndarray:
+    if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     res = make(r, dev)
-    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
-        sa, sb = _shape(input), _shape(other)
-        ga, gb = _grad_for(input), _grad_for(other)
+    if (ga or gb) and grad_state.enabled:
+        try:
+            cplx = r.dtype.kind == "c"
+        except AttributeError:  # an Array-API namespace's own dtype objects
+            cplx = _kind(r) == "c"
+        record("MulBackward0", res, (input, other),
+               _mul_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
+                        cplx),
+               (input if gb else None, other if ga else None))
+    return res if out is None else _out(res, out)
 
+
+def _mul_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, cplx: bool) -> Any:
+    if cplx:  # complex operands: the gradient takes their conjugates
         def vjp(g: Tensor, a: Any, b: Any) -> tuple:
             return (sum_to(g * _conj(b), sa) if ga else None,
                     sum_to(g * _conj(a), sb) if gb else None)
+    else:
+        def vjp(g: Tensor, a: Any, b: Any) -> tuple:
+            return (sum_to(g * b, sa) if ga else None, sum_to(g * a, sb) if gb else None)
 
-        record("MulBackward0", res, (input, other), vjp,
-               (input if gb else None, other if ga else None))
-    return _out(res, out)
+    return vjp
 
 
 def _conj(x: Any) -> Any:
@@ -150,38 +221,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         out: Tensor | None = None) -> Tensor:
     """True division (integers give floats), or rounded with ``"trunc"`` / ``"floor"``."""
     if rounding_mode is not None:
-        if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(
-                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                f"'{rounding_mode}'")
-        xa, xb, dev = binary(input, other, "div")
-        xp = dev._backend.xp
-        if _kind(xa) in "biu" and _kind(xb) in "biu":
-            be = dev._backend
-            if _kind(xa) == "b":
-                xa = be.astype(xa, _dt.int64)
-            if _kind(xb) == "b":
-                xb = be.astype(xb, _dt.int64) if _isinstance(input, Tensor) else int(xb)
-            if rounding_mode == "floor":
-                r = _int_floordiv(xp, xa, xb)
-            else:
-                q = _int_floordiv(xp, xa, xb)
-                rem = xa - q * xb
-                r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
-                r = be.astype(r, be.dtype_of(q))
-        else:
-            r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
-                      else xp.floor_divide(xa, xb))
-        res = make(xp.asarray(r), dev)
-        if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
-            sa, sb = _shape(input), _shape(other)
-
-            def vjp_round(g: Tensor) -> tuple:
-                return (sum_to(g * 0, sa) if _grad_for(input) else None,
-                        sum_to(g * 0, sb) if _grad_for(other) else None)
-
-            record("DivBackward1", res, (input, other), vjp_round)
-        return _out(res, out)
+        return _div_rounded(input, other, rounding_mode, out)
     xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
     if _kind(xa) in "biu" and _kind(xb) in "biu":
@@ -189,23 +229,70 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else float(xa)
         xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else float(xb)
     try:
-        r = quiet(xp.divide, xa, xb)
+        if _fp_state is not None:  # ``quiet`` inlined: NumPy's warnings off (0/0, x/0)
+            token = _fp_set(_QUIET)
+            try:
+                r = xp.divide(xa, xb)
+            finally:
+                _fp_reset(token)
+        else:  # pragma: no cover - other NumPy versions
+            r = quiet(xp.divide, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("div", input, other, e) from None
-    if r.__class__ is not dev._backend.ndarray:
+    if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     res = make(r, dev)
-    if grad_state.enabled and (_grad_for(input) or _grad_for(other)):
+    ga = _isinstance(input, Tensor) and input._rg
+    gb = _isinstance(other, Tensor) and other._rg
+    if (ga or gb) and grad_state.enabled:
+        record("DivBackward0", res, (input, other),
+               _div_vjp(_shape(input), _shape(other), ga, gb),
+               (input if gb else None, other))
+    return res if out is None else _out(res, out)
+
+
+def _div_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool) -> Any:
+    def vjp(g: Tensor, a: Any, b: Any) -> tuple:
+        gi = g / _conj(b)
+        return (sum_to(gi, sa) if ga else None,
+                sum_to(-gi * _conj(a) / _conj(b), sb) if gb else None)
+
+    return vjp
+
+
+def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None) -> Tensor:
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'")
+    xa, xb, dev = binary(input, other, "div")
+    xp = dev._backend.xp
+    if _kind(xa) in "biu" and _kind(xb) in "biu":
+        be = dev._backend
+        if _kind(xa) == "b":
+            xa = be.astype(xa, _dt.int64)
+        if _kind(xb) == "b":
+            xb = be.astype(xb, _dt.int64) if _isinstance(input, Tensor) else int(xb)
+        if rounding_mode == "floor":
+            r = _int_floordiv(xp, xa, xb)
+        else:
+            q = _int_floordiv(xp, xa, xb)
+            rem = xa - q * xb
+            r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
+            r = be.astype(r, be.dtype_of(q))
+    else:
+        r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
+                  else xp.floor_divide(xa, xb))
+    res = make(xp.asarray(r), dev)
+    if _any_grad(input, other) and grad_state.enabled:
         sa, sb = _shape(input), _shape(other)
-        ga, gb = _grad_for(input), _grad_for(other)
 
-        def vjp(g: Tensor, a: Any, b: Any) -> tuple:
-            gi = g / _conj(b)
-            return (sum_to(gi, sa) if ga else None,
-                    sum_to(-gi * _conj(a) / _conj(b), sb) if gb else None)
+        def vjp_round(g: Tensor) -> tuple:
+            return (sum_to(g * 0, sa) if _grad_for(input) else None,
+                    sum_to(g * 0, sb) if _grad_for(other) else None)
 
-        record("DivBackward0", res, (input, other), vjp, (input if gb else None, other))
-    return _out(res, out)
+        record("DivBackward1", res, (input, other), vjp_round)
+    return res if out is None else _out(res, out)
 
 
 def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
@@ -224,7 +311,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     res = make(-x, input._device)
     if grad_state.enabled and input._rg:
         record("NegBackward0", res, (input,), lambda g: (-g,))
-    return _out(res, out)
+    return res if out is None else _out(res, out)
 
 
 def positive(input: Tensor) -> Tensor:
@@ -246,10 +333,10 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         r = quiet(getattr(xp, "pow", None) or xp.power, xa, xb)  # CuPy may lack the new name
     except (ValueError, TypeError) as e:
         raise _fail("pow", input, exponent, e) from None
-    if r.__class__ is not dev._backend.ndarray:
+    if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     res = make(r, dev)
-    if grad_state.enabled and (_grad_for(input) or _grad_for(exponent)):
+    if _any_grad(input, exponent) and grad_state.enabled:
         sa, sb = _shape(input), _shape(exponent)
         ga, gb = _grad_for(input), _grad_for(exponent)
 
@@ -275,7 +362,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
             return gi, ge
 
         record("PowBackward0", res, (input, exponent), vjp, (input, exponent, res))
-    return _out(res, out)
+    return res if out is None else _out(res, out)
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from . import _blas
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, sum_to
 from ._nn_math import arrays, const, grad_of, row_sum, softmax_last
 
@@ -18,11 +19,12 @@ __all__ = ["bilinear"]
 
 def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
     """``a @ b``; half precision goes through float32 (NumPy has no half BLAS)."""
-    if a.dtype.itemsize < 4 and a.dtype.kind == "f" and xp.__name__ == "numpy":
+    if a.dtype.itemsize < 4 and a.dtype.kind in "fV" and xp.__name__ == "numpy":  # V: bfloat16
         return _blas.matmul(xp, a.astype("float32"), b.astype("float32")).astype(a.dtype)
     return _blas.matmul(xp, a, b)
 
 
+@autocast_op("linear")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
     x, w = input._data, weight._data
@@ -40,17 +42,22 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.dtype != w.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
+    half = x.dtype.itemsize < 4 and x.dtype.kind in "fV" and xp.__name__ == "numpy"
+    if half:  # PyTorch's CPU: product and bias in float32, rounded once
+        out_dtype, x, w = x.dtype, x.astype("float32"), w.astype("float32")
     if w.ndim == 2 and x.ndim > 2:  # one 2-D product instead of one per leading index
-        y = _matmul_f32(xp, x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
+        y = _blas.matmul(xp, x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T).reshape(
             x.shape[:-1] + (w.shape[0],))
     else:
-        y = _matmul_f32(xp, x, w.T if w.ndim == 2 else w)
+        y = _blas.matmul(xp, x, w.T if w.ndim == 2 else w)
     if bias is not None:
-        b = bias._data
+        b = bias._data.astype("float32") if half else bias._data
         if b.dtype == y.dtype and b.ndim <= 1 and y.ndim:
             y += b  # the product is a fresh array: add in place
         else:
             y = y + b
+    if half:
+        y = y.astype(out_dtype)
     res = make(y if y.__class__ is input._device._backend.ndarray else xp.asarray(y),
                input._device)
     if grad_state.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
@@ -143,6 +150,7 @@ def _repeat_heads(t: Tensor, rep: int) -> Tensor:
         s[:-3] + (s[-3] * rep,) + s[-2:])
 
 
+@autocast_op("scaled_dot_product_attention")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,

@@ -13,7 +13,15 @@ from typing import Any
 from .. import dtypes as _dt
 from ._dispatch import Tensor, binary, kind, methods
 from .arithmetic import _fail, _out
-from .pointwise_unary import bf16_to_f32, inplace_of, not_implemented, not_tensor, quiet, wrap
+from .pointwise_unary import (
+    bf16_to_f32,
+    inplace_of,
+    not_implemented,
+    not_tensor,
+    promoting_inplace_of,
+    quiet,
+    wrap,
+)
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "equal", "allclose", "isclose", "logical_and", "logical_or",
@@ -34,10 +42,11 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
         if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
             raise not_tensor(name, input)
         xa, xb, dev = binary(input, other, name)
+        k0 = (xa if hasattr(xa, "dtype") else xb).dtype  # bfloat16 named as itself in errors
         xa, xb = bf16_to_f32(xa, xb)
         k = (xa if hasattr(xa, "dtype") else xb).dtype
         if (getattr(k, "kind", None) or _dt.from_foreign_dtype(k).kind) not in kinds:
-            raise not_implemented(kernel_name or f"{name}_cpu", k)
+            raise not_implemented(kernel_name or f"{name}_cpu", k0)
         try:
             r = getattr(dev._backend.xp, ufunc)(xa, xb)
         except ValueError as e:
@@ -231,8 +240,9 @@ def _reflected(fn: Callable) -> Callable:
 
 _INPLACE = {n + "_": inplace_of(globals()[n], n + "_") for n in (
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift")}
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not")}
+_INPLACE.update({n + "_": promoting_inplace_of(globals()[n], n + "_") for n in (
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift")})
 _iand, _ior, _ixor = _INPLACE["bitwise_and_"], _INPLACE["bitwise_or_"], _INPLACE["bitwise_xor_"]
 
 

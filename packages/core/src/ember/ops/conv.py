@@ -22,6 +22,7 @@ from ._dispatch import is_tensor as _is_tensor
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution"] + _padding.__all__ + _unfold.__all__
 
+from ._autocast import autocast_op
 from .conv_padding import *  # noqa: E402,F403
 from .conv_unfold import *  # noqa: E402,F403
 
@@ -161,7 +162,8 @@ def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int) -
         raise RuntimeError(f"Input type ({_dtype_word(x._data)}) and bias type "
                            f"({_dtype_word(b._data)}) should be the same")
     if x._data.dtype.kind == "b":
-        raise RuntimeError("\"conv\" not implemented for 'Bool'")
+        raise NotImplementedError(f"\"slow_conv{3 if x.ndim == 5 else 2}d_cpu\" not implemented "
+                                  "for 'Bool'")
 
 
 def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
@@ -269,24 +271,28 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
 
 
 # ------------------------------------------------------------------ public ops
+@autocast_op("conv1d")
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation over ``(N, C, L)`` or ``(C, L)``; ``padding`` may be 'same'/'valid'."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@autocast_op("conv2d")
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation over ``(N, C, H, W)`` or ``(C, H, W)``."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@autocast_op("conv3d")
 def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """3-D cross-correlation over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
+@autocast_op("conv_transpose1d")
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -295,6 +301,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              dilation, 1, "conv_transpose1d")
 
 
+@autocast_op("conv_transpose2d")
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -303,6 +310,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              dilation, 2, "conv_transpose2d")
 
 
+@autocast_op("conv_transpose3d")
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:

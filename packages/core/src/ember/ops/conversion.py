@@ -14,25 +14,32 @@ __all__ = ["clone", "contiguous"]
 _isinstance = isinstance
 
 
+_COMPLEX, _FLOAT = _dt._COMPLEX, _dt._FLOAT
+
+
 def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False) -> Tensor:
     src = t.dtype
     if src is dt and not copy:
         return t
     be = t._device._backend
-    if src.category == _dt._COMPLEX and dt.category != _dt._COMPLEX:
+    if src.category == _COMPLEX and dt.category != _COMPLEX:
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     else:
         r = be.astype(t._data, dt)
     res = make(r, t._device)
-    if grad_state.enabled and t._rg and dt.category >= _dt._FLOAT:
-
-        def vjp(g: Tensor) -> tuple:
-            if src.category != _dt._COMPLEX and g.is_complex():
-                g = g.real
-            return (g.to(src),)
-
-        record("ToCopyBackward0", res, (t,), vjp)
+    if t._rg and grad_state.enabled and dt.category >= _FLOAT:
+        record("ToCopyBackward0", res, (t,), _cast_vjp(src))
     return res
+
+
+def _cast_vjp(src: _dt.dtype) -> Any:
+    # made here: a closure inside ``_cast`` would make ``src`` a cell every cast pays for
+    def vjp(g: Tensor) -> tuple:
+        if src.category != _COMPLEX and g.is_complex():
+            g = g.real
+        return (g.to(src),)
+
+    return vjp
 
 
 def _move(t: Tensor, dev: Any, copy: bool = False) -> Tensor:

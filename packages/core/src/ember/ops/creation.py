@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from ..backends.registry import default_device as _user_default
+from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "full",
@@ -16,11 +18,15 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros
            "complex", "polar", "heaviside"]
 
 _isinstance = isinstance
+_by_np = _dt._BY_NP.get
 
 
 def _infer_dtype(data: Any) -> _dt.dtype | None:
     """PyTorch's dtype for Python data: each element's own type (bool, int64, the default
     float, the default complex; a NumPy scalar's or a tensor's dtype), promoted together."""
+    d = _flat_dtype(data)
+    if d is not None:
+        return d
     result = None
     stack = [data]
     while stack:
@@ -42,11 +48,24 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
             continue
         else:
             return None  # arrays and other objects: NumPy's conversion decides
-        result = d if result is None else _dt.promote_types(result, d)
+        result = d if result is None or d is result else _dt.promote_types(result, d)
     return result if result is not None else _dt._default
 
 
 builtin_complex = type(1j)
+_FLOAT_DEFAULT = object()  # stands for the default float dtype, read at call time
+_FLAT = {bool: _dt.bool, int: _dt.int64, float: _FLOAT_DEFAULT}
+
+
+def _flat_dtype(data: Any) -> _dt.dtype | None:
+    """The dtype of a flat list or tuple of Python numbers all of one type (a batch of
+    labels), found in one C-level pass; None for anything else."""
+    if (data.__class__ is not list and data.__class__ is not tuple) or not data:
+        return None
+    d = _FLAT.get(data[0].__class__)
+    if d is None or len(set(map(type, data))) != 1:
+        return None
+    return d if d is not _FLOAT_DEFAULT else _dt._default
 
 
 def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
@@ -58,7 +77,11 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
             _dt.from_numpy_dtype(data.dtype)  # refuses dtypes Ember has no twin of
             return data
         return data.astype(dtype.np)
-    if _isinstance(data, (list, tuple)) and any(_isinstance(x, Tensor) for x in data):
+    flat = _flat_dtype(data)
+    if flat is not None:  # Python numbers only: no tensors among them
+        if dtype is None:
+            dtype = flat
+    elif _isinstance(data, (list, tuple)) and any(_isinstance(x, Tensor) for x in data):
         parts = [_to_host_array(x, dtype) for x in data]
         arr = np.stack(parts) if parts else np.zeros((0,))
         if dtype is None:
@@ -98,7 +121,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     arr = _to_host_array(data, dt)
     if _isinstance(data, (np.ndarray, Tensor)) or arr is data:
         arr = np.array(arr, copy=True)
-    if device is None and _isinstance(data, Tensor):
+    if device is None and _isinstance(data, Tensor) and _user_default() is None:
         device = data._device
     data_arr, dev = _place(arr, device)
     t = make(data_arr, dev)
@@ -114,6 +137,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         t = data
         if dt is not None and t.dtype is not dt:
             t = t.to(dt)
+        if device is None:  # the default device, when ember.set_default_device chose one
+            device = _user_default()
         if device is not None and canonical_device(device) is not t._device:
             t = t.to(device)
         return t
@@ -137,7 +162,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A CPU tensor sharing memory with a NumPy array."""
     if not _isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dt.from_numpy_dtype(ndarray.dtype)
+    if _by_np(ndarray.dtype) is None:
+        _dt.from_numpy_dtype(ndarray.dtype)  # refuses dtypes Ember has no twin of
     return make(ndarray, CPU)
 
 
@@ -309,7 +335,7 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     n = int(math.floor((end - start) / step)) + 1
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
-    data, dev = _place(arr, device)
+    data, dev = _place(arr, device if device is not None else "cpu")  # as PyTorch's
     return make(data, dev, requires_grad)
 
 
@@ -394,14 +420,17 @@ def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
     return real + imag * 1j
 
 
+@autocast_op("polar")
 def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + 1j * sin(angle))``."""
     return complex(abs * angle.cos(), abs * angle.sin())
 
 
-def heaviside(input: Tensor, values: Tensor) -> Tensor:
-    xp = input._device._backend.xp
-    return make(xp.heaviside(input._data, values._data).astype(input._data.dtype), input._device)
+def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The Heaviside step function (defined with the other pointwise ops in math_misc)."""
+    from .math_misc import heaviside as _heaviside
+
+    return _heaviside(input, values, out=out)
 
 
 # ------------------------------------------------------------------ Tensor.new_* methods

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, sum_to, wrap_dim
 from ._nn_math import arrays, grad_of
 
@@ -76,6 +77,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return pnorm(x1 - x2 + eps, p, nd - 1 if nd else 0, keepdim)
 
 
+@autocast_op("cosine_similarity")
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``sum(x1 * x2) / (max(|x1|, eps) * max(|x2|, eps))`` over ``dim`` (inputs broadcast)."""
     a, b = x1._data, x2._data
@@ -127,6 +129,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return res
 
 
+@autocast_op("pdist")
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """Distances between all pairs of rows ``i < j`` of a 2-D input, row-major order."""
     from .embedding import take_rows
@@ -141,6 +144,21 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     return pnorm(take_rows(input, i) - take_rows(input, j), p, 1)
 
 
+@autocast_op("cdist")
+def _cdist_dtypes(x1: Tensor, x2: Tensor) -> None:
+    from .pointwise_unary import not_implemented, type_name
+
+    for name, t in (("X1", x1), ("X2", x2)):
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{type_name(t._data.dtype)}")
+    if x1.dtype is not x2.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(x1._data.dtype)} but found "
+                           f"{type_name(x2._data.dtype)}")
+    if x1.dtype.itemsize == 2:
+        raise not_implemented("cdist", x1._data.dtype)
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """p-norm distances between each row of ``x1`` and each row of ``x2`` (batched)."""
@@ -152,6 +170,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} "
                            f"X2: {b.shape[-1]}")
+    _cdist_dtypes(x1, x2)
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",

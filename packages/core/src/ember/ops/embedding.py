@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import const
 
@@ -213,9 +215,20 @@ def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tu
     r = rows._data
     n, d = r.shape
     best = xp.full((b, d), -xp.inf, dtype=r.dtype)
-    if n:
-        xp.maximum.at(best, bag[keep], r[keep])
-    empty = xp.isneginf(best)
+    if n and isinstance(r, np.ndarray):
+        np.maximum.at(best, bag[keep], r[keep])
+        empty = xp.isneginf(best)
+    elif n:
+        # CuPy's atomic float maximum mishandles negative values: take the maximum over
+        # integer ranks instead (within each column), then look the values up
+        rank = xp.argsort(xp.argsort(r, axis=0), axis=0)
+        top = xp.full((b, d), -1, dtype=rank.dtype)
+        xp.maximum.at(top, bag, xp.where(keep[:, None], rank, -1))
+        empty = top < 0
+        best = xp.where(empty, best, xp.take_along_axis(xp.sort(r, axis=0),
+                                                        xp.maximum(top, 0), axis=0))
+    else:
+        empty = xp.ones((b, d), dtype=bool)
     # the first row of each bag that attains the maximum, per column
     hit = (r == best[bag]) & keep[:, None]
     # int32 positions: CuPy's atomic minimum has no signed 64-bit kernel

@@ -93,12 +93,15 @@ def _inplace_of(fn: Callable, op: str) -> Callable:
 
 
 # ------------------------------------------------------------------ gather and scatter
+_INDEX_DTYPES = ("int32", "int64")  # PyTorch's index dtypes (uint8 indexes only as a mask)
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``): values picked along ``dim``."""
     x, ix = input._data, index._data
-    if kind(ix) not in "iu":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if ix.dtype not in _INDEX_DTYPES:
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index._device is not input._device:
         raise device_mismatch("gather", input, index)
     d = wrap_dim(dim, x.ndim, "gather")
@@ -130,12 +133,12 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
     """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape."""
     x, ix = input._data, index._data
-    if kind(ix) not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if ix.dtype not in _INDEX_DTYPES:
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     d = wrap_dim(dim, x.ndim, op)
     s = src._data if _isinstance(src, Tensor) else None
     if s is not None and s.dtype != x.dtype:
-        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     x1, ix1 = _as1(x), _as1(ix)
@@ -318,7 +321,9 @@ def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: i
 # ------------------------------------------------------------------ index_* along one dim
 def _index_args(input: Tensor, dim: int, index: Tensor, op: str) -> tuple:
     x, ix = input._data, index._data
-    if kind(ix) not in "iu":
+    if op == "index_fill_" and ix.dtype != "int64":
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if ix.dtype not in _INDEX_DTYPES:
         raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
     if index._device is not input._device:
         raise device_mismatch(op, input, index)
@@ -444,7 +449,10 @@ def _mask(mask: Tensor, op: str, cap: bool = False) -> Any:
     m = mask._data
     if kind(m) != "b":
         name = {"uint8": "unsigned char", "float32": "float", "float64": "double",
-                "int64": "long int", "int32": "int"}.get(str(m.dtype), str(m.dtype))
+                "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+                "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+                }.get(str(m.dtype), str(m.dtype))
         if cap:
             name = _type_name(m.dtype)
         raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {name}")
@@ -570,6 +578,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """``gather`` with ``indices`` and ``input`` broadcast in the dims other than ``dim``
     (the flattened tensors if ``dim`` is None)."""
+    if indices._data.dtype != "int64":
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_type_name(indices._data.dtype)}")
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     x, ix = input._data, indices._data

@@ -75,6 +75,9 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                                "got side of left while right was True")
         right = side == "right"
     seq = sorted_sequence._data
+    if kind(seq) in "bc":
+        raise NotImplementedError(
+            f"\"searchsorted_out_cpu\" not implemented for '{_type_name(seq.dtype)}'")
     xp = sorted_sequence._device._backend.xp
     scalar = not _isinstance(input, Tensor)
     vals = xp.asarray(input) if scalar else input._data
@@ -128,7 +131,9 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     ``weights`` instead of counts when given)."""
     x = input._data
     xp = input._device._backend.xp
-    if x.ndim != 1 or kind(x) not in "iub" or (x.size and int(x.min()) < 0):
+    if kind(x) not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_type_name(x.dtype)}'")
+    if x.ndim != 1 or (x.size and int(x.min()) < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -150,9 +155,14 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
     when both are 0); elements outside are ignored."""
     x = input._data
     xp = input._device._backend.xp
-    if kind(x) not in "f":
+    if kind(x) == "b" or kind(x) == "c" and x.size:  # the kernels that find the range fail first
+        raise NotImplementedError(
+            f"\"{'linspace_cpu' if kind(x) == 'b' else 'aminmax_cpu'}\" not implemented for "
+            f"'{_type_name(x.dtype)}'")
+    if kind(x) not in "fV":
         raise NotImplementedError(
             f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")
+    out_dt = x.dtype
     if bins <= 0:
         raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
@@ -164,9 +174,13 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
         raise RuntimeError("torch.histc: max must be larger than min")
     flat = x.reshape(-1)
     keep = flat[(flat >= lo) & (flat <= hi)]
-    pos = ((keep - lo) * bins / (hi - lo)).astype(xp.int64)
+    if kind(x) == "V":  # bfloat16 mixes with 0-d arrays only: positions in its own precision
+        lo_a, hi_a, n_a = (xp.asarray(v, dtype=x.dtype) for v in (lo, hi, bins))
+        pos = ((keep - lo_a) * n_a / (hi_a - lo_a)).astype(xp.int64)
+    else:
+        pos = ((keep - lo) * bins / (hi - lo)).astype(xp.int64)
     pos = xp.minimum(pos, bins - 1)
-    r = xp.bincount(pos, minlength=bins).astype(x.dtype)
+    r = xp.bincount(pos, minlength=bins).astype(out_dt)
     res = make(r, input._device)
     if out is not None:
         out._data = res._data

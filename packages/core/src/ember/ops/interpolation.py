@@ -18,6 +18,7 @@ import numpy as np
 
 from ._dispatch import Tensor
 from ._linear import linear_op
+from ._nn_math import int_dtype_name
 
 __all__: list[str] = []
 
@@ -242,8 +243,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         return getattr(pooling, f"adaptive_avg_pool{d}d")(input, out)
     if input._data.dtype.kind not in "f" and input._data.dtype.name != "bfloat16" and \
             mode not in ("nearest", "nearest-exact"):
-        raise RuntimeError(f"\"upsample_{mode}{d}d_out_frame\" not implemented for "
-                           f"'{input.dtype}'")
+        raise NotImplementedError(f"\"upsample_{mode}{d}d_out_frame\" not implemented for "
+                                  f"'{int_dtype_name(input._data.dtype)}'")
     taps = []
     for n, o, sf in zip(S, out, sfs):
         if mode in ("nearest", "nearest-exact"):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import pooling as _pooling  # noqa: F401  (initialises pooling before pooling_adaptive)
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
 from .pooling_adaptive import flat_scatter_add
@@ -186,6 +187,7 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
     return out_x, out_g
 
 
+@autocast_op("grid_sampler")
 def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
                  align_corners: bool) -> Tensor:
     """``torch.grid_sampler``: modes and padding given as integers (see ``grid_sample``)."""

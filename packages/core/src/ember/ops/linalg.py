@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _blas, _inplace
+from ._autocast import autocast_op
 from ._dispatch import (
     Tensor,
     device_mismatch,
@@ -48,9 +49,10 @@ def _tname(t: Tensor) -> str:
     return _T_NAMES.get(t.dtype.name, t.dtype.name)
 
 
-def _check_tensor(x: Any, op: str, arg: str) -> None:
+def _check_tensor(x: Any, op: str, arg: str, pos: int = 2) -> None:
     if not _isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+        raise TypeError(
+            f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
 def _product(xp: Any, xa: Any, xb: Any) -> Any:
@@ -70,29 +72,39 @@ def _matmul_error(op: str, a: Tensor, b: Tensor) -> Exception:
     da, db = len(sa), len(sb)
     if da == 1 and db == 1:
         return RuntimeError(
-            f"{op}: inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
+            f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
             f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
     if da == 2 and db == 1:
-        return RuntimeError(f"{op}: size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec "
+        return RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec "
                             f"({sb[0]})")
     if da <= 2 and db <= 2:
         ra = sa if da == 2 else (1,) + sa
-        return RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and "
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and "
                             f"{_dims(sb)})")
     ka = sa[-1]
     kb = sb[-2] if db > 1 else sb[-1]
     if ka != kb:
         return RuntimeError(
-            f"{op}: Expected size for first two dimensions of batch2 tensor to be: "
+            f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{(sa[:-2] or (1,))[-1]}, {ka}] but got: [{(sb[:-2] or (1,))[-1]}, {kb}].")
     ba, bb = sa[:-2] if da > 1 else (), sb[:-2] if db > 1 else ()
     n = max(len(ba), len(bb))
     pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
     for i in range(n - 1, -1, -1):
         if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
-            return RuntimeError(f"{op}: The size of tensor a ({pa[i]}) must match the size of "
+            return RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of "
                                 f"tensor b ({pb[i]}) at non-singleton dimension {i}")
-    return RuntimeError(f"{op}: shapes {list(sa)} and {list(sb)} cannot be multiplied")
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be multiplied")
+
+
+def _shapes_multiply(sa: tuple, sb: tuple) -> bool:
+    """Whether matmul's rules accept operands of these shapes."""
+    ka = sa[-1]
+    kb = sb[-2] if len(sb) > 1 else sb[0]
+    if ka != kb:
+        return False
+    ba, bb = sa[:-2], sb[:-2]
+    return all(x == y or 1 in (x, y) for x, y in zip(ba[::-1], bb[::-1]))
 
 
 def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
@@ -103,24 +115,29 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
                            f"{xa.ndim}D and {xb.ndim}D")
     if xa.dtype != xb.dtype:
         if xa.ndim == 1 and xb.ndim == 1:
-            raise RuntimeError(f"{op}: dot : expected both vectors to have same dtype, but found "
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{_tname(a)} and {_tname(b)}")
         raise RuntimeError(
-            f"{op}: expected m1 and m2 to have the same dtype, but got: "
+            "expected m1 and m2 to have the same dtype, but got: "
             f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "
             f"{_C_NAMES.get(b.dtype.name, b.dtype.name)}")
     if kind(xa) == "b":
-        kernel = "dot" if xa.ndim == 1 and xb.ndim == 1 else "addmm_impl_cpu_"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        if not _shapes_multiply(xa.shape, xb.shape):
+            raise _matmul_error(op, a, b)
+        if xa.size and xb.size:  # PyTorch runs no kernel for empty operands
+            kernel = ("dot" if xa.ndim == 1 and xb.ndim == 1 else
+                      "bmm" if op == "bmm" else "addmm_impl_cpu_")
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     if a._device is not b._device:
         raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
                            f"least two devices, {a._device} and {b._device}!")
 
 
+@autocast_op("matmul")
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
     if not _isinstance(other, Tensor) or not _isinstance(input, Tensor):
-        _check_tensor(input, "matmul", "input")
+        _check_tensor(input, "matmul", "input", 1)
         _check_tensor(other, "matmul", "other")
     xa, xb = input._data, other._data
     dev = input._device
@@ -179,44 +196,50 @@ def _out(res: Tensor, out: Tensor | None) -> Tensor:
     return out
 
 
+@autocast_op("mm")
 def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Product of two matrices (no broadcasting)."""
     _check_tensor(mat2, "mm", "mat2")
     if input._data.ndim != 2:
-        raise RuntimeError("mm: self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
-        raise RuntimeError("mm: mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
         raise _matmul_error("mm", input, mat2)
     return matmul(input, mat2, out=out)
 
 
+@autocast_op("bmm")
 def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Batched product of two 3-D tensors with equal batch sizes."""
     _check_tensor(mat2, "bmm", "mat2")
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 3:
-        raise RuntimeError("bmm: batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if len(sb) != 3:
-        raise RuntimeError("bmm: batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise RuntimeError(
-            f"bmm: Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, "
+            f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, "
             f"{sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    if kind(input._data) == "b" and input._data.size and mat2._data.size:
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     return matmul(input, mat2, out=out)
 
 
+@autocast_op("mv")
 def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix-vector product."""
     _check_tensor(vec, "mv", "vec")
     if input._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError(f"mv: vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
                            f"{vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:
         raise _matmul_error("mv", input, vec)
     return matmul(input, vec, out=out)
 
 
+@autocast_op("dot")
 def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inner product of two 1-D tensors (no conjugation)."""
     _check_tensor(tensor, "dot", "tensor")
@@ -241,6 +264,7 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     _check_tensor(other, "inner", "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
         return _out(input * other, out)
+    _same_dtype(input, other)
     if input._data.shape[-1] != other._data.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(input._data.shape)} and {list(other._data.shape)}")
@@ -250,9 +274,9 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Outer product of two vectors."""
     _check_tensor(vec2, "outer", "vec2")
-    if input._data.ndim != 1 or vec2._data.ndim != 1:
-        raise RuntimeError(f"outer: expected 1D tensors, but got {input._data.ndim}D and "
-                           f"{vec2._data.ndim}D tensors")
+    for arg, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {arg}, but got {t._data.ndim}-D")
     return _out(input.reshape(-1, 1) * vec2.reshape(1, -1), out)
 
 
@@ -278,36 +302,42 @@ def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str) -> 
     return res
 
 
+@autocast_op("addmm")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1,
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
     return _out(_add_scaled(mm(mat1, mat2), input, beta, alpha, "addmm"), out)
 
 
+@autocast_op("addmv")
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1,
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
     return _out(_add_scaled(mv(mat, vec), input, beta, alpha, "addmv"), out)
 
 
+@autocast_op("addbmm")
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
            out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
     return _out(_add_scaled(bmm(batch1, batch2).sum(0), input, beta, alpha, "addbmm"), out)
 
 
+@autocast_op("baddbmm")
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
     return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
 
 
+@autocast_op("addr")
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1,
          out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``."""
     return _out(_add_scaled(outer(vec1, vec2), input, beta, alpha, "addr"), out)
 
 
+@autocast_op("chain_matmul")
 def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
     """Product of 2-D matrices (deprecated in PyTorch for ``linalg.multi_dot``)."""
     if len(matrices) == 1 and _isinstance(matrices[0], (list, tuple)):
@@ -387,6 +417,9 @@ def einsum(*args: Any) -> Tensor:
     for t in operands[1:]:
         if t._data.dtype != first._data.dtype:
             raise RuntimeError(f"expected scalar type {_tname(first)} but found {_tname(t)}")
+    if kind(first._data) == "b" and len(operands) > 1 and set("".join(ins)) - set(rhs) and \
+            all(t._data.size for t in operands):
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")  # a contraction
     res = make(_einsum_raw(ins, rhs, [t._data for t in operands], first._device), first._device)
     if grad_state.enabled and any(t._rg for t in operands):
         needed = [t._rg for t in operands]
@@ -491,8 +524,10 @@ def _tokens(sub: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ tensordot, kron, cross
+@autocast_op("tensordot")
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) -> Tensor:
     """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed dims."""
+    _same_dtype(a, b)
     na, nb = a._data.ndim, b._data.ndim
     if _isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -526,6 +561,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
 
 def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Kronecker product."""
+    _check_tensor(other, "kron", "other")
     na, nb = input._data.ndim, other._data.ndim
     n = max(na, nb)
     a = input.reshape((1,) * (n - na) + input._data.shape)
@@ -537,9 +573,11 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out(res, out)
 
 
+@autocast_op("cross")
 def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
           out: Tensor | None = None) -> Tensor:
     """Cross product of 3-vectors along ``dim`` (the first dim of size 3 when None)."""
+    _check_tensor(other, "cross", "other")
     shape = tuple(np.broadcast_shapes(input._data.shape, other._data.shape))
     if dim is None:
         dim = next((k for k, s in enumerate(shape) if s == 3), None)
@@ -550,18 +588,16 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
 
 def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
     if a._data.ndim != b._data.ndim:
-        raise RuntimeError(f"{op}: input and other must have the same number of dimensions, "
-                           f"got {a._data.ndim} and {b._data.ndim}")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     shape = tuple(np.broadcast_shapes(a._data.shape, b._data.shape))
     d = wrap_dim(dim, len(shape), op)
     if a._data.shape[d] != 3 or b._data.shape[d] != 3:
         raise RuntimeError(f"{op}: inputs dimension {dim} must have length 3. Got "
                            f"{a._data.shape[d]} and {b._data.shape[d]}")
+    if kind(a._data) == "b":
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a._data.dtype != b._data.dtype:
-        from ._dispatch import result_type
-
-        dt = result_type(a, b)
-        a, b = a.to(dt), b.to(dt)
+        raise RuntimeError(f"expected scalar type {_tname(a)} but found {_tname(b)}")
     xp = a._device._backend.xp
     r = xp.cross(xp.broadcast_to(a._data, shape), xp.broadcast_to(b._data, shape), axis=d)
     res = make(xp.asarray(r), a._device)
@@ -578,6 +614,14 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
 
 
 # ------------------------------------------------------------------ methods
+def _same_dtype(a: Tensor, b: Tensor) -> None:
+    """inner/tensordot: one dtype, and one the matrix kernels have."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if kind(a._data) == "b" and a._data.size and b._data.size:
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
 def _rmatmul(self: Tensor, other: Any) -> Any:
     if not _isinstance(other, Tensor):
         return NotImplemented

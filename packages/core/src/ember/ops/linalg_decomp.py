@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import return_types as _rt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, record_multi, sum_to
 from .linalg import _T_NAMES, matmul
 
@@ -40,6 +41,22 @@ def _check(A: Tensor, op: str, square: bool = True) -> None:
     if x.dtype.kind not in "fc" and A.dtype is not _dt.bfloat16:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                            f"{_T_NAMES.get(A.dtype.name, A.dtype.name)}")
+    if A.dtype.name in ("float16", "bfloat16") and op in _HALF_REFUSALS:
+        name, refusal = _T_NAMES[A.dtype.name], _HALF_REFUSALS[op]
+        if refusal.endswith("_cpu"):  # a LAPACK kernel without half types
+            raise NotImplementedError(f"\"{refusal}\" not implemented for '{name}'")
+        raise RuntimeError(f"{refusal}: Low precision dtypes not supported. Got {name}")
+
+
+# how each op refuses float16/bfloat16 on the CPU: a message prefix, or the kernel's name
+_HALF_REFUSALS = {
+    "linalg.inv": "linalg.inv", "linalg.inv_ex": "linalg.inv", "linalg.slogdet": "linalg.slogdet",
+    "logdet": "logdet", "linalg.det": "lu_cpu", "torch.linalg.solve": "lu_cpu",
+    "torch.linalg.solve_ex": "lu_cpu", "linalg.solve_triangular": "triangular_solve_cpu",
+    "linalg.cholesky": "cholesky_cpu", "linalg.cholesky_ex": "cholesky_cpu",
+    "linalg.qr": "geqrf_cpu", "linalg.svd": "linalg_svd_cpu", "linalg.svdvals": "linalg_svd_cpu",
+    "linalg.eigh": "linalg_eigh_cpu", "linalg.eigvalsh": "linalg_eigh_cpu",
+    "linalg.eig": "linalg_eig_out_cpu"}
 
 
 def _xp(A: Tensor) -> Any:
@@ -179,7 +196,11 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def slogdet(A: Tensor, *, out: Any = None) -> Any:
     """``(sign, logabsdet)`` of square matrices; the gradient flows through ``logabsdet``."""
-    _check(A, "linalg.slogdet")
+    return _slogdet(A, "linalg.slogdet")
+
+
+def _slogdet(A: Tensor, op: str) -> Any:
+    _check(A, op)
     x, dt = _compute_dtype(A._data)
     sign, logabs = _xp(A).linalg.slogdet(x)
     s = _wrap(A, sign, dt)
@@ -199,7 +220,7 @@ def slogdet(A: Tensor, *, out: Any = None) -> Any:
 
 def logdet(A: Tensor) -> Tensor:
     """``log(det(A))``: nan for a negative determinant, -inf for a singular matrix."""
-    sign, la = slogdet(A)
+    sign, la = _slogdet(A, "logdet")
     if A.is_complex():
         return la + sign.log()
     bad = sign._data < 0
@@ -307,6 +328,9 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
 
 
 def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
+    if B._data.ndim < T._data.ndim:  # B is always a matrix here: never solve's vector rule
+        batch = tuple(np.broadcast_shapes(T._data.shape[:-2], B._data.shape[:-2]))
+        B = B.expand(batch + tuple(B._data.shape[-2:]))
     try:
         return solve(T, B)
     except LinAlgError:  # singular: PyTorch returns inf/nan rather than raising
@@ -368,6 +392,7 @@ def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | Non
     return (res.mH if upper else res), info
 
 
+@autocast_op("cholesky")
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
     """The Cholesky factor of Hermitian positive-definite matrices (lower unless ``upper``)."""
     res, info = _cholesky(A, upper, "linalg.cholesky")
@@ -611,6 +636,10 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
          rcond: Any = None, out: Tensor | None = None) -> Tensor:
     """The Moore-Penrose pseudo-inverse; singular values at or below
     ``max(atol, rtol * largest)`` count as zero."""
+    if A._data.ndim < 2 or A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
+        raise RuntimeError(
+            f"linalg.pinv({_T_NAMES.get(A.dtype.name, A.dtype.name)}{{{list(A._data.shape)}}}): "
+            "expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types")
     _check(A, "linalg.pinv", square=hermitian)
     if rcond is not None:
         rtol = rcond
@@ -715,9 +744,6 @@ def _expm(x: np.ndarray) -> np.ndarray:
 
 def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential of square matrices (batched)."""
-    x = A._data
-    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise RuntimeError("linalg.matrix_exp: expected a tensor of squared matrices")
     _check(A, "linalg.matrix_exp")
     h, dt = _compute_dtype(_host(A))
     work = np.complex128 if h.dtype.kind == "c" else np.float64

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import return_types as _rt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, wrap_dim
 from .linalg import _cross, matmul
 from .linalg_decomp import _check, inv, matrix_exp, matrix_power, pinv, solve
@@ -65,6 +66,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     return _rt.linalg_lstsq((X.squeeze(-1) if vec else X, residuals, rank_t, sv))
 
 
+@autocast_op("multi_dot")
 def multi_dot(tensors: Any, *, out: Tensor | None = None) -> Tensor:
     """The product of a chain of matrices; the first and last may be vectors."""
     tensors = list(tensors)
@@ -131,6 +133,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return cat([(x.unsqueeze(-1) * 0 + 1).to(powers.dtype), powers], -1)
 
 
+@autocast_op("linalg_vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
     """``sum(conj(x) * y, dim)`` with broadcasting."""
     xc = x.conj() if x.is_complex() else x
@@ -178,6 +181,7 @@ def det(input: Tensor) -> Tensor:
     return _det(input)
 
 
+@autocast_op("inverse")
 def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``torch.inverse``: the matrix inverse (``linalg.inv``)."""
     return inv(input)
@@ -211,6 +215,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
     return _rt.svd((U, S, Vh.mH))
 
 
+@autocast_op("cholesky")
 def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
     """``torch.cholesky``: the Cholesky factor (lower unless ``upper``)."""
     return _cholesky(input, upper=upper)
@@ -222,6 +227,7 @@ def qr(input: Tensor, some: bool = True, *, out: Any = None) -> Any:
     return _rt.qr((Q, R))
 
 
+@autocast_op("pinverse")
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: the pseudo-inverse with relative cutoff ``rcond``."""
     return pinv(input, rtol=rcond)

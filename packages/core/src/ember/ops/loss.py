@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import (
     arrays,
@@ -122,6 +123,7 @@ def _targets(xp: Any, tm: Any, c: int, ignore_index: int, weight: Tensor | None,
     return valid, tv, wt
 
 
+@autocast_op("nll_loss")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              reduction: Any = "mean", ignore_index: int = -100) -> Tensor:
     """Negative log likelihood of class indices; input holds log-probabilities over dim 1."""
@@ -219,6 +221,7 @@ def _one_hot(idx: Tensor, c: int, like: Tensor) -> Tensor:
                 idx._device)
 
 
+@autocast_op("cross_entropy")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   reduction: Any = "mean", ignore_index: int = -100,
                   label_smoothing: float = 0.0) -> Tensor:
@@ -303,6 +306,7 @@ def _log_softmax(m: Any, x: Any, dim: int) -> Any:
 
 
 # ------------------------------------------------------------------ margins over classes
+@autocast_op("multi_margin_loss")
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, reduction: Any = "mean") -> Tensor:
     """Multi-class hinge loss: ``sum_j max(0, margin - x[y] + x[j])**p / C``."""
@@ -343,6 +347,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                         (const(z, input),), input._device)
 
 
+@autocast_op("multilabel_margin_loss")
 def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """Multi-label hinge loss over (target, non-target) class pairs; targets end at -1."""
     red = reduction_enum(reduction)
@@ -376,6 +381,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean
                         (const(a.astype(x.dtype), input),), input._device)
 
 
+@autocast_op("cosine_embedding_loss")
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: Any = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos - margin)`` where ``-1``."""
@@ -421,6 +427,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                         input1._device)
 
 
+@autocast_op("triplet_margin_loss")
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False,
                         reduction: Any = "mean") -> Tensor:

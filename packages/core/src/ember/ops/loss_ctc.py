@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import reduction_enum
 
@@ -38,6 +39,7 @@ def _shift(xp: Any, a: Any, k: int, ninf: Any) -> Any:
     return out
 
 
+@autocast_op("ctc_loss")
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: Any = "mean", zero_infinity: bool = False) -> Tensor:
     """CTC loss of ``log_probs`` (T, N, C) against padded (N, S) or concatenated targets."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, result_type, sum_to
 from ._nn_math import arrays, grad_of, reduce_array, reduction_enum
 
@@ -81,6 +82,7 @@ def _scaled(fn: Callable, scale: float, cdt: Any) -> Callable:
 
 
 # ------------------------------------------------------------------ regression
+@autocast_op("mse_loss")
 def mse_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``(input - target) ** 2``, reduced."""
     return elementwise_loss(
@@ -88,6 +90,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
         (lambda m, x, t: (x - t) * 2.0, lambda m, x, t: (t - x) * 2.0), reduction)
 
 
+@autocast_op("l1_loss")
 def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``|input - target|``, reduced."""
     return elementwise_loss(
@@ -95,6 +98,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
         (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction)
 
 
+@autocast_op("smooth_l1_loss")
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
                    beta: float = 1.0) -> Tensor:
     """Quadratic below ``beta``, linear above; L1 when ``beta == 0``."""
@@ -115,6 +119,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
                             (dx, lambda m, x, t: -dx(m, x, t)), reduction)
 
 
+@autocast_op("huber_loss")
 def huber_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
                delta: float = 1.0) -> Tensor:
     """Quadratic below ``delta``, ``delta``-scaled linear above."""
@@ -133,6 +138,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
                             (dx, lambda m, x, t: -dx(m, x, t)), reduction)
 
 
+@autocast_op("soft_margin_loss")
 def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``log(1 + exp(-target * input))``, reduced."""
     return elementwise_loss(
@@ -142,6 +148,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> 
 
 
 # ------------------------------------------------------------------ probabilistic
+@autocast_op("binary_cross_entropy")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: Any = "mean") -> Tensor:
     """``-weight * (target * log(input) + (1 - target) * log(1 - input))``, logs clamped at -100."""
@@ -168,6 +175,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                             (dx, dt, None), reduction)
 
 
+@autocast_op("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      pos_weight: Tensor | None = None,
                                      reduction: Any = "mean") -> Tensor:
@@ -198,9 +206,15 @@ def _xlogx(m: Any, t: Any) -> Any:
     return m.where(t == 0, 0.0, t * m.log(m.where(t == 0, 1.0, t)))
 
 
+@autocast_op("kl_div")
 def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
            log_target: bool = False) -> Tensor:
     """Pointwise KL divergence ``target * (log(target) - input)`` (input holds log-probabilities)."""
+    kinds = {t._data.dtype.kind for t in (input, target) if isinstance(t, Tensor)}
+    if "c" in kinds:
+        raise RuntimeError("kl_div: Complex inputs not supported.")
+    if kinds & set("biu"):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         return elementwise_loss(
             "KlDivBackward0", (input, target), lambda m, x, t: m.exp(t) * (t - x),
@@ -211,6 +225,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
          lambda m, x, t: m.log(t) + t / t - x), reduction)
 
 
+@autocast_op("poisson_nll_loss")
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
                      reduction: Any) -> Tensor:
     """Negative log likelihood of ``target ~ Poisson(input)`` (``exp(input)`` if ``log_input``)."""
@@ -267,6 +282,7 @@ def _clamped(m: Any, v: Any, eps: float) -> Any:
 
 
 # ------------------------------------------------------------------ margins
+@autocast_op("margin_ranking_loss")
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: Any = "mean") -> Tensor:
     """``max(0, -target * (input1 - input2) + margin)``, reduced."""
@@ -281,6 +297,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
          lambda m, a, b, y: m.where(on(m, a, b, y), b - a, 0.0)), reduction)
 
 
+@autocast_op("hinge_embedding_loss")
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          reduction: Any = "mean") -> Tensor:
     """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""

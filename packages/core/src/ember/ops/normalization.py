@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from . import _inplace
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import arrays, const, float_input, grad_of, row_sum
 
@@ -191,6 +192,7 @@ def _check_normalized_shape(x: Any, normalized_shape: Any, weight: Tensor | None
     return ns
 
 
+@autocast_op("layer_norm")
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5,
                cudnn_enable: bool = True) -> Tensor:
@@ -302,6 +304,7 @@ def _layer_norm_grads(xp: Any, g: Any, xhat: Any, rstd: Any, w: Any, needs: tupl
     return gx, gw, gb
 
 
+@autocast_op("group_norm")
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5,
                cudnn_enabled: bool = True) -> Tensor:

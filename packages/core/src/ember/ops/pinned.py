@@ -44,9 +44,9 @@ def pin_memory(self: Tensor, device: Any = None) -> Tensor:
                            "tensors can be pinned")
     if array_is_pinned(self._data):
         return self
-    from .. import cuda
+    from ..backends.cupy._plugin import cupy_usable
 
-    if not cuda.is_available():
+    if not cupy_usable():
         raise RuntimeError("pin_memory: no CUDA device is available to Ember, so host memory "
                            "cannot be pinned (pinning needs CuPy and an NVIDIA GPU)")
     res = make(pinned_array(self._data), self._device)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import (
     CPU,
     Tensor,
@@ -33,6 +34,7 @@ from .pointwise_unary import (
     inplace_of,
     not_implemented,
     not_tensor,
+    promoting_inplace_of,
     quiet,
     type_name,
     wrap,
@@ -55,6 +57,11 @@ def _rg(x: Any) -> bool:
     return _isinstance(x, Tensor) and x._rg
 
 
+# PyTorch's names of the CPU kernels that refuse a dtype
+_KERNEL_NAMES = {n: n + "_cpu" for n in ("remainder", "fmod", "atan2", "hypot", "xlogy",
+                                          "copysign", "logaddexp", "logaddexp2")}
+
+
 def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
           kinds: str = "biufc", promote: bool = False, saves: str = "ab",
           tensor_other: bool = False, reject: Callable | None = None, doc: str = "") -> Callable:
@@ -65,6 +72,7 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
     before they are reduced to the operands' shapes.
     """
     save_a, save_b, save_r = "a" in saves, "b" in saves, "r" in saves
+    kernel_name = _KERNEL_NAMES.get(name, name)
 
     def op(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         if tensor_other and not _isinstance(other, Tensor):
@@ -78,8 +86,8 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             xa, xb = bf16_to_f32(xa, xb)
             k = "f"
         if k not in kinds:
-            npd = xa.dtype if hasattr(xa, "dtype") else xb.dtype
-            raise (reject(npd) if reject is not None else not_implemented(name, npd))
+            npd = bf16 if bf16 is not None else xa.dtype if hasattr(xa, "dtype") else xb.dtype
+            raise (reject(npd) if reject is not None else not_implemented(kernel_name, npd))
         if promote and k in "biu":
             be = dev._backend
             xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else xa
@@ -314,9 +322,21 @@ def _promote_all(op: str, *operands: Any, dtype: _dt.dtype | None = None) -> tup
             if x._device is not dev:
                 a = be.asarray(x._host(), index=dev.index)
             out.append(a if x.dtype is common else be.astype(a, common))
+        elif x.__class__ is int and common.category == _dt._INT:
+            out.append(_wrapped_int(x, common))
         else:
             out.append(x)
     return dev, be.native_dtype(common), out
+
+
+def _wrapped_int(v: int, dt: _dt.dtype) -> int:
+    """A Python int cast to an integer dtype as PyTorch casts scalars: modulo its range."""
+    import numpy as np
+
+    info = np.iinfo(dt.np)
+    if info.min <= v <= info.max:
+        return v
+    return int(np.asarray(v % (1 << info.bits)).astype(dt.np))
 
 
 def _as(xp: Any, r: Any, dt: Any) -> Any:
@@ -334,6 +354,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         xp = condition._device._backend.xp
         return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
                      for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
+    if kind(c) == "u" and c.dtype.itemsize == 1:  # deprecated in PyTorch, still accepted
+        c = c.astype(bool)
     if kind(c) != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {type_name(c.dtype)}")
@@ -370,8 +392,10 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
     """``input + weight * (end - input)`` (weight a number or a tensor)."""
     for nm, t in (("end", end), ("weight", weight)):
         if _isinstance(t, Tensor) and t.dtype is not input.dtype:
-            raise RuntimeError(f"expected dtype {input.dtype.name} for `{nm}` but got dtype "
-                               f"{t.dtype.name}")
+            from .linalg import _C_NAMES
+
+            raise RuntimeError(f"expected dtype {_C_NAMES[input.dtype.name]} for `{nm}` but got "
+                               f"dtype {_C_NAMES[t.dtype.name]}")
     x = input._data
     if kind(x) not in "fcV":
         raise not_implemented("lerp_kernel_scalar" if not _isinstance(weight, Tensor)
@@ -400,12 +424,16 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
     return res if out is None else _out(res, out)
 
 
+@autocast_op("addcmul")
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``input + value * tensor1 * tensor2``."""
+    if all(_isinstance(t, Tensor) and t.dtype is _dt.bool for t in (input, tensor1, tensor2)):
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
     return _addc("addcmul", input, tensor1, tensor2, value, out)
 
 
+@autocast_op("addcdiv")
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``input + value * tensor1 / tensor2`` (integer tensors refuse, as in PyTorch)."""
@@ -475,11 +503,16 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     x = input._data
     if kind(x) == "c":
-        raise RuntimeError("clamp is not supported for complex types")
+        raise NotImplementedError("clamp is not supported for complex types")
     if kind(x) == "f" and min.__class__ in _BOUNDS and max.__class__ in _BOUNDS:
         dev, dt, a, lo, hi = input._device, x.dtype, x, min, max  # the common case
     else:
+        if min.__class__ is complex or max.__class__ is complex:
+            if kind(x) in "biu":
+                raise NotImplementedError("clamp is not supported for complex types")
+            raise RuntimeError("value cannot be converted to type double without overflow")
         dev, dt, (a, lo, hi) = _promote_all("clamp", input, min, max)
+        _clamp_kernel_check(dt, min, max)
     xp = dev._backend.xp
     r = a
     try:
@@ -523,23 +556,62 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
     return res if out is None else _out(res, out)
 
 
+def _clamp_kernel_check(dt: Any, min: Any, max: Any) -> None:  # noqa: A002
+    """PyTorch's clamp kernels have no complex types, and bool only for a tensor ``min``."""
+    k = _dt.from_native_dtype(dt).kind
+    both = min is not None and max is not None
+    tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
+    if k == "c" or (k == "b" and (both or not tensors)):
+        if tensors:
+            kernel = "clamp_cpu" if both else "maximum_cpu" if min is not None else "minimum_cpu"
+        else:
+            kernel = ("clamp_scalar_cpu" if both else "clamp_min_scalar_cpu" if min is not None
+                      else "clamp_max_scalar_cpu")
+        raise not_implemented(kernel, dt)
+
+
+def _clamp_one_check(input: Tensor, bound: Any, kernel: str) -> None:
+    """clamp_min/clamp_max refuse complex like the maximum/minimum kernels they run."""
+    if _isinstance(bound, Tensor):
+        if kind(input._data) == "c" or kind(bound._data) == "c":
+            raise not_implemented(kernel, result_type(input, bound).np)
+    elif bound.__class__ is complex or kind(input._data) == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
     """``clamp(input, min=min)``."""
+    _clamp_one_check(input, min, "maximum_cpu")
     return _clamp(input, min, None, None, "ClampMinBackward" + (
         "1" if _isinstance(min, Tensor) else "0"))
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
     """``clamp(input, max=max)``."""
+    _clamp_one_check(input, max, "minimum_cpu")
     return _clamp(input, None, max, None, "ClampMaxBackward" + (
         "1" if _isinstance(max, Tensor) else "0"))
 
 
 clip = clamp
-clamp_ = clip_ = inplace_of(clamp, "clamp_")
-clamp_min_ = inplace_of(clamp_min, "clamp_min_")
-clamp_max_ = inplace_of(clamp_max, "clamp_max_")
-xlogy_ = inplace_of(xlogy, "xlogy_")
+
+
+def _clamp_inplace(fn: Callable, name: str) -> Callable:
+    promoting = promoting_inplace_of(fn, name, c_names=True)
+
+    def op_(self: Tensor, *bounds: Any, **kw: Any) -> Tensor:
+        if any(b.__class__ is complex for b in (*bounds, *kw.values())):
+            raise NotImplementedError("clamp is not supported for complex types")  # comes first
+        return promoting(self, *bounds, **kw)
+
+    op_.__name__ = op_.__qualname__ = name
+    return op_
+
+
+clamp_ = clip_ = _clamp_inplace(clamp, "clamp_")
+clamp_min_ = _clamp_inplace(clamp_min, "clamp_min_")
+clamp_max_ = _clamp_inplace(clamp_max, "clamp_max_")
+xlogy_ = promoting_inplace_of(xlogy, "xlogy_", True)
 
 
 def _where_method(self: Tensor, condition: Tensor, y: Any) -> Tensor:
@@ -552,11 +624,12 @@ methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, 
         addcmul=addcmul, addcdiv=addcdiv, clamp=clamp, clip=clamp, clamp_min=clamp_min,
         clamp_max=clamp_max, where=_where_method,
         clamp_=clamp_, clip_=clamp_, clamp_min_=clamp_min_, clamp_max_=clamp_max_, xlogy_=xlogy_,
-        floor_divide_=inplace_of(floor_divide, "floor_divide_"),
-        remainder_=inplace_of(remainder, "remainder_"), fmod_=inplace_of(fmod, "fmod_"),
-        atan2_=inplace_of(atan2, "atan2_"), arctan2_=inplace_of(atan2, "arctan2_"),
-        hypot_=inplace_of(hypot, "hypot_"), copysign_=inplace_of(copysign, "copysign_"),
-        lerp_=inplace_of(lerp, "lerp_"), addcmul_=inplace_of(addcmul, "addcmul_"),
-        addcdiv_=inplace_of(addcdiv, "addcdiv_"),
+        floor_divide_=promoting_inplace_of(floor_divide, "floor_divide_"),
+        remainder_=promoting_inplace_of(remainder, "remainder_"), fmod_=promoting_inplace_of(fmod, "fmod_"),
+        atan2_=promoting_inplace_of(atan2, "atan2_", True),
+        arctan2_=promoting_inplace_of(atan2, "arctan2_", True),
+        hypot_=promoting_inplace_of(hypot, "hypot_"), copysign_=promoting_inplace_of(copysign, "copysign_", True),
+        lerp_=inplace_of(lerp, "lerp_"), addcmul_=promoting_inplace_of(addcmul, "addcmul_"),
+        addcdiv_=promoting_inplace_of(addcdiv, "addcdiv_"),
         __mod__=remainder, __rmod__=lambda self, other: remainder(other, self),
-        __imod__=inplace_of(remainder, "remainder_"))
+        __imod__=promoting_inplace_of(remainder, "remainder_"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from . import _inplace
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record
 from .pointwise_unary import not_tensor, quiet, wrap, zeros_like_grad
 from .shape import make_view
@@ -136,6 +137,7 @@ def view_as_real(input: Tensor) -> Tensor:
     return out
 
 
+@autocast_op("view_as_complex")
 def view_as_complex(input: Tensor) -> Tensor:
     """Real pairs along the last dimension (size 2, stride 1) seen as complex numbers."""
     x = _check("view_as_complex", input)

@@ -15,7 +15,18 @@ from typing import Any
 
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import Tensor, astype, copy, grad_state, kind, make, methods, quiet, record
+from ._dispatch import (
+    Tensor,
+    astype,
+    copy,
+    grad_state,
+    kind,
+    make,
+    methods,
+    quiet,
+    record,
+    result_type,
+)
 from .arithmetic import _out
 
 __all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1",
@@ -103,7 +114,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             x, k = x.astype("float32"), "f"
         if k not in kinds:
             raise (reject(input.dtype.np) if reject is not None
-                   else not_implemented(name, input.dtype.np))
+                   else not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np))
         if promote and k in "biu":
             x = dev._backend.astype(x, _dt._default)
         r = quiet(kernel, dev._backend.xp, x)
@@ -121,6 +132,11 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
     return op
 
 
+# PyTorch's names of the CPU kernels that refuse a dtype, where they differ from the op's
+_KERNEL_NAMES = {"erf": "erf_vml_cpu", "erfc": "erfc_vml_cpu", "erfinv": "erfinv_vml_cpu",
+                 "i0": "i0_vml_cpu", "lgamma": "lgamma_vml_cpu", "logit": "logit_cpu"}
+
+
 def inplace_of(fn: Callable, name: str) -> Callable:
     """The ``x.op_()`` form of a unary op: compute, then write into ``self``."""
     def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -128,6 +144,37 @@ def inplace_of(fn: Callable, name: str) -> Callable:
 
     op_.__name__ = op_.__qualname__ = name
     op_.__doc__ = f"In-place version of :func:`{fn.__name__}`."
+    return op_
+
+
+def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
+                         c_names: bool = False) -> Callable:
+    """``x.op_(other, ...)`` of an op that promotes its operands: like PyTorch, refuse a result
+    type ``x`` can't hold before the kernel runs (so the kernel's dtype refusals come second).
+    ``to_float``: the op computes integers as floats (atan2, xlogy, ...); ``c_names``: the
+    message names ``x``'s type in C (clamp's, with number bounds)."""
+    plain = inplace_of(fn, name)
+
+    def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        ops = [a for a in (*args, *kwargs.values())
+               if isinstance(a, (Tensor, bool, int, float, complex))]
+        if ops:
+            rt = result_type(self, *ops)
+            if to_float and rt.category < _dt._FLOAT:
+                rt = _dt._default
+            if rt.category > self.dtype.category:
+                if c_names and not any(isinstance(a, Tensor) for a in ops):  # scalar bounds
+                    from .linalg import _C_NAMES
+
+                    out = _C_NAMES.get(self.dtype.name, self.dtype.name)
+                else:
+                    out = type_name(self.dtype)
+                raise RuntimeError(f"result type {type_name(rt)} can't be cast to the desired "
+                                   f"output type {out}")
+        return plain(self, *args, **kwargs)
+
+    op_.__name__ = op_.__qualname__ = name
+    op_.__doc__ = plain.__doc__
     return op_
 
 
@@ -200,11 +247,14 @@ def _sign_reject(npd: Any) -> Exception:
         "torch.sgn instead.")
 
 
-def _rounding_reject(op: str) -> Callable:
+def _rounding_reject(op: str, kernel: str | None = None, complex_kernel: bool = False
+                     ) -> Callable:
+    """PyTorch's refusal: ``kernel`` not implemented (for complex too where
+    ``complex_kernel``), else "op is not supported for complex inputs"."""
     def reject(npd: Any) -> Exception:
-        if npd.kind == "c":
+        if npd.kind == "c" and not complex_kernel:
             return NotImplementedError(f"{op} is not supported for complex inputs")
-        return not_implemented(op, npd)
+        return not_implemented(kernel or op, npd)
 
     return reject
 
@@ -223,7 +273,7 @@ def _complex_reject(op: str) -> Callable:
 
 
 abs = unary("abs", lambda xp, x: xp.abs(x), "AbsBackward0", _d_abs, kinds="iufc",
-            promote=False, doc="Absolute value, elementwise; |z| (real) for complex z.")
+            promote=False, reject=lambda npd: not_implemented("abs_cpu", npd), doc="Absolute value, elementwise; |z| (real) for complex z.")
 sign = unary("sign", _sign_kernel, "SignBackward0", _zero, saves="", kinds="biuf", promote=False,
              reject=_sign_reject, doc="-1, 0 or 1 by the sign of each element.")
 sgn = unary("sgn", _sgn_kernel, "SgnBackward0", _d_sgn, saves="xr", promote=False,
@@ -287,19 +337,19 @@ rad2deg = unary("rad2deg", lambda xp, x: x * xp.asarray(180 / math.pi, dtype=x.d
 sinc = unary("sinc", lambda xp, x: xp.sinc(x), "SincBackward0", _d_sinc, saves="xr",
              doc="Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0.")
 floor = unary("floor", _keep_int(lambda xp, x: xp.floor(x)), "FloorBackward0", _zero, saves="",
-              kinds="iuf", promote=False, reject=_rounding_reject("floor"),
+              kinds="iuf", promote=False, reject=_rounding_reject("floor", "floor_vml_cpu"),
               doc="Largest integer not greater than each element (integers unchanged).")
 ceil = unary("ceil", _keep_int(lambda xp, x: xp.ceil(x)), "CeilBackward0", _zero, saves="",
-             kinds="iuf", promote=False, reject=_rounding_reject("ceil"),
+             kinds="iuf", promote=False, reject=_rounding_reject("ceil", "ceil_vml_cpu"),
              doc="Smallest integer not less than each element (integers unchanged).")
 trunc = unary("trunc", _keep_int(lambda xp, x: xp.trunc(x)), "TruncBackward0", _zero, saves="",
-              kinds="iuf", promote=False, reject=_rounding_reject("trunc"),
+              kinds="iuf", promote=False, reject=_rounding_reject("trunc", "trunc_vml_cpu"),
               doc="Rounds each element toward zero (integers unchanged).")
 frac = unary("frac", lambda xp, x: x - xp.trunc(x), "FracBackward0", lambda g, x, r: g,
-             saves="", kinds="f", promote=False, reject=_rounding_reject("frac"),
+             saves="", kinds="f", promote=False, reject=_rounding_reject("frac", "frac_cpu", True),
              doc="Fractional part: ``input - trunc(input)``.")
 _round0 = unary("round", _keep_int(lambda xp, x: xp.round(x)), "RoundBackward0", _zero, saves="",
-                kinds="iuf", promote=False, reject=_rounding_reject("round"))
+                kinds="iuf", promote=False, reject=_rounding_reject("round", "round_vml_cpu", True))
 absolute, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, fix = (
     abs, asin, acos, atan, asinh, acosh, atanh, trunc)
 
@@ -312,8 +362,7 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     if kind(x) == "V":  # bfloat16: in float32
         return _out(round(input.float(), decimals=decimals).to(_dt.bfloat16), out)
     if kind(x) != "f":
-        raise (NotImplementedError("round is not supported for complex inputs")
-               if kind(x) == "c" else not_implemented("round", x.dtype))
+        raise not_implemented("round_vml_cpu", x.dtype)
     xp = input._device._backend.xp
     scale = xp.asarray(10.0 ** builtins.abs(decimals), dtype=x.dtype)
     r = quiet(lambda: xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale)
@@ -358,6 +407,21 @@ _INPLACE = {n + "_": inplace_of(globals()[n], n + "_") for n in (
     "arctanh", "sigmoid", "logit", "floor", "ceil", "trunc", "fix", "frac", "reciprocal",
     "deg2rad", "rad2deg", "sinc", "nan_to_num")}
 _INPLACE["round_"] = inplace_of(_round_method, "round_")
+
+
+def _real_only_inplace(fn: Callable, name: str) -> Callable:
+    """abs_/absolute_: a complex tensor can't hold its real absolute values in place."""
+    def op_(self: Tensor) -> Tensor:
+        if kind(self._data) == "c":
+            raise RuntimeError("In-place abs is not supported for complex tensors.")
+        return fn(self)
+
+    op_.__name__ = op_.__qualname__ = name
+    return op_
+
+
+for _n in ("abs_", "absolute_"):
+    _INPLACE[_n] = _real_only_inplace(_INPLACE[_n], _n)
 globals().update(_INPLACE)
 # the in-place functions PyTorch also exposes as ``torch.X_``
 __all__ += [n for n in _INPLACE if n not in ("absolute_", "sign_", "sgn_")]

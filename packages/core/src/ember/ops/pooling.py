@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from . import _conv_kernels as K
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
 
@@ -175,8 +176,9 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
                                      d, op)
     xp = input._device._backend.xp
     x = input._data
-    if x.dtype.kind == "b":
-        raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
+    if x.dtype.kind == "b":  # the names of PyTorch's kernels
+        kernel = {1: "max_pool1d_impl", 2: "max_pool2d", 3: "max_pool3d"}[d]
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     xpd = K.padded(xp, x, geom.lo, geom.hi, _lowest(xp, x.dtype))
     slices = _slices(xpd, k, Q, geom)
     if len(slices) == 1:
@@ -219,6 +221,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                      "max_pool2d")
 
 
+@autocast_op("max_pool3d")
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """3-D max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
@@ -300,8 +303,9 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
         raise RuntimeError("divisor must be not zero")
     xp = input._device._backend.xp
     dt = input._data.dtype
-    if dt.kind == "b":
-        raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
+    if dt.kind == "b":  # the names of PyTorch's kernels
+        kernel = {1: "avg_pool2d", 2: "avg_pool2d", 3: "avg_pool3d_out_frame"}[d]
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     integral = dt.kind in "iu"
     ct = "float32" if dt.name in ("float16", "bfloat16") else dt
     div = _divisor(xp, S, k, Q, geom, count_include_pad, divisor_override,
@@ -338,6 +342,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                      divisor_override, 2, "avg_pool2d")
 
 
+@autocast_op("avg_pool3d")
 def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:

@@ -12,8 +12,10 @@ import itertools
 from typing import Any
 
 from . import _conv_kernels as K
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
+from ._nn_math import int_dtype_name
 from .pooling import (
     _avg_pool,
     avg_spread,
@@ -72,7 +74,8 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     S = x.shape[-d:]
     dt = x.dtype
     if dt.kind not in "fc" and dt.name != "bfloat16":
-        raise RuntimeError(f"\"{op}\" not implemented for '{dt.name}'")
+        kernel = "adaptive_avg_pool2d" if d == 1 else op  # PyTorch's 1-d runs the 2-d kernel
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{int_dtype_name(dt)}'")
     ct = "float32" if dt.name in ("float16", "bfloat16") else dt
     name = f"AdaptiveAvgPool{d}DBackward0"
     axes = tuple(range(x.ndim - d, x.ndim))
@@ -125,6 +128,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     return _adaptive_avg(input, output_size, 2)
 
 
+@autocast_op("adaptive_avg_pool3d")
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """3-D average pooling to a fixed output size."""
     return _adaptive_avg(input, output_size, 3)
@@ -332,12 +336,14 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
 
 
+@autocast_op("max_unpool2d")
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The partial inverse of ``max_pool2d``."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
 
 
+@autocast_op("max_unpool3d")
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The partial inverse of ``max_pool3d``."""

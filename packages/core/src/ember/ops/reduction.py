@@ -31,11 +31,13 @@ from ._along_dim import (
     wrap,
     write_out,
 )
+from ._autocast import autocast_op
 from ._dispatch import (
     Tensor,
     astype,
     grad_state,
     kind,
+    make,
     methods,
     permute_dims,
     quiet,
@@ -72,16 +74,24 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         out: Tensor | None = None) -> Tensor:
     """Sum over ``dim`` (every dim when None); integers and bools sum as int64."""
     x = input._data
-    dims = reduce_dims(dim, x.ndim, "sum")
-    res = wrap(_sum_array(input._device._backend, x, dims, keepdim, dtype), input)
-    if grad_state.enabled and input._rg:
-        shape, dt = input._data.shape, input._data.dtype
+    dims = tuple(range(x.ndim)) if dim is None else reduce_dims(dim, x.ndim, "sum")
+    be = input._device._backend
+    r = _sum_array(be, x, dims, keepdim, dtype)
+    if r.__class__ is not be.ndarray:  # NumPy gives scalars for full reductions
+        r = be.xp.asarray(r)
+    res = make(r, input._device)
+    if input._rg and grad_state.enabled:
+        record("SumBackward1" if dim is not None else "SumBackward0", res, (input,),
+               _sum_vjp(x.shape, dims, keepdim, x.dtype))
+    return res if out is None else _out(res, out)
 
-        def vjp(g: Tensor) -> tuple:
-            return (cast_grad(expand_back(g, shape, dims, keepdim), dt),)
 
-        record("SumBackward1" if dim is not None else "SumBackward0", res, (input,), vjp)
-    return _out(res, out)
+def _sum_vjp(shape: tuple, dims: tuple, keepdim: bool, dt: Any) -> Any:
+    # a closure made here, not in ``sum``: its variables would be cells every call pays for
+    def vjp(g: Tensor) -> tuple:
+        return (cast_grad(expand_back(g, shape, dims, keepdim), dt),)
+
+    return vjp
 
 
 def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
@@ -89,6 +99,13 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     xp = be.xp
     if dtype is not None:
         x = be.astype(x, _dt.to_dtype(dtype))
+        if x.dtype == bool:  # a sum into bool is "any nonzero"
+            return xp.any(x, axis=dims, keepdims=keepdim)
+    elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
+        npd = x.dtype
+        if npd.kind in "fc" and npd.itemsize > 2:
+            return xp.add.reduce(x, axis=None if len(dims) == x.ndim else dims,
+                                 keepdims=keepdim)
     if is_half(x.dtype):
         return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
     if kind(x) in _INT_KINDS:
@@ -108,8 +125,9 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         x = input._device._backend.astype(x, _dt.to_dtype(dtype))
     if kind(x) in _INT_KINDS:
         raise RuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_type_name(x.dtype)}")
+            f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} "
+            f"dtype must be either a floating point or complex dtype. Got: "
+            f"{_type_name(x.dtype)}")
     dims = reduce_dims(dim, x.ndim, "mean")
     xp = input._device._backend.xp
     res = wrap(mean_array(xp, x, dims, keepdim), input)
@@ -133,10 +151,14 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     """Sum over ``dim`` treating NaN as zero."""
     x = input._data
     if kind(x) == "c":
-        raise RuntimeError("nansum does not support complex inputs")
+        reduce_dims(dim, x.ndim, "nansum")
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     if not is_float(x.dtype):
         res = sum(input, dim, keepdim, dtype=dtype)
         return _out(res, out)
+    if dtype is not None and _dt.to_dtype(dtype).is_complex:
+        raise NotImplementedError(
+            f"\"nansum_cpu\" not implemented for '{_type_name(_dt.to_dtype(dtype))}'")
     xp = input._device._backend.xp
     dims = reduce_dims(dim, x.ndim, "nansum")
     keep = ~xp.isnan(x)
@@ -168,6 +190,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
 
 
 # ------------------------------------------------------------------ products
+@autocast_op("prod")
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,
          out: Tensor | None = None) -> Tensor:
     """Product over ``dim`` (of every element when None); integers and bools give int64."""
@@ -189,7 +212,9 @@ def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
     elif kind(x) in _INT_KINDS:
         x = be.astype(x, _dt.int64)
     xp = be.xp
-    if is_half(x.dtype):
+    if x.dtype == bool:  # a product in bool is "all nonzero"
+        r = xp.all(x, axis=dims, keepdims=keepdim)
+    elif is_half(x.dtype):
         r = xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
     else:
         r = xp.prod(x, axis=dims, keepdims=keepdim)
@@ -283,9 +308,9 @@ def _numel_error(op: str) -> RuntimeError:
 
 def _full_extreme(input: Tensor, op: str) -> Tensor:
     x = input._data
-    _no_complex(x, f"{op}_all")
     if x.size == 0:
         raise _numel_error(op)
+    _no_complex(x, f"{op}_all")
     xp = input._device._backend.xp
     res = wrap(xp.max(x) if op == "max" else xp.min(x), input)
     if grad_state.enabled and input._rg:
@@ -296,12 +321,13 @@ def _full_extreme(input: Tensor, op: str) -> Tensor:
 
 def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
     x = input._data
-    _no_complex(x, f"{op}_cpu")
     d = wrap_dim(dim, x.ndim, op)
     xp = input._device._backend.xp
     x0 = x if x.ndim else reshape(xp, x, (1,))
     if x0.shape[d] == 0:
         raise empty_dim_error(op, d)
+    if kind(x) == "c":
+        raise RuntimeError(f"{op}(): does not support complex input")
     idx = (xp.argmax if op == "max" else xp.argmin)(x0, axis=d, keepdims=True)
     name = "MaxBackward0" if op == "max" else "MinBackward0"
     return (_rt.max if op == "max" else _rt.min)(
@@ -320,11 +346,12 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None
 
 def _amaxmin(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     x = input._data
-    _no_complex(x, f"{op}_cpu")
     dims = reduce_dims(dim, x.ndim, op)
     if x.size == 0 and (dim is None or _isinstance(dim, (tuple, list)) and not dim):
         raise _numel_error(op)
     _check_nonempty(op, x.shape, dims)
+    if x.size:
+        _no_complex(x, f"{op[1:]}_values_cpu")
     xp = input._device._backend.xp
     res = wrap((xp.max if op == "amax" else xp.min)(x, axis=dims, keepdims=keepdim), input)
     if grad_state.enabled and input._rg:
@@ -355,6 +382,9 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     x = input._data
+    if kind(x) in "bc":
+        raise RuntimeError(
+            f"{op}(): does not support {'bool' if kind(x) == 'b' else 'complex'} input")
     xp = input._device._backend.xp
     f = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
@@ -385,9 +415,13 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
                 "no identity.")
         dims = tuple(range(x.ndim))
     else:
-        dims = (wrap_dim(dim, x.ndim, "aminmax"),) if x.ndim else ()
+        dims = (wrap_dim(dim, x.ndim, "aminmax"),)
+        dims = dims if x.ndim else ()
+        if not x.ndim and kind(x) == "c":
+            raise RuntimeError(f"aminmax not implemented for {_type_name(x.dtype)}")
         if x.ndim and x.shape[dims[0]] == 0:
-            raise empty_dim_error("aminmax", dims[0])
+            raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
+    _no_complex(x, "aminmax_cpu")
     xp = input._device._backend.xp
     mn = wrap(xp.min(x, axis=dims, keepdims=keepdim), input)
     mx = wrap(xp.max(x, axis=dims, keepdims=keepdim), input)
@@ -431,7 +465,8 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     if _isinstance(dim, bool):
         dim, unbiased = None, dim
     c = _correction(unbiased, correction)
-    return _moment(input, dim, c, keepdim, False), mean(input, _mean_dim(dim), keepdim)
+    return (_moment(input, dim, c, keepdim, False, "var_mean"),
+            mean(input, _mean_dim(dim), keepdim))
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -440,17 +475,19 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     if _isinstance(dim, bool):
         dim, unbiased = None, dim
     c = _correction(unbiased, correction)
-    return _moment(input, dim, c, keepdim, True), mean(input, _mean_dim(dim), keepdim)
+    return (_moment(input, dim, c, keepdim, True, "std_mean"),
+            mean(input, _mean_dim(dim), keepdim))
 
 
 def _mean_dim(dim: Any) -> Any:
     return None if dim is None or (_isinstance(dim, (tuple, list)) and not dim) else dim
 
 
-def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool) -> Tensor:
+def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
+            op: str = "std and var") -> Tensor:
     x = input._data
     if not is_float(x.dtype):
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{op} only support floating point and complex dtypes")
     dims = reduce_dims(dim, x.ndim, "std" if root else "var")
     xp = input._device._backend.xp
     n = _numel(x.shape, dims)
@@ -656,7 +693,9 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
 
 def _truth(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     x = input._data
-    dims = reduce_dims(dim, x.ndim, op)
+    # an empty dim list reduces nothing here (sum and friends read it as every dim)
+    empty = _isinstance(dim, (tuple, list)) and not dim
+    dims = () if empty else reduce_dims(dim, x.ndim, op)
     xp = input._device._backend.xp
     r = xp.asarray((xp.all if op == "all" else xp.any)(x, axis=dims, keepdims=keepdim))
     if x.dtype == "uint8":

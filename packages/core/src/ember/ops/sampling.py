@@ -80,7 +80,8 @@ def _to_device(arr: np.ndarray, dev: Any) -> Any:
 def _float_dtype(dtype: Any, op: str) -> _dt.dtype:
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     if dt.category != _dt._FLOAT:
-        raise RuntimeError(f'"{op}" not implemented for \'{_TORCH_NAMES.get(dt.name, dt.name)}\'')
+        raise NotImplementedError(
+            f'"{op}" not implemented for \'{_TORCH_NAMES.get(dt.name, dt.name)}\'')
     return dt
 
 
@@ -115,7 +116,7 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
 
 def _check_float(self: Tensor, op: str) -> None:
     if self.dtype.category != _dt._FLOAT:
-        raise RuntimeError(
+        raise NotImplementedError(
             f'"{op}" not implemented for \'{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}\'')
 
 
@@ -176,7 +177,10 @@ def _bernoulli_tensor(gen: Generator, pflat: np.ndarray) -> np.ndarray:
 
 def exponential_(self: Tensor, lambd: float = 1, *, generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from the exponential distribution of rate ``lambd``."""
-    _check_float(self, "exponential_cpu")
+    if self.dtype.category != _dt._FLOAT:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           "dtype must be a floating point but you specified "
+                           f"{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}")
     lam = float(lambd)
     if not lam > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lam}")
@@ -453,7 +457,9 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
                           "normal_kernel_cpu")
         t = make(np.empty(shape, dtype=dt.np), CPU)
         normal_(t, float(mean), float(std), generator=generator)
-        return _new(t._data, canonical_device(device), requires_grad, out)
+        # not a factory for the default device in PyTorch: the CPU unless device= says
+        return _new(t._data, canonical_device(device) if device is not None else CPU,
+                    requires_grad, out)
     if ts:
         sv = std.detach()._host()
         if sv.size and not (sv >= 0).all():
@@ -480,7 +486,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
 def _standard(like: Tensor, shape: tuple, dt: _dt.dtype, mean: float, std: float,
               generator: Generator | None) -> Tensor:
     if dt.category != _dt._FLOAT:
-        raise RuntimeError(f'"normal_kernel_cpu" not implemented for '
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
                            f"'{_TORCH_NAMES.get(dt.name, dt.name)}'")
     t = make(np.empty(shape, dtype=dt.np), CPU)
     normal_(t, mean, std, generator=generator)
@@ -576,15 +582,10 @@ def _multinomial_replacement(gen: Generator, rows: np.ndarray, n: int) -> np.nda
 
 
 def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
-    """Samples of Poisson distributions with rates ``input``."""
-    lam = input.detach()._host()
-    if lam.size and not (lam >= 0).all():
-        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    gen = _generator(generator, input._device)
-    with gen.lock:
-        seed = [int(v) for v in gen._raw32(4)]
-    rng = np.random.Generator(np.random.PCG64(seed))
-    return _new(rng.poisson(lam.astype(np.float64)).astype(lam.dtype), input._device, False)
+    """Samples of Poisson distributions with rates ``input`` (PyTorch's CPU stream)."""
+    from .sampling_gamma import poisson_values
+
+    return poisson_values(input, generator)
 
 
 # ------------------------------------------------------------------ methods

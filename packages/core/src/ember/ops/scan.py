@@ -21,7 +21,8 @@ from ._along_dim import (
     wrap,
     write_out,
 )
-from ._dispatch import Tensor, grad_state, kind, methods, record, reshape, wrap_dim
+from ._autocast import autocast_op
+from ._dispatch import Tensor, grad_state, kind, methods, quiet, record, reshape, wrap_dim
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
@@ -35,6 +36,8 @@ def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     be = input._device._backend
     if dtype is not None:
         x = be.astype(x, _dt.to_dtype(dtype))
+        if kind(x) == "b":
+            raise NotImplementedError(f"\"{op}_out_cpu\" not implemented for 'Bool'")
     elif kind(x) in "bui":
         x = be.astype(x, _dt.int64)
     return (x if x.ndim else be.reshape(x, (1,))), d
@@ -51,6 +54,7 @@ def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
 _ARRAY_API_SCANS = {"cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}
 
 
+@autocast_op("cumsum")
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running sum along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumsum", dtype)
@@ -68,6 +72,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
     return write_out(res, out)
 
 
+@autocast_op("cumprod")
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running product along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumprod", dtype)
@@ -133,7 +138,12 @@ def cummin(input: Tensor, dim: int) -> Any:
 
 def _cumext(input: Tensor, dim: int, op: str) -> Any:
     xa = input._data
+    if not xa.ndim and dim not in (-1, 0):
+        raise IndexError(f"{op}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     d = wrap_dim(dim, xa.ndim, op)
+    if kind(xa) == "c" and xa.ndim and xa.size:
+        raise NotImplementedError(
+            f"\"{op}_cpu\" not implemented for '{_inplace._type_name(xa.dtype)}'")
     x = xa if xa.ndim else xa.reshape(1)
     xp = input._device._backend.xp
     vals = scan(xp, x, d, "maximum" if op == "cummax" else "minimum")
@@ -161,13 +171,19 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
 def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
     xa = input._data
+    d = wrap_dim(dim, xa.ndim, "logcumsumexp")
     if not is_float(xa.dtype):
         raise NotImplementedError(
             f"\"logcumsumexp_out_cpu\" not implemented for '{_inplace._type_name(xa.dtype)}'")
-    d = wrap_dim(dim, xa.ndim, "logcumsumexp")
     x = xa if xa.ndim else xa.reshape(1)
     xp = input._device._backend.xp
-    res = wrap(scan(xp, x, d, "logaddexp").reshape(xa.shape), input)
+    if kind(xa) == "c":  # log(cumsum(exp(x - m))) + m, shifted by the largest real part
+        m = xp.max(xp.real(x), axis=d, keepdims=True) if x.size else 0
+        m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype) if x.size else 0
+        r = quiet(lambda: xp.log(xp.cumsum(xp.exp(x - m), axis=d)) + m)
+        res = wrap(r.reshape(xa.shape), input)
+    else:
+        res = wrap(scan(xp, x, d, "logaddexp").reshape(xa.shape), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             if not xa.ndim:

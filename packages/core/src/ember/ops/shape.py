@@ -20,6 +20,20 @@ __all__ = ["reshape", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "
 _isinstance = isinstance
 
 
+class _ViewFn:
+    """How a view was made: ``fn(base)`` makes the same view of any tensor shaped like its
+    base; ``version`` is the base's version when the view was made."""
+
+    __slots__ = ("replay", "parent", "version")
+
+    def __call__(self, t: Tensor) -> Tensor:
+        parent = self.parent
+        return self.replay(t if parent is None else parent(t))
+
+
+_new = object.__new__
+
+
 def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Tensor:
     """A tensor viewing ``input``'s memory: shares the version counter and knows its base.
 
@@ -27,17 +41,21 @@ def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Te
     in-place write through the view rebase the base's graph.
     """
     out = make(arr, input._device)
-    out._vc = input._vc
+    vc = out._vc = input._vc
     base = input._base
     if base is None:
         out._base = input
-        out._view_fn = lambda t: replay(t)  # its own function: it carries a version stamp
+        parent = None
     else:
         out._base = base
         parent = input._view_fn
-        out._view_fn = (lambda t: replay(parent(t))) if parent is not None else None
-    if out._view_fn is not None:  # a later in-place change of the base re-derives the view
-        out._view_fn.version = input._vc[0]
+        if parent is None:  # a view of a view made without a replay: none for this one either
+            return out
+    fn = _new(_ViewFn)  # a later in-place change of the base re-derives the view with it
+    fn.replay = replay
+    fn.parent = parent
+    fn.version = vc[0]
+    out._view_fn = fn
     return out
 
 
@@ -45,7 +63,7 @@ def view_out(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor], name: 
              vjp: Callable) -> Tensor:
     """``make_view`` plus the graph node of the view op (when ``input`` requires grad)."""
     out = make_view(input, arr, replay)
-    if grad_state.enabled and input._rg:
+    if input._rg and grad_state.enabled:
         record(name, out, (input,), vjp)
     return out
 
@@ -223,8 +241,14 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim`` (a view)."""
     x = input._data
-    d = wrap_dim(dim, x.ndim + 1, "unsqueeze")
-    arr = input._device._backend.xp.expand_dims(x, d)
+    d = dim if dim.__class__ is int and 0 <= dim <= x.ndim else \
+        wrap_dim(dim, x.ndim + 1, "unsqueeze")
+    be = input._device._backend
+    if be.numpy_like:  # a reshape that adds a dim of size 1 is always a view (no copy)
+        shape = x.shape
+        arr = x.reshape(shape[:d] + (1,) + shape[d:])
+    else:
+        arr = be.xp.expand_dims(x, d)
     return view_out(input, arr, lambda t: t.unsqueeze(d), "UnsqueezeBackward0",
                     lambda g: (g.squeeze(d),))
 

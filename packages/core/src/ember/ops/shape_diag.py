@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _inplace
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
 from .shape import flatten, view_grad
 from .shape_views import diagonal
@@ -84,9 +85,12 @@ def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     return _inplace.commit(self, _tri(self, diagonal, False), "triu_")
 
 
+@autocast_op("trace")
 def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a matrix (integers sum as int64)."""
     x = input._data
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     xp = input._device._backend.xp

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import (
     Tensor,
     copy,
@@ -65,6 +66,7 @@ def _write_out(res: Tensor, out: Tensor | None) -> Tensor:
     return out
 
 
+@autocast_op("cat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""
     tensors = list(tensors)
@@ -117,21 +119,36 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
 concat = concatenate = cat
 
 
+@autocast_op("stack")
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    s0 = tensors[0]._data.shape
-    for i, t in enumerate(tensors[1:], 1):
-        if t._data.shape != s0:
+    t0 = tensors[0]
+    s0, d0, dev = t0._data.shape, t0._data.dtype, t0._device
+    alike, rg = True, False  # alike: one dtype and one device, the arrays join as they are
+    for i, t in enumerate(tensors):
+        x = t._data
+        if x.shape != s0:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} "
-                               f"at entry 0 and {list(t._data.shape)} at entry {i}")
+                               f"at entry 0 and {list(x.shape)} at entry {i}")
+        if t._device is not dev or x.dtype != d0:
+            alike = False
+        if t._rg:
+            rg = True
     d = wrap_dim(dim, len(s0) + 1, "stack")
-    dt = _common_dtype(tensors)
-    xp = tensors[0]._device._backend.xp
-    res = make(xp.stack(_arrays(tensors, dt, "stack"), axis=d), tensors[0]._device)
-    if grad_state.enabled and any(t._rg for t in tensors):
+    arrs = [t._data for t in tensors] if alike else \
+        _arrays(tensors, _common_dtype(tensors), "stack")
+    be = dev._backend
+    if d == 0 and s0 and be.numpy_like:
+        # joined along the existing first dim, then split: NumPy's stack costs a Python-level
+        # expand_dims per tensor (several times the copy for a batch of small samples)
+        r = be.xp.concatenate(arrs).reshape((len(arrs),) + s0)
+    else:
+        r = be.xp.stack(arrs, axis=d)
+    res = make(r, dev)
+    if rg and grad_state.enabled:
         metas = tuple(tensors)
 
         def vjp(g: Tensor) -> tuple:
@@ -305,11 +322,15 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     xp = input._device._backend.xp
     if repeats is None:  # torch.repeat_interleave(repeats): indices repeated
         r = input._data
-        if r.ndim > 1 or (r.size and kind(r) not in "iu"):
+        if kind(r) not in "iu":
+            from .pointwise_unary import not_implemented
+
+            raise not_implemented("repeat_interleave_cpu", r.dtype)
+        if r.ndim > 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if r.size and bool((r < 0).any()):
             raise RuntimeError("repeats can not be negative")
-        return make(xp.repeat(xp.arange(r.size, dtype=xp.int64), r.reshape(-1)),
+        return make(xp.repeat(xp.arange(r.size, dtype=r.dtype), r.reshape(-1)),
                     input._device)
     x = input
     if dim is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
 from ._nn_math import log_softmax_array, softmax_last
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
@@ -21,8 +22,11 @@ def _prepare(op: str, input: Any, dim: Any, dtype: Any) -> tuple:
     if dtype is not None:
         input = input.to(_dt.to_dtype(dtype))
     x = input._data
-    if x.dtype.kind not in "f":
-        raise not_implemented(f"{op}_lastdim_kernel_impl", x.dtype)
+    if dim is not None:
+        wrap_dim(dim, x.ndim, op)
+    if x.dtype.kind not in "f" and x.size:  # PyTorch runs no kernel for empty inputs
+        last = dim is None or not x.ndim or dim in (-1, x.ndim - 1)
+        raise not_implemented(f"{op}{'_lastdim' if last else ''}_kernel_impl", x.dtype)
     if dim is None:
         raise TypeError(f"{op}() missing required argument 'dim'")
     d = wrap_dim(dim, x.ndim, op)
@@ -56,12 +60,15 @@ def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
     return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 
 
+@autocast_op("softmax")
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
         return softmax(input.float(), dim).to(_dt.bfloat16)  # bfloat16: in float32
     input, x, d = _prepare("softmax", input, dim, dtype)
     xp = input._device._backend.xp
+    if x.dtype.kind != "f":  # empty
+        return wrap(xp.empty_like(x), input._device)
     axis = d
     res = wrap(quiet(_softmax_kernel, xp, x, axis), input._device)
     if grad_state.enabled and input._rg:
@@ -72,12 +79,15 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     return res
 
 
+@autocast_op("log_softmax")
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
         return log_softmax(input.float(), dim).to(_dt.bfloat16)
     input, x, d = _prepare("log_softmax", input, dim, dtype)
     xp = input._device._backend.xp
+    if x.dtype.kind != "f":  # empty
+        return wrap(xp.empty_like(x), input._device)
     axis = d
     res = wrap(quiet(_log_softmax_kernel, xp, x, axis), input._device)
     if grad_state.enabled and input._rg:

@@ -23,7 +23,9 @@ from ._along_dim import (
     wrap,
     write_out,
 )
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from .pointwise_unary import not_implemented
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
            "unique", "unique_consecutive", "quantile", "nanquantile"]
@@ -31,10 +33,16 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian"
 _isinstance = isinstance
 
 
-def _argsort_arr(xp: Any, x: Any, d: int, descending: bool) -> Any:
+def _no_kinds(x: Any, kinds: str, kernel: str) -> None:
+    """PyTorch's NotImplementedError for a kernel without bool ('b') or complex ('c') types."""
+    if x.dtype.kind in kinds:
+        raise not_implemented(kernel, x.dtype)
+
+
+def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort") -> Any:
     """Stable sort order along ``d``; descending keeps equal elements in their order."""
     if x.dtype.kind == "c":
-        raise RuntimeError("sort(): complex tensors can't be sorted")
+        raise RuntimeError(f"{op} does not support complex dtypes on CPU")
     if not descending:
         return xp.argsort(x, axis=d, kind="stable")
     n = x.shape[d]
@@ -74,9 +82,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    if x.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     xp = input._device._backend.xp
     x0 = x if x.ndim else x.reshape(1)
-    idx = _argsort_arr(xp, x0, d, largest)
+    idx = _argsort_arr(xp, x0, d, largest, "topk")
     sl = [slice(None)] * x0.ndim
     sl[d] = slice(0, k)
     idx = idx[tuple(sl)]
@@ -104,8 +114,12 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
     x = input._data
     d = wrap_dim(dim, x.ndim, "kthvalue")
     x0 = x if x.ndim else x.reshape(1)
+    if x0.shape[d] == 0:
+        raise empty_dim_error("kthvalue", d)
     if not 1 <= k <= x0.shape[d]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if x.ndim:  # a 0-d input runs no kernel
+        _no_kinds(x, "bc", "kthvalue_cpu")
     xp = input._device._backend.xp
     return write_out(_pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim,
                            "KthvalueBackward0", _rt.kthvalue), out)
@@ -126,9 +140,14 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
     x = input._data
     xp = input._device._backend.xp
     if dim is None:
+        if x.size:
+            _no_kinds(x, "bc", "median_cpu")
         flat = x.reshape(-1)
-        if x.size == 0:
-            res = wrap(xp.asarray(float("nan"), dtype=x.dtype), input)
+        if x.size == 0:  # NaN, or what NaN casts to in PyTorch's integer kernels
+            k = x.dtype.kind
+            fill = xp.iinfo(x.dtype).min if k == "i" else 0 if k == "u" else (
+                True if k == "b" else float("nan"))
+            res = wrap(xp.asarray(fill, dtype=x.dtype), input)
         else:
             order = xp.argsort(flat, kind="stable")
             res = wrap(flat[order[_median_pos(xp, flat[None], 1, nan).reshape(())]], input)
@@ -139,7 +158,8 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
     d = wrap_dim(dim, x.ndim, op)
     x0 = x if x.ndim else x.reshape(1)
     if x0.shape[d] == 0:
-        raise empty_dim_error(op, d)
+        raise empty_dim_error("median", d)
+    _no_kinds(x, "bc", "median_out")
     pos = _median_pos(xp, x0, d, nan)
     return _pick(input, pos, d, keepdim, "NanmedianBackward1" if nan else "MedianBackward1",
                  _rt.nanmedian if nan else _rt.median)
@@ -163,6 +183,8 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
     x0 = x if x.ndim else x.reshape(1)
     if x0.shape[d] == 0:
         raise empty_dim_error("mode", d)
+    if x.ndim and x.size:
+        _no_kinds(x, "c", "mode_cpu")
     xp = input._device._backend.xp
     s = xp.sort(x0, axis=d)
     n = s.shape[d]
@@ -189,11 +211,14 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     indices and counts."""
     x = input._data
     xp = input._device._backend.xp
+    _no_kinds(x, "c", "unique" if dim is None else "unique_dim")
     if dim is None:
         res = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         vals, inv, cnt = res
         inv = inv.reshape(x.shape)
     else:
+        if not x.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = wrap_dim(dim, x.ndim, "unique")
         if x.size == 0 and x.shape[d] != 0:
             raise RuntimeError(
@@ -258,6 +283,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+@autocast_op("quantile")
 def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
              interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
     """The ``q``-th quantiles along ``dim`` (of every element when None); NaN if the slice
@@ -265,6 +291,7 @@ def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = Fals
     return write_out(_quantile(input, q, dim, keepdim, interpolation, False), out)
 
 
+@autocast_op("nanquantile")
 def nanquantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
                 interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
     """Like ``quantile``, ignoring NaN values (NaN only for all-NaN slices)."""
@@ -276,8 +303,10 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
     op = "nanquantile" if ignore_nan else "quantile"
     x = input._data
     xp = input._device._backend.xp
+    if x.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
     if x.dtype not in ("float32", "float64"):
-        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
     if _isinstance(q, Tensor):
         qa = q._data
         if qa.ndim > 1:
@@ -297,8 +326,6 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         raise RuntimeError(
             f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
             f"Got {interpolation}")
-    if x.size == 0:
-        raise RuntimeError(f"{op}() input tensor must be non-empty")
     ndim = x.ndim
     if dim is None:
         src, d = input.reshape(-1), None

@@ -15,6 +15,15 @@ __all__ = ["default_collate", "default_convert"]
 _np_str_obj = re.compile(r"[SaUO]")
 _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         "found {}")
+_ops: Any = None  # ember.ops, imported on first use (an import statement per call costs)
+
+
+def _load_ops() -> Any:
+    global _ops
+    from ... import ops
+
+    _ops = ops
+    return ops
 
 
 def default_convert(data: Any) -> Any:
@@ -48,9 +57,7 @@ def default_convert(data: Any) -> Any:
 def default_collate(batch: list) -> Any:
     """Stack a list of samples into a batch: tensors stack, numbers become tensors,
     mappings and sequences are collated field by field."""
-    from ... import ops
-    from ...dtypes import float64
-
+    ops = _ops or _load_ops()
     elem = batch[0]
     t = type(elem)
     if isinstance(elem, Tensor):
@@ -65,6 +72,8 @@ def default_collate(batch: list) -> Any:
     if isinstance(elem, bool):
         return ops.tensor(batch)
     if isinstance(elem, float):
+        from ...dtypes import float64
+
         return ops.tensor(batch, dtype=float64)
     if isinstance(elem, int):
         return ops.tensor(batch)
@@ -78,9 +87,7 @@ def default_collate(batch: list) -> Any:
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return t(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        it = iter(batch)
-        size = len(next(it))
-        if not all(len(e) == size for e in it):
+        if len(set(map(len, batch))) != 1:
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):

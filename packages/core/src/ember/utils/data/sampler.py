@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -152,20 +153,12 @@ class BatchSampler(Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         it = iter(self.sampler)
         size = self.batch_size
-        if self.drop_last:
-            while True:
-                try:
-                    batch = [next(it) for _ in range(size)]
-                except StopIteration:
-                    return
-                yield batch
-        batch = []
-        for idx in it:
-            batch.append(idx)
-            if len(batch) == size:
-                yield batch
-                batch = []
-        if batch:
+        while True:
+            batch = list(islice(it, size))  # C-level: no Python step per index
+            if len(batch) < size:  # the sampler ran out: a last, partial batch (or none)
+                if batch and not self.drop_last:
+                    yield batch
+                return
             yield batch
 
     def __len__(self) -> int:

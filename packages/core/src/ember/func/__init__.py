@@ -1,0 +1,211 @@
+"""``ember.func``: PyTorch's function transforms (torch.func) on Ember's autograd.
+
+``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian``
+transform functions of tensors and nest (``grad(grad(f))``); ``functional_call`` runs a
+module with substituted parameters and buffers; ``vmap`` maps a function over a batch
+dimension. Ember has no batching rules, so ``vmap`` calls the function once per batch
+entry and stacks the results: same values as PyTorch's, at a per-call cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd._api import grad as _autograd_grad
+from ._pytree import tree_flatten, tree_map, tree_unflatten
+from .call import functional_call, stack_module_state
+from .vmap import vmap
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call", "stack_module_state"]
+
+
+def _wrap_input(x: Any) -> Any:
+    """A differentiable alias of ``x``: connected to an outer transform's graph, if any."""
+    if not isinstance(x, Tensor):
+        return x
+    if x.requires_grad:
+        return x.view_as(x)
+    return x.detach().requires_grad_(True)
+
+
+def _argnums_tuple(argnums: Any, nargs: int, api: str) -> tuple[tuple, bool]:
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise RuntimeError(f"{api}: argnums must be non-empty")
+    for a in nums:
+        if not isinstance(a, int):
+            raise RuntimeError(f"{api}: Expected argnums to be int or tuple[int, ...], got "
+                               f"{type(a)}")
+        if not -nargs <= a < nargs:
+            raise RuntimeError(f"Got argnums={a}, but only {nargs} positional inputs")
+    return tuple(a % nargs for a in nums), single
+
+
+def _grads(outputs: list, inputs: list, cotangents: list | None = None) -> list:
+    """d(outputs)/d(inputs) with zeros for unused inputs; keeps the graph when nested."""
+    keep = any(getattr(i, "_base", None) is not None or i.grad_fn is not None for i in inputs)
+    diff = [(o, c) for o, c in zip(outputs, cotangents or [None] * len(outputs))
+            if isinstance(o, Tensor) and o.requires_grad]
+    if not diff:
+        return [i.new_zeros(i.shape) for i in inputs]
+    res = _autograd_grad([o for o, _ in diff], inputs, [c for _, c in diff] if cotangents
+                         else None, create_graph=keep, retain_graph=True, allow_unused=True)
+    return [r if r is not None else i.new_zeros(i.shape) for r, i in zip(res, inputs)]
+
+
+def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
+    """``f -> (x -> (grad of f at x, f(x)))`` for a function returning a scalar tensor."""
+    def wrapper(*args: Any, **kwargs: Any) -> tuple:
+        nums, single = _argnums_tuple(argnums, len(args), "grad_and_value(f)(*args)")
+        with grad_mode.enable_grad():
+            args = list(args)
+            for n in nums:
+                args[n] = tree_map(_wrap_input, args[n])
+            out = func(*args, **kwargs)
+            aux = None
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise RuntimeError("grad_and_value(f)(*args): output of function f should be "
+                                       "a tuple: (output, aux) if has_aux is True")
+                out, aux = out
+            if not isinstance(out, Tensor):
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"Tensor, got {type(out)}")
+            if out.ndim != 0:
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {out.ndim} dims. Maybe you "
+                                   "wanted to use the vjp or jacrev APIs instead?")
+            leaves = [tree_flatten(args[n]) for n in nums]
+            flat = [x for lv, _ in leaves for x in lv if isinstance(x, Tensor)]
+            gs = iter(_grads([out], flat))
+            grads = tuple(tree_unflatten([next(gs) if isinstance(x, Tensor) else None
+                                          for x in lv], spec) for lv, spec in leaves)
+        g = grads[0] if single else grads
+        value = out.detach() if not out.grad_fn or not _nested(flat) else out
+        return (g, (value, aux)) if has_aux else (g, value)
+
+    return wrapper
+
+
+def _nested(inputs: list) -> bool:
+    return any(i._base is not None for i in inputs)
+
+
+def grad(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
+    """``f -> (x -> gradient of f at x)``; ``f`` returns a scalar tensor."""
+    gv = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g, value = gv(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return wrapper
+
+
+def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` gives one gradient per primal."""
+    with grad_mode.enable_grad():
+        ins = [tree_map(_wrap_input, p) for p in primals]
+        out = func(*ins)
+        aux = None
+        if has_aux:
+            out, aux = out
+        out_leaves, out_spec = tree_flatten(out)
+        in_leaves = [tree_flatten(p) for p in ins]
+        flat_in = [x for lv, _ in in_leaves for x in lv]
+
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple:
+        cts, _ = tree_flatten(cotangents)
+        if len(cts) != len(out_leaves):
+            raise RuntimeError(f"Expected pytree structure of cotangents to be the same as "
+                               f"pytree structure of outputs to the function. cotangents: "
+                               f"{len(cts)} leaves, primal output: {len(out_leaves)} leaves")
+        with grad_mode.enable_grad():
+            gs = iter(_grads(out_leaves, flat_in, list(cts)))
+        return tuple(tree_unflatten([next(gs) for _ in lv], spec) for lv, spec in in_leaves)
+
+    detached = tree_unflatten([o.detach() if isinstance(o, Tensor) and not _nested(flat_in)
+                               else o for o in out_leaves], out_spec)
+    return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)
+
+
+def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
+        has_aux: bool = False) -> tuple:
+    """``(func(*primals), J @ tangents)``, by the vjp of a vjp."""
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
+                           "tuples")
+    if len(primals) != len(tangents):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
+                           "same python structure")
+    with grad_mode.enable_grad():
+        ins = [_wrap_input(p) for p in primals]
+        res = func(*ins)
+        aux = None
+        if has_aux:
+            res, aux = res
+        outs, spec = tree_flatten(res)
+        # u -> J^T u is linear in u; its vjp with the tangents is J @ tangents
+        us = [o.new_zeros(o.shape).requires_grad_(True) for o in outs]
+        jtu = _autograd_grad(outs, ins, us, create_graph=True, allow_unused=True)
+        pairs = [(g, t) for g, t in zip(jtu, tangents) if g is not None]
+        if pairs:
+            jt = _autograd_grad([g for g, _ in pairs], us, [t for _, t in pairs],
+                                allow_unused=True, create_graph=_nested(ins))
+        else:
+            jt = [None] * len(us)
+    tans = [j if j is not None else o.new_zeros(o.shape).detach() for j, o in zip(jt, outs)]
+    primal_out = tree_unflatten([o.detach() for o in outs], spec)
+    tangent_out = tree_unflatten(tans, spec)
+    return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
+
+
+def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
+           chunk_size: int | None = None, _preallocate_and_copy: bool = False) -> Callable:
+    """``f -> (x -> Jacobian of f at x)``, shaped ``output.shape + input.shape``."""
+    from ..ops import stack
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums_tuple(argnums, len(args), "jacrev")
+        with grad_mode.enable_grad():
+            args = list(args)
+            for n in nums:
+                args[n] = _wrap_input(args[n])
+            ins = [args[n] for n in nums]
+            out = func(*args, **kwargs)
+            aux = None
+            if has_aux:
+                out, aux = out
+            outs, spec = tree_flatten(out)
+            per_out = []
+            for o in outs:
+                flat = o.reshape(-1)
+                rows = [_grads([flat[k]], ins) for k in range(flat.numel())]
+                jac = []
+                for j, x in enumerate(ins):
+                    if rows:
+                        m = stack([r[j] for r in rows]).reshape(tuple(o.shape) + tuple(x.shape))
+                    else:
+                        m = x.new_zeros(tuple(o.shape) + tuple(x.shape))
+                    jac.append(m if _nested(ins) else m.detach())
+                per_out.append(jac[0] if single else tuple(jac))
+        result = tree_unflatten(per_out, spec)
+        return (result, aux) if has_aux else result
+
+    return wrapper
+
+
+def jacfwd(func: Callable, argnums: Any = 0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable:
+    """The Jacobian (computed in reverse mode here; the values are the same)."""
+    return jacrev(func, argnums, has_aux=has_aux)
+
+
+def hessian(func: Callable, argnums: Any = 0) -> Callable:
+    """``f -> (x -> Hessian of f at x)``: the Jacobian of the Jacobian."""
+    return jacfwd(jacrev(func, argnums), argnums)

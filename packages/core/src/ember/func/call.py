@@ -1,0 +1,99 @@
+"""``functional_call`` and ``stack_module_state``: modules run on given parameters."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+_MISSING = object()
+
+
+def _slot(module: Any, name: str) -> tuple[Any, str]:
+    owner, _, leaf = name.rpartition(".")
+    return (module.get_submodule(owner) if owner else module), leaf
+
+
+@contextlib.contextmanager
+def _swapped(module: Any, values: dict) -> Iterator[None]:
+    """Parameters and buffers named in ``values`` replaced for the duration (any tensor)."""
+    saved = []
+    try:
+        for name, value in values.items():
+            sub, leaf = _slot(module, name)
+            for store in ("_parameters", "_buffers"):
+                d = getattr(sub, store, None)
+                if d is not None and leaf in d:
+                    saved.append((d, leaf, d[leaf]))
+                    d[leaf] = value
+                    break
+            else:
+                saved.append((sub, leaf, getattr(sub, leaf, _MISSING)))
+                object.__setattr__(sub, leaf, value)
+        yield
+    finally:
+        for owner, leaf, old in reversed(saved):
+            if isinstance(owner, dict):
+                owner[leaf] = old
+            elif old is _MISSING:
+                object.__delattr__(owner, leaf)
+            else:
+                object.__setattr__(owner, leaf, old)
+
+
+def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
+                    kwargs: dict | None = None, *, tie_weights: bool = True,
+                    strict: bool = False) -> Any:
+    """``module(*args, **kwargs)`` with its parameters/buffers replaced by the given tensors."""
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, dict):
+        values = dict(dicts)
+    else:
+        values = {}
+        for d in dicts:
+            clash = set(values) & set(d)
+            if clash:
+                raise ValueError(f"{sorted(clash)} appeared in multiple dictionaries; behavior "
+                                 "of functional call is ambiguous")
+            values.update(d)
+    if strict:
+        expected = {n for n, _ in module.named_parameters()} | \
+            {n for n, _ in module.named_buffers()}
+        missing, unexpected = sorted(expected - set(values)), sorted(set(values) - expected)
+        if missing or unexpected:
+            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
+                               f"Unexpected key(s): {unexpected}.\n\tMissing key(s): {missing}.")
+    if tie_weights:  # a tensor shared by several names follows the one given for any of them
+        by_id: dict[int, list[str]] = {}
+        for n, p in list(module.named_parameters(remove_duplicate=False)) + \
+                list(module.named_buffers(remove_duplicate=False)):
+            by_id.setdefault(id(p), []).append(n)
+        for names in by_id.values():
+            given = [n for n in names if n in values]
+            if given:
+                for n in names:
+                    values.setdefault(n, values[given[0]])
+    if args is None:
+        args = ()
+    elif not isinstance(args, tuple):
+        args = (args,)
+    with _swapped(module, values):
+        return module(*args, **(kwargs or {}))
+
+
+def stack_module_state(models: Any) -> tuple[dict, dict]:
+    """Parameters and buffers of identical modules, stacked along a new leading dimension."""
+    from ..ops import stack
+
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or all(not m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/"
+                           "eval mode.")
+    names = [n for n, _ in models[0].named_parameters()]
+    params = {n: stack([dict(m.named_parameters())[n] for m in models]).detach()
+              .requires_grad_(True) for n in names}
+    bnames = [n for n, _ in models[0].named_buffers()]
+    buffers = {n: stack([dict(m.named_buffers())[n] for m in models]) for n in bnames}
+    return params, buffers

@@ -1,0 +1,97 @@
+"""``vmap``: a function mapped over a dimension of its inputs.
+
+Ember has no batching rules: the function runs once per index along the mapped dimension
+and the results are stacked. Values, shapes and gradients equal PyTorch's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from .._tensor import Tensor
+from ._pytree import tree_flatten, tree_unflatten
+
+
+def _dims_like(in_dims: Any, args: tuple) -> list:
+    """``in_dims`` expanded to one entry per leaf of ``args``."""
+    if isinstance(in_dims, int) or in_dims is None:
+        return [in_dims] * len(tree_flatten(args)[0])
+    if not isinstance(in_dims, tuple) or len(in_dims) != len(args):
+        raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible "
+                         f"with the structure of `inputs`. in_dims has structure "
+                         f"{type(in_dims).__name__} but inputs has {len(args)} positional "
+                         "arguments")
+    out = []
+    for d, a in zip(in_dims, args):
+        n = len(tree_flatten(a)[0])
+        if isinstance(d, int) or d is None:
+            out += [d] * n
+        else:
+            leaves, _ = tree_flatten(d)
+            if len(leaves) != n:
+                raise ValueError("vmap: in_dims is not compatible with the structure of inputs")
+            out += leaves
+    return out
+
+
+def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable:
+    """``func`` mapped over dimension ``in_dims`` of its inputs, results stacked at
+    ``out_dims``."""
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+
+    @functools.wraps(func)
+    def mapped(*args: Any, **kwargs: Any) -> Any:
+        from ..ops import stack
+
+        leaves, spec = tree_flatten(args)
+        dims = _dims_like(in_dims, args)
+        sizes = {x.shape[d] for x, d in zip(leaves, dims)
+                 if d is not None and isinstance(x, Tensor)}
+        for x, d in zip(leaves, dims):
+            if d is not None and not isinstance(x, Tensor):
+                raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} "
+                                 f"for an input but the input is of type {type(x)}. We cannot "
+                                 "vmap over non-Tensor arguments, please use None as the "
+                                 "respective in_dim")
+            if d is not None and not -x.ndim <= d < x.ndim:
+                raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} "
+                                 f"for some input, but that input is a Tensor of dimensionality "
+                                 f"{x.ndim} so expected in_dim to satisfy -{x.ndim} <= in_dim < "
+                                 f"{x.ndim}.")
+        if not sizes:
+            raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): at least one input "
+                             "must be a Tensor mapped over a dimension (in_dim not None)")
+        if len(sizes) > 1:
+            raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
+                             f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
+        n = sizes.pop()
+        results = []
+        for i in range(n):
+            sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
+            results.append(func(*tree_unflatten(sliced, spec), **kwargs))
+        outs = [tree_flatten(r) for r in results]
+        out_spec = outs[0][1]
+        if isinstance(out_dims, tuple) and isinstance(results[0], tuple):
+            od = _dims_like(out_dims, results[0])
+        elif isinstance(out_dims, tuple):
+            od = _dims_like(out_dims, (results[0],))
+        else:
+            od = [out_dims] * len(outs[0][0])
+        stacked = []
+        for j in range(len(outs[0][0])):
+            col = [o[0][j] for o in outs]
+            if not isinstance(col[0], Tensor):
+                raise ValueError(f"vmap({getattr(func, '__name__', func)}, ...): `"
+                                 f"{getattr(func, '__name__', func)}` must only return Tensors, "
+                                 f"got type {type(col[0])}. Did you mean to set out_dims= to "
+                                 "None for output?")
+            d = od[j]
+            stacked.append(col[0] if d is None else stack(col, d % (col[0].ndim + 1)))
+        return tree_unflatten(stacked, out_spec)
+
+    return mapped

@@ -1,0 +1,157 @@
+"""Autocast (automatic mixed precision): the per-thread state and the op policies.
+
+Inside ``ember.autocast(device_type)`` an op on that device type runs in the precision
+PyTorch's autocast gives it: "lower" ops (matrix products, convolutions) cast their
+floating inputs to the autocast dtype, "fp32" ops (losses, reductions prone to overflow)
+cast them to float32, "promote" ops cast to the widest floating input type. float64
+inputs are never cast. Outside an autocast region an op pays one global check.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .. import dtypes as _dt
+
+LOWER, FP32, PROMOTE = "lower", "fp32", "promote"
+
+# PyTorch 2.14's lists (torch.amp documentation), for the ops Ember has
+_CPU_LOWER = {"conv1d", "conv2d", "conv3d", "bmm", "mm", "linalg_vecdot", "baddbmm", "addmm",
+              "addbmm", "linear", "matmul", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "prelu", "scaled_dot_product_attention"}
+_CPU_FP32 = {"avg_pool3d", "binary_cross_entropy", "grid_sampler", "polar", "prod", "quantile",
+             "nanquantile", "stft", "cdist", "trace", "view_as_complex", "cholesky",
+             "cholesky_inverse", "cholesky_solve", "inverse", "lu_solve", "pinverse",
+             "max_pool3d", "max_unpool2d", "max_unpool3d", "adaptive_avg_pool3d",
+             "reflection_pad", "replication_pad", "mse_loss", "cosine_embedding_loss",
+             "nll_loss", "hinge_embedding_loss", "poisson_nll_loss", "smooth_l1_loss",
+             "cross_entropy", "l1_loss", "huber_loss", "margin_ranking_loss", "soft_margin_loss",
+             "triplet_margin_loss", "multi_margin_loss", "ctc_loss", "kl_div",
+             "multilabel_margin_loss", "binary_cross_entropy_with_logits"}
+_CPU_PROMOTE = {"stack", "cat", "index_copy"}
+_CUDA_LOWER = {"matmul", "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "chain_matmul",
+               "multi_dot", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+               "conv_transpose3d", "linear", "mm", "mv", "prelu", "scaled_dot_product_attention"}
+_CUDA_FP32 = {"pow", "acos", "asin", "binary_cross_entropy_with_logits", "cosh",
+              "cosine_embedding_loss", "cdist", "cosine_similarity", "cross_entropy", "cumprod",
+              "cumsum", "dist", "erfinv", "exp", "expm1", "group_norm", "hinge_embedding_loss",
+              "kl_div", "l1_loss", "layer_norm", "log", "log_softmax", "log10", "log1p", "log2",
+              "margin_ranking_loss", "mse_loss", "multilabel_margin_loss", "multi_margin_loss",
+              "nll_loss", "norm", "normalize", "pdist", "poisson_nll_loss", "prod",
+              "reciprocal", "rsqrt", "sinh", "smooth_l1_loss", "soft_margin_loss", "softmax",
+              "softmin", "softplus", "sum", "renorm", "tan", "triplet_margin_loss"}
+_CUDA_PROMOTE = {"addcdiv", "addcmul", "atan2", "bilinear", "cross", "dot", "grid_sampler",
+                 "index_put", "scatter_add", "tensordot"}
+
+
+def _table(lower: set, fp32: set, promote: set) -> dict[str, str]:
+    table = {name: FP32 for name in fp32}
+    table.update({name: PROMOTE for name in promote})
+    table.update({name: LOWER for name in lower})
+    return table
+
+
+POLICIES = {"cpu": _table(_CPU_LOWER, _CPU_FP32, _CPU_PROMOTE),
+            "cuda": _table(_CUDA_LOWER, _CUDA_FP32, _CUDA_PROMOTE)}
+DEFAULT_DTYPES = {"cpu": _dt.bfloat16, "cuda": _dt.float16}
+
+#: number of autocast regions open in any thread (the cheap check ops make)
+active = [0]
+
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.enabled: dict[str, bool] = {}
+        self.dtype: dict[str, _dt.dtype] = {}
+        self.cache_enabled = True
+        self.nesting = 0
+
+
+local = _Local()
+
+
+def enabled_for(device_type: str) -> bool:
+    return local.enabled.get(device_type, False)
+
+
+def dtype_for(device_type: str) -> _dt.dtype:
+    return local.dtype.get(device_type, DEFAULT_DTYPES.get(device_type, _dt.float16))
+
+
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "_data") and hasattr(x, "_device")
+
+
+def _first_device_type(args: tuple, kwargs: dict) -> str | None:
+    for a in (*args, *kwargs.values()):
+        if _is_tensor(a):
+            return a._device.type
+        if isinstance(a, (list, tuple)):
+            for b in a:
+                if _is_tensor(b):
+                    return b._device.type
+    return None
+
+
+def _eligible(x: Any) -> bool:
+    return _is_tensor(x) and x.dtype.is_floating_point and x.dtype is not _dt.float64
+
+
+def _cast_all(value: Any, dtype: _dt.dtype) -> Any:
+    if _eligible(value):
+        return value if value.dtype is dtype else value.to(dtype)
+    if isinstance(value, (list, tuple)) and any(_is_tensor(v) for v in value):
+        return type(value)(_cast_all(v, dtype) for v in value)
+    return value
+
+
+def _widest(args: tuple, kwargs: dict) -> _dt.dtype | None:
+    widest = None
+    for a in (*args, *kwargs.values()):
+        for t in (a if isinstance(a, (list, tuple)) else (a,)):
+            if _is_tensor(t) and t.dtype.is_floating_point:
+                widest = t.dtype if widest is None else _dt.promote_types(widest, t.dtype)
+    return widest
+
+
+def _call_autocast(fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
+    device_type = _first_device_type(args, kwargs)
+    if device_type is None or not local.enabled.get(device_type, False):
+        return fn(*args, **kwargs)
+    policy = POLICIES.get(device_type, {}).get(name)
+    if policy is None:
+        return fn(*args, **kwargs)
+    if policy == LOWER:
+        dtype = dtype_for(device_type)
+    elif policy == FP32:
+        dtype = _dt.float32
+    else:
+        dtype = _widest(args, kwargs)
+        if dtype is None or dtype is _dt.float64:
+            return fn(*args, **kwargs)
+    args = tuple(_cast_all(a, dtype) for a in args)
+    kwargs = {k: _cast_all(v, dtype) for k, v in kwargs.items()}
+    # the op itself runs with autocast off, as PyTorch's autocast kernels do
+    saved = local.enabled.get(device_type, False)
+    local.enabled[device_type] = False
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        local.enabled[device_type] = saved
+
+
+def autocast_op(name: str) -> Callable[[Callable], Callable]:
+    """Decorate op ``fn`` (PyTorch's op ``name``) so autocast regions apply its policy."""
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def op(*args: Any, **kwargs: Any) -> Any:
+            if not active[0]:
+                return fn(*args, **kwargs)
+            return _call_autocast(fn, name, args, kwargs)
+
+        return op
+
+    return decorate

@@ -1,0 +1,246 @@
+"""The kernels of ``ember.fft``: discrete Fourier transforms with PyTorch's names, ``norm`` modes and gradients.
+
+The complex transforms are one recorded op each: the adjoint of a DFT is the inverse
+transform with the opposite normalisation. Real-input and real-output transforms are
+built from it with differentiable Ember ops (slicing, conjugate mirroring, ``real``),
+so their gradients follow from the chain rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import dtypes as _dt
+from ._dispatch import Tensor, grad_state, make, record, wrap_dim
+from .shape_join import cat
+
+__all__: list[str] = []  # public through ember.fft
+
+_SWAP = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def _norm(norm: str | None) -> str:
+    norm = norm or "backward"
+    if norm not in _SWAP:
+        raise ValueError(f'Invalid normalization mode: "{norm}"')
+    return norm
+
+
+def _complex(t: Tensor) -> Tensor:
+    if t.is_complex():
+        return t
+    dt = _dt.complex128 if t.dtype is _dt.float64 else _dt.complex64
+    return t.to(dt)
+
+
+def _resize(t: Tensor, sizes: Sequence[int], dims: Sequence[int]) -> Tensor:
+    """Crop or zero-pad ``t`` along ``dims`` to ``sizes`` (the ``n``/``s`` arguments)."""
+    for n, d in zip(sizes, dims):
+        cur = t.shape[d]
+        if n < 1:
+            raise RuntimeError(f"Invalid number of data points ({n}) specified")
+        if n < cur:
+            t = t.narrow(d, 0, n)
+        elif n > cur:
+            pad_shape = list(t.shape)
+            pad_shape[d] = n - cur
+            t = cat([t, t.new_zeros(pad_shape)], d)
+    return t
+
+
+def _c2c(x: Tensor, dims: tuple[int, ...], norm: str, forward: bool) -> Tensor:
+    xp = x._device._backend.xp
+    fn = xp.fft.fftn if forward else xp.fft.ifftn
+    r = fn(x._data, axes=dims, norm=norm)
+    if r.dtype != x._data.dtype:
+        r = r.astype(x._data.dtype)
+    out = make(r, x._device)
+    if grad_state.enabled and x._rg:
+        record("FftC2CBackward0", out, (x,),
+               lambda g: (_c2c(g, dims, _SWAP[norm], not forward),))
+    return out
+
+
+def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tuple[tuple, tuple]:
+    if dim is None:
+        if s is not None:
+            dims = tuple(range(x.ndim - len(s), x.ndim))
+        else:
+            dims = tuple(range(x.ndim)) if default_all else (x.ndim - 2, x.ndim - 1)
+    elif isinstance(dim, int):
+        dims = (dim,)
+    else:
+        dims = tuple(dim)
+    dims = tuple(wrap_dim(d, x.ndim, "fft") for d in dims)
+    if s is not None and len(s) != len(dims):
+        raise RuntimeError("When given, dim and shape arguments must have the same length")
+    sizes = tuple(s) if s is not None else tuple(x.shape[d] for d in dims)
+    sizes = tuple(x.shape[d] if n == -1 else n for n, d in zip(sizes, dims))
+    return dims, sizes
+
+
+def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+         norm: str | None = None) -> Tensor:
+    """The N-dimensional DFT over ``dim`` (all dims by default)."""
+    dims, sizes = _dims(input, s, dim, True)
+    return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), True)
+
+
+def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+          norm: str | None = None) -> Tensor:
+    dims, sizes = _dims(input, s, dim, True)
+    return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), False)
+
+
+def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    """The one-dimensional DFT along ``dim``."""
+    return fftn(input, None if n is None else (n,), (dim,), norm)
+
+
+def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    return ifftn(input, None if n is None else (n,), (dim,), norm)
+
+
+def fft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+         norm: str | None = None) -> Tensor:
+    return fftn(input, s, dim, norm)
+
+
+def ifft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+          norm: str | None = None) -> Tensor:
+    return ifftn(input, s, dim, norm)
+
+
+def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+          norm: str | None = None) -> Tensor:
+    """The DFT of a real input, keeping the non-redundant half of the last dim."""
+    if input.is_complex():
+        raise RuntimeError("rfftn expects a real-valued input tensor, but got "
+                           f"{input.dtype.name}")
+    dims, sizes = _dims(input, s, dim, True)
+    full = fftn(input, sizes, dims, norm)
+    last = dims[-1]
+    return full.narrow(last, 0, sizes[-1] // 2 + 1)
+
+
+def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    return rfftn(input, None if n is None else (n,), (dim,), norm)
+
+
+def rfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+          norm: str | None = None) -> Tensor:
+    return rfftn(input, s, dim, norm)
+
+
+def _hermitian_full(x: Tensor, last: int, n: int) -> Tensor:
+    """The full spectrum of a real signal of length ``n`` from its first n//2+1 terms."""
+    half = n // 2 + 1
+    x = _resize(x, (half,), (last,))
+    # the middle terms mirrored and conjugated: X[n-k] = conj(X[k]) for k = 1..n-half
+    tail = x.narrow(last, 1, n - half).flip(last).conj()
+    return cat([x, tail], last)
+
+
+def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+           norm: str | None = None) -> Tensor:
+    """The inverse of ``rfftn``: a real output from a half spectrum."""
+    dims, sizes = _dims(input, s, dim, True)
+    last = dims[-1]
+    if s is None:
+        sizes = sizes[:-1] + (2 * (input.shape[last] - 1),)
+    x = _resize(_complex(input), sizes[:-1], dims[:-1])
+    x = ifftn(x, None, dims[:-1], norm) if len(dims) > 1 else x
+    full = _hermitian_full(x, last, sizes[-1])
+    return ifftn(full, None, (last,), norm).real
+
+
+def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    return irfftn(input, None if n is None else (n,), (dim,), norm)
+
+
+def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+           norm: str | None = None) -> Tensor:
+    return irfftn(input, s, dim, norm)
+
+
+def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
+    last = wrap_dim(dim, input.ndim, "hfft")
+    n = n if n is not None else 2 * (input.shape[last] - 1)
+    full = _hermitian_full(_complex(input), last, n)
+    return fftn(full, None, (last,), norm).real
+
+
+def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
+    last = wrap_dim(dim, input.ndim, "ihfft")
+    n = n if n is not None else input.shape[last]
+    full = ifftn(input, (n,), (last,), norm)
+    return full.narrow(last, 0, n // 2 + 1)
+
+
+def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, **_: Any) -> Tensor:
+    """The sample frequencies of an n-point DFT."""
+    import numpy as np
+
+    from .creation import tensor
+
+    dt = dtype or _dt.get_default_dtype()
+    return tensor(np.fft.fftfreq(n, d), dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False, **_: Any) -> Tensor:
+    import numpy as np
+
+    from .creation import tensor
+
+    dt = dtype or _dt.get_default_dtype()
+    return tensor(np.fft.rfftfreq(n, d), dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def fftshift(input: Tensor, dim: Any = None) -> Tensor:
+    """Move the zero frequency to the centre (a roll by n//2 along each dim)."""
+    dims = tuple(range(input.ndim)) if dim is None else ((dim,) if isinstance(dim, int)
+                                                          else tuple(dim))
+    return input.roll(tuple(input.shape[d] // 2 for d in dims), dims)
+
+
+def ifftshift(input: Tensor, dim: Any = None) -> Tensor:
+    dims = tuple(range(input.ndim)) if dim is None else ((dim,) if isinstance(dim, int)
+                                                          else tuple(dim))
+    return input.roll(tuple(-(input.shape[d] // 2) for d in dims), dims)
+
+
+# ------------------------------------------------------------------ Hermitian n-d transforms
+def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+          norm: str | None = None) -> Tensor:
+    """The N-dimensional DFT of a Hermitian-symmetric signal given by its half along the last
+    of ``dim``: a real output (``irfftn`` of the conjugate, the normalisation swapped)."""
+    return irfftn(_complex(input).conj(), s, dim, _SWAP[_norm(norm)])
+
+
+def hfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+          norm: str | None = None) -> Tensor:
+    return hfftn(input, s, dim, norm)
+
+
+def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
+           norm: str | None = None) -> Tensor:
+    """The inverse of ``hfftn``: the half (along the last of ``dim``) of the inverse DFT of a
+    real signal."""
+    if input.is_complex():
+        raise TypeError(f"Only supports floating-point dtypes, but found: "
+                        f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}")
+    return rfftn(input, s, dim, _SWAP[_norm(norm)]).conj()
+
+
+def ihfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
+           norm: str | None = None) -> Tensor:
+    return ihfftn(input, s, dim, norm)
+
+
+_TYPE_NAMES = {"complex64": "ComplexFloat", "complex128": "ComplexDouble",
+               "complex32": "ComplexHalf"}
