@@ -187,9 +187,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``softmax(-input)``."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    return ember.softmax(-input, dim)
+    return ember.softmax(-input, dim, dtype=dtype)  # negated in the input's own dtype
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,

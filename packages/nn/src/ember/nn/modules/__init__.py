@@ -31,6 +31,7 @@ from .activation import (
                          Tanhshrink,
                          Threshold,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .batchnorm import (
                          BatchNorm1d,
                          BatchNorm2d,
@@ -70,6 +71,7 @@ from .instancenorm import (
 )
 from .lazy import LazyModuleMixin
 from .linear import Bilinear, Identity, LazyLinear, Linear
+from .linear_cross_entropy_options import LinearCrossEntropyOptions
 from .loss import (
                          BCELoss,
                          BCEWithLogitsLoss,
@@ -81,6 +83,7 @@ from .loss import (
                          HuberLoss,
                          KLDivLoss,
                          L1Loss,
+                         LinearCrossEntropyLoss,
                          MarginRankingLoss,
                          MSELoss,
                          MultiLabelMarginLoss,
@@ -124,6 +127,8 @@ from .pooling import (
                          AvgPool1d,
                          AvgPool2d,
                          AvgPool3d,
+                         FractionalMaxPool2d,
+                         FractionalMaxPool3d,
                          LPPool1d,
                          LPPool2d,
                          LPPool3d,

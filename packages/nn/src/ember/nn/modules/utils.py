@@ -7,7 +7,7 @@ from itertools import repeat
 from typing import Any
 
 __all__ = ["_ntuple", "_single", "_pair", "_triple", "_quadruple", "_reverse_repeat_tuple",
-           "_list_with_default"]
+           "_list_with_default", "consume_prefix_in_state_dict_if_present"]
 
 
 def _ntuple(n: int, name: str = "parse") -> Any:
@@ -38,3 +38,18 @@ def _list_with_default(out_size: Any, defaults: list[int]) -> list[int]:
         raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
     return [v if v is not None else d
             for v, d in zip(out_size, defaults[-len(out_size):])]
+
+
+def consume_prefix_in_state_dict_if_present(state_dict: dict, prefix: str) -> None:
+    """Strip ``prefix`` (e.g. ``"module."`` from a DataParallel checkpoint) from the keys of
+    ``state_dict`` in place, and from its ``_metadata`` if it has one."""
+    for key in list(state_dict.keys()):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        for key in list(metadata.keys()):
+            if len(key) == 0:
+                continue
+            if key == prefix.replace(".", "") or key.startswith(prefix):
+                metadata[key[len(prefix):]] = metadata.pop(key)
