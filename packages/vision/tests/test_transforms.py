@@ -245,6 +245,16 @@ def test_augmix_runs_on_pil_and_tensors():
     assert out.shape == e.shape and out.dtype == ember.uint8
 
 
+@pytest.mark.parametrize("kind", ["pil", "uint8"])
+def test_augmix_matches_torchvision_draw_for_draw(TT, kind):
+    # ember._sample_dirichlet follows torch._sample_dirichlet's stream, so the mixing
+    # weights and the chains match; the float mix is truncated back to uint8 (off by one
+    # where the float sums round differently)
+    for make in (lambda M: M.AugMix(),
+                 lambda M: M.AugMix(severity=5, mixture_width=2, chain_depth=2, all_ops=False)):
+        run_seeded(make, _inputs(TT, kind), atol=1)
+
+
 def test_random_resized_crop_warns_and_errors(TT):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -300,9 +300,8 @@ class AugMix(nn.Module):
     """AugMix: a Dirichlet-weighted mix of ``mixture_width`` random augmentation chains,
     blended with the original by a Beta weight.
 
-    The Dirichlet weights are drawn from NumPy's generator seeded by one draw of ember's
-    (ember has no ``_sample_dirichlet``), so the op choices follow PyTorch's stream but the
-    mixing weights do not.
+    The mixing weights come from ``ember._sample_dirichlet``, which follows PyTorch's
+    stream, so a seeded AugMix draws the same weights and ops as torchvision's.
     """
 
     def __init__(self, severity: int = 3, mixture_width: int = 3, chain_depth: int = -1,
@@ -337,11 +336,8 @@ class AugMix(nn.Module):
         return s
 
     def _sample_dirichlet(self, params: Tensor) -> Tensor:
-        seed = int(ember.randint(0, 2**31 - 1, (1,)).item())
-        alpha = params.detach().cpu().numpy().astype(np.float64)
-        gamma = np.random.default_rng(seed).standard_gamma(alpha)
-        out = gamma / gamma.sum(-1, keepdims=True)
-        return ember.as_tensor(out, dtype=params.dtype, device=params.device)
+        # a method of its own so that tests can override it, as in torchvision
+        return ember._sample_dirichlet(params)
 
     def forward(self, orig_img: Any) -> Any:
         channels, height, width = F.get_dimensions(orig_img)
