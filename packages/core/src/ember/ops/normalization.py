@@ -37,20 +37,38 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     cdt = _compute_dtype(x)
     xr = x.astype(cdt, copy=False).reshape(rshape)
     var = None
+    per_channel = name == "NativeBatchNormBackward0"  # weight and statistics per channel
     if stats is None:
         mean = xp.mean(xr, axis=red, keepdims=True)
         d = xr - mean
         var = xp.mean(d * d, axis=red, keepdims=True)
         invstd = 1.0 / xp.sqrt(var + eps)
-        y = d * invstd
+        if per_channel and weight is not None:  # one pass fewer: d * (invstd * weight)
+            y = d * (invstd * weight._data.reshape(ashape).astype(cdt, copy=False))
+        else:
+            y = d * invstd
+            if weight is not None:
+                y = y.reshape(x.shape) * weight._data.reshape(ashape)
+        y = y.reshape(x.shape)
+        if bias is not None:
+            y += bias._data.reshape(ashape).astype(y.dtype, copy=False)
+    elif per_channel:
+        # PyTorch's transform: x * alpha + beta, alpha = invstd * weight, beta = bias - mean * alpha
+        mean, invstd = stats
+        alpha = invstd if weight is None else \
+            invstd * weight._data.reshape(ashape).astype(cdt, copy=False)
+        y = xr * alpha
+        if bias is None:
+            y -= mean * alpha
+        else:
+            y += bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
     else:
         mean, invstd = stats
-        y = (xr - mean) * invstd
-    y = y.reshape(x.shape)
-    if weight is not None:
-        y = y * weight._data.reshape(ashape)
-    if bias is not None:
-        y = y + bias._data.reshape(ashape)
+        y = ((xr - mean) * invstd).reshape(x.shape)
+        if weight is not None:
+            y = y * weight._data.reshape(ashape)
+        if bias is not None:
+            y = y + bias._data.reshape(ashape)
     res = make(y.astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and (input._rg or (weight is not None and weight._rg)
                                or (bias is not None and bias._rg)):
