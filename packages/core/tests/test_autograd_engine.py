@@ -481,3 +481,23 @@ def test_checkpoint_peak_memory_on_20_layer_mlp():
     for w, g in zip(weights, plain_grads):
         np.testing.assert_allclose(w.grad.numpy(), g, rtol=1e-5, atol=1e-6)
     assert ckpt <= 0.6 * plain, f"checkpointed peak {ckpt} vs plain {plain}"
+
+
+def test_first_gradient_is_kept_without_copy_only_when_unshared():
+    # a fresh gradient becomes .grad as is; shared ones (the user's, or one object sent to
+    # two leaves) are copied, so later accumulation never writes into someone else's array
+    a, b = ember.ones(3, requires_grad=True), ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.add_(1)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+    v = ember.ones(3)
+    for make_root in (lambda t: t + 1, lambda t: t):
+        x = ember.ones(3, requires_grad=True)
+        make_root(x).backward(v)
+        x.grad.mul_(5)
+        assert v.tolist() == [1.0, 1.0, 1.0]
+    w = ember.ones(4, 3, requires_grad=True)
+    (ember.ones(2, 4) @ w).sum().backward()
+    assert w.grad.is_contiguous() and w.grad.tolist() == [[2.0] * 3] * 4
+    (ember.ones(2, 4) @ w).sum().backward()
+    assert w.grad.tolist() == [[4.0] * 3] * 4 and w.grad.grad_fn is None

@@ -13,7 +13,10 @@ import itertools
 import traceback
 import weakref
 from collections.abc import Callable, Sequence
+from sys import getrefcount as _getrefcount
 from typing import Any
+
+import numpy as np
 
 from . import grad_mode
 
@@ -157,9 +160,32 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
 
+def _stealable(g: Any) -> bool:
+    """Whether nothing but the engine holds gradient ``g``: a leaf may then keep it as its
+    ``.grad`` without a copy, as PyTorch's AccumulateGrad does for unshared gradients.
+
+    An unshared gradient is referenced here by the engine's ``buf`` and ``g0``, at most one
+    ``gins`` tuple, the two frames' parameters and ``getrefcount``'s argument (6); its array
+    by the tensor alone, or it is a contiguous view of an array that nothing else holds.
+    """
+    if _getrefcount(g) > 6:
+        return False
+    a = g._data
+    if a.__class__ is not np.ndarray or _getrefcount(a) != 3:  # slot, `a`, argument
+        return False
+    base = a.base
+    return base is None or (a.flags.c_contiguous and base.__class__ is np.ndarray
+                            and base.base is None and _getrefcount(base) == 3)
+
+
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
     if var.grad is None:
-        var.grad = g if create_graph else g.detach()._clone_data()
+        if create_graph:
+            var.grad = g
+        elif _stealable(g) and g._device is var._device and g._data.dtype == var._data.dtype:
+            var.grad = g.detach()  # a leaf tensor over the same array: no copy
+        else:
+            var.grad = g.detach()._clone_data()
     elif create_graph or grad_mode.state.enabled:
         var.grad = var.grad + g
     else:
