@@ -32,6 +32,7 @@ def _kl_bernoulli_poisson(p: Any, q: Any) -> Tensor:
 
 @register_kl(Beta, ContinuousBernoulli)
 def _kl_beta_continuous_bernoulli(p: Any, q: Any) -> Tensor:
+    """Also the in-support part of ``KL(Uniform || ContinuousBernoulli)``."""
     return -p.entropy() - p.mean * q.logits - ember.log1p(-q.probs) - q._cont_bern_log_norm()
 
 
@@ -95,7 +96,9 @@ def _kl_continuous_bernoulli_uniform(p: Any, q: Any) -> Tensor:
 @register_kl(Exponential, Beta)
 @register_kl(Exponential, ContinuousBernoulli)
 @register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p: Any, q: Any) -> Tensor:
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_rate_infinity(p: Any, q: Any) -> Tensor:
     return _infinite_like(p.rate)
 
 
@@ -169,7 +172,17 @@ def _kl_gamma_normal(p: Any, q: Any) -> Tensor:
 @register_kl(Gumbel, Exponential)
 @register_kl(Gumbel, Gamma)
 @register_kl(Gumbel, Uniform)
-def _kl_gumbel_infinity(p: Any, q: Any) -> Tensor:
+@register_kl(Laplace, Beta)
+@register_kl(Laplace, ContinuousBernoulli)
+@register_kl(Laplace, Exponential)
+@register_kl(Laplace, Gamma)
+@register_kl(Laplace, Uniform)
+@register_kl(Normal, Beta)
+@register_kl(Normal, ContinuousBernoulli)
+@register_kl(Normal, Exponential)
+@register_kl(Normal, Gamma)
+@register_kl(Normal, Uniform)
+def _kl_loc_infinity(p: Any, q: Any) -> Tensor:
     return _infinite_like(p.loc)
 
 
@@ -182,15 +195,6 @@ def _kl_gumbel_normal(p: Any, q: Any) -> Tensor:
     return -t1 + t2 + t3 - (_euler_gamma + 1)
 
 
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, ContinuousBernoulli)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p: Any, q: Any) -> Tensor:
-    return _infinite_like(p.loc)
-
-
 @register_kl(Laplace, Normal)
 def _kl_laplace_normal(p: Any, q: Any) -> Tensor:
     var_normal = q.scale.pow(2)
@@ -200,15 +204,6 @@ def _kl_laplace_normal(p: Any, q: Any) -> Tensor:
     t3 = p.loc * q.loc
     t4 = 0.5 * q.loc.pow(2)
     return -t1 + scale_sqr_var_ratio + (t2 - t3 + t4) / var_normal - 1
-
-
-@register_kl(Normal, Beta)
-@register_kl(Normal, ContinuousBernoulli)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p: Any, q: Any) -> Tensor:
-    return _infinite_like(p.loc)
 
 
 @register_kl(Normal, Gumbel)
@@ -233,12 +228,6 @@ def _kl_normal_laplace(p: Any, q: Any) -> Tensor:
     return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
 
 
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p: Any, q: Any) -> Tensor:
-    return _infinite_like(p.rate)
-
-
 @register_kl(Uniform, Beta)
 def _kl_uniform_beta(p: Any, q: Any) -> Tensor:
     common_term = p.high - p.low
@@ -256,7 +245,7 @@ def _kl_uniform_beta(p: Any, q: Any) -> Tensor:
 
 @register_kl(Uniform, ContinuousBernoulli)
 def _kl_uniform_continuous_bernoulli(p: Any, q: Any) -> Tensor:
-    result = -p.entropy() - p.mean * q.logits - ember.log1p(-q.probs) - q._cont_bern_log_norm()
+    result = _kl_beta_continuous_bernoulli(p, q)
     out = ember.ge(p.high, q.support.upper_bound) | ember.le(p.low, q.support.lower_bound)
     return ember.where(out, ember.ones_like(result) * math.inf, result)
 

@@ -190,17 +190,23 @@ def _check_dim(dim: int, t: Tensor, what: str) -> None:
         raise AssertionError(f"dim {dim} out of range for {what} with {t.dim()} dimensions")
 
 
+def _transform_list(tseq: Any, cache_size: int) -> list:
+    """``tseq`` as a list, checked to hold transforms, each with ``cache_size``."""
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise AssertionError("All elements of tseq must be Transform instances")
+    if cache_size:
+        tseq = [t.with_cache(cache_size) for t in tseq]
+    return list(tseq)
+
+
 class CatTransform(Transform):
     """Applies ``tseq[i]`` to consecutive pieces of ``dim`` of sizes ``lengths[i]``."""
 
     def __init__(self, tseq: Any, dim: int = 0, lengths: Any = None,
                  cache_size: int = 0) -> None:
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        transforms = _transform_list(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        self.transforms = transforms
         if lengths is None:
             lengths = [1] * len(self.transforms)
         self.lengths = list(lengths)
@@ -273,12 +279,9 @@ class StackTransform(Transform):
     """Applies ``tseq[i]`` to index ``i`` of ``dim``."""
 
     def __init__(self, tseq: Any, dim: int = 0, cache_size: int = 0) -> None:
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        transforms = _transform_list(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        self.transforms = transforms
         self.dim = dim
 
     def with_cache(self, cache_size: int = 1) -> Transform:

@@ -9,22 +9,19 @@ import ember
 
 from .._tensor import Tensor
 from . import constraints
+from ._mixins import _LocScale
 from .distribution import Distribution
-from .utils import _batch_shape_of, _expand_params, broadcast_all
+from .utils import _expand_params
 
 __all__ = ["Cauchy"]
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale, Distribution):
     """A Cauchy distribution with median ``loc`` and half width ``scale``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape_of(self.loc, loc, scale), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Cauchy:
         return _expand_params(self, Cauchy, batch_shape, _instance, ("loc", "scale"))
@@ -33,10 +30,6 @@ class Cauchy(Distribution):
     def mean(self) -> Tensor:
         return ember.full(self._extended_shape(), math.nan, dtype=self.loc.dtype,
                           device=self.loc.device)
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

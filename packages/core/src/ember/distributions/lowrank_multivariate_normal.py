@@ -9,6 +9,7 @@ import ember
 
 from .._tensor import Size, Tensor
 from . import constraints
+from ._mixins import _LocVector
 from .distribution import Distribution
 from .multivariate_normal import _batch_mahalanobis, _batch_mv
 from .utils import _standard_normal, lazy_property
@@ -41,7 +42,7 @@ def _batch_lowrank_mahalanobis(W: Tensor, D: Tensor, x: Tensor,
     return (x.pow(2) / D).sum(-1) - _batch_mahalanobis(capacitance_tril, Wt_Dinv_x)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(_LocVector, Distribution):
     """A multivariate normal with covariance ``cov_factor @ cov_factor.mT +
     diag(cov_diag)``."""
 
@@ -91,17 +92,6 @@ class LowRankMultivariateNormal(Distribution):
                                                        validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @lazy_property
     def variance(self) -> Tensor:  # type: ignore[override]

@@ -9,6 +9,7 @@ import ember
 
 from .._tensor import Size, Tensor
 from . import constraints
+from ._mixins import _LocVector
 from .distribution import Distribution
 from .utils import _standard_normal, lazy_property
 
@@ -61,7 +62,7 @@ def _precision_to_scale_tril(P: Tensor) -> Tensor:
     return ember.linalg.solve_triangular(L_inv, Id, upper=False)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_LocVector, Distribution):
     """A multivariate normal distribution with mean ``loc`` and exactly one of
     ``covariance_matrix``, ``precision_matrix`` or ``scale_tril`` (a lower Cholesky factor
     of the covariance)."""
@@ -116,9 +117,6 @@ class MultivariateNormal(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    def _matrix_shape(self) -> tuple:
-        return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
     @lazy_property
     def scale_tril(self) -> Tensor:
         return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
@@ -132,14 +130,6 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self) -> Tensor:
         return ember.cholesky_inverse(self._unbroadcasted_scale_tril).expand(
             self._matrix_shape())
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

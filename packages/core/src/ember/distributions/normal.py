@@ -9,13 +9,14 @@ import ember
 
 from .._tensor import Tensor
 from . import constraints
+from ._mixins import _LocScale
 from .exp_family import ExponentialFamily
-from .utils import _batch_shape_of, _expand_params, _standard_normal, broadcast_all
+from .utils import _expand_params, _standard_normal
 
 __all__ = ["Normal"]
 
 
-class Normal(ExponentialFamily):
+class Normal(_LocScale, ExponentialFamily):
     """A normal distribution with mean ``loc`` and standard deviation ``scale``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -23,20 +24,8 @@ class Normal(ExponentialFamily):
     has_rsample = True
     _mean_carrier_measure = 0
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape_of(self.loc, loc, scale), validate_args=validate_args)
-
     def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
         return _expand_params(self, Normal, batch_shape, _instance, ("loc", "scale"))
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

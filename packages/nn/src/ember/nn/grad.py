@@ -3,7 +3,7 @@ given the incoming gradient (``torch.nn.grad``'s ``conv{1,2,3}d_input`` / ``_wei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ember
@@ -28,55 +28,39 @@ def _leaf(size: Sequence[int], like: Tensor) -> Tensor:
     return ember.zeros(tuple(size), dtype=like.dtype, device=like.device, requires_grad=True)
 
 
-def _input_grad(d: int, input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
-                stride: Any, padding: Any, dilation: Any, groups: int) -> Tensor:
-    x = _leaf(input_size, grad_output)
-    return _conv_grad(d, x, weight.detach(), grad_output, stride, padding, dilation, groups, x)
+def _input_grad_fn(d: int) -> Callable[..., Tensor]:
+    """``conv{d}d_input``."""
+    def conv_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
+                   stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                   groups: int = 1) -> Tensor:
+        x = _leaf(input_size, grad_output)
+        return _conv_grad(d, x, weight.detach(), grad_output, stride, padding, dilation, groups,
+                          x)
+
+    conv_input.__name__ = conv_input.__qualname__ = f"conv{d}d_input"
+    conv_input.__doc__ = (f"Gradient of ``conv{d}d`` with respect to an input of shape "
+                          "``input_size``.")
+    return conv_input
 
 
-def _weight_grad(d: int, input: Tensor, weight_size: Sequence[int], grad_output: Tensor,
-                 stride: Any, padding: Any, dilation: Any, groups: int) -> Tensor:
-    w = _leaf(weight_size, grad_output)
-    return _conv_grad(d, input.detach(), w, grad_output, stride, padding, dilation, groups, w)
+def _weight_grad_fn(d: int) -> Callable[..., Tensor]:
+    """``conv{d}d_weight``."""
+    def conv_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor,
+                    stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                    groups: int = 1) -> Tensor:
+        w = _leaf(weight_size, grad_output)
+        return _conv_grad(d, input.detach(), w, grad_output, stride, padding, dilation, groups,
+                          w)
+
+    conv_weight.__name__ = conv_weight.__qualname__ = f"conv{d}d_weight"
+    conv_weight.__doc__ = (f"Gradient of ``conv{d}d`` with respect to a weight of shape "
+                           "``weight_size``.")
+    return conv_weight
 
 
-def conv1d_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
-                 stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                 groups: int = 1) -> Tensor:
-    """Gradient of ``conv1d`` with respect to an input of shape ``input_size``."""
-    return _input_grad(1, input_size, weight, grad_output, stride, padding, dilation, groups)
-
-
-def conv1d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor,
-                  stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                  groups: int = 1) -> Tensor:
-    """Gradient of ``conv1d`` with respect to a weight of shape ``weight_size``."""
-    return _weight_grad(1, input, weight_size, grad_output, stride, padding, dilation, groups)
-
-
-def conv2d_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
-                 stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                 groups: int = 1) -> Tensor:
-    """Gradient of ``conv2d`` with respect to an input of shape ``input_size``."""
-    return _input_grad(2, input_size, weight, grad_output, stride, padding, dilation, groups)
-
-
-def conv2d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor,
-                  stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                  groups: int = 1) -> Tensor:
-    """Gradient of ``conv2d`` with respect to a weight of shape ``weight_size``."""
-    return _weight_grad(2, input, weight_size, grad_output, stride, padding, dilation, groups)
-
-
-def conv3d_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor,
-                 stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                 groups: int = 1) -> Tensor:
-    """Gradient of ``conv3d`` with respect to an input of shape ``input_size``."""
-    return _input_grad(3, input_size, weight, grad_output, stride, padding, dilation, groups)
-
-
-def conv3d_weight(input: Tensor, weight_size: Sequence[int], grad_output: Tensor,
-                  stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-                  groups: int = 1) -> Tensor:
-    """Gradient of ``conv3d`` with respect to a weight of shape ``weight_size``."""
-    return _weight_grad(3, input, weight_size, grad_output, stride, padding, dilation, groups)
+conv1d_input = _input_grad_fn(1)
+conv1d_weight = _weight_grad_fn(1)
+conv2d_input = _input_grad_fn(2)
+conv2d_weight = _weight_grad_fn(2)
+conv3d_input = _input_grad_fn(3)
+conv3d_weight = _weight_grad_fn(3)
