@@ -501,3 +501,15 @@ def test_first_gradient_is_kept_without_copy_only_when_unshared():
     assert w.grad.is_contiguous() and w.grad.tolist() == [[2.0] * 3] * 4
     (ember.ones(2, 4) @ w).sum().backward()
     assert w.grad.tolist() == [[4.0] * 3] * 4 and w.grad.grad_fn is None
+
+
+def test_gradients_take_their_inputs_dtype_in_mixed_graphs(torch):
+    for lib in (ember, torch):
+        a = lib.ones(3, requires_grad=True)
+        b = lib.ones(3, dtype=lib.float64, requires_grad=True)
+        (a * 2 - b).sum().backward()
+        assert (str(a.grad.dtype).split(".")[-1], str(b.grad.dtype).split(".")[-1]) == \
+            ("float32", "float64")
+        x = lib.ones(2, requires_grad=True)
+        (g,) = lib.autograd.grad((x * lib.ones(2, dtype=lib.float64)).sum(), x)
+        assert str(g.dtype).endswith("float32") and g.tolist() == [1.0, 1.0]

@@ -47,7 +47,7 @@ def test_embedding_double_backward_and_gradcheck():
     i = ember.tensor(np.array([0, 1, 1, 3]))
     gradcheck(lambda w: E.embedding(w, i), randn(4, 2))
     w = ember.tensor(randn(4, 2), requires_grad=True)
-    g = ember.ones(4, 2, requires_grad=True)
+    g = ember.ones(4, 2, dtype=ember.float64, requires_grad=True)
     (gw,) = ember.autograd.grad(E.embedding(w, i), w, g, create_graph=True)
     (gg,) = ember.autograd.grad((gw * gw).sum(), g)
     assert_close(gg, 2 * E.embedding(gw.detach(), i))

@@ -79,6 +79,15 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
+def _real_item(v: Any, c_name: str) -> Any:
+    """A complex element as a real number, as PyTorch converts it (no imaginary part)."""
+    if v.__class__ is complex:
+        if v.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {c_name} without overflow")
+        return v.real
+    return v
+
+
 def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
     """Wrap a backend array without copying (the ops' result constructor)."""
     t = _new(Tensor)
@@ -155,6 +164,8 @@ class Tensor:
     def size(self, dim: int | None = None) -> Size | int:
         if dim is None:
             return Size(self._data.shape)
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[self._wrap_dim(dim, "size")]
 
     @property
@@ -220,7 +231,7 @@ class Tensor:
         n = self._data.ndim
         lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
         if not lo <= dim <= hi:
-            raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+            raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{lo}, {hi}], but got {dim})")
         return dim % n if n else 0
 
@@ -512,10 +523,10 @@ class Tensor:
         return bool(self._host().reshape(()))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(_real_item(self.item(), "int64_t"))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(_real_item(self.item(), "double"))
 
     def __complex__(self) -> complex:
         return complex(self.item())

@@ -128,6 +128,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                     "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = t.new_zeros(t.shape)
+        elif g._data.dtype != t._data.dtype:  # PyTorch casts a gradient to its input's dtype
+            g = g.to(t.dtype)
         result.append(g)
     return tuple(result)
 

@@ -179,6 +179,8 @@ def _stealable(g: Any) -> bool:
 
 
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
+    if g._data.dtype != var._data.dtype:  # PyTorch casts a gradient to its input's dtype
+        g = g.to(var.dtype)
     if var.grad is None:
         if create_graph:
             var.grad = g

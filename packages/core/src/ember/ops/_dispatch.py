@@ -158,24 +158,26 @@ def result_type(*operands: Any) -> _dt.dtype:
         else:
             d, k = _scalar_dtype(x), 2
         cats[k] = d if cats[k] is None else _dt.promote_types(cats[k], d)
-    res = None
-    for d in cats:
-        if d is None:
-            continue
-        if res is None:
-            res = d
-        elif d.category > res.category:
-            # a wider category from a 0-d tensor keeps its size; from a Python scalar, default
-            res = d if d is not cats[2] or d.category == _dt._INT else _scalar_default(d, res)
-    return res
+    return _combine(cats[0], _combine(cats[1], cats[2]))
 
 
-def _scalar_default(d: _dt.dtype, res: _dt.dtype) -> _dt.dtype:
-    if d.category == _dt._FLOAT:
-        return _dt._default
-    if d.category == _dt._COMPLEX:
-        return _dt.complex128 if res is _dt.float64 else _dt.default_complex()
-    return d
+def _combine(hi: _dt.dtype | None, lo: _dt.dtype | None) -> _dt.dtype | None:
+    """PyTorch's combination of a higher-priority class's dtype with a lower one's: the lower
+    class only counts when it is of a higher category (complex keeps the float's size)."""
+    if lo is None:
+        return hi
+    if hi is None:
+        return lo
+    hc, lc = hi.category, lo.category
+    if hc == _dt._COMPLEX:
+        return hi
+    if lc == _dt._COMPLEX:
+        return hi.to_complex() if hc == _dt._FLOAT else lo
+    if hc == _dt._FLOAT:
+        return hi
+    if hc == _dt._BOOL or lc == _dt._FLOAT:
+        return _dt.promote_types(hi, lo)
+    return hi
 
 
 def _scalar_dtype(x: Any) -> _dt.dtype:
@@ -241,6 +243,8 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
     if cls is float:
         if kind in "biu":
             x = t._device._backend.astype(x, _dt._default)
+        elif kind == "V":  # bfloat16 (ml_dtypes) would widen to float32 with a Python float
+            return x, t._device._backend.xp.asarray(s, dtype=npd)
         return x, s
     if cls is int:
         if kind == "b":
@@ -344,7 +348,7 @@ def wrap_dim(dim: int, ndim: int, op: str = "op") -> int:
     if not _isinstance(dim, int):
         dim = int(dim)
     if not lo <= dim <= hi:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], "
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
     return dim % ndim if ndim else 0
 
@@ -357,7 +361,9 @@ def wrap_dims(dim: Any, ndim: int, op: str = "op") -> tuple[int, ...]:
         return (wrap_dim(int(dim), ndim, op),)
     out = tuple(wrap_dim(d, ndim, op) for d in dim)
     if len(set(out)) != len(out):
-        raise RuntimeError(f"{op}: dim {out[0]} appears multiple times in the list of dims")
+        seen: set[int] = set()
+        rep = next(d for d in out if d in seen or seen.add(d))
+        raise RuntimeError(f"dim {rep} appears multiple times in the list of dims")
     return out
 
 

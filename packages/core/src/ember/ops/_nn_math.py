@@ -352,4 +352,5 @@ _REAL_KERNELS = frozenset(_KERNELS) - {"silu", "softsign"}  # no complex types e
 def int_dtype_name(npd: Any) -> str:
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
             "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half",
-            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(str(npd), str(npd))
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+            "bfloat16": "BFloat16"}.get(str(npd), str(npd))

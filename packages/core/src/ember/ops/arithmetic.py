@@ -13,6 +13,7 @@ from ._dispatch import (
     Tensor,
     _np_fp_state,
     binary,
+    copy,
     grad_state,
     make,
     methods,
@@ -123,16 +124,16 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
         xa, xb, dev = input._data, other._data, input._device
         if other._device is not dev or xa.dtype != xb.dtype:
+            _no_bool_sub(input, other)
             xa, xb, dev = binary(input, other, "sub")
+        elif _kind(xa) == "b":
+            _no_bool_sub(input, other)
         ga, gb = input._rg, other._rg
     else:
+        _no_bool_sub(input, other)
         xa, xb, dev = binary(input, other, "sub")
         ga = _isinstance(input, Tensor) and input._rg
         gb = _isinstance(other, Tensor) and other._rg
-    if _kind(xa) == "b" and _kind(xb) == "b":
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-            "or `logical_xor()` operator instead.")
     xp = dev._backend.xp
     try:
         r = xp.subtract(xa, xb if alpha == 1 else xb * alpha)
@@ -158,8 +159,26 @@ def _sub_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
     return vjp
 
 
+def _is_bool(x: Any) -> bool:
+    return x.dtype is _dt.bool if _isinstance(x, Tensor) else x.__class__ is bool
+
+
+def _no_bool_sub(a: Any, b: Any) -> None:
+    """PyTorch refuses subtraction with a bool operand (a Python bool counts)."""
+    ba, bb = _is_bool(a), _is_bool(b)
+    if ba and bb:
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead.")
+    if ba or bb:
+        raise NotImplementedError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input``."""
+    _no_bool_sub(input, other)
     return sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
         else add(mul(input, -alpha), other)
 
@@ -225,9 +244,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
     if _kind(xa) in "biu" and _kind(xb) in "biu":
-        be = dev._backend
-        xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else float(xa)
-        xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else float(xb)
+        xa, xb = _float_operands(input, other, xa, xb, dev)
     try:
         if _fp_state is not None:  # ``quiet`` inlined: NumPy's warnings off (0/0, x/0)
             token = _fp_set(_QUIET)
@@ -251,6 +268,17 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     return res if out is None else _out(res, out)
 
 
+def _float_operands(a: Any, b: Any, xa: Any, xb: Any, dev: Any) -> tuple[Any, Any]:
+    """Integer operands as the default float dtype, converted from their own values (a
+    negative Python number is not wrapped to the tensor's unsigned dtype first)."""
+    be = dev._backend
+    xa = be.astype(a._data if a._device is dev else xa, _dt._default) if _isinstance(a, Tensor) \
+        else float(a)
+    xb = be.astype(b._data if b._device is dev else xb, _dt._default) if _isinstance(b, Tensor) \
+        else float(b)
+    return xa, xb
+
+
 def _div_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool) -> Any:
     def vjp(g: Tensor, a: Any, b: Any) -> tuple:
         gi = g / _conj(b)
@@ -267,12 +295,17 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
             f"'{rounding_mode}'")
     xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
-    if _kind(xa) in "biu" and _kind(xb) in "biu":
+    k = _kind(xa if _isinstance(input, Tensor) else xb)  # the common dtype's kind
+    if k in "bc":
+        raise NotImplementedError(
+            f"\"div_{rounding_mode}_cpu\" not implemented for "
+            f"'{_inplace._type_name(xa.dtype if _isinstance(input, Tensor) else xb.dtype)}'")
+    if k in "iu":
         be = dev._backend
-        if _kind(xa) == "b":
-            xa = be.astype(xa, _dt.int64)
-        if _kind(xb) == "b":
-            xb = be.astype(xb, _dt.int64) if _isinstance(input, Tensor) else int(xb)
+        if xa.__class__ is bool:  # a Python bool with an integer tensor
+            xa = int(xa)
+        if xb.__class__ is bool:
+            xb = int(xb)
         if rounding_mode == "floor":
             r = _int_floordiv(xp, xa, xb)
         else:
@@ -305,10 +338,13 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``-input``."""
     x = input._data
     if _kind(x) == "b":
-        raise RuntimeError(
+        raise NotImplementedError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
-    res = make(-x, input._device)
+    r = -x
+    if r.__class__ is not _ndarray and r.__class__ is not input._device._backend.ndarray:
+        r = input._device._backend.xp.asarray(r)  # NumPy gives a scalar for a 0-d array
+    res = make(r, input._device)
     if grad_state.enabled and input._rg:
         record("NegBackward0", res, (input,), lambda g: (-g,))
     return res if out is None else _out(res, out)
@@ -316,7 +352,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 def positive(input: Tensor) -> Tensor:
     if _kind(input._data) == "b":
-        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        raise NotImplementedError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
@@ -326,11 +362,12 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         raise TypeError("pow: expected a Tensor")
     xa, xb, dev = binary(input, exponent, "pow")
     xp = dev._backend.xp
-    if _kind(xa) in "iu" and _kind(xb) in "iu":
-        if xp.any(xp.asarray(xb) < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    kernel = getattr(xp, "pow", None) or xp.power  # CuPy may lack the new name
     try:
-        r = quiet(getattr(xp, "pow", None) or xp.power, xa, xb)  # CuPy may lack the new name
+        if _kind(xa if _isinstance(input, Tensor) else xb) in "biu":
+            r = _int_pow(xp, kernel, xa, xb, input, exponent)
+        else:
+            r = quiet(kernel, xa, xb)
     except (ValueError, TypeError) as e:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
@@ -365,6 +402,27 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     return res if out is None else _out(res, out)
 
 
+def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) -> Any:
+    """``pow`` in a bool or integer common dtype, with PyTorch's rules: a bool tensor only to a
+    Python bool, no negative Python-int exponent, and a negative tensor exponent gives
+    ``1 / base`` truncated (1 and -1 keep their magnitude, everything else 0)."""
+    if _kind(xa if _isinstance(input, Tensor) else xb) == "b":
+        if _isinstance(input, Tensor) and exponent.__class__ is bool:
+            return xp.ones_like(xa) if not exponent else copy(xp, xa)
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if not _isinstance(exponent, Tensor):
+        if exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return kernel(xa, xb)
+    neg = xb < 0
+    if not xp.any(neg):
+        return kernel(xa, xb)
+    r = kernel(xa, xp.where(neg, 0, xb))
+    a = xp.asarray(xa)
+    inv = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (xb & 1), 0))
+    return xp.where(neg, inv, r).astype(r.dtype)
+
+
 def float_power(input: Any, exponent: Any) -> Tensor:
     """``pow`` computed in double precision (complex128 for complex inputs)."""
     cplx = any(_isinstance(x, Tensor) and x.is_complex() or _isinstance(x, complex)
@@ -397,21 +455,24 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
     x = self._data
     if _isinstance(other, Tensor):
         y = other._data
-        if other._device is not self._device or y.dtype.kind > x.dtype.kind and \
-                (y.dtype.kind == "c" or x.dtype.kind in "biu"):
+        if other._device is not self._device:
             return False
+        yd, xd = y.dtype, x.dtype
+        if yd is not xd and (yd.kind == "b" or yd.kind > xd.kind and
+                             (yd.kind == "c" or xd.kind in "biu")):
+            return False  # a bool operand (refused by sub) or a wider category
     elif _isinstance(other, float):
         if x.dtype.kind in "biu":
             return False
         y = other
-    elif _isinstance(other, int) and x.dtype.kind != "b":
+    elif other.__class__ is int and x.dtype.kind != "b":
         y = other
     else:
         return False
     try:
         getattr(self._device._backend.xp, ufunc)(x, y, out=x, casting="same_kind")
-    except (TypeError, ValueError):
-        return False  # the general path gives PyTorch's error
+    except (TypeError, ValueError, OverflowError):
+        return False  # the general path gives PyTorch's error or wraps the number
     self._vc[0] += 1
     return True
 

@@ -39,9 +39,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({lead[0]}x{lead[1]} and "
             f"{w.shape[-1] if w.ndim == 2 else w.shape[0]}x{w.shape[0] if w.ndim == 2 else 1})")
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
+    if x.dtype != w.dtype or x.dtype.kind == "b":  # PyTorch's matrix product refuses these
+        from .linalg import _check_pair
+
+        _check_pair("linear", input, weight.t() if w.ndim == 2 else weight)
     half = x.dtype.itemsize < 4 and x.dtype.kind in "fV" and xp.__name__ == "numpy"
     if half:  # PyTorch's CPU: product and bias in float32, rounded once
         out_dtype, x, w = x.dtype, x.astype("float32"), w.astype("float32")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -211,11 +212,56 @@ def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool
     elif fill == 1:
         arr = xp.ones(shape, dtype=native)
     else:
-        arr = xp.full(shape, fill, dtype=native)
+        arr = xp.full(shape, fill_value_for(fill, dt), dtype=native)
     t = make(arr, dev)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+# C++ names PyTorch's conversion errors give ("value cannot be converted to type ...")
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double", "bool": "bool",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def fill_value_for(fill: Any, dt: _dt.dtype) -> Any:
+    """A Python number as PyTorch converts it to ``dt``: negative integers wrap into unsigned
+    types, and a value out of range (or with an imaginary part for a real type) is refused."""
+    cls = fill.__class__
+    cat = dt.category
+    if cat == _dt._BOOL or cat == _dt._COMPLEX or cls is bool:
+        return fill
+    if cls is builtin_complex:
+        if fill.imag != 0:
+            raise _overflow(dt)
+        fill, cls = fill.real, float
+    elif cls is not int and cls is not float:
+        return fill
+    lo, hi = _bounds(dt.name)
+    if lo <= fill <= hi:
+        return fill
+    if cls is int and cat == _dt._INT and not dt.is_signed and -hi <= fill < 0:
+        return fill & hi  # PyTorch wraps a negative integer into an unsigned type
+    if cls is float and cat == _dt._FLOAT and not math.isfinite(fill):
+        return fill
+    raise _overflow(dt)
+
+
+def _overflow(dt: _dt.dtype) -> RuntimeError:
+    return RuntimeError(
+        f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} without overflow")
+
+
+@functools.cache
+def _bounds(name: str) -> tuple:
+    if name == "bfloat16":
+        return -3.3895313892515355e38, 3.3895313892515355e38
+    d = _dt.to_dtype(name).np
+    info = np.iinfo(d) if d.kind in "iu" else np.finfo(d)
+    return (int(info.min), int(info.max)) if d.kind in "iu" else (float(info.min),
+                                                                   float(info.max))
 
 
 def zeros(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
@@ -411,18 +457,38 @@ def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
                 requires_grad)
 
 
+def _complex_parts(op: str, names: tuple[str, str], a: Any, b: Any) -> None:
+    """PyTorch's checks of ``complex``/``polar``: two Half, Float or Double tensors alike."""
+    for pos, (x, name) in enumerate(zip((a, b), names), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(x).__name__}")
+    da, db = a.dtype, b.dtype
+    if da not in (_dt.float16, _dt.float32, _dt.float64) or \
+            db not in (_dt.float16, _dt.float32, _dt.float64):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{_type_name(da)} and {_type_name(db)}")
+    if da is not db:
+        raise RuntimeError(f"Expected object of scalar type {_type_name(da)} but got scalar type "
+                           f"{_type_name(db)} for second argument")
+
+
+def _type_name(d: _dt.dtype) -> str:
+    from ._inplace import _type_name as name
+
+    return name(d.name)
+
+
 def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
     """``real + 1j * imag`` from two float tensors of the same dtype."""
-    if real.dtype is not imag.dtype or not real.is_floating_point():
-        raise RuntimeError(
-            f"complex: Expected both inputs to be Half, Float or Double tensors but got "
-            f"{real.dtype} and {imag.dtype}")
+    _complex_parts("complex", ("real", "imag"), real, imag)
     return real + imag * 1j
 
 
 @autocast_op("polar")
 def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + 1j * sin(angle))``."""
+    _complex_parts("polar", ("abs", "angle"), abs, angle)
     return complex(abs * angle.cos(), abs * angle.sin())
 
 

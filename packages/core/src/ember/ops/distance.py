@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, record, sum_to, wrap_dim
+from ._dispatch import Tensor, grad_state, make, record, result_type, sum_to, wrap_dim
 from ._nn_math import arrays, grad_of
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
@@ -22,7 +22,7 @@ __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 def _pnorm_f(m: Any, x: Any, p: float, dim: int, keepdim: bool) -> Any:
     a = m.abs(x)
     if p == 2:
-        return m.sqrt(m.sum(x * x, dim, keepdim))
+        return m.sqrt(m.sum(a * a, dim, keepdim))
     if p == 1:
         return m.sum(a, dim, keepdim)
     if p == math.inf:
@@ -57,7 +57,9 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
     m = arrays(x._device._backend.xp)
     d = wrap_dim(dim, a.ndim, "norm")
     r = _pnorm_f(m, a, p, d, keepdim)
-    res = make(m.xp.asarray(r, dtype=a.dtype), x._device)
+    # a norm is real: complex inputs give their real counterpart, as PyTorch's
+    rdt = a.dtype if a.dtype.kind != "c" else _dt.from_numpy_dtype(a.dtype).to_real().np
+    res = make(m.xp.asarray(r, dtype=rdt), x._device)
     if grad_state.enabled and x._rg:
         def grads(m: Any, g: Any, x: Any) -> Any:
             n = _pnorm_f(m, x, p, d, True)
@@ -81,9 +83,15 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``sum(x1 * x2) / (max(|x1|, eps) * max(|x2|, eps))`` over ``dim`` (inputs broadcast)."""
     a, b = x1._data, x2._data
-    dt = _dt.promote_types(x1.dtype, x2.dtype)
-    if dt.category < _dt._FLOAT:
-        dt = _dt._default
+    if a.dtype != b.dtype or a.dtype.kind != "f":  # mixed, integer, complex, bfloat16
+        dt = result_type(x1, x2)
+        if dt.category != _dt._FLOAT:
+            from ._inplace import _type_name
+
+            raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
+                               f"is {_type_name(dt.name)}")
+    else:
+        dt = x1.dtype
     xp = x1._device._backend.xp
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
@@ -93,6 +101,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             f"tensor b ({b.shape[-1] if b.ndim else 1}) at non-singleton dimension "
             f"{len(a.shape) - 1}") from None
     d = wrap_dim(dim, len(shape), "cosine_similarity")
+    if a.dtype != b.dtype or a.dtype.kind != "f":  # PyTorch's composite, each in its dtype
+        from .loss_composite import cosine_similarity as composite
+
+        return composite(x1, x2, d, eps, dt, shape)
     a = xp.broadcast_to(a.astype(dt.np, copy=False), shape)
     b = xp.broadcast_to(b.astype(dt.np, copy=False), shape)
 

@@ -20,7 +20,16 @@ __all__ = ["embedding", "embedding_bag", "embedding_renorm_", "one_hot"]
 def _index_array(indices: Any, op: str) -> Any:
     a = indices._data if isinstance(indices, Tensor) else indices
     if a.dtype.kind not in "iu" or str(a.dtype) not in ("int64", "int32"):
-        name = indices.type() if isinstance(indices, Tensor) else str(a.dtype)
+        if isinstance(indices, Tensor):
+            # PyTorch names the eight legacy types as torch.ByteTensor, the others CPUBoolType
+            from ._inplace import _type_name
+
+            tn = _type_name(indices.dtype.name)
+            dev = "CUDA" if indices._device.type == "cuda" else "CPU"
+            name = indices.type() if tn in ("Byte", "Char", "Short", "Int", "Long", "Half",
+                                            "Float", "Double") else f"{dev}{tn}Type"
+        else:
+            name = str(a.dtype)
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {name} instead (while checking arguments for {op})")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes as _dt
+from . import loss_composite as _composite
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
+from ._inplace import _type_name
 from ._nn_math import (
     arrays,
     const,
@@ -137,6 +140,10 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
                            "to argument 'weight'. This input cannot have requires_grad True.")
     c, xm, tm = _class_layout(input, target, weight)
+    if input.dtype.category != _dt._FLOAT:
+        kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_type_name(input.dtype.name)}'")
     xp = input._device._backend.xp
     dtype = xm.dtype
     cdt = "float32" if dtype.itemsize < 4 else dtype
@@ -230,6 +237,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if tuple(target._data.shape) == tuple(input._data.shape):
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if input.dtype.category != _dt._FLOAT:  # PyTorch's log_softmax refuses it first
+        input.log_softmax(1 if input.ndim > 1 else 0)
     return _class_loss(input, target, weight, reduction, ignore_index, label_smoothing, True)
 
 
@@ -240,6 +249,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     if t.dtype.kind != "f" and target.dtype.name != "bfloat16":
         raise RuntimeError("Expected floating point type for target with class probabilities, "
                            f"got {int_dtype_name(t.dtype)}")
+    if not _composite.same_float(input, target, weight):  # PyTorch's composite, step by step
+        return _composite.cross_entropy_probs(input, target, weight, red, eps)
     x = input._data
     xp = input._device._backend.xp
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
@@ -321,6 +332,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if t1.size != nrow:
         raise RuntimeError(f"inconsistent target size, expected {nrow} but got "
                            f"{list(t.shape)}")
+    _multi_margin_dtypes(input, target)
     if t1.size and bool(xp.any((t1 < 0) | (t1 >= c))):
         raise RuntimeError("target out of range")
     rows = xp.arange(nrow)
@@ -345,6 +357,18 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
     return _sample_loss("MultiMarginLossBackward0", per.astype(x.dtype), (input,), grads, red,
                         (const(z, input),), input._device)
+
+
+def _multi_margin_dtypes(input: Tensor, target: Tensor) -> None:
+    """PyTorch's kernel: float32/float64 inputs on the CPU (any float elsewhere), Long target."""
+    dt = input.dtype
+    floats = (_dt.float32, _dt.float64) if input._device.type == "cpu" else (
+        _dt.float16, _dt.bfloat16, _dt.float32, _dt.float64)
+    if dt not in floats:
+        raise NotImplementedError(
+            f"\"multi_margin_loss_cpu_kernel\" not implemented for '{_type_name(dt.name)}'")
+    if target.dtype is not _dt.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype.name)}")
 
 
 @autocast_op("multilabel_margin_loss")
@@ -396,6 +420,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
             raise RuntimeError(kind)
         raise RuntimeError(f"{kind}, but found inputs with sizes {list(a.shape)} and "
                            f"{list(b.shape)}.")
+    if not _composite.same_float(input1, input2, target):
+        return _composite.cosine_embedding_loss(input1, input2, target, margin, red)
     d = nd - 1
     xp = input1._device._backend.xp
     m = arrays(xp)

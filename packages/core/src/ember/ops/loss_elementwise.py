@@ -10,19 +10,32 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import dtypes as _dt
+from . import loss_composite as _composite
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, result_type, sum_to
+from ._inplace import _type_name
 from ._nn_math import arrays, grad_of, reduce_array, reduction_enum
+from .loss_composite import same_float
 
 __all__ = ["binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss"]
 
 
-def _common_dtype(tensors: Sequence[Tensor | None]) -> Any:
+def _common_dtype(tensors: Sequence[Tensor | None], kernel: str | None = None) -> Any:
     dt = result_type(*[t for t in tensors if t is not None])
-    if dt.category < _dt._FLOAT:  # integer operands give the default float dtype
-        dt = _dt._default
+    if dt.category != _dt._FLOAT:
+        if kernel is not None:  # a PyTorch kernel for floating dtypes only
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(dt.name)}'")
+        if dt.category < _dt._FLOAT:  # integer operands give the default float dtype
+            dt = _dt._default
     return dt.np
+
+
+def _cast_check(common: _dt.dtype, out: _dt.dtype) -> None:
+    """PyTorch's safe-casting check of a result into an output of ``out``'s dtype."""
+    if common.category > out.category:
+        raise RuntimeError(f"result type {_type_name(common.name)} can't be cast to the desired "
+                           f"output type {_type_name(out.name)}")
 
 
 def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
@@ -33,21 +46,26 @@ def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
 
 
 def elementwise_loss(name: str, tensors: Sequence[Tensor | None], f: Callable,
-                     grads: Sequence[Callable | None], reduction: Any) -> Tensor:
+                     grads: Sequence[Callable | None], reduction: Any, kernel: str | None = None,
+                     out: Any = None) -> Tensor:
     """``reduce(f(m, *operands))``; ``grads[i](m, *operands)`` is d loss / d operand ``i``.
 
-    Operands broadcast together; their gradients are summed back to their shapes.
+    Operands broadcast together; their gradients are summed back to their shapes. ``kernel``
+    names PyTorch's kernel that refuses a non-floating common dtype; ``out`` is the loss's
+    dtype when it is not the common one (computed in the common dtype, then rounded).
     """
     red = reduction_enum(reduction)
     live = [t for t in tensors if t is not None]
     dev = live[0]._device
     xp = dev._backend.xp
-    cdt = _common_dtype(tensors)
+    cdt = _common_dtype(tensors, kernel)
     arrs = [None if t is None else t._data.astype(cdt, copy=False) for t in tensors]
     m = arrays(xp)
     loss = f(m, *arrs)
     if loss.dtype != cdt:
         loss = loss.astype(cdt)
+    if out is not None and out != cdt:
+        loss = loss.astype(out)
     res = make(reduce_array(xp, loss, red), dev)
     want = [t is not None and t._rg and grads[i] is not None for i, t in enumerate(tensors)]
     if grad_state.enabled and any(want):
@@ -87,12 +105,14 @@ def mse_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``(input - target) ** 2``, reduced."""
     return elementwise_loss(
         "MseLossBackward0", (input, target), lambda m, x, t: (x - t) * (x - t),
-        (lambda m, x, t: (x - t) * 2.0, lambda m, x, t: (t - x) * 2.0), reduction)
+        (lambda m, x, t: (x - t) * 2.0, lambda m, x, t: (t - x) * 2.0), reduction, "mse_cpu")
 
 
 @autocast_op("l1_loss")
 def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``|input - target|``, reduced."""
+    if not same_float(input, target):  # PyTorch's composite: integers fail in mean()
+        return _composite.l1_loss(input, target, reduction_enum(reduction))
     return elementwise_loss(
         "L1LossBackward0", (input, target), lambda m, x, t: m.abs(x - t),
         (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction)
@@ -116,7 +136,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
         return m.where(m.abs(d) < beta, d / beta, m.sign(d))
 
     return elementwise_loss("SmoothL1LossBackward0", (input, target), f,
-                            (dx, lambda m, x, t: -dx(m, x, t)), reduction)
+                            (dx, lambda m, x, t: -dx(m, x, t)), reduction, "smooth_l1_cpu")
 
 
 @autocast_op("huber_loss")
@@ -134,13 +154,18 @@ def huber_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
         d = x - t
         return m.where(m.abs(d) < delta, d, m.sign(d) * delta)
 
+    out = input.dtype  # PyTorch writes the loss into a tensor like the input
+    if target._data.dtype != input._data.dtype:
+        _cast_check(result_type(input, target), out)
     return elementwise_loss("HuberLossBackward0", (input, target), f,
-                            (dx, lambda m, x, t: -dx(m, x, t)), reduction)
+                            (dx, lambda m, x, t: -dx(m, x, t)), reduction, "huber_cpu", out.np)
 
 
 @autocast_op("soft_margin_loss")
 def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     """``log(1 + exp(-target * input))``, reduced."""
+    if not same_float(input, target):  # PyTorch computes in place in the input's dtype
+        return _composite.soft_margin_loss(input, target, reduction_enum(reduction))
     return elementwise_loss(
         "SoftMarginLossBackward0", (input, target),
         lambda m, x, y: m.log1p(m.exp(-y * x)),
@@ -152,6 +177,12 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: Any = "mean") -> Tensor:
     """``-weight * (target * log(input) + (1 - target) * log(1 - input))``, logs clamped at -100."""
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {_type_name(target.dtype.name)} but expected "
+                           f"{_type_name(input.dtype.name)}")
+    if input.dtype.category != _dt._FLOAT:
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{_type_name(input.dtype.name)}'")
     x = input._data
     xp = input._device._backend.xp
     if x.size and bool(xp.any((x < 0) | (x > 1))):
@@ -180,6 +211,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      pos_weight: Tensor | None = None,
                                      reduction: Any = "mean") -> Tensor:
     """BCE on ``sigmoid(input)`` computed stably from the logits; ``pos_weight`` scales positives."""
+    if not same_float(input, target, weight, pos_weight):
+        return _composite.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
+                                                           reduction_enum(reduction))
+
     def logsig(m: Any, x: Any) -> Any:
         return m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x)))
 
@@ -215,6 +250,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if kinds & set("biu"):
         raise RuntimeError("kl_div: Integral inputs not supported.")
+    if not same_float(input, target):
+        return _composite.kl_div(input, target, reduction_enum(reduction), log_target)
     if log_target:
         return elementwise_loss(
             "KlDivBackward0", (input, target), lambda m, x, t: m.exp(t) * (t - x),
@@ -229,6 +266,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
                      reduction: Any) -> Tensor:
     """Negative log likelihood of ``target ~ Poisson(input)`` (``exp(input)`` if ``log_input``)."""
+    if not same_float(input, target):
+        return _composite.poisson_nll_loss(input, target, log_input, full, eps,
+                                           reduction_enum(reduction))
+
     def stirling(m: Any, t: Any) -> Any:
         tt = m.where(t > 1, t, 1.0)
         return m.where(t > 1, tt * m.log(tt) - tt + 0.5 * m.log(2 * math.pi * tt), 0.0)
@@ -257,6 +298,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
     """``0.5 * (log(var) + (input - target)**2 / var)`` with ``var`` clamped at ``eps``
     (the clamp passes gradients through, as PyTorch's no-grad clamp does)."""
     const = 0.5 * math.log(2 * math.pi) if full else 0.0
+    if not same_float(input, target, var):
+        return _composite.gaussian_nll_loss(input, target, var, full, eps,
+                                            reduction_enum(reduction))
 
     def f(m: Any, x: Any, t: Any, v: Any) -> Any:
         v = m.maximum(v, eps)
@@ -286,6 +330,10 @@ def _clamped(m: Any, v: Any, eps: float) -> Any:
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: Any = "mean") -> Tensor:
     """``max(0, -target * (input1 - input2) + margin)``, reduced."""
+    if not same_float(input1, input2, target):
+        return _composite.margin_ranking_loss(input1, input2, target, margin,
+                                              reduction_enum(reduction))
+
     def on(m: Any, a: Any, b: Any, y: Any) -> Any:
         return (-y * (a - b) + margin) > 0
 
@@ -301,6 +349,9 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          reduction: Any = "mean") -> Tensor:
     """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
+    if not same_float(input, target):
+        return _composite.hinge_embedding_loss(input, target, margin, reduction_enum(reduction))
+
     def f(m: Any, x: Any, y: Any) -> Any:
         return m.where(y != 1, m.maximum(margin - x, 0.0), 0.0) + m.where(y != -1, x, 0.0)
 

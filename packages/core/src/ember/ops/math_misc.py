@@ -89,7 +89,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
     if not _isinstance(elements, Tensor) and not _isinstance(test_elements, Tensor):
         raise TypeError("isin() received an invalid combination of arguments: expected a Tensor")
     for v in (elements, test_elements):
-        d = v.dtype if _isinstance(v, Tensor) else result_type(v)
+        # a Python number is a double-precision scalar to PyTorch here
+        d = v.dtype if _isinstance(v, Tensor) else _dt.complex128 if _isinstance(v, complex) \
+            else result_type(v)
         if d.category == _dt._BOOL or d.category == _dt._COMPLEX:
             raise RuntimeError(f"Unsupported input type encountered for isin(): "
                                f"{_dtype_name(d)}")
@@ -180,10 +182,14 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     from .arithmetic import mul, pow
 
     _need_tensor("ldexp", "other", 2, other)
+    if other.dtype is _dt.bool and _isinstance(input, Tensor) and input.is_floating_point():
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     dt = result_type(input, other)
     if dt.category < _dt._FLOAT:
         dt = _dt._default
-    exponent = other.to(_dt.float64) if other.dtype.category < _dt._FLOAT else other
+    # integer exponents exactly in double; a 0-d float one in the result dtype, as PyTorch
+    exponent = other.to(_dt.float64) if other.dtype.category < _dt._FLOAT else \
+        other.to(dt) if other._data.ndim == 0 else other
     try:
         res = mul(input, pow(2.0, exponent))
     except RuntimeError:
@@ -305,11 +311,12 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
     from .linalg_norms import vector_norm
 
     _need_tensor("dist", "other", 2, other)
-    dt = result_type(input, other)
+    diff = input - other  # PyTorch subtracts first: a bool operand is refused there
+    dt = diff.dtype
     if dt.category < _dt._FLOAT:
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {_dtype_name(dt)} instead.")
-    return vector_norm(input - other, p)
+    return vector_norm(diff, p)
 
 
 methods(gcd=gcd, gcd_=gcd_, lcm=lcm, lcm_=lcm_, frexp=frexp, ldexp=ldexp, ldexp_=ldexp_,

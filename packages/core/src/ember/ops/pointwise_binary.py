@@ -88,10 +88,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
         if k not in kinds:
             npd = bf16 if bf16 is not None else xa.dtype if hasattr(xa, "dtype") else xb.dtype
             raise (reject(npd) if reject is not None else not_implemented(kernel_name, npd))
-        if promote and k in "biu":
+        if promote and k in "biu":  # a Python number unwrapped (uint8 with -3 stays -3)
             be = dev._backend
-            xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else xa
-            xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else xb
+            xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else input
+            xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else other
         xp = dev._backend.xp
         try:
             r = quiet(kernel, xp, xa, xb)
@@ -400,6 +400,11 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
     if kind(x) not in "fcV":
         raise not_implemented("lerp_kernel_scalar" if not _isinstance(weight, Tensor)
                               else "lerp_kernel_tensor", x.dtype)
+    if weight.__class__ is complex and kind(x) != "c":  # converted to the real opmath type
+        if weight.imag != 0:
+            raise RuntimeError("value cannot be converted to type "
+                               f"{'double' if x.dtype == 'float64' else 'float'} without overflow")
+        weight = weight.real
     dev, dt, (s, e, w) = _promote_all("lerp", input, end, weight, dtype=input.dtype)
     xp = dev._backend.xp
     diff = quiet(lambda: e - s)

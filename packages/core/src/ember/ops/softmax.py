@@ -70,7 +70,10 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     if x.dtype.kind != "f":  # empty
         return wrap(xp.empty_like(x), input._device)
     axis = d
-    res = wrap(quiet(_softmax_kernel, xp, x, axis), input._device)
+    if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
+        res = wrap(quiet(_softmax_kernel, xp, x.astype("float32"), axis).astype(x.dtype), input._device)
+    else:
+        res = wrap(quiet(_softmax_kernel, xp, x, axis), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
             return (r * (g - (g * r).sum(d, keepdim=True)),)
@@ -89,7 +92,10 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     if x.dtype.kind != "f":  # empty
         return wrap(xp.empty_like(x), input._device)
     axis = d
-    res = wrap(quiet(_log_softmax_kernel, xp, x, axis), input._device)
+    if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
+        res = wrap(quiet(_log_softmax_kernel, xp, x.astype("float32"), axis).astype(x.dtype), input._device)
+    else:
+        res = wrap(quiet(_log_softmax_kernel, xp, x, axis), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
             return (g - r.exp() * g.sum(d, keepdim=True),)

@@ -14,7 +14,7 @@ from typing import Any
 from . import _special_kernels as K
 from ._dispatch import Tensor, methods
 from .pointwise_binary import as_arrays, binop, where
-from .pointwise_unary import in_float64, inplace_of, not_tensor, unary
+from .pointwise_unary import in_float64, inplace_of, not_implemented, not_tensor, unary
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0",
            "erf_", "erfc_", "i0_"]
@@ -118,6 +118,9 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
     n = int(n)
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if input.is_complex():  # PyTorch's kernels for n = 0 and 1 are digamma's and trigamma's
+        raise not_implemented(("digamma", "trigamma")[n] if n < 2 else "polygamma",
+                              input._data.dtype)
     return unary("polygamma", _k(lambda xp, x: K.polygamma(xp, n, x)), "PolygammaBackward0",
                  lambda g, x, r: g * polygamma(n + 1, x), kinds=_REAL)(input, out=out)
 
@@ -128,6 +131,8 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("The input tensor may not be a boolean tensor.")
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
+    if input.is_complex():  # PyTorch's mvlgamma starts with arange in the input's dtype
+        raise not_implemented("arange_cpu", input._data.dtype)
     const = p * (p - 1) / 4 * math.log(math.pi)
 
     def kernel(xp: Any, x: Any) -> Any:

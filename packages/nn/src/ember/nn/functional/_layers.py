@@ -278,7 +278,11 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     """``input / max(norm(input, p, dim), eps)``."""
     from ember.ops.distance import pnorm
 
-    denom = pnorm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if input.is_floating_point():
+        norm = pnorm(input, p, dim, keepdim=True)
+    else:  # complex (a real norm), or refused as linalg.vector_norm refuses integers and bool
+        norm = ember.linalg.vector_norm(input, p, dim, keepdim=True)
+    denom = norm.clamp_min(eps).expand_as(input)
     if out is None:
         return input / denom
     return ember.div(input, denom, out=out)
