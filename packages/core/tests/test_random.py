@@ -358,3 +358,19 @@ def test_default_generator_is_thread_safe():
         t.join()
     got = np.sort(np.concatenate(out))
     np.testing.assert_array_equal(got, expected)  # every value drawn exactly once
+
+
+def test_single_draw_fast_paths_follow_pytorchs_stream(torch):
+    # one-element uniform_ and small randint take shortcuts; the numbers must not change
+    for seed in range(20):
+        ember.manual_seed(seed)
+        torch.manual_seed(seed)
+        for lo, hi in ((0.0, 1.0), (0.08, 1.0), (-0.2876820724517809, 0.2876820724517809)):
+            assert ember.empty(1).uniform_(lo, hi).item() == torch.empty(1).uniform_(lo, hi).item()
+        for lo, hi, n in ((0, 10, 1), (-5, 5, 3), (0, 2 ** 40, 2)):
+            assert ember.randint(lo, hi, (n,)).tolist() == torch.randint(lo, hi, (n,)).tolist()
+        assert ember.rand(1).item() == torch.rand(1).item()
+    t = ember.empty(1)
+    v = t._version
+    t.uniform_()
+    assert t._version == v + 1

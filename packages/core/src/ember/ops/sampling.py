@@ -130,7 +130,28 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Genera
     if not lo <= hi:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo}"
                            f" > to={hi}")
+    x = self._data
+    if x.size == 1 and x.dtype == np.float32 and self._device is CPU and not self._rg \
+            and self._base is None and x.flags.writeable:
+        return _uniform_one_f32(self, lo, hi, generator)
     return _fill(self, "uniform_", lambda g, n, npd, c: K.uniform(g, n, npd, lo, hi), generator)
+
+
+def _uniform_one_f32(self: Tensor, lo: float, hi: float, generator: Generator | None) -> Tensor:
+    """``uniform_`` of one float32 element (crop boxes, augmentation parameters) without the
+    array machinery: the same draw and the same float32/float64 arithmetic as the kernel."""
+    gen = _generator(generator, CPU)
+    with gen.lock:
+        r = int(gen._raw32(1)[0]) & 0xFFFFFF
+    u = r * 2.0 ** -24  # exact in float32
+    if lo == 0.0 and hi == 1.0:
+        v = u
+    else:
+        flo, fhi = np.float32(lo), np.float32(hi)
+        v = u * float(fhi - flo) + float(flo)  # the kernel's product and sum in float64
+    self._data[...] = v  # rounded to float32 once
+    self._vc[0] += 1
+    return self
 
 
 def normal_(self: Tensor, mean: float = 0, std: float = 1, *,
@@ -383,6 +404,10 @@ def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[int, int
     return int(0 if low is None else low), int(high), size
 
 
+def _default_device_is_cpu() -> bool:
+    return canonical_device(None) is CPU
+
+
 def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
             generator: Generator | None = None, out: Tensor | None = None, dtype: Any = None,
             layout: Any = None, device: Any = None, requires_grad: bool = False,
@@ -390,6 +415,15 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
     ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
     lo, hi, size = _randint_args(args, low, high, size)
+    if (size.__class__ is tuple and len(size) == 1 and size[0].__class__ is int
+            and 0 < size[0] <= 64 and dtype is None and out is None and device is None
+            and not requires_grad and lo < hi and -(1 << 63) <= lo and hi - 1 < (1 << 63)
+            and _default_device_is_cpu()):
+        # a few int64 draws (augmentation parameters): the kernel without the general setup
+        gen = _generator(generator, CPU)
+        with gen.lock:
+            arr = K.random_from_to(gen, size[0], np.dtype(np.int64), hi - lo, lo)
+        return make(np.asarray(arr, dtype=np.int64).reshape(size), CPU)
     from .creation import _size
 
     shape = _size((size,))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import ember
 import ember.nn.functional as _nnf
 from ember import Tensor
@@ -428,6 +430,25 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tensor.size()}")
+    x = tensor._data
+    if (x.__class__ is np.ndarray and not (tensor.requires_grad and ember.is_grad_enabled())
+            and isinstance(mean, (list, tuple)) and isinstance(std, (list, tuple))):
+        # the common case (a CPU image, plain lists): the same two roundings, no small tensors
+        m = np.asarray(mean, dtype=x.dtype)
+        sd = np.asarray(std, dtype=x.dtype)
+        if (sd == 0).any():
+            raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, "
+                             "leading to division by zero.")
+        if m.ndim == 1:
+            m = m.reshape(-1, 1, 1)
+        if sd.ndim == 1:
+            sd = sd.reshape(-1, 1, 1)
+        if not inplace:
+            return ember.from_numpy(np.divide(np.subtract(x, m), sd))
+        np.subtract(x, m, out=x)
+        np.divide(x, sd, out=x)
+        tensor._vc[0] += 1
+        return tensor
     if not inplace:
         tensor = tensor.clone()
     dtype = tensor.dtype
