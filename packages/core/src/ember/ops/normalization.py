@@ -93,6 +93,8 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
         x, g = x.astype("float32"), g.astype("float32")
         w = w.astype("float32") if w is not None else None
     xr = x.reshape(rshape)
+    if train and not m.tensor and tuple(rshape) == xshape and tuple(red) == tuple(adims):
+        return _batch_norm_grads(m, g, xr, w, mean, invstd, red, ashape, needs, dx, dw)
     if train and m.tensor:  # recompute the statistics so that they carry their own graph
         mean = m.mean(xr, red, True)
         d = xr - mean
@@ -112,6 +114,31 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
         gb = m.sum(g, adims) if adims else g
         gb = m.cast(gb.reshape(tuple(n for i, n in enumerate(xshape) if i not in adims)),
                     _Like(dx))
+    return gx, gw, gb
+
+
+def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, red: tuple,
+                      ashape: tuple, needs: tuple, dx: Any, dw: Any) -> tuple:
+    """Batch norm's first-order gradients on arrays, in PyTorch's CPU order of operations:
+    ``dx = (g - mean(g) - (x - mean) * dot(x - mean, g) * invstd^2 / n) * invstd * w``."""
+    n = x.size // x.shape[1] if x.ndim > 1 and x.shape[1] else 1
+    xm = x - mean
+    sum_g = g.sum(axis=red, keepdims=True)
+    dotp = (xm * g).sum(axis=red, keepdims=True)
+    gx = gw = gb = None
+    if needs[0]:
+        k = dotp * invstd * invstd / n
+        scale = invstd if w is None else invstd * w.reshape(ashape)
+        xm *= k  # xm is ours: reuse it for (x - mean) * k
+        gr = g - sum_g / n
+        gr -= xm
+        gr *= scale
+        gx = m.cast(gr, _Like(dx))
+    c = x.shape[1]
+    if needs[1]:
+        gw = m.cast((dotp * invstd).reshape(c), _Like(dw))
+    if needs[2]:
+        gb = m.cast(sum_g.reshape(c), _Like(dx))
     return gx, gw, gb
 
 
