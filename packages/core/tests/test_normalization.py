@@ -140,7 +140,9 @@ def test_layer_norm_errors():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,groups", [((2, 6, 4), 3), ((2, 6, 4), 6), ((3, 4), 2),
+# (groups of two values are left out: their normalized values are always +-1, so the input
+# gradient is rounding noise scaled by a huge inverse std, in PyTorch as here)
+@pytest.mark.parametrize("shape,groups", [((2, 6, 4), 3), ((2, 6, 4), 6), ((3, 6), 2),
                                           ((2, 4, 3, 3), 1)])
 def test_group_norm(torch, dtype, shape, groups):
     c = shape[1]
