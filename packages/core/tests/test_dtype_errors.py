@@ -34,3 +34,26 @@ def test_error_type_and_message_match_pytorch(torch, name):
         CASES[name](ember)
     assert type(got.value) is type(ref.value)
     assert str(got.value) == str(ref.value)
+
+
+NAMED = {
+    "matmul": lambda m: m.ones(64, 784) @ m.ones(700, 10),
+    "mm": lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),
+    "bmm": lambda m: m.bmm(m.ones(2, 2, 3), m.ones(2, 2, 3)),
+    "sum": lambda m: m.ones(3).sum(2),
+    "softmax": lambda m: m.ones(2, 3).softmax(5),
+    "cat": lambda m: m.cat([m.ones(2, 3), m.ones(2, 3)], 4),
+}
+
+
+@pytest.mark.parametrize("op", sorted(NAMED))
+def test_shape_and_dim_errors_name_the_op_and_carry_pytorchs_text(torch, op):
+    from ember.testing.sweep import same_message
+
+    with pytest.raises(Exception) as ref:
+        NAMED[op](torch)
+    with pytest.raises(Exception) as got:
+        NAMED[op](ember)
+    assert type(got.value) is type(ref.value)
+    assert str(got.value).startswith(f"{op}: ")
+    assert same_message(str(ref.value), str(got.value))

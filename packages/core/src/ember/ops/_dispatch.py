@@ -347,9 +347,9 @@ def wrap_dim(dim: int, ndim: int, op: str = "op") -> int:
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not _isinstance(dim, int):
         dim = int(dim)
-    if not lo <= dim <= hi:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                         f"but got {dim})")
+    if not lo <= dim <= hi:  # PyTorch's text, after the op's name where the caller gave it
+        raise IndexError(("" if op == "op" else f"{op}: ") + "Dimension out of range (expected "
+                         f"to be in range of [{lo}, {hi}], but got {dim})")
     return dim % ndim if ndim else 0
 
 

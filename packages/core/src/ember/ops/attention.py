@@ -37,7 +37,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.shape[-1] != w.shape[-1]:
         lead = x.reshape(-1, x.shape[-1]).shape if x.ndim > 1 else (1, x.shape[0])
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({lead[0]}x{lead[1]} and "
+            f"linear: mat1 and mat2 shapes cannot be multiplied ({lead[0]}x{lead[1]} and "
             f"{w.shape[-1] if w.ndim == 2 else w.shape[0]}x{w.shape[0] if w.ndim == 2 else 1})")
     if x.dtype != w.dtype or x.dtype.kind == "b":  # PyTorch's matrix product refuses these
         from .linalg import _check_pair

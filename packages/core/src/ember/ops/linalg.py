@@ -68,33 +68,35 @@ def _dims(shape: tuple) -> str:
 
 
 def _matmul_error(op: str, a: Tensor, b: Tensor) -> Exception:
+    """PyTorch's error for operands that cannot be multiplied, after the op's name."""
+    return RuntimeError(f"{op}: {_matmul_error_text(a, b)}")
+
+
+def _matmul_error_text(a: Tensor, b: Tensor) -> str:
     sa, sb = a._data.shape, b._data.shape
     da, db = len(sa), len(sb)
     if da == 1 and db == 1:
-        return RuntimeError(
-            f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have "
-            f"the same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
+        return (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
+                f"have the same number of elements, but got {sa[0]} and {sb[0]} elements "
+                "respectively")
     if da == 2 and db == 1:
-        return RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec "
-                            f"({sb[0]})")
+        return f"size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec ({sb[0]})"
     if da <= 2 and db <= 2:
         ra = sa if da == 2 else (1,) + sa
-        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and "
-                            f"{_dims(sb)})")
+        return f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and {_dims(sb)})"
     ka = sa[-1]
     kb = sb[-2] if db > 1 else sb[-1]
     if ka != kb:
-        return RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{(sa[:-2] or (1,))[-1]}, {ka}] but got: [{(sb[:-2] or (1,))[-1]}, {kb}].")
+        return (f"Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{(sa[:-2] or (1,))[-1]}, {ka}] but got: [{(sb[:-2] or (1,))[-1]}, {kb}].")
     ba, bb = sa[:-2] if da > 1 else (), sb[:-2] if db > 1 else ()
     n = max(len(ba), len(bb))
     pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
     for i in range(n - 1, -1, -1):
         if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
-            return RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of "
-                                f"tensor b ({pb[i]}) at non-singleton dimension {i}")
-    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be multiplied")
+            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
+    return f"shapes {list(sa)} and {list(sb)} cannot be multiplied"
 
 
 def _shapes_multiply(sa: tuple, sb: tuple) -> bool:
@@ -215,12 +217,12 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     _check_tensor(mat2, "bmm", "mat2")
     sa, sb = input._data.shape, mat2._data.shape
     if len(sa) != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
+        raise RuntimeError("bmm: batch1 must be a 3D tensor")
     if len(sb) != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
+        raise RuntimeError("bmm: batch2 must be a 3D tensor")
     if sa[0] != sb[0] or sa[2] != sb[1]:
         raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, "
+            f"bmm: Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, "
             f"{sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     if kind(input._data) == "b" and input._data.size and mat2._data.size:
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
