@@ -243,7 +243,10 @@ class Tensor:
                      "complex128": "ComplexDouble"}
             prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
             return prefix + names.get(self.dtype.name, self.dtype.name) + "Tensor"
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        legacy = getattr(dtype, "_legacy_dtype", None)  # ember.FloatTensor and the like
+        if legacy is not None:
+            dtype = legacy
+        elif isinstance(dtype, str) and dtype.endswith("Tensor"):
             rev = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
                    "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
                    "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool",

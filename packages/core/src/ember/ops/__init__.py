@@ -17,10 +17,11 @@ from . import arithmetic, comparison, conversion, creation, indexing, pointwise,
 
 EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
 LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", "loss",
-        "embedding", "attention", "interpolation", "pinned", "autocast_mode", "pooling_fractional", "linalg_lu", "signal",
-        "sampling_gamma", "math_misc", "statistics",
-        "histogram", "construct", "index_reduce", "tensor_misc", "sampling_binomial",
-        "device_defaults", "special_gamma", "finite_difference")
+        "embedding", "attention", "interpolation", "pinned", "autocast_mode",
+        "legacy_types", "pooling_fractional", "linalg_lu", "signal", "sampling_gamma",
+        "math_misc", "statistics", "histogram", "construct", "index_reduce",
+        "tensor_misc", "sampling_binomial", "device_defaults", "special_gamma",
+        "finite_difference")
 
 __all__: list[str] = []
 for _m in EAGER:

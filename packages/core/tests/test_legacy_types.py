@@ -1,0 +1,37 @@
+"""The legacy tensor types (FloatTensor, LongTensor, ...) behave as PyTorch's."""
+
+from __future__ import annotations
+
+import pytest
+
+import ember
+
+NAMES = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
+         "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_constructors_and_isinstance_match_pytorch(torch, name):
+    et, tt = getattr(ember, name), getattr(torch, name)
+    a, b = et(2, 3), tt(2, 3)
+    assert tuple(a.shape) == tuple(b.shape) and str(b.dtype) == f"torch.{a.dtype.name}"
+    assert et().shape == (0,) and tuple(et(ember.Size([4])).shape) == (4,)
+    data = [1, 0, 1]
+    assert et(data).tolist() == tt(data).tolist()
+    assert isinstance(a, et) and isinstance(et(data), et)
+    others = [n for n in NAMES if n != name]
+    assert not any(isinstance(a, getattr(ember, o)) for o in others)
+    assert ember.ones(2).type(et).dtype is a.dtype
+    assert a.type() == b.type() == f"torch.{name}"
+
+
+def test_sharing_and_errors(torch):
+    x = ember.ones(3)
+    y = ember.FloatTensor(x)
+    y[0] = 5.0
+    assert x[0].item() == 5.0  # a tensor of the same dtype is shared, as in PyTorch
+    with pytest.raises(TypeError):
+        ember.FloatTensor(ember.ones(2, dtype=ember.float64))
+    with pytest.raises(TypeError):
+        torch.FloatTensor(torch.ones(2, dtype=torch.float64))
+    assert repr(ember.FloatTensor) == repr(torch.FloatTensor)
