@@ -35,3 +35,25 @@ def test_sharing_and_errors(torch):
     with pytest.raises(TypeError):
         torch.FloatTensor(torch.ones(2, dtype=torch.float64))
     assert repr(ember.FloatTensor) == repr(torch.FloatTensor)
+
+
+def test_default_tensor_type_and_small_tensor_methods(torch):
+    try:
+        with pytest.warns(UserWarning, match="set_default_tensor_type\\(\\) is deprecated"):
+            ember.set_default_tensor_type(ember.DoubleTensor)
+        assert ember.get_default_dtype() == ember.float64 and ember.ones(1).dtype == ember.float64
+        with pytest.warns(UserWarning):
+            ember.set_default_tensor_type("torch.FloatTensor")
+        assert ember.get_default_dtype() == ember.float32
+        with pytest.raises(TypeError), pytest.warns(UserWarning):
+            ember.set_default_tensor_type(ember.LongTensor)
+    finally:
+        ember.set_default_dtype(ember.float32)
+    t, r = ember.arange(6.0), torch.arange(6.0)
+    c = t.narrow_copy(0, 1, 3)
+    assert c.tolist() == r.narrow_copy(0, 1, 3).tolist() and c.data_ptr() != t.data_ptr()
+    assert t.to_dense() is t and t.const_data_ptr() == t.data_ptr()
+    assert ember.is_warn_always_enabled() is torch.is_warn_always_enabled() is False
+    ember.set_warn_always(True)
+    assert ember.is_warn_always_enabled()
+    ember.set_warn_always(False)

@@ -14,7 +14,8 @@ from .. import dtypes as _dt
 from ._dispatch import CPU, Tensor
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
-           "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor"]
+           "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor",
+           "set_default_tensor_type", "set_warn_always", "is_warn_always_enabled"]
 
 
 class _LegacyType(type):
@@ -66,3 +67,57 @@ ShortTensor = _make("ShortTensor", _dt.int16)
 IntTensor = _make("IntTensor", _dt.int32)
 LongTensor = _make("LongTensor", _dt.int64)
 BoolTensor = _make("BoolTensor", _dt.bool)
+
+
+_BY_NAME = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,
+                                    ByteTensor, CharTensor, ShortTensor, IntTensor, LongTensor,
+                                    BoolTensor)}
+
+
+def set_default_tensor_type(t: Any) -> None:
+    """Deprecated in PyTorch 2.1: sets the default floating dtype from a legacy type."""
+    import warnings
+
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        name = t.rsplit(".", 1)[-1]
+        if name not in _BY_NAME:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _BY_NAME[name]
+    dt = getattr(t, "_legacy_dtype", None)
+    if dt is None or not dt.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dt.set_default_dtype(dt)
+
+
+_warn_always = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """Whether warnings that PyTorch gives once per process are given every time."""
+    _warn_always[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _warn_always[0]
+
+
+def _narrow_copy(self: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``narrow`` followed by a copy (a new tensor with its own memory)."""
+    return self.narrow(dim, start, length).clone()
+
+
+def _to_dense(self: Tensor, dtype: Any = None, *, masked_grad: Any = None) -> Tensor:
+    """Strided tensors are dense already: ``self`` (or a conversion to ``dtype``)."""
+    return self if dtype is None else self.to(dtype)
+
+
+def _const_data_ptr(self: Tensor) -> int:
+    return self.data_ptr()
+
+
+Tensor.narrow_copy = _narrow_copy
+Tensor.to_dense = _to_dense
+Tensor.const_data_ptr = _const_data_ptr
