@@ -14,7 +14,6 @@ from .optimizer import (
     _elementwise,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -46,6 +45,10 @@ def _adadelta_kernel(x: Any, g: Any, square_avg: Any, acc_delta: Any, gbuf: Any,
 class Adadelta(Optimizer):
     """PyTorch's Adadelta, step for step (its single-tensor algorithm)."""
 
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "capturable": False}
+    _step_keys = ("step",)
+
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
@@ -58,15 +61,6 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -87,3 +81,4 @@ class Adadelta(Optimizer):
                          maximize=group["maximize"], wd=group["weight_decay"], rho=group["rho"],
                          eps=group["eps"], lr=lr)
             _bump(p, state["step"], state["square_avg"], state["acc_delta"])
+

@@ -16,7 +16,6 @@ from .optimizer import (
     _full_like,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
 )
 
@@ -37,6 +36,26 @@ def _adagrad_kernel(x: Any, g: Any, acc: Any, gbuf: Any, tmp: Any, std: Any, *, 
 
 class Adagrad(Optimizer):
     """PyTorch's Adagrad, step for step; its state exists from construction on, as in PyTorch."""
+
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+    _step_keys = ("step",)
+
+    def _update(self, group: dict) -> None:
+        lr = _value(group["lr"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                self._init_state(p)
+            state["step"]._data += 1
+            step = float(state["step"]._data)
+            clr = lr / (1 + (step - 1) * group["lr_decay"])
+            arrays = (_real(p._data), _real(p.grad._data), _real(state["sum"]._data))
+            _elementwise(_adagrad_kernel, arrays, 3, p._device._backend.xp,
+                         maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
+                         eps=group["eps"])
+            _bump(p, state["step"], state["sum"])
 
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
@@ -65,31 +84,6 @@ class Adagrad(Optimizer):
         state["step"] = _scalar_step()
         state["sum"] = _full_like(p, self.defaults["initial_accumulator_value"])
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        _steps_to_tensors(self)
-
     def share_memory(self) -> None:
         """A no-op: state arrays are ordinary host memory."""
 
-    def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                self._init_state(p)
-            state["step"]._data += 1
-            step = float(state["step"]._data)
-            clr = lr / (1 + (step - 1) * group["lr_decay"])
-            arrays = (_real(p._data), _real(p.grad._data), _real(state["sum"]._data))
-            _elementwise(_adagrad_kernel, arrays, 3, p._device._backend.xp,
-                         maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
-                         eps=group["eps"])
-            _bump(p, state["step"], state["sum"])

@@ -16,7 +16,6 @@ from .optimizer import (
     _lerp_,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -42,6 +41,10 @@ def _adamax_kernel(x: Any, g: Any, m: Any, u: Any, gbuf: Any, tmp: Any, *, xp: A
 class Adamax(Optimizer):
     """PyTorch's Adamax, step for step (its single-tensor algorithm)."""
 
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "capturable": False}
+    _step_keys = ("step",)
+
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,
@@ -53,15 +56,6 @@ class Adamax(Optimizer):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -84,3 +78,4 @@ class Adamax(Optimizer):
                          maximize=group["maximize"], wd=group["weight_decay"], beta1=beta1,
                          beta2=beta2, eps=group["eps"], clr=clr)
             _bump(p, state["step"], state["exp_avg"], state["exp_inf"])
+

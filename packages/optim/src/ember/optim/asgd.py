@@ -15,7 +15,6 @@ from .optimizer import (
     _real,
     _scalar_state,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -43,6 +42,10 @@ def _asgd_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: Any, maxim
 class ASGD(Optimizer):
     """PyTorch's ASGD, step for step; ``eta`` and ``mu`` are float32 0-d tensors as in PyTorch."""
 
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "capturable": False}
+    _step_keys = ("step", "eta", "mu")
+
     def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
                  maximize: bool = False, differentiable: bool = False,
@@ -53,15 +56,6 @@ class ASGD(Optimizer):
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self, ("step", "eta", "mu"))
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -88,3 +82,4 @@ class ASGD(Optimizer):
             eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step) ** alpha))
             mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
             _bump(p, step_t, eta_t, mu_t, state["ax"])
+

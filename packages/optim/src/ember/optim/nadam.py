@@ -18,7 +18,6 @@ from .optimizer import (
     _real,
     _scalar_state,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -49,6 +48,11 @@ def _nadam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, denom: An
 class NAdam(Optimizer):
     """PyTorch's NAdam, step for step; ``mu_product`` is a float32 0-d tensor as in PyTorch."""
 
+    _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
+                       "differentiable": False,
+                       "decoupled_weight_decay": False}
+    _step_keys = ("step", "mu_product")
+
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
@@ -64,16 +68,6 @@ class NAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-        _steps_to_tensors(self, ("step", "mu_product"))
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -108,3 +102,4 @@ class NAdam(Optimizer):
                          grad_coef=-lr * (1.0 - mu) / (1.0 - mu_prod),
                          avg_coef=(-lr * mu_next) / (1.0 - mu_prod * mu_next))
             _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])
+

@@ -113,6 +113,11 @@ class Optimizer:
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    #: options an older pickle may lack, filled in by ``__setstate__`` (each subclass's own)
+    _group_defaults: dict = {}
+    #: state entries that older pickles kept as plain numbers (made 0-d tensors on load)
+    _step_keys: tuple[str, ...] | None = None
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
@@ -120,6 +125,11 @@ class Optimizer:
                      "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
+        for group in self.param_groups:
+            for key, value in self._group_defaults.items():
+                group.setdefault(key, value)
+        if self._step_keys is not None:
+            _steps_to_tensors(self, self._step_keys)
 
     def __repr__(self) -> str:
         s = self.__class__.__name__ + " ("

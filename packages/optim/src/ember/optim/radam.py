@@ -16,7 +16,6 @@ from .optimizer import (
     _lerp_,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -53,6 +52,10 @@ def _radam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: A
 class RAdam(Optimizer):
     """PyTorch's RAdam, step for step (its single-tensor algorithm)."""
 
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "decoupled_weight_decay": False, "capturable": False}
+    _step_keys = ("step",)
+
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False,
                  *, foreach: bool | None = None, maximize: bool = False,
@@ -66,16 +69,6 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -110,3 +103,4 @@ class RAdam(Optimizer):
                          bias_correction1=1 - beta1 ** step, lr=lr, rect=rect,
                          bias_correction2_sqrt=bias_correction2 ** 0.5, eps=group["eps"])
             _bump(p, state["step"], state["exp_avg"], state["exp_avg_sq"])
+

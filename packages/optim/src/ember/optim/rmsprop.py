@@ -16,7 +16,6 @@ from .optimizer import (
     _lerp_,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -61,6 +60,10 @@ def _rmsprop_kernel(x: Any, g: Any, square_avg: Any, *rest: Any, xp: Any, maximi
 class RMSprop(Optimizer):
     """PyTorch's RMSprop (centered, momentum), step for step."""
 
+    _group_defaults = {"momentum": 0, "centered": False, "foreach": None, "maximize": False,
+                       "differentiable": False, "capturable": False}
+    _step_keys = ("step",)
+
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
@@ -74,17 +77,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
@@ -110,3 +102,4 @@ class RMSprop(Optimizer):
                          alpha=group["alpha"], eps=group["eps"], lr=lr, centered=centered,
                          momentum=momentum)
             _bump(p, state["step"], *(state[k] for k in keys))
+

@@ -13,7 +13,6 @@ from .optimizer import (
     _full_like,
     _real,
     _scalar_step,
-    _steps_to_tensors,
     _value,
     _zeros_like,
 )
@@ -48,6 +47,10 @@ def _rprop_kernel(x: Any, g: Any, prev: Any, step_size: Any, gbuf: Any, factor: 
 class Rprop(Optimizer):
     """PyTorch's Rprop, step for step (its single-tensor algorithm)."""
 
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
+                       "capturable": False}
+    _step_keys = ("step",)
+
     def __init__(self, params: Any, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False,
@@ -58,15 +61,6 @@ class Rprop(Optimizer):
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        _steps_to_tensors(self)
 
     def _update(self, group: dict) -> None:
         etaminus, etaplus = group["etas"]
@@ -88,3 +82,4 @@ class Rprop(Optimizer):
                          maximize=group["maximize"], etaminus=etaminus, etaplus=etaplus,
                          step_size_min=step_size_min, step_size_max=step_size_max)
             _bump(p, state["step"], state["prev"], state["step_size"])
+

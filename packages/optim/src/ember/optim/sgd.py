@@ -48,6 +48,11 @@ def _sgd_kernel(x: Any, g: Any, *rest: Any, xp: Any, maximize: bool, wd: float,
 class SGD(Optimizer):
     """PyTorch's SGD, step for step (its single-tensor algorithm)."""
 
+    _group_defaults = {"nesterov": False, "maximize": False, "foreach": None,
+                       "differentiable": False,
+                       "fused": False}
+
+
     def __init__(self, params: Any, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
@@ -61,15 +66,6 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
 
     def _update(self, group: dict) -> None:
         momentum = group["momentum"]
