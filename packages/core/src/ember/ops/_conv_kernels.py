@@ -1,100 +1,102 @@
 """Array-level convolution kernels: forward, input gradient, weight gradient.
 
 All three work on N-d inputs laid out ``(N, C, *spatial)`` with explicit padding
-(``lo``/``hi`` per side), stride, dilation and groups, and each is a matrix
-product over unfolded windows (im2col / col2im). The batch is processed in blocks
-sized so that one block of unfolded windows stays in the CPU cache (about 1 MiB):
-the copy then costs little and the matrix product reads it from cache. Measured on
-the MNIST net's second convolution this is ~30% faster than one big im2col.
+(``lo``/``hi`` per side), stride, dilation and groups, and each is a matrix product
+over unfolded windows (im2col / col2im, see ``_conv_windows``). The batch goes in
+blocks sized so that one block's windows stay in the L2 cache: the copy then costs
+little and the product reads them from the cache.
+
+On NumPy the work runs on Ember's op threads (``ember.set_num_threads``), each with
+one BLAS thread, rather than on OpenBLAS's own threads: OpenBLAS's idle workers spin
+for a while after every product, and on ResNet-18 that spinning slowed the copies
+around the products by more than its threads gained. A convolution with many output
+positions gives each thread its own batch blocks (unfold and multiply); one with few
+positions and many channels (a network's last layers) unfolds the whole batch once,
+split by channels, and splits its product by output channels.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, NamedTuple
 
 from . import _blas
+from ._conv_windows import Geom, fill, offsets, out_size, padded, prod, scratch, window, windows
+from ._parallel import run_striped, threads_for
 
 __all__ = ["Geom", "out_size", "conv_forward", "conv_input_grad", "conv_weight_grad",
            "padded", "window", "offsets"]
 
-_BLOCK_BYTES = 1 << 20  # one batch block's unfolded windows
+_BLOCK_BYTES = 1 << 21  # one batch block's unfolded windows
+_THREADED_WORK = 1 << 22  # multiply-adds below which one thread does it all
+_MIN_COLUMNS = 256  # a thread's product over fewer columns splits by channels instead
 
 
-class Geom(NamedTuple):
-    """The geometry of a convolution: per spatial dim stride, dilation, padding low/high."""
-
-    stride: tuple
-    dilation: tuple
-    lo: tuple
-    hi: tuple
-    groups: int = 1
+class _Plan(NamedTuple):
+    nb: int  # samples per block
+    threads: int
+    by_channel: bool  # one block of the whole batch, its work split by channels
 
 
-def out_size(S: tuple, K: tuple, g: Geom) -> tuple:
-    return tuple((s + a + b - d * (k - 1) - 1) // st + 1
-                 for s, k, a, b, d, st in zip(S, K, g.lo, g.hi, g.dilation, g.stride))
+def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int) -> _Plan:
+    """How to split a convolution of ``N`` samples, ``cols`` product columns and
+    ``per_sample`` unfolded bytes each, ``work`` multiply-adds in all."""
+    nb = max(1, min(N, _BLOCK_BYTES // max(per_sample, 1)))
+    threads = threads_for(xp, N * cols) if work >= _THREADED_WORK else 1
+    if threads == 1:
+        if xp.__name__ == "numpy":  # the whole convolution decides the BLAS threads
+            _blas.fit_threads(work)
+        return _Plan(nb, 1, False)
+    nb = min(nb, -(-N // threads))
+    if nb * cols >= _MIN_COLUMNS and -(-N // nb) >= threads:
+        return _Plan(nb, threads, False)
+    return _Plan(N, threads, True)
 
 
-def padded(xp: Any, x: Any, lo: tuple, hi: tuple, value: float = 0) -> Any:
-    """``x`` with ``lo``/``hi`` elements of ``value`` around its trailing dims (no copy if none)."""
-    if not any(lo) and not any(hi):
-        return x
-    lead = x.ndim - len(lo)
-    shape = x.shape[:lead] + tuple(s + a + b for s, a, b in zip(x.shape[lead:], lo, hi))
-    out = xp.full(shape, value, dtype=x.dtype) if value else xp.zeros(shape, dtype=x.dtype)
-    out[(Ellipsis,) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[lead:]))] = x
-    return out
+def _part(n: int, parts: int, t: int) -> slice:
+    """Thread ``t``'s share of ``n`` items split in ``parts``."""
+    return slice(t * n // parts, (t + 1) * n // parts)
 
 
-def offsets(K: tuple) -> list:
-    """All kernel offsets, row-major (the order of a flattened kernel)."""
-    return list(itertools.product(*(range(k) for k in K)))
+def _blocks(plan: _Plan, N: int, body: Any) -> list:
+    """``body(s0, n)`` for each batch block, the blocks striped over the plan's threads;
+    each thread's results in a list."""
+    nb = plan.nb
+
+    def work(_: int, blocks: range) -> list:
+        return [body(b * nb, min(nb, N - b * nb)) for b in blocks]
+
+    return run_striped(work, -(-N // nb), plan.threads)
 
 
-def window(kidx: tuple, Q: tuple, stride: tuple, dilation: tuple) -> tuple:
-    """Slices of the padded input that kernel offset ``kidx`` meets, one per output position."""
-    return tuple(slice(k * d, k * d + (q - 1) * s + 1, s)
-                 for k, q, s, d in zip(kidx, Q, stride, dilation))
+def _by_channel(plan: _Plan, body: Any) -> None:
+    """``body(t)`` on each of the plan's threads."""
+    run_striped(lambda t, _: body(t), plan.threads, plan.threads)
 
 
-def _strided_view(xp: Any, xpd: Any, K: tuple, Q: tuple, g: Geom) -> Any | None:
-    """``xpd`` seen as ``(N, C, *K, *Q)`` windows without copying, where the backend can."""
-    st = getattr(getattr(xp, "lib", None), "stride_tricks", None)
-    if st is None or not hasattr(st, "as_strided"):
-        return None
-    sp = xpd.strides[2:]
-    shape = xpd.shape[:2] + tuple(K) + tuple(Q)
-    strides = (xpd.strides[:2] + tuple(s * d for s, d in zip(sp, g.dilation))
-               + tuple(s * t for s, t in zip(sp, g.stride)))
-    if xp.__name__ == "numpy":
-        return st.as_strided(xpd, shape, strides, writeable=False)
-    return st.as_strided(xpd, shape, strides)
+def _group_split(G: int, rows: int, threads: int, t: int) -> tuple:
+    """Thread ``t``'s share of a product batched over ``G`` groups of ``rows`` rows."""
+    return (_part(G, threads, t), slice(None)) if G >= threads else \
+        (slice(None), _part(rows, threads, t))
 
 
-def _fit(xp: Any, work: int) -> None:
-    if xp.__name__ == "numpy":
-        _blas.fit_threads(work)
+def _unfold_all(xp: Any, win: Any, N: int, C: int, K: tuple, Q: tuple, g: Geom,
+                plan: _Plan, dtype: Any) -> Any:
+    """The whole batch unfolded into the caller's scratch, the copy split by channels."""
+    cb = scratch(xp, dtype, (C,) + K + (N,) + win.grid)
+    _by_channel(plan, lambda t: fill(xp, cb[_part(C, plan.threads, t)], win, 0, N, K, Q, g,
+                                     _part(C, plan.threads, t)))
+    return cb
 
 
-def _block(N: int, per_sample: int) -> int:
-    return max(1, min(N, _BLOCK_BYTES // max(per_sample, 1)))
-
-
-def _fill_cols(xp: Any, cb: Any, xpd: Any, view: Any, s0: int, n: int, K: tuple, Q: tuple,
-               g: Geom) -> None:
-    """Unfold samples ``s0:s0+n`` into ``cb``, laid out ``(C, *K, n, *Q)`` (channel-major)."""
-    d = len(K)
-    if view is not None:
-        v = xp.moveaxis(view[s0:s0 + n], 0, 1 + d)
-        if hasattr(xp, "copyto"):
-            xp.copyto(cb, v)
+def _sum_in_order(parts: list) -> Any:
+    """The sum of each thread's block results, in a fixed order (thread, then block)."""
+    total = None
+    for p in (p for thread in parts for p in thread):
+        if total is None:
+            total = p
         else:
-            cb[...] = v
-        return
-    for kidx in offsets(K):
-        cb[(slice(None),) + kidx] = xp.swapaxes(
-            xpd[(slice(s0, s0 + n), slice(None)) + window(kidx, Q, g.stride, g.dilation)], 0, 1)
+            total += p
+    return total
 
 
 def _pointwise(K: tuple, g: Geom) -> bool:
@@ -109,37 +111,66 @@ def _grouped_rows(xp: Any, a: Any, G: int, L: int) -> Any:
     return xp.moveaxis(a.reshape(n, G, c // G, L), 0, 2).reshape(G, c // G, n * L)
 
 
-# Each batch block is one matrix product per group: the unfolded block is laid out
-# (C*K, n*L) so that BLAS sees a few large products instead of one per sample (which also
-# keeps OpenBLAS's thread hand-offs rare when the machine is busy).
+def _matmul_samples(xp: Any, a: Any, b: Any, out: Any, work: int) -> None:
+    """``out[s] = a @ b[s]`` for every sample ``s`` of ``b (N, G, R, L)``, on the op threads."""
+    N, L = b.shape[0], b.shape[-1]
+    plan = _plan(xp, N, L, 0, work)
+    if plan.by_channel:  # few samples: split the columns
+        _by_channel(plan, lambda t: out.__setitem__(
+            (Ellipsis, _part(L, plan.threads, t)),
+            xp.matmul(a, b[..., _part(L, plan.threads, t)])))
+    else:
+        _blocks(plan, N, lambda s0, n: out.__setitem__(
+            slice(s0, s0 + n), xp.matmul(a, b[s0:s0 + n])))
+
+
 def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
     """Cross-correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)``: ``(N, O, *Q)``."""
-    N, C = x.shape[:2]
     Co, Cg = w.shape[:2]
-    K = w.shape[2:]
+    K = tuple(w.shape[2:])
     G = g.groups
-    Og = Co // G
-    Q = out_size(x.shape[2:], K, g)
-    L = _prod(Q)
-    KK = _prod(K)
-    # the whole convolution decides the BLAS threads, not its cache-sized blocks
-    _fit(xp, Co * Cg * KK * L * N)
     if _pointwise(K, g):
-        y = xp.matmul(w.reshape(G, Og, Cg), x.reshape(N, G, Cg, L))
-        return y.reshape((N, Co) + Q)
-    xpd = padded(xp, x, g.lo, g.hi)
-    view = _strided_view(xp, xpd, K, Q, g)
-    wm = w.reshape(G, Og, Cg * KK)
-    y = xp.empty((N, Co, L), dtype=x.dtype)
-    nb = _block(N, C * KK * L * x.dtype.itemsize)
-    cols = xp.empty((C,) + tuple(K) + (nb,) + Q, dtype=x.dtype)
-    for s0 in range(0, N, nb):  # cache blocks of the batch, not single samples
-        n = min(nb, N - s0)
-        cb = cols if n == nb else xp.empty((C,) + tuple(K) + (n,) + Q, dtype=x.dtype)
-        _fill_cols(xp, cb, xpd, view, s0, n, K, Q, g)
-        r = xp.matmul(wm, cb.reshape(G, Cg * KK, n * L))  # (G, Og, n*L)
-        y[s0:s0 + n] = xp.swapaxes(r.reshape(Co, n, L), 0, 1)
-    return y.reshape((N, Co) + Q)
+        N = x.shape[0]
+        L = prod(x.shape[2:])
+        y = xp.empty((N, G, Co // G, L), dtype=x.dtype)
+        _matmul_samples(xp, w.reshape(G, Co // G, Cg), x.reshape(N, G, Cg, L), y,
+                        Co * Cg * L * N)
+        return y.reshape((N, Co) + tuple(x.shape[2:]))
+    return _correlate(xp, x, w.reshape(G, Co // G, Cg * prod(K)), K, g)
+
+
+# Each batch block is one matrix product per group: the unfolded block is laid out
+# (C*K, n*L) so that BLAS sees a few large products instead of one per sample.
+def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) -> Any:
+    """``x (N, C, *S)`` correlated with the kernel matrix ``wm (G, O/G, C/G * prod(K))``."""
+    N, C = x.shape[:2]
+    G, Og = wm.shape[:2]
+    Cg = C // G
+    KK = prod(K)
+    Q = out_size(x.shape[2:], K, g)
+    win = windows(xp, x, K, Q, g, flip)
+    cols = prod(win.grid)
+    plan = _plan(xp, N, cols, C * KK * cols * x.dtype.itemsize, G * Og * Cg * KK * cols * N)
+    y = xp.empty((N, G, Og) + Q, dtype=x.dtype)
+
+    def product(cb: Any, s0: int, n: int, gs: slice, os: slice) -> None:
+        r = xp.matmul(wm[gs, os], cb.reshape(G, Cg * KK, n * cols)[gs])
+        r = r.reshape(r.shape[:2] + (n,) + win.grid)
+        if win.valid is not None:
+            r = r[(slice(None),) * 3 + win.valid]
+        y[s0:s0 + n, gs, os] = xp.moveaxis(r, 2, 0)
+
+    if plan.by_channel:
+        cb = _unfold_all(xp, win, N, C, K, Q, g, plan, x.dtype)
+        _by_channel(plan, lambda t: product(cb, 0, N, *_group_split(G, Og, plan.threads, t)))
+    else:
+        def block(s0: int, n: int) -> None:
+            cb = scratch(xp, x.dtype, (C,) + K + (n,) + win.grid)
+            fill(xp, cb, win, s0, n, K, Q, g)
+            product(cb, s0, n, slice(None), slice(None))
+
+        _blocks(plan, N, block)
+    return y.reshape((N, G * Og) + Q)
 
 
 def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
@@ -151,78 +182,100 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     G = g.groups
     Og = Co // G
     C = Cg * G
-    L = _prod(Q)
-    KK = _prod(K)
-    # the whole convolution decides the BLAS threads, not its cache-sized blocks
-    _fit(xp, w.shape[0] * w.shape[1] * KK * L * N)
-    wt = xp.swapaxes(w.reshape(G, Og, Cg * KK), 1, 2)
+    L = prod(Q)
+    wt = xp.swapaxes(w.reshape(G, Og, Cg * prod(K)), 1, 2)
     if _pointwise(K, g) and tuple(S) == Q:
-        return xp.matmul(wt, gy.reshape(N, G, Og, L)).reshape((N, C) + tuple(S))
+        gx = xp.empty((N, G, Cg, L), dtype=gy.dtype)
+        _matmul_samples(xp, wt, gy.reshape(N, G, Og, L), gx, Co * Cg * L * N)
+        return gx.reshape((N, C) + tuple(S))
     full = tuple(d * (k - 1) for d, k in zip(g.dilation, K))
-    if all(st == 1 for st in g.stride) and all(f >= a and f >= b for f, a, b in
-                                              zip(full, g.lo, g.hi)):
-        # a unit-stride convolution's input gradient is the forward convolution of the output
-        # gradient with the flipped, transposed kernel: measured faster than col2im here
-        wf = xp.flip(w.reshape((G, Og, Cg) + K), axis=tuple(range(3, 3 + len(K))))
-        wf = xp.ascontiguousarray(xp.swapaxes(wf, 1, 2)).reshape((C, Og) + K)
+    # a unit-stride convolution's input gradient is the correlation of the output gradient
+    # with the flipped, transposed kernel: measured faster than col2im, unless the kernel to
+    # transpose outweighs the windows (few positions, many channels: ResNet's last layers)
+    if (all(st == 1 for st in g.stride) and Og < N * L
+            and all(f >= a and f >= b for f, a, b in zip(full, g.lo, g.hi))):
         gf = Geom((1,) * len(K), g.dilation, tuple(f - a for f, a in zip(full, g.lo)),
                   tuple(f - b for f, b in zip(full, g.hi)), G)
-        return conv_forward(xp, gy, wf, gf)
+        return _correlate(xp, gy, _kernel_transposed(xp, w, G), K, gf, flip=True)
     Sp = tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi))
-    if all(st == 1 for st in g.stride):
-        gx = _input_grad_pitched(xp, gy, wt, g, Sp, C, K, Q, G)
-    else:
-        gx = _input_grad_strided(xp, gy, wt, g, Sp, C, K, Q, G)
+    gx = _col2im(xp, gy, wt, g, Sp, C, K)
     if any(g.lo) or any(g.hi):
         gx = gx[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(g.lo, S))]
     return gx
 
 
-def _input_grad_strided(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K: tuple,
-                        Q: tuple, G: int) -> Any:
-    """col2im: the unfolded gradient of each block added back window offset by offset."""
-    N = gy.shape[0]
-    L = _prod(Q)
-    KK = _prod(K)
-    gx = xp.zeros((N, C) + Sp, dtype=gy.dtype)
-    nb = _block(N, C * KK * L * gy.dtype.itemsize)
-    offs = offsets(K)
-    wins = [window(k, Q, g.stride, g.dilation) for k in offs]
-    for s0 in range(0, N, nb):
-        n = min(nb, N - s0)
-        gc = xp.matmul(wt, _grouped_rows(xp, gy[s0:s0 + n], G, L)).reshape((C,) + K + (n,) + Q)
-        gxb = gx[s0:s0 + n]
-        for kidx, win in zip(offs, wins):
-            gxb[(slice(None), slice(None)) + win] += xp.swapaxes(gc[(slice(None),) + kidx], 0, 1)
-    return gx
+def _kernel_transposed(xp: Any, w: Any, G: int) -> Any:
+    """``w (O, C/G, *K)`` as the matrices ``(G, C/G, O/G * prod(K))`` of the transposed
+    convolution (its kernel offsets unflipped: the windows are read in reverse instead)."""
+    Co, Cg = w.shape[:2]
+    KK = prod(w.shape[2:])
+    w = xp.ascontiguousarray(w).reshape(G, Co // G, Cg * KK)
+    if xp.__name__ == "numpy":  # swap whole kernels: one element of prod(K) values each
+        kernels = w.view(f"V{KK * w.dtype.itemsize}")
+        return xp.ascontiguousarray(xp.swapaxes(kernels, 1, 2)).view(w.dtype).reshape(
+            G, Cg, Co // G * KK)
+    return xp.ascontiguousarray(xp.swapaxes(w.reshape(G, Co // G, Cg, KK), 1, 2)).reshape(
+        G, Cg, Co // G * KK)
 
 
-def _input_grad_pitched(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K: tuple,
-                        Q: tuple, G: int) -> Any:
-    """col2im for unit stride with the output laid on the padded input's row pitch.
+def _col2im(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K: tuple) -> Any:
+    """The input gradient over the padded input ``Sp``: the product of the kernel with the
+    output gradient, added back window offset by offset.
 
-    Each kernel offset is then a shift of the flattened planes, so its add is one
-    contiguous run per channel instead of many short rows (measured ~2x faster adds).
+    With unit strides the output gradient is laid on the padded input's row pitch: each
+    kernel offset is then a shift of the flattened planes, one contiguous add per channel
+    instead of many short rows (measured ~2x faster adds).
     """
     N, Co = gy.shape[:2]
-    pitch = [_prod(Sp[t + 1:]) for t in range(len(Sp))]
-    P = _prod(Sp)
-    L = Q[0] * pitch[0]
-    KK = _prod(K)
-    gx = xp.zeros((N, C, P + pitch[0]), dtype=gy.dtype)  # slack for the junk columns
-    nb = _block(N, C * KK * L * gy.dtype.itemsize)
-    ge = xp.zeros((nb, Co, Q[0]) + tuple(Sp[1:]), dtype=gy.dtype)  # junk columns stay zero
-    valid = (slice(None), slice(None), slice(None)) + tuple(slice(0, q) for q in Q[1:])
-    offs = [sum(k * d * p for k, d, p in zip(kidx, g.dilation, pitch)) for kidx in offsets(K)]
-    for s0 in range(0, N, nb):
-        n = min(nb, N - s0)
-        gb = ge[:n]
-        gb[valid] = gy[s0:s0 + n]
-        gc = xp.matmul(wt, _grouped_rows(xp, gb, G, L)).reshape((C, KK, n, L))
-        gxb = gx[s0:s0 + n]
+    Q = tuple(gy.shape[2:])
+    G, KK = g.groups, prod(K)
+    Og, Cg = Co // G, C // G
+    pitched = all(st == 1 for st in g.stride)
+    if pitched:
+        pitch = [prod(Sp[t + 1:]) for t in range(len(Sp))]
+        P = prod(Sp)
+        L = Q[0] * pitch[0]
+        gx = xp.zeros((N, G, Cg, P + pitch[0]), dtype=gy.dtype)  # slack for junk columns
+        valid = (slice(None), slice(None), slice(None)) + tuple(slice(0, q) for q in Q[1:])
+        offs = [(slice(None), slice(None), slice(off, off + L)) for off in
+                [sum(k * d * p for k, d, p in zip(kidx, g.dilation, pitch))
+                 for kidx in offsets(K)]]
+    else:
+        L = prod(Q)
+        gx = xp.zeros((N, G, Cg) + Sp, dtype=gy.dtype)
+        offs = [(slice(None), slice(None)) + window(k, Q, g.stride, g.dilation)
+                for k in offsets(K)]
+    plan = _plan(xp, N, L, C * KK * L * gy.dtype.itemsize, Co * Cg * KK * L * N)
+
+    def rows(s0: int, n: int) -> Any:
+        """The block's output gradient as ``(G, Og, n*L)`` (junk columns zero when pitched)."""
+        if not pitched:
+            return _grouped_rows(xp, gy[s0:s0 + n], G, L)
+        ge = xp.zeros((n, Co, Q[0]) + tuple(Sp[1:]), dtype=gy.dtype)
+        ge[valid] = gy[s0:s0 + n]
+        return _grouped_rows(xp, ge, G, L)
+
+    def add_back(gr: Any, s0: int, n: int, gs: slice, cs: slice) -> None:
+        """Add the block's unfolded gradient ``(G', C', K, n, L)`` into ``gx``."""
+        dst = gx[s0:s0 + n, gs, cs]
+        gc = gr.reshape(gr.shape[:2] + (KK, n, L))
         for q, off in enumerate(offs):
-            gxb[:, :, off:off + L] += xp.swapaxes(gc[:, q], 0, 1)
-    return gx[:, :, :P].reshape((N, C) + Sp)
+            dst[(slice(None),) + off] += xp.moveaxis(gc[:, :, q], 2, 0).reshape(
+                dst[(slice(None),) + off].shape)
+
+    def product(r: Any, s0: int, n: int, gs: slice, cs: slice) -> None:
+        wts = wt.reshape(G, Cg, KK, Og)[gs, cs]
+        gr = xp.matmul(wts.reshape(wts.shape[0], -1, Og), r[gs])
+        add_back(gr.reshape(wts.shape[:2] + (KK * n * L,)), s0, n, gs, cs)
+
+    if plan.by_channel:
+        r = rows(0, N)
+        _by_channel(plan, lambda t: product(r, 0, N, *_group_split(G, Cg, plan.threads, t)))
+    else:
+        _blocks(plan, N, lambda s0, n: product(rows(s0, n), s0, n, slice(None), slice(None)))
+    if pitched:
+        return gx[..., :P].reshape((N, C) + Sp)
+    return gx.reshape((N, C) + Sp)
 
 
 def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
@@ -233,41 +286,46 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
     K = tuple(K)
     G = g.groups
     Og, Cg = Co // G, C // G
-    L = _prod(Q)
-    KK = _prod(K)
-    # the whole convolution decides the BLAS threads, not its cache-sized blocks
-    _fit(xp, gy.shape[1] * (x.shape[1] // g.groups) * KK * L * N)
+    L = prod(Q)
+    KK = prod(K)
     if N == 0:
         return xp.zeros((Co, Cg) + K, dtype=x.dtype)
     if _pointwise(K, g):
-        gw = xp.matmul(gy.reshape(N, G, Og, L), xp.swapaxes(x.reshape(N, G, Cg, L), 2, 3))
-        return gw.sum(axis=0).reshape((Co, Cg) + K)
-    xpd = padded(xp, x, g.lo, g.hi)
-    view = _strided_view(xp, xpd, K, Q, g)
-    nb = _block(N, C * KK * L * x.dtype.itemsize)
-    cols = xp.empty((C,) + K + (nb,) + Q, dtype=x.dtype)
+        xs, gs = x.reshape(N, G, Cg, L), gy.reshape(N, G, Og, L)
+        plan = _plan(xp, N, L, 0, Co * Cg * L * N)
+        parts = _blocks(plan, N, lambda s0, n: xp.matmul(
+            gs[s0:s0 + n], xp.swapaxes(xs[s0:s0 + n], 2, 3)).sum(axis=0))
+        return _sum_in_order(parts).reshape((Co, Cg) + K)
+    # windows on the output grid only: junk positions times a zero gradient would still
+    # carry an inf or NaN of the input into the sum
+    win = windows(xp, x, K, Q, g, pitched=False)
+    plan = _plan(xp, N, L, C * KK * L * x.dtype.itemsize, Co * Cg * KK * L * N)
+    if plan.by_channel:
+        cb = _unfold_all(xp, win, N, C, K, Q, g, plan, x.dtype).reshape(G, Cg * KK, N * L)
+        gy_rows = _grouped_rows(xp, gy, G, L)
+        gw = xp.empty((G, Og, Cg * KK), dtype=x.dtype)
+
+        def part(t: int) -> None:
+            gs, os = _group_split(G, Og, plan.threads, t)
+            gw[gs, os] = xp.matmul(gy_rows[gs, os], xp.swapaxes(cb[gs], 1, 2))
+
+        _by_channel(plan, part)
+        return gw.reshape((Co, Cg) + K)
     # (C*K, n*L) @ (n*L, O) measured faster with OpenBLAS while the windows are long (early
     # layers); with short windows and many channels (late layers) (O, n*L) @ (n*L, C*K) is,
     # and it also gives the gradient in the weight's own layout (no transposing copy)
-    weight_major = nb * L <= Cg * KK
-    gw = None
-    for s0 in range(0, N, nb):
-        n = min(nb, N - s0)
-        cb = cols if n == nb else xp.empty((C,) + K + (n,) + Q, dtype=x.dtype)
-        _fill_cols(xp, cb, xpd, view, s0, n, K, Q, g)
+    weight_major = plan.nb * L <= Cg * KK
+
+    def block(s0: int, n: int) -> Any:
+        cb = scratch(xp, x.dtype, (C,) + K + (n,) + Q)
+        fill(xp, cb, win, s0, n, K, Q, g)
         rows = _grouped_rows(xp, gy[s0:s0 + n], G, L)
+        cm = cb.reshape(G, Cg * KK, n * L)
         if weight_major:
-            part = xp.matmul(rows, xp.swapaxes(cb.reshape(G, Cg * KK, n * L), 1, 2))
-        else:
-            part = xp.matmul(cb.reshape(G, Cg * KK, n * L), xp.swapaxes(rows, 1, 2))
-        gw = part if gw is None else gw + part
+            return xp.matmul(rows, xp.swapaxes(cm, 1, 2))
+        return xp.matmul(cm, xp.swapaxes(rows, 1, 2))
+
+    gw = _sum_in_order(_blocks(plan, N, block))
     if weight_major:
         return gw.reshape((Co, Cg) + K)
     return xp.swapaxes(gw, 1, 2).reshape((Co, Cg) + K)
-
-
-def _prod(t: tuple) -> int:
-    p = 1
-    for v in t:
-        p *= v
-    return p

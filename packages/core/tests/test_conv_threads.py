@@ -1,0 +1,172 @@
+"""Convolution kernels split over Ember's op threads: every way of splitting the work
+(batch blocks per thread, whole-batch split by channels, one thread) gives PyTorch's
+values and gradients, for the layouts each kernel chooses between (pitched or strided
+windows, flipped-kernel or col2im input gradients, pointwise products)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember.ops import _conv_kernels as kernels
+from ember.ops import _conv_windows as wins
+from ember.testing import assert_close
+
+RNG = np.random.default_rng(7)
+
+# name -> the module attributes that force one way of splitting the work
+PLANS = {
+    "sequential": dict(_THREADED_WORK=1 << 62),
+    "batch_blocks": dict(_THREADED_WORK=0, _MIN_COLUMNS=1, _BLOCK_BYTES=1),
+    "by_channel": dict(_THREADED_WORK=0, _MIN_COLUMNS=1 << 62),
+}
+
+CASES = [  # (conv, input shape, weight shape, keyword arguments)
+    ("conv2d", (5, 4, 9, 8), (6, 4, 3, 3), dict(padding=1)),  # pitched, flipped input grad
+    ("conv2d", (3, 4, 9, 8), (6, 4, 3, 3), dict(stride=2, padding=1)),  # strided, col2im
+    ("conv2d", (3, 4, 6, 7), (6, 4, 1, 1), dict()),  # pointwise product
+    ("conv2d", (3, 4, 6, 7), (6, 4, 1, 1), dict(stride=2)),
+    ("conv2d", (4, 4, 8, 8), (6, 2, 3, 2), dict(padding=(1, 0), groups=2, dilation=(2, 1))),
+    ("conv2d", (3, 6, 7, 7), (6, 1, 3, 3), dict(padding=1, groups=6)),  # depthwise
+    ("conv2d", (2, 3, 5, 5), (40, 3, 3, 3), dict(padding=1)),  # more channels than positions
+    ("conv1d", (5, 3, 17), (4, 3, 5), dict(padding=2)),
+    ("conv3d", (3, 2, 5, 6, 4), (4, 2, 3, 3, 2), dict(padding=(1, 1, 0))),
+]
+
+
+@pytest.fixture(params=list(PLANS))
+def plan(request, monkeypatch):
+    for name, value in PLANS[request.param].items():
+        monkeypatch.setattr(kernels, name, value)
+    threads = ember.get_num_threads()
+    ember.set_num_threads(3)  # an uneven split of the blocks and channels
+    yield request.param
+    ember.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("op,xs,ws,kw", CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_threaded_conv_matches_pytorch(torch, plan, op, xs, ws, kw, dtype):
+    x, w = RNG.standard_normal(xs).astype(dtype), RNG.standard_normal(ws).astype(dtype)
+    g = RNG.standard_normal((1,)).astype(dtype)  # a scale for the output gradient
+    ex, ew = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ey = getattr(ember.nn.functional, op)(ex, ew, **kw)
+    ty = getattr(torch.nn.functional, op)(tx, tw, **kw)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else {}
+    assert_close(ey, ty.detach(), **tol)
+    gy = RNG.standard_normal(tuple(ty.shape)).astype(dtype) * g
+    ey.backward(ember.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_close(ex.grad, tx.grad, **tol)
+    assert_close(ew.grad, tw.grad, **tol)
+
+
+def test_threaded_transposed_conv_matches_pytorch(torch, plan):
+    x = RNG.standard_normal((5, 4, 6, 5)).astype("float32")
+    w = RNG.standard_normal((4, 3, 3, 3)).astype("float32")
+    ex, ew = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ey = ember.nn.functional.conv_transpose2d(ex, ew, stride=2, padding=1, output_padding=1)
+    ty = torch.nn.functional.conv_transpose2d(tx, tw, stride=2, padding=1, output_padding=1)
+    assert_close(ey, ty.detach(), rtol=1e-4, atol=1e-4)
+    ey.sum().backward()
+    ty.sum().backward()
+    assert_close(ex.grad, tx.grad, rtol=1e-4, atol=1e-4)
+    assert_close(ew.grad, tw.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("min_columns", [1, 1 << 62])  # batch blocks, by channel
+def test_threaded_numbers_do_not_depend_on_timing(monkeypatch, min_columns):
+    """Each thread's share of the work is fixed by the thread count, and the weight
+    gradient's partial sums are added in a fixed order: repeated runs are bitwise equal."""
+    x = RNG.standard_normal((7, 8, 12, 12)).astype("float32")
+    w = RNG.standard_normal((16, 8, 3, 3)).astype("float32")
+    g = kernels.Geom((1, 1), (1, 1), (1, 1), (1, 1), 1)
+    gy = RNG.standard_normal((7, 16, 12, 12)).astype("float32")
+    monkeypatch.setattr(kernels, "_THREADED_WORK", 0)
+    monkeypatch.setattr(kernels, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(kernels, "_MIN_COLUMNS", min_columns)
+    threads = ember.get_num_threads()
+    ember.set_num_threads(3)
+    try:
+        runs = [(kernels.conv_forward(np, x, w, g), kernels.conv_weight_grad(np, x, gy, g, (3, 3)),
+                 kernels.conv_input_grad(np, gy, w, g, (12, 12))) for _ in range(4)]
+    finally:
+        ember.set_num_threads(threads)
+    for run in runs[1:]:
+        for a, b in zip(runs[0], run):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_pitched_windows_keep_infinities_where_pytorch_has_them(torch, monkeypatch):
+    """Pitched windows also compute positions past each row's end, which read the next
+    row's values: an inf there must reach exactly the outputs and gradients it reaches in
+    PyTorch (NaN where it meets a zero), no others."""
+    monkeypatch.setattr(wins, "_PITCH_WASTE", 10.0)
+    x = RNG.standard_normal((2, 3, 6, 6)).astype("float32")
+    x[0, 1, 2, 0] = np.inf
+    x[1, 2, 4, 5] = -np.inf
+    w = RNG.standard_normal((4, 3, 3, 3)).astype("float32")
+    ex, ew = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ey = ember.nn.functional.conv2d(ex, ew, padding=(0, 1))
+    ty = torch.nn.functional.conv2d(tx, tw, padding=(0, 1))
+    assert_close(ey, ty.detach(), rtol=1e-4, atol=1e-4)
+    gy = np.zeros(tuple(ty.shape), "float32")
+    gy[:, :, 0, 0] = 1.0
+    ey.backward(ember.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert np.isnan(ew.grad.numpy()).any()  # the infs times zero gradients, as in PyTorch
+    assert_close(ew.grad, tw.grad, rtol=1e-4, atol=1e-4)
+    assert_close(ex.grad, tx.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_worker_errors_reach_the_caller(monkeypatch):
+    """An exception in a worker thread is raised in the caller, after every thread ends."""
+    from ember.ops import _parallel
+
+    def work(t, pieces):
+        if t == 1:
+            raise ValueError("boom in thread 1")
+        return list(pieces)
+
+    with pytest.raises(ValueError, match="boom in thread 1"):
+        _parallel.run_striped(work, 4, 2)
+    assert _parallel.run_striped(lambda t, p: list(p), 5, 2) == [[0, 2, 4], [1, 3]]
+
+
+class _OtherBackend:
+    """NumPy under another name: the kernels take their portable paths (no op threads, no
+    kept scratch, no structured-dtype transposes), as on CuPy."""
+
+    __name__ = "other"
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+@pytest.mark.parametrize("op,xs,ws,kw", CASES[:7])
+def test_portable_paths_match_numpy_paths(op, xs, ws, kw):
+    x = RNG.standard_normal(xs)
+    w = RNG.standard_normal(ws)
+    d = len(xs) - 2
+    pad = kw.get("padding", 0)
+    pad = (pad,) * d if isinstance(pad, int) else tuple(pad)
+    g = kernels.Geom(_tuple(kw.get("stride", 1), d), _tuple(kw.get("dilation", 1), d), pad,
+                     pad, kw.get("groups", 1))
+    other = _OtherBackend()
+    y = kernels.conv_forward(np, x, w, g)
+    np.testing.assert_allclose(kernels.conv_forward(other, x, w, g), y, rtol=1e-12, atol=1e-12)
+    gy = RNG.standard_normal(y.shape)
+    np.testing.assert_allclose(kernels.conv_input_grad(other, gy, w, g, xs[2:]),
+                               kernels.conv_input_grad(np, gy, w, g, xs[2:]), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(kernels.conv_weight_grad(other, x, gy, g, ws[2:]),
+                               kernels.conv_weight_grad(np, x, gy, g, ws[2:]), rtol=1e-12,
+                               atol=1e-12)
+
+
+def _tuple(v, d):
+    return (v,) * d if isinstance(v, int) else tuple(v)
