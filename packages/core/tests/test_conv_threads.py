@@ -5,6 +5,8 @@ windows, flipped-kernel or col2im input gradients, pointwise products)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -111,12 +113,16 @@ def test_pitched_windows_keep_infinities_where_pytorch_has_them(torch, monkeypat
     w = RNG.standard_normal((4, 3, 3, 3)).astype("float32")
     ex, ew = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
     tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    ey = ember.nn.functional.conv2d(ex, ew, padding=(0, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # PyTorch does not warn about infs
+        ey = ember.nn.functional.conv2d(ex, ew, padding=(0, 1))
     ty = torch.nn.functional.conv2d(tx, tw, padding=(0, 1))
     assert_close(ey, ty.detach(), rtol=1e-4, atol=1e-4)
     gy = np.zeros(tuple(ty.shape), "float32")
     gy[:, :, 0, 0] = 1.0
-    ey.backward(ember.tensor(gy))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ey.backward(ember.tensor(gy))
     ty.backward(torch.tensor(gy))
     assert np.isnan(ew.grad.numpy()).any()  # the infs times zero gradients, as in PyTorch
     assert_close(ew.grad, tw.grad, rtol=1e-4, atol=1e-4)

@@ -16,7 +16,7 @@ from typing import Any
 from . import _conv_kernels as K
 from . import conv_padding as _padding
 from . import conv_unfold as _unfold
-from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import Tensor, grad_state, make, quiet, record
 from ._dispatch import is_tensor as _is_tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -30,11 +30,12 @@ _LOW_PRECISION = ("float16", "bfloat16")
 
 
 def run_kernel(fn: Any, xp: Any, *arrays: Any, **kw: Any) -> Any:
-    """Run an array kernel, computing half-precision inputs in float32 (NumPy has no half BLAS)."""
+    """Run an array kernel, computing half-precision inputs in float32 (NumPy has no half BLAS),
+    with NumPy's floating-point warnings off (an inf in a product warns there, never in PyTorch)."""
     dt = arrays[0].dtype
     if dt.name in _LOW_PRECISION:
-        return fn(xp, *(a.astype("float32") for a in arrays), **kw).astype(dt)
-    return fn(xp, *arrays, **kw)
+        return quiet(lambda: fn(xp, *(a.astype("float32") for a in arrays), **kw)).astype(dt)
+    return quiet(lambda: fn(xp, *arrays, **kw))
 
 
 def _needs(t: Any) -> bool:
