@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from . import _blas
 from ._conv_windows import Geom, fill, offsets, out_size, padded, prod, scratch, window, windows
-from ._parallel import run_striped, threads_for
+from ._parallel import part, run_striped, threads_for
 
 __all__ = ["Geom", "out_size", "conv_forward", "conv_input_grad", "conv_weight_grad",
            "padded", "window", "offsets"]
@@ -52,11 +52,6 @@ def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int) -> _Plan:
     return _Plan(N, threads, True)
 
 
-def _part(n: int, parts: int, t: int) -> slice:
-    """Thread ``t``'s share of ``n`` items split in ``parts``."""
-    return slice(t * n // parts, (t + 1) * n // parts)
-
-
 def _blocks(plan: _Plan, N: int, body: Any) -> list:
     """``body(s0, n)`` for each batch block, the blocks striped over the plan's threads;
     each thread's results in a list."""
@@ -75,16 +70,16 @@ def _by_channel(plan: _Plan, body: Any) -> None:
 
 def _group_split(G: int, rows: int, threads: int, t: int) -> tuple:
     """Thread ``t``'s share of a product batched over ``G`` groups of ``rows`` rows."""
-    return (_part(G, threads, t), slice(None)) if G >= threads else \
-        (slice(None), _part(rows, threads, t))
+    return (part(G, threads, t), slice(None)) if G >= threads else \
+        (slice(None), part(rows, threads, t))
 
 
 def _unfold_all(xp: Any, win: Any, N: int, C: int, K: tuple, Q: tuple, g: Geom,
                 plan: _Plan, dtype: Any) -> Any:
     """The whole batch unfolded into the caller's scratch, the copy split by channels."""
     cb = scratch(xp, dtype, (C,) + K + (N,) + win.grid)
-    _by_channel(plan, lambda t: fill(xp, cb[_part(C, plan.threads, t)], win, 0, N, K, Q, g,
-                                     _part(C, plan.threads, t)))
+    _by_channel(plan, lambda t: fill(xp, cb[part(C, plan.threads, t)], win, 0, N, K, Q, g,
+                                     part(C, plan.threads, t)))
     return cb
 
 
@@ -117,8 +112,8 @@ def _matmul_samples(xp: Any, a: Any, b: Any, out: Any, work: int) -> None:
     plan = _plan(xp, N, L, 0, work)
     if plan.by_channel:  # few samples: split the columns
         _by_channel(plan, lambda t: out.__setitem__(
-            (Ellipsis, _part(L, plan.threads, t)),
-            xp.matmul(a, b[..., _part(L, plan.threads, t)])))
+            (Ellipsis, part(L, plan.threads, t)),
+            xp.matmul(a, b[..., part(L, plan.threads, t)])))
     else:
         _blocks(plan, N, lambda s0, n: out.__setitem__(
             slice(s0, s0 + n), xp.matmul(a, b[s0:s0 + n])))

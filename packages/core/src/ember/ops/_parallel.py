@@ -18,8 +18,9 @@ from typing import Any
 from .._runtime import _threads
 from . import _blas
 
-__all__ = ["threads_for", "run_striped"]
+__all__ = ["threads_for", "run_striped", "part", "split"]
 
+_SPLIT_ELEMENTS = 1 << 18  # elementwise work below this many elements stays on one thread
 _MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's calls, is the limit
 _pool: list = [None, 0, 0]  # the executor, its size, the process that made it
 
@@ -69,3 +70,19 @@ def run_striped(work: Callable[[int, range], Any], pieces: int, threads: int) ->
     finally:
         wait(jobs)  # no worker may outlive the call, even when the caller's stripe failed
     return [first] + [job.result() for job in jobs]
+
+
+def part(n: int, parts: int, t: int) -> slice:
+    """Part ``t`` of ``range(n)`` cut into ``parts`` nearly equal slices."""
+    return slice(t * n // parts, (t + 1) * n // parts)
+
+
+def split(xp: Any, n: int, elements: int, body: Callable[[slice], Any]) -> None:
+    """``body(s)`` over slices ``s`` that cover ``range(n)`` (independent rows or channels of
+    an op over ``elements`` elements): one call of all of it when small, else one slice per
+    op thread."""
+    threads = threads_for(xp, n) if elements >= _SPLIT_ELEMENTS else 1
+    if threads == 1:
+        body(slice(None))
+        return
+    run_striped(lambda t, _: body(part(n, threads, t)), threads, threads)

@@ -15,6 +15,7 @@ from . import _inplace
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import arrays, const, float_input, grad_of, row_sum
+from ._parallel import split
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
            "instance_norm", "rms_norm"]
@@ -38,18 +39,18 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     xr = x.astype(cdt, copy=False).reshape(rshape)
     var = None
     per_channel = name == "NativeBatchNormBackward0"  # weight and statistics per channel
-    if stats is None:
+    if stats is None and per_channel and tuple(red) == (0,) + tuple(range(2, xr.ndim)):
+        y, mean, var = _batch_norm_forward(xp, xr, _param(weight, ashape, cdt),
+                                           _param(bias, ashape, cdt), red, eps)
+        invstd = 1.0 / xp.sqrt(var + eps)
+    elif stats is None:
         mean = xp.mean(xr, axis=red, keepdims=True)
         d = xr - mean
         var = xp.mean(d * d, axis=red, keepdims=True)
         invstd = 1.0 / xp.sqrt(var + eps)
-        if per_channel and weight is not None:  # one pass fewer: d * (invstd * weight)
-            y = d * (invstd * weight._data.reshape(ashape).astype(cdt, copy=False))
-        else:
-            y = d * invstd
-            if weight is not None:
-                y = y.reshape(x.shape) * weight._data.reshape(ashape)
-        y = y.reshape(x.shape)
+        y = (d * invstd).reshape(x.shape)
+        if weight is not None:
+            y = y * weight._data.reshape(ashape)
         if bias is not None:
             y += bias._data.reshape(ashape).astype(y.dtype, copy=False)
     elif per_channel:
@@ -82,6 +83,36 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         record(name, res, (input, weight, bias), vjp,
                (input, weight, const(mean, input), const(invstd, input)))
     return res, mean, var
+
+
+def _param(t: Tensor | None, ashape: tuple, dtype: Any) -> Any:
+    return None if t is None else t._data.reshape(ashape).astype(dtype, copy=False)
+
+
+def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
+    """Batch norm's training forward on arrays: the output, batch mean and biased variance.
+
+    Each channel is independent, so the channels are split over the op threads; within one
+    the order of operations is PyTorch's: ``(x - mean) * (invstd * weight) + bias``.
+    """
+    C = x.shape[1]
+    stat = (1, C) + (1,) * (x.ndim - 2)
+    y = xp.empty(x.shape, dtype=x.dtype)
+    mean, var = xp.empty(stat, dtype=x.dtype), xp.empty(stat, dtype=x.dtype)
+
+    def channels(cs: slice) -> None:
+        xs, ys = x[:, cs], y[:, cs]
+        m = xp.mean(xs, axis=red, keepdims=True)
+        xp.subtract(xs, m, out=ys)
+        v = xp.mean(ys * ys, axis=red, keepdims=True)
+        scale = 1.0 / xp.sqrt(v + eps)
+        ys *= scale if w is None else scale * w[cs]
+        if b is not None:
+            ys += b[cs]
+        mean[:, cs], var[:, cs] = m, v
+
+    split(xp, C, x.size, channels)
+    return y, mean, var
 
 
 def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: tuple,
@@ -120,21 +151,36 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
 def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, red: tuple,
                       ashape: tuple, needs: tuple, dx: Any, dw: Any) -> tuple:
     """Batch norm's first-order gradients on arrays, in PyTorch's CPU order of operations:
-    ``dx = (g - mean(g) - (x - mean) * dot(x - mean, g) * invstd^2 / n) * invstd * w``."""
+    ``dx = (g - mean(g) - (x - mean) * dot(x - mean, g) * invstd^2 / n) * invstd * w``.
+    The channels are independent and split over the op threads."""
+    xp = m.xp
     n = x.size // x.shape[1] if x.ndim > 1 and x.shape[1] else 1
-    xm = x - mean
-    sum_g = g.sum(axis=red, keepdims=True)
-    dotp = (xm * g).sum(axis=red, keepdims=True)
+    c = x.shape[1]
+    stat = (1, c) + (1,) * (x.ndim - 2)
+    dt = xp.result_type(x, g)
+    sum_g, dotp = xp.empty(stat, dtype=dt), xp.empty(stat, dtype=dt)
+    gr = xp.empty(x.shape, dtype=dt) if needs[0] else None
+    wa = None if w is None else w.reshape(ashape)
+
+    def channels(cs: slice) -> None:
+        xm = x[:, cs] - mean[:, cs]
+        gs = g[:, cs]
+        sg = gs.sum(axis=red, keepdims=True)
+        dp = (xm * gs).sum(axis=red, keepdims=True)
+        sum_g[:, cs], dotp[:, cs] = sg, dp
+        if needs[0]:
+            inv = invstd[:, cs]
+            k = dp * inv * inv / n
+            xm *= k  # xm is ours: reuse it for (x - mean) * k
+            out = gr[:, cs]
+            xp.subtract(gs, sg / n, out=out)
+            out -= xm
+            out *= inv if wa is None else inv * wa[cs]
+
+    split(xp, c, x.size, channels)
     gx = gw = gb = None
     if needs[0]:
-        k = dotp * invstd * invstd / n
-        scale = invstd if w is None else invstd * w.reshape(ashape)
-        xm *= k  # xm is ours: reuse it for (x - mean) * k
-        gr = g - sum_g / n
-        gr -= xm
-        gr *= scale
         gx = m.cast(gr, _Like(dx))
-    c = x.shape[1]
     if needs[1]:
         gw = m.cast((dotp * invstd).reshape(c), _Like(dw))
     if needs[2]:

@@ -16,6 +16,7 @@ from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
+from ._parallel import split
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -130,18 +131,55 @@ def first_argmax(xp: Any, slices: list, best: Any) -> Any:
     return idx
 
 
+def _max_windows(xp: Any, x: Any, k: tuple, Q: tuple, geom: K.Geom, want_idx: bool) -> tuple:
+    """Each window's maximum, and the offset of its first maximum (``first_argmax``) when
+    ``want_idx``; the planes (batch and channels) are split over the op threads."""
+    d = len(Q)
+    lead = x.shape[:x.ndim - d]
+    planes = x.reshape((-1,) + x.shape[x.ndim - d:])
+    P = planes.shape[0]
+    best = xp.empty((P,) + Q, dtype=x.dtype)
+    n = len(K.offsets(k))
+    idx = xp.empty((P,) + Q, dtype="uint8" if n < 256 else "int32") if want_idx else None
+    low = _lowest(xp, x.dtype)
+
+    def part(ps: slice) -> None:
+        slices = _slices(K.padded(xp, planes[ps], geom.lo, geom.hi, low), k, Q, geom)
+        out = best[ps]
+        if len(slices) == 1:
+            out[...] = slices[0]
+        else:
+            xp.maximum(slices[0], slices[1], out=out)
+            for sl in slices[2:]:
+                xp.maximum(out, sl, out=out)
+        if idx is not None:
+            idx[ps] = first_argmax(xp, slices, out)
+
+    split(xp, P, best.size * n, part)
+    return best.reshape(lead + Q), None if idx is None else idx.reshape(lead + Q)
+
+
 def max_scatter(xp: Any, g: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple,
                 inj: bool) -> Any:
-    """Gradient of a max pool: ``g`` written where each window's maximum was."""
+    """Gradient of a max pool: ``g`` written where each window's maximum was (the planes
+    split over the op threads)."""
     lead = g.shape[:g.ndim - len(S)]
     Sp = tuple(n + a + b for n, a, b in zip(S, geom.lo, geom.hi))
     gx = xp.zeros(lead + Sp, dtype=g.dtype)
-    for q, kidx in enumerate(K.offsets(k)):
-        dst = gx[(Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)]
-        if inj:
-            xp.multiply(g, idx == q, out=dst)
-        else:
-            dst += g * (idx == q)
+    planes, gp, ip = gx.reshape((-1,) + Sp), g.reshape((-1,) + Q), idx.reshape((-1,) + Q)
+    wins = [(Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)
+            for kidx in K.offsets(k)]
+
+    def part(ps: slice) -> None:
+        dst_planes, gs, ids = planes[ps], gp[ps], ip[ps]
+        for q, win in enumerate(wins):
+            dst = dst_planes[win]
+            if inj:
+                xp.multiply(gs, ids == q, out=dst)
+            else:
+                dst += gs * (ids == q)
+
+    split(xp, planes.shape[0], g.size * len(wins), part)
     return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
 
 
@@ -179,16 +217,8 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
     if x.dtype.kind == "b":  # the names of PyTorch's kernels
         kernel = {1: "max_pool1d_impl", 2: "max_pool2d", 3: "max_pool3d"}[d]
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
-    xpd = K.padded(xp, x, geom.lo, geom.hi, _lowest(xp, x.dtype))
-    slices = _slices(xpd, k, Q, geom)
-    if len(slices) == 1:
-        best = slices[0].copy()
-    else:
-        best = xp.maximum(slices[0], slices[1])
-        for sl in slices[2:]:
-            xp.maximum(best, sl, out=best)
     grad = grad_state.enabled and input._rg
-    idx = first_argmax(xp, slices, best) if grad or return_indices else None
+    best, idx = _max_windows(xp, x, k, Q, geom, grad or return_indices)
     res = make(best, input._device)
     if grad:
         inj = injective(k, Q, geom)

@@ -1,7 +1,10 @@
-"""Convolution kernels split over Ember's op threads: every way of splitting the work
-(batch blocks per thread, whole-batch split by channels, one thread) gives PyTorch's
-values and gradients, for the layouts each kernel chooses between (pitched or strided
-windows, flipped-kernel or col2im input gradients, pointwise products)."""
+"""Ops split over Ember's op threads give PyTorch's values and gradients.
+
+Convolutions: every way of splitting the work (batch blocks per thread, whole-batch
+split by channels, one thread), for the layouts each kernel chooses between (pitched or
+strided windows, flipped-kernel or col2im input gradients, pointwise products). Batch
+norm (by channel) and max pooling (by plane), split and not.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import pytest
 import ember
 from ember.ops import _conv_kernels as kernels
 from ember.ops import _conv_windows as wins
+from ember.ops import _parallel
 from ember.testing import assert_close
 
 RNG = np.random.default_rng(7)
@@ -176,3 +180,23 @@ def test_portable_paths_match_numpy_paths(op, xs, ws, kw):
 
 def _tuple(v, d):
     return (v,) * d if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("split_elements", [0, 1 << 62])  # split over threads, or not
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_split_batch_norm_and_max_pool_match_pytorch(torch, monkeypatch, split_elements, dtype):
+    monkeypatch.setattr(_parallel, "_SPLIT_ELEMENTS", split_elements)
+    x = RNG.standard_normal((4, 5, 9, 7)).astype(dtype)
+    w, b = RNG.standard_normal(5).astype(dtype), RNG.standard_normal(5).astype(dtype)
+    gy = RNG.standard_normal((4, 5, 5, 4)).astype(dtype)
+    results = []
+    for lib in (ember, torch):
+        xt, wt, bt = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+        rm, rv = lib.zeros(5, dtype=getattr(lib, dtype)), lib.ones(5, dtype=getattr(lib, dtype))
+        y = lib.nn.functional.batch_norm(xt, rm, rv, wt, bt, training=True, momentum=0.3)
+        p, i = lib.nn.functional.max_pool2d(y, 3, stride=2, padding=1, return_indices=True)
+        p.backward(lib.tensor(gy))
+        results.append((y, p, i, xt.grad, wt.grad, bt.grad, rm, rv))
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else {}
+    for a, e in zip(*results):
+        assert_close(a, e.detach(), **tol)
