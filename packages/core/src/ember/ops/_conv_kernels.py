@@ -20,7 +20,20 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import _blas
-from ._conv_windows import Geom, fill, offsets, out_size, padded, prod, scratch, window, windows
+from ._conv_windows import (
+    Geom,
+    as_columns,
+    fill,
+    layout,
+    offsets,
+    out_size,
+    padded,
+    prod,
+    scratch,
+    to_samples,
+    window,
+    windows,
+)
 from ._parallel import part, run_striped, threads_for
 
 __all__ = ["Geom", "out_size", "conv_forward", "conv_input_grad", "conv_weight_grad",
@@ -74,12 +87,18 @@ def _group_split(G: int, rows: int, threads: int, t: int) -> tuple:
         (slice(None), part(rows, threads, t))
 
 
-def _unfold_all(xp: Any, win: Any, N: int, C: int, K: tuple, Q: tuple, g: Geom,
-                plan: _Plan, dtype: Any) -> Any:
-    """The whole batch unfolded into the caller's scratch, the copy split by channels."""
-    cb = scratch(xp, dtype, (C,) + K + (N,) + win.grid)
-    _by_channel(plan, lambda t: fill(xp, cb[part(C, plan.threads, t)], win, 0, N, K, Q, g,
-                                     part(C, plan.threads, t)))
+def _unfold_all(xp: Any, x: Any, K: tuple, Q: tuple, g: Geom, lay: Any, plan: _Plan,
+                flip: bool = False) -> Any:
+    """The whole batch unfolded into the caller's scratch, split by channels over the
+    threads (each pads and copies its own channels)."""
+    N, C = x.shape[:2]
+    cb = scratch(xp, x.dtype, (C,) + K + lay.columns(N))
+
+    def channels(t: int) -> None:
+        cs = part(C, plan.threads, t)
+        fill(xp, cb[cs], windows(xp, x[:, cs], K, Q, g, lay, flip), K, Q, g)
+
+    _by_channel(plan, channels)
     return cb
 
 
@@ -143,25 +162,22 @@ def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) 
     Cg = C // G
     KK = prod(K)
     Q = out_size(x.shape[2:], K, g)
-    win = windows(xp, x, K, Q, g, flip)
-    cols = prod(win.grid)
+    cols = prod(layout(xp, x.shape[2:], K, Q, g, 1).grid)  # the same for every block size
     plan = _plan(xp, N, cols, C * KK * cols * x.dtype.itemsize, G * Og * Cg * KK * cols * N)
+    lay = layout(xp, x.shape[2:], K, Q, g, plan.nb)
     y = xp.empty((N, G, Og) + Q, dtype=x.dtype)
 
     def product(cb: Any, s0: int, n: int, gs: slice, os: slice) -> None:
         r = xp.matmul(wm[gs, os], cb.reshape(G, Cg * KK, n * cols)[gs])
-        r = r.reshape(r.shape[:2] + (n,) + win.grid)
-        if win.valid is not None:
-            r = r[(slice(None),) * 3 + win.valid]
-        y[s0:s0 + n, gs, os] = xp.moveaxis(r, 2, 0)
+        y[s0:s0 + n, gs, os] = to_samples(xp, r, lay, n)
 
     if plan.by_channel:
-        cb = _unfold_all(xp, win, N, C, K, Q, g, plan, x.dtype)
+        cb = _unfold_all(xp, x, K, Q, g, lay, plan, flip)
         _by_channel(plan, lambda t: product(cb, 0, N, *_group_split(G, Og, plan.threads, t)))
     else:
         def block(s0: int, n: int) -> None:
-            cb = scratch(xp, x.dtype, (C,) + K + (n,) + win.grid)
-            fill(xp, cb, win, s0, n, K, Q, g)
+            cb = scratch(xp, x.dtype, (C,) + K + lay.columns(n))
+            fill(xp, cb, windows(xp, x[s0:s0 + n], K, Q, g, lay, flip), K, Q, g)
             product(cb, s0, n, slice(None), slice(None))
 
         _blocks(plan, N, block)
@@ -293,11 +309,11 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
         return _sum_in_order(parts).reshape((Co, Cg) + K)
     # windows on the output grid only: junk positions times a zero gradient would still
     # carry an inf or NaN of the input into the sum
-    win = windows(xp, x, K, Q, g, pitched=False)
     plan = _plan(xp, N, L, C * KK * L * x.dtype.itemsize, Co * Cg * KK * L * N)
+    lay = layout(xp, x.shape[2:], K, Q, g, plan.nb, pitched=False)
     if plan.by_channel:
-        cb = _unfold_all(xp, win, N, C, K, Q, g, plan, x.dtype).reshape(G, Cg * KK, N * L)
-        gy_rows = _grouped_rows(xp, gy, G, L)
+        cb = _unfold_all(xp, x, K, Q, g, lay, plan).reshape(G, Cg * KK, N * L)
+        gy_rows = as_columns(xp, gy, lay, G)
         gw = xp.empty((G, Og, Cg * KK), dtype=x.dtype)
 
         def part(t: int) -> None:
@@ -312,9 +328,9 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
     weight_major = plan.nb * L <= Cg * KK
 
     def block(s0: int, n: int) -> Any:
-        cb = scratch(xp, x.dtype, (C,) + K + (n,) + Q)
-        fill(xp, cb, win, s0, n, K, Q, g)
-        rows = _grouped_rows(xp, gy[s0:s0 + n], G, L)
+        cb = scratch(xp, x.dtype, (C,) + K + lay.columns(n))
+        fill(xp, cb, windows(xp, x[s0:s0 + n], K, Q, g, lay), K, Q, g)
+        rows = as_columns(xp, gy[s0:s0 + n], lay, G)
         cm = cb.reshape(G, Cg * KK, n * L)
         if weight_major:
             return xp.matmul(rows, xp.swapaxes(cm, 1, 2))

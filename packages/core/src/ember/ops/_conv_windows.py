@@ -12,8 +12,8 @@ import itertools
 import threading
 from typing import Any, NamedTuple
 
-__all__ = ["Geom", "out_size", "padded", "offsets", "window", "Windows", "windows", "fill",
-           "scratch", "prod"]
+__all__ = ["Geom", "out_size", "padded", "offsets", "window", "Layout", "layout", "Windows",
+           "windows", "fill", "to_samples", "as_columns", "scratch", "prod"]
 
 
 class Geom(NamedTuple):
@@ -53,114 +53,174 @@ def window(kidx: tuple, Q: tuple, stride: tuple, dilation: tuple) -> tuple:
                  for k, q, s, d in zip(kidx, Q, stride, dilation))
 
 
-def _strided_view(xp: Any, xpd: Any, K: tuple, Q: tuple, g: Geom) -> Any | None:
-    """``xpd`` seen as ``(N, C, *K, *Q)`` windows without copying, where the backend can."""
-    st = _stride_tricks(xp)
-    if st is None:
-        return None
-    sp = xpd.strides[2:]
-    shape = xpd.shape[:2] + tuple(K) + tuple(Q)
-    strides = (xpd.strides[:2] + tuple(s * d for s, d in zip(sp, g.dilation))
-               + tuple(s * t for s, t in zip(sp, g.stride)))
-    return _as_strided(xp, st, xpd, shape, strides)
-
-
 def _stride_tricks(xp: Any) -> Any | None:
     st = getattr(getattr(xp, "lib", None), "stride_tricks", None)
     return st if st is not None and hasattr(st, "as_strided") else None
 
 
-def _as_strided(xp: Any, st: Any, a: Any, shape: tuple, strides: tuple) -> Any:
+def _as_strided(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
+    st = _stride_tricks(xp)
     if xp.__name__ == "numpy":
         return st.as_strided(a, shape, strides, writeable=False)
     return st.as_strided(a, shape, strides)
 
 
-class Windows(NamedTuple):
-    """The unfolded windows of one convolution input, read by ``fill``.
+class Layout(NamedTuple):
+    """How a block of ``n`` samples' windows lies in the product's columns.
 
-    ``view`` is ``(N, C, *K, *trail)``: per kernel offset, the input values the output
-    positions meet. Normally ``trail`` is the output grid ``Q``. With unit strides the
-    input can instead be laid on its padded rows (``pitched``): each kernel offset is then
-    one contiguous run per channel, copied at memory speed, and the product also computes
-    ``grid`` positions past each row's end, which ``valid`` drops afterwards.
+    ``"pitched"`` (unit strides, large planes): the input laid on its padded rows, each
+    kernel offset one contiguous run per channel and sample; the product also computes the
+    ``grid`` positions past each row's end, which ``valid`` drops. ``"sample_minor"``: the
+    input transposed to ``(C, *S, n)``, so that a window row of all the block's samples
+    is one run (small planes, whose rows are short). ``"sample_major"``: per sample, per
+    output position (strided convolutions of few samples, and backends without strided
+    views, which copy offset by offset).
     """
 
-    view: Any
-    xpd: Any  # the padded input (for backends without strided views)
-    grid: tuple  # positions the product computes per sample, row-major
-    valid: tuple | None  # slices of ``grid`` that are the output ``Q`` (None: all of it)
-    flip: bool  # kernel offsets in reverse order (a correlation with the flipped kernel)
+    kind: str
+    grid: tuple  # positions the product computes per sample
+    valid: tuple | None  # slices of ``grid`` that are the output (None: all of it)
+
+    def columns(self, n: int) -> tuple:
+        """The shape of one channel and kernel offset's columns for ``n`` samples."""
+        return self.grid + (n,) if self.kind == "sample_minor" else (n,) + self.grid
 
 
 _PITCH_WASTE = 1.2  # pitched rows when they add at most this factor of extra columns
+_MIN_SAMPLE_MINOR = 4  # samples per block below which sample-major windows are quicker
 
 
-def windows(xp: Any, x: Any, K: tuple, Q: tuple, g: Geom, flip: bool = False,
-             pitched: bool = True) -> Windows:
-    N, C = x.shape[:2]
-    S = x.shape[2:]
+def layout(xp: Any, S: tuple, K: tuple, Q: tuple, g: Geom, n: int,
+           pitched: bool = True) -> Layout:
+    """The layout of the windows of blocks of ``n`` samples of spatial size ``S``: the one
+    whose copy runs longest contiguous stretches (NumPy's copy pays per stretch)."""
+    if _stride_tricks(xp) is None:
+        return Layout("sample_major", tuple(Q), None)
     Sp = tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi))
-    st = _stride_tricks(xp)
-    if (pitched and len(K) > 1 and st is not None and all(s == 1 for s in g.stride)
+    if (pitched and len(K) > 1 and all(s == 1 for s in g.stride)
             and prod(Sp[1:]) <= _PITCH_WASTE * prod(Q[1:])):
-        pitch = [prod(Sp[t + 1:]) for t in range(len(Sp))]
+        return Layout("pitched", (Q[0],) + Sp[1:],
+                      (slice(None),) + tuple(slice(0, q) for q in Q[1:]))
+    # a row of the last dim: Q[-1] values (strided or not) per sample, or with the samples
+    # innermost, n values per position (n * Q[-1] in one run with a unit stride); the
+    # transposes around it cost more than they save for blocks of a few samples
+    if n >= _MIN_SAMPLE_MINOR and n * (Q[-1] if g.stride[-1] == 1 else 1) >= Q[-1]:
+        return Layout("sample_minor", tuple(Q), None)
+    return Layout("sample_major", tuple(Q), None)
+
+
+class Windows(NamedTuple):
+    """The unfolded windows of a block of input: ``view`` laid out as the product's rows,
+    ``(C, *K, *columns)``, or (without strided views) the padded input ``xpd``."""
+
+    view: Any
+    xpd: Any
+    flip: bool  # kernel offsets in reverse order (a correlation with the flipped kernel)
+
+
+def windows(xp: Any, x: Any, K: tuple, Q: tuple, g: Geom, lay: Layout,
+            flip: bool = False) -> Windows:
+    """The windows of ``x`` (a block of samples or channels), padded in the calling thread's
+    scratch: valid until its next call."""
+    n, C = x.shape[:2]
+    S = x.shape[2:]
+    d = len(S)
+    Sp = tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi))
+    it = x.dtype.itemsize
+    if lay.kind == "pitched":
+        pitch = [prod(Sp[t + 1:]) for t in range(d)]
         P = prod(Sp)
-        slack = sum((k - 1) * d * p for k, d, p in zip(K[1:], g.dilation[1:], pitch[1:]))
-        buf = xp.zeros(N * C * P + slack, dtype=x.dtype)  # the last windows read past the end
-        xpd = buf[:N * C * P].reshape((N, C) + Sp)
-        xpd[(Ellipsis,) + tuple(slice(a, a + s) for a, s in zip(g.lo, S))] = x
-        it = x.dtype.itemsize
-        cols = Q[0] * pitch[0]
-        view = _as_strided(xp, st, buf, (N, C) + tuple(K) + (cols,),
-                           (C * P * it, P * it) + tuple(d * p * it for d, p in
-                                                        zip(g.dilation, pitch)) + (it,))
-        grid = (Q[0],) + Sp[1:]
-        return Windows(_flipped(view, len(K), flip), xpd, grid,
-                       (slice(None),) + tuple(slice(0, q) for q in Q[1:]), flip)
-    xpd = padded(xp, x, g.lo, g.hi)
-    view = _strided_view(xp, xpd, K, Q, g)
-    return Windows(_flipped(view, len(K), flip), xpd, tuple(Q), None, flip)
+        slack = sum((k - 1) * dl * p for k, dl, p in zip(K[1:], g.dilation[1:], pitch[1:]))
+        buf = scratch(xp, x.dtype, (n * C * P + slack,), "pad")
+        buf[n * C * P:] = 0  # the last windows read past the end
+        xpd = _pad_into(buf[:n * C * P].reshape((n, C) + Sp), x, g.lo, 2)
+        view = _as_strided(xp, buf, (C,) + tuple(K) + (n, Q[0] * pitch[0]),
+                           (P * it,) + tuple(dl * p * it for dl, p in zip(g.dilation, pitch))
+                           + (C * P * it, it))
+    elif lay.kind == "sample_minor":
+        xpd = _pad_into(scratch(xp, x.dtype, (C,) + Sp + (n,), "pad"), xp.moveaxis(x, 0, -1),
+                        g.lo, 1)
+        sp = xpd.strides[1:1 + d]
+        view = _as_strided(xp, xpd, (C,) + tuple(K) + tuple(Q) + (n,),
+                           (xpd.strides[0],) + tuple(s * dl for s, dl in zip(sp, g.dilation))
+                           + tuple(s * st for s, st in zip(sp, g.stride)) + (xpd.strides[-1],))
+    else:
+        xpd = x
+        if any(g.lo) or any(g.hi):
+            xpd = _pad_into(scratch(xp, x.dtype, (n, C) + Sp, "pad"), x, g.lo, 2)
+        if _stride_tricks(xp) is None:
+            return Windows(None, xpd, flip)
+        sp = xpd.strides[2:]
+        view = xp.moveaxis(_as_strided(
+            xp, xpd, (n, C) + tuple(K) + tuple(Q),
+            xpd.strides[:2] + tuple(s * dl for s, dl in zip(sp, g.dilation))
+            + tuple(s * st for s, st in zip(sp, g.stride))), 0, 1 + d)
+    if flip:
+        view = view[(slice(None),) + (slice(None, None, -1),) * d]
+    return Windows(view, xpd, flip)
 
 
-def _flipped(view: Any, d: int, flip: bool) -> Any:
-    if view is None or not flip:
-        return view
-    return view[(slice(None), slice(None)) + (slice(None, None, -1),) * d]
+def _pad_into(out: Any, x: Any, lo: tuple, first: int) -> Any:
+    """``x`` copied into ``out`` at offset ``lo`` along the dims from ``first`` on, with
+    zeros around it."""
+    lead = (slice(None),) * first
+    for t, (a, s) in enumerate(zip(lo, x.shape[first:])):
+        before = lead + (slice(None),) * t
+        if a:
+            out[before + (slice(0, a),)] = 0
+        if a + s < out.shape[first + t]:
+            out[before + (slice(a + s, None),)] = 0
+    out[lead + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[first:first + len(lo)]))] = x
+    return out
 
 
-def fill(xp: Any, cb: Any, win: Windows, s0: int, n: int, K: tuple, Q: tuple, g: Geom,
-         c: slice = slice(None)) -> None:
-    """Unfold samples ``s0:s0+n``, channels ``c`` into ``cb``, laid out ``(C, *K, n, *grid)``
-    (channel-major)."""
-    d = len(K)
+def fill(xp: Any, cb: Any, win: Windows, K: tuple, Q: tuple, g: Geom) -> None:
+    """Unfold the block's windows into ``cb``, laid out ``(C, *K, *columns)``."""
     if win.view is not None:
-        v = xp.moveaxis(win.view[s0:s0 + n, c], 0, 1 + d)
-        cb = cb.reshape(v.shape)
         if hasattr(xp, "copyto"):
-            xp.copyto(cb, v)
+            xp.copyto(cb.reshape(win.view.shape), win.view)
         else:
-            cb[...] = v
+            cb.reshape(win.view.shape)[...] = win.view
         return
     for kidx in offsets(K):
         src = tuple(k - 1 - i for k, i in zip(K, kidx)) if win.flip else kidx
         cb[(slice(None),) + kidx] = xp.swapaxes(
-            win.xpd[(slice(s0, s0 + n), c) + window(src, Q, g.stride, g.dilation)], 0, 1)
+            win.xpd[(slice(None), slice(None)) + window(src, Q, g.stride, g.dilation)], 0, 1)
+
+
+def to_samples(xp: Any, r: Any, lay: Layout, n: int) -> Any:
+    """A product's result ``(G, O', n * columns)`` as ``(n, G, O', *Q)``."""
+    r = r.reshape(r.shape[:2] + lay.columns(n))
+    if lay.kind == "sample_minor":
+        return xp.moveaxis(r, -1, 0)
+    if lay.valid is not None:
+        r = r[(slice(None),) * 3 + lay.valid]
+    return xp.moveaxis(r, 2, 0)
+
+
+def as_columns(xp: Any, a: Any, lay: Layout, G: int) -> Any:
+    """``a (n, G*R, *Q)`` as ``(G, R, n * columns)`` in the layout's column order."""
+    n, c = a.shape[:2]
+    L = prod(a.shape[2:])
+    a = a.reshape(n, G, c // G, L)
+    if lay.kind == "sample_minor":
+        return xp.moveaxis(a, 0, -1).reshape(G, c // G, L * n)
+    return xp.moveaxis(a, 0, 2).reshape(G, c // G, n * L)
 
 
 _local = threading.local()
 
 
-def scratch(xp: Any, dtype: Any, shape: tuple) -> Any:
-    """A scratch array of ``shape``: the calling thread's own, kept between calls on NumPy
-    (a fresh multi-megabyte array costs its page faults every time)."""
+def scratch(xp: Any, dtype: Any, shape: tuple, slot: str = "cols") -> Any:
+    """A scratch array of ``shape``: the calling thread's own (one per ``slot``), kept between
+    calls on NumPy (a fresh multi-megabyte array costs its page faults every time)."""
     if xp.__name__ != "numpy":
         return xp.empty(shape, dtype=dtype)
     size = prod(shape)
     cache = _local.__dict__.setdefault("scratch", {})
-    buf = cache.get(dtype)
+    buf = cache.get((slot, dtype))
     if buf is None or buf.size < size:
-        buf = cache[dtype] = xp.empty(size, dtype=dtype)
+        buf = cache[(slot, dtype)] = xp.empty(size, dtype=dtype)
     return buf[:size].reshape(shape)
 
 
