@@ -444,7 +444,8 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool
         if sd.ndim == 1:
             sd = sd.reshape(-1, 1, 1)
         if not inplace:
-            return ember.from_numpy(np.divide(np.subtract(x, m), sd))
+            out = np.subtract(x, m)
+            return ember.from_numpy(np.divide(out, sd, out=out))
         np.subtract(x, m, out=x)
         np.divide(x, sd, out=x)
         tensor._vc[0] += 1

@@ -111,20 +111,19 @@ def to_tensor(pic: Any) -> Tensor:
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
     if isinstance(pic, np.ndarray):
         arr = pic[:, :, None] if pic.ndim == 2 else pic
-        chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
     else:
         nptype = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16,
                   "F": np.float32}.get(pic.mode, np.uint8)
-        arr = np.array(pic, nptype, copy=True)
+        arr = np.asarray(pic, nptype)
         if pic.mode == "1":
             arr = 255 * arr
         arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-        chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
-    if chw.dtype == np.uint8:
-        out = chw.astype(_default_float_np())
-        out /= out.dtype.type(255)
+    if arr.dtype == np.uint8:  # transpose, convert and scale in one pass: float(x) / 255
+        dt = _default_float_np()
+        out = np.empty((arr.shape[2], arr.shape[0], arr.shape[1]), dtype=dt)
+        np.divide(arr.transpose(2, 0, 1), dt(255), out=out, dtype=dt)
         return ember.from_numpy(out)
-    return ember.from_numpy(chw)
+    return ember.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
 
 def pil_to_tensor(pic: Any) -> Tensor:
