@@ -210,3 +210,26 @@ def test_split_batch_norm_and_max_pool_match_pytorch(torch, monkeypatch, split_e
     tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else {}
     for a, e in zip(*results):
         assert_close(a, e.detach(), **tol)
+
+
+@pytest.mark.parametrize("split_elements", [0, 1 << 62])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_split_relu_and_eval_batch_norm_match_pytorch(torch, monkeypatch, split_elements,
+                                                      inplace):
+    monkeypatch.setattr(_parallel, "_SPLIT_ELEMENTS", split_elements)
+    x = RNG.standard_normal((3, 4, 5, 6)).astype("float32")
+    x[0, 1, 2, 3] = np.nan
+    w, b = RNG.standard_normal(4).astype("float32"), RNG.standard_normal(4).astype("float32")
+    rm, rv = RNG.standard_normal(4).astype("float32"), RNG.random(4).astype("float32") + 0.5
+    gy = RNG.standard_normal(x.shape).astype("float32")
+    results = []
+    for lib in (ember, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.batch_norm(xt, lib.tensor(rm), lib.tensor(rv), lib.tensor(w),
+                                         lib.tensor(b), training=False)
+        z = lib.nn.functional.relu(y * 1.0, inplace=inplace)
+        r = lib.nn.functional.relu(xt[:, :, ::2].detach())  # a non-contiguous input
+        z.backward(lib.tensor(gy))
+        results.append((y, z, r, xt.grad))
+    for a, e in zip(*results):
+        assert_close(a, e.detach(), rtol=1e-5, atol=1e-6)

@@ -18,7 +18,7 @@ from typing import Any
 from .._runtime import _threads
 from . import _blas
 
-__all__ = ["threads_for", "run_striped", "part", "split"]
+__all__ = ["threads_for", "run_striped", "part", "split", "ufunc"]
 
 _SPLIT_ELEMENTS = 1 << 18  # elementwise work below this many elements stays on one thread
 _MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's calls, is the limit
@@ -86,3 +86,20 @@ def split(xp: Any, n: int, elements: int, body: Callable[[slice], Any]) -> None:
         body(slice(None))
         return
     run_striped(lambda t, _: body(part(n, threads, t)), threads, threads)
+
+
+def ufunc(xp: Any, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` (a NumPy ufunc over same-shape arrays and scalars) as a new array, its
+    flat parts on the op threads when large; the same numbers as one call."""
+    a = args[0]
+    if (xp.__name__ != "numpy" or a.size < _SPLIT_ELEMENTS
+            or not all(getattr(v, "shape", a.shape) == a.shape
+                       and getattr(v, "flags", a.flags).c_contiguous for v in args)):
+        return fn(*args)
+    flat = [v.reshape(-1) if hasattr(v, "shape") else v for v in args]
+    dtype = fn(*(v[:1] if hasattr(v, "shape") else v for v in flat)).dtype  # NumPy's choice
+    out = xp.empty(a.shape, dtype=dtype)
+    dst = out.reshape(-1)
+    split(xp, a.size, a.size, lambda s: fn(*(v[s] if hasattr(v, "shape") else v for v in flat),
+                                             out=dst[s]))
+    return out

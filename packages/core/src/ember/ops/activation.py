@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
-from . import _inplace
+from . import _inplace, _parallel
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
 from ._nn_math import arrays, const, float_input, grad_of
@@ -63,7 +63,8 @@ def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
                                                        and sd.dtype.kind != "b"):
         return (g * s,)
     # a plain backward: one array product, the mask taken as is (no promoted copy)
-    return (make(g._device._backend.xp.multiply(gd, sd), g._device),)
+    xp = g._device._backend.xp
+    return (make(_parallel.ufunc(xp, xp.multiply, gd, sd), g._device),)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -73,10 +74,12 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         raise NotImplementedError("Boolean inputs not supported for relu")
     if x.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    y = _xp(input).maximum(x, 0)
+    xp = _xp(input)
+    y = _parallel.ufunc(xp, xp.maximum, x, 0)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
-    return _piecewise("ReluBackward0", input, y, lambda: y > 0, inplace, "relu")
+    return _piecewise("ReluBackward0", input, y, lambda: _parallel.ufunc(xp, xp.greater, y, 0),
+                      inplace, "relu")
 
 
 def relu_(input: Tensor) -> Tensor:

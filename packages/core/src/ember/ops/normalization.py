@@ -58,11 +58,19 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         mean, invstd = stats
         alpha = invstd if weight is None else \
             invstd * weight._data.reshape(ashape).astype(cdt, copy=False)
-        y = xr * alpha
-        if bias is None:
-            y -= mean * alpha
-        else:
-            y += bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
+        shift = mean * alpha if bias is None else \
+            bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
+        y = xp.empty(xr.shape, dtype=xp.result_type(xr, alpha))
+
+        def channels(cs: slice) -> None:  # independent channels, split over the op threads
+            ys = y[:, cs]
+            xp.multiply(xr[:, cs], alpha[cs], out=ys)
+            if bias is None:
+                ys -= shift[cs]
+            else:
+                ys += shift[cs]
+
+        split(xp, y.shape[1] if y.ndim > 1 else 1, y.size, channels)
     else:
         mean, invstd = stats
         y = ((xr - mean) * invstd).reshape(x.shape)
