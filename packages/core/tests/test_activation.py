@@ -9,6 +9,7 @@ from _nn_check import check, gradcheck, randn
 
 import ember
 from ember.ops import activation as A
+from ember.testing import assert_close
 
 # (ember op, torch.nn.functional name, kwargs)
 UNARY = [
@@ -231,3 +232,44 @@ def test_dropout_seeded_like_torch(torch):
     if not np.array_equal(ye.numpy() != 0, yt.numpy() != 0):
         pytest.xfail("bernoulli_ does not reproduce torch's CPU stream")
     ember.testing.assert_close(ye, yt)
+
+
+NAN_EDGE_OPS = {
+    "relu": lambda F, x: F.relu(x), "hardtanh": lambda F, x: F.hardtanh(x),
+    "relu6": lambda F, x: F.relu6(x), "hardshrink": lambda F, x: F.hardshrink(x),
+    "softshrink": lambda F, x: F.softshrink(x),
+    "threshold": lambda F, x: F.threshold(x, 0.5, 2.0), "elu": lambda F, x: F.elu(x),
+    "selu": lambda F, x: F.selu(x), "celu": lambda F, x: F.celu(x),
+    "leaky_relu": lambda F, x: F.leaky_relu(x), "softsign": lambda F, x: F.softsign(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAN_EDGE_OPS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nan_and_infinity_edges_match_pytorch(torch, name, dtype):
+    """Values and gradients at NaN, +-inf and the branch points, on a tensor long enough for
+    PyTorch's vectorized kernels (whose NaN handling all but tiny tensors see)."""
+    edges = [np.nan, np.inf, -np.inf, 0.0, 0.5, -0.5, 1.0, -1.0, 6.0, 3.0]
+    x = np.array(edges * 32, dtype=dtype)  # whole vectors: no scalar tail
+    out = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y = NAN_EDGE_OPS[name](lib.nn.functional, t)
+        (g,) = lib.autograd.grad(y.sum(), t)
+        out.append((y.detach(), g))
+    assert_close(out[0][0], out[1][0], equal_nan=True)
+    assert_close(out[0][1], out[1][1], equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["mish", "softplus", "silu", "logsigmoid"])
+def test_second_derivative_at_zero_matches_pytorch(torch, name):
+    """Smooth functions stay smooth under double backward at 0 (no kinks from max/abs)."""
+    x = np.array([0.0, 1e-3, -1e-3, 2.0, -2.0, 25.0, -30.0])
+    out = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(getattr(lib.nn.functional, name)(t).sum(), t,
+                                 create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), t)
+        out.append(gg)
+    assert_close(out[0], out[1], rtol=1e-6, atol=1e-9)

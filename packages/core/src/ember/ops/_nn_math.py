@@ -179,7 +179,9 @@ class _TensorMath:
         return x.transpose(-1, -2)
 
     def softplus(self, x: Any) -> Any:
-        return x.clamp(min=0) + (-x.abs()).exp().log1p()
+        # smooth at 0: max(x, 0) + log1p(exp(-|x|)) has a kink in each of its pieces there,
+        # and the pieces' one-sided gradients do not add up to softplus'(0) = 1/2
+        return _op("where")(x > 20.0, x, x.clamp(max=20.0).exp().log1p())
 
     def softmax(self, x: Any, dim: int) -> Any:
         return x.softmax(dim)

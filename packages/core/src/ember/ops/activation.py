@@ -78,8 +78,13 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     y = _parallel.ufunc(xp, xp.maximum, x, 0)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
-    return _piecewise("ReluBackward0", input, y, lambda: _parallel.ufunc(xp, xp.greater, y, 0),
-                      inplace, "relu")
+    return _piecewise("ReluBackward0", input, y, lambda: _passes(xp, y), inplace, "relu")
+
+
+def _passes(xp: Any, y: Any) -> Any:
+    """Where relu's gradient flows: not ``y <= 0`` (a NaN passes it on, as in PyTorch)."""
+    mask = _parallel.ufunc(xp, xp.less_equal, y, 0)
+    return xp.logical_not(mask, out=mask) if isinstance(mask, xp.ndarray) else ~mask
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -99,6 +104,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if x.dtype.kind == "u" and (min_val < 0 or max_val < 0):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     y = _xp(input).clip(x, min_val, max_val).astype(x.dtype, copy=False)
+    # a NaN stops the gradient, as in PyTorch's vectorized kernel (all but tiny tensors)
     return _piecewise("HardtanhBackward0", input, y, lambda: (x > min_val) & (x < max_val),
                       inplace, "hardtanh")
 
@@ -129,14 +135,14 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``input`` where ``input > threshold``, else ``value``."""
+    """``value`` where ``input <= threshold``, else ``input`` (a NaN stays, as in PyTorch)."""
     x = input._data
     if x.dtype.kind in "bc":
         raise NotImplementedError(
             f"\"threshold_cpu\" not implemented for '{_inplace._type_name(x.dtype)}'")
-    keep = x > threshold
-    y = _xp(input).where(keep, x, value).astype(x.dtype, copy=False)
-    return _piecewise("ThresholdBackward0", input, y, lambda: keep, inplace, "threshold")
+    drop = x <= threshold
+    y = _xp(input).where(drop, value, x).astype(x.dtype, copy=False)
+    return _piecewise("ThresholdBackward0", input, y, lambda: ~drop, inplace, "threshold")
 
 
 _threshold = threshold
@@ -147,11 +153,12 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """``input`` where ``|input| > lambd``, else 0."""
+    """0 where ``-lambd <= input <= lambd``, else ``input``: a NaN stays, and (as in
+    PyTorch's vectorized kernel) stops the gradient."""
     x = float_input(input, "hardshrink")
-    keep = (x < -lambd) | (x > lambd)
-    y = _xp(input).where(keep, x, 0).astype(x.dtype, copy=False)
-    return _piecewise("HardshrinkBackward0", input, y, lambda: keep, False, "hardshrink")
+    y = _xp(input).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+    return _piecewise("HardshrinkBackward0", input, y, lambda: (x < -lambd) | (x > lambd), False,
+                      "hardshrink")
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -160,8 +167,9 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     x = float_input(input, "softshrink")
     xp = _xp(input)
-    y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype,
-                                                                                 copy=False)
+    # the middle is ``input * 0`` so that a NaN stays, as in PyTorch
+    y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(
+        x.dtype, copy=False)
     return _piecewise("SoftshrinkBackward0", input, y, lambda: (x < -lambd) | (x > lambd),
                       False, "softshrink")
 
@@ -352,8 +360,9 @@ def _softsign_f(m: Any, x: Any) -> Any:
 
 
 def _softsign_df(m: Any, x: Any) -> Any:
+    # PyTorch differentiates x / (|x| + 1) as a quotient: at infinities inf / inf, NaN
     d = 1.0 + m.abs(x)
-    return 1.0 / (d * d)
+    return 1.0 / d - x / (d * d) * m.sign(x)
 
 
 def softsign(input: Tensor) -> Tensor:
