@@ -256,8 +256,27 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
     Each node runs once, after all its consumers, with the sum of the gradients that
     reached it; a node no gradient reaches is skipped. ``capture`` maps (node,
     output_nr) edges to slots: the gradient arriving there is returned, and only the
-    part of the graph that leads to a captured edge runs.
+    part of the graph that leads to a captured edge runs. NumPy's floating-point warnings
+    are off throughout (an inf or NaN gradient warns there, never in PyTorch).
     """
+    return _quiet()(_run_backward, roots, grads, retain_graph, create_graph, capture,
+                    accumulate)
+
+
+def _quiet() -> Callable:
+    global _QUIET_CALL
+    if _QUIET_CALL is None:
+        from ..ops._dispatch import quiet  # the ops import this module: bound on first use
+
+        _QUIET_CALL = quiet
+    return _QUIET_CALL
+
+
+_QUIET_CALL: Callable | None = None
+
+
+def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_graph: bool,
+                  create_graph: bool, capture: dict | None, accumulate: bool) -> dict:
     root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
     order = _topological_order(root_nodes)
     if capture is not None:

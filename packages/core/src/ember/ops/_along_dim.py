@@ -20,6 +20,7 @@ from ._dispatch import (
     kind,
     make,
     permute_dims,
+    quiet,
     record,
     reshape,
     wrap_dims,
@@ -105,7 +106,7 @@ def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     for d in dims:
         n *= x.shape[d]
     half = is_half(x.dtype)
-    s = xp.sum(x, axis=dims, keepdims=keepdims, dtype=xp.float32 if half else None)
+    s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=xp.float32 if half else None))
     r = xp.asarray(s / n if n else s * float("nan"))
     return astype(xp, r, x.dtype) if r.dtype != x.dtype else r
 
@@ -244,8 +245,8 @@ def flip(x: Tensor, dim: int) -> Tensor:
 def _cumsum_arr(xp: Any, x: Any, dim: int, reverse: bool) -> Any:
     cumsum = getattr(xp, "cumsum", None) or xp.cumulative_sum  # NumPy < 2.1 lacks the latter
     if reverse:
-        return xp.flip(cumsum(xp.flip(x, axis=dim), axis=dim), axis=dim)
-    return cumsum(x, axis=dim, dtype=x.dtype)
+        return xp.flip(quiet(lambda: cumsum(xp.flip(x, axis=dim), axis=dim)), axis=dim)
+    return quiet(lambda: cumsum(x, axis=dim, dtype=x.dtype))
 
 
 def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
@@ -303,7 +304,7 @@ def scan(xp: Any, x: Any, dim: int, ufunc: str) -> Any:
     acc = getattr(f, "accumulate", None)
     if acc is not None:
         try:
-            return acc(x, axis=dim)
+            return quiet(lambda: acc(x, axis=dim))
         except (TypeError, NotImplementedError, ValueError, AttributeError):
             pass
     n = x.shape[dim]

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ._dispatch import Tensor, grad_state, make
+from ._dispatch import Tensor, grad_state, make, quiet
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
            "row_sum", "softmax_last",
@@ -266,8 +266,8 @@ def row_sum(xp: Any, x: Any) -> Any:
     n = x.shape[-1]
     ones = _ones_column(xp, n, x.dtype)
     if x.ndim <= 2:
-        return xp.matmul(x, ones)
-    return xp.matmul(x.reshape(-1, n), ones).reshape(x.shape[:-1] + (1,))
+        return quiet(xp.matmul, x, ones)  # an inf or NaN row warns in NumPy's matmul
+    return quiet(xp.matmul, x.reshape(-1, n), ones).reshape(x.shape[:-1] + (1,))
 
 
 def _shift_of(xp: Any, x: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from .. import dtypes as _dt
 from . import _inplace, _parallel
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, methods, quiet, record, wrap_dim
 from ._nn_math import arrays, const, float_input, grad_of
 from .dropout import __all__ as _dropout_all
 from .dropout import (
@@ -197,7 +197,7 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
     x = float_input(input, kernel or op)
     m = arrays(_xp(input))
     low = x.dtype.itemsize < 4
-    y = f(m, x.astype("float32") if low else x)
+    y = quiet(lambda: f(m, x.astype("float32") if low else x))
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     res = make(y, input._device)

@@ -103,9 +103,9 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
             return xp.any(x, axis=dims, keepdims=keepdim)
     elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
         npd = x.dtype
-        if npd.kind in "fc" and npd.itemsize > 2:
-            return xp.add.reduce(x, axis=None if len(dims) == x.ndim else dims,
-                                 keepdims=keepdim)
+        if npd.kind in "fc" and npd.itemsize > 2:  # inf + -inf: NaN, with no warning
+            return quiet(xp.add.reduce, x, None if len(dims) == x.ndim else dims, None, None,
+                         keepdim)
     if is_half(x.dtype):
         return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
     if kind(x) in _INT_KINDS:
@@ -494,7 +494,7 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
     real = xp.real(x).dtype if kind(x) == "c" else x.dtype  # the result dtype: real
     if is_half(x.dtype):
         x = x.astype("float32")  # half precision accumulates in float32
-    dev = x - mean_array(xp, x, dims, True)
+    dev = quiet(lambda: x - mean_array(xp, x, dims, True))  # inf - inf: NaN, no warning
     sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
     if n - c <= 0:
         warnings.warn(
