@@ -397,6 +397,16 @@ def quiet(kernel: Callable, *args: Any) -> Any:
         _np_fp_state.reset(token)
 
 
+def quietly(fn: Callable) -> Callable:
+    """``fn`` run with NumPy's floating-point warnings off (see ``quiet``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return quiet(lambda: fn(*args, **kwargs))
+
+    return wrapper
+
+
 # ------------------------------------------------------------------- attaching methods
 def method(fn: Callable, name: str | None = None) -> Callable:
     """Attach ``fn`` to Tensor as a method (``fn(self, ...)``)."""

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ._dispatch import Tensor, grad_state, make, quiet
+from ._dispatch import Tensor, grad_state, make, quiet, quietly
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
            "row_sum", "softmax_last",
@@ -291,6 +291,7 @@ def softmax_last(xp: Any, x: Any, exact: Callable) -> Any:
     return exact(xp, x)
 
 
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
     """A stable log-softmax over ``dim`` of an array."""
     if x.size == 0:

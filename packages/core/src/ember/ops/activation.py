@@ -15,7 +15,7 @@ from typing import Any
 from .. import dtypes as _dt
 from . import _inplace, _parallel
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, methods, quiet, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, methods, quiet, quietly, record, wrap_dim
 from ._nn_math import arrays, const, float_input, grad_of
 from .dropout import __all__ as _dropout_all
 from .dropout import (
@@ -161,6 +161,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
                       "hardshrink")
 
 
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, else 0."""
     if lambd < 0:
@@ -408,6 +409,7 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ with parameters or noise
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where ``a, b`` are the two halves of ``input`` along ``dim``."""
     if input._data.ndim == 0:

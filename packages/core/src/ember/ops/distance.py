@@ -13,12 +13,13 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, record, result_type, sum_to, wrap_dim
+from ._dispatch import Tensor, grad_state, make, quietly, record, result_type, sum_to, wrap_dim
 from ._nn_math import arrays, grad_of
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 
 
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def _pnorm_f(m: Any, x: Any, p: float, dim: int, keepdim: bool) -> Any:
     a = m.abs(x)
     if p == 2:
@@ -108,6 +109,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     a = xp.broadcast_to(a.astype(dt.np, copy=False), shape)
     b = xp.broadcast_to(b.astype(dt.np, copy=False), shape)
 
+    @quietly  # infinities make inf/NaN as in PyTorch, with no NumPy warning
     def parts(m: Any, a: Any, b: Any) -> tuple:
         n1 = m.sqrt(m.sum(a * a, d, True))
         n2 = m.sqrt(m.sum(b * b, d, True))

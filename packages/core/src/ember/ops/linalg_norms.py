@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, grad_state, make, record, wrap_dims
+from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from .linalg import _T_NAMES
 from .linalg_decomp import _check, inv, svdvals
 
@@ -29,6 +29,7 @@ def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
     return x
 
 
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """The ``ord``-norm of ``x`` over ``dim`` (all dims when None), treated as a vector."""

@@ -41,6 +41,7 @@ from ._dispatch import (
     methods,
     permute_dims,
     quiet,
+    quietly,
     record,
     record_multi,
     reshape,
@@ -577,6 +578,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     return _out(_vector_norm(input, float(p), dim, keepdim), out)
 
 
+@quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     x = input._data
     xp = input._device._backend.xp

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, grad_state, make, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, quiet, record, wrap_dim
 from .shape_join import cat
 
 __all__: list[str] = []  # public through ember.fft
@@ -52,7 +52,7 @@ def _resize(t: Tensor, sizes: Sequence[int], dims: Sequence[int]) -> Tensor:
 def _c2c(x: Tensor, dims: tuple[int, ...], norm: str, forward: bool) -> Tensor:
     xp = x._device._backend.xp
     fn = xp.fft.fftn if forward else xp.fft.ifftn
-    r = fn(x._data, axes=dims, norm=norm)
+    r = quiet(lambda: fn(x._data, axes=dims, norm=norm))  # infinities: NaN, no warning
     if r.dtype != x._data.dtype:
         r = r.astype(x._data.dtype)
     out = make(r, x._device)
