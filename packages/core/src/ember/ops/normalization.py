@@ -97,6 +97,33 @@ def _param(t: Tensor | None, ashape: tuple, dtype: Any) -> Any:
     return None if t is None else t._data.reshape(ashape).astype(dtype, copy=False)
 
 
+def _channel_sum(xp: Any, a: Any, red: tuple) -> Any:
+    """The sum of ``a (N, C, *S)`` over every dim but the channels, kept as ``(1, C, 1...)``.
+
+    On NumPy a matrix-vector product sums the batch (short runs in order) and a pairwise sum
+    the positions: several times quicker than a reduction over dims (0, 2, ...), and as exact.
+    """
+    if (xp.__name__ != "numpy" or a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.ndim < 2
+            or a.size == 0):
+        return xp.sum(a, axis=red, keepdims=True)
+    N, C = a.shape[:2]
+    L = a.size // (N * C)
+    s = _ones(xp, N, a.dtype) @ a.reshape(N, C * L)
+    return s.reshape(C, L).sum(axis=1).reshape((1, C) + (1,) * (a.ndim - 2))
+
+
+def _ones(xp: Any, n: int, dtype: Any) -> Any:
+    key = (n, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = xp.ones(n, dtype=dtype)
+        ones.flags.writeable = False
+    return ones
+
+
+_ONES: dict = {}
+
+
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
     """Batch norm's training forward on arrays: the output, batch mean and biased variance.
 
@@ -108,11 +135,14 @@ def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float)
     y = xp.empty(x.shape, dtype=x.dtype)
     mean, var = xp.empty(stat, dtype=x.dtype), xp.empty(stat, dtype=x.dtype)
 
+    n = x.size // C if C else 0
+
     def channels(cs: slice) -> None:
         xs, ys = x[:, cs], y[:, cs]
-        m = xp.mean(xs, axis=red, keepdims=True)
+        m = _channel_sum(xp, xs, red) / n if n else xp.mean(xs, axis=red, keepdims=True)
         xp.subtract(xs, m, out=ys)
-        v = xp.mean(ys * ys, axis=red, keepdims=True)
+        v = _channel_sum(xp, ys * ys, red) / n if n else xp.mean(ys * ys, axis=red,
+                                                                 keepdims=True)
         scale = 1.0 / xp.sqrt(v + eps)
         ys *= scale if w is None else scale * w[cs]
         if b is not None:
@@ -173,8 +203,8 @@ def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, re
     def channels(cs: slice) -> None:
         xm = x[:, cs] - mean[:, cs]
         gs = g[:, cs]
-        sg = gs.sum(axis=red, keepdims=True)
-        dp = (xm * gs).sum(axis=red, keepdims=True)
+        sg = _channel_sum(xp, gs, red)
+        dp = _channel_sum(xp, xm * gs, red)
         sum_g[:, cs], dotp[:, cs] = sg, dp
         if needs[0]:
             inv = invstd[:, cs]
