@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._runtime import quiet
 from . import grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "run_backward", "node_class"]
@@ -259,20 +260,7 @@ def run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain
     part of the graph that leads to a captured edge runs. NumPy's floating-point warnings
     are off throughout (an inf or NaN gradient warns there, never in PyTorch).
     """
-    return _quiet()(_run_backward, roots, grads, retain_graph, create_graph, capture,
-                    accumulate)
-
-
-def _quiet() -> Callable:
-    global _QUIET_CALL
-    if _QUIET_CALL is None:
-        from ..ops._dispatch import quiet  # the ops import this module: bound on first use
-
-        _QUIET_CALL = quiet
-    return _QUIET_CALL
-
-
-_QUIET_CALL: Callable | None = None
+    return quiet(_run_backward, roots, grads, retain_graph, create_graph, capture, accumulate)
 
 
 def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retain_graph: bool,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._runtime import quiet
 from .._tensor import Tensor, make
 from ..autograd import grad_mode
 from ..autograd.graph import node_class
@@ -275,7 +276,6 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
 
 @functools.cache
 def _iinfo(npd: Any) -> tuple[int, int, int]:
-    import numpy as np
 
     info = np.iinfo(npd)
     return int(info.min), int(info.max), (1 << info.bits) - 1
@@ -373,30 +373,8 @@ def to_device_dtype(device: Any, dtype: Any) -> tuple[Any, Any]:
 
 
 
-# NumPy's floating-point warnings (overflow in exp, log(0), 0/0) must not reach users, even
-# under ``warnings.simplefilter("error")``: the kernels run with NumPy's error state set to
-# "ignore" through its context variable (0.2 us; ``np.errstate`` costs several).
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _np_fp_state
-
-    with np.errstate(all="ignore"):
-        _QUIET = _np_fp_state.get()
-except (ImportError, AttributeError):  # pragma: no cover - other NumPy versions
-    _np_fp_state = _QUIET = None
-
-
-def quiet(kernel: Callable, *args: Any) -> Any:
-    """``kernel(*args)`` with NumPy's floating-point warnings off."""
-    if _np_fp_state is None:  # pragma: no cover
-        with np.errstate(all="ignore"):
-            return kernel(*args)
-    token = _np_fp_state.set(_QUIET)
-    try:
-        return kernel(*args)
-    finally:
-        _np_fp_state.reset(token)
-
-
+# NumPy's floating-point warnings must not reach users: ``quiet`` (in ``_runtime``, where
+# the autograd engine can reach it too) runs a kernel with NumPy's error state "ignore".
 def quietly(fn: Callable) -> Callable:
     """``fn`` run with NumPy's floating-point warnings off (see ``quiet``)."""
 

@@ -7,11 +7,10 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._runtime import _QUIET, _np_fp_state
 from . import _inplace
 from ._dispatch import (
-    _QUIET,
     Tensor,
-    _np_fp_state,
     binary,
     copy,
     grad_state,
