@@ -139,19 +139,31 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Genera
 
 def _uniform_one_f32(self: Tensor, lo: float, hi: float, generator: Generator | None) -> Tensor:
     """``uniform_`` of one float32 element (crop boxes, augmentation parameters) without the
-    array machinery: the same draw and the same float32/float64 arithmetic as the kernel."""
+    array machinery."""
+    self._data[...] = uniform_value_f32(lo, hi, generator)
+    self._vc[0] += 1
+    return self
+
+
+def uniform_value_f32(lo: float, hi: float, generator: Generator | None = None) -> float:
+    """The value of ``empty(1).uniform_(lo, hi).item()`` (float32, CPU generator) with no
+    tensor: the same draw and the same float32/float64 arithmetic as the kernel. For the
+    per-image parameters of augmentations."""
     gen = _generator(generator, CPU)
     with gen.lock:
         r = int(gen._raw32(1)[0]) & 0xFFFFFF
     u = r * 2.0 ** -24  # exact in float32
     if lo == 0.0 and hi == 1.0:
-        v = u
-    else:
-        flo, fhi = np.float32(lo), np.float32(hi)
-        v = u * float(fhi - flo) + float(flo)  # the kernel's product and sum in float64
-    self._data[...] = v  # rounded to float32 once
-    self._vc[0] += 1
-    return self
+        return u
+    flo, fhi = np.float32(lo), np.float32(hi)
+    return float(np.float32(u * float(fhi - flo) + float(flo)))  # float64, rounded once
+
+
+def randint_value(low: int, high: int, generator: Generator | None = None) -> int:
+    """The value of ``randint(low, high, (1,)).item()`` (CPU generator) with no tensor."""
+    gen = _generator(generator, CPU)
+    with gen.lock:
+        return int(K.random_from_to(gen, 1, np.dtype(np.int64), high - low, low)[0])
 
 
 def normal_(self: Tensor, mean: float = 0, std: float = 1, *,

@@ -118,12 +118,12 @@ def to_tensor(pic: Any) -> Tensor:
         if pic.mode == "1":
             arr = 255 * arr
         arr = arr.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-    if arr.dtype == np.uint8:  # transpose, convert and scale in one pass: float(x) / 255
-        dt = _default_float_np()
-        out = np.empty((arr.shape[2], arr.shape[0], arr.shape[1]), dtype=dt)
-        np.divide(arr.transpose(2, 0, 1), dt(255), out=out, dtype=dt)
+    chw = np.ascontiguousarray(arr.transpose(2, 0, 1))  # bytes: the quickest transpose
+    if chw.dtype == np.uint8:
+        out = chw.astype(_default_float_np())
+        out /= out.dtype.type(255)
         return ember.from_numpy(out)
-    return ember.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
+    return ember.from_numpy(chw)
 
 
 def pil_to_tensor(pic: Any) -> Tensor:

@@ -15,8 +15,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import ember
 from ember import Tensor, nn
+from ember.ops.sampling import randint_value, uniform_value_f32
 
 from . import functional as F
 from ._transform_args import (
@@ -416,7 +419,8 @@ class RandomResizedCrop(nn.Module):
     def get_params(img: Any, scale: Sequence[float], ratio: Sequence[float]
                    ) -> tuple[int, int, int, int]:
         _, height, width = F.get_dimensions(img)
-        return _random_resized_crop_box(height, width, scale, ratio, ember.log(ember.tensor(ratio)))
+        return _random_resized_crop_box(height, width, scale, ratio,
+                                        np.log(np.asarray(ratio, dtype=np.float32)))
 
     def forward(self, img: Any) -> Any:
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
@@ -431,17 +435,22 @@ class RandomResizedCrop(nn.Module):
 
 
 def _random_resized_crop_box(height: int, width: int, scale: Sequence[float],
-                             ratio: Sequence[float], log_ratio: Tensor) -> tuple[int, int, int, int]:
-    """Up to 10 tries of a random area and log-uniform aspect ratio, else a center crop."""
+                             ratio: Sequence[float], log_ratio: Any) -> tuple[int, int, int, int]:
+    """Up to 10 tries of a random area and log-uniform aspect ratio, else a center crop.
+
+    torchvision's draws (two float32 uniforms, two int64 randints per try) taken straight
+    from the generator: the same numbers without a tensor per draw."""
     area = height * width
+    lo, hi = float(log_ratio[0]), float(log_ratio[1])
     for _ in range(10):
-        target_area = area * ember.empty(1).uniform_(scale[0], scale[1]).item()
-        aspect_ratio = ember.exp(ember.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+        target_area = area * uniform_value_f32(scale[0], scale[1])
+        log_aspect = np.array([uniform_value_f32(lo, hi)], dtype=np.float32)
+        aspect_ratio = float(np.exp(log_aspect)[0])  # float32 exp, as on a tensor
         w = int(round(math.sqrt(target_area * aspect_ratio)))
         h = int(round(math.sqrt(target_area / aspect_ratio)))
         if 0 < w <= width and 0 < h <= height:
-            i = ember.randint(0, height - h + 1, size=(1,)).item()
-            j = ember.randint(0, width - w + 1, size=(1,)).item()
+            i = randint_value(0, height - h + 1)
+            j = randint_value(0, width - w + 1)
             return i, j, h, w
     in_ratio = float(width) / float(height)
     if in_ratio < min(ratio):
