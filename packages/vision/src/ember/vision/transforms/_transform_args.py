@@ -6,6 +6,10 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from ember.ops.sampling import uniform_value_f32
+
 
 def _setup_size(size: Any, error_msg: str) -> Any:
     if isinstance(size, numbers.Number):
@@ -48,3 +52,9 @@ def _check_fill(fill: Any) -> Any:
     if not isinstance(fill, (Sequence, numbers.Number)):
         raise TypeError("Fill should be either a sequence or a number.")
     return fill
+
+
+def _rand_below(p: float) -> bool:
+    """``ember.rand(1) < p``: one float32 draw from the default generator, compared in
+    float32 (as a tensor compares with a Python number), with no tensor."""
+    return uniform_value_f32(0.0, 1.0) < float(np.float32(p))

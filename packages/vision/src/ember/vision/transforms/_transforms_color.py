@@ -12,7 +12,7 @@ import ember
 from ember import Tensor, nn
 
 from . import functional as F
-from ._transform_args import _setup_size
+from ._transform_args import _rand_below, _setup_size
 from .functional import InterpolationMode, _interpolation_modes_from_int
 
 
@@ -141,7 +141,7 @@ class RandomGrayscale(nn.Module):
 
     def forward(self, img: Any) -> Any:
         num_output_channels, _, _ = F.get_dimensions(img)
-        if ember.rand(1) < self.p:
+        if _rand_below(self.p):
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
 
@@ -199,7 +199,7 @@ class RandomErasing(nn.Module):
         return 0, 0, img_h, img_w, img
 
     def forward(self, img: Tensor) -> Tensor:
-        if ember.rand(1) < self.p:
+        if _rand_below(self.p):
             if isinstance(self.value, (int, float)):
                 value = [float(self.value)]
             elif isinstance(self.value, str):
@@ -263,7 +263,7 @@ class _RandomPixelMap(nn.Module):
         raise NotImplementedError
 
     def forward(self, img: Any) -> Any:
-        if ember.rand(1).item() < self.p:
+        if _rand_below(self.p):
             return self._map(img)
         return img
 

@@ -25,6 +25,7 @@ from . import functional as F
 from ._transform_args import (
     _check_fill,
     _check_sequence_input,
+    _rand_below,
     _setup_angle,
     _setup_size,
     _tensor_fill,
@@ -124,7 +125,7 @@ class RandomApply(nn.Module):
         self.p = p
 
     def forward(self, img: Any) -> Any:
-        if self.p < ember.rand(1):
+        if float(np.float32(self.p)) < uniform_value_f32(0.0, 1.0):  # p < rand(1), in float32
             return img
         for t in self.transforms:
             img = t(img)
@@ -336,7 +337,7 @@ class _RandomFlip(nn.Module):
         self.p = p
 
     def forward(self, img: Any) -> Any:
-        if ember.rand(1) < self.p:
+        if _rand_below(self.p):
             return type(self)._flip(img)
         return img
 
@@ -370,7 +371,7 @@ class RandomPerspective(nn.Module):
     def forward(self, img: Any) -> Any:
         channels, height, width = F.get_dimensions(img)
         fill = _tensor_fill(self.fill, channels) if isinstance(img, Tensor) else self.fill
-        if ember.rand(1) < self.p:
+        if _rand_below(self.p):
             startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
             return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
         return img

@@ -10,10 +10,10 @@ from typing import Any
 
 from PIL import Image as _PIL
 
-import ember
 from ember import Tensor, nn
 
 from ... import tv_tensors
+from .._transform_args import _rand_below
 from .functional import _get_kernel, get_dimensions, get_size, is_pure_tensor
 
 # ---------------------------------------------------------------------------- sample trees
@@ -207,6 +207,6 @@ class _RandomApplyTransform(Transform):
         inputs = inputs if len(inputs) > 1 else inputs[0]
         flat_inputs, spec = tree_flatten(inputs)
         self.check_inputs(flat_inputs)
-        if ember.rand(1) >= self.p:
+        if not _rand_below(self.p):
             return inputs
         return self._transform_flat(flat_inputs, spec)

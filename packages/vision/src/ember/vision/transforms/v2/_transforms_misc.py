@@ -17,7 +17,7 @@ import ember
 from ember import Tensor, nn
 
 from ... import tv_tensors
-from .._transform_args import _setup_size
+from .._transform_args import _rand_below, _setup_size
 from . import functional as F
 from ._transform import (
     Transform,
@@ -79,7 +79,7 @@ class RandomApply(Transform):
         self.p = p
 
     def forward(self, *inputs: Any) -> Any:
-        if ember.rand(1) >= self.p:
+        if not _rand_below(self.p):
             return inputs if len(inputs) > 1 else inputs[0]
         return _chain(self.transforms, inputs)
 
