@@ -233,3 +233,15 @@ def test_split_relu_and_eval_batch_norm_match_pytorch(torch, monkeypatch, split_
         results.append((y, z, r, xt.grad))
     for a, e in zip(*results):
         assert_close(a, e.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_nested_split_runs_inline():
+    """Work handed to a worker that splits again runs in that worker (no waiting on itself)."""
+
+    def inner(t, pieces):
+        return list(pieces)
+
+    def outer(t, pieces):
+        return _parallel.run_striped(inner, 3, 2)
+
+    assert _parallel.run_striped(outer, 2, 2) == [[[0, 2], [1]], [[0, 2], [1]]]
