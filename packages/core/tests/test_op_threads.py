@@ -245,3 +245,23 @@ def test_nested_split_runs_inline():
         return _parallel.run_striped(inner, 3, 2)
 
     assert _parallel.run_striped(outer, 2, 2) == [[[0, 2], [1]], [[0, 2], [1]]]
+
+
+def test_large_batches_are_not_unfolded_whole_nor_kept():
+    """A batch whose windows would take more than _WHOLE_BYTES goes in blocks, even with few
+    positions per sample; scratch arrays above _KEEP_BYTES are not kept by the thread."""
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        few = kernels._plan(np, 8, 64, 1 << 20, 1 << 40)  # 8 MiB of windows: whole batch
+        many = kernels._plan(np, 64, 64, 3 << 20, 1 << 40)  # 192 MiB: blocks
+    finally:
+        ember.set_num_threads(threads)
+    if ember.get_num_threads() > 1 and _parallel._CPUS > 1:
+        assert few.by_channel
+    assert not many.by_channel and many.nb < 64
+    small = wins.scratch(np, np.dtype("float32"), (1000,))
+    assert wins.scratch(np, np.dtype("float32"), (10,)).base is small.base  # kept, reused
+    big = (wins._KEEP_BYTES // 4 + 1,)
+    assert wins.scratch(np, np.dtype("float32"), big).base is not \
+        wins.scratch(np, np.dtype("float32"), big).base

@@ -42,6 +42,7 @@ __all__ = ["Geom", "out_size", "conv_forward", "conv_input_grad", "conv_weight_g
 _BLOCK_BYTES = 1 << 21  # one batch block's unfolded windows
 _THREADED_WORK = 1 << 22  # multiply-adds below which one thread does it all
 _MIN_COLUMNS = 256  # a thread's product over fewer columns splits by channels instead
+_WHOLE_BYTES = 1 << 25  # ... unless the whole batch's windows would take more than this
 
 
 class _Plan(NamedTuple):
@@ -60,7 +61,7 @@ def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int) -> _Plan:
             _blas.fit_threads(work)
         return _Plan(nb, 1, False)
     nb = min(nb, -(-N // threads))
-    if nb * cols >= _MIN_COLUMNS and -(-N // nb) >= threads:
+    if (nb * cols >= _MIN_COLUMNS and -(-N // nb) >= threads) or N * per_sample > _WHOLE_BYTES:
         return _Plan(nb, threads, False)
     return _Plan(N, threads, True)
 

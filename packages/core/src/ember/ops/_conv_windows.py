@@ -209,14 +209,15 @@ def as_columns(xp: Any, a: Any, lay: Layout, G: int) -> Any:
 
 
 _local = threading.local()
+_KEEP_BYTES = 1 << 26  # larger scratch arrays are made afresh each time
 
 
 def scratch(xp: Any, dtype: Any, shape: tuple, slot: str = "cols") -> Any:
     """A scratch array of ``shape``: the calling thread's own (one per ``slot``), kept between
     calls on NumPy (a fresh multi-megabyte array costs its page faults every time)."""
-    if xp.__name__ != "numpy":
-        return xp.empty(shape, dtype=dtype)
     size = prod(shape)
+    if xp.__name__ != "numpy" or size * xp.dtype(dtype).itemsize > _KEEP_BYTES:
+        return xp.empty(shape, dtype=dtype)  # not kept: a thread would hold it for good
     cache = _local.__dict__.setdefault("scratch", {})
     buf = cache.get((slot, dtype))
     if buf is None or buf.size < size:
