@@ -263,5 +263,5 @@ def test_large_batches_are_not_unfolded_whole_nor_kept():
     small = wins.scratch(np, np.dtype("float32"), (1000,))
     assert wins.scratch(np, np.dtype("float32"), (10,)).base is small.base  # kept, reused
     big = (wins._KEEP_BYTES // 4 + 1,)
-    assert wins.scratch(np, np.dtype("float32"), big).base is not \
-        wins.scratch(np, np.dtype("float32"), big).base
+    first, second = (wins.scratch(np, np.dtype("float32"), big) for _ in range(2))
+    assert first.base is None and not np.shares_memory(first, second)
