@@ -12,7 +12,6 @@ import pytest
 import ember
 
 
-
 class _Functional:
     """``ember.nn.functional``, or a skip where ember-nn is not installed (core alone)."""
 
