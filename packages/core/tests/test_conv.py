@@ -278,3 +278,24 @@ def test_functional_exports():
     for name in ("conv2d", "conv_transpose2d", "pad", "unfold", "fold", "max_pool2d",
                  "interpolate", "grid_sample", "affine_grid", "pixel_shuffle"):
         assert callable(getattr(F, name))
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_complex_convolution_gradients_conjugate_like_pytorch(torch, transposed):
+    """A convolution is bilinear: each operand's gradient takes the other's conjugate, to
+    first and second order (PyTorch's convention for complex autograd)."""
+    rng = np.random.default_rng(3)
+    cplx = lambda *s: (rng.standard_normal(s) + 1j * rng.standard_normal(s)).astype("complex128")
+    x = cplx(2, 4, 6, 5)
+    w = cplx(4, 3, 3, 3) if transposed else cplx(3, 4, 3, 3)
+    out = []
+    for lib in (ember, torch):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        f = lib.nn.functional.conv_transpose2d if transposed else lib.nn.functional.conv2d
+        y = f(xt, wt, stride=2 if transposed else 1, padding=1)
+        gy = lib.tensor(np.ones(tuple(y.shape)) * (0.5 - 2j))
+        gx, gw = lib.autograd.grad(y, (xt, wt), gy, create_graph=True)
+        (ggw,) = lib.autograd.grad((gx * gx.conj()).real.sum(), wt)
+        out.append((y.detach(), gx.detach(), gw.detach(), ggw))
+    for a, b in zip(*out):
+        assert_close(a, b, rtol=1e-10, atol=1e-10)

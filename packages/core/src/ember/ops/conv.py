@@ -52,6 +52,12 @@ def _bias_grad(g: Tensor) -> Tensor:
     return g.sum((0,) + tuple(range(2, g.ndim)))
 
 
+def _conj(t: Tensor) -> Tensor:
+    """The conjugate of a complex operand: a product's gradient takes the other factor's
+    conjugate (PyTorch's convention for complex autograd)."""
+    return t.conj() if t._data.dtype.kind == "c" else t
+
+
 def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
               name: str = "ConvolutionBackward0") -> Tensor:
     """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``."""
@@ -62,8 +68,9 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
         S, Ks = x._data.shape[2:], w._data.shape[2:]
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
-            return (_conv_bi(g, w, None, geom, S, "ConvolutionBackwardBackward0") if rx else None,
-                    _conv_bw(x, g, geom, Ks) if rw else None,
+            return (_conv_bi(g, _conj(w), None, geom, S, "ConvolutionBackwardBackward0")
+                    if rx else None,
+                    _conv_bw(_conj(x), g, geom, Ks) if rw else None,
                     _bias_grad(g) if rb else None)
 
         record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
@@ -80,8 +87,9 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
         rg, rw, rb = g._rg, w._rg, _needs(b)
 
         def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
-            return (_conv_fwd(gg, w, None, geom, "ConvolutionBackwardBackward0") if rg else None,
-                    _conv_bw(gg, g, geom, w.shape[2:]) if rw else None,
+            return (_conv_fwd(gg, _conj(w), None, geom, "ConvolutionBackwardBackward0")
+                    if rg else None,
+                    _conv_bw(gg, _conj(g), geom, w.shape[2:]) if rw else None,
                     _bias_grad(gg) if rb else None)
 
         record(name, res, (g, w, b), vjp, (g if rw else None, w))
@@ -98,8 +106,10 @@ def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> Tensor:
         S = x._data.shape[2:]
 
         def vjp(gw: Tensor, x: Tensor, g: Tensor) -> tuple:
-            return (_conv_bi(g, gw, None, geom, S, "ConvolutionBackwardBackward0") if rx else None,
-                    _conv_fwd(x, gw, None, geom, "ConvolutionBackwardBackward0") if rg else None)
+            return (_conv_bi(_conj(g), gw, None, geom, S, "ConvolutionBackwardBackward0")
+                    if rx else None,
+                    _conv_fwd(_conj(x), gw, None, geom, "ConvolutionBackwardBackward0")
+                    if rg else None)
 
         record("ConvolutionBackwardBackward0", res, (x, g), vjp, (x if rg else None,
                                                                     g if rx else None))
