@@ -100,7 +100,7 @@ class _ArrayMath:
     def __init__(self, xp: Any) -> None:
         self.xp = xp
         for name in ("exp", "log", "log1p", "expm1", "tanh", "where", "maximum", "minimum",
-                     "abs", "sign", "sqrt", "matmul"):
+                     "abs", "sign", "sqrt", "matmul", "conj"):
             setattr(self, name, getattr(xp, name))
 
     def erf(self, x: Any) -> Any:

@@ -85,6 +85,8 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = 
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             if not xin._data.ndim or not xin._data.size:
                 return (cast_grad(g, dt),)
+            if kind(xin._data) == "c":  # the partial products, conjugated
+                xin, r = xin.conj(), r.conj()
             return (_cumprod_grad(cast_grad(g, dt), xin, cast_grad(r, dt), d),)
 
         record("CumprodBackward0", res, (input,), vjp, (input, res))
@@ -97,8 +99,7 @@ def _cumprod_grad(g: Tensor, x: Tensor, r: Tensor, d: int) -> Tensor:
     xa = x._data
     zero = xa == 0
     if not bool(xp.any(zero)):
-        q = cumsum_along(g * r, d, reverse=True) / x
-        return q.conj() if kind(xa) == "c" else q
+        return cumsum_along(g * r, d, reverse=True) / x
     if grad_state.enabled:  # create_graph: the O(n^2) form, exact to every order
         return _cumprod_grad_exact(g, x, d)
     nz = xp.cumsum(zero, axis=d)
