@@ -52,3 +52,27 @@ def test_complex_gradients_match_pytorch(torch, name):
             assert a is None
         else:
             assert_close(a, b.resolve_conj(), rtol=1e-9, atol=1e-10)
+
+
+PARTS = {
+    "complex_of_parts": lambda L, a: L.complex(a.real * 2, a.imag),
+    "polar_of_abs_angle": lambda L, a: L.polar(a.abs(), a.angle()),
+    "polar_of_parts": lambda L, a: L.polar(a.real.abs(), a.imag),
+    "abs_times_complex": lambda L, a: a.abs() * (1 + 2j),
+    "angle_times_1j": lambda L, a: a.angle() * 1j,
+    "mixed": lambda L, a: L.complex(a.real * a.imag.cos(), a.real),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARTS))
+def test_real_parts_take_the_real_part_of_a_complex_gradient(torch, name):
+    """A real result (real, imag, abs, angle of a complex tensor) that meets a complex factor
+    on the way back gets a complex gradient; PyTorch hands on only its real part."""
+    a = _c(5)
+    grads = []
+    for lib in (ember, torch):
+        t = lib.tensor(a, requires_grad=True)
+        y = PARTS[name](lib, t)
+        (g,) = lib.autograd.grad(y, t, lib.tensor(np.full(5, 0.3 - 0.7j)))
+        grads.append(g)
+    assert_close(grads[0], grads[1], rtol=1e-10, atol=1e-12)

@@ -28,6 +28,13 @@ def _check(op: str, input: Any) -> Any:
         raise not_tensor(op, input) from None
 
 
+def real_grad(g: Tensor) -> Tensor:
+    """The gradient of a real result as PyTorch's engine hands it on: its real part. A
+    complex gradient reaches a real result where it met a complex factor on the way back
+    (``x.real * 1j``); the imaginary part is not a gradient of a real tensor."""
+    return g.real if g._data.dtype.kind == "c" else g
+
+
 def real(input: Tensor) -> Tensor:
     """The real part: a view of a complex tensor's memory; a real tensor itself."""
     x = _check("real", input)
@@ -35,7 +42,7 @@ def real(input: Tensor) -> Tensor:
         return input
     out = make_view(input, x.real, real)
     if grad_state.enabled and input._rg:
-        record("RealBackward0", out, (input,), lambda g: (g * (1 + 0j),))
+        record("RealBackward0", out, (input,), lambda g: (real_grad(g) * (1 + 0j),))
     return out
 
 
@@ -46,7 +53,7 @@ def imag(input: Tensor) -> Tensor:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     out = make_view(input, x.imag, imag)
     if grad_state.enabled and input._rg:
-        record("ImagBackward0", out, (input,), lambda g: (g * 1j,))
+        record("ImagBackward0", out, (input,), lambda g: (real_grad(g) * 1j,))
     return out
 
 
@@ -113,6 +120,7 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
             from .pointwise_binary import where
 
             a = z.abs()
+            g = real_grad(g)
             return (where(a == 0, 0.0, quiet(lambda: g * z * 1j / (a * a))),)
 
         record("AngleBackward0", res, (input,), vjp, (input,))

@@ -183,7 +183,11 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _d_abs(g: Tensor, x: Tensor, r: Any) -> Tensor:
-    return g * (x.sgn() if kind(x._data) == "c" else x.sign())
+    if kind(x._data) == "c":
+        from .pointwise_complex import real_grad
+
+        return real_grad(g) * x.sgn()
+    return g * x.sign()
 
 
 def _d_sgn(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
