@@ -141,7 +141,8 @@ def view_as_real(input: Tensor) -> Tensor:
     arr = xp.lib.stride_tricks.as_strided(xr, x.shape + (2,), x.strides + (xr.itemsize,))
     out = make_view(input, arr, view_as_real)
     if grad_state.enabled and input._rg:
-        record("ViewAsRealBackward0", out, (input,), lambda g: (view_as_complex(g.contiguous()),))
+        record("ViewAsRealBackward0", out, (input,),
+               lambda g: (view_as_complex(real_grad(g).contiguous()),))
     return out
 
 
