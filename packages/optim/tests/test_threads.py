@@ -21,7 +21,7 @@ from ember.optim import optimizer as opt_mod
 @pytest.fixture(autouse=True)
 def _threads(monkeypatch):
     """Restore the thread count after each test; pools of workers even on a one-CPU machine."""
-    monkeypatch.setattr(opt_mod, "_usable_cpus", lambda: 8)
+    monkeypatch.setattr(opt_mod, "usable_cpus", lambda: 8)
     n = ember.get_num_threads()
     yield
     ember.set_num_threads(n)
@@ -131,7 +131,7 @@ def test_every_element_once(small_blocks, monkeypatch, threads, size):
     block = 1024 if threads == 1 else 2048  # blocks run on threads are twice as long
     nblocks = -(-size // block) if size > 2 * block else 1
     assert len(seen) == nblocks + 1  # the strided array is one call
-    workers = min(threads, opt_mod._usable_cpus(), nblocks // 2) - 1
+    workers = min(threads, opt_mod.usable_cpus(), nblocks // 2) - 1
     if workers <= 0:
         assert pools == [] and {t for t, _ in seen} == {threading.get_ident()}
     else:

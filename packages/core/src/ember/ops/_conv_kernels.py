@@ -24,6 +24,7 @@ from ._conv_windows import (
     Geom,
     as_columns,
     fill,
+    grouped_rows,
     layout,
     offsets,
     out_size,
@@ -118,12 +119,6 @@ def _pointwise(K: tuple, g: Geom) -> bool:
     """A 1x1 convolution with unit stride and no padding: a plain matrix product."""
     return all(k == 1 for k in K) and all(s == 1 for s in g.stride) and not any(g.lo) \
         and not any(g.hi)
-
-
-def _grouped_rows(xp: Any, a: Any, G: int, L: int) -> Any:
-    """``a (n, G*R, *Q)`` as ``(G, R, n*L)``: one matrix per group over the whole block."""
-    n, c = a.shape[:2]
-    return xp.moveaxis(a.reshape(n, G, c // G, L), 0, 2).reshape(G, c // G, n * L)
 
 
 def _matmul_samples(xp: Any, a: Any, b: Any, out: Any, work: int) -> None:
@@ -262,10 +257,10 @@ def _col2im(xp: Any, gy: Any, wt: Any, g: Geom, Sp: tuple, C: int, K: tuple) -> 
     def rows(s0: int, n: int) -> Any:
         """The block's output gradient as ``(G, Og, n*L)`` (junk columns zero when pitched)."""
         if not pitched:
-            return _grouped_rows(xp, gy[s0:s0 + n], G, L)
+            return grouped_rows(xp, gy[s0:s0 + n], G)
         ge = xp.zeros((n, Co, Q[0]) + tuple(Sp[1:]), dtype=gy.dtype)
         ge[valid] = gy[s0:s0 + n]
-        return _grouped_rows(xp, ge, G, L)
+        return grouped_rows(xp, ge, G)
 
     def add_back(gr: Any, s0: int, n: int, gs: slice, cs: slice) -> None:
         """Add the block's unfolded gradient ``(G', C', K, n, L)`` into ``gx``."""

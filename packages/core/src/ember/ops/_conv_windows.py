@@ -13,7 +13,7 @@ import threading
 from typing import Any, NamedTuple
 
 __all__ = ["Geom", "out_size", "padded", "offsets", "window", "Layout", "layout", "Windows",
-           "windows", "fill", "to_samples", "as_columns", "scratch", "prod"]
+           "windows", "fill", "to_samples", "as_columns", "grouped_rows", "scratch", "prod"]
 
 
 class Geom(NamedTuple):
@@ -200,10 +200,16 @@ def to_samples(xp: Any, r: Any, lay: Layout, n: int) -> Any:
 
 def as_columns(xp: Any, a: Any, lay: Layout, G: int) -> Any:
     """``a (n, G*R, *Q)`` as ``(G, R, n * columns)`` in the layout's column order."""
+    return grouped_rows(xp, a, G, lay.kind == "sample_minor")
+
+
+def grouped_rows(xp: Any, a: Any, G: int, samples_last: bool = False) -> Any:
+    """``a (n, G*R, *Q)`` as ``(G, R, n*L)``: one matrix per group over the whole block, its
+    columns per sample (or, ``samples_last``, per position)."""
     n, c = a.shape[:2]
     L = prod(a.shape[2:])
     a = a.reshape(n, G, c // G, L)
-    if lay.kind == "sample_minor":
+    if samples_last:
         return xp.moveaxis(a, 0, -1).reshape(G, c // G, L * n)
     return xp.moveaxis(a, 0, 2).reshape(G, c // G, n * L)
 

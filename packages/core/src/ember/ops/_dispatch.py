@@ -375,6 +375,16 @@ def to_device_dtype(device: Any, dtype: Any) -> tuple[Any, Any]:
 
 # NumPy's floating-point warnings must not reach users: ``quiet`` (in ``_runtime``, where
 # the autograd engine can reach it too) runs a kernel with NumPy's error state "ignore".
+def conj_operand(x: Any) -> Any:
+    """The conjugate of a complex operand (tensor or Python number), others as they are: a
+    product's gradient takes the other factor's conjugate (PyTorch's complex autograd)."""
+    if isinstance(x, Tensor) and kind(x._data) == "c":
+        return x.conj()
+    if isinstance(x, complex):
+        return x.conjugate()
+    return x
+
+
 def quietly(fn: Callable) -> Callable:
     """``fn`` run with NumPy's floating-point warnings off (see ``quiet``)."""
 

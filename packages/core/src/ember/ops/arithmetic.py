@@ -12,6 +12,7 @@ from . import _inplace
 from ._dispatch import (
     Tensor,
     binary,
+    conj_operand,
     copy,
     grad_state,
     make,
@@ -218,21 +219,13 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 def _mul_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, cplx: bool) -> Any:
     if cplx:  # complex operands: the gradient takes their conjugates
         def vjp(g: Tensor, a: Any, b: Any) -> tuple:
-            return (sum_to(g * _conj(b), sa) if ga else None,
-                    sum_to(g * _conj(a), sb) if gb else None)
+            return (sum_to(g * conj_operand(b), sa) if ga else None,
+                    sum_to(g * conj_operand(a), sb) if gb else None)
     else:
         def vjp(g: Tensor, a: Any, b: Any) -> tuple:
             return (sum_to(g * b, sa) if ga else None, sum_to(g * a, sb) if gb else None)
 
     return vjp
-
-
-def _conj(x: Any) -> Any:
-    if _isinstance(x, Tensor) and _kind(x._data) == "c":
-        return x.conj()
-    if _isinstance(x, complex):
-        return x.conjugate()
-    return x
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None,
@@ -280,9 +273,9 @@ def _float_operands(a: Any, b: Any, xa: Any, xb: Any, dev: Any) -> tuple[Any, An
 
 def _div_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool) -> Any:
     def vjp(g: Tensor, a: Any, b: Any) -> tuple:
-        gi = g / _conj(b)
+        gi = g / conj_operand(b)
         return (sum_to(gi, sa) if ga else None,
-                sum_to(-gi * _conj(a) / _conj(b), sb) if gb else None)
+                sum_to(-gi * conj_operand(a) / conj_operand(b), sb) if gb else None)
 
     return vjp
 
@@ -380,21 +373,21 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
             gi = ge = None
             if ga:
                 if _isinstance(b, Tensor):
-                    gi = g * _conj(b * a ** (b - 1)).masked_fill(b == 0, 0)
+                    gi = g * conj_operand(b * a ** (b - 1)).masked_fill(b == 0, 0)
                 elif b == 0:
                     gi = g * 0
                 else:
-                    gi = g * _conj(b * a ** (b - 1))
+                    gi = g * conj_operand(b * a ** (b - 1))
                 gi = sum_to(gi, sa)
             if gb:
                 if _isinstance(a, Tensor):
                     la = a.log() if _kind(a._data) == "c" else a.log().masked_fill(
                         (a == 0) & (b >= 0), 0)
-                    ge = sum_to(g * _conj(r * la), sb)
+                    ge = sum_to(g * conj_operand(r * la), sb)
                 else:
                     import math
 
-                    ge = sum_to(g * _conj(r * math.log(a)) if a != 0 else g * 0, sb)
+                    ge = sum_to(g * conj_operand(r * math.log(a)) if a != 0 else g * 0, sb)
             return gi, ge
 
         record("PowBackward0", res, (input, exponent), vjp, (input, exponent, res))

@@ -16,7 +16,7 @@ from typing import Any
 from . import _conv_kernels as K
 from . import conv_padding as _padding
 from . import conv_unfold as _unfold
-from ._dispatch import Tensor, grad_state, make, quiet, record
+from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record
 from ._dispatch import is_tensor as _is_tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -52,12 +52,6 @@ def _bias_grad(g: Tensor) -> Tensor:
     return g.sum((0,) + tuple(range(2, g.ndim)))
 
 
-def _conj(t: Tensor) -> Tensor:
-    """The conjugate of a complex operand: a product's gradient takes the other factor's
-    conjugate (PyTorch's convention for complex autograd)."""
-    return t.conj() if t._data.dtype.kind == "c" else t
-
-
 def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
               name: str = "ConvolutionBackward0") -> Tensor:
     """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``."""
@@ -68,9 +62,9 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
         S, Ks = x._data.shape[2:], w._data.shape[2:]
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
-            return (_conv_bi(g, _conj(w), None, geom, S, "ConvolutionBackwardBackward0")
+            return (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0")
                     if rx else None,
-                    _conv_bw(_conj(x), g, geom, Ks) if rw else None,
+                    _conv_bw(conj_operand(x), g, geom, Ks) if rw else None,
                     _bias_grad(g) if rb else None)
 
         record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
@@ -87,9 +81,9 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
         rg, rw, rb = g._rg, w._rg, _needs(b)
 
         def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
-            return (_conv_fwd(gg, _conj(w), None, geom, "ConvolutionBackwardBackward0")
+            return (_conv_fwd(gg, conj_operand(w), None, geom, "ConvolutionBackwardBackward0")
                     if rg else None,
-                    _conv_bw(gg, _conj(g), geom, w.shape[2:]) if rw else None,
+                    _conv_bw(gg, conj_operand(g), geom, w.shape[2:]) if rw else None,
                     _bias_grad(gg) if rb else None)
 
         record(name, res, (g, w, b), vjp, (g if rw else None, w))
@@ -106,9 +100,9 @@ def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> Tensor:
         S = x._data.shape[2:]
 
         def vjp(gw: Tensor, x: Tensor, g: Tensor) -> tuple:
-            return (_conv_bi(_conj(g), gw, None, geom, S, "ConvolutionBackwardBackward0")
+            return (_conv_bi(conj_operand(g), gw, None, geom, S, "ConvolutionBackwardBackward0")
                     if rx else None,
-                    _conv_fwd(_conj(x), gw, None, geom, "ConvolutionBackwardBackward0")
+                    _conv_fwd(conj_operand(x), gw, None, geom, "ConvolutionBackwardBackward0")
                     if rg else None)
 
         record("ConvolutionBackwardBackward0", res, (x, g), vjp, (x if rg else None,

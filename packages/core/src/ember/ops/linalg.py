@@ -18,6 +18,7 @@ from . import _blas, _inplace
 from ._autocast import autocast_op
 from ._dispatch import (
     Tensor,
+    conj_operand,
     device_mismatch,
     grad_state,
     kind,
@@ -489,7 +490,7 @@ def _einsum_grad(i: int, ins: list[str], rhs: str, g: Tensor, ops: tuple) -> Ten
     has_ell = "..." in rhs or any("..." in s for s in others)
     keep = [t for t in grad_tokens if (t == "..." and has_ell) or (t != "..." and t in avail)]
     eq = ",".join([rhs] + others + [d for d, _ in deltas]) + "->" + "".join(keep)
-    others_t = [_conj(ops[j]) for j in range(len(ops)) if j != i]  # complex: conjugates
+    others_t = [conj_operand(ops[j]) for j in range(len(ops)) if j != i]  # complex: conjugates
     r = einsum(eq, g, *others_t, *[d for _, d in deltas])
     # reduce broadcast ellipsis dims, then restore dims that were summed away
     if "..." in keep:
@@ -609,7 +610,7 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
         ga_needed, gb_needed = a._rg, b._rg
 
         def vjp(g: Tensor, a: Tensor, b: Tensor) -> tuple:
-            a, b = _conj(a), _conj(b)  # complex: each gradient takes the other's conjugate
+            a, b = conj_operand(a), conj_operand(b)  # complex: each gradient takes the other's conjugate
             return (sum_to(_cross(b.expand(shape), g, d, op), sa) if ga_needed else None,
                     sum_to(_cross(g, a.expand(shape), d, op), sb) if gb_needed else None)
 
@@ -618,11 +619,6 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
 
 
 # ------------------------------------------------------------------ methods
-def _conj(t: Tensor) -> Tensor:
-    """The conjugate of a complex operand (a product's gradient takes the other factor's)."""
-    return t.conj() if t._data.dtype.kind == "c" else t
-
-
 def _same_dtype(a: Tensor, b: Tensor) -> None:
     """inner/tensordot: one dtype, and one the matrix kernels have."""
     if a._data.dtype != b._data.dtype:

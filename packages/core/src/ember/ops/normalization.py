@@ -14,7 +14,7 @@ from typing import Any
 from . import _inplace
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, quiet, record
-from ._nn_math import arrays, const, float_input, grad_of, row_sum
+from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
@@ -108,20 +108,8 @@ def _channel_sum(xp: Any, a: Any, red: tuple) -> Any:
         return xp.sum(a, axis=red, keepdims=True)
     N, C = a.shape[:2]
     L = a.size // (N * C)
-    s = _ones(xp, N, a.dtype) @ a.reshape(N, C * L)
+    s = _ones_column(xp, N, a.dtype)[:, 0] @ a.reshape(N, C * L)
     return s.reshape(C, L).sum(axis=1).reshape((1, C) + (1,) * (a.ndim - 2))
-
-
-def _ones(xp: Any, n: int, dtype: Any) -> Any:
-    key = (n, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = _ONES[key] = xp.ones(n, dtype=dtype)
-        ones.flags.writeable = False
-    return ones
-
-
-_ONES: dict = {}
 
 
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:

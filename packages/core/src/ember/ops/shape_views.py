@@ -12,8 +12,8 @@ import numpy as np
 
 from ._dispatch import (
     Tensor,
+    conj_operand,
     grad_state,
-    kind,
     make,
     methods,
     permute_dims,
@@ -136,12 +136,6 @@ def _T(self: Tensor) -> Tensor:
     return permute(self, tuple(range(nd - 1, -1, -1)))
 
 
-def _conj(t: Tensor) -> Tensor:
-    if kind(t._data) != "c":
-        return t
-    return t.conj()
-
-
 def _mT(self: Tensor) -> Tensor:
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
@@ -155,14 +149,14 @@ def _H(self: Tensor) -> Tensor:
         extra = " For batches of matrices, consider using tensor.mH" if nd > 2 else ""
         raise RuntimeError(
             f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor.{extra}")
-    return _conj(permute(self, tuple(range(nd - 1, -1, -1))))
+    return conj_operand(permute(self, tuple(range(nd - 1, -1, -1))))
 
 
 def _mH(self: Tensor) -> Tensor:
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {self._data.ndim}-D tensor.")
-    return _conj(transpose(self, -2, -1))
+    return conj_operand(transpose(self, -2, -1))
 
 
 def adjoint(input: Tensor) -> Tensor:
@@ -170,7 +164,7 @@ def adjoint(input: Tensor) -> Tensor:
     if input._data.ndim < 2:
         raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {input._data.ndim}-D tensor.")
-    return _conj(transpose(input, -2, -1))
+    return conj_operand(transpose(input, -2, -1))
 
 
 def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:

@@ -24,6 +24,7 @@ import numpy as np
 import ember
 from ember import Tensor
 from ember._tensor import make as _make
+from ember.ops._parallel import usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
@@ -467,14 +468,6 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     return pool
 
 
-def _usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask, where the system has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
-
-
 def _scratch(dtype: Any, count: int, size: int) -> list:
     """``count`` scratch blocks of ``size`` elements of ``dtype``, the calling thread's own."""
     cache = _local.__dict__.setdefault("scratch", {})
@@ -547,7 +540,7 @@ def _run_updates(updates: list[_Update]) -> None:
     """
     ends = list(accumulate(u.nblocks for u in updates))
     total = ends[-1]
-    workers = min(ember.get_num_threads(), _usable_cpus(), _MAX_THREADS, total // 2) - 1
+    workers = min(ember.get_num_threads(), usable_cpus(), _MAX_THREADS, total // 2) - 1
     if workers <= 0:
         for u in updates:
             for i in range(u.nblocks):
