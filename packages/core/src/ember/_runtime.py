@@ -19,6 +19,14 @@ __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
            "set_float32_matmul_precision", "get_float32_matmul_precision", "compile"]
 
 _threads = [os.cpu_count() or 1, os.cpu_count() or 1]
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
 _deterministic = [False, False]
 _matmul_precision = ["highest"]
 

@@ -17,21 +17,13 @@ from collections.abc import Callable
 from contextvars import copy_context
 from typing import Any
 
-from .._runtime import _threads
+from .._runtime import _threads, usable_cpus
 from . import _blas
 
-__all__ = ["usable_cpus", "threads_for", "run_striped", "part", "split", "ufunc"]
+__all__ = ["threads_for", "run_striped", "part", "split", "ufunc"]
 
 _SPLIT_ELEMENTS = 1 << 18  # elementwise work below this many elements stays on one thread
 _MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's calls, is the limit
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask, where the system has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
 
 
 _CPUS = usable_cpus()

@@ -23,8 +23,8 @@ import numpy as np
 
 import ember
 from ember import Tensor
+from ember._runtime import usable_cpus
 from ember._tensor import make as _make
-from ember.ops._parallel import usable_cpus
 
 __all__ = ["Optimizer", "required"]
 
