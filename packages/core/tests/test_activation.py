@@ -96,6 +96,41 @@ def test_inplace(torch, name):
     ember.testing.assert_close(a.grad, b.grad)
 
 
+def test_relu_inplace_writes_through(torch):
+    """relu_ writes into the tensor's own array (not a view): the graph, the version
+    counter, a second output of a multi-output op, -0.0 and NaN as in PyTorch."""
+    x = randn(4, 5)
+    x[0, :3] = [-0.0, np.nan, -np.nan]
+    a, b = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    he, ht = a * 3, b * 3
+    assert ember.relu_(he) is he and he._version == 1
+    torch.relu_(ht)
+    assert_close(he, ht, equal_nan=True)
+    assert_close(ember.signbit(he), torch.signbit(ht))
+    (se, le) = ember.linalg.slogdet(a[1:, :3].nan_to_num() * 2)
+    (st, lt) = torch.linalg.slogdet(b[1:, :3].nan_to_num() * 2)
+    ember.relu_(le)  # the second output of its node
+    torch.relu_(lt)
+    ((he * he).sum() + le * se).backward()
+    ((ht * ht).sum() + lt * st).backward()
+    assert_close(a.grad, b.grad, equal_nan=True)
+    # a tensor saved by another node, then changed in place: that node's backward refuses
+    s = a * 1
+    y = s * s
+    ember.relu_(s)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    # a view goes the general way and rebases its base
+    a.grad, b.grad = None, None
+    v, bv = a * 1, b * 1
+    ember.relu_(v[1:])
+    torch.relu_(bv[1:])
+    (v * v).sum().backward()
+    (bv * bv).sum().backward()
+    assert_close(a.grad, b.grad, equal_nan=True)
+    assert_close(ember.relu_(ember.tensor(x[1:])), torch.relu_(torch.tensor(x[1:])))
+
+
 def test_top_level_and_methods(torch):
     x = randn(4, 3)
     for ename, tname in [("relu", "relu"), ("selu", "selu"), ("celu", "celu"),
@@ -249,6 +284,7 @@ NAN_EDGE_OPS = {
 def test_nan_and_infinity_edges_match_pytorch(torch, name, dtype):
     """Values and gradients at NaN, +-inf and the branch points, on a tensor long enough for
     PyTorch's vectorized kernels (whose NaN handling all but tiny tensors see)."""
+    pytest.importorskip("ember.nn")
     edges = [np.nan, np.inf, -np.inf, 0.0, 0.5, -0.5, 1.0, -1.0, 6.0, 3.0]
     x = np.array(edges * 32, dtype=dtype)  # whole vectors: no scalar tail
     out = []
@@ -264,6 +300,7 @@ def test_nan_and_infinity_edges_match_pytorch(torch, name, dtype):
 @pytest.mark.parametrize("name", ["mish", "softplus", "silu", "logsigmoid"])
 def test_second_derivative_at_zero_matches_pytorch(torch, name):
     """Smooth functions stay smooth under double backward at 0 (no kinks from max/abs)."""
+    pytest.importorskip("ember.nn")
     x = np.array([0.0, 1e-3, -1e-3, 2.0, -2.0, 25.0, -30.0])
     out = []
     for lib in (ember, torch):

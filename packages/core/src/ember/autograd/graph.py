@@ -10,6 +10,7 @@ soon as a node has run unless ``retain_graph``.
 from __future__ import annotations
 
 import itertools
+import re
 import traceback
 import weakref
 from collections.abc import Callable, Sequence
@@ -107,6 +108,21 @@ class Node:
     def _n_outputs(self) -> int:
         return len(self._meta) if self._meta else 1
 
+    def _modified_message(self, i: int, t: Any, v: int) -> str:
+        """PyTorch's words for saved tensor ``i`` (``t``), changed in place since version ``v``:
+        an output names this node, an input the node that now makes it."""
+        if self._saved_out is not None and i in self._saved_out:
+            made_by, nr = self, self._saved_out[i]
+        else:
+            made_by, nr = t.grad_fn, t._out_nr
+        which = "" if made_by is None else \
+            f", which is output {nr} of {_BACKWARD_SUFFIX.sub('', made_by.name())},"
+        return ("one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{t.type()} {list(t.shape)}]{which} is at version {t._vc[0]}; "
+                f"expected version {v} instead. Hint: enable anomaly detection to find the "
+                "operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
     def _unpack_saved(self, create_graph: bool) -> tuple:
         saved = self._saved
         if saved is None:
@@ -123,13 +139,7 @@ class Node:
         for i, t in enumerate(saved):
             v = versions[i]
             if v is not None and t._vc[0] != v:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{t.type()} {list(t.shape)}], which is output "
-                    f"{0 if self._saved_out is None or i not in self._saved_out else i} of "
-                    f"{self.name()}, is at version {t._vc[0]}; expected version {v} instead. "
-                    "Hint: enable anomaly detection to find the operation that failed to compute "
-                    "its gradient, with torch.autograd.set_detect_anomaly(True).")
+                raise RuntimeError(self._modified_message(i, t, v))
         if create_graph and self._saved_out:
             saved = list(saved)
             for i, nr in self._saved_out.items():
@@ -137,6 +147,7 @@ class Node:
         return saved
 
 
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
 _classes: dict[str, type] = {}
 
 

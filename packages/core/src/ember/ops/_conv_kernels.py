@@ -68,14 +68,21 @@ def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int) -> _Plan:
 
 
 def _blocks(plan: _Plan, N: int, body: Any) -> list:
-    """``body(s0, n)`` for each batch block, the blocks striped over the plan's threads;
-    each thread's results in a list."""
-    nb = plan.nb
+    """``body(s0, n)`` for each batch block; each thread's results in a list.
 
-    def work(_: int, blocks: range) -> list:
-        return [body(b * nb, min(nb, N - b * nb)) for b in blocks]
+    Each thread takes an equal run of the batch (to within one sample) in blocks of at
+    most ``plan.nb`` samples, of equal size: striping fixed-size blocks instead left one
+    thread up to a block's work longer than the other.
+    """
+    threads = plan.threads
 
-    return run_striped(work, -(-N // nb), plan.threads)
+    def work(t: int, _: range) -> list:
+        run = part(N, threads, t)
+        n = run.stop - run.start
+        k = -(-n // plan.nb)
+        return [body(run.start + b * n // k, (b + 1) * n // k - b * n // k) for b in range(k)]
+
+    return run_striped(work, threads, threads)
 
 
 def _by_channel(plan: _Plan, body: Any) -> None:

@@ -75,16 +75,32 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     if x.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
     xp = _xp(input)
-    y = _parallel.ufunc(xp, xp.maximum, x, 0)
+    if inplace and _writable(input):
+        _inplace.check_inplace(input, "relu_")
+        xp.maximum(0, x, out=x)  # this order keeps -0.0, as PyTorch does
+        input._vc[0] += 1
+        if grad_state.enabled and input._rg:
+            record("ReluBackward0", input, (input,), _slope_vjp, (const(_passes(xp, x), input),))
+            input._out_nr = 0
+        return input
+    y = xp.maximum(0, x)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     return _piecewise("ReluBackward0", input, y, lambda: _passes(xp, y), inplace, "relu")
 
 
+def _writable(t: Tensor) -> bool:
+    """Whether an in-place op may write its result straight into ``t``'s own array: not a
+    view (whose base needs its graph rebased) and not read-only."""
+    be = t._device._backend
+    return (t._base is None and be.aliases and be.numpy_like
+            and getattr(getattr(t._data, "flags", None), "writeable", False))
+
+
 def _passes(xp: Any, y: Any) -> Any:
-    """Where relu's gradient flows: not ``y <= 0`` (a NaN passes it on, as in PyTorch)."""
-    mask = _parallel.ufunc(xp, xp.less_equal, y, 0)
-    return xp.logical_not(mask, out=mask) if isinstance(mask, xp.ndarray) else ~mask
+    """Where relu's gradient flows, from its output ``y = max(x, 0)``: ``y != 0``, which is
+    ``not x <= 0`` (a NaN passes it on, as in PyTorch's vectorized kernel)."""
+    return xp.not_equal(y, 0)
 
 
 def relu_(input: Tensor) -> Tensor:
