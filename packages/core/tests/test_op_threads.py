@@ -2,7 +2,8 @@
 
 Convolutions: every way of splitting the work (batch blocks per thread, whole-batch
 split by channels, one thread), for the layouts each kernel chooses between (pitched or
-strided windows, flipped-kernel or col2im input gradients, pointwise products). Batch
+strided windows, flipped-kernel, col2im or placement-product input gradients, pointwise
+products). Batch
 norm (by channel) and max pooling (by plane), split and not.
 """
 
@@ -36,6 +37,11 @@ CASES = [  # (conv, input shape, weight shape, keyword arguments)
     ("conv2d", (4, 4, 8, 8), (6, 2, 3, 2), dict(padding=(1, 0), groups=2, dilation=(2, 1))),
     ("conv2d", (3, 6, 7, 7), (6, 1, 3, 3), dict(padding=1, groups=6)),  # depthwise
     ("conv2d", (2, 3, 5, 5), (40, 3, 3, 3), dict(padding=1)),  # more channels than positions
+    # input planes of a few positions, many output channels: placement products
+    ("conv2d", (4, 6, 2, 2), (64, 6, 3, 3), dict(padding=1)),
+    ("conv2d", (3, 4, 2, 2), (64, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
+    ("conv1d", (3, 4, 3), (32, 4, 3), dict(padding=2, dilation=2)),
+    ("conv3d", (2, 3, 2, 2, 1), (40, 3, 2, 2, 1), dict(padding=(1, 0, 0))),
     ("conv1d", (5, 3, 17), (4, 3, 5), dict(padding=2)),
     ("conv3d", (3, 2, 5, 6, 4), (4, 2, 3, 3, 2), dict(padding=(1, 1, 0))),
 ]
@@ -265,3 +271,23 @@ def test_large_batches_are_not_unfolded_whole_nor_kept():
     big = (wins._KEEP_BYTES // 4 + 1,)
     first, second = (wins.scratch(np, np.dtype("float32"), big) for _ in range(2))
     assert first.base is None and not np.shares_memory(first, second)
+
+
+def test_placement_input_gradient_is_taken_and_keeps_infinities(torch, monkeypatch):
+    """Small input planes take the placement product; an infinite output gradient (which
+    would meet the placement's zeros) falls back to adding windows back, as PyTorch's sum."""
+    taken = []
+    placed = kernels._input_grad_placed
+    monkeypatch.setattr(kernels, "_input_grad_placed", lambda *a: taken.append(1) or placed(*a))
+    x = RNG.standard_normal((3, 5, 2, 2)).astype("float32")
+    w = RNG.standard_normal((48, 5, 3, 3)).astype("float32")
+    gy = RNG.standard_normal((3, 48, 2, 2)).astype("float32")
+    gy[1, 7, 0, 1] = np.inf
+    grads = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.conv2d(t, lib.tensor(w), padding=1).backward(lib.tensor(gy))
+        grads.append(t.grad)
+    assert taken
+    assert np.isinf(grads[0].numpy()).any() and not np.isnan(grads[0].numpy()).any()
+    assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-4)

@@ -17,6 +17,7 @@ split by channels, and splits its product by output channels.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from . import _blas
@@ -211,11 +212,68 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
         gf = Geom((1,) * len(K), g.dilation, tuple(f - a for f, a in zip(full, g.lo)),
                   tuple(f - b for f, b in zip(full, g.hi)), G)
         return _correlate(xp, gy, _kernel_transposed(xp, w, G), K, gf, flip=True)
+    if _PLACE_RATIO * prod(S) <= Og and xp.__name__ == "numpy":
+        gx = _input_grad_placed(xp, gy, wt, g, tuple(S), C, K)
+        if xp.isfinite(gx).all():  # else an inf met a zero of the placement: add back instead
+            return gx
     Sp = tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi))
     gx = _col2im(xp, gy, wt, g, Sp, C, K)
     if any(g.lo) or any(g.hi):
         gx = gx[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(g.lo, S))]
     return gx
+
+
+_PLACE_RATIO = 8  # placement products when the input plane is this many times smaller than O/G
+
+
+@functools.lru_cache(maxsize=64)
+def _placement(K: tuple, Q: tuple, S: tuple, g: Geom, dtype: str) -> Any:
+    """The 0/1 matrix ``(prod(K) * prod(Q), prod(S))`` that adds each kernel offset's value at
+    each output position to the input position it came from (col2im as a product)."""
+    import numpy as np
+
+    grids = np.meshgrid(*(np.arange(k) for k in K), *(np.arange(q) for q in Q), indexing="ij")
+    d = len(K)
+    inside = np.ones(grids[0].shape, dtype=bool)
+    flat = np.zeros(grids[0].shape, dtype=np.int64)
+    for t in range(d):
+        pos = grids[d + t] * g.stride[t] + grids[t] * g.dilation[t] - g.lo[t]
+        inside &= (pos >= 0) & (pos < S[t])
+        flat = flat * S[t] + np.clip(pos, 0, S[t] - 1)
+    m = np.zeros((inside.size, prod(S)), dtype=dtype)
+    m[np.flatnonzero(inside), flat.reshape(-1)[inside.reshape(-1)]] = 1
+    m.setflags(write=False)
+    return m
+
+
+def _input_grad_placed(xp: Any, gy: Any, wt: Any, g: Geom, S: tuple, C: int, K: tuple) -> Any:
+    """The input gradient over small input planes: the kernel's product with the output
+    gradient, then a second product with the placement matrix in place of col2im's
+    offset-by-offset adds (which on planes of a few positions are short strided runs)."""
+    N, Co = gy.shape[:2]
+    Q = tuple(gy.shape[2:])
+    G, KK, L, P = g.groups, prod(K), prod(Q), prod(S)
+    Og, Cg = Co // G, C // G
+    place = _placement(K, Q, S, g, gy.dtype.str)
+    rows = grouped_rows(xp, gy, G)  # (G, Og, N*L)
+    gx = xp.empty((N, G, Cg, P), dtype=gy.dtype)
+    threads = threads_for(xp, Cg * G) if Co * Cg * KK * L * N >= _THREADED_WORK else 1
+
+    def part(t: int) -> None:
+        gs, cs = _group_split(G, Cg, threads, t)
+        wts = wt.reshape(G, Cg, KK, Og)[gs, cs]
+        gg, cc = wts.shape[:2]
+        pr = xp.matmul(wts.reshape(gg, cc * KK, Og), rows[gs])  # (g, c, KK, N, L)
+        per = xp.ascontiguousarray(xp.swapaxes(pr.reshape(gg, cc, KK, N, L), 2, 3))
+        out = xp.matmul(per.reshape(gg * cc * N, KK * L), place)
+        gx[:, gs, cs] = xp.moveaxis(out.reshape(gg, cc, N, P), 2, 0)
+
+    if threads == 1:
+        _blas.fit_threads(Co * Cg * KK * L * N)
+        part(0)
+    else:
+        run_striped(lambda t, _: part(t), threads, threads)
+    return gx.reshape((N, C) + S)
 
 
 def _kernel_transposed(xp: Any, w: Any, G: int) -> Any:
