@@ -25,7 +25,8 @@ RNG = np.random.default_rng(7)
 # name -> the module attributes that force one way of splitting the work
 PLANS = {
     "sequential": dict(_THREADED_WORK=1 << 62),
-    "batch_blocks": dict(_THREADED_WORK=0, _MIN_COLUMNS=1, _BLOCK_BYTES=1),
+    "batch_blocks": dict(_THREADED_WORK=0, _MIN_COLUMNS=1, _BLOCK_BYTES=1,
+                         _WEIGHT_BLOCK_BYTES=1),
     "by_channel": dict(_THREADED_WORK=0, _MIN_COLUMNS=1 << 62),
 }
 
@@ -99,6 +100,7 @@ def test_threaded_numbers_do_not_depend_on_timing(monkeypatch, min_columns):
     gy = RNG.standard_normal((7, 16, 12, 12)).astype("float32")
     monkeypatch.setattr(kernels, "_THREADED_WORK", 0)
     monkeypatch.setattr(kernels, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(kernels, "_WEIGHT_BLOCK_BYTES", 1)
     monkeypatch.setattr(kernels, "_MIN_COLUMNS", min_columns)
     threads = ember.get_num_threads()
     ember.set_num_threads(3)

@@ -42,6 +42,8 @@ __all__ = ["Geom", "out_size", "conv_forward", "conv_input_grad", "conv_weight_g
            "padded", "window", "offsets"]
 
 _BLOCK_BYTES = 1 << 21  # one batch block's unfolded windows
+# the weight gradient sums its blocks' products: fewer, longer products measured ~2% quicker
+_WEIGHT_BLOCK_BYTES = 1 << 23
 _THREADED_WORK = 1 << 22  # multiply-adds below which one thread does it all
 _MIN_COLUMNS = 256  # a thread's product over fewer columns splits by channels instead
 _WHOLE_BYTES = 1 << 25  # ... unless the whole batch's windows would take more than this
@@ -53,10 +55,12 @@ class _Plan(NamedTuple):
     by_channel: bool  # one block of the whole batch, its work split by channels
 
 
-def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int) -> _Plan:
+def _plan(xp: Any, N: int, cols: int, per_sample: int, work: int,
+          block_bytes: int | None = None) -> _Plan:
     """How to split a convolution of ``N`` samples, ``cols`` product columns and
-    ``per_sample`` unfolded bytes each, ``work`` multiply-adds in all."""
-    nb = max(1, min(N, _BLOCK_BYTES // max(per_sample, 1)))
+    ``per_sample`` unfolded bytes each, ``work`` multiply-adds in all, in blocks of at most
+    ``block_bytes`` (``_BLOCK_BYTES``) of windows."""
+    nb = max(1, min(N, (block_bytes or _BLOCK_BYTES) // max(per_sample, 1)))
     threads = threads_for(xp, N * cols) if work >= _THREADED_WORK else 1
     if threads == 1:
         if xp.__name__ == "numpy":  # the whole convolution decides the BLAS threads
@@ -370,7 +374,8 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
         return _sum_in_order(parts).reshape((Co, Cg) + K)
     # windows on the output grid only: junk positions times a zero gradient would still
     # carry an inf or NaN of the input into the sum
-    plan = _plan(xp, N, L, C * KK * L * x.dtype.itemsize, Co * Cg * KK * L * N)
+    plan = _plan(xp, N, L, C * KK * L * x.dtype.itemsize, Co * Cg * KK * L * N,
+                 _WEIGHT_BLOCK_BYTES)
     lay = layout(xp, x.shape[2:], K, Q, g, plan.nb, pitched=False)
     if plan.by_channel:
         cb = _unfold_all(xp, x, K, Q, g, lay, plan).reshape(G, Cg * KK, N * L)
