@@ -103,8 +103,10 @@ def layout(xp: Any, S: tuple, K: tuple, Q: tuple, g: Geom, n: int,
                       (slice(None),) + tuple(slice(0, q) for q in Q[1:]))
     # a row of the last dim: Q[-1] values (strided or not) per sample, or with the samples
     # innermost, n values per position (n * Q[-1] in one run with a unit stride); the
-    # transposes around it cost more than they save for blocks of a few samples
-    if n >= _MIN_SAMPLE_MINOR and n * (Q[-1] if g.stride[-1] == 1 else 1) >= Q[-1]:
+    # transposes around it cost more than they save for blocks of a few samples, and for a
+    # 1x1 kernel (which reads each input value at most once) always
+    if (n >= _MIN_SAMPLE_MINOR and n * (Q[-1] if g.stride[-1] == 1 else 1) >= Q[-1]
+            and prod(K) > 1):
         return Layout("sample_minor", tuple(Q), None)
     return Layout("sample_major", tuple(Q), None)
 
