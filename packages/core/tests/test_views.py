@@ -291,3 +291,32 @@ def test_inplace_view_ops(torch):
     assert z.t_() is z and z.shape == (3, 2) and z.stride() == (1, 3)
     check_error(lambda: ember.ones(3, requires_grad=True).unsqueeze_(0),
                 lambda: torch.ones(3, requires_grad=True).unsqueeze_(0))
+
+
+@pytest.mark.parametrize("src,dst", [("float32", "int32"), ("float32", "float64"),
+                                     ("float32", "int16"), ("bool", "uint8"),
+                                     ("int64", "float32"), ("float32", "float32")])
+def test_view_as_another_dtype(torch, src, dst):
+    """``view(dtype)`` reads the same bytes: shares memory, rescales the last dim, and is not
+    differentiable; PyTorch's errors for a non-contiguous or indivisible last dim."""
+    a = (np.arange(24).reshape(3, 8) % 5 - 2).astype(src)
+    e, t = ember.tensor(a), torch.tensor(a)
+    ev, tv = e.view(getattr(ember, dst)), t.view(getattr(torch, dst))
+    assert_close(ev, tv)
+    ev.view(-1)[0] = 1
+    tv.view(-1)[0] = 1
+    assert_close(e, t)
+    if src.startswith("float"):
+        x = ember.tensor(a, requires_grad=True)
+        y = (x * 1).view(getattr(ember, dst))
+        assert not y.requires_grad and y.grad_fn is None
+    assert_close(ember.randn(3).view(np.int64(3)), ember.randn(3).view(3), rtol=10, atol=10)
+    for bad in (lambda m, x: m.zeros(4, 4).t().view(m.float64),
+                lambda m, x: x[:, :3].view(m.float64),
+                lambda m, x: x[0, 0].view(m.float64)):
+        msgs = []
+        for m, x in ((ember, ember.zeros(3, 4)), (torch, torch.zeros(3, 4))):
+            with pytest.raises(RuntimeError) as info:
+                bad(m, x)
+            msgs.append(str(info.value))
+        assert msgs[0] == msgs[1]

@@ -139,9 +139,11 @@ def _reshape_view(x: Any, new: tuple, be: Any) -> Any:
 
 
 def view(input: Tensor, *shape: Any) -> Tensor:
-    """The same memory seen with another shape; raises where a copy would be needed."""
-    if len(shape) == 1 and not _isinstance(shape[0], (int, tuple, list)):
-        return input.view_dtype(shape[0])
+    """The same memory seen with another shape (raises where a copy would be needed), or with
+    ``view(dtype)`` as another dtype."""
+    if len(shape) == 1 and not _isinstance(shape[0], (int, tuple, list)) \
+            and not hasattr(shape[0], "__index__"):
+        return _view_dtype(input, shape[0])
     x = input._data
     new = _infer(shape_arg(shape), x.size, "view", x.shape)
     arr = _reshape_view(x, new, input._device._backend)
@@ -152,6 +154,42 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     old = x.shape
     return view_out(input, arr, lambda t: t.view(new), "ViewBackward0",
                     lambda g: (g.reshape(old),))
+
+
+def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
+    """The same bytes read as ``dtype``; with another element size the last dim (which must
+    be contiguous) shrinks or grows. Not differentiable (as in PyTorch, even to the same dtype)."""
+    from .. import dtypes as _dt
+
+    dt = _dt.to_dtype(dtype)
+    x = input._data
+    old = _dt.from_native_dtype(x.dtype) if not hasattr(x.dtype, "kind") else \
+        _dt.from_numpy_dtype(x.dtype)
+    if dt == old:
+        return make_view(input, x.view(), lambda t: t.view(dt))
+    be = input._device._backend
+    native = be.native_dtype(dt)
+    a, b = x.dtype.itemsize, be.xp.dtype(native).itemsize
+    if a != b:
+        words = f"to view {_scalar_name(old)} as {_scalar_name(dt)} (different element sizes)"
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {words}")
+        if (x.shape[-1] * a) % b:
+            raise RuntimeError(f"self.size(-1) must be divisible by {b // a if b > a else 1} "
+                               f"{words}, but got {x.shape[-1]}")
+        if x.strides[-1] != a and x.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {words}, but got "
+                               f"{x.strides[-1] // a}")
+    arr = x.view(native)
+    return make_view(input, arr, lambda t: t.view(dt))  # no graph: not differentiable
+
+
+def _scalar_name(d: Any) -> str:
+    """PyTorch's C++ scalar type name (``Float``, ``Double``, ``Long``, ...)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
+        str(d).split(".")[-1], str(d))
 
 
 def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
