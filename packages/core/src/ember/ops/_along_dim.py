@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as _dt
-from ..return_types import _ReturnType
 from ._dispatch import (
     Tensor,
     astype,
@@ -25,7 +24,6 @@ from ._dispatch import (
     reshape,
     wrap_dims,
 )
-from ._inplace import write
 
 _isinstance = isinstance
 
@@ -119,20 +117,6 @@ def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
     return mask_of(mask, x) * (g / int(xp.count_nonzero(mask)))
 
 
-def write_out(res: Any, out: Any) -> Any:
-    """Copy a result (or a tuple of results) into ``out=`` tensors."""
-    if out is None:
-        return res
-    if _isinstance(res, tuple):
-        for r, o in zip(res, out):
-            write_out(r, o)
-        return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
-    if out._data.shape != res._data.shape:
-        out._data = out._device._backend.astype(res._data, out.dtype)
-        out._vc[0] += 1
-    else:
-        write(out, res._data)
-    return out
 
 
 def mask_of(arr: Any, like: Tensor) -> Tensor:

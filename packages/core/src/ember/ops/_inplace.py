@@ -9,9 +9,12 @@ rebases the view's base (PyTorch's CopySlices).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from ..return_types import _ReturnType
 from ._dispatch import Tensor, grad_state, make, record
 
 
@@ -127,3 +130,41 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
     finally:
         grad_state.enabled = prev
     view.grad_fn, view._out_nr, view._rg = regen.grad_fn, regen._out_nr, True
+
+
+def write_out(res: Any, out: Any, op: str | None = None) -> Any:
+    """``res``, or ``res`` (a tensor or a tuple of them) written into the ``out=`` tensor(s),
+    each resized when its shape differs; with ``op``, PyTorch's refusal when the result
+    would need a graph."""
+    if out is None:
+        return res
+    if _isinstance(res, tuple):
+        for r, o in zip(res, out):
+            write_out(r, o, op)
+        return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
+    if op is not None and res._rg and grad_state.enabled:
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad.")
+    if out._data.shape != res._data.shape:
+        out._data = out._device._backend.astype(res._data, out.dtype)
+        out._vc[0] += 1
+    else:
+        write(out, res._data)
+    return out
+
+
+def writes_out(op: str) -> Callable[[Callable], Callable]:
+    """Give a function PyTorch's ``out=`` keyword: its result written into ``out``."""
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+            res = fn(*args, **kwargs)
+            return res if out is None else write_out(res, out, op)
+
+        return with_out
+
+    return wrap
+
+
+_isinstance = isinstance

@@ -425,14 +425,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     return pow(a, b)
 
 
-def _out(res: Tensor, out: Tensor | None) -> Tensor:
-    if out is None:
-        return res
-    if out._data.shape != res._data.shape:
-        out._data = out._device._backend.astype(res._data, out.dtype)
-    else:
-        _inplace.write(out, res._data)
-    return out
+_out = _inplace.write_out
 
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg

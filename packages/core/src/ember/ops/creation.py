@@ -12,6 +12,7 @@ from .. import dtypes as _dt
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods
+from ._inplace import writes_out
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "full",
            "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
@@ -264,18 +265,21 @@ def _bounds(name: str) -> tuple:
                                                                    float(info.max))
 
 
+@writes_out("zeros")
 def zeros(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
     return _filled(0, size, dtype, device, requires_grad)
 
 
+@writes_out("ones")
 def ones(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
          memory_format: Any = None) -> Tensor:
     return _filled(1, size, dtype, device, requires_grad)
 
 
+@writes_out("empty")
 def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
@@ -300,10 +304,13 @@ def _fill_dtype(fill_value: Any) -> _dt.dtype:
     return _dt._default
 
 
+@writes_out("full")
 def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = None,
          layout: Any = None, device: Any = None, requires_grad: bool = False,
          pin_memory: bool = False) -> Tensor:
-    if _isinstance(fill_value, Tensor):
+    if _isinstance(fill_value, np.bool_):  # a number to PyTorch's argument parser
+        fill_value = float(fill_value)
+    elif _isinstance(fill_value, (Tensor, np.generic)):  # NumPy's scalars as Python's
         fill_value = fill_value.item()
     return _filled(fill_value, (size,) if not _isinstance(size, int) else (size,), dtype, device,
                    requires_grad, _fill_dtype(fill_value))
@@ -343,13 +350,14 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any 
     return _like(input, fill_value, dtype, device, requires_grad)
 
 
+@writes_out("arange")
 def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = None,
            dtype: Any = None, layout: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if _isinstance(v, Tensor) else v for v in (start, end, step)]
+    vals = [v.item() if _isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
     start, end, step = vals
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
@@ -364,6 +372,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
     # PyTorch computes in double then casts; for ints, exact integer arithmetic
     if dt.category == _dt._INT and all(_isinstance(v, int) for v in vals):
         arr = np.arange(start, start + n * step, step, dtype=dt.np)[:n]
+    elif dt.category == _dt._INT:  # PyTorch steps in the integer type: start and step truncated
+        arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np)
     else:
         arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
     data, dev = _place(arr, device)
@@ -385,6 +395,7 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     return make(data, dev, requires_grad)
 
 
+@writes_out("linspace")
 def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dtype: Any = None,
              layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
@@ -428,6 +439,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     return t
 
 
+@writes_out("logspace")
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tensor | None = None,
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
@@ -439,6 +451,7 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
     return make(data, dev, requires_grad)
 
 
+@writes_out("eye")
 def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any = None,
         layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The ``n x m`` identity matrix."""
@@ -479,12 +492,14 @@ def _type_name(d: _dt.dtype) -> str:
     return name(d.name)
 
 
+@writes_out("complex")
 def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
     """``real + 1j * imag`` from two float tensors of the same dtype."""
     _complex_parts("complex", ("real", "imag"), real, imag)
     return real + imag * 1j
 
 
+@writes_out("polar")
 @autocast_op("polar")
 def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + 1j * sin(angle))``."""

@@ -22,7 +22,7 @@ from ._dispatch import (
     sum_to,
     wrap_dim,
 )
-from ._inplace import _type_name
+from ._inplace import _type_name, writes_out
 from .indexing import ufunc_at
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
@@ -481,6 +481,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     return res
 
 
+@writes_out("masked_select")
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
     m = mask._data
@@ -558,6 +559,7 @@ def _flat_index(input: Tensor, index: Tensor, op: str) -> Any:
     return ix % n if ix.size and n else ix
 
 
+@writes_out("take")
 def take(input: Tensor, index: Tensor) -> Tensor:
     """The elements of the flattened ``input`` at ``index`` (shaped like ``index``)."""
     ix = _flat_index(input, index, "take")
@@ -575,6 +577,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     return res
 
 
+@writes_out("take_along_dim")
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """``gather`` with ``indices`` and ``input`` broadcast in the dims other than ``dim``
     (the flattened tensors if ``dim`` is None)."""

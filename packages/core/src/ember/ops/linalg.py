@@ -188,15 +188,7 @@ def _record_matmul(res: Tensor, a: Tensor, b: Tensor) -> None:
     record(name, res, (a, b), vjp, (a if gb_needed else None, b if ga_needed else None))
 
 
-def _out(res: Tensor, out: Tensor | None) -> Tensor:
-    if out is None:
-        return res
-    if out._data.shape == res._data.shape:
-        _inplace.write(out, res._data)
-    else:
-        out._data = out._device._backend.astype(res._data, out.dtype)
-        out._vc[0] += 1
-    return out
+_out = _inplace.write_out
 
 
 @autocast_op("mm")

@@ -18,6 +18,7 @@ from .. import dtypes as _dt
 from .. import return_types as _rt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, record_multi, sum_to
+from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "solve_ex",
@@ -143,6 +144,7 @@ def _singular_inv_message(op: str, info: np.ndarray) -> str:
             f"zero, the inversion could not be completed because the input matrix is singular.")
 
 
+@writes_out("linalg_inv")
 def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The inverse of a square matrix (batched); LinAlgError when singular."""
     _check(A, "linalg.inv")
@@ -175,6 +177,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
 
 
 # ------------------------------------------------------------------ determinants
+@writes_out("det")
 def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The determinant of square matrices (batched)."""
     _check(A, "linalg.det")
@@ -194,6 +197,7 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     return res
 
 
+@writes_out("slogdet")
 def slogdet(A: Tensor, *, out: Any = None) -> Any:
     """``(sign, logabsdet)`` of square matrices; the gradient flows through ``logabsdet``."""
     return _slogdet(A, "linalg.slogdet")
@@ -249,6 +253,7 @@ def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
     return None, info
 
 
+@writes_out("solve")
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), batched; ``B`` may
     be a (batch of) vector(s)."""
@@ -310,6 +315,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, op: str) -> tuple[Tensor | None, An
     return (res.squeeze(-1) if vec else res), None
 
 
+@writes_out("solve_triangular")
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
                      unitriangular: bool = False, out: Tensor | None = None) -> Tensor:
     """The solution of a triangular system; only the ``upper``/lower triangle of ``A`` is read
@@ -392,6 +398,7 @@ def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | Non
     return (res.mH if upper else res), info
 
 
+@writes_out("cholesky")
 @autocast_op("cholesky")
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
     """The Cholesky factor of Hermitian positive-definite matrices (lower unless ``upper``)."""
@@ -417,6 +424,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 
 
 # ------------------------------------------------------------------ QR
+@writes_out("qr")
 def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> Any:
     """``(Q, R)`` with ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
     if mode not in ("reduced", "complete", "r"):
@@ -481,6 +489,7 @@ def _qr_backward(gQ: Tensor | None, gR: Tensor | None, Q: Tensor, R: Tensor) -> 
 
 
 # ------------------------------------------------------------------ SVD
+@writes_out("svd")
 def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``; gradients are defined for losses that do not
     depend on the singular vectors' phases."""
@@ -547,6 +556,7 @@ def _svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: T
     return gA
 
 
+@writes_out("svdvals")
 def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tensor:
     """The singular values, in descending order."""
     _check(A, "linalg.svdvals", square=False)
@@ -558,6 +568,7 @@ def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tens
 
 
 # ------------------------------------------------------------------ eigen
+@writes_out("eigh")
 def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of Hermitian matrices."""
     _check(A, "linalg.eigh")
@@ -576,6 +587,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     return _rt.linalg_eigh((L, V))
 
 
+@writes_out("eigvalsh")
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of Hermitian matrices, ascending."""
     if grad_state.enabled and A._rg:
@@ -586,6 +598,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     return _wrap(A, _xp(A).linalg.eigvalsh(x, UPLO=UPLO), real)
 
 
+@writes_out("eig")
 def eig(A: Tensor, *, out: Any = None) -> Any:
     """Eigenvalues and eigenvectors of general square matrices (always complex)."""
     _check(A, "linalg.eig")
@@ -605,6 +618,7 @@ def eig(A: Tensor, *, out: Any = None) -> Any:
     return _rt.linalg_eig((L, V))
 
 
+@writes_out("eigvals")
 def eigvals(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of general square matrices (complex)."""
     return eig(A)[0]
@@ -632,6 +646,7 @@ def _eig_backward(gL: Tensor | None, gV: Tensor | None, L: Tensor, V: Tensor,
 
 
 # ------------------------------------------------------------------ pinv, powers, exp
+@writes_out("pinv")
 def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False,
          rcond: Any = None, out: Tensor | None = None) -> Tensor:
     """The Moore-Penrose pseudo-inverse; singular values at or below
@@ -687,6 +702,7 @@ def _pinv_backward(g: Tensor, P: Tensor, A: Tensor) -> Tensor:
             - matmul(matmul(PhK, P), A))
 
 
+@writes_out("matrix_power")
 def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
     """``A`` to the integer power ``n`` (by squaring; negative powers invert first)."""
     x = A._data

@@ -17,6 +17,7 @@ import numpy as np
 from .. import return_types as _rt
 from . import _lu_kernels as K
 from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, sum_to
+from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
 from .linalg_decomp import LinAlgError, _batch_prefix, _set_meta_undefined, solve_triangular
 from .pointwise_unary import not_implemented
@@ -118,6 +119,7 @@ def _singular_message(op: str, info: Any) -> str:
             f"pivot)")
 
 
+@writes_out("linalg_lu_factor_ex")
 def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False,
                         out: Any = None) -> Any:
     """``(LU, pivots, info)``: the packed LU decomposition with partial pivoting; ``info`` is
@@ -130,6 +132,7 @@ def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = F
     return _rt.linalg_lu_factor_ex((LU, pivots, make(info, A._device)))
 
 
+@writes_out("linalg_lu_factor")
 def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     """``(LU, pivots)``: the packed LU decomposition; raises when a pivot is exactly zero."""
     _need_tensor(A, "linalg_lu_factor", "A", 1)
@@ -140,6 +143,7 @@ def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     return _rt.linalg_lu_factor((LU, pivots))
 
 
+@writes_out("lu")
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> Any:
     """Deprecated ``torch.lu``: ``(LU, pivots)`` or, with ``get_infos``, ``(LU, pivots,
     info)``; never raises for singular matrices."""
@@ -154,6 +158,7 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) 
     return LU, pivots
 
 
+@writes_out("linalg_lu")
 def linalg_lu(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     """``(P, L, U)`` with ``A = P L U``; gradients flow through ``L`` and ``U``."""
     _need_tensor(A, "linalg_lu", "A", 1)
@@ -253,6 +258,7 @@ def _unpack_arrays(LU: Tensor, pivots: Tensor, data: bool, piv: bool) -> tuple:
     return P, L, U
 
 
+@writes_out("lu_unpack")
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
               unpack_pivots: bool = True, *, out: Any = None) -> Any:
     """``(P, L, U)`` from ``linalg.lu_factor``'s packed result; empty parts when not asked."""
@@ -325,6 +331,7 @@ def _lu_solve_raw(LU: Any, perm: Any, B: Any, xp: Any, left: bool, adjoint: bool
     return xp.take_along_axis(w, inv[..., :, None], axis=-2)
 
 
+@writes_out("linalg_lu_solve")
 def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
                     adjoint: bool = False, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``; ``A^H`` for
@@ -399,6 +406,7 @@ def _mismatch(a: tuple, b: tuple) -> str:
     return "shape mismatch"
 
 
+@writes_out("lu_solve")
 def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
              out: Tensor | None = None) -> Tensor:
     """Deprecated ``torch.lu_solve(b, LU_data, LU_pivots)``: ``linalg.lu_solve`` with the
@@ -407,6 +415,7 @@ def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
 
 
 # ------------------------------------------------------------------ Cholesky solvers
+@writes_out("cholesky_solve")
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *,
                    out: Tensor | None = None) -> Tensor:
     """The solution of ``A X = B`` given ``B`` and the Cholesky factor of ``A``
@@ -461,6 +470,7 @@ def _chol_solve_raw(xp: Any, c: Any, b: Any, upper: bool) -> Any:
     return K.trsm(xp, ch, y, lower=False, unit=False)
 
 
+@writes_out("cholesky_inverse")
 def cholesky_inverse(input: Tensor, upper: bool = False, *,
                      out: Tensor | None = None) -> Tensor:
     """The inverse of ``A = L L^H`` (``U^H U`` with ``upper``) from its Cholesky factor."""
@@ -497,6 +507,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *,
 
 
 # ------------------------------------------------------------------ Householder products
+@writes_out("householder_product")
 def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The first ``n`` columns of the product of the Householder reflectors stored in ``A``
     and ``tau`` (LAPACK's orgqr, as returned by ``geqrf``)."""

@@ -15,6 +15,7 @@ import numpy as np
 from .. import return_types as _rt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, wrap_dim
+from ._inplace import writes_out
 from .linalg import _cross, matmul
 from .linalg_decomp import _check, inv, matrix_exp, matrix_power, pinv, solve
 from .linalg_decomp import cholesky as _cholesky
@@ -66,6 +67,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     return _rt.linalg_lstsq((X.squeeze(-1) if vec else X, residuals, rank_t, sv))
 
 
+@writes_out("multi_dot")
 @autocast_op("multi_dot")
 def multi_dot(tensors: Any, *, out: Tensor | None = None) -> Tensor:
     """The product of a chain of matrices; the first and last may be vectors."""
@@ -133,6 +135,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return cat([(x.unsqueeze(-1) * 0 + 1).to(powers.dtype), powers], -1)
 
 
+@writes_out("vecdot")
 @autocast_op("linalg_vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
     """``sum(conj(x) * y, dim)`` with broadcasting."""
@@ -140,6 +143,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
     return (xc * y).sum(dim)
 
 
+@writes_out("linalg_cross")
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1,
                  out: Tensor | None = None) -> Tensor:
     """Cross product of 3-vectors along ``dim`` (``torch.linalg.cross``)."""
@@ -151,6 +155,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     return A.diagonal(offset, dim1, dim2)
 
 
+@writes_out("tensorinv")
 def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
     """The inverse of ``A`` seen as a linear map from its first ``ind`` dims."""
     if ind <= 0:
@@ -164,6 +169,7 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
     return inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind])
 
 
+@writes_out("tensorsolve")
 def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The ``X`` with ``tensordot(A, X, X.ndim) == B``."""
     if dims is not None:
@@ -181,6 +187,7 @@ def det(input: Tensor) -> Tensor:
     return _det(input)
 
 
+@writes_out("inverse")
 @autocast_op("inverse")
 def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``torch.inverse``: the matrix inverse (``linalg.inv``)."""
@@ -198,6 +205,7 @@ def slogdet(input: Tensor) -> Any:
     return _rt.slogdet((sign, la))
 
 
+@writes_out("svd")
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any = None) -> Any:
     """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^H`` (V, not Vh); reduced
     unless ``some=False``; zero U and V when ``compute_uv=False``."""
@@ -215,12 +223,14 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
     return _rt.svd((U, S, Vh.mH))
 
 
+@writes_out("cholesky")
 @autocast_op("cholesky")
 def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
     """``torch.cholesky``: the Cholesky factor (lower unless ``upper``)."""
     return _cholesky(input, upper=upper)
 
 
+@writes_out("qr")
 def qr(input: Tensor, some: bool = True, *, out: Any = None) -> Any:
     """``torch.qr``: ``(Q, R)``, reduced unless ``some=False``."""
     Q, R = _qr(input, "reduced" if some else "complete")

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
+from ._inplace import writes_out
 from .linalg import _T_NAMES
 from .linalg_decomp import _check, inv, svdvals
 
@@ -29,6 +30,7 @@ def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
     return x
 
 
+@writes_out("vector_norm")
 @quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
@@ -97,6 +99,7 @@ def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
     return d
 
 
+@writes_out("matrix_norm")
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2, over the two dims ``dim``."""
@@ -123,6 +126,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
+@writes_out("norm")
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
          dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """A vector or matrix norm, chosen by ``ord`` and ``dim`` as ``torch.linalg.norm`` does."""
@@ -146,6 +150,7 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
+@writes_out("cond")
 def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
     if p is None or p in (2, -2):
@@ -156,6 +161,7 @@ def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
+@writes_out("matrix_rank")
 def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
                 rtol: Any = None, out: Tensor | None = None) -> Tensor:
     """The number of singular values above ``max(atol, rtol * largest)``, as int64."""

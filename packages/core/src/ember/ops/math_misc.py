@@ -30,16 +30,7 @@ _isinstance = isinstance
 
 
 # ------------------------------------------------------------------ shared helpers
-def write_out(res: Tensor, out: Tensor | None) -> Tensor:
-    """``res``, or ``res`` written into ``out`` (resized when its shape differs)."""
-    if out is None:
-        return res
-    if out._data.shape != res._data.shape:
-        out._data = out._device._backend.astype(res._data, out.dtype)
-        out._vc[0] += 1
-    else:
-        _inplace.write(out, res._data)
-    return out
+write_out = _inplace.write_out
 
 
 def not_differentiable(name: str, res: Tensor, inputs: tuple) -> Tensor:

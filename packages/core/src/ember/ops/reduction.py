@@ -29,7 +29,6 @@ from ._along_dim import (
     reduced_shape,
     select_along,
     wrap,
-    write_out,
 )
 from ._autocast import autocast_op
 from ._dispatch import (
@@ -47,6 +46,7 @@ from ._dispatch import (
     reshape,
     wrap_dim,
 )
+from ._inplace import write_out, writes_out
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
@@ -371,11 +371,13 @@ def _scale_by_count(g: Tensor, x: Tensor, r: Tensor, dims: tuple, keepdim: bool)
     return expand_back(g, shape, dims, keepdim) / wrap(cnt, x) * mask_of(mask, x)
 
 
+@writes_out("argmax")
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The index of the largest element (of the flattened input when ``dim`` is None)."""
     return _argext(input, dim, keepdim, "argmax")
 
 
+@writes_out("argmin")
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The index of the smallest element (of the flattened input when ``dim`` is None)."""
     return _argext(input, dim, keepdim, "argmin")

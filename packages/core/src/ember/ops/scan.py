@@ -19,10 +19,10 @@ from ._along_dim import (
     scan,
     scatter,
     wrap,
-    write_out,
 )
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, kind, methods, quiet, record, reshape, wrap_dim
+from ._inplace import write_out, writes_out
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
@@ -128,11 +128,13 @@ def _cumprod_grad_exact(g: Tensor, x: Tensor, d: int) -> Tensor:
     return permute((gl.reshape(lead + (1, n)) * m * tri).sum(-1), inv)
 
 
+@writes_out("cummax")
 def cummax(input: Tensor, dim: int) -> Any:
     """Running maximum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummax")
 
 
+@writes_out("cummin")
 def cummin(input: Tensor, dim: int) -> Any:
     """Running minimum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummin")
@@ -229,6 +231,7 @@ def _sign(a: Any) -> Any:
     return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
+@writes_out("diff")
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
          append: Tensor | None = None) -> Tensor:
     """The ``n``-th forward difference along ``dim`` (after joining ``prepend``/``append``)."""

@@ -7,6 +7,7 @@ from typing import Any
 from . import _inplace
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
+from ._inplace import writes_out
 from .shape import flatten, view_grad
 from .shape_views import diagonal
 
@@ -34,6 +35,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     return res
 
 
+@writes_out("diag")
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D input placed on the ``diagonal`` of a square matrix, or a 2-D input's diagonal."""
     nd = input._data.ndim
@@ -67,11 +69,13 @@ def _tri(input: Tensor, k: int, lower: bool) -> Tensor:
     return res
 
 
+@writes_out("tril")
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below the ``diagonal``) of the last two dims; zeros above."""
     return _tri(input, diagonal, True)
 
 
+@writes_out("triu")
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle (on and above the ``diagonal``) of the last two dims; zeros below."""
     return _tri(input, diagonal, False)

@@ -21,10 +21,10 @@ from ._along_dim import (
     scan,
     select_along,
     wrap,
-    write_out,
 )
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from ._inplace import write_out
 from .pointwise_unary import not_implemented
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",

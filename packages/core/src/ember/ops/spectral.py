@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, make, quiet, record, wrap_dim
+from ._inplace import writes_out
 from .shape_join import cat
 
 __all__: list[str] = []  # public through ember.fft
@@ -80,6 +81,7 @@ def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tu
     return dims, sizes
 
 
+@writes_out("fftn")
 def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
          norm: str | None = None) -> Tensor:
     """The N-dimensional DFT over ``dim`` (all dims by default)."""
@@ -87,31 +89,37 @@ def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), True)
 
 
+@writes_out("ifftn")
 def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     dims, sizes = _dims(input, s, dim, True)
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), False)
 
 
+@writes_out("fft")
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The one-dimensional DFT along ``dim``."""
     return fftn(input, None if n is None else (n,), (dim,), norm)
 
 
+@writes_out("ifft")
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     return ifftn(input, None if n is None else (n,), (dim,), norm)
 
 
+@writes_out("fft2")
 def fft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
          norm: str | None = None) -> Tensor:
     return fftn(input, s, dim, norm)
 
 
+@writes_out("ifft2")
 def ifft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return ifftn(input, s, dim, norm)
 
 
+@writes_out("rfftn")
 def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The DFT of a real input, keeping the non-redundant half of the last dim."""
@@ -124,10 +132,12 @@ def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return full.narrow(last, 0, sizes[-1] // 2 + 1)
 
 
+@writes_out("rfft")
 def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     return rfftn(input, None if n is None else (n,), (dim,), norm)
 
 
+@writes_out("rfft2")
 def rfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return rfftn(input, s, dim, norm)
@@ -142,6 +152,7 @@ def _hermitian_full(x: Tensor, last: int, n: int) -> Tensor:
     return cat([x, tail], last)
 
 
+@writes_out("irfftn")
 def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
     """The inverse of ``rfftn``: a real output from a half spectrum."""
@@ -155,15 +166,18 @@ def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return ifftn(full, None, (last,), norm).real
 
 
+@writes_out("irfft")
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     return irfftn(input, None if n is None else (n,), (dim,), norm)
 
 
+@writes_out("irfft2")
 def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Tensor:
     return irfftn(input, s, dim, norm)
 
 
+@writes_out("hfft")
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
     last = wrap_dim(dim, input.ndim, "hfft")
@@ -172,6 +186,7 @@ def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     return fftn(full, None, (last,), norm).real
 
 
+@writes_out("ihfft")
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
     last = wrap_dim(dim, input.ndim, "ihfft")
@@ -180,6 +195,7 @@ def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None =
     return full.narrow(last, 0, n // 2 + 1)
 
 
+@writes_out("fftfreq")
 def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
             requires_grad: bool = False, **_: Any) -> Tensor:
     """The sample frequencies of an n-point DFT."""
@@ -191,6 +207,7 @@ def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
     return tensor(np.fft.fftfreq(n, d), dtype=dt, device=device, requires_grad=requires_grad)
 
 
+@writes_out("rfftfreq")
 def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, **_: Any) -> Tensor:
     import numpy as np
@@ -215,6 +232,7 @@ def ifftshift(input: Tensor, dim: Any = None) -> Tensor:
 
 
 # ------------------------------------------------------------------ Hermitian n-d transforms
+@writes_out("hfftn")
 def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The N-dimensional DFT of a Hermitian-symmetric signal given by its half along the last
@@ -222,11 +240,13 @@ def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return irfftn(_complex(input).conj(), s, dim, _SWAP[_norm(norm)])
 
 
+@writes_out("hfft2")
 def hfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return hfftn(input, s, dim, norm)
 
 
+@writes_out("ihfftn")
 def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
     """The inverse of ``hfftn``: the half (along the last of ``dim``) of the inverse DFT of a
@@ -237,6 +257,7 @@ def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return rfftn(input, s, dim, _SWAP[_norm(norm)]).conj()
 
 
+@writes_out("ihfft2")
 def ihfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Tensor:
     return ihfftn(input, s, dim, norm)
