@@ -537,3 +537,68 @@ def test_gradients_take_their_inputs_dtype_in_mixed_graphs(torch):
         x = lib.ones(2, requires_grad=True)
         (g,) = lib.autograd.grad((x * lib.ones(2, dtype=lib.float64)).sum(), x)
         assert str(g.dtype).endswith("float32") and g.tolist() == [1.0, 1.0]
+
+
+OVERWRITES = {  # name -> an in-place overwrite of (part of) a non-leaf
+    "fill_": lambda lib, y, v: y.fill_(3.0),
+    "zero_": lambda lib, y, v: y.zero_(),
+    "fill_ tensor": lambda lib, y, v: y.fill_(v),
+    "fill_ view": lambda lib, y, v: y[0].fill_(5.0),
+    "zero_ view": lambda lib, y, v: y[1:].zero_(),
+    "fill_ transposed view": lambda lib, y, v: y.t()[0].fill_(2.0),
+    "copy_": lambda lib, y, v: y.copy_(lib.ones(2, 3)),
+    "copy_ view": lambda lib, y, v: y[:, 1].copy_(v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERWRITES))
+def test_overwritten_values_get_no_gradient(torch, name):
+    """fill_/zero_/copy_ on a non-leaf (or its view): the overwritten values pass no gradient,
+    the rest do, a 0-d fill value gets the sum, and the node names are PyTorch's."""
+    grads, names = [], []
+    for lib in (ember, torch):
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        v = lib.tensor(0.5, requires_grad=True)
+        y = x * 2
+        OVERWRITES[name](lib, y, v)
+        names.append(type(y.grad_fn).__name__)
+        (y * y).sum().backward()
+        grads.append((x.grad, v.grad))
+    assert names[0] == names[1]
+    assert_close(grads[0][0], grads[1][0])
+    if grads[1][1] is None:
+        assert grads[0][1] is None
+    else:
+        assert_close(grads[0][1], grads[1][1])
+
+
+def test_overwriting_a_saved_output_is_caught(torch):
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()  # saves its output
+        y.zero_()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_retain_grad_once_and_after_hooks(torch):
+    """retain_grad twice keeps one gradient; it stores the gradient after the tensor's hooks,
+    whichever was registered first."""
+    out = []
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.retain_grad()
+        (y * 3).sum().backward()
+        z = x * 2
+        z.retain_grad()
+        z.register_hook(lambda g: g * 10)
+        assert z.retains_grad
+        w = x * 2
+        w.register_hook(lambda g: g + 1)
+        assert not w.retains_grad
+        (z * 3).sum().backward()
+        out.append((y.grad, z.grad))
+    for a, b in zip(*out):
+        assert_close(a, b)

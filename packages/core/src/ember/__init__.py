@@ -53,7 +53,7 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
-              "amp", "multiprocessing", "jit", "distributions", "func")
+              "amp", "multiprocessing", "jit", "distributions", "func", "version")
 
 
 class _MissingSibling:

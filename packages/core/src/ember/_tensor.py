@@ -18,7 +18,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._device import device as _device_cls
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, RemovableHandle
+from .autograd.graph import AccumulateGrad, RemovableHandle, RetainGrad
 from .backends.registry import CPU, canonical_device
 
 __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_last",
@@ -381,26 +381,13 @@ class Tensor:
             if not self._rg:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        if getattr(self.grad_fn, "_retains", None):
+        if self.grad_fn._retains(self._out_nr):
             return
-        import weakref
-
-        ref = weakref.ref(self)
-
-        def retain(g: Tensor) -> None:
-            t = ref()
-            if t is None:
-                return
-            if t.grad is None:
-                t.grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
-            else:
-                t.grad = t.grad + g
-
-        self.grad_fn._add_tensor_hook(self._out_nr, retain)
+        self.grad_fn._add_tensor_hook(self._out_nr, RetainGrad(self))
 
     @property
     def retains_grad(self) -> bool:
-        return False if self.grad_fn is None else bool(self.grad_fn._tensor_hooks)
+        return False if self.grad_fn is None else self.grad_fn._retains(self._out_nr)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """``hook(grad)`` runs when this tensor's gradient is computed; may return a new one."""

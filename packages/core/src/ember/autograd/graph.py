@@ -98,11 +98,19 @@ class Node:
         return h
 
     def _add_tensor_hook(self, out_nr: int, fn: Callable) -> RemovableHandle:
-        if self._tensor_hooks is None:
-            self._tensor_hooks = {}
-        h = RemovableHandle(self._tensor_hooks)
-        self._tensor_hooks[h.id] = (out_nr, fn)
+        hooks = self._tensor_hooks
+        if hooks is None:
+            hooks = self._tensor_hooks = {}
+        h = RemovableHandle(hooks)
+        hooks[h.id] = (out_nr, fn)
+        for key in [k for k, (_, f) in hooks.items() if f.__class__ is RetainGrad]:
+            hooks[key] = hooks.pop(key)  # retain_grad sees the gradient after every hook
         return h
+
+    def _retains(self, out_nr: int) -> bool:
+        """Whether output ``out_nr``'s tensor called ``retain_grad``."""
+        return any(f.__class__ is RetainGrad and nr == out_nr
+                   for nr, f in (self._tensor_hooks or {}).values())
 
     @property
     def _n_outputs(self) -> int:
@@ -157,6 +165,25 @@ def node_class(name: str, multi: bool = False) -> type:
     if cls is None:
         cls = _classes[name] = type(name, (Node,), {"__slots__": (), "_multi": multi})
     return cls
+
+
+class RetainGrad:
+    """The hook ``retain_grad`` adds: stores the gradient reaching a non-leaf tensor in its
+    ``.grad`` (after the tensor's other hooks, as in PyTorch)."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, tensor: Any) -> None:
+        self.ref = weakref.ref(tensor)
+
+    def __call__(self, g: Any) -> None:
+        t = self.ref()
+        if t is None:
+            return
+        if t.grad is None:
+            t.grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
+        else:
+            t.grad = t.grad + g
 
 
 class AccumulateGrad(Node):

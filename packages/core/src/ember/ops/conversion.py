@@ -165,23 +165,37 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
     def vjp(g: Tensor) -> tuple:
         gs = sum_to(g, shape)
-        return (None, gs.to(src_dtype) if gs.dtype is not src_dtype else gs)
+        return (g.new_zeros(()).expand(g.shape), gs.to(src_dtype) if gs.dtype is not src_dtype
+                else gs)
 
     record("CopyBackwards", res, (self, src), vjp)
     return _inplace.commit(self, res, "copy_")
 
 
-def fill_(self: Tensor, value: Any) -> Tensor:
-    """Set every element to ``value`` (a number or a 0-d tensor, which keeps the graph)."""
+def fill_(self: Tensor, value: Any, _name: str = "FillBackward2") -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor, which keeps the graph).
+
+    Under autograd the old values get a zero gradient (their graph stays connected, as in
+    PyTorch, so a saved tensor changed here is still caught) and a view's base is rebased.
+    """
     if _isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
         if grad_state.enabled and (value._rg or self._rg):
-            res = value.expand(self._data.shape).to(self.dtype)
+            res = make(self._device._backend.astype(
+                self._device._backend.xp.broadcast_to(value._data, self._data.shape),
+                self.dtype), self._device)
+            record("FillBackward3", res, (self, value),
+                   lambda g: (_zero_grad(g), g.sum().to(value.dtype)))
             return _inplace.commit(self, res, "fill_")
         value = value.item()
+    if grad_state.enabled and self._rg:
+        xp = self._device._backend.xp
+        res = make(xp.full(self._data.shape, value, dtype=self._data.dtype), self._device)
+        record(_name, res, (self,), lambda g: (_zero_grad(g),))
+        return _inplace.commit(self, res, "fill_" if _name != "ZeroBackward0" else "zero_")
     _inplace.check_inplace(self, "fill_")
     x = self._data
     if self._device._backend.numpy_like:
@@ -189,16 +203,17 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         self._vc[0] += 1
     else:
         _inplace.write(self, self._device._backend.xp.full(x.shape, value, dtype=x.dtype))
-    if grad_state.enabled and self._rg:  # a constant now: the old graph no longer matters
-        res = make(self._data, self._device)
-        record("FillBackward0", res, (), lambda g: ())
-        self.grad_fn, self._rg = res.grad_fn, True
     return self
+
+
+def _zero_grad(g: Tensor) -> Tensor:
+    """The gradient of values that were overwritten: zeros shaped like ``g``."""
+    return g.new_zeros(()).expand(g.shape)
 
 
 def zero_(self: Tensor) -> Tensor:
     """Set every element to zero."""
-    return fill_(self, 0)
+    return fill_(self, 0, "ZeroBackward0")
 
 
 methods(fill_=fill_, zero_=zero_, to=to, cpu=cpu, cuda=cuda, type_as=type_as, clone=clone, contiguous=contiguous,
