@@ -29,6 +29,27 @@ def test_repr_matches_torch(values, kw, torch):
     assert repr(e) == repr(t).replace("torch.", "ember.")
 
 
+INF, NAN = float("inf"), float("nan")
+REPR_CASES = [  # (lib -> tensor): the width, mode and suffix rules PyTorch prints by
+    lambda m: m.tensor([0.0, -0.0]), lambda m: m.tensor([NAN, 2.0]), lambda m: m.tensor([1.0, INF]),
+    lambda m: m.tensor([-0.0, -0.0, 6.0, 0.0]), lambda m: m.tensor([NAN, INF, -INF]),
+    lambda m: m.tensor([1 + 2j, 10 - 100j]), lambda m: m.tensor([1.5 + 2j, -3j]),
+    lambda m: m.tensor([2.0 + 0j, NAN + 1j]), lambda m: m.tensor([1e-5 + 1j, 2 + 3j]),
+    lambda m: m.tensor([], dtype=m.long), lambda m: m.zeros(2, 0, dtype=m.int64),
+    lambda m: m.tensor([], dtype=m.bool), lambda m: m.ones(13, requires_grad=True),
+    lambda m: m.ones(13, dtype=m.float64), lambda m: m.arange(20.0).reshape(4, 5).tanh(),
+    lambda m: m.full((3,), INF, dtype=m.float16), lambda m: m.tensor([1e20, 1e-20]),
+    lambda m: m.tensor([1.0e8 + 1, 1.0]), lambda m: m.arange(2000.0).reshape(40, 50) / 3,
+    lambda m: m.tensor([[1 + 1j] * 7] * 2), lambda m: m.arange(100).reshape(10, 10) * 1000,
+]
+
+
+@pytest.mark.parametrize("case", range(len(REPR_CASES)))
+def test_repr_edges_match_torch(torch, case):
+    e, t = REPR_CASES[case](ember), REPR_CASES[case](torch)
+    assert repr(e) == repr(t).replace("torch.", "ember.")
+
+
 def test_python_protocols(torch):
     e, t = ember.tensor([[1, 2], [3, 4]]), torch.tensor([[1, 2], [3, 4]])
     assert len(e) == len(t) == 2

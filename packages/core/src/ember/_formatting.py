@@ -27,64 +27,92 @@ def set_printoptions(precision: int | None = None, threshold: int | None = None,
     PRINT_OPTS["sci_mode"] = sci_mode
 
 
-def _float_formatter(values: np.ndarray) -> Any:
-    prec = PRINT_OPTS["precision"]
-    finite = values[np.isfinite(values)]
-    nonzero = np.abs(finite[finite != 0])
-    int_mode = finite.size == 0 or bool(np.all(finite == np.ceil(finite)))
-    sci = PRINT_OPTS["sci_mode"]
-    if sci is None and nonzero.size:
-        mx, mn = float(nonzero.max()), float(nonzero.min())
-        sci = mx / mn > 1000.0 or mx > 1.0e8 or (not int_mode and mn < 1.0e-4)
-    if int_mode and not sci:
-        def fmt(v: float) -> str:
-            if not np.isfinite(v):
-                return str(v).replace("inf", "inf")
-            return f"{v:.0f}."
-    elif sci:
-        def fmt(v: float) -> str:
-            return f"{v:.{prec}e}" if np.isfinite(v) else str(v)
-    else:
-        def fmt(v: float) -> str:
-            return f"{v:.{prec}f}" if np.isfinite(v) else str(v)
-    return fmt
+class _Formatter:
+    """Formats the elements of one array (or of the real or imaginary parts of a complex one)
+    to a common width, as PyTorch does: the width, the integer look (``2.``) and scientific
+    notation are decided by the nonzero finite values only, so zeros, infinities and NaN
+    neither widen the columns nor change the mode."""
+
+    __slots__ = ("floating", "int_mode", "sci_mode", "max_width")
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.floating = values.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        prec = PRINT_OPTS["precision"]
+        if not self.floating:
+            self.max_width = max((len(_plain(v)) for v in values.tolist()), default=1)
+        else:
+            vals = values[np.isfinite(values) & (values != 0)]
+            if vals.size:
+                mags = np.abs(vals)
+                mx, mn = float(mags.max()), float(mags.min())
+                self.int_mode = bool(np.all(vals == np.ceil(vals)))
+                if self.int_mode:
+                    self.sci_mode = mx / mn > 1000.0 or mx > 1.0e8
+                    text = (f"{{:.{prec}e}}" if self.sci_mode else "{:.0f}.").format
+                else:
+                    self.sci_mode = mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4
+                    text = (f"{{:.{prec}e}}" if self.sci_mode else f"{{:.{prec}f}}").format
+                self.max_width = max(len(text(v)) for v in vals.tolist())
+        if PRINT_OPTS["sci_mode"] is not None:
+            self.sci_mode = PRINT_OPTS["sci_mode"]
+
+    def format(self, v: Any) -> str:
+        if not self.floating:
+            text = _plain(v)
+        elif self.sci_mode:
+            text = f"{v:.{PRINT_OPTS['precision']}e}"
+        elif self.int_mode:
+            text = f"{v:.0f}" + ("." if np.isfinite(v) else "")
+        else:
+            text = f"{v:.{PRINT_OPTS['precision']}f}"
+        return text.rjust(self.max_width)
+
+
+def _plain(v: Any) -> str:
+    return str(bool(v)) if isinstance(v, (bool, np.bool_)) else str(v)
+
+
+class _ComplexFormatter:
+    """A real and an imaginary part each formatted by its own ``_Formatter``: ``1.+2.j``."""
+
+    __slots__ = ("re", "im", "max_width")
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.re = _Formatter(values.real.astype(np.float64))
+        self.im = _Formatter(values.imag.astype(np.float64))
+        self.max_width = self.re.max_width + self.im.max_width + 1  # and the "j"
+
+    def format(self, v: complex) -> str:
+        im = (self.im.format(v.imag) + "j").lstrip()
+        return self.re.format(v.real) + (im if im[0] in "+-" else "+" + im)
 
 
 def _formatter(arr: np.ndarray) -> Any:
-    kind = arr.dtype.kind
-    if kind == "b":
-        return lambda v: "True" if v else "False"
-    if kind in "iu":
-        return lambda v: str(int(v))
-    if kind == "c":
-        rf = _float_formatter(arr.real.astype(np.float64).ravel())
-        imf = _float_formatter(arr.imag.astype(np.float64).ravel())
-
-        def cfmt(v: complex) -> str:
-            im = imf(abs(v.imag))
-            return f"{rf(v.real)}{'-' if v.imag < 0 else '+'}{im}j"
-
-        return cfmt
-    return _float_formatter(arr.astype(np.float64).ravel())
+    if arr.dtype.kind == "c":
+        return _ComplexFormatter(arr.ravel())
+    if arr.dtype.kind == "f":
+        return _Formatter(arr.astype(np.float64).ravel())
+    return _Formatter(arr.ravel())
 
 
 def _summarize(arr: np.ndarray) -> bool:
     return arr.size > PRINT_OPTS["threshold"]
 
 
-def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool,
-                  width: int = 0) -> str:
+def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> str:
     edge = PRINT_OPTS["edgeitems"]
     if arr.ndim == 0:
-        return fmt(arr.item())
+        return fmt.format(arr.item())
     if arr.ndim == 1:
         if summarize and arr.shape[0] > 2 * edge:
-            items = [fmt(v) for v in arr[:edge].tolist()] + [" ..."] + \
-                    [fmt(v) for v in arr[-edge:].tolist()]
+            items = [fmt.format(v) for v in arr[:edge].tolist()] + [" ..."] + \
+                    [fmt.format(v) for v in arr[-edge:].tolist()]
         else:
-            items = [fmt(v) for v in arr.tolist()]
-        items = [s if s == " ..." else s.rjust(width) for s in items]
-        per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // (width + 2))
+            items = [fmt.format(v) for v in arr.tolist()]
+        per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // (fmt.max_width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     n = arr.shape[0]
@@ -92,10 +120,24 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool,
         idx = list(range(edge)) + [None] + list(range(n - edge, n))
     else:
         idx = list(range(n))
-    parts = ["..." if i is None else _format_array(arr[i], fmt, indent + 1, summarize, width)
+    parts = ["..." if i is None else _format_array(arr[i], fmt, indent + 1, summarize)
              for i in idx]
     sep = "," + "\n" * (arr.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(parts) + "]"
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """Append ``, suffix`` items, each on a new line when it would pass the line width
+    (counted as PyTorch counts the first line: two more than its length)."""
+    last = len(text) - text.rfind("\n") + 1
+    for item in suffixes:
+        if last + len(item) + 2 > PRINT_OPTS["linewidth"]:
+            text += ",\n" + " " * indent + item
+            last = indent + len(item)
+        else:
+            text += ", " + item
+            last += len(item) + 2
+    return text + ")"
 
 
 def tensor_repr(t: Any) -> str:
@@ -106,46 +148,30 @@ def tensor_repr(t: Any) -> str:
     suffix = []
     if t._device.type != "cpu":
         suffix.append(f"device='{t._device}'")
-    defaults = ("float32", "int64", "bool", "complex64")
     from .dtypes import get_default_dtype
 
+    dflt = get_default_dtype().name
     if arr.size == 0:
         body = "[]"
         if arr.ndim != 1:
             suffix.append(f"size={tuple(arr.shape)}")
-        if dtype.name not in ("float32", "int64") or dtype is not get_default_dtype() and \
-                dtype.name == "float32":
+        if dtype.name != dflt:  # no element shows the dtype: always named
             suffix.append(f"dtype=ember.{dtype.name}")
     else:
         summarize = _summarize(arr)
         shown = arr
         if summarize:
             edge = PRINT_OPTS["edgeitems"]
-            sl = tuple(np.r_[0:min(edge, s), max(s - edge, edge):s] if s > 2 * edge else
-                       slice(None) for s in arr.shape)
-            shown = arr
-            for ax, s in enumerate(sl):
-                if not isinstance(s, slice):
-                    shown = np.take(shown, s, axis=ax)
-        fmt = _formatter(shown)
-        flat = shown.ravel()
-        width = max((len(fmt(v)) for v in flat.tolist()), default=0)
-        body = _format_array(arr, fmt, len("tensor("), summarize, width)
-        dflt = get_default_dtype().name
+            for ax, s in enumerate(arr.shape):
+                if s > 2 * edge:
+                    shown = np.take(shown, np.r_[0:edge, s - edge:s], axis=ax)
+        body = _format_array(arr, _formatter(shown), len("tensor("), summarize)
         if dtype.name not in (dflt, "int64", "bool") and not (
                 dtype.name == "complex64" and dflt == "float32") and not (
                 dtype.name == "complex128" and dflt == "float64"):
             suffix.append(f"dtype=ember.{dtype.name}")
-    del defaults
     if t.grad_fn is not None:
         suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._rg:
         suffix.append("requires_grad=True")
-    out = f"tensor({body}"
-    for item in suffix:  # PyTorch wraps a suffix that would pass the line width
-        last = out.rsplit("\n", 1)[-1]
-        if len(last) + len(item) + 2 > PRINT_OPTS["linewidth"]:
-            out += ",\n       " + item
-        else:
-            out += ", " + item
-    return out + ")"
+    return _add_suffixes(f"tensor({body}", suffix, len("tensor("))
