@@ -145,8 +145,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = xp.asarray(r)
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
-        record("SubBackward0", res, (input, other),
-               _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
+        record("SubBackward0" if _isinstance(input, Tensor) else "RsubBackward1", res,
+               (input, other), _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         alpha))
     return res if out is None else _out(res, out)
 
@@ -390,7 +390,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                     ge = sum_to(g * conj_operand(r * math.log(a)) if a != 0 else g * 0, sb)
             return gi, ge
 
-        record("PowBackward0", res, (input, exponent), vjp, (input, exponent, res))
+        name = ("PowBackward1" if _isinstance(exponent, Tensor) else "PowBackward0") \
+            if _isinstance(input, Tensor) else "PowBackward2"
+        record(name, res, (input, exponent), vjp, (input, exponent, res))
     return res if out is None else _out(res, out)
 
 

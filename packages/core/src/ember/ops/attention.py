@@ -96,8 +96,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                 gb = sum_to(g, bshape)
             return gx, gw, gb
 
-        record("AddmmBackward0" if bias is not None else "MmBackward0", res,
-               (input, weight, bias), vjp, (input, weight))
+        # PyTorch's node: addmm/mm on matrices; other inputs are folded to rows and back
+        nd = input._data.ndim
+        name = ("AddmmBackward0" if bias is not None else "MmBackward0") if nd == 2 else \
+            "SqueezeBackward4" if nd == 1 and bias is None else \
+            "ViewBackward0" if bias is not None else "UnsafeViewBackward0"
+        record(name, res, (input, weight, bias), vjp, (input, weight))
     return res
 
 

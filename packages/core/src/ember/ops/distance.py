@@ -50,8 +50,9 @@ def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int) -> Any:
     return m.where(n == 0, 0.0, m.sign(x) * m.abs(x) ** (p - 1) / nz ** (p - 1))
 
 
-def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
-    """The vector p-norm of ``x`` over ``dim``."""
+def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
+          name: str = "NormBackward1") -> Tensor:
+    """The vector p-norm of ``x`` over ``dim`` (its graph node called ``name``)."""
     a = x._data
     if a.dtype.kind in "biu":
         a = a.astype(_dt._default.np)
@@ -68,8 +69,7 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
                 g = g.reshape(tuple(1 if i == d else s for i, s in enumerate(x.shape)))
             return m.cast(g * _pnorm_df(m, x, n, p, d), x)
 
-        record("LinalgVectorNormBackward0", res, (x,), lambda g, x: (grad_of(grads, g, g, x),),
-               (x,))
+        record(name, res, (x,), lambda g, x: (grad_of(grads, g, g, x),), (x,))
     return res
 
 
@@ -139,7 +139,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             return (sum_to(ga, tuple(p.shape)) if ga is not None else None,
                     sum_to(gb, tuple(q.shape)) if gb is not None else None)
 
-        record("CosineSimilarityBackward0", res, (x1, x2), vjp, (x1, x2))
+        record("SumBackward1", res, (x1, x2), vjp, (x1, x2))  # PyTorch's composite ends in a sum
     return res
 
 
@@ -155,7 +155,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise RuntimeError("pdist only supports non-negative p values")
     xp = input._device._backend.xp
     i, j = xp.triu_indices(x.shape[0], 1)
-    return pnorm(take_rows(input, i) - take_rows(input, j), p, 1)
+    return pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0")
 
 
 @autocast_op("cdist")
@@ -199,7 +199,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         return _euclid_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]))
     m = a.shape[-1]
     diff = x1.reshape(a.shape[:-1] + (1, m)) - x2.reshape(b.shape[:-2] + (1, r2, m))
-    return pnorm(diff, p, -1)
+    return pnorm(diff, p, -1, name="CdistBackward0")
 
 
 def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:

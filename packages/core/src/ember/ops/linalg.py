@@ -139,6 +139,11 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
 @autocast_op("matmul")
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
+    return _matmul(input, other, out)
+
+
+def _matmul(input: Tensor, other: Tensor, out: Tensor | None, name: str | None = None) -> Tensor:
+    """``matmul``; its graph node named ``name`` (mm, bmm, ...) or by PyTorch's matmul."""
     if not _isinstance(other, Tensor) or not _isinstance(input, Tensor):
         _check_tensor(input, "matmul", "input", 1)
         _check_tensor(other, "matmul", "other")
@@ -157,11 +162,17 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         r = xp.asarray(r)
     res = make(r, dev)
     if grad_state.enabled and (input._rg or other._rg):
-        _record_matmul(res, input, other)
+        _record_matmul(res, input, other, name)
     return _out(res, out)
 
 
-def _record_matmul(res: Tensor, a: Tensor, b: Tensor) -> None:
+# matmul's node by operand dims, as PyTorch's composite matmul ends: a vector times a matrix
+# squeezes, batched operands fold into a product and unfold with a view
+_MATMUL_NODES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+                 (1, 2): "SqueezeBackward4"}
+
+
+def _record_matmul(res: Tensor, a: Tensor, b: Tensor, name: str | None = None) -> None:
     da, db = a._data.ndim, b._data.ndim
     sa, sb = a._data.shape, b._data.shape
     a2 = sa if da > 1 else (1,) + sa
@@ -183,8 +194,8 @@ def _record_matmul(res: Tensor, a: Tensor, b: Tensor) -> None:
             gb = sum_to(matmul(am.mH, g), b2).reshape(sb)
         return ga, gb
 
-    name = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get(
-        (da, db), "BmmBackward0")
+    if name is None:
+        name = _MATMUL_NODES.get((da, db), "UnsafeViewBackward0" if da > 2 else "BmmBackward0")
     record(name, res, (a, b), vjp, (a if gb_needed else None, b if ga_needed else None))
 
 
@@ -201,7 +212,7 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("mat2 must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
         raise _matmul_error("mm", input, mat2)
-    return matmul(input, mat2, out=out)
+    return _matmul(input, mat2, out, "MmBackward0")
 
 
 @autocast_op("bmm")
@@ -219,7 +230,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
             f"{sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     if kind(input._data) == "b" and input._data.size and mat2._data.size:
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
-    return matmul(input, mat2, out=out)
+    return _matmul(input, mat2, out, "BmmBackward0")
 
 
 @autocast_op("mv")

@@ -192,7 +192,10 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
             gm[rows, tvc._data] -= av
             return (make(_restore(gm, shape, xp).astype(dtype, copy=False), input._device),)
 
-        record("NllLossBackward0", res, (input,), vjp,
+        # PyTorch's node: the label-smoothed sum's add, or the 2-D kernel's for images
+        name = "AddBackward0" if eps > 0 else \
+            "NllLoss2DBackward0" if input._data.ndim == 4 else "NllLossBackward0"
+        record(name, res, (input,), vjp,
                (input, const(logp, input) if softmax else None, const(tv, input),
                 const(a, input), const(b, input),
                 const(w, input) if w is not None else None))
@@ -305,7 +308,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
             return (m.cast(gx, x) if gx is not None else None), (
                 m.cast(gt, t) if gt is not None else None), gw
 
-        record("CrossEntropyLossBackward0", res, (input, target, weight),
+        # PyTorch composes this loss: its last op names the node
+        record(("NegBackward0", "DivBackward1", "NegBackward0")[red], res, (input, target, weight),
                lambda g, x, t, w: grad_of(grads, g, g, x, t, w), (input, target, weight))
     return res
 
@@ -448,7 +452,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
         return grad_of(f, gs, gs, a_, b_, y_) + (None,)
 
-    return _sample_loss("CosineEmbeddingLossBackward0", per.astype(a.dtype),
+    return _sample_loss(("AddBackward0", "MeanBackward0", "SumBackward0")[red], per.astype(a.dtype),
                         (input1, input2, target), grads, red, (input1, input2, target),
                         input1._device)
 
@@ -473,5 +477,5 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if swap:
         ds = pairwise_distance(positive, negative, p, eps)
         dneg = dneg - relu(dneg - ds)  # min(dneg, ds)
-    loss = relu(dpos - dneg + margin)
+    loss = (dpos - dneg + margin).clamp_min(0)
     return loss if red == 0 else loss.sum() if red == 2 else loss.mean()

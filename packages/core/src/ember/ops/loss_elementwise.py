@@ -45,16 +45,21 @@ def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
     return (g / n if red == 1 else g).expand(shape)
 
 
-def elementwise_loss(name: str, tensors: Sequence[Tensor | None], f: Callable,
+def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Callable,
                      grads: Sequence[Callable | None], reduction: Any, kernel: str | None = None,
                      out: Any = None) -> Tensor:
     """``reduce(f(m, *operands))``; ``grads[i](m, *operands)`` is d loss / d operand ``i``.
+
+    ``name`` is the graph node's name, or a (none, mean, sum) triple of them for the losses
+    PyTorch composes of other ops (their last op names the node).
 
     Operands broadcast together; their gradients are summed back to their shapes. ``kernel``
     names PyTorch's kernel that refuses a non-floating common dtype; ``out`` is the loss's
     dtype when it is not the common one (computed in the common dtype, then rounded).
     """
     red = reduction_enum(reduction)
+    if name.__class__ is tuple:  # PyTorch's composite losses: the node of the last op
+        name = name[red]
     live = [t for t in tensors if t is not None]
     dev = live[0]._device
     xp = dev._backend.xp
@@ -99,6 +104,12 @@ def _scaled(fn: Callable, scale: float, cdt: Any) -> Callable:
     return h
 
 
+def _composed(last: str) -> tuple:
+    """The node names of a loss PyTorch composes: its last elementwise op, then the mean or
+    sum (``reduction`` none, mean, sum)."""
+    return (last, "MeanBackward0", "SumBackward0")
+
+
 # ------------------------------------------------------------------ regression
 @autocast_op("mse_loss")
 def mse_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
@@ -114,7 +125,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
     if not same_float(input, target):  # PyTorch's composite: integers fail in mean()
         return _composite.l1_loss(input, target, reduction_enum(reduction))
     return elementwise_loss(
-        "L1LossBackward0", (input, target), lambda m, x, t: m.abs(x - t),
+        _composed("AbsBackward0"), (input, target), lambda m, x, t: m.abs(x - t),
         (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction)
 
 
@@ -254,10 +265,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
         return _composite.kl_div(input, target, reduction_enum(reduction), log_target)
     if log_target:
         return elementwise_loss(
-            "KlDivBackward0", (input, target), lambda m, x, t: m.exp(t) * (t - x),
+            _composed("MulBackward0"), (input, target), lambda m, x, t: m.exp(t) * (t - x),
             (lambda m, x, t: -m.exp(t), lambda m, x, t: m.exp(t) * (t - x + 1.0)), reduction)
     return elementwise_loss(
-        "KlDivBackward0", (input, target), lambda m, x, t: _xlogx(m, t) - t * x,
+        _composed("SubBackward0"), (input, target), lambda m, x, t: _xlogx(m, t) - t * x,
         (lambda m, x, t: -t + x * 0.0,
          lambda m, x, t: m.log(t) + t / t - x), reduction)
 
@@ -290,7 +301,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
         d = -x if log_input else -m.log(x + eps)
         return d + dstirling(m, t) if full else d
 
-    return elementwise_loss("PoissonNllLossBackward0", (input, target), f, (dx, dt), reduction)
+    return elementwise_loss(_composed("SubBackward0"), (input, target),
+                            f, (dx, dt), reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,
@@ -315,7 +327,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
         d = x - t
         return 0.5 * (1.0 / v - d * d / (v * v))
 
-    return elementwise_loss("GaussianNllLossBackward0", (input, target, var), f,
+    return elementwise_loss(_composed("MulBackward0"), (input, target, var), f,
                             (dx, lambda m, x, t, v: -dx(m, x, t, v), dv), reduction)
 
 
@@ -338,7 +350,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         return (-y * (a - b) + margin) > 0
 
     return elementwise_loss(
-        "ClampMinBackward0", (input1, input2, target),
+        _composed("ClampMinBackward0"), (input1, input2, target),
         lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
         (lambda m, a, b, y: m.where(on(m, a, b, y), -y, 0.0),
          lambda m, a, b, y: m.where(on(m, a, b, y), y, 0.0),
@@ -358,4 +370,4 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     def dx(m: Any, x: Any, y: Any) -> Any:
         return m.where(y != -1, 1.0, 0.0) - m.where((y != 1) & (margin - x > 0), 1.0, 0.0)
 
-    return elementwise_loss("AddBackward0", (input, target), f, (dx, None), reduction)
+    return elementwise_loss(_composed("AddBackward0"), (input, target), f, (dx, None), reduction)

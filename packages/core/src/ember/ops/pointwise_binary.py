@@ -496,9 +496,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """Each element limited to ``[min, max]`` (numbers or tensors; ``max`` wins if min > max)."""
     tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
-    name = "ClampBackward0" if tensors else (
-        "ClampMinBackward0" if max is None else "ClampMaxBackward0" if min is None
-        else "ClampBackward1")
+    name = "ClampBackward0" if tensors else "ClampBackward1"  # clamp_min/_max name their own
     return _clamp(input, min, max, out, name)
 
 
