@@ -374,3 +374,26 @@ def test_single_draw_fast_paths_follow_pytorchs_stream(torch):
     v = t._version
     t.uniform_()
     assert t._version == v + 1
+
+
+@pytest.mark.parametrize("case", ["dropout", "dropout_", "bernoulli", "bernoulli p", "bernoulli_"])
+def test_seeded_masks_on_transposed_inputs_match_pytorch(torch, case):
+    """Dropout draws into ``empty_like(input)`` (a dense input's memory order), ``bernoulli``
+    into a contiguous result (logical order), ``bernoulli_`` into the tensor itself."""
+    pytest.importorskip("ember.nn")
+    out = []
+    for lib in (ember, torch):
+        F = lib.nn.functional
+        x = lib.full((5, 7), 0.5).t()
+        lib.manual_seed(3)
+        if case == "dropout":
+            out.append(F.dropout(x, 0.4))
+        elif case == "dropout_":
+            out.append(F.dropout(x.clone().t().contiguous().t(), 0.4, inplace=True))
+        elif case == "bernoulli":
+            out.append(lib.bernoulli(x))
+        elif case == "bernoulli p":
+            out.append(lib.bernoulli(x, 0.3))
+        else:
+            out.append(x.clone().t().contiguous().t().bernoulli_(0.3))
+    assert_close(out[0], out[1])

@@ -25,7 +25,17 @@ def keep_mask(shape: tuple, keep: float, like: Tensor) -> Any:
     dt = like.dtype
     empty = getattr(ops, "empty", None)
     if empty is not None and hasattr(like, "bernoulli_"):
-        return empty(shape, dtype=dt, device=like.device).bernoulli_(keep)._data
+        perm = None
+        if tuple(like._data.shape) == tuple(shape) and like._device.type == "cpu":
+            from .sampling import _like_perm
+
+            perm = _like_perm(like._data)
+        if perm is None:
+            return empty(shape, dtype=dt, device=like.device).bernoulli_(keep)._data
+        # PyTorch draws into empty_like(input), which keeps a dense input's memory order
+        buf = empty(tuple(shape[d] for d in perm), dtype=dt, device=like.device)
+        inv = tuple(sorted(range(len(perm)), key=perm.__getitem__))
+        return buf.permute(inv).bernoulli_(keep)._data
     from ..random import default_generator
 
     xp = like._device._backend.xp

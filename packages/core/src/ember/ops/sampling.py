@@ -543,7 +543,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
               out: Tensor | None = None) -> Tensor:
     """0/1 samples: with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
     x = input._data
-    perm = _like_perm(x) if input._device is CPU else None
+    perm = None  # PyTorch draws into a contiguous result: logical order
     gen = _generator(generator, input._device)
     if p is None:
         probs = input.detach()._host()
