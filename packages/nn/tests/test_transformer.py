@@ -100,3 +100,31 @@ def test_batch_first_self_attention_without_masks(torch, bias):
     assert out.grad_fn.name() == tout.grad_fn.name()
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5, batch_first=True)
     assert tuple(layer(x).shape) == (3, 5, 8)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("padding", [[[False, False, True], [False, False, False]],
+                                     [[True, False, False], [False, False, False]]])
+def test_encoder_padding_outputs_follow_the_nested_path(torch, grad, padding):
+    """In evaluation without a graph, PyTorch's encoder runs on nested tensors and gives zeros
+    (then the final norm) at padded positions; with a graph, or padding not at the ends, it
+    computes them like any position."""
+    import warnings
+
+    def make(n):
+        layer = n.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        return n.TransformerEncoder(layer, 2, norm=n.LayerNorm(8))
+
+    t, e = _pair(torch, make)
+    x = randn(2, 3, 8).astype("float32")
+    outs = []
+    for lib, m in ((torch, t), (ember, e)):
+        mask = lib.tensor(padding)
+        with lib.set_grad_enabled(grad):
+            outs.append(m(lib.tensor(x), src_key_padding_mask=mask).detach().numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-4, atol=1e-5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
+    assert any("use_nested_tensor is False because" in str(w.message) for w in caught)
+    assert e.use_nested_tensor

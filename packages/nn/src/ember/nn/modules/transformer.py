@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -188,6 +189,29 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(x)
 
 
+def _why_not_nested(layer: Any) -> str:
+    """Why PyTorch's encoder would not use nested tensors with ``layer`` ('' if it would)."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    if not layer.self_attn.batch_first:
+        return (f"{name}.self_attn.batch_first was not True"
+                "(use batch_first for better inference performance)")
+    if not layer.self_attn._qkv_same_embed_dim:
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if layer.self_attn.in_proj_bias is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return f"{name}.activation_relu_or_gelu was not True"
+    if not layer.norm1.eps == layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if layer.self_attn.num_heads % 2 == 1:
+        return "num_head is odd"
+    return ""
+
+
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of an encoder layer, then an optional norm."""
 
@@ -201,7 +225,13 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False  # no nested tensors: always the padded path
+        # PyTorch's sparsity fast path (nested tensors) and why it may be off; Ember computes
+        # the padded way and gives what that path gives: zeros at the padded positions
+        why = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why}")
+        self.use_nested_tensor = enable_nested_tensor and not why
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
@@ -214,9 +244,34 @@ class TransformerEncoder(Module):
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _nested_padding(self, src: Tensor, mask: Tensor | None,
+                        src_key_padding_mask: Tensor | None) -> Tensor | None:
+        """Where PyTorch's nested-tensor path would run (evaluation, no graph, a 3-D batch-first
+        input, a padding mask with padding only at the ends, no attention mask), the padded
+        positions it leaves as zeros; else None."""
+        if (not self.use_nested_tensor or not len(self.layers) or self.layers[0].training
+                or src.dim() != 3 or src_key_padding_mask is None or mask is not None
+                or ember.is_autocast_enabled()):
+            return None
+        first = self.layers[0]
+        if ember.is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in first.parameters())):
+            return None
+        kpm = src_key_padding_mask
+        padded = kpm if kpm.dtype == ember.bool else kpm != 0
+        if tuple(padded.shape) != (src.shape[0], src.shape[1]):
+            return None
+        valid = (~padded).long()
+        if self.mask_check and bool((valid[:, 1:] > valid[:, :-1]).any()):
+            return None  # not left-aligned: PyTorch takes the padded path too
+        return padded
 
 
 class TransformerDecoder(Module):
