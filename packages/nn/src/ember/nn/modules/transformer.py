@@ -230,7 +230,7 @@ class TransformerEncoder(Module):
         why = _why_not_nested(encoder_layer)
         if enable_nested_tensor and why:
             warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
-                          f"because {why}")
+                          f"because {why}", stacklevel=2)
         self.use_nested_tensor = enable_nested_tensor and not why
         self.mask_check = mask_check
 
