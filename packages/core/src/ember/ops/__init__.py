@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import _tensor as _tensor_module
 from . import arithmetic, comparison, conversion, creation, indexing, pointwise, reduction, shape
+from ._dispatch import numpy_aliases
 
 EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
 LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", "loss",
@@ -26,7 +27,7 @@ LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", 
 __all__: list[str] = []
 for _m in EAGER:
     for _name in _m.__all__:
-        globals()[_name] = getattr(_m, _name)
+        globals()[_name] = numpy_aliases(getattr(_m, _name))
     __all__ += list(_m.__all__)
 del _m, _name
 
@@ -46,7 +47,7 @@ def load_all() -> dict[str, Any]:
         for family in LAZY:
             module = importlib.import_module(f"{__name__}.{family}")
             for name in module.__all__:
-                value = getattr(module, name)
+                value = numpy_aliases(getattr(module, name))
                 globals()[name] = value
                 added[name] = value
             __all__.extend(module.__all__)

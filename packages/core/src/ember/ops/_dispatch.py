@@ -405,4 +405,30 @@ def method(fn: Callable, name: str | None = None) -> Callable:
 def methods(**fns: Callable) -> None:
     """Attach several functions to Tensor under the given names."""
     for name, fn in fns.items():
-        setattr(Tensor, name, fn)
+        setattr(Tensor, name, numpy_aliases(fn))
+
+
+def numpy_aliases(fn: Any) -> Any:
+    """``fn``, also taking NumPy's ``axis=`` and ``keepdims=`` for its ``dim``/``keepdim``
+    parameters, as PyTorch's argument parser does for its native functions."""
+    inner = fn
+    while hasattr(inner, "__wrapped__"):  # decorated ops: the parameters of the op itself
+        inner = inner.__wrapped__
+    code = getattr(inner, "__code__", None)
+    if code is None or getattr(fn, "_numpy_aliases", False):
+        return fn
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    if "dim" not in params and "keepdim" not in params:
+        return fn
+
+    @functools.wraps(fn)
+    def with_aliases(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    with_aliases._numpy_aliases = True
+    return with_aliases

@@ -434,7 +434,13 @@ def _renamed(cls: type, name: str) -> type:
     return node_class(f"{base}{int(num or 0) + 1}" if name != "squeeze_" else f"{base}3")
 
 
-def _squeeze_method(self: Tensor, *dim: Any) -> Tensor:
+def _squeeze_method(self: Tensor, *dim: Any, **kwargs: Any) -> Tensor:
+    if kwargs:  # squeeze(dim=...) or NumPy's squeeze(axis=...)
+        key = "dim" if "dim" in kwargs else "axis"
+        if dim or set(kwargs) - {key}:
+            raise TypeError(f"squeeze() got an unexpected keyword argument "
+                            f"'{next(iter(set(kwargs) - {key}), key)}'")
+        dim = (kwargs[key],)
     if not dim:
         return squeeze(self)
     return squeeze(self, dim[0] if len(dim) == 1 else dim)

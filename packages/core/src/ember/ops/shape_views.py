@@ -91,7 +91,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
                     lambda g: (g.transpose(d0, d1),))
 
 
-swapaxes = swapdims = transpose
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` with NumPy's argument names."""
+    return transpose(input, axis0, axis1)
+
+
+swapdims = transpose
 
 
 def permute(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
