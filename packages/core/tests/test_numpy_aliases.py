@@ -1,5 +1,6 @@
 """NumPy's ``axis=``/``keepdims=`` work wherever PyTorch's native functions take ``dim``/
-``keepdim`` (its argument parser maps them), as functions and as Tensor methods."""
+``keepdim`` (its argument parser maps them), as functions and as Tensor methods; reductions
+keep the integer ``dtype=`` they are asked for (NumPy would widen it)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ def test_aliases_keep_the_gradient_and_the_errors():
     assert_close(x.grad, ember.ones(2, 3, 4, dtype=ember.float64))
     with pytest.raises(TypeError):
         x.sum(axes=1)
+
+
+DTYPE_CASES = [
+    lambda m, x: x.sum(dtype=m.int32), lambda m, x: x.sum(1, dtype=m.int16),
+    lambda m, x: x.prod(dtype=m.int16), lambda m, x: x.cumsum(0, dtype=m.int8),
+    lambda m, x: x.cumprod(1, dtype=m.int32), lambda m, x: x.sum(dtype=m.uint8),
+    lambda m, x: (x * 50).to(m.int8).sum(dtype=m.int8), lambda m, x: x.to(m.int8).cumsum(0),
+]
+
+
+@pytest.mark.parametrize("case", range(len(DTYPE_CASES)))
+def test_integer_reductions_keep_the_asked_dtype(torch, case):
+    """``dtype=`` with a small integer type sums in it (wrapping as PyTorch does)."""
+    a = np.array([[1, 2], [3, 4]])
+    assert_close(DTYPE_CASES[case](ember, ember.tensor(a)), DTYPE_CASES[case](torch, torch.tensor(a)))

@@ -102,6 +102,8 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
         x = be.astype(x, _dt.to_dtype(dtype))
         if x.dtype == bool:  # a sum into bool is "any nonzero"
             return xp.any(x, axis=dims, keepdims=keepdim)
+        if kind(x) in _INT_KINDS:  # in the asked integer type (NumPy would widen it)
+            return xp.sum(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
     elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
         npd = x.dtype
         if npd.kind in "fc" and npd.itemsize > 2:  # inf + -inf: NaN, with no warning
@@ -217,8 +219,9 @@ def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
         r = xp.all(x, axis=dims, keepdims=keepdim)
     elif is_half(x.dtype):
         r = xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
-    else:
-        r = xp.prod(x, axis=dims, keepdims=keepdim)
+    else:  # an integer type stays itself (NumPy would widen the small ones)
+        r = xp.prod(x, axis=dims, keepdims=keepdim,
+                    dtype=x.dtype if kind(x) in _INT_KINDS else None)
     res = wrap(r, input)
     if grad_state.enabled and input._rg:
         shape, dt = input._data.shape, input._data.dtype

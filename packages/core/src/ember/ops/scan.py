@@ -49,6 +49,8 @@ def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
         return quiet(lambda: getattr(xp, fn)(x.astype("float32"), axis=d)).astype(
             x.dtype).reshape(shape)
     kernel = getattr(xp, fn, None) or getattr(xp, _ARRAY_API_SCANS[fn])
+    if kind(x) in "iu":  # an integer type stays itself (NumPy would widen the small ones)
+        return reshape(xp, quiet(lambda: kernel(x, axis=d, dtype=x.dtype)), shape)
     return reshape(xp, quiet(lambda: kernel(x, axis=d)), shape)
 
 
