@@ -120,6 +120,8 @@ TRANSPOSED_CASES = [
     dict(stride=2, padding=1, output_padding=1),
     dict(stride=(3, 2), padding=(1, 0), output_padding=(2, 1), dilation=(1, 2)),
     dict(groups=2, stride=2, dilation=2, output_padding=1),
+    dict(dilation=2, output_padding=1),  # unit stride: output_padding below the dilation
+    dict(dilation=(3, 2), padding=1, output_padding=(2, 1)),
 ]
 
 

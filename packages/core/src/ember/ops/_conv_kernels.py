@@ -213,8 +213,11 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     # transpose outweighs the windows (few positions, many channels: ResNet's last layers)
     if (all(st == 1 for st in g.stride) and Og < N * L
             and all(f >= a and f >= b for f, a, b in zip(full, g.lo, g.hi))):
+        # an input longer than the correlation needs (a transposed convolution's
+        # output_padding) takes that many more zeros after the gradient
+        extra = tuple(s - (q - a - b + f) for s, q, a, b, f in zip(S, Q, g.lo, g.hi, full))
         gf = Geom((1,) * len(K), g.dilation, tuple(f - a for f, a in zip(full, g.lo)),
-                  tuple(f - b for f, b in zip(full, g.hi)), G)
+                  tuple(f - b + e for f, b, e in zip(full, g.hi, extra)), G)
         return _correlate(xp, gy, _kernel_transposed(xp, w, G), K, gf, flip=True)
     if _PLACE_RATIO * prod(S) <= Og and xp.__name__ == "numpy":
         gx = _input_grad_placed(xp, gy, wt, g, tuple(S), C, K)
