@@ -80,14 +80,25 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
     if grad_state.enabled and (g._rg or w._rg or _needs(b)):
         rg, rw, rb = g._rg, w._rg, _needs(b)
 
+        Q = tuple(g._data.shape[2:])
+
         def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
-            return (_conv_fwd(gg, conj_operand(w), None, geom, "ConvolutionBackwardBackward0")
+            return (_cropped(_conv_fwd(gg, conj_operand(w), None, geom,
+                                       "ConvolutionBackwardBackward0"), Q)
                     if rg else None,
                     _conv_bw(gg, conj_operand(g), geom, w.shape[2:]) if rw else None,
                     _bias_grad(gg) if rb else None)
 
         record(name, res, (g, w, b), vjp, (g if rw else None, w))
     return res
+
+
+def _cropped(y: Tensor, Q: tuple) -> Tensor:
+    """``y`` cut to the spatial size ``Q`` (a transposed convolution's output_padding rows
+    have no input position of their own)."""
+    if tuple(y.shape[2:]) == Q:
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, q) for q in Q)]
 
 
 def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> Tensor:
