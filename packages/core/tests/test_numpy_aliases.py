@@ -55,3 +55,18 @@ def test_integer_reductions_keep_the_asked_dtype(torch, case):
     """``dtype=`` with a small integer type sums in it (wrapping as PyTorch does)."""
     a = np.array([[1, 2], [3, 4]])
     assert_close(DTYPE_CASES[case](ember, ember.tensor(a)), DTYPE_CASES[case](torch, torch.tensor(a)))
+
+
+ARRAY_CASES = [
+    lambda m, t: t + np.array([1.0, 2.0]), lambda m, t: t * np.array(2.0),
+    lambda m, t: t + np.array([1, 2]), lambda m, t: t - np.array([0.5, 1.5], dtype=np.float32),
+    lambda m, t: t.double() / np.array([2, 4], dtype=np.int8), lambda m, t: t * np.float64(2),
+    lambda m, t: t + np.int64(3), lambda m, t: t[np.array([1, 0])],
+]
+
+
+@pytest.mark.parametrize("case", range(len(ARRAY_CASES)))
+def test_numpy_array_operands_promote_as_numpy(torch, case):
+    """PyTorch hands ``tensor op ndarray`` to NumPy: NumPy's promotion picks the dtype."""
+    a = np.array([1.0, 2.0], dtype=np.float32)
+    assert_close(ARRAY_CASES[case](ember, ember.tensor(a)), ARRAY_CASES[case](torch, torch.tensor(a)))

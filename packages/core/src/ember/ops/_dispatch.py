@@ -204,8 +204,13 @@ def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
 def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
     """The arrays of two operands after PyTorch's promotion, and their device.
 
-    One of ``a`` and ``b`` is a Tensor; the other may be a Python number.
+    One of ``a`` and ``b`` is a Tensor; the other may be a Python number, or a NumPy array
+    (then NumPy's promotion decides the dtype: PyTorch hands such an operation to NumPy).
     """
+    if b.__class__ is np.ndarray and _isinstance(a, Tensor):
+        a, b = _with_array(a, b)
+    elif a.__class__ is np.ndarray and _isinstance(b, Tensor):
+        b, a = _with_array(b, a)
     if _isinstance(a, Tensor):
         xa, dev = a._data, a._device
         if _isinstance(b, Tensor):
@@ -231,6 +236,14 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
         xb, xa = _with_scalar(b._data, a, b)
         return xa, xb, b._device
     raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+def _with_array(t: Tensor, arr: np.ndarray) -> tuple[Tensor, Tensor]:
+    """A tensor and a NumPy array as two tensors of NumPy's common dtype."""
+    dev = t._device
+    npd = np.result_type(t._data.dtype, arr.dtype) if dev.type == "cpu" else arr.dtype
+    other = make(dev._backend.asarray(np.array(arr, dtype=npd), index=dev.index), dev)
+    return (t if t._data.dtype == npd else t.to(other.dtype)), other
 
 
 def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
