@@ -269,3 +269,33 @@ def test_conversions_and_errors(tv):
         EF2.resize("not an image", [3, 3])
     assert repr(E2.RandomHorizontalFlip(0.3)) == repr(T2.RandomHorizontalFlip(0.3))
     assert repr(E2.Resize(5)) == repr(T2.Resize(5))
+
+
+@pytest.mark.parametrize("name", ["MixUp", "CutMix"])
+@pytest.mark.parametrize("alpha", [1.0, 0.4])
+def test_mixup_cutmix_match_torchvision(tv, name, alpha):
+    """Seeded MixUp/CutMix give torchvision's images and mixed one-hot labels, for a plain
+    batch, an Image batch and a dict sample, and its errors."""
+    torch, tvm = tv
+    T2, tvt = tvm.transforms.v2, tvm.tv_tensors
+    imgs = float_array(4, 3, 8, 10, seed=3)
+    labels = np.array([0, 2, 1, 3])
+    results = []
+    for lib, mod, kind in ((ember, E2, EV), (torch, T2, tvt)):
+        lib.manual_seed(5)
+        t = getattr(mod, name)(alpha=alpha, num_classes=5)
+        out = [t(lib.tensor(imgs), lib.tensor(labels)) for _ in range(3)]
+        xi, yi = t(kind.Image(lib.tensor(imgs)), lib.tensor(labels))
+        d = t({"image": lib.tensor(imgs), "labels": lib.tensor(labels)})
+        results.append((out, type(xi).__name__, xi, yi, d["image"], d["labels"]))
+        with pytest.raises(ValueError, match="num_classes must be passed"):
+            getattr(mod, name)()(lib.tensor(imgs), lib.tensor(labels))
+        with pytest.raises(ValueError, match="batch size of the image"):
+            getattr(mod, name)(num_classes=5)(lib.tensor(imgs), lib.tensor(labels[:3]))
+    (eo, en, exi, eyi, edi, edl), (to, tn, txi, tyi, tdi, tdl) = results
+    for (ex, ey), (tx, ty) in zip(eo, to):
+        assert_same(ex, tx)
+        assert_same(ey, ty)
+    assert en == tn == "Image"
+    for a, b in ((exi, txi), (eyi, tyi), (edi, tdi), (edl, tdl)):
+        assert_same(a, b)

@@ -5,6 +5,7 @@ masks, bounding boxes, nested in tuples, lists and dicts) and move them consiste
 from ..autoaugment import AugMix, AutoAugmentPolicy
 from ..functional import InterpolationMode
 from . import functional
+from ._mix import CutMix, MixUp
 from ._transform import (
            Transform,
            check_type,
@@ -23,4 +24,4 @@ from ._transforms_misc import __all__ as _misc
 
 __all__ = ["AutoAugmentPolicy", "AugMix", "InterpolationMode", "functional", "Transform",
            "check_type", "get_bounding_boxes", "has_all", "has_any", "query_chw", "query_size",
-           *_geometry, *_color, *_misc]
+           "CutMix", "MixUp", *_geometry, *_color, *_misc]

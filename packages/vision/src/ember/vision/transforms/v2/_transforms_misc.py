@@ -433,6 +433,18 @@ def _default_labels(inputs: Any) -> Any:
     return inputs[key]
 
 
+def parse_labels_getter(labels_getter: Any) -> Callable[[Any], Any]:
+    """``labels_getter`` ("default", a callable or None) as a callable on the sample."""
+    if labels_getter == "default":
+        return _default_labels
+    if callable(labels_getter):
+        return labels_getter
+    if labels_getter is None:
+        return lambda _: None
+    raise ValueError("labels_getter should either be 'default', a callable, or None, but "
+                     f"got {labels_getter}.")
+
+
 class SanitizeBoundingBoxes(Transform):
     """Drop degenerate boxes (and the matching labels and masks)."""
 
@@ -446,15 +458,7 @@ class SanitizeBoundingBoxes(Transform):
         self.min_size = min_size
         self.min_area = min_area
         self.labels_getter = labels_getter
-        if labels_getter == "default":
-            self._labels_getter = _default_labels
-        elif callable(labels_getter):
-            self._labels_getter = labels_getter
-        elif labels_getter is None:
-            self._labels_getter = lambda _: None
-        else:
-            raise ValueError("labels_getter should either be 'default', a callable, or None, but "
-                             f"got {labels_getter}.")
+        self._labels_getter = parse_labels_getter(labels_getter)
 
     def forward(self, *inputs: Any) -> Any:
         inputs = inputs if len(inputs) > 1 else inputs[0]
