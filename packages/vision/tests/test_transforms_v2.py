@@ -299,3 +299,19 @@ def test_mixup_cutmix_match_torchvision(tv, name, alpha):
     assert en == tn == "Image"
     for a, b in ((exi, txi), (eyi, tyi), (edi, tdi), (edl, tdl)):
         assert_same(a, b)
+
+
+def test_tv_tensor_print_and_repr_match_torchvision(tv):
+    """print() and repr() of tv_tensors: the class name as prefix and indent, metadata after."""
+    torch, tvm = tv
+    made = []
+    for lib, kind in ((ember, EV), (torch, tvm.tv_tensors)):
+        made.append([
+            kind.BoundingBoxes([[1, 2, 3, 4], [5, 6, 7, 8]], format="XYXY", canvas_size=(10, 10)),
+            kind.Mask(lib.zeros(2, 2, dtype=lib.uint8)),
+            kind.Image(lib.arange(12.0).reshape(1, 3, 4)),
+            kind.Video(lib.zeros(1, 1, 1, 2, 2)),
+        ])
+    for ours, theirs in zip(*made):
+        assert str(ours) == str(theirs).replace("torch.", "ember.")
+        assert repr([ours]) == repr([theirs]).replace("torch.", "ember.")

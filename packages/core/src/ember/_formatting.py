@@ -141,6 +141,11 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 
 
 def tensor_repr(t: Any) -> str:
+    """``tensor(...)``; a subclass other than a parameter prints its own name as the prefix
+    (and indents by it), as PyTorch does."""
+    cls = type(t)
+    prefix = "tensor(" if cls.__dict__.get("_plain_repr", cls.__name__ == "Tensor") \
+        else f"{cls.__name__}("
     arr = t._host()
     dtype = t.dtype
     if dtype.name == "bfloat16":
@@ -165,7 +170,7 @@ def tensor_repr(t: Any) -> str:
             for ax, s in enumerate(arr.shape):
                 if s > 2 * edge:
                     shown = np.take(shown, np.r_[0:edge, s - edge:s], axis=ax)
-        body = _format_array(arr, _formatter(shown), len("tensor("), summarize)
+        body = _format_array(arr, _formatter(shown), len(prefix), summarize)
         if dtype.name not in (dflt, "int64", "bool") and not (
                 dtype.name == "complex64" and dflt == "float32") and not (
                 dtype.name == "complex128" and dflt == "float64"):
@@ -174,4 +179,4 @@ def tensor_repr(t: Any) -> str:
         suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._rg:
         suffix.append("requires_grad=True")
-    return _add_suffixes(f"tensor({body}", suffix, len("tensor("))
+    return _add_suffixes(prefix + body, suffix, len(prefix))

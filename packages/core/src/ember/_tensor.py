@@ -538,7 +538,11 @@ class Tensor:
 
         return tensor_repr(self)
 
-    __str__ = __repr__
+    def __str__(self) -> str:  # a subclass's own __repr__ prints it too
+        return self.__repr__()
+
+    #: a subclass that prints as ``tensor(...)`` (PyTorch: Parameter); others print their name
+    _plain_repr = True
 
     # ---------------------------------------------------------------- copying and pickling
     def __deepcopy__(self, memo: dict) -> Tensor:

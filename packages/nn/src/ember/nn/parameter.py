@@ -38,6 +38,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     __str__ = __repr__
+    _plain_repr = True  # its values print as ``tensor(...)``
 
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:

@@ -52,14 +52,12 @@ class TVTensor(Tensor):
         return self
 
     def _make_repr(self, **kwargs: Any) -> str:
-        body = Tensor.__repr__(self.as_subclass(Tensor))
-        if body.startswith("tensor("):
-            body = f"{type(self).__name__}(" + body[len("tensor("):]
+        body = Tensor.__repr__(self)  # ``Image(...)``, indented by the class name
         extra = ", ".join(f"{key}={value}" for key, value in kwargs.items())
-        return f"{body[:-1]}, {extra})"
+        return f"{body[:-1]}, {extra})"  # (``Image(..., )`` with none, as torchvision prints)
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        return self._make_repr()
+        return Tensor.__repr__(self)
 
     def __deepcopy__(self, memo: dict) -> TVTensor:
         return self.detach().clone().requires_grad_(self.requires_grad)
@@ -93,6 +91,9 @@ class Image(TVTensor):
             tensor = tensor.unsqueeze(0)
         return tensor.as_subclass(cls)
 
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return self._make_repr()
+
 
 class Video(TVTensor):
     """A video tensor (..., T, C, H, W)."""
@@ -103,6 +104,9 @@ class Video(TVTensor):
         if tensor.ndim < 4:
             raise ValueError(f"Video must have at least 4 dimensions, got {tensor.ndim}.")
         return tensor.as_subclass(cls)
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return self._make_repr()
 
 
 class Mask(TVTensor):
