@@ -198,7 +198,7 @@ def test_roi_align_box_lists_module_and_empty(torch: Any, tvops: Any) -> None:
     assert repr(ops.RoIAlign((3, 3), 0.5, 2)) == repr(tvops.RoIAlign((3, 3), 0.5, 2))
     empty = ops.roi_align(ember.from_numpy(x), ember.zeros(0, 5), 3)
     assert empty.shape == (0, 4, 3, 3)
-    with pytest.raises(RuntimeError, match=r"Tensor\[K, 5\]"):
+    with pytest.raises(AssertionError, match=r"Tensor\[K, 5\]"):
         ops.roi_align(ember.from_numpy(x), ember.zeros(3, 4), 3)
 
 
@@ -340,3 +340,17 @@ def test_multi_scale_roi_align_matches_torchvision(torch: Any, tvops: Any) -> No
             OrderedDict((k, torch.from_numpy(v)) for k, v in feats.items()),
             [torch.from_numpy(b) for b in boxes], sizes)
         assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_torchvision_assertion_and_kernel_errors():
+    """torchvision asserts on box layouts and ViT sizes (AssertionError) and has no integer
+    nms kernel (RuntimeError); the same types here."""
+    import ember
+    from ember.vision import models, ops
+
+    with pytest.raises(AssertionError, match=r"Tensor\[K, 5\]"):
+        ops.roi_align(ember.zeros(1, 1, 4, 4), ember.zeros(2, 4), 2)
+    with pytest.raises(AssertionError, match="indivisible by patch size"):
+        models.vit_b_16(image_size=33)
+    with pytest.raises(RuntimeError, match="\"nms_kernel\" not implemented for 'Long'"):
+        ops.nms(ember.tensor([[0, 0, 2, 2], [1, 1, 3, 3]]), ember.tensor([0.9, 0.8]), 0.5)

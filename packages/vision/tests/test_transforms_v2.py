@@ -315,3 +315,11 @@ def test_tv_tensor_print_and_repr_match_torchvision(tv):
     for ours, theirs in zip(*made):
         assert str(ours) == str(theirs).replace("torch.", "ember.")
         assert repr([ours]) == repr([theirs]).replace("torch.", "ember.")
+
+
+def test_random_size_reprs_match_torchvision(tv):
+    torch, tvm = tv
+    T2 = tvm.transforms.v2
+    for make in (lambda m: m.ScaleJitter((4, 4)), lambda m: m.RandomShortestSize([3, 4], 10),
+                 lambda m: m.RandomResize(3, 9)):
+        assert repr(make(E2)) == repr(make(T2))

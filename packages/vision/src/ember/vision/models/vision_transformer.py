@@ -78,7 +78,7 @@ class EncoderBlock(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() != 3:
-            raise RuntimeError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
+            raise AssertionError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
         x = self.ln_1(input)
         x, _ = self.self_attention(x, x, x, need_weights=False)
         x = self.dropout(x) + input
@@ -103,7 +103,7 @@ class Encoder(nn.Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.dim() != 3:
-            raise RuntimeError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
+            raise AssertionError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
         return self.ln(self.layers(self.dropout(input + self.pos_embedding)))
 
 
@@ -119,7 +119,7 @@ class VisionTransformer(nn.Module):
                  conv_stem_configs: list[ConvStemConfig] | None = None) -> None:
         super().__init__()
         if image_size % patch_size != 0:
-            raise RuntimeError("Input shape indivisible by patch size!")
+            raise AssertionError("Input shape indivisible by patch size!")
         self.image_size = image_size
         self.patch_size = patch_size
         self.hidden_dim = hidden_dim
@@ -183,9 +183,9 @@ class VisionTransformer(nn.Module):
         n, _, h, w = x.shape
         p = self.patch_size
         if h != self.image_size:
-            raise RuntimeError(f"Wrong image height! Expected {self.image_size} but got {h}!")
+            raise AssertionError(f"Wrong image height! Expected {self.image_size} but got {h}!")
         if w != self.image_size:
-            raise RuntimeError(f"Wrong image width! Expected {self.image_size} but got {w}!")
+            raise AssertionError(f"Wrong image width! Expected {self.image_size} but got {w}!")
         x = self.conv_proj(x).reshape(n, self.hidden_dim, (h // p) * (w // p))
         return x.permute(0, 2, 1)  # (n, seq, hidden): the batch-first layout attention expects
 

@@ -61,6 +61,11 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if boxes.size(0) != scores.size(0):
         raise RuntimeError("boxes and scores should have same number of elements in dimension 0,"
                            f" got {boxes.size(0)} and {scores.size(0)}")
+    if not boxes.dtype.is_floating_point:  # torchvision's kernel is for floating boxes only
+        from ember.ops._inplace import _type_name
+
+        raise RuntimeError(f'"nms_kernel" not implemented for '
+                           f"'{_type_name(str(boxes.dtype).split('.')[-1])}'")
     xp = namespace(boxes)
     if boxes.size(0) == 0:
         return wrap(xp.zeros((0,), dtype=xp.int64), boxes)

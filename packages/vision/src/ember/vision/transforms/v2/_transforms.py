@@ -482,6 +482,11 @@ class _RandomSize(Transform):
         self.interpolation = interpolation
         self.antialias = antialias
 
+    def _resampling_last(self) -> None:
+        """Put interpolation and antialias after the subclass's own arguments in the repr."""
+        for name in ("interpolation", "antialias"):
+            self.__dict__[name] = self.__dict__.pop(name)
+
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
         return self._call_kernel(F.resize, inpt, size=params["size"],
                                  interpolation=self.interpolation, antialias=self.antialias)
@@ -495,6 +500,7 @@ class ScaleJitter(_RandomSize):
         super().__init__(interpolation, antialias)
         self.target_size = target_size
         self.scale_range = scale_range
+        self._resampling_last()
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         h, w = query_size(flat_inputs)
@@ -511,6 +517,7 @@ class RandomShortestSize(_RandomSize):
         super().__init__(interpolation, antialias)
         self.min_size = [min_size] if isinstance(min_size, int) else list(min_size)
         self.max_size = max_size
+        self._resampling_last()
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         h, w = query_size(flat_inputs)
@@ -529,6 +536,7 @@ class RandomResize(_RandomSize):
         super().__init__(interpolation, antialias)
         self.min_size = min_size
         self.max_size = max_size
+        self._resampling_last()
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         return dict(size=[int(ember.randint(self.min_size, self.max_size, ()))])
