@@ -107,3 +107,19 @@ def quiet(kernel: Callable, *args: Any) -> Any:
         return kernel(*args)
     finally:
         _np_fp_state.reset(token)
+
+
+def lazy_submodules(package: str, names: tuple) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports the submodules ``names`` of ``package`` on first
+    access (``ember.utils.data``, ``ember.vision.models``), as attributes PyTorch's have."""
+    import importlib
+    import sys
+
+    def getattr_(name: str) -> Any:
+        if name in names:
+            module = importlib.import_module(f"{package}.{name}")
+            setattr(sys.modules[package], name, module)
+            return module
+        raise AttributeError(f"module '{package}' has no attribute '{name}'")
+
+    return getattr_

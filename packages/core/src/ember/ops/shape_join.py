@@ -21,6 +21,7 @@ from ._dispatch import (
     wrap_dim,
     wrap_dims,
 )
+from ._inplace import write_out
 from .shape import atleast_1d, atleast_2d, atleast_3d, expand, reshape, shape_arg
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "row_stack",
@@ -53,17 +54,6 @@ def _grad_as(g: Tensor, t: Tensor) -> Tensor:
     return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
 
 
-def _write_out(res: Tensor, out: Tensor | None) -> Tensor:
-    if out is None:
-        return res
-    if out._data.shape != res._data.shape:
-        out._data = out._device._backend.astype(res._data, out.dtype)
-        out._vc[0] += 1
-    else:
-        from ._inplace import write
-
-        write(out, res._data)
-    return out
 
 
 @autocast_op("cat")
@@ -113,7 +103,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
             return tuple(grads)
 
         record("CatBackward0", res, tensors, vjp)
-    return _write_out(res, out)
+    return write_out(res, out)
 
 
 concat = concatenate = cat
@@ -156,7 +146,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None)
                          for i, t in enumerate(metas))
 
         record("StackBackward0", res, tensors, vjp)
-    return _write_out(res, out)
+    return write_out(res, out)
 
 
 def hstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:

@@ -2,14 +2,6 @@
 (``ember.utils.checkpoint``) and hook handles (``ember.utils.hooks``), each loaded on first
 use: ``ember.utils.data.DataLoader`` works after a plain ``import ember``, as in PyTorch."""
 
-import importlib as _importlib
+from .._runtime import lazy_submodules
 
-_SUBMODULES = ("data", "checkpoint", "hooks")
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        module = _importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'ember.utils' has no attribute '{name}'")
+__getattr__ = lazy_submodules(__name__, ("data", "checkpoint", "hooks"))
