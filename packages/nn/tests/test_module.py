@@ -353,3 +353,13 @@ def test_lazy_linear_and_conv_materialize():
     lazy = nn.LazyLinear(2)
     lazy.load_state_dict(nn.Linear(4, 2).state_dict())
     assert tuple(lazy.weight.shape) == (2, 4)
+
+
+def test_parameter_and_buffer_print_as_pytorch(torch):
+    """Parameter and Buffer print their values as ``tensor(...)`` (other Tensor subclasses
+    print under their own name)."""
+    for make in (lambda n, m: n.Parameter(m.arange(3.0)), lambda n, m: n.Buffer(m.ones(2)),
+                 lambda n, m: n.Parameter(m.zeros(14), requires_grad=False)):
+        ours, theirs = make(ember.nn, ember), make(torch.nn, torch)
+        assert str(ours) == str(theirs).replace("torch.", "ember.")
+        assert repr(ours) == repr(theirs).replace("torch.", "ember.")

@@ -68,6 +68,8 @@ class Buffer(Tensor):
     ``persistent=False`` keeps it out of the module's ``state_dict``.
     """
 
+    _plain_repr = True  # prints as ``tensor(...)``, as PyTorch's (a plain tensor there)
+
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
         src = _as_tensor(data)
         t = src.detach().as_subclass(cls)
