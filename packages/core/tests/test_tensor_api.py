@@ -157,3 +157,17 @@ def test_sum_backward_is_ones(values):
     x = ember.tensor(values, requires_grad=True)
     x.sum().backward()
     assert x.grad.tolist() == [1.0] * len(values)
+
+
+@pytest.mark.parametrize("call", [lambda m: int(m.tensor([1, 2])),
+                                  lambda m: float(m.tensor([1.0, 2.0])),
+                                  lambda m: m.tensor([1, 2]).item(),
+                                  lambda m: m.tensor([1.0]).div(1, rounding_mode="bad"),
+                                  lambda m: bool(m.tensor([1, 2]))])
+def test_scalar_conversion_errors_match_torch(torch, call):
+    errors = []
+    for lib in (ember, torch):
+        with pytest.raises(Exception) as info:
+            call(lib)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]

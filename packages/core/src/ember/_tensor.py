@@ -513,10 +513,16 @@ class Tensor:
         return bool(self._host().reshape(()))
 
     def __int__(self) -> int:
-        return int(_real_item(self.item(), "int64_t"))
+        return int(_real_item(self._scalar(), "int64_t"))
 
     def __float__(self) -> float:
-        return float(_real_item(self.item(), "double"))
+        return float(_real_item(self._scalar(), "double"))
+
+    def _scalar(self) -> Any:
+        """``item()`` for Python's int() and float(): PyTorch raises ValueError there."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __complex__(self) -> complex:
         return complex(self.item())

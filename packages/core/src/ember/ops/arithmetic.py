@@ -282,7 +282,7 @@ def _div_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool) -> Any:
 
 def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None) -> Tensor:
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
+        raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{rounding_mode}'")
     xa, xb, dev = binary(input, other, "div")
