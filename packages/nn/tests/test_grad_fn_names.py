@@ -1,5 +1,6 @@
 """``print(loss)`` shows ``grad_fn=<...>``: the node names match PyTorch's, including the
-losses and products PyTorch composes of other ops (whose last op names the node)."""
+losses and products PyTorch composes of other ops (whose last op names the node); and those
+losses' error for shapes that do not broadcast."""
 
 from __future__ import annotations
 
@@ -67,3 +68,15 @@ def test_loss_node_names(torch, name, reduction):
 @pytest.mark.parametrize("name", sorted(OTHERS))
 def test_product_and_pointwise_node_names(torch, name):
     assert _names(ember, OTHERS[name]) == _names(torch, OTHERS[name])
+
+
+@pytest.mark.parametrize("name", ["kl_div", "poisson_nll_loss", "mse_loss", "l1_loss"])
+def test_losses_on_shapes_that_do_not_broadcast_raise_runtime_error(torch, name):
+    """PyTorch's RuntimeError (not NumPy's ValueError) for inputs that do not broadcast."""
+    import warnings
+
+    for lib in (ember, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the target-size warning of mse/l1
+            with pytest.raises(RuntimeError, match="must match the size of tensor b"):
+                getattr(lib.nn.functional, name)(lib.ones(2, 3), lib.ones(3, 2))

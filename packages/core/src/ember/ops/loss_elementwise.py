@@ -66,7 +66,16 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     cdt = _common_dtype(tensors, kernel)
     arrs = [None if t is None else t._data.astype(cdt, copy=False) for t in tensors]
     m = arrays(xp)
-    loss = quiet(lambda: f(m, *arrs))  # infinities make NaN here, with no warning
+    try:
+        loss = quiet(lambda: f(m, *arrs))  # infinities make NaN here, with no warning
+    except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
+        from .arithmetic import _mismatch
+
+        shapes = [a.shape for a in arrs if a is not None]
+        a, b, d = next((r for r in (_mismatch(x, y) for x in shapes for y in shapes) if r[0]),
+                       (0, 0, 0))
+        raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                           f"at non-singleton dimension {d}") from None
     if loss.dtype != cdt:
         loss = loss.astype(cdt)
     if out is not None and out != cdt:
