@@ -310,7 +310,7 @@ def test_view_as_another_dtype(torch, src, dst):
         x = ember.tensor(a, requires_grad=True)
         y = (x * 1).view(getattr(ember, dst))
         assert not y.requires_grad and y.grad_fn is None
-    assert_close(ember.randn(3).view(np.int64(3)), ember.randn(3).view(3), rtol=10, atol=10)
+    assert_close(e.view(np.int64(-1)), t.view(np.int64(-1)))  # a NumPy integer is a size
     for bad in (lambda m, x: m.zeros(4, 4).t().view(m.float64),
                 lambda m, x: x[:, :3].view(m.float64),
                 lambda m, x: x[0, 0].view(m.float64)):

@@ -128,3 +128,25 @@ def test_encoder_padding_outputs_follow_the_nested_path(torch, grad, padding):
         nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
     assert any("use_nested_tensor is False because" in str(w.message) for w in caught)
     assert e.use_nested_tensor
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True},
+                                {"batch_first": True, "activation": "tanh"},
+                                {"batch_first": True, "nhead": 1, "d_model": 8},
+                                {"batch_first": True, "bias": False}])
+def test_encoder_nested_tensor_warning_matches_pytorch(torch, kw):
+    """Why the nested-tensor path is off, in PyTorch's words (or no warning when it is on)."""
+    import warnings
+
+    def reason(n, lib):
+        args = dict(d_model=8, nhead=2, dim_feedforward=16)
+        args.update(kw)
+        if args.get("activation") == "tanh":  # not relu or gelu: a callable
+            args["activation"] = lib.tanh
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            enc = n.TransformerEncoder(n.TransformerEncoderLayer(**args), 1)
+        return [str(w.message) for w in caught if "nested" in str(w.message)], \
+            enc.use_nested_tensor
+
+    assert reason(nn, ember) == reason(torch.nn, torch)

@@ -144,8 +144,7 @@ def tensor_repr(t: Any) -> str:
     """``tensor(...)``; a subclass other than a parameter prints its own name as the prefix
     (and indents by it), as PyTorch does."""
     cls = type(t)
-    prefix = "tensor(" if cls.__dict__.get("_plain_repr", cls.__name__ == "Tensor") \
-        else f"{cls.__name__}("
+    prefix = "tensor(" if cls.__dict__.get("_plain_repr", False) else f"{cls.__name__}("
     arr = t._host()
     dtype = t.dtype
     if dtype.name == "bfloat16":

@@ -19,6 +19,8 @@ __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
            "set_float32_matmul_precision", "get_float32_matmul_precision", "compile"]
 
 _threads = [os.cpu_count() or 1, os.cpu_count() or 1]
+_deterministic = [False, False]
+_matmul_precision = ["highest"]
 
 
 def usable_cpus() -> int:
@@ -27,8 +29,6 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
         return os.cpu_count() or 1
-_deterministic = [False, False]
-_matmul_precision = ["highest"]
 
 
 def set_num_threads(n: int) -> None:

@@ -117,8 +117,6 @@ def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
     return mask_of(mask, x) * (g / int(xp.count_nonzero(mask)))
 
 
-
-
 def mask_of(arr: Any, like: Tensor) -> Tensor:
     """A boolean array as a 0/1 tensor of ``like``'s dtype (a constant)."""
     return make(astype(like._device._backend.xp, arr, like._data.dtype), like._device)

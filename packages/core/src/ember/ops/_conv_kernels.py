@@ -266,7 +266,7 @@ def _input_grad_placed(xp: Any, gy: Any, wt: Any, g: Geom, S: tuple, C: int, K: 
     gx = xp.empty((N, G, Cg, P), dtype=gy.dtype)
     threads = threads_for(xp, Cg * G) if Co * Cg * KK * L * N >= _THREADED_WORK else 1
 
-    def part(t: int) -> None:
+    def channels(t: int) -> None:
         gs, cs = _group_split(G, Cg, threads, t)
         wts = wt.reshape(G, Cg, KK, Og)[gs, cs]
         gg, cc = wts.shape[:2]
@@ -277,9 +277,9 @@ def _input_grad_placed(xp: Any, gy: Any, wt: Any, g: Geom, S: tuple, C: int, K: 
 
     if threads == 1:
         _blas.fit_threads(Co * Cg * KK * L * N)
-        part(0)
+        channels(0)
     else:
-        run_striped(lambda t, _: part(t), threads, threads)
+        run_striped(lambda t, _: channels(t), threads, threads)
     return gx.reshape((N, C) + S)
 
 

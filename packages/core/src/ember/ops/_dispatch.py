@@ -289,7 +289,6 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
 
 @functools.cache
 def _iinfo(npd: Any) -> tuple[int, int, int]:
-
     info = np.iinfo(npd)
     return int(info.min), int(info.max), (1 << info.bits) - 1
 

@@ -61,17 +61,13 @@ class _Worker:
 
 _FAILED = object()
 _inside = threading.local()  # ``worker`` is set in the workers' own threads
-_workers: list = [[], 0]  # the workers, the process that started them
+_workers: list = []  # emptied in a forked child, which has none of its parent's threads
 
 
 def _pool(n: int) -> list:
-    workers, pid = _workers
-    if pid != os.getpid():  # a forked child has none of its parent's threads
-        workers = []
-        _workers[:] = [workers, os.getpid()]
-    while len(workers) < n:
-        workers.append(_Worker())
-    return workers
+    while len(_workers) < n:
+        _workers.append(_Worker())
+    return _workers
 
 
 def run_striped(work: Callable[[int, range], Any], pieces: int, threads: int) -> list:
@@ -116,7 +112,7 @@ def _after_fork_in_child() -> None:
     held by one of them at the fork would never be released."""
     global _lock
     _lock = threading.Lock()
-    _workers[:] = [[], os.getpid()]
+    _workers.clear()
 
 
 if hasattr(os, "register_at_fork"):

@@ -145,8 +145,9 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = xp.asarray(r)
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
-        record("SubBackward0" if _isinstance(input, Tensor) else "RsubBackward1", res,
-               (input, other), _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
+        name = "SubBackward0" if _isinstance(input, Tensor) else "RsubBackward1"  # 2 - x
+        record(name, res, (input, other),
+               _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         alpha))
     return res if out is None else _out(res, out)
 

@@ -69,7 +69,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
         def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
             gx = gw = gb = None
-            if x.dtype.kind == "c" if not m.tensor else x.is_complex():
+            if x.is_complex() if m.tensor else x.dtype.kind == "c":
                 x, w = m.conj(x), m.conj(w)  # each gradient takes the other's conjugate
             if w.ndim == 1:  # a vector weight: the output lost the last dim
                 g1 = g.reshape(tuple(g.shape) + (1,))

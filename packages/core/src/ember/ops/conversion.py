@@ -165,17 +165,19 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
     def vjp(g: Tensor) -> tuple:
         gs = sum_to(g, shape)
-        return (g.new_zeros(()).expand(g.shape), gs.to(src_dtype) if gs.dtype is not src_dtype
-                else gs)
+        return _zero_grad(g), gs.to(src_dtype) if gs.dtype is not src_dtype else gs
 
     record("CopyBackwards", res, (self, src), vjp)
     return _inplace.commit(self, res, "copy_")
 
 
-def fill_(self: Tensor, value: Any, _name: str = "FillBackward2") -> Tensor:
-    """Set every element to ``value`` (a number or a 0-d tensor, which keeps the graph).
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor, which keeps the graph)."""
+    return _fill(self, value, "fill_", "FillBackward2")
 
-    Under autograd the old values get a zero gradient (their graph stays connected, as in
+
+def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
+    """``fill_``/``zero_``: under autograd the old values get a zero gradient (their graph stays connected, as in
     PyTorch, so a saved tensor changed here is still caught) and a view's base is rebased.
     """
     if _isinstance(value, Tensor):
@@ -194,9 +196,9 @@ def fill_(self: Tensor, value: Any, _name: str = "FillBackward2") -> Tensor:
     if grad_state.enabled and self._rg:
         xp = self._device._backend.xp
         res = make(xp.full(self._data.shape, value, dtype=self._data.dtype), self._device)
-        record(_name, res, (self,), lambda g: (_zero_grad(g),))
-        return _inplace.commit(self, res, "fill_" if _name != "ZeroBackward0" else "zero_")
-    _inplace.check_inplace(self, "fill_")
+        record(name, res, (self,), lambda g: (_zero_grad(g),))
+        return _inplace.commit(self, res, op)
+    _inplace.check_inplace(self, op)
     x = self._data
     if self._device._backend.numpy_like:
         x.fill(value)
@@ -213,7 +215,7 @@ def _zero_grad(g: Tensor) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     """Set every element to zero."""
-    return fill_(self, 0, "ZeroBackward0")
+    return _fill(self, 0, "zero_", "ZeroBackward0")
 
 
 methods(fill_=fill_, zero_=zero_, to=to, cpu=cpu, cuda=cuda, type_as=type_as, clone=clone, contiguous=contiguous,

@@ -312,8 +312,7 @@ def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = 
         fill_value = float(fill_value)
     elif _isinstance(fill_value, (Tensor, np.generic)):  # NumPy's scalars as Python's
         fill_value = fill_value.item()
-    return _filled(fill_value, (size,) if not _isinstance(size, int) else (size,), dtype, device,
-                   requires_grad, _fill_dtype(fill_value))
+    return _filled(fill_value, (size,), dtype, device, requires_grad, _fill_dtype(fill_value))
 
 
 def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,

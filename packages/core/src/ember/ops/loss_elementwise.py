@@ -310,8 +310,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
         d = -x if log_input else -m.log(x + eps)
         return d + dstirling(m, t) if full else d
 
-    return elementwise_loss(_composed("SubBackward0"), (input, target),
-                            f, (dx, dt), reduction)
+    return elementwise_loss(_composed("SubBackward0"), (input, target), f, (dx, dt), reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,

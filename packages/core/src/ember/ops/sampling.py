@@ -542,13 +542,12 @@ def _standard(like: Tensor, shape: tuple, dt: _dt.dtype, mean: float, std: float
 def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = None,
               out: Tensor | None = None) -> Tensor:
     """0/1 samples: with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
-    x = input._data
-    perm = None  # PyTorch draws into a contiguous result: logical order
+    x = input._data  # PyTorch draws into a contiguous result: in logical order
     gen = _generator(generator, input._device)
     if p is None:
         probs = input.detach()._host()
         _check_p(probs)
-        pflat = np.ascontiguousarray(probs.transpose(perm) if perm else probs).ravel()
+        pflat = np.ascontiguousarray(probs).ravel()
         with gen.lock:
             flat = _bernoulli_tensor(gen, pflat)
     else:
@@ -557,8 +556,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
         with gen.lock:
             flat = K.uniform01_f64(gen, x.size) < pv
-    arr = _arrange(flat.astype(x.dtype), x.shape, perm)
-    return _new(arr, input._device, False, out)
+    return _new(flat.astype(x.dtype).reshape(x.shape), input._device, False, out)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,

@@ -160,18 +160,18 @@ def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
     """The same bytes read as ``dtype``; with another element size the last dim (which must
     be contiguous) shrinks or grows. Not differentiable (as in PyTorch, even to the same dtype)."""
     from .. import dtypes as _dt
+    from ._inplace import _type_name
 
     dt = _dt.to_dtype(dtype)
     x = input._data
-    old = _dt.from_native_dtype(x.dtype) if not hasattr(x.dtype, "kind") else \
-        _dt.from_numpy_dtype(x.dtype)
+    old = input.dtype
     if dt == old:
         return make_view(input, x.view(), lambda t: t.view(dt))
     be = input._device._backend
     native = be.native_dtype(dt)
     a, b = x.dtype.itemsize, be.xp.dtype(native).itemsize
     if a != b:
-        words = f"to view {_scalar_name(old)} as {_scalar_name(dt)} (different element sizes)"
+        words = f"to view {_type_name(old)} as {_type_name(dt)} (different element sizes)"
         if x.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 {words}")
         if (x.shape[-1] * a) % b:
@@ -182,14 +182,6 @@ def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
                                f"{x.strides[-1] // a}")
     arr = x.view(native)
     return make_view(input, arr, lambda t: t.view(dt))  # no graph: not differentiable
-
-
-def _scalar_name(d: Any) -> str:
-    """PyTorch's C++ scalar type name (``Float``, ``Double``, ``Long``, ...)."""
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}.get(
-        str(d).split(".")[-1], str(d))
 
 
 def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
@@ -435,12 +427,10 @@ def _renamed(cls: type, name: str) -> type:
 
 
 def _squeeze_method(self: Tensor, *dim: Any, **kwargs: Any) -> Tensor:
-    if kwargs:  # squeeze(dim=...) or NumPy's squeeze(axis=...)
-        key = "dim" if "dim" in kwargs else "axis"
-        if dim or set(kwargs) - {key}:
-            raise TypeError(f"squeeze() got an unexpected keyword argument "
-                            f"'{next(iter(set(kwargs) - {key}), key)}'")
-        dim = (kwargs[key],)
+    if kwargs:  # squeeze(dim=...) or NumPy's squeeze(axis=...); squeeze() refuses the rest
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        return squeeze(self, *dim, **kwargs)
     if not dim:
         return squeeze(self)
     return squeeze(self, dim[0] if len(dim) == 1 else dim)

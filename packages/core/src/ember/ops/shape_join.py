@@ -54,8 +54,6 @@ def _grad_as(g: Tensor, t: Tensor) -> Tensor:
     return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
 
 
-
-
 @autocast_op("cat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""

@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, sum_to, wrap_dim
-from ._inplace import writes_out
 from .math_misc import _dtype_name
 
 __all__ = ["split_with_sizes", "unsafe_split_with_sizes", "unsafe_chunk", "unsafe_split",
@@ -449,7 +448,6 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, out=out)
 
 
-@writes_out("matrix_rank")
 def matrix_rank(input: Tensor, tol: Any = None, symmetric: bool = False, *,
                 out: Tensor | None = None) -> Tensor:
     """Removed from PyTorch: raises, pointing to ``linalg.matrix_rank``."""

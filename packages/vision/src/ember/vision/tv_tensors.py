@@ -56,9 +56,6 @@ class TVTensor(Tensor):
         extra = ", ".join(f"{key}={value}" for key, value in kwargs.items())
         return f"{body[:-1]}, {extra})"  # (``Image(..., )`` with none, as torchvision prints)
 
-    def __repr__(self, *, tensor_contents: Any = None) -> str:
-        return Tensor.__repr__(self)
-
     def __deepcopy__(self, memo: dict) -> TVTensor:
         return self.detach().clone().requires_grad_(self.requires_grad)
 

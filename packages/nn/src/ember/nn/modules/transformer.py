@@ -208,7 +208,7 @@ def _why_not_nested(layer: Any) -> str:
     if not layer.norm1.eps == layer.norm2.eps:
         return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
     if layer.self_attn.num_heads % 2 == 1:
-        return "num_head is odd"
+        return f"{name}.self_attn.num_heads is odd"
     return ""
 
 

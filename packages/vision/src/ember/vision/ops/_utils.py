@@ -30,8 +30,8 @@ def check_roi_boxes_shape(boxes: Any) -> None:
     if isinstance(boxes, (list, tuple)):
         for t in boxes:
             if t.size(1) != 4:
-                raise AssertionError("The shape of the tensor in the boxes list is not correct as "
-                                   "List[Tensor[L, 4]]")
+                raise AssertionError("The shape of the tensor in the boxes list is not correct "
+                                     "as List[Tensor[L, 4]]")
     elif isinstance(boxes, Tensor):
         if boxes.size(1) != 5:
             raise AssertionError("The boxes tensor shape is not correct as Tensor[K, 5]")

@@ -64,8 +64,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if not boxes.dtype.is_floating_point:  # torchvision's kernel is for floating boxes only
         from ember.ops._inplace import _type_name
 
-        raise RuntimeError(f'"nms_kernel" not implemented for '
-                           f"'{_type_name(str(boxes.dtype).split('.')[-1])}'")
+        raise RuntimeError(f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
     xp = namespace(boxes)
     if boxes.size(0) == 0:
         return wrap(xp.zeros((0,), dtype=xp.int64), boxes)
