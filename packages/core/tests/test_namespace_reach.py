@@ -29,3 +29,14 @@ def test_unknown_utils_attribute_raises_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         ember.utils.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("module", ["ember.ops.normalization", "ember.ops.conv",
+                                    "ember.ops._parallel", "ember.ops.linalg"])
+def test_ops_module_imported_first(module):
+    """A lazily loaded op family (or a private helper) imported before anything else: its
+    relative imports of private helpers must not load every family while it is half made."""
+    code = f"import {module}\nimport ember\nember.randn(2, 3).relu().sum()\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -4,6 +4,8 @@ bias; finite differences; double backward; errors."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from _nn_check import check, gradcheck, rand, randn
@@ -58,6 +60,29 @@ def test_batch_norm_running_stats(torch, momentum):
     xe = ember.tensor(randn(5, 3, dtype="float32"))
     assert_close(N.batch_norm(xe, None, None, rm_e, rv_e, False, momentum, 1e-5),
                  torch.nn.functional.batch_norm(torch.tensor(xe.numpy()), rm_t, rv_t))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_empty_batch(torch, training):
+    """An empty batch leaves the running statistics alone and still gives weight and bias
+    gradients (zeros), with no warning; PyTorch returns ``input.clone() * w[0] + b[0]``."""
+    x = randn(0, 3, 4, 4, dtype="float32")
+    w, b = randn(3, dtype="float32"), randn(3, dtype="float32")
+    stats = {}
+    for lib in (ember, torch):
+        rm, rv = lib.zeros(3), lib.ones(3)
+        xs, ws, bs = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = (N.batch_norm(xs, ws, bs, rm, rv, training, 0.1, 1e-5) if lib is ember else
+                 torch.nn.functional.batch_norm(xs, rm, rv, ws, bs, training))
+        y.sum().backward()
+        stats[lib] = (y, rm, rv, xs.grad, ws.grad, bs.grad, type(y.grad_fn).__name__)
+    for e, t in zip(stats[ember], stats[torch]):
+        if isinstance(e, str):
+            assert e == t
+        else:
+            assert_close(e, t)
 
 
 def test_batch_norm_gradcheck():

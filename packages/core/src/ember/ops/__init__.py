@@ -66,7 +66,7 @@ _tensor_module._load_lazy_methods = _load_for_tensor
 
 
 def __getattr__(name: str) -> Any:
-    if not _loaded and not name.startswith("__"):
+    if not _loaded and not name.startswith("_"):  # a private name is a submodule to import
         load_all()
         if name in globals():
             return globals()[name]

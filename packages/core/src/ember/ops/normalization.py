@@ -61,14 +61,17 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         shift = mean * alpha if bias is None else \
             bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
         y = xp.empty(xr.shape, dtype=xp.result_type(xr, alpha))
+        N = y.shape[0] if y.ndim > 1 else 1
+        L = y.size // (N * y.shape[1]) if y.ndim > 1 and y.size else 1
 
         def channels(cs: slice) -> None:  # independent channels, split over the op threads
             ys = y[:, cs]
-            xp.multiply(xr[:, cs], alpha[cs], out=ys)
+            yr = ys.reshape(N, ys.shape[1] * L)
+            xp.multiply(xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L), out=yr)
             if bias is None:
-                ys -= shift[cs]
+                yr -= _spread(xp, shift[cs], L)
             else:
-                ys += shift[cs]
+                yr += _spread(xp, shift[cs], L)
 
         split(xp, y.shape[1] if y.ndim > 1 else 1, y.size, channels)
     else:
@@ -127,13 +130,22 @@ def _channel_dot(xp: Any, a: Any, b: Any, red: tuple) -> Any:
     return _channel_sum(xp, a * b, red)
 
 
+def _spread(xp: Any, v: Any, L: int) -> Any:
+    """Per-channel values ``v (1, C', 1...)`` repeated over each channel's ``L`` positions, to
+    act on a block of channels seen as ``(N, C' * L)`` rows: one long run per sample instead of
+    one short broadcast run per channel and sample (1.5-2x quicker on NumPy for small planes)."""
+    v = v.reshape(-1)
+    return v if L == 1 else xp.repeat(v, L)
+
+
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
     """Batch norm's training forward on arrays: the output, batch mean and biased variance.
 
     Each channel is independent, so the channels are split over the op threads; within one
-    the order of operations is PyTorch's: ``(x - mean) * (invstd * weight) + bias``.
+    it computes ``(x - mean) * (invstd * weight) + bias``.
     """
-    C = x.shape[1]
+    N, C = x.shape[:2]
+    L = x.size // (N * C) if N * C else 0
     stat = (1, C) + (1,) * (x.ndim - 2)
     y = xp.empty(x.shape, dtype=x.dtype)
     mean, var = xp.empty(stat, dtype=x.dtype), xp.empty(stat, dtype=x.dtype)
@@ -143,13 +155,14 @@ def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float)
     def channels(cs: slice) -> None:
         xs, ys = x[:, cs], y[:, cs]
         m = _channel_sum(xp, xs, red) / n if n else xp.mean(xs, axis=red, keepdims=True)
-        xp.subtract(xs, m, out=ys)
+        yr = ys.reshape(N, ys.shape[1] * L)
+        xp.subtract(xs.reshape(yr.shape), _spread(xp, m, L), out=yr)
         v = _channel_dot(xp, ys, ys, red) / n if n else xp.mean(ys * ys, axis=red,
                                                                 keepdims=True)
         scale = 1.0 / xp.sqrt(v + eps)
-        ys *= scale if w is None else scale * w[cs]
+        yr *= _spread(xp, scale if w is None else scale * w[cs], L)
         if b is not None:
-            ys += b[cs]
+            yr += _spread(xp, b[cs], L)
         mean[:, cs], var[:, cs] = m, v
 
     quiet(split, xp, C, x.size, channels)  # inf - inf: NaN, with no warning (the workers too)
@@ -196,7 +209,8 @@ def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, re
     The channels are independent and split over the op threads."""
     xp = m.xp
     n = x.size // x.shape[1] if x.ndim > 1 and x.shape[1] else 1
-    c = x.shape[1]
+    N, c = x.shape[:2]
+    L = n // N if N else 0
     stat = (1, c) + (1,) * (x.ndim - 2)
     dt = xp.result_type(x, g)
     sum_g, dotp = xp.empty(stat, dtype=dt), xp.empty(stat, dtype=dt)
@@ -204,19 +218,20 @@ def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, re
     wa = None if w is None else w.reshape(ashape)
 
     def channels(cs: slice) -> None:
-        xm = x[:, cs] - mean[:, cs]
         gs = g[:, cs]
+        rows = (N, gs.shape[1] * L)
+        xm = xp.subtract(x[:, cs].reshape(rows), _spread(xp, mean[:, cs], L))
         sg = _channel_sum(xp, gs, red)
-        dp = _channel_dot(xp, xm, gs, red)
+        dp = _channel_dot(xp, xm.reshape(gs.shape), gs, red)
         sum_g[:, cs], dotp[:, cs] = sg, dp
         if needs[0]:
             inv = invstd[:, cs]
             k = dp * inv * inv / n
-            xm *= k  # xm is ours: reuse it for (x - mean) * k
-            out = gr[:, cs]
-            xp.subtract(gs, sg / n, out=out)
+            xm *= _spread(xp, k, L)  # xm is ours: reuse it for (x - mean) * k
+            out = gr[:, cs].reshape(rows)
+            xp.subtract(gs.reshape(rows), _spread(xp, sg / n, L), out=out)
             out -= xm
-            out *= inv if wa is None else inv * wa[cs]
+            out *= _spread(xp, inv if wa is None else inv * wa[cs], L)
 
     split(xp, c, x.size, channels)
     gx = gw = gb = None
@@ -248,6 +263,13 @@ def batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                running_mean: Tensor | None, running_var: Tensor | None, training: bool,
                momentum: float, eps: float, cudnn_enabled: bool = True) -> Tensor:
     """Batch normalization over all dims but 1, with running statistics updated in place."""
+    if input.numel() == 0:  # as PyTorch: no statistics, and still a graph through the affine
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
     return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
                              eps)[0]
 
