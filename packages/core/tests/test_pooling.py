@@ -145,7 +145,8 @@ def test_max_unpool(torch):
                                     output_size=[7]),
                  F.max_unpool1d(out1, idx1, 2, output_size=[7]))
     with pytest.raises(RuntimeError, match="Found an invalid max index"):
-        o, i = ember.max_pool2d(ember.tensor(_arr((1, 1, 5, 5))), 2, return_indices=True)
+        # increasing values: the last window's maximum is at (3, 3), flat index 18 >= 16
+        o, i = ember.max_pool2d(ember.arange(25.0).reshape(1, 1, 5, 5), 2, return_indices=True)
         ember.max_unpool2d(o, i, 2)  # default output 4x4 while indices reach the 5x5 input
 
 
@@ -176,3 +177,39 @@ def test_pool_gradchecks():
     assert gradgradcheck(lambda a: ember.avg_pool1d(a, 2, 1) ** 2, (t((1, 2, 5)),))
     assert gradcheck(lambda a: ember.adaptive_avg_pool2d(a, (2, 3)), (t((1, 2, 5, 7)),))
     assert gradcheck(lambda a: ember.adaptive_max_pool2d(a, (3, 2)), (t((1, 2, 5, 7)),))
+
+
+@pytest.mark.parametrize("op", ["max_pool", "avg_pool", "adaptive_max_pool",
+                                "adaptive_avg_pool", "lp_pool"])
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("bad", ["no channels", "no batch", "too few dims", "empty plane",
+                                 "too many dims"])
+def test_pool_input_checks_match_pytorch(torch, op, d, bad):
+    """Inputs of the wrong rank or with an empty non-batch dim: PyTorch's exception type and
+    words (they differ from kernel to kernel), or PyTorch's empty result where it allows one
+    (no channels for the 1-d and 2-d adaptive average)."""
+    shape = {"no channels": (2, 0) + (8,) * d, "no batch": (0, 3) + (8,) * d,
+             "too few dims": (3,) * d, "empty plane": (2, 3, 0) + (8,) * (d - 1),
+             "too many dims": (1,) * (d + 3)}[bad]
+    outcome = {}
+    for lib in (torch, ember):
+        f = getattr(lib.nn.functional, f"{op}{d}d")
+        try:
+            y = f(lib.zeros(*shape), 2, 2) if op == "lp_pool" else f(lib.zeros(*shape), 2)
+            outcome[lib] = ("ok", tuple(y.shape))
+        except (RuntimeError, IndexError, ValueError) as e:
+            outcome[lib] = (type(e).__name__, str(e))
+    assert outcome[ember] == outcome[torch]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_pool_overlapping_gradient_sums_in_pytorch_order(torch, dtype):
+    """Spikes at odd positions are the maximum of four overlapping 3x3 stride-2 windows: their
+    gradient is a sum of four terms, whose rounding shows the order of the adds."""
+    x = RNG.standard_normal((2, 3, 12, 12)).astype(dtype)
+    x[:, :, 1::2, 1::2] += 10
+    g = RNG.standard_normal((2, 3, 6, 6)).astype(dtype) * 1000
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ember.max_pool2d(xe, 3, 2, 1).backward(ember.tensor(g))
+    torch.nn.functional.max_pool2d(xt, 3, 2, 1).backward(torch.tensor(g))
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())

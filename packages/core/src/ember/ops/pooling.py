@@ -40,10 +40,33 @@ def pool_tuple(v: Any, d: int, name: str, op: str, default: tuple | None = None)
 
 
 def check_input(input: Tensor, d: int, op: str) -> None:
+    """An input of ``d`` spatial dims, batched or not, with only the batch allowed empty;
+    the errors in the words of PyTorch's kernel for ``op``."""
     x = input._data
-    if x.ndim not in (d + 1, d + 2) or any(s == 0 for s in x.shape[-(d + 1):]):
-        raise RuntimeError(f"{op}: non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected "
-                           f"for input, but got {list(x.shape)}")
+    rank_ok = x.ndim in (d + 1, d + 2)
+    if rank_ok and all(s for s in x.shape[-(d + 1):]):
+        return
+    shape = list(x.shape)
+    zero_batch = f"tensor with optional 0 dim batch size for input, but got:{shape}"
+    if op == "max_pool1d":
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) {zero_batch}")
+    if op == "avg_pool1d":  # PyTorch's runs the 2-d kernel on an unsqueezed input
+        if not rank_ok:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.ndim}-dimensional tensor "
+                               "for argument #1 'self' (while checking arguments for avg_pool1d)")
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{shape[:-1] + [1] + shape[-1:]}")
+    if op == "avg_pool2d" and x.ndim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}], but got -3)")
+    if op == "avg_pool2d" or (op == "max_pool2d" and rank_ok):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) {zero_batch}")
+    if not rank_ok:
+        raise RuntimeError(f"non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected for input")
+    kernel = "max_pool3d_with_indices_out_cpu_template" if op == "max_pool3d" else op
+    raise RuntimeError(f"{kernel}(): Expected input's non-batch dimensions to have positive "
+                       f"length, but input has a shape of {shape} and non-batch dimension 0 has "
+                       "length zero!")
 
 
 def pool_out_size(S: tuple, k: tuple, s: tuple, p: tuple, dil: tuple, ceil_mode: bool) -> tuple:
@@ -161,26 +184,62 @@ def _max_windows(xp: Any, x: Any, k: tuple, Q: tuple, geom: K.Geom, want_idx: bo
 
 def max_scatter(xp: Any, g: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple,
                 inj: bool) -> Any:
-    """Gradient of a max pool: ``g`` written where each window's maximum was (the planes
-    split over the op threads)."""
+    """Gradient of a max pool: ``g`` written where each window's maximum was.
+
+    Where windows overlap, an input that is the maximum of several gets their sum, added in
+    the order of the outputs, as PyTorch does (with three or more terms the order shows).
+    """
     lead = g.shape[:g.ndim - len(S)]
     Sp = tuple(n + a + b for n, a, b in zip(S, geom.lo, geom.hi))
-    gx = xp.zeros(lead + Sp, dtype=g.dtype)
-    planes, gp, ip = gx.reshape((-1,) + Sp), g.reshape((-1,) + Q), idx.reshape((-1,) + Q)
+    gp, ip = g.reshape((-1,) + Q), idx.reshape((-1,) + Q)
+    if xp.__name__ == "numpy" and g.dtype.kind == "f" and g.dtype.itemsize >= 4:
+        gx = xp.zeros((gp.shape[0],) + Sp, dtype=g.dtype)
+        xp.add.at(gx.reshape(-1), _flat_targets(xp, ip, k, Q, geom, Sp), gp.reshape(-1))
+    else:
+        gx = _scatter_by_offset(xp, gp, ip, k, Q, geom, Sp, inj)
+    gx = gx.reshape(lead + Sp)
+    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+
+
+def _flat_targets(xp: Any, ip: Any, k: tuple, Q: tuple, geom: K.Geom, Sp: tuple) -> Any:
+    """Each output's winning input as a flat position in the padded planes ``(P, *Sp)``, in
+    output order (``ufunc.at`` then adds in that order, in one quick pass)."""
+    d = len(Sp)
+    pitch = [math.prod(Sp[t + 1:]) for t in range(d)]
+    table = xp.asarray([sum(o * dl * p for o, dl, p in zip(kidx, geom.dilation, pitch))
+                        for kidx in K.offsets(k)], dtype=xp.intp)
+    start = 0  # each output's window corner in its plane
+    for t in range(d):
+        shape = [1] * d
+        shape[t] = Q[t]
+        start = start + (xp.arange(Q[t], dtype=xp.intp) * (geom.stride[t] * pitch[t])).reshape(
+            shape)
+    planes = ip.shape[0]
+    flat = xp.take(table, ip.reshape(planes, math.prod(Q)))
+    flat += xp.arange(planes, dtype=xp.intp)[:, None] * math.prod(Sp) + xp.reshape(start, -1)
+    return flat.reshape(-1)
+
+
+def _scatter_by_offset(xp: Any, gp: Any, ip: Any, k: tuple, Q: tuple, geom: K.Geom,
+                       Sp: tuple, inj: bool) -> Any:
+    """``max_scatter`` on any backend: one masked write per kernel offset, the offsets in
+    reverse (for overlapping windows, the order of the outputs), the planes split over the
+    op threads."""
+    gx = xp.zeros((gp.shape[0],) + Sp, dtype=gp.dtype)
     wins = [(Ellipsis,) + K.window(kidx, Q, geom.stride, geom.dilation)
             for kidx in K.offsets(k)]
 
     def part(ps: slice) -> None:
-        dst_planes, gs, ids = planes[ps], gp[ps], ip[ps]
-        for q, win in enumerate(wins):
-            dst = dst_planes[win]
+        dst_planes, gs, ids = gx[ps], gp[ps], ip[ps]
+        for q in range(len(wins) - 1, -1, -1):
+            dst = dst_planes[wins[q]]
             if inj:
                 xp.multiply(gs, ids == q, out=dst)
             else:
                 dst += gs * (ids == q)
 
-    split(xp, planes.shape[0], g.size * len(wins), part)
-    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+    split(xp, gx.shape[0], gp.size * len(wins), part)
+    return gx
 
 
 def max_gather(xp: Any, gg: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom) -> Any:

@@ -34,14 +34,27 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
 
 def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
     x = input._data
-    if x.ndim not in (d + 1, d + 2):
-        raise RuntimeError(f"{op}(): Expected {d + 1}D or {d + 2}D tensor, but got "
+    if x.ndim not in (d + 1, d + 2):  # PyTorch's three wordings
+        if d == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.ndim}-dimensional tensor "
+                               f"for argument #1 'self' (while checking arguments for {op})")
+        got = "got: " if op.startswith("adaptive_max") else "got "
+        raise RuntimeError(f"{op}(): Expected {d + 1}D or {d + 2}D tensor, but {got}"
                            f"{list(x.shape)}")
-    for i in range(1, x.ndim) if x.ndim == d + 2 else range(x.ndim):
-        if x.shape[i] == 0:
+    shape = list(x.shape)
+    if op in ("adaptive_avg_pool1d", "adaptive_avg_pool2d"):
+        # PyTorch's 2-d average (which also runs the 1-d one, on an unsqueezed input) checks
+        # only the spatial dims: no channels is a valid empty input
+        if d == 1:
+            op, shape = "adaptive_avg_pool2d", shape[:-1] + [1] + shape[-1:]
+        dims = range(len(shape) - 2, len(shape))
+    else:
+        dims = range(1, x.ndim) if x.ndim == d + 2 else range(x.ndim)
+    for i in dims:
+        if shape[i] == 0:
             raise RuntimeError(
                 f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
-                f"input has sizes {list(x.shape)} with dimension {i} being empty")
+                f"input has sizes {shape} with dimension {i} being empty")
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != d:
             raise RuntimeError(f"{op}: output_size must be {d}")
