@@ -155,6 +155,38 @@ def test_worker_errors_reach_the_caller(monkeypatch):
     assert _parallel.run_striped(lambda t, p: list(p), 5, 2) == [[0, 2, 4], [1, 3]]
 
 
+def test_workers_keep_nothing_of_a_finished_call(monkeypatch):
+    """A worker drops its last call (the work and its results) when done, and the engine its
+    last input gradient: a gradient made on the op threads, or a node's last one (a bias), is
+    then unshared, and its leaf keeps it without a copy."""
+    import gc
+    import weakref
+
+    from ember._tensor import Tensor
+
+    held = np.ones(8)
+    ref = weakref.ref(held)
+    _parallel.run_striped(lambda t, _, h=held: h.sum() + t, 2, 2)
+    del held
+    gc.collect()
+    assert ref() is None
+
+    copies = []
+    clone = Tensor._clone_data
+    monkeypatch.setattr(Tensor, "_clone_data", lambda self: copies.append(self) or clone(self))
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        w = ember.randn(64, 32, 3, 3, requires_grad=True)  # a weight gradient on both threads
+        ember.conv2d(ember.randn(16, 32, 6, 6), w, padding=1).sum().backward()
+        bw, bb = ember.randn(6, requires_grad=True), ember.randn(6, requires_grad=True)
+        ember.batch_norm(ember.randn(4, 6, 3), bw, bb, None, None, True, 0.1,
+                         1e-5).sum().backward()  # bb: the last input of its node
+    finally:
+        ember.set_num_threads(threads)
+    assert copies == []
+
+
 class _OtherBackend:
     """NumPy under another name: the kernels take their portable paths (no op threads, no
     kept scratch, no structured-dtype transposes), as on CuPy."""

@@ -374,6 +374,7 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
                     else:
                         old = get(nxt)
                         buffers[nxt] = g if old is None else old + g
+            g = None  # the loop's last gradient: a leaf may then keep it without a copy
     finally:
         grad_mode.state.enabled = prev
     return captured

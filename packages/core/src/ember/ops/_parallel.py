@@ -57,6 +57,7 @@ class _Worker:
                 out.append(_FAILED)
             finally:
                 done.release()
+            del fn, done, out  # hold nothing of the last call: its arrays are the caller's
 
 
 _FAILED = object()
