@@ -320,3 +320,15 @@ def test_view_as_another_dtype(torch, src, dst):
                 bad(m, x)
             msgs.append(str(info.value))
         assert msgs[0] == msgs[1]
+
+
+def test_as_strided_over_fortran_ordered_memory(torch):
+    """A tensor over a Fortran-ordered NumPy array: as_strided reads and writes its memory."""
+    a = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    b = a.copy(order="F")
+    e = ember.from_numpy(a).as_strided((2, 2), (1, 3), 1)
+    t = torch.from_numpy(b).as_strided((2, 2), (1, 3), 1)
+    assert_close(e, t)
+    e.mul_(10)
+    t.mul_(10)
+    np.testing.assert_array_equal(a, b)

@@ -10,12 +10,16 @@ rebases the view's base (PyTorch's CopySlices).
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from .. import dtypes as _dt
 from ..return_types import _ReturnType
 from ._dispatch import Tensor, grad_state, make, record
+from ._memory import array_over
 
 
 def check_inplace(self: Tensor, op: str) -> None:
@@ -45,7 +49,7 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
                 f"type {_type_name(x.dtype)}")
     if out.grad_fn is not None and out.grad_fn._saved:
         _snapshot_saved_self(out.grad_fn, self)
-    write(self, r)
+    write(self, r, op)
     if out.grad_fn is not None:
         if self._base is not None:
             _rebase_view(self, out)
@@ -73,8 +77,12 @@ def _snapshot_saved_self(node: Any, self: Tensor) -> None:
         node._saved = tuple(items)
 
 
-def write(self: Tensor, r: Any) -> None:
-    """Copy array ``r`` into ``self``'s array (casting), and bump the version counter."""
+def write(self: Tensor, r: Any, op: str | None = None) -> None:
+    """Copy array ``r`` into ``self``'s array (casting), and bump the version counter.
+
+    Into an expanded tensor (NumPy's read-only broadcast), PyTorch refuses a write where
+    elements share memory, except for the fills in ``_SHARED_WRITES`` (done by op ``op``).
+    """
     x = self._data
     be = self._device._backend
     if be.aliases:
@@ -86,13 +94,43 @@ def write(self: Tensor, r: Any) -> None:
         except ValueError as e:
             if "read-only" not in str(e):
                 raise
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to "
-                "a single memory location. Please clone() the tensor before performing the "
-                "operation.") from None
+            be.xp.copyto(writable(x, op not in _SHARED_WRITES), r, casting="unsafe")
+            if _SHARED_WRITES.get(op):
+                warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() "
+                              "the tensor before performing this operation. This also applies "
+                              f"to advanced indexing e.g. {_SHARED_WRITES[op]}", UserWarning,
+                              stacklevel=4)
     else:
         self._data = r.astype(x.dtype) if r.dtype != x.dtype else r
     self._vc[0] += 1
+
+
+# in-place ops that write into memory shared by several elements, as PyTorch's do (with a
+# deprecation warning's example, for those that warn)
+_SHARED_WRITES = {"fill_": None, "zero_": None, "index_fill_": "tensor[mask] = scalar",
+                  "masked_fill_": "tensor[mask] = scalar"}
+
+
+def overlap_error() -> RuntimeError:
+    return RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def writable(x: Any, check_overlap: bool = True) -> Any:
+    """``x``, or where NumPy made it read-only for being (a view of) an expanded tensor, a
+    writable alias of the same memory, as PyTorch writes there. With ``check_overlap``,
+    PyTorch's refusal when several elements of ``x`` share memory (a stride-0 dim)."""
+    if check_overlap and any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
+        raise overlap_error()
+    if x.flags.writeable:
+        return x
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.writeable:  # memory that is read-only for good
+        raise overlap_error()
+    return array_over(x, x.__array_interface__["data"][0], x.shape, x.strides, True)
 
 
 def _type_name(npd: Any) -> str:

@@ -201,10 +201,13 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
     _inplace.check_inplace(self, op)
     x = self._data
     if self._device._backend.numpy_like:
-        x.fill(value)
+        try:
+            x.fill(value)
+        except ValueError:  # read-only: an expanded tensor, which PyTorch fills all the same
+            _inplace.writable(x, False).fill(value)
         self._vc[0] += 1
     else:
-        _inplace.write(self, self._device._backend.xp.full(x.shape, value, dtype=x.dtype))
+        _inplace.write(self, self._device._backend.xp.full(x.shape, value, dtype=x.dtype), op)
     return self
 
 

@@ -414,15 +414,29 @@ def _write(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any = None) -> No
         raise _advanced_error(dst, pk[1]) from None
     except ValueError as e:
         msg = str(e)
-        if "read-only" in msg:
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to "
-                "a single memory location. Please clone() the tensor before performing the "
-                "operation.") from None
+        if "read-only" in msg:  # (a view of) an expanded tensor: written as PyTorch does
+            _write_expanded(x, pk, v, accumulate, value)
+            return
         if "broadcast" in msg or "shape" in msg:
             raise _broadcast_error(get_key(x, pk).shape, v if value is None else value,
                                    pk[1] is not None) from None
         raise
+
+
+def _write_expanded(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any) -> None:
+    """``_write`` into an expanded tensor's memory: a basic index writes unless its region
+    has elements sharing memory; an advanced one writes with PyTorch's deprecation warning."""
+    if pk[1] is None:
+        _write(_inplace.writable(x[pk[0]]), ((Ellipsis,), None), v, accumulate, value)
+        return
+    fills = [("index_put_", "tensor[indices] = tensor")]
+    if _single_mask(pk[1]) and getattr(v, "size", 1) == 1:  # PyTorch's masked fill warns too
+        fills.append(("masked_fill_", "tensor[mask] = scalar"))
+    for op, example in fills:
+        warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the "
+                      "tensor before performing this operation. This also applies to advanced "
+                      f"indexing e.g. {example}", UserWarning, stacklevel=4)
+    _write(_inplace.writable(x, False), pk, v, accumulate, value)
 
 
 def ufunc_at(name: str, dst: Any, key: Any, vals: Any) -> None:

@@ -20,6 +20,7 @@ from ._dispatch import (
     record_multi,
     wrap_dim,
 )
+from ._memory import array_over
 from .shape import make_view, multi_view_guard, restride_, shape_arg, view_grad, view_out
 
 __all__ = ["transpose", "swapaxes", "swapdims", "permute", "t", "adjoint", "movedim",
@@ -61,9 +62,7 @@ def strided(input: Tensor, shape: Sequence[int], strides: Sequence[int], offset:
             if not x.flags.writeable and arr.flags.writeable:
                 arr.flags.writeable = False
             return arr
-        iface = dict(x.__array_interface__, shape=shape, strides=bstrides)
-        iface["data"] = (_ptr(x) + offset * isz, not x.flags.writeable)
-        return np.asarray(np.lib.stride_tricks.DummyArray(iface, base=x))
+        return array_over(x, _ptr(x) + offset * isz, shape, bstrides, x.flags.writeable)
     return be.xp.ndarray(shape, x.dtype, memptr=x.data + offset * isz, strides=bstrides)
 
 
