@@ -485,3 +485,28 @@ def test_float32_batched_and_methods(torch):
     assert gradcheck(lambda t: LA.matrix_exp(t * 0.3), (x,))
     assert gradcheck(lambda t: LA.eigh(t + t.mT).eigenvalues, (x,))
     assert gradcheck(lambda t: LA.norm(t, "nuc"), (x,))
+
+
+@pytest.mark.parametrize("op,shapes", [("addmm", [(2, 4), (2, 3), (3, 4)]),
+                                       ("addmv", [(2,), (2, 3), (3,)]),
+                                       ("addbmm", [(2, 4), (5, 2, 3), (5, 3, 4)]),
+                                       ("baddbmm", [(5, 2, 4), (5, 2, 3), (5, 3, 4)]),
+                                       ("addr", [(2, 3), (2,), (3,)])])
+@pytest.mark.parametrize("beta,alpha", [(1, 1), (0.5, 2.0), (0, 1), (0, 3.0)])
+def test_fused_products_name_their_node(torch, op, shapes, beta, alpha):
+    """``addmm`` and its kin record one node under PyTorch's name (``AddmmBackward0``...),
+    whatever the scalings; the gradients stay PyTorch's."""
+    arrays = [np.random.default_rng(0).standard_normal(s) for s in shapes]
+    names, grads = [], []
+    for lib in (ember, torch):
+        ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+        y = getattr(lib, op)(*ts, beta=beta, alpha=alpha)
+        names.append(type(y.grad_fn).__name__)
+        y.sum().backward()
+        grads.append([t.grad for t in ts])
+    assert names[0] == names[1]
+    for e, t in zip(*grads):
+        if t is None:
+            assert e is None
+        else:
+            assert_close(e, t)

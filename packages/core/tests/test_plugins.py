@@ -137,6 +137,16 @@ def test_device_parsing(spec, kind, index):
     assert ember.device("cuda", 2) == ember.device("cuda:2")
 
 
+@pytest.mark.parametrize("other", ["cpu", "cuda", None, 0])
+def test_device_equals_only_devices(torch, other):
+    """A device compares equal to a device, never to its string (PyTorch's rule)."""
+    for lib in (ember, torch):
+        assert (lib.device("cpu") == other) is False
+        assert (lib.device("cpu") != other) is True
+    assert ember.device("cpu") == ember.device("cpu")
+    assert {ember.device("cpu"): 1}[ember.device("cpu")] == 1
+
+
 @pytest.mark.parametrize("bad", ["cuda:", "cuda:-1", "cpu:x", " cpu", "cuda:01", ""])
 def test_malformed_device_strings(bad):
     with pytest.raises(RuntimeError, match="Invalid device string|Expected one of"):

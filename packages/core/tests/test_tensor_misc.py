@@ -364,3 +364,21 @@ def test_new_empty_strided_and_queries(torch):
     for dtype in ["float32", "int64", "uint8", "bool", "complex64"]:
         check(torch, "is_signed", rand(2, dtype=dtype))
     check(torch, "is_inference", rand(2))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "float16"])
+def test_typed_storage_as_pytorch(torch, dtype):
+    """``Tensor.storage()``: the whole memory block in elements of the dtype, from a view too."""
+    import warnings
+
+    a = (np.arange(6) % 3).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stores = [lib.from_numpy(a.copy())[2:].storage() for lib in (ember, torch)]
+    e, t = stores
+    assert (e.size(), len(e), e.element_size(), e.nbytes()) == \
+        (t.size(), len(t), t.element_size(), t.nbytes())
+    assert e.tolist() == t.tolist() and e[1] == t[1]
+    assert e.type() == t.type()
+    assert repr(e).split("[")[0] == repr(t).split("[")[0]
+    assert repr(e).endswith(f"of size {t.size()}]")

@@ -63,13 +63,10 @@ class device:
         self.type, self.index, self._backend = type, index, None
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
-        return (isinstance(other, device) and self.type == other.type
-                and self.index == other.index)
+        # a device equals only a device (PyTorch: ``device("cpu") == "cpu"`` is False)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))

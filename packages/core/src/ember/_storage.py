@@ -1,4 +1,5 @@
-"""``UntypedStorage``: the bytes under a tensor (and its views), as ``untyped_storage()`` shows them."""
+"""Storages: the memory under a tensor (and its views), as ``untyped_storage()`` (bytes) and
+the deprecated ``storage()`` (elements of the tensor's dtype) show it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["UntypedStorage"]
+__all__ = ["UntypedStorage", "TypedStorage"]
 
 
 class UntypedStorage:
@@ -59,3 +60,74 @@ class UntypedStorage:
 
     def __repr__(self) -> str:
         return f" [ember.storage.UntypedStorage(device={self.device}) of size {self.nbytes()}]"
+
+
+_warned = [False]
+
+
+class TypedStorage:
+    """The memory block of a tensor as elements of its dtype (PyTorch's deprecated
+    ``Tensor.storage()``): its size counts the whole block, not the tensor's view of it."""
+
+    def __init__(self, untyped: UntypedStorage, dtype: Any) -> None:
+        self._untyped_storage = untyped
+        self.dtype = dtype
+
+    @classmethod
+    def _of(cls, t: Any) -> TypedStorage:
+        if not _warned[0]:  # once per process, as PyTorch
+            _warned[0] = True
+            import warnings
+
+            warnings.warn(
+                "TypedStorage is deprecated. It will be removed in the future and UntypedStorage "
+                "will be the only storage class. This should only matter to you if you are using "
+                "storages directly.  To access UntypedStorage directly, use "
+                "tensor.untyped_storage() instead of tensor.storage()", UserWarning, stacklevel=3)
+        return cls(UntypedStorage._of(t), t.dtype)
+
+    @property
+    def device(self) -> Any:
+        return self._untyped_storage.device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._untyped_storage.is_cuda
+
+    def untyped(self) -> UntypedStorage:
+        return self._untyped_storage
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def nbytes(self) -> int:
+        return self._untyped_storage.nbytes()
+
+    def size(self) -> int:
+        return self.nbytes() // self.element_size()
+
+    def __len__(self) -> int:
+        return self.size()
+
+    def data_ptr(self) -> int:
+        return self._untyped_storage.data_ptr()
+
+    def _values(self) -> np.ndarray:
+        return self._untyped_storage._bytes().view(self.dtype.np)
+
+    def tolist(self) -> list:
+        return self._values().tolist()
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._values()[i].tolist()
+
+    def type(self) -> str:
+        from ._tensor import _TYPE_NAMES
+
+        prefix = "torch.cuda." if self.is_cuda else "torch."  # as Tensor.type()
+        return f"{prefix}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}Storage"
+
+    def __repr__(self) -> str:
+        body = "".join(f" {v}\n" for v in self.tolist()) or " \n"
+        return (f"{body}[ember.storage.TypedStorage(dtype={self.dtype}, device={self.device}) "
+                f"of size {self.size()}]")

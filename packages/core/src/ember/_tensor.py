@@ -106,6 +106,12 @@ def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
     return t
 
 
+# the legacy type names of the dtypes (``torch.FloatTensor``, ``torch.FloatStorage``)
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
@@ -237,12 +243,8 @@ class Tensor:
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> str | Tensor:
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half",
-                     "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
-                     "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-                     "complex128": "ComplexDouble"}
             prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
-            return prefix + names.get(self.dtype.name, self.dtype.name) + "Tensor"
+            return prefix + _TYPE_NAMES.get(self.dtype.name, self.dtype.name) + "Tensor"
         legacy = getattr(dtype, "_legacy_dtype", None)  # ember.FloatTensor and the like
         if legacy is not None:
             dtype = legacy
@@ -287,6 +289,12 @@ class Tensor:
         from ._storage import UntypedStorage
 
         return UntypedStorage._of(self)
+
+    def storage(self) -> Any:
+        """The memory block as elements of this dtype (PyTorch's deprecated TypedStorage)."""
+        from ._storage import TypedStorage
+
+        return TypedStorage._of(self)
 
     def share_memory_(self) -> Tensor:
         return self

@@ -294,17 +294,37 @@ def _scaled(x: Tensor, s: Any) -> Tensor:
 
 
 def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str) -> Tensor:
-    prod = _scaled(prod, alpha)
-    if beta == 0:  # input is ignored, nan and inf included
-        shape = prod._data.shape
-        if tuple(np.broadcast_shapes(input._data.shape, shape)) != shape:
-            raise RuntimeError(f"{op}: The expanded size of the tensor ({shape}) must match the "
-                               f"existing size {tuple(input._data.shape)}")
-        return prod
-    res = _scaled(input, beta) + prod
-    if res._data.shape != prod._data.shape:
-        raise RuntimeError(f"{op}: The size of input {list(input._data.shape)} can't be "
-                           f"broadcast to the product's shape {list(prod._data.shape)}")
+    """``beta * input + alpha * prod``: one graph node named as PyTorch's fused op's
+    (``AddmmBackward0``...), which gives ``input`` a zero gradient when ``beta`` is 0 (its
+    values, NaN and inf included, are then ignored)."""
+    prev = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        scaled = _scaled(prod, alpha)
+        shape = scaled._data.shape
+        if beta == 0:
+            if tuple(np.broadcast_shapes(input._data.shape, shape)) != shape:
+                raise RuntimeError(f"{op}: The expanded size of the tensor ({shape}) must match "
+                                   f"the existing size {tuple(input._data.shape)}")
+            res = scaled
+        else:
+            res = _scaled(input, beta) + scaled
+            if res._data.shape != shape:
+                raise RuntimeError(f"{op}: The size of input {list(input._data.shape)} can't be "
+                                   f"broadcast to the product's shape {list(shape)}")
+    finally:
+        grad_state.enabled = prev
+    if prev and (input._rg or prod._rg):
+        res = make(res._data, res._device)
+
+        def vjp(g: Tensor) -> tuple:
+            gi = None
+            if input._rg:
+                gi = sum_to(g * beta, input._data.shape) if beta != 0 else \
+                    g.new_zeros(input._data.shape)
+            return gi, None if not prod._rg else _scaled(g, alpha)
+
+        record(f"{op.capitalize()}Backward0", res, (input, prod), vjp)
     return res
 
 
