@@ -184,3 +184,39 @@ def test_grad_scaler_errors_and_disabled_paths(torch):
         warnings.simplefilter("ignore")
         tsd = torch.amp.GradScaler("cpu").state_dict()
     assert set(s.state_dict()) == set(tsd)
+
+
+def _warnings_of(fn):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn()
+    return result, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("device_type", ["cpu", "cuda"])
+def test_deprecated_device_amp_spellings(torch, device_type):
+    """``torch.cpu.amp`` / ``torch.cuda.amp``: the same warnings as PyTorch (deprecation, and
+    without a GPU the disabling), then the same autocast dtype and scaler state."""
+    if device_type == "cuda" and (torch.cuda.is_available() or ember.cuda.is_available()):
+        pytest.skip("compares the behaviour without a GPU")
+
+    def run(lib):
+        amp = getattr(lib, device_type).amp
+        ctx, w1 = _warnings_of(amp.autocast)
+        with ctx:
+            dtype = str((lib.ones(2, 2) @ lib.ones(2, 2)).dtype).split(".")[-1]
+        scaler, w2 = _warnings_of(amp.GradScaler)
+        return dtype, scaler.is_enabled(), scaler.get_scale(), w1 + w2
+
+    assert run(ember) == run(torch)
+
+
+def test_cpu_device_module(torch):
+    for name in ("is_available", "is_initialized", "device_count", "current_device"):
+        assert getattr(ember.cpu, name)() == getattr(torch.cpu, name)()
+    assert ember.cpu.synchronize() is None and ember.cpu.current_stream().query()
+    assert ember.cuda.is_bf16_supported() == torch.cuda.is_bf16_supported()
+    assert ember.vmap(lambda x: x.sum())(ember.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]
+    assert ember.storage.TypedStorage is type(ember.ones(1).storage())

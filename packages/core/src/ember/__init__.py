@@ -53,7 +53,8 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
-              "amp", "multiprocessing", "jit", "distributions", "func", "version")
+              "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
+              "storage")
 
 
 class _MissingSibling:
@@ -79,7 +80,8 @@ if not _builtins.any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_pa
 
 # functions whose modules load on first use
 _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
-               "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models")}
+               "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models"),
+               "vmap": ("func", "vmap")}
 
 
 def __getattr__(name: str):

@@ -91,6 +91,12 @@ def autocast_decrement_nesting() -> int:
     return _ac.local.nesting
 
 
+def _cuda_available() -> bool:
+    from ..backends.cupy._plugin import cupy_usable
+
+    return cupy_usable()
+
+
 class autocast:
     """Run the ops in a region in mixed precision, with PyTorch's per-op policies.
 
@@ -109,6 +115,10 @@ class autocast:
         if not is_autocast_available(device_type):
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{device_type}'")
+        if enabled and device_type == "cuda" and not _cuda_available():
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.",
+                          stacklevel=2)
+            enabled = False
         if enabled and self.fast_dtype not in _SUPPORTED[device_type]:
             if device_type == "cpu":
                 warnings.warn("In CPU autocast, but the target dtype is not supported. "

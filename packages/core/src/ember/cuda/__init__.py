@@ -13,7 +13,8 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "sync
            "manual_seed", "manual_seed_all", "seed", "seed_all", "memory_allocated",
            "memory_reserved", "max_memory_allocated", "empty_cache", "get_device_name",
            "is_initialized", "device", "get_device_properties", "memory_stats", "Event",
-           "Stream", "current_stream", "reset_peak_memory_stats"]
+           "Stream", "current_stream", "reset_peak_memory_stats", "is_bf16_supported",
+           "get_device_capability", "amp"]
 
 _current = 0
 
@@ -24,16 +25,30 @@ def _backend() -> Any:
         raise RuntimeError(
             "No CUDA device is available to Ember: CuPy is not installed or sees no GPU "
             "(install it with pip install 'ember-core[cuda]' on a machine with an NVIDIA GPU)")
-    from .backends.registry import registry
+    from ..backends.registry import registry
 
     return registry.get("cuda")
 
 
 def is_available() -> bool:
     """Whether CuPy imports and a GPU is usable; never raises."""
-    from .backends.cupy._plugin import cupy_usable
+    from ..backends.cupy._plugin import cupy_usable
 
     return cupy_usable()
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Whether bfloat16 runs on the current GPU (compute capability 8.0 on, or emulated);
+    False without a GPU."""
+    if not is_available():
+        return False
+    return including_emulation or get_device_capability() >= (8, 0)
+
+
+def get_device_capability(device: Any = None) -> tuple[int, int]:
+    """The GPU's compute capability ``(major, minor)``."""
+    props = get_device_properties(device)
+    return int(props["major"]), int(props["minor"])
 
 
 def is_initialized() -> bool:
@@ -54,7 +69,7 @@ def current_device() -> int:
 def set_device(device: Any) -> None:
     global _current
     _backend()
-    from ._device import device as _dev
+    from .._device import device as _dev
 
     d = _dev(device) if not isinstance(device, int) else _dev("cuda", device)
     _current = d.index or 0
@@ -176,3 +191,6 @@ class Stream:
 
 def current_stream(device: Any = None) -> Stream:
     return Stream(device)
+
+
+from . import amp  # noqa: E402  (torch.cuda.amp: PyTorch's deprecated spelling)
