@@ -193,7 +193,9 @@ def test_lenet_trains_on_28x28_digits() -> None:
 def test_list_models_and_get_model(tv: Any, no_init: None) -> None:
     names = models.list_models()
     ours = {"alexnet", "lenet", "densenet*", "efficientnet_*", "mobilenet_v2", "mobilenet_v3_*",
-            "resnet*", "resnext*", "wide_resnet*", "squeezenet*", "vgg*", "vit_*"}
+            "resnet*", "resnext*", "wide_resnet*", "squeezenet*", "vgg*", "vit_*",
+            "shufflenet_v2_*", "mnasnet*", "regnet_*", "convnext_*", "googlenet", "inception_v3",
+            "swin_*", "maxvit_t"}
     expected = set(tv.models.list_models(module=tv.models, include=list(ours))) | {"lenet"}
     assert set(names) == expected
     assert names == sorted(names)

@@ -22,7 +22,8 @@ from ember.vision import models
 from ember.vision.models._presets import ImageClassification, InterpolationMode
 
 FAMILIES = ["alexnet", "vgg", "resnet", "mobilenetv2", "mobilenetv3", "squeezenet", "densenet",
-            "efficientnet", "vision_transformer"]
+            "efficientnet", "vision_transformer", "shufflenetv2", "mnasnet", "regnet", "convnext",
+            "googlenet", "inception", "swin_transformer", "maxvit"]
 
 
 @pytest.fixture
