@@ -637,3 +637,8 @@ __all__ = [
     "resized_crop", "five_crop", "ten_crop", "pad", "affine", "rotate", "perspective", "elastic",
     "elastic_transform", *_color_names,
 ]
+
+from ._functional_augment import *  # noqa: E402,F403 - noise, JPEG and temporal functionals
+from ._functional_augment import __all__ as _augment_names  # noqa: E402
+
+__all__ += _augment_names
