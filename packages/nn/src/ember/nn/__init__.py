@@ -1,6 +1,6 @@
 """``ember.nn``: PyTorch's torch.nn on Ember: modules, parameters, init and utilities."""
 
-from . import common_types, functional, grad, init, modules, parameter, utils
+from . import attention, common_types, functional, grad, init, modules, parameter, utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .parallel import DataParallel
@@ -27,4 +27,4 @@ def factory_kwargs(kwargs: dict | None) -> dict:
 __all__ = list(_modules_all) + ["Parameter", "Buffer", "UninitializedParameter",
                                 "UninitializedBuffer", "DataParallel", "functional", "init",
                                 "utils", "parameter", "modules", "factory_kwargs", "grad",
-                                "common_types"]
+                                "common_types", "attention"]

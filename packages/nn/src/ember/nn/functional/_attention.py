@@ -143,6 +143,12 @@ def multi_head_attention_forward(
             raise AssertionError("use_separate_proj_weight is True but q_proj_weight, "
                                  "k_proj_weight or v_proj_weight is None")
         b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+        eq = query.shape[-1]
+        for what, w, t in (("query", q_proj_weight, query), ("key", k_proj_weight, key),
+                           ("value", v_proj_weight, value)):
+            if tuple(w.shape) != (eq, t.shape[-1]):
+                raise AssertionError(f"expecting {what} weights shape of {(eq, t.shape[-1])}, "
+                                     f"but got {w.shape}")
         q, k, v = (linear(query, q_proj_weight, b_q), linear(key, k_proj_weight, b_k),
                    linear(value, v_proj_weight, b_v))
     else:

@@ -12,7 +12,9 @@ from ember import Tensor
 from ember.ops import activation as _act
 from ember.ops import attention as _att
 from ember.ops import normalization as _norm
+from ember.ops.linalg import _C_NAMES, _tname
 
+from ..attention._flags import check_sdpa_backend
 from ._attention import multi_head_attention_forward
 from ._losses import *  # noqa: F403
 from ._losses import __all__ as _losses_all
@@ -58,6 +60,9 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(input)} and "
+                           f"{_tname(weight)}")
     return _act.prelu(input, weight)
 
 
@@ -221,10 +226,23 @@ def _verify_batch_size(size: Any) -> None:
                          f"{ember.Size(size)}")
 
 
+def _check_mixed_dtype(input: Tensor, *params: Tensor | None) -> None:
+    """PyTorch's CPU normalization kernels take parameters of the input's dtype, or float32
+    parameters with a float16/bfloat16 input; anything else is refused."""
+    dt = input.dtype
+    if input.device.type != "cpu" or all(p is None or p.dtype == dt for p in params):
+        return
+    if any(p is not None and p.dtype != ember.float32 for p in params):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if dt not in (ember.float16, ember.bfloat16):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalization; running statistics are updated in place when training."""
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if training:
         _verify_batch_size(input.size())
     return _norm.batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
@@ -236,6 +254,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
     """Normalization over the spatial dims of each sample and channel."""
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if use_input_stats:
         size = input.size()
         n = 1
@@ -250,6 +269,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    _check_mixed_dtype(input, weight, bias)
     return _norm.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
@@ -258,6 +278,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
+    _check_mixed_dtype(input, weight, bias)
     size = input.size()
     _verify_batch_size([size[0] * size[1] // num_groups, num_groups] + list(size[2:]))
     return _norm.group_norm(input, num_groups, weight, bias, eps)
@@ -430,6 +451,19 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                          f"{input.dim()}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    for t in (input, offsets):
+        if t is not None and t.dtype not in (ember.int64, ember.int32):
+            raise RuntimeError(
+                "Expected tensor for argument #1 'indices' to have one of the following scalar "
+                f"types: Long, Int; but got {t.type()} instead (while checking arguments for "
+                "embedding_bag)")
+    if offsets is not None and input.dim() == 1 and offsets.numel():
+        last = int(offsets[-1])
+        if last > input.numel():
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length "
+                               f"{input.numel()} but got offsets[-1] of {last}")
+        if include_last_offset and offsets.numel() == 1:  # no bag at all
+            return weight[:0] * 0
     if max_norm is not None:
         with ember.no_grad():
             _emb.embedding_renorm_(weight, input, max_norm, norm_type)
@@ -455,6 +489,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    named = [("input1", input1), ("input2", input2), ("weight", weight), ("bias", bias)]
+    if any(t is not None and t.dtype != input1.dtype for _, t in named):
+        got = ", ".join(f"{n}: {_C_NAMES.get(t.dtype.name, t.dtype.name)}"
+                        for n, t in named if t is not None)
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
     return _att.bilinear(input1, input2, weight, bias)
 
 
@@ -463,6 +502,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """``softmax(query @ key.T * scale + mask) @ value``."""
+    check_sdpa_backend(query.device.type, dropout_p)
     return _att.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal,
                                              scale, enable_gqa)
 

@@ -31,6 +31,11 @@ def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> s
     return ret
 
 
+def _C_NAME(t: Tensor) -> str:
+    """PyTorch's C++ scalar-type name (``Long``, ``Float``) used in its dtype errors."""
+    return t.type().split(".")[-1].replace("Tensor", "")
+
+
 def _check_reduction(reduction: str) -> None:
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -110,7 +115,28 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     reduction = _legacy(size_average, reduce, reduction)
+    if target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
+                           "to argument 'target'. This input cannot have requires_grad True.")
+    _broadcast(input, target)
+    shape = ember.broadcast_shapes(input.shape, target.shape)
+    if tuple(shape) != tuple(input.shape):
+        raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
     return _loss.soft_margin_loss(input, target, reduction)
+
+
+def _check_batch(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
+    """Class-index targets: PyTorch compares batch sizes before the target's dtype, and wants
+    a weight of the input's dtype."""
+    if target.shape == input.shape:
+        return
+    if input.dim() >= 2 and target.dim() >= 1 and target.size(0) != input.size(0):
+        raise ValueError(f"Expected input batch_size ({input.size(0)}) to match target "
+                         f"batch_size ({target.size(0)}).")
+    if (weight is not None and weight.dtype != input.dtype and not target.is_floating_point()
+            and target.dim() == input.dim() - 1):
+        raise RuntimeError(f"expected scalar type {_C_NAME(input)} but found {_C_NAME(weight)}")
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -118,6 +144,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices (input holds log-probabilities, classes dim 1)."""
     reduction = _legacy(size_average, reduce, reduction)
+    _check_batch(input, target, weight)
     return _loss.nll_loss(input, target, weight, reduction, ignore_index)
 
 
@@ -127,6 +154,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits (classes on dim 1) against class indices or probabilities."""
     reduction = _legacy(size_average, reduce, reduction)
+    _check_batch(input, target, weight)
     return _loss.cross_entropy(input, target, weight, reduction, ignore_index, label_smoothing)
 
 
@@ -236,6 +264,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     reduction = _legacy(size_average, reduce, reduction)
+    if target.dtype != ember.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_C_NAME(target)}")
     return _loss.multilabel_margin_loss(input, target, reduction)
 
 
@@ -266,6 +296,17 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
+    if input.dim() > 2 or input.numel() == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(input.shape)}")
+    n = input.size(0) if input.dim() == 2 else 1
+    if target.dim() > 1 or target.numel() != n:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{n}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}.")
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_C_NAME(input)} but found {_C_NAME(weight)}")
     return _loss.multi_margin_loss(input, target, p, margin, weight, reduction)
 
 

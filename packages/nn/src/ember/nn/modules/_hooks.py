@@ -10,6 +10,7 @@ node of the outputs sees ``grad_output``, one on the node of the inputs sees
 from __future__ import annotations
 
 import itertools
+import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -140,13 +141,6 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return _add(_global_backward_hooks, hook)
 
 
-def _tensor_slots(value: Any) -> tuple[list[int], list[Tensor]]:
-    """Positions and tensors of a forward's arguments or result (a tensor or a flat tuple)."""
-    items = (value,) if isinstance(value, Tensor) else tuple(value)
-    idx = [i for i, v in enumerate(items) if isinstance(v, Tensor)]
-    return idx, [items[i] for i in idx]
-
-
 def _identity(tensors: list[Tensor]) -> list[Tensor]:
     """The same tensors through one identity node (the one the hooks are attached to)."""
     outs = []
@@ -158,88 +152,120 @@ def _identity(tensors: list[Tensor]) -> list[Tensor]:
                              lambda grads: tuple(grads)))
 
 
+def _zeros_like(t: Tensor) -> Tensor:
+    return make(t._device._backend.xp.zeros(t._data.shape, dtype=t._data.dtype), t._device)
+
+
 class BackwardHook:
-    """Runs a module's full backward (pre-)hooks for one forward call."""
+    """Runs a module's full backward (pre-)hooks for one forward call.
+
+    As in PyTorch: ``grad_input`` has one entry per positional argument (None for
+    non-tensors, zeros for tensors no gradient reached); ``grad_output`` one per output (a
+    tuple's items, else the one result), None where no gradient came; the hooks fire only
+    when a gradient passes through the module's outputs.
+    """
 
     def __init__(self, module: Any, user_hooks: list, user_pre_hooks: list) -> None:
         self.module = module
         self.user_hooks = user_hooks
         self.user_pre_hooks = user_pre_hooks
         self.grad_outputs: tuple | None = None
-        self.n_inputs = 0
-        self.input_live: list[int] | None = None
+        self.n_inputs = self.n_outputs = -1
+        self.input_index: list[int] | None = None
+        self.output_index: list[int] | None = None
 
-    def _route(self, value: Any, on_grads: Callable) -> Any:
-        """Pass the tensors of ``value`` that require grad through an identity node."""
-        single = isinstance(value, Tensor)
-        if not single and not isinstance(value, (tuple, list)):
-            return value, 0, None
-        idx, tensors = _tensor_slots(value)
-        live = [k for k, t in enumerate(tensors) if t.requires_grad]
+    @staticmethod
+    def _route(values: tuple) -> tuple[tuple, list[int] | None, list[int], Any]:
+        """Pass the tensors of ``values`` that require grad through one identity node: the
+        new values, the tensors' positions (None: no hook), the routed ones among them, and
+        the node."""
+        idx = [i for i, v in enumerate(values) if isinstance(v, Tensor)]
+        live = [k for k, i in enumerate(idx) if values[i].requires_grad]
         if not live or not grad_mode.state.enabled:
-            return value, len(tensors), None
-        routed = _identity([tensors[k] for k in live])
-        n = len(tensors)
-
-        def prehook(grads: tuple) -> tuple | None:
-            full = [None] * n
-            for k, g in zip(live, grads):
-                full[k] = g
-            res = on_grads(tuple(full))
-            if res is None:
-                return None
-            return tuple(res[k] for k in live)
-
-        routed[0].grad_fn.register_prehook(prehook)
-        if single:
-            return routed[0], n, live
-        items = list(value)
+            return values, None, [], None
+        routed = _identity([values[idx[k]] for k in live])
+        items = list(values)
         for k, r in zip(live, routed):
             items[idx[k]] = r
-        return (items if isinstance(value, list) else tuple(items)), n, live
+        new = tuple(items) if type(values) is tuple else type(values)(*items)
+        return new, idx, live, routed[0].grad_fn
 
     def setup_input_hook(self, args: tuple) -> tuple:
-        new_args, self.n_inputs, self.input_live = self._route(args, self._on_grad_input)
+        new_args, self.input_index, live, node = self._route(args)
+        self.n_inputs = len(args)
+        if node is not None:
+            tensors = [args[i] for i in self.input_index]
+            node.register_hook(lambda gins, gouts: self._on_grad_input(tensors, live, gins))
         return new_args
 
     def setup_output_hook(self, result: Any) -> Any:
-        new_result, _, _ = self._route(result, self._on_grad_output)
-        return new_result
+        single = not isinstance(result, tuple)
+        if single and not isinstance(result, Tensor):
+            warnings.warn("For backward hooks to be called, module output should be a Tensor or "
+                          f"a tuple of Tensors but received {type(result)}", stacklevel=3)
+        values = (result,) if single else result
+        new, self.output_index, live, node = self._route(values)
+        self.n_outputs = len(values)
+        if node is not None:
+            node.register_prehook(lambda grads: self._on_grad_output(live, grads))
+        return new[0] if single else new
 
-    def _check(self, res: Any, expected: int, what: str) -> tuple:
-        if not isinstance(res, (tuple, list)):
-            res = (res,)
-        if len(res) != expected:
-            raise RuntimeError(f"Backward {what} hook returned an invalid number of grad_"
-                               f"{'output' if what == 'pre' else 'input'}, got {len(res)}, but "
-                               f"expected {expected}")
-        return tuple(res)
+    @staticmethod
+    def _pack(index: list[int], values: Any, size: int) -> tuple:
+        full = [None] * size
+        for i, v in zip(index, values):
+            full[i] = v
+        return tuple(full)
 
-    def _on_grad_output(self, grad_output: tuple) -> tuple | None:
-        changed = False
+    def _on_grad_output(self, live: list[int], grads: tuple) -> tuple:
+        assert self.output_index is not None
+        per_tensor = [None] * len(self.output_index)
+        for k, g in zip(live, grads):
+            per_tensor[k] = g
+        self.grad_outputs = self._pack(self.output_index, per_tensor, self.n_outputs)
         for hook in self.user_pre_hooks:
-            res = hook(self.module, grad_output)
-            if res is not None:
-                grad_output = self._check(res, len(grad_output), "pre")
-                changed = True
-        self.grad_outputs = grad_output
-        if self.input_live is None:  # no input requires grad: the input hook never fires
-            grad_inputs = (None,) * self.n_inputs
-            for hook in self.user_hooks:
-                res = hook(self.module, grad_inputs, self.grad_outputs)
-                if res is not None and not all(r is None for r in res):
-                    raise RuntimeError(
-                        "Backward hook for Modules where no input requires gradient should "
-                        "always return None or None for all gradients.")
+            res = hook(self.module, self.grad_outputs)
+            if res is None:
+                continue
+            if len(res) != len(self.grad_outputs):
+                raise RuntimeError("Backward pre hook returned an invalid number of grad_output, "
+                                   f"got {len(res)}, but expected {len(self.grad_outputs)}")
+            self.grad_outputs = tuple(res)
+        grad_outputs = self.grad_outputs
+        if self.input_index is None:  # no input requires grad: the input hook never fires
+            if self.user_hooks:
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to "
+                    "module outputs since no inputs require gradients. See https://docs.pytorch."
+                    "org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.register_full_"
+                    "backward_hook for more details.", stacklevel=2)
+                grad_inputs = (None,) * self.n_inputs
+                for hook in self.user_hooks:
+                    res = hook(self.module, grad_inputs, grad_outputs)
+                    if res is not None and not (isinstance(res, tuple)
+                                                and all(r is None for r in res)):
+                        raise RuntimeError(
+                            "Backward hook for Modules where no input requires gradient should "
+                            "always return None or None for all gradients.")
             self.grad_outputs = None
-        return grad_output if changed else None
+        return tuple(grad_outputs[self.output_index[k]] for k in live)
 
-    def _on_grad_input(self, grad_input: tuple) -> tuple | None:
-        changed = False
+    def _on_grad_input(self, tensors: list[Tensor], live: list[int], gins: tuple) -> tuple | None:
+        if self.grad_outputs is None:  # the gradient did not come through the outputs
+            return None
+        assert self.input_index is not None
+        per_tensor = [_zeros_like(t) for t in tensors]  # PyTorch materialises absent grads
+        for k, g in zip(live, gins):
+            if g is not None:
+                per_tensor[k] = g
+        res = self._pack(self.input_index, per_tensor, self.n_inputs)
         for hook in self.user_hooks:
-            res = hook(self.module, grad_input, self.grad_outputs)
-            if res is not None:
-                grad_input = self._check(res, len(grad_input), "")
-                changed = True
+            out = hook(self.module, res, self.grad_outputs)
+            if out is None:
+                continue
+            if len(out) != len(res):
+                raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                   f"got {len(out)}, but expected {len(res)}")
+            res = out
         self.grad_outputs = None
-        return grad_input if changed else None
+        return tuple(res[self.input_index[k]] for k in live)
