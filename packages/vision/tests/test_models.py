@@ -6,7 +6,6 @@ reproduces torchvision's weights; the registry and the plugin hook list the mode
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,35 +13,10 @@ import pytest
 
 import ember
 from ember.testing import assert_close
-from ember.testing.oracle import torch_or_skip
 from ember.vision import models
-
-_FILLS = ("uniform_", "normal_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
-          "xavier_uniform_", "xavier_normal_", "constant_", "zeros_", "ones_")
 
 SMALL_VIT = dict(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32,
                  mlp_dim=64)
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = torch_or_skip()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small workloads: PyTorch's thread pool only adds contention
-    yield torch
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def tv(torch: Any) -> Any:
-    return pytest.importorskip("torchvision")
-
-
-@pytest.fixture
-def no_init(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip Ember's weight initialisation where the test overwrites or ignores the values."""
-    for name in _FILLS:
-        monkeypatch.setattr(ember.nn.init, name, lambda t, *a, **k: t)
 
 
 def _randomise(torch: Any, tm: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 import importlib
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +17,11 @@ import pytest
 
 import ember
 from ember.testing import assert_close
-from ember.testing.oracle import torch_or_skip
 from ember.vision import models
-
-_FILLS = ("uniform_", "normal_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
-          "xavier_uniform_", "xavier_normal_", "constant_", "zeros_", "ones_")
 
 FAMILIES = {"shufflenetv2": "shufflenet_v2_*", "mnasnet": "mnasnet*", "regnet": "regnet_*",
             "convnext": "convnext_*", "googlenet": "googlenet", "inception": "inception_v3",
             "swin_transformer": "swin_*", "maxvit": "maxvit_t"}
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = torch_or_skip()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small workloads: PyTorch's thread pool only adds contention
-    yield torch
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def tv(torch: Any) -> Any:
-    return pytest.importorskip("torchvision")
-
-
-@pytest.fixture
-def no_init(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip Ember's weight initialisation where the test overwrites the values."""
-    for name in _FILLS:
-        monkeypatch.setattr(ember.nn.init, name, lambda t, *a, **k: t)
 
 
 def _randomise(torch: Any, tm: Any) -> None:

@@ -4,7 +4,6 @@ gradients where torchvision has them; finite differences for RoIAlign/RoIPool.""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -12,17 +11,7 @@ import pytest
 
 import ember
 from ember.testing import assert_close
-from ember.testing.oracle import torch_or_skip
 from ember.vision import ops
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = torch_or_skip()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small workloads: PyTorch's thread pool only adds contention
-    yield torch
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ torchvision's and by finite differences), seeded randomness, state dicts, reprs 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,18 +12,8 @@ import pytest
 
 import ember
 from ember.testing import assert_close
-from ember.testing.oracle import torch_or_skip
 from ember.vision import ops
 from ember.vision.ops.feature_pyramid_network import LastLevelMaxPool, LastLevelP6P7
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = torch_or_skip()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import copy
 import enum
 import os
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +16,12 @@ import pytest
 
 import ember
 from ember.testing import assert_close
-from ember.testing.oracle import torch_or_skip
 from ember.vision import models
 from ember.vision.models._presets import ImageClassification, InterpolationMode
 
 FAMILIES = ["alexnet", "vgg", "resnet", "mobilenetv2", "mobilenetv3", "squeezenet", "densenet",
             "efficientnet", "vision_transformer", "shufflenetv2", "mnasnet", "regnet", "convnext",
             "googlenet", "inception", "swin_transformer", "maxvit"]
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = torch_or_skip()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small workloads: PyTorch's thread pool only adds contention
-    yield torch
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def tv(torch: Any) -> Any:
-    return pytest.importorskip("torchvision")
 
 
 @pytest.fixture
