@@ -15,7 +15,7 @@ from typing import Any
 import ember
 from ember import Tensor
 
-__all__ = ["TVTensor", "Image", "Video", "Mask", "BoundingBoxes", "BoundingBoxFormat",
+__all__ = ["TVTensor", "Image", "Video", "Mask", "BoundingBoxes", "BoundingBoxFormat", "KeyPoints",
            "is_rotated_bounding_format", "wrap"]
 
 
@@ -191,6 +191,38 @@ class BoundingBoxes(TVTensor):
     def __repr__(self, *, tensor_contents: Any = None) -> str:
         return self._make_repr(format=self.format, canvas_size=self.canvas_size,
                                clamping_mode=self.clamping_mode)
+
+
+class KeyPoints(TVTensor):
+    """Points (..., 2) as (x, y) on an image of ``canvas_size`` (height, width): single points
+    (N, 2), polygons or chains (N, P, 2), skeletons (N, B, 2, 2); a 1-D (2,) becomes (1, 2)."""
+
+    canvas_size: tuple[int, int]
+
+    @classmethod
+    def _wrap(cls, tensor: Tensor, *, canvas_size: tuple[int, int],
+              check_dims: bool = True) -> KeyPoints:
+        if check_dims:
+            if tensor.ndim == 1:
+                tensor = tensor.unsqueeze(0)
+            elif tensor.shape[-1] != 2:
+                raise ValueError(f"Expected a tensor of shape (..., 2), not {tensor.shape}")
+        points = tensor.as_subclass(cls)
+        points.canvas_size = canvas_size
+        return points
+
+    @classmethod
+    def wrap(cls, tensor: Tensor, like: KeyPoints, **kwargs: Any) -> KeyPoints:
+        return cls._wrap(tensor, canvas_size=kwargs.get("canvas_size", like.canvas_size),
+                         check_dims=False)
+
+    def __new__(cls, data: Any, *, canvas_size: tuple[int, int], dtype: Any = None,
+                device: Any = None, requires_grad: bool | None = None) -> KeyPoints:
+        tensor = cls._to_tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        return cls._wrap(tensor, canvas_size=canvas_size)
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return self._make_repr(canvas_size=self.canvas_size)
 
 
 def wrap(wrappee: Tensor, *, like: TVTensor, **kwargs: Any) -> TVTensor:

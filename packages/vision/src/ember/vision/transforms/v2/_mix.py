@@ -35,7 +35,8 @@ class _BaseMixUpCutMix(Transform):
         inputs = inputs if len(inputs) > 1 else inputs[0]
         flat_inputs, spec = tree_flatten(inputs)
         needs = self._needs_transform_list(flat_inputs)
-        if has_any(flat_inputs, _PIL.Image, tv_tensors.BoundingBoxes, tv_tensors.Mask):
+        if has_any(flat_inputs, _PIL.Image, tv_tensors.BoundingBoxes, tv_tensors.Mask,
+                   tv_tensors.KeyPoints):
             raise ValueError(f"{type(self).__name__}() does not support PIL images, bounding "
                              "boxes, keypoints and masks.")
         labels = self._labels_getter(inputs)

@@ -96,7 +96,8 @@ def query_size(flat_inputs: list[Any]) -> tuple[int, int]:
     """(H, W) shared by the images, videos, masks and box canvases of a sample."""
     sizes = {tuple(get_size(x)) for x in flat_inputs
              if check_type(x, (is_pure_tensor, tv_tensors.Image, _PIL.Image, tv_tensors.Video,
-                               tv_tensors.Mask, tv_tensors.BoundingBoxes))}
+                               tv_tensors.Mask, tv_tensors.BoundingBoxes,
+                               tv_tensors.KeyPoints))}
     if not sizes:
         raise TypeError("No image, video, mask, bounding box of keypoint was found in the sample")
     if len(sizes) > 1:

@@ -8,6 +8,7 @@ interpolation, ``BoundingBoxes`` to the box kernels (which also update
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ import ember
 from ember import Tensor
 
 from ... import tv_tensors
-from ...tv_tensors import BoundingBoxes, Mask, TVTensor, Video
+from ...tv_tensors import BoundingBoxes, KeyPoints, Mask, TVTensor, Video
 from .. import _functional_pil as F_pil
 from .. import _functional_tensor as F_t
 from .. import functional as F1
@@ -89,6 +90,7 @@ def _check_interpolation(interpolation: Any) -> InterpolationMode:
 
 def _on_masks(kernel: Callable) -> Callable:
     """Run an image kernel on a mask (..., H, W), adding a channel dimension if missing."""
+    @functools.wraps(kernel)
     def run(mask: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         squeeze = mask.ndim < 3
         out = kernel(mask.unsqueeze(0) if squeeze else mask, *args, **kwargs)
@@ -119,7 +121,7 @@ def get_num_channels(inpt: Any) -> int:
 
 def get_size(inpt: Any) -> list[int]:
     """[height, width] of an image, video, mask or the canvas of bounding boxes."""
-    if isinstance(inpt, BoundingBoxes):
+    if isinstance(inpt, (BoundingBoxes, KeyPoints)):
         return list(inpt.canvas_size)
     if isinstance(inpt, _PIL.Image):
         return [inpt.height, inpt.width]
@@ -270,7 +272,7 @@ def _resize_image_pil(image: Any, size: Any, interpolation: Any = InterpolationM
 
 @_register(resize, Mask)
 @_on_masks
-def resize_mask(mask: Tensor, size: Any, interpolation: Any = InterpolationMode.NEAREST,
+def resize_mask(mask: Tensor, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
                 max_size: int | None = None, **kwargs: Any) -> Tensor:
     mode = _check_interpolation(interpolation)
     if mode not in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT):
@@ -642,3 +644,10 @@ from ._functional_augment import *  # noqa: E402,F403 - noise, JPEG and temporal
 from ._functional_augment import __all__ as _augment_names  # noqa: E402
 
 __all__ += _augment_names
+
+from ._keypoints import *  # noqa: E402,F403 - keypoint kernels, registered for KeyPoints
+from ._keypoints import __all__ as _keypoint_names  # noqa: E402
+from ._typed_kernels import *  # noqa: E402,F403 - per-type kernels under torchvision's names
+from ._typed_kernels import __all__ as _typed_names  # noqa: E402
+
+__all__ += _keypoint_names + _typed_names
