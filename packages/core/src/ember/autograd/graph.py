@@ -217,16 +217,34 @@ def _stealable(g: Any) -> bool:
                             and base.base is None and _getrefcount(base) == 3)
 
 
+def _dense(a: Any) -> bool:
+    """Whether array ``a`` covers its memory exactly once (some permutation of contiguous)."""
+    step = a.itemsize
+    for stride, n in sorted((s, n) for s, n in zip(a.strides, a.shape) if n != 1):
+        if stride != step:
+            return False
+        step *= n
+    return True
+
+
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
     if g._data.dtype != var._data.dtype:  # PyTorch casts a gradient to its input's dtype
         g = g.to(var.dtype)
     if var.grad is None:
+        va = var._data
         if create_graph:
             var.grad = g
-        elif _stealable(g) and g._device is var._device and g._data.dtype == var._data.dtype:
+        elif _stealable(g) and g._data.strides == va.strides and g._device is var._device \
+                and g._data.dtype == va.dtype:
             var.grad = g.detach()  # a leaf tensor over the same array: no copy
-        else:
+        elif va.__class__ is not np.ndarray or va.flags.c_contiguous or not _dense(va):
             var.grad = g.detach()._clone_data()
+        else:  # PyTorch's layout contract: a dense leaf's gradient takes the leaf's strides
+            from .._tensor import make
+
+            out = var._device._backend.xp.empty_like(va)  # order "K": the leaf's layout
+            out[...] = g._data
+            var.grad = make(out, var._device)
     elif create_graph or grad_mode.state.enabled:
         var.grad = var.grad + g
     else:

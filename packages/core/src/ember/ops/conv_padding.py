@@ -111,8 +111,7 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
     n_pad = len(pad) // 2
     nd = input.ndim
     if len(pad) % 2 or n_pad not in (1, 2, 3) or nd not in (n_pad + 1, n_pad + 2):
-        if len(pad) % 2:
-            raise RuntimeError("Padding length must be divisible by 2")
+        _pairs(pad, nd)  # PyTorch's odd-length and longer-than-the-input errors come first
         raise NotImplementedError(
             f"Padding size {len(pad)} is not supported for {nd}D input tensor.\n"
             "Supported combinations for non-constant padding:\n"

@@ -54,9 +54,15 @@ def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tu
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:
     """Sliding local blocks of a ``(N, C, H, W)`` input as columns: ``(N, C*kh*kw, L)``."""
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(
-            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+    nd = input.ndim
+    if nd < 3:  # PyTorch reads input.size(nd) before checking the rank
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if nd == 0 else
+                         f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}]"
+                         f", but got {nd})")
+    if nd > 4 or 0 in input.shape[nd - 3:]:
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.ndim == 4
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks, geom = _fold_args(kernel_size, dilation, padding, stride)
@@ -76,10 +82,10 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
 def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
          stride: Any = 1) -> Tensor:
     """Sum sliding local blocks ``(N, C*kh*kw, L)`` back into an ``(N, C, H, W)`` tensor."""
-    if input.ndim not in (2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-            f"(got {input.ndim}D)")
+    if input.ndim not in (2, 3) or 0 in input.shape[input.ndim - 2:]:
+        raise RuntimeError(
+            "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+            f"non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.ndim == 3
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks, geom = _fold_args(kernel_size, dilation, padding, stride)

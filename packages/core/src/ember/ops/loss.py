@@ -68,38 +68,44 @@ def _sample_loss(name: str, per: Any, inputs: tuple, grads: Any, red: int, saved
 def _class_layout(input: Tensor, target: Tensor, weight: Tensor | None) -> tuple:
     """(C, input as (M, C), target as (M,)) after PyTorch's shape and dtype checks."""
     x, t = input._data, target._data
+    nd = x.ndim
+    # PyTorch's order: rank, batch, target rank/size, dtype, then the kernel's own checks
+    if nd == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    tb = t.shape[0] if t.ndim else 0
+    if nd > 1 and x.shape[0] != tb:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({tb}).")
+    want = (x.shape[0],) + tuple(x.shape[2:])
+    if nd <= 2 and t.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if nd == 4 and t.ndim != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {t.ndim}")
+    if nd > 2 and nd != 4 and tuple(t.shape) != want:
+        raise RuntimeError(f"Expected target size {list(want)}, got {list(t.shape)}")
     if t.dtype.kind not in "iu" or str(t.dtype) not in ("int64", "uint8"):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {int_dtype_name(t.dtype)}")
-    nd = x.ndim
-    if nd == 0 or nd > 1 and t.ndim == 0:
-        raise ValueError(f"Expected 2 or more dimensions (got {nd})") if nd == 0 else \
-            RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if nd == 1:
-        if t.ndim > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        c = x.shape[0]
-        xm, tm = x.reshape(1, c), t.reshape(-1)
-        if tm.size != 1:
-            raise ValueError(
-                f"Expected input batch_size (1) to match target batch_size ({tm.size}).")
-    else:
-        c = x.shape[1]
-        if t.shape[0] != x.shape[0]:
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0]}).")
-        if nd == 2 and t.ndim != 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        want = (x.shape[0],) + tuple(x.shape[2:])
+    c = x.shape[1] if nd > 1 else x.shape[0]
+    if nd > 2:  # the 2-D (image) kernel
+        if weight is not None and weight._data.size != c:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
         if tuple(t.shape) != want:
-            raise RuntimeError(f"Expected target size {list(want)}, got {list(t.shape)}")
+            raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: "
+                               f"{list(t.shape)}")
+        if str(t.dtype) == "uint8":
+            raise RuntimeError("expected scalar type Long but found Byte")
         xp = input._device._backend.xp
-        xm = xp.moveaxis(x, 1, -1).reshape(-1, c) if nd > 2 else x
-        tm = t.reshape(-1)
+        return c, xp.moveaxis(x, 1, -1).reshape(-1, c), t.reshape(-1)
+    if nd == 1 and t.ndim == 1 and t.size != 1:
+        raise ValueError(
+            f"For 1D input, 1D target must have size 1, but got target size: {t.size}")
     if weight is not None and weight._data.size != c:
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no classes but got "
             f"weight tensor of shape: {list(weight._data.shape)}")
+    xm, tm = (x.reshape(1, c), t.reshape(-1)) if nd == 1 else (x, t)
     return c, xm, tm
 
 
@@ -160,8 +166,9 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
         out = per.reshape(target._data.shape)
     else:
         out = xp.sum(per)
-        if red == 1:
-            out = out / xp.sum(wt)
+        if red == 1:  # nothing counted: NaN, as PyTorch's 0 / 0, without NumPy's warning
+            d = xp.sum(wt)
+            out = out / d if d else out * xp.nan
     res = make(xp.asarray(out).astype(dtype), input._device)
     if grad_state.enabled and input._rg:
         denom = xp.sum(wt) if red == 1 else None
@@ -238,6 +245,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """``nll_loss(log_softmax(input, 1), target)`` in one node, or with class probabilities."""
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:  # PyTorch's log_softmax over dim 1 refuses it first
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions"
+                         if target.ndim == 0 else
+                         "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     if tuple(target._data.shape) == tuple(input._data.shape):
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if input.dtype.category != _dt._FLOAT:  # PyTorch's log_softmax refuses it first

@@ -13,6 +13,7 @@ from typing import Any
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import reduction_enum
+from .pointwise_binary import where
 
 __all__ = ["ctc_loss"]
 
@@ -42,21 +43,41 @@ def _shift(xp: Any, a: Any, k: int, ninf: Any) -> Any:
 @autocast_op("ctc_loss")
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: Any = "mean", zero_infinity: bool = False) -> Tensor:
-    """CTC loss of ``log_probs`` (T, N, C) against padded (N, S) or concatenated targets."""
+    """CTC loss of ``log_probs`` (T, N, C) against padded (N, S) or concatenated targets.
+
+    Composed as PyTorch composes it (per-sample loss, then ``where`` / divide / ``mean`` or
+    ``sum``), so the graph and the NaN gradients of infeasible samples are PyTorch's.
+    """
     red = reduction_enum(reduction)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+    if log_probs.ndim != 3:
+        raise RuntimeError(f"ctc_loss: expected log_probs to be 2-D or 3-D, got "
+                           f"{log_probs.ndim}-D")
+    xp = log_probs._device._backend.xp
+    tl = _lengths(xp, target_lengths, log_probs.shape[1], "target_lengths")
+    nll = _ctc_nll(log_probs, targets, input_lengths, tl, blank, zero_infinity, unbatched)
+    if zero_infinity:
+        nll = where(nll == float("inf"), make(xp.zeros((), dtype=nll._data.dtype),
+                                              nll._device), nll)
+    if red == 1:
+        return (nll / make(xp.maximum(tl, 1).astype(nll._data.dtype), nll._device)).mean()
+    if red == 2:
+        return nll.sum()
+    return nll.squeeze(0) if unbatched else nll
+
+
+def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank: int,
+             zero_infinity: bool, unbatched: bool) -> Tensor:
+    """The per-sample negative log likelihoods (N,), recorded as ``CtcLossBackward0``."""
     lp = log_probs._data
     xp = log_probs._device._backend.xp
-    unbatched = lp.ndim == 2
-    if unbatched:
-        lp = lp[:, None, :]
-    if lp.ndim != 3:
-        raise RuntimeError(f"ctc_loss: expected log_probs to be 2-D or 3-D, got {lp.ndim}-D")
     t_max, n, c = lp.shape
     tg = targets._data if isinstance(targets, Tensor) else xp.asarray(targets)
     if unbatched:
         tg = tg.reshape(1, -1)
     il = _lengths(xp, input_lengths, n, "input_lengths")
-    tl = _lengths(xp, target_lengths, n, "target_lengths")
     if n and int(xp.max(il)) > t_max:
         raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
                            f"value {int(xp.max(il))} (while checking arguments for ctc_loss_cpu)")
@@ -103,26 +124,14 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     nll = -xp.logaddexp(end, end2)
     nll = xp.where(il == 0, xp.where(tl == 0, 0.0, xp.inf), nll).astype(dt) if n else nll
     inf = xp.isinf(nll)
-    if zero_infinity:
-        nll = xp.where(inf, 0.0, nll).astype(dt)
-    if red == 0:
-        out = nll.reshape(()) if unbatched else nll
-    elif red == 2:
-        out = xp.sum(nll)
-    else:
-        out = xp.mean(nll / xp.maximum(tl, 1).astype(dt))
-    res = make(xp.asarray(out, dtype=dt), log_probs._device)
+    res = make(xp.asarray(nll, dtype=dt), log_probs._device)
     if grad_state.enabled and log_probs._rg:
         def vjp(g: Tensor) -> tuple:
-            gv = g._data.reshape(-1) if red == 0 else g._data
-            if red == 1:
-                gv = gv / xp.maximum(tl, 1).astype(dt) / n
             grad = _ctc_grad(xp, lp, lpe, alpha, ext, skip, valid, il, tl, nll, blank)
             if zero_infinity:
                 grad = xp.where(inf[None, :, None], 0.0, grad)
-            grad = (grad * xp.broadcast_to(xp.asarray(gv, dtype=dt), (n,))[None, :, None])
-            grad = grad.astype(dt, copy=False)
-            return (make(grad[:, 0, :] if unbatched else grad, log_probs._device),)
+            grad = grad * xp.asarray(g._data, dtype=dt)[None, :, None]
+            return (make(grad.astype(dt, copy=False), log_probs._device),)
 
         record("CtcLossBackward0", res, (log_probs,), vjp)
     return res
@@ -163,7 +172,10 @@ def _ctc_grad(xp: Any, lp: Any, lpe: Any, alpha: Any, ext: Any, skip: Any, valid
     xp.add.at(acc, (slice(None), flat), e.reshape(t_max, n * lpn))
     with_acc = acc.reshape(t_max, n, c)
     lcab = xp.log(xp.where(with_acc > 0, with_acc, 1.0)) + mx
-    post = xp.where(with_acc > 0, xp.exp(lcab + nll[None, :, None] - lp), 0.0)
+    rest = nll[None, :, None] - lp
+    # no path through (t, c): PyTorch's exp(-inf + rest) is 0, or NaN where rest is +inf (an
+    # infeasible sample's infinite loss, or a -inf log-probability)
+    post = xp.where(with_acc > 0, xp.exp(lcab + rest), xp.where(rest == xp.inf, xp.nan, 0.0))
     grad = xp.exp(lp) - post
     live = xp.arange(t_max)[:, None] < il[None, :]
     return xp.where(live[:, :, None], grad, 0.0)

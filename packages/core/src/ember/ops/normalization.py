@@ -338,6 +338,8 @@ def _check_normalized_shape(x: Any, normalized_shape: Any, weight: Tensor | None
             raise RuntimeError(
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
                 f"shape {list(t._data.shape)} and normalized_shape = {list(ns)}")
+    if x.ndim < k and op == "rms_norm":  # PyTorch's rms_norm checks the rank first
+        raise ValueError(f"Input tensor must have at least {k} dimensions, but got {x.ndim}")
     if x.ndim < k or tuple(x.shape[x.ndim - k:]) != ns:
         star = "[*" if op == "rms_norm" else "[*, "
         raise RuntimeError(

@@ -8,9 +8,13 @@ fixed number of taps per window (short windows repeat their last position).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
+import numpy as np
+
+from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
@@ -86,12 +90,24 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     x = input._data
     S = x.shape[-d:]
     dt = x.dtype
-    if dt.kind not in "fc" and dt.name != "bfloat16":
-        kernel = "adaptive_avg_pool2d" if d == 1 else op  # PyTorch's 1-d runs the 2-d kernel
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{int_dtype_name(dt)}'")
-    ct = "float32" if dt.name in ("float16", "bfloat16") else dt
+    lowp = dt.name in ("float16", "bfloat16")
+    if (dt.kind != "f" and not lowp) and not (dt.kind == "c" and all(q == 1 for q in Q)):
+        out_shape = x.shape[:x.ndim - d] + Q
+        if d < 3 and 0 in out_shape:  # PyTorch's 2-d kernel returns an empty output as is
+            return make(xp.empty(out_shape, dtype=dt), input._device)
+        if all(q == 1 for q in Q):  # PyTorch takes the mean
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either "
+                               "a floating point or complex dtype. Got: "
+                               f"{int_dtype_name(dt)}")
+        raise NotImplementedError(f"\"{_kernel_name(input, d)}\" not implemented for "
+                                  f"'{int_dtype_name(dt)}'")
+    ct = "float32" if lowp else dt
     name = f"AdaptiveAvgPool{d}DBackward0"
     axes = tuple(range(x.ndim - d, x.ndim))
+    if lowp and not all(q == 1 for q in Q):  # PyTorch's roundings, step by step
+        S_, Q_, step = tuple(S), Q, d == 3
+        return linear_op(input, lambda xp, a: _lowp_avg(xp, a, S_, Q_, step),
+                         lambda xp, g: _lowp_spread(xp, g, S_, Q_), name)
     if all(q == 1 for q in Q):
         n = 1
         for v in S:
@@ -131,9 +147,87 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     return linear_op(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True), name)
 
 
+def _kernel_name(input: Tensor, d: int) -> str:
+    """The PyTorch CPU kernel that refuses a dtype (its name depends on the layout)."""
+    if d == 3:
+        return "adaptive_avg_pool3d_cpu"
+    if input.ndim == 4 and input.is_contiguous(memory_format=channels_last):
+        return "adaptive_avg_pool2d_channels_last"
+    return "adaptive_avg_pool2d"
+
+
+def _window_bounds(n: int, q: int) -> tuple:
+    starts, ends = _bounds(n, q)
+    return np.asarray(starts, dtype="int64"), np.asarray(ends, dtype="int64")
+
+
+def _along(a: Any, t: int, d: int) -> Any:
+    """A 1-D array shaped to broadcast along trailing dim ``t`` of ``d``."""
+    shape = [1] * d
+    shape[t] = -1
+    return a.reshape(shape)
+
+
+def _gather(a: Any, idx: list) -> Any:
+    d = len(idx)
+    return a[(Ellipsis,) + tuple(_along(ix, t, d) for t, ix in enumerate(idx))]
+
+
+def _lowp_avg(xp: Any, x: Any, S: tuple, Q: tuple, step: bool) -> Any:
+    """float16/bfloat16 window means as PyTorch's CPU kernels round them: the 2-d kernel sums in
+    float32 and divides by each window extent in float32; the 3-d one (``step``) sums and divides
+    in the input dtype, rounding at every step. The sum runs over the taps in window order."""
+    d, dt = len(S), x.dtype
+    taps, masks, ks = [], [], []
+    for n, q in zip(S, Q):
+        st, en = _window_bounds(n, q)
+        taps.append([xp.asarray(np.minimum(st + j, en - 1)) for j in range(int((en - st).max()))])
+        masks.append([st + j < en for j in range(len(taps[-1]))])
+        ks.append(en - st)
+    acc = None
+    zero = xp.zeros((), dtype=dt if step else "float32")
+    for combo in itertools.product(*(range(len(t)) for t in taps)):
+        v = _gather(x, [taps[t][j] for t, j in enumerate(combo)])
+        m = functools.reduce(np.logical_and, (_along(masks[t][j], t, d)
+                                               for t, j in enumerate(combo)))
+        v = xp.where(xp.asarray(m), v if step else v.astype("float32"), zero)
+        acc = v if acc is None else acc + v
+    for t, k in enumerate(ks):
+        acc = acc / xp.asarray(_along(k, t, d)).astype(acc.dtype)
+    return acc.astype(dt)
+
+
+def _lowp_spread(xp: Any, g: Any, S: tuple, Q: tuple) -> Any:
+    """The gradient as PyTorch's CPU kernels round it in float16/bfloat16: each output's share
+    ``g / k1 / k2 ...`` rounded per division, added into the input in output order, rounding
+    after every addition (overlapping windows add up)."""
+    d, dt = len(S), g.dtype
+    first, count, stop = [], [], []
+    for t, (n, q) in enumerate(zip(S, Q)):
+        st, en = _window_bounds(n, q)
+        g = g / xp.asarray(_along(en - st, t, d)).astype(dt)
+        i = np.arange(n)
+        lo = np.searchsorted(en, i, side="right")  # the first window holding position i
+        hi = np.searchsorted(st, i, side="right")  # one past the last
+        first.append(lo)
+        stop.append(hi)
+        count.append(int((hi - lo).max()))
+    acc = None
+    zero = xp.zeros((), dtype=dt)
+    for combo in itertools.product(*(range(c) for c in count)):
+        outs = [first[t] + j for t, j in enumerate(combo)]
+        m = functools.reduce(np.logical_and, (_along(o < stop[t], t, d)
+                                               for t, o in enumerate(outs)))
+        v = _gather(g, [xp.asarray(np.minimum(o, q - 1)) for o, q in zip(outs, Q)])
+        v = xp.where(xp.asarray(m), v, zero)
+        acc = v if acc is None else acc + v
+    return acc
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
-    """Average pooling to a fixed output length."""
-    return _adaptive_avg(input, output_size, 1)
+    """Average pooling to a fixed output length (PyTorch's 2-d op on an unsqueezed input)."""
+    q = _output_size(input, output_size, 1, "adaptive_avg_pool1d")
+    return _adaptive_avg(input.unsqueeze(-2), (1,) + q, 2).squeeze(-2)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:

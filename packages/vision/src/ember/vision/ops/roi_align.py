@@ -83,7 +83,9 @@ def _plan(xp: Any, rois: Any, height: int, width: int, ph: int, pw: int, spatial
     def coords(start: Any, bin_size: Any, grid: Any, bins: int, samples: int) -> Any:
         p = xp.arange(bins, dtype=dt)[None, :, None]
         s = xp.arange(samples, dtype=dt)[None, None, :]
-        b, g = bin_size[:, None, None], grid.astype(dt)[:, None, None]
+        # an empty RoI has no samples (grid 0): divide by 1 so that its unused coordinates
+        # stay finite, as torchvision's zero output for it needs (0 / 0 would poison them)
+        b, g = bin_size[:, None, None], xp.maximum(grid, 1).astype(dt)[:, None, None]
         c = start[:, None, None] + p * b + (s + 0.5) * b / g
         valid = xp.arange(samples)[None, None, :] < grid[:, None, None]
         return c, xp.broadcast_to(valid, c.shape)
