@@ -74,7 +74,9 @@ def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
             noise.dtype, copy=False), input._device)
         scaled = make((noise * a).astype(noise.dtype, copy=False), input._device)
         return input.mul_(scaled).add_(b) if inplace else input * scaled + b
-    scaled = make(noise / (1 - p) if noise.dtype.kind == "f" else noise, input._device)
+    # bfloat16 (ml_dtypes) has kind "V": scale every non-integral mask, as PyTorch does
+    scaled = make(noise if noise.dtype.kind in "biu" else (noise / (1 - p)).astype(
+        noise.dtype, copy=False), input._device)
     return input.mul_(scaled) if inplace else input * scaled
 
 

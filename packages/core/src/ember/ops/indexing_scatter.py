@@ -228,7 +228,7 @@ def _identity(xp: Any, dtype: Any, reduce: str) -> Any:
         return 0
     if reduce == "prod":
         return 1
-    if dtype.kind == "f":
+    if dtype.kind not in "biu":  # floating, bfloat16 included
         return -xp.inf if reduce in ("amax", "max") else xp.inf
     if dtype.kind == "b":
         return reduce not in ("amax", "max")
@@ -258,7 +258,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         count = xp.full(r.shape, 1 if include_self else 0, dtype=xp.int64)
         ufunc_at("add", count, key, 1)
         count = xp.maximum(count, 1)
-        r = (r / count).astype(r.dtype) if kind(r) in "fc" else r // count
+        r = r // count if kind(r) in "biu" else (r / count).astype(r.dtype)  # bfloat16: "V"
     res = make(r.reshape(input._data.shape), input._device)
     if grad_state.enabled and (input._rg or src._rg):
         sshape = src._data.shape

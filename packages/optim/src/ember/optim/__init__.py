@@ -13,6 +13,7 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from .sparse_adam import SparseAdam
 
 __version__ = "0.1.0"
 
@@ -27,4 +28,4 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad",
-           "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "lr_scheduler", "swa_utils"]
+           "Adadelta", "RMSprop", "Rprop", "ASGD", "LBFGS", "SparseAdam", "lr_scheduler", "swa_utils"]

@@ -183,9 +183,10 @@ class _BaseIter:
         return next(self._sampler_iter)
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
+        # a new epoch of persistent workers: the workers keep their seed, so (as PyTorch)
+        # nothing is drawn from the loader's generator here
         self._sampler_iter = iter(self._index_sampler)
         self._num_yielded = 0
-        self._base_seed = _draw_seed(loader.generator)
 
 
 class _SingleProcessIter(_BaseIter):

@@ -14,6 +14,7 @@ from ember import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional._attention import _canonical_mask
 from .activation import GELU, MultiheadAttention, ReLU
 from .container import ModuleList
 from .dropout import Dropout
@@ -42,6 +43,10 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
             host = np.asarray(mask.detach().cpu().numpy())
             make_causal = bool(np.array_equal(host, np.triu(np.full((sz, sz), -np.inf), 1)))
     return make_causal
+
+
+def _none_or_dtype(t: Tensor | None) -> Any:
+    return None if t is None else t.dtype
 
 
 def _get_clones(module: Module, n: int) -> ModuleList:
@@ -98,6 +103,10 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
+        # both masks as float masks of the input's dtype, warning on mixed types (as PyTorch)
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
+                                               _none_or_dtype(src_mask), "src_mask", src.dtype)
+        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -237,6 +246,9 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
+                                               _none_or_dtype(mask), "mask", src.dtype)
+        mask = _canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
         batch_first = self.layers[0].self_attn.batch_first if len(self.layers) else False
         seq_len = src.size(1 if batch_first and src.dim() == 3 else 0)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
