@@ -23,7 +23,6 @@ import pickle
 import struct
 import sys
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -637,9 +636,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_modul
     """Load a checkpoint saved by ``ember.save`` or ``torch.save`` (zip or legacy format)."""
     if weights_only is None:
         weights_only = True
-    if not weights_only:
-        warnings.warn("ember.load with weights_only=False runs code named by the file: only use "
-                      "it on checkpoints you trust.", UserWarning, stacklevel=2)
+    # weights_only=False, asked for explicitly, loads any pickle silently, as PyTorch does
     source = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "<file object>"
     if isinstance(f, (str, os.PathLike)):
         if not os.path.exists(source):
