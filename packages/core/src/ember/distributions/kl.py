@@ -393,4 +393,5 @@ def _kl_cauchy_cauchy(p: Any, q: Any) -> Tensor:
     return t1 - t2
 
 
-from . import _kl_cross  # noqa: E402,F401  (registers the pairs across families)
+# (registers the pairs across families, and those with Pareto)
+from . import _kl_cross, _kl_pareto  # noqa: E402,F401

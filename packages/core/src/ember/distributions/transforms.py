@@ -19,7 +19,13 @@ import ember
 from .._tensor import Size, Tensor
 from ..ops.activation import softplus
 from . import constraints
-from .utils import _sum_rightmost, broadcast_all, lazy_property
+from .utils import (
+    _sum_rightmost,
+    broadcast_all,
+    lazy_property,
+    tril_matrix_to_vec,  # noqa: F401  (PyTorch's transforms module has them)
+    vec_to_tril_matrix,  # noqa: F401
+)
 
 __all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
            "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
