@@ -495,6 +495,16 @@ class Tensor:
             return a.astype(dtype)
         return a.copy() if copy else a
 
+    def __array_wrap__(self, array: np.ndarray, context: Any = None,
+                       return_scalar: bool = False) -> Tensor:
+        """NumPy functions and ufuncs on a tensor give a CPU tensor back, as in PyTorch
+        (``np.transpose(t, …)``, ``np.clip(t, 0, 1)``); bool results come back as uint8."""
+        from .backends.registry import CPU
+
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return make(np.asarray(array), CPU)
+
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
         if self._rg:
             raise RuntimeError(

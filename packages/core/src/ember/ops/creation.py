@@ -119,6 +119,23 @@ def _place(arr: np.ndarray, device: Any) -> tuple[Any, Any]:
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
+    if _isinstance(data, Tensor):
+        _warn_copy_construct("ember.tensor(sourceTensor)")
+    return _tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _warn_copy_construct(call: str) -> None:
+    """PyTorch's hint, at the caller's line, when a tensor is copy-constructed from a tensor."""
+    import warnings
+
+    warnings.warn("To copy construct from a tensor, it is recommended to use "
+                  "sourceTensor.detach().clone() or "
+                  f"sourceTensor.detach().clone().requires_grad_(True), rather than {call}.",
+                  UserWarning, stacklevel=3)
+
+
+def _tensor(data: Any, *, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else None
     arr = _to_host_array(data, dt)
     if _isinstance(data, (np.ndarray, Tensor)) or arr is data:
@@ -154,7 +171,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
             requires_grad: bool = False) -> Tensor:
-    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
+    t = _tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -516,8 +533,10 @@ def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Te
 # ------------------------------------------------------------------ Tensor.new_* methods
 def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
                 requires_grad: bool = False, **_: Any) -> Tensor:
-    return tensor(data, dtype=dtype or self.dtype, device=device or self._device,
-                  requires_grad=requires_grad)
+    if _isinstance(data, Tensor):
+        _warn_copy_construct("tensor.new_tensor(sourceTensor)")
+    return _tensor(data, dtype=dtype or self.dtype, device=device or self._device,
+                   requires_grad=requires_grad)
 
 
 def _new_filled(fill: Any) -> Any:

@@ -17,6 +17,7 @@ from . import pooling as _pooling  # noqa: F401  (initialises pooling before poo
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
+from .creation import linspace
 from .pooling_adaptive import flat_scatter_add
 
 __all__ = ["grid_sampler", "affine_grid_generator"]
@@ -238,15 +239,48 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if padding_mode not in _PADS:
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        _warn_align_corners()
     return grid_sampler(input, grid, _MODES[mode], _PADS[padding_mode], bool(align_corners))
 
 
+def _warn_align_corners() -> None:
+    """PyTorch's warning when ``align_corners`` is left out (it means False), at the caller."""
+    import warnings
+
+    warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the old "
+                  "behavior is desired. See the documentation of grid_sample for details.",
+                  stacklevel=3)
+
+
 # ------------------------------------------------------------------ affine_grid
-def _base_grid(n: int, align_corners: bool) -> np.ndarray:
+def _base_grid(n: int, align_corners: bool, dtype: Any) -> np.ndarray:
+    """PyTorch's base coordinates, rounded as it rounds them: linspace(-1, 1) in theta's dtype,
+    then ``* (n - 1)`` and ``/ n`` in that dtype (grid_sample floors these, so one ulp
+    moves a bilinear tap and its grid gradient)."""
     if n <= 1:
-        return np.zeros(max(n, 1))
-    v = np.linspace(-1.0, 1.0, n)
+        return np.zeros(max(n, 1), dtype=dtype.np)
+    v = linspace(-1, 1, n, dtype=dtype, device="cpu")._data
     return v if align_corners else v * (n - 1) / n
+
+
+def _affine_points(xp: Any, b: Any, t: Any) -> Any:
+    """``b (P, d+1) @ t (N, d, d+1)^T``. In float32, summed in PyTorch's CPU order so that
+    points meant to land on pixels land on the same side of them: term by term below its
+    small-bmm cutoff (400 products), with BLAS's fused multiply-adds above it."""
+    k = t.shape[2]
+    fused = b.shape[0] * t.shape[1] * k >= 400
+    if b.dtype != np.float32 and (fused or b.dtype != np.float64):
+        return xp.matmul(b, xp.swapaxes(t, 1, 2))
+    acc = b[None, :, 0:1] * t[:, None, :, 0]
+    for i in range(1, k):
+        col, row = b[None, :, i:i + 1], t[:, None, :, i]
+        if fused and i < k - 1:  # one rounding of col*row + acc (exact in float64 but rarely)
+            acc = (col.astype(np.float64) * row + acc).astype(np.float32)
+        else:
+            acc = acc + col * row
+    return acc
 
 
 def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tensor:
@@ -254,7 +288,7 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
     size = [int(s) for s in size]
     spatial = size[2:][::-1]  # x (width) first
     d = len(spatial)
-    axes = [_base_grid(n, align_corners) for n in spatial]
+    axes = [_base_grid(n, align_corners, theta.dtype) for n in spatial]
     mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # arrays over (D,)H,W; x first
     base = np.stack(list(mesh) + [np.ones_like(mesh[0])], -1).reshape(-1, d + 1)
     xp = theta._device._backend.xp
@@ -262,7 +296,7 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
     out_shape = (size[0],) + tuple(size[2:]) + (d,)
 
     def fwd(xp: Any, t: Any) -> Any:
-        return xp.matmul(b, xp.swapaxes(t, 1, 2)).reshape(out_shape)
+        return _affine_points(xp, b, t).reshape(out_shape)
 
     def adj(xp: Any, g: Any) -> Any:
         return xp.matmul(xp.swapaxes(g.reshape(size[0], -1, d), 1, 2), b)
@@ -272,22 +306,25 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
 
 def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
     """Sampling grid ``(N, H, W, 2)`` (or ``(N, D, H, W, 3)``) for ``grid_sample``."""
+    if align_corners is None:
+        _warn_align_corners()
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    given = size  # messages show the size as the caller gave it, as PyTorch's do
     size = list(size)
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{size}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     elif len(size) == 5:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{size}. Got {list(theta.shape)}.")
+                             f"{given}. Got {theta.shape}.")
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if align_corners and min(size[2:]) == 1:
         import warnings
 

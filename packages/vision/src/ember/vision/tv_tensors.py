@@ -167,7 +167,7 @@ class BoundingBoxes(TVTensor):
             format = BoundingBoxFormat[format.upper()]
         boxes = tensor.as_subclass(cls)
         boxes.format = format
-        boxes.canvas_size = tuple(canvas_size)
+        boxes.canvas_size = canvas_size  # as given (a list from F.get_size), as torchvision
         boxes.clamping_mode = clamping_mode
         return boxes
 
