@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ._parallel import split
+
 __all__ = ["uniform", "normal", "normal_pairs", "random_from_to", "random_full_range",
            "random_default", "randperm", "uniform01_f64", "uniform01_f32", "fma64", "libm"]
 
@@ -131,13 +133,29 @@ def normal(gen: Any, n: int, npd: np.dtype, mean: float, std: float,
                    _box_muller_f32, _f32(mean), _f32(std)).astype(npd)
 
 
+_ROWS = 4096  # rows of 16 values per call: the transform's float64 temporaries stay in cache
+
+
 def _fill16(u: np.ndarray, tail: np.ndarray | None, fn: Any, mean: Any, std: Any) -> np.ndarray:
-    """Transform whole blocks of 16; a partial end redoes the last 16 from fresh uniforms."""
+    """Transform whole blocks of 16; a partial end redoes the last 16 from fresh uniforms.
+
+    The rows go through ``fn`` a cache-sized run at a time, the runs split over the op
+    threads (each value depends on its own uniforms only: the same numbers on any split).
+    """
     n = u.size
     m = n - n % 16
     out = u.copy()
     if m:
-        out[:m] = fn(u[:m].reshape(-1, 16), mean, std).ravel()
+        src, dst = u[:m].reshape(-1, 16), out[:m].reshape(-1, 16)
+        rows = range(src.shape[0])
+
+        def runs(part: slice) -> None:
+            mine = rows[part]
+            for i in range(mine.start, mine.stop, _ROWS):
+                j = min(i + _ROWS, mine.stop)
+                dst[i:j] = fn(src[i:j], mean, std)
+
+        split(np, len(rows), m, runs)
     if tail is not None:
         out[n - 16:] = fn(tail.reshape(1, 16), mean, std).ravel()
     return out
