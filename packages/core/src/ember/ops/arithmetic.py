@@ -21,6 +21,7 @@ from ._dispatch import (
     record,
     sum_to,
 )
+from ._fma import fma, fma_dtype
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow", "float_power", "positive"]
@@ -92,9 +93,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
-        r = xp.add(xa, xb if alpha == 1 else xb * alpha)
+        r = xp.add(xa, xb) if alpha == 1 else _scaled(xp.add, xa, xb, alpha, xp)
     except RuntimeWarning:  # warnings raised as errors: PyTorch is silent (inf - inf)
-        r = quiet(_scaled, xp.add, xa, xb, alpha)
+        r = quiet(_scaled, xp.add, xa, xb, alpha, xp)
     except (ValueError, TypeError) as e:
         raise _fail("add", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
@@ -107,8 +108,15 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     return res if out is None else _out(res, out)
 
 
-def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any) -> Any:
-    return kernel(xa, xb if alpha == 1 else xb * alpha)
+def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
+    """``kernel(xa, alpha * xb)``; float32/float64 with one rounding, as PyTorch's FMA kernel."""
+    if alpha == 1:
+        return kernel(xa, xb)
+    dt = getattr(xa, "dtype", None)
+    if dt is not None and fma_dtype(dt) and getattr(xb, "dtype", dt) == dt \
+            and alpha.__class__ is not complex:
+        return fma(xb, -alpha if kernel is xp.subtract else alpha, xa, dt, xp=xp)
+    return kernel(xa, xb * alpha)
 
 
 def _add_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
@@ -136,9 +144,9 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
-        r = xp.subtract(xa, xb if alpha == 1 else xb * alpha)
+        r = xp.subtract(xa, xb) if alpha == 1 else _scaled(xp.subtract, xa, xb, alpha, xp)
     except RuntimeWarning:
-        r = quiet(_scaled, xp.subtract, xa, xb, alpha)
+        r = quiet(_scaled, xp.subtract, xa, xb, alpha, xp)
     except (ValueError, TypeError) as e:
         raise _fail("sub", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:

@@ -27,6 +27,7 @@ from ._dispatch import (
     result_type,
     sum_to,
 )
+from ._fma import fma, fma_dtype
 from .arithmetic import _fail, _out
 from .pointwise_unary import (
     bf16_to_f32,
@@ -409,7 +410,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
     xp = dev._backend.xp
     diff = quiet(lambda: e - s)
     try:
-        r = quiet(lambda: xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w)))
+        r = quiet(_lerp_kernel, xp, s, e, w, diff, dt)
     except ValueError as err:
         raise _fail("lerp", input, end, err) from None
     res = wrap(_as(xp, r, dt), dev)
@@ -427,6 +428,18 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
                (input, end, weight), vjp, (input if need[2] else None,
                                            end if need[2] else None, weight))
     return res if out is None else _out(res, out)
+
+
+def _lerp_kernel(xp: Any, s: Any, e: Any, w: Any, diff: Any, dt: Any) -> Any:
+    """PyTorch's two lerp formulas, split at ``|w| < 0.5``; float32/float64 fused (its FMA)."""
+    if not fma_dtype(dt) or w.__class__ is complex or getattr(w, "dtype", dt) != dt:
+        return xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
+    if not hasattr(w, "dtype"):
+        w = dt.type(w)  # the weight in the opmath type, ``1 - w`` rounded in it too
+        if abs(w) < 0.5:
+            return fma(w, diff, s, dt, xp=xp)
+        return fma(diff, -(1 - w), e, dt, xp=xp)
+    return xp.where(xp.abs(w) < 0.5, fma(w, diff, s, dt, xp=xp), fma(diff, -(1 - w), e, dt, xp=xp))
 
 
 @autocast_op("addcmul")
@@ -453,13 +466,27 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
     return _addc("addcdiv", input, tensor1, tensor2, value, out)
 
 
+def _addc_kernel(op: str, xp: Any, a: Any, b: Any, c: Any, value: Any, dt: Any) -> Any:
+    """``a + value * b * c`` or ``a + value * b / c`` as PyTorch's float kernels round them.
+
+    float32/float64: the value, in the tensors' dtype, scales ``b`` first; addcmul adds the
+    product to ``a`` with one rounding (FMA), addcdiv divides the scaled ``b`` by ``c``.
+    """
+    if not fma_dtype(dt) or value.__class__ is complex:
+        return a + value * (b * c if op == "addcmul" else b / c)
+    vb = b if value == 1 else xp.multiply(b, dt.type(value))
+    if op == "addcmul":
+        return fma(vb, c, a, dt, xp=xp)
+    return a + vb / c
+
+
 def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
           out: Tensor | None) -> Tensor:
     dev, dt, (a, b, c) = _promote_all(op, input, t1, t2)
     if _dt.from_native_dtype(dt).category <= _dt._INT and _isinstance(value, float):
         value = int(value)
     try:
-        r = quiet(lambda: a + value * (b * c if op == "addcmul" else b / c))
+        r = quiet(_addc_kernel, op, dev._backend.xp, a, b, c, value, dt)
     except ValueError as err:
         raise _fail(op, t1, t2, err) from None
     res = wrap(_as(dev._backend.xp, r, dt), dev)

@@ -6,6 +6,7 @@ from typing import Any
 
 from .optimizer import (
     Optimizer,
+    _add_,
     _addcmul_,
     _bump,
     _check,
@@ -38,8 +39,7 @@ def _adadelta_kernel(x: Any, g: Any, square_avg: Any, acc_delta: Any, gbuf: Any,
     delta *= g
     acc_delta *= rho
     _addcmul_(xp, acc_delta, delta, delta, 1 - rho, std)
-    delta *= -lr
-    x += delta
+    _add_(xp, x, delta, -lr)
 
 
 class Adadelta(Optimizer):

@@ -6,6 +6,7 @@ from typing import Any
 
 from .optimizer import (
     Optimizer,
+    _add_,
     _as_default_float,
     _bump,
     _check,
@@ -29,8 +30,7 @@ def _asgd_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: Any, maxim
     """One ASGD update of (a block of) a parameter, in PyTorch's order of operations."""
     g = _effective_grad(xp, g, x, maximize, wd, gbuf)
     x *= 1 - lambd * eta
-    xp.multiply(g, -eta, out=tmp)
-    x += tmp
+    _add_(xp, x, g, -eta)
     if mu != 1:
         xp.subtract(x, ax, out=tmp)
         tmp *= mu

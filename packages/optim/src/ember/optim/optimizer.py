@@ -25,6 +25,8 @@ import ember
 from ember import Tensor
 from ember._runtime import usable_cpus
 from ember._tensor import make as _make
+from ember.ops._fma import axpy as _axpy
+from ember.ops._fma import fma as _fma
 
 __all__ = ["Optimizer", "required"]
 
@@ -614,44 +616,72 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
         _run_updates([update])
 
 
+def _fma_(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
+    """``out = a * b + c`` rounded once, as PyTorch's kernels (built with FMA) compute it.
+
+    ``b`` may be a number (rounded to ``out``'s dtype first, PyTorch's opmath scalar): then
+    BLAS's axpy does it; otherwise float32 blocks are widened into two float64 scratch
+    blocks of the calling thread.
+    """
+    if b.__class__ is not np.ndarray and a is not out:
+        if c is not out:
+            xp.copyto(out, c)
+            c = out
+        if _axpy(out, b, a):
+            return out
+    scratch = None
+    if out.dtype == np.float32 and out.__class__ is np.ndarray and (
+            b.__class__ is not np.ndarray or b.shape == out.shape):
+        n = out.size
+        scratch = [s[:n].reshape(out.shape) for s in _scratch(np.dtype(np.float64), 2, n)[:2]]
+    return _fma(a, b, c, out.dtype, out=out, xp=xp, scratch=scratch)
+
+
+def _add_(xp: Any, a: Any, b: Any, alpha: float) -> None:
+    """``a.add_(b, alpha=alpha)``: ``a + alpha * b`` with one rounding."""
+    if alpha == 1:
+        a += b
+    elif not _axpy(a, alpha, b):
+        _fma_(xp, b, alpha, a, a)
+
+
 def _effective_grad(xp: Any, g: Any, x: Any, maximize: bool, wd: float, out: Any) -> Any:
     """The gradient step uses: ``-grad`` when maximizing, plus ``weight_decay * param``.
 
     Computed into ``out`` (``g`` itself is returned when nothing changes it).
     """
-    if wd != 0:
-        xp.multiply(x, wd, out=out)
-        if maximize:
-            out -= g
-        else:
-            out += g
-        return out
     if maximize:
         xp.negative(g, out=out)
-        return out
+        g = out
+    if wd != 0:
+        return _fma_(xp, x, wd, g, out)  # grad.add(param, alpha=weight_decay)
     return g
 
 
 def _lerp_(xp: Any, a: Any, b: Any, weight: float, tmp: Any) -> None:
-    """``a.lerp_(b, weight)`` with PyTorch's two formulas (split at ``|weight| < 0.5``)."""
+    """``a.lerp_(b, weight)`` with PyTorch's two formulas (split at ``|weight| < 0.5``), fused."""
     xp.subtract(b, a, out=tmp)
-    if abs(weight) < 0.5:
-        tmp *= weight
-        a += tmp
+    w = a.dtype.type(weight) if a.dtype.kind == "f" else weight
+    if abs(w) < 0.5:
+        _fma_(xp, tmp, w, a, a)
     else:
-        tmp *= 1 - weight
-        xp.subtract(b, tmp, out=a)
+        _fma_(xp, tmp, -(1 - w), b, a)
 
 
 def _addcmul_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
-    """``a.addcmul_(t1, t2, value=value)``: ``a + value * t1 * t2``."""
+    """``a.addcmul_(t1, t2, value=value)``: ``a + (value * t1) * t2``.
+
+    Rounded twice: PyTorch's kernel fuses the last multiply-add, but with two array operands
+    its emulation (float64 widening) made the Adam family's step ~2x slower; the last bit of
+    some elements differs instead (``ember.addcmul`` itself rounds once, as PyTorch).
+    """
     xp.multiply(t1, value, out=tmp)
     tmp *= t2
     a += tmp
 
 
 def _addcdiv_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
-    """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2``."""
+    """``a.addcdiv_(t1, t2, value=value)``: ``a + (value * t1) / t2`` (no FMA in PyTorch's)."""
     xp.multiply(t1, value, out=tmp)
     tmp /= t2
     a += tmp

@@ -6,6 +6,7 @@ from typing import Any
 
 from .optimizer import (
     Optimizer,
+    _add_,
     _addcdiv_,
     _addcmul_,
     _bump,
@@ -13,6 +14,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _fma_,
     _lerp_,
     _real,
     _scalar_step,
@@ -40,9 +42,8 @@ def _rmsprop_kernel(x: Any, g: Any, square_avg: Any, *rest: Any, xp: Any, maximi
         grad_avg = buffers[0]
         _lerp_(xp, grad_avg, g, 1 - alpha, tmp)
         # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-        xp.multiply(grad_avg, -1, out=avg)
-        avg *= grad_avg
-        avg += square_avg
+        xp.negative(grad_avg, out=avg)
+        _fma_(xp, avg, grad_avg, square_avg, avg)
         xp.sqrt(avg, out=avg)
     else:
         xp.sqrt(square_avg, out=avg)
@@ -51,8 +52,7 @@ def _rmsprop_kernel(x: Any, g: Any, square_avg: Any, *rest: Any, xp: Any, maximi
         buf = buffers[-1]
         buf *= momentum
         _addcdiv_(xp, buf, g, avg, 1, tmp)
-        xp.multiply(buf, -lr, out=tmp)
-        x += tmp
+        _add_(xp, x, buf, -lr)
     else:
         _addcdiv_(xp, x, g, avg, -lr, tmp)
 

@@ -6,11 +6,13 @@ from typing import Any
 
 from .optimizer import (
     Optimizer,
+    _add_,
     _bump,
     _check,
     _check_lr,
     _effective_grad,
     _elementwise,
+    _fma_,
     _value,
     _zeros_like,
 )
@@ -30,19 +32,12 @@ def _sgd_kernel(x: Any, g: Any, *rest: Any, xp: Any, maximize: bool, wd: float,
             xp.copyto(buf, g)
         else:
             buf *= momentum
-            if dampening == 0:
-                buf += g  # ``g * (1 - 0)`` is ``g``: one pass fewer, the same numbers
-            else:
-                xp.multiply(g, 1 - dampening, out=tmp)
-                buf += tmp
+            _add_(xp, buf, g, 1 - dampening)
         if nesterov:
-            xp.multiply(buf, momentum, out=tmp)
-            tmp += g
-            g = tmp
+            g = _fma_(xp, buf, momentum, g, tmp)  # grad.add(buf, alpha=momentum)
         else:
             g = buf
-    xp.multiply(g, lr, out=tmp)
-    x -= tmp
+    _add_(xp, x, g, -lr)
 
 
 class SGD(Optimizer):
