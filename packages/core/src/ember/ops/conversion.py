@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _memory_format as _mf
 from .. import dtypes as _dt
 from .._device import device as _device_cls
+from .._tensor import contiguous_format, preserve_format
 from . import _inplace
 from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods, record, sum_to
 
@@ -17,7 +19,7 @@ _isinstance = isinstance
 _COMPLEX, _FLOAT = _dt._COMPLEX, _dt._FLOAT
 
 
-def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False) -> Tensor:
+def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = None) -> Tensor:
     src = t.dtype
     if src is dt and not copy:
         return t
@@ -25,7 +27,9 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False) -> Tensor:
     if src.category == _COMPLEX and dt.category != _COMPLEX:
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     else:
-        r = be.astype(t._data, dt)
+        r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
+    if memory_format is not None or not _c_order(r):
+        r = _relayout(t._data, r, memory_format, be.xp)
     res = make(r, t._device)
     if t._rg and grad_state.enabled and dt.category >= _FLOAT:
         record("ToCopyBackward0", res, (t,), _cast_vjp(src))
@@ -42,12 +46,12 @@ def _cast_vjp(src: _dt.dtype) -> Any:
     return vjp
 
 
-def _move(t: Tensor, dev: Any, copy: bool = False) -> Tensor:
+def _move(t: Tensor, dev: Any, copy: bool = False, memory_format: Any = None) -> Tensor:
     if dev is t._device and not copy:
         return t
     src = t._device
     if dev is src:
-        r = src._backend.copy(t._data)
+        r = _copy_as(t, memory_format)
     elif dev is CPU:
         r = src._backend.to_numpy(t._data)
         if r is t._data:
@@ -55,6 +59,8 @@ def _move(t: Tensor, dev: Any, copy: bool = False) -> Tensor:
     else:
         host = src._backend.to_numpy(t._data) if src is not CPU else t._data
         r = dev._backend.asarray(host, index=dev.index)
+    if dev is not src and (memory_format is not None or not _c_order(t._data)):
+        r = _relayout(t._data, r, memory_format, dev._backend.xp)
     res = make(r, dev)
     if grad_state.enabled and t._rg:
         record("ToCopyBackward0", res, (t,), lambda g: (g.to(src),))
@@ -66,7 +72,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     dev = dtype = None
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    fmt = kwargs.pop("memory_format", None)
     for a in args:
         if _isinstance(a, Tensor):
             dev, dtype = a._device, a.dtype
@@ -86,30 +92,81 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         dtype = kwargs.pop("dtype")
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    if fmt is not None:
+        _mf.check_format(fmt, self._data.ndim)
+        if fmt is preserve_format:
+            fmt = None
+        elif not copy and _mf.suggest_format(self._data.shape, self.stride()) is not fmt:
+            copy = True  # PyTorch's to() aliases only when the strides already suggest fmt
     out = self
     if dtype is not None:
-        out = _cast(out, _dt.to_dtype(dtype), copy)
+        out = _cast(out, _dt.to_dtype(dtype), copy, fmt)
         copy = copy and out is self
     if dev is not None:
-        out = _move(out, canonical_device(dev), copy)
+        out = _move(out, canonical_device(dev), copy, fmt)
     elif copy and out is self:
-        out = clone(self)
+        out = _to_copy(self, fmt)
     return out
 
 
-def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+def _to_copy(t: Tensor, fmt: Any) -> Tensor:
+    """``to(copy=True)`` / ``to(memory_format=...)`` on the same device and dtype."""
+    res = make(_copy_as(t, fmt), t._device)
+    if grad_state.enabled and t._rg:
+        record("ToCopyBackward0", res, (t,), lambda g: (g,))
+    return res
+
+
+def cpu(self: Tensor, memory_format: Any = preserve_format) -> Tensor:
+    if memory_format is not preserve_format:
+        return to(self, CPU, memory_format=memory_format)
     return _move(self, CPU)
 
 
 def cuda(self: Tensor, device: Any = None, non_blocking: bool = False,
-         memory_format: Any = None) -> Tensor:
+         memory_format: Any = preserve_format) -> Tensor:
     if _isinstance(device, int):
         device = f"cuda:{device}"
-    return _move(self, canonical_device(device or "cuda"))
+    dev = canonical_device(device or "cuda")
+    if memory_format is not preserve_format:
+        return to(self, dev, memory_format=memory_format)
+    return _move(self, dev)
+
+
+def _c_order(x: Any) -> bool:
+    flags = getattr(x, "flags", None)
+    return flags is None or flags.c_contiguous
+
+
+def _relayout(src: Any, r: Any, fmt: Any, xp: Any) -> Any:
+    """``r`` (a fresh copy of ``src``'s values) laid out as ``fmt`` says for ``src``."""
+    st = _mf.elem_strides(src)
+    if st is None:
+        return r
+    want = _mf.layout_of(fmt or preserve_format, src.shape, st)
+    if want is None:
+        return r if _c_order(r) else _mf.laid_out(xp, r, None)
+    if _mf.elem_strides(r) == want[1]:
+        return r
+    return _mf.laid_out(xp, r, want)
+
+
+def _copy_as(t: Tensor, fmt: Any) -> Any:
+    """A copy of ``t``'s array in ``fmt`` (None: preserve); C-ordered input copies plainly."""
+    x = t._data
+    if fmt is None and _c_order(x):
+        return t._device._backend.copy(x)
+    st = _mf.elem_strides(x)
+    if st is None:
+        return t._device._backend.copy(x)
+    return _mf.laid_out(t._device._backend.xp, x, _mf.layout_of(fmt or preserve_format,
+                                                                 x.shape, st))
 
 
 def _caster(dt: _dt.dtype) -> Any:
-    def cast(self: Tensor, memory_format: Any = None) -> Tensor:
+    def cast(self: Tensor, memory_format: Any = preserve_format) -> Tensor:
+        if memory_format is not preserve_format:
+            return to(self, dt, memory_format=memory_format)
         return _cast(self, dt)
 
     cast.__name__ = dt.name
@@ -120,22 +177,41 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other.dtype)
 
 
-def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
-    """A copy with its own memory, in the graph."""
-    res = make(input._device._backend.copy(input._data), input._device)
+def clone(input: Tensor, *, memory_format: Any = preserve_format) -> Tensor:
+    """A copy with its own memory, in the graph; ``preserve_format`` keeps a dense input's
+    strides (else the format they suggest), as PyTorch does."""
+    x = input._data
+    if memory_format is preserve_format or memory_format is None:
+        flags = getattr(x, "flags", None)
+        r = (input._device._backend.copy(x) if flags is None or flags.c_contiguous
+             else _copy_as(input, None))
+    else:
+        _mf.check_format(memory_format, x.ndim)
+        r = _copy_as(input, memory_format)
+    res = make(r, input._device)
     if grad_state.enabled and input._rg:
         record("CloneBackward0", res, (input,), lambda g: (g,))
     return res
 
 
 def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
-    """``input`` itself if C-contiguous, else a contiguous copy."""
+    """``input`` itself if contiguous in ``memory_format`` (C order by default), else a copy
+    laid out so."""
     x = input._data
-    flags = getattr(x, "flags", None)
-    if flags is None or flags.c_contiguous:
-        return input
-    xp = input._device._backend.xp
-    res = make(xp.ascontiguousarray(x), input._device)
+    if memory_format is None or memory_format is contiguous_format or (
+            memory_format is preserve_format):
+        flags = getattr(x, "flags", None)
+        if flags is None or flags.c_contiguous:
+            return input
+        if memory_format is preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        r = input._device._backend.xp.ascontiguousarray(x)
+    else:
+        if input.is_contiguous(memory_format):
+            return input
+        _mf.check_format(memory_format, x.ndim)
+        r = _mf.laid_out(input._device._backend.xp, x, _mf.layout_of(memory_format, x.shape, None))
+    res = make(r, input._device)
     if grad_state.enabled and input._rg:
         record("CloneBackward0", res, (input,), lambda g: (g,))
     return res

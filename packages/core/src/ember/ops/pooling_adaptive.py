@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._memory_format import suggest_format
 from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
@@ -151,8 +152,8 @@ def _kernel_name(input: Tensor, d: int) -> str:
     """The PyTorch CPU kernel that refuses a dtype (its name depends on the layout)."""
     if d == 3:
         return "adaptive_avg_pool3d_cpu"
-    if input.ndim == 4 and input.is_contiguous(memory_format=channels_last):
-        return "adaptive_avg_pool2d_channels_last"
+    if input.ndim == 4 and suggest_format(tuple(input.shape), input.stride()) is channels_last:
+        return "adaptive_avg_pool2d_channels_last"  # the layout PyTorch's strides suggest
     return "adaptive_avg_pool2d"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _memory_format as _mf
 from .. import dtypes as _dt
 from ..random import Generator, default_generator_for
 from . import _inplace
@@ -362,16 +363,25 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
 
 
 def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: str,
-               draw: Any, generator: Generator | None = None) -> Tensor:
+               draw: Any, generator: Generator | None = None,
+               memory_format: Any = None) -> Tensor:
+    from .creation import like_layout
+
     dt = _dt.to_dtype(dtype) if dtype is not None else input.dtype
     dev = canonical_device(device) if device is not None else input._device
     x = input._data
-    perm = _like_perm(x) if input._device is CPU else None
+    layout = like_layout(input, memory_format)  # PyTorch draws in the result's memory order
+    perm = layout[0] if layout is not None and input._device is CPU else None
     gen = _generator(generator, dev)
     with gen.lock:
         flat = draw(gen, x.size, dt.np, perm is None)
     arr = _arrange(np.asarray(flat).astype(dt.np, copy=False), x.shape, perm)
-    return _new(arr, dev, requires_grad)
+    if layout is None:
+        return _new(arr, dev, requires_grad)
+    if perm is None or dev is not CPU:
+        arr = _mf.laid_out(dev._backend.xp, _to_device(arr, dev), layout)
+    t = make(_mf.restride(np, arr, layout[1]) if dev is CPU else arr, dev)
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
@@ -380,7 +390,8 @@ def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: A
     """``rand`` with the shape (and by default dtype and device) of ``input``."""
     dt = _float_dtype(dtype if dtype is not None else input.dtype, "check_uniform_bounds")
     return _like_fill(input, dt, device, requires_grad, "rand_like",
-                      lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0), generator)
+                      lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0), generator,
+                      memory_format)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
@@ -389,7 +400,8 @@ def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: 
     """``randn`` with the shape (and by default dtype and device) of ``input``."""
     dt = _float_dtype(dtype if dtype is not None else input.dtype, "normal_kernel_cpu")
     return _like_fill(input, dt, device, requires_grad, "randn_like",
-                      lambda g, n, npd, c: K.normal(g, n, npd, 0.0, 1.0, c), generator)
+                      lambda g, n, npd, c: K.normal(g, n, npd, 0.0, 1.0, c), generator,
+                      memory_format)
 
 
 def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[int, int, Any]:
@@ -459,7 +471,8 @@ def randint_like(input: Tensor, low: Any = 0, high: Any = None, *, dtype: Any = 
     dt = _dt.to_dtype(dtype) if dtype is not None else input.dtype
     probe = make(np.empty(0, dtype=dt.np), CPU)
     draw = _random_range(probe, int(low), int(high))
-    return _like_fill(input, dt, device, requires_grad, "randint_like", draw, generator)
+    return _like_fill(input, dt, device, requires_grad, "randint_like", draw, generator,
+                      memory_format)
 
 
 def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None,

@@ -480,7 +480,7 @@ class Module(_StateDictMixin):
         device = kwargs.pop("device", device)
         dtype = kwargs.pop("dtype", dtype)
         non_blocking = kwargs.pop("non_blocking", non_blocking)
-        kwargs.pop("memory_format", None)
+        fmt = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if dtype is not None:
@@ -495,6 +495,8 @@ class Module(_StateDictMixin):
 
         def convert(t: Tensor) -> Tensor:
             floating = t.is_floating_point() or t.is_complex()
+            if fmt is not None and t.dim() in (4, 5):  # as PyTorch: only 4-D and 5-D tensors
+                return t.to(device, dtype if floating else None, memory_format=fmt)
             return t.to(device, dtype if floating else None)
 
         return self._apply(convert)

@@ -1,0 +1,197 @@
+"""Memory formats: PyTorch's rules for which strides a new tensor gets, over backend arrays.
+
+``contiguous_format`` is C order; ``channels_last`` (4-D) and ``channels_last_3d`` (5-D)
+put the channel dim innermost (NHWC / NDHWC in memory, NCHW / NCDHW logically);
+``preserve_format`` keeps the input's strides where it is dense and non-overlapping, else
+the format its strides suggest. Everything here works on shapes and element strides, so
+the same rules serve every backend; arrays are laid out as a transpose of a C-ordered one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._tensor import channels_last, channels_last_3d, contiguous_format, preserve_format
+
+# the dims from innermost to outermost, and the rank each channels-last format needs
+_CL_ORDER = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}
+_CL_RANK = {channels_last: 4, channels_last_3d: 5}
+# the dims from outermost to innermost (the memory order) of a channels-last layout
+_CL_PERM = {channels_last: (0, 2, 3, 1), channels_last_3d: (0, 2, 3, 4, 1)}
+
+
+def elem_strides(arr: Any) -> tuple[int, ...] | None:
+    """``arr``'s strides in elements, or None for a backend without strides."""
+    st = getattr(arr, "strides", None)
+    if st is None:
+        return None
+    isz = arr.dtype.itemsize
+    return tuple(s // isz for s in st)
+
+
+def check_format(fmt: Any, ndim: int) -> None:
+    """PyTorch's refusal of a channels-last format for a tensor of the wrong rank."""
+    need = _CL_RANK.get(fmt)
+    if need is not None and ndim != need:
+        raise RuntimeError(f"required rank {need} tensor to use {fmt.name} format")
+    if fmt is not None and fmt not in _ALL:
+        raise TypeError(f"memory_format must be ember.memory_format, not {type(fmt).__name__}")
+
+
+def is_cl_contiguous(fmt: Any, shape: tuple, strides: tuple) -> bool:
+    """Whether ``strides`` are exactly ``fmt``'s (size-1 dims may have any stride)."""
+    order = _CL_ORDER[fmt]
+    if len(shape) != len(order):
+        return False
+    expected = 1
+    for d in order:
+        n = shape[d]
+        if n != 1:
+            if strides[d] != expected:
+                return False
+            expected *= n
+    return True
+
+
+def strides_like_cl(fmt: Any, shape: tuple, strides: tuple) -> bool:
+    """PyTorch's guess that a (possibly non-dense) layout is ``fmt``: strides grow from the
+    channel dim outwards; ambiguous cases (a trivial C, N111) count as contiguous."""
+    order = _CL_ORDER[fmt]
+    if len(shape) != len(order) or strides[1] == 0:
+        return False
+    low = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < low:
+            return False
+        if d == 0 and low == strides[1]:
+            return False
+        low = strides[d] * shape[d] if shape[d] > 1 else strides[d]
+    return True
+
+
+def suggest_format(shape: tuple, strides: tuple) -> Any:
+    """The format a layout suggests: channels-last where the strides look like it."""
+    n = len(shape)
+    if n == 4 and strides_like_cl(channels_last, shape, strides):
+        return channels_last
+    if n == 5 and strides_like_cl(channels_last_3d, shape, strides):
+        return channels_last_3d
+    return contiguous_format
+
+
+def dense_order(shape: tuple, strides: tuple) -> list[int] | None:
+    """The dims outermost first when the layout is dense and non-overlapping, else None."""
+    n = len(shape)
+    if n == 1:
+        return [0] if shape[0] < 2 or strides[0] == 1 else None
+    # innermost first; size-0/1 dims last (any stride is fine for them)
+    inner = sorted(range(n), key=lambda d: (shape[d] < 2, strides[d]))
+    need = 1
+    for d in inner:
+        if shape[d] < 2:
+            break
+        if strides[d] != need:
+            return None
+        need *= shape[d]
+    return inner[::-1]
+
+
+def infer_dense(shape: tuple, strides: tuple) -> tuple:
+    """The dense layout that keeps a non-dense input's dim order (PyTorch's
+    infer_dense_strides): dims sorted innermost first by stride, broadcast (stride-0) dims
+    left where they are, equal strides put the larger dim outside."""
+    n = len(shape)
+    inner = list(range(n - 1, -1, -1))
+    for i in range(1, n):  # an insertion sort that steps over ambiguous pairs
+        j = i
+        for k in range(i - 1, -1, -1):
+            sa, sb = strides[inner[k]], strides[inner[j]]
+            if sa == 0 or sb == 0 or (sa == sb and shape[inner[k]] <= shape[inner[j]]):
+                continue
+            if sa < sb:
+                break
+            inner[k], inner[j] = inner[j], inner[k]
+            j = k
+    out, acc = [0] * n, 1
+    for d in inner:
+        out[d] = acc
+        if shape[d] > 1:
+            acc *= shape[d]
+    return tuple(inner[::-1]), tuple(out)
+
+
+def layout_of(fmt: Any, shape: tuple, strides: tuple | None) -> tuple | None:
+    """The (memory order, exact strides) a result in ``fmt`` gets; None: C order.
+
+    ``preserve_format`` keeps a dense input's exact strides (as PyTorch's empty_strided),
+    else the input's dim order made dense."""
+    if fmt is preserve_format:
+        if strides is None:
+            return None
+        order = dense_order(shape, strides)
+        if order is None:
+            order, strides = infer_dense(shape, strides)
+        if list(order) == sorted(order) and _c_strides(shape) == strides:
+            return None
+        return tuple(order), strides
+    perm = _CL_PERM.get(fmt)
+    return None if perm is None else (perm, _perm_strides(shape, perm))
+
+
+def _perm_strides(shape: tuple, perm: tuple) -> tuple:
+    """The strides of a C-ordered array of the dims in ``perm`` order, transposed back."""
+    out, acc = [0] * len(shape), 1
+    for d in reversed(perm):
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
+def _c_strides(shape: tuple) -> tuple:
+    st, acc = [], 1
+    for n in reversed(shape):
+        st.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(st))
+
+
+def empty(xp: Any, shape: tuple, dtype: Any, layout: tuple | None) -> Any:
+    """An uninitialised array of ``shape`` laid out as ``layout`` (from :func:`layout_of`)."""
+    if layout is None:
+        return xp.empty(shape, dtype=dtype)
+    perm, exact = layout
+    arr = xp.empty(tuple(shape[d] for d in perm), dtype=dtype)
+    arr = xp.transpose(arr, _inverse(perm)) if hasattr(xp, "transpose") else arr.transpose(
+        _inverse(perm))
+    return restride(xp, arr, exact)
+
+
+def laid_out(xp: Any, arr: Any, layout: tuple | None) -> Any:
+    """A copy of ``arr`` (same dtype) in ``layout``; C order for None."""
+    if layout is None:
+        out = xp.ascontiguousarray(arr) if hasattr(xp, "ascontiguousarray") else arr
+        return xp.asarray(arr, copy=True) if out is arr else out
+    out = empty(xp, arr.shape, arr.dtype, layout)
+    out[...] = arr
+    return out
+
+
+def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:
+    """Give size-0/1 dims the exact strides asked for (they never step through memory)."""
+    if exact is None or elem_strides(arr) == tuple(exact):
+        return arr
+    tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
+    if tricks is None:
+        return arr
+    isz = arr.dtype.itemsize
+    return tricks.as_strided(arr, arr.shape, tuple(s * isz for s in exact))
+
+
+def _inverse(perm: tuple) -> tuple:
+    inv = [0] * len(perm)
+    for i, d in enumerate(perm):
+        inv[d] = i
+    return tuple(inv)
+
+
+_ALL = (contiguous_format, channels_last, channels_last_3d, preserve_format)
