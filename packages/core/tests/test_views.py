@@ -114,8 +114,8 @@ def test_version_counter_shared_with_detach_and_data():
     d = x.detach()
     d.add_(1.0)
     assert x._version == d._version == 1
-    x.data[0] = 2.0
-    assert x._version == 2 and x[0].item() == 2.0
+    x.data[0] = 2.0  # .data has its own counter (as PyTorch): autograd does not see this write
+    assert x._version == 1 and x[0].item() == 2.0
 
 
 # ------------------------------------------------------------------ autograd through views
@@ -208,10 +208,10 @@ def test_inplace_through_view_grad_fn(torch):
     x = ember.ones(2, 3, requires_grad=True)
     y = x * 1
     y[:, 0].mul_(2)
-    assert y.grad_fn.name() == "CopySlices"
+    assert y.grad_fn.name() == "torch::autograd::CopySlices"
     v = y.view(6)
     v.add_(1)
-    assert y.grad_fn.name() == "CopySlices"
+    assert y.grad_fn.name() == "torch::autograd::CopySlices"
 
 
 LEAF_ERRORS = [

@@ -81,7 +81,10 @@ if not _builtins.any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_pa
 # functions whose modules load on first use
 _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
                "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models"),
-               "vmap": ("func", "vmap")}
+               "vmap": ("func", "vmap"),
+               "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),
+               "is_anomaly_check_nan_enabled": ("autograd.anomaly",
+                                                "is_anomaly_check_nan_enabled")}
 
 
 def __getattr__(name: str):

@@ -153,10 +153,9 @@ class Tensor:
     # ---------------------------------------------------------------- metadata
     @property
     def data(self) -> Tensor:
-        """The same values, detached from the graph (shares memory)."""
-        t = make(self._data, self._device)
-        t._vc = self._vc
-        return t
+        """The same values, detached from the graph (shares memory). Unlike ``detach()`` it
+        has its own version counter, as in PyTorch: autograd does not see writes through it."""
+        return make(self._data, self._device)
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -259,7 +258,9 @@ class Tensor:
     # ---------------------------------------------------------------- strides and storage
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         strides = getattr(self._data, "strides", None)
-        if strides is None:  # a backend without strides: its arrays act as contiguous
+        if strides is None or self._data.size == 0:
+            # a backend without strides: its arrays act as contiguous; NumPy gives an empty
+            # array zero strides, where PyTorch's new tensors are contiguous
             st = _contiguous_strides(self._data.shape)
         else:
             isz = self._data.dtype.itemsize
@@ -279,9 +280,10 @@ class Tensor:
 
     def is_contiguous(self, memory_format: memory_format = contiguous_format) -> bool:
         a = self._data
-        if memory_format is channels_last and a.ndim == 4:
-            n, c, h, w = a.shape
-            return self.stride() == (h * w * c, 1, w * c, c) or a.size <= 1
+        if memory_format is channels_last or memory_format is channels_last_3d:
+            from ._memory_format import is_cl_contiguous
+
+            return is_cl_contiguous(memory_format, a.shape, self.stride())
         flags = getattr(a, "flags", None)
         return bool(flags.c_contiguous) if flags is not None else True
 
@@ -309,6 +311,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if value and self.dtype.category < _dt._FLOAT:  # (the setter's words differ from _'s)
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -318,8 +323,7 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self.dtype.category < _dt._FLOAT:
-            raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
 
@@ -555,7 +559,7 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        return object.__format__(self, spec)  # str(self); a format spec is a TypeError
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
         from ._formatting import tensor_repr

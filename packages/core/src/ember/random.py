@@ -154,6 +154,11 @@ class Generator:
     # Callers hold ``lock`` around a whole sampling op, as PyTorch's kernels hold the mutex.
     def _raw32(self, n: int) -> np.ndarray:
         """The next ``n`` 32-bit outputs (as uint64)."""
+        if _forbid_random[0]:  # inside vmap(..., randomness="error")
+            raise RuntimeError(
+                "vmap: called random operation while in randomness error mode. Please either "
+                "use the 'same' or 'different' randomness flags on vmap or perform the "
+                "randomness operation out of vmap")
         if n <= 0:
             return np.zeros(0, dtype=_U64)
         self._fresh = False
@@ -171,6 +176,8 @@ class Generator:
 
 
 default_generator = Generator("cpu")
+# set by vmap(randomness="error") while it runs its function: random draws raise
+_forbid_random = [False]
 _device_generators: dict[Any, Generator] = {}
 _gen_lock = threading.Lock()
 

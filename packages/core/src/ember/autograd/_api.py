@@ -22,8 +22,7 @@ def _as_tuple(x: Any) -> tuple:
 
 def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
     if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
-                           f"gradients for {len(outputs)} outputs")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
@@ -80,7 +79,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         return
     inputs = _as_tuple(inputs)
     if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     capture = {}
     for t in inputs:
         edge = t._edge()
@@ -104,6 +103,18 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if is_grads_batched:  # one vjp per entry of the grad_outputs' first dimension, stacked
+        from ..ops import stack
+
+        gos = _as_tuple(grad_outputs)
+        n = gos[0].shape[0] if gos else 0
+        per = [grad(outs, ins, tuple(g[i] for g in gos),
+                    retain_graph=True if i < n - 1 else retain_graph, create_graph=create_graph,
+                    allow_unused=allow_unused, materialize_grads=materialize_grads)
+               for i in range(n)]
+        return tuple(None if col[0] is None else stack(list(col)) for col in zip(*per))
     grads = _root_grads(outs, _as_tuple(grad_outputs), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
@@ -119,13 +130,13 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     captured = run_backward(roots, grads, retain_graph, create_graph,
                             capture=dict.fromkeys(edges), accumulate=False)
     result = []
-    for t, edge in zip(ins, edges):
+    for i, (t, edge) in enumerate(zip(ins, edges)):
         g = captured.get(edge)
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = t.new_zeros(t.shape)
         elif g._data.dtype != t._data.dtype:  # PyTorch casts a gradient to its input's dtype

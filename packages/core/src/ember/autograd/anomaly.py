@@ -22,7 +22,11 @@ class detect_anomaly:
     """Context manager: record where each op ran; a NaN from backward raises naming it."""
 
     def __init__(self, check_nan: bool = True) -> None:
+        import warnings
+
         self.check_nan = check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)
 
     def __enter__(self) -> None:
         self._prev = tuple(_anomaly)
@@ -36,10 +40,16 @@ class detect_anomaly:
 
         @functools.wraps(fn)
         def wrapper(*a: Any, **k: Any) -> Any:
-            with detect_anomaly(self.check_nan):
+            with self.clone():
                 return fn(*a, **k)
 
         return wrapper
+
+    def clone(self) -> detect_anomaly:
+        """A fresh mode with the same settings, made without a second warning."""
+        new = object.__new__(detect_anomaly)
+        new.check_nan = self.check_nan
+        return new
 
 
 class set_detect_anomaly:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .._tensor import Tensor, make
 from . import grad_mode
-from .graph import node_class
+from .graph import Node
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction",
            "NestedIOFunction"]
@@ -32,10 +32,10 @@ class FunctionCtx:
         self._node: Any = None
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(
-                    "save_for_backward can only save variables, but argument 0 is of type "
+                    f"save_for_backward can only save variables, but argument {i} is of type "
                     f"{type(t).__name__}")
         self._to_save = tensors
 
@@ -59,10 +59,33 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
 
+class _FunctionNode(Node):
+    """A custom Function's graph node; as in PyTorch it reads as the ``ctx`` its forward
+    filled (``y.grad_fn.saved_tensors``, ``y.grad_fn.needs_input_grad``, attributes)."""
+
+    __slots__ = ("_ctx",)
+    _multi = True
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return tuple(self._unpack_saved(False))
+
+    def __getattr__(self, name: str) -> Any:  # only what the node itself lacks
+        if name != "_ctx" and not name.startswith("__"):
+            try:
+                ctx = self._ctx
+            except AttributeError:
+                pass
+            else:
+                return getattr(ctx, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
 class _FunctionMeta(type):
     def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
         super().__init__(name, bases, attrs)
-        cls._backward_cls = node_class(f"{name}Backward", multi=True)
+        cls._backward_cls = type(f"{name}Backward", (_FunctionNode,),
+                                 {"__slots__": (), "__module__": __name__})
 
 
 class Function(metaclass=_FunctionMeta):
@@ -75,8 +98,15 @@ class Function(metaclass=_FunctionMeta):
 
         warnings.warn(
             f"{type(self)} should not be instantiated. Methods on autograd functions are all "
-            "static, so you should invoke them on the class itself.", DeprecationWarning,
+            "static, so you should invoke them on the class itself. Instantiating an autograd "
+            "function will raise an error in a future version of PyTorch.", DeprecationWarning,
             stacklevel=2)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -151,6 +181,7 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
         edges = tuple(a._edge() if isinstance(a, Tensor) else (None, 0) for a in args)
         node = cls._backward_cls(None, edges)
         ctx._node = node
+        node._ctx = ctx
         saved = tuple(ctx._to_save)
         out_ids = {id(t): i for i, t in enumerate(diff_outs) if t is not None}
         if saved:
@@ -188,7 +219,7 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
             for a, g in zip(args, res):
                 if g is not None and isinstance(a, Tensor) and a._rg:
                     if not isinstance(g, Tensor):
-                        raise TypeError(f"{cls.__name__}.backward must return Tensors or None")
+                        raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
                     if g._data.shape != a._data.shape:
                         try:
                             g = g.expand(a.shape) if g.numel() == 1 else g

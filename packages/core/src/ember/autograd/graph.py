@@ -79,7 +79,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def register_hook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node runs; may return new grad_inputs."""
@@ -163,7 +163,11 @@ def node_class(name: str, multi: bool = False) -> type:
     """A Node subclass named like PyTorch's (``AddBackward0``), made once per name."""
     cls = _classes.get(name)
     if cls is None:
-        cls = _classes[name] = type(name, (Node,), {"__slots__": (), "_multi": multi})
+        # module "builtins": printed as PyTorch prints its nodes, <class 'AddBackward0'>
+        attrs = {"__slots__": (), "_multi": multi, "__module__": "builtins"}
+        if name == "CopySlices":  # PyTorch's C++ node: its name() is qualified
+            attrs["name"] = lambda self: "torch::autograd::CopySlices"
+        cls = _classes[name] = type(name, (Node,), attrs)
     return cls
 
 
@@ -227,7 +231,33 @@ def _dense(a: Any) -> bool:
     return True
 
 
+_warned_cycle = [False]
+
+
+def _warn_reference_cycle() -> None:
+    """PyTorch's once-per-process warning for backward(create_graph=True) into a .grad."""
+    if not _warned_cycle[0]:
+        _warned_cycle[0] = True
+        import os
+        import sys
+        import warnings
+
+        # point at the caller of backward(), the first frame outside the ember package
+        here = os.path.dirname(os.path.dirname(__file__)) + os.sep
+        level, f = 2, sys._getframe(1)
+        while f is not None and f.f_code.co_filename.startswith(here):
+            level, f = level + 1, f.f_back
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=level)
+
+
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
+    if create_graph:
+        _warn_reference_cycle()
     if g._data.dtype != var._data.dtype:  # PyTorch casts a gradient to its input's dtype
         g = g.to(var.dtype)
     if var.grad is None:
@@ -460,7 +490,11 @@ def _check_anomaly(node: Node, gins: Sequence) -> None:
         return
     for i, g in enumerate(gins):
         if g is not None and bool(g._device._backend.xp.isnan(g._data).any()):
+            import warnings
+
+            # PyTorch warns with the forward call's traceback and raises a one-line message
             where = "".join(node._trace or [])
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                f"The forward op that created it ran here:\n{where}")
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                          f"caused the error:\n{where}", stacklevel=2)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               "output.")

@@ -20,30 +20,35 @@ from .call import functional_call, stack_module_state
 from .vmap import vmap
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state"]
+           "functional_call", "stack_module_state", "linearize"]
 
 
 def _wrap_input(x: Any) -> Any:
     """A differentiable alias of ``x``: connected to an outer transform's graph, if any."""
     if not isinstance(x, Tensor):
-        return x
+        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     if x.requires_grad:
         return x.view_as(x)
     return x.detach().requires_grad_(True)
 
 
 def _argnums_tuple(argnums: Any, nargs: int, api: str) -> tuple[tuple, bool]:
+    """``argnums`` as a tuple of non-negative indices (PyTorch's checks and words)."""
     single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    if not nums:
-        raise RuntimeError(f"{api}: argnums must be non-empty")
+    if not single and not isinstance(argnums, tuple):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    nums = (argnums,) if single else argnums
     for a in nums:
         if not isinstance(a, int):
-            raise RuntimeError(f"{api}: Expected argnums to be int or tuple[int, ...], got "
-                               f"{type(a)}")
+            raise RuntimeError(f"argnum must be int, got: {type(a)}")
         if not -nargs <= a < nargs:
-            raise RuntimeError(f"Got argnums={a}, but only {nargs} positional inputs")
-    return tuple(a % nargs for a in nums), single
+            raise RuntimeError(f"Got argnum={a}, but only {nargs} positional inputs")
+    nums = tuple(a % nargs for a in nums)
+    if not nums:
+        raise RuntimeError("argnums must be non-empty")
+    if len(set(nums)) != len(nums):
+        raise RuntimeError(f"argnums elements must be unique, got {nums}")
+    return nums, single
 
 
 def _grads(outputs: list, inputs: list, cotangents: list | None = None) -> list:
@@ -137,12 +142,21 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
     """``(func(*primals), J @ tangents)``, by the vjp of a vjp."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
-                           "tuples")
+    if not isinstance(primals, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
+                           "should be valid to call f(*primals).")
+    if not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
+                           "same python structure")
     if len(primals) != len(tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
                            "same python structure")
+    for p, t in zip(primals, tangents):
+        if isinstance(p, Tensor) and isinstance(t, Tensor) and p.shape != t.shape:
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the "
+                f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
+                f"while the given forward gradient is of size {list(t.shape)}.")
     with grad_mode.enable_grad():
         ins = [_wrap_input(p) for p in primals]
         res = func(*ins)
@@ -175,13 +189,19 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
         with grad_mode.enable_grad():
             args = list(args)
             for n in nums:
-                args[n] = _wrap_input(args[n])
-            ins = [args[n] for n in nums]
+                args[n] = tree_map(_wrap_input, args[n])
+            # each differentiated argument may be a tree (dict, tuple, ...) of tensors
+            trees = [tree_flatten(args[n]) for n in nums]
+            ins = [x for lv, _ in trees for x in lv]
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
                 out, aux = out
             outs, spec = tree_flatten(out)
+            for o in outs:
+                if not isinstance(o, Tensor):
+                    raise RuntimeError("vjp(f, *primals): expected f(*primals) to return only "
+                                       f"tensors, got unsupported type {type(o)}")
             per_out = []
             for o in outs:
                 flat = o.reshape(-1)
@@ -193,7 +213,9 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
                     else:
                         m = x.new_zeros(tuple(o.shape) + tuple(x.shape))
                     jac.append(m if _nested(ins) else m.detach())
-                per_out.append(jac[0] if single else tuple(jac))
+                it = iter(jac)
+                per_arg = tuple(tree_unflatten([next(it) for _ in lv], sp) for lv, sp in trees)
+                per_out.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(per_out, spec)
         return (result, aux) if has_aux else result
 
@@ -209,3 +231,15 @@ def jacfwd(func: Callable, argnums: Any = 0, has_aux: bool = False, *,
 def hessian(func: Callable, argnums: Any = 0) -> Callable:
     """``f -> (x -> Hessian of f at x)``: the Jacobian of the Jacobian."""
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian-vector product at
+    ``primals`` (each call re-runs ``func``; the values are PyTorch's)."""
+    with grad_mode.no_grad():
+        out = func(*primals)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        return jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn

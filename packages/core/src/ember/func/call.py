@@ -61,8 +61,10 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
             {n for n, _ in module.named_buffers()}
         missing, unexpected = sorted(expected - set(values)), sorted(set(values) - expected)
         if missing or unexpected:
+            parts = [f"{what} key(s): {', '.join(repr(k) for k in keys)}."
+                     for what, keys in (("Unexpected", unexpected), ("Missing", missing)) if keys]
             raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
-                               f"Unexpected key(s): {unexpected}.\n\tMissing key(s): {missing}.")
+                               + "\n\t".join(parts))
     if tie_weights:  # a tensor shared by several names follows the one given for any of them
         by_id: dict[int, list[str]] = {}
         for n, p in list(module.named_parameters(remove_duplicate=False)) + \

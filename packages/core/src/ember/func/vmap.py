@@ -14,12 +14,22 @@ from .._tensor import Tensor
 from ._pytree import tree_flatten, tree_unflatten
 
 
-def _dims_like(in_dims: Any, args: tuple) -> list:
+def _name(func: Any) -> str:
+    """How PyTorch's vmap messages name the mapped function."""
+    return getattr(func, "__name__", repr(func))
+
+
+def _dims_like(in_dims: Any, args: tuple, func: Any = None) -> list:
     """``in_dims`` expanded to one entry per leaf of ``args``."""
+    if in_dims is None and func is not None:  # (None for every input maps nothing)
+        raise ValueError(f"vmap({_name(func)}, in_dims=None, ...)(<inputs>): expected `in_dims` "
+                         "to be int or a (potentially nested) tuple matching the structure of "
+                         f"inputs, got: {type(None)}.")
     if isinstance(in_dims, int) or in_dims is None:
         return [in_dims] * len(tree_flatten(args)[0])
     if not isinstance(in_dims, tuple) or len(in_dims) != len(args):
-        raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible "
+        raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
+                         f"in_dims is not compatible "
                          f"with the structure of `inputs`. in_dims has structure "
                          f"{type(in_dims).__name__} but inputs has {len(args)} positional "
                          "arguments")
@@ -49,31 +59,45 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         from ..ops import stack
 
         leaves, spec = tree_flatten(args)
-        dims = _dims_like(in_dims, args)
-        sizes = {x.shape[d] for x, d in zip(leaves, dims)
-                 if d is not None and isinstance(x, Tensor)}
+        dims = _dims_like(in_dims, args, func)
         for x, d in zip(leaves, dims):
             if d is not None and not isinstance(x, Tensor):
-                raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} "
+                raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
+                                 f"Got in_dim={d} "
                                  f"for an input but the input is of type {type(x)}. We cannot "
                                  "vmap over non-Tensor arguments, please use None as the "
                                  "respective in_dim")
             if d is not None and not -x.ndim <= d < x.ndim:
-                raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} "
+                raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
+                                 f"Got in_dim={d} "
                                  f"for some input, but that input is a Tensor of dimensionality "
                                  f"{x.ndim} so expected in_dim to satisfy -{x.ndim} <= in_dim < "
                                  f"{x.ndim}.")
+        sizes = {x.shape[d] for x, d in zip(leaves, dims)
+                 if d is not None and isinstance(x, Tensor)}
         if not sizes:
-            raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): at least one input "
+            raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
+                             f"at least one input "
                              "must be a Tensor mapped over a dimension (in_dim not None)")
         if len(sizes) > 1:
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
         n = sizes.pop()
         results = []
-        for i in range(n):
-            sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
-            results.append(func(*tree_unflatten(sliced, spec), **kwargs))
+        from .. import random as _random
+
+        gen = _random.default_generator
+        state = gen.get_state() if randomness == "same" else None
+        prev = _random._forbid_random[0]
+        _random._forbid_random[0] = randomness == "error"
+        try:
+            for i in range(n):
+                if state is not None:  # "same": every entry draws what the first one drew
+                    gen.set_state(state)
+                sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
+                results.append(func(*tree_unflatten(sliced, spec), **kwargs))
+        finally:
+            _random._forbid_random[0] = prev
         outs = [tree_flatten(r) for r in results]
         out_spec = outs[0][1]
         if isinstance(out_dims, tuple) and isinstance(results[0], tuple):

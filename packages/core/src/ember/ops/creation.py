@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _memory_format as _mf
 from .. import dtypes as _dt
+from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods
@@ -37,6 +39,11 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
             d = x.dtype
         elif _isinstance(x, np.generic):  # before the Python types: np.float64 is a float
             d = _dt.from_numpy_dtype(x.dtype)
+        elif _isinstance(x, np.ndarray) and x.ndim and x.dtype.kind in "biufc":
+            d = _dt.from_numpy_dtype(x.dtype)  # an array in a list brings its dtype, as PyTorch
+            _warn_once("list", "Creating a tensor from a list of numpy.ndarrays is extremely "
+                       "slow. Please consider converting the list to a single numpy.ndarray "
+                       "with numpy.array() before converting to a tensor.", 6)
         elif _isinstance(x, bool):
             d = _dt.bool
         elif _isinstance(x, int):
@@ -55,6 +62,25 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
 
 
 builtin_complex = type(1j)
+_warned: set = set()
+
+
+def _warn_once(key: str, message: str, stacklevel: int = 4) -> None:
+    """A UserWarning given once per program, as PyTorch's TORCH_WARN_ONCE."""
+    if key not in _warned:
+        _warned.add(key)
+        import warnings
+
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+def _warn_if_readonly(arr: np.ndarray) -> None:
+    if not arr.flags.writeable:
+        _warn_once("readonly", "The given NumPy array is not writable, and PyTorch does not "
+                   "support non-writable tensors. This means writing to this tensor will result "
+                   "in undefined behavior. You may want to copy the array to protect its data or "
+                   "make it writable before converting it to a tensor. This type of warning will "
+                   "be suppressed for the rest of this program.")
 _FLOAT_DEFAULT = object()  # stands for the default float dtype, read at call time
 _FLAT = {bool: _dt.bool, int: _dt.int64, float: _FLOAT_DEFAULT}
 
@@ -164,6 +190,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if _isinstance(data, np.ndarray) and (dt is None or data.dtype == dt.np) and \
             canonical_device(device) is CPU:
         _dt.from_numpy_dtype(data.dtype)
+        _warn_if_readonly(data)
         return make(data, CPU)
     arr, dev = _place(_to_host_array(data, dt), device)
     return make(arr, dev)
@@ -183,6 +210,12 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     if _by_np(ndarray.dtype) is None:
         _dt.from_numpy_dtype(ndarray.dtype)  # refuses dtypes Ember has no twin of
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with "
+            "negative strides are not currently supported. (You can probably work around this "
+            "by making a copy of your array  with array.copy().) ")
+    _warn_if_readonly(ndarray)
     return make(ndarray, CPU)
 
 
@@ -219,13 +252,16 @@ def _size(size: tuple) -> tuple[int, ...]:
 
 
 def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool,
-            default: _dt.dtype | None = None) -> Tensor:
+            default: _dt.dtype | None = None, layout: tuple | None = None) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else (default or _dt._default)
     dev = canonical_device(device)
     xp = dev._backend.xp
     shape = _size(size)
     native = dt.np if dev is CPU else dev._backend.native_dtype(dt)
-    if fill == 0:
+    if layout is not None:  # a memory format other than C order (see ember._memory_format)
+        arr = _mf.empty(xp, shape, native, layout)
+        arr[...] = fill_value_for(fill, dt)
+    elif fill == 0:
         arr = xp.zeros(shape, dtype=native)
     elif fill == 1:
         arr = xp.ones(shape, dtype=native)
@@ -300,7 +336,14 @@ def ones(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any =
 def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+    layout = None
+    if memory_format is not None:
+        if memory_format is preserve_format:
+            raise RuntimeError("unsupported memory format Preserve")
+        shape = _size(size)
+        _mf.check_format(memory_format, len(shape))
+        layout = _mf.layout_of(memory_format, shape, None)
+    return _filled(0, size, dtype, device, requires_grad, None, layout)
 
 
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
@@ -338,32 +381,50 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
 
 
 def _like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool,
-          default: _dt.dtype | None = None) -> Tensor:
-    dt = dtype if dtype is not None else (default or input.dtype)
+          memory_format: Any = preserve_format) -> Tensor:
+    dt = dtype if dtype is not None else input.dtype
     dev = device if device is not None else input._device
-    return _filled(fill, ((input._data.shape),), dt, dev, requires_grad)
+    x = input._data
+    flags = getattr(x, "flags", None)
+    layout = (None if memory_format is preserve_format and (flags is None or flags.c_contiguous)
+              else like_layout(input, memory_format))
+    return _filled(fill, ((x.shape),), dt, dev, requires_grad, None, layout)
+
+
+def like_layout(input: Tensor, memory_format: Any) -> tuple | None:
+    """The layout of a ``*_like`` result: ``input``'s own for ``preserve_format`` (PyTorch's
+    default), else the one asked for; None means C order."""
+    x = input._data
+    if memory_format is preserve_format or memory_format is None:
+        flags = getattr(x, "flags", None)
+        if flags is None or flags.c_contiguous:
+            return None
+        return _mf.layout_of(preserve_format, x.shape, input.stride())
+    _mf.check_format(memory_format, x.ndim)
+    return _mf.layout_of(memory_format, x.shape, None)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
-               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _like(input, 0, dtype, device, requires_grad)
+               requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
+    return _like(input, 0, dtype, device, requires_grad, memory_format)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
-              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _like(input, 1, dtype, device, requires_grad)
+              requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
+    return _like(input, 1, dtype, device, requires_grad, memory_format)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
-               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _like(input, 0, dtype, device, requires_grad)
+               requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
+    return _like(input, 0, dtype, device, requires_grad, memory_format)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any = None,
-              device: Any = None, requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = preserve_format) -> Tensor:
     if _isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _like(input, fill_value, dtype, device, requires_grad)
+    return _like(input, fill_value, dtype, device, requires_grad, memory_format)
 
 
 @writes_out("arange")

@@ -7,7 +7,6 @@ lazy modules, turned into their real class by ``materialize``.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import ember
@@ -43,11 +42,9 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
+        # as PyTorch: the copy has the data and requires_grad only (no .grad, no attributes)
         result = type(self)(self.data.clone(), self.requires_grad)
         memo[id(self)] = result
-        if self.grad is not None:
-            result.grad = copy.deepcopy(self.grad, memo)
-        result.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return result
 
     def __reduce_ex__(self, protocol: int) -> tuple:

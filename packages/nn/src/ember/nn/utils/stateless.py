@@ -77,7 +77,14 @@ def _reparametrize_module(module: Any, tensors: dict[str, Tensor], tie_weights: 
 def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
                     kwargs: dict | None = None, *, tie_weights: bool = True,
                     strict: bool = False) -> Any:
-    """``module(*args, **kwargs)`` with the named parameters and buffers replaced."""
+    """``module(*args, **kwargs)`` with the named parameters and buffers replaced
+    (deprecated, as in PyTorch: ``ember.func.functional_call`` is the same call)."""
+    import warnings
+
+    warnings.warn("`ember.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 "
+                  "and will be removed in a future version of PyTorch. Please use "
+                  "`ember.func.functional_call` instead which is a drop-in replacement.",
+                  FutureWarning, stacklevel=2)
     if isinstance(parameter_and_buffer_dicts, Mapping):
         merged = dict(parameter_and_buffer_dicts)
     elif isinstance(parameter_and_buffer_dicts, Sequence):
