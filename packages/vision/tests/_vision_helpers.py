@@ -134,3 +134,13 @@ def loopback_server() -> Iterator[_Server]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def randomise_batch_norm(torch: Any, m: Any, g: Any) -> None:
+    """Non-trivial eval-mode statistics and affine parameters for a torchvision BatchNorm
+    (fresh ones are the identity, which would hide a wrong layer from a comparison)."""
+    m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+    m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    m.num_batches_tracked.fill_(7)
+    m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _vision_helpers import randomise_batch_norm
 
 import ember
 from ember.testing import assert_close
@@ -26,11 +27,7 @@ def _randomise(torch: Any, tm: Any) -> None:
     with torch.no_grad():
         for m in tm.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
-                m.num_batches_tracked.fill_(7)
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+                randomise_batch_norm(torch, m, g)
         if isinstance(tm, _tv_vit(torch)):
             for p in tm.parameters():
                 p.copy_(torch.randn(p.shape, generator=g) * 0.2)

@@ -20,11 +20,14 @@ from .roi_align import _bins_by_chunks, _pair, _plan, as_rois
 __all__ = ["ps_roi_align", "PSRoIAlign"]
 
 
-def check_position_sensitive(input: Tensor, ph: int, pw: int) -> int:
-    """The number of output channels, ``C / (PH * PW)``; torchvision's error otherwise."""
+def position_sensitive_rois(input: Tensor, boxes: Any, output_size: Any, op: str) -> tuple:
+    """``(rois, ph, pw, out_channels)`` of a position-sensitive pool: the output channels are
+    ``C / (PH * PW)``, with torchvision's error when they do not divide."""
+    rois = as_rois(input, boxes, op)
+    ph, pw = _pair(output_size)
     if input.shape[1] % (ph * pw) != 0:
         raise RuntimeError("input channels must be a multiple of pooling height * pooling width")
-    return input.shape[1] // (ph * pw)
+    return rois, ph, pw, input.shape[1] // (ph * pw)
 
 
 def bin_rows(input: Tensor, ph: int, pw: int) -> tuple[Tensor, Any]:
@@ -44,9 +47,7 @@ def ps_roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     ``(K, C / (PH * PW), PH, PW)``. Each bin averages ``sampling_ratio`` x ``sampling_ratio``
     bilinear samples (``ceil(roi_size / output_size)`` when <= 0); a RoI with no samples
     gives NaN, as in torchvision."""
-    rois = as_rois(input, boxes, "ps_roi_align")
-    ph, pw = _pair(output_size)
-    out_c = check_position_sensitive(input, ph, pw)
+    rois, ph, pw, out_c = position_sensitive_rois(input, boxes, output_size, "ps_roi_align")
     k = rois.shape[0]
     if k == 0:
         return input.new_zeros((0, out_c, ph, pw))

@@ -13,8 +13,8 @@ import ember
 from ember import Tensor, nn
 from ember.extend import namespace, needs_grad, record, wrap
 
-from .ps_roi_align import bin_rows, check_position_sensitive
-from .roi_align import _bins_by_chunks, _pair, as_rois
+from .ps_roi_align import bin_rows, position_sensitive_rois
+from .roi_align import _bins_by_chunks
 from .roi_pool import _round_half_away, _windows
 
 __all__ = ["ps_roi_pool", "PSRoIPool"]
@@ -48,9 +48,7 @@ def ps_roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
 
     As in torchvision, the forward clips the windows one pixel short of the last row and
     column, while the gradient spreads over windows clipped at the border itself."""
-    rois = as_rois(input, boxes, "ps_roi_pool")
-    ph, pw = _pair(output_size)
-    out_c = check_position_sensitive(input, ph, pw)
+    rois, ph, pw, out_c = position_sensitive_rois(input, boxes, output_size, "ps_roi_pool")
     k = rois.shape[0]
     if k == 0:
         return input.new_zeros((0, out_c, ph, pw))
