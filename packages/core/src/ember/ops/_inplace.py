@@ -96,10 +96,7 @@ def write(self: Tensor, r: Any, op: str | None = None) -> None:
                 raise
             be.xp.copyto(writable(x, op not in _SHARED_WRITES), r, casting="unsafe")
             if _SHARED_WRITES.get(op):
-                warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() "
-                              "the tensor before performing this operation. This also applies "
-                              f"to advanced indexing e.g. {_SHARED_WRITES[op]}", UserWarning,
-                              stacklevel=4)
+                warn_shared_write(op, _SHARED_WRITES[op])
     else:
         self._data = r.astype(x.dtype) if r.dtype != x.dtype else r
     self._vc[0] += 1
@@ -109,6 +106,14 @@ def write(self: Tensor, r: Any, op: str | None = None) -> None:
 # deprecation warning's example, for those that warn)
 _SHARED_WRITES = {"fill_": None, "zero_": None, "index_fill_": "tensor[mask] = scalar",
                   "masked_fill_": "tensor[mask] = scalar"}
+
+
+def warn_shared_write(op: str, example: str, stacklevel: int = 4) -> None:
+    """PyTorch's deprecation warning for ``op`` writing into an expanded tensor;
+    ``stacklevel`` counts from the caller."""
+    warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor "
+                  "before performing this operation. This also applies to advanced indexing "
+                  f"e.g. {example}", UserWarning, stacklevel=stacklevel + 1)
 
 
 def overlap_error() -> RuntimeError:

@@ -429,13 +429,9 @@ def _write_expanded(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any) -> 
     if pk[1] is None:
         _write(_inplace.writable(x[pk[0]]), ((Ellipsis,), None), v, accumulate, value)
         return
-    fills = [("index_put_", "tensor[indices] = tensor")]
+    _inplace.warn_shared_write("index_put_", "tensor[indices] = tensor")
     if _single_mask(pk[1]) and getattr(v, "size", 1) == 1:  # PyTorch's masked fill warns too
-        fills.append(("masked_fill_", "tensor[mask] = scalar"))
-    for op, example in fills:
-        warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the "
-                      "tensor before performing this operation. This also applies to advanced "
-                      f"indexing e.g. {example}", UserWarning, stacklevel=4)
+        _inplace.warn_shared_write("masked_fill_", "tensor[mask] = scalar")
     _write(_inplace.writable(x, False), pk, v, accumulate, value)
 
 
