@@ -21,6 +21,7 @@ import functools
 from typing import Any, NamedTuple
 
 from . import _blas
+from . import _conv_rows as rows_
 from ._conv_windows import (
     Geom,
     as_columns,
@@ -47,6 +48,9 @@ _WEIGHT_BLOCK_BYTES = 1 << 23
 _THREADED_WORK = 1 << 22  # multiply-adds below which one thread does it all
 _MIN_COLUMNS = 256  # a thread's product over fewer columns splits by channels instead
 _WHOLE_BYTES = 1 << 25  # ... unless the whole batch's windows would take more than this
+_ROW_BLOCK_BYTES = 1 << 22  # one batch block's unfolded rows (a third of im2col's for 3x3)
+_ROW_MIN_DEPTH = 16  # row products over fewer input channels times kernel columns: im2col
+_ROW_POSITIONS_PER_CHANNEL = 4  # ... and over fewer output positions per output channel
 
 
 class _Plan(NamedTuple):
@@ -170,6 +174,10 @@ def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) 
     Cg = C // G
     KK = prod(K)
     Q = out_size(x.shape[2:], K, g)
+    gemm = _row_gemm(xp, x, K, g, Q, Og)
+    if gemm is not None:
+        w4 = wm.reshape((Og, C) + K)
+        return _correlate_rows(xp, gemm, x, w4[:, :, ::-1, ::-1] if flip else w4, g, Q)
     cols = prod(layout(xp, x.shape[2:], K, Q, g, 1).grid)  # the same for every block size
     plan = _plan(xp, N, cols, C * KK * cols * x.dtype.itemsize, G * Og * Cg * KK * cols * N)
     lay = layout(xp, x.shape[2:], K, Q, g, plan.nb)
@@ -190,6 +198,60 @@ def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) 
 
         _blocks(plan, N, block)
     return y.reshape((N, G * Og) + Q)
+
+
+def _row_gemm(xp: Any, x: Any, K: tuple, g: Geom, Q: tuple, Co: int) -> Any:
+    """The BLAS product for row-shifted products (``_conv_rows``) where they pay: NumPy, one
+    group, 2-d with a unit row stride, enough depth per product, and more output positions
+    than output channels (else reordering the kernel costs more than the copies saved)."""
+    if (xp.__name__ != "numpy" or g.groups != 1 or len(K) != 2 or g.stride[0] != 1
+            or x.shape[1] * K[1] < _ROW_MIN_DEPTH or not x.shape[0] or not all(Q)
+            or x.shape[0] * prod(Q) < _ROW_POSITIONS_PER_CHANNEL * Co):
+        return None
+    return _blas.gemm(x.dtype)
+
+
+def _row_plan(xp: Any, x: Any, lay: rows_.RowLayout, Co: int) -> _Plan:
+    N, C = x.shape[:2]
+    cols = prod(lay.Q)
+    return _plan(xp, N, cols, lay.sample_bytes(C, x.dtype.itemsize),
+                 Co * C * prod(lay.K) * cols * N, _ROW_BLOCK_BYTES)
+
+
+def _unfold_rows_all(xp: Any, x: Any, lay: rows_.RowLayout, g: Geom, plan: _Plan) -> Any:
+    """The whole batch's unfolded rows, split by channels over the threads."""
+    N, C = x.shape[:2]
+    ub = scratch(xp, x.dtype, lay.unfolded(C, N), "rows")
+    _by_channel(plan, lambda t: rows_.unfold(xp, x[:, part(C, plan.threads, t)],
+                                             ub[part(C, plan.threads, t)], lay, g))
+    return ub
+
+
+def _correlate_rows(xp: Any, gemm: Any, x: Any, w: Any, g: Geom, Q: tuple) -> Any:
+    """``_correlate`` of one group by row-shifted products: ``w (O, C, kh, kw)``."""
+    N, C = x.shape[:2]
+    Co, _, kh, kw = w.shape
+    wr = xp.ascontiguousarray(xp.transpose(w, (2, 0, 1, 3))).reshape(kh, Co, C * kw)
+    lay = rows_.row_layout(x.shape[2:], (kh, kw), Q, g)
+    plan = _row_plan(xp, x, lay, Co)
+    y = xp.empty((N, Co) + Q, dtype=x.dtype)
+    if plan.by_channel:
+        ub = _unfold_rows_all(xp, x, lay, g, plan)
+        r = xp.empty((Co, Q[0] * N * Q[1]), dtype=x.dtype)
+        _by_channel(plan, lambda t: rows_.products(gemm, ub, wr, r, part(Co, plan.threads, t),
+                                                   lay, N))
+        y[...] = rows_.to_samples(xp, r, lay, N)
+        return y
+
+    def block(s0: int, n: int) -> None:
+        ub = rows_.unfold(xp, x[s0:s0 + n], scratch(xp, x.dtype, lay.unfolded(C, n), "rows"),
+                          lay, g)
+        r = scratch(xp, x.dtype, (Co, Q[0] * n * Q[1]), "rows_out")
+        rows_.products(gemm, ub, wr, r, slice(None), lay, n)
+        y[s0:s0 + n] = rows_.to_samples(xp, r, lay, n)
+
+    _blocks(plan, N, block)
+    return y
 
 
 def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:

@@ -22,15 +22,13 @@ two passes. It is used only after a self-test shows it rounds once on this machi
 from __future__ import annotations
 
 import ctypes
-import glob
-import os
 from typing import Any
 
 import numpy as np
 
 from .._runtime import quiet
 from ._blas import _state as _blas_state
-from ._blas import fit_threads
+from ._blas import cblas, fit_threads
 
 __all__ = ["fma", "fma_dtype", "axpy"]
 
@@ -50,24 +48,9 @@ _blas: dict = {}
 
 def _load_axpy(dtype: np.dtype) -> Any:
     """``?axpy(n, alpha, x, incx, y, incy)`` of NumPy's bundled BLAS, or None."""
-    t = "s" if dtype == _f32 else "d"
     ctype = ctypes.c_float if dtype == _f32 else ctypes.c_double
-    root = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(root, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name, itype in ((f"scipy_cblas_{t}axpy64_", ctypes.c_int64),
-                            (f"cblas_{t}axpy64_", ctypes.c_int64),
-                            (f"scipy_cblas_{t}axpy", ctypes.c_int),
-                            (f"cblas_{t}axpy", ctypes.c_int)):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.restype = None
-                fn.argtypes = [itype, ctype, ctypes.c_void_p, itype, ctypes.c_void_p, itype]
-                return fn
-    return None
+    return cblas("saxpy" if dtype == _f32 else "daxpy",
+                 lambda i: [i, ctype, ctypes.c_void_p, i, ctypes.c_void_p, i])
 
 
 def _checked_axpy(dtype: np.dtype) -> Any:
