@@ -3,6 +3,8 @@ forward values, input/weight/bias gradients, errors, and finite-difference gradc
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -301,3 +303,20 @@ def test_complex_convolution_gradients_conjugate_like_pytorch(torch, transposed)
         out.append((y.detach(), gx.detach(), gw.detach(), ggw))
     for a, b in zip(*out):
         assert_close(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_same_padding_with_asymmetric_padding_warns_once_as_pytorch(monkeypatch):
+    from ember.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_warned_same", [False])
+    x = ember.tensor(_arr((1, 2, 5, 5)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ember.conv2d(x, ember.tensor(_arr((3, 2, 3, 3))), padding="same")  # symmetric
+        ember.conv2d(x, ember.tensor(_arr((3, 2, 3, 3))), padding="same", dilation=2)
+        assert not caught
+        ember.conv2d(x, ember.tensor(_arr((3, 2, 2, 3))), padding="same")
+        ember.conv2d(x, ember.tensor(_arr((3, 2, 2, 3))), padding="same")
+    assert len(caught) == 1 and caught[0].category is UserWarning
+    assert "padding='same' with even kernel lengths" in str(caught[0].message)
+    assert caught[0].filename == __file__  # pointed at the caller, not Ember's internals

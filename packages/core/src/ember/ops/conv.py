@@ -11,6 +11,9 @@ Padding, unfold/fold and pixel/channel shuffles live in ``conv_padding`` and
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Any
 
 from . import _conv_kernels as K
@@ -189,6 +192,17 @@ def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
             f"{out_ch} elements, but got bias of size {list(b.shape)} instead")
 
 
+_warned_same = [False]
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` of the first caller outside Ember, seen from our caller."""
+    f, level = sys._getframe(2), 2
+    while f is not None and f"{os.sep}ember{os.sep}" in f.f_code.co_filename:
+        f, level = f.f_back, level + 1
+    return level
+
+
 def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
               d: int) -> K.Geom:
     st = _ntuple(stride, d, "stride")
@@ -200,6 +214,11 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
             if any(s != 1 for s in st):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
             tot = tuple(dl * (k - 1) for dl, k in zip(dil, Ks))
+            if any(t % 2 for t in tot) and not _warned_same[0]:  # PyTorch warns once too
+                _warned_same[0] = True
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
+                              "may require a zero-padded copy of the input be created",
+                              UserWarning, stacklevel=_user_level())
             lo = tuple(t // 2 for t in tot)
             hi = tuple(t - a for t, a in zip(tot, lo))
         else:
