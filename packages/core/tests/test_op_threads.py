@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _thread_plans import forced_split
 
 import ember
 from ember.ops import _conv_kernels as kernels
@@ -50,12 +51,8 @@ CASES = [  # (conv, input shape, weight shape, keyword arguments)
 
 @pytest.fixture(params=list(PLANS))
 def plan(request, monkeypatch):
-    for name, value in PLANS[request.param].items():
-        monkeypatch.setattr(kernels, name, value)
-    threads = ember.get_num_threads()
-    ember.set_num_threads(3)  # an uneven split of the blocks and channels
-    yield request.param
-    ember.set_num_threads(threads)
+    with forced_split(monkeypatch, PLANS[request.param]):
+        yield request.param
 
 
 @pytest.mark.parametrize("op,xs,ws,kw", CASES)
