@@ -15,6 +15,7 @@ import numpy as np
 import ember
 import ember.nn.functional as _nnf
 from ember import Tensor
+from ember._tensor import make
 
 from ._resample_tensor import (  # noqa: F401 - re-exported kernels
     _apply_grid_transform,
@@ -324,23 +325,81 @@ def solarize(img: Tensor, threshold: float) -> Tensor:
     return ember.where(img >= threshold, invert(img), img)
 
 
+def depthwise_conv2d_f32(x: Tensor, kernel: Tensor) -> Tensor:
+    """``conv2d(x, kernel.expand(C, 1, kh, kw), groups=C)`` for (N, C, H, W) ``x``.
+
+    PyTorch's CPU depthwise kernel accumulates ``acc = fma(x, k, acc)`` over the kernel
+    taps in row-major order, in float32. For float32 inputs without autograd this replays
+    those taps (a float64 product of two float32 values is exact, so adding it in float64
+    and rounding once to float32 is the fused multiply-add), which makes rounded uint8
+    blurs agree with torchvision pixel for pixel; otherwise it is an ordinary conv2d.
+    """
+    c = x.shape[-3]
+    if (x.dtype != ember.float32 or kernel.dtype != ember.float32
+            or (ember.is_grad_enabled() and (x.requires_grad or kernel.requires_grad))):
+        return _nnf.conv2d(x, kernel.expand(c, 1, *kernel.shape), groups=c)
+    xp = x._device._backend.xp
+    kh, kw = kernel.shape
+    h, w = x.shape[-2] - kh + 1, x.shape[-1] - kw + 1
+    if h <= 0 or w <= 0:
+        return _nnf.conv2d(x, kernel.expand(c, 1, *kernel.shape), groups=c)
+    src = x._data.astype(xp.float64)
+    taps = kernel._data.astype(xp.float64)
+    acc = xp.zeros((*x.shape[:-2], h, w), dtype=xp.float32)
+    for i in range(kh):
+        for j in range(kw):
+            acc = (src[..., i:i + h, j:j + w] * taps[i, j] + acc).astype(xp.float32)
+    return make(acc, x._device)
+
+
 def _depthwise_conv(img: Tensor, kernel: Tensor, padding: list[int] | None) -> Tensor:
     """Convolve every channel of ``img`` (..., C, H, W) with one 2-D ``kernel``."""
     shape = img.shape
     x, need_cast, _, out_dtype = _cast_squeeze_in(img.reshape(-1, *shape[-3:]), [kernel.dtype])
-    c = x.shape[-3]
     if padding is not None:
         x = _nnf.pad(x, padding, mode="reflect")
-    weight = kernel.expand(c, 1, *kernel.shape)
-    y = _nnf.conv2d(x, weight, groups=c)
+    y = depthwise_conv2d_f32(x, kernel)
     y = _cast_squeeze_out(y, need_cast, False, out_dtype)
     return y.reshape(*shape[:-2], *y.shape[-2:])
+
+
+def _sum_like_torch_f32(v: np.ndarray) -> np.float32:
+    """The float32 sum of a short 1-D ``v`` in the order PyTorch's CPU reduction adds it:
+    8 lanes, each summed by 4 interleaved accumulators, then the tail, then the lanes.
+    (NumPy's pairwise sum can differ in the last bit, which shifts rounded blur pixels.)"""
+    f32 = np.float32
+
+    def rows(x: np.ndarray) -> np.ndarray:  # x (size, lanes): 4 accumulators, tail on the 1st
+        m = x.shape[0] // 4
+        acc = x[: 4 * m].reshape(m, 4, x.shape[1])
+        parts = np.zeros(acc.shape[1:], f32)
+        for i in range(m):
+            parts = parts + acc[i]
+        total = parts[0]
+        for row in x[4 * m:]:
+            total = total + row
+        for k in range(1, 4):
+            total = total + parts[k]
+        return total
+
+    v = v.astype(f32)
+    if v.size < 8:
+        return f32(rows(v[:, None])[0])
+    nv = v.size // 8
+    lanes = rows(v[: nv * 8].reshape(nv, 8))
+    total = f32(0)
+    for x in (*v[nv * 8:], *lanes):
+        total = f32(total + x)
+    return total
 
 
 def _get_gaussian_kernel1d(kernel_size: int, sigma: float, dtype: Any, device: Any) -> Tensor:
     half = (kernel_size - 1) * 0.5
     x = ember.linspace(-half, half, steps=kernel_size, dtype=dtype, device=device)
     pdf = ember.exp(-0.5 * (x / sigma).pow(2))
+    if dtype == ember.float32 and x.device.type == "cpu" and kernel_size < 512:
+        # below 512 taps PyTorch's reduction has no cascade levels, so the order is known
+        return pdf / float(_sum_like_torch_f32(pdf.numpy()))
     return pdf / pdf.sum()
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import ember
 import ember.nn.functional as _nnf
 from ember import Tensor
+from ember._tensor import make
 
 _INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64", "uint16")
 
@@ -165,9 +166,59 @@ def resize(img: Tensor, size: list[int], interpolation: str = "bilinear",
 
 
 # ---------------------------------------------------------------------------- grid transforms
+def _grid_sample_zeros(x: Tensor, grid: Tensor, mode: str) -> Tensor:
+    """``grid_sample(x, grid, mode, padding_mode="zeros", align_corners=False)``.
+
+    For float32 without autograd this follows PyTorch's CPU kernel step for step, so that
+    rounded integer images match torchvision exactly: the pixel coordinate is
+    ``fma(g + 1, size / 2, -0.5)`` and the bilinear taps are accumulated as
+    ``fma(v, w, acc)`` from the north-west corner. (A float64 product of two float32
+    values is exact, so a float64 add rounded once to float32 is the fused multiply-add.)
+    """
+    if (x.dtype != ember.float32 or grid.dtype != ember.float32
+            or (ember.is_grad_enabled() and (x.requires_grad or grid.requires_grad))):
+        return _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    xp = x._device._backend.xp
+    f32, f64 = xp.float32, xp.float64
+    n, c, h, w = x.shape
+    g = xp.broadcast_to(grid._data, (n, *grid.shape[1:]))
+    oh, ow = g.shape[1:3]
+
+    def pixel(coord: Any, size: int) -> Any:
+        return ((coord + f32(1)).astype(f64) * (size / 2) - 0.5).astype(f32)
+
+    ix, iy = pixel(g[..., 0], w), pixel(g[..., 1], h)
+    src = x._data.reshape(n, c, h * w)
+
+    def tap(xi: Any, yi: Any) -> Any:
+        xi, yi = xi.astype(xp.int64), yi.astype(xp.int64)
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        flat = xp.where(ok, yi * w + xi, 0).reshape(n, 1, oh * ow)
+        v = xp.take_along_axis(src, flat, axis=2).reshape(n, c, oh, ow)
+        return xp.where(ok[:, None], v, f32(0))
+
+    if mode == "nearest":
+        return make(tap(xp.rint(ix), xp.rint(iy)), x._device)
+    x0, y0 = xp.floor(ix), xp.floor(iy)
+    east = ix - x0
+    south = iy - y0
+    west, north = f32(1) - east, f32(1) - south
+    corners = ((x0, y0, north * west), (x0 + 1, y0, north * east),
+               (x0, y0 + 1, south * west), (x0 + 1, y0 + 1, south * east))
+    acc = None
+    for xi, yi, weight in corners:
+        v = tap(xi, yi)
+        if acc is None:
+            acc = v * weight[:, None]
+        else:
+            acc = (v.astype(f64) * weight[:, None] + acc).astype(f32)
+    return make(acc, x._device)
+
+
 def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str,
-                          fill: float | list[float] | None) -> Tensor:
-    """Sample ``img`` (..., C, H, W) at ``grid`` (1, oh, ow, 2); outside pixels get ``fill``."""
+                          fill: float | list[float] | None, v2: bool = False) -> Tensor:
+    """Sample ``img`` (..., C, H, W) at ``grid`` (1, oh, ow, 2); outside pixels get ``fill``
+    (v1 blends ``img * mask + (1 - mask) * fill``, v2 ``(img - fill) * mask + fill``)."""
     shape = img.shape
     c, oh, ow = shape[-3] if img.ndim > 2 else 1, grid.shape[1], grid.shape[2]
     out_shape = (*shape[:-2], oh, ow)
@@ -183,7 +234,7 @@ def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str,
         grid = grid.expand(n, oh, ow, 2)
     if fill is not None:  # a ones channel tells after sampling which pixels came from outside
         x = ember.cat((x, ember.ones((n, 1, *shape[-2:]), dtype=x.dtype, device=x.device)), dim=1)
-    x = _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    x = _grid_sample_zeros(x, grid, mode)
     if fill is not None:
         x, mask = x[:, :-1], x[:, -1:].expand(n, c, oh, ow)
         fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
@@ -191,6 +242,8 @@ def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str,
         fill_img = fill_img.expand_as(x)
         if mode == "nearest":
             x = ember.where(mask < 0.5, fill_img, x)
+        elif v2:
+            x = (x - fill_img) * mask + fill_img
         else:
             x = x * mask + (1.0 - mask) * fill_img
     x = _cast_squeeze_out(x, need_cast, False, out_dtype)
@@ -232,13 +285,13 @@ def _grid_dtype(img: Tensor) -> Any:
 
 
 def affine(img: Tensor, matrix: list[float], interpolation: str = "nearest",
-           fill: float | list[float] | None = None) -> Tensor:
+           fill: float | list[float] | None = None, v2: bool = False) -> Tensor:
     """Apply the inverse affine ``matrix`` (6 numbers, pixel units about the center)."""
     _assert_grid_inputs(img, fill, interpolation)
     dtype = _grid_dtype(img)
     theta = ember.tensor(matrix, dtype=dtype, device=img.device).reshape(1, 2, 3)
     h, w = img.shape[-2:]
-    return _apply_grid_transform(img, _gen_affine_grid(theta, w, h, w, h), interpolation, fill)
+    return _apply_grid_transform(img, _gen_affine_grid(theta, w, h, w, h), interpolation, fill, v2)
 
 
 def _compute_affine_output_size(matrix: list[float], w: int, h: int) -> tuple[int, int]:
@@ -258,12 +311,13 @@ def _compute_affine_output_size(matrix: list[float], w: int, h: int) -> tuple[in
 
 
 def rotate(img: Tensor, matrix: list[float], interpolation: str = "nearest", expand: bool = False,
-           fill: float | list[float] | None = None) -> Tensor:
+           fill: float | list[float] | None = None, v2: bool = False) -> Tensor:
     _assert_grid_inputs(img, fill, interpolation)
     h, w = img.shape[-2:]
     ow, oh = _compute_affine_output_size(matrix, w, h) if expand else (w, h)
     theta = ember.tensor(matrix, dtype=_grid_dtype(img), device=img.device).reshape(1, 2, 3)
-    return _apply_grid_transform(img, _gen_affine_grid(theta, w, h, ow, oh), interpolation, fill)
+    return _apply_grid_transform(img, _gen_affine_grid(theta, w, h, ow, oh), interpolation, fill,
+                                 v2)
 
 
 def _perspective_grid(coeffs: list[float], ow: int, oh: int, dtype: Any, device: Any) -> Tensor:
@@ -279,13 +333,13 @@ def _perspective_grid(coeffs: list[float], ow: int, oh: int, dtype: Any, device:
 
 
 def perspective(img: Tensor, perspective_coeffs: list[float], interpolation: str = "bilinear",
-                fill: float | list[float] | None = None) -> Tensor:
+                fill: float | list[float] | None = None, v2: bool = False) -> Tensor:
     _assert_grid_inputs(img, fill, interpolation)
     if len(perspective_coeffs) != 8:
         raise ValueError("Argument coeffs should have 8 float values")
     oh, ow = img.shape[-2:]
     grid = _perspective_grid(perspective_coeffs, ow, oh, _grid_dtype(img), img.device)
-    return _apply_grid_transform(img, grid, interpolation, fill)
+    return _apply_grid_transform(img, grid, interpolation, fill, v2)
 
 
 def _create_identity_grid(size: list[int], device: Any = None) -> Tensor:
@@ -295,8 +349,8 @@ def _create_identity_grid(size: list[int], device: Any = None) -> Tensor:
 
 
 def elastic_transform(img: Tensor, displacement: Tensor, interpolation: str = "bilinear",
-                      fill: float | list[float] | None = None) -> Tensor:
+                      fill: float | list[float] | None = None, v2: bool = False) -> Tensor:
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor. Got {type(img)}")
     grid = _create_identity_grid(list(img.shape[-2:]), img.device) + displacement.to(img.device)
-    return _apply_grid_transform(img, grid, interpolation, fill)
+    return _apply_grid_transform(img, grid, interpolation, fill, v2)

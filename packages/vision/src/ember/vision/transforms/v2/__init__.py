@@ -2,7 +2,7 @@
 masks, bounding boxes, nested in tuples, lists and dicts) and move them consistently
 (torchvision.transforms.v2)."""
 
-from ..autoaugment import AugMix, AutoAugmentPolicy
+from ..autoaugment import AutoAugmentPolicy
 from ..functional import InterpolationMode
 from . import functional
 from ._mix import CutMix, MixUp
@@ -26,6 +26,6 @@ from ._transforms_keypoints import __all__ as _keypoints
 from ._transforms_misc import *  # noqa: F403
 from ._transforms_misc import __all__ as _misc
 
-__all__ = ["AutoAugmentPolicy", "AugMix", "InterpolationMode", "functional", "Transform",
+__all__ = ["AutoAugmentPolicy", "InterpolationMode", "functional", "Transform",
            "check_type", "get_bounding_boxes", "has_all", "has_any", "query_chw", "query_size",
            "CutMix", "MixUp", *_geometry, *_color, *_misc, *_augment, *_keypoints]

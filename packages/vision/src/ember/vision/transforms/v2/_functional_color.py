@@ -122,7 +122,7 @@ def _adjust_sharpness_image(image: Tensor, sharpness_factor: float) -> Tensor:
     x = image.reshape(-1, c, h, w).to(image.dtype if fp else ember.float32)
     a, b = 1.0 / 13.0, 5.0 / 13.0
     kernel = ember.tensor([[a, a, a], [a, b, a], [a, a, a]], dtype=x.dtype, device=x.device)
-    blurred = ember.nn.functional.conv2d(x, kernel.expand(c, 1, 3, 3), groups=c)
+    blurred = F_t.depthwise_conv2d_f32(x, kernel)
     if not fp:
         blurred = ember.round(blurred)
     inner = x[..., 1:-1, 1:-1]

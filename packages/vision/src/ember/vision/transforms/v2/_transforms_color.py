@@ -30,7 +30,7 @@ from ._transform import (
 __all__ = ["Grayscale", "RandomGrayscale", "RGB", "ColorJitter", "RandomChannelPermutation",
            "RandomPhotometricDistort", "RandomEqualize", "RandomInvert", "RandomPosterize",
            "RandomSolarize", "RandomAutocontrast", "RandomAdjustSharpness", "AutoAugment",
-           "RandAugment", "TrivialAugmentWide"]
+           "RandAugment", "TrivialAugmentWide", "AugMix"]
 
 
 class Grayscale(Transform):
@@ -372,3 +372,81 @@ class TrivialAugmentWide(_AutoAugmentBase):
             magnitude = self._draw_magnitude(mags, int(ember.randint(self.num_magnitude_bins, ())),
                                              signed)
         return self._insert(where, self._apply_op(image, op, magnitude))
+
+
+def _augmix_space(all_ops: bool) -> dict[str, tuple]:
+    """name -> (magnitudes(num_bins, height, width) or None, signed), v2's AugMix table."""
+    space: dict[str, tuple] = {
+        "ShearX": (lambda n, h, w: _torch_linspace(0.0, 0.3, n), True),
+        "ShearY": (lambda n, h, w: _torch_linspace(0.0, 0.3, n), True),
+        "TranslateX": (lambda n, h, w: _torch_linspace(0.0, w / 3.0, n), True),
+        "TranslateY": (lambda n, h, w: _torch_linspace(0.0, h / 3.0, n), True),
+        "Rotate": (lambda n, h, w: _torch_linspace(0.0, 30.0, n), True),
+        "Posterize": (lambda n, h, w: (4 - (ember.arange(n) / ((n - 1) / 4))).round().int(), False),
+        "Solarize": (lambda n, h, w: _torch_linspace(1.0, 0.0, n), False),
+        "AutoContrast": (None, False), "Equalize": (None, False),
+    }
+    if all_ops:
+        for name in ("Brightness", "Color", "Contrast", "Sharpness"):
+            space[name] = (lambda n, h, w: _torch_linspace(0.0, 0.9, n), True)
+    return space
+
+
+class AugMix(_AutoAugmentBase):
+    """AugMix with torchvision v2's draws (``randint(severity, ())`` for the magnitude,
+    ``rand(()) <= 0.5`` for its sign); tv_tensors come back wrapped, PIL images as PIL."""
+
+    _PARAMETER_MAX = 10
+
+    def __init__(self, severity: int = 3, mixture_width: int = 3, chain_depth: int = -1,
+                 alpha: float = 1.0, all_ops: bool = True, interpolation: Any = "bilinear",
+                 fill: Any = None) -> None:
+        super().__init__(interpolation=interpolation, fill=fill)
+        if not (1 <= severity <= self._PARAMETER_MAX):
+            raise ValueError(f"The severity must be between [1, {self._PARAMETER_MAX}]. "
+                             f"Got {severity} instead.")
+        self.severity = severity
+        self.mixture_width = mixture_width
+        self.chain_depth = chain_depth
+        self.alpha = alpha
+        self.all_ops = all_ops
+
+    def _sample_dirichlet(self, params: Tensor) -> Tensor:
+        return ember._sample_dirichlet(params)
+
+    def forward(self, *inputs: Any) -> Any:
+        where, orig = self._extract_image(inputs)
+        height, width = F.get_size(orig)
+        image = orig if isinstance(orig, Tensor) else F.pil_to_tensor(orig)
+        space = _augmix_space(self.all_ops)
+        orig_dims = list(image.shape)
+        ndim = 5 if isinstance(orig, tv_tensors.Video) else 4
+        batch = image.reshape([1] * max(ndim - image.ndim, 0) + orig_dims)
+        n = batch.size(0)
+        batch_dims = [n] + [1] * (batch.ndim - 1)
+        m = self._sample_dirichlet(ember.tensor([self.alpha, self.alpha],
+                                                device=batch.device).expand(n, -1))
+        weights = self._sample_dirichlet(ember.tensor([self.alpha] * self.mixture_width,
+                                                      device=batch.device).expand(n, -1))
+        weights = weights * m[:, 1].reshape([n, -1])
+        mix = m[:, 0].reshape(batch_dims) * batch
+        for i in range(self.mixture_width):
+            aug = batch
+            depth = self.chain_depth if self.chain_depth > 0 else int(
+                ember.randint(low=1, high=4, size=(1,)).item())
+            for _ in range(depth):
+                op, (fn, signed) = self._get_random_item(space)
+                magnitude = 0.0
+                if fn is not None:
+                    magnitude = float(fn(self._PARAMETER_MAX, height, width)[
+                        int(ember.randint(self.severity, ()))])
+                    if signed and ember.rand(()) <= 0.5:
+                        magnitude *= -1
+                aug = self._apply_op(aug, op, magnitude)
+            mix = mix + weights[:, i].reshape(batch_dims) * aug
+        mix = mix.reshape(orig_dims).to(dtype=image.dtype)
+        if isinstance(orig, (tv_tensors.Image, tv_tensors.Video)):
+            mix = tv_tensors.wrap(mix, like=orig)
+        elif isinstance(orig, _PIL.Image):
+            mix = F.to_pil_image(mix)
+        return self._insert(where, mix)

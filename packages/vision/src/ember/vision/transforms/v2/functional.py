@@ -23,6 +23,7 @@ from ...tv_tensors import BoundingBoxes, KeyPoints, Mask, TVTensor, Video
 from .. import _functional_pil as F_pil
 from .. import _functional_tensor as F_t
 from .. import functional as F1
+from .._resize_uint8 import resize_uint8
 from ..functional import (
     InterpolationMode,
     _compute_resized_output_size,
@@ -254,6 +255,10 @@ def resize_image(image: Tensor, size: Any, interpolation: Any = InterpolationMod
         return image
     if image.numel() == 0:
         return image.reshape(*image.shape[:-2], *new)
+    if (image.dtype == ember.uint8 and image.device.type == "cpu"
+            and interpolation.value in ("bilinear", "bicubic")):
+        # PyTorch resizes uint8 natively on the CPU (integer weights), not through float
+        return resize_uint8(image, list(new), interpolation.value, bool(antialias))
     return F_t.resize(image, new, interpolation.value, antialias=antialias)
 
 
@@ -453,7 +458,7 @@ def affine_image(image: Tensor, angle: float, translate: list[float], scale: flo
     h, w = image.shape[-2:]
     center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, [w, h])]
     matrix = _get_inverse_affine_matrix(center_f, angle, [float(t) for t in translate], scale, shear)
-    return F_t.affine(image, matrix, interpolation.value, fill=fill)
+    return F_t.affine(image, matrix, interpolation.value, fill=fill, v2=True)
 
 
 @_register(affine, _PIL.Image)
@@ -508,7 +513,7 @@ def rotate_image(image: Tensor, angle: float, interpolation: Any = Interpolation
     h, w = image.shape[-2:]
     center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, [w, h])]
     matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    return F_t.rotate(image, matrix, interpolation.value, expand=expand, fill=fill)
+    return F_t.rotate(image, matrix, interpolation.value, expand=expand, fill=fill, v2=True)
 
 
 @_register(rotate, _PIL.Image)
@@ -562,7 +567,8 @@ def perspective_image(image: Tensor, startpoints: Any, endpoints: Any,
                       interpolation: Any = InterpolationMode.BILINEAR, fill: Any = None,
                       coefficients: list[float] | None = None) -> Tensor:
     coeffs = _coefficients(startpoints, endpoints, coefficients)
-    return F_t.perspective(image, coeffs, _check_interpolation(interpolation).value, fill=fill)
+    return F_t.perspective(image, coeffs, _check_interpolation(interpolation).value, fill=fill,
+                           v2=True)
 
 
 @_register(perspective, _PIL.Image)
@@ -607,7 +613,7 @@ def elastic_image(image: Tensor, displacement: Tensor,
         raise ValueError(f"Argument displacement shape should be {(1, h, w, 2)}, but given "
                          f"{displacement.shape}")
     mode = _check_interpolation(interpolation).value
-    return F_t.elastic_transform(image, displacement, interpolation=mode, fill=fill)
+    return F_t.elastic_transform(image, displacement, interpolation=mode, fill=fill, v2=True)
 
 
 @_register(elastic, _PIL.Image)
