@@ -82,3 +82,51 @@ def test_polar_and_abs_of_complex(torch):
     (ea, ta), (et, tt) = pair(a, torch), pair(th, torch)
     compare(lambda: ember.polar(ea, et), lambda: torch.polar(ta, tt))
     compare(lambda: ember.abs(ember.polar(ea, et)), lambda: torch.abs(torch.polar(ta, tt)))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_sampling_follows_pytorch_stream(torch, dtype):
+    # each complex element draws as two floats of its real view; randn gives each part
+    # variance 1/2, normal_(m, s) adds m to both parts with std s/sqrt(2)
+    def draws(m):
+        dt = getattr(m, dtype)
+        m.manual_seed(7)
+        return [m.randn(5, dtype=dt), m.rand(3, 2, dtype=dt), m.randn(17, dtype=dt),
+                m.randn_like(m.zeros(4, dtype=dt)), m.rand_like(m.zeros(2, 9, dtype=dt)),
+                m.empty(3, dtype=dt).normal_(1.5, 2.0), m.empty(18, dtype=dt).uniform_(-1, 2),
+                m.empty(4, 3, dtype=dt).t().normal_(),
+                m.randn(3, dtype=dt, generator=m.Generator().manual_seed(3))]
+
+    for e, t in zip(draws(ember), draws(torch)):
+        assert_close(e, t, rtol=0, atol=0)
+        assert e.dtype.is_complex
+
+
+def test_complex_to_real_cast_warns_once(torch):
+    import warnings
+
+    from ember.ops import conversion
+
+    conversion._warned_imag[0] = False
+    z = ember.tensor([1 + 2j, -3j])
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = z.float()
+        z.to(ember.int64)
+        z.double()
+    assert [str(m.message) for m in w] == [
+        "Casting complex values to real discards the imaginary part"]
+    assert w[0].filename == __file__
+    assert_close(r, torch.tensor([1 + 2j, -3j]).float())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z.abs(), z.real, z.angle(), ember.tensor([1.0]).to(ember.complex64)
+
+
+def test_real_and_imag_nodes_are_pytorchs(torch):
+    e, t = pair(sample("matrix", "complex64"), torch)
+    e.requires_grad_(True)
+    t.requires_grad_(True)
+    for name in ("real", "imag"):
+        assert type(getattr(e, name).grad_fn).__name__ == \
+            type(getattr(t, name).grad_fn).__name__

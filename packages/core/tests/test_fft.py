@@ -63,6 +63,10 @@ def test_gradcheck_complex_to_complex():
     assert ember.autograd.gradcheck(lambda t: ember.fft.irfft(ember.fft.rfft(t) * 2), (x,))
 
 
-def test_bad_norm():
-    with pytest.raises(ValueError, match="Invalid normalization mode"):
-        ember.fft.fft(ember.ones(3), norm="bogus")
+@pytest.mark.parametrize("fn", ["fft", "rfft", "irfft", "fft2", "hfft"])
+def test_bad_norm(fn, torch):
+    with pytest.raises(RuntimeError, match="Invalid normalization mode") as e:
+        getattr(ember.fft, fn)(ember.ones(3, 3), norm="bogus")
+    with pytest.raises(RuntimeError) as t:
+        getattr(torch.fft, fn)(torch.ones(3, 3), norm="bogus")
+    assert str(e.value) == str(t.value)

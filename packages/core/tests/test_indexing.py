@@ -3,6 +3,8 @@ index_put, gather/scatter, index_*, masked_*, take/put, and the search ops."""
 
 from __future__ import annotations
 
+import array
+import collections
 import functools
 import warnings
 
@@ -61,6 +63,12 @@ GET = [
     ("transposed", lambda m, x: x.transpose(0, 2)[1:, _idx(m, I([0, 0, 2]))]),
     ("repeated", lambda m, x: x[_idx(m, I([1, 1, 0, 1]))]),
     ("repeated_2d", lambda m, x: x[_idx(m, I([1, 1])), _idx(m, I([2, 2]))]),
+    # the nll of "What is torch.nn really?": input[range(n), target]
+    ("range_and_tensor", lambda m, x: x[range(2), _idx(m, I([2, 0]))]),
+    ("range", lambda m, x: x[:, range(1, 3)]),
+    ("empty_range", lambda m, x: x[range(0)]),
+    ("deque", lambda m, x: x[collections.deque([1, 0]), 1:]),
+    ("array_module", lambda m, x: x[array.array("l", [1, 1])]),
 ]
 
 
@@ -142,6 +150,7 @@ SET = [
     ("mask", lambda m: m.tensor(arr(3, 4, dtype="bool")), lambda m, v: 0.5),
     ("mask_rows", lambda m: m.tensor([True, False, True]), lambda m, v: v[:2]),
     ("none", lambda m: (None, 1), lambda m, v: v[1]),
+    ("range", lambda m: (range(1, 3), range(2)), lambda m, v: v[0, :2]),
     ("all", lambda m: Ellipsis, lambda m, v: v),
 ]
 
@@ -163,11 +172,13 @@ def test_setitem_into_3d(torch):
           torch=torch)
 
 
-@pytest.mark.parametrize("dtype", ["int64", "bool", "float32", "uint8"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32", "uint8", "float64", "int32",
+                                   "float16"])
 def test_setitem_casts_value(dtype, torch):
     mask = arr(3, 4, dtype="bool")
     for key in (1, (slice(None), 0), [0, 2], "mask"):
-        for val in (3.7, 1, True, arr(4, dtype="float64"), np.array(2.5)):
+        # a complex number with an imaginary part is refused by real tensors (bool takes it)
+        for val in (3.7, 1, True, arr(4, dtype="float64"), np.array(2.5), 2 + 0j, 1 - 2j):
             te = ember.tensor(arr(3, 4, dtype=dtype))
             tt = torch.tensor(arr(3, 4, dtype=dtype))
             ke, kt = (ember.tensor(mask), torch.tensor(mask)) if key == "mask" else (key, key)

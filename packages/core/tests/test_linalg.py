@@ -143,7 +143,9 @@ EINSUMS = [("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]
            ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("i,j->ij", [(3,), (4,)]),
            ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]), ("ij->", [(3, 4)]),
            ("ijk,kl,lm->im", [(2, 3, 4), (4, 5), (5, 2)]), ("iij->j", [(3, 3, 2)]),
-           ("ij,ij->i", [(3, 4), (3, 4)]), ("i,i", [(4,), (4,)]), ("ba", [(2, 3)])]
+           ("ij,ij->i", [(3, 4), (3, 4)]), ("i,i", [(4,), (4,)]), ("ba", [(2, 3)]),
+           # a labelled dim of size 1 broadcasts, as in PyTorch
+           ("ij,ij->ij", [(3, 1), (3, 4)]), ("bij,bjk->bik", [(1, 2, 3), (4, 3, 5)])]
 
 
 @pytest.mark.parametrize("eq,shapes", EINSUMS)
@@ -173,6 +175,23 @@ def test_einsum_forms_and_double_backward(torch):
     from ember.autograd import gradgradcheck
 
     assert gradgradcheck(lambda t: ember.einsum("ij,jk->ik", t, eb).sin(), (x,))
+
+
+EINSUM_ERRORS = [
+    ("ij,jk->ik", [(3, 4), (3, 4)]), ("ij->jj", [(3, 4)]), ("ij,jk->ik", [(3, 4)]),
+    ("ij->ik", [(3, 4)]), ("ii", [(3, 4)]), ("i1->i", [(3, 4)]), ("ij->i->j", [(3, 4)]),
+    ("...ij,...ij->...", [(2, 3, 4), (5, 3, 4)]), ("ij,jk->ik", [(3, 4), (4, 5), (3, 4)]),
+    ("i.j->ij", [(3, 4)]), ("i", [(2, 2)]), ("", []),
+]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM_ERRORS)
+def test_einsum_errors_are_pytorchs(torch, eq, shapes):
+    with pytest.raises((RuntimeError, ValueError)) as t:
+        torch.einsum(eq, *[torch.ones(s) for s in shapes])
+    with pytest.raises(t.type) as e:
+        ember.einsum(eq, *[ember.ones(s) for s in shapes])
+    assert str(e.value) == str(t.value)
 
 
 def test_tensordot_kron_cross(torch):

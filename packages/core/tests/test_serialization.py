@@ -289,3 +289,54 @@ def test_safetensors_written_by_torch(tmp_path, torch):
     back = ember.serialization.load_file(tmp_path / "t.safetensors")
     for k in t:
         assert_close(back[k], t[k])
+
+
+def _owning_sample(lib):
+    """A tensor that owns its buffer, views of it (offset, strided, transposed), a bf16 pair."""
+    base = lib.arange(10.0)
+    half = lib.arange(6.0).to(lib.bfloat16)
+    return {"base": base, "view": base[2:6], "step": base[1::3], "t": base[:6].view(2, 3).t(),
+            "bf": half, "bf_view": half[3:], "size": lib.Size([2, 3]), "nested": (base[4:], 1)}
+
+
+def _check_loaded_views(d, lib):
+    d["view"][0] = -1.0
+    assert d["base"][2].item() == -1.0 and d["nested"][0][-2].item() == 8.0
+    d["nested"][0][0] = -4.0
+    assert d["t"][1, 1].item() == -4.0 and d["step"][1].item() == -4.0
+    d["bf"][4] = 9.0
+    assert d["bf_view"][1].item() == 9.0
+    assert type(d["size"]) is lib.Size
+
+
+@pytest.mark.parametrize("new_zip", [True, False])
+def test_views_of_an_owning_tensor_share_one_record_both_ways(tmp_path, torch, new_zip):
+    ember.save(_owning_sample(ember), tmp_path / "e.pt", _use_new_zipfile_serialization=new_zip)
+    torch.save(_owning_sample(torch), tmp_path / "t.pt", _use_new_zipfile_serialization=new_zip)
+    assert zipfile.is_zipfile(tmp_path / "e.pt") is new_zip
+    for got, lib in ((torch.load(tmp_path / "e.pt"), torch), (ember.load(tmp_path / "t.pt"), ember),
+                     (ember.load(tmp_path / "e.pt"), ember)):
+        ref = _owning_sample(torch)
+        for k in ("base", "view", "step", "t", "bf", "bf_view"):
+            assert_close(got[k].float(), ref[k].float())
+            assert got[k].storage_offset() == ref[k].storage_offset(), k
+            assert tuple(got[k].stride()) == tuple(ref[k].stride()), k
+        assert tuple(got["size"]) == (2, 3) and got["nested"][1] == 1
+        _check_loaded_views(got, lib)
+
+
+def test_legacy_save_to_file_object_loads_in_pytorch(tmp_path, torch):
+    buf = io.BytesIO()
+    p = ember.tensor([[1.5, 2.0]], dtype=ember.float64)
+    ember.save({"p": p, "i": ember.tensor([3], dtype=ember.int16), "e": 5}, buf,
+               _use_new_zipfile_serialization=False)
+    assert buf.getvalue()[:2] != b"PK"
+    buf.seek(0)
+    got = torch.load(buf)
+    assert_close(p, got["p"])
+    assert got["i"].dtype is torch.int16 and got["e"] == 5
+    buf.seek(0)
+    assert ember.load(buf)["i"].tolist() == [3]
+    (tmp_path / "l.pt").write_bytes(buf.getvalue())
+    with pytest.raises(RuntimeError, match="mmap"):
+        ember.load(tmp_path / "l.pt", mmap=True)

@@ -49,15 +49,16 @@ class _Formatter:
                 mags = np.abs(vals)
                 mx, mn = float(mags.max()), float(mags.min())
                 self.int_mode = bool(np.all(vals == np.ceil(vals)))
-                if self.int_mode:
-                    self.sci_mode = mx / mn > 1000.0 or mx > 1.0e8
-                    text = (f"{{:.{prec}e}}" if self.sci_mode else "{:.0f}.").format
+                # set_printoptions(sci_mode=...) sizes the columns too; it has no say where no
+                # value is finite and nonzero (those print as in the default mode)
+                forced = PRINT_OPTS["sci_mode"]
+                self.sci_mode = (mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4) \
+                    if forced is None else bool(forced)
+                if self.sci_mode:
+                    text = f"{{:.{prec}e}}".format
                 else:
-                    self.sci_mode = mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4
-                    text = (f"{{:.{prec}e}}" if self.sci_mode else f"{{:.{prec}f}}").format
+                    text = ("{:.0f}." if self.int_mode else f"{{:.{prec}f}}").format
                 self.max_width = max(len(text(v)) for v in vals.tolist())
-        if PRINT_OPTS["sci_mode"] is not None:
-            self.sci_mode = PRINT_OPTS["sci_mode"]
 
     def format(self, v: Any) -> str:
         if not self.floating:
@@ -140,11 +141,24 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
     return text + ")"
 
 
+def _meta_repr(t: Any, prefix: str) -> str:
+    from .dtypes import get_default_dtype
+
+    suffix = [f"device='{t._device}'", f"size={tuple(t._data.shape)}"]
+    if t.dtype is not get_default_dtype():
+        suffix.append(f"dtype=ember.{t.dtype.name}")
+    if t.requires_grad:
+        suffix.append("requires_grad=True")
+    return _add_suffixes(prefix + "...", suffix, len(prefix))
+
+
 def tensor_repr(t: Any) -> str:
     """``tensor(...)``; a subclass other than a parameter prints its own name as the prefix
     (and indents by it), as PyTorch does."""
     cls = type(t)
     prefix = "tensor(" if cls.__dict__.get("_plain_repr", False) else f"{cls.__name__}("
+    if t._device.type == "meta":  # no data to show: PyTorch prints the size instead
+        return _meta_repr(t, prefix)
     arr = t._host()
     dtype = t.dtype
     if dtype.name == "bfloat16":

@@ -121,15 +121,17 @@ class _StorageRef:
 
 
 class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written by name
-    def __init__(self, file: BinaryIO, storages: dict) -> None:
+    def __init__(self, file: BinaryIO, storages: dict, legacy: bool = False) -> None:
         super().__init__(file, protocol=2)
         self._storages = storages  # id(root buffer) -> (key, root array, dtype)
         self._placeholders: dict = {}
+        self._legacy = legacy  # the pre-1.6 stream's ids carry a sixth item, view metadata
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
-            return ("storage", _Global("torch", _DTYPE_STORAGE[obj.dtype]), obj.key,
-                    obj.location, obj.numel)
+            pid = ("storage", _Global("torch", _DTYPE_STORAGE[obj.dtype]), obj.key,
+                   obj.location, obj.numel)
+            return pid + (None,) if self._legacy else pid
         return None
 
     def save(self, obj: Any, save_persistent_id: bool = True) -> None:
@@ -176,13 +178,16 @@ class _TensorReduce:
     def __init__(self, t: Tensor, storages: dict) -> None:
         self.t = t
         arr = t._host()
-        if t.dtype is _dt.bfloat16:
-            arr = arr.view(np.uint16)
         root = arr
         while isinstance(getattr(root, "base", None), np.ndarray):
             root = root.base
+        key_id = id(root)  # tensors viewing one buffer share one storage record, as in PyTorch
+        if t.dtype is _dt.bfloat16:
+            arr = arr.view(np.uint16)
+            if root.dtype.itemsize == 2 and root.flags.c_contiguous:
+                root = root.reshape(-1).view(np.uint16)
         isz = arr.dtype.itemsize
-        shareable = (root is not arr and root.flags.c_contiguous and root.dtype == arr.dtype
+        shareable = (root.flags.c_contiguous and root.dtype == arr.dtype
                      and all(s % isz == 0 and s >= 0 for s in arr.strides) and arr.size > 0)
         if shareable:
             offset = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0])
@@ -190,14 +195,15 @@ class _TensorReduce:
         self.size = tuple(arr.shape)
         if shareable:
             self.stride = tuple(s // isz for s in arr.strides)
+            root = root.reshape(-1)
         else:  # a contiguous copy of its own (ascontiguousarray would make 0-d arrays 1-d)
             root = np.ascontiguousarray(arr).reshape(-1)
+            key_id = id(root)
             offset = 0
             self.stride = _contiguous_strides(self.size)
-        key_id = id(root)
         if key_id not in storages:
             storages[key_id] = (str(len(storages)), root, t.dtype.name)
-        self.key = storages[key_id][0]
+        self.key, root = storages[key_id][0], storages[key_id][1]
         self.numel = root.size
         self.offset = offset // isz
         self.location = "cpu" if t._device is CPU else str(t._device)
@@ -269,12 +275,36 @@ def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
             z.writestr(info, data)
 
 
+def _write_legacy(obj: Any, f: BinaryIO) -> None:
+    """PyTorch's pre-1.6 stream: magic, protocol, sys info, the pickle, the storage keys,
+    then each storage as its element count (int64) and raw little-endian bytes."""
+    storages: dict = {}
+    payload = _reduce_for_save(obj, storages, {})
+    sys_info = {"protocol_version": _LEGACY_PROTOCOL, "little_endian": True,
+                "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    for head in (_MAGIC, _LEGACY_PROTOCOL, sys_info):
+        pickle.dump(head, f, protocol=2)
+    _Pickler(f, storages, legacy=True).dump(payload)
+    pickle.dump(sorted(key for key, _, _ in storages.values()), f, protocol=2)
+    for _key, root, _dtype in sorted(storages.values(), key=lambda s: s[0]):
+        arr = root if sys.byteorder == "little" else root.byteswap()
+        f.write(struct.pack("<q", root.size))
+        f.write(np.ascontiguousarray(arr).tobytes())
+
+
 def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
          pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True,
          _disable_byteorder_record: bool = False) -> None:
-    """Save ``obj`` in PyTorch's checkpoint format; a path is written atomically."""
+    """Save ``obj`` in PyTorch's checkpoint format; a path is written atomically.
+
+    ``_use_new_zipfile_serialization=False`` writes PyTorch's legacy (pre-1.6) stream."""
+    if not _use_new_zipfile_serialization:
+        def write(obj: Any, out: BinaryIO, prefix: str) -> None:
+            _write_legacy(obj, out)
+    else:
+        write = _write_zip
     if not isinstance(f, (str, os.PathLike)):
-        _write_zip(obj, f, "archive")
+        write(obj, f, "archive")
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
@@ -282,7 +312,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
-            _write_zip(obj, out, prefix)
+            write(obj, out, prefix)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -324,8 +354,9 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: int, size: tuple, stride: t
             raise ValueError(
                 f"checkpoint tensor of size {list(size)} and stride {list(stride)} at offset "
                 f"{storage_offset} does not fit its storage of {arr.size} elements")
-        view = np.lib.stride_tricks.as_strided(arr[storage_offset:], size,
-                                               tuple(s * isz for s in stride))
+        # an ndarray over ``arr`` keeps it as the base: views share it and know their offset
+        view = np.ndarray(size, dtype=arr.dtype, buffer=arr, offset=storage_offset * isz,
+                          strides=tuple(s * isz for s in stride))
     if dtype_name == "bfloat16":
         view = view.view(_dt.bfloat16.np)
     dev = canonical_device(device)
@@ -620,8 +651,11 @@ class _LegacyTensor:
 def _resolve_legacy(obj: Any) -> Any:
     if isinstance(obj, _LegacyTensor):
         return obj.build()
-    if isinstance(obj, tuple):
-        return tuple(_resolve_legacy(v) for v in obj)
+    if isinstance(obj, tuple):  # only tuples holding tensors are rebuilt (Size stays Size)
+        items = [_resolve_legacy(v) for v in obj]
+        if all(a is b for a, b in zip(items, obj)):
+            return obj
+        return tuple(items) if type(obj) is tuple else type(obj)(*items)
     if isinstance(obj, dict):
         for k in list(obj):
             obj[k] = _resolve_legacy(obj[k])

@@ -25,6 +25,7 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
         return t
     be = t._device._backend
     if src.category == _COMPLEX and dt.category != _COMPLEX:
+        _warn_discard_imag()
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     else:
         r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
@@ -34,6 +35,18 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
     if t._rg and grad_state.enabled and dt.category >= _FLOAT:
         record("ToCopyBackward0", res, (t,), _cast_vjp(src))
     return res
+
+
+_warned_imag = [False]
+
+
+def _warn_discard_imag() -> None:
+    if not _warned_imag[0]:  # once per process, as PyTorch
+        _warned_imag[0] = True
+        import warnings
+
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                      stacklevel=4)
 
 
 def _cast_vjp(src: _dt.dtype) -> Any:

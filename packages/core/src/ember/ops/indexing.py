@@ -12,8 +12,10 @@ histc).
 
 from __future__ import annotations
 
+import array
 import operator
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,11 @@ def _seq_as_tuple(key: list) -> bool:
         if _isinstance(k, (Tensor, list, tuple, slice, np.ndarray)) or k is None or k is Ellipsis:
             return True
     return False
+
+
+def _is_sequence(k: Any) -> bool:
+    """Other Python sequences (``deque``, ``array.array``) index like lists, as in PyTorch."""
+    return _isinstance(k, (Sequence, array.array)) and not _isinstance(k, (str, bytes))
 
 
 def _index_array(t: Tensor, x: Tensor) -> Any:
@@ -141,7 +148,7 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
                 a = _index_array(k, x)
                 has_adv = True
                 _advanced_item(a, basic, adv)
-        elif _isinstance(k, (list, tuple, np.ndarray)):
+        elif _isinstance(k, (list, tuple, np.ndarray, range)) or _is_sequence(k):
             a = _list_array(k, x)
             has_adv = True
             if a.ndim == 0 and kind(a) == "b":
@@ -363,6 +370,12 @@ def _value_array(value: Any, x: Tensor) -> Any:
             _isinstance(value, np.generic) and value.ndim == 0):
         be = x._device._backend
         if _isinstance(value, complex) and kind(x._data) != "c":
+            if value.imag and kind(x._data) != "b":
+                from .creation import _C_NAMES
+
+                name = "double" if x.dtype.name in ("float16", "bfloat16") else \
+                    _C_NAMES[x.dtype.name]
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
             value = value.real
         if _isinstance(value, np.generic):
             value = value.item()

@@ -382,17 +382,21 @@ _paths: dict = {}
 
 
 def _parse_einsum(equation: str, operands: list[Tensor]) -> tuple[list[str], str]:
-    """Input subscripts (``...`` kept) and the explicit output subscripts."""
+    """Input subscripts (``...`` kept) and the explicit output subscripts, checked as PyTorch
+    checks them (letters only, sizes that match or broadcast, output labels once each)."""
     eq = equation.replace(" ", "")
     if "->" in eq:
-        lhs, rhs = eq.split("->")
+        lhs, rhs = eq.split("->", 1)
     else:
         lhs, rhs = eq, None
     ins = lhs.split(",")
     if len(ins) != len(operands):
-        raise ValueError("einsum(): more operands were provided than specified in the equation"
-                         if len(operands) > len(ins) else
-                         "einsum(): fewer operands were provided than specified in the equation")
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                           if len(operands) > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    if not all(s.replace("...", "").isalpha() or not s.replace("...", "")
+               for s in (*ins, rhs or "")):
+        raise _einsum_subscript_error(equation, ins)
     for s, t in zip(ins, operands):
         n = len(s.replace("...", ""))
         if ("..." in s and n > t._data.ndim) or ("..." not in s and n != t._data.ndim):
@@ -400,6 +404,32 @@ def _parse_einsum(equation: str, operands: list[Tensor]) -> tuple[list[str], str
                                f" match the number of dimensions ({t._data.ndim}) for operand "
                                f"{ins.index(s)}" + ("" if "..." in s else
                                                     " and no ellipsis was given"))
+    sizes: dict[str, int] = {}
+    ell: list[int] = []  # the broadcast shape of the dims the ellipses cover, right-aligned
+    for k, (s, t) in enumerate(zip(ins, operands)):
+        head, dots, tail = s.partition("...")
+        shape = t._data.shape
+        if dots:
+            covered = shape[len(head):len(shape) - len(tail)]
+            ell[:0] = [1] * max(0, len(covered) - len(ell))
+            for j, size in enumerate(covered):
+                seen = ell[len(ell) - len(covered) + j]
+                if seen != size and seen != 1 and size != 1:
+                    raise RuntimeError(
+                        f"einsum(): dimension {j} covered by ellipsis in operand {k}has size "
+                        f"{size} which does not broadcast with previously seen ellipsis with size "
+                        f"{seen} for the respective dimension")
+                ell[len(ell) - len(covered) + j] = max(seen, size) if 1 in (seen, size) else seen
+        mine: dict[str, int] = {}
+        for c, size in zip(head + tail, shape[:len(head)] + shape[len(shape) - len(tail):]):
+            if mine.setdefault(c, size) != size:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the "
+                                   f"sizes don't match, {size} != {mine[c]}")
+            seen = sizes.setdefault(c, size)
+            if seen != size and seen != 1 and size != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {size} for operand {k} "
+                                   f"which does not broadcast with previously seen size {seen}")
+            sizes[c] = max(seen, size) if 1 in (seen, size) else seen
     if rhs is None:
         counts: dict[str, int] = {}
         for s in ins:
@@ -407,7 +437,35 @@ def _parse_einsum(equation: str, operands: list[Tensor]) -> tuple[list[str], str
                 counts[c] = counts.get(c, 0) + 1
         rhs = ("..." if any("..." in s for s in ins) else "") + "".join(
             sorted(c for c, k in counts.items() if k == 1))
+    else:
+        out = rhs.replace("...", "")
+        for c in out:
+            if out.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
+                                   "the output")
+            if c not in sizes:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                                   "equation for any input operand")
     return ins, rhs
+
+
+def _einsum_subscript_error(equation: str, ins: list[str]) -> RuntimeError:
+    """PyTorch's message for a subscript that is not a letter (built on the error path)."""
+    for k, s in enumerate(ins):
+        if "." in s.replace("...", ""):
+            return RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any "
+                                "ellipsis")
+    i, arrow = 0, False
+    while i < len(equation):
+        if equation.startswith("...", i) or (equation.startswith("->", i) and not arrow):
+            arrow = arrow or equation[i] == "-"
+            i += 3 if equation[i] == "." else 2
+            continue
+        if not (equation[i].isalpha() or equation[i] in ", "):
+            break
+        i += 1
+    return RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation "
+                        "string, subscripts must be in [a-zA-Z]")
 
 
 def _sublist_equation(args: tuple) -> tuple[str, list]:
@@ -429,7 +487,8 @@ def einsum(*args: Any) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)``, operands as a list, or the
     sublist form; contracted along an optimised path."""
     if not args:
-        raise TypeError("einsum(): must specify the equation string and at least one operand")
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
     if _isinstance(args[0], str):
         equation, operands = args[0], list(args[1:])
         if len(operands) == 1 and _isinstance(operands[0], (list, tuple)):
@@ -437,7 +496,8 @@ def einsum(*args: Any) -> Tensor:
     else:
         equation, operands = _sublist_equation(args)
     if not operands:
-        raise ValueError("einsum(): must provide at least one operand")
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
     ins, rhs = _parse_einsum(equation, operands)
     first = operands[0]
     for t in operands[1:]:
@@ -541,7 +601,11 @@ def _einsum_grad(i: int, ins: list[str], rhs: str, g: Tensor, ops: tuple) -> Ten
         else:
             shape.append(1)
     r = r.reshape(tuple(shape))
-    if tuple(shape) != target._data.shape:
+    # a labelled dim of size 1 that broadcast against a larger one: sum it back
+    red = tuple(d for d, n in enumerate(target._data.shape) if n == 1 and shape[d] != 1)
+    if red:
+        r = r.sum(red, keepdim=True)
+    if r._data.shape != target._data.shape:
         r = r.expand(target._data.shape)
     return r
 

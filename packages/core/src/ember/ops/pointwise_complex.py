@@ -36,13 +36,14 @@ def real_grad(g: Tensor) -> Tensor:
 
 
 def real(input: Tensor) -> Tensor:
-    """The real part: a view of a complex tensor's memory; a real tensor itself."""
+    """The real part: a view of a complex tensor's memory; a real tensor itself (its node is
+    PyTorch's, a select of the real view)."""
     x = _check("real", input)
     if x.dtype.kind != "c":
         return input
     out = make_view(input, x.real, real)
     if grad_state.enabled and input._rg:
-        record("RealBackward0", out, (input,), lambda g: (real_grad(g) * (1 + 0j),))
+        record("SelectBackward0", out, (input,), lambda g: (real_grad(g) * (1 + 0j),))
     return out
 
 
@@ -53,7 +54,7 @@ def imag(input: Tensor) -> Tensor:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     out = make_view(input, x.imag, imag)
     if grad_state.enabled and input._rg:
-        record("ImagBackward0", out, (input,), lambda g: (real_grad(g) * 1j,))
+        record("SelectBackward0", out, (input,), lambda g: (real_grad(g) * 1j,))
     return out
 
 

@@ -78,9 +78,9 @@ def _to_device(arr: np.ndarray, dev: Any) -> Any:
     return arr if dev is CPU else dev._backend.asarray(arr, index=dev.index)
 
 
-def _float_dtype(dtype: Any, op: str) -> _dt.dtype:
+def _float_dtype(dtype: Any, op: str, complex_ok: bool = False) -> _dt.dtype:
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
-    if dt.category != _dt._FLOAT:
+    if dt.category != _dt._FLOAT and not (complex_ok and dt.category == _dt._COMPLEX):
         raise NotImplementedError(
             f'"{op}" not implemented for \'{_TORCH_NAMES.get(dt.name, dt.name)}\'')
     return dt
@@ -97,12 +97,23 @@ def _new(arr: np.ndarray, dev: Any, requires_grad: bool, out: Tensor | None = No
     return t
 
 
+def _complex_draw(draw: Any) -> Any:
+    """A complex tensor draws as its real view, ``(..., 2)`` floats (PyTorch's order)."""
+    def complex_draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
+        real = np.dtype(np.float32 if npd == np.complex64 else np.float64)
+        return np.asarray(draw(g, 2 * n, real, c)).astype(real, copy=False).view(npd)
+
+    return complex_draw
+
+
 def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
           node: str | None = None) -> Tensor:
     """Write ``draw(gen, n, npdtype, contiguous)`` into ``self`` in memory order."""
     x = self._data
     gen = _generator(generator, self._device)
     npd = x.dtype
+    if npd.kind == "c":
+        draw = _complex_draw(draw)
     with gen.lock:
         flat = draw(gen, x.size, npd, bool(x.flags.c_contiguous) if self._device is CPU
                     else True)
@@ -115,8 +126,8 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
     return _inplace.commit(self, out, op)
 
 
-def _check_float(self: Tensor, op: str) -> None:
-    if self.dtype.category != _dt._FLOAT:
+def _check_float(self: Tensor, op: str, complex_ok: bool = False) -> None:
+    if self.dtype.category != _dt._FLOAT and not (complex_ok and self.dtype.is_complex):
         raise NotImplementedError(
             f'"{op}" not implemented for \'{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}\'')
 
@@ -126,7 +137,7 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Genera
              **kw: Any) -> Tensor:
     """Fill with values drawn uniformly from ``[from, to)``."""
     from_ = kw.pop("from", from_)
-    _check_float(self, "check_uniform_bounds")
+    _check_float(self, "check_uniform_bounds", complex_ok=True)
     lo, hi = float(from_), float(to)
     if not lo <= hi:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo}"
@@ -170,10 +181,12 @@ def randint_value(low: int, high: int, generator: Generator | None = None) -> in
 def normal_(self: Tensor, mean: float = 0, std: float = 1, *,
             generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from the normal distribution ``N(mean, std**2)``."""
-    _check_float(self, "normal_kernel_cpu")
+    _check_float(self, "normal_kernel_cpu", complex_ok=True)
     m, s = float(mean), float(std)
     if not s >= 0.0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
+    if self.dtype.is_complex:  # each part gets half the variance
+        s /= math.sqrt(2.0)
     return _fill(self, "normal_", lambda g, n, npd, c: K.normal(g, n, npd, m, s, c), generator)
 
 
@@ -338,12 +351,13 @@ def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
     """A tensor of values drawn uniformly from ``[0, 1)``."""
     shape = _size_args(size, kw.pop("size", size_))
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
-                      "check_uniform_bounds")
+                      "check_uniform_bounds", complex_ok=True)
     dev = canonical_device(device)
     gen = _generator(generator, dev)
     n = math.prod(shape)
+    draw = lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0)  # noqa: E731
     with gen.lock:
-        arr = K.uniform(gen, n, dt.np, 0.0, 1.0)
+        arr = (_complex_draw(draw) if dt.is_complex else draw)(gen, n, dt.np, True)
     return _new(arr.astype(dt.np, copy=False).reshape(shape), dev, requires_grad, out)
 
 
@@ -353,13 +367,20 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
     """A tensor of values drawn from the standard normal distribution."""
     shape = _size_args(size, kw.pop("size", size_))
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
-                      "normal_kernel_cpu")
+                      "normal_kernel_cpu", complex_ok=True)
     dev = canonical_device(device)
     gen = _generator(generator, dev)
     n = math.prod(shape)
     with gen.lock:
-        arr = K.normal(gen, n, dt.np, 0.0, 1.0, True)
+        if dt.is_complex:
+            arr = _complex_draw(_normal_draw(0.0, 1.0 / math.sqrt(2.0)))(gen, n, dt.np, True)
+        else:
+            arr = K.normal(gen, n, dt.np, 0.0, 1.0, True)
     return _new(arr.reshape(shape), dev, requires_grad, out)
+
+
+def _normal_draw(mean: float, std: float) -> Any:
+    return lambda g, n, npd, c: K.normal(g, n, npd, mean, std, c)
 
 
 def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: str,
@@ -388,19 +409,22 @@ def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: A
               requires_grad: bool = False, memory_format: Any = None,
               generator: Generator | None = None) -> Tensor:
     """``rand`` with the shape (and by default dtype and device) of ``input``."""
-    dt = _float_dtype(dtype if dtype is not None else input.dtype, "check_uniform_bounds")
+    dt = _float_dtype(dtype if dtype is not None else input.dtype, "check_uniform_bounds",
+                      complex_ok=True)
+    draw = lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0)  # noqa: E731
     return _like_fill(input, dt, device, requires_grad, "rand_like",
-                      lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0), generator,
-                      memory_format)
+                      _complex_draw(draw) if dt.is_complex else draw, generator, memory_format)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None,
                generator: Generator | None = None) -> Tensor:
     """``randn`` with the shape (and by default dtype and device) of ``input``."""
-    dt = _float_dtype(dtype if dtype is not None else input.dtype, "normal_kernel_cpu")
-    return _like_fill(input, dt, device, requires_grad, "randn_like",
-                      lambda g, n, npd, c: K.normal(g, n, npd, 0.0, 1.0, c), generator,
+    dt = _float_dtype(dtype if dtype is not None else input.dtype, "normal_kernel_cpu",
+                      complex_ok=True)
+    draw = (_complex_draw(_normal_draw(0.0, 1.0 / math.sqrt(2.0))) if dt.is_complex
+            else _normal_draw(0.0, 1.0))
+    return _like_fill(input, dt, device, requires_grad, "randn_like", draw, generator,
                       memory_format)
 
 

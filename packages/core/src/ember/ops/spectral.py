@@ -24,7 +24,7 @@ _SWAP = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 def _norm(norm: str | None) -> str:
     norm = norm or "backward"
     if norm not in _SWAP:
-        raise ValueError(f'Invalid normalization mode: "{norm}"')
+        raise RuntimeError(f'Invalid normalization mode: "{norm}"')
     return norm
 
 
