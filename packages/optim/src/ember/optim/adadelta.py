@@ -47,6 +47,7 @@ class Adadelta(Optimizer):
 
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
+    _capturable_devices = ("cuda", "xpu", "hpu", "privateuseone")
     _step_keys = ("step",)
 
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

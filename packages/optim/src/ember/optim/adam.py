@@ -15,6 +15,7 @@ from .optimizer import (
     _bump,
     _check,
     _check_betas,
+    _check_fused,
     _check_lr,
     _effective_grad,
     _elementwise,
@@ -70,6 +71,7 @@ class Adam(Optimizer):
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])

@@ -44,6 +44,7 @@ class ASGD(Optimizer):
 
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
+    _capturable_what = "params, mus, etas, and state_steps"
     _step_keys = ("step", "eta", "mu")
 
     def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,

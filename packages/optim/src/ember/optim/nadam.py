@@ -51,6 +51,7 @@ class NAdam(Optimizer):
     _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
                        "differentiable": False,
                        "decoupled_weight_decay": False}
+    _capturable_what = "params, mu_products and state_steps"
     _step_keys = ("step", "mu_product")
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -149,7 +149,7 @@ class Optimizer:
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own options (missing ones take the defaults)."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             param_group["params"] = [params]
@@ -238,10 +238,38 @@ class Optimizer:
         if closure is not None:
             with ember.enable_grad():
                 loss = closure()
+        for group in self.param_groups:
+            self._check_step_flags(group)
         with ember.no_grad(), _batched():
             for group in self.param_groups:
                 update(group)
         return loss
+
+    #: what PyTorch's capturable check names (None: the optimizer has no ``capturable``)
+    _capturable_what: str | None = "params and state_steps"
+    _capturable_devices: tuple[str, ...] = ("cuda", "xpu", "hpu", "privateuseone", "xla")
+
+    def _check_step_flags(self, group: dict) -> None:
+        """PyTorch's step-time errors for ``capturable`` and ``differentiable`` groups.
+
+        ``capturable`` steps need parameters on a graph-capturing device (not the CPU);
+        a ``differentiable`` step runs with grad enabled, so its in-place update of a leaf
+        that requires grad fails as any in-place op on such a leaf does.
+        """
+        capturable = group.get("capturable") and not group.get("fused")
+        if not (capturable or group.get("differentiable")):
+            return
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if capturable and self._capturable_what is not None and \
+                    p.device.type not in self._capturable_devices:
+                raise AssertionError(
+                    f"If capturable=True, {self._capturable_what} must be on supported "
+                    f"devices: {list(self._capturable_devices)}.")
+            if group.get("differentiable") and p.is_leaf and p.requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
 
     def register_step_pre_hook(self, hook: Callable) -> _Handle:
         h = _Handle(self._optimizer_step_pre_hooks)
@@ -370,6 +398,15 @@ def _check_lr(lr: Any) -> None:
         raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= float(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_fused(fused: bool | None, foreach: bool | None, differentiable: bool) -> None:
+    """The option clashes PyTorch's fused optimizers (SGD, Adam, AdamW, Adagrad) reject."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 def _check_betas(betas: tuple) -> None:

@@ -9,6 +9,7 @@ from .optimizer import (
     _add_,
     _bump,
     _check,
+    _check_fused,
     _check_lr,
     _effective_grad,
     _elementwise,
@@ -61,6 +62,7 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def _update(self, group: dict) -> None:
         momentum = group["momentum"]

@@ -1,0 +1,129 @@
+"""Adafactor (Shazeer & Stern): second moments kept as row and column factors, PyTorch's variant.
+
+A parameter of two or more dimensions keeps the running means of its squared gradient
+over the last dimension (``row_var``, shape ``(..., n, 1)``) and over the one before
+(``col_var``, shape ``(..., 1, m)``); their outer product over the mean row factor
+estimates the second moment. Vectors and scalars keep a full ``variance``. As in
+PyTorch, ``lr`` caps the relative step size and scales the decoupled weight decay, and
+``eps[0]`` (the dtype's machine epsilon when None) guards the variance estimate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember import Tensor
+
+from .optimizer import (
+    Optimizer,
+    _add_,
+    _bump,
+    _lerp_,
+    _scalar_step,
+    _value,
+    _wrap,
+    _zeros_like,
+)
+
+__all__ = ["Adafactor"]
+
+
+def _rms(xp: Any, a: Any) -> float:
+    """``a.norm(2).item() / a.numel() ** 0.5``, the norm taken in ``a``'s dtype."""
+    norm = xp.sqrt(xp.sum(a * a, dtype=a.dtype))
+    return float(norm) / (a.size ** 0.5)
+
+
+def _adafactor_update(xp: Any, x: Any, g: Any, state: dict, *, lr: float, step: float,
+                      beta2_decay: float, eps1: float, eps2: float, d: float,
+                      weight_decay: float) -> None:
+    """One Adafactor update of the parameter array ``x`` in place (PyTorch's order)."""
+    weight = step ** beta2_decay  # 1 - beta2_t
+    rho = min(lr, 1 / step ** 0.5)
+    alpha = max(eps2, _rms(xp, x)) * rho
+    if weight_decay != 0:
+        x *= 1 - lr * weight_decay
+    if g.ndim > 1:
+        row, col = state["row_var"]._data, state["col_var"]._data
+        sq = g * g
+        # the mean squares per row and per column: vector norms squared over the length
+        row_mean = xp.square(xp.sqrt(xp.sum(sq, axis=-1, keepdims=True))) / g.shape[-1]
+        _lerp_(xp, row, row_mean.astype(g.dtype, copy=False), weight, xp.empty_like(row))
+        col_mean = xp.square(xp.sqrt(xp.sum(sq, axis=-2, keepdims=True))) / g.shape[-2]
+        _lerp_(xp, col, col_mean.astype(g.dtype, copy=False), weight, xp.empty_like(col))
+        estimate = row * col  # row_var @ col_var: an outer product (inner length 1)
+        estimate /= xp.maximum(xp.mean(row, axis=-2, keepdims=True), eps1)
+    else:
+        variance = state["variance"]._data
+        _lerp_(xp, variance, g * g, weight, xp.empty_like(g))
+        estimate = variance.copy()
+    update = xp.maximum(estimate, eps1 * eps1, out=estimate)
+    xp.sqrt(update, out=update)
+    xp.divide(1, update, out=update)
+    update *= g
+    denom = max(1.0, _rms(xp, update) / d)
+    _add_(xp, x, update, -alpha / denom)
+
+
+class Adafactor(Optimizer):
+    """PyTorch's Adafactor: factored second moments, relative step sizes, update clipping."""
+
+    _group_defaults = {"foreach": None}
+    _step_keys = ("step",)
+
+    def __init__(self, params: Any, lr: float | Tensor = 1e-2, beta2_decay: float = -0.8,
+                 eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
+                 weight_decay: float = 0.0, *, foreach: bool | None = None,
+                 maximize: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= _value(lr):
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
+        if not 0.0 >= beta2_decay:
+            raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
+        if eps[0] is not None and not 0.0 <= eps[0]:
+            raise ValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
+        if not 0.0 <= eps[1]:
+            raise ValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
+        if not 1.0 <= d:
+            raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
+        defaults = dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d,
+                        weight_decay=weight_decay, foreach=foreach, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _update(self, group: dict) -> None:
+        eps1, eps2 = group["eps"]
+        lr = _value(group["lr"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.is_complex():
+                raise RuntimeError("Adafactor does not support complex parameters")
+            if p.grad.is_sparse:
+                raise RuntimeError("Adafactor does not support sparse gradients")
+            xp = p._device._backend.xp
+            grad = p.grad._data
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                if grad.ndim > 1:
+                    state["row_var"] = _wrap(xp.zeros((*grad.shape[:-1], 1), grad.dtype), p)
+                    state["col_var"] = _wrap(
+                        xp.zeros((*grad.shape[:-2], 1, grad.shape[-1]), grad.dtype), p)
+                else:
+                    state["variance"] = _zeros_like(p.grad)
+            if group["maximize"]:
+                grad = -grad
+            if eps1 is None:  # as in PyTorch, the first parameter's dtype sets it for the group
+                eps1 = float(np.finfo(p._data.dtype).eps)
+            step_t = state["step"]
+            step_t._data += 1
+            _adafactor_update(xp, p._data, grad, state, lr=lr, step=float(step_t._data),
+                              beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2,
+                              d=group["d"], weight_decay=group["weight_decay"])
+            _bump(p, step_t, *(state[k] for k in ("row_var", "col_var", "variance")
+                               if k in state))
