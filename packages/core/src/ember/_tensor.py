@@ -120,7 +120,8 @@ class Tensor:
     __array_priority__ = 1000
     is_sparse = False
     is_quantized = False
-    is_meta = False
+    is_meta = property(lambda self: self._device.type == "meta",
+                       doc="Whether the tensor is on the meta device (no data).")
     is_nested = False
     layout = strided
 
@@ -472,7 +473,7 @@ class Tensor:
             if force:
                 return self._device._backend.to_numpy(self._data)
             raise TypeError(
-                f"can't convert {self._device.type}:{self._device.index} device type tensor to "
+                f"can't convert {self._device} device type tensor to "
                 "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
         return self._data
 

@@ -25,6 +25,9 @@ from . import grad_mode
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "run_backward", "node_class"]
 
 _anomaly = [False, True]  # [enabled, check_nan]; set by ember.autograd.anomaly
+# whether the running backward pass captures gradients (``grad()``, ``backward(inputs=)``)
+# rather than accumulating into every leaf: reentrant checkpointing cannot serve those
+_capturing = [False]
 
 
 class RemovableHandle:
@@ -366,6 +369,8 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
     pop, get = buffers.pop, buffers.get
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
+    prev_capturing = _capturing[0]
+    _capturing[0] = capture is not None
     try:
         for node in order:
             buf = pop(node, None)
@@ -425,6 +430,7 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
             g = None  # the loop's last gradient: a leaf may then keep it without a copy
     finally:
         grad_mode.state.enabled = prev
+        _capturing[0] = prev_capturing
     return captured
 
 

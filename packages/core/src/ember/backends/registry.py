@@ -145,7 +145,7 @@ class BackendRegistry:
             return d
         backend = self.get(dev.type)
         index = dev.index
-        if dev.type != "cpu":
+        if dev.type not in ("cpu", "meta"):  # (a meta device has no index, as in PyTorch)
             if index is None:
                 index = 0
             count = backend.device_count()
@@ -174,7 +174,14 @@ def _cupy_factory() -> Backend:
     return CupyBackend()
 
 
+def _meta_factory() -> Backend:
+    from .meta import MetaBackend
+
+    return MetaBackend()
+
+
 registry.add("cpu", _numpy_factory, priority=0, name="numpy")
+registry.add("meta", _meta_factory, priority=0, name="meta")
 
 
 def _validate_type(device_type: str) -> None:

@@ -15,12 +15,14 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd._api import grad as _autograd_grad
+from ._module_utils import functionalize, replace_all_batch_norm_modules_
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 from .call import functional_call, stack_module_state
 from .vmap import vmap
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state", "linearize"]
+           "functional_call", "stack_module_state", "linearize", "functionalize",
+           "replace_all_batch_norm_modules_"]
 
 
 def _wrap_input(x: Any) -> Any:
@@ -141,40 +143,58 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
-    """``(func(*primals), J @ tangents)``, by the vjp of a vjp."""
+    """``(func(*primals), J @ tangents)``, by the vjp of a vjp; primals and tangents are
+    tuples of (trees of) tensors with the same structure."""
+    api = "jvp(f, primals, tangents)"
     if not isinstance(primals, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
-                           "should be valid to call f(*primals).")
-    if not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
-                           "same python structure")
-    if len(primals) != len(tangents):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
-                           "same python structure")
-    for p, t in zip(primals, tangents):
-        if isinstance(p, Tensor) and isinstance(t, Tensor) and p.shape != t.shape:
+        raise RuntimeError(f"{api}: Expected primals to be a tuple. E.g. it should be valid to "
+                           "call f(*primals).")
+    p_leaves, p_spec = tree_flatten(primals)
+    t_leaves, t_spec = tree_flatten(tangents)
+    if not isinstance(tangents, tuple) or p_spec != t_spec:
+        raise RuntimeError(f"{api}: Expected primals and tangents to have the same python "
+                           "structure. For example, if primals is a tuple of 3 tensors, "
+                           "tangents also must be.")
+    for what, leaves in (("primals", p_leaves), ("tangents", t_leaves)):
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise RuntimeError(f"{api}: Expected {what} to only contain Tensors, got "
+                                   f"{type(x)}")
+    for p, t in zip(p_leaves, t_leaves):
+        if p.shape != t.shape:
             raise RuntimeError(
                 "Trying to set a forward gradient that has a different size than that of the "
                 f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
                 f"while the given forward gradient is of size {list(t.shape)}.")
     with grad_mode.enable_grad():
-        ins = [_wrap_input(p) for p in primals]
-        res = func(*ins)
+        ins = [_wrap_input(p) for p in p_leaves]
+        res = func(*tree_unflatten(ins, p_spec))
         aux = None
         if has_aux:
+            if not (isinstance(res, tuple) and len(res) == 2):
+                raise RuntimeError(f"{api}: output of function f should be a tuple: (output, "
+                                   "aux) if has_aux is True")
             res, aux = res
         outs, spec = tree_flatten(res)
+        for o in outs:
+            if not isinstance(o, Tensor):
+                raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
+                                   f"unsupported type {type(o)}")
         # u -> J^T u is linear in u; its vjp with the tangents is J @ tangents
         us = [o.new_zeros(o.shape).requires_grad_(True) for o in outs]
-        jtu = _autograd_grad(outs, ins, us, create_graph=True, allow_unused=True)
-        pairs = [(g, t) for g, t in zip(jtu, tangents) if g is not None]
+        diff = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
+        jtu = (_autograd_grad([o for o, _ in diff], ins, [u for _, u in diff],
+                              create_graph=True, allow_unused=True)
+               if diff else [None] * len(ins))
+        pairs = [(g, t) for g, t in zip(jtu, t_leaves) if g is not None and g.requires_grad]
         if pairs:
             jt = _autograd_grad([g for g, _ in pairs], us, [t for _, t in pairs],
                                 allow_unused=True, create_graph=_nested(ins))
         else:
             jt = [None] * len(us)
     tans = [j if j is not None else o.new_zeros(o.shape).detach() for j, o in zip(jt, outs)]
-    primal_out = tree_unflatten([o.detach() for o in outs], spec)
+    nested = _nested(ins)
+    primal_out = tree_unflatten([o if nested else o.detach() for o in outs], spec)
     tangent_out = tree_unflatten(tans, spec)
     return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
 
@@ -183,6 +203,9 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
            chunk_size: int | None = None, _preallocate_and_copy: bool = False) -> Callable:
     """``f -> (x -> Jacobian of f at x)``, shaped ``output.shape + input.shape``."""
     from ..ops import stack
+
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums_tuple(argnums, len(args), "jacrev")

@@ -72,6 +72,9 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
             by_id.setdefault(id(p), []).append(n)
         for names in by_id.values():
             given = [n for n in names if n in values]
+            if len({id(values[n]) for n in given}) > 1:
+                raise ValueError(f"functional_call got multiple values for keys {sorted(given)}, "
+                                 "which are tied. Consider using tie_weights=False")
             if given:
                 for n in names:
                     values.setdefault(n, values[given[0]])
@@ -85,17 +88,26 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
 
 def stack_module_state(models: Any) -> tuple[dict, dict]:
     """Parameters and buffers of identical modules, stacked along a new leading dimension."""
-    from ..ops import stack
-
     models = list(models)
     if not models:
         raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
     if not (all(m.training for m in models) or all(not m.training for m in models)):
         raise RuntimeError("stack_module_state: Expected all models to have the same training/"
                            "eval mode.")
-    names = [n for n, _ in models[0].named_parameters()]
-    params = {n: stack([dict(m.named_parameters())[n] for m in models]).detach()
-              .requires_grad_(True) for n in names}
-    bnames = [n for n, _ in models[0].named_buffers()]
-    buffers = {n: stack([dict(m.named_buffers())[n] for m in models]) for n in bnames}
-    return params, buffers
+    return (_stacked([dict(m.named_parameters()) for m in models]),
+            _stacked([dict(m.named_buffers()) for m in models]))
+
+
+def _stacked(dicts: list) -> dict:
+    """Each entry stacked across the models: a new leaf that requires grad where they do."""
+    from ..ops import stack
+
+    out = {}
+    for name in dicts[0]:
+        tensors = [d[name] for d in dicts]
+        rg = {t.requires_grad for t in tensors}
+        if len(rg) > 1:
+            raise RuntimeError(f"Expected {name} from each model to have the same "
+                               ".requires_grad")
+        out[name] = stack(tensors).detach().requires_grad_(rg.pop())
+    return out

@@ -109,13 +109,16 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         stacked = []
         for j in range(len(outs[0][0])):
             col = [o[0][j] for o in outs]
+            d = od[j]
+            if d is None:  # not mapped: the first entry's value (any type), as it is
+                stacked.append(col[0])
+                continue
             if not isinstance(col[0], Tensor):
                 raise ValueError(f"vmap({getattr(func, '__name__', func)}, ...): `"
                                  f"{getattr(func, '__name__', func)}` must only return Tensors, "
                                  f"got type {type(col[0])}. Did you mean to set out_dims= to "
                                  "None for output?")
-            d = od[j]
-            stacked.append(col[0] if d is None else stack(col, d % (col[0].ndim + 1)))
+            stacked.append(stack(col, d % (col[0].ndim + 1)))
         return tree_unflatten(stacked, out_spec)
 
     return mapped

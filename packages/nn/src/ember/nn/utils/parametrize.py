@@ -61,7 +61,7 @@ class ParametrizationList(ModuleList):
             raise ValueError("ParametrizationList requires one or more modules.")
         super().__init__(modules)
         self.unsafe = unsafe
-        original_shape, original_dtype = tuple(original.shape), original.dtype
+        original_shape, original_dtype = original.shape, original.dtype
         with ember.no_grad():
             new = original
             for module in reversed(self):
@@ -102,10 +102,10 @@ class ParametrizationList(ModuleList):
                 raise ValueError("Registering a parametrization may not change the dtype of the "
                                  f"tensor, unless `unsafe` flag is enabled.\nunparametrized dtype:"
                                  f" {original_dtype}\nparametrized dtype: {z.dtype}")
-            if tuple(z.shape) != original_shape:
+            if z.shape != original_shape:
                 raise ValueError("Registering a parametrization may not change the shape of the "
                                  "tensor, unless `unsafe` flag is enabled.\nunparametrized shape:"
-                                 f" {original_shape}\nparametrized shape: {tuple(z.shape)}")
+                                 f" {original_shape}\nparametrized shape: {z.shape}")
 
     def right_inverse(self, value: Tensor) -> None:
         """Set the originals so that the parametrized tensor equals ``value``."""
@@ -178,20 +178,43 @@ def _inject_property(module: Module, tensor_name: str) -> None:
     setattr(module.__class__, tensor_name, property(get_parametrized, set_original))
 
 
+def _check_stacked(parametrization: Module, y: Tensor, name: str) -> None:
+    """A parametrization added on top of others keeps the tensor's dtype and shape, and so
+    does its ``right_inverse`` where it has one."""
+    x = parametrization(y)
+    if not isinstance(x, Tensor):
+        raise ValueError(f"A parametrization must return a tensor. Got {type(x).__name__}.")
+    for what, attr in (("dtype", "dtype"), ("shape", "shape")):
+        if getattr(x, attr) != getattr(y, attr):
+            raise ValueError(
+                f"Registering a parametrization may not change the {what} of the tensor, unless "
+                f"the `unsafe` flag is enabled.\nmodule.{name}.{what}: {getattr(y, attr)}\n"
+                f"parametrization(module.{name}).{what}: {getattr(x, attr)}")
+    if not hasattr(parametrization, "right_inverse"):
+        return
+    try:
+        z = parametrization.right_inverse(x)
+    except NotImplementedError:
+        return
+    if not isinstance(z, Tensor):
+        raise ValueError(f"parametrization.right_inverse must return a tensor. Got: "
+                         f"{type(z).__name__}")
+    for what in ("dtype", "shape"):
+        if getattr(z, what) != getattr(y, what):
+            raise ValueError(
+                f"The tensor returned by parametrization.right_inverse must have the same "
+                f"{what} as module.{name}, unless the `unsafe` flag is enabled.\n"
+                f"module.{name}.{what}: {getattr(y, what)}\nreturned {what}: "
+                f"{getattr(z, what)}")
+
+
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
                              unsafe: bool = False) -> Module:
     """Make ``module.<tensor_name>`` computed as ``parametrization(original)``."""
     parametrization.train(module.training)
     if is_parametrized(module, tensor_name):
         if not unsafe:
-            y = getattr(module, tensor_name)
-            x = parametrization(y)
-            if not isinstance(x, Tensor):
-                raise ValueError(f"A parametrization must return a tensor. Got "
-                                 f"{type(x).__name__}.")
-            if x.dtype != y.dtype or tuple(x.shape) != tuple(y.shape):
-                raise ValueError("Registering a parametrization may not change the dtype or "
-                                 "shape of the tensor, unless `unsafe` flag is enabled.")
+            _check_stacked(parametrization, getattr(module, tensor_name), tensor_name)
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
     elif tensor_name in module._buffers or tensor_name in module._parameters:

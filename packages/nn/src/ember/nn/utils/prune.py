@@ -1,9 +1,10 @@
 """``ember.nn.utils.prune``: masking parameters, PyTorch's pruning API.
 
 Pruning ``name`` moves the parameter to ``name_orig``, adds a buffer ``name_mask``
-and a forward pre-hook that sets ``module.name = name_orig * name_mask``. Masks
-are computed on the host with NumPy (they are small, and ranking is not
-differentiated); random methods draw from Ember's generator.
+and a forward pre-hook that sets ``module.name = name_orig * name_mask``. A method's
+``compute_mask(t, default_mask)`` works on tensors, as users' own methods do; the built-in
+ones rank on the host with NumPy (masks are small and ranking is not differentiated) and
+draw their random numbers from Ember's generator, the same draws as PyTorch's.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _validate_structured(shape: tuple, dim: int) -> None:
 
 
 class BasePruningMethod(ABC):
-    """A pruning method: ``compute_mask`` says which entries to keep."""
+    """A pruning method: subclasses define ``PRUNING_TYPE`` and ``compute_mask``."""
 
     _tensor_name: str
     PRUNING_TYPE: str = "unstructured"
@@ -75,12 +76,8 @@ class BasePruningMethod(ABC):
         setattr(module, self._tensor_name, self.apply_mask(module))
 
     @abstractmethod
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        """The new mask (host arrays) from importance scores and the current mask."""
-
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        """The mask to apply to ``t`` given the mask already applied."""
-        return _like(self._mask(_host(t), _host(default_mask)), default_mask)
+        """The mask to apply to ``t`` (importance scores), given the mask already applied."""
 
     def apply_mask(self, module: Module) -> Tensor:
         mask = getattr(module, self._tensor_name + "_mask")
@@ -186,9 +183,13 @@ class PruningContainer(BasePruningMethod):
     def __getitem__(self, idx: int) -> BasePruningMethod:
         return self._pruning_methods[idx]
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """The newest method's mask computed on what the earlier ones kept (all entries
+        still at 1, the channels not yet pruned, or everything, by its ``PRUNING_TYPE``);
+        ``default_mask`` is updated in place where it already has ``t``'s dtype, as in
+        PyTorch."""
         method = self._pruning_methods[-1]
-        new_mask = default_mask.astype(t.dtype, copy=True)
+        new_mask = default_mask.to(dtype=t.dtype)
         if method.PRUNING_TYPE == "unstructured":
             sel: Any = default_mask == 1
         elif method.PRUNING_TYPE == "structured":
@@ -198,14 +199,15 @@ class PruningContainer(BasePruningMethod):
             dim = method.dim if method.dim >= 0 else t.ndim + method.dim
             if dim < 0:
                 raise IndexError(f"Index is out of bounds for tensor with dimensions {t.ndim}")
-            others = tuple(d for d in range(t.ndim) if d != dim)
-            keep = default_mask.sum(axis=others) != 0
+            others = [d for d in range(t.ndim) if d != dim]
+            keep = default_mask.sum(dim=others) != 0
             sel = tuple(keep if d == dim else slice(None) for d in range(t.ndim))
         elif method.PRUNING_TYPE == "global":
             sel = tuple(slice(None) for _ in range(t.ndim))
         else:
             raise ValueError(f"Unrecognized PRUNING_TYPE {method.PRUNING_TYPE}")
-        new_mask[sel] = method._mask(t[sel], default_mask[sel])
+        partial = method.compute_mask(t[sel], default_mask=default_mask[sel])
+        new_mask[sel] = partial.to(dtype=new_mask.dtype)
         return new_mask
 
 
@@ -214,7 +216,7 @@ class Identity(BasePruningMethod):
 
     PRUNING_TYPE = "unstructured"
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         return default_mask
 
     @classmethod
@@ -231,13 +233,13 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount_init(amount)
         self.amount = amount
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        n = _compute_nparams_toprune(self.amount, t.size)
-        _validate_pruning_amount(n, t.size)
-        mask = default_mask.copy()
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        n = _compute_nparams_toprune(self.amount, t.nelement())
+        _validate_pruning_amount(n, t.nelement())
+        mask = default_mask.clone(memory_format=ember.contiguous_format)
         if n:
-            prob = _host(ember.rand(t.size))
-            mask.reshape(-1)[np.argsort(-prob, kind="stable")[:n]] = 0
+            prob = _host(ember.rand_like(t)).reshape(-1)  # PyTorch's draw: t's dtype and shape
+            mask.view(-1)[_index(np.argsort(-prob, kind="stable")[:n], mask)] = 0
         return mask
 
     @classmethod
@@ -254,12 +256,13 @@ class L1Unstructured(BasePruningMethod):
         _validate_pruning_amount_init(amount)
         self.amount = amount
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        n = _compute_nparams_toprune(self.amount, t.size)
-        _validate_pruning_amount(n, t.size)
-        mask = default_mask.copy()
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        n = _compute_nparams_toprune(self.amount, t.nelement())
+        _validate_pruning_amount(n, t.nelement())
+        mask = default_mask.clone(memory_format=ember.contiguous_format)
         if n:
-            mask.reshape(-1)[np.argsort(np.abs(t).reshape(-1), kind="stable")[:n]] = 0
+            order = np.argsort(np.abs(_host(t)).reshape(-1), kind="stable")[:n]
+            mask.view(-1)[_index(order, mask)] = 0
         return mask
 
     @classmethod
@@ -278,7 +281,7 @@ class RandomStructured(BasePruningMethod):
         self.amount = amount
         self.dim = dim
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         _validate_structured(t.shape, self.dim)
         size = t.shape[self.dim]
         n = _compute_nparams_toprune(self.amount, size)
@@ -287,7 +290,7 @@ class RandomStructured(BasePruningMethod):
             return default_mask
         prob = _host(ember.rand(size))
         threshold = np.sort(prob)[n - 1]
-        return _channel_mask(t.shape, self.dim, prob > threshold) * default_mask
+        return _channel_mask(t, self.dim, prob > threshold) * default_mask.to(dtype=t.dtype)
 
 
 class LnStructured(BasePruningMethod):
@@ -301,7 +304,7 @@ class LnStructured(BasePruningMethod):
         self.n = n
         self.dim = dim
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         _validate_structured(t.shape, self.dim)
         size = t.shape[self.dim]
         n_prune = _compute_nparams_toprune(self.amount, size)
@@ -309,7 +312,7 @@ class LnStructured(BasePruningMethod):
         if n_prune == 0:
             return default_mask
         dim = self.dim % t.ndim
-        moved = np.moveaxis(t, dim, 0).reshape(size, -1)
+        moved = np.moveaxis(_host(t), dim, 0).reshape(size, -1)
         p = self.n
         if p in ("fro", 2):
             norms = np.sqrt((moved.astype(np.float64) ** 2).sum(1))
@@ -319,13 +322,18 @@ class LnStructured(BasePruningMethod):
             norms = np.linalg.norm(moved.astype(np.float64), ord=float(p), axis=1)
         keep = np.zeros(size, dtype=bool)
         keep[np.argsort(-norms, kind="stable")[:size - n_prune]] = True
-        return _channel_mask(t.shape, dim, keep) * default_mask
+        return _channel_mask(t, dim, keep) * default_mask.to(dtype=t.dtype)
 
 
-def _channel_mask(shape: tuple, dim: int, keep: np.ndarray) -> np.ndarray:
-    view = [1] * len(shape)
+def _channel_mask(t: Tensor, dim: int, keep: np.ndarray) -> Tensor:
+    """Ones in the kept channels of ``t`` along ``dim``, zeros elsewhere (``t``'s dtype)."""
+    view = [1] * t.ndim
     view[dim] = -1
-    return np.broadcast_to(keep.reshape(view), shape).astype(np.float64)
+    return _like(np.broadcast_to(keep.reshape(view), tuple(t.shape)), t)
+
+
+def _index(idx: np.ndarray, like: Tensor) -> Tensor:
+    return ember.as_tensor(idx, device=like.device)
 
 
 class CustomFromMask(BasePruningMethod):
@@ -336,11 +344,10 @@ class CustomFromMask(BasePruningMethod):
     def __init__(self, mask: Tensor) -> None:
         self.mask = mask
 
-    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        mask = _host(self.mask)
-        if default_mask.shape != mask.shape:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        if default_mask.shape != self.mask.shape:
             raise AssertionError("the mask must have the shape of the pruned tensor")
-        return default_mask * mask.astype(default_mask.dtype)
+        return default_mask * self.mask.to(dtype=default_mask.dtype, device=default_mask.device)
 
     @classmethod
     def apply(cls, module: Module, name: str, mask: Tensor) -> BasePruningMethod:  # type: ignore[override]

@@ -6,6 +6,7 @@ Newer code should use ``ember.nn.utils.parametrizations.weight_norm``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ..modules.module import Module
@@ -61,7 +62,10 @@ class WeightNorm:
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
-    """Split ``name`` into magnitude ``name_g`` and direction ``name_v`` (hook-based API)."""
+    """Split ``name`` into magnitude ``name_g`` and direction ``name_v`` (hook-based API,
+    deprecated in favour of ``parametrizations.weight_norm`` as in PyTorch)."""
+    warnings.warn("`ember.nn.utils.weight_norm` is deprecated in favor of "
+                  "`ember.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     WeightNorm.apply(module, name, dim)
     return module
 
