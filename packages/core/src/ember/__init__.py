@@ -82,6 +82,7 @@ if not _builtins.any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_pa
 _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
                "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models"),
                "vmap": ("func", "vmap"),
+               "GradScaler": ("amp", "GradScaler"),
                "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),
                "is_anomaly_check_nan_enabled": ("autograd.anomaly",
                                                 "is_anomaly_check_nan_enabled")}

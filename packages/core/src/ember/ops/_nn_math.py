@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ._along_dim import is_half
 from ._dispatch import Tensor, grad_state, make, quiet, quietly
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
@@ -117,9 +118,13 @@ class _ArrayMath:
         return self.xp.clip(x, lo, hi)
 
     def sum(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        if is_half(x.dtype):  # PyTorch accumulates half precision in float32, rounds once
+            return self.xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
         return self.xp.sum(x, axis=dims, keepdims=keepdim)
 
     def mean(self, x: Any, dims: Any = None, keepdim: bool = False) -> Any:
+        if is_half(x.dtype):
+            return self.xp.mean(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
         return self.xp.mean(x, axis=dims, keepdims=keepdim)
 
     def rsqrt(self, x: Any) -> Any:

@@ -45,27 +45,39 @@ def set_autocast_dtype(device_type: str, dtype: _dt.dtype) -> None:
     _ac.local.dtype[device_type] = dtype
 
 
+def _deprecated(old: str, new: str) -> None:
+    """PyTorch's DeprecationWarning for the per-device autocast spellings (in its words)."""
+    warnings.warn(f"torch.{old} is deprecated. Please use torch.{new} instead.",
+                  DeprecationWarning, stacklevel=3)
+
+
 def is_autocast_cpu_enabled() -> bool:
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
     return _ac.enabled_for("cpu")
 
 
 def set_autocast_cpu_enabled(enabled: bool) -> None:
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
     set_autocast_enabled("cpu", enabled)
 
 
 def get_autocast_cpu_dtype() -> _dt.dtype:
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
     return get_autocast_dtype("cpu")
 
 
 def set_autocast_cpu_dtype(dtype: _dt.dtype) -> None:
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
     set_autocast_dtype("cpu", dtype)
 
 
 def get_autocast_gpu_dtype() -> _dt.dtype:
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
     return get_autocast_dtype("cuda")
 
 
 def set_autocast_gpu_dtype(dtype: _dt.dtype) -> None:
+    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)")
     set_autocast_dtype("cuda", dtype)
 
 
@@ -122,7 +134,7 @@ class autocast:
         if enabled and self.fast_dtype not in _SUPPORTED[device_type]:
             if device_type == "cpu":
                 warnings.warn("In CPU autocast, but the target dtype is not supported. "
-                              "Disabling autocast.\nCPU Autocast only supports dtype of "
+                              "Disabling autocast.\nCPU Autocast only supports dtypes of "
                               "torch.bfloat16, torch.float16 currently.", stacklevel=2)
             else:
                 warnings.warn("In CUDA autocast, but the target dtype is not supported. "

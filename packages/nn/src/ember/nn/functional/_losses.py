@@ -314,7 +314,23 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
     reduction = _legacy(size_average, reduce, reduction)
+    if input1.ndim in (1, 2) and input2.ndim == input1.ndim and target.ndim == input1.ndim - 1:
+        # PyTorch's composite: the product x1 * x2, then the target against the cosines
+        rows = _broadcast_check(tuple(input1.shape), tuple(input2.shape))[:-1]
+        _broadcast_check(tuple(target.shape), rows)
     return _loss.cosine_embedding_loss(input1, input2, target, margin, reduction)
+
+
+def _broadcast_check(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast shape of ``sa`` and ``sb``; PyTorch's RuntimeError when they clash."""
+    n = max(len(sa), len(sb))
+    pa = (1,) * (n - len(sa)) + sa
+    pb = (1,) * (n - len(sb)) + sb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor "
+                               f"b ({pb[i]}) at non-singleton dimension {i}")
+    return tuple(max(a, b) if 0 not in (a, b) else 0 for a, b in zip(pa, pb))
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,

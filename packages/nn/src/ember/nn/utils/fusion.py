@@ -20,7 +20,7 @@ def fuse_conv_bn_eval(conv: Any, bn: Any, transpose: bool = False) -> Any:
         raise AssertionError("Fusion only for eval!")
     fused = copy.deepcopy(conv)
     if bn.running_mean is None or bn.running_var is None:
-        raise AssertionError("BatchNorm must track running statistics to be fused")
+        raise AssertionError("bn.running_mean and bn.running_var must not be None")
     fused.weight, fused.bias = fuse_conv_bn_weights(fused.weight, fused.bias, bn.running_mean,
                                                     bn.running_var, bn.eps, bn.weight, bn.bias,
                                                     transpose)
@@ -51,8 +51,11 @@ def fuse_linear_bn_eval(linear: Any, bn: Any) -> Any:
     if linear.training or bn.training:
         raise AssertionError("Fusion only for eval!")
     if not (linear.out_features == bn.num_features or bn.num_features == 1):
-        raise AssertionError("To fuse, linear.out_features must equal bn.num_features OR "
-                             "bn.num_features must equal 1")
+        raise AssertionError("To fuse, linear.out_features == bn.num_features or "
+                             "bn.num_features == 1, got linear.out_features="
+                             f"{linear.out_features} and bn.num_features={bn.num_features}")
+    if bn.running_mean is None or bn.running_var is None:
+        raise AssertionError("bn.running_mean and bn.running_var must not be None")
     fused = copy.deepcopy(linear)
     fused.weight, fused.bias = fuse_linear_bn_weights(fused.weight, fused.bias, bn.running_mean,
                                                       bn.running_var, bn.eps, bn.weight, bn.bias)
