@@ -1,0 +1,2 @@
+"""The modules of ``ember.utils.benchmark`` (PyTorch's layout: ``utils.common``,
+``utils.timer``, ``utils.compare``, ``utils.fuzzer``)."""
