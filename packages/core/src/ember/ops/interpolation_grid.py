@@ -5,6 +5,12 @@ A sample is a weighted sum of "taps" (4 for bilinear, 16 for bicubic, 1 for near
 Each tap is gathered for all points at once from the flattened input planes; the input
 gradient sums the weighted output gradient back per tap (one bincount), and the grid
 gradient differentiates the tap weights.
+
+The 2-D forward repeats the arithmetic of PyTorch's vectorised CPU kernel, whose multiply-adds
+are fused (one rounding): the pixel coordinate ``fma(g + 1, size / 2, -0.5)``, the bilinear
+sum ``fma(v, w, acc)`` from the north-west tap, and bicubic's coefficients and row sums as
+that kernel rounds them, so that float results (and images rounded back to integers) match
+to the bit. The 3-D kernel is scalar code without fused operations, and so is this one.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from .._runtime import quiet
 from . import pooling as _pooling  # noqa: F401  (initialises pooling before pooling_adaptive)
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
+from ._fma import fma as _fma
 from ._linear import linear_op
 from .creation import linspace
 from .pooling_adaptive import flat_scatter_add
@@ -27,14 +35,27 @@ _PADS = {"zeros": 0, "border": 1, "reflection": 2}
 _A = -0.75
 
 
-def _unnormalize(xp: Any, c: Any, size: int, align_corners: bool) -> tuple[Any, float]:
+def _fused(xp: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` rounded once (float32/float64; plain arithmetic for other dtypes)."""
+    return _fma(a, b, c, a.dtype, xp=xp)
+
+
+def _unnormalize(xp: Any, c: Any, size: int, align_corners: bool,
+                 fused: bool = False) -> tuple[Any, float]:
+    """Pixel coordinate of grid value ``c``, and its derivative. ``fused``: the 2-D kernel's
+    ``fma(c + 1, size / 2, -0.5)`` (align_corners=False) instead of ``((c + 1) * size - 1) / 2``."""
     if align_corners:
         return (c + 1) / 2 * (size - 1), (size - 1) / 2
+    if fused:
+        one = c + 1
+        return _fused(xp, one, xp.full_like(one, size / 2), xp.full_like(one, -0.5)), size / 2
     return ((c + 1) * size - 1) / 2, size / 2
 
 
 def _reflect(xp: Any, c: Any, twice_low: int, twice_high: int) -> tuple[Any, Any]:
-    """Reflect ``c`` into [low, high]; also the derivative (+1 or -1)."""
+    """Reflect ``c`` into [low, high]; also the derivative (+1 or -1). The 3-D kernel's
+    arithmetic: ``fmod`` by the span and the parity of the number of flips (a count past
+    the int range, or NaN, casts to INT_MIN there, an even count)."""
     if twice_low == twice_high:
         return xp.zeros_like(c), xp.zeros_like(c)
     lo = twice_low / 2
@@ -44,30 +65,54 @@ def _reflect(xp: Any, c: Any, twice_low: int, twice_high: int) -> tuple[Any, Any
     d = xp.abs(d)
     extra = xp.fmod(d, span)
     flips = xp.floor(d / span)
-    even = (flips % 2) == 0
+    even = ~((flips < 2.0 ** 31) & ((flips % 2) == 1))
     out = xp.where(even, extra + lo, span - extra + lo)
     return out, xp.where(even, sign, -sign)
 
 
-def _pad_coord(xp: Any, c: Any, size: int, padding: int, align_corners: bool) -> tuple[Any, Any]:
+def _reflect_2d(xp: Any, c: Any, twice_low: int, twice_high: int) -> tuple[Any, Any]:
+    """``_reflect`` as the 2-D (vectorised) kernel computes it: the remainder by twice the
+    span, ``|c - low| - trunc(|c - low| / 2span) * 2span``, folded back when past the span
+    (infinite and huge coordinates then give what PyTorch gives)."""
+    if twice_low == twice_high:
+        return xp.zeros_like(c), xp.zeros_like(c)
+    lo = c.dtype.type(twice_low / 2)
+    twice_span = c.dtype.type(twice_high - twice_low)
+    d = c - lo
+    a = xp.abs(d)
+    extra = _fused(xp, -xp.trunc(a / twice_span), xp.full_like(a, twice_span), a)
+    folded = twice_span - extra
+    flip = extra > folded
+    out = xp.where(flip, folded, extra) + lo
+    return out, xp.where(flip ^ (d < 0), -1.0, 1.0).astype(c.dtype)
+
+
+def _pad_coord(xp: Any, c: Any, size: int, padding: int, align_corners: bool,
+               two_d: bool = False) -> tuple[Any, Any]:
     """PyTorch's compute_coordinates: the coordinate after padding, and its derivative."""
     one = xp.ones_like(c)
     if padding == 0:
         return c, one
     grad = one
     if padding == 2:
+        reflect = _reflect_2d if two_d else _reflect
         if align_corners:
-            c, grad = _reflect(xp, c, 0, 2 * (size - 1))
+            c, grad = reflect(xp, c, 0, 2 * (size - 1))
         else:
-            c, grad = _reflect(xp, c, -1, 2 * size - 1)
+            c, grad = reflect(xp, c, -1, 2 * size - 1)
     inside = (c > 0) & (c < size - 1)
+    # NaN clamps to 0 in the 2-D (vector min/max) kernel, to size - 1 in the 3-D (std::min/max)
+    c = xp.where(xp.isnan(c), 0 if two_d else size - 1, c)
     return xp.clip(c, 0, size - 1), grad * inside
 
 
 def _cubic(xp: Any, t: Any) -> tuple[list, list]:
-    """Cubic convolution weights of the 4 taps at fractional offset ``t``, and d/dt."""
+    """Cubic convolution weights of the 4 taps at fractional offset ``t``, and d/dt (the
+    inner weights as PyTorch's CPU kernel rounds them: ``fma(fma(a + 2, x, -(a + 3)) * x, x,
+    1)``; the outer ones unfused, as it computes them)."""
     def c1(x: Any) -> Any:
-        return ((_A + 2) * x - (_A + 3)) * x * x + 1
+        inner = _fused(xp, xp.full_like(x, _A + 2), x, xp.full_like(x, -(_A + 3)))
+        return _fused(xp, inner * x, x, xp.ones_like(x))
 
     def c2(x: Any) -> Any:
         return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
@@ -94,7 +139,7 @@ def _taps(xp: Any, grid: Any, sizes: tuple, mode: int, padding: int,
     strides = [1] * k
     for j in range(1, k):
         strides[j] = strides[j - 1] * dims[j - 1]
-    coords, scales = zip(*(_unnormalize(xp, grid[..., j], dims[j], align_corners)
+    coords, scales = zip(*(_unnormalize(xp, grid[..., j], dims[j], align_corners, k == 2)
                            for j in range(k)))
     zero = xp.zeros_like(coords[0])
     taps = []
@@ -115,12 +160,14 @@ def _taps(xp: Any, grid: Any, sizes: tuple, mode: int, padding: int,
         wx, dx = _cubic(xp, ix - x0)
         wy, dy = _cubic(xp, iy - y0)
         for i in range(4):
-            yc, _ = _pad_coord(xp, y0 - 1 + i, dims[1], padding, align_corners)
+            yc, _ = _pad_coord(xp, y0 - 1 + i, dims[1], padding, align_corners, True)
             for j in range(4):
-                xc, _ = _pad_coord(xp, x0 - 1 + j, dims[0], padding, align_corners)
+                xc, _ = _pad_coord(xp, x0 - 1 + j, dims[0], padding, align_corners, True)
                 tap((xc, yc), wy[i] * wx[j], [wy[i] * dx[j] * sx, dy[i] * wx[j] * sy])
+        taps.append((wx, wy))  # the separable weights, for the forward's row sums
         return taps
-    padded = [_pad_coord(xp, coords[j], dims[j], padding, align_corners) for j in range(k)]
+    padded = [_pad_coord(xp, coords[j], dims[j], padding, align_corners, k == 2)
+              for j in range(k)]
     if mode == 1:
         tap([xp.rint(c) for c, _ in padded], xp.ones_like(zero), [zero] * k)
         return taps
@@ -154,11 +201,36 @@ def _grid_forward(xp: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool)
     N, C = x.shape[:2]
     P = int(np.prod(grid.shape[1:-1]))
     src = x.reshape(N, C, -1)
+    taps = _taps(xp, grid, x.shape[2:], mode, padding, ac)
+    if mode == 2:
+        return _bicubic_forward(xp, src, taps, N, C, P).reshape((N, C) + grid.shape[1:-1])
+    fused = x.ndim == 4
     out = None
-    for flat, valid, w, _ in _taps(xp, grid, x.shape[2:], mode, padding, ac):
-        v = _gather(xp, src, flat.reshape(N, P)) * (w * valid).reshape(N, 1, P).astype(x.dtype)
-        out = v if out is None else out + v
+    for flat, valid, w, _ in taps:
+        v = xp.where(valid.reshape(N, 1, P), _gather(xp, src, flat.reshape(N, P)), 0)
+        w = w.reshape(N, 1, P).astype(x.dtype)
+        if fused:  # the 2-D kernel: fma(v, w, acc) from the north-west tap on
+            out = v * w if out is None else _fused(xp, v, xp.broadcast_to(w, v.shape), out)
+        else:  # the 3-D kernel adds the in-bounds taps to 0 (NaN weights elsewhere ignored)
+            out = (0 if out is None else out) + xp.where(valid.reshape(N, 1, P), v * w, 0)
     return out.reshape((N, C) + grid.shape[1:-1])
+
+
+def _bicubic_forward(xp: Any, src: Any, taps: list, N: int, C: int, P: int) -> Any:
+    """PyTorch's CPU bicubic sum: each row ``(fma(c0, v0, c1 * v1) + c2 * v2) + c3 * v3``
+    over x, then ``fma`` of the rows' y weights from the first row on."""
+    wx, wy = taps[-1]
+    wx = [xp.broadcast_to(w.reshape(N, 1, P), (N, C, P)).astype(src.dtype) for w in wx]
+    out = None
+    for i in range(4):
+        vs = []
+        for j in range(4):
+            flat, valid, _, _ = taps[4 * i + j]
+            vs.append(xp.where(valid.reshape(N, 1, P), _gather(xp, src, flat.reshape(N, P)), 0))
+        row = _fused(xp, wx[0], vs[0], wx[1] * vs[1]) + wx[2] * vs[2] + wx[3] * vs[3]
+        w = xp.broadcast_to(wy[i].reshape(N, 1, P), (N, C, P)).astype(src.dtype)
+        out = w * row if out is None else _fused(xp, w, row, out)
+    return out
 
 
 def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool,
@@ -171,7 +243,8 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
     src = x.reshape(N, C, S)
     gx = None
     ggs = [xp.zeros((N, P), dtype=x.dtype) for _ in range(k)]
-    for flat, valid, w, dws in _taps(xp, grid, x.shape[2:], mode, padding, ac):
+    taps = _taps(xp, grid, x.shape[2:], mode, padding, ac)
+    for flat, valid, w, dws in taps[:16] if mode == 2 else taps:
         flat = flat.reshape(N, P)
         valid = valid.reshape(N, 1, P)
         if need_x:
@@ -217,12 +290,12 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
                            f"but input has sizes {list(input.shape)} with dimension 2 being empty")
     xp = input._device._backend.xp
     mode, pad, ac = int(interpolation_mode), int(padding_mode), bool(align_corners)
-    res = make(_grid_forward(xp, input._data, grid._data, mode, pad, ac), input._device)
+    res = make(quiet(_grid_forward, xp, input._data, grid._data, mode, pad, ac), input._device)
     if grad_state.enabled and (input._rg or grid._rg):
         rx, rg = input._rg, grid._rg
 
         def vjp(g: Tensor, x: Tensor, gr: Tensor) -> tuple:
-            a, b = _grid_backward(xp, g._data, x._data, gr._data, mode, pad, ac, rx, rg)
+            a, b = quiet(_grid_backward, xp, g._data, x._data, gr._data, mode, pad, ac, rx, rg)
             return (make(a, g._device) if rx else None, make(b, g._device) if rg else None)
 
         record(f"GridSampler{k}DBackward0", res, (input, grid), vjp, (input, grid))

@@ -2,13 +2,17 @@
 
 ``Image``, ``Video``, ``Mask`` and ``BoundingBoxes`` are ``ember.Tensor`` subclasses;
 the v2 transforms dispatch on them, so that one call moves an image, its boxes and its
-masks consistently. As in torchvision, ops on them return plain tensors, except
-``clone``, ``to``, ``detach`` and ``requires_grad_``, which keep the type and metadata;
-``wrap(tensor, like=...)`` puts a result back into the type of ``like``.
+masks consistently. As in torchvision, tensor methods and operators on them return plain
+tensors (in-place ones too: ``x += 1`` makes ``x`` a plain tensor), except ``clone``, ``to``,
+``detach``, ``requires_grad_`` and ``pin_memory``, which keep the type and metadata;
+``set_return_type("TVTensor")`` makes every method keep it, and ``wrap(tensor, like=...)``
+puts a result back into the type of ``like``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from enum import Enum
 from typing import Any
 
@@ -16,7 +20,114 @@ import ember
 from ember import Tensor
 
 __all__ = ["TVTensor", "Image", "Video", "Mask", "BoundingBoxes", "BoundingBoxFormat", "KeyPoints",
-           "is_rotated_bounding_format", "wrap"]
+           "is_rotated_bounding_format", "wrap", "set_return_type"]
+
+# ------------------------------------------------------------------ return type of tensor ops
+_RETURN_TVTENSOR = False
+
+
+class _ReturnTypeCM:
+    """What ``set_return_type`` returns: as a context manager it restores the old setting."""
+
+    def __init__(self, to_restore: bool) -> None:
+        self.to_restore = to_restore
+
+    def __enter__(self) -> _ReturnTypeCM:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        global _RETURN_TVTENSOR
+        _RETURN_TVTENSOR = self.to_restore
+
+
+def set_return_type(return_type: str) -> _ReturnTypeCM:
+    """Whether tensor methods and operators on TVTensors return plain tensors ("Tensor", the
+    default) or keep the TVTensor type ("TVTensor"), case-insensitive; for the whole program,
+    or for a ``with`` block. Transforms always return the types they were given."""
+    global _RETURN_TVTENSOR
+    to_restore = _RETURN_TVTENSOR
+    try:
+        _RETURN_TVTENSOR = {"tensor": False, "tvtensor": True}[return_type.lower()]
+    except KeyError:
+        raise ValueError(f"return_type must be 'TVTensor' or 'Tensor', got {return_type}") from None
+    if _RETURN_TVTENSOR:
+        _wrap_tensor_methods()  # methods of op families loaded since
+    return _ReturnTypeCM(to_restore)
+
+
+def _must_return_subclass() -> bool:
+    return _RETURN_TVTENSOR
+
+
+# the methods that keep the TVTensor type whatever the return type
+_KEEP_TYPE = ("clone", "to", "detach", "requires_grad_", "pin_memory")
+# methods that never return a tensor of the same data, or whose result must stay as it is
+_PASS = frozenset(("as_subclass", "numpy", "tolist", "item", "size", "dim", "numel", "nelement",
+                   "stride", "element_size", "is_contiguous", "is_floating_point", "is_complex",
+                   "is_signed", "data_ptr", "backward", "register_hook", "retain_grad",
+                   "get_device", "storage_offset", "untyped_storage", "storage", "ndimension",
+                   "is_set_to", "is_shared", "is_pinned", "equal", "allclose"))
+_OPERATORS = tuple(f"__{op}__" for op in (
+    "add radd iadd sub rsub isub mul rmul imul truediv rtruediv itruediv floordiv rfloordiv "
+    "ifloordiv mod rmod imod pow rpow ipow matmul rmatmul imatmul and rand iand or ror ior xor "
+    "rxor ixor lshift rlshift ilshift rshift rrshift irshift neg pos abs invert getitem eq ne "
+    "lt le gt ge").split())
+
+
+def _tv_method(fn: Any, keep: bool) -> Any:
+    """``fn`` (a Tensor method) returning what PyTorch's ``TVTensor.__torch_function__``
+    returns: the result wrapped like ``self`` when the type is kept, else plain tensors
+    (an in-place method's ``self`` as a plain alias of the same data)."""
+    @functools.wraps(fn)
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        out = fn(self, *args, **kwargs)
+        cls = type(self)
+        if keep or _RETURN_TVTENSOR:
+            return cls._wrap_output(out, (self, *args), kwargs)
+        if isinstance(out, cls):
+            return out.as_subclass(Tensor)
+        return out
+
+    method._tv_wrapped = True
+    return method
+
+
+_WRAPPED: set = set()
+
+
+def _wrap_tensor_methods() -> None:
+    """Put ``_tv_method`` wrappers of Tensor's public methods and operators on ``TVTensor``
+    (once each; methods of lazily loaded op families are loaded first)."""
+    from ember import _tensor
+
+    while _tensor._load_lazy_methods is not None and _tensor._load_lazy_methods():
+        pass
+    for name in dir(Tensor):
+        if name in _WRAPPED or name in _PASS or name in TVTensor.__dict__:
+            continue
+        if name.startswith("_") and name not in _OPERATORS:
+            continue
+        fn = inspect.getattr_static(Tensor, name)
+        if not callable(fn) or isinstance(fn, (staticmethod, classmethod, property, type)):
+            continue
+        _WRAPPED.add(name)
+        setattr(TVTensor, name, _tv_method(fn, False))
+
+
+def _flat(values: Any) -> list:
+    """The leaves of nested lists, tuples and dicts."""
+    if isinstance(values, (list, tuple)):
+        return [leaf for v in values for leaf in _flat(v)]
+    if isinstance(values, dict):
+        return [leaf for v in values.values() for leaf in _flat(v)]
+    return [values]
+
+
+def _rebuild_sequence(out: Any, parts: list) -> Any:
+    try:
+        return type(out)(parts)
+    except TypeError:  # a namedtuple takes its fields one by one
+        return type(out)(*parts)
 
 
 class TVTensor(Tensor):
@@ -31,9 +142,21 @@ class TVTensor(Tensor):
             data = data.as_subclass(Tensor)
         return ember.as_tensor(data, dtype=dtype, device=device).requires_grad_(requires_grad)
 
+    __hash__ = Tensor.__hash__  # (defining __eq__ below would unset it)
+
     @classmethod
     def wrap(cls, tensor: Tensor, like: TVTensor, **kwargs: Any) -> TVTensor:
         return tensor.as_subclass(cls)
+
+    @classmethod
+    def _wrap_output(cls, output: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        """A method's result as ``cls`` (tensors, and those in a returned tuple or list)."""
+        if isinstance(output, Tensor) and not isinstance(output, cls):
+            output = output.as_subclass(cls)
+        if isinstance(output, (tuple, list)):
+            output = _rebuild_sequence(output, [cls._wrap_output(p, args, kwargs)
+                                                for p in output])
+        return output
 
     def _rewrap(self, out: Any) -> Any:
         return type(self).wrap(out, like=self) if isinstance(out, Tensor) else out
@@ -50,6 +173,9 @@ class TVTensor(Tensor):
     def requires_grad_(self, requires_grad: bool = True) -> TVTensor:
         Tensor.requires_grad_(self, requires_grad)
         return self
+
+    def pin_memory(self, *args: Any, **kwargs: Any) -> TVTensor:
+        return self._rewrap(Tensor.pin_memory(self, *args, **kwargs))
 
     def _make_repr(self, **kwargs: Any) -> str:
         body = Tensor.__repr__(self)  # ``Image(...)``, indented by the class name
@@ -172,6 +298,18 @@ class BoundingBoxes(TVTensor):
         return boxes
 
     @classmethod
+    def _wrap_output(cls, output: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        """Results as boxes with the metadata of the first boxes among the arguments."""
+        first = next(x for x in _flat([args, kwargs or {}]) if isinstance(x, BoundingBoxes))
+        meta = dict(format=first.format, canvas_size=first.canvas_size,
+                    clamping_mode=first.clamping_mode, check_dims=False)
+        if isinstance(output, Tensor) and not isinstance(output, BoundingBoxes):
+            output = BoundingBoxes._wrap(output, **meta)
+        elif isinstance(output, (tuple, list)):  # chunk(), unbind()
+            output = _rebuild_sequence(output, [BoundingBoxes._wrap(p, **meta) for p in output])
+        return output
+
+    @classmethod
     def wrap(cls, tensor: Tensor, like: BoundingBoxes, **kwargs: Any) -> BoundingBoxes:
         return cls._wrap(tensor, format=kwargs.get("format", like.format),
                          canvas_size=kwargs.get("canvas_size", like.canvas_size),
@@ -212,6 +350,18 @@ class KeyPoints(TVTensor):
         return points
 
     @classmethod
+    def _wrap_output(cls, output: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        """Results as key points on the canvas of the first key points among the arguments."""
+        first = next(x for x in _flat([args, kwargs or {}]) if isinstance(x, KeyPoints))
+        if isinstance(output, Tensor) and not isinstance(output, KeyPoints):
+            output = KeyPoints._wrap(output, canvas_size=first.canvas_size, check_dims=False)
+        elif isinstance(output, (tuple, list)):
+            output = _rebuild_sequence(output, [
+                KeyPoints._wrap(p, canvas_size=first.canvas_size, check_dims=False)
+                for p in output])
+        return output
+
+    @classmethod
     def wrap(cls, tensor: Tensor, like: KeyPoints, **kwargs: Any) -> KeyPoints:
         return cls._wrap(tensor, canvas_size=kwargs.get("canvas_size", like.canvas_size),
                          check_dims=False)
@@ -231,3 +381,6 @@ def wrap(wrappee: Tensor, *, like: TVTensor, **kwargs: Any) -> TVTensor:
     if method is not None:
         return method(wrappee, like, **kwargs)
     return wrappee.as_subclass(type(like))
+
+
+_wrap_tensor_methods()

@@ -19,9 +19,16 @@ import ember
 from ember._tensor import make
 
 __all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks",
-           "draw_keypoints"]
+           "draw_keypoints", "flow_to_image"]
 
 _Color = str | tuple[int, int, int]
+
+# PyTorch's names of integer dtypes in its cast errors: the C++ type (in-place clamp of
+# make_grid's normalize) and the ScalarType (save_image's in-place add)
+_CPP_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+              "int32": "int", "int64": "long int", "bool": "bool"}
+_SCALAR_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                 "int64": "Long", "bool": "Long"}  # bool * 255 is int64
 
 
 def _opmath(dtype: np.dtype) -> np.dtype:
@@ -29,11 +36,24 @@ def _opmath(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
+def _is_float(dtype: np.dtype) -> bool:
+    """Floating dtypes, bfloat16 (a void-kind NumPy extension dtype) included."""
+    return dtype.kind == "f" or dtype.name == "bfloat16"
+
+
+def _op(x: Any, dtype: np.dtype) -> Any:
+    """One PyTorch elementwise result in ``dtype``: computed in the opmath type, rounded to
+    ``dtype`` (a no-op for float32/float64; half types round after every operation) and
+    handed back in the opmath type for the next one."""
+    return x.astype(dtype).astype(_opmath(dtype))
+
+
 def _normalize(x: Any, xp: Any, value_range: tuple | None, scale_each: bool) -> Any:
     """Clamp to [low, high], subtract low and divide by max(high - low, 1e-5) (per image
     with ``scale_each``); low/high default to the min/max. Rounds as PyTorch does."""
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"make_grid: normalize needs a floating-point tensor, got {x.dtype}")
+    if not _is_float(x.dtype):
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_CPP_NAMES.get(x.dtype.name, x.dtype.name)}")
     op = _opmath(x.dtype)
     axes = tuple(range(1, x.ndim)) if scale_each else None
     shape = (-1,) + (1,) * (x.ndim - 1) if scale_each else ()
@@ -46,7 +66,8 @@ def _normalize(x: Any, xp: Any, value_range: tuple | None, scale_each: bool) -> 
     span = xp.maximum(high - low, 1e-5).astype(op).reshape(shape)  # computed in Python floats
     lo, hi = low.astype(x.dtype).reshape(shape), high.astype(x.dtype).reshape(shape)
     clamped = xp.minimum(xp.maximum(x, lo), hi).astype(op)
-    return ((clamped - low.astype(op).reshape(shape)) / span).astype(x.dtype)
+    shifted = _op(clamped - low.astype(op).reshape(shape), x.dtype)  # in-place sub_, then div_
+    return (shifted / span).astype(x.dtype)
 
 
 def make_grid(tensor: ember.Tensor | list[ember.Tensor], nrow: int = 8, padding: int = 2,
@@ -117,12 +138,14 @@ def save_image(tensor: ember.Tensor | list[ember.Tensor],
 
     grid = make_grid(tensor, **kwargs)
     arr = grid.detach().cpu().numpy()
-    if arr.dtype.kind != "f":
-        raise RuntimeError(f"save_image: result type Float can't be cast to the desired output "
-                           f"type {grid.dtype} (pass a floating-point image in [0, 1])")
+    if not grid.is_floating_point():
+        name = str(grid.dtype).rsplit(".", 1)[-1]
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_SCALAR_NAMES.get(name, name)}")
     op = _opmath(arr.dtype)
-    # scale to [0, 255] and add 0.5 so that the cast to uint8 rounds to nearest
-    scaled = arr.astype(op) * op.type(255) + op.type(0.5)
+    # scale to [0, 255] and add 0.5 so that the cast to uint8 rounds to nearest (each step
+    # rounded to the image's dtype, as PyTorch's in-place ops do)
+    scaled = _op(_op(arr.astype(op) * op.type(255), arr.dtype) + op.type(0.5), arr.dtype)
     ndarr = np.clip(scaled, 0, 255).transpose(1, 2, 0).astype(np.uint8)
     Image.fromarray(ndarr[:, :, 0] if ndarr.shape[2] == 1 else ndarr).save(fp, format=format)
 
@@ -178,9 +201,9 @@ def _check_drawable(image: Any, channels: tuple[int, ...], what: str) -> None:
 def _to_uint8_hwc(image: ember.Tensor) -> np.ndarray:
     """(C, H, W) uint8 or float in [0, 1] -> (H, W, C) uint8, as to_dtype(scale=True)."""
     arr = image.detach().cpu().numpy()
-    if arr.dtype.kind == "f":
+    if _is_float(arr.dtype):
         op = _opmath(arr.dtype)
-        arr = (arr.astype(op) * op.type(255 + 1.0 - 1e-3)).astype(np.uint8)
+        arr = _op(arr.astype(op) * op.type(255 + 1.0 - 1e-3), arr.dtype).astype(np.uint8)
     return np.ascontiguousarray(arr.transpose(1, 2, 0))
 
 
@@ -319,7 +342,7 @@ def draw_segmentation_masks(image: ember.Tensor, masks: ember.Tensor, alpha: flo
         return image
     img = image.detach().cpu().numpy()
     m = masks.detach().cpu().numpy()
-    floating = img.dtype.kind == "f"
+    floating = _is_float(img.dtype)
     palette = np.asarray(_parse_colors(colors, num_objects=num_masks, floating=floating),
                          dtype=np.float64).astype(img.dtype)  # (N, 3), as torch.tensor(color)
     # the last mask covering a pixel gives its colour; overlaps are painted black
@@ -327,9 +350,12 @@ def draw_segmentation_masks(image: ember.Tensor, masks: ember.Tensor, alpha: flo
     covered, overlap = m.any(axis=0), m.sum(axis=0) > 1
     painted = np.where(covered[None], palette[last].transpose(2, 0, 1), img)
     painted = np.where(overlap[None], np.zeros((), img.dtype), painted)
-    op = _opmath(img.dtype) if floating else np.dtype(np.float32)
-    out = img.astype(op) * op.type(1 - alpha) + painted.astype(op) * op.type(alpha)
-    result = ember.from_numpy(out.astype(img.dtype))
+    # uint8 images blend in float32 (the product's dtype); float ones round every operation
+    dt = img.dtype if floating else np.dtype(np.float32)
+    op = _opmath(dt)
+    out = (_op(img.astype(op) * op.type(1 - alpha), dt)
+           + _op(painted.astype(op) * op.type(alpha), dt))
+    result = ember.from_numpy(out.astype(dt).astype(img.dtype))
     return result if image.device.type == "cpu" else result.to(image.device)
 
 
@@ -358,8 +384,8 @@ def draw_keypoints(image: ember.Tensor, keypoints: ember.Tensor,
                              f"ndim={vis.ndim}")
         if vis.shape != tuple(keypoints.shape[:-1]):
             raise ValueError("keypoints and visibility must have the same dimensionality for "
-                             f"num_instances and K. Got visibility.shape={vis.shape} and "
-                             f"keypoints.shape={tuple(keypoints.shape)}")
+                             f"num_instances and K. Got visibility.shape={ember.Size(vis.shape)!r}"
+                             f" and keypoints.shape={keypoints.shape!r}")
         vis = vis.astype(bool)
     canvas = Image.fromarray(_to_uint8_hwc(image))
     draw = ImageDraw.Draw(canvas)
@@ -373,3 +399,68 @@ def draw_keypoints(image: ember.Tensor, keypoints: ember.Tensor,
             if inst_vis[a] and inst_vis[b]:
                 draw.line((tuple(inst[a]), tuple(inst[b])), width=width)
     return _from_uint8_hwc(np.asarray(canvas), image)
+
+
+# --------------------------------------------------------------------------- optical flow
+
+def flow_to_image(flow: ember.Tensor) -> ember.Tensor:
+    """Colour an optical flow (2, H, W) or (N, 2, H, W) float32: the hue gives the direction
+    (Middlebury colour wheel) and the saturation the length relative to the longest vector.
+    Returns uint8 images (3, H, W) or (N, 3, H, W)."""
+    if flow.dtype != ember.float32:
+        raise ValueError(f"Flow should be of dtype ember.float, got {flow.dtype}.")
+    orig_shape = flow.shape
+    if flow.ndim == 3:
+        flow = flow[None]
+    if flow.ndim != 4 or flow.shape[1] != 2:
+        raise ValueError(f"Input flow should have shape (2, H, W) or (N, 2, H, W), got "
+                         f"{orig_shape}.")
+    with ember.no_grad():
+        max_norm = ember.sum(flow.pow(2), dim=1).sqrt().max()
+        img = _normalized_flow_to_image(flow / (max_norm + ember.finfo(flow.dtype).eps))
+    return img[0] if len(orig_shape) == 3 else img
+
+
+def _normalized_flow_to_image(flow: ember.Tensor) -> ember.Tensor:
+    """(N, 2, H, W) flow of length at most 1 -> (N, 3, H, W) uint8 colours: the direction
+    interpolates linearly between the two nearest wheel colours, and shorter vectors are
+    paler (``1 - length * (1 - colour)``)."""
+    wheel = _make_colorwheel().to(flow.device)
+    num_cols = wheel.shape[0]
+    norm = ember.sum(flow.pow(2), dim=1).sqrt()
+    angle = ember.atan2(-flow[:, 1, :, :], -flow[:, 0, :, :]) / ember.pi
+    fk = (angle + 1) / 2 * (num_cols - 1)
+    k0 = ember.floor(fk).to(ember.int64)
+    k1 = k0 + 1
+    k1 = ember.where(k1 == num_cols, ember.zeros_like(k1), k1)
+    f = fk - k0
+    channels = []
+    for c in range(wheel.shape[1]):  # the 3 colour channels
+        tmp = wheel[:, c]
+        col = (1 - f) * (tmp[k0] / 255.0) + f * (tmp[k1] / 255.0)
+        col = 1 - norm * (1 - col)
+        channels.append(ember.floor(255 * col).to(ember.uint8))
+    return ember.stack(channels, dim=1)
+
+
+def _make_colorwheel() -> ember.Tensor:
+    """The 55 float32 RGB colours of the Middlebury flow colour wheel (Baker et al., ICCV
+    2007): red-yellow 15, yellow-green 6, green-cyan 4, cyan-blue 11, blue-magenta 13,
+    magenta-red 6, each a ramp of ``floor(255 * i / n)``."""
+    def ramp(n: int) -> np.ndarray:
+        return np.floor((np.arange(n) * 255).astype(np.float32) / np.float32(n))
+
+    full = np.float32(255)
+    parts = []
+    for n, r, g, b in ((15, full, ramp, 0), (6, "down", full, 0), (4, 0, full, ramp),
+                       (11, 0, "down", full), (13, ramp, 0, full), (6, full, 0, "down")):
+        seg = np.zeros((n, 3), dtype=np.float32)
+        for ch, spec in enumerate((r, g, b)):
+            if spec is ramp:
+                seg[:, ch] = ramp(n)
+            elif isinstance(spec, str):
+                seg[:, ch] = full - ramp(n)
+            else:
+                seg[:, ch] = spec
+        parts.append(seg)
+    return ember.from_numpy(np.concatenate(parts))

@@ -17,7 +17,6 @@ import numpy as np
 import ember
 import ember.nn.functional as _nnf
 from ember import Tensor
-from ember._tensor import make
 
 _INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64", "uint16")
 
@@ -166,55 +165,6 @@ def resize(img: Tensor, size: list[int], interpolation: str = "bilinear",
 
 
 # ---------------------------------------------------------------------------- grid transforms
-def _grid_sample_zeros(x: Tensor, grid: Tensor, mode: str) -> Tensor:
-    """``grid_sample(x, grid, mode, padding_mode="zeros", align_corners=False)``.
-
-    For float32 without autograd this follows PyTorch's CPU kernel step for step, so that
-    rounded integer images match torchvision exactly: the pixel coordinate is
-    ``fma(g + 1, size / 2, -0.5)`` and the bilinear taps are accumulated as
-    ``fma(v, w, acc)`` from the north-west corner. (A float64 product of two float32
-    values is exact, so a float64 add rounded once to float32 is the fused multiply-add.)
-    """
-    if (x.dtype != ember.float32 or grid.dtype != ember.float32
-            or (ember.is_grad_enabled() and (x.requires_grad or grid.requires_grad))):
-        return _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
-    xp = x._device._backend.xp
-    f32, f64 = xp.float32, xp.float64
-    n, c, h, w = x.shape
-    g = xp.broadcast_to(grid._data, (n, *grid.shape[1:]))
-    oh, ow = g.shape[1:3]
-
-    def pixel(coord: Any, size: int) -> Any:
-        return ((coord + f32(1)).astype(f64) * (size / 2) - 0.5).astype(f32)
-
-    ix, iy = pixel(g[..., 0], w), pixel(g[..., 1], h)
-    src = x._data.reshape(n, c, h * w)
-
-    def tap(xi: Any, yi: Any) -> Any:
-        xi, yi = xi.astype(xp.int64), yi.astype(xp.int64)
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        flat = xp.where(ok, yi * w + xi, 0).reshape(n, 1, oh * ow)
-        v = xp.take_along_axis(src, flat, axis=2).reshape(n, c, oh, ow)
-        return xp.where(ok[:, None], v, f32(0))
-
-    if mode == "nearest":
-        return make(tap(xp.rint(ix), xp.rint(iy)), x._device)
-    x0, y0 = xp.floor(ix), xp.floor(iy)
-    east = ix - x0
-    south = iy - y0
-    west, north = f32(1) - east, f32(1) - south
-    corners = ((x0, y0, north * west), (x0 + 1, y0, north * east),
-               (x0, y0 + 1, south * west), (x0 + 1, y0 + 1, south * east))
-    acc = None
-    for xi, yi, weight in corners:
-        v = tap(xi, yi)
-        if acc is None:
-            acc = v * weight[:, None]
-        else:
-            acc = (v.astype(f64) * weight[:, None] + acc).astype(f32)
-    return make(acc, x._device)
-
-
 def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str,
                           fill: float | list[float] | None, v2: bool = False) -> Tensor:
     """Sample ``img`` (..., C, H, W) at ``grid`` (1, oh, ow, 2); outside pixels get ``fill``
@@ -234,7 +184,7 @@ def _apply_grid_transform(img: Tensor, grid: Tensor, mode: str,
         grid = grid.expand(n, oh, ow, 2)
     if fill is not None:  # a ones channel tells after sampling which pixels came from outside
         x = ember.cat((x, ember.ones((n, 1, *shape[-2:]), dtype=x.dtype, device=x.device)), dim=1)
-    x = _grid_sample_zeros(x, grid, mode)
+    x = _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
     if fill is not None:
         x, mask = x[:, :-1], x[:, -1:].expand(n, c, oh, ow)
         fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]

@@ -20,7 +20,7 @@ from .. import _functional_pil as F_pil
 from .. import _functional_tensor as F_t
 from .. import functional as F1
 from . import _bounding_boxes as B
-from .functional import _dispatch, _register
+from .functional import _dispatch, _register, to_dtype_image
 
 __all__ = [
     "rgb_to_grayscale", "to_grayscale", "grayscale_to_rgb", "adjust_brightness",
@@ -132,6 +132,61 @@ def _adjust_sharpness_image(image: Tensor, sharpness_factor: float) -> Tensor:
     return (out if fp else out.to(image.dtype)).reshape(image.shape)
 
 
+def _rgb_to_hsv(image: Tensor) -> Tensor:
+    """RGB (..., 3, H, W) in [0, 1] -> HSV, in v2's order of operations (it differs from
+    v1's: the hue is summed times 1/6 rather than divided by 6)."""
+    r, g, _ = image.unbind(dim=-3)
+    maxc, minc = ember.amax(image, dim=-3), ember.amin(image, dim=-3)
+    eqc = maxc == minc  # gray: hue and saturation 0, and no division by zero
+    channels_range = maxc - minc
+    ones = ember.ones_like(maxc)
+    s = channels_range / ember.where(eqc, ones, maxc)
+    divisor = ember.where(eqc, ones, channels_range).unsqueeze(dim=-3)
+    rc, gc, bc = ((maxc.unsqueeze(dim=-3) - image) / divisor).unbind(dim=-3)
+    maxc_neq_r, maxc_eq_g = maxc != r, maxc == g
+    hg = (rc + 2.0 - bc) * (maxc_eq_g & maxc_neq_r)
+    hr = (bc - gc) * ~maxc_neq_r
+    hb = (gc + 4.0 - rc) * (maxc_neq_r & ~maxc_eq_g)
+    h = ember.fmod((hr + hg + hb) * (1.0 / 6.0) + 1.0, 1.0)
+    return ember.stack((h, s, maxc), dim=-3)
+
+
+# which of (v, p, q, t) gives r, g and b in each sixth of the hue circle
+_HSV_SELECT = ((0, 2, 1, 1, 3, 0), (3, 0, 0, 2, 1, 1), (1, 1, 3, 0, 0, 2))
+
+
+def _hsv_to_rgb(image: Tensor) -> Tensor:
+    """HSV -> RGB, v2's arithmetic: ``t = (s * f + (1 - s)) * v`` and the channels picked
+    from (v, p, q, t) by the sixth of the hue circle."""
+    h, s, v = image.unbind(dim=-3)
+    h6 = h * 6
+    i = ember.floor(h6)
+    f = h6 - i
+    sxf = s * f
+    one_minus_s = 1.0 - s
+    q = ((1.0 - sxf) * v).clamp(0.0, 1.0)
+    t = ((sxf + one_minus_s) * v).clamp(0.0, 1.0)
+    p = (one_minus_s * v).clamp(0.0, 1.0)
+    i = ember.remainder(i.to(ember.int32), 6).long()
+    vpqt = ember.stack((v, p, q, t), dim=-3)
+    select = ember.tensor(_HSV_SELECT, dtype=ember.int64, device=image.device)[:, i]
+    if select.ndim > 3:  # (3, B..., H, W) -> (B..., 3, H, W)
+        select = select.movedim(0, -3)
+    return vpqt.gather(-3, select)
+
+
+def _adjust_hue_image(image: Tensor, hue_factor: float) -> Tensor:
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+    if _check_channels(image) == 1 or image.numel() == 0:  # one channel: as PIL does
+        return image
+    orig_dtype = image.dtype
+    h, s, v = _rgb_to_hsv(to_dtype_image(image, ember.float32, scale=True)).unbind(dim=-3)
+    h = ember.remainder(h + hue_factor, 1.0)
+    rgb = _hsv_to_rgb(ember.stack((h, s, v), dim=-3))
+    return to_dtype_image(rgb, orig_dtype, scale=True)
+
+
 def _autocontrast_image(image: Tensor) -> Tensor:
     _check_channels(image)
     if image.numel() == 0:
@@ -150,9 +205,9 @@ def _equalize_image(image: Tensor) -> Tensor:
     if image.numel() == 0:
         return image
     dtype = image.dtype
-    u8 = F_t.convert_image_dtype(image, ember.uint8)
+    u8 = to_dtype_image(image, ember.uint8, scale=True)
     out = F_t.equalize(u8.reshape(-1, *u8.shape[-3:])).reshape(u8.shape)
-    return F_t.convert_image_dtype(out, dtype)
+    return to_dtype_image(out, dtype, scale=True)
 
 
 def _rgb_to_grayscale_pil(image: Any, num_output_channels: int = 1) -> Any:
@@ -177,7 +232,7 @@ def _adjust(name: str, tensor_fn: Any, pil_fn: Any) -> Any:
 adjust_brightness = _adjust("adjust_brightness", F_t.adjust_brightness, F_pil.adjust_brightness)
 adjust_contrast = _adjust("adjust_contrast", _adjust_contrast_image, F_pil.adjust_contrast)
 adjust_saturation = _adjust("adjust_saturation", _adjust_saturation_image, F_pil.adjust_saturation)
-adjust_hue = _adjust("adjust_hue", F_t.adjust_hue, F_pil.adjust_hue)
+adjust_hue = _adjust("adjust_hue", _adjust_hue_image, F_pil.adjust_hue)
 adjust_gamma = _adjust("adjust_gamma", F_t.adjust_gamma, F_pil.adjust_gamma)
 adjust_sharpness = _adjust("adjust_sharpness", _adjust_sharpness_image, F_pil.adjust_sharpness)
 invert = _adjust("invert", F_t.invert, F_pil.invert)

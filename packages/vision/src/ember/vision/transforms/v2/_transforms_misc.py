@@ -210,7 +210,10 @@ class ToDtype(Transform):
         else:
             raise ValueError(f"No dtype was specified for type {type(inpt)}. If you only need to "
                              "convert the dtype of images or videos, you can just pass e.g. "
-                             "dtype=torch.float32.")
+                             "dtype=torch.float32. If you're passing a dict as dtype, you can use "
+                             '"others" as a catch-all key e.g. dtype={tv_tensors.Mask: '
+                             'torch.int64, "others": None} to pass-through the rest of the '
+                             "inputs.")
         if dtype is None:
             if self.scale and is_image:
                 warnings.warn("scale was set to True but no dtype was specified for images or "

@@ -195,9 +195,51 @@ def to_dtype(inpt: Tensor, dtype: Any = ember.float32, scale: bool = False) -> T
 
 @_register(to_dtype, Tensor, _Image, Video)
 def to_dtype_image(image: Tensor, dtype: Any = ember.float32, scale: bool = False) -> Tensor:
+    """v2's conversion, which rounds unlike v1's ``convert_image_dtype`` in two places:
+    integers become floats times ``1 / max`` (not divided by ``max``), and integers narrow
+    and widen by bit shifts."""
+    if image.dtype == dtype:
+        return image
     if not scale:
         return image.to(dtype)
-    return F_t.convert_image_dtype(image, dtype)
+    if image.is_floating_point():
+        if dtype.is_floating_point:
+            return image.to(dtype)
+        src, dst = F_t._dtype_name(image.dtype), F_t._dtype_name(dtype)
+        if (src == "float32" and dst in ("int32", "int64")) or (src == "float64" and dst == "int64"):
+            raise RuntimeError(f"The conversion from {image.dtype} to {dtype} cannot be performed "
+                               f"safely.")
+        # max + 1 - eps spreads [0, 1] evenly over the integer range
+        return _scaled(image, float(F_t._max_value(dtype)) + 1.0 - 1e-3).to(dtype)
+    if dtype.is_floating_point:
+        return _scaled(image.to(dtype), 1.0 / F_t._max_value(image.dtype))
+    bits_in, bits_out = _value_bits(image.dtype), _value_bits(dtype)
+    shift = abs(bits_in - bits_out)
+    if bits_in > bits_out:
+        if F_t._dtype_name(image.dtype) == "uint16":
+            return (image / 2 ** shift).to(dtype)
+        return image.bitwise_right_shift(shift).to(dtype)
+    if F_t._dtype_name(dtype) == "uint16":
+        return image.to(dtype) * 2 ** shift
+    return image.to(dtype).bitwise_left_shift(shift)
+
+
+def _scaled(image: Tensor, factor: float) -> Tensor:
+    """``image * factor`` as PyTorch computes it: half types in float32 (the factor rounded
+    to float32), the product rounded back once."""
+    if image.dtype in (ember.float16, ember.bfloat16):
+        return image.to(ember.float32).mul(factor).to(image.dtype)
+    return image.mul(factor)
+
+
+def _value_bits(dtype: Any) -> int:
+    """Bits holding the value (the sign bit not counted)."""
+    bits = {"uint8": 8, "int8": 7, "int16": 15, "uint16": 16, "int32": 31, "int64": 63}
+    name = F_t._dtype_name(dtype)
+    if name not in bits:
+        raise TypeError(f"Number of value bits is only defined for integer dtypes, but got "
+                        f"{dtype}.")
+    return bits[name]
 
 
 @_register(to_dtype, Mask, BoundingBoxes)
