@@ -310,3 +310,38 @@ def test_second_derivative_at_zero_matches_pytorch(torch, name):
         (gg,) = lib.autograd.grad(g.sum(), t)
         out.append(gg)
     assert_close(out[0], out[1], rtol=1e-6, atol=1e-9)
+
+
+_NAMED = [("relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {}), ("selu", {}),
+          ("celu", {}), ("threshold", {"threshold": 0.1, "value": 2.0}), ("hardtanh", {}),
+          ("rrelu", {"training": False}), ("rrelu", {"training": True})]
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("name,kw", _NAMED, ids=[f"{n}-{k}" for n, k in _NAMED])
+def test_node_names_like_pytorch(torch, name, kw, inplace):
+    """PyTorch names a node by the op it records: rrelu in eval mode is still
+    RreluWithNoiseBackward0; the in-place forms of these ops record ``...Backward1``."""
+    names = []
+    for lib, fn in ((torch, getattr(torch.nn.functional, name)), (ember, getattr(A, name))):
+        x = lib.tensor(randn(5), requires_grad=True)
+        y = fn(x * 1, inplace=inplace, **kw)
+        names.append(y.grad_fn.name())
+    assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("module_mode", ["train", "eval"])
+def test_rrelu_module_node_name(torch, module_mode):
+    nn = pytest.importorskip("ember.nn")
+    names = []
+    for lib_nn, lib in ((torch.nn, torch), (nn, ember)):
+        m = getattr(lib_nn.RReLU(), module_mode)()
+        names.append(m(lib.tensor(randn(6), requires_grad=True)).grad_fn.name())
+    assert names[1] == names[0]
+
+
+def test_rrelu_eval_gradient_matches_torch(torch):
+    x = randn(40)
+    x[:3] = [0.0, -1.0, 2.0]
+    check(torch, lambda a: A.rrelu(a * 1, 0.1, 0.3, False, inplace=True),
+          lambda a: torch.nn.functional.rrelu(a * 1, 0.1, 0.3, False, inplace=True), [x])

@@ -221,14 +221,64 @@ def test_weights_only_false_maps_pytorch_globals_silently(tmp_path):
 
 
 def test_add_safe_globals_allows_a_class(tmp_path):
+    from fractions import Fraction
+
+    payload = pickle.dumps({"c": Fraction(3, 4)}, protocol=2)
+    _zip_with_pickle(tmp_path / "c.pt", payload)
+    with pytest.raises(UnsafeCheckpointError, match="fractions.Fraction"):
+        ember.load(tmp_path / "c.pt")
+    with ember.serialization.safe_globals([Fraction]):
+        assert ember.load(tmp_path / "c.pt")["c"] == Fraction(3, 4)
+
+
+def test_counter_loads_by_default_like_pytorch(torch, tmp_path):
     from collections import Counter
 
-    payload = pickle.dumps({"c": Counter("aab")}, protocol=2)
-    _zip_with_pickle(tmp_path / "c.pt", payload)
-    with pytest.raises(UnsafeCheckpointError, match="collections.Counter"):
-        ember.load(tmp_path / "c.pt")
-    with ember.serialization.safe_globals([Counter]):
-        assert ember.load(tmp_path / "c.pt")["c"] == Counter("aab")
+    torch.save({"c": Counter("aab")}, tmp_path / "c.pt")
+    assert torch.load(tmp_path / "c.pt")["c"] == Counter("aab")
+    assert ember.load(tmp_path / "c.pt")["c"] == Counter("aab")
+
+
+def _weights_only_failure(load: object, path: Path) -> pickle.UnpicklingError:
+    with pytest.raises(pickle.UnpicklingError) as e:
+        load(path)
+    assert type(e.value) is pickle.UnpicklingError  # PyTorch's type itself
+    return e.value
+
+
+def test_weights_only_refusal_is_pytorchs_unpickling_error(torch, tmp_path):
+    """A whole pickled model: PyTorch's exception type and message layout (the first line,
+    the allowlisting advice naming the global as the file does)."""
+    torch.save(torch.nn.Linear(2, 2), tmp_path / "t.pt")
+    et = str(_weights_only_failure(ember.load, tmp_path / "t.pt"))
+    tt = str(_weights_only_failure(torch.load, tmp_path / "t.pt"))
+    assert et.split("\n")[0] == tt.split("\n")[0]
+    advice = [m.split("WeightsUnpickler error: ")[1].split("\n")[0].replace(
+        f"{lib}.serialization", "LIB.serialization") for m, lib in ((et, "ember"), (tt, "torch"))]
+    assert advice[0] == advice[1]
+    assert "torch.nn.modules.linear.Linear" in advice[0]
+    assert et.count("\n\t") == tt.count("\n\t") == 3
+
+
+def test_weights_only_refuses_blocked_modules_like_pytorch(torch, tmp_path):
+    """os/posix/sys/nt globals are refused even when allowlisted, with PyTorch's words."""
+    payload = pickle.dumps({"x": _System(tmp_path / "pwned")}, protocol=2)
+    _zip_with_pickle(tmp_path / "evil.pt", payload)
+    et = str(_weights_only_failure(ember.load, tmp_path / "evil.pt"))
+    tt = str(_weights_only_failure(torch.load, tmp_path / "evil.pt"))
+    assert et.split(".")[0] == tt.split(".")[0] == "Weights only load failed"
+    tail = [m.split("\n\n\n")[1].split("\n")[0] for m in (et, tt)]
+    assert tail[0] == tail[1]
+    with ember.serialization.safe_globals([os.system]):
+        _weights_only_failure(ember.load, tmp_path / "evil.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_unsafe_checkpoint_error_name_still_catches(tmp_path):
+    payload = pickle.dumps({"c": pickle.PickleError()}, protocol=2)
+    _zip_with_pickle(tmp_path / "e.pt", payload)
+    with pytest.raises(UnsafeCheckpointError):
+        ember.load(tmp_path / "e.pt")
 
 
 # ------------------------------------------------------------------ atomic saving

@@ -79,6 +79,20 @@ channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
 
 
+_warned_scalar = [False]
+
+
+def _warn_scalar() -> None:
+    """PyTorch's once-per-process warning for float()/complex() of a tensor requiring grad
+    (int(), bool() and item() do not warn)."""
+    import warnings
+
+    _warned_scalar[0] = True
+    warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                  "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                  stacklevel=3)
+
+
 def _real_item(v: Any, c_name: str) -> Any:
     """A complex element as a real number, as PyTorch converts it (no imaginary part)."""
     if v.__class__ is complex:
@@ -539,6 +553,8 @@ class Tensor:
         return int(_real_item(self._scalar(), "int64_t"))
 
     def __float__(self) -> float:
+        if self._rg and grad_mode.state.enabled and not _warned_scalar[0]:
+            _warn_scalar()
         return float(_real_item(self._scalar(), "double"))
 
     def _scalar(self) -> Any:
@@ -548,6 +564,8 @@ class Tensor:
         return self.item()
 
     def __complex__(self) -> complex:
+        if self._rg and grad_mode.state.enabled and not _warned_scalar[0]:
+            _warn_scalar()
         return complex(self.item())
 
     def __index__(self) -> int:

@@ -8,7 +8,8 @@ format is read too.
 
 ``weights_only=True`` (the default) never runs code from the file: a restricted
 unpickler allows tensors, storages, containers, numbers, strings and what
-``add_safe_globals`` adds, and refuses anything else with ``UnsafeCheckpointError``.
+``add_safe_globals`` adds, and refuses anything else with PyTorch's error
+(``pickle.UnpicklingError``, also reachable as ``UnsafeCheckpointError``).
 Saving is atomic: a temporary file in the same folder, fsync, rename.
 """
 
@@ -57,8 +58,36 @@ _MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """A checkpoint asked to run or import something ``weights_only`` loading does not allow."""
+# What a weights-only load raises when a checkpoint asks for something it does not allow:
+# PyTorch raises ``pickle.UnpicklingError`` itself, so this name is an alias kept for callers
+UnsafeCheckpointError = pickle.UnpicklingError
+
+_UNSAFE = ("`ember.load` defaults to `weights_only=True`, as `torch.load` does since PyTorch "
+           "2.6. Re-running `ember.load` with `weights_only` set to `False` will likely succeed, "
+           "but it can result in arbitrary code execution. Do it only if you got the file from "
+           "a trusted source.")
+_DOCS = ("\n\nCheck the documentation of torch.load (which ember.load follows) to learn more "
+         "about types accepted by default with weights_only "
+         "https://pytorch.org/docs/stable/generated/torch.load.html.")
+_WEIGHTS_ONLY = "Weights only load failed."
+# modules never allowed, even through add_safe_globals (PyTorch's list)
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
+
+
+def _weights_only_error(detail: str, full: str | None = None) -> pickle.UnpicklingError:
+    """PyTorch's weights-only failure, in its layout: for a global that may be allowlisted
+    (``full``), the two options; otherwise the reason after the warning."""
+    if full is not None:
+        return pickle.UnpicklingError(
+            f"{_WEIGHTS_ONLY} This file can still be loaded, to do so you have two options, "
+            "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
+            f"\n\t(1) {_UNSAFE}\n\t(2) Alternatively, to load with `weights_only=True` please "
+            "check the recommended steps in the following error message.\n\tWeightsUnpickler "
+            f"error: Unsupported global: GLOBAL {full} was not an allowed global by default. "
+            f"Please use `ember.serialization.add_safe_globals([{full}])` or the "
+            f"`ember.serialization.safe_globals([{full}])` context manager to allowlist this "
+            f"global if you trust this class/function.{_DOCS}")
+    return pickle.UnpicklingError(f"{_WEIGHTS_ONLY} {_UNSAFE}\n{detail}{_DOCS}")
 
 
 _user_safe: dict[str, Any] = {}
@@ -398,6 +427,7 @@ def _torch_device(s: Any, index: int | None = None) -> _device_cls:
 _SAFE: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("collections", "defaultdict"): collections.defaultdict,
+    ("collections", "Counter"): collections.Counter,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
@@ -415,7 +445,8 @@ _SAFE: dict[tuple[str, str], Any] = {
 def _codecs_encode(s: str, encoding: str = "latin1") -> bytes:
     """Protocol-2 pickles store bytes as ``_codecs.encode(text, 'latin1')``."""
     if encoding not in ("latin1", "latin-1"):
-        raise UnsafeCheckpointError(f"_codecs.encode with encoding {encoding!r} is not allowed")
+        raise _weights_only_error("WeightsUnpickler error: _codecs.encode with encoding "
+                                  f"{encoding!r} is not allowed")
     return s.encode(encoding)
 
 
@@ -444,19 +475,19 @@ class _Unpickler(pickle.Unpickler):
         if module == "torch" and name in _TORCH_DTYPES:
             return _dt.to_dtype(_TORCH_DTYPES[name])
         full = f"{module}.{name}"
+        if self._weights_only and module in _BLOCKED_MODULES:
+            raise _weights_only_error(f"\n\nTrying to load unsupported GLOBAL {full} whose "
+                                      f"module {module} is blocked.")
         if full in _user_safe:
             return _user_safe[full]
         if self._weights_only:
-            raise UnsafeCheckpointError(
-                f"Weights only load failed: {self._source} asks for the global {full}, which "
-                "weights_only loading does not allow. If you trust this file, load it with "
-                f"weights_only=False, or allow it with "
-                f"ember.serialization.add_safe_globals([{name}]).")
+            raise _weights_only_error("", full)
         return _map_torch_global(module, name)
 
     def persistent_load(self, pid: Any) -> Any:
         if not isinstance(pid, tuple) or not pid or pid[0] != "storage":
-            raise UnsafeCheckpointError(f"unknown persistent id in {self._source}: {pid!r}")
+            raise _weights_only_error(f"WeightsUnpickler error: unknown persistent id in "
+                                      f"{self._source}: {pid!r}")
         return self._load_storage(pid)
 
 
@@ -525,7 +556,7 @@ def _open_zip(f: Any, source: str) -> zipfile.ZipFile:
                          f"{e})") from None
     for name in z.namelist():
         if name.startswith("/") or ".." in name.split("/") or "\\" in name:
-            raise UnsafeCheckpointError(f"{source} contains an unsafe record name {name!r}")
+            raise pickle.UnpicklingError(f"{source} contains an unsafe record name {name!r}")
     return z
 
 
@@ -695,9 +726,11 @@ def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: boo
         raise RuntimeError("mmap can only be used with files saved with the zipfile format")
     try:
         return _load_legacy(fh, source, map_location, weights_only)
-    except UnsafeCheckpointError:
-        raise
-    except (EOFError, pickle.UnpicklingError, struct.error) as e:
+    except pickle.UnpicklingError as e:
+        if str(e).startswith(_WEIGHTS_ONLY):
+            raise
+        raise ValueError(f"{source} is not a valid checkpoint ({type(e).__name__}: {e})") from None
+    except (EOFError, struct.error) as e:
         raise ValueError(f"{source} is not a valid checkpoint ({type(e).__name__}: {e})") from None
 
 

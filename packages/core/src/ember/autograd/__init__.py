@@ -37,6 +37,7 @@ _LAZY = {
     "set_detect_anomaly": (".anomaly", "set_detect_anomaly"),
     "is_anomaly_enabled": (".anomaly", "is_anomaly_enabled"),
     "functional": (".functional", None),
+    "function": (".function", None),
     "Variable": ("._variable", "Variable"),
 }
 

@@ -30,7 +30,7 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
             d = out._data
             if d.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out.dtype.category < _FLOAT:  # neither floating nor complex
+            if out.dtype.category != _FLOAT:  # integral, bool or complex: PyTorch refuses
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}")

@@ -70,6 +70,10 @@ class _FunctionNode(Node):
     def saved_tensors(self) -> tuple:
         return tuple(self._unpack_saved(False))
 
+    def __repr__(self) -> str:  # PyTorch's: <torch.autograd.function.XBackward object at ...>
+        cls = type(self)
+        return f"<{cls.__module__}.{cls.__qualname__} object at {hex(id(self))}>"
+
     def __getattr__(self, name: str) -> Any:  # only what the node itself lacks
         if name != "_ctx" and not name.startswith("__"):
             try:
@@ -258,13 +262,39 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
     return wrapped[0] if single else tuple(wrapped)
 
 
+_TWICE = ("trying to differentiate twice a function that was marked with "
+          "@once_differentiable")
+
+
 def once_differentiable(fn: Callable) -> Callable:
-    """Mark a backward as not differentiable itself: it runs without recording."""
+    """Mark a backward as not differentiable itself: it runs without recording, and when a
+    higher-order graph is being built (an incoming gradient requires grad) its results hang
+    off PyTorch's ``Error`` node, which raises if differentiated."""
 
     @functools.wraps(fn)
     def wrapper(ctx: Any, *args: Any) -> Any:
         with grad_mode.no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not grad_mode.state.enabled or not any(
+                isinstance(a, Tensor) and a._rg for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        tensors = [o for o in outs if isinstance(o, Tensor)]
+        if not tensors:
+            return outputs
+        # each result becomes an alias of a fresh leaf, made by one Error node
+        from ..ops._dispatch import record_multi
+
+        def vjp(grads: tuple) -> tuple:
+            raise RuntimeError(_TWICE)
+
+        leaves = [t.detach().requires_grad_(True) for t in tensors]
+        aliases = [make(t._data, t._device) for t in tensors]
+        record_multi("Error", aliases, leaves, vjp)
+        it = iter(aliases)
+        wrapped = tuple(next(it) if isinstance(o, Tensor) else o for o in outs)
+        return wrapped[0] if single else wrapped
 
     return wrapper
 

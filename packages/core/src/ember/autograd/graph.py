@@ -53,15 +53,17 @@ class RemovableHandle:
 class Node:
     """One recorded op: ``vjp`` maps output gradients to input gradients."""
 
-    __slots__ = ("_vjp", "next_functions", "_saved", "_versions", "_saved_out", "_pre_hooks",
-                 "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed", "_metadata",
+    # ``_next``: the edges the engine follows; ``_view`` (set only by fused ops): how PyTorch
+    # would print this node's edges, built on first access (see ``next_functions``)
+    __slots__ = ("_vjp", "_next", "_saved", "_versions", "_saved_out", "_pre_hooks",
+                 "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed", "_metadata", "_view",
                  "__weakref__")
 
     _multi = False  # vjp takes a tuple of output gradients
 
     def __init__(self, vjp: Callable | None, next_functions: tuple) -> None:
         self._vjp = vjp
-        self.next_functions = next_functions
+        self._next = next_functions
         self._saved = None
         self._versions = None
         self._saved_out = None
@@ -70,6 +72,38 @@ class Node:
         self._freed = False
         self._metadata = None
         self._trace = traceback.format_stack()[:-3] if _anomaly[0] else None
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input, as PyTorch prints them. A fused op (``linear``
+        records one node) shows PyTorch's chain of nodes here (``AddmmBackward0`` over
+        ``TBackward0`` ...): display nodes, built once on first access, that compute their
+        gradients when called; the engine itself follows the fused node's own edges."""
+        view = self._display()
+        return self._next if view is None else view._next
+
+    def _display(self) -> Node | None:
+        """The display twin of a fused node (None for a plain node)."""
+        try:
+            view = self._view
+        except AttributeError:
+            return None
+        if view.__class__ is tuple:  # (builder, *args), set by the op; built once
+            view = self._view = view[0](self, *view[1:])
+        return view
+
+    def __call__(self, *grads: Any) -> Any:
+        """Run this node's backward on output gradients ``grads``, as PyTorch's nodes do: the
+        gradient for each input edge (one tensor for a one-edge node)."""
+        view = self._display()
+        if view is not None:
+            return view(*grads)
+        n = self._n_outputs
+        if len(grads) != n:
+            raise TypeError(f"expected {n} arguments, got {len(grads)} instead")
+        saved = self._unpack_saved(False) if self._saved is not None or self._freed else ()
+        gins = tuple(self._vjp(tuple(grads) if self._multi else grads[0], *saved))
+        return gins[0] if len(gins) == 1 else gins
 
     @property
     def metadata(self) -> dict:
@@ -168,8 +202,8 @@ def node_class(name: str, multi: bool = False) -> type:
     if cls is None:
         # module "builtins": printed as PyTorch prints its nodes, <class 'AddBackward0'>
         attrs = {"__slots__": (), "_multi": multi, "__module__": "builtins"}
-        if name == "CopySlices":  # PyTorch's C++ node: its name() is qualified
-            attrs["name"] = lambda self: "torch::autograd::CopySlices"
+        if name in ("CopySlices", "Error"):  # PyTorch's C++ nodes: their name() is qualified
+            attrs["name"] = lambda self: f"torch::autograd::{type(self).__name__}"
         cls = _classes[name] = type(name, (Node,), attrs)
     return cls
 
@@ -201,6 +235,13 @@ class AccumulateGrad(Node):
     def __init__(self, variable: Any) -> None:
         Node.__init__(self, None, ())  # (made for each leaf in each graph: no super() object)
         self.variable = variable
+
+    def __call__(self, *grads: Any) -> tuple:
+        if len(grads) != 1:
+            raise TypeError(f"expected 1 arguments, got {len(grads)} instead")
+        with grad_mode.no_grad():
+            _accumulate(self.variable, grads[0], False)
+        return ()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -292,7 +333,7 @@ def _needed_nodes(roots: Sequence[Node], targets: set) -> set:
     needed: set = set()
     state: dict = {}
     for root in roots:
-        stack = [(root, iter(root.next_functions))]
+        stack = [(root, iter(root._next))]
         state[root] = 1
         while stack:
             node, it = stack[-1]
@@ -301,13 +342,13 @@ def _needed_nodes(roots: Sequence[Node], targets: set) -> set:
                     continue
                 if nxt not in state:
                     state[nxt] = 1
-                    stack.append((nxt, iter(nxt.next_functions)))
+                    stack.append((nxt, iter(nxt._next)))
                     break
                 if nxt in needed:
                     needed.add(node)
             else:
                 stack.pop()
-                if node in targets or any(n in needed for n, _ in node.next_functions if n):
+                if node in targets or any(n in needed for n, _ in node._next if n):
                     needed.add(node)
     return needed
 
@@ -322,14 +363,14 @@ def _topological_order(roots: Sequence[Node]) -> list[Node]:
         if root in seen:
             continue
         mark(root)
-        stack = [(root, iter(root.next_functions))]
+        stack = [(root, iter(root._next))]
         push, pop = stack.append, stack.pop
         while stack:
             node, it = stack[-1]
             for nxt, _ in it:
                 if nxt is not None and nxt not in seen:
                     mark(nxt)
-                    push((nxt, iter(nxt.next_functions)))
+                    push((nxt, iter(nxt._next)))
                     break
             else:
                 pop()
@@ -420,7 +461,7 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
                     r = fn(tuple(gins), tuple(gouts))
                     if r is not None:
                         gins = r
-            for (nxt, nr), g in zip(node.next_functions, gins):
+            for (nxt, nr), g in zip(node._next, gins):
                 if g is not None and nxt is not None:
                     if nxt._meta:
                         _add_to_buffer(buffers, nxt, nr, g)

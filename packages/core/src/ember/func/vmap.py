@@ -46,6 +46,24 @@ def _dims_like(in_dims: Any, args: tuple, func: Any = None) -> list:
     return out
 
 
+def _batched(col: list, mapped_ids: set) -> bool:
+    """Whether an output of the mapped calls depends on the mapped inputs (PyTorch's
+    BatchedTensor): a mapped input itself, or a tensor that differs between calls."""
+    if not isinstance(col[0], Tensor):
+        return False
+    if any(id(t) in mapped_ids for t in col):
+        return True
+    first = col[0]
+    for t in col[1:]:
+        if not isinstance(t, Tensor) or t.shape != first.shape or t.dtype != first.dtype:
+            return True
+        xp = t._device._backend.xp
+        if t._device is not first._device or not bool(
+                xp.array_equal(t._data, first._data, equal_nan=t.is_floating_point())):
+            return True
+    return False
+
+
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
          chunk_size: int | None = None) -> Callable:
     """``func`` mapped over dimension ``in_dims`` of its inputs, results stacked at
@@ -84,6 +102,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                              f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
         n = sizes.pop()
         results = []
+        mapped_ids: set = set()
+        keep = []  # the mapped slices stay alive: their ids mark outputs that are inputs
         from .. import random as _random
 
         gen = _random.default_generator
@@ -95,6 +115,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 if state is not None:  # "same": every entry draws what the first one drew
                     gen.set_state(state)
                 sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
+                mapped_ids.update(id(x) for x, d in zip(sliced, dims) if d is not None)
+                keep.append(sliced)
                 results.append(func(*tree_unflatten(sliced, spec), **kwargs))
         finally:
             _random._forbid_random[0] = prev
@@ -111,6 +133,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             col = [o[0][j] for o in outs]
             d = od[j]
             if d is None:  # not mapped: the first entry's value (any type), as it is
+                if _batched(col, mapped_ids):
+                    raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` can not return "
+                                     "a BatchedTensor when out_dim is None")
                 stacked.append(col[0])
                 continue
             if not isinstance(col[0], Tensor):

@@ -43,6 +43,11 @@ def _xp(t: Tensor) -> Any:
     return t._device._backend.xp
 
 
+def _node(name: str, inplace: bool) -> str:
+    """PyTorch's node name: ``<Op>Backward1`` for the in-place form of these ops."""
+    return name + ("1" if inplace else "0")
+
+
 def _finish(res: Tensor, input: Tensor, inplace: bool, op: str) -> Tensor:
     return _inplace.commit(input, res, op + "_") if inplace else res
 
@@ -136,14 +141,19 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, ``negative_slope * input`` elsewhere."""
-    x = float_input(input, "leaky_relu")
+    return _leaky_relu(input, negative_slope, inplace, "LeakyReluBackward", "leaky_relu")
+
+
+def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
+                op: str) -> Tensor:
+    x = float_input(input, op)
     xp = _xp(input)
     pos = x > 0  # arithmetic on the mask: np.where is slow on unpredictable masks
     y = x * (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype, copy=False) \
         if negative_slope < 0 else xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope
-    return _piecewise("LeakyReluBackward0", input, y.astype(x.dtype, copy=False),
+    return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
                       lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype),
-                      inplace, "leaky_relu")
+                      inplace, op)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -158,7 +168,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
             f"\"threshold_cpu\" not implemented for '{_inplace._type_name(x.dtype)}'")
     drop = x <= threshold
     y = _xp(input).where(drop, value, x).astype(x.dtype, copy=False)
-    return _piecewise("ThresholdBackward0", input, y, lambda: ~drop, inplace, "threshold")
+    return _piecewise(_node("ThresholdBackward", inplace), input, y, lambda: ~drop, inplace,
+                      "threshold")
 
 
 _threshold = threshold
@@ -243,7 +254,7 @@ def _elu_f(alpha: float, scale: float, iscale: float) -> tuple[Callable, Callabl
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, ``alpha * (exp(input) - 1)`` elsewhere."""
-    return _smooth("EluBackward0", input, *_elu_f(alpha, 1.0, 1.0), inplace, "elu",
+    return _smooth(_node("EluBackward", inplace), input, *_elu_f(alpha, 1.0, 1.0), inplace, "elu",
                    "elu_cpu")
 
 
@@ -253,8 +264,8 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """Scaled ELU with the self-normalising constants."""
-    return _smooth("EluBackward0", input, *_elu_f(_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "selu",
-                   "elu_cpu")
+    return _smooth(_node("EluBackward", inplace), input, *_elu_f(_SELU_ALPHA, _SELU_SCALE, 1.0),
+                   inplace, "selu", "elu_cpu")
 
 
 def selu_(input: Tensor) -> Tensor:
@@ -265,7 +276,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _smooth("CeluBackward0", input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace, "celu",
+    return _smooth(_node("CeluBackward", inplace), input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace,
+                   "celu",
                    "elu_cpu")
 
 
@@ -509,8 +521,9 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` in training, else their mean."""
     x = float_input(input, "rrelu_with_noise")
-    if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+    if not training:  # PyTorch's node is still rrelu's
+        return _leaky_relu(input, (lower + upper) / 2, inplace, "RreluWithNoiseBackward",
+                           "rrelu_with_noise")
     xp = _xp(input)
     neg = x <= 0
     noise = xp.ones(x.shape, dtype=x.dtype)
@@ -520,7 +533,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         noise[neg] = xp.asarray(r).astype(x.dtype)
     res = make(x * noise, input._device)
     if grad_state.enabled and input._rg:
-        record("RreluWithNoiseBackward0", res, (input,), lambda g, s: (g * s,),
+        record(_node("RreluWithNoiseBackward", inplace), res, (input,), lambda g, s: (g * s,),
                (const(noise, input),))
     return _finish(res, input, inplace, "rrelu")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..autograd._graph_view import linear_node_name, linear_view
 from . import _blas
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, sum_to
@@ -56,7 +57,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if b.dtype == y.dtype and b.ndim <= 1 and y.ndim:
             y += b  # the product is a fresh array: add in place
         else:
-            y = y + b
+            shape = y.shape
+            try:
+                y = y + b
+            except ValueError:
+                raise _bias_error(shape, b.shape) from None
+            if y.shape != shape:  # PyTorch adds the bias in place into the product
+                raise RuntimeError(f"output with shape {list(shape)} doesn't match the "
+                                   f"broadcast shape {list(y.shape)}")
     if half:
         y = y.astype(out_dtype)
     res = make(y if y.__class__ is input._device._backend.ndarray else xp.asarray(y),
@@ -96,13 +104,25 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                 gb = sum_to(g, bshape)
             return gx, gw, gb
 
-        # PyTorch's node: addmm/mm on matrices; other inputs are folded to rows and back
-        nd = input._data.ndim
-        name = ("AddmmBackward0" if bias is not None else "MmBackward0") if nd == 2 else \
-            "SqueezeBackward4" if nd == 1 and bias is None else \
-            "ViewBackward0" if bias is not None else "UnsafeViewBackward0"
+        # one node, named like PyTorch's last; next_functions shows PyTorch's chain of nodes
+        xd = input._data
+        name = ("AddmmBackward0" if bias is not None else "MmBackward0") if xd.ndim == 2 and \
+            w.ndim == 2 else linear_node_name(xd, w.ndim, bias is not None, len(bshape or ()))
         record(name, res, (input, weight, bias), vjp, (input, weight))
+        res.grad_fn._view = (linear_view, xd.shape, xd.strides, xd.itemsize, w.shape, bshape)
     return res
+
+
+def _bias_error(out: tuple, bias: tuple) -> RuntimeError:
+    """PyTorch's broadcasting error for a bias that does not fit the product's shape."""
+    n = max(len(out), len(bias))
+    for d in range(1, n + 1):
+        sa = out[-d] if d <= len(out) else 1
+        sb = bias[-d] if d <= len(bias) else 1
+        if sa != sb and 1 not in (sa, sb):
+            return RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                                f"({sb}) at non-singleton dimension {n - d}")
+    return RuntimeError(f"linear: the bias {list(bias)} does not fit the output {list(out)}")
 
 
 def _mm(m: Any, a: Any, b: Any) -> Any:

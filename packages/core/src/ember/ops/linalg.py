@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd._graph_view import matmul_node_name, matmul_view
 from . import _blas, _inplace
 from ._autocast import autocast_op
 from ._dispatch import (
@@ -194,9 +195,13 @@ def _record_matmul(res: Tensor, a: Tensor, b: Tensor, name: str | None = None) -
             gb = sum_to(matmul(am.mH, g), b2).reshape(sb)
         return ga, gb
 
+    view = name is None and (da > 2 or db > 2 or (da, db) == (1, 2))
     if name is None:
-        name = _MATMUL_NODES.get((da, db), "UnsafeViewBackward0" if da > 2 else "BmmBackward0")
+        name = _MATMUL_NODES.get((da, db)) or matmul_node_name(sa, sb, ga_needed)
     record(name, res, (a, b), vjp, (a if gb_needed else None, b if ga_needed else None))
+    if view:  # one node; next_functions shows PyTorch's chain of nodes
+        res.grad_fn._view = (matmul_view, sa, a._data.strides, sb, b._data.strides,
+                             a._data.itemsize)
 
 
 _out = _inplace.write_out
