@@ -1,21 +1,34 @@
-"""``default_collate`` and ``default_convert``: samples to batches, as PyTorch builds them."""
+"""``default_collate`` and ``default_convert``: samples to batches, as PyTorch builds them.
+
+``collate(batch, collate_fn_map=...)`` is the extensible form (PyTorch's
+``torch.utils.data._utils.collate.collate``): the map sends an element type to the function
+that collates a batch of it; mappings, namedtuples and sequences are collated field by field.
+``default_collate_fn_map`` may be updated in place to change what ``default_collate`` does.
+"""
 
 from __future__ import annotations
 
 import collections.abc
+import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..._tensor import Tensor
 
-__all__ = ["default_collate", "default_convert"]
+__all__ = ["collate", "collate_float_fn", "collate_int_fn", "collate_numpy_array_fn",
+           "collate_numpy_scalar_fn", "collate_str_fn", "collate_tensor_fn", "default_collate",
+           "default_collate_err_msg_format", "default_collate_fn_map", "default_convert"]
 
-_np_str_obj = re.compile(r"[SaUO]")
-_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-        "found {}")
+np_str_obj_array_pattern = re.compile(r"[SaUO]")
+default_collate_err_msg_format = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+    "found {}")
 _ops: Any = None  # ember.ops, imported on first use (an import statement per call costs)
+
+CollateFnMap = dict[type | tuple[type, ...], Callable]
 
 
 def _load_ops() -> Any:
@@ -28,72 +41,141 @@ def _load_ops() -> Any:
 
 def default_convert(data: Any) -> Any:
     """NumPy arrays and scalars become tensors; containers are converted recursively."""
-    from ... import ops
-
     t = type(data)
     if isinstance(data, Tensor):
         return data
     if t.__module__ == "numpy" and t.__name__ not in ("str_", "string_"):
-        if t.__name__ == "ndarray" and _np_str_obj.search(data.dtype.str) is not None:
+        if t.__name__ == "ndarray" and np_str_obj_array_pattern.search(data.dtype.str) is not None:
             return data
-        return ops.as_tensor(data)
+        return (_ops or _load_ops()).as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         try:
-            return t({k: default_convert(v) for k, v in data.items()})
+            if isinstance(data, collections.abc.MutableMapping):
+                clone = copy.copy(data)  # keeps the mapping's type and extra state
+                clone.update({k: default_convert(data[k]) for k in data})
+                return clone
+            return t({k: default_convert(data[k]) for k in data})
         except TypeError:
-            return {k: default_convert(v) for k, v in data.items()}
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
+            return {k: default_convert(data[k]) for k in data}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
         return t(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
         try:
+            if isinstance(data, collections.abc.MutableSequence):
+                clone = copy.copy(data)
+                for i, d in enumerate(data):
+                    clone[i] = default_convert(d)
+                return clone
             return t([default_convert(d) for d in data])
         except TypeError:
             return [default_convert(d) for d in data]
     return data
 
 
+def collate(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Any:
+    """Collate a list of samples with the functions of ``collate_fn_map`` (by element type:
+    exact type first, then the first key the element is an instance of), recursing into
+    mappings, namedtuples and sequences."""
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        fn = collate_fn_map.get(elem_type)
+        if fn is not None:
+            return fn(batch, collate_fn_map=collate_fn_map)
+        for key, fn in collate_fn_map.items():
+            if isinstance(elem, key):
+                return fn(batch, collate_fn_map=collate_fn_map)
+    if isinstance(elem, collections.abc.Mapping):
+        fields = {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map)
+                  for key in elem}
+        try:
+            if isinstance(elem, collections.abc.MutableMapping):
+                clone = copy.copy(elem)  # keeps defaultdict's factory, OrderedDict, ...
+                clone.update(fields)
+                return clone
+            return elem_type(fields)
+        except TypeError:
+            return fields
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map)
+                           for samples in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)]
+        if isinstance(elem, tuple):
+            return columns  # a list, as PyTorch returns for tuples
+        try:
+            if isinstance(elem, collections.abc.MutableSequence):
+                clone = copy.copy(elem)
+                for i, c in enumerate(columns):
+                    clone[i] = c
+                return clone
+            return elem_type(columns)
+        except TypeError:
+            return columns
+    raise TypeError(default_collate_err_msg_format.format(elem_type))
+
+
+def collate_tensor_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
+    """Tensors stack along a new first dimension."""
+    return (_ops or _load_ops()).stack(batch, 0)
+
+
+def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Any:
+    """NumPy arrays become one tensor (string and object arrays are refused)."""
+    elem = batch[0]
+    if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
+        raise TypeError(default_collate_err_msg_format.format(elem.dtype))
+    ops = _ops or _load_ops()
+    try:
+        out = np.stack(batch)  # one copy, no tensor per sample
+    except ValueError:
+        out = None
+    # NumPy's promotion kept the first dtype only where PyTorch's does too; otherwise (mixed
+    # dtypes, mismatched shapes) go through tensors, to promote and fail as PyTorch does
+    if out is not None and out.dtype == elem.dtype:
+        return ops.from_numpy(out)
+    return collate([ops.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
+    """NumPy scalars become a 1-D tensor of their dtype."""
+    return (_ops or _load_ops()).as_tensor(np.asarray(batch))
+
+
+def collate_float_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
+    """Python floats become float64 (PyTorch keeps their precision)."""
+    from ...dtypes import float64
+
+    return (_ops or _load_ops()).tensor(batch, dtype=float64)
+
+
+def collate_int_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
+    """Python ints (and bools) become an int64 (bool) tensor."""
+    return (_ops or _load_ops()).tensor(batch)
+
+
+def collate_str_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> list:
+    """Strings and bytes stay a list."""
+    return batch
+
+
+default_collate_fn_map: CollateFnMap = {
+    Tensor: collate_tensor_fn,
+    np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
+}
+
+
 def default_collate(batch: list) -> Any:
     """Stack a list of samples into a batch: tensors stack, numbers become tensors,
     mappings and sequences are collated field by field."""
-    ops = _ops or _load_ops()
-    elem = batch[0]
-    t = type(elem)
-    if isinstance(elem, Tensor):
-        return ops.stack(batch, 0)
-    if t.__module__ == "numpy" and t.__name__ not in ("str_", "string_"):
-        if t.__name__ in ("ndarray", "memmap"):
-            if _np_str_obj.search(elem.dtype.str) is not None:
-                raise TypeError(_ERR.format(elem.dtype))
-            return ops.from_numpy(np.stack(batch))
-        if elem.shape == ():
-            return ops.as_tensor(np.asarray(batch))
-    if isinstance(elem, bool):
-        return ops.tensor(batch)
-    if isinstance(elem, float):
-        from ...dtypes import float64
-
-        return ops.tensor(batch, dtype=float64)
-    if isinstance(elem, int):
-        return ops.tensor(batch)
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, collections.abc.Mapping):
-        try:
-            return t({key: default_collate([d[key] for d in batch]) for key in elem})
-        except TypeError:
-            return {key: default_collate([d[key] for d in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return t(*(default_collate(samples) for samples in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        if len(set(map(len, batch))) != 1:
-            raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = list(zip(*batch))
-        if isinstance(elem, tuple):
-            return [default_collate(samples) for samples in transposed]
-        try:
-            return t([default_collate(samples) for samples in transposed])
-        except TypeError:
-            return [default_collate(samples) for samples in transposed]
-    raise TypeError(_ERR.format(t))
+    return collate(batch, collate_fn_map=default_collate_fn_map)

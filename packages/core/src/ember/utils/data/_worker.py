@@ -28,7 +28,7 @@ _counter = itertools.count()
 _worker_info: WorkerInfo | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkerInfo:
     """What ``get_worker_info()`` tells code running in a worker (to shard a dataset)."""
 
@@ -36,6 +36,8 @@ class WorkerInfo:
     num_workers: int
     seed: int
     dataset: Any
+    rng: Any = None
+    worker_method: str | None = "multiprocessing"
 
 
 def get_worker_info() -> WorkerInfo | None:
@@ -185,6 +187,45 @@ def release_segments_of(pid: int) -> None:
 
 
 # ------------------------------------------------------------------ the worker loop
+_M32 = 0xFFFFFFFF
+
+
+def numpy_worker_seed(base_seed: int, worker_id: int) -> list[int]:
+    """The four 32-bit words that seed NumPy's global generator in worker ``worker_id``.
+
+    PyTorch derives them from (worker_id, base_seed) with NumPy's SeedSequence hash, so that
+    ``np.random`` differs between workers (a forked worker would otherwise repeat the parent's
+    stream) and matches what a PyTorch worker draws for the same base seed.
+    """
+    mult_a = 0x931E8875
+    hash_a = 0x43B0D7E5
+
+    def hashmix(value: int) -> int:
+        nonlocal hash_a
+        value = (value ^ hash_a) & _M32
+        hash_a = (hash_a * mult_a) & _M32
+        value = (value * hash_a) & _M32
+        return value ^ (value >> 16)
+
+    def mix(x: int, y: int) -> int:
+        r = ((0xCA01F9DD * x) - (0x4973F715 * y)) & _M32
+        return r ^ (r >> 16)
+
+    pool = [hashmix(v) for v in (worker_id, base_seed & _M32, base_seed >> 32, 0)]
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                pool[dst] = mix(pool[dst], hashmix(pool[src]))
+    hash_b = 0x8B51F9DD
+    state = []
+    for v in pool:
+        v ^= hash_b
+        hash_b = (hash_b * 0x58F38DED) & _M32
+        v = (v * hash_b) & _M32
+        state.append(v ^ (v >> 16))
+    return state
+
+
 class _MapFetcher:
     def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Any) -> None:
         self.dataset, self.auto, self.collate_fn = dataset, auto_collation, collate_fn
@@ -243,6 +284,7 @@ def worker_loop(kind: str, dataset: Any, index_queue: Any, result_queue: Any, do
     from ...random import manual_seed
 
     manual_seed(seed)
+    np.random.seed(numpy_worker_seed(base_seed, worker_id))
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error = None
     try:

@@ -13,8 +13,9 @@ import multiprocessing
 import os
 import queue
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ._collate import default_collate, default_convert
 from ._pin_memory import pin_memory, pinning_available
@@ -22,6 +23,7 @@ from ._worker import (
     ExceptionWrapper,
     IterableStop,
     ResumeIteration,
+    get_worker_info,
     make_fetcher,
     release_segments_of,
     unpack,
@@ -30,12 +32,14 @@ from ._worker import (
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _draw_seed
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 _STATUS_CHECK_INTERVAL = 0.2  # seconds between checks that every worker is alive
+_FROZEN_ATTRS = frozenset(("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                           "persistent_workers"))
 
 
-class _InfiniteConstantSampler(Sampler):
+class _InfiniteConstantSampler(Sampler[None]):
     """Indices for an IterableDataset: there are none, only requests for the next item."""
 
     def __iter__(self) -> Iterator[None]:
@@ -43,7 +47,10 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-class DataLoader:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class DataLoader(Generic[T_co]):
     """Combines a dataset and a sampler into an iterable of batches (PyTorch's DataLoader)."""
 
     def __init__(self, dataset: Dataset, batch_size: int | None = 1,
@@ -78,7 +85,6 @@ class DataLoader:
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
-        self.persistent_workers = persistent_workers
         self.in_order = in_order
         if isinstance(dataset, IterableDataset):
             self._dataset_kind = "iterable"
@@ -122,7 +128,42 @@ class DataLoader:
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+        self.__initialized = True
+        self._IterableDataset_len_called: int | None = None
         self._iterator: Any = None
+        self.check_worker_number_rationality()
+
+    @property
+    def multiprocessing_context(self) -> Any:
+        """The context the workers start from (None: multiprocessing's default)."""
+        return self.__multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context: Any) -> None:
+        if multiprocessing_context is not None:
+            if self.num_workers <= 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process "
+                                 f"loading (num_workers > 0), but got num_workers={self.num_workers}")
+            if isinstance(multiprocessing_context, str):
+                methods = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in methods:
+                    raise ValueError("multiprocessing_context option should specify a valid "
+                                     f"start method in {methods!r}, but got "
+                                     f"multiprocessing_context={multiprocessing_context!r}")
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+            if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context "
+                                "object or a string specifying the start method, but got "
+                                f"multiprocessing_context={multiprocessing_context}")
+        self.__multiprocessing_context = multiprocessing_context
+
+    def __setattr__(self, attr: str, val: Any) -> None:
+        # what the batching was built from is fixed once the loader exists, as in PyTorch
+        if attr in _FROZEN_ATTRS and self.__dict__.get("_DataLoader__initialized", False):
+            raise ValueError(f"{attr} attribute should not be set after "
+                             f"{type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
 
     @property
     def _auto_collation(self) -> bool:
@@ -132,20 +173,25 @@ class DataLoader:
     def _index_sampler(self) -> Any:
         return self.batch_sampler if self._auto_collation else self.sampler
 
-    def __iter__(self) -> Iterator:
+    def _get_iterator(self) -> _BaseDataLoaderIter:
         if self.num_workers == 0:
-            return _SingleProcessIter(self)
-        if self.persistent_workers:
+            return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
+        return _MultiProcessingDataLoaderIter(self)
+
+    def __iter__(self) -> Iterator:
+        if self.persistent_workers and self.num_workers > 0:
             if self._iterator is None:
-                self._iterator = _MultiProcessIter(self)
+                self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
             return self._iterator
-        return _MultiProcessIter(self)
+        return self._get_iterator()
 
     def __len__(self) -> int:
         if self._dataset_kind == "iterable":
-            length = len(self.dataset)
+            # remembered, to warn when the iterator yields more than this promised
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 import math
 
@@ -155,10 +201,27 @@ class DataLoader:
         return len(self._index_sampler)
 
     def check_worker_number_rationality(self) -> None:
-        return None
+        """Warn (as PyTorch does) when more workers are asked for than CPUs are usable."""
+        if not self.num_workers:
+            return
+        has_affinity = hasattr(os, "sched_getaffinity")
+        cpus = len(os.sched_getaffinity(0)) if has_affinity else os.cpu_count()
+        if cpus is not None and self.num_workers <= cpus:
+            return
+        if cpus is None:
+            suggest = ("DataLoader is not able to compute a suggested max number of worker in "
+                       "current system.")
+        else:
+            suggest = (f"Our suggested max number of worker in current system is {cpus}"
+                       f"{'' if has_affinity else ' (`cpuset` is not taken into account)'}, "
+                       "which is smaller than what this DataLoader is going to create.")
+        warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
+                      f"total. {suggest} Please be aware that excessive worker creation might "
+                      "get DataLoader running slow or even freeze, lower the worker number to "
+                      "avoid potential slowness/freeze if necessary.", stacklevel=2)
 
 
-class _BaseIter:
+class _BaseDataLoaderIter:
     def __init__(self, loader: DataLoader) -> None:
         self._loader = loader
         self._dataset = loader.dataset
@@ -166,6 +229,12 @@ class _BaseIter:
         self._auto = loader._auto_collation
         self._drop_last = loader.drop_last
         self._collate_fn = loader.collate_fn
+        self._num_workers = loader.num_workers
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be "
+                          f"used as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
+                          stacklevel=3)
         self._pin = loader.pin_memory and pinning_available()
         self._index_sampler = loader._index_sampler
         self._sampler_iter = iter(self._index_sampler)
@@ -173,23 +242,39 @@ class _BaseIter:
         self._base_seed = _draw_seed(loader.generator)
         self._num_yielded = 0
 
-    def __iter__(self) -> _BaseIter:
+    def __iter__(self) -> _BaseDataLoaderIter:
         return self
 
     def __len__(self) -> int:
-        return len(self._loader)
+        return len(self._index_sampler)
 
     def _next_index(self) -> Any:
         return next(self._sampler_iter)
+
+    def _count_yield(self) -> None:
+        """One more batch handed out; warn when an IterableDataset outgrows its len()."""
+        self._num_yielded += 1
+        promised = self._IterableDataset_len_called
+        if self._kind == "iterable" and promised is not None and self._num_yielded > promised:
+            msg = (f"Length of IterableDataset {self._dataset} was reported to be {promised}"
+                   f"(when accessing len(dataloader)), but {self._num_yielded} samples have "
+                   "been fetched. ")
+            if self._num_workers > 0:
+                msg += ("For multiprocessing data-loading, this could be caused by not properly "
+                        "configuring the IterableDataset replica at each worker. Please see "
+                        "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset"
+                        " for examples.")
+            warnings.warn(msg, stacklevel=3)
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
         # a new epoch of persistent workers: the workers keep their seed, so (as PyTorch)
         # nothing is drawn from the loader's generator here
         self._sampler_iter = iter(self._index_sampler)
         self._num_yielded = 0
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
 
 
-class _SingleProcessIter(_BaseIter):
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
         self._fetcher = make_fetcher(self._kind, self._dataset, self._auto, self._collate_fn,
@@ -198,22 +283,18 @@ class _SingleProcessIter(_BaseIter):
     def __next__(self) -> Any:
         index = self._next_index()
         data = self._fetcher.fetch(index)
-        self._num_yielded += 1
+        self._count_yield()
         return pin_memory(data) if self._pin else data
 
 
-class _MultiProcessIter(_BaseIter):
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
-        ctx = loader.multiprocessing_context
-        if ctx is None:
-            ctx = multiprocessing
-        elif isinstance(ctx, str):
-            ctx = multiprocessing.get_context(ctx)
+        ctx = loader.multiprocessing_context or multiprocessing
         self._ctx = ctx
         self._done_event = ctx.Event()
         self._result_queue = ctx.Queue()
@@ -339,8 +420,8 @@ class _MultiProcessIter(_BaseIter):
         if isinstance(structure, ExceptionWrapper):
             self._shutdown_workers()
             structure.reraise()
-        self._num_yielded += 1
         data = unpack(structure, name, size)
+        self._count_yield()
         return pin_memory(data) if self._pin else data
 
     def _shutdown_workers(self) -> None:

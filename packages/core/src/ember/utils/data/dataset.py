@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import typing
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
@@ -26,11 +27,11 @@ class Dataset(Generic[T_co]):
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset[T_co]):
-    """A dataset that is an iterable stream; each worker iterates its own copy."""
+class IterableDataset(Dataset[T_co], typing.Iterable[T_co]):
+    """A dataset that is an iterable stream; each worker iterates its own copy.
 
-    def __iter__(self) -> Iterator[T_co]:
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    ``__iter__`` is abstract (as in PyTorch): a subclass without one cannot be instantiated.
+    """
 
     def __add__(self, other: Dataset) -> ChainDataset:
         return ChainDataset([self, other])
@@ -51,33 +52,54 @@ class TensorDataset(Dataset[tuple]):
         return self.tensors[0].size(0)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[T_co]):
     """Zips datasets of equal length; samples are tuples (positional) or dicts (keywords)."""
 
     def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
-        if args and kwargs:
-            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
-                             "``kwargs``) like input/output, but both types are given.")
-        self._length = None
-        self.datasets: Any = args or kwargs
-        items = args if args else list(kwargs.values())
-        for d in items:
-            n = len(d)
-            if self._length is None:
-                self._length = n
-            elif n != self._length:
-                raise ValueError("Size mismatch between datasets")
+        if args:
+            if kwargs:
+                raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                                 "``kwargs``) like input/output, but both types are given.")
+            items: Sequence[Any] = args
+            self.datasets: Any = args
+        elif kwargs:
+            items = list(kwargs.values())
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(items[0])
+        if any(self._length != len(d) for d in items):
+            raise ValueError("Size mismatch between datasets")
 
     def __getitem__(self, index: int) -> Any:
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def __getitems__(self, indices: list) -> list:
+        """A batch of samples, using each part's own ``__getitems__`` where it has one."""
+        named = isinstance(self.datasets, dict)
+        parts = self.datasets.items() if named else enumerate(self.datasets)
+        columns = {}
+        for key, d in parts:
+            getitems = getattr(d, "__getitems__", None)
+            if callable(getitems):
+                column = getitems(indices)
+                if len(column) != len(indices):
+                    raise ValueError("Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(column)}")
+            else:
+                column = [d[i] for i in indices]
+            columns[key] = column
+        if named:
+            return [dict(zip(columns, sample)) for sample in zip(*columns.values())]
+        return list(zip(*columns.values()))
+
     def __len__(self) -> int:
-        return self._length or 0
+        return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """Several map-style datasets one after the other."""
 
     def __init__(self, datasets: Iterable[Dataset]) -> None:
@@ -99,6 +121,13 @@ class ConcatDataset(Dataset):
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
+
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """The old, misspelt name of ``cumulative_sizes`` (deprecated, as in PyTorch)."""
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
+                      FutureWarning, stacklevel=2)
+        return self.cumulative_sizes
 
     def __getitem__(self, idx: int) -> Any:
         if idx < 0:
@@ -123,7 +152,12 @@ class ChainDataset(IterableDataset):
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
 
 
 class Subset(Dataset[T_co]):
@@ -132,6 +166,16 @@ class Subset(Dataset[T_co]):
     def __init__(self, dataset: Dataset[T_co], indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
+        # the DataLoader fetches batches through __getitems__, which would bypass an
+        # overridden __getitem__: PyTorch refuses such a subclass, and so do we
+        cls = type(self)
+        if cls.__getitem__ is not Subset.__getitem__ and cls.__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{cls.__name__} overrides __getitem__ but not __getitems__. When subclassing "
+                "Subset and overriding __getitem__, you must also override __getitems__ to "
+                "ensure DataLoader works correctly with your custom logic. A simple "
+                "implementation:\n\ndef __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, idx: Any) -> Any:
         if isinstance(idx, list):

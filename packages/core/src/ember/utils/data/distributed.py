@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from .sampler import Sampler
 
@@ -21,15 +21,19 @@ def set_process_group_info(fn: Any) -> None:
     _process_group_info = fn
 
 
-class DistributedSampler(Sampler):
+T_co = TypeVar("T_co", covariant=True)
+
+
+class DistributedSampler(Sampler[T_co]):
     """Restricts loading to a ``num_replicas``-th of the dataset for replica ``rank``."""
 
     def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
             info = _process_group_info() if _process_group_info is not None else None
-            if info is None:
-                raise RuntimeError("Requires distributed package to be available")
+            if info is None:  # as PyTorch without init_process_group
+                raise ValueError("Default process group has not been initialized, please make "
+                                 "sure to call init_process_group.")
             num_replicas = info[0] if num_replicas is None else num_replicas
             rank = info[1] if rank is None else rank
         if rank >= num_replicas or rank < 0:
