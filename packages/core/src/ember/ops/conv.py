@@ -26,28 +26,38 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution"] + _padding.__all__ + _unfold.__all__
 
 from ._autocast import autocast_op
+from ._channels_last import cl_format, laid_as, relaid
 from .conv_padding import *  # noqa: E402,F403
 from .conv_unfold import *  # noqa: E402,F403
 
 _LOW_PRECISION = ("float16", "bfloat16")
 
 
-def run_kernel(fn: Any, xp: Any, *arrays: Any, **kw: Any) -> Any:
-    """Run an array kernel, computing half-precision inputs in float32 (NumPy has no half BLAS),
-    with NumPy's floating-point warnings off (an inf in a product warns there, never in PyTorch)."""
+def run_kernel(fn: Any, xp: Any, *arrays: Any, bias: Any = None, fmt: Any = None,
+               **kw: Any) -> Any:
+    """Run an array kernel, plus ``bias`` per channel, laid out in ``fmt`` (channels-last or
+    None), with NumPy's floating-point warnings off (an inf in a product warns there, never in
+    PyTorch). Half-precision inputs are computed in float32 (NumPy has no half BLAS), the bias
+    added there too, and rounded once, as PyTorch's CPU kernels do."""
     dt = arrays[0].dtype
     if dt.name in _LOW_PRECISION:
-        return quiet(lambda: fn(xp, *(a.astype("float32") for a in arrays), **kw)).astype(dt)
-    return quiet(lambda: fn(xp, *arrays, **kw))
+        def lowp() -> Any:
+            y = fn(xp, *(a.astype("float32") for a in arrays), **kw)
+            return _add_bias(y, None if bias is None else bias.astype("float32"))
+
+        y = quiet(lowp).astype(dt)
+    else:
+        y = _add_bias(quiet(lambda: fn(xp, *arrays, **kw)), bias)
+    return y if fmt is None else laid_as(xp, y, fmt)
 
 
 def _needs(t: Any) -> bool:
     return _is_tensor(t) and t._rg
 
 
-def _add_bias(y: Any, b: Tensor | None) -> Any:
+def _add_bias(y: Any, b: Any) -> Any:
     if b is not None:
-        y += b._data.reshape((1, -1) + (1,) * (y.ndim - 2))
+        y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
     return y
 
 
@@ -56,18 +66,20 @@ def _bias_grad(g: Tensor) -> Tensor:
 
 
 def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
-              name: str = "ConvolutionBackward0") -> Tensor:
-    """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``."""
+              name: str = "ConvolutionBackward0", fmt: Any = None) -> Tensor:
+    """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``; the
+    output and gradients laid out in ``fmt`` (channels-last, or None: as computed)."""
     xp = x._device._backend.xp
-    res = make(_add_bias(run_kernel(K.conv_forward, xp, x._data, w._data, g=geom), b), x._device)
+    res = make(run_kernel(K.conv_forward, xp, x._data, w._data, g=geom,
+                          bias=None if b is None else b._data, fmt=fmt), x._device)
     if grad_state.enabled and (x._rg or w._rg or _needs(b)):
         rx, rw, rb = x._rg, w._rg, _needs(b)
         S, Ks = x._data.shape[2:], w._data.shape[2:]
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
-            return (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0")
-                    if rx else None,
-                    _conv_bw(conj_operand(x), g, geom, Ks) if rw else None,
+            return (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0",
+                             fmt) if rx else None,
+                    _conv_bw(conj_operand(x), g, geom, Ks, fmt) if rw else None,
                     _bias_grad(g) if rb else None)
 
         record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
@@ -75,11 +87,11 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
 
 
 def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
-             name: str = "ConvolutionBackward0") -> Tensor:
+             name: str = "ConvolutionBackward0", fmt: Any = None) -> Tensor:
     """Recorded input gradient of a correlation (= transposed convolution), output ``(N, C, *S)``."""
     xp = g._device._backend.xp
-    res = make(_add_bias(run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S), b),
-               g._device)
+    res = make(run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S,
+                          bias=None if b is None else b._data, fmt=fmt), g._device)
     if grad_state.enabled and (g._rg or w._rg or _needs(b)):
         rg, rw, rb = g._rg, w._rg, _needs(b)
 
@@ -87,41 +99,51 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
 
         def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
             return (_cropped(_conv_fwd(gg, conj_operand(w), None, geom,
-                                       "ConvolutionBackwardBackward0"), Q)
+                                       "ConvolutionBackwardBackward0", fmt), Q, fmt)
                     if rg else None,
-                    _conv_bw(gg, conj_operand(g), geom, w.shape[2:]) if rw else None,
+                    _conv_bw(gg, conj_operand(g), geom, w.shape[2:], fmt) if rw else None,
                     _bias_grad(gg) if rb else None)
 
         record(name, res, (g, w, b), vjp, (g if rw else None, w))
     return res
 
 
-def _cropped(y: Tensor, Q: tuple) -> Tensor:
+def _cropped(y: Tensor, Q: tuple, fmt: Any = None) -> Tensor:
     """``y`` cut to the spatial size ``Q`` (a transposed convolution's output_padding rows
     have no input position of their own)."""
     if tuple(y.shape[2:]) == Q:
         return y
-    return y[(slice(None), slice(None)) + tuple(slice(0, q) for q in Q)]
+    return relaid(y[(slice(None), slice(None)) + tuple(slice(0, q) for q in Q)], fmt)
 
 
-def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> Tensor:
+def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple, fmt: Any = None) -> Tensor:
     """Recorded weight gradient of a correlation of ``x`` whose output gradient is ``g``."""
     xp = x._device._backend.xp
-    res = make(run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks)),
-               x._device)
+    res = make(run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks),
+                          fmt=fmt), x._device)
     if grad_state.enabled and (x._rg or g._rg):
         rx, rg = x._rg, g._rg
         S = x._data.shape[2:]
 
         def vjp(gw: Tensor, x: Tensor, g: Tensor) -> tuple:
-            return (_conv_bi(conj_operand(g), gw, None, geom, S, "ConvolutionBackwardBackward0")
-                    if rx else None,
-                    _conv_fwd(conj_operand(x), gw, None, geom, "ConvolutionBackwardBackward0")
-                    if rg else None)
+            return (_conv_bi(conj_operand(g), gw, None, geom, S, "ConvolutionBackwardBackward0",
+                             fmt) if rx else None,
+                    _conv_fwd(conj_operand(x), gw, None, geom, "ConvolutionBackwardBackward0",
+                              fmt) if rg else None)
 
         record("ConvolutionBackwardBackward0", res, (x, g), vjp, (x if rg else None,
                                                                     g if rx else None))
     return res
+
+
+def _layout(x: Tensor, w: Tensor, batched: bool) -> Any:
+    """The channels-last format of a convolution's output and gradients: where the input
+    (batched only: an unbatched one never looks so once unsqueezed) or the weight is laid
+    out so (PyTorch's rule), except the 3-D double-precision kernels, which give C order."""
+    fmt = (batched and cl_format(x._data)) or cl_format(w._data)
+    if fmt is not None and x._data.ndim == 5 and x._data.dtype.name in ("float64", "complex128"):
+        return None
+    return fmt
 
 
 # ------------------------------------------------------------------ argument checks
@@ -260,7 +282,7 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
         raise RuntimeError(
             f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: "
             f"({_fmt(dk)}). Kernel size can't be greater than actual input size")
-    y = _conv_fwd(x, weight, bias, geom)
+    y = _conv_fwd(x, weight, bias, geom, fmt=_layout(x, weight, batched))
     return y if batched else y.reshape(tuple(y.shape)[1:])
 
 
@@ -301,7 +323,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
         raise RuntimeError(
             f"Given input size per channel: ({_fmt(Q)}). Calculated output size per channel: "
             f"({_fmt(S)}). Output size is too small")
-    y = _conv_bi(x, weight, bias, geom, S)
+    y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched))
     return y if batched else y.reshape(tuple(y.shape)[1:])
 
 

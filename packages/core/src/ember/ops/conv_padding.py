@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ._channels_last import c_order, cl_format, following, linear_op_cl
 from ._dispatch import Tensor
 from ._linear import linear_op
 
@@ -59,8 +60,9 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
                 f"resulted in a negative output size, which is invalid. Check dimension {d} of "
                 "your input.")
     neg = tuple((d, -lo, -hi) for d, lo, hi in pairs)
-    return linear_op(input, functools.partial(_constant_fwd, pairs=pairs, value=value),
-                     functools.partial(_constant_fwd, pairs=neg, value=0),
+    # each direction keeps its argument's channels-last layout, as PyTorch's kernel does
+    return linear_op(input, following(functools.partial(_constant_fwd, pairs=pairs, value=value)),
+                     following(functools.partial(_constant_fwd, pairs=neg, value=0)),
                      "ConstantPadNdBackward0")
 
 
@@ -142,8 +144,13 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
             raise RuntimeError("Padding value causes wrapping around more than once.")
     sizes = tuple(shape[d] for d, _, _ in pairs)
     name = f"{_NAMES[mode]}{n_pad}DBackward0"
-    return linear_op(input, functools.partial(_border_fwd, pairs=pairs, mode=mode),
-                     functools.partial(_border_adj, pairs=pairs, mode=mode, sizes=sizes), name)
+    fwd = functools.partial(_border_fwd, pairs=pairs, mode=mode)
+    adj = functools.partial(_border_adj, pairs=pairs, mode=mode, sizes=sizes)
+    if mode == "circular":  # PyTorch's is composite and gives C order
+        return linear_op(input, lambda xp, a: c_order(xp, fwd(xp, a)),
+                         lambda xp, g: c_order(xp, adj(xp, g)), name)
+    # reflect and replicate keep a channels-last input's layout, gradient included
+    return linear_op_cl(input, fwd, adj, name, cl_format(input._data))
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:

@@ -40,8 +40,10 @@ def _scatter_add(xp: Any, out: Any, idx: Any, src: Any) -> Any:
     """``out[idx[i]] += src[i]`` for every ``i`` (repeated indices accumulate)."""
     if idx.size == 0:
         return out
-    if out.ndim == 2 and out.shape[1] <= 64 and hasattr(xp, "bincount"):
-        # one weighted bincount per column beats ufunc.at on narrow rows
+    if out.ndim == 2 and out.shape[1] <= 64 and out.dtype.itemsize >= 4 and hasattr(
+            xp, "bincount"):
+        # one weighted bincount per column beats ufunc.at on narrow rows; half precision
+        # adds row by row, rounding after each addition as PyTorch's kernel does
         n = out.shape[0]
         cols = xp.arange(out.shape[1])
         flat = (idx[:, None] * out.shape[1] + cols[None, :]).reshape(-1)

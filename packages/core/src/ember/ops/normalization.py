@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._tensor import contiguous_format
 from . import _inplace
+from . import _norm_half as H
 from ._autocast import autocast_op
+from ._channels_last import c_order, cl_format, laid_as, relaid
 from ._dispatch import Tensor, grad_state, make, quiet, record
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
@@ -27,11 +30,13 @@ def _compute_dtype(x: Any) -> Any:
 
 def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | None,
                rshape: tuple, red: tuple, ashape: tuple, adims: tuple, eps: float,
-               stats: tuple | None = None) -> tuple[Tensor, Any, Any]:
+               stats: tuple | None = None, fmt: Any = None) -> tuple[Tensor, Any, Any]:
     """``(input - mean) * invstd * weight + bias``; returns the output, mean and biased var.
 
     With ``stats=(mean, invstd)`` (arrays broadcastable to ``rshape``) those are used as
-    constants (evaluation mode); otherwise they come from ``input`` over ``red``.
+    constants (evaluation mode); otherwise they come from ``input`` over ``red``. The output
+    and the input's gradient are laid out in ``fmt``: a channels-last format,
+    ``contiguous_format`` (C order), or None (as computed).
     """
     x = input._data
     xp = input._device._backend.xp
@@ -81,19 +86,82 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             y = y * weight._data.reshape(ashape)
         if bias is not None:
             y = y + bias._data.reshape(ashape)
-    res = make(y.astype(x.dtype, copy=False), input._device)
+    smean = mean  # the statistics the gradients use
+    half = stats is None and H.rounds_stats(x, weight, bias)
+    if half:  # PyTorch keeps them in half precision (see _norm_half)
+        smean = H.rounded(mean, x.dtype)
+        if per_channel:  # batch and instance norm: the output from the rounded statistics
+            n = xr.size // (xr.shape[0] * xr.shape[1]) * (1 if red[0] else xr.shape[0])
+            invstd = H.bn_invstd(xp, var, n, eps, x.dtype)
+            y = H.affine(xp, xr, smean, invstd, _param(weight, ashape, cdt),
+                         _param(bias, ashape, cdt))
+        else:
+            invstd = H.rounded(invstd, x.dtype)
+    res = make(_lay(xp, y.astype(x.dtype, copy=False), fmt), input._device)
     if grad_state.enabled and (input._rg or (weight is not None and weight._rg)
                                or (bias is not None and bias._rg)):
         train = stats is None
         needs = (input._rg, weight is not None and weight._rg, bias is not None and bias._rg)
 
+        # layer, group and instance norm: PyTorch's half-precision formulas
+        exact = half and (not per_channel or red[0] != 0)
+
         def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, invstd: Tensor) -> tuple:
-            return grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
-                           eps, train, needs)
+            if exact and not grad_state.enabled and not per_channel:
+                gs = _half_grads(name, g, x, w, mean, invstd, rshape, needs)
+            elif exact and not grad_state.enabled:
+                gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
+                             eps, train, (needs[0], False, False))[:1]
+                N, C = x.shape[:2]
+                gw, gb = H.instance_param_grads(xp, g._data.reshape(N, C, -1),
+                                                x._data.reshape(N, C, -1),
+                                                mean._data.reshape(N, C, 1),
+                                                invstd._data.reshape(N, C, 1), needs)
+                dt = x._data.dtype
+                gs += tuple(None if a is None else make(a.astype(dt), x._device) for a in (gw, gb))
+            else:
+                gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
+                             eps, train, needs)
+            gx = gs[0]
+            if fmt is None or gx is None or (fmt is contiguous_format and getattr(
+                    gx._data, "flags", None) is not None and gx._data.flags.c_contiguous):
+                return gs
+            return (gx.contiguous(memory_format=fmt),) + gs[1:]
 
         record(name, res, (input, weight, bias), vjp,
-               (input, weight, const(mean, input), const(invstd, input)))
+               (input, weight, const(smean, input), const(invstd, input)))
     return res, mean, var
+
+
+def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
+                invstd: Tensor, rshape: tuple, needs: tuple) -> tuple:
+    """Layer or group norm's gradients in half precision, as PyTorch's CPU kernels give them."""
+    xp = x._device._backend.xp
+    xa, ga, dt = x._data, g._data, x._data.dtype
+    wa = None if w is None else w._data.reshape(-1).astype("float32")
+    if name == "NativeLayerNormBackward0":
+        n = rshape[-1]
+        gx, gw, gb = H.layer_norm_grads(xp, ga.reshape(-1, n), xa.reshape(-1, n),
+                                        mean._data.reshape(-1, 1), invstd._data.reshape(-1, 1),
+                                        wa, needs, dt)
+    else:
+        N, groups = rshape[:2]
+        gx, gw, gb = H.group_norm_grads(xp, ga.reshape(N, xa.shape[1], -1),
+                                        xa.reshape(N, xa.shape[1], -1), mean._data,
+                                        invstd._data, wa, groups, needs)
+    # the parameters' shape: the normalized dims (layer norm) or the channels (group norm)
+    pshape = xa.shape[len(rshape) - 1:] if name == "NativeLayerNormBackward0" else (-1,)
+    dev = x._device
+    return (None if gx is None else make(gx.astype(dt).reshape(xa.shape), dev),
+            None if gw is None else make(gw.astype(dt).reshape(pshape), dev),
+            None if gb is None else make(gb.astype(dt).reshape(pshape), dev))
+
+
+def _lay(xp: Any, a: Any, fmt: Any) -> Any:
+    """``a`` laid out in ``fmt`` (see ``_normalize``)."""
+    if fmt is None:
+        return a
+    return c_order(xp, a) if fmt is contiguous_format else laid_as(xp, a, fmt)
 
 
 def _param(t: Tensor | None, ashape: tuple, dtype: Any) -> Any:
@@ -138,6 +206,20 @@ def _spread(xp: Any, v: Any, L: int) -> Any:
     return v if L == 1 else xp.repeat(v, L)
 
 
+def _batch_norm_rows(xp: Any, x: Any, w: Any, b: Any, eps: float) -> tuple:
+    """Batch norm's training forward on ``(N, C)`` float32 rows, the statistics in float64."""
+    x64 = x.astype("float64")
+    m64 = xp.mean(x64, axis=0, keepdims=True)
+    d64 = x64 - m64
+    mean = m64.astype(x.dtype)
+    var = xp.mean(d64 * d64, axis=0, keepdims=True).astype(x.dtype)
+    scale = 1.0 / xp.sqrt(var + eps)
+    y = (x - mean) * (scale if w is None else scale * w.reshape(scale.shape))
+    if b is not None:
+        y += b.reshape(scale.shape)
+    return y, mean, var
+
+
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
     """Batch norm's training forward on arrays: the output, batch mean and biased variance.
 
@@ -145,6 +227,10 @@ def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float)
     it computes ``(x - mean) * (invstd * weight) + bias``.
     """
     N, C = x.shape[:2]
+    if x.ndim == 2 and x.dtype.name == "float32" and x.size:
+        # (N, C): PyTorch accumulates the statistics in double; nearly constant features
+        # (x - mean small against mean) need it for gradients as accurate as its
+        return quiet(_batch_norm_rows, xp, x, w, b, eps)
     L = x.size // (N * C) if N * C else 0
     stat = (1, C) + (1,) * (x.ndim - 2)
     y = xp.empty(x.shape, dtype=x.dtype)
@@ -288,14 +374,16 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     xp = input._device._backend.xp
     if training:
         res, mean, var = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape,
-                                    red, ashape, red, eps)
+                                    red, ashape, red, eps, fmt=cl_format(x) or contiguous_format)
         n = x.size // c if c else 0
         if running_mean is not None or running_var is not None:
             _update_running(running_mean, running_var, mean.reshape(c),
                             _unbiased(var.reshape(c), n), momentum)
-        invstd = 1.0 / xp.sqrt(var.reshape(c) + eps)
-        return res, make(mean.reshape(c).astype(x.dtype), input._device), \
-            make(invstd.astype(x.dtype), input._device)
+        sdt = H.stat_dtype(x, weight, bias)
+        invstd = H.bn_invstd(xp, var.reshape(c), n, eps, x.dtype) if sdt == x.dtype and \
+            x.dtype.itemsize == 2 else 1.0 / xp.sqrt(var.reshape(c) + eps)
+        return res, make(mean.reshape(c).astype(sdt), input._device), \
+            make(invstd.astype(sdt), input._device)
     if running_mean is None or running_var is None:
         raise RuntimeError(
             f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation "
@@ -304,7 +392,7 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
     rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
     res = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, red, ashape, red,
-                     eps, (rm, rinv))[0]
+                     eps, (rm, rinv), cl_format(x) or contiguous_format)[0]
     empty = make(xp.zeros((0,), dtype=x.dtype), input._device)
     return res, empty, make(empty._data.copy(), input._device)
 
@@ -315,13 +403,25 @@ def _unbiased(var: Any, n: int) -> Any:
 
 def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mean: Any,
                     var: Any, momentum: float) -> None:
-    """``running = (1 - momentum) * running + momentum * batch``, in place."""
-    if running_mean is not None:
-        rm = running_mean._data
-        _inplace.write(running_mean, rm * (1 - momentum) + mean.astype(rm.dtype) * momentum)
-    if running_var is not None:
-        rv = running_var._data
-        _inplace.write(running_var, rv * (1 - momentum) + var.astype(rv.dtype) * momentum)
+    """``running = (1 - momentum) * running + momentum * batch``, in place (half-precision
+    buffers: in float32, rounded once, as PyTorch does; a bfloat16 running mean in bfloat16
+    steps, momentum included)."""
+    for t, v in ((running_mean, mean), (running_var, var)):
+        if t is None:
+            continue
+        r = t._data
+        if t is running_mean and r.dtype.name == "bfloat16":
+            dt, xp = r.dtype, t._device._backend.xp
+            a, b = (H.rounded(xp.asarray(m, dtype="float32"), dt) for m in (momentum,
+                                                                          1 - momentum))
+            _inplace.write(t, (H.rounded(a * H.rounded(v.astype("float32"), dt), dt)
+                               + H.rounded(b * r.astype("float32"), dt)).astype(dt))
+        elif r.dtype.itemsize == 2:
+            r32 = r.astype("float32")
+            _inplace.write(t, (momentum * v.astype("float32") + (1 - momentum) * r32).astype(
+                r.dtype))
+        else:
+            _inplace.write(t, r * (1 - momentum) + v.astype(r.dtype) * momentum)
 
 
 def _check_normalized_shape(x: Any, normalized_shape: Any, weight: Tensor | None,
@@ -372,8 +472,9 @@ def native_layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | Non
         return _layer_norm_rows(input, weight, bias, rshape, ns, sshape, eps)
     res, mean, var = _normalize("NativeLayerNormBackward0", input, weight, bias, rshape, (lead,),
                                 ns, tuple(range(lead)), eps)
-    return (res, make(mean.reshape(sshape).astype(x.dtype), input._device),
-            make((1.0 / xp.sqrt(var + eps)).reshape(sshape).astype(x.dtype), input._device))
+    sdt = H.stat_dtype(x, weight, bias)
+    return (res, make(mean.reshape(sshape).astype(sdt), input._device),
+            make((1.0 / xp.sqrt(var + eps)).reshape(sshape).astype(sdt), input._device))
 
 
 def _fast_rows(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
@@ -480,7 +581,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     ashape = (c,) + (1,) * (x.ndim - 2)
     adims = (0,) + tuple(range(2, x.ndim))
     return _normalize("NativeGroupNormBackward0", input, weight, bias, (n, num_groups, -1), (2,),
-                      ashape, adims, eps)[0]
+                      ashape, adims, eps, fmt=cl_format(x))[0]
 
 
 def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
@@ -496,8 +597,9 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     adims = (0,) + tuple(range(2, nd))
     if use_input_stats:
         red = tuple(range(2, nd))
+        # PyTorch normalises a (1, N*C, ...) view of a C-ordered copy: C order out and back
         res, mean, var = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, red,
-                                    ashape, adims, eps)
+                                    ashape, adims, eps, fmt=contiguous_format)
         if running_mean is not None or running_var is not None:
             _channel_checks(x, c, running_mean=running_mean, running_var=running_var)
             n = x.size // (x.shape[0] * c) if x.size else 0
@@ -512,7 +614,7 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
     rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
     return _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, adims, ashape,
-                      adims, eps, (rm, rinv))[0]
+                      adims, eps, (rm, rinv), contiguous_format)[0]
 
 
 def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
@@ -591,7 +693,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     def forward(m: Any, x: Any) -> Any:
         return x * (window(m, x * x, before, after) * (alpha / size) + k) ** -beta
 
-    res = make(forward(m, x).astype(x.dtype, copy=False), input._device)
+    # PyTorch's is composite: the output keeps the input's channels-last layout, the
+    # gradient the incoming gradient's
+    res = make(laid_as(xp, forward(m, x).astype(x.dtype, copy=False), cl_format(x)),
+               input._device)
     if grad_state.enabled and input._rg:
         def grads(m: Any, g: Any, x: Any) -> Any:
             d = window(m, x * x, before, after) * (alpha / size) + k
@@ -599,5 +704,5 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
             return g * d ** -beta - x * window(m, t, after, before) * (2 * alpha * beta / size)
 
         record("LocalResponseNormBackward0", res, (input,),
-               lambda g, x: (grad_of(grads, g, g, x),), (input,))
+               lambda g, x: (relaid(grad_of(grads, g, g, x), cl_format(g._data)),), (input,))
     return res

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import _conv_kernels as K
 from ._autocast import autocast_op
+from ._channels_last import cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
 from ._parallel import split
@@ -278,12 +279,13 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     grad = grad_state.enabled and input._rg
     best, idx = _max_windows(xp, x, k, Q, geom, grad or return_indices)
-    res = make(best, input._device)
+    fmt = cl_format(x) if d > 1 else None  # PyTorch keeps a channels-last layout
+    res = make(laid_as(xp, best, fmt), input._device)
     if grad:
         inj = injective(k, Q, geom)
 
         def scatter(xp: Any, g: Any) -> Any:
-            return max_scatter(xp, g, idx, k, Q, geom, S, inj)
+            return laid_as(xp, max_scatter(xp, g, idx, k, Q, geom, S, inj), fmt)
 
         def gather(xp: Any, gg: Any) -> Any:
             return max_gather(xp, gg, idx, k, Q, geom)
@@ -292,7 +294,7 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         record(name, res, (input,), lambda g: (linear_op(g, scatter, gather, name.replace(
             "Backward0", "BackwardBackward0"), name),))
     if return_indices:
-        return res, make(flat_indices(xp, idx, k, Q, geom, S), input._device)
+        return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt), input._device)
     return res
 
 
@@ -413,7 +415,9 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
         gx = avg_spread(xp, (g.astype(ct) if ct != dt else g) / div, k, Q, geom, S, inj)
         return gx.astype(dt) if ct != dt else gx
 
-    return linear_op(input, fwd, adj, f"AvgPool{d}DBackward0")
+    # PyTorch's 2-d kernel keeps a channels-last layout (its 3-d one gives C order)
+    fmt = cl_format(input._data) if d == 2 else None
+    return linear_op_cl(input, fwd, adj, f"AvgPool{d}DBackward0", fmt)
 
 
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

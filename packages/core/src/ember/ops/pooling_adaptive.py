@@ -18,6 +18,7 @@ from .._memory_format import suggest_format
 from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
+from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import linear_op
 from ._nn_math import int_dtype_name
@@ -104,16 +105,20 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
                                   f"'{int_dtype_name(dt)}'")
     ct = "float32" if lowp else dt
     name = f"AdaptiveAvgPool{d}DBackward0"
+    fmt = cl_format(x) if d > 1 else None
     axes = tuple(range(x.ndim - d, x.ndim))
     if lowp and not all(q == 1 for q in Q):  # PyTorch's roundings, step by step
         S_, Q_, step = tuple(S), Q, d == 3
-        return linear_op(input, lambda xp, a: _lowp_avg(xp, a, S_, Q_, step),
-                         lambda xp, g: _lowp_spread(xp, g, S_, Q_), name)
+        return linear_op_cl(input, lambda xp, a: c_order(xp, _lowp_avg(xp, a, S_, Q_, step)),
+                            lambda xp, g: c_order(xp, _lowp_spread(xp, g, S_, Q_)), name,
+                            fmt if d == 2 else None)
     if all(q == 1 for q in Q):
         n = 1
         for v in S:
             n *= v
-        return linear_op(input, lambda xp, a: a.mean(axis=axes, keepdims=True, dtype=ct).astype(dt),
+        # PyTorch takes the mean: its result keeps the input's layout, its gradient is C order
+        return linear_op(input, lambda xp, a: laid_as(xp, a.mean(axis=axes, keepdims=True,
+                                                                 dtype=ct).astype(dt), fmt),
                          lambda xp, g: xp.broadcast_to((g.astype(ct) / n).astype(dt),
                                                        g.shape[:g.ndim - d] + S).copy(),
                          "MeanBackward1")
@@ -130,7 +135,7 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         def adj(xp: Any, g: Any) -> Any:
             return avg_spread(xp, g.astype(ct) / n, k, Q, geom, S, True).astype(dt)
 
-        return linear_op(input, fwd, adj, name)
+        return linear_op_cl(input, fwd, adj, name, fmt if d == 2 else None)
     mats = []
     for n, q in zip(S, Q):
         A = xp.zeros((q, n), dtype=ct)
@@ -145,7 +150,8 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
             y = _apply_along(xp, y, A.T if transpose else A, y.ndim - d + t)
         return y.astype(dt)
 
-    return linear_op(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True), name)
+    return linear_op_cl(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True),
+                        name, fmt if d == 2 else None)
 
 
 def _kernel_name(input: Tensor, d: int) -> str:
@@ -291,20 +297,22 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
     S = x.shape[-d:]
     name = f"AdaptiveMaxPool{d}DBackward0"
     grad = grad_state.enabled and input._rg
+    fmt = cl_format(x) if d == 2 else None  # PyTorch's 2-d kernel keeps channels-last
     if all(q > 0 and s % q == 0 for s, q in zip(S, Q)):  # a plain pool: strided slices
         k = tuple(s // q for s, q in zip(S, Q))
         geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
         slices = [x[(Ellipsis,) + K.window(kidx, Q, k, geom.dilation)] for kidx in K.offsets(k)]
         best = _running_max(xp, slices)
         idx = first_argmax(xp, slices, best) if grad or return_indices else None
-        res = make(best, input._device)
+        res = make(laid_as(xp, best, fmt), input._device)
         if grad:
             record(name, res, (input,), lambda g: (linear_op(
-                g, lambda xp, a: max_scatter(xp, a, idx, k, Q, geom, S, True),
+                g, lambda xp, a: laid_as(xp, max_scatter(xp, a, idx, k, Q, geom, S, True), fmt),
                 lambda xp, a: max_gather(xp, a, idx, k, Q, geom), name.replace(
                     "Backward0", "BackwardBackward0"), name),))
         if return_indices:
-            return res, make(flat_indices(xp, idx, k, Q, geom, S), input._device)
+            return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt),
+                             input._device)
         return res
     taps = []
     for n, q in zip(S, Q):
@@ -330,14 +338,14 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
         flat = xp.broadcast_to(flats[0], best.shape).copy()
         for j, f in enumerate(flats[1:], 1):
             flat = xp.where(idx == j, f, flat)
-    res = make(best, input._device)
+    res = make(laid_as(xp, best, fmt), input._device)
     if grad:
         record(name, res, (input,), lambda g: (linear_op(
-            g, lambda xp, a: flat_scatter_add(xp, a, flat, S),
+            g, lambda xp, a: laid_as(xp, flat_scatter_add(xp, a, flat, S), fmt),
             lambda xp, a: flat_gather(xp, a, flat, d), name.replace(
                 "Backward0", "BackwardBackward0"), name),))
     if return_indices:
-        return res, make(flat, input._device)
+        return res, make(laid_as(xp, flat, fmt), input._device)
     return res
 
 
@@ -434,8 +442,11 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
         bad = int(flat.max()) if int(flat.max()) >= n else int(flat.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(v) for v in S)})")
-    return linear_op(input, lambda xp, a: flat_put(xp, a, flat, S),
-                     lambda xp, g: flat_gather(xp, g, flat, d), f"MaxUnpool{d}DBackward0")
+    # PyTorch's 2-d kernel keeps a channels-last layout; both gradients are C order
+    fmt = cl_format(x) if d == 2 else None
+    return linear_op(input, lambda xp, a: laid_as(xp, flat_put(xp, a, flat, S), fmt),
+                     lambda xp, g: c_order(xp, flat_gather(xp, g, flat, d)),
+                     f"MaxUnpool{d}DBackward0")
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,

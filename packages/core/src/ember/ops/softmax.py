@@ -1,5 +1,7 @@
 """softmax and log_softmax along a dimension, shifted by the maximum for stability.
 
+Results and gradients are C-ordered whatever the input's layout, as PyTorch's kernels give.
+
 (``logsumexp`` is a reduction: ``ops/reduction.py``.)
 """
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
 from ._nn_math import log_softmax_array, softmax_last
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
@@ -71,12 +74,13 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         return wrap(xp.empty_like(x), input._device)
     axis = d
     if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
-        res = wrap(quiet(_softmax_kernel, xp, x.astype("float32"), axis).astype(x.dtype), input._device)
+        res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x.astype("float32"), axis)).astype(
+            x.dtype), input._device)
     else:
-        res = wrap(quiet(_softmax_kernel, xp, x, axis), input._device)
+        res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x, axis)), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
-            return (r * (g - (g * r).sum(d, keepdim=True)),)
+            return ((r * (g - (g * r).sum(d, keepdim=True))).contiguous(),)
 
         record("SoftmaxBackward0", res, (input,), vjp, (res,))
     return res
@@ -93,12 +97,13 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
         return wrap(xp.empty_like(x), input._device)
     axis = d
     if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
-        res = wrap(quiet(_log_softmax_kernel, xp, x.astype("float32"), axis).astype(x.dtype), input._device)
+        res = wrap(c_order(xp, quiet(_log_softmax_kernel, xp, x.astype("float32"), axis)).astype(
+            x.dtype), input._device)
     else:
-        res = wrap(quiet(_log_softmax_kernel, xp, x, axis), input._device)
+        res = wrap(c_order(xp, quiet(_log_softmax_kernel, xp, x, axis)), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
-            return (g - r.exp() * g.sum(d, keepdim=True),)
+            return ((g - r.exp() * g.sum(d, keepdim=True)).contiguous(),)
 
         record("LogSoftmaxBackward0", res, (input,), vjp, (res,))
     return res
