@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._runtime import _QUIET, _np_fp_state
 from . import _inplace
+from ._along_dim import is_half as _is_half
 from ._dispatch import (
     Tensor,
     binary,
@@ -113,10 +114,40 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
     if alpha == 1:
         return kernel(xa, xb)
     dt = getattr(xa, "dtype", None)
+    half = dt if _is_half(dt) else getattr(xb, "dtype", None)
+    if _is_half(half) and alpha.__class__ is not complex:
+        # PyTorch: alpha (and a number operand) rounded to the half dtype, then one rounding
+        # of ``a + alpha * b`` computed in float32
+        f = half.type
+        r = kernel(_f32(xa, f), _f32(xb, f) * np.float32(f(alpha)))
+        return r.astype(half)
     if dt is not None and fma_dtype(dt) and getattr(xb, "dtype", dt) == dt \
             and alpha.__class__ is not complex:
         return fma(xb, -alpha if kernel is xp.subtract else alpha, xa, dt, xp=xp)
     return kernel(xa, xb * alpha)
+
+
+def _f32(x: Any, f: Any) -> Any:
+    """A half array as float32; a number rounded to the half type ``f``, as float32."""
+    return x.astype(np.float32) if hasattr(x, "dtype") else np.float32(f(x))
+
+
+def _half_by_number(a: Any, b: Any) -> Any:
+    """For a float16/bfloat16 tensor and a real Python number, the tensor's NumPy dtype, else
+    None: PyTorch's mul and div keep the number unrounded and compute in float32 (its opmath
+    type), so ``x * 1e5`` does not overflow half and ``x * 0.1`` rounds once."""
+    t, s = (a, b) if _isinstance(a, Tensor) else (b, a)
+    if (s.__class__ is float or s.__class__ is int) and _isinstance(t, Tensor) and \
+            t._device._backend.numpy_like and _is_half(t._data.dtype):
+        return t._data.dtype
+    return None
+
+
+def _half_operands(a: Any, b: Any) -> tuple:
+    """The tensor's array as float32 beside the unrounded number, and the device."""
+    if _isinstance(a, Tensor):
+        return a._data.astype(np.float32), b, a._device
+    return a, b._data.astype(np.float32), b._device
 
 
 def _add_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
@@ -194,13 +225,16 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """Elementwise product with broadcasting."""
+    half = None
     if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
         xa, xb, dev = input._data, other._data, input._device
         if other._device is not dev or xa.dtype != xb.dtype:
             xa, xb, dev = binary(input, other, "mul")
         ga, gb = input._rg, other._rg
     else:
-        xa, xb, dev = binary(input, other, "mul")
+        half = _half_by_number(input, other)
+        xa, xb, dev = _half_operands(input, other) if half is not None else \
+            binary(input, other, "mul")
         ga = _isinstance(input, Tensor) and input._rg
         gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
@@ -212,6 +246,8 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         raise _fail("mul", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    if half is not None:
+        r = r.astype(half)
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
         try:
@@ -242,7 +278,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     """True division (integers give floats), or rounded with ``"trunc"`` / ``"floor"``."""
     if rounding_mode is not None:
         return _div_rounded(input, other, rounding_mode, out)
-    xa, xb, dev = binary(input, other, "div")
+    half = _half_by_number(input, other) if _isinstance(input, Tensor) else None
+    xa, xb, dev = _half_operands(input, other) if half is not None else \
+        binary(input, other, "div")
     xp = dev._backend.xp
     if _kind(xa) in "biu" and _kind(xb) in "biu":
         xa, xb = _float_operands(input, other, xa, xb, dev)
@@ -259,6 +297,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         raise _fail("div", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    if half is not None:
+        r = r.astype(half)
     res = make(r, dev)
     ga = _isinstance(input, Tensor) and input._rg
     gb = _isinstance(other, Tensor) and other._rg
@@ -330,7 +370,7 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
 
 
 def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
-    if xp.any(xp.asarray(b) == 0):
+    if getattr(a, "size", 1) and xp.any(xp.asarray(b) == 0):  # an empty result divides nothing
         raise RuntimeError("ZeroDivisionError")
     return xp.floor_divide(a, b)
 
@@ -367,6 +407,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     try:
         if _kind(xa if _isinstance(input, Tensor) else xb) in "biu":
             r = _int_pow(xp, kernel, xa, xb, input, exponent)
+        elif exponent.__class__ is float and (exponent == 0.5 or exponent == -0.5) \
+                and _kind(xa) in "fV" and xa.dtype != "float16":
+            r = quiet(_sqrt_pow, xp, xa, exponent < 0)
         else:
             r = quiet(kernel, xa, xb)
     except (ValueError, TypeError) as e:
@@ -403,6 +446,15 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
             if _isinstance(input, Tensor) else "PowBackward2"
         record(name, res, (input, exponent), vjp, (input, exponent, res))
     return res if out is None else _out(res, out)
+
+
+def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
+    """``x ** 0.5`` and ``x ** -0.5`` as PyTorch's float, double and bfloat16 kernels take
+    them: ``sqrt(x)`` and ``1 / sqrt(x)`` (so -inf gives NaN and -0.0 gives -0.0 and -inf,
+    where C's pow gives inf, 0.0, 0.0 and inf)."""
+    w = x.astype("float32") if x.dtype.kind == "V" else x  # bfloat16: in float32, rounded once
+    r = 1 / xp.sqrt(w) if inverse else xp.sqrt(w)
+    return r.astype(x.dtype) if w is not x else r
 
 
 def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) -> Any:
@@ -458,10 +510,11 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
                              (yd.kind == "c" or xd.kind in "biu")):
             return False  # a bool operand (refused by sub) or a wider category
     elif _isinstance(other, float):
-        if x.dtype.kind in "biu":
-            return False
+        if x.dtype.kind in "biu" or ufunc in ("multiply", "true_divide") and _is_half(x.dtype):
+            return False  # a number times or over half: in float32 (``_half_by_number``)
         y = other
-    elif other.__class__ is int and x.dtype.kind != "b":
+    elif other.__class__ is int and x.dtype.kind != "b" and not (
+            ufunc in ("multiply", "true_divide") and _is_half(x.dtype)):
         y = other
     else:
         return False

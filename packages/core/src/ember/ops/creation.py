@@ -472,6 +472,22 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     return make(data, dev, requires_grad)
 
 
+def _halves(start: Any, end: Any, steps: int) -> np.ndarray:
+    """PyTorch fills the first half forward from start and the second half back from end,
+    in plain double arithmetic."""
+    step = (end - start) / (steps - 1)
+    idx = np.arange(steps, dtype=np.float64)
+    return np.where(idx < steps // 2, start + step * idx, end - step * (steps - 1 - idx))
+
+
+def _int_ends(dt: _dt.dtype, start: Any, end: Any) -> tuple:
+    """PyTorch converts real ends to an integer output dtype first (truncating)."""
+    if dt.category == _dt._INT and not _isinstance(start, builtin_complex) and \
+            not _isinstance(end, builtin_complex):
+        return int(start), int(end)
+    return start, end
+
+
 @writes_out("linspace")
 def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dtype: Any = None,
              layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -483,6 +499,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     dt = _dt.to_dtype(dtype) if dtype is not None else (
         _dt.default_complex() if _isinstance(start, builtin_complex) or
         _isinstance(end, builtin_complex) else _dt._default)
+    start, end = _int_ends(dt, start, end)
     if steps == 1:
         arr = np.asarray([start], dtype=np.float64 if dt.category < 3 else np.complex128)
     elif dt.category == _dt._FLOAT and dt is not _dt.bfloat16:
@@ -502,11 +519,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
             arr = np.where(idx < steps // 2, wide(s) + step * idx,
                            wide(e) - step * (steps - 1 - idx))
     else:
-        # PyTorch fills the first half forward from start and the second half back from end
-        step = (end - start) / (steps - 1)
-        idx = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
+        arr = _halves(start, end, steps)
     if dt.category == _dt._INT:
         arr = np.trunc(arr) if np.isrealobj(arr) else arr
     data, dev = _place(arr.astype(dt.np), device)
@@ -522,7 +535,13 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
              requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
-    lin = linspace(start, end, steps, dtype=_dt.float64)._data
+    start = start.item() if _isinstance(start, Tensor) else start
+    end = end.item() if _isinstance(end, Tensor) else end
+    start, end = _int_ends(dt, start, end)
+    if dt.category == _dt._INT and steps > 1:
+        lin = _halves(start, end, steps)
+    else:
+        lin = linspace(start, end, steps, dtype=_dt.float64)._data
     arr = np.power(base, lin).astype(dt.np)
     data, dev = _place(arr, device)
     return make(data, dev, requires_grad)

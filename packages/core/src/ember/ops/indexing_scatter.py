@@ -258,7 +258,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         count = xp.full(r.shape, 1 if include_self else 0, dtype=xp.int64)
         ufunc_at("add", count, key, 1)
         count = xp.maximum(count, 1)
-        r = r // count if kind(r) in "biu" else (r / count).astype(r.dtype)  # bfloat16: "V"
+        r = (r // count if kind(r) in "biu" else r / count).astype(r.dtype)  # bfloat16: "V"
     res = make(r.reshape(input._data.shape), input._device)
     if grad_state.enabled and (input._rg or src._rg):
         sshape = src._data.shape

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from ._along_dim import is_half as _is_half
 from ._autocast import autocast_op
 from ._dispatch import (
     CPU,
@@ -63,6 +64,12 @@ _KERNEL_NAMES = {n: n + "_cpu" for n in ("remainder", "fmod", "atan2", "hypot", 
                                           "copysign", "logaddexp", "logaddexp2")}
 
 
+def _own(t: Tensor, promoted: Any, dev: Any) -> Any:
+    """A tensor operand's own array, for ops that compute integers in float: each operand
+    converts from its own dtype (an int64 300 beside uint8 does not wrap to 44)."""
+    return t._data if t._device is dev else promoted
+
+
 def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
           kinds: str = "biufc", promote: bool = False, saves: str = "ab",
           tensor_other: bool = False, reject: Callable | None = None, doc: str = "") -> Callable:
@@ -81,8 +88,9 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
         if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
             raise not_tensor(name, input)
         xa, xb, dev = binary(input, other, name)
-        k = kind(xa) if hasattr(xa, "dtype") else kind(xb)
-        bf16 = xa.dtype if k == "V" else None
+        arr = xa if hasattr(xa, "dtype") else xb
+        k = kind(arr)
+        bf16 = arr.dtype if k == "V" else None
         if bf16 is not None:
             xa, xb = bf16_to_f32(xa, xb)
             k = "f"
@@ -91,8 +99,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             raise (reject(npd) if reject is not None else not_implemented(kernel_name, npd))
         if promote and k in "biu":  # a Python number unwrapped (uint8 with -3 stays -3)
             be = dev._backend
-            xa = be.astype(xa, _dt._default) if _isinstance(input, Tensor) else input
-            xb = be.astype(xb, _dt._default) if _isinstance(other, Tensor) else other
+            xa = be.astype(_own(input, xa, dev), _dt._default) if _isinstance(input, Tensor) \
+                else input
+            xb = be.astype(_own(other, xb, dev), _dt._default) if _isinstance(other, Tensor) \
+                else other
         xp = dev._backend.xp
         try:
             r = quiet(kernel, xp, xa, xb)
@@ -130,7 +140,8 @@ def _complex_reject(name: str) -> Callable:
 
 # ------------------------------------------------------------------ remainders and division
 def _check_int_zero(xp: Any, a: Any, b: Any) -> None:
-    if kind(a if hasattr(a, "dtype") else b) in "iu" and bool(
+    # an empty operand makes an empty result, which divides nothing
+    if kind(a if hasattr(a, "dtype") else b) in "iu" and getattr(a, "size", 1) and bool(
             xp.any(xp.asarray(b) == 0)):
         raise RuntimeError("ZeroDivisionError")
 
@@ -430,8 +441,17 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
     return res if out is None else _out(res, out)
 
 
+def _f32(x: Any) -> Any:
+    """A half-precision array as float32 (numbers pass through)."""
+    return x.astype("float32") if hasattr(x, "dtype") and _is_half(x.dtype) else x
+
+
 def _lerp_kernel(xp: Any, s: Any, e: Any, w: Any, diff: Any, dt: Any) -> Any:
-    """PyTorch's two lerp formulas, split at ``|w| < 0.5``; float32/float64 fused (its FMA)."""
+    """PyTorch's two lerp formulas, split at ``|w| < 0.5``; float32/float64 fused (its FMA),
+    float16/bfloat16 through float32 (its opmath type)."""
+    if _is_half(dt):
+        s, e, w = _f32(s), _f32(e), _f32(w)
+        return _lerp_kernel(xp, s, e, w, e - s, s.dtype if hasattr(s, "dtype") else e.dtype)
     if not fma_dtype(dt) or w.__class__ is complex or getattr(w, "dtype", dt) != dt:
         return xp.where(xp.abs(w) < 0.5, s + w * diff, e - diff * (1 - w))
     if not hasattr(w, "dtype"):
@@ -470,8 +490,13 @@ def _addc_kernel(op: str, xp: Any, a: Any, b: Any, c: Any, value: Any, dt: Any) 
     """``a + value * b * c`` or ``a + value * b / c`` as PyTorch's float kernels round them.
 
     float32/float64: the value, in the tensors' dtype, scales ``b`` first; addcmul adds the
-    product to ``a`` with one rounding (FMA), addcdiv divides the scaled ``b`` by ``c``.
+    product to ``a`` with one rounding (FMA), addcdiv divides the scaled ``b`` by ``c``;
+    float16/bfloat16 go through float32 (PyTorch's opmath type), rounded once at the end.
     """
+    if _is_half(dt):
+        a, b, c = _f32(a), _f32(b), _f32(c)
+        return _addc_kernel(op, xp, a, b, c, value, next(
+            x.dtype for x in (a, b, c) if hasattr(x, "dtype")))
     if not fma_dtype(dt) or value.__class__ is complex:
         return a + value * (b * c if op == "addcmul" else b / c)
     vb = b if value == 1 else xp.multiply(b, dt.type(value))

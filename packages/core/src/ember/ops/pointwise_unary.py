@@ -338,7 +338,16 @@ deg2rad = unary("deg2rad", lambda xp, x: x * xp.asarray(math.pi / 180, dtype=x.d
 rad2deg = unary("rad2deg", lambda xp, x: x * xp.asarray(180 / math.pi, dtype=x.dtype),
                 "Rad2DegBackward0", lambda g, x, r: g * (180 / math.pi), saves="", kinds="biuf",
                 reject=_complex_reject("rad2deg"), doc="Radians to degrees.")
-sinc = unary("sinc", lambda xp, x: xp.sinc(x), "SincBackward0", _d_sinc, saves="xr",
+
+
+def _sinc_kernel(xp: Any, x: Any) -> Any:
+    """float16 in float32 (PyTorch's opmath): ``pi x`` overflows half for |x| > ~2e4."""
+    if x.dtype == "float16":
+        return xp.sinc(x.astype("float32")).astype("float16")
+    return xp.sinc(x)
+
+
+sinc = unary("sinc", _sinc_kernel, "SincBackward0", _d_sinc, saves="xr",
              doc="Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0.")
 floor = unary("floor", _keep_int(lambda xp, x: xp.floor(x)), "FloorBackward0", _zero, saves="",
               kinds="iuf", promote=False, reject=_rounding_reject("floor", "floor_vml_cpu"),
@@ -363,14 +372,14 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     if decimals == 0:
         return _round0(input, out=out)
     x = input._data
-    if kind(x) == "V":  # bfloat16: in float32
-        return _out(round(input.float(), decimals=decimals).to(_dt.bfloat16), out)
-    if kind(x) != "f":
+    if kind(x) not in "fV":
         raise not_implemented("round_vml_cpu", x.dtype)
+    # float16 and bfloat16 in float32, rounded once (x * 100 in half would round first)
+    w = x.astype("float32") if kind(x) == "V" or x.dtype == "float16" else x
     xp = input._device._backend.xp
-    scale = xp.asarray(10.0 ** builtins.abs(decimals), dtype=x.dtype)
-    r = quiet(lambda: xp.round(x * scale) / scale if decimals > 0 else xp.round(x / scale) * scale)
-    res = wrap(r, input._device)
+    scale = xp.asarray(10.0 ** builtins.abs(decimals), dtype=w.dtype)
+    r = quiet(lambda: xp.round(w * scale) / scale if decimals > 0 else xp.round(w / scale) * scale)
+    res = wrap(xp.asarray(r).astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and input._rg:
         record("RoundBackward1", res, (input,), lambda g: (zeros_like_grad(g),))
     return res if out is None else _out(res, out)
@@ -378,8 +387,12 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
+    lo, hi = (None, None) if eps is None else (eps, 1 - eps)
+    if eps is not None and input.dtype is _dt.bfloat16:  # the bounds in the input's dtype
+        lo, hi = (float(_dt.bfloat16.np.type(v)) for v in (lo, hi))
+
     def kernel(xp: Any, x: Any) -> Any:
-        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        z = x if eps is None else xp.clip(x, lo, hi)
         return xp.log(z / (1 - z))
 
     return unary("logit", kernel, "LogitBackward0", _d_logit(eps), kinds="biuf")(input, out=out)
@@ -389,6 +402,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
     dtype's largest and lowest finite values)."""
+    if input.dtype is _dt.bfloat16:  # computed in float32, whose limits overflow bfloat16
+        big = float(_dt.finfo(_dt.bfloat16).max)
+        posinf = big if posinf is None else posinf
+        neginf = -big if neginf is None else neginf
+
     def kernel(xp: Any, x: Any) -> Any:
         if kind(x) in "biu":
             return x.copy()

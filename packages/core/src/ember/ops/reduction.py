@@ -498,7 +498,9 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
     xp = input._device._backend.xp
     n = _numel(x.shape, dims)
     real = xp.real(x).dtype if kind(x) == "c" else x.dtype  # the result dtype: real
-    if is_half(x.dtype):
+    if input._device.type == "cpu" and (x.dtype == "float32" or is_half(x.dtype)):
+        x = x.astype("float64")  # PyTorch's CPU kernel accumulates in double
+    elif is_half(x.dtype):
         x = x.astype("float32")  # half precision accumulates in float32
     dev = quiet(lambda: x - mean_array(xp, x, dims, True))  # inf - inf: NaN, no warning
     sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
@@ -589,6 +591,9 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     xp = input._device._backend.xp
     dims = reduce_dims(dim, x.ndim, "linalg.vector_norm")
     a = xp.abs(x)
+    out_dtype = a.dtype
+    if is_half(a.dtype):  # half precision accumulates in float32 (|x| > 256 squares past half)
+        a = a.astype("float32")
     if math.isinf(p):
         if x.size == 0 and (not dims or builtins.any(x.shape[d] == 0 for d in dims)):
             raise RuntimeError(
@@ -604,7 +609,7 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     else:
         r = xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
     r = xp.asarray(r)
-    res = wrap(r if r.dtype == a.dtype else astype(xp, r, a.dtype), input)
+    res = wrap(r if r.dtype == out_dtype else astype(xp, r, out_dtype), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             return (_norm_grad(g, xin, r, p, dims, keepdim),)

@@ -25,6 +25,7 @@ from ._along_dim import (
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
 from ._inplace import write_out
+from .pointwise_binary import lerp
 from .pointwise_unary import not_implemented
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
@@ -39,10 +40,17 @@ def _no_kinds(x: Any, kinds: str, kernel: str) -> None:
         raise not_implemented(kernel, x.dtype)
 
 
+def _orderable(x: Any) -> Any:
+    """``x`` as an array NumPy sorts correctly: ml_dtypes' bfloat16 (kind 'V') misplaces
+    NaN in NumPy's sorts, so order its exact float32 copy instead."""
+    return x.astype("float32") if x.dtype.kind == "V" else x
+
+
 def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort") -> Any:
     """Stable sort order along ``d``; descending keeps equal elements in their order."""
     if x.dtype.kind == "c":
         raise RuntimeError(f"{op} does not support complex dtypes on CPU")
+    x = _orderable(x)
     if not descending:
         return xp.argsort(x, axis=d, kind="stable")
     n = x.shape[d]
@@ -99,7 +107,7 @@ def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) 
     x = input._data
     x0 = x if x.ndim else x.reshape(1)
     xp = input._device._backend.xp
-    order = xp.argsort(x0, axis=d, kind="stable")
+    order = xp.argsort(_orderable(x0), axis=d, kind="stable")
     idx = xp.take_along_axis(order, pos, axis=d)
     return kind(select_along(input, idx, d, name, reduced_shape(x.shape, d, keepdim)))
 
@@ -144,12 +152,13 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
             _no_kinds(x, "bc", "median_cpu")
         flat = x.reshape(-1)
         if x.size == 0:  # NaN, or what NaN casts to in PyTorch's integer kernels
-            k = x.dtype.kind
-            fill = xp.iinfo(x.dtype).min if k == "i" else 0 if k == "u" else (
+            k = x.dtype.kind  # (through int32: the low bits of INT_MIN for int8/int16)
+            fill = xp.iinfo(x.dtype).min if k == "i" and x.dtype.itemsize >= 4 else 0 \
+                if k in "iu" else (
                 True if k == "b" else float("nan"))
             res = wrap(xp.asarray(fill, dtype=x.dtype), input)
         else:
-            order = xp.argsort(flat, kind="stable")
+            order = xp.argsort(_orderable(flat), kind="stable")
             res = wrap(flat[order[_median_pos(xp, flat[None], 1, nan).reshape(())]], input)
         if grad_state.enabled and input._rg:
             record("NanmedianBackward0" if nan else "MedianBackward0", res, (input,),
@@ -186,6 +195,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
     if x.ndim and x.size:
         _no_kinds(x, "c", "mode_cpu")
     xp = input._device._backend.xp
+    x0 = _orderable(x0)
     s = xp.sort(x0, axis=d)
     n = s.shape[d]
     view = [1] * s.ndim
@@ -199,7 +209,10 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
     run_start = scan(xp, xp.where(starts, at, 0), d, "maximum")
     best = xp.argmax(at - run_start, axis=d, keepdims=True)  # first run of the longest length
     value = xp.take_along_axis(s, best, axis=d)
-    idx = xp.max(xp.where(x0 == value, at, -1), axis=d, keepdims=True)
+    same = x0 == value
+    if is_float(x0.dtype):  # a NaN mode is found at a NaN (NaN == NaN is False)
+        same |= xp.isnan(x0) & xp.isnan(value)
+    idx = xp.max(xp.where(same, at, -1), axis=d, keepdims=True)
     return write_out(_rt.mode(select_along(input, idx, d, "ModeBackward0",
                                            reduced_shape(x.shape, d, keepdim))), out)
 
@@ -213,7 +226,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     xp = input._device._backend.xp
     _no_kinds(x, "c", "unique" if dim is None else "unique_dim")
     if dim is None:
-        res = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        res = xp.unique(_orderable(x).reshape(-1), return_inverse=True, return_counts=True,
+                        equal_nan=False)
         vals, inv, cnt = res
         inv = inv.reshape(x.shape)
     else:
@@ -224,9 +238,10 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
             raise RuntimeError(
                 "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
                 "applied")
-        vals, inv, cnt = xp.unique(x, return_inverse=True, return_counts=True, axis=d,
-                                   equal_nan=False)
+        vals, inv, cnt = xp.unique(_orderable(x), return_inverse=True, return_counts=True,
+                                   axis=d, equal_nan=False)
         inv = inv.reshape(-1)
+    vals = vals.astype(x.dtype, copy=False)
     names = ("Unique2Backward0", "_unique2") if dim is None else ("UniqueDimBackward0",
                                                                    "unique_dim")
     return _unique_result(input, vals, inv, cnt, return_inverse, return_counts, *names)
@@ -340,13 +355,14 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
     vals = sort(src, -1)[0]  # (..., n), differentiable through the sort
     sv = vals._data
     n = sv.shape[-1]
+    q64 = qa.astype("float64")  # PyTorch takes the ranks in double, from q in the input dtype
     if ignore_nan:
-        k = xp.sum(~xp.isnan(sv), axis=-1, keepdims=True).astype(sv.dtype)
-        ranks = qa * (k - 1)
-        ranks = xp.where(ranks < 0, 0, ranks)
+        k = xp.sum(~xp.isnan(sv), axis=-1, keepdims=True)
+        ranks = q64 * (k - 1)
+        ranks = xp.where(ranks < 0, 0.0, ranks)
     else:
         has_nan = xp.any(xp.isnan(sv), axis=-1, keepdims=True)
-        ranks = xp.where(has_nan, sv.dtype.type(n - 1), qa * sv.dtype.type(n - 1))
+        ranks = xp.where(has_nan, float(n - 1), q64 * (n - 1))
     if interpolation == "lower":
         ranks = xp.floor(ranks)
     elif interpolation == "higher":
@@ -359,18 +375,13 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         w = xp.full(ranks.shape, 0.5, dtype=sv.dtype) if interpolation == "midpoint" \
             else (ranks - below).astype(sv.dtype)
         above = gather(vals, vals._data.ndim - 1, xp.ceil(ranks).astype("int64"), unique=False)
-        res = _lerp(res, above, w)
+        res = lerp(res, above, wrap(w, res))
     # (..., nq) -> (nq, ...) then the kept dims
     nq = qa.shape[0]
     if res._data.ndim > 1:
         res = permute(res, (res._data.ndim - 1,) + tuple(range(res._data.ndim - 1)))
     shape = out_rest if q_scalar else (nq,) + out_rest
     return res.reshape(shape)
-
-
-def _lerp(a: Tensor, b: Tensor, w: Any) -> Tensor:
-    """``a + w (b - a)`` with constant weights ``w``."""
-    return a + wrap(w, a) * (b - a)
 
 
 methods(sort=sort, argsort=argsort, msort=msort, topk=topk, kthvalue=kthvalue, median=median,
