@@ -139,6 +139,9 @@ def from_numpy_dtype(npd) -> dtype:
     if npd.name == "bfloat16":
         bfloat16.np  # noqa: B018 - registers the ml_dtypes type
         return bfloat16
+    if not npd.isnative and _BY_NP.get(npd.newbyteorder("=")) is not None:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
     raise TypeError(
         f"can't convert np.ndarray of type numpy.{npd.type.__name__}. The only supported "
         "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
