@@ -6,10 +6,13 @@ rows, n, output columns)``: for each channel and column tap, each padded input r
 the value every output column of every sample of the block reads there. With a unit row
 stride, kernel row ``i`` then meets the run of rows starting ``i`` rows down: a strided
 matrix the BLAS reads in place. The convolution is ``kh`` products summed into one result
-by the BLAS itself (``beta = 1``): a third of im2col's copying for a 3x3 kernel. Measured against im2col on ResNet's 3x3
-layers: 10-20% quicker on planes of 14 to 56 columns, even at 8, and slower where the kernel
-outweighs the input (its reordering, ``kh`` slabs, then costs more than the copies saved).
-Weight gradients stay on im2col: their ``kh`` products measured no quicker.
+by the BLAS itself (``beta = 1``): a third of im2col's copying for a 3x3 kernel.
+
+Measured against im2col on ResNet's 3x3 layers: 10-20% quicker on output planes 14 to 56
+columns wide, ~5% slower at 8 columns, and much slower where the kernel outweighs the input
+(its reordering into ``kh`` slabs then costs more than the copies saved); the kernels module
+chooses accordingly. Weight gradients stay on im2col: their ``kh`` products measured no
+quicker.
 """
 
 from __future__ import annotations
