@@ -2,7 +2,9 @@
 
 All three work on N-d inputs laid out ``(N, C, *spatial)`` with explicit padding
 (``lo``/``hi`` per side), stride, dilation and groups, and each is a matrix product
-over unfolded windows (im2col / col2im, see ``_conv_windows``). The batch goes in
+over unfolded windows (im2col / col2im, see ``_conv_windows``); the forward and the
+stride-1 input gradient of 2-d convolutions over wide planes take row-shifted products
+over column-unfolded rows instead (``_conv_rows``). The batch goes in
 blocks sized so that one block's windows stay in the L2 cache: the copy then costs
 little and the product reads them from the cache.
 
