@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._tensor import channels_last, channels_last_3d, contiguous_format, preserve_format
+from ._tensor import (
+    _contiguous_strides,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    preserve_format,
+)
 
 # the dims from innermost to outermost, and the rank each channels-last format needs
 _CL_ORDER = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}
@@ -131,7 +137,7 @@ def layout_of(fmt: Any, shape: tuple, strides: tuple | None) -> tuple | None:
         order = dense_order(shape, strides)
         if order is None:
             order, strides = infer_dense(shape, strides)
-        if list(order) == sorted(order) and _c_strides(shape) == strides:
+        if list(order) == sorted(order) and _contiguous_strides(shape) == strides:
             return None
         return tuple(order), strides
     perm = _CL_PERM.get(fmt)
@@ -145,14 +151,6 @@ def _perm_strides(shape: tuple, perm: tuple) -> tuple:
         out[d] = acc
         acc *= max(shape[d], 1)
     return tuple(out)
-
-
-def _c_strides(shape: tuple) -> tuple:
-    st, acc = [], 1
-    for n in reversed(shape):
-        st.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(st))
 
 
 def empty(xp: Any, shape: tuple, dtype: Any, layout: tuple | None) -> Any:

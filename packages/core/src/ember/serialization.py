@@ -32,7 +32,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._device import device as _device_cls
-from ._tensor import Size, Tensor, make
+from ._tensor import Size, Tensor, _contiguous_strides, make
 from .backends.registry import CPU, canonical_device
 
 __all__ = ["save", "load", "UnsafeCheckpointError", "add_safe_globals", "get_safe_globals",
@@ -245,14 +245,6 @@ class _TensorReduce:
             inner = _TensorReduceNoParam(args)
             return (_REBUILD_PARAMETER, (inner, self.t.requires_grad, collections.OrderedDict()))
         return (_REBUILD_TENSOR, args)
-
-
-def _contiguous_strides(shape: tuple) -> tuple:
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 class _TensorReduceNoParam:

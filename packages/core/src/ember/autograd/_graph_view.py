@@ -18,19 +18,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .._tensor import _contiguous_strides
 from .graph import Node, node_class
 
 __all__ = ["linear_view", "matmul_view", "linear_node_name", "matmul_node_name"]
 
 _NONE = (None, 0)
-
-
-def _contiguous_strides(shape: tuple) -> tuple:
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 def _is_contiguous(shape: tuple, strides: tuple) -> bool:
