@@ -137,9 +137,12 @@ def _half_by_number(a: Any, b: Any) -> Any:
     None: PyTorch's mul and div keep the number unrounded and compute in float32 (its opmath
     type), so ``x * 1e5`` does not overflow half and ``x * 0.1`` rounds once."""
     t, s = (a, b) if _isinstance(a, Tensor) else (b, a)
+    d = getattr(getattr(t, "_data", None), "dtype", None)
+    if getattr(d, "itemsize", 0) != 2:  # the common case (not half) turned away first
+        return None
     if (s.__class__ is float or s.__class__ is int) and _isinstance(t, Tensor) and \
-            t._device._backend.numpy_like and _is_half(t._data.dtype):
-        return t._data.dtype
+            t._device._backend.numpy_like and _is_half(d):
+        return d
     return None
 
 
