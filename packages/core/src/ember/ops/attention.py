@@ -29,6 +29,10 @@ def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
     x, w = input._data, weight._data
+    if x.dtype != w.dtype or (bias is not None and (
+            bias._data.dtype != w.dtype or w.ndim != 2 or bias._data.shape != w.shape[:1])) \
+            or (w.ndim == 2 and x.ndim and x.shape[-1] != w.shape[1]):
+        _refuse_operands(input, weight, bias)  # PyTorch's errors, in its order
     xp = input._device._backend.xp
     if w.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
@@ -115,14 +119,65 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _bias_error(out: tuple, bias: tuple) -> RuntimeError:
     """PyTorch's broadcasting error for a bias that does not fit the product's shape."""
-    n = max(len(out), len(bias))
+    return _broadcast_error(out, bias) or RuntimeError(
+        f"linear: the bias {list(bias)} does not fit the output {list(out)}")
+
+
+def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
+    """PyTorch's error for shapes ``a`` and ``b`` that do not broadcast, or None."""
+    n = max(len(a), len(b))
     for d in range(1, n + 1):
-        sa = out[-d] if d <= len(out) else 1
-        sb = bias[-d] if d <= len(bias) else 1
+        sa = a[-d] if d <= len(a) else 1
+        sb = b[-d] if d <= len(b) else 1
         if sa != sb and 1 not in (sa, sb):
             return RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
                                 f"({sb}) at non-singleton dimension {n - d}")
-    return RuntimeError(f"linear: the bias {list(bias)} does not fit the output {list(out)}")
+    return None
+
+
+def _refuse_operands(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's errors for mismatched ``linear`` operands, in its order: with a bias the
+    product is ``addmm`` over the input's rows (dtypes, then shapes, then the bias expanded to
+    ``[rows, out]``); without one, ``matmul``. Returns when the operands are acceptable."""
+    from .linalg import _tname
+
+    if weight.ndim != 2 or input.ndim == 0:
+        if bias is not None and weight.ndim == 1 and input.ndim:
+            if input.dtype != weight.dtype:
+                raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                                   f"{_tname(input)} and {_tname(weight)}")
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+        return  # the kernel's own refusals (0-D input, 3-D weight)
+    rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
+    out = weight.shape[0]
+    if bias is not None:
+        if input.dtype != weight.dtype:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{_tname(input)} and {_tname(weight)}")
+        if bias.dtype != weight.dtype:
+            raise RuntimeError("self and mat2 must have the same dtype, but got "
+                               f"{_tname(bias)} and {_tname(weight)}")
+    if input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
+                           f"{input.shape[-1]} and {weight.shape[1]}x{out})")
+    if bias is None:
+        return
+    bs = tuple(bias.shape)
+    if bias.ndim > 2 and input.ndim <= 2:
+        return  # the kernel's broadcast refusal
+    if bias.ndim <= 1 or input.ndim <= 2:  # expanded to the product's [rows, out]
+        target = (rows, out)
+        for i in range(1, -1, -1):
+            j = i - (2 - len(bs))
+            if 0 <= j < len(bs) and bs[j] not in (1, target[i]):
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[i]}) must match the existing "
+                    f"size ({bs[j]}) at non-singleton dimension {i}.  Target sizes: "
+                    f"{list(target)}.  Tensor sizes: {list(bs)}")
+        return
+    error = _broadcast_error(tuple(input.shape[:-1]) + (out,), bs)  # added to the product
+    if error is not None:
+        raise error
 
 
 def _mm(m: Any, a: Any, b: Any) -> Any:

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import importlib
-import math
 import warnings
 from typing import Any
 
 import ember
 from ember import Tensor
-from ember.ops import _autocast
 from ember.ops import activation as _act
 from ember.ops import attention as _att
 from ember.ops import normalization as _norm
@@ -487,60 +485,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # ------------------------------------------------------------------ linear and attention
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
-    x, w = input._data, weight._data  # the arrays: cheaper to compare than the tensors
-    if x.dtype != w.dtype or (bias is not None and (
-            bias._data.dtype != w.dtype or w.ndim != 2 or bias._data.shape != w.shape[:1])) \
-            or (w.ndim == 2 and x.ndim and x.shape[-1] != w.shape[1]):
-        if not _autocast.active[0]:  # autocast may cast the operands to one dtype first
-            _linear_refusals(input, weight, bias)
     return _att.linear(input, weight, bias)
-
-
-def _linear_refusals(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """PyTorch's errors for mismatched ``linear`` operands, in its order: with a bias the
-    product is ``addmm`` over the input's rows (dtypes, then shapes, then the bias expanded to
-    ``[rows, out]``); without one, ``matmul``. Returns when the operands are acceptable."""
-    if weight.ndim != 2 or input.ndim == 0:
-        if bias is not None and weight.ndim == 1 and input.ndim:
-            if input.dtype != weight.dtype:
-                raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                                   f"{_tname(input)} and {_tname(weight)}")
-            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
-        return  # the kernel's own refusals (0-D input, 3-D weight)
-    rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
-    out = weight.shape[0]
-    if bias is not None:
-        if input.dtype != weight.dtype:
-            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                               f"{_tname(input)} and {_tname(weight)}")
-        if bias.dtype != weight.dtype:
-            raise RuntimeError("self and mat2 must have the same dtype, but got "
-                               f"{_tname(bias)} and {_tname(weight)}")
-    if input.shape[-1] != weight.shape[1]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
-                           f"{input.shape[-1]} and {weight.shape[1]}x{out})")
-    if bias is None:
-        return
-    bs = tuple(bias.shape)
-    if bias.ndim > 2 and input.ndim <= 2:
-        return  # the kernel's broadcast refusal
-    if bias.ndim <= 1 or input.ndim <= 2:  # expanded to the product's [rows, out]
-        target = (rows, out)
-        for i in range(1, -1, -1):
-            j = i - (2 - len(bs))
-            if 0 <= j < len(bs) and bs[j] not in (1, target[i]):
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({target[i]}) must match the existing "
-                    f"size ({bs[j]}) at non-singleton dimension {i}.  Target sizes: "
-                    f"{list(target)}.  Tensor sizes: {list(bs)}")
-        return
-    full = tuple(input.shape[:-1]) + (out,)  # a broadcast add to the product
-    n = max(len(full), len(bs))
-    pa, pb = (1,) * (n - len(full)) + full, (1,) * (n - len(bs)) + bs
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
-            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor "
-                               f"b ({pb[i]}) at non-singleton dimension {i}")
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
