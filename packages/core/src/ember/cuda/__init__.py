@@ -194,3 +194,7 @@ def current_stream(device: Any = None) -> Stream:
 
 
 from . import amp  # noqa: E402  (torch.cuda.amp: PyTorch's deprecated spelling)
+from ._extras import *  # noqa: E402,F403  (more of torch.cuda: rng state, memory, NVML)
+from ._extras import __all__ as _extras_all  # noqa: E402
+
+__all__ += _extras_all
