@@ -20,6 +20,7 @@ from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record, record_multi, sum_to
 from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
+from .linalg_lapack import _cholesky_partial, lapack
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "solve_ex",
            "solve_triangular", "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eig",
@@ -185,16 +186,33 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     res = _wrap(A, _xp(A).linalg.det(x), dt)
     if grad_state.enabled and A._rg:
         def vjp(g: Tensor, A: Tensor, d: Tensor) -> tuple:
-            # g * conj(det) * A^{-H}: zero for exactly singular matrices, as in PyTorch
+            # g * conj(det) * A^{-H}. Exactly singular matrices: zero, as PyTorch's first-order
+            # formula gives, but the true cofactors (from the SVD) for 1 by 1 matrices and
+            # under create_graph, as PyTorch's
             gd = (g * d.conj()).unsqueeze(-1).unsqueeze(-1)
             singular = d == 0
-            if bool(singular._data.any()):
-                n = A._data.shape[-1]
-                A = A.where(~singular.unsqueeze(-1).unsqueeze(-1), _eye_like(A, n))
-            return (gd * inv(A).mH,)
+            if not bool(singular._data.any()):
+                return (gd * inv(A).mH,)
+            n = A._data.shape[-1]
+            sing = singular.unsqueeze(-1).unsqueeze(-1)
+            regular = gd * inv(A.where(~sing, _eye_like(A, n))).mH
+            cof = _det_cofactors(g, A) if n == 1 or grad_state.enabled else regular * 0
+            return (regular.where(~sing, cof),)
 
         record("LinalgDetBackward0", res, (A,), vjp, (A, res))
     return res
+
+
+def _det_cofactors(g: Tensor, A: Tensor) -> Tensor:
+    """``g`` times the conjugate cofactor matrix of ``A`` from its SVD (valid when singular):
+    ``U diag(g conj(det U det Vh) prod_{k != j} S_k) Vh``."""
+    U, S, Vh = svd(A.detach())
+    alpha = (det(U) * det(Vh)).conj()
+    n = S.shape[-1]
+    others = S.unsqueeze(-2).expand(*S.shape[:-1], n, n)
+    others = others.where(~_eye_like(S, n).bool(), others.new_ones(()))
+    D = (g * alpha).unsqueeze(-1) * others.prod(-1).to(alpha.dtype)
+    return matmul(U * D.unsqueeze(-2), Vh)
 
 
 @writes_out("slogdet")
@@ -210,15 +228,27 @@ def _slogdet(A: Tensor, op: str) -> Any:
     s = _wrap(A, sign, dt)
     la = _wrap(A, logabs, dt.type(0).real.dtype if dt.kind == "c" else dt)
     if grad_state.enabled and A._rg:
-        def vjp(gs: Any, A: Tensor) -> tuple:
+        def vjp(gs: Any, A: Tensor, sign: Tensor) -> tuple:
             g_sign, g_log = gs
-            if g_log is None:
+            g = g_log.real if g_log is not None and g_log.is_complex() else g_log
+            if A.is_complex() and g_sign is not None:  # the phase of the sign moves too
+                phase = (g_sign.conj() * sign).imag.to(A.dtype) * -1j
+                g = phase if g is None else g.to(A.dtype) + phase
+            if g is None:
                 return (None,)
-            return (g_log.unsqueeze(-1).unsqueeze(-1) * inv(A).mH,)
+            d = g.unsqueeze(-1).unsqueeze(-1).to(A.dtype) * _eye_like(A, A._data.shape[-1])
+            try:
+                return (solve(A.mH, d),)
+            except LinAlgError:  # singular: LU's division by zero gives inf/nan, as in PyTorch
+                from .linalg_lu import linalg_lu_factor_ex, linalg_lu_solve
 
-        record_multi("LinalgSlogdetBackward0", (s, la), (A,), vjp, (A,))
+                LU, piv, _ = linalg_lu_factor_ex(A.detach())
+                return (linalg_lu_solve(LU, piv, d, adjoint=True),)
+
+        record_multi("LinalgSlogdetBackward0", (s, la), (A,), vjp, (A, s.detach()))
         _set_meta_undefined((s, la))
-        s = s.detach()
+        if not A.is_complex():
+            s = s.detach()
     return _rt.linalg_slogdet((s, la))
 
 
@@ -247,8 +277,15 @@ def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
     try:
         return xp.linalg.solve(a, b).astype(dt, copy=False), None
     except Exception as e:
-        if type(e).__name__ != "LinAlgError":
-            raise ValueError(f"{op}: {e}") from None
+        if type(e).__name__ != "LinAlgError":  # batch dims that do not broadcast
+            sa, sb = A._data.shape[:-2], B._data.shape[:-2]
+            for i in range(1, max(len(sa), len(sb)) + 1):
+                x, y = (sa[-i] if i <= len(sa) else 1), (sb[-i] if i <= len(sb) else 1)
+                if x != y and 1 not in (x, y):
+                    raise RuntimeError(f"The size of tensor a ({y}) must match the size of tensor "
+                                       f"b ({x}) at non-singleton dimension "
+                                       f"{max(len(sa), len(sb)) - i}") from None
+            raise RuntimeError(f"{op}: {e}") from None
     info = _lu_info(_host(A))
     return None, info
 
@@ -259,8 +296,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None)
     be a (batch of) vector(s)."""
     res, info = _solve(A, B, left, "torch.linalg.solve")
     if info is not None:
-        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is "
-                          "singular.")
+        flat = info.ravel()
+        k = int(np.flatnonzero(flat)[0]) if flat.any() else 0
+        raise LinAlgError(f"torch.linalg.solve: {_batch_prefix(k, info.ndim > 0)}The solver "
+                          "failed because the input matrix is singular.")
     return res
 
 
@@ -271,11 +310,24 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
         if check_errors:
             raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix "
                               "is singular.")
+        if not left:  # PyTorch factors A itself (and solves with its adjoint)
+            info = _lu_info(_host(A))
+        vec = _is_vector_rhs(A, B)
         shape = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2]) \
-            if not _is_vector_rhs(A, B) else A._data.shape[:-2]
-        nan_b = B * float("nan")
-        return _rt.linalg_solve_ex((nan_b, _wrap(A, np.broadcast_to(info.reshape(
-            A._data.shape[:-2]), shape).astype(np.int32))))
+            if not vec else A._data.shape[:-2]
+        # LU's solve: inf/nan for the singular matrices, the solutions for the others
+        from .linalg_lu import linalg_lu_factor_ex, linalg_lu_solve
+
+        LU, piv, _ = linalg_lu_factor_ex(A)
+        B2 = B.unsqueeze(-1) if vec else B
+        if B2._data.shape[:-2] != tuple(shape):
+            B2 = B2.expand(*shape, *B2._data.shape[-2:])
+        if LU._data.shape[:-2] != tuple(shape):
+            LU = LU.expand(*shape, *LU._data.shape[-2:])
+            piv = piv.expand(*shape, piv._data.shape[-1])
+        X = linalg_lu_solve(LU, piv, B2, left=left)
+        return _rt.linalg_solve_ex((X.squeeze(-1) if vec else X, _wrap(A, np.broadcast_to(
+            info.reshape(A._data.shape[:-2]), shape).astype(np.int32))))
     return _rt.linalg_solve_ex((res, _wrap(A, np.zeros(A._data.shape[:-2], dtype=np.int32))))
 
 
@@ -354,24 +406,6 @@ def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
 
 
 # ------------------------------------------------------------------ cholesky
-def _cholesky_info(A: Tensor) -> np.ndarray:
-    """The order of the first leading minor that is not positive-definite, per matrix."""
-    x = _host(A)
-    flat = x.reshape((-1,) + x.shape[-2:])
-    info = np.zeros(flat.shape[0], dtype=np.int64)
-    for k in range(1, x.shape[-1] + 1):  # error path: grow the leading minor
-        todo = np.flatnonzero(info == 0)
-        if not todo.size:
-            break
-        sub = flat[todo, :k, :k]
-        for j, m in zip(todo, sub):
-            try:
-                np.linalg.cholesky(m)
-            except np.linalg.LinAlgError:
-                info[j] = k
-    return info.reshape(x.shape[:-2])
-
-
 def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | None]:
     _check(A, op)
     xp = _xp(A)
@@ -382,17 +416,17 @@ def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | Non
     except Exception as e:
         if type(e).__name__ != "LinAlgError":
             raise
-        info = _cholesky_info(A)
-        L = xp.asarray(np.full(x.shape, np.nan, dtype=x.dtype))
+        L, info = _cholesky_partial(np.asarray(_host(A), dtype=x.dtype))
+        L = xp.asarray(L)
     res = make(xp.asarray(L).astype(dt, copy=False), A._device)
     if grad_state.enabled and A._rg:
         def vjp(gL: Tensor, L: Tensor) -> tuple:
             # A = L L^H: gA = L^{-H} Phi(L^H gL) L^{-1}, symmetrised; Phi halves the diagonal
+            # (PyTorch's form: not symmetrised, so a complex diagonal keeps its imaginary part)
             P = matmul(L.mH, gL).tril()
-            P = P - 0.5 * P.diagonal(0, -2, -1).diag_embed()
+            P = 0.5 * (P + P.tril(-1).mH)
             Linv = solve_triangular(L, _eye_like(L, L._data.shape[-1]), upper=False)
-            gA = matmul(matmul(Linv.mH, P), Linv)
-            return (0.5 * (gA + gA.mH),)
+            return (matmul(matmul(Linv.mH, P), Linv),)
 
         record("LinalgCholeskyExBackward0", res, (A,), vjp, (res,))
     return (res.mH if upper else res), info
@@ -496,7 +530,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any =
     _check(A, "linalg.svd", square=False)
     xp = _xp(A)
     x, dt = _compute_dtype(A._data)
-    u, s, vh = xp.linalg.svd(x, full_matrices=full_matrices)
+    u, s, vh = lapack("svd", xp.linalg.svd, x, full_matrices=full_matrices)
     real = np.dtype(dt).type(0).real.dtype
     U, S, Vh = _wrap(A, u, dt), _wrap(A, s, real), _wrap(A, vh, dt)
     if grad_state.enabled and A._rg:
@@ -564,7 +598,7 @@ def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tens
         return svd(A, full_matrices=False)[1]
     x, dt = _compute_dtype(A._data)
     real = np.dtype(dt).type(0).real.dtype
-    return _wrap(A, _xp(A).linalg.svd(x, compute_uv=False), real)
+    return _wrap(A, lapack("svd", _xp(A).linalg.svd, x, compute_uv=False), real)
 
 
 # ------------------------------------------------------------------ eigen
@@ -575,7 +609,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     x, dt = _compute_dtype(A._data)
-    w, v = _xp(A).linalg.eigh(x, UPLO=UPLO)
+    w, v = lapack("eigh", _xp(A).linalg.eigh, x, UPLO=UPLO)
     real = np.dtype(dt).type(0).real.dtype
     L, V = _wrap(A, w, real), _wrap(A, v, dt)
     if grad_state.enabled and A._rg:
@@ -595,7 +629,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     _check(A, "linalg.eigvalsh")
     x, dt = _compute_dtype(A._data)
     real = np.dtype(dt).type(0).real.dtype
-    return _wrap(A, _xp(A).linalg.eigvalsh(x, UPLO=UPLO), real)
+    return _wrap(A, lapack("eigh", _xp(A).linalg.eigvalsh, x, UPLO=UPLO), real)
 
 
 @writes_out("eig")
@@ -604,7 +638,7 @@ def eig(A: Tensor, *, out: Any = None) -> Any:
     _check(A, "linalg.eig")
     x, dt = _compute_dtype(A._data)
     cdt = np.complex128 if dt in (np.float64, np.complex128) else np.complex64
-    w, v = np.linalg.eig(_host(A).astype(x.dtype))
+    w, v = lapack("eig", np.linalg.eig, _host(A).astype(x.dtype))
     L, V = _wrap(A, w, cdt), _wrap(A, v, cdt)
     if grad_state.enabled and A._rg:
         real_in = not A.is_complex()
@@ -663,10 +697,10 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
     real = np.dtype(dt).type(0).real.dtype
     eps = np.finfo(real if real != np.float16 else np.float32).eps
     if hermitian:
-        w, v = np.linalg.eigh(x)
+        w, v = lapack("eigh", np.linalg.eigh, x)
         s = np.abs(w)
     else:
-        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        u, s, vh = lapack("svd", np.linalg.svd, x, full_matrices=False)
     atol_v = 0.0 if atol is None else (_host(atol) if isinstance(atol, Tensor) else atol)
     rtol_v = (eps * max(m, n) if atol is None or atol == 0 else 0.0) if rtol is None else (
         _host(rtol) if isinstance(rtol, Tensor) else rtol)
@@ -712,8 +746,11 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
                            f"matrices")
     n = int(n)
     if n == 0:
-        return make(_xp(A).broadcast_to(_xp(A).eye(x.shape[-1], dtype=x.dtype), x.shape).copy(),
-                    A._device)
+        res = make(_xp(A).broadcast_to(_xp(A).eye(x.shape[-1], dtype=x.dtype), x.shape).copy(),
+                   A._device)
+        if grad_state.enabled and A._rg:  # the identity is a (constant) function of A
+            record("CopyBackwards", res, (A,), lambda g: (g * 0,))
+        return res
     a = inv(A) if n < 0 else A
     n = abs(n)
     if n == 1:

@@ -22,7 +22,8 @@ from .linalg import _T_NAMES, matmul
 from .linalg_decomp import LinAlgError, _batch_prefix, _set_meta_undefined, solve_triangular
 from .pointwise_unary import not_implemented
 
-__all__ = ["lu", "lu_unpack", "lu_solve", "cholesky_solve", "cholesky_inverse", "orgqr"]
+__all__ = ["lu", "lu_unpack", "lu_solve", "cholesky_solve", "cholesky_inverse", "orgqr",
+           "triangular_solve"]
 
 _lu_with_info = _rt._define("_lu_with_info", "LU", "pivots", "info")
 
@@ -585,6 +586,43 @@ def orgqr(input: Tensor, input2: Tensor) -> Tensor:
     return householder_product(input, input2)
 
 
+_warned_triangular = False
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> Any:
+    """The deprecated ``torch.triangular_solve``: ``(X, A)`` with ``op(A) X = b``, ``op``
+    the transpose when ``transpose``; batch dims broadcast and ``A`` comes back broadcast."""
+    global _warned_triangular
+    for t, nm in ((b, "b"), (A, "A")):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"torch.triangular_solve: Expected {nm} to have at least 2 "
+                               f"dimensions, but it has {t._data.ndim} dimensions instead")
+    sa, sb = A._data.shape, b._data.shape
+    if sa[-1] != sa[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {sa[-2]} by "
+                           f"{sa[-1]} matrices")
+    if sb[-2] != sa[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
+                           f"{sa[-2]} by {sa[-1]} but each b matrix is {sb[-2]} by {sb[-1]}")
+    if A._data.dtype != b._data.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_T_NAMES.get(b.dtype.name)} and A of type "
+                           f"{_T_NAMES.get(A.dtype.name)} instead.")
+    _float_kernel(A, "triangular_solve_cpu")
+    if not _warned_triangular:
+        _warned_triangular = True
+        warnings.warn("torch.triangular_solve is deprecated in favor of "
+                      "torch.linalg.solve_triangular and will be removed in a future PyTorch "
+                      "release.", UserWarning, stacklevel=2)
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    Ab = A.expand(*batch, *sa[-2:])
+    bb = b.expand(*batch, *sb[-2:])
+    T = Ab.mT if transpose else Ab
+    X = solve_triangular(T, bb, upper=upper != transpose, unitriangular=unitriangular)
+    return _rt.triangular_solve((X, Ab.clone()))
+
+
 def _lu_method(self: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
     return tuple(lu(self, pivot, get_infos))
 
@@ -594,4 +632,4 @@ def _lu_solve_method(self: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor
 
 
 methods(lu=_lu_method, lu_solve=_lu_solve_method, cholesky_solve=cholesky_solve,
-        cholesky_inverse=cholesky_inverse, orgqr=orgqr)
+        cholesky_inverse=cholesky_inverse, orgqr=orgqr, triangular_solve=triangular_solve)

@@ -24,6 +24,7 @@ from .linalg_decomp import logdet as _logdet
 from .linalg_decomp import qr as _qr
 from .linalg_decomp import slogdet as _slogdet
 from .linalg_decomp import svd as _svd
+from .linalg_lapack import lapack
 
 __all__ = ["lstsq", "multi_dot", "vander", "vecdot", "linalg_cross", "diagonal", "tensorinv",
            "tensorsolve", "det", "inverse", "svd", "cholesky", "qr", "pinverse", "logdet",
@@ -50,7 +51,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     eps = np.finfo(np.abs(x.dtype.type(0)).dtype).eps
     rtol = eps * max(m, n) if rcond is None or rcond < 0 else rcond
     X = matmul(pinv(A, rtol=rtol), B2)
-    s = np.linalg.svd(x, compute_uv=False) if x.size else np.zeros(x.shape[:-2] + (0,))
+    s = lapack("svd", np.linalg.svd, x, compute_uv=False) if x.size else np.zeros(x.shape[:-2] + (0,))
     rank = (s > rtol * s.max(axis=-1, initial=0.0)[..., None]).sum(-1).astype(np.int64)
     xp = A._device._backend.xp
     real = np.abs(x.dtype.type(0)).dtype
@@ -121,13 +122,9 @@ def _chain(mats: list[Tensor]) -> Tensor:
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     """The Vandermonde matrix with increasing powers ``x**0, x**1, ..., x**(N-1)``."""
-    if x._data.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension")
-    n = x._data.shape[-1] if N is None else int(N)
-    if n < 1:
-        raise RuntimeError("linalg.vander: N must be greater than 1.")
-    if n == 1:
-        return x.unsqueeze(-1) ** 0
+    n = x._data.shape[-1] if N is None and x._data.ndim else (1 if N is None else int(N))
+    if n <= 1:  # PyTorch's words (a 0-d x counts as N = 1)
+        raise RuntimeError("N must be greater than 1.")
     from .scan import cumprod
     from .shape_join import cat
 

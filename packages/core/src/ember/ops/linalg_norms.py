@@ -17,6 +17,7 @@ from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from ._inplace import writes_out
 from .linalg import _T_NAMES
 from .linalg_decomp import _check, inv, svdvals
+from .linalg_lapack import lapack
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "cond", "matrix_rank"]
 
@@ -40,9 +41,8 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     a = x._data
     dims = wrap_dims(dim, a.ndim, "linalg.vector_norm") if dim is not None and dim != () \
         else tuple(range(a.ndim))
-    if any(a.shape[d] == 0 for d in dims) and p < 0 or (p == math.inf and a.size == 0):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
-                           "because the operation does not have an identity")
+    if a.size == 0 and (p < 0 or p == math.inf):
+        _empty_norm_check(a.shape, dim, dims, ord)
     xp = x._device._backend.xp
     work = a.astype("float32") if a.dtype.name in ("float16", "bfloat16") else a
     m = xp.abs(work)
@@ -73,6 +73,19 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     return res
 
 
+def _empty_norm_check(shape: tuple, dim: Any, dims: tuple, ord: Any) -> None:  # noqa: A002
+    """Norms without an identity (max, negative powers) refuse empty reduced dims."""
+    if dim is None or dim == ():
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
+                           "because the operation does not have an identity")
+    given = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d, w in zip(given, dims):
+        if shape[w] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
+                               f"dimension {d}because this dimension is empty and the operation "
+                               "does not have an identity")
+
+
 def _norm_grad(x: Tensor, g: Tensor, n: Tensor, p: float, dims: tuple) -> Tensor | None:
     if p == 0:  # PyTorch leaves this gradient undefined
         return None
@@ -87,7 +100,8 @@ def _norm_grad(x: Tensor, g: Tensor, n: Tensor, p: float, dims: tuple) -> Tensor
         scale = g / n.masked_fill(zero, 1)
         return x * scale.masked_fill(zero, 0)
     scale = g / n.pow(p - 1).masked_fill(zero, 1)
-    return x.sgn() * x.abs().pow(p - 1) * scale.masked_fill(zero, 0)
+    # zero where the norm or the element is zero (PyTorch's; x * 0 keeps the sign of -0.0)
+    return (x.sgn() * x.abs().pow(p - 1) * scale).where(~(zero | (x == 0)), x * 0)
 
 
 def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
@@ -112,7 +126,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
-        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        r = s.sum(-1) if ord == "nuc" else (_amax0(s, -1) if ord == 2 else s.amin(-1))
         if keepdim:
             for d in sorted((d0, d1)):
                 r = r.unsqueeze(d)
@@ -121,9 +135,16 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
         a = A.abs()
         inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
         s = a.sum(inner, keepdim=True)
-        r = s.amax(outer, keepdim=True) if ord > 0 else s.amin(outer, keepdim=True)
+        r = _amax0(s, outer, True) if ord > 0 else s.amin(outer, keepdim=True)
         return r if keepdim else r.squeeze((d0, d1))
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def _amax0(s: Tensor, dim: int, keepdim: bool = False) -> Tensor:
+    """``amax`` of non-negative values, 0 over an empty dim (PyTorch's norms take 0 there)."""
+    if s._data.shape[dim]:
+        return s.amax(dim, keepdim=keepdim)
+    return s.sum(dim, keepdim=keepdim)
 
 
 @writes_out("norm")
@@ -155,9 +176,13 @@ def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
     if p is None or p in (2, -2):
         s = svdvals(A)
+        if not s._data.shape[-1]:  # empty matrices: 0, as PyTorch
+            return s.sum(-1)
         big, small = s.amax(-1), s.amin(-1)
         return small / big if p == -2 else big / small
     _check(A, "linalg.cond")
+    if not A._data.shape[-1]:  # empty matrices: 0 in every norm, as PyTorch
+        return matrix_norm(A, "fro")
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
@@ -171,7 +196,8 @@ def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: An
     x = A.detach()._host()
     if x.dtype.name in ("float16", "bfloat16"):
         x = x.astype(np.float32)
-    s = np.abs(np.linalg.eigvalsh(x)) if hermitian else np.linalg.svd(x, compute_uv=False)
+    s = (np.abs(lapack("eigh", np.linalg.eigvalsh, x)) if hermitian
+         else lapack("svd", np.linalg.svd, x, compute_uv=False))
     m, n = x.shape[-2:]
     eps = np.finfo(np.abs(x.flat[0] if x.size else x.dtype.type(0)).dtype).eps
     atol_v = 0.0 if atol is None else (atol.detach()._host() if isinstance(atol, Tensor) else atol)

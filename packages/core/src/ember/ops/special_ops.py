@@ -103,7 +103,7 @@ def _zeta_kernel(xp: Any, s: Any, q: Any) -> Any:
 
 def _d_zeta(g: Tensor, s: Any, q: Any, r: Any, ns: bool, nq: bool) -> tuple:
     if ns:
-        raise RuntimeError("the derivative of zeta with respect to self (x) is not implemented")
+        raise NotImplementedError("the derivative for 'zeta' is not implemented.")
     return None, (-g * s * zeta(s + 1, q) if nq else None)
 
 

@@ -50,6 +50,23 @@ def _resize(t: Tensor, sizes: Sequence[int], dims: Sequence[int]) -> Tensor:
     return t
 
 
+def _one_n(n: int | None) -> tuple | None:
+    """The ``s`` of a one-dimensional transform's ``n`` (which, unlike ``s``, may not be -1)."""
+    if n is None:
+        return None
+    if n < 1:
+        raise RuntimeError(f"Invalid number of data points ({n}) specified")
+    return (n,)
+
+
+def _need_axes(input: Tensor, s: Any, dim: Any, name: str) -> None:
+    """The real-to-complex family refuses to transform no axis at all."""
+    if (s is not None and len(s) == 0) or (dim is not None and not isinstance(dim, int)
+                                           and len(dim) == 0) or \
+            (s is None and dim is None and input.ndim == 0):
+        raise RuntimeError(f"{name} must transform at least one axis")
+
+
 def _c2c(x: Tensor, dims: tuple[int, ...], norm: str, forward: bool) -> Tensor:
     xp = x._device._backend.xp
     fn = xp.fft.fftn if forward else xp.fft.ifftn
@@ -99,12 +116,12 @@ def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
 @writes_out("fft")
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The one-dimensional DFT along ``dim``."""
-    return fftn(input, None if n is None else (n,), (dim,), norm)
+    return fftn(input, _one_n(n), (dim,), norm)
 
 
 @writes_out("ifft")
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
-    return ifftn(input, None if n is None else (n,), (dim,), norm)
+    return ifftn(input, _one_n(n), (dim,), norm)
 
 
 @writes_out("fft2")
@@ -126,6 +143,7 @@ def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     if input.is_complex():
         raise RuntimeError("rfftn expects a real-valued input tensor, but got "
                            f"{input.dtype.name}")
+    _need_axes(input, s, dim, "rfftn")
     dims, sizes = _dims(input, s, dim, True)
     full = fftn(input, sizes, dims, norm)
     last = dims[-1]
@@ -134,7 +152,7 @@ def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
 
 @writes_out("rfft")
 def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
-    return rfftn(input, None if n is None else (n,), (dim,), norm)
+    return rfftn(input, _one_n(n), (dim,), norm)
 
 
 @writes_out("rfft2")
@@ -156,6 +174,7 @@ def _hermitian_full(x: Tensor, last: int, n: int) -> Tensor:
 def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
     """The inverse of ``rfftn``: a real output from a half spectrum."""
+    _need_axes(input, s, dim, "irfftn")
     dims, sizes = _dims(input, s, dim, True)
     last = dims[-1]
     if s is None:
@@ -168,7 +187,7 @@ def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
 
 @writes_out("irfft")
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
-    return irfftn(input, None if n is None else (n,), (dim,), norm)
+    return irfftn(input, _one_n(n), (dim,), norm)
 
 
 @writes_out("irfft2")
@@ -181,7 +200,7 @@ def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
     last = wrap_dim(dim, input.ndim, "hfft")
-    n = n if n is not None else 2 * (input.shape[last] - 1)
+    n = _one_n(n)[0] if n is not None else 2 * (input.shape[last] - 1)
     full = _hermitian_full(_complex(input), last, n)
     return fftn(full, None, (last,), norm).real
 
@@ -190,7 +209,7 @@ def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
     last = wrap_dim(dim, input.ndim, "ihfft")
-    n = n if n is not None else input.shape[last]
+    n = _one_n(n)[0] if n is not None else input.shape[last]
     full = ifftn(input, (n,), (last,), norm)
     return full.narrow(last, 0, n // 2 + 1)
 
@@ -204,7 +223,11 @@ def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
     from .creation import tensor
 
     dt = dtype or _dt.get_default_dtype()
-    return tensor(np.fft.fftfreq(n, d), dtype=dt, device=device, requires_grad=requires_grad)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("fftfreq requires a floating point or complex dtype")
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 0: PyTorch's empty / [nan]
+        f = np.fft.fftfreq(n, d) if n else np.full(int("fftfreq" == "rfftfreq"), np.nan)
+    return tensor(f, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 @writes_out("rfftfreq")
@@ -215,7 +238,11 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
     from .creation import tensor
 
     dt = dtype or _dt.get_default_dtype()
-    return tensor(np.fft.rfftfreq(n, d), dtype=dt, device=device, requires_grad=requires_grad)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError("rfftfreq requires a floating point or complex dtype")
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 0: PyTorch's empty / [nan]
+        f = np.fft.rfftfreq(n, d) if n else np.full(int("rfftfreq" == "rfftfreq"), np.nan)
+    return tensor(f, dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def fftshift(input: Tensor, dim: Any = None) -> Tensor:
@@ -237,6 +264,7 @@ def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The N-dimensional DFT of a Hermitian-symmetric signal given by its half along the last
     of ``dim``: a real output (``irfftn`` of the conjugate, the normalisation swapped)."""
+    _need_axes(input, s, dim, "hfftn")
     return irfftn(_complex(input).conj(), s, dim, _SWAP[_norm(norm)])
 
 
@@ -254,6 +282,7 @@ def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     if input.is_complex():
         raise TypeError(f"Only supports floating-point dtypes, but found: "
                         f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}")
+    _need_axes(input, s, dim, "ihfftn")
     return rfftn(input, s, dim, _SWAP[_norm(norm)]).conj()
 
 
