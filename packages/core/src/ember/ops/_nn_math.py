@@ -310,7 +310,7 @@ def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
                 z -= xp.log(tot, out=tot)
                 return z
     mx = xp.max(x, axis=dim, keepdims=True)
-    z = x - xp.where(xp.isfinite(mx), mx, 0)
+    z = x - xp.where(mx == -xp.inf, 0, mx)  # a +inf maximum gives NaN, as in PyTorch
     return z - xp.log(xp.sum(xp.exp(z), axis=dim, keepdims=True))
 
 

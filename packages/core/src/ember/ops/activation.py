@@ -492,7 +492,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             gx = g * (posf + negf * w.reshape(wshape)) if input._rg else None
             gw = None
             if weight._rg:
-                gw = g * x * negf
+                gw = g * x.clamp(max=0)  # (not x * negf: an infinite x gives no NaN)
                 gw = (gw.sum(dims) if dims else gw).reshape(wsh)
             return gx, gw
 

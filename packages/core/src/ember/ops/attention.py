@@ -232,6 +232,22 @@ def _repeat_heads(t: Tensor, rep: int) -> Tensor:
         s[:-3] + (s[-3] * rep,) + s[-2:])
 
 
+def _dtype_error(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> None:
+    """PyTorch's errors for operands (or a non-bool mask) of another dtype than the query."""
+    from .linalg import _C_NAMES
+
+    def c(t: Tensor) -> str:
+        return _C_NAMES.get(t.dtype.name, t.dtype.name)
+
+    if key.dtype is not query.dtype or value.dtype is not query.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
+                           f"query.dtype: {c(query)} key.dtype: {c(key)} and value.dtype: "
+                           f"{c(value)} instead.")
+    raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, "
+                       f"but got attn_mask.dtype: {c(mask)} and  query.dtype: {c(query)} "
+                       "instead.")
+
+
 @autocast_op("scaled_dot_product_attention")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
@@ -245,6 +261,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
+    dt = query.dtype
+    if key.dtype is not dt or value.dtype is not dt or (
+            attn_mask is not None and attn_mask.dtype is not dt and attn_mask.dtype.name != "bool"):
+        _dtype_error(query, key, value, attn_mask)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
         if hq % hk:

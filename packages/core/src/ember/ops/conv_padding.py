@@ -123,12 +123,16 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
     pairs = tuple(_pairs(pad, nd))
     shape = input._data.shape
     if any(lo < 0 or hi < 0 for _, lo, hi in pairs):
-        # PyTorch crops the negative sides first, then pads the others
+        # PyTorch's circular padding crops the negative sides first, then pads the others;
+        # reflect and replicate pad the whole input, then crop (reflecting the full input)
+        crop = mode == "circular"
+        if not crop:
+            input = _border_pad(input, [max(p, 0) for p in pad], mode)
         for d, lo, hi in pairs:
             if lo < 0 or hi < 0:
                 start = -min(lo, 0)
                 input = input.narrow(d, start, input.shape[d] - start + min(hi, 0))
-        return _border_pad(input, [max(p, 0) for p in pad], mode)
+        return _border_pad(input, [max(p, 0) for p in pad], mode) if crop else input
     if any(s == 0 for s in shape[1:] if nd > n_pad + 1) or any(shape[d] == 0 for d, _, _ in pairs):
         raise RuntimeError(
             f"Expected {n_pad + 1}D or {n_pad + 2}D (batch mode) tensor with possibly 0 batch "

@@ -71,7 +71,8 @@ def add_rows(src: Tensor, idx: Any, n: int) -> Tensor:
     rshape = x.shape[idx.ndim:]
     out = xp.zeros((n,) + tuple(rshape), dtype=x.dtype)
     flat = idx.reshape(-1)
-    _scatter_add(xp, out.reshape(n, -1), flat, x.reshape(flat.size, -1))
+    if flat.size:  # (no rows to add: ``reshape(0, -1)`` is ambiguous)
+        _scatter_add(xp, out.reshape(n, -1), flat, x.reshape(flat.size, -1))
     res = make(out, src._device)
     if grad_state.enabled and src._rg:
         record("IndexAddBackward0", res, (src,), lambda g, i: (take_rows(g, i._data),),
@@ -187,6 +188,9 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     if n and bool(xp.any((idx < 0) | (idx >= v))):
         raise IndexError("index out of range in self")
     if b and offs.size and (int(offs[0]) != 0 or bool(xp.any(offs[1:] < offs[:-1]))):
+        if int(offs[0]) == 0:  # PyTorch reads out of range here; the bags must not overlap
+            raise RuntimeError("embedding_bag: offsets must be non-decreasing, but got "
+                               f"{offs.tolist()}")
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
                            "has to start from position 0. However, got " + str(int(offs[0])))
     bag = (xp.searchsorted(offs, xp.arange(n), side="right") - 1).astype("int64")

@@ -406,6 +406,7 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
                       "affine_grid. See the documentation of affine_grid for details.",
                       stacklevel=2)
     if theta.shape[0] != size[0]:
-        raise ValueError(f"Expected theta batch size {theta.shape[0]} to match size[0] "
-                         f"{size[0]}")
+        k = len(size) - 1  # PyTorch's error comes from its batched product with theta
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {k}] but got: [{theta.shape[0]}, {k}].")
     return affine_grid_generator(theta, size, bool(align_corners))

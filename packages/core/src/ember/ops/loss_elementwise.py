@@ -86,7 +86,7 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
         n = loss.size
 
         def vjp(g: Tensor, *saved: Any) -> tuple:
-            scale = 1.0 / n if red == 1 else 1.0
+            scale = 1.0 / n if red == 1 and n else 1.0  # (an empty input: empty grads)
             out = []
             for i, t in enumerate(saved):
                 if not want[i]:
@@ -219,7 +219,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return d * w if w is not None else d
 
     def dt(m: Any, x: Any, t: Any, w: Any) -> Any:
-        d = m.maximum(m.log1p(-x), -100.0) - m.maximum(m.log(x), -100.0)
+        d = m.log1p(-x) - m.log(x)  # unclamped, as PyTorch's target gradient
         return d * w if w is not None else d
 
     return elementwise_loss("BinaryCrossEntropyBackward0", (input, target, weight), f,

@@ -15,7 +15,7 @@ from typing import Any
 from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import cl_format, laid_as, linear_op_cl
-from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import Tensor, grad_state, make, quietly, record
 from ._linear import linear_op
 from ._parallel import split
 
@@ -147,7 +147,7 @@ def first_argmax(xp: Any, slices: list, best: Any) -> Any:
     for sl in slices[1:-1]:
         nf &= sl != best
         idx += nf
-    if best.dtype.kind == "f":
+    if best.dtype.kind in "fV":  # (V: bfloat16)
         nan = best != best
         if nan.any():
             for q, sl in enumerate(slices):
@@ -167,6 +167,7 @@ def _max_windows(xp: Any, x: Any, k: tuple, Q: tuple, geom: K.Geom, want_idx: bo
     idx = xp.empty((P,) + Q, dtype="uint8" if n < 256 else "int32") if want_idx else None
     low = _lowest(xp, x.dtype)
 
+    @quietly  # bfloat16 NaNs make NumPy warn in maximum; PyTorch is silent
     def part(ps: slice) -> None:
         slices = _slices(K.padded(xp, planes[ps], geom.lo, geom.hi, low), k, Q, geom)
         out = best[ps]
@@ -268,15 +269,23 @@ def flat_indices(xp: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple) 
     return flat
 
 
+def _not_implemented(kernel: str, dtype: Any) -> NotImplementedError:
+    from .pointwise_unary import not_implemented
+
+    return not_implemented(kernel, dtype)
+
+
 def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, return_indices: bool, d: int, op: str) -> Any:
     k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, dilation, ceil_mode,
                                      d, op)
     xp = input._device._backend.xp
     x = input._data
-    if x.dtype.kind == "b":  # the names of PyTorch's kernels
-        kernel = {1: "max_pool1d_impl", 2: "max_pool2d", 3: "max_pool3d"}[d]
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if x.dtype.kind in "biu" and (x.dtype.kind == "b" or (d == 1 and not return_indices)):
+        # the names of PyTorch's kernels (its 1-d one without indices takes floats only)
+        kernel = {1: "max_pool2d" if return_indices else "max_pool1d_impl", 2: "max_pool2d",
+                  3: "max_pool3d"}[d]
+        raise _not_implemented(kernel, x.dtype)
     grad = grad_state.enabled and input._rg
     best, idx = _max_windows(xp, x, k, Q, geom, grad or return_indices)
     fmt = cl_format(x) if d > 1 else None  # PyTorch keeps a channels-last layout
@@ -394,9 +403,9 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
         raise RuntimeError("divisor must be not zero")
     xp = input._device._backend.xp
     dt = input._data.dtype
-    if dt.kind == "b":  # the names of PyTorch's kernels
+    if dt.kind in "biu" and dt.name != "int64":  # the names of PyTorch's kernels
         kernel = {1: "avg_pool2d", 2: "avg_pool2d", 3: "avg_pool3d_out_frame"}[d]
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        raise _not_implemented(kernel, dt)
     integral = dt.kind in "iu"
     ct = "float32" if dt.name in ("float16", "bfloat16") else dt
     div = _divisor(xp, S, k, Q, geom, count_include_pad, divisor_override,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,14 @@ from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
-from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import Tensor, grad_state, make, quietly, record
 from ._linear import linear_op
 from ._nn_math import int_dtype_name
+from .pointwise_binary import where
 from .pooling import (
     _avg_pool,
+    _max_pool,
+    _not_implemented,
     avg_spread,
     avg_sum,
     first_argmax,
@@ -294,6 +298,9 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
     Q = _output_size(input, output_size, d, op)
     xp = input._device._backend.xp
     x = input._data
+    if x.dtype.kind in "biu":  # PyTorch's kernels take floating types only
+        raise _not_implemented("adaptive_max_pool3d_cpu" if d == 3 else "adaptive_max_pool2d",
+                               x.dtype)
     S = x.shape[-d:]
     name = f"AdaptiveMaxPool{d}DBackward0"
     grad = grad_state.enabled and input._rg
@@ -349,6 +356,7 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
     return res
 
 
+@quietly  # bfloat16 NaNs make NumPy warn in maximum; PyTorch is silent
 def _running_max(xp: Any, slices: list) -> Any:
     if len(slices) == 1:
         return slices[0].copy()
@@ -377,11 +385,21 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = 
 def _lp_pool(input: Tensor, norm_type: float, kernel_size: Any, stride: Any, ceil_mode: bool,
              d: int) -> Tensor:
     k = pool_tuple(kernel_size, d, "kernel_size", f"lp_pool{d}d")
+    if isinstance(norm_type, (int, float)):
+        if norm_type == 0:
+            raise ValueError(f"norm_type must be a non-zero value, but got {norm_type}")
+        if norm_type in (math.inf, -math.inf):  # the max (or min) of |x| over each window
+            s = 1 if norm_type > 0 else -1
+            a = input.abs()
+            return _max_pool(a if s > 0 else -a, k, stride, 0, 1, ceil_mode, False, d,
+                             f"max_pool{d}d") * s
     y = _avg_pool(input.pow(norm_type), k, stride, 0, ceil_mode, True, None, d,
                   f"avg_pool{d}d")
     n = 1
     for v in k:
         n *= v
+    if input._rg and grad_state.enabled:  # windows summing to 0 get a zero gradient (PyTorch)
+        y = where(y != 0, y, 0.0)
     return (y * n).pow(1.0 / norm_type)
 
 

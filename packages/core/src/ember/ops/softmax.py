@@ -37,11 +37,12 @@ def _prepare(op: str, input: Any, dim: Any, dtype: Any) -> tuple:
 
 
 def _shifted(xp: Any, x: Any, axis: int) -> Any:
-    """``x - max(x)`` along ``axis`` (infinite maxima shift by 0, as PyTorch gives)."""
+    """``x - max(x)`` along ``axis``: an all ``-inf`` slice shifts by 0 (NaN results), a
+    ``+inf`` maximum by itself (NaN results), as PyTorch gives."""
     if x.size == 0:
         return x
     m = xp.max(x, axis=axis, keepdims=True)
-    return x - xp.where(xp.isfinite(m), m, 0)
+    return x - xp.where(m == -xp.inf, 0, m)
 
 
 def _softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:

@@ -296,7 +296,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    if input.dim() > 2 or input.numel() == 0:
+    if input.dim() > 2 or (input.numel() == 0 and not (input.dim() == 2 and input.size(1))):
         raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
                            f"but got: {list(input.shape)}")
     n = input.size(0) if input.dim() == 2 else 1
