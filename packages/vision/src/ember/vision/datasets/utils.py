@@ -348,3 +348,12 @@ def verify_str_arg(value: T, arg: str | None = None, valid_values: Iterable[T] |
                          f"Unknown value '{value}' for argument {arg}. Valid values are "
                          f"{{{iterable_to_str(valid_values)}}}.")
     return value
+
+
+def __getattr__(name: str) -> Any:
+    # Google Drive downloads live in _gdrive, which imports this module: loaded on first use
+    if name == "download_file_from_google_drive":
+        from ._gdrive import download_file_from_google_drive
+
+        return download_file_from_google_drive
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
