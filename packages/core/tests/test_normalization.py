@@ -253,3 +253,15 @@ def test_layer_norm_weight_or_bias_only(torch, dtype):
           lambda x, b: torch.nn.functional.layer_norm(x, (6,), None, b),
           [x, randn(6, dtype=dtype)])
     gradcheck(lambda x, b: N.layer_norm(x, (4, 6), None, b), randn(2, 4, 6), randn(4, 6))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_half_default_eps(torch, dtype):
+    # PyTorch computes half inputs in float32, with float32's epsilon as the default eps
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    x = np.random.default_rng(3).standard_normal((5, 7)) * 1e-2  # small: eps matters
+    t = torch.nn.functional.rms_norm(torch.tensor(x).to(getattr(torch, dtype)), (7,))
+    e = N.rms_norm(ember.tensor(x).to(getattr(ember, dtype)), (7,))
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    np.testing.assert_array_equal(e.double().numpy(), t.double().numpy())

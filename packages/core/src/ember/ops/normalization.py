@@ -626,7 +626,7 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     if eps is None:
         import numpy as np
 
-        eps = float(np.finfo(x.dtype).eps) if x.dtype.kind == "f" else 1.1920928955078125e-07
+        eps = float(np.finfo(_compute_dtype(x)).eps)  # half: float32's, as PyTorch computes
     red = tuple(range(x.ndim - len(ns), x.ndim))
     xc = x.astype(_compute_dtype(x), copy=False)
     r = 1.0 / xp.sqrt(xp.mean(xc * xc, axis=red, keepdims=True) + eps)
