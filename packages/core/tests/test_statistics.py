@@ -38,6 +38,18 @@ def test_cov_weights(torch):
     gradcheck(lambda x, w: ember.cov(x, aweights=w), rand(3, 5), aw)
 
 
+def test_cov_no_degrees_of_freedom_left(torch):
+    # one observation weighs in and the correction exceeds it: PyTorch zeroes the norm factor
+    # (+0), so a rounding residue over it is +inf, never -inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(20):
+            rng = np.random.default_rng(seed)
+            a, aw = rng.standard_normal((3, 5)), np.abs(rng.standard_normal(5)) + 0.1
+            check(torch, "cov", a, fweights=np.array([0, 1, 0, 0, 0]), aweights=aw,
+                  correction=2)
+
+
 def test_cov_edges_and_errors(torch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -75,7 +75,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     if bool(norm_factor._data <= 0):
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the number of observations.", UserWarning, stacklevel=2)
-        norm_factor = norm_factor * 0
+        norm_factor = norm_factor * 0 + 0  # +0 as PyTorch (-0 would give -inf)
     xc = x - avg.unsqueeze(1)
     other = xc * w if w is not None else xc
     c = xc.mm(other.t().conj())
