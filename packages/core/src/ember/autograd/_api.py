@@ -15,18 +15,21 @@ __all__ = ["backward", "grad"]
 def _as_tuple(x: Any) -> tuple:
     if x is None:
         return ()
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or hasattr(x, "output_nr"):  # a tensor, or one GradientEdge
         return (x,)
     return tuple(x)
 
 
 def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
-    if grad_outputs and len(grad_outputs) != len(outputs):
+    if grad_outputs and len(grad_outputs) < len(outputs):  # (extra gradients are ignored)
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs else None
         if g is None:
+            if not getattr(out, "_rg", True):  # _roots names it: "element i ... does not
+                grads.append(None)            # require grad", whatever its shape or dtype
+                continue
             d = out._data
             if d.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -122,6 +125,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     edges = []
     for t in ins:
         if not isinstance(t, Tensor):
+            if hasattr(t, "output_nr"):  # a GradientEdge: differentiate at that edge
+                edges.append((t.node, t.output_nr))
+                continue
             raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
         edge = t._edge()
         if edge[0] is None:
@@ -139,7 +145,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                     "the graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = t.new_zeros(t.shape)
-        elif g._data.dtype != t._data.dtype:  # PyTorch casts a gradient to its input's dtype
+        elif isinstance(t, Tensor) and g._data.dtype != t._data.dtype:  # cast to the input's
             g = g.to(t.dtype)
         result.append(g)
     return tuple(result)

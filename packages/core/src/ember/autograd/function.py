@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tensor import Tensor, make
-from . import grad_mode
+from . import grad_mode, graph
 from .graph import Node
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction",
@@ -136,8 +136,15 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         custom_setup = cls.setup_context is not Function.setup_context
+        if kwargs:  # as PyTorch: keyword arguments bind to forward's positions (and count)
+            import inspect
+
+            sig = inspect.signature(cls.forward)
+            bound = sig.bind(*args, **kwargs) if custom_setup else sig.bind(ctx, *args, **kwargs)
+            args = bound.args if custom_setup else bound.args[1:]
+            kwargs = bound.kwargs
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with grad_mode.no_grad():
             if custom_setup:
                 raw = cls.forward(*args, **kwargs)
@@ -171,7 +178,7 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
             if o._rg and o.grad_fn is None:
                 raise RuntimeError(
                     "a leaf Variable that requires grad has been used in an in-place operation.")
-            o._vc[0] += 0  # the in-place forward already wrote; autograd rebases below
+            o._vc[0] += 1  # marking dirty bumps the version once more, as in PyTorch
             t = o
         elif id(o) in input_ids:  # an input returned as is: an alias, so the graph is new
             t = make(o._data, o._device)
@@ -203,6 +210,8 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
             node._versions = tuple(s._vc[0] if isinstance(s, Tensor) else None for s in items)
             node._saved_out = out_map or None
             ctx._to_save = ()
+            if graph._saved_hooks:
+                graph._pack_saved(node)
         n_args = len(args)
 
         def vjp(gouts: tuple, *saved_t: Any) -> tuple:
@@ -225,11 +234,12 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
                     if not isinstance(g, Tensor):
                         raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
                     if g._data.shape != a._data.shape:
-                        try:
-                            g = g.expand(a.shape) if g.numel() == 1 else g
-                        except RuntimeError:
-                            pass
-                        if g._data.shape != a._data.shape:
+                        # PyTorch sums a gradient the input's shape broadcasts to; else it fails
+                        if _broadcasts_to(a._data.shape, g._data.shape):
+                            from ..ops._dispatch import sum_to
+
+                            g = sum_to(g, a._data.shape)
+                        else:
                             raise RuntimeError(
                                 f"Function {cls.__name__}Backward returned an invalid gradient "
                                 f"at index {len(out)} - got {list(g.shape)} but expected shape "
@@ -260,6 +270,13 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
         if isinstance(t, Tensor) and id(t) in non_diff:
             t._rg = False
     return wrapped[0] if single else tuple(wrapped)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` expands to ``target`` (so a ``target``-shaped gradient sums back)."""
+    if len(shape) > len(target):
+        return False
+    return all(s == t or s == 1 for s, t in zip(shape[::-1], target[::-1]))
 
 
 _TWICE = ("trying to differentiate twice a function that was marked with "

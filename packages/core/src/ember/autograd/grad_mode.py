@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,11 +30,22 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _Mode:
-    """Base of the grad-mode context managers, which also work as decorators."""
+    """Base of the grad-mode context managers, which also work as decorators (of functions,
+    and of generator functions: each resumption of the generator runs in the mode)."""
 
     def __call__(self, fn: Callable) -> Callable:
         if isinstance(fn, type):
-            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+            import warnings
+
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior of "
+                "class decoration, you can directly decorate the `__init__` method and nothing "
+                "else.", FutureWarning, stacklevel=2)
+            cls = fn
+            fn = lambda *args, **kwargs: cls(*args, **kwargs)  # noqa: E731
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(self.clone, fn)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,6 +66,35 @@ class _Mode:
 
     def _target(self) -> bool:
         raise NotImplementedError
+
+
+def _wrap_generator(mode: Callable[[], _Mode], fn: Callable) -> Callable:
+    """A generator function whose every step (start, send, throw, close) runs under a fresh
+    ``mode()``, while the caller's code between steps runs in the caller's mode."""
+
+    @functools.wraps(fn)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                out = gen.send(None)
+            while True:
+                try:
+                    request = yield out
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with mode():
+                        out = gen.throw(*sys.exc_info())
+                else:
+                    with mode():
+                        out = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator
 
 
 class no_grad(_Mode):
@@ -80,18 +122,23 @@ class enable_grad(_Mode):
 
 
 class set_grad_enabled(_Mode):
-    """Turn recording on or off; takes effect at once, and as a context restores the old mode."""
+    """Turn recording on or off; takes effect at once, and as a context restores the old mode.
+    As a decorator it leaves the mode as it was and applies ``mode`` inside the function."""
 
     def __init__(self, mode: bool) -> None:
         self._prev = state.enabled
         self._mode = bool(mode)
         state.enabled = self._mode
 
+    def __call__(self, fn: Callable) -> Callable:
+        state.enabled = self._prev  # decorating must not switch the mode of the caller
+        return super().__call__(fn)
+
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self._mode)
 
     def __enter__(self) -> None:
-        pass
+        state.enabled = self._mode
 
     def _target(self) -> bool:
         return self._mode
@@ -99,6 +146,11 @@ class set_grad_enabled(_Mode):
 
 class inference_mode(_Mode):
     """Like ``no_grad``: nothing inside records the graph (``inference_mode(False)`` is a no-op)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # bare ``@inference_mode``
 
     def __init__(self, mode: bool = True) -> None:
         self._mode = bool(mode)

@@ -25,6 +25,9 @@ from . import grad_mode
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "run_backward", "node_class"]
 
 _anomaly = [False, True]  # [enabled, check_nan]; set by ember.autograd.anomaly
+# the (pack, unpack) pairs of the active ``saved_tensors_hooks`` (innermost last): ops that
+# save tensors while this is non-empty call ``_pack_saved`` (see ``_saved_hooks.py``)
+_saved_hooks: list = []
 # whether the running backward pass captures gradients (``grad()``, ``backward(inputs=)``)
 # rather than accumulating into every leaf: reentrant checkpointing cannot serve those
 _capturing = [False]
@@ -180,6 +183,8 @@ class Node:
                     "the graph a second time or if you need to access saved tensors after "
                     "calling backward.")
             return ()
+        if saved.__class__ is PackedSaved:  # packed by saved_tensors_hooks: unpack each
+            saved = saved.unpack()
         versions = self._versions
         for i, t in enumerate(saved):
             v = versions[i]
@@ -190,6 +195,40 @@ class Node:
             for i, nr in self._saved_out.items():
                 saved[i] = saved[i]._alias_with_grad_fn(self, nr)
         return saved
+
+
+class PackedSaved(tuple):
+    """A node's saved values after ``saved_tensors_hooks`` packed them: each tensor became
+    ``(pack(t), unpack)``; ``unpack()`` gives back the tensors (any other value as it was)."""
+
+    __slots__ = ()
+
+    def unpack(self) -> tuple:
+        return tuple(v if m is None else m(v) for v, m in self)
+
+
+def _pack_saved(node: Node) -> None:
+    """Pack ``node``'s saved tensors with the innermost active ``saved_tensors_hooks``."""
+    saved = node._saved
+    if saved is None or saved.__class__ is PackedSaved:
+        return
+    pack, unpack = _saved_hooks[-1]
+    from .._tensor import Tensor
+
+    node._saved = PackedSaved((pack(t), unpack) if isinstance(t, Tensor) else (t, None)
+                              for t in saved)
+    # what a hook returns is the user's: PyTorch checks no version counter for it
+    node._versions = (None,) * len(saved)
+
+
+def __getattr__(name: str) -> Any:
+    """``saved_tensors_hooks`` and its kin (``torch.autograd.graph``'s names) load on first
+    use, so that the engine imports nothing more with the tensor."""
+    from . import _saved_hooks
+
+    if name in _saved_hooks.__all__:
+        return getattr(_saved_hooks, name)
+    raise AttributeError(f"module 'ember.autograd.graph' has no attribute '{name}'")
 
 
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
@@ -400,8 +439,11 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
     if capture is not None:
         needed = _needed_nodes(root_nodes, {n for n, _ in capture})
         order = [n for n in order if n in needed]
+        # a node whose gradient is only captured does not run (its saved tensors stay, its
+        # pre-hooks stay quiet), as in PyTorch; one that leads to another target does
+        runs = {n for n in needed if any(m in needed for m, _ in n._next if m is not None)}
     else:
-        needed = None
+        needed = runs = None
     # a single-output node's buffer is its gradient; a multi-output node's, a list
     buffers: dict = {}
     for (node, nr), g in zip(roots, grads):
@@ -420,7 +462,10 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
             is_acc = node.__class__ is AccumulateGrad
             if node._meta or node._tensor_hooks or node._pre_hooks or capture is not None or (
                     is_acc and node.variable._hooks_leaf):
-                gouts = _hooked_grads(node, buf, is_acc, capture, captured)
+                skip = capture is not None and node not in runs and not (is_acc and accumulate)
+                gouts = _hooked_grads(node, buf, is_acc, capture, captured, skip)
+                if skip:
+                    continue
                 g0 = gouts[0]
             else:  # the common case: one output, no hooks
                 gouts = None
@@ -435,6 +480,8 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
             if gouts is None and not node._multi:
                 saved = node._saved
                 if saved is not None:
+                    if saved.__class__ is not tuple:  # packed by saved_tensors_hooks
+                        saved = node._unpack_saved(create_graph)
                     for t, v in zip(saved, node._versions):
                         if v is not None and t._vc[0] != v:  # modified in place: the error
                             saved = node._unpack_saved(create_graph)
@@ -460,7 +507,7 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
                 for fn in list(node._hooks.values()):
                     r = fn(tuple(gins), tuple(gouts))
                     if r is not None:
-                        gins = r
+                        gins = _checked_node_hook_result(fn, r, gins)
             for (nxt, nr), g in zip(node._next, gins):
                 if g is not None and nxt is not None:
                     if nxt._meta:
@@ -476,9 +523,10 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
 
 
 def _hooked_grads(node: Node, buf: Any, is_acc: bool, capture: dict | None,
-                  captured: dict) -> list:
-    """The output gradients of ``node`` after its tensor hooks and pre-hooks ran (and
-    recorded where ``capture`` asks for them)."""
+                  captured: dict, capture_only: bool = False) -> list:
+    """The output gradients of ``node`` after its tensor hooks and pre-hooks ran, recorded
+    where ``capture`` asks for them. As in PyTorch's engine, a node that will run is captured
+    before its tensor hooks; a ``capture_only`` node after them, and its pre-hooks never run."""
     gouts = buf if node._meta else [buf]
     if is_acc:
         hooks = node.variable._hooks_leaf
@@ -486,23 +534,54 @@ def _hooked_grads(node: Node, buf: Any, is_acc: bool, capture: dict | None,
             for fn in list(hooks.values()):
                 r = fn(gouts[0])
                 if r is not None:
-                    gouts[0] = r
+                    gouts[0] = _checked_hook_result(fn, r, gouts[0])
+    if capture is not None and not capture_only:
+        _capture(node, gouts, capture, captured)
     if node._tensor_hooks:
         for nr, fn in list(node._tensor_hooks.values()):
             if gouts[nr] is not None:
                 r = fn(gouts[nr])
                 if r is not None:
-                    gouts[nr] = r
+                    gouts[nr] = _checked_hook_result(fn, r, gouts[nr])
+    if capture_only:
+        _capture(node, gouts, capture, captured)
+        return gouts
     if node._pre_hooks:
         for fn in list(node._pre_hooks.values()):
             r = fn(tuple(gouts))
             if r is not None:
                 gouts = list(r)
-    if capture is not None:
-        for nr in range(len(gouts)):
-            if (node, nr) in capture:
-                captured[(node, nr)] = gouts[nr]
     return gouts
+
+
+def _capture(node: Node, gouts: list, capture: dict, captured: dict) -> None:
+    for nr in range(len(gouts)):
+        if (node, nr) in capture:
+            captured[(node, nr)] = gouts[nr]
+
+
+def _hook_name(fn: Any) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _checked_hook_result(fn: Any, r: Any, g: Any) -> Any:
+    """A tensor hook's replacement gradient, refused (as PyTorch does) when it is not a
+    tensor or has another shape."""
+    try:
+        shape = r._data.shape
+    except AttributeError:
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'") from None
+    if shape != g._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    return r
+
+
+def _checked_node_hook_result(fn: Any, r: Any, gins: Any) -> Any:
+    """A node hook's replacement ``grad_inputs``: one per input edge, as PyTorch insists."""
+    if len(r) != len(gins):
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {len(r)}, but expected {len(gins)})")
+    return r
 
 
 def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Any) -> None:

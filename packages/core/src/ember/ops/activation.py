@@ -58,8 +58,41 @@ def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inpla
     """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes)."""
     res = make(y, input._device)
     if grad_state.enabled and input._rg:
-        record(name, res, (input,), _slope_vjp, (const(slope(), input),))
+        if name.startswith(_SAVES_SELF):  # PyTorch saves self: its double backward links it
+            record(name, res, (input,), _linked_slope_vjp(name),
+                   (const(slope(), input), res if inplace else input))
+        else:
+            record(name, res, (input,), _slope_vjp, (const(slope(), input),))
     return _finish(res, input, inplace, op)
+
+
+_SAVES_SELF = ("LeakyReluBackward", "RreluWithNoiseBackward")
+_linked: dict = {}
+
+
+def _linked_slope_vjp(name: str) -> Callable:
+    """``grad * slope`` whose double backward (PyTorch's ``<Op>BackwardBackward0``) keeps the
+    forward's input in the graph, with a zero derivative: a second derivative is zeros, not
+    "does not require grad"."""
+    vjp = _linked.get(name)
+    if vjp is None:
+        node = name[:-1] + "Backward0"
+
+        def vjp(g: Tensor, s: Tensor, x: Tensor) -> tuple:
+            if not grad_state.enabled:
+                return _slope_vjp(g, s)
+            grad_state.enabled = False  # the product itself: one node, recorded below
+            try:
+                gi = g * s
+            finally:
+                grad_state.enabled = True
+            if g._rg or x._rg:
+                record(node, gi, (g, x), lambda gg, s, x: (gg * s, x.new_zeros(x.shape)),
+                       (s, x))
+            return (gi,)
+
+        vjp = _linked[name] = vjp
+    return vjp
 
 
 def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
@@ -503,17 +536,18 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 
 def _uniform_f64(n: int, lower: float, upper: float, like: Tensor) -> Any:
-    """``n`` float64 uniforms in ``[lower, upper)`` from Ember's default generator."""
-    from .. import ops
+    """``n`` float64 uniforms in ``[lower, upper)`` from the default generator, as PyTorch's
+    rrelu draws them: bounds in the input's math type (float unless the input is double),
+    ``u * (upper - lower) + lower`` rounded twice (that kernel is built without FMA)."""
+    import numpy as np
 
-    uni = getattr(ops, "empty", None)
-    t = uni(n, dtype="float64") if uni is not None else None
-    if t is not None and hasattr(t, "uniform_"):
-        return t.uniform_(lower, upper)._data
     from ..random import default_generator
+    from ._random_kernels import uniform01_f64
 
-    r = default_generator.random_u32(2 * n).astype("uint64").reshape(n, 2)
-    u = (((r[:, 0] << 32) | r[:, 1]) >> 11) * (1.0 / (1 << 53))
+    if like._data.dtype.name != "float64":
+        lower, upper = float(np.float32(lower)), float(np.float32(upper))
+    with default_generator.lock:
+        u = uniform01_f64(default_generator, n)
     return u * (upper - lower) + lower
 
 

@@ -287,8 +287,13 @@ sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), "SqrtBackward0",
 rsqrt = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "RsqrtBackward0",
               lambda g, x, r: -0.5 * g * cj(r * r * r), saves="r",
               doc="Reciprocal of the square root, elementwise.")
-square = unary("square", _square_kernel, "PowBackward0", lambda g, x, r: g * cj(2 * x),
-               promote=False, doc="``input * input``; bool gives int64.")
+def _d_square(g: Tensor, x: Tensor, r: Any) -> Tensor:
+    # as PyTorch's pow(x, 2) backward, 2 * x ** 1: the derivative then stays in the graph
+    # (a third derivative is zeros, not "does not require grad")
+    return g * cj(2 * (x ** 1 if grad_state.enabled and x._rg else x))
+
+
+square = unary("square", _square_kernel, "PowBackward0", _d_square, promote=False, doc="``input * input``; bool gives int64.")
 exp = unary("exp", lambda xp, x: xp.exp(x), "ExpBackward0", lambda g, x, r: g * cj(r),
             saves="r", doc="``e ** input``, elementwise.")
 exp2 = unary("exp2", lambda xp, x: xp.exp2(x), "Exp2Backward0",
