@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _addcdiv_,
@@ -19,10 +21,11 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _hyper,
     _lerp_,
+    _pow,
     _real,
     _scalar_step,
-    _value,
     _zeros_like,
 )
 
@@ -50,6 +53,21 @@ def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: 
     _addcdiv_(xp, x, m, tmp, -step_size, gbuf)
 
 
+def _check_tensor_betas(betas: tuple, foreach: bool | None, capturable: bool) -> tuple:
+    """PyTorch's Adam checks of ``betas`` given as tensors; 1-element ones become 0-d."""
+    if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor)
+                                                            for b in betas)):
+        raise ValueError("betas must be either both floats or both Tensors")
+    for i, b in enumerate(betas):
+        if isinstance(b, Tensor):
+            if not capturable and foreach:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for "
+                                 "capturable=False and foreach=True")
+            if b.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+    return tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b for b in betas)
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with amsgrad, maximize and (decoupled) weight decay."""
 
@@ -62,10 +80,14 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                             "foreach=True")
         _check_lr(lr)
         _check("epsilon", eps)
         _check_betas(betas)
         _check("weight_decay", weight_decay)
+        betas = _check_tensor_betas(betas, foreach, capturable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,
@@ -74,8 +96,8 @@ class Adam(Optimizer):
         _check_fused(fused, foreach, differentiable)
 
     def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
-        beta1, beta2 = (_value(b) for b in group["betas"])
+        lr = _hyper(group["lr"])
+        beta1, beta2 = (_hyper(b) for b in group["betas"])
         eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
         amsgrad, decoupled = group["amsgrad"], group.get("decoupled_weight_decay", False)
         for p in group["params"]:
@@ -94,14 +116,14 @@ class Adam(Optimizer):
             step_t = state["step"]
             step_t._data += 1
             step = float(step_t._data)
-            step_size = lr / (1 - beta1 ** step)
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            step_size = lr / (1 - _pow(beta1, step))
+            bias_correction2_sqrt = _pow(1 - _pow(beta2, step), 0.5)
             keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
                                                                                  "exp_avg_sq")
             arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
             _elementwise(_adam_kernel, arrays, 2, xp, maximize=maximize,
                          decay=1 - lr * wd if decoupled and wd != 0 else None,
-                         wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
+                         wd=0 if decoupled else wd, beta1=float(beta1), beta2=beta2,
                          bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
                          step_size=step_size)
             _bump(p, step_t, *(state[k] for k in keys))

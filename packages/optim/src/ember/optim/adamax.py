@@ -13,6 +13,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _hyper,
     _lerp_,
     _real,
     _scalar_step,
@@ -58,7 +59,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
+        lr = _hyper(group["lr"])
         beta1, beta2 = (_value(b) for b in group["betas"])
         for p in group["params"]:
             if p.grad is None:

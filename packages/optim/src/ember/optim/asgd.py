@@ -13,10 +13,11 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _fma_,
+    _hyper,
     _real,
     _scalar_state,
     _scalar_step,
-    _value,
     _zeros_like,
 )
 
@@ -39,6 +40,19 @@ def _asgd_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: Any, maxim
         xp.copyto(ax, x)
 
 
+def _asgd_foreach_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: Any,
+                         maximize: bool, wd: float, lambd: float, eta: float,
+                         mu: float) -> None:
+    """PyTorch's multi-tensor ASGD (``foreach=True``): ``x -= eta * (grad + lambd * x)`` and
+    ``ax += mu * (x - ax)``, each rounded once (its ``addcmul_``), averaging even at ``mu == 1``.
+    """
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    g = _fma_(xp, x, lambd, g, gbuf)
+    _add_(xp, x, g, -eta)
+    xp.subtract(x, ax, out=tmp)
+    _add_(xp, ax, tmp, mu)
+
+
 class ASGD(Optimizer):
     """PyTorch's ASGD, step for step; ``eta`` and ``mu`` are float32 0-d tensors as in PyTorch."""
 
@@ -59,7 +73,7 @@ class ASGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
+        lr = _hyper(group["lr"])
         lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
         for p in group["params"]:
             if p.grad is None:
@@ -75,12 +89,15 @@ class ASGD(Optimizer):
             step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
             step_t._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["ax"]._data))
-            _elementwise(_asgd_kernel, arrays, 2, p._device._backend.xp,
+            kernel = _asgd_foreach_kernel if group["foreach"] else _asgd_kernel
+            _elementwise(kernel, arrays, 2, p._device._backend.xp,
                          maximize=group["maximize"], wd=group["weight_decay"], lambd=lambd,
                          eta=float(eta_t._data), mu=float(mu_t._data))
             step = float(step_t._data)
             # PyTorch goes through as_tensor (the default dtype), then copies into the state
-            eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step) ** alpha))
+            # the multi-tensor step computes eta with the step tensor (in its dtype)
+            step_eta = step_t._data.dtype.type(step) if group["foreach"] else step
+            eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step_eta) ** alpha))
             mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
             _bump(p, step_t, eta_t, mu_t, state["ax"])
 

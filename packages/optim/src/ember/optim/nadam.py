@@ -14,6 +14,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _hyper,
     _lerp_,
     _real,
     _scalar_state,
@@ -71,7 +72,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group: dict) -> None:
-        lr = _value(group["lr"])
+        lr = _hyper(group["lr"])
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]

@@ -455,6 +455,29 @@ def _steps_to_tensors(opt: Optimizer, keys: tuple[str, ...] = ("step",)) -> None
                         p_state[key] = _scalar_state(p_state[key])
 
 
+def _pow(base: Any, exponent: float) -> Any:
+    """``base ** exponent`` as PyTorch's pow of a tensor ``base`` computes it.
+
+    For a NumPy scalar (a tensor hyper-parameter, see ``_hyper``) PyTorch's kernel turns the
+    exponents 2, 3, 0.5, -0.5, -1 and -2 into products, square roots and reciprocals.
+    """
+    if not isinstance(base, np.floating):
+        return base ** exponent
+    if exponent == 2:
+        return base * base
+    if exponent == 3:
+        return base * base * base
+    if exponent == 0.5:
+        return np.sqrt(base)
+    if exponent == -0.5:
+        return 1 / np.sqrt(base)
+    if exponent == -1:
+        return 1 / base
+    if exponent == -2:
+        return 1 / (base * base)
+    return base ** exponent
+
+
 def _bump(*tensors: Tensor) -> None:
     """An in-place update of a tensor's array moves its version counter on."""
     for t in tensors:
@@ -478,6 +501,19 @@ def _full_like(p: Tensor, value: float) -> Tensor:
 
 def _value(x: Any) -> float:
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _hyper(x: Any) -> Any:
+    """A hyper-parameter as PyTorch's step computes with it.
+
+    A float32/float64 tensor (``lr=torch.tensor(0.01)``) stays in its dtype: arithmetic with
+    Python numbers is the tensor's (``lr / bias_correction`` rounds to float32), so it becomes
+    a NumPy scalar of that dtype, which NumPy's promotion (NEP 50) treats the same way.
+    """
+    if isinstance(x, Tensor):
+        dtype = x._data.dtype
+        return dtype.type(x.item()) if dtype.kind == "f" and dtype.itemsize >= 4 else x.item()
+    return x
 
 
 def _real(a: Any) -> Any:
