@@ -387,6 +387,18 @@ def test_dataset_folder_options(tvd, tmp_path: Path) -> None:
     assert ed.folder.is_image_file("A.JPEG") and not ed.folder.is_image_file("a.gif")
 
 
+def test_transforms_assigned_later_apply(tvd, tmp_path: Path) -> None:
+    # a common recipe: one dataset, its transform swapped after construction
+    _write_tree(tmp_path)
+    ours = ed.DatasetFolder(tmp_path, loader=os.path.getsize, extensions=(".png", ".jpg"),
+                            allow_empty=True)
+    theirs = tvd.DatasetFolder(tmp_path, loader=os.path.getsize, extensions=(".png", ".jpg"),
+                               allow_empty=True)
+    for d in (ours, theirs):
+        d.transform, d.target_transform = (lambda n: -n), (lambda t: t + 10)
+    assert list(ours) == list(theirs) and ours[0][1] >= 10 and ours[0][0] < 0
+
+
 def test_dataset_folder_overrides(tmp_path: Path) -> None:
     _write_tree(tmp_path)
 

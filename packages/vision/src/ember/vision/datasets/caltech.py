@@ -89,11 +89,7 @@ class Caltech101(VisionDataset):
                 target.append(loadmat(path, "Caltech101 (target_type='annotation')")
                               ["obj_contour"])
         target = tuple(target) if len(target) > 1 else target[0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -152,11 +148,7 @@ class Caltech256(VisionDataset):
         target = self.y[index]
         img = Image.open(os.path.join(self.root, "256_ObjectCategories", self.categories[target],
                                       f"{target + 1:03d}_{self.index[index]:04d}.jpg"))
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.index)

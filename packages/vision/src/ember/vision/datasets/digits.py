@@ -54,11 +54,7 @@ class Digits(VisionDataset):
 
         img = Image.fromarray(self.data[index], mode="L")
         target = self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

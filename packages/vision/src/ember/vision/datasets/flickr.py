@@ -84,12 +84,7 @@ class Flickr8k(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img_id = self.ids[index]
         img = self.loader(img_id)
-        if self.transform is not None:
-            img = self.transform(img)
-        target = self.annotations[img_id]
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, self.annotations[img_id])
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -125,12 +120,7 @@ class Flickr30k(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img_id = self.ids[index]
         img = self.loader(os.path.join(self.root, img_id))
-        if self.transform is not None:
-            img = self.transform(img)
-        target = self.annotations[img_id]
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, self.annotations[img_id])
 
     def __len__(self) -> int:
         return len(self.ids)

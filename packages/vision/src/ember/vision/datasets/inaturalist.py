@@ -139,11 +139,7 @@ class INaturalist(VisionDataset):
         parts = [cat_id if t == "full" else self.categories_map[cat_id][t]
                  for t in self.target_type]
         target: Any = tuple(parts) if len(parts) > 1 else parts[0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.index)

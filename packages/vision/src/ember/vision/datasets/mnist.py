@@ -218,11 +218,7 @@ class MNIST(VisionDataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img, target = _to_pil_gray(self.data[index]), int(self.targets[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -434,13 +430,9 @@ class QMNIST(MNIST):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img, target = _to_pil_gray(self.data[index]), self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
         if self.compat:
             target = int(target[0])
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def extra_repr(self) -> str:
         return f"Split: {self.what}"

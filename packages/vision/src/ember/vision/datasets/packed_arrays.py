@@ -53,11 +53,7 @@ class _ArrayImages(VisionDataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img = self._image(index)
         target = self._target(index)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -351,11 +347,7 @@ class FER2013(VisionDataset):
     def __getitem__(self, idx: int) -> tuple[Any, Any]:
         image, target = self._samples[idx]
         img = _pil(image.numpy())
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def extra_repr(self) -> str:
         return f"split={self._split}"

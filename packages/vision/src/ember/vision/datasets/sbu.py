@@ -59,12 +59,7 @@ class SBU(VisionDataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img = self.loader(os.path.join(self.root, "dataset", self.photos[index]))
-        if self.transform is not None:
-            img = self.transform(img)
-        target = self.captions[index]
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, self.captions[index])
 
     def __len__(self) -> int:
         return len(self.photos)
