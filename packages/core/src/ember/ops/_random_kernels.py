@@ -19,20 +19,66 @@ import numpy as np
 
 from ._parallel import split
 
-__all__ = ["uniform", "normal", "normal_pairs", "random_from_to", "random_full_range",
+__all__ = ["cast", "uniform", "normal", "normal_pairs", "random_from_to", "random_full_range",
            "random_default", "randperm", "uniform01_f64", "uniform01_f32", "fma64", "libm"]
 
 _f32, _f64, _u64 = np.float32, np.float64, np.uint64
 _DIGITS = {"float32": 24, "float64": 53, "float16": 11, "bfloat16": 8}
-_LIBM_MAX = 64  # below this many values, call the C library itself (bit-exact with PyTorch)
+_LIBM_MAX = 64  # at most this many values: call the C library through ``math`` directly
+_MODE: dict[Any, str] = {}  # math function -> "direct", "shifted" or "math" (probed once)
+_PROBE_MAP = {math.log: lambda u: u, math.log1p: lambda u: -u, math.exp: lambda u: 20 * u - 10,
+              math.tan: lambda u: math.pi * (u - 0.5)}
+
+
+def _mode(np_fn: Any, math_fn: Any) -> str:
+    """How to get the C library's values of ``math_fn`` for an array, fastest first."""
+    mode = _MODE.get(math_fn)
+    if mode is None:
+        u = (np.arange(1, 4097) * 0.6180339887498949) % 1.0  # spread over (0, 1)
+        x = _PROBE_MAP.get(math_fn, lambda v: 2 * math.pi * v)(u)
+        want = np.fromiter((math_fn(v) for v in x.tolist()), dtype=_f64, count=x.size)
+        with np.errstate(all="ignore"):
+            direct = np_fn(x)
+        mode = ("direct" if np.array_equal(direct, want) else
+                "shifted" if np.array_equal(_shifted(np_fn, x), want) else "math")
+        _MODE[math_fn] = mode
+    return mode
+
+
+def _shifted(np_fn: Any, x: np.ndarray) -> np.ndarray:
+    """``np_fn(x)`` written one slot before its input: NumPy sees partially overlapping
+    operands and runs its scalar loop, which calls the C library per element (its SIMD
+    loops, e.g. SVML on AVX-512, round some values differently from libm)."""
+    buf = np.empty(x.size + 1, dtype=_f64)
+    buf[1:] = x.ravel()
+    with np.errstate(all="ignore"):
+        np_fn(buf[1:], out=buf[:-1])
+    return buf[:-1].reshape(x.shape)
 
 
 def libm(np_fn: Any, math_fn: Any, x: np.ndarray) -> np.ndarray:
-    """``np_fn(x)`` in float64; small inputs go through ``math`` (the same libm as PyTorch)."""
-    if x.size <= _LIBM_MAX:
-        return np.fromiter((math_fn(v) for v in x.ravel().tolist()), dtype=_f64,
-                           count=x.size).reshape(x.shape)
-    return np_fn(x)
+    """``math_fn`` on every value of ``x`` (float64) with the C library's rounding, as
+    PyTorch's serial CPU kernels get it (``std::log1p``, ``std::exp``, ...)."""
+    x = np.asarray(x, dtype=_f64)
+    mode = "math" if x.size <= _LIBM_MAX else _mode(np_fn, math_fn)
+    if mode == "direct":
+        with np.errstate(all="ignore"):
+            return np_fn(x)
+    if mode == "shifted":
+        return _shifted(np_fn, x)
+    return np.fromiter((_safe(math_fn, v) for v in x.ravel().tolist()), dtype=_f64,
+                       count=x.size).reshape(x.shape)
+
+
+def _safe(math_fn: Any, v: float) -> float:
+    """``math_fn(v)``, with C's value where ``math`` raises instead."""
+    try:
+        return math_fn(v)
+    except ValueError:  # log(0), log1p(-1): -inf; outside the domain: NaN
+        pole = v == 0.0 if math_fn is math.log else v == -1.0 and math_fn is math.log1p
+        return -math.inf if pole else math.nan
+    except OverflowError:
+        return math.inf
 
 
 def _two_prod(a: np.ndarray, b: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -72,19 +118,44 @@ def uniform01_f64(gen: Any, n: int) -> np.ndarray:
     return r.astype(_f64) * (2.0 ** -53)
 
 
+def cast(v: np.ndarray, npd: np.dtype) -> np.ndarray:
+    """Values to ``npd`` as C++ casts them: float64 reaches a 16-bit float through float32
+    (c10's Half and BFloat16 are built from a float), so it can round twice."""
+    v = np.asarray(v)
+    if v.dtype == npd:
+        return v
+    if npd.itemsize == 2 and npd.kind not in "iub" and v.dtype == _f64:
+        return v.astype(_f32).astype(npd)
+    return v.astype(npd)
+
+
 def uniform(gen: Any, n: int, npd: np.dtype, lo: float, hi: float) -> np.ndarray:
-    """PyTorch's ``uniform_(lo, hi)`` values for a floating dtype."""
+    """PyTorch's ``uniform_(lo, hi)`` values for a floating dtype: ``u * (hi - lo) + lo`` in
+    float64 (double) or float32 (the others) with one rounding; a value that rounds to ``hi``
+    in the result's dtype is sent back to ``lo``."""
     name = npd.name
+    unit = (lo, hi) == (0.0, 1.0)
     if name == "float64":
         x = uniform01_f64(gen, n)
-        return x if (lo, hi) == (0.0, 1.0) else fma64(x, _f64(hi) - _f64(lo), _f64(lo))
+        if unit:
+            return x
+        return _wrap(fma64(x, _f64(hi) - _f64(lo), _f64(lo)), _f64(hi), _f64(lo))
     x = uniform01_f32(gen, n)  # float16 and bfloat16 also take 24 bits, then round
-    if (lo, hi) == (0.0, 1.0):
-        return x if name == "float32" else x.astype(npd)
-    flo, fhi = _f32(lo), _f32(hi)
-    if name != "float32":  # the bounds are cast to the dtype first
-        flo, fhi = _f32(np.asarray(lo, dtype=npd)), _f32(np.asarray(hi, dtype=npd))
-    return _fma32(x, fhi - flo, flo).astype(npd)
+    if unit and name == "float32":
+        return x
+    if not unit:  # the bounds stay float32 (not rounded to a narrower dtype first)
+        flo, fhi = _f32(lo), _f32(hi)
+        x = _fma32(x, fhi - flo, flo)
+    r = x if name == "float32" else x.astype(npd)
+    return _wrap(r, cast(np.float64(hi), npd), cast(np.float64(lo), npd))
+
+
+def _wrap(r: np.ndarray, top: Any, bottom: Any) -> np.ndarray:
+    """``r`` with the values equal to ``top`` replaced by ``bottom`` (in place; rare)."""
+    hit = r == top
+    if hit.any():
+        r[hit] = bottom
+    return r
 
 
 # ---------------------------------------------------------------------- normal
@@ -117,7 +188,7 @@ def normal(gen: Any, n: int, npd: np.dtype, mean: float, std: float,
     if n < 16 or not contiguous:
         z = normal_pairs(gen, n)
         v = z if (mean, std) == (0.0, 1.0) else fma64(z, std, mean)
-        return v.astype(npd)
+        return cast(v, npd)
     name = npd.name
     if name == "float32":
         u = uniform01_f32(gen, n)
@@ -127,10 +198,13 @@ def normal(gen: Any, n: int, npd: np.dtype, mean: float, std: float,
         u = uniform01_f64(gen, n)
         tail = uniform01_f64(gen, 16) if n % 16 else None
         return _fill16(u, tail, _box_muller_f64, mean, std)
-    u = uniform(gen, n, npd, 0.0, 1.0)
-    tail = uniform(gen, 16, npd, 0.0, 1.0) if n % 16 else None
-    return _fill16(u.astype(_f32), None if tail is None else tail.astype(_f32),
-                   _box_muller_f32, _f32(mean), _f32(std)).astype(npd)
+    # float16 and bfloat16: the float32 kernel over whole blocks of 16 uniforms (the last
+    # block, drawn straight after the others, lands on the last 16 values), then rounded
+    m = -(-n // 16) * 16
+    z = _fill16(uniform01_f32(gen, m), None, _box_muller_f32, _f32(mean), _f32(std))
+    if m != n:
+        z[n - 16:n] = z[m - 16:]
+    return z[:n].astype(npd)
 
 
 _ROWS = 4096  # rows of 16 values per call: the transform's float64 temporaries stay in cache
@@ -226,19 +300,22 @@ def _sincos_ps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------- integers
-_WIDE = frozenset({"int64", "float64", "float32", "bfloat16"})
+_WIDE_SPAN = 1 << 28  # PyTorch 2.14 draws 64 bits for a range of 2**28 or more, any dtype
 
 
 def _cast_int(v: np.ndarray, npd: np.dtype) -> np.ndarray:
-    """int64 values to ``npd`` as a C++ static_cast does (wrapping; nonzero for bool)."""
+    """int64 values to ``npd`` as a C++ static_cast does (wrapping; nonzero for bool; 16-bit
+    floats through float32)."""
     if npd.kind == "b":
         return v != 0
+    if npd.itemsize == 2 and npd.kind not in "iu":
+        return v.astype(_f32).astype(npd)
     return v.astype(npd)
 
 
 def random_from_to(gen: Any, n: int, npd: np.dtype, span: int, base: int) -> np.ndarray:
     """``random_(base, base + span)``: a 32-bit draw modulo ``span`` (64-bit for wide ranges)."""
-    raw = gen._raw64(n) if (npd.name in _WIDE and span >= 1 << 32) else gen._raw32(n)
+    raw = gen._raw64(n) if span >= _WIDE_SPAN else gen._raw32(n)
     v = (raw % _u64(span)) + _u64(base & 0xFFFF_FFFF_FFFF_FFFF)
     return _cast_int(v.view(np.int64), npd)
 
@@ -259,7 +336,7 @@ def random_default(gen: Any, n: int, npd: np.dtype) -> np.ndarray:
     else:
         raw = gen._raw32(n)
         mod = (1 << _DIGITS[name]) + 1 if name in _DIGITS else int(np.iinfo(npd).max) + 1
-    return (raw % _u64(mod)).astype(np.int64).astype(npd)
+    return _cast_int((raw % _u64(mod)).astype(np.int64), npd)
 
 
 def randperm(gen: Any, n: int) -> np.ndarray:

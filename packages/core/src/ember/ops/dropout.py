@@ -8,6 +8,7 @@ them), scaled by ``1 / (1 - p)``, and multiplied into the input (``MulBackward0`
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 from ._dispatch import Tensor, make
@@ -70,14 +71,29 @@ def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
     noise = keep_mask(_noise_shape(input, feature), 1 - p, input)
     if alpha:
         a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
-        b = make(((noise - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p).astype(
-            noise.dtype, copy=False), input._device)
-        scaled = make((noise * a).astype(noise.dtype, copy=False), input._device)
+        b = _scalar_op("add", _scalar_op("mul", _scalar_op("add", noise, -1.0),
+                                         _SELU_ALPHA * a), _SELU_ALPHA * a * p)
+        b = make(b, input._device)
+        scaled = make(_scalar_op("mul", noise, a), input._device)
         return input.mul_(scaled).add_(b) if inplace else input * scaled + b
     # bfloat16 (ml_dtypes) has kind "V": scale every non-integral mask, as PyTorch does
-    scaled = make(noise if noise.dtype.kind in "biu" else (noise / (1 - p)).astype(
-        noise.dtype, copy=False), input._device)
+    scaled = make(noise if noise.dtype.kind in "biu" else _scalar_op("truediv", noise, 1 - p),
+                  input._device)
     return input.mul_(scaled) if inplace else input * scaled
+
+
+def _scalar_op(name: str, arr: Any, scalar: float) -> Any:
+    """``arr (op) scalar`` rounded to ``arr``'s dtype, as PyTorch's CPU kernels compute it:
+    16-bit floats in float32, the scalar a float32 for mul and div (add rounds it to the
+    16-bit dtype first)."""
+    dt = arr.dtype
+    if dt.kind in "biu":
+        return arr
+    x = arr.astype("float32") if dt.itemsize == 2 else arr  # float16, bfloat16
+    if name == "add" and x is not arr:  # add_ rounds its scalar to the 16-bit dtype first
+        scalar = float(arr.dtype.type(scalar))
+    res = getattr(operator, name)(x, x.dtype.type(scalar))
+    return res.astype(dt, copy=False)
 
 
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:

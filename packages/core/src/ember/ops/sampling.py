@@ -117,7 +117,7 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
     with gen.lock:
         flat = draw(gen, x.size, npd, bool(x.flags.c_contiguous) if self._device is CPU
                     else True)
-    vals = _arrange(np.asarray(flat).astype(npd, copy=False), x.shape,
+    vals = _arrange(K.cast(flat, npd), x.shape,
                     _memory_perm(x) if self._device is CPU else None)
     out = make(_to_device(vals, self._device), self._device)
     if grad_state.enabled and self._rg:
@@ -243,7 +243,7 @@ def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) ->
     pv = float(p)
     if not 0.0 < pv < 1.0:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={pv}")
-    denom = math.log(1.0 - pv)
+    denom = math.log1p(-pv)
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
         return np.ceil(K.libm(np.log, math.log, K.uniform01_f64(g, n)) / denom)
@@ -260,7 +260,8 @@ def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sig}")
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
-        return med + sig * K.libm(np.tan, math.tan, math.pi * (K.uniform01_f64(g, n) - 0.5))
+        return K.fma64(K.libm(np.tan, math.tan, math.pi * (K.uniform01_f64(g, n) - 0.5)), sig,
+                       med)
 
     return _fill(self, "cauchy_", draw, generator)
 
@@ -313,33 +314,100 @@ def _dtype_bounds(npd: np.dtype) -> tuple[int, int]:
     return -(1 << digits), 1 << digits
 
 
+def _through(v: int, npd: np.dtype) -> int:
+    """``static_cast<int64_t>(static_cast<scalar_t>(v))``: ``v`` rounded to a float dtype
+    (16-bit ones through float32, as c10's Half and BFloat16 convert)."""
+    x = np.asarray(v, dtype=np.int64)
+    x = float(x.astype(np.float32).astype(npd) if npd.itemsize == 2 else x.astype(npd))
+    return int(x) if math.isfinite(x) else -(1 << 63)  # x86's conversion of inf and NaN
+
+
+def _update_from(lo: int, npd: np.dtype) -> int:
+    """PyTorch's update_from: a ``from`` the float dtype rounds down is moved up one step."""
+    up = _through(lo + 1, npd)
+    if up < lo:
+        n = max(abs(lo + 1).bit_length() - 1, 0)
+        lo = up + (1 << (n - _DIGITS[npd.name] + 1))
+    return lo
+
+
+def _update_to(hi: int, npd: np.dtype) -> int:
+    """PyTorch's update_to: a ``to`` whose ``to - 1`` the float dtype rounds up moves down."""
+    down = _through(hi - 1, npd)
+    if down >= hi:
+        n = max(abs(hi - 1).bit_length() - 1, 0)
+        hi = down - (1 << (n - _DIGITS[npd.name] + 1))
+    return hi
+
+
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _check_in_range(lo: int, top: int, npd: np.dtype, name: str) -> None:
+    """PyTorch's check_from_to_in_range: errors outside the dtype, warnings past exactness."""
+    cname = _C_NAMES.get(npd.name, name)
+    if npd.kind in "biu":
+        bmin, bmax = _dtype_bounds(npd)
+    else:
+        fi = np.finfo(np.float32 if npd.name == "bfloat16" else npd)
+        bmax = float(fi.max) if npd.name != "bfloat16" else 3.3895313892515355e38
+        bmin = -bmax
+    for v, what in ((lo, "from"), (top, "to - 1")):
+        if not bmin <= v <= bmax:
+            raise RuntimeError(f"{what} is out of bounds for {cname}")
+    if npd.kind == "f" or npd.name == "bfloat16":
+        d = _DIGITS[npd.name]
+        for v, what in ((lo, "from"), (top, "to - 1")):
+            if v < -(1 << d) or v > (1 << d):
+                import warnings
+
+                warnings.warn(f"{what} is out of bounds [-(2^{d}), 2^{d}]. Due to precision "
+                              f"limitations {cname} can support discrete uniform distribution "
+                              "only within this range. This warning will become an error in "
+                              "version 1.7 release, please fix the code in advance",
+                              UserWarning, stacklevel=4)
+
+
 def _random_range(self: Tensor, lo: int, hi: int | None) -> Any:
     npd = self._data.dtype
     name = _TORCH_NAMES.get(self.dtype.name, self.dtype.name)
+    floating = npd.name in _DIGITS
     if hi is None:
         if lo == -(1 << 63):
+            if npd.name in ("bool", "float16"):
+                raise NotImplementedError('"random_full_64_bits_range_kernel_cpu" not '
+                                          f"implemented for '{name}'")
+            if npd.name not in ("int64", "float64", "float32", "bfloat16"):
+                raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, "
+                                   "double, float and bfloat16")
             return lambda g, n, d, c: K.random_full_range(g, n, d)
-        top = _dtype_bounds(npd)[1] if npd.kind in "biu" else min(
-            1 << _dtype_bounds(npd)[1].bit_length() - 1, (1 << 63) - 1)
-        if lo > top:
-            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
-                               f">= to={top}")
+        if floating:
+            top = min(1 << _DIGITS[npd.name], (1 << 63) - 1)
+            lo = _update_from(lo, npd)
+            if lo >= top:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or "
+                                   f"equal to 'to_inc' casted to dtype, but got from={lo} > "
+                                   f"to_inc={top}")
+        else:
+            top = _dtype_bounds(npd)[1]
+        _check_in_range(lo, top, npd, name)
         span = top - lo + 1
     else:
         if lo >= hi:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
                                f">= to={hi}")
+        if floating:
+            lo, hi = _update_from(lo, npd), _update_to(hi, npd)
+            if lo >= hi:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={lo} >= to={hi}")
         span = hi - lo
         top = hi - 1
-    bmin, bmax = _dtype_bounds(npd)
-    if lo < bmin or lo > bmax:
-        raise RuntimeError(f"from is out of bounds for {_C_NAMES.get(npd.name, name)}")
-    if top > bmax or top < bmin:
-        raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES.get(npd.name, name)}")
+        _check_in_range(lo, top, npd, name)
     return lambda g, n, d, c: K.random_from_to(g, n, d, span, lo)
 
 
-_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short", "int32": "int",
+_C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
             "int64": "long", "bool": "bool", "float32": "float", "float64": "double",
             "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
 
@@ -352,6 +420,8 @@ def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
     shape = _size_args(size, kw.pop("size", size_))
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "check_uniform_bounds", complex_ok=True)
+    if _fills_out(out, shape):
+        return uniform_(out, generator=generator)
     dev = canonical_device(device)
     gen = _generator(generator, dev)
     n = math.prod(shape)
@@ -368,6 +438,8 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
     shape = _size_args(size, kw.pop("size", size_))
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "normal_kernel_cpu", complex_ok=True)
+    if _fills_out(out, shape):
+        return normal_(out, generator=generator)
     dev = canonical_device(device)
     gen = _generator(generator, dev)
     n = math.prod(shape)
@@ -377,6 +449,12 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
         else:
             arr = K.normal(gen, n, dt.np, 0.0, 1.0, True)
     return _new(arr.reshape(shape), dev, requires_grad, out)
+
+
+def _fills_out(out: Tensor | None, shape: tuple) -> bool:
+    """Whether a factory's ``out=`` is filled in place: PyTorch resizes ``out`` (a no-op at
+    the right shape) and runs the in-place sampler on it, in its own memory order."""
+    return out is not None and out._device is CPU and tuple(out._data.shape) == tuple(shape)
 
 
 def _normal_draw(mean: float, std: float) -> Any:
@@ -396,7 +474,7 @@ def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: 
     gen = _generator(generator, dev)
     with gen.lock:
         flat = draw(gen, x.size, dt.np, perm is None)
-    arr = _arrange(np.asarray(flat).astype(dt.np, copy=False), x.shape, perm)
+    arr = _arrange(K.cast(flat, dt.np), x.shape, perm)
     if layout is None:
         return _new(arr, dev, requires_grad)
     if perm is None or dev is not CPU:
@@ -475,6 +553,8 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
     from .creation import _size
 
     shape = _size((size,))
+    if dtype is None and _fills_out(out, shape):
+        return random_(out, lo, hi, generator=generator)
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
                                                         else _dt.int64)
     dev = canonical_device(device)
@@ -508,18 +588,32 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
                                                         else _dt.int64)
-    if dt.category in (_dt._INT, _dt._FLOAT) and n > 0:
-        lim = _dtype_bounds(dt.np)[1] + 1
-        if n > lim:
-            raise RuntimeError(f"n must be less than or equal to {lim} for "
-                               f"{_TORCH_NAMES.get(dt.name, dt.name)} type")
+    _check_randperm(n, dt)
     if n >= 0xFFFF_FFFF // 20:
         raise RuntimeError(f"randperm: n={n} is too large for Ember's CPU generator")
     dev = canonical_device(device)
     gen = _generator(generator, dev)
     with gen.lock:
         arr = K.randperm(gen, n)
-    return _new(arr.astype(dt.np), dev, requires_grad, out)
+    return _new(K._cast_int(arr, dt.np), dev, requires_grad, out)
+
+
+_C_INT = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int"}
+
+
+def _check_randperm(n: int, dt: _dt.dtype) -> None:
+    """PyTorch's limits on ``n`` for a dtype (bfloat16 has none: its values just round)."""
+    name = dt.name
+    if name == "bool":
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if name in _C_INT and n > _dtype_bounds(dt.np)[1] + 1:
+        raise RuntimeError(f"value cannot be converted to type {_C_INT[name]} without overflow")
+    if name in ("float16", "float32", "float64"):
+        digits = _DIGITS[name]
+        if n > (1 << digits) + 1:
+            shown = (1 << digits) + 1 if name == "float16" else f"2^{digits}+1"
+            raise RuntimeError(f"n cannot be greater than {shown} for "
+                               f"{_TORCH_NAMES[name]} type.")
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
@@ -538,6 +632,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
         shape = _size((size,))
         dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                           "normal_kernel_cpu")
+        if _fills_out(out, shape):
+            return normal_(out, float(mean), float(std), generator=generator)
         t = make(np.empty(shape, dtype=dt.np), CPU)
         normal_(t, float(mean), float(std), generator=generator)
         # not a factory for the default device in PyTorch: the CPU unless device= says
@@ -619,10 +715,13 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if (rows.sum(axis=1) == 0).any():
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        # Gumbel-max as PyTorch does it: argmax/topk of p / q with q ~ Exp(1)
+        # Gumbel-max as PyTorch does it: argmax/topk of p / q with q ~ Exp(1), q drawn into
+        # empty_like(input) (the input's memory order where it is dense)
         with gen.lock:
             u = K.uniform01_f64(gen, rows.size)
-        q = (-K.libm(np.log1p, math.log1p, -u)).astype(rows.dtype).reshape(rows.shape)
+        q = K.cast(-K.libm(np.log1p, math.log1p, -u), rows.dtype)
+        q = _arrange(q, x.shape, _like_perm(x) if input._device is CPU else None)
+        q = q.reshape(rows.shape)
         score = rows / q
         if n == 1:
             idx = np.argmax(score, axis=1)[:, None]

@@ -243,14 +243,18 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     cols = tensor.numel() // rows
     with ember.no_grad():
         flat = ember.empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, **_gen(generator))
-    a = np.asarray(flat.numpy(), dtype=np.float64)
+    a = np.asarray(flat.numpy())
+    if a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float64)
     if rows < cols:
         a = a.T
-    q, r = np.linalg.qr(a)
-    q = q * np.sign(np.diag(r))  # the unique Q with a positive diagonal in R
+    q, r = np.linalg.qr(a)  # in the tensor's precision, as PyTorch factors it
+    q = q * np.sign(np.diag(r)).astype(q.dtype)  # the unique Q with a positive diagonal in R
     if rows < cols:
         q = q.T
-    return _copy_host(tensor, q.reshape(tuple(tensor.shape)) * gain)
+    _copy_host(tensor, q.reshape(tuple(tensor.shape)))
+    with ember.no_grad():
+        return tensor.mul_(gain)
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
@@ -262,11 +266,12 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     num_zeros = int(math.ceil(sparsity * rows))
     with ember.no_grad():
         tensor.normal_(0, std, **_gen(generator))
-        keep = np.ones((rows, cols))
+        zero = np.zeros((rows, cols), dtype=bool)
         for col in range(cols):  # one permutation per column, as PyTorch draws them
             perm = np.asarray(ember.randperm(rows, **_gen(generator)).numpy())
-            keep[perm[:num_zeros], col] = 0
-        tensor.mul_(ember.tensor(keep, dtype=tensor.dtype, device=tensor.device))
+            zero[perm[:num_zeros], col] = True
+        # assigned, not multiplied: a zeroed negative value is +0.0 as in PyTorch
+        tensor.masked_fill_(ember.tensor(zero, device=tensor.device), 0.0)
     return tensor
 
 
