@@ -682,7 +682,6 @@ _NOT_YET = {
     "post_acc_hook_no_rg": "register_post_accumulate_grad_hook accepts requires_grad=False",
     "set_rg_int": "requires_grad on an integer tensor: message wording",
     "inference_tensor_in_autograd": "inference tensors are ordinary tensors",
-    "node_saved_attrs": "graph nodes have no _saved_<name> attributes",
 }
 
 

@@ -108,6 +108,20 @@ class Node:
         gins = tuple(self._vjp(tuple(grads) if self._multi else grads[0], *saved))
         return gins[0] if len(gins) == 1 else gins
 
+    def __getattr__(self, name: str) -> Any:
+        # reached only when normal lookup fails (never by the engine): PyTorch's
+        # ``_saved_<name>`` views of what the node saved (``_saved_names.py``)
+        if name.startswith(("_saved_", "_raw_saved_")):
+            from ._saved_names import saved_attribute
+
+            return saved_attribute(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self) -> list[str]:
+        from ._saved_names import saved_names
+
+        return sorted(set(super().__dir__()) | set(saved_names(self)))
+
     @property
     def metadata(self) -> dict:
         """A dict for users to attach data to the node."""

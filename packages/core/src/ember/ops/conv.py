@@ -21,6 +21,7 @@ from . import conv_padding as _padding
 from . import conv_unfold as _unfold
 from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record
 from ._dispatch import is_tensor as _is_tensor
+from ._tied_grads import tied
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution"] + _padding.__all__ + _unfold.__all__
@@ -77,10 +78,13 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
         S, Ks = x._data.shape[2:], w._data.shape[2:]
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
-            return (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0",
-                             fmt) if rx else None,
-                    _conv_bw(conj_operand(x), g, geom, Ks, fmt) if rw else None,
-                    _bias_grad(g) if rb else None)
+            gs = (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0",
+                           fmt) if rx else None,
+                  _conv_bw(conj_operand(x), g, geom, Ks, fmt) if rw else None,
+                  _bias_grad(g) if rb else None)
+            if grad_state.enabled and (rx or rw):  # create_graph: PyTorch's one node
+                return tied(gs, "ConvolutionBackwardBackward0", (g, x, w))
+            return gs
 
         record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
     return res
@@ -98,11 +102,14 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
         Q = tuple(g._data.shape[2:])
 
         def vjp(gg: Tensor, g: Tensor, w: Tensor) -> tuple:
-            return (_cropped(_conv_fwd(gg, conj_operand(w), None, geom,
-                                       "ConvolutionBackwardBackward0", fmt), Q, fmt)
-                    if rg else None,
-                    _conv_bw(gg, conj_operand(g), geom, w.shape[2:], fmt) if rw else None,
-                    _bias_grad(gg) if rb else None)
+            gs = (_cropped(_conv_fwd(gg, conj_operand(w), None, geom,
+                                     "ConvolutionBackwardBackward0", fmt), Q, fmt)
+                  if rg else None,
+                  _conv_bw(gg, conj_operand(g), geom, w.shape[2:], fmt) if rw else None,
+                  _bias_grad(gg) if rb else None)
+            if grad_state.enabled and (rg or rw):  # create_graph: PyTorch's one node
+                return tied(gs, "ConvolutionBackwardBackward0", (gg, g, w))
+            return gs
 
         record(name, res, (g, w, b), vjp, (g if rw else None, w))
     return res

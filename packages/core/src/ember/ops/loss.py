@@ -38,6 +38,7 @@ from .loss_elementwise import (
     l1_loss,
     margin_ranking_loss,
     mse_loss,
+    not_differentiable,
     poisson_nll_loss,
     smooth_l1_loss,
     soft_margin_loss,
@@ -143,8 +144,9 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                 ignore_index: int, eps: float, softmax: bool) -> Tensor:
     red = reduction_enum(reduction)
     if weight is not None and weight._rg and grad_state.enabled:
-        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect "
-                           "to argument 'weight'. This input cannot have requires_grad True.")
+        # PyTorch runs inputs of 3 or more dims through its 2-d kernel
+        raise not_differentiable("nll_loss2d_forward" if input.ndim > 2 else "nll_loss_forward",
+                                 "weight")
     c, xm, tm = _class_layout(input, target, weight)
     if input.dtype.category != _dt._FLOAT:
         kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
@@ -339,6 +341,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     red = reduction_enum(reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight._rg and grad_state.enabled:
+        raise not_differentiable("multi_margin_loss", "weight")
     x, t = input._data, target._data
     xp = input._device._backend.xp
     x2 = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)

@@ -38,6 +38,13 @@ def _cast_check(common: _dt.dtype, out: _dt.dtype) -> None:
                            f"output type {_type_name(out.name)}")
 
 
+def not_differentiable(op: str, arg: str) -> RuntimeError:
+    """PyTorch's error for an argument ``op`` has no derivative for (a loss weight, a target)
+    that requires grad while grad mode is on: raised by the forward, as in PyTorch."""
+    return RuntimeError(f"The function '{op}' is not differentiable with respect to argument "
+                        f"'{arg}'. This input cannot have requires_grad True.")
+
+
 def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
     """The upstream gradient of a reduced loss, per element of the unreduced loss."""
     if red == 0:
@@ -197,6 +204,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: Any = "mean") -> Tensor:
     """``-weight * (target * log(input) + (1 - target) * log(1 - input))``, logs clamped at -100."""
+    if weight is not None and weight._rg and grad_state.enabled:
+        raise not_differentiable("binary_cross_entropy", "weight")
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {_type_name(target.dtype.name)} but expected "
                            f"{_type_name(input.dtype.name)}")
@@ -231,6 +240,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      pos_weight: Tensor | None = None,
                                      reduction: Any = "mean") -> Tensor:
     """BCE on ``sigmoid(input)`` computed stably from the logits; ``pos_weight`` scales positives."""
+    if grad_state.enabled:
+        if weight is not None and weight._rg:
+            raise not_differentiable("binary_cross_entropy_with_logits", "weight")
+        if pos_weight is not None and pos_weight._rg:
+            raise not_differentiable("binary_cross_entropy_with_logits", "pos_weight")
     if not same_float(input, target, weight, pos_weight):
         return _composite.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
                                                            reduction_enum(reduction))

@@ -19,6 +19,7 @@ from ._channels_last import c_order, cl_format, laid_as, relaid
 from ._dispatch import Tensor, grad_state, make, quiet, record
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
+from ._tied_grads import tied
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
            "instance_norm", "rms_norm"]
@@ -26,6 +27,20 @@ __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm",
 
 def _compute_dtype(x: Any) -> Any:
     return "float32" if x.dtype.itemsize < 4 else x.dtype
+
+
+def _tied_grads(name: str, gs: tuple, g: Tensor, x: Tensor, w: Tensor | None,
+                needs: tuple) -> tuple:
+    """Gradients computed under create_graph, tied as PyTorch ties them: batch and layer norm
+    compute all three with one double-differentiable node (whose inputs include the bias for
+    layer norm only); group norm's composite makes the weight's depend on the weight."""
+    if name == "NativeGroupNormBackward0":
+        if needs[1]:
+            gs = (gs[0], *tied(gs[1:2], "NativeGroupNormBackward0", (g, x, w)), gs[2])
+        return gs
+    if needs[0] or needs[1] or (needs[2] and name == "NativeLayerNormBackward0"):
+        return tied(gs, name[:-1] + "Backward0", (g, x, w))
+    return gs
 
 
 def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | None,
@@ -122,6 +137,8 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             else:
                 gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
                              eps, train, needs)
+                if grad_state.enabled:
+                    gs = _tied_grads(name, gs, g, x, w, needs)
             gx = gs[0]
             if fmt is None or gx is None or (fmt is contiguous_format and getattr(
                     gx._data, "flags", None) is not None and gx._data.flags.c_contiguous):
@@ -522,9 +539,10 @@ def _layer_norm_rows(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
         def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, rstd: Tensor,
                 xh: Tensor | None) -> tuple:
             if grad_state.enabled:  # create_graph: Ember ops, statistics recomputed
-                return grad_of(_norm_grads, g, g, x, w, mean.reshape(mshape),
-                               rstd.reshape(mshape), rshape, (lead,), ns,
-                               tuple(range(lead)), eps, True, needs)
+                gs = grad_of(_norm_grads, g, g, x, w, mean.reshape(mshape),
+                             rstd.reshape(mshape), rshape, (lead,), ns,
+                             tuple(range(lead)), eps, True, needs)
+                return _tied_grads("NativeLayerNormBackward0", gs, g, x, w, needs)
             xh_ = xh._data if xh is not None else (x._data.reshape(-1, n) - mean._data) * \
                 rstd._data
             gs = _layer_norm_grads(xp, g._data.reshape(-1, n), xh_, rstd._data,

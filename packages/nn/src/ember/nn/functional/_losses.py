@@ -115,7 +115,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     reduction = _legacy(size_average, reduce, reduction)
-    if target.requires_grad:
+    if target.requires_grad and ember.is_grad_enabled():  # no derivative for the target
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
     _broadcast(input, target)
