@@ -63,7 +63,7 @@ def test_registration_by_attribute():
     assert [n for n, _ in m.named_parameters(recurse=False)] == ["scale"]
     assert [n for n, _ in m.named_parameters(prefix="net")][0] == "net.scale"
     with pytest.raises(TypeError, match=r"cannot assign 'ember.FloatTensor' as parameter "
-                                        r"'scale' \(torch.nn.Parameter or None expected\)"):
+                                        r"'scale' \(ember.nn.Parameter or None expected\)"):
         m.scale = ember.zeros(3)
     with pytest.raises(TypeError, match="as child module 'fc'"):
         m.fc = 3

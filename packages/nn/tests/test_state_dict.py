@@ -73,8 +73,8 @@ def test_errors_list_every_problem():
     assert msg.startswith("Error(s) in loading state_dict for Sequential:\n\t")
     assert 'Missing key(s) in state_dict: "out.weight". ' in msg
     assert 'Unexpected key(s) in state_dict: "extra". ' in msg
-    assert ("size mismatch for fc.weight: copying a param with shape torch.Size([10, 5]) from "
-            "checkpoint, the shape in current model is torch.Size([10, 4]).") in msg
+    assert ("size mismatch for fc.weight: copying a param with shape ember.Size([10, 5]) from "
+            "checkpoint, the shape in current model is ember.Size([10, 4]).") in msg
     assert "size mismatch for out.bias" in msg
     del sd["fc.weight"], sd["out.bias"]
     res = m.load_state_dict(sd, strict=False)

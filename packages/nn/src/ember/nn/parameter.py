@@ -7,6 +7,7 @@ lazy modules, turned into their real class by ``materialize``.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import ember
@@ -17,11 +18,9 @@ __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer
 
 
 def _as_tensor(data: Any) -> Tensor:
-    if data is None:
-        return ember.empty(0)
-    if not isinstance(data, Tensor):
-        raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
-    return data
+    # anything but a Tensor fails on ``.detach()`` as in PyTorch ("'list' object has no
+    # attribute 'detach'")
+    return ember.empty(0) if data is None else data
 
 
 class Parameter(Tensor):
@@ -30,6 +29,9 @@ class Parameter(Tensor):
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         t = _as_tensor(data).detach().as_subclass(cls)
         if requires_grad:
+            if not (t.is_floating_point() or t.is_complex()):
+                raise RuntimeError(
+                    "Only Tensors of floating point and complex dtype can require gradients")
             t.requires_grad_(True)
         return t
 
@@ -59,19 +61,57 @@ def _rebuild_parameter(data: Tensor, requires_grad: bool, cls: type = Parameter,
     return p
 
 
-class Buffer(Tensor):
-    """A Tensor that is a module buffer: registered when assigned to a Module attribute.
+# Tensors made by ``Buffer(...)``: id -> (weak reference, persistent). Ember's Tensor has
+# no ``__dict__`` for PyTorch's ``_is_buffer``/``persistent`` attributes.
+_BUFFER_MARKS: dict[int, tuple[weakref.ref, bool]] = {}
 
+
+def _mark_buffer(t: Tensor, persistent: bool) -> None:
+    key = id(t)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        entry = _BUFFER_MARKS.get(key)
+        if entry is not None and entry[0] is ref:
+            del _BUFFER_MARKS[key]
+
+    _BUFFER_MARKS[key] = (weakref.ref(t, forget), persistent)
+
+
+def buffer_persistent(value: Any) -> bool | None:
+    """The ``persistent`` flag of a tensor made by ``Buffer(...)``; None for other objects."""
+    flag = getattr(value, "persistent", None)  # materialized lazy buffers carry it
+    if flag is not None:
+        return flag
+    entry = _BUFFER_MARKS.get(id(value))
+    if entry is not None and entry[0]() is value:
+        return entry[1]
+    return None
+
+
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` holds for the plain tensors that ``Buffer(...)`` returns."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if type.__instancecheck__(cls, instance):
+            return True
+        return cls is Buffer and isinstance(instance, Tensor) and (
+            buffer_persistent(instance) is not None)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """Marks a Tensor as a module buffer: registered when assigned to a Module attribute.
+
+    As in PyTorch, ``Buffer(t)`` returns a plain (detached) Tensor, remembered as a buffer;
     ``persistent=False`` keeps it out of the module's ``state_dict``.
     """
 
-    _plain_repr = True  # prints as ``tensor(...)``, as PyTorch's (a plain tensor there)
+    _plain_repr = True  # materialized lazy buffers print as ``tensor(...)``
 
-    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
         src = _as_tensor(data)
-        t = src.detach().as_subclass(cls)
+        t = src.detach()
         t._rg = src.requires_grad
-        t.persistent = persistent
+        _mark_buffer(t, persistent)
         return t
 
     def __deepcopy__(self, memo: dict) -> Buffer:

@@ -1,5 +1,7 @@
 """``ember.nn.modules``: every layer, one file per family, at PyTorch's module paths."""
 
+import types
+
 from .activation import (
                          CELU,
                          ELU,
@@ -42,7 +44,7 @@ from .batchnorm import (
                          SyncBatchNorm,
 )
 from .channelshuffle import ChannelShuffle
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
                          Conv1d,
                          Conv2d,
@@ -151,3 +153,40 @@ from .transformer import (
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [name for name in dir() if name[0].isupper()]
+
+
+def _name_forward(cls: type, owner: str | None = None) -> None:
+    """Give ``cls`` its own copy of its (inherited) ``forward``, named ``<owner>.forward``.
+
+    PyTorch defines ``forward`` on each of these classes, so a wrong call reads
+    "ReLU.forward() missing 1 required positional argument"; Ember shares one body.
+    """
+    f = cls.forward
+    qualname = f"{owner or cls.__name__}.forward"
+    # Python 3.10's messages name the bare function; 3.11 added the code's qualified name
+    if getattr(f.__code__, "co_qualname", qualname) == qualname:
+        return
+    g = types.FunctionType(f.__code__.replace(co_qualname=qualname), f.__globals__, "forward",
+                           f.__defaults__, f.__closure__)
+    g.__kwdefaults__ = f.__kwdefaults__
+    g.__qualname__ = qualname
+    g.__doc__ = f.__doc__
+    g.__annotations__ = f.__annotations__
+    g.__module__ = cls.__module__
+    cls.forward = g
+
+
+for _cls in (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+             AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool2d, AvgPool3d, CELU, ELU, Conv1d,
+             Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Dropout,
+             Dropout1d, Dropout2d, Dropout3d, FractionalMaxPool2d, FractionalMaxPool3d, GRU,
+             LSTM, RNN, Hardsigmoid, Hardswish, Mish, ReLU, SELU, SiLU, LogSigmoid, Softsign,
+             Tanhshrink, Sigmoid, Tanh, LPPool1d, LPPool2d, LPPool3d, LogSoftmax, Softmax,
+             Softmin, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+             Hardshrink, Softshrink, SyncBatchNorm, LocalResponseNorm, CrossMapLRN2d):
+    _name_forward(_cls)
+for _cls in (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d):
+    _name_forward(_cls, "_ReflectionPadNd")
+for _cls in (ReplicationPad1d, ReplicationPad2d, ReplicationPad3d):
+    _name_forward(_cls, "_ReplicationPadNd")
+del _cls

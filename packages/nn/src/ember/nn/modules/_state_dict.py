@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,7 +32,7 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 def _size_str(shape: Any) -> str:
-    return f"torch.Size({list(shape)})"
+    return f"ember.Size({list(shape)})"
 
 
 def _as_ember(value: Any) -> Any:
@@ -99,6 +100,10 @@ class _StateDictMixin:
                    keep_vars: bool = False) -> dict[str, Any]:
         """An ordered dict of every parameter and persistent buffer, by dotted name."""
         if args:  # the deprecated positional form: (destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning,
+                          stacklevel=2)
             destination = args[0]
             if len(args) > 1:
                 prefix = args[1]
@@ -145,7 +150,7 @@ class _StateDictMixin:
             input_param = _as_ember(state_dict[key])
             if not isinstance(input_param, Tensor):
                 error_msgs.append(
-                    f'While copying the parameter named "{key}", expected torch.Tensor or '
+                    f'While copying the parameter named "{key}", expected ember.Tensor or '
                     f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
             lazy = is_lazy(param)

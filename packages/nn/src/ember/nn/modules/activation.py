@@ -173,8 +173,8 @@ class Hardswish(_Inplace):
         return ""
 
 
-class ELU(Module):
-    """``x if x > 0 else alpha * (exp(x) - 1)``."""
+class _ELUBase(Module):
+    """ELU and CELU: an ``alpha`` and ``inplace`` (separate classes in PyTorch)."""
 
     __constants__ = ["alpha", "inplace"]
     _fn = "elu"
@@ -191,7 +191,13 @@ class ELU(Module):
         return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
 
 
-class CELU(ELU):
+class ELU(_ELUBase):
+    """``x if x > 0 else alpha * (exp(x) - 1)``."""
+
+    _fn = "elu"
+
+
+class CELU(_ELUBase):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
 
     _fn = "celu"
@@ -235,8 +241,8 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Hardshrink(Module):
-    """``x if |x| > lambd else 0``."""
+class _ShrinkBase(Module):
+    """Hardshrink and Softshrink: one ``lambd`` (separate classes in PyTorch)."""
 
     __constants__ = ["lambd"]
     _fn = "hardshrink"
@@ -252,7 +258,13 @@ class Hardshrink(Module):
         return f"{self.lambd}"
 
 
-class Softshrink(Hardshrink):
+class Hardshrink(_ShrinkBase):
+    """``x if |x| > lambd else 0``."""
+
+    _fn = "hardshrink"
+
+
+class Softshrink(_ShrinkBase):
     """``x - lambd if x > lambd, x + lambd if x < -lambd, else 0``."""
 
     _fn = "softshrink"

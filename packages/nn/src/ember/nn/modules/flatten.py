@@ -33,26 +33,11 @@ class Unflatten(Module):
 
     __constants__ = ["dim", "unflattened_size"]
 
-    def __init__(self, dim: int | str, unflattened_size: Any) -> None:
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
-        if isinstance(dim, int):
-            self._require_tuple_int(unflattened_size)
-        elif isinstance(dim, str):
-            self._require_tuple_tuple(unflattened_size)
-        else:
-            raise TypeError("invalid argument type for dim parameter")
+        self._require_tuple_int(unflattened_size)  # named dims are gone, as in PyTorch 2.14
         self.dim = dim
         self.unflattened_size = unflattened_size
-
-    def _require_tuple_tuple(self, input: Any) -> None:
-        if isinstance(input, tuple):
-            for idx, elem in enumerate(input):
-                if not isinstance(elem, tuple):
-                    raise TypeError("unflattened_size must be tuple of tuples, but found element "
-                                    f"of type {type(elem).__name__} at pos {idx}")
-            return
-        raise TypeError("unflattened_size must be a tuple of tuples, but found type "
-                        f"{type(input).__name__}")
 
     def _require_tuple_int(self, input: Any) -> None:
         if isinstance(input, (tuple, list)):

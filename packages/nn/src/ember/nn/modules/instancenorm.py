@@ -70,8 +70,9 @@ class InstanceNorm3d(_InstanceNorm):
 def _lazy_instance_norm(base: type) -> type:
     from .batchnorm import _LazyNormBase
 
-    class LazyInstanceNorm(_LazyNormBase, base):
+    class LazyInstanceNorm(_LazyNormBase, _InstanceNorm):
         cls_to_become = base
+        _no_batch_dim = base._no_batch_dim
 
         def __init__(self, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
                      track_running_stats: bool = True, device: Any = None,

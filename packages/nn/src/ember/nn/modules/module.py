@@ -17,7 +17,7 @@ from typing import Any
 import ember
 from ember import Tensor
 
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, buffer_persistent
 from . import _hooks
 from ._hooks import (
     BackwardHook,
@@ -115,7 +115,7 @@ class Module(_StateDictMixin):
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+                            "(ember Tensor or None required)")
         for hook in _hooks._global_buffer_registration_hooks.values():
             out = hook(self, name, tensor)
             if out is not None:
@@ -143,7 +143,7 @@ class Module(_StateDictMixin):
             return
         if not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+                            "(ember.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
@@ -257,7 +257,7 @@ class Module(_StateDictMixin):
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(ember.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         else:
             modules = d.get("_modules")
@@ -273,7 +273,7 @@ class Module(_StateDictMixin):
             elif modules is not None and name in modules:
                 if value is not None:
                     raise TypeError(f"cannot assign '{_typename(value)}' as child module "
-                                    f"'{name}' (torch.nn.Module or None expected)")
+                                    f"'{name}' (ember.nn.Module or None expected)")
                 for hook in _hooks._global_module_registration_hooks.values():
                     out = hook(self, name, value)
                     if out is not None:
@@ -284,9 +284,10 @@ class Module(_StateDictMixin):
                 if isinstance(value, Buffer) or (buffers is not None and name in buffers):
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                        "(torch.nn.Buffer, torch.Tensor or None expected)")
-                    if isinstance(value, Buffer):
-                        persistent = value.persistent
+                                        "(ember.nn.Buffer, ember.Tensor or None expected)")
+                    flag = buffer_persistent(value)
+                    if flag is not None:
+                        persistent = flag
                     else:
                         persistent = name not in self._non_persistent_buffers_set
                     remove_from(d, self._parameters, self._modules)
@@ -506,6 +507,23 @@ class Module(_StateDictMixin):
 
     def cuda(self, device: Any = None) -> Module:
         return self._apply(lambda t: t.cuda(device))
+
+    def xpu(self, device: Any = None) -> Module:
+        """PyTorch's ``Module.xpu``: Ember has no XPU backend, so it fails as CPU-only torch."""
+        raise AssertionError("Torch not compiled with XPU enabled")
+
+    def ipu(self, device: Any = None) -> Module:
+        raise RuntimeError("PyTorch is not linked with support for ipu devices")
+
+    def mtia(self, device: Any = None) -> Module:
+        raise AssertionError("Torch not compiled with MTIA enabled")
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """``Module.compile``: Ember runs eagerly, so this only checks the arguments."""
+        ember.compile(self._call_impl, *args, **kwargs)
+
+    def _slow_forward(self, *input: Any, **kwargs: Any) -> Any:
+        return self.forward(*input, **kwargs)
 
     def type(self, dst_type: Any) -> Module:
         return self._apply(lambda t: t.type(dst_type))

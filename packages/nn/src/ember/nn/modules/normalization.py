@@ -129,8 +129,8 @@ class RMSNorm(Module):
                 "elementwise_affine={elementwise_affine}".format(**self.__dict__))
 
 
-class LocalResponseNorm(Module):
-    """Normalization over neighbouring channels (AlexNet's LRN)."""
+class _LRNBase(Module):
+    """LocalResponseNorm and CrossMapLRN2d (separate classes in PyTorch)."""
 
     __constants__ = ["size", "alpha", "beta", "k"]
 
@@ -149,7 +149,11 @@ class LocalResponseNorm(Module):
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
 
 
-class CrossMapLRN2d(LocalResponseNorm):
+class LocalResponseNorm(_LRNBase):
+    """Normalization over neighbouring channels (AlexNet's LRN)."""
+
+
+class CrossMapLRN2d(_LRNBase):
     """Legacy cross-channel LRN over 4-D inputs (same law as ``LocalResponseNorm``)."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:

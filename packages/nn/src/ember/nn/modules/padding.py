@@ -66,7 +66,9 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
-class _ZeroPadNd(_ConstantPadNd):
+class _ZeroPadNd:
+    """Mixed in before ``ConstantPadNd``: PyTorch's ZeroPadNd subclasses ConstantPadNd."""
+
     def __init__(self, padding: Any) -> None:
         super().__init__(padding, 0.0)
 
@@ -82,8 +84,9 @@ class _ReplicationPadNd(_PadNd):
     _mode = "replicate"
 
 
-def _make(base: type, name: str, dims: int, doc: str) -> type:
-    return type(name, (base,), {"_dims": dims, "__doc__": doc, "__module__": __name__})
+def _make(base: type | tuple, name: str, dims: int, doc: str) -> type:
+    bases = base if isinstance(base, tuple) else (base,)
+    return type(name, bases, {"_dims": dims, "__doc__": doc, "__module__": __name__})
 
 
 CircularPad1d = _make(_CircularPadNd, "CircularPad1d", 1, "Circular padding of (N, C, L).")
@@ -95,9 +98,9 @@ ConstantPad2d = _make(_ConstantPadNd, "ConstantPad2d", 2,
                       "Pads the last 2 dims with a constant.")
 ConstantPad3d = _make(_ConstantPadNd, "ConstantPad3d", 3,
                       "Pads the last 3 dims with a constant.")
-ZeroPad1d = _make(_ZeroPadNd, "ZeroPad1d", 1, "Pads the last dim with zeros.")
-ZeroPad2d = _make(_ZeroPadNd, "ZeroPad2d", 2, "Pads the last 2 dims with zeros.")
-ZeroPad3d = _make(_ZeroPadNd, "ZeroPad3d", 3, "Pads the last 3 dims with zeros.")
+ZeroPad1d = _make((_ZeroPadNd, ConstantPad1d), "ZeroPad1d", 1, "Pads the last dim with zeros.")
+ZeroPad2d = _make((_ZeroPadNd, ConstantPad2d), "ZeroPad2d", 2, "Pads the last 2 dims with zeros.")
+ZeroPad3d = _make((_ZeroPadNd, ConstantPad3d), "ZeroPad3d", 3, "Pads the last 3 dims with zeros.")
 ReflectionPad1d = _make(_ReflectionPadNd, "ReflectionPad1d", 1,
                         "Pads the last dim with its reflection.")
 ReflectionPad2d = _make(_ReflectionPadNd, "ReflectionPad2d", 2,

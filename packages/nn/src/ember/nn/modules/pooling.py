@@ -125,8 +125,8 @@ class AvgPool1d(_AvgPoolNd):
                             self.count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
-    """2-D average pooling over (N, C, H, W) inputs."""
+class _AvgPool23d(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d (with ``divisor_override``), separate classes in PyTorch."""
 
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                      "divisor_override"]
@@ -149,7 +149,13 @@ class AvgPool2d(_AvgPoolNd):
                                     self.divisor_override)
 
 
-class AvgPool3d(AvgPool2d):
+class AvgPool2d(_AvgPool23d):
+    """2-D average pooling over (N, C, H, W) inputs."""
+
+    _fn = "avg_pool2d"
+
+
+class AvgPool3d(_AvgPool23d):
     """3-D average pooling over (N, C, D, H, W) inputs."""
 
     _fn = "avg_pool3d"
