@@ -163,11 +163,12 @@ def _name_forward(cls: type, owner: str | None = None) -> None:
     """
     f = cls.forward
     qualname = f"{owner or cls.__name__}.forward"
-    # Python 3.10's messages name the bare function; 3.11 added the code's qualified name
-    if getattr(f.__code__, "co_qualname", qualname) == qualname:
+    if f.__qualname__ == qualname:
         return
-    g = types.FunctionType(f.__code__.replace(co_qualname=qualname), f.__globals__, "forward",
-                           f.__defaults__, f.__closure__)
+    code = f.__code__
+    if hasattr(code, "co_qualname"):  # Python 3.11+
+        code = code.replace(co_qualname=qualname)
+    g = types.FunctionType(code, f.__globals__, "forward", f.__defaults__, f.__closure__)
     g.__kwdefaults__ = f.__kwdefaults__
     g.__qualname__ = qualname
     g.__doc__ = f.__doc__
