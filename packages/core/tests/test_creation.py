@@ -47,3 +47,13 @@ def test_bad_sizes():
         ember.zeros(2, -1)
     with pytest.raises(TypeError):
         ember.zeros("a")
+
+
+@pytest.mark.parametrize(("start", "end", "steps"), [(-2, 2, 100), (-2, 2, 2000), (0, 1, 333),
+                                                     (-7.3, 5.1, 1000), (3, -4, 77)])
+def test_linspace_bfloat16_as_pytorch(torch, start, end, steps):
+    # PyTorch rounds every step of its bfloat16 kernel (the counts converted too)
+    pytest.importorskip("ml_dtypes")
+    t = torch.linspace(start, end, steps, dtype=torch.bfloat16).float().numpy()
+    e = ember.linspace(start, end, steps, dtype=ember.bfloat16).float().numpy()
+    np.testing.assert_array_equal(e, t)

@@ -502,14 +502,18 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     start, end = _int_ends(dt, start, end)
     if steps == 1:
         arr = np.asarray([start], dtype=np.float64 if dt.category < 3 else np.complex128)
-    elif dt.category == _dt._FLOAT and dt is not _dt.bfloat16:
+    elif dt.category == _dt._FLOAT:
         # PyTorch's CPU kernel: the step in the output precision, then one rounding of
         # start + step*i (first half) or end - step*(steps-1-i) (second half), as a fused
         # multiply-add gives; a wider type holds the product exactly before that rounding
         f = dt.np.type
         s, e = f(start), f(end)
         idx = np.arange(steps)
-        if dt.itemsize == 2:  # half: plain arithmetic in half precision
+        if dt is _dt.bfloat16:  # every operation rounded to bfloat16, the counts too
+            step = (e - s) / f(steps - 1)
+            arr = np.where(idx < steps // 2, s + step * idx.astype(dt.np),
+                           e - step * (steps - 1 - idx).astype(dt.np))
+        elif dt.itemsize == 2:  # half: plain arithmetic in half precision
             step = (e - s) / f(steps - 1)
             i = idx.astype(dt.np)
             arr = np.where(idx < steps // 2, s + step * i, e - step * (f(steps - 1) - i))
