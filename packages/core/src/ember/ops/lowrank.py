@@ -27,7 +27,7 @@ def _float_dtype(A: Tensor) -> _dt.dtype:
 def _approximate_basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tensor:
     """An orthonormal ``Q`` with ``q`` columns such that ``Q Q^H (A - M)`` approximates
     ``A - M`` (Halko et al., algorithm 4.4)."""
-    from .. import linalg
+    from . import linalg_decomp as linalg
     from .sampling import randn
 
     R = randn(A.shape[-1], q, dtype=_float_dtype(A), device=A.device)
@@ -43,7 +43,7 @@ def _approximate_basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tenso
 
 def _svd_lowrank(A: Tensor, q: int | None, niter: int | None, M: Tensor | None
                  ) -> tuple[Tensor, Tensor, Tensor]:
-    from .. import linalg
+    from . import linalg_decomp as linalg
 
     q = 6 if q is None else q
     niter = 2 if niter is None else niter
@@ -92,7 +92,7 @@ def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True,
 def _b_orthonormal(U: Tensor, B: Tensor | None) -> Tensor:
     """The columns of ``U`` made B-orthonormal (through a Cholesky factor of ``U^T B U``)
     after dropping directions too small to keep."""
-    from .. import linalg
+    from . import linalg_decomp as linalg
 
     G = U.mT.matmul(U if B is None else B.matmul(U))
     G = (G + G.mT) / 2
@@ -105,7 +105,7 @@ def _b_orthonormal(U: Tensor, B: Tensor | None) -> Tensor:
 def _ritz(A: Tensor, basis: Tensor, sign: float, n: int) -> Tensor:
     """The ``n`` Ritz vectors of ``A`` in the span of the B-orthonormal ``basis`` whose Ritz
     values are largest (``sign`` 1) or smallest (-1), best first."""
-    from .. import linalg
+    from . import linalg_decomp as linalg
 
     H = basis.mT.matmul(A.matmul(basis))
     evals, evecs = linalg.eigh(sign * (H + H.mT) / 2)
@@ -123,8 +123,8 @@ def lobpcg(A: Tensor, k: int | None = None, B: Tensor | None = None, X: Tensor |
     eigenvectors, by LOBPCG on ``n`` (default ``k``) search directions, preconditioned by
     ``iK``. Stops when every residual norm is below ``tol`` times its eigenvalue's size, or
     after ``niter`` iterations (default 1000; -1 for no limit). Not batched."""
-    from .. import linalg
     from ..autograd import no_grad
+    from . import linalg_decomp as linalg
     from .sampling import randn
     from .shape_join import cat
 
