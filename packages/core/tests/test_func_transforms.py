@@ -222,3 +222,26 @@ def test_vmap_out_dims_none_returns_unmapped_values(torch):
         assert c == 3.0 and out.tolist() == (xs * 2).tolist()
         with pytest.raises(ValueError, match="must only return Tensors"):
             m.func.vmap(lambda x: (x * 2, 3.0))(xs)
+
+
+def test_old_style_function_refused_under_transforms(torch):
+    # PyTorch's transforms need setup_context; a forward(ctx, ...) Function raises under them
+    # (and still works outside them)
+    def make(L):
+        class Double(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+        return Double
+
+    for L in (torch, ember):
+        Double, x = make(L), L.ones(2, 3)
+        for run in (lambda: L.func.vmap(Double.apply)(x),
+                    lambda: L.func.grad(lambda a: Double.apply(a).sum())(x)):
+            with pytest.raises(RuntimeError, match="must override the setup_context"):
+                run()
+        assert Double.apply(x).tolist() == [[2.0] * 3] * 2

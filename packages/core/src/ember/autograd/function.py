@@ -19,6 +19,20 @@ __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction",
            "NestedIOFunction"]
 
 
+
+# how many of ``ember.func``'s transforms (grad, vjp, jvp, jacrev, vmap, ...) are running the
+# user's function now: PyTorch refuses old-style Functions (forward(ctx, ...)) under them
+transform_depth = [0]
+
+
+def run_transformed(func: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)`` as a transform of ``ember.func`` runs it."""
+    transform_depth[0] += 1
+    try:
+        return func(*args, **kwargs)
+    finally:
+        transform_depth[0] -= 1
+
 class FunctionCtx:
     """The ``ctx`` object: what forward leaves for backward."""
 
@@ -137,6 +151,11 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = FunctionCtx()
         custom_setup = cls.setup_context is not Function.setup_context
+        if transform_depth[0] and not custom_setup:
+            raise RuntimeError(
+                "In order to use an autograd.Function with functorch transforms (vmap, grad, "
+                "jvp, jacrev, ...), it must override the setup_context staticmethod. For more "
+                "details, please see https://pytorch.org/docs/main/notes/extending.func.html")
         if kwargs:  # as PyTorch: keyword arguments bind to forward's positions (and count)
             import inspect
 

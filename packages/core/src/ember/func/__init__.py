@@ -15,6 +15,7 @@ from typing import Any
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd._api import grad as _autograd_grad
+from ..autograd.function import run_transformed as _transformed
 from ._module_utils import functionalize, replace_all_batch_norm_modules_
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 from .call import functional_call, stack_module_state
@@ -73,7 +74,7 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
             args = list(args)
             for n in nums:
                 args[n] = tree_map(_wrap_input, args[n])
-            out = func(*args, **kwargs)
+            out = _transformed(func, *args, **kwargs)
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple) and len(out) == 2):
@@ -118,7 +119,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` gives one gradient per primal."""
     with grad_mode.enable_grad():
         ins = [tree_map(_wrap_input, p) for p in primals]
-        out = func(*ins)
+        out = _transformed(func, *ins)
         aux = None
         if has_aux:
             out, aux = out
@@ -168,7 +169,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                 f"while the given forward gradient is of size {list(t.shape)}.")
     with grad_mode.enable_grad():
         ins = [_wrap_input(p) for p in p_leaves]
-        res = func(*tree_unflatten(ins, p_spec))
+        res = _transformed(func, *tree_unflatten(ins, p_spec))
         aux = None
         if has_aux:
             if not (isinstance(res, tuple) and len(res) == 2):
@@ -216,7 +217,7 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
             # each differentiated argument may be a tree (dict, tuple, ...) of tensors
             trees = [tree_flatten(args[n]) for n in nums]
             ins = [x for lv, _ in trees for x in lv]
-            out = func(*args, **kwargs)
+            out = _transformed(func, *args, **kwargs)
             aux = None
             if has_aux:
                 out, aux = out

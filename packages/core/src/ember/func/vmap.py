@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tensor import Tensor
+from ..autograd.function import run_transformed as _transformed
 from ._pytree import tree_flatten, tree_unflatten
 
 
@@ -117,7 +118,7 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
                 mapped_ids.update(id(x) for x, d in zip(sliced, dims) if d is not None)
                 keep.append(sliced)
-                results.append(func(*tree_unflatten(sliced, spec), **kwargs))
+                results.append(_transformed(func, *tree_unflatten(sliced, spec), **kwargs))
         finally:
             _random._forbid_random[0] = prev
         outs = [tree_flatten(r) for r in results]
