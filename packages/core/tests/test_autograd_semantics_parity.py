@@ -15,8 +15,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
+from _autograd_records import catch as _catch
+from _autograd_records import norm_msg, val
 
 import ember
 
@@ -28,28 +29,8 @@ def sc(fn: Callable) -> Callable:
     return fn
 
 
-def val(t: Any) -> Any:
-    """A comparable summary: tensors by values, dtype and graph flags."""
-    if t is None:
-        return None
-    if isinstance(t, (tuple, list)):
-        return type(t).__name__, [val(x) for x in t]
-    if hasattr(t, "detach"):
-        return ("T", np.round(t.detach().numpy().astype(np.float64), 10).tolist(),
-                str(t.dtype).split(".")[-1], t.requires_grad, t.grad_fn is not None)
-    return t
-
-
-def norm_msg(s: Any, lib: Any) -> str:
-    s = str(s).replace("torch", "LIB").replace("ember", "LIB")
-    return re.sub(r"0x[0-9a-f]+", "ADDR", s)
-
-
 def catch(lib: Any, f: Callable, *a: Any, **k: Any) -> tuple:
-    try:
-        return ("ok", val(f(*a, **k)))
-    except Exception as e:  # noqa: BLE001 - the exception is what is compared
-        return ("raise", type(e).__name__, norm_msg(e, lib)[:300])
+    return _catch(lib, f, *a, limit=300, **k)
 
 
 def T(lib: Any, data: Any, rg: bool = True, dtype: str = "float64") -> Any:

@@ -7,28 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
+from _autograd_records import catch, val
 
 import ember
-
-
-def val(t: Any) -> Any:
-    if t is None:
-        return None
-    if isinstance(t, (tuple, list)):
-        return type(t).__name__, [val(x) for x in t]
-    if hasattr(t, "detach"):
-        return ("T", np.round(t.detach().numpy().astype(np.float64), 10).tolist(),
-                str(t.dtype).split(".")[-1], t.requires_grad, t.grad_fn is not None)
-    return t
-
-
-def catch(lib: Any, f: Any) -> tuple:
-    try:
-        return ("ok", val(f()))
-    except Exception as e:  # noqa: BLE001 - the exception is what is compared
-        return ("raise", type(e).__name__, str(e).replace("torch", "LIB").replace("ember", "LIB"))
 
 
 def T(lib: Any, data: Any, rg: bool = True) -> Any:

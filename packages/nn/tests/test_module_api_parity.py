@@ -346,11 +346,7 @@ def _prog_module_api(torch, rec):
     torch.manual_seed(0)
 
     def E(name, fn):
-        try:
-            r = fn()
-            rec.append((name, r))
-        except Exception as e:  # noqa: BLE001
-            rec.append((name, f"{type(e).__name__}: {e}"))
+        _try(rec, name, fn)
 
     class Net(nn.Module):
         def __init__(self):

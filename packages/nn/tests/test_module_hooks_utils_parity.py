@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("ember.nn")
 sys.path.insert(0, str(Path(__file__).parent))  # the helper module, under --import-mode=importlib
+from _parity_records import attempt as _try  # noqa: E402
 from _parity_records import check as _check  # noqa: E402
 
 
@@ -22,10 +23,7 @@ def _prog_module_api_more(torch, rec):
     torch.manual_seed(0)
 
     def E(name, fn):
-        try:
-            rec.append((name, fn()))
-        except Exception as e:  # noqa: BLE001
-            rec.append((name, f"{type(e).__name__}: {e}"))
+        _try(rec, name, fn)
 
     class X(nn.Module):
         def __init__(self):
@@ -148,10 +146,7 @@ def _prog_hooks(torch, rec):
     log = []
 
     def E(name, fn):
-        try:
-            rec.append((name, fn()))
-        except Exception as e:  # noqa: BLE001
-            rec.append((name, f"{type(e).__name__}: {e}"))
+        _try(rec, name, fn)
 
     class M(nn.Module):
         def __init__(self):
@@ -273,10 +268,7 @@ def _prog_utils(torch, rec):
     torch.manual_seed(0)
 
     def E(name, fn):
-        try:
-            rec.append((name, fn()))
-        except Exception as e:  # noqa: BLE001
-            rec.append((name, f"{type(e).__name__}: {e}"))
+        _try(rec, name, fn)
 
     def params(dtype=torch.float32):
         ps = [nn.Parameter(torch.arange(6., dtype=dtype).reshape(2, 3)), nn.Parameter(torch.tensor([-3., 4.], dtype=dtype))]

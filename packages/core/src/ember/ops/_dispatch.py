@@ -18,8 +18,8 @@ from .. import dtypes as _dt
 from .._runtime import quiet
 from .._tensor import Tensor, make
 from ..autograd import grad_mode
-from ..autograd import graph as _graph
-from ..autograd.graph import node_class
+from ..autograd.graph import _pack_saved, node_class
+from ..autograd.graph import _saved_hooks as _saved_hooks_active
 from ..backends.registry import CPU, canonical_device
 
 __all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "binary",
@@ -119,8 +119,8 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
         else:
             node._saved = saved if saved.__class__ is tuple else tuple(saved)
             node._versions = versions
-        if _graph._saved_hooks:  # saved_tensors_hooks active: pack what the node saved
-            _graph._pack_saved(node)
+        if _saved_hooks_active:  # saved_tensors_hooks active: pack what the node saved
+            _pack_saved(node)
     out.grad_fn = node
     out._rg = True
     return out
@@ -138,8 +138,8 @@ def record_multi(name: str, outs: Sequence[Tensor], inputs: Sequence[Any], vjp: 
                   for o in outs]
     if saved:
         _process_saved(node, saved, outs)
-        if _graph._saved_hooks:
-            _graph._pack_saved(node)
+        if _saved_hooks_active:
+            _pack_saved(node)
     for nr, o in enumerate(outs):
         o.grad_fn = node
         o._out_nr = nr

@@ -54,11 +54,12 @@ def _finish(res: Tensor, input: Tensor, inplace: bool, op: str) -> Tensor:
 
 # ------------------------------------------------------------------ piecewise-linear
 def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inplace: bool,
-               op: str) -> Tensor:
-    """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes)."""
+               op: str, saves_self: bool = False) -> Tensor:
+    """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes);
+    ``saves_self``: PyTorch's node saves the input, and its double backward links it."""
     res = make(y, input._device)
     if grad_state.enabled and input._rg:
-        if name.startswith(_SAVES_SELF):  # PyTorch saves self: its double backward links it
+        if saves_self:
             record(name, res, (input,), _linked_slope_vjp(name),
                    (const(slope(), input), res if inplace else input))
         else:
@@ -66,7 +67,6 @@ def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inpla
     return _finish(res, input, inplace, op)
 
 
-_SAVES_SELF = ("LeakyReluBackward", "RreluWithNoiseBackward")
 _linked: dict = {}
 
 
@@ -186,7 +186,7 @@ def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
         if negative_slope < 0 else xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope
     return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
                       lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype),
-                      inplace, op)
+                      inplace, op, saves_self=True)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .utils import DownloadError, check_integrity, download_and_extract_archive
+from .utils import DownloadError, check_integrity, corrupt_files, download_and_extract_archive
 from .vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]
@@ -145,9 +145,8 @@ class CIFAR10(VisionDataset):
         return len(self.data)
 
     def _corrupt_files(self) -> list[str]:
-        return [os.path.join(self.root, self.base_folder, name)
-                for name, md5 in self.train_list + self.test_list
-                if not check_integrity(os.path.join(self.root, self.base_folder, name), md5)]
+        return corrupt_files(os.path.join(self.root, self.base_folder),
+                             self.train_list + self.test_list)
 
     def _check_integrity(self) -> bool:
         return not self._corrupt_files()

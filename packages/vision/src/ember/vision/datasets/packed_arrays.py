@@ -17,7 +17,7 @@ import ember
 
 from ._dataset_files import fetch_archive, not_found
 from ._gdrive import download_file_from_google_drive
-from .utils import check_integrity, download_url, extract_archive, verify_str_arg
+from .utils import check_integrity, corrupt_files, download_url, extract_archive, verify_str_arg
 from .vision import VisionDataset
 
 __all__ = ["STL10", "USPS", "SEMEION", "FER2013", "MovingMNIST", "PCAM"]
@@ -171,9 +171,8 @@ class STL10(_ArrayImages):
         return self.data.shape[0]
 
     def _corrupt_files(self) -> list[str]:
-        return [os.path.join(self.root, self.base_folder, name)
-                for name, md5 in self.train_list + self.test_list
-                if not check_integrity(os.path.join(self.root, self.base_folder, name), md5)]
+        return corrupt_files(os.path.join(self.root, self.base_folder),
+                             self.train_list + self.test_list)
 
     def _check_integrity(self) -> bool:
         return not self._corrupt_files()

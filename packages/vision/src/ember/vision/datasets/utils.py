@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 # are imported where they are used: together they cost ~0.2 s at import
 
 __all__ = [
-    "DownloadError", "calculate_md5", "check_md5", "check_integrity", "download_url",
+    "DownloadError", "calculate_md5", "check_md5", "check_integrity", "corrupt_files", "download_url",
     "download_and_extract_archive", "extract_archive", "list_dir", "list_files",
     "iterable_to_str", "verify_str_arg",
 ]
@@ -66,6 +66,13 @@ def check_integrity(fpath: _PathLike, md5: str | None = None) -> bool:
     if md5 is None:
         return True
     return check_md5(fpath, md5)
+
+
+def corrupt_files(folder: _PathLike, files: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The paths of the ``(name, md5)`` files under ``folder`` that are missing or fail
+    their checksum: what a dataset's "not found or corrupted" error names."""
+    return [os.path.join(folder, name) for name, md5 in files
+            if not check_integrity(os.path.join(folder, name), md5)]
 
 
 # --------------------------------------------------------------------------- downloads
