@@ -27,3 +27,10 @@ def test_installed_metadata_matches_pyproject() -> None:
     except importlib.metadata.PackageNotFoundError:
         pytest.skip(f"{PROJECT['name']} is not installed (running from a source tree)")
     assert installed == PROJECT["version"]
+
+
+def test_single_process_programs_take_their_non_distributed_path() -> None:
+    dist = importlib.import_module("ember.distributed")
+    assert dist.is_available() is False
+    assert dist.is_initialized() is False
+    assert dist.is_torchelastic_launched() is False

@@ -54,7 +54,7 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
-              "storage", "accelerator", "profiler", "signal", "quasirandom")
+              "compiler", "storage", "accelerator", "profiler", "signal", "quasirandom")
 
 
 class _MissingSibling:

@@ -16,8 +16,8 @@ from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods
 from ._inplace import writes_out
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones", "full",
-           "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "to_dlpack", "zeros",
+           "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
            "linspace", "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer",
            "complex", "polar", "heaviside"]
 
@@ -220,15 +220,44 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
-    """A tensor sharing memory with any object that speaks DLPack."""
+    """A tensor sharing memory with any object that speaks DLPack, or with the tensor a
+    (legacy) DLPack capsule describes."""
     if _isinstance(ext_tensor, Tensor):
         return ext_tensor
+    if type(ext_tensor).__name__ == "PyCapsule":
+        ext_tensor = _Capsule(ext_tensor)
     dev_type, dev_id = ext_tensor.__dlpack_device__() if hasattr(
         ext_tensor, "__dlpack_device__") else (1, 0)
     if int(dev_type) == 2:  # kDLCUDA
         dev = canonical_device(f"cuda:{dev_id}")
         return make(dev._backend.from_dlpack(ext_tensor), dev)
     return make(np.from_dlpack(ext_tensor), CPU)
+
+
+def to_dlpack(tensor: Tensor) -> Any:
+    """A DLPack capsule of ``tensor``'s memory, for a library that takes capsules (a
+    versioned one where the array library makes them: its consumers may write to it)."""
+    try:
+        return tensor._data.__dlpack__(max_version=(1, 0))
+    except TypeError:  # an array library without versioned capsules
+        return tensor._data.__dlpack__()
+
+
+class _Capsule:
+    """A capsule given the ``__dlpack__`` protocol (NumPy takes objects, not capsules); it
+    describes host memory, the only kind a capsule can hand to NumPy. NumPy makes an
+    unversioned capsule's array read-only: such capsules carry no flag saying otherwise."""
+
+    __slots__ = ("capsule",)
+
+    def __init__(self, capsule: Any) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)
 
 
 def _size(size: tuple) -> tuple[int, ...]:

@@ -1,0 +1,96 @@
+"""``ember.compiler`` (an eager framework's answers), ``ember.utils.dlpack`` and
+``ember.utils.model_zoo``: the modules PyTorch programs import by these names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+
+
+def test_compiler_decorators_return_the_function():
+    import ember.compiler
+
+    def f(x):
+        return x * 2
+
+    assert ember.compiler.disable(f) is f
+    assert ember.compiler.disable(recursive=False)(f) is f
+    assert ember.compiler.allow_in_graph(f) is f
+    assert ember.compiler.assume_constant_result(f) is f
+    assert ember.compiler.substitute_in_graph(np.add)(f) is f
+    assert ember.compiler.is_compiling() is False
+    assert ember.compiler.is_dynamo_compiling() is False
+    assert ember.compiler.is_exporting() is False
+    assert ember.compiler.reset() is None
+    assert ember.compiler.list_backends() == []
+
+
+def test_set_stance_is_a_context_manager_and_a_decorator():
+    import ember.compiler
+
+    with ember.compiler.set_stance("force_eager"):
+        inside = ember.ones(2) + 1
+
+    @ember.compiler.set_stance("force_eager")
+    def g(x):
+        return x + 1
+
+    assert ember.equal(g(ember.ones(2)), inside)
+
+
+def test_compiler_disable_inside_a_module_runs_eagerly(torch):
+    def build(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = lib.nn.Linear(3, 2)
+
+            @lib.compiler.disable
+            def forward(self, x):
+                return self.fc(x).relu()
+
+        lib.manual_seed(0)
+        return Net()(lib.arange(6.0).reshape(2, 3))
+
+    pytest.importorskip("ember.nn")
+    import ember.nn  # noqa: F401
+
+    out = build(ember)
+    ember.testing.assert_close(out, build(torch).detach())
+
+
+def test_dlpack_capsules_round_trip_and_share_memory(torch):
+    from ember.utils.dlpack import from_dlpack, to_dlpack
+
+    t = ember.arange(6.0).reshape(2, 3)
+    back = from_dlpack(to_dlpack(t))
+    back[0, 0] = 7.0
+    assert t[0, 0].item() == 7.0  # same memory
+    assert back.shape == t.shape and back.dtype == t.dtype
+
+    theirs = torch.arange(4, dtype=torch.int32)
+    ours = from_dlpack(torch.utils.dlpack.to_dlpack(theirs))
+    assert ours.dtype == ember.int32 and ours.tolist() == theirs.tolist()
+    assert torch.utils.dlpack.from_dlpack(to_dlpack(t)).tolist() == t.tolist()
+    assert ember.to_dlpack is to_dlpack
+
+
+def test_to_dlpack_takes_a_tensor_that_requires_grad_as_pytorch_does(torch):
+    from ember.utils.dlpack import from_dlpack, to_dlpack
+
+    torch.utils.dlpack.to_dlpack(torch.ones(2, requires_grad=True))  # PyTorch allows it
+    out = from_dlpack(to_dlpack(ember.ones(2, requires_grad=True)))
+    assert out.tolist() == [1.0, 1.0] and not out.requires_grad
+    with pytest.raises(BufferError) as theirs:  # the protocol method refuses, in both
+        torch.ones(2, requires_grad=True).__dlpack__()
+    with pytest.raises(BufferError) as ours:
+        ember.ones(2, requires_grad=True).__dlpack__()
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_model_zoo_load_url_is_hubs():
+    from ember.utils import model_zoo
+
+    assert model_zoo.load_url is ember.hub.load_state_dict_from_url
