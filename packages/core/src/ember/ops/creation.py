@@ -17,8 +17,8 @@ from ._dispatch import CPU, Tensor, canonical_device, make, methods
 from ._inplace import writes_out
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "to_dlpack", "zeros",
-           "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
-           "linspace", "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer",
+           "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange",
+           "range", "linspace", "logspace", "eye", "empty_strided", "scalar_tensor", "frombuffer",
            "complex", "polar", "heaviside"]
 
 _isinstance = isinstance
