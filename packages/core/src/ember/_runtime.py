@@ -76,13 +76,18 @@ def get_float32_matmul_precision() -> str:
 def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: Any = None,  # noqa: A001
             backend: Any = "inductor", mode: Any = None, options: Any = None,
             disable: bool = False) -> Any:
-    """Ember runs eagerly: ``compile`` returns the model or function unchanged."""
+    """Ember runs eagerly: ``compile`` returns the function unchanged, and a module in the
+    wrapper PyTorch returns (its ``_orig_mod``), or itself with ``disable=True``."""
     if model is None:
-        return lambda m: m
-    if not disable and not getattr(compile, "_warned", False):
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)
+    if disable:
+        return model
+    if not getattr(compile, "_warned", False):
         warnings.warn("ember.compile is a no-op: Ember runs programs eagerly", stacklevel=2)
         compile._warned = True  # type: ignore[attr-defined]
-    return model
+    wrap = getattr(type(model), "_compiled_wrapper", None)  # an nn.Module (ember-nn)
+    return wrap(model) if wrap is not None else model
 
 
 # NumPy's floating-point warnings (overflow in exp, log(0), 0/0) must not reach users, even

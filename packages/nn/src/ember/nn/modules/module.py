@@ -522,6 +522,12 @@ class Module(_StateDictMixin):
         """``Module.compile``: Ember runs eagerly, so this only checks the arguments."""
         ember.compile(self._call_impl, *args, **kwargs)
 
+    def _compiled_wrapper(self) -> Module:
+        """What ``ember.compile(self)`` returns: PyTorch's ``OptimizedModule`` around it."""
+        from ._optimized import OptimizedModule
+
+        return OptimizedModule(self)
+
     def _slow_forward(self, *input: Any, **kwargs: Any) -> Any:
         return self.forward(*input, **kwargs)
 
