@@ -22,7 +22,7 @@ from .grad_mode import (
 __all__ = ["backward", "grad", "Function", "gradcheck", "gradgradcheck", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "functional",
-           "graph", "Variable"]
+           "forward_ad", "graph", "Variable"]
 
 _LAZY = {
     "backward": ("._api", "backward"),
@@ -37,6 +37,7 @@ _LAZY = {
     "set_detect_anomaly": (".anomaly", "set_detect_anomaly"),
     "is_anomaly_enabled": (".anomaly", "is_anomaly_enabled"),
     "functional": (".functional", None),
+    "forward_ad": (".forward_ad", None),
     "function": (".function", None),
     "Variable": ("._variable", "Variable"),
 }
