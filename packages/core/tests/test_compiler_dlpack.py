@@ -1,5 +1,5 @@
-"""``ember.compiler`` (an eager framework's answers), ``ember.utils.dlpack`` and
-``ember.utils.model_zoo``: the modules PyTorch programs import by these names."""
+"""``ember.compiler`` and ``ember.onnx`` (an eager framework's answers), ``ember.utils.dlpack``
+and ``ember.utils.model_zoo``: the modules PyTorch programs import by these names."""
 
 from __future__ import annotations
 
@@ -94,3 +94,13 @@ def test_model_zoo_load_url_is_hubs():
     from ember.utils import model_zoo
 
     assert model_zoo.load_url is ember.hub.load_state_dict_from_url
+
+
+def test_onnx_answers_and_refuses_export_clearly():
+    import ember.onnx
+
+    assert ember.onnx.is_in_onnx_export() is False
+    with pytest.raises(ember.onnx.OnnxExporterError, match="cannot export Linear"):
+        ember.onnx.export(pytest.importorskip("ember.nn").Linear(2, 2), (ember.ones(1, 2),),
+                          "model.onnx")
+    assert issubclass(ember.onnx.OnnxExporterError, RuntimeError)

@@ -54,7 +54,8 @@ _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
-              "compiler", "storage", "accelerator", "profiler", "signal", "quasirandom")
+              "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
+              "quasirandom")
 
 
 class _MissingSibling:
