@@ -55,7 +55,7 @@ _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
               "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
-              "quasirandom")
+              "quasirandom", "sparse")
 
 
 class _MissingSibling:
@@ -83,6 +83,9 @@ if not _builtins.any(type(f).__name__ == "_MissingSibling" for f in _sys.meta_pa
 _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"),
                "get_model": ("hub", "get_model"), "list_models": ("hub", "list_models"),
                "vmap": ("func", "vmap"),
+               "sparse_coo": ("sparse", "sparse_coo"),
+               "sparse_coo_tensor": ("sparse", "sparse_coo_tensor"),
+               "spmm": ("sparse", "spmm"), "smm": ("sparse", "spmm"),
                "GradScaler": ("amp", "GradScaler"),
                "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),
                "is_anomaly_check_nan_enabled": ("autograd.anomaly",

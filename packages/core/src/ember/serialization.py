@@ -181,7 +181,7 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     if oid in memo:
         return memo[oid]
     if isinstance(obj, Tensor):
-        out = _TensorReduce(obj, storages)
+        out = _SparseReduce(obj, storages) if obj.is_sparse else _TensorReduce(obj, storages)
     elif isinstance(obj, _dt.dtype):
         out = _Global("torch", obj.name)
     elif isinstance(obj, _device_cls):
@@ -262,6 +262,44 @@ class _DeviceReduce:
 
     def __reduce__(self) -> tuple:
         return (_Global("torch", "device"), (self.s,))
+
+
+class _SparseReduce:
+    """A COO tensor as PyTorch writes it: ``_rebuild_sparse_tensor(torch.sparse_coo,
+    (indices, values, size, is_coalesced))``."""
+
+    def __init__(self, t: Tensor, storages: dict) -> None:
+        det = t.detach()
+        self.args = (_TensorReduce(det._indices(), storages),
+                     _TensorReduce(det._values(), storages), _SizeReduce(tuple(t.shape)),
+                     t.is_coalesced())
+
+    def __reduce__(self) -> tuple:
+        return (_Global("torch._utils", "_rebuild_sparse_tensor"),
+                (_LayoutReduce(), self.args))
+
+
+class _LayoutReduce:
+    def __reduce__(self) -> tuple:
+        return (_Global("torch.serialization", "_get_layout"), ("torch.sparse_coo",))
+
+
+def _rebuild_sparse_tensor(layout: Any, data: tuple) -> Tensor:
+    from .ops.sparse_coo import sparse_coo_tensor
+
+    indices, values, size, coalesced = data
+    return sparse_coo_tensor(indices, values, size, is_coalesced=coalesced)
+
+
+def _get_layout(name: str) -> Any:
+    """A layout by its printed name (``"torch.sparse_coo"``), as PyTorch's files give it."""
+    from ._tensor import strided
+    from .ops.sparse_coo import sparse_coo
+
+    layouts = {"torch.sparse_coo": sparse_coo, "torch.strided": strided}
+    if name not in layouts:
+        raise RuntimeError(f"Unsupported layout {name} in the checkpoint")
+    return layouts[name]
 
 
 class _SizeReduce:
@@ -423,6 +461,8 @@ _SAFE: dict[tuple[str, str], Any] = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
+    ("torch._utils", "_rebuild_sparse_tensor"): _rebuild_sparse_tensor,
+    ("torch.serialization", "_get_layout"): _get_layout,
     ("torch", "Size"): Size,
     ("torch", "device"): _torch_device,
     ("builtins", "set"): set,

@@ -103,10 +103,40 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
                 scale = scale * (idx != padding_idx)
             scale = const(scale.astype(w.dtype)[..., None], weight)
 
+        if sparse:
+            return _record_sparse(res, weight, idx, padding_idx, scale, scale_grad_by_freq)
+
         def vjp(g: Tensor, i: Tensor, s: Tensor | None) -> tuple:
             return (add_rows(g * s if s is not None else g, i._data, v),)
 
         record("EmbeddingBackward0", res, (weight,), vjp, (const(idx, weight), scale))
+    return res
+
+
+def _record_sparse(res: Tensor, weight: Tensor, idx: Any, padding_idx: int | None,
+                   scale: Tensor | None, by_freq: bool) -> Tensor:
+    """``sparse=True``: the weight's gradient is a sparse COO tensor with one (uncoalesced)
+    row per looked-up index, the padding index left out, as PyTorch gives it."""
+    from .sparse_coo import _new_sparse
+
+    flat = idx.reshape(-1)
+    keep = None
+    if padding_idx is not None and padding_idx >= 0:
+        keep = flat != padding_idx
+        flat = flat[keep]
+    shape, dev = weight._data.shape, weight._device
+    ind = flat.astype("int64")[None]
+
+    def vjp(g: Tensor, s: Tensor | None = None) -> tuple:
+        if by_freq:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
+                               "sparse gradients")
+        rows = (g * s if s is not None else g)._data.reshape(-1, shape[1])
+        if keep is not None:
+            rows = rows[keep]
+        return (_new_sparse(ind, rows, shape, dev, ind.shape[1] <= 1),)
+
+    record("EmbeddingBackward0", res, (weight,), vjp, (scale,) if scale is not None else ())
     return res
 
 
@@ -166,6 +196,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     bags are given by ``offsets`` into a 1-D ``indices`` (or by the rows of a 2-D one).
     """
     mode = _MODES[mode] if isinstance(mode, str) else int(mode)
+    if sparse and mode == 2:
+        raise ValueError("max mode does not support sparse weights")
     idx = _index_array(indices, "embedding_bag")
     xp = weight._device._backend.xp
     w = weight._data
@@ -197,7 +229,9 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     keep = (idx != padding_idx) if padding_idx is not None and padding_idx >= 0 else \
         xp.ones(n, dtype=bool)
     counts = xp.bincount(bag[keep], minlength=b)[:b] if n else xp.zeros(b, dtype="int64")
-    rows = take_rows(weight, idx)
+    rows = take_rows(weight, idx) if not (sparse and weight._rg and grad_state.enabled) else \
+        embedding(weight, make(idx, weight._device), -1 if padding_idx is None else padding_idx,
+                  sparse=True)  # a sparse weight gradient, padding rows left out
     dev = weight._device
     if mode == 2:
         out, maxi = _bag_max(rows, bag, keep, b, xp, idx)

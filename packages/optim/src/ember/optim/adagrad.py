@@ -52,6 +52,9 @@ class Adagrad(Optimizer):
             state["step"]._data += 1
             step = float(state["step"]._data)
             clr = lr / (1 + (step - 1) * group["lr_decay"])
+            if getattr(p.grad, "is_sparse", False):
+                _sparse_adagrad(p, state["sum"], group, clr)
+                continue
             arrays = (_real(p._data), _real(p.grad._data), _real(state["sum"]._data))
             _elementwise(_adagrad_kernel, arrays, 3, p._device._backend.xp,
                          maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
@@ -84,3 +87,21 @@ class Adagrad(Optimizer):
     def share_memory(self) -> None:
         """A no-op: state arrays are ordinary host memory."""
 
+
+
+def _sparse_adagrad(p: Any, state_sum: Any, group: dict, clr: float) -> None:
+    """PyTorch's sparse path: the coalesced gradient's rows update the sum and the
+    parameter; weight decay is refused."""
+    if group["weight_decay"] != 0:
+        raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+    grad = p.grad.coalesce()
+    idx, gv = tuple(grad._ind), grad._val
+    if group["maximize"]:
+        gv = -gv
+    xp = p._device._backend.xp
+    s = state_sum._data
+    s[idx] = s[idx] + gv * gv
+    std = xp.sqrt(s[idx]) + group["eps"]
+    x = p._data
+    x[idx] = x[idx] + (-clr) * (gv / std)
+    _bump(p, state_sum)

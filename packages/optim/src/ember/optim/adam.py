@@ -104,7 +104,8 @@ class Adam(Optimizer):
             if p.grad is None:
                 continue
             if p.grad.is_sparse:
-                raise RuntimeError("Adam does not support sparse gradients")
+                raise RuntimeError("Adam does not support sparse gradients, please consider "
+                                   "SparseAdam instead")
             xp = p._device._backend.xp
             state = self.state[p]
             if len(state) == 0:

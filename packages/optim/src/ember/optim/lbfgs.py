@@ -175,7 +175,8 @@ class LBFGS(Optimizer):
                 views.append(xp.zeros(p.numel() * (2 if p.is_complex() else 1),
                                       dtype=_real(p._data).dtype))
             else:
-                views.append(_real(p.grad._data).reshape(-1))
+                g = p.grad.to_dense() if p.grad.is_sparse else p.grad
+                views.append(_real(g._data).reshape(-1))
         flat_grad = xp.concat(views, axis=0) if hasattr(xp, "concat") else xp.concatenate(views)
         if self.param_groups[0].get("maximize", False):
             xp.negative(flat_grad, out=flat_grad)

@@ -69,6 +69,9 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
+            if getattr(p.grad, "is_sparse", False):
+                _sparse_sgd(p, self.state[p] if momentum != 0 else None, group)
+                continue
             first = False
             state = self.state[p] if momentum != 0 else None
             if state is not None and state.get("momentum_buffer") is None:
@@ -83,3 +86,23 @@ class SGD(Optimizer):
             _bump(p)
             if state is not None and not first:
                 _bump(state["momentum_buffer"])
+
+
+def _sparse_sgd(p: Any, state: dict | None, group: dict) -> None:
+    """PyTorch's SGD on a sparse gradient: the momentum buffer stays sparse (uncoalesced)
+    and the update adds the gradient's values at its indices; weight decay is refused."""
+    if _value(group["weight_decay"]) != 0:
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                           "instead.")
+    g = -p.grad if group["maximize"] else p.grad
+    momentum = group["momentum"]
+    if state is not None:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = g.detach().clone()
+        else:
+            buf = state["momentum_buffer"] = buf * momentum + g * (1 - group["dampening"])
+        g = g + buf * momentum if group["nesterov"] else buf
+    xp = p._device._backend.xp
+    xp.add.at(p._data, tuple(g._ind), (-_value(group["lr"])) * g._val)
+    _bump(p)

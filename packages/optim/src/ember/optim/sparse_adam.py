@@ -1,10 +1,8 @@
 """SparseAdam: Adam that touches only the rows a (sparse) gradient reaches.
 
-Ember has no sparse layout: ``nn.Embedding(sparse=True)`` gives a dense gradient whose
-untouched rows are zero. SparseAdam reads that gradient as PyTorch's coalesced sparse one:
-the rows (along dim 0) with a nonzero entry are its indices, and only they update their
-moments and the parameter, in PyTorch's order of operations. A row that was looked up but
-got an all-zero gradient is skipped here, where PyTorch would decay its moments.
+``nn.Embedding(sparse=True)`` gives a sparse COO gradient; SparseAdam coalesces it and
+only its rows update their moments and the parameter, in PyTorch's order of operations.
+A dense gradient is refused, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -42,17 +40,21 @@ class SparseAdam(Optimizer):
                 state["exp_avg_sq"] = _zeros_like(p)
             state["step"] += 1
             xp = p._device._backend.xp
-            x, g = p._data, p.grad._data
-            if group["maximize"]:
-                g = -g
-            rows = g != 0
-            if rows.ndim > 1:
-                rows = rows.reshape(rows.shape[0], -1).any(axis=1)
-            (idx,) = xp.nonzero(rows)
-            if idx.size == 0:
-                continue
+            x = p._data
+            grad = p.grad
+            if getattr(grad, "is_sparse", False):  # PyTorch's path: the coalesced rows
+                grad = grad.coalesce()
+                idx, g = grad._ind[0], grad._val
+                if group["maximize"]:
+                    g = -g
+                if idx.size == 0:
+                    continue
+                gv = g
+            else:
+                raise RuntimeError("SparseAdam does not support dense gradients, please "
+                                   "consider Adam instead")
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            gv, old_m, old_v = g[idx], m[idx], v[idx]
+            old_m, old_v = m[idx], v[idx]
             m_upd = (gv - old_m) * (1 - beta1)
             m[idx] = old_m + m_upd
             v_upd = (gv * gv - old_v) * (1 - beta2)

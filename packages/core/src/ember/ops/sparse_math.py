@@ -1,0 +1,418 @@
+"""Arithmetic, reductions and products on sparse COO tensors, with their derivatives.
+
+Elementwise ops act on the values: ``_values_of`` (ValuesBackward0) and
+``record_construct`` chain so that gradients reach a sparse leaf as a sparse gradient
+and reach a dense values tensor as a dense one, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes as _dt
+from .._tensor import Tensor, make
+from ..autograd.grad_mode import state as grad_state
+from ._dispatch import record
+from .sparse_coo import SparseTensor, _new_sparse, _values_of
+
+__all__ = ["coalesce", "to_dense", "dense_to_sparse", "add", "sub", "mul", "div", "neg",
+           "transpose", "t", "sum", "mm", "addmm", "softmax", "log_softmax", "sparse_mask",
+           "clone", "to"]
+
+
+def _xp(t: Tensor) -> Any:
+    return t._device._backend.xp
+
+
+def _linear(ind: Any, shape: tuple, xp: Any) -> Any:
+    """The row-major position of each index column among the sparse dims."""
+    lin = xp.zeros(ind.shape[1], dtype=ind.dtype)
+    for d, n in enumerate(shape):
+        lin = lin * n + ind[d]
+    return lin
+
+
+# ---------------------------------------------------------------- graph helpers
+def record_values(v: Tensor, s: SparseTensor) -> None:
+    """``s._values()`` in the graph: the gradient reaches ``s`` as a sparse tensor."""
+    ind, shape, coal = s._ind, s._data.shape, s._coal
+
+    def vjp(g: Tensor) -> tuple:
+        return (_new_sparse(ind, g._data, shape, g._device, coal),)
+
+    record("ValuesBackward0", v, (s,), vjp)
+
+
+def _gather(g: Tensor, ind: Any) -> Tensor:
+    """The entries of gradient ``g`` (dense or sparse) at index columns ``ind``."""
+    if isinstance(g, SparseTensor):
+        if g._ind is ind:
+            return make(g._val, g._device)
+        g = to_dense(g)
+    return make(g._data[tuple(ind)], g._device)
+
+
+def record_construct(out: SparseTensor, vt: Tensor,
+                     name: str = "SparseCooTensorWithDimsAndTensorsBackward0") -> None:
+    """A sparse tensor built from a values tensor in the graph: values get the gradient
+    at their indices."""
+    ind = out._ind
+
+    def vjp(g: Tensor) -> tuple:
+        return (_gather(g, ind),)
+
+    record(name, out, (vt,), vjp)
+    out._vt = vt
+
+
+def _with_values(s: SparseTensor, vt: Tensor, name: str, coal: bool | None = None,
+                 ind: Any = None, shape: tuple | None = None) -> SparseTensor:
+    """A sparse tensor on ``s``'s indices (or ``ind``) with values ``vt`` (differentiable)."""
+    out = _new_sparse(s._ind if ind is None else ind, vt._data,
+                      s._data.shape if shape is None else shape, s._device,
+                      s._coal if coal is None else coal)
+    if grad_state.enabled and vt._rg:
+        record_construct(out, vt, name)
+    return out
+
+
+# ---------------------------------------------------------------- conversions
+def coalesce(s: SparseTensor) -> SparseTensor:
+    """Sorted, unique indices; the values of duplicates added."""
+    if s._coal:
+        return s
+    xp = _xp(s)
+    sd = s._ind.shape[0]
+    shape = s._data.shape[:sd]
+    lin = _linear(s._ind, shape, xp)
+    uniq, inv = xp.unique(lin, return_inverse=True)
+    inv = inv.reshape(-1)
+    ind = xp.stack(xp.unravel_index(uniq, shape)).astype(s._ind.dtype) if sd else \
+        xp.zeros((0, uniq.shape[0]), dtype=s._ind.dtype)
+    val = xp.zeros((uniq.shape[0],) + s._val.shape[1:], dtype=s._val.dtype)
+    xp.add.at(val, inv, s._val)
+    out = _new_sparse(ind, val, s._data.shape, s._device, True)
+    if grad_state.enabled and s._rg:
+        def vjp(g: Tensor) -> tuple:
+            if isinstance(g, SparseTensor):
+                return (g,)
+            return (sparse_mask(g, s),)
+
+        record("CoalesceBackward0", out, (s,), vjp)
+    return out
+
+
+def to_dense(s: SparseTensor) -> Tensor:
+    xp = _xp(s)
+    out = xp.zeros(s._data.shape, dtype=s._val.dtype)
+    xp.add.at(out, tuple(s._ind), s._val)
+    res = make(out, s._device)
+    if grad_state.enabled and s._rg:
+        def vjp(g: Tensor) -> tuple:
+            return (sparse_mask(g, s),)
+
+        record("ToDenseBackward0", res, (s,), vjp)
+    return res
+
+
+def sparse_mask(input: Tensor, mask: SparseTensor) -> SparseTensor:
+    """``input``'s entries at ``mask``'s indices, as a sparse tensor shaped like ``mask``."""
+    if not isinstance(mask, SparseTensor):
+        raise RuntimeError("sparse_mask(): expected mask to be a sparse COO tensor, but got "
+                           f"{mask.layout}")
+    if tuple(input.shape) != tuple(mask._data.shape):
+        raise RuntimeError(f"sparse_mask(): operands have incompatible sizes; self has size "
+                           f"{list(input.shape)} but mask has size {list(mask._data.shape)}")
+    if isinstance(input, SparseTensor):
+        input = to_dense(input)
+    if not mask._coal:  # the pattern, each index once: the result is a true sparse tensor
+        mask = coalesce(mask.detach())
+
+    vt = input[tuple(make(i, mask._device) for i in mask._ind)] if mask._ind.shape[0] else \
+        input.unsqueeze(0).expand((mask._nnz(),) + tuple(input.shape))
+    return _with_values(mask, vt, "SparseMaskBackward0")
+
+
+def dense_to_sparse(t: Tensor, sparse_dim: int | None = None) -> SparseTensor:
+    """``Tensor.to_sparse``: the nonzero entries (rows of the dense part) of ``t``."""
+    xp = _xp(t)
+    a = t._data
+    sd = a.ndim if sparse_dim is None else int(sparse_dim)
+    if not 0 <= sd <= a.ndim:
+        raise RuntimeError(f"sparse_dim must be in [0, {a.ndim}], but got {sd}")
+    nz = a != 0
+    if sd < a.ndim:
+        nz = nz.reshape(a.shape[:sd] + (-1,)).any(axis=-1)
+    ind = xp.stack(xp.nonzero(nz)).astype(xp.int64) if sd else xp.zeros((0, 1), xp.int64)
+    val = a[tuple(ind)] if sd else a[None]
+    out = _new_sparse(ind, val, a.shape, t._device, True)
+    if grad_state.enabled and t._rg:
+        def vjp(g: Tensor) -> tuple:
+            return (to_dense(g) if isinstance(g, SparseTensor) else g,)
+
+        record("ToSparseBackward0", out, (t,), vjp)
+    return out
+
+
+def clone(s: SparseTensor) -> SparseTensor:
+    be = s._device._backend
+    return _with_values(s, _values_of(s).clone(), "CloneBackward0", ind=be.copy(s._ind))
+
+
+def to(s: SparseTensor, *args: Any, **kwargs: Any) -> SparseTensor:
+    vt = _values_of(s).to(*args, **kwargs)
+    ind = s._ind
+    if vt._device is not s._device:
+        ind = make(ind, s._device).to(vt._device)._data
+    if vt._data is s._val and vt._device is s._device:
+        return s
+    out = _new_sparse(ind, vt._data, s._data.shape, vt._device, s._coal)
+    if grad_state.enabled and vt._rg:
+        record_construct(out, vt, "ToCopyBackward0")
+    return out
+
+
+# ---------------------------------------------------------------- arithmetic
+def _check_same(a: SparseTensor, b: Tensor, op: str) -> None:
+    if tuple(a.shape) != tuple(b.shape):
+        raise RuntimeError(f"{op}: expected 'self' and 'other' to have same size, but self has "
+                           f"size {list(a.shape)} while other has size {list(b.shape)} (FYI: "
+                           "op2-sparse addition does not currently support broadcasting)")
+
+
+def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """sparse + sparse -> sparse (indices concatenated); sparse + dense -> dense."""
+    if not isinstance(input, SparseTensor):  # dense + sparse
+        return input + to_dense(other) * alpha if alpha != 1 else input + to_dense(other)
+    if not isinstance(other, SparseTensor):
+        raise _unsupported_scalar("add")
+    _check_same(input, other, "add")
+    xp = _xp(input)
+    vb = _values_of(other)
+    if alpha != 1:
+        vb = vb * alpha
+    va = _values_of(input)
+    from .shape import cat
+
+    vt = cat([va, vb.to(va.dtype) if vb.dtype != va.dtype else vb], 0)
+    ind = xp.concatenate([input._ind, other._ind], axis=1)
+    out = _with_values(input, vt, "AddBackward0", coal=False, ind=ind)
+    return coalesce(out) if input._coal and other._coal else out
+
+
+def _unsupported_scalar(op: str) -> RuntimeError:
+    return RuntimeError(f"{op}(sparse, dense) is not supported. Use {op}(dense, sparse) instead.")
+
+
+def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    if isinstance(other, SparseTensor):
+        return add(input, other, alpha=-alpha)
+    return add(input, -other if isinstance(other, Tensor) else other, alpha=alpha)
+
+
+def neg(s: SparseTensor) -> SparseTensor:
+    return _with_values(s, -_values_of(s), "NegBackward0")
+
+
+def mul(input: Tensor, other: Any) -> Tensor:
+    if not isinstance(input, SparseTensor):
+        input, other = other, input
+    if isinstance(other, SparseTensor):  # sparse * sparse: the common indices
+        _check_same(input, other, "mul")
+        a, b = coalesce(input), coalesce(other)
+        xp = _xp(a)
+        sd = a._ind.shape[0]
+        la = _linear(a._ind, a._data.shape[:sd], xp)
+        lb = _linear(b._ind, b._data.shape[:sd], xp)
+        common, ia, ib = xp.intersect1d(la, lb, assume_unique=True, return_indices=True)
+        ia_t, ib_t = make(ia, a._device), make(ib, a._device)
+        vt = _values_of(a)[ia_t] * _values_of(b)[ib_t]
+        return _with_values(a, vt, "MulBackward0", coal=True, ind=a._ind[:, ia])
+    if isinstance(other, Tensor) and other.ndim > 0:  # sparse * dense, same size
+        _check_same(input, other, "mul")
+        return _with_values(input, _values_of(input) * _gather(other, input._ind),
+                            "MulBackward0")
+    return _with_values(input, _values_of(input) * other, "MulBackward0")
+
+
+def div(input: SparseTensor, other: Any, *, rounding_mode: str | None = None) -> SparseTensor:
+    if isinstance(other, SparseTensor) or (isinstance(other, Tensor) and other.ndim > 0):
+        raise RuntimeError("Sparse division requires a scalar or zero-dim dense tensor divisor "
+                           f"(got shape {list(other.shape)} for divisor)")
+    return _with_values(input, _values_of(input).div(other, rounding_mode=rounding_mode),
+                        "DivBackward0")
+
+
+def transpose(s: SparseTensor, dim0: int, dim1: int) -> SparseTensor:
+    d0, d1 = s._wrap_dim(dim0, "transpose"), s._wrap_dim(dim1, "transpose")
+    sd = s._ind.shape[0]
+    if (d0 < sd) != (d1 < sd):
+        raise RuntimeError("transpose_: cannot transpose a sparse dimension with a dense one")
+    shape = list(s._data.shape)
+    shape[d0], shape[d1] = shape[d1], shape[d0]
+    if d0 < sd:
+        order = list(range(sd))
+        order[d0], order[d1] = order[d1], order[d0]
+        vt = _values_of(s)
+        return _with_values(s, vt, "TransposeBackward0", coal=s._coal and d0 == d1,
+                            ind=s._ind[order], shape=tuple(shape))
+    vt = _values_of(s).transpose(d0 - sd + 1, d1 - sd + 1)
+    return _with_values(s, vt, "TransposeBackward0", shape=tuple(shape))
+
+
+def t(s: SparseTensor) -> SparseTensor:
+    if s.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, but "
+                           f"got {s.sparse_dim()} sparse and {s.dense_dim()} dense dimensions")
+    return transpose(s, 0, 1) if s.ndim == 2 else s
+
+
+def sum(s: SparseTensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The sum over all elements (a dense 0-d tensor) or over ``dim``: sparse while a
+    sparse dim remains, as ``torch.sparse.sum``."""
+    vt = _values_of(s)
+    if dtype is not None:
+        vt = vt.to(_dt.to_dtype(dtype))
+    if dim is None:
+        return vt.sum()
+    dims = sorted({s._wrap_dim(d, "sum") for d in ((dim,) if isinstance(dim, int) else dim)})
+    sd = s._ind.shape[0]
+    sparse_d = [d for d in dims if d < sd]
+    dense_d = [d - sd + 1 for d in dims if d >= sd]
+    if dense_d:
+        vt = vt.sum(dense_d)
+    keep = [d for d in range(sd) if d not in sparse_d]
+    shape = tuple(n for i, n in enumerate(s._data.shape) if i not in dims)
+    if not keep:
+        return vt.sum(0)
+    out = _with_values(s, vt, "SumBackward1", coal=False, ind=s._ind[keep], shape=shape)
+    return coalesce(out)
+
+
+# ---------------------------------------------------------------- products
+def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
+    """sparse (n x m) @ dense (m x p) -> dense (n x p); gradients to both operands. The
+    sparse operand's gradient is dense (``ember.mm``, ``@``) or, with ``sparse_grad``
+    (``ember.sparse.mm``), ``grad @ mat2.T`` masked to its pattern, as PyTorch's."""
+    if input.ndim != 2 or input.dense_dim():
+        raise RuntimeError("mm: expected a 2-D sparse matrix with no dense dimensions")
+    if isinstance(mat2, SparseTensor):
+        mat2 = to_dense(mat2)
+    vec = mat2.ndim == 1
+    b = mat2.unsqueeze(1) if vec else mat2
+    if input._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input._data.shape[0]}"
+                           f"x{input._data.shape[1]} and {b._data.shape[0]}x{b._data.shape[1]})")
+    if input.dtype != b.dtype:
+        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
+                           f"{input.dtype} != {b.dtype}")
+    xp = _xp(input)
+    rows, cols = input._ind[0], input._ind[1]
+    bd = b._data
+    out = xp.zeros((input._data.shape[0], bd.shape[1]), dtype=bd.dtype)
+    xp.add.at(out, rows, input._val[:, None] * bd[cols])
+    res = make(out, input._device)
+    if grad_state.enabled and (input._rg or b._rg):
+        need_a, need_b = input._rg, b._rg
+        sp = input
+
+        def vjp(g: Tensor) -> tuple:
+            ga = gb = None
+            if need_a and sparse_grad:
+                u = coalesce(sp.detach())._ind
+                gv = (g._data[u[0]] * bd[u[1]]).sum(-1)
+                ga = _new_sparse(u, gv, sp._data.shape, sp._device, True)
+            elif need_a:
+                ga = g.matmul(b.t())
+            if need_b:
+                gb = mm(t(sp.detach()), g)
+            return ga, gb
+
+        record("SparseAddmmBackward0" if sparse_grad else "MmBackward0", res, (input, b), vjp)
+    return res.squeeze(1) if vec else res
+
+
+def addmm(input: Tensor, mat1: SparseTensor, mat2: Tensor, *, beta: Any = 1,
+          alpha: Any = 1, sparse_grad: bool = False) -> Tensor:
+    p = mm(mat1, mat2, sparse_grad)
+    if isinstance(input, SparseTensor):
+        input = to_dense(input)
+    return (input * beta if beta != 1 else input) + (p * alpha if alpha != 1 else p)
+
+
+def _softmax(s: SparseTensor, dim: int, log: bool) -> SparseTensor:
+    """softmax over the specified entries along ``dim`` (absent entries stay absent)."""
+    s = coalesce(s)
+    d = s._wrap_dim(dim, "softmax")
+    sd = s._ind.shape[0]
+    vt = _values_of(s)
+    if d >= sd:
+        r = vt.log_softmax(d - sd + 1) if log else vt.softmax(d - sd + 1)
+        return _with_values(s, r, "SoftmaxBackward0")
+    xp = _xp(s)
+    keep = [i for i in range(sd) if i != d]
+    shape = tuple(s._data.shape[i] for i in keep)
+    grp = _linear(s._ind[keep], shape, xp) if keep else xp.zeros(s._ind.shape[1], xp.int64)
+    _, gid = xp.unique(grp, return_inverse=True)
+    g = make(gid.reshape(-1), s._device)
+    n = int(gid.max()) + 1 if gid.size else 0
+    tail = tuple(vt.shape[1:])
+    idx = g.reshape((-1,) + (1,) * len(tail)).expand(tuple(vt.shape))
+    mx = vt.new_full((n,) + tail, float("-inf")).scatter_reduce(0, idx, vt.detach(), "amax")
+    z = vt - mx[g]
+    e = z.exp()
+    tot = vt.new_zeros((n,) + tail).index_add(0, g, e)
+    r = z - tot.log()[g] if log else e / tot[g]
+    return _with_values(s, r, "LogSoftmaxBackward0" if log else "SoftmaxBackward0")
+
+
+def softmax(input: SparseTensor, dim: int, *, dtype: Any = None) -> SparseTensor:
+    return _softmax(input if dtype is None else input.to(dtype), dim, False)
+
+
+def log_softmax(input: SparseTensor, dim: int, *, dtype: Any = None) -> SparseTensor:
+    return _softmax(input if dtype is None else input.to(dtype), dim, True)
+
+
+# ---------------------------------------------------------------- methods and dispatch
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    if isinstance(a, SparseTensor):
+        return mm(a, b)
+    return mm(t(b), t(a) if a.ndim == 2 else a) if b.ndim == 2 and a.ndim == 2 else \
+        to_dense(b).__rmatmul__(a)
+
+
+def _rsub(s: SparseTensor, other: Any) -> Tensor:
+    return add(-s, other) if isinstance(other, SparseTensor) else other - to_dense(s)
+
+
+def copy_(s: SparseTensor, src: Tensor, non_blocking: bool = False) -> SparseTensor:
+    """Take ``src``'s indices, values and size (a sparse ``src`` only, as PyTorch)."""
+    if not isinstance(src, SparseTensor):
+        raise RuntimeError("copy_(sparse, dense) is not supported: the source must be sparse")
+    be = s._device._backend
+    ind = make(src._ind, src._device).to(s._device)._data
+    val = make(src._val, src._device).to(s._device, s.dtype)._data
+    s._ind, s._val, s._coal, s._vt = be.copy(ind), be.copy(val), src._coal, None
+    s._data = type(s._data)(src._data.shape, val.dtype, s._device)
+    s._vc[0] += 1
+    return s
+
+
+_METHODS = {
+    "copy_": copy_,
+    "__add__": add, "__radd__": lambda s, o: add(o, s), "add": add,
+    "__sub__": sub, "__rsub__": _rsub, "sub": sub,
+    "__mul__": mul, "__rmul__": mul, "mul": mul,
+    "__truediv__": div, "div": div, "__neg__": neg, "neg": neg,
+    "__matmul__": _matmul, "mm": mm, "matmul": _matmul,
+    "t": t, "transpose": transpose, "sum": sum, "softmax": softmax,
+    "log_softmax": log_softmax, "sparse_mask": sparse_mask,
+    "double": lambda s: to(s, _dt.float64), "float": lambda s: to(s, _dt.float32),
+    "half": lambda s: to(s, _dt.float16), "bfloat16": lambda s: to(s, _dt.bfloat16),
+    "long": lambda s: to(s, _dt.int64), "int": lambda s: to(s, _dt.int32),
+    "bool": lambda s: to(s, _dt.bool),
+}
+for _name, _fn in _METHODS.items():
+    setattr(SparseTensor, _name, _fn)
+del _name, _fn

@@ -1,0 +1,76 @@
+"""``ember.sparse``: functions on sparse COO tensors (PyTorch's ``torch.sparse``).
+
+Loading it (which ``ember.sparse_coo_tensor`` and ``Tensor.to_sparse`` do) routes
+``ember.mm``/``matmul``/``add``/... to the sparse kernels when given a sparse tensor;
+dense programs that never build one pay nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops import sparse_math as _m
+from ..ops.sparse_coo import SparseTensor, sparse_coo, sparse_coo_tensor
+from ._dispatch import install as _install
+
+__all__ = ["mm", "addmm", "sum", "softmax", "log_softmax", "SparseTensor", "sparse_coo",
+           "sparse_coo_tensor", "check_sparse_tensor_invariants", "spmm"]
+
+softmax = _m.softmax
+log_softmax = _m.log_softmax
+
+
+def mm(mat1: Any, mat2: Any, reduce: str = "sum") -> Any:
+    """Matrix product of a sparse matrix with a dense (or sparse) one."""
+    if not isinstance(mat1, SparseTensor):
+        from .. import ops
+
+        return ops.mm(mat1, mat2.to_dense() if isinstance(mat2, SparseTensor) else mat2)
+    return _m.mm(mat1, mat2, sparse_grad=True)
+
+
+def addmm(mat: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+    """``beta * mat + alpha * (mat1 @ mat2)`` with a sparse ``mat1``."""
+    return _m.addmm(mat, mat1, mat2, beta=beta, alpha=alpha, sparse_grad=True)
+
+
+def sum(input: Any, dim: Any = None, dtype: Any = None) -> Any:
+    """Sum of a sparse tensor: over everything (dense 0-d) or over ``dim``."""
+    return _m.sum(input, dim, dtype=dtype)
+
+
+class check_sparse_tensor_invariants:
+    """Context manager / switch for index checks (Ember always checks)."""
+
+    _enabled = True
+
+    def __init__(self, enable: bool = True) -> None:
+        self.enable = enable
+
+    @staticmethod
+    def is_enabled() -> bool:
+        return check_sparse_tensor_invariants._enabled
+
+    @staticmethod
+    def enable() -> None:
+        check_sparse_tensor_invariants._enabled = True
+
+    @staticmethod
+    def disable() -> None:
+        check_sparse_tensor_invariants._enabled = False
+
+    def __enter__(self) -> check_sparse_tensor_invariants:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+_install()
+
+
+def spmm(input: Any, mat2: Any) -> Any:
+    """``ember.spmm``: sparse (or dense) matrix times dense matrix (dense gradients)."""
+    from .. import ops
+
+    return ops.mm(input, mat2)

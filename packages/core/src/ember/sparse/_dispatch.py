@@ -1,0 +1,80 @@
+"""Routes ``ember.<op>(sparse, ...)`` to the sparse kernels.
+
+Installed once, when the sparse layout is first used: the listed functions on ``ember``
+and ``ember.ops`` are wrapped by a check of the first operands' class, so programs that
+never build a sparse tensor keep the plain functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..ops import sparse_math as _m
+from ..ops.sparse_coo import SparseTensor
+
+_S = SparseTensor
+
+
+def _mm(dense: Callable) -> Callable:
+    def mm(input: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
+        if input.__class__ is _S:
+            return _m.mm(input, mat2)
+        if mat2.__class__ is _S:
+            return dense(input, _m.to_dense(mat2), *args, **kw)
+        return dense(input, mat2, *args, **kw)
+    return mm
+
+
+def _binary(dense: Callable, sparse: Callable) -> Callable:
+    def op(input: Any, other: Any, *args: Any, **kw: Any) -> Any:
+        if input.__class__ is _S or other.__class__ is _S:
+            return sparse(input, other, *args, **kw)
+        return dense(input, other, *args, **kw)
+    return op
+
+
+def _unary(dense: Callable, sparse: Callable) -> Callable:
+    def op(input: Any, *args: Any, **kw: Any) -> Any:
+        if input.__class__ is _S:
+            return sparse(input, *args, **kw)
+        return dense(input, *args, **kw)
+    return op
+
+
+def _addmm(dense: Callable) -> Callable:
+    def addmm(input: Any, mat1: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
+        if mat1.__class__ is _S:
+            return _m.addmm(input, mat1, mat2, **kw)
+        return dense(input, mat1, mat2, *args, **kw)
+    return addmm
+
+
+def install() -> None:
+    import ember
+
+    from .. import ops
+
+    ops.load_all()
+    if getattr(ops.mm, "_sparse_routed", False):
+        return
+    wrap = {"mm": _mm, "matmul": _mm, "addmm": _addmm,
+            "add": lambda d: _binary(d, _m.add), "sub": lambda d: _binary(d, _m.sub),
+            "mul": lambda d: _binary(d, _m.mul), "div": lambda d: _binary(d, _m.div),
+            "neg": lambda d: _unary(d, _m.neg), "sum": lambda d: _unary(d, _m.sum),
+            "t": lambda d: _unary(d, _m.t), "transpose": lambda d: _unary(d, _m.transpose),
+            "softmax": lambda d: _unary(d, _m.softmax),
+            "log_softmax": lambda d: _unary(d, _m.log_softmax)}
+    for name, make_wrapper in wrap.items():
+        dense = getattr(ops, name)
+        fn = make_wrapper(dense)
+        fn.__name__ = name
+        fn.__doc__ = dense.__doc__
+        fn.__wrapped__ = dense
+        fn._sparse_routed = True
+        setattr(ops, name, fn)
+        setattr(ember, name, fn)
+    spmm = _mm(ops.mm.__wrapped__)
+    spmm.__name__ = "spmm"
+    ember.spmm = ops.spmm = spmm
+    ember.smm = spmm
