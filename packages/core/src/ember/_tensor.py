@@ -314,10 +314,36 @@ class Tensor:
         return TypedStorage._of(self)
 
     def share_memory_(self) -> Tensor:
+        """Move a CPU tensor's data into an anonymous shared mapping, in place.
+
+        Forked worker processes (``ember.multiprocessing`` Hogwild training) then write into the
+        same memory as the parent, as with PyTorch's shared storages. Views taken before the call
+        keep the old memory; CUDA tensors are left as they are (already shareable in PyTorch).
+        """
+        if self._device.type != "cpu" or self.is_shared():
+            return self
+        import mmap
+
+        import numpy as np
+
+        src = self._data
+        buf = mmap.mmap(-1, max(src.nbytes, 1))
+        dense = src.flags.c_contiguous or src.flags.f_contiguous  # keep the strides when dense
+        arr = np.ndarray(src.shape, src.dtype, buffer=buf, strides=src.strides if dense else None)
+        arr[...] = src
+        self._data = arr
         return self
 
     def is_shared(self) -> bool:
-        return False
+        """Whether the data lives in memory shared with forked processes (see ``share_memory_``)."""
+        if self._device.type != "cpu":
+            return False
+        import mmap
+
+        base = self._data
+        while base is not None and not isinstance(base, mmap.mmap):
+            base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+        return base is not None
 
     # ---------------------------------------------------------------- autograd state
     @property
