@@ -121,7 +121,16 @@ def collate(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Any:
 
 
 def collate_tensor_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
-    """Tensors stack along a new first dimension."""
+    """Tensors stack along a new first dimension (dense, strided tensors only, as PyTorch)."""
+    if isinstance(batch, Tensor):  # default_collate(tensor): torch.stack refuses a Tensor
+        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
+    elem = batch[0]
+    if getattr(elem, "is_sparse", False) or str(getattr(elem, "layout", "strided")).split(
+            ".")[-1] != "strided":
+        raise RuntimeError("Batches of sparse tensors are not currently supported by the "
+                           "default collate_fn; please provide a custom collate_fn to handle "
+                           "them appropriately.")
     return (_ops or _load_ops()).stack(batch, 0)
 
 

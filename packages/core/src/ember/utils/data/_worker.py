@@ -85,7 +85,7 @@ class ResumeIteration:
 class _ArrayRef:
     __slots__ = ("offset", "shape", "dtype", "tensor", "requires_grad")
 
-    def __init__(self, offset: int, shape: tuple, dtype: str, tensor: bool, rg: bool) -> None:
+    def __init__(self, offset: int, shape: tuple, dtype: np.dtype, tensor: bool, rg: bool) -> None:
         self.offset, self.shape, self.dtype, self.tensor, self.requires_grad = (
             offset, shape, dtype, tensor, rg)
 
@@ -120,7 +120,7 @@ def pack(obj: Any) -> tuple[Any, str | None, int]:
         arr = x._data if is_tensor else x
         if arr.dtype.hasobject or arr.nbytes < 1024:
             return x  # small or object arrays are cheaper to pickle
-        ref = _ArrayRef(offset, arr.shape, arr.dtype.str, is_tensor,
+        ref = _ArrayRef(offset, arr.shape, arr.dtype, is_tensor,
                         bool(is_tensor and x.requires_grad))
         arrays.append(arr)
         offset += (arr.nbytes + 63) // 64 * 64
@@ -164,7 +164,7 @@ def unpack(structure: Any, name: str | None, size: int) -> Any:
     def build(ref: Any) -> Any:
         if not isinstance(ref, _ArrayRef):
             return ref
-        dt = np.dtype(ref.dtype)
+        dt = ref.dtype  # the dtype itself: its .str loses extension types (bfloat16)
         n = int(np.prod(ref.shape)) if ref.shape else 1
         arr = np.frombuffer(mm, dtype=dt, count=n, offset=ref.offset).reshape(ref.shape)
         if not ref.tensor:
@@ -315,8 +315,11 @@ def worker_loop(kind: str, dataset: Any, index_queue: Any, result_queue: Any, do
             try:
                 data = fetcher.fetch(index)
             except StopIteration:
-                data = IterableStop(worker_id)
-                exhausted = True
+                if kind == "iterable":  # this worker's stream has ended
+                    data = IterableStop(worker_id)
+                    exhausted = True
+                else:  # raised by a map-style dataset: ends the epoch in the main process
+                    data = ExceptionWrapper(f"in DataLoader worker process {worker_id}")
             except Exception:
                 data = ExceptionWrapper(f"in DataLoader worker process {worker_id}")
         if isinstance(data, (ExceptionWrapper, IterableStop)):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
 import queue
+import signal
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -34,9 +36,36 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _d
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
+_PICKLE_HINT = (
+    "Got pickle error when attempting to start a worker Process. This might be because the "
+    "worker Process arguments are not picklable. Python 3.14+ changed the multiprocessing "
+    "start method in non-Mac POSIX platforms to 'forkserver', which requires the worker "
+    "Process arguments to be picklable. You can also try multiprocessing.set_start_method("
+    "'fork').")
 _STATUS_CHECK_INTERVAL = 0.2  # seconds between checks that every worker is alive
 _FROZEN_ATTRS = frozenset(("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
                            "persistent_workers"))
+
+
+def _discard_segment(name: str) -> None:
+    """Remove the shared-memory segment of a batch that will never be unpacked."""
+    try:
+        os.unlink(os.path.join("/dev/shm", name))
+    except OSError:
+        pass
+
+
+def _death_message(pid: int | None, exitcode: int | None) -> str:
+    """PyTorch's words for a worker that died: killed by a signal, or exited with a code."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.strsignal(-exitcode) or f"signal {-exitcode}"
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"DataLoader worker (pid {pid}) is killed by signal: {name}. "
+    return (f"DataLoader worker (pid {pid}) exited unexpectedly with exit code {exitcode}. "
+            "Details are lost due to multiprocessing. Rerunning with num_workers=0 may give "
+            "better error trace.")
 
 
 class _InfiniteConstantSampler(Sampler[None]):
@@ -251,8 +280,9 @@ class _BaseDataLoaderIter:
     def _next_index(self) -> Any:
         return next(self._sampler_iter)
 
-    def _count_yield(self) -> None:
-        """One more batch handed out; warn when an IterableDataset outgrows its len()."""
+    def _count_yield(self, stacklevel: int = 3) -> None:
+        """One more batch handed out; warn when an IterableDataset outgrows its len()
+        (``stacklevel`` points the warning at the user's ``next``/``for``)."""
         self._num_yielded += 1
         promised = self._IterableDataset_len_called
         if self._kind == "iterable" and promised is not None and self._num_yielded > promised:
@@ -264,7 +294,7 @@ class _BaseDataLoaderIter:
                         "configuring the IterableDataset replica at each worker. Please see "
                         "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset"
                         " for examples.")
-            warnings.warn(msg, stacklevel=3)
+            warnings.warn(msg, stacklevel=stacklevel)
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
         # a new epoch of persistent workers: the workers keep their seed, so (as PyTorch)
@@ -277,6 +307,8 @@ class _BaseDataLoaderIter:
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
+        if loader.timeout != 0:  # a timeout needs workers to wait on (PyTorch refuses too)
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         self._fetcher = make_fetcher(self._kind, self._dataset, self._auto, self._collate_fn,
                                      self._drop_last)
 
@@ -294,12 +326,16 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._prefetch = loader.prefetch_factor
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
+        if self._prefetch <= 0:  # no batch would ever be asked for: refuse, as PyTorch
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
         ctx = loader.multiprocessing_context or multiprocessing
         self._ctx = ctx
         self._done_event = ctx.Event()
         self._result_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []
+        self._shutdown = False  # set before any start, so a failed start still cleans up
         for i in range(self._num_workers):
             iq = ctx.Queue()
             iq.cancel_join_thread()
@@ -307,10 +343,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._kind, self._dataset, iq, self._result_queue, self._done_event, self._auto,
                 self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, i,
                 self._num_workers), daemon=True)
-            w.start()
+            try:
+                w.start()
+            except (TypeError, AttributeError, pickle.PicklingError):
+                warnings.warn(_PICKLE_HINT, stacklevel=2)
+                raise
             self._index_queues.append(iq)
             self._workers.append(w)
-        self._shutdown = False
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
@@ -330,6 +369,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 data = self._get_data()
                 if isinstance(data[0], ResumeIteration):
                     pending -= 1
+                elif data[2]:  # a batch of the last epoch nobody took: free its segment
+                    _discard_segment(data[2])
         for _ in range(self._prefetch * self._num_workers):
             self._try_put_index()
 
@@ -357,9 +398,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if dead:
             for _, w in dead:
                 release_segments_of(w.pid)
-            desc = ", ".join(f"worker {i} (pid {w.pid}, exit code {w.exitcode})" for i, w in dead)
-            self._shutdown_workers()
-            raise RuntimeError(f"DataLoader worker(s) exited unexpectedly: {desc}")
+            self._shutdown_workers(prompt=True)
+            raise RuntimeError(_death_message(dead[0][1].pid, dead[0][1].exitcode))
 
     def _get_data(self) -> tuple:
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
@@ -372,7 +412,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             except queue.Empty:
                 self._check_workers()
                 if deadline is not None and time.monotonic() >= deadline:
-                    self._shutdown_workers()
+                    self._shutdown_workers(prompt=True)
                     raise RuntimeError(
                         f"DataLoader timed out after {self._timeout} seconds") from None
 
@@ -418,13 +458,16 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         structure, name, size = payload
         self._try_put_index()
         if isinstance(structure, ExceptionWrapper):
-            self._shutdown_workers()
+            # the workers live on, as PyTorch's: the caller may catch this and go on with
+            # the next batch (the iterator ends, or is collected, as usual)
             structure.reraise()
         data = unpack(structure, name, size)
-        self._count_yield()
+        self._count_yield(stacklevel=4)
         return pin_memory(data) if self._pin else data
 
-    def _shutdown_workers(self) -> None:
+    def _shutdown_workers(self, prompt: bool = False) -> None:
+        """Stop the workers; ``prompt`` (on an error) terminates busy ones at once instead of
+        letting them finish the batch in hand."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -435,21 +478,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             except Exception:
                 pass
         for w in self._workers:
-            w.join(timeout=2)
+            w.join(timeout=0.1 if prompt else 2)
             if w.is_alive():
                 w.terminate()
                 w.join(timeout=1)
-        # drain results that were sent but not taken, removing their shared memory
-        try:
-            while True:
-                _, structure, name, size = self._result_queue.get_nowait()
-                if name:
-                    try:
-                        os.unlink(os.path.join("/dev/shm", name))
-                    except OSError:
-                        pass
-        except (queue.Empty, OSError, EOFError, ValueError):
-            pass
+        # results sent but not taken are not read back (a worker stopped mid-write leaves a
+        # partial message that would block the read for ever): their segments carry the
+        # worker's pid, and every segment a stopped worker still owns is garbage
         for w in self._workers:
             if w.pid is not None:
                 release_segments_of(w.pid)

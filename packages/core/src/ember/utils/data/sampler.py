@@ -22,10 +22,10 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class Sampler(Generic[T_co]):
-    """Base class: an iterable of dataset indices (or of lists of them)."""
+    """Base class: an iterable of dataset indices (or of lists of them).
 
-    def __init__(self, data_source: Any = None) -> None:
-        pass
+    It takes no arguments (PyTorch dropped the unused ``data_source`` one): subclasses keep
+    what they need themselves."""
 
     def __iter__(self) -> Iterator:
         raise NotImplementedError
