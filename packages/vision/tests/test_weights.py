@@ -171,11 +171,12 @@ def test_preset_matches_torchvision(tv: Any, torch: Any, interpolation: str) -> 
     for shape in [(3, 120, 150), (2, 3, 130, 110)]:
         x = rng.random(shape, dtype=np.float32)
         out = ours(ember.from_numpy(x))
-        assert_close(out, theirs(torch.from_numpy(x)), rtol=0, atol=2e-4)
+        assert_close(out, theirs(torch.from_numpy(x)), rtol=0, atol=1e-5)
         assert out.shape == (*shape[:-3], 3, 96, 96)
-        xu = (x * 255).astype(np.uint8)  # torchvision resizes uint8 natively: one level off
-        assert_close(ours(ember.from_numpy(xu)), theirs(torch.from_numpy(xu)), rtol=0,
-                     atol=1.01 / 255 / 0.224)
+        xu = (x * 255).astype(np.uint8)  # float32 sums in another order: rare one-level flips
+        got, want = ours(ember.from_numpy(xu)), theirs(torch.from_numpy(xu))
+        assert_close(got, want, rtol=0, atol=1.01 / 255 / 0.224)
+        assert (got.numpy() != want.numpy()).mean() < 1e-3
     img = Image.fromarray((rng.random((90, 140, 3)) * 255).astype(np.uint8))
     assert_close(ours(img), theirs(img), rtol=0, atol=1e-6)
     assert "crop_size=[96]" in repr(ours) and "resize_size=[100]" in ours.describe()
@@ -202,3 +203,19 @@ def test_deprecated_pretrained_argument(offline_home: Path, no_fill: None) -> No
         models.resnet50(pretrained=True)  # the legacy weights, not DEFAULT (V2)
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="together with 'weights'"):
         models.resnet18(pretrained=True, weights="DEFAULT")
+
+
+def test_meta_and_transforms_match_torchvision(tv: Any) -> None:
+    """Every classification weights entry: meta keys in torchvision's order, equal values
+    (``_docs`` aside), the same URL and the same preset repr."""
+    tvm = tv.models
+    for name in tvm.list_models(module=tvm):
+        enum = tvm.get_model_weights(name)
+        for w in enum:
+            ours = models.get_weight(f"{enum.__name__}.{w.name}")
+            assert list(ours.meta) == list(w.meta), (enum.__name__, w.name)
+            for key, value in w.meta.items():
+                if key != "_docs":  # reprs, since NaN metrics compare unequal
+                    assert repr(ours.meta[key]) == repr(value), (enum.__name__, w.name, key)
+            assert ours.url == w.url
+            assert repr(ours.transforms()) == repr(w.transforms())

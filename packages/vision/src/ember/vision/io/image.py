@@ -21,6 +21,8 @@ import numpy as np
 
 import ember
 
+from ._png_encode import encode_png_bytes
+
 __all__ = ["ImageReadMode", "read_file", "write_file", "decode_png", "encode_png", "write_png",
            "decode_jpeg", "encode_jpeg", "write_jpeg", "decode_gif", "decode_webp",
            "decode_image", "read_image"]
@@ -65,7 +67,8 @@ def _from_hwc(arr: np.ndarray) -> ember.Tensor:
     """(H, W, C) array -> (C, H, W) tensor, a permuted view as torchvision returns."""
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    return ember.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)
+    # decoders may hand back read-only buffers: copy those, as the tensor must be writable
+    return ember.from_numpy(np.require(arr, requirements=["C", "W"])).permute(2, 0, 1)
 
 
 def _bytes_tensor(data: bytes) -> ember.Tensor:
@@ -211,7 +214,9 @@ def encode_png(input: ember.Tensor, compression_level: int = 6) -> ember.Tensor:
     if not 0 <= compression_level <= 9:
         raise RuntimeError(f"encode_png: Compression level should be between 0 and 9, got "
                            f"{compression_level}")
-    return _encode(_check_image("encode_png", input), "PNG", compress_level=compression_level)
+    arr = _check_image("encode_png", input)
+    return _bytes_tensor(encode_png_bytes(arr if arr.ndim == 3 else arr[:, :, None],
+                                          compression_level))
 
 
 def write_png(input: ember.Tensor, filename: str | os.PathLike,

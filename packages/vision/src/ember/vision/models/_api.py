@@ -126,7 +126,39 @@ class WeightsEnum(Enum):
 
     @property
     def meta(self) -> dict[str, Any]:
-        return self.value.meta
+        meta = self.value.meta
+        order = _meta_order(self.__class__.__name__, "license" in meta)
+        if order is not None and list(meta)[:len(order)] != order:
+            moved = {k: meta.pop(k) for k in order if k in meta}
+            rest = dict(meta)
+            meta.clear()
+            meta.update(moved)
+            meta.update(rest)  # the dict itself stays: users may hold it
+        return meta
+
+
+# the order torchvision's meta dicts list their leading keys in, per family of weights
+_META_ORDERS: tuple[tuple[tuple[str, ...], bool | None, list[str]], ...] = (
+    (("AlexNet", "GoogLeNet", "Inception_V3", "MobileNet_V2"), None,
+     ["num_params", "min_size", "categories", "recipe"]),
+    (("ConvNeXt", "DenseNet", "VGG"), None,
+     ["min_size", "categories", "recipe", "_docs", "num_params"]),
+    (("EfficientNet",), None, ["categories", "min_size", "recipe", "num_params"]),
+    (("MNASNet", "ShuffleNet"), None, ["min_size", "categories", "recipe", "num_params"]),
+    (("SqueezeNet",), None, ["categories", "recipe", "_docs", "min_size", "num_params"]),
+    (("ViT",), True, ["categories", "recipe", "license", "num_params", "min_size"]),
+    (("MaxVit", "Swin", "ViT"), None, ["categories", "num_params", "min_size", "recipe"]),
+    (("RegNet",), True, ["min_size", "categories", "recipe", "license", "num_params"]),
+    (("MobileNet_V3", "RegNet", "ResNe", "Wide_ResNet"), None,
+     ["min_size", "categories", "num_params", "recipe"]),
+)
+
+
+def _meta_order(enum_name: str, has_license: bool) -> list[str] | None:
+    for prefixes, license_, order in _META_ORDERS:
+        if enum_name.startswith(prefixes) and license_ in (None, has_license):
+            return order
+    return None
 
 
 def get_weight(name: str) -> WeightsEnum:

@@ -94,26 +94,36 @@ def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
     x = np.abs(x)
     if not cubic:
         return np.where(x < 1, 1 - x, 0).astype(x.dtype)
-    a = x.dtype.type(-0.5)  # the antialiased bicubic filter uses a = -0.5, as PIL does
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = (((x - 5) * x + 8) * x - 4) * a
+    ft = x.dtype.type
+    a = ft(-0.5)  # the antialiased bicubic filter uses a = -0.5, as PIL does
+    if x.dtype == np.float32:  # PyTorch's CPU kernel evaluates these with fused multiply-adds
+        def fma(p: Any, q: Any, r: Any) -> np.ndarray:
+            return (np.float64(p) * q + np.float64(r)).astype(np.float32)
+    else:
+        def fma(p: Any, q: Any, r: Any) -> np.ndarray:
+            return p * q + r
+    near = fma(fma(a + 2, x, -(a + 3)) * x, x, ft(1))
+    far = fma(fma(fma(a, x, -5 * a), x, 8 * a), x, -4 * a)
     return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
 
 
 def _aa_matrix(n_in: int, n_out: int, cubic: bool, ft: Any) -> np.ndarray:
-    """Antialiased weights: the filter widens with the downscaling factor."""
+    """Antialiased weights: the filter widens with the downscaling factor. The rounding
+    follows PyTorch's kernel (``+ 0.5`` and ``* invscale`` in float64, sequential sums)."""
     scale = ft(n_in) / ft(n_out)
     half = ft(2.0 if cubic else 1.0)
     support = half * scale if scale >= 1 else half
-    invscale = ft(1) / scale if scale >= 1 else ft(1)
+    invscale = ft(1.0 / np.float64(scale)) if scale >= 1 else ft(1)
     center = scale * (np.arange(n_out, dtype=ft) + ft(0.5))
-    xmin = np.maximum(np.trunc(center - support + ft(0.5)).astype(np.int64), 0)
-    xmax = np.minimum(np.trunc(center + support + ft(0.5)).astype(np.int64), n_in)
+    xmin = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xmax = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64),
+                      n_in)
     taps = np.arange(max(int((xmax - xmin).max()), 1))
     idx = xmin[:, None] + taps
-    w = _aa_filter(((idx.astype(ft) - center[:, None]) + ft(0.5)) * invscale, cubic)
+    dist = (idx.astype(ft) - center[:, None]).astype(np.float64)
+    w = _aa_filter(((dist + 0.5) * np.float64(invscale)).astype(ft), cubic)
     w = np.where(idx < xmax[:, None], w, ft(0))
-    total = w.sum(1, keepdims=True)
+    total = np.cumsum(w, axis=1, dtype=ft)[:, -1:]
     w = np.where(total != 0, w / np.where(total != 0, total, ft(1)), w)
     return _scatter(n_in, n_out, np.minimum(idx, n_in - 1), w.astype(ft))
 
