@@ -221,12 +221,20 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
                       "hardshrink")
 
 
+# PyTorch names the dtype and its largest value when softshrink's lambda is negative
+_SHRINK_RANGE = {"float32": ("Float", 3.4028234663852886e38),
+                 "float64": ("Double", 1.7976931348623157e308),
+                 "float16": ("Half", 65504.0), "bfloat16": ("BFloat16", 3.3895313892515355e38)}
+
+
 @quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``input - lambd`` above ``lambd``, ``input + lambd`` below ``-lambd``, else 0."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     x = float_input(input, "softshrink")
+    if lambd < 0:
+        name, top = _SHRINK_RANGE.get(x.dtype.name, (x.dtype.name, math.inf))
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {name}, but "
+                           f"found {lambd}")
     xp = _xp(input)
     # the middle is ``input * 0`` so that a NaN stays, as in PyTorch
     y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(
@@ -555,6 +563,10 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` in training, else their mean."""
     x = float_input(input, "rrelu_with_noise")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if training and x.dtype.name == "float16":  # PyTorch's CPU kernel has no half version
+        raise NotImplementedError("\"rrelu_with_noise_out_cpu\" not implemented for 'Half'")
     if not training:  # PyTorch's node is still rrelu's
         return _leaky_relu(input, (lower + upper) / 2, inplace, "RreluWithNoiseBackward",
                            "rrelu_with_noise")

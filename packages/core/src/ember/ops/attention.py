@@ -186,19 +186,30 @@ def _mm(m: Any, a: Any, b: Any) -> Any:
     return _matmul_f32(m.xp, a, b)
 
 
+def _bilinear_shape_error(a: tuple, b: tuple, w: tuple, bias: Tensor | None) -> None:
+    """Raise PyTorch's error for inputs (or a bias) that do not fit ``bilinear``'s weight."""
+    if len(a) != len(b):
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {len(a)} and {len(b)}")
+    for i, (m, n) in enumerate(zip(a[:-1], b[:-1])):
+        if m != n:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {m} and {n}")
+    for name, got, want in (("input1", a[-1], w[1]), ("input2", b[-1], w[2])):
+        if got != want:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {got} "
+                               f"but expected {want}")
+    raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                       f"{bias.shape[0] if bias.ndim else 0} but expected {w[0]}")
+
+
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]``."""
     a, b, w = input1._data, input2._data, weight._data
     if w.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {w.ndim}")
-    if a.shape[:-1] != b.shape[:-1]:
-        raise RuntimeError(
-            f"bilinear(): input batch dimensions do not match: got {list(a.shape[:-1])} and "
-            f"{list(b.shape[:-1])}")
-    if a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]:
-        raise RuntimeError(
-            f"bilinear(): input sizes do not match the weight: got {a.shape[-1]} and "
-            f"{b.shape[-1]}, weight {list(w.shape)}")
+    if (a.shape[:-1] != b.shape[:-1] or a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]
+            or (bias is not None and tuple(bias.shape) != (w.shape[0],))):
+        _bilinear_shape_error(a.shape, b.shape, w.shape, bias)
     xp = input1._device._backend.xp
     y = xp.einsum("...i,oij,...j->...o", a, w, b, optimize=True)
     if bias is not None:
@@ -248,6 +259,35 @@ def _dtype_error(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None)
                        "instead.")
 
 
+def _broadcast_batch(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two batch shapes, refused in PyTorch's words."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+def _shape_check(q: tuple, k: tuple, v: tuple) -> None:
+    """Refuse mismatched query/key/value shapes as PyTorch's math kernel (two matmuls) does."""
+    def mm(a: tuple, b: tuple) -> tuple:  # a @ b, b given untransposed as (..., K, N)
+        if len(a) == 2 and len(b) == 2:
+            if a[1] != b[0]:
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} "
+                                   f"and {b[0]}x{b[1]})")
+            return (a[0], b[1])
+        batch = _broadcast_batch(a[:-2], b[:-2])
+        if a[-1] != b[-2]:
+            n = math.prod(batch)
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{n}, {a[-1]}] but got: [{n}, {b[-2]}].")
+        return batch + (a[-2], b[-1])
+    scores = mm(tuple(q), tuple(k[:-2]) + (k[-1], k[-2]))
+    mm(scores, tuple(v))
+
+
 @autocast_op("scaled_dot_product_attention")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
@@ -258,6 +298,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     A boolean ``attn_mask`` marks the positions that take part; a float one is added. Rows
     with every position masked give zeros.
     """
+    if attn_mask is not None and type(attn_mask).__name__ == "CausalBias":
+        # ember.nn.attention.bias: the bias object chooses the kernel (PyTorch's dispatch)
+        return type(attn_mask)._dispatch(query, key, value, attn_mask, dropout_p, is_causal,
+                                         scale, enable_gqa)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
@@ -277,18 +321,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     xp = query._device._backend.xp
     e = q.shape[-1]
     sc = 1.0 / math.sqrt(e) if scale is None else scale
-    if k.shape[-1] != e:
-        raise RuntimeError(f"Expected query and key to have the same last dimension, got {e} "
-                           f"and {k.shape[-1]}")
+    if k.shape[-1] != e or v.shape[-2] != k.shape[-2] or q.shape[:-2] != k.shape[:-2] \
+            or k.shape[:-2] != v.shape[:-2]:
+        _shape_check(q.shape, k.shape, v.shape)
     m = arrays(xp)
-    try:
-        s = _matmul_f32(xp, q, m.mT(k))
-        s *= sc
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({q.shape[-3] if q.ndim > 2 else q.shape[0]}) must match the "
-            f"size of tensor b ({k.shape[-3] if k.ndim > 2 else k.shape[0]}) at non-singleton "
-            "dimension 1") from None
+    s = _matmul_f32(xp, q, m.mT(k))
+    s *= sc
     L, S = s.shape[-2], s.shape[-1]
     bias = None
     if is_causal:
@@ -353,6 +391,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
 
 def _safe_softmax(xp: Any, s: Any) -> Any:
     """Softmax over the last dim; rows that are all ``-inf`` give zeros."""
+    if s.shape[-1] == 0:  # no keys: nothing to weigh (the output is zeros, as in PyTorch)
+        return xp.zeros_like(s)
     return softmax_last(xp, s, _safe_softmax_exact)
 
 

@@ -125,6 +125,12 @@ def _cropped(y: Tensor, Q: tuple, fmt: Any = None) -> Tensor:
 
 def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple, fmt: Any = None) -> Tensor:
     """Recorded weight gradient of a correlation of ``x`` whose output gradient is ``g``."""
+    Q = tuple(g.shape[2:])
+    if all(k == 1 for k in Ks) and all(v == 1 for v in geom.stride) and not any(geom.lo) \
+            and not any(geom.hi) and tuple(x.shape[2:]) != Q:
+        # the kernel's 1x1 matrix-product path needs x on the output grid: a transposed
+        # convolution's output_padding rows are read by no tap, so drop them
+        x = _cropped(x, Q, fmt)
     xp = x._device._backend.xp
     res = make(run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks),
                           fmt=fmt), x._device)
@@ -192,7 +198,33 @@ def _batched(input: Tensor, d: int, op: str) -> bool:
         f"size: {list(input.shape)}")
 
 
-def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int) -> None:
+_LEGACY_TYPE = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                "float16": "torch.HalfTensor", "bfloat16": "CPUBFloat16Type"}
+
+
+def _dtype_mismatch(x: Any, w: Any, b: Any, transposed: bool, legacy: bool) -> None:
+    """PyTorch's error for a weight or bias whose dtype is not the input's: a convolution
+    checks the bias first, a transposed one the weight first (and, outside the ``legacy``
+    kernels, then lets the input take a bias of another dtype)."""
+    order = (("weight", w), ("bias", b)) if transposed else (("bias", b), ("weight", w))
+    for name, a in order:
+        if a is None or a.dtype == x.dtype:
+            continue
+        if legacy and (name == "weight" or transposed):
+            raise RuntimeError(
+                f"Input type ({_LEGACY_TYPE.get(x.dtype.name, x.dtype.name)}) and {name} type "
+                f"({_LEGACY_TYPE.get(a.dtype.name, a.dtype.name)}) should be the same or input "
+                f"should be a MKLDNN tensor and {name} is a dense tensor")
+        if name == "weight":
+            raise RuntimeError(
+                f"expected scalar type {_scalar_word(x)} but found {_scalar_word(a)}")
+        if not transposed:
+            raise RuntimeError(f"Input type ({_dtype_word(x)}) and bias type ({_dtype_word(a)}) "
+                               "should be the same")
+
+
+def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int,
+                  transposed: bool = False) -> None:
     if w.ndim != d + 2:
         raise RuntimeError(
             f"weight should have at least three dimensions; expected {d + 2}-dimensional weight "
@@ -203,12 +235,12 @@ def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int) -
         raise RuntimeError(
             f"Expected all tensors to be on the same device, but found at least two devices, "
             f"{x._device} and {w._device}!")
-    if x._data.dtype != w._data.dtype:
-        raise RuntimeError(
-            f"expected scalar type {_scalar_word(x._data)} but found {_scalar_word(w._data)}")
-    if b is not None and b._data.dtype != x._data.dtype:
-        raise RuntimeError(f"Input type ({_dtype_word(x._data)}) and bias type "
-                           f"({_dtype_word(b._data)}) should be the same")
+    xd = x._data.dtype
+    if w._data.dtype != xd or (b is not None and b._data.dtype != xd):
+        # PyTorch's CPU kernels for half inputs and batched float ones word it the old way
+        legacy = xd.name in ("float16", "bfloat16") or (
+            xd.name == "float32" and x.ndim == d + 2 and x.shape[0] > 1)
+        _dtype_mismatch(x._data, w._data, None if b is None else b._data, transposed, legacy)
     if x._data.dtype.kind == "b":
         raise NotImplementedError(f"\"slow_conv{3 if x.ndim == 5 else 2}d_cpu\" not implemented "
                                   "for 'Bool'")
@@ -298,7 +330,9 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
                       op: str) -> Tensor:
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
-    _check_common(input, weight, bias, groups, d)
+    _check_common(input, weight, bias, groups, d, transposed=True)
+    if bias is not None and bias.dtype != input.dtype:  # allowed for float/double inputs
+        bias = bias.to(input.dtype)
     batched = _batched(input, d, op)
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks = weight._data.shape[2:]

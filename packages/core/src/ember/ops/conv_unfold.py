@@ -10,6 +10,7 @@ import functools
 from typing import Any
 
 from . import _conv_kernels as K
+from ._channels_last import cl_format, laid_as
 from ._dispatch import Tensor
 from ._linear import linear_op
 
@@ -46,6 +47,14 @@ def _col2im(xp: Any, cols: Any, S: tuple, Ks: tuple, geom: K.Geom) -> Any:
     return out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(geom.lo, S))]
 
 
+def _float_only(x: Tensor, kernel: str) -> None:
+    """PyTorch's im2col/col2im kernels take floating (and bool) inputs only."""
+    if x._data.dtype.kind in "iu":
+        from .pointwise_unary import not_implemented
+
+        raise not_implemented(kernel, x.dtype)
+
+
 def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tuple:
     Ks, dil, pad, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
     return Ks, K.Geom(st, dil, pad, pad, 1)
@@ -73,6 +82,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             f"Given input with spatial size {tuple(S)}, kernel_size={Ks}, dilation="
             f"{geom.dilation}, padding={geom.lo}, calculated shape of the array of sliding "
             f"blocks as {Q}, but its components must be at least one.")
+    _float_only(x, "im2col_out_cpu")
     y = linear_op(x, functools.partial(_im2col, Ks=Ks, geom=geom),
                   functools.partial(_col2im, S=S, Ks=Ks, geom=geom), "Im2ColBackward0",
                   "Col2ImBackward0")
@@ -102,6 +112,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
             f"{geom.lo}, stride={geom.stride}, expected size of input's dimension 2 to match the "
             f"calculated number of sliding blocks {Q[0]} * {Q[1]} = {Q[0] * Q[1]}, but got "
             f"input.size(2)={x._data.shape[2]}.")
+    _float_only(x, "col2im_out_cpu")
     y = linear_op(x, functools.partial(_col2im, S=S, Ks=Ks, geom=geom),
                   functools.partial(_im2col, Ks=Ks, geom=geom), "Col2ImBackward0",
                   "Im2ColBackward0")
@@ -187,8 +198,10 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     if c % g:
         raise RuntimeError(
             f"Number of channels must be divisible by groups. Got {c} channels and {g} groups.")
-    return linear_op(input, functools.partial(_chan_shuffle, g=g),
-                     functools.partial(_chan_shuffle, g=c // g), "ChannelShuffleBackward0")
+    fmt = cl_format(input._data)  # PyTorch keeps a channels-last input's layout
+    return linear_op(input, lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=g), fmt),
+                     lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=c // g), fmt),
+                     "ChannelShuffleBackward0")
 
 
 native_channel_shuffle = channel_shuffle

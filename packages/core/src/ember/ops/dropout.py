@@ -69,6 +69,13 @@ def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
         zero = make(xp.zeros((), dtype=input._data.dtype), input._device)
         return input.mul_(zero) if inplace else input * zero
     noise = keep_mask(_noise_shape(input, feature), 1 - p, input)
+    if noise.dtype.kind in "biu":  # PyTorch draws the mask, then cannot scale it in place
+        from ._inplace import _type_name
+
+        # alpha dropout first adds -1 to the mask, which makes a bool one Long
+        dt = "int64" if alpha and noise.dtype.kind == "b" else noise.dtype
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_type_name(dt)}")
     if alpha:
         a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
         b = _scalar_op("add", _scalar_op("mul", _scalar_op("add", noise, -1.0),
@@ -76,9 +83,7 @@ def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
         b = make(b, input._device)
         scaled = make(_scalar_op("mul", noise, a), input._device)
         return input.mul_(scaled).add_(b) if inplace else input * scaled + b
-    # bfloat16 (ml_dtypes) has kind "V": scale every non-integral mask, as PyTorch does
-    scaled = make(noise if noise.dtype.kind in "biu" else _scalar_op("truediv", noise, 1 - p),
-                  input._device)
+    scaled = make(_scalar_op("truediv", noise, 1 - p), input._device)
     return input.mul_(scaled) if inplace else input * scaled
 
 

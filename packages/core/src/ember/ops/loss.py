@@ -252,6 +252,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          if target.ndim == 0 else
                          "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     if tuple(target._data.shape) == tuple(input._data.shape):
+        if ignore_index >= 0 and target.dtype.is_floating_point:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if input.dtype.category != _dt._FLOAT:  # PyTorch's log_softmax refuses it first
         input.log_softmax(1 if input.ndim > 1 else 0)

@@ -23,6 +23,10 @@ def _lengths(xp: Any, v: Any, n: int, what: str) -> Any:
     a = xp.asarray(a).astype("int64").reshape(-1)
     if a.size != n:
         raise RuntimeError(f"{what} must be of size batch_size")
+    if a.size and int(xp.min(a)) < 0:
+        raise RuntimeError(f"Expected {what} to have value at least 0, but got value "
+                           f"{int(xp.min(a))} (while checking arguments for "
+                           "ctc_loss_allocate_outputs)")
     return a
 
 
@@ -49,6 +53,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     ``sum``), so the graph and the NaN gradients of infeasible samples are PyTorch's.
     """
     red = reduction_enum(reduction)
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
     unbatched = log_probs.ndim == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)
@@ -80,7 +86,7 @@ def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank
     il = _lengths(xp, input_lengths, n, "input_lengths")
     if n and int(xp.max(il)) > t_max:
         raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
-                           f"value {int(xp.max(il))} (while checking arguments for ctc_loss_cpu)")
+                           f"value {int(xp.max(il))} (while checking arguments for ctc_loss_allocate_outputs)")
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
     s_max = int(xp.max(tl)) if n else 0
@@ -92,7 +98,7 @@ def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank
     elif tg.shape[1] < s_max:
         raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but "
                            f"got size {tg.shape[1]} for argument #2 'targets' (while checking "
-                           "arguments for ctc_loss_cpu)")
+                           "arguments for ctc_loss_allocate_outputs)")
     tg = tg.astype("int64")
     lpn = 2 * s_max + 1
     ext = xp.full((n, lpn), blank, dtype="int64")

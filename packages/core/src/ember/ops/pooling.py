@@ -88,21 +88,35 @@ def _too_small(x: Any, d: int, Q: tuple) -> RuntimeError:
         f"size: ({'x'.join(str(v) for v in (c,) + tuple(Q))}). Output size is too small")
 
 
+def _bad_geometry(k: tuple, s: tuple, dil: tuple, op: str, as2d: bool) -> None:
+    """Raise PyTorch's error for a non-positive kernel size, stride or dilation: its own
+    1-d max pool names the argument; the others (1-d ones run as 2-d, height 1) list it."""
+    if op == "max_pool1d" and not as2d:
+        for name, v in (("kernel_size", k), ("stride", s), ("dilation", dil)):
+            if v[0] <= 0:
+                raise RuntimeError(f"max_pool1d() {name} must be greater than zero, but got "
+                                   f"{v[0]}")
+    if len(k) == 1:
+        k, s, dil = (1,) + k, (1,) + s, (1,) + dil
+    axes = ("T", "H", "W")[-len(k):]
+    if 0 in s:
+        raise RuntimeError("stride should not be zero")
+    for what, prefix, v in (("kernel size", "k", k), ("stride", "d", s),
+                            ("dilation", "dilation", dil)):
+        if min(v) <= 0:
+            got = " ".join(f"{prefix}{a}: {n}" for a, n in zip(axes, v))
+            raise RuntimeError(f"{what} should be greater than zero, but got {got}")
+
+
 def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-          ceil_mode: bool, d: int, op: str) -> tuple:
+          ceil_mode: bool, d: int, op: str, as2d: bool = False) -> tuple:
     check_input(input, d, op)
     k = pool_tuple(kernel_size, d, "kernel_size", op)
     s = pool_tuple(stride, d, "stride", op, default=k)
     p = pool_tuple(padding, d, "padding", op)
     dil = pool_tuple(dilation, d, "dilation", op)
-    if any(v <= 0 for v in k):
-        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {list(k)}")
-    if any(v == 0 for v in s):
-        raise RuntimeError("stride should not be zero")
-    if any(v <= 0 for v in s):
-        raise RuntimeError(f"{op}: stride must be greater than zero, but got {list(s)}")
-    if any(v <= 0 for v in dil):
-        raise RuntimeError(f"{op}: dilation must be greater than zero, but got {list(dil)}")
+    if min(k + s + dil) <= 0:
+        _bad_geometry(k, s, dil, op, as2d)
     for pp, kk, dl in zip(p, k, dil):
         if pp < 0 or pp > (dl * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
@@ -278,7 +292,7 @@ def _not_implemented(kernel: str, dtype: Any) -> NotImplementedError:
 def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, return_indices: bool, d: int, op: str) -> Any:
     k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, dilation, ceil_mode,
-                                     d, op)
+                                     d, op, as2d=return_indices)
     xp = input._device._backend.xp
     x = input._data
     if x.dtype.kind in "biu" and (x.dtype.kind == "b" or (d == 1 and not return_indices)):

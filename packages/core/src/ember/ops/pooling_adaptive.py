@@ -44,6 +44,9 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
 
 def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
     x = input._data
+    if d > 1 and isinstance(output_size, (list, tuple)) and x.ndim <= len(output_size):
+        # PyTorch's Python wrapper checks a sequence output_size before the kernel does
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if x.ndim not in (d + 1, d + 2):  # PyTorch's three wordings
         if d == 1:
             raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.ndim}-dimensional tensor "
@@ -263,7 +266,8 @@ def flat_scatter_add(xp: Any, g: Any, flat: Any, S: tuple) -> Any:
     rows = 1
     for v in lead:
         rows *= v
-    idx = (xp.arange(rows, dtype="int64")[:, None] * n + flat.reshape(rows, -1)).ravel()
+    per_row = math.prod(flat.shape[len(lead):])  # named, not -1: the batch may be empty
+    idx = (xp.arange(rows, dtype="int64")[:, None] * n + flat.reshape(rows, per_row)).ravel()
     if g.dtype.kind == "f" and hasattr(xp, "bincount"):
         out = xp.bincount(idx, weights=g.reshape(-1), minlength=rows * n).astype(g.dtype)
     else:
@@ -275,9 +279,9 @@ def flat_scatter_add(xp: Any, g: Any, flat: Any, S: tuple) -> Any:
 def flat_gather(xp: Any, gg: Any, flat: Any, d: int) -> Any:
     """Values of ``gg`` at flat per-plane positions ``flat`` (shaped ``lead + Q``)."""
     lead = gg.shape[:gg.ndim - d]
-    src = gg.reshape(lead + (-1,))
+    src = gg.reshape(lead + (math.prod(gg.shape[len(lead):]),))  # sizes named: no -1 when empty
     q = flat.shape[len(lead):]
-    out = xp.take_along_axis(src, flat.reshape(lead + (-1,)), axis=-1)
+    out = xp.take_along_axis(src, flat.reshape(lead + (math.prod(q),)), axis=-1)
     return out.reshape(lead + q)
 
 
@@ -289,7 +293,8 @@ def flat_put(xp: Any, v: Any, flat: Any, S: tuple) -> Any:
     for s in S:
         n *= s
     out = xp.zeros(lead + (n,), dtype=v.dtype)
-    xp.put_along_axis(out, flat.reshape(lead + (-1,)), v.reshape(lead + (-1,)), axis=-1)
+    m = math.prod(v.shape[len(lead):])  # named, not -1: the batch may be empty
+    xp.put_along_axis(out, flat.reshape(lead + (m,)), v.reshape(lead + (m,)), axis=-1)
     return out.reshape(lead + tuple(S))
 
 
@@ -327,7 +332,7 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
         T = max((b - a for a, b in zip(starts, ends)), default=1)
         taps.append([[min(a + j, b - 1) for a, b in zip(starts, ends)] for j in range(T)])
     flats, slices = [], []
-    src = x.reshape(x.shape[:x.ndim - d] + (-1,))
+    src = x.reshape(x.shape[:x.ndim - d] + (math.prod(S),))  # not -1: the batch may be empty
     for combo in itertools.product(*(range(len(t)) for t in taps)):
         f = None
         for t, j in enumerate(combo):
@@ -436,22 +441,23 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(x.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
+    if x.dtype.kind in "biu":  # PyTorch's 1-d unpooling runs its 2-d kernel
+        raise _not_implemented(f"max_unpool{max(d, 2)}d", x.dtype)
     Q = x.shape[-d:]
     default = tuple((q - 1) * st - 2 * pp + kk for q, st, pp, kk in zip(Q, s, p, k))
     if output_size is None:
         S = default
     else:
         S = tuple(int(v) for v in output_size)
-        if len(S) == d + 2 or (len(S) == d + 1 and x.ndim == d + 1):
+        if len(S) == d + 2:
             S = S[-d:]
         if len(S) != d:
             raise ValueError(f"output_size should be a sequence containing {d} or {d + 2} "
                              f"elements, but it has a length of '{len(output_size)}'")
-        for v, df, st in zip(S, default, s):
+        for i, (v, df, st) in enumerate(zip(S, default, s)):
             if not df - st < v < df + st:
-                raise ValueError(f"invalid output_size \"{list(S)}\" (dim {len(S)} must be "
-                                 f"between {[a - b for a, b in zip(default, s)]} and "
-                                 f"{[a + b for a, b in zip(default, s)]})")
+                raise ValueError(f"invalid output_size \"{list(S)}\" (dim {i} must be "
+                                 f"between {df - st} and {df + st})")
     flat = indices._data
     n = 1
     for v in S:

@@ -12,7 +12,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterator
 
-from . import _flags
+from . import _flags, bias  # noqa: F401 - bias: torch.nn.attention.bias
 
 __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS",
            "register_flash_attention_impl", "activate_flash_attention_impl",

@@ -196,15 +196,23 @@ def multi_head_attention_forward(
             key_padding_mask = _pad_last(key_padding_mask)
     src_len = k.size(1)
     if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
-                                 f"{key_padding_mask.shape}")
+        for i, want in enumerate((bsz, src_len)):
+            if key_padding_mask.shape[i] != want:
+                raise AssertionError(f"Expected key_padded_mask.shape[{i}] to be {want}, but got "
+                                     f"{key_padding_mask.shape[i]}")
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
             bsz * num_heads, 1, src_len)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if not training:
         dropout_p = 0.0
     if need_weights:
+        if attn_mask is not None and attn_mask.dtype != q.dtype:  # PyTorch's baddbmm refuses
+            from ember.ops.linalg import _C_NAMES
+
+            def c(t: Tensor) -> str:
+                return _C_NAMES.get(t.dtype.name, t.dtype.name)
+            raise RuntimeError(f"Input dtypes must be the same, got: input {c(attn_mask)}, "
+                               f"batch1: {c(q)}, batch2: {c(k)}")
         e = q.shape[-1]
         scores = ember.matmul(q * math.sqrt(1.0 / float(e)), k.transpose(-2, -1))
         if attn_mask is not None:
@@ -214,7 +222,8 @@ def multi_head_attention_forward(
             weights = ember.dropout(weights, dropout_p, True)
         out = ember.matmul(weights, v)
         out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+        out = linear(out, out_proj_weight, out_proj_bias)
+        out = out.reshape(tgt_len, bsz, out.shape[-1])
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(1)
@@ -229,7 +238,8 @@ def multi_head_attention_forward(
     v = v.reshape(bsz, num_heads, src_len, head_dim)
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    out = out.reshape(tgt_len, bsz, out.shape[-1])
     if not batched:
         out = out.squeeze(1)
     return out, None

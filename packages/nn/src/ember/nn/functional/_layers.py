@@ -263,8 +263,19 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if n == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {ember.Size(size)}")
+    if input.dim() >= 2:
+        _check_instance_norm_sizes(input, running_mean, running_var, weight, bias)
     return _norm.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
                                momentum, eps)
+
+
+def _check_instance_norm_sizes(input: Tensor, *stats: Tensor | None) -> None:
+    """PyTorch runs instance norm as a batch norm over ``N*C`` channels, so a mismatched
+    statistic or affine tensor is reported with both counts multiplied by the batch size."""
+    n, c = input.shape[0], input.shape[1]
+    for name, t in zip(("running_mean", "running_var", "weight", "bias"), stats):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * t.numel()}")
 
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
@@ -291,6 +302,14 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
+    if input.dim() < 3:  # PyTorch's message, wide gap included
+        raise ValueError(f"Expected 3D or higher dimensionality {' ' * 25}input (got "
+                         f"{input.dim()} dimensions)")
+    if input.numel() == 0:  # PyTorch hands back the input itself
+        return input
+    if size <= 0:  # PyTorch pools squares over a window of ``size`` channels
+        got = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
+        raise RuntimeError(f"kernel size should be greater than zero, but got {got}")
     return _norm.local_response_norm(input, size, alpha, beta, k)
 
 

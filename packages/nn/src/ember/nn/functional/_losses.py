@@ -31,6 +31,15 @@ def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> s
     return ret
 
 
+def _enum(reduction: str) -> str:
+    """PyTorch's ``_Reduction.get_enum`` still takes the old name 'elementwise_mean' (warning)."""
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", stacklevel=3)
+        return "mean"
+    return reduction
+
+
 def _C_NAME(t: Tensor) -> str:
     """PyTorch's C++ scalar-type name (``Long``, ``Float``) used in its dtype errors."""
     return t.type().split(".")[-1].replace("Tensor", "")
@@ -83,7 +92,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """Mean squared error."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     return _weighted(_loss.mse_loss, input, target, weight, reduction, True)
 
 
@@ -91,13 +100,14 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """Mean absolute error."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     return _weighted(_loss.l1_loss, input, target, weight, reduction, True)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Huber loss: quadratic below ``delta``, linear above."""
+    reduction = _enum(reduction)
     return _weighted(lambda x, t, r: _loss.huber_loss(x, t, r, delta), input, target, weight,
                      reduction, False)
 
@@ -106,7 +116,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Smooth L1: quadratic below ``beta``, L1 above."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     _warn_size(input, target)
     _broadcast(input, target)
     return _loss.smooth_l1_loss(input, target, reduction, beta)
@@ -114,7 +124,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if target.requires_grad and ember.is_grad_enabled():  # no derivative for the target
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
@@ -143,7 +153,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices (input holds log-probabilities, classes dim 1)."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     _check_batch(input, target, weight)
     return _loss.nll_loss(input, target, weight, reduction, ignore_index)
 
@@ -153,7 +163,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   reduce: bool | None = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits (classes on dim 1) against class indices or probabilities."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     _check_batch(input, target, weight)
     return _loss.cross_entropy(input, target, weight, reduction, ignore_index, label_smoothing)
 
@@ -162,7 +172,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross entropy of probabilities."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if target.size() != input.size():
         raise ValueError(
             f"Using a target size ({target.size()}) that is different to the input size "
@@ -178,7 +188,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross entropy of logits, computed stably."""
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     _check_reduction(reduction)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
@@ -199,7 +209,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
                 "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
                 "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
                 "major release.", stacklevel=2)
-        red = "sum" if reduction == "batchmean" else reduction
+        red = "sum" if reduction == "batchmean" else _enum(reduction)
     out = _loss.kl_div(input, target, red, log_target)
     if reduction == "batchmean" and input.dim() != 0:
         out = out / input.size(0)
@@ -239,6 +249,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """Connectionist temporal classification loss."""
+    reduction = _enum(reduction)
     return _loss.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                           zero_infinity)
 
@@ -246,7 +257,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -257,13 +268,13 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     return _loss.hinge_embedding_loss(input, target, margin, reduction)
 
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if target.dtype != ember.int64:
         raise RuntimeError(f"expected scalar type Long but found {_C_NAME(target)}")
     return _loss.multilabel_margin_loss(input, target, reduction)
@@ -291,7 +302,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average: bool | None = None,
                       reduce: bool | None = None, reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
@@ -313,7 +324,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if input1.ndim in (1, 2) and input2.ndim == input1.ndim and target.ndim == input1.ndim - 1:
         # PyTorch's composite: the product x1 * x2, then the target against the cosines
         rows = _broadcast_check(tuple(input1.shape), tuple(input2.shape))[:-1]
@@ -333,13 +344,22 @@ def _broadcast_check(sa: tuple, sb: tuple) -> tuple:
     return tuple(max(a, b) if 0 not in (a, b) else 0 for a, b in zip(pa, pb))
 
 
+def _pairwise_shapes(anchor: Tensor, positive: Tensor, negative: Tensor, swap: bool) -> None:
+    """The shape clashes of the pairwise distances in a triplet loss, in PyTorch's words."""
+    _broadcast_check(tuple(anchor.shape), tuple(positive.shape))
+    _broadcast_check(tuple(anchor.shape), tuple(negative.shape))
+    if swap:
+        _broadcast_check(tuple(positive.shape), tuple(negative.shape))
+
+
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    _pairwise_shapes(anchor, positive, negative, swap)
     return _loss.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)
 
 
@@ -358,6 +378,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of "
             f"dimensions, but got: anchor {a}D, positive {p}D, and negative {n}D inputs")
+    if distance_function is None:
+        _pairwise_shapes(anchor, positive, negative, swap)
     dist = distance_function if distance_function is not None else ember.pairwise_distance
     dpos = dist(anchor, positive)
     dneg = dist(anchor, negative)

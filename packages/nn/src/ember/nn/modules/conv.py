@@ -67,7 +67,7 @@ class _ConvNd(Module):
                     pads[2 * i + 1] = total - total // 2
             self._reversed_padding_repeated_twice = pads
         else:
-            self._reversed_padding_repeated_twice = list(_reverse_repeat_tuple(padding, 2))
+            self._reversed_padding_repeated_twice = tuple(_reverse_repeat_tuple(padding, 2))
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + tuple(kernel_size)
         self.weight = Parameter(ember.empty(shape, device=device, dtype=dtype))

@@ -41,6 +41,18 @@ class LazyModuleMixin:
                     with no_grad():
                         param.materialize(tuple(input_param.shape))
 
+    def _apply(self: Any, fn: Any, recurse: bool = True) -> Any:
+        # ``.double()``/``.to()`` before the first forward must keep buffer placeholders lazy
+        # (with the new dtype/device), as PyTorch's placeholders do
+        lazy = {k: b for k, b in self._buffers.items() if is_lazy(b)}
+        super()._apply(fn, recurse)
+        for key, old in lazy.items():
+            new = self._buffers[key]
+            if new is not None and not is_lazy(new):
+                self._buffers[key] = type(old)(old.requires_grad, new.device, new.dtype,
+                                               getattr(old, "persistent", True))
+        return self
+
     def initialize_parameters(self: Any, *args: Any, **kwargs: Any) -> None:
         """Materialize and reset the parameters from the first input's shape."""
         raise NotImplementedError(

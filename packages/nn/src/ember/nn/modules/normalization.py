@@ -7,6 +7,8 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember._tensor import make
+from ember.autograd import Function
 
 from .. import functional as F
 from .. import init
@@ -132,8 +134,6 @@ class RMSNorm(Module):
 class _LRNBase(Module):
     """LocalResponseNorm and CrossMapLRN2d (separate classes in PyTorch)."""
 
-    __constants__ = ["size", "alpha", "beta", "k"]
-
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
                  k: float = 1.0) -> None:
         super().__init__()
@@ -152,9 +152,58 @@ class _LRNBase(Module):
 class LocalResponseNorm(_LRNBase):
     """Normalization over neighbouring channels (AlexNet's LRN)."""
 
+    __constants__ = ["size", "alpha", "beta", "k"]
+
+
+def _channel_window_sum(xp: Any, a: Any, lo: int, hi: int) -> Any:
+    """``out[:, c] = sum(a[:, c+lo : c+hi+1])`` with channels outside the range as zeros (one
+    shifted add per window tap)."""
+    c = a.shape[1]
+    out = xp.zeros_like(a)
+    for off in range(max(lo, 1 - c), min(hi, c - 1) + 1):
+        if off >= 0:
+            out[:, :c - off] += a[:, off:]
+        else:
+            out[:, -off:] += a[:, :c + off]
+    return out
+
+
+class _legacy:  # noqa: N801 - namespace so that the node is named CrossMapLRN2dBackward
+    class CrossMapLRN2d(Function):
+        """PyTorch's legacy cross-map LRN, quirks kept: once a window has slid past channel 0
+        that channel is never subtracted from the running sum, and the backward is the legacy
+        closed form (its ratio window is not centred), not the derivative of the forward."""
+
+        @staticmethod
+        def forward(ctx: Any, input: Tensor, size: int, alpha: float, beta: float,
+                    k: float) -> Tensor:
+            xp = input._device._backend.xp
+            x = input._data
+            pre = int((size - 1) / 2 + 1)
+            acc = _channel_window_sum(xp, x * x, 1 - pre, pre - 1)
+            acc[:, pre:] += x[:, :1] * x[:, :1]
+            # in the input's dtype (NumPy takes bfloat16 and a Python float to float32), and a
+            # new C-order array, as PyTorch's
+            scale = (k + alpha / size * acc).astype(x.dtype, copy=False)
+            out = xp.ascontiguousarray((x * scale ** -beta).astype(x.dtype, copy=False))
+            ctx.arrays = (x, out, scale)
+            ctx.params = (size, alpha, beta)
+            return make(out, input._device)
+
+        @staticmethod
+        def backward(ctx: Any, grad_output: Tensor) -> tuple:
+            xp = grad_output._device._backend.xp
+            x, out, scale = ctx.arrays
+            size, alpha, beta = ctx.params
+            g = grad_output._data
+            lead = int(size - (size - 1) / 2)
+            ratio = _channel_window_sum(xp, g * out / scale, -lead, size - 1 - lead)
+            gi = scale ** -beta * g - (2 * alpha * beta / size) * x * ratio
+            return make(gi.astype(x.dtype, copy=False), grad_output._device), None, None, None, None
+
 
 class CrossMapLRN2d(_LRNBase):
-    """Legacy cross-channel LRN over 4-D inputs (same law as ``LocalResponseNorm``)."""
+    """Legacy cross-channel LRN over 4-D inputs, with PyTorch's legacy numbers."""
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
         super().__init__(size, alpha, beta, k)
@@ -163,7 +212,7 @@ class CrossMapLRN2d(_LRNBase):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
                              "instead.")
-        return super().forward(input)
+        return _legacy.CrossMapLRN2d.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

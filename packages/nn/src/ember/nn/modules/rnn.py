@@ -208,7 +208,9 @@ class RNNBase(Module):
     def check_input(self, input: Tensor, batch_sizes: Tensor | None) -> None:
         w = self._flat_weights[0]
         if input.dtype != w.dtype:
-            raise ValueError(f"input must have the type {w.dtype}, got type {input.dtype}")
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
+                             f"model: model.to({input.dtype})")
         expected_dim = 2 if batch_sizes is not None else 3
         if input.dim() != expected_dim:
             raise RuntimeError(f"input must have {expected_dim} dimensions, got {input.dim()}")
@@ -241,6 +243,10 @@ class RNNBase(Module):
                 input, batch_sizes, self.hidden_size), "Expected hidden[1] size {}, got {}")
         else:
             self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+        if batch_sizes is None and input.size(1 if self.batch_first else 0) == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        # the hidden state meets weight_hh in a matmul: PyTorch refuses another dtype there
+        _check_mm_dtype(hidden[0] if self.mode == "LSTM" else hidden, self._flat_weights[0])
 
     def permute_hidden(self, hx: Any, permutation: Tensor | None) -> Any:
         if permutation is None:
@@ -387,6 +393,25 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
 
+def _check_mm_dtype(x: Tensor, weight: Tensor) -> None:
+    """Refuse ``x @ weight.T`` across dtypes, in the words of PyTorch's matmul (autocast
+    regions cast the operands instead)."""
+    if x.dtype != weight.dtype and not (ember.is_autocast_enabled(x.device.type)
+                                        or ember.is_autocast_enabled(weight.device.type)):
+        a, b = (_scalar_name(t.dtype) for t in (x, weight))
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {a} and {b}")
+
+
+def _scalar_name(dtype: Any) -> str:
+    """PyTorch's C++ scalar-type name of a dtype (Float, Double, Half, BFloat16, Long, ...)."""
+    special = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+    name = str(dtype).rsplit(".", 1)[-1]
+    return special.get(name, name)
+
+
 class RNNCellBase(Module):
     """The weights shared by the single-step cells."""
 
@@ -433,6 +458,19 @@ class RNNCellBase(Module):
                                f"expected {self.input_size}")
         return input.dim() == 2
 
+    def _check_hidden(self, input: Tensor, hx: Tensor, idx: int = 0) -> None:
+        """PyTorch's cell checks: the hidden state's batch and feature sizes against the input,
+        and the dtypes that meet the weights in a matmul (the input, then ``hx``)."""
+        if idx == 0:
+            _check_mm_dtype(input, self.weight_ih)
+            _check_mm_dtype(hx, self.weight_hh)
+        if input.size(0) != hx.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{idx} "
+                               f"batch size {hx.size(0)}")
+        if hx.size(1) != self.hidden_size:
+            raise RuntimeError(f"hidden{idx} has inconsistent hidden_size: got {hx.size(1)}, "
+                               f"expected {self.hidden_size}")
+
     def _cell(self, mode: str, input: Tensor, h: Tensor, c: Tensor | None) -> tuple:
         gi = _affine(input, self.weight_ih, self.bias_ih)
         return _step(mode, gi, h, c, self.weight_hh, self.bias_hh)
@@ -459,6 +497,7 @@ class RNNCell(RNNCellBase):
                              device=input.device)
         elif not batched:
             hx = hx.unsqueeze(0)
+        self._check_hidden(input, hx)
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
@@ -489,6 +528,8 @@ class LSTMCell(RNNCellBase):
             hx = (z, z)
         elif not batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        self._check_hidden(input, hx[0], 0)
+        self._check_hidden(input, hx[1], 1)
         h, c = self._cell("LSTM", input, hx[0], hx[1])
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
@@ -511,5 +552,6 @@ class GRUCell(RNNCellBase):
                              device=input.device)
         elif not batched:
             hx = hx.unsqueeze(0)
+        self._check_hidden(input, hx)
         ret, _ = self._cell("GRU", input, hx, None)
         return ret if batched else ret.squeeze(0)

@@ -31,9 +31,11 @@ def _reverse_repeat_tuple(t: tuple, n: int) -> tuple:
     return tuple(x for x in reversed(t) for _ in range(n))
 
 
-def _list_with_default(out_size: Any, defaults: list[int]) -> list[int]:
+def _list_with_default(out_size: Any, defaults: list[int]) -> Any:
+    """An adaptive pooling size with its ``None`` entries taken from ``defaults`` (the input's
+    trailing sizes); an int comes back as it is, as in PyTorch."""
     if isinstance(out_size, int):
-        return [out_size]
+        return out_size
     if len(defaults) <= len(out_size):
         raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
     return [v if v is not None else d

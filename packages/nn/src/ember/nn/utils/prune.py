@@ -346,7 +346,8 @@ class CustomFromMask(BasePruningMethod):
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         if default_mask.shape != self.mask.shape:
-            raise AssertionError("the mask must have the shape of the pruned tensor")
+            raise AssertionError(f"default_mask shape {default_mask.shape} must match self.mask "
+                                 f"shape {self.mask.shape}")
         return default_mask * self.mask.to(dtype=default_mask.dtype, device=default_mask.device)
 
     @classmethod

@@ -203,11 +203,21 @@ def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
     sequences = list(sequences)
+    if not sequences:
+        raise RuntimeError("received an empty list of sequences")
     lens = np.asarray([s.size(0) for s in sequences], dtype=np.int64)
     max_len = int(lens.max()) if lens.size else 0
     batch = len(sequences)
     first = sequences[0]
     rest = tuple(first.shape[1:])
+    for s in sequences[1:]:
+        if tuple(s.shape[1:]) != rest:  # PyTorch copies each into the padded slot: its words
+            dim = next((i for i, (a, b) in enumerate(zip(rest, s.shape[1:])) if a != b), 0)
+            want = rest[dim] if dim < len(rest) else 1
+            got = s.shape[1 + dim] if dim + 1 < s.dim() else 1
+            raise RuntimeError(f"The size of tensor a ({want}) must match the size of tensor b "
+                               f"({got}) at non-singleton dimension {dim + 1}")
+    sequences = [s if s.dtype == first.dtype else s.to(first.dtype) for s in sequences]
     total = int(lens.sum())
     pad_row = ember.full((1,) + rest, padding_value, dtype=first.dtype, device=first.device)
     ext = ember.cat(list(sequences) + [pad_row], 0)

@@ -74,7 +74,7 @@ def _reparametrize_module(module: Any, tensors: dict[str, Tensor], tie_weights: 
             _swap(module, name, value)
 
 
-def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
+def functional_call(module: Any, parameters_and_buffers: Any, args: Any = None,
                     kwargs: dict | None = None, *, tie_weights: bool = True,
                     strict: bool = False) -> Any:
     """``module(*args, **kwargs)`` with the named parameters and buffers replaced
@@ -85,6 +85,7 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
                   "and will be removed in a future version of PyTorch. Please use "
                   "`ember.func.functional_call` instead which is a drop-in replacement.",
                   FutureWarning, stacklevel=2)
+    parameter_and_buffer_dicts = parameters_and_buffers  # PyTorch's name; a list of dicts too
     if isinstance(parameter_and_buffer_dicts, Mapping):
         merged = dict(parameter_and_buffer_dicts)
     elif isinstance(parameter_and_buffer_dicts, Sequence):
