@@ -52,8 +52,21 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {out.shape}.")
+        if g._data.dtype != out._data.dtype:
+            g = _cast_root_grad(g, out, i)
         grads.append(g if create_graph else g.detach())
     return grads
+
+
+def _cast_root_grad(g: Tensor, out: Tensor, i: int) -> Tensor:
+    """A gradient of another dtype is cast to its output's, as PyTorch's engine does before the
+    first node runs; complex ones must match exactly."""
+    if g.is_complex() or out.is_complex():
+        raise RuntimeError(
+            f"For complex Tensors, both grad_output and output are required to have the same "
+            f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] "
+            f"has a dtype of {out.dtype}.")
+    return g.to(out.dtype)
 
 
 def _roots(outputs: tuple) -> list:
