@@ -352,7 +352,10 @@ def test_index_ops_forward(case, torch):
           grad=False)
 
 
-def test_scatter_reduce_argument_is_deprecated():
+def test_scatter_reduce_argument_is_deprecated(monkeypatch):
+    from ember.ops import indexing_scatter
+
+    monkeypatch.setattr(indexing_scatter, "_warned_reduce", False)  # PyTorch warns once
     with pytest.warns(UserWarning, match="reduce argument of torch.scatter"):
         ember.zeros(3).scatter(0, ember.tensor([0]), ember.ones(1), reduce="add")
 

@@ -127,6 +127,17 @@ def cast_grad(g: Tensor, dtype: Any) -> Tensor:
     return g if g._data.dtype == dtype else g.to(_dt.from_native_dtype(dtype))
 
 
+def cast_for_dtype(be: Any, x: Any, dtype: Any) -> Any:
+    """``x`` cast for a reduction's ``dtype=`` argument as PyTorch casts it: silently (complex
+    to real keeps the real part, NaN to an integer type raises no NumPy warning)."""
+    dt = _dt.to_dtype(dtype)
+    if x.dtype.kind == "c" and not dt.is_complex:
+        x = be.xp.real(x)
+    if x.dtype.kind in "fV" and dt.category <= _dt._INT:
+        return quiet(be.astype, x, dt)
+    return be.astype(x, dt)
+
+
 def empty_dim_error(op: str, dim: int | None) -> IndexError:
     if dim is None:
         return IndexError(

@@ -33,9 +33,23 @@ def check_inplace(self: Tensor, op: str) -> None:
             "a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+def check_overlap(self: Tensor, op: str) -> None:
+    """PyTorch's first refusal of an in-place op: ``self`` has elements sharing memory (an
+    expanded tensor), before any dtype or kernel check (fills excepted)."""
+    x = self._data
+    try:
+        if x.flags.writeable or op in _SHARED_WRITES:
+            return
+    except AttributeError:  # an array library without NumPy's flags
+        return
+    if any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
+        raise overlap_error()
+
+
 def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
     """Write the out-of-place result ``out`` into ``self`` and move ``self``'s graph onto it."""
     check_inplace(self, op)
+    check_overlap(self, op)
     x = self._data
     r = out._data
     if r.shape != x.shape:
@@ -175,7 +189,7 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
     view.grad_fn, view._out_nr, view._rg = regen.grad_fn, regen._out_nr, True
 
 
-def write_out(res: Any, out: Any, op: str | None = None) -> Any:
+def write_out(res: Any, out: Any, op: str | None = None, warn: bool = True) -> Any:
     """``res``, or ``res`` (a tensor or a tuple of them) written into the ``out=`` tensor(s),
     each resized when its shape differs; with ``op``, PyTorch's refusal when the result
     would need a graph."""
@@ -183,13 +197,15 @@ def write_out(res: Any, out: Any, op: str | None = None) -> Any:
         return res
     if _isinstance(res, tuple):
         for r, o in zip(res, out):
-            write_out(r, o, op)
+            write_out(r, o, op, warn)
         return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
     if op is not None and res._rg and grad_state.enabled:
         raise RuntimeError(
             f"{op}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad.")
     if out._data.shape != res._data.shape:
+        if out._data.size and warn:
+            warn_resized(out._data.shape, res._data.shape)
         out._data = out._device._backend.astype(res._data, out.dtype)
         out._vc[0] += 1
     else:
@@ -197,13 +213,46 @@ def write_out(res: Any, out: Any, op: str | None = None) -> Any:
     return out
 
 
-def writes_out(op: str) -> Callable[[Callable], Callable]:
-    """Give a function PyTorch's ``out=`` keyword: its result written into ``out``."""
+def warn_resized(old: tuple, new: tuple) -> None:
+    """PyTorch's deprecation warning for an ``out=`` tensor with elements, resized."""
+    warnings.warn(
+        f"An output with one or more elements was resized since it had shape {list(old)}, which "
+        f"does not match the required output shape {list(new)}. This behavior is deprecated, and "
+        "in a future PyTorch release outputs will not be resized unless they have zero elements. "
+        "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+        "t.resize_(0).", UserWarning, stacklevel=4)
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}
+
+
+def check_exact_out(expected: Any, out: Any) -> None:
+    """PyTorch's refusal of an ``out=`` whose dtype is not exactly the result's, for the ops
+    that keep their input's dtype (abs, neg, sign, round, floor, clamp, ...)."""
+    if out is not None and out._data.dtype != expected:
+        raise RuntimeError(f"Found dtype {_type_name(out._data.dtype)} but expected "
+                           f"{_type_name(expected)}")
+
+
+def write_out_cast(res: Any, out: Any, op: str | None = None) -> Any:
+    """``write_out`` for pointwise ops: PyTorch refuses an ``out=`` of a lower category than
+    the result (float into an integer tensor, anything but bool into bool, complex into real)."""
+    if out is not None and not _isinstance(res, tuple):
+        rd, od = res._data.dtype, out._data.dtype
+        if rd is not od and _KIND_RANK.get(rd.kind, 2) > _KIND_RANK.get(od.kind, 2):
+            raise RuntimeError(f"result type {_type_name(rd)} can't be cast to the desired "
+                               f"output type {_type_name(od)}")
+    return write_out(res, out, op)
+
+
+def writes_out(op: str, warn: bool = True) -> Callable[[Callable], Callable]:
+    """Give a function PyTorch's ``out=`` keyword: its result written into ``out``
+    (``warn=False``: a factory that resizes its out= silently, as PyTorch's zeros/linspace)."""
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
             res = fn(*args, **kwargs)
-            return res if out is None else write_out(res, out, op)
+            return res if out is None else write_out(res, out, op, warn)
 
         return with_out
 

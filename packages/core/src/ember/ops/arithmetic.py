@@ -124,6 +124,10 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
     if dt is not None and fma_dtype(dt) and getattr(xb, "dtype", dt) == dt \
             and alpha.__class__ is not complex:
         return fma(xb, -alpha if kernel is xp.subtract else alpha, xa, dt, xp=xp)
+    if dt is not None and dt.kind in "biu" and not hasattr(xb, "dtype") \
+            and alpha.__class__ in (int, bool):
+        # a number operand, scaled, stays in the tensor's type (wrapping, as PyTorch's)
+        return kernel(xa, xp.asarray(xb * alpha).astype(dt))
     return kernel(xa, xb * alpha)
 
 
@@ -381,6 +385,8 @@ def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``-input``."""
     x = input._data
+    if out is not None and x.dtype.kind != "c":
+        _inplace.check_exact_out(x.dtype, out)
     if _kind(x) == "b":
         raise NotImplementedError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
@@ -491,7 +497,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     return pow(a, b)
 
 
-_out = _inplace.write_out
+_out = _inplace.write_out_cast  # pointwise: an out= of a lower category is refused
 
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
@@ -522,7 +528,9 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
     else:
         return False
     try:
-        getattr(self._device._backend.xp, ufunc)(x, y, out=x, casting="same_kind")
+        # positional ``out``; a ufunc's default casting is "same_kind"; quiet: ``x /= 0``
+        # and ``x *= inf`` warn in NumPy, never in PyTorch
+        quiet(getattr(self._device._backend.xp, ufunc), x, y, x)
     except (TypeError, ValueError, OverflowError):
         return False  # the general path gives PyTorch's error or wraps the number
     self._vc[0] += 1

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from . import _inplace
 from ._dispatch import Tensor, binary, kind, methods
 from .arithmetic import _fail, _out
 from .pointwise_unary import (
@@ -102,6 +103,8 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not _isinstance(input, Tensor):
         raise not_tensor("bitwise_not", input)
     x = input._data
+    if out is not None:  # the out= dtype must be the input's, checked first as in PyTorch
+        _inplace.check_exact_out(x.dtype, out)
     if kind(x) not in "biu":
         raise not_implemented("bitwise_not_cpu", x.dtype)
     res = wrap(input._device._backend.xp.invert(x), input._device)

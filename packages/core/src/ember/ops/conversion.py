@@ -242,6 +242,13 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     try:
         r = xp.broadcast_to(src._data, self._data.shape)
     except ValueError:
+        a, b = tuple(self._data.shape), tuple(src._data.shape)
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        for i in range(n - 1, -1, -1):  # PyTorch's infer_size, from the last dim
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor "
+                                   f"b ({b[i]}) at non-singleton dimension {i}") from None
         raise RuntimeError(
             f"copy_: the size of tensor a ({list(self.shape)}) must match the size of tensor b "
             f"({list(src.shape)}) (src must be broadcastable to self)") from None
@@ -282,6 +289,10 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
                    lambda g: (_zero_grad(g), g.sum().to(value.dtype)))
             return _inplace.commit(self, res, "fill_")
         value = value.item()
+    if value.__class__ is int or value.__class__ is float or value.__class__ is complex:
+        from .creation import fill_value_for
+
+        value = fill_value_for(value, self.dtype)  # -1 into uint8 wraps; 300 is refused
     if grad_state.enabled and self._rg:
         xp = self._device._backend.xp
         res = make(xp.full(self._data.shape, value, dtype=self._data.dtype), self._device)

@@ -14,7 +14,7 @@ from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods
-from ._inplace import writes_out
+from ._inplace import write_out, writes_out
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "to_dlpack", "zeros",
            "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange",
@@ -341,27 +341,30 @@ def _overflow(dt: _dt.dtype) -> RuntimeError:
 def _bounds(name: str) -> tuple:
     if name == "bfloat16":
         return -3.3895313892515355e38, 3.3895313892515355e38
+    if name.startswith("float8"):  # NumPy's finfo does not know ml_dtypes' types
+        info = _dt.finfo(name)
+        return info.min, info.max
     d = _dt.to_dtype(name).np
     info = np.iinfo(d) if d.kind in "iu" else np.finfo(d)
     return (int(info.min), int(info.max)) if d.kind in "iu" else (float(info.min),
                                                                    float(info.max))
 
 
-@writes_out("zeros")
+@writes_out("zeros", warn=False)  # PyTorch resizes its out= silently
 def zeros(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
     return _filled(0, size, dtype, device, requires_grad)
 
 
-@writes_out("ones")
+@writes_out("ones", warn=False)
 def ones(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
          memory_format: Any = None) -> Tensor:
     return _filled(1, size, dtype, device, requires_grad)
 
 
-@writes_out("empty")
+@writes_out("empty", warn=False)
 def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
@@ -393,7 +396,7 @@ def _fill_dtype(fill_value: Any) -> _dt.dtype:
     return _dt._default
 
 
-@writes_out("full")
+@writes_out("full", warn=False)
 def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = None,
          layout: Any = None, device: Any = None, requires_grad: bool = False,
          pin_memory: bool = False) -> Tensor:
@@ -456,7 +459,28 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any 
     return _like(input, fill_value, dtype, device, requires_grad, memory_format)
 
 
-@writes_out("arange")
+def _arange_out(fn: Any) -> Any:
+    """arange's ``out=``: PyTorch warns in its own words when the element count differs."""
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        res = fn(*args, **kwargs)
+        if out is None:
+            return res
+        n, m = out._data.size, res._data.size
+        if n and n != m:
+            import warnings
+
+            warnings.warn(
+                f"The number of elements in the out tensor of shape {list(out.shape)} is {n} "
+                f"which does not match the computed number of elements {m}. Note that this may "
+                "occur as a result of rounding error. The out tensor will be resized to a tensor "
+                f"of shape ({m},).", UserWarning, stacklevel=2)
+        return write_out(res, out, "arange", warn=False)
+
+    return with_out
+
+
+@_arange_out
 def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = None,
            dtype: Any = None, layout: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
@@ -517,7 +541,7 @@ def _int_ends(dt: _dt.dtype, start: Any, end: Any) -> tuple:
     return start, end
 
 
-@writes_out("linspace")
+@writes_out("linspace", warn=False)
 def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dtype: Any = None,
              layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
@@ -562,7 +586,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     return t
 
 
-@writes_out("logspace")
+@writes_out("logspace", warn=False)
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tensor | None = None,
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
@@ -580,7 +604,7 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
     return make(data, dev, requires_grad)
 
 
-@writes_out("eye")
+@writes_out("eye", warn=False)
 def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any = None,
         layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The ``n x m`` identity matrix."""

@@ -166,7 +166,19 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
     if not ellipsis:
         basic.append(Ellipsis)
         adv.append(Ellipsis)
+    elif has_adv and _empty_ellipsis(x._data.ndim, basic, adv):
+        # PyTorch: a ``...`` that spans no dims does not separate the advanced indices around
+        # it (``x[:, [0], ..., [1]]`` of a 3-d x keeps them in place); NumPy's would
+        adv = [a for a in adv if a is not Ellipsis]
     return tuple(basic), (tuple(adv) if has_adv else None), name
+
+
+def _empty_ellipsis(ndim: int, basic: list, adv: list) -> bool:
+    """Whether the ``...`` of an index spans no dims of the basic view."""
+    vnd = ndim + sum(1 for b in basic if b is None) - sum(1 for b in basic if b.__class__ is int)
+    covered = sum(0 if a is Ellipsis else a.ndim if hasattr(a, "dtype") and kind(a) == "b"
+                  else 1 for a in adv)
+    return vnd == covered
 
 
 def _bool_index(b: bool, x: Tensor) -> Any:
@@ -205,27 +217,34 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
             used += 1
     if used > nd:
         return IndexError(f"too many indices for tensor of dimension {nd}")
-    dim = 0  # the first int out of range, named by the dim of ``t`` it indexes
-    for k in items:
+    dim = pos = 0  # the first int out of range, named by its dim in the view being indexed
+    for k in items:  # (``None`` and bools add a dim to that view, as in PyTorch)
         if k is Ellipsis:
             dim += nd - used
-        elif k is not None and not _isinstance(k, bool):
+            pos += nd - used
+        elif k is None or _isinstance(k, bool):
+            pos += 1
+        else:
             if _isinstance(k, int) or (_isinstance(k, Tensor) and k._data.ndim == 0
                                        and kind(k._data) in "iu"):
                 i = int(k)
                 if not -shape[dim] <= i < shape[dim]:
-                    return IndexError(f"index {i} is out of bounds for dimension {dim} with "
+                    return IndexError(f"index {i} is out of bounds for dimension {pos} with "
                                       f"size {shape[dim]}")
             dim += 1
+            pos += 1
     return IndexError(f"index out of range for tensor of size {shape}")
 
 
 def _advanced_error(v: Any, adv: tuple) -> Exception:
-    """PyTorch's message for an advanced index that does not fit the basic view ``v``."""
+    """PyTorch's message for an advanced index that does not fit the basic view ``v``: a mask
+    of the wrong shape, then index tensors that do not broadcast (a mask counts as one
+    ``[nonzero count]`` index per dim it covers), then an index out of range."""
     nd = v.ndim
     covered = sum((a.ndim if kind(a) == "b" else 1) if hasattr(a, "dtype") else
                   (0 if a is Ellipsis else 1) for a in adv)
-    dim = rank = 0
+    dim = 0
+    shapes = []
     for a in adv:
         if a is Ellipsis:
             dim += nd - covered
@@ -239,6 +258,25 @@ def _advanced_error(v: Any, adv: tuple) -> Exception:
                     return IndexError(
                         f"The shape of the mask {list(a.shape)} at index {j} does not match the "
                         f"shape of the indexed tensor {list(v.shape)} at index {dim + j}")
+            shapes.extend([(int(np.count_nonzero(np.asarray(a))),)] * a.ndim)
+            dim += a.ndim
+            continue
+        shapes.append(tuple(a.shape))
+        dim += 1
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                          "with shapes " + ", ".join(str(list(sh)) for sh in shapes))
+    dim = rank = 0
+    for a in adv:
+        if a is Ellipsis:
+            dim += nd - covered
+            continue
+        if not hasattr(a, "dtype"):
+            dim += 1
+            continue
+        if kind(a) == "b":
             dim += a.ndim
             rank += a.ndim
             continue
@@ -248,12 +286,32 @@ def _advanced_error(v: Any, adv: tuple) -> Exception:
         if a.size:
             bad = a[(a < -n) | (a >= n)]
             if bad.size:
+                if n == 0:
+                    return IndexError("index is out of bounds for dimension with size 0")
                 return IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for "
                                   f"dimension {rank} with size {n}")
         dim += 1
         rank += 1
     return IndexError("shape mismatch: indexing tensors could not be broadcast together with "
                       "shapes " + ", ".join(str(list(a.shape)) for a in adv if hasattr(a, "shape")))
+
+
+def _empty_result(v: Any, adv: tuple) -> Any:
+    """``v[adv]`` when it selects no elements, or None: PyTorch checks an index's range only
+    for the elements it reads, so ``x[:0, [7]]`` is empty, not an error."""
+    if not v.size:
+        fixed = []
+        for a in adv:
+            if hasattr(a, "dtype") and kind(a) != "b":
+                a = a * 0  # in range of every non-empty dim
+            fixed.append(a)
+        try:
+            r = _advanced_get(v, tuple(fixed))
+        except (IndexError, ValueError):
+            return None
+        if not r.size:
+            return r
+    return None
 
 
 # ------------------------------------------------------------------ reading
@@ -265,6 +323,9 @@ def get_key(x: Any, pk: tuple) -> Any:
     try:
         return _advanced_get(v, pk[1])
     except IndexError:
+        r = _empty_result(v, pk[1])
+        if r is not None:
+            return r
         raise _advanced_error(v, pk[1]) from None
 
 
@@ -354,7 +415,9 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
     try:
         r = _advanced_get(v, adv)
     except IndexError:
-        raise _advanced_error(v, adv) from None
+        r = _empty_result(v, adv)
+        if r is None:
+            raise _advanced_error(v, adv) from None
     return getitem_key(self, (basic, adv), name, r)
 
 
@@ -365,7 +428,15 @@ def _value_array(value: Any, x: Tensor) -> Any:
         v = value._data
         if value._device is not x._device:
             v = x._device._backend.asarray(value._host(), index=x._device.index)
-        return v if v.dtype == x._data.dtype else x._device._backend.astype(v, x.dtype)
+        if v.dtype == x._data.dtype:
+            return v
+        if v.dtype.kind == "c" and kind(x._data) not in "cb":  # (into bool: nonzero-ness)
+            # PyTorch's copy: the real part, and a warning once per process
+            from .conversion import _warn_discard_imag
+
+            _warn_discard_imag()
+            v = x._device._backend.xp.real(v)
+        return x._device._backend.astype(v, x.dtype)
     if _isinstance(value, (bool, int, float, complex)) or (
             _isinstance(value, np.generic) and value.ndim == 0):
         be = x._device._backend
@@ -392,7 +463,13 @@ def _broadcast_error(target: tuple, value: Any, advanced: bool) -> RuntimeError:
     while len(vs) > len(target) and vs[0] == 1:
         vs.pop(0)
     if len(vs) > len(target):
-        name = value.type() if _isinstance(value, Tensor) else "tensor"
+        name = "tensor"
+        if _isinstance(value, Tensor):  # PyTorch: legacy names where they exist
+            name = value.type()
+            if value._data.dtype.kind in "bcV" or value.dtype.name.startswith("uint") and \
+                    value.dtype.name != "uint8":
+                tn = _inplace._type_name(value._data.dtype).replace("uint", "UInt")
+                name = f"{'CPU' if value._device.type == 'cpu' else 'CUDA'}{tn}Type"
         return RuntimeError(
             f"expand({name}{{{vs}}}, size={list(target)}): the number of sizes provided "
             f"({len(target)}) must be greater or equal to the number of dimensions in the tensor "
@@ -424,6 +501,8 @@ def _write(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any = None) -> No
         else:
             dst[pk[1]] = v
     except IndexError:
+        if _empty_result(dst, pk[1]) is not None:
+            return  # nothing selected: nothing to write, no range to check
         raise _advanced_error(dst, pk[1]) from None
     except ValueError as e:
         msg = str(e)
@@ -520,10 +599,17 @@ def _write_into(self: Tensor, pk: tuple, value: Any, accumulate: bool) -> None:
 
 
 def _setitem(self: Tensor, key: Any, value: Any) -> None:
+    if key.__class__ is bool:  # PyTorch's shortcut: ``x[False] = v`` writes nothing and
+        if not key:            # ``x[True] = v`` copies into all of x, casting like copy_
+            return
+        key = Ellipsis
     basic, adv, _ = prepare(self, key)
     pk = (basic, adv)
     _basic_view(self._data, basic, self, key)
     vt = _isinstance(value, Tensor)
+    if vt and adv is not None and value._data.ndim == 0 and kind(value._data) == "c" and \
+            kind(self._data) != "c" and not value._rg and _single_mask(adv):
+        value, vt = value.item(), False  # a mask fill takes a 0-d value as a number
     if vt and adv is not None and value._data.dtype != self._data.dtype and not (
             value._data.size == 1 and _single_mask(adv)):
         target = get_key(self._data, pk).shape  # PyTorch checks the shapes first

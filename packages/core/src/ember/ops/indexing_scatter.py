@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import dtypes as _dt
 from . import _inplace
 from ._dispatch import (
     Tensor,
@@ -33,6 +34,21 @@ _isinstance = isinstance
 
 
 # ------------------------------------------------------------------ helpers
+_warned_reduce = False
+
+
+def _warn_reduce_once() -> None:
+    """``scatter(..., reduce=)`` with a tensor ``src`` is deprecated; PyTorch says so once
+    per process (TORCH_WARN_ONCE), not at every call in a training loop."""
+    global _warned_reduce
+    import warnings
+
+    _warned_reduce = True
+    warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                  "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                  "instead for more reduction options.", UserWarning, stacklevel=3)
+
+
 def _dim_key(xp: Any, ix: Any, d: int) -> tuple:
     """The index tuple that sends element ``p`` of ``ix`` to position ``p`` with its
     dim ``d`` replaced by ``ix[p]``."""
@@ -47,6 +63,18 @@ def _bounds(ix: Any, n: int, d: int, exc: type = RuntimeError, prefix: str = "")
         if lo < 0 or hi >= n:
             raise exc(f"{prefix}index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
                       f"with size {n}")
+
+
+def _first_bad(ix: Any, lo: int, hi: int) -> int | None:
+    """The first index (in order) outside ``[lo, hi)``, as PyTorch's kernels report it."""
+    if not ix.size:
+        return None
+    a, b = _min_max(ix)
+    if a >= lo and b < hi:
+        return None
+    flat = ix.reshape(-1)
+    bad = (flat < lo) | (flat >= hi)
+    return int(flat[int(bad.argmax())])
 
 
 def _min_max(a: Any) -> tuple[int, int]:
@@ -67,10 +95,25 @@ def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
         if value._data.ndim != 0:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
+        if op == "masked_fill_" and kind(value._data) != "b":
+            _fill_range(value.item(), x)  # PyTorch fills with the value as a number
         return astype(xp, value._data, x.dtype)
+    if op == "masked_fill_":
+        value = _fill_range(value, x)
     if _isinstance(value, complex) and kind(x) != "c":
         value = value.real
     return astype(xp, xp.asarray(value), x.dtype)
+
+
+def _fill_range(value: Any, x: Any) -> Any:
+    """A fill number as PyTorch converts it to ``x``'s dtype: refused when out of range
+    ("value cannot be converted to type uint8_t without overflow"), wrapped when a negative
+    integer goes into an unsigned type."""
+    from .creation import fill_value_for
+
+    if value.__class__ is int or value.__class__ is float or value.__class__ is complex:
+        return fill_value_for(value, _dt.from_native_dtype(x.dtype))
+    return value
 
 
 def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
@@ -86,6 +129,8 @@ def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
 def _inplace_of(fn: Callable, op: str) -> Callable:
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         _inplace.check_inplace(self, op)
+        if op == "masked_scatter_":  # PyTorch refuses an expanded self before the dtypes
+            _inplace.check_overlap(self, op)
         return _inplace.commit(self, fn(self, *args, **kwargs), op)
 
     inplace.__name__ = op
@@ -167,12 +212,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         src, value = None, src
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
-    if reduce is not None and src is not None:
-        import warnings
-
-        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
-                      "will be removed in a future PyTorch release. Use torch.scatter_reduce "
-                      "instead for more reduction options.", UserWarning, stacklevel=2)
+    if reduce is not None and src is not None and not _warned_reduce:
+        _warn_reduce_once()
     d, key, part = _scatter_args(input, dim, index, src, "scatter")
     xp = input._device._backend.xp
     r = _as1(input._data.copy())
@@ -357,7 +398,8 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     return res
 
 
-def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str) -> Any:
+def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str,
+                  check: bool = True) -> Any:
     x, s = input._data, source._data
     if s.dtype != x.dtype:
         raise RuntimeError(f"{op}(): self ({_type_name(x.dtype)}) and source "
@@ -366,7 +408,8 @@ def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str) -> An
     if ix.size != ns:
         raise RuntimeError(f"{op}(): Number of indices ({ix.size}) should be equal to "
                            f"source.size(dim): ({ns}), for dim: {d}")
-    _bounds(ix, x.shape[d] if x.ndim else 1, d)
+    if check:
+        _bounds(ix, x.shape[d] if x.ndim else 1, d)
     return s
 
 
@@ -375,7 +418,15 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeated
     indices accumulate)."""
     d, ix = _index_args(input, dim, index, "index_add_")
-    s = _index_source(input, d, ix, source, "index_add_")
+    s = _index_source(input, d, ix, source, "index_add_", check=False)
+    nd = input._data.ndim
+    bad = _first_bad(ix, 0, input._data.shape[d] if nd else 1)
+    if bad is not None:
+        if nd > 1 and d in (0, nd - 1) and alpha == 1 and alpha.__class__ is not bool:
+            # PyTorch's scatter-based path (alpha 1, first or last dim) names the index
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
+                               f"{input._data.shape[d]}")
+        raise IndexError("index out of range in self")
     xp = input._device._backend.xp
     r = _as1(copy(xp, input._data))
     vals = reshape(xp, _as1(s if alpha == 1 else s * alpha),
@@ -410,7 +461,11 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     if ix.size != ns:
         raise IndexError(f"index_copy_(): Number of indices ({ix.size}) should be equal to "
                          f"source.size(dim) ({ns})")
-    _bounds(ix, x.shape[d] if x.ndim else 1, d, IndexError, "index_copy_(): ")
+    n = x.shape[d] if x.ndim else 1
+    bad = _first_bad(ix, 0, n)
+    if bad is not None:
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with "
+                         f"size {n}")
     r = _as1(x.copy())
     r[(slice(None),) * d + (ix,)] = _as1(s).reshape(r.shape[:d] + (ix.size,) + r.shape[d + 1:])
     res = make(r.reshape(x.shape), input._device)
@@ -430,7 +485,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     x = input._data
     xp = input._device._backend.xp
     v = _value(value, x, xp, "index_fill_")
-    _bounds(ix, x.shape[d] if x.ndim else 1, d, IndexError)
+    n = x.shape[d] if x.ndim else 1
+    bad = _first_bad(ix, -n, n)  # negative indices count from the end, as in PyTorch
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     r = _as1(x.copy())
     r[(slice(None),) * d + (ix,)] = v
     res = make(r.reshape(x.shape), input._device)
@@ -597,6 +655,10 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 
     s = list(x.shape)
     s[d] = ix.shape[d]
+    for i in range(len(s) - 1, -1, -1):  # PyTorch's infer_size, from the last dim
+        if s[i] != ix.shape[i] and s[i] != 1 and ix.shape[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({s[i]}) must match the size of tensor b "
+                               f"({ix.shape[i]}) at non-singleton dimension {i}")
     b = list(broadcast_shapes(tuple(s), ix.shape))
     bi = tuple(b)
     b[d] = x.shape[d]

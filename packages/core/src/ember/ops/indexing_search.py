@@ -100,7 +100,12 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         r = _search(xp, seq, vals, right) if kind(seq) == "f" else \
             xp.searchsorted(seq, vals, side="right" if right else "left")
     else:
-        if scalar or vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
+        if vals.ndim == 0:
+            raise RuntimeError(
+                "torch.searchsorted(): input value can be a scalar only when boundaries tensor "
+                f"dimension is 1, but we got boundaries tensor dim({seq.ndim}) and input value's "
+                "dim(0) numel(1)")
+        if vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
             raise RuntimeError(
                 "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
                 "dimensions of boundaries tensor and input value tensor must match, but we got "
@@ -137,7 +142,8 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
-    if weights is None:
+    if weights is None or (x.size == 0 and weights._data.shape == x.shape):
+        # an empty input counts in int64 even with weights, as in PyTorch
         r = xp.bincount(x.astype(xp.int64), minlength=minlength).astype(xp.int64)
     else:
         w = weights._data

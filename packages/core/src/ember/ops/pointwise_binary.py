@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from . import _inplace
 from ._along_dim import is_half as _is_half
 from ._autocast import autocast_op
 from ._dispatch import (
@@ -402,6 +403,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
 
 def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) -> Tensor:
     """``input + weight * (end - input)`` (weight a number or a tensor)."""
+    if _isinstance(weight, Tensor) and weight.dtype is not input.dtype and weight.dim() == 0 \
+            and _isinstance(input, Tensor) and _isinstance(end, Tensor):
+        # PyTorch: a 0-d weight joins the number overload (or, needing grad, is taken in
+        # input's dtype) rather than failing the dtype check
+        weight = weight.to(input.dtype) if weight.requires_grad else weight.item()
     for nm, t in (("end", end), ("weight", weight)):
         if _isinstance(t, Tensor) and t.dtype is not input.dtype:
             from .linalg import _C_NAMES
@@ -548,8 +554,33 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """Each element limited to ``[min, max]`` (numbers or tensors; ``max`` wins if min > max)."""
     tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
+    if tensors and (min.__class__ in _NUMBERS or max.__class__ in _NUMBERS):
+        min, max = _number_bounds(min, max)  # noqa: A001
+        tensors = False
     name = "ClampBackward0" if tensors else "ClampBackward1"  # clamp_min/_max name their own
     return _clamp(input, min, max, out, name)
+
+
+_NUMBERS = (int, float, bool, complex)
+
+
+def _number_bounds(min: Any, max: Any) -> tuple:  # noqa: A002
+    """A number and a tensor bound: PyTorch takes its number overload, which a 0-d tensor
+    without grad joins as a number (``x.clamp(0, t.max())`` promotes like two numbers)."""
+    bounds = []
+    for b in (min, max):
+        if _isinstance(b, Tensor):
+            if b.dim() != 0 or b.requires_grad:
+                names = ", ".join(["Tensor"] + [
+                    "Tensor" if _isinstance(v, Tensor) else type(v).__name__ for v in (min, max)])
+                raise TypeError(
+                    f"clamp() received an invalid combination of arguments - got ({names}), "
+                    "but expected one of:\n"
+                    " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                    " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+            b = b.item()
+        bounds.append(b)
+    return tuple(bounds)
 
 
 def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
@@ -608,6 +639,8 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
                         sum_to(ghi, shapes[2]) if _rg(max) else None)
 
             record(name, res, (input, min, max), vjp, (input, min, max))
+    if out is not None:
+        _inplace.check_exact_out(res._data.dtype, out)  # clamp's out= keeps the result's dtype
     return res if out is None else _out(res, out)
 
 
@@ -657,6 +690,12 @@ def _clamp_inplace(fn: Callable, name: str) -> Callable:
     def op_(self: Tensor, *bounds: Any, **kw: Any) -> Tensor:
         if any(b.__class__ is complex for b in (*bounds, *kw.values())):
             raise NotImplementedError("clamp is not supported for complex types")  # comes first
+        if fn is clamp:
+            lo = bounds[0] if len(bounds) > 0 else kw.get("min")
+            hi = bounds[1] if len(bounds) > 1 else kw.get("max")
+            if (_isinstance(lo, Tensor) or _isinstance(hi, Tensor)) and (
+                    lo.__class__ in _NUMBERS or hi.__class__ in _NUMBERS):
+                bounds, kw = _number_bounds(lo, hi), {}  # the number overload, as clamp's
         return promoting(self, *bounds, **kw)
 
     op_.__name__ = op_.__qualname__ = name

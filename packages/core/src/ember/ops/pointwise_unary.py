@@ -84,6 +84,11 @@ def in_float64(kernel: Callable) -> Callable:
     return run
 
 
+# ops whose out= must have the input's dtype exactly (PyTorch's "Found dtype ... but expected")
+_EXACT_OUT = frozenset({"abs", "sign", "sgn", "round", "floor", "ceil", "trunc", "frac",
+                        "bitwise_not"})
+
+
 def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None = None, *,
           saves: str = "x", kinds: str = "biufc", promote: bool = True, doc: str = "",
           reject: Callable[[Any], Exception] | None = None) -> Callable:
@@ -95,6 +100,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
     the default float dtype first.
     """
     save_x, save_r = "x" in saves, "r" in saves
+    exact = name in _EXACT_OUT
 
     def vjp(g: Tensor, x: Any, r: Any) -> tuple:
         return (quiet(deriv, g, x, r),)
@@ -104,6 +110,8 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             x = input._data
         except AttributeError:
             raise not_tensor(name, input) from None
+        if exact and out is not None and x.dtype.kind != "c":  # checked before the kernel
+            _inplace.check_exact_out(x.dtype, out)
         try:
             k = x.dtype.kind
         except AttributeError:  # an Array-API namespace's own dtype objects
@@ -140,6 +148,7 @@ _KERNEL_NAMES = {"erf": "erf_vml_cpu", "erfc": "erfc_vml_cpu", "erfinv": "erfinv
 def inplace_of(fn: Callable, name: str) -> Callable:
     """The ``x.op_()`` form of a unary op: compute, then write into ``self``."""
     def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        _inplace.check_overlap(self, name)  # before the kernel's own refusals, as PyTorch
         return _inplace.commit(self, fn(self, *args, **kwargs), name)
 
     op_.__name__ = op_.__qualname__ = name
@@ -156,6 +165,8 @@ def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
     plain = inplace_of(fn, name)
 
     def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if not c_names:  # (clamp_ checks its bounds' type first)
+            _inplace.check_overlap(self, name)
         ops = [a for a in (*args, *kwargs.values())
                if isinstance(a, (Tensor, bool, int, float, complex))]
         if ops:
@@ -377,8 +388,10 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     if decimals == 0:
         return _round0(input, out=out)
     x = input._data
-    if kind(x) not in "fV":
-        raise not_implemented("round_vml_cpu", x.dtype)
+    if out is not None and kind(x) != "c":
+        _inplace.check_exact_out(x.dtype, out)
+    if kind(x) not in "fV":  # PyTorch's kernel with decimals is round_cpu
+        raise not_implemented("round_cpu", x.dtype)
     # float16 and bfloat16 in float32, rounded once (x * 100 in half would round first)
     w = x.astype("float32") if kind(x) == "V" or x.dtype == "float16" else x
     xp = input._device._backend.xp

@@ -16,6 +16,7 @@ from .. import dtypes as _dt
 from .. import return_types as _rt
 from . import _inplace
 from ._along_dim import (
+    cast_for_dtype,
     cast_grad,
     empty_dim_error,
     evenly,
@@ -99,7 +100,7 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     """The sum in ``dtype``; integers and bools in int64, half precision through float32."""
     xp = be.xp
     if dtype is not None:
-        x = be.astype(x, _dt.to_dtype(dtype))
+        x = cast_for_dtype(be, x, dtype)
         if x.dtype == bool:  # a sum into bool is "any nonzero"
             return xp.any(x, axis=dims, keepdims=keepdim)
         if kind(x) in _INT_KINDS:  # in the asked integer type (NumPy would widen it)
@@ -125,7 +126,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     """Mean over ``dim``; only floating and complex inputs (or with ``dtype=``)."""
     x = input._data
     if dtype is not None:
-        x = input._device._backend.astype(x, _dt.to_dtype(dtype))
+        x = cast_for_dtype(input._device._backend, x, dtype)
     if kind(x) in _INT_KINDS:
         raise RuntimeError(
             f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} "
@@ -211,7 +212,7 @@ def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
     x = input._data
     be = input._device._backend
     if dtype is not None:
-        x = be.astype(x, _dt.to_dtype(dtype))
+        x = cast_for_dtype(be, x, dtype)
     elif kind(x) in _INT_KINDS:
         x = be.astype(x, _dt.int64)
     xp = be.xp
@@ -350,6 +351,11 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None
 
 def _amaxmin(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     x = input._data
+    if x.size == 0 and x.ndim and dim is not None:
+        # PyTorch names the first empty dim as given, before repeats or later ranges
+        for d in ((dim,) if _isinstance(dim, int) else dim):
+            if x.shape[wrap_dim(d, x.ndim, op)] == 0:
+                raise empty_dim_error(op, d)
     dims = reduce_dims(dim, x.ndim, op)
     if x.size == 0 and (dim is None or _isinstance(dim, (tuple, list)) and not dim):
         raise _numel_error(op)
@@ -357,7 +363,11 @@ def _amaxmin(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     if x.size:
         _no_complex(x, f"{op[1:]}_values_cpu")
     xp = input._device._backend.xp
-    res = wrap((xp.max if op == "amax" else xp.min)(x, axis=dims, keepdims=keepdim), input)
+    f = xp.max if op == "amax" else xp.min
+    # bfloat16 (ml_dtypes) warns on NaN in NumPy's reduce; PyTorch never does
+    r = quiet(f, x, dims, None, keepdim) if x.dtype.kind == "V" else f(x, axis=dims,
+                                                                       keepdims=keepdim)
+    res = wrap(r, input)
     if grad_state.enabled and input._rg:
         record("AmaxBackward0" if op == "amax" else "AminBackward0", res, (input,),
                lambda g, xin, r: (_scale_by_count(g, xin, r, dims, keepdim),), (input, res))
@@ -429,8 +439,8 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
             raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     _no_complex(x, "aminmax_cpu")
     xp = input._device._backend.xp
-    mn = wrap(xp.min(x, axis=dims, keepdims=keepdim), input)
-    mx = wrap(xp.max(x, axis=dims, keepdims=keepdim), input)
+    mn = wrap(quiet(xp.min, x, dims, None, keepdim), input)  # (bfloat16 NaN: no warning)
+    mx = wrap(quiet(xp.max, x, dims, None, keepdim), input)
     if grad_state.enabled and input._rg:
         def vjp(gs: tuple, xin: Tensor, a: Tensor, b: Tensor) -> tuple:
             return (_scale_by_count(gs[0], xin, a, dims, keepdim)
@@ -504,9 +514,10 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
         x = x.astype("float32")  # half precision accumulates in float32
     dev = quiet(lambda: x - mean_array(xp, x, dims, True))  # inf - inf: NaN, no warning
     sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
-    if n - c <= 0:
+    if (n if x.size else 0) - c <= 0:  # PyTorch's factor: numel in / numel out, 0 if empty
+        name = op if op.endswith("_mean") else "std" if root else "var"
         warnings.warn(
-            f"{'std' if root else 'var'}(): degrees of freedom is <= 0. Correction should be "
+            f"{name}(): degrees of freedom is <= 0. Correction should be "
             "strictly less than the reduction factor (input numel divided by output numel).",
             UserWarning, stacklevel=3)
     r = quiet(lambda: xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c))
@@ -543,7 +554,7 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
     dims = reduce_dims(dim, x.ndim, "logsumexp")
     xp = input._device._backend.xp
     if x.size and builtins.all(x.shape[d] for d in dims):
-        m = xp.max(x, axis=dims, keepdims=True)
+        m = quiet(xp.max, x, dims, None, True)  # (bfloat16's NaN warns in NumPy's reduce)
         m = xp.where(xp.isinf(m), 0, m)
     else:
         m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)

@@ -8,6 +8,7 @@ from .. import dtypes as _dt
 from .. import return_types as _rt
 from . import _inplace
 from ._along_dim import (
+    cast_for_dtype,
     cast_grad,
     cumsum_along,
     diff1,
@@ -35,7 +36,7 @@ def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     d = wrap_dim(dim, x.ndim, op)
     be = input._device._backend
     if dtype is not None:
-        x = be.astype(x, _dt.to_dtype(dtype))
+        x = cast_for_dtype(be, x, dtype)
         if kind(x) == "b":
             raise NotImplementedError(f"\"{op}_out_cpu\" not implemented for 'Bool'")
     elif kind(x) in "bui":

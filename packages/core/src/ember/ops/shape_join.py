@@ -190,6 +190,8 @@ def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     if _isinstance(d, int):
         d = (d,)
     ds = wrap_dims(d, x.ndim, "flip") if len(d) else ()
+    if not x.ndim:
+        ds = ()  # a 0-d tensor flips over dim 0 / -1 as over nothing
     xp = input._device._backend.xp
     arr = copy(xp, xp.flip(x, axis=ds) if ds else x)
     res = make(arr, input._device)

@@ -49,7 +49,7 @@ def _orderable(x: Any) -> Any:
 def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort") -> Any:
     """Stable sort order along ``d``; descending keeps equal elements in their order."""
     if x.dtype.kind == "c":
-        raise RuntimeError(f"{op} does not support complex dtypes on CPU")
+        raise RuntimeError(f" {op} does not support complex dtypes on CPU")  # sic: PyTorch's
     x = _orderable(x)
     if not descending:
         return xp.argsort(x, axis=d, kind="stable")
@@ -270,10 +270,17 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     """Collapse each run of equal consecutive elements (or slices along ``dim``) to one."""
     x = input._data
     xp = input._device._backend.xp
+    if x.dtype.kind == "c":
+        raise not_implemented("unique", x.dtype)
     if dim is None:
         a, d = x.reshape(-1), 0
     else:
+        if not x.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = wrap_dim(dim, x.ndim, "unique_consecutive")
+        if x.size == 0 and x.shape[d]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
         a = x
     n = a.shape[d] if a.ndim else 0
     starts = xp.ones((n,), dtype=bool)
