@@ -55,7 +55,7 @@ _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
               "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
-              "quasirandom", "sparse")
+              "quasirandom", "sparse", "xpu", "mps", "mtia", "functional", "overrides")
 
 
 class _MissingSibling:
@@ -89,7 +89,18 @@ _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "loa
                "GradScaler": ("amp", "GradScaler"),
                "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),
                "is_anomaly_check_nan_enabled": ("autograd.anomaly",
-                                                "is_anomaly_check_nan_enabled")}
+                                                "is_anomaly_check_nan_enabled"),
+               "UntypedStorage": ("_storage", "UntypedStorage"),
+               "TypedStorage": ("_storage", "TypedStorage"),
+               **{_n: ("_toplevel_extras", _n) for _n in (
+                   "has_lapack", "has_mkl", "has_openmp", "has_spectral", "set_anomaly_enabled",
+                   "init_num_threads", "is_vulkan_available", "compiled_with_cxx11_abi",
+                   "Storage", "FloatStorage", "DoubleStorage",
+                   "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage",
+                   "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
+                   "ComplexFloatStorage", "ComplexDoubleStorage")},
+               **{_n: ("dtypes", _n) for _n in ("float8_e4m3fn", "float8_e5m2",
+                                                "float8_e4m3fnuz", "float8_e5m2fnuz")}}
 
 
 def __getattr__(name: str):

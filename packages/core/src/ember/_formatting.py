@@ -161,7 +161,7 @@ def tensor_repr(t: Any) -> str:
         return _meta_repr(t, prefix)
     arr = t._host()
     dtype = t.dtype
-    if dtype.name == "bfloat16":
+    if dtype.name == "bfloat16" or dtype.name.startswith("float8"):  # ml_dtypes' kind is "V"
         arr = arr.astype(np.float32)
     suffix = []
     if t._device.type != "cpu":

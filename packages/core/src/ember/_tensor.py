@@ -661,6 +661,72 @@ class Tensor:
     def __reduce_ex__(self, protocol: int) -> tuple:
         return (_rebuild, (self._host().copy(), str(self._device), self._rg, type(self)))
 
+    # ------------------------------------------------ PyTorch's other device and layout flags
+    # Ember tensors live on the CPU, a CUDA GPU or the meta device, strided (or sparse COO,
+    # a subclass that overrides the sparse accessors below)
+    is_xpu = is_mps = is_mtia = is_ipu = is_maia = is_vulkan = is_xla = is_mkldnn = False
+    is_sparse_csr = False
+    #: PyTorch's tensor name (only named tensors, which Ember lacks, have one)
+    name = None
+
+    @property
+    def grad_dtype(self) -> Any:
+        """The dtype a gradient of this leaf is given: its own."""
+        if self.grad_fn is not None:
+            raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+        return self.dtype
+
+    def xpu(self, device: Any = None, non_blocking: bool = False,
+            memory_format: Any = None) -> Tensor:
+        raise AssertionError("Torch not compiled with XPU enabled")
+
+    def mtia(self, device: Any = None, non_blocking: bool = False,
+             memory_format: Any = None) -> Tensor:
+        from .mtia import _NOT_COMPILED
+
+        raise AssertionError(_NOT_COMPILED)
+
+    def ipu(self, device: Any = None, non_blocking: bool = False,
+            memory_format: Any = None) -> Tensor:
+        raise RuntimeError("PyTorch is not linked with support for ipu devices")
+
+    def record_stream(self, stream: Any) -> None:
+        """Mark a CUDA tensor as in use by ``stream``: Ember's CUDA ops run on one stream per
+        device, so there is nothing to record; anything but a stream is PyTorch's error."""
+        if self._device.type != "cuda" or not hasattr(stream, "synchronize"):
+            raise RuntimeError("unknown parameter type")
+
+    def _not_sparse(self, op: str, coo: bool = True) -> RuntimeError:
+        kind = "sparse coordinate tensor" if coo else "sparse tensor"
+        return RuntimeError(f"{op} expected {kind} layout but got Strided")
+
+    def is_coalesced(self) -> bool:
+        raise self._not_sparse("is_coalesced")
+
+    def coalesce(self) -> Tensor:
+        raise self._not_sparse("coalesce")
+
+    def indices(self) -> Tensor:
+        raise self._not_sparse("indices")
+
+    def values(self) -> Tensor:
+        raise self._not_sparse("values", coo=False)
+
+    def sparse_dim(self) -> int:
+        """0 for a strided tensor: every dimension is dense."""
+        return 0
+
+    def dense_dim(self) -> int:
+        return self.ndim
+
+    def crow_indices(self) -> Tensor:
+        raise RuntimeError("crow_indices expected sparse row compressed tensor layout but got "
+                           "Strided")
+
+    def col_indices(self) -> Tensor:
+        raise RuntimeError("col_indices expected sparse row compressed tensor layout but got "
+                           "Strided")
+
 
 def _rebuild(arr: np.ndarray, device: str, requires_grad: bool, cls: type = Tensor) -> Tensor:
     dev = canonical_device(device)

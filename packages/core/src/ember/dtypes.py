@@ -8,6 +8,8 @@ is of a higher category, and float16 with bfloat16 meets at float32.
 
 from __future__ import annotations
 
+import math as _math
+
 import numpy as np
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "short",
     "int", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
     "get_default_dtype", "set_default_dtype", "promote_types", "can_cast", "finfo", "iinfo",
+    "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
 ]
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
@@ -28,7 +31,7 @@ class dtype:
     def __init__(self, name: str, np_name: str, category: int, itemsize: int, signed: bool):
         self.name = name
         self._np_name = np_name
-        self._np = None if np_name == "bfloat16" else np.dtype(np_name)
+        self._np = None if np_name in _ML_DTYPES else np.dtype(np_name)
         self.category = category
         self.itemsize = itemsize
         self.is_signed = signed
@@ -37,9 +40,9 @@ class dtype:
 
     @property
     def np(self) -> np.dtype:
-        """The NumPy dtype arrays of this dtype have (bfloat16 loads ml_dtypes)."""
+        """The NumPy dtype arrays of this dtype have (bfloat16 and float8 load ml_dtypes)."""
         if self._np is None:
-            self._np = _load_bfloat16()
+            self._np = _load_bfloat16() if self._np_name == "bfloat16" else _load_ml(self)
         return self._np
 
     @property
@@ -75,6 +78,22 @@ def _load_bfloat16() -> np.dtype:
     return npd
 
 
+# the dtypes whose NumPy type comes from ml_dtypes, loaded on first use
+_ML_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz")
+
+
+def _load_ml(d: dtype) -> np.dtype:
+    """The ml_dtypes type of a float8 dtype (registered so its arrays map back to ``d``)."""
+    try:
+        import ml_dtypes
+    except ImportError as e:
+        raise TypeError(f"{d.name} on NumPy needs the ml_dtypes package: "
+                        "pip install 'ember-core[bf16]'") from e
+    npd = np.dtype(getattr(ml_dtypes, d._np_name))
+    _BY_NP[npd] = d
+    return npd
+
+
 bool = dtype("bool", "bool", _BOOL, 1, False)  # noqa: A001 - PyTorch's name
 uint8 = dtype("uint8", "uint8", _INT, 1, False)
 uint16 = dtype("uint16", "uint16", _INT, 2, False)
@@ -96,7 +115,14 @@ cfloat, cdouble = complex64, complex128
 
 ALL = (bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, bfloat16,
        float32, float64, complex64, complex128)
-_BY_NAME = {d.name: d for d in ALL}
+# 8-bit floats (PyTorch's scaled-matmul storage types): stored, cast and printed, with no
+# arithmetic and no promotion, as in PyTorch; kept out of ALL, which backends sweep
+float8_e4m3fn = dtype("float8_e4m3fn", "float8_e4m3fn", _FLOAT, 1, True)
+float8_e5m2 = dtype("float8_e5m2", "float8_e5m2", _FLOAT, 1, True)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", "float8_e4m3fnuz", _FLOAT, 1, True)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", "float8_e5m2fnuz", _FLOAT, 1, True)
+FLOAT8 = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)
+_BY_NAME = {d.name: d for d in ALL + FLOAT8}
 _BY_NP: dict = {d._np: d for d in ALL if d._np is not None}
 # the string names PyTorch accepts for a dtype
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
@@ -139,6 +165,10 @@ def from_numpy_dtype(npd) -> dtype:
     if npd.name == "bfloat16":
         bfloat16.np  # noqa: B018 - registers the ml_dtypes type
         return bfloat16
+    if npd.name in _ML_DTYPES:
+        d = _BY_NAME[npd.name]
+        d.np  # noqa: B018 - registers the ml_dtypes type
+        return d
     if not npd.isnative and _BY_NP.get(npd.newbyteorder("=")) is not None:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
@@ -210,6 +240,9 @@ _PROMO: dict = {}
 
 
 def _promote(a: dtype, b: dtype) -> dtype:
+    if a.itemsize == 1 and a.category == _FLOAT or b.itemsize == 1 and b.category == _FLOAT:
+        raise RuntimeError("Promotion for Float8 Types is not supported, attempted to promote "
+                           f"{_c10_name(a)} and {_c10_name(b)}")
     if a.category < b.category:
         a, b = b, a
     if b is bool:
@@ -230,6 +263,16 @@ def _promote(a: dtype, b: dtype) -> dtype:
     return a
 
 
+def _c10_name(d: dtype) -> str:
+    """PyTorch's C++ name of a dtype (``Float``, ``Float8_e4m3fn``), as its messages say."""
+    if d.name.startswith("float8"):
+        return "F" + d.name[1:]
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"
+            }.get(d.name, d.name.capitalize())
+
+
 def can_cast(from_: dtype, to: dtype) -> bool:
     """PyTorch's can_cast: no cast to a lower category (float to int, complex to float)."""
     return to_dtype(from_).category <= to_dtype(to).category
@@ -244,7 +287,7 @@ class finfo:
 
     def __init__(self, type: dtype | None = None):  # noqa: A002
         d = to_dtype(type) if type is not None else _default
-        if d is bfloat16:  # NumPy's finfo does not know ml_dtypes' type
+        if d._np_name in _ML_DTYPES:  # NumPy's finfo does not know ml_dtypes' types
             import ml_dtypes
 
             info = ml_dtypes.finfo(d.np)
@@ -257,9 +300,13 @@ class finfo:
         self.min = _py_float(info.min)
         self.tiny = self.smallest_normal = _py_float(info.tiny)
         self.resolution = 10.0 ** -_py_int(info.precision)  # PyTorch: a power of ten
+        if d.itemsize == 1:  # the float8 types: PyTorch's own values
+            self.resolution = 10.0 ** -_math.floor(-_math.log10(self.eps))
+            if d.name == "float8_e5m2fnuz":
+                self.eps = 0.125  # PyTorch reports 2**-3 (ml_dtypes 2**-2, the spacing at 1)
 
     def __repr__(self) -> str:
-        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
 
