@@ -193,3 +193,30 @@ def test_missing_sibling_names_distribution(tmp_path):
     r = _run(tmp_path, code)
     assert "MSG" in r.stdout and "pip install ember-audio" in r.stdout, r.stdout + r.stderr
     assert "ATTR" in r.stdout and "pip install ember-nn" in r.stdout
+
+
+@pytest.mark.parametrize("kind", ["xpu", "mps", "mtia", "xla", "hpu"])
+def test_pytorch_device_types_are_devices_without_a_backend(torch, kind):
+    """``device("xpu")`` is valid as in PyTorch; a tensor there is refused with PyTorch's
+    exception type (AssertionError for xpu/mtia, NotImplementedError (a RuntimeError) else)."""
+    assert str(ember.device(kind)) == str(torch.device(kind))
+    errors = []
+    for lib in (ember, torch):
+        try:
+            lib.ones(2, device=kind)
+        except (AssertionError, RuntimeError, ModuleNotFoundError) as e:
+            errors.append(e)
+    got, want = errors
+    if isinstance(want, AssertionError):
+        assert type(got) is AssertionError and str(got) == str(want)
+    else:
+        assert isinstance(got, RuntimeError)
+
+
+def test_unknown_device_type_lists_pytorch_types(torch):
+    msgs = []
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError) as err:
+            lib.device("foo")
+        msgs.append(str(err.value))
+    assert msgs[0] == msgs[1]

@@ -93,7 +93,7 @@ class BackendRegistry:
                         "Torch not compiled with CUDA enabled: no CUDA device is available to "
                         "Ember (install CuPy with pip install 'ember-core[cuda]' on a machine "
                         "with an NVIDIA GPU)")
-                raise RuntimeError(f"no backend is registered for device type '{device_type}'")
+                raise _no_backend(device_type)
             entry = self._pick(device_type, entries)
             try:
                 backend = entry.factory()
@@ -184,14 +184,34 @@ registry.add("cpu", _numpy_factory, priority=0, name="numpy")
 registry.add("meta", _meta_factory, priority=0, name="meta")
 
 
+# PyTorch's device types, in the order its message lists them: each is a valid device here
+# (``device("xpu")``), and a tensor on one without a backend is refused at creation
+_TORCH_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                "privateuseone")
+
+
 def _validate_type(device_type: str) -> None:
-    if device_type in ("cpu", "cuda", "meta") or device_type in registry._entries:
+    if device_type in _TORCH_TYPES or device_type in registry._entries:
         return
     if not registry.is_known(device_type):
-        known = sorted({"cpu", "cuda", *registry.device_types()})
+        extra = sorted(set(registry.device_types()) - set(_TORCH_TYPES))
         raise RuntimeError(
-            f"Expected one of {', '.join(known)} device type at start of device string: "
-            f"{device_type}")
+            f"Expected one of {', '.join(_TORCH_TYPES + tuple(extra))} device type at start of "
+            f"device string: {device_type}")
+
+
+def _no_backend(device_type: str) -> Exception:
+    """PyTorch's refusal of a tensor on a device type this build does not serve."""
+    if device_type == "xpu":
+        return AssertionError("Torch not compiled with XPU enabled")
+    if device_type == "mtia":
+        from ..mtia import _NOT_COMPILED
+
+        return AssertionError(_NOT_COMPILED)
+    return NotImplementedError(
+        f"no backend is registered for device type '{device_type}': Ember runs on cpu, cuda "
+        f"(with CuPy) and meta, and on device types that installed backend plugins register")
 
 
 _device._validate_type = _validate_type
