@@ -27,6 +27,8 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
     if src.category == _COMPLEX and dt.category != _COMPLEX:
         _warn_discard_imag()
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
+    elif dt.name == "float8_e4m3fn":  # no infinities: PyTorch saturates to +-448 (NaN stays)
+        r = be.astype(be.xp.clip(t._data, -448.0, 448.0), dt)
     else:
         r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
     if memory_format is not None or not _c_order(r):
