@@ -502,27 +502,6 @@ class Tensor:
                 setattr(t, s, getattr(self, s))
         return t
 
-    # ---------------------------------------------------------------- sparse layout
-    def to_sparse(self, sparse_dim: int | None = None, *, layout: Any = None,
-                  blocksize: Any = None, dense_dim: Any = None) -> Tensor:
-        """The COO sparse tensor of this tensor's nonzero entries (``ember.sparse``)."""
-        from . import sparse  # noqa: F401  (routes ember.mm & co. to sparse kernels)
-        from .ops.sparse_math import dense_to_sparse
-
-        if layout is not None and str(layout).rpartition(".")[2] != "sparse_coo":
-            raise NotImplementedError(f"to_sparse: only the sparse COO layout is supported in "
-                                      f"Ember, not {layout}")
-        return dense_to_sparse(self, sparse_dim)
-
-    def to_sparse_coo(self) -> Tensor:
-        return self.to_sparse()
-
-    def sparse_mask(self, mask: Tensor) -> Tensor:
-        """This tensor's entries at the indices of sparse ``mask``."""
-        from .ops.sparse_math import sparse_mask
-
-        return sparse_mask(self, mask)
-
     # ---------------------------------------------------------------- conversion to Python
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values as a NumPy array; shares memory on the CPU."""

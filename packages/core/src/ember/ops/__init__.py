@@ -22,7 +22,7 @@ LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", 
         "legacy_types", "pooling_fractional", "linalg_lu", "signal", "sampling_gamma",
         "math_misc", "statistics", "histogram", "construct", "index_reduce",
         "tensor_misc", "sampling_binomial", "device_defaults", "special_gamma",
-        "finite_difference", "view_copies", "api_gaps", "lowrank", "native")
+        "finite_difference", "view_copies", "api_gaps", "lowrank", "native", "sparse_methods")
 
 __all__: list[str] = []
 for _m in EAGER:

@@ -7,11 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes as _dt
 from ._dispatch import Tensor, make, methods
 
 __all__ = ["geqrf", "ormqr", "native_dropout", "native_group_norm", "rnn_tanh_cell",
            "rnn_relu_cell", "lstm_cell", "gru_cell", "norm_except_dim", "is_distributed",
            "eig", "lstsq", "solve", "symeig"]
+
+
+def _vector_norm(*args: Any, **kwargs: Any) -> Tensor:
+    from .linalg_norms import vector_norm
+
+    return vector_norm(*args, **kwargs)
+
+
+def _ops() -> Any:
+    """Ember's functions, every op family loaded (ops sit below the top-level package)."""
+    from .. import ops
+
+    ops.load_all()
+    return ops
 
 
 # ------------------------------------------------------------------ Householder QR
@@ -51,7 +66,7 @@ def _c_name(t: Tensor) -> str:
 
 def _householder_q(input: Tensor, tau: Tensor, rows: int) -> Tensor:
     """Q = H_1 H_2 ... H_k (rows x rows) from ``input``'s reflectors, with Ember ops."""
-    import ember
+    ember = _ops()
 
     k = tau.shape[-1]
     v = ember.tril(input[..., :, :k], diagonal=-1)
@@ -103,10 +118,10 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True,
 def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor, Tensor]:
     """``(output, mask)``: dropout and the boolean mask of the kept elements (all True, and
     the output a copy of ``input``, when not training)."""
-    import ember
+    ember = _ops()
 
     if train is False:
-        return input.clone(), ember.ones_like(input, dtype=ember.bool)
+        return input.clone(), ember.ones_like(input, dtype=_dt.bool)
     keep = ember.dropout(ember.ones_like(input), p, True) != 0  # dropout's own random stream
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
     return input * keep * scale, keep
@@ -117,7 +132,7 @@ def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                                                                         Tensor]:
     """``(output, mean, rstd)``: group normalization and each sample's group mean and
     inverse standard deviation, shaped ``(N, group)``."""
-    import ember
+    ember = _ops()
 
     if input.numel() != N * C * HxW:
         raise RuntimeError(f"Expected input to have {N * C * HxW} elements, got "
@@ -174,15 +189,13 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     """The ``pow``-norm of ``v`` over every dimension but ``dim`` (kept, size 1, so it
     broadcasts back against ``v``: old ``weight_norm`` code calls it); ``dim=-1`` the norm of
     all of ``v``, as a 0-d tensor."""
-    import ember
-
     if dim == -1:
-        return ember.linalg.vector_norm(v, pow)
+        return _vector_norm(v, pow)
     dim = dim % v.ndim if v.ndim else 0
     others = tuple(d for d in range(v.ndim) if d != dim)
     if not others:  # nothing to reduce over: the norm of each single element
         return v.abs()
-    return ember.linalg.vector_norm(v, pow, dim=others, keepdim=True)
+    return _vector_norm(v, pow, dim=others, keepdim=True)
 
 
 def is_distributed(input: Tensor) -> bool:

@@ -7,6 +7,7 @@ never build a sparse tensor keep the plain functions.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -51,9 +52,9 @@ def _addmm(dense: Callable) -> Callable:
 
 
 def install() -> None:
-    import ember
-
     from .. import ops
+
+    ember = sys.modules["ember"]  # the package this module belongs to, already imported
 
     ops.load_all()
     if getattr(ops.mm, "_sparse_routed", False):
