@@ -110,7 +110,7 @@ def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
     t._rg = requires_grad
     t.grad_fn = None
     t._out_nr = 0
-    t.grad = None
+    t._grad = None
     t._vc = [0]
     t._base = None
     t._accum = None
@@ -126,10 +126,57 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bflo
                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
+def _warn_nonleaf_grad() -> None:
+    import warnings
+
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+        "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+        "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+        "instead. See github.com/pytorch/pytorch/pull/30531 for more information.",
+        UserWarning, stacklevel=3)
+
+
+# the C++ type names PyTorch's grad-assignment message gives a gradient's dtype
+_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _check_assigned_grad(t: Tensor, g: Any) -> None:
+    """PyTorch's checks of ``t.grad = g``: a tensor of ``t``'s size, dtype and device."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(g).__name__}")
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g.dtype != t.dtype:
+        name = g.dtype.name
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_TYPE.get(name, name)}' to a "
+            f"tensor with grad_dtype '{_TYPE_NAMES.get(t.dtype.name, t.dtype.name)}'. The "
+            "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You "
+            "can set the tensor's grad_dtype attribute with a specific dtype, or None to allow "
+            "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+            "gradient may break downstream systems that assume they match.")
+    if g._device.type != t._device.type:
+        raise RuntimeError(
+            f"attempting to assign a gradient with device type '{g._device.type}' to a tensor "
+            f"with device type '{t._device.type}'. Please ensure that the gradient and the "
+            "tensor are on the same device")
+    if tuple(g.shape) != tuple(t.shape):
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g.shape)}' to a tensor of size "
+            f"'{list(t.shape)}'. Please ensure that the gradient and the tensor are the same "
+            "size")
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
-    __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "grad", "_vc", "_base",
+    __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "_grad", "_vc", "_base",
                  "_accum", "_hooks_leaf", "_post_acc_hooks", "_view_fn", "__weakref__")
     __array_priority__ = 1000
     is_sparse = False
@@ -427,6 +474,24 @@ class Tensor:
         self.grad_fn = None
         self._rg = False
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (leaves, and non-leaves that retain it)."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            _warn_nonleaf_grad()
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_assigned_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""

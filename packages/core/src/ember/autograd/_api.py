@@ -106,7 +106,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     for edge, t in capture.items():  # non-leaf inputs get their .grad set too
         if t.grad_fn is not None and edge in captured and captured[edge] is not None:
             g = captured[edge]
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g if t._grad is None else t._grad + g
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,

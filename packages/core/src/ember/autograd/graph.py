@@ -60,7 +60,7 @@ class Node:
     # would print this node's edges, built on first access (see ``next_functions``)
     __slots__ = ("_vjp", "_next", "_saved", "_versions", "_saved_out", "_pre_hooks",
                  "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed", "_metadata", "_view",
-                 "__weakref__")
+                 "_odt", "__weakref__")
 
     _multi = False  # vjp takes a tuple of output gradients
 
@@ -74,6 +74,7 @@ class Node:
         self._meta = None
         self._freed = False
         self._metadata = None
+        self._odt = None  # the output's dtype (set by ``record``): gradients are cast to it
         self._trace = traceback.format_stack()[:-3] if _anomaly[0] else None
 
     @property
@@ -274,10 +275,10 @@ class RetainGrad:
         t = self.ref()
         if t is None:
             return
-        if t.grad is None:
-            t.grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
+        if t._grad is None:
+            t._grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
         else:
-            t.grad = t.grad + g
+            t._grad = t._grad + g
 
 
 class AccumulateGrad(Node):
@@ -357,25 +358,25 @@ def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
         _warn_reference_cycle()
     if g._data.dtype != var._data.dtype:  # PyTorch casts a gradient to its input's dtype
         g = g.to(var.dtype)
-    if var.grad is None:
+    if var._grad is None:
         va = var._data
         if create_graph:
-            var.grad = g
+            var._grad = g
         elif _stealable(g) and g._data.strides == va.strides and g._device is var._device \
                 and g._data.dtype == va.dtype:
-            var.grad = g.detach()  # a leaf tensor over the same array: no copy
+            var._grad = g.detach()  # a leaf tensor over the same array: no copy
         elif va.__class__ is not np.ndarray or va.flags.c_contiguous or not _dense(va):
-            var.grad = g.detach()._clone_data()
+            var._grad = g.detach()._clone_data()
         else:  # PyTorch's layout contract: a dense leaf's gradient takes the leaf's strides
             from .._tensor import make
 
             out = var._device._backend.xp.empty_like(va)  # order "K": the leaf's layout
             out[...] = g._data
-            var.grad = make(out, var._device)
+            var._grad = make(out, var._device)
     elif create_graph or grad_mode.state.enabled:
-        var.grad = var.grad + g
+        var._grad = var._grad + g
     else:
-        var.grad._add_inplace_grad(g)
+        var._grad._add_inplace_grad(g)
     if var._post_acc_hooks:
         for fn in list(var._post_acc_hooks.values()):
             fn(var)
@@ -492,6 +493,8 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
                         fn((), tuple(gouts if gouts is not None else [buf]))
                 continue
             if gouts is None and not node._multi:
+                if g0._data.dtype is not node._odt and node._odt is not None:
+                    g0 = _as_output_dtype(g0, node._odt)
                 saved = node._saved
                 if saved is not None:
                     if saved.__class__ is not tuple:  # packed by saved_tensors_hooks
@@ -609,6 +612,17 @@ def _add_to_buffer(buffers: dict, node: Node, nr: int, g: Any) -> None:
         buffers[node] = g if old is None else old + g
 
 
+def _as_output_dtype(g: Any, odt: Any) -> Any:
+    """A gradient reaching a node in another floating dtype (mixed precision: a bfloat16
+    output met a float32 one) is cast to the node's output dtype, as PyTorch's engine does."""
+    gd = g._data.dtype
+    if gd == odt or gd.kind not in "fV" or odt.kind not in "fV":
+        return g
+    from ..dtypes import from_numpy_dtype
+
+    return g.to(from_numpy_dtype(odt))
+
+
 def _call_vjp(node: Node, gouts: list, retain_graph: bool, create_graph: bool) -> Sequence:
     saved = node._unpack_saved(create_graph) if node._saved is not None or node._freed else ()
     if node._multi:
@@ -616,7 +630,10 @@ def _call_vjp(node: Node, gouts: list, retain_graph: bool, create_graph: bool) -
             gouts = [g if g is not None or m is None else m() for g, m in zip(gouts, node._meta)]
         gins = node._vjp(tuple(gouts), *saved)
     else:
-        gins = node._vjp(gouts[0], *saved)
+        g = gouts[0]
+        if g is not None and node._odt is not None and g._data.dtype is not node._odt:
+            g = _as_output_dtype(g, node._odt)
+        gins = node._vjp(g, *saved)
     if not retain_graph and node._saved is not None:
         node._saved = None
         node._freed = True

@@ -109,6 +109,7 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
     if cls is None:
         cls = _node_classes[name] = node_class(name)
     node = cls(vjp, _edges(inputs))
+    node._odt = out._data.dtype
     if saved:
         versions = []
         for s in saved:
