@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["opmath", "taps_nearest", "taps_linear", "taps_cubic", "taps_aa", "separable",
-           "separable_adj"]
+           "separable_adj", "aa_adjoint_2d", "fma"]
 
 _F32 = np.float32
 
@@ -124,24 +124,70 @@ def _filter(kind: str, x: np.ndarray) -> np.ndarray:
 _SUPPORT = {"bilinear": 2, "bicubic": 4, "lanczos": 6}
 
 
+def fma(xp: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` rounded once, as the fused multiply-adds of PyTorch's compiled CPU
+    kernels: float32 exactly through float64; float64 by an error-free product (Dekker's
+    split) and sum, which rounds as the fused operation does but in rare ties."""
+    dt = np.result_type(*(getattr(v, "dtype", v) for v in (a, b, c)))
+    if dt != np.float64:
+        f64 = np.float64
+        return (xp.asarray(a, dtype=f64) * xp.asarray(b, dtype=f64)
+                + xp.asarray(c, dtype=f64)).astype(dt)
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    ta, tb = split * a, split * b
+    ah, bh = ta - (ta - a), tb - (tb - b)
+    al, bl = a - ah, b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # p + e == a * b exactly
+    s = p + c
+    v = s - p
+    err = (p - (s - v)) + (c - v)  # s + err == p + c exactly
+    return s + (e + err)
+
+
+def _aa_filter(kind: str, x: np.ndarray, op: type) -> np.ndarray:
+    """PyTorch's antialiasing filters, evaluated in the kernel's precision ``op`` with its
+    fused multiply-adds (the cubic's constants folded: -5a = 2.5, 8a = -4, -4a = 2)."""
+    if kind == "lanczos":  # Ember's own mode: float64 maths, then rounded
+        return _filter(kind, x.astype(np.float64)).astype(op)
+    ax = np.abs(x).astype(op)
+    one = op(1)
+    if kind == "bicubic":
+        a = np.full_like(ax, -0.5)
+        near = fma(np, fma(np, np.full_like(ax, 1.5), ax, op(-2.5)) * ax, ax, one)
+        far = fma(np, fma(np, fma(np, a, ax, op(2.5)), ax, op(-4.0)), ax, op(2.0))
+        return np.where(ax < one, near, np.where(ax < op(2), far, op(0))).astype(op)
+    return np.where(ax < one, one - ax, op(0)).astype(op)
+
+
 def taps_aa(n_in: int, n_out: int, align_corners: bool, sf: float | None, kind: str,
             op: type) -> tuple:
-    """Antialiased taps (PIL-style): the filter stretched by the downsampling factor."""
-    scale = float(_scale(n_in, n_out, align_corners, sf, op))
-    interp = _SUPPORT[kind]
-    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
-    inv = 1.0 / scale if scale >= 1.0 else 1.0
-    center = scale * (np.arange(n_out, dtype=np.float64) + 0.5)
-    xmin = np.maximum((center - support + 0.5).astype(np.int64), 0)
-    xsize = np.minimum((center + support + 0.5).astype(np.int64), n_in) - xmin
+    """Antialiased taps (PIL-style): the filter stretched by the downsampling factor;
+    ``(indices, weights, taps used per output)``.
+
+    The arithmetic is that of PyTorch's separable kernel: the centre, support, inverse scale
+    and filter in ``op`` (float32 for float32 inputs), the ``+ 0.5`` steps in float64, the
+    normalizing total summed tap by tap."""
+    scale = op(_scale(n_in, n_out, align_corners, sf, op))
+    f64 = np.float64
+    half = f64(_SUPPORT[kind] * 0.5)
+    support = op(half * f64(scale)) if scale >= 1.0 else op(half)
+    inv = op(1.0 / f64(scale)) if scale >= 1.0 else op(1.0)
+    center = (f64(scale) * (np.arange(n_out, dtype=f64) + 0.5)).astype(op)
+    max_taps = int(math.ceil(support)) * 2 + 1
+    xmin = np.maximum(np.trunc((center - support).astype(f64) + 0.5).astype(np.int64), 0)
+    xsize = np.minimum(np.trunc((center + support).astype(f64) + 0.5).astype(np.int64),
+                       n_in) - xmin
+    xsize = np.clip(xsize, 0, max_taps)
     T = max(int(xsize.max()), 1)
     j = np.arange(T)
-    w = _filter(kind, (j[None, :] + xmin[:, None] - center[:, None] + 0.5) * inv)
-    w = np.where(j[None, :] < xsize[:, None], w, 0.0)
-    tot = w.sum(1, keepdims=True)
-    w = np.where(tot != 0, w / np.where(tot != 0, tot, 1), 0.0)
+    pos = (j[None, :] + xmin[:, None]).astype(op)  # an integer meets a float centre
+    arg = (((pos - center[:, None]).astype(f64) + 0.5) * f64(inv)).astype(op)
+    w = np.where(j[None, :] < xsize[:, None], _aa_filter(kind, arg, op), op(0))
+    tot = np.cumsum(w, axis=1, dtype=op)[:, -1:]
+    w = np.where(tot != 0, w / np.where(tot != 0, tot, op(1)), w)
     idx = np.minimum(xmin[:, None] + j[None, :], n_in - 1)
-    return idx, w.astype(op)
+    return idx, w.astype(op), np.maximum(xsize, 1)
 
 
 # ------------------------------------------------------------------ separable apply / adjoint
@@ -155,6 +201,38 @@ def _along(xp: Any, x: Any, idx: np.ndarray, w: Any, axis: int) -> Any:
         if w is not None:
             v = v * xp.asarray(w[:, t].reshape(shape), dtype=x.dtype)
         out = v if out is None else out + v
+    return out
+
+
+def _along_aa(xp: Any, x: Any, idx: np.ndarray, w: Any, used: np.ndarray, axis: int) -> Any:
+    """``_along`` summed as PyTorch's compiled separable AA CPU kernel sums: the first tap a
+    product; of the ``used - 1`` further ones, those in the loop's unrolled blocks (four
+    float32 taps, two float64 ones) a multiply then an add, the remaining ones fused
+    multiply-adds; taps past ``used`` untouched (so an infinite pixel there adds no NaN)."""
+    shape = [1] * x.ndim
+    shape[axis] = idx.shape[0]
+    block = 2 if x.dtype == np.float64 else 4
+    blocked = (block * ((used - 1) // block)).reshape(shape)
+    used = used.reshape(shape)
+    out = None
+    for t in range(idx.shape[1]):
+        v = xp.take(x, xp.asarray(idx[:, t]), axis=axis)
+        wt = xp.asarray(w[:, t].reshape(shape), dtype=x.dtype)
+        if out is None:
+            out = v * wt
+            continue
+        plain = t - 1 < blocked
+        fused = (t - 1 >= blocked) & (t < used)
+        with np.errstate(invalid="ignore"):  # inf * 0 in taps that ``where`` drops
+            if plain.all():
+                out = out + v * wt
+            elif fused.all():
+                out = fma(xp, v, wt, out)
+            elif not fused.any():
+                out = xp.where(xp.asarray(plain), out + v * wt, out)
+            else:
+                out = xp.where(xp.asarray(plain), out + v * wt,
+                               xp.where(xp.asarray(fused), fma(xp, v, wt, out), out))
     return out
 
 
@@ -180,6 +258,43 @@ def _along_adj(xp: Any, g: Any, idx: np.ndarray, w: Any, axis: int, n_in: int) -
         else:
             xp.add.at(gx, lead + (xp.asarray(col),), v)
     return gx
+
+
+def _covering(tap: tuple, n_in: int) -> tuple:
+    """Per input position, the outputs whose taps read it, in increasing output order:
+    ``(outputs, weights, valid)``, each ``(n_in, most outputs per input)``."""
+    idx, w, used = tap
+    o, t = np.nonzero(np.arange(idx.shape[1])[None, :] < used[:, None])
+    pos = idx[o, 0] + t
+    order = np.argsort(pos, kind="stable")  # keeps the outputs ascending per input
+    o, pos, wt = o[order], pos[order], w[o[order], t[order]]
+    counts = np.bincount(pos, minlength=n_in)
+    k = np.arange(len(pos)) - (np.cumsum(counts) - counts)[pos]
+    K = max(int(counts.max()), 1)
+    outs = np.zeros((n_in, K), np.int64)
+    weights = np.zeros((n_in, K), w.dtype)
+    valid = np.zeros((n_in, K), bool)
+    outs[pos, k], weights[pos, k], valid[pos, k] = o, wt, True
+    return outs, weights, valid
+
+
+def aa_adjoint_2d(xp: Any, g: Any, taps: list, sizes: tuple, cl: bool = False) -> Any:
+    """The gradient of a 2-d antialiased resampling as PyTorch's CPU kernel sums it: every
+    output pixel in raster order adds ``(wx * wy) * grad`` to the input pixels it read, as a
+    fused multiply-add (not separable: the rounding differs from two 1-d passes)."""
+    dt = g.dtype
+    y = g.astype("float32") if dt.name in ("float16", "bfloat16") else g
+    (oh, wh, vh), (ow, ww, vw) = (_covering(t, n) for t, n in zip(taps, sizes))
+    gi = xp.zeros(y.shape[:-2] + tuple(sizes), dtype=y.dtype)
+    for a in range(oh.shape[1]):
+        for b in range(ow.shape[1]):
+            gv = y[..., xp.asarray(oh[:, a])[:, None], xp.asarray(ow[:, b])[None, :]]
+            coef = xp.asarray((ww[:, b][None, :] * wh[:, a][:, None]).astype(y.dtype))
+            valid = xp.asarray(vh[:, a][:, None] & vw[:, b][None, :])
+            gi = xp.where(valid, fma(xp, coef, gv, gi), gi)
+    if cl:  # the input's channels-last layout
+        gi = xp.ascontiguousarray(gi.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return gi.astype(dt) if gi.dtype != dt else gi
 
 
 def _layout(x: Any, d: int, cl: bool) -> tuple:
@@ -233,17 +348,23 @@ def _separable_u8(xp: Any, x: Any, taps: list, axes: tuple) -> Any:
     return y.astype("uint8")
 
 
-def separable(xp: Any, x: Any, taps: list, d: int, cl: bool = False) -> Any:
-    """Apply per-dimension taps to the trailing ``d`` spatial dims (``None``: unchanged)."""
+def separable(xp: Any, x: Any, taps: list, d: int, cl: bool = False,
+              last_first: bool = False) -> Any:
+    """Apply per-dimension taps to the trailing ``d`` spatial dims (``None``: unchanged);
+    ``last_first``: the last (contiguous) dim first, as PyTorch's separable AA kernel."""
     weighted = any(t is not None and t[1] is not None for t in taps)
     y, back = _compute(xp, x, weighted)
     y, axes = _layout(y, d, cl)
     moved = False
     if back is not None and back.name == "uint8":
         return _restore(_separable_u8(xp, y, taps, axes), cl)
-    for ax, tap in zip(axes, taps):
+    passes = list(zip(axes, taps))
+    for ax, tap in (reversed(passes) if last_first else passes):
         if tap is not None:
-            y = _along(xp, y, tap[0], tap[1], ax)
+            if len(tap) > 2 and tap[1] is not None:
+                y = _along_aa(xp, y, tap[0], tap[1], tap[2], ax)
+            else:
+                y = _along(xp, y, tap[0], tap[1], ax)
             moved = True
     if not moved:
         y = y.copy()

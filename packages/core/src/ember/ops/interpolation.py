@@ -174,9 +174,11 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     name = f"{_BASE[mode]}{d}D{'Aa' if antialias else ''}Backward0"
 
     def f(xp: Any, a: Any) -> Any:
-        return _t.separable(xp, a, fwd, d, cl)
+        return _t.separable(xp, a, fwd, d, cl, last_first=antialias)
 
     def b(xp: Any, g: Any) -> Any:
+        if antialias and d == 2 and str(g.dtype) != "uint8":
+            return _t.aa_adjoint_2d(xp, g, bwd, S, cl)
         return _t.separable_adj(xp, g, bwd, d, S, cl)
 
     return linear_op(input, f, b, name)

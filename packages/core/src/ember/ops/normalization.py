@@ -163,8 +163,8 @@ def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
                                         wa, needs, dt)
     else:
         N, groups = rshape[:2]
-        gx, gw, gb = H.group_norm_grads(xp, ga.reshape(N, xa.shape[1], -1),
-                                        xa.reshape(N, xa.shape[1], -1), mean._data,
+        flat = (N, xa.shape[1], math.prod(xa.shape[2:]))  # named, not -1: N may be 0
+        gx, gw, gb = H.group_norm_grads(xp, ga.reshape(flat), xa.reshape(flat), mean._data,
                                         invstd._data, wa, groups, needs)
     # the parameters' shape: the normalized dims (layer norm) or the channels (group norm)
     pshape = xa.shape[len(rshape) - 1:] if name == "NativeLayerNormBackward0" else (-1,)
@@ -598,8 +598,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                 f"{list(x.shape)}")
     ashape = (c,) + (1,) * (x.ndim - 2)
     adims = (0,) + tuple(range(2, x.ndim))
-    return _normalize("NativeGroupNormBackward0", input, weight, bias, (n, num_groups, -1), (2,),
-                      ashape, adims, eps, fmt=cl_format(x))[0]
+    return _normalize("NativeGroupNormBackward0", input, weight, bias,
+                      (n, num_groups, math.prod(x.shape[1:]) // num_groups), (2,), ashape,
+                      adims, eps, fmt=cl_format(x))[0]
 
 
 def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,

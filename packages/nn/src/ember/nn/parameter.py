@@ -170,6 +170,50 @@ class UninitializedTensorMixin:
         return memo[id(self)]
 
 
+# what PyTorch lets an uninitialized placeholder do (everything else raises ValueError);
+# ``nelement``/``ndimension`` are reported under the names of the methods they call
+_UNINIT_ALLOWED = frozenset({
+    "size", "copy_", "is_complex", "is_floating_point", "half", "float", "double", "char",
+    "short", "int", "long", "cuda", "cpu", "to", "get_device", "materialize", "share_memory_",
+    "as_subclass", "register_hook", "requires_grad", "data", "grad", "dtype", "device"})
+_UNINIT_ALIASES = {"nelement": "numel", "ndimension": "dim"}
+_UNINIT_DUNDERS = ("__len__", "__iter__", "__bool__", "__array__", "__index__", "__int__",
+                   "__float__", "__complex__", "__reversed__", "__dlpack__")
+
+
+def _refuse_uninitialized(name: str) -> Any:
+    """A method of the placeholders that raises PyTorch's ValueError, as its
+    ``__torch_function__`` does for every Tensor method but a few."""
+    shown = _UNINIT_ALIASES.get(name, name)
+
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in <method '{shown}' of "
+            "'ember._C.TensorBase' objects>. This error happens when you are using a "
+            "`LazyModule` or explicitly manipulating "
+            f"`ember.nn.parameter.{type(self).__name__}` objects. When using LazyModules "
+            "Call `forward` with a dummy batch to initialize the parameters before calling "
+            "ember functions")
+
+    refuse.__name__ = name
+    return refuse
+
+
+def _install_refusals() -> None:
+    from ember.ops import load_all
+
+    load_all()  # the lazily loaded op families' methods too
+    for name in [n for n in dir(Tensor) if not n.startswith("_")] + list(_UNINIT_DUNDERS):
+        attr = getattr(Tensor, name, None)
+        if (name in _UNINIT_ALLOWED or name in UninitializedTensorMixin.__dict__
+                or not callable(attr) or isinstance(attr, type)):
+            continue
+        setattr(UninitializedTensorMixin, name, _refuse_uninitialized(name))
+
+
+_install_refusals()
+
+
 def is_lazy(param: Any) -> bool:
     """Whether ``param`` is an uninitialized placeholder of a lazy module."""
     return isinstance(param, UninitializedTensorMixin)
@@ -185,7 +229,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
         data = ember.empty(0, device=device, dtype=dtype)
         t = data.as_subclass(cls)
         if requires_grad:
-            t.requires_grad_(True)
+            Tensor.requires_grad_(t, True)
         return t
 
 

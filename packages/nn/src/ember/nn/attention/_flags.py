@@ -6,9 +6,13 @@ would refuse (every usable backend switched off) are refused the same way.
 
 from __future__ import annotations
 
+from ember.backends import cuda as _cuda
+
 # backend value -> enabled; values are SDPBackend's (MATH=0, FLASH=1, EFFICIENT=2, CUDNN=3,
-# OVERRIDEABLE=4); ERROR (-1) is never a switch
-enabled: dict[int, bool] = {0: True, 1: True, 2: True, 3: True, 4: True}
+# OVERRIDEABLE=4); ERROR (-1) is never a switch. The one table that
+# ``ember.backends.cuda.enable_*_sdp`` switch too (the same object, updated in place), so
+# both see one state, as in PyTorch.
+enabled: dict[int, bool] = _cuda._sdp_enabled
 priority: list[int] = [1, 2, 0, 3, 4]
 
 

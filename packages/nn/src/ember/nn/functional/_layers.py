@@ -310,7 +310,33 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     if size <= 0:  # PyTorch pools squares over a window of ``size`` channels
         got = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
         raise RuntimeError(f"kernel size should be greater than zero, but got {got}")
+    if input.dtype in (ember.float16, ember.bfloat16) and input.device.type == "cpu":
+        if input.dim() > 3:  # PyTorch's CPU 3-D average pool has no half kernel
+            raise NotImplementedError(
+                f'"avg_pool3d_out_frame" not implemented for \'{_tname(input)}\'')
+        # PyTorch's composite, each step rounded to the half type as its kernels round it
+        div = ember.nn.functional.pad((input * input).unsqueeze(1),
+                                      (0, 0, size // 2, (size - 1) // 2))
+        div = ember.nn.functional.avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        return input / div.mul(alpha).add(k).pow(beta)
+    if not input.is_floating_point():
+        return _integer_local_response_norm(input, size, alpha, beta, k)
     return _norm.local_response_norm(input, size, alpha, beta, k)
+
+
+def _integer_local_response_norm(input: Tensor, size: int, alpha: float, beta: float,
+                                 k: float) -> Tensor:
+    """PyTorch's composite on non-float inputs: its channel average is an average pool, which
+    exists for int64 only (a truncating integer mean, then float maths in the default
+    dtype); every other such dtype is the pool's not-implemented error."""
+    if input.dtype != ember.int64:
+        kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d_out_frame"
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{_tname(input)}\'')
+    sq = (input * input).movedim(1, -1)
+    window = ember.nn.functional.pad(sq, (size // 2, (size - 1) // 2)).unfold(-1, size, 1).sum(-1)
+    div = window.div(size, rounding_mode="trunc").movedim(-1, 1)
+    return input / div.mul(alpha).add(k).pow(beta)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,

@@ -478,6 +478,8 @@ class MultiheadAttention(Module):
                 and self.bias_v is None and not self.add_zero_attn
                 and query.size(-1) == self.embed_dim):
             return self._batch_first_self_attention(query), None
+        nan_rows = self._fast_path_nan_rows(query, key, value, key_padding_mask, attn_mask,
+                                            is_batched)
         if self.batch_first and is_batched:
             if key is value:
                 if query is key:
@@ -499,8 +501,43 @@ class MultiheadAttention(Module):
             v_proj_weight=self.v_proj_weight if separate else None,
             average_attn_weights=average_attn_weights, is_causal=is_causal)
         if self.batch_first and is_batched:
-            return attn_output.transpose(1, 0), attn_weights
+            attn_output = attn_output.transpose(1, 0)
+        if nan_rows is not None:
+            attn_output = attn_output.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return attn_output, attn_weights
+
+    def _fast_path_nan_rows(self, query: Tensor, key: Tensor, value: Tensor,
+                            key_padding_mask: Tensor | None, attn_mask: Tensor | None,
+                            is_batched: bool) -> Tensor | None:
+        """The (N, L) query rows that PyTorch's inference fast path returns as NaN: those
+        whose keys a boolean mask hides entirely in some head (its fused kernel takes a
+        plain softmax, while the general path's attention gives such rows zeros). None when
+        PyTorch would not take the fast path or no row is hidden entirely."""
+        masks = [m for m in (key_padding_mask, attn_mask) if m is not None]
+        if not masks or any(m.is_floating_point() for m in masks):
+            return None
+        weight, bias = self.in_proj_weight, self.in_proj_bias
+        if not (ember.backends.mha.get_fastpath_enabled() and is_batched and query is key
+                and key is value and weight is not None and bias is not None
+                and query.dtype == weight.dtype and query.dtype == bias.dtype
+                and not self.training and self.num_heads % 2 == 0 and self.batch_first
+                and self.bias_k is None and self.bias_v is None and not self.add_zero_attn
+                and self._qkv_same_embed_dim and not ember.is_autocast_enabled()):
+            return None
+        args = (query, weight, bias, self.out_proj.weight, self.out_proj.bias)
+        if any(a is not None and a.device.type not in ("cpu", "cuda") for a in args) or (
+                ember.is_grad_enabled()
+                and any(a is not None and a.requires_grad for a in args)):
+            return None
+        n, length, _ = query.shape
+        hidden = None
+        if attn_mask is not None:
+            hidden = (attn_mask.view(n, -1, length, length) if attn_mask.dim() == 3
+                      else attn_mask.view(1, 1, length, length))
+        if key_padding_mask is not None:
+            pad = key_padding_mask.view(n, 1, 1, -1)
+            hidden = pad if hidden is None else hidden | pad
+        return hidden.all(-1).any(1).expand(n, length)
 
     def _batch_first_self_attention(self, x: Tensor) -> Tensor:
         """Self-attention of a (N, L, E) batch without masks: the heads are views of the

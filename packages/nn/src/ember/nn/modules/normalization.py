@@ -212,6 +212,13 @@ class CrossMapLRN2d(_LRNBase):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
                              "instead.")
+        if not (input.is_floating_point() or input.is_complex()):
+            # PyTorch's legacy kernel writes float scales (long ones for bool) into the input's
+            # dtype in place
+            from ember.ops.linalg import _tname
+            got = "Long" if input.dtype == ember.bool else "Float"
+            raise RuntimeError(f"result type {got} can't be cast to the desired output type "
+                               f"{_tname(input)}")
         return _legacy.CrossMapLRN2d.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:

@@ -33,6 +33,8 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
 def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    if ember.is_autocast_enabled(x.device.type):  # as PyTorch's cells: one autocast linear
+        return F.linear(x, w, b)
     y = ember.matmul(x, w.t())
     return y if b is None else y + b
 
@@ -262,12 +264,18 @@ class RNNBase(Module):
         num_directions = 2 if self.bidirectional else 1
         hs, cs = [], []
         x = data
+        cast = self._autocast_dtype(data)
+        if cast is not None:  # the whole recurrence in the autocast dtype
+            x, h0 = x.to(cast), h0.to(cast)
+            c0 = None if c0 is None else c0.to(cast)
         for layer in range(self.num_layers):
             outs = []
             for direction in range(num_directions):
                 k = layer * num_directions + direction
                 names = self._all_weights[k]
                 p = {n.split("_l")[0]: getattr(self, n) for n in names}
+                if cast is not None:
+                    p = {n: (w if w is None else w.to(cast)) for n, w in p.items()}
                 args = (x, h0[k], None if c0 is None else c0[k], p["weight_ih"],
                         p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"), p.get("weight_hr"))
                 fallback = _layer_by_ops(self.mode, batch_sizes, direction == 1)
@@ -284,6 +292,15 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         return x, ember.stack(hs, 0), (ember.stack(cs, 0) if cs else None)
+
+    def _autocast_dtype(self, data: Tensor) -> Any:
+        """The dtype PyTorch's autocast runs RNN/LSTM layers in (its fused kernels are on the
+        lower-precision list; GRU is not, its matmuls cast one by one); None outside."""
+        device = data.device.type
+        if self.mode == "GRU" or not ember.is_autocast_enabled(device):
+            return None
+        dt = ember.get_autocast_dtype(device)
+        return dt if data.is_floating_point() and data.dtype != dt else None
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         name = {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN")

@@ -107,6 +107,7 @@ class TransformerEncoderLayer(Module):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
         src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
+        nan_rows = self._fast_path_nan_rows(src, src_mask, src_key_padding_mask)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -114,7 +115,45 @@ class TransformerEncoderLayer(Module):
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
+        if nan_rows is not None:
+            x = x.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return x
+
+    def _fast_path_nan_rows(self, src: Tensor, src_mask: Tensor | None,
+                            src_key_padding_mask: Tensor | None) -> Tensor | None:
+        """The (N, L) rows that PyTorch's fused inference layer returns as NaN: those whose
+        keys the (float) masks hide entirely, with ``-inf``, in some head (its softmax is a
+        plain one; the general path's attention gives such rows zeros). None when PyTorch
+        would not take that path."""
+        masks = [m for m in (src_mask, src_key_padding_mask) if m is not None]
+        attn = self.self_attn
+        if not masks or not (
+                ember.backends.mha.get_fastpath_enabled() and src.dim() == 3
+                and not self.training and attn.batch_first and attn.in_proj_bias is not None
+                and attn._qkv_same_embed_dim and self.activation_relu_or_gelu
+                and self.norm1.eps == self.norm2.eps and attn.num_heads % 2 == 0
+                and not ember.is_autocast_enabled()):
+            return None
+        if any(getattr(m, "_forward_hooks", None) or getattr(m, "_forward_pre_hooks", None)
+               for m in self.modules()):
+            return None
+        args = [src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                attn.out_proj.bias]
+        for m in (self.norm1, self.norm2, self.linear1, self.linear2):
+            args += [m.weight, m.bias]
+        args = [a for a in args if a is not None]
+        if any(a.device.type not in ("cpu", "cuda") for a in args) or (
+                ember.is_grad_enabled() and any(a.requires_grad for a in args)):
+            return None
+        n, length, _ = src.shape
+        merged = None
+        if src_mask is not None:
+            merged = (src_mask.view(n, -1, length, length) if src_mask.dim() == 3
+                      else src_mask.view(1, 1, length, length))
+        if src_key_padding_mask is not None:
+            pad = src_key_padding_mask.view(n, 1, 1, -1)
+            merged = pad if merged is None else merged + pad
+        return (merged == float("-inf")).all(-1).any(1).expand(n, length)
 
     def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
                   is_causal: bool = False) -> Tensor:

@@ -17,22 +17,6 @@ __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_n
 _tensor_or_tensors = Tensor | Iterable[Tensor]
 
 
-def _vector_norm(x: Tensor, p: float) -> Tensor:
-    """The p-norm of all elements of ``x`` (a 0-d tensor)."""
-    a = x.abs()
-    if p == math.inf:
-        return a.max() if a.numel() else ember.zeros((), dtype=x.dtype, device=x.device)
-    if p == -math.inf:
-        return a.min()
-    if p == 0:
-        return (a != 0).sum().to(x.dtype)
-    if p == 1:
-        return a.sum()
-    if p == 2:
-        return (a * a).sum().sqrt()
-    return a.pow(p).sum().pow(1.0 / p)
-
-
 def _as_list(tensors: _tensor_or_tensors) -> list[Tensor]:
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
@@ -44,9 +28,11 @@ def get_total_norm(tensors: _tensor_or_tensors, norm_type: float = 2.0,
     norm_type = float(norm_type)
     if len(tensors) == 0:
         return ember.tensor(0.0)
+    first_device = tensors[0].device  # PyTorch reads it first (None entries fail here)
     with ember.no_grad():
-        norms = [_vector_norm(t, norm_type) for t in tensors]
-        total = _vector_norm(ember.stack([n.to(norms[0].device) for n in norms]), norm_type)
+        norms = [ember.linalg.vector_norm(t, norm_type) for t in tensors]
+        total = ember.linalg.vector_norm(ember.stack([n.to(first_device) for n in norms]),
+                                         norm_type)
     if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
@@ -59,12 +45,26 @@ def clip_grads_with_norm_(parameters: _tensor_or_tensors, max_norm: float, total
                           foreach: bool | None = None) -> None:
     """Scale the gradients by ``max_norm / (total_norm + 1e-6)`` when that is below 1."""
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    max_norm = float(max_norm)
     if not grads:
         return
     with ember.no_grad():
-        coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
+        coef = max_norm / (total_norm + 1e-6)
+        if not isinstance(coef, Tensor):  # PyTorch clamps it as a tensor
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got "
+                f"({type(coef).__name__}, max=float), but expected one of:\n"
+                " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
+        coef = coef.clamp(max=1.0)
+        if foreach is not False and coef.dim() != 0:  # the foreach kernels take a scalar
+            raise RuntimeError(f"scalar tensor expected to be 0 dim but it has {coef.dim()} "
+                               f"dimensions and {coef.numel()} elements.")
         for g in grads:
-            g.mul_(coef.to(g.device))
+            # the scale as the kernel reads it: in the gradient's compute type
+            dt = ember.float64 if g.dtype == ember.float64 else (
+                ember.float32 if g.is_floating_point() else coef.dtype)
+            g.mul_(coef.to(device=g.device, dtype=dt))
 
 
 def clip_grad_norm_(parameters: _tensor_or_tensors, max_norm: float, norm_type: float = 2.0,
