@@ -49,7 +49,8 @@ newaxis = None
 
 # sibling distributions, reachable as attributes; the package to install when absent
 _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
-             "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed"}
+             "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed",
+             "fx": "ember-nn"}
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
