@@ -102,6 +102,16 @@ def _real_item(v: Any, c_name: str) -> Any:
     return v
 
 
+class _InferenceVersion(list):
+    """The version counter of a tensor made under ``inference_mode``: its views share it, so
+    its class marks the whole family as inference tensors (PyTorch's ``is_inference()``)."""
+
+    __slots__ = ()
+
+
+_gm_state = grad_mode.state
+
+
 def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
     """Wrap a backend array without copying (the ops' result constructor)."""
     t = _new(Tensor)
@@ -111,7 +121,7 @@ def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
     t.grad_fn = None
     t._out_nr = 0
     t._grad = None
-    t._vc = [0]
+    t._vc = [0] if not _gm_state.inference else _InferenceVersion((0,))
     t._base = None
     t._accum = None
     t._hooks_leaf = None
@@ -292,7 +302,8 @@ class Tensor:
         return self.dtype.is_signed
 
     def is_inference(self) -> bool:
-        return False
+        """Whether this tensor was made under ``inference_mode`` (or is a view of one)."""
+        return self._vc.__class__ is _InferenceVersion
 
     def _wrap_dim(self, dim: int, op: str) -> int:
         n = self._data.ndim
@@ -412,6 +423,10 @@ class Tensor:
                 "var_no_grad = var.detach().")
         if requires_grad and self.dtype.category < _dt._FLOAT:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self._vc.__class__ is _InferenceVersion \
+                and not _gm_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         self._rg = bool(requires_grad)
         return self
 

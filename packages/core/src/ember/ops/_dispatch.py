@@ -82,6 +82,8 @@ def _edges(inputs: Sequence[Any]) -> tuple:
 def _process_saved(node: Any, saved: Sequence, outs: Sequence[Tensor]) -> None:
     versions = []
     for s in saved:
+        if _isinstance(s, Tensor) and s._vc.__class__ is not list:  # made in inference_mode
+            raise _inference_saved_error()
         versions.append(s._vc[0] if _isinstance(s, Tensor) else None)
     items = saved
     out_map = None
@@ -116,7 +118,13 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
             if s is out:  # an output among the saved: the general path
                 _process_saved(node, saved, (out,))
                 break
-            versions.append(s._vc[0] if _isinstance(s, Tensor) else None)
+            if _isinstance(s, Tensor):
+                vc = s._vc
+                if vc.__class__ is not list:  # made under inference_mode
+                    raise _inference_saved_error()
+                versions.append(vc[0])
+            else:
+                versions.append(None)
         else:
             node._saved = saved if saved.__class__ is tuple else tuple(saved)
             node._versions = versions
@@ -125,6 +133,14 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
     out.grad_fn = node
     out._rg = True
     return out
+
+
+def _inference_saved_error() -> RuntimeError:
+    return RuntimeError(
+        "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+        "inference mode in computation tracked by autograd. To work around this, you can make a "
+        "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
+        "of `torch.inference_mode()`.")
 
 
 def record_multi(name: str, outs: Sequence[Tensor], inputs: Sequence[Any], vjp: Callable,

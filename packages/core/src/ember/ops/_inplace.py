@@ -24,6 +24,8 @@ from ._memory import array_over
 
 def check_inplace(self: Tensor, op: str) -> None:
     """PyTorch's refusals before an in-place write."""
+    if self._vc.__class__ is not list and not grad_state.inference:
+        raise inference_inplace_error()
     if self._rg and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -31,6 +33,13 @@ def check_inplace(self: Tensor, op: str) -> None:
             and grad_state.enabled:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def inference_inplace_error() -> RuntimeError:
+    return RuntimeError(
+        "Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
+        "a clone to get a normal tensor before doing inplace update.See "
+        "https://github.com/pytorch/rfcs/pull/17 for more details.")
 
 
 def check_overlap(self: Tensor, op: str) -> None:

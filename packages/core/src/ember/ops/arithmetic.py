@@ -507,8 +507,8 @@ subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
     """Write ``self op other`` straight into self's array when no graph is involved."""
     if (grad_state.enabled and (self._rg or (_isinstance(other, Tensor) and other._rg))) \
-            or not self._device._backend.numpy_like:
-        return False
+            or not self._device._backend.numpy_like or self._vc.__class__ is not list:
+        return False  # (an inference tensor takes the general path, which checks it)
     x = self._data
     if _isinstance(other, Tensor):
         y = other._data
