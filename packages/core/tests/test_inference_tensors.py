@@ -24,6 +24,7 @@ def _attempts(lib):
         "zero_": lambda: x.zero_(),
         "copy_": lambda: x.copy_(lib.zeros(3)),
         "requires_grad_": lambda: x.requires_grad_(),
+        "_version": lambda: x._version,
         "saved_by_mul": lambda: w * x,
         "saved_by_exp_mul": lambda: (w.exp() * x).sum(),
     }

@@ -436,6 +436,8 @@ class Tensor:
 
     @property
     def _version(self) -> int:
+        if self._vc.__class__ is _InferenceVersion:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc[0]
 
     @property
