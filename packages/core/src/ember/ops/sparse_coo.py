@@ -340,3 +340,6 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any
 
         record_construct(out, vt)
     return out
+
+
+from . import sparse_unary as _sparse_unary  # noqa: E402,F401  (attaches the elementwise ops)

@@ -43,6 +43,14 @@ def _unary(dense: Callable, sparse: Callable) -> Callable:
     return op
 
 
+def _binary_first(dense: Callable, sparse: Callable) -> Callable:
+    def op(input: Any, *args: Any, **kw: Any) -> Any:
+        if input.__class__ is _S:
+            return sparse(input, *args, **kw)
+        return dense(input, *args, **kw)
+    return op
+
+
 def _addmm(dense: Callable) -> Callable:
     def addmm(input: Any, mat1: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
         if mat1.__class__ is _S:
@@ -66,6 +74,12 @@ def install() -> None:
             "t": lambda d: _unary(d, _m.t), "transpose": lambda d: _unary(d, _m.transpose),
             "softmax": lambda d: _unary(d, _m.softmax),
             "log_softmax": lambda d: _unary(d, _m.log_softmax)}
+    from ..ops import sparse_unary as _u
+
+    for name, fn in _u.UNARY.items():  # zero-preserving ops: ember.abs(sparse) & co.
+        if hasattr(ops, name):
+            wrap[name] = (lambda f: lambda d: _unary(d, f))(fn)
+    wrap["pow"] = lambda d: _binary_first(d, _u.pow)
     for name, make_wrapper in wrap.items():
         dense = getattr(ops, name)
         fn = make_wrapper(dense)
