@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._absent_device import manual_seed  # noqa: F401
+
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "seed",
            "get_rng_state", "set_rng_state", "empty_cache", "set_per_process_memory_fraction",
            "current_allocated_memory", "driver_allocated_memory", "recommended_max_memory",
@@ -16,6 +18,10 @@ __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "seed",
 
 def _unavailable(what: str) -> RuntimeError:
     return RuntimeError(f"Cannot execute {what}() without MPS backend.")
+
+
+def seed() -> None:
+    raise _unavailable("getDefaultGenerator")
 
 
 def is_available() -> bool:
@@ -29,14 +35,6 @@ def device_count() -> int:
 
 def synchronize() -> None:
     raise _unavailable("deviceSynchronize")
-
-
-def manual_seed(seed: int) -> None:
-    """A no-op without an MPS device, as in PyTorch."""
-
-
-def seed() -> None:
-    raise _unavailable("getDefaultGenerator")
 
 
 def get_rng_state(device: Any = "mps") -> Any:

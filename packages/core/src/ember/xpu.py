@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._absent_device import get_rng_state_all, manual_seed, manual_seed_all, seed, seed_all  # noqa: F401
+
 __all__ = ["is_available", "device_count", "is_initialized", "init", "current_device",
            "set_device", "synchronize", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "initial_seed", "get_rng_state", "get_rng_state_all", "set_rng_state",
@@ -54,33 +56,12 @@ def synchronize(device: Any = None) -> None:
     _lazy_init()
 
 
-def manual_seed(seed: int) -> None:
-    """A no-op without a device (the seed is still checked to be an integer)."""
-    int(seed)
-
-
-def manual_seed_all(seed: int) -> None:
-    int(seed)
-
-
-def seed() -> None:
-    pass
-
-
-def seed_all() -> None:
-    pass
-
-
 def initial_seed() -> int:
     _lazy_init()
 
 
 def get_rng_state(device: Any = "xpu") -> Any:
     _lazy_init()
-
-
-def get_rng_state_all() -> list:
-    return []
 
 
 def set_rng_state(new_state: Any, device: Any = "xpu") -> None:
