@@ -269,3 +269,53 @@ def writes_out(op: str, warn: bool = True) -> Callable[[Callable], Callable]:
 
 
 _isinstance = isinstance
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+            "uint16": "short unsigned int", "uint32": "unsigned int",
+            "uint64": "long unsigned int", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def cpp_name(npd: Any) -> str:
+    """The C++ name PyTorch's messages give a dtype (``long int``, ``c10::Half``, ...)."""
+    s = str(npd).rsplit(".", 1)[-1]
+    return _C_NAMES.get(s, s)
+
+
+def out_dtype_error(expected: Any, got: Any) -> RuntimeError:
+    """PyTorch's refusal of an ``out=`` of another dtype than its kernel's result."""
+    return RuntimeError(f"Expected out tensor to have dtype {cpp_name(expected)}, but got "
+                        f"{cpp_name(got)} instead")
+
+
+def write_out_exact(res: Any, out: Any, op: str | None = None,
+                    error: Callable[..., Exception] | None = None) -> Any:
+    """``write_out`` for the ops whose ``out=`` must have exactly the result's dtype (sort,
+    max(dim), argmax, gather, matmul, ...): with ``op``, the refusal of a result needing a
+    graph comes first (as PyTorch's autograd layer), then each out's dtype is checked
+    (``error(expected, got, i)`` builds the exception from numpy dtypes and the position
+    ``i`` in a tuple of outs) before any resizing."""
+    if out is None:
+        return res
+    pairs = tuple(zip(res, out)) if _isinstance(res, tuple) else ((res, out),)
+    if op is not None and grad_state.enabled and any(r._rg for r, _ in pairs):
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad.")
+    for i, (r, o) in enumerate(pairs):
+        if o._data.dtype != r._data.dtype:
+            if error is None:
+                raise out_dtype_error(r._data.dtype, o._data.dtype)
+            raise error(r._data.dtype, o._data.dtype, i)
+    return write_out(res, out, op)
+
+
+def check_grad_dtype(res: Any) -> None:
+    """PyTorch's refusal to record a graph for a result of a dtype autograd can't carry
+    (``x.sum(dtype=torch.int64)`` of an ``x`` requiring grad)."""
+    k = res._data.dtype.kind
+    if k not in "fcV":
+        raise RuntimeError(f"Autograd not support dtype: {_type_name(res._data.dtype)}")

@@ -225,6 +225,10 @@ def _no_bool_sub(a: Any, b: Any) -> None:
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input``."""
+    if not _isinstance(input, Tensor):
+        from .pointwise_unary import invalid_combination
+
+        raise invalid_combination("rsub", input, other)
     _no_bool_sub(input, other)
     return sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
         else add(mul(input, -alpha), other)

@@ -17,6 +17,7 @@ from .arithmetic import _fail, _out
 from .pointwise_unary import (
     bf16_to_f32,
     inplace_of,
+    invalid_combination,
     not_implemented,
     not_tensor,
     promoting_inplace_of,
@@ -35,15 +36,25 @@ _NUMBERS = (int, float, bool, complex)
 
 
 def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = False,
-          kernel_name: str | None = None) -> Callable:
-    """A broadcasting elementwise op over two operands computed by ``xp.<ufunc>``."""
+          kernel_name: str | None = None, number_first: bool = True) -> Callable:
+    """A broadcasting elementwise op over two operands computed by ``xp.<ufunc>``
+    (``number_first=False``: PyTorch has no overload taking a number as ``input``)."""
     def op(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+        if not number_first and not _isinstance(input, Tensor):
+            if tensor_other or not _isinstance(other, Tensor):
+                raise not_tensor(name, input)
+            raise invalid_combination(name, input, other)
         if tensor_other and not _isinstance(other, Tensor):
             raise not_tensor(name, other, 2, "other")
         if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
             raise not_tensor(name, input)
         xa, xb, dev = binary(input, other, name)
         k0 = (xa if hasattr(xa, "dtype") else xb).dtype  # bfloat16 named as itself in errors
+        if out is not None and name.startswith("bitwise") and k0 != out._data.dtype and \
+                _inplace._KIND_RANK.get(k0.kind, 2) > _inplace._KIND_RANK.get(
+                    out._data.dtype.kind, 2):
+            raise RuntimeError(f"result type {_inplace._type_name(k0)} can't be cast to the "
+                               f"desired output type {_inplace._type_name(out._data.dtype)}")
         xa, xb = bf16_to_f32(xa, xb)
         k = (xa if hasattr(xa, "dtype") else xb).dtype
         if (getattr(k, "kind", None) or _dt.from_foreign_dtype(k).kind) not in kinds:
@@ -59,20 +70,20 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
     return op
 
 
-eq = _pair("eq", "equal")
-ne = _pair("ne", "not_equal")
-lt = _pair("lt", "less", kinds="biuf")
-le = _pair("le", "less_equal", kinds="biuf")
-gt = _pair("gt", "greater", kinds="biuf")
-ge = _pair("ge", "greater_equal", kinds="biuf")
+eq = _pair("eq", "equal", number_first=False)
+ne = _pair("ne", "not_equal", number_first=False)
+lt = _pair("lt", "less", kinds="biuf", number_first=False)
+le = _pair("le", "less_equal", kinds="biuf", number_first=False)
+gt = _pair("gt", "greater", kinds="biuf", number_first=False)
+ge = _pair("ge", "greater_equal", kinds="biuf", number_first=False)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 for _f, _d in ((eq, "equal"), (ne, "not equal"), (lt, "less than"), (le, "less than or equal"),
                (gt, "greater than"), (ge, "greater than or equal")):
     _f.__doc__ = f"Elementwise ``input`` {_d} ``other`` (broadcast), as a bool tensor."
 
-logical_and = _pair("logical_and", "logical_and", tensor_other=True)
-logical_or = _pair("logical_or", "logical_or", tensor_other=True)
-logical_xor = _pair("logical_xor", "logical_xor", tensor_other=True)
+logical_and = _pair("logical_and", "logical_and", tensor_other=True, number_first=False)
+logical_or = _pair("logical_or", "logical_or", tensor_other=True, number_first=False)
+logical_xor = _pair("logical_xor", "logical_xor", tensor_other=True, number_first=False)
 bitwise_and = _pair("bitwise_and", "bitwise_and", kinds="biu")
 bitwise_or = _pair("bitwise_or", "bitwise_or", kinds="biu")
 bitwise_xor = _pair("bitwise_xor", "bitwise_xor", kinds="biu")

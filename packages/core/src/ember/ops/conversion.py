@@ -294,7 +294,8 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
     if value.__class__ is int or value.__class__ is float or value.__class__ is complex:
         from .creation import fill_value_for
 
-        value = fill_value_for(value, self.dtype)  # -1 into uint8 wraps; 300 is refused
+        # -1 into uint8 wraps; 300 is refused; a one-element half tensor takes 1e6 as inf
+        value = fill_value_for(value, self.dtype, self._data.size == 1)
     if grad_state.enabled and self._rg:
         xp = self._device._backend.xp
         res = make(xp.full(self._data.shape, value, dtype=self._data.dtype), self._device)

@@ -13,7 +13,8 @@ from .. import dtypes as _dt
 from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
-from ._dispatch import CPU, Tensor, canonical_device, make, methods
+from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet
+from ._inplace import _type_name as _np_type_name
 from ._inplace import write_out, writes_out
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "to_dlpack", "zeros",
@@ -289,13 +290,13 @@ def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool
     native = dt.np if dev is CPU else dev._backend.native_dtype(dt)
     if layout is not None:  # a memory format other than C order (see ember._memory_format)
         arr = _mf.empty(xp, shape, native, layout)
-        arr[...] = fill_value_for(fill, dt)
+        arr[...] = fill_value_for(fill, dt, math.prod(shape) == 1)
     elif fill == 0:
         arr = xp.zeros(shape, dtype=native)
     elif fill == 1:
         arr = xp.ones(shape, dtype=native)
     else:
-        arr = xp.full(shape, fill_value_for(fill, dt), dtype=native)
+        arr = quiet(xp.full, shape, fill_value_for(fill, dt, math.prod(shape) == 1), native)
     t = make(arr, dev)
     if requires_grad:
         t.requires_grad_(True)
@@ -309,12 +310,17 @@ _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "
             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
-def fill_value_for(fill: Any, dt: _dt.dtype) -> Any:
+def fill_value_for(fill: Any, dt: _dt.dtype, lenient_half: bool = False) -> Any:
     """A Python number as PyTorch converts it to ``dt``: negative integers wrap into unsigned
-    types, and a value out of range (or with an imaginary part for a real type) is refused."""
+    types, and a value out of range (or with an imaginary part for a real type) is refused;
+    with ``lenient_half``, float16/bfloat16 take a real number through double and round it to
+    inf, as PyTorch's fill of a one-element tensor and its setitem do (its other fills refuse
+    it)."""
     cls = fill.__class__
     cat = dt.category
     if cat == _dt._BOOL or cat == _dt._COMPLEX or cls is bool:
+        return fill
+    if lenient_half and dt.name in ("float16", "bfloat16") and (cls is int or cls is float):
         return fill
     if cls is builtin_complex:
         if fill.imag != 0:
@@ -463,6 +469,9 @@ def _arange_out(fn: Any) -> Any:
     """arange's ``out=``: PyTorch warns in its own words when the element count differs."""
     @functools.wraps(fn)
     def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if out is not None and out.dtype.category in (_dt._BOOL, _dt._COMPLEX):
+            raise NotImplementedError(
+                f"\"arange_cpu\" not implemented for '{_np_type_name(out._data.dtype)}'")
         res = fn(*args, **kwargs)
         if out is None:
             return res
@@ -475,9 +484,35 @@ def _arange_out(fn: Any) -> Any:
                 f"which does not match the computed number of elements {m}. Note that this may "
                 "occur as a result of rounding error. The out tensor will be resized to a tensor "
                 f"of shape ({m},).", UserWarning, stacklevel=2)
+        if n == m and out._data.shape != res._data.shape:  # the same count: out keeps its shape
+            res = make(res._data.reshape(out._data.shape), res._device)
         return write_out(res, out, "arange", warn=False)
 
     return with_out
+
+
+def _shaped_out(op: str) -> Any:
+    """The ``out=`` of a 1-D factory (linspace, logspace, range): written in place keeping its
+    shape when it has the result's element count, else resized silently, as PyTorch's."""
+    def wrap(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+            if out is not None and op == "range" and kwargs.get("dtype") is None:
+                kwargs["dtype"] = out.dtype  # computed in the out's dtype
+            res = fn(*args, **kwargs)
+            if out is not None and (out.dtype is _dt.bool or op == "range" and
+                                    out.dtype.category == _dt._COMPLEX):
+                raise NotImplementedError(
+                    f"\"{op}_cpu\" not implemented for '{_np_type_name(out._data.dtype)}'")
+            if out is None:
+                return res
+            if out._data.size == res._data.size and out._data.shape != res._data.shape:
+                res = make(res._data.reshape(out._data.shape), res._device)
+            return write_out(res, out, op, warn=False)
+
+        return with_out
+
+    return wrap
 
 
 @_arange_out
@@ -513,9 +548,15 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
     return t
 
 
+@_shaped_out("range")
 def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,  # noqa: A001
           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Deprecated in PyTorch: like arange but including ``end``; default float dtype."""
+    import warnings
+
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning, stacklevel=3)
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
@@ -541,7 +582,7 @@ def _int_ends(dt: _dt.dtype, start: Any, end: Any) -> tuple:
     return start, end
 
 
-@writes_out("linspace", warn=False)
+@_shaped_out("linspace")
 def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dtype: Any = None,
              layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
@@ -586,7 +627,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     return t
 
 
-@writes_out("logspace", warn=False)
+@_shaped_out("logspace")
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tensor | None = None,
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:

@@ -422,6 +422,19 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
 
 
 # ------------------------------------------------------------------ writing
+def _mask_fill_value(value: Tensor, x: Tensor) -> Any:
+    """A one-element tensor assigned through a mask, as the number PyTorch's masked fill takes:
+    refused where out of range for ``x``'s dtype (or complex into a real tensor)."""
+    from .creation import _overflow, fill_value_for
+
+    v = value.item()
+    if _isinstance(v, complex) and kind(x._data) not in "cb":
+        if v.imag:
+            raise _overflow(x.dtype)
+        v = v.real
+    return fill_value_for(v, x.dtype)
+
+
 def _value_array(value: Any, x: Tensor) -> Any:
     """The array of an assigned value in ``x``'s dtype, on ``x``'s device."""
     if _isinstance(value, Tensor):
@@ -450,7 +463,9 @@ def _value_array(value: Any, x: Tensor) -> Any:
             value = value.real
         if _isinstance(value, np.generic):
             value = value.item()
-        return be.astype(be.xp.asarray(value), x.dtype)
+        from .creation import fill_value_for
+
+        return be.astype(be.xp.asarray(fill_value_for(value, x.dtype, True)), x.dtype)
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
 
 
@@ -607,9 +622,10 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     pk = (basic, adv)
     _basic_view(self._data, basic, self, key)
     vt = _isinstance(value, Tensor)
-    if vt and adv is not None and value._data.ndim == 0 and kind(value._data) == "c" and \
-            kind(self._data) != "c" and not value._rg and _single_mask(adv):
-        value, vt = value.item(), False  # a mask fill takes a 0-d value as a number
+    if vt and adv is not None and value._data.size == 1 and \
+            value._data.dtype != self._data.dtype and not value._rg and _single_mask(adv):
+        get_key(self._data, pk)  # the mask's shape is checked first
+        value, vt = _mask_fill_value(value, self), False  # a mask fill takes it as a number
     if vt and adv is not None and value._data.dtype != self._data.dtype and not (
             value._data.size == 1 and _single_mask(adv)):
         target = get_key(self._data, pk).shape  # PyTorch checks the shapes first

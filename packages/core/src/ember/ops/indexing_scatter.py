@@ -169,10 +169,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
             return (scatter_add(z, d, index, g),)
 
         record("GatherBackward0", res, (input,), vjp, (index,))
-    if out is not None:
-        _inplace.write(out, res._data)
-        return out
-    return res
+    return _inplace.write_out_exact(res, out, "gather")
 
 
 def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
@@ -288,6 +285,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     d, key, part = _scatter_args(input, dim, index, src, "scatter_reduce")
+    if reduce == "mean" and kind(input._data) == "b":  # (no index: only the mean's division)
+        kernel = "scatter_gather_tensor_cpu_reduce_mean" if index._data.size else "div_floor_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     xp = input._device._backend.xp
     x = _as1(input._data)
     r = x.copy()
@@ -380,7 +380,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     x = input._data
     n = x.shape[d] if x.ndim else 1
     if ix.size and (_min_max(ix)[0] < 0 or _min_max(ix)[1] >= n):
-        raise IndexError("index out of range in self")
+        raise _select_bounds_error(ix, n, d, x.ndim)
     xp = input._device._backend.xp
     r = xp.take(x, ix, axis=d) if x.ndim else reshape(xp, xp.take(_as1(x), ix, axis=0), ())
     res = make(r, input._device)
@@ -392,10 +392,23 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
             return (index_add(z, d, index, g),)
 
         record("IndexSelectBackward0", res, (input,), vjp, (index,))
-    if out is not None:
-        _inplace.write(out, res._data)
-        return out
-    return res
+    return _inplace.write_out_exact(res, out, "index_select", _select_out_error)
+
+
+def _select_out_error(expected: Any, got: Any, i: int = 0) -> RuntimeError:
+    return RuntimeError("index_select(): self and result must have the same scalar type")
+
+
+def _select_bounds_error(ix: Any, n: int, d: int, ndim: int) -> Exception:
+    """PyTorch's refusal of an out-of-range index_select: an empty dim first; along dim 1 of
+    a matrix or more (its own kernel), the first bad index; else an IndexError."""
+    if n == 0 and ndim:
+        return RuntimeError("index_select(): self indexing axis dim should be positive")
+    if ndim > 1 and d == 1:
+        bad = (ix < 0) | (ix >= n)
+        first = int(ix[bad.argmax()])
+        return RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={n}")
+    return IndexError("index out of range in self")
 
 
 def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str,

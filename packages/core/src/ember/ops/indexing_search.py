@@ -20,6 +20,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     x = input._data
     xp = input._device._backend.xp
     dev = input._device
+    if out is not None and out._data.dtype != "int64":
+        raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got scalar "
+                           f"type{_type_name(out._data.dtype)}")
     if x.ndim == 0:  # a 0-d tensor acts as a 1-element vector
         hit = bool(x)
         if as_tuple:
@@ -31,9 +34,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     res = make(astype(xp, xp.stack(idx, axis=1), xp.int64) if idx else
                xp.zeros((0, 0), dtype=xp.int64), dev)
     if out is not None:
-        out._data = res._data
-        out._vc[0] += 1
-        return out
+        from ._inplace import write_out
+
+        return write_out(res, out)
     return res
 
 
@@ -125,6 +128,10 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right:
               out: Tensor | None = None) -> Tensor:
     """The bucket of each element of ``input`` among the sorted 1-D ``boundaries``:
     ``boundaries[i-1] < x <= boundaries[i]`` (``<=`` and ``<`` swapped with ``right=True``)."""
+    if not _isinstance(boundaries, Tensor):
+        from .pointwise_unary import invalid_combination
+
+        raise invalid_combination("bucketize", input, boundaries)
     if boundaries._data.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries._data.ndim})")

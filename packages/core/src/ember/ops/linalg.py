@@ -9,6 +9,7 @@ Derivatives are products again, so double backward works.
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any
 
@@ -83,6 +84,9 @@ def _matmul_error_text(a: Tensor, b: Tensor) -> str:
                 "respectively")
     if da == 2 and db == 1:
         return f"size mismatch, got input ({sa[0]}), mat ({_dims(sa)}), vec ({sb[0]})"
+    if da >= 3 and db == 2:  # folded into one matrix product
+        return (f"mat1 and mat2 shapes cannot be multiplied ({math.prod(sa[:-1])}x{sa[-1]} and "
+                f"{_dims(sb)})")
     if da <= 2 and db <= 2:
         ra = sa if da == 2 else (1,) + sa
         return f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and {_dims(sb)})"
@@ -111,6 +115,11 @@ def _shapes_multiply(sa: tuple, sb: tuple) -> bool:
     return all(x == y or 1 in (x, y) for x, y in zip(ba[::-1], bb[::-1]))
 
 
+def _batched(op: str, da: int, db: int) -> bool:
+    """Whether PyTorch's matmul runs these operands through bmm (else it folds them to mm)."""
+    return op == "bmm" or db >= 3
+
+
 def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
     """PyTorch's refusals before a product (error path built lazily)."""
     xa, xb = a._data, b._data
@@ -121,6 +130,8 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
         if xa.ndim == 1 and xb.ndim == 1:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{_tname(a)} and {_tname(b)}")
+        if _batched(op, xa.ndim, xb.ndim):
+            raise RuntimeError(f"expected scalar type {_tname(a)} but found {_tname(b)}")
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
             f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "
@@ -150,10 +161,12 @@ def _matmul(input: Tensor, other: Tensor, out: Tensor | None, name: str | None =
         _check_tensor(other, "matmul", "other")
     xa, xb = input._data, other._data
     dev = input._device
+    if out is not None:
+        _check_matmul_out(input, other, out, name)
     if other._device is not dev:
         raise device_mismatch("matmul", input, other)
     if xa.dtype != xb.dtype or xa.ndim == 0 or xb.ndim == 0 or kind(xa) == "b":
-        _check_pair("matmul", input, other)
+        _check_pair("bmm" if name == "BmmBackward0" else "matmul", input, other)
     xp = dev._backend.xp
     try:
         r = _product(xp, xa, xb)
@@ -165,6 +178,34 @@ def _matmul(input: Tensor, other: Tensor, out: Tensor | None, name: str | None =
     if grad_state.enabled and (input._rg or other._rg):
         _record_matmul(res, input, other, name)
     return _out(res, out)
+
+
+def _check_matmul_out(a: Tensor, b: Tensor, out: Tensor, name: str | None) -> None:
+    """PyTorch's refusals of a product's ``out=``: a graph needed, then an out dtype other
+    than the first operand's (before the operands' own dtype check)."""
+    if grad_state.enabled and (a._rg or b._rg):
+        op = {"MmBackward0": "mm", "BmmBackward0": "bmm"}.get(name, "matmul")
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad.")
+    da, db = a._data.ndim, b._data.ndim
+    if da and db and (da, db) != (1, 1) and not _shapes_multiply(a._data.shape, b._data.shape):
+        return  # the shapes' error comes first
+    ed, od = a._data.dtype, out._data.dtype
+    if name == "BmmBackward0" or (da and _batched("matmul", da, db)):
+        ed = b._data.dtype  # the bmm kernel's out dtype is its second operand's
+    if ed != od:
+        if da == 1 and db == 1:
+            if out._data.shape != () and out._data.size:  # dot resizes its out first
+                _inplace.warn_resized(out._data.shape, ())
+            raise RuntimeError(f"result dtype {_T_NAMES.get(od.name, od.name)} does not match "
+                               f"input dtype {_tname(a)}")
+        raise _inplace.out_dtype_error(ed, od)
+    if a._data.dtype != b._data.dtype and da == db and da <= 2 and out._data.size:
+        sa, sb = a._data.shape, b._data.shape  # the out is resized before the operands' check
+        shape = sa[:-1] + sb[1:] if db == 2 else sa[:-1]
+        if out._data.shape != shape:
+            _inplace.warn_resized(out._data.shape, shape)
 
 
 # matmul's node by operand dims, as PyTorch's composite matmul ends: a vector times a matrix

@@ -98,6 +98,7 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
 
 # ------------------------------------------------------------------ gcd, lcm
 def _integer_op(op: str, fn: str, input: Tensor, other: Any, out: Tensor | None) -> Tensor:
+    _need_tensor(op, "input", 1, input)
     _need_tensor(op, "other", 2, other)
     xa, xb, dev = binary(input, other, op)
     if kind(xa) not in "iu":
@@ -172,6 +173,7 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     dtype); integer exponents are exact, float ones go through ``pow`` as in PyTorch."""
     from .arithmetic import mul, pow
 
+    _need_tensor("ldexp", "input", 1, input)
     _need_tensor("ldexp", "other", 2, other)
     if other.dtype is _dt.bool and _isinstance(input, Tensor) and input.is_floating_point():
         raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
@@ -196,6 +198,7 @@ def ldexp_(self: Tensor, other: Tensor) -> Tensor:
 
 def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The next representable value after ``input`` towards ``other``."""
+    _need_tensor("nextafter", "input", 1, input)
     _need_tensor("nextafter", "other", 2, other)
     xa, xb, dev = binary(input, other, "nextafter")
     dt = result_type(input, other)
@@ -225,6 +228,7 @@ def nextafter_(self: Tensor, other: Tensor) -> Tensor:
 # ------------------------------------------------------------------ heaviside, float_power_
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The Heaviside step: 0 where ``input < 0``, ``values`` where it is 0, 1 where positive."""
+    _need_tensor("heaviside", "input", 1, input)
     _need_tensor("heaviside", "values", 2, values)
     if input.dtype.category == _dt._COMPLEX or values.dtype.category == _dt._COMPLEX:
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
@@ -301,6 +305,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
     """The ``p``-norm of ``input - other`` (broadcast)."""
     from .linalg_norms import vector_norm
 
+    _need_tensor("dist", "input", 1, input)
     _need_tensor("dist", "other", 2, other)
     diff = input - other  # PyTorch subtracts first: a bool operand is refused there
     dt = diff.dtype

@@ -7,6 +7,7 @@ Operands broadcast and promote as in PyTorch (``_dispatch.binary`` for pairs,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from .pointwise_unary import (
     bf16_to_f32,
     cj,
     inplace_of,
+    invalid_combination,
     not_implemented,
     not_tensor,
     promoting_inplace_of,
@@ -63,12 +65,19 @@ def _rg(x: Any) -> bool:
 # PyTorch's names of the CPU kernels that refuse a dtype
 _KERNEL_NAMES = {n: n + "_cpu" for n in ("remainder", "fmod", "atan2", "hypot", "xlogy",
                                           "copysign", "logaddexp", "logaddexp2")}
+_KERNEL_NAMES["arctan2"] = "atan2_cpu"
 
 
 def _own(t: Tensor, promoted: Any, dev: Any) -> Any:
     """A tensor operand's own array, for ops that compute integers in float: each operand
     converts from its own dtype (an int64 300 beside uint8 does not wrap to 44)."""
     return t._data if t._device is dev else promoted
+
+
+# the binary ops with an overload taking a number first (the others want a tensor input),
+# and those whose refusal of one names no argument
+_NUMBER_FIRST = frozenset({"remainder", "xlogy", "special_xlog1py", "special_zeta"})
+_COMBO_ONLY = frozenset({"fmod", "copysign"})
 
 
 def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
@@ -84,6 +93,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
     kernel_name = _KERNEL_NAMES.get(name, name)
 
     def op(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+        if not _isinstance(input, Tensor) and name not in _NUMBER_FIRST:
+            if name in _COMBO_ONLY and _isinstance(other, Tensor):
+                raise invalid_combination(name, input, other)
+            raise not_tensor(name, input)
         if tensor_other and not _isinstance(other, Tensor):
             raise not_tensor(name, other, 2, "other")
         if not _isinstance(input, Tensor) and not _isinstance(other, Tensor):
@@ -91,6 +104,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
         xa, xb, dev = binary(input, other, name)
         arr = xa if hasattr(xa, "dtype") else xb
         k = kind(arr)
+        if out is not None and not promote and arr.dtype != out._data.dtype and \
+                _inplace._KIND_RANK.get(k, 2) > _inplace._KIND_RANK.get(kind(out._data), 2):
+            raise RuntimeError(f"result type {type_name(arr.dtype)} can't be cast to the "
+                               f"desired output type {type_name(out._data.dtype)}")
         bf16 = arr.dtype if k == "V" else None
         if bf16 is not None:
             xa, xb = bf16_to_f32(xa, xb)
@@ -275,7 +292,7 @@ def _d_xlogy(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
 
 
 atan2 = binop("atan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_atan2,
-              kinds="biuf", promote=True, doc="Angle of the point (other, input), elementwise.")
+              kinds="biuf", promote=True, tensor_other=True, doc="Angle of the point (other, input), elementwise.")
 hypot = binop("hypot", lambda xp, a, b: xp.hypot(a, b), "HypotBackward0", _d_hypot, kinds="f",
               saves="abr", tensor_other=True, doc="``sqrt(input**2 + other**2)`` elementwise.")
 copysign = binop("copysign", _copysign_kernel, "CopysignBackward0", _d_copysign, kinds="biuf",
@@ -287,7 +304,8 @@ logaddexp2 = binop("logaddexp2", lambda xp, a, b: xp.logaddexp2(a, b), "Logaddex
                    doc="``log2(2**input + 2**other)``, stably.")
 xlogy = binop("xlogy", _xlogy_kernel, "XlogyBackward0", _d_xlogy, kinds="biuf", promote=True,
               doc="``input * log(other)``, and 0 where ``input == 0`` (unless other is NaN).")
-arctan2 = atan2
+arctan2 = binop("arctan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_atan2,
+                kinds="biuf", promote=True, tensor_other=True, doc="Alias of ``atan2``.")
 
 
 # ------------------------------------------------------------------ minimum and maximum
@@ -372,6 +390,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
     if kind(c) != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {type_name(c.dtype)}")
+    if out is not None:  # the out= overload takes tensors only
+        for pos, nm, v in ((2, "input", input), (3, "other", other)):
+            if not _isinstance(v, Tensor):
+                raise TypeError(f"where(): argument '{nm}' (position {pos}) must be Tensor, "
+                                f"not {type(v).__name__}")
     dev, dt, (xa, xb) = _promote_all("where", input, other)
     if dev is None:  # two numbers: the condition's device
         dev = condition._device
@@ -398,11 +421,18 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
                     sum_to(where(cond, 0.0, g), sb) if gb else None)
 
         record("WhereBackward0", res, (input, other), vjp, (condition,))
-    return res if out is None else _out(res, out)
+    return res if out is None else _inplace.write_out_exact(res, out, "where", _where_out_error)
+
+
+def _where_out_error(expected: Any, got: Any, i: int = 0) -> RuntimeError:
+    return RuntimeError(f"Expected out type to be {_inplace._type_name(expected)} but got "
+                        f"{_inplace._type_name(got)}")
 
 
 def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) -> Tensor:
     """``input + weight * (end - input)`` (weight a number or a tensor)."""
+    if not (_isinstance(input, Tensor) and _isinstance(end, Tensor)):
+        raise invalid_combination("lerp", input, end, weight)
     if _isinstance(weight, Tensor) and weight.dtype is not input.dtype and weight.dim() == 0 \
             and _isinstance(input, Tensor) and _isinstance(end, Tensor):
         # PyTorch: a 0-d weight joins the number overload (or, needing grad, is taken in
@@ -472,6 +502,7 @@ def _lerp_kernel(xp: Any, s: Any, e: Any, w: Any, diff: Any, dt: Any) -> Any:
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``input + value * tensor1 * tensor2``."""
+    _need_tensors("addcmul", input, tensor1, tensor2)
     if all(_isinstance(t, Tensor) and t.dtype is _dt.bool for t in (input, tensor1, tensor2)):
         raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
     return _addc("addcmul", input, tensor1, tensor2, value, out)
@@ -481,6 +512,7 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``input + value * tensor1 / tensor2`` (integer tensors refuse, as in PyTorch)."""
+    _need_tensors("addcdiv", input, tensor1, tensor2)
     if kind(tensor1._data) in "biu" and kind(tensor2._data) in "biu":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
@@ -490,6 +522,12 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     return _addc("addcdiv", input, tensor1, tensor2, value, out)
+
+
+def _need_tensors(op: str, *args: Any) -> None:
+    for pos, (nm, t) in enumerate(zip(("input", "tensor1", "tensor2"), args), 1):
+        if not _isinstance(t, Tensor):
+            raise not_tensor(op, t, pos, nm)
 
 
 def _addc_kernel(op: str, xp: Any, a: Any, b: Any, c: Any, value: Any, dt: Any) -> Any:
@@ -503,6 +541,9 @@ def _addc_kernel(op: str, xp: Any, a: Any, b: Any, c: Any, value: Any, dt: Any) 
         a, b, c = _f32(a), _f32(b), _f32(c)
         return _addc_kernel(op, xp, a, b, c, value, next(
             x.dtype for x in (a, b, c) if hasattr(x, "dtype")))
+    if dt.kind == "c":  # the value scales tensor1 first, as PyTorch's kernel: (v * b) / c
+        vb = xp.multiply(b, dt.type(value))
+        return a + (vb * c if op == "addcmul" else vb / c)
     if not fma_dtype(dt) or value.__class__ is complex:
         return a + value * (b * c if op == "addcmul" else b / c)
     vb = b if value == 1 else xp.multiply(b, dt.type(value))
@@ -712,10 +753,28 @@ def _where_method(self: Tensor, condition: Tensor, y: Any) -> Tensor:
     return where(condition, self, y)
 
 
-methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, arctan2=atan2,
+def _method_form(fn: Callable, op: str) -> Callable:
+    """The Tensor method of a ternary op: PyTorch's refusal of a number for a tensor argument
+    counts positions after ``self`` (and lerp's names no argument)."""
+    @functools.wraps(fn)
+    def method(self: Tensor, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+        if op.startswith("lerp"):
+            if not _isinstance(a, Tensor):
+                raise invalid_combination(op, a, b)
+        else:
+            for pos, (nm, t) in enumerate((("tensor1", a), ("tensor2", b)), 1):
+                if not _isinstance(t, Tensor):
+                    raise not_tensor(op, t, pos, nm)
+        return fn(self, a, b, *args, **kwargs)
+
+    return method
+
+
+methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, arctan2=arctan2,
         minimum=minimum, maximum=maximum, fmin=fmin, fmax=fmax, hypot=hypot, xlogy=xlogy,
-        copysign=copysign, logaddexp=logaddexp, logaddexp2=logaddexp2, lerp=lerp,
-        addcmul=addcmul, addcdiv=addcdiv, clamp=clamp, clip=clamp, clamp_min=clamp_min,
+        copysign=copysign, logaddexp=logaddexp, logaddexp2=logaddexp2,
+        lerp=_method_form(lerp, "lerp"), addcmul=_method_form(addcmul, "addcmul"),
+        addcdiv=_method_form(addcdiv, "addcdiv"), clamp=clamp, clip=clamp, clamp_min=clamp_min,
         clamp_max=clamp_max, where=_where_method,
         clamp_=clamp_, clip_=clamp_, clamp_min_=clamp_min_, clamp_max_=clamp_max_, xlogy_=xlogy_,
         floor_divide_=promoting_inplace_of(floor_divide, "floor_divide_"),
@@ -723,7 +782,8 @@ methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, 
         atan2_=promoting_inplace_of(atan2, "atan2_", True),
         arctan2_=promoting_inplace_of(atan2, "arctan2_", True),
         hypot_=promoting_inplace_of(hypot, "hypot_"), copysign_=promoting_inplace_of(copysign, "copysign_", True),
-        lerp_=inplace_of(lerp, "lerp_"), addcmul_=promoting_inplace_of(addcmul, "addcmul_"),
-        addcdiv_=promoting_inplace_of(addcdiv, "addcdiv_"),
+        lerp_=_method_form(inplace_of(lerp, "lerp_"), "lerp_"),
+        addcmul_=_method_form(promoting_inplace_of(addcmul, "addcmul_"), "addcmul_"),
+        addcdiv_=_method_form(promoting_inplace_of(addcdiv, "addcdiv_"), "addcdiv_"),
         __mod__=remainder, __rmod__=lambda self, other: remainder(other, self),
         __imod__=promoting_inplace_of(remainder, "remainder_"))

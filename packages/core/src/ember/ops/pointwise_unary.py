@@ -61,6 +61,13 @@ def not_tensor(op: str, x: Any, pos: int = 1, arg: str = "input") -> TypeError:
                      f"{type(x).__name__}")
 
 
+def invalid_combination(op: str, *args: Any) -> TypeError:
+    """PyTorch's refusal of arguments that fit none of an op's overloads (its first line)."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of:")
+
+
 def bf16_to_f32(*arrays: Any) -> tuple:
     """bfloat16 arrays (NumPy kind 'V') as float32, other operands unchanged."""
     return tuple(a.astype("float32") if getattr(getattr(a, "dtype", None), "kind", None) == "V"

@@ -47,7 +47,7 @@ from ._dispatch import (
     reshape,
     wrap_dim,
 )
-from ._inplace import write_out, writes_out
+from ._inplace import write_out, write_out_exact
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
@@ -78,11 +78,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     x = input._data
     dims = tuple(range(x.ndim)) if dim is None else reduce_dims(dim, x.ndim, "sum")
     be = input._device._backend
-    r = _sum_array(be, x, dims, keepdim, dtype)
+    r = _sum_array(be, x, dims, keepdim, out.dtype if dtype is None and out is not None else dtype)
     if r.__class__ is not be.ndarray:  # NumPy gives scalars for full reductions
         r = be.xp.asarray(r)
     res = make(r, input._device)
     if input._rg and grad_state.enabled:
+        _inplace.check_grad_dtype(res)
         record("SumBackward1" if dim is not None else "SumBackward0", res, (input,),
                _sum_vjp(x.shape, dims, keepdim, x.dtype))
     return res if out is None else _out(res, out)
@@ -127,6 +128,11 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     x = input._data
     if dtype is not None:
         x = cast_for_dtype(input._device._backend, x, dtype)
+    elif out is not None and kind(x) in "fV" and out._data.dtype != x.dtype:
+        if kind(out._data) not in "fVc":  # (PyTorch names the result Float whatever it is)
+            raise RuntimeError("result type Float can't be cast to the desired output type "
+                               f"{_type_name(out._data.dtype)}")
+        x = cast_for_dtype(input._device._backend, x, out.dtype)  # computed in the out's dtype
     if kind(x) in _INT_KINDS:
         raise RuntimeError(
             f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} "
@@ -174,6 +180,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
         def vjp(g: Tensor) -> tuple:
             return (cast_grad(expand_back(g, shape, dims, keepdim), dt) * mask_of(keep, input),)
 
+        _inplace.check_grad_dtype(res)
         record("NansumBackward0", res, (input,), vjp)
     return _out(res, out)
 
@@ -202,6 +209,8 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype:
     dims = (wrap_dim(dim, ndim, "prod"),) if dim is not None else tuple(range(ndim))
     if not ndim:
         dims = ()
+    if dtype is None and out is not None:  # computed in the out's dtype, as PyTorch's
+        dtype = out.dtype
     res = _prod(input, dims, keepdim and dim is not None, dtype,
                 "ProdBackward1" if dim is not None else "ProdBackward0")
     return _out(res, out)
@@ -231,6 +240,7 @@ def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
             g, r = cast_grad(g, dt), cast_grad(r, dt)
             return (_prod_grad(g, xin, r, shape, dims, keepdim),)
 
+        _inplace.check_grad_dtype(res)
         record(name, res, (input,), vjp, (input, res))
     return res
 
@@ -287,7 +297,7 @@ def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = Non
         return _binary("maximum", input, dim, out)
     if dim is None:
         return _out(_full_extreme(input, "max"), out)
-    return _out(_extreme_dim(input, dim, keepdim, "max"), out)
+    return write_out_exact(_extreme_dim(input, dim, keepdim, "max"), out, "max")
 
 
 def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001
@@ -296,7 +306,7 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = Non
         return _binary("minimum", input, dim, out)
     if dim is None:
         return _out(_full_extreme(input, "min"), out)
-    return _out(_extreme_dim(input, dim, keepdim, "min"), out)
+    return write_out_exact(_extreme_dim(input, dim, keepdim, "min"), out, "min")
 
 
 def _no_complex(x: Any, kernel: str) -> None:
@@ -341,12 +351,27 @@ def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
     """The largest values over ``dim`` (every dim by default); ties share the gradient."""
-    return _out(_amaxmin(input, dim, keepdim, "amax"), out)
+    _check_in_out(input, out)
+    return write_out_exact(_amaxmin(input, dim, keepdim, "amax"), out, "amax", _in_out_error)
 
 
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
     """The smallest values over ``dim`` (every dim by default); ties share the gradient."""
-    return _out(_amaxmin(input, dim, keepdim, "amin"), out)
+    _check_in_out(input, out)
+    return write_out_exact(_amaxmin(input, dim, keepdim, "amin"), out, "amin", _in_out_error)
+
+
+def _check_in_out(input: Tensor, out: Any) -> None:
+    """amax/amin check their out's dtype before the kernel refuses a dtype (complex)."""
+    if out is not None and out._data.dtype != input._data.dtype and not (
+            input._rg and grad_state.enabled):
+        raise _in_out_error(input._data.dtype, out._data.dtype)
+
+
+def _in_out_error(expected: Any, got: Any, i: int = 0) -> RuntimeError:
+    return RuntimeError(
+        f"Expected the dtype for input and out to match, but got {_type_name(expected)} for "
+        f"input's dtype and {_type_name(got)} for out's dtype.")
 
 
 def _amaxmin(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
@@ -384,16 +409,16 @@ def _scale_by_count(g: Tensor, x: Tensor, r: Tensor, dims: tuple, keepdim: bool)
     return expand_back(g, shape, dims, keepdim) / wrap(cnt, x) * mask_of(mask, x)
 
 
-@writes_out("argmax")
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           out: Tensor | None = None) -> Tensor:
     """The index of the largest element (of the flattened input when ``dim`` is None)."""
-    return _argext(input, dim, keepdim, "argmax")
+    return write_out_exact(_argext(input, dim, keepdim, "argmax"), out)
 
 
-@writes_out("argmin")
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           out: Tensor | None = None) -> Tensor:
     """The index of the smallest element (of the flattened input when ``dim`` is None)."""
-    return _argext(input, dim, keepdim, "argmin")
+    return write_out_exact(_argext(input, dim, keepdim, "argmin"), out)
 
 
 def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
@@ -447,7 +472,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
                     + _scale_by_count(gs[1], xin, b, dims, keepdim),)
 
         record_multi("AminmaxBackward0", (mn, mx), (input,), vjp, (input, mn, mx))
-    return _out(_rt.aminmax((mn, mx)), out)
+    return write_out_exact(_rt.aminmax((mn, mx)), out, "aminmax")
 
 
 # ------------------------------------------------------------------ moments

@@ -30,6 +30,12 @@ __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 _isinstance = isinstance
 
 
+def _out_dtype(dtype: Any, out: Any) -> Any:
+    """The dtype a scan or reduction computes in: ``dtype=``, else an ``out=``'s (PyTorch casts
+    the input to it first: a float cumsum into an int64 out sums the truncated values)."""
+    return out.dtype if dtype is None and out is not None else dtype
+
+
 def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     """The input array (as a 1-element vector when 0-d), cast for ``dtype=``, and the dim."""
     x = input._data
@@ -61,7 +67,7 @@ _ARRAY_API_SCANS = {"cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}
 @autocast_op("cumsum")
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running sum along ``dim``; integers and bools accumulate as int64."""
-    x, d = _prep(input, dim, "cumsum", dtype)
+    x, d = _prep(input, dim, "cumsum", _out_dtype(dtype, out))
     xp = input._device._backend.xp
     res = wrap(_accumulate(xp, "cumsum", x, d, input._data.shape), input)
     if grad_state.enabled and input._rg:
@@ -72,6 +78,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
                 return (cast_grad(g, dt),)
             return (cast_grad(cumsum_along(g, d, reverse=True), dt),)
 
+        _inplace.check_grad_dtype(res)
         record("CumsumBackward0", res, (input,), vjp)
     return write_out(res, out)
 
@@ -79,7 +86,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
 @autocast_op("cumprod")
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running product along ``dim``; integers and bools accumulate as int64."""
-    x, d = _prep(input, dim, "cumprod", dtype)
+    x, d = _prep(input, dim, "cumprod", _out_dtype(dtype, out))
     xp = input._device._backend.xp
     res = wrap(_accumulate(xp, "cumprod", x, d, input._data.shape), input)
     if grad_state.enabled and input._rg:
@@ -92,6 +99,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = 
                 xin, r = xin.conj(), r.conj()
             return (_cumprod_grad(cast_grad(g, dt), xin, cast_grad(r, dt), d),)
 
+        _inplace.check_grad_dtype(res)
         record("CumprodBackward0", res, (input,), vjp, (input, res))
     return write_out(res, out)
 

@@ -21,7 +21,7 @@ from ._dispatch import (
     wrap_dim,
     wrap_dims,
 )
-from ._inplace import write_out
+from ._inplace import _KIND_RANK, _type_name, warn_resized, write_out
 from .shape import atleast_1d, atleast_2d, atleast_3d, expand, reshape, shape_arg
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "row_stack",
@@ -101,7 +101,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
             return tuple(grads)
 
         record("CatBackward0", res, tensors, vjp)
-    return write_out(res, out)
+    return _write_joined(res, out, "cat")
 
 
 concat = concatenate = cat
@@ -144,6 +144,22 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None)
                          for i, t in enumerate(metas))
 
         record("StackBackward0", res, tensors, vjp)
+    return _write_joined(res, out, "stack")
+
+
+def _write_joined(res: Tensor, out: Tensor | None, op: str) -> Tensor:
+    """cat/stack's ``out=``: refused when the result would need a graph, then when the
+    inputs' dtype can't be cast to the out's (a lower category) as PyTorch's cat does."""
+    if out is None:
+        return res
+    if res._rg and grad_state.enabled:
+        return write_out(res, out, op)  # PyTorch's refusal
+    rd, od = res._data.dtype, out._data.dtype
+    if rd != od and _KIND_RANK.get(rd.kind, 2) > _KIND_RANK.get(od.kind, 2):
+        if op == "stack" and out._data.size and out._data.shape != res._data.shape:
+            warn_resized(out._data.shape, res._data.shape)  # stack resizes before cat checks
+        raise TypeError("torch.cat(): input types can't be cast to the desired output type "
+                        f"{_type_name(od)}")
     return write_out(res, out)
 
 

@@ -24,7 +24,7 @@ from ._along_dim import (
 )
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
-from ._inplace import write_out
+from ._inplace import _type_name, write_out, write_out_exact
 from .pointwise_binary import lerp
 from .pointwise_unary import not_implemented
 
@@ -65,21 +65,23 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     d = wrap_dim(dim, x.ndim, "sort")
     xp = input._device._backend.xp
     idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
-    return write_out(_rt.sort(select_along(input, idx, d, "SortBackward0", x.shape)), out)
+    return write_out_exact(_rt.sort(select_along(input, idx, d, "SortBackward0", x.shape)), out,
+                           "sort")
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *,
+            out: Tensor | None = None) -> Tensor:
     """The indices that sort ``input`` along ``dim``."""
     x = input._data
     d = wrap_dim(dim, x.ndim, "argsort")
     xp = input._device._backend.xp
     idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
-    return wrap(idx.astype("int64").reshape(x.shape), input)
+    return write_out_exact(wrap(idx.astype("int64").reshape(x.shape), input), out)
 
 
-def msort(input: Tensor) -> Tensor:
+def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``input`` sorted along its first dim."""
-    return sort(input, 0)[0]
+    return write_out_exact(sort(input, 0)[0], out, "msort")
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True,  # noqa: A002
@@ -99,7 +101,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     sl[d] = slice(0, k)
     idx = idx[tuple(sl)]
     shape_out = x.shape[:d] + (k,) + x.shape[d + 1:] if x.ndim else ()
-    return write_out(_rt.topk(select_along(input, idx, d, "TopkBackward0", shape_out)), out)
+    return write_out_exact(_rt.topk(select_along(input, idx, d, "TopkBackward0", shape_out)), out,
+                           "topk")
 
 
 def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) -> Any:
@@ -129,18 +132,41 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
     if x.ndim:  # a 0-d input runs no kernel
         _no_kinds(x, "bc", "kthvalue_cpu")
     xp = input._device._backend.xp
-    return write_out(_pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim,
-                           "KthvalueBackward0", _rt.kthvalue), out)
+    return write_out_exact(_pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim,
+                                 "KthvalueBackward0", _rt.kthvalue), out, "kthvalue", _kth_error)
+
+
+def _kth_error(expected: Any, got: Any, i: int) -> RuntimeError:
+    return RuntimeError("output values must be of same type as input" if i == 0 else
+                        "output indices must be of scalar type Long")
 
 
 def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
     """The lower median (NaN if any is NaN); with ``dim``, ``(values, indices)`` along it."""
-    return write_out(_median(input, dim, keepdim, nan=False), out)
+    if dim is not None and out is not None:
+        _check_median_out(input, out)
+    return write_out_exact(_median(input, dim, keepdim, nan=False), out, "median")
 
 
 def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
     """The lower median of the non-NaN elements; with ``dim``, ``(values, indices)``."""
-    return write_out(_median(input, dim, keepdim, nan=True), out)
+    if dim is not None and out is not None:
+        _check_median_out(input, out)
+    return write_out_exact(_median(input, dim, keepdim, nan=True), out, "nanmedian")
+
+
+def _check_median_out(input: Tensor, out: Any) -> None:
+    """PyTorch's median(dim) checks its indices out= first, then its values."""
+    if out[1]._data.dtype != "int64":
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have scalar type Long; but got "
+            f"torch.{_type_name(out[1]._data.dtype)}Tensor instead (while checking arguments for "
+            "median)")
+    if out[0]._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; "
+            f"but type torch.{_type_name(out[0]._data.dtype)}Tensor does not equal "
+            f"torch.{_type_name(input._data.dtype)}Tensor (while checking arguments for median)")
 
 
 def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
@@ -213,8 +239,61 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
     if is_float(x0.dtype):  # a NaN mode is found at a NaN (NaN == NaN is False)
         same |= xp.isnan(x0) & xp.isnan(value)
     idx = xp.max(xp.where(same, at, -1), axis=d, keepdims=True)
-    return write_out(_rt.mode(select_along(input, idx, d, "ModeBackward0",
-                                           reduced_shape(x.shape, d, keepdim))), out)
+    if is_float(x0.dtype) and 1 < n <= _INSERTION_MAX and x0.size:
+        idx = _mode_nan_rows(xp, x0, d, idx)
+    return write_out_exact(_rt.mode(select_along(input, idx, d, "ModeBackward0",
+                                                 reduced_shape(x.shape, d, keepdim))), out,
+                           "mode", _mode_error)
+
+
+# PyTorch's CPU mode sorts each slice with std::sort, an insertion sort up to 16 elements;
+# under its ``<`` a NaN compares with nothing, so where a slice holds a NaN the order (and
+# then the mode) is the one that insertion sort leaves: replayed below for those slices
+_INSERTION_MAX = 16
+
+
+def _mode_nan_rows(xp: Any, x0: Any, d: int, idx: Any) -> Any:
+    """``idx`` with the slices of ``x0`` (along ``d``) that hold a NaN given the index of
+    the mode PyTorch's kernel finds there."""
+    xm = xp.moveaxis(x0, d, -1)
+    n = xm.shape[-1]
+    flat = xm.reshape(-1, n)
+    rows = xp.nonzero(xp.isnan(flat).any(axis=1))[0]
+    if not rows.size:
+        return idx
+    a = flat[rows]
+    r = a.shape[0]
+    pos = xp.broadcast_to(xp.arange(n), (r, n))
+    order = pos.copy()
+    for i in range(1, n):  # one insertion step for every slice at once
+        val, vi = a[:, i:i + 1], order[:, i:i + 1]
+        stop = ~(val < a[:, :i])  # where the backward scan stops
+        last = xp.where(stop, pos[:, :i], -1).max(axis=1, keepdims=True)
+        at = xp.where(val[:, 0:1] < a[:, 0:1], 0, last + 1)
+        c = pos[:, :i + 1]
+        src = xp.where(c < at, c, xp.maximum(c - 1, 0))
+        a_new = xp.take_along_axis(a[:, :i + 1], src, axis=1)
+        o_new = xp.take_along_axis(order[:, :i + 1], src, axis=1)
+        a[:, :i + 1] = xp.where(c == at, val, a_new)
+        order[:, :i + 1] = xp.where(c == at, vi, o_new)
+    # runs of equal neighbours (a NaN is a run of its own); the first longest run wins,
+    # the index of its last element is the mode's
+    ends = xp.ones((r, n), dtype=bool)
+    ends[:, :-1] = a[:, :-1] != a[:, 1:]
+    starts = xp.ones((r, n), dtype=bool)
+    starts[:, 1:] = ends[:, :-1]
+    run_start = scan(xp, xp.where(starts, pos, 0), 1, "maximum")
+    length = xp.where(ends, pos - run_start + 1, 0)
+    best = xp.argmax(length, axis=1)
+    won = order[xp.arange(r), best]
+    out = xp.moveaxis(idx, d, -1).reshape(-1).copy()
+    out[rows] = won
+    return xp.moveaxis(out.reshape(xm.shape[:-1] + (1,)), -1, d)
+
+
+def _mode_error(expected: Any, got: Any, i: int) -> RuntimeError:
+    return RuntimeError(f"expected scalar type '{_type_name(expected)}' but got "
+                        f"'{_type_name(got)}' for {('values', 'indices')[i]} output")
 
 
 # ------------------------------------------------------------------ unique
@@ -270,8 +349,9 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     """Collapse each run of equal consecutive elements (or slices along ``dim``) to one."""
     x = input._data
     xp = input._device._backend.xp
-    if x.dtype.kind == "c":
-        raise not_implemented("unique", x.dtype)
+    if x.dtype.kind == "c":  # a 1-D input with dim=0 (as written) takes the flat kernel
+        raise not_implemented("unique" if dim is None or (dim == 0 and x.ndim == 1) else
+                              "unique_dim", x.dtype)
     if dim is None:
         a, d = x.reshape(-1), 0
     else:
