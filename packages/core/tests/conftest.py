@@ -17,3 +17,17 @@ from ember.testing.oracle import torch_or_skip
 @pytest.fixture
 def torch():
     return torch_or_skip()
+
+
+@pytest.fixture(autouse=True)
+def _torch_validate_args_restored():
+    """Some torch APIs (torch.cond, torch.compile) import torch._dynamo, which turns off
+    torch.distributions' argument validation for the whole process; the distribution tests
+    compare against torch's default, so every test leaves it as it found it."""
+    torch = sys.modules.get("torch")
+    # torch's own default (``__debug__``) when the test is the one that imports torch
+    before = __debug__ if torch is None else torch.distributions.Distribution._validate_args
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.distributions.Distribution.set_default_validate_args(before)
