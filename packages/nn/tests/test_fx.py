@@ -655,3 +655,20 @@ def test_builtin_layer_signatures_print_as_torch(torch: Any) -> None:
         torch.nn.Linear(3, 4))
     first = [c.strip().splitlines()[0] for c in (e_lin.code, t_lin.code)]
     assert first[0] == _torch_text(first[1])
+
+
+def test_user_assert_is_recorded_after_other_traces() -> None:
+    """``ember._assert`` is found (and loaded) on the first trace, whatever was traced first."""
+    fx.symbolic_trace(ember.nn.Sequential(ember.nn.Linear(2, 2)))
+
+    class M(ember.nn.Module):
+        def forward(self, x: Any) -> Any:
+            ember._assert(x.dim() == 2, "two dims")
+            return x * 2
+
+    gm = fx.symbolic_trace(M())
+    assert any(n.op == "call_function" and getattr(n.target, "__name__", "") == "_assert"
+               for n in gm.graph.nodes)
+    assert gm(ember.ones(2, 2)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    with pytest.raises(AssertionError, match="two dims"):
+        gm(ember.ones(2))

@@ -92,6 +92,7 @@ _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "loa
                "is_anomaly_check_nan_enabled": ("autograd.anomaly",
                                                 "is_anomaly_check_nan_enabled"),
                "UntypedStorage": ("_storage", "UntypedStorage"),
+               "_assert": ("_assert", "_assert"),  # traceable assert (torch._assert)
                "TypedStorage": ("_storage", "TypedStorage"),
                **{_n: ("_toplevel_extras", _n) for _n in (
                    "has_lapack", "has_mkl", "has_openmp", "has_spectral", "set_anomaly_enabled",

@@ -192,7 +192,7 @@ def _ember_patches() -> tuple[tuple[Any, str, Callable], ...]:
         fn = getattr(ember, name, None)
         if isinstance(fn, types.FunctionType):
             add(ember, name, fn, f"ember.{name}")
-    guard = vars(ember).get("_assert")  # torch._assert is recorded, and kept by DCE
+    guard = getattr(ember, "_assert", None)  # torch._assert is recorded, kept by DCE
     if isinstance(guard, types.FunctionType):
         _side_effectful_functions.add(guard)
         add(ember, "_assert", guard, "ember._assert")

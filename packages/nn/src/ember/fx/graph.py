@@ -473,11 +473,17 @@ class _CodeGen:
 
 
 def _resolves(qualified: str, obj: Any) -> bool:
+    """Whether generated code can name ``obj`` by ``qualified``: attribute by attribute from
+    the top package, as the code evaluates it (a package attribute can shadow a submodule of
+    the same name: ``ember.vision.ops.stochastic_depth`` is the function)."""
     import importlib
 
-    module, _, attr = qualified.rpartition(".")
+    top, *attrs = qualified.split(".")
     try:
-        return getattr(importlib.import_module(module), attr) is obj
+        value = importlib.import_module(top)
+        for attr in attrs:
+            value = getattr(value, attr)
     except (ImportError, AttributeError):
         return False
+    return value is obj
 

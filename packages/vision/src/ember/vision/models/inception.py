@@ -58,9 +58,11 @@ class InceptionA(nn.Module):
         self.branch_pool = conv_block(in_channels, pool_features, kernel_size=1)
 
     def _forward(self, x: Tensor) -> list[Tensor]:
+        # branches in torchvision's order, so that traced graphs list the same nodes
+        b1 = self.branch1x1(x)
         b5 = self.branch5x5_2(self.branch5x5_1(x))
         b3 = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
-        return [self.branch1x1(x), b5, b3, self.branch_pool(_pool3(x))]
+        return [b1, b5, b3, self.branch_pool(_pool3(x))]
 
     def forward(self, x: Tensor) -> Tensor:
         return ember.cat(self._forward(x), 1)
@@ -79,8 +81,9 @@ class InceptionB(nn.Module):
         self.branch3x3dbl_3 = conv_block(96, 96, kernel_size=3, stride=2)
 
     def _forward(self, x: Tensor) -> list[Tensor]:
+        b3x3 = self.branch3x3(x)
         b3 = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
-        return [self.branch3x3(x), b3, F.max_pool2d(x, kernel_size=3, stride=2)]
+        return [b3x3, b3, F.max_pool2d(x, kernel_size=3, stride=2)]
 
     def forward(self, x: Tensor) -> Tensor:
         return ember.cat(self._forward(x), 1)
@@ -106,12 +109,13 @@ class InceptionC(nn.Module):
         self.branch_pool = conv_block(in_channels, 192, kernel_size=1)
 
     def _forward(self, x: Tensor) -> list[Tensor]:
+        b1 = self.branch1x1(x)
         b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
         d = self.branch7x7dbl_1(x)
         for layer in (self.branch7x7dbl_2, self.branch7x7dbl_3, self.branch7x7dbl_4,
                       self.branch7x7dbl_5):
             d = layer(d)
-        return [self.branch1x1(x), b7, d, self.branch_pool(_pool3(x))]
+        return [b1, b7, d, self.branch_pool(_pool3(x))]
 
     def forward(self, x: Tensor) -> Tensor:
         return ember.cat(self._forward(x), 1)
@@ -159,11 +163,12 @@ class InceptionE(nn.Module):
         self.branch_pool = conv_block(in_channels, 192, kernel_size=1)
 
     def _forward(self, x: Tensor) -> list[Tensor]:
+        b1 = self.branch1x1(x)
         b3 = self.branch3x3_1(x)
         b3 = ember.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
         d = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
         d = ember.cat([self.branch3x3dbl_3a(d), self.branch3x3dbl_3b(d)], 1)
-        return [self.branch1x1(x), b3, d, self.branch_pool(_pool3(x))]
+        return [b1, b3, d, self.branch_pool(_pool3(x))]
 
     def forward(self, x: Tensor) -> Tensor:
         return ember.cat(self._forward(x), 1)

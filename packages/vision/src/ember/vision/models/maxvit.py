@@ -86,7 +86,9 @@ class MBConv(nn.Module):
         self.layers = nn.Sequential(layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.proj(x) + self.stochastic_depth(self.layers(x))
+        res = self.proj(x)
+        x = self.stochastic_depth(self.layers(x))
+        return res + x
 
 
 class RelativePositionalMultiHeadAttention(nn.Module):
@@ -121,10 +123,16 @@ class RelativePositionalMultiHeadAttention(nn.Module):
         b, g, p, d = x.shape
         h, dh = self.n_heads, self.head_dim
         q, k, v = ember.chunk(self.to_qkv(x), 3, dim=-1)
-        q, k, v = (t.reshape(b, g, p, h, dh).permute(0, 1, 3, 2, 4) for t in (q, k, v))
-        attn = q.matmul((k * self.scale_factor).transpose(-2, -1))
-        attn = F.softmax(attn + self.get_relative_positional_bias(), dim=-1)
-        out = attn.matmul(v).permute(0, 1, 3, 2, 4).reshape(b, g, p, d)
+        # step by step and with einsum as torchvision, so that traced graphs agree
+        q = q.reshape(b, g, p, h, dh).permute(0, 1, 3, 2, 4)
+        k = k.reshape(b, g, p, h, dh).permute(0, 1, 3, 2, 4)
+        v = v.reshape(b, g, p, h, dh).permute(0, 1, 3, 2, 4)
+        k = k * self.scale_factor
+        dot_prod = ember.einsum("B G H I D, B G H J D -> B G H I J", q, k)
+        pos_bias = self.get_relative_positional_bias()
+        dot_prod = F.softmax(dot_prod + pos_bias, dim=-1)
+        out = ember.einsum("B G H I J, B G H J D -> B G H I D", dot_prod, v)
+        out = out.permute(0, 1, 3, 2, 4).reshape(b, g, p, d)
         return self.merge(out)
 
 
@@ -196,9 +204,9 @@ class PartitionAttentionLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         gh, gw = self.grid_size[0] // self.p, self.grid_size[1] // self.p
-        if not (self.grid_size[0] % self.p == 0 and self.grid_size[1] % self.p == 0):
-            raise AssertionError(f"Grid size must be divisible by partition size. Got grid size "
-                                 f"of {self.grid_size} and partition size of {self.p}")
+        ember._assert(self.grid_size[0] % self.p == 0 and self.grid_size[1] % self.p == 0,
+                      f"Grid size must be divisible by partition size. Got grid size of "
+                      f"{self.grid_size} and partition size of {self.p}")
         x = self.partition_swap(self.partition_op(x, self.p))
         x = x + self.stochastic_dropout(self.attn_layer(x))
         x = x + self.stochastic_dropout(self.mlp_layer(x))

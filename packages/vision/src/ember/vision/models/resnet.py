@@ -55,9 +55,11 @@ class BasicBlock(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
+        if self.downsample is not None:  # after bn2, as torchvision (traced node order)
+            identity = self.downsample(x)
         out += identity
         return self.relu(out)
 
@@ -85,10 +87,12 @@ class Bottleneck(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
+        if self.downsample is not None:  # after bn3, as torchvision (traced node order)
+            identity = self.downsample(x)
         out += identity
         return self.relu(out)
 

@@ -21,9 +21,12 @@ __all__ = ["ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Wei
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """Interleave the channels of ``groups`` equal groups: ``(N, g*k, H, W)`` read as
     ``(N, g, k, H, W)``, transposed to ``(N, k, g, H, W)``, flattened back."""
-    n, c, h, w = x.shape
-    x = x.reshape(n, groups, c // groups, h, w).transpose(1, 2).contiguous()
-    return x.reshape(n, c, h, w)
+    # size/view/transpose as torchvision writes it, so that traced graphs agree
+    batchsize, num_channels, height, width = x.size()
+    channels_per_group = num_channels // groups
+    x = x.view(batchsize, groups, channels_per_group, height, width)
+    x = ember.transpose(x, 1, 2).contiguous()
+    return x.view(batchsize, num_channels, height, width)
 
 
 class InvertedResidual(nn.Module):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.nn import functional as F
 
 from ..ops.misc import MLP, Permute
@@ -35,6 +35,10 @@ def _patch_merging_pad(x: Tensor) -> Tensor:
                       x[..., 1::2, 1::2, :]], -1)
 
 
+# the helpers torchvision registers with torch.fx.wrap: one call_function node each
+fx.wrap("_patch_merging_pad")
+
+
 def _get_relative_position_bias(relative_position_bias_table: Tensor,
                                 relative_position_index: Tensor,
                                 window_size: list[int]) -> Tensor:
@@ -42,6 +46,9 @@ def _get_relative_position_bias(relative_position_bias_table: Tensor,
     n = window_size[0] * window_size[1]
     bias = relative_position_bias_table[relative_position_index].view(n, n, -1)
     return bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+
+
+fx.wrap("_get_relative_position_bias")
 
 
 class PatchMerging(nn.Module):
@@ -142,6 +149,9 @@ def shifted_window_attention(input: Tensor, qkv_weight: Tensor, proj_weight: Ten
     return x[:, :h, :w, :].contiguous()
 
 
+fx.wrap("shifted_window_attention")
+
+
 def _relative_position_index(window_size: list[int]) -> Tensor:
     """For each pair of positions in a window, the row of their offset in the bias table."""
     wh, ww = window_size
@@ -184,16 +194,13 @@ class ShiftedWindowAttention(nn.Module):
         return _get_relative_position_bias(self.relative_position_bias_table,
                                            self.relative_position_index, self.window_size)
 
-    def _attend(self, x: Tensor, logit_scale: Tensor | None) -> Tensor:
-        return shifted_window_attention(
-            x, self.qkv.weight, self.proj.weight, self.get_relative_position_bias(),
-            self.window_size, self.num_heads, shift_size=self.shift_size,
-            attention_dropout=self.attention_dropout, dropout=self.dropout,
-            qkv_bias=self.qkv.bias, proj_bias=self.proj.bias, logit_scale=logit_scale,
-            training=self.training)
-
     def forward(self, x: Tensor) -> Tensor:
-        return self._attend(x, None)
+        relative_position_bias = self.get_relative_position_bias()
+        return shifted_window_attention(
+            x, self.qkv.weight, self.proj.weight, relative_position_bias, self.window_size,
+            self.num_heads, shift_size=self.shift_size,
+            attention_dropout=self.attention_dropout, dropout=self.dropout,
+            qkv_bias=self.qkv.bias, proj_bias=self.proj.bias, training=self.training)
 
 
 class ShiftedWindowAttentionV2(ShiftedWindowAttention):
@@ -234,7 +241,13 @@ class ShiftedWindowAttentionV2(ShiftedWindowAttention):
         return 16 * ember.sigmoid(bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._attend(x, self.logit_scale)
+        relative_position_bias = self.get_relative_position_bias()
+        return shifted_window_attention(
+            x, self.qkv.weight, self.proj.weight, relative_position_bias, self.window_size,
+            self.num_heads, shift_size=self.shift_size,
+            attention_dropout=self.attention_dropout, dropout=self.dropout,
+            qkv_bias=self.qkv.bias, proj_bias=self.proj.bias, logit_scale=self.logit_scale,
+            training=self.training)
 
 
 class SwinTransformerBlock(nn.Module):

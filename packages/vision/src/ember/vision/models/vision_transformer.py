@@ -17,6 +17,11 @@ from ._api import WeightsEnum, register_model
 from ._meta import _REF, _SWAG_LICENSE, _TV, InterpolationMode, _imagenet
 from ._utils import _load_weights, _ovewrite_named_param, _verify
 
+# ember._assert is a lazy attribute: load it now, so that ember.fx (which collects ember's
+# functions on its first trace) records the shape checks below as torch.fx records
+# torch._assert, even when another model was traced first
+_ASSERT = ember._assert
+
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights",
            "ViT_L_32_Weights", "ViT_H_14_Weights", "vit_b_16", "vit_b_32", "vit_l_16",
            "vit_l_32", "vit_h_14"]
@@ -77,12 +82,15 @@ class EncoderBlock(nn.Module):
         self.mlp = MLPBlock(hidden_dim, mlp_dim, dropout)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() != 3:
-            raise AssertionError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
+        ember._assert(input.dim() == 3,
+                      f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
         x = self.ln_1(input)
         x, _ = self.self_attention(x, x, x, need_weights=False)
-        x = self.dropout(x) + input
-        return x + self.mlp(self.ln_2(x))
+        x = self.dropout(x)
+        x = x + input
+        y = self.ln_2(x)
+        y = self.mlp(y)
+        return x + y
 
 
 class Encoder(nn.Module):
@@ -102,9 +110,10 @@ class Encoder(nn.Module):
         self.ln = norm_layer(hidden_dim)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() != 3:
-            raise AssertionError(f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
-        return self.ln(self.layers(self.dropout(input + self.pos_embedding)))
+        ember._assert(input.dim() == 3,
+                      f"Expected (batch_size, seq_length, hidden_dim) got {input.shape}")
+        input = input + self.pos_embedding
+        return self.ln(self.layers(self.dropout(input)))
 
 
 class VisionTransformer(nn.Module):
@@ -118,8 +127,7 @@ class VisionTransformer(nn.Module):
                  norm_layer: Callable[..., nn.Module] = _LAYER_NORM,
                  conv_stem_configs: list[ConvStemConfig] | None = None) -> None:
         super().__init__()
-        if image_size % patch_size != 0:
-            raise AssertionError("Input shape indivisible by patch size!")
+        ember._assert(image_size % patch_size == 0, "Input shape indivisible by patch size!")
         self.image_size = image_size
         self.patch_size = patch_size
         self.hidden_dim = hidden_dim
@@ -180,18 +188,24 @@ class VisionTransformer(nn.Module):
             nn.init.zeros_(self.heads.head.bias)
 
     def _process_input(self, x: Tensor) -> Tensor:
-        n, _, h, w = x.shape
+        n, c, h, w = x.shape
         p = self.patch_size
-        if h != self.image_size:
-            raise AssertionError(f"Wrong image height! Expected {self.image_size} but got {h}!")
-        if w != self.image_size:
-            raise AssertionError(f"Wrong image width! Expected {self.image_size} but got {w}!")
-        x = self.conv_proj(x).reshape(n, self.hidden_dim, (h // p) * (w // p))
+        # ember._assert, not `if ...: raise`: recorded by ember.fx as torch._assert is
+        ember._assert(h == self.image_size,
+                      f"Wrong image height! Expected {self.image_size} but got {h}!")
+        ember._assert(w == self.image_size,
+                      f"Wrong image width! Expected {self.image_size} but got {w}!")
+        n_h = h // p
+        n_w = w // p
+        x = self.conv_proj(x)
+        x = x.reshape(n, self.hidden_dim, n_h * n_w)
         return x.permute(0, 2, 1)  # (n, seq, hidden): the batch-first layout attention expects
 
     def forward(self, x: Tensor) -> Tensor:
         x = self._process_input(x)
-        x = ember.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+        n = x.shape[0]
+        batch_class_token = self.class_token.expand(n, -1, -1)
+        x = ember.cat([batch_class_token, x], dim=1)
         x = self.encoder(x)
         return self.heads(x[:, 0])
 

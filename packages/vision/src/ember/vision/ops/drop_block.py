@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.nn import functional as F
 
 __all__ = ["drop_block2d", "drop_block3d", "DropBlock2d", "DropBlock3d"]
@@ -51,10 +51,17 @@ def drop_block2d(input: Tensor, p: float, block_size: int, inplace: bool = False
     return _drop_block(input, p, block_size, inplace, eps, training, 2)
 
 
+# one call_function node when traced with ember.fx, as torchvision registers it
+fx.wrap("drop_block2d")
+
+
 def drop_block3d(input: Tensor, p: float, block_size: int, inplace: bool = False,
                  eps: float = 1e-06, training: bool = True) -> Tensor:
     """DropBlock of an ``(N, C, D, H, W)`` input with cubic blocks (see :func:`drop_block2d`)."""
     return _drop_block(input, p, block_size, inplace, eps, training, 3)
+
+
+fx.wrap("drop_block3d")
 
 
 class DropBlock2d(nn.Module):

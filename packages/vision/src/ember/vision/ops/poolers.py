@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 
 from ._utils import convert_boxes_to_roi_format
 from .boxes import box_area
@@ -47,6 +47,7 @@ def _infer_scale(feature: Tensor, original_size: tuple[int, int]) -> float:
     return 2.0 ** round(math.log2(approx))
 
 
+@fx.wrap
 def _setup_scales(features: list[Tensor], image_shapes: list[tuple[int, int]],
                   canonical_scale: int, canonical_level: int
                   ) -> tuple[list[float], LevelMapper]:
@@ -57,6 +58,32 @@ def _setup_scales(features: list[Tensor], image_shapes: list[tuple[int, int]],
     lvl_min, lvl_max = -math.log2(scales[0]), -math.log2(scales[-1])
     return scales, initLevelMapper(int(lvl_min), int(lvl_max), canonical_scale=canonical_scale,
                                    canonical_level=canonical_level)
+
+
+@fx.wrap
+def _filter_input(x: dict[str, Tensor], featmap_names: list[str]) -> list[Tensor]:
+    """The feature maps of ``x`` named in ``featmap_names``, in ``x``'s order."""
+    return [v for k, v in x.items() if k in featmap_names]
+
+
+@fx.wrap
+def _multiscale_roi_align(x_filtered: list[Tensor], boxes: list[Tensor], output_size: Any,
+                          sampling_ratio: int, scales: list[float] | None,
+                          mapper: LevelMapper | None) -> Tensor:
+    """RoIAlign of each box from the level ``mapper`` assigns it, rows in the boxes' order."""
+    if scales is None or mapper is None:
+        raise ValueError("scales and mapper should not be None")
+    rois = convert_boxes_to_roi_format(boxes)
+    if len(x_filtered) == 1:
+        return roi_align(x_filtered[0], rois, output_size, scales[0], sampling_ratio)
+    levels = mapper(boxes)
+    order, parts = [], []
+    for level, (feature, scale) in enumerate(zip(x_filtered, scales)):
+        idx = ember.where(levels == level)[0]
+        order.append(idx)
+        parts.append(roi_align(feature, rois[idx], output_size, scale, sampling_ratio))
+    # rows of all levels, put back in the boxes' order
+    return ember.cat(parts, 0)[ember.argsort(ember.cat(order, 0))]
 
 
 class MultiScaleRoIAlign(nn.Module):
@@ -78,22 +105,14 @@ class MultiScaleRoIAlign(nn.Module):
 
     def forward(self, x: dict[str, Tensor], boxes: list[Tensor],
                 image_shapes: list[tuple[int, int]]) -> Tensor:
-        features = [v for k, v in x.items() if k in self.featmap_names]
-        self.scales, self.map_levels = _setup_scales(features, image_shapes,
-                                                     self.canonical_scale, self.canonical_level)
-        rois = convert_boxes_to_roi_format(boxes)
-        if len(features) == 1:
-            return roi_align(features[0], rois, self.output_size, self.scales[0],
-                             self.sampling_ratio)
-        levels = self.map_levels(boxes)
-        order, parts = [], []
-        for level, (feature, scale) in enumerate(zip(features, self.scales)):
-            idx = ember.where(levels == level)[0]
-            order.append(idx)
-            parts.append(roi_align(feature, rois[idx], self.output_size, scale,
-                                   self.sampling_ratio))
-        # rows of all levels, put back in the boxes' order
-        return ember.cat(parts, 0)[ember.argsort(ember.cat(order, 0))]
+        """RoIAlign features of ``boxes``; the levels' scales are inferred on the first call
+        and kept (as torchvision's)."""
+        x_filtered = _filter_input(x, self.featmap_names)
+        if self.scales is None or self.map_levels is None:
+            self.scales, self.map_levels = _setup_scales(
+                x_filtered, image_shapes, self.canonical_scale, self.canonical_level)
+        return _multiscale_roi_align(x_filtered, boxes, self.output_size, self.sampling_ratio,
+                                     self.scales, self.map_levels)
 
     def __repr__(self) -> str:
         return (f"{self.__class__.__name__}(featmap_names={self.featmap_names}, "

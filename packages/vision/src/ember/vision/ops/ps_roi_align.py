@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.extend import namespace, wrap
 
 from .roi_align import _bins_by_chunks, _pair, _plan, as_rois
@@ -40,6 +40,7 @@ def bin_rows(input: Tensor, ph: int, pw: int) -> tuple[Tensor, Any]:
     return flat.reshape(ph * pw * n * h * w, c // (ph * pw)), first
 
 
+@fx.wrap  # one call_function node when traced with ember.fx, as in torchvision
 def ps_roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
                  spatial_scale: float = 1.0, sampling_ratio: int = -1) -> Tensor:
     """Position-sensitive RoIAlign of ``input`` ``(N, C, H, W)`` over ``boxes``

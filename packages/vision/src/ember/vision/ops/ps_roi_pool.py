@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.extend import namespace, needs_grad, record, wrap
 
 from .ps_roi_align import bin_rows, position_sensitive_rois
@@ -40,6 +40,7 @@ def _plan(xp: Any, r: Any, spatial_scale: float, ph: int, pw: int, h: int, w: in
     return index, valid.astype(r.dtype) / area
 
 
+@fx.wrap  # one call_function node when traced with ember.fx, as in torchvision
 def ps_roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
                 spatial_scale: float = 1.0) -> Tensor:
     """Position-sensitive RoIPool of ``input`` ``(N, C, H, W)`` over ``boxes``

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
 from ._utils import check_roi_boxes_shape, convert_boxes_to_roi_format
@@ -116,6 +116,7 @@ def _bins_by_chunks(flat: Tensor, index: Any, weight: Any, like: Tensor) -> Tens
     return parts[0] if len(parts) == 1 else ember.cat(parts, 0)
 
 
+@fx.wrap  # one call_function node when traced with ember.fx, as in torchvision
 def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
               spatial_scale: float = 1.0, sampling_ratio: int = -1,
               aligned: bool = False) -> Tensor:

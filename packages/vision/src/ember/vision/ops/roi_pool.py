@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
 from .roi_align import _CHUNK_ELEMENTS, _pair, as_rois
@@ -36,6 +36,7 @@ def _windows(xp: Any, start: Any, bin_size: Any, bins: int, size: int) -> tuple[
     return lo, xp.minimum(pos, size - 1), valid
 
 
+@fx.wrap  # one call_function node when traced with ember.fx, as in torchvision
 def roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
              spatial_scale: float = 1.0) -> Tensor:
     """RoIPool of ``input`` ``(N, C, H, W)`` over ``boxes`` (``Tensor[K, 5]`` or a list of

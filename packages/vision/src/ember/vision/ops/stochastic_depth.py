@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ember
-from ember import Tensor, nn
+from ember import Tensor, fx, nn
 
 __all__ = ["stochastic_depth", "StochasticDepth"]
 
@@ -23,6 +23,10 @@ def stochastic_depth(input: Tensor, p: float, mode: str, training: bool = True) 
     if survival_rate > 0.0:
         noise.div_(survival_rate)
     return input * noise
+
+
+# one call_function node when traced with ember.fx, as torchvision registers it
+fx.wrap("stochastic_depth")
 
 
 class StochasticDepth(nn.Module):
