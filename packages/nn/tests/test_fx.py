@@ -225,6 +225,7 @@ def _loop(lib: Any) -> Any:
 
 @pytest.mark.parametrize("make", [_control, _length, _loop])
 def test_untraceable_code_raises_like_torch(torch: Any, make: Any) -> None:
+    relu = ember.relu
     with pytest.raises(Exception) as te:
         torch.fx.symbolic_trace(make(torch))
     with pytest.raises(Exception) as ee:
@@ -233,7 +234,7 @@ def test_untraceable_code_raises_like_torch(torch: Any, make: Any) -> None:
     assert isinstance(ee.value, type(te.value).__mro__[1])
     assert str(ee.value) == str(te.value)
     # nothing stays patched after a failed trace
-    assert ember.relu.__module__.startswith("ember.ops")
+    assert ember.relu is relu
     assert nn.Module.__call__ is nn.Module._call_impl
     assert_close(ember.ones(2) + ember.ones(2), ember.full((2,), 2.0))
 
