@@ -104,12 +104,23 @@ def _same_dataset(ours: Any, theirs: Any, attrs: tuple[str, ...] = ()) -> None:
 
 
 def _tar(path: Path, members: dict[str, bytes], mode: str = "w") -> Path:
+    """A tar archive (gzipped for ``"w:gz"``) whose bytes depend only on ``members``: the
+    gzip header's time is fixed, so two writes give the same md5 in any second."""
+    import gzip
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, mode) as tar:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+    if mode == "w:gz":
+        with open(path, "wb") as f, gzip.GzipFile(path.name[:-3], "wb", fileobj=f,
+                                                  mtime=0) as gz:
+            gz.write(raw.getvalue())
+    else:
+        path.write_bytes(raw.getvalue())
     return path
 
 
