@@ -132,19 +132,28 @@ for _package in PACKAGES.values():
     _isolated_session(_package)
 
 
+# top-level folders a sibling ships besides ember/<its name>/ (ember-nn carries torch.fx's twin)
+EXTRA_FOLDERS = {"nn": ("ember/fx/",)}
+
+
+def _folders(package: Package) -> tuple[str, ...]:
+    return (f"ember/{package.short}/",) + EXTRA_FOLDERS.get(package.short, ())
+
+
 def _wheel_problems(package: Package, wheel: Path) -> list[str]:
     """What is wrong with a wheel's file list: a stray ember/__init__.py, a sibling's files."""
     files = [n for n in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in n]
     if package.short == "core":
-        siblings = tuple(f"ember/{p.short}/" for p in PACKAGES.values() if p is not package)
+        siblings = tuple(f for p in PACKAGES.values() if p is not package for f in _folders(p))
         problems = [f"{wheel.name} ships a sibling's {n}" for n in files if n.startswith(siblings)]
         if "ember/__init__.py" not in files:
             problems.append(f"{wheel.name} lacks ember/__init__.py")
         return problems
-    own = f"ember/{package.short}/"
-    problems = [f"{wheel.name} ships {n} (outside {own})" for n in files if not n.startswith(own)]
-    if not any(n.startswith(own) for n in files):
-        problems.append(f"{wheel.name} ships nothing under {own}")
+    own = _folders(package)
+    problems = [f"{wheel.name} ships {n} (outside {', '.join(own)})" for n in files
+                if not n.startswith(own)]
+    if not any(n.startswith(own[0]) for n in files):
+        problems.append(f"{wheel.name} ships nothing under {own[0]}")
     return problems
 
 
@@ -186,7 +195,8 @@ def wheels(session: nox.Session) -> None:
     session.install(str(built["ember-core"]))
     session.run("python", "-c", CORE_ONLY_CHECK)
     session.install(str(built["ember-nn"]))
-    session.run("python", "-c", "import ember.nn; print('ok: ember.nn from', ember.nn.__file__)")
+    session.run("python", "-c", "import ember.nn, ember.fx; print('ok: ember.nn and ember.fx "
+                "from', ember.nn.__file__, ember.fx.__file__)")
     session.install(*[str(wheel) for wheel in built.values()])
     session.run("python", "-m", "pip", "check")
 
