@@ -6,36 +6,20 @@ Each case runs on PyTorch and on Ember and compares results, exceptions and warn
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
 import numpy as np
 import pytest
+from _fuzz_cases import check_cases as _check
+from _fuzz_cases import warnings_of
 
 import ember
-from ember.testing.sweep import Case, T, run_cases
-
-
-def _check(torch: Any, *cases: Case) -> None:
-    bad = run_cases(list(cases), torch, ember)
-    assert not bad, "\n".join(bad)
-
-
-def _warnings(fn: Any, m: Any) -> list[tuple[str, str]]:
-    """The warnings ``fn(m)`` raises (category, text without PyTorch's "Triggered" note)."""
-    with warnings.catch_warnings(record=True) as got:
-        warnings.simplefilter("always")
-        try:
-            fn(m)
-        except Exception:  # noqa: BLE001 - only the warnings matter here
-            pass
-    return sorted({(w.category.__name__, re.sub(r" \(Triggered internally.*", "",
-                                                str(w.message))) for w in got})
+from ember.testing.sweep import Case, T
 
 
 def _same_warnings(torch: Any, fn: Any) -> None:
-    assert _warnings(fn, ember) == _warnings(fn, torch)
+    assert warnings_of(fn, ember) == warnings_of(fn, torch)
 
 
 # ------------------------------------------------------------------ promotion: clamp and lerp

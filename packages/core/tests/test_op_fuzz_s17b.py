@@ -14,14 +14,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _fuzz_cases import check_cases as _check
+from _fuzz_cases import warnings_of
 
 import ember
-from ember.testing.sweep import Case, T, run_cases
-
-
-def _check(torch: Any, *cases: Case) -> None:
-    bad = run_cases(list(cases), torch, ember)
-    assert not bad, "\n".join(bad)
+from ember.testing.sweep import Case, T
 
 
 def _e(m: Any, dtype: str = "float32", shape: tuple = (0,)) -> Any:
@@ -403,17 +400,6 @@ def test_mode_with_nan_examples(torch: Any) -> None:
 
 
 # ------------------------------------------------------------------ more out= semantics
-def _warned(fn: Any, m: Any) -> list:
-    with warnings.catch_warnings(record=True) as got:
-        warnings.simplefilter("always")
-        try:
-            fn(m)
-        except Exception:  # noqa: BLE001 - only the warnings matter here
-            pass
-    return sorted({(w.category.__name__, re.sub(r" \(Triggered internally.*", "",
-                                                str(w.message))) for w in got})
-
-
 OUT_MORE = [
     Case("cumsum float into int64 out", lambda m, a: (lambda o: (m.cumsum(a, 0, out=o), o))(
         _e(m, "int64", (6,))), (T("float32", (6,), "sym"),)),
@@ -469,7 +455,7 @@ RESIZE_WARNINGS = {
 @pytest.mark.parametrize("name", list(RESIZE_WARNINGS))
 def test_out_resize_warnings(torch: Any, name: str) -> None:
     fn = RESIZE_WARNINGS[name]
-    assert _warned(fn, ember) == _warned(fn, torch)
+    assert warnings_of(fn, ember) == warnings_of(fn, torch)
     _check(torch, Case(name, lambda m: (lambda r: r)(fn(m))))
 
 
@@ -560,5 +546,5 @@ MIXED_RESIZE = {
 @pytest.mark.parametrize("name", list(MIXED_RESIZE))
 def test_matmul_mixed_dtypes_resize_before_refusing(torch: Any, name: str) -> None:
     fn = MIXED_RESIZE[name]
-    assert _warned(fn, ember) == _warned(fn, torch)
+    assert warnings_of(fn, ember) == warnings_of(fn, torch)
     _check(torch, Case(name, fn, check_message=not name.startswith("mv")))

@@ -5,6 +5,19 @@ still checked to be an integer), and there are no per-device generator states.""
 from __future__ import annotations
 
 
+def is_available() -> bool:
+    """False: Ember has no backend for this device."""
+    return False
+
+
+def device_count() -> int:
+    return 0
+
+
+def is_initialized() -> bool:
+    return False
+
+
 def manual_seed(seed: int) -> None:
     """A no-op without a device (the seed is still checked to be an integer)."""
     int(seed)

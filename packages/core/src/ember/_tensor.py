@@ -148,13 +148,6 @@ def _warn_nonleaf_grad() -> None:
         UserWarning, stacklevel=3)
 
 
-# the C++ type names PyTorch's grad-assignment message gives a gradient's dtype
-_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
-             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-             "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-
-
 def _check_assigned_grad(t: Tensor, g: Any) -> None:
     """PyTorch's checks of ``t.grad = g``: a tensor of ``t``'s size, dtype and device."""
     if not isinstance(g, Tensor):
@@ -163,9 +156,8 @@ def _check_assigned_grad(t: Tensor, g: Any) -> None:
     if g is t:
         raise RuntimeError("can't assign Variable as its own grad")
     if g.dtype != t.dtype:
-        name = g.dtype.name
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{_CPP_TYPE.get(name, name)}' to a "
+            f"attempting to assign a gradient with dtype '{_dt._cpp_name(g.dtype)}' to a "
             f"tensor with grad_dtype '{_TYPE_NAMES.get(t.dtype.name, t.dtype.name)}'. The "
             "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You "
             "can set the tensor's grad_dtype attribute with a specific dtype, or None to allow "

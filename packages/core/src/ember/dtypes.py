@@ -273,6 +273,21 @@ def _c10_name(d: dtype) -> str:
             }.get(d.name, d.name.capitalize())
 
 
+# the C++ type names PyTorch's messages give dtypes (``long int``, ``c10::Half``)
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "uint16": "short unsigned int", "uint32": "unsigned int",
+              "uint64": "long unsigned int", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _cpp_name(d: object) -> str:
+    """PyTorch's C++ type name of a dtype (Ember's or NumPy's, or a name), as in its messages."""
+    name = str(getattr(d, "name", d)).rsplit(".", 1)[-1]
+    return _CPP_NAMES.get(name, name)
+
+
 def can_cast(from_: dtype, to: dtype) -> bool:
     """PyTorch's can_cast: no cast to a lower category (float to int, complex to float)."""
     return to_dtype(from_).category <= to_dtype(to).category

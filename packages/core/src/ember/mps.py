@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._absent_device import manual_seed  # noqa: F401
+from ._absent_device import device_count, is_available, manual_seed  # noqa: F401
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "seed",
            "get_rng_state", "set_rng_state", "empty_cache", "set_per_process_memory_fraction",
@@ -22,15 +22,6 @@ def _unavailable(what: str) -> RuntimeError:
 
 def seed() -> None:
     raise _unavailable("getDefaultGenerator")
-
-
-def is_available() -> bool:
-    """False: Ember has no Metal backend."""
-    return False
-
-
-def device_count() -> int:
-    return 0
 
 
 def synchronize() -> None:

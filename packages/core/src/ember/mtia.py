@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._absent_device import get_rng_state_all, manual_seed, manual_seed_all, seed, seed_all  # noqa: F401
+from ._absent_device import (  # noqa: F401
+    device_count,
+    get_rng_state_all,
+    is_available,
+    is_initialized,
+    manual_seed,
+    manual_seed_all,
+    seed,
+    seed_all,
+)
 
 __all__ = ["is_available", "device_count", "is_initialized", "init", "current_device",
            "set_device", "synchronize", "manual_seed", "manual_seed_all", "seed", "seed_all",
@@ -29,19 +38,6 @@ def _unavailable(what: str) -> RuntimeError:
 
 def _lazy_init() -> None:
     raise AssertionError(_NOT_COMPILED)
-
-
-def is_available() -> bool:
-    """False: Ember has no MTIA backend."""
-    return False
-
-
-def device_count() -> int:
-    return 0
-
-
-def is_initialized() -> bool:
-    return False
 
 
 def init() -> None:

@@ -271,18 +271,9 @@ def writes_out(op: str, warn: bool = True) -> Callable[[Callable], Callable]:
 _isinstance = isinstance
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-            "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-            "uint16": "short unsigned int", "uint32": "unsigned int",
-            "uint64": "long unsigned int", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
-
-
 def cpp_name(npd: Any) -> str:
     """The C++ name PyTorch's messages give a dtype (``long int``, ``c10::Half``, ...)."""
-    s = str(npd).rsplit(".", 1)[-1]
-    return _C_NAMES.get(s, s)
+    return _dt._cpp_name(npd)
 
 
 def out_dtype_error(expected: Any, got: Any) -> RuntimeError:

@@ -637,8 +637,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
             raise _broadcast_error(target, value, True)
         _check_values(self, value, "index_put_")
     if not (grad_state.enabled and (self._rg or (vt and value._rg))):
-        if self._vc.__class__ is not list and not grad_state.inference:
-            raise _inplace.inference_inplace_error()
+        _inplace.check_inplace(self, "setitem")  # (an inference tensor's refusal)
         _write_into(self, pk, value, False)
         return
     if self.grad_fn is None and self._rg:

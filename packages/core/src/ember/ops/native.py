@@ -38,7 +38,7 @@ def geqrf(input: Tensor, *, out: Any = None) -> tuple[Tensor, Tensor]:
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
-        raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{_c_name(input)}\'')
+        raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{_dt._c10_name(input.dtype)}\'')
     xp = input._device._backend.xp
     a = input._data
     m, n = a.shape[-2:]
@@ -56,12 +56,6 @@ def geqrf(input: Tensor, *, out: Any = None) -> tuple[Tensor, Tensor]:
         out[1].resize_(res[1].shape).copy_(res[1])
         return _ret((out[0], out[1]))
     return res
-
-
-def _c_name(t: Tensor) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(t.dtype.name, t.dtype.name)
 
 
 def _householder_q(input: Tensor, tau: Tensor, rows: int) -> Tensor:

@@ -415,18 +415,8 @@ def _check_mm_dtype(x: Tensor, weight: Tensor) -> None:
     regions cast the operands instead)."""
     if x.dtype != weight.dtype and not (ember.is_autocast_enabled(x.device.type)
                                         or ember.is_autocast_enabled(weight.device.type)):
-        a, b = (_scalar_name(t.dtype) for t in (x, weight))
+        a, b = (ember.dtypes._c10_name(t.dtype) for t in (x, weight))
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {a} and {b}")
-
-
-def _scalar_name(dtype: Any) -> str:
-    """PyTorch's C++ scalar-type name of a dtype (Float, Double, Half, BFloat16, Long, ...)."""
-    special = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-               "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-               "complex128": "ComplexDouble"}
-    name = str(dtype).rsplit(".", 1)[-1]
-    return special.get(name, name)
 
 
 class RNNCellBase(Module):
