@@ -117,6 +117,11 @@ def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: 
     dil = pool_tuple(dilation, d, "dilation", op)
     if min(k + s + dil) <= 0:
         _bad_geometry(k, s, dil, op, as2d)
+    if op == "avg_pool3d" and any(n < kk for n, kk in zip(input.shape[-3:], k)):
+        # PyTorch's 3-d average pool wants the unpadded input to hold a whole window
+        T, H, W = input.shape[-3:]
+        raise RuntimeError(f"input image (T: {T} H: {H} W: {W}) smaller than kernel size "
+                           f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
     for pp, kk, dl in zip(p, k, dil):
         if pp < 0 or pp > (dl * (kk - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
