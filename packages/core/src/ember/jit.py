@@ -1,15 +1,23 @@
 """``ember.jit``: PyTorch's TorchScript entry points for code that uses them in passing.
 
-Ember runs eagerly and has no TorchScript compiler: ``script`` and ``trace`` return what
-they are given, which then runs as ordinary Python, and the decorators (``ignore``,
-``unused``, ``export``, ``interface``) leave functions as they are. ``is_scripting()``
-and ``is_tracing()`` are False. Saving or loading TorchScript archives raises an error
-that says to save the ``state_dict`` with ``ember.save`` instead.
+Ember runs eagerly and has no TorchScript compiler. ``script`` and ``trace`` of a module
+return PyTorch's shapes of result (a ``RecursiveScriptModule`` / ``TopLevelTracedModule``
+sharing the module's parameters and buffers, printed as PyTorch prints them, with
+``save``), which run the module's own Python ``forward``; functions come back as they are,
+and the decorators (``ignore``, ``unused``, ``export``, ``interface``) leave them alone.
+``is_scripting()`` and ``is_tracing()`` are False. ``jit.save``/``jit.load`` round-trip
+such a module through an Ember checkpoint (the whole module pickled, so its class must be
+importable where it loads); a TorchScript archive written by PyTorch holds compiled code
+that Ember cannot run, and loading one says so.
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
+import inspect
+import warnings
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Final
@@ -23,7 +31,93 @@ Error = RuntimeError
 
 
 class ScriptModule:
-    """Never instantiated: scripted modules stay the modules they were."""
+    """The base of what ``script``/``trace`` return for a module (mixed into a subclass of the
+    module's own class, so that its ``forward`` runs as written)."""
+
+    original_name: str
+
+    def _get_name(self) -> str:
+        return self._jit_name
+
+    def extra_repr(self) -> str:
+        return f"original_name={self.original_name}"
+
+    @property
+    def code(self) -> str:
+        """The Python source of ``forward`` (Ember compiles no TorchScript code)."""
+        try:
+            return inspect.getsource(type(self).__mro__[2].forward)
+        except (OSError, TypeError):
+            return ""
+
+    def save(self, f: Any, _extra_files: Any = None) -> None:
+        """``ember.jit.save(self, f)``."""
+        save(self, f, _extra_files)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # pickled as the plain module
+        return copy.copy, (_unwrap(self),)
+
+
+_classes: dict = {}
+
+
+def _wrap(mod: Any, kind: str, top: bool = True) -> Any:
+    """A new object of a subclass of ``mod``'s class that shares its parameters, buffers and
+    attributes (with its own training flag and dicts of them), its children wrapped too.
+    ``kind`` "script" names every level ``RecursiveScriptModule``; "trace" names the top
+    ``TopLevelTracedModule`` and the rest ``TracedModule``, printed under their own names."""
+    if builtins.isinstance(mod, ScriptModule):
+        mod = _unwrap(mod)
+    base = type(mod)
+    if kind == "script":
+        name = shown = "RecursiveScriptModule"
+    else:
+        name, shown = ("TopLevelTracedModule" if top else "TracedModule"), base.__name__
+    cls = _classes.get((base, name))
+    if cls is None:
+        cls = _classes[(base, name)] = type(name, (ScriptModule, base), {"_jit_name": shown})
+    new = object.__new__(cls)
+    new.__dict__.update(mod.__dict__)
+    for attr in ("_parameters", "_buffers", "_non_persistent_buffers_set"):
+        if attr in mod.__dict__:
+            new.__dict__[attr] = copy.copy(mod.__dict__[attr])
+    new.__dict__["_modules"] = {k: None if m is None else _wrap(m, kind, False)
+                                for k, m in mod.__dict__["_modules"].items()}
+    new.__dict__["original_name"] = base.__name__
+    return new
+
+
+def _unwrap(mod: Any) -> Any:
+    """The plain module a wrapped one stands for (a copy sharing its tensors)."""
+    if not builtins.isinstance(mod, ScriptModule):
+        return mod
+    plain = object.__new__(type(mod).__mro__[2])
+    plain.__dict__.update({k: v for k, v in mod.__dict__.items() if k != "original_name"})
+    plain.__dict__["_modules"] = {k: None if m is None else _unwrap(m)
+                                  for k, m in mod.__dict__["_modules"].items()}
+    return plain
+
+
+def _is_module(obj: Any) -> bool:
+    return builtins.isinstance(getattr(obj, "__dict__", None), dict) and \
+        "_modules" in obj.__dict__ and callable(obj)
+
+
+def _random_in_training(mod: Any) -> bool:
+    """Whether a dropout layer of ``mod`` is training (PyTorch's trace check is shorter)."""
+    stack = [mod]
+    while stack:
+        m = stack.pop()
+        if "Dropout" in type(m).__name__ and m.__dict__.get("training", False) \
+                and getattr(m, "p", 0) > 0:
+            return True
+        stack.extend(c for c in m.__dict__.get("_modules", {}).values() if c is not None)
+    return False
+
+
+def _deprecated(name: str, instead: str = "`torch.compile` or `torch.export`") -> None:
+    warnings.warn(f"`torch.jit.{name}` is deprecated. Please switch to {instead}.",
+                  FutureWarning, stacklevel=3)
 
 
 class ScriptFunction:
@@ -32,17 +126,40 @@ class ScriptFunction:
 
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
            example_inputs: Any = None) -> Any:
-    """``obj`` itself: Ember runs it eagerly."""
+    """A module as a ``RecursiveScriptModule`` sharing its tensors; anything else as it is.
+    Either way it runs eagerly, as written."""
+    _deprecated("script")
+    if _is_module(obj):
+        return _wrap(obj, "script")
     return obj
 
 
-def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
-    """``func`` itself: Ember runs it eagerly (no graph is recorded)."""
+def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_trace: bool = True,
+          check_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """A module as a ``TopLevelTracedModule`` sharing its tensors; a function as it is. No
+    graph is recorded, but the module's forward runs as often as PyTorch's tracing runs it
+    (once; with ``check_trace``, four more times per checked input, three where a dropout
+    layer in training makes the trace nondeterministic), so that its buffers (BatchNorm's
+    statistics) and the random stream end where PyTorch's do."""
+    _deprecated("trace")
+    if _is_module(func):
+        def run(inputs: Any) -> None:
+            func(*inputs) if builtins.isinstance(inputs, tuple) else func(inputs)
+
+        if example_inputs is not None:
+            run(example_inputs)
+            if check_trace:  # PyTorch's check traces again and runs both versions
+                runs = 3 if _random_in_training(func) else 4
+                for inputs in check_inputs or [example_inputs]:
+                    for _ in range(runs):
+                        run(inputs)
+        return _wrap(func, "trace")
     return func
 
 
 def trace_module(mod: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-    return mod
+    _deprecated("trace_module")
+    return _wrap(mod, "trace") if _is_module(mod) else mod
 
 
 def script_if_tracing(fn: Callable) -> Callable:
@@ -108,14 +225,51 @@ def optimize_for_inference(mod: Any, other_methods: Any = None) -> Any:
     return mod
 
 
+_MARK = "ember.jit module"
+
+
 def save(m: Any, f: Any, _extra_files: Any = None) -> None:
-    raise RuntimeError("ember.jit.save: Ember runs eagerly and has no TorchScript archives; "
-                       "save the module's state_dict with ember.save(model.state_dict(), f)")
+    """Save a scripted or traced module (or a plain one) for ``ember.jit.load``: an Ember
+    checkpoint of the whole module, so its class must be importable where it is loaded."""
+    _deprecated("save", "`torch.export`")
+    if not _is_module(m):
+        raise TypeError(f"ember.jit.save: expected a module, got {type(m).__name__}")
+    from .serialization import save as _save
+
+    _save({_MARK: _unwrap(m), "extra_files": dict(_extra_files or {})}, f)
 
 
 def load(f: Any, map_location: Any = None, _extra_files: Any = None) -> Any:
-    raise RuntimeError(f"ember.jit.load: cannot load the TorchScript archive {f!r}: Ember has no "
-                       "TorchScript interpreter; load a state_dict with ember.load instead")
+    """A module saved by ``ember.jit.save``, as a ``RecursiveScriptModule``."""
+    _deprecated("load", "`torch.export`")
+    from .serialization import load as _load
+
+    if _is_torchscript(f):
+        raise RuntimeError(f"ember.jit.load: {f!r} is a TorchScript archive written by PyTorch; "
+                           "Ember has no TorchScript interpreter. Save the model's state_dict "
+                           "with torch.save and load it into the model's class with "
+                           "ember.load and load_state_dict")
+    obj = _load(f, map_location=map_location, weights_only=False)
+    if not (builtins.isinstance(obj, dict) and _MARK in obj):
+        raise RuntimeError(f"ember.jit.load: {f!r} was not written by ember.jit.save (load "
+                           "checkpoints with ember.load)")
+    if _extra_files is not None:
+        for name in _extra_files:
+            _extra_files[name] = obj["extra_files"].get(name, b"")
+    return _wrap(obj[_MARK], "script")
+
+
+def _is_torchscript(f: Any) -> bool:
+    """Whether ``f`` is a zip archive with TorchScript's code folder."""
+    pos = f.tell() if hasattr(f, "tell") else None
+    try:
+        with zipfile.ZipFile(f) as z:
+            return any("/code/" in n or n.endswith("constants.pkl") for n in z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        if pos is not None:
+            f.seek(pos)
 
 
 Final = Final
