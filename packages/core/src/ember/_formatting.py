@@ -108,7 +108,9 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> st
     if arr.ndim == 0:
         return fmt.format(arr.item())
     if arr.ndim == 1:
-        if summarize and arr.shape[0] > 2 * edge:
+        if summarize and not edge:  # edgeitems=0 shows no element at all
+            items = ["..."]
+        elif summarize and arr.shape[0] > 2 * edge:
             items = [fmt.format(v) for v in arr[:edge].tolist()] + [" ..."] + \
                     [fmt.format(v) for v in arr[-edge:].tolist()]
         else:
@@ -127,69 +129,119 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> st
     return "[" + sep.join(parts) + "]"
 
 
-def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+def _add_suffixes(text: str, suffixes: list, indent: int, force_newline: bool = False) -> str:
     """Append ``, suffix`` items, each on a new line when it would pass the line width
-    (counted as PyTorch counts the first line: two more than its length)."""
+    (counted as PyTorch counts the first line: two more than its length); with
+    ``force_newline`` the first one always starts a new line (sparse tensors)."""
     last = len(text) - text.rfind("\n") + 1
     for item in suffixes:
-        if last + len(item) + 2 > PRINT_OPTS["linewidth"]:
+        if force_newline or last + len(item) + 2 > PRINT_OPTS["linewidth"]:
             text += ",\n" + " " * indent + item
             last = indent + len(item)
+            force_newline = False
         else:
             text += ", " + item
             last += len(item) + 2
     return text + ")"
 
 
-def _meta_repr(t: Any, prefix: str) -> str:
-    from .dtypes import get_default_dtype
-
-    suffix = [f"device='{t._device}'", f"size={tuple(t._data.shape)}"]
-    if t.dtype is not get_default_dtype():
-        suffix.append(f"dtype=ember.{t.dtype.name}")
-    if t.requires_grad:
-        suffix.append("requires_grad=True")
-    return _add_suffixes(prefix + "...", suffix, len(prefix))
-
-
 def tensor_repr(t: Any) -> str:
     """``tensor(...)``; a subclass other than a parameter prints its own name as the prefix
-    (and indents by it), as PyTorch does."""
+    (and indents by it), and a subclass of a parameter is wrapped in ``Parameter(...)``,
+    as PyTorch does."""
     cls = type(t)
-    prefix = "tensor(" if cls.__dict__.get("_plain_repr", False) else f"{cls.__name__}("
-    if t._device.type == "meta":  # no data to show: PyTorch prints the size instead
-        return _meta_repr(t, prefix)
-    arr = t._host()
-    dtype = t.dtype
-    if dtype.name == "bfloat16" or dtype.name.startswith("float8"):  # ml_dtypes' kind is "V"
-        arr = arr.astype(np.float32)
-    suffix = []
-    if t._device.type != "cpu":
-        suffix.append(f"device='{t._device}'")
-    from .dtypes import get_default_dtype
+    if cls.__dict__.get("_plain_repr", False):
+        return _tensor_repr(t, "tensor(")
+    text = _tensor_repr(t, f"{cls.__name__}(")
+    if any(c.__name__ == "Parameter" and c.__module__ == "ember.nn.parameter"
+           for c in cls.__mro__[1:]):
+        return f"Parameter({text})"
+    return text
 
-    dflt = get_default_dtype().name
+
+def _tensor_repr(t: Any, prefix: str) -> str:
+    dtype, dflt = t.dtype.name, _default_dtype_name()
+    suffix = _device_suffix(t)
+    if t._device.type == "meta":  # no data to show: PyTorch prints the size instead
+        body = "..."
+        suffix.append(f"size={tuple(t._data.shape)}")
+        if dtype != dflt:
+            suffix.append(f"dtype=ember.{dtype}")
+        return _add_suffixes(prefix + body, suffix + _grad_suffix(t), len(prefix))
+    arr = _host_array(t)
+    body = _body(arr, len(prefix))
     if arr.size == 0:
-        body = "[]"
         if arr.ndim != 1:
             suffix.append(f"size={tuple(arr.shape)}")
-        if dtype.name != dflt:  # no element shows the dtype: always named
-            suffix.append(f"dtype=ember.{dtype.name}")
+        if dtype != dflt:  # no element shows the dtype: always named
+            suffix.append(f"dtype=ember.{dtype}")
     else:
-        summarize = _summarize(arr)
-        shown = arr
-        if summarize:
-            edge = PRINT_OPTS["edgeitems"]
-            for ax, s in enumerate(arr.shape):
-                if s > 2 * edge:
-                    shown = np.take(shown, np.r_[0:edge, s - edge:s], axis=ax)
-        body = _format_array(arr, _formatter(shown), len(prefix), summarize)
-        if dtype.name not in (dflt, "int64", "bool") and not (
-                dtype.name == "complex64" and dflt == "float32") and not (
-                dtype.name == "complex128" and dflt == "float64"):
-            suffix.append(f"dtype=ember.{dtype.name}")
+        if not PRINT_OPTS["edgeitems"]:  # nothing of the edges shows: the size tells
+            suffix.append(f"size={tuple(arr.shape)}")
+        suffix += _dtype_suffix(dtype, dflt)
+    return _add_suffixes(prefix + body, suffix + _grad_suffix(t), len(prefix))
+
+
+def sparse_coo_repr(t: Any, indices: Any, values: Any) -> str:
+    """A sparse COO tensor as PyTorch prints it: its (dense) ``indices`` and ``values`` each
+    as a ``tensor(...)`` indented under the other, then the suffixes from a new line."""
+    indent = len("tensor(")
+    dtype = t.dtype.name
+    parts = []
+    for name, part in (("indices", indices), ("values", values)):
+        head = f"{name}=tensor("
+        arr = _host_array(part)
+        text = head + _body(arr, indent + len(head))
+        if arr.size == 0:
+            text += f", size={tuple(arr.shape)}"
+        parts.append(text + ")")
+    suffix = _device_suffix(t) + [f"size={tuple(t.shape)}", f"nnz={values.shape[0]}"]
+    suffix += _dtype_suffix(dtype, _default_dtype_name())
+    suffix.append("layout=ember.sparse_coo")
+    body = "tensor(" + (",\n" + " " * indent).join(parts)
+    return _add_suffixes(body, suffix + _grad_suffix(t), indent, force_newline=True)
+
+
+def _body(arr: np.ndarray, indent: int) -> str:
+    """The bracketed values, continuation lines indented by ``indent``."""
+    if arr.size == 0:
+        return "[]"
+    summarize = _summarize(arr)
+    shown = arr
+    if summarize:  # only the printed edges decide the format
+        edge = PRINT_OPTS["edgeitems"]
+        for ax, s in enumerate(arr.shape):
+            if s > 2 * edge:
+                shown = np.take(shown, np.r_[0:edge, s - edge:s], axis=ax)
+    return _format_array(arr, _formatter(shown), indent, summarize)
+
+
+def _host_array(t: Any) -> np.ndarray:
+    arr = t._host()
+    name = t.dtype.name
+    if name == "bfloat16" or name.startswith("float8"):  # ml_dtypes' kind is "V"
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def _default_dtype_name() -> str:
+    from .dtypes import get_default_dtype
+
+    return get_default_dtype().name
+
+
+def _dtype_suffix(dtype: str, dflt: str) -> list:
+    """``dtype=...`` unless the values show it: the default dtype, its complex partner,
+    int64 and bool go unnamed."""
+    cdflt = "complex128" if dflt == "float64" else "complex64"
+    return [] if dtype in (dflt, cdflt, "int64", "bool") else [f"dtype=ember.{dtype}"]
+
+
+def _device_suffix(t: Any) -> list:
+    return [f"device='{t._device}'"] if t._device.type != "cpu" else []
+
+
+def _grad_suffix(t: Any) -> list:
     if t.grad_fn is not None:
-        suffix.append(f"grad_fn=<{type(t.grad_fn).__name__}>")  # (CopySlices' name() is long)
-    elif t._rg:
-        suffix.append("requires_grad=True")
-    return _add_suffixes(prefix + body, suffix, len(prefix))
+        return [f"grad_fn=<{type(t.grad_fn).__name__}>"]  # (CopySlices' name() is long)
+    return ["requires_grad=True"] if t._rg else []
