@@ -523,12 +523,17 @@ class _Unpickler(pickle.Unpickler):
         return self._load_storage(pid)
 
 
+_EMBER_OF = {"torch": "ember", "torchvision": "ember.vision"}
+
+
 def _map_torch_global(module: str, name: str) -> Any:
-    """weights_only=False: PyTorch's classes map to Ember's at the same paths."""
+    """weights_only=False: PyTorch's (and torchvision's) classes map to Ember's at the same
+    paths (``torchvision.models.resnet.ResNet`` to ``ember.vision.models.resnet.ResNet``)."""
     import importlib
 
-    if module == "torch" or module.startswith("torch."):
-        target = "ember" + module[len("torch"):]
+    top = module.split(".", 1)[0]
+    if top in _EMBER_OF:
+        target = _EMBER_OF[top] + module[len(top):]
         if module == "torch._utils" and name == "_rebuild_tensor":
             return lambda storage, offset, size, stride: _rebuild_tensor_v2(
                 storage, offset, size, stride)
