@@ -115,6 +115,11 @@ def test_layout_half_precision(torch, name, dt):
     for rank in (4, 5):
         if _ops(ember, dt)[name][rank - 4] is None:
             continue
+        if (rank == 5 and dt == "float16" and name.startswith("conv")
+                and not torch.ops.mkldnn._is_mkldnn_fp16_supported()):
+            # Ember lays these out as PyTorch's oneDNN kernels do; on a CPU without oneDNN's
+            # float16 support PyTorch falls back to a kernel that gives C order instead
+            continue
         ye, ge = _run(ember, name, rank, dt, True, True)
         yt, gt = _run(torch, name, rank, dt, True, True)
         assert ye.stride() == yt.stride(), f"{name} {rank}-D {dt}"

@@ -285,7 +285,8 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
         extra = tuple(s - (q - a - b + f) for s, q, a, b, f in zip(S, Q, g.lo, g.hi, full))
         gf = Geom((1,) * len(K), g.dilation, tuple(f - a for f, a in zip(full, g.lo)),
                   tuple(f - b + e for f, b, e in zip(full, g.hi, extra)), G)
-        return _correlate(xp, gy, _kernel_transposed(xp, w, G), K, gf, flip=True)
+        return xp.ascontiguousarray(_correlate(xp, gy, _kernel_transposed(xp, w, G), K, gf,
+                                               flip=True))
     if _PLACE_RATIO * prod(S) <= Og and xp.__name__ == "numpy":
         gx = _input_grad_placed(xp, gy, wt, g, tuple(S), C, K)
         if xp.isfinite(gx).all():  # else an inf met a zero of the placement: add back instead
@@ -294,7 +295,7 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     gx = _col2im(xp, gy, wt, g, Sp, C, K)
     if any(g.lo) or any(g.hi):
         gx = gx[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(g.lo, S))]
-    return gx
+    return xp.ascontiguousarray(gx)  # C order, as PyTorch's gradients (and transposed outputs)
 
 
 _PLACE_RATIO = 8  # placement products when the input plane is this many times smaller than O/G
@@ -475,4 +476,4 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
     gw = _sum_in_order(_blocks(plan, N, block))
     if weight_major:
         return gw.reshape((Co, Cg) + K)
-    return xp.swapaxes(gw, 1, 2).reshape((Co, Cg) + K)
+    return xp.ascontiguousarray(xp.swapaxes(gw, 1, 2)).reshape((Co, Cg) + K)

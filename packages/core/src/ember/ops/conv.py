@@ -120,7 +120,8 @@ def _cropped(y: Tensor, Q: tuple, fmt: Any = None) -> Tensor:
     have no input position of their own)."""
     if tuple(y.shape[2:]) == Q:
         return y
-    return relaid(y[(slice(None), slice(None)) + tuple(slice(0, q) for q in Q)], fmt)
+    cut = y[(slice(None), slice(None)) + tuple(slice(0, q) for q in Q)]
+    return cut.contiguous() if fmt is None else relaid(cut, fmt)  # PyTorch's are contiguous
 
 
 def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple, fmt: Any = None) -> Tensor:
