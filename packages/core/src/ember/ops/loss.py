@@ -19,6 +19,8 @@ from ._nn_math import (
     grad_of,
     int_dtype_name,
     log_softmax_array,
+    log_softmax_half,
+    nll_sum_half,
     reduce_array,
     reduction_enum,
 )
@@ -157,7 +159,13 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     cdt = "float32" if dtype.itemsize < 4 else dtype
     xm = xm.astype(cdt, copy=False)
     valid, tv, wt = _targets(xp, tm, c, ignore_index, weight, cdt)
-    logp = log_softmax_array(xp, xm, 1) if softmax else xm
+    # float16/bfloat16 rows and single samples follow PyTorch's CPU kernels' roundings
+    half = dtype.itemsize == 2 and input._data.ndim <= 2
+    if softmax:
+        logp = log_softmax_half(xp, xm, 1, dtype).astype(cdt) if half else \
+            log_softmax_array(xp, xm, 1)
+    else:
+        logp = xm
     picked = xp.take_along_axis(logp, tv[:, None], 1)[:, 0] if tv.size else logp[:, 0]
     per = -picked * wt
     w = weight._data.astype(cdt) if weight is not None else None
@@ -166,6 +174,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
         per = per * (1 - eps) + xp.where(valid, smooth, 0) * (eps / c)
     if red == 0:
         out = per.reshape(target._data.shape)
+    elif half and eps == 0:
+        out = _half_reduced(xp, per, valid, wt if weight is not None else None, red, dtype)
     else:
         out = xp.sum(per)
         if red == 1:  # nothing counted: NaN, as PyTorch's 0 / 0, without NumPy's warning
@@ -209,6 +219,17 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                 const(a, input), const(b, input),
                 const(w, input) if w is not None else None))
     return res
+
+
+def _half_reduced(xp: Any, per: Any, valid: Any, wt: Any, red: int, half: Any) -> Any:
+    """The sum (red 2) or weighted mean (red 1) of float16/bfloat16 per-row losses, added in
+    the half type as PyTorch's CPU ``nll_loss`` adds them (``nll_sum_half``)."""
+    out = nll_sum_half(xp, per, valid, half)
+    if red == 1:
+        total = nll_sum_half(xp, wt, valid, half) if wt is not None else \
+            xp.asarray(valid.sum(), dtype=per.dtype).astype(half).astype(per.dtype)
+        out = out / total if total else out * xp.nan
+    return out
 
 
 def _class_grad_tensor(g: Tensor, inp: Tensor, tvc: Tensor, ac: Tensor, bc: Tensor,

@@ -13,7 +13,7 @@ from .. import dtypes as _dt
 from ._autocast import autocast_op
 from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
-from ._nn_math import log_softmax_array, softmax_last
+from ._nn_math import log_softmax_array, log_softmax_half, softmax_last
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
 
 __all__ = ["softmax", "log_softmax"]
@@ -81,6 +81,10 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x, axis)), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
+            if r._data.dtype.itemsize == 2:  # float16/bfloat16: in float32, rounded once
+                g32, r32 = g.float(), r.float()
+                return ((r32 * (g32 - (g32 * r32).sum(d, keepdim=True))).to(r.dtype)
+                        .contiguous(),)
             return ((r * (g - (g * r).sum(d, keepdim=True))).contiguous(),)
 
         record("SoftmaxBackward0", res, (input,), vjp, (res,))
@@ -90,20 +94,30 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
 @autocast_op("log_softmax")
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
+    half = None
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
-        return log_softmax(input.float(), dim).to(_dt.bfloat16)
+        half, input = input._data.dtype, input.float()  # bfloat16: in float32, rounded
     input, x, d = _prepare("log_softmax", input, dim, dtype)
     xp = input._device._backend.xp
     if x.dtype.kind != "f":  # empty
         return wrap(xp.empty_like(x), input._device)
     axis = d
-    if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
-        res = wrap(c_order(xp, quiet(_log_softmax_kernel, xp, x.astype("float32"), axis)).astype(
-            x.dtype), input._device)
+    if half is None and x.dtype.itemsize == 2:
+        half = x.dtype
+    if half is not None:  # float16/bfloat16: in float32, rounded as PyTorch's CPU kernels
+        x32 = x.astype("float32")
+        out = quiet(log_softmax_half, xp, x32, x.ndim - 1 if axis is None else axis, half)
+        res = wrap(c_order(xp, out), input._device)
+        if half != x.dtype:  # the bfloat16 input went through float32
+            res = res.to(_dt.bfloat16) if res._data.dtype != half else res
     else:
         res = wrap(c_order(xp, quiet(_log_softmax_kernel, xp, x, axis)), input._device)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, r: Tensor) -> tuple:
+            if r._data.dtype.itemsize == 2:  # float16/bfloat16: in float32, rounded once
+                g32 = g.float()
+                return ((g32 - r.float().exp() * g32.sum(d, keepdim=True)).to(r.dtype)
+                        .contiguous(),)
             return ((g - r.exp() * g.sum(d, keepdim=True)).contiguous(),)
 
         record("LogSoftmaxBackward0", res, (input,), vjp, (res,))
