@@ -220,28 +220,31 @@ def _from_uint8_hwc(arr: np.ndarray, like: ember.Tensor) -> ember.Tensor:
 
 def _dashed_line(draw: Any, start: tuple, end: tuple, fill: Any, width: int,
                  dash: float = 5.0, gap: float = 5.0) -> None:
-    """A line of ``dash``-long strokes separated by ``gap``-long spaces."""
-    (x1, y1), (x2, y2) = start, end
-    length = math.hypot(x2 - x1, y2 - y1)
-    if length == 0:
-        return
-    ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    pos = 0.0
-    while pos < length:
-        stop = min(pos + dash, length)
-        draw.line([(x1 + ux * pos, y1 + uy * pos), (x1 + ux * stop, y1 + uy * stop)],
-                  fill=fill, width=width)
-        pos = stop + gap
+    """A line of ``dash``-long strokes separated by ``gap``-long spaces, walked stroke by
+    stroke from the current point (so that rounding, and the pixels, follow torchvision)."""
+    (x, y), (x2, y2) = start, end
+    remaining = math.hypot(x2 - x, y2 - y)
+    stroke = True
+    while remaining > 0:
+        step = min(remaining, dash if stroke else gap)
+        angle = math.atan2(y2 - y, x2 - x)
+        nx, ny = x + math.cos(angle) * step, y + math.sin(angle) * step
+        if stroke:
+            draw.line([(x, y), (nx, ny)], fill=fill, width=width)
+        remaining -= step
+        x, y = nx, ny
+        stroke = not stroke
 
 
 def _oriented_rectangle(draw: Any, xy: list, outline: Any, fill: Any, width: int) -> None:
-    """A rotated box (x1, y1, ..., x4, y4): first edge dashed to mark the orientation."""
+    """A rotated box (x1, y1, ..., x4, y4): first edge dashed to mark the orientation; the
+    fill is blended over the edges (drawn last, as torchvision does)."""
     points = [(xy[i], xy[i + 1]) for i in range(0, len(xy), 2)]
-    if fill is not None:
-        draw.polygon(points, fill=fill, outline=None, width=0)
     _dashed_line(draw, points[0], points[1], outline, width)
     for i in range(1, len(points)):
         draw.line([points[i], points[(i + 1) % len(points)]], fill=outline, width=width)
+    if fill is not None:
+        draw.polygon(points, fill=fill, outline=None, width=0)
 
 
 # --------------------------------------------------------------------------- drawing

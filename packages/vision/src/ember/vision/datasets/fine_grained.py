@@ -84,8 +84,8 @@ class Flowers102(LabeledImageFiles):
         self._images_folder = self._base_folder / "jpg"
         if download:
             self.download()
-        bad = self._corrupt_files()
-        if bad:
+        if not self._check_integrity():  # the hook subclasses (and tests) override
+            bad = self._corrupt_files()
             raise not_found(bad, head="Dataset not found or corrupted.")
         set_ids = loadmat(self._base_folder / self._file_dict["setid"][0], "Flowers102",
                           squeeze_me=True)

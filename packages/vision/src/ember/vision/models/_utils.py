@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from typing import Any
+
+from ember import nn
 
 from ._api import WeightsEnum
 
-__all__ = ["_make_divisible", "_ovewrite_named_param", "_ovewrite_value_param", "_verify",
-           "_apply_weights_config", "_load_weights"]
+__all__ = ["IntermediateLayerGetter", "_make_divisible", "_ovewrite_named_param",
+           "_ovewrite_value_param", "_verify", "_apply_weights_config", "_load_weights"]
+
+
+class IntermediateLayerGetter(nn.ModuleDict):
+    """The direct children of ``model`` up to the last one named in ``return_layers``, run
+    in order; ``forward`` returns an OrderedDict {new name: output} of the named ones.
+
+    Only children registered in the order they run work (as in torchvision): the model's
+    own ``forward`` is not used."""
+
+    _version = 2
+
+    def __init__(self, model: nn.Module, return_layers: dict[str, str]) -> None:
+        children = [name for name, _ in model.named_children()]
+        if not set(return_layers).issubset(children):
+            raise ValueError("return_layers are not present in model")
+        remaining = set(return_layers)
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        for name, module in model.named_children():
+            layers[name] = module
+            remaining.discard(name)
+            if not remaining:
+                break
+        super().__init__(layers)
+        self.return_layers = return_layers
+
+    def forward(self, x: Any) -> OrderedDict[str, Any]:
+        out: OrderedDict[str, Any] = OrderedDict()
+        for name, module in self.items():
+            x = module(x)
+            if name in self.return_layers:
+                out[self.return_layers[name]] = x
+        return out
 
 
 def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:

@@ -465,6 +465,11 @@ def equalize(img: Tensor) -> Tensor:
     if img.dtype != ember.uint8:
         raise TypeError(f"Only ember.uint8 image tensors are supported, but found {img.dtype}")
     _assert_channels(img, [1, 3])
+    return equalize_channels(img)
+
+
+def equalize_channels(img: Tensor) -> Tensor:
+    """Histogram equalisation of each (H, W) plane of a uint8 tensor, any leading shape."""
     shape = img.shape
     pixels = img.reshape(-1, shape[-2] * shape[-1]).long()  # one row per channel image
     rows, n = pixels.shape

@@ -219,12 +219,18 @@ def _base_grid(ow: int, oh: int, x0: float, y0: float, dtype: Any, device: Any) 
     return base.view(1, oh * ow, 3)
 
 
+def _times3(base: Tensor, m: Tensor) -> Tensor:
+    """``base`` (1, N, 3) times ``m`` (3, 2), summed left to right without fused multiply-adds:
+    PyTorch's product rounds this way, and a grid one ulp off moves nearest-neighbour ties."""
+    return base[..., 0:1] * m[0] + base[..., 1:2] * m[1] + base[..., 2:3] * m[2]
+
+
 def _gen_affine_grid(theta: Tensor, w: int, h: int, ow: int, oh: int) -> Tensor:
     """The grid of an affine map ``theta`` (1, 2, 3) in pixel units about the image center,
     normalised by the input size (so that ``expand`` can give a larger output)."""
     base = _base_grid(ow, oh, -ow * 0.5 + 0.5, -oh * 0.5 + 0.5, theta.dtype, theta.device)
     scale = ember.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype, device=theta.device)
-    return base.bmm(theta.transpose(1, 2) / scale).view(1, oh, ow, 2)
+    return _times3(base, theta[0].T / scale).view(1, oh, ow, 2)
 
 
 def _assert_grid_inputs(img: Tensor, fill: Any, interpolation: str) -> None:
@@ -287,8 +293,8 @@ def _perspective_grid(coeffs: list[float], ow: int, oh: int, dtype: Any, device:
                           dtype=dtype, device=device)
     base = _base_grid(ow, oh, 0.5, 0.5, dtype, device)
     scale = ember.tensor([0.5 * ow, 0.5 * oh], dtype=dtype, device=device)
-    grid1 = base.matmul(theta1.T / scale)
-    grid2 = base.matmul(theta2.T)
+    grid1 = _times3(base, theta1.T / scale)
+    grid2 = _times3(base, theta2.T)
     return (grid1 / grid2 - 1.0).view(1, oh, ow, 2)
 
 

@@ -1,4 +1,5 @@
-"""Bounding-box kernels of the v2 geometric transforms (axis-aligned formats).
+"""Bounding-box kernels of the v2 geometric transforms (axis-aligned formats; rotated
+formats are converted among themselves and flipped, other kernels raise for them).
 
 Each kernel takes plain box tensors (..., 4) in ``format`` on a canvas (height, width)
 and returns the moved boxes, and the new canvas size where it changes. Boxes are
@@ -9,6 +10,7 @@ unless their clamping mode is None.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ember
@@ -36,8 +38,17 @@ def _convert_bounding_box_format(boxes: Tensor, old_format: Any, new_format: Any
     old_format, new_format = _as_format(old_format), _as_format(new_format)
     if new_format == old_format:
         return boxes
-    _check_axis_aligned(old_format)
-    _check_axis_aligned(new_format)
+    rotated = tv_tensors.is_rotated_bounding_format(old_format)
+    if rotated != tv_tensors.is_rotated_bounding_format(new_format):
+        raise ValueError("Cannot convert between rotated and unrotated bounding boxes.")
+    if rotated:  # (x, y, w, h, angle) and corner formats: the ops' conversions
+        from ...ops.boxes import box_convert
+
+        out = box_convert(boxes, old_format.value.lower(), new_format.value.lower())
+        if inplace and out.shape == boxes.shape:
+            boxes.copy_(out)
+            return boxes
+        return out
     a, b, c, d = boxes.unbind(-1)
     if old_format == _F.XYWH:  # to XYXY
         a, b, c, d = a, b, a + c, b + d
@@ -66,6 +77,7 @@ def _clamp_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, in
     if clamping_mode is None:
         return boxes.clone()
     format = _as_format(format)
+    _check_axis_aligned(format)
     in_dtype = boxes.dtype
     xyxy = _convert_bounding_box_format(boxes if boxes.is_floating_point() else boxes.float(),
                                         format, _F.XYXY)
@@ -76,9 +88,30 @@ def _clamp_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, in
     return _convert_bounding_box_format(xyxy, _F.XYXY, format).to(in_dtype)
 
 
+def _flip_rotated(boxes: Tensor, format: BoundingBoxFormat, size: int, axis: int) -> Tensor:
+    """Mirror rotated boxes across x = size (axis 0) or y = size (axis 1). The mirrored
+    second corner becomes the first, so the angle turns to -r (or 180 - r vertically)."""
+    if format == _F.XYXYXYXY:
+        pts = boxes.reshape(*boxes.shape[:-1], 4, 2)
+        coords = list(pts.unbind(-1))
+        coords[axis] = size - coords[axis]
+        pts = ember.stack(coords, dim=-1)
+        return pts[..., [1, 0, 3, 2], :].reshape(boxes.shape)
+    a, b, w, h, r = boxes.unbind(-1)
+    if format == _F.XYWHR:  # the first corner moves to the old second one, mirrored
+        rad = r * math.pi / 180
+        a, b = a + w * ember.cos(rad), b - w * ember.sin(rad)
+    if axis == 0:
+        a, r = size - a, -r
+    else:
+        b, r = size - b, 180 - r
+    return ember.stack((a, b, w, h, r), dim=-1)
+
+
 def horizontal_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int]) -> Tensor:
     format = _as_format(format)
-    _check_axis_aligned(format)
+    if tv_tensors.is_rotated_bounding_format(format):
+        return _flip_rotated(boxes, format, canvas_size[1], 0)
     w = canvas_size[1]
     a, b, c, d = boxes.unbind(-1)
     if format == _F.XYXY:
@@ -92,7 +125,8 @@ def horizontal_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tupl
 
 def vertical_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int]) -> Tensor:
     format = _as_format(format)
-    _check_axis_aligned(format)
+    if tv_tensors.is_rotated_bounding_format(format):
+        return _flip_rotated(boxes, format, canvas_size[0], 1)
     h = canvas_size[0]
     a, b, c, d = boxes.unbind(-1)
     if format == _F.XYXY:
@@ -251,6 +285,7 @@ def elastic_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, i
 def sanitize_mask(boxes: Tensor, format: Any, canvas_size: tuple[int, int], min_size: float = 1.0,
                   min_area: float = 1.0) -> Tensor:
     """Which boxes are valid: at least ``min_size`` wide and high, ``min_area`` large, inside."""
+    _check_axis_aligned(_as_format(format))
     xyxy = _convert_bounding_box_format(boxes, format, _F.XYXY)
     h, w = canvas_size
     ws, hs = xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]

@@ -206,7 +206,7 @@ def _equalize_image(image: Tensor) -> Tensor:
         return image
     dtype = image.dtype
     u8 = to_dtype_image(image, ember.uint8, scale=True)
-    out = F_t.equalize(u8.reshape(-1, *u8.shape[-3:])).reshape(u8.shape)
+    out = F_t.equalize_channels(u8)
     return to_dtype_image(out, dtype, scale=True)
 
 
@@ -225,24 +225,77 @@ grayscale_to_rgb = _functional(
     lambda image: image.convert(mode="RGB"), "Repeat a single channel three times.")
 
 
+def _adjust_brightness_image(image: Tensor, brightness_factor: float) -> Tensor:
+    if brightness_factor < 0:
+        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
+    _check_channels(image)
+    out = image.mul(float(brightness_factor)).clamp(0, F_t._max_value(image.dtype))
+    return out if image.is_floating_point() else out.to(image.dtype)
+
+
+def _adjust_gamma_image(image: Tensor, gamma: float, gain: float = 1.0) -> Tensor:
+    """v2 applies gamma to any number of channels (v1 allows 1 or 3)."""
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    x = image if image.is_floating_point() else to_dtype_image(image, ember.float32, scale=True)
+    x = x.pow(gamma)
+    if gain != 1.0:
+        x = x * gain
+    return to_dtype_image(x.clamp(0.0, 1.0), image.dtype, scale=True)
+
+
+def _invert_image(image: Tensor) -> Tensor:
+    """Any number of channels, 2-d images too; bool images are negated."""
+    if image.dtype == ember.bool:
+        return image.logical_not()
+    if image.is_floating_point():
+        return 1.0 - image
+    return F_t._max_value(image.dtype) - image
+
+
+def _posterize_image(image: Tensor, bits: int) -> Tensor:
+    """Keep the top ``bits`` bits; float images are floored to ``2**bits`` levels."""
+    if not isinstance(bits, int) or not 0 <= bits <= 8:
+        raise TypeError(f"bits must be a positive integer in the range [0, 8], got {bits} instead.")
+    if image.is_floating_point():
+        levels = 1 << bits
+        return image.mul(levels).floor().clamp(0, levels - 1).mul(1.0 / levels)
+    value_bits = int(F_t._max_value(image.dtype)).bit_length()
+    if bits >= value_bits:
+        return image
+    return image & (((1 << bits) - 1) << (value_bits - bits))
+
+
+def _solarize_image(image: Tensor, threshold: float) -> Tensor:
+    if threshold > F_t._max_value(image.dtype):
+        raise TypeError("Threshold should be less or equal the maximum value of the dtype, but "
+                        f"got {threshold}")
+    return ember.where(image >= threshold, _invert_image(image), image)
+
+
 def _adjust(name: str, tensor_fn: Any, pil_fn: Any) -> Any:
     return _functional(name, tensor_fn, pil_fn, f"{name.replace('_', ' ')} of an image.")
 
 
-adjust_brightness = _adjust("adjust_brightness", F_t.adjust_brightness, F_pil.adjust_brightness)
+adjust_brightness = _adjust("adjust_brightness", _adjust_brightness_image, F_pil.adjust_brightness)
 adjust_contrast = _adjust("adjust_contrast", _adjust_contrast_image, F_pil.adjust_contrast)
 adjust_saturation = _adjust("adjust_saturation", _adjust_saturation_image, F_pil.adjust_saturation)
 adjust_hue = _adjust("adjust_hue", _adjust_hue_image, F_pil.adjust_hue)
-adjust_gamma = _adjust("adjust_gamma", F_t.adjust_gamma, F_pil.adjust_gamma)
+adjust_gamma = _adjust("adjust_gamma", _adjust_gamma_image, F_pil.adjust_gamma)
 adjust_sharpness = _adjust("adjust_sharpness", _adjust_sharpness_image, F_pil.adjust_sharpness)
-invert = _adjust("invert", F_t.invert, F_pil.invert)
-posterize = _adjust("posterize", F_t.posterize, F_pil.posterize)
-solarize = _adjust("solarize", F_t.solarize, F_pil.solarize)
+invert = _adjust("invert", _invert_image, F_pil.invert)
+posterize = _adjust("posterize", _posterize_image, F_pil.posterize)
+solarize = _adjust("solarize", _solarize_image, F_pil.solarize)
 autocontrast = _adjust("autocontrast", _autocontrast_image, F_pil.autocontrast)
 equalize = _adjust("equalize", _equalize_image, F_pil.equalize)
 
 
 def _permute_image(image: Tensor, permutation: list[int]) -> Tensor:
+    if image.ndim < 3:
+        raise ValueError(f"not enough values to unpack (expected 3, got {image.ndim})")
+    if len(permutation) != image.shape[-3]:
+        raise ValueError("Length of permutation does not match number of channels: "
+                         f"{len(permutation)} != {image.shape[-3]}")
     perm = ember.as_tensor(list(permutation) if not isinstance(permutation, Tensor) else permutation,
                            device=image.device).long()
     return image.index_select(-3, perm)
