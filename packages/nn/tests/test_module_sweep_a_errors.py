@@ -121,6 +121,9 @@ def test_integer_dropout_that_needs_no_scaling(torch, expr):
 
 @pytest.mark.parametrize("expr", ERRORS)
 def test_errors_match_pytorch(torch, expr):
+    if ".half()" in expr and "onv" in expr and not torch.ops.mkldnn._is_mkldnn_fp16_supported():
+        pytest.skip("Ember checks half-precision convolutions as PyTorch's oneDNN path does; "
+                    "without oneDNN's float16 support PyTorch takes a kernel with other checks")
     assert _outcome(ember, expr) == _outcome(torch, expr)
 
 

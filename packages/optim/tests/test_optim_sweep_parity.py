@@ -54,7 +54,7 @@ def _convert(x, to):
     return x
 
 
-def _run(torch, name, kwargs, groups, dtype, is_complex=False, steps=20):
+def _run(torch, name, kwargs, groups, dtype, is_complex=False, steps=20, tol=None):
     """Step Ember's and PyTorch's optimizer with the same gradients; compare every step."""
     rng = np.random.default_rng(0)
 
@@ -95,7 +95,7 @@ def _run(torch, name, kwargs, groups, dtype, is_complex=False, steps=20):
                 np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(),
                                               err_msg=f"step {k}")
             else:
-                ember.testing.assert_close(a, b, msg=f"step {k}", **TOL[dtype])
+                ember.testing.assert_close(a, b, msg=f"step {k}", **(tol or TOL[dtype]))
     es, ts = eopt.state_dict(), topt.state_dict()
     assert [list(s) for s in es["state"].values()] == [list(s) for s in ts["state"].values()]
     assert [list(g) for g in es["param_groups"]] == [list(g) for g in ts["param_groups"]]
@@ -128,11 +128,19 @@ def test_groups_complex_and_tensor_lr(torch, name, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_adam_tensor_betas(torch, dtype):
+    # float32 betas make float32 bias corrections, whose square roots come from PyTorch's
+    # sqrt: on some processors (AMD's, seen) that is not correctly rounded, and float64
+    # parameters then carry its float32 error
+    corrections = np.float32(1) - np.float32(0.99) ** np.arange(1, 21, dtype=np.float32)
+    exact_sqrt = np.array_equal(torch.sqrt(torch.tensor(corrections)).numpy(),
+                                np.sqrt(corrections))
+    tol = None if exact_sqrt else TOL["float32"]  # the float32 tolerance of these sweeps
     betas = (ember.tensor(0.9), ember.tensor(0.99))
     _run(torch, "Adam", dict(lr=ember.tensor(0.01), betas=betas, amsgrad=True,
-                             weight_decay=0.1), [{}, {}], dtype)
+                             weight_decay=0.1), [{}, {}], dtype, tol=tol)
     _run(torch, "AdamW", dict(lr=ember.tensor(0.01, dtype=ember.float64),
-                              betas=(ember.tensor([0.8]), ember.tensor(0.99))), [{}, {}], dtype)
+                              betas=(ember.tensor([0.8]), ember.tensor(0.99))), [{}, {}], dtype,
+         tol=tol)
 
 
 def _raises(torch, name, kwargs):

@@ -25,6 +25,7 @@ from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._fma import fma as _fma
 from ._linear import linear_op
+from ._torch_cpu import mkl_fuses
 from .creation import linspace
 from .pooling_adaptive import flat_scatter_add
 
@@ -339,11 +340,12 @@ def _base_grid(n: int, align_corners: bool, dtype: Any) -> np.ndarray:
 
 
 def _affine_points(xp: Any, b: Any, t: Any) -> Any:
-    """``b (P, d+1) @ t (N, d, d+1)^T``. In float32, summed in PyTorch's CPU order so that
-    points meant to land on pixels land on the same side of them: term by term below its
-    small-bmm cutoff (400 products), with BLAS's fused multiply-adds above it."""
+    """``b (P, d+1) @ t (N, d, d+1)^T``, summed in PyTorch's CPU order so that points meant
+    to land on pixels land on the same side of them: term by term below its small-bmm cutoff
+    (400 products), with BLAS's fused multiply-adds above it where PyTorch's MKL fuses them
+    (Intel processors; elsewhere term by term throughout)."""
     k = t.shape[2]
-    fused = b.shape[0] * t.shape[1] * k >= 400
+    fused = b.shape[0] * t.shape[1] * k >= 400 and mkl_fuses()
     if b.dtype != np.float32 and (fused or b.dtype != np.float64):
         return xp.matmul(b, xp.swapaxes(t, 1, 2))
     acc = b[None, :, 0:1] * t[:, None, :, 0]

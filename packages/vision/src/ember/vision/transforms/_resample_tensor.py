@@ -17,6 +17,7 @@ import numpy as np
 import ember
 import ember.nn.functional as _nnf
 from ember import Tensor
+from ember.ops._torch_cpu import mkl_fuses
 
 _INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64", "uint16")
 
@@ -220,8 +221,11 @@ def _base_grid(ow: int, oh: int, x0: float, y0: float, dtype: Any, device: Any) 
 
 
 def _times3(base: Tensor, m: Tensor) -> Tensor:
-    """``base`` (1, N, 3) times ``m`` (3, 2), summed left to right without fused multiply-adds:
-    PyTorch's product rounds this way, and a grid one ulp off moves nearest-neighbour ties."""
+    """``base`` (1, N, 3) times ``m`` (3, 2) rounded as PyTorch's product is on this processor:
+    with fused multiply-adds where its MKL fuses them (Intel's), else summed left to right
+    (a grid one ulp off moves nearest-neighbour ties)."""
+    if mkl_fuses():
+        return base.matmul(m)
     return base[..., 0:1] * m[0] + base[..., 1:2] * m[1] + base[..., 2:3] * m[2]
 
 

@@ -1,0 +1,29 @@
+"""What PyTorch's CPU build computes differently from one processor to another, where Ember
+follows it to the last bit.
+
+PyTorch's x86 builds do their matrix products with Intel's MKL, which runs its fused
+multiply-add kernels on Intel processors only; on others (AMD's) a product's terms are
+multiplied and added one by one, each rounded. Where Ember reproduces PyTorch's rounding of
+a small product (sampling grids, whose points must land on the same side of a pixel as
+PyTorch's), it follows the processor it runs on.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["mkl_fuses"]
+
+
+@functools.cache
+def mkl_fuses() -> bool:
+    """Whether PyTorch's MKL products use fused multiply-adds on this processor (Intel's);
+    assumed so where the vendor can't be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return "GenuineIntel" in line
+    except OSError:
+        pass
+    return True
