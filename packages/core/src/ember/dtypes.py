@@ -302,6 +302,9 @@ class finfo:
 
     def __init__(self, type: dtype | None = None):  # noqa: A002
         d = to_dtype(type) if type is not None else _default
+        if d.category not in (_FLOAT, _COMPLEX):
+            raise TypeError("ember.finfo() requires a floating point input type. Use "
+                            "ember.iinfo to handle 'ember.finfo'")
         if d._np_name in _ML_DTYPES:  # NumPy's finfo does not know ml_dtypes' types
             import ml_dtypes
 

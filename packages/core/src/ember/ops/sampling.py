@@ -650,11 +650,12 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
         eps = _standard(mean, mean._data.shape, mean.dtype, 0.0, s, generator)
         res = eps + mean
     else:
-        like = mean if tm else std
+        like = mean if tm else std  # PyTorch's result takes the mean's dtype (else the std's)
         shape = np.broadcast_shapes(mean._data.shape if tm else (), std._data.shape)
         eps = _standard(like, shape, like.dtype, 0.0, 1.0, generator)
-        res = eps * std + (mean if tm else make(like._device._backend.xp.asarray(
-            float(mean), dtype=like._data.dtype), like._device))
+        res = eps * (std if std.dtype == like.dtype else std.to(like.dtype)) + (
+            mean if tm else make(like._device._backend.xp.asarray(
+                float(mean), dtype=like._data.dtype), like._device))
     if out is not None:
         _inplace.write(out, res._data) if out._data.shape == res._data.shape else setattr(
             out, "_data", res._data)

@@ -203,28 +203,9 @@ class SparseTensor(Tensor):
         return t
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        import re
+        from .._formatting import sparse_coo_repr
 
-        from .._formatting import tensor_repr
-
-        def inner(a: Any) -> str:  # PyTorch names the dtype once, after nnz
-            r = re.sub(r",\s*dtype=ember\.\w+", "", tensor_repr(make(a, self._device)))
-            return r.replace("tensor([])", "tensor([], size=(0,))")
-
-        ind = inner(self._ind).replace("\n", "\n" + " " * len("tensor(indices="))
-        val = inner(self._val).replace("\n", "\n" + " " * len("       values="))
-        parts = [f"size={tuple(self._data.shape)}", f"nnz={self._nnz()}"]
-        if self.dtype is not _dt.get_default_dtype():
-            parts.append(f"dtype=ember.{self.dtype.name}")
-        parts.append("layout=ember.sparse_coo")
-        if self.grad_fn is not None:
-            parts.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self._rg:
-            parts.append("requires_grad=True")
-        if self._device.type != "cpu":
-            parts.insert(0, f"device='{self._device}'")
-        return (f"tensor(indices={ind},\n       values={val},\n       "
-                + ", ".join(parts) + ")")
+        return sparse_coo_repr(self, make(self._ind, self._device), make(self._val, self._device))
 
     def __len__(self) -> int:
         return self._data.shape[0]

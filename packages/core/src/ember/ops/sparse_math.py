@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as grad_state
@@ -141,8 +143,8 @@ def dense_to_sparse(t: Tensor, sparse_dim: int | None = None) -> SparseTensor:
     if not 0 <= sd <= a.ndim:
         raise RuntimeError(f"sparse_dim must be in [0, {a.ndim}], but got {sd}")
     nz = a != 0
-    if sd < a.ndim:
-        nz = nz.reshape(a.shape[:sd] + (-1,)).any(axis=-1)
+    if sd < a.ndim:  # a row of the dense part counts when any of it is nonzero
+        nz = nz.reshape(a.shape[:sd] + (int(np.prod(a.shape[sd:])),)).any(axis=-1)
     ind = xp.stack(xp.nonzero(nz)).astype(xp.int64) if sd else xp.zeros((0, 1), xp.int64)
     val = a[tuple(ind)] if sd else a[None]
     out = _new_sparse(ind, val, a.shape, t._device, True)
