@@ -175,6 +175,10 @@ def _check_assigned_grad(t: Tensor, g: Any) -> None:
             "size")
 
 
+def _identity_vjp(g: Any) -> tuple:
+    return (g,)
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
@@ -574,6 +578,25 @@ class Tensor:
         for s in Tensor.__slots__:
             if s != "__weakref__":
                 setattr(t, s, getattr(self, s))
+        if self._rg and self.grad_fn is None and grad_mode.state.enabled:
+            # a leaf: the subclass instance is an alias in the graph (its gradient reaches
+            # this leaf), as PyTorch's AliasBackward0
+            from .autograd.graph import node_class
+
+            t.grad_fn = node_class("AliasBackward0")(_identity_vjp, (self._edge(),))
+            t.grad_fn._odt = self._data.dtype
+            t._out_nr = 0
+            t._accum = t._hooks_leaf = t._post_acc_hooks = None
+            t._grad = None
+        return t
+
+    @staticmethod
+    def _make_subclass(cls: type, data: Tensor, require_grad: bool = False, **kwargs: Any) -> Tensor:
+        """PyTorch's way for a subclass's ``__new__`` to wrap ``data``: an instance of ``cls``
+        sharing its memory, outside any graph, requiring grad as asked."""
+        t = data.detach().as_subclass(cls)
+        if require_grad:
+            t.requires_grad_(True)
         return t
 
     # ---------------------------------------------------------------- conversion to Python

@@ -47,3 +47,7 @@ from .ops.linalg_lu import linalg_lu_factor_ex as lu_factor_ex  # noqa: E402
 from .ops.linalg_lu import linalg_lu_solve as lu_solve  # noqa: E402
 
 __all__ += ["householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve"]
+
+from .ops.linalg_extra import ldl_factor, ldl_factor_ex, ldl_solve, matrix_sqrth, polar  # noqa: E402
+
+__all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve", "matrix_sqrth", "polar"]

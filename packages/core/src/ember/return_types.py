@@ -15,7 +15,7 @@ __all__ = [
     "triangular_solve", "lu_unpack", "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_eig",
     "linalg_eigh", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex", "linalg_cholesky_ex",
     "linalg_inv_ex", "linalg_solve_ex", "linalg_ldl_factor", "linalg_ldl_factor_ex",
-    "linalg_lstsq", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "linalg_lstsq", "linalg_polar", "max_pool1d_with_indices", "max_pool2d_with_indices",
 ]
 
 
@@ -90,6 +90,7 @@ linalg_inv_ex = _define("linalg_inv_ex", "inverse", "info")
 linalg_solve_ex = _define("linalg_solve_ex", "result", "info")
 linalg_ldl_factor = _define("linalg_ldl_factor", "LD", "pivots")
 linalg_ldl_factor_ex = _define("linalg_ldl_factor_ex", "LD", "pivots", "info")
+linalg_polar = _define("linalg_polar", "U", "H")
 linalg_lstsq = _define("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
 max_pool1d_with_indices = _define("max_pool1d_with_indices", "output", "indices")
 max_pool2d_with_indices = _define("max_pool2d_with_indices", "output", "indices")

@@ -7,9 +7,34 @@ from typing import Any
 
 from .._tensor import Tensor, make
 from ..dtypes import _FLOAT
-from .graph import run_backward
+from .graph import run_backward as _engine_run
 
 __all__ = ["backward", "grad"]
+
+# one list of final callbacks per backward pass in progress (innermost last): what
+# ``Variable._execution_engine.queue_callback`` and multi-grad hooks add run when it ends
+_tasks: list = []
+
+
+def run_backward(roots: Any, grads: Any, retain_graph: bool, create_graph: bool,
+                 **kwargs: Any) -> dict:
+    """The engine's backward, with the final callbacks queued during it run afterwards."""
+    cbs: list = []
+    _tasks.append(cbs)
+    try:
+        captured = _engine_run(roots, grads, retain_graph, create_graph, **kwargs)
+    finally:
+        _tasks.pop()
+    for cb in cbs:  # a callback may queue more: they run too
+        cb()
+    return captured
+
+
+def queue_callback(callback: Any) -> None:
+    """Run ``callback()`` once the backward pass in progress ends."""
+    if not _tasks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _tasks[-1].append(callback)
 
 
 def _as_tuple(x: Any) -> tuple:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import graph
+from ._multi_hook import register_multi_grad_hook
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks",
-           "GradientEdge", "get_gradient_edge", "increment_version"]
+           "GradientEdge", "get_gradient_edge", "increment_version", "register_multi_grad_hook"]
 
 _disabled: list = [None]  # the error message while hooks are disabled
 

@@ -19,3 +19,18 @@ class _VariableMeta(type):
 
 class Variable(metaclass=_VariableMeta):
     """Deprecated: tensors carry autograd state themselves."""
+
+
+class _ExecutionEngine:
+    """``Variable._execution_engine``: what libraries reach for to run code once the
+    backward pass in progress has finished."""
+
+    @staticmethod
+    def queue_callback(callback: Any) -> None:
+        """Run ``callback()`` when the backward pass in progress ends."""
+        from ._api import queue_callback
+
+        queue_callback(callback)
+
+
+Variable._execution_engine = _ExecutionEngine()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from .. import dtypes as _dt
 from ._dispatch import (
     Tensor,
@@ -97,6 +99,26 @@ def is_half(npd: Any) -> bool:
         return False
 
 
+_WIDE = {"float32": "float64", "complex64": "complex128"}
+
+
+def strided_acc(x: Any, dims: tuple) -> Any:
+    """The dtype to add ``x`` in over ``dims``: float64 (complex128) for a float32 (complex64)
+    NumPy array reduced over more than 128 elements along strided axes only, which NumPy
+    adds in sequence (its pairwise sum runs along the contiguous axis alone) where PyTorch's
+    cascade stays accurate; None (its own dtype) otherwise."""
+    wide = _WIDE.get(x.dtype.name)
+    if wide is None or x.ndim < 2 or x.__class__ is not _np.ndarray:
+        return None
+    n = 1
+    strides, item = x.strides, x.itemsize
+    for d in dims:
+        if strides[d] == item or strides[d] == -item:
+            return None
+        n *= x.shape[d]
+    return wide if n > 128 else None
+
+
 def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     """The mean over ``dims`` as sum / count (NumPy's ``mean`` warns on empty slices from its
     own module, where Ember's warning filter can't reach; half precision sums in float32)."""
@@ -104,7 +126,8 @@ def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     for d in dims:
         n *= x.shape[d]
     half = is_half(x.dtype)
-    s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=xp.float32 if half else None))
+    acc = xp.float32 if half else strided_acc(x, dims)
+    s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=acc))
     r = xp.asarray(s / n if n else s * float("nan"))
     return astype(xp, r, x.dtype) if r.dtype != x.dtype else r
 

@@ -145,6 +145,30 @@ def overlap_error() -> RuntimeError:
         "single memory location. Please clone() the tensor before performing the operation.")
 
 
+def refuse_partial_overlap(dst: Any, src: Any) -> None:
+    """PyTorch's refusal to copy between two dense tensors whose memory partly overlaps (the
+    same memory with the same layout is fine; strided or expanded ones are not examined).
+    Only NumPy arrays; the common case costs one bounds check."""
+    if dst is src or dst.__class__ is not np.ndarray or src.__class__ is not np.ndarray or \
+            not np.may_share_memory(dst, src) or not dst.size or not src.size:
+        return
+    spans = []
+    for x in (dst, src):
+        begin = x.__array_interface__["data"][0]
+        span = x.itemsize + sum((n - 1) * abs(st) for n, st in zip(x.shape, x.strides))
+        if span != x.size * x.itemsize or min(x.strides, default=1) < 0:
+            return  # not dense: PyTorch does not look further
+        spans.append((begin, begin + span))
+    (a0, a1), (b0, b1) = spans
+    if (a0, a1) == (b0, b1) and dst.strides == src.strides:
+        return
+    if a0 < b1 and b0 < a1:
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing "
+            "the operation.")
+
+
 def writable(x: Any, check_overlap: bool = True) -> Any:
     """``x``, or where NumPy made it read-only for being (a view of) an expanded tensor, a
     writable alias of the same memory, as PyTorch writes there. With ``check_overlap``,

@@ -240,6 +240,7 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         src = tensor(src)
     if src._device is not self._device:
         src = _move(src, self._device)
+    _inplace.refuse_partial_overlap(self._data, src._data)
     xp = self._device._backend.xp
     try:
         r = xp.broadcast_to(src._data, self._data.shape)

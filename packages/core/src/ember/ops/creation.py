@@ -132,8 +132,65 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         return np.asarray(data, dtype=dtype.np)
     except (ValueError, OverflowError) as e:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
+            _raise_ragged(data, dtype)
             raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+        if "bounds" in str(e) or "too large" in str(e) or "cannot convert float" in str(e):
+            return _overflowing(data, dtype)
         raise RuntimeError(str(e)) from None
+
+
+def _overflowing(data: Any, dtype: _dt.dtype) -> np.ndarray:
+    """Error path of ``tensor(data)``: PyTorch's errors for numbers that do not fit. Its one
+    leniency: Python ints down to -255 wrap into uint8 (two's complement)."""
+    stack = [data]
+    ints = True
+    while stack:
+        x = stack.pop()
+        if _isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif _isinstance(x, int):
+            if not -2**63 <= x < 2**63:
+                raise ValueError("Overflow when unpacking long long")
+        else:
+            ints = False
+    if ints and dtype.name == "uint8":
+        arr = np.asarray(data, dtype=np.int64)
+        if arr.size and -255 <= arr.min() and arr.max() <= 255:
+            return arr.astype(np.uint8)
+    raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
+def _is_seq(x: Any) -> bool:
+    return _isinstance(x, (list, tuple)) or _isinstance(x, np.ndarray) and x.ndim > 0
+
+
+def _raise_ragged(data: Any, dtype: Any = None) -> None:
+    """Error path of ``tensor(data)``: PyTorch takes the shape from the first element at each
+    depth, then names the first sequence (depth-first) whose length differs."""
+    shape = []
+    x = data
+    while _is_seq(x):
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+
+    def walk(x: Any, d: int) -> None:
+        if d == len(shape):
+            if _is_seq(x):
+                name = type(x).__name__
+                if dtype is not None and dtype.is_floating_point:
+                    raise TypeError(f"must be real number, not {name}")
+                raise TypeError(f"'{name}' object cannot be interpreted as an integer")
+            return
+        if not _is_seq(x):
+            raise TypeError("not a sequence")
+        if len(x) != shape[d]:
+            raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {len(x)})")
+        for y in x:
+            walk(y, d + 1)
+
+    walk(data, 0)
 
 
 def _place(arr: np.ndarray, device: Any) -> tuple[Any, Any]:

@@ -622,6 +622,9 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     pk = (basic, adv)
     _basic_view(self._data, basic, self, key)
     vt = _isinstance(value, Tensor)
+    if vt and value._device is self._device:  # a copy_ into the view, or an index_put_
+        _inplace.refuse_partial_overlap(self._data if adv is not None else get_key(self._data, pk),
+                                        value._data)
     if vt and adv is not None and value._data.size == 1 and \
             value._data.dtype != self._data.dtype and not value._rg and _single_mask(adv):
         get_key(self._data, pk)  # the mask's shape is checked first

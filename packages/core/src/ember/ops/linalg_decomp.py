@@ -41,13 +41,41 @@ def _check(A: Tensor, op: str, square: bool = True) -> None:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
                            f"{x.shape[-2]} by {x.shape[-1]} matrices")
     if x.dtype.kind not in "fc" and A.dtype is not _dt.bfloat16:
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{_T_NAMES.get(A.dtype.name, A.dtype.name)}")
+        _refuse_integral(A, op)
+    if op in _FLOAT_DOUBLE_ONLY and A.dtype.name in ("float16", "bfloat16"):
+        raise RuntimeError("This function doesn't handle types other than float and double")
     if A.dtype.name in ("float16", "bfloat16") and op in _HALF_REFUSALS:
         name, refusal = _T_NAMES[A.dtype.name], _HALF_REFUSALS[op]
         if refusal.endswith("_cpu"):  # a LAPACK kernel without half types
             raise NotImplementedError(f"\"{refusal}\" not implemented for '{name}'")
         raise RuntimeError(f"{refusal}: Low precision dtypes not supported. Got {name}")
+
+
+# ops whose LAPACK path takes float and double (and complex) only, with PyTorch's own message
+_FLOAT_DOUBLE_ONLY = {"torch.linalg.lstsq", "linalg.matrix_rank"}
+# how ops refuse integer and bool inputs where PyTorch's message is not the generic one: the
+# kernel's name (NotImplementedError), or a message; and the op a message names instead
+_INT_REFUSALS = {"linalg.eigh": "linalg_eigh_cpu", "linalg.eigvalsh": "linalg_eigh_cpu",
+                 "linalg.solve_triangular": "triangular_solve_cpu",
+                 "linalg.eig": "Unknown Complex ScalarType for {}",
+                 "torch.linalg.lstsq": "This function doesn't handle types other than float and "
+                                       "double",
+                 "linalg.matrix_rank": "This function doesn't handle types other than float and "
+                                       "double"}
+_NAMED_AS = {"linalg.svdvals": "linalg.svd", "torch.linalg.solve": "linalg.solve",
+             "linalg.cholesky_ex": "linalg.cholesky", "linalg.inv_ex": "linalg.inv"}
+
+
+def _refuse_integral(A: Tensor, op: str) -> None:
+    """The error for an integer or bool input (the error path of ``_check``)."""
+    name = _T_NAMES.get(A.dtype.name, A.dtype.name)
+    how = _INT_REFUSALS.get(op)
+    if how is not None and how.endswith("_cpu"):
+        raise NotImplementedError(f"\"{how}\" not implemented for '{name}'")
+    if how is not None:
+        raise RuntimeError(how.format(name))
+    raise RuntimeError(f"{_NAMED_AS.get(op, op)}: Expected a floating point or complex tensor as "
+                       f"input. Got {name}")
 
 
 # how each op refuses float16/bfloat16 on the CPU: a message prefix, or the kernel's name
@@ -298,7 +326,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None)
     if info is not None:
         flat = info.ravel()
         k = int(np.flatnonzero(flat)[0]) if flat.any() else 0
-        raise LinAlgError(f"torch.linalg.solve: {_batch_prefix(k, info.ndim > 0)}The solver "
+        raise LinAlgError(f"torch.linalg.solve: {_batch_prefix(k, A._data.ndim > 2)}The solver "
                           "failed because the input matrix is singular.")
     return res
 

@@ -16,7 +16,7 @@ from .. import return_types as _rt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, wrap_dim
 from ._inplace import writes_out
-from .linalg import _cross, matmul
+from .linalg import _T_NAMES, _cross, matmul
 from .linalg_decomp import _check, inv, matrix_exp, matrix_power, pinv, solve
 from .linalg_decomp import cholesky as _cholesky
 from .linalg_decomp import det as _det
@@ -135,7 +135,11 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
 @writes_out("vecdot")
 @autocast_op("linalg_vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
-    """``sum(conj(x) * y, dim)`` with broadcasting."""
+    """``sum(conj(x) * y, dim)`` with broadcasting; floating and complex inputs only."""
+    for t in (x, y):
+        if t._data.dtype.kind not in "fcV":
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                               f"input. Got {_T_NAMES.get(t.dtype.name, t.dtype.name)}")
     xc = x.conj() if x.is_complex() else x
     return (xc * y).sum(dim)
 

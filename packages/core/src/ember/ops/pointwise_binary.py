@@ -232,8 +232,10 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
 
 # ------------------------------------------------------------------ real binary math
 def _d_atan2(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple:
+    # At the origin PyTorch zeroes the reciprocal instead of giving nan.
     den = a * a + b * b
-    return (g * b / den if na else None), (-g * a / den if nb else None)
+    rec = where(den == 0, 0.0, 1 / den)
+    return (g * b * rec if na else None), (-g * a * rec if nb else None)
 
 
 def _d_hypot(g: Tensor, a: Tensor, b: Tensor, r: Tensor, na: bool, nb: bool) -> tuple:
@@ -374,6 +376,16 @@ def _as(xp: Any, r: Any, dt: Any) -> Any:
     return r if r.dtype == dt else astype(xp, r, dt)
 
 
+def _where_scalar(v: Any, x: Any, dt: Any) -> Any:
+    """A Python int going into an integer result: PyTorch refuses one that overflows the
+    dtype (negative ones wrap into uint8) instead of wrapping it silently."""
+    if v.__class__ is int and getattr(dt, "kind", "f") in "iu":
+        from .creation import fill_value_for
+
+        return fill_value_for(v, _dt.from_numpy_dtype(dt))
+    return x
+
+
 def where(condition: Tensor, input: Any = None, other: Any = None, *,
           out: Tensor | None = None) -> Any:
     """``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only
@@ -401,9 +413,9 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         dt = dev._backend.native_dtype(_dt.from_numpy_dtype(dt))
     xp = dev._backend.xp
     if not _isinstance(input, Tensor):
-        xa = xp.asarray(xa, dtype=dt)
+        xa = xp.asarray(_where_scalar(input, xa, dt), dtype=dt)
     if not _isinstance(other, Tensor):
-        xb = xp.asarray(xb, dtype=dt)
+        xb = xp.asarray(_where_scalar(other, xb, dt), dtype=dt)
     if condition._device is not dev:
         c = dev._backend.asarray(condition._host(), index=dev.index)
     try:

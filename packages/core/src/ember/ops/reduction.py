@@ -29,6 +29,7 @@ from ._along_dim import (
     reduce_dims,
     reduced_shape,
     select_along,
+    strided_acc,
     wrap,
 )
 from ._autocast import autocast_op
@@ -109,8 +110,12 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
         npd = x.dtype
         if npd.kind in "fc" and npd.itemsize > 2:  # inf + -inf: NaN, with no warning
-            return quiet(xp.add.reduce, x, None if len(dims) == x.ndim else dims, None, None,
-                         keepdim)
+            if len(dims) == x.ndim:
+                return quiet(xp.add.reduce, x, None, None, None, keepdim)
+            acc = strided_acc(x, dims)
+            if acc is None:
+                return quiet(xp.add.reduce, x, dims, None, None, keepdim)
+            return quiet(xp.add.reduce, x, dims, acc, None, keepdim).astype(npd)
     if is_half(x.dtype):
         return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
     if kind(x) in _INT_KINDS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .. import return_types as _rt
 from . import _inplace
@@ -51,9 +53,14 @@ def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
 
 
 def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
-    """``cumsum``/``cumprod`` along ``d``; half precision accumulates in float32."""
+    """``cumsum``/``cumprod`` along ``d``; half precision accumulates in float32 and, on the
+    CPU as in PyTorch's kernel, float32 (complex64) in double precision."""
     if is_half(x.dtype):
         return quiet(lambda: getattr(xp, fn)(x.astype("float32"), axis=d)).astype(
+            x.dtype).reshape(shape)
+    if xp is np and (x.dtype == np.float32 or x.dtype == np.complex64):
+        wide = np.float64 if x.dtype == np.float32 else np.complex128
+        return quiet(lambda: getattr(np, fn)(x, axis=d, dtype=wide)).astype(
             x.dtype).reshape(shape)
     kernel = getattr(xp, fn, None) or getattr(xp, _ARRAY_API_SCANS[fn])
     if kind(x) in "iu":  # an integer type stays itself (NumPy would widen the small ones)

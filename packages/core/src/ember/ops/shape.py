@@ -360,8 +360,27 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """The tensors expanded to their common broadcast shape (views)."""
     if len(tensors) == 1 and _isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
-    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    try:
+        shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    except RuntimeError:
+        _raise_pairwise_broadcast([t._data.shape for t in tensors])
+        raise
     return tuple(expand(t, shape) for t in tensors)
+
+
+def _raise_pairwise_broadcast(shapes: list) -> None:
+    """Error path of ``broadcast_tensors``: PyTorch folds the shapes pairwise and names the
+    first clash (from the last dimension) as ``tensor a`` (shape so far) vs ``tensor b``."""
+    run: list = []
+    for s in shapes:
+        n = max(len(run), len(s))
+        a = [1] * (n - len(run)) + list(run)
+        b = [1] * (n - len(s)) + list(s)
+        for d in range(n - 1, -1, -1):
+            if a[d] != b[d] and a[d] != 1 and b[d] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[d]}) must match the size of tensor "
+                                   f"b ({b[d]}) at non-singleton dimension {d}")
+        run = [y if x == 1 else x for x, y in zip(a, b)]
 
 
 def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:

@@ -31,8 +31,12 @@ def _norm(norm: str | None) -> str:
 def _complex(t: Tensor) -> Tensor:
     if t.is_complex():
         return t
-    dt = _dt.complex128 if t.dtype is _dt.float64 else _dt.complex64
-    return t.to(dt)
+    dt = t.dtype
+    if dt is _dt.float16 or dt is _dt.bfloat16:
+        if t._device.type == "cpu":  # PyTorch's CPU FFT has no half-precision kernel
+            raise NotImplementedError(
+                f"Unsupported dtype {'Half' if dt is _dt.float16 else 'BFloat16'}")
+    return t.to(_dt.complex128 if dt is _dt.float64 else _dt.complex64)
 
 
 def _resize(t: Tensor, sizes: Sequence[int], dims: Sequence[int]) -> Tensor:

@@ -88,9 +88,29 @@ def _default_tol(dtype_name: str) -> tuple[float, float]:
             "complex128": (1e-7, 1e-7)}.get(dtype_name, (0.0, 0.0))
 
 
-def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
-                 atol: float | None = None, check_dtype: bool = True, equal_nan: bool = True,
-                 msg: str = "") -> None:
+def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
+                 rtol: float | None = None, atol: float | None = None,
+                 equal_nan: bool | None = None, check_device: bool = True,
+                 check_dtype: bool = True, check_layout: bool = True, check_stride: bool = False,
+                 msg: Any = None) -> None:
+    """``torch.testing.assert_close``: Ember tensors, numbers and their (nested) containers
+    compare as PyTorch compares them (NaNs equal only with ``equal_nan``). An Ember tensor
+    against a PyTorch tensor, a NumPy array or plain data (the test suite's oracle checks)
+    compares values, shape and dtype, NaNs equal unless ``equal_nan=False``."""
+    from ._compare import compare
+
+    def lenient(a: Any, e: Any) -> None:
+        _oracle_close(a, e, rtol=rtol, atol=atol, check_dtype=check_dtype,
+                      equal_nan=True if equal_nan is None else equal_nan,
+                      msg=msg if isinstance(msg, str) else "")
+
+    compare(actual, expected, rtol=rtol, atol=atol, equal_nan=bool(equal_nan),
+            check_device=check_device, check_dtype=check_dtype, check_stride=check_stride,
+            msg=msg, fallback=lenient)
+
+
+def _oracle_close(actual: Any, expected: Any, *, rtol: float | None, atol: float | None,
+                  check_dtype: bool, equal_nan: bool, msg: str) -> None:
     """Values, shape and dtype of an Ember tensor against a tensor, array or number."""
     from .._tensor import Tensor
 
