@@ -51,3 +51,45 @@ def test_normal_takes_the_mean_dtype(mean_dt, std_dt):
     assert str(e.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     assert [str(g).split(".")[1] for g in eg] == [str(g).split(".")[1] for g in tg]
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6)
+
+
+_NAMED = {
+    "diag": lambda L, x, y: L.diag(x),
+    "diagonal_copy": lambda L, x, y: L.diagonal_copy(x),
+    "t_copy": lambda L, x, y: L.t_copy(x),
+    "permute_copy": lambda L, x, y: L.permute_copy(x, (1, 0)),
+    "expand_copy": lambda L, x, y: L.expand_copy(x[:1], (2, 3)),
+    "select_copy": lambda L, x, y: L.select_copy(x, 0, 1),
+    "unbind_copy": lambda L, x, y: L.unbind_copy(x)[0],
+    "alias_copy": lambda L, x, y: L.alias_copy(x),
+    "narrow_copy": lambda L, x, y: L.narrow_copy(x, 0, 0, 2),
+    "ldexp": lambda L, x, y: L.ldexp(x, L.tensor(2)),
+    "renorm": lambda L, x, y: L.renorm(x, 2, 0, 1.0),
+    "dist": lambda L, x, y: L.dist(x, y, 3),
+    "repeat_interleave": lambda L, x, y: L.repeat_interleave(x, 2, dim=1),
+    "repeat_interleave_tensor": lambda L, x, y: L.repeat_interleave(x, L.tensor([1, 2, 1]), 0),
+    "slice_scatter": lambda L, x, y: L.slice_scatter(x, y[:1], 0, 0, 1),
+    "select_scatter": lambda L, x, y: L.select_scatter(x, y[0], 0, 0),
+    "diagonal_scatter": lambda L, x, y: L.diagonal_scatter(x, y[0]),
+    "quantile": lambda L, x, y: L.quantile(x, 0.3, dim=1, keepdim=True),
+    "nanquantile": lambda L, x, y: L.nanquantile(x, 0.3),
+    "trapezoid": lambda L, x, y: L.trapezoid(x, dx=0.5),
+    "trapezoid_x": lambda L, x, y: L.trapezoid(x, y),
+    "normal_mean": lambda L, x, y: L.normal(x, 1.0),
+    "normal_std": lambda L, x, y: L.normal(0.0, y.exp()),
+    "normal_both": lambda L, x, y: L.normal(x, y.exp()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NAMED))
+def test_graph_nodes_carry_pytorchs_names(name):
+    # what print(tensor) shows as grad_fn=<...> for ops Ember composes of others
+    got = []
+    for L in (ember, torch):
+        g = np.random.default_rng(0)
+        x = L.tensor(g.standard_normal((3, 3)), requires_grad=True)
+        y = L.tensor(g.standard_normal((3, 3)), requires_grad=True)
+        out = _NAMED[name](L, x, y)
+        out.sum().backward()  # the renamed node still differentiates
+        got.append((type(out.grad_fn).__name__, x.grad is None, y.grad is None))
+    assert got[0] == got[1]

@@ -22,7 +22,8 @@ from ..autograd.graph import _pack_saved, node_class
 from ..autograd.graph import _saved_hooks as _saved_hooks_active
 from ..backends.registry import CPU, canonical_device
 
-__all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "binary",
+__all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "renamed",
+           "binary",
            "as_array", "result_type", "float_array", "sum_to", "xp_of", "method", "methods",
            "wrap_dim", "wrap_dims", "default_float", "CPU", "canonical_device", "to_device_dtype",
            "device_mismatch", "is_tensor", "kind", "astype", "copy", "reshape", "permute_dims"]
@@ -132,6 +133,19 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
             _pack_saved(node)
     out.grad_fn = node
     out._rg = True
+    return out
+
+
+def renamed(out: Tensor, name: str) -> Tensor:
+    """``out``, its graph node shown under PyTorch's name for the op that made it (an op
+    composed of others would otherwise show its last step's). Only for a node the op itself
+    just made, with one output."""
+    node = out.grad_fn
+    if node is not None and not node._multi:
+        cls = _node_classes.get(name)
+        if cls is None:
+            cls = _node_classes[name] = node_class(name)
+        node.__class__ = cls
     return out
 
 

@@ -17,6 +17,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    renamed,
     result_type,
     sum_to,
     wrap_dim,
@@ -189,7 +190,7 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise broadcast_error(input, other) from None
     if res.dtype is not dt:
         res = res.to(dt)
-    return write_out(res, out)
+    return write_out(renamed(res, "LdexpBackward0"), out)
 
 
 def ldexp_(self: Tensor, other: Tensor) -> Tensor:
@@ -294,7 +295,7 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any, *,
     res = x * factor
     if low:
         res = res.to(input.dtype)
-    return write_out(res, out)
+    return write_out(renamed(res, "RenormBackward0"), out)
 
 
 def renorm_(self: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
@@ -312,7 +313,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
     if dt.category < _dt._FLOAT:
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {_dtype_name(dt)} instead.")
-    return vector_norm(diff, p)
+    return renamed(vector_norm(diff, p), "DistBackward0")
 
 
 methods(gcd=gcd, gcd_=gcd_, lcm=lcm, lcm_=lcm_, frexp=frexp, ldexp=ldexp, ldexp_=ldexp_,

@@ -19,7 +19,16 @@ from .. import dtypes as _dt
 from ..random import Generator, default_generator_for
 from . import _inplace
 from . import _random_kernels as K
-from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods, record
+from ._dispatch import (
+    CPU,
+    Tensor,
+    canonical_device,
+    grad_state,
+    make,
+    methods,
+    record,
+    renamed,
+)
 
 __all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
            "normal", "bernoulli", "multinomial", "poisson"]
@@ -648,14 +657,15 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
         if not s >= 0.0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
         eps = _standard(mean, mean._data.shape, mean.dtype, 0.0, s, generator)
-        res = eps + mean
+        res = renamed(eps + mean, "NormalBackward1")
     else:
         like = mean if tm else std  # PyTorch's result takes the mean's dtype (else the std's)
         shape = np.broadcast_shapes(mean._data.shape if tm else (), std._data.shape)
         eps = _standard(like, shape, like.dtype, 0.0, 1.0, generator)
-        res = eps * (std if std.dtype == like.dtype else std.to(like.dtype)) + (
+        res = renamed(eps * (std if std.dtype == like.dtype else std.to(like.dtype)) + (
             mean if tm else make(like._device._backend.xp.asarray(
-                float(mean), dtype=like._data.dtype), like._device))
+                float(mean), dtype=like._data.dtype), like._device)),
+            "NormalBackward3" if tm else "NormalBackward2")
     if out is not None:
         _inplace.write(out, res._data) if out._data.shape == res._data.shape else setattr(
             out, "_data", res._data)

@@ -6,7 +6,7 @@ from typing import Any
 
 from . import _inplace
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, methods, record, renamed, wrap_dim
 from ._inplace import writes_out
 from .shape import flatten, view_grad
 from .shape_views import diagonal
@@ -44,7 +44,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if nd == 2:
         from .conversion import clone
 
-        return clone(_diagonal(input, diagonal))
+        return renamed(clone(_diagonal(input, diagonal)), "DiagonalBackward0_copy")
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
 
 

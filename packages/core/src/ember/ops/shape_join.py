@@ -18,6 +18,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    renamed,
     wrap_dim,
     wrap_dims,
 )
@@ -363,7 +364,9 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if x._data.ndim == 0:
         x = reshape(x, 1)
     idx = xp.repeat(xp.arange(n, dtype=xp.int64), reps)
-    return x.index_select(d, make(idx, input._device))
+    res = x.index_select(d, make(idx, input._device))
+    # PyTorch repeats a count given as a number by expanding and reshaping: a view's node
+    return renamed(res, "ViewBackward0") if _isinstance(reps, int) else res
 
 
 # ------------------------------------------------------------------ grids and combinations

@@ -18,6 +18,7 @@ from ._dispatch import (
     methods,
     permute_dims,
     record_multi,
+    renamed,
     wrap_dim,
 )
 from ._memory import array_over
@@ -507,12 +508,12 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
 
 
 # ------------------------------------------------------------------ *_scatter: a copy with a view
-def _view_scatter(input: Tensor, src: Tensor, view_of: Any) -> Tensor:
+def _view_scatter(input: Tensor, src: Tensor, view_of: Any, name: str) -> Tensor:
     from .conversion import clone
 
     out = clone(input)
     view_of(out).copy_(src)  # through the view: gradients split between input and src
-    return out
+    return renamed(out, name)  # PyTorch's own node, not the in-place write's CopySlices
 
 
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,
@@ -520,24 +521,26 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     """A copy of ``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
     d = wrap_dim(dim, input._data.ndim, "slice_scatter")
     key = (slice(None),) * d + (slice(start, end, step),)
-    return _view_scatter(input, src, lambda t: t[key])
+    return _view_scatter(input, src, lambda t: t[key], "SliceScatterBackward0")
 
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """A copy of ``input`` with ``src`` written at ``index`` of dim ``dim``."""
-    return _view_scatter(input, src, lambda t: select(t, dim, index))
+    return _view_scatter(input, src, lambda t: select(t, dim, index), "SelectScatterBackward0")
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
                      dim2: int = 1) -> Tensor:
     """A copy of ``input`` with ``src`` written into a diagonal (as ``diagonal`` picks it)."""
-    return _view_scatter(input, src, lambda t: diagonal(t, offset, dim1, dim2))
+    return _view_scatter(input, src, lambda t: diagonal(t, offset, dim1, dim2),
+                         "DiagonalScatterBackward0")
 
 
 def as_strided_scatter(input: Tensor, src: Tensor, size: Sequence[int], stride: Sequence[int],
                        storage_offset: int | None = None) -> Tensor:
     """A copy of ``input`` with ``src`` written into an ``as_strided`` view of it."""
-    return _view_scatter(input, src, lambda t: as_strided(t, size, stride, storage_offset))
+    return _view_scatter(input, src, lambda t: as_strided(t, size, stride, storage_offset),
+                         "AsStridedScatterBackward0")
 
 
 def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:

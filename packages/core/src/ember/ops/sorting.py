@@ -23,7 +23,7 @@ from ._along_dim import (
     wrap,
 )
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, methods, record, renamed, wrap_dim
 from ._inplace import _type_name, write_out, write_out_exact
 from .pointwise_binary import lerp
 from .pointwise_unary import not_implemented
@@ -390,14 +390,16 @@ def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = Fals
              interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
     """The ``q``-th quantiles along ``dim`` (of every element when None); NaN if the slice
     has a NaN."""
-    return write_out(_quantile(input, q, dim, keepdim, interpolation, False), out)
+    return write_out(renamed(_quantile(input, q, dim, keepdim, interpolation, False),
+                             "SqueezeBackward4"), out)
 
 
 @autocast_op("nanquantile")
 def nanquantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
                 interpolation: str = "linear", out: Tensor | None = None) -> Tensor:
     """Like ``quantile``, ignoring NaN values (NaN only for all-NaN slices)."""
-    return write_out(_quantile(input, q, dim, keepdim, interpolation, True), out)
+    return write_out(renamed(_quantile(input, q, dim, keepdim, interpolation, True),
+                             "SqueezeBackward4"), out)
 
 
 def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,

@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, make, methods, wrap_dim
+from ._dispatch import Tensor, make, methods, renamed, wrap_dim
 from .math_misc import _dtype_name
 
 __all__ = ["cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid"]
@@ -167,9 +167,12 @@ def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = 
         return make(xp.zeros(shape, dtype=y._data.dtype), y._device)
     if x is None:
         step = _dx_number(1 if dx is None else dx)
-        return (y.sum(d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * step
+        # PyTorch's last steps multiply and divide by numbers: its Scalar overloads' nodes
+        return renamed((y.sum(d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * step,
+                       "MulBackward1")
     spacing = _x_spacing(y, x, d, "trapezoid")
-    return ((_slice(y, d, 1, None) + _slice(y, d, None, -1)) * spacing).sum(d) / 2.0
+    return renamed(((_slice(y, d, 1, None) + _slice(y, d, None, -1)) * spacing).sum(d) / 2.0,
+                   "DivBackward1")
 
 
 def trapz(y: Tensor, x: Tensor | None = None, *, dx: Any = None, dim: int = -1) -> Tensor:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .._tensor import contiguous_format
-from ._dispatch import Tensor, grad_state, make, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, methods, record, renamed, wrap_dim
 from ._inplace import write_out
 
 __all__ = ["view_copy", "expand_copy", "permute_copy", "squeeze_copy", "unsqueeze_copy",
@@ -115,6 +115,19 @@ def _fresh(t: Tensor) -> Tensor:
     return t.clone(memory_format=contiguous_format)
 
 
+def _copied(view: Tensor, name: str) -> Tensor:
+    """A view's copy, its node named as PyTorch's generated ``*_copy`` ops name theirs: the
+    view's node with ``_copy`` after it (``narrow_copy`` is an op of its own)."""
+    node = view.grad_fn
+    res = _fresh(view)
+    if node is not None:
+        renamed(res, _OWN_NAMES.get(name) or f"{type(node).__name__}_copy")
+    return res
+
+
+_OWN_NAMES = {"narrow_copy": "NarrowCopyBackward0", "alias_copy": "AliasBackward0_copy"}
+
+
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
             "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
@@ -143,12 +156,12 @@ def _copy_op(name: str, view: Callable, multi: bool = False) -> Callable:
     def op(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:
         res = view(input, *args, **kwargs)
         if multi:
-            res = tuple(_fresh(r) for r in res)
+            res = tuple(_copied(r, name) for r in res)
             if out is not None:
                 _write_many(name, res, out)
                 return None
             return res
-        res = _fresh(res)
+        res = _copied(res, name)
         return res if out is None else _write_one(res, out)
 
     params = list(inspect.signature(view).parameters.values())
