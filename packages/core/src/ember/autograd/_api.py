@@ -7,13 +7,10 @@ from typing import Any
 
 from .._tensor import Tensor, make
 from ..dtypes import _FLOAT
+from .graph import _tasks
 from .graph import run_backward as _engine_run
 
 __all__ = ["backward", "grad"]
-
-# one list of final callbacks per backward pass in progress (innermost last): what
-# ``Variable._execution_engine.queue_callback`` and multi-grad hooks add run when it ends
-_tasks: list = []
 
 
 def run_backward(roots: Any, grads: Any, retain_graph: bool, create_graph: bool,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .graph import RemovableHandle
+from .graph import RemovableHandle, _tasks
 
 __all__ = ["register_multi_grad_hook"]
 
@@ -36,8 +36,6 @@ def register_multi_grad_hook(tensors: Sequence[Any], fn: Callable, *,
                              mode: str = "all") -> RemovableHandle:
     """Call ``fn`` with the gradients of ``tensors`` (``mode="all"``: a tuple, once they are
     all computed; a list) or with the first of them (``mode="any"``), once per backward pass."""
-    from . import _api
-
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
     tensors = tuple(tensors)
@@ -45,7 +43,7 @@ def register_multi_grad_hook(tensors: Sequence[Any], fn: Callable, *,
 
     def make(i: int) -> Callable:
         def hook(g: Any) -> None:
-            task = _api._tasks[-1] if _api._tasks else None
+            task = _tasks[-1] if _tasks else None
             key = id(task)
             if mode == "any":
                 if key not in state:

@@ -236,6 +236,12 @@ def _pack_saved(node: Node) -> None:
     node._versions = (None,) * len(saved)
 
 
+# one list of final callbacks per backward pass in progress (innermost last): what
+# ``Variable._execution_engine.queue_callback`` and multi-grad hooks add run when it ends
+# (``autograd._api`` runs them)
+_tasks: list = []
+
+
 def __getattr__(name: str) -> Any:
     """``saved_tensors_hooks`` and its kin (``torch.autograd.graph``'s names) load on first
     use, so that the engine imports nothing more with the tensor."""
