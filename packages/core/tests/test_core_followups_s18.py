@@ -93,3 +93,40 @@ def test_graph_nodes_carry_pytorchs_names(name):
         out.sum().backward()  # the renamed node still differentiates
         got.append((type(out.grad_fn).__name__, x.grad is None, y.grad is None))
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("chain_matmul1", lambda L, x, v: L.chain_matmul(x)),
+    ("chain_matmul3", lambda L, x, v: L.chain_matmul(x, x, x)),
+    ("multi_dot", lambda L, x, v: L.linalg.multi_dot([x, x])),
+    ("multi_dot_vectors", lambda L, x, v: L.linalg.multi_dot([v, x, x, v])),
+    ("lstsq", lambda L, x, v: L.linalg.lstsq(x, x).solution),
+    ("lstsq_vector", lambda L, x, v: L.linalg.lstsq(x, v).solution),
+])
+def test_product_nodes_carry_pytorchs_names(name, fn):
+    import warnings
+
+    got = []
+    for L in (ember, torch):
+        g = np.random.default_rng(1)
+        x = L.tensor(g.standard_normal((3, 3)), requires_grad=True)
+        v = L.tensor(g.standard_normal(3), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn(L, x, v)
+        got.append((type(out.grad_fn).__name__, out is x))
+        out.sum().backward()
+    assert got[0] == got[1]
+
+
+def test_chain_matmul_warns_once_as_pytorch():
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('always'); import {m} as L; x = L.ones(2, 2)\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always'); L.chain_matmul(x, x); L.chain_matmul(x, x)\n"
+            "print(len(w), type(w[0].message).__name__, str(w[0].message).split(' (')[0])")
+    out = [subprocess.run([sys.executable, "-c", code.format(m=m)], capture_output=True,
+                          text=True, check=True).stdout for m in ("ember", "torch")]
+    assert out[0] == out[1]

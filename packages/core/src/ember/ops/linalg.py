@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import string
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    renamed,
     sum_to,
     wrap_dim,
 )
@@ -416,10 +418,21 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if not _chain_warned:
+        _chain_warned.append(True)  # once per process, as PyTorch's TORCH_WARN_ONCE
+        warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                      "release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+                      "or more tensors rather than multiple parameters.", UserWarning,
+                      stacklevel=2)
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)
     res = matrices[0]
     for m in matrices[1:]:
         res = mm(res, m)
-    return _out(res, out)
+    return _out(renamed(res, "ViewBackward0"), out)
+
+
+_chain_warned: list = []
 
 
 # ------------------------------------------------------------------ einsum

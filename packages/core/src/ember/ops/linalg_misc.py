@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import return_types as _rt
 from ._autocast import autocast_op
-from ._dispatch import Tensor, make, methods, wrap_dim
+from ._dispatch import Tensor, make, methods, renamed, wrap_dim
 from ._inplace import writes_out
 from .linalg import _T_NAMES, _cross, matmul
 from .linalg_decomp import _check, inv, matrix_exp, matrix_power, pinv, solve
@@ -50,7 +50,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     x = A.detach()._host()
     eps = np.finfo(np.abs(x.dtype.type(0)).dtype).eps
     rtol = eps * max(m, n) if rcond is None or rcond < 0 else rcond
-    X = matmul(pinv(A, rtol=rtol), B2)
+    X = renamed(matmul(pinv(A, rtol=rtol), B2), "LinalgLstsqBackward0")
     s = lapack("svd", np.linalg.svd, x, compute_uv=False) if x.size else np.zeros(x.shape[:-2] + (0,))
     rank = (s > rtol * s.max(axis=-1, initial=0.0)[..., None]).sum(-1).astype(np.int64)
     xp = A._device._backend.xp
@@ -65,7 +65,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     rank_t = make(xp.asarray(rank), A._device) if drv != "gels" else make(
         xp.zeros((0,), dtype=np.int64), A._device)
     sv = make(xp.asarray(s.astype(real)), A._device) if drv in ("gelsd", "gelss") else empty
-    return _rt.linalg_lstsq((X.squeeze(-1) if vec else X, residuals, rank_t, sv))
+    sol = renamed(X.squeeze(-1), "LinalgLstsqBackward0") if vec else X
+    return _rt.linalg_lstsq((sol, residuals, rank_t, sv))
 
 
 @writes_out("multi_dot")
@@ -88,7 +89,7 @@ def multi_dot(tensors: Any, *, out: Tensor | None = None) -> Tensor:
         res = res.squeeze(0)
     if last._data.ndim == 1:
         res = res.squeeze(-1)
-    return res
+    return renamed(res, "ViewBackward0")  # PyTorch's chain ends in a view
 
 
 def _chain(mats: list[Tensor]) -> Tensor:
