@@ -153,7 +153,13 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
 
 def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
     """NumPy scalars become a 1-D tensor of their dtype."""
-    return (_ops or _load_ops()).as_tensor(np.asarray(batch))
+    ops = _ops or _load_ops()
+    out = np.asarray(batch)
+    if out.dtype != batch[0].dtype:
+        # mixed with Python numbers or other scalar types: NumPy promotes [float32, 1.5] to
+        # float64 where PyTorch's list inference (float32 here) differs, so infer as it does
+        return ops.as_tensor(batch)
+    return ops.as_tensor(out)
 
 
 def collate_float_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
