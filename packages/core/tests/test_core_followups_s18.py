@@ -130,3 +130,18 @@ def test_chain_matmul_warns_once_as_pytorch():
     out = [subprocess.run([sys.executable, "-c", code.format(m=m)], capture_output=True,
                           text=True, check=True).stdout for m in ("ember", "torch")]
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.tensor([1, "a"]), lambda L: L.tensor([1, None]), lambda L: L.tensor(None),
+    lambda L: L.tensor(["a"]), lambda L: L.tensor([[1], [None]]), lambda L: L.tensor("a"),
+    lambda L: L.tensor([object()]),
+    lambda L: L.cat([L.ones(2), np.ones(2)]), lambda L: L.cat([1.0]),
+    lambda L: L.stack([np.ones(2)]), lambda L: L.stack([L.ones(1), [1]]),
+])
+def test_bad_data_raises_as_pytorch(make):
+    with pytest.raises(Exception) as want:
+        make(torch)
+    with pytest.raises(Exception) as got:
+        make(ember)
+    assert (type(got.value), str(got.value)) == (type(want.value), str(want.value))

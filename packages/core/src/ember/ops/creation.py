@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,28 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "to_dl
 
 _isinstance = isinstance
 _by_np = _dt._BY_NP.get
+
+
+def _bad_data(data: Any) -> Exception:
+    """PyTorch's error for data that holds something other than numbers: its sizes come from
+    the first elements (a string among them has "too many dimensions"), then every element
+    must be a number (a string: "invalid data type"; anything else: "could not infer")."""
+    first = data
+    while _isinstance(first, (list, tuple)) and first:
+        first = first[0]
+        if _isinstance(first, str):
+            return ValueError("too many dimensions 'str'")
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if _isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif _isinstance(x, str):
+            return TypeError("new(): invalid data type 'str'")
+        elif not (_isinstance(x, (numbers.Number, np.generic, np.ndarray))
+                  or hasattr(x, "_data")):
+            return RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+    return TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def _infer_dtype(data: Any) -> _dt.dtype | None:
@@ -126,7 +149,7 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
             if arr.dtype == np.float64 and not _isinstance(data, np.generic):
                 arr = arr.astype(_dt._default.np)
             elif arr.dtype.kind == "U" or arr.dtype == object:
-                raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+                raise _bad_data(data)
             return arr
     try:
         return np.asarray(data, dtype=dtype.np)

@@ -55,10 +55,29 @@ def _grad_as(g: Tensor, t: Tensor) -> Tensor:
     return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
 
 
+def _elements_checked(tensors: list) -> None:
+    """PyTorch's TypeError for the first element of a tensor list that is not a tensor (on
+    the error path: the joins read ``_data`` without checking)."""
+    for i, t in enumerate(tensors):
+        if not _isinstance(t, Tensor):
+            kind_ = type(t)
+            name = kind_.__name__ if kind_.__module__ == "builtins" else \
+                f"{kind_.__module__}.{kind_.__qualname__}"
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {name}")
+
+
 @autocast_op("cat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""
     tensors = list(tensors)
+    try:
+        return _cat(tensors, dim, out)
+    except AttributeError:
+        _elements_checked(tensors)
+        raise
+
+
+def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -112,6 +131,14 @@ concat = concatenate = cat
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = list(tensors)
+    try:
+        return _stack(tensors, dim, out)
+    except AttributeError:
+        _elements_checked(tensors)
+        raise
+
+
+def _stack(tensors: list, dim: int, out: Tensor | None) -> Tensor:
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     t0 = tensors[0]
