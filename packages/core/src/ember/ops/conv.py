@@ -19,7 +19,7 @@ from typing import Any
 from . import _conv_kernels as K
 from . import conv_padding as _padding
 from . import conv_unfold as _unfold
-from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record
+from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record, renamed
 from ._dispatch import is_tensor as _is_tensor
 from ._tied_grads import tied
 
@@ -323,7 +323,8 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
             f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: "
             f"({_fmt(dk)}). Kernel size can't be greater than actual input size")
     y = _conv_fwd(x, weight, bias, geom, fmt=_layout(x, weight, batched))
-    return y if batched else y.reshape(tuple(y.shape)[1:])
+    # an unbatched input: PyTorch unsqueezes it and squeezes the result
+    return y if batched else renamed(y.reshape(tuple(y.shape)[1:]), "SqueezeBackward1")
 
 
 def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
@@ -366,7 +367,8 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
             f"Given input size per channel: ({_fmt(Q)}). Calculated output size per channel: "
             f"({_fmt(S)}). Output size is too small")
     y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched))
-    return y if batched else y.reshape(tuple(y.shape)[1:])
+    # an unbatched input: PyTorch unsqueezes it and squeezes the result
+    return y if batched else renamed(y.reshape(tuple(y.shape)[1:]), "SqueezeBackward1")
 
 
 # ------------------------------------------------------------------ public ops

@@ -14,7 +14,7 @@ from .. import dtypes as _dt
 from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
-from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet
+from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet, renamed
 from ._inplace import _type_name as _np_type_name
 from ._inplace import write_out, writes_out
 
@@ -770,7 +770,7 @@ def _type_name(d: _dt.dtype) -> str:
 def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
     """``real + 1j * imag`` from two float tensors of the same dtype."""
     _complex_parts("complex", ("real", "imag"), real, imag)
-    return real + imag * 1j
+    return renamed(real + imag * 1j, "ComplexBackward0")
 
 
 @writes_out("polar")
@@ -778,7 +778,7 @@ def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
 def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + 1j * sin(angle))``."""
     _complex_parts("polar", ("abs", "angle"), abs, angle)
-    return complex(abs * angle.cos(), abs * angle.sin())
+    return renamed(complex(abs * angle.cos(), abs * angle.sin()), "PolarBackward0")
 
 
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -720,7 +720,7 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     ai = tuple(x for s in sa for x in (s, 1))
     bi = tuple(x for s in sb for x in (1, s))
     res = (a.reshape(ai) * b.reshape(bi)).reshape(tuple(x * y for x, y in zip(sa, sb)))
-    return _out(res, out)
+    return _out(renamed(res, "UnsafeViewBackward0"), out)  # PyTorch's last step
 
 
 @autocast_op("cross")

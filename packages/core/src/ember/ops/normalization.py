@@ -16,7 +16,7 @@ from . import _inplace
 from . import _norm_half as H
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as, relaid
-from ._dispatch import Tensor, grad_state, make, quiet, record
+from ._dispatch import Tensor, grad_state, make, quiet, record, renamed
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
 from ._tied_grads import tied
@@ -624,7 +624,7 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
             n = x.size // (x.shape[0] * c) if x.size else 0
             _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
                             _unbiased(var, n).reshape(-1, c).mean(0), momentum)
-        return res
+        return renamed(res, "ViewBackward0")  # PyTorch batch-norms a reshaped view
     if running_mean is None or running_var is None:
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
@@ -632,8 +632,9 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     cdt = _compute_dtype(x)
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
     rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
-    return _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, adims, ashape,
-                      adims, eps, (rm, rinv), contiguous_format)[0]
+    return renamed(_normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, adims,
+                              ashape, adims, eps, (rm, rinv), contiguous_format)[0],
+                   "ViewBackward0")
 
 
 def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
@@ -668,8 +669,9 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                 gw = m.sum(gw, lead) if lead else gw
             return gx, gw
 
-        record("RmsNormBackward0", res, (input, weight),
-               lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
+        # PyTorch's CPU rms_norm is a composite: its last step a product (a cast for halves)
+        record("ToCopyBackward0" if input._data.dtype.itemsize == 2 else "MulBackward0", res,
+               (input, weight), lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
     return res
 
 
@@ -722,6 +724,6 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
             t = g * x * d ** (-beta - 1)
             return g * d ** -beta - x * window(m, t, after, before) * (2 * alpha * beta / size)
 
-        record("LocalResponseNormBackward0", res, (input,),
+        record("DivBackward0", res, (input,),  # PyTorch's composite ends in a division
                lambda g, x: (relaid(grad_of(grads, g, g, x), cl_format(g._data)),), (input,))
     return res

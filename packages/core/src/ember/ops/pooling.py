@@ -15,7 +15,7 @@ from typing import Any
 from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import cl_format, laid_as, linear_op_cl
-from ._dispatch import Tensor, grad_state, make, quietly, record
+from ._dispatch import Tensor, grad_state, make, quietly, record, renamed
 from ._linear import linear_op
 from ._parallel import split
 
@@ -329,8 +329,8 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """1-D max pooling over ``(N, C, L)`` or ``(C, L)``."""
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
-                     "max_pool1d")
+    return _squeezed(_max_pool(input, kernel_size, stride, padding, dilation, ceil_mode,
+                               return_indices, 1, "max_pool1d"))
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -451,8 +451,15 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """1-D average pooling over ``(N, C, L)`` or ``(C, L)``."""
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1,
-                     "avg_pool1d")
+    return _squeezed(_avg_pool(input, kernel_size, stride, padding, ceil_mode,
+                               count_include_pad, None, 1, "avg_pool1d"))
+
+
+def _squeezed(res: Any) -> Any:
+    """A 1-d pool's output (or output and indices), its node named as PyTorch's: its 1-d
+    pools run the 2-d kernel on an unsqueezed input and squeeze the result."""
+    renamed(res[0] if isinstance(res, tuple) else res, "SqueezeBackward1")
+    return res
 
 
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

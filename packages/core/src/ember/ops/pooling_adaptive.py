@@ -373,7 +373,9 @@ def _running_max(xp: Any, slices: list) -> Any:
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max pooling to a fixed output length."""
-    return _adaptive_max(input, output_size, return_indices, 1)
+    from .pooling import _squeezed
+
+    return _squeezed(_adaptive_max(input, output_size, return_indices, 1))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
