@@ -138,6 +138,8 @@ def test_chain_matmul_warns_once_as_pytorch():
     lambda L: L.tensor([object()]),
     lambda L: L.cat([L.ones(2), np.ones(2)]), lambda L: L.cat([1.0]),
     lambda L: L.stack([np.ones(2)]), lambda L: L.stack([L.ones(1), [1]]),
+    lambda L: L.multinomial(L.tensor([], dtype=L.float64), 1, True),
+    lambda L: L.multinomial(L.zeros(2, 0), 1),
 ])
 def test_bad_data_raises_as_pytorch(make):
     with pytest.raises(Exception) as want:

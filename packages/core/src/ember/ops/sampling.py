@@ -719,6 +719,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and n > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    if k == 0:  # PyTorch checks the probabilities with aminmax, which refuses empty rows
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
     rows = x.reshape(-1, k)
     gen = _generator(generator, input._device)
     if not replacement or n == 1:
