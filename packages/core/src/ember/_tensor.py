@@ -175,6 +175,25 @@ def _check_assigned_grad(t: Tensor, g: Any) -> None:
             "size")
 
 
+def _subclassed(self: Tensor, cls: type, alias_results: bool) -> Tensor:
+    """``self`` as an instance of ``cls``: a leaf that requires grad (and, with
+    ``alias_results``, an op's result too, as PyTorch's subclass conversion does) becomes an
+    alias in the graph (PyTorch's AliasBackward0) whose gradient reaches ``self``."""
+    t = _new(cls)
+    for s in Tensor.__slots__:
+        if s != "__weakref__":
+            setattr(t, s, getattr(self, s))
+    if self._rg and (alias_results or self.grad_fn is None) and grad_mode.state.enabled:
+        from .autograd.graph import node_class
+
+        t.grad_fn = node_class("AliasBackward0")(_identity_vjp, (self._edge(),))
+        t.grad_fn._odt = self._data.dtype
+        t._out_nr = 0
+        t._accum = t._hooks_leaf = t._post_acc_hooks = None
+        t._grad = None
+    return t
+
+
 def _identity_vjp(g: Any) -> tuple:
     return (g,)
 
@@ -574,21 +593,7 @@ class Tensor:
 
     def as_subclass(self, cls: type) -> Tensor:
         """The same tensor as an instance of a Tensor subclass (shares data and graph)."""
-        t = _new(cls)
-        for s in Tensor.__slots__:
-            if s != "__weakref__":
-                setattr(t, s, getattr(self, s))
-        if self._rg and self.grad_fn is None and grad_mode.state.enabled:
-            # a leaf: the subclass instance is an alias in the graph (its gradient reaches
-            # this leaf), as PyTorch's AliasBackward0
-            from .autograd.graph import node_class
-
-            t.grad_fn = node_class("AliasBackward0")(_identity_vjp, (self._edge(),))
-            t.grad_fn._odt = self._data.dtype
-            t._out_nr = 0
-            t._accum = t._hooks_leaf = t._post_acc_hooks = None
-            t._grad = None
-        return t
+        return _subclassed(self, cls, False)
 
     @staticmethod
     def _make_subclass(cls: type, data: Tensor, require_grad: bool = False, **kwargs: Any) -> Tensor:

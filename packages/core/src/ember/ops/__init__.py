@@ -15,6 +15,7 @@ from typing import Any
 from .. import _tensor as _tensor_module
 from . import arithmetic, comparison, conversion, creation, indexing, pointwise, reduction, shape
 from ._dispatch import numpy_aliases
+from ._subclass import install as _install_subclass_hook
 
 EAGER = (arithmetic, creation, conversion, pointwise, comparison, reduction, shape, indexing)
 LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", "loss",
@@ -23,6 +24,8 @@ LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", 
         "math_misc", "statistics", "histogram", "construct", "index_reduce",
         "tensor_misc", "sampling_binomial", "device_defaults", "special_gamma",
         "finite_difference", "view_copies", "api_gaps", "lowrank", "native", "sparse_methods")
+
+_install_subclass_hook()  # users' Tensor subclasses keep their type through methods
 
 __all__: list[str] = []
 for _m in EAGER:
