@@ -35,6 +35,7 @@ class ScriptModule:
     module's own class, so that its ``forward`` runs as written)."""
 
     original_name: str
+    _jit_base: type  # the module's own class, which the wrapper's class derives from
 
     def _get_name(self) -> str:
         return self._jit_name
@@ -46,7 +47,7 @@ class ScriptModule:
     def code(self) -> str:
         """The Python source of ``forward`` (Ember compiles no TorchScript code)."""
         try:
-            return inspect.getsource(type(self).__mro__[2].forward)
+            return inspect.getsource(self._jit_base.forward)
         except (OSError, TypeError):
             return ""
 
@@ -75,7 +76,8 @@ def _wrap(mod: Any, kind: str, top: bool = True) -> Any:
         name, shown = ("TopLevelTracedModule" if top else "TracedModule"), base.__name__
     cls = _classes.get((base, name))
     if cls is None:
-        cls = _classes[(base, name)] = type(name, (ScriptModule, base), {"_jit_name": shown})
+        cls = _classes[(base, name)] = type(name, (ScriptModule, base),
+                                                {"_jit_name": shown, "_jit_base": base})
     new = object.__new__(cls)
     new.__dict__.update(mod.__dict__)
     for attr in ("_parameters", "_buffers", "_non_persistent_buffers_set"):
@@ -91,7 +93,7 @@ def _unwrap(mod: Any) -> Any:
     """The plain module a wrapped one stands for (a copy sharing its tensors)."""
     if not builtins.isinstance(mod, ScriptModule):
         return mod
-    plain = object.__new__(type(mod).__mro__[2])
+    plain = object.__new__(mod._jit_base)
     plain.__dict__.update({k: v for k, v in mod.__dict__.items() if k != "original_name"})
     plain.__dict__["_modules"] = {k: None if m is None else _unwrap(m)
                                   for k, m in mod.__dict__["_modules"].items()}

@@ -55,9 +55,18 @@ def _grad_as(g: Tensor, t: Tensor) -> Tensor:
     return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
 
 
+def _checked_join(join: Any, tensors: list, dim: int, out: Tensor | None) -> Tensor:
+    """``join(tensors, dim, out)``; a non-tensor element gets PyTorch's TypeError (checked on
+    the error path only: the joins read ``_data`` without checking)."""
+    try:
+        return join(tensors, dim, out)
+    except AttributeError:
+        _elements_checked(tensors)
+        raise
+
+
 def _elements_checked(tensors: list) -> None:
-    """PyTorch's TypeError for the first element of a tensor list that is not a tensor (on
-    the error path: the joins read ``_data`` without checking)."""
+    """PyTorch's TypeError for the first element of a tensor list that is not a tensor."""
     for i, t in enumerate(tensors):
         if not _isinstance(t, Tensor):
             kind_ = type(t)
@@ -69,12 +78,7 @@ def _elements_checked(tensors: list) -> None:
 @autocast_op("cat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""
-    tensors = list(tensors)
-    try:
-        return _cat(tensors, dim, out)
-    except AttributeError:
-        _elements_checked(tensors)
-        raise
+    return _checked_join(_cat, list(tensors), dim, out)
 
 
 def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
@@ -130,12 +134,7 @@ concat = concatenate = cat
 @autocast_op("stack")
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``."""
-    tensors = list(tensors)
-    try:
-        return _stack(tensors, dim, out)
-    except AttributeError:
-        _elements_checked(tensors)
-        raise
+    return _checked_join(_stack, list(tensors), dim, out)
 
 
 def _stack(tensors: list, dim: int, out: Tensor | None) -> Tensor:
