@@ -9,6 +9,7 @@ in-place changes to saved tensors are caught in backward.
 from __future__ import annotations
 
 import copy
+import numbers
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -670,6 +671,18 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
+
+    def __reversed__(self) -> Tensor:
+        """The tensor flipped along its first dim (a 0-d tensor is itself)."""
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    def __contains__(self, element: Any) -> bool:
+        """``element in t``: whether any element of ``t`` equals it (a scalar or a tensor
+        broadcast against ``t``), as PyTorch's ``(element == t).any()``."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool((element == self).any())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
