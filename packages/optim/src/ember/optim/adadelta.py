@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _add_,
@@ -13,7 +16,9 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _number,
     _real,
+    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -45,6 +50,7 @@ def _adadelta_kernel(x: Any, g: Any, square_avg: Any, acc_delta: Any, gbuf: Any,
 class Adadelta(Optimizer):
     """PyTorch's Adadelta, step for step (its single-tensor algorithm)."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _capturable_devices = ("cuda", "xpu", "hpu", "privateuseone")
@@ -70,11 +76,7 @@ class Adadelta(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("Adadelta does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["square_avg"] = _zeros_like(p)
-                state["acc_delta"] = _zeros_like(p)
+            state = self._state_of(p)
             state["step"]._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["square_avg"]._data),
                       _real(state["acc_delta"]._data))
@@ -83,3 +85,36 @@ class Adadelta(Optimizer):
                          eps=group["eps"], lr=lr)
             _bump(p, state["step"], state["square_avg"], state["acc_delta"])
 
+    def _state_of(self, p: Tensor) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["square_avg"] = _zeros_like(p)
+            state["acc_delta"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor Adadelta in tensor ops, run with grad so the step is
+        recorded."""
+        lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adadelta does not support sparse gradients")
+            state = self._state_of(p)
+            state["step"] += 1
+            grad = -p.grad if group["maximize"] else p.grad
+            if wd != 0:
+                grad = grad.add(p, alpha=wd)
+            grad, square_avg, acc_delta = (
+                _real_view(t) for t in (grad, state["square_avg"], state["acc_delta"]))
+            square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+            std = square_avg.add(eps).sqrt_()
+            delta = acc_delta.add(eps).sqrt_().clone()
+            delta.div_(std).mul_(grad)
+            acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+            if p.is_complex():
+                delta = ember.view_as_complex(delta)
+            p.add_(delta, alpha=_number(-lr, "add_", "alpha"))

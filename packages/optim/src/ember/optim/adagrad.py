@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember
+
 from .optimizer import (
     Optimizer,
     _addcdiv_,
@@ -15,7 +17,9 @@ from .optimizer import (
     _effective_grad,
     _elementwise,
     _full_like,
+    _number,
     _real,
+    _real_view,
     _scalar_step,
     _value,
 )
@@ -38,6 +42,7 @@ def _adagrad_kernel(x: Any, g: Any, acc: Any, gbuf: Any, tmp: Any, std: Any, *, 
 class Adagrad(Optimizer):
     """PyTorch's Adagrad, step for step; its state exists from construction on, as in PyTorch."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
     _step_keys = ("step",)
 
@@ -83,6 +88,32 @@ class Adagrad(Optimizer):
         state = self.state[p]
         state["step"] = _scalar_step()
         state["sum"] = _full_like(p, self.defaults["initial_accumulator_value"])
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor Adagrad in tensor ops, run with grad so the step is
+        recorded."""
+        lr, wd = group["lr"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                self._init_state(p)
+            state["step"] += 1
+            step = float(state["step"]._data)
+            if p.grad.is_sparse:  # PyTorch's sparse update, with nothing to record here
+                with ember.no_grad():
+                    _sparse_adagrad(p, state["sum"], group,
+                                    _value(lr) / (1 + (step - 1) * group["lr_decay"]))
+                continue
+            grad = -p.grad if group["maximize"] else p.grad
+            if wd != 0:
+                grad = grad.add(p, alpha=wd)
+            clr = lr / (1 + (step - 1) * group["lr_decay"])
+            param, grad, state_sum = (_real_view(t) for t in (p, grad, state["sum"]))
+            state_sum.addcmul_(grad, grad, value=1)
+            param.addcdiv_(grad, state_sum.sqrt() + group["eps"],
+                           value=_number(-clr, "addcdiv_", "value"))
 
     def share_memory(self) -> None:
         """A no-op: state arrays are ordinary host memory."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+import ember
 from ember import Tensor
 
 from .optimizer import (
@@ -53,6 +56,46 @@ def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: 
     _addcdiv_(xp, x, m, tmp, -step_size, gbuf)
 
 
+def _power_of_step(beta: Any, step_t: Tensor) -> Any:
+    """``beta ** step_t`` as PyTorch's pow(Scalar, Tensor): ``beta`` in the step's dtype, raised
+    with one rounding (NumPy's SIMD float32 power can be an ulp off)."""
+    if isinstance(beta, Tensor):
+        return beta ** step_t
+    dtype = step_t._data.dtype
+    power = np.power(np.float64(dtype.type(beta)), np.float64(step_t._data))
+    return ember.tensor(dtype.type(power), dtype=step_t.dtype)
+
+
+def _adam_recorded(p: Tensor, state: dict, maximize: bool, lr: Any, beta1: Any, beta2: Any,
+                   eps: float, wd: float, amsgrad: bool, decoupled: bool) -> None:
+    """One differentiable Adam step of ``p``: PyTorch's ops one by one, so autograd records
+    them (its ``capturable or differentiable`` branch)."""
+    grad = -p.grad if maximize else p.grad
+    step_t = state["step"]
+    step_t += 1
+    if wd != 0:
+        if decoupled:
+            p.mul_(1 - lr * wd)
+        else:
+            grad = grad.add(p, alpha=wd)
+    exp_avg, exp_avg_sq, param = state["exp_avg"], state["exp_avg_sq"], p
+    if p.is_complex():
+        grad, exp_avg, exp_avg_sq, param = (ember.view_as_real(t)
+                                            for t in (grad, exp_avg, exp_avg_sq, p))
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    step_size_neg = (lr / (1 - _power_of_step(beta1, step_t))).neg()
+    bias_correction2_sqrt = (1 - _power_of_step(beta2, step_t)).sqrt()
+    second = exp_avg_sq
+    if amsgrad:
+        vmax = state["max_exp_avg_sq"]
+        vmax_r = ember.view_as_real(vmax) if p.is_complex() else vmax
+        vmax_r.copy_(ember.maximum(vmax_r.clone(), exp_avg_sq))
+        second = vmax_r
+    denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+    param.addcdiv_(exp_avg.clone(), denom)
+
+
 def _check_tensor_betas(betas: tuple, foreach: bool | None, capturable: bool) -> tuple:
     """PyTorch's Adam checks of ``betas`` given as tensors; 1-element ones become 0-d."""
     if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor)
@@ -71,6 +114,7 @@ def _check_tensor_betas(betas: tuple, foreach: bool | None, capturable: bool) ->
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with amsgrad, maximize and (decoupled) weight decay."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
                        "differentiable": False, "decoupled_weight_decay": False, "fused": None}
     _step_keys = ("step",)
@@ -128,6 +172,27 @@ class Adam(Optimizer):
                          bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
                          step_size=step_size)
             _bump(p, step_t, *(state[k] for k in keys))
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor Adam in tensor ops, run with grad so the step is recorded;
+        its bias corrections are float32 tensors of the float32 ``step``, as PyTorch's are."""
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adam does not support sparse gradients, please consider "
+                                   "SparseAdam instead")
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _zeros_like(p)
+            _adam_recorded(p, state, group["maximize"], lr, beta1, beta2, eps, wd, amsgrad,
+                           group.get("decoupled_weight_decay", False))
 
 
 class AdamW(Adam):

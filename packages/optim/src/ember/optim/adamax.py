@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _addcdiv_,
@@ -15,7 +18,9 @@ from .optimizer import (
     _elementwise,
     _hyper,
     _lerp_,
+    _number,
     _real,
+    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -42,6 +47,7 @@ def _adamax_kernel(x: Any, g: Any, m: Any, u: Any, gbuf: Any, tmp: Any, *, xp: A
 class Adamax(Optimizer):
     """PyTorch's Adamax, step for step (its single-tensor algorithm)."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _step_keys = ("step",)
@@ -66,11 +72,7 @@ class Adamax(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("Adamax does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_inf"] = _zeros_like(p)
+            state = self._state_of(p)
             state["step"]._data += 1
             clr = lr / (1 - beta1 ** float(state["step"]._data))
             arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
@@ -80,3 +82,35 @@ class Adamax(Optimizer):
                          beta2=beta2, eps=group["eps"], clr=clr)
             _bump(p, state["step"], state["exp_avg"], state["exp_inf"])
 
+    def _state_of(self, p: Tensor) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["exp_avg"] = _zeros_like(p)
+            state["exp_inf"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor Adamax in tensor ops, run with grad so the step is recorded
+        (the infinity norm as the ``amax`` of a stack, as PyTorch's differentiable branch)."""
+        lr, wd = group["lr"], group["weight_decay"]
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adamax does not support sparse gradients")
+            state = self._state_of(p)
+            grad = -p.grad if group["maximize"] else p.grad
+            state["step"] += 1
+            if wd != 0:
+                grad = grad.add(p, alpha=wd)
+            param, grad, exp_avg, exp_inf = (
+                _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_inf"]))
+            exp_avg.lerp_(grad, 1 - beta1)
+            norm_buf = ember.cat([exp_inf.mul_(beta2).unsqueeze(0),
+                                  grad.abs().add_(group["eps"]).unsqueeze_(0)], 0)
+            exp_inf.copy_(ember.amax(norm_buf, 0, keepdim=False))
+            clr = lr / (1 - beta1 ** float(state["step"]._data))
+            param.addcdiv_(exp_avg, exp_inf, value=_number(-clr, "addcdiv_", "value"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _add_,
@@ -16,6 +18,7 @@ from .optimizer import (
     _fma_,
     _hyper,
     _real,
+    _real_view,
     _scalar_state,
     _scalar_step,
     _zeros_like,
@@ -56,6 +59,7 @@ def _asgd_foreach_kernel(x: Any, g: Any, ax: Any, gbuf: Any, tmp: Any, *, xp: An
 class ASGD(Optimizer):
     """PyTorch's ASGD, step for step; ``eta`` and ``mu`` are float32 0-d tensors as in PyTorch."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _capturable_what = "params, mus, etas, and state_steps"
@@ -80,12 +84,7 @@ class ASGD(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("ASGD does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["eta"] = _scalar_state(lr)
-                state["mu"] = _scalar_state(1.0)
-                state["ax"] = _zeros_like(p)
+            state = self._state_of(p, lr)
             step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
             step_t._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["ax"]._data))
@@ -101,3 +100,40 @@ class ASGD(Optimizer):
             mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
             _bump(p, step_t, eta_t, mu_t, state["ax"])
 
+    def _state_of(self, p: Tensor, lr: Any) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["eta"] = _scalar_state(lr)
+            state["mu"] = _scalar_state(1.0)
+            state["ax"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor ASGD in tensor ops, run with grad so the step is recorded."""
+        lr = _hyper(group["lr"])
+        lambd, alpha, t0, wd = group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("ASGD does not support sparse gradients")
+            state = self._state_of(p, lr)
+            step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
+            grad = -p.grad if group["maximize"] else p.grad
+            param, grad, ax = (_real_view(t) for t in (p, grad, state["ax"]))
+            step_t += 1
+            if wd != 0:
+                grad = grad.add(param, alpha=wd)
+            eta = float(eta_t._data)
+            param.mul_(1 - lambd * eta)
+            param.add_(grad, alpha=-eta)
+            if float(mu_t._data) != 1:
+                ax.add_(param.sub(ax).mul_(mu_t))
+            else:
+                ax.copy_(param)
+            step = float(step_t._data)
+            eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step) ** alpha))
+            mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
+            _bump(eta_t, mu_t)

@@ -15,7 +15,7 @@ import numpy as np
 import ember
 from ember import Tensor
 
-from .optimizer import Optimizer, _bump, _check_lr, _real, _value, _wrap
+from .optimizer import Optimizer, _add_, _bump, _check_lr, _real, _value, _wrap
 
 __all__ = ["LBFGS"]
 
@@ -183,11 +183,13 @@ class LBFGS(Optimizer):
         return flat_grad
 
     def _add_grad(self, step_size: Any, update: Any) -> None:
+        xp = self._params[0]._device._backend.xp
         offset = 0
         for p in self._params:
             x = _real(p._data)
             numel = x.size
-            x += step_size * update[offset:offset + numel].reshape(x.shape)
+            # p.add_(update, alpha=step_size): one rounding, as PyTorch's kernel
+            _add_(xp, x, update[offset:offset + numel].reshape(x.shape), step_size)
             _bump(p)
             offset += numel
         if offset != self._numel():
@@ -250,6 +252,7 @@ class LBFGS(Optimizer):
         prev_loss = state.get("prev_loss")
         al = _from_state(state.get("al"))
 
+        xp = self._params[0]._device._backend.xp
         n_iter = 0
         opt_cond = False
         while n_iter < max_iter:
@@ -280,11 +283,11 @@ class LBFGS(Optimizer):
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    q += -al[i] * old_dirs[i]
+                    _add_(xp, q, old_dirs[i], -al[i])
                 d = r = q * H_diag
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                    _add_(xp, r, old_stps[i], al[i] - be_i)
 
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.copy()

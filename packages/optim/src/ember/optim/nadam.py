@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _addcdiv_,
@@ -17,6 +19,7 @@ from .optimizer import (
     _hyper,
     _lerp_,
     _real,
+    _real_view,
     _scalar_state,
     _scalar_step,
     _value,
@@ -49,6 +52,7 @@ def _nadam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, denom: An
 class NAdam(Optimizer):
     """PyTorch's NAdam, step for step; ``mu_product`` is a float32 0-d tensor as in PyTorch."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
                        "differentiable": False,
                        "decoupled_weight_decay": False}
@@ -81,12 +85,7 @@ class NAdam(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("NAdam does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["mu_product"] = _scalar_state(1.0)
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_avg_sq"] = _zeros_like(p)
+            state = self._state_of(p)
             mu_product = state["mu_product"]
             state["step"]._data += 1
             step = float(state["step"]._data)
@@ -105,3 +104,46 @@ class NAdam(Optimizer):
                          avg_coef=(-lr * mu_next) / (1.0 - mu_prod * mu_next))
             _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])
 
+    def _state_of(self, p: Tensor) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["mu_product"] = _scalar_state(1.0)
+            state["exp_avg"] = _zeros_like(p)
+            state["exp_avg_sq"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor NAdam in tensor ops, run with grad so the step is recorded
+        (its coefficients divide by the ``mu_product`` tensor, as PyTorch's branch does)."""
+        lr, eps = group["lr"], group["eps"]
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("NAdam does not support sparse gradients")
+            state = self._state_of(p)
+            grad = -p.grad if group["maximize"] else p.grad
+            param, grad, exp_avg, exp_avg_sq = (
+                _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_avg_sq"]))
+            state["step"] += 1
+            step = float(state["step"]._data)
+            if wd != 0:
+                if group["decoupled_weight_decay"]:
+                    param.mul_(1 - lr * wd)
+                else:
+                    grad = grad.add(param, alpha=wd)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+            mu_product = state["mu_product"]
+            mu_product *= mu
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            denom = exp_avg_sq.div(1 - beta2 ** step).sqrt().add(eps)
+            grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+            avg = exp_avg * (-lr * mu_next / (1.0 - mu_product * mu_next))
+            param.addcdiv_(grad, denom)
+            param.addcdiv_(avg, denom)

@@ -240,14 +240,24 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._check_step_flags(group)
+        # differentiable groups of optimizers that can record their step run in tensor ops
+        recorded = getattr(self, "_update_differentiable", None)
         with ember.no_grad(), _batched():
             for group in self.param_groups:
-                update(group)
+                if recorded is None or not group.get("differentiable"):
+                    update(group)
+        if recorded is not None:
+            with ember.enable_grad():
+                for group in self.param_groups:
+                    if group.get("differentiable"):
+                        recorded(group)
         return loss
 
     #: what PyTorch's capturable check names (None: the optimizer has no ``capturable``)
     _capturable_what: str | None = "params and state_steps"
     _capturable_devices: tuple[str, ...] = ("cuda", "xpu", "hpu", "privateuseone", "xla")
+    #: whether PyTorch's multi-tensor (``foreach``) step refuses ``differentiable`` groups
+    _foreach_refuses_grad = False
 
     def _check_step_flags(self, group: dict) -> None:
         """PyTorch's step-time errors for ``capturable`` and ``differentiable`` groups.
@@ -259,6 +269,8 @@ class Optimizer:
         capturable = group.get("capturable") and not group.get("fused")
         if not (capturable or group.get("differentiable")):
             return
+        if group.get("differentiable") and group.get("foreach") and self._foreach_refuses_grad:
+            raise AssertionError("_foreach ops don't support autograd")
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -393,10 +405,12 @@ class Optimizer:
             hook(self)
 
 
-def _check_lr(lr: Any) -> None:
+def _check_lr(lr: Any, negative_only: bool = False) -> None:
+    """PyTorch's ``not 0.0 <= lr`` (SGD's ``lr < 0.0``, which lets NaN through), compared as
+    is: an lr tensor that requires grad is not converted to a number (nor warned about)."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= float(lr):
+    if (lr < 0.0) if negative_only else not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
@@ -424,6 +438,11 @@ def _check(name: str, value: float) -> None:
 def _scalar_dtype() -> Any:
     """PyTorch's ``_get_scalar_dtype()``: float64 under a float64 default dtype, else float32."""
     return ember.float64 if ember.get_default_dtype() == ember.float64 else ember.float32
+
+
+def _real_view(t: Tensor) -> Tensor:
+    """``torch.view_as_real`` of a complex tensor (recorded steps update its real pairs)."""
+    return ember.view_as_real(t) if t.is_complex() else t
 
 
 def _scalar_step() -> Tensor:
@@ -501,6 +520,14 @@ def _full_like(p: Tensor, value: float) -> Tensor:
 
 def _value(x: Any) -> float:
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _number(value: Any, op: str, arg: str) -> Any:
+    """A Scalar argument as PyTorch's parser takes it: a 0-d tensor's value, but a tensor that
+    requires grad is refused (a differentiable step with such an lr where PyTorch's is)."""
+    if isinstance(value, Tensor) and value.requires_grad:
+        raise TypeError(f"{op}(): argument '{arg}' must be Number, not Tensor")
+    return _value(value)
 
 
 def _hyper(x: Any) -> Any:

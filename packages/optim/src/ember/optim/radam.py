@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _addcmul_,
@@ -15,6 +17,7 @@ from .optimizer import (
     _elementwise,
     _lerp_,
     _real,
+    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -52,6 +55,7 @@ def _radam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: A
 class RAdam(Optimizer):
     """PyTorch's RAdam, step for step (its single-tensor algorithm)."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "decoupled_weight_decay": False, "capturable": False}
     _step_keys = ("step",)
@@ -80,11 +84,7 @@ class RAdam(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("RAdam does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_avg_sq"] = _zeros_like(p)
+            state = self._state_of(p)
             state["step"]._data += 1
             step = float(state["step"]._data)
             bias_correction2 = 1 - beta2 ** step
@@ -104,3 +104,45 @@ class RAdam(Optimizer):
                          bias_correction2_sqrt=bias_correction2 ** 0.5, eps=group["eps"])
             _bump(p, state["step"], state["exp_avg"], state["exp_avg_sq"])
 
+    def _state_of(self, p: Tensor) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["exp_avg"] = _zeros_like(p)
+            state["exp_avg_sq"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor RAdam in tensor ops, run with grad so the step is
+        recorded."""
+        lr, eps = group["lr"], group["eps"]
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        wd = group["weight_decay"]
+        rho_inf = 2 / (1 - beta2) - 1
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("RAdam does not support sparse gradients")
+            state = self._state_of(p)
+            grad = -p.grad if group["maximize"] else p.grad
+            param, grad, exp_avg, exp_avg_sq = (
+                _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_avg_sq"]))
+            state["step"] += 1
+            step = float(state["step"]._data)
+            if wd != 0:
+                if group["decoupled_weight_decay"]:
+                    param.mul_(1 - lr * wd)
+                else:
+                    grad = grad.add(param, alpha=wd)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            bias_correction2 = 1 - beta2 ** step
+            update = exp_avg / (1 - beta1 ** step) * lr
+            rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+            if rho_t > 5.0:
+                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                update = update * ((bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add(eps)) * rect
+            param.add_(update, alpha=-1.0)

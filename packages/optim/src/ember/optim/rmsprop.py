@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _add_,
@@ -16,7 +18,9 @@ from .optimizer import (
     _elementwise,
     _fma_,
     _lerp_,
+    _number,
     _real,
+    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -60,6 +64,7 @@ def _rmsprop_kernel(x: Any, g: Any, square_avg: Any, *rest: Any, xp: Any, maximi
 class RMSprop(Optimizer):
     """PyTorch's RMSprop (centered, momentum), step for step."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"momentum": 0, "centered": False, "foreach": None, "maximize": False,
                        "differentiable": False, "capturable": False}
     _step_keys = ("step",)
@@ -86,14 +91,7 @@ class RMSprop(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("RMSprop does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["square_avg"] = _zeros_like(p)
-                if momentum > 0:
-                    state["momentum_buffer"] = _zeros_like(p)
-                if centered:
-                    state["grad_avg"] = _zeros_like(p)
+            state = self._state_of(p, group)
             state["step"]._data += 1
             keys = ["square_avg"] + ["grad_avg"] * centered + ["momentum_buffer"] * (momentum > 0)
             arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
@@ -103,3 +101,44 @@ class RMSprop(Optimizer):
                          momentum=momentum)
             _bump(p, state["step"], *(state[k] for k in keys))
 
+    def _state_of(self, p: Tensor, group: dict) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["square_avg"] = _zeros_like(p)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = _zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = _zeros_like(p)
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor RMSprop in tensor ops, run with grad so the step is
+        recorded."""
+        lr, alpha, wd = group["lr"], group["alpha"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("RMSprop does not support sparse gradients")
+            state = self._state_of(p, group)
+            grad = -p.grad if group["maximize"] else p.grad
+            state["step"] += 1
+            if wd != 0:
+                grad = grad.add(p, alpha=wd)
+            param, grad, square_avg = (_real_view(t) for t in (p, grad, state["square_avg"]))
+            square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+            if group["centered"]:
+                grad_avg = _real_view(state["grad_avg"])
+                grad_avg.lerp_(grad, 1 - alpha)
+                avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+            else:
+                avg = square_avg.sqrt()
+            avg = avg.add(group["eps"])
+            if group["momentum"] > 0:
+                buf = _real_view(state["momentum_buffer"])
+                buf.mul_(group["momentum"]).addcdiv_(grad, avg)
+                param.add_(buf, alpha=_number(-lr, "add_", "alpha"))
+            else:
+                param.addcdiv_(grad, avg, value=_number(-lr, "addcdiv_", "value"))

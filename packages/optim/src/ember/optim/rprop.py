@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _bump,
@@ -12,6 +14,7 @@ from .optimizer import (
     _elementwise,
     _full_like,
     _real,
+    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -47,6 +50,7 @@ def _rprop_kernel(x: Any, g: Any, prev: Any, step_size: Any, gbuf: Any, factor: 
 class Rprop(Optimizer):
     """PyTorch's Rprop, step for step (its single-tensor algorithm)."""
 
+    _foreach_refuses_grad = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _step_keys = ("step",)
@@ -70,11 +74,7 @@ class Rprop(Optimizer):
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("Rprop does not support sparse gradients")
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["prev"] = _zeros_like(p)
-                state["step_size"] = _full_like(p, _value(group["lr"]))
+            state = self._state_of(p, group)
             state["step"]._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["prev"]._data),
                       _real(state["step_size"]._data))
@@ -83,3 +83,36 @@ class Rprop(Optimizer):
                          step_size_min=step_size_min, step_size_max=step_size_max)
             _bump(p, state["step"], state["prev"], state["step_size"])
 
+    def _state_of(self, p: Tensor, group: dict) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["prev"] = _zeros_like(p)
+            state["step_size"] = _full_like(p, _value(group["lr"]))
+        return state
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor Rprop in tensor ops, run with grad so the step is
+        recorded."""
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Rprop does not support sparse gradients")
+            state = self._state_of(p, group)
+            grad = -p.grad if group["maximize"] else p.grad
+            state["step"] += 1
+            param, grad, prev, step_size = (
+                _real_view(t) for t in (p, grad, state["prev"], state["step_size"]))
+            sign = grad.mul(prev.clone()).sign()
+            sign[sign.gt(0)] = etaplus
+            sign[sign.lt(0)] = etaminus
+            sign[sign.eq(0)] = 1
+            step_size.mul_(sign).clamp_(step_size_min, step_size_max)
+            grad = grad.clone()
+            grad[sign.eq(etaminus)] = 0
+            param.addcmul_(grad.sign(), step_size, value=-1)
+            prev.copy_(grad)

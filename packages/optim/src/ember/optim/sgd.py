@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember
+from ember import Tensor
+
 from .optimizer import (
     Optimizer,
     _add_,
@@ -53,7 +56,7 @@ class SGD(Optimizer):
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
-        _check_lr(lr)
+        _check_lr(lr, negative_only=True)
         _check("momentum", momentum)
         _check("weight_decay", _value(weight_decay))
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -86,6 +89,34 @@ class SGD(Optimizer):
             _bump(p)
             if state is not None and not first:
                 _bump(state["momentum_buffer"])
+
+    def _update_differentiable(self, group: dict) -> None:
+        """PyTorch's single-tensor SGD in tensor ops, run with grad so the step is recorded
+        (a gradient with a graph, or a ``lr``/``weight_decay`` that requires grad)."""
+        lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if getattr(p.grad, "is_sparse", False):  # PyTorch's sparse update, nothing to record
+                with ember.no_grad():
+                    _sparse_sgd(p, self.state[p] if momentum != 0 else None, group)
+                continue
+            grad = -p.grad if group["maximize"] else p.grad
+            if _value(wd) != 0:
+                grad = (grad.addcmul_(p.clone(), wd) if isinstance(wd, Tensor) and wd.requires_grad
+                        else grad.add(p, alpha=_value(wd)))
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = grad.detach().clone()
+                else:
+                    buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+                grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+            if isinstance(lr, Tensor) and lr.requires_grad:
+                p.addcmul_(grad, lr, value=-1)
+            else:
+                p.add_(grad, alpha=-_value(lr))
 
 
 def _sparse_sgd(p: Any, state: dict | None, group: dict) -> None:
