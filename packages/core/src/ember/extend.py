@@ -19,10 +19,10 @@ from ._tensor import Tensor, make
 from .backends.base import Backend
 from .backends.registry import BackendRegistry
 from .backends.registry import registry as backend_registry
-from .ops._dispatch import binary, needs_grad, record, record_multi, sum_to, xp_of
+from .ops._dispatch import binary, needs_grad, record, record_multi, renamed, sum_to, xp_of
 
 __all__ = ["Tensor", "Backend", "BackendRegistry", "backend_registry", "namespace", "wrap",
-           "record", "record_multi", "needs_grad", "binary", "sum_to", "OpRegistry", "OpDef",
+           "record", "record_multi", "renamed", "needs_grad", "binary", "sum_to", "OpRegistry", "OpDef",
            "ops", "register_op", "register_kernel", "kernel_for"]
 
 

@@ -6,12 +6,20 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember.extend import renamed
 
-__all__ = ["_cat", "convert_boxes_to_roi_format", "check_roi_boxes_shape", "_upcast",
+__all__ = ["_cat", "torchvision_node", "convert_boxes_to_roi_format", "check_roi_boxes_shape", "_upcast",
            "_upcast_non_float", "_loss_inter_union", "_reduce"]
 
 _FLOAT_KEEP = (ember.float32, ember.float64)
 _INT_KEEP = (ember.int32, ember.int64)
+
+
+def torchvision_node(out: Tensor, op: str) -> Tensor:
+    """``out`` with its graph node named as torchvision's custom op ``op`` names it
+    (``GeneratedBackwardFor_torchvision_<op>_defaultBackward``), not after the last Ember op
+    that composed it."""
+    return renamed(out, f"GeneratedBackwardFor_torchvision_{op}_defaultBackward")
 
 
 def _cat(tensors: list[Tensor], dim: int = 0) -> Tensor:

@@ -61,10 +61,15 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if boxes.size(0) != scores.size(0):
         raise RuntimeError("boxes and scores should have same number of elements in dimension 0,"
                            f" got {boxes.size(0)} and {scores.size(0)}")
-    if not boxes.dtype.is_floating_point:  # torchvision's kernel is for floating boxes only
+    # torchvision's kernel is for floating boxes only (on the CPU float32 and float64), and
+    # then for scores of the boxes' dtype
+    half = boxes.dtype in (ember.float16, ember.bfloat16) and boxes.device.type == "cpu"
+    if not boxes.dtype.is_floating_point or half:
         from ember.ops._inplace import _type_name
 
         raise RuntimeError(f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
+    if scores.dtype != boxes.dtype:
+        raise RuntimeError("dets should have the same type as scores")
     xp = namespace(boxes)
     if boxes.size(0) == 0:
         return wrap(xp.zeros((0,), dtype=xp.int64), boxes)

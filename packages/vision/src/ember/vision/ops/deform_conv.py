@@ -18,6 +18,8 @@ import ember
 from ember import Tensor, nn
 from ember.extend import namespace, wrap
 
+from ._utils import torchvision_node
+
 __all__ = ["deform_conv2d", "DeformConv2d"]
 
 
@@ -164,7 +166,7 @@ def deform_conv2d(input: Tensor, offset: Tensor, weight: Tensor, bias: Tensor | 
             raise RuntimeError(f"shape '[1, {out_channels}, 1, 1]' is invalid for input of "
                                f"size {bias.numel()}")
         out = out + bias.reshape(1, out_channels, 1, 1)
-    return out
+    return torchvision_node(out, "deform_conv2d")
 
 
 class DeformConv2d(nn.Module):

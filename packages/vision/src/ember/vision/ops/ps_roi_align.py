@@ -15,6 +15,7 @@ import numpy as np
 from ember import Tensor, fx, nn
 from ember.extend import namespace, wrap
 
+from ._utils import torchvision_node
 from .roi_align import _bins_by_chunks, _pair, _plan, as_rois
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
@@ -70,7 +71,8 @@ def ps_roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     if bool(empty.any()):  # NaN bins as torchvision's 0 / 0, with no gradient through them
         out = out + wrap(xp.where(empty, xp.nan, 0).astype(r.dtype), input)[:, None, None, None]
         count = xp.where(empty, 1, count)
-    return (out / wrap(count, input)[:, None, None, None]).permute(0, 3, 1, 2).contiguous()
+    out = (out / wrap(count, input)[:, None, None, None]).permute(0, 3, 1, 2).contiguous()
+    return torchvision_node(out, "ps_roi_align")
 
 
 class PSRoIAlign(nn.Module):

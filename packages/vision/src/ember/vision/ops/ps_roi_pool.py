@@ -13,6 +13,7 @@ import ember
 from ember import Tensor, fx, nn
 from ember.extend import namespace, needs_grad, record, wrap
 
+from ._utils import torchvision_node
 from .ps_roi_align import bin_rows, position_sensitive_rois
 from .roi_align import _bins_by_chunks
 from .roi_pool import _round_half_away, _windows
@@ -73,7 +74,7 @@ def ps_roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
                     .reshape(n, c, h, w),)
 
         record("PsRoiPoolBackward0", out, (input,), vjp)
-    return out.permute(0, 3, 1, 2).contiguous()
+    return torchvision_node(out.permute(0, 3, 1, 2).contiguous(), "ps_roi_pool")
 
 
 class PSRoIPool(nn.Module):

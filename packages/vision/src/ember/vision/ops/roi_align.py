@@ -14,7 +14,7 @@ import ember
 from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
-from ._utils import check_roi_boxes_shape, convert_boxes_to_roi_format
+from ._utils import check_roi_boxes_shape, convert_boxes_to_roi_format, torchvision_node
 
 __all__ = ["roi_align", "RoIAlign"]
 
@@ -139,7 +139,7 @@ def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
                                  sampling_ratio, aligned)
     flat = input.permute(0, 2, 3, 1).reshape(n * h * w, c)
     out = _bins_by_chunks(flat, index, weight, input) / wrap(count, input)[:, None, None, None]
-    return out.permute(0, 3, 1, 2).contiguous()
+    return torchvision_node(out.permute(0, 3, 1, 2).contiguous(), "roi_align")
 
 
 class RoIAlign(nn.Module):

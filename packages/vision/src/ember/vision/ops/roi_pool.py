@@ -12,6 +12,7 @@ import ember
 from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
+from ._utils import torchvision_node
 from .roi_align import _CHUNK_ELEMENTS, _pair, as_rois
 
 __all__ = ["roi_pool", "RoIPool"]
@@ -74,7 +75,7 @@ def roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
         parts.append(vals.max(dim=3).values)
     out = parts[0] if len(parts) == 1 else ember.cat(parts, 0)
     out = ember.where(nonempty, out, ember.zeros((), dtype=out.dtype, device=out.device))
-    return out.permute(0, 3, 1, 2).contiguous()
+    return torchvision_node(out.permute(0, 3, 1, 2).contiguous(), "roi_pool")
 
 
 class RoIPool(nn.Module):

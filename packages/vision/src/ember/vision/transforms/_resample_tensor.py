@@ -312,8 +312,10 @@ def perspective(img: Tensor, perspective_coeffs: list[float], interpolation: str
     return _apply_grid_transform(img, grid, interpolation, fill, v2)
 
 
-def _create_identity_grid(size: list[int], device: Any = None) -> Tensor:
-    hw = [ember.linspace((-s + 1) / s, (s - 1) / s, s, device=device) for s in size]
+def _create_identity_grid(size: list[int], device: Any = None, dtype: Any = None) -> Tensor:
+    """Pixel centres of a (1, H, W, 2) canvas in [-1, 1], in ``dtype`` (the default float
+    type when None)."""
+    hw = [ember.linspace((-s + 1) / s, (s - 1) / s, s, device=device, dtype=dtype) for s in size]
     grid_y, grid_x = ember.meshgrid(hw, indexing="ij")
     return ember.stack([grid_x, grid_y], -1).unsqueeze(0)
 
@@ -322,5 +324,11 @@ def elastic_transform(img: Tensor, displacement: Tensor, interpolation: str = "b
                       fill: float | list[float] | None = None, v2: bool = False) -> Tensor:
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor. Got {type(img)}")
-    grid = _create_identity_grid(list(img.shape[-2:]), img.device) + displacement.to(img.device)
+    if v2:  # v2 works in the image's float type (float32 for integer and CPU half images)
+        dtype = img.dtype if img.is_floating_point() and img.dtype != ember.float16 else \
+            ember.float32
+        grid = (_create_identity_grid(list(img.shape[-2:]), img.device, dtype)
+                + displacement.to(dtype=dtype, device=img.device))
+    else:
+        grid = _create_identity_grid(list(img.shape[-2:]), img.device) + displacement.to(img.device)
     return _apply_grid_transform(img, grid, interpolation, fill, v2)

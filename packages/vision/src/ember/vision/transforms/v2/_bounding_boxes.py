@@ -1,5 +1,6 @@
 """Bounding-box kernels of the v2 geometric transforms (axis-aligned formats; rotated
-formats are converted among themselves and flipped, other kernels raise for them).
+formats too: moved through their corners, squared again and clamped as torchvision
+does, in ``_rotated_boxes``).
 
 Each kernel takes plain box tensors (..., 4) in ``format`` on a canvas (height, width)
 and returns the moved boxes, and the new canvas size where it changes. Boxes are
@@ -20,13 +21,13 @@ from ... import tv_tensors
 from ...tv_tensors import BoundingBoxFormat
 from .._resample_tensor import _compute_affine_output_size, _create_identity_grid
 from ..functional import _get_inverse_affine_matrix
+from ._rotated_boxes import (
+    clamp_rotated_bounding_boxes,
+    convert_rotated,
+    parallelogram_to_bounding_boxes,
+)
 
 _F = BoundingBoxFormat
-
-
-def _check_axis_aligned(format: BoundingBoxFormat) -> None:
-    if tv_tensors.is_rotated_bounding_format(format):
-        raise NotImplementedError(f"rotated bounding boxes ({format}) are not supported yet")
 
 
 def _as_format(format: Any) -> BoundingBoxFormat:
@@ -41,10 +42,8 @@ def _convert_bounding_box_format(boxes: Tensor, old_format: Any, new_format: Any
     rotated = tv_tensors.is_rotated_bounding_format(old_format)
     if rotated != tv_tensors.is_rotated_bounding_format(new_format):
         raise ValueError("Cannot convert between rotated and unrotated bounding boxes.")
-    if rotated:  # (x, y, w, h, angle) and corner formats: the ops' conversions
-        from ...ops.boxes import box_convert
-
-        out = box_convert(boxes, old_format.value.lower(), new_format.value.lower())
+    if rotated:  # (x, y, w, h, angle) and corner formats
+        out = convert_rotated(boxes, old_format.value, new_format.value)
         if inplace and out.shape == boxes.shape:
             boxes.copy_(out)
             return boxes
@@ -77,7 +76,8 @@ def _clamp_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, in
     if clamping_mode is None:
         return boxes.clone()
     format = _as_format(format)
-    _check_axis_aligned(format)
+    if tv_tensors.is_rotated_bounding_format(format):
+        return clamp_rotated_bounding_boxes(boxes, format, canvas_size, clamping_mode)
     in_dtype = boxes.dtype
     xyxy = _convert_bounding_box_format(boxes if boxes.is_floating_point() else boxes.float(),
                                         format, _F.XYXY)
@@ -139,28 +139,40 @@ def vertical_flip_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[
 
 
 def resize_bounding_boxes(boxes: Tensor, canvas_size: tuple[int, int], new_size: tuple[int, int],
-                          format: Any = _F.XYXY) -> tuple[Tensor, tuple[int, int]]:
-    """Scale by the size ratio (no clamping, as torchvision)."""
-    _check_axis_aligned(_as_format(format))
+                          format: Any = _F.XYXY, clamping_mode: str | None = "soft"
+                          ) -> tuple[Tensor, tuple[int, int]]:
+    """Scale by the size ratio (axis-aligned boxes unclamped, as torchvision; rotated ones
+    scaled through their corners, squared and clamped)."""
+    format = _as_format(format)
     (old_h, old_w), (new_h, new_w) = canvas_size, new_size
     if (new_h, new_w) == (old_h, old_w):
         return boxes, canvas_size
+    if tv_tensors.is_rotated_bounding_format(format):
+        ratios = ember.tensor([new_w / old_w, new_h / old_h] * 4, device=boxes.device)
+        corners = _convert_bounding_box_format(boxes, format, _F.XYXYXYXY).reshape(-1, 8)
+        out = parallelogram_to_bounding_boxes(corners.mul(ratios))
+        out = _clamp_bounding_boxes(out, _F.XYXYXYXY, (new_h, new_w), clamping_mode)
+        out = _convert_bounding_box_format(out, _F.XYXYXYXY, format)
+        return out.to(boxes.dtype).reshape(boxes.shape), (new_h, new_w)
     ratios = ember.tensor([new_w / old_w, new_h / old_h, new_w / old_w, new_h / old_h],
                           device=boxes.device)
     return boxes.mul(ratios).to(boxes.dtype), (new_h, new_w)
 
 
 def _shift(boxes: Tensor, format: BoundingBoxFormat, dx: int, dy: int) -> Tensor:
-    delta = [dx, dy, dx, dy] if format == _F.XYXY else [dx, dy, 0, 0]
+    delta = ([dx, dy] * 4 if format == _F.XYXYXYXY else [dx, dy, 0, 0, 0]
+             if tv_tensors.is_rotated_bounding_format(format) else
+             [dx, dy, dx, dy] if format == _F.XYXY else [dx, dy, 0, 0])
     return boxes + ember.tensor(delta, dtype=boxes.dtype, device=boxes.device)
 
 
 def crop_bounding_boxes(boxes: Tensor, format: Any, top: int, left: int, height: int, width: int,
                         clamping_mode: str | None = "soft") -> tuple[Tensor, tuple[int, int]]:
     format = _as_format(format)
-    _check_axis_aligned(format)
     out = _shift(boxes, format, -left, -top)
     canvas = (height, width)
+    if format == _F.XYXYXYXY:
+        out = parallelogram_to_bounding_boxes(out)
     return _clamp_bounding_boxes(out, format, canvas, clamping_mode), canvas
 
 
@@ -171,7 +183,6 @@ def pad_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
     if padding_mode != "constant":
         raise ValueError(f"Padding mode '{padding_mode}' is not supported with bounding boxes")
     format = _as_format(format)
-    _check_axis_aligned(format)
     left, right, top, bottom = padding
     out = _shift(boxes, format, left, top)
     canvas = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
@@ -183,6 +194,17 @@ def _corners(xyxy: Tensor) -> Tensor:
     x0, y0, x1, y1 = xyxy.unbind(-1)
     return ember.stack((ember.stack((x0, y0), -1), ember.stack((x1, y0), -1),
                         ember.stack((x1, y1), -1), ember.stack((x0, y1), -1)), 1).reshape(-1, 2)
+
+
+def _intermediate(format: BoundingBoxFormat) -> tuple[BoundingBoxFormat, bool]:
+    """The format boxes are moved in: corners (XYXYXYXY) for rotated boxes, else XYXY."""
+    rotated = tv_tensors.is_rotated_bounding_format(format)
+    return (_F.XYXYXYXY if rotated else _F.XYXY), rotated
+
+
+def _outline(points: Tensor, rotated: bool) -> Tensor:
+    """Moved corners (N*4, 2) as boxes: rotated ones squared again, others their hull."""
+    return parallelogram_to_bounding_boxes(points.reshape(-1, 8)) if rotated else _hull(points)
 
 
 def _hull(points: Tensor) -> Tensor:
@@ -199,28 +221,28 @@ def affine_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, in
     if boxes.numel() == 0:
         return boxes, canvas_size
     format = _as_format(format)
-    _check_axis_aligned(format)
+    inter, rotated = _intermediate(format)
     shape, dtype = boxes.shape, boxes.dtype
     work = boxes.float() if not boxes.is_floating_point() else boxes
-    xyxy = _convert_bounding_box_format(work, format, _F.XYXY).reshape(-1, 4)
+    xyxy = _convert_bounding_box_format(work, format, inter).reshape(-1, 8 if rotated else 4)
     h, w = canvas_size
     if center is None:
         center = [w * 0.5, h * 0.5]
     matrix = _get_inverse_affine_matrix(center, angle, translate, scale, shear, inverted=False)
     m_t = ember.tensor(matrix, dtype=work.dtype, device=boxes.device).reshape(2, 3).T
-    pts = _corners(xyxy)
+    pts = xyxy.reshape(-1, 2) if rotated else _corners(xyxy)
     pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=work.dtype, device=boxes.device)], -1)
-    out = _hull(ember.matmul(pts, m_t))
+    out = _outline(ember.matmul(pts, m_t), rotated)
     if expand:
         frame = ember.tensor([[0.0, 0.0, 1.0], [0.0, float(h), 1.0], [float(w), float(h), 1.0],
                               [float(w), 0.0, 1.0]], dtype=work.dtype, device=boxes.device)
         origin = ember.matmul(frame, m_t).amin(dim=0, keepdim=True)
-        out = out - origin.repeat((1, 2))
+        out = out - origin.repeat((1, 4 if rotated else 2))
         inverse = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
         new_w, new_h = _compute_affine_output_size(inverse, w, h)
         canvas_size = (new_h, new_w)
-    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
-    out = _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape)
+    out = _clamp_bounding_boxes(out, inter, canvas_size, clamping_mode)
+    out = _convert_bounding_box_format(out, inter, format).reshape(shape)
     return out.to(dtype), canvas_size
 
 
@@ -242,19 +264,19 @@ def perspective_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[in
     if boxes.numel() == 0:
         return boxes
     format = _as_format(format)
-    _check_axis_aligned(format)
+    inter, rotated = _intermediate(format)
     shape, dtype = boxes.shape, boxes.dtype
-    xyxy = _convert_bounding_box_format(boxes, format, _F.XYXY).reshape(-1, 4)
+    xyxy = _convert_bounding_box_format(boxes, format, inter).reshape(-1, 8 if rotated else 4)
     fdtype = xyxy.dtype if xyxy.is_floating_point() else ember.float32
     inv = _inverse_perspective(coefficients)
     theta1 = ember.tensor([inv[0:3], inv[3:6]], dtype=fdtype, device=boxes.device)
     theta2 = ember.tensor([[inv[6], inv[7], 1.0], [inv[6], inv[7], 1.0]], dtype=fdtype,
                           device=boxes.device)
-    pts = _corners(xyxy.to(fdtype))
+    pts = xyxy.to(fdtype).reshape(-1, 2) if rotated else _corners(xyxy.to(fdtype))
     pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=fdtype, device=boxes.device)], -1)
-    out = _hull(ember.matmul(pts, theta1.T) / ember.matmul(pts, theta2.T))
-    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
-    return _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape).to(dtype)
+    out = _outline(ember.matmul(pts, theta1.T) / ember.matmul(pts, theta2.T), rotated)
+    out = _clamp_bounding_boxes(out, inter, canvas_size, clamping_mode)
+    return _convert_bounding_box_format(out, inter, format).reshape(shape).to(dtype)
 
 
 def elastic_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int],
@@ -263,13 +285,14 @@ def elastic_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, i
     if boxes.numel() == 0:
         return boxes
     format = _as_format(format)
-    _check_axis_aligned(format)
+    rotated = tv_tensors.is_rotated_bounding_format(format)
+    inter = _F.CXCYWHR if rotated else _F.XYXY  # rotated boxes move by their centres
     shape = boxes.shape
     dtype = boxes.dtype if boxes.is_floating_point() else ember.float32
     displacement = displacement.to(dtype=dtype, device=boxes.device)
-    xyxy = _convert_bounding_box_format(boxes.clone(), format, _F.XYXY).reshape(-1, 4)
-    inv_grid = _create_identity_grid(list(canvas_size), boxes.device).to(dtype) - displacement
-    pts = _corners(xyxy)
+    xyxy = _convert_bounding_box_format(boxes.clone(), format, inter).reshape(-1, 5 if rotated else 4)
+    inv_grid = _create_identity_grid(list(canvas_size), boxes.device, dtype) - displacement
+    pts = xyxy[:, :2] if rotated else _corners(xyxy)
     if pts.is_floating_point():
         pts = ember.ceil(pts)
     idx = pts.long()
@@ -277,21 +300,32 @@ def elastic_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, i
     iy = idx[:, 1].clamp(0, inv_grid.shape[1] - 1)
     size = ember.tensor(list(canvas_size[::-1]), dtype=dtype, device=boxes.device)
     moved = (inv_grid[0, iy, ix, :] + 1) * (0.5 * size) - 0.5
-    out = _hull(moved).to(xyxy.dtype)
-    out = _clamp_bounding_boxes(out, _F.XYXY, canvas_size, clamping_mode)
-    return _convert_bounding_box_format(out, _F.XYXY, format).reshape(shape)
+    if rotated:
+        out = ember.cat([moved.reshape(-1, 2), xyxy[:, 2:]], dim=1).to(xyxy.dtype)
+    else:
+        out = _hull(moved).to(xyxy.dtype)
+    out = _clamp_bounding_boxes(out, inter, canvas_size, clamping_mode)
+    return _convert_bounding_box_format(out, inter, format).reshape(shape)
 
 
 def sanitize_mask(boxes: Tensor, format: Any, canvas_size: tuple[int, int], min_size: float = 1.0,
                   min_area: float = 1.0) -> Tensor:
     """Which boxes are valid: at least ``min_size`` wide and high, ``min_area`` large, inside."""
-    _check_axis_aligned(_as_format(format))
-    xyxy = _convert_bounding_box_format(boxes, format, _F.XYXY)
+    inter, rotated = _intermediate(_as_format(format))
+    xyxy = _convert_bounding_box_format(boxes, format, inter)
     h, w = canvas_size
-    ws, hs = xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]
+    if rotated:  # side lengths (torchvision's second "side" pairs y2 with x3, as here)
+        ws = ((xyxy[..., 0] - xyxy[..., 2]).pow(2) + (xyxy[..., 1] - xyxy[..., 3]).pow(2)).sqrt()
+        hs = ((xyxy[..., 3] - xyxy[..., 5]).pow(2) + (xyxy[..., 4] - xyxy[..., 6]).pow(2)).sqrt()
+    else:
+        ws, hs = xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]
     valid = (ws >= min_size) & (hs >= min_size) & (xyxy >= 0).all(dim=-1) & (ws * hs >= min_area)
     valid = valid & (xyxy[:, 0] <= w) & (xyxy[:, 2] <= w)
-    return valid & (xyxy[:, 1] <= h) & (xyxy[:, 3] <= h)
+    valid = valid & (xyxy[:, 1] <= h) & (xyxy[:, 3] <= h)
+    if rotated:
+        valid = valid & (xyxy[..., 4] <= w) & (xyxy[..., 5] <= h)
+        valid = valid & (xyxy[..., 6] <= w) & (xyxy[..., 7] <= h)
+    return valid
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ from PIL import Image as _PIL
 
 import ember
 from ember import Tensor
+from ember.extend import renamed
 
 from ... import tv_tensors
 from ...tv_tensors import BoundingBoxes, Video
@@ -32,14 +33,16 @@ __all__ = [
 _IMAGES = (Tensor, tv_tensors.Image, Video)
 
 
-def _functional(name: str, tensor_kernel: Any, pil_kernel: Any, doc: str) -> Any:
-    """A functional dispatching to ``tensor_kernel`` (images, videos) and ``pil_kernel``."""
+def _functional(name: str, tensor_kernel: Any, pil_kernel: Any, doc: str,
+                types: tuple = _IMAGES) -> Any:
+    """A functional dispatching to ``tensor_kernel`` (on ``types``: images and videos unless
+    told) and ``pil_kernel``; other TVTensors pass through."""
     def functional(inpt: Any, *args: Any, **kwargs: Any) -> Any:
         return _dispatch(functional, inpt, *args, **kwargs)
 
     functional.__name__ = functional.__qualname__ = name
     functional.__doc__ = doc
-    _register(functional, *_IMAGES)(tensor_kernel)
+    _register(functional, *types)(tensor_kernel)
     if pil_kernel is not None:
         _register(functional, _PIL.Image)(pil_kernel)
     return functional
@@ -216,13 +219,15 @@ def _rgb_to_grayscale_pil(image: Any, num_output_channels: int = 1) -> Any:
     return F_pil.to_grayscale(image, num_output_channels=num_output_channels)
 
 
+# as in torchvision, no video kernels: videos pass through the grayscale conversions unchanged
 rgb_to_grayscale = _functional("rgb_to_grayscale", _rgb_to_grayscale_image, _rgb_to_grayscale_pil,
-                               "Grayscale L = 0.2989 R + 0.587 G + 0.114 B, 1 or 3 channels.")
+                               "Grayscale L = 0.2989 R + 0.587 G + 0.114 B, 1 or 3 channels.",
+                               _IMAGES[:2])
 to_grayscale = rgb_to_grayscale
 grayscale_to_rgb = _functional(
     "grayscale_to_rgb",
     lambda image: image if image.shape[-3] >= 3 else _rgb_to_grayscale_image(image, 3),
-    lambda image: image.convert(mode="RGB"), "Repeat a single channel three times.")
+    lambda image: image.convert(mode="RGB"), "Repeat a single channel three times.", _IMAGES[:2])
 
 
 def _adjust_brightness_image(image: Tensor, brightness_factor: float) -> Tensor:
@@ -298,7 +303,8 @@ def _permute_image(image: Tensor, permutation: list[int]) -> Tensor:
                          f"{len(permutation)} != {image.shape[-3]}")
     perm = ember.as_tensor(list(permutation) if not isinstance(permutation, Tensor) else permutation,
                            device=image.device).long()
-    return image.index_select(-3, perm)
+    # torchvision indexes a reshaped batch and reshapes back: a view's node
+    return renamed(image.index_select(-3, perm), "ViewBackward0")
 
 
 def _permute_pil(image: Any, permutation: list[int]) -> Any:
@@ -307,7 +313,25 @@ def _permute_pil(image: Any, permutation: list[int]) -> Any:
 
 permute_channels = _functional("permute_channels", _permute_image, _permute_pil,
                                "Reorder the channels of an image.")
-normalize = _functional("normalize", F_t.normalize, None,
+def _normalize_image(image: Tensor, mean: list[float], std: list[float],
+                     inplace: bool = False) -> Tensor:
+    """v2's checks and messages (``std`` checked as given, not once converted), then v1's
+    arithmetic."""
+    if not image.is_floating_point():
+        raise TypeError(f"Input tensor should be a float tensor. Got {image.dtype}.")
+    if image.ndim < 3:
+        raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
+                         f"{image.shape}.")
+    if isinstance(std, (tuple, list)):
+        divzero = not all(std)
+    else:
+        divzero = isinstance(std, (int, float)) and std == 0
+    if divzero:
+        raise ValueError("std evaluated to zero, leading to division by zero.")
+    return F_t.normalize(image, mean, std, inplace)
+
+
+normalize = _functional("normalize", _normalize_image, None,
                         "(input - mean) / std per channel of a float image.")
 
 

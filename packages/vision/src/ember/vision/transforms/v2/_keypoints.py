@@ -185,7 +185,7 @@ def elastic_keypoints(keypoints: Tensor, canvas_size: tuple[int, int],
         return keypoints
     dtype, device = _float_dtype(keypoints), keypoints.device
     displacement = displacement.to(dtype=dtype, device=device)
-    inv_grid = _create_identity_grid(list(canvas_size), device).to(dtype) - displacement
+    inv_grid = _create_identity_grid(list(canvas_size), device, dtype) - displacement
     index = keypoints.reshape(-1, 2).long()
     ix = index[:, 0].clamp(0, inv_grid.shape[2] - 1)
     iy = index[:, 1].clamp(0, inv_grid.shape[1] - 1)

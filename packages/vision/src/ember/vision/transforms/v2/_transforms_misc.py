@@ -36,8 +36,12 @@ __all__ = ["Compose", "RandomApply", "RandomChoice", "RandomOrder", "ToImage", "
 
 
 # ---------------------------------------------------------------------------- containers
-def _check_transforms(transforms: Any) -> None:
-    if not isinstance(transforms, (Sequence, nn.ModuleList)):
+def _check_transforms(transforms: Any, modules: bool = False) -> None:
+    """Compose takes a sequence; RandomApply a sequence or an ``nn.ModuleList``."""
+    if modules and not isinstance(transforms, (Sequence, nn.ModuleList)):
+        raise TypeError("Argument transforms should be a sequence of callables or a "
+                        "`nn.ModuleList`")
+    if not modules and not isinstance(transforms, Sequence):
         raise TypeError("Argument transforms should be a sequence of callables")
     if not transforms:
         raise ValueError("Pass at least one transform")
@@ -72,7 +76,7 @@ class RandomApply(Transform):
 
     def __init__(self, transforms: Any, p: float = 0.5) -> None:
         super().__init__()
-        _check_transforms(transforms)
+        _check_transforms(transforms, modules=True)
         self.transforms = transforms
         if not 0.0 <= p <= 1.0:
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
@@ -268,7 +272,9 @@ class LinearTransformation(Transform):
         from .._transforms_color import LinearTransformation as _V1
 
         super().__init__()
-        self._v1 = _V1(transformation_matrix, mean_vector)
+        # v1 checks the arguments and does the work; kept off the module tree (no child in
+        # the repr, children() or state_dict, as in torchvision)
+        object.__setattr__(self, "_v1", _V1(transformation_matrix, mean_vector))
         self.transformation_matrix = transformation_matrix
         self.mean_vector = mean_vector
 

@@ -271,7 +271,7 @@ def resize_bounding_boxes(bounding_boxes: Tensor, canvas_size: tuple[int, int],
                           ) -> tuple[Tensor, tuple[int, int]]:
     """Scale by the size ratio; axis-aligned boxes are not clamped, as in torchvision."""
     new = tuple(_output_size(tuple(canvas_size), size, max_size))
-    return B.resize_bounding_boxes(bounding_boxes, tuple(canvas_size), new, format)
+    return B.resize_bounding_boxes(bounding_boxes, tuple(canvas_size), new, format, clamping_mode)
 
 
 def crop_bounding_boxes(bounding_boxes: Tensor, format: BoundingBoxFormat, top: int, left: int,

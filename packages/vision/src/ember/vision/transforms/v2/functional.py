@@ -17,6 +17,7 @@ from PIL import Image as _PIL
 
 import ember
 from ember import Tensor
+from ember.extend import renamed
 
 from ... import tv_tensors
 from ...tv_tensors import BoundingBoxes, KeyPoints, Mask, TVTensor, Video
@@ -67,11 +68,10 @@ def _get_kernel(functional: Callable, input_type: type, allow_passthrough: bool 
             return registry[cls]
         if cls is TVTensor:  # a typed input never falls back to the plain-tensor kernel
             break
-    if allow_passthrough or issubclass(input_type, TVTensor):
+    if allow_passthrough:  # transforms pass what they have no kernel for; functionals refuse it
         return lambda inpt, *args, **kwargs: inpt
-    names = sorted(getattr(t, "__name__", str(t)) for t in registry)
-    raise TypeError(f"Functional F.{functional.__name__} supports inputs of type {names}, but got "
-                    f"{input_type} instead.")
+    raise TypeError(f"Functional F.{functional.__name__} supports inputs of type "
+                    f"{registry.keys()}, but got {input_type} instead.")
 
 
 def _dispatch(functional: Callable, inpt: Any, *args: Any, **kwargs: Any) -> Any:
@@ -110,13 +110,21 @@ def _box_dispatch(kernel: Callable, boxes: BoundingBoxes, *args: Any, **kwargs: 
 def get_dimensions(inpt: Any) -> list[int]:
     if isinstance(inpt, _PIL.Image):
         return F_pil.get_dimensions(inpt)
-    if isinstance(inpt, (BoundingBoxes, Mask)):
-        raise TypeError(f"get_dimensions() does not support {type(inpt).__name__}")
+    _refuse_typed("get_dimensions", inpt, (_Image, Video))
     c, h, w = inpt.shape[-3:] if inpt.ndim >= 3 else (1, *inpt.shape[-2:])
     return [c, h, w]
 
 
+def _refuse_typed(name: str, inpt: Any, types: tuple) -> None:
+    """A TVTensor other than ``types`` has no kernel: torchvision's TypeError."""
+    if isinstance(inpt, TVTensor) and not isinstance(inpt, types):
+        raise TypeError(f"Functional F.{name} supports inputs of type "
+                        f"{[Tensor, *types]}, but got {type(inpt)} instead.")
+
+
 def get_num_channels(inpt: Any) -> int:
+    if not isinstance(inpt, _PIL.Image):
+        _refuse_typed("get_num_channels", inpt, (_Image, Video))
     return get_dimensions(inpt)[0]
 
 
@@ -130,6 +138,7 @@ def get_size(inpt: Any) -> list[int]:
 
 
 def get_num_frames(inpt: Tensor) -> int:
+    _refuse_typed("get_num_frames", inpt, (Video,))
     return inpt.shape[-4]
 
 
@@ -242,7 +251,7 @@ def _value_bits(dtype: Any) -> int:
     return bits[name]
 
 
-@_register(to_dtype, Mask, BoundingBoxes)
+@_register(to_dtype, Mask, BoundingBoxes, KeyPoints)
 def _to_dtype_plain(inpt: Tensor, dtype: Any = ember.float32, scale: bool = False) -> Tensor:
     return inpt.to(dtype)
 
@@ -301,7 +310,9 @@ def resize_image(image: Tensor, size: Any, interpolation: Any = InterpolationMod
             and interpolation.value in ("bilinear", "bicubic")):
         # PyTorch resizes uint8 natively on the CPU (integer weights), not through float
         return resize_uint8(image, list(new), interpolation.value, bool(antialias))
-    return F_t.resize(image, new, interpolation.value, antialias=antialias)
+    # v2 ends with a reshape to the image's batch shape: PyTorch shows a view's node
+    return renamed(F_t.resize(image, new, interpolation.value, antialias=antialias),
+                   "ViewBackward0")
 
 
 @_register(resize, _PIL.Image)
@@ -331,7 +342,8 @@ def resize_mask(mask: Tensor, size: Any, interpolation: Any = InterpolationMode.
 def _resize_boxes(boxes: BoundingBoxes, size: Any, max_size: int | None = None,
                   **kwargs: Any) -> BoundingBoxes:
     new = tuple(_output_size(boxes.canvas_size, size, max_size))
-    return _box_dispatch(B.resize_bounding_boxes, boxes, boxes.canvas_size, new, boxes.format)
+    return _box_dispatch(B.resize_bounding_boxes, boxes, boxes.canvas_size, new, boxes.format,
+                         boxes.clamping_mode)
 
 
 def crop(inpt: Any, top: int, left: int, height: int, width: int) -> Any:
