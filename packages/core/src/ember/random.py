@@ -144,7 +144,10 @@ class Generator:
     def __reduce__(self) -> tuple:
         return (Generator, (str(self.device),), self.get_state()._data.tobytes())
 
-    def __setstate__(self, state: bytes) -> None:
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple):  # PyTorch's pickle: (seed, offset, state tensor)
+            self.set_state(state[2])
+            return
         self.set_state(np.frombuffer(state, dtype=np.uint8))
 
     def __repr__(self) -> str:

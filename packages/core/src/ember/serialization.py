@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import _compat_pickle
 import collections
+import enum
 import importlib
 import io
 import os
 import pickle
+import pickletools
 import struct
 import sys
 import tempfile
+import types
+import warnings
 import zipfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -34,9 +38,12 @@ from . import dtypes as _dt
 from ._device import device as _device_cls
 from ._tensor import Size, Tensor, _contiguous_strides, make
 from .backends.registry import CPU, canonical_device
+from .random import Generator
 
 __all__ = ["save", "load", "UnsafeCheckpointError", "add_safe_globals", "get_safe_globals",
-           "clear_safe_globals", "safe_globals", "save_file", "load_file"]
+           "clear_safe_globals", "safe_globals", "save_file", "load_file",
+           "get_unsafe_globals_in_checkpoint", "DEFAULT_PROTOCOL", "SourceChangeWarning",
+           "default_restore_location"]
 
 _STORAGE_DTYPES = {
     "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
@@ -54,6 +61,7 @@ _TORCH_DTYPES = {"float32": "float32", "float": "float32", "float64": "float64",
                  "uint8": "uint8", "bool": "bool", "complex64": "complex64",
                  "cfloat": "complex64", "complex128": "complex128", "cdouble": "complex128",
                  "uint16": "uint16", "uint32": "uint32", "uint64": "uint64"}
+DEFAULT_PROTOCOL = 2  # the pickle protocol checkpoints are written with, as PyTorch's
 _MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 
@@ -138,6 +146,12 @@ class _Global:
 
 
 _REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_TENSOR_V3 = _Global("torch._utils", "_rebuild_tensor_v3")
+_UNTYPED_STORAGE = _Global("torch.storage", "UntypedStorage")
+_REBUILD_FROM_TYPE = _Global("torch._tensor", "_rebuild_from_type_v2")
+# dtypes PyTorch has no typed storage class for: it writes their storages as untyped bytes
+# rebuilt by ``_rebuild_tensor_v3(..., dtype)``, and cannot read them back as ``UInt16Storage``
+_UNTYPED_DTYPES = frozenset({"uint16", "uint32", "uint64"})
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _ORDERED_DICT = collections.OrderedDict
 
@@ -158,10 +172,23 @@ class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written b
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
-            pid = ("storage", _Global("torch", _DTYPE_STORAGE[obj.dtype]), obj.key,
-                   obj.location, obj.numel)
+            if obj.dtype in _UNTYPED_DTYPES:
+                nbytes = obj.numel * _np_dtype(obj.dtype).itemsize
+                pid = ("storage", _UNTYPED_STORAGE, obj.key, obj.location, nbytes)
+            else:
+                pid = ("storage", _Global("torch", _DTYPE_STORAGE[obj.dtype]), obj.key,
+                       obj.location, obj.numel)
             return pid + (None,) if self._legacy else pid
         return None
+
+    def save_global(self, obj: Any, name: str | None = None) -> None:
+        qualname = name or getattr(obj, "__qualname__", "")
+        if "<locals>" in qualname:  # the C pickler's (and so PyTorch's) error
+            raise AttributeError(f"Can't pickle local object {qualname!r}")
+        super().save_global(obj, name)
+
+    # the base class's dispatch table holds its own save_global: route functions through ours
+    dispatch = {**pickle._Pickler.dispatch, types.FunctionType: save_global}
 
     def save(self, obj: Any, save_persistent_id: bool = True) -> None:
         if isinstance(obj, _Global):
@@ -180,14 +207,22 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     oid = id(obj)
     if oid in memo:
         return memo[oid]
-    if isinstance(obj, Tensor):
+    if isinstance(obj, Tensor) and obj.is_meta:
+        out = _MetaReduce(obj)
+    elif isinstance(obj, Tensor):
         out = _SparseReduce(obj, storages) if obj.is_sparse else _TensorReduce(obj, storages)
+        if type(obj) is not Tensor and not obj.is_sparse and getattr(obj, "__dict__", None):
+            out.state = _reduce_for_save(obj.__dict__, storages, memo)
     elif isinstance(obj, _dt.dtype):
         out = _Global("torch", obj.name)
     elif isinstance(obj, _device_cls):
         out = _DeviceReduce(str(obj))
     elif isinstance(obj, Size):
         out = _SizeReduce(tuple(obj))
+    elif isinstance(obj, Generator):
+        out = _GeneratorReduce(obj, _TensorReduce(obj.get_state(), storages))
+    elif isinstance(obj, enum.Enum) and not isinstance(_class_global(type(obj)), type):
+        out = _EnumReduce(obj)  # an Ember enum (a box format) under PyTorch's name
     elif type(obj) in (dict, collections.OrderedDict):
         new = type(obj)((k, _reduce_for_save(v, storages, memo)) for k, v in obj.items())
         if hasattr(obj, "_metadata"):
@@ -203,24 +238,35 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     return out
 
 
+def _check_one_dtype_per_storage(storages: dict, root: np.ndarray, dtype: str) -> None:
+    """PyTorch refuses to save two views of one buffer with different dtypes."""
+    # the None slot: buffer id -> (dtype name, buffer), the buffer held so its id stays unique
+    seen = storages.setdefault(None, {})
+    if seen.setdefault(id(root), (dtype, root))[0] != dtype:
+        raise RuntimeError("Cannot save multiple tensors or storages that view the same data "
+                           "as different types")
+
+
 class _TensorReduce:
     def __init__(self, t: Tensor, storages: dict) -> None:
         self.t = t
+        self.state: dict = {}  # a subclass's attributes, set by _reduce_for_save
         arr = t._host()
         root = arr
         while isinstance(getattr(root, "base", None), np.ndarray):
             root = root.base
         key_id = id(root)  # tensors viewing one buffer share one storage record, as in PyTorch
+        _check_one_dtype_per_storage(storages, root, t.dtype.name)
         if t.dtype is _dt.bfloat16:
             arr = arr.view(np.uint16)
             if root.dtype.itemsize == 2 and root.flags.c_contiguous:
                 root = root.reshape(-1).view(np.uint16)
         isz = arr.dtype.itemsize
         shareable = (root.flags.c_contiguous and root.dtype == arr.dtype
-                     and all(s % isz == 0 and s >= 0 for s in arr.strides) and arr.size > 0)
-        if shareable:
+                     and all(s % isz == 0 and s >= 0 for s in arr.strides))
+        if shareable:  # an empty view keeps its storage too, as in PyTorch
             offset = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0])
-            shareable = offset >= 0 and offset % isz == 0
+            shareable = 0 <= offset <= root.nbytes and offset % isz == 0
         self.size = tuple(arr.shape)
         if shareable:
             self.stride = tuple(s // isz for s in arr.strides)
@@ -231,7 +277,7 @@ class _TensorReduce:
             offset = 0
             self.stride = _contiguous_strides(self.size)
         if key_id not in storages:
-            storages[key_id] = (str(len(storages)), root, t.dtype.name)
+            storages[key_id] = (str(len(storages) - (None in storages)), root, t.dtype.name)
         self.key, root = storages[key_id][0], storages[key_id][1]
         self.numel = root.size
         self.offset = offset // isz
@@ -241,10 +287,76 @@ class _TensorReduce:
         ref = _StorageRef(self.key, self.t.dtype.name, self.numel, self.location)
         args = (ref, self.offset, self.size, self.stride, self.t.requires_grad,
                 collections.OrderedDict())
-        if getattr(type(self.t), "_is_parameter", False) or type(self.t).__name__ == "Parameter":
+        if _is_parameter(self.t):
             inner = _TensorReduceNoParam(args)
             return (_REBUILD_PARAMETER, (inner, self.t.requires_grad, collections.OrderedDict()))
-        return (_REBUILD_TENSOR, args)
+        if self.t.dtype.name in _UNTYPED_DTYPES:
+            plain = (_REBUILD_TENSOR_V3, args + (_Global("torch", self.t.dtype.name),))
+        else:
+            plain = (_REBUILD_TENSOR, args)
+        if type(self.t) is Tensor:
+            return plain
+        # a user's Tensor subclass keeps its class and attributes, as PyTorch writes it
+        return (_REBUILD_FROM_TYPE, (plain[0], _class_global(type(self.t)), plain[1],
+                                     self.state))
+
+
+class _GeneratorReduce:
+    """A generator as PyTorch writes it: ``torch._C.Generator(device)`` with the state
+    ``(seed, offset, state tensor)``."""
+
+    def __init__(self, g: Generator, state: _TensorReduce) -> None:
+        self.g, self.state = g, state
+
+    def __reduce__(self) -> tuple:
+        return (_Global("torch._C", "Generator"), (_DeviceReduce(str(self.g.device)),),
+                (self.g.initial_seed(), None, self.state))
+
+
+class _EnumReduce:
+    def __init__(self, member: enum.Enum) -> None:
+        self.member = member
+
+    def __reduce__(self) -> tuple:
+        return (_class_global(type(self.member)), (self.member.value,))
+
+
+def _class_global(cls: type) -> Any:
+    """Ember's own classes are written under PyTorch's names (``ember.vision.tv_tensors``
+    as ``torchvision.tv_tensors``), which loading maps back; a user's class as itself."""
+    module = cls.__module__
+    for ours, theirs in (("ember.vision", "torchvision"), ("ember", "torch")):
+        if module == ours or module.startswith(ours + "."):
+            return _Global(theirs + module[len(ours):], cls.__qualname__)
+    return cls
+
+
+class _MetaReduce:
+    """A meta tensor has no storage: PyTorch writes only its dtype, size and stride."""
+
+    def __init__(self, t: Tensor, as_parameter: bool = True) -> None:
+        self.t, self.as_parameter = t, as_parameter
+
+    def __reduce__(self) -> tuple:
+        t = self.t
+        if self.as_parameter and _is_parameter(t):
+            return (_REBUILD_PARAMETER, (_MetaReduce(t, False), t.requires_grad,
+                                         collections.OrderedDict()))
+        return (_Global("torch._utils", "_rebuild_meta_tensor_no_storage"),
+                (_Global("torch", t.dtype.name), tuple(t.shape), tuple(t.stride()),
+                 t.requires_grad if self.as_parameter else False))
+
+
+def _is_parameter(t: Tensor) -> bool:
+    return getattr(type(t), "_is_parameter", False) or type(t).__name__ == "Parameter"
+
+
+def _rebuild_meta_tensor_no_storage(dtype: _dt.dtype, size: tuple, stride: tuple,
+                                    requires_grad: bool) -> Tensor:
+    from .ops.creation import empty_strided
+
+    return empty_strided(tuple(size), tuple(stride), dtype=dtype, device="meta",
+                         requires_grad=requires_grad)
 
 
 class _TensorReduceNoParam:
@@ -252,8 +364,10 @@ class _TensorReduceNoParam:
         self.args = args
 
     def __reduce__(self) -> tuple:
-        return (_REBUILD_TENSOR, (self.args[0], self.args[1], self.args[2], self.args[3], False,
-                                  self.args[5]))
+        args = (self.args[0], self.args[1], self.args[2], self.args[3], False, self.args[5])
+        if self.args[0].dtype in _UNTYPED_DTYPES:
+            return (_REBUILD_TENSOR_V3, args + (_Global("torch", self.args[0].dtype),))
+        return (_REBUILD_TENSOR, args)
 
 
 class _DeviceReduce:
@@ -310,6 +424,11 @@ class _SizeReduce:
         return (_Global("torch", "Size"), (self.shape,))
 
 
+def _records(storages: dict) -> list:
+    """The (key, root array, dtype) storage records, without the dtype bookkeeping slot."""
+    return [v for k, v in storages.items() if k is not None]
+
+
 def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
     storages: dict = {}
     payload = _reduce_for_save(obj, storages, {})
@@ -317,7 +436,7 @@ def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
     _Pickler(buf, storages).dump(payload)
     records = [("data.pkl", buf.getvalue()), (".format_version", b"1"),
                (".storage_alignment", b"64"), ("byteorder", b"little")]
-    for key, root, _dtype in storages.values():
+    for key, root, _dtype in _records(storages):
         arr = root if sys.byteorder == "little" else root.byteswap()
         records.append((f"data/{key}", np.ascontiguousarray(arr).tobytes()))
     records.append(("version", b"3\n"))
@@ -344,11 +463,23 @@ def _write_legacy(obj: Any, f: BinaryIO) -> None:
     for head in (_MAGIC, _LEGACY_PROTOCOL, sys_info):
         pickle.dump(head, f, protocol=2)
     _Pickler(f, storages, legacy=True).dump(payload)
-    pickle.dump(sorted(key for key, _, _ in storages.values()), f, protocol=2)
-    for _key, root, _dtype in sorted(storages.values(), key=lambda s: s[0]):
+    records = sorted(_records(storages), key=lambda s: s[0])
+    pickle.dump([key for key, _, _ in records], f, protocol=2)
+    for _key, root, _dtype in records:
         arr = root if sys.byteorder == "little" else root.byteswap()
-        f.write(struct.pack("<q", root.size))
+        f.write(struct.pack("<q", root.nbytes if _dtype in _UNTYPED_DTYPES else root.size))
         f.write(np.ascontiguousarray(arr).tobytes())
+
+
+def _check_zip_target(path: str) -> None:
+    """PyTorch's zip writer refuses a missing parent folder or a folder as the file, with
+    RuntimeError, before pickling anything."""
+    parent = os.path.dirname(path)
+    if parent and not os.path.isdir(parent):
+        raise RuntimeError(f"Parent directory {parent} does not exist.")
+    if os.path.isdir(path):
+        raise RuntimeError(f"File {path} cannot be opened: open file failed with strerror: "
+                           "Is a directory")
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
@@ -363,9 +494,14 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
     else:
         write = _write_zip
     if not isinstance(f, (str, os.PathLike)):
+        if not hasattr(f, "write"):
+            raise AttributeError("expected 'f' to be string, path, or a file-like object with "
+                                 "a 'write' attribute")
         write(obj, f, "archive")
         return
     path = os.fspath(f)
+    if _use_new_zipfile_serialization:
+        _check_zip_target(path)
     folder = os.path.dirname(os.path.abspath(path))
     prefix = os.path.splitext(os.path.basename(path))[0] or "archive"
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
@@ -389,7 +525,7 @@ class _StorageType:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.dtype = _STORAGE_DTYPES[name]
+        self.dtype = _STORAGE_DTYPES.get(name, "uint8")  # UntypedStorage: raw bytes
 
 
 def _np_dtype(name: str) -> Any:
@@ -404,8 +540,10 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: int, size: tuple, stride: t
     arr, dtype_name, device = storage
     isz = arr.dtype.itemsize
     size, stride = tuple(size), tuple(stride)
-    if size and any(s == 0 for s in size):
-        view = np.empty(size, dtype=arr.dtype)
+    if size and any(s == 0 for s in size):  # an empty view still keeps its storage
+        offset = min(max(storage_offset, 0), arr.size) * isz
+        view = np.ndarray(size, dtype=arr.dtype, buffer=arr, offset=offset,
+                          strides=tuple(max(s, 0) * isz for s in stride))
     else:
         extent = storage_offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if size \
             else storage_offset + 1
@@ -418,6 +556,11 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: int, size: tuple, stride: t
                           strides=tuple(s * isz for s in stride))
     if dtype_name == "bfloat16":
         view = view.view(_dt.bfloat16.np)
+    if metadata:  # PyTorch's lazy conj/neg bits: Ember's tensors hold resolved values
+        if metadata.get("neg"):
+            view = np.negative(view)
+        if metadata.get("conj"):
+            view = np.conj(view)
     dev = canonical_device(device)
     data = view if dev is CPU else dev._backend.asarray(np.ascontiguousarray(view),
                                                         index=dev.index)
@@ -425,6 +568,55 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: int, size: tuple, stride: t
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _rebuild_tensor_v3(storage: Any, storage_offset: int, size: tuple, stride: tuple,
+                       requires_grad: bool, backward_hooks: Any, dtype: _dt.dtype,
+                       metadata: Any = None) -> Tensor:
+    """PyTorch's rebuild for dtypes without a typed storage class (uint16/32/64): the
+    storage holds untyped bytes, viewed as ``dtype``; ``storage_offset`` counts elements."""
+    if isinstance(storage, _LegacyStorage):
+        if storage.entry[0] != dtype.name:  # PyTorch cannot read such legacy files either
+            raise AttributeError("type object 'torch.storage.UntypedStorage' has no attribute "
+                                 "'dtype'")
+    else:
+        arr, _, device = storage
+        npd = np.dtype(np.uint16) if dtype is _dt.bfloat16 else dtype.np
+        storage = (arr.view(npd), dtype.name, device)
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad,
+                              backward_hooks, metadata)
+
+
+# attributes torch.nn.Buffer sets on a plain tensor; Ember's plain tensors need not keep them
+_BUFFER_MARKS = frozenset({"_is_buffer", "persistent"})
+
+
+def _rebuild_from_type_v2(func: Callable, new_type: Any, args: tuple, state: Any) -> Any:
+    """PyTorch's rebuild of a tensor subclass or of a tensor carrying Python attributes
+    (``state``: its ``__dict__``, or a ``(dict, slots)`` pair)."""
+    ret = func(*args)
+    if isinstance(new_type, type) and issubclass(new_type, Tensor) and type(ret) is not new_type:
+        ret = ret.as_subclass(new_type)
+    setstate = getattr(type(ret), "__setstate__", None)
+    if setstate is not None and setstate is not getattr(Tensor, "__setstate__", None):
+        ret.__setstate__(state)  # the subclass's own
+        return ret
+    items = {}
+    for part in state if isinstance(state, tuple) else (state,):
+        items.update(part or {})
+    lost = [k for k, v in items.items() if not _try_setattr(ret, k, v) and k not in _BUFFER_MARKS]
+    if lost:
+        warnings.warn(f"ember.load: the tensor attributes {lost} are dropped: an ember.Tensor "
+                      "holds no Python attributes (a Tensor subclass does)", stacklevel=3)
+    return ret
+
+
+def _try_setattr(obj: Any, name: str, value: Any) -> bool:
+    try:
+        setattr(obj, name, value)
+    except AttributeError:
+        return False
+    return True
 
 
 def _rebuild_parameter(data: Tensor, requires_grad: bool, backward_hooks: Any,
@@ -456,9 +648,13 @@ def _torch_device(s: Any, index: int | None = None) -> _device_cls:
 
 _SAFE: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
-    ("collections", "defaultdict"): collections.defaultdict,
     ("collections", "Counter"): collections.Counter,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+    ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
+    ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
+    ("torch._utils", "_rebuild_meta_tensor_no_storage"): _rebuild_meta_tensor_no_storage,
+    ("torch", "Tensor"): Tensor,
+    ("torch.storage", "UntypedStorage"): _StorageType("UntypedStorage"),
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter_with_state,
     ("torch._utils", "_rebuild_sparse_tensor"): _rebuild_sparse_tensor,
@@ -466,11 +662,8 @@ _SAFE: dict[tuple[str, str], Any] = {
     ("torch", "Size"): Size,
     ("torch", "device"): _torch_device,
     ("builtins", "set"): set,
-    ("builtins", "frozenset"): frozenset,
     ("builtins", "complex"): complex,
-    ("builtins", "slice"): slice,
     ("builtins", "bytearray"): bytearray,
-    ("builtins", "range"): range,
 }
 
 
@@ -485,33 +678,67 @@ def _codecs_encode(s: str, encoding: str = "latin1") -> bytes:
 _SAFE[("_codecs", "encode")] = _codecs_encode
 
 
+def _py3_name(module: str, name: str) -> tuple[str, str]:
+    """Protocol-2 pickles name Python 2's modules (__builtin__, copy_reg): map them back."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _allowed_global(module: str, name: str) -> Any:
+    """What a weights-only load resolves ``module.name`` to; None where it refuses it."""
+    if (module, name) in _SAFE:
+        return _SAFE[(module, name)]
+    if module == "torch" and name in _STORAGE_DTYPES:
+        return _StorageType(name)
+    if module == "torch" and name in _TORCH_DTYPES:
+        return _dt.to_dtype(_TORCH_DTYPES[name])
+    if module in _BLOCKED_MODULES:  # never, even when allowlisted
+        return None
+    return _user_safe.get(f"{module}.{name}")
+
+
+def get_unsafe_globals_in_checkpoint(f: str | os.PathLike | BinaryIO) -> list[str]:
+    """The ``module.name`` globals in a checkpoint that a weights-only load would refuse
+    (read statically from its pickle, as PyTorch does; nothing is run)."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return get_unsafe_globals_in_checkpoint(fh)
+    start = f.tell()
+    head = f.read(4)
+    f.seek(start)
+    if head != b"PK\x03\x04":
+        raise ValueError("Expected input to be a checkpoint returned by torch.save")
+    with _open_zip(f, "<file object>") as z:
+        pkl = [n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
+        if not pkl:
+            raise ValueError("Expected input to be a checkpoint returned by torch.save")
+        data = z.read(pkl[0])
+    names = {_py3_name(*arg.split(" ", 1)) for op, arg, _ in pickletools.genops(data)
+             if op.name == "GLOBAL"}
+    return [f"{module}.{name}" for module, name in names if _allowed_global(module, name) is None]
+
+
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file: BinaryIO, load_storage: Callable, weights_only: bool,
-                 source: str) -> None:
-        super().__init__(file, encoding="utf-8")
+                 source: str, pickle_args: dict | None = None) -> None:
+        # pickle's options (encoding="latin1" for Python 2 checkpoints): a weights-only load
+        # keeps only the encoding, as PyTorch's restricted unpickler does
+        args = {"encoding": "utf-8", **(pickle_args or {})}
+        super().__init__(file, **(args if not weights_only else {"encoding": args["encoding"]}))
         self._load_storage = load_storage
         self._weights_only = weights_only
         self._source = source
 
     def find_class(self, module: str, name: str) -> Any:
-        # protocol-2 pickles name Python 2's modules (__builtin__, copy_reg): map them back
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-        elif module in _compat_pickle.IMPORT_MAPPING:
-            module = _compat_pickle.IMPORT_MAPPING[module]
-        key = (module, name)
-        if key in _SAFE:
-            return _SAFE[key]
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(name)
-        if module == "torch" and name in _TORCH_DTYPES:
-            return _dt.to_dtype(_TORCH_DTYPES[name])
+        module, name = _py3_name(module, name)
+        found = _allowed_global(module, name)
+        if found is not None:
+            return found
         full = f"{module}.{name}"
         if self._weights_only and module in _BLOCKED_MODULES:
             raise _weights_only_error(f"\n\nTrying to load unsupported GLOBAL {full} whose "
                                       f"module {module} is blocked.")
-        if full in _user_safe:
-            return _user_safe[full]
         if self._weights_only:
             raise _weights_only_error("", full)
         return _map_torch_global(module, name)
@@ -552,6 +779,45 @@ def _map_torch_global(module: str, name: str) -> Any:
     return obj
 
 
+class _MappedStorage:
+    """What a ``map_location`` function gets as its storage: where the bytes go, moved as
+    PyTorch's storages move (``storage.cpu()``, ``.cuda(i)``, ``.to(device)``); returning
+    it (or None) keeps the place chosen. The bytes themselves are read afterwards."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    @property
+    def device(self) -> _device_cls:
+        return _device_cls(self.location)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.location.startswith("cuda")
+
+    def cpu(self) -> _MappedStorage:
+        return _MappedStorage("cpu")
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> _MappedStorage:
+        if device is None:
+            return _MappedStorage("cuda")
+        return _MappedStorage(f"cuda:{device}" if isinstance(device, int) else str(device))
+
+    def to(self, device: Any = None, non_blocking: bool = False) -> _MappedStorage:
+        return _MappedStorage(str(_device_cls(device)) if not isinstance(device, str)
+                              else device)
+
+
+class SourceChangeWarning(Warning):
+    """PyTorch's warning class for a pickled module whose source changed (filtered by name
+    in users' code; Ember never raises it)."""
+
+
+def default_restore_location(storage: Any, location: str) -> Any:
+    """What ``map_location`` does by default: the storage goes back where it was saved."""
+    return storage.to(location) if isinstance(storage, _MappedStorage) else storage
+
+
 def _location_fn(map_location: Any) -> Callable[[str], str]:
     """Turn ``map_location`` into a function from a saved location to a device string."""
     if map_location is None:
@@ -563,8 +829,10 @@ def _location_fn(map_location: Any) -> Callable[[str], str]:
         return lambda loc: str(map_location.get(loc, loc))
     if callable(map_location):
         def call(loc: str) -> str:
-            r = map_location(loc, loc)
-            return loc if r is None else (r if isinstance(r, str) else str(r))
+            r = map_location(_MappedStorage(loc), loc)
+            if r is None:
+                return loc
+            return r.location if isinstance(r, _MappedStorage) else str(r)
 
         return call
     raise TypeError(f"map_location should be a string, a device, a dict or a callable, "
@@ -588,9 +856,9 @@ def _check_location(loc: str, source: str) -> str:
 def _open_zip(f: Any, source: str) -> zipfile.ZipFile:
     try:
         z = zipfile.ZipFile(f)
-    except zipfile.BadZipFile as e:
-        raise ValueError(f"{source} is not a valid checkpoint (truncated or corrupt zip: "
-                         f"{e})") from None
+    except zipfile.BadZipFile as e:  # PyTorch's zip reader raises RuntimeError
+        raise RuntimeError(f"PytorchStreamReader failed reading zip archive: failed finding "
+                           f"central directory ({source} is truncated or corrupt: {e})") from None
     for name in z.namelist():
         if name.startswith("/") or ".." in name.split("/") or "\\" in name:
             raise pickle.UnpicklingError(f"{source} contains an unsafe record name {name!r}")
@@ -598,7 +866,7 @@ def _open_zip(f: Any, source: str) -> zipfile.ZipFile:
 
 
 def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: bool,
-              mmap_file: str | None) -> Any:
+              mmap_file: str | None, pickle_args: dict | None = None) -> Any:
     pkl = [n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
     if not pkl:
         raise ValueError(f"{source} is not a PyTorch/Ember checkpoint: no data.pkl record")
@@ -646,7 +914,7 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
         data = z.read(f"{prefix}data.pkl")
     except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise ValueError(f"{source}: data.pkl is unreadable ({e}); truncated file?") from None
-    return _Unpickler(io.BytesIO(data), load_storage, weights_only, source).load()
+    return _Unpickler(io.BytesIO(data), load_storage, weights_only, source, pickle_args).load()
 
 
 def _data_offset(path: str, info: zipfile.ZipInfo) -> int:
@@ -657,7 +925,8 @@ def _data_offset(path: str, info: zipfile.ZipInfo) -> int:
         return info.header_offset + 30 + name_len + extra_len
 
 
-def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool) -> Any:
+def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool,
+                 pickle_args: dict | None = None) -> Any:
     """PyTorch's pre-1.6 stream: magic, protocol, sys info, the pickle, then storages."""
     locate = _location_fn(map_location)
 
@@ -666,10 +935,11 @@ def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool
 
     magic = plain("magic")
     if magic != _MAGIC:
-        raise ValueError(f"{source} is not a PyTorch checkpoint (bad magic number)")
+        raise RuntimeError(f"Invalid magic number; corrupt file? ({source} is not a "
+                           "PyTorch checkpoint)")
     protocol = plain("protocol")
     if protocol != _LEGACY_PROTOCOL:
-        raise ValueError(f"{source}: unsupported legacy protocol version {protocol}")
+        raise RuntimeError(f"Invalid protocol version: {protocol} ({source})")
     plain("sys_info")
     storages: dict[str, list] = {}
 
@@ -679,7 +949,7 @@ def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool
         entry = storages.setdefault(key, [stype.dtype, numel, locate(location), None])
         return _LegacyStorage(entry, view_meta)
 
-    result = _Unpickler(f, load_storage, weights_only, source).load()
+    result = _Unpickler(f, load_storage, weights_only, source, pickle_args).load()
     keys = plain("keys")
     for key in keys:
         entry = storages[key]
@@ -732,43 +1002,75 @@ def _resolve_legacy(obj: Any) -> Any:
     return obj
 
 
+_PICKLE_LOAD_ARGS = ("fix_imports", "encoding", "errors", "buffers")
+
+
+def _check_pickle_load_args(args: dict, weights_only: bool) -> None:
+    """``pickle_load_args`` are ``pickle.Unpickler``'s options, used by full loads only."""
+    for k in args:
+        if k not in _PICKLE_LOAD_ARGS:  # the words of PyTorch's two unpicklers
+            raise TypeError(f"Unpickler.__init__() got an unexpected keyword argument {k!r}"
+                            if weights_only else f"{k!r} is an invalid keyword argument for "
+                            "Unpickler()")
+    if args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=3)
+
+
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_module: Any = None,
          *, weights_only: bool | None = None, mmap: bool | None = None,
          **pickle_load_args: Any) -> Any:
     """Load a checkpoint saved by ``ember.save`` or ``torch.save`` (zip or legacy format)."""
-    if weights_only is None:
-        weights_only = True
+    if weights_only is None:  # an explicit pickle module asks for a full load, as in PyTorch
+        weights_only = pickle_module is None
+    elif weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    _check_pickle_load_args(pickle_load_args, weights_only)
+    if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "seek"):
+        raise AttributeError(
+            f"{type(f).__name__!r} object has no attribute 'seek'. You can only ember.load from "
+            "a file that is seekable. Please pre-load the data into a buffer like io.BytesIO "
+            "and try to load from it instead.")
     # weights_only=False, asked for explicitly, loads any pickle silently, as PyTorch does
     source = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "<file object>"
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if isinstance(f, (str, os.PathLike)):
         if not os.path.exists(source):
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{source}'")
         with open(source, "rb") as fh:
             return _load_stream(fh, source, map_location, weights_only,
-                                source if mmap else None)
-    return _load_stream(f, source, map_location, weights_only, None)
+                                source if mmap else None, pickle_load_args)
+    return _load_stream(f, source, map_location, weights_only, None, pickle_load_args)
 
 
 def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: bool,
-                 mmap_file: str | None) -> Any:
+                 mmap_file: str | None, pickle_args: dict | None = None) -> Any:
     start = fh.tell() if fh.seekable() else 0
     head = fh.read(4)
     fh.seek(start)
-    if head[:2] == b"PK":
+    if head == b"PK\x03\x04":
         with _open_zip(fh, source) as z:
-            return _load_zip(z, source, map_location, weights_only, mmap_file)
-    if not head:
-        raise ValueError(f"{source} is empty: not a checkpoint")
+            return _load_zip(z, source, map_location, weights_only, mmap_file, pickle_args)
+    if not head:  # PyTorch's unpickler meets the end of the file first
+        raise EOFError(f"{source} is empty: not a checkpoint")
     if mmap_file is not None:
-        raise RuntimeError("mmap can only be used with files saved with the zipfile format")
+        raise RuntimeError(
+            f"mmap can only be used with files saved with `ember.save({source}, "
+            "_use_new_zipfile_serialization=True), please ember.save your checkpoint with this "
+            "option in order to use mmap.")
+    if weights_only and head[:2] in (b"\x80\x04", b"\x80\x05"):  # a plain pickle's FRAME
+        raise _weights_only_error("WeightsUnpickler error: \n\nUnsupported operand 149")
     try:
-        return _load_legacy(fh, source, map_location, weights_only)
-    except pickle.UnpicklingError as e:
+        return _load_legacy(fh, source, map_location, weights_only, pickle_args)
+    except (pickle.UnpicklingError, EOFError, struct.error) as e:
+        # PyTorch: the unpickler's own error; a weights-only load wraps it in its message
         if str(e).startswith(_WEIGHTS_ONLY):
             raise
-        raise ValueError(f"{source} is not a valid checkpoint ({type(e).__name__}: {e})") from None
-    except (EOFError, struct.error) as e:
-        raise ValueError(f"{source} is not a valid checkpoint ({type(e).__name__}: {e})") from None
+        detail = f"{source}: {e}" if isinstance(e, pickle.UnpicklingError) \
+            else f"{source}: pickle data was truncated"
+        if weights_only:
+            raise _weights_only_error(f"WeightsUnpickler error: {detail}") from None
+        raise pickle.UnpicklingError(detail) from None
 
 
 # ------------------------------------------------------------------ safetensors
