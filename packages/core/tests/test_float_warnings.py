@@ -32,7 +32,7 @@ OPS = {
     "atanh": lambda t: t.atanh(), "acos": lambda t: t.acos(), "rsqrt": lambda t: t.rsqrt(),
     "sigmoid": lambda t: t.sigmoid(), "erfinv": lambda t: t.erfinv(),
     "lgamma": lambda t: t.lgamma(), "remainder": lambda t: t.remainder(0.0),
-    "floor_divide": lambda t: t // 0.0, "matmul": lambda t: t @ t.T,
+    "floor_divide": lambda t: t.div(0.0, rounding_mode="floor"), "matmul": lambda t: t @ t.T,
     "cdist": lambda t: ember.cdist(t, t), "normalize": lambda t: F.normalize(t),
     "layer_norm": lambda t: F.layer_norm(t, (21,)),
     "cosine_similarity": lambda t: F.cosine_similarity(t, t),

@@ -19,7 +19,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._device import device as _device_cls
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, RemovableHandle, RetainGrad
+from .autograd.graph import AccumulateGrad, RemovableHandle, RetainGrad, regenerated_view
 from .backends.registry import CPU, canonical_device
 
 __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_last",
@@ -450,6 +450,10 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
+    def _is_view(self) -> bool:
+        """Whether this tensor views another's memory (it has a ``_base``)."""
+        return self._base is not None
+
     @property
     def _version(self) -> int:
         if self._vc.__class__ is _InferenceVersion:
@@ -487,7 +491,7 @@ class Tensor:
             regen = fn(self._base)
         finally:
             grad_mode.state.enabled = prev
-        self.grad_fn, self._out_nr = regen.grad_fn, regen._out_nr
+        regenerated_view(self, regen)
         fn.version = v
 
     def detach(self) -> Tensor:
@@ -595,6 +599,14 @@ class Tensor:
     def as_subclass(self, cls: type) -> Tensor:
         """The same tensor as an instance of a Tensor subclass (shares data and graph)."""
         return _subclassed(self, cls, False)
+
+    def _new_requires_grad(self) -> Tensor:
+        """``requires_grad=True`` given to a factory (``torch.tensor``, ``zeros``, ``arange``,
+        ...): PyTorch's words there differ from ``requires_grad_``'s."""
+        if self.dtype.category < _dt._FLOAT:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
+        return self.requires_grad_(True)
 
     @staticmethod
     def _make_subclass(cls: type, data: Tensor, require_grad: bool = False, **kwargs: Any) -> Tensor:

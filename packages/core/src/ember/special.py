@@ -13,6 +13,7 @@ from .ops import pointwise_binary as _binary
 from .ops import pointwise_unary as _unary
 from .ops import reduction as _reduction
 from .ops import special_ops as _special
+from .ops._dispatch import renamed as _renamed
 from .ops.softmax import log_softmax as _log_softmax
 from .ops.softmax import softmax as _softmax
 
@@ -52,7 +53,9 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     """Rounds half to even (floating inputs only, as ``torch.special.round``)."""
     if isinstance(input, Tensor) and input._data.dtype.kind in "biu":
         raise _unary.not_implemented("round_vml_cpu", input._data.dtype)
-    return _unary.round(input, decimals=decimals, out=out)
+    res = _unary.round(input, decimals=decimals, out=out)
+    # PyTorch's special.round always calls round.decimals, whose graph node is RoundBackward1
+    return _renamed(res, "RoundBackward1") if out is None else res
 
 
 def multigammaln(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:

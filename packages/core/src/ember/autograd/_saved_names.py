@@ -156,6 +156,7 @@ TABLE: dict[str, dict[str, dict[str, Callable]]] = {
     "AddBackward0": {"_add_vjp.<locals>.vjp": {"alpha": _var("alpha")}},
     "SubBackward0": {"_sub_vjp.<locals>.vjp": {"alpha": _var("alpha")}},
     "RsubBackward1": {"_sub_vjp.<locals>.vjp": {"alpha": _var("alpha")}},
+    "RsubBackward0": {"_sub_vjp.<locals>.vjp": {"alpha": _var("alpha")}},
     "PowBackward0": {_POW: {"self": _slot(0), "exponent": _number_slot(1)},
                      _UNARY: {"self": _slot(0), "exponent": _const(2)}},  # square
     "PowBackward1": {_POW: {"self": _slot(0), "exponent": _slot(1), "result": _slot(2)}},

@@ -188,7 +188,7 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
     wrapped: list = []
     diff_outs: list = []  # the node's outputs: every output of forward, in order
-    for o in outs:
+    for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             wrapped.append(o)
             diff_outs.append(None)
@@ -199,9 +199,10 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
                     "a leaf Variable that requires grad has been used in an in-place operation.")
             o._vc[0] += 1  # marking dirty bumps the version once more, as in PyTorch
             t = o
-        elif id(o) in input_ids:  # an input returned as is: an alias, so the graph is new
-            t = make(o._data, o._device)
-            t._vc = o._vc
+        elif id(o) in input_ids:  # an input returned as is: a view (PyTorch's), graph new
+            from ..ops.shape import custom_function_view_guard, make_view
+
+            t = make_view(o, o._data, custom_function_view_guard(cls.__name__, i))
         else:
             t = o
         wrapped.append(t)

@@ -36,6 +36,7 @@ _capturing = [False]
 class RemovableHandle:
     """Returned by ``register_*hook``; ``remove()`` takes the hook out again."""
 
+    __module__ = "ember.utils.hooks"  # where PyTorch's class lives (and ember re-exports it)
     _ids = itertools.count()
     __slots__ = ("_store", "id")
 
@@ -175,16 +176,10 @@ class Node:
         """PyTorch's words for saved tensor ``i`` (``t``), changed in place since version ``v``:
         an output names this node, an input the node that now makes it."""
         if self._saved_out is not None and i in self._saved_out:
-            made_by, nr = self, self._saved_out[i]
-        else:
-            made_by, nr = t.grad_fn, t._out_nr
-        which = "" if made_by is None else \
-            f", which is output {nr} of {_BACKWARD_SUFFIX.sub('', made_by.name())},"
-        return ("one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.type()} {list(t.shape)}]{which} is at version {t._vc[0]}; "
-                f"expected version {v} instead. Hint: enable anomaly detection to find the "
-                "operation that failed to compute its gradient, with "
-                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+            return modified_message(t, v, self, self._saved_out[i])
+        if t._base is not None:  # a view of a base changed since: named as its regenerated node
+            t._refresh_view()
+        return modified_message(t, v, t.grad_fn, t._out_nr)
 
     def _unpack_saved(self, create_graph: bool) -> tuple:
         saved = self._saved
@@ -252,19 +247,49 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'ember.autograd.graph' has no attribute '{name}'")
 
 
-_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_classes: dict[str, type] = {}
+_BACKWARD_SUFFIX = re.compile(r"Backward(\d*)$")
+
+
+def regenerated_view(view: Any, regen: Any) -> None:
+    """Give ``view`` the graph of ``regen``, its view op replayed on a base changed in place:
+    PyTorch names that node ``AsStridedBackward0``."""
+    node = regen.grad_fn
+    if node is not None and not node._multi:
+        node.__class__ = node_class("AsStridedBackward0")
+    view.grad_fn, view._out_nr, view._rg = node, regen._out_nr, True
+
+
+def modified_message(t: Any, v: int, made_by: Node | None, nr: int) -> str:
+    """PyTorch's words for a saved ``t``, output ``nr`` of ``made_by``, changed in place since
+    version ``v``."""
+    which = "" if made_by is None else \
+        f", which is output {nr} of {_BACKWARD_SUFFIX.sub(_overload, made_by.name())},"
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.type()} {list(t.shape)}]{which} is at version {t._vc[0]}; "
+            f"expected version {v} instead. Hint: enable anomaly detection to find the "
+            "operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _overload(m: re.Match) -> str:
+    """PyTorch's short node name keeps an overload number other than 0 (``Max1``, ``Pow2``)."""
+    return "" if m.group(1) in ("", "0") else m.group(1)
+
+
+_classes: dict[tuple[str, bool], type] = {}
 
 
 def node_class(name: str, multi: bool = False) -> type:
     """A Node subclass named like PyTorch's (``AddBackward0``), made once per name."""
-    cls = _classes.get(name)
+    key = (name, multi)  # one op may record single- and multi-output nodes under one name
+    cls = _classes.get(key)
     if cls is None:
         # module "builtins": printed as PyTorch prints its nodes, <class 'AddBackward0'>
         attrs = {"__slots__": (), "_multi": multi, "__module__": "builtins"}
-        if name in ("CopySlices", "Error"):  # PyTorch's C++ nodes: their name() is qualified
+        # PyTorch's C++ nodes: their name() is qualified
+        if name in ("CopySlices", "CopyBackwards", "Error"):
             attrs["name"] = lambda self: f"torch::autograd::{type(self).__name__}"
-        cls = _classes[name] = type(name, (Node,), attrs)
+        cls = _classes[key] = type(name, (Node,), attrs)
     return cls
 
 
@@ -589,11 +614,14 @@ def _hook_name(fn: Any) -> str:
 
 def _checked_hook_result(fn: Any, r: Any, g: Any) -> Any:
     """A tensor hook's replacement gradient, refused (as PyTorch does) when it is not a
-    tensor or has another shape."""
+    tensor or has another dtype, device or shape."""
     try:
         shape = r._data.shape
     except AttributeError:
         raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'") from None
+    if r._data.dtype != g._data.dtype or r._device != g._device:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{g.type()} got {r.type()})")
     if shape != g._data.shape:
         raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
     return r

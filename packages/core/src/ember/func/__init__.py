@@ -95,13 +95,50 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
                                           for x in lv], spec) for lv, spec in leaves)
         g = grads[0] if single else grads
         value = out.detach() if not out.grad_fn or not _nested(flat) else out
-        return (g, (value, aux)) if has_aux else (g, value)
+        return (g, (value, _unwrap_aux(aux, flat))) if has_aux else (g, value)
 
     return wrapper
 
 
 def _nested(inputs: list) -> bool:
     return any(i._base is not None for i in inputs)
+
+
+def _unwrap_aux(aux: Any, inputs: list) -> Any:
+    """``has_aux``'s extra output as PyTorch gives it back: tensors only, cut from the
+    transform's own inputs (detached unless they also hang on an outer graph)."""
+    if _nested(inputs):
+        return tree_map(_only_tensor, aux)
+    own = {id(i) for i in inputs}
+
+    def unwrap(x: Any) -> Tensor:
+        _only_tensor(x)
+        return x.detach() if x.requires_grad and _leaves_within(x, own) else x
+
+    return tree_map(unwrap, aux)
+
+
+def _only_tensor(x: Any) -> Any:
+    if not isinstance(x, Tensor):
+        raise RuntimeError(f"Expected tensors, got unsupported type {type(x)}")
+    return x
+
+
+def _leaves_within(t: Tensor, own: set) -> bool:
+    """Whether every leaf ``t``'s graph reaches is one of the tensors with ids in ``own``."""
+    seen, stack = set(), [t._edge()[0]]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        var = getattr(node, "variable", None)
+        if var is not None:
+            if id(var) not in own:
+                return False
+            continue
+        stack.extend(n for n, _ in node.next_functions)
+    return True
 
 
 def grad(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
@@ -139,7 +176,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
     detached = tree_unflatten([o.detach() if isinstance(o, Tensor) and not _nested(flat_in)
                                else o for o in out_leaves], out_spec)
-    return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)
+    return (detached, vjp_fn, _unwrap_aux(aux, flat_in)) if has_aux else (detached, vjp_fn)
 
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
@@ -197,7 +234,9 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
     nested = _nested(ins)
     primal_out = tree_unflatten([o if nested else o.detach() for o in outs], spec)
     tangent_out = tree_unflatten(tans, spec)
-    return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
+    if has_aux:
+        return primal_out, tangent_out, _unwrap_aux(aux, ins)
+    return primal_out, tangent_out
 
 
 def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
@@ -241,7 +280,7 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
                 per_arg = tuple(tree_unflatten([next(it) for _ in lv], sp) for lv, sp in trees)
                 per_out.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(per_out, spec)
-        return (result, aux) if has_aux else result
+        return (result, _unwrap_aux(aux, ins)) if has_aux else result
 
     return wrapper
 

@@ -271,6 +271,8 @@ def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
     r = _cumsum_arr(xp, x._data, dim, reverse)
     if r.dtype != x._data.dtype:
         r = astype(xp, r, x._data.dtype)
+    if r.dtype.kind in "fc":
+        r = r + 0  # PyTorch's sums start from +0: a leading -0.0 becomes 0.0
     res = make(r, x._device)
     if grad_state.enabled and x._rg:
         record("CumsumBackward0", res, (x,), lambda g: (cumsum_along(g, dim, not reverse),))
@@ -282,9 +284,11 @@ def diff1(x: Tensor, dim: int, transpose: bool = False) -> Tensor:
     xp = x._device._backend.xp
     a = x._data
     if transpose:
-        pad = [(0, 0)] * a.ndim
-        pad[dim] = (1, 1)
-        r = -xp.diff(xp.pad(a, pad), axis=dim)
+        left, right = [(0, 0)] * a.ndim, [(0, 0)] * a.ndim
+        left[dim], right[dim] = (1, 0), (0, 1)
+        # the two slices' gradients, g and -g, zero-padded and summed as PyTorch's are: the
+        # signs of zeros come out the same
+        r = xp.pad(a, left) + xp.pad(-a, right)
     else:
         r = xp.diff(a, axis=dim)
     res = make(r, x._device)

@@ -91,11 +91,12 @@ def following(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 def linear_op_cl(x: Tensor, fwd: Callable[[Any, Any], Any], adj: Callable[[Any, Any], Any],
-                 name: str, fmt: Any, adj_name: str | None = None) -> Tensor:
+                 name: str, fmt: Any, adj_name: str | None = None,
+                 keeps_input: bool = False) -> Tensor:
     """``linear_op`` whose output and input gradient are laid out in ``fmt`` (the input's
     channels-last format; a plain ``linear_op`` for None)."""
     if fmt is None:
-        return linear_op(x, fwd, adj, name, adj_name)
+        return linear_op(x, fwd, adj, name, adj_name, keeps_input)
 
     def f(xp: Any, a: Any) -> Any:
         return laid_as(xp, fwd(xp, a), fmt)
@@ -103,4 +104,4 @@ def linear_op_cl(x: Tensor, fwd: Callable[[Any, Any], Any], adj: Callable[[Any, 
     def b(xp: Any, g: Any) -> Any:
         return laid_as(xp, adj(xp, g), fmt)
 
-    return linear_op(x, f, b, name, adj_name)
+    return linear_op(x, f, b, name, adj_name, keeps_input)

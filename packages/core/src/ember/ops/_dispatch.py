@@ -228,7 +228,16 @@ def _scalar_dtype(x: Any) -> _dt.dtype:
         return _dt.default_complex()
     if hasattr(x, "dtype"):
         return _dt.from_numpy_dtype(x.dtype)
-    raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+    raise unsupported_operand(f"expected a Tensor or a number, got {type(x).__name__}")
+
+
+def unsupported_operand(message: str) -> TypeError:
+    """The TypeError for an operand that is neither a tensor nor a number, marked so that
+    Tensor's operators answer NotImplemented instead (Python then tries the other operand's
+    reflected method, as with PyTorch)."""
+    err = TypeError(message)
+    err._ember_operand = True
+    return err
 
 
 def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
@@ -297,6 +306,9 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
             return x, t._device._backend.xp.asarray(s, dtype=npd)
         return x, s
     if cls is int:
+        if not -_2_63 <= s < _2_64:  # PyTorch unpacks a Python int as int64 or uint64
+            raise OverflowError("can't convert negative int to unsigned" if s < 0 else
+                                "int too big to convert")
         if kind == "b":
             x = t._device._backend.astype(x, _dt.int64)
         elif kind in "iu":
@@ -319,8 +331,11 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
         return _with_scalar(x, s.item(), t)
     if _isinstance(s, _py_scalars):
         return _with_scalar(x, cls.__mro__[-2](s), t)
-    raise TypeError(
+    raise unsupported_operand(
         f"unsupported operand type: expected a Tensor or a number, got {type(s).__name__}")
+
+
+_2_63, _2_64 = 1 << 63, 1 << 64
 
 
 @functools.cache
@@ -453,7 +468,27 @@ def method(fn: Callable, name: str | None = None) -> Callable:
 def methods(**fns: Callable) -> None:
     """Attach several functions to Tensor under the given names."""
     for name, fn in fns.items():
-        setattr(Tensor, name, numpy_aliases(fn))
+        setattr(Tensor, name, _operator(fn) if name in _OPERATORS else numpy_aliases(fn))
+
+
+_OPERATORS = frozenset(f"__{p}{n}__" for n in (
+    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
+    "lshift", "rshift") for p in ("", "r", "i")) | {
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"}
+
+
+def _operator(fn: Callable) -> Callable:
+    """A binary operator that answers NotImplemented for an operand it cannot take."""
+    @functools.wraps(fn)
+    def operator(self: Tensor, other: Any) -> Any:
+        try:
+            return fn(self, other)
+        except TypeError as err:
+            if getattr(err, "_ember_operand", False):
+                return NotImplemented
+            raise
+
+    return operator
 
 
 def numpy_aliases(fn: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from ..autograd.graph import regenerated_view
 from ..return_types import _ReturnType
 from ._dispatch import Tensor, grad_state, make, record
 from ._memory import array_over
@@ -26,6 +27,10 @@ def check_inplace(self: Tensor, op: str) -> None:
     """PyTorch's refusals before an in-place write."""
     if self._vc.__class__ is not list and not grad_state.inference:
         raise inference_inplace_error()
+    if self._base is not None and self._rg and grad_state.enabled:
+        fn = self._view_fn
+        if fn is not None and getattr(fn.replay, "refuses", False):
+            fn.replay(self)  # a view that may not be written (unbind's, a custom Function's)
     if self._rg and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -74,6 +79,8 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
         _snapshot_saved_self(out.grad_fn, self)
     write(self, r, op)
     if out.grad_fn is not None:
+        if out.grad_fn._saved_out:
+            _track_saved_result(out.grad_fn, self)
         if self._base is not None:
             _rebase_view(self, out)
         else:
@@ -81,6 +88,16 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
             self._out_nr = out._out_nr
             self._rg = True
     return self
+
+
+def _track_saved_result(node: Any, self: Tensor) -> None:
+    """A result the node saved is now ``self``'s value: it follows ``self``'s version counter,
+    so a later in-place change of ``self`` fails the backward as in PyTorch."""
+    if node._saved.__class__ is not tuple:
+        return  # packed by saved_tensors_hooks: no version check
+    for i in node._saved_out:
+        node._saved[i]._vc = self._vc
+        node._versions[i] = self._vc[0]
 
 
 def _snapshot_saved_self(node: Any, self: Tensor) -> None:
@@ -219,7 +236,7 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
         regen = view_fn(base)
     finally:
         grad_state.enabled = prev
-    view.grad_fn, view._out_nr, view._rg = regen.grad_fn, regen._out_nr, True
+    regenerated_view(view, regen)
 
 
 def write_out(res: Any, out: Any, op: str | None = None, warn: bool = True) -> Any:

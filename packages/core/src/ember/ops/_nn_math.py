@@ -393,7 +393,7 @@ def reduction_enum(reduction: Any, op: str = "loss") -> int:
 
 def reduce_array(xp: Any, loss: Any, red: int) -> Any:
     if red == 0:
-        return loss
+        return xp.asarray(loss)  # NumPy gives a scalar for a 0-d elementwise result
     r = xp.sum(loss) if red == 2 else xp.mean(loss) if loss.size else xp.asarray(
         math.nan, dtype=loss.dtype)
     return xp.asarray(r, dtype=loss.dtype)

@@ -218,7 +218,7 @@ def log_ndtr(xp: Any, x: Any) -> Any:
     neg = xp.log(0.5 * _erfcx_pos(xp, a / _SQRT2)) - 0.5 * x * x
     pos = xp.log1p(-0.5 * _erfcx_pos(xp, a / _SQRT2) * _exp_sq(
         xp, xp.minimum(a, 40.0), -0.5))
-    return xp.where(x < 0, neg, xp.where(a == xp.inf, 0.0, pos))
+    return xp.where(x < 0, neg, xp.where(a == xp.inf, -0.0, pos))
 
 
 def ndtri(xp: Any, p: Any) -> Any:
@@ -268,7 +268,7 @@ def lgamma(xp: Any, x: Any) -> Any:
     near1 = xp.abs(z1) < 0.2
     near2 = xp.abs(z2) < 0.2
     zz = xp.where(near1, z1, xp.where(near2, z2, 0.0))
-    series = zz * _poly(_LGAMMA1P, zz)
+    series = zz * _poly(_LGAMMA1P, zz) + 0.0  # + 0.0: lgamma(1) is 0, not -0
     pos = xp.where(near1, series, xp.where(near2, series + xp.log1p(zz), pos))
     s = xp.abs(_sinpi(xp, x))
     refl = math.log(math.pi) - xp.log(xp.where(neg, s, 1.0)) - pos
@@ -315,7 +315,7 @@ def zeta(xp: Any, s: Any, q: Any) -> Any:
     for j, c in enumerate(_EM):
         total = total + c * p
         p = p * (s + 2 * j + 1) * (s + 2 * j + 2) / (w * w)
-    total = xp.where(q == xp.inf, 0.0, total)
+    total = xp.where(q == xp.inf, xp.nan, total)  # PyTorch's series gives nan at q = inf
     total = xp.where(s == 1.0, xp.inf, xp.where(s < 1.0, xp.nan, total))
     qpole = (q <= 0) & (q == xp.floor(q))
     total = xp.where(qpole & (s >= 1.0), xp.inf, total)
@@ -327,7 +327,9 @@ def trigamma(xp: Any, x: Any) -> Any:
     z = zeta(xp, xp.asarray(2.0), xp.where(refl, 1.0 - x, x))
     s = _sinpi(xp, x)
     r = xp.where(refl, math.pi ** 2 / (s * s) - z, z)
-    return xp.where((x <= 0) & (x == xp.floor(x)), xp.inf, r)
+    r = xp.where(x == xp.inf, 0.0, r)  # PyTorch's asymptotic series: 0 at inf, nan at -inf
+    r = xp.where((x <= 0) & (x == xp.floor(x)), xp.inf, r)
+    return xp.where(x == -xp.inf, xp.nan, r)
 
 
 def polygamma(xp: Any, n: int, x: Any) -> Any:

@@ -28,6 +28,7 @@ from .dropout import (
     feature_dropout,
     feature_dropout_,
 )
+from .pointwise_unary import wrap
 
 __all__ = ["relu", "relu_", "prelu", "rrelu", "rrelu_", "selu", "selu_", "celu", "celu_",
            "hardshrink", "threshold", "threshold_"] + list(_dropout_all)
@@ -54,20 +55,24 @@ def _finish(res: Tensor, input: Tensor, inplace: bool, op: str) -> Tensor:
 
 # ------------------------------------------------------------------ piecewise-linear
 def _piecewise(name: str, input: Tensor, y: Any, slope: Callable[[], Any], inplace: bool,
-               op: str, saves_self: bool = False) -> Tensor:
+               op: str, saves_self: bool = False, saves_result: bool = False) -> Tensor:
     """Record ``grad * slope()`` where slope is a constant array (0/1 mask or slopes);
-    ``saves_self``: PyTorch's node saves the input, and its double backward links it."""
-    res = make(y, input._device)
+    ``saves_self`` / ``saves_result``: PyTorch's node saves the input / the result (so an
+    in-place change of it fails the backward), and its double backward links it."""
+    res = wrap(y, input._device)
     if grad_state.enabled and input._rg:
-        if saves_self:
-            record(name, res, (input,), _linked_slope_vjp(name),
-                   (const(slope(), input), res if inplace else input))
+        if saves_self or saves_result:
+            # an in-place form that saves self keeps its original value (``commit`` snapshots it)
+            kept = res if saves_result else input
+            record(name, res, (input,), _linked_slope_vjp(name), (const(slope(), input), kept))
         else:
             record(name, res, (input,), _slope_vjp, (const(slope(), input),))
     return _finish(res, input, inplace, op)
 
 
 _linked: dict = {}
+# relu's backward is threshold_backward of its result, so its double backward is threshold's
+_DOUBLE = {"ReluBackward0": "ThresholdBackwardBackward0"}
 
 
 def _linked_slope_vjp(name: str) -> Callable:
@@ -76,7 +81,7 @@ def _linked_slope_vjp(name: str) -> Callable:
     "does not require grad"."""
     vjp = _linked.get(name)
     if vjp is None:
-        node = name[:-1] + "Backward0"
+        node = _DOUBLE.get(name) or name[:-1] + "Backward0"
 
         def vjp(g: Tensor, s: Tensor, x: Tensor) -> tuple:
             if not grad_state.enabled:
@@ -102,7 +107,7 @@ def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
         return (g * s,)
     # a plain backward: one array product, the mask taken as is (no promoted copy)
     xp = g._device._backend.xp
-    return (make(_parallel.ufunc(xp, xp.multiply, gd, sd), g._device),)
+    return (wrap(_parallel.ufunc(xp, xp.multiply, gd, sd), g._device),)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -117,14 +122,16 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         _inplace.check_inplace(input, "relu_")
         xp.maximum(0, x, out=x)  # this order keeps -0.0, as PyTorch does
         input._vc[0] += 1
-        if grad_state.enabled and input._rg:
-            record("ReluBackward0", input, (input,), _slope_vjp, (const(_passes(xp, x), input),))
+        if grad_state.enabled and input._rg:  # PyTorch's node saves the result: input itself
+            record("ReluBackward0", input, (input,), _linked_slope_vjp("ReluBackward0"),
+                   (const(_passes(xp, x), input), input))
             input._out_nr = 0
         return input
     y = xp.maximum(0, x)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
-    return _piecewise("ReluBackward0", input, y, lambda: _passes(xp, y), inplace, "relu")
+    return _piecewise("ReluBackward0", input, y, lambda: _passes(xp, y), inplace, "relu",
+                      saves_result=True)
 
 
 def _writable(t: Tensor) -> bool:
@@ -160,7 +167,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     y = _xp(input).clip(x, min_val, max_val).astype(x.dtype, copy=False)
     # a NaN stops the gradient, as in PyTorch's vectorized kernel (all but tiny tensors)
     return _piecewise("HardtanhBackward0", input, y, lambda: (x > min_val) & (x < max_val),
-                      inplace, "hardtanh")
+                      inplace, "hardtanh", saves_self=True)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -186,7 +193,7 @@ def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
         if negative_slope < 0 else xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope
     return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
                       lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype),
-                      inplace, op, saves_self=True)
+                      inplace, op, saves_self=not inplace, saves_result=inplace)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -202,7 +209,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     drop = x <= threshold
     y = _xp(input).where(drop, value, x).astype(x.dtype, copy=False)
     return _piecewise(_node("ThresholdBackward", inplace), input, y, lambda: ~drop, inplace,
-                      "threshold")
+                      "threshold", saves_self=True)
 
 
 _threshold = threshold
@@ -218,7 +225,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     x = float_input(input, "hardshrink")
     y = _xp(input).where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
     return _piecewise("HardshrinkBackward0", input, y, lambda: (x < -lambd) | (x > lambd), False,
-                      "hardshrink")
+                      "hardshrink", saves_self=True)
 
 
 # PyTorch names the dtype and its largest value when softshrink's lambda is negative
@@ -240,7 +247,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(
         x.dtype, copy=False)
     return _piecewise("SoftshrinkBackward0", input, y, lambda: (x < -lambd) | (x > lambd),
-                      False, "softshrink")
+                      False, "softshrink", saves_self=True)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -269,14 +276,16 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
     y = quiet(lambda: f(m, x.astype("float32") if low else x))
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
-    res = make(y, input._device)
+    res = wrap(y, input._device)
     if grad_state.enabled and input._rg:
-        src = make(x.copy(), input._device) if inplace else input  # the input is overwritten
+        src = input  # in place: ``commit`` saves a snapshot of it, graph kept (double backward)
 
-        def vjp(g: Tensor, s: Tensor) -> tuple:
+        def vjp(g: Tensor, s: Tensor, *_: Any) -> tuple:
             return (g * grad_of(df, g, s),)
 
-        record(name, res, (input,), vjp, (src,))
+        # PyTorch's in-place elu saves its result: a later in-place change fails the backward
+        tracked = (res,) if name in ("EluBackward1", "CeluBackward1") else ()
+        record(name, res, (input,), vjp, (src, *tracked))
     return _finish(res, input, inplace, op)
 
 
@@ -491,7 +500,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     xp = _xp(input)
     a, b = xp.split(x, 2, axis=d)
     m = arrays(xp)
-    res = make((a * m.sigmoid(b)).astype(x.dtype, copy=False), input._device)
+    res = wrap((a * m.sigmoid(b)).astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and input._rg:
         def df(m: Any, g: Any, x: Any) -> Any:
             h = x.shape[d] // 2
@@ -508,6 +517,11 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 @autocast_op("prelu")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``input`` where positive, ``weight * input`` elsewhere (weight per channel, dim 1)."""
+    if input.dtype is not weight.dtype:
+        from .linalg import _tname
+
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(input)} and "
+                           f"{_tname(weight)}")
     x, w = float_input(input, "prelu"), weight._data
     if w.ndim > 1:
         raise RuntimeError(
@@ -524,13 +538,15 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     wshape = (nw,) + (1,) * (x.ndim - 2) if nw != 1 and x.ndim >= 2 else (() if nw == 1 else (nw,))
     wb = w.reshape(wshape)
     pos = x > 0
-    res = make((x * (pos + (~pos) * wb)).astype(x.dtype, copy=False), input._device)
+    res = wrap((x * (pos + (~pos) * wb)).astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and (input._rg or weight._rg):
         wsh = w.shape
         dims = tuple(i for i in range(x.ndim) if not (nw != 1 and i == (1 if x.ndim > 1 else 0)))
 
         def vjp(g: Tensor, x: Tensor, w: Tensor, posf: Tensor, negf: Tensor) -> tuple:
             gx = g * (posf + negf * w.reshape(wshape)) if input._rg else None
+            if gx is not None and grad_state.enabled:  # create_graph: a Hessian is zeros
+                gx = _linked_to(gx, x, "PreluKernelBackwardBackward0")
             gw = None
             if weight._rg:
                 gw = g * x.clamp(max=0)  # (not x * negf: an infinite x gives no NaN)
@@ -540,6 +556,14 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         record("PreluKernelBackward0", res, (input, weight), vjp,
                (input, weight, const(pos.astype(x.dtype), input),
                 const((~pos).astype(x.dtype), input)))
+    return res
+
+
+def _linked_to(t: Tensor, x: Tensor, name: str) -> Tensor:
+    """``t`` through a node that also takes ``x`` with a zero derivative: PyTorch's double
+    backward node takes the forward's input, so a second derivative is zeros, not "unused"."""
+    res = make(t._data, t._device)
+    record(name, res, (t, x), lambda g: (g, x.new_zeros(x.shape)))
     return res
 
 
@@ -577,7 +601,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if n:
         r = _uniform_f64(n, lower, upper, input)
         noise[neg] = xp.asarray(r).astype(x.dtype)
-    res = make(x * noise, input._device)
+    res = wrap(x * noise, input._device)
     if grad_state.enabled and input._rg:
         record(_node("RreluWithNoiseBackward", inplace), res, (input,), lambda g, s: (g * s,),
                (const(noise, input),))

@@ -20,6 +20,7 @@ from ._dispatch import (
     methods,
     quiet,
     record,
+    renamed,
     sum_to,
 )
 from ._fma import fma, fma_dtype
@@ -191,8 +192,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         r = xp.asarray(r)
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
-        name = "SubBackward0" if _isinstance(input, Tensor) else "RsubBackward1"  # 2 - x
-        record(name, res, (input, other),
+        record("SubBackward0", res, (input, other),
                _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         alpha))
     return res if out is None else _out(res, out)
@@ -230,8 +230,9 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
         raise invalid_combination("rsub", input, other)
     _no_bool_sub(input, other)
-    return sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
+    res = sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
         else add(mul(input, -alpha), other)
+    return renamed(res, "RsubBackward0" if _isinstance(other, Tensor) else "RsubBackward1")
 
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
@@ -376,7 +377,7 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
             return (sum_to(g * 0, sa) if _grad_for(input) else None,
                     sum_to(g * 0, sb) if _grad_for(other) else None)
 
-        record("DivBackward1", res, (input, other), vjp_round)
+        record("DivBackward2", res, (input, other), vjp_round)  # aten::div.Tensor_mode
     return res if out is None else _out(res, out)
 
 
@@ -457,7 +458,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
 
         name = ("PowBackward1" if _isinstance(exponent, Tensor) else "PowBackward0") \
             if _isinstance(input, Tensor) else "PowBackward2"
-        record(name, res, (input, exponent), vjp, (input, exponent, res))
+        # the result is saved only for the exponent's gradient (x ** 2 then y += 1 is fine)
+        record(name, res, (input, exponent), vjp, (input, exponent, res if gb else None))
     return res if out is None else _out(res, out)
 
 
@@ -593,7 +595,7 @@ def _radd(self: Tensor, other: Any) -> Tensor:
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
-    return sub(other, self)
+    return renamed(sub(other, self), "RsubBackward1")  # 2 - x is aten::rsub.Scalar
 
 
 def _rmul(self: Tensor, other: Any) -> Tensor:
@@ -609,18 +611,6 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
 
 def _rpow(self: Tensor, other: Any) -> Tensor:
     return pow(other, self)
-
-
-def _floordiv(self: Tensor, other: Any) -> Tensor:
-    return div(self, other, rounding_mode="floor")
-
-
-def _rfloordiv(self: Tensor, other: Any) -> Tensor:
-    return div(other, self, rounding_mode="floor")
-
-
-def _ifloordiv(self: Tensor, other: Any) -> Tensor:
-    return div_(self, other, rounding_mode="floor")
 
 
 def _iadd(self: Tensor, other: Any) -> Tensor:
@@ -650,7 +640,6 @@ methods(
     true_divide_=div_, pow_=pow_, neg_=neg_, negative_=neg_,
     __add__=add, __radd__=_radd, __iadd__=_iadd, __sub__=sub, __rsub__=_rsub, __isub__=_isub,
     __mul__=mul, __rmul__=_rmul, __imul__=_imul, __truediv__=div, __rtruediv__=_rtruediv,
-    __itruediv__=_itruediv, __floordiv__=_floordiv, __rfloordiv__=_rfloordiv,
-    __ifloordiv__=_ifloordiv, __pow__=pow, __rpow__=_rpow, __ipow__=_ipow, __neg__=neg,
+    __itruediv__=_itruediv, __pow__=pow, __rpow__=_rpow, __ipow__=_ipow, __neg__=neg,
     __pos__=positive, __matmul__=_matmul, __rmatmul__=_rmatmul,
 )

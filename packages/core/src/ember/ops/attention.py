@@ -288,6 +288,26 @@ def _shape_check(q: tuple, k: tuple, v: tuple) -> None:
     mm(scores, tuple(v))
 
 
+def _sdpa_node_name(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> str:
+    """The node PyTorch's CPU dispatch leaves: its flash kernel (when ``sdpa_kernel`` leaves
+    it on) takes 4-D operands with one head size, equal batch sizes, a unit last stride and
+    a constant 2-D or 4-D mask; 3-D operands run unsqueezed (a squeeze last), 2-D ones as
+    plain matmuls, the rest through the math path, whose last matmul ends in a view."""
+    dims = {query.ndim, key.ndim, value.ndim}
+    if dims == {2}:
+        return "MmBackward0"
+    if dims == {3}:
+        return "SqueezeBackward1"
+    from ..backends import cuda as _cuda  # sdpa_kernel's switches (SDPBackend.FLASH is 1)
+
+    flash = (dims == {4} and _cuda._sdp_enabled[1]
+             and query.shape[-1] == key.shape[-1] == value.shape[-1]
+             and query.shape[0] == key.shape[0] == value.shape[0]
+             and all(t.stride(-1) == 1 for t in (query, key, value))
+             and (mask is None or (mask.ndim in (2, 4) and not mask.requires_grad)))
+    return "ScaledDotProductFlashAttentionForCpuBackward0" if flash else "UnsafeViewBackward0"
+
+
 @autocast_op("scaled_dot_product_attention")
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
@@ -302,10 +322,23 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         # ember.nn.attention.bias: the bias object chooses the kernel (PyTorch's dispatch)
         return type(attn_mask)._dispatch(query, key, value, attn_mask, dropout_p, is_causal,
                                          scale, enable_gqa)
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, "
+                           f"but got query.dim: {query.ndim} key.dim: {key.ndim} and value.dim: "
+                           f"{value.ndim} instead.")
+    if dropout_p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if dropout_p < 0:  # the words of PyTorch's CPU flash kernel, which takes these calls
+        raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not "
+                           "support dropout > 0")
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
     dt = query.dtype
+    if not (dt.is_floating_point or dt.is_complex):  # PyTorch's kernels: floating types
+        from ..dtypes import _c10_name
+
+        raise RuntimeError(f"expected scalar type Float but found {_c10_name(dt)}")
     if key.dtype is not dt or value.dtype is not dt or (
             attn_mask is not None and attn_mask.dtype is not dt and attn_mask.dtype.name != "bool"):
         _dtype_error(query, key, value, attn_mask)
@@ -333,6 +366,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         bias = xp.where(xp.tril(xp.ones((L, S), dtype=bool)), 0.0, -xp.inf).astype(s.dtype)
     elif attn_mask is not None:
         am = attn_mask._data
+        if am.ndim < 2:  # PyTorch reads the mask's last two dimensions
+            raise IndexError("Dimension specified as -2 but tensor has no dimensions" if am.ndim == 0
+                             else "Dimension out of range (expected to be in range of [-1, 0], "
+                             "but got -2)")
+        _broadcast_batch(s.shape, am.shape)  # refused in PyTorch's words, not NumPy's
         bias = xp.where(am, 0.0, -xp.inf).astype(s.dtype) if am.dtype == bool else am
     if bias is not None:
         s = s + bias
@@ -341,7 +379,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0:
         from .dropout import keep_mask
 
-        drop = keep_mask(p.shape, 1 - dropout_p, make(p, query._device)) / (1 - dropout_p)
+        drop = keep_mask(p.shape, 1 - dropout_p, make(p, query._device))
+        drop = drop / (1 - dropout_p) if dropout_p < 1 else drop * 0  # p=1 drops everything
         pd = p * drop
     else:
         pd = p
@@ -383,7 +422,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
 
         bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
                                                     else None)
-        record("ScaledDotProductFlashAttentionForCpuBackward0", res, ins, vjp,
+        record(_sdpa_node_name(query, key, value, attn_mask), res, ins, vjp,
                (query, key, value, bias_t, const(drop, query) if drop is not None else None,
                 const(p, query)))
     return res

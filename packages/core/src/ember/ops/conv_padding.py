@@ -17,7 +17,7 @@ from ._linear import linear_op
 __all__ = ["constant_pad_nd"]
 
 _MODES = ("constant", "reflect", "replicate", "circular")
-_NAMES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "CircularPad"}
+_NAMES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
 
 
 def _pairs(pad: Any, ndim: int) -> list[tuple[int, int, int]]:
@@ -121,18 +121,23 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     pairs = tuple(_pairs(pad, nd))
-    shape = input._data.shape
     if any(lo < 0 or hi < 0 for _, lo, hi in pairs):
-        # PyTorch's circular padding crops the negative sides first, then pads the others;
-        # reflect and replicate pad the whole input, then crop (reflecting the full input)
-        crop = mode == "circular"
-        if not crop:
-            input = _border_pad(input, [max(p, 0) for p in pad], mode)
-        for d, lo, hi in pairs:
-            if lo < 0 or hi < 0:
+        if mode == "circular":  # PyTorch's composite crops the negative sides, then pads
+            for d, lo, hi in pairs:
                 start = -min(lo, 0)
                 input = input.narrow(d, start, input.shape[d] - start + min(hi, 0))
-        return _border_pad(input, [max(p, 0) for p in pad], mode) if crop else input
+            return _border_pad(input, [max(p, 0) for p in pad], mode)
+        # reflect and replicate pad the whole input (reflecting it all), then crop, in one node
+        return _border_op(input, tuple((d, max(lo, 0), max(hi, 0)) for d, lo, hi in pairs),
+                          tuple((d, min(lo, 0), min(hi, 0)) for d, lo, hi in pairs), mode)
+    return _border_op(input, pairs, (), mode)
+
+
+def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:
+    """One padding node (PyTorch's ``<Mode>Pad<N>DBackward0``, or ``CopySlices`` for the
+    composite circular mode); ``crop``: negative (dim, low, high) cut after padding."""
+    shape = input._data.shape
+    n_pad, nd = len(pairs), input.ndim
     if any(s == 0 for s in shape[1:] if nd > n_pad + 1) or any(shape[d] == 0 for d, _, _ in pairs):
         raise RuntimeError(
             f"Expected {n_pad + 1}D or {n_pad + 2}D (batch mode) tensor with possibly 0 batch "
@@ -147,14 +152,27 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
     sizes = tuple(shape[d] for d, _, _ in pairs)
-    name = f"{_NAMES[mode]}{n_pad}DBackward0"
     fwd = functools.partial(_border_fwd, pairs=pairs, mode=mode)
     adj = functools.partial(_border_adj, pairs=pairs, mode=mode, sizes=sizes)
+    if crop:
+        uncrop = tuple((d, -lo, -hi) for d, lo, hi in crop)
+        fwd = functools.partial(_then_pad, fwd, pairs=crop)
+        adj = functools.partial(_pad_then, adj, pairs=uncrop)
     if mode == "circular":  # PyTorch's is composite and gives C order
         return linear_op(input, lambda xp, a: c_order(xp, fwd(xp, a)),
-                         lambda xp, g: c_order(xp, adj(xp, g)), name)
+                         lambda xp, g: c_order(xp, adj(xp, g)), "CopySlices")
     # reflect and replicate keep a channels-last input's layout, gradient included
-    return linear_op_cl(input, fwd, adj, name, cl_format(input._data))
+    # PyTorch's backward takes the input: a Hessian through the padding is zeros
+    return linear_op_cl(input, fwd, adj, f"{_NAMES[mode]}{n_pad}DBackward0",
+                        cl_format(input._data), keeps_input=True)
+
+
+def _then_pad(f: Any, xp: Any, x: Any, pairs: tuple) -> Any:
+    return _constant_fwd(xp, f(xp, x), pairs, 0)
+
+
+def _pad_then(f: Any, xp: Any, x: Any, pairs: tuple) -> Any:
+    return f(xp, _constant_fwd(xp, x, pairs, 0))
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:

@@ -140,6 +140,16 @@ def _unshuffle(xp: Any, x: Any, r: int) -> Any:
     return y.reshape(tuple(lead) + (c * r * r, h // r, w // r))
 
 
+def _keeps_cl(fn: Any) -> Any:
+    """A 4-D channels-last argument gives a channels-last result (PyTorch's CPU shuffles)."""
+    def wrapped(xp: Any, a: Any) -> Any:
+        fmt = cl_format(a) if a.ndim == 4 else None
+        r = fn(xp, a)
+        return r if fmt is None else laid_as(xp, r, fmt)
+
+    return wrapped
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``."""
     r = int(upscale_factor)
@@ -153,8 +163,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
         raise RuntimeError(
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
             f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    return linear_op(input, functools.partial(_shuffle, r=r),
-                     functools.partial(_unshuffle, r=r), "PixelShuffleBackward0",
+    return linear_op(input, _keeps_cl(functools.partial(_shuffle, r=r)),
+                     _keeps_cl(functools.partial(_unshuffle, r=r)), "PixelShuffleBackward0",
                      "PixelUnshuffleBackward0")
 
 
@@ -173,8 +183,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     if w % r:
         raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
                            f"but input.size(-1)={w} is not divisible by {r}")
-    return linear_op(input, functools.partial(_unshuffle, r=r),
-                     functools.partial(_shuffle, r=r), "PixelUnshuffleBackward0",
+    return linear_op(input, _keeps_cl(functools.partial(_unshuffle, r=r)),
+                     _keeps_cl(functools.partial(_shuffle, r=r)), "PixelUnshuffleBackward0",
                      "PixelShuffleBackward0")
 
 

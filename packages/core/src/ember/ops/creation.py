@@ -252,7 +252,7 @@ def _tensor(data: Any, *, dtype: Any = None, device: Any = None,
     data_arr, dev = _place(arr, device)
     t = make(data_arr, dev)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -281,7 +281,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
             requires_grad: bool = False) -> Tensor:
     t = _tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -379,7 +379,7 @@ def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool
         arr = quiet(xp.full, shape, fill_value_for(fill, dt, math.prod(shape) == 1), native)
     t = make(arr, dev)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -398,6 +398,9 @@ def fill_value_for(fill: Any, dt: _dt.dtype, lenient_half: bool = False) -> Any:
     it)."""
     cls = fill.__class__
     cat = dt.category
+    if cls is int and not -(1 << 63) <= fill < 1 << 64:  # PyTorch unpacks int64 or uint64
+        raise OverflowError("can't convert negative int to unsigned" if fill < 0 else
+                            "int too big to convert")
     if cat == _dt._BOOL or cat == _dt._COMPLEX or cls is bool:
         return fill
     if lenient_half and dt.name in ("float16", "bfloat16") and (cls is int or cls is float):
@@ -409,8 +412,8 @@ def fill_value_for(fill: Any, dt: _dt.dtype, lenient_half: bool = False) -> Any:
     elif cls is not int and cls is not float:
         return fill
     lo, hi = _bounds(dt.name)
-    if lo <= fill <= hi:
-        return fill
+    if lo <= fill <= hi or (cls is float and cat == _dt._INT and lo <= fill < hi + 1):
+        return fill  # a float truncates toward zero: 255.7 fits uint8
     if cls is int and cat == _dt._INT and not dt.is_signed and -hi <= fill < 0:
         return fill & hi  # PyTorch wraps a negative integer into an unsigned type
     if cls is float and cat == _dt._FLOAT and not math.isfinite(fill):
@@ -624,7 +627,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
     data, dev = _place(arr, device)
     t = make(data, dev)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -643,7 +646,7 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
     data, dev = _place(arr, device if device is not None else "cpu")  # as PyTorch's
-    return make(data, dev, requires_grad)
+    return _made(make(data, dev), requires_grad)
 
 
 def _halves(start: Any, end: Any, steps: int) -> np.ndarray:
@@ -703,7 +706,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     data, dev = _place(arr.astype(dt.np), device)
     t = make(data, dev)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -722,7 +725,7 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
         lin = linspace(start, end, steps, dtype=_dt.float64)._data
     arr = np.power(base, lin).astype(dt.np)
     data, dev = _place(arr, device)
-    return make(data, dev, requires_grad)
+    return _made(make(data, dev), requires_grad)
 
 
 @writes_out("eye", warn=False)
@@ -734,7 +737,12 @@ def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any =
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     dev = canonical_device(device)
     arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dev._backend.native_dtype(dt))
-    return make(arr, dev, requires_grad)
+    return _made(make(arr, dev), requires_grad)
+
+
+def _made(t: Tensor, requires_grad: bool) -> Tensor:
+    """A factory's new tensor ``t``, requiring grad when asked (an integer one refuses)."""
+    return t._new_requires_grad() if requires_grad else t
 
 
 def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,

@@ -154,14 +154,19 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     x = input._data
     if x.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    if input.dtype.itemsize == 2 and input._device.type == "cpu":  # PyTorch's CPU kernel
+        from .pointwise_unary import not_implemented
+
+        raise not_implemented("pdist", x.dtype)
     xp = input._device._backend.xp
     i, j = xp.triu_indices(x.shape[0], 1)
     return pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0")
 
 
-@autocast_op("cdist")
 def _cdist_dtypes(x1: Tensor, x2: Tensor) -> None:
     from .pointwise_unary import not_implemented, type_name
 
@@ -176,6 +181,7 @@ def _cdist_dtypes(x1: Tensor, x2: Tensor) -> None:
         raise not_implemented("cdist", x1._data.dtype)
 
 
+@autocast_op("cdist")  # float32 under CPU autocast
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """p-norm distances between each row of ``x1`` and each row of ``x2`` (batched)."""

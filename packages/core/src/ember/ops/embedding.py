@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import Tensor, grad_state, make, record, renamed
 from ._nn_math import const
 
 __all__ = ["embedding", "embedding_bag", "embedding_renorm_", "one_hot"]
@@ -218,7 +218,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
     n = idx.size
     if n and bool(xp.any((idx < 0) | (idx >= v))):
-        raise IndexError("index out of range in self")
+        raise _bag_index_error(xp, idx, v, mode, w.dtype, padding_idx)
     if b and offs.size and (int(offs[0]) != 0 or bool(xp.any(offs[1:] < offs[:-1]))):
         if int(offs[0]) == 0:  # PyTorch reads out of range here; the bags must not overlap
             raise RuntimeError("embedding_bag: offsets must be non-decreasing, but got "
@@ -229,9 +229,12 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     keep = (idx != padding_idx) if padding_idx is not None and padding_idx >= 0 else \
         xp.ones(n, dtype=bool)
     counts = xp.bincount(bag[keep], minlength=b)[:b] if n else xp.zeros(b, dtype="int64")
-    rows = take_rows(weight, idx) if not (sparse and weight._rg and grad_state.enabled) else \
-        embedding(weight, make(idx, weight._device), -1 if padding_idx is None else padding_idx,
-                  sparse=True)  # a sparse weight gradient, padding rows left out
+    sparse_grad = sparse and weight._rg and grad_state.enabled
+    # a sparse weight gradient leaves the padding rows out (and, as PyTorch's, refuses
+    # scale_grad_by_freq when it is computed)
+    rows = embedding(weight, make(idx, weight._device), -1 if padding_idx is None else
+                     padding_idx, scale_grad_by_freq, sparse=True) if sparse_grad else \
+        take_rows(weight, idx)
     dev = weight._device
     if mode == 2:
         out, maxi = _bag_max(rows, bag, keep, b, xp, idx)
@@ -239,14 +242,41 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         scale = keep.astype(w.dtype)
         if mode == 1:
             scale = scale / xp.maximum(counts, 1)[bag].astype(w.dtype)
-        if scale_grad_by_freq and n:
+        if scale_grad_by_freq and n and not sparse_grad:
             rows = _freq_scaled(rows, idx, v, xp)
         r = rows * make(scale[:, None], dev)
         if per_sample_weights is not None:
             r = r * per_sample_weights.reshape(-1, 1)
         out = add_rows(r, bag, b)
         maxi = xp.zeros(b if mode == 2 else 0, dtype="int64")
+    if not out._rg and grad_state.enabled and weight._rg:  # max over no rows: still a node
+        out = _zero_grad_node(out, weight)
+    out = renamed(out, "EmbeddingBagBackward0")  # PyTorch's one node for the whole op
     return (out, make(bag, dev), make(counts.astype("int64"), dev), make(maxi, dev))
+
+
+def _zero_grad_node(out: Tensor, weight: Tensor) -> Tensor:
+    """``out`` recorded as a function of ``weight`` with a zero gradient (PyTorch's output of
+    an empty max bag stays in the graph)."""
+    res = make(out._data, out._device)
+    w = weight._data
+    xp = weight._device._backend.xp
+    record("EmbeddingBagBackward0", res, (weight,),
+           lambda g: (make(xp.zeros(w.shape, dtype=w.dtype), weight._device),))
+    return res
+
+
+def _bag_index_error(xp: Any, idx: Any, v: int, mode: int, dtype: Any,
+                     padding_idx: int | None) -> RuntimeError:
+    """PyTorch's words for an index outside the table: its float32 sum/mean kernel names the
+    first bad position, the generic one only the value."""
+    bad = int(xp.flatnonzero((idx < 0) | (idx >= v))[0])
+    val = int(idx[bad])
+    if mode != 2 and str(dtype) == "float32" and padding_idx is None:
+        return RuntimeError(f"Index {bad} of input takes value {val} which is not in the valid "
+                            f"range [0, {v})")
+    return RuntimeError("embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx "
+                        f"to be {val}")
 
 
 def _freq_scaled(rows: Tensor, idx: Any, v: int, xp: Any) -> Tensor:

@@ -25,6 +25,7 @@ from ._dispatch import (
 )
 from ._inplace import _type_name, writes_out
 from .indexing import ufunc_at
+from .math_misc import not_differentiable
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_copy", "index_fill", "masked_fill", "masked_select", "masked_scatter", "take",
@@ -91,15 +92,19 @@ def _as1(a: Any) -> Any:
 
 
 def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
+    """A fill value (number or 0-d tensor) as ``x``'s dtype, checked as PyTorch converts it."""
+    if op == "index_fill_" and kind(x) != "c" and (
+            kind(value._data) == "c" if _isinstance(value, Tensor) else _isinstance(value, complex)):
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
     if _isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
-        if op == "masked_fill_" and kind(value._data) != "b":
+        if kind(value._data) != "b":
             _fill_range(value.item(), x)  # PyTorch fills with the value as a number
         return astype(xp, value._data, x.dtype)
-    if op == "masked_fill_":
-        value = _fill_range(value, x)
+    value = _fill_range(value, x)
     if _isinstance(value, complex) and kind(x) != "c":
         value = value.real
     return astype(xp, xp.asarray(value), x.dtype)
@@ -221,6 +226,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         ufunc_at("add" if reduce == "add" else "multiply", r, key,
                  xp.broadcast_to(v, key[d].shape))
     res = make(r.reshape(input._data.shape), input._device)
+    if reduce is not None:  # PyTorch has no derivative for scatter.reduce / scatter.value_reduce
+        return not_differentiable("scatter", res, (input, src))
     st = src is not None and src._rg
     if grad_state.enabled and (input._rg or st):
         sshape = src._data.shape if src is not None else None
@@ -228,10 +235,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         gi = input._rg
 
         def vjp(g: Tensor, index: Tensor) -> tuple:
-            if reduce == "multiply":
-                raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
-                                   "implemented")
-            gs = (g if reduce == "add" else scatter(g, d, index, 0)) if gi else None
+            gs = scatter(g, d, index, 0) if gi else None
             gsrc = _pad_grad(gather(g, d, index), sshape) if st else None
             return gs, gsrc
 
@@ -536,6 +540,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     x = input._data
     xp = input._device._backend.xp
     v = _value(value, x, xp, "masked_fill_")
+    _mask_shape(m, x)  # shapes that do not broadcast: PyTorch's RuntimeError
     res = make(xp.where(m, v, x), input._device)
     vt = _isinstance(value, Tensor) and value._rg
     if grad_state.enabled and (input._rg or vt):
@@ -560,8 +565,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     x = input._data
     xp = input._device._backend.xp
-    shape = tuple(xp.broadcast_shapes(x.shape, m.shape)) if hasattr(xp, "broadcast_shapes") \
-        else xp.broadcast(x, m).shape
+    shape = _mask_shape(m, x)
     mb = xp.broadcast_to(m, shape)
     res = make(xp.broadcast_to(x, shape)[mb], input._device)
     if grad_state.enabled and input._rg:
@@ -576,6 +580,20 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     return res
 
 
+def _mask_shape(m: Any, x: Any) -> tuple:
+    """The common shape of a mask and its input, or PyTorch's RuntimeError naming the
+    mismatched sizes (the mask's first)."""
+    from .arithmetic import _mismatch
+
+    a, b, d = _mismatch(m.shape, x.shape)
+    if a != b and a != 1 and b != 1:
+        raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                           f"at non-singleton dimension {d}")
+    n = max(m.ndim, x.ndim)
+    pm, px = (1,) * (n - m.ndim) + m.shape, (1,) * (n - x.ndim) + x.shape
+    return tuple(i if j == 1 else j for i, j in zip(pm, px))
+
+
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with consecutive elements of ``source`` written where ``mask`` is
     True (input and mask broadcast)."""
@@ -585,7 +603,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
                            f"got{_type_name(x.dtype)} and {_type_name(s.dtype)}")
     xp = input._device._backend.xp
-    shape = xp.broadcast(x, m).shape
+    shape = _mask_shape(m, x)
     mb = xp.broadcast_to(m, shape)
     r = xp.array(xp.broadcast_to(x, shape))
     n = int(mb.sum())

@@ -3,6 +3,7 @@ histc (none of them differentiable)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import dtypes as _dt
@@ -177,10 +178,12 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
             f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")
     out_dt = x.dtype
     if bins <= 0:
-        raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:

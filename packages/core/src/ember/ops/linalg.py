@@ -10,7 +10,9 @@ Derivatives are products again, so double backward works.
 from __future__ import annotations
 
 import math
+import os
 import string
+import sys
 import warnings
 from typing import Any
 
@@ -420,8 +422,8 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     if not _chain_warned:
         _chain_warned.append(True)  # once per process, as PyTorch's TORCH_WARN_ONCE
-        warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
-                      "release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+        warnings.warn("ember.chain_matmul is deprecated and will be removed in a future PyTorch "
+                      "release. Use ember.linalg.multi_dot instead, which accepts a list of two "
                       "or more tensors rather than multiple parameters.", UserWarning,
                       stacklevel=2)
     if len(matrices) == 1:
@@ -730,10 +732,24 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
     _check_tensor(other, "cross", "other")
     shape = tuple(np.broadcast_shapes(input._data.shape, other._data.shape))
     if dim is None:
+        warnings.warn("Using ember.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use ember.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=_user_stacklevel())
         dim = next((k for k, s in enumerate(shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     return _out(_cross(input, other, dim, "cross"), out)
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside Ember, for a warning raised by the calling
+    op (which users reach through wrappers of varying depth)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(root):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:

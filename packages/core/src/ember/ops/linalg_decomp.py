@@ -17,7 +17,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .. import return_types as _rt
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, record, record_multi, sum_to
+from ._dispatch import Tensor, grad_state, make, record, record_multi, renamed, sum_to
 from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
 from .linalg_lapack import _cholesky_partial, lapack
@@ -27,9 +27,13 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", 
            "eigvals", "eigh", "eigvalsh", "pinv", "matrix_power", "matrix_exp"]
 
 
-class LinAlgError(RuntimeError):
+class _LinAlgError(RuntimeError):
     """A linear-algebra failure (singular or non positive-definite input), as
-    ``torch.linalg.LinAlgError``: a subclass of RuntimeError."""
+    ``torch.linalg.LinAlgError``: a subclass of RuntimeError, whose class PyTorch names
+    ``_LinAlgError``."""
+
+
+LinAlgError = _LinAlgError
 
 
 # ------------------------------------------------------------------ checks and helpers
@@ -52,18 +56,18 @@ def _check(A: Tensor, op: str, square: bool = True) -> None:
 
 
 # ops whose LAPACK path takes float and double (and complex) only, with PyTorch's own message
-_FLOAT_DOUBLE_ONLY = {"torch.linalg.lstsq", "linalg.matrix_rank"}
+_FLOAT_DOUBLE_ONLY = {"ember.linalg.lstsq", "linalg.matrix_rank"}
 # how ops refuse integer and bool inputs where PyTorch's message is not the generic one: the
 # kernel's name (NotImplementedError), or a message; and the op a message names instead
 _INT_REFUSALS = {"linalg.eigh": "linalg_eigh_cpu", "linalg.eigvalsh": "linalg_eigh_cpu",
                  "linalg.solve_triangular": "triangular_solve_cpu",
                  "linalg.eig": "Unknown Complex ScalarType for {}",
-                 "torch.linalg.lstsq": "This function doesn't handle types other than float and "
+                 "ember.linalg.lstsq": "This function doesn't handle types other than float and "
                                        "double",
                  "linalg.matrix_rank": "This function doesn't handle types other than float and "
                                        "double"}
-_NAMED_AS = {"linalg.svdvals": "linalg.svd", "torch.linalg.solve": "linalg.solve",
-             "linalg.cholesky_ex": "linalg.cholesky", "linalg.inv_ex": "linalg.inv"}
+_NAMED_AS = {"linalg.svdvals": "linalg.svd", "linalg.cholesky_ex": "linalg.cholesky",
+             "linalg.inv_ex": "linalg.inv"}
 
 
 def _refuse_integral(A: Tensor, op: str) -> None:
@@ -81,8 +85,8 @@ def _refuse_integral(A: Tensor, op: str) -> None:
 # how each op refuses float16/bfloat16 on the CPU: a message prefix, or the kernel's name
 _HALF_REFUSALS = {
     "linalg.inv": "linalg.inv", "linalg.inv_ex": "linalg.inv", "linalg.slogdet": "linalg.slogdet",
-    "logdet": "logdet", "linalg.det": "lu_cpu", "torch.linalg.solve": "lu_cpu",
-    "torch.linalg.solve_ex": "lu_cpu", "linalg.solve_triangular": "triangular_solve_cpu",
+    "logdet": "logdet", "linalg.det": "lu_cpu", "linalg.solve": "lu_cpu",
+    "linalg.solve_triangular": "triangular_solve_cpu",
     "linalg.cholesky": "cholesky_cpu", "linalg.cholesky_ex": "cholesky_cpu",
     "linalg.qr": "geqrf_cpu", "linalg.svd": "linalg_svd_cpu", "linalg.svdvals": "linalg_svd_cpu",
     "linalg.eigh": "linalg_eigh_cpu", "linalg.eigvalsh": "linalg_eigh_cpu",
@@ -158,8 +162,9 @@ def _inv_raw(A: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
         if "ingular" not in str(e) and type(e).__name__ != "LinAlgError":
             raise
     info = _lu_info(_host(A))
-    good = np.where(info == 0)[0]
     flat = np.asarray(_host(A), dtype=x.dtype).reshape((-1,) + x.shape[-2:])
+    # NaN entries: no zero pivot, but LAPACK's inverse is all NaN (and NumPy's raises)
+    good = np.where((info.ravel() == 0) & ~np.isnan(flat).any(axis=(-2, -1)))[0]
     out = np.full(flat.shape, np.nan, dtype=x.dtype)
     if good.size:
         out[good] = np.linalg.inv(flat[good])
@@ -211,7 +216,10 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The determinant of square matrices (batched)."""
     _check(A, "linalg.det")
     x, dt = _compute_dtype(A._data)
-    res = _wrap(A, _xp(A).linalg.det(x), dt)
+    d = _xp(A).linalg.det(x)
+    if dt.kind == "f" and not d.all():
+        d = _xp(A).where(d == 0, _lu_zero_det(A, x, dt, signs=False), d)
+    res = _wrap(A, d, dt)
     if grad_state.enabled and A._rg:
         def vjp(g: Tensor, A: Tensor, d: Tensor) -> tuple:
             # g * conj(det) * A^{-H}. Exactly singular matrices: zero, as PyTorch's first-order
@@ -229,6 +237,19 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
 
         record("LinalgDetBackward0", res, (A,), vjp, (A, res))
     return res
+
+
+def _lu_zero_det(A: Tensor, x: Any, dt: Any, signs: bool) -> Any:
+    """The determinant (or with ``signs``, its sign) from the LU factors of ``A^T``, as PyTorch
+    computes it: for singular matrices the sign of the zero follows the row swaps (-0.0)."""
+    from .linalg_lu import linalg_lu_factor_ex
+
+    LU, piv, _ = linalg_lu_factor_ex(make(x, A._device).mT)
+    xp = _xp(A)
+    diag = xp.diagonal(LU._data, axis1=-2, axis2=-1)
+    swaps = (piv._data != xp.arange(1, piv._data.shape[-1] + 1, dtype=piv._data.dtype)).sum(-1)
+    perm = xp.where(swaps % 2 == 1, -1.0, 1.0).astype(dt)
+    return perm * xp.prod(xp.sign(diag) if signs else diag, axis=-1)
 
 
 def _det_cofactors(g: Tensor, A: Tensor) -> Tensor:
@@ -253,6 +274,8 @@ def _slogdet(A: Tensor, op: str) -> Any:
     _check(A, op)
     x, dt = _compute_dtype(A._data)
     sign, logabs = _xp(A).linalg.slogdet(x)
+    if dt.kind == "f" and not sign.all():
+        sign = _xp(A).where(sign == 0, _lu_zero_det(A, x, dt, signs=True), sign)
     s = _wrap(A, sign, dt)
     la = _wrap(A, logabs, dt.type(0).real.dtype if dt.kind == "c" else dt)
     if grad_state.enabled and A._rg:
@@ -285,11 +308,9 @@ def logdet(A: Tensor) -> Tensor:
     sign, la = _slogdet(A, "logdet")
     if A.is_complex():
         return la + sign.log()
-    bad = sign._data < 0
-    if bool(bad.any()):
-        nan = make(_xp(A).asarray(np.nan, dtype=la._data.dtype), A._device)
-        return la.where(make(~bad, A._device), nan)
-    return la
+    # always the where (PyTorch's graph node): nan where the determinant is negative
+    nan = make(_xp(A).asarray(np.nan, dtype=la._data.dtype), A._device)
+    return la.where(make(sign._data >= 0, A._device), nan)
 
 
 # ------------------------------------------------------------------ solve
@@ -322,21 +343,21 @@ def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), batched; ``B`` may
     be a (batch of) vector(s)."""
-    res, info = _solve(A, B, left, "torch.linalg.solve")
+    res, info = _solve(A, B, left)
     if info is not None:
         flat = info.ravel()
         k = int(np.flatnonzero(flat)[0]) if flat.any() else 0
-        raise LinAlgError(f"torch.linalg.solve: {_batch_prefix(k, A._data.ndim > 2)}The solver "
+        raise LinAlgError(f"ember.linalg.solve: {_batch_prefix(k, A._data.ndim > 2)}The solver "
                           "failed because the input matrix is singular.")
     return res
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
     """``(result, info)``: like ``solve`` but reports singular matrices through ``info``."""
-    res, info = _solve(A, B, left, "torch.linalg.solve_ex")
+    res, info = _solve(A, B, left)
     if info is not None:
         if check_errors:
-            raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix "
+            raise LinAlgError("ember.linalg.solve_ex: The solver failed because the input matrix "
                               "is singular.")
         if not left:  # PyTorch factors A itself (and solves with its adjoint)
             info = _lu_info(_host(A))
@@ -359,25 +380,37 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     return _rt.linalg_solve_ex((res, _wrap(A, np.zeros(A._data.shape[:-2], dtype=np.int32))))
 
 
-def _solve(A: Tensor, B: Tensor, left: bool, op: str) -> tuple[Tensor | None, Any]:
+def _check_solve_inputs(A: Tensor, B: Tensor, left: bool, op: str) -> None:
+    """PyTorch's checks of ``linalg.solve`` in its order: dtypes, the shapes of ``A`` and ``B``
+    (a vector ``B`` as a column), then no vector ``B`` with ``left=False``."""
     _check(A, op)
-    if not left:
-        if _is_vector_rhs(A, B):
-            raise RuntimeError(f"{op}: Vector broadcasting of the left hand side is not supported"
-                               " for left=False. In this case linalg.solve is equivalent to "
-                               "B / A.squeeze(-1)")
-        res, info = _solve(A.mT, B.mT, True, op)
-        return (None if res is None else res.mT), info
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
                            f"{_T_NAMES.get(A.dtype.name)} and B of type "
                            f"{_T_NAMES.get(B.dtype.name)} instead")
     vec = _is_vector_rhs(A, B)
+    bs = B._data.shape + (1,) if vec else B._data.shape
+    if len(bs) < 2:
+        raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
+    n = A._data.shape[-1]
+    if (bs[-2] if left else bs[-1]) != n:
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {bs[-2]}x{bs[-1]})")
+    if vec and not left:
+        raise RuntimeError(f"{op}: Vector broadcasting of the left hand side is not supported for "
+                           "left=False. In this case linalg.solve is equivalent to "
+                           "B / A.squeeze(-1)")
+
+
+def _solve(A: Tensor, B: Tensor, left: bool, op: str = "linalg.solve",
+           checked: bool = False) -> tuple[Tensor | None, Any]:
+    if not checked:
+        _check_solve_inputs(A, B, left, op)
+    if not left:
+        res, info = _solve(A.mT, B.mT, True, op, checked=True)
+        return (None if res is None else res.mT), info
+    vec = _is_vector_rhs(A, B)
     B2 = B.unsqueeze(-1) if vec else B
-    if B2._data.ndim < 2 or B2._data.shape[-2] != A._data.shape[-1]:
-        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation AX = B "
-                           f"({A._data.shape[-2]}x{A._data.shape[-1]} and "
-                           f"{'x'.join(str(s) for s in B._data.shape[-2:])})")
     r, info = _solve_raw(A, B2, op)
     if r is None:
         return None, info
@@ -408,9 +441,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
     if unitriangular:
         n = A._data.shape[-1]
         T = T - T.diagonal(0, -2, -1).diag_embed() + _eye_like(A, n)
-    if not left:
-        return _tri_solve(T.mT, B.mT, not upper).mT
-    return _tri_solve(T, B, upper)
+    res = _tri_solve(T.mT, B.mT, not upper).mT if not left else _tri_solve(T, B, upper)
+    return renamed(res, "LinalgSolveTriangularBackward0")
 
 
 def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
@@ -441,6 +473,9 @@ def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | Non
     try:
         L = xp.linalg.cholesky(x)
         info = None
+        # a NaN pivot fails LAPACK's potrf (not ajj > 0), which NumPy lets through
+        if bool(xp.isnan(xp.diagonal(L, axis1=-2, axis2=-1)).any()):
+            raise np.linalg.LinAlgError("NaN pivot")
     except Exception as e:
         if type(e).__name__ != "LinAlgError":
             raise
@@ -781,8 +816,8 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
         return res
     a = inv(A) if n < 0 else A
     n = abs(n)
-    if n == 1:
-        return a.clone()
+    if n == 1:  # PyTorch: the inverse itself for n = -1, a copy of A for n = 1
+        return a if a is not A else a.clone()
     if n == 2:
         return matmul(a, a)
     if n == 3:

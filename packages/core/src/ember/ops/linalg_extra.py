@@ -175,7 +175,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     """``(LD, pivots, info)``: the Bunch-Kaufman LDL^T (LDL^H with ``hermitian``) factors of
     symmetric ``A`` from its lower triangle, in LAPACK's compact form; ``info`` is k > 0 where
     ``D[k-1, k-1]`` is exactly zero."""
-    _ldl_check(A, "torch.linalg.ldl_factor_ex")
+    _ldl_check(A, "ember.linalg.ldl_factor_ex")
     x = np.array(A._host(), copy=True)
     shape = x.shape
     mats = x.reshape((-1,) + shape[-2:])
@@ -186,7 +186,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     ld = np.tril(mats).reshape(shape)
     info = info.reshape(shape[:-2])
     if check_errors and info.any():
-        raise RuntimeError(f"torch.linalg.ldl_factor_ex: Unknown error code: {int(info.max())}.")
+        raise RuntimeError(f"ember.linalg.ldl_factor_ex: Unknown error code: {int(info.max())}.")
     dev = A._device
     LD = _no_derivative("linalg_ldl_factor_ex", make(dev._backend.asarray(ld, index=dev.index),
                                                      dev), A)
@@ -201,7 +201,7 @@ def ldl_factor(A: Tensor, *, hermitian: bool = False, out: Any = None) -> Any:
     """``(LD, pivots)`` of ``ldl_factor_ex``; an exactly singular ``D`` raises."""
     LD, piv, info = ldl_factor_ex(A, hermitian=hermitian)
     if bool(info._host().any()):
-        raise RuntimeError(f"torch.linalg.ldl_factor: Unknown error code: "
+        raise RuntimeError(f"ember.linalg.ldl_factor: Unknown error code: "
                            f"{int(info._host().max())}.")
     return _to_out(_rt.linalg_ldl_factor((LD, piv)), out, _rt.linalg_ldl_factor)
 

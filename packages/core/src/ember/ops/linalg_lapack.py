@@ -26,7 +26,7 @@ def lapack(op: str, fn: Any, x: Any, *args: Any, **kw: Any) -> Any:
         k = int(np.argmax(bad)) if bad.any() else 0
         pre = _batch_prefix(k, h.ndim > 2)
         if op == "eig":
-            raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or "
+            raise RuntimeError("ember.linalg.eig: input tensor should not contain infs or "
                                "NaNs.") from None
         if op == "eigh":
             raise LinAlgError(

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import return_types as _rt
 from . import _lu_kernels as K
-from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, sum_to
+from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, renamed, sum_to
 from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
 from .linalg_decomp import LinAlgError, _batch_prefix, _set_meta_undefined, solve_triangular
@@ -82,7 +82,7 @@ def _P(LU: Tensor, pivots: Tensor) -> Tensor:
 # ------------------------------------------------------------------ factorization
 def _factor(A: Tensor, pivot: bool, op: str) -> tuple[Tensor, Tensor, Any]:
     if A._data.ndim < 2:
-        raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got "
+        raise RuntimeError(f"ember.lu_factor: Expected tensor with 2 or more dimensions. Got "
                            f"size: {_sizes(A.shape)} instead")
     _float_kernel(A, "lu_cpu" if A._device.type == "cpu" else "lu_cuda")
     if not pivot and A._device.type == "cpu":
@@ -128,7 +128,7 @@ def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = F
     _need_tensor(A, "linalg_lu_factor_ex", "A", 1)
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor_ex")
     if check_errors and bool(_xp(A).any(info != 0)):
-        raise RuntimeError(_singular_message("torch.linalg.lu_factor_ex", _host(info)))
+        raise RuntimeError(_singular_message("ember.linalg.lu_factor_ex", _host(info)))
     _record_factor(A, LU, pivots, pivot)
     return _rt.linalg_lu_factor_ex((LU, pivots, make(info, A._device)))
 
@@ -139,7 +139,7 @@ def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     _need_tensor(A, "linalg_lu_factor", "A", 1)
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")
     if bool(_xp(A).any(info != 0)):
-        raise RuntimeError(_singular_message("torch.linalg.lu_factor", _host(info)))
+        raise RuntimeError(_singular_message("ember.linalg.lu_factor", _host(info)))
     _record_factor(A, LU, pivots, pivot)
     return _rt.linalg_lu_factor((LU, pivots))
 
@@ -148,8 +148,8 @@ def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> Any:
     """Deprecated ``torch.lu``: ``(LU, pivots)`` or, with ``get_infos``, ``(LU, pivots,
     info)``; never raises for singular matrices."""
-    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
-                  "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
+    warnings.warn("ember.lu is deprecated in favor of ember.linalg.lu_factor / "
+                  "ember.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
                   UserWarning, stacklevel=2)
     _need_tensor(A, "_lu_with_info", "input", 1)
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")
@@ -227,8 +227,8 @@ def _lu_backward(gL: Tensor | None, gU: Tensor | None, P: Tensor | None, L: Tens
 def _check_pivots(LU: Tensor, pivots: Tensor, op: str) -> None:
     if pivots._data.dtype != np.int32:
         raise RuntimeError(f"{op}: LU_pivots is expected to be a contiguous tensor of "
-                           f"torch.int32 dtype.\nNote: this function is intended to be used with "
-                           f"the output produced by torch.linalg.lu_factor")
+                           f"ember.int32 dtype.\nNote: this function is intended to be used with "
+                           f"the output produced by ember.linalg.lu_factor")
     m, n = LU.shape[-2:]
     want = tuple(LU.shape[:-2]) + (min(m, n),)
     if tuple(pivots.shape) != want:
@@ -266,10 +266,10 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
     _need_tensor(LU_data, "lu_unpack", "LU_data", 1)
     _need_tensor(LU_pivots, "lu_unpack", "LU_pivots", 2)
     if LU_data._data.ndim < 2:
-        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got "
+        raise RuntimeError(f"ember.lu_unpack: Expected tensor with 2 or more dimensions. Got "
                            f"size: {_sizes(LU_data.shape)} instead")
     if unpack_pivots:
-        _check_pivots(LU_data, LU_pivots, "torch.lu_unpack")
+        _check_pivots(LU_data, LU_pivots, "ember.lu_unpack")
     P, L, U = _unpack_arrays(LU_data, LU_pivots, unpack_data, unpack_pivots)
     if unpack_data and grad_state.enabled and LU_data._rg:
         m, n = LU_data.shape[-2:]
@@ -347,10 +347,10 @@ def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 "
                            "dimensions.")
     if lx.shape[-1] != lx.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lu_solve: A must be batches of square matrices, but "
+        raise RuntimeError(f"ember.linalg.lu_solve: A must be batches of square matrices, but "
                            f"they are {lx.shape[-2]} by {lx.shape[-1]} matrices")
     if lx.dtype.kind not in "fc":
-        raise RuntimeError(f"torch.linalg.lu_solve: Expected a floating point or complex tensor "
+        raise RuntimeError(f"ember.linalg.lu_solve: Expected a floating point or complex tensor "
                            f"as input. Got {_tname(LU)}")
     if lx.dtype != bx.dtype:
         raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but "
@@ -362,7 +362,7 @@ def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
                            f"{eq} ({n}x{n} and {bx.shape[-2]}x{bx.shape[-1]})")
     if pivots._data.dtype != np.int32:
         raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type "
-                           "torch.int32")
+                           "ember.int32")
     if tuple(pivots.shape[:-1]) != tuple(LU.shape[:-2]):
         raise RuntimeError(f"linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the "
                            f"same, but got pivots with shape {_sizes(pivots.shape)} instead")
@@ -512,7 +512,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *,
 def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The first ``n`` columns of the product of the Householder reflectors stored in ``A``
     and ``tau`` (LAPACK's orgqr, as returned by ``geqrf``)."""
-    op = "torch.linalg.householder_product"
+    op = "ember.linalg.householder_product"
     _need_tensor(A, "linalg_householder_product", "input", 1)
     _need_tensor(tau, "linalg_householder_product", "tau", 2)
     a, t = A._data, tau._data
@@ -596,7 +596,7 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     global _warned_triangular
     for t, nm in ((b, "b"), (A, "A")):
         if t._data.ndim < 2:
-            raise RuntimeError(f"torch.triangular_solve: Expected {nm} to have at least 2 "
+            raise RuntimeError(f"ember.triangular_solve: Expected {nm} to have at least 2 "
                                f"dimensions, but it has {t._data.ndim} dimensions instead")
     sa, sb = A._data.shape, b._data.shape
     if sa[-1] != sa[-2]:
@@ -612,14 +612,15 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     _float_kernel(A, "triangular_solve_cpu")
     if not _warned_triangular:
         _warned_triangular = True
-        warnings.warn("torch.triangular_solve is deprecated in favor of "
-                      "torch.linalg.solve_triangular and will be removed in a future PyTorch "
+        warnings.warn("ember.triangular_solve is deprecated in favor of "
+                      "ember.linalg.solve_triangular and will be removed in a future PyTorch "
                       "release.", UserWarning, stacklevel=2)
     batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     Ab = A.expand(*batch, *sa[-2:])
     bb = b.expand(*batch, *sb[-2:])
     T = Ab.mT if transpose else Ab
-    X = solve_triangular(T, bb, upper=upper != transpose, unitriangular=unitriangular)
+    X = renamed(solve_triangular(T, bb, upper=upper != transpose, unitriangular=unitriangular),
+                "TriangularSolveBackward0")
     return _rt.triangular_solve((X, Ab.clone()))
 
 

@@ -34,17 +34,17 @@ __all__ = ["lstsq", "multi_dot", "vander", "vecdot", "linalg_cross", "diagonal",
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None) -> Any:
     """Least-squares solution of ``A X = B`` (minimum norm for rank-deficient ``A``), with
     ``residuals``, ``rank`` and ``singular_values`` as the CPU default driver gives them."""
-    _check(A, "torch.linalg.lstsq", square=False)
+    _check(A, "ember.linalg.lstsq", square=False)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, "
-                           f"gelsy, gelsd, gelss), but got {driver}")
+        raise RuntimeError("ember.linalg.lstsq: parameter `driver` should be one of (gels, "
+                           "gelsy, gelsd, gelss)")
     if A._data.ndim < B._data.ndim or A._data.ndim - B._data.ndim > 1:
-        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+        raise RuntimeError("ember.linalg.lstsq: input.dim() must be greater or equal to "
                            "other.dim() and (input.dim() - other.dim()) <= 1")
     vec = B._data.ndim == A._data.ndim - 1
     B2 = B.unsqueeze(-1) if vec else B
     if B2._data.shape[-2] != A._data.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2). "
+        raise RuntimeError(f"ember.linalg.lstsq: input.size(-2) should match other.size(-2). "
                            f"Got {A._data.shape[-2]} and {B2._data.shape[-2]}")
     m, n = A._data.shape[-2:]
     x = A.detach()._host()

@@ -16,19 +16,30 @@ from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from ._inplace import writes_out
 from .linalg import _T_NAMES
-from .linalg_decomp import _check, inv, svdvals
+from .linalg_decomp import _check, inv_ex, svdvals
 from .linalg_lapack import lapack
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "cond", "matrix_rank"]
 
 
 def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
-    if dtype is not None:
-        x = x.to(_dt.to_dtype(dtype))
+    """``x`` checked (and cast to ``dtype``) with PyTorch's rules: a floating or complex input,
+    and a ``dtype`` of the same kind that it converts to without narrowing."""
+    name = _T_NAMES.get(x.dtype.name, x.dtype.name)
     if x._data.dtype.kind not in "fc" and x.dtype is not _dt.bfloat16:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{_T_NAMES.get(x.dtype.name, x.dtype.name)}")
-    return x
+                           f"{name}")
+    if dtype is None:
+        return x
+    dt = _dt.to_dtype(dtype)
+    want = _T_NAMES.get(dt.name, dt.name)
+    if x.is_complex() != dt.is_complex:
+        kind = "complex for complex" if x.is_complex() else "real for real"
+        raise RuntimeError(f"{op}: dtype should be {kind} inputs, but got {want}")
+    if _dt.promote_types(x.dtype, dt) is not dt:
+        raise RuntimeError(f"{op}: the dtype of the input ({name}) should be convertible without "
+                           f"narrowing to the specified dtype ({want})")
+    return x.to(dt)
 
 
 @writes_out("vector_norm")
@@ -105,7 +116,8 @@ def _norm_grad(x: Tensor, g: Tensor, n: Tensor, p: float, dims: tuple) -> Tensor
 
 
 def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
-    d = wrap_dims(tuple(dim), ndim, op) if not isinstance(dim, int) else None
+    # each dim alone: a repeated dim is this op's error, not wrap_dims'
+    d = tuple(wrap_dims((x,), ndim, op)[0] for x in dim) if not isinstance(dim, int) else None
     if d is None or len(d) != 2:
         raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {dim}")
     if d[0] == d[1]:
@@ -126,17 +138,16 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
-        r = s.sum(-1) if ord == "nuc" else (_amax0(s, -1) if ord == 2 else s.amin(-1))
-        if keepdim:
-            for d in sorted((d0, d1)):
-                r = r.unsqueeze(d)
-        return r
+        r = s.sum(-1, keepdim=keepdim) if ord == "nuc" else (
+            _amax0(s, -1, keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim))
+        # keepdim: PyTorch's last step permutes the two kept dims back into place
+        return r.unsqueeze(-1).movedim((-2, -1), (d0, d1)) if keepdim else r
     if ord in (1, -1, math.inf, -math.inf):
-        a = A.abs()
         inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
-        s = a.sum(inner, keepdim=True)
-        r = _amax0(s, outer, True) if ord > 0 else s.amin(outer, keepdim=True)
-        return r if keepdim else r.squeeze((d0, d1))
+        s = A.abs().sum(inner, keepdim=keepdim)
+        if not keepdim and inner < outer:
+            outer -= 1
+        return _amax0(s, outer, keepdim) if ord > 0 else s.amin(outer, keepdim=keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
@@ -155,35 +166,60 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
         dim = (dim,)
     if dim is not None:
         dim = tuple(dim)
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
+                           f"{list(dim)}")
     if ord is None:
         if dim is not None and len(dim) == 2:
             return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    if dim is None:
-        if A._data.ndim not in (1, 2):
-            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
-                               f"be 1D or 2D. Got {A._data.ndim}D.")
-        dim = tuple(range(A._data.ndim))
-    if len(dim) == 2:
-        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
+    if dim is None and A._data.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                           f"be 1D or 2D. Got {A._data.ndim}D.")
+    # a string order is always a matrix norm, as in PyTorch (so a 1-D input is an error)
+    if isinstance(ord, str) or (len(dim) == 2 if dim is not None else A._data.ndim == 2):
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def _check_square(A: Tensor, op: str) -> None:
+    x = A._data
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices")
 
 
 @writes_out("cond")
 def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
+    if isinstance(p, str):  # PyTorch's string overload checks squareness first
+        _check_square(A, f"linalg.cond(ord={p})")
+    elif A._data.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if not isinstance(p, str) and p not in (None, 1, -1, 2, -2, math.inf, -math.inf):
+        raise ValueError(f"linalg.cond got an invalid norm type: {p}")
     if p is None or p in (2, -2):
         s = svdvals(A)
         if not s._data.shape[-1]:  # empty matrices: 0, as PyTorch
             return s.sum(-1)
-        big, small = s.amax(-1), s.amin(-1)
-        return small / big if p == -2 else big / small
-    _check(A, "linalg.cond")
+        # as PyTorch: the first and last of the sorted values, divided, then squeezed
+        big, small = s.narrow(-1, 0, 1), s.narrow(-1, s._data.shape[-1] - 1, 1)
+        return (small / big if p == -2 else big / small).squeeze(-1)
+    _check_square(A, f"linalg.cond(ord={p})")  # (integer inputs: inv's or svd's error)
+    if p not in ("fro", "nuc") and isinstance(p, str):
+        raise ValueError(f"linalg.cond got an invalid norm type: {p}")
     if not A._data.shape[-1]:  # empty matrices: 0 in every norm, as PyTorch
         return matrix_norm(A, "fro")
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+    if p == "nuc":  # from the singular values, as PyTorch: sum(s) * sum(1 / s)
+        s = svdvals(A)
+        return s.sum(-1) * s.reciprocal().sum(-1)
+    # singular matrices give inf, not an error: PyTorch fills their inverse with inf
+    inverse, info = inv_ex(A)
+    inverse = inverse.masked_fill((info > 0)[..., None, None], math.inf)
+    # 0 * inf (a zero matrix) and NaN inputs: inf, as PyTorch's nan_to_num gives
+    return (matrix_norm(A, p) * matrix_norm(inverse, p)).nan_to_num(math.inf, math.inf)
 
 
 @writes_out("matrix_rank")

@@ -386,7 +386,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if wt is not None:
         h = h * wt[:, None]
     per = xp.sum(h, axis=1) / c
-    per = per.reshape(t.shape) if x.ndim > 1 else per.reshape(())
+    per = per.reshape(t.shape)  # the target's shape: (1,) for a 1-d input and a [y] target
 
     def grads(gs: Tensor, zc: Tensor) -> tuple:
         dz = (zc._data > 0) * (1.0 if p == 1 else 2.0 * zc._data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._dispatch import Tensor, kind
+from ._dispatch import Tensor, kind, renamed
 
 __all__: list[str] = []
 
@@ -54,7 +54,10 @@ def l1_loss(input: Tensor, target: Tensor, red: int) -> Tensor:
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, red: int) -> Tensor:
-    return reduce(input.neg().mul_(target).exp_().log1p_(), red)
+    # PyTorch's kernel writes ``log1p(exp(-input * target))`` into an input-dtype result
+    # (an integer one refuses the exp); the log1p out of place, as ``exp_`` saves its result
+    loss = input.neg().mul_(target).exp_().log1p()
+    return renamed(reduce(loss, red), "SoftMarginLossBackward0")  # one node in PyTorch
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
@@ -67,7 +70,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     loss = rsub(1, target).mul_(input).sub_(log_sig)
     if weight is not None:
         loss = loss.mul_(weight)
-    return reduce(loss, red)
+    # one node in PyTorch's graph: the op has its own derivative formula
+    return renamed(reduce(loss, red), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float, red: int) -> Tensor:
@@ -139,7 +143,8 @@ def cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, re
     if red == 2:
         return total
     n = logp.numel()
-    return total.fill_(float("nan")) if n == 0 else total / (n // c)
+    # PyTorch divides by a C++ scalar (aten::div.Scalar)
+    return total.fill_(float("nan")) if n == 0 else renamed(total / (n // c), "DivBackward1")
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int, eps: float, dt: Any,

@@ -216,6 +216,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     xp = input._device._backend.xp
     if x.size and bool(xp.any((x < 0) | (x > 1))):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None and weight.dtype is not input.dtype:
+        weight = weight.detach().to(input.dtype)  # PyTorch's kernel scales in place: input dtype
 
     def f(m: Any, x: Any, t: Any, w: Any) -> Any:
         lx = m.maximum(m.log(x), -100.0)
@@ -324,7 +326,9 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
         d = -x if log_input else -m.log(x + eps)
         return d + dstirling(m, t) if full else d
 
-    return elementwise_loss(_composed("SubBackward0"), (input, target), f, (dx, dt), reduction)
+    # PyTorch's last op is the stirling ``add`` when ``full``, else the ``sub``
+    name = "AddBackward0" if full else "SubBackward0"
+    return elementwise_loss(_composed(name), (input, target), f, (dx, dt), reduction)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,

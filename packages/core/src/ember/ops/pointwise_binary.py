@@ -32,6 +32,7 @@ from ._dispatch import (
 )
 from ._fma import fma, fma_dtype
 from .arithmetic import _fail, _out
+from .math_misc import not_differentiable as _not_differentiable
 from .pointwise_unary import (
     bf16_to_f32,
     cj,
@@ -82,12 +83,14 @@ _COMBO_ONLY = frozenset({"fmod", "copysign"})
 
 def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
           kinds: str = "biufc", promote: bool = False, saves: str = "ab",
-          tensor_other: bool = False, reject: Callable | None = None, doc: str = "") -> Callable:
+          tensor_other: bool = False, reject: Callable | None = None, doc: str = "",
+          number_nodes: tuple[str | None, str | None] = (None, None)) -> Callable:
     """Declare a broadcasting binary op.
 
     ``kernel(xp, a, b)`` gets the promoted arrays (or a Python number for a number operand);
     ``deriv(g, a, b, r, need_a, need_b)`` returns the two gradients (None where not needed)
-    before they are reduced to the operands' shapes.
+    before they are reduced to the operands' shapes. ``number_nodes`` name the node when
+    ``other`` / ``input`` is a Python number (PyTorch's Scalar overloads).
     """
     save_a, save_b, save_r = "a" in saves, "b" in saves, "r" in saves
     kernel_name = _KERNEL_NAMES.get(name, name)
@@ -137,7 +140,9 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
                 da, db = quiet(deriv, g, a, b, r, ga, gb)
                 return (sum_to(da, sa) if ga else None, sum_to(db, sb) if gb else None)
 
-            record(node, res, (input, other), vjp, (input if save_a else None,
+            label = (number_nodes[0] if not _isinstance(other, Tensor) else
+                     number_nodes[1] if not _isinstance(input, Tensor) else None) or node
+            record(label, res, (input, other), vjp, (input if save_a else None,
                                                    other if save_b else None,
                                                    res if save_r else None))
         return res if out is None else _out(res, out)
@@ -166,7 +171,11 @@ def _check_int_zero(xp: Any, a: Any, b: Any) -> None:
 
 def _remainder_kernel(xp: Any, a: Any, b: Any) -> Any:
     _check_int_zero(xp, a, b)
-    return xp.remainder(a, b)
+    m = xp.fmod(a, b)
+    if getattr(m, "dtype", None) is None or m.dtype.kind != "f":
+        return xp.remainder(a, b)
+    # PyTorch's float kernel: fmod moved to the divisor's sign; a zero keeps fmod's sign
+    return xp.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
 
 
 def _fmod_kernel(xp: Any, a: Any, b: Any) -> Any:
@@ -190,6 +199,9 @@ _fmod = binop("fmod", _fmod_kernel, "FmodBackward1", _d_fmod, kinds="iuf",
 
 def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """Python's modulus, elementwise: the result takes the sign of ``other``."""
+    if not _isinstance(input, Tensor) and _rg(other):  # aten::remainder.Scalar_Tensor
+        res = _remainder(input, other.detach(), out=out)
+        return _not_differentiable("remainder", res, (other,))
     res = _remainder(input, other, out=out)
     if res.grad_fn is not None and not _isinstance(other, Tensor):
         res.grad_fn = _rename(res.grad_fn, "RemainderBackward0")
@@ -226,7 +238,7 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
         def vjp(g: Tensor) -> tuple:
             raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
-        record("FloorDivideBackward0", res, (input, other), vjp)
+        record("NotImplemented", res, (input, other), vjp)
     return res if out is None else _out(res, out)
 
 
@@ -298,14 +310,16 @@ atan2 = binop("atan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_a
 hypot = binop("hypot", lambda xp, a, b: xp.hypot(a, b), "HypotBackward0", _d_hypot, kinds="f",
               saves="abr", tensor_other=True, doc="``sqrt(input**2 + other**2)`` elementwise.")
 copysign = binop("copysign", _copysign_kernel, "CopysignBackward0", _d_copysign, kinds="biuf",
-                 promote=True, saves="ar", doc="``|input|`` with the sign of ``other``.")
+                 promote=True, saves="ar", doc="``|input|`` with the sign of ``other``.",
+                 number_nodes=("CopysignBackward1", None))
 logaddexp = binop("logaddexp", _logaddexp_kernel, "LogaddexpBackward0", _d_logaddexp,
                   kinds="fc", tensor_other=True, doc="``log(exp(input) + exp(other))``, stably.")
 logaddexp2 = binop("logaddexp2", lambda xp, a, b: xp.logaddexp2(a, b), "Logaddexp2Backward0",
                    _d_logaddexp2, kinds="f", tensor_other=True,
                    doc="``log2(2**input + 2**other)``, stably.")
 xlogy = binop("xlogy", _xlogy_kernel, "XlogyBackward0", _d_xlogy, kinds="biuf", promote=True,
-              doc="``input * log(other)``, and 0 where ``input == 0`` (unless other is NaN).")
+              doc="``input * log(other)``, and 0 where ``input == 0`` (unless other is NaN).",
+              number_nodes=("XlogyBackward2", "XlogyBackward1"))
 arctan2 = binop("arctan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_atan2,
                 kinds="biuf", promote=True, tensor_other=True, doc="Alias of ``atan2``.")
 
@@ -397,6 +411,16 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         xp = condition._device._backend.xp
         return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
                      for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
+    if input is None or other is None:  # one of them alone: no overload takes that
+        names = ", ".join(type(v).__name__ if not _isinstance(v, Tensor) else "Tensor"
+                          for v in (condition, input, other))
+        raise TypeError(f"where() received an invalid combination of arguments - got "
+                        f"({names}), but expected one of:\n"
+                        " * (Tensor condition)\n"
+                        " * (Tensor condition, Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor condition, Tensor input, Number other)\n"
+                        " * (Tensor condition, Number input, Tensor other)\n"
+                        " * (Tensor condition, Number input, Number other)\n")
     if kind(c) == "u" and c.dtype.itemsize == 1:  # deprecated in PyTorch, still accepted
         c = c.astype(bool)
     if kind(c) != "b":
@@ -652,13 +676,19 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
             raise RuntimeError("value cannot be converted to type double without overflow")
         dev, dt, (a, lo, hi) = _promote_all("clamp", input, min, max)
         _clamp_kernel_check(dt, min, max)
+    nan = _is_nan(min) or _is_nan(max)
+    if not nan:  # a NaN bound makes all NaN, the other bound unconverted
+        _check_range(min, dt)
+        _check_range(max, dt)
     xp = dev._backend.xp
     r = a
     try:
-        if lo is not None:
-            r = xp.maximum(r, lo)
-        if hi is not None:
-            r = xp.minimum(r, hi)
+        if nan:
+            r = xp.full_like(a, float("nan"))
+        if lo is not None and not nan:
+            r = xp.where(r < lo, lo, r) if _keeps_ties(min, a) else xp.maximum(r, lo)
+        if hi is not None and not nan:
+            r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else xp.minimum(r, hi)
     except ValueError as err:
         raise _fail("clamp", input, min if max is None else max, err) from None
     if r is a:
@@ -695,6 +725,25 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
     if out is not None:
         _inplace.check_exact_out(res._data.dtype, out)  # clamp's out= keeps the result's dtype
     return res if out is None else _out(res, out)
+
+
+def _keeps_ties(bound: Any, a: Any) -> bool:
+    """PyTorch's clamp to a number keeps the element on a tie (-0.0 clamped to min=0 stays
+    -0.0), where NumPy's maximum would take the bound."""
+    return (bound.__class__ is float or bound.__class__ is int) and a.dtype.kind == "f"
+
+
+def _is_nan(bound: Any) -> bool:
+    return bound.__class__ is float and bound != bound
+
+
+def _check_range(bound: Any, dt: Any) -> None:
+    """Refuse a number bound that overflows the result dtype, as PyTorch converts it (uint8's
+    300, float32's 1e300; a negative integer wraps into an unsigned type)."""
+    if bound.__class__ is int or bound.__class__ is float:
+        from .creation import fill_value_for
+
+        fill_value_for(bound, _dt.from_native_dtype(dt))
 
 
 def _clamp_kernel_check(dt: Any, min: Any, max: Any) -> None:  # noqa: A002
@@ -798,4 +847,6 @@ methods(floor_divide=floor_divide, remainder=remainder, fmod=fmod, atan2=atan2, 
         addcmul_=_method_form(promoting_inplace_of(addcmul, "addcmul_"), "addcmul_"),
         addcdiv_=_method_form(promoting_inplace_of(addcdiv, "addcdiv_"), "addcdiv_"),
         __mod__=remainder, __rmod__=lambda self, other: remainder(other, self),
-        __imod__=promoting_inplace_of(remainder, "remainder_"))
+        __imod__=promoting_inplace_of(remainder, "remainder_"),
+        __floordiv__=floor_divide, __rfloordiv__=lambda self, other: floor_divide(other, self),
+        __ifloordiv__=promoting_inplace_of(floor_divide, "floor_divide_"))

@@ -226,8 +226,8 @@ def _zero(g: Tensor, x: Any, r: Any) -> Tensor:
 def _d_sinc(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
     from .pointwise_binary import where
 
-    d = ((x * math.pi).cos() - r) / x
-    return g * cj(where(x == 0, 0.0, d))
+    d = ((x * math.pi).cos() - sinc(x)) / x  # the result recomputed: PyTorch saves only x
+    return where(x == 0, 0.0, g * cj(d))  # PyTorch's last step is the where
 
 
 def _d_logit(eps: Any) -> Callable:
@@ -370,7 +370,7 @@ def _sinc_kernel(xp: Any, x: Any) -> Any:
     return xp.sinc(x)
 
 
-sinc = unary("sinc", _sinc_kernel, "SincBackward0", _d_sinc, saves="xr",
+sinc = unary("sinc", _sinc_kernel, "SincBackward0", _d_sinc, saves="x",
              doc="Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0.")
 floor = unary("floor", _keep_int(lambda xp, x: xp.floor(x)), "FloorBackward0", _zero, saves="",
               kinds="iuf", promote=False, reject=_rounding_reject("floor", "floor_vml_cpu"),

@@ -16,7 +16,7 @@ from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, quietly, record, renamed
-from ._linear import linear_op
+from ._linear import adjoint_of
 from ._parallel import split
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -319,8 +319,9 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
             return max_gather(xp, gg, idx, k, Q, geom)
 
         name = f"MaxPool{d}DWithIndicesBackward0"
-        record(name, res, (input,), lambda g: (linear_op(g, scatter, gather, name.replace(
-            "Backward0", "BackwardBackward0"), name),))
+        back = name.replace("Backward0", "BackwardBackward0")
+        record(name, res, (input,), lambda g, x: (adjoint_of(g, x, scatter, gather, back, name),),
+               (input,))
     if return_indices:
         return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt), input._device)
     return res
@@ -445,7 +446,7 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
 
     # PyTorch's 2-d kernel keeps a channels-last layout (its 3-d one gives C order)
     fmt = cl_format(input._data) if d == 2 else None
-    return linear_op_cl(input, fwd, adj, f"AvgPool{d}DBackward0", fmt)
+    return linear_op_cl(input, fwd, adj, f"AvgPool{d}DBackward0", fmt, keeps_input=True)
 
 
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,

@@ -21,7 +21,7 @@ from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, quietly, record
-from ._linear import linear_op
+from ._linear import adjoint_of, linear_op
 from ._nn_math import int_dtype_name
 from .pointwise_binary import where
 from .pooling import (
@@ -118,7 +118,7 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         S_, Q_, step = tuple(S), Q, d == 3
         return linear_op_cl(input, lambda xp, a: c_order(xp, _lowp_avg(xp, a, S_, Q_, step)),
                             lambda xp, g: c_order(xp, _lowp_spread(xp, g, S_, Q_)), name,
-                            fmt if d == 2 else None)
+                            fmt if d == 2 else None, keeps_input=True)
     if all(q == 1 for q in Q):
         n = 1
         for v in S:
@@ -142,7 +142,7 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         def adj(xp: Any, g: Any) -> Any:
             return avg_spread(xp, g.astype(ct) / n, k, Q, geom, S, True).astype(dt)
 
-        return linear_op_cl(input, fwd, adj, name, fmt if d == 2 else None)
+        return linear_op_cl(input, fwd, adj, name, fmt if d == 2 else None, keeps_input=True)
     mats = []
     for n, q in zip(S, Q):
         A = xp.zeros((q, n), dtype=ct)
@@ -158,7 +158,7 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         return y.astype(dt)
 
     return linear_op_cl(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True),
-                        name, fmt if d == 2 else None)
+                        name, fmt if d == 2 else None, keeps_input=True)
 
 
 def _kernel_name(input: Tensor, d: int) -> str:
@@ -318,10 +318,11 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
         idx = first_argmax(xp, slices, best) if grad or return_indices else None
         res = make(laid_as(xp, best, fmt), input._device)
         if grad:
-            record(name, res, (input,), lambda g: (linear_op(
-                g, lambda xp, a: laid_as(xp, max_scatter(xp, a, idx, k, Q, geom, S, True), fmt),
+            record(name, res, (input,), lambda g, x: (adjoint_of(
+                g, x, lambda xp, a: laid_as(xp, max_scatter(xp, a, idx, k, Q, geom, S, True),
+                                            fmt),
                 lambda xp, a: max_gather(xp, a, idx, k, Q, geom), name.replace(
-                    "Backward0", "BackwardBackward0"), name),))
+                    "Backward0", "BackwardBackward0"), name),), (input,))
         if return_indices:
             return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt),
                              input._device)
@@ -352,10 +353,10 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
             flat = xp.where(idx == j, f, flat)
     res = make(laid_as(xp, best, fmt), input._device)
     if grad:
-        record(name, res, (input,), lambda g: (linear_op(
-            g, lambda xp, a: laid_as(xp, flat_scatter_add(xp, a, flat, S), fmt),
+        record(name, res, (input,), lambda g, x: (adjoint_of(
+            g, x, lambda xp, a: laid_as(xp, flat_scatter_add(xp, a, flat, S), fmt),
             lambda xp, a: flat_gather(xp, a, flat, d), name.replace(
-                "Backward0", "BackwardBackward0"), name),))
+                "Backward0", "BackwardBackward0"), name),), (input,))
     if return_indices:
         return res, make(laid_as(xp, flat, fmt), input._device)
     return res

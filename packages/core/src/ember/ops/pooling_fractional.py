@@ -14,7 +14,7 @@ import itertools
 from typing import Any
 
 from ._dispatch import Tensor, grad_state, make, record
-from ._linear import linear_op
+from ._linear import adjoint_of
 from .pointwise_unary import not_implemented
 from .pooling_adaptive import flat_gather, flat_scatter_add
 
@@ -150,9 +150,9 @@ def _fractional_max_pool(input: Tensor, kernel_size: Any, output_size: Any,
     if grad_state.enabled and input._rg:
         name = f"FractionalMaxPool{d}DBackward0"
         back = name.replace("Backward0", "BackwardBackward0")
-        record(name, res, (input,), lambda g: (linear_op(
-            g, lambda xp, a: flat_scatter_add(xp, a, flat, S),
-            lambda xp, a: flat_gather(xp, a, flat, d), back, name),))
+        record(name, res, (input,), lambda g, x: (adjoint_of(
+            g, x, lambda xp, a: flat_scatter_add(xp, a, flat, S),
+            lambda xp, a: flat_gather(xp, a, flat, d), back, name),), (input,))
     return res, make(flat, input._device)
 
 

@@ -102,7 +102,7 @@ def _new(arr: np.ndarray, dev: Any, requires_grad: bool, out: Tensor | None = No
         return out
     t = make(_to_device(arr if arr.flags.c_contiguous else arr.copy(), dev), dev)
     if requires_grad:
-        t.requires_grad_(True)
+        t._new_requires_grad()
     return t
 
 
@@ -489,7 +489,7 @@ def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: 
     if perm is None or dev is not CPU:
         arr = _mf.laid_out(dev._backend.xp, _to_device(arr, dev), layout)
     t = make(_mf.restride(np, arr, layout[1]) if dev is CPU else arr, dev)
-    return t.requires_grad_(True) if requires_grad else t
+    return t._new_requires_grad() if requires_grad else t
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,

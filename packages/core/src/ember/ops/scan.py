@@ -76,7 +76,10 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
     """Running sum along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumsum", _out_dtype(dtype, out))
     xp = input._device._backend.xp
-    res = wrap(_accumulate(xp, "cumsum", x, d, input._data.shape), input)
+    r = _accumulate(xp, "cumsum", x, d, input._data.shape)
+    if kind(r) in "fcV":
+        r = r + xp.asarray(0, dtype=r.dtype)  # PyTorch's sums start from +0: -0.0 becomes 0.0
+    res = wrap(r, input)
     if grad_state.enabled and input._rg:
         dt, nd = input._data.dtype, input._data.ndim
 

@@ -80,14 +80,29 @@ def view_grad(g: Tensor, shape: tuple, replay: Callable[[Tensor], Tensor]) -> Te
 
 def multi_view_guard(op: str, i: int) -> Callable[[Tensor], Tensor]:
     """The ``replay`` of one output of a multi-output view op: in-place writes are refused."""
+    return _refusal(
+        f"Output {i} of {op} is a view and is being modified inplace. This view is the output "
+        "of a function that returns multiple views. Such functions do not allow the output "
+        "views to be modified inplace. You should replace the inplace operation by an "
+        "out-of-place one.")
 
+
+def custom_function_view_guard(op: str, i: int) -> Callable[[Tensor], Tensor]:
+    """The ``replay`` of output ``i`` of a custom Function that returned its input as is
+    (``BackwardHookFunction`` of full backward hooks): in-place writes are refused."""
+    return _refusal(
+        f"Output {i} of {op} is a view and is being modified inplace. This view was created "
+        "inside a custom Function (or because an input was returned as-is) and the autograd "
+        "logic to handle view+inplace would override the custom backward associated with the "
+        "custom Function, leading to incorrect gradients. This behavior is forbidden. You can "
+        "fix this by cloning the output of the custom Function.")
+
+
+def _refusal(message: str) -> Callable[[Tensor], Tensor]:
     def refuse(t: Tensor) -> Tensor:
-        raise RuntimeError(
-            f"Output {i} of {op} is a view and is being modified inplace. This view is the output "
-            "of a function that returns multiple views. Such functions do not allow the output "
-            "views to be modified inplace. You should replace the inplace operation by an "
-            "out-of-place one.")
+        raise RuntimeError(message)
 
+    refuse.refuses = True  # ``check_inplace`` raises it before the leaf checks, as PyTorch
     return refuse
 
 

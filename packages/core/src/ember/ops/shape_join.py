@@ -375,7 +375,13 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if _isinstance(repeats, Tensor):
         reps = repeats._data
         if reps.ndim > 1:
-            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if kind(reps) not in "iu":
+            from .pointwise_unary import not_implemented
+
+            raise not_implemented("repeat_interleave_cpu", reps.dtype)
+        if reps.size and bool((reps < 0).any()):
+            raise RuntimeError("repeats can not be negative")
         if reps.ndim == 0 or reps.size == 1:
             reps = int(reps.reshape(()))
         elif reps.size != n:
@@ -384,8 +390,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
                 f"= {reps.size} and input.size({d}) = {n}")
     else:
         reps = int(repeats)
-    if (_isinstance(reps, int) and reps < 0) or (not _isinstance(reps, int) and reps.size and
-                                                 bool((reps < 0).any())):
+    if _isinstance(reps, int) and reps < 0:
         raise RuntimeError("Repeats must be non-negative")
     if x._data.ndim == 0:
         x = reshape(x, 1)
@@ -400,6 +405,8 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors (``indexing='ij'``, or ``'xy'`` for Cartesian)."""
     if len(tensors) == 1 and _isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
                       "indexing argument.", UserWarning, stacklevel=2)
@@ -452,8 +459,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     keep = xp.ones(grids[0].shape, dtype=bool)
     for a, b in zip(grids[:-1], grids[1:]):
         keep &= (a <= b) if with_replacement else (a < b)
-    cols = [make(g[keep], input._device) for g in grids]
-    return stack([input.index_select(0, c) for c in cols], 1)
+    return input[make(xp.stack([g[keep] for g in grids], 1), input._device)]  # IndexBackward0
 
 
 def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:

@@ -67,16 +67,19 @@ def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
 @autocast_op("softmax")
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
+    half = None
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
-        return softmax(input.float(), dim).to(_dt.bfloat16)  # bfloat16: in float32
+        half, input = input._data.dtype, input.float()  # bfloat16: in float32, rounded
     input, x, d = _prepare("softmax", input, dim, dtype)
     xp = input._device._backend.xp
     if x.dtype.kind != "f":  # empty
         return wrap(xp.empty_like(x), input._device)
     axis = d
-    if x.dtype.itemsize == 2:  # float16: in float32, rounded once (PyTorch's CPU kernel)
+    if half is None and x.dtype.itemsize == 2:
+        half = x.dtype
+    if half is not None:  # float16/bfloat16: in float32, rounded once (PyTorch's CPU kernel)
         res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x.astype("float32"), axis)).astype(
-            x.dtype), input._device)
+            half), input._device)
     else:
         res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x, axis)), input._device)
     if grad_state.enabled and input._rg:

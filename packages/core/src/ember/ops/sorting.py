@@ -58,15 +58,16 @@ def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort") ->
     return (n - 1) - rev
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False,
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None,
          out: Any = None) -> Any:
-    """``(values, indices)`` sorted along ``dim`` (stably; ``stable=`` is accepted)."""
+    """``(values, indices)`` sorted along ``dim`` (always stably; passing ``stable=`` picks
+    PyTorch's ``sort.stable`` overload, whose node is ``SortBackward1``)."""
     x = input._data
     d = wrap_dim(dim, x.ndim, "sort")
     xp = input._device._backend.xp
     idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
-    return write_out_exact(_rt.sort(select_along(input, idx, d, "SortBackward0", x.shape)), out,
-                           "sort")
+    node = "SortBackward0" if stable is None else "SortBackward1"
+    return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *,

@@ -30,6 +30,22 @@ def _k(kernel: Any) -> Any:
     return in_float64(kernel)
 
 
+def _kernel(name: str) -> Any:
+    """The refusal of a dtype PyTorch has no kernel for, naming its CPU kernel."""
+    return lambda npd: not_implemented(name, npd)
+
+
+def _no_half(op: Any, kernel: str) -> Any:
+    """``op``, refusing float16 and bfloat16 as PyTorch (which has no half kernel for it)."""
+    def run(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if isinstance(input, Tensor) and input.dtype.name in ("float16", "bfloat16"):
+            raise not_implemented(kernel, input._data.dtype)
+        return op(input, out=out)
+
+    run.__name__, run.__doc__ = op.__name__, op.__doc__
+    return run
+
+
 erf = unary("erf", _k(K.erf), "ErfBackward0",
             lambda g, x, r: g * (2 / _SQRT_PI) * (-x * x).exp(), kinds=_REAL,
             doc="The error function.")
@@ -37,7 +53,8 @@ erfc = unary("erfc", _k(K.erfc), "ErfcBackward0",
              lambda g, x, r: g * (-2 / _SQRT_PI) * (-x * x).exp(), kinds=_REAL,
              doc="The complementary error function, ``1 - erf(x)``, accurate in the tail.")
 erfinv = unary("erfinv", _k(K.erfinv), "ErfinvBackward0",
-               lambda g, x, r: g * (_SQRT_PI / 2) * (r * r).exp(), saves="r", kinds=_REAL,
+               lambda g, x, r: g * (_SQRT_PI / 2) * erfinv(x).square().exp(), saves="x",
+               kinds=_REAL,
                doc="The inverse error function on (-1, 1).")
 lgamma = unary("lgamma", _k(K.lgamma), "LgammaBackward0", lambda g, x, r: g * digamma(x),
                kinds=_REAL, doc="``log|Gamma(x)|``.")
@@ -46,28 +63,36 @@ digamma = unary("digamma", _k(K.digamma), "DigammaBackward0",
                 doc="The logarithmic derivative of Gamma.")
 i0 = unary("i0", _k(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 0.")
-erfcx = unary("special_erfcx", _k(K.erfcx), "SpecialErfcxBackward0",
-              lambda g, x, r: g * (2 * x * r - 2 / _SQRT_PI), saves="xr", kinds=_REAL,
-              doc="The scaled complementary error function ``exp(x**2) * erfc(x)``.")
+erfcx = _no_half(unary(
+    "special_erfcx", _k(K.erfcx), "SpecialErfcxBackward0",
+    lambda g, x, r: g * (2 * x * r - 2 / _SQRT_PI), saves="xr", reject=_kernel("erfcx_cpu"),
+    kinds=_REAL, doc="The scaled complementary error function ``exp(x**2) * erfc(x)``."),
+    "erfcx_cpu")
 i0e = unary("special_i0e", _k(K.i0e), "SpecialI0EBackward0",
-            lambda g, x, r: g * (i1e(x) - x.sgn() * r), saves="xr", kinds=_REAL,
-            doc="``exp(-|x|) * i0(x)``.")
+            lambda g, x, r: g * (i1e(x) - x.sgn() * r), saves="xr", reject=_kernel("i0e_cpu"),
+            kinds=_REAL, doc="``exp(-|x|) * i0(x)``.")
 i1 = unary("special_i1", _k(K.i1), "SpecialI1Backward0",
-           lambda g, x, r: g * where(x == 0, 0.5, i0(x) - r / x), saves="xr", kinds=_REAL,
+           lambda g, x, r: g * where(x == 0, 0.5, i0(x) - r / x), saves="xr",
+           reject=_kernel("i1_cpu"), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 1.")
 i1e = unary("special_i1e", _k(K.i1e), "SpecialI1EBackward0",
             lambda g, x, r: g * where(x == 0, 0.5, i0e(x) - r * (x.sgn() + x.reciprocal())),
-            saves="xr", kinds=_REAL, doc="``exp(-|x|) * i1(x)``.")
-ndtr = unary("special_ndtr", _k(K.ndtr), "SpecialNdtrBackward0",
-             lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x).exp(), kinds=_REAL,
+            saves="xr", reject=_kernel("i1e_cpu"), kinds=_REAL, doc="``exp(-|x|) * i1(x)``.")
+# PyTorch's ndtr is composed from erf (so its graph node is the last product's)
+ndtr = unary("special_ndtr", _k(K.ndtr), "MulBackward1",
+             lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x).exp(),
+             reject=_kernel("erf_vml_cpu"), kinds=_REAL,
              doc="The standard normal cumulative distribution function.")
-ndtri = unary("special_ndtri", _k(K.ndtri), "SpecialNdtriBackward0",
-              lambda g, x, r: g * math.sqrt(2 * math.pi) * (0.5 * r * r).exp(), saves="r",
-              kinds=_REAL, doc="The inverse of ``ndtr``: the standard normal quantile function.")
-log_ndtr = unary("special_log_ndtr", _k(K.log_ndtr), "SpecialLogNdtrBackward0",
-                 lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x - r).exp(), saves="xr",
-                 kinds=_REAL, doc="``log(ndtr(x))``, accurate far into the lower tail.")
-
+ndtri = _no_half(unary(
+    "special_ndtri", _k(K.ndtri), "SpecialNdtriBackward0",
+    lambda g, x, r: g * math.sqrt(2 * math.pi) * (0.5 * r * r).exp(), saves="r",
+    reject=_kernel("ndtri_cpu"), kinds=_REAL,
+    doc="The inverse of ``ndtr``: the standard normal quantile function."), "ndtri_cpu")
+log_ndtr = _no_half(unary(
+    "special_log_ndtr", _k(K.log_ndtr), "SpecialLogNdtrBackward0",
+    lambda g, x, r: g * _INV_SQRT_2PI * (-0.5 * x * x - r).exp(), saves="xr",
+    reject=_kernel("log_ndtr_cpu"), kinds=_REAL,
+    doc="``log(ndtr(x))``, accurate far into the lower tail."), "log_ndtr_cpu")
 
 def _entr_kernel(xp: Any, x: Any) -> Any:
     safe = xp.where(x > 0, x, 1)
@@ -76,7 +101,7 @@ def _entr_kernel(xp: Any, x: Any) -> Any:
 
 
 entr = unary("special_entr", _entr_kernel, "SpecialEntrBackward0",
-             lambda g, x, r: g * -(x.log() + 1), kinds=_REAL,
+             lambda g, x, r: g * -(x.log() + 1), reject=_kernel("entr_cpu"), kinds=_REAL,
              doc="``-x * log(x)`` for x > 0, 0 at 0 and -inf below.")
 
 
@@ -92,7 +117,8 @@ def _d_xlog1py(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
 
 xlog1py = binop("special_xlog1py", _xlog1py_kernel, "SpecialXlog1PyBackward0", _d_xlog1py,
                 kinds=_REAL, promote=True,
-                doc="``input * log1p(other)``, and 0 where ``input == 0``.")
+                doc="``input * log1p(other)``, and 0 where ``input == 0``.",
+                number_nodes=("SpecialXlog1PyBackward2", "SpecialXlog1PyBackward1"))
 
 
 def _zeta_kernel(xp: Any, s: Any, q: Any) -> Any:
@@ -108,7 +134,8 @@ def _d_zeta(g: Tensor, s: Any, q: Any, r: Any, ns: bool, nq: bool) -> tuple:
 
 
 zeta = binop("special_zeta", _zeta_kernel, "SpecialZetaBackward0", _d_zeta, kinds=_REAL,
-             promote=True, doc="The Hurwitz zeta function ``sum_k (k + other) ** -input``.")
+             promote=True, doc="The Hurwitz zeta function ``sum_k (k + other) ** -input``.",
+             number_nodes=("SpecialZetaBackward2", "SpecialZetaBackward1"))
 
 
 def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:

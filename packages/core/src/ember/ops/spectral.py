@@ -1,9 +1,10 @@
 """The kernels of ``ember.fft``: discrete Fourier transforms with PyTorch's names, ``norm`` modes and gradients.
 
 The complex transforms are one recorded op each: the adjoint of a DFT is the inverse
-transform with the opposite normalisation. Real-input and real-output transforms are
-built from it with differentiable Ember ops (slicing, conjugate mirroring, ``real``),
-so their gradients follow from the chain rule.
+transform with the opposite normalisation. A real input's one-sided transform (R2C) is one
+op too, so its real bins are exactly real as in PyTorch; the other real-input and
+real-output transforms are built from these with differentiable Ember ops (slicing,
+conjugate mirroring, ``real``), so their gradients follow from the chain rule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, grad_state, make, quiet, record, wrap_dim
+from ._dispatch import Tensor, grad_state, make, quiet, record, renamed, wrap_dim
 from ._inplace import writes_out
 from .shape_join import cat
 
@@ -71,6 +72,20 @@ def _need_axes(input: Tensor, s: Any, dim: Any, name: str) -> None:
         raise RuntimeError(f"{name} must transform at least one axis")
 
 
+def _fft_dim(d: int, ndim: int) -> int:
+    """A transform's dim, wrapped with PyTorch's messages (a 0-d input has no dim at all)."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    return wrap_dim(d, ndim)
+
+
+def _real_only(input: Tensor, name: str, what: str = "real") -> None:
+    """The real-to-complex transforms refuse a complex input with PyTorch's TypeError."""
+    if input.is_complex():
+        raise TypeError(f"{name} expects a {what} input tensor, but got "
+                        f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}")
+
+
 def _c2c(x: Tensor, dims: tuple[int, ...], norm: str, forward: bool) -> Tensor:
     xp = x._device._backend.xp
     fn = xp.fft.fftn if forward else xp.fft.ifftn
@@ -84,6 +99,32 @@ def _c2c(x: Tensor, dims: tuple[int, ...], norm: str, forward: bool) -> Tensor:
     return out
 
 
+def _r2c(x: Tensor, dims: tuple[int, ...], norm: str) -> Tensor:
+    """The one-sided DFT of a real ``x`` over ``dims`` (the last halved), one graph node: as
+    PyTorch's R2C, the bins that are real come out with an exact zero imaginary part."""
+    xp = x._device._backend.xp
+    r = quiet(lambda: xp.fft.rfftn(x._data, axes=dims, norm=norm))
+    ctype = "complex128" if x._data.dtype == xp.float64 else "complex64"
+    out = make(r.astype(ctype, copy=False), x._device)
+    if grad_state.enabled and x._rg:
+        last, n = dims[-1], x._data.shape[dims[-1]]
+
+        def vjp(g: Tensor) -> tuple:
+            # the adjoint: zero-fill the dropped half, then the adjoint complex transform
+            full = _resize(g, (n,), (last,))
+            return (_c2c(full, dims, _SWAP[norm], False).real,)
+
+        record("FftR2CBackward0", out, (x,), vjp)
+    return out
+
+
+def _real_float(t: Tensor) -> Tensor:
+    """A real input as the floating dtype its transform runs in (half refused on the CPU)."""
+    if t.dtype in (_dt.float16, _dt.bfloat16):
+        _complex(t)  # PyTorch's refusal of half precision on the CPU
+    return t if t.dtype.is_floating_point else t.to(_dt.get_default_dtype())
+
+
 def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tuple[tuple, tuple]:
     if dim is None:
         if s is not None:
@@ -94,7 +135,12 @@ def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tu
         dims = (dim,)
     else:
         dims = tuple(dim)
-    dims = tuple(wrap_dim(d, x.ndim, "fft") for d in dims)
+    if dim is None and s is not None and len(s) > x.ndim:
+        raise RuntimeError(f"Got shape with {len(s)} values but input tensor only has {x.ndim} "
+                           "dimensions.")
+    dims = tuple(_fft_dim(d, x.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("FFT dims must be unique")
     if s is not None and len(s) != len(dims):
         raise RuntimeError("When given, dim and shape arguments must have the same length")
     sizes = tuple(s) if s is not None else tuple(x.shape[d] for d in dims)
@@ -120,11 +166,19 @@ def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
 @writes_out("fft")
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The one-dimensional DFT along ``dim``."""
-    return fftn(input, _one_n(n), (dim,), norm)
+    if input.is_complex():
+        return fftn(input, _one_n(n), (dim,), norm)
+    # a real input: PyTorch's two-sided R2C, the half transform mirrored (exact conjugates)
+    d = _fft_dim(dim, input.ndim)
+    size = _one_n(n)[0] if n is not None else input.shape[d]
+    half = _r2c(_resize(_real_float(input), (size,), (d,)), (d,), _norm(norm))
+    return renamed(_hermitian_full(half, d, size), "FftR2CBackward0")
 
 
 @writes_out("ifft")
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    if not input.is_complex():  # as PyTorch: the conjugate of the forward transform (-0j at 0)
+        return fft(input, n, dim, _SWAP[_norm(norm)]).conj()
     return ifftn(input, _one_n(n), (dim,), norm)
 
 
@@ -144,18 +198,15 @@ def ifft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-
 def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The DFT of a real input, keeping the non-redundant half of the last dim."""
-    if input.is_complex():
-        raise RuntimeError("rfftn expects a real-valued input tensor, but got "
-                           f"{input.dtype.name}")
+    _real_only(input, "rfftn", "real-valued")
     _need_axes(input, s, dim, "rfftn")
     dims, sizes = _dims(input, s, dim, True)
-    full = fftn(input, sizes, dims, norm)
-    last = dims[-1]
-    return full.narrow(last, 0, sizes[-1] // 2 + 1)
+    return _r2c(_resize(_real_float(input), sizes, dims), dims, _norm(norm))
 
 
 @writes_out("rfft")
 def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
+    _real_only(input, "rfft")
     return rfftn(input, _one_n(n), (dim,), norm)
 
 
@@ -181,12 +232,12 @@ def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     _need_axes(input, s, dim, "irfftn")
     dims, sizes = _dims(input, s, dim, True)
     last = dims[-1]
-    if s is None:
-        sizes = sizes[:-1] + (2 * (input.shape[last] - 1),)
+    if s is None or s[-1] == -1:  # the default output length: 2 (m - 1)
+        sizes = sizes[:-1] + (_one_n(2 * (input.shape[last] - 1))[0],)
     x = _resize(_complex(input), sizes[:-1], dims[:-1])
     x = ifftn(x, None, dims[:-1], norm) if len(dims) > 1 else x
     full = _hermitian_full(x, last, sizes[-1])
-    return ifftn(full, None, (last,), norm).real
+    return renamed(ifftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
 @writes_out("irfft")
@@ -203,19 +254,19 @@ def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (
 @writes_out("hfft")
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
-    last = wrap_dim(dim, input.ndim, "hfft")
-    n = _one_n(n)[0] if n is not None else 2 * (input.shape[last] - 1)
+    last = _fft_dim(dim, input.ndim)
+    n = _one_n(2 * (input.shape[last] - 1) if n is None else n)[0]
     full = _hermitian_full(_complex(input), last, n)
-    return fftn(full, None, (last,), norm).real
+    return renamed(fftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
 @writes_out("ihfft")
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
-    last = wrap_dim(dim, input.ndim, "ihfft")
-    n = _one_n(n)[0] if n is not None else input.shape[last]
-    full = ifftn(input, (n,), (last,), norm)
-    return full.narrow(last, 0, n // 2 + 1)
+    _real_only(input, "ihfft")
+    _fft_dim(dim, input.ndim)
+    # as PyTorch: the conjugate of the forward real transform (so -0j where that is real)
+    return rfft(input, n, dim, _SWAP[_norm(norm)]).conj()
 
 
 @writes_out("fftfreq")
@@ -253,12 +304,14 @@ def fftshift(input: Tensor, dim: Any = None) -> Tensor:
     """Move the zero frequency to the centre (a roll by n//2 along each dim)."""
     dims = tuple(range(input.ndim)) if dim is None else ((dim,) if isinstance(dim, int)
                                                           else tuple(dim))
+    dims = tuple(_fft_dim(d, input.ndim) for d in dims)
     return input.roll(tuple(input.shape[d] // 2 for d in dims), dims)
 
 
 def ifftshift(input: Tensor, dim: Any = None) -> Tensor:
     dims = tuple(range(input.ndim)) if dim is None else ((dim,) if isinstance(dim, int)
                                                           else tuple(dim))
+    dims = tuple(_fft_dim(d, input.ndim) for d in dims)
     return input.roll(tuple(-(input.shape[d] // 2) for d in dims), dims)
 
 
@@ -287,7 +340,7 @@ def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
         raise TypeError(f"Only supports floating-point dtypes, but found: "
                         f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}")
     _need_axes(input, s, dim, "ihfftn")
-    return rfftn(input, s, dim, _SWAP[_norm(norm)]).conj()
+    return renamed(rfftn(input, s, dim, _SWAP[_norm(norm)]).conj(), "FftC2CBackward0")
 
 
 @writes_out("ihfft2")

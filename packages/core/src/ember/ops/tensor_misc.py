@@ -326,7 +326,7 @@ def new_empty_strided(self: Tensor, size: Sequence[int], stride: Sequence[int], 
     out = as_strided(buf, size, stride, 0)
     out = make(out._data, out._device)  # its own tensor, not a view of the scratch buffer
     if requires_grad:
-        out.requires_grad_(True)
+        out._new_requires_grad()
     return out
 
 

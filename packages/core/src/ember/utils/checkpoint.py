@@ -1,18 +1,16 @@
 """Activation checkpointing: keep only a segment's inputs and recompute it in backward.
 
-``checkpoint(fn, *args, use_reentrant=...)`` records one node in place of the graph of
-``fn``; its backward re-runs ``fn`` with the graph on (and the same random state, so
-dropout draws the same mask) and back-propagates through that recomputation. Peak memory
-then holds one segment's activations.
-
-The two variants differ as in PyTorch. ``use_reentrant=True`` (the default, with a
-warning, when not passed) runs ``fn`` without recording, differentiates only through
-tensor arguments that require grad, and reaches other leaves (a module's parameters) by
-a nested ``backward`` while the outer one runs. ``use_reentrant=False`` records ``fn``
-once to find every tensor that requires grad it depends on (arguments, parameters, tensors
-it closes over), keeps those as the node's inputs and drops the rest of the graph: so
-parameters get gradients even when no argument requires grad, ``autograd.grad`` and
-double backward work, and ``fn`` may return any tree of tensors and other values.
+The two variants are PyTorch's. ``use_reentrant=True`` (the default, with a warning, when
+not passed) runs ``fn`` without recording and puts one ``CheckpointFunctionBackward`` node
+in place of its graph; that node's backward re-runs ``fn`` with the graph on (and the same
+random state, so dropout draws the same mask), differentiates only through tensor
+arguments that require grad, and reaches other leaves (a module's parameters) by a nested
+``backward`` while the outer one runs. ``use_reentrant=False`` records ``fn``'s own graph
+(so its outputs' grad_fn are the real ops') but drops every tensor it saves for backward
+through a saved-tensor hook that keeps only an index; the first backward use re-runs ``fn``
+from its arguments to make them again. So parameters get gradients even when no argument
+requires grad, ``autograd.grad`` and double backward work, and ``fn`` may return any tree.
+Peak memory then holds one segment's activations.
 """
 
 from __future__ import annotations
@@ -22,12 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
+from ..autograd import _saved_hooks, grad_mode
 from ..autograd import graph as _graph
 from ..autograd._api import backward as _backward
-from ..autograd._api import grad as _grad
-from ..autograd.graph import AccumulateGrad
-from ..func._pytree import tree_flatten, tree_unflatten
 from ..ops._dispatch import record_multi
 from ..random import default_generator, default_generator_for
 
@@ -77,17 +72,18 @@ class _RngSnapshot:
 
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
                context_fn: Callable | None = None, determinism_check: str = "default",
-               debug: bool = False, preserve_rng_state: bool = True, **kwargs: Any) -> Any:
+               debug: bool = False, preserve_rng_state: bool = True, early_stop: bool = True,
+               respect_saved_tensors_hooks: bool | None = None, **kwargs: Any) -> Any:
     """Run ``function(*args, **kwargs)`` saving only its inputs; recompute it in backward."""
     if use_reentrant is None:
         warnings.warn(_DEFAULT_REENTRANT, stacklevel=2)
         use_reentrant = True
     if use_reentrant:
-        if context_fn is not None or debug:
-            raise ValueError("Passing `context_fn` or `debug` is only supported when "
-                             "use_reentrant=False.")
         if kwargs:
             raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+        if context_fn is not None or debug or respect_saved_tensors_hooks is not None:
+            raise ValueError("Passing `context_fn`, `debug`, or `respect_saved_tensors_hooks` "
+                             "is only supported when use_reentrant=False.")
         return _reentrant(function, args, preserve_rng_state)
     if determinism_check not in ("default", "none"):
         raise ValueError(f"determinism_check should be one of ['default', 'none'], but got "
@@ -141,82 +137,59 @@ def _reentrant(function: Callable, args: tuple, preserve_rng_state: bool) -> Any
     return out
 
 
-def _sources(outs: list) -> list:
-    """The tensors requiring grad that ``outs`` were computed from (the graph's leaves), in
-    the order a depth-first walk from the outputs meets them."""
-    seen, found, stack = set(), {}, []
-    for o in outs:
-        if o.requires_grad:
-            stack.append(o._edge()[0])
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, AccumulateGrad):
-            found.setdefault(id(node.variable), node.variable)
-            continue
-        stack.extend(n for n, _ in reversed(node.next_functions))
-    return list(found.values())
+class _Recomputed:
+    """The tensors one recomputation of a segment saved, in the order its ops saved them."""
+
+    def __init__(self, run: Callable[[], Any]) -> None:
+        self.run = run
+        self.saved: dict[int, Tensor] = {}
+
+    def get(self, k: int) -> Tensor:
+        """Saved tensor ``k``: the segment is re-run (once per backward pass) to make it."""
+        if k not in self.saved:
+            found: list = []
+            # under create_graph the tensors keep their graph (double backward goes on);
+            # otherwise detached, so that nothing holds the recomputed graph
+            connected = grad_mode.state.enabled
+
+            def keep(t: Tensor) -> int:
+                found.append(t if connected else t.detach())
+                return len(found) - 1
+
+            with _saved_hooks.saved_tensors_hooks(keep, lambda i: found[i]), \
+                    grad_mode.enable_grad():
+                self.run()
+            self.saved = dict(enumerate(found))
+        return self.saved.pop(k)
 
 
 def _non_reentrant(function: Callable, args: tuple, kwargs: dict,
                    preserve_rng_state: bool) -> Any:
+    """PyTorch's non-reentrant variant: ``function``'s own graph is recorded, but every
+    tensor it saves for backward is dropped (a saved-tensor hook keeps its index only) and
+    made again by re-running ``function`` when backward first asks for one."""
     rng = _RngSnapshot(args) if preserve_rng_state else None
     if not grad_mode.state.enabled:
         return function(*args, **kwargs)
-    tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    # the arguments enter as leaves of their own, so that the walk below stops at them
-    call_args = list(args)
-    for i in tensor_pos:
-        call_args[i] = args[i].detach().requires_grad_(args[i].requires_grad)
-    out = function(*call_args, **kwargs)
-    leaves, spec = tree_flatten(out)
-    tensors = [o for o in leaves if isinstance(o, Tensor)]
-    arg_of = {id(call_args[i]): i for i in tensor_pos}
-    sources = _sources(tensors)
-    # node inputs: the arguments that require grad, then the other leaves (parameters, ...)
-    arg_inputs = [i for i in tensor_pos if args[i].requires_grad]
-    others = [s for s in sources if id(s) not in arg_of]
-    if not arg_inputs and not others:
-        return out
-    diff_pos = [k for k, o in enumerate(leaves) if _differentiable(o) and o.requires_grad
-                and id(o) not in arg_of]
-    template = [None if isinstance(a, Tensor) else a for a in args]
+    versions = [(a, a._vc[0]) for a in args if isinstance(a, Tensor)]
 
-    def vjp(gouts: tuple, *saved: Tensor) -> tuple:
-        create_graph = grad_mode.state.enabled
-        re_args = list(template)
-        for i, t in zip(tensor_pos, saved):
-            # an alias keeps double backward connected to the argument's own graph
-            re_args[i] = (t.view_as(t) if create_graph and t.requires_grad
-                          else t.detach().requires_grad_(t.requires_grad))
-        with grad_mode.enable_grad():
-            re = (rng.replay(lambda: function(*re_args, **kwargs)) if rng is not None
-                  else function(*re_args, **kwargs))
-            re_leaves, _ = tree_flatten(re)
-            wrt = [re_args[i] for i in arg_inputs] + others
-            pairs = [(re_leaves[k], g) for k, g in zip(diff_pos, gouts)
-                     if g is not None and re_leaves[k].requires_grad]
-            if not pairs:
-                return (None,) * len(wrt)
-            return _grad([o for o, _ in pairs], wrt, [g for _, g in pairs],
-                         create_graph=create_graph, allow_unused=True)
+    def rerun() -> Any:  # from the arguments themselves, so create_graph reaches them
+        for a, v in versions:  # PyTorch saves the arguments: an in-place change fails
+            if a._vc[0] != v:
+                raise RuntimeError(_graph.modified_message(a, v, a.grad_fn, a._out_nr))
+        if rng is None:
+            return function(*args, **kwargs)
+        return rng.replay(lambda: function(*args, **kwargs))
 
-    # outputs: fresh tensors whose graph is the one node; an argument returned as it is
-    # comes back as the caller's tensor, as in PyTorch
-    result = list(leaves)
-    for k, o in enumerate(leaves):
-        if isinstance(o, Tensor) and id(o) in arg_of:
-            result[k] = args[arg_of[id(o)]]
-    diff = []
-    for k in diff_pos:
-        result[k] = leaves[k].detach()
-        diff.append(result[k])
-    if diff:
-        record_multi("CheckpointFunctionBackward", diff,
-                     [args[i] for i in arg_inputs] + others, vjp, [args[i] for i in tensor_pos])
-    return tree_unflatten(result, spec)
+    store = _Recomputed(rerun)
+    count = [0]
+
+    def pack(t: Tensor) -> int:
+        count[0] += 1
+        return count[0] - 1
+
+    with _saved_hooks.saved_tensors_hooks(pack, store.get):
+        return function(*args, **kwargs)
 
 
 def checkpoint_sequential(functions: Any, segments: int, input: Tensor,

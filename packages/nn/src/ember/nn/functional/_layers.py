@@ -12,6 +12,7 @@ from ember import Tensor
 from ember.ops import activation as _act
 from ember.ops import attention as _att
 from ember.ops import normalization as _norm
+from ember.ops._dispatch import renamed
 from ember.ops.linalg import _C_NAMES, _tname
 
 from ..attention._flags import check_sdpa_backend
@@ -60,10 +61,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"prelu: Type promoting not supported. Got {_tname(input)} and "
-                           f"{_tname(weight)}")
-    return _act.prelu(input, weight)
+    return _act.prelu(input, weight)  # checks the dtypes after autocast's casts
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -485,7 +483,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             raise ValueError(
                 "if input is 2D, then offsets has to be None, as input is treated is a "
                 "mini-batch of fixed length sequences. However, found offsets of type "
-                f"{type(offsets).__name__}")
+                f"{type(offsets)}")
     elif input.dim() == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
@@ -516,7 +514,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         raise NotImplementedError(
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
             f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
-            "the Pytorch GitHub.")
+            "GitHub.")
     if padding_idx is not None:
         padding_idx = _padding_idx(padding_idx, weight.size(0))
     return _emb.embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse,
@@ -542,9 +540,12 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     if input1.dtype in (ember.float16, ember.bfloat16) and input1.device.type == "cpu":
         # NumPy's einsum has no half precision: compute in float32 and round once, as
         # PyTorch's CPU kernels accumulate half precision in float32
-        return _att.bilinear(input1.float(), input2.float(), weight.float(),
-                             None if bias is None else bias.float()).to(input1.dtype)
-    return _att.bilinear(input1, input2, weight, bias)
+        out = _att.bilinear(input1.float(), input2.float(), weight.float(),
+                            None if bias is None else bias.float()).to(input1.dtype)
+    else:
+        out = _att.bilinear(input1, input2, weight, bias)
+    # PyTorch composes it: a view of the trilinear product, then the bias added
+    return renamed(out, "ViewBackward0" if bias is None else "AddBackward0")
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,

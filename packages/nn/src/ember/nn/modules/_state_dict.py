@@ -162,6 +162,12 @@ class _StateDictMixin:
                     f"{_size_str(input_param.shape)} from checkpoint, the shape in current model "
                     f"is {_size_str(param.shape)}.")
                 continue
+            if param.is_meta and not input_param.is_meta and not assign:
+                warnings.warn(
+                    f"for {key}: copying from a non-meta parameter in the checkpoint to a meta "
+                    "parameter in the current model, which is a no-op. (Did you mean to pass "
+                    "`assign=True` to assign items in the state dictionary to their corresponding "
+                    "key in the module instead of copying them in place?)", stacklevel=2)
             try:
                 with no_grad():
                     if assign:

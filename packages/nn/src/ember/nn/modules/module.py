@@ -413,6 +413,9 @@ class Module(_StateDictMixin):
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
+            if not isinstance(requires_grad, bool):  # Tensor.requires_grad_'s own check
+                raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                                f"bool, not {type(requires_grad).__name__}")
             p.requires_grad_(requires_grad)
         return self
 
@@ -465,23 +468,13 @@ class Module(_StateDictMixin):
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``, ``to(tensor)``."""
-        device, dtype, non_blocking = None, None, False
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, ember.dtype):
-                dtype = a
-            elif isinstance(a, bool):
-                non_blocking = a
-            elif isinstance(a, (str, int, ember.device)):
-                device = a
-            elif a is not None:
-                raise TypeError(f"to() received an invalid combination of arguments - got "
-                                f"({', '.join(type(x).__name__ for x in args)})")
+        device, dtype, non_blocking = _parse_to_args(args)
         device = kwargs.pop("device", device)
         dtype = kwargs.pop("dtype", dtype)
         non_blocking = kwargs.pop("non_blocking", non_blocking)
         fmt = kwargs.pop("memory_format", None)
+        if "copy" in kwargs:
+            raise RuntimeError(".to() does not accept copy argument")
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if dtype is not None:
@@ -668,11 +661,14 @@ class Module(_StateDictMixin):
                 if var.grad_fn is not None:
                     for hook in non_full_hooks:
                         var.grad_fn.register_hook(functools.partial(_non_full, hook, self))
+                    _hooks.warn_non_full_backward_hook(args, result, var.grad_fn)
             return result
         except Exception:
-            for store, always in ((_hooks._global_forward_hooks,
-                                   _hooks._global_forward_hooks_always_called),
-                                  (self._forward_hooks, self._forward_hooks_always_called)):
+            for store, always, who in ((_hooks._global_forward_hooks,
+                                        _hooks._global_forward_hooks_always_called,
+                                        "global module"),
+                                       (self._forward_hooks, self._forward_hooks_always_called,
+                                        "module")):
                 for hook_id, hook in store.items():
                     if hook_id in always and hook_id not in called_always:
                         try:
@@ -682,9 +678,9 @@ class Module(_StateDictMixin):
                             if res is not None:
                                 result = res
                         except Exception as e:
-                            warnings.warn("forward hook with ``always_call=True`` raised an "
-                                          "exception that was silenced as another error was "
-                                          f"raised in forward: {e}", stacklevel=2)
+                            warnings.warn(f"{who} forward hook with ``always_call=True`` "
+                                          "raised an exception that was silenced as another "
+                                          f"error was raised in forward: {e}", stacklevel=2)
             raise
 
     __call__: Callable[..., Any] = _call_impl
@@ -718,3 +714,38 @@ class Module(_StateDictMixin):
 
 def _non_full(hook: Callable, module: Module, grad_input: tuple, grad_output: tuple) -> Any:
     return hook(module, grad_input, grad_output)
+
+
+_TO_SIGNATURES = (
+    " * (ember.device device = None, ember.dtype dtype = None, bool non_blocking = False, bool "
+    "copy = False, *, ember.memory_format memory_format = None)\n"
+    " * (ember.dtype dtype, bool non_blocking = False, bool copy = False, *, ember.memory_format "
+    "memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, ember.memory_format "
+    "memory_format = None)\n")
+
+
+def _parse_to_args(args: tuple) -> tuple[Any, Any, bool]:
+    """``(device, dtype, non_blocking)`` from ``Module.to``'s positional arguments, read by
+    PyTorch's three overloads: ``(device, dtype, non_blocking, copy)``, ``(dtype, non_blocking,
+    copy)`` and ``(tensor, non_blocking, copy)``; anything else is PyTorch's TypeError."""
+    rest, device, dtype = list(args), None, None
+    if rest and isinstance(rest[0], Tensor):
+        device, dtype = rest[0].device, rest[0].dtype
+        rest.pop(0)
+    elif rest and isinstance(rest[0], ember.dtype):
+        dtype = rest.pop(0)
+    elif rest and (rest[0] is None or (isinstance(rest[0], (str, int, float, ember.device))
+                                       and not isinstance(rest[0], bool))):
+        device = rest.pop(0)
+        if rest and (rest[0] is None or isinstance(rest[0], ember.dtype)):
+            dtype = rest.pop(0)
+    if len(rest) > 2 or not all(isinstance(a, bool) for a in rest):
+        got = ", ".join("ember." + type(a).__name__ if isinstance(a, (ember.dtype, ember.device))
+                        else "Tensor" if isinstance(a, Tensor) else type(a).__name__
+                        for a in args)
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                        f"expected one of:\n{_TO_SIGNATURES}")
+    if len(rest) == 2:
+        raise RuntimeError(".to() does not accept copy argument")
+    return device, dtype, bool(rest[0]) if rest else False

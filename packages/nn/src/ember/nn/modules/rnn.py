@@ -19,6 +19,7 @@ import numpy as np
 
 import ember
 from ember import Tensor
+from ember.ops._dispatch import renamed
 
 from .. import functional as F
 from .. import init
@@ -302,6 +303,19 @@ class RNNBase(Module):
         dt = ember.get_autocast_dtype(device)
         return dt if data.is_floating_point() and data.dtype != dt else None
 
+    def _mkldnn(self, out: Tensor) -> bool:
+        """Whether PyTorch's CPU runs this layer with oneDNN (float32 or bfloat16 LSTM, no
+        projections)."""
+        return (self.mode == "LSTM" and self.proj_size == 0 and out.device.type == "cpu"
+                and out.dtype in (ember.float32, ember.bfloat16))
+
+    def _output_node(self, out: Tensor) -> str:
+        """The graph node PyTorch's CPU kernels leave on a padded output: the steps stacked,
+        the directions concatenated, or oneDNN's fused layer."""
+        if self.bidirectional:
+            return "CatBackward0"
+        return "MkldnnRnnLayerBackward0" if self._mkldnn(out) else "StackBackward0"
+
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         name = {"LSTM": "LSTM", "GRU": "GRU"}.get(self.mode, "RNN")
         lstm = self.mode == "LSTM"
@@ -354,18 +368,25 @@ class RNNBase(Module):
         else:
             hx = self.permute_hidden(hx, sorted_indices)
         self.check_forward_args(data if packed else input, hx, batch_sizes)
+        if lstm and len(hx) != 2:  # PyTorch's kernel takes exactly an (h, c) pair
+            raise RuntimeError("lstm expects two hidden states")
         h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
         if packed:
             sizes = [int(b) for b in np.asarray(batch_sizes.numpy()).tolist()]
             out, h, c = self._run(data, sizes, h0, c0)
+            # PyTorch concatenates the steps' outputs; oneDNN's LSTM runs sequences of one
+            # length as a padded batch, its packed data a view
+            dense = self._mkldnn(out) and len(set(sizes)) == 1
+            out = renamed(out.view(out.shape), "ViewBackward0" if dense else "CatBackward0")
             output: Any = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
         else:
             x = input.transpose(0, 1) if self.batch_first else input
             steps, batch = x.shape[0], x.shape[1]
             out, h, c = self._run(x.reshape(steps * batch, x.shape[2]), [batch] * steps, h0, c0)
-            output = out.reshape(steps, batch, out.shape[-1])
-            if self.batch_first:
-                output = output.transpose(0, 1)
+            output = renamed(out.reshape(steps, batch, out.shape[-1]), self._output_node(out))
+            if self.batch_first:  # PyTorch transposes RNN/GRU outputs in place
+                output = renamed(output.transpose(0, 1),
+                                 "TransposeBackward0" if lstm else "TransposeBackward1")
         hidden = (h, c) if lstm else h
         if not packed and not is_batched:
             output = output.squeeze(batch_dim)
@@ -527,6 +548,12 @@ class LSTMCell(RNNCellBase):
                     raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got "
                                      f"{value.dim()}D instead")
         batched = self._prepare("LSTMCell", input, hx)
+        if batched and hx is not None:  # PyTorch's lstm_cell takes exactly an (h, c) pair
+            if not isinstance(hx, (tuple, list)):
+                raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of "
+                                f"Tensors, not {type(hx).__name__}")
+            if len(hx) != 2:
+                raise RuntimeError("lstm_cell expects two hidden states")
         if not batched:
             input = input.unsqueeze(0)
         if hx is None:

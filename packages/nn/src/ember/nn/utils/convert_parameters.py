@@ -35,7 +35,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         from ..modules.module import _typename
 
-        raise TypeError(f"expected torch.Tensor, but got: {_typename(vec)}")
+        raise TypeError(f"expected ember.Tensor, but got: {_typename(vec)}")
     device = None
     pointer = 0
     for param in parameters:

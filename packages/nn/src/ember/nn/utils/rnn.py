@@ -15,6 +15,7 @@ import numpy as np
 
 import ember
 from ember import Tensor
+from ember.ops._dispatch import renamed
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence",
            "pad_packed_sequence", "pad_sequence", "unpad_sequence", "pack_sequence",
@@ -122,7 +123,12 @@ def _packed_index(lengths: np.ndarray, total: int) -> np.ndarray:
 def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
                          enforce_sorted: bool = True) -> PackedSequence:
     """Pack a padded (T, B, *) (or (B, T, *)) batch whose sequences have ``lengths``."""
-    lens = _host_ints(lengths).reshape(-1)
+    lens = _host_ints(lengths)
+    if lens.ndim != 1:  # PyTorch's words: its sort, or its own check, meets the 2-D lengths
+        if not enforce_sorted:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
+                           f"{lens.ndim}D cpu Long tensor")
     sorted_indices = None
     batch_dim = 0 if batch_first else 1
     if enforce_sorted:
@@ -151,7 +157,8 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
                            f"{int(lens.max())}")
     batch_sizes = (np.arange(int(lens.max()) if lens.size else 0)[:, None] < lens[None, :]).sum(1)
     idx = ember.tensor(_packed_index(lens, steps), dtype=ember.int64, device=input.device)
-    data = input.reshape((steps * batch,) + tuple(input.shape[2:])).index_select(0, idx)
+    data = renamed(input.reshape((steps * batch,) + tuple(input.shape[2:])).index_select(0, idx),
+                   "PackPaddedSequenceBackward0")
     return PackedSequence(data, ember.tensor(batch_sizes, dtype=ember.int64), sorted_indices,
                           None)
 
@@ -183,8 +190,9 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     gather[_packed_index(lens, max_len)] = np.arange(data.shape[0])
     pad_row = ember.full((1,) + rest, padding_value, dtype=data.dtype, device=data.device)
     ext = ember.cat([data, pad_row], 0)
-    out = ext.index_select(0, ember.tensor(gather, device=data.device)).reshape(
-        (max_len, batch) + rest)
+    # PyTorch copies the steps into a padded buffer (a CopySlices node)
+    out = renamed(ext[ember.tensor(gather.reshape(max_len, batch), device=data.device)],
+                  "CopySlices")
     if batch_first:
         out = out.transpose(0, 1)
     lengths = ember.tensor(lens, dtype=ember.int64)
@@ -205,9 +213,10 @@ def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
     sequences = list(sequences)
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
+    if any(s.dim() == 0 for s in sequences):  # PyTorch's slice of the missing time dimension
+        raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
     lens = np.asarray([s.size(0) for s in sequences], dtype=np.int64)
     max_len = int(lens.max()) if lens.size else 0
-    batch = len(sequences)
     first = sequences[0]
     rest = tuple(first.shape[1:])
     for s in sequences[1:]:
@@ -230,18 +239,26 @@ def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
         shift = max_len - lens[None, :]
         valid = t >= shift
         src = starts[None, :] + t - shift
-    gather = np.where(valid, src, total).astype(np.int64).reshape(-1)  # time-major
-    out = ext.index_select(0, ember.tensor(gather, device=first.device)).reshape(
-        (max_len, batch) + rest)
-    return out.transpose(0, 1) if batch_first else out
+    gather = np.where(valid, src, total).astype(np.int64)  # (T, B): time-major
+    if batch_first:
+        gather = np.ascontiguousarray(gather.T)
+    # one contiguous gather; PyTorch copies each sequence into its slot (a CopySlices node)
+    return renamed(ext[ember.tensor(gather, device=first.device)], "CopySlices")
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths: Tensor,
                    batch_first: bool = False) -> list[Tensor]:
-    """The list of unpadded sequences of a padded batch."""
+    """The list of unpadded sequences of a padded batch.
+
+    As PyTorch's, a time-major batch is transposed in place (the caller's tensor is left
+    batch-first) and each sequence is taken through a boolean mask (a copy).
+    """
+    if not isinstance(lengths, Tensor):
+        lengths = ember.as_tensor(lengths)
     if not batch_first:
-        padded_sequences = padded_sequences.transpose(0, 1)
-    return [seq[:int(n)] for seq, n in zip(padded_sequences.unbind(0), _host_ints(lengths))]
+        padded_sequences.transpose_(0, 1)
+    idx = ember.arange(padded_sequences.shape[1], device=lengths.device)
+    return [seq[idx < length] for seq, length in zip(padded_sequences, lengths, strict=True)]
 
 
 def pack_sequence(sequences: list[Tensor], enforce_sorted: bool = True) -> PackedSequence:
