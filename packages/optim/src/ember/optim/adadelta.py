@@ -71,11 +71,7 @@ class Adadelta(Optimizer):
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adadelta does not support sparse gradients")
+        for p in self._dense_grads(group, "Adadelta does not support sparse gradients"):
             state = self._state_of(p)
             state["step"]._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["square_avg"]._data),
@@ -98,11 +94,7 @@ class Adadelta(Optimizer):
         """PyTorch's single-tensor Adadelta in tensor ops, run with grad so the step is
         recorded."""
         lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adadelta does not support sparse gradients")
+        for p in self._dense_grads(group, "Adadelta does not support sparse gradients"):
             state = self._state_of(p)
             state["step"] += 1
             grad = -p.grad if group["maximize"] else p.grad

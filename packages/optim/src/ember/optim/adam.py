@@ -111,6 +111,8 @@ def _check_tensor_betas(betas: tuple, foreach: bool | None, capturable: bool) ->
     return tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b for b in betas)
 
 
+_SPARSE_ERROR = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with amsgrad, maximize and (decoupled) weight decay."""
 
@@ -144,12 +146,7 @@ class Adam(Optimizer):
         beta1, beta2 = (_hyper(b) for b in group["betas"])
         eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
         amsgrad, decoupled = group["amsgrad"], group.get("decoupled_weight_decay", False)
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adam does not support sparse gradients, please consider "
-                                   "SparseAdam instead")
+        for p in self._dense_grads(group, _SPARSE_ERROR):
             xp = p._device._backend.xp
             state = self.state[p]
             if len(state) == 0:
@@ -178,12 +175,7 @@ class Adam(Optimizer):
         its bias corrections are float32 tensors of the float32 ``step``, as PyTorch's are."""
         lr, (beta1, beta2) = group["lr"], group["betas"]
         eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adam does not support sparse gradients, please consider "
-                                   "SparseAdam instead")
+        for p in self._dense_grads(group, _SPARSE_ERROR):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = _scalar_step()

@@ -67,11 +67,7 @@ class Adamax(Optimizer):
     def _update(self, group: dict) -> None:
         lr = _hyper(group["lr"])
         beta1, beta2 = (_value(b) for b in group["betas"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adamax does not support sparse gradients")
+        for p in self._dense_grads(group, "Adamax does not support sparse gradients"):
             state = self._state_of(p)
             state["step"]._data += 1
             clr = lr / (1 - beta1 ** float(state["step"]._data))
@@ -96,11 +92,7 @@ class Adamax(Optimizer):
         (the infinity norm as the ``amax`` of a stack, as PyTorch's differentiable branch)."""
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = (_value(b) for b in group["betas"])
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Adamax does not support sparse gradients")
+        for p in self._dense_grads(group, "Adamax does not support sparse gradients"):
             state = self._state_of(p)
             grad = -p.grad if group["maximize"] else p.grad
             state["step"] += 1

@@ -79,11 +79,7 @@ class ASGD(Optimizer):
     def _update(self, group: dict) -> None:
         lr = _hyper(group["lr"])
         lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("ASGD does not support sparse gradients")
+        for p in self._dense_grads(group, "ASGD does not support sparse gradients"):
             state = self._state_of(p, lr)
             step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
             step_t._data += 1
@@ -114,11 +110,7 @@ class ASGD(Optimizer):
         """PyTorch's single-tensor ASGD in tensor ops, run with grad so the step is recorded."""
         lr = _hyper(group["lr"])
         lambd, alpha, t0, wd = group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("ASGD does not support sparse gradients")
+        for p in self._dense_grads(group, "ASGD does not support sparse gradients"):
             state = self._state_of(p, lr)
             step_t, eta_t, mu_t = state["step"], state["eta"], state["mu"]
             grad = -p.grad if group["maximize"] else p.grad

@@ -80,11 +80,7 @@ class NAdam(Optimizer):
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("NAdam does not support sparse gradients")
+        for p in self._dense_grads(group, "NAdam does not support sparse gradients"):
             state = self._state_of(p)
             mu_product = state["mu_product"]
             state["step"]._data += 1
@@ -120,11 +116,7 @@ class NAdam(Optimizer):
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("NAdam does not support sparse gradients")
+        for p in self._dense_grads(group, "NAdam does not support sparse gradients"):
             state = self._state_of(p)
             grad = -p.grad if group["maximize"] else p.grad
             param, grad, exp_avg, exp_avg_sq = (

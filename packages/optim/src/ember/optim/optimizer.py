@@ -10,7 +10,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import copy_context
@@ -225,6 +225,17 @@ class Optimizer:
     def _update(self, group: dict) -> None:
         """A subclass's update of one parameter group, in place and without grad."""
         raise NotImplementedError
+
+    @staticmethod
+    def _dense_grads(group: dict, sparse_error: str) -> Iterator[Tensor]:
+        """The parameters of ``group`` that have a gradient, for optimizers without a sparse
+        update: a sparse gradient raises PyTorch's RuntimeError ``sparse_error``."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError(sparse_error)
+            yield p
 
     def _patch_step_function(self) -> None:
         """Wrap this class's ``step`` (once) so that every call runs the step hooks."""

@@ -79,11 +79,7 @@ class RAdam(Optimizer):
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
         rho_inf = 2 / (1 - beta2) - 1
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RAdam does not support sparse gradients")
+        for p in self._dense_grads(group, "RAdam does not support sparse gradients"):
             state = self._state_of(p)
             state["step"]._data += 1
             step = float(state["step"]._data)
@@ -120,11 +116,7 @@ class RAdam(Optimizer):
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd = group["weight_decay"]
         rho_inf = 2 / (1 - beta2) - 1
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RAdam does not support sparse gradients")
+        for p in self._dense_grads(group, "RAdam does not support sparse gradients"):
             state = self._state_of(p)
             grad = -p.grad if group["maximize"] else p.grad
             param, grad, exp_avg, exp_avg_sq = (

@@ -86,11 +86,7 @@ class RMSprop(Optimizer):
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
         momentum, centered = group["momentum"], group["centered"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RMSprop does not support sparse gradients")
+        for p in self._dense_grads(group, "RMSprop does not support sparse gradients"):
             state = self._state_of(p, group)
             state["step"]._data += 1
             keys = ["square_avg"] + ["grad_avg"] * centered + ["momentum_buffer"] * (momentum > 0)
@@ -117,11 +113,7 @@ class RMSprop(Optimizer):
         """PyTorch's single-tensor RMSprop in tensor ops, run with grad so the step is
         recorded."""
         lr, alpha, wd = group["lr"], group["alpha"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("RMSprop does not support sparse gradients")
+        for p in self._dense_grads(group, "RMSprop does not support sparse gradients"):
             state = self._state_of(p, group)
             grad = -p.grad if group["maximize"] else p.grad
             state["step"] += 1

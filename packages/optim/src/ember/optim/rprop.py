@@ -69,11 +69,7 @@ class Rprop(Optimizer):
     def _update(self, group: dict) -> None:
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Rprop does not support sparse gradients")
+        for p in self._dense_grads(group, "Rprop does not support sparse gradients"):
             state = self._state_of(p, group)
             state["step"]._data += 1
             arrays = (_real(p._data), _real(p.grad._data), _real(state["prev"]._data),
@@ -97,11 +93,7 @@ class Rprop(Optimizer):
         recorded."""
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.grad.is_sparse:
-                raise RuntimeError("Rprop does not support sparse gradients")
+        for p in self._dense_grads(group, "Rprop does not support sparse gradients"):
             state = self._state_of(p, group)
             grad = -p.grad if group["maximize"] else p.grad
             state["step"] += 1
