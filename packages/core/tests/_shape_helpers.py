@@ -90,7 +90,8 @@ def check_error(fe: Callable, ft: Callable, exact: bool = True) -> None:
     assert isinstance(ee.value, type(te.value)) or type(te.value) in type(ee.value).__mro__, (
         f"PyTorch raised {te.value!r}, Ember raised {ee.value!r}")
     if exact:
-        assert str(ee.value) == str(te.value), f"\nember: {ee.value}\ntorch: {te.value}"
+        same = str(ee.value).replace("torch.", "ember.") == str(te.value).replace("torch.", "ember.")
+        assert same, f"\nember: {ee.value}\ntorch: {te.value}"  # names may say ember.cat()
     else:
         assert str(te.value).split("(")[0] in str(ee.value), (
             f"\nember: {ee.value}\ntorch: {te.value}")

@@ -265,10 +265,24 @@ def modified_message(t: Any, v: int, made_by: Node | None, nr: int) -> str:
     which = "" if made_by is None else \
         f", which is output {nr} of {_BACKWARD_SUFFIX.sub(_overload, made_by.name())},"
     return ("one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{t.type()} {list(t.shape)}]{which} is at version {t._vc[0]}; "
+            f"inplace operation: [{_legacy_type(t)} {list(t.shape)}]{which} is at version "
+            f"{t._vc[0]}; "
             f"expected version {v} instead. Hint: enable anomaly detection to find the "
             "operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+_NO_LEGACY = ("BFloat16Tensor", "ComplexHalfTensor", "ComplexFloatTensor", "ComplexDoubleTensor")
+
+
+def _legacy_type(t: Any) -> str:
+    """PyTorch's ``toString`` of ``t``'s type: ``torch.DoubleTensor``, or ``CPUComplexFloatType``
+    for a dtype with no legacy tensor class (bfloat16, complex)."""
+    name = t.type()
+    base = name.rsplit(".", 1)[-1]
+    if base in _NO_LEGACY:
+        return f"{'CUDA' if '.cuda.' in name else 'CPU'}{base[:-len('Tensor')]}Type"
+    return name
 
 
 def _overload(m: re.Match) -> str:

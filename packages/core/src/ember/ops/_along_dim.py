@@ -8,6 +8,7 @@ Index arguments are backend arrays (never differentiable).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as _np
@@ -31,6 +32,38 @@ _isinstance = isinstance
 
 
 # ------------------------------------------------------------------ small helpers
+def _densify(t: Any) -> None:
+    """Give a fresh reduction result ``t`` C-order strides (size-1 dims included), in place."""
+    x = t._data
+    if x.ndim < 2:
+        return
+    want, acc = [], x.dtype.itemsize
+    for n in reversed(x.shape):
+        want.append(acc)
+        acc *= n if n else 1
+    if tuple(reversed(want)) != x.strides:
+        t._data = t._device._backend.xp.array(x, order="C", copy=True)
+
+
+def dense_result(fn: Any) -> Any:
+    """Wrap reduction ``fn`` so a strided (e.g. channels_last) input gives a contiguous result,
+    as PyTorch allocates reduction outputs; a C-ordered input pays one flag check."""
+    @functools.wraps(fn)
+    def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:
+        res = fn(input, *args, **kwargs)
+        x = getattr(input, "_data", None)
+        flags = getattr(x, "flags", None)
+        if (flags is None or flags.c_contiguous or kwargs.get("out") is not None
+                or not input._device._backend.numpy_like):
+            return res
+        for t in (res if _isinstance(res, tuple) else (res,)):
+            if _isinstance(t, Tensor) and t._data is not x:
+                _densify(t)
+        return res
+
+    return wrapper
+
+
 def wrap(r: Any, like: Tensor) -> Tensor:
     """A result array as a tensor on ``like``'s device (NumPy scalars made arrays again)."""
     be = like._device._backend

@@ -136,6 +136,36 @@ def record(name: str, out: Tensor, inputs: Sequence[Any], vjp: Callable,
     return out
 
 
+def also_saves(out: Tensor, *extra: Any) -> Tensor:
+    """``out``, its node (just made by an op composed of others) also saving ``extra``: the
+    tensors PyTorch's single node saves, so a later in-place change to one fails the backward
+    as there. Its vjp still gets only its own saved values."""
+    node = out.grad_fn
+    if node is None or node._multi or node._saved.__class__ not in (tuple, type(None)):
+        return out
+    own = node._saved or ()
+    n = len(own)
+    for s in extra:
+        if _isinstance(s, Tensor) and s._vc.__class__ is not list:
+            raise _inference_saved_error()
+    items = list(own)
+    out_map = dict(node._saved_out or {})
+    for s in extra:
+        if s is out:  # the result itself: a detached alias (no Tensor<->node cycle)
+            alias = make(out._data, out._device)
+            alias._vc = out._vc
+            out_map[len(items)] = out._out_nr
+            s = alias
+        items.append(s)
+    vjp = node._vjp
+    node._vjp = lambda g, *saved: vjp(g, *saved[:n])
+    node._saved = tuple(items)
+    node._versions = list(node._versions or ()) + [
+        s._vc[0] if _isinstance(s, Tensor) else None for s in extra]
+    node._saved_out = out_map or None
+    return out
+
+
 def renamed(out: Tensor, name: str) -> Tensor:
     """``out``, its graph node shown under PyTorch's name for the op that made it (an op
     composed of others would otherwise show its last step's). Only for a node the op itself

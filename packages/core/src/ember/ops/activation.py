@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from . import _inplace, _parallel
 from ._autocast import autocast_op
@@ -250,12 +252,16 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
                       False, "softshrink", saves_self=True)
 
 
+_SIXTH = float(np.float32(1 / 6))  # PyTorch's backward kernel: a float constant, any dtype
+
+
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(input + 3) / 6``."""
     x = float_input(input, "hardsigmoid")
     y = (_xp(input).clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
     return _piecewise("HardsigmoidBackward0", input, y,
-                      lambda: (((x > -3) & (x < 3)) / 6).astype(x.dtype), inplace, "hardsigmoid")
+                      lambda: (((x > -3) & (x < 3)) * _SIXTH).astype(x.dtype), inplace, "hardsigmoid",
+                      saves_self=True)
 
 
 def hardsigmoid_(input: Tensor) -> Tensor:
@@ -469,6 +475,8 @@ def tanhshrink(input: Tensor) -> Tensor:
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if k in "iu":
         input = input.to(_dt._default)
+    if grad_state.enabled and input._rg:  # PyTorch composes it: Tanh saves only its result
+        return input - input.tanh()
     return _smooth("SubBackward0", input, _tanhshrink_f, _tanhshrink_df, False, "tanhshrink")
 
 

@@ -458,8 +458,10 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
 
         name = ("PowBackward1" if _isinstance(exponent, Tensor) else "PowBackward0") \
             if _isinstance(input, Tensor) else "PowBackward2"
-        # the result is saved only for the exponent's gradient (x ** 2 then y += 1 is fine)
-        record(name, res, (input, exponent), vjp, (input, exponent, res if gb else None))
+        # the result is saved for the exponent's gradient (x ** 2 then y += 1 is fine), and
+        # always by PyTorch's tensor ** tensor node
+        record(name, res, (input, exponent), vjp,
+               (input, exponent, res if gb or name == "PowBackward1" else None))
     return res if out is None else _out(res, out)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..autograd._graph_view import linear_node_name, linear_view
 from . import _blas
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, record, sum_to
+from ._dispatch import Tensor, also_saves, grad_state, make, record, sum_to
 from ._nn_math import arrays, const, grad_of, row_sum, softmax_last
 
 __all__ = ["bilinear"]
@@ -113,6 +113,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         name = ("AddmmBackward0" if bias is not None else "MmBackward0") if xd.ndim == 2 and \
             w.ndim == 2 else linear_node_name(xd, w.ndim, bias is not None, len(bshape or ()))
         record(name, res, (input, weight, bias), vjp, (input, weight))
+        node = res.grad_fn
+        if node._versions.__class__ is list:  # PyTorch's mm saves each operand for the other
+            node._versions = [node._versions[0] if needs[1] else None,
+                              node._versions[1] if needs[0] else None]
         res.grad_fn._view = (linear_view, xd.shape, xd.strides, xd.itemsize, w.shape, bshape)
     return res
 
@@ -422,9 +426,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
 
         bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
                                                     else None)
-        record(_sdpa_node_name(query, key, value, attn_mask), res, ins, vjp,
-               (query, key, value, bias_t, const(drop, query) if drop is not None else None,
+        name = _sdpa_node_name(query, key, value, attn_mask)
+        flash = name in ("ScaledDotProductFlashAttentionForCpuBackward0", "SqueezeBackward1")
+        # PyTorch's math path saves only scaled copies of query and key: a later in-place
+        # change of them neither fails nor alters the backward
+        q_s, k_s = (query, key) if flash else (query.clone(), key.clone())
+        record(name, res, ins, vjp,
+               (q_s, k_s, value, bias_t, const(drop, query) if drop is not None else None,
                 const(p, query)))
+        if flash:
+            also_saves(res, res)  # PyTorch's flash kernel saves its output
     return res
 
 

@@ -86,7 +86,8 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
                 return tied(gs, "ConvolutionBackwardBackward0", (g, x, w))
             return gs
 
-        record(name, res, (x, w, b), vjp, (x if rw else None, w if rx else None))
+        # PyTorch's ConvolutionBackward0 saves input and weight whatever needs a gradient
+        record(name, res, (x, w, b), vjp, (x, w))
     return res
 
 
@@ -111,7 +112,7 @@ def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
                 return tied(gs, "ConvolutionBackwardBackward0", (gg, g, w))
             return gs
 
-        record(name, res, (g, w, b), vjp, (g if rw else None, w))
+        record(name, res, (g, w, b), vjp, (g, w))  # PyTorch's node saves both
     return res
 
 

@@ -82,31 +82,104 @@ def _move(t: Tensor, dev: Any, copy: bool = False, memory_format: Any = None) ->
     return res
 
 
-def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``; ``copy=True`` always copies."""
-    dev = dtype = None
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    fmt = kwargs.pop("memory_format", None)
-    for a in args:
-        if _isinstance(a, Tensor):
-            dev, dtype = a._device, a.dtype
-        elif _isinstance(a, _dt.dtype):
-            dtype = a
-        elif _isinstance(a, (str, _device_cls, int)) and not _isinstance(a, bool):
-            dev = a
-        elif a is None:
+_TO_FORMS = (
+    ("device", "dtype", "non_blocking", "copy"),
+    ("dtype", "non_blocking", "copy"),
+    ("other", "non_blocking", "copy"),
+)
+_TO_SIGS = (
+    "(ember.device device = None, ember.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, ember.memory_format memory_format = None)",
+    "(ember.dtype dtype, bool non_blocking = False, bool copy = False, "
+    "*, ember.memory_format memory_format = None)",
+    "(Tensor other, bool non_blocking = False, bool copy = False, "
+    "*, ember.memory_format memory_format = None)",
+)
+
+
+def _is_dtype_like(a: Any) -> bool:
+    if _isinstance(a, _dt.dtype) or a in (float, int, bool, complex):
+        return True
+    if _isinstance(a, (str, Tensor, _device_cls, int)) or a is None:
+        return False
+    try:
+        _dt.to_dtype(a)  # a NumPy dtype or scalar type
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _slot_ok(slot: str, a: Any) -> bool:
+    """Whether ``a`` fits the parameter ``slot`` of one of ``Tensor.to``'s forms."""
+    if slot == "device":
+        return a is None or (_isinstance(a, (str, _device_cls, int)) and not _isinstance(a, bool))
+    if slot == "dtype":
+        return a is None or _is_dtype_like(a)
+    if slot == "other":
+        return _isinstance(a, Tensor)
+    return _isinstance(a, bool)
+
+
+def _match_to_form(form: tuple, args: tuple, kwargs: dict) -> dict | None:
+    """The bound arguments if ``args``/``kwargs`` fit ``form``, else None."""
+    if len(args) > len(form):
+        return None
+    bound = dict(zip(form, args))
+    for k, v in kwargs.items():
+        if k == "memory_format":
             continue
-        elif _isinstance(a, bool):
-            continue  # the positional non_blocking / copy flags
-        else:
-            dtype = _dt.to_dtype(a)
-    if "device" in kwargs:
-        dev = kwargs.pop("device")
-    if "dtype" in kwargs:
-        dtype = kwargs.pop("dtype")
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        if k not in form or k in bound:
+            return None
+        bound[k] = v
+    required = form[0] if form[0] != "device" else None
+    if required is not None and required not in bound:
+        return None
+    if all(_slot_ok(k, v) for k, v in bound.items()):
+        return bound
+    return None
+
+
+def _type_label(a: Any) -> str:
+    if _isinstance(a, Tensor):
+        return "Tensor"
+    if _isinstance(a, _dt.dtype):
+        return "ember.dtype"
+    if _isinstance(a, _device_cls):
+        return "ember.device"
+    return type(a).__name__
+
+
+def _parse_to(args: tuple, kwargs: dict) -> dict:
+    """Bind ``Tensor.to``'s arguments to one of PyTorch's three call forms, or raise TypeError."""
+    if len(args) == 1 and not kwargs:  # the common to(dtype) / to("cpu")
+        a = args[0]
+        if a.__class__ is _dt.dtype:
+            return {"dtype": a}
+        if a.__class__ is str or a.__class__ is _device_cls:
+            return {"device": a}
+    for form in _TO_FORMS:
+        bound = _match_to_form(form, args, kwargs)
+        if bound is not None:
+            return bound
+    got = [_type_label(a) for a in args] + [f"{k}={_type_label(v)}" for k, v in kwargs.items()]
+    got_s = ", ".join(got) + (", " if kwargs and not args else "")
+    sigs = "\n".join(f" * {s}" for s in _TO_SIGS)
+    raise TypeError(f"to() received an invalid combination of arguments - got ({got_s}), "
+                    f"but expected one of:\n{sigs}")
+
+
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``to(device, dtype)``, ``to(dtype)``, ``to(other)`` (+ non_blocking, copy, memory_format).
+
+    Arguments bind as PyTorch's parser binds them; any other combination is a TypeError."""
+    bound = _parse_to(args, kwargs)
+    other = bound.get("other")
+    if other is not None:
+        dev, dtype = other._device, other.dtype
+    else:
+        dev, dtype = bound.get("device"), bound.get("dtype")
+    copy = bool(bound.get("copy", False))
+    fmt = kwargs.get("memory_format")
     if fmt is not None:
         _mf.check_format(fmt, self._data.ndim)
         if fmt is preserve_format:

@@ -14,7 +14,7 @@ from .. import dtypes as _dt
 from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
-from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet, renamed
+from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet, record, renamed
 from ._inplace import _type_name as _np_type_name
 from ._inplace import write_out, writes_out
 
@@ -361,6 +361,17 @@ def _size(size: tuple) -> tuple[int, ...]:
     return tuple(out)
 
 
+def size_arg(op: str, shape: tuple, size: Any) -> tuple:
+    """A factory's ``*size`` or ``size=`` (exactly one of them), as PyTorch's parser takes it."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return (size,)
+    if not shape:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+    return shape
+
+
 def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool,
             default: _dt.dtype | None = None, layout: tuple | None = None) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else (default or _dt._default)
@@ -440,23 +451,24 @@ def _bounds(name: str) -> tuple:
 
 
 @writes_out("zeros", warn=False)  # PyTorch resizes its out= silently
-def zeros(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+def zeros(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, size_arg("zeros", shape, size), dtype, device, requires_grad)
 
 
 @writes_out("ones", warn=False)
-def ones(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+def ones(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
          memory_format: Any = None) -> Tensor:
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, size_arg("ones", shape, size), dtype, device, requires_grad)
 
 
 @writes_out("empty", warn=False)
-def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
+def empty(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
+    size = size_arg("empty", shape, size)
     layout = None
     if memory_format is not None:
         if memory_format is preserve_format:
@@ -470,7 +482,25 @@ def empty(*size: Any, out: Tensor | None = None, dtype: Any = None, layout: Any 
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
                   device: Any = None, requires_grad: bool = False,
                   pin_memory: bool = False) -> Tensor:
-    return _filled(0, (tuple(size),), dtype, device, requires_grad)
+    """An uninitialised (here zeroed) tensor whose ``.stride()`` is ``stride``, over a fresh
+    buffer just large enough for it, as ``torch.empty_strided``."""
+    size, stride = _size((size,)), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
+                           f"of strides ({len(stride)})")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+    need = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    buf = _filled(0, ((need,),), dtype, device, False)
+    if not buf._device._backend.numpy_like:  # no strided views there: a dense tensor
+        t = _filled(0, (size,), dtype, device, False)
+    else:
+        from .shape_views import strided
+        t = make(strided(buf, size, stride, 0), buf._device)
+    if requires_grad:
+        t._new_requires_grad()
+    return t
 
 
 def _fill_dtype(fill_value: Any) -> _dt.dtype:
@@ -786,7 +816,22 @@ def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
 def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + 1j * sin(angle))``."""
     _complex_parts("polar", ("abs", "angle"), abs, angle)
-    return renamed(complex(abs * angle.cos(), abs * angle.sin()), "PolarBackward0")
+    from ..autograd.grad_mode import no_grad
+    from ._dispatch import grad_state
+
+    with no_grad():
+        res = complex(abs * angle.cos(), abs * angle.sin())
+    if grad_state.enabled and (abs._rg or angle._rg):
+        need = (abs._rg, angle._rg)
+
+        def vjp(g: Tensor, r: Tensor) -> tuple:  # PyTorch's polar_backward
+            gc = g.conj()
+            return ((gc * r.sgn()).real if need[0] else None,
+                    (gc * r * 1j).real if need[1] else None)
+
+        # one node saving only the result, as PyTorch's: the inputs may change in place after
+        record("PolarBackward0", res, (abs, angle), vjp, (res,))
+    return res
 
 
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:

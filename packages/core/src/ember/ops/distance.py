@@ -13,7 +13,17 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, quietly, record, result_type, sum_to, wrap_dim
+from ._dispatch import (
+    Tensor,
+    also_saves,
+    grad_state,
+    make,
+    quietly,
+    record,
+    result_type,
+    sum_to,
+    wrap_dim,
+)
 from ._nn_math import arrays, grad_of
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
@@ -72,7 +82,8 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
         if p == 0 and name == "NormBackward1":  # PyTorch's norm leaves this one undefined
             record(name, res, (x,), lambda g, x: (None,), (x,))
         else:
-            record(name, res, (x,), lambda g, x: (grad_of(grads, g, g, x),), (x,))
+            # PyTorch's node saves the input and the result
+            record(name, res, (x,), lambda g, x, _r: (grad_of(grads, g, g, x),), (x, res))
     return res
 
 
@@ -164,7 +175,8 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise not_implemented("pdist", x.dtype)
     xp = input._device._backend.xp
     i, j = xp.triu_indices(x.shape[0], 1)
-    return pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0")
+    res = pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0")
+    return also_saves(res, input)  # PyTorch's node saves self (and result, as pnorm's)
 
 
 def _cdist_dtypes(x1: Tensor, x2: Tensor) -> None:
@@ -205,10 +217,12 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist"
                          or compute_mode == modes[0] and (r1 > 25 or r2 > 25))
     if use_mm:
-        return _euclid_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]))
+        res = _euclid_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]))
+        return also_saves(res, res)  # PyTorch's node saves x1, x2 and result
     m = a.shape[-1]
     diff = x1.reshape(a.shape[:-1] + (1, m)) - x2.reshape(b.shape[:-2] + (1, r2, m))
-    return pnorm(diff, p, -1, name="CdistBackward0")
+    res = pnorm(diff, p, -1, name="CdistBackward0")
+    return also_saves(res, x1, x2)
 
 
 def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:

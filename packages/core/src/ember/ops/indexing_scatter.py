@@ -169,11 +169,12 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     if grad_state.enabled and input._rg:
         shape, dtype = x.shape, x.dtype
 
-        def vjp(g: Tensor, index: Tensor) -> tuple:
+        def vjp(g: Tensor, _self: Tensor, index: Tensor) -> tuple:
             z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
             return (scatter_add(z, d, index, g),)
 
-        record("GatherBackward0", res, (input,), vjp, (index,))
+        # PyTorch's node saves self too: a later in-place change to it fails the backward
+        record("GatherBackward0", res, (input,), vjp, (input, index))
     return _inplace.write_out_exact(res, out, "gather")
 
 
@@ -454,7 +455,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
         sshape = s.shape
         gi, gs = input._rg, source._rg
 
-        def vjp(g: Tensor, index: Tensor) -> tuple:
+        def vjp(g: Tensor, index: Tensor, _source: Tensor) -> tuple:
             gsrc = None
             if gs:
                 gsrc = index_select(g, d, index).reshape(sshape)
@@ -462,7 +463,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
                     gsrc = gsrc * alpha
             return (g if gi else None, gsrc)
 
-        record("IndexAddBackward0", res, (input, source), vjp, (index,))
+        # PyTorch's node saves source for its own gradient (``expand_as(source)``)
+        record("IndexAddBackward0", res, (input, source), vjp, (index, source if gs else None))
     return res
 
 
@@ -657,12 +659,12 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     if grad_state.enabled and input._rg:
         shape, dtype, size = x.shape, x.dtype, x.size
 
-        def vjp(g: Tensor) -> tuple:
+        def vjp(g: Tensor, _self: Tensor) -> tuple:
             z = make(g._device._backend.xp.zeros(size, dtype=dtype), g._device)
             return (index_add(z, 0, make(ix.reshape(-1), g._device), g.reshape(-1))
                     .reshape(shape),)
 
-        record("TakeBackward0", res, (input,), vjp)
+        record("TakeBackward0", res, (input,), vjp, (input,))  # PyTorch's node saves self
     return res
 
 

@@ -290,6 +290,8 @@ def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
                            f"{vec._data.ndim}")
+    if input.dtype is not vec.dtype:  # PyTorch's mv is an addmv into vec's dtype
+        _check_fused("addmv", vec, input, vec)
     if input._data.shape[1] != vec._data.shape[0]:
         raise _matmul_error("mv", input, vec)
     return matmul(input, vec, out=out)
@@ -378,10 +380,32 @@ def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str) -> 
     return res
 
 
+def _cname(t: Tensor) -> str:
+    return _C_NAMES.get(t.dtype.name, t.dtype.name)
+
+
+def _check_fused(op: str, input: Tensor, m1: Tensor, m2: Tensor) -> None:
+    """PyTorch's refusals of mixed dtypes in addmm/addbmm/baddbmm/addmv (no promotion)."""
+    if input.dtype is m1.dtype and m1.dtype is m2.dtype:
+        return
+    if op == "addmv":
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_tname(input)}, {_tname(m1)}, and {_tname(m2)}")
+    if op == "baddbmm":
+        if input.dtype is not m1.dtype:
+            raise RuntimeError(f"Input dtypes must be the same, got: input {_cname(input)}, "
+                               f"batch1: {_cname(m1)}, batch2: {_cname(m2)}")
+        return  # bmm refuses batch1 against batch2
+    first, name = (input, "self") if input.dtype is not m2.dtype else (m1, "mat1")
+    raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {_tname(first)} "
+                       f"and {_tname(m2)}")
+
+
 @autocast_op("addmm")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1,
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
+    _check_fused("addmm", input, mat1, mat2)
     return _out(_add_scaled(mm(mat1, mat2), input, beta, alpha, "addmm"), out)
 
 
@@ -389,6 +413,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1,
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
+    _check_fused("addmv", input, mat, vec)
     return _out(_add_scaled(mv(mat, vec), input, beta, alpha, "addmv"), out)
 
 
@@ -396,6 +421,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
            out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    _check_fused("addbmm", input, batch1, batch2)
     return _out(_add_scaled(bmm(batch1, batch2).sum(0), input, beta, alpha, "addbmm"), out)
 
 
@@ -403,6 +429,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alph
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
             out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
+    _check_fused("baddbmm", input, batch1, batch2)
     return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
 
 
@@ -576,7 +603,17 @@ def einsum(*args: Any) -> Tensor:
                          for i in range(len(ops)))
 
         record("EinsumBackward0", res, tuple(operands), vjp, tuple(operands))
+        # PyTorch's products save each operand for the others' gradients only
+        _keep_versions(res, [any(needed[:i] + needed[i + 1:]) for i in range(len(needed))])
     return res
+
+
+def _keep_versions(res: Tensor, keep: list) -> None:
+    """Leave unchecked the saved tensors of ``res``'s node that PyTorch's node does not save
+    (``keep[i]`` false): a later in-place change of one fails no backward."""
+    node = res.grad_fn
+    if node._versions.__class__ is list:  # (not packed by saved_tensors_hooks)
+        node._versions = [v if k else None for v, k in zip(node._versions, keep)]
 
 
 def _einsum_raw(ins: list[str], rhs: str, arrays: list, dev: Any) -> Any:
@@ -721,7 +758,13 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     sa, sb = a._data.shape, b._data.shape
     ai = tuple(x for s in sa for x in (s, 1))
     bi = tuple(x for s in sb for x in (1, s))
-    res = (a.reshape(ai) * b.reshape(bi)).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    prod = a.reshape(ai) * b.reshape(bi)
+    node = prod.grad_fn
+    if node is not None and node._versions:
+        # PyTorch multiplies ``_unsafe_view``s of the operands, with version counters of their
+        # own: a later in-place change of an operand fails no backward
+        node._versions = [None] * len(node._versions)
+    res = prod.reshape(tuple(x * y for x, y in zip(sa, sb)))
     return _out(renamed(res, "UnsafeViewBackward0"), out)  # PyTorch's last step
 
 
@@ -777,6 +820,7 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
                     sum_to(_cross(g, a.expand(shape), d, op), sb) if gb_needed else None)
 
         record("LinalgCrossBackward0", res, (a, b), vjp, (a, b))
+        _keep_versions(res, [gb_needed, ga_needed])  # each saved for the other's gradient
     return res
 
 

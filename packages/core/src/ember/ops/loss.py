@@ -218,6 +218,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                (input, const(logp, input) if softmax else None, const(tv, input),
                 const(a, input), const(b, input),
                 const(w, input) if w is not None else None))
+        if softmax:  # PyTorch's LogSoftmax saves its result, not the input: left unchecked
+            res.grad_fn._versions = [None] + list(res.grad_fn._versions[1:])
     return res
 
 
@@ -346,7 +348,17 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
 
         # PyTorch composes this loss: its last op names the node
         record(("NegBackward0", "DivBackward1", "NegBackward0")[red], res, (input, target, weight),
-               lambda g, x, t, w: grad_of(grads, g, g, x, t, w), (input, target, weight))
+               lambda g, x, t, w: grad_of(grads, g, g, x, t, w),
+               (input, target, weight.view(wshape) if weight is not None else None))
+        # PyTorch's composite saves log_softmax's result, not input; target (unsmoothed) for
+        # input's gradient, weight for both
+        v = list(res.grad_fn._versions)
+        v[0] = None
+        if not needs[0] or eps > 0:
+            v[1] = None
+        if not (needs[0] or needs[1]):
+            v[2] = None
+        res.grad_fn._versions = v
     return res
 
 
@@ -388,7 +400,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     per = xp.sum(h, axis=1) / c
     per = per.reshape(t.shape)  # the target's shape: (1,) for a 1-d input and a [y] target
 
-    def grads(gs: Tensor, zc: Tensor) -> tuple:
+    def grads(gs: Tensor, zc: Tensor, _self: Tensor) -> tuple:
         dz = (zc._data > 0) * (1.0 if p == 1 else 2.0 * zc._data)
         if wt is not None:
             dz = dz * wt[:, None]
@@ -397,8 +409,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         gx[rows, t1] = -xp.sum(gx, axis=1)
         return (make(gx.reshape(x.shape), input._device),)
 
+    # PyTorch's node saves self: a later in-place change of it fails the backward
     return _sample_loss("MultiMarginLossBackward0", per.astype(x.dtype), (input,), grads, red,
-                        (const(z, input),), input._device)
+                        (const(z, input), input), input._device)
 
 
 def _multi_margin_dtypes(input: Tensor, target: Tensor) -> None:

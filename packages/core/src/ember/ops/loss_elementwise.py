@@ -54,7 +54,7 @@ def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
 
 def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Callable,
                      grads: Sequence[Callable | None], reduction: Any, kernel: str | None = None,
-                     out: Any = None) -> Tensor:
+                     out: Any = None, checked: Callable | None = None) -> Tensor:
     """``reduce(f(m, *operands))``; ``grads[i](m, *operands)`` is d loss / d operand ``i``.
 
     ``name`` is the graph node's name, or a (none, mean, sum) triple of them for the losses
@@ -63,6 +63,8 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     Operands broadcast together; their gradients are summed back to their shapes. ``kernel``
     names PyTorch's kernel that refuses a non-floating common dtype; ``out`` is the loss's
     dtype when it is not the common one (computed in the common dtype, then rounded).
+    ``checked(rg)`` (``rg``: which operands require grad) says which operands PyTorch's ops
+    save, so that a later in-place change of one fails the backward; None: all of them.
     """
     red = reduction_enum(reduction)
     if name.__class__ is tuple:  # PyTorch's composite losses: the node of the last op
@@ -104,8 +106,23 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
                 out.append(gi if gi.dtype == t.dtype else gi.to(t.dtype))
             return tuple(out)
 
-        record(name, res, tuple(tensors), vjp, tuple(tensors))
+        saved = tuple(tensors)
+        if checked is not None:  # a composite's steps save intermediates, not these operands:
+            # keep copies, so a later in-place change neither fails nor alters the backward
+            keep = checked(tuple(t is not None and t._rg for t in tensors))
+            saved = tuple(t if k or t is None else t.clone() for t, k in zip(tensors, keep))
+        record(name, res, tuple(tensors), vjp, saved)
     return res
+
+
+def _none(rg: tuple) -> tuple:
+    """No operand saved: the composite saves only its intermediates."""
+    return (False,) * len(rg)
+
+
+def _crossed(rg: tuple) -> tuple:
+    """``target * input``'s saved operands: each is saved for the other's gradient."""
+    return (rg[1], rg[0])
 
 
 def _scaled(fn: Callable, scale: float, cdt: Any) -> Callable:
@@ -142,7 +159,8 @@ def l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> Tensor:
         return _composite.l1_loss(input, target, reduction_enum(reduction))
     return elementwise_loss(
         _composed("AbsBackward0"), (input, target), lambda m, x, t: m.abs(x - t),
-        (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction)
+        (lambda m, x, t: m.sign(x - t), lambda m, x, t: m.sign(t - x)), reduction,
+        checked=_none)
 
 
 @autocast_op("smooth_l1_loss")
@@ -291,11 +309,12 @@ def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
     if log_target:
         return elementwise_loss(
             _composed("MulBackward0"), (input, target), lambda m, x, t: m.exp(t) * (t - x),
-            (lambda m, x, t: -m.exp(t), lambda m, x, t: m.exp(t) * (t - x + 1.0)), reduction)
+            (lambda m, x, t: -m.exp(t), lambda m, x, t: m.exp(t) * (t - x + 1.0)), reduction,
+            checked=_none)
     return elementwise_loss(
         _composed("SubBackward0"), (input, target), lambda m, x, t: _xlogx(m, t) - t * x,
         (lambda m, x, t: -t + x * 0.0,
-         lambda m, x, t: m.log(t) + t / t - x), reduction)
+         lambda m, x, t: m.log(t) + t / t - x), reduction, checked=_crossed)
 
 
 @autocast_op("poisson_nll_loss")
@@ -328,7 +347,11 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
 
     # PyTorch's last op is the stirling ``add`` when ``full``, else the ``sub``
     name = "AddBackward0" if full else "SubBackward0"
-    return elementwise_loss(_composed(name), (input, target), f, (dx, dt), reduction)
+    def checked(rg: tuple) -> tuple:  # t * x (t * log(x + eps)); full: t * t.log() too
+        return (rg[1] and log_input, rg[0] or (full and rg[1]))
+
+    return elementwise_loss(_composed(name), (input, target), f, (dx, dt), reduction,
+                            checked=checked)
 
 
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,
@@ -354,7 +377,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
         return 0.5 * (1.0 / v - d * d / (v * v))
 
     return elementwise_loss(_composed("MulBackward0"), (input, target, var), f,
-                            (dx, lambda m, x, t, v: -dx(m, x, t, v), dv), reduction)
+                            (dx, lambda m, x, t, v: -dx(m, x, t, v), dv), reduction,
+                            checked=_none)
 
 
 def _clamped(m: Any, v: Any, eps: float) -> Any:
@@ -380,7 +404,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
         (lambda m, a, b, y: m.where(on(m, a, b, y), -y, 0.0),
          lambda m, a, b, y: m.where(on(m, a, b, y), y, 0.0),
-         lambda m, a, b, y: m.where(on(m, a, b, y), b - a, 0.0)), reduction)
+         lambda m, a, b, y: m.where(on(m, a, b, y), b - a, 0.0)), reduction, checked=_none)
 
 
 @autocast_op("hinge_embedding_loss")
@@ -396,4 +420,5 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     def dx(m: Any, x: Any, y: Any) -> Any:
         return m.where(y != -1, 1.0, 0.0) - m.where((y != 1) & (margin - x > 0), 1.0, 0.0)
 
-    return elementwise_loss(_composed("AddBackward0"), (input, target), f, (dx, None), reduction)
+    return elementwise_loss(_composed("AddBackward0"), (input, target), f, (dx, None), reduction,
+                            checked=_none)

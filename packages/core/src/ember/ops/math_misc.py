@@ -10,6 +10,7 @@ from .. import return_types as _rt
 from . import _inplace
 from ._dispatch import (
     Tensor,
+    also_saves,
     astype,
     binary,
     grad_state,
@@ -313,7 +314,8 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
     if dt.category < _dt._FLOAT:
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {_dtype_name(dt)} instead.")
-    return renamed(vector_norm(diff, p), "DistBackward0")
+    res = renamed(vector_norm(diff, p), "DistBackward0")
+    return also_saves(res, input, other, res)  # PyTorch's node saves self, other and result
 
 
 methods(gcd=gcd, gcd_=gcd_, lcm=lcm, lcm_=lcm_, frexp=frexp, ldexp=ldexp, ldexp_=ldexp_,

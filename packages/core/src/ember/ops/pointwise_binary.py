@@ -84,13 +84,16 @@ _COMBO_ONLY = frozenset({"fmod", "copysign"})
 def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None, *,
           kinds: str = "biufc", promote: bool = False, saves: str = "ab",
           tensor_other: bool = False, reject: Callable | None = None, doc: str = "",
-          number_nodes: tuple[str | None, str | None] = (None, None)) -> Callable:
+          number_nodes: tuple[str | None, str | None] = (None, None),
+          saves_for_b: bool = False, saves_own: bool = False) -> Callable:
     """Declare a broadcasting binary op.
 
     ``kernel(xp, a, b)`` gets the promoted arrays (or a Python number for a number operand);
     ``deriv(g, a, b, r, need_a, need_b)`` returns the two gradients (None where not needed)
     before they are reduced to the operands' shapes. ``number_nodes`` name the node when
-    ``other`` / ``input`` is a Python number (PyTorch's Scalar overloads).
+    ``other`` / ``input`` is a Python number (PyTorch's Scalar overloads). ``saves_for_b``:
+    the saved operands serve only ``other``'s gradient, so (as PyTorch) they are saved only
+    when ``other`` requires grad; ``saves_own``: each operand serves only its own gradient.
     """
     save_a, save_b, save_r = "a" in saves, "b" in saves, "r" in saves
     kernel_name = _KERNEL_NAMES.get(name, name)
@@ -142,8 +145,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
 
             label = (number_nodes[0] if not _isinstance(other, Tensor) else
                      number_nodes[1] if not _isinstance(input, Tensor) else None) or node
-            record(label, res, (input, other), vjp, (input if save_a else None,
-                                                   other if save_b else None,
+            keep = gb or not saves_for_b
+            keep_a, keep_b = (ga, gb) if saves_own else (keep, keep)
+            record(label, res, (input, other), vjp, (input if save_a and keep_a else None,
+                                                   other if save_b and keep_b else None,
                                                    res if save_r else None))
         return res if out is None else _out(res, out)
 
@@ -192,8 +197,9 @@ def _d_fmod(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
 
 
 _remainder = binop("remainder", _remainder_kernel, "RemainderBackward1", _d_remainder,
-                   kinds="iuf", doc="Python's modulus: the result has the divisor's sign.")
-_fmod = binop("fmod", _fmod_kernel, "FmodBackward1", _d_fmod, kinds="iuf",
+                   kinds="iuf", saves_for_b=True,
+                   doc="Python's modulus: the result has the divisor's sign.")
+_fmod = binop("fmod", _fmod_kernel, "FmodBackward1", _d_fmod, kinds="iuf", saves_for_b=True,
               doc="C's fmod: the result has the dividend's sign.")
 
 
@@ -308,7 +314,8 @@ def _d_xlogy(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
 atan2 = binop("atan2", lambda xp, a, b: xp.arctan2(a, b), "Atan2Backward0", _d_atan2,
               kinds="biuf", promote=True, tensor_other=True, doc="Angle of the point (other, input), elementwise.")
 hypot = binop("hypot", lambda xp, a, b: xp.hypot(a, b), "HypotBackward0", _d_hypot, kinds="f",
-              saves="abr", tensor_other=True, doc="``sqrt(input**2 + other**2)`` elementwise.")
+              saves="abr", saves_own=True, tensor_other=True,
+              doc="``sqrt(input**2 + other**2)`` elementwise.")
 copysign = binop("copysign", _copysign_kernel, "CopysignBackward0", _d_copysign, kinds="biuf",
                  promote=True, saves="ar", doc="``|input|`` with the sign of ``other``.",
                  number_nodes=("CopysignBackward1", None))
@@ -618,8 +625,8 @@ def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
                     sum_to(d2, shapes[2]) if need[2] else None)
 
         record("AddcmulBackward0" if op == "addcmul" else "AddcdivBackward0", res,
-               (input, t1, t2), vjp, (t1 if need[2] or op == "addcdiv" else None,
-                                      t2 if need[1] or need[2] else None))
+               (input, t1, t2), vjp, (t1 if need[2] else None,  # as PyTorch's node saves
+                                      t2 if need[1] or (need[2] and op == "addcdiv") else None))
     return res if out is None else _out(res, out)
 
 

@@ -18,6 +18,7 @@ from . import _inplace
 from ._along_dim import (
     cast_for_dtype,
     cast_grad,
+    dense_result,
     empty_dim_error,
     evenly,
     expand_back,
@@ -182,11 +183,11 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any 
     if grad_state.enabled and input._rg:
         shape, dt = x.shape, x.dtype
 
-        def vjp(g: Tensor) -> tuple:
+        def vjp(g: Tensor, _self: Tensor) -> tuple:
             return (cast_grad(expand_back(g, shape, dims, keepdim), dt) * mask_of(keep, input),)
 
         _inplace.check_grad_dtype(res)
-        record("NansumBackward0", res, (input,), vjp)
+        record("NansumBackward0", res, (input,), vjp, (input,))  # PyTorch's node saves self
     return _out(res, out)
 
 
@@ -613,8 +614,11 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
             f"{_type_name(x.dtype)}")
-    if dtype is not None:
-        input = input.to(_dt.to_dtype(dtype))
+    if dtype is not None:  # PyTorch's linalg rules: a same-kind dtype, never narrower
+        from .linalg_norms import _float_input
+
+        input = _float_input(input, "linalg.matrix_norm" if p == "nuc" else
+                             "linalg.vector_norm", dtype)
     if _isinstance(p, str):
         if p == "nuc":
             return _out(_nuclear(input, dim, keepdim), out)
@@ -692,8 +696,9 @@ def _norm_grad(g: Tensor, x: Tensor, r: Tensor, p: float, dims: tuple,
 
 
 def _nuclear(input: Tensor, dim: Any, keepdim: bool) -> Tensor:
-    """The sum of singular values over two dims (first-order gradient ``U @ Vh``)."""
-    from ._along_dim import permute
+    """The sum of singular values over two dims, built as PyTorch builds it (svdvals, then a
+    sum: its graph ends in SumBackward1, or PermuteBackward0 with keepdim)."""
+    from .linalg_norms import matrix_norm
 
     x = input._data
     if dim is None:
@@ -704,26 +709,7 @@ def _nuclear(input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     d = tuple(wrap_dim(i, x.ndim, "norm") for i in dim)
     if len(d) != 2:
         raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + str(dim))
-    rest = tuple(i for i in range(x.ndim) if i not in d)
-    xp = input._device._backend.xp
-    moved = permute(input, rest + d)
-    u, sv, vh = xp.linalg.svd(moved._data, full_matrices=False)
-    r = xp.sum(sv, axis=-1)
-    r = xp.asarray(r)
-    res = wrap(r if r.dtype == sv.dtype else astype(xp, r, sv.dtype), input)
-    if grad_state.enabled and input._rg:
-        uvh = wrap(u @ vh, input)
-
-        def vjp(g: Tensor) -> tuple:
-            return (g.reshape(g._data.shape + (1, 1)) * uvh,)
-
-        record("LinalgMatrixNormBackward0", res, (moved,), vjp)
-    if keepdim:
-        ks = list(x.shape)
-        for i in d:
-            ks[i] = 1
-        res = res.reshape(tuple(ks))
-    return res
+    return matrix_norm(input, "nuc", d, keepdim)
 
 
 def _norm_method(self: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
@@ -765,6 +751,13 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
         return wrap(astype(xp, xp.asarray(xp.count_nonzero(x, axis=dims)), xp.int64), input)
     return wrap(astype(xp, xp.asarray(xp.sum(x != 0, axis=dims)), xp.int64), input)
 
+
+sum, mean, nansum, nanmean, prod, max, min, amax, amin, argmax, argmin, aminmax = (  # noqa: A001
+    dense_result(f) for f in (sum, mean, nansum, nanmean, prod, max, min, amax, amin, argmax,
+                              argmin, aminmax))
+std, var, std_mean, var_mean, logsumexp, norm, all, any, count_nonzero = (  # noqa: A001
+    dense_result(f) for f in (std, var, std_mean, var_mean, logsumexp, norm, all, any,
+                              count_nonzero))
 
 methods(sum=sum, mean=mean, nansum=nansum, nanmean=nanmean, prod=prod, max=max, min=min,
         amax=amax, amin=amin, argmax=argmax, argmin=argmin, aminmax=aminmax, std=std, var=var,

@@ -48,14 +48,10 @@ def _generator(generator: Generator | None, device: Any) -> Generator:
     return generator
 
 
-def _size_args(size: tuple, size_kw: Any) -> tuple[int, ...]:
-    from .creation import _size
+def _size_args(size: tuple, size_kw: Any, op: str = "rand") -> tuple[int, ...]:
+    from .creation import _size, size_arg
 
-    if size_kw is not None:
-        if size:
-            raise TypeError("size given both positionally and as a keyword")
-        size = (size_kw,)
-    return _size(size)
+    return _size(size_arg(op, size, size_kw))
 
 
 def _memory_perm(arr: Any) -> tuple[int, ...] | None:
@@ -444,7 +440,7 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
           out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
           requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
-    shape = _size_args(size, kw.pop("size", size_))
+    shape = _size_args(size, kw.pop("size", size_), "randn")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "normal_kernel_cpu", complex_ok=True)
     if _fills_out(out, shape):

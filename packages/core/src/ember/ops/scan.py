@@ -184,12 +184,14 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
     values = wrap(vals.reshape(xa.shape), input)
     indices = wrap(idx.astype("int64").reshape(xa.shape), input)
     if grad_state.enabled and input._rg:
-        def vjp(g: Tensor) -> tuple:
+        def vjp(g: Tensor, _self: Tensor, _indices: Tensor) -> tuple:
             if not xa.ndim:
                 return (g,)
             return (scatter(g, d, idx, x.shape, accumulate=True),)
 
-        record("CummaxBackward0" if op == "cummax" else "CumminBackward0", values, (input,), vjp)
+        # PyTorch's node saves self and indices: an in-place change to either fails the backward
+        record("CummaxBackward0" if op == "cummax" else "CumminBackward0", values, (input,), vjp,
+               (input, indices))
     return (_rt.cummax if op == "cummax" else _rt.cummin)((values, indices))
 
 
