@@ -148,13 +148,7 @@ class Adam(Optimizer):
         amsgrad, decoupled = group["amsgrad"], group.get("decoupled_weight_decay", False)
         for p in self._dense_grads(group, _SPARSE_ERROR):
             xp = p._device._backend.xp
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_avg_sq"] = _zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _zeros_like(p)
+            state = self._state_of(p, amsgrad)
             step_t = state["step"]
             step_t._data += 1
             step = float(step_t._data)
@@ -170,19 +164,24 @@ class Adam(Optimizer):
                          step_size=step_size)
             _bump(p, step_t, *(state[k] for k in keys))
 
+    def _state_of(self, p: Tensor, amsgrad: bool) -> dict:
+        """``p``'s state, created on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state["exp_avg"] = _zeros_like(p)
+            state["exp_avg_sq"] = _zeros_like(p)
+            if amsgrad:
+                state["max_exp_avg_sq"] = _zeros_like(p)
+        return state
+
     def _update_differentiable(self, group: dict) -> None:
         """PyTorch's single-tensor Adam in tensor ops, run with grad so the step is recorded;
         its bias corrections are float32 tensors of the float32 ``step``, as PyTorch's are."""
         lr, (beta1, beta2) = group["lr"], group["betas"]
         eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
         for p in self._dense_grads(group, _SPARSE_ERROR):
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["exp_avg"] = _zeros_like(p)
-                state["exp_avg_sq"] = _zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _zeros_like(p)
+            state = self._state_of(p, amsgrad)
             _adam_recorded(p, state, group["maximize"], lr, beta1, beta2, eps, wd, amsgrad,
                            group.get("decoupled_weight_decay", False))
 

@@ -8,6 +8,7 @@ from ember import Tensor
 
 from .optimizer import (
     Optimizer,
+    _adam_moments,
     _addcdiv_,
     _addcmul_,
     _bump,
@@ -19,7 +20,6 @@ from .optimizer import (
     _hyper,
     _lerp_,
     _real,
-    _real_view,
     _scalar_state,
     _scalar_step,
     _value,
@@ -115,19 +115,10 @@ class NAdam(Optimizer):
         (its coefficients divide by the ``mu_product`` tensor, as PyTorch's branch does)."""
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = (_value(b) for b in group["betas"])
-        wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
+        momentum_decay = group["momentum_decay"]
         for p in self._dense_grads(group, "NAdam does not support sparse gradients"):
             state = self._state_of(p)
-            grad = -p.grad if group["maximize"] else p.grad
-            param, grad, exp_avg, exp_avg_sq = (
-                _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_avg_sq"]))
-            state["step"] += 1
-            step = float(state["step"]._data)
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    param.mul_(1 - lr * wd)
-                else:
-                    grad = grad.add(param, alpha=wd)
+            param, grad, exp_avg, exp_avg_sq, step = _adam_moments(p, state, group)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             mu_product = state["mu_product"]

@@ -451,6 +451,23 @@ def _scalar_dtype() -> Any:
     return ember.float64 if ember.get_default_dtype() == ember.float64 else ember.float32
 
 
+def _adam_moments(p: Tensor, state: dict, group: dict) -> tuple:
+    """The start of a recorded Adam-family step (NAdam, RAdam), as PyTorch's single-tensor
+    code: ``(param, grad, exp_avg, exp_avg_sq, step)`` as real views after ``maximize``, the
+    step count and the decoupled or L2 weight decay."""
+    lr, wd = group["lr"], group["weight_decay"]
+    grad = -p.grad if group["maximize"] else p.grad
+    param, grad, exp_avg, exp_avg_sq = (
+        _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_avg_sq"]))
+    state["step"] += 1
+    if wd != 0:
+        if group["decoupled_weight_decay"]:
+            param.mul_(1 - lr * wd)
+        else:
+            grad = grad.add(param, alpha=wd)
+    return param, grad, exp_avg, exp_avg_sq, float(state["step"]._data)
+
+
 def _real_view(t: Tensor) -> Tensor:
     """``torch.view_as_real`` of a complex tensor (recorded steps update its real pairs)."""
     return ember.view_as_real(t) if t.is_complex() else t

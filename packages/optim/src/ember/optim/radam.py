@@ -8,6 +8,7 @@ from ember import Tensor
 
 from .optimizer import (
     Optimizer,
+    _adam_moments,
     _addcmul_,
     _bump,
     _check,
@@ -17,7 +18,6 @@ from .optimizer import (
     _elementwise,
     _lerp_,
     _real,
-    _real_view,
     _scalar_step,
     _value,
     _zeros_like,
@@ -114,20 +114,10 @@ class RAdam(Optimizer):
         recorded."""
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = (_value(b) for b in group["betas"])
-        wd = group["weight_decay"]
         rho_inf = 2 / (1 - beta2) - 1
         for p in self._dense_grads(group, "RAdam does not support sparse gradients"):
             state = self._state_of(p)
-            grad = -p.grad if group["maximize"] else p.grad
-            param, grad, exp_avg, exp_avg_sq = (
-                _real_view(t) for t in (p, grad, state["exp_avg"], state["exp_avg_sq"]))
-            state["step"] += 1
-            step = float(state["step"]._data)
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    param.mul_(1 - lr * wd)
-                else:
-                    grad = grad.add(param, alpha=wd)
+            param, grad, exp_avg, exp_avg_sq, step = _adam_moments(p, state, group)
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             bias_correction2 = 1 - beta2 ** step
