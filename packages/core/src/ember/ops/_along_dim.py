@@ -304,8 +304,8 @@ def cumsum_along(x: Tensor, dim: int, reverse: bool = False) -> Tensor:
     r = _cumsum_arr(xp, x._data, dim, reverse)
     if r.dtype != x._data.dtype:
         r = astype(xp, r, x._data.dtype)
-    if r.dtype.kind in "fc":
-        r = r + 0  # PyTorch's sums start from +0: a leading -0.0 becomes 0.0
+    if r.dtype.kind in "fc" and r is not x._data:
+        xp.add(r, 0, out=r)  # PyTorch's sums start from +0: a leading -0.0 becomes 0.0
     res = make(r, x._device)
     if grad_state.enabled and x._rg:
         record("CumsumBackward0", res, (x,), lambda g: (cumsum_along(g, dim, not reverse),))

@@ -92,7 +92,7 @@ _TO_SIGS = (
     "bool copy = False, *, ember.memory_format memory_format = None)",
     "(ember.dtype dtype, bool non_blocking = False, bool copy = False, "
     "*, ember.memory_format memory_format = None)",
-    "(Tensor other, bool non_blocking = False, bool copy = False, "
+    "(Tensor {other}, bool non_blocking = False, bool copy = False, "
     "*, ember.memory_format memory_format = None)",
 )
 
@@ -149,8 +149,9 @@ def _type_label(a: Any) -> str:
     return type(a).__name__
 
 
-def _parse_to(args: tuple, kwargs: dict) -> dict:
-    """Bind ``Tensor.to``'s arguments to one of PyTorch's three call forms, or raise TypeError."""
+def parse_to(args: tuple, kwargs: dict, other: str = "other") -> dict:
+    """Bind ``Tensor.to``'s (and ``Module.to``'s) arguments to one of PyTorch's three call forms,
+    or raise its TypeError (whose third form names the tensor parameter ``other``)."""
     if len(args) == 1 and not kwargs:  # the common to(dtype) / to("cpu")
         a = args[0]
         if a.__class__ is _dt.dtype:
@@ -163,16 +164,16 @@ def _parse_to(args: tuple, kwargs: dict) -> dict:
             return bound
     got = [_type_label(a) for a in args] + [f"{k}={_type_label(v)}" for k, v in kwargs.items()]
     got_s = ", ".join(got) + (", " if kwargs and not args else "")
-    sigs = "\n".join(f" * {s}" for s in _TO_SIGS)
+    sigs = "\n".join(f" * {s}".format(other=other) for s in _TO_SIGS)
     raise TypeError(f"to() received an invalid combination of arguments - got ({got_s}), "
-                    f"but expected one of:\n{sigs}")
+                    f"but expected one of:\n{sigs}\n")
 
 
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """``to(device, dtype)``, ``to(dtype)``, ``to(other)`` (+ non_blocking, copy, memory_format).
 
     Arguments bind as PyTorch's parser binds them; any other combination is a TypeError."""
-    bound = _parse_to(args, kwargs)
+    bound = parse_to(args, kwargs)
     other = bound.get("other")
     if other is not None:
         dev, dtype = other._device, other.dtype

@@ -16,6 +16,7 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember.ops.conversion import parse_to
 
 from ..parameter import Buffer, Parameter, buffer_persistent
 from . import _hooks
@@ -468,16 +469,15 @@ class Module(_StateDictMixin):
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``, ``to(tensor)``."""
-        device, dtype, non_blocking = _parse_to_args(args)
-        device = kwargs.pop("device", device)
-        dtype = kwargs.pop("dtype", dtype)
-        non_blocking = kwargs.pop("non_blocking", non_blocking)
-        fmt = kwargs.pop("memory_format", None)
-        if "copy" in kwargs:
+        bound = parse_to(args, kwargs, "tensor")  # the parser of Tensor.to, as PyTorch's
+        if "copy" in bound:
             raise RuntimeError(".to() does not accept copy argument")
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        other = bound.get("other")
+        device, dtype = ((other.device, other.dtype) if other is not None
+                         else (bound.get("device"), bound.get("dtype")))
+        fmt = kwargs.get("memory_format")
         if dtype is not None:
+            dtype = ember.dtypes.to_dtype(dtype)
             if not (dtype.is_floating_point or dtype.is_complex):
                 raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                                 f"got desired dtype={dtype}")
@@ -714,38 +714,3 @@ class Module(_StateDictMixin):
 
 def _non_full(hook: Callable, module: Module, grad_input: tuple, grad_output: tuple) -> Any:
     return hook(module, grad_input, grad_output)
-
-
-_TO_SIGNATURES = (
-    " * (ember.device device = None, ember.dtype dtype = None, bool non_blocking = False, bool "
-    "copy = False, *, ember.memory_format memory_format = None)\n"
-    " * (ember.dtype dtype, bool non_blocking = False, bool copy = False, *, ember.memory_format "
-    "memory_format = None)\n"
-    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, ember.memory_format "
-    "memory_format = None)\n")
-
-
-def _parse_to_args(args: tuple) -> tuple[Any, Any, bool]:
-    """``(device, dtype, non_blocking)`` from ``Module.to``'s positional arguments, read by
-    PyTorch's three overloads: ``(device, dtype, non_blocking, copy)``, ``(dtype, non_blocking,
-    copy)`` and ``(tensor, non_blocking, copy)``; anything else is PyTorch's TypeError."""
-    rest, device, dtype = list(args), None, None
-    if rest and isinstance(rest[0], Tensor):
-        device, dtype = rest[0].device, rest[0].dtype
-        rest.pop(0)
-    elif rest and isinstance(rest[0], ember.dtype):
-        dtype = rest.pop(0)
-    elif rest and (rest[0] is None or (isinstance(rest[0], (str, int, float, ember.device))
-                                       and not isinstance(rest[0], bool))):
-        device = rest.pop(0)
-        if rest and (rest[0] is None or isinstance(rest[0], ember.dtype)):
-            dtype = rest.pop(0)
-    if len(rest) > 2 or not all(isinstance(a, bool) for a in rest):
-        got = ", ".join("ember." + type(a).__name__ if isinstance(a, (ember.dtype, ember.device))
-                        else "Tensor" if isinstance(a, Tensor) else type(a).__name__
-                        for a in args)
-        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
-                        f"expected one of:\n{_TO_SIGNATURES}")
-    if len(rest) == 2:
-        raise RuntimeError(".to() does not accept copy argument")
-    return device, dtype, bool(rest[0]) if rest else False
