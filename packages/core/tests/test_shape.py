@@ -201,7 +201,10 @@ def test_as_strided_scatter(torch):
               arr(2, 2))
 
 
-def test_T_warns_for_3d(torch):
+def test_T_warns_for_3d(torch, monkeypatch):
+    from ember.ops import creation
+
+    monkeypatch.setattr(creation, "_warned", set())  # PyTorch warns once per program
     x = ember.zeros(2, 3, 4)
     with pytest.warns(UserWarning, match="x.T"):
         assert x.T.shape == (4, 3, 2)

@@ -56,7 +56,8 @@ _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
               "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
-              "quasirandom", "sparse", "xpu", "mps", "mtia", "functional", "overrides")
+              "quasirandom", "sparse", "xpu", "mps", "mtia", "functional", "overrides",
+              "_dynamo")
 
 
 class _MissingSibling:

@@ -7,9 +7,12 @@ installed ones, without this module importing the registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 __all__ = ["device"]
+
+_DEVICE_TYPE = re.compile(r"[a-zA-Z_]+")  # PyTorch's device type: letters and underscores
 
 
 def _default_validate(type: str) -> None:  # noqa: A002
@@ -34,6 +37,7 @@ class device:
     """A device type and an optional index: ``device("cuda:1")``, ``device("cpu")``."""
 
     __slots__ = ("type", "index", "_backend")
+    __module__ = "ember"  # printed as ``<class 'ember.device'>``, as PyTorch's
 
     def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
         if isinstance(type, device):
@@ -55,11 +59,13 @@ class device:
             if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                 raise RuntimeError(f"Invalid device string: '{type}'")
             type, index = kind, int(idx)
-        if not type or not (type.replace("_", "").isalnum()) or type != type.strip():
+        if not type:
+            raise RuntimeError("Device string must not be empty")
+        if _DEVICE_TYPE.fullmatch(type) is None:
             raise RuntimeError(f"Invalid device string: '{type}'")
         _validate_type(type)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index, self._backend = type, index, None
 
     def __eq__(self, other: object) -> bool:

@@ -141,10 +141,15 @@ def layout_of(fmt: Any, shape: tuple, strides: tuple | None) -> tuple | None:
             return None
         return tuple(order), strides
     perm = _CL_PERM.get(fmt)
-    return None if perm is None else (perm, _perm_strides(shape, perm))
+    return None if perm is None else (perm, perm_strides(shape, perm))
 
 
-def _perm_strides(shape: tuple, perm: tuple) -> tuple:
+def cl_order(fmt: Any) -> tuple:
+    """The dims of ``fmt`` (a channels-last format) outermost first."""
+    return _CL_PERM[fmt]
+
+
+def perm_strides(shape: tuple, perm: tuple) -> tuple:
     """The strides of a C-ordered array of the dims in ``perm`` order, transposed back."""
     out, acc = [0] * len(shape), 1
     for d in reversed(perm):
@@ -172,6 +177,21 @@ def laid_out(xp: Any, arr: Any, layout: tuple | None) -> Any:
     out = empty(xp, arr.shape, arr.dtype, layout)
     out[...] = arr
     return out
+
+
+def laid_like(xp: Any, r: Any, src: Any) -> Any:
+    """``r`` (shaped as ``src``) laid out in ``src``'s dim order, as the PyTorch kernels that
+    allocate ``empty_like(input)`` (sort, flip, index_fill) do; ``r`` itself when ``src`` is
+    C-ordered or ``r`` already is so laid out (size-1 dims' strides included)."""
+    st = elem_strides(src)
+    if st is None or src.ndim == 0 or st == elem_strides(r):
+        return r
+    layout = layout_of(preserve_format, src.shape, st)
+    if layout is None:
+        flags = getattr(r, "flags", None)
+        return r if flags is None or flags.c_contiguous else xp.ascontiguousarray(r)
+    return restride(xp, r, layout[1]) if elem_strides(r) == layout[1] else \
+        laid_out(xp, r, layout)
 
 
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:

@@ -31,19 +31,35 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _thread_count(n: Any, fn: str) -> int:
+    """``n`` as a thread count, refused as PyTorch refuses it (ints only, at least 1)."""
+    if not hasattr(n, "__index__") or isinstance(n, bool):
+        raise RuntimeError(f"{fn} expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"{fn} expects a positive integer")
+    return int(n)
+
+
 def set_num_threads(n: int) -> None:
     """Set the number of threads used for intra-op parallelism (BLAS)."""
-    if int(n) < 1:
-        raise RuntimeError("set_num_threads expects a positive integer")
-    _threads[0] = int(n)  # the BLAS uses it for large products (ember/ops/_blas.py)
+    _threads[0] = _thread_count(n, "set_num_threads")  # the BLAS reads it (ops/_blas.py)
 
 
 def get_num_threads() -> int:
     return _threads[0]
 
 
+_interop_set = [False]
+
+
 def set_num_interop_threads(n: int) -> None:
-    _threads[1] = int(n)
+    """Set the inter-op thread count: once per process, as PyTorch allows."""
+    n = _thread_count(n, "set_num_interop_threads")
+    if _interop_set[0]:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work "
+                           "has started or set_num_interop_threads called")
+    _threads[1] = n
+    _interop_set[0] = True
 
 
 def get_num_interop_threads() -> int:
@@ -52,7 +68,11 @@ def get_num_interop_threads() -> int:
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
     """Ember's ops are deterministic on the CPU; the flag is kept for programs that read it."""
-    _deterministic[0], _deterministic[1] = bool(mode), bool(warn_only)
+    for name, value in (("mode' (position 1)", mode), ("warn_only'", warn_only)):
+        if not isinstance(value, bool):
+            raise TypeError(f"_set_deterministic_algorithms(): argument '{name} must be bool, "
+                            f"not {type(value).__name__}")
+    _deterministic[0], _deterministic[1] = mode, warn_only
 
 
 def are_deterministic_algorithms_enabled() -> bool:
@@ -74,13 +94,21 @@ def get_float32_matmul_precision() -> str:
 
 
 def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: Any = None,  # noqa: A001
-            backend: Any = "inductor", mode: Any = None, options: Any = None,
-            disable: bool = False) -> Any:
+            backend: Any = None, mode: Any = None, options: Any = None, name: Any = None,
+            disable: bool = False, recompile_limit: Any = None, isolate_recompiles: bool = False,
+            dynamic_shapes: Any = None) -> Any:
     """Ember runs eagerly: ``compile`` returns the function unchanged, and a module in the
-    wrapper PyTorch returns (its ``_orig_mod``), or itself with ``disable=True``."""
+    wrapper PyTorch returns (its ``_orig_mod``), or itself with ``disable=True``. The
+    arguments are checked as PyTorch checks them."""
     if model is None:
-        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
-                                 mode=mode, options=options, disable=disable)
+        def apply(model: Callable) -> Any:
+            if model is None:
+                raise RuntimeError("Model can't be None")
+            return compile(model, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                           mode=mode, options=options, disable=disable)
+
+        return apply
+    _check_compile_args(backend, mode, options)
     if disable:
         return model
     if not getattr(compile, "_warned", False):
@@ -88,6 +116,22 @@ def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: 
         compile._warned = True  # type: ignore[attr-defined]
     wrap = getattr(type(model), "_compiled_wrapper", None)  # an nn.Module (ember-nn)
     return wrap(model) if wrap is not None else model
+
+
+_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def _check_compile_args(backend: Any, mode: Any, options: Any) -> None:
+    """PyTorch's refusals at ``compile`` time: mode with options, an unknown inductor mode,
+    a backend name nobody registered."""
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be "
+                           "specified at the same time.")
+    from ._dynamo.exc import lookup_backend
+
+    lookup_backend(backend)
+    if backend in (None, "inductor") and mode not in (None, *_MODES):
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
 
 
 # NumPy's floating-point warnings (overflow in exp, log(0), 0/0) must not reach users, even

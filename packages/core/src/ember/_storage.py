@@ -33,6 +33,8 @@ class UntypedStorage:
     ``UntypedStorage(n)`` makes ``n`` new bytes, ``UntypedStorage([b0, b1, ...])`` bytes
     with those values (``device=`` places them), as in PyTorch."""
 
+    __module__ = "ember.storage"  # where PyTorch's lives, as ``type(...)`` prints it
+
     def __init__(self, *args: Any, device: Any = None) -> None:
         if len(args) > 1:
             raise TypeError(f"UntypedStorage() takes at most 1 positional argument "
@@ -105,8 +107,9 @@ class UntypedStorage:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
-    def __repr__(self) -> str:
-        return f" [ember.storage.UntypedStorage(device={self.device}) of size {self.nbytes()}]"
+    def __repr__(self) -> str:  # each byte on a line, then the summary (PyTorch's layout)
+        body = "".join(f" {v}\n" for v in self.tolist()) or " \n"
+        return f"{body}[ember.storage.UntypedStorage(device={self.device}) of size {self.nbytes()}]"
 
 
 _warned = [False]
@@ -143,6 +146,8 @@ class TypedStorage(metaclass=_StorageMeta):
     ``TypedStorage(n, dtype=...)``, ``TypedStorage([v0, ...], dtype=...)`` and
     ``TypedStorage(wrap_storage=untyped, dtype=...)`` make one; a legacy class
     (``ember.FloatStorage(3)``) fixes the dtype and gives a TypedStorage, as in PyTorch."""
+
+    __module__ = "ember.storage"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> TypedStorage:
         legacy = cls.__dict__.get("dtype")

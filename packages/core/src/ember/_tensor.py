@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+import operator as _operator
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = ["Tensor", "Size", "make", "strided", "contiguous_format", "channels_l
            "preserve_format", "layout", "memory_format"]
 
 _new = object.__new__
+_new_size = tuple.__new__  # a Size from a shape NumPy made: no checks needed
 _from_np = _dt.from_numpy_dtype
 _by_np = _dt._BY_NP.get
 _weakref = weakref.ref
@@ -38,6 +40,14 @@ class Size(tuple):
     """The shape of a tensor: a tuple of ints, printed like PyTorch's ``torch.Size``."""
 
     __slots__ = ()
+    __module__ = "ember"  # ``type(x.shape)`` prints as ``<class 'ember.Size'>``, as PyTorch's
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        t = tuple(sizes)
+        for x in t:
+            if x.__class__ is not int:  # PyTorch takes anything with __index__, as an int
+                return tuple.__new__(cls, [_size_item(x, i) for i, x in enumerate(t)])
+        return tuple.__new__(cls, t)
 
     def __repr__(self) -> str:
         return f"ember.Size({list(self)})"
@@ -53,10 +63,33 @@ class Size(tuple):
         return Size(r) if isinstance(key, slice) else r
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            "ember.Size")
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):  # ``(1,) + size`` is a Size too
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        if not hasattr(n, "__index__"):  # Python's own error for a tuple
+            raise TypeError(f"can't multiply sequence by non-int of type '{type(n).__name__}'")
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def __reduce__(self):
         return (Size, (tuple(self),))
+
+
+def _size_item(x: Any, i: int) -> int:
+    """One size of a Size: an int, or something with ``__index__`` (a NumPy int, an integer
+    tensor of one element), as PyTorch's Size constructor takes it."""
+    try:
+        return _operator.index(x)
+    except TypeError:
+        raise TypeError(f"ember.Size() takes an iterable of 'int' (item {i} is "
+                        f"'{type(x).__name__}')") from None
 
 
 class layout:
@@ -205,6 +238,7 @@ class Tensor:
     __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "_grad", "_vc", "_base",
                  "_accum", "_hooks_leaf", "_post_acc_hooks", "_view_fn", "__weakref__")
     __array_priority__ = 1000
+    __module__ = "ember"  # ``type(t)`` prints as ``<class 'ember.Tensor'>``, as PyTorch's
     is_sparse = False
     is_quantized = False
     is_meta = property(lambda self: self._device.type == "meta",
@@ -220,7 +254,14 @@ class Tensor:
             src = args[0]
             if isinstance(src, Tensor):
                 return src
-            arr = np.asarray(src, dtype=dt.np)
+            if isinstance(src, str):
+                raise TypeError("new(): invalid data type 'str'")
+            if isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()
+                from .ops.creation import _to_host_array
+
+                arr = _to_host_array(src, dt)
+            else:
+                arr = np.asarray(src, dtype=dt.np)
         else:
             if args and not all(isinstance(a, int) for a in args):
                 raise TypeError(f"Tensor(): expected sizes as ints, got {args!r}")
@@ -252,11 +293,11 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _new_size(Size, self._data.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
         if dim is None:
-            return Size(self._data.shape)
+            return _new_size(Size, self._data.shape)
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[self._wrap_dim(dim, "size")]
@@ -630,6 +671,8 @@ class Tensor:
             raise TypeError(
                 f"can't convert {self._device} device type tensor to "
                 "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        if self.dtype is _dt.bfloat16:  # NumPy has no bfloat16, so PyTorch refuses
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def _host(self) -> np.ndarray:

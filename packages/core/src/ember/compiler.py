@@ -73,8 +73,10 @@ def cudagraph_mark_step_begin() -> None:
 
 
 def list_backends(exclude_tags: tuple = ("debug", "experimental")) -> list[str]:
-    """The compile backends: none, since ``compile`` returns its input unchanged."""
-    return []
+    """PyTorch's backend names, which ``compile`` accepts (each runs the program eagerly)."""
+    from ._dynamo import list_backends
+
+    return list_backends(exclude_tags)
 
 
 class set_stance(contextlib.ContextDecorator):

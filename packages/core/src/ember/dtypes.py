@@ -27,6 +27,7 @@ class dtype:
     """A tensor element type, named as in PyTorch (``ember.float32``)."""
 
     __slots__ = ("name", "_np", "_np_name", "category", "itemsize", "is_signed", "kind")
+    __module__ = "ember"  # printed as ``<class 'ember.dtype'>``, as PyTorch's
 
     def __init__(self, name: str, np_name: str, category: int, itemsize: int, signed: bool):
         self.name = name
@@ -57,6 +58,9 @@ class dtype:
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self) -> dtype:
+        """The complex dtype of this precision (complex64 for float32); integers have none."""
+        if self.category < _FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {_c10_name(self)}")
         return {float64: complex128, complex128: complex128}.get(self, complex64)
 
     def __repr__(self) -> str:
@@ -216,7 +220,7 @@ def set_default_dtype(d) -> None:
     global _default
     d = to_dtype(d)
     if d.category != _FLOAT:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default = d
 
 
@@ -243,6 +247,9 @@ def _promote(a: dtype, b: dtype) -> dtype:
     if a.itemsize == 1 and a.category == _FLOAT or b.itemsize == 1 and b.category == _FLOAT:
         raise RuntimeError("Promotion for Float8 Types is not supported, attempted to promote "
                            f"{_c10_name(a)} and {_c10_name(b)}")
+    if (a in _SHELL_UINTS or b in _SHELL_UINTS) and _FLOAT not in (a.category, b.category):
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {_c10_name(a)} and {_c10_name(b)}")
     if a.category < b.category:
         a, b = b, a
     if b is bool:
@@ -263,13 +270,18 @@ def _promote(a: dtype, b: dtype) -> dtype:
     return a
 
 
+# PyTorch's "shell" unsigned dtypes: stored and cast, promoted only with floating types
+_SHELL_UINTS = (uint16, uint32, uint64)
+
+
 def _c10_name(d: dtype) -> str:
     """PyTorch's C++ name of a dtype (``Float``, ``Float8_e4m3fn``), as its messages say."""
     if d.name.startswith("float8"):
         return "F" + d.name[1:]
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+            "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"
             }.get(d.name, d.name.capitalize())
 
 
@@ -297,11 +309,26 @@ def category(d: dtype) -> int:
     return d.category
 
 
+_OMITTED = object()  # ``finfo()`` describes the default dtype, ``finfo(None)`` is an error
+
+
+def _info_dtype(d: object, op: str) -> dtype:
+    """The dtype ``finfo``/``iinfo`` describe: an Ember dtype or a Python number type only."""
+    if d.__class__ is dtype:
+        return d
+    if d in (_py_float, _py_int, _py_bool, _py_complex):
+        return to_dtype(d)
+    raise TypeError(f"{op}(): argument 'type' (position 1) must be ember.dtype, not "
+                    f"{d.__class__.__name__}")
+
+
 class finfo:
     """Machine limits of a floating dtype, with PyTorch's attribute names."""
 
-    def __init__(self, type: dtype | None = None):  # noqa: A002
-        d = to_dtype(type) if type is not None else _default
+    __module__ = "ember"
+
+    def __init__(self, type: dtype = _OMITTED):  # type: ignore[assignment]  # noqa: A002
+        d = _info_dtype(type, "finfo") if type is not _OMITTED else _default
         if d.category not in (_FLOAT, _COMPLEX):
             raise TypeError("ember.finfo() requires a floating point input type. Use "
                             "ember.iinfo to handle 'ember.finfo'")
@@ -311,7 +338,7 @@ class finfo:
             info = ml_dtypes.finfo(d.np)
         else:
             info = np.finfo(d.np)
-        self.dtype = d.name
+        self.dtype = d.to_real().name  # PyTorch: a complex dtype's limits are its parts'
         self.bits = info.bits
         self.eps = _py_float(info.eps)
         self.max = _py_float(info.max)
@@ -328,12 +355,25 @@ class finfo:
                 f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
 
+    def __eq__(self, other: object) -> _py_bool:
+        return isinstance(other, finfo) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((self.dtype, self.bits))
+
 
 class iinfo:
     """Machine limits of an integer dtype, with PyTorch's attribute names."""
 
+    __module__ = "ember"
+
     def __init__(self, type: dtype):  # noqa: A002
-        d = to_dtype(type)
+        d = _info_dtype(type, "iinfo")
+        if d is bool:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if d.category != _INT:
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
+                            "handle 'ember.iinfo'")
         info = np.iinfo(d.np)
         self.dtype = d.name
         self.bits = info.bits
@@ -342,3 +382,9 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+    def __eq__(self, other: object) -> _py_bool:
+        return isinstance(other, iinfo) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((self.dtype, self.bits))

@@ -151,13 +151,19 @@ def _repo_dir(repo_or_dir: str, source: str) -> str:
         return repo_or_dir
     if source != "github":
         raise ValueError(f'Unknown source: "{source}". Allowed values: "github" | "local".')
-    owner_repo = repo_or_dir.split(":")[0].replace("/", "_")
-    cached = os.path.join(get_dir(), owner_repo)
-    if os.path.isdir(cached):
-        return cached
+    repo, _, ref = repo_or_dir.partition(":")
+    owner_repo = repo.replace("/", "_")
+    names = [owner_repo + "_" + ref] if ref else [owner_repo + "_main", owner_repo + "_master"]
+    for name in (owner_repo, *names):  # (PyTorch's cache folders are owner_repo_ref)
+        cached = os.path.join(get_dir(), name)
+        if os.path.isdir(cached):
+            return cached
+    if not ref:  # PyTorch's offline refusal: Ember never fetches code from GitHub
+        raise RuntimeError("It looks like there is no internet connection and the repo could "
+                           f"not be found in the cache ({get_dir()})")
     raise RuntimeError(
         f"{repo_or_dir} is not in the hub cache and Ember does not fetch code from GitHub: "
-        f"clone it to {cached} or use source='local'")
+        f"clone it to {os.path.join(get_dir(), names[0])} or use source='local'")
 
 
 def list(repo_or_dir: str, force_reload: bool = False, skip_validation: bool = False,  # noqa: A001

@@ -111,14 +111,16 @@ class Generator:
 
     def set_state(self, new_state: Any) -> Generator:
         """Restore a state from ``get_state`` (Ember's or PyTorch's); returns the generator."""
+        if not (hasattr(new_state, "_data") or hasattr(new_state, "numpy")  # (or PyTorch's)
+                or isinstance(new_state, np.ndarray)):
+            raise TypeError(f"expected a ember.ByteTensor, but got {type(new_state).__name__}")
         data = getattr(new_state, "_data", new_state)
         arr = np.asarray(data.get() if hasattr(data, "get") else data)
         if arr.dtype != np.uint8:
-            raise TypeError(f"expected a ember.ByteTensor, but got a tensor of dtype {arr.dtype}")
+            raise TypeError("RNG state must be a ember.ByteTensor")
         if arr.size != _STATE_BYTES:
-            raise RuntimeError("Expected either a PhiloxState of size 16 or a CPUGeneratorImplState"
-                               f" of size {_STATE_BYTES} but found the input RNG state size to be "
-                               f"{arr.size}")
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but "
+                               f"found the input RNG state size to be {arr.size}")
         raw = np.ascontiguousarray(arr).reshape(-1).tobytes()
         seed, left, _seeded, nxt = struct.unpack_from("<QiiQ", raw, 0)
         key = np.frombuffer(raw, dtype=np.uint64, count=_N, offset=24).astype(np.uint32)

@@ -94,3 +94,18 @@ linalg_polar = _define("linalg_polar", "U", "H")
 linalg_lstsq = _define("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
 max_pool1d_with_indices = _define("max_pool1d_with_indices", "output", "indices")
 max_pool2d_with_indices = _define("max_pool2d_with_indices", "output", "indices")
+
+# An ``out=`` call's result is ``<op>_out`` (``torch.return_types.max_out``), same fields.
+_OUT_OF = ("max", "min", "sort", "topk", "kthvalue", "mode", "median", "nanmedian", "cummax",
+           "cummin", "aminmax", "frexp", "histogram", "geqrf", "slogdet", "svd",
+           "triangular_solve", "lu_unpack", "linalg_slogdet", "linalg_qr", "linalg_svd",
+           "linalg_eig", "linalg_eigh", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
+           "linalg_cholesky_ex", "linalg_inv_ex", "linalg_solve_ex", "linalg_ldl_factor",
+           "linalg_ldl_factor_ex", "linalg_lstsq", "linalg_polar")
+globals().update({n + "_out": _define(n + "_out", *globals()[n]._fields) for n in _OUT_OF})
+__all__ += [n + "_out" for n in _OUT_OF]
+
+
+def out_type(cls: type) -> type:
+    """The type PyTorch gives a result of ``cls`` written to ``out=`` tensors."""
+    return globals().get(cls.__name__ + "_out", cls)

@@ -137,6 +137,9 @@ class set_grad_enabled(_Mode):
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self._mode)
 
+    def __repr__(self) -> str:
+        return f"ember.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
+
     def __enter__(self) -> None:
         state.enabled = self._mode
 

@@ -61,7 +61,7 @@ class Node:
     # would print this node's edges, built on first access (see ``next_functions``)
     __slots__ = ("_vjp", "_next", "_saved", "_versions", "_saved_out", "_pre_hooks",
                  "_hooks", "_tensor_hooks", "_meta", "_trace", "_freed", "_metadata", "_view",
-                 "_odt", "__weakref__")
+                 "_odt", "_saved_as", "__weakref__")
 
     _multi = False  # vjp takes a tuple of output gradients
 
@@ -177,6 +177,9 @@ class Node:
         an output names this node, an input the node that now makes it."""
         if self._saved_out is not None and i in self._saved_out:
             return modified_message(t, v, self, self._saved_out[i])
+        as_view = getattr(self, "_saved_as", None)  # (unset unless an op gave it)
+        if as_view is not None and as_view.get(i) is not None:
+            return modified_message(t, v, None, 0, as_view[i])
         if t._base is not None:  # a view of a base changed since: named as its regenerated node
             t._refresh_view()
         return modified_message(t, v, t.grad_fn, t._out_nr)
@@ -259,13 +262,20 @@ def regenerated_view(view: Any, regen: Any) -> None:
     view.grad_fn, view._out_nr, view._rg = node, regen._out_nr, True
 
 
-def modified_message(t: Any, v: int, made_by: Node | None, nr: int) -> str:
+def modified_message(t: Any, v: int, made_by: Node | None, nr: int,
+                     as_view: tuple | None = None) -> str:
     """PyTorch's words for a saved ``t``, output ``nr`` of ``made_by``, changed in place since
-    version ``v``."""
-    which = "" if made_by is None else \
-        f", which is output {nr} of {_BACKWARD_SUFFIX.sub(_overload, made_by.name())},"
+    version ``v``; ``as_view``: the shape of the view of ``t`` that PyTorch's node saved (a
+    composite's reshaped or transposed operand), which its base's change regenerated as an
+    ``AsStrided`` view."""
+    if as_view is not None:
+        which, shape = ", which is output 0 of AsStrided,", list(as_view)
+    else:
+        shape = list(t.shape)
+        which = "" if made_by is None else \
+            f", which is output {nr} of {_BACKWARD_SUFFIX.sub(_overload, made_by.name())},"
     return ("one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{_legacy_type(t)} {list(t.shape)}]{which} is at version "
+            f"inplace operation: [{_legacy_type(t)} {shape}]{which} is at version "
             f"{t._vc[0]}; "
             f"expected version {v} instead. Hint: enable anomaly detection to find the "
             "operation that failed to compute its gradient, with "

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._runtime import quiet
 
 
 class Backend:
@@ -126,7 +127,10 @@ class NumpyLike:
         return _dt.from_numpy_dtype(arr.dtype)
 
     def astype(self, arr: Any, dtype: _dt.dtype) -> Any:
-        return arr.astype(dtype.np)
+        # PyTorch casts out-of-range values silently (to inf), NumPy warns: quiet
+        if dtype is _dt.float16 and arr.dtype == "float64":
+            arr = quiet(arr.astype, "float32")  # PyTorch rounds double to half through float
+        return quiet(arr.astype, dtype.np)
 
     def copy(self, arr: Any) -> Any:
         return arr.copy()

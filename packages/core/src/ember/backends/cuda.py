@@ -33,10 +33,23 @@ class _Matmul:
     """``matmul.allow_tf32`` and the reduced-precision reduction switches."""
 
     def __init__(self) -> None:
-        self.allow_tf32 = False
         self.allow_fp16_reduced_precision_reduction = True
         self.allow_bf16_reduced_precision_reduction = True
         self.allow_fp16_accumulation = False
+
+    @property
+    def allow_tf32(self) -> bool:
+        """TF32 matmuls: the float32 matmul precision is below "highest" (one switch, as
+        ``set_float32_matmul_precision`` and this flag share it in PyTorch)."""
+        from .._runtime import get_float32_matmul_precision
+
+        return get_float32_matmul_precision() != "highest"
+
+    @allow_tf32.setter
+    def allow_tf32(self, value: bool) -> None:
+        from .._runtime import set_float32_matmul_precision
+
+        set_float32_matmul_precision("high" if value else "highest")
 
     def __repr__(self) -> str:
         return "<ember.backends.cuda.matmul>"

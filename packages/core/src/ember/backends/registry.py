@@ -143,6 +143,10 @@ class BackendRegistry:
         d = self._devices.get(key)
         if d is not None:
             return d
+        if dev.type in ("cpu", "meta") and dev.index is not None:
+            # PyTorch's CPU and meta tensors have no index: "cpu:0" places on "cpu"
+            d = self._devices[key] = self.canonical(device(dev.type))
+            return d
         backend = self.get(dev.type)
         index = dev.index
         if dev.type not in ("cpu", "meta"):  # (a meta device has no index, as in PyTorch)

@@ -120,6 +120,11 @@ def seed_all() -> None:
 
 
 def memory_stats(device: Any = None) -> dict:
+    """The allocator's statistics; empty without a GPU (PyTorch's before CUDA initialises)."""
+    if not is_available():
+        import collections
+
+        return collections.OrderedDict()
     return _backend().memory_stats(device)
 
 

@@ -45,6 +45,20 @@ def _densify(t: Any) -> None:
         t._data = t._device._backend.xp.array(x, order="C", copy=True)
 
 
+class _DimOmitted:
+    """The default ``dim`` of the reductions whose PyTorch overloads tell "no dim" from
+    ``dim=None``: ``x.sum()`` is ``SumBackward0`` but ``x.sum(dim=None)`` ``SumBackward1``;
+    ``x.max(None)`` and ``x.median(None)`` are TypeErrors. Reads as None."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+OMITTED: Any = _DimOmitted()
+
+
 def dense_result(fn: Any) -> Any:
     """Wrap reduction ``fn`` so a strided (e.g. channels_last) input gives a contiguous result,
     as PyTorch allocates reduction outputs; a C-ordered input pays one flag check."""

@@ -143,6 +143,18 @@ def _call_autocast(fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
         local.enabled[device_type] = saved
 
 
+def lower_as_inner_mm(operands: list) -> list:
+    """``operands`` cast as the autocast ``mm`` inside a composite op (einsum, tensordot)
+    casts them: an op with no policy of its own runs its matrix product in low precision."""
+    device_type = _first_device_type(tuple(operands), {})
+    if not active[0] or device_type is None or not local.enabled.get(device_type, False):
+        return operands
+    if POLICIES.get(device_type, {}).get("mm") != LOWER:
+        return operands
+    dtype = dtype_for(device_type)
+    return [_cast_all(t, dtype) for t in operands]
+
+
 def autocast_op(name: str) -> Callable[[Callable], Callable]:
     """Decorate op ``fn`` (PyTorch's op ``name``) so autocast regions apply its policy."""
     def decorate(fn: Callable) -> Callable:

@@ -304,13 +304,35 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
                     xa = be.astype(xa, dt)
                 if b.dtype is not dt:
                     xb = be.astype(xb, dt)
-            return xa, xb, dev
-        xa, xb = _with_scalar(xa, b, a)
+        else:
+            xa, xb = _with_scalar(xa, b, a)
+        if xa.dtype.kind == "u" and op in _SHELL_UINT_KERNELS:
+            refuse_shell_uint(_SHELL_UINT_KERNELS[op], xa)
         return xa, xb, dev
     if _isinstance(b, Tensor):
         xb, xa = _with_scalar(b._data, a, b)
+        if xb.dtype.kind == "u" and op in _SHELL_UINT_KERNELS:
+            refuse_shell_uint(_SHELL_UINT_KERNELS[op], xb)
         return xa, xb, b._device
     raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+# PyTorch's CPU kernels that uint16/32/64 lack (it stores, casts, multiplies and compares
+# them for equality), by the Ember op names ``binary`` is called with
+_SHELL_UINT_KERNELS = {"add": "add_stub", "sub": "add_stub", "lt": "lt_cpu", "le": "le_cpu",
+                       "gt": "gt_cpu", "ge": "ge_cpu", "maximum": "maximum_cpu",
+                       "minimum": "minimum_cpu", "pow": "pow", "remainder": "remainder_cpu",
+                       "fmod": "fmod_cpu", "bitwise_left_shift": "lshift_cpu",
+                       "bitwise_right_shift": "rshift_cpu"}
+
+
+def refuse_shell_uint(kernel: str, x: Any) -> None:
+    """PyTorch's NotImplementedError naming its CPU ``kernel``, where array ``x`` is
+    uint16/32/64 (dtypes PyTorch stores and casts but computes little with)."""
+    npd = getattr(x, "dtype", None)
+    if getattr(npd, "kind", None) == "u" and npd.itemsize > 1:
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_dt._c10_name(_dt.from_numpy_dtype(npd))}'")
 
 
 def _with_array(t: Tensor, arr: np.ndarray) -> tuple[Tensor, Tensor]:
@@ -332,9 +354,17 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
     if cls is float:
         if kind in "biu":
             x = t._device._backend.astype(x, _dt._default)
-        elif kind == "V":  # bfloat16 (ml_dtypes) would widen to float32 with a Python float
-            return x, t._device._backend.xp.asarray(s, dtype=npd)
-        return x, s
+            if _dt._default is not _dt.bfloat16:
+                return x, s
+            npd, kind = x.dtype, "V"
+        elif npd.itemsize != 2:
+            return x, s
+        with np.errstate(over="ignore"):  # PyTorch rounds a double to half through float
+            s32 = np.float32(s)
+        if kind != "V":
+            return x, float(s32)
+        # bfloat16 (ml_dtypes) would widen to float32 with a Python float
+        return x, t._device._backend.xp.asarray(s32, dtype=npd)
     if cls is int:
         if not -_2_63 <= s < _2_64:  # PyTorch unpacks a Python int as int64 or uint64
             raise OverflowError("can't convert negative int to unsigned" if s < 0 else
@@ -438,12 +468,21 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
 
 def wrap_dim(dim: int, ndim: int, op: str = "op") -> int:
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-    if not _isinstance(dim, int):
-        dim = int(dim)
+    if dim.__class__ is not int:
+        dim = _int_dim(dim, op)
     if not lo <= dim <= hi:  # PyTorch's text, after the op's name where the caller gave it
         raise IndexError(("" if op == "op" else f"{op}: ") + "Dimension out of range (expected "
                          f"to be in range of [{lo}, {hi}], but got {dim})")
     return dim % ndim if ndim else 0
+
+
+def _int_dim(dim: Any, op: str) -> int:
+    """A dim given as a NumPy integer or 0-d integer tensor, as an int; PyTorch's argument
+    parser refuses bools, floats and strings (TypeError) where int() would take them."""
+    if _isinstance(dim, (bool, float, str)) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{'' if op == 'op' else op + '(): '}argument 'dim' must be int, not "
+                        f"{type(dim).__name__}")
+    return dim.__index__()
 
 
 def wrap_dims(dim: Any, ndim: int, op: str = "op") -> tuple[int, ...]:
@@ -451,7 +490,7 @@ def wrap_dims(dim: Any, ndim: int, op: str = "op") -> tuple[int, ...]:
     if dim is None:
         return tuple(range(ndim))
     if _isinstance(dim, (int,)) or (hasattr(dim, "__index__") and not _isinstance(dim, (list, tuple))):
-        return (wrap_dim(int(dim), ndim, op),)
+        return (wrap_dim(dim, ndim, op),)
     out = tuple(wrap_dim(d, ndim, op) for d in dim)
     if len(set(out)) != len(out):
         seen: set[int] = set()

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.graph import regenerated_view
-from ..return_types import _ReturnType
+from ..return_types import _ReturnType, out_type
 from ._dispatch import Tensor, grad_state, make, record
 from ._memory import array_over
 
@@ -206,7 +206,8 @@ def _type_name(npd: Any) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
             "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-            "bfloat16": "BFloat16"}.get(str(npd).rsplit(".", 1)[-1], str(npd))
+            "bfloat16": "BFloat16", "uint16": "UInt16", "uint32": "UInt32",
+            "uint64": "UInt64"}.get(str(npd).rsplit(".", 1)[-1], str(npd))
 
 
 def _rebase_view(view: Tensor, out: Tensor) -> None:
@@ -248,7 +249,7 @@ def write_out(res: Any, out: Any, op: str | None = None, warn: bool = True) -> A
     if _isinstance(res, tuple):
         for r, o in zip(res, out):
             write_out(r, o, op, warn)
-        return type(res)(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
+        return out_type(type(res))(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
     if op is not None and res._rg and grad_state.enabled:
         raise RuntimeError(
             f"{op}(): functions with out=... arguments don't support automatic differentiation, "

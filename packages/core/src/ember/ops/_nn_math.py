@@ -415,6 +415,7 @@ _KERNELS = {n: n + "_cpu" for n in ("hardsigmoid", "hardswish", "mish", "silu", 
                                      "leaky_relu", "hardshrink", "glu", "prelu")}
 _KERNELS.update({"softshrink": "softshrink_check", "log_sigmoid_forward": "log_sigmoid_cpu",
                  "rrelu_with_noise": "leaky_relu_cpu", "softsign": "abs_cpu",
+                 "rrelu_with_noise_train": "rrelu_with_noise_out_cpu",
                  "layer_norm": "LayerNormKernelImpl"})
 _REAL_KERNELS = frozenset(_KERNELS) - {"silu", "softsign"}  # no complex types either
 

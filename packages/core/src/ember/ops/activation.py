@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtypes as _dt
 from . import _inplace, _parallel
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, make, methods, quiet, quietly, record, wrap_dim
 from ._nn_math import arrays, const, float_input, grad_of
 from .dropout import __all__ as _dropout_all
@@ -287,6 +288,11 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
         src = input  # in place: ``commit`` saves a snapshot of it, graph kept (double backward)
 
         def vjp(g: Tensor, s: Tensor, *_: Any) -> tuple:
+            if low and not grad_state.enabled and g._data.dtype == x.dtype:
+                # PyTorch's half-precision kernels: grad * df(x) in float32, rounded once
+                g32 = g._data.astype("float32")
+                r = quiet(lambda: g32 * df(m, s._data.astype("float32")))
+                return (wrap(r.astype(x.dtype), g._device),)
             return (g * grad_of(df, g, s),)
 
         # PyTorch's in-place elu saves its result: a later in-place change fails the backward
@@ -481,7 +487,8 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 
 def _logsigmoid_f(m: Any, x: Any) -> Any:
-    return m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x)))
+    # C order: PyTorch's log_sigmoid_forward allocates its output so (not like its input)
+    return c_order(m.xp, m.minimum(x, 0.0) - m.log1p(m.exp(-m.abs(x))))
 
 
 def _logsigmoid_df(m: Any, x: Any) -> Any:
@@ -594,7 +601,7 @@ def _uniform_f64(n: int, lower: float, upper: float, like: Tensor) -> Any:
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` in training, else their mean."""
-    x = float_input(input, "rrelu_with_noise")
+    x = float_input(input, "rrelu_with_noise_train" if training else "rrelu_with_noise")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training and x.dtype.name == "float16":  # PyTorch's CPU kernel has no half version

@@ -20,6 +20,7 @@ from ._dispatch import (
     methods,
     quiet,
     record,
+    refuse_shell_uint,
     renamed,
     sum_to,
 )
@@ -86,8 +87,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
     if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
         xa, xb, dev = input._data, other._data, input._device
-        if other._device is not dev or xa.dtype != xb.dtype:
-            xa, xb, dev = binary(input, other, "add")
+        if other._device is not dev or xa.dtype != xb.dtype or _kind(xa) == "u":
+            xa, xb, dev = binary(input, other, "add")  # (uint16/32/64 have no add kernel)
         ga, gb = input._rg, other._rg
     else:
         xa, xb, dev = binary(input, other, "add")
@@ -120,7 +121,7 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
         # PyTorch: alpha (and a number operand) rounded to the half dtype, then one rounding
         # of ``a + alpha * b`` computed in float32
         f = half.type
-        r = kernel(_f32(xa, f), _f32(xb, f) * np.float32(f(alpha)))
+        r = kernel(_f32(xa, f), _f32(xb, f) * np.float32(f(_np_f32(alpha))))
         return r.astype(half)
     if dt is not None and fma_dtype(dt) and getattr(xb, "dtype", dt) == dt \
             and alpha.__class__ is not complex:
@@ -134,7 +135,15 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
 
 def _f32(x: Any, f: Any) -> Any:
     """A half array as float32; a number rounded to the half type ``f``, as float32."""
-    return x.astype(np.float32) if hasattr(x, "dtype") else np.float32(f(x))
+    return x.astype(np.float32) if hasattr(x, "dtype") else np.float32(f(_np_f32(x)))
+
+
+def _np_f32(x: Any) -> Any:
+    """A Python float as float32 (PyTorch rounds a double to half through float)."""
+    if x.__class__ is not float:
+        return x
+    with np.errstate(over="ignore"):
+        return np.float32(x)
 
 
 def _half_by_number(a: Any, b: Any) -> Any:
@@ -175,6 +184,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
             xa, xb, dev = binary(input, other, "sub")
         elif _kind(xa) == "b":
             _no_bool_sub(input, other)
+        elif _kind(xa) == "u":
+            binary(input, other, "sub")  # refuses uint16/32/64
         ga, gb = input._rg, other._rg
     else:
         _no_bool_sub(input, other)
@@ -259,7 +270,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     if half is not None:
-        r = r.astype(half)
+        r = quiet(r.astype, half)  # overflow to inf, silently as PyTorch
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
         try:
@@ -310,7 +321,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
     if half is not None:
-        r = r.astype(half)
+        r = quiet(r.astype, half)  # overflow to inf, silently as PyTorch
     res = make(r, dev)
     ga = _isinstance(input, Tensor) and input._rg
     gb = _isinstance(other, Tensor) and other._rg
@@ -329,6 +340,9 @@ def _float_operands(a: Any, b: Any, xa: Any, xb: Any, dev: Any) -> tuple[Any, An
         else float(a)
     xb = be.astype(b._data if b._device is dev else xb, _dt._default) if _isinstance(b, Tensor) \
         else float(b)
+    if _dt._default is _dt.bfloat16:  # a Python float would widen ml_dtypes' bfloat16
+        native = be.native_dtype(_dt.bfloat16)
+        xa, xb = be.xp.asarray(xa, dtype=native), be.xp.asarray(xb, dtype=native)
     return xa, xb
 
 
@@ -354,6 +368,7 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
             f"\"div_{rounding_mode}_cpu\" not implemented for "
             f"'{_inplace._type_name(xa.dtype if _isinstance(input, Tensor) else xb.dtype)}'")
     if k in "iu":
+        refuse_shell_uint(f"div_{rounding_mode}_cpu", xa if _isinstance(input, Tensor) else xb)
         be = dev._backend
         if xa.__class__ is bool:  # a Python bool with an integer tensor
             xa = int(xa)
@@ -396,6 +411,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise NotImplementedError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
+    refuse_shell_uint("neg_cpu", x)
     r = -x
     if r.__class__ is not _ndarray and r.__class__ is not input._device._backend.ndarray:
         r = input._device._backend.xp.asarray(r)  # NumPy gives a scalar for a 0-d array
@@ -424,6 +440,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         elif exponent.__class__ is float and (exponent == 0.5 or exponent == -0.5) \
                 and _kind(xa) in "fV" and xa.dtype != "float16":
             r = quiet(_sqrt_pow, xp, xa, exponent < 0)
+        elif exponent.__class__ in (int, float) and _isinstance(input, Tensor) \
+                and _kind(xa) in "Vc" and exponent in (3, -2, 0.5, -0.5, -1):
+            r = quiet(_special_pow, xp, xa, exponent)
         else:
             r = quiet(kernel, xa, xb)
     except (ValueError, TypeError) as e:
@@ -474,6 +493,26 @@ def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
     return r.astype(x.dtype) if w is not x else r
 
 
+def _special_pow(xp: Any, x: Any, exponent: float) -> Any:
+    """``x ** exponent`` for the exponents PyTorch's kernel takes apart, on bfloat16 and
+    complex: ``x * x * x`` and ``1 / (x * x)`` rounded at each step in bfloat16; ``sqrt``,
+    ``1 / sqrt`` and ``1 / x`` for complex (exact on the axes, where ``exp(log(x) / 2)``
+    leaves 1e-17 and maps infinities to NaN)."""
+    if x.dtype.kind == "V":
+        if exponent == 3:
+            return x * x * x
+        if exponent == -2:
+            return 1 / (x * x)
+        return xp.power(x, x.dtype.type(exponent))
+    if exponent == 0.5:
+        return xp.sqrt(x)
+    if exponent == -0.5:
+        return 1 / xp.sqrt(x)
+    if exponent == -1:
+        return 1 / x
+    return xp.power(x, exponent)
+
+
 def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) -> Any:
     """``pow`` in a bool or integer common dtype, with PyTorch's rules: a bool tensor only to a
     Python bool, no negative Python-int exponent, and a negative tensor exponent gives
@@ -518,6 +557,8 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
             or not self._device._backend.numpy_like or self._vc.__class__ is not list:
         return False  # (an inference tensor takes the general path, which checks it)
     x = self._data
+    if x.dtype.kind == "u" and x.dtype.itemsize > 1:
+        return False  # uint16/32/64: the general path refuses what PyTorch has no kernel for
     if _isinstance(other, Tensor):
         y = other._data
         if other._device is not self._device:
@@ -527,9 +568,11 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
                              (yd.kind == "c" or xd.kind in "biu")):
             return False  # a bool operand (refused by sub) or a wider category
     elif _isinstance(other, float):
-        if x.dtype.kind in "biu" or ufunc in ("multiply", "true_divide") and _is_half(x.dtype):
-            return False  # a number times or over half: in float32 (``_half_by_number``)
-        y = other
+        if x.dtype.kind in "biuV" or ufunc in ("multiply", "true_divide") and _is_half(x.dtype):
+            # a number times or over half: in float32 (``_half_by_number``); bfloat16's
+            # ufuncs would add a Python float unrounded
+            return False
+        y = other if x.dtype.itemsize != 2 else float(_np_f32(other))
     elif other.__class__ is int and x.dtype.kind != "b" and not (
             ufunc in ("multiply", "true_divide") and _is_half(x.dtype)):
         y = other

@@ -118,7 +118,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             node._versions = [node._versions[0] if needs[1] else None,
                               node._versions[1] if needs[0] else None]
         res.grad_fn._view = (linear_view, xd.shape, xd.strides, xd.itemsize, w.shape, bshape)
+        if w.ndim == 2:
+            node._saved_as = _linear_saved_views(xd.shape, w.shape)
     return res
+
+
+def _linear_saved_views(xs: tuple, ws: tuple) -> dict:
+    """The shapes of the views PyTorch's linear saves for its product (the transposed weight;
+    a 1-D input unsqueezed, a batched one flattened to rows): named in its in-place error."""
+    views = {1: (ws[1], ws[0])}
+    if len(xs) != 2:
+        views[0] = (math.prod(xs[:-1]), xs[-1]) if len(xs) > 2 else (1, xs[0])
+    return views
 
 
 def _bias_error(out: tuple, bias: tuple) -> RuntimeError:
@@ -436,6 +447,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                 const(p, query)))
         if flash:
             also_saves(res, res)  # PyTorch's flash kernel saves its output
+            if name == "SqueezeBackward1":  # it saved the unsqueezed 3-D operands
+                res.grad_fn._saved_as = {i: (1,) + tuple(t.shape)
+                                         for i, t in enumerate((query, key, value))}
     return res
 
 

@@ -116,6 +116,8 @@ class autocast:
     context manager and as a decorator; regions nest and are per thread.
     """
 
+    __module__ = "ember.amp.autocast_mode"  # where PyTorch's class lives (its repr)
+
     def __init__(self, device_type: str, dtype: _dt.dtype | None = None, enabled: bool = True,
                  cache_enabled: bool | None = None) -> None:
         if not isinstance(device_type, str):
@@ -125,6 +127,9 @@ class autocast:
         self._cache_enabled = is_autocast_cache_enabled() if cache_enabled is None \
             else bool(cache_enabled)
         if not is_autocast_available(device_type):
+            from .._device import device
+
+            device(device_type)  # PyTorch first refuses a string that names no device type
             raise RuntimeError(f"User specified an unsupported autocast device_type "
                                f"'{device_type}'")
         if enabled and device_type == "cuda" and not _cuda_available():

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import Tensor, binary, kind, methods
+from ._dispatch import Tensor, binary, kind, methods, refuse_shell_uint
 from .arithmetic import _fail, _out
 from .pointwise_unary import (
     bf16_to_f32,
@@ -118,6 +118,7 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         _inplace.check_exact_out(x.dtype, out)
     if kind(x) not in "biu":
         raise not_implemented("bitwise_not_cpu", x.dtype)
+    refuse_shell_uint("bitwise_not_cpu", x)
     res = wrap(input._device._backend.xp.invert(x), input._device)
     return res if out is None else _out(res, out)
 

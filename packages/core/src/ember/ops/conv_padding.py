@@ -8,8 +8,10 @@ border back onto the input, so gradients of every order are exact.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
+from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, following, linear_op_cl
 from ._dispatch import Tensor
 from ._linear import linear_op
@@ -22,6 +24,15 @@ _NAMES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}
 
 def _pairs(pad: Any, ndim: int) -> list[tuple[int, int, int]]:
     """(dim, low, high) for each padded dimension."""
+    pad = list(pad)
+    for i, p in enumerate(pad):
+        if isinstance(p, float) or not hasattr(p, "__index__"):
+            kind = type(p).__name__
+            raise TypeError(
+                f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element "
+                f"of type {kind} at pos 0" if i == 0 else
+                f"pad(): argument 'pad' failed to unpack the object at pos {i + 1} with error "
+                f"\"type must be tuple of ints,but got {kind}\"")
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -54,16 +65,32 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
     """Pad with ``value`` (negative pads crop); ``pad`` runs from the last dimension backwards."""
     pairs = tuple(_pairs(pad, input.ndim))
     for d, lo, hi in pairs:
-        if input._data.shape[d] + lo + hi < 0:
-            raise RuntimeError(
-                f"The input size {input._data.shape[d]}, plus negative padding {lo} and {hi} "
-                f"resulted in a negative output size, which is invalid. Check dimension {d} of "
-                "your input.")
+        kept = input._data.shape[d] + min(lo, 0)
+        if kept < 0 or hi < 0 and kept + hi < 0:  # PyTorch narrows the negative sides first
+            raise RuntimeError("narrow(): length must be non-negative.")
+    _check_fill(value, input.dtype)
     neg = tuple((d, -lo, -hi) for d, lo, hi in pairs)
     # each direction keeps its argument's channels-last layout, as PyTorch's kernel does
     return linear_op(input, following(functools.partial(_constant_fwd, pairs=pairs, value=value)),
                      following(functools.partial(_constant_fwd, pairs=neg, value=0)),
-                     "ConstantPadNdBackward0")
+                     "ConstantPadNdBackward0", "ConstantPadNdBackward0")  # its backward pads too
+
+
+def _check_fill(value: Any, dt: Any) -> None:
+    """Refuse a fill ``value`` the padded dtype cannot hold, as PyTorch's ``fill_`` does."""
+    from .creation import _bounds, _overflow
+
+    if dt.is_complex or dt.name == "bool" or not isinstance(value, (int, float)):
+        return
+    lo, hi = _bounds(dt.name)
+    if dt.is_floating_point:
+        bad = math.isfinite(value) and not lo <= value <= hi
+    elif isinstance(value, float):
+        bad = not (math.isfinite(value) and lo <= value < hi + 1)
+    else:
+        bad = not lo <= value <= hi
+    if bad:
+        raise _overflow(dt)
 
 
 # ------------------------------------------------------------------ reflect / replicate / circular
@@ -151,6 +178,9 @@ def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:
                 f"{list(shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
+    if mode != "circular" and input._data.dtype.kind == "b":
+        kernel = {"reflect": "reflection", "replicate": "replication"}[mode]
+        raise NotImplementedError(f'"{kernel}_pad{n_pad}d" not implemented for \'Bool\'')
     sizes = tuple(shape[d] for d, _, _ in pairs)
     fwd = functools.partial(_border_fwd, pairs=pairs, mode=mode)
     adj = functools.partial(_border_adj, pairs=pairs, mode=mode, sizes=sizes)
@@ -183,4 +213,18 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    if mode == "reflect":
+        return _reflection_pad(input, pad, mode)
+    if mode == "replicate":
+        return _replication_pad(input, pad, mode)
+    return _border_pad(input, pad, mode)
+
+
+@autocast_op("reflection_pad")  # (float32 under CPU autocast)
+def _reflection_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
+    return _border_pad(input, pad, mode)
+
+
+@autocast_op("replication_pad")
+def _replication_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
     return _border_pad(input, pad, mode)

@@ -17,8 +17,16 @@ from ._linear import linear_op
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
 
-def _pair(v: Any) -> tuple:
-    return (int(v[0]), int(v[1])) if isinstance(v, (list, tuple)) else (int(v), int(v))
+def _pair(v: Any, what: str = "kernel_size", op: str = "im2col", pos: int = 2) -> tuple:
+    """A 2-tuple of ints, refused as PyTorch's im2col/col2im argument parser refuses it."""
+    vals = list(v) if isinstance(v, (list, tuple)) else [v, v]
+    for i, a in enumerate(vals):
+        if isinstance(a, bool) or not isinstance(a, int) and not hasattr(a, "__index__"):
+            raise TypeError(f"{op}(): argument '{what}' (position {pos}) must be tuple of ints, "
+                            f"but found element of type {type(a).__name__} at pos {i}")
+    if len(vals) != 2:
+        raise RuntimeError(f"It is expected {what} equals to 2, but got size {len(vals)}")
+    return int(vals[0]), int(vals[1])
 
 
 # ------------------------------------------------------------------ unfold / fold
@@ -47,6 +55,13 @@ def _col2im(xp: Any, cols: Any, S: tuple, Ks: tuple, geom: K.Geom) -> Any:
     return out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(geom.lo, S))]
 
 
+def _per_sample(fn: Any, batched: bool) -> Any:
+    """Run a batched kernel on one unbatched sample, so the graph keeps one node as PyTorch's."""
+    if batched:
+        return fn
+    return lambda xp, a: fn(xp, a[None])[0]
+
+
 def _float_only(x: Tensor, kernel: str) -> None:
     """PyTorch's im2col/col2im kernels take floating (and bool) inputs only."""
     if x._data.dtype.kind in "iu":
@@ -55,14 +70,30 @@ def _float_only(x: Tensor, kernel: str) -> None:
         raise not_implemented(kernel, x.dtype)
 
 
-def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tuple:
-    Ks, dil, pad, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+def _fold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any, op: str) -> tuple:
+    """Kernel size and geometry, checked in PyTorch's order before the input's shape."""
+    at = 3 if op == "col2im" else 2
+    Ks = _pair(kernel_size, "kernel_size", op, at)
+    dil = _pair(dilation, "dilation", op, at + 1)
+    pad = _pair(padding, "padding", op, at + 2)
+    st = _pair(stride, "stride", op, at + 3)
+    for ok, what, names, v in ((min(Ks) > 0, "kernel size should be greater than zero",
+                                ("kernel_height", "kernel_width"), Ks),
+                               (min(dil) > 0, "dilation should be greater than zero",
+                                ("dilation_height", "dilation_width"), dil),
+                               (min(pad) >= 0, "padding should be non-negative",
+                                ("pad_height", "pad_width"), pad),
+                               (min(st) > 0, "stride should be greater than zero",
+                                ("stride_height", "stride_width"), st)):
+        if not ok:
+            raise RuntimeError(f"{what}, but got {names[0]}: {v[0]} {names[1]}: {v[1]}")
     return Ks, K.Geom(st, dil, pad, pad, 1)
 
 
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:
     """Sliding local blocks of a ``(N, C, H, W)`` input as columns: ``(N, C*kh*kw, L)``."""
+    Ks, geom = _fold_args(kernel_size, dilation, padding, stride, "im2col")
     nd = input.ndim
     if nd < 3:  # PyTorch reads input.size(nd) before checking the rank
         raise IndexError("Dimension specified as 1 but tensor has no dimensions" if nd == 0 else
@@ -73,50 +104,47 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
             f"non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.ndim == 4
-    x = input if batched else input.reshape((1,) + tuple(input.shape))
-    Ks, geom = _fold_args(kernel_size, dilation, padding, stride)
-    S = x._data.shape[2:]
+    S = tuple(input._data.shape[-2:])
     Q = K.out_size(S, Ks, geom)
     if any(q <= 0 for q in Q):
         raise RuntimeError(
             f"Given input with spatial size {tuple(S)}, kernel_size={Ks}, dilation="
             f"{geom.dilation}, padding={geom.lo}, calculated shape of the array of sliding "
             f"blocks as {Q}, but its components must be at least one.")
-    _float_only(x, "im2col_out_cpu")
-    y = linear_op(x, functools.partial(_im2col, Ks=Ks, geom=geom),
-                  functools.partial(_col2im, S=S, Ks=Ks, geom=geom), "Im2ColBackward0",
-                  "Col2ImBackward0")
-    return y if batched else y.reshape(tuple(y.shape)[1:])
+    _float_only(input, "im2col_out_cpu")
+    return linear_op(input, _per_sample(functools.partial(_im2col, Ks=Ks, geom=geom), batched),
+                     _per_sample(functools.partial(_col2im, S=S, Ks=Ks, geom=geom), batched),
+                     "Im2ColBackward0", "Col2ImBackward0")
 
 
 def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
          stride: Any = 1) -> Tensor:
     """Sum sliding local blocks ``(N, C*kh*kw, L)`` back into an ``(N, C, H, W)`` tensor."""
+    S = _pair(output_size, "output_size", "col2im", 2)
+    Ks, geom = _fold_args(kernel_size, dilation, padding, stride, "col2im")
     if input.ndim not in (2, 3) or 0 in input.shape[input.ndim - 2:]:
         raise RuntimeError(
             "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
             f"non-zero dimensions for input, but got: {list(input.shape)}")
     batched = input.ndim == 3
-    x = input if batched else input.reshape((1,) + tuple(input.shape))
-    Ks, geom = _fold_args(kernel_size, dilation, padding, stride)
-    S = _pair(output_size)
+    C, L = input._data.shape[-2:]
     kk = Ks[0] * Ks[1]
-    if x._data.shape[1] % kk:
+    if C % kk:
         raise RuntimeError(
             f"Expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={x._data.shape[1]} and kernel_size={Ks}.")
+            f"kernel_size, but got input.size(1)={C} and kernel_size={Ks}.")
     Q = K.out_size(S, Ks, geom)
-    if any(q <= 0 for q in Q) or Q[0] * Q[1] != x._data.shape[2]:
+    if any(q <= 0 for q in Q) or Q[0] * Q[1] != L:
         raise RuntimeError(
             f"Given output_size={S}, kernel_size={Ks}, dilation={geom.dilation}, padding="
             f"{geom.lo}, stride={geom.stride}, expected size of input's dimension 2 to match the "
             f"calculated number of sliding blocks {Q[0]} * {Q[1]} = {Q[0] * Q[1]}, but got "
-            f"input.size(2)={x._data.shape[2]}.")
-    _float_only(x, "col2im_out_cpu")
-    y = linear_op(x, functools.partial(_col2im, S=S, Ks=Ks, geom=geom),
-                  functools.partial(_im2col, Ks=Ks, geom=geom), "Col2ImBackward0",
-                  "Im2ColBackward0")
-    return y if batched else y.reshape(tuple(y.shape)[1:])
+            f"input.size(2)={L}.")
+    _float_only(input, "col2im_out_cpu")
+    fwd = functools.partial(_col2im, S=S, Ks=Ks, geom=geom)
+    return linear_op(input, _per_sample(fwd, batched),
+                     _per_sample(functools.partial(_im2col, Ks=Ks, geom=geom), batched),
+                     "Col2ImBackward0", "Im2ColBackward0")
 
 
 # ------------------------------------------------------------------ shuffles

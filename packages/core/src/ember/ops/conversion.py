@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _np
+
 from .. import _memory_format as _mf
 from .. import dtypes as _dt
 from .._device import device as _device_cls
@@ -14,6 +16,7 @@ from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods,
 __all__ = ["clone", "contiguous"]
 
 _isinstance = isinstance
+_np_generic, _np_integer, _np_str = _np.generic, _np.integer, (_np.str_, _np.bytes_, _np.void)
 
 
 _COMPLEX, _FLOAT = _dt._COMPLEX, _dt._FLOAT
@@ -24,7 +27,9 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
     if src is dt and not copy:
         return t
     be = t._device._backend
-    if src.category == _COMPLEX and dt.category != _COMPLEX:
+    if src.category == _COMPLEX and dt is _dt.bool:
+        r = t._data != 0  # nonzero in either part, as PyTorch
+    elif src.category == _COMPLEX and dt.category != _COMPLEX:
         _warn_discard_imag()
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     elif dt.name == "float8_e4m3fn":  # no infinities: PyTorch saturates to +-448 (NaN stays)
@@ -149,7 +154,22 @@ def _type_label(a: Any) -> str:
     return type(a).__name__
 
 
-def parse_to(args: tuple, kwargs: dict, other: str = "other") -> dict:
+def _leading_scalar(a: Any) -> Any:
+    """PyTorch's parser reads a leading positional scalar as a dtype (``to(5.0)`` is float64,
+    ``to(True)`` bool, ``to(1j)`` complex128, any NumPy non-integer scalar float64) and a NumPy
+    integer as a device index; anything else passes through."""
+    if a.__class__ is bool:
+        return _dt.bool
+    if _isinstance(a, complex):
+        return _dt.complex128
+    if _isinstance(a, float):
+        return _dt.float64
+    if _isinstance(a, _np_generic) and not _isinstance(a, _np_str):
+        return int(a) if _isinstance(a, _np_integer) else _dt.float64
+    return a
+
+
+def parse_to(args: tuple, kwargs: dict, other: str = "tensor") -> dict:
     """Bind ``Tensor.to``'s (and ``Module.to``'s) arguments to one of PyTorch's three call forms,
     or raise its TypeError (whose third form names the tensor parameter ``other``)."""
     if len(args) == 1 and not kwargs:  # the common to(dtype) / to("cpu")
@@ -158,8 +178,9 @@ def parse_to(args: tuple, kwargs: dict, other: str = "other") -> dict:
             return {"dtype": a}
         if a.__class__ is str or a.__class__ is _device_cls:
             return {"device": a}
+    call = (_leading_scalar(args[0]),) + args[1:] if args else args
     for form in _TO_FORMS:
-        bound = _match_to_form(form, args, kwargs)
+        bound = _match_to_form(form, call, kwargs)
         if bound is not None:
             return bound
     got = [_type_label(a) for a in args] + [f"{k}={_type_label(v)}" for k, v in kwargs.items()]
@@ -329,6 +350,8 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         raise RuntimeError(
             f"copy_: the size of tensor a ({list(self.shape)}) must match the size of tensor b "
             f"({list(src.shape)}) (src must be broadcastable to self)") from None
+    if self.dtype is _dt.float16 and src.dtype is _dt.float64:
+        r = r.astype("float32")  # PyTorch rounds double to half through float
     if not (grad_state.enabled and (src._rg or self._rg)):
         _inplace.check_inplace(self, "copy_")
         _inplace.write(self, r)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _memory_format as _mf
+from .. import _tensor as _tensor_module
 from .. import dtypes as _dt
 from .._tensor import preserve_format
 from ..backends.registry import default_device as _user_default
@@ -120,21 +121,30 @@ def _flat_dtype(data: Any) -> _dt.dtype | None:
     return d if d is not _FLOAT_DEFAULT else _dt._default
 
 
+def _host_cast(arr: np.ndarray, dtype: _dt.dtype) -> np.ndarray:
+    """``arr`` as ``dtype``; double to half through float, as PyTorch rounds it."""
+    if dtype is _dt.float16 and arr.dtype == np.float64:
+        arr = quiet(arr.astype, np.float32)
+    return quiet(arr.astype, dtype.np)
+
+
 def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
     if _isinstance(data, Tensor):
         arr = data._host()
-        return arr.astype(dtype.np) if dtype is not None and arr.dtype != dtype.np else arr
+        return _host_cast(arr, dtype) if dtype is not None and arr.dtype != dtype.np else arr
     if _isinstance(data, np.ndarray):
         if dtype is None:
             _dt.from_numpy_dtype(data.dtype)  # refuses dtypes Ember has no twin of
             return data
-        return data.astype(dtype.np)
+        return _host_cast(data, dtype)
     flat = _flat_dtype(data)
     if flat is not None:  # Python numbers only: no tensors among them
         if dtype is None:
             dtype = flat
     elif _isinstance(data, (list, tuple)) and any(_isinstance(x, Tensor) for x in data):
-        parts = [_to_host_array(x, dtype) for x in data]
+        target = dtype if dtype is not None else _infer_dtype(data)
+        parts = [_one_number(x, dtype, target) if _isinstance(x, Tensor) else
+                 _to_host_array(x, dtype) for x in data]
         arr = np.stack(parts) if parts else np.zeros((0,))
         if dtype is None:
             d = parts[0].dtype
@@ -147,24 +157,73 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         if dtype is None:
             arr = np.asarray(data)
             if arr.dtype == np.float64 and not _isinstance(data, np.generic):
-                arr = arr.astype(_dt._default.np)
+                arr = quiet(arr.astype, _dt._default.np)
             elif arr.dtype.kind == "U" or arr.dtype == object:
                 raise _bad_data(data)
             return arr
-    try:
-        return np.asarray(data, dtype=dtype.np)
+    if dtype is _dt.bool and _has_str(data):  # NumPy would take "a" as True
+        raise _str_in_data(data, dtype)
+    try:  # out-of-range floats become inf silently, as in PyTorch
+        if dtype is _dt.float16:  # Python floats are doubles: rounded to half through float
+            return quiet(lambda: np.asarray(data, dtype=np.float32).astype(np.float16))
+        return quiet(functools.partial(np.asarray, data, dtype=dtype.np))
     except (ValueError, OverflowError) as e:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
             _raise_ragged(data, dtype)
             raise ValueError(f"expected sequence of equal-length lists: {e}") from None
         if "bounds" in str(e) or "too large" in str(e) or "cannot convert float" in str(e):
             return _overflowing(data, dtype)
+        if "string" in str(e) or "invalid literal" in str(e):  # a str among the data
+            raise _str_in_data(data, dtype) from None
         raise RuntimeError(str(e)) from None
+    except TypeError as e:
+        if "not 'complex'" not in str(e):
+            raise
+        if dtype.is_floating_point:  # Python's own message, as PyTorch converts each number
+            raise TypeError("must be real number, not complex") from None
+        raise TypeError("'complex' object cannot be interpreted as an integer") from None
+
+
+def _str_in_data(data: Any, dtype: _dt.dtype) -> Exception:
+    """PyTorch's error for a str in data converted to ``dtype``: as the data itself or as the
+    first element at each depth it is a shape error, elsewhere a number conversion's."""
+    err = _bad_data(data)
+    if _isinstance(data, str) or _isinstance(err, ValueError):
+        return err
+    if dtype.is_floating_point or dtype.is_complex:
+        return TypeError("must be real number, not str")
+    return TypeError("'str' object cannot be interpreted as an integer")
+
+
+def _has_str(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if _isinstance(x, str):
+            return True
+        if _isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return False
+
+
+def _one_number(t: Tensor, dtype: _dt.dtype | None, target: _dt.dtype | None) -> np.ndarray:
+    """A tensor inside a list is one number to PyTorch: one element, of any shape, read as
+    an index where the result is integral (``target``: its dtype)."""
+    if t._rg and not _tensor_module._warned_scalar[0]:
+        _tensor_module._warn_scalar()
+    if target is not None and target.category <= _dt._INT:
+        if t.numel() != 1 or t.dtype.category > _dt._INT:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+    elif t.numel() != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return _to_host_array(t, dtype).reshape(())
 
 
 def _overflowing(data: Any, dtype: _dt.dtype) -> np.ndarray:
     """Error path of ``tensor(data)``: PyTorch's errors for numbers that do not fit. Its one
-    leniency: Python ints down to -255 wrap into uint8 (two's complement)."""
+    leniency: negative Python ints down to -max wrap into uint8/16/32 (two's complement);
+    uint64 refuses every negative one."""
     stack = [data]
     ints = True
     while stack:
@@ -176,10 +235,13 @@ def _overflowing(data: Any, dtype: _dt.dtype) -> np.ndarray:
                 raise ValueError("Overflow when unpacking long long")
         else:
             ints = False
-    if ints and dtype.name == "uint8":
+    if ints and dtype.name in ("uint8", "uint16", "uint32"):
         arr = np.asarray(data, dtype=np.int64)
-        if arr.size and -255 <= arr.min() and arr.max() <= 255:
-            return arr.astype(np.uint8)
+        hi = (1 << 8 * dtype.itemsize) - 1
+        if arr.size and -hi <= arr.min() and arr.max() <= hi:
+            return arr.astype(dtype.np)
+    if ints and dtype.name == "uint64" and np.asarray(data, dtype=object).min() < 0:
+        raise OverflowError("can't convert negative int to unsigned")
     raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
@@ -272,7 +334,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
             canonical_device(device) is CPU:
         _dt.from_numpy_dtype(data.dtype)
         _warn_if_readonly(data)
-        return make(data, CPU)
+        return make(_own_storage(data), CPU)
     arr, dev = _place(_to_host_array(data, dt), device)
     return make(arr, dev)
 
@@ -297,7 +359,18 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
             "negative strides are not currently supported. (You can probably work around this "
             "by making a copy of your array  with array.copy().) ")
     _warn_if_readonly(ndarray)
-    return make(ndarray, CPU)
+    return make(_own_storage(ndarray), CPU)
+
+
+def _own_storage(arr: np.ndarray) -> np.ndarray:
+    """``arr``'s memory seen from a block that starts at its first element and ends at its
+    last, as PyTorch's storage of a tensor made from a NumPy view (storage_offset 0)."""
+    if arr.base is None or not arr.size:
+        return arr
+    span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides)) // arr.itemsize
+    block = np.lib.stride_tricks.as_strided(arr, (span,), (arr.itemsize,),
+                                            writeable=arr.flags.writeable)
+    return np.ndarray(arr.shape, arr.dtype, buffer=block, strides=arr.strides)
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
@@ -414,6 +487,8 @@ def fill_value_for(fill: Any, dt: _dt.dtype, lenient_half: bool = False) -> Any:
                             "int too big to convert")
     if cat == _dt._BOOL or cat == _dt._COMPLEX or cls is bool:
         return fill
+    if dt is _dt.float16 and cls is float and abs(fill) < 3e38:
+        fill = float(np.float32(fill))  # PyTorch rounds a double to half through float
     if lenient_half and dt.name in ("float16", "bfloat16") and (cls is int or cls is float):
         return fill
     if cls is builtin_complex:
@@ -442,7 +517,7 @@ def _bounds(name: str) -> tuple:
     if name == "bfloat16":
         return -3.3895313892515355e38, 3.3895313892515355e38
     if name.startswith("float8"):  # NumPy's finfo does not know ml_dtypes' types
-        info = _dt.finfo(name)
+        info = _dt.finfo(_dt.to_dtype(name))
         return info.min, info.max
     d = _dt.to_dtype(name).np
     info = np.iinfo(d) if d.kind in "iu" else np.finfo(d)
@@ -646,6 +721,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
     else:
         dt = _dt.to_dtype(dtype)
+    if dt.category == _dt._COMPLEX or dt is _dt.bool or dt in _dt._SHELL_UINTS:  # no kernel
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dt._c10_name(dt)}'")
     n = max(0, math.ceil((end - start) / step))
     # PyTorch computes in double then casts; for ints, exact integer arithmetic
     if dt.category == _dt._INT and all(_isinstance(v, int) for v in vals):
@@ -778,8 +855,36 @@ def _made(t: Tensor, requires_grad: bool) -> Tensor:
 def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
                requires_grad: bool = False) -> Tensor:
     dt = _dt.to_dtype(dtype)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    if view.readonly:
+        _warn_once("readonly_buffer", "The given buffer is not writable, and PyTorch does not "
+                   "support non-writable tensors. This means you can write to the underlying "
+                   "(supposedly non-writable) buffer using the tensor. You may want to copy the "
+                   "buffer to protect its data or make it writable before converting it to a "
+                   "tensor. This type of warning will be suppressed for the rest of this "
+                   "program.", 3)
+    _check_buffer(view.nbytes, dt.itemsize, count, offset)
     return make(np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset), CPU,
                 requires_grad)
+
+
+def _check_buffer(length: int, size: int, count: int, offset: int) -> None:
+    """PyTorch's ValueErrors of ``frombuffer`` for a count or offset the buffer cannot hold."""
+    if length <= 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({length} bytes) minus 1")
+    if count < 0 and (length - offset) % size:
+        raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} "
+                         f"bytes) must be a multiple of element size ({size})")
+    if count > 0 and count * size > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({length} bytes)")
 
 
 def _complex_parts(op: str, names: tuple[str, str], a: Any, b: Any) -> None:

@@ -61,14 +61,19 @@ def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int) -> Any:
 
 
 def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
-          name: str = "NormBackward1") -> Tensor:
-    """The vector p-norm of ``x`` over ``dim`` (its graph node called ``name``)."""
+          name: str = "NormBackward1", dense: bool = False) -> Tensor:
+    """The vector p-norm of ``x`` over ``dim`` (its graph node called ``name``), C-ordered
+    when ``dense`` (else laid out as NumPy's reduction leaves it, as PyTorch's ``norm``)."""
     a = x._data
     if a.dtype.kind in "biu":
         a = a.astype(_dt._default.np)
     m = arrays(x._device._backend.xp)
     d = wrap_dim(dim, a.ndim, "norm")
-    r = _pnorm_f(m, a, p, d, keepdim)
+    # float16/bfloat16 accumulate in float32 (PyTorch's acc type), then round once
+    r = _pnorm_f(m, a.astype("float32") if a.dtype.itemsize == 2 and a.dtype.kind in "fV"
+                 else a, p, d, keepdim)
+    if dense and m.xp.ndim(r):  # ascontiguousarray would make a 0-d norm 1-d
+        r = m.xp.ascontiguousarray(r)
     # a norm is real: complex inputs give their real counterpart, as PyTorch's
     rdt = a.dtype if a.dtype.kind != "c" else _dt.from_numpy_dtype(a.dtype).to_real().np
     res = make(m.xp.asarray(r, dtype=rdt), x._device)
@@ -91,7 +96,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """``norm(x1 - x2 + eps, p)`` over the last dimension."""
     nd = max(x1.ndim, x2.ndim)
-    return pnorm(x1 - x2 + eps, p, nd - 1 if nd else 0, keepdim)
+    return pnorm(x1 - x2 + eps, p, nd - 1 if nd else 0, keepdim, dense=True)
 
 
 @autocast_op("cosine_similarity")

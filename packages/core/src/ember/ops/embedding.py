@@ -167,6 +167,14 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """``int64`` one-hot encoding with a new last dimension of size ``num_classes``."""
+    if not isinstance(tensor, Tensor):
+        from .pointwise_unary import not_tensor
+
+        raise not_tensor("one_hot", tensor)
+    if isinstance(num_classes, bool) or not hasattr(num_classes, "__index__"):
+        raise TypeError(f"one_hot(): argument 'num_classes' must be int, not "
+                        f"{type(num_classes).__name__}")
+    num_classes = int(num_classes)
     x = tensor._data
     if str(x.dtype) != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
@@ -180,7 +188,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if bool(xp.any(x >= num_classes)):
             raise RuntimeError("Class values must be smaller than num_classes.")
-    return make((x[..., None] == xp.arange(num_classes)).astype("int64"), tensor._device)
+    hot = (x[..., None] == xp.arange(num_classes)).astype("int64", order="C")  # as PyTorch's
+    return make(hot, tensor._device)
 
 
 _MODES = {"sum": 0, "mean": 1, "max": 2}

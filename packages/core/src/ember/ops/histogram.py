@@ -149,7 +149,7 @@ def histogram(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     if out is not None:
         write_out(hist, out[0])
         write_out(edges[0], out[1])
-        return _rt.histogram((out[0], out[1]))
+        return _rt.histogram_out((out[0], out[1]))
     return _rt.histogram((hist, edges[0]))
 
 

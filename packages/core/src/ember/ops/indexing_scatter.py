@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from .._memory_format import laid_like
 from . import _inplace
+from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import (
     Tensor,
     astype,
@@ -165,7 +168,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
                 f"larger than self {list(x.shape)} apart from dimension {d}")
     _bounds(ix1, x1.shape[d], d)
     xp = input._device._backend.xp
-    res = make(reshape(xp, x1[_dim_key(xp, ix1, d)], ix.shape), input._device)
+    # C order, as PyTorch's (NumPy's fancy indexing may follow the index's layout)
+    res = make(c_order(xp, reshape(xp, x1[_dim_key(xp, ix1, d)], ix.shape)), input._device)
     if grad_state.enabled and input._rg:
         shape, dtype = x.shape, x.dtype
 
@@ -468,6 +472,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     return res
 
 
+@autocast_op("index_copy")  # (promotes under CPU autocast; ``index_copy_`` does not)
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the slices of ``source`` written at ``index`` along ``dim``."""
     d, ix = _index_args(input, dim, index, "index_copy_")
@@ -508,7 +513,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     bad = _first_bad(ix, -n, n)  # negative indices count from the end, as in PyTorch
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    r = _as1(x.copy())
+    r = _as1(laid_like(xp, x.copy(), x))  # PyTorch's clone keeps the input's layout
     r[(slice(None),) * d + (ix,)] = v
     res = make(r.reshape(x.shape), input._device)
     vt = _isinstance(value, Tensor) and value._rg
@@ -543,7 +548,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     xp = input._device._backend.xp
     v = _value(value, x, xp, "masked_fill_")
     _mask_shape(m, x)  # shapes that do not broadcast: PyTorch's RuntimeError
-    res = make(xp.where(m, v, x), input._device)
+    res = make(c_order(xp, xp.where(m, v, x)), input._device)  # PyTorch's is a C-ordered clone
     vt = _isinstance(value, Tensor) and value._rg
     if grad_state.enabled and (input._rg or vt):
         shape = x.shape
@@ -739,7 +744,7 @@ methods(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=
         scatter_add_=_inplace_of(scatter_add, "scatter_add_"),
         scatter_reduce_=_inplace_of(scatter_reduce, "scatter_reduce_"),
         index_add_=_inplace_of(index_add, "index_add_"),
-        index_copy_=_inplace_of(index_copy, "index_copy_"),
+        index_copy_=_inplace_of(index_copy.__wrapped__, "index_copy_"),  # (no autocast)
         index_fill_=_inplace_of(index_fill, "index_fill_"),
         masked_fill_=_inplace_of(masked_fill, "masked_fill_"),
         masked_scatter_=_inplace_of(masked_scatter, "masked_scatter_"),

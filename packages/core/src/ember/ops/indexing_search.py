@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from .. import dtypes as _dt
+from .._memory_format import restride
 from ._dispatch import Tensor, astype, kind, make, methods
 from ._inplace import _type_name
 
@@ -28,17 +29,23 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
         hit = bool(x)
         if as_tuple:
             return (make(xp.zeros(1 if hit else 0, dtype=xp.int64), dev),)
-        return make(xp.zeros((1 if hit else 0, 0), dtype=xp.int64), dev)
+        return make(_rows(xp, xp.zeros((0, 1 if hit else 0), dtype=xp.int64)), dev)
     idx = xp.nonzero(x)
     if as_tuple:
         return tuple(make(astype(xp, i, xp.int64), dev) for i in idx)
-    res = make(astype(xp, xp.stack(idx, axis=1), xp.int64) if idx else
-               xp.zeros((0, 0), dtype=xp.int64), dev)
+    # PyTorch's CPU kernel fills a (ndim, n) buffer and returns its transpose: strides (1, n)
+    res = make(_rows(xp, astype(xp, xp.stack(idx), xp.int64)), dev)
     if out is not None:
         from ._inplace import write_out
 
         return write_out(res, out)
     return res
+
+
+def _rows(xp: Any, cols: Any) -> Any:
+    """The ``(n, ndim)`` transpose of a C-ordered ``(ndim, n)`` index array, with PyTorch's
+    strides ``(1, n)`` (NumPy normalises an empty array's)."""
+    return restride(xp, cols.T, (1, cols.shape[1]))
 
 
 def argwhere(input: Tensor) -> Tensor:

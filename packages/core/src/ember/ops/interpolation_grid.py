@@ -201,7 +201,7 @@ def _gather(xp: Any, src: Any, flat: Any) -> Any:
 def _grid_forward(xp: Any, x: Any, grid: Any, mode: int, padding: int, ac: bool) -> Any:
     N, C = x.shape[:2]
     P = int(np.prod(grid.shape[1:-1]))
-    src = x.reshape(N, C, -1)
+    src = x.reshape(N, C, int(np.prod(x.shape[2:])))
     taps = _taps(xp, grid, x.shape[2:], mode, padding, ac)
     if mode == 2:
         return _bicubic_forward(xp, src, taps, N, C, P).reshape((N, C) + grid.shape[1:-1])
@@ -262,33 +262,45 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
     return out_x, out_g
 
 
+def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int) -> None:
+    """PyTorch's checks, in its order: batch, grid's last size, empty spatial dims, rank and
+    mode, then the kernel's dtype dispatch."""
+    sizes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got {sizes}")
+    k = input.ndim - 2
+    if grid.shape[-1] != k:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {k} in last dimension, "
+                           f"but got grid with sizes {list(grid.shape)}")
+    for i in range(2, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                f"grid_sampler(): expected input to have non-empty spatial dimensions, but input "
+                f"has sizes {list(input.shape)} with dimension {i} being empty")
+    want = 4 if input.ndim == 4 else 5
+    if input.ndim != want or grid.ndim != want:
+        raise RuntimeError(f"grid_sampler(): expected {want}D input and grid with same number of "
+                           f"dimensions, but got {sizes}")
+    if k == 3 and mode == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    from .pointwise_unary import not_implemented, type_name
+
+    if input._data.dtype.kind not in "fV":  # PyTorch's kernels take floating inputs only
+        kernel = (f"grid_sampler_{k}d_cuda" if input._device.type == "cuda" else
+                  "grid_sampler_2d_cpu_kernel_impl" if k == 2 else "grid_sampler3d_cpu")
+        raise not_implemented(kernel, input._data.dtype)
+    if input._data.dtype != grid._data.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(input._data.dtype)} but found "
+                           f"{type_name(grid._data.dtype)}")
+
+
 @autocast_op("grid_sampler")
 def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
                  align_corners: bool) -> Tensor:
     """``torch.grid_sampler``: modes and padding given as integers (see ``grid_sample``)."""
-    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
-        raise RuntimeError(
-            f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
-            f"but got input with sizes {list(input.shape)} and grid with sizes "
-            f"{list(grid.shape)}")
-    if input.shape[0] != grid.shape[0]:
-        raise RuntimeError(
-            f"grid_sampler(): expected grid and input to have same batch size, but got input "
-            f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    _check_grid_sampler(input, grid, int(interpolation_mode))
     k = input.ndim - 2
-    if grid.shape[-1] != k:
-        raise RuntimeError(
-            f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid with "
-            f"sizes {list(grid.shape)}")
-    if k == 3 and int(interpolation_mode) == 2:
-        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    if input._data.dtype != grid._data.dtype:
-        raise RuntimeError(
-            f"grid_sampler(): expected input and grid to have same dtype, but input has "
-            f"{input.dtype} and grid has {grid.dtype}")
-    if any(s == 0 for s in input.shape[2:]):
-        raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, "
-                           f"but input has sizes {list(input.shape)} with dimension 2 being empty")
     xp = input._device._backend.xp
     mode, pad, ac = int(interpolation_mode), int(padding_mode), bool(align_corners)
     res = make(quiet(_grid_forward, xp, input._data, grid._data, mode, pad, ac), input._device)

@@ -9,6 +9,7 @@ Derivatives are products again, so double backward works.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import string
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd._graph_view import matmul_node_name, matmul_view
-from . import _blas, _inplace
+from . import _autocast, _blas, _inplace
 from ._autocast import autocast_op
 from ._dispatch import (
     Tensor,
@@ -30,6 +31,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    refuse_shell_uint,
     renamed,
     sum_to,
     wrap_dim,
@@ -171,6 +173,8 @@ def _matmul(input: Tensor, other: Tensor, out: Tensor | None, name: str | None =
         raise device_mismatch("matmul", input, other)
     if xa.dtype != xb.dtype or xa.ndim == 0 or xb.ndim == 0 or kind(xa) == "b":
         _check_pair("bmm" if name == "BmmBackward0" else "matmul", input, other)
+    if kind(xa) == "u":
+        refuse_shell_uint(_matmul_kernel(xa.ndim, xb.ndim), xa)
     xp = dev._backend.xp
     try:
         r = _product(xp, xa, xb)
@@ -182,6 +186,15 @@ def _matmul(input: Tensor, other: Tensor, out: Tensor | None, name: str | None =
     if grad_state.enabled and (input._rg or other._rg):
         _record_matmul(res, input, other, name)
     return _out(res, out)
+
+
+def _matmul_kernel(na: int, nb: int) -> str:
+    """The CPU kernel PyTorch's matmul runs for operands of these ranks (in its errors)."""
+    if nb >= 3:
+        return "bmm"
+    if nb == 1:
+        return "dot" if na == 1 else "addmv_impl_cpu"
+    return "addmm_impl_cpu_"
 
 
 def _check_matmul_out(a: Tensor, b: Tensor, out: Tensor, name: str | None) -> None:
@@ -294,7 +307,7 @@ def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:
         _check_fused("addmv", vec, input, vec)
     if input._data.shape[1] != vec._data.shape[0]:
         raise _matmul_error("mv", input, vec)
-    return matmul(input, vec, out=out)
+    return _matmul(input, vec, out)  # (not the autocast ``matmul``: CPU autocast keeps mv)
 
 
 @autocast_op("dot")
@@ -304,7 +317,7 @@ def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
                            f"{tensor._data.ndim}D tensors")
-    return matmul(input, tensor, out=out)
+    return _matmul(input, tensor, out)
 
 
 def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -314,7 +327,9 @@ def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
                            f"{other._data.ndim}D tensors")
     a = input.conj() if kind(input._data) == "c" else input
-    return matmul(a, other, out=out)
+    if input.dtype is not other.dtype or input._data.shape != other._data.shape:
+        return matmul(a, other, out=out)  # matmul's errors
+    return _matmul(a, other, out, "VdotBackward0")
 
 
 def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -587,6 +602,13 @@ def einsum(*args: Any) -> Tensor:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
     ins, rhs = _parse_einsum(equation, operands)
+    if _last_pair_contracts(ins, rhs):
+        operands = _autocast.lower_as_inner_mm(operands)
+    return _einsum(ins, rhs, operands, _einsum_node(ins, rhs))
+
+
+def _einsum(ins: list[str], rhs: str, operands: list, node: str) -> Tensor:
+    """The parsed einsum ``ins -> rhs`` of ``operands``, its graph node called ``node``."""
     first = operands[0]
     for t in operands[1:]:
         if t._data.dtype != first._data.dtype:
@@ -602,10 +624,100 @@ def einsum(*args: Any) -> Tensor:
             return tuple(_einsum_grad(i, ins, rhs, g, ops) if needed[i] else None
                          for i in range(len(ops)))
 
-        record("EinsumBackward0", res, tuple(operands), vjp, tuple(operands))
+        record(node, res, tuple(operands), vjp, tuple(operands))
+        if len(operands) == 2:
+            _saved_views(res, _einsum_saved_views(tuple(ins), rhs, (operands[0]._data.shape,
+                                                                   operands[1]._data.shape)))
         # PyTorch's products save each operand for the others' gradients only
         _keep_versions(res, [any(needed[:i] + needed[i + 1:]) for i in range(len(needed))])
     return res
+
+
+def _last_pair_contracts(ins: list[str], rhs: str) -> bool:
+    """Whether PyTorch's left-to-right einsum ends in a ``bmm`` (a summed index shared by the
+    last operand and the ones before), which autocast runs in low precision."""
+    if len(ins) < 2:
+        return False
+    return bool(set(ins[-1]) & set("".join(ins[:-1])) - set(rhs) - {"."})
+
+
+def _einsum_node(ins: list[str], rhs: str) -> str:
+    """The last node of PyTorch's einsum composite: a contraction ends in a ``view`` of a
+    ``bmm`` (a ``sum`` for one operand), else a ``mul`` (a ``permute`` for one operand)."""
+    contracted = set("".join(ins)) - set(rhs) - {"."}
+    if len(ins) == 1:
+        return "SumBackward1" if contracted else "PermuteBackward0"
+    return "ViewBackward0" if contracted else "MulBackward0"
+
+
+def _labelled(sub: str, shape: tuple) -> list[tuple[str, int]]:
+    """``(label, size)`` of each dim; the ellipsis dims are labelled ``"0"``, ``"1"``, ...
+    from the right (broadcast ellipses share labels)."""
+    head, dots, tail = sub.partition("...")
+    n_ell = len(shape) - len(head) - len(tail) if dots else 0
+    return list(zip(list(head) + [str(n_ell - 1 - k) for k in range(n_ell)] + list(tail),
+                    shape))
+
+
+@functools.lru_cache(maxsize=1024)  # a training loop asks again and again
+def _einsum_saved_views(ins: tuple, rhs: str, shapes: tuple) -> dict | None:
+    """The shapes of the views of two operands that PyTorch's einsum saves (its ``mul`` of
+    the operands aligned to the output's labels, or its ``bmm`` of ``[batch, left, sum]``
+    and ``[batch, sum, right]`` reshapes), named in its in-place error; an operand maps to
+    None where PyTorch saves no view of it (a dim summed alone first, a reshape that copies);
+    None for a diagonal (left to Ember's own check)."""
+    dims = [_labelled(s, sh) for s, sh in zip(ins, shapes)]
+    if any(len({lab for lab, _ in d}) != len(d) for d in dims):
+        return None
+    n_ell = max(len(d) - len(s.replace("...", "")) for d, s in zip(dims, ins))
+    out = [lab for lab, _ in _labelled(rhs, (0,) * (len(rhs.replace("...", "")) + n_ell * (
+        "..." in rhs)))]
+    a, b = dict(dims[0]), dict(dims[1])
+    summed = sorted((set(a) | set(b)) - set(out), key=lambda c: (c.islower(), c))
+    if not summed:
+        return {k: tuple(d.get(lab, 1) for lab in out) for k, d in enumerate((a, b))}
+    groups: dict[str, list[str]] = {"lro": [], "lo": [], "ro": [], "sum": []}
+    alone = [False, False]  # an operand with a dim summed before the product: no view saved
+    for lab in out + summed:
+        big_a, big_b = a.get(lab, 1) != 1, b.get(lab, 1) != 1
+        if lab in summed:
+            if big_a and big_b:
+                groups["sum"].append(lab)
+            elif big_a or big_b:
+                alone[0 if big_a else 1] = True
+        elif big_a or big_b:
+            groups["lro" if big_a and big_b else "lo" if big_a else "ro"].append(lab)
+    orders = [("lro", "lo", "sum"), ("lro", "sum", "ro")]
+    last = [lab for lab in out if lab in groups["lo"] or lab in groups["ro"]][-1:]
+    if groups["ro"] and last and last[0] in groups["lo"]:  # PyTorch multiplies b by a then
+        orders = [("lro", "sum", "lo"), ("lro", "ro", "sum")]
+    views: dict = {}
+    for k, (d, order) in enumerate(zip((a, b), orders)):
+        pos = [lab for lab, _ in dims[k] if d[lab] != 1]
+        if alone[k] or not all(_adjacent(pos, groups[g]) for g in order):
+            views[k] = None
+        else:
+            views[k] = tuple(math.prod(d.get(lab, 1) for lab in groups[g]) for g in order)
+    return views
+
+
+def _saved_views(res: Tensor, views: dict | None) -> None:
+    """Give ``res``'s node the shapes of the operand views PyTorch's composite saves (for its
+    in-place error); an operand PyTorch saved no view of (None) is not version-checked."""
+    node = res.grad_fn
+    if views is None or node is None:
+        return
+    if node._versions.__class__ is list:
+        node._versions = [None if views.get(k, 0) is None else v
+                          for k, v in enumerate(node._versions)]
+    node._saved_as = views  # (shared by the cache: read only)
+
+
+def _adjacent(pos: list[str], group: list[str]) -> bool:
+    """Whether ``group``'s labels are consecutive, in order, among an operand's dims ``pos``
+    (a reshape merges them into one dim as a view)."""
+    idx = [pos.index(lab) for lab in group if lab in pos]
+    return all(j == i + 1 for i, j in zip(idx, idx[1:]))
 
 
 def _keep_versions(res: Tensor, keep: list) -> None:
@@ -745,7 +857,33 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
         lb[y] = la[x]
     rhs = "".join(la[k] for k in range(na) if k not in da) + "".join(
         lb[k] for k in range(nb) if k not in db)
-    return _out(einsum("".join(la) + "," + "".join(lb) + "->" + rhs, a, b), out)
+    eq = "".join(la) + "," + "".join(lb) + "->" + rhs
+    if rhs:  # (a full contraction is no ``mm`` in PyTorch: autocast keeps it)
+        a, b = _autocast.lower_as_inner_mm([a, b])
+    res = _einsum(*_parse_einsum(eq, [a, b]), [a, b], "ViewBackward0")  # PyTorch's mm + view
+    if res.grad_fn is not None:
+        _saved_views(res, _tensordot_saved_views(a._data.shape, b._data.shape, tuple(da),
+                                                 tuple(db)))
+    return _out(res, out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tensordot_saved_views(sa: tuple, sb: tuple, da: tuple, db: tuple) -> dict:
+    """The shapes of the operand views PyTorch's tensordot saves for its product: ``[free,
+    contracted]`` and ``[contracted, free]`` (one vector each for a dot); None where the
+    permuted reshape copies (PyTorch saves no view of that operand)."""
+    fa = [d for d in range(len(sa)) if d not in da]
+    fb = [d for d in range(len(sb)) if d not in db]
+    c = math.prod(sa[d] for d in da)
+    groups = ((fa, da), (db, fb))
+    views = {}
+    for k, (shape, gs) in enumerate(((sa, groups[0]), (sb, groups[1]))):
+        pos = [d for d in range(len(shape)) if shape[d] != 1]
+        views[k] = None  # a reshape that copies: PyTorch saves no view of the operand
+        if all(_adjacent(pos, [d for d in g if shape[d] != 1]) for g in gs):
+            views[k] = (c,) if not fa and not fb else tuple(
+                math.prod(shape[d] for d in g) for g in gs)
+    return views
 
 
 def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:

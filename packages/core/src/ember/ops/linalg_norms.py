@@ -47,13 +47,16 @@ def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """The ``ord``-norm of ``x`` over ``dim`` (all dims when None), treated as a vector."""
+    if isinstance(ord, (str, bytes)):  # (float('inf') is fine; 'fro' is matrix_norm's)
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+                        f"{type(ord).__name__}")
     x = _float_input(x, "linalg.vector_norm", dtype)
     p = float(ord)
     a = x._data
     dims = wrap_dims(dim, a.ndim, "linalg.vector_norm") if dim is not None and dim != () \
         else tuple(range(a.ndim))
     if a.size == 0 and (p < 0 or p == math.inf):
-        _empty_norm_check(a.shape, dim, dims, ord)
+        _empty_norm_check(a.shape, dim, p)
     xp = x._device._backend.xp
     work = a.astype("float32") if a.dtype.name in ("float16", "bfloat16") else a
     m = xp.abs(work)
@@ -70,7 +73,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     else:
         r = xp.sum(m ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
     real = _dt.from_numpy_dtype(a.dtype).to_real() if a.dtype.kind == "c" else x.dtype
-    res = make(xp.asarray(r).astype(real.np), x._device)
+    res = make(xp.asarray(r).astype(real.np, order="C"), x._device)  # C order, as PyTorch's
     if grad_state.enabled and x._rg:
         shape = a.shape
 
@@ -84,14 +87,15 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     return res
 
 
-def _empty_norm_check(shape: tuple, dim: Any, dims: tuple, ord: Any) -> None:  # noqa: A002
+def _empty_norm_check(shape: tuple, dim: Any, p: float) -> None:
     """Norms without an identity (max, negative powers) refuse empty reduced dims."""
+    ord = f"{p:g}"  # noqa: A001 (as PyTorch prints the number: -1, -1.5, -inf)
     if dim is None or dim == ():
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
                            "because the operation does not have an identity")
     given = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d, w in zip(given, dims):
-        if shape[w] == 0:
+    for d in given:  # in the order given (``dims`` may be sorted)
+        if shape[d % len(shape)] == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
                                f"dimension {d}because this dimension is empty and the operation "
                                "does not have an identity")

@@ -166,7 +166,7 @@ def frexp(input: Tensor, *, out: Any = None) -> Any:
     if out is not None:
         write_out(mant, out[0])
         write_out(expo, out[1])
-        return _rt.frexp((out[0], out[1]))
+        return _rt.frexp_out((out[0], out[1]))
     return _rt.frexp((mant, expo))
 
 

@@ -118,8 +118,10 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         train = stats is None
         needs = (input._rg, weight is not None and weight._rg, bias is not None and bias._rg)
 
-        # layer, group and instance norm: PyTorch's half-precision formulas
-        exact = half and (not per_channel or red[0] != 0)
+        # layer, group and instance norm: PyTorch's half-precision formulas (layer norm's also
+        # for a half-precision input with float32 parameters, as under autocast)
+        exact = (half or _mixed_layer_norm(name, x, weight, bias, stats)) and (
+            not per_channel or red[0] != 0)
 
         def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, invstd: Tensor) -> tuple:
             if exact and not grad_state.enabled and not per_channel:
@@ -150,6 +152,16 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     return res, mean, var
 
 
+def _mixed_layer_norm(name: str, x: Any, weight: Tensor | None, bias: Tensor | None,
+                      stats: tuple | None) -> bool:
+    """Whether a training-mode layer norm has a half-precision input and float32 weight (and
+    bias): PyTorch's kernel then sums the parameters' gradients in buffers of the input's
+    dtype, as for an all-half layer norm."""
+    return (name == "NativeLayerNormBackward0" and stats is None and weight is not None
+            and H.stat_dtype(x, weight, bias) != x.dtype
+            and (bias is None or bias._data.dtype == weight._data.dtype))
+
+
 def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
                 invstd: Tensor, rshape: tuple, needs: tuple) -> tuple:
     """Layer or group norm's gradients in half precision, as PyTorch's CPU kernels give them."""
@@ -169,9 +181,10 @@ def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
     # the parameters' shape: the normalized dims (layer norm) or the channels (group norm)
     pshape = xa.shape[len(rshape) - 1:] if name == "NativeLayerNormBackward0" else (-1,)
     dev = x._device
+    pdt = dt if w is None else w._data.dtype  # float32 parameters of a half input: their dtype
     return (None if gx is None else make(gx.astype(dt).reshape(xa.shape), dev),
-            None if gw is None else make(gw.astype(dt).reshape(pshape), dev),
-            None if gb is None else make(gb.astype(dt).reshape(pshape), dev))
+            None if gw is None else make(gw.astype(pdt).reshape(pshape), dev),
+            None if gb is None else make(gb.astype(pdt).reshape(pshape), dev))
 
 
 def _lay(xp: Any, a: Any, fmt: Any) -> Any:
@@ -300,8 +313,9 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
         gw = m.cast((m.sum(gxh, adims) if adims else gxh).reshape(w.shape), _Like(dw))
     if needs[2]:
         gb = m.sum(g, adims) if adims else g
+        # the bias's dtype (float32 parameters of a half input keep the float32 sum)
         gb = m.cast(gb.reshape(tuple(n for i, n in enumerate(xshape) if i not in adims)),
-                    _Like(dx))
+                    _Like(dx if dw is None else dw))
     return gx, gw, gb
 
 
@@ -343,7 +357,7 @@ def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, re
     if needs[1]:
         gw = m.cast((dotp * invstd).reshape(c), _Like(dw))
     if needs[2]:
-        gb = m.cast(sum_g.reshape(c), _Like(dx))
+        gb = m.cast(sum_g.reshape(c), _Like(dx if dw is None else dw))  # the bias's dtype
     return gx, gw, gb
 
 
@@ -509,7 +523,7 @@ def _layer_norm_rows(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
     x = input._data
     xp = input._device._backend.xp
     n = rshape[-1]
-    x2 = x.reshape(-1, n)
+    x2 = xp.ascontiguousarray(x.reshape(-1, n))  # a transposed 2-D view stays one: C as PyTorch
     mean = row_sum(xp, x2)
     mean *= 1.0 / n
     xhat = x2 - mean

@@ -11,6 +11,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from . import _inplace
 from ._along_dim import is_half as _is_half
@@ -27,6 +29,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    refuse_shell_uint,
     result_type,
     sum_to,
 )
@@ -236,6 +239,7 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
     npd = result_type(input, other).np
     if npd.kind in "bc":
         raise not_implemented("div_floor_cpu", npd)
+    refuse_shell_uint("div_floor_cpu", npd.type(0))
     with_grad = grad_state.enabled and (_rg(input) or _rg(other))
     a = input.detach() if _rg(input) else input
     b = other.detach() if _rg(other) else other
@@ -397,6 +401,12 @@ def _as(xp: Any, r: Any, dt: Any) -> Any:
     return r if r.dtype == dt else astype(xp, r, dt)
 
 
+def _half_scalar(v: float) -> Any:
+    """A Python float as a float16 scalar, rounded through float32 as PyTorch converts it."""
+    with np.errstate(over="ignore"):
+        return np.float16(np.float32(v))
+
+
 def _where_scalar(v: Any, x: Any, dt: Any) -> Any:
     """A Python int going into an integer result: PyTorch refuses one that overflows the
     dtype (negative ones wrap into uint8) instead of wrapping it silently."""
@@ -404,6 +414,9 @@ def _where_scalar(v: Any, x: Any, dt: Any) -> Any:
         from .creation import fill_value_for
 
         return fill_value_for(v, _dt.from_numpy_dtype(dt))
+    if v.__class__ is float and getattr(dt, "itemsize", 0) == 2:
+        with np.errstate(over="ignore"):  # PyTorch rounds a double to half through float
+            return np.float32(v)
     return x
 
 
@@ -443,10 +456,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         dev = condition._device
         dt = dev._backend.native_dtype(_dt.from_numpy_dtype(dt))
     xp = dev._backend.xp
-    if not _isinstance(input, Tensor):
-        xa = xp.asarray(_where_scalar(input, xa, dt), dtype=dt)
+    if not _isinstance(input, Tensor):  # quiet: 1e6 into half is inf, silently as PyTorch
+        xa = quiet(functools.partial(xp.asarray, _where_scalar(input, xa, dt), dtype=dt))
     if not _isinstance(other, Tensor):
-        xb = xp.asarray(_where_scalar(other, xb, dt), dtype=dt)
+        xb = quiet(functools.partial(xp.asarray, _where_scalar(other, xb, dt), dtype=dt))
     if condition._device is not dev:
         c = dev._backend.asarray(condition._host(), index=dev.index)
     try:
@@ -676,6 +689,8 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         raise NotImplementedError("clamp is not supported for complex types")
     if kind(x) == "f" and min.__class__ in _BOUNDS and max.__class__ in _BOUNDS:
         dev, dt, a, lo, hi = input._device, x.dtype, x, min, max  # the common case
+        if dt == "float16":  # PyTorch rounds a double bound to half through float
+            lo, hi = (v if v.__class__ is not float else _half_scalar(v) for v in (lo, hi))
     else:
         if min.__class__ is complex or max.__class__ is complex:
             if kind(x) in "biu":
@@ -754,11 +769,13 @@ def _check_range(bound: Any, dt: Any) -> None:
 
 
 def _clamp_kernel_check(dt: Any, min: Any, max: Any) -> None:  # noqa: A002
-    """PyTorch's clamp kernels have no complex types, and bool only for a tensor ``min``."""
+    """PyTorch's clamp kernels have no complex or uint16/32/64 types, and bool only for a
+    tensor ``min``."""
     k = _dt.from_native_dtype(dt).kind
     both = min is not None and max is not None
     tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
-    if k == "c" or (k == "b" and (both or not tensors)):
+    shell = k == "u" and _dt.from_native_dtype(dt).itemsize > 1  # uint16/32/64
+    if k == "c" or (k == "b" and (both or not tensors)) or shell:
         if tensors:
             kernel = "clamp_cpu" if both else "maximum_cpu" if min is not None else "minimum_cpu"
         else:

@@ -155,7 +155,9 @@ def view_as_complex(input: Tensor) -> Tensor:
         raise RuntimeError(
             "view_as_complex is only supported for half, float and double tensors, but got a "
             f"tensor of scalar type: {_inplace._type_name(x.dtype)}")
-    if x.ndim == 0 or x.shape[-1] != 2:
+    if x.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if x.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     isz = x.dtype.itemsize
     if x.strides[-1] != isz:

@@ -25,6 +25,7 @@ from ._dispatch import (
     methods,
     quiet,
     record,
+    refuse_shell_uint,
     result_type,
 )
 from .arithmetic import _out
@@ -98,18 +99,26 @@ _EXACT_OUT = frozenset({"abs", "sign", "sgn", "round", "floor", "ceil", "trunc",
 
 def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None = None, *,
           saves: str = "x", kinds: str = "biufc", promote: bool = True, doc: str = "",
-          reject: Callable[[Any], Exception] | None = None) -> Callable:
+          reject: Callable[[Any], Exception] | None = None,
+          half_deriv: Callable | None = None) -> Callable:
     """Declare a unary op.
 
     ``kernel(xp, x)`` computes the result; ``deriv(g, x, r)`` the input's gradient from the
     output's (``x``/``r`` are the input and result when ``saves`` names them, else None).
     ``kinds`` are the NumPy dtype kinds accepted; ``promote`` turns integers and bools into
-    the default float dtype first.
+    the default float dtype first. ``half_deriv(g, r, dtype)`` (float32 arrays): the gradient
+    of PyTorch's fused backward kernel for float16/bfloat16 ``dtype``, rounded to it after.
     """
     save_x, save_r = "x" in saves, "r" in saves
     exact = name in _EXACT_OUT
+    no_shell_uint = name in ("abs", "sign")  # PyTorch has no uint16/32/64 kernel
 
     def vjp(g: Tensor, x: Any, r: Any) -> tuple:
+        rd = None if half_deriv is None else r._data.dtype
+        if rd is not None and rd.itemsize == 2 and rd.kind in "fV" and not grad_state.enabled \
+                and g._data.dtype == rd:
+            ga, ra = g._data.astype("float32"), r._data.astype("float32")
+            return (make(quiet(half_deriv, ga, ra, rd).astype(rd), g._device),)
         return (quiet(deriv, g, x, r),)
 
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -124,19 +133,21 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
         except AttributeError:  # an Array-API namespace's own dtype objects
             k = _dt.from_foreign_dtype(x.dtype).kind
         dev = input._device
-        bf16 = k == "V"
-        if bf16:  # bfloat16: computed in float32
+        bf16 = k == "V" or (k == "f" and x.dtype == "float16")
+        if bf16:  # bfloat16 and float16: computed in float32, rounded once (PyTorch's opmath)
             x, k = x.astype("float32"), "f"
         if k not in kinds:
             raise (reject(input.dtype.np) if reject is not None
                    else not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np))
+        if no_shell_uint and k == "u":
+            refuse_shell_uint(f"{name}_cpu", x)
         if promote and k in "biu":
             x = dev._backend.astype(x, _dt._default)
         r = quiet(kernel, dev._backend.xp, x)
         if r.__class__ is not dev._backend.ndarray:
             r = dev._backend.xp.asarray(r)
         if bf16 and r.dtype == "float32":
-            r = r.astype(input._data.dtype)
+            r = quiet(r.astype, input._data.dtype)  # overflow to inf, silently as PyTorch
         res = make(r, dev)
         if deriv is not None and grad_state.enabled and input._rg:
             record(node, res, (input,), vjp, (input if save_x else None, res if save_r else None))
@@ -342,8 +353,18 @@ sinh = unary("sinh", lambda xp, x: xp.sinh(x), "SinhBackward0", lambda g, x, r: 
              doc="Hyperbolic sine, elementwise.")
 cosh = unary("cosh", lambda xp, x: xp.cosh(x), "CoshBackward0", lambda g, x, r: g * cj(x.sinh()),
              doc="Hyperbolic cosine, elementwise.")
+def _sigmoid_half_grad(g: Any, r: Any, dt: Any) -> Any:
+    """PyTorch's sigmoid_backward: ``g * (1 - r) * r`` in float32 for bfloat16; float16
+    rounds ``1 - r`` and ``g * (1 - r)`` to float16 on the way."""
+    if dt.name != "float16":
+        return g * (1 - r) * r
+    t = (1 - r).astype(dt).astype("float32")
+    return (g * t).astype(dt).astype("float32") * r
+
+
 tanh = unary("tanh", lambda xp, x: xp.tanh(x), "TanhBackward0",
-             lambda g, x, r: g * cj(1 - r * r), saves="r", doc="Hyperbolic tangent, elementwise.")
+             lambda g, x, r: g * cj(1 - r * r), saves="r", doc="Hyperbolic tangent, elementwise.",
+             half_deriv=lambda g, r, dt: g * (1 - r * r))
 asinh = unary("asinh", lambda xp, x: xp.arcsinh(x), "AsinhBackward0",
               lambda g, x, r: g * cj((x * x + 1).rsqrt()), doc="Inverse hyperbolic sine.")
 acosh = unary("acosh", lambda xp, x: xp.arccosh(x), "AcoshBackward0",
@@ -352,7 +373,7 @@ atanh = unary("atanh", lambda xp, x: xp.arctanh(x), "AtanhBackward0",
               lambda g, x, r: g / cj(1 - x * x), doc="Inverse hyperbolic tangent.")
 sigmoid = unary("sigmoid", _sigmoid_kernel, "SigmoidBackward0",
                 lambda g, x, r: g * cj(r * (1 - r)), saves="r",
-                doc="``1 / (1 + exp(-input))``.")
+                doc="``1 / (1 + exp(-input))``.", half_deriv=_sigmoid_half_grad)
 reciprocal = unary("reciprocal", lambda xp, x: 1 / x, "ReciprocalBackward0",
                    lambda g, x, r: -g * cj(r * r), saves="r", doc="``1 / input``, elementwise.")
 deg2rad = unary("deg2rad", lambda xp, x: x * xp.asarray(math.pi / 180, dtype=x.dtype),

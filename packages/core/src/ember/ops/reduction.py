@@ -16,6 +16,7 @@ from .. import dtypes as _dt
 from .. import return_types as _rt
 from . import _inplace
 from ._along_dim import (
+    OMITTED,
     cast_for_dtype,
     cast_grad,
     dense_result,
@@ -46,6 +47,7 @@ from ._dispatch import (
     quietly,
     record,
     record_multi,
+    refuse_shell_uint,
     reshape,
     wrap_dim,
 )
@@ -73,10 +75,24 @@ def _check_nonempty(op: str, shape: tuple, dims: tuple) -> None:
             raise empty_dim_error(op, d)
 
 
+def _check_overload(op: str, dim: Any, keepdim: bool, none_ok: bool = True) -> None:
+    """PyTorch's TypeError for calls no overload of ``op`` takes: ``keepdim=True`` with no
+    ``dim`` (``x.sum(keepdim=True)``) and, for the int-dim ops, ``dim=None``."""
+    if (dim is OMITTED and keepdim) or (dim is None and not none_ok):
+        got = "keepdim=bool" if dim is OMITTED else "dim=NoneType"
+        raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n * (Tensor input)\n"
+                        f" * (Tensor input, {'tuple of ints' if none_ok else 'int'} dim, "
+                        "bool keepdim = False)")
+
+
 # ------------------------------------------------------------------ sums and means
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001
-        out: Tensor | None = None) -> Tensor:
+def sum(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
+        dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Sum over ``dim`` (every dim when None); integers and bools sum as int64."""
+    _check_overload("sum", dim, keepdim)
+    node = "SumBackward0" if dim is OMITTED else "SumBackward1"
+    dim = None if dim is OMITTED else dim
     x = input._data
     dims = tuple(range(x.ndim)) if dim is None else reduce_dims(dim, x.ndim, "sum")
     be = input._device._backend
@@ -86,7 +102,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     res = make(r, input._device)
     if input._rg and grad_state.enabled:
         _inplace.check_grad_dtype(res)
-        record("SumBackward1" if dim is not None else "SumBackward0", res, (input,),
+        record(node, res, (input,),
                _sum_vjp(x.shape, dims, keepdim, x.dtype))
     return res if out is None else _out(res, out)
 
@@ -128,9 +144,12 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     return xp.sum(x, axis=dims, keepdims=keepdim)
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+def mean(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, dtype: Any = None,
          out: Tensor | None = None) -> Tensor:
     """Mean over ``dim``; only floating and complex inputs (or with ``dtype=``)."""
+    _check_overload("mean", dim, keepdim)
+    node = "MeanBackward0" if dim is OMITTED else "MeanBackward1"
+    dim = None if dim is OMITTED else dim
     x = input._data
     if dtype is not None:
         x = cast_for_dtype(input._device._backend, x, dtype)
@@ -154,7 +173,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         def vjp(g: Tensor) -> tuple:
             return (cast_grad(expand_back(g, shape, dims, keepdim) / n, dt),)
 
-        record("MeanBackward1" if dim is not None else "MeanBackward0", res, (input,), vjp)
+        record(node, res, (input,), vjp)
     return _out(res, out)
 
 
@@ -208,9 +227,11 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
 
 # ------------------------------------------------------------------ products
 @autocast_op("prod")
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,
-         out: Tensor | None = None) -> Tensor:
-    """Product over ``dim`` (of every element when None); integers and bools give int64."""
+def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False, *,
+         dtype: Any = None, out: Tensor | None = None) -> Tensor:
+    """Product over ``dim`` (of every element when omitted); integers and bools give int64."""
+    _check_overload("prod", dim, keepdim, none_ok=False)
+    dim = None if dim is OMITTED else dim
     ndim = input._data.ndim
     dims = (wrap_dim(dim, ndim, "prod"),) if dim is not None else tuple(range(ndim))
     if not ndim:
@@ -296,29 +317,35 @@ def _binary(name: str, a: Tensor, b: Tensor, out: Any) -> Tensor:
     return _out(getattr(ops, name)(a, b), out)
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001
+def max(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
+        out: Any = None) -> Any:
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
     the elementwise ``maximum``."""
     if _isinstance(dim, Tensor):
         return _binary("maximum", input, dim, out)
-    if dim is None:
+    _check_overload("max", dim, keepdim, none_ok=False)
+    if dim is OMITTED:
         return _out(_full_extreme(input, "max"), out)
     return write_out_exact(_extreme_dim(input, dim, keepdim, "max"), out, "max")
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A001
+def min(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
+        out: Any = None) -> Any:
     """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
     if _isinstance(dim, Tensor):
         return _binary("minimum", input, dim, out)
-    if dim is None:
+    _check_overload("min", dim, keepdim, none_ok=False)
+    if dim is OMITTED:
         return _out(_full_extreme(input, "min"), out)
     return write_out_exact(_extreme_dim(input, dim, keepdim, "min"), out, "min")
 
 
 def _no_complex(x: Any, kernel: str) -> None:
+    """PyTorch's refusal of complex (and uint16/32/64) input to an ordering ``kernel``."""
     if kind(x) == "c":
         raise NotImplementedError(
             f"\"{kernel}\" not implemented for '{_type_name(x.dtype)}'")
+    refuse_shell_uint(kernel, x)
 
 
 def _numel_error(op: str) -> RuntimeError:
@@ -349,6 +376,7 @@ def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
         raise empty_dim_error(op, d)
     if kind(x) == "c":
         raise RuntimeError(f"{op}(): does not support complex input")
+    refuse_shell_uint(f"{op}_cpu", x)
     idx = (xp.argmax if op == "max" else xp.argmin)(x0, axis=d, keepdims=True)
     name = "MaxBackward0" if op == "max" else "MinBackward0"
     return (_rt.max if op == "max" else _rt.min)(
@@ -432,6 +460,7 @@ def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     if kind(x) in "bc":
         raise RuntimeError(
             f"{op}(): does not support {'bool' if kind(x) == 'b' else 'complex'} input")
+    refuse_shell_uint(f"{op}_cpu", x)
     xp = input._device._backend.xp
     f = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
@@ -482,10 +511,15 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False,
 
 
 # ------------------------------------------------------------------ moments
-def _correction(unbiased: Any, correction: Any) -> float:
+def _correction(unbiased: Any, correction: Any, op: str) -> float:
     if correction is not None:
-        if unbiased is not None:
-            raise RuntimeError("std/var: can't specify both unbiased and correction")
+        if unbiased is not None:  # no overload of PyTorch's takes both
+            raise TypeError(
+                f"{op}() received an invalid combination of arguments - got both unbiased and "
+                "correction, but expected one of:\n"
+                " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+                " * (Tensor input, tuple of ints dim = None, *, Number correction = None, "
+                "bool keepdim = False)\n * (Tensor input, bool unbiased = True)")
         return correction
     return 1 if unbiased is None or unbiased else 0
 
@@ -495,7 +529,8 @@ def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     """Variance over ``dim`` with Bessel's ``correction`` (``unbiased`` is the legacy flag)."""
     if _isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
-    return _out(_moment(input, dim, _correction(unbiased, correction), keepdim, False), out)
+    return _out(_moment(input, dim, _correction(unbiased, correction, "var"), keepdim, False),
+                out)
 
 
 def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -503,7 +538,8 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     """Standard deviation over ``dim`` (the square root of ``var``)."""
     if _isinstance(dim, bool):
         dim, unbiased = None, dim
-    return _out(_moment(input, dim, _correction(unbiased, correction), keepdim, True), out)
+    return _out(_moment(input, dim, _correction(unbiased, correction, "std"), keepdim, True),
+                out)
 
 
 def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -511,9 +547,8 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     """``(var, mean)`` over ``dim``."""
     if _isinstance(dim, bool):
         dim, unbiased = None, dim
-    c = _correction(unbiased, correction)
-    return (_moment(input, dim, c, keepdim, False, "var_mean"),
-            mean(input, _mean_dim(dim), keepdim))
+    return _moment_mean(input, dim, _correction(unbiased, correction, "var_mean"), keepdim,
+                        False)
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -521,9 +556,28 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     """``(std, mean)`` over ``dim``."""
     if _isinstance(dim, bool):
         dim, unbiased = None, dim
-    c = _correction(unbiased, correction)
-    return (_moment(input, dim, c, keepdim, True, "std_mean"),
-            mean(input, _mean_dim(dim), keepdim))
+    return _moment_mean(input, dim, _correction(unbiased, correction, "std_mean"), keepdim,
+                        True)
+
+
+def _moment_mean(input: Tensor, dim: Any, c: float, keepdim: bool,
+                 root: bool) -> tuple[Tensor, Tensor]:
+    """Both results from one node, as PyTorch's ``VarMeanBackward0`` / ``StdMeanBackward0``."""
+    op = "std_mean" if root else "var_mean"
+    s = _moment(input, dim, c, keepdim, root, op, track=False)
+    x = input._data
+    dims = reduce_dims(_mean_dim(dim), x.ndim, "mean")
+    mu = wrap(mean_array(input._device._backend.xp, x, dims, keepdim), input)
+    if grad_state.enabled and input._rg:
+        shape, n = x.shape, _numel(x.shape, dims)
+        moment_vjp = _moment_vjp(shape, dims, keepdim, c, root)
+
+        def vjp(gs: tuple, xin: Tensor, sd: Tensor) -> tuple:
+            return (moment_vjp(gs[0], xin, sd)[0] + expand_back(gs[1], shape, dims, keepdim) / n,)
+
+        record_multi("StdMeanBackward0" if root else "VarMeanBackward0", (s, mu), (input,), vjp,
+                     (input, s))
+    return s, mu
 
 
 def _mean_dim(dim: Any) -> Any:
@@ -531,7 +585,7 @@ def _mean_dim(dim: Any) -> Any:
 
 
 def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
-            op: str = "std and var") -> Tensor:
+            op: str = "std and var", track: bool = True) -> Tensor:
     x = input._data
     if not is_float(x.dtype):
         raise RuntimeError(f"{op} only support floating point and complex dtypes")
@@ -556,40 +610,51 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
         r = xp.sqrt(r)
     r = xp.asarray(r)
     res = wrap(r if r.dtype == real else astype(xp, r, real), input)
-    if grad_state.enabled and input._rg:
-        shape = x.shape
-        scale = 2.0 / (n - c) if n - c > 0 else math.inf
-
-        def var_grad(g: Tensor, xin: Tensor) -> Tensor:
-            ge = expand_back(g, shape, dims, keepdim)
-            return ge * (xin - xin.mean(dims, keepdim=True)) * scale
-
+    if track and grad_state.enabled and input._rg:
+        vjp = _moment_vjp(x.shape, dims, keepdim, c, root)
         if root:
-            def vjp(g: Tensor, xin: Tensor, s: Tensor) -> tuple:
-                zero = s._data == 0
-                gv = g / (s * 2 + mask_of(zero, s)) * mask_of(~zero, s)
-                return (var_grad(gv, xin),)
-
             record("StdBackward0", res, (input,), vjp, (input, res))
         else:
-            record("VarBackward0", res, (input,), lambda g, xin: (var_grad(g, xin),), (input,))
+            record("VarBackward0", res, (input,), vjp, (input,))
     return res
 
 
-def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
+def _moment_vjp(shape: tuple, dims: tuple, keepdim: bool, c: float, root: bool) -> Any:
+    """The derivative of var (or of std, given the result ``s``) over ``dims``."""
+    scale = 2.0 / (n - c) if (n := _numel(shape, dims)) - c > 0 else math.inf
+
+    def var_grad(g: Tensor, xin: Tensor) -> Tensor:
+        ge = expand_back(g, shape, dims, keepdim)
+        return ge * (xin - xin.mean(dims, keepdim=True)) * scale
+
+    def vjp(g: Tensor, xin: Tensor, s: Tensor | None = None) -> tuple:
+        if root:
+            zero = s._data == 0
+            g = g / (s * 2 + mask_of(zero, s)) * mask_of(~zero, s)
+        return (var_grad(g, xin),)
+
+    return vjp
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *,
               out: Tensor | None = None) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed stably; integers promote to float."""
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     x = input._data
     if kind(x) in _INT_KINDS:
         x = input._device._backend.astype(x, _dt._default)
     dims = reduce_dims(dim, x.ndim, "logsumexp")
+    if x.ndim and x.size and not keepdim and _isinstance(dim, (tuple, list)) and not dim:
+        raise RuntimeError(  # PyTorch's kernel reduces all dims but keeps them for ``dim=()``
+            f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
     xp = input._device._backend.xp
     if x.size and builtins.all(x.shape[d] for d in dims):
         m = quiet(xp.max, x, dims, None, True)  # (bfloat16's NaN warns in NumPy's reduce)
         m = xp.where(xp.isinf(m), 0, m)
     else:
         m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)
-    r = quiet(lambda: xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m)
+    r = quiet(lambda: xp.log(_sum_kept(xp, xp.exp(x - m), dims)) + m)
     if not keepdim:
         r = reshape(xp, r, tuple(s for i, s in enumerate(x.shape) if i not in dims))
     res = wrap(r if r.dtype == x.dtype else astype(xp, r, x.dtype), input)
@@ -604,12 +669,22 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False, *,
     return _out(res, out)
 
 
+def _sum_kept(xp: Any, e: Any, dims: tuple) -> Any:
+    """A kept-dims sum; half precision accumulates in float32 and rounds once, as PyTorch."""
+    if is_half(e.dtype):
+        return astype(xp, xp.sum(astype(xp, e, xp.float32), axis=dims, keepdims=True), e.dtype)
+    return xp.sum(e, axis=dims, keepdims=True)
+
+
 # ------------------------------------------------------------------ norms
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
          out: Tensor | None = None, dtype: Any = None) -> Tensor:
     """The vector p-norm over ``dim`` (every element by default); ``p='fro'`` is the 2-norm
     and ``p='nuc'`` the nuclear norm of a matrix."""
     x = input._data
+    if _isinstance(p, (tuple, list)):  # ``x.norm((0, 1))``: a dim where p goes, refused first
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+                        f"{type(p).__name__}")
     if not is_float(x.dtype):
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -639,11 +714,11 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     out_dtype = a.dtype
     if is_half(a.dtype):  # half precision accumulates in float32 (|x| > 256 squares past half)
         a = a.astype("float32")
+    if x.size == 0 and (p < 0 or p == math.inf):  # no identity: PyTorch's refusal
+        from .linalg_norms import _empty_norm_check
+
+        _empty_norm_check(x.shape, dim, p)
     if math.isinf(p):
-        if x.size == 0 and (not dims or builtins.any(x.shape[d] == 0 for d in dims)):
-            raise RuntimeError(
-                "linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                "operation does not have an identity")
         r = (xp.max if p > 0 else xp.min)(a, axis=dims, keepdims=keepdim)
     elif p == 0:
         r = xp.sum(astype(xp, a != 0, a.dtype), axis=dims, keepdims=keepdim)

@@ -145,8 +145,8 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Genera
     _check_float(self, "check_uniform_bounds", complex_ok=True)
     lo, hi = float(from_), float(to)
     if not lo <= hi:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo}"
-                           f" > to={hi}")
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g}"
+                           f" > to={hi:g}")
     x = self._data
     if x.size == 1 and x.dtype == np.float32 and self._device is CPU and not self._rg \
             and self._base is None and x.flags.writeable:
@@ -201,6 +201,7 @@ def _fmt(v: float) -> str:
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
     """Fill with 1 with probability ``p`` (a number or a broadcastable tensor), else 0."""
+    _no_complex_bernoulli(self, p)
     if isinstance(p, Tensor):
         probs = np.broadcast_to(p._host(), self._data.shape)
         _check_p(probs)
@@ -212,6 +213,14 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None
     if not 0.0 <= pv <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
     return _fill(self, "bernoulli_", lambda g, n, npd, c: K.uniform01_f64(g, n) < pv, generator)
+
+
+def _no_complex_bernoulli(t: Tensor, p: Any) -> None:
+    """PyTorch's bernoulli kernels have no complex versions."""
+    if t.dtype.is_complex:
+        kernel = "tensor_{}_self" if p is None or isinstance(p, Tensor) else "scalar_{}"
+        raise NotImplementedError(f'"bernoulli_{kernel.format(t._device.type)}_" not implemented '
+                                  f"for '{_TORCH_NAMES[t.dtype.name]}'")
 
 
 def _check_p(probs: np.ndarray) -> None:
@@ -235,7 +244,7 @@ def exponential_(self: Tensor, lambd: float = 1, *, generator: Generator | None 
                            f"{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}")
     lam = float(lambd)
     if not lam > 0.0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lam}")
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lam:g}")
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
         return (-1.0 / lam) * K.libm(np.log1p, math.log1p, -K.uniform01_f64(g, n))
@@ -590,7 +599,7 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
     n = int(n)
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
                                                         else _dt.int64)
     _check_randperm(n, dt)
@@ -682,6 +691,7 @@ def _standard(like: Tensor, shape: tuple, dt: _dt.dtype, mean: float, std: float
 def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = None,
               out: Tensor | None = None) -> Tensor:
     """0/1 samples: with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    _no_complex_bernoulli(input, p)
     x = input._data  # PyTorch draws into a contiguous result: in logical order
     gen = _generator(generator, input._device)
     if p is None:

@@ -24,6 +24,7 @@ from ._along_dim import (
     wrap,
 )
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, kind, methods, quiet, record, reshape, wrap_dim
 from ._inplace import write_out, writes_out
 
@@ -76,7 +77,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
     """Running sum along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumsum", _out_dtype(dtype, out))
     xp = input._device._backend.xp
-    r = _accumulate(xp, "cumsum", x, d, input._data.shape)
+    r = c_order(xp, _accumulate(xp, "cumsum", x, d, input._data.shape))  # PyTorch's is dense
     if kind(r) in "fcV":
         r = r + xp.asarray(0, dtype=r.dtype)  # PyTorch's sums start from +0: -0.0 becomes 0.0
     res = wrap(r, input)
@@ -98,7 +99,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = 
     """Running product along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumprod", _out_dtype(dtype, out))
     xp = input._device._backend.xp
-    res = wrap(_accumulate(xp, "cumprod", x, d, input._data.shape), input)
+    res = wrap(c_order(xp, _accumulate(xp, "cumprod", x, d, input._data.shape)), input)
     if grad_state.enabled and input._rg:
         dt = input._data.dtype
 
@@ -181,8 +182,8 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
         hit = hit | xp.isnan(x)
     idx = scan(xp, xp.where(hit, pos, 0), d, "maximum") if x.size else \
         xp.zeros(x.shape, dtype="int64")
-    values = wrap(vals.reshape(xa.shape), input)
-    indices = wrap(idx.astype("int64").reshape(xa.shape), input)
+    values = wrap(c_order(xp, vals.reshape(xa.shape)), input)  # PyTorch's scans are C-ordered
+    indices = wrap(c_order(xp, idx.astype("int64").reshape(xa.shape)), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, _self: Tensor, _indices: Tensor) -> tuple:
             if not xa.ndim:
@@ -208,9 +209,10 @@ def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tenso
         m = xp.max(xp.real(x), axis=d, keepdims=True) if x.size else 0
         m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype) if x.size else 0
         r = quiet(lambda: xp.log(xp.cumsum(xp.exp(x - m), axis=d)) + m)
-        res = wrap(r.reshape(xa.shape), input)
-    else:
-        res = wrap(scan(xp, x, d, "logaddexp").reshape(xa.shape), input)
+        res = wrap(c_order(xp, r.reshape(xa.shape)), input)
+    else:  # half precision runs in float32 and rounds once, as PyTorch's
+        r = scan(xp, x.astype("float32") if is_half(x.dtype) else x, d, "logaddexp")
+        res = wrap(c_order(xp, r.astype(x.dtype, copy=False).reshape(xa.shape)), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             if not xa.ndim:

@@ -457,7 +457,8 @@ def _renamed(cls: type, name: str) -> type:
 
     base, num = cls.__name__.rstrip("0123456789"), cls.__name__[len(cls.__name__.rstrip(
         "0123456789")):]
-    return node_class(f"{base}{int(num or 0) + 1}" if name != "squeeze_" else f"{base}3")
+    # squeeze_'s three overloads follow squeeze's three (0-2) as 3-5
+    return node_class(f"{base}{int(num or 0) + (3 if name == 'squeeze_' else 1)}")
 
 
 def _squeeze_method(self: Tensor, *dim: Any, **kwargs: Any) -> Tensor:
@@ -470,8 +471,8 @@ def _squeeze_method(self: Tensor, *dim: Any, **kwargs: Any) -> Tensor:
     return squeeze(self, dim[0] if len(dim) == 1 else dim)
 
 
-def squeeze_(self: Tensor, *dim: Any) -> Tensor:
-    return restride_(self, _squeeze_method(self, *dim), "squeeze_")
+def squeeze_(self: Tensor, *dim: Any, **kwargs: Any) -> Tensor:
+    return restride_(self, _squeeze_method(self, *dim, **kwargs), "squeeze_")
 
 
 def unsqueeze_(self: Tensor, dim: int) -> Tensor:

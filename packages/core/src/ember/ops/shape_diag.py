@@ -6,6 +6,7 @@ from typing import Any
 
 from . import _inplace
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, make, methods, record, renamed, wrap_dim
 from ._inplace import writes_out
 from .shape import flatten, view_grad
@@ -62,7 +63,7 @@ def _tri(input: Tensor, k: int, lower: bool) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     xp = input._device._backend.xp
-    res = make(xp.tril(x, k) if lower else xp.triu(x, k), input._device)
+    res = make(c_order(xp, xp.tril(x, k) if lower else xp.triu(x, k)), input._device)
     if grad_state.enabled and input._rg:
         record("TrilBackward0" if lower else "TriuBackward0", res, (input,),
                lambda g: (_tri(g, k, lower),))

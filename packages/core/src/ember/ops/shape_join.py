@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
+from .._memory_format import cl_order, laid_like, laid_out, perm_strides
 from ._autocast import autocast_op
+from ._channels_last import c_order, cl_format, laid_as
 from ._dispatch import (
     Tensor,
     copy,
@@ -108,7 +110,7 @@ def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
                     f"{ref.shape[k]} but got size {s[k]} for tensor number {i} in the list.")
     arrs = _arrays(live, dt, "cat")
     concat_fn = getattr(xp, "concat", None) or xp.concatenate
-    res = make(concat_fn(arrs, axis=d), live[0]._device)
+    res = make(_joined_layout(xp, concat_fn(arrs, axis=d), arrs), live[0]._device)
     if grad_state.enabled and any(t._rg for t in tensors):
         sizes = [t._data.shape[d] if t._data.shape != (0,) else None for t in tensors]
         metas = tuple(tensors)
@@ -129,6 +131,15 @@ def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
 
 
 concat = concatenate = cat
+
+
+def _joined_layout(xp: Any, r: Any, arrs: list) -> Any:
+    """PyTorch's cat layout: channels-last when every input suggests it, else C order (NumPy
+    would keep a common transposed order)."""
+    fmt = cl_format(arrs[0])
+    if fmt is not None and all(cl_format(a) is fmt for a in arrs[1:]):
+        return laid_as(xp, r, fmt)
+    return c_order(xp, r)
 
 
 @autocast_op("stack")
@@ -162,7 +173,7 @@ def _stack(tensors: list, dim: int, out: Tensor | None) -> Tensor:
         r = be.xp.concatenate(arrs).reshape((len(arrs),) + s0)
     else:
         r = be.xp.stack(arrs, axis=d)
-    res = make(r, dev)
+    res = make(_stacked_layout(be.xp, r, arrs, d), dev)
     if rg and grad_state.enabled:
         metas = tuple(tensors)
 
@@ -172,6 +183,17 @@ def _stack(tensors: list, dim: int, out: Tensor | None) -> Tensor:
 
         record("StackBackward0", res, tensors, vjp)
     return _write_joined(res, out, "stack")
+
+
+def _stacked_layout(xp: Any, r: Any, arrs: list, d: int) -> Any:
+    """PyTorch's stack layout: channels-last inputs (all of them) give the new dim ``d`` its
+    place just outside input dim ``d`` in their memory order; anything else C order."""
+    fmt = cl_format(arrs[0])
+    if fmt is None or d == arrs[0].ndim or any(cl_format(a) is not fmt for a in arrs[1:]):
+        return c_order(xp, r)
+    order = [i + (i >= d) for i in cl_order(fmt)]
+    order.insert(order.index(d + 1), d)
+    return laid_out(xp, r, (tuple(order), perm_strides(r.shape, tuple(order))))
 
 
 def _write_joined(res: Tensor, out: Tensor | None, op: str) -> Tensor:
@@ -236,7 +258,7 @@ def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     if not x.ndim:
         ds = ()  # a 0-d tensor flips over dim 0 / -1 as over nothing
     xp = input._device._backend.xp
-    arr = copy(xp, xp.flip(x, axis=ds) if ds else x)
+    arr = laid_like(xp, copy(xp, xp.flip(x, axis=ds) if ds else x), x)  # PyTorch's empty_like
     res = make(arr, input._device)
     if grad_state.enabled and input._rg:
         record("FlipBackward0", res, (input,), lambda g: (g.flip(ds),))
@@ -302,8 +324,11 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         if len(sh) != len(ds):
             raise RuntimeError(
                 f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+        if not x.ndim:  # PyTorch's roll wraps no dim of a 0-d tensor
+            raise IndexError(f"Dimension specified as {ds[0]} but tensor has no dimensions")
         ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
-        arr = xp.roll(x, sh, axis=ds)
+        # PyTorch's roll: C order, or channels-last for such an input (legacy contiguous)
+        arr = laid_as(xp, xp.ascontiguousarray(xp.roll(x, sh, axis=ds)), cl_format(x))
     res = make(arr, input._device)
     if grad_state.enabled and input._rg:
         neg = tuple(-s for s in sh)
@@ -323,7 +348,7 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     if any(r < 0 for r in reps):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(reps)}")
     xp = input._device._backend.xp
-    res = make(xp.tile(x, reps), input._device)
+    res = make(c_order(xp, xp.tile(x, reps)), input._device)
     if grad_state.enabled and input._rg:
         padded = (1,) * (len(reps) - x.ndim) + x.shape
         shape = x.shape

@@ -4,7 +4,6 @@ split, unbind, unfold, diagonal, as_strided (all alias their input)."""
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,12 +131,18 @@ def t(input: Tensor) -> Tensor:
 
 def _T(self: Tensor) -> Tensor:
     nd = self._data.ndim
-    if nd not in (0, 2):
-        warnings.warn(
-            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
-            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
-            "reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    if nd != 2:  # PyTorch warns once per program (TORCH_WARN_ONCE), 0-D in its own words
+        from .creation import _warn_once
+
+        if nd == 0:
+            _warn_once("T0", "Tensor.T is deprecated on 0-D tensors. This function is the "
+                       "identity in these cases.", 3)
+        else:
+            _warn_once("T", "The use of `x.T` on tensors of dimension other than 2 to reverse "
+                       "their shape is deprecated and it will throw an error in a future "
+                       "release. Consider `x.mT` to transpose batches of matrices or "
+                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                       "dimensions of a tensor.", 3)
     return permute(self, tuple(range(nd - 1, -1, -1)))
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import return_types as _rt
+from .._memory_format import laid_like
 from ._along_dim import (
+    OMITTED,
     empty_dim_error,
     evenly,
     gather,
@@ -23,7 +25,7 @@ from ._along_dim import (
     wrap,
 )
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, methods, record, renamed, wrap_dim
+from ._dispatch import Tensor, grad_state, methods, record, refuse_shell_uint, renamed, wrap_dim
 from ._inplace import _type_name, write_out, write_out_exact
 from .pointwise_binary import lerp
 from .pointwise_unary import not_implemented
@@ -65,7 +67,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     x = input._data
     d = wrap_dim(dim, x.ndim, "sort")
     xp = input._device._backend.xp
-    idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
+    idx = laid_like(xp, _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending), x)
     node = "SortBackward0" if stable is None else "SortBackward1"
     return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
@@ -77,7 +79,8 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     d = wrap_dim(dim, x.ndim, "argsort")
     xp = input._device._backend.xp
     idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
-    return write_out_exact(wrap(idx.astype("int64").reshape(x.shape), input), out)
+    idx = laid_like(xp, idx.astype("int64").reshape(x.shape), x)  # as PyTorch's sort
+    return write_out_exact(wrap(idx, input), out)
 
 
 def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -95,6 +98,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError("selected index k out of range")
     if x.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
+    refuse_shell_uint("topk_cpu", x)
     xp = input._device._backend.xp
     x0 = x if x.ndim else x.reshape(1)
     idx = _argsort_arr(xp, x0, d, largest, "topk")
@@ -112,7 +116,7 @@ def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) 
     x0 = x if x.ndim else x.reshape(1)
     xp = input._device._backend.xp
     order = xp.argsort(_orderable(x0), axis=d, kind="stable")
-    idx = xp.take_along_axis(order, pos, axis=d)
+    idx = xp.ascontiguousarray(xp.take_along_axis(order, pos, axis=d))  # PyTorch's is C-ordered
     return kind(select_along(input, idx, d, name, reduced_shape(x.shape, d, keepdim)))
 
 
@@ -142,18 +146,33 @@ def _kth_error(expected: Any, got: Any, i: int) -> RuntimeError:
                         "output indices must be of scalar type Long")
 
 
-def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+def median(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, out: Any = None) -> Any:
     """The lower median (NaN if any is NaN); with ``dim``, ``(values, indices)`` along it."""
+    dim = _median_dim("median", dim, keepdim)
     if dim is not None and out is not None:
         _check_median_out(input, out)
     return write_out_exact(_median(input, dim, keepdim, nan=False), out, "median")
 
 
-def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+def nanmedian(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,
+              out: Any = None) -> Any:
     """The lower median of the non-NaN elements; with ``dim``, ``(values, indices)``."""
+    dim = _median_dim("nanmedian", dim, keepdim)
     if dim is not None and out is not None:
         _check_median_out(input, out)
     return write_out_exact(_median(input, dim, keepdim, nan=True), out, "nanmedian")
+
+
+def _median_dim(op: str, dim: Any, keepdim: bool) -> Any:
+    """``dim``, None when omitted; PyTorch's TypeErrors for ``dim=None`` and for ``keepdim``
+    without a dim (neither overload takes them)."""
+    if dim is None:
+        raise TypeError(f"{op}(): argument 'dim' must be int, not NoneType")
+    if dim is OMITTED:
+        if keepdim:
+            raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
+        return None
+    return dim
 
 
 def _check_median_out(input: Tensor, out: Any) -> None:
@@ -214,6 +233,8 @@ def _median_pos(xp: Any, x0: Any, d: int, nan: bool) -> Any:
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None) -> Any:
     """The most frequent value along ``dim`` (the smallest among ties) and its last index."""
+    if dim is None:
+        raise TypeError("mode(): argument 'dim' must be int, not NoneType")
     x = input._data
     d = wrap_dim(dim, x.ndim, "mode")
     x0 = x if x.ndim else x.reshape(1)
@@ -442,7 +463,10 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         if ndim:
             perm, _ = moved_last(ndim, d)
             src = permute(src, perm)
-    vals = sort(src, -1)[0]  # (..., n), differentiable through the sort
+    # (..., n), differentiable through the sort; C-ordered (PyTorch's quantile result is)
+    sx = src._data if src._data.ndim else src._data.reshape(1)
+    vals = select_along(src, _argsort_arr(xp, sx, sx.ndim - 1, False), sx.ndim - 1,
+                        "SortBackward0", src._data.shape)[0]
     sv = vals._data
     n = sv.shape[-1]
     q64 = qa.astype("float64")  # PyTorch takes the ranks in double, from q in the input dtype

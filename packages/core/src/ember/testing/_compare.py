@@ -7,6 +7,7 @@ the values with per-dtype default tolerances; NaNs are equal only with ``equal_n
 raise AssertionError with PyTorch's message layout (plus the item's path when nested); inputs
 no pair type handles raise TypeError. A leaf pairing an Ember tensor with a PyTorch tensor, a
 NumPy array or plain data goes to ``fallback`` (the oracle's lenient cross-library check).
+Two NumPy arrays compare as tensors, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def compare(actual: Any, expected: Any, *, rtol: float | None, atol: float | Non
         return
     if actual is None or expected is None:
         _fail(f"None mismatch: {actual} is not {expected}", path, msg)
+    if isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray):
+        from .. import as_tensor  # PyTorch compares two NumPy arrays as tensors
+
+        actual, expected = as_tensor(actual), as_tensor(expected)
     if isinstance(actual, Tensor) and isinstance(expected, Tensor):
         del kw["fallback"]
         _compare_tensors(actual, expected, path=path, **kw)

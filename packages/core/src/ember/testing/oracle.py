@@ -109,6 +109,34 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
             msg=msg, fallback=lenient)
 
 
+_ALLCLOSE_TOLS = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
+                    atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
+    """Deprecated ``torch.testing.assert_allclose``: ``assert_close`` with its older, looser
+    per-dtype tolerances, NaNs equal and dtypes free to differ."""
+    import warnings
+
+    import ember
+
+    warnings.warn("`ember.testing.assert_allclose()` is deprecated since 1.12 and will be "
+                  "removed in a future release. Please use `ember.testing.assert_close()` "
+                  "instead. You can find detailed upgrade instructions in "
+                  "https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
+                  stacklevel=2)
+    if not isinstance(actual, ember.Tensor):
+        actual = ember.tensor(actual)
+    if not isinstance(expected, ember.Tensor):
+        expected = ember.tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        ra, aa = _ALLCLOSE_TOLS.get(actual.dtype.name, (0.0, 0.0))
+        re_, ae = _ALLCLOSE_TOLS.get(expected.dtype.name, (0.0, 0.0))
+        rtol, atol = max(ra, re_), max(aa, ae)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_device=True, check_dtype=False, check_stride=False, msg=msg or None)
+
+
 def _oracle_close(actual: Any, expected: Any, *, rtol: float | None, atol: float | None,
                   check_dtype: bool, equal_nan: bool, msg: str) -> None:
     """Values, shape and dtype of an Ember tensor against a tensor, array or number."""

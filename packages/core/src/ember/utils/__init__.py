@@ -6,4 +6,4 @@ after a plain ``import ember``, as in PyTorch."""
 from .._runtime import lazy_submodules
 
 __getattr__ = lazy_submodules(__name__, ("data", "checkpoint", "hooks", "dlpack", "model_zoo",
-                                          "_pytree"))
+                                          "deterministic", "_pytree"))
