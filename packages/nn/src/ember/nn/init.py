@@ -243,9 +243,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     cols = tensor.numel() // rows
     with ember.no_grad():
         flat = ember.empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, **_gen(generator))
-    a = np.asarray(flat.numpy())
-    if a.dtype not in (np.float32, np.float64):
-        a = a.astype(np.float64)
+    if flat.dtype in (ember.float16, ember.bfloat16):  # PyTorch's QR has no half kernel
+        kind = "Half" if flat.dtype == ember.float16 else "BFloat16"
+        raise NotImplementedError(f'"geqrf_{tensor.device.type}" not implemented for \'{kind}\'')
+    a = np.asarray(flat._host())
     if rows < cols:
         a = a.T
     q, r = np.linalg.qr(a)  # in the tensor's precision, as PyTorch factors it

@@ -204,12 +204,16 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
                    dim: int = -1) -> Tensor:
     """Samples from the Gumbel-softmax distribution; ``hard`` gives one-hot straight-through."""
-    gumbels = -ember.empty_like(logits).exponential_().log()
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    # drawn in logical order whatever the layout, as PyTorch's legacy_contiguous_format
+    dense = ember.contiguous_format
+    gumbels = -ember.empty_like(logits, memory_format=dense).exponential_().log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
     index = y_soft.max(dim, keepdim=True)[1]
-    y_hard = ember.zeros_like(logits).scatter_(dim, index, 1.0)
+    y_hard = ember.zeros_like(logits, memory_format=dense).scatter_(dim, index, 1.0)
     return y_hard - y_soft.detach() + y_soft
 
 
@@ -342,7 +346,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     """``input / max(norm(input, p, dim), eps)``."""
     from ember.ops.distance import pnorm
 
-    if input.is_floating_point():
+    if isinstance(dim, (tuple, list)):  # PyTorch's ``input.norm`` takes several dims too
+        norm = input.norm(p, dim, keepdim=True)
+    elif input.is_floating_point():
         norm = pnorm(input, p, dim, keepdim=True)
     else:  # complex (a real norm), or refused as linalg.vector_norm refuses integers and bool
         norm = ember.linalg.vector_norm(input, p, dim, keepdim=True)

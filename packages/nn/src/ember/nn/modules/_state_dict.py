@@ -40,7 +40,10 @@ def _as_ember(value: Any) -> Any:
     if not isinstance(value, Tensor) and type(value).__module__.startswith("torch"):
         import numpy as np
 
-        return ember.from_numpy(np.array(value.detach().cpu().numpy(), copy=True))
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":  # NumPy has no bfloat16: exact via float32
+            return ember.from_numpy(value.float().numpy().copy()).bfloat16()
+        return ember.from_numpy(np.array(value.numpy(), copy=True))
     return value
 
 

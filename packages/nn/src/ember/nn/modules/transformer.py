@@ -40,7 +40,7 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.size(-2)
         if tuple(mask.shape) == (sz, sz) and mask.is_floating_point():
-            host = np.asarray(mask.detach().cpu().numpy())
+            host = np.asarray(mask._host())
             make_causal = bool(np.array_equal(host, np.triu(np.full((sz, sz), -np.inf), 1)))
     return make_causal
 

@@ -29,7 +29,7 @@ __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructu
 
 
 def _host(t: Tensor) -> np.ndarray:
-    return np.asarray(t.detach().cpu().numpy())
+    return np.asarray(t._host())
 
 
 def _like(values: np.ndarray, ref: Tensor) -> Tensor:
