@@ -137,7 +137,7 @@ def save_image(tensor: ember.Tensor | list[ember.Tensor],
     from PIL import Image
 
     grid = make_grid(tensor, **kwargs)
-    arr = grid.detach().cpu().numpy()
+    arr = grid._host()
     if not grid.is_floating_point():
         name = str(grid.dtype).rsplit(".", 1)[-1]
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
@@ -200,7 +200,7 @@ def _check_drawable(image: Any, channels: tuple[int, ...], what: str) -> None:
 
 def _to_uint8_hwc(image: ember.Tensor) -> np.ndarray:
     """(C, H, W) uint8 or float in [0, 1] -> (H, W, C) uint8, as to_dtype(scale=True)."""
-    arr = image.detach().cpu().numpy()
+    arr = image._host()
     if _is_float(arr.dtype):
         op = _opmath(arr.dtype)
         arr = _op(arr.astype(op) * op.type(255 + 1.0 - 1e-3), arr.dtype).astype(np.uint8)
@@ -212,7 +212,7 @@ def _from_uint8_hwc(arr: np.ndarray, like: ember.Tensor) -> ember.Tensor:
     chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
     out = ember.from_numpy(chw)
     if like.is_floating_point():
-        np_dtype = like.detach().cpu().numpy().dtype
+        np_dtype = like._host().dtype
         op = _opmath(np_dtype)
         out = ember.from_numpy((chw.astype(op) * op.type(1.0 / 255)).astype(np_dtype))
     return out if like.device.type == "cpu" else out.to(like.device)
@@ -266,7 +266,7 @@ def draw_bounding_boxes(image: ember.Tensor, boxes: ember.Tensor,
     from PIL import Image, ImageDraw, ImageFont
 
     _check_drawable(image, (1, 3), "Tensor expected")
-    barr = boxes.detach().cpu().numpy()
+    barr = boxes._host()
     if barr.shape[-1] == 4 and barr.size and (
             (barr[:, 0] > barr[:, 2]).any() or (barr[:, 1] > barr[:, 3]).any()):
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use "
@@ -343,8 +343,8 @@ def draw_segmentation_masks(image: ember.Tensor, masks: ember.Tensor, alpha: flo
     if num_masks == 0:
         warnings.warn("masks doesn't contain any mask. No mask was drawn", stacklevel=2)
         return image
-    img = image.detach().cpu().numpy()
-    m = masks.detach().cpu().numpy()
+    img = image._host()
+    m = masks._host()
     floating = _is_float(img.dtype)
     palette = np.asarray(_parse_colors(colors, num_objects=num_masks, floating=floating),
                          dtype=np.float64).astype(img.dtype)  # (N, 3), as torch.tensor(color)
@@ -379,7 +379,7 @@ def draw_keypoints(image: ember.Tensor, keypoints: ember.Tensor,
     if visibility is None:
         vis = np.ones(tuple(keypoints.shape[:-1]), dtype=bool)
     else:
-        vis = visibility.detach().cpu().numpy()
+        vis = visibility._host()
         if vis.ndim == 3:
             vis = vis.squeeze(-1)
         if vis.ndim != 2:
@@ -392,7 +392,7 @@ def draw_keypoints(image: ember.Tensor, keypoints: ember.Tensor,
         vis = vis.astype(bool)
     canvas = Image.fromarray(_to_uint8_hwc(image))
     draw = ImageDraw.Draw(canvas)
-    points = keypoints.detach().cpu().numpy().astype(np.int64).tolist()
+    points = keypoints._host().astype(np.int64).tolist()
     for inst, inst_vis in zip(points, vis.tolist()):
         for (x, y), visible in zip(inst, inst_vis):
             if visible:

@@ -1,11 +1,8 @@
 """Resampling kernels for tensor images: resize, affine, rotate, perspective, elastic.
 
-Resize is separable: along H and along W every output pixel is a weighted sum of input
-pixels, with PyTorch's ``interpolate`` weights (nearest, nearest-exact, bilinear,
-bicubic, and the antialiased bilinear/bicubic filters). The weights form one small
-``(out, in)`` matrix per axis, applied as two matrix products; nearest modes gather
-rows and columns instead, so integer images stay exact. Affine, rotate, perspective
-and elastic build a sampling grid and call ``grid_sample``.
+Resize follows torchvision: integer images are cast to float32, resized with
+``interpolate`` (whose antialiased kernels replay PyTorch's rounding) and rounded back.
+Affine, rotate, perspective and elastic build a sampling grid and call ``grid_sample``.
 """
 
 from __future__ import annotations
@@ -44,135 +41,29 @@ def _cast_squeeze_out(img: Tensor, need_cast: bool, need_squeeze: bool, out_dtyp
     return img
 
 
-# ---------------------------------------------------------------------------- resize weights
-def _np_float(dtype: Any) -> Any:
-    return np.float64 if dtype == ember.float64 else np.float32
-
-
-def _nearest_index(n_in: int, n_out: int, exact: bool) -> np.ndarray:
-    if n_out == n_in:
-        return np.arange(n_out)
-    scale = np.float32(n_in) / np.float32(n_out)
-    dst = np.arange(n_out, dtype=np.float32)
-    src = np.floor((dst + np.float32(0.5)) * scale if exact else dst * scale)
-    return np.minimum(src.astype(np.int64), n_in - 1)
-
-
-def _scatter(n_in: int, n_out: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The dense (n_out, n_in) matrix with ``w[r, k]`` added at column ``idx[r, k]``."""
-    m = np.zeros((n_out, n_in), dtype=w.dtype)
-    rows = np.broadcast_to(np.arange(n_out)[:, None], idx.shape)
-    np.add.at(m, (rows, idx), w)
-    return m
-
-
-def _linear_matrix(n_in: int, n_out: int, cubic: bool, ft: Any) -> np.ndarray:
-    """Weights of bilinear/bicubic interpolation without antialiasing (align_corners=False)."""
-    scale = ft(n_in) / ft(n_out)
-    src = scale * (np.arange(n_out, dtype=ft) + ft(0.5)) - ft(0.5)
-    if cubic:
-        fl = np.floor(src)
-        t = src - fl
-        a = ft(-0.75)
-
-        def near(x: np.ndarray) -> np.ndarray:
-            return ((a + 2) * x - (a + 3)) * x * x + 1
-
-        def far(x: np.ndarray) -> np.ndarray:
-            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-        w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], 1)
-        idx = np.clip(fl.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
-        return _scatter(n_in, n_out, idx, w)
-    src = np.maximum(src, ft(0))
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    lam = np.clip(src - i0, 0, 1).astype(ft)
-    i1 = i0 + (i0 < n_in - 1)
-    return _scatter(n_in, n_out, np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1))
-
-
-def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
-    x = np.abs(x)
-    if not cubic:
-        return np.where(x < 1, 1 - x, 0).astype(x.dtype)
-    ft = x.dtype.type
-    a = ft(-0.5)  # the antialiased bicubic filter uses a = -0.5, as PIL does
-    if x.dtype == np.float32:  # PyTorch's CPU kernel evaluates these with fused multiply-adds
-        def fma(p: Any, q: Any, r: Any) -> np.ndarray:
-            return (np.float64(p) * q + np.float64(r)).astype(np.float32)
-    else:
-        def fma(p: Any, q: Any, r: Any) -> np.ndarray:
-            return p * q + r
-    near = fma(fma(a + 2, x, -(a + 3)) * x, x, ft(1))
-    far = fma(fma(fma(a, x, -5 * a), x, 8 * a), x, -4 * a)
-    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
-
-
-def _aa_matrix(n_in: int, n_out: int, cubic: bool, ft: Any) -> np.ndarray:
-    """Antialiased weights: the filter widens with the downscaling factor. The rounding
-    follows PyTorch's kernel (``+ 0.5`` and ``* invscale`` in float64, sequential sums)."""
-    scale = ft(n_in) / ft(n_out)
-    half = ft(2.0 if cubic else 1.0)
-    support = half * scale if scale >= 1 else half
-    invscale = ft(1.0 / np.float64(scale)) if scale >= 1 else ft(1)
-    center = scale * (np.arange(n_out, dtype=ft) + ft(0.5))
-    xmin = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
-    xmax = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5).astype(np.int64),
-                      n_in)
-    taps = np.arange(max(int((xmax - xmin).max()), 1))
-    idx = xmin[:, None] + taps
-    dist = (idx.astype(ft) - center[:, None]).astype(np.float64)
-    w = _aa_filter(((dist + 0.5) * np.float64(invscale)).astype(ft), cubic)
-    w = np.where(idx < xmax[:, None], w, ft(0))
-    total = np.cumsum(w, axis=1, dtype=ft)[:, -1:]
-    w = np.where(total != 0, w / np.where(total != 0, total, ft(1)), w)
-    return _scatter(n_in, n_out, np.minimum(idx, n_in - 1), w.astype(ft))
-
-
-def _weights(n_in: int, n_out: int, mode: str, antialias: bool, dtype: Any) -> np.ndarray:
-    ft = _np_float(dtype)
-    if antialias:
-        return _aa_matrix(n_in, n_out, mode == "bicubic", ft)
-    return _linear_matrix(n_in, n_out, mode == "bicubic", ft)
-
-
-def _resize_last2(x: Tensor, size: list[int], mode: str, antialias: bool) -> Tensor:
-    """Resample the last two dimensions of ``x`` to ``size`` (h, w)."""
-    (h, w), (oh, ow) = x.shape[-2:], size
-    if mode in ("nearest", "nearest-exact"):
-        exact = mode == "nearest-exact"
-        if ow != w:
-            x = x.index_select(-1, ember.as_tensor(_nearest_index(w, ow, exact), device=x.device))
-        if oh != h:
-            x = x.index_select(-2, ember.as_tensor(_nearest_index(h, oh, exact), device=x.device))
-        return x
-    if ow != w:
-        ww = ember.as_tensor(_weights(w, ow, mode, antialias, x.dtype).T, device=x.device)
-        x = ember.matmul(x, ww)
-    if oh != h:
-        wh = ember.as_tensor(_weights(h, oh, mode, antialias, x.dtype), device=x.device)
-        x = ember.matmul(wh, x)
-    return x
-
-
+# ---------------------------------------------------------------------------- resize
 def resize(img: Tensor, size: list[int], interpolation: str = "bilinear",
            antialias: bool | None = True) -> Tensor:
-    """Resize the last two dimensions to ``size`` = [h, w] (float math, integers rounded)."""
+    """Resize the last two dimensions to ``size`` = [h, w]: torchvision's recipe (cast to
+    float32, ``interpolate``, clamp bicubic uint8, round back), so pixels and nodes match."""
     if img.ndim < 2:
         raise TypeError("Tensor is not a torch image.")
     if interpolation not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
         raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
     antialias = bool(antialias) and interpolation in ("bilinear", "bicubic")
-    size = list(size)
-    if interpolation in ("nearest", "nearest-exact"):
-        return _resize_last2(img, size, interpolation, False)
-    out_dtype = img.dtype
-    need_cast = out_dtype not in (ember.float32, ember.float64)
-    x = img.to(ember.float32) if need_cast else img
-    x = _resize_last2(x, size, interpolation, antialias)
+    shape = img.shape
+    if img.ndim > 4 or img.ndim == 2:  # v2 images with extra batch dims, or bare H x W
+        img = img.reshape(-1, shape[-3] if img.ndim > 2 else 1, *shape[-2:])
+    x, need_cast, need_squeeze, out_dtype = _cast_squeeze_in(img, [ember.float32, ember.float64])
+    align = False if interpolation in ("bilinear", "bicubic") else None
+    x = _nnf.interpolate(x, size=list(size), mode=interpolation, align_corners=align,
+                         antialias=antialias)
     if interpolation == "bicubic" and out_dtype == ember.uint8:
         x = x.clamp(min=0, max=255)
-    return _cast_squeeze_out(x, need_cast, False, out_dtype)
+    x = _cast_squeeze_out(x, need_cast, need_squeeze, out_dtype)
+    if len(shape) > 4 or len(shape) == 2:
+        x = x.reshape(*shape[:-2], *x.shape[-2:])
+    return x
 
 
 # ---------------------------------------------------------------------------- grid transforms
