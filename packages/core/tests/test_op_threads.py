@@ -322,3 +322,57 @@ def test_placement_input_gradient_is_taken_and_keeps_infinities(torch, monkeypat
     assert taken
     assert np.isinf(grads[0].numpy()).any() and not np.isnan(grads[0].numpy()).any()
     assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-4)
+
+
+def test_tasks_run_side_by_side_each_on_one_thread():
+    """run_tasks hands each call a thread; inside, work splits no further (threads_for is 1)
+    and the BLAS stays on one thread (pinned); an error in either reaches the caller."""
+    from ember.ops import _blas
+
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        seen = _parallel.run_tasks(
+            np, lambda: (_parallel.threads_for(np, 64), _blas._state["pinned"]),
+            lambda: (_parallel.threads_for(np, 64), _blas._state["pinned"]))
+        assert seen == [(1, 1), (1, 1)]
+        assert _parallel.threads_for(np, 64) == 2 and _blas._state["pinned"] == 0
+
+        def boom():
+            raise ValueError("boom in the second task")
+
+        with pytest.raises(ValueError, match="boom in the second task"):
+            _parallel.run_tasks(np, lambda: 1, boom)
+        assert _parallel.threads_for(np, 64) == 2 and _blas._state["pinned"] == 0
+        ember.set_num_threads(1)  # one thread: the calls run in turn on the caller
+        assert _parallel.run_tasks(np, lambda: _parallel.threads_for(np, 64), lambda: 7) == [1, 7]
+    finally:
+        ember.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("op,xs,ws,kw", CASES)
+def test_paired_input_and_weight_gradients_match_pytorch(torch, op, xs, ws, kw):
+    """A convolution whose input and weight both need gradients computes them side by side
+    (one per op thread): PyTorch's gradients in float64, bitwise the same on every run."""
+    x = RNG.standard_normal(xs)
+    w = RNG.standard_normal(ws)
+    gy = None
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        runs = []
+        for _ in range(2):
+            ex, ew = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+            ey = getattr(ember.nn.functional, op)(ex, ew, **kw)
+            if gy is None:
+                gy = RNG.standard_normal(tuple(ey.shape))
+            ey.backward(ember.tensor(gy))
+            runs.append((ex.grad.numpy(), ew.grad.numpy()))
+    finally:
+        ember.set_num_threads(threads)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    getattr(torch.nn.functional, op)(tx, tw, **kw).backward(torch.tensor(gy))
+    np.testing.assert_allclose(runs[0][0], tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(runs[0][1], tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(runs[0], runs[1]):
+        np.testing.assert_array_equal(a, b)

@@ -23,7 +23,7 @@ from ._dispatch import quiet
 __all__ = ["matmul", "fit_threads", "SMALL_WORK", "cblas", "gemm"]
 
 SMALL_WORK = 1 << 25  # multiply-adds
-_state: dict[str, Any] = {"lib": None, "ready": False, "current": None}
+_state: dict[str, Any] = {"lib": None, "ready": False, "current": None, "pinned": 0}
 
 
 def _controller() -> Any:
@@ -44,9 +44,10 @@ def _controller() -> Any:
 
 
 def fit_threads(work: int) -> None:
-    """Before a product of ``work`` multiply-adds: one thread if small, all if large."""
+    """Before a product of ``work`` multiply-adds: one thread if small, all if large (one
+    while independent calls share the op threads: ``pinned``)."""
     lib = _state["lib"] if _state["ready"] else _controller()
-    if lib is None:
+    if lib is None or _state["pinned"]:
         return
     want = 1 if work < SMALL_WORK else _threads[0]
     if want != _state["current"]:

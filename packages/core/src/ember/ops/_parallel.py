@@ -20,7 +20,7 @@ from typing import Any
 from .._runtime import _threads, usable_cpus
 from . import _blas
 
-__all__ = ["threads_for", "run_striped", "part", "split", "ufunc"]
+__all__ = ["threads_for", "run_striped", "run_tasks", "part", "split", "ufunc"]
 
 _SPLIT_ELEMENTS = 1 << 18  # elementwise work below this many elements stays on one thread
 _MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's calls, is the limit
@@ -31,7 +31,7 @@ _CPUS = usable_cpus()
 
 def threads_for(xp: Any, pieces: int) -> int:
     """How many threads ``pieces`` independent pieces of a NumPy op should run on."""
-    if xp.__name__ != "numpy":
+    if xp.__name__ != "numpy" or getattr(_inside, "worker", False):
         return 1
     return max(1, min(_threads[0], _CPUS, _MAX_THREADS, pieces))
 
@@ -106,6 +106,34 @@ def run_striped(work: Callable[[int, range], Any], pieces: int, threads: int) ->
 
 
 _lock = threading.Lock()
+
+
+def run_tasks(xp: Any, *calls: Callable[[], Any]) -> list:
+    """Independent ``calls`` side by side, one per op thread, each computed as on one thread
+    (its own blocks, one BLAS thread): their results in order.
+
+    Two independent halves of the work (a convolution's input and weight gradients) on a
+    thread each need one hand-off between the threads, where splitting each of them needs
+    several, and each keeps its products whole (longer products run faster).
+    """
+    if threads_for(xp, len(calls)) < len(calls):
+        return [call() for call in calls]
+    _blas.fit_threads(0)
+
+    def task(t: int, _: range) -> Any:
+        if t:  # a worker: its nested work already runs on itself alone
+            return calls[t]()
+        _inside.worker = True  # the caller's share, likewise
+        try:
+            return calls[0]()
+        finally:
+            _inside.worker = False
+
+    _blas._state["pinned"] += 1
+    try:
+        return run_striped(task, len(calls), len(calls))
+    finally:
+        _blas._state["pinned"] -= 1
 
 
 def _after_fork_in_child() -> None:

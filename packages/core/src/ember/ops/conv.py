@@ -21,6 +21,7 @@ from . import conv_padding as _padding
 from . import conv_unfold as _unfold
 from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record, renamed
 from ._dispatch import is_tensor as _is_tensor
+from ._parallel import run_tasks
 from ._tied_grads import tied
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -78,6 +79,9 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
         S, Ks = x._data.shape[2:], w._data.shape[2:]
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
+            if rx and rw and not grad_state.enabled:
+                return _both_grads(g, conj_operand(x), conj_operand(w), geom, S, Ks, fmt) + (
+                    _bias_grad(g) if rb else None,)
             gs = (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0",
                            fmt) if rx else None,
                   _conv_bw(conj_operand(x), g, geom, Ks, fmt) if rw else None,
@@ -89,6 +93,28 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
         # PyTorch's ConvolutionBackward0 saves input and weight whatever needs a gradient
         record(name, res, (x, w, b), vjp, (x, w))
     return res
+
+
+def _both_grads(g: Tensor, x: Tensor, w: Tensor, geom: K.Geom, S: tuple, Ks: tuple,
+                fmt: Any) -> tuple:
+    """The input and weight gradients of a correlation (no graph: plain backward), side by
+    side on the op threads (equal products: the same multiply-adds as the forward each)."""
+    if _weight_grad_crops(x, g, geom, Ks):
+        x = _cropped(x, tuple(g.shape[2:]), fmt)
+    xp, dev = g._device._backend.xp, g._device
+    gx, gw = run_tasks(
+        xp, lambda: run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S, fmt=fmt),
+        lambda: run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks),
+                           fmt=fmt))
+    return make(gx, dev), make(gw, dev)
+
+
+def _weight_grad_crops(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> bool:
+    """Whether the weight gradient reads ``x`` cut to the output grid: the kernel's 1x1
+    matrix-product path needs that, and a transposed convolution's output_padding rows are
+    read by no tap."""
+    return (all(k == 1 for k in Ks) and all(v == 1 for v in geom.stride) and not any(geom.lo)
+            and not any(geom.hi) and tuple(x.shape[2:]) != tuple(g.shape[2:]))
 
 
 def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
@@ -128,10 +154,7 @@ def _cropped(y: Tensor, Q: tuple, fmt: Any = None) -> Tensor:
 def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple, fmt: Any = None) -> Tensor:
     """Recorded weight gradient of a correlation of ``x`` whose output gradient is ``g``."""
     Q = tuple(g.shape[2:])
-    if all(k == 1 for k in Ks) and all(v == 1 for v in geom.stride) and not any(geom.lo) \
-            and not any(geom.hi) and tuple(x.shape[2:]) != Q:
-        # the kernel's 1x1 matrix-product path needs x on the output grid: a transposed
-        # convolution's output_padding rows are read by no tap, so drop them
+    if _weight_grad_crops(x, g, geom, Ks):
         x = _cropped(x, Q, fmt)
     xp = x._device._backend.xp
     res = make(run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks),
