@@ -14,7 +14,9 @@ for a while after every product, and on ResNet-18 that spinning slowed the copie
 around the products by more than its threads gained. A convolution with many output
 positions gives each thread its own batch blocks (unfold and multiply); one with few
 positions and many channels (a network's last layers) unfolds the whole batch once,
-split by channels, and splits its product by output channels.
+split by channels, and splits its product by output channels. A plain backward that needs
+both gradients runs the input and the weight gradient side by side instead, each on one
+thread (``conv._both_grads``): one hand-off, and every product whole.
 """
 
 from __future__ import annotations
