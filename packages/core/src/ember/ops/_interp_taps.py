@@ -69,7 +69,7 @@ def _source(n_out: int, scale: Any, align_corners: bool, cubic: bool, op: type) 
     dst = np.arange(n_out, dtype=op)
     if align_corners:
         return dst * scale
-    src = (dst + op(0.5)) * scale - op(0.5)
+    src = fma(np, np.full(n_out, scale, dtype=op), dst + op(0.5), op(-0.5))  # one rounding
     return src if cubic else np.maximum(src, op(0))
 
 
@@ -193,14 +193,21 @@ def taps_aa(n_in: int, n_out: int, align_corners: bool, sf: float | None, kind: 
 # ------------------------------------------------------------------ separable apply / adjoint
 def _along(xp: Any, x: Any, idx: np.ndarray, w: Any, axis: int) -> Any:
     """Gather the taps of every output position along ``axis`` and weight them."""
-    out = None
     shape = [1] * x.ndim
     shape[axis] = idx.shape[0]
-    for t in range(idx.shape[1]):
-        v = xp.take(x, xp.asarray(idx[:, t]), axis=axis)
-        if w is not None:
-            v = v * xp.asarray(w[:, t].reshape(shape), dtype=x.dtype)
-        out = v if out is None else out + v
+    taps = [xp.take(x, xp.asarray(idx[:, t]), axis=axis) for t in range(idx.shape[1])]
+    if w is None:
+        out = taps[0]
+        for v in taps[1:]:
+            out = out + v
+        return out
+    ws = [xp.asarray(w[:, t].reshape(shape), dtype=x.dtype) for t in range(idx.shape[1])]
+    if len(taps) == 2 and x.dtype.name == "float32":
+        # PyTorch's ``x0 * w0 + x1 * w1``, compiled to one fused multiply-add
+        return fma(xp, taps[0], ws[0], taps[1] * ws[1])
+    out = taps[0] * ws[0]
+    for v, wt in zip(taps[1:], ws[1:]):
+        out = out + v * wt
     return out
 
 

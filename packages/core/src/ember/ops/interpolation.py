@@ -174,7 +174,8 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     name = f"{_BASE[mode]}{d}D{'Aa' if antialias else ''}Backward0"
 
     def f(xp: Any, a: Any) -> Any:
-        return _t.separable(xp, a, fwd, d, cl, last_first=antialias)
+        # the last dim innermost, as PyTorch's kernels nest their taps
+        return _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in ("linear", "bilinear", "trilinear"))
 
     def b(xp: Any, g: Any) -> Any:
         if antialias and d == 2 and str(g.dtype) != "uint8":
