@@ -274,3 +274,21 @@ def test_dims_that_are_not_ints_are_type_errors(torch, op, dim):
 @pytest.mark.parametrize("op", ["sum", "amax", "std", "logsumexp", "count_nonzero"])
 def test_integer_like_dims_still_work(torch, op, dim):
     _check(torch, f"x=T.arange(6.).reshape(2,3); out=x.{op}({dim})")
+
+
+@pytest.mark.parametrize("call", ["x.max(other=y)", "T.max(x, other=y)", "x.min(other=y)",
+                                  "T.min(x, other=y, out=T.empty(3))"])
+def test_max_min_take_other_by_keyword(torch, call):
+    """The elementwise (input, other) overload of max/min named by keyword, as in PyTorch."""
+    results = []
+    for T in (ember, torch):
+        x, y = T.tensor([1.0, 5.0, -2.0]), T.tensor([3.0, 2.0, -2.5])
+        results.append(eval(call, {"T": T, "x": x, "y": y}).numpy())
+    np.testing.assert_array_equal(*results)
+
+
+def test_max_with_dim_and_other_is_refused(torch):
+
+    for T in (ember, torch):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
+            T.tensor([1.0, 5.0]).max(0, other=T.tensor([3.0, 2.0]))

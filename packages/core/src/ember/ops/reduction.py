@@ -318,11 +318,15 @@ def _binary(name: str, a: Tensor, b: Tensor, out: Any) -> Tensor:
 
 
 def max(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
-        out: Any = None) -> Any:
+        out: Any = None, other: Tensor | None = None) -> Any:
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
     the elementwise ``maximum``."""
     if _isinstance(dim, Tensor):
         return _binary("maximum", input, dim, out)
+    if other is not None:  # the (input, other) overload by keyword
+        if dim is not OMITTED:
+            raise TypeError("max() got an unexpected keyword argument 'other'")
+        return _binary("maximum", input, other, out)
     _check_overload("max", dim, keepdim, none_ok=False)
     if dim is OMITTED:
         return _out(_full_extreme(input, "max"), out)
@@ -330,10 +334,14 @@ def max(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A0
 
 
 def min(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
-        out: Any = None) -> Any:
+        out: Any = None, other: Tensor | None = None) -> Any:
     """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
     if _isinstance(dim, Tensor):
         return _binary("minimum", input, dim, out)
+    if other is not None:  # the (input, other) overload by keyword
+        if dim is not OMITTED:
+            raise TypeError("min() got an unexpected keyword argument 'other'")
+        return _binary("minimum", input, other, out)
     _check_overload("min", dim, keepdim, none_ok=False)
     if dim is OMITTED:
         return _out(_full_extreme(input, "min"), out)
