@@ -116,6 +116,12 @@ preserve_format = memory_format("preserve_format")
 _warned_scalar = [False]
 
 
+def sequence_to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Nested lists as a host array of ``dtype``, the way ``ember.tensor`` reads them; the ops
+    layer (above this module) installs its converter here (``ops.creation``)."""
+    return np.asarray(data, dtype=dtype.np)
+
+
 def _warn_scalar() -> None:
     """PyTorch's once-per-process warning for float()/complex() of a tensor requiring grad
     (int(), bool() and item() do not warn)."""
@@ -257,9 +263,7 @@ class Tensor:
             if isinstance(src, str):
                 raise TypeError("new(): invalid data type 'str'")
             if isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()
-                from .ops.creation import _to_host_array
-
-                arr = _to_host_array(src, dt)
+                arr = sequence_to_array(src, dt)
             else:
                 arr = np.asarray(src, dtype=dt.np)
         else:

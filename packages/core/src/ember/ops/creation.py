@@ -184,6 +184,9 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         raise TypeError("'complex' object cannot be interpreted as an integer") from None
 
 
+_tensor_module.sequence_to_array = _to_host_array  # Tensor(list) reads lists as tensor()
+
+
 def _str_in_data(data: Any, dtype: _dt.dtype) -> Exception:
     """PyTorch's error for a str in data converted to ``dtype``: as the data itself or as the
     first element at each depth it is a shape error, elsewhere a number conversion's."""
