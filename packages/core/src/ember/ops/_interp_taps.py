@@ -86,15 +86,23 @@ def taps_linear(n_in: int, n_out: int, align_corners: bool, sf: float | None,
 
 
 def _cubic_weights(t: np.ndarray, op: type) -> np.ndarray:
+    """Keys' cubic weights (A = -0.75) of the four taps around fraction ``t``, rounded as
+    PyTorch's compiled kernel rounds them (found by experiment): the first two Horner
+    steps fused multiply-adds, the last a product then an add; the far taps' arguments
+    ``t + 1`` and ``(1 - t) + 1``."""
     A = op(-0.75)
+    t = t.astype(op)
 
-    def c1(x: np.ndarray) -> np.ndarray:
-        return ((A + 2) * x - (A + 3)) * x * x + 1
+    def c1(x: np.ndarray) -> np.ndarray:  # ((A + 2) x - (A + 3)) x x + 1
+        r = fma(np, np.full_like(x, A + 2), x, -(A + 3)) * x
+        return r * x + op(1)
 
-    def c2(x: np.ndarray) -> np.ndarray:
-        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+    def c2(x: np.ndarray) -> np.ndarray:  # ((A x - 5 A) x + 8 A) x - 4 A
+        r = fma(np, fma(np, np.full_like(x, A), x, op(-5) * A), x, op(8) * A)
+        return r * x - op(4) * A
 
-    return np.stack([c2(t + 1), c1(t), c1(1 - t), c2(2 - t)], 1).astype(op)
+    one = op(1)
+    return np.stack([c2(t + one), c1(t), c1(one - t), c2((one - t) + one)], 1).astype(op)
 
 
 def taps_cubic(n_in: int, n_out: int, align_corners: bool, sf: float | None, op: type
@@ -202,9 +210,6 @@ def _along(xp: Any, x: Any, idx: np.ndarray, w: Any, axis: int) -> Any:
             out = out + v
         return out
     ws = [xp.asarray(w[:, t].reshape(shape), dtype=x.dtype) for t in range(idx.shape[1])]
-    if len(taps) == 2 and x.dtype.name == "float32":
-        # PyTorch's ``x0 * w0 + x1 * w1``, compiled to one fused multiply-add
-        return fma(xp, taps[0], ws[0], taps[1] * ws[1])
     out = taps[0] * ws[0]
     for v, wt in zip(taps[1:], ws[1:]):
         out = out + v * wt

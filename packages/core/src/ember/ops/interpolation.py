@@ -32,6 +32,7 @@ _BASE = {"nearest": "UpsampleNearest", "nearest-exact": "UpsampleNearestExact",
          "bicubic": "UpsampleBicubic", "trilinear": "UpsampleTrilinear",
          "lanczos": "UpsampleLanczos"}
 _FLOATS = ("float32", "float64", "float16", "bfloat16")
+_WEIGHTED = ("linear", "bilinear", "bicubic", "trilinear")
 
 
 def _is_integer(v: Any) -> bool:
@@ -170,12 +171,16 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     if dt == "uint8" and mode != "nearest" and mode != "nearest-exact":
         op = np.float32 if mode == "bicubic" and not antialias else np.float64
     fwd, bwd = _taps(mode, S, out, sfs, align_corners, antialias, op)
+    if mode == "bicubic" and not antialias and dt in ("float16", "bfloat16"):
+        # PyTorch's generic kernel stores the weights in the input's dtype
+        half = input._data.dtype
+        fwd = [t if t is None else (t[0], t[1].astype(half).astype(op)) for t in fwd]
     cl = _channels_last(input._data)
     name = f"{_BASE[mode]}{d}D{'Aa' if antialias else ''}Backward0"
 
     def f(xp: Any, a: Any) -> Any:
         # the last dim innermost, as PyTorch's kernels nest their taps
-        return _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in ("linear", "bilinear", "trilinear"))
+        return _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in _WEIGHTED)
 
     def b(xp: Any, g: Any) -> Any:
         if antialias and d == 2 and str(g.dtype) != "uint8":
