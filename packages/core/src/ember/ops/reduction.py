@@ -323,10 +323,8 @@ def max(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A0
     the elementwise ``maximum``."""
     if _isinstance(dim, Tensor):
         return _binary("maximum", input, dim, out)
-    if other is not None:  # the (input, other) overload by keyword
-        if dim is not OMITTED:
-            raise TypeError("max() got an unexpected keyword argument 'other'")
-        return _binary("maximum", input, other, out)
+    if other is not None:
+        return _other_overload("max", input, dim, other, out)
     _check_overload("max", dim, keepdim, none_ok=False)
     if dim is OMITTED:
         return _out(_full_extreme(input, "max"), out)
@@ -338,14 +336,19 @@ def min(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A0
     """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
     if _isinstance(dim, Tensor):
         return _binary("minimum", input, dim, out)
-    if other is not None:  # the (input, other) overload by keyword
-        if dim is not OMITTED:
-            raise TypeError("min() got an unexpected keyword argument 'other'")
-        return _binary("minimum", input, other, out)
+    if other is not None:
+        return _other_overload("min", input, dim, other, out)
     _check_overload("min", dim, keepdim, none_ok=False)
     if dim is OMITTED:
         return _out(_full_extreme(input, "min"), out)
     return write_out_exact(_extreme_dim(input, dim, keepdim, "min"), out, "min")
+
+
+def _other_overload(op: str, input: Tensor, dim: Any, other: Tensor, out: Any) -> Tensor:
+    """max/min's elementwise ``(input, other)`` overload named by keyword (not beside dim)."""
+    if dim is not OMITTED:
+        raise TypeError(f"{op}() got an unexpected keyword argument 'other'")
+    return _binary("maximum" if op == "max" else "minimum", input, other, out)
 
 
 def _no_complex(x: Any, kernel: str) -> None:
