@@ -81,13 +81,12 @@ class Adadelta(Optimizer):
                          eps=group["eps"], lr=lr)
             _bump(p, state["step"], state["square_avg"], state["acc_delta"])
 
-    def _state_of(self, p: Tensor) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["square_avg"] = _zeros_like(p)
-            state["acc_delta"] = _zeros_like(p)
+    def _new_state(self, p: Tensor) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["square_avg"] = _zeros_like(p)
+        state["acc_delta"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

@@ -51,9 +51,7 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                self._init_state(p)
+            state = self._state_of(p)
             state["step"]._data += 1
             step = float(state["step"]._data)
             clr = lr / (1 + (step - 1) * group["lr_decay"])
@@ -82,12 +80,12 @@ class Adagrad(Optimizer):
         _check_fused(fused, foreach, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self._state_of(p)
 
-    def _init_state(self, p: Any) -> None:
-        state = self.state[p]
-        state["step"] = _scalar_step()
-        state["sum"] = _full_like(p, self.defaults["initial_accumulator_value"])
+    def _new_state(self, p: Any) -> dict:
+        """``p``'s state (PyTorch's Adagrad makes it in its constructor)."""
+        return {"step": _scalar_step(),
+                "sum": _full_like(p, self.defaults["initial_accumulator_value"])}
 
     def _update_differentiable(self, group: dict) -> None:
         """PyTorch's single-tensor Adagrad in tensor ops, run with grad so the step is
@@ -96,9 +94,7 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                self._init_state(p)
+            state = self._state_of(p)
             state["step"] += 1
             step = float(state["step"]._data)
             if p.grad.is_sparse:  # PyTorch's sparse update, with nothing to record here

@@ -164,15 +164,14 @@ class Adam(Optimizer):
                          step_size=step_size)
             _bump(p, step_t, *(state[k] for k in keys))
 
-    def _state_of(self, p: Tensor, amsgrad: bool) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["exp_avg"] = _zeros_like(p)
-            state["exp_avg_sq"] = _zeros_like(p)
-            if amsgrad:
-                state["max_exp_avg_sq"] = _zeros_like(p)
+    def _new_state(self, p: Tensor, amsgrad: bool) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["exp_avg"] = _zeros_like(p)
+        state["exp_avg_sq"] = _zeros_like(p)
+        if amsgrad:
+            state["max_exp_avg_sq"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

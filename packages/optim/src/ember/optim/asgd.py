@@ -96,14 +96,13 @@ class ASGD(Optimizer):
             mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
             _bump(p, step_t, eta_t, mu_t, state["ax"])
 
-    def _state_of(self, p: Tensor, lr: Any) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["eta"] = _scalar_state(lr)
-            state["mu"] = _scalar_state(1.0)
-            state["ax"] = _zeros_like(p)
+    def _new_state(self, p: Tensor, lr: Any) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["eta"] = _scalar_state(lr)
+        state["mu"] = _scalar_state(1.0)
+        state["ax"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

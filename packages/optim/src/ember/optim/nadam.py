@@ -100,14 +100,13 @@ class NAdam(Optimizer):
                          avg_coef=(-lr * mu_next) / (1.0 - mu_prod * mu_next))
             _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])
 
-    def _state_of(self, p: Tensor) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["mu_product"] = _scalar_state(1.0)
-            state["exp_avg"] = _zeros_like(p)
-            state["exp_avg_sq"] = _zeros_like(p)
+    def _new_state(self, p: Tensor) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["mu_product"] = _scalar_state(1.0)
+        state["exp_avg"] = _zeros_like(p)
+        state["exp_avg_sq"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

@@ -226,6 +226,17 @@ class Optimizer:
         """A subclass's update of one parameter group, in place and without grad."""
         raise NotImplementedError
 
+    def _state_of(self, p: Tensor, *args: Any) -> dict:
+        """``p``'s state, filled by the subclass's ``_new_state(p, *args)`` (a dict, in
+        PyTorch's key order) on its first step."""
+        state = self.state[p]
+        if len(state) == 0:
+            state.update(self._new_state(p, *args))
+        return state
+
+    def _new_state(self, p: Tensor, *args: Any) -> dict:
+        raise NotImplementedError
+
     @staticmethod
     def _dense_grads(group: dict, sparse_error: str) -> Iterator[Tensor]:
         """The parameters of ``group`` that have a gradient, for optimizers without a sparse

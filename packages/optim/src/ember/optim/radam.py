@@ -100,13 +100,12 @@ class RAdam(Optimizer):
                          bias_correction2_sqrt=bias_correction2 ** 0.5, eps=group["eps"])
             _bump(p, state["step"], state["exp_avg"], state["exp_avg_sq"])
 
-    def _state_of(self, p: Tensor) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["exp_avg"] = _zeros_like(p)
-            state["exp_avg_sq"] = _zeros_like(p)
+    def _new_state(self, p: Tensor) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["exp_avg"] = _zeros_like(p)
+        state["exp_avg_sq"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

@@ -97,16 +97,15 @@ class RMSprop(Optimizer):
                          momentum=momentum)
             _bump(p, state["step"], *(state[k] for k in keys))
 
-    def _state_of(self, p: Tensor, group: dict) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["square_avg"] = _zeros_like(p)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = _zeros_like(p)
-            if group["centered"]:
-                state["grad_avg"] = _zeros_like(p)
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["square_avg"] = _zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = _zeros_like(p)
         return state
 
     def _update_differentiable(self, group: dict) -> None:

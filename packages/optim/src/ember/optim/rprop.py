@@ -79,13 +79,12 @@ class Rprop(Optimizer):
                          step_size_min=step_size_min, step_size_max=step_size_max)
             _bump(p, state["step"], state["prev"], state["step_size"])
 
-    def _state_of(self, p: Tensor, group: dict) -> dict:
-        """``p``'s state, created on its first step."""
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = _scalar_step()
-            state["prev"] = _zeros_like(p)
-            state["step_size"] = _full_like(p, _value(group["lr"]))
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        """``p``'s state on its first step, in PyTorch's key order."""
+        state = {}
+        state["step"] = _scalar_step()
+        state["prev"] = _zeros_like(p)
+        state["step_size"] = _full_like(p, _value(group["lr"]))
         return state
 
     def _update_differentiable(self, group: dict) -> None:
