@@ -350,3 +350,16 @@ def test_tensor_of_strings_with_a_dtype(torch, data, dtype):
         return outcome(lambda: shown(repr(L.tensor(eval(data), dtype=getattr(L, dtype)))))
 
     assert run(ember) == run(torch)
+
+
+@pytest.mark.parametrize("value", [1, 0.0, "yes"])
+def test_requires_grad_takes_only_bools(torch, value):
+    """requires_grad_ refuses non-bools (TypeError), the attribute setter too (RuntimeError)."""
+    import ember
+
+    for T in (ember, torch):
+        t = T.zeros(2)
+        with pytest.raises(TypeError, match="must be bool, not"):
+            t.requires_grad_(value)
+        with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
+            t.requires_grad = value

@@ -60,7 +60,7 @@ class Size(tuple):
 
     def __getitem__(self, key):  # slicing a Size gives a Size
         r = tuple.__getitem__(self, key)
-        return Size(r) if isinstance(key, slice) else r
+        return tuple.__new__(Size, r) if isinstance(key, slice) else r  # ints already
 
     def __add__(self, other):
         if not isinstance(other, tuple):
@@ -74,7 +74,7 @@ class Size(tuple):
     def __mul__(self, n):
         if not hasattr(n, "__index__"):  # Python's own error for a tuple
             raise TypeError(f"can't multiply sequence by non-int of type '{type(n).__name__}'")
-        return Size(tuple.__mul__(self, n))
+        return tuple.__new__(Size, tuple.__mul__(self, n))  # ints already
 
     __rmul__ = __mul__
 
@@ -471,12 +471,17 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if value.__class__ is not bool:
+            raise RuntimeError("requires_grad must be a bool")
         if value and self.dtype.category < _dt._FLOAT:  # (the setter's words differ from _'s)
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad.__class__ is not bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "

@@ -127,6 +127,8 @@ class NumpyLike:
         return _dt.from_numpy_dtype(arr.dtype)
 
     def astype(self, arr: Any, dtype: _dt.dtype) -> Any:
+        if arr.dtype.kind in "biu" and dtype.itemsize > 2:  # never out of range: no warning
+            return arr.astype(dtype.np)
         # PyTorch casts out-of-range values silently (to inf), NumPy warns: quiet
         if dtype is _dt.float16 and arr.dtype == "float64":
             arr = quiet(arr.astype, "float32")  # PyTorch rounds double to half through float

@@ -65,6 +65,8 @@ def dense_result(fn: Any) -> Any:
     @functools.wraps(fn)
     def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:
         res = fn(input, *args, **kwargs)
+        if res.__class__ is Tensor and res._data.ndim < 2:  # nothing to lay out
+            return res
         x = getattr(input, "_data", None)
         flags = getattr(x, "flags", None)
         if (flags is None or flags.c_contiguous or kwargs.get("out") is not None

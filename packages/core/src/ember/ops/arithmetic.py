@@ -81,14 +81,19 @@ def _mismatch(sa: tuple, sb: tuple) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
+_SHELL_UINT_NP = frozenset(np.dtype(t) for t in ("uint16", "uint32", "uint64"))
+
+
 # The ops below keep their closures (kernels retried quietly, vjps) in helper functions: a
 # variable a nested function uses becomes a cell, which every call pays for, grad or not.
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input + alpha * other`` with broadcasting and PyTorch's type promotion."""
     if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
         xa, xb, dev = input._data, other._data, input._device
-        if other._device is not dev or xa.dtype != xb.dtype or _kind(xa) == "u":
-            xa, xb, dev = binary(input, other, "add")  # (uint16/32/64 have no add kernel)
+        if other._device is not dev or xa.dtype != xb.dtype:
+            xa, xb, dev = binary(input, other, "add")
+        elif xa.dtype in _SHELL_UINT_NP:  # no add kernel in PyTorch
+            refuse_shell_uint("add_stub", xa)
         ga, gb = input._rg, other._rg
     else:
         xa, xb, dev = binary(input, other, "add")
@@ -184,8 +189,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
             xa, xb, dev = binary(input, other, "sub")
         elif _kind(xa) == "b":
             _no_bool_sub(input, other)
-        elif _kind(xa) == "u":
-            binary(input, other, "sub")  # refuses uint16/32/64
+        elif xa.dtype in _SHELL_UINT_NP:  # no sub kernel in PyTorch
+            refuse_shell_uint("add_stub", xa)
         ga, gb = input._rg, other._rg
     else:
         _no_bool_sub(input, other)

@@ -144,6 +144,11 @@ def _from_state(value: Any) -> Any:
 class LBFGS(Optimizer):
     """PyTorch's L-BFGS (one parameter group; ``step`` needs a closure that returns the loss)."""
 
+
+    @property
+    def _xp(self) -> Any:
+        """The array namespace of the parameters' backend."""
+        return self._params[0]._device._backend.xp
     def __init__(self, params: Any, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
@@ -168,7 +173,7 @@ class LBFGS(Optimizer):
         return self._numel_cache
 
     def _gather_flat_grad(self) -> Any:
-        xp = self._params[0]._device._backend.xp
+        xp = self._xp
         views = []
         for p in self._params:
             if p.grad is None:
@@ -183,7 +188,7 @@ class LBFGS(Optimizer):
         return flat_grad
 
     def _add_grad(self, step_size: Any, update: Any) -> None:
-        xp = self._params[0]._device._backend.xp
+        xp = self._xp
         offset = 0
         for p in self._params:
             x = _real(p._data)
@@ -252,7 +257,7 @@ class LBFGS(Optimizer):
         prev_loss = state.get("prev_loss")
         al = _from_state(state.get("al"))
 
-        xp = self._params[0]._device._backend.xp
+        xp = self._xp
         n_iter = 0
         opt_cond = False
         while n_iter < max_iter:

@@ -414,9 +414,6 @@ class Module(_StateDictMixin):
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
-            if not isinstance(requires_grad, bool):  # Tensor.requires_grad_'s own check
-                raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
-                                f"bool, not {type(requires_grad).__name__}")
             p.requires_grad_(requires_grad)
         return self
 

@@ -26,20 +26,23 @@ def _radians(r: Tensor) -> tuple[Tensor, Tensor]:
     return rad.cos(), rad.sin()
 
 
-def _cxcywhr_to_xywhr(b: Tensor) -> Tensor:
+def _shift_origin(b: Tensor, sign: int) -> Tensor:
+    """Rotated boxes' origin moved by half their size along their axes: ``sign`` -1 from the
+    centre to the first corner, +1 back (negation is exact: both directions round alike)."""
     half = b[..., 2:-1].div(-2, rounding_mode=None if b.is_floating_point() else "floor").abs()
-    cos, sin = _radians(b[..., 4])
-    x = b[..., 0] - half[..., 0] * cos - half[..., 1] * sin
-    y = b[..., 1] + half[..., 0] * sin - half[..., 1] * cos
-    return ember.cat((x.unsqueeze(-1), y.unsqueeze(-1), b[..., 2:]), dim=-1)
-
-
-def _xywhr_to_cxcywhr(b: Tensor) -> Tensor:
-    half = b[..., 2:-1].div(-2, rounding_mode=None if b.is_floating_point() else "floor").abs()
+    half = half * sign
     cos, sin = _radians(b[..., 4])
     x = b[..., 0] + half[..., 0] * cos + half[..., 1] * sin
     y = b[..., 1] - half[..., 0] * sin + half[..., 1] * cos
     return ember.cat((x.unsqueeze(-1), y.unsqueeze(-1), b[..., 2:]), dim=-1)
+
+
+def _cxcywhr_to_xywhr(b: Tensor) -> Tensor:
+    return _shift_origin(b, -1)
+
+
+def _xywhr_to_cxcywhr(b: Tensor) -> Tensor:
+    return _shift_origin(b, 1)
 
 
 def _xywhr_to_xyxyxyxy(b: Tensor) -> Tensor:

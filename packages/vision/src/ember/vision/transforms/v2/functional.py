@@ -123,8 +123,7 @@ def _refuse_typed(name: str, inpt: Any, types: tuple) -> None:
 
 
 def get_num_channels(inpt: Any) -> int:
-    if not isinstance(inpt, _PIL.Image):
-        _refuse_typed("get_num_channels", inpt, (_Image, Video))
+    _refuse_typed("get_num_channels", inpt, (_Image, Video))
     return get_dimensions(inpt)[0]
 
 
