@@ -9,7 +9,7 @@ error path only.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..autograd.graph import _saved_hooks as _saved_hooks_active
 from ..backends.registry import CPU, canonical_device
 
 __all__ = ["Tensor", "make", "grad_state", "needs_grad", "record", "record_multi", "renamed",
+           "leave_unchecked",
            "binary",
            "as_array", "result_type", "float_array", "sum_to", "xp_of", "method", "methods",
            "wrap_dim", "wrap_dims", "default_float", "CPU", "canonical_device", "to_device_dtype",
@@ -164,6 +165,16 @@ def also_saves(out: Tensor, *extra: Any) -> Tensor:
         s._vc[0] if _isinstance(s, Tensor) else None for s in extra]
     node._saved_out = out_map or None
     return out
+
+
+def leave_unchecked(node: Any, indices: Iterable[int]) -> None:
+    """Leave ``node``'s saved tensors at ``indices`` out of the in-place version check:
+    PyTorch's node does not save them, so a later in-place change of one fails no backward."""
+    if node._versions.__class__ is list:  # (not packed by saved_tensors_hooks)
+        versions = list(node._versions)
+        for i in indices:
+            versions[i] = None
+        node._versions = versions
 
 
 def renamed(out: Tensor, name: str) -> Tensor:

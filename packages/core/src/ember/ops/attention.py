@@ -12,7 +12,7 @@ from typing import Any
 from ..autograd._graph_view import linear_node_name, linear_view
 from . import _blas
 from ._autocast import autocast_op
-from ._dispatch import Tensor, also_saves, grad_state, make, record, sum_to
+from ._dispatch import Tensor, also_saves, grad_state, leave_unchecked, make, record, sum_to
 from ._nn_math import arrays, const, grad_of, row_sum, softmax_last
 
 __all__ = ["bilinear"]
@@ -114,9 +114,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             w.ndim == 2 else linear_node_name(xd, w.ndim, bias is not None, len(bshape or ()))
         record(name, res, (input, weight, bias), vjp, (input, weight))
         node = res.grad_fn
-        if node._versions.__class__ is list:  # PyTorch's mm saves each operand for the other
-            node._versions = [node._versions[0] if needs[1] else None,
-                              node._versions[1] if needs[0] else None]
+        # PyTorch's mm saves each operand for the other's gradient
+        leave_unchecked(node, [i for i in (0, 1) if not needs[1 - i]])
         res.grad_fn._view = (linear_view, xd.shape, xd.strides, xd.itemsize, w.shape, bshape)
         if w.ndim == 2:
             node._saved_as = _linear_saved_views(xd.shape, w.shape)

@@ -28,6 +28,7 @@ from ._dispatch import (
     device_mismatch,
     grad_state,
     kind,
+    leave_unchecked,
     make,
     methods,
     record,
@@ -629,7 +630,8 @@ def _einsum(ins: list[str], rhs: str, operands: list, node: str) -> Tensor:
             _saved_views(res, _einsum_saved_views(tuple(ins), rhs, (operands[0]._data.shape,
                                                                    operands[1]._data.shape)))
         # PyTorch's products save each operand for the others' gradients only
-        _keep_versions(res, [any(needed[:i] + needed[i + 1:]) for i in range(len(needed))])
+        leave_unchecked(res.grad_fn, [i for i in range(len(needed))
+                                      if not any(needed[:i] + needed[i + 1:])])
     return res
 
 
@@ -707,9 +709,7 @@ def _saved_views(res: Tensor, views: dict | None) -> None:
     node = res.grad_fn
     if views is None or node is None:
         return
-    if node._versions.__class__ is list:
-        node._versions = [None if views.get(k, 0) is None else v
-                          for k, v in enumerate(node._versions)]
+    leave_unchecked(node, [k for k in range(len(node._versions)) if views.get(k, 0) is None])
     node._saved_as = views  # (shared by the cache: read only)
 
 
@@ -718,14 +718,6 @@ def _adjacent(pos: list[str], group: list[str]) -> bool:
     (a reshape merges them into one dim as a view)."""
     idx = [pos.index(lab) for lab in group if lab in pos]
     return all(j == i + 1 for i, j in zip(idx, idx[1:]))
-
-
-def _keep_versions(res: Tensor, keep: list) -> None:
-    """Leave unchecked the saved tensors of ``res``'s node that PyTorch's node does not save
-    (``keep[i]`` false): a later in-place change of one fails no backward."""
-    node = res.grad_fn
-    if node._versions.__class__ is list:  # (not packed by saved_tensors_hooks)
-        node._versions = [v if k else None for v, k in zip(node._versions, keep)]
 
 
 def _einsum_raw(ins: list[str], rhs: str, arrays: list, dev: Any) -> Any:
@@ -901,7 +893,7 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if node is not None and node._versions:
         # PyTorch multiplies ``_unsafe_view``s of the operands, with version counters of their
         # own: a later in-place change of an operand fails no backward
-        node._versions = [None] * len(node._versions)
+        leave_unchecked(node, range(len(node._versions)))
     res = prod.reshape(tuple(x * y for x, y in zip(sa, sb)))
     return _out(renamed(res, "UnsafeViewBackward0"), out)  # PyTorch's last step
 
@@ -958,7 +950,9 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
                     sum_to(_cross(g, a.expand(shape), d, op), sb) if gb_needed else None)
 
         record("LinalgCrossBackward0", res, (a, b), vjp, (a, b))
-        _keep_versions(res, [gb_needed, ga_needed])  # each saved for the other's gradient
+        # each saved for the other's gradient
+        leave_unchecked(res.grad_fn, [i for i, kept in enumerate((gb_needed, ga_needed))
+                                      if not kept])
     return res
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from .. import dtypes as _dt
 from . import loss_composite as _composite
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, record
+from ._dispatch import Tensor, grad_state, leave_unchecked, make, record
 from ._inplace import _type_name
 from ._nn_math import (
     arrays,
@@ -219,7 +219,7 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                 const(a, input), const(b, input),
                 const(w, input) if w is not None else None))
         if softmax:  # PyTorch's LogSoftmax saves its result, not the input: left unchecked
-            res.grad_fn._versions = [None] + list(res.grad_fn._versions[1:])
+            leave_unchecked(res.grad_fn, (0,))
     return res
 
 
@@ -352,13 +352,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
                (input, target, weight.view(wshape) if weight is not None else None))
         # PyTorch's composite saves log_softmax's result, not input; target (unsmoothed) for
         # input's gradient, weight for both
-        v = list(res.grad_fn._versions)
-        v[0] = None
-        if not needs[0] or eps > 0:
-            v[1] = None
-        if not (needs[0] or needs[1]):
-            v[2] = None
-        res.grad_fn._versions = v
+        leave_unchecked(res.grad_fn, [0] + ([1] if not needs[0] or eps > 0 else [])
+                        + ([2] if not (needs[0] or needs[1]) else []))
     return res
 
 

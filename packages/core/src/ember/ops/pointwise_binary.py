@@ -240,15 +240,10 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
     if npd.kind in "bc":
         raise not_implemented("div_floor_cpu", npd)
     refuse_shell_uint("div_floor_cpu", npd.type(0))
-    with_grad = grad_state.enabled and (_rg(input) or _rg(other))
     a = input.detach() if _rg(input) else input
     b = other.detach() if _rg(other) else other
-    res = quiet(lambda: div(a, b, rounding_mode="floor"))
-    if with_grad:
-        def vjp(g: Tensor) -> tuple:
-            raise RuntimeError("derivative for aten::floor_divide is not implemented")
-
-        record("NotImplemented", res, (input, other), vjp)
+    res = _not_differentiable("floor_divide", quiet(lambda: div(a, b, rounding_mode="floor")),
+                              (input, other))
     return res if out is None else _out(res, out)
 
 
