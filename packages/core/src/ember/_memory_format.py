@@ -179,19 +179,20 @@ def laid_out(xp: Any, arr: Any, layout: tuple | None) -> Any:
     return out
 
 
-def laid_like(xp: Any, r: Any, src: Any) -> Any:
-    """``r`` (shaped as ``src``) laid out in ``src``'s dim order, as the PyTorch kernels that
-    allocate ``empty_like(input)`` (sort, flip, index_fill) do; ``r`` itself when ``src`` is
-    C-ordered or ``r`` already is so laid out (size-1 dims' strides included)."""
+def laid_like(xp: Any, r: Any, src: Any, fmt: Any = None) -> Any:
+    """``r`` (shaped as ``src``, holding its values) laid out as ``fmt`` (None: preserve)
+    says for ``src``: in ``src``'s dim order by default, as the PyTorch kernels that allocate
+    ``empty_like(input)`` (sort, flip, index_fill, clone) do; ``r`` itself when it already is
+    so laid out (size-1 dims' strides included)."""
     st = elem_strides(src)
-    if st is None or src.ndim == 0 or st == elem_strides(r):
+    if st is None or (fmt in (None, preserve_format)
+                      and (src.ndim == 0 or st == elem_strides(r))):
         return r
-    layout = layout_of(preserve_format, src.shape, st)
+    layout = layout_of(fmt or preserve_format, src.shape, st)
     if layout is None:
         flags = getattr(r, "flags", None)
-        return r if flags is None or flags.c_contiguous else xp.ascontiguousarray(r)
-    return restride(xp, r, layout[1]) if elem_strides(r) == layout[1] else \
-        laid_out(xp, r, layout)
+        return r if flags is None or flags.c_contiguous else laid_out(xp, r, None)
+    return r if elem_strides(r) == layout[1] else laid_out(xp, r, layout)
 
 
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:

@@ -37,7 +37,7 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
     else:
         r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
     if memory_format is not None or not _c_order(r):
-        r = _relayout(t._data, r, memory_format, be.xp)
+        r = _mf.laid_like(be.xp, r, t._data, memory_format)
     res = make(r, t._device)
     if t._rg and grad_state.enabled and dt.category >= _FLOAT:
         record("ToCopyBackward0", res, (t,), _cast_vjp(src))
@@ -80,7 +80,7 @@ def _move(t: Tensor, dev: Any, copy: bool = False, memory_format: Any = None) ->
         host = src._backend.to_numpy(t._data) if src is not CPU else t._data
         r = dev._backend.asarray(host, index=dev.index)
     if dev is not src and (memory_format is not None or not _c_order(t._data)):
-        r = _relayout(t._data, r, memory_format, dev._backend.xp)
+        r = _mf.laid_like(dev._backend.xp, r, t._data, memory_format)
     res = make(r, dev)
     if grad_state.enabled and t._rg:
         record("ToCopyBackward0", res, (t,), lambda g: (g.to(src),))
@@ -246,19 +246,6 @@ def cuda(self: Tensor, device: Any = None, non_blocking: bool = False,
 def _c_order(x: Any) -> bool:
     flags = getattr(x, "flags", None)
     return flags is None or flags.c_contiguous
-
-
-def _relayout(src: Any, r: Any, fmt: Any, xp: Any) -> Any:
-    """``r`` (a fresh copy of ``src``'s values) laid out as ``fmt`` says for ``src``."""
-    st = _mf.elem_strides(src)
-    if st is None:
-        return r
-    want = _mf.layout_of(fmt or preserve_format, src.shape, st)
-    if want is None:
-        return r if _c_order(r) else _mf.laid_out(xp, r, None)
-    if _mf.elem_strides(r) == want[1]:
-        return r
-    return _mf.laid_out(xp, r, want)
 
 
 def _copy_as(t: Tensor, fmt: Any) -> Any:
