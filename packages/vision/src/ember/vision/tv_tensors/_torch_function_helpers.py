@@ -39,7 +39,3 @@ def set_return_type(return_type: str) -> _ReturnTypeCM:
 
         _wrap_tensor_methods()  # methods of op families loaded since
     return _ReturnTypeCM(to_restore)
-
-
-def _must_return_subclass() -> bool:
-    return _RETURN_TVTENSOR

@@ -14,8 +14,6 @@ from . import _torch_function_helpers as _helpers
 
 __all__ = ["TVTensor", "wrap"]
 
-# the methods that keep the TVTensor type whatever the return type
-_KEEP_TYPE = ("clone", "to", "detach", "requires_grad_", "pin_memory")
 # methods that never return a tensor of the same data, or whose result must stay as it is
 _PASS = frozenset(("as_subclass", "numpy", "tolist", "item", "size", "dim", "numel", "nelement",
                    "stride", "element_size", "is_contiguous", "is_floating_point", "is_complex",
@@ -29,7 +27,7 @@ _OPERATORS = tuple(f"__{op}__" for op in (
     "lt le gt ge").split())
 
 
-def _tv_method(fn: Any, keep: bool) -> Any:
+def _tv_method(fn: Any) -> Any:
     """``fn`` (a Tensor method) returning what PyTorch's ``TVTensor.__torch_function__``
     returns: the result wrapped like ``self`` when the type is kept, else plain tensors
     (an in-place method's ``self`` as a plain alias of the same data)."""
@@ -37,7 +35,7 @@ def _tv_method(fn: Any, keep: bool) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         out = fn(self, *args, **kwargs)
         cls = type(self)
-        if keep or _helpers._RETURN_TVTENSOR:
+        if _helpers._RETURN_TVTENSOR:
             return cls._wrap_output(out, (self, *args), kwargs)
         if isinstance(out, cls):
             return out.as_subclass(Tensor)
@@ -66,7 +64,7 @@ def _wrap_tensor_methods() -> None:
         if not callable(fn) or isinstance(fn, (staticmethod, classmethod, property, type)):
             continue
         _WRAPPED.add(name)
-        setattr(TVTensor, name, _tv_method(fn, False))
+        setattr(TVTensor, name, _tv_method(fn))
 
 
 def _flat(values: Any) -> list:
