@@ -391,21 +391,16 @@ def _warn_reference_cycle() -> None:
     """PyTorch's once-per-process warning for backward(create_graph=True) into a .grad."""
     if not _warned_cycle[0]:
         _warned_cycle[0] = True
-        import os
-        import sys
         import warnings
 
-        # point at the caller of backward(), the first frame outside the ember package
-        here = os.path.dirname(os.path.dirname(__file__)) + os.sep
-        level, f = 2, sys._getframe(1)
-        while f is not None and f.f_code.co_filename.startswith(here):
-            level, f = level + 1, f.f_back
+        from .._stacklevel import user_stacklevel
+
         warnings.warn(
             "Using backward() with create_graph=True will create a reference cycle between the "
             "parameter and its gradient which can cause a memory leak. We recommend using "
             "autograd.grad when creating the graph to avoid this. If you have to use this "
             "function, make sure to reset the .grad fields of your parameters to None after use "
-            "to break the cycle and avoid the leak.", UserWarning, stacklevel=level)
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=user_stacklevel())
 
 
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:

@@ -11,11 +11,10 @@ Padding, unfold/fold and pixel/channel shuffles live in ``conv_padding`` and
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from typing import Any
 
+from .._stacklevel import user_stacklevel
 from . import _conv_kernels as K
 from . import conv_padding as _padding
 from . import conv_unfold as _unfold
@@ -281,14 +280,6 @@ def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
 _warned_same = [False]
 
 
-def _user_level() -> int:
-    """The ``stacklevel`` of the first caller outside Ember, seen from our caller."""
-    f, level = sys._getframe(2), 2
-    while f is not None and f"{os.sep}ember{os.sep}" in f.f_code.co_filename:
-        f, level = f.f_back, level + 1
-    return level
-
-
 def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
               d: int) -> K.Geom:
     st = _ntuple(stride, d, "stride")
@@ -304,7 +295,7 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
                 _warned_same[0] = True
                 warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
                               "may require a zero-padded copy of the input be created",
-                              UserWarning, stacklevel=_user_level())
+                              UserWarning, stacklevel=user_stacklevel())
             lo = tuple(t // 2 for t in tot)
             hi = tuple(t - a for t, a in zip(tot, lo))
         else:

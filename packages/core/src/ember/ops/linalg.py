@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import string
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
+from .._stacklevel import user_stacklevel
 from ..autograd._graph_view import matmul_node_name, matmul_view
 from . import _autocast, _blas, _inplace
 from ._autocast import autocast_op
@@ -908,21 +907,11 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
         warnings.warn("Using ember.cross without specifying the dim arg is deprecated.\nPlease "
                       "either pass the dim explicitly or simply use ember.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in a "
-                      "future release.", UserWarning, stacklevel=_user_stacklevel())
+                      "future release.", UserWarning, stacklevel=user_stacklevel())
         dim = next((k for k, s in enumerate(shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     return _out(_cross(input, other, dim, "cross"), out)
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside Ember, for a warning raised by the calling
-    op (which users reach through wrappers of varying depth)."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(root):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
