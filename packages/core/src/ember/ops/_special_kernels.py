@@ -28,6 +28,7 @@ _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_EXP_MAX_F32 = 88.72283172607422  # the largest float32 whose float32 exp is finite
 
 # h(u) = log(erfcx(x) / t), t = 2 / (2 + x), u = 2t - 1, on u in [-1, 1] (x in [0, inf])
 ERFCX = (
@@ -318,7 +319,7 @@ def zeta(xp: Any, s: Any, q: Any) -> Any:
     total = xp.where(q == xp.inf, xp.nan, total)  # PyTorch's series gives nan at q = inf
     total = xp.where(s == 1.0, xp.inf, xp.where(s < 1.0, xp.nan, total))
     qpole = (q <= 0) & (q == xp.floor(q))
-    total = xp.where(qpole & (s >= 1.0), xp.inf, total)
+    total = xp.where(qpole & ~(s < 1.0), xp.inf, total)  # nan s too, as Cephes
     return xp.where((q < 0) & (s != xp.floor(s)) & ~qpole, xp.nan, total)
 
 
@@ -353,13 +354,31 @@ def i1e(xp: Any, x: Any) -> Any:
     a = xp.abs(x)
     small = a * _cheb(xp, I1E_SMALL, xp.minimum(a, 8.0) / 4.0 - 1.0)
     big = _cheb(xp, I1E_LARGE, 16.0 / xp.maximum(a, 8.0) - 1.0) / xp.sqrt(xp.maximum(a, 8.0))
-    return xp.copysign(xp.where(a <= 8.0, small, big), x)
+    r = xp.where(a <= 8.0, small, big)
+    return xp.where(x < 0, -r, r)  # +0 at -0, as PyTorch's ``x < 0 ? -out : out``
 
 
 def _unscale(xp: Any, e: Any, x: Any) -> Any:
     a = xp.abs(x)
     return xp.where(a < 700.0, e * xp.exp(xp.minimum(a, 700.0)),
                     xp.copysign(xp.exp(a + xp.log(xp.abs(e))), e))
+
+
+def overflow_f32(kernel: Any) -> Any:
+    """A float64 ``exp(|x|) * ...`` kernel run for any float dtype; for float32, inf past
+    the largest x whose float32 ``exp`` is finite, where PyTorch's float32 kernel overflows
+    (and nan at +-inf, its ``exp(x) * c / sqrt(x)``)."""
+    def run(xp: Any, x: Any) -> Any:
+        if x.dtype == "float64":
+            return kernel(xp, x)
+        r = kernel(xp, x.astype("float64")).astype(x.dtype)
+        if x.dtype != "float32":
+            return r
+        a, t = xp.abs(x), x.dtype.type
+        big = xp.where(a == math.inf, t(math.nan), xp.copysign(t(math.inf), r))  # inf / inf
+        return xp.where(a > _EXP_MAX_F32, big, r)
+
+    return run
 
 
 def i0(xp: Any, x: Any) -> Any:

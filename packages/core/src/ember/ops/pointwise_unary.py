@@ -245,7 +245,7 @@ def _d_logit(eps: Any) -> Callable:
     def d(g: Tensor, x: Tensor, r: Any) -> Tensor:
         from .pointwise_binary import where
 
-        gi = g / (x * (1 - x))
+        gi = g / (x * (1 - x) + 0.0)  # + 0.0: PyTorch gives g * inf at x = -0 too
         if eps is None:
             return where((x < 0) | (x > 1), math.nan, gi)
         return where((x < eps) | (x > 1 - eps), 0.0, gi)
@@ -448,8 +448,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
     dtype's largest and lowest finite values)."""
-    if input.dtype is _dt.bfloat16:  # computed in float32, whose limits overflow bfloat16
-        big = float(_dt.finfo(_dt.bfloat16).max)
+    if input.dtype in (_dt.bfloat16, _dt.float16):  # computed in float32, whose limits overflow
+        big = float(_dt.finfo(input.dtype).max)
         posinf = big if posinf is None else posinf
         neginf = -big if neginf is None else neginf
 

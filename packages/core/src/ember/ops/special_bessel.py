@@ -22,7 +22,7 @@ from . import _bessel_kernels as B
 from . import _special_kernels as K
 from ._dispatch import Tensor, make, quiet, result_type
 from .arithmetic import _out
-from .pointwise_unary import not_implemented, not_tensor
+from .pointwise_unary import in_float64, not_implemented, not_tensor
 
 __all__: list[str] = []
 SPECIAL_ONLY = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
@@ -56,14 +56,18 @@ def _result(r: Any, dt: _dt.dtype, dev: Any, out: Tensor | None) -> Tensor:
 
 
 # ------------------------------------------------------------------ unary functions
-def _unary(name: str, kernel: Callable, doc: str, arg: str = "input") -> Callable:
+def _unary(name: str, kernel: Callable, doc: str, arg: str = "input",
+           native: bool = False) -> Callable:
+    """A unary op over a float64 kernel (or, ``native``, one run in the input's dtype)."""
+    kernel = kernel if native else in_float64(kernel)
+
     def compute(input: Tensor, out: Tensor | None) -> Tensor:
         if not isinstance(input, Tensor):
             raise not_tensor(f"special_{name}", input, 1, arg)
         dt = _check_dtype(name, input.dtype)
         dev = input._device
         xp = dev._backend.xp
-        x = input._data.astype("float64")
+        x = input._data.astype(dt.np)
         r = quiet(kernel, xp, x)
         return _result(xp.where(xp.isnan(x), xp.nan, r), dt, dev, out)
 
@@ -83,10 +87,12 @@ bessel_j0 = _unary("bessel_j0", B.bessel_j0, "The Bessel function of the first k
 bessel_j1 = _unary("bessel_j1", B.bessel_j1, "The Bessel function of the first kind, order 1.")
 bessel_y0 = _unary("bessel_y0", B.bessel_y0, "The Bessel function of the second kind, order 0.")
 bessel_y1 = _unary("bessel_y1", B.bessel_y1, "The Bessel function of the second kind, order 1.")
-modified_bessel_i0 = _unary("modified_bessel_i0", K.i0,
-                            "The modified Bessel function of the first kind, order 0.")
-modified_bessel_i1 = _unary("modified_bessel_i1", K.i1,
-                            "The modified Bessel function of the first kind, order 1.")
+modified_bessel_i0 = _unary("modified_bessel_i0", K.overflow_f32(K.i0),
+                            "The modified Bessel function of the first kind, order 0.",
+                            native=True)
+modified_bessel_i1 = _unary("modified_bessel_i1", K.overflow_f32(K.i1),
+                            "The modified Bessel function of the first kind, order 1.",
+                            native=True)
 modified_bessel_k0 = _unary("modified_bessel_k0", B.bessel_k0,
                             "The modified Bessel function of the second kind, order 0.")
 modified_bessel_k1 = _unary("modified_bessel_k1", B.bessel_k1,
@@ -167,7 +173,7 @@ def _hermite_h(xp: Any, x: Any, n: Any) -> Any:
 
 
 def _hermite_he(xp: Any, x: Any, n: Any) -> Any:
-    r = _recurrence(xp, n, n >= 0, (xp.ones_like(x), x + 0.0), lambda k, q, p: x * q - k * p)
+    r = _recurrence(xp, n, n >= 0, (xp.ones_like(x), x * 1), lambda k, q, p: x * q - k * p)
     return xp.where(n < 0, 0.0, r)
 
 
@@ -180,7 +186,7 @@ def _laguerre_l(xp: Any, x: Any, n: Any) -> Any:
 
 def _legendre_p(xp: Any, x: Any, n: Any) -> Any:
     ax = xp.abs(x)
-    r = _recurrence(xp, n, (n >= 0) & (ax != 1), (xp.ones_like(x), x + 0.0),
+    r = _recurrence(xp, n, (n >= 0) & (ax != 1), (xp.ones_like(x), x * 1),
                     lambda k, q, p: ((2 * k + 1) * x * q - k * p) / (k + 1))
     edge = xp.where((x > 0) | (xp.fmod(n, 2) == 0), 1.0, -1.0)
     r = xp.where(ax == 1, edge, r)
@@ -202,8 +208,8 @@ def _poly(name: str, kernel: Callable, doc: str) -> Callable:
         dt = _check_dtype(name, result_type(input, n))
         dev = input._device if isinstance(input, Tensor) else n._device
         xp = dev._backend.xp
-        x = input._data.astype("float64") if isinstance(input, Tensor) else xp.asarray(
-            float(input))
+        x = input._data.astype(dt.np) if isinstance(input, Tensor) else xp.asarray(
+            float(input), dtype=dt.np)  # the recurrence in the dtype, overflowing as PyTorch
         nn = n._data.astype("float64") if isinstance(n, Tensor) else xp.asarray(float(n))
         x, nn = xp.broadcast_arrays(x, nn)
         r = quiet(kernel, xp, xp.array(x, copy=True), _degrees(xp, nn))

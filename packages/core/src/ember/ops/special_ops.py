@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import _psi_kernels as P
 from . import _special_kernels as K
 from ._dispatch import Tensor, methods
 from .pointwise_binary import as_arrays, binop, where
@@ -58,10 +59,10 @@ erfinv = unary("erfinv", _k(K.erfinv), "ErfinvBackward0",
                doc="The inverse error function on (-1, 1).")
 lgamma = unary("lgamma", _k(K.lgamma), "LgammaBackward0", lambda g, x, r: g * digamma(x),
                kinds=_REAL, doc="``log|Gamma(x)|``.")
-digamma = unary("digamma", _k(K.digamma), "DigammaBackward0",
+digamma = unary("digamma", P.digamma, "DigammaBackward0",
                 lambda g, x, r: g * polygamma(1, x), kinds=_REAL,
                 doc="The logarithmic derivative of Gamma.")
-i0 = unary("i0", _k(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
+i0 = unary("i0", K.overflow_f32(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 0.")
 erfcx = _no_half(unary(
     "special_erfcx", _k(K.erfcx), "SpecialErfcxBackward0",
@@ -71,7 +72,7 @@ erfcx = _no_half(unary(
 i0e = unary("special_i0e", _k(K.i0e), "SpecialI0EBackward0",
             lambda g, x, r: g * (i1e(x) - x.sgn() * r), saves="xr", reject=_kernel("i0e_cpu"),
             kinds=_REAL, doc="``exp(-|x|) * i0(x)``.")
-i1 = unary("special_i1", _k(K.i1), "SpecialI1Backward0",
+i1 = unary("special_i1", K.overflow_f32(K.i1), "SpecialI1Backward0",
            lambda g, x, r: g * where(x == 0, 0.5, i0(x) - r / x), saves="xr",
            reject=_kernel("i1_cpu"), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 1.")
@@ -148,7 +149,8 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input.is_complex():  # PyTorch's kernels for n = 0 and 1 are digamma's and trigamma's
         raise not_implemented(("digamma", "trigamma")[n] if n < 2 else "polygamma",
                               input._data.dtype)
-    return unary("polygamma", _k(lambda xp, x: K.polygamma(xp, n, x)), "PolygammaBackward0",
+    kernel = (P.digamma, P.trigamma)[n] if n < 2 else _k(lambda xp, x: K.polygamma(xp, n, x))
+    return unary("polygamma", kernel, "PolygammaBackward0",
                  lambda g, x, r: g * polygamma(n + 1, x), kinds=_REAL)(input, out=out)
 
 
