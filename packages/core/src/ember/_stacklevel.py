@@ -10,9 +10,9 @@ def user_stacklevel() -> int:
     """The ``stacklevel`` for ``warnings.warn`` in the function that calls this one, so that
     the warning names the first caller outside Ember (users reach ops through wrappers of
     varying depth: modules, functional, Tensor methods)."""
-    import ember
-
-    roots = tuple(os.path.join(p, "") for p in ember.__path__)  # every ember distribution
+    # every ember distribution's folder (the namespace's path; read, not imported: this
+    # module sits below the package's own __init__)
+    roots = tuple(os.path.join(p, "") for p in sys.modules["ember"].__path__)
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_code.co_filename.startswith(roots):
         frame, level = frame.f_back, level + 1
