@@ -2,18 +2,21 @@
 suppression and boxes around masks (torchvision.ops.boxes).
 
 Boxes are ``(x1, y1, x2, y2)`` with ``0 <= x1 < x2`` and ``0 <= y1 < y2`` unless a format
-says otherwise. Everything but NMS is composed of Ember ops, so gradients flow."""
+says otherwise. Everything but NMS and the IoU of rotated boxes is composed of Ember ops, so
+gradients flow."""
 
 from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from typing import Any
 
 import ember
 from ember import Tensor
-from ember.extend import kernel_for, namespace, wrap
+from ember.extend import kernel_for, namespace, needs_grad, record, wrap
 
+from ._rotated_iou import box_iou_rotated_arrays
 from ._utils import _upcast
 
 __all__ = ["nms", "batched_nms", "remove_small_boxes", "clip_boxes_to_image", "box_convert",
@@ -25,33 +28,62 @@ _ROTATED = ("cxcywhr", "xywhr", "xyxyxyxy")
 
 
 # ------------------------------------------------------------------ non-maximum suppression
-def _nms_arrays(xp: Any, boxes: Any, scores: Any, iou_threshold: float) -> Any:
-    """Indices of the kept boxes, by decreasing score: the IoU matrix of the score-sorted boxes
-    at once, then one greedy step per kept box (each drops what it overlaps)."""
-    order = xp.argsort(-scores, kind="stable") if xp.__name__ == "numpy" else xp.argsort(-scores)
-    b = boxes[order]
-    x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
-    areas = (x2 - x1) * (y2 - y1)
-    w = xp.maximum(xp.minimum(x2[:, None], x2[None, :]) - xp.maximum(x1[:, None], x1[None, :]), 0)
-    h = xp.maximum(xp.minimum(y2[:, None], y2[None, :]) - xp.maximum(y1[:, None], y1[None, :]), 0)
+_MATRIX_MAX = 1024  # up to this many boxes, NMS computes all their IoUs at once
+
+
+def _suppresses(xp: Any, a: Any, b: Any, iou_threshold: float) -> Any:
+    """Whether rows ``a`` and ``b`` of (x1, y1, x2, y2, area) overlap by more than
+    ``iou_threshold`` (broadcasting), in the order torchvision's kernel computes the IoU."""
+    w = xp.maximum(xp.minimum(a[..., 2], b[..., 2]) - xp.maximum(a[..., 0], b[..., 0]), 0)
+    h = xp.maximum(xp.minimum(a[..., 3], b[..., 3]) - xp.maximum(a[..., 1], b[..., 1]), 0)
     inter = w * h
-    quiet = xp.errstate(invalid="ignore", divide="ignore") if hasattr(
-        xp, "errstate") else contextlib.nullcontext()
-    with quiet:  # degenerate boxes give 0/0: NaN never suppresses, as in torchvision
-        suppresses = inter / (areas[:, None] + areas[None, :] - inter) > iou_threshold
+    return inter / (a[..., 4] + b[..., 4] - inter) > iou_threshold
+
+
+def _greedy_by_matrix(xp: Any, rows: Any, iou_threshold: float) -> list[int]:
+    """Greedy NMS over the IoU matrix of all the (score-sorted) boxes at once."""
+    suppresses = _suppresses(xp, rows[:, None, :], rows[None, :, :], iou_threshold)
     keep = []
-    remaining = xp.arange(b.shape[0])
+    remaining = xp.arange(rows.shape[0])
     while remaining.shape[0]:
         i = int(remaining[0])
         keep.append(i)
         rest = remaining[1:]
         remaining = rest[~suppresses[i, rest]]
+    return keep
+
+
+def _greedy_by_rows(xp: Any, rows: Any, iou_threshold: float) -> list[int]:
+    """Greedy NMS computing only the IoUs of each kept box with the boxes still in play
+    (many boxes: the full matrix would take n^2 memory and time)."""
+    keep = []
+    index = xp.arange(rows.shape[0])
+    while index.shape[0]:
+        keep.append(int(index[0]))
+        stay = ~_suppresses(xp, rows[0], rows[1:], iou_threshold)
+        rows, index = rows[1:][stay], index[1:][stay]
+    return keep
+
+
+def _nms_arrays(xp: Any, boxes: Any, scores: Any, iou_threshold: float) -> Any:
+    """Indices of the kept boxes, by decreasing score: boxes in score order, each kept one
+    dropping the later ones it overlaps."""
+    order = xp.argsort(-scores, kind="stable") if xp.__name__ == "numpy" else xp.argsort(-scores)
+    nan = xp.isnan(scores)
+    if nan.any():  # a descending sort puts NaN first, as torchvision's does
+        order = xp.concatenate((xp.nonzero(nan)[0], order[: order.shape[0] - int(nan.sum())]))
+    b = boxes[order]
+    rows = xp.concatenate([b, ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[:, None]], axis=1)
+    greedy = _greedy_by_matrix if rows.shape[0] <= _MATRIX_MAX else _greedy_by_rows
+    quiet = xp.errstate(invalid="ignore", divide="ignore") if hasattr(
+        xp, "errstate") else contextlib.nullcontext()
+    with quiet:  # degenerate boxes give 0/0: NaN never suppresses, as in torchvision
+        keep = greedy(xp, rows, iou_threshold)
     return order[xp.asarray(keep, dtype=xp.int64)]
 
 
-def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
-    """Greedy non-maximum suppression: indices (int64) of the boxes kept, by decreasing score;
-    a box is dropped when its IoU with a kept, higher-scoring box exceeds ``iou_threshold``."""
+def _check_nms(boxes: Tensor, scores: Tensor) -> None:
+    """torchvision's checks of NMS arguments, with its exception types and messages."""
     if boxes.dim() != 2:
         raise RuntimeError(f"boxes should be a 2d tensor, got {boxes.dim()}D")
     if boxes.size(1) != 4:
@@ -70,6 +102,12 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
         raise RuntimeError(f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
     if scores.dtype != boxes.dtype:
         raise RuntimeError("dets should have the same type as scores")
+
+
+def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """Greedy non-maximum suppression: indices (int64) of the boxes kept, by decreasing score;
+    a box is dropped when its IoU with a kept, higher-scoring box exceeds ``iou_threshold``."""
+    _check_nms(boxes, scores)
     xp = namespace(boxes)
     if boxes.size(0) == 0:
         return wrap(xp.zeros((0,), dtype=xp.int64), boxes)
@@ -78,9 +116,25 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     return wrap(impl(boxes.detach()._data, scores.detach()._data, float(iou_threshold)), boxes)
 
 
+def _batched_nms_vanilla(boxes: Tensor, scores: Tensor, idxs: Tensor,
+                         iou_threshold: float) -> Tensor:
+    """One :func:`nms` per category (a loop over categories, as torchvision's), then the kept
+    indices by decreasing score."""
+    keep_mask = ember.zeros_like(scores, dtype=ember.bool)
+    for class_id in ember.unique(idxs):
+        curr = ember.where(idxs == class_id)[0]
+        keep_mask[curr[nms(boxes[curr], scores[curr], iou_threshold)]] = True
+    keep = ember.where(keep_mask)[0]
+    return keep[scores[keep].sort(descending=True)[1]]
+
+
 def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: float) -> Tensor:
     """NMS within each category ``idxs``: boxes of different categories never suppress each
-    other (each category is shifted to its own region of the plane)."""
+    other. Like torchvision, many boxes (over 4000 coordinates on the CPU, 100000 elsewhere)
+    go through one NMS per category; fewer are shifted, one region of the plane per category,
+    and go through one NMS (the float rounding differs between the two)."""
+    if boxes.numel() > (4000 if boxes.device.type == "cpu" else 100_000):
+        return _batched_nms_vanilla(boxes, scores, idxs, iou_threshold)
     if boxes.numel() == 0:
         return ember.empty((0,), dtype=ember.int64, device=boxes.device)
     max_coordinate = boxes.max()
@@ -235,15 +289,48 @@ def _box_inter_union(boxes1: Tensor, boxes2: Tensor, fmt: str = "xyxy") -> tuple
 
 def box_iou(boxes1: Tensor, boxes2: Tensor, fmt: str = "xyxy") -> Tensor:
     """Pairwise intersection-over-union ``[..., N, M]`` of boxes ``[..., N, 4]`` and
-    ``[..., M, 4]`` in format ``fmt``."""
+    ``[..., M, 4]`` in format ``fmt``; rotated boxes ``[N, 5]`` / ``[N, 8]`` give float32
+    ``[N, M]`` (torchvision's ``box_iou_rotated``)."""
     if fmt in _AXIS_ALIGNED:
         inter, union = _box_inter_union(boxes1, boxes2, fmt=fmt)
         return inter / union
     if fmt in _ROTATED:
-        raise NotImplementedError(f"box_iou of rotated boxes ({fmt!r}) is not implemented in "
-                                  "Ember")
+        if fmt != "cxcywhr":
+            boxes1 = box_convert(boxes1, in_fmt=fmt, out_fmt="cxcywhr")
+            boxes2 = box_convert(boxes2, in_fmt=fmt, out_fmt="cxcywhr")
+        return _box_iou_rotated(boxes1, boxes2)
     raise ValueError(f"Unsupported format '{fmt}'. Supported axis-aligned formats: "
                      f"{_AXIS_ALIGNED}. Supported rotated formats: {_ROTATED}.")
+
+
+def _box_iou_rotated(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """torchvision's ``box_iou_rotated`` op: float32 IoUs ``[N, M]`` of 'cxcywhr' boxes
+    ``[N, 5]`` and ``[M, 5]`` of one floating dtype (no gradient, as the op has none)."""
+    for name, b in (("boxes1", boxes1), ("boxes2", boxes2)):
+        if b.dim() != 2:
+            raise RuntimeError(f"{name} should be a 2d tensor, got {b.dim()}D")
+        if b.size(1) != 5:
+            raise RuntimeError(f"{name} should have 5 elements in dimension 1, got {b.size(1)}")
+    if boxes1.dtype != boxes2.dtype:
+        raise RuntimeError("boxes1 and boxes2 must have the same dtype")
+    if boxes1.dtype not in (ember.float32, ember.float64):
+        from ember.ops._inplace import _type_name
+
+        raise RuntimeError(f"\"box_iou_rotated_cpu\" not implemented for "
+                           f"'{_type_name(boxes1.dtype)}'")
+    xp = namespace(boxes1)
+    out = wrap(box_iou_rotated_arrays(xp, boxes1.detach()._data, boxes2.detach()._data), boxes1)
+    if needs_grad(boxes1, boxes2):  # in the graph, as torchvision's, but with no gradient
+        record("CppFunction", out, (boxes1, boxes2), _no_rotated_iou_grad)
+    return out
+
+
+def _no_rotated_iou_grad(grad: Tensor) -> tuple[None, None]:
+    """torch's fallback for an op without an autograd kernel: a warning and no gradients."""
+    warnings.warn("torchvision::box_iou_rotated: an autograd kernel was not registered to the "
+                  "Autograd key(s) but we are trying to backprop through it. This may lead to "
+                  "silently incorrect behavior.", UserWarning, stacklevel=2)
+    return None, None
 
 
 def _enclosing_wh(boxes1: Tensor, boxes2: Tensor) -> Tensor:

@@ -75,7 +75,8 @@ def complete_box_iou_loss(boxes1: Tensor, boxes2: Tensor, reduction: str = "none
                           eps: float = 1e-7) -> Tensor:
     """``1 - CIoU`` of matching boxes: DIoU loss plus an aspect-ratio consistency term."""
     boxes1, boxes2 = _upcast_non_float(boxes1), _upcast_non_float(boxes2)
-    diou_loss, iou = _diou_iou_loss(boxes1, boxes2, eps)
+    # torchvision leaves the DIoU part at its default eps: ``eps`` reaches only ``alpha``
+    diou_loss, iou = _diou_iou_loss(boxes1, boxes2)
     x1, y1, x2, y2 = boxes1.unbind(dim=-1)
     x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
     v = (4 / (math.pi ** 2)) * ember.pow(

@@ -77,13 +77,14 @@ def _multiscale_roi_align(x_filtered: list[Tensor], boxes: list[Tensor], output_
     if len(x_filtered) == 1:
         return roi_align(x_filtered[0], rois, output_size, scales[0], sampling_ratio)
     levels = mapper(boxes)
-    order, parts = [], []
+    first = x_filtered[0]
+    result = ember.zeros((rois.shape[0], first.shape[1], *output_size), dtype=first.dtype,
+                         device=first.device)
     for level, (feature, scale) in enumerate(zip(x_filtered, scales)):
         idx = ember.where(levels == level)[0]
-        order.append(idx)
-        parts.append(roi_align(feature, rois[idx], output_size, scale, sampling_ratio))
-    # rows of all levels, put back in the boxes' order
-    return ember.cat(parts, 0)[ember.argsort(ember.cat(order, 0))]
+        pooled = roi_align(feature, rois[idx], output_size, scale, sampling_ratio)
+        result[idx] = pooled.to(result.dtype)  # an index_put, as torchvision's (its grad_fn)
+    return result
 
 
 class MultiScaleRoIAlign(nn.Module):

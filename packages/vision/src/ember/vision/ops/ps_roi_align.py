@@ -15,8 +15,8 @@ import numpy as np
 from ember import Tensor, fx, nn
 from ember.extend import namespace, wrap
 
-from ._utils import torchvision_node
-from .roi_align import _bins_by_chunks, _pair, _plan, as_rois
+from ._utils import no_rois, torchvision_node
+from .roi_align import _bins_by_chunks, _plan, as_rois, pooled_size, schema_int
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
 
@@ -25,7 +25,7 @@ def position_sensitive_rois(input: Tensor, boxes: Any, output_size: Any, op: str
     """``(rois, ph, pw, out_channels)`` of a position-sensitive pool: the output channels are
     ``C / (PH * PW)``, with torchvision's error when they do not divide."""
     rois = as_rois(input, boxes, op)
-    ph, pw = _pair(output_size)
+    ph, pw = pooled_size(output_size, op)
     if input.shape[1] % (ph * pw) != 0:
         raise RuntimeError("input channels must be a multiple of pooling height * pooling width")
     return rois, ph, pw, input.shape[1] // (ph * pw)
@@ -50,9 +50,10 @@ def ps_roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     bilinear samples (``ceil(roi_size / output_size)`` when <= 0); a RoI with no samples
     gives NaN, as in torchvision."""
     rois, ph, pw, out_c = position_sensitive_rois(input, boxes, output_size, "ps_roi_align")
+    schema_int("ps_roi_align", "sampling_ratio", sampling_ratio)
     k = rois.shape[0]
     if k == 0:
-        return input.new_zeros((0, out_c, ph, pw))
+        return no_rois(input, (0, out_c, ph, pw), "ps_roi_align")
     xp = namespace(input)
     r = rois.detach()._data
     _, h, w = input.shape[1:]

@@ -13,7 +13,7 @@ import ember
 from ember import Tensor, fx, nn
 from ember.extend import namespace, needs_grad, record, wrap
 
-from ._utils import torchvision_node
+from ._utils import no_rois, torchvision_node
 from .ps_roi_align import bin_rows, position_sensitive_rois
 from .roi_align import _bins_by_chunks
 from .roi_pool import _round_half_away, _windows
@@ -53,7 +53,7 @@ def ps_roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     rois, ph, pw, out_c = position_sensitive_rois(input, boxes, output_size, "ps_roi_pool")
     k = rois.shape[0]
     if k == 0:
-        return input.new_zeros((0, out_c, ph, pw))
+        return no_rois(input, (0, out_c, ph, pw), "ps_roi_pool")
     xp = namespace(input)
     r = rois.detach()._data
     n, c, h, w = input.shape

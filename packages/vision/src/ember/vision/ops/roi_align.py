@@ -8,24 +8,36 @@ like torchvision, none reach the boxes."""
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable
 from typing import Any
 
 import ember
 from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
-from ._utils import check_roi_boxes_shape, convert_boxes_to_roi_format, torchvision_node
+from ._utils import check_roi_boxes_shape, convert_boxes_to_roi_format, no_rois, torchvision_node
 
 __all__ = ["roi_align", "RoIAlign"]
 
 _CHUNK_ELEMENTS = 1 << 24  # gathered values per chunk of RoIs (64 MiB of float32)
 
 
-def _pair(v: Any) -> tuple[int, int]:
-    if isinstance(v, int):
-        return v, v
-    v = tuple(v)
-    return (v[0], v[0]) if len(v) == 1 else (int(v[0]), int(v[1]))
+def schema_int(op: str, name: str, value: Any) -> None:
+    """torchvision's op schemas take ints for the pooled sizes and ``sampling_ratio``."""
+    if not isinstance(value, numbers.Integral):
+        raise RuntimeError(f"torchvision::{op}() Expected a value of type 'int' for argument "
+                           f"'{name}' but instead found type '{type(value).__name__}'.")
+
+
+def pooled_size(output_size: Any, op: str) -> tuple[int, int]:
+    """``output_size`` as torchvision's ``_pair`` leaves it (an int twice, a sequence as is,
+    so one of length 1 has no second entry), checked as the op's schema checks it."""
+    size = tuple(output_size) if isinstance(output_size, Iterable) else (output_size,) * 2
+    ph, pw = size[0], size[1]
+    schema_int(op, "pooled_height", ph)
+    schema_int(op, "pooled_width", pw)
+    return int(ph), int(pw)
 
 
 def as_rois(input: Tensor, boxes: Any, op: str) -> Tensor:
@@ -36,8 +48,8 @@ def as_rois(input: Tensor, boxes: Any, op: str) -> Tensor:
     if input.dim() != 4:
         raise RuntimeError(f"{op}: expected a 4-D (N, C, H, W) input, got {input.dim()}-D")
     if rois.dtype != input.dtype:
-        raise RuntimeError(f"{op}: expected the boxes ({rois.dtype}) to have the input's dtype "
-                           f"({input.dtype})")
+        raise RuntimeError(f"{op}: input should have the same type as rois (input "
+                           f"{input.dtype}, rois {rois.dtype})")
     return rois
 
 
@@ -126,7 +138,8 @@ def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     ``sampling_ratio`` bilinear samples (``ceil(roi_size / output_size)`` when <= 0);
     ``aligned=True`` shifts the boxes by half a pixel to align them with pixel centers."""
     rois = as_rois(input, boxes, "roi_align")
-    ph, pw = _pair(output_size)
+    ph, pw = pooled_size(output_size, "roi_align")
+    schema_int("roi_align", "sampling_ratio", sampling_ratio)
     n, c, h, w = input.shape
     xp = namespace(input)
     kernel = kernel_for("vision::roi_align", input)
@@ -134,7 +147,7 @@ def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
         return wrap(kernel(input._data, rois.detach()._data, spatial_scale, ph, pw,
                            sampling_ratio, aligned), input)
     if rois.shape[0] == 0:
-        return input.new_zeros((0, c, ph, pw))
+        return no_rois(input, (0, c, ph, pw), "roi_align")
     index, weight, count = _plan(xp, rois.detach()._data, h, w, ph, pw, spatial_scale,
                                  sampling_ratio, aligned)
     flat = input.permute(0, 2, 3, 1).reshape(n * h * w, c)

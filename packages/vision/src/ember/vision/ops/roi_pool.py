@@ -12,8 +12,8 @@ import ember
 from ember import Tensor, fx, nn
 from ember.extend import kernel_for, namespace, wrap
 
-from ._utils import torchvision_node
-from .roi_align import _CHUNK_ELEMENTS, _pair, as_rois
+from ._utils import no_rois, torchvision_node
+from .roi_align import _CHUNK_ELEMENTS, as_rois, pooled_size
 
 __all__ = ["roi_pool", "RoIPool"]
 
@@ -44,7 +44,7 @@ def roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
     ``Tensor[L, 4]``): box corners scaled by ``spatial_scale`` and rounded, each bin's
     maximum (0 for an empty bin): ``(K, C, PH, PW)``."""
     rois = as_rois(input, boxes, "roi_pool")
-    ph, pw = _pair(output_size)
+    ph, pw = pooled_size(output_size, "roi_pool")
     n, c, h, w = input.shape
     xp = namespace(input)
     kernel = kernel_for("vision::roi_pool", input)
@@ -52,7 +52,7 @@ def roi_pool(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
         return wrap(kernel(input._data, rois.detach()._data, spatial_scale, ph, pw), input)
     k = rois.shape[0]
     if k == 0:
-        return input.new_zeros((0, c, ph, pw))
+        return no_rois(input, (0, c, ph, pw), "roi_pool")
     r = rois.detach()._data
     batch = r[:, 0].astype(xp.int64)
     corners = _round_half_away(xp, r[:, 1:] * spatial_scale).astype(xp.int64)
