@@ -48,7 +48,8 @@ class _ReturnType(tuple):
 
 
 def _define(name: str, *fields: str) -> type:
-    ns: dict[str, Any] = {"__slots__": (), "_fields": fields, "n_fields": len(fields),
+    ns: dict[str, Any] = {"__slots__": (), "_fields": fields, "__match_args__": fields,
+                          "n_fields": len(fields),
                           "n_sequence_fields": len(fields), "__module__": __name__,
                           "__qualname__": name}
     for i, f in enumerate(fields):

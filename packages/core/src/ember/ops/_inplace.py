@@ -296,10 +296,34 @@ def write_out_cast(res: Any, out: Any, op: str | None = None) -> Any:
     return write_out(res, out, op)
 
 
-def writes_out(op: str, warn: bool = True) -> Callable[[Callable], Callable]:
+def writes_out(op: str, warn: bool = True, exact: bool | Callable[..., Exception] = False,
+               castable: tuple[str, ...] | None = None) -> Callable[[Callable], Callable]:
     """Give a function PyTorch's ``out=`` keyword: its result written into ``out``
-    (``warn=False``: a factory that resizes its out= silently, as PyTorch's zeros/linspace)."""
+    (``warn=False``: a factory that resizes its out= silently, as PyTorch's zeros/linspace;
+    ``exact``: an out of another dtype is refused, by ``write_out_exact`` with ``exact`` as
+    its ``error`` when callable; ``castable``: ``(op name, result names...)``, an out the
+    result can't be cast to is refused, as PyTorch's linalg functions do)."""
     def wrap(fn: Callable) -> Callable:
+        if exact:
+            error = exact if callable(exact) else None
+
+            @functools.wraps(fn)
+            def with_exact_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+                res = fn(*args, **kwargs)
+                return res if out is None else write_out_exact(res, out, op, error)
+
+            return with_exact_out
+        if castable:
+            @functools.wraps(fn)
+            def with_castable_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+                res = fn(*args, **kwargs)
+                if out is None:
+                    return res
+                _check_castable_out(res, out, castable)
+                return write_out(res, out, op, warn)
+
+            return with_castable_out
+
         @functools.wraps(fn)
         def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
             res = fn(*args, **kwargs)
@@ -311,6 +335,19 @@ def writes_out(op: str, warn: bool = True) -> Callable[[Callable], Callable]:
 
 
 _isinstance = isinstance
+
+
+def _check_castable_out(res: Any, out: Any, castable: tuple[str, ...]) -> None:
+    """PyTorch's refusal of an out= of a lower kind (complex to real, float to integer)."""
+    pairs = tuple(zip(res, out)) if _isinstance(res, tuple) else ((res, out),)
+    for i, (r, o) in enumerate(pairs):
+        want, got = r._data.dtype, o._data.dtype
+        if _KIND_RANK.get(got.kind, 2) < _KIND_RANK.get(want.kind, 2) or (
+                got.kind == "b" != want.kind):
+            what = castable[1 + i] if len(castable) > 1 + i else "result"
+            raise RuntimeError(f"{castable[0]}: Expected {what} to be safely castable from "
+                               f"{_type_name(want)} dtype, but got {what} with dtype "
+                               f"{_type_name(got)}")
 
 
 def cpp_name(npd: Any) -> str:

@@ -78,6 +78,14 @@ def trsm(xp: Any, t: Any, bm: Any, *, lower: bool, unit: bool) -> Any:
     blocks = [(s, min(s + _NB, n)) for s in range(0, n, _NB)]
     if not lower:
         blocks = blocks[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero pivots: inf/nan, no warning
+        _trsm_blocks(xp, t, x, blocks, lower, unit)
+    return x
+
+
+def _trsm_blocks(xp: Any, t: Any, x: Any, blocks: list, lower: bool, unit: bool) -> None:
+    """``trsm``'s substitution in place, block by block of rows."""
+    n = t.shape[-1]
     for s, e in blocks:
         if lower and s > 0:
             x[..., s:e, :] -= xp.matmul(t[..., s:e, :s], x[..., :s, :])
@@ -90,7 +98,6 @@ def trsm(xp: Any, t: Any, bm: Any, *, lower: bool, unit: bool) -> Any:
                 x[..., i, :] -= xp.matmul(t[..., i, None, lo:hi], x[..., lo:hi, :])[..., 0, :]
             if not unit:
                 x[..., i, :] /= t[..., i, i, None]
-    return x
 
 
 def permutation(xp: Any, piv: Any, m: int) -> Any:

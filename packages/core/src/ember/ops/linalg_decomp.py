@@ -161,14 +161,15 @@ def _inv_raw(A: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
     except Exception as e:  # numpy.linalg.LinAlgError or CuPy's
         if "ingular" not in str(e) and type(e).__name__ != "LinAlgError":
             raise
-    info = _lu_info(_host(A))
-    flat = np.asarray(_host(A), dtype=x.dtype).reshape((-1,) + x.shape[-2:])
-    # NaN entries: no zero pivot, but LAPACK's inverse is all NaN (and NumPy's raises)
-    good = np.where((info.ravel() == 0) & ~np.isnan(flat).any(axis=(-2, -1)))[0]
-    out = np.full(flat.shape, np.nan, dtype=x.dtype)
-    if good.size:
-        out[good] = np.linalg.inv(flat[good])
-    return xp.asarray(out.reshape(x.shape)).astype(dt), info.reshape(x.shape[:-2])
+    # PyTorch's inverse is LU's solve on the identity: inf/nan where a pivot is exactly zero,
+    # a (huge) inverse where rounding leaves every pivot nonzero
+    from .linalg_lu import linalg_lu_factor_ex, linalg_lu_solve
+
+    D = A.detach()
+    with np.errstate(divide="ignore", invalid="ignore"):  # the zero pivots' inf/nan
+        LU, piv, info = linalg_lu_factor_ex(D)
+        r = linalg_lu_solve(LU, piv, _eye_like(D, x.shape[-1]).expand_as(D))
+    return r._data.astype(dt, copy=False), info._host()
 
 
 def _singular_inv_message(op: str, info: np.ndarray) -> str:
@@ -178,7 +179,7 @@ def _singular_inv_message(op: str, info: np.ndarray) -> str:
             f"zero, the inversion could not be completed because the input matrix is singular.")
 
 
-@writes_out("linalg_inv")
+@writes_out("linalg_inv", exact=True)
 def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The inverse of a square matrix (batched); LinAlgError when singular."""
     _check(A, "linalg.inv")
@@ -198,6 +199,7 @@ def _record_inv(A: Tensor, res: Tensor) -> Tensor:
     return res
 
 
+@writes_out("linalg_inv_ex", exact=True)
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     """``(inverse, info)``: ``info`` is nonzero for singular matrices instead of raising."""
     _check(A, "linalg.inv_ex")
@@ -211,7 +213,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
 
 
 # ------------------------------------------------------------------ determinants
-@writes_out("det")
+@writes_out("det", exact=True)
 def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The determinant of square matrices (batched)."""
     _check(A, "linalg.det")
@@ -264,7 +266,7 @@ def _det_cofactors(g: Tensor, A: Tensor) -> Tensor:
     return matmul(U * D.unsqueeze(-2), Vh)
 
 
-@writes_out("slogdet")
+@writes_out("slogdet", exact=True)
 def slogdet(A: Tensor, *, out: Any = None) -> Any:
     """``(sign, logabsdet)`` of square matrices; the gradient flows through ``logabsdet``."""
     return _slogdet(A, "linalg.slogdet")
@@ -297,9 +299,7 @@ def _slogdet(A: Tensor, op: str) -> Any:
                 return (linalg_lu_solve(LU, piv, d, adjoint=True),)
 
         record_multi("LinalgSlogdetBackward0", (s, la), (A,), vjp, (A, s.detach()))
-        _set_meta_undefined((s, la))
-        if not A.is_complex():
-            s = s.detach()
+        _set_meta_undefined((s, la))  # a real sign keeps the node too (its gradient: none)
     return _rt.linalg_slogdet((s, la))
 
 
@@ -339,7 +339,7 @@ def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
     return None, info
 
 
-@writes_out("solve")
+@writes_out("solve", exact=True)
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), batched; ``B`` may
     be a (batch of) vector(s)."""
@@ -352,6 +352,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None)
     return res
 
 
+@writes_out("linalg_solve_ex", exact=True)
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
     """``(result, info)``: like ``solve`` but reports singular matrices through ``info``."""
     res, info = _solve(A, B, left)
@@ -408,7 +409,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, op: str = "linalg.solve",
         _check_solve_inputs(A, B, left, op)
     if not left:
         res, info = _solve(A.mT, B.mT, True, op, checked=True)
-        return (None if res is None else res.mT), info
+        return (None if res is None else renamed(res.mT, "LinalgSolveExBackward0")), info
     vec = _is_vector_rhs(A, B)
     B2 = B.unsqueeze(-1) if vec else B
     r, info = _solve_raw(A, B2, op)
@@ -425,10 +426,11 @@ def _solve(A: Tensor, B: Tensor, left: bool, op: str = "linalg.solve",
             return gA, sum_to(gB, sb2)
 
         record("LinalgSolveExBackward0", res, (A, B2), vjp, (A, res))
-    return (res.squeeze(-1) if vec else res), None
+    return (renamed(res.squeeze(-1), "LinalgSolveExBackward0") if vec else res), None
 
 
-@writes_out("solve_triangular")
+@writes_out("solve_triangular", exact=lambda want, got, i: RuntimeError(
+    f"expected scalar type {_T_NAMES[want.name]} but found {_T_NAMES[got.name]}"))
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
                      unitriangular: bool = False, out: Tensor | None = None) -> Tensor:
     """The solution of a triangular system; only the ``upper``/lower triangle of ``A`` is read
@@ -492,10 +494,10 @@ def _cholesky(A: Tensor, upper: bool, op: str) -> tuple[Tensor, np.ndarray | Non
             return (matmul(matmul(Linv.mH, P), Linv),)
 
         record("LinalgCholeskyExBackward0", res, (A,), vjp, (res,))
-    return (res.mH if upper else res), info
+    return (renamed(res.mH, "LinalgCholeskyExBackward0") if upper else res), info
 
 
-@writes_out("cholesky")
+@writes_out("cholesky", exact=True)
 @autocast_op("cholesky")
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
     """The Cholesky factor of Hermitian positive-definite matrices (lower unless ``upper``)."""
@@ -510,6 +512,7 @@ def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Te
     return res
 
 
+@writes_out("linalg_cholesky_ex", exact=True)
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
     """``(L, info)``: ``info`` is the order of the failing leading minor instead of an error."""
     res, info = _cholesky(A, upper, "linalg.cholesky_ex")
@@ -521,7 +524,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 
 
 # ------------------------------------------------------------------ QR
-@writes_out("qr")
+@writes_out("qr", exact=True)
 def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> Any:
     """``(Q, R)`` with ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
     if mode not in ("reduced", "complete", "r"):
@@ -535,11 +538,17 @@ def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> Any:
         R = _wrap(A, xp.linalg.qr(x, mode="r"), dt)
         if x.ndim > 2 and R._data.ndim == 2:
             R = _wrap(A, xp.linalg.qr(x, mode="reduced")[1], dt)
-        return _rt.linalg_qr((make(xp.zeros((0,), dtype=dt), A._device), R))
-    q, r = xp.linalg.qr(x, mode=mode)
-    Q, R = _wrap(A, q, dt), _wrap(A, r, dt)
+        Q = make(xp.zeros((0,), dtype=dt), A._device)
+    else:
+        q, r = xp.linalg.qr(x, mode=mode)
+        Q, R = _wrap(A, q, dt), _wrap(A, r, dt)
     if grad_state.enabled and A._rg:
         def vjp(gs: Any, Q: Tensor, R: Tensor) -> tuple:
+            if mode == "r":
+                raise RuntimeError("The derivative of linalg.qr depends on Q, which is not "
+                                   "computed when mode='r'. Please use linalg.qr(A, "
+                                   "mode='reduced') if you are going to differentiate through "
+                                   "linalg.qr.")
             if mode == "complete" and m > n:
                 raise RuntimeError("The QR decomposition is not differentiable when "
                                    "mode='complete' and nrows > ncols.")
@@ -586,7 +595,7 @@ def _qr_backward(gQ: Tensor | None, gR: Tensor | None, Q: Tensor, R: Tensor) -> 
 
 
 # ------------------------------------------------------------------ SVD
-@writes_out("svd")
+@writes_out("svd", exact=True)
 def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``; gradients are defined for losses that do not
     depend on the singular vectors' phases."""
@@ -653,7 +662,7 @@ def _svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: T
     return gA
 
 
-@writes_out("svdvals")
+@writes_out("svdvals", exact=True)
 def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tensor:
     """The singular values, in descending order."""
     _check(A, "linalg.svdvals", square=False)
@@ -665,7 +674,7 @@ def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tens
 
 
 # ------------------------------------------------------------------ eigen
-@writes_out("eigh")
+@writes_out("eigh", exact=True)
 def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of Hermitian matrices."""
     _check(A, "linalg.eigh")
@@ -684,7 +693,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     return _rt.linalg_eigh((L, V))
 
 
-@writes_out("eigvalsh")
+@writes_out("eigvalsh", exact=True)
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of Hermitian matrices, ascending."""
     if grad_state.enabled and A._rg:
@@ -695,7 +704,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     return _wrap(A, lapack("eigh", _xp(A).linalg.eigvalsh, x, UPLO=UPLO), real)
 
 
-@writes_out("eig")
+@writes_out("eig", castable=("torch.linalg.eig", "eigenvalues", "eigenvectors"))
 def eig(A: Tensor, *, out: Any = None) -> Any:
     """Eigenvalues and eigenvectors of general square matrices (always complex)."""
     _check(A, "linalg.eig")
@@ -715,7 +724,7 @@ def eig(A: Tensor, *, out: Any = None) -> Any:
     return _rt.linalg_eig((L, V))
 
 
-@writes_out("eigvals")
+@writes_out("eigvals", castable=("torch.linalg.eigvals", "eigenvalues"))
 def eigvals(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of general square matrices (complex)."""
     return eig(A)[0]
@@ -743,7 +752,7 @@ def _eig_backward(gL: Tensor | None, gV: Tensor | None, L: Tensor, V: Tensor,
 
 
 # ------------------------------------------------------------------ pinv, powers, exp
-@writes_out("pinv")
+@writes_out("pinv", castable=("linalg.pinv",))
 def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False,
          rcond: Any = None, out: Tensor | None = None) -> Tensor:
     """The Moore-Penrose pseudo-inverse; singular values at or below
@@ -807,6 +816,9 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
                            f"are {x.shape[-2] if x.ndim > 1 else x.shape[0]} by {x.shape[-1]} "
                            f"matrices")
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
     n = int(n)
     if n == 0:
         res = make(_xp(A).broadcast_to(_xp(A).eye(x.shape[-1], dtype=x.dtype), x.shape).copy(),

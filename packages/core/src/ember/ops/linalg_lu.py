@@ -120,7 +120,7 @@ def _singular_message(op: str, info: Any) -> str:
             f"pivot)")
 
 
-@writes_out("linalg_lu_factor_ex")
+@writes_out("linalg_lu_factor_ex", exact=True)
 def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False,
                         out: Any = None) -> Any:
     """``(LU, pivots, info)``: the packed LU decomposition with partial pivoting; ``info`` is
@@ -133,7 +133,7 @@ def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = F
     return _rt.linalg_lu_factor_ex((LU, pivots, make(info, A._device)))
 
 
-@writes_out("linalg_lu_factor")
+@writes_out("linalg_lu_factor", exact=True)
 def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     """``(LU, pivots)``: the packed LU decomposition; raises when a pivot is exactly zero."""
     _need_tensor(A, "linalg_lu_factor", "A", 1)
@@ -159,7 +159,7 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) 
     return LU, pivots
 
 
-@writes_out("linalg_lu")
+@writes_out("linalg_lu", exact=True)
 def linalg_lu(A: Tensor, *, pivot: bool = True, out: Any = None) -> Any:
     """``(P, L, U)`` with ``A = P L U``; gradients flow through ``L`` and ``U``."""
     _need_tensor(A, "linalg_lu", "A", 1)
@@ -259,7 +259,7 @@ def _unpack_arrays(LU: Tensor, pivots: Tensor, data: bool, piv: bool) -> tuple:
     return P, L, U
 
 
-@writes_out("lu_unpack")
+@writes_out("lu_unpack", exact=True)
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
               unpack_pivots: bool = True, *, out: Any = None) -> Any:
     """``(P, L, U)`` from ``linalg.lu_factor``'s packed result; empty parts when not asked."""
@@ -332,7 +332,7 @@ def _lu_solve_raw(LU: Any, perm: Any, B: Any, xp: Any, left: bool, adjoint: bool
     return xp.take_along_axis(w, inv[..., :, None], axis=-2)
 
 
-@writes_out("linalg_lu_solve")
+@writes_out("linalg_lu_solve", exact=True)
 def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
                     adjoint: bool = False, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``; ``A^H`` for
@@ -416,7 +416,7 @@ def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
 
 
 # ------------------------------------------------------------------ Cholesky solvers
-@writes_out("cholesky_solve")
+@writes_out("cholesky_solve", castable=("cholesky_solve",))
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *,
                    out: Tensor | None = None) -> Tensor:
     """The solution of ``A X = B`` given ``B`` and the Cholesky factor of ``A``
@@ -471,7 +471,7 @@ def _chol_solve_raw(xp: Any, c: Any, b: Any, upper: bool) -> Any:
     return K.trsm(xp, ch, y, lower=False, unit=False)
 
 
-@writes_out("cholesky_inverse")
+@writes_out("cholesky_inverse", castable=("cholesky_inverse",))
 def cholesky_inverse(input: Tensor, upper: bool = False, *,
                      out: Tensor | None = None) -> Tensor:
     """The inverse of ``A = L L^H`` (``U^H U`` with ``upper``) from its Cholesky factor."""
@@ -508,7 +508,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *,
 
 
 # ------------------------------------------------------------------ Householder products
-@writes_out("householder_product")
+@writes_out("householder_product", castable=("torch.linalg.householder_product",))
 def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The first ``n`` columns of the product of the Householder reflectors stored in ``A``
     and ``tau`` (LAPACK's orgqr, as returned by ``geqrf``)."""

@@ -16,24 +16,28 @@ from .. import return_types as _rt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, renamed, wrap_dim
 from ._inplace import writes_out
-from .linalg import _T_NAMES, _cross, matmul
+from .linalg import _C_NAMES, _T_NAMES, _cross, matmul
 from .linalg_decomp import _check, inv, matrix_exp, matrix_power, pinv, solve
-from .linalg_decomp import cholesky as _cholesky
 from .linalg_decomp import det as _det
 from .linalg_decomp import logdet as _logdet
-from .linalg_decomp import qr as _qr
 from .linalg_decomp import slogdet as _slogdet
 from .linalg_decomp import svd as _svd
 from .linalg_lapack import lapack
+from .native import cholesky, qr  # removed from PyTorch: they raise its error
 
 __all__ = ["lstsq", "multi_dot", "vander", "vecdot", "linalg_cross", "diagonal", "tensorinv",
            "tensorsolve", "det", "inverse", "svd", "cholesky", "qr", "pinverse", "logdet",
            "slogdet", "matrix_power", "matrix_exp"]
 
 
+@writes_out("linalg_lstsq")
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None) -> Any:
     """Least-squares solution of ``A X = B`` (minimum norm for rank-deficient ``A``), with
     ``residuals``, ``rank`` and ``singular_values`` as the CPU default driver gives them."""
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError("ember.linalg.lstsq: Expected input and other to have the same dtype, "
+                           f"but got input's dtype {_T_NAMES.get(A.dtype.name)} and other's "
+                           f"dtype {_T_NAMES.get(B.dtype.name)}")
     _check(A, "ember.linalg.lstsq", square=False)
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("ember.linalg.lstsq: parameter `driver` should be one of (gels, "
@@ -44,8 +48,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     vec = B._data.ndim == A._data.ndim - 1
     B2 = B.unsqueeze(-1) if vec else B
     if B2._data.shape[-2] != A._data.shape[-2]:
-        raise RuntimeError(f"ember.linalg.lstsq: input.size(-2) should match other.size(-2). "
-                           f"Got {A._data.shape[-2]} and {B2._data.shape[-2]}")
+        raise RuntimeError("ember.linalg.lstsq: input.size(-2) should match other.size(-2)")
     m, n = A._data.shape[-2:]
     x = A.detach()._host()
     eps = np.finfo(np.abs(x.dtype.type(0)).dtype).eps
@@ -69,7 +72,9 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     return _rt.linalg_lstsq((sol, residuals, rank_t, sv))
 
 
-@writes_out("multi_dot")
+@writes_out("multi_dot", exact=lambda want, got, i: RuntimeError(
+    f"multi_dot(): expected out tensor to have dtype {_C_NAMES[want.name]} but got "
+    f"{_C_NAMES[got.name]}"))
 @autocast_op("multi_dot")
 def multi_dot(tensors: Any, *, out: Tensor | None = None) -> Tensor:
     """The product of a chain of matrices; the first and last may be vectors."""
@@ -77,11 +82,18 @@ def multi_dot(tensors: Any, *, out: Tensor | None = None) -> Tensor:
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     first, last = tensors[0], tensors[-1]
-    if first._data.ndim not in (1, 2) or last._data.ndim not in (1, 2):
-        raise RuntimeError("multi_dot(): the first and last tensors must be 1D or 2D")
+    for which, t in (("first", first), ("last", last)):
+        if t._data.ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got "
+                               f"{t._data.ndim}D")
     for i, t in enumerate(tensors[1:-1], 1):
         if t._data.ndim != 2:
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t._data.ndim}D")
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.dtype != first._data.dtype:
+            raise RuntimeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                f"{_C_NAMES.get(first.dtype.name)} and tensor {i} {_C_NAMES.get(t.dtype.name)}")
     mats = [first.unsqueeze(0) if first._data.ndim == 1 else first] + tensors[1:-1] + [
         last.unsqueeze(-1) if last._data.ndim == 1 else last]
     res = _chain(mats)
@@ -133,7 +145,8 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return cat([(x.unsqueeze(-1) * 0 + 1).to(powers.dtype), powers], -1)
 
 
-@writes_out("vecdot")
+@writes_out("vecdot", exact=lambda want, got, i: RuntimeError(
+    f"linalg.vecdot: Expected out of dtype{_T_NAMES[want.name]} but found {_T_NAMES[got.name]}"))
 @autocast_op("linalg_vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
     """``sum(conj(x) * y, dim)`` with broadcasting; floating and complex inputs only."""
@@ -145,7 +158,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) ->
     return (xc * y).sum(dim)
 
 
-@writes_out("linalg_cross")
+@writes_out("linalg_cross", exact=True)
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1,
                  out: Tensor | None = None) -> Tensor:
     """Cross product of 3-vectors along ``dim`` (``torch.linalg.cross``)."""
@@ -157,7 +170,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     return A.diagonal(offset, dim1, dim2)
 
 
-@writes_out("tensorinv")
+@writes_out("tensorinv", castable=("tensorinv",))
 def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
     """The inverse of ``A`` seen as a linear map from its first ``ind`` dims."""
     if ind <= 0:
@@ -168,10 +181,12 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            "prod(self.shape[:ind]), but got "
                            f"{cols} != {rows}")
-    return inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind])
+    # PyTorch reshapes its column-major inverse: an alias, not a view
+    return renamed(inv(A.reshape(rows, cols)).reshape(shape[ind:] + shape[:ind]),
+                   "ReshapeAliasBackward0")
 
 
-@writes_out("tensorsolve")
+@writes_out("tensorsolve", castable=("tensorsolve",))
 def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The ``X`` with ``tensordot(A, X, X.ndim) == B``."""
     if dims is not None:
@@ -180,6 +195,9 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Tensor | None = 
         A = A.movedim(dims, list(range(nd - len(dims), nd)))
     shape = A._data.shape[B._data.ndim:]
     n = math.prod(shape)
+    if n != B.numel():  # PyTorch's text names the wrong side: it compares with B's size
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+                           f"== prod(self.shape[:other.ndim]), but got {n} != {B.numel()}")
     return solve(A.reshape(-1, n), B.reshape(-1)).reshape(shape)
 
 
@@ -189,7 +207,7 @@ def det(input: Tensor) -> Tensor:
     return _det(input)
 
 
-@writes_out("inverse")
+@writes_out("inverse", exact=True)
 @autocast_op("inverse")
 def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``torch.inverse``: the matrix inverse (``linalg.inv``)."""
@@ -201,13 +219,14 @@ def logdet(input: Tensor) -> Tensor:
     return _logdet(input)
 
 
+@writes_out("slogdet", exact=True)
 def slogdet(input: Tensor) -> Any:
     """``torch.slogdet``: ``(sign, logabsdet)``."""
     sign, la = _slogdet(input)
     return _rt.slogdet((sign, la))
 
 
-@writes_out("svd")
+@writes_out("svd", exact=True)
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any = None) -> Any:
     """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^H`` (V, not Vh); reduced
     unless ``some=False``; zero U and V when ``compute_uv=False``."""
@@ -225,25 +244,11 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
     return _rt.svd((U, S, Vh.mH))
 
 
-@writes_out("cholesky")
-@autocast_op("cholesky")
-def cholesky(input: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
-    """``torch.cholesky``: the Cholesky factor (lower unless ``upper``)."""
-    return _cholesky(input, upper=upper)
-
-
-@writes_out("qr")
-def qr(input: Tensor, some: bool = True, *, out: Any = None) -> Any:
-    """``torch.qr``: ``(Q, R)``, reduced unless ``some=False``."""
-    Q, R = _qr(input, "reduced" if some else "complete")
-    return _rt.qr((Q, R))
-
-
 @autocast_op("pinverse")
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: the pseudo-inverse with relative cutoff ``rcond``."""
     return pinv(input, rtol=rcond)
 
 
-methods(det=det, inverse=inverse, logdet=logdet, slogdet=slogdet, svd=svd, cholesky=cholesky,
-        qr=qr, pinverse=pinverse, matrix_power=matrix_power, matrix_exp=matrix_exp)
+methods(det=det, inverse=inverse, logdet=logdet, slogdet=slogdet, svd=svd, pinverse=pinverse,
+        matrix_power=matrix_power, matrix_exp=matrix_exp)

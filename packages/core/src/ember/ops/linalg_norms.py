@@ -42,7 +42,7 @@ def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
     return x.to(dt)
 
 
-@writes_out("vector_norm")
+@writes_out("vector_norm", exact=True)
 @quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
@@ -129,7 +129,13 @@ def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
     return d
 
 
-@writes_out("matrix_norm")
+def _norm_out_error(op: str) -> Any:
+    """PyTorch's refusal of an ``out=`` of another dtype than ``op``'s result."""
+    return lambda want, got, i: RuntimeError(
+        f"{op} expected out tensor dtype {_T_NAMES[want.name]} but got: {_T_NAMES[got.name]}")
+
+
+@writes_out("matrix_norm", exact=_norm_out_error("linalg.matrix_norm"))
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2, over the two dims ``dim``."""
@@ -162,7 +168,7 @@ def _amax0(s: Tensor, dim: int, keepdim: bool = False) -> Tensor:
     return s.sum(dim, keepdim=keepdim)
 
 
-@writes_out("norm")
+@writes_out("norm", exact=_norm_out_error("linalg.norm"))
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
          dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """A vector or matrix norm, chosen by ``ord`` and ``dim`` as ``torch.linalg.norm`` does."""
@@ -195,7 +201,7 @@ def _check_square(A: Tensor, op: str) -> None:
                            f"{x.shape[-2]} by {x.shape[-1]} matrices")
 
 
-@writes_out("cond")
+@writes_out("cond", castable=("linalg.cond",))
 def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
     if isinstance(p, str):  # PyTorch's string overload checks squareness first

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as _dt
-from ._dispatch import Tensor, make, methods
+from ._dispatch import Tensor, make, methods, renamed
 
 __all__ = ["geqrf", "ormqr", "native_dropout", "native_group_norm", "rnn_tanh_cell",
            "rnn_relu_cell", "lstm_cell", "gru_cell", "norm_except_dim", "is_distributed",
@@ -102,7 +102,7 @@ def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True,
     q = _householder_q(input, tau, rows)
     if transpose:
         q = q.conj().transpose(-2, -1)
-    res = q @ other if left else other @ q
+    res = renamed(q @ other if left else other @ q, "OrmqrBackward0")
     if out is not None:
         return out.resize_(res.shape).copy_(res)
     return res
@@ -197,37 +197,92 @@ def is_distributed(input: Tensor) -> bool:
     return False
 
 
+# PyTorch's texts (torch/_linalg_utils.py) for the linalg functions removed in 1.9
 _REMOVED = {
-    "eig": "`torch.linalg.eig` (or `torch.linalg.eigvals`) replaces it and returns complex "
-           "tensors instead of real ones standing in for complex values.",
-    "lstsq": "`torch.linalg.lstsq` replaces it: its arguments are reversed and it does not "
-             "return the QR decomposition.",
-    "solve": "`torch.linalg.solve` replaces it: its arguments are reversed and it does not "
-             "return the LU factorization (see `torch.linalg.lu_factor`).",
-    "symeig": "`torch.linalg.eigh` (or `torch.linalg.eigvalsh`) replaces it; it reads the "
-              "lower triangle by default instead of the upper.",
+    "eig": "`torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` rather than "
+           "real tensors mimicking complex tensors.\n\n"
+           "L, _ = torch.eig(A) should be replaced with:\n"
+           "L_complex = torch.linalg.eigvals(A)\n\n"
+           "and\n\n"
+           "L, V = torch.eig(A, eigenvectors=True) should be replaced with:\n"
+           "L_complex, V_complex = torch.linalg.eig(A)",
+    "lstsq": "`torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.\n"
+             "`torch.linalg.lstsq` has reversed arguments and does not return the QR "
+             "decomposition in the returned tuple (although it returns other information about "
+             "the problem).\n\n"
+             "To get the QR decomposition consider using `torch.linalg.qr`.\n\n"
+             "The returned solution in `torch.lstsq` stored the residuals of the solution in the "
+             "last m - n columns of the returned value whenever m > n. In torch.linalg.lstsq, "
+             "the residuals are in the field 'residuals' of the returned named tuple.\n\n"
+             "The unpacking of the solution, as in\n"
+             "X, _ = torch.lstsq(B, A).solution[:A.size(1)]\n"
+             "should be replaced with:\n"
+             "X = torch.linalg.lstsq(A, B).solution",
+    "solve": "`torch.solve` is deprecated in favor of `torch.linalg.solve`. "
+             "`torch.linalg.solve` has its arguments reversed and does not return the LU "
+             "factorization.\n\n"
+             "To get the LU factorization see `torch.lu`, which can be used with "
+             "`torch.lu_solve` or `torch.lu_unpack`.\n"
+             "X = torch.solve(B, A).solution should be replaced with:\n"
+             "X = torch.linalg.solve(A, B)",
+    "symeig": "The default behavior has changed from using the upper triangular portion of the "
+              "matrix by default to using the lower triangular portion.\n\n"
+              "L, _ = torch.symeig(A, upper=upper) should be replaced with:\n"
+              "L = torch.linalg.eigvalsh(A, UPLO='U' if upper else 'L')\n\n"
+              "and\n\n"
+              "L, V = torch.symeig(A, eigenvectors=True) should be replaced with:\n"
+              "L, V = torch.linalg.eigh(A, UPLO='U' if upper else 'L')",
+    "cholesky": "`torch.cholesky` is deprecated in favor of `torch.linalg.cholesky`.\n"
+                "L = torch.cholesky(A) should be replaced with:\n"
+                "L = torch.linalg.cholesky(A)\n"
+                "U = torch.cholesky(A, upper=True) should be replaced with:\n"
+                "U = torch.linalg.cholesky(A).mH",
+    "qr": "`torch.qr` is deprecated in favor of `torch.linalg.qr` and the boolean parameter "
+          "`some` has been replaced with a string parameter `mode`.\n\n"
+          "Q, R = torch.qr(A) should be replaced with:\n"
+          "Q, R = torch.linalg.qr(A, mode='reduced')\n\n"
+          "and\n\n"
+          "Q, R = torch.qr(A, some=False) should be replaced with:\n"
+          "Q, R = torch.linalg.qr(A, mode='complete')\n\n"
+          "Since `some` was set to {some}, use mode='{mode}'.",
 }
 
 
-def _removed(name: str) -> RuntimeError:
+def _removed(name: str, **fmt: Any) -> RuntimeError:
+    text = _REMOVED[name].format(**fmt) if fmt else _REMOVED[name]
     return RuntimeError("This function was deprecated since version 1.9 and is now removed. "
-                        + _REMOVED[name])
+                        + text)
 
 
-def eig(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+def eig(input: Tensor, eigenvectors: bool = False, *, e: Any = None, v: Any = None) -> Any:
+    """Removed from PyTorch (use ``linalg.eig``): raises PyTorch's RuntimeError."""
     raise _removed("eig")
 
 
-def lstsq(input: Tensor, A: Tensor, *args: Any, **kwargs: Any) -> Any:
+def lstsq(input: Tensor, A: Tensor, *, out: Any = None) -> Any:
+    """Removed from PyTorch (use ``linalg.lstsq``): raises PyTorch's RuntimeError."""
     raise _removed("lstsq")
 
 
-def solve(input: Tensor, A: Tensor, *args: Any, **kwargs: Any) -> Any:
+def solve(input: Tensor, A: Tensor, *, out: Any = None) -> Any:
+    """Removed from PyTorch (use ``linalg.solve``): raises PyTorch's RuntimeError."""
     raise _removed("solve")
 
 
-def symeig(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+def symeig(input: Tensor, eigenvectors: bool = False, upper: bool = True, *,
+           out: Any = None) -> Any:
+    """Removed from PyTorch (use ``linalg.eigh``): raises PyTorch's RuntimeError."""
     raise _removed("symeig")
+
+
+def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
+    """Removed from PyTorch (use ``linalg.cholesky``): raises PyTorch's RuntimeError."""
+    raise _removed("cholesky")
+
+
+def qr(input: Tensor, some: bool = True, *, out: Any = None) -> Any:
+    """Removed from PyTorch (use ``linalg.qr``): raises PyTorch's RuntimeError."""
+    raise _removed("qr", some=some, mode="reduced" if some else "complete")
 
 
 def _volatile(self: Tensor) -> bool:
@@ -254,4 +309,5 @@ def _layout_name(t: Tensor) -> str:
 
 methods(geqrf=geqrf, ormqr=ormqr, norm_except_dim=norm_except_dim,
         is_distributed=is_distributed, eig=eig, lstsq=lstsq, solve=solve, symeig=symeig,
+        cholesky=cholesky, qr=qr,
         ccol_indices=_ccol_indices, row_indices=_row_indices, volatile=property(_volatile))
