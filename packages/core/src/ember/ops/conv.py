@@ -117,10 +117,11 @@ def _weight_grad_crops(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple) -> bool:
 
 
 def _conv_bi(g: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom, S: tuple,
-             name: str = "ConvolutionBackward0", fmt: Any = None) -> Tensor:
+             name: str = "ConvolutionBackward0", fmt: Any = None,
+             kernel: Any = K.conv_input_grad) -> Tensor:
     """Recorded input gradient of a correlation (= transposed convolution), output ``(N, C, *S)``."""
     xp = g._device._backend.xp
-    res = make(run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S,
+    res = make(run_kernel(kernel, xp, g._data, w._data, g=geom, S=S,
                           bias=None if b is None else b._data, fmt=fmt), g._device)
     if grad_state.enabled and (g._rg or w._rg or _needs(b)):
         rg, rw, rb = g._rg, w._rg, _needs(b)
@@ -176,9 +177,12 @@ def _conv_bw(x: Tensor, g: Tensor, geom: K.Geom, Ks: tuple, fmt: Any = None) -> 
 def _layout(x: Tensor, w: Tensor, batched: bool) -> Any:
     """The channels-last format of a convolution's output and gradients: where the input
     (batched only: an unbatched one never looks so once unsqueezed) or the weight is laid
-    out so (PyTorch's rule), except the 3-D double-precision kernels, which give C order."""
+    out so (PyTorch's rule), except PyTorch's 3-D kernels without a channels-last path, which
+    give C order: double precision, float16, and float32 with a batch of one."""
     fmt = (batched and cl_format(x._data)) or cl_format(w._data)
-    if fmt is not None and x._data.ndim == 5 and x._data.dtype.name in ("float64", "complex128"):
+    if fmt is not None and x._data.ndim == 5 and (
+            x._data.dtype.name in ("float64", "complex128", "float16")
+            or (x._data.dtype.name == "float32" and x._data.shape[0] == 1)):
         return None
     return fmt
 
@@ -201,14 +205,20 @@ def _fmt(t: tuple) -> str:
 
 
 def _dtype_word(a: Any) -> str:
+    """The C++ type name PyTorch's bias check prints."""
     return {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long", "int32": "int"}.get(a.dtype.name,
-                                                                               a.dtype.name)
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}.get(a.dtype.name, a.dtype.name)
 
 
 def _scalar_word(a: Any) -> str:
+    """PyTorch's ScalarType name."""
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int"}.get(a.dtype.name, a.dtype.name)
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat",
+            "complex128": "ComplexDouble"}.get(a.dtype.name, a.dtype.name)
 
 
 def _batched(input: Tensor, d: int, op: str) -> bool:
@@ -239,6 +249,9 @@ def _dtype_mismatch(x: Any, w: Any, b: Any, transposed: bool, legacy: bool) -> N
                 f"Input type ({_LEGACY_TYPE.get(x.dtype.name, x.dtype.name)}) and {name} type "
                 f"({_LEGACY_TYPE.get(a.dtype.name, a.dtype.name)}) should be the same or input "
                 f"should be a MKLDNN tensor and {name} is a dense tensor")
+        if name == "weight" and x.dtype.kind == "b":  # the kernel refuses bool first
+            raise NotImplementedError(f"\"slow_conv{3 if x.ndim == 5 else 2}d_cpu\" not "
+                                      "implemented for 'Bool'")
         if name == "weight":
             raise RuntimeError(
                 f"expected scalar type {_scalar_word(x)} but found {_scalar_word(a)}")
@@ -381,9 +394,32 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
         raise RuntimeError(
             f"Given input size per channel: ({_fmt(Q)}). Calculated output size per channel: "
             f"({_fmt(S)}). Output size is too small")
-    y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched))
+    half = x._data.dtype.name == "float16" and x._device.type == "cpu"
+    y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched),
+                 kernel=_col2im_half if half else K.conv_input_grad)
     # an unbatched input: PyTorch unsqueezes it and squeezes the result
     return y if batched else renamed(y.reshape(tuple(y.shape)[1:]), "SqueezeBackward1")
+
+
+def _col2im_half(xp: Any, x: Any, w: Any, g: K.Geom, S: tuple) -> Any:
+    """PyTorch's CPU float16 transposed convolution (``x``, ``w`` given in float32): its
+    columns rounded to float16, then summed into the output in float16, kernel offset by
+    kernel offset (the bias is added after, in float32, by ``run_kernel``)."""
+    N, Ci = x.shape[:2]
+    Q, Ks = tuple(x.shape[2:]), tuple(w.shape[2:])
+    d, G, Cog = len(Q), g.groups, w.shape[1]
+    cig = Ci // G
+    out = xp.zeros((N, Cog * G) + tuple(s + a + b for s, a, b in zip(S, g.lo, g.hi)),
+                   dtype="float16")
+    for gi in range(G):  # per group: its columns (N, Cog, *Q, *K)
+        cols = xp.tensordot(x[:, gi * cig:(gi + 1) * cig], w[gi * cig:(gi + 1) * cig],
+                            axes=([1], [0]))
+        cols = xp.moveaxis(cols, 1 + d, 1).astype("float16")
+        for kidx in K.offsets(Ks):
+            out[(slice(None), slice(gi * Cog, (gi + 1) * Cog))
+                + K.window(kidx, Q, g.stride, g.dilation)] += cols[(Ellipsis,) + kidx]
+    crop = tuple(slice(a, a + s) for a, s in zip(g.lo, S))
+    return xp.ascontiguousarray(out[(slice(None), slice(None)) + crop]).astype("float32")
 
 
 # ------------------------------------------------------------------ public ops

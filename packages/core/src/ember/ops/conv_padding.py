@@ -173,9 +173,9 @@ def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:
         n = shape[d]
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(
-                f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
-                f"{list(shape)}")
+                f"Argument #{4 + 2 * (nd - 1 - d)}: Padding size should be less than the "
+                f"corresponding input dimension, but got: padding ({lo}, {hi}) at dimension "
+                f"{d} of input {list(shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
     if mode != "circular" and input._data.dtype.kind == "b":
@@ -191,10 +191,18 @@ def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:
     if mode == "circular":  # PyTorch's is composite and gives C order
         return linear_op(input, lambda xp, a: c_order(xp, fwd(xp, a)),
                          lambda xp, g: c_order(xp, adj(xp, g)), "CopySlices")
-    # reflect and replicate keep a channels-last input's layout, gradient included
+    # reflect and replicate keep a channels-last input's layout, gradient included; any
+    # other input gets a C-ordered result, as PyTorch's kernels give
     # PyTorch's backward takes the input: a Hessian through the padding is zeros
-    return linear_op_cl(input, fwd, adj, f"{_NAMES[mode]}{n_pad}DBackward0",
-                        cl_format(input._data), keeps_input=True)
+    fmt = cl_format(input._data)
+    if fmt is None:
+        fwd = functools.partial(_c_ordered, fwd)
+    return linear_op_cl(input, fwd, adj, f"{_NAMES[mode]}{n_pad}DBackward0", fmt,
+                        keeps_input=True)
+
+
+def _c_ordered(f: Any, xp: Any, x: Any) -> Any:
+    return c_order(xp, f(xp, x))
 
 
 def _then_pad(f: Any, xp: Any, x: Any, pairs: tuple) -> Any:

@@ -52,7 +52,9 @@ def _col2im(xp: Any, cols: Any, S: tuple, Ks: tuple, geom: K.Geom) -> Any:
     for kidx in K.offsets(Ks):
         out[(slice(None), slice(None)) + K.window(kidx, Q, geom.stride, geom.dilation)] += \
             c[(slice(None), slice(None)) + kidx]
-    return out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(geom.lo, S))]
+    # a contiguous copy of the unpadded part, as PyTorch's col2im returns (``.view`` works)
+    return xp.ascontiguousarray(
+        out[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(geom.lo, S))])
 
 
 def _per_sample(fn: Any, batched: bool) -> Any:

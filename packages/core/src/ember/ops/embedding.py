@@ -221,11 +221,16 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
             raise ValueError("offsets has to be a 1D Tensor but got null")
         offs = offsets._data.astype("int64")
         if include_last_offset:
-            offs = offs[:-1]
+            end, offs = (int(offs[-1]) if offs.size else 0), offs[:-1]
         b = offs.shape[0]
     if per_sample_weights is not None and mode != 0:
         raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
     n = idx.size
+    # PyTorch's fast float kernel (no padding_idx) leaves indices past offsets[-1] out of the
+    # sums; its generic one (float64, or with a padding_idx) puts them in the last bag
+    tail = (idx.ndim == 1 and include_last_offset and b > 0 and end < n and mode != 2
+            and (padding_idx is None or padding_idx < 0)
+            and str(w.dtype) in ("float32", "float16", "bfloat16"))
     if n and bool(xp.any((idx < 0) | (idx >= v))):
         raise _bag_index_error(xp, idx, v, mode, w.dtype, padding_idx)
     if b and offs.size and (int(offs[0]) != 0 or bool(xp.any(offs[1:] < offs[:-1]))):
@@ -234,6 +239,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
                                f"{offs.tolist()}")
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
                            "has to start from position 0. However, got " + str(int(offs[0])))
+    if b == 0:  # no bags: PyTorch's empty result, still a node of the weight
+        return _no_bags(weight, n, xp)
     bag = (xp.searchsorted(offs, xp.arange(n), side="right") - 1).astype("int64")
     keep = (idx != padding_idx) if padding_idx is not None and padding_idx >= 0 else \
         xp.ones(n, dtype=bool)
@@ -253,15 +260,37 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
             scale = scale / xp.maximum(counts, 1)[bag].astype(w.dtype)
         if scale_grad_by_freq and n and not sparse_grad:
             rows = _freq_scaled(rows, idx, v, xp)
+        if tail and mode == 0:  # PyTorch's sum leaves indices past offsets[-1] out
+            scale = scale * (xp.arange(n) < end)
         r = rows * make(scale[:, None], dev)
         if per_sample_weights is not None:
             r = r * per_sample_weights.reshape(-1, 1)
         out = add_rows(r, bag, b)
+        if tail and mode == 1:
+            out._data = out._data - _tail_sum(r._data, end, b, xp)
         maxi = xp.zeros(b if mode == 2 else 0, dtype="int64")
     if not out._rg and grad_state.enabled and weight._rg:  # max over no rows: still a node
         out = _zero_grad_node(out, weight)
     out = renamed(out, "EmbeddingBagBackward0")  # PyTorch's one node for the whole op
     return (out, make(bag, dev), make(counts.astype("int64"), dev), make(maxi, dev))
+
+
+def _tail_sum(r: Any, end: int, b: int, xp: Any) -> Any:
+    """The last bag's share of rows past ``offsets[-1]``: PyTorch's fast mean with
+    ``include_last_offset`` leaves them out of the value but not of the count or gradient."""
+    res = xp.zeros((b,) + r.shape[1:], dtype=r.dtype)
+    res[-1] = r[end:].sum(0)
+    return res
+
+
+def _no_bags(weight: Tensor, n: int, xp: Any) -> tuple:
+    """``embedding_bag``'s four results for empty offsets: a ``(0, dim)`` output."""
+    dev = weight._device
+    out = make(xp.zeros((0, weight._data.shape[1]), dtype=weight._data.dtype), dev)
+    if grad_state.enabled and weight._rg:
+        out = _zero_grad_node(out, weight)
+    empty = make(xp.zeros(0, dtype="int64"), dev)
+    return out, make(xp.zeros(n, dtype="int64"), dev), empty, empty
 
 
 def _zero_grad_node(out: Tensor, weight: Tensor) -> Tensor:

@@ -426,6 +426,8 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
     if dt.kind in "biu" and dt.name != "int64":  # the names of PyTorch's kernels
         kernel = {1: "avg_pool2d", 2: "avg_pool2d", 3: "avg_pool3d_out_frame"}[d]
         raise _not_implemented(kernel, dt)
+    if d == 3 and dt.name in ("float16", "bfloat16") and input._device.type == "cpu":
+        raise _not_implemented("avg_pool3d_out_frame", dt)  # PyTorch's CPU has no half kernel
     integral = dt.kind in "iu"
     ct = "float32" if dt.name in ("float16", "bfloat16") else dt
     div = _divisor(xp, S, k, Q, geom, count_include_pad, divisor_override,

@@ -453,13 +453,13 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
     else:
         S = tuple(int(v) for v in output_size)
         if len(S) == d + 2:
-            S = S[-d:]
+            S, output_size = S[-d:], output_size[2:]
         if len(S) != d:
             raise ValueError(f"output_size should be a sequence containing {d} or {d + 2} "
                              f"elements, but it has a length of '{len(output_size)}'")
         for i, (v, df, st) in enumerate(zip(S, default, s)):
             if not df - st < v < df + st:
-                raise ValueError(f"invalid output_size \"{list(S)}\" (dim {i} must be "
+                raise ValueError(f"invalid output_size \"{output_size}\" (dim {i} must be "
                                  f"between {df - st} and {df + st})")
     flat = indices._data
     n = 1

@@ -500,19 +500,25 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                          f"{input.dim()}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
     for t in (input, offsets):
         if t is not None and t.dtype not in (ember.int64, ember.int32):
             raise RuntimeError(
                 "Expected tensor for argument #1 'indices' to have one of the following scalar "
                 f"types: Long, Int; but got {t.type()} instead (while checking arguments for "
                 "embedding_bag)")
+    if input.dim() == 2 and input.size(1) == 0:  # PyTorch's offsets: arange with step 0
+        raise RuntimeError("step must be nonzero")
+    if include_last_offset and input.dim() == 1 and offsets.numel() == 0:
+        raise RuntimeError("include_last_offset: number of offset should be at least 1")
     if offsets is not None and input.dim() == 1 and offsets.numel():
         last = int(offsets[-1])
         if last > input.numel():
             raise RuntimeError(f"offsets[-1] can not be greater than input's length "
                                f"{input.numel()} but got offsets[-1] of {last}")
-        if include_last_offset and offsets.numel() == 1:  # no bag at all
-            return weight[:0] * 0
     if max_norm is not None:
         with ember.no_grad():
             _emb.embedding_renorm_(weight, input, max_norm, norm_type)

@@ -164,8 +164,7 @@ class _ConvTransposeNd(_ConvNd):
             return list(_single(self.output_padding))
         has_batch_dim = input.dim() == num_spatial_dims + 2
         non_spatial = 2 if has_batch_dim else 1
-        output_size = list(output_size)
-        if len(output_size) == non_spatial + num_spatial_dims:
+        if len(output_size) == non_spatial + num_spatial_dims:  # shown as given in errors
             output_size = output_size[non_spatial:]
         if len(output_size) != num_spatial_dims:
             raise ValueError(
