@@ -7,6 +7,7 @@ from typing import Any
 
 from .._tensor import Tensor, make
 from ..dtypes import _FLOAT
+from .function import transform_depth as _transform_depth
 from .graph import _tasks
 from .graph import run_backward as _engine_run
 
@@ -107,6 +108,8 @@ def _roots(outputs: tuple) -> list:
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    if _transform_depth[0]:
+        _refuse_in_transform()
     outputs = _as_tuple(tensors)
     grads = _root_grads(outputs, _as_tuple(grad_tensors), create_graph)
     if retain_graph is None:
@@ -131,6 +134,20 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             t._grad = g if t._grad is None else t._grad + g
 
 
+def _check_batched_shapes(outs: tuple, gos: tuple) -> None:
+    """PyTorch's refusal of batched grad_outputs not shaped (batch, *output.shape); its
+    message shows the shape of ``grad_output[i][0]`` without its first dimension."""
+    for i, (o, g) in enumerate(zip(outs, gos)):
+        if isinstance(g, Tensor) and isinstance(o, Tensor) and tuple(g.shape[1:]) != tuple(o.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {g.shape[2:]} and output[{i}] has a "
+                f"shape of {o.shape}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap.")
+
+
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
@@ -147,6 +164,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         from ..ops import stack
 
         gos = _as_tuple(grad_outputs)
+        _check_batched_shapes(outs, gos)
         n = gos[0].shape[0] if gos else 0
         per = [grad(outs, ins, tuple(g[i] for g in gos),
                     retain_graph=True if i < n - 1 else retain_graph, create_graph=create_graph,
@@ -186,9 +204,18 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(result)
 
 
+def _refuse_in_transform() -> None:
+    """PyTorch's refusal of ``backward()`` while ``ember.func`` runs a user function."""
+    raise RuntimeError("backward() called inside a functorch transform. This is not supported, "
+                       "please use functorch.grad or functorch.vjp instead or call backward() "
+                       "outside of functorch transforms.")
+
+
 def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
                      create_graph: bool = False, inputs: Sequence | None = None) -> None:
     """Compute the gradient of this tensor with respect to the graph's leaves."""
+    if _transform_depth[0]:
+        _refuse_in_transform()
     if gradient is None and inputs is None:  # the common ``loss.backward()``
         grads = _root_grads((self,), (), create_graph)
         run_backward(_roots((self,)), grads,

@@ -9,6 +9,7 @@ entry and stacks the results: same values as PyTorch's, at a per-call cost.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +18,9 @@ from ..autograd import grad_mode
 from ..autograd._api import grad as _autograd_grad
 from ..autograd.function import run_transformed as _transformed
 from ._module_utils import functionalize, replace_all_batch_norm_modules_
-from ._pytree import tree_flatten, tree_map, tree_unflatten
+from ._pytree import tree_flatten, tree_map, tree_unflatten, treespec_pprint
 from .call import functional_call, stack_module_state
-from .vmap import vmap
+from .vmap import check_randomness, random_mode, vmap
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
            "functional_call", "stack_module_state", "linearize", "functionalize",
@@ -159,17 +160,19 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         out = _transformed(func, *ins)
         aux = None
         if has_aux:
-            out, aux = out
+            out, aux = _split_aux(out, "vjp(f, *primals)")
         out_leaves, out_spec = tree_flatten(out)
+        _check_vjp_outputs(out_leaves)
         in_leaves = [tree_flatten(p) for p in ins]
         flat_in = [x for lv, _ in in_leaves for x in lv]
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple:
-        cts, _ = tree_flatten(cotangents)
-        if len(cts) != len(out_leaves):
-            raise RuntimeError(f"Expected pytree structure of cotangents to be the same as "
-                               f"pytree structure of outputs to the function. cotangents: "
-                               f"{len(cts)} leaves, primal output: {len(out_leaves)} leaves")
+        cts, ct_spec = tree_flatten(cotangents)
+        if ct_spec != out_spec:
+            raise RuntimeError("Expected pytree structure of cotangents to be the same as "
+                               "pytree structure of outputs to the function. cotangents: "
+                               f"{treespec_pprint(ct_spec)}, primal output: "
+                               f"{treespec_pprint(out_spec)}")
         with grad_mode.enable_grad():
             gs = iter(_grads(out_leaves, flat_in, list(cts)))
         return tuple(tree_unflatten([next(gs) for _ in lv], spec) for lv, spec in in_leaves)
@@ -177,6 +180,31 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     detached = tree_unflatten([o.detach() if isinstance(o, Tensor) and not _nested(flat_in)
                                else o for o in out_leaves], out_spec)
     return (detached, vjp_fn, _unwrap_aux(aux, flat_in)) if has_aux else (detached, vjp_fn)
+
+
+def _split_aux(out: Any, api: str) -> tuple:
+    """``(output, aux)`` of a ``has_aux`` function, refused unless it returned a pair."""
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if "
+                           "has_aux is True")
+    return out
+
+
+def _check_vjp_outputs(leaves: list) -> None:
+    """PyTorch's vjp checks on ``f``'s outputs: some, all tensors, all floating or complex
+    (jacrev's messages are vjp's too)."""
+    api = "vjp(f, *primals)"
+    if not leaves or (len(leaves) == 1 and leaves[0] is None):
+        raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got "
+                           f"output = {leaves})")
+    for o in leaves:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type {type(o)}")
+    for o in leaves:
+        if not (o.is_floating_point() or o.is_complex()):
+            raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex "
+                               f"Tensors, got Tensor with dtype {o.dtype}")
 
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
@@ -219,7 +247,8 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                 raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
                                    f"unsupported type {type(o)}")
         # u -> J^T u is linear in u; its vjp with the tangents is J @ tangents
-        us = [o.new_zeros(o.shape).requires_grad_(True) for o in outs]
+        us = [o.new_zeros(o.shape).requires_grad_(o.is_floating_point() or o.is_complex())
+              for o in outs]
         diff = [(o, u) for o, u in zip(outs, us) if o.requires_grad]
         jtu = (_autograd_grad([o for o, _ in diff], ins, [u for _, u in diff],
                               create_graph=True, allow_unused=True)
@@ -259,12 +288,9 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
             out = _transformed(func, *args, **kwargs)
             aux = None
             if has_aux:
-                out, aux = out
+                out, aux = _split_aux(out, "vjp(f, *primals)")
             outs, spec = tree_flatten(out)
-            for o in outs:
-                if not isinstance(o, Tensor):
-                    raise RuntimeError("vjp(f, *primals): expected f(*primals) to return only "
-                                       f"tensors, got unsupported type {type(o)}")
+            _check_vjp_outputs(outs)
             per_out = []
             for o in outs:
                 flat = o.reshape(-1)
@@ -287,8 +313,17 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
 
 def jacfwd(func: Callable, argnums: Any = 0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
-    """The Jacobian (computed in reverse mode here; the values are the same)."""
-    return jacrev(func, argnums, has_aux=has_aux)
+    """The Jacobian (computed in reverse mode here; the values are the same). Random ops
+    inside ``func`` are refused, as under PyTorch's vmap, unless ``randomness`` allows them."""
+    rev = jacrev(func, argnums, has_aux=has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        check_randomness(randomness)
+        with random_mode(randomness):
+            return rev(*args, **kwargs)
+
+    return wrapper
 
 
 def hessian(func: Callable, argnums: Any = 0) -> Callable:

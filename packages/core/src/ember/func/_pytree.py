@@ -10,7 +10,8 @@ from ..utils._pytree import (
     tree_map,
     tree_structure,
     tree_unflatten,
+    treespec_pprint,
 )
 
 __all__ = ["TreeSpec", "tree_flatten", "tree_leaves", "tree_map", "tree_structure",
-           "tree_unflatten"]
+           "tree_unflatten", "treespec_pprint"]

@@ -94,6 +94,8 @@ def stack_module_state(models: Any) -> tuple[dict, dict]:
     if not (all(m.training for m in models) or all(not m.training for m in models)):
         raise RuntimeError("stack_module_state: Expected all models to have the same training/"
                            "eval mode.")
+    if any(type(m) is not type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
     return (_stacked([dict(m.named_parameters()) for m in models]),
             _stacked([dict(m.named_buffers()) for m in models]))
 

@@ -6,45 +6,93 @@ and the results are stacked. Values, shapes and gradients equal PyTorch's.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .._tensor import Tensor
 from ..autograd.function import run_transformed as _transformed
-from ._pytree import tree_flatten, tree_unflatten
+from ._pytree import TreeSpec, tree_flatten, tree_unflatten
 
 
 def _name(func: Any) -> str:
     """How PyTorch's vmap messages name the mapped function."""
-    return getattr(func, "__name__", repr(func))
+    if hasattr(func, "__name__"):
+        return func.__name__
+    if isinstance(func, functools.partial):
+        return f"functools.partial({_name(func.func)}, ...)"
+    return repr(func)
 
 
-def _dims_like(in_dims: Any, args: tuple, func: Any = None) -> list:
-    """``in_dims`` expanded to one entry per leaf of ``args``."""
-    if in_dims is None and func is not None:  # (None for every input maps nothing)
-        raise ValueError(f"vmap({_name(func)}, in_dims=None, ...)(<inputs>): expected `in_dims` "
-                         "to be int or a (potentially nested) tuple matching the structure of "
-                         f"inputs, got: {type(None)}.")
-    if isinstance(in_dims, int) or in_dims is None:
-        return [in_dims] * len(tree_flatten(args)[0])
-    if not isinstance(in_dims, tuple) or len(in_dims) != len(args):
-        raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
-                         f"in_dims is not compatible "
-                         f"with the structure of `inputs`. in_dims has structure "
-                         f"{type(in_dims).__name__} but inputs has {len(args)} positional "
-                         "arguments")
-    out = []
-    for d, a in zip(in_dims, args):
-        n = len(tree_flatten(a)[0])
-        if isinstance(d, int) or d is None:
-            out += [d] * n
-        else:
-            leaves, _ = tree_flatten(d)
-            if len(leaves) != n:
-                raise ValueError("vmap: in_dims is not compatible with the structure of inputs")
-            out += leaves
-    return out
+def _broadcast_flat(dims: Any, spec: TreeSpec) -> list | None:
+    """``dims`` (a prefix of the tree ``spec`` describes) repeated over each subtree's
+    leaves, flat; None where ``dims`` is no prefix of it."""
+    full = tree_unflatten([0] * spec.num_leaves, spec)
+    leaves, dims_spec = tree_flatten(dims)
+    try:
+        subtrees = dims_spec.flatten_up_to(full)
+    except ValueError:
+        return None
+    return [d for d, sub in zip(leaves, subtrees) for _ in range(len(tree_flatten(sub)[0]))]
+
+
+def _flat_in_dims(in_dims: Any, args: tuple, func: Any) -> tuple[list, list, TreeSpec]:
+    """The leaves of ``args``, their in_dims (non-negative) and the structure (PyTorch's
+    checks, in its order and words)."""
+    head = f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>)"
+    if not isinstance(in_dims, (int, tuple)):
+        raise ValueError(f"{head}: expected `in_dims` to be int or a (potentially nested) tuple "
+                         f"matching the structure of inputs, got: {type(in_dims)}.")
+    if not args:
+        raise ValueError(f"vmap({_name(func)})(<inputs>): got no inputs. Maybe you forgot to add "
+                         "inputs, or you are trying to vmap over a function with no inputs. The "
+                         "latter is unsupported.")
+    leaves, spec = tree_flatten(args)
+    dims = _broadcast_flat(in_dims, spec)
+    if dims is None:
+        raise ValueError(f"{head}: in_dims is not compatible with the structure of `inputs`. "
+                         f"in_dims has structure {tree_flatten(in_dims)[1]} but inputs has "
+                         f"structure {spec}.")
+    for i, (x, d) in enumerate(zip(leaves, dims)):
+        if d is not None and not isinstance(d, int):
+            raise ValueError(f"{head}: Got in_dim={d} for an input but in_dim must be either an "
+                             "integer dimension or None.")
+        if d is not None and not isinstance(x, Tensor):
+            raise ValueError(f"{head}: Got in_dim={d} for an input but the input is of type "
+                             f"{type(x)}. We cannot vmap over non-Tensor arguments, please use "
+                             "None as the respective in_dim")
+        if d is not None and not -x.ndim <= d < x.ndim:
+            raise ValueError(f"{head}: Got in_dim={d} for some input, but that input is a Tensor "
+                             f"of dimensionality {x.ndim} so expected in_dim to satisfy "
+                             f"-{x.ndim} <= in_dim < {x.ndim}.")
+        if d is not None:
+            dims[i] = d % x.ndim
+    return leaves, dims, spec
+
+
+def _batch_size(leaves: list, dims: list) -> int:
+    sizes = [x.shape[d] for x, d in zip(leaves, dims) if d is not None]
+    if not sizes:
+        raise ValueError("vmap: Expected at least one Tensor to vmap over")
+    if any(s != sizes[0] for s in sizes):
+        raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
+                         f"dimension, got sizes {sizes} for the mapped dimension")
+    return sizes[0]
+
+
+def _flat_out_dims(out_dims: Any, result: Any, spec: TreeSpec, func: Any) -> list:
+    """``out_dims`` broadcast over the outputs' leaves (PyTorch's rules and message)."""
+    if isinstance(result, Tensor):
+        flat = ([out_dims] if out_dims is None or isinstance(out_dims, int) else
+                list(out_dims) if isinstance(out_dims, tuple) and len(out_dims) == 1 else None)
+    else:
+        flat = _broadcast_flat(out_dims, spec)
+    if flat is None:
+        raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims})(<inputs>): out_dims is "
+                         "not compatible with the structure of `outputs`. out_dims has structure "
+                         f"{tree_flatten(out_dims)[1]} but outputs has structure {spec}.")
+    return flat
 
 
 def _batched(col: list, mapped_ids: set) -> bool:
@@ -69,82 +117,96 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
          chunk_size: int | None = None) -> Callable:
     """``func`` mapped over dimension ``in_dims`` of its inputs, results stacked at
     ``out_dims``."""
+    check_randomness(randomness)
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    @functools.wraps(func)
+    def mapped(*args: Any, **kwargs: Any) -> Any:
+        _check_out_dims(out_dims, func)
+        leaves, dims, spec = _flat_in_dims(in_dims, args, func)
+        n = _batch_size(leaves, dims)
+        mapped_ids: set = set()
+        keep = []  # the mapped slices stay alive: their ids mark outputs that are inputs
+
+        def call(i: int) -> Any:
+            sliced = [x if d is None else x.select(d, i) if n else x.new_zeros(
+                x.shape[:d] + x.shape[d + 1:]) for x, d in zip(leaves, dims)]
+            mapped_ids.update(id(x) for x, d in zip(sliced, dims) if d is not None)
+            keep.append(sliced)
+            return _transformed(func, *tree_unflatten(sliced, spec), **kwargs)
+
+        results = _run_each(call, max(n, 1), randomness)
+        outs = [tree_flatten(r) for r in results]
+        out_spec = outs[0][1]
+        od = _flat_out_dims(out_dims, results[0], out_spec, func)
+        stacked = [_stack_column([o[0][j] for o in outs], d, n, mapped_ids, func)
+                   for j, d in enumerate(od)]
+        return tree_unflatten(stacked, out_spec)
+
+    return mapped
+
+
+def _check_out_dims(out_dims: Any, func: Any) -> None:
+    """PyTorch's refusal of out_dims that are not ints or None (possibly nested)."""
+    if not all(d is None or isinstance(d, int) for d in tree_flatten(out_dims)[0]):
+        raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): `out_dims` must be an "
+                         "int, None or a python collection of ints representing where in the "
+                         "outputs the vmapped dimension should appear.")
+
+
+def check_randomness(randomness: str) -> None:
+    """PyTorch's refusal of a ``randomness`` other than "error", "different" or "same"."""
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
 
-    @functools.wraps(func)
-    def mapped(*args: Any, **kwargs: Any) -> Any:
-        from ..ops import stack
 
-        leaves, spec = tree_flatten(args)
-        dims = _dims_like(in_dims, args, func)
-        for x, d in zip(leaves, dims):
-            if d is not None and not isinstance(x, Tensor):
-                raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
-                                 f"Got in_dim={d} "
-                                 f"for an input but the input is of type {type(x)}. We cannot "
-                                 "vmap over non-Tensor arguments, please use None as the "
-                                 "respective in_dim")
-            if d is not None and not -x.ndim <= d < x.ndim:
-                raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
-                                 f"Got in_dim={d} "
-                                 f"for some input, but that input is a Tensor of dimensionality "
-                                 f"{x.ndim} so expected in_dim to satisfy -{x.ndim} <= in_dim < "
-                                 f"{x.ndim}.")
-        sizes = {x.shape[d] for x, d in zip(leaves, dims)
-                 if d is not None and isinstance(x, Tensor)}
-        if not sizes:
-            raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): "
-                             f"at least one input "
-                             "must be a Tensor mapped over a dimension (in_dim not None)")
-        if len(sizes) > 1:
-            raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped "
-                             f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
-        n = sizes.pop()
-        results = []
-        mapped_ids: set = set()
-        keep = []  # the mapped slices stay alive: their ids mark outputs that are inputs
-        from .. import random as _random
+@contextlib.contextmanager
+def random_mode(randomness: str) -> Iterator[None]:
+    """Random ops refused inside (``randomness="error"``) or allowed, for the duration."""
+    from .. import random as _random
 
-        gen = _random.default_generator
-        state = gen.get_state() if randomness == "same" else None
-        prev = _random._forbid_random[0]
-        _random._forbid_random[0] = randomness == "error"
-        try:
-            for i in range(n):
-                if state is not None:  # "same": every entry draws what the first one drew
-                    gen.set_state(state)
-                sliced = [x.select(d, i) if d is not None else x for x, d in zip(leaves, dims)]
-                mapped_ids.update(id(x) for x, d in zip(sliced, dims) if d is not None)
-                keep.append(sliced)
-                results.append(_transformed(func, *tree_unflatten(sliced, spec), **kwargs))
-        finally:
-            _random._forbid_random[0] = prev
-        outs = [tree_flatten(r) for r in results]
-        out_spec = outs[0][1]
-        if isinstance(out_dims, tuple) and isinstance(results[0], tuple):
-            od = _dims_like(out_dims, results[0])
-        elif isinstance(out_dims, tuple):
-            od = _dims_like(out_dims, (results[0],))
-        else:
-            od = [out_dims] * len(outs[0][0])
-        stacked = []
-        for j in range(len(outs[0][0])):
-            col = [o[0][j] for o in outs]
-            d = od[j]
-            if d is None:  # not mapped: the first entry's value (any type), as it is
-                if _batched(col, mapped_ids):
-                    raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` can not return "
-                                     "a BatchedTensor when out_dim is None")
-                stacked.append(col[0])
-                continue
-            if not isinstance(col[0], Tensor):
-                raise ValueError(f"vmap({getattr(func, '__name__', func)}, ...): `"
-                                 f"{getattr(func, '__name__', func)}` must only return Tensors, "
-                                 f"got type {type(col[0])}. Did you mean to set out_dims= to "
-                                 "None for output?")
-            stacked.append(stack(col, d % (col[0].ndim + 1)))
-        return tree_unflatten(stacked, out_spec)
+    prev = _random._forbid_random[0]
+    _random._forbid_random[0] = randomness == "error"
+    try:
+        yield
+    finally:
+        _random._forbid_random[0] = prev
 
-    return mapped
+
+def _run_each(call: Callable, n: int, randomness: str) -> list:
+    """``call(i)`` for each batch index, with random ops refused ("error") or replayed from
+    one generator state ("same")."""
+    from .. import random as _random
+
+    gen = _random.default_generator
+    state = gen.get_state() if randomness == "same" else None
+    results = []
+    with random_mode(randomness):
+        for i in range(n):
+            if state is not None:  # "same": every entry draws what the first one drew
+                gen.set_state(state)
+            results.append(call(i))
+    return results
+
+
+def _stack_column(col: list, d: Any, n: int, mapped_ids: set, func: Any) -> Any:
+    """One output of every mapped call, stacked at ``d`` (an empty batch keeps none)."""
+    from ..ops import stack
+
+    if d is None:  # not mapped: the first entry's value (any type), as it is
+        if _batched(col, mapped_ids):
+            raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` can not return a "
+                             "BatchedTensor when out_dim is None")
+        return col[0]
+    if not isinstance(col[0], Tensor):
+        raise ValueError(f"vmap({_name(func)}, ...): `{_name(func)}` must only return Tensors, "
+                         f"got type {type(col[0])}. Did you mean to set out_dims= to None for "
+                         "output?")
+    nd = col[0].ndim + 1
+    if not -nd <= d < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {d})")
+    out = stack(col, d)
+    return out if n else out.narrow(d % out.ndim, 0, 0)

@@ -18,7 +18,17 @@ from .. import dtypes as _dt
 from . import _inplace, _parallel
 from ._autocast import autocast_op
 from ._channels_last import c_order
-from ._dispatch import Tensor, grad_state, make, methods, quiet, quietly, record, wrap_dim
+from ._dispatch import (
+    Tensor,
+    grad_state,
+    make,
+    methods,
+    quiet,
+    quietly,
+    record,
+    renamed,
+    wrap_dim,
+)
 from ._nn_math import arrays, const, float_input, grad_of
 from .dropout import __all__ as _dropout_all
 from .dropout import (
@@ -288,6 +298,15 @@ def hardsigmoid_(input: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ smooth
+# the node PyTorch's create_graph backward of each smooth activation makes (others: a Mul)
+_SMOOTH_DOUBLE = {"GeluBackward0": "GeluBackwardBackward0", "EluBackward0": "EluBackwardBackward0",
+                  "EluBackward1": "EluBackwardBackward0", "CeluBackward0": "EluBackwardBackward0",
+                  "CeluBackward1": "EluBackwardBackward0",
+                  "SoftplusBackward0": "SoftplusBackwardBackward0",
+                  "LogSigmoidBackward0": "LogSigmoidBackwardBackward0",
+                  "HardswishBackward0": "HardswishBackwardBackward0"}
+
+
 def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, op: str,
             kernel: str | None = None) -> Tensor:
     """``f(m, x)`` forward; backward ``grad * df(m, x)`` (half precision computes in float32).
@@ -304,6 +323,7 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
     res = wrap(y, input._device)
     if grad_state.enabled and input._rg:
         src = input  # in place: ``commit`` saves a snapshot of it, graph kept (double backward)
+        double = _SMOOTH_DOUBLE.get(name, "MulBackward0")  # PyTorch's node under create_graph
 
         def vjp(g: Tensor, s: Tensor, *_: Any) -> tuple:
             if low and not grad_state.enabled and g._data.dtype == x.dtype:
@@ -311,7 +331,7 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
                 g32 = g._data.astype("float32")
                 r = quiet(lambda: g32 * df(m, s._data.astype("float32")))
                 return (wrap(r.astype(x.dtype), g._device),)
-            return (g * grad_of(df, g, s),)
+            return (renamed(g * grad_of(df, g, s), double),)
 
         # PyTorch's in-place elu saves its result: a later in-place change fails the backward
         tracked = (res,) if name in ("EluBackward1", "CeluBackward1") else ()
@@ -356,9 +376,10 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _smooth(_node("CeluBackward", inplace), input, *_elu_f(alpha, 1.0, 1.0 / alpha), inplace,
-                   "celu",
-                   "elu_cpu")
+    f = _elu_f(alpha, 1.0, 1.0 / alpha)[0]
+    # PyTorch's celu backward takes the input scale as 1 / float32(alpha)
+    df = _elu_f(alpha, 1.0, 1.0 / float(np.float32(alpha)))[1]
+    return _smooth(_node("CeluBackward", inplace), input, f, df, inplace, "celu", "elu_cpu")
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:

@@ -97,9 +97,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                     gx = gx.reshape(tuple(x.shape))
             if needs[1]:
                 x2 = x.reshape((rows, x.shape[-1])) if x.ndim != 2 else x
-                gw = _mm(m, m.mT(g2), x2)
+                # under create_graph as PyTorch's graph: the transposed weight's gradient, then t
+                gw = _mm(m, m.mT(x2), g2).t() if m.tensor else _mm(m, m.mT(g2), x2)
             if row_bias:
                 gb = m.sum(g2, 0) if g.ndim > 1 else g
+                if m.tensor and g.ndim > 1:  # (summed to the bias's size, then viewed)
+                    gb = gb.reshape(bshape)
             return gx, gw, gb
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:

@@ -231,6 +231,12 @@ _MATMUL_NODES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackw
                  (1, 2): "SqueezeBackward4"}
 
 
+def _shaped(t: Tensor, shape: tuple, mm: bool) -> Tensor:
+    """``t`` reshaped to ``shape``; the gradients of a product of two matrices as they are
+    (PyTorch's mm: no view node under create_graph)."""
+    return t if mm else t.reshape(shape)
+
+
 def _record_matmul(res: Tensor, a: Tensor, b: Tensor, name: str | None = None) -> None:
     da, db = a._data.ndim, b._data.ndim
     sa, sb = a._data.shape, b._data.shape
@@ -247,10 +253,10 @@ def _record_matmul(res: Tensor, a: Tensor, b: Tensor, name: str | None = None) -
         ga = gb = None
         if ga_needed:
             bm = b.reshape(b2) if db == 1 else b
-            ga = sum_to(matmul(g, bm.mH), a2).reshape(sa)
+            ga = _shaped(sum_to(matmul(g, bm.mH), a2), sa, da == db == 2)
         if gb_needed:
             am = a.reshape(a2) if da == 1 else a
-            gb = sum_to(matmul(am.mH, g), b2).reshape(sb)
+            gb = _shaped(sum_to(matmul(am.mH, g), b2), sb, da == db == 2)
         return ga, gb
 
     view = name is None and (da > 2 or db > 2 or (da, db) == (1, 2))

@@ -11,7 +11,7 @@ from typing import Any
 from .. import dtypes as _dt
 from . import loss_composite as _composite
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, leave_unchecked, make, record
+from ._dispatch import Tensor, grad_state, leave_unchecked, make, record, renamed
 from ._inplace import _type_name
 from ._nn_math import (
     arrays,
@@ -192,8 +192,9 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
         def vjp(g: Tensor, inp: Tensor, lp: Tensor, tvc: Tensor, ac: Tensor, bc: Tensor,
                 wc: Tensor | None) -> tuple:
             if grad_state.enabled:
-                return (_class_grad_tensor(g, inp, tvc, ac, bc, wc, c, red, denom, softmax,
-                                           shape),)
+                return (_named_class_grad(_class_grad_tensor(g, inp, tvc, ac, bc, wc, c, red,
+                                                             denom, softmax, shape),
+                                          softmax, len(shape)),)
             coef = g._data.reshape(-1) if red == 0 else g._data
             if red == 1:  # nothing counted: every row was ignored, and gets no gradient
                 coef = coef / denom if denom != 0 else coef * 0
@@ -232,6 +233,17 @@ def _half_reduced(xp: Any, per: Any, valid: Any, wt: Any, red: int, half: Any) -
             xp.asarray(valid.sum(), dtype=per.dtype).astype(half).astype(per.dtype)
         out = out / total if total else out * xp.nan
     return out
+
+
+def _named_class_grad(gi: Tensor, softmax: bool, ndim: int) -> Tensor:
+    """The create_graph input gradient shown as PyTorch's node: log_softmax's backward for
+    cross_entropy, nll_loss's own (a view for the (N, C, d) inputs it reshapes)."""
+    if softmax:
+        return renamed(gi, "LogSoftmaxBackwardDataBackward0")
+    if ndim <= 2 or ndim == 4:
+        return renamed(gi, "NllLoss2DBackwardBackward0" if ndim == 4 else
+                       "NllLossBackwardBackward0")
+    return gi
 
 
 def _class_grad_tensor(g: Tensor, inp: Tensor, tvc: Tensor, ac: Tensor, bc: Tensor,

@@ -12,7 +12,7 @@ from typing import Any
 from .. import dtypes as _dt
 from . import loss_composite as _composite
 from ._autocast import autocast_op
-from ._dispatch import Tensor, grad_state, make, quiet, record, result_type, sum_to
+from ._dispatch import Tensor, grad_state, make, quiet, record, renamed, result_type, sum_to
 from ._inplace import _type_name
 from ._nn_math import arrays, grad_of, reduce_array, reduction_enum
 from .loss_composite import same_float
@@ -50,6 +50,12 @@ def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
     if red == 0:
         return g
     return (g / n if red == 1 else g).expand(shape)
+
+
+# the node of PyTorch's create_graph gradient for the losses with their own backward kernel
+_DOUBLE = {"MseLossBackward0": "MseLossBackwardBackward0",
+           "SmoothL1LossBackward0": "SmoothL1LossBackwardBackward0",
+           "HuberLossBackward0": "HuberLossBackwardBackward0"}
 
 
 def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Callable,
@@ -93,6 +99,7 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     want = [t is not None and t._rg and grads[i] is not None for i, t in enumerate(tensors)]
     if grad_state.enabled and any(want):
         n = loss.size
+        double = _DOUBLE.get(name)
 
         def vjp(g: Tensor, *saved: Any) -> tuple:
             scale = 1.0 / n if red == 1 and n else 1.0  # (an empty input: empty grads)
@@ -103,6 +110,8 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
                     continue
                 d = grad_of(_scaled(grads[i], scale, cdt), g, *saved)
                 gi = sum_to(g * d, tuple(t.shape))
+                if double is not None and grad_state.enabled:  # PyTorch's fused node
+                    gi = renamed(gi, double)
                 out.append(gi if gi.dtype == t.dtype else gi.to(t.dtype))
             return tuple(out)
 

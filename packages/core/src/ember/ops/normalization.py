@@ -30,16 +30,22 @@ def _compute_dtype(x: Any) -> Any:
 
 
 def _tied_grads(name: str, gs: tuple, g: Tensor, x: Tensor, w: Tensor | None,
-                needs: tuple) -> tuple:
+                needs: tuple, fused: bool = True) -> tuple:
     """Gradients computed under create_graph, tied as PyTorch ties them: batch and layer norm
     compute all three with one double-differentiable node (whose inputs include the bias for
-    layer norm only); group norm's composite makes the weight's depend on the weight."""
+    layer norm only); group norm's composite makes the weight's depend on the weight.
+    ``fused``: show each gradient's last step as that node (not for instance norm, which
+    PyTorch computes on a reshaped view)."""
     if name == "NativeGroupNormBackward0":
         if needs[1]:
             gs = (gs[0], *tied(gs[1:2], "NativeGroupNormBackward0", (g, x, w)), gs[2])
         return gs
     if needs[0] or needs[1] or (needs[2] and name == "NativeLayerNormBackward0"):
-        return tied(gs, name[:-1] + "Backward0", (g, x, w))
+        double = name[:-1] + "Backward0"
+        # each gradient's own last step shown as PyTorch's one fused node
+        if fused:
+            gs = tuple(r if r is None or r is g else renamed(r, double) for r in gs)
+        return tied(gs, double, (g, x, w))
     return gs
 
 
@@ -140,7 +146,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
                 gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
                              eps, train, needs)
                 if grad_state.enabled:
-                    gs = _tied_grads(name, gs, g, x, w, needs)
+                    gs = _tied_grads(name, gs, g, x, w, needs, not per_channel or red[0] == 0)
             gx = gs[0]
             if fmt is None or gx is None or (fmt is contiguous_format and getattr(
                     gx._data, "flags", None) is not None and gx._data.flags.c_contiguous):
@@ -667,6 +673,17 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     y = xc * r
     if weight is not None:
         y = y * weight._data
+    name = "ToCopyBackward0" if input._data.dtype.itemsize == 2 else "MulBackward0"
+    flags = getattr(y, "flags", None)
+    if flags is not None and not flags.c_contiguous:
+        # PyTorch's composite ends in .contiguous(input.suggest_memory_format()): a
+        # channels-last input stays so, any other permuted one is copied to C order
+        fmt = cl_format(x)
+        if fmt is not None:
+            y = laid_as(xp, y, fmt)
+        else:
+            y = xp.ascontiguousarray(y)
+            name = "CloneBackward0" if name == "MulBackward0" else name
     res = make(y.astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and (input._rg or (weight is not None and weight._rg)):
         lead = tuple(range(x.ndim - len(ns)))
@@ -684,9 +701,22 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
             return gx, gw
 
         # PyTorch's CPU rms_norm is a composite: its last step a product (a cast for halves)
-        record("ToCopyBackward0" if input._data.dtype.itemsize == 2 else "MulBackward0", res,
-               (input, weight), lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
+        record(name, res, (input, weight), lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
     return res
+
+
+def _laid_like(xp: Any, y: Any, x: Any) -> Any:
+    """``y`` (C order) laid out as the elementwise result of ``x`` is: in ``x``'s order of
+    dims (PyTorch's TensorIterator follows its first operand)."""
+    fmt = cl_format(x)
+    if fmt is not None:
+        return laid_as(xp, y, fmt)
+    flags = getattr(x, "flags", None)
+    if flags is None or flags.c_contiguous:
+        return y
+    out = xp.empty_like(x)
+    out[...] = y
+    return out
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
@@ -728,10 +758,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     def forward(m: Any, x: Any) -> Any:
         return x * (window(m, x * x, before, after) * (alpha / size) + k) ** -beta
 
-    # PyTorch's is composite: the output keeps the input's channels-last layout, the
-    # gradient the incoming gradient's
-    res = make(laid_as(xp, forward(m, x).astype(x.dtype, copy=False), cl_format(x)),
-               input._device)
+    # PyTorch's is composite: the output keeps the input's layout (channels-last or any
+    # other order of its dims), the gradient the incoming gradient's
+    res = make(_laid_like(xp, forward(m, x).astype(x.dtype, copy=False), x), input._device)
     if grad_state.enabled and input._rg:
         def grads(m: Any, g: Any, x: Any) -> Any:
             d = window(m, x * x, before, after) * (alpha / size) + k

@@ -26,6 +26,7 @@ from ._dispatch import (
     quiet,
     record,
     refuse_shell_uint,
+    renamed,
     result_type,
 )
 from .arithmetic import _out
@@ -111,7 +112,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
     """
     save_x, save_r = "x" in saves, "r" in saves
     exact = name in _EXACT_OUT
-    no_shell_uint = name in ("abs", "sign")  # PyTorch has no uint16/32/64 kernel
+    no_shell_uint = name in ("abs", "sign", "square")  # PyTorch has no uint16/32/64 kernel
 
     def vjp(g: Tensor, x: Any, r: Any) -> tuple:
         rd = None if half_deriv is None else r._data.dtype
@@ -140,7 +141,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             raise (reject(input.dtype.np) if reject is not None
                    else not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np))
         if no_shell_uint and k == "u":
-            refuse_shell_uint(f"{name}_cpu", x)
+            refuse_shell_uint("pow" if name == "square" else f"{name}_cpu", x)
         if promote and k in "biu":
             x = dev._backend.astype(x, _dt._default)
         r = quiet(kernel, dev._backend.xp, x)
@@ -363,7 +364,8 @@ def _sigmoid_half_grad(g: Any, r: Any, dt: Any) -> Any:
 
 
 tanh = unary("tanh", lambda xp, x: xp.tanh(x), "TanhBackward0",
-             lambda g, x, r: g * cj(1 - r * r), saves="r", doc="Hyperbolic tangent, elementwise.",
+             lambda g, x, r: renamed(g * cj(1 - r * r), "TanhBackwardBackward0"), saves="r",
+             doc="Hyperbolic tangent, elementwise.",
              half_deriv=lambda g, r, dt: g * (1 - r * r))
 asinh = unary("asinh", lambda xp, x: xp.arcsinh(x), "AsinhBackward0",
               lambda g, x, r: g * cj((x * x + 1).rsqrt()), doc="Inverse hyperbolic sine.")
@@ -372,7 +374,7 @@ acosh = unary("acosh", lambda xp, x: xp.arccosh(x), "AcoshBackward0",
 atanh = unary("atanh", lambda xp, x: xp.arctanh(x), "AtanhBackward0",
               lambda g, x, r: g / cj(1 - x * x), doc="Inverse hyperbolic tangent.")
 sigmoid = unary("sigmoid", _sigmoid_kernel, "SigmoidBackward0",
-                lambda g, x, r: g * cj(r * (1 - r)), saves="r",
+                lambda g, x, r: renamed(g * cj(r * (1 - r)), "SigmoidBackwardBackward0"), saves="r",
                 doc="``1 / (1 + exp(-input))``.", half_deriv=_sigmoid_half_grad)
 reciprocal = unary("reciprocal", lambda xp, x: 1 / x, "ReciprocalBackward0",
                    lambda g, x, r: -g * cj(r * r), saves="r", doc="``1 / input``, elementwise.")

@@ -12,7 +12,7 @@ from typing import Any
 from .. import dtypes as _dt
 from ._autocast import autocast_op
 from ._channels_last import c_order
-from ._dispatch import Tensor, grad_state, methods, record, wrap_dim
+from ._dispatch import Tensor, grad_state, methods, record, renamed, wrap_dim
 from ._nn_math import log_softmax_array, log_softmax_half, softmax_last
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
 
@@ -88,7 +88,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
                 g32, r32 = g.float(), r.float()
                 return ((r32 * (g32 - (g32 * r32).sum(d, keepdim=True))).to(r.dtype)
                         .contiguous(),)
-            return ((r * (g - (g * r).sum(d, keepdim=True))).contiguous(),)
+            return (renamed((r * (g - (g * r).sum(d, keepdim=True))).contiguous(),
+                            "SoftmaxBackwardDataBackward0"),)
 
         record("SoftmaxBackward0", res, (input,), vjp, (res,))
     return res
@@ -121,7 +122,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
                 g32 = g.float()
                 return ((g32 - r.float().exp() * g32.sum(d, keepdim=True)).to(r.dtype)
                         .contiguous(),)
-            return ((g - r.exp() * g.sum(d, keepdim=True)).contiguous(),)
+            return (renamed((g - r.exp() * g.sum(d, keepdim=True)).contiguous(),
+                            "LogSoftmaxBackwardDataBackward0"),)
 
         record("LogSoftmaxBackward0", res, (input,), vjp, (res,))
     return res
