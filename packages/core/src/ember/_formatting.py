@@ -243,5 +243,7 @@ def _device_suffix(t: Any) -> list:
 
 def _grad_suffix(t: Any) -> list:
     if t.grad_fn is not None:
+        if t._base is not None:  # a view whose base changed in place shows its replayed node
+            t._refresh_view()
         return [f"grad_fn=<{type(t.grad_fn).__name__}>"]  # (CopySlices' name() is long)
     return ["requires_grad=True"] if t._rg else []

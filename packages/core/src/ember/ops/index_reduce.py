@@ -4,7 +4,7 @@ each index along a dim) and nonzero_static (``nonzero`` padded or cut to a fixed
 from __future__ import annotations
 
 from . import _inplace
-from ._dispatch import Tensor, astype, kind, make, methods, wrap_dim
+from ._dispatch import Tensor, astype, kind, make, methods, renamed, wrap_dim
 from .math_misc import _dtype_name
 
 __all__ = ["index_reduce", "nonzero_static"]
@@ -71,7 +71,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
                          include_self=include_self)
     if res.dtype is not input.dtype:  # scatter_reduce's integer mean gives int64
         res = res.to(input.dtype)
-    return write_out(res, out)
+    return write_out(renamed(res, "IndexReduceBackward0"), out)
 
 
 def index_reduce_(self: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,

@@ -22,7 +22,18 @@ import numpy as np
 
 from .. import dtypes as _dt
 from . import _inplace
-from ._dispatch import CPU, Tensor, grad_state, kind, make, methods, record, sum_to
+from ._dispatch import (
+    CPU,
+    Tensor,
+    grad_state,
+    kind,
+    make,
+    methods,
+    record,
+    refuse_shell_uint,
+    renamed,
+    sum_to,
+)
 from .shape import make_view, view_grad
 
 __all__ = ["index_put"]
@@ -53,10 +64,9 @@ def _index_array(t: Tensor, x: Tensor) -> Any:
     a = t._data
     k = kind(a)
     if k == "u" and t.dtype is _dt.uint8:
-        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                      "torch.bool instead.", UserWarning, stacklevel=4)
+        _uint8_warning(4)
         a = t._device._backend.astype(a, _dt.bool)
-    elif k not in "biu":
+    elif k != "b" and (k != "i" or a.itemsize < 4):  # int8/int16/uint16+: PyTorch refuses
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if t._device is not x._device:
         if t._device is CPU:
@@ -66,15 +76,31 @@ def _index_array(t: Tensor, x: Tensor) -> Any:
     return a
 
 
+def _uint8_warning(stacklevel: int) -> None:
+    warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                  "torch.bool instead.", UserWarning, stacklevel=stacklevel + 1)
+
+
 def _list_array(k: Any, x: Tensor) -> Any:
     a = np.asarray(k)
     if a.size == 0:
         a = a.astype(np.int64)
     elif kind(a) not in "biu":
-        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        a = _odd_list_index(a)
     if kind(a) == "u":
         a = a.astype(np.int64)
     return a if x._device is CPU else x._device._backend.asarray(a, index=x._device.index)
+
+
+def _odd_list_index(a: Any) -> Any:
+    """A list of floats indexes as int64 (PyTorch builds a LongTensor from it, truncating);
+    one of strings is a TypeError, anything else PyTorch's IndexError."""
+    if a.dtype.kind == "f":
+        return a.astype(np.int64)
+    if a.dtype.kind in "US":
+        name = "str" if a.dtype.kind == "U" else "bytes"
+        raise TypeError(f"new(): invalid data type '{name}'")
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
 
 def _slice_item(k: slice) -> slice:
@@ -137,10 +163,12 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
             has_adv = True
         elif _isinstance(k, Tensor):
             a = k._data
-            if a.ndim == 0 and kind(a) in "iu":
+            if a.ndim == 0 and kind(a) in "iu" and k.dtype is not _dt.uint8:
                 basic.append(int(k.item()))
                 name = "SelectBackward0"
-            elif a.ndim == 0 and kind(a) == "b":
+            elif a.ndim == 0 and kind(a) in "bu":  # (a 0-d uint8 is a deprecated mask)
+                if kind(a) == "u":
+                    _uint8_warning(3)
                 basic.append(None)
                 adv.append(_bool_index(bool(k.item()), x))
                 has_adv = True
@@ -159,6 +187,8 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
         elif hasattr(k, "__index__") and not _isinstance(k, (float, complex)):
             basic.append(operator.index(k))
             name = "SelectBackward0"
+        elif c is str or c is bytes:
+            raise TypeError(f"new(): invalid data type '{c.__name__}'")
         else:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
@@ -217,13 +247,16 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
             used += 1
     if used > nd:
         return IndexError(f"too many indices for tensor of dimension {nd}")
-    dim = pos = 0  # the first int out of range, named by its dim in the view being indexed
-    for k in items:  # (``None`` and bools add a dim to that view, as in PyTorch)
+    # the first int out of range, named as PyTorch does by its position in the key (each
+    # item, ``...`` and ``None`` included, counts one)
+    dim = pos = 0
+    for k in items:
         if k is Ellipsis:
             dim += nd - used
-            pos += nd - used
         elif k is None or _isinstance(k, bool):
-            pos += 1
+            pass
+        elif _isinstance(k, Tensor) and kind(k._data) == "b":
+            dim += k._data.ndim
         else:
             if _isinstance(k, int) or (_isinstance(k, Tensor) and k._data.ndim == 0
                                        and kind(k._data) in "iu"):
@@ -232,7 +265,7 @@ def _index_error(t: Tensor, key: Any) -> IndexError:
                     return IndexError(f"index {i} is out of bounds for dimension {pos} with "
                                       f"size {shape[dim]}")
             dim += 1
-            pos += 1
+        pos += 1
     return IndexError(f"index out of range for tensor of size {shape}")
 
 
@@ -351,7 +384,8 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
             arr = _unsqueezed(x, pk[0], arr)
         out = make_view(input, arr, replay)
         if grad_state.enabled and input._rg:
-            record(name, out, (input,), lambda g: (view_grad(g, shape, replay),))
+            record(name, out, (input,), lambda g: (view_grad(
+                g, shape, replay, _double_name(pk[0], shape) if grad_state.enabled else None),))
         return out
     out = make(get_key(x, pk) if arr is None else arr, input._device)
     if grad_state.enabled and input._rg:
@@ -359,10 +393,31 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
 
         def vjp(g: Tensor) -> tuple:
             z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
-            return (put_key(z, pk, g, accumulate=True),)
+            # PyTorch's index_backward is an _index_put_impl_: its node under create_graph
+            return (renamed(put_key(z, pk, g, accumulate=True), "IndexPutImplBackward0"),)
 
         record("IndexBackward0", out, (input,), vjp)
     return out
+
+
+def _double_name(basic: tuple, shape: tuple) -> str | None:
+    """PyTorch's node for the gradient of ``x[basic]`` under create_graph: the backward of
+    the key's first step that is not a no-op (None: keep the write's CopySlices)."""
+    front, back = 0, sum(k is not None and k is not Ellipsis for k in basic)
+    for k in basic:
+        if k is Ellipsis:
+            front = len(shape) - back
+            continue
+        if k is None:  # unsqueeze, whose backward is a squeeze
+            return "SqueezeBackward1"
+        dim = front
+        front += 1
+        back -= 1
+        if not isinstance(k, slice):
+            return "SelectBackwardBackward0"
+        if k.indices(shape[dim]) != (0, shape[dim], 1):
+            return "SliceBackwardBackward0"
+    return "SliceBackwardBackward0" if any(isinstance(k, slice) for k in basic) else None
 
 
 def _unsqueezed(x: Any, basic: tuple, arr: Any) -> Any:
@@ -450,8 +505,9 @@ def _value_array(value: Any, x: Tensor) -> Any:
             _warn_discard_imag()
             v = x._device._backend.xp.real(v)
         return x._device._backend.astype(v, x.dtype)
-    if _isinstance(value, (bool, int, float, complex)) or (
-            _isinstance(value, np.generic) and value.ndim == 0):
+    # NumPy scalars: PyTorch takes integers, float64 and complex128 (Python's float and
+    # complex), no other
+    if _isinstance(value, (bool, int, float, complex, np.integer)):
         be = x._device._backend
         if _isinstance(value, complex) and kind(x._data) != "c":
             if value.imag and kind(x._data) != "b":
@@ -465,8 +521,16 @@ def _value_array(value: Any, x: Tensor) -> Any:
             value = value.item()
         from .creation import fill_value_for
 
-        return be.astype(be.xp.asarray(fill_value_for(value, x.dtype, True)), x.dtype)
-    raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
+        try:
+            return be.astype(be.xp.asarray(fill_value_for(value, x.dtype, True)), x.dtype)
+        except (OverflowError, RuntimeError):
+            if _isinstance(value, int) and not -2**63 <= value < 2**63:
+                # PyTorch's argument parser reads a Python int as int64 first
+                raise ValueError("Overflow when unpacking long long") from None
+            raise
+    cls = type(value)
+    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+    raise TypeError(f"can't assign a {name} to a {x.type()}")
 
 
 def _broadcast_error(target: tuple, value: Any, advanced: bool) -> RuntimeError:
@@ -614,10 +678,11 @@ def _write_into(self: Tensor, pk: tuple, value: Any, accumulate: bool) -> None:
 
 
 def _setitem(self: Tensor, key: Any, value: Any) -> None:
+    view = False  # ``x[True]``: a view of all of x (a CopySlices node)
     if key.__class__ is bool:  # PyTorch's shortcut: ``x[False] = v`` writes nothing and
         if not key:            # ``x[True] = v`` copies into all of x, casting like copy_
             return
-        key = Ellipsis
+        key, view = Ellipsis, True
     basic, adv, _ = prepare(self, key)
     pk = (basic, adv)
     _basic_view(self._data, basic, self, key)
@@ -649,8 +714,23 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
                            "a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     _inplace.check_inplace(self, "setitem")
-    out = put_key(self, pk, value, False, "CopySlices" if adv is None else "IndexPutBackward0")
+    out = put_key(self, pk, value, False,
+                  "CopySlices" if view else _setitem_node(self, basic, adv, value))
     _inplace.commit(self, out, "setitem")
+
+
+def _setitem_node(self: Tensor, basic: tuple, adv: Any, value: Any) -> str:
+    """PyTorch's node for ``self[key] = value``: a basic part that is all of ``self`` (full
+    slices, ``...``) is no view, so the write is ``fill_`` (a number or 0-d value), ``copy_``
+    or ``index_put_`` on ``self`` itself; through a real view it is ``CopySlices``."""
+    whole = all(b is Ellipsis or (b.__class__ is slice and b.step in (None, 1)) for b in basic) \
+        and self._data[basic].shape == self._data.shape
+    if adv is not None:
+        return "IndexPutBackward0" if whole else "CopySlices"
+    if not whole:
+        return "CopySlices"
+    scalar = not _isinstance(value, Tensor) or value._data.ndim == 0
+    return "FillBackward3" if scalar else "CopyBackwards"
 
 
 def _single_mask(adv: tuple) -> bool:
@@ -660,21 +740,21 @@ def _single_mask(adv: tuple) -> bool:
 
 
 # ------------------------------------------------------------------ index_put
-def _indices_key(self: Tensor, indices: Any) -> tuple:
-    if _isinstance(indices, Tensor):
-        indices = (indices,)
-    key = []
-    for t in indices:
-        if t is None:
-            key.append(slice(None))
-        elif _isinstance(t, Tensor):
-            key.append(t)
-        else:
-            raise TypeError("index_put(): expected a tuple of Tensors (or None) as indices")
+def _indices_key(self: Tensor, indices: Any, op: str) -> tuple:
+    """The prepared key of ``index_put``'s ``indices``: a tuple (or list) of tensors only, as
+    PyTorch's argument parser takes (None, lists and ints are refused there)."""
+    if not _isinstance(indices, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    key = tuple(indices)
+    for i, t in enumerate(key):
+        if not _isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     if len(key) > self._data.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} (got "
                          f"{len(key)})")
-    basic, adv, _ = prepare(self, tuple(key))
+    basic, adv, _ = prepare(self, key)
     return (basic, adv)
 
 
@@ -694,12 +774,14 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
     """A copy of ``input`` with ``values`` put (or, with ``accumulate``, added) at ``indices``,
     a tuple of index tensors (None for a whole dim)."""
     _check_values(input, values, "index_put")
-    return put_key(input, _indices_key(input, indices), values, accumulate)
+    refuse_shell_uint("index_put", input._data)
+    return put_key(input, _indices_key(input, indices, "index_put"), values, accumulate)
 
 
 def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     _check_values(self, values, "index_put_")
-    pk = _indices_key(self, indices)
+    refuse_shell_uint("index_put", self._data)
+    pk = _indices_key(self, indices, "index_put_")
     _inplace.check_inplace(self, "index_put_")
     if not (grad_state.enabled and (self._rg or values._rg)):
         _write_into(self, pk, values, accumulate)

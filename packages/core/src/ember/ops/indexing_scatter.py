@@ -22,6 +22,7 @@ from ._dispatch import (
     make,
     methods,
     record,
+    refuse_shell_uint,
     reshape,
     sum_to,
     wrap_dim,
@@ -65,7 +66,7 @@ def _bounds(ix: Any, n: int, d: int, exc: type = RuntimeError, prefix: str = "")
     if ix.size:
         lo, hi = _min_max(ix)
         if lo < 0 or hi >= n:
-            raise exc(f"{prefix}index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
+            raise exc(f"{prefix}index {_first_bad(ix, 0, n)} is out of bounds for dimension {d} "
                       f"with size {n}")
 
 
@@ -154,15 +155,21 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``): values picked along ``dim``."""
     x, ix = input._data, index._data
     if ix.dtype not in _INDEX_DTYPES:
+        if not ix.size:  # PyTorch checks nothing of an empty index
+            return _empty_gather(input, index, out)
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index._device is not input._device:
         raise device_mismatch("gather", input, index)
     d = wrap_dim(dim, x.ndim, "gather")
     if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
+        if not ix.size:
+            return _empty_gather(input, index, out)
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     x1, ix1 = _as1(x), _as1(ix)
     for k in range(x1.ndim):
         if k != d and ix1.shape[k] > x1.shape[k]:
+            if not ix.size:
+                return _empty_gather(input, index, out)
             raise RuntimeError(
                 f"Size does not match at dimension {k} expected index {list(ix.shape)} to be no "
                 f"larger than self {list(x.shape)} apart from dimension {d}")
@@ -182,22 +189,55 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     return _inplace.write_out_exact(res, out, "gather")
 
 
+def _empty_gather(input: Tensor, index: Tensor, out: Tensor | None) -> Tensor:
+    """``gather`` with an empty index: an empty result of its shape, whatever its dims."""
+    xp = input._device._backend.xp
+    res = make(xp.zeros(index._data.shape, dtype=input._data.dtype), input._device)
+    if grad_state.enabled and input._rg:
+        shape, dtype = input._data.shape, input._data.dtype
+        record("GatherBackward0", res, (input,),
+               lambda g: (make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device),))
+    return _inplace.write_out_exact(res, out, "gather")
+
+
+class _EmptyIndex(Exception):
+    """A scatter's index is empty: PyTorch checks nothing else and returns ``self``'s copy."""
+
+
+def _scatter_copy(input: Tensor, src: Any, name: str) -> Tensor:
+    """The result of a scatter with an empty index: a copy of ``input`` (``src`` unused)."""
+    res = make(input._device._backend.copy(input._data), input._device)
+    st = _isinstance(src, Tensor) and src._rg
+    if grad_state.enabled and (input._rg or st):
+        gi = input._rg
+        record(name, res, (input, src if st else None),
+               lambda g: (g if gi else None, src.new_zeros(src.shape) if st else None))
+    return res
+
+
 def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
-    """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape."""
+    """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape.
+    Raises ``_EmptyIndex`` for an empty index that PyTorch's checks would pass over."""
     x, ix = input._data, index._data
     if ix.dtype not in _INDEX_DTYPES:
+        if not ix.size:
+            raise _EmptyIndex
         raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     d = wrap_dim(dim, x.ndim, op)
     s = src._data if _isinstance(src, Tensor) else None
     if s is not None and s.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if ix.ndim != x.ndim and not (x.ndim <= 1 and ix.ndim <= 1):
+        if not ix.size:
+            raise _EmptyIndex
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     x1, ix1 = _as1(x), _as1(ix)
     s1 = _as1(s) if s is not None else None
     for k in range(x1.ndim):
         if (k != d and ix1.shape[k] > x1.shape[k]) or (
                 s1 is not None and ix1.shape[k] > s1.shape[k]):
+            if not ix.size:
+                raise _EmptyIndex
             tail = f" and to be no larger size than src {list(s.shape)}" if s is not None else ""
             raise RuntimeError(f"Expected index {list(ix.shape)} to be no larger than self "
                                f"{list(x.shape)} apart from dimension {d}{tail}")
@@ -221,7 +261,11 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         raise RuntimeError("reduce argument must be either add or multiply.")
     if reduce is not None and src is not None and not _warned_reduce:
         _warn_reduce_once()
-    d, key, part = _scatter_args(input, dim, index, src, "scatter")
+    try:
+        d, key, part = _scatter_args(input, dim, index, src, "scatter")
+    except _EmptyIndex:
+        return _scatter_copy(input, src, "ScatterBackward0" if src is not None else
+                             "ScatterBackward1")
     xp = input._device._backend.xp
     r = _as1(input._data.copy())
     v = part if src is not None else _value(value, r, xp, "scatter")
@@ -251,7 +295,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-    d, key, part = _scatter_args(input, dim, index, src, "scatter_add")
+    try:
+        d, key, part = _scatter_args(input, dim, index, src, "scatter_add")
+    except _EmptyIndex:
+        return _scatter_copy(input, src, "ScatterAddBackward0")
     xp = input._device._backend.xp
     r = _as1(copy(xp, input._data))
     ufunc_at("add", r, key, part)
@@ -293,7 +340,10 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if reduce not in _REDUCE:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
-    d, key, part = _scatter_args(input, dim, index, src, "scatter_reduce")
+    try:
+        d, key, part = _scatter_args(input, dim, index, src, "scatter_reduce")
+    except _EmptyIndex:
+        return _scatter_copy(input, src, "ScatterReduceBackward0")
     if reduce == "mean" and kind(input._data) == "b":  # (no index: only the mean's division)
         kernel = "scatter_gather_tensor_cpu_reduce_mean" if index._data.size else "div_floor_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
@@ -391,6 +441,9 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     if ix.size and (_min_max(ix)[0] < 0 or _min_max(ix)[1] >= n):
         raise _select_bounds_error(ix, n, d, x.ndim)
     xp = input._device._backend.xp
+    if not x.ndim and ix.size > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{ix.size} value(s)")
     r = xp.take(x, ix, axis=d) if x.ndim else reshape(xp, xp.take(_as1(x), ix, axis=0), ())
     res = make(r, input._device)
     if grad_state.enabled and input._rg:
@@ -440,6 +493,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeated
     indices accumulate)."""
     d, ix = _index_args(input, dim, index, "index_add_")
+    refuse_shell_uint("index_add_", input._data)
     s = _index_source(input, d, ix, source, "index_add_", check=False)
     nd = input._data.ndim
     bad = _first_bad(ix, 0, input._data.shape[d] if nd else 1)
@@ -472,15 +526,32 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     return res
 
 
+def _check_copy_shapes(xs: tuple, ss: tuple, d: int) -> None:
+    """index_copy's shape rules: equal dims (unless one is a scalar), then equal slices."""
+    if len(xs) and len(ss) and len(xs) != len(ss):
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({len(ss)}), "
+                         f"destination dimensionality ({len(xs)})")
+    xslice, sslice = xs[:d] + xs[d + 1:], ss[:d] + ss[d + 1:]
+    if len(xs) and len(ss) and xslice != sslice:
+        # (PyTorch's message names dimension 0 for the source, whatever dim is)
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, xslice))} at dimension {d} and source slice shape: "
+            f"{' '.join(map(str, sslice))} at dimension 0.")
+
+
 @autocast_op("index_copy")  # (promotes under CPU autocast; ``index_copy_`` does not)
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the slices of ``source`` written at ``index`` along ``dim``."""
     d, ix = _index_args(input, dim, index, "index_copy_")
     x, s = input._data, source._data
+    refuse_shell_uint("index_copy_cpu", x)
     if s.dtype != x.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
                            f"but got (self) {_type_name(x.dtype)} and (source) "
                            f"{_type_name(s.dtype)}")
+    _check_copy_shapes(x.shape, s.shape, d)
     ns = s.shape[d] if s.ndim else 1
     if ix.size != ns:
         raise IndexError(f"index_copy_(): Number of indices ({ix.size}) should be equal to "
@@ -507,6 +578,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value``."""
     d, ix = _index_args(input, dim, index, "index_fill_")
     x = input._data
+    refuse_shell_uint("index_fill_cpu", x)
     xp = input._device._backend.xp
     v = _value(value, x, xp, "index_fill_")
     n = x.shape[d] if x.ndim else 1
@@ -660,6 +732,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     """The elements of the flattened ``input`` at ``index`` (shaped like ``index``)."""
     ix = _flat_index(input, index, "take")
     x = input._data
+    refuse_shell_uint("take_cpu", x)
     res = make(x.reshape(-1)[ix], input._device)
     if grad_state.enabled and input._rg:
         shape, dtype, size = x.shape, x.dtype, x.size
@@ -707,6 +780,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     """A copy of ``input`` with ``source`` written (or added) at the flat positions ``index``."""
     ix = _flat_index(input, index, "put_")
     x, s = input._data, source._data
+    refuse_shell_uint("take_put_cpu", x)
     if s.size != ix.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {s.size}, index.numel() = {ix.size}")

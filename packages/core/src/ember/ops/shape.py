@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._dispatch import Tensor, grad_state, make, methods, record, sum_to, wrap_dim, wrap_dims
+from ._dispatch import (
+    Tensor,
+    grad_state,
+    make,
+    methods,
+    record,
+    renamed,
+    sum_to,
+    wrap_dim,
+    wrap_dims,
+)
 
 __all__ = ["reshape", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to",
            "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d"]
@@ -68,11 +78,16 @@ def view_out(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor], name: 
     return out
 
 
-def view_grad(g: Tensor, shape: tuple, replay: Callable[[Tensor], Tensor]) -> Tensor:
-    """The gradient of a view that picks part of its input: ``g`` written into zeros."""
+def view_grad(g: Tensor, shape: tuple, replay: Callable[[Tensor], Tensor],
+              double: str | None = None) -> Tensor:
+    """The gradient of a view that picks part of its input: ``g`` written into zeros.
+    ``double``: the name of PyTorch's node for it under create_graph (``<Op>BackwardBackward0``;
+    otherwise the write shows as ``CopySlices``)."""
     z = make(g._device._backend.xp.zeros(shape, dtype=g._data.dtype), g._device)
     if grad_state.enabled and g._rg:  # double backward: the write is recorded (CopySlices)
         replay(z).copy_(g)
+        if double is not None:
+            renamed(z, double)
     else:
         replay(z)._data[...] = g._data
     return z
@@ -110,18 +125,25 @@ def shape_arg(shape: tuple) -> tuple:
     """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints."""
     if len(shape) == 1 and _isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    return tuple(s if s.__class__ is int else _size_item(s, i) for i, s in enumerate(shape))
+
+
+def _size_item(s: Any, i: int) -> int:
+    """A size given as another integer (NumPy's, a 0-d tensor); PyTorch's argument parser
+    refuses floats, bools and None (TypeError)."""
+    if s is None or _isinstance(s, (bool, float, str)) or not hasattr(s, "__index__"):
+        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(s).__name__} at pos {i}")
+    return s.__index__()
 
 
 def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
     known = 1
     for s in shape:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+        if s >= 0:
             known *= s
+        elif s != -1 or shape.count(-1) > 1:
+            _bad_dim(shape)
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
@@ -129,6 +151,18 @@ def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+
+
+def _bad_dim(shape: tuple) -> None:
+    """PyTorch's refusal of the first bad size of a view/reshape target, in its order."""
+    inferred = False
+    for i, s in enumerate(shape):
+        if s == -1:
+            if inferred:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
 
 
 def _reshape_view(x: Any, new: tuple, be: Any) -> Any:
@@ -177,6 +211,10 @@ def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
     from .. import dtypes as _dt
     from ._inplace import _type_name
 
+    if not _isinstance(dtype, _dt.dtype) and not _isinstance(dtype, str):
+        raise TypeError(f"view() received an invalid combination of arguments - got "
+                        f"({type(dtype).__name__}), but expected one of: (torch.dtype dtype) or "
+                        f"(tuple of ints size)")
     dt = _dt.to_dtype(dtype)
     x = input._data
     old = input.dtype

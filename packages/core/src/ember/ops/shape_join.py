@@ -316,14 +316,16 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     xp = input._device._backend.xp
     if dims is None or dims == () or dims == []:
         if len(sh) != 1:
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
+            raise RuntimeError("`shifts` required" if not sh else
+                               f"shifts and dimensions must align. shifts: {len(sh)}, dims:0")
         arr = xp.roll(x.reshape(-1), sh[0]).reshape(x.shape)
         ds: Any = None
     else:
         ds = (dims,) if _isinstance(dims, int) else tuple(dims)
         if len(sh) != len(ds):
-            raise RuntimeError(
-                f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+            raise RuntimeError("`shifts` required" if not sh else
+                               f"shifts and dimensions must align. shifts: {len(sh)}, "
+                               f"dims:{len(ds)}")
         if not x.ndim:  # PyTorch's roll wraps no dim of a 0-d tensor
             raise IndexError(f"Dimension specified as {ds[0]} but tensor has no dimensions")
         ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
@@ -388,8 +390,10 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if r.size and bool((r < 0).any()):
             raise RuntimeError("repeats can not be negative")
-        return make(xp.repeat(xp.arange(r.size, dtype=r.dtype), r.reshape(-1)),
-                    input._device)
+        res = xp.repeat(xp.arange(r.size, dtype=r.dtype), r.reshape(-1))
+        if output_size is not None and res.shape[0] != output_size:
+            raise RuntimeError("allocated size does not match required size")
+        return make(res, input._device)
     x = input
     if dim is None:
         x = reshape(input, -1)
@@ -420,9 +424,20 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if x._data.ndim == 0:
         x = reshape(x, 1)
     idx = xp.repeat(xp.arange(n, dtype=xp.int64), reps)
+    if output_size is not None and idx.shape[0] != output_size:
+        _output_size_error(repeats, idx.shape[0], output_size)
     res = x.index_select(d, make(idx, input._device))
     # PyTorch repeats a count given as a number by expanding and reshaping: a view's node
     return renamed(res, "ViewBackward0") if _isinstance(reps, int) else res
+
+
+def _output_size_error(repeats: Any, size: int, output_size: int) -> None:
+    """PyTorch's refusal of a wrong ``output_size``: its words differ for a number of repeats
+    and for a tensor of them."""
+    if _isinstance(repeats, Tensor):
+        raise RuntimeError("allocated size does not match required size")
+    raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {size} but got "
+                       f"{output_size}")
 
 
 # ------------------------------------------------------------------ grids and combinations

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ._dispatch import (
     Tensor,
     conj_operand,
@@ -159,7 +160,12 @@ def _H(self: Tensor) -> Tensor:
         extra = " For batches of matrices, consider using tensor.mH" if nd > 2 else ""
         raise RuntimeError(
             f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor.{extra}")
-    return conj_operand(permute(self, tuple(range(nd - 1, -1, -1))))
+    if nd == 0:  # PyTorch: the tensor itself (its conjugate if complex), with a warning
+        from .creation import _warn_once
+
+        _warn_once("H0", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", 3)
+        return conj_operand(self)
+    return conj_operand(transpose(self, 0, 1))  # a TransposeBackward0 node, as PyTorch's
 
 
 def _mH(self: Tensor) -> Tensor:
@@ -228,7 +234,7 @@ def _slice(input: Tensor, d: int, a: int, b: int) -> Tensor:
     shape = input._data.shape
     replay = lambda t: _slice(t, d, a, b)
     return view_out(input, input._data[key], replay, "SliceBackward0",
-                    lambda g: (view_grad(g, shape, replay),))
+                    lambda g: (view_grad(g, shape, replay, "SliceBackwardBackward0"),))
 
 
 def select(input: Tensor, dim: int, index: Any) -> Tensor:
@@ -248,7 +254,7 @@ def select(input: Tensor, dim: int, index: Any) -> Tensor:
     shape = x.shape
     replay = lambda t: select(t, d, i)
     return view_out(input, x[key], replay, "SelectBackward0",
-                    lambda g: (view_grad(g, shape, replay),))
+                    lambda g: (view_grad(g, shape, replay, "SelectBackwardBackward0"),))
 
 
 def _multi_views(input: Tensor, arrs: list, name: str, guard: str, vjp: Any) -> tuple:
@@ -301,9 +307,12 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     if _isinstance(split_size_or_sections, (list, tuple)):
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
+            if any(s < 0 for s in sizes):
+                raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
+                                   f"entries, but got split_sizes={sizes}")
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                f"size at dimension {d}), but got split_sizes={sizes}")
+                f"size at dimension {dim}), but got split_sizes={sizes}")
         return _split_sizes(tensor, sizes, d, "SplitWithSizesBackward0", "SplitWithSizes")
     s = int(split_size_or_sections)
     if s < 0:
@@ -342,7 +351,7 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
     n = x.shape[d]
     ios = indices_or_sections
     if _isinstance(ios, Tensor):
-        ios = int(ios.item()) if ios._data.ndim == 0 else [int(v) for v in ios.tolist()]
+        ios = _split_tensor_arg(ios)
     if _isinstance(ios, (list, tuple)):
         bounds = [0] + [int(i) for i in ios] + [n]
         pieces = []
@@ -361,6 +370,20 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
             pieces.append((off, off + s))
             off += s
     return tuple(_slice(input, d, a, b) for a, b in pieces)
+
+
+def _split_tensor_arg(t: Tensor) -> int | list:
+    """tensor_split's tensor argument (an int64 CPU tensor of 0 or 1 dims) as sections or
+    indices."""
+    nd = t._data.ndim
+    if nd > 1:
+        raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                           f"zero-dimensional or one-dimensional tensor, but got a tensor with "
+                           f"{nd} dims")
+    if t.dtype is not _dt.int64:
+        raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of "
+                           f"long, but got {_dt._c10_name(t.dtype)}")
+    return int(t.item()) if nd == 0 else [int(v) for v in t.tolist()]
 
 
 def _nsplit(input: Tensor, ios: Any, dim: int, op: str, need: int) -> tuple[Tensor, ...]:
@@ -467,9 +490,7 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
     size = tuple(int(s) for s in size)
     stride = tuple(int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(
-            f"mismatch in length of strides and shape: sizes {list(size)}, strides "
-            f"{list(stride)}")
+        raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError(
             f"as_strided: Negative strides are not supported at the moment, got strides: "
@@ -480,6 +501,9 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
     try:
         arr = strided(input, size, stride, off - base_off)
     except (ValueError, TypeError):
+        if any(n < 0 for n in size):
+            raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                               f"strides={list(stride)}") from None
         need = 0 if 0 in size else off + sum((n - 1) * s for n, s in zip(size, stride)) + 1
         have = _root(x).nbytes if _isinstance(x, np.ndarray) else x.nbytes
         raise RuntimeError(
@@ -517,7 +541,11 @@ def _view_scatter(input: Tensor, src: Tensor, view_of: Any, name: str) -> Tensor
     from .conversion import clone
 
     out = clone(input)
-    view_of(out).copy_(src)  # through the view: gradients split between input and src
+    view = view_of(out)
+    if view._data.shape != src._data.shape:  # no broadcasting, unlike copy_
+        raise RuntimeError("expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(view._data.shape)}")
+    view.copy_(src)  # through the view: gradients split between input and src
     return renamed(out, name)  # PyTorch's own node, not the in-place write's CopySlices
 
 
