@@ -195,6 +195,74 @@ def laid_like(xp: Any, r: Any, src: Any, fmt: Any = None) -> Any:
     return r if elem_strides(r) == layout[1] else laid_out(xp, r, layout)
 
 
+def iter_layout(shape: tuple, arrays: tuple) -> tuple | None:
+    """The layout PyTorch's TensorIterator gives the result of a pointwise op over
+    ``arrays`` (broadcast to ``shape``), as :func:`layout_of` returns it (None: C order).
+
+    Operands of one shape that are all contiguous, all channels-last, or all dense with the
+    same strides give that layout; otherwise dims are sorted innermost first by stride, the
+    first operand (in argument order) whose strides differ for a pair deciding it, broadcast
+    dims left to the next operand, equal strides putting the larger dim outside."""
+    nd = len(shape)
+    strides = [elem_strides(a) for a in arrays]
+    if nd < 2 or any(st is None for st in strides):
+        return None
+    if all(tuple(a.shape) == tuple(shape) for a in arrays):
+        if all(a.flags.c_contiguous for a in arrays):
+            return None
+        for fmt in (channels_last, channels_last_3d):
+            if nd == _CL_RANK[fmt] and all(is_cl_contiguous(fmt, shape, st) for st in strides):
+                return layout_of(fmt, shape, None)
+        last = strides[-1]  # PyTorch copies the last operand's strides
+        order = dense_order(shape, last)
+        if order is not None and all(st == last for st in strides):
+            return tuple(order), last
+    ops = []
+    for a, st in zip(arrays, strides):
+        off = nd - a.ndim  # a broadcast dim steps 0
+        ops.append([0] * off + [0 if a.shape[i] == 1 and shape[off + i] != 1 else st[i]
+                                for i in range(a.ndim)])
+    perm = list(range(nd - 1, -1, -1))  # innermost first
+    for i in range(1, nd):  # TensorIterator's insertion sort, ambiguous pairs stepped over
+        j = i
+        for k in range(i - 1, -1, -1):
+            cmp = _should_swap(ops, shape, perm[k], perm[j])
+            if cmp > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif cmp < 0:
+                break
+    if perm == list(range(nd - 1, -1, -1)):
+        return None
+    order = tuple(perm[::-1])
+    return order, perm_strides(shape, order)
+
+
+def _should_swap(ops: list, shape: tuple, d0: int, d1: int) -> int:
+    for st in ops:
+        s0, s1 = st[d0], st[d1]
+        if s0 == 0 or s1 == 0:
+            continue
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        if shape[d0] > shape[d1]:
+            return 1
+    return 0
+
+
+def iter_laid(xp: Any, r: Any, arrays: tuple) -> Any:
+    """The result ``r`` of a pointwise op over ``arrays`` laid out as PyTorch lays it out
+    (:func:`iter_layout`); ``r`` itself when it already is."""
+    if r.ndim < 2 or all(getattr(a, "flags", None) is not None and a.flags.c_contiguous
+                         for a in arrays) and (1 not in r.shape or all(
+                             a.shape == r.shape for a in arrays)):
+        return r  # C-ordered operands: NumPy's result is C-ordered too (size-1 dims aside)
+    layout = iter_layout(r.shape, arrays)
+    if layout is None:
+        return r if r.flags.c_contiguous else laid_out(xp, r, None)
+    return r if elem_strides(r) == layout[1] else laid_out(xp, r, layout)
+
+
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:
     """Give size-0/1 dims the exact strides asked for (they never step through memory)."""
     if exact is None or elem_strides(arr) == tuple(exact):

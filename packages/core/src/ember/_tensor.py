@@ -238,6 +238,15 @@ def _identity_vjp(g: Any) -> tuple:
     return (g,)
 
 
+def c_type_name(x: Any) -> str:
+    """The type name PyTorch's messages print (C's ``tp_name``: ``numpy.float32``, ``list``,
+    a class written in Python by its name alone)."""
+    t = type(x)
+    if t.__module__ == "builtins" or t.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
@@ -265,6 +274,9 @@ class Tensor:
             if isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()
                 arr = sequence_to_array(src, dt)
             else:
+                if src is None or isinstance(src, (float, complex, np.inexact, np.bool_, dict)):
+                    raise TypeError("new(): data must be a sequence (got "
+                                    f"{c_type_name(src)})")
                 arr = np.asarray(src, dtype=dt.np)
         else:
             if args and not all(isinstance(a, int) for a in args):

@@ -1,11 +1,12 @@
 """``ember.overrides``: PyTorch's ``torch.overrides`` helpers for the ``__torch_function__``
 protocol, as libraries call them explicitly.
 
-Ember's own ops do not dispatch on ``__torch_function__`` (there is no C++ dispatcher to
-consult it), so ``has_torch_function`` is False for Ember tensors and plain values. A library
-function that checks ``has_torch_function(args)`` and calls ``handle_torch_function`` itself
-still gets the protocol: objects whose type defines ``__torch_function__`` are offered the
-call, subclasses before their bases, until one does not return ``NotImplemented``.
+Ember's functions and Tensor methods dispatch on ``__torch_function__`` once a class that
+takes part exists (see ``ember._torch_function``); ``has_torch_function`` is False for plain
+tensors and values. A library function that checks ``has_torch_function(args)`` and calls
+``handle_torch_function`` itself gets the protocol the same way: objects whose type defines
+``__torch_function__`` are offered the call, subclasses before their bases, until one does
+not return ``NotImplemented``.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ def _tensor_cls() -> type:
 
 
 def _overrides(obj: Any) -> bool:
-    """Whether ``obj``'s type brings its own ``__torch_function__`` (Ember's Tensor has none)."""
-    fn = getattr(type(obj), "__torch_function__", None)
-    if fn is None:
-        return False
-    base = getattr(_tensor_cls(), "__torch_function__", None)
-    return base is None or getattr(fn, "__func__", fn) is not getattr(base, "__func__", base)
+    """Whether ``obj`` takes part in ``__torch_function__`` dispatch: a Tensor-like whose type
+    defines it, or a Tensor subclass (not a plain Tensor, not a disabled implementation)."""
+    from ._torch_function import _takes_part
+
+    t = type(obj)
+    return t is not _tensor_cls() and _takes_part(t)
 
 
 def has_torch_function(relevant_args: Iterable[Any]) -> bool:

@@ -334,7 +334,9 @@ _SHELL_UINT_KERNELS = {"add": "add_stub", "sub": "add_stub", "lt": "lt_cpu", "le
                        "gt": "gt_cpu", "ge": "ge_cpu", "maximum": "maximum_cpu",
                        "minimum": "minimum_cpu", "pow": "pow", "remainder": "remainder_cpu",
                        "fmod": "fmod_cpu", "bitwise_left_shift": "lshift_cpu",
-                       "bitwise_right_shift": "rshift_cpu"}
+                       "bitwise_right_shift": "rshift_cpu", "logical_and": "logical_and_cpu",
+                       "logical_or": "logical_or_cpu", "logical_xor": "logical_xor_cpu",
+                       "isin": "isin_default_cpu"}
 
 
 def refuse_shell_uint(kernel: str, x: Any) -> None:

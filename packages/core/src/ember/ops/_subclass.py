@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from .. import _torch_function as _tf
 from .._tensor import Tensor, _subclassed
 
 __all__ = ["propagate", "install"]
@@ -27,7 +28,8 @@ _KEEP = frozenset({
     "__bool__", "__int__", "__float__", "__complex__", "__index__", "__array__",
     "__array_wrap__", "__array_ufunc__", "__array_function__", "__dlpack__",
     "__dlpack_device__", "__setitem__", "__del__", "as_subclass", "tolist", "item", "numpy",
-    "data_ptr", "untyped_storage", "storage", "register_hook", "backward"})
+    "data_ptr", "untyped_storage", "storage", "register_hook", "backward",
+    "__torch_function__"})
 
 
 def _convert(out: Any, cls: type) -> Any:
@@ -63,10 +65,24 @@ def _own(cls: type) -> bool:
     return False
 
 
+def _custom_torch_function(cls: type) -> bool:
+    """Whether ``cls`` (or a base below Tensor) defines a ``__torch_function__`` that takes
+    part in dispatch (not ``_disabled_torch_function_impl``)."""
+    for klass in cls.__mro__:
+        if klass is Tensor:
+            return False
+        fn = vars(klass).get("__torch_function__")
+        if fn is not None:
+            return getattr(fn, "__func__", fn) is not _tf.disabled_torch_function_impl
+    return False
+
+
 def propagate(cls: type) -> None:
     """Give the user subclass ``cls`` converting copies of Tensor's methods and operators
-    (those it and its bases between it and Tensor do not define themselves)."""
-    if _own(cls):
+    (those it and its bases between it and Tensor do not define themselves); a subclass with
+    its own ``__torch_function__`` gets copies that offer the call to it instead."""
+    custom = _custom_torch_function(cls)
+    if not custom and _own(cls):
         return
     from . import load_all
 
@@ -76,14 +92,20 @@ def propagate(cls: type) -> None:
         if klass is Tensor:
             break
         defined.update(vars(klass))
+    names = []
     for name, attr in list(vars(Tensor).items()):
         if name in defined or name in _KEEP or not callable(attr) or isinstance(attr, type):
             continue
         if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
             continue  # Ember's internals
-        setattr(cls, name, _converting(attr))
-    if "__hash__" not in defined:  # defining __eq__ above would unset it
+        names.append(name)
+    if "__hash__" not in defined:  # defining __eq__ would unset it
         cls.__hash__ = Tensor.__hash__
+    if custom:
+        _tf.install_methods(cls, [n for n in names if n != "__torch_function__"])
+        return
+    for name in names:
+        setattr(cls, name, _converting(getattr(Tensor, name)))
 
 
 def _init_subclass(cls: type, **kwargs: Any) -> None:
@@ -97,3 +119,4 @@ def install() -> None:
     """Hook ``propagate`` into the definition of every Tensor subclass (from here, above the
     Tensor class, which may not import the ops)."""
     Tensor.__init_subclass__ = classmethod(_init_subclass)  # type: ignore[method-assign]
+    Tensor.__torch_function__ = _tf.torch_function  # type: ignore[attr-defined]

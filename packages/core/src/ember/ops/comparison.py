@@ -105,6 +105,7 @@ def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise NOT of the truth value of each element, as a bool tensor."""
     if not _isinstance(input, Tensor):
         raise not_tensor("logical_not", input)
+    refuse_shell_uint("logical_not_cpu", input._data)
     res = wrap(input._device._backend.xp.logical_not(input._data), input._device)
     return res if out is None else _out(res, out)
 

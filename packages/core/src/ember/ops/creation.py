@@ -12,7 +12,7 @@ import numpy as np
 from .. import _memory_format as _mf
 from .. import _tensor as _tensor_module
 from .. import dtypes as _dt
-from .._tensor import preserve_format
+from .._tensor import c_type_name, preserve_format
 from ..backends.registry import default_device as _user_default
 from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet, record, renamed
@@ -28,15 +28,34 @@ _isinstance = isinstance
 _by_np = _dt._BY_NP.get
 
 
-def _bad_data(data: Any) -> Exception:
-    """PyTorch's error for data that holds something other than numbers: its sizes come from
-    the first elements (a string among them has "too many dimensions"), then every element
-    must be a number (a string: "invalid data type"; anything else: "could not infer")."""
+def _first_str(data: Any) -> ValueError | None:
+    """PyTorch's error when a str is the first element at some depth (it reads sizes there)."""
     first = data
     while _isinstance(first, (list, tuple)) and first:
         first = first[0]
         if _isinstance(first, str):
             return ValueError("too many dimensions 'str'")
+    return None
+
+
+def _raise_bad_element(data: Any, dtype: Any) -> None:
+    """Error path of ``tensor(data, dtype=...)``: raise PyTorch's error for the first element
+    that is not a number (or a shape error met before it); return when there is none."""
+    err = _first_str(data)
+    if err is not None:
+        raise err
+    if _isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    _raise_ragged(data, dtype)
+
+
+def _bad_data(data: Any) -> Exception:
+    """PyTorch's error for data that holds something other than numbers: its sizes come from
+    the first elements (a string among them has "too many dimensions"), then every element
+    must be a number (a string: "invalid data type"; anything else: "could not infer")."""
+    err = _first_str(data)
+    if err is not None:
+        return err
     stack = [data]
     while stack:
         x = stack.pop()
@@ -133,7 +152,7 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         arr = data._host()
         return _host_cast(arr, dtype) if dtype is not None and arr.dtype != dtype.np else arr
     if _isinstance(data, np.ndarray):
-        if dtype is None:
+        if dtype is None or data.dtype.kind == "O":
             _dt.from_numpy_dtype(data.dtype)  # refuses dtypes Ember has no twin of
             return data
         return _host_cast(data, dtype)
@@ -155,18 +174,29 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
     if dtype is None:
         dtype = _infer_dtype(data)
         if dtype is None:
-            arr = np.asarray(data)
+            try:
+                arr = np.asarray(data)
+            except ValueError:  # ragged: PyTorch infers the dtype (every element) first
+                err = _bad_data(data)
+                if not _isinstance(err, TypeError) or "'str'" in str(err):
+                    raise err from None
+                _raise_ragged(data)
+                raise
             if arr.dtype == np.float64 and not _isinstance(data, np.generic):
                 arr = quiet(arr.astype, _dt._default.np)
             elif arr.dtype.kind == "U" or arr.dtype == object:
                 raise _bad_data(data)
             return arr
-    if dtype is _dt.bool and _has_str(data):  # NumPy would take "a" as True
-        raise _str_in_data(data, dtype)
+    if dtype is _dt.bool and flat is None:  # NumPy takes "a" or an object as True
+        _raise_bad_element(data, dtype)
     try:  # out-of-range floats become inf silently, as in PyTorch
         if dtype is _dt.float16:  # Python floats are doubles: rounded to half through float
-            return quiet(lambda: np.asarray(data, dtype=np.float32).astype(np.float16))
-        return quiet(functools.partial(np.asarray, data, dtype=dtype.np))
+            arr = quiet(lambda: np.asarray(data, dtype=np.float32).astype(np.float16))
+        else:
+            arr = quiet(functools.partial(np.asarray, data, dtype=dtype.np))
+        if arr.dtype.kind in "fc" and np.isnan(arr).any():  # NumPy reads None as nan
+            _raise_bad_element(data, dtype)
+        return arr
     except (ValueError, OverflowError) as e:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
             _raise_ragged(data, dtype)
@@ -178,6 +208,7 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         raise RuntimeError(str(e)) from None
     except TypeError as e:
         if "not 'complex'" not in str(e):
+            _raise_bad_element(data, dtype)  # None or another object among the numbers
             raise
         if dtype.is_floating_point:  # Python's own message, as PyTorch converts each number
             raise TypeError("must be real number, not complex") from None
@@ -189,24 +220,10 @@ _tensor_module.sequence_to_array = _to_host_array  # Tensor(list) reads lists as
 
 def _str_in_data(data: Any, dtype: _dt.dtype) -> Exception:
     """PyTorch's error for a str in data converted to ``dtype``: as the data itself or as the
-    first element at each depth it is a shape error, elsewhere a number conversion's."""
-    err = _bad_data(data)
-    if _isinstance(data, str) or _isinstance(err, ValueError):
-        return err
-    if dtype.is_floating_point or dtype.is_complex:
-        return TypeError("must be real number, not str")
-    return TypeError("'str' object cannot be interpreted as an integer")
-
-
-def _has_str(data: Any) -> bool:
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if _isinstance(x, str):
-            return True
-        if _isinstance(x, (list, tuple)):
-            stack.extend(x)
-    return False
+    first element at each depth it is a shape error, elsewhere a number conversion's (or the
+    error of a non-number met before it)."""
+    _raise_bad_element(data, dtype)
+    return _not_a_number("", dtype)
 
 
 def _one_number(t: Tensor, dtype: _dt.dtype | None, target: _dt.dtype | None) -> np.ndarray:
@@ -252,9 +269,17 @@ def _is_seq(x: Any) -> bool:
     return _isinstance(x, (list, tuple)) or _isinstance(x, np.ndarray) and x.ndim > 0
 
 
+def _not_a_number(x: Any, dtype: Any) -> TypeError:
+    """PyTorch's error for ``x`` stored as one element of a tensor of ``dtype``."""
+    if dtype is not None and (dtype.is_floating_point or dtype.is_complex):
+        return TypeError(f"must be real number, not {c_type_name(x)}")
+    return TypeError(f"'{c_type_name(x)}' object cannot be interpreted as an integer")
+
+
 def _raise_ragged(data: Any, dtype: Any = None) -> None:
     """Error path of ``tensor(data)``: PyTorch takes the shape from the first element at each
-    depth, then names the first sequence (depth-first) whose length differs."""
+    depth, then stores depth-first, naming the first sequence whose length differs or the
+    first element that is not a number (None, a str, a list too deep, any other object)."""
     shape = []
     x = data
     while _is_seq(x):
@@ -262,14 +287,12 @@ def _raise_ragged(data: Any, dtype: Any = None) -> None:
         if not len(x):
             break
         x = x[0]
+    number = (numbers.Number, np.generic, Tensor)
 
     def walk(x: Any, d: int) -> None:
         if d == len(shape):
-            if _is_seq(x):
-                name = type(x).__name__
-                if dtype is not None and dtype.is_floating_point:
-                    raise TypeError(f"must be real number, not {name}")
-                raise TypeError(f"'{name}' object cannot be interpreted as an integer")
+            if not (_isinstance(x, number) or _isinstance(x, np.ndarray) and not x.ndim):
+                raise _not_a_number(x, dtype)
             return
         if not _is_seq(x):
             raise TypeError("not a sequence")

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .._memory_format import restride
-from ._dispatch import Tensor, astype, kind, make, methods
+from ._dispatch import Tensor, astype, kind, make, methods, refuse_shell_uint
 from ._inplace import _type_name
 
 __all__ = ["nonzero", "argwhere", "searchsorted", "bucketize", "bincount", "histc"]
@@ -25,6 +25,7 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     if out is not None and out._data.dtype != "int64":
         raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got scalar "
                            f"type{_type_name(out._data.dtype)}")
+    refuse_shell_uint("nonzero_count_cpu", x)
     if x.ndim == 0:  # a 0-d tensor acts as a 1-element vector
         hit = bool(x)
         if as_tuple:
@@ -153,6 +154,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     xp = input._device._backend.xp
     if kind(x) not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_type_name(x.dtype)}'")
+    refuse_shell_uint("bincount_cpu", x)
     if x.ndim != 1 or (x.size and int(x.min()) < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
@@ -180,6 +182,7 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
         raise NotImplementedError(
             f"\"{'linspace_cpu' if kind(x) == 'b' else 'aminmax_cpu'}\" not implemented for "
             f"'{_type_name(x.dtype)}'")
+    refuse_shell_uint("aminmax_cpu", x)  # the range is found first
     if kind(x) not in "fV":
         raise NotImplementedError(
             f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")

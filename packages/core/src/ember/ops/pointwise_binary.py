@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._memory_format import iter_laid
 from . import _inplace
 from ._along_dim import is_half as _is_half
 from ._autocast import autocast_op
@@ -424,6 +425,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
     c = condition._data
     if input is None and other is None:
         xp = condition._device._backend.xp
+        refuse_shell_uint("nonzero_count_cpu", c)
         return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
                      for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
     if input is None or other is None:  # one of them alone: no overload takes that
@@ -462,7 +464,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
     except ValueError:
         shapes = [list(_shape(t)) for t in (condition, input, other)]
         raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
-    res = wrap(r, dev)
+    res = wrap(iter_laid(xp, r, (c, xa, xb)), dev)
     if grad_state.enabled and (_rg(input) or _rg(other)):
         sa, sb = _shape(input), _shape(other)
         ga, gb = _rg(input), _rg(other)
@@ -511,7 +513,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
         r = quiet(_lerp_kernel, xp, s, e, w, diff, dt)
     except ValueError as err:
         raise _fail("lerp", input, end, err) from None
-    res = wrap(_as(xp, r, dt), dev)
+    res = wrap(iter_laid(xp, _as(xp, r, dt), (s, e, w) if hasattr(w, "ndim") else (s, e)), dev)
     if grad_state.enabled and (input._rg or end._rg or _rg(weight)):
         shapes = (input._data.shape, end._data.shape, _shape(weight))
         need = (input._rg, end._rg, _rg(weight))

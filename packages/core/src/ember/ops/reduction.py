@@ -832,6 +832,8 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements over ``dim`` (int64)."""
     x = input._data
     dims = reduce_dims(dim, x.ndim, "count_nonzero")
+    if dim is None:
+        refuse_shell_uint("nonzero_count_cpu", x)
     xp = input._device._backend.xp
     if hasattr(xp, "count_nonzero"):
         return wrap(astype(xp, xp.asarray(xp.count_nonzero(x, axis=dims)), xp.int64), input)

@@ -25,7 +25,17 @@ from ._along_dim import (
 )
 from ._autocast import autocast_op
 from ._channels_last import c_order
-from ._dispatch import Tensor, grad_state, kind, methods, quiet, record, reshape, wrap_dim
+from ._dispatch import (
+    Tensor,
+    grad_state,
+    kind,
+    methods,
+    quiet,
+    record,
+    refuse_shell_uint,
+    reshape,
+    wrap_dim,
+)
 from ._inplace import write_out, writes_out
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
@@ -167,6 +177,7 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
     if not xa.ndim and dim not in (-1, 0):
         raise IndexError(f"{op}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     d = wrap_dim(dim, xa.ndim, op)
+    refuse_shell_uint(f"{op}_cpu", xa)
     if kind(xa) == "c" and xa.ndim and xa.size:
         raise NotImplementedError(
             f"\"{op}_cpu\" not implemented for '{_inplace._type_name(xa.dtype)}'")

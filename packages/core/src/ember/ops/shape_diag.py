@@ -7,7 +7,16 @@ from typing import Any
 from . import _inplace
 from ._autocast import autocast_op
 from ._channels_last import c_order
-from ._dispatch import Tensor, grad_state, make, methods, record, renamed, wrap_dim
+from ._dispatch import (
+    Tensor,
+    grad_state,
+    make,
+    methods,
+    record,
+    refuse_shell_uint,
+    renamed,
+    wrap_dim,
+)
 from ._inplace import writes_out
 from .shape import flatten, view_grad
 from .shape_views import diagonal
@@ -62,6 +71,7 @@ def _tri(input: Tensor, k: int, lower: bool) -> Tensor:
     op = "tril" if lower else "triu"
     if x.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+    refuse_shell_uint(op, x)
     xp = input._device._backend.xp
     res = make(c_order(xp, xp.tril(x, k) if lower else xp.triu(x, k)), input._device)
     if grad_state.enabled and input._rg:
@@ -96,6 +106,7 @@ def trace(input: Tensor) -> Tensor:
     x = input._data
     if x.dtype.kind == "b":
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    refuse_shell_uint("trace", x)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     xp = input._device._backend.xp

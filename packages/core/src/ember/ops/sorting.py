@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import return_types as _rt
 from .._memory_format import laid_like
+from . import _std_sort as _std
 from ._along_dim import (
     OMITTED,
     empty_dim_error,
@@ -48,16 +51,38 @@ def _orderable(x: Any) -> Any:
     return x.astype("float32") if x.dtype.kind == "V" else x
 
 
-def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort") -> Any:
-    """Stable sort order along ``d``; descending keeps equal elements in their order."""
+def _argsort_arr(xp: Any, x: Any, d: int, descending: bool, op: str = "Sort",
+                 stable: bool = True) -> Any:
+    """Sort order along ``d``: stable (descending keeps equal elements in their order), or
+    with ``stable=False`` the order PyTorch's CPU ``std::sort`` leaves among ties."""
     if x.dtype.kind == "c":
         raise RuntimeError(f" {op} does not support complex dtypes on CPU")  # sic: PyTorch's
-    x = _orderable(x)
+    xo = _orderable(x)
     if not descending:
-        return xp.argsort(x, axis=d, kind="stable")
-    n = x.shape[d]
-    rev = xp.flip(xp.argsort(xp.flip(x, axis=d), axis=d, kind="stable"), axis=d)
-    return (n - 1) - rev
+        order = xp.argsort(xo, axis=d, kind="stable")
+    else:
+        n = x.shape[d]
+        order = (n - 1) - xp.flip(xp.argsort(xp.flip(xo, axis=d), axis=d, kind="stable"), axis=d)
+    if not stable and x.shape[d] > 16 and x.size < _std.REPLAY_MAX and \
+            x.__class__ is np.ndarray and _ties(xo, order, d):  # else insertion sort: stable
+        return _replayed(x, d, descending, _std.sort_order)
+    return order
+
+
+def _ties(x: Any, order: Any, d: int) -> bool:
+    """Whether a slice of ``x`` along ``d`` holds equal elements (two NaNs count), read off
+    its sort ``order``: only then can an unstable sort's order differ from the stable one."""
+    s = np.take_along_axis(x, order, axis=d)
+    n = s.shape[d]
+    if (np.take(s, range(1, n), axis=d) == np.take(s, range(n - 1), axis=d)).any():
+        return True
+    return x.dtype.kind in "fV" and bool((np.isnan(s).sum(axis=d) > 1).any())
+
+
+def _replayed(x: Any, d: int, descending: bool, replay: Any, *args: Any) -> Any:
+    """``replay(ranks, *args)`` of the slices of ``x`` along ``d`` (moved back to ``d``)."""
+    r = _std.ranks(np.moveaxis(x, d, -1), descending)
+    return np.ascontiguousarray(np.moveaxis(replay(r, *args), -1, d))
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None,
@@ -67,7 +92,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     x = input._data
     d = wrap_dim(dim, x.ndim, "sort")
     xp = input._device._backend.xp
-    idx = laid_like(xp, _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending), x)
+    idx = laid_like(xp, _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending,
+                                     stable=bool(stable)), x)
     node = "SortBackward0" if stable is None else "SortBackward1"
     return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
@@ -78,7 +104,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     x = input._data
     d = wrap_dim(dim, x.ndim, "argsort")
     xp = input._device._backend.xp
-    idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending)
+    idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending, stable=stable)
     idx = laid_like(xp, idx.astype("int64").reshape(x.shape), x)  # as PyTorch's sort
     return write_out_exact(wrap(idx, input), out)
 
@@ -101,13 +127,27 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     refuse_shell_uint("topk_cpu", x)
     xp = input._device._backend.xp
     x0 = x if x.ndim else x.reshape(1)
-    idx = _argsort_arr(xp, x0, d, largest, "topk")
-    sl = [slice(None)] * x0.ndim
-    sl[d] = slice(0, k)
-    idx = idx[tuple(sl)]
+    idx = None
+    if k and not sorted and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray:
+        idx = _topk_replayed(x0, d, k, largest)  # the order nth_element leaves
+    if idx is None:
+        idx = _argsort_arr(xp, x0, d, largest, "topk")
+        if k and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray and \
+                _ties(_orderable(x0), idx, d):
+            idx = _replayed(x0, d, largest, _std.topk_order, k, True)
+        else:
+            sl = [slice(None)] * x0.ndim
+            sl[d] = slice(0, k)
+            idx = idx[tuple(sl)]
     shape_out = x.shape[:d] + (k,) + x.shape[d + 1:] if x.ndim else ()
     return write_out_exact(_rt.topk(select_along(input, idx, d, "TopkBackward0", shape_out)), out,
                            "topk")
+
+
+def _topk_replayed(x0: Any, d: int, k: int, largest: bool) -> Any:
+    """PyTorch's CPU topk indices with ``sorted=False``: the order its ``nth_element`` (or
+    ``partial_sort``, sorted, where ``k * 64 <= n``) leaves."""
+    return _replayed(x0, d, largest, _std.topk_order, k, False)
 
 
 def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) -> Any:
@@ -117,7 +157,12 @@ def _pick(input: Tensor, pos: Any, d: int, keepdim: bool, name: str, kind: Any) 
     xp = input._device._backend.xp
     order = xp.argsort(_orderable(x0), axis=d, kind="stable")
     idx = xp.ascontiguousarray(xp.take_along_axis(order, pos, axis=d))  # PyTorch's is C-ordered
-    return kind(select_along(input, idx, d, name, reduced_shape(x.shape, d, keepdim)))
+    return _picked(input, idx, d, keepdim, name, kind)
+
+
+def _picked(input: Tensor, idx: Any, d: int, keepdim: bool, name: str, kind: Any) -> Any:
+    """The elements at ``idx`` (keepdim-shaped) along ``d``, with their indices."""
+    return kind(select_along(input, idx, d, name, reduced_shape(input._data.shape, d, keepdim)))
 
 
 def _pos_array(xp: Any, x0: Any, d: int, value: Any) -> Any:
@@ -136,9 +181,20 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if x.ndim:  # a 0-d input runs no kernel
         _no_kinds(x, "bc", "kthvalue_cpu")
+        refuse_shell_uint("kthvalue_cpu", x)
     xp = input._device._backend.xp
-    return write_out_exact(_pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim,
-                                 "KthvalueBackward0", _rt.kthvalue), out, "kthvalue", _kth_error)
+    if x0.shape[d] > 1 and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray and \
+            _ties(_orderable(x0), np.argsort(_orderable(x0), axis=d, kind="stable"), d):
+        res = _picked(input, _replayed(x0, d, False, _kth_replay, k - 1), d, keepdim,
+                      "KthvalueBackward0", _rt.kthvalue)  # ATen's quickselect among ties
+    else:
+        res = _pick(input, _pos_array(xp, x0, d, k - 1), d, keepdim, "KthvalueBackward0",
+                    _rt.kthvalue)
+    return write_out_exact(res, out, "kthvalue", _kth_error)
+
+
+def _kth_replay(r: Any, kth: int) -> Any:
+    return _std.quick_select_index(r, kth)[..., None]
 
 
 def _kth_error(expected: Any, got: Any, i: int) -> RuntimeError:
@@ -196,6 +252,7 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
     if dim is None:
         if x.size:
             _no_kinds(x, "bc", "median_cpu")
+            refuse_shell_uint("median_cpu", x)
         flat = x.reshape(-1)
         if x.size == 0:  # NaN, or what NaN casts to in PyTorch's integer kernels
             k = x.dtype.kind  # (through int32: the low bits of INT_MIN for int8/int16)
@@ -215,6 +272,7 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
     if x0.shape[d] == 0:
         raise empty_dim_error("median", d)
     _no_kinds(x, "bc", "median_out")
+    refuse_shell_uint("median_out", x)
     pos = _median_pos(xp, x0, d, nan)
     return _pick(input, pos, d, keepdim, "NanmedianBackward1" if nan else "MedianBackward1",
                  _rt.nanmedian if nan else _rt.median)
@@ -242,6 +300,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
         raise empty_dim_error("mode", d)
     if x.ndim and x.size:
         _no_kinds(x, "c", "mode_cpu")
+        refuse_shell_uint("mode_cpu", x)
     xp = input._device._backend.xp
     x0 = _orderable(x0)
     s = xp.sort(x0, axis=d)
@@ -261,7 +320,9 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out: Any = None
     if is_float(x0.dtype):  # a NaN mode is found at a NaN (NaN == NaN is False)
         same |= xp.isnan(x0) & xp.isnan(value)
     idx = xp.max(xp.where(same, at, -1), axis=d, keepdims=True)
-    if is_float(x0.dtype) and 1 < n <= _INSERTION_MAX and x0.size:
+    if n > _INSERTION_MAX and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray:
+        idx = _mode_replayed(x0, d)
+    elif is_float(x0.dtype) and 1 < n <= _INSERTION_MAX and x0.size:
         idx = _mode_nan_rows(xp, x0, d, idx)
     return write_out_exact(_rt.mode(select_along(input, idx, d, "ModeBackward0",
                                                  reduced_shape(x.shape, d, keepdim))), out,
@@ -298,8 +359,27 @@ def _mode_nan_rows(xp: Any, x0: Any, d: int, idx: Any) -> Any:
         o_new = xp.take_along_axis(order[:, :i + 1], src, axis=1)
         a[:, :i + 1] = xp.where(c == at, val, a_new)
         order[:, :i + 1] = xp.where(c == at, vi, o_new)
-    # runs of equal neighbours (a NaN is a run of its own); the first longest run wins,
-    # the index of its last element is the mode's
+    won = _mode_won(xp, a, order)
+    out = xp.moveaxis(idx, d, -1).reshape(-1).copy()
+    out[rows] = won
+    return xp.moveaxis(out.reshape(xm.shape[:-1] + (1,)), -1, d)
+
+
+def _mode_replayed(x0: Any, d: int) -> Any:
+    """The mode's index in each slice of ``x0`` (along ``d``, keepdim-shaped) after the
+    ``std::sort`` PyTorch's kernel runs (longer slices than insertion sort: introsort)."""
+    xm = np.moveaxis(x0, d, -1)
+    flat = xm.reshape(-1, xm.shape[-1])
+    order = _std.sort_order(flat)  # the values themselves: the kernel's ``<`` on them
+    won = _mode_won(np, np.take_along_axis(flat, order, axis=1), order)
+    return np.ascontiguousarray(np.moveaxis(won.reshape(xm.shape[:-1] + (1,)), -1, d))
+
+
+def _mode_won(xp: Any, a: Any, order: Any) -> Any:
+    """Per row of sorted values ``a`` (their indices ``order``): the index of the last
+    element of the first longest run of equal neighbours (a NaN is a run of its own)."""
+    r, n = a.shape
+    pos = xp.broadcast_to(xp.arange(n), (r, n))
     ends = xp.ones((r, n), dtype=bool)
     ends[:, :-1] = a[:, :-1] != a[:, 1:]
     starts = xp.ones((r, n), dtype=bool)
@@ -307,10 +387,7 @@ def _mode_nan_rows(xp: Any, x0: Any, d: int, idx: Any) -> Any:
     run_start = scan(xp, xp.where(starts, pos, 0), 1, "maximum")
     length = xp.where(ends, pos - run_start + 1, 0)
     best = xp.argmax(length, axis=1)
-    won = order[xp.arange(r), best]
-    out = xp.moveaxis(idx, d, -1).reshape(-1).copy()
-    out[rows] = won
-    return xp.moveaxis(out.reshape(xm.shape[:-1] + (1,)), -1, d)
+    return order[xp.arange(r), best]
 
 
 def _mode_error(expected: Any, got: Any, i: int) -> RuntimeError:
