@@ -37,6 +37,6 @@ def _resnet(libname: str, models_module: str, train: bool):
 
 
 register("resnet18_infer_b8_224", ember=_resnet("ember", "ember.vision.models", False),
-         torch=_resnet("torch", "torchvision.models", False), repeat=3)
+         torch=_resnet("torch", "torchvision.models", False), repeat=5)
 register("resnet18_train_b16_64", ember=_resnet("ember", "ember.vision.models", True),
-         torch=_resnet("torch", "torchvision.models", True), repeat=3)
+         torch=_resnet("torch", "torchvision.models", True), repeat=5)
