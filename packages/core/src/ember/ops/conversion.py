@@ -251,7 +251,7 @@ def _c_order(x: Any) -> bool:
 def _copy_as(t: Tensor, fmt: Any) -> Any:
     """A copy of ``t``'s array in ``fmt`` (None: preserve); C-ordered input copies plainly."""
     x = t._data
-    if fmt is None and _c_order(x):
+    if fmt is None and _c_order(x) and 1 not in x.shape:  # size-1 dims: strides kept below
         return t._device._backend.copy(x)
     st = _mf.elem_strides(x)
     if st is None:
@@ -280,8 +280,9 @@ def clone(input: Tensor, *, memory_format: Any = preserve_format) -> Tensor:
     x = input._data
     if memory_format is preserve_format or memory_format is None:
         flags = getattr(x, "flags", None)
-        r = (input._device._backend.copy(x) if flags is None or flags.c_contiguous
-             else _copy_as(input, None))
+        # size-1 dims: NumPy's C-contiguous flag ignores their strides, PyTorch keeps them
+        r = (input._device._backend.copy(x) if flags is None or (
+            flags.c_contiguous and 1 not in x.shape) else _copy_as(input, None))
     else:
         _mf.check_format(memory_format, x.ndim)
         r = _copy_as(input, memory_format)

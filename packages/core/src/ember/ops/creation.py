@@ -12,8 +12,10 @@ import numpy as np
 from .. import _memory_format as _mf
 from .. import _tensor as _tensor_module
 from .. import dtypes as _dt
+from .._runtime import get_num_threads
 from .._tensor import c_type_name, preserve_format
 from ..backends.registry import default_device as _user_default
+from ._arange_kernel import float_arange, float_range
 from ._autocast import autocast_op
 from ._dispatch import CPU, Tensor, canonical_device, make, methods, quiet, record, renamed
 from ._inplace import _type_name as _np_type_name
@@ -367,16 +369,33 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
             requires_grad: bool = False) -> Tensor:
+    if copy is False:
+        _check_alias(obj, dtype)
     t = _tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
     if requires_grad:
         t._new_requires_grad()
     return t
 
 
+def _check_alias(obj: Any, dtype: Any) -> None:
+    """``asarray(copy=False)``: PyTorch refuses what it cannot share without a copy."""
+    if _isinstance(obj, Tensor):
+        have = obj.dtype
+    elif _isinstance(obj, np.ndarray):
+        have = _dt.from_numpy_dtype(obj.dtype)
+    else:
+        if _isinstance(obj, (list, tuple, numbers.Number)):
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        return
+    if dtype is not None and _dt.to_dtype(dtype) is not have:
+        raise ValueError(f"can't alias tensor with dtype '{_dt._c10_name(have)}' into dtype "
+                         f"'{_dt._c10_name(_dt.to_dtype(dtype))}'.")
+
+
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A CPU tensor sharing memory with a NumPy array."""
     if not _isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+        raise TypeError(f"expected np.ndarray (got {_py_type_name(ndarray)})")
     if _by_np(ndarray.dtype) is None:
         _dt.from_numpy_dtype(ndarray.dtype)  # refuses dtypes Ember has no twin of
     if any(s < 0 for s in ndarray.strides):
@@ -616,10 +635,21 @@ def _fill_dtype(fill_value: Any) -> _dt.dtype:
     return _dt._default
 
 
+def _py_type_name(x: Any) -> str:
+    """The type name PyTorch's argument parser prints (``numpy.int64``, ``Tensor``)."""
+    cls = type(x)
+    if _isinstance(x, Tensor):
+        return "Tensor"
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+
+
 @writes_out("full", warn=False)
 def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = None,
          layout: Any = None, device: Any = None, requires_grad: bool = False,
          pin_memory: bool = False) -> Tensor:
+    if not _isinstance(size, (tuple, list)):  # PyTorch's parser takes no bare number here
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_py_type_name(size)}")
     if _isinstance(fill_value, np.bool_):  # a number to PyTorch's argument parser
         fill_value = float(fill_value)
     elif _isinstance(fill_value, (Tensor, np.generic)):  # NumPy's scalars as Python's
@@ -638,8 +668,11 @@ def _like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool
     dev = device if device is not None else input._device
     x = input._data
     flags = getattr(x, "flags", None)
-    layout = (None if memory_format is preserve_format and (flags is None or flags.c_contiguous)
-              else like_layout(input, memory_format))
+    # NumPy calls an array with size-1 dims C-contiguous whatever their strides; PyTorch
+    # copies a dense input's strides exactly, so those go through like_layout
+    layout = (None if memory_format is preserve_format and (
+        flags is None or flags.c_contiguous and 1 not in x.shape)
+        else like_layout(input, memory_format))
     return _filled(fill, ((x.shape),), dt, dev, requires_grad, None, layout)
 
 
@@ -649,7 +682,7 @@ def like_layout(input: Tensor, memory_format: Any) -> tuple | None:
     x = input._data
     if memory_format is preserve_format or memory_format is None:
         flags = getattr(x, "flags", None)
-        if flags is None or flags.c_contiguous:
+        if flags is None or flags.c_contiguous and 1 not in x.shape:
             return None
         return _mf.layout_of(preserve_format, x.shape, input.stride())
     _mf.check_format(memory_format, x.ndim)
@@ -729,6 +762,16 @@ def _shaped_out(op: str) -> Any:
     return wrap
 
 
+def _check_range(start: Any, end: Any, step: Any) -> None:
+    """PyTorch's argument checks for arange/range, with its messages."""
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
+    if (end - start) / step < 0 and end != start:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+
+
 @_arange_out
 def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = None,
            dtype: Any = None, layout: Any = None, device: Any = None,
@@ -738,11 +781,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         start, end = 0, start
     vals = [v.item() if _isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
     start, end, step = vals
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (end - start) / step < 0 and end != start:
-        raise RuntimeError(
-            "arange: upper bound and larger bound inconsistent with step sign")
+    _check_range(start, end, step)
     if dtype is None:
         dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
     else:
@@ -756,7 +795,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
     elif dt.category == _dt._INT:  # PyTorch steps in the integer type: start and step truncated
         arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np)
     else:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+        arr = float_arange(start, step, n, dt.np, get_num_threads())
     data, dev = _place(arr, device)
     t = make(data, dev)
     if requires_grad:
@@ -775,9 +814,13 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
                   "torch.arange, which produces values in [start, end).", UserWarning, stacklevel=3)
     if end is None:
         start, end = 0, start
+    _check_range(start, end, step)
     n = int(math.floor((end - start) / step)) + 1
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    if dt.category == _dt._FLOAT:
+        arr = float_range(start, step, n, dt.np)
+    else:
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
     data, dev = _place(arr, device if device is not None else "cpu")  # as PyTorch's
     return _made(make(data, dev), requires_grad)
 
@@ -803,7 +846,7 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
              layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
     if steps < 0:
-        raise RuntimeError("linspace: number of steps must be non-negative")
+        raise RuntimeError("number of steps must be non-negative")
     start = start.item() if _isinstance(start, Tensor) else start
     end = end.item() if _isinstance(end, Tensor) else end
     dt = _dt.to_dtype(dtype) if dtype is not None else (
@@ -981,9 +1024,11 @@ def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = Non
                    requires_grad=requires_grad)
 
 
-def _new_filled(fill: Any) -> Any:
+def _new_filled(fill: Any, name: str) -> Any:
     def new(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
             requires_grad: bool = False, **_: Any) -> Tensor:
+        if not size:
+            raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
         return _filled(fill, size, dtype or self.dtype, device or self._device, requires_grad)
 
     return new
@@ -994,5 +1039,5 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, de
     return _filled(fill_value, (size,), dtype or self.dtype, device or self._device, requires_grad)
 
 
-methods(new_tensor=_new_tensor, new_zeros=_new_filled(0), new_ones=_new_filled(1),
-        new_empty=_new_filled(0), new_full=_new_full)
+methods(new_tensor=_new_tensor, new_zeros=_new_filled(0, "new_zeros"),
+        new_ones=_new_filled(1, "new_ones"), new_empty=_new_filled(0, "new_empty"), new_full=_new_full)

@@ -571,6 +571,9 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
         return random_(out, lo, hi, generator=generator)
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
                                                         else _dt.int64)
+    if dt.category == _dt._COMPLEX:
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and "
+                           "boolean types")
     dev = canonical_device(device)
     probe = make(np.empty(0, dtype=dt.np), CPU)
     draw = _random_range(probe, lo, hi)
