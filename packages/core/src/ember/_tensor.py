@@ -535,6 +535,9 @@ class Tensor:
         if self._rg:
             acc = self._accum() if self._accum is not None else None
             if acc is None:
+                if self._base is not None and getattr(getattr(self._view_fn, "replay", None),
+                                                           "no_grad_view", False):
+                    return (None, 0)  # a view made under no_grad: its gradient goes nowhere
                 acc = AccumulateGrad(self)
                 self._accum = _weakref(acc)
             return (acc, 0)
@@ -681,8 +684,9 @@ class Tensor:
 
     # ---------------------------------------------------------------- conversion to Python
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The values as a NumPy array; shares memory on the CPU."""
-        if self._rg and not force:
+        """The values as a NumPy array; shares memory on the CPU. As PyTorch, a tensor that
+        requires grad converts only with grad mode off (``no_grad``) or ``force``."""
+        if self._rg and not force and grad_mode.state.enabled:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead.")

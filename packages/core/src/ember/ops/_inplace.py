@@ -31,6 +31,10 @@ def check_inplace(self: Tensor, op: str) -> None:
         fn = self._view_fn
         if fn is not None and getattr(fn.replay, "refuses", False):
             fn.replay(self)  # a view that may not be written (unbind's, a custom Function's)
+        if fn is not None and fn.parent is not None and self.grad_fn is not None \
+                and getattr(fn.parent.replay, "no_grad_view", False):
+            from .shape import view_of_no_grad_view_error
+            raise view_of_no_grad_view_error(self.grad_fn.name(), fn.parent.replay)
     if self._rg and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")

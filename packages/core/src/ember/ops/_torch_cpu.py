@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["mkl_fuses"]
+__all__ = ["mkl_fuses", "half_vector_width"]
 
 
 @functools.cache
@@ -27,3 +27,18 @@ def mkl_fuses() -> bool:
     except OSError:
         pass
     return True
+
+
+@functools.cache
+def half_vector_width() -> int:
+    """Elements of float16/bfloat16 in one of PyTorch's CPU vectors: 32 where its kernels run
+    AVX512 (the processor has AVX512 F/BW/VL/DQ), else 16 (AVX2)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split())
+                    return 32 if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags else 16
+    except OSError:
+        pass
+    return 16

@@ -104,12 +104,27 @@ def _linked_slope_vjp(name: str) -> Callable:
                 gi = g * s
             finally:
                 grad_state.enabled = True
-            if g._rg or x._rg:
+            if name in _NO_DOUBLE and (g._rg or x._rg):  # PyTorch has no double backward
+                record("NotImplemented", gi, tuple(t for t in (g, x) if t._rg),
+                       _no_derivative(_NO_DOUBLE[name]))
+            elif g._rg or x._rg:
                 record(node, gi, (g, x), lambda gg, s, x: (gg * s, x.new_zeros(x.shape)),
                        (s, x))
             return (gi,)
 
         vjp = _linked[name] = vjp
+    return vjp
+
+
+# piecewise ops whose backward PyTorch cannot differentiate (its node: ``NotImplemented``)
+_NO_DOUBLE = {"HardsigmoidBackward0": "hardsigmoid_backward"}
+
+
+def _no_derivative(op: str) -> Callable:
+    """The vjp of PyTorch's ``NotImplemented`` node: backward through it raises."""
+    def vjp(*_: Any) -> tuple:
+        raise RuntimeError(f"derivative for aten::{op} is not implemented")
+
     return vjp
 
 
@@ -554,7 +569,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     xp = _xp(input)
     a, b = xp.split(x, 2, axis=d)
     m = arrays(xp)
-    res = wrap((a * m.sigmoid(b)).astype(x.dtype, copy=False), input._device)
+    res = wrap(_input_layout((a * m.sigmoid(b)).astype(x.dtype, copy=False), a, xp),
+               input._device)
     if grad_state.enabled and input._rg:
         def df(m: Any, g: Any, x: Any) -> Any:
             h = x.shape[d] // 2
@@ -564,8 +580,45 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
             ga, gb = g * s, g * a * s * (1.0 - s)
             return m.cat([ga, gb], d) if isinstance(x, Tensor) else m.xp.concat([ga, gb], axis=d)
 
-        record("GluBackward0", res, (input,), lambda g, x: (grad_of(df, g, g, x),), (input,))
+        record("GluBackward0", res, (input,),
+               lambda g, x: (renamed(grad_of(df, g, g, x), "GluBackwardBackward0"),), (input,))
     return res
+
+
+def _should_swap(strides: tuple, shape: tuple, d0: int, d1: int) -> int:
+    """PyTorch's comparison of two dimensions: 1 swap, -1 keep, 0 undecided."""
+    s0, s1 = strides[d0], strides[d1]
+    if s0 == 0 or s1 == 0:  # broadcast: undecided
+        return 0
+    if s0 != s1:
+        return 1 if s0 > s1 else -1
+    return 1 if shape[d0] > shape[d1] else 0
+
+
+def _input_layout(y: Any, a: Any, xp: Any) -> Any:
+    """``y`` laid out as PyTorch's TensorIterator lays out the result of an elementwise op
+    on ``a`` (its dimensions ordered by stride, ties and size-1 dimensions kept in place)."""
+    strides = getattr(a, "strides", None)
+    if strides is None or a.flags.c_contiguous:
+        return y
+    n = a.ndim
+    perm = list(range(n - 1, -1, -1))  # fastest dimension first
+    for i in range(1, n):  # PyTorch's insertion sort (reorder_dimensions)
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = _should_swap(strides, a.shape, perm[d0], perm[d1])
+            if c < 0:
+                break
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+    order = perm[::-1]  # slowest first
+    if order == list(range(n)):
+        return y
+    inverse = sorted(range(n), key=order.__getitem__)
+    out = xp.empty([y.shape[i] for i in order], dtype=y.dtype).transpose(inverse)
+    out[...] = y
+    return out
 
 
 @autocast_op("prelu")

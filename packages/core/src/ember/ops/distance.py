@@ -20,6 +20,7 @@ from ._dispatch import (
     make,
     quietly,
     record,
+    renamed,
     result_type,
     sum_to,
     wrap_dim,
@@ -155,6 +156,9 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
         def vjp(g: Tensor, p: Tensor, q: Tensor) -> tuple:
             ga, gb = grad_of(grads, g, g, p, q)
+            if grad_state.enabled:  # create_graph: PyTorch's composite sums two paths per input
+                ga = renamed(ga, "AddBackward0") if ga is not None else None
+                gb = renamed(gb, "AddBackward0") if gb is not None else None
             return (sum_to(ga, tuple(p.shape)) if ga is not None else None,
                     sum_to(gb, tuple(q.shape)) if gb is not None else None)
 

@@ -740,16 +740,17 @@ def _single_mask(adv: tuple) -> bool:
 
 
 # ------------------------------------------------------------------ index_put
-def _indices_key(self: Tensor, indices: Any, op: str) -> tuple:
+def _indices_key(self: Tensor, indices: Any, op: str, arg: int = 0) -> tuple:
     """The prepared key of ``index_put``'s ``indices``: a tuple (or list) of tensors only, as
-    PyTorch's argument parser takes (None, lists and ints are refused there)."""
+    PyTorch's argument parser takes (None, lists and ints are refused there). ``arg``: the
+    position PyTorch's message gives the indices (1 in the function form, 0 in the method)."""
     if not _isinstance(indices, (tuple, list)):
         raise TypeError(f"{op}(): argument 'indices' (position 1) must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
     key = tuple(indices)
     for i, t in enumerate(key):
         if not _isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+            raise TypeError(f"expected Tensor as element {i} in argument {arg}, but got "
                             f"{type(t).__name__}")
     if len(key) > self._data.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self._data.ndim} (got "
@@ -772,16 +773,37 @@ def _check_values(self: Tensor, values: Any, op: str) -> None:
 
 def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` put (or, with ``accumulate``, added) at ``indices``,
-    a tuple of index tensors (None for a whole dim)."""
+    a tuple of index tensors."""
+    return _index_put(input, indices, values, accumulate, 1)
+
+
+def _index_put_method(self: Tensor, indices: Any, values: Tensor,
+                      accumulate: bool = False) -> Tensor:
+    """``Tensor.index_put``."""
+    return _index_put(self, indices, values, accumulate, 0)
+
+
+def _index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool, arg: int) -> Tensor:
     _check_values(input, values, "index_put")
     refuse_shell_uint("index_put", input._data)
-    return put_key(input, _indices_key(input, indices, "index_put"), values, accumulate)
+    return put_key(input, _indices_key(input, indices, "index_put", arg), values, accumulate)
 
 
 def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``torch.index_put_``: ``index_put`` written into ``self``."""
+    return _index_put_(self, indices, values, accumulate, 1)
+
+
+def _index_put_method_(self: Tensor, indices: Any, values: Tensor,
+                       accumulate: bool = False) -> Tensor:
+    """``Tensor.index_put_``."""
+    return _index_put_(self, indices, values, accumulate, 0)
+
+
+def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool, arg: int) -> Tensor:
     _check_values(self, values, "index_put_")
     refuse_shell_uint("index_put", self._data)
-    pk = _indices_key(self, indices, "index_put_")
+    pk = _indices_key(self, indices, "index_put_", arg)
     _inplace.check_inplace(self, "index_put_")
     if not (grad_state.enabled and (self._rg or values._rg)):
         _write_into(self, pk, values, accumulate)
@@ -789,7 +811,8 @@ def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
     return _inplace.commit(self, put_key(self, pk, values, accumulate), "index_put_")
 
 
-methods(__getitem__=_getitem, __setitem__=_setitem, index_put=index_put, index_put_=index_put_)
+methods(__getitem__=_getitem, __setitem__=_setitem, index_put=_index_put_method,
+        index_put_=_index_put_method_)
 
 # the rest of the family
 from . import indexing_scatter, indexing_search  # noqa: E402

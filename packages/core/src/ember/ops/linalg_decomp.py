@@ -218,7 +218,8 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The determinant of square matrices (batched)."""
     _check(A, "linalg.det")
     x, dt = _compute_dtype(A._data)
-    d = _xp(A).linalg.det(x)
+    with np.errstate(invalid="ignore"):  # NaN entries: no warning, as PyTorch
+        d = _xp(A).linalg.det(x)
     if dt.kind == "f" and not d.all():
         d = _xp(A).where(d == 0, _lu_zero_det(A, x, dt, signs=False), d)
     res = _wrap(A, d, dt)
@@ -275,9 +276,13 @@ def slogdet(A: Tensor, *, out: Any = None) -> Any:
 def _slogdet(A: Tensor, op: str) -> Any:
     _check(A, op)
     x, dt = _compute_dtype(A._data)
-    sign, logabs = _xp(A).linalg.slogdet(x)
+    xp = _xp(A)
+    with np.errstate(invalid="ignore"):  # NaN entries: no warning, as PyTorch
+        sign, logabs = xp.linalg.slogdet(x)
     if dt.kind == "f" and not sign.all():
-        sign = _xp(A).where(sign == 0, _lu_zero_det(A, x, dt, signs=True), sign)
+        sign = xp.where(sign == 0, _lu_zero_det(A, x, dt, signs=True), sign)
+    if dt.kind == "f":
+        sign = xp.where(xp.isnan(logabs), 0, sign)  # PyTorch's sign of a NaN matrix is 0
     s = _wrap(A, sign, dt)
     la = _wrap(A, logabs, dt.type(0).real.dtype if dt.kind == "c" else dt)
     if grad_state.enabled and A._rg:

@@ -56,6 +56,8 @@ def expand_grad(g: Tensor, red: int, shape: tuple, n: int) -> Tensor:
 _DOUBLE = {"MseLossBackward0": "MseLossBackwardBackward0",
            "SmoothL1LossBackward0": "SmoothL1LossBackwardBackward0",
            "HuberLossBackward0": "HuberLossBackwardBackward0"}
+# with reduction='mean', PyTorch's backward kernel ends in an in-place ``div_(numel)``
+_MEAN_DOUBLE = {"BinaryCrossEntropyWithLogitsBackward0": "DivBackward1"}
 
 
 def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Callable,
@@ -99,7 +101,7 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     want = [t is not None and t._rg and grads[i] is not None for i, t in enumerate(tensors)]
     if grad_state.enabled and any(want):
         n = loss.size
-        double = _DOUBLE.get(name)
+        double = _DOUBLE.get(name) or (_MEAN_DOUBLE.get(name) if red == 1 else None)
 
         def vjp(g: Tensor, *saved: Any) -> tuple:
             scale = 1.0 / n if red == 1 and n else 1.0  # (an empty input: empty grads)

@@ -743,10 +743,23 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     res = wrap(r if r.dtype == out_dtype else astype(xp, r, out_dtype), input)
     if grad_state.enabled and input._rg:
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
+            if grad_state.enabled:  # create_graph: PyTorch's formula, its nodes (Mul, Sgn, ...)
+                return (_linalg_norm_grad(g, xin, r, p, dims, keepdim),)
             return (_norm_grad(g, xin, r, p, dims, keepdim),)
 
         record("LinalgVectorNormBackward0", res, (input,), vjp, (input, res))
     return res
+
+
+def _linalg_norm_grad(g: Tensor, x: Tensor, r: Tensor, p: float, dims: tuple,
+                      keepdim: bool) -> Tensor | None:
+    """``linalg.vector_norm``'s differentiable gradient (double backward)."""
+    from .linalg_norms import _norm_grad as linalg_grad
+
+    if not keepdim and dims:
+        kshape = tuple(1 if i in dims else s for i, s in enumerate(x._data.shape))
+        g, r = g.reshape(kshape), r.reshape(kshape)
+    return linalg_grad(x, g, r, p, dims)
 
 
 def _norm_grad(g: Tensor, x: Tensor, r: Tensor, p: float, dims: tuple,

@@ -52,6 +52,8 @@ def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Te
     """
     out = make(arr, input._device)
     vc = out._vc = input._vc
+    if input._rg and not grad_state.enabled:
+        return _no_grad_view(input, out)
     base = input._base
     if base is None:
         out._base = input
@@ -69,6 +71,32 @@ def make_view(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor]) -> Te
     return out
 
 
+def _no_grad_view(input: Tensor, out: Tensor) -> Tensor:
+    """A view made under no_grad of a tensor that requires grad: as PyTorch, it requires grad
+    without a grad_fn, sends no gradient anywhere, and refuses in-place writes with grad
+    mode enabled."""
+    out._base = input._base if input._base is not None else input
+    out._rg = True
+    fn = _new(_ViewFn)
+    fn.replay = _INFERENCE_REFUSAL if grad_state.inference else _NO_GRAD_REFUSAL
+    fn.parent = None
+    fn.version = out._vc[0]
+    out._view_fn = fn
+    return out
+
+
+def _tail(mode: str, block: str, normal: str) -> str:
+    return (f" created in {mode} mode and is being modified inplace {normal}. Given that "
+            "this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+            f"code by moving both the view and the inplace either both inside the {block} block "
+            "(if you don't want the inplace to be tracked) or both outside (if you want the "
+            "inplace to be tracked).")
+
+
+_NO_GRAD_TAIL = _tail("no_grad", "no_grad", "with grad mode enabled")
+_INFERENCE_TAIL = _tail("inference", "inference_mode", "in normal mode")
+
+
 def view_out(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor], name: str,
              vjp: Callable) -> Tensor:
     """``make_view`` plus the graph node of the view op (when ``input`` requires grad)."""
@@ -76,6 +104,14 @@ def view_out(input: Tensor, arr: Any, replay: Callable[[Tensor], Tensor], name: 
     if input._rg and grad_state.enabled:
         record(name, out, (input,), vjp)
     return out
+
+
+def view_of_no_grad_view_error(name: str, parent: Callable) -> RuntimeError:
+    """PyTorch's refusal of an in-place write to a view (made with grad on) of a no_grad (or
+    inference mode) view, whose replay is ``parent``."""
+    op = name[:-9] if name.endswith("Backward0") else name
+    tail = _INFERENCE_TAIL if parent is _INFERENCE_REFUSAL else _NO_GRAD_TAIL
+    return RuntimeError(f"Output 0 of {op} is a view of a view which was" + tail)
 
 
 def view_grad(g: Tensor, shape: tuple, replay: Callable[[Tensor], Tensor],
@@ -119,6 +155,12 @@ def _refusal(message: str) -> Callable[[Tensor], Tensor]:
 
     refuse.refuses = True  # ``check_inplace`` raises it before the leaf checks, as PyTorch
     return refuse
+
+
+_NO_GRAD_REFUSAL = _refusal("A view was" + _NO_GRAD_TAIL)
+_NO_GRAD_REFUSAL.no_grad_view = True  # ``Tensor._edge``: such a view sends no gradient
+_INFERENCE_REFUSAL = _refusal("A view was" + _INFERENCE_TAIL)
+_INFERENCE_REFUSAL.no_grad_view = True
 
 
 def shape_arg(shape: tuple) -> tuple:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
+from .._runtime import get_num_threads
 from ._autocast import autocast_op
 from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, methods, record, renamed, wrap_dim
 from ._nn_math import log_softmax_array, log_softmax_half, softmax_last
+from ._torch_cpu import half_vector_width
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
 
 __all__ = ["softmax", "log_softmax"]
@@ -57,6 +61,37 @@ def _softmax_last_exact(xp: Any, x: Any) -> Any:
     return e / xp.sum(e, axis=-1, keepdims=True)
 
 
+def _softmax_half_inner(xp: Any, x32: Any, axis: int, half: Any) -> Any:
+    """Softmax of a float16/bfloat16 input (as float32) over a dimension other than the last,
+    rounded as PyTorch's CPU kernel: its threads split the (outer, inner) positions evenly,
+    and each runs whole vectors of inner positions in float32 (``exp / sum``, rounded once)
+    and the rest one by one, where each exponential is stored in the half type before the
+    division."""
+    shape = x32.shape
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    x = xp.ascontiguousarray(x32).reshape(outer, shape[axis], inner)
+    e = xp.exp(_shifted(xp, x, 1))
+    s = xp.sum(e, axis=1, keepdims=True)
+    vec = (e / s).astype(half)
+    tail = (e.astype(half).astype("float32") / s).astype(half)
+    mask = xp.asarray(_vectorized(outer, inner, half_vector_width(), get_num_threads()))
+    return xp.where(mask.reshape(outer, 1, inner), vec, tail).reshape(shape)
+
+
+def _vectorized(outer: int, inner: int, step: int, threads: int) -> Any:
+    """Which of the ``outer * inner`` positions PyTorch's vectorized softmax loop covers: each
+    thread's range, cut at row ends, runs whole ``step``-wide vectors from its start."""
+    n = outer * inner
+    chunk = -(-n // max(1, min(threads, n)))
+    p = np.arange(n)
+    t0 = p // chunk * chunk
+    r0 = p // inner * inner
+    start = np.maximum(t0, r0)
+    end = np.minimum(np.minimum(t0 + chunk, n), r0 + inner)
+    return (p - start) < (end - start) // step * step
+
+
 def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
     if axis is not None and axis == x.ndim - 1 and x.size:
         return log_softmax_array(xp, x, axis)
@@ -77,7 +112,9 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     axis = d
     if half is None and x.dtype.itemsize == 2:
         half = x.dtype
-    if half is not None:  # float16/bfloat16: in float32, rounded once (PyTorch's CPU kernel)
+    if half is not None and axis is not None and axis != x.ndim - 1 and x.size:
+        res = wrap(quiet(_softmax_half_inner, xp, x.astype("float32"), axis, half), input._device)
+    elif half is not None:  # float16/bfloat16: in float32, rounded once (PyTorch's CPU kernel)
         res = wrap(c_order(xp, quiet(_softmax_kernel, xp, x.astype("float32"), axis)).astype(
             half), input._device)
     else:

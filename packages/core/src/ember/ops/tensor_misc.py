@@ -410,7 +410,9 @@ negative_ = neg_
 
 def index_put_(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     """``input.index_put_(indices, values, accumulate)``."""
-    return input.index_put_(indices, values, accumulate)
+    from .indexing import index_put_ as put
+
+    return put(input, indices, values, accumulate)
 
 
 def as_strided_(input: Tensor, size: Sequence[int], stride: Sequence[int],
