@@ -124,3 +124,14 @@ def gradcheck(fn: Any, *arrays: np.ndarray, second: bool = True) -> None:
     assert ember.autograd.gradcheck(fn, inputs)
     if second:
         assert ember.autograd.gradgradcheck(fn, inputs)
+
+
+def outcomes(fn: Any, torch: Any) -> list:
+    """``fn(L)`` for ember and torch: a ``(result, error)`` pair each."""
+    out = []
+    for lib in (ember, torch):
+        try:
+            out.append((fn(lib), None))
+        except Exception as e:  # noqa: BLE001 - the error is the result compared
+            out.append((None, e))
+    return out

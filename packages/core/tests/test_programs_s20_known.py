@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _misc_helpers import outcomes
 
 import ember
 
@@ -14,13 +15,7 @@ torch = pytest.importorskip("torch")
 
 def _both(fn):
     """``fn(L)`` for ember and torch: (result, error) each."""
-    out = []
-    for L in (ember, torch):
-        try:
-            out.append((fn(L), None))
-        except Exception as e:  # noqa: BLE001 - the error is the result compared
-            out.append((None, e))
-    return out
+    return outcomes(fn, torch)
 
 
 def _same_error(got, want):
