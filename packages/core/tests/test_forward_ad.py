@@ -141,3 +141,94 @@ def test_dual_level_as_a_decorator():
 
     x, t = ember.tensor([1.0, 2.0]), ember.tensor([1.0, 1.0])
     assert jvp_of_square(x, t).tolist() == [2.0, 4.0]
+
+
+def _jvp_function(lib, calls, scale=2.0):
+    """The forward-AD tutorial's kind of custom Function: forward and jvp, no backward;
+    ``scale`` != 2 gives a wrong jvp (for gradcheck to catch)."""
+
+    class Fn(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b, k):
+            ctx.save_for_forward(a, b)
+            return a * b * k, a.exp()
+
+        @staticmethod
+        def jvp(ctx, ga, gb, gk):
+            calls.append((ga is None, gb is None, gk))
+            a, b = ctx.saved_tensors
+            return ga * b * scale + gb * a * scale, ga * a.exp()
+
+    return Fn
+
+
+def test_custom_function_jvp_gives_the_tangents_as_pytorch(torch):
+    """Tangents of a Function with only ``jvp`` come from it (tensor inputs without a tangent
+    get zeros, other arguments None); it is not called when no input is dual."""
+    (x, tx), (y, ty), (t, tt) = _pair(torch, 3), _pair(torch, 3), _pair(torch, 3)
+    results = []
+    for lib, a, b, tan in ((ember, x, y, t), (torch, tx, ty, tt)):
+        calls = []
+        Fn = _jvp_function(lib, calls)
+        fwAD = lib.autograd.forward_ad
+        with fwAD.dual_level():
+            d = fwAD.make_dual(a, tan)
+            o1, o2 = Fn.apply(d, b, 2)
+            z = o1 * 3 + d.sin()
+            plain = Fn.apply(b, b, 2)[0]
+            results.append([fwAD.unpack_dual(o1).tangent, fwAD.unpack_dual(o2).tangent,
+                            fwAD.unpack_dual(z).tangent, fwAD.unpack_dual(o1).primal,
+                            fwAD.unpack_dual(plain).tangent, calls])
+    for ours, theirs in zip(results[0][:4], results[1][:4]):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+    assert results[0][4] is None and results[1][4] is None
+    assert results[0][5] == results[1][5] == [(False, False, None)]
+
+
+def _check_forward_ad(lib, err, x, y):
+    kw = dict(check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False,
+              check_batched_grad=False)
+    a = lib.tensor(x, requires_grad=True)
+    b = lib.tensor(y)
+    good = _jvp_function(lib, [])
+    bad = _jvp_function(lib, [], scale=3.0)
+    assert lib.autograd.gradcheck(lambda a: good.apply(a, b, 2), (a,), **kw)
+    with pytest.raises(err, match="Jacobian computed with forward mode mismatch for output 0 with "
+                                         "respect to input 0"):
+        lib.autograd.gradcheck(lambda a: bad.apply(a, b, 2), (a,), **kw)
+    assert not lib.autograd.gradcheck(lambda a: bad.apply(a, b, 2), (a,),
+                                      raise_exception=False, **kw)
+
+
+def test_gradcheck_checks_forward_ad_of_a_jvp_only_function(torch):
+    """``gradcheck(check_forward_ad=True, check_backward_ad=False)`` checks the jvp (the
+    tutorial's call) and reports a wrong one, as PyTorch does."""
+    import importlib
+
+    x = RNG.standard_normal((2, 3))
+    y = RNG.standard_normal((2, 3))
+    _check_forward_ad(ember, ember.autograd.GradcheckError, x, y)
+    _check_forward_ad(torch, importlib.import_module("torch.autograd.gradcheck").GradcheckError,
+                      x, y)
+
+
+@pytest.mark.parametrize("case", ["transposed_tangent", "transposed_primal", "sliced_primal",
+                                  "same_layout", "tangent_requires_grad"])
+def test_tangent_takes_the_primal_layout_as_pytorch(torch, case):
+    """``make_dual`` stores a tangent whose strides differ from the primal's as a copy with
+    the primal's strides (the same object when they agree), differentiably."""
+    p = RNG.standard_normal((4, 6))
+    t = RNG.standard_normal((6, 4))
+    res = []
+    for lib in (ember, torch):
+        fwAD = lib.autograd.forward_ad
+        primal, tangent = lib.tensor(p), lib.tensor(t, requires_grad=case.endswith("grad"))
+        pairs = {"transposed_tangent": (primal, tangent.T), "transposed_primal": (primal.T, tangent),
+                 "sliced_primal": (primal[::2, :3], tangent[:2, :3]),
+                 "same_layout": (primal, tangent.T.contiguous()),
+                 "tangent_requires_grad": (primal, tangent.T)}
+        a, b = pairs[case]
+        with fwAD.dual_level():
+            got = fwAD.unpack_dual(fwAD.make_dual(a, b)).tangent
+            res.append((got.stride(), got is b, got.tolist(), type(got.grad_fn).__name__))
+    assert res[0] == res[1]

@@ -81,6 +81,31 @@ def _analytical_jacobian(fn: Callable, inputs: tuple, idx: int, nondet_tol: floa
     return jacs
 
 
+def _forward_jacobian(fn: Callable, inputs: tuple, idx: int) -> list:
+    """d(output_k)/d(input_idx) by forward-mode AD, one unit tangent per input element, in
+    the layout of ``_numerical_jacobian``."""
+    from . import forward_ad
+
+    x = inputs[idx]
+    cols: list[list[np.ndarray]] = []
+    with grad_mode.enable_grad():
+        for j in range(x.numel()):
+            e = np.zeros(x.numel(), dtype=x._data.dtype)
+            e[j] = 1
+            with forward_ad.dual_level():
+                dual = forward_ad.make_dual(x.detach(), x.new_tensor(e.reshape(x.shape)))
+                args = inputs[:idx] + (dual,) + inputs[idx + 1:]
+                col = []
+                for o in _outputs(fn, args):
+                    t = forward_ad.unpack_dual(o).tangent
+                    col.append(np.zeros(o.numel()) if t is None else
+                               t.detach()._host().reshape(-1).real.astype(np.float64))
+            cols.append(col)
+    if not cols:
+        return [np.zeros((0, o.numel())) for o in _outputs(fn, inputs)]
+    return [np.stack([c[k] for c in cols]) for k in range(len(cols[0]))]
+
+
 def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
               check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
@@ -112,8 +137,14 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
                 if any(np.any(n != 0) for n in numerical):
                     raise GradcheckError("Numerical gradient for function expected to be zero")
                 continue
-            analytical = _analytical_jacobian(func, inputs, i, nondet_tol)
-            for k, (a, n) in enumerate(zip(analytical, numerical)):
+            analytical = []  # (how PyTorch's message names the Jacobian, its columns)
+            if check_backward_ad:
+                analytical.append(("Jacobian", _analytical_jacobian(func, inputs, i, nondet_tol)))
+            if check_forward_ad:
+                analytical.append(("Jacobian computed with forward mode",
+                                   _forward_jacobian(func, inputs, i)))
+            for what, k, (a, n) in ((what, k, an) for what, jac in analytical
+                                    for k, an in enumerate(zip(jac, numerical))):
                 n = n.real if np.iscomplexobj(n) else n
                 if a.shape != n.shape:
                     raise GradcheckError(
@@ -123,7 +154,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
                 if bad.any():
                     dt = inputs[i].dtype
                     raise GradcheckError(
-                        f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                        f"{what} mismatch for output {k} with respect to input {i},\n"
                         f"numerical:{_fmt(n, dt)}\nanalytical:{_fmt(a, dt)}\n")
     except GradcheckError:
         if raise_exception:

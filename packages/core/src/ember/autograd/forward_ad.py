@@ -73,6 +73,8 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             "Trying to set a forward gradient that has a different size than that of the "
             f"original Tensor, this is not supported. Tensor is of size {list(tensor.shape)} "
             f"while the given forward gradient is of size {list(tangent.shape)}.")
+    if tangent.stride() != tensor.stride():
+        tangent = _like_layout(tangent, tensor)
     if tensor.requires_grad:  # a view keeps the reverse-mode graph to ``tensor``
         dual = tensor.view_as(tensor)
         state.keeps_graph = True
@@ -81,6 +83,16 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
     state.keeps_graph = state.keeps_graph or tangent.requires_grad
     state.duals.append((dual, tangent))
     return dual
+
+
+def _like_layout(tangent: Tensor, tensor: Tensor) -> Tensor:
+    """A copy of ``tangent`` with ``tensor``'s strides, as PyTorch stores a tangent whose
+    layout differs from its primal's (differentiably: ``CopyBackwards``)."""
+    from .. import empty_strided
+
+    out = empty_strided(tensor.shape, tensor.stride(), dtype=tangent.dtype,
+                        device=tangent.device)
+    return out.copy_(tangent)
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -124,6 +136,32 @@ def _tangent(y: Tensor, state: _Level) -> Tensor | None:
     if out is None:  # J^T u does not depend on u: the Jacobian is zero
         return y.new_zeros(y.shape)
     return out if state.keeps_graph else out.detach()
+
+
+def custom_jvp(cls: type, ctx: Any, args: tuple, outs: tuple) -> tuple | None:
+    """The outputs of a custom Function that defines ``jvp`` (and no backward) as dual
+    tensors whose tangents are ``cls.jvp(ctx, *input_tangents)``; None where no input has a
+    tangent (PyTorch then skips ``jvp``). As in PyTorch, tensor inputs without a tangent get
+    zeros and other arguments None."""
+    state = _level(None)
+    tangents = [unpack_dual(a).tangent if isinstance(a, Tensor) else None for a in args]
+    if state is None or all(t is None for t in tangents):
+        return None
+    tangents = [a.new_zeros(a.shape) if t is None and isinstance(a, Tensor) else t
+                for a, t in zip(args, tangents)]
+    res = cls.jvp(ctx, *tangents)
+    res = res if isinstance(res, tuple) else (res,)
+    if len(res) != len(outs):
+        raise RuntimeError(f"function {cls.__name__}.jvp returned an incorrect number of "
+                           f"tangents (expected {len(outs)}, got {len(res)})")
+    wrapped = []
+    for o, t in zip(outs, res):
+        if isinstance(o, Tensor) and t is not None and (o.is_floating_point() or o.is_complex()):
+            dual = o.detach().requires_grad_(True)
+            state.duals.append((dual, t if state.keeps_graph else t.detach()))
+            o = dual
+        wrapped.append(o)
+    return tuple(wrapped)
 
 
 class dual_level:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tensor import Tensor, make
-from . import grad_mode, graph
+from . import forward_ad, grad_mode, graph
 from .graph import Node
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction",
@@ -172,6 +172,10 @@ class Function(metaclass=_FunctionMeta):
                 raw = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(raw, tuple)
         outs = (raw,) if single else raw
+        if forward_ad._current and _jvp_only(cls):
+            duals = forward_ad.custom_jvp(cls, ctx, args, outs)
+            if duals is not None:
+                return duals[0] if single else duals
         if not (grad_mode.state.enabled and any(ctx.needs_input_grad)):
             return raw
         return _connect(cls, ctx, args, outs, single)
@@ -179,6 +183,13 @@ class Function(metaclass=_FunctionMeta):
 
 class _SingleLevelFunction:
     pass
+
+
+def _jvp_only(cls: type) -> bool:
+    """Whether ``cls`` gives forward-mode derivatives (``jvp``) but no backward: its
+    tangents must come from ``jvp``, not from Ember's vjp-of-vjp."""
+    return (cls.jvp is not Function.jvp and cls.backward is Function.backward
+            and cls.vjp is Function.vjp)
 
 
 def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool) -> Any:
