@@ -26,7 +26,7 @@ def torchvision_node(out: Tensor, op: str) -> Tensor:
 def no_rois(input: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """The empty ``(0, C, PH, PW)`` output of a RoI op given no boxes, still in ``input``'s graph
     as torchvision's is (its backward gives the input a zero gradient)."""
-    if not input.requires_grad:
+    if not (input.requires_grad and ember.is_grad_enabled()):
         return input.new_zeros(shape)
     out = input.reshape(-1)[:0].reshape((0,) + (1,) * (len(shape) - 1)).expand(shape)
     return torchvision_node(out.contiguous(), op)
