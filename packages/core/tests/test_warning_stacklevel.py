@@ -31,7 +31,7 @@ def _warning_of(fn) -> warnings.WarningMessage:
 
 def test_conv_same_padding_warning_names_the_caller(fresh_once_flags: None) -> None:
     x, w = ember.ones(1, 1, 5, 5), ember.ones(1, 1, 2, 2)
-    caught = _warning_of(lambda: ember.nn.functional.conv2d(x, w, padding="same"))
+    caught = _warning_of(lambda: ember.conv2d(x, w, padding="same"))
     assert caught.filename == __file__ and "zero-padded copy" in str(caught.message)
 
 
