@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _programs import namespace, run
 
 import ember
 import ember.nn
@@ -42,63 +43,12 @@ import ember.utils.data  # noqa: E402
 
 def _lib(mod: object) -> SimpleNamespace:
     """The modules a program imports, from PyTorch or from Ember."""
-    if mod is torch:
-        return SimpleNamespace(
-            torch=torch,
-            nn=torch.nn,
-            F=torch.nn.functional,
-            optim=torch.optim,
-            data=torch.utils.data,
-        )
-    return SimpleNamespace(
-        torch=ember, nn=ember.nn, F=ember.nn.functional, optim=ember.optim, data=ember.utils.data
-    )
-
-
-def _plain(v: object) -> object:
-    """A printed value as plain data: tensors to float64 arrays, the library's name in
-    strings (``torch.Size``, ``torch.float32``) spelled as PyTorch's."""
-    if isinstance(v, (torch.Tensor, ember.Tensor)):
-        v = v.detach()
-        if str(v.dtype).split(".")[-1] in ("bfloat16", "float16"):
-            v = v.float()
-        return np.asarray(v.numpy(), dtype=np.float64 if v.is_floating_point() else None)
-    if isinstance(v, str):
-        return v.replace("ember.", "torch.")
-    if isinstance(v, (list, tuple)):
-        return [_plain(a) for a in v]
-    if isinstance(v, dict):
-        return {k: _plain(a) for k, a in v.items()}
-    return v
-
-
-def _same(e: object, t: object, rtol: float, atol: float, where: str = "") -> None:
-    """Ember's printed value ``e`` equals PyTorch's ``t``: exactly for ints, strings, shapes,
-    dtypes; to ``rtol``/``atol`` for floats."""
-    if isinstance(t, np.ndarray):
-        assert isinstance(e, np.ndarray), where
-        assert e.shape == t.shape and e.dtype == t.dtype, where
-        np.testing.assert_allclose(e, t, rtol=rtol, atol=atol, err_msg=where)
-    elif isinstance(t, float):
-        assert isinstance(e, float), where
-        assert math.isclose(e, t, rel_tol=rtol, abs_tol=atol), (where, e, t)
-    elif isinstance(t, list):
-        assert isinstance(e, list) and len(e) == len(t), where
-        for i, (a, b) in enumerate(zip(e, t)):
-            _same(a, b, rtol, atol, f"{where}[{i}]")
-    elif isinstance(t, dict):
-        assert isinstance(e, dict) and list(e) == list(t), where
-        for k in t:
-            _same(e[k], t[k], rtol, atol, f"{where}[{k!r}]")
-    else:
-        assert e == t, (where, e, t)
+    return namespace(mod)
 
 
 def _run(program: object, rtol: float = 2e-5, atol: float = 1e-6) -> None:
     """Runs ``program(L)`` with both libraries and compares what it printed."""
-    expected = _plain(program(_lib(torch)))
-    got = _plain(program(_lib(ember)))
-    _same(got, expected, rtol, atol)
+    run(program, torch, rtol, atol)
 
 
 def _run64(program: object) -> None:
