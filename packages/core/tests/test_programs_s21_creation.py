@@ -144,3 +144,16 @@ def test_full_out_resizes_silently_as_torch() -> None:
         o = ember.empty(0)
         r = ember.full((2, 3), 7.0, out=o)
     assert r is o and tuple(o.shape) == (2, 3) and o.tolist() == [[7.0] * 3] * 2
+
+
+@pytest.mark.parametrize("op,args", [("ones_like", ()), ("zeros_like", ()), ("empty_like", ()),
+                                     ("full_like", (3,)), ("rand_like", ()), ("randn_like", ()),
+                                     ("randint_like", (5,))])
+def test_like_of_a_non_tensor_is_a_type_error(op: str, args: tuple) -> None:
+    """*_like of a list: PyTorch's TypeError, naming the op (its argument parser refuses it)."""
+    with pytest.raises(TypeError) as want:
+        getattr(torch, op)([1, 2], *args)
+    with pytest.raises(TypeError, match=rf"^{op}\(\)") as got:
+        getattr(ember, op)([1, 2], *args)
+    if op != "randint_like":  # PyTorch lists its overloads there; the first words agree
+        assert str(got.value) == str(want.value)

@@ -662,8 +662,17 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
     return _filled(s, ((),), dtype, device, requires_grad)
 
 
+def like_input(op: str, input: Any) -> None:
+    """PyTorch's TypeError for a ``*_like`` given something other than a tensor."""
+    if not _isinstance(input, Tensor):
+        from .pointwise_unary import not_tensor
+
+        raise not_tensor(op, input)
+
+
 def _like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool,
-          memory_format: Any = preserve_format) -> Tensor:
+          memory_format: Any = preserve_format, op: str = "empty_like") -> Tensor:
+    like_input(op, input)
     dt = dtype if dtype is not None else input.dtype
     dev = device if device is not None else input._device
     x = input._data
@@ -691,25 +700,26 @@ def like_layout(input: Tensor, memory_format: Any) -> tuple | None:
 
 def zeros_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
-    return _like(input, 0, dtype, device, requires_grad, memory_format)
+    return _like(input, 0, dtype, device, requires_grad, memory_format, "zeros_like")
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
-    return _like(input, 1, dtype, device, requires_grad, memory_format)
+    return _like(input, 1, dtype, device, requires_grad, memory_format, "ones_like")
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = preserve_format) -> Tensor:
-    return _like(input, 0, dtype, device, requires_grad, memory_format)
+    return _like(input, 0, dtype, device, requires_grad, memory_format, "empty_like")
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any = None,
               device: Any = None, requires_grad: bool = False,
               memory_format: Any = preserve_format) -> Tensor:
+    like_input("full_like", input)
     if _isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _like(input, fill_value, dtype, device, requires_grad, memory_format)
+    return _like(input, fill_value, dtype, device, requires_grad, memory_format, "full_like")
 
 
 def _arange_out(fn: Any) -> Any:

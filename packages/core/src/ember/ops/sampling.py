@@ -501,6 +501,9 @@ def rand_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: A
               requires_grad: bool = False, memory_format: Any = None,
               generator: Generator | None = None) -> Tensor:
     """``rand`` with the shape (and by default dtype and device) of ``input``."""
+    from .creation import like_input
+
+    like_input("rand_like", input)
     dt = _float_dtype(dtype if dtype is not None else input.dtype, "check_uniform_bounds",
                       complex_ok=True)
     draw = lambda g, n, npd, c: K.uniform(g, n, npd, 0.0, 1.0)  # noqa: E731
@@ -512,6 +515,9 @@ def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: 
                requires_grad: bool = False, memory_format: Any = None,
                generator: Generator | None = None) -> Tensor:
     """``randn`` with the shape (and by default dtype and device) of ``input``."""
+    from .creation import like_input
+
+    like_input("randn_like", input)
     dt = _float_dtype(dtype if dtype is not None else input.dtype, "normal_kernel_cpu",
                       complex_ok=True)
     draw = (_complex_draw(_normal_draw(0.0, 1.0 / math.sqrt(2.0))) if dt.is_complex
@@ -587,6 +593,9 @@ def randint_like(input: Tensor, low: Any = 0, high: Any = None, *, dtype: Any = 
                  layout: Any = None, device: Any = None, requires_grad: bool = False,
                  memory_format: Any = None, generator: Generator | None = None) -> Tensor:
     """``randint`` with the shape (and by default dtype and device) of ``input``."""
+    from .creation import like_input
+
+    like_input("randint_like", input)
     if high is None:
         low, high = 0, low
     dt = _dt.to_dtype(dtype) if dtype is not None else input.dtype
