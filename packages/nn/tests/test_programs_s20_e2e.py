@@ -15,8 +15,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _programs import namespace, run
+from _programs import namespace as _lib
 from _programs import plain as _plain
+from _programs import run
 from _programs import same as _same
 
 import ember
@@ -28,11 +29,6 @@ pytest.importorskip("ember.optim")
 import ember.optim  # noqa: E402
 import ember.optim.lr_scheduler  # noqa: E402
 import ember.utils.data  # noqa: E402
-
-
-def _lib(mod: object) -> SimpleNamespace:
-    """The modules a program imports, from PyTorch or from Ember."""
-    return namespace(mod)
 
 
 def _run(program: object, rtol: float = 2e-5, atol: float = 1e-6) -> None:

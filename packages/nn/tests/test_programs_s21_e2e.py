@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _programs import namespace, run
+from _programs import run
 
 import ember
 import ember.nn
@@ -39,11 +39,6 @@ import ember.nn.utils.rnn  # noqa: E402
 import ember.optim  # noqa: E402
 import ember.optim.lr_scheduler  # noqa: E402
 import ember.utils.data  # noqa: E402
-
-
-def _lib(mod: object) -> SimpleNamespace:
-    """The modules a program imports, from PyTorch or from Ember."""
-    return namespace(mod)
 
 
 def _run(program: object, rtol: float = 2e-5, atol: float = 1e-6) -> None:

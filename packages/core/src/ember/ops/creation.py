@@ -716,7 +716,6 @@ def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, layout: Any = None,
               device: Any = None, requires_grad: bool = False,
               memory_format: Any = preserve_format) -> Tensor:
-    like_input("full_like", input)
     if _isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return _like(input, fill_value, dtype, device, requires_grad, memory_format, "full_like")
