@@ -329,10 +329,27 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
             target.append(s)
     target = tuple(target)
     # NumPy marks broadcast arrays read-only: writes into them fail as PyTorch's do
-    arr = x[...] if target == x.shape else input._device._backend.xp.broadcast_to(x, target)
+    arr = x[...] if target == x.shape else _broadcast(input._device._backend.xp, x, target)
     shape = x.shape
     return view_out(input, arr, lambda t: t.expand(target), "ExpandBackward0",
                     lambda g: (sum_to(g, shape),))
+
+
+def _broadcast(xp: Any, x: Any, target: tuple) -> Any:
+    """``x`` broadcast to ``target``; a size-1 dim that stays size 1 keeps its stride, as in
+    PyTorch (NumPy zeroes the stride of every size-1 dim)."""
+    arr = xp.broadcast_to(x, target)
+    lead = len(target) - x.ndim
+    kept = [i for i, n in enumerate(x.shape) if n == 1 and target[lead + i] == 1 and x.strides[i]]
+    if not kept:
+        return arr
+    strides = list(arr.strides)
+    for i in kept:
+        strides[lead + i] = x.strides[i]
+    st = xp.lib.stride_tricks
+    if xp.__name__ == "numpy":
+        return st.as_strided(arr, target, tuple(strides), writeable=False)
+    return st.as_strided(arr, target, tuple(strides))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -452,7 +469,8 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
-    """The tensors expanded to their common broadcast shape (views)."""
+    """The tensors expanded to their common broadcast shape (views); a tensor already of
+    that shape comes back itself, as in PyTorch (no ``ExpandBackward0`` node)."""
     if len(tensors) == 1 and _isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     try:
@@ -460,7 +478,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     except RuntimeError:
         _raise_pairwise_broadcast([t._data.shape for t in tensors])
         raise
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t._data.shape == tuple(shape) else expand(t, shape) for t in tensors)
 
 
 def _raise_pairwise_broadcast(shapes: list) -> None:
