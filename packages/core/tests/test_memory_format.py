@@ -211,9 +211,6 @@ def test_is_contiguous_fast_path_unchanged():
     assert np.shares_memory(x.t().contiguous().numpy(), x.numpy()) is False
 
 
-@pytest.mark.xfail(strict=True, reason="binary ops between a channels-last and a contiguous "
-                   "tensor: PyTorch follows the first operand's layout, NumPy's order='K' "
-                   "falls back to C order (ops/arithmetic.py would need an out= of that layout)")
 def test_mixed_layout_binary_follows_first_operand(torch):
     e, t = _pair(torch, "channels_last")
     _same_layout(e + e.contiguous(), t + t.contiguous())

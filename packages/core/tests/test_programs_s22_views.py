@@ -53,3 +53,56 @@ def test_expanded_view_gradient_and_write_refusal():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 1), 4.0, np.float32))
     with pytest.raises(RuntimeError):
         y[0, 0, 0] = 1.0
+
+
+# ------------------------------------------------------------------ binary ops over mixed layouts
+_BINARY = {
+    "add": lambda L, a, b: a + b,
+    "add_alpha": lambda L, a, b: L.add(a, b, alpha=2),
+    "sub": lambda L, a, b: a - b,
+    "mul": lambda L, a, b: a * b,
+    "div": lambda L, a, b: a / b,
+    "div_floor": lambda L, a, b: L.div(a, b, rounding_mode="floor"),
+    "floor_divide": lambda L, a, b: a // b,
+    "pow": lambda L, a, b: a ** b,
+    "maximum": lambda L, a, b: L.maximum(a, b),
+    "fmin": lambda L, a, b: L.fmin(a, b),
+    "atan2": lambda L, a, b: L.atan2(a, b),
+    "remainder": lambda L, a, b: a % b,
+    "gt": lambda L, a, b: a > b,
+    "eq": lambda L, a, b: a == b,
+    "logical_and": lambda L, a, b: L.logical_and(a, b),
+    "clamp_tensor_min": lambda L, a, b: L.clamp(a, min=b),
+    "isclose": lambda L, a, b: L.isclose(a, b),
+}
+
+
+def _operands(L, layout):
+    rng = np.random.default_rng(3)
+    a = L.from_numpy(rng.uniform(0.5, 2.0, (2, 3, 4, 5)).astype(np.float32))
+    b = L.from_numpy(rng.uniform(0.5, 2.0, (2, 3, 4, 5)).astype(np.float32))
+    if layout == "cl_first":
+        return a.contiguous(memory_format=L.channels_last), b
+    if layout == "cl_second":
+        return a, b.contiguous(memory_format=L.channels_last)
+    if layout == "permuted_first":
+        return a.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2), b
+    if layout == "cl_first_broadcast":
+        return a.contiguous(memory_format=L.channels_last), b[:1, :, :1, :1].contiguous()
+    if layout == "transposed_first":
+        return a[0, 0].t(), b[0, 0].t().contiguous()
+    return a.contiguous(memory_format=L.channels_last), 1.5  # "cl_number"
+
+
+@pytest.mark.parametrize("layout", ["cl_first", "cl_second", "permuted_first",
+                                    "cl_first_broadcast", "transposed_first", "cl_number"])
+@pytest.mark.parametrize("op", sorted(_BINARY))
+def test_binary_result_layout_matches_torch(op, layout):
+    if op in ("atan2", "logical_and", "clamp_tensor_min", "isclose", "fmin", "maximum") \
+            and layout == "cl_number":
+        pytest.skip("a Tensor-only overload in PyTorch")
+    got = _BINARY[op](ember, *_operands(ember, layout))
+    want = _BINARY[op](torch, *_operands(torch, layout))
+    assert got.stride() == want.stride()
+    assert got.dtype.__repr__().split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=0)

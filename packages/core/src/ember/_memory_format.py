@@ -263,6 +263,16 @@ def iter_laid(xp: Any, r: Any, arrays: tuple) -> Any:
     return r if elem_strides(r) == layout[1] else laid_out(xp, r, layout)
 
 
+def pointwise_laid(xp: Any, r: Any, *operands: Any) -> Any:
+    """A pointwise op's result laid out as PyTorch lays it out: when an operand is not
+    C-ordered (NumPy then falls back to C order where layouts differ), the first operand's
+    layout leads; number operands (and None) have no say."""
+    if getattr(r, "ndim", 0) < 2 or all(
+            getattr(getattr(a, "flags", None), "c_contiguous", True) for a in operands):
+        return r
+    return iter_laid(xp, r, tuple(a for a in operands if getattr(a, "ndim", 0)))
+
+
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:
     """Give size-0/1 dims the exact strides asked for (they never step through memory)."""
     if exact is None or elem_strides(arr) == tuple(exact):

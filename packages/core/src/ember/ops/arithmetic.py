@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._memory_format import pointwise_laid
 from .._runtime import _QUIET, _np_fp_state
 from . import _inplace
 from ._along_dim import is_half as _is_half
@@ -108,6 +109,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         raise _fail("add", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                         or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+        r = pointwise_laid(xp, r, xa, xb)  # the first operand's layout leads, as in PyTorch
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
         record("AddBackward0", res, (input, other),
@@ -206,6 +210,9 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         raise _fail("sub", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                         or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+        r = pointwise_laid(xp, r, xa, xb)  # the first operand's layout leads, as in PyTorch
     res = make(r, dev)
     if (ga or gb) and grad_state.enabled:
         record("SubBackward0", res, (input, other),
@@ -274,6 +281,9 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         raise _fail("mul", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                         or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+        r = pointwise_laid(xp, r, xa, xb)  # the first operand's layout leads, as in PyTorch
     if half is not None:
         r = quiet(r.astype, half)  # overflow to inf, silently as PyTorch
     res = make(r, dev)
@@ -325,6 +335,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         raise _fail("div", input, other, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                         or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+        r = pointwise_laid(xp, r, xa, xb)  # the first operand's layout leads, as in PyTorch
     if half is not None:
         r = quiet(r.astype, half)  # overflow to inf, silently as PyTorch
     res = make(r, dev)
@@ -389,7 +402,7 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
     else:
         r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
                   else xp.floor_divide(xa, xb))
-    res = make(xp.asarray(r), dev)
+    res = make(pointwise_laid(xp, xp.asarray(r), xa, xb), dev)
     if _any_grad(input, other) and grad_state.enabled:
         sa, sb = _shape(input), _shape(other)
 
@@ -454,6 +467,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
+    elif r.ndim > 1:
+        r = pointwise_laid(xp, r, xa, xb)
     res = make(r, dev)
     if _any_grad(input, exponent) and grad_state.enabled:
         sa, sb = _shape(input), _shape(exponent)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import dtypes as _dt
+from .._memory_format import pointwise_laid
 from . import _inplace
 from ._dispatch import Tensor, binary, kind, methods, refuse_shell_uint
 from .arithmetic import _fail, _out
@@ -59,11 +60,12 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
         k = (xa if hasattr(xa, "dtype") else xb).dtype
         if (getattr(k, "kind", None) or _dt.from_foreign_dtype(k).kind) not in kinds:
             raise not_implemented(kernel_name or f"{name}_cpu", k0)
+        xp = dev._backend.xp
         try:
-            r = getattr(dev._backend.xp, ufunc)(xa, xb)
+            r = getattr(xp, ufunc)(xa, xb)
         except ValueError as e:
             raise _fail(name, input, other, e) from None
-        res = wrap(r, dev)
+        res = wrap(pointwise_laid(xp, r, xa, xb), dev)
         return res if out is None else _out(res, out)
 
     op.__name__ = op.__qualname__ = name
@@ -193,7 +195,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         raise RuntimeError(f"isclose: {'rtol' if rtol < 0 else 'atol'} must be greater than or "
                            f"equal to zero, but got {rtol if rtol < 0 else atol}")
     a, b = bf16_to_f32(a, b)
-    return wrap(quiet(_isclose_kernel, input, other, a, b, rtol, atol, equal_nan), input._device)
+    close = quiet(_isclose_kernel, input, other, a, b, rtol, atol, equal_nan)
+    return wrap(pointwise_laid(input._device._backend.xp, close, a, b), input._device)
 
 
 def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, atol: float,

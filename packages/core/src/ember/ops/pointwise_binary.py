@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from .._memory_format import iter_laid
+from .._memory_format import iter_laid, pointwise_laid
 from . import _inplace
 from ._along_dim import is_half as _is_half
 from ._autocast import autocast_op
@@ -138,7 +138,7 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             raise _fail(name, input, other, e) from None
         if bf16 is not None and r.dtype == "float32":
             r = r.astype(bf16)
-        res = wrap(r, dev)
+        res = wrap(pointwise_laid(xp, r, xa, xb), dev)
         if deriv is not None and grad_state.enabled and (_rg(input) or _rg(other)):
             sa, sb = _shape(input), _shape(other)
             ga, gb = _rg(input), _rg(other)
@@ -712,7 +712,7 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         raise _fail("clamp", input, min if max is None else max, err) from None
     if r is a:
         r = copy(xp, a)
-    res = wrap(_as(xp, r, dt), dev)
+    res = wrap(pointwise_laid(xp, _as(xp, r, dt), a, lo, hi), dev)
     if grad_state.enabled and (input._rg or _rg(min) or _rg(max)):
         if not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
             def vjp(g: Tensor, x: Tensor) -> tuple:
