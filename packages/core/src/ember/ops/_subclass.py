@@ -87,6 +87,7 @@ def propagate(cls: type) -> None:
     from . import load_all
 
     load_all()  # the lazily attached op families' methods too
+    _tf.offer_namespaces()  # PyTorch's functions offer their calls to subclasses too
     defined = set()
     for klass in cls.__mro__:
         if klass is Tensor:
