@@ -372,8 +372,13 @@ class Optimizer:
         return sd
 
     @staticmethod
-    def _process_value_according_to_param_policy(param: Tensor, value: Any, key: Any) -> Any:
+    def _process_value_according_to_param_policy(param: Tensor, value: Any, key: Any,
+                                                 group: dict | None = None) -> Any:
+        """A loaded state tensor on ``param``'s device and dtype; ``step`` is kept, except
+        in a fused or capturable group, where it becomes float32 (PyTorch's policy)."""
         if key == "step":
+            if group is not None and (group.get("fused") or group.get("capturable")):
+                return value.to(dtype=ember.float32, device=param.device)
             return value
         if param.is_floating_point():
             return value.to(dtype=param.dtype, device=param.device)
@@ -397,21 +402,23 @@ class Optimizer:
                              "the size of optimizer's group")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
+        # the saved group of each saved index: its fused/capturable flags cast ``step``
+        group_of = {i: g for g in saved_groups for i in g["params"]}
 
-        def cast(param: Tensor, value: Any, key: Any = None) -> Any:
+        def cast(param: Tensor, value: Any, group: dict, key: Any = None) -> Any:
             if isinstance(value, Tensor):
-                return self._process_value_according_to_param_policy(param, value, key)
+                return self._process_value_according_to_param_policy(param, value, key, group)
             if isinstance(value, dict):
-                return {k: cast(param, v, k) for k, v in value.items()}
+                return {k: cast(param, v, group, k) for k, v in value.items()}
             if isinstance(value, (list, tuple)) and not isinstance(value, str):
-                return type(value)(cast(param, v, key) for v in value)
+                return type(value)(cast(param, v, group, key) for v in value)
             return value
 
         state: defaultdict = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
                 param = id_map[k]
-                state[param] = cast(param, v)
+                state[param] = cast(param, v, group_of[k])
             else:
                 state[k] = v
 

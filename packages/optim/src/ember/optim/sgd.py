@@ -11,7 +11,6 @@ from .optimizer import (
     Optimizer,
     _add_,
     _bump,
-    _check,
     _check_fused,
     _check_lr,
     _effective_grad,
@@ -57,8 +56,11 @@ class SGD(Optimizer):
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
         _check_lr(lr, negative_only=True)
-        _check("momentum", momentum)
-        _check("weight_decay", _value(weight_decay))
+        # PyTorch's SGD tests ``x < 0.0``: a NaN momentum or weight decay is let through
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if _value(weight_decay) < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -30,7 +30,13 @@ ParamList = tuple[Tensor, ...] | list[Tensor]
 
 def _write(dst: Tensor, src: Any) -> None:
     """``dst.detach().copy_(src)`` on the arrays (a float into an integer buffer truncates)."""
-    dst._data[...] = src._data if isinstance(src, Tensor) else src
+    try:
+        dst._data[...] = src._data if isinstance(src, Tensor) else src
+    except ValueError:
+        # shapes that do not broadcast (a model of another size): copy_'s RuntimeError
+        with ember.no_grad():
+            dst.detach().copy_(src)
+        raise
     _bump(dst)
 
 
@@ -74,8 +80,13 @@ def get_swa_multi_avg_fn() -> Callable[[ParamList, ParamList, Any], None]:
                 weight = _as_default_float(weight)
             _lerp_all(averaged_param_list, current_param_list, weight)
         else:
+            # PyTorch's integer path: addcdiv by a tensor count, add with a float alpha;
+            # both refuse integer tensors (a BatchNorm's num_batches_tracked with use_buffers)
             for a, c in zip(averaged_param_list, current_param_list, strict=True):
-                _write(a, a._data + (c._data - a._data) / (n + 1))
+                if isinstance(num_averaged, Tensor):
+                    a.addcdiv_(c - a, num_averaged + 1)
+                else:
+                    a.add_(c - a, alpha=1.0 / (n + 1))
 
     return swa_update
 
