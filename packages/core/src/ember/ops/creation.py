@@ -399,10 +399,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if _by_np(ndarray.dtype) is None:
         _dt.from_numpy_dtype(ndarray.dtype)  # refuses dtypes Ember has no twin of
     if any(s < 0 for s in ndarray.strides):
-        raise ValueError(
-            "At least one stride in the given numpy array is negative, and tensors with "
-            "negative strides are not currently supported. (You can probably work around this "
-            "by making a copy of your array  with array.copy().) ")
+        raise ValueError(_NEGATIVE_STRIDES)
     _warn_if_readonly(ndarray)
     return make(_own_storage(ndarray), CPU)
 
@@ -413,9 +410,20 @@ def _own_storage(arr: np.ndarray) -> np.ndarray:
     if arr.base is None or not arr.size:
         return arr
     span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides)) // arr.itemsize
-    block = np.lib.stride_tricks.as_strided(arr, (span,), (arr.itemsize,),
-                                            writeable=arr.flags.writeable)
-    return np.ndarray(arr.shape, arr.dtype, buffer=block, strides=arr.strides)
+    try:
+        block = np.lib.stride_tricks.as_strided(arr, (span,), (arr.itemsize,),
+                                                writeable=arr.flags.writeable)
+        return np.ndarray(arr.shape, arr.dtype, buffer=block, strides=arr.strides)
+    except ValueError:  # a negative stride (only then): PyTorch's words for it
+        if any(s < 0 for s in arr.strides):
+            raise ValueError(_NEGATIVE_STRIDES) from None
+        raise
+
+
+_NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative "
+    "strides are not currently supported. (You can probably work around this by making a "
+    "copy of your array  with array.copy().) ")
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:

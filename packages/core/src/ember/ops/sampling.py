@@ -609,7 +609,8 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
-    n = int(n)
+    if type(n) is not int:
+        n = _randperm_n(n)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
@@ -622,6 +623,19 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
     with gen.lock:
         arr = K.randperm(gen, n)
     return _new(K._cast_int(arr, dt.np), dev, requires_grad, out)
+
+
+def _randperm_n(n: Any) -> int:
+    """``n`` as PyTorch's parser takes it: an int or an integer-valued object (NumPy int,
+    integer tensor); floats, bools and strings are refused before any draw."""
+    from .creation import _py_type_name
+
+    if not isinstance(n, bool) and hasattr(type(n), "__index__"):
+        try:
+            return int(n.__index__())
+        except (TypeError, RuntimeError):
+            pass
+    raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_py_type_name(n)}")
 
 
 _C_INT = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int"}
@@ -737,9 +751,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if not replacement and n > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if k == 0:  # PyTorch checks the probabilities with aminmax, which refuses empty rows
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
-                           "operation has no identity.")
+    if k == 0:
+        if not replacement or n == 1:  # PyTorch checks with aminmax, which refuses empty rows
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        # its with-replacement kernel just finds the (empty) sum not positive
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rows = x.reshape(-1, k)
     gen = _generator(generator, input._device)
     if not replacement or n == 1:
@@ -765,12 +782,19 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return _new(res, input._device, False, out)
 
 
+def _refuse_entry(rows: np.ndarray) -> None:
+    """PyTorch's kernel checks entry by entry, row by row: ``p >= 0`` first (NaN fails it:
+    "< 0"), then ``isfinite`` (infinity); the first bad entry names the error."""
+    flat = rows.reshape(-1)
+    with np.errstate(invalid="ignore"):  # NaN compares (bfloat16 warns of them)
+        first = int(np.argmax(~(flat >= 0) | np.isinf(flat)))
+        what = "< 0" if not flat[first] >= 0 else "= infinity or NaN"
+    raise RuntimeError(f"invalid multinomial distribution (encountering probability entry {what})")
+
+
 def _multinomial_replacement(gen: Generator, rows: np.ndarray, n: int) -> np.ndarray:
-    if not np.isfinite(rows).all():
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry = "
-                           "infinity or NaN)")
-    if (rows < 0).any():
-        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    if not (np.isfinite(rows).all() and (rows >= 0).all()):
+        _refuse_entry(rows)
     acc = rows.astype(np.float32) if rows.dtype.itemsize < 4 else rows
     cum = np.add.accumulate(acc, axis=1)
     total = cum[:, -1:]

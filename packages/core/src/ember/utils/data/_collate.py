@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -140,6 +141,9 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
     if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
         raise TypeError(default_collate_err_msg_format.format(elem.dtype))
     ops = _ops or _load_ops()
+    if _has_negative_stride(batch):
+        # flipped views (np.flip, a[::-1]): as_tensor refuses them, as PyTorch's collate does
+        return collate([ops.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
     try:
         out = np.stack(batch)  # one copy, no tensor per sample
     except ValueError:
@@ -149,6 +153,17 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
     if out is not None and out.dtype == elem.dtype:
         return ops.from_numpy(out)
     return collate([ops.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+_strides = operator.attrgetter("strides")
+
+
+def _has_negative_stride(batch: list) -> bool:
+    """Whether an array of the batch has a negative stride (C-level loop over the batch)."""
+    try:
+        return min(map(min, map(_strides, batch))) < 0
+    except (AttributeError, ValueError):  # a tensor among the arrays, or a 0-d array
+        return any(min(getattr(b, "strides", ()), default=0) < 0 for b in batch)
 
 
 def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
