@@ -72,6 +72,8 @@ class UntypedStorage:
 
     def data_ptr(self) -> int:
         buf = self._buffer
+        if buf.nbytes == 0:  # PyTorch's empty storages hold no allocation: a null pointer
+            return 0
         if isinstance(buf, np.ndarray):
             return buf.__array_interface__["data"][0]
         return int(getattr(getattr(buf, "data", None), "ptr", 0) or 0)

@@ -20,6 +20,7 @@ import collections
 import enum
 import importlib
 import io
+import mmap as _mmap
 import os
 import pickle
 import pickletools
@@ -29,6 +30,7 @@ import tempfile
 import types
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -43,7 +45,9 @@ from .random import Generator
 __all__ = ["save", "load", "UnsafeCheckpointError", "add_safe_globals", "get_safe_globals",
            "clear_safe_globals", "safe_globals", "save_file", "load_file",
            "get_unsafe_globals_in_checkpoint", "DEFAULT_PROTOCOL", "SourceChangeWarning",
-           "default_restore_location"]
+           "default_restore_location", "LoadEndianness", "get_default_load_endianness",
+           "set_default_load_endianness", "get_default_mmap_options", "set_default_mmap_options",
+           "MAP_PRIVATE", "MAP_SHARED"]
 
 _STORAGE_DTYPES = {
     "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
@@ -70,13 +74,14 @@ _LEGACY_PROTOCOL = 1001
 # PyTorch raises ``pickle.UnpicklingError`` itself, so this name is an alias kept for callers
 UnsafeCheckpointError = pickle.UnpicklingError
 
-_UNSAFE = ("`ember.load` defaults to `weights_only=True`, as `torch.load` does since PyTorch "
-           "2.6. Re-running `ember.load` with `weights_only` set to `False` will likely succeed, "
-           "but it can result in arbitrary code execution. Do it only if you got the file from "
-           "a trusted source.")
-_DOCS = ("\n\nCheck the documentation of torch.load (which ember.load follows) to learn more "
-         "about types accepted by default with weights_only "
-         "https://pytorch.org/docs/stable/generated/torch.load.html.")
+_UNSAFE = ("In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
+           "`ember.load` from `False` to `True`. Re-running `ember.load` with `weights_only` set "
+           "to `False` will likely succeed, but it can result in arbitrary code execution. Do it "
+           "only if you got the file from a trusted source.")  # PyTorch's words, for ember.load
+_DOCS = ("\n\nCheck the documentation of torch.load to learn more about types accepted by "
+         "default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+_FILE_ISSUE = ("Please file an issue with the following so that we can make `weights_only=True` "
+               "compatible with your use case: ")
 _WEIGHTS_ONLY = "Weights only load failed."
 # modules never allowed, even through add_safe_globals (PyTorch's list)
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
@@ -86,6 +91,8 @@ def _weights_only_error(detail: str, full: str | None = None) -> pickle.Unpickli
     """PyTorch's weights-only failure, in its layout: for a global that may be allowlisted
     (``full``), the two options; otherwise the reason after the warning."""
     if full is not None:
+        if full.startswith("builtins."):  # PyTorch names a builtin bare
+            full = full[len("builtins."):]
         return pickle.UnpicklingError(
             f"{_WEIGHTS_ONLY} This file can still be loaded, to do so you have two options, "
             "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
@@ -95,6 +102,8 @@ def _weights_only_error(detail: str, full: str | None = None) -> pickle.Unpickli
             f"Please use `ember.serialization.add_safe_globals([{full}])` or the "
             f"`ember.serialization.safe_globals([{full}])` context manager to allowlist this "
             f"global if you trust this class/function.{_DOCS}")
+    if detail.startswith("WeightsUnpickler error:"):  # not a blocked module: PyTorch's plea
+        detail = _FILE_ISSUE + detail
     return pickle.UnpicklingError(f"{_WEIGHTS_ONLY} {_UNSAFE}\n{detail}{_DOCS}")
 
 
@@ -119,6 +128,53 @@ def clear_safe_globals() -> None:
     _user_safe.clear()
 
 
+class LoadEndianness(enum.Enum):
+    """The byte order a checkpoint without a ``byteorder`` record is read in."""
+
+    NATIVE = 1
+    LITTLE = 2
+    BIG = 3
+
+
+# PyTorch's load options (torch.utils.serialization.config.load): the fallback byte order
+# and how ``mmap=True`` maps the file (private copy-on-write, or shared with the file)
+MAP_PRIVATE = getattr(_mmap, "MAP_PRIVATE", 2)
+MAP_SHARED = getattr(_mmap, "MAP_SHARED", 1)
+_load_config: dict[str, Any] = {"endianness": None, "mmap_flags": MAP_PRIVATE}
+
+
+def get_default_load_endianness() -> LoadEndianness | None:
+    return _load_config["endianness"]
+
+
+def set_default_load_endianness(endianness: LoadEndianness | None) -> None:
+    if not isinstance(endianness, LoadEndianness) and endianness is not None:
+        raise TypeError("Invalid argument type in function set_default_load_endianness")
+    _load_config["endianness"] = endianness
+
+
+def get_default_mmap_options() -> int:
+    return _load_config["mmap_flags"]
+
+
+class set_default_mmap_options:
+    """Set how ``load(..., mmap=True)`` maps files (``MAP_PRIVATE`` or ``MAP_SHARED``), as a
+    call or, restoring the previous flags on exit, a context manager."""
+
+    def __init__(self, flags: int) -> None:
+        if flags != MAP_PRIVATE and flags != MAP_SHARED:
+            raise ValueError("Invalid argument in function set_default_mmap_options, expected "
+                             f"mmap.MAP_PRIVATE or mmap.MAP_SHARED, but got {flags}")
+        self.prev = _load_config["mmap_flags"]
+        _load_config["mmap_flags"] = flags
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        _load_config["mmap_flags"] = self.prev
+
+
 class safe_globals:
     """Context manager: ``add_safe_globals`` for the duration of a block."""
 
@@ -136,10 +192,17 @@ class safe_globals:
 
 # ------------------------------------------------------------------ saving
 class _Global:
-    """A placeholder written as ``GLOBAL module name`` (PyTorch's names, without PyTorch)."""
+    """A placeholder written as ``GLOBAL module name`` (PyTorch's names, without PyTorch).
+    One instance per name, so the pickler's memo writes each name once, as PyTorch's does."""
 
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
+    _made: dict[tuple[str, str], _Global] = {}
+
+    def __new__(cls, module: str, name: str) -> _Global:
+        self = cls._made.get((module, name))
+        if self is None:
+            self = cls._made[(module, name)] = super().__new__(cls)
+            self.module, self.name = module, name
+        return self
 
     def __call__(self, *args: Any) -> Any:  # pickle wants reduce functions to be callable
         raise TypeError(f"{self.module}.{self.name} is a name written into checkpoints only")
@@ -164,11 +227,16 @@ class _StorageRef:
 
 
 class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written by name
-    def __init__(self, file: BinaryIO, storages: dict, legacy: bool = False) -> None:
-        super().__init__(file, protocol=2)
+    def __init__(self, file: BinaryIO, storages: dict, legacy: bool = False,
+                 memo: dict | None = None, protocol: int = DEFAULT_PROTOCOL) -> None:
+        super().__init__(file, protocol=protocol)
         self._storages = storages  # id(root buffer) -> (key, root array, dtype)
         self._placeholders: dict = {}
         self._legacy = legacy  # the pre-1.6 stream's ids carry a sixth item, view metadata
+        # _reduce_for_save's memo: a tensor met inside an object (a namedtuple, a module's
+        # __dict__) gets the same reduce object as where the container walk met it
+        self._reduce_memo = {} if memo is None else memo
+        self._keep: list = []
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
@@ -199,6 +267,12 @@ class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written b
             self.write(pickle.GLOBAL + obj.module.encode() + b"\n" + obj.name.encode() + b"\n")
             self.memoize(obj)
             return
+        if isinstance(obj, _REDUCED_TYPES):  # not reached by the container walk
+            self._keep.append(obj)  # the memo is by id: keep a temporary's id from reuse
+            obj = _reduce_for_save(obj, self._storages, self._reduce_memo)
+            if isinstance(obj, _Global):
+                self.save(obj)
+                return
         super().save(obj, save_persistent_id)
 
 
@@ -238,6 +312,10 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     return out
 
 
+# what _reduce_for_save writes under PyTorch's names wherever the pickler meets it
+_REDUCED_TYPES = (Tensor, _dt.dtype, _device_cls, Size, Generator, enum.Enum)
+
+
 def _check_one_dtype_per_storage(storages: dict, root: np.ndarray, dtype: str) -> None:
     """PyTorch refuses to save two views of one buffer with different dtypes."""
     # the None slot: buffer id -> (dtype name, buffer), the buffer held so its id stays unique
@@ -268,8 +346,8 @@ class _TensorReduce:
             offset = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0])
             shareable = 0 <= offset <= root.nbytes and offset % isz == 0
         self.size = tuple(arr.shape)
-        if shareable:
-            self.stride = tuple(s // isz for s in arr.strides)
+        if shareable:  # NumPy gives an empty array zero strides: PyTorch's are its own
+            self.stride = tuple(s // isz for s in arr.strides) if arr.size else tuple(t.stride())
             root = root.reshape(-1)
         else:  # a contiguous copy of its own (ascontiguousarray would make 0-d arrays 1-d)
             root = np.ascontiguousarray(arr).reshape(-1)
@@ -429,18 +507,62 @@ def _records(storages: dict) -> list:
     return [v for k, v in storages.items() if k is not None]
 
 
-def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
+def _write_zip(obj: Any, f: BinaryIO, prefix: str, protocol: int = DEFAULT_PROTOCOL) -> None:
     storages: dict = {}
-    payload = _reduce_for_save(obj, storages, {})
+    memo: dict = {}
+    payload = _reduce_for_save(obj, storages, memo)
     buf = io.BytesIO()
-    _Pickler(buf, storages).dump(payload)
+    _Pickler(buf, storages, memo=memo, protocol=protocol).dump(payload)
     records = [("data.pkl", buf.getvalue()), (".format_version", b"1"),
                (".storage_alignment", b"64"), ("byteorder", b"little")]
-    for key, root, _dtype in _records(storages):
+    for key, root, _dtype in _records(storages):  # in the order met, as PyTorch writes them
         arr = root if sys.byteorder == "little" else root.byteswap()
         records.append((f"data/{key}", np.ascontiguousarray(arr).tobytes()))
     records.append(("version", b"3\n"))
-    records.append((".data/serialization_id", os.urandom(20).hex().encode()))
+    serial = int.from_bytes(os.urandom(17), "little") % 10 ** 40  # 40 digits, as PyTorch's
+    records.append((".data/serialization_id", f"{serial:040d}".encode()))
+    if sum(len(data) + 200 for _, data in records) >= _ZIP32_LIMIT:
+        _write_zip64(records, f, prefix)
+    else:
+        _write_zip_like_pytorch(records, f, prefix)
+
+
+# a record or offset past this needs zip64 fields, where PyTorch's (miniz) layout is not kept
+_ZIP32_LIMIT = 0xFFFFFFFF
+
+
+def _write_zip_like_pytorch(records: list, f: BinaryIO, prefix: str) -> None:
+    """Stored records laid out byte for byte as PyTorch's writer (miniz) lays them out, so
+    files have PyTorch's sizes: local headers with zeroed sizes padded ("FB" extra) to put
+    each record's bytes on a 64-byte boundary, a data descriptor after each record, a
+    central directory without extras, then zip64 end records and the end record."""
+    pos, central = 0, []
+    for name, data in records:
+        fname = f"{prefix}/{name}".encode()
+        pad = (-(pos + 30 + len(fname) + 4)) % 64
+        extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
+        crc = zlib.crc32(data)
+        # UTF-8 names; a data descriptor (flag bit 3) follows all but an empty record
+        flags, descriptor = (0x0808, 16) if len(data) else (0x0800, 0)
+        f.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 0, flags, 0, 0, 0, 0, 0, 0,
+                            len(fname), len(extra)) + fname + extra)
+        f.write(data)
+        if descriptor:
+            f.write(struct.pack("<4s3L", b"PK\x07\x08", crc, len(data), len(data)))
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 0, 0, flags, 0, 0, 0, crc,
+                                   len(data), len(data), len(fname), 0, 0, 0, 0, 0, pos) + fname)
+        pos += 30 + len(fname) + len(extra) + len(data) + descriptor
+    directory = b"".join(central)
+    n, end64 = len(records), pos + len(directory)
+    f.write(directory)
+    f.write(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 0x031E, 45, 0, 0, n, n,
+                        len(directory), pos))
+    f.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, end64, 1))
+    f.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), pos, 0))
+
+
+def _write_zip64(records: list, f: BinaryIO, prefix: str) -> None:
+    """Records past 4 GiB: Python's zip writer with zip64 fields, bytes still aligned."""
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
         for name, data in records:
             info = zipfile.ZipInfo(f"{prefix}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
@@ -453,18 +575,19 @@ def _write_zip(obj: Any, f: BinaryIO, prefix: str) -> None:
             z.writestr(info, data)
 
 
-def _write_legacy(obj: Any, f: BinaryIO) -> None:
+def _write_legacy(obj: Any, f: BinaryIO, protocol: int = DEFAULT_PROTOCOL) -> None:
     """PyTorch's pre-1.6 stream: magic, protocol, sys info, the pickle, the storage keys,
     then each storage as its element count (int64) and raw little-endian bytes."""
     storages: dict = {}
-    payload = _reduce_for_save(obj, storages, {})
+    memo: dict = {}
+    payload = _reduce_for_save(obj, storages, memo)
     sys_info = {"protocol_version": _LEGACY_PROTOCOL, "little_endian": True,
                 "type_sizes": {"short": 2, "int": 4, "long": 4}}
     for head in (_MAGIC, _LEGACY_PROTOCOL, sys_info):
-        pickle.dump(head, f, protocol=2)
-    _Pickler(f, storages, legacy=True).dump(payload)
+        pickle.dump(head, f, protocol=protocol)
+    _Pickler(f, storages, legacy=True, memo=memo, protocol=protocol).dump(payload)
     records = sorted(_records(storages), key=lambda s: s[0])
-    pickle.dump([key for key, _, _ in records], f, protocol=2)
+    pickle.dump([key for key, _, _ in records], f, protocol=protocol)
     for _key, root, _dtype in records:
         arr = root if sys.byteorder == "little" else root.byteswap()
         f.write(struct.pack("<q", root.nbytes if _dtype in _UNTYPED_DTYPES else root.size))
@@ -490,9 +613,10 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
     ``_use_new_zipfile_serialization=False`` writes PyTorch's legacy (pre-1.6) stream."""
     if not _use_new_zipfile_serialization:
         def write(obj: Any, out: BinaryIO, prefix: str) -> None:
-            _write_legacy(obj, out)
+            _write_legacy(obj, out, pickle_protocol)
     else:
-        write = _write_zip
+        def write(obj: Any, out: BinaryIO, prefix: str) -> None:
+            _write_zip(obj, out, prefix, pickle_protocol)
     if not isinstance(f, (str, os.PathLike)):
         if not hasattr(f, "write"):
             raise AttributeError("expected 'f' to be string, path, or a file-like object with "
@@ -835,8 +959,10 @@ def _location_fn(map_location: Any) -> Callable[[str], str]:
             return r.location if isinstance(r, _MappedStorage) else str(r)
 
         return call
-    raise TypeError(f"map_location should be a string, a device, a dict or a callable, "
-                    f"got {type(map_location).__name__}")
+    def not_callable(loc: str) -> str:  # PyTorch calls anything else, for each storage
+        raise TypeError(f"'{type(map_location).__name__}' object is not callable")
+
+    return not_callable
 
 
 def _check_location(loc: str, source: str) -> str:
@@ -846,8 +972,8 @@ def _check_location(loc: str, source: str) -> str:
 
         if not cuda.is_available():
             raise RuntimeError(
-                f"Attempting to deserialize object on a CUDA device but ember.cuda.is_available() "
-                f"is False ({source}). If you are running on a CPU-only machine, please use "
+                "Attempting to deserialize object on a CUDA device but ember.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use "
                 "ember.load with map_location=ember.device('cpu') to map your storages to the "
                 "CPU.")
     return loc
@@ -871,7 +997,8 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
     if not pkl:
         raise ValueError(f"{source} is not a PyTorch/Ember checkpoint: no data.pkl record")
     prefix = pkl[0][: -len("data.pkl")]
-    byteorder = "little"
+    fallback = {LoadEndianness.LITTLE: "little", LoadEndianness.BIG: "big"}
+    byteorder = fallback.get(_load_config["endianness"], sys.byteorder)
     if f"{prefix}byteorder" in z.namelist():
         byteorder = z.read(f"{prefix}byteorder").decode().strip()
     locate = _location_fn(map_location)
@@ -895,15 +1022,17 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
                     f"{source}: storage {key} declares {numel} elements of {dtype} "
                     f"({nbytes} bytes) but its record holds {info.file_size} bytes")
             if mmap_file is not None and info.compress_type == zipfile.ZIP_STORED:
-                arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=_data_offset(
+                shared = _load_config["mmap_flags"] == MAP_SHARED
+                arr = np.memmap(mmap_file, dtype=npd, mode="r+" if shared else "c",
+                                offset=_data_offset(
                     mmap_file, info), shape=(int(numel),))
             else:
                 try:
-                    raw = z.read(name)
+                    raw = _read_record(z, info)
                 except (zipfile.BadZipFile, EOFError, OSError) as e:
                     raise ValueError(f"{source}: storage record {name} is unreadable ({e}); the "
                                      "file is truncated or corrupt") from None
-                arr = np.frombuffer(raw, dtype=npd, count=int(numel)).copy()
+                arr = np.frombuffer(raw, dtype=npd, count=int(numel))
             if byteorder != sys.byteorder:
                 arr = arr.byteswap()
             loaded[key] = arr
@@ -914,7 +1043,38 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
         data = z.read(f"{prefix}data.pkl")
     except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise ValueError(f"{source}: data.pkl is unreadable ({e}); truncated file?") from None
+    if weights_only:
+        _warn_protocol(data)
+    if weights_only and data[2:3] == pickle.FRAME:  # protocol 4+: PyTorch's unpickler stops
+        raise _weights_only_error(f"WeightsUnpickler error: \n\nUnsupported operand {data[2]}")
     return _Unpickler(io.BytesIO(data), load_storage, weights_only, source, pickle_args).load()
+
+
+def _warn_protocol(pkl: bytes, stacklevel: int = 5) -> None:
+    """PyTorch's warning for a weights-only load of a pickle not in protocol 2."""
+    if pkl[:1] == pickle.PROTO and pkl[1:2] != b"\x02":
+        warnings.warn(f"Detected pickle protocol {pkl[1]} in the checkpoint, which was not the "
+                      "default pickle protocol used by `ember.load` (2). The weights_only "
+                      "Unpickler might not support all instructions implemented by this "
+                      "protocol, please file an issue for adding support if you encounter this.",
+                      stacklevel=stacklevel)
+
+
+def _read_record(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
+    """A record's bytes, writable. A stored one is read straight from its place without the
+    CRC check, as PyTorch reads it (a file written through ``MAP_SHARED`` still loads)."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        return bytearray(z.read(info))
+    z.fp.seek(info.header_offset)
+    header = z.fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    z.fp.seek(name_len + extra_len, os.SEEK_CUR)
+    raw = bytearray(info.file_size)
+    if z.fp.readinto(raw) != info.file_size:
+        raise EOFError(f"{info.filename} ends early")
+    return raw
 
 
 def _data_offset(path: str, info: zipfile.ZipInfo) -> int:
@@ -1058,14 +1218,17 @@ def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: boo
             f"mmap can only be used with files saved with `ember.save({source}, "
             "_use_new_zipfile_serialization=True), please ember.save your checkpoint with this "
             "option in order to use mmap.")
+    if weights_only:
+        _warn_protocol(head, 4)
     if weights_only and head[:2] in (b"\x80\x04", b"\x80\x05"):  # a plain pickle's FRAME
         raise _weights_only_error("WeightsUnpickler error: \n\nUnsupported operand 149")
     try:
         return _load_legacy(fh, source, map_location, weights_only, pickle_args)
     except (pickle.UnpicklingError, EOFError, struct.error) as e:
         # PyTorch: the unpickler's own error; a weights-only load wraps it in its message
-        if str(e).startswith(_WEIGHTS_ONLY):
-            raise
+        if str(e).startswith(_WEIGHTS_ONLY) or (
+                not weights_only and isinstance(e, pickle.UnpicklingError)):
+            raise  # a full load: pickle's own error, as PyTorch's
         detail = f"{source}: {e}" if isinstance(e, pickle.UnpicklingError) \
             else f"{source}: pickle data was truncated"
         if weights_only:
