@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 _MISSING = object()
@@ -41,43 +42,69 @@ def _swapped(module: Any, values: dict) -> Iterator[None]:
                 object.__setattr__(owner, leaf, old)
 
 
+def _named_tensors(module: Any) -> list:
+    """Every ``(name, tensor)`` of ``module``'s parameters and buffers, tied ones under each
+    of their names."""
+    return (list(module.named_parameters(remove_duplicate=False))
+            + list(module.named_buffers(remove_duplicate=False)))
+
+
+def _untied(module: Any, values: dict) -> dict:
+    """``values`` plus, for a tensor the module holds under several names (tied weights), each
+    of its names mapped to the one value given for any of them, as PyTorch's tie_weights."""
+    groups: dict[int, list[str]] = {}
+    for name, t in _named_tensors(module):
+        groups.setdefault(id(t), []).append(name)
+    out = dict(values)
+    for names in groups.values():
+        given = [n for n in names if n in values]
+        if len(names) < 2 or not given:
+            continue
+        if len({id(values[n]) for n in given}) > 1:
+            raise ValueError(f"functional_call got multiple values for keys {sorted(names)}, "
+                             "which are tied. Consider using tie_weights=False")
+        for n in names:
+            out[n] = values[given[0]]
+    return out
+
+
+def _check_keys(module: Any, values: dict) -> None:
+    """``strict=True``: the given names must be exactly the module's (tied names included)."""
+    expected = {n for n, _ in _named_tensors(module)}
+    missing, unexpected = sorted(expected - set(values)), sorted(set(values) - expected)
+    if missing or unexpected:
+        parts = [f"{what} key(s): {', '.join(repr(k) for k in keys)}."
+                 for what, keys in (("Unexpected", unexpected), ("Missing", missing)) if keys]
+        raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
+                           + "\n\t".join(parts))
+
+
+def _merged(dicts: Any) -> dict:
+    """One name -> tensor dict from a dict or a list/tuple of dicts with distinct keys."""
+    if isinstance(dicts, dict):
+        return dict(dicts)
+    if not isinstance(dicts, Sequence):
+        raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of "
+                         f"dicts, but got {type(dicts)}")
+    if not all(isinstance(d, dict) for d in dicts):
+        raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
+    counts = Counter(k for d in dicts for k in d)
+    repeated = [k for k, n in counts.items() if n > 1]
+    if repeated:
+        raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of functional "
+                         "call is ambiguous")
+    return {k: v for d in dicts for k, v in d.items()}
+
+
 def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
                     kwargs: dict | None = None, *, tie_weights: bool = True,
                     strict: bool = False) -> Any:
     """``module(*args, **kwargs)`` with its parameters/buffers replaced by the given tensors."""
-    dicts = parameter_and_buffer_dicts
-    if isinstance(dicts, dict):
-        values = dict(dicts)
-    else:
-        values = {}
-        for d in dicts:
-            clash = set(values) & set(d)
-            if clash:
-                raise ValueError(f"{sorted(clash)} appeared in multiple dictionaries; behavior "
-                                 "of functional call is ambiguous")
-            values.update(d)
-    if strict:
-        expected = {n for n, _ in module.named_parameters()} | \
-            {n for n, _ in module.named_buffers()}
-        missing, unexpected = sorted(expected - set(values)), sorted(set(values) - expected)
-        if missing or unexpected:
-            parts = [f"{what} key(s): {', '.join(repr(k) for k in keys)}."
-                     for what, keys in (("Unexpected", unexpected), ("Missing", missing)) if keys]
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
-                               + "\n\t".join(parts))
+    values = _merged(parameter_and_buffer_dicts)
     if tie_weights:  # a tensor shared by several names follows the one given for any of them
-        by_id: dict[int, list[str]] = {}
-        for n, p in list(module.named_parameters(remove_duplicate=False)) + \
-                list(module.named_buffers(remove_duplicate=False)):
-            by_id.setdefault(id(p), []).append(n)
-        for names in by_id.values():
-            given = [n for n in names if n in values]
-            if len({id(values[n]) for n in given}) > 1:
-                raise ValueError(f"functional_call got multiple values for keys {sorted(given)}, "
-                                 "which are tied. Consider using tie_weights=False")
-            if given:
-                for n in names:
-                    values.setdefault(n, values[given[0]])
+        values = _untied(module, values)
+    if strict:
+        _check_keys(module, values)
     if args is None:
         args = ()
     elif not isinstance(args, tuple):

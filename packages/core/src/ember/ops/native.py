@@ -185,7 +185,7 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     all of ``v``, as a 0-d tensor."""
     if dim == -1:
         return _vector_norm(v, pow)
-    dim = dim % v.ndim if v.ndim else 0
+    dim = v._wrap_dim(dim, "norm_except_dim")  # PyTorch's transpose(0, dim) refuses others
     others = tuple(d for d in range(v.ndim) if d != dim)
     if not others:  # nothing to reduce over: the norm of each single element
         return v.abs()

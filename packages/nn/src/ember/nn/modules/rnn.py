@@ -211,6 +211,8 @@ class RNNBase(Module):
     def check_input(self, input: Tensor, batch_sizes: Tensor | None) -> None:
         w = self._flat_weights[0]
         if input.dtype != w.dtype:
+            if batch_sizes is not None and self.mode == "LSTM":
+                _check_mm_dtype(input, w)  # PyTorch's packed LSTM leaves it to the kernel
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
                              f"model: model.to({input.dtype})")

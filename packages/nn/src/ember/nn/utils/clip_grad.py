@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import ember
 from ember import Tensor
+from ember.ops.sparse_coo import _unsupported
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
            "clip_grads_with_norm_"]
@@ -21,6 +22,12 @@ def _as_list(tensors: _tensor_or_tensors) -> list[Tensor]:
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
+def _stored(t: Tensor) -> Tensor:
+    """The values a norm reads: a sparse gradient's (Embedding(sparse=True)) coalesced values,
+    as PyTorch's norm of a sparse tensor."""
+    return t.coalesce().values() if t.is_sparse else t
+
+
 def get_total_norm(tensors: _tensor_or_tensors, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """The norm of the norms of ``tensors`` (as if they were one concatenated vector)."""
@@ -30,7 +37,13 @@ def get_total_norm(tensors: _tensor_or_tensors, norm_type: float = 2.0,
         return ember.tensor(0.0)
     first_device = tensors[0].device  # PyTorch reads it first (None entries fail here)
     with ember.no_grad():
-        norms = [ember.linalg.vector_norm(t, norm_type) for t in tensors]
+        try:
+            norms = [ember.linalg.vector_norm(_stored(t), norm_type) for t in tensors]
+        except RuntimeError as e:
+            if norm_type == math.inf and foreach is not False:  # PyTorch's foreach kernel's words
+                raise RuntimeError("_foreach_norm cannot compute the infinity norm on an empty "
+                                   "tensor because the operation does not have an identity") from e
+            raise
         total = ember.linalg.vector_norm(ember.stack([n.to(first_device) for n in norms]),
                                          norm_type)
     if error_if_nonfinite and not math.isfinite(float(total)):
@@ -99,5 +112,8 @@ def clip_grad_value_(parameters: _tensor_or_tensors, clip_value: float,
     with ember.no_grad():
         for p in _as_list(parameters):
             if p.grad is not None:
+                if p.grad.is_sparse:  # PyTorch has no sparse clamp; its kernel's name
+                    raise _unsupported("aten::clamp_" if foreach is False else "aten::clamp_min_",
+                                       p.grad.device)
                 p.grad.clamp_(min=-clip_value, max=clip_value)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ember
 from ember import Tensor
+from ember.ops._dispatch import renamed
 
 from .. import functional as F
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
@@ -21,14 +22,14 @@ __all__ = ["orthogonal", "weight_norm", "spectral_norm"]
 
 def _norm_except_dim(v: Tensor, dim: int) -> Tensor:
     """The 2-norm over every dimension but ``dim`` (kept, size 1); dim=-1: of the whole tensor."""
-    if dim == -1:
-        return (v * v).sum().sqrt()
-    dims = tuple(d for d in range(v.dim()) if d != dim)
-    return (v * v).sum(dims, keepdim=True).sqrt() if dims else v.abs()
+    return ember.norm_except_dim(v, 2, dim)
 
 
 def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
-    return v * (g / _norm_except_dim(v, dim))
+    """``torch._weight_norm``: ``v * (g / ||v||)``; PyTorch's fused kernel serves dim 0 and the
+    last dim, and its graph node shows as ``WeightNormInterfaceBackward0``."""
+    out = v * (g / _norm_except_dim(v, dim))
+    return renamed(out, "WeightNormInterfaceBackward0") if dim in (0, v.dim() - 1) else out
 
 
 class _WeightNorm(Module):

@@ -110,7 +110,8 @@ class BasePruningMethod(ABC):
         if importance_scores is not None:
             if tuple(importance_scores.shape) != tuple(orig.shape):
                 raise AssertionError(f"importance_scores should have the same shape as parameter "
-                                     f"{name} of {module}")
+                                     f"{name} of {module}, got {importance_scores.shape} vs "
+                                     f"{orig.shape}")
         else:
             importance_scores = orig
         if not isinstance(method, PruningContainer):
@@ -134,6 +135,9 @@ class BasePruningMethod(ABC):
     def prune(self, t: Tensor, default_mask: Tensor | None = None,
               importance_scores: Tensor | None = None) -> Tensor:
         """``t`` times its mask (no module involved)."""
+        if importance_scores is not None and importance_scores.shape != t.shape:
+            raise AssertionError(f"importance_scores should have the same shape as tensor t, "
+                                 f"got {importance_scores.shape} vs {t.shape}")
         scores = importance_scores if importance_scores is not None else t
         if default_mask is None:
             default_mask = ember.ones_like(t)
@@ -237,9 +241,8 @@ class RandomUnstructured(BasePruningMethod):
         n = _compute_nparams_toprune(self.amount, t.nelement())
         _validate_pruning_amount(n, t.nelement())
         mask = default_mask.clone(memory_format=ember.contiguous_format)
-        if n:
-            prob = _host(ember.rand_like(t)).reshape(-1)  # PyTorch's draw: t's dtype and shape
-            mask.view(-1)[_index(np.argsort(-prob, kind="stable")[:n], mask)] = 0
+        if n:  # PyTorch's draw (t's dtype and shape) and its topk's choice among ties
+            mask.view(-1)[ember.topk(ember.rand_like(t).reshape(-1), k=n).indices] = 0
         return mask
 
     @classmethod
@@ -260,9 +263,8 @@ class L1Unstructured(BasePruningMethod):
         n = _compute_nparams_toprune(self.amount, t.nelement())
         _validate_pruning_amount(n, t.nelement())
         mask = default_mask.clone(memory_format=ember.contiguous_format)
-        if n:
-            order = np.argsort(np.abs(_host(t)).reshape(-1), kind="stable")[:n]
-            mask.view(-1)[_index(order, mask)] = 0
+        if n:  # equal magnitudes: the entries PyTorch's topk picks
+            mask.view(-1)[ember.topk(t.abs().reshape(-1), k=n, largest=False).indices] = 0
         return mask
 
     @classmethod
@@ -312,16 +314,12 @@ class LnStructured(BasePruningMethod):
         if n_prune == 0:
             return default_mask
         dim = self.dim % t.ndim
-        moved = np.moveaxis(_host(t), dim, 0).reshape(size, -1)
-        p = self.n
-        if p in ("fro", 2):
-            norms = np.sqrt((moved.astype(np.float64) ** 2).sum(1))
-        elif p == "nuc":
+        if self.n == "nuc":
             raise ValueError("LnStructured does not support the nuclear norm")
-        else:
-            norms = np.linalg.norm(moved.astype(np.float64), ord=float(p), axis=1)
+        # the norms in t's dtype and PyTorch's topk: equal norms keep the channels it keeps
+        norms = ember.norm(t, p=self.n, dim=[d for d in range(t.ndim) if d != dim])
         keep = np.zeros(size, dtype=bool)
-        keep[np.argsort(-norms, kind="stable")[:size - n_prune]] = True
+        keep[_host(ember.topk(norms, k=size - n_prune).indices)] = True
         return _channel_mask(t, dim, keep) * default_mask.to(dtype=t.dtype)
 
 
@@ -330,10 +328,6 @@ def _channel_mask(t: Tensor, dim: int, keep: np.ndarray) -> Tensor:
     view = [1] * t.ndim
     view[dim] = -1
     return _like(np.broadcast_to(keep.reshape(view), tuple(t.shape)), t)
-
-
-def _index(idx: np.ndarray, like: Tensor) -> Tensor:
-    return ember.as_tensor(idx, device=like.device)
 
 
 class CustomFromMask(BasePruningMethod):
