@@ -1,5 +1,6 @@
 """ResNet-18 from ember.vision.models against torchvision's: inference at batch 8 on 224x224,
-and one training step (SGD) at batch 16 on 64x64."""
+and one training step (SGD) at batch 16 on 64x64; the median of nine interleaved rounds (one
+call each, Ember then PyTorch), as one step is long and a shared machine noisy."""
 
 import importlib
 
@@ -37,6 +38,6 @@ def _resnet(libname: str, models_module: str, train: bool):
 
 
 register("resnet18_infer_b8_224", ember=_resnet("ember", "ember.vision.models", False),
-         torch=_resnet("torch", "torchvision.models", False), repeat=5)
+         torch=_resnet("torch", "torchvision.models", False), repeat=9)
 register("resnet18_train_b16_64", ember=_resnet("ember", "ember.vision.models", True),
-         torch=_resnet("torch", "torchvision.models", True), repeat=5)
+         torch=_resnet("torch", "torchvision.models", True), repeat=9)
