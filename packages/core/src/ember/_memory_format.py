@@ -172,7 +172,8 @@ def empty(xp: Any, shape: tuple, dtype: Any, layout: tuple | None) -> Any:
 def laid_out(xp: Any, arr: Any, layout: tuple | None) -> Any:
     """A copy of ``arr`` (same dtype) in ``layout``; C order for None."""
     if layout is None:
-        out = xp.ascontiguousarray(arr) if hasattr(xp, "ascontiguousarray") else arr
+        # NumPy's ascontiguousarray makes a 0-d array 1-d
+        out = xp.ascontiguousarray(arr) if arr.ndim and hasattr(xp, "ascontiguousarray") else arr
         return xp.asarray(arr, copy=True) if out is arr else out
     out = empty(xp, arr.shape, arr.dtype, layout)
     out[...] = arr

@@ -68,8 +68,8 @@ def _kl_beta_normal(p: Any, q: Any) -> Tensor:
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p: Any, q: Any) -> Tensor:
     result = -p.entropy() + (q.high - q.low).log()
-    return ember.where((q.low > p.support.lower_bound) | (q.high < p.support.upper_bound),
-                       math.inf, result)
+    result[(q.low > p.support.lower_bound) | (q.high < p.support.upper_bound)] = math.inf
+    return result
 
 
 @register_kl(ContinuousBernoulli, Exponential)
@@ -239,8 +239,8 @@ def _kl_uniform_beta(p: Any, q: Any) -> Tensor:
     t4 = q.concentration1.lgamma() + q.concentration0.lgamma() \
         - (q.concentration1 + q.concentration0).lgamma()
     result = t3 + t4 - t1 - t2
-    return ember.where((p.high > q.support.upper_bound) | (p.low < q.support.lower_bound),
-                       math.inf, result)
+    result[(p.high > q.support.upper_bound) | (p.low < q.support.lower_bound)] = math.inf
+    return result
 
 
 @register_kl(Uniform, ContinuousBernoulli)
@@ -253,7 +253,8 @@ def _kl_uniform_continuous_bernoulli(p: Any, q: Any) -> Tensor:
 @register_kl(Uniform, Exponential)
 def _kl_uniform_exponetial(p: Any, q: Any) -> Tensor:
     result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
-    return ember.where(p.low < q.support.lower_bound, math.inf, result)
+    result[p.low < q.support.lower_bound] = math.inf
+    return result
 
 
 @register_kl(Uniform, Gamma)
@@ -265,7 +266,8 @@ def _kl_uniform_gamma(p: Any, q: Any) -> Tensor:
         / common_term
     t4 = q.rate * (p.high + p.low) / 2
     result = -t1 + t2 + t3 + t4
-    return ember.where(p.low < q.support.lower_bound, math.inf, result)
+    result[p.low < q.support.lower_bound] = math.inf
+    return result
 
 
 @register_kl(Uniform, Gumbel)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import ember
-
 from .._tensor import Tensor
 from .beta import Beta
 from .continuous_bernoulli import ContinuousBernoulli
@@ -30,7 +28,8 @@ def _kl_pareto_pareto(p: Any, q: Any) -> Tensor:
     t1 = q.alpha * scale_ratio.log()
     t2 = -alpha_ratio.log()
     result = t1 + t2 + alpha_ratio - 1
-    return ember.where(p.support.lower_bound < q.support.lower_bound, math.inf, result)
+    result[p.support.lower_bound < q.support.lower_bound] = math.inf
+    return result
 
 
 # p's support reaches below q's minimum (or q's is bounded above): the KL is infinite
@@ -75,7 +74,8 @@ def _kl_pareto_exponential(p: Any, q: Any) -> Tensor:
     t2 = p.alpha.reciprocal()
     t3 = p.alpha * scale_rate_prod / (p.alpha - 1)
     result = t1 - t2 + t3 - 1
-    return ember.where(p.alpha <= 1, math.inf, result)  # p has no mean
+    result[p.alpha <= 1] = math.inf  # p has no mean
+    return result
 
 
 @register_kl(Pareto, Gamma)
@@ -86,7 +86,8 @@ def _kl_pareto_gamma(p: Any, q: Any) -> Tensor:
     t3 = (1 - q.concentration) * common_term
     t4 = q.rate * p.alpha * p.scale / (p.alpha - 1)
     result = t1 + t2 + t3 + t4 - 1
-    return ember.where(p.alpha <= 1, math.inf, result)
+    result[p.alpha <= 1] = math.inf
+    return result
 
 
 @register_kl(Pareto, Normal)
@@ -98,7 +99,8 @@ def _kl_pareto_normal(p: Any, q: Any) -> Tensor:
     t3 = p.alpha * common_term.pow(2) / (p.alpha - 2)
     t4 = (p.alpha * common_term - q.loc).pow(2)
     result = t1 - t2 + (t3 + t4) / var_normal - 1
-    return ember.where(p.alpha <= 2, math.inf, result)  # p has no variance
+    result[p.alpha <= 2] = math.inf  # p has no variance
+    return result
 
 
 @register_kl(Uniform, Pareto)
@@ -107,4 +109,5 @@ def _kl_uniform_pareto(p: Any, q: Any) -> Tensor:
     t1 = (q.alpha * q.scale.pow(q.alpha) * support_uniform).log()
     t2 = (_x_log_x(p.high) - _x_log_x(p.low) - support_uniform) / support_uniform
     result = t2 * (q.alpha + 1) - t1
-    return ember.where(p.low < q.support.lower_bound, math.inf, result)
+    result[p.low < q.support.lower_bound] = math.inf
+    return result

@@ -76,9 +76,7 @@ class Dirichlet(ExponentialFamily):
         cm1 = (self.concentration - 1).clamp(min=0.0)
         mode = cm1 / cm1.sum(-1, True)
         mask = (self.concentration < 1).all(dim=-1)
-        if bool(mask.any()):
-            hot = ember.one_hot(mode.argmax(dim=-1), cm1.shape[-1]).to(mode)
-            mode = ember.where(mask.unsqueeze(-1), hot, mode)
+        mode[mask] = ember.one_hot(mode[mask].argmax(dim=-1), cm1.shape[-1]).to(mode)
         return mode
 
     @property

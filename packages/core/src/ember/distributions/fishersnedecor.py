@@ -49,7 +49,8 @@ class FisherSnedecor(Distribution):
     @property
     def mode(self) -> Tensor:
         mode = (self.df1 - 2) / self.df1 * self.df2 / (self.df2 + 2)
-        return ember.where(self.df1 <= 2, math.nan, mode)
+        mode[self.df1 <= 2] = math.nan  # a masked write, as PyTorch (IndexPutBackward0)
+        return mode
 
     @property
     def variance(self) -> Tensor:

@@ -170,7 +170,9 @@ def _kl_binomial_binomial(p: Any, q: Any) -> Tensor:
                                   "is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
                           - (-q.probs).log1p())
-    return ember.where(p.total_count > q.total_count, math.inf, kl)
+    inf_idxs = p.total_count > q.total_count
+    kl[inf_idxs] = _infinite_like(kl[inf_idxs])
+    return kl
 
 
 @register_kl(Categorical, Categorical)
@@ -374,7 +376,8 @@ def _kl_transformed_transformed(p: Any, q: Any) -> Tensor:
 @register_kl(Uniform, Uniform)
 def _kl_uniform_uniform(p: Any, q: Any) -> Tensor:
     result = ((q.high - q.low) / (p.high - p.low)).log()
-    return ember.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+    result[(q.low > p.low) | (q.high < p.high)] = math.inf
+    return result
 
 
 @register_kl(Independent, Independent)

@@ -44,7 +44,10 @@ class StudentT(Distribution):
 
     @property
     def mean(self) -> Tensor:
-        return ember.where(self.df <= 1, math.nan, self.loc)
+        """``loc``, NaN where ``df <= 1``; masked writes as PyTorch (``IndexPutBackward0``)."""
+        m = self.loc.clone(memory_format=ember.contiguous_format)
+        m[self.df <= 1] = math.nan
+        return m
 
     @property
     def mode(self) -> Tensor:
@@ -52,12 +55,15 @@ class StudentT(Distribution):
 
     @property
     def variance(self) -> Tensor:
+        """``scale**2 df/(df-2)``; inf for ``1 < df <= 2``, NaN for ``df <= 1`` (masked
+        writes as PyTorch, so the graph ends in ``IndexPutBackward0``)."""
         df = self.df
+        m = df.clone(memory_format=ember.contiguous_format)
         big = df > 2
-        safe = ember.where(big, df, 3.0)
-        v = ember.where(big, self.scale.pow(2) * safe / (safe - 2), df)
-        v = ember.where((df <= 2) & (df > 1), math.inf, v)
-        return ember.where(df <= 1, math.nan, v)
+        m[big] = self.scale[big].pow(2) * df[big] / (df[big] - 2)
+        m[(df <= 2) & (df > 1)] = math.inf
+        m[df <= 1] = math.nan
+        return m
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)

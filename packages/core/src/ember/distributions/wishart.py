@@ -33,17 +33,6 @@ def _clamp_above_eps(x: Tensor) -> Tensor:
     return x.clamp(min=ember.finfo(x.dtype).eps)
 
 
-def _replace_masked(target: Tensor, mask: Tensor, new: Tensor) -> Tensor:
-    """``target`` with its leading ``mask.shape`` entries where ``mask`` is true replaced,
-    in order, by the entries of ``new`` (one per true element): ``target[mask] = new``
-    out of place."""
-    flat = mask.reshape(-1)
-    pos = (flat.long().cumsum(0) - 1).clamp(min=0)
-    rest = tuple(target.shape[mask.dim():])
-    gathered = new[pos].reshape(tuple(mask.shape) + rest)
-    return ember.where(mask.reshape(tuple(mask.shape) + (1,) * len(rest)), gathered, target)
-
-
 class Wishart(ExponentialFamily):
     """A Wishart distribution with ``df`` degrees of freedom and exactly one of a
     positive-definite ``covariance_matrix``, ``precision_matrix`` or its lower Cholesky
@@ -191,12 +180,13 @@ class Wishart(ExponentialFamily):
         if bool(is_singular.any()):
             warnings.warn("Singular sample detected.", stacklevel=2)
             for _ in range(max_try_correction):
-                count = int(is_singular.sum())
-                sample_new = self._bartlett_sampling(Size((count,)))
-                sample = _replace_masked(sample, is_singular, sample_new)
+                # masked writes as PyTorch's (the graph ends in CopySlices/IndexPutBackward0);
+                # the write keeps its own copy of the mask, which the next line updates in
+                # place, so gradients stay right (PyTorch's backward raises there instead)
+                sample_new = self._bartlett_sampling(is_singular[is_singular].shape)
+                sample[is_singular.clone()] = sample_new
                 is_singular_new = self._any_over_batch(~self.support.check(sample_new))
-                is_singular = is_singular & _replace_masked(is_singular, is_singular,
-                                                            is_singular_new)
+                is_singular[is_singular.clone()] = is_singular_new
                 if not bool(is_singular.any()):
                     break
         return sample

@@ -444,6 +444,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
                            "dimensions.")
+    if B.dtype != A.dtype:  # PyTorch solves in A's dtype, casting B (no dtype error)
+        B = B.to(A.dtype)
     T = A.triu() if upper else A.tril()
     if unitriangular:
         n = A._data.shape[-1]

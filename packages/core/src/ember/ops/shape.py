@@ -463,7 +463,10 @@ def broadcast_shapes(*shapes: Any) -> Any:
             elif k != 1 and k != out[pos]:
                 raise RuntimeError(
                     f"Attempting to broadcast a dimension of length {k} at {j - len(s)}! "
-                    f"Mismatching argument at index {i} had {tuple(s)}; but expected shape "
+                    f"Mismatching argument at index {i} had "
+                    # as given: a list, tuple or Size shows its own repr, an int as a tuple
+                    f"{shapes[i] if _isinstance(shapes[i], (tuple, list)) else tuple(s)!r}; "
+                    f"but expected shape "
                     f"should be broadcastable to {out}")
     return Size(out)
 
