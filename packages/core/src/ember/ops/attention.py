@@ -260,6 +260,17 @@ def _repeat_heads(t: Tensor, rep: int) -> Tensor:
         s[:-3] + (s[-3] * rep,) + s[-2:])
 
 
+def _gqa_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+    """Key and value with their heads (dim -3) repeated up to the query's, as PyTorch's
+    ``enable_gqa`` (each divides the query's head count, or all three are equal)."""
+    hq, hk, hv = query.size(-3), key.size(-3), value.size(-3)
+    if hq == hk == hv:
+        return key, value
+    if hq % hk or hq % hv:  # PyTorch's message, cut short as it is there
+        raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+    return _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+
+
 def _dtype_error(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> None:
     """PyTorch's errors for operands (or a non-bool mask) of another dtype than the query."""
     from .linalg import _C_NAMES
@@ -285,6 +296,30 @@ def _broadcast_batch(a: tuple, b: tuple) -> tuple:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
                                f"({y}) at non-singleton dimension {i}")
     return tuple(max(x, y) for x, y in zip(a, b))
+
+
+def _sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """``sum_to``, also for a mask with more (leading, size-1) dimensions than the scores."""
+    if len(shape) > g.ndim:
+        return sum_to(g, shape[len(shape) - g.ndim:]).reshape(shape)
+    return sum_to(g, shape)
+
+
+def _mask_to_scores(s: tuple, m: Any) -> Any:
+    """The mask ``m`` seen with the scores' shape ``s``, or PyTorch's error: it adds the mask
+    in place to the scores, which 3-D operands give as (1, B, L, S)."""
+    target = (1,) + tuple(s) if len(s) == 3 else tuple(s)
+    n = max(len(target), m.ndim)
+    a, b = (1,) * (n - len(target)) + target, (1,) * (n - m.ndim) + tuple(m.shape)
+    for i in reversed(range(n)):  # PyTorch names the last dimension that disagrees
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b "
+                               f"({b[i]}) at non-singleton dimension {i}")
+    full = tuple(max(x, y) for x, y in zip(a, b))
+    if full != target:
+        raise RuntimeError(f"output with shape {list(target)} doesn't match the broadcast shape "
+                           f"{list(full)}")
+    return m.reshape(m.shape[m.ndim - len(s):]) if m.ndim > len(s) else m
 
 
 def _shape_check(q: tuple, k: tuple, v: tuple) -> None:
@@ -359,14 +394,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if key.dtype is not dt or value.dtype is not dt or (
             attn_mask is not None and attn_mask.dtype is not dt and attn_mask.dtype.name != "bool"):
         _dtype_error(query, key, value, attn_mask)
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        hq, hk = query.shape[-3], key.shape[-3]
-        if hq % hk:
-            raise RuntimeError(
-                f"Number of heads in key and value must divide the number of heads in query: "
-                f"got {hk} and {hq}")
-        key = _repeat_heads(key, hq // hk)
-        value = _repeat_heads(value, hq // value.shape[-3])
+    if enable_gqa:
+        key, value = _gqa_heads(query, key, value)
     q, k, v = query._data, key._data, value._data
     xp = query._device._backend.xp
     e = q.shape[-1]
@@ -387,7 +416,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise IndexError("Dimension specified as -2 but tensor has no dimensions" if am.ndim == 0
                              else "Dimension out of range (expected to be in range of [-1, 0], "
                              "but got -2)")
-        _broadcast_batch(s.shape, am.shape)  # refused in PyTorch's words, not NumPy's
+        if am.ndim > s.ndim or any(x != y and x != 1 for x, y in
+                                   zip(am.shape[::-1], s.shape[::-1])):
+            am = _mask_to_scores(s.shape, am)  # refused in PyTorch's words, not NumPy's
         bias = xp.where(am, 0.0, -xp.inf).astype(s.dtype) if am.dtype == bool else am
     if bias is not None:
         s = s + bias
@@ -435,7 +466,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         def vjp(g: Tensor, q: Tensor, k: Tensor, v: Tensor, b: Tensor | None,
                 d: Tensor | None, p: Tensor) -> tuple:
             gs = grad_of(grads, g, g, q, k, v, b, d, p)
-            return tuple(None if x is None else sum_to(x, shapes[i]) for i, x in enumerate(gs))
+            return tuple(None if x is None else _sum_to(x, shapes[i]) for i, x in enumerate(gs))
 
         bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
                                                     else None)

@@ -70,6 +70,25 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type: Any, other_
     return mask
 
 
+def _check_static(name: str, t: Tensor, heads: int, head_dim: int) -> None:
+    """PyTorch's assertions on a static key or value: (N * num_heads, S, head_dim)."""
+    for dim, want in ((0, heads), (2, head_dim)):
+        if t.size(dim) != want:
+            raise AssertionError(f"expecting {name}.size({dim}) of {want}, but got "
+                                 f"{t.size(dim)}")
+
+
+def _expand_error(mask: tuple, target: tuple) -> RuntimeError | None:
+    """PyTorch's error for a mask that ``baddbmm`` cannot expand to the scores' shape."""
+    mask = (1,) * (len(target) - len(mask)) + mask
+    dim = next((i for i in reversed(range(len(target))) if mask[i] not in (1, target[i])), None)
+    if dim is None:
+        return None
+    return RuntimeError(f"The expanded size of the tensor ({target[dim]}) must match the "
+                        f"existing size ({mask[dim]}) at non-singleton dimension {dim}.  "
+                        f"Target sizes: {list(target)}.  Tensor sizes: {list(mask)}")
+
+
 def _pad_last(t: Tensor) -> Tensor:
     """One more zero column on the last dimension."""
     return ember.cat([t, ember.zeros(tuple(t.shape[:-1]) + (1,), dtype=t.dtype,
@@ -171,17 +190,24 @@ def multi_head_attention_forward(
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
     if bias_k is not None and bias_v is not None:
-        if static_k is not None or static_v is not None:
+        if static_k is not None:
             raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
         k = ember.cat([k, bias_k.repeat(1, bsz, 1)])
         v = ember.cat([v, bias_v.repeat(1, bsz, 1)])
         if attn_mask is not None:
             attn_mask = _pad_last(attn_mask)
         if key_padding_mask is not None:
             key_padding_mask = _pad_last(key_padding_mask)
-    elif bias_k is not None or bias_v is not None:
-        raise AssertionError("bias_k and bias_v must both be given or both be None")
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    for name, t in (("static_k", static_k), ("static_v", static_v)):
+        if t is not None:
+            _check_static(name, t, bsz * num_heads, head_dim)
     k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None \
         else static_k
     v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None \
@@ -216,7 +242,13 @@ def multi_head_attention_forward(
         e = q.shape[-1]
         scores = ember.matmul(q * math.sqrt(1.0 / float(e)), k.transpose(-2, -1))
         if attn_mask is not None:
-            scores = scores + attn_mask
+            try:
+                scores = scores + attn_mask
+            except RuntimeError:
+                err = _expand_error(tuple(attn_mask.shape), tuple(scores.shape))
+                if err is None:
+                    raise
+                raise err from None
         weights = ember.softmax(scores, -1)
         if dropout_p > 0.0:
             weights = ember.dropout(weights, dropout_p, True)

@@ -9,6 +9,7 @@ from ember import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional._attention import _canonical_mask
 from ..parameter import Parameter
 from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
@@ -478,8 +479,22 @@ class MultiheadAttention(Module):
                 and self.bias_v is None and not self.add_zero_attn
                 and query.size(-1) == self.embed_dim):
             return self._batch_first_self_attention(query), None
-        nan_rows = self._fast_path_nan_rows(query, key, value, key_padding_mask, attn_mask,
-                                            is_batched)
+        nan_rows = None
+        if (is_causal or attn_mask is not None or key_padding_mask is not None) and \
+                self._takes_fast_path(query, key, value, key_padding_mask, attn_mask, is_batched):
+            is_causal = False  # PyTorch's fused kernel takes no hint, only the masks
+            if attn_mask is not None or key_padding_mask is not None:
+                hidden = self._fast_path_mask(query, key_padding_mask, attn_mask)
+                n, length = query.shape[:2]
+                nan_rows = hidden.all(-1).any(1).expand(n, length)
+                attn_mask = hidden.reshape(n * self.num_heads, length, length)
+                key_padding_mask = None
+        elif key_padding_mask is not None and attn_mask is not None:
+            # PyTorch's module reads both masks first (warning on mixed types), then its
+            # functional form reads them again
+            key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
+                                               attn_mask.dtype, "attn_mask", query.dtype)
+            attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
         if self.batch_first and is_batched:
             if key is value:
                 if query is key:
@@ -506,16 +521,12 @@ class MultiheadAttention(Module):
             attn_output = attn_output.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return attn_output, attn_weights
 
-    def _fast_path_nan_rows(self, query: Tensor, key: Tensor, value: Tensor,
-                            key_padding_mask: Tensor | None, attn_mask: Tensor | None,
-                            is_batched: bool) -> Tensor | None:
-        """The (N, L) query rows that PyTorch's inference fast path returns as NaN: those
-        whose keys a boolean mask hides entirely in some head (its fused kernel takes a
-        plain softmax, while the general path's attention gives such rows zeros). None when
-        PyTorch would not take the fast path or no row is hidden entirely."""
-        masks = [m for m in (key_padding_mask, attn_mask) if m is not None]
-        if not masks or any(m.is_floating_point() for m in masks):
-            return None
+    def _takes_fast_path(self, query: Tensor, key: Tensor, value: Tensor,
+                         key_padding_mask: Tensor | None, attn_mask: Tensor | None,
+                         is_batched: bool) -> bool:
+        """Whether PyTorch would run its fused inference kernel (boolean masks only)."""
+        if any(m is not None and m.dtype != ember.bool for m in (key_padding_mask, attn_mask)):
+            return False
         weight, bias = self.in_proj_weight, self.in_proj_bias
         if not (ember.backends.mha.get_fastpath_enabled() and is_batched and query is key
                 and key is value and weight is not None and bias is not None
@@ -523,21 +534,32 @@ class MultiheadAttention(Module):
                 and not self.training and self.num_heads % 2 == 0 and self.batch_first
                 and self.bias_k is None and self.bias_v is None and not self.add_zero_attn
                 and self._qkv_same_embed_dim and not ember.is_autocast_enabled()):
-            return None
+            return False
         args = (query, weight, bias, self.out_proj.weight, self.out_proj.bias)
-        if any(a is not None and a.device.type not in ("cpu", "cuda") for a in args) or (
-                ember.is_grad_enabled()
-                and any(a is not None and a.requires_grad for a in args)):
-            return None
+        return not (any(a is not None and a.device.type not in ("cpu", "cuda") for a in args) or (
+            ember.is_grad_enabled() and any(a is not None and a.requires_grad for a in args)))
+
+    def _fast_path_mask(self, query: Tensor, key_padding_mask: Tensor | None,
+                        attn_mask: Tensor | None) -> Tensor:
+        """The (N, H, L, L) boolean mask that PyTorch's fused kernel merges from the masks
+        (it takes a plain softmax: query rows hidden entirely in some head are NaN, while the
+        general path's attention gives such rows zeros), or its errors for their shapes."""
         n, length, _ = query.shape
-        hidden = None
-        if attn_mask is not None:
+        kpm = key_padding_mask
+        if attn_mask is None:  # PyTorch's mask type 1: the padding mask alone
+            if kpm.dim() == 2 and tuple(kpm.shape) != (n, length):
+                raise RuntimeError("For mask_type == 1 mask shape should be (B, L)")
+            if kpm.dim() != 2:
+                raise RuntimeError("For mask_type == 2 mask shape should match input shape")
+            hidden = kpm.view(n, 1, 1, length)
+        else:  # type 2: both, per head
             hidden = (attn_mask.view(n, -1, length, length) if attn_mask.dim() == 3
-                      else attn_mask.view(1, 1, length, length))
-        if key_padding_mask is not None:
-            pad = key_padding_mask.view(n, 1, 1, -1)
-            hidden = pad if hidden is None else hidden | pad
-        return hidden.all(-1).any(1).expand(n, length)
+                      else attn_mask.view(1, 1, length, length).expand(n, self.num_heads, -1, -1))
+            if kpm is not None:
+                hidden = hidden | kpm.view(n, 1, 1, length).expand(-1, self.num_heads, -1, -1)
+            if tuple(hidden.shape) != (n, self.num_heads, length, length):
+                raise RuntimeError("For mask_type == 2 mask shape should match input shape")
+        return hidden.expand(n, self.num_heads, length, length)
 
     def _batch_first_self_attention(self, x: Tensor) -> Tensor:
         """Self-attention of a (N, L, E) batch without masks: the heads are views of the

@@ -107,27 +107,35 @@ class TransformerEncoderLayer(Module):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
         src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
-        nan_rows = self._fast_path_nan_rows(src, src_mask, src_key_padding_mask)
+        nan_rows = act = None
+        tanh_gelu = isinstance(self.activation, GELU) and self.activation.approximate != "none"
+        fast = (self._fast_path_mask(src, src_mask, src_key_padding_mask)
+                if is_causal or tanh_gelu or src_mask is not None
+                or src_key_padding_mask is not None else None)
+        if fast is not None:  # PyTorch's fused layer: its own reading of the masks, no hint,
+            nan_rows, src_mask, src_key_padding_mask, is_causal = fast[0], fast[1], None, False
+            act = F.gelu if tanh_gelu else None  # and the exact GELU
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
+            x = x + self._ff_block(self.norm2(x), act)
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
+            x = self.norm2(x + self._ff_block(x, act))
         if nan_rows is not None:
             x = x.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return x
 
-    def _fast_path_nan_rows(self, src: Tensor, src_mask: Tensor | None,
-                            src_key_padding_mask: Tensor | None) -> Tensor | None:
-        """The (N, L) rows that PyTorch's fused inference layer returns as NaN: those whose
-        keys the (float) masks hide entirely, with ``-inf``, in some head (its softmax is a
-        plain one; the general path's attention gives such rows zeros). None when PyTorch
-        would not take that path."""
-        masks = [m for m in (src_mask, src_key_padding_mask) if m is not None]
+    def _fast_path_mask(self, src: Tensor, src_mask: Tensor | None, src_key_padding_mask:
+                        Tensor | None) -> tuple[Tensor | None, Tensor | None] | None:
+        """Where PyTorch's fused inference layer runs: the (N, L) rows it returns as NaN and
+        the (N * H, L, L) float mask it applies (both None without masks; it ignores
+        ``is_causal``). It adds the two (float) masks and hides every key where the sum is
+        not zero (its masked softmax takes the mask as boolean), so a row hidden entirely in
+        some head is NaN there (the general path's attention gives such rows zeros). None
+        when PyTorch would not take that path."""
         attn = self.self_attn
-        if not masks or not (
+        if not (
                 ember.backends.mha.get_fastpath_enabled() and src.dim() == 3
                 and not self.training and attn.batch_first and attn.in_proj_bias is not None
                 and attn._qkv_same_embed_dim and self.activation_relu_or_gelu
@@ -145,15 +153,28 @@ class TransformerEncoderLayer(Module):
         if any(a.device.type not in ("cpu", "cuda") for a in args) or (
                 ember.is_grad_enabled() and any(a.requires_grad for a in args)):
             return None
+        if src_mask is None and src_key_padding_mask is None:
+            return None, None
         n, length, _ = src.shape
-        merged = None
-        if src_mask is not None:
+        heads = attn.num_heads
+        kpm = src_key_padding_mask
+        if src_mask is None:  # PyTorch's mask type 1: the padding mask alone
+            if kpm.dim() == 2 and tuple(kpm.shape) != (n, length):
+                raise RuntimeError("For mask_type == 1 mask shape should be (B, L)")
+            merged = kpm.view(n, 1, 1, length) if kpm.dim() == 2 else kpm
+        else:  # type 2: the masks' sum, per head
             merged = (src_mask.view(n, -1, length, length) if src_mask.dim() == 3
-                      else src_mask.view(1, 1, length, length))
-        if src_key_padding_mask is not None:
-            pad = src_key_padding_mask.view(n, 1, 1, -1)
-            merged = pad if merged is None else merged + pad
-        return (merged == float("-inf")).all(-1).any(1).expand(n, length)
+                      else src_mask.view(1, 1, length, length).expand(n, heads, -1, -1))
+            if kpm is not None:
+                merged = merged + kpm.view(n, 1, 1, length).expand(-1, heads, -1, -1)
+        if merged.dim() != 4 or (src_mask is not None
+                                 and tuple(merged.shape) != (n, heads, length, length)):
+            raise RuntimeError("For mask_type == 2 mask shape should match input shape")
+        hidden = (merged != 0).expand(n, attn.num_heads, length, length)
+        nan_rows = hidden.all(-1).any(1)
+        mask = _canonical_mask(hidden.reshape(n * attn.num_heads, length, length), "src_mask",
+                               None, "", src.dtype, check_other=False)
+        return nan_rows, mask
 
     def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
                   is_causal: bool = False) -> Tensor:
@@ -161,8 +182,8 @@ class TransformerEncoderLayer(Module):
                            need_weights=False, is_causal=is_causal)[0]
         return self.dropout1(x)
 
-    def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+    def _ff_block(self, x: Tensor, act: Callable | None = None) -> Tensor:
+        x = self.linear2(self.dropout((act or self.activation)(self.linear1(x))))
         return self.dropout2(x)
 
 
@@ -260,6 +281,23 @@ def _why_not_nested(layer: Any) -> str:
     return ""
 
 
+_NESTED_WARNED = [False]
+
+
+def _warn_nested_prototype() -> None:
+    """PyTorch's warning, once a process, when its encoder builds a nested tensor."""
+    if _NESTED_WARNED[0]:
+        return
+    _NESTED_WARNED[0] = True
+    warnings.warn(
+        "The PyTorch API of nested tensors is in prototype stage and will change in the near "
+        "future. We recommend specifying layout=torch.jagged when constructing a nested tensor, "
+        "as this layout receives active development, has better operator coverage, and works "
+        "with torch.compile. (Triggered internally at "
+        "/__w/pytorch/pytorch/aten/src/ATen/NestedTensorImpl.cpp:177.)", UserWarning,
+        stacklevel=2)
+
+
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of an encoder layer, then an optional norm."""
 
@@ -291,11 +329,18 @@ class TransformerEncoder(Module):
         batch_first = self.layers[0].self_attn.batch_first if len(self.layers) else False
         seq_len = src.size(1 if batch_first and src.dim() == 3 else 0)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:  # the nested path drops the padded keys whatever the values
+            _warn_nested_prototype()
+            if bool(padded.all()):
+                raise RuntimeError("to_padded_tensor: at least one constituent tensor should "
+                                   "have non-zero numel")
+            src_key_padding_mask = _canonical_mask(padded, "src_key_padding_mask", None, "",
+                                                   src.dtype, check_other=False)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
-        padded = self._nested_padding(src, mask, src_key_padding_mask)
         if padded is not None:
             output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
@@ -305,24 +350,40 @@ class TransformerEncoder(Module):
     def _nested_padding(self, src: Tensor, mask: Tensor | None,
                         src_key_padding_mask: Tensor | None) -> Tensor | None:
         """Where PyTorch's nested-tensor path would run (evaluation, no graph, a 3-D batch-first
-        input, a padding mask with padding only at the ends, no attention mask), the padded
-        positions it leaves as zeros; else None."""
-        if (not self.use_nested_tensor or not len(self.layers) or self.layers[0].training
-                or src.dim() != 3 or src_key_padding_mask is None or mask is not None
-                or ember.is_autocast_enabled()):
+        input, a padding mask with padding only at the ends unless ``mask_check`` is off, no
+        attention mask), the padded positions it leaves as zeros; else None."""
+        if (not ember.backends.mha.get_fastpath_enabled() or not self.use_nested_tensor
+                or not len(self.layers) or self.layers[0].training or src.dim() != 3
+                or src_key_padding_mask is None):
+            return None
+        kpm = src_key_padding_mask
+        padded = kpm if kpm.dtype == ember.bool else kpm != 0
+        valid = None
+        if self.mask_check:  # PyTorch checks the mask here, with or without a graph
+            _check_nested_mask(padded, src)
+            valid = (~padded).long()
+            if bool((valid[:, 1:] > valid[:, :-1]).any()):
+                return None  # not left-aligned: PyTorch takes the padded path too
+        if mask is not None or ember.is_autocast_enabled():
             return None
         first = self.layers[0]
         if ember.is_grad_enabled() and (src.requires_grad or any(
                 p.requires_grad for p in first.parameters())):
             return None
-        kpm = src_key_padding_mask
-        padded = kpm if kpm.dtype == ember.bool else kpm != 0
-        if tuple(padded.shape) != (src.shape[0], src.shape[1]):
-            return None
-        valid = (~padded).long()
-        if self.mask_check and bool((valid[:, 1:] > valid[:, :-1]).any()):
-            return None  # not left-aligned: PyTorch takes the padded path too
-        return padded
+        _check_nested_mask(padded, src)
+        if valid is None:
+            valid = (~padded).long()
+        # the nested tensor holds each row's first (count of valid) positions
+        counts = valid.sum(1, keepdim=True)
+        return ember.arange(src.shape[1], device=src.device).unsqueeze(0) >= counts
+
+
+def _check_nested_mask(padded: Tensor, src: Tensor) -> None:
+    """PyTorch's errors for a padding mask that cannot make a nested tensor of ``src``."""
+    if padded.dim() != 2:
+        raise RuntimeError("Padding mask should be 2D")
+    if tuple(padded.shape) != tuple(src.shape[:2]):
+        raise RuntimeError("Mask size should match input size")
 
 
 class TransformerDecoder(Module):
