@@ -534,7 +534,7 @@ def test_sbd_matches_torchvision(tvd, tmp_path: Path, mode: str) -> None:
 
 
 def test_sbd_errors(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="split file .*train_noval.txt is missing"):
+    with pytest.raises(FileNotFoundError, match="split file .*train_noval.txt is missing"):
         ed.SBDataset(tmp_path, image_set="train_noval")
     with pytest.raises(DownloadError, match="benchmark.tgz"):
         ed.SBDataset(tmp_path, download=True)

@@ -267,8 +267,8 @@ class Tensor:
         dev = canonical_device(device) if device is not None else CPU  # not the default
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
-            if isinstance(src, Tensor):
-                return src
+            if isinstance(src, Tensor):  # a subclass aliases it as that subclass
+                return src if cls is Tensor else src.as_subclass(cls)
             if isinstance(src, str):
                 raise TypeError("new(): invalid data type 'str'")
             if isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()

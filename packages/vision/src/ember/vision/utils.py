@@ -48,12 +48,28 @@ def _op(x: Any, dtype: np.dtype) -> Any:
     return x.astype(dtype).astype(_opmath(dtype))
 
 
+def _integer_normalize_error(dtype: np.dtype, value_range: tuple | None) -> str:
+    """PyTorch's error for normalizing an integer grid in place: float bounds fail in
+    ``clamp_`` (C++ type name), int bounds pass it unless they overflow the dtype (bool
+    fails on the Long scalar), then ``div_`` fails (ScalarType name)."""
+    if value_range is None or not all(isinstance(v, int) for v in value_range):
+        return (f"result type Float can't be cast to the desired output type "
+                f"{_CPP_NAMES.get(dtype.name, dtype.name)}")
+    if dtype == np.bool_:
+        return "result type Long can't be cast to the desired output type bool"
+    info = np.iinfo(dtype)
+    for v in value_range:  # c10's checked conversion lets -v wrap into an unsigned type
+        if v > info.max or (v < info.min and not (info.min == 0 and -v <= info.max)):
+            return f"value cannot be converted to type {dtype.name}_t without overflow"
+    return (f"result type Float can't be cast to the desired output type "
+            f"{_SCALAR_NAMES[dtype.name]}")
+
+
 def _normalize(x: Any, xp: Any, value_range: tuple | None, scale_each: bool) -> Any:
     """Clamp to [low, high], subtract low and divide by max(high - low, 1e-5) (per image
     with ``scale_each``); low/high default to the min/max. Rounds as PyTorch does."""
     if not _is_float(x.dtype):
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_CPP_NAMES.get(x.dtype.name, x.dtype.name)}")
+        raise RuntimeError(_integer_normalize_error(x.dtype, value_range))
     op = _opmath(x.dtype)
     axes = tuple(range(1, x.ndim)) if scale_each else None
     shape = (-1,) + (1,) * (x.ndim - 1) if scale_each else ()
@@ -267,6 +283,8 @@ def draw_bounding_boxes(image: ember.Tensor, boxes: ember.Tensor,
 
     _check_drawable(image, (1, 3), "Tensor expected")
     barr = boxes._host()
+    if barr.shape[-1] == 4 and barr.ndim < 2:  # torchvision indexes boxes[:, 0]
+        raise IndexError(f"too many indices for tensor of dimension {barr.ndim}")
     if barr.shape[-1] == 4 and barr.size and (
             (barr[:, 0] > barr[:, 2]).any() or (barr[:, 1] > barr[:, 3]).any()):
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use "

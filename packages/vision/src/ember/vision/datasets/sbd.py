@@ -60,9 +60,10 @@ class SBDataset(VisionDataset):
             raise RuntimeError("Dataset not found or corrupted. You can use download=True to "
                                f"download it (expected the folder {sbd_root})")
         split_file = os.path.join(sbd_root, image_set.rstrip("\n") + ".txt")
-        if not os.path.isfile(split_file):
-            raise RuntimeError(f"Dataset not found or corrupted: the split file {split_file} "
-                               "is missing. You can use download=True to download it")
+        if not os.path.isfile(split_file):  # torchvision's open() raises FileNotFoundError
+            raise FileNotFoundError(f"Dataset not found or corrupted: the split file "
+                                    f"{split_file} is missing. You can use download=True to "
+                                    "download it")
         with open(split_file) as fh:
             ids = [line.strip() for line in fh.readlines()]
         self.images = [os.path.join(sbd_root, "img", x + ".jpg") for x in ids]

@@ -487,7 +487,11 @@ def equalize_channels(img: Tensor) -> Tensor:
     return out.reshape(shape)
 
 
-def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool = False) -> Tensor:
+def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool = False,
+              keep_shape: bool = True) -> Tensor:
+    """``(tensor - mean) / std`` per channel. ``keep_shape``: v1 subtracts in place (from a
+    clone), so a mean that broadcasts the image bigger fails; v2 (False) subtracts out of
+    place unless ``inplace``. Both divide in place."""
     _assert_image_tensor(tensor)
     if not tensor.is_floating_point():
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
@@ -507,15 +511,18 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool
             m = m.reshape(-1, 1, 1)
         if sd.ndim == 1:
             sd = sd.reshape(-1, 1, 1)
+        try:
+            out = np.subtract(x, m, out=x if inplace else None)
+            if keep_shape and out.shape != x.shape:
+                raise ValueError
+            np.divide(out, sd, out=out)
+        except ValueError:  # shapes that do not fit: the tensor ops raise PyTorch's errors
+            return _normalize_ops(tensor, ember.from_numpy(m), ember.from_numpy(sd), inplace,
+                                  keep_shape)
         if not inplace:
-            out = np.subtract(x, m)
-            return ember.from_numpy(np.divide(out, sd, out=out))
-        np.subtract(x, m, out=x)
-        np.divide(x, sd, out=x)
+            return ember.from_numpy(out)
         tensor._vc[0] += 1
         return tensor
-    if not inplace:
-        tensor = tensor.clone()
     dtype = tensor.dtype
     mean = ember.as_tensor(mean, dtype=dtype, device=tensor.device)
     std = ember.as_tensor(std, dtype=dtype, device=tensor.device)
@@ -526,7 +533,16 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool
         mean = mean.view(-1, 1, 1)
     if std.ndim == 1:
         std = std.view(-1, 1, 1)
-    return tensor.sub_(mean).div_(std)
+    return _normalize_ops(tensor, mean, std, inplace, keep_shape)
+
+
+def _normalize_ops(tensor: Tensor, mean: Tensor, std: Tensor, inplace: bool,
+                   keep_shape: bool) -> Tensor:
+    if inplace:
+        return tensor.sub_(mean).div_(std)
+    if keep_shape:
+        return tensor.clone().sub_(mean).div_(std)
+    return tensor.sub(mean).div_(std)
 
 
 def erase(img: Tensor, i: int, j: int, h: int, w: int, v: Tensor, inplace: bool = False) -> Tensor:

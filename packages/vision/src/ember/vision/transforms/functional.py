@@ -123,6 +123,8 @@ def to_tensor(pic: Any) -> Tensor:
         out = chw.astype(_default_float_np())
         out /= out.dtype.type(255)
         return ember.from_numpy(out)
+    if not chw.flags.writeable:  # PIL's buffer (modes I, I;16, F): torchvision copies it
+        chw = chw.copy()
     return ember.from_numpy(chw)
 
 

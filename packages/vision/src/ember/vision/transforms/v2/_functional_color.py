@@ -328,7 +328,7 @@ def _normalize_image(image: Tensor, mean: list[float], std: list[float],
         divzero = isinstance(std, (int, float)) and std == 0
     if divzero:
         raise ValueError("std evaluated to zero, leading to division by zero.")
-    return F_t.normalize(image, mean, std, inplace)
+    return F_t.normalize(image, mean, std, inplace, keep_shape=False)
 
 
 normalize = _functional("normalize", _normalize_image, None,

@@ -4,6 +4,7 @@ every input with the kernel of its type, and rebuild the sample."""
 from __future__ import annotations
 
 import enum
+import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -142,6 +143,17 @@ def _get_fill(fill_dict: dict, inpt_type: type) -> Any:
 
 
 # ---------------------------------------------------------------------------- base classes
+def _call_kernel_warning_passthrough(transform: Transform, functional: Callable, inpt: Any,
+                                     *args: Any, **kwargs: Any) -> Any:
+    """``Transform._call_kernel`` for the transforms that leave boxes, key points and masks
+    as they are, warning as torchvision does (RandomErasing, FiveCrop, TenCrop)."""
+    if isinstance(inpt, (tv_tensors.BoundingBoxes, tv_tensors.KeyPoints, tv_tensors.Mask)):
+        warnings.warn(f"{type(transform).__name__}() is currently passing through inputs of type "
+                      f"tv_tensors.{type(inpt).__name__}. This will likely change in the future.",
+                      stacklevel=1)  # where torchvision warns from
+    return Transform._call_kernel(transform, functional, inpt, *args, **kwargs)
+
+
 class Transform(nn.Module):
     """Base class of the v2 transforms.
 

@@ -20,6 +20,7 @@ from . import functional as F
 from ._bounding_boxes import box_iou
 from ._transform import (
     Transform,
+    _call_kernel_warning_passthrough,
     _get_fill,
     _RandomApplyTransform,
     _setup_fill_arg,
@@ -121,6 +122,8 @@ class RandomResizedCrop(Transform):
 
 
 class _MultiCrop(Transform):
+    _call_kernel = _call_kernel_warning_passthrough
+
     def check_inputs(self, flat_inputs: list[Any]) -> None:
         if has_any(flat_inputs, tv_tensors.BoundingBoxes, tv_tensors.Mask):
             raise TypeError(f"BoundingBoxes'es and Mask's are not supported by {type(self).__name__}()")

@@ -21,6 +21,7 @@ from .._transform_args import _rand_below, _setup_size
 from . import functional as F
 from ._transform import (
     Transform,
+    _call_kernel_warning_passthrough,
     _RandomApplyTransform,
     get_bounding_boxes,
     has_any,
@@ -198,6 +199,13 @@ class ToDtype(Transform):
         super().__init__()
         if not isinstance(dtype, (dict, ember.dtype)):
             raise ValueError(f"dtype must be a dict or a torch.dtype, got {type(dtype)} instead")
+        if (isinstance(dtype, dict) and Tensor in dtype
+                and any(cls in dtype for cls in (tv_tensors.Image, tv_tensors.Video))):
+            warnings.warn("Got `dtype` values for `torch.Tensor` and either `tv_tensors.Image` or "
+                          "`tv_tensors.Video`. Note that a plain `torch.Tensor` will *not* be "
+                          "transformed by this (or any other transformation) in case a "
+                          "`tv_tensors.Image` or `tv_tensors.Video` is present in the input.",
+                          stacklevel=2)
         self.dtype = dtype
         self.scale = scale
 
@@ -384,9 +392,9 @@ class RandomErasing(_RandomApplyTransform):
             return dict(i=i, j=j, h=h, w=w, v=v)
         return dict(i=0, j=0, h=img_h, w=img_w, v=None)
 
+    _call_kernel = _call_kernel_warning_passthrough
+
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
-        if isinstance(inpt, (tv_tensors.BoundingBoxes, tv_tensors.KeyPoints, tv_tensors.Mask)):
-            return inpt
         if params["v"] is not None:
             inpt = self._call_kernel(F.erase, inpt, **params, inplace=self.inplace)
         return inpt

@@ -43,7 +43,27 @@ def is_pure_tensor(inpt: Any) -> bool:
 
 
 def register_kernel(functional: Callable, tv_tensor_cls: type) -> Callable:
-    """Decorate a kernel for ``functional`` on inputs of ``tv_tensor_cls``."""
+    """Decorate a kernel for ``functional`` (a functional of this module or its name) on
+    inputs of ``tv_tensor_cls``, a user-defined TVTensor subclass (torchvision's checks)."""
+    if isinstance(functional, str):
+        name = functional
+        functional = globals().get(name)
+        if not callable(functional) or name.startswith("_"):
+            raise ValueError(f"Could not find functional with name '{name}' in "
+                             f"{__name__}.") from None
+    elif not (callable(functional)
+              and globals().get(getattr(functional, "__name__", "")) is functional):
+        raise ValueError(f"Kernels can only be registered on functionals from the {__name__} "
+                         f"namespace, but got {functional}.")
+    if not (isinstance(tv_tensor_cls, type) and issubclass(tv_tensor_cls, TVTensor)):
+        raise ValueError(f"Kernels can only be registered for subclasses of "
+                         f"{tv_tensors.__name__}.TVTensor, but got {tv_tensor_cls}.")
+    if tv_tensor_cls.__module__.startswith(tv_tensors.__name__):
+        raise ValueError(f"Kernels cannot be registered for the builtin tv_tensor classes, "
+                         f"but got {tv_tensor_cls}")
+    if tv_tensor_cls in _KERNELS.get(functional, {}):
+        raise ValueError(f"Functional {functional} already has a kernel registered for type "
+                         f"{tv_tensor_cls}.")
     return _register(functional, tv_tensor_cls, wrap=False)
 
 
