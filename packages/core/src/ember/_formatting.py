@@ -167,7 +167,7 @@ def _tensor_repr(t: Any, prefix: str) -> str:
         suffix.append(f"size={tuple(t._data.shape)}")
         if dtype != dflt:
             suffix.append(f"dtype=ember.{dtype}")
-        return _add_suffixes(prefix + body, suffix + _grad_suffix(t), len(prefix))
+        return _add_suffixes(prefix + body, suffix + _autograd_suffix(t), len(prefix))
     arr = _host_array(t)
     body = _body(arr, len(prefix))
     if arr.size == 0:
@@ -179,7 +179,7 @@ def _tensor_repr(t: Any, prefix: str) -> str:
         if not PRINT_OPTS["edgeitems"]:  # nothing of the edges shows: the size tells
             suffix.append(f"size={tuple(arr.shape)}")
         suffix += _dtype_suffix(dtype, dflt)
-    return _add_suffixes(prefix + body, suffix + _grad_suffix(t), len(prefix))
+    return _add_suffixes(prefix + body, suffix + _autograd_suffix(t), len(prefix))
 
 
 def sparse_coo_repr(t: Any, indices: Any, values: Any) -> str:
@@ -239,6 +239,25 @@ def _dtype_suffix(dtype: str, dflt: str) -> list:
 
 def _device_suffix(t: Any) -> list:
     return [f"device='{t._device}'"] if t._device.type != "cpu" else []
+
+
+def _autograd_suffix(t: Any) -> list:
+    """``grad_fn=``/``requires_grad=`` and, inside a forward-AD level, ``tangent=``; the
+    reverse-mode graph Ember's dual tensors carry for their tangents alone stays unshown."""
+    from .autograd import forward_ad
+
+    if not forward_ad._current:
+        return _grad_suffix(t)
+    tangent = forward_ad.unpack_dual(t).tangent
+    if tangent is None:
+        return _grad_suffix(t)
+    level = forward_ad._current[:]
+    forward_ad._current.clear()  # the tangent prints as a plain tensor
+    try:
+        shown = f"tangent={tangent}"
+    finally:
+        forward_ad._current[:] = level
+    return (_grad_suffix(t) if level[0].keeps_graph else []) + [shown]
 
 
 def _grad_suffix(t: Any) -> list:

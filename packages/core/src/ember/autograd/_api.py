@@ -7,6 +7,7 @@ from typing import Any
 
 from .._tensor import Tensor, make
 from ..dtypes import _FLOAT
+from .forward_ad import _current as _dual_levels
 from .function import transform_depth as _transform_depth
 from .graph import _tasks
 from .graph import run_backward as _engine_run
@@ -16,7 +17,10 @@ __all__ = ["backward", "grad"]
 
 def run_backward(roots: Any, grads: Any, retain_graph: bool, create_graph: bool,
                  **kwargs: Any) -> dict:
-    """The engine's backward, with the final callbacks queued during it run afterwards."""
+    """The engine's backward, with the final callbacks queued during it run afterwards.
+    Inside a forward-AD level the graph stays: Ember computes tangents from it later."""
+    if _dual_levels:
+        retain_graph = True
     cbs: list = []
     _tasks.append(cbs)
     try:

@@ -206,8 +206,18 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
                 else:
                     jac = x.new_zeros(tuple(o.shape) + tuple(x.shape))
                 row.append(jac if create_graph else jac.detach())
-            rows.append(tuple(row) if in_tuple else row[0])
-    return tuple(rows) if out_tuple else rows[0]
+            rows.append(_inner(row, in_tuple, strategy))
+    if not out_tuple:
+        return rows[0]
+    return rows if in_tuple and strategy == "forward-mode" else tuple(rows)
+
+
+def _inner(row: list, in_tuple: bool, strategy: str) -> Any:
+    """One output's Jacobians, one per input: a tuple, or a list for forward mode (as
+    PyTorch's forward-mode Jacobian returns them)."""
+    if not in_tuple:
+        return row[0]
+    return row if strategy == "forward-mode" else tuple(row)
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,

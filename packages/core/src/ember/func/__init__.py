@@ -220,7 +220,8 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
     if not isinstance(tangents, tuple) or p_spec != t_spec:
         raise RuntimeError(f"{api}: Expected primals and tangents to have the same python "
                            "structure. For example, if primals is a tuple of 3 tensors, "
-                           "tangents also must be.")
+                           f"tangents also must be. Got primals with structure {p_spec} and "
+                           f"tangents with structure {t_spec}")
     for what, leaves in (("primals", p_leaves), ("tangents", t_leaves)):
         for x in leaves:
             if not isinstance(x, Tensor):
@@ -334,10 +335,31 @@ def hessian(func: Callable, argnums: Any = 0) -> Callable:
 def linearize(func: Callable, *primals: Any) -> tuple:
     """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian-vector product at
     ``primals`` (each call re-runs ``func``; the values are PyTorch's)."""
+    p_leaves, p_spec = tree_flatten(primals)
+    for p in p_leaves:
+        if not isinstance(p, Tensor):
+            raise AttributeError(f"'{type(p).__name__}' object has no attribute 'new_empty'")
     with grad_mode.no_grad():
         out = func(*primals)
 
     def jvp_fn(*tangents: Any) -> Any:
+        _check_linearize_tangents(p_leaves, p_spec, tangents)
         return jvp(func, primals, tangents)[1]
 
     return out, jvp_fn
+
+
+def _check_linearize_tangents(p_leaves: list, p_spec: Any, tangents: tuple) -> None:
+    """PyTorch's refusals of tangents not shaped like linearize's primals."""
+    t_leaves, t_spec = tree_flatten(tangents)
+    if t_spec != p_spec:
+        raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as the "
+                           f"primals {p_spec}")
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        if not isinstance(t, Tensor):
+            raise AttributeError(f"'{type(t).__name__}' object has no attribute 'shape'")
+        for what in ("shape", "dtype"):
+            if getattr(t, what) != getattr(p, what):
+                raise RuntimeError(f"tangent:{i} with {what} {getattr(t, what)} in flattened "
+                                   f"pytree doesn't match the {what} {getattr(p, what)} of the "
+                                   "corresponding primal.")
