@@ -9,7 +9,7 @@ from .._tensor import Tensor, make
 from ..dtypes import _FLOAT
 from .forward_ad import _current as _dual_levels
 from .function import transform_depth as _transform_depth
-from .graph import _tasks
+from .graph import _as_output_dtype, _tasks
 from .graph import run_backward as _engine_run
 
 __all__ = ["backward", "grad"]
@@ -203,7 +203,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             if materialize_grads:
                 g = t.new_zeros(t.shape)
         elif isinstance(t, Tensor) and g._data.dtype != t._data.dtype:  # cast to the input's
-            g = g.to(t.dtype)
+            g = _as_output_dtype(g, t._data.dtype).to(t.dtype)  # a complex one: its real part
         result.append(g)
     return tuple(result)
 

@@ -407,7 +407,7 @@ def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
     if create_graph:
         _warn_reference_cycle()
     if g._data.dtype != var._data.dtype:  # PyTorch casts a gradient to its input's dtype
-        g = g.to(var.dtype)
+        g = _as_output_dtype(g, var._data.dtype).to(var.dtype)
     if var._grad is None:
         va = var._data
         if create_graph:
@@ -594,6 +594,10 @@ def _hooked_grads(node: Node, buf: Any, is_acc: bool, capture: dict | None,
     """The output gradients of ``node`` after its tensor hooks and pre-hooks ran, recorded
     where ``capture`` asks for them. As in PyTorch's engine, a node that will run is captured
     before its tensor hooks; a ``capture_only`` node after them, and its pre-hooks never run."""
+    if not node._meta:  # cast first (a real tensor's hooks see a real gradient, as PyTorch's)
+        odt = node.variable._data.dtype if is_acc else node._odt
+        if odt is not None and buf is not None and buf._data.dtype is not odt:
+            buf = _as_output_dtype(buf, odt)
     gouts = buf if node._meta else [buf]
     if is_acc:
         hooks = node.variable._hooks_leaf
@@ -669,6 +673,9 @@ def _as_output_dtype(g: Any, odt: Any) -> Any:
     """A gradient reaching a node in another floating dtype (mixed precision: a bfloat16
     output met a float32 one) is cast to the node's output dtype, as PyTorch's engine does."""
     gd = g._data.dtype
+    if gd.kind == "c" and odt.kind in "fV":  # a real tensor's gradient: the real part, silently
+        g = g.real                           # (PyTorch's handle_r_to_c)
+        gd = g._data.dtype
     if gd == odt or gd.kind not in "fV" or odt.kind not in "fV":
         return g
     from ..dtypes import from_numpy_dtype

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from . import _special_kernels as SK
-from ._dispatch import Tensor, methods
+from ._dispatch import Tensor, methods, renamed
 from .pointwise_unary import not_implemented
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
@@ -48,8 +48,9 @@ def _window(name: str, window_length: Any, periodic: bool, dtype: Any, device: A
     n = int(window_length)
     if n < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got window_length={n}")
-    # float32/float64 are computed in their own precision, as PyTorch does; half via float32
-    work = {"float64": np.float64, "float16": np.float16}.get(dt.name, np.float32)
+    # each float dtype is computed in its own precision (step by step rounded), as PyTorch does
+    work = {"float64": np.float64, "float16": np.float16,
+            "bfloat16": dt.np.type}.get(dt.name, np.float32)
     if n == 0:
         arr = np.zeros((0,), dtype=work)
     elif n == 1:
@@ -232,9 +233,10 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         out = _fft.fft(frames, dim=-1, norm=norm)
         if one:
             out = out.narrow(-1, 0, n_fft // 2 + 1)
-    out = out.transpose(-1, -2)
+    # PyTorch transposes and squeezes in place: its nodes are TransposeBackward1/SqueezeBackward4
+    out = renamed(out.transpose(-1, -2), "TransposeBackward1")
     if input.ndim == 1:
-        out = out.squeeze(0)
+        out = renamed(out.squeeze(0), "SqueezeBackward4")
     if not rc:
         from .pointwise_complex import view_as_real
 

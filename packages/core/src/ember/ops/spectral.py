@@ -9,12 +9,13 @@ conjugate mirroring, ``real``), so their gradients follow from the chain rule.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
 from ._dispatch import Tensor, grad_state, make, quiet, record, renamed, wrap_dim
-from ._inplace import writes_out
+from ._inplace import _type_name, writes_out
 from .shape_join import cat
 
 __all__: list[str] = []  # public through ember.fft
@@ -27,6 +28,29 @@ def _norm(norm: str | None) -> str:
     if norm not in _SWAP:
         raise RuntimeError(f'Invalid normalization mode: "{norm}"')
     return norm
+
+
+def _fft_out(op: str, complex_result: bool, checked: str | None = None) -> Any:
+    """``writes_out(op)`` that first refuses, as PyTorch does, an ``out`` of the wrong kind
+    (complex for a complex result, floating point for a real one); ``checked``: the name
+    PyTorch's message uses (its n-dimensional op for the 2-D ones)."""
+    def wrap(fn: Any) -> Any:
+        inner = writes_out(op)(fn)
+
+        @functools.wraps(fn)
+        def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+            if out is None:
+                return fn(*args, **kwargs)
+            if (out.dtype.is_complex != complex_result
+                    or not (out.dtype.is_complex or out.dtype.is_floating_point)):
+                kind = "a complex" if complex_result else "a floating point"
+                name = _type_name(out.dtype)
+                raise RuntimeError(f"{checked or op} expects {kind} output tensor, but got {name}")
+            return inner(*args, out=out, **kwargs)
+
+        return with_out
+
+    return wrap
 
 
 def _complex(t: Tensor) -> Tensor:
@@ -148,7 +172,7 @@ def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tu
     return dims, sizes
 
 
-@writes_out("fftn")
+@_fft_out("fftn", True)
 def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
          norm: str | None = None) -> Tensor:
     """The N-dimensional DFT over ``dim`` (all dims by default)."""
@@ -156,14 +180,14 @@ def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), True)
 
 
-@writes_out("ifftn")
+@_fft_out("ifftn", True)
 def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     dims, sizes = _dims(input, s, dim, True)
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), False)
 
 
-@writes_out("fft")
+@_fft_out("fft", True)
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The one-dimensional DFT along ``dim``."""
     if input.is_complex():
@@ -175,26 +199,26 @@ def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = N
     return renamed(_hermitian_full(half, d, size), "FftR2CBackward0")
 
 
-@writes_out("ifft")
+@_fft_out("ifft", True)
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     if not input.is_complex():  # as PyTorch: the conjugate of the forward transform (-0j at 0)
         return fft(input, n, dim, _SWAP[_norm(norm)]).conj()
     return ifftn(input, _one_n(n), (dim,), norm)
 
 
-@writes_out("fft2")
+@_fft_out("fft2", True, "fftn")
 def fft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
          norm: str | None = None) -> Tensor:
     return fftn(input, s, dim, norm)
 
 
-@writes_out("ifft2")
+@_fft_out("ifft2", True, "ifftn")
 def ifft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return ifftn(input, s, dim, norm)
 
 
-@writes_out("rfftn")
+@_fft_out("rfftn", True)
 def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The DFT of a real input, keeping the non-redundant half of the last dim."""
@@ -204,13 +228,13 @@ def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _r2c(_resize(_real_float(input), sizes, dims), dims, _norm(norm))
 
 
-@writes_out("rfft")
+@_fft_out("rfft", True)
 def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     _real_only(input, "rfft")
     return rfftn(input, _one_n(n), (dim,), norm)
 
 
-@writes_out("rfft2")
+@_fft_out("rfft2", True, "rfftn")
 def rfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return rfftn(input, s, dim, norm)
@@ -225,7 +249,7 @@ def _hermitian_full(x: Tensor, last: int, n: int) -> Tensor:
     return cat([x, tail], last)
 
 
-@writes_out("irfftn")
+@_fft_out("irfftn", False)
 def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
     """The inverse of ``rfftn``: a real output from a half spectrum."""
@@ -240,18 +264,18 @@ def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return renamed(ifftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
-@writes_out("irfft")
+@_fft_out("irfft", False)
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     return irfftn(input, _one_n(n), (dim,), norm)
 
 
-@writes_out("irfft2")
+@_fft_out("irfft2", False, "irfftn")
 def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Tensor:
     return irfftn(input, s, dim, norm)
 
 
-@writes_out("hfft")
+@_fft_out("hfft", False)
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
     last = _fft_dim(dim, input.ndim)
@@ -260,7 +284,7 @@ def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     return renamed(fftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
-@writes_out("ihfft")
+@_fft_out("ihfft", True)
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
     _real_only(input, "ihfft")
@@ -280,9 +304,22 @@ def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
     dt = dtype or _dt.get_default_dtype()
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError("fftfreq requires a floating point or complex dtype")
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     with np.errstate(divide="ignore", invalid="ignore"):  # n = 0: PyTorch's empty / [nan]
         f = np.fft.fftfreq(n, d) if n else np.full(int("fftfreq" == "rfftfreq"), np.nan)
     return tensor(f, dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def _rfft_bins(n: int, d: float) -> Any:
+    """PyTorch's ``arange(n / 2 + 1) / (n * d)`` with C++'s truncating division (so a negative
+    ``n`` gives its odd results or error, as PyTorch)."""
+    import numpy as np
+
+    count = int(n / 2) + 1
+    if count < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {count}: [{count}]")
+    return np.arange(count) / (n * d)
 
 
 @writes_out("rfftfreq")
@@ -296,7 +333,7 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, device: Any = None,
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError("rfftfreq requires a floating point or complex dtype")
     with np.errstate(divide="ignore", invalid="ignore"):  # n = 0: PyTorch's empty / [nan]
-        f = np.fft.rfftfreq(n, d) if n else np.full(int("rfftfreq" == "rfftfreq"), np.nan)
+        f = _rfft_bins(n, d) if n else np.full(int("rfftfreq" == "rfftfreq"), np.nan)
     return tensor(f, dtype=dt, device=device, requires_grad=requires_grad)
 
 
@@ -316,7 +353,7 @@ def ifftshift(input: Tensor, dim: Any = None) -> Tensor:
 
 
 # ------------------------------------------------------------------ Hermitian n-d transforms
-@writes_out("hfftn")
+@_fft_out("hfftn", False)
 def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
     """The N-dimensional DFT of a Hermitian-symmetric signal given by its half along the last
@@ -325,13 +362,13 @@ def hfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return irfftn(_complex(input).conj(), s, dim, _SWAP[_norm(norm)])
 
 
-@writes_out("hfft2")
+@_fft_out("hfft2", False, "hfftn")
 def hfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return hfftn(input, s, dim, norm)
 
 
-@writes_out("ihfftn")
+@_fft_out("ihfftn", True)
 def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
     """The inverse of ``hfftn``: the half (along the last of ``dim``) of the inverse DFT of a
@@ -343,7 +380,7 @@ def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return renamed(rfftn(input, s, dim, _SWAP[_norm(norm)]).conj(), "FftC2CBackward0")
 
 
-@writes_out("ihfft2")
+@_fft_out("ihfft2", True, "ihfftn")
 def ihfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Tensor:
     return ihfftn(input, s, dim, norm)
