@@ -125,3 +125,21 @@ except TypeError as e:
     err = str(e).split(";")[0].replace("ember.", "torch.")
 result = {"seen": seen, "type": type(out).__name__, "err": err}
 """)
+
+
+def test_switch_keeps_shared_functions_one_object():
+    got = _run("""
+import ember.functional
+import ember.overrides
+same = lambda: [torch.functional.einsum is torch.einsum, F.relu is torch.relu,
+                torch.functional.broadcast_shapes is torch.broadcast_shapes]
+before = same()
+torch.overrides.get_overridable_functions()  # cached before the switch
+class Mine(torch.Tensor):
+    pass
+result = {"before": before, "after": same(),
+          "listed": torch.add in torch.overrides.get_overridable_functions()[torch],
+          "name": torch.overrides.resolve_name(torch.add)}
+""", "ember")
+    assert got["after"] == got["before"]
+    assert got["listed"] is True and got["name"] == "ember.add"

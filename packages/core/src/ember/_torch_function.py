@@ -186,9 +186,13 @@ def install_methods(cls: type, names: list) -> None:
 
 
 # the namespaces whose functions are offered to subclasses, once one exists
-_NAMESPACES = ("ember", "ember.nn.functional", "ember.linalg", "ember.special", "ember.fft")
+_NAMESPACES = ("ember", "ember.functional", "ember.nn.functional", "ember.linalg",
+               "ember.special", "ember.fft")
 _PREFIXED = ("ember.linalg", "ember.special", "ember.fft")
 _offered: set = set()  # the namespaces already switched
+# one offering copy per function: a function two namespaces share (ember.relu is
+# nn.functional.relu, ember.einsum is ember.functional.einsum) stays one object
+_copies: dict = {}
 
 
 def _offering(func: Any) -> Any:
@@ -229,7 +233,12 @@ def offer_namespaces() -> None:
                     or not (getattr(value, "__module__", None) or "").startswith("ember")
                     or hasattr(value, "__ember_offered__")):
                 continue
-            offered = _offering(value)
             if prefix:  # PyTorch's names: torch.linalg.norm.__name__ is "linalg_norm"
+                offered = _offering(value)
                 offered.__name__ = offered.__qualname__ = prefix + value.__name__
+            else:
+                offered = _copies.get(value) or _copies.setdefault(value, _offering(value))
             setattr(module, attr, offered)
+    overrides = sys.modules.get("ember.overrides")
+    if overrides is not None:  # its table of functions names the offering copies from now on
+        overrides.get_overridable_functions.cache_clear()
