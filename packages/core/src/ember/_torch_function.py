@@ -2,12 +2,9 @@
 calls of Tensor's methods and operators as ``(func, types, args, kwargs)``.
 
 Plain tensors pay nothing: Ember has no dispatcher on its plain path, so the protocol is
-switched on when a user's subclass is first defined: the subclass gets its own dispatching
-copies of Tensor's methods, and the functions of the namespaces (``ember``,
-``ember.nn.functional``, ``linalg``, ``special``, ``fft``) are replaced by copies that offer
-a call with such an argument to it (``ember.add(t, 1)``), for the rest of the process.
-Tensor-likes that are not subclasses (a class with only ``__torch_function__``) are offered
-calls only by code that dispatches explicitly (``ember.overrides.handle_torch_function``).
+switched on per class, when the subclass is defined (it gets its own dispatching copies of
+Tensor's methods). Functions of the ``ember`` namespace (``ember.add(t, 1)``) are not offered
+to it; ``ember.overrides.handle_torch_function`` serves code that dispatches explicitly.
 """
 
 from __future__ import annotations
@@ -15,16 +12,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import sys
 import threading
-import types
 from collections.abc import Iterator
 from typing import Any
 
 from ._tensor import Tensor
 
 __all__ = ["torch_function", "disabled_torch_function_impl", "DisableTorchFunctionSubclass",
-           "dispatch", "install_methods", "offer_namespaces"]
+           "dispatch", "install_methods"]
 
 _state = threading.local()
 _dispatches: dict[type, bool] = {}  # per class: whether its instances are offered calls
@@ -183,62 +178,3 @@ def install_methods(cls: type, names: list) -> None:
         func = getattr(Tensor, plain) if name.startswith("__") and plain and \
             callable(getattr(Tensor, plain, None)) else orig
         setattr(cls, name, _method(name, func, orig))
-
-
-# the namespaces whose functions are offered to subclasses, once one exists
-_NAMESPACES = ("ember", "ember.functional", "ember.nn.functional", "ember.linalg",
-               "ember.special", "ember.fft")
-_PREFIXED = ("ember.linalg", "ember.special", "ember.fft")
-_offered: set = set()  # the namespaces already switched
-# one offering copy per function: a function two namespaces share (ember.relu is
-# nn.functional.relu, ember.einsum is ember.functional.einsum) stays one object
-_copies: dict = {}
-
-
-def _offering(func: Any) -> Any:
-    """``func`` offered to the ``__torch_function__`` of its arguments that take part (called
-    itself when none does, or inside ``DisableTorchFunctionSubclass``). A plain function,
-    as tools that walk the namespaces (fx, the profiler, pickling) expect."""
-
-    @functools.wraps(func)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        if not getattr(_state, "off", 0):
-            overloaded = _overloaded(args, kwargs)
-            if overloaded:
-                return dispatch(call, overloaded, args, kwargs)
-        return func(*args, **kwargs)
-
-    call.__ember_offered__ = True
-    return call
-
-
-def offer_namespaces() -> None:
-    """Switch the namespaces' functions to offering copies (each namespace once; one not
-    installed, as ``ember.nn`` without ember-nn, is left out)."""
-    for name in _NAMESPACES:
-        if name in _offered:
-            continue
-        try:
-            module = sys.modules.get(name) or importlib.import_module(name)
-        except ImportError:
-            continue
-        _offered.add(name)
-        prefix = name.rsplit(".", 1)[1] + "_" if name in _PREFIXED else ""
-        names = list(vars(module))
-        if name == "ember":  # the op families' functions it hands out on first use too
-            names += importlib.import_module("ember.ops").__all__
-        for attr in names:
-            value = getattr(module, attr, None)
-            if (attr.startswith("_") or not isinstance(value, types.FunctionType)
-                    or not (getattr(value, "__module__", None) or "").startswith("ember")
-                    or hasattr(value, "__ember_offered__")):
-                continue
-            if prefix:  # PyTorch's names: torch.linalg.norm.__name__ is "linalg_norm"
-                offered = _offering(value)
-                offered.__name__ = offered.__qualname__ = prefix + value.__name__
-            else:
-                offered = _copies.get(value) or _copies.setdefault(value, _offering(value))
-            setattr(module, attr, offered)
-    overrides = sys.modules.get("ember.overrides")
-    if overrides is not None:  # its table of functions names the offering copies from now on
-        overrides.get_overridable_functions.cache_clear()

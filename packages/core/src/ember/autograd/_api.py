@@ -228,4 +228,5 @@ def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | No
     backward(self, gradient, retain_graph, create_graph, inputs)
 
 
+_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"  # as PyTorch names it
 Tensor.backward = _tensor_backward

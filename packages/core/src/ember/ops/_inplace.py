@@ -254,7 +254,7 @@ def write_out(res: Any, out: Any, op: str | None = None, warn: bool = True) -> A
         for r, o in zip(res, out):
             write_out(r, o, op, warn)
         return out_type(type(res))(tuple(out)) if _isinstance(res, _ReturnType) else tuple(out)
-    if op is not None and res._rg and grad_state.enabled:
+    if op is not None and (res._rg or out._rg) and grad_state.enabled:
         raise RuntimeError(
             f"{op}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad.")
@@ -375,7 +375,7 @@ def write_out_exact(res: Any, out: Any, op: str | None = None,
     if out is None:
         return res
     pairs = tuple(zip(res, out)) if _isinstance(res, tuple) else ((res, out),)
-    if op is not None and grad_state.enabled and any(r._rg for r, _ in pairs):
+    if op is not None and grad_state.enabled and any(r._rg or o._rg for r, o in pairs):
         raise RuntimeError(
             f"{op}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad.")

@@ -31,6 +31,9 @@ _KEEP = frozenset({
     "data_ptr", "untyped_storage", "storage", "register_hook", "backward",
     "__torch_function__"})
 
+# kept as they are for a subclass that only converts, offered to one with __torch_function__
+_OFFERED_KEPT = ("item", "tolist", "numpy", "backward", "register_hook", "__len__")
+
 
 def _convert(out: Any, cls: type) -> Any:
     """Tensors in ``out`` (alone, or in a tuple or list) as ``cls``."""
@@ -87,7 +90,6 @@ def propagate(cls: type) -> None:
     from . import load_all
 
     load_all()  # the lazily attached op families' methods too
-    _tf.offer_namespaces()  # PyTorch's functions offer their calls to subclasses too
     defined = set()
     for klass in cls.__mro__:
         if klass is Tensor:
@@ -102,7 +104,8 @@ def propagate(cls: type) -> None:
         names.append(name)
     if "__hash__" not in defined:  # defining __eq__ would unset it
         cls.__hash__ = Tensor.__hash__
-    if custom:
+    if custom:  # PyTorch also offers these to a __torch_function__ (they give no tensor)
+        names += [n for n in _OFFERED_KEPT if n not in defined]
         _tf.install_methods(cls, [n for n in names if n != "__torch_function__"])
         return
     for name in names:

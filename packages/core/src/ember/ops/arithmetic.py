@@ -117,7 +117,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         record("AddBackward0", res, (input, other),
                _add_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         alpha))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "add")
 
 
 def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
@@ -218,7 +218,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         record("SubBackward0", res, (input, other),
                _sub_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         alpha))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "sub")
 
 
 def _sub_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
@@ -296,7 +296,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
                _mul_vjp(input._data.shape if ga else (), other._data.shape if gb else (), ga, gb,
                         cplx),
                (input if gb else None, other if ga else None))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "mul")
 
 
 def _mul_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, cplx: bool) -> Any:
@@ -347,7 +347,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         record("DivBackward0", res, (input, other),
                _div_vjp(_shape(input), _shape(other), ga, gb),
                (input if gb else None, other))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "div")
 
 
 def _float_operands(a: Any, b: Any, xa: Any, xb: Any, dev: Any) -> tuple[Any, Any]:
@@ -411,7 +411,7 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
                     sum_to(g * 0, sb) if _grad_for(other) else None)
 
         record("DivBackward2", res, (input, other), vjp_round)  # aten::div.Tensor_mode
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "div")
 
 
 def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
@@ -436,7 +436,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     res = make(r, input._device)
     if grad_state.enabled and input._rg:
         record("NegBackward0", res, (input,), lambda g: (-g,))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "neg")
 
 
 def positive(input: Tensor) -> Tensor:
@@ -501,7 +501,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         # always by PyTorch's tensor ** tensor node
         record(name, res, (input, exponent), vjp,
                (input, exponent, res if gb or name == "PowBackward1" else None))
-    return res if out is None else _out(res, out)
+        if name != "PowBackward1":  # a number operand: PyTorch's node has one edge
+            _number_edge_dropped(res, 1 if name == "PowBackward0" else 0)
+    return res if out is None else _out(res, out, "pow")
 
 
 def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
@@ -656,15 +658,46 @@ def _rmatmul(self: Tensor, other: Any) -> Tensor:
 
 
 def _radd(self: Tensor, other: Any) -> Tensor:
-    return add(other, self)
+    # PyTorch's ``2 + x`` is ``x.add(2)``: the tensor's edge comes first in the graph
+    return add(self, other)
+
+
+class _DropEdge:
+    """A two-input vjp without the gradient of input ``i``; its closure and name stay
+    readable (the nodes' ``_saved_<name>`` attributes read them)."""
+
+    __slots__ = ("fn", "i")
+
+    def __init__(self, fn: Any, i: int) -> None:
+        self.fn, self.i = fn, i
+
+    def __call__(self, g: Any, *saved: Any) -> tuple:
+        grads = tuple(self.fn(g, *saved))
+        return grads[1:] if self.i == 0 else grads[:1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fn, name)
+
+
+def _number_edge_dropped(out: Tensor, i: int) -> Tensor:
+    """``out`` whose node forgets its operand ``i`` (a number): PyTorch's scalar overloads
+    (``rsub.Scalar``, ``pow.Tensor_Scalar``, ``pow.Scalar``) record one edge, for the tensor
+    alone."""
+    node = out.grad_fn
+    if node is not None and len(node._next) == 2 and node._next[i][0] is None:
+        node._vjp = _DropEdge(node._vjp, i)
+        node._next = node._next[1:] if i == 0 else node._next[:1]
+    return out
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
-    return renamed(sub(other, self), "RsubBackward1")  # 2 - x is aten::rsub.Scalar
+    out = renamed(sub(other, self), "RsubBackward1")  # 2 - x is aten::rsub.Scalar
+    return out if _isinstance(other, Tensor) else _number_edge_dropped(out, 0)
 
 
 def _rmul(self: Tensor, other: Any) -> Tensor:
-    return mul(other, self)
+    # PyTorch's ``2 * x`` is ``x.mul(2)``: the tensor's edge comes first in the graph
+    return mul(self, other)
 
 
 def _rtruediv(self: Tensor, other: Any) -> Tensor:

@@ -811,6 +811,7 @@ def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool, ar
     return _inplace.commit(self, put_key(self, pk, values, accumulate), "index_put_")
 
 
+_getitem.__name__ = _getitem.__qualname__ = "__getitem__"  # as __torch_function__ sees it
 methods(__getitem__=_getitem, __setitem__=_setitem, index_put=_index_put_method,
         index_put_=_index_put_method_)
 

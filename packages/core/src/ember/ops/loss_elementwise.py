@@ -115,14 +115,19 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
                 if double is not None and grad_state.enabled:  # PyTorch's fused node
                     gi = renamed(gi, double)
                 out.append(gi if gi.dtype == t.dtype else gi.to(t.dtype))
-            return tuple(out)
+            return tuple(out[:k])
 
+        # PyTorch's node has no edge for the trailing operands it never differentiates
+        # (weight, pos_weight)
+        k = len(tensors)
+        while k > 2 and grads[k - 1] is None:
+            k -= 1
         saved = tuple(tensors)
         if checked is not None:  # a composite's steps save intermediates, not these operands:
             # keep copies, so a later in-place change neither fails nor alters the backward
             keep = checked(tuple(t is not None and t._rg for t in tensors))
             saved = tuple(t if k or t is None else t.clone() for t, k in zip(tensors, keep))
-        record(name, res, tuple(tensors), vjp, saved)
+        record(name, res, tuple(tensors[:k]), vjp, saved)
     return res
 
 

@@ -152,7 +152,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
         res = make(r, dev)
         if deriv is not None and grad_state.enabled and input._rg:
             record(node, res, (input,), vjp, (input if save_x else None, res if save_r else None))
-        return res if out is None else _out(res, out)
+        return res if out is None else _out(res, out, "pow" if name == "square" else name)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -430,7 +430,7 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     res = wrap(xp.asarray(r).astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and input._rg:
         record("RoundBackward1", res, (input,), lambda g: (zeros_like_grad(g),))
-    return res if out is None else _out(res, out)
+    return res if out is None else _out(res, out, "round")
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
