@@ -704,11 +704,21 @@ class Tensor:
         d = self._data
         return d if self._device is CPU else self._device._backend.to_numpy(d)
 
+    def _host_scalar(self) -> np.ndarray:
+        """``_host()`` for ``item()``/``bool()``: a meta tensor refuses with PyTorch's
+        RuntimeError (``tolist()``/``numpy()`` keep the NotImplementedError of a copy)."""
+        d = self._data
+        if self._device is CPU:
+            return d
+        if self._device.type == "meta":
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+        return self._device._backend.to_numpy(d)
+
     def item(self) -> Any:
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        v = self._host().reshape(()).item()
+        v = self._host_scalar().reshape(()).item()
         return float(v) if self.dtype is _dt.bfloat16 else v
 
     def tolist(self) -> Any:
@@ -768,7 +778,7 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {'no values' if self._data.size == 0 else 'more than one value'} is ambiguous")
-        return bool(self._host().reshape(()))
+        return bool(self._host_scalar().reshape(()))
 
     def __int__(self) -> int:
         return int(_real_item(self._scalar(), "int64_t"))

@@ -38,6 +38,7 @@ _LAZY = {
     "is_anomaly_enabled": (".anomaly", "is_anomaly_enabled"),
     "functional": (".functional", None),
     "forward_ad": (".forward_ad", None),
+    "profiler": (".profiler", None),
     "function": (".function", None),
     "Variable": ("._variable", "Variable"),
 }

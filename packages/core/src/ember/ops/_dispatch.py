@@ -282,6 +282,11 @@ def unsupported_operand(message: str) -> TypeError:
 
 
 def device_mismatch(op: str, a: Tensor, b: Tensor) -> RuntimeError:
+    """The error for operands on two devices; with a meta tensor, PyTorch's meta kernels'
+    words (the second operand is not on the first one's device)."""
+    if "meta" in (a._device.type, b._device.type):
+        return RuntimeError(f"Tensor on device {b._device} is not on the expected device "
+                            f"{a._device}!")
     return RuntimeError(
         f"{op}: Expected all tensors to be on the same device, but found at least two devices, "
         f"{a._device} and {b._device}!")

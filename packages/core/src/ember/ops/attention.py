@@ -25,10 +25,22 @@ def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
     return _blas.matmul(xp, a, b)
 
 
+def _linear_not_tensor(input: Any, weight: Any) -> TypeError:
+    """PyTorch's refusal of a non-tensor ``input`` or ``weight`` to ``linear``."""
+    from .pointwise_unary import not_tensor
+
+    if not isinstance(input, Tensor):
+        return not_tensor("linear", input)
+    return not_tensor("linear", weight, 2, "weight")
+
+
 @autocast_op("linear")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
-    x, w = input._data, weight._data
+    try:
+        x, w = input._data, weight._data
+    except AttributeError:  # a NumPy array or a list passed to a model: PyTorch's TypeError
+        raise _linear_not_tensor(input, weight) from None
     if x.dtype != w.dtype or (bias is not None and (
             bias._data.dtype != w.dtype or w.ndim != 2 or bias._data.shape != w.shape[:1])) \
             or (w.ndim == 2 and x.ndim and x.shape[-1] != w.shape[1]):

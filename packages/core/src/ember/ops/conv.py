@@ -324,9 +324,24 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
     return K.Geom(st, dil, lo, hi, int(groups))
 
 
+def _invalid_conv_args(op: str, *args: Any) -> TypeError:
+    """The first line of PyTorch's refusal of a non-tensor operand to ``conv{1,2,3}d``."""
+    from .pointwise_unary import _arg_type_name
+
+    got = ", ".join(type(a).__name__ if _is_tensor(a) else _arg_type_name(a) for a in args)
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of:")
+
+
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, d: int, op: str) -> Tensor:
-    _check_common(input, weight, bias, groups, d)
+    try:
+        _check_common(input, weight, bias, groups, d)
+    except AttributeError:  # a NumPy array or a list passed to a model: PyTorch's TypeError
+        if _is_tensor(input) and _is_tensor(weight):
+            raise
+        raise _invalid_conv_args(op, input, weight, bias, stride, padding, dilation,
+                                 groups) from None
     batched = _batched(input, d, op)
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks = weight._data.shape[2:]

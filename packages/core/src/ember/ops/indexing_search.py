@@ -16,6 +16,13 @@ __all__ = ["nonzero", "argwhere", "searchsorted", "bucketize", "bincount", "hist
 _isinstance = isinstance
 
 
+_META_NONZERO = (
+    "The register_meta function for torch.nonzero() raises unimplemented by default, as a "
+    "correct data-independent implementation does not exist. This implementation returns a fake "
+    "value, assuming all elements of the tensor are non-zero. To enable this registration, please "
+    "set 'torch.fx.experimental._config.meta_nonzero_assume_all_nonzero' to True.")
+
+
 def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False) -> Any:
     """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or with ``as_tuple``
     one 1-D tensor per dim."""
@@ -26,6 +33,8 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
         raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got scalar "
                            f"type{_type_name(out._data.dtype)}")
     refuse_shell_uint("nonzero_count_cpu", x)
+    if dev.type == "meta":  # the count depends on the (absent) values
+        raise NotImplementedError(_META_NONZERO)
     if x.ndim == 0:  # a 0-d tensor acts as a 1-element vector
         hit = bool(x)
         if as_tuple:

@@ -59,8 +59,16 @@ def not_implemented(op: str, npd: Any) -> NotImplementedError:
 
 
 def not_tensor(op: str, x: Any, pos: int = 1, arg: str = "input") -> TypeError:
+    """PyTorch's refusal of a non-tensor argument, naming its type as PyTorch's argument parser
+    does (``list``, ``float``, but ``numpy.ndarray``)."""
     return TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                     f"{type(x).__name__}")
+                     f"{_arg_type_name(x)}")
+
+
+def _arg_type_name(x: Any) -> str:
+    """A value's type as PyTorch's errors name it: bare for builtins, else module-qualified."""
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def invalid_combination(op: str, *args: Any) -> TypeError:

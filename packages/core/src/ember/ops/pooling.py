@@ -296,8 +296,15 @@ def _not_implemented(kernel: str, dtype: Any) -> NotImplementedError:
 
 def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, return_indices: bool, d: int, op: str) -> Any:
-    k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, dilation, ceil_mode,
-                                     d, op, as2d=return_indices)
+    try:
+        k, s, p, dil, S, Q, geom = _args(input, kernel_size, stride, padding, dilation,
+                                         ceil_mode, d, op, as2d=return_indices)
+    except AttributeError:  # a NumPy array or a list: PyTorch's TypeError
+        from .pointwise_unary import not_tensor
+
+        if not isinstance(input, Tensor):
+            raise not_tensor(op, input) from None
+        raise
     xp = input._device._backend.xp
     x = input._data
     if x.dtype.kind in "biu" and (x.dtype.kind == "b" or (d == 1 and not return_indices)):

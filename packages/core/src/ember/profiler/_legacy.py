@@ -33,5 +33,11 @@ class profile(_profile):
                          with_stack=with_stack, with_modules=with_modules,
                          acc_events=acc_events, enabled=enabled)
 
+    def __enter__(self) -> profile | None:
+        """``self``; ``None`` when disabled, as ``with profile(enabled=False) as prof`` gives
+        in PyTorch (the legacy profiler returns early)."""
+        super().__enter__()
+        return self if self.enabled else None
+
     def __str__(self) -> str:
         return self.table()

@@ -14,6 +14,7 @@ from ember.ops import attention as _att
 from ember.ops import normalization as _norm
 from ember.ops._dispatch import renamed
 from ember.ops.linalg import _C_NAMES, _tname
+from ember.ops.pointwise_unary import not_tensor
 
 from ..attention._flags import check_sdpa_backend
 from ._attention import multi_head_attention_forward
@@ -37,10 +38,21 @@ __all__ = [
 ] + list(_losses_all)
 
 
+def _refuse_non_tensor(op: str, x: Any, arg: str = "input", pos: int = 1) -> None:
+    """Raise PyTorch's TypeError when ``x`` (a NumPy array, a list passed to a model) is not a
+    tensor; called only once the op failed, so the fast path pays nothing."""
+    if not isinstance(x, Tensor):
+        raise not_tensor(op, x, pos, arg) from None
+
+
 # ------------------------------------------------------------------ activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)``."""
-    return _act.relu(input, inplace)
+    try:
+        return _act.relu(input, inplace)
+    except AttributeError:
+        _refuse_non_tensor("relu", input)
+        raise
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -99,7 +111,11 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    return _act.gelu(input, approximate)
+    try:
+        return _act.gelu(input, approximate)
+    except AttributeError:
+        _refuse_non_tensor("gelu", input)
+        raise
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -182,7 +198,12 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``exp(input) / sum(exp(input))`` along ``dim``."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
-    return ember.softmax(input, dim, dtype=dtype)
+    try:
+        return ember.softmax(input, dim, dtype=dtype)
+    except TypeError:
+        if not isinstance(input, Tensor):  # PyTorch calls input.softmax(): Python's own error
+            input.softmax  # noqa: B018
+        raise
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -198,7 +219,12 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``log(softmax(input))`` computed stably."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
-    return ember.log_softmax(input, dim, dtype=dtype)
+    try:
+        return ember.log_softmax(input, dim, dtype=dtype)
+    except TypeError:
+        if not isinstance(input, Tensor):  # PyTorch calls input.log_softmax(): Python's own error
+            input.log_softmax  # noqa: B018
+        raise
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
@@ -282,7 +308,11 @@ def _check_instance_norm_sizes(input: Tensor, *stats: Tensor | None) -> None:
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    _check_mixed_dtype(input, weight, bias)
+    try:
+        _check_mixed_dtype(input, weight, bias)
+    except AttributeError:
+        _refuse_non_tensor("layer_norm", input)
+        raise
     return _norm.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
@@ -368,7 +398,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Zero elements with probability ``p`` and scale the rest by ``1 / (1 - p)``."""
     _check_p(p)
-    return ember.dropout_(input, p, training) if inplace else ember.dropout(input, p, training)
+    try:
+        return ember.dropout_(input, p, training) if inplace else ember.dropout(input, p,
+                                                                                 training)
+    except AttributeError:
+        _refuse_non_tensor("dropout", input)
+        raise
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
@@ -464,6 +499,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` at ``input``; ``max_norm`` renormalises those rows in place."""
+    _refuse_non_tensor("embedding", input, "indices", 2)  # NumPy indices would pass silently
     padding_idx = _padding_idx(padding_idx, weight.size(0))
     if max_norm is not None:
         with ember.no_grad():

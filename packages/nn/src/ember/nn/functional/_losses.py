@@ -164,7 +164,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits (classes on dim 1) against class indices or probabilities."""
     reduction = _enum(_legacy(size_average, reduce, reduction))
-    _check_batch(input, target, weight)
+    try:
+        _check_batch(input, target, weight)
+    except AttributeError:  # NumPy labels straight from a dataset: PyTorch's TypeError
+        from ember.ops.pointwise_unary import not_tensor
+
+        for pos, (arg, v) in enumerate((("input", input), ("target", target)), 1):
+            if not isinstance(v, Tensor):
+                raise not_tensor("cross_entropy_loss", v, pos, arg) from None
+        raise
     return _loss.cross_entropy(input, target, weight, reduction, ignore_index, label_smoothing)
 
 

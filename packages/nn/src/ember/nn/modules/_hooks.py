@@ -18,6 +18,7 @@ from typing import Any
 
 from ember import Tensor
 from ember.autograd import grad_mode
+from ember.autograd.graph import RemovableHandle as _CoreHandle
 from ember.ops._dispatch import make, record_multi
 from ember.ops.shape import custom_function_view_guard, make_view
 
@@ -30,9 +31,11 @@ __all__ = ["RemovableHandle", "BackwardHook", "warn_non_full_backward_hook",
            "register_module_parameter_registration_hook"]
 
 
-class RemovableHandle:
-    """A handle whose ``remove()`` takes a hook out of the dicts it was added to."""
+class RemovableHandle(_CoreHandle):
+    """A handle whose ``remove()`` takes a hook out of the dicts it was added to (a subclass of
+    ``ember.utils.hooks.RemovableHandle``, as module hooks return PyTorch's one handle class)."""
 
+    __module__ = "ember.utils.hooks"
     _next_id = itertools.count()
 
     def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:

@@ -440,11 +440,15 @@ class Module(_StateDictMixin):
                 module._apply(fn)
         from ember.autograd import no_grad
 
-        for param in self._parameters.values():
+        overwrite = ember.__future__.get_overwrite_module_params_on_conversion()
+        for key, param in self._parameters.items():
             if param is None:
                 continue
             with no_grad():
                 param_applied = fn(param)
+            if param_applied is not param and overwrite:  # new Parameter objects (opt-in)
+                self._overwrite_param(key, param, param_applied, fn)
+                continue
             if param_applied is not param:  # keep the Parameter object: swap its data
                 param.data = param_applied
             if param.grad is not None:
@@ -456,6 +460,19 @@ class Module(_StateDictMixin):
             if buf is not None:
                 self._buffers[key] = fn(buf)
         return self
+
+    def _overwrite_param(self, key: str, param: Tensor, applied: Tensor,
+                         fn: Callable[[Tensor], Tensor]) -> None:
+        """Put a new ``Parameter`` holding ``applied`` under ``key`` (and its converted grad), as
+        PyTorch does under ``ember.__future__.set_overwrite_module_params_on_conversion(True)``."""
+        from ember.autograd import no_grad
+
+        new = Parameter(applied, param.requires_grad)
+        if param.grad is not None:
+            with no_grad():
+                grad = fn(param.grad)
+            new.grad = grad.requires_grad_(param.grad.requires_grad)
+        self._parameters[key] = new
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first), then on this module."""
