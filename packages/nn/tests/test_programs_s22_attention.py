@@ -483,3 +483,33 @@ def test_mha_mixed_mask_types_warn_as_torch(kpm_dtype: str, mask_dtype: str,
                 outcome = str(err)
         got.append(([str(m.message) for m in w], outcome))
     assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("default", ["cpu", "context"])
+def test_a_default_device_turns_the_fast_paths_off_as_in_torch(default):
+    """PyTorch's default device is a __torch_function__ mode: while one is set, its encoder's
+    nested path and fused layer are not taken (padded positions are computed, not zeros)."""
+    t, e = _pair(lambda nn: nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), num_layers=2))
+    x = _rand(3, 5, 8)
+    pad = np.array([[False] * 5, [False] * 3 + [True] * 2, [False] * 4 + [True]])
+    outs = []
+    for lib, mod in ((torch, t), (ember, e)):
+        args = (lib.tensor(x), lib.tensor(pad))
+        with lib.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain = mod(args[0], src_key_padding_mask=args[1])
+            if default == "cpu":
+                lib.set_default_device("cpu")
+                try:
+                    under = mod(args[0], src_key_padding_mask=args[1])
+                finally:
+                    lib.set_default_device(None)
+            else:
+                with lib.device("cpu"):
+                    under = mod(args[0], src_key_padding_mask=args[1])
+        outs.append((plain.numpy(), under.numpy()))
+    (tp, tu), (ep, eu) = outs
+    assert not np.allclose(tp, tu)  # the case differs in torch itself
+    np.testing.assert_allclose(ep, tp, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(eu, tu, rtol=1e-5, atol=1e-6)

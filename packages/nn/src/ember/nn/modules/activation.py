@@ -528,7 +528,7 @@ class MultiheadAttention(Module):
         if any(m is not None and m.dtype != ember.bool for m in (key_padding_mask, attn_mask)):
             return False
         weight, bias = self.in_proj_weight, self.in_proj_bias
-        if not (ember.backends.mha.get_fastpath_enabled() and is_batched and query is key
+        if not (ember.backends.mha.fastpath_applies() and is_batched and query is key
                 and key is value and weight is not None and bias is not None
                 and query.dtype == weight.dtype and query.dtype == bias.dtype
                 and not self.training and self.num_heads % 2 == 0 and self.batch_first

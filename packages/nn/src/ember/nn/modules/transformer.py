@@ -136,7 +136,7 @@ class TransformerEncoderLayer(Module):
         when PyTorch would not take that path."""
         attn = self.self_attn
         if not (
-                ember.backends.mha.get_fastpath_enabled() and src.dim() == 3
+                ember.backends.mha.fastpath_applies() and src.dim() == 3
                 and not self.training and attn.batch_first and attn.in_proj_bias is not None
                 and attn._qkv_same_embed_dim and self.activation_relu_or_gelu
                 and self.norm1.eps == self.norm2.eps and attn.num_heads % 2 == 0
@@ -352,7 +352,7 @@ class TransformerEncoder(Module):
         """Where PyTorch's nested-tensor path would run (evaluation, no graph, a 3-D batch-first
         input, a padding mask with padding only at the ends unless ``mask_check`` is off, no
         attention mask), the padded positions it leaves as zeros; else None."""
-        if (not ember.backends.mha.get_fastpath_enabled() or not self.use_nested_tensor
+        if (not ember.backends.mha.fastpath_applies() or not self.use_nested_tensor
                 or not len(self.layers) or self.layers[0].training or src.dim() != 3
                 or src_key_padding_mask is None):
             return None
