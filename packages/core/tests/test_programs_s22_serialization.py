@@ -251,3 +251,26 @@ def test_load_option_setters_check_their_arguments_like_pytorch():
             lib.serialization.set_default_load_endianness("little")
     want = _error(lambda: torch.serialization.set_default_mmap_options(12345))
     assert _error(lambda: ember.serialization.set_default_mmap_options(12345)) == want
+
+
+def test_file_without_byteorder_record_reads_little_endian(tmp_path):
+    """A checkpoint without a ``byteorder`` record (older writers) is little-endian unless
+    ``set_default_load_endianness`` says otherwise, on any host, as in PyTorch."""
+    import zipfile
+
+    src, dst = tmp_path / "full.pt", tmp_path / "old.pt"
+    torch.save({"w": torch.arange(4.0)}, src)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            if not info.filename.endswith("/byteorder"):
+                zout.writestr(info, zin.read(info))
+    es = ember.serialization
+    try:
+        assert ember.load(dst)["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+        es.set_default_load_endianness(es.LoadEndianness.BIG)
+        swapped = ember.load(dst)["w"].numpy()
+        np.testing.assert_array_equal(swapped, np.arange(4.0, dtype="<f4").byteswap().view("<f4"))
+        es.set_default_load_endianness(es.LoadEndianness.NATIVE)
+        assert ember.load(dst)["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    finally:
+        es.set_default_load_endianness(None)

@@ -265,13 +265,32 @@ def iter_laid(xp: Any, r: Any, arrays: tuple) -> Any:
 
 
 def pointwise_laid(xp: Any, r: Any, *operands: Any) -> Any:
-    """A pointwise op's result laid out as PyTorch lays it out: when an operand is not
-    C-ordered (NumPy then falls back to C order where layouts differ), the first operand's
-    layout leads; number operands (and None) have no say."""
-    if getattr(r, "ndim", 0) < 2 or all(
-            getattr(getattr(a, "flags", None), "c_contiguous", True) for a in operands):
+    """A pointwise op's result over NumPy operands laid out as PyTorch's TensorIterator lays it
+    out (:func:`iter_layout`), where NumPy, meeting operands of different layouts, falls back
+    to C order; number operands (and None) have no say. Callers on a hot path test first that
+    some operand is not C-ordered."""
+    if getattr(r, "ndim", 0) < 2:
         return r
-    return iter_laid(xp, r, tuple(a for a in operands if getattr(a, "ndim", 0)))
+    for a in operands:
+        if getattr(a, "ndim", 0) and not _row_ordered(a):
+            return iter_laid(xp, r, tuple(a for a in operands if getattr(a, "ndim", 0)))
+    return r  # C-ordered or sliced views (a chunk of a row): C order is PyTorch's too
+
+
+def _row_ordered(a: Any) -> bool:
+    """Whether ``a``'s strides fall from the outer dims inward (a C-ordered array, or a view
+    that slices one), size-1 and broadcast dims aside."""
+    if a.flags.c_contiguous:
+        return True
+    last = None
+    strides = a.strides
+    for i, n in enumerate(a.shape):
+        st = strides[i]
+        if n != 1 and st:
+            if last is not None and st > last:
+                return False
+            last = st
+    return True
 
 
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:

@@ -997,8 +997,9 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
     if not pkl:
         raise ValueError(f"{source} is not a PyTorch/Ember checkpoint: no data.pkl record")
     prefix = pkl[0][: -len("data.pkl")]
-    fallback = {LoadEndianness.LITTLE: "little", LoadEndianness.BIG: "big"}
-    byteorder = fallback.get(_load_config["endianness"], sys.byteorder)
+    # a file without a byteorder record: little-endian unless the user says otherwise
+    fallback = {LoadEndianness.NATIVE: sys.byteorder, LoadEndianness.BIG: "big"}
+    byteorder = fallback.get(_load_config["endianness"], "little")
     if f"{prefix}byteorder" in z.namelist():
         byteorder = z.read(f"{prefix}byteorder").decode().strip()
     locate = _location_fn(map_location)

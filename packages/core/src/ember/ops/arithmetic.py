@@ -467,7 +467,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         raise _fail("pow", input, exponent, e) from None
     if r.__class__ is not _ndarray and r.__class__ is not dev._backend.ndarray:
         r = xp.asarray(r)
-    elif r.ndim > 1:
+    elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                         or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
         r = pointwise_laid(xp, r, xa, xb)
     res = make(r, dev)
     if _any_grad(input, exponent) and grad_state.enabled:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .._memory_format import pointwise_laid
 from . import _inplace
@@ -33,6 +35,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "isinf", "isposinf", "isneginf", "isreal", "signbit"]
 
 _isinstance = isinstance
+_ndarray = np.ndarray
 _NUMBERS = (int, float, bool, complex)
 
 
@@ -65,7 +68,10 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
             r = getattr(xp, ufunc)(xa, xb)
         except ValueError as e:
             raise _fail(name, input, other, e) from None
-        res = wrap(pointwise_laid(xp, r, xa, xb), dev)
+        if r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                           or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+            r = pointwise_laid(xp, r, xa, xb)
+        res = wrap(r, dev)
         return res if out is None else _out(res, out)
 
     op.__name__ = op.__qualname__ = name

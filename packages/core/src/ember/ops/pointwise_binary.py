@@ -57,6 +57,7 @@ __all__ = ["floor_divide", "remainder", "fmod", "atan2", "arctan2", "minimum", "
            "clamp_", "clip_", "clamp_min_", "clamp_max_", "xlogy_"]
 
 _isinstance = isinstance
+_ndarray = np.ndarray
 
 
 def _shape(x: Any) -> tuple:
@@ -138,7 +139,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             raise _fail(name, input, other, e) from None
         if bf16 is not None and r.dtype == "float32":
             r = r.astype(bf16)
-        res = wrap(pointwise_laid(xp, r, xa, xb), dev)
+        if r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
+                           or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
+            r = pointwise_laid(xp, r, xa, xb)
+        res = wrap(r, dev)
         if deriv is not None and grad_state.enabled and (_rg(input) or _rg(other)):
             sa, sb = _shape(input), _shape(other)
             ga, gb = _rg(input), _rg(other)
@@ -716,7 +720,10 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         raise _fail("clamp", input, min if max is None else max, err) from None
     if r is a:
         r = copy(xp, a)
-    res = wrap(pointwise_laid(xp, _as(xp, r, dt), a, lo, hi), dev)
+    r = _as(xp, r, dt)
+    if lo.__class__ is _ndarray or hi.__class__ is _ndarray:  # a number bound keeps a's layout
+        r = pointwise_laid(xp, r, a, lo, hi)
+    res = wrap(r, dev)
     if grad_state.enabled and (input._rg or _rg(min) or _rg(max)):
         if not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
             def vjp(g: Tensor, x: Tensor) -> tuple:

@@ -30,13 +30,12 @@ ParamList = tuple[Tensor, ...] | list[Tensor]
 
 def _write(dst: Tensor, src: Any) -> None:
     """``dst.detach().copy_(src)`` on the arrays (a float into an integer buffer truncates)."""
-    try:
-        dst._data[...] = src._data if isinstance(src, Tensor) else src
-    except ValueError:
-        # shapes that do not broadcast (a model of another size): copy_'s RuntimeError
+    if isinstance(src, Tensor) and src.shape != dst.shape:
+        # shapes of another model (or that do not broadcast): copy_'s own refusal
         with ember.no_grad():
-            dst.detach().copy_(src)
-        raise
+            dst.detach().copy_(src)  # counts the write itself
+        return
+    dst._data[...] = src._data if isinstance(src, Tensor) else src
     _bump(dst)
 
 

@@ -370,8 +370,8 @@ class TransformerEncoder(Module):
         if ember.is_grad_enabled() and (src.requires_grad or any(
                 p.requires_grad for p in first.parameters())):
             return None
-        _check_nested_mask(padded, src)
-        if valid is None:
+        if valid is None:  # no mask_check: the nested path still refuses a bad mask
+            _check_nested_mask(padded, src)
             valid = (~padded).long()
         # the nested tensor holds each row's first (count of valid) positions
         counts = valid.sum(1, keepdim=True)

@@ -37,13 +37,11 @@ def get_total_norm(tensors: _tensor_or_tensors, norm_type: float = 2.0,
         return ember.tensor(0.0)
     first_device = tensors[0].device  # PyTorch reads it first (None entries fail here)
     with ember.no_grad():
-        try:
-            norms = [ember.linalg.vector_norm(_stored(t), norm_type) for t in tensors]
-        except RuntimeError as e:
-            if norm_type == math.inf and foreach is not False:  # PyTorch's foreach kernel's words
-                raise RuntimeError("_foreach_norm cannot compute the infinity norm on an empty "
-                                   "tensor because the operation does not have an identity") from e
-            raise
+        if norm_type == math.inf and foreach is not False and any(
+                _stored(t).numel() == 0 for t in tensors):  # PyTorch's foreach kernel's words
+            raise RuntimeError("_foreach_norm cannot compute the infinity norm on an empty "
+                               "tensor because the operation does not have an identity")
+        norms = [ember.linalg.vector_norm(_stored(t), norm_type) for t in tensors]
         total = ember.linalg.vector_norm(ember.stack([n.to(first_device) for n in norms]),
                                          norm_type)
     if error_if_nonfinite and not math.isfinite(float(total)):
