@@ -100,8 +100,9 @@ def test_half_linear_bias_grad_accumulates_in_float32(torch, dtype):
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
 def test_half_bilinear_matches_torch(torch, dtype):
-    # PyTorch composes bilinear from half-precision steps (rounding in between); Ember rounds
-    # once from float32, so both are held to the float64 result within half precision
+    # PyTorch composes bilinear from half-precision steps (rounding in between): Ember's
+    # forward rounds as it does (bit for bit); gradients are held to the float64 result within
+    # half precision, or within PyTorch's own error in that dtype where that is larger
     rng = np.random.default_rng(2)
     arrays = [rng.standard_normal(s).astype("float32") for s in ((6, 3), (6, 4), (2, 3, 4), (2,))]
 
@@ -113,8 +114,10 @@ def test_half_bilinear_matches_torch(torch, dtype):
         return [y.double().detach().numpy()] + [t.grad.double().numpy() for t in ts]
 
     ref = run(torch, "float64")
-    for e, r in zip(run(ember, dtype), ref):
-        assert np.abs(e - r).max() <= 2 ** -7 * np.abs(r).max()
+    got, theirs = run(ember, dtype), run(torch, dtype)
+    np.testing.assert_array_equal(got[0], theirs[0])
+    for e, t, r in zip(got, theirs, ref):
+        assert np.abs(e - r).max() <= max(2 ** -7 * np.abs(r).max(), np.abs(t - r).max())
 
 
 COSINE_CASES = [((4, 3), (4, 3), (3,)), ((4, 3), (5, 3), (4,)), ((4, 3), (4, 2), (4,)),

@@ -1014,8 +1014,8 @@ def default_device(L: SimpleNamespace) -> list:
         out.append(str(T.ones(2).device))
         out.append(str(nn.Linear(2, 2).weight.device))
         out.append(str(T.get_default_device()))
-    finally:
-        T.set_default_device("cpu")
+    finally:  # None, not "cpu": PyTorch keeps a device mode for "cpu", changing later tests
+        T.set_default_device(None)
     out.append(str(T.ones(2).device))
     with T.device("meta"):
         out.append(str(T.arange(3).device))

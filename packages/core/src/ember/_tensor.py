@@ -832,7 +832,11 @@ class Tensor:
                 "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
-        t = make(self._device._backend.copy(self._data), self._device, self._rg)
+        d = self._data
+        # a permuted NumPy array keeps its layout (order "K"), as PyTorch's deepcopy does
+        d = np.copy(d, order="K") if d.__class__ is np.ndarray and not d.flags.c_contiguous \
+            else self._device._backend.copy(d)
+        t = make(d, self._device, self._rg)
         if type(self) is not Tensor:
             t = t.as_subclass(type(self))
             t.__dict__.update(copy.deepcopy(getattr(self, "__dict__", {}), memo)) if hasattr(
@@ -843,7 +847,12 @@ class Tensor:
         return t
 
     def __reduce_ex__(self, protocol: int) -> tuple:
-        return (_rebuild, (self._host().copy(), str(self._device), self._rg, type(self)))
+        arr = self._host()
+        if arr.ndim > 1 and not arr.flags.c_contiguous or arr.ndim > 1 and 1 in arr.shape:
+            laid = _laid_out_copy(arr)  # a permuted layout travels as it is, as PyTorch's
+            if laid is not None:
+                return (_rebuild_laid, (*laid, str(self._device), self._rg, type(self)))
+        return (_rebuild, (arr.copy(), str(self._device), self._rg, type(self)))
 
     # ------------------------------------------------ PyTorch's other device and layout flags
     # Ember tensors live on the CPU, a CUDA GPU or the meta device, strided (or sparse COO,
@@ -917,6 +926,30 @@ def _rebuild(arr: np.ndarray, device: str, requires_grad: bool, cls: type = Tens
     data = arr if dev is CPU else dev._backend.asarray(arr, index=dev.index)
     t = make(data, dev, requires_grad)
     return t if cls is Tensor else t.as_subclass(cls)
+
+
+def _laid_out_copy(arr: np.ndarray) -> tuple | None:
+    """A dense, permuted ``arr`` as (its elements in memory order, shape, element strides);
+    None for another layout (sliced, expanded, flipped: sent as a C-ordered copy)."""
+    isz, shape = arr.itemsize, arr.shape
+    st = tuple(s // isz for s in arr.strides)
+    if not arr.size or any(s < 0 for s in st) or st == _contiguous_strides(shape):
+        return None
+    order = sorted(range(arr.ndim), key=lambda d: -st[d])  # memory order of the dims
+    n = 1
+    for d in reversed(order):
+        if shape[d] != 1 and st[d] != n:
+            return None  # a gap or an overlap: not dense
+        n *= shape[d]
+    return np.ascontiguousarray(arr.transpose(order)).reshape(-1), shape, st
+
+
+def _rebuild_laid(buf: np.ndarray, shape: tuple, strides: tuple, device: str,
+                  requires_grad: bool, cls: type = Tensor) -> Tensor:
+    """A pickled tensor of a permuted layout: ``buf`` viewed with its strides again."""
+    arr = np.ndarray(shape, dtype=buf.dtype, buffer=buf, strides=[s * buf.itemsize
+                                                                    for s in strides])
+    return _rebuild(arr, device, requires_grad, cls)
 
 
 def _ptr(a: Any) -> int:

@@ -283,6 +283,8 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
         return memo[oid]
     if isinstance(obj, Tensor) and obj.is_meta:
         out = _MetaReduce(obj)
+    elif isinstance(obj, Tensor) and hasattr(type(obj), "cls_to_become"):
+        out = obj  # a lazy module's placeholder: no data, pickled by its own __reduce_ex__
     elif isinstance(obj, Tensor):
         out = _SparseReduce(obj, storages) if obj.is_sparse else _TensorReduce(obj, storages)
         if type(obj) is not Tensor and not obj.is_sparse and getattr(obj, "__dict__", None):

@@ -282,12 +282,12 @@ def modified_message(t: Any, v: int, made_by: Node | None, nr: int,
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-_NO_LEGACY = ("BFloat16Tensor", "ComplexHalfTensor", "ComplexFloatTensor", "ComplexDoubleTensor")
+_NO_LEGACY = ("BoolTensor", "BFloat16Tensor", "ComplexHalfTensor", "ComplexFloatTensor", "ComplexDoubleTensor")
 
 
 def _legacy_type(t: Any) -> str:
     """PyTorch's ``toString`` of ``t``'s type: ``torch.DoubleTensor``, or ``CPUComplexFloatType``
-    for a dtype with no legacy tensor class (bfloat16, complex)."""
+    for bool and a dtype with no legacy tensor class (bfloat16, complex)."""
     name = t.type()
     base = name.rsplit(".", 1)[-1]
     if base in _NO_LEGACY:

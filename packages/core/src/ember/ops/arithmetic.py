@@ -125,6 +125,11 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
     if alpha == 1:
         return kernel(xa, xb)
     dt = getattr(xa, "dtype", None)
+    kind = (dt if dt is not None else xb.dtype).kind
+    if kind in "biu" or alpha.__class__ is not float and alpha.__class__ is not int:
+        r = _odd_alpha(kernel, xa, xb, alpha, kind, xp)
+        if r is not None:
+            return r
     half = dt if _is_half(dt) else getattr(xb, "dtype", None)
     if _is_half(half) and alpha.__class__ is not complex:
         # PyTorch: alpha (and a number operand) rounded to the half dtype, then one rounding
@@ -140,6 +145,23 @@ def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
         # a number operand, scaled, stays in the tensor's type (wrapping, as PyTorch's)
         return kernel(xa, xp.asarray(xb * alpha).astype(dt))
     return kernel(xa, xb * alpha)
+
+
+def _odd_alpha(kernel: Any, xa: Any, xb: Any, alpha: Any, kind: str, xp: Any) -> Any:
+    """PyTorch's alpha checks against the result's NumPy dtype ``kind`` (a float alpha on
+    integers, a bool alpha off bool, a complex alpha off complex), and bool results
+    (``a | alpha and b``); None when the general path computes the result."""
+    if kind in "biu" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number.")
+    if kind != "b" and isinstance(alpha, (bool, np.bool_)):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if kind != "c" and isinstance(alpha, (complex, np.complexfloating)):
+        raise RuntimeError(
+            "For non-complex input tensors, argument alpha must not be a complex number.")
+    if kind == "b":  # bool + alpha * bool, alpha cast to bool
+        return kernel(xa, xp.logical_and(xb, bool(alpha)))
+    return None
 
 
 def _f32(x: Any, f: Any) -> Any:
@@ -253,8 +275,13 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
         raise invalid_combination("rsub", input, other)
     _no_bool_sub(input, other)
-    res = sub(other, input, alpha=alpha) if alpha == 1 or _isinstance(other, Tensor) \
-        else add(mul(input, -alpha), other)
+    if alpha == 1 or _isinstance(other, Tensor):
+        res = sub(other, input, alpha=alpha)
+    else:
+        from ._dispatch import result_type
+
+        _odd_alpha(None, None, None, alpha, result_type(input, other).np.kind, None)
+        res = add(mul(input, -alpha), other)
     return renamed(res, "RsubBackward0" if _isinstance(other, Tensor) else "RsubBackward1")
 
 

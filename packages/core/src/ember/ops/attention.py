@@ -240,7 +240,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             or (bias is not None and tuple(bias.shape) != (w.shape[0],))):
         _bilinear_shape_error(a.shape, b.shape, w.shape, bias)
     xp = input1._device._backend.xp
-    y = xp.einsum("...i,oij,...j->...o", a, w, b, optimize=True)
+    half = a.dtype.itemsize == 2 and a.dtype.kind in "fV" and a.dtype == w.dtype == b.dtype
+    if half:
+        # PyTorch's _trilinear: two float32-accumulated products, each rounded to the half type
+        t = xp.einsum("...i,oij->...oj", a.astype("float32"), w.astype("float32"),
+                      optimize=True).astype(a.dtype)
+        y = xp.einsum("...oj,...j->...o", t.astype("float32"), b.astype("float32"),
+                      optimize=True).astype(a.dtype)
+    else:
+        y = xp.einsum("...i,oij,...j->...o", a, w, b, optimize=True)
     if bias is not None:
         y = y + bias._data
     res = make(xp.asarray(y), input1._device)
@@ -249,6 +257,10 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         needs = tuple(t is not None and t._rg for t in ts)
 
         def grads(m: Any, g: Any, a: Any, b: Any, w: Any) -> tuple:
+            dt = a.dtype
+            if half:  # in float32, each gradient rounded once (NumPy's einsum has no bfloat16)
+                g, a, b, w = (v.float() if m.tensor else v.astype("float32")
+                              for v in (g, a, b, w))
             es = m.xp.einsum if not m.tensor else m.einsum
             kw = {} if m.tensor else {"optimize": True}
             ga = es("...o,oij,...j->...i", g, w, b, **kw) if needs[0] else None
@@ -256,6 +268,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             gw = es("...o,...i,...j->oij", g, a, b, **kw) if needs[2] else None
             gbias = (m.sum(g.reshape((-1, g.shape[-1])), 0) if g.ndim > 1 else g) \
                 if needs[3] else None
+            if half:
+                ga, gb, gw, gbias = (None if v is None else v.to(dt) if m.tensor else
+                                     v.astype(dt) for v in (ga, gb, gw, gbias))
             return ga, gb, gw, gbias
 
         record("BilinearBackward0", res, ts,

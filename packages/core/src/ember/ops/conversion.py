@@ -335,9 +335,10 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
             if a[i] != b[i] and a[i] != 1 and b[i] != 1:
                 raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor "
                                    f"b ({b[i]}) at non-singleton dimension {i}") from None
+        # broadcastable, but to a shape bigger than self's (PyTorch's TensorIterator check)
         raise RuntimeError(
-            f"copy_: the size of tensor a ({list(self.shape)}) must match the size of tensor b "
-            f"({list(src.shape)}) (src must be broadcastable to self)") from None
+            f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+            f"{[max(x, y) if x and y else 0 for x, y in zip(a, b)]}") from None
     if self.dtype is _dt.float16 and src.dtype is _dt.float64:
         r = r.astype("float32")  # PyTorch rounds double to half through float
     if not (grad_state.enabled and (src._rg or self._rg)):

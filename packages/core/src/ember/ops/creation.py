@@ -77,7 +77,7 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
     d = _flat_dtype(data)
     if d is not None:
         return d
-    result = None
+    result = odd = None
     stack = [data]
     while stack:
         x = stack.pop()
@@ -85,6 +85,8 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
             d = x.dtype
         elif _isinstance(x, np.generic):  # before the Python types: np.float64 is a float
             d = _dt.from_numpy_dtype(x.dtype)
+            if d is _dt.bool or d is _dt.uint64:
+                odd = x
         elif _isinstance(x, np.ndarray) and x.ndim and x.dtype.kind in "biufc":
             d = _dt.from_numpy_dtype(x.dtype)  # an array in a list brings its dtype, as PyTorch
             _warn_once("list", "Creating a tensor from a list of numpy.ndarrays is extremely "
@@ -99,12 +101,30 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
         elif _isinstance(x, builtin_complex):
             d = _dt.default_complex()
         elif _isinstance(x, (list, tuple)):
-            stack.extend(x)
+            stack.extend(reversed(x))  # left to right, as PyTorch promotes (its messages)
             continue
         else:
             return None  # arrays and other objects: NumPy's conversion decides
         result = d if result is None or d is result else _dt.promote_types(result, d)
+    if odd is not None and result.category == _dt._INT:
+        _refuse_numpy_scalars(data, result)
     return result if result is not None else _dt._default
+
+
+def _refuse_numpy_scalars(data: Any, dtype: _dt.dtype) -> None:
+    """PyTorch's refusals of numbers it cannot store in an integer ``dtype``: only Python
+    ints and bools go into uint64, and no NumPy bool into another integer dtype."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if _isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif dtype is _dt.uint64:
+            if x.__class__ is not int and x.__class__ is not bool and \
+                    not _isinstance(x, np.ndarray):
+                raise TypeError("an integer is required")
+        elif x.__class__ is np.bool_:
+            raise _not_a_number(x, dtype)
 
 
 builtin_complex = type(1j)
@@ -189,6 +209,10 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
             elif arr.dtype.kind == "U" or arr.dtype == object:
                 raise _bad_data(data)
             return arr
+    if dtype is _dt.uint64 or flat is None and dtype.category == _dt._INT and (
+            data.__class__ is np.bool_ or _isinstance(data, (list, tuple)) and data
+            and data[0].__class__ is np.bool_):  # (a NumPy bool first: a cheap look)
+        _refuse_numpy_scalars(data, dtype)
     if dtype is _dt.bool and flat is None:  # NumPy takes "a" or an object as True
         _raise_bad_element(data, dtype)
     try:  # out-of-range floats become inf silently, as in PyTorch

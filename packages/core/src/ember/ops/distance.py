@@ -117,10 +117,9 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({a.shape[-1] if a.ndim else 1}) must match the size of "
-            f"tensor b ({b.shape[-1] if b.ndim else 1}) at non-singleton dimension "
-            f"{len(a.shape) - 1}") from None
+        from .math_misc import broadcast_error  # the first mismatched dim from the right
+
+        raise broadcast_error(x1, x2) from None
     d = wrap_dim(dim, len(shape), "cosine_similarity")
     if a.dtype != b.dtype or a.dtype.kind != "f":  # PyTorch's composite, each in its dtype
         from .loss_composite import cosine_similarity as composite

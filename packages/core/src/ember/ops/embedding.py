@@ -225,6 +225,13 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         b = offs.shape[0]
     if per_sample_weights is not None and mode != 0:
         raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
+    if per_sample_weights is not None and per_sample_weights._data.dtype != w.dtype:
+        from ..autograd.graph import _legacy_type
+
+        raise RuntimeError(
+            "Expected tensor for argument #1 'weight' to have the same type as tensor for "
+            f"argument #1 'per_sample_weights'; but type {_legacy_type(weight)} does not equal "
+            f"{_legacy_type(per_sample_weights)} (while checking arguments for embedding_bag)")
     n = idx.size
     # PyTorch's fast float kernel (no padding_idx) leaves indices past offsets[-1] out of the
     # sums; its generic one (float64, or with a padding_idx) puts them in the last bag
@@ -254,6 +261,11 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     dev = weight._device
     if mode == 2:
         out, maxi = _bag_max(rows, bag, keep, b, xp, idx)
+    elif str(w.dtype) == "float16" and not (tail and mode == 1):
+        if scale_grad_by_freq and n and not sparse_grad:
+            rows = _freq_scaled(rows, idx, v, xp)
+        out = _half_bags(rows, per_sample_weights, keep, tail and end, bag, b, counts, mode, xp)
+        maxi = xp.zeros(0, dtype="int64")
     else:
         scale = keep.astype(w.dtype)
         if mode == 1:
@@ -273,6 +285,24 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         out = _zero_grad_node(out, weight)
     out = renamed(out, "EmbeddingBagBackward0")  # PyTorch's one node for the whole op
     return (out, make(bag, dev), make(counts.astype("int64"), dev), make(maxi, dev))
+
+
+def _half_bags(rows: Tensor, psw: Tensor | None, keep: Any, end: Any, bag: Any, b: int,
+               counts: Any, mode: int, xp: Any) -> Tensor:
+    """Float16 sums and means as PyTorch's CPU kernel: each bag summed in float32 and rounded
+    once, a mean then divided by its size (and rounded again); ``end``: where PyTorch's sum
+    stops (``include_last_offset`` with indices past ``offsets[-1]``), else False."""
+    scale = keep.astype("float32")
+    if end is not False:  # PyTorch's sum leaves indices past offsets[-1] out
+        scale = scale * (xp.arange(scale.shape[0]) < end)
+    r = rows.float() * make(scale[:, None], rows._device)
+    if psw is not None:
+        r = r * psw.float().reshape(-1, 1)
+    out = add_rows(r, bag, b).to(rows.dtype)
+    if mode == 1:
+        size = make(xp.maximum(counts, 1).astype("float32")[:, None], rows._device)
+        out = (out.float() / size).to(rows.dtype)
+    return out
 
 
 def _tail_sum(r: Any, end: int, b: int, xp: Any) -> Any:

@@ -135,7 +135,7 @@ def _as_range(range: Any) -> Any:  # noqa: A002
     return [float(v) for v in range]
 
 
-def histogram(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Tensor | None = None, density: bool = False, out: Any = None) -> Any:
     """A histogram of ``input``'s values: ``bins`` equal-width bins over ``range`` (the data's
     extent by default) or the given edges; returns ``(hist, bin_edges)``."""
@@ -185,7 +185,7 @@ def histogramdd(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     return _rt.histogramdd((hist, tuple(edges)))
 
 
-def _histogram_method(self: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
+def _histogram_method(self: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
                       weight: Tensor | None = None, density: bool = False) -> Any:
     return histogram(self, bins, range=range, weight=weight, density=density)
 

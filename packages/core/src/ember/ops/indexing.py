@@ -371,9 +371,9 @@ def _advanced_get(v: Any, adv: tuple) -> Any:
 
 
 def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
-                arr: Any = None) -> Tensor:
+                arr: Any = None, key: Any = None) -> Tensor:
     """``input[pk]`` for a prepared index (``arr``: the result array, if already computed),
-    with its graph node."""
+    with its graph node (which saves the index tensors of ``key``, the user's index)."""
     x = input._data
     if pk[1] is None:
         shape = x.shape
@@ -391,12 +391,12 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
     if grad_state.enabled and input._rg:
         shape, dtype = x.shape, x.dtype
 
-        def vjp(g: Tensor) -> tuple:
+        def vjp(g: Tensor, *_indices: Tensor) -> tuple:
             z = make(g._device._backend.xp.zeros(shape, dtype=dtype), g._device)
             # PyTorch's index_backward is an _index_put_impl_: its node under create_graph
             return (renamed(put_key(z, pk, g, accumulate=True), "IndexPutImplBackward0"),)
 
-        record("IndexBackward0", out, (input,), vjp)
+        record("IndexBackward0", out, (input,), vjp, key_tensors(key))
     return out
 
 
@@ -473,7 +473,15 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
         r = _empty_result(v, adv)
         if r is None:
             raise _advanced_error(v, adv) from None
-    return getitem_key(self, (basic, adv), name, r)
+    return getitem_key(self, (basic, adv), name, r, key)
+
+
+def key_tensors(key: Any) -> tuple:
+    """The index tensors of a user's advanced index, which PyTorch's node saves (a mask or
+    index changed in place before backward is then refused); a 0-d integer tensor is an int."""
+    items = key if key.__class__ is tuple or key.__class__ is list else (key,)
+    return tuple(k for k in items if _isinstance(k, Tensor) and (
+        k._data.ndim or k._data.dtype == bool))
 
 
 # ------------------------------------------------------------------ writing
@@ -640,8 +648,9 @@ def _reduce_to(g: Tensor, shape: tuple) -> Tensor:
 
 
 def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
-        name: str = "IndexPutBackward0") -> Tensor:
-    """A copy of ``input`` with ``value`` written (or added) at a prepared index."""
+            name: str = "IndexPutBackward0", key: Any = None) -> Tensor:
+    """A copy of ``input`` with ``value`` written (or added) at a prepared index (the node
+    saves the index tensors of ``key``, the user's index)."""
     r = input._device._backend.copy(input._data)
     v = _value_array(value, input)
     _write(r, pk, v, accumulate, value)
@@ -652,7 +661,7 @@ def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
         vdtype = value.dtype if vt else None
         gi = input._rg
 
-        def vjp(g: Tensor) -> tuple:
+        def vjp(g: Tensor, *_indices: Tensor) -> tuple:
             gs = (g if accumulate else put_key(g, pk, 0)) if gi else None
             gv = None
             if vt:
@@ -661,7 +670,7 @@ def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
                     gv = gv.to(vdtype)
             return gs, gv
 
-        record(name, out, (input, value), vjp)
+        record(name, out, (input, value), vjp, key_tensors(key))
     return out
 
 
@@ -715,7 +724,8 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
                            "operation.")
     _inplace.check_inplace(self, "setitem")
     out = put_key(self, pk, value, False,
-                  "CopySlices" if view else _setitem_node(self, basic, adv, value))
+                  "CopySlices" if view else _setitem_node(self, basic, adv, value),
+                  None if adv is None else key)
     _inplace.commit(self, out, "setitem")
 
 
@@ -786,7 +796,8 @@ def _index_put_method(self: Tensor, indices: Any, values: Tensor,
 def _index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool, arg: int) -> Tensor:
     _check_values(input, values, "index_put")
     refuse_shell_uint("index_put", input._data)
-    return put_key(input, _indices_key(input, indices, "index_put", arg), values, accumulate)
+    return put_key(input, _indices_key(input, indices, "index_put", arg), values, accumulate,
+                   key=tuple(indices))
 
 
 def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -808,7 +819,8 @@ def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool, ar
     if not (grad_state.enabled and (self._rg or values._rg)):
         _write_into(self, pk, values, accumulate)
         return self
-    return _inplace.commit(self, put_key(self, pk, values, accumulate), "index_put_")
+    return _inplace.commit(self, put_key(self, pk, values, accumulate, key=tuple(indices)),
+                           "index_put_")
 
 
 _getitem.__name__ = _getitem.__qualname__ = "__getitem__"  # as __torch_function__ sees it

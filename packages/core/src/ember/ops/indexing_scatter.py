@@ -419,16 +419,37 @@ def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: i
 
 
 # ------------------------------------------------------------------ index_* along one dim
+_LONG_INDEX = ("index_fill_", "index_copy_")
+
+
+def _index_error(op: str, ix: Any) -> Exception:
+    """PyTorch's error for an index of the wrong rank or dtype: each op checks in its own order
+    and words it its own way."""
+    bad_dim, t = ix.ndim > 1, _type_name(ix.dtype)
+    if op == "index_add_":
+        if bad_dim:
+            return IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                              f"{ix.ndim} with type: {t} and size: {list(ix.shape)}")
+        return RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {t}")
+    if op == "index_copy_":
+        if bad_dim:
+            return IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {ix.ndim})")
+        return RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {t}")
+    if op == "index_fill_":
+        if ix.dtype != "int64":
+            return IndexError("index_fill_(): Expected dtype int64 for index.")
+        return RuntimeError("Index has to be a vector/scalar")
+    if ix.dtype not in _INDEX_DTYPES:
+        return RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
+    return IndexError(f"{op}(): Index is supposed to be a vector")
+
+
 def _index_args(input: Tensor, dim: int, index: Tensor, op: str) -> tuple:
     x, ix = input._data, index._data
-    if op == "index_fill_" and ix.dtype != "int64":
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    if ix.dtype not in _INDEX_DTYPES:
-        raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index")
+    if ix.ndim > 1 or ix.dtype not in _INDEX_DTYPES or (op in _LONG_INDEX and ix.dtype != "int64"):
+        raise _index_error(op, ix)
     if index._device is not input._device:
         raise device_mismatch(op, input, index)
-    if ix.ndim > 1:
-        raise IndexError(f"{op}(): Index is supposed to be a vector")
     d = wrap_dim(dim, x.ndim, op)
     return d, reshape(index._device._backend.xp, ix, (-1,))
 
@@ -505,6 +526,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
         raise IndexError("index out of range in self")
     xp = input._device._backend.xp
     r = _as1(copy(xp, input._data))
+    if alpha != 1 and r.dtype.kind in "iub":  # PyTorch converts alpha to the integer type
+        alpha = int(alpha)
     vals = reshape(xp, _as1(s if alpha == 1 else s * alpha),
                    r.shape[:d] + (ix.size,) + r.shape[d + 1:])
     ufunc_at("add", r, (slice(None),) * d + (ix,), vals)
@@ -521,8 +544,9 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
                     gsrc = gsrc * alpha
             return (g if gi else None, gsrc)
 
-        # PyTorch's node saves source for its own gradient (``expand_as(source)``)
-        record("IndexAddBackward0", res, (input, source), vjp, (index, source if gs else None))
+        # PyTorch's node saves index and source for source's gradient alone
+        record("IndexAddBackward0", res, (input, source), vjp,
+               (index if gs else None, source if gs else None))
     return res
 
 
@@ -594,8 +618,16 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         record("IndexFillBackward1" if _isinstance(value, Tensor) else "IndexFillBackward0", res,
                (input, value),
                lambda g, index: (index_fill(g, d, index, 0) if gi else None,
-                                 index_select(g, d, index).sum() if vt else None), (index,))
+                                 index_select(g, d, _unique_index(index)).sum() if vt else None),
+               (index,))
     return res
+
+
+def _unique_index(index: Tensor) -> Tensor:
+    """The distinct values of ``index``: a filled slice takes its value once, however often
+    it is named (PyTorch's ``grad.index_select(dim, _unique(index)).sum()``)."""
+    xp = index._device._backend.xp
+    return make(xp.unique(reshape(xp, index._data, (-1,))), index._device)
 
 
 # ------------------------------------------------------------------ masks
@@ -823,3 +855,16 @@ methods(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=
         masked_fill_=_inplace_of(masked_fill, "masked_fill_"),
         masked_scatter_=_inplace_of(masked_scatter, "masked_scatter_"),
         put_=_inplace_of(put, "put_"))
+
+
+def _namespace_out(fn: Callable, op: str) -> Callable:
+    """The namespace function with PyTorch's ``out=`` (of the result's dtype); the methods,
+    bound above, take none, as PyTorch's."""
+    return writes_out(op, exact=True)(fn)
+
+
+scatter = _namespace_out(scatter, "scatter")
+scatter_add = _namespace_out(scatter_add, "scatter_add")
+scatter_reduce = _namespace_out(scatter_reduce, "scatter_reduce")
+index_add = _namespace_out(index_add, "index_add")
+index_copy = _namespace_out(index_copy, "index_copy")

@@ -113,7 +113,15 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
             raise RuntimeError(
                 f"torch.searchsorted(): boundary and sorter must have the same size, but got "
                 f"boundary tensor {list(seq.shape)}and got sorter tensor {list(so.shape)}")
-        seq = xp.take_along_axis(seq, so.astype(xp.int64), axis=-1)
+        if so.dtype != "int64":
+            raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but "
+                               f"got dtype {_type_name(so.dtype)}")
+        try:
+            seq = xp.take_along_axis(seq, so, axis=-1)
+        except IndexError:
+            raise RuntimeError("torch.searchsorted(): sorter index out of range") from None
+        if so.size and so.min() < 0:  # a negative position would count from the end
+            raise RuntimeError("torch.searchsorted(): sorter index out of range")
     if seq.dtype != vals.dtype:
         dt = _dt.promote_types(_dt.from_numpy_dtype(seq.dtype), _dt.from_numpy_dtype(vals.dtype))
         seq, vals = seq.astype(dt.np), vals.astype(dt.np)
@@ -181,6 +189,12 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     return make(r, input._device)
 
 
+def _check_bins(bins: Any) -> None:
+    """histc's argument parser: ``bins`` an int (bools and floats refused)."""
+    if isinstance(bins, (bool, float)) or not hasattr(bins, "__index__"):
+        raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
+
+
 def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """A histogram of ``bins`` equal-width bins between ``min`` and ``max`` (the data's range
@@ -196,6 +210,8 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
         raise NotImplementedError(
             f"\"histogram_cpu\" not implemented for '{_type_name(x.dtype)}'")
     out_dt = x.dtype
+    if bins.__class__ is not int:
+        _check_bins(bins)
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)

@@ -689,7 +689,13 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         lead = tuple(range(x.ndim - len(ns)))
         needs = (input._rg, weight is not None and weight._rg)
 
+        half = x.dtype.itemsize == 2
+
         def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
+            xd, wd = x.dtype, None if w is None else w.dtype
+            if half:  # PyTorch's composite runs in float32 between its two casts
+                g, x, w = (None if v is None else v.float() if m.tensor else
+                           v.astype("float32") for v in (g, x, w))
             r = m.rsqrt(m.mean(x * x, red, True) + eps)
             gx = gw = None
             if needs[0]:
@@ -698,6 +704,12 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
             if needs[1]:
                 gw = g * x * r
                 gw = m.sum(gw, lead) if lead else gw
+            if half and not m.tensor:
+                gx = None if gx is None else gx.astype(xd)
+                gw = None if gw is None else gw.astype(wd)
+            elif half:
+                gx = None if gx is None else gx.to(xd)
+                gw = None if gw is None else gw.to(wd)
             return gx, gw
 
         # PyTorch's CPU rms_norm is a composite: its last step a product (a cast for halves)

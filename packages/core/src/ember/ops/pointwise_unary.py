@@ -449,6 +449,8 @@ def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None)
 
     def kernel(xp: Any, x: Any) -> Any:
         z = x if eps is None else xp.clip(x, lo, hi)
+        if eps is not None and lo > hi:  # eps > 0.5: PyTorch's ``x < lo ? lo : x > hi ? hi : x``
+            z = xp.where(x < lo, xp.asarray(lo, dtype=z.dtype), z)
         return xp.log(z / (1 - z))
 
     return unary("logit", kernel, "LogitBackward0", _d_logit(eps), kinds="biuf")(input, out=out)

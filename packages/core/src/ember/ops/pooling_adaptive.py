@@ -466,7 +466,10 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
     for v in S:
         n *= v
     if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):
-        bad = int(flat.max()) if int(flat.max()) >= n else int(flat.min())
+        # PyTorch's kernel (one thread) keeps the last bad index it walks past
+        xp = input._device._backend.xp
+        v = flat.reshape(-1)
+        bad = int(v[xp.flatnonzero((v < 0) | (v >= n))[-1]])
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(v) for v in S)})")
     # PyTorch's 2-d kernel keeps a channels-last layout; both gradients are C order

@@ -279,7 +279,12 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     d = wrap_dim(dim, xa.ndim, "diff")
     x = input
     if prepend is not None or append is not None:
+        _check_joined(xa.shape, prepend, append, d)
+        if n == 0:  # PyTorch: order 0 is a copy of input alone (CopyBackwards)
+            return _copy0(input)
         x = _join(input, prepend, append, d)
+    elif n == 0:
+        return _copy0(input)
     if kind(x._data) == "b":
         xp = input._device._backend.xp
         a = x._data
@@ -291,6 +296,31 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
             break
         x = diff1(x, d)
     return x
+
+
+def _copy0(input: Tensor) -> Tensor:
+    """diff of order 0: a fresh copy of ``input`` (PyTorch's ``empty_like(x).copy_(x)``)."""
+    from .creation import empty_like
+
+    return empty_like(input).copy_(input)
+
+
+def _check_joined(shape: tuple, prepend: Any, append: Any, d: int) -> None:
+    """PyTorch's diff checks: prepend/append are tensors of input's rank and of its shape off
+    ``dim``."""
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is None:
+            continue
+        if not _isinstance(t, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if t.ndim != len(shape):
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for i, (a, b) in enumerate(zip(shape, t.shape)):
+            if i != d and a != b:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of "
+                    "input except along the differencing dimension; input.size("
+                    f"{i}) = {a}, but got tensor.size({i}) = {b}")
 
 
 def _join(input: Tensor, prepend: Any, append: Any, d: int) -> Tensor:

@@ -10,6 +10,7 @@ sums), so gradients reach the signal and the window and differentiate again.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from typing import Any
 
@@ -72,27 +73,92 @@ def _cosine_sum(m: int, work: Any, coeffs: tuple) -> Any:
     return out
 
 
-def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
-                   beta: float = 0.46, *, dtype: Any = None, layout: Any = None,
-                   device: Any = None, pin_memory: bool = False,
-                   requires_grad: bool = False) -> Tensor:
-    """``alpha - beta cos(2 pi n / (N - 1))``; ``periodic`` drops the last of N + 1 points."""
+_OPTIONS = ("*, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+            "bool pin_memory = False, bool requires_grad = False")
+
+
+def _window_args(name: str, window_length: Any, params: tuple, defaults: tuple, args: tuple,
+                 kwargs: dict, options: dict) -> tuple:
+    """``periodic`` (and ``alpha``/``beta``) from the arguments after ``window_length``:
+    PyTorch's overloads take them positionally or by name, each only after the ones before
+    it (``kaiser_window(10, 5.)`` is refused), ``periodic`` a bool, the others numbers."""
+    values = dict(zip(params, args))
+    ok = len(args) <= len(params)
+    for k, v in kwargs.items():
+        ok = ok and k in params and k not in values
+        values[k] = v
+    ok = ok and all(p in values for p in params[:len(values)]) and all(
+        v.__class__ is bool if k == "periodic" else
+        isinstance(v, (numbers.Number, np.generic, Tensor)) for k, v in values.items())
+    if not ok:
+        got = [_type_name(a) for a in (window_length, *args)] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
+        got += [f"{k}={_type_name(v)}" for k, v in options.items() if v]
+        lines = "".join(
+            f" * (int window_length, {''.join(f'{_PARAM_TYPES[p]} {p}, ' for p in params[:i])}"
+            f"{_OPTIONS})\n" for i in range(len(params) + 1))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({', '.join(got)}), but expected one of:\n{lines}")
+    return tuple(values.get(p, d) for p, d in zip(params, defaults))
+
+
+_PARAM_TYPES = {"periodic": "bool", "alpha": "float", "beta": "float"}
+
+
+def _type_name(x: Any) -> str:
+    """A value's type as PyTorch's argument parser names it."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    if isinstance(x, _dt.dtype):
+        return "torch.dtype"
+    t = type(x)
+    if t.__module__ == "builtins":
+        return t.__name__
+    return "torch.device" if t.__name__ == "device" else f"{t.__module__}.{t.__qualname__}"
+
+
+def hamming_window(window_length: int, *args: Any, dtype: Any = None, layout: Any = None,
+                   device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                   **kwargs: Any) -> Tensor:
+    """``alpha - beta cos(2 pi n / (N - 1))``; ``periodic`` drops the last of N + 1 points.
+    After ``window_length``: ``periodic=True, alpha=0.54, beta=0.46``, each only with the ones
+    before it."""
+    periodic, alpha, beta = _window_args(
+        "hamming_window", window_length, ("periodic", "alpha", "beta"), (True, 0.54, 0.46), args, kwargs,
+        {"dtype": dtype, "layout": layout, "device": device, "pin_memory": pin_memory,
+         "requires_grad": requires_grad})
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
                    lambda m, w: _cosine_sum(m, w, (alpha, -beta)))
 
 
-def hann_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                layout: Any = None, device: Any = None, pin_memory: bool = False,
-                requires_grad: bool = False) -> Tensor:
-    """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))``."""
+def _periodic(name: str, window_length: Any, args: tuple, kwargs: dict, dtype: Any, layout: Any, device: Any,
+              pin_memory: bool, requires_grad: bool) -> bool:
+    """``periodic`` (default True), the one argument after ``window_length``."""
+    if not kwargs and (not args or len(args) == 1 and args[0].__class__ is bool):
+        return args[0] if args else True  # the common case, without the general parse
+    return _window_args(name, window_length, ("periodic",), (True,), args, kwargs,
+                        {"dtype": dtype, "layout": layout, "device": device,
+                         "pin_memory": pin_memory, "requires_grad": requires_grad})[0]
+
+
+def hann_window(window_length: int, *args: Any, dtype: Any = None, layout: Any = None,
+                device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                **kwargs: Any) -> Tensor:
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))``; ``periodic=True`` may follow
+    ``window_length``."""
+    periodic = _periodic("hann_window", window_length, args, kwargs, dtype, layout, device, pin_memory,
+                         requires_grad)
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
                    lambda m, w: _cosine_sum(m, w, (0.5, -0.5)))
 
 
-def blackman_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                    layout: Any = None, device: Any = None, pin_memory: bool = False,
-                    requires_grad: bool = False) -> Tensor:
-    """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N-1)) + 0.08 cos(4 pi n / (N-1))``."""
+def blackman_window(window_length: int, *args: Any, dtype: Any = None, layout: Any = None,
+                    device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                    **kwargs: Any) -> Tensor:
+    """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N-1)) + 0.08 cos(4 pi n / (N-1))``;
+    ``periodic=True`` may follow ``window_length``."""
+    periodic = _periodic("blackman_window", window_length, args, kwargs, dtype, layout, device, pin_memory,
+                         requires_grad)
+
     def values(m: int, w: Any) -> Any:
         x = np.arange(m, dtype=w) * w(math.pi / (m - 1))
         return w(0.08) * np.cos(x * w(4)) - w(0.5) * np.cos(x * w(2)) + w(0.42)
@@ -101,10 +167,14 @@ def blackman_window(window_length: int, periodic: bool = True, *, dtype: Any = N
                    values)
 
 
-def bartlett_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                    layout: Any = None, device: Any = None, pin_memory: bool = False,
-                    requires_grad: bool = False) -> Tensor:
-    """The triangular window ``1 - |2n / (N - 1) - 1|``."""
+def bartlett_window(window_length: int, *args: Any, dtype: Any = None, layout: Any = None,
+                    device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                    **kwargs: Any) -> Tensor:
+    """The triangular window ``1 - |2n / (N - 1) - 1|``; ``periodic=True`` may follow
+    ``window_length``."""
+    periodic = _periodic("bartlett_window", window_length, args, kwargs, dtype, layout, device, pin_memory,
+                         requires_grad)
+
     def values(m: int, w: Any) -> Any:
         x = np.arange(m, dtype=w) * w(2.0 / (m - 1))
         half = (m - 1) // 2 + 1
@@ -115,15 +185,22 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype: Any = N
                    values)
 
 
-def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
-                  dtype: Any = None, layout: Any = None, device: Any = None,
-                  pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
-    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``."""
+def kaiser_window(window_length: int, *args: Any, dtype: Any = None, layout: Any = None,
+                  device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                  **kwargs: Any) -> Tensor:
+    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``. After
+    ``window_length``: ``periodic=True, beta=12.0``, beta only with periodic."""
+    periodic, beta = _window_args(
+        "kaiser_window", window_length, ("periodic", "beta"), (True, 12.0), args, kwargs,
+        {"dtype": dtype, "layout": layout, "device": device, "pin_memory": pin_memory,
+         "requires_grad": requires_grad})
+    beta = float(beta)
+
     def values(m: int, w: Any) -> Any:
         a = (m - 1) / 2.0
         k = np.arange(m, dtype=np.float64)
         r = np.sqrt(np.maximum(1.0 - ((k - a) / a) ** 2, 0.0))
-        return SK.i0(np, beta * r) / SK.i0(np, np.asarray(float(beta)))
+        return SK.i0(np, beta * r) / SK.i0(np, np.asarray(beta))
 
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
                    values)

@@ -411,7 +411,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     else:
         if not x.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        d = wrap_dim(dim, x.ndim, "unique")
+        d = wrap_dim(dim, x.ndim)  # PyTorch names no op
         if x.size == 0 and x.shape[d] != 0:
             raise RuntimeError(
                 "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
@@ -456,7 +456,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     else:
         if not x.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        d = wrap_dim(dim, x.ndim, "unique_consecutive")
+        d = wrap_dim(dim, x.ndim)  # PyTorch names no op
         if x.size == 0 and x.shape[d]:
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
                                "unique cannot be applied")
@@ -527,8 +527,8 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         qa = xp.asarray([q], dtype=x.dtype)
     if interpolation not in _MODES:
         raise RuntimeError(
-            f"{op}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
-            f"Got {interpolation}")
+            "quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+            f"but got {interpolation}")
     ndim = x.ndim
     if dim is None:
         src, d = input.reshape(-1), None

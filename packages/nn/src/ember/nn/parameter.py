@@ -176,9 +176,22 @@ _UNINIT_ALLOWED = frozenset({
     "size", "copy_", "is_complex", "is_floating_point", "half", "float", "double", "char",
     "short", "int", "long", "cuda", "cpu", "to", "get_device", "materialize", "share_memory_",
     "as_subclass", "register_hook", "requires_grad", "data", "grad", "dtype", "device"})
-_UNINIT_ALIASES = {"nelement": "numel", "ndimension": "dim"}
+_UNINIT_ALIASES = {"nelement": "numel", "ndimension": "dim", "__add__": "add", "__radd__": "add",
+                   "__sub__": "sub", "__mul__": "mul", "__rmul__": "mul", "__truediv__": "div",
+                   "__mod__": "remainder", "__neg__": "neg", "__matmul__": "matmul",
+                   "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__ne__": "ne",
+                   "__abs__": "abs", "__pos__": "positive", "__iadd__": "add_",
+                   "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_"}
+# operators too: PyTorch's ``__torch_function__`` refuses them (``w + 1``, ``w @ x``, ``w[0]``)
 _UNINIT_DUNDERS = ("__len__", "__iter__", "__bool__", "__array__", "__index__", "__int__",
-                   "__float__", "__complex__", "__reversed__", "__dlpack__")
+                   "__float__", "__complex__", "__reversed__", "__dlpack__", "__add__",
+                   "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                   "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__",
+                   "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__pos__",
+                   "__abs__", "__invert__", "__and__", "__or__", "__xor__", "__rand__", "__ror__",
+                   "__rxor__", "__lshift__", "__rshift__", "__eq__", "__ne__", "__lt__", "__le__",
+                   "__gt__", "__ge__", "__getitem__", "__setitem__", "__contains__", "__iadd__",
+                   "__isub__", "__imul__", "__itruediv__")
 
 
 def _refuse_uninitialized(name: str) -> Any:

@@ -250,8 +250,9 @@ def _verify_batch_size(size: Any) -> None:
         if i != 1:
             n *= s
     if n == 1:
+        # shown as given: batch_norm passes the input's Size, group_norm a list
         raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                         f"{ember.Size(size)}")
+                         f"{size}")
 
 
 def _check_mixed_dtype(input: Tensor, *params: Tensor | None) -> None:
@@ -507,6 +508,26 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     return _emb.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
 
 
+def _bag_index_types(input: Tensor, offsets: Tensor | None) -> tuple:
+    """PyTorch promotes the indices and offsets (for a 2-D input an ``arange`` of its dtype)
+    to a common type, then takes it only if it is Long or Int: ``uint8`` indices with int64
+    offsets work, and are cast here."""
+    if offsets is None:
+        if input.dtype == ember.bool:
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+        dt = input.dtype
+    else:
+        dt = ember.promote_types(input.dtype, offsets.dtype)
+    if dt not in (ember.int64, ember.int32):
+        from ember.autograd.graph import _legacy_type
+
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {_legacy_type(input.to(dt))} instead (while checking "
+            "arguments for embedding_bag)")
+    return input.to(dt), None if offsets is None else offsets.to(dt)
+
+
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                   max_norm: float | None = None, norm_type: float = 2,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
@@ -540,12 +561,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         raise ValueError("max mode does not support scaling the gradient by the frequency")
     if mode == "max" and sparse:
         raise ValueError("max mode does not support sparse weights")
-    for t in (input, offsets):
-        if t is not None and t.dtype not in (ember.int64, ember.int32):
-            raise RuntimeError(
-                "Expected tensor for argument #1 'indices' to have one of the following scalar "
-                f"types: Long, Int; but got {t.type()} instead (while checking arguments for "
-                "embedding_bag)")
+    if input.dtype not in (ember.int64, ember.int32) or (
+            offsets is not None and offsets.dtype not in (ember.int64, ember.int32)):
+        input, offsets = _bag_index_types(input, offsets)
     if input.dim() == 2 and input.size(1) == 0:  # PyTorch's offsets: arange with step 0
         raise RuntimeError("step must be nonzero")
     if include_last_offset and input.dim() == 1 and offsets.numel() == 0:
@@ -585,13 +603,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         got = ", ".join(f"{n}: {_C_NAMES.get(t.dtype.name, t.dtype.name)}"
                         for n, t in named if t is not None)
         raise RuntimeError(f"All tensors must have the same dtype, got {got}")
-    if input1.dtype in (ember.float16, ember.bfloat16) and input1.device.type == "cpu":
-        # NumPy's einsum has no half precision: compute in float32 and round once, as
-        # PyTorch's CPU kernels accumulate half precision in float32
-        out = _att.bilinear(input1.float(), input2.float(), weight.float(),
-                            None if bias is None else bias.float()).to(input1.dtype)
-    else:
-        out = _att.bilinear(input1, input2, weight, bias)
+    out = _att.bilinear(input1, input2, weight, bias)  # halves rounded as PyTorch's CPU
     # PyTorch composes it: a view of the trilinear product, then the bias added
     return renamed(out, "ViewBackward0" if bias is None else "AddBackward0")
 

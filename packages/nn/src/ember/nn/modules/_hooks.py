@@ -66,6 +66,17 @@ class RemovableHandle(_CoreHandle):
         RemovableHandle._next_id = itertools.count(max(next(RemovableHandle._next_id), self.id + 1))
         self.extra_dict_ref = ()
 
+    def __reduce__(self) -> tuple:
+        # pickled by a function here: the name it shows, ember.utils.hooks.RemovableHandle, is
+        # the core class (a lazy module, which keeps its hook handles, must pickle)
+        return (_restore_handle, (self.__getstate__(),))
+
+
+def _restore_handle(state: tuple) -> RemovableHandle:
+    handle = RemovableHandle.__new__(RemovableHandle)
+    handle.__setstate__(state)
+    return handle
+
 
 def _add(store: OrderedDict, hook: Callable, prepend: bool = False,
          extra: Any = None) -> RemovableHandle:

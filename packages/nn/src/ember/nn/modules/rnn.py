@@ -31,10 +31,12 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_HALVES = (ember.float16, ember.bfloat16)
 
 
 def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
-    if ember.is_autocast_enabled(x.device.type):  # as PyTorch's cells: one autocast linear
+    # as PyTorch's cells: one (autocast) linear; a half one adds its bias before rounding
+    if x.dtype in _HALVES or ember.is_autocast_enabled(x.device.type):
         return F.linear(x, w, b)
     y = ember.matmul(x, w.t())
     return y if b is None else y + b
