@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -244,9 +245,9 @@ def _device_suffix(t: Any) -> list:
 def _autograd_suffix(t: Any) -> list:
     """``grad_fn=``/``requires_grad=`` and, inside a forward-AD level, ``tangent=``; the
     reverse-mode graph Ember's dual tensors carry for their tangents alone stays unshown."""
-    from .autograd import forward_ad
-
-    if not forward_ad._current:
+    # looked up, not imported (a higher layer): never loaded means no level is open
+    forward_ad = sys.modules.get("ember.autograd.forward_ad")
+    if forward_ad is None or not forward_ad._current:
         return _grad_suffix(t)
     tangent = forward_ad.unpack_dual(t).tangent
     if tangent is None:
