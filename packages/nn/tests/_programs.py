@@ -66,3 +66,30 @@ def run(program: Any, torch: Any, rtol: float = 2e-5, atol: float = 1e-6) -> Non
     expected = plain(program(namespace(torch)))
     got = plain(program(namespace(ember)))
     same(got, expected, rtol, atol)
+
+
+def run64(program: Any, torch: Any) -> None:
+    """``run`` with float64 as both libraries' default dtype (LBFGS and long sums amplify
+    float32 rounding differences of summation order)."""
+    old_t, old_e = torch.get_default_dtype(), ember.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    ember.set_default_dtype(ember.float64)
+    try:
+        run(program, torch, rtol=1e-9, atol=1e-12)
+    finally:
+        torch.set_default_dtype(old_t)
+        ember.set_default_dtype(old_e)
+
+
+def raises_same(fn_t: Any, fn_e: Any, size_as_ember: bool = True) -> None:
+    """Both raise: the same exception type and message (with ``size_as_ember``, PyTorch's
+    ``torch.Size`` read as ``ember.Size``)."""
+    import pytest
+
+    with pytest.raises(Exception) as et:
+        fn_t()
+    with pytest.raises(Exception) as ee:
+        fn_e()
+    assert type(ee.value) is type(et.value)
+    want = str(et.value)
+    assert str(ee.value) == (want.replace("torch.Size", "ember.Size") if size_as_ember else want)

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _programs import run
+from _programs import run, run64
 
 import ember
 import ember.nn
@@ -41,21 +41,13 @@ import ember.optim.lr_scheduler  # noqa: E402
 import ember.utils.data  # noqa: E402
 
 
+def _run64(program: object) -> None:
+    run64(program, torch)
+
+
 def _run(program: object, rtol: float = 2e-5, atol: float = 1e-6) -> None:
     """Runs ``program(L)`` with both libraries and compares what it printed."""
     run(program, torch, rtol, atol)
-
-
-def _run64(program: object) -> None:
-    """``_run`` with float64 as both libraries' default dtype."""
-    old_t, old_e = torch.get_default_dtype(), ember.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    ember.set_default_dtype(ember.float64)
-    try:
-        _run(program, rtol=1e-9, atol=1e-12)
-    finally:
-        torch.set_default_dtype(old_t)
-        ember.set_default_dtype(old_e)
 
 
 def examples(L: SimpleNamespace) -> list:

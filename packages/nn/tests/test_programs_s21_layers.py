@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _programs import raises_same
 
 import ember
 import ember.nn as enn
@@ -28,17 +29,6 @@ def _np(t: object) -> np.ndarray:
 
 def _name(t: object) -> str | None:
     return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _raises_same(fn_t, fn_e) -> None:
-    """Both raise: the same exception type and message (``torch.Size`` read as
-    ``ember.Size``)."""
-    with pytest.raises(Exception) as et:
-        fn_t()
-    with pytest.raises(Exception) as ee:
-        fn_e()
-    assert type(ee.value) is type(et.value)
-    assert str(ee.value) == str(et.value).replace("torch.Size", "ember.Size")
 
 
 def _permuted(shape: tuple, order: tuple, dtype: str = "float32") -> np.ndarray:
@@ -96,13 +86,13 @@ def test_embedding_bag_module_include_last_offset_trailing() -> None:
 def test_embedding_bag_max_mode_refuses_freq_scaling_and_sparse(kw: dict) -> None:
     idx = np.array([[1, 2], [3, 4]], dtype=np.int64)
     w = np.random.RandomState(0).randn(5, 3).astype(np.float32)
-    _raises_same(lambda: F.embedding_bag(torch.from_numpy(idx), torch.from_numpy(w),
+    raises_same(lambda: F.embedding_bag(torch.from_numpy(idx), torch.from_numpy(w),
                                          mode="max", **kw),
                  lambda: EF.embedding_bag(ember.from_numpy(idx), ember.from_numpy(w),
                                           mode="max", **kw))
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.EmbeddingBag(5, 3, mode="max", **kw)(torch.from_numpy(idx)),
+    raises_same(lambda: torch.nn.EmbeddingBag(5, 3, mode="max", **kw)(torch.from_numpy(idx)),
                  lambda: enn.EmbeddingBag(5, 3, mode="max", **kw)(ember.from_numpy(idx)))
 
 
@@ -200,7 +190,7 @@ def test_conv_with_bias_of_other_dtype_names_the_cpp_type(dtype: str) -> None:
     x = np.zeros((2, 3, 4), dtype=dtype)
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.Conv1d(3, 4, 2)(torch.from_numpy(x)),
+    raises_same(lambda: torch.nn.Conv1d(3, 4, 2)(torch.from_numpy(x)),
                  lambda: enn.Conv1d(3, 4, 2)(ember.from_numpy(x)))
 
 
@@ -210,7 +200,7 @@ def test_conv_without_bias_of_other_dtype(dtype: str) -> None:
     x = np.zeros((2, 3, 4), dtype=dtype)
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.Conv1d(3, 4, 2, bias=False)(torch.from_numpy(x)),
+    raises_same(lambda: torch.nn.Conv1d(3, 4, 2, bias=False)(torch.from_numpy(x)),
                  lambda: enn.Conv1d(3, 4, 2, bias=False)(ember.from_numpy(x)))
 
 
@@ -218,7 +208,7 @@ def test_conv_without_bias_of_other_dtype(dtype: str) -> None:
 def test_max_unpool_bad_output_size_message_shows_it_as_given(size: object) -> None:
     x = np.random.RandomState(0).randn(1, 1, 2, 2).astype(np.float32)
     i = np.array([[[[0, 3], [8, 15]]]], dtype=np.int64)
-    _raises_same(lambda: torch.nn.MaxUnpool2d(2)(torch.from_numpy(x), torch.from_numpy(i),
+    raises_same(lambda: torch.nn.MaxUnpool2d(2)(torch.from_numpy(x), torch.from_numpy(i),
                                                  output_size=size),
                  lambda: enn.MaxUnpool2d(2)(ember.from_numpy(x), ember.from_numpy(i),
                                             output_size=size))
@@ -229,7 +219,7 @@ def test_conv_transpose_bad_output_size_message_shows_it_as_given(size: object) 
     x = np.random.RandomState(0).randn(1, 2, 4, 4).astype(np.float32)
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.ConvTranspose2d(2, 2, 3, stride=2)(torch.from_numpy(x),
+    raises_same(lambda: torch.nn.ConvTranspose2d(2, 2, 3, stride=2)(torch.from_numpy(x),
                                                                      output_size=size),
                  lambda: enn.ConvTranspose2d(2, 2, 3, stride=2)(ember.from_numpy(x),
                                                                 output_size=size))
@@ -241,7 +231,7 @@ def test_conv_transpose_bad_output_size_message_shows_it_as_given(size: object) 
                                        ((1, 2, 5, 5, 1), (1, 1, 1, 1, 1, 1))])
 def test_reflect_pad_too_large_names_the_argument_of_the_dim(shape: tuple, pad: tuple) -> None:
     x = np.zeros(shape, dtype=np.float32)
-    _raises_same(lambda: F.pad(torch.from_numpy(x), pad, mode="reflect"),
+    raises_same(lambda: F.pad(torch.from_numpy(x), pad, mode="reflect"),
                  lambda: EF.pad(ember.from_numpy(x), pad, mode="reflect"))
 
 
@@ -249,7 +239,7 @@ def test_reflect_padded_conv_on_too_small_input() -> None:
     x = np.zeros((1, 2, 1, 5), dtype=np.float32)
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")(
+    raises_same(lambda: torch.nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")(
         torch.from_numpy(x)),
         lambda: enn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")(ember.from_numpy(x)))
 
@@ -269,7 +259,7 @@ def test_avg_pool3d_has_no_cpu_half_kernel(dtype: str, call: str, shape: tuple) 
             return getattr(lib.nn, call)(*((2, 2) if call == "LPPool3d" else (2,)))(inp)
         return getattr(fn, call)(inp, *((2, 2) if call == "lp_pool3d" else (2,)))
 
-    _raises_same(lambda: go(torch, F, xt), lambda: go(ember, EF, xe))
+    raises_same(lambda: go(torch, F, xt), lambda: go(ember, EF, xe))
     t = F.adaptive_avg_pool3d(xt, 2)
     e = EF.adaptive_avg_pool3d(xe, 2)
     assert str(e.dtype).split(".")[-1] == dtype
@@ -380,5 +370,5 @@ def test_embedding_bag_degenerate_inputs_raise_as_pytorch(case: str) -> None:
         kw = dict(include_last_offset=True)
     torch.manual_seed(0)
     ember.manual_seed(0)
-    _raises_same(lambda: torch.nn.EmbeddingBag(5, 2, **kw)(*map(torch.from_numpy, args)),
+    raises_same(lambda: torch.nn.EmbeddingBag(5, 2, **kw)(*map(torch.from_numpy, args)),
                  lambda: enn.EmbeddingBag(5, 2, **kw)(*map(ember.from_numpy, args)))

@@ -15,6 +15,7 @@ import contextlib
 
 import numpy as np
 import pytest
+from _programs import raises_same
 
 import ember
 import ember.nn as enn
@@ -29,17 +30,6 @@ def _np(t: object) -> np.ndarray:
 
 def _name(t: object) -> str | None:
     return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _raises_same(fn_t, fn_e) -> None:
-    """Both raise: the same exception type and message (``torch.Size`` read as
-    ``ember.Size``)."""
-    with pytest.raises(Exception) as et:
-        fn_t()
-    with pytest.raises(Exception) as ee:
-        fn_e()
-    assert type(ee.value) is type(et.value)
-    assert str(ee.value) == str(et.value).replace("torch.Size", "ember.Size")
 
 
 # ------------------------------------------------------------------ weight norm
@@ -96,8 +86,8 @@ def test_weight_norm_dim_out_of_range(api: str) -> None:
                 lib.nn.utils.weight_norm(layer, dim=5)
         else:
             lib.nn.utils.parametrizations.weight_norm(layer, dim=5)
-    _raises_same(lambda: run(torch), lambda: run(ember))
-    _raises_same(lambda: torch.norm_except_dim(torch.ones(2, 3), 2, -3),
+    raises_same(lambda: run(torch), lambda: run(ember))
+    raises_same(lambda: torch.norm_except_dim(torch.ones(2, 3), 2, -3),
                  lambda: ember.norm_except_dim(ember.ones(2, 3), 2, -3))
 
 
@@ -128,12 +118,12 @@ def test_weight_norm_training_loop_matches_torch() -> None:
 # ------------------------------------------------------------------ pruning
 def test_prune_importance_scores_shape_error_names_shapes() -> None:
     """A wrong-shaped ``importance_scores``: PyTorch's AssertionError names both shapes."""
-    _raises_same(
+    raises_same(
         lambda: torch.nn.utils.prune.l1_unstructured(torch.nn.Linear(3, 2), "weight", 1,
                                                      importance_scores=torch.ones(3)),
         lambda: ember.nn.utils.prune.l1_unstructured(enn.Linear(3, 2), "weight", 1,
                                                      importance_scores=ember.ones(3)))
-    _raises_same(
+    raises_same(
         lambda: torch.nn.utils.prune.L1Unstructured(0.5).prune(
             torch.ones(2, 3), importance_scores=torch.ones(3)),
         lambda: ember.nn.utils.prune.L1Unstructured(0.5).prune(
@@ -199,7 +189,7 @@ def test_functional_call_tie_weights_errors_match_torch() -> None:
     ]
     for case in cases:
         mt, me = _tied(torch.nn, 2), _tied(enn, 2)
-        _raises_same(lambda c=case, m=mt: c(torch, m, torch.eye(2)),
+        raises_same(lambda c=case, m=mt: c(torch, m, torch.eye(2)),
                      lambda c=case, m=me: c(ember, m, ember.eye(2)))
     with pytest.raises(ValueError, match="Expected parameter_and_buffer_dicts to be a dict"):
         ember.func.functional_call(_tied(enn, 2), ember.ones(2), ())
@@ -230,7 +220,7 @@ def test_total_norm_of_empty_gradient_error_matches_torch(foreach: bool | None, 
                                                          shapes: list) -> None:
     """An inf norm over an empty gradient has no identity: PyTorch's foreach kernel (the
     default on CPU) words the error its own way, its -inf norm and foreach=False don't."""
-    _raises_same(
+    raises_same(
         lambda: torch.nn.utils.get_total_norm([torch.ones(s) for s in shapes], norm_type,
                                               foreach=foreach),
         lambda: ember.nn.utils.get_total_norm([ember.ones(s) for s in shapes], norm_type,
@@ -240,7 +230,7 @@ def test_total_norm_of_empty_gradient_error_matches_torch(foreach: bool | None, 
         p = lib.nn.Parameter(lib.ones(shapes[-1]))
         p.grad = lib.ones(shapes[-1])
         return lib.nn.utils.clip_grad_norm_([p], 1.0, norm_type, foreach=foreach)
-    _raises_same(lambda: clip(torch), lambda: clip(ember))
+    raises_same(lambda: clip(torch), lambda: clip(ember))
 
 
 # ------------------------------------------------------------------ RNN packing
