@@ -293,6 +293,15 @@ def _row_ordered(a: Any) -> bool:
     return True
 
 
+def strided_view(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
+    """A view of ``a``'s memory with ``shape`` and byte ``strides``; read-only on NumPy (its
+    elements may overlap, as a broadcast's or an unfolded window's do)."""
+    st = xp.lib.stride_tricks
+    if xp.__name__ == "numpy":
+        return st.as_strided(a, shape, strides, writeable=False)
+    return st.as_strided(a, shape, strides)
+
+
 def restride(xp: Any, arr: Any, exact: tuple | None) -> Any:
     """Give size-0/1 dims the exact strides asked for (they never step through memory)."""
     if exact is None or elem_strides(arr) == tuple(exact):

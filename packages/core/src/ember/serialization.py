@@ -1068,12 +1068,7 @@ def _read_record(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
     CRC check, as PyTorch reads it (a file written through ``MAP_SHARED`` still loads)."""
     if info.compress_type != zipfile.ZIP_STORED:
         return bytearray(z.read(info))
-    z.fp.seek(info.header_offset)
-    header = z.fp.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    z.fp.seek(name_len + extra_len, os.SEEK_CUR)
+    z.fp.seek(_record_start(z.fp, info))
     raw = bytearray(info.file_size)
     if z.fp.readinto(raw) != info.file_size:
         raise EOFError(f"{info.filename} ends early")
@@ -1082,10 +1077,17 @@ def _read_record(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
 
 def _data_offset(path: str, info: zipfile.ZipInfo) -> int:
     with open(path, "rb") as fh:
-        fh.seek(info.header_offset)
-        header = fh.read(30)
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        return info.header_offset + 30 + name_len + extra_len
+        return _record_start(fh, info)
+
+
+def _record_start(fh: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where a record's bytes start in the open archive ``fh``: past its local header."""
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
 
 
 def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool,

@@ -12,6 +12,8 @@ import itertools
 import threading
 from typing import Any, NamedTuple
 
+from .._memory_format import strided_view
+
 __all__ = ["Geom", "out_size", "padded", "offsets", "window", "Layout", "layout", "Windows",
            "windows", "fill", "to_samples", "as_columns", "grouped_rows", "scratch", "prod"]
 
@@ -56,13 +58,6 @@ def window(kidx: tuple, Q: tuple, stride: tuple, dilation: tuple) -> tuple:
 def _stride_tricks(xp: Any) -> Any | None:
     st = getattr(getattr(xp, "lib", None), "stride_tricks", None)
     return st if st is not None and hasattr(st, "as_strided") else None
-
-
-def _as_strided(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
-    st = _stride_tricks(xp)
-    if xp.__name__ == "numpy":
-        return st.as_strided(a, shape, strides, writeable=False)
-    return st.as_strided(a, shape, strides)
 
 
 class Layout(NamedTuple):
@@ -136,14 +131,14 @@ def windows(xp: Any, x: Any, K: tuple, Q: tuple, g: Geom, lay: Layout,
         buf = scratch(xp, x.dtype, (n * C * P + slack,), "pad")
         buf[n * C * P:] = 0  # the last windows read past the end
         xpd = _pad_into(buf[:n * C * P].reshape((n, C) + Sp), x, g.lo, 2)
-        view = _as_strided(xp, buf, (C,) + tuple(K) + (n, Q[0] * pitch[0]),
+        view = strided_view(xp, buf, (C,) + tuple(K) + (n, Q[0] * pitch[0]),
                            (P * it,) + tuple(dl * p * it for dl, p in zip(g.dilation, pitch))
                            + (C * P * it, it))
     elif lay.kind == "sample_minor":
         xpd = _pad_into(scratch(xp, x.dtype, (C,) + Sp + (n,), "pad"), xp.moveaxis(x, 0, -1),
                         g.lo, 1)
         sp = xpd.strides[1:1 + d]
-        view = _as_strided(xp, xpd, (C,) + tuple(K) + tuple(Q) + (n,),
+        view = strided_view(xp, xpd, (C,) + tuple(K) + tuple(Q) + (n,),
                            (xpd.strides[0],) + tuple(s * dl for s, dl in zip(sp, g.dilation))
                            + tuple(s * st for s, st in zip(sp, g.stride)) + (xpd.strides[-1],))
     else:
@@ -153,7 +148,7 @@ def windows(xp: Any, x: Any, K: tuple, Q: tuple, g: Geom, lay: Layout,
         if _stride_tricks(xp) is None:
             return Windows(None, xpd, flip)
         sp = xpd.strides[2:]
-        view = xp.moveaxis(_as_strided(
+        view = xp.moveaxis(strided_view(
             xp, xpd, (n, C) + tuple(K) + tuple(Q),
             xpd.strides[:2] + tuple(s * dl for s, dl in zip(sp, g.dilation))
             + tuple(s * st for s, st in zip(sp, g.stride))), 0, 1 + d)

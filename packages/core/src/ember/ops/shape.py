@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .._memory_format import strided_view
 from ._dispatch import (
     Tensor,
     grad_state,
@@ -346,10 +347,7 @@ def _broadcast(xp: Any, x: Any, target: tuple) -> Any:
     strides = list(arr.strides)
     for i in kept:
         strides[lead + i] = x.strides[i]
-    st = xp.lib.stride_tricks
-    if xp.__name__ == "numpy":
-        return st.as_strided(arr, target, tuple(strides), writeable=False)
-    return st.as_strided(arr, target, tuple(strides))
+    return strided_view(xp, arr, target, tuple(strides))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:

@@ -434,12 +434,20 @@ class Optimizer:
             hook(self)
 
 
-def _check_lr(lr: Any, negative_only: bool = False) -> None:
-    """PyTorch's ``not 0.0 <= lr`` (SGD's ``lr < 0.0``, which lets NaN through), compared as
-    is: an lr tensor that requires grad is not converted to a number (nor warned about)."""
+def _refused(value: Any, negative_only: bool, strict: bool) -> bool:
+    """PyTorch's argument tests: ``not 0.0 <= value``; SGD's ``value < 0.0`` (``negative_only``,
+    which lets NaN through); SparseAdam's ``not 0.0 < value`` (``strict``)."""
+    if negative_only:
+        return value < 0.0
+    return not 0.0 < value if strict else not 0.0 <= value
+
+
+def _check_lr(lr: Any, negative_only: bool = False, strict: bool = False) -> None:
+    """PyTorch's learning-rate test (see ``_refused``), compared as is: an lr tensor that
+    requires grad is not converted to a number (nor warned about)."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if (lr < 0.0) if negative_only else not 0.0 <= lr:
+    if _refused(lr, negative_only, strict):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
@@ -459,8 +467,8 @@ def _check_betas(betas: tuple) -> None:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
-def _check(name: str, value: float) -> None:
-    if not 0.0 <= value:
+def _check(name: str, value: float, negative_only: bool = False, strict: bool = False) -> None:
+    if _refused(value, negative_only, strict):
         raise ValueError(f"Invalid {name} value: {value}")
 
 

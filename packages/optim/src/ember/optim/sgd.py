@@ -11,6 +11,7 @@ from .optimizer import (
     Optimizer,
     _add_,
     _bump,
+    _check,
     _check_fused,
     _check_lr,
     _effective_grad,
@@ -57,10 +58,8 @@ class SGD(Optimizer):
                  fused: bool | None = None) -> None:
         _check_lr(lr, negative_only=True)
         # PyTorch's SGD tests ``x < 0.0``: a NaN momentum or weight decay is let through
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if _value(weight_decay) < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check("momentum", momentum, negative_only=True)
+        _check("weight_decay", _value(weight_decay), negative_only=True)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ember import Tensor
-
-from .optimizer import Optimizer, _check_betas, _value, _zeros_like
+from .optimizer import Optimizer, _check, _check_betas, _check_lr, _value, _zeros_like
 
 __all__ = ["SparseAdam"]
 
@@ -22,13 +20,9 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, maximize: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
         # PyTorch's SparseAdam wants lr and eps strictly positive
-        if not 0.0 < lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 < eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_lr(lr, strict=True)
+        _check("epsilon", eps, strict=True)
         _check_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
