@@ -87,6 +87,10 @@ _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "loa
                "vmap": ("func", "vmap"),
                "sparse_coo": ("sparse", "sparse_coo"),
                "sparse_coo_tensor": ("sparse", "sparse_coo_tensor"),
+               **{_n: ("sparse", _n) for _n in (
+                   "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "sparse_csr_tensor",
+                   "sparse_csc_tensor", "sparse_bsr_tensor", "sparse_bsc_tensor",
+                   "sparse_compressed_tensor")},
                "spmm": ("sparse", "spmm"), "smm": ("sparse", "spmm"),
                "GradScaler": ("amp", "GradScaler"),
                "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),

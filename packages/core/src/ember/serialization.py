@@ -286,7 +286,8 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     elif isinstance(obj, Tensor) and hasattr(type(obj), "cls_to_become"):
         out = obj  # a lazy module's placeholder: no data, pickled by its own __reduce_ex__
     elif isinstance(obj, Tensor):
-        out = _SparseReduce(obj, storages) if obj.is_sparse else _TensorReduce(obj, storages)
+        out = _SparseReduce(obj, storages) if obj.layout.name != "strided" else \
+            _TensorReduce(obj, storages)
         if type(obj) is not Tensor and not obj.is_sparse and getattr(obj, "__dict__", None):
             out.state = _reduce_for_save(obj.__dict__, storages, memo)
     elif isinstance(obj, _dt.dtype):
@@ -464,21 +465,35 @@ class _SparseReduce:
 
     def __init__(self, t: Tensor, storages: dict) -> None:
         det = t.detach()
+        self.layout = t.layout.name
+        if self.layout != "sparse_coo":  # CSR & co.: (compressed, plain, values, size)
+            parts = (det.crow_indices(), det.col_indices()) if self.layout.endswith("sr") \
+                else (det.ccol_indices(), det.row_indices())
+            self.args = (*(_TensorReduce(p, storages) for p in parts),
+                         _TensorReduce(det.values(), storages), _SizeReduce(tuple(t.shape)))
+            return
         self.args = (_TensorReduce(det._indices(), storages),
                      _TensorReduce(det._values(), storages), _SizeReduce(tuple(t.shape)),
                      t.is_coalesced())
 
     def __reduce__(self) -> tuple:
         return (_Global("torch._utils", "_rebuild_sparse_tensor"),
-                (_LayoutReduce(), self.args))
+                (_LayoutReduce(self.layout), self.args))
 
 
 class _LayoutReduce:
+    def __init__(self, name: str = "sparse_coo") -> None:
+        self.name = name
+
     def __reduce__(self) -> tuple:
-        return (_Global("torch.serialization", "_get_layout"), ("torch.sparse_coo",))
+        return (_Global("torch.serialization", "_get_layout"), (f"torch.{self.name}",))
 
 
 def _rebuild_sparse_tensor(layout: Any, data: tuple) -> Tensor:
+    if layout.name != "sparse_coo":
+        from .ops.sparse_compressed import sparse_compressed_tensor
+
+        return sparse_compressed_tensor(*data, layout=layout)
     from .ops.sparse_coo import sparse_coo_tensor
 
     indices, values, size, coalesced = data
@@ -488,9 +503,11 @@ def _rebuild_sparse_tensor(layout: Any, data: tuple) -> Tensor:
 def _get_layout(name: str) -> Any:
     """A layout by its printed name (``"torch.sparse_coo"``), as PyTorch's files give it."""
     from ._tensor import strided
+    from .ops.sparse_compressed import _LAYOUTS
     from .ops.sparse_coo import sparse_coo
 
-    layouts = {"torch.sparse_coo": sparse_coo, "torch.strided": strided}
+    layouts = {"torch.sparse_coo": sparse_coo, "torch.strided": strided,
+               **{f"torch.{n}": lay for n, lay in _LAYOUTS.items()}}
     if name not in layouts:
         raise RuntimeError(f"Unsupported layout {name} in the checkpoint")
     return layouts[name]

@@ -158,7 +158,9 @@ class SparseTensor(Tensor):
         d = to_dense(self)
         return d if dtype is None else d.to(dtype)
 
-    def to_sparse(self, *args: Any, layout: Any = None, **kwargs: Any) -> SparseTensor:
+    def to_sparse(self, *args: Any, layout: Any = None, **kwargs: Any) -> Tensor:
+        if layout is not None and not str(layout).endswith("sparse_coo"):
+            return Tensor.to_sparse(self, layout=layout, **kwargs)
         if args and args[0] != self.sparse_dim():
             raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim "
                                "argument !=self.sparse_dim() is not supported")

@@ -142,6 +142,9 @@ def dense_to_sparse(t: Tensor, sparse_dim: int | None = None) -> SparseTensor:
     sd = a.ndim if sparse_dim is None else int(sparse_dim)
     if not 0 <= sd <= a.ndim:
         raise RuntimeError(f"sparse_dim must be in [0, {a.ndim}], but got {sd}")
+    if sd == 0 and a.ndim:
+        raise RuntimeError("dense_to_sparse: sparse_dim argument must be in >0 when "
+                           "self.dim()>0")
     nz = a != 0
     if sd < a.ndim:  # a row of the dense part counts when any of it is nonzero
         nz = nz.reshape(a.shape[:sd] + (int(np.prod(a.shape[sd:])),)).any(axis=-1)
@@ -249,7 +252,8 @@ def transpose(s: SparseTensor, dim0: int, dim1: int) -> SparseTensor:
     d0, d1 = s._wrap_dim(dim0, "transpose"), s._wrap_dim(dim1, "transpose")
     sd = s._ind.shape[0]
     if (d0 < sd) != (d1 < sd):
-        raise RuntimeError("transpose_: cannot transpose a sparse dimension with a dense one")
+        raise RuntimeError(f"sparse transpose: transposed dimensions must be sparse Got "
+                           f"sparse_dim: {sd}, d0: {d0}, d1: {d1}")
     shape = list(s._data.shape)
     shape[d0], shape[d1] = shape[d1], shape[d0]
     if d0 < sd:
@@ -263,7 +267,7 @@ def transpose(s: SparseTensor, dim0: int, dim1: int) -> SparseTensor:
 
 
 def t(s: SparseTensor) -> SparseTensor:
-    if s.ndim > 2:
+    if s.ndim > 2 or s.dense_dim():
         raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, but "
                            f"got {s.sparse_dim()} sparse and {s.dense_dim()} dense dimensions")
     return transpose(s, 0, 1) if s.ndim == 2 else s
@@ -271,7 +275,10 @@ def t(s: SparseTensor) -> SparseTensor:
 
 def sum(s: SparseTensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """The sum over all elements (a dense 0-d tensor) or over ``dim``: sparse while a
-    sparse dim remains, as ``torch.sparse.sum``."""
+    sparse dim remains, as ``torch.sparse.sum``. In a full sum duplicates add up first, in
+    the values' dtype (a uint8 sum wraps, a bool one is an or), as PyTorch coalesces first."""
+    if dim is None and not s._coal and s._val.dtype.kind in "biu":
+        s = coalesce(s)
     vt = _values_of(s)
     if dtype is not None:
         vt = vt.to(_dt.to_dtype(dtype))
@@ -297,7 +304,7 @@ def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
     sparse operand's gradient is dense (``ember.mm``, ``@``) or, with ``sparse_grad``
     (``ember.sparse.mm``), ``grad @ mat2.T`` masked to its pattern, as PyTorch's."""
     if input.ndim != 2 or input.dense_dim():
-        raise RuntimeError("mm: expected a 2-D sparse matrix with no dense dimensions")
+        _refuse_mm(input)
     if isinstance(mat2, SparseTensor):
         mat2 = to_dense(mat2)
     vec = mat2.ndim == 1
@@ -308,6 +315,8 @@ def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
     if input.dtype != b.dtype:
         raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
                            f"{input.dtype} != {b.dtype}")
+    if input.dtype == _dt.bool:
+        raise NotImplementedError('"addmm_sparse_dense" not implemented for \'Bool\'')
     xp = _xp(input)
     rows, cols = input._ind[0], input._ind[1]
     bd = b._data
@@ -334,6 +343,13 @@ def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
     return res.squeeze(1) if vec else res
 
 
+def _refuse_mm(s: SparseTensor) -> None:
+    """PyTorch's errors for a sparse operand that is not a 2-D matrix of scalars."""
+    if s.sparse_dim() != 2:
+        raise RuntimeError(f"addmm: matrices expected, got {s.sparse_dim()}D tensor")
+    raise RuntimeError(f"addmm: scalar values expected, got {s.dense_dim()}D values")
+
+
 def addmm(input: Tensor, mat1: SparseTensor, mat2: Tensor, *, beta: Any = 1,
           alpha: Any = 1, sparse_grad: bool = False) -> Tensor:
     p = mm(mat1, mat2, sparse_grad)
@@ -344,8 +360,13 @@ def addmm(input: Tensor, mat1: SparseTensor, mat2: Tensor, *, beta: Any = 1,
 
 def _softmax(s: SparseTensor, dim: int, log: bool) -> SparseTensor:
     """softmax over the specified entries along ``dim`` (absent entries stay absent)."""
+    if s.dtype not in (_dt.float32, _dt.float64) and s._data.size:
+        op = "log_softmax" if log else "softmax"
+        raise NotImplementedError(f'"{op}" not implemented for \'{_dt._c10_name(s.dtype)}\'')
     s = coalesce(s)
     d = s._wrap_dim(dim, "softmax")
+    if not s._data.size:  # nothing to normalise: PyTorch returns it (any dtype)
+        return s
     sd = s._ind.shape[0]
     vt = _values_of(s)
     if d >= sd:

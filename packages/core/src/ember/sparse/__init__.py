@@ -9,19 +9,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ops import sparse_compressed_math as _cm
 from ..ops import sparse_math as _m
+from ..ops.sparse_compressed import (
+    SparseCompressedTensor,
+    sparse_bsc,
+    sparse_bsc_tensor,
+    sparse_bsr,
+    sparse_bsr_tensor,
+    sparse_compressed_tensor,
+    sparse_csc,
+    sparse_csc_tensor,
+    sparse_csr,
+    sparse_csr_tensor,
+)
 from ..ops.sparse_coo import SparseTensor, sparse_coo, sparse_coo_tensor
 from ._dispatch import install as _install
 
-__all__ = ["mm", "addmm", "sum", "softmax", "log_softmax", "SparseTensor", "sparse_coo",
-           "sparse_coo_tensor", "check_sparse_tensor_invariants", "spmm"]
+__all__ = ["mm", "addmm", "sum", "sampled_addmm", "softmax", "log_softmax", "SparseTensor", "sparse_coo",
+           "sparse_coo_tensor", "check_sparse_tensor_invariants", "spmm",
+           "SparseCompressedTensor", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc",
+           "sparse_compressed_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
+           "sparse_bsr_tensor", "sparse_bsc_tensor"]
 
 softmax = _m.softmax
 log_softmax = _m.log_softmax
+sampled_addmm = _cm.sampled_addmm
 
 
 def mm(mat1: Any, mat2: Any, reduce: str = "sum") -> Any:
     """Matrix product of a sparse matrix with a dense (or sparse) one."""
+    if isinstance(mat1, SparseCompressedTensor) or isinstance(mat2, SparseCompressedTensor):
+        return _cm.mm(mat1, mat2, sparse_grad=True)
     if not isinstance(mat1, SparseTensor):
         from .. import ops
 
@@ -31,6 +50,8 @@ def mm(mat1: Any, mat2: Any, reduce: str = "sum") -> Any:
 
 def addmm(mat: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * mat + alpha * (mat1 @ mat2)`` with a sparse ``mat1``."""
+    if isinstance(mat1, SparseCompressedTensor):
+        return _cm.addmm(mat, mat1, mat2, beta=beta, alpha=alpha)
     return _m.addmm(mat, mat1, mat2, beta=beta, alpha=alpha, sparse_grad=True)
 
 

@@ -11,10 +11,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..ops import sparse_compressed_math as _cm
 from ..ops import sparse_math as _m
+from ..ops.sparse_compressed import SparseCompressedTensor
 from ..ops.sparse_coo import SparseTensor
 
 _S = SparseTensor
+_C = SparseCompressedTensor
 
 
 def _mm(dense: Callable) -> Callable:
@@ -23,6 +26,8 @@ def _mm(dense: Callable) -> Callable:
             return _m.mm(input, mat2)
         if mat2.__class__ is _S:
             return dense(input, _m.to_dense(mat2), *args, **kw)
+        if input.__class__ is _C or mat2.__class__ is _C:
+            return _cm.mm(input, mat2)
         return dense(input, mat2, *args, **kw)
     return mm
 
@@ -31,6 +36,8 @@ def _binary(dense: Callable, sparse: Callable) -> Callable:
     def op(input: Any, other: Any, *args: Any, **kw: Any) -> Any:
         if input.__class__ is _S or other.__class__ is _S:
             return sparse(input, other, *args, **kw)
+        if input.__class__ is _C or other.__class__ is _C:
+            return getattr(_cm, sparse.__name__)(input, other, *args, **kw)
         return dense(input, other, *args, **kw)
     return op
 
@@ -39,6 +46,8 @@ def _unary(dense: Callable, sparse: Callable) -> Callable:
     def op(input: Any, *args: Any, **kw: Any) -> Any:
         if input.__class__ is _S:
             return sparse(input, *args, **kw)
+        if input.__class__ is _C:
+            return getattr(input, dense.__name__)(*args, **kw)
         return dense(input, *args, **kw)
     return op
 
@@ -55,6 +64,8 @@ def _addmm(dense: Callable) -> Callable:
     def addmm(input: Any, mat1: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
         if mat1.__class__ is _S:
             return _m.addmm(input, mat1, mat2, **kw)
+        if mat1.__class__ is _C or mat2.__class__ is _C or input.__class__ is _C:
+            return _cm.addmm(input, mat1, mat2, **kw)
         return dense(input, mat1, mat2, *args, **kw)
     return addmm
 
