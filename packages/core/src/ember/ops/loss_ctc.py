@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..dtypes import _c10_name
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._nn_math import reduction_enum
@@ -53,17 +54,27 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     ``sum``), so the graph and the NaN gradients of infeasible samples are PyTorch's.
     """
     red = reduction_enum(reduction)
+    if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor) or not all(
+            isinstance(v, (Tensor, list, tuple)) for v in (input_lengths, target_lengths)):
+        _refuse_lengths(input_lengths, target_lengths)
+    for what, v in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        if isinstance(v, Tensor) and v._data.dtype.kind not in "iu":
+            raise RuntimeError(f"{what} must be integral")
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")
+    if str(log_probs._data.dtype) not in ("float32", "float64"):  # PyTorch's kernels' dtypes
+        raise NotImplementedError(f'"ctc_loss_{log_probs.device.type}" not implemented for '
+                                  f"'{_c10_name(log_probs.dtype)}'")
     unbatched = log_probs.ndim == 2
-    if unbatched:
+    if log_probs.ndim != 3:  # PyTorch unsqueezes any other rank, then wants 3 dimensions
         log_probs = log_probs.unsqueeze(1)
     if log_probs.ndim != 3:
-        raise RuntimeError(f"ctc_loss: expected log_probs to be 2-D or 3-D, got "
-                           f"{log_probs.ndim}-D")
+        raise RuntimeError(f"Expected 3-dimensional tensor, but got {log_probs.ndim}-dimensional "
+                           "tensor for argument #1 'log_probs' (while checking arguments for "
+                           "ctc_loss_allocate_outputs)")
     xp = log_probs._device._backend.xp
     tl = _lengths(xp, target_lengths, log_probs.shape[1], "target_lengths")
-    nll = _ctc_nll(log_probs, targets, input_lengths, tl, blank, zero_infinity, unbatched)
+    nll = _ctc_nll(log_probs, targets, input_lengths, tl, blank, zero_infinity)
     if zero_infinity:
         nll = where(nll == float("inf"), make(xp.zeros((), dtype=nll._data.dtype),
                                               nll._device), nll)
@@ -74,15 +85,25 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     return nll.squeeze(0) if unbatched else nll
 
 
+def _refuse_lengths(input_lengths: Any, target_lengths: Any) -> None:
+    """PyTorch's overloads take both lengths as int sequences or both as tensors."""
+    got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__
+                    for v in (input_lengths, target_lengths))
+    tail = "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)"
+    raise TypeError(
+        f"ctc_loss() received an invalid combination of arguments - got (Tensor, Tensor, {got}, "
+        "int, int, bool), but expected one of:\n * (Tensor log_probs, Tensor targets, "
+        f"tuple of ints input_lengths, tuple of ints target_lengths, {tail}\n * (Tensor "
+        f"log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, {tail}")
+
+
 def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank: int,
-             zero_infinity: bool, unbatched: bool) -> Tensor:
+             zero_infinity: bool) -> Tensor:
     """The per-sample negative log likelihoods (N,), recorded as ``CtcLossBackward0``."""
     lp = log_probs._data
     xp = log_probs._device._backend.xp
     t_max, n, c = lp.shape
     tg = targets._data if isinstance(targets, Tensor) else xp.asarray(targets)
-    if unbatched:
-        tg = tg.reshape(1, -1)
     il = _lengths(xp, input_lengths, n, "input_lengths")
     if n and int(xp.max(il)) > t_max:
         raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got "
@@ -90,7 +111,15 @@ def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
     s_max = int(xp.max(tl)) if n else 0
+    if tg.ndim not in (1, 2):
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {tg.ndim}-dimensional tensor for "
+                           "argument #2 'targets' (while checking arguments for "
+                           "ctc_loss_allocate_outputs)")
     if tg.ndim == 1:  # concatenated targets: pad them into (N, S)
+        if tg.size != int(tl.sum()):
+            raise RuntimeError(f"Expected tensor to have size {int(tl.sum())} at dimension 0, "
+                               f"but got size {tg.size} for argument #2 'targets' (while "
+                               "checking arguments for ctc_loss_allocate_outputs)")
         starts = xp.concatenate([xp.zeros(1, dtype="int64"), xp.cumsum(tl)[:-1]])
         pos = starts[:, None] + xp.arange(max(s_max, 1))[None, :]
         tg = xp.where(xp.arange(max(s_max, 1))[None, :] < tl[:, None],
@@ -109,7 +138,9 @@ def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank
     ext = xp.where(valid, ext, blank)
     skip = xp.zeros((n, lpn), dtype=bool)
     if lpn > 2:
-        skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+        # PyTorch's kernels skip whenever the label differs from the one two back (a blank
+        # inside the targets too)
+        skip[:, 2:] = ext[:, 2:] != ext[:, :-2]
     ninf = -xp.inf
     lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max, n, lpn)), 2)  # (T, N, L')
     dt = lp.dtype
@@ -170,6 +201,12 @@ def _ctc_grad(xp: Any, lp: Any, lpe: Any, alpha: Any, ext: Any, skip: Any, valid
         beta[t] = cur
         nxt = cur
     ab = alpha + beta
+    # PyTorch's CPU kernel sets, not adds, the last label's term at the last step, so where that
+    # label is the blank (a blank inside the targets) the final blank's term drops out
+    odd = xp.maximum(2 * tl - 1, 0)
+    drop = (tl > 0) & (il > 0) & (ext[rows, odd] == blank)
+    if drop.any():
+        ab[il[drop] - 1, rows[drop], 2 * tl[drop]] = ninf
     mx = xp.max(ab, axis=2, keepdims=True)
     mx = xp.where(xp.isfinite(mx), mx, 0)
     e = xp.exp(ab - mx)

@@ -140,6 +140,7 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        _check_sizes(bias, batch_first, input_size)
         if not isinstance(hidden_size, int):
             raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
         if hidden_size <= 0:
@@ -187,6 +188,12 @@ class RNNBase(Module):
     def flatten_parameters(self) -> None:
         """A no-op kept for PyTorch compatibility (weights are never fused here)."""
 
+    def _init_flat_weights(self) -> None:
+        """A no-op: ``_flat_weights`` reads the attributes live (weight-drop wrappers that
+        replace a weight call this in PyTorch)."""
+
+    _update_flat_weights = _init_flat_weights
+
     def reset_parameters(self) -> None:
         """Every weight and bias uniform in ±1/sqrt(hidden_size)."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
@@ -214,7 +221,7 @@ class RNNBase(Module):
         w = self._flat_weights[0]
         if input.dtype != w.dtype:
             if batch_sizes is not None and self.mode == "LSTM":
-                _check_mm_dtype(input, w)  # PyTorch's packed LSTM leaves it to the kernel
+                _check_mm_dtype(input, w, self.bias)  # PyTorch's packed LSTM leaves it to the kernel
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({w.dtype}). Convert input: input.to({w.dtype}), or convert "
                              f"model: model.to({input.dtype})")
@@ -227,6 +234,7 @@ class RNNBase(Module):
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes: Tensor | None,
                                  size: int | None = None) -> tuple[int, int, int]:
+        """(layers * directions, batch, hidden or ``size``) that ``hx`` must have."""
         if batch_sizes is not None:
             mini_batch = int(batch_sizes[0])
         else:
@@ -236,24 +244,46 @@ class RNNBase(Module):
                                                 else self.hidden_size)
         return (self.num_layers * num_directions, mini_batch, hidden)
 
-    def check_hidden_size(self, hx: Tensor, expected: tuple,
+    def get_expected_cell_size(self, input: Tensor, batch_sizes: Tensor | None
+                               ) -> tuple[int, int, int]:
+        """The size an LSTM's cell state must have (``hidden_size`` wide, never projected)."""
+        return self.get_expected_hidden_size(input, batch_sizes, self.hidden_size)
+
+    def check_hidden_size(self, hx: Tensor, expected_hidden_size: tuple,
                           msg: str = "Expected hidden size {}, got {}") -> None:
-        if tuple(hx.size()) != tuple(expected):
-            raise RuntimeError(msg.format(expected, list(hx.size())))
+        if tuple(hx.size()) != tuple(expected_hidden_size):
+            raise RuntimeError(msg.format(expected_hidden_size, list(hx.size())))
 
     def check_forward_args(self, input: Tensor, hidden: Any, batch_sizes: Tensor | None) -> None:
         self.check_input(input, batch_sizes)
         if self.mode == "LSTM":
             self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
                                    "Expected hidden[0] size {}, got {}")
-            self.check_hidden_size(hidden[1], self.get_expected_hidden_size(
-                input, batch_sizes, self.hidden_size), "Expected hidden[1] size {}, got {}")
+            self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
+                                   "Expected hidden[1] size {}, got {}")
         else:
             self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
         if batch_sizes is None and input.size(1 if self.batch_first else 0) == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        h, w = (hidden[0] if self.mode == "LSTM" else hidden), self._flat_weights[0]
+        if self.mode == "LSTM" and batch_sizes is None and not (w.dtype == h.dtype
+                                                                == hidden[1].dtype):
+            self._check_onednn_state(input, h, hidden[1])
         # the hidden state meets weight_hh in a matmul: PyTorch refuses another dtype there
-        _check_mm_dtype(hidden[0] if self.mode == "LSTM" else hidden, self._flat_weights[0])
+        _check_mm_dtype(h, w, self.bias)
+
+    def _check_onednn_state(self, input: Tensor, h: Tensor, c: Tensor) -> None:
+        """PyTorch's CPU oneDNN LSTM refuses a state of another dtype in oneDNN's words (a
+        bfloat16 layer keeps a float32 cell state)."""
+        if not self._mkldnn(input) or ember.is_autocast_enabled(input.device.type):
+            return
+        w = self._flat_weights[0]
+        if any(t.dtype not in (ember.float32, ember.bfloat16, ember.float16) for t in (h, c)):
+            raise RuntimeError("get_mkldnn_dtype: unsupported data type")
+        if h.dtype != w.dtype or c.dtype not in (w.dtype, ember.float32):
+            raise RuntimeError("could not create a primitive descriptor for the LSTM forward "
+                               "propagation primitive. Run workload with environment variable "
+                               "ONEDNN_VERBOSE=all to get additional diagnostic information.")
 
     def permute_hidden(self, hx: Any, permutation: Tensor | None) -> Any:
         if permutation is None:
@@ -308,10 +338,10 @@ class RNNBase(Module):
         return dt if data.is_floating_point() and data.dtype != dt else None
 
     def _mkldnn(self, out: Tensor) -> bool:
-        """Whether PyTorch's CPU runs this layer with oneDNN (float32 or bfloat16 LSTM, no
-        projections)."""
+        """Whether PyTorch's CPU runs this layer with oneDNN (a non-empty float32 or bfloat16
+        LSTM, no projections)."""
         return (self.mode == "LSTM" and self.proj_size == 0 and out.device.type == "cpu"
-                and out.dtype in (ember.float32, ember.bfloat16))
+                and out.dtype in (ember.float32, ember.bfloat16) and out.numel() > 0)
 
     def _output_node(self, out: Tensor) -> str:
         """The graph node PyTorch's CPU kernels leave on a padded output: the steps stacked,
@@ -435,11 +465,28 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
 
-def _check_mm_dtype(x: Tensor, weight: Tensor) -> None:
-    """Refuse ``x @ weight.T`` across dtypes, in the words of PyTorch's matmul (autocast
-    regions cast the operands instead)."""
+def _check_sizes(bias: Any, batch_first: Any, input_size: Any) -> None:
+    """PyTorch's type and range checks of the constructor's flags and ``input_size``."""
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
+    if not isinstance(batch_first, bool):
+        raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+    if not isinstance(input_size, int):
+        raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
+    if input_size <= 0:
+        raise ValueError("input_size must be greater than zero")
+
+
+def _check_mm_dtype(x: Tensor, weight: Tensor, bias: bool = True) -> None:
+    """Refuse ``x @ weight.T`` across dtypes, in the words of PyTorch's addmm (or its mm for a
+    layer without bias); autocast regions cast the operands instead."""
     if x.dtype != weight.dtype and not (ember.is_autocast_enabled(x.device.type)
                                         or ember.is_autocast_enabled(weight.device.type)):
+        if not bias:
+            from ember.ops.linalg import _C_NAMES
+
+            a, b = (_C_NAMES.get(t.dtype.name, t.dtype.name) for t in (x, weight))
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a} != {b}")
         a, b = (ember.dtypes._c10_name(t.dtype) for t in (x, weight))
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {a} and {b}")
 
@@ -482,20 +529,17 @@ class RNNCellBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
-    def _prepare(self, name: str, input: Tensor, hx: Any) -> bool:
+    def _prepare(self, name: str, input: Tensor) -> bool:
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
-        if input.size(-1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(-1)} "
-                               f"expected {self.input_size}")
         return input.dim() == 2
 
     def _check_hidden(self, input: Tensor, hx: Tensor, idx: int = 0) -> None:
-        """PyTorch's cell checks: the hidden state's batch and feature sizes against the input,
-        and the dtypes that meet the weights in a matmul (the input, then ``hx``)."""
-        if idx == 0:
-            _check_mm_dtype(input, self.weight_ih)
-            _check_mm_dtype(hx, self.weight_hh)
+        """PyTorch's cell checks, in its order: the input's feature size, then the hidden
+        state's batch and feature sizes against the input."""
+        if idx == 0 and input.size(-1) != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.size(-1)} "
+                               f"expected {self.input_size}")
         if input.size(0) != hx.size(0):
             raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{idx} "
                                f"batch size {hx.size(0)}")
@@ -504,6 +548,9 @@ class RNNCellBase(Module):
                                f"expected {self.hidden_size}")
 
     def _cell(self, mode: str, input: Tensor, h: Tensor, c: Tensor | None) -> tuple:
+        # the dtypes that meet the weights in a matmul, after the size checks: the input first
+        _check_mm_dtype(input, self.weight_ih, self.bias)
+        _check_mm_dtype(h, self.weight_hh, self.bias)
         gi = _affine(input, self.weight_ih, self.bias_ih)
         return _step(mode, gi, h, c, self.weight_hh, self.bias_hh)
 
@@ -519,9 +566,9 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        batched = self._prepare("RNNCell", input)
         if hx is not None and hx.dim() not in (1, 2):
             raise ValueError(f"RNNCell: Expected hidden to be 1D or 2D, got {hx.dim()}D instead")
-        batched = self._prepare("RNNCell", input, hx)
         if not batched:
             input = input.unsqueeze(0)
         if hx is None:
@@ -529,9 +576,9 @@ class RNNCell(RNNCellBase):
                              device=input.device)
         elif not batched:
             hx = hx.unsqueeze(0)
-        self._check_hidden(input, hx)
-        if self.nonlinearity not in ("tanh", "relu"):
+        if self.nonlinearity not in ("tanh", "relu"):  # PyTorch refuses it before its kernel
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        self._check_hidden(input, hx)
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
         ret, _ = self._cell(mode, input, hx, None)
         return ret if batched else ret.squeeze(0)
@@ -546,12 +593,12 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, Tensor]:
+        batched = self._prepare("LSTMCell", input)
         if hx is not None:
             for idx, value in enumerate(hx):
                 if value.dim() not in (1, 2):
                     raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got "
                                      f"{value.dim()}D instead")
-        batched = self._prepare("LSTMCell", input, hx)
         if batched and hx is not None:  # PyTorch's lstm_cell takes exactly an (h, c) pair
             if not isinstance(hx, (tuple, list)):
                 raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of "
@@ -580,9 +627,9 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        batched = self._prepare("GRUCell", input)
         if hx is not None and hx.dim() not in (1, 2):
             raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.dim()}D instead")
-        batched = self._prepare("GRUCell", input, hx)
         if not batched:
             input = input.unsqueeze(0)
         if hx is None:

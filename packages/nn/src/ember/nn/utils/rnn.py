@@ -139,10 +139,16 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
                 "pack_sequence to sidestep this requirement if you do not need ONNX "
                 "exportability.")
     else:
-        order = np.argsort(-lens, kind="stable")
-        lens = lens[order]
-        sorted_indices = ember.tensor(order, dtype=ember.int64, device=input.device)
+        # PyTorch's (unstable) sort: its order among equal lengths is std::sort's
+        _, order = ember.sort(ember.tensor(lens, dtype=ember.int64), descending=True)
+        lens = lens[order.numpy()]
+        sorted_indices = order.to(input.device)
         input = input.index_select(batch_dim, sorted_indices)
+    if input.numel() == 0:
+        raise RuntimeError("Cannot pack empty tensors.")
+    if input.requires_grad and input.is_complex() and ember.is_grad_enabled():
+        raise RuntimeError("_pack_padded_sequence does not support automatic differentiation "
+                           "for outputs with complex dtype.")
     if lens.size != input.size(batch_dim):
         raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
                            f"{lens.size} (batch_size={input.size(batch_dim)})")
@@ -228,6 +234,8 @@ def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
                                f"({got}) at non-singleton dimension {dim + 1}")
     sequences = [s if s.dtype == first.dtype else s.to(first.dtype) for s in sequences]
     total = int(lens.sum())
+    if first.dtype == ember.uint8 and padding_value < 0:  # PyTorch's checked Scalar conversion
+        raise RuntimeError("value cannot be converted to type uint8_t without overflow")
     pad_row = ember.full((1,) + rest, padding_value, dtype=first.dtype, device=first.device)
     ext = ember.cat(list(sequences) + [pad_row], 0)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
@@ -253,8 +261,6 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor,
     As PyTorch's, a time-major batch is transposed in place (the caller's tensor is left
     batch-first) and each sequence is taken through a boolean mask (a copy).
     """
-    if not isinstance(lengths, Tensor):
-        lengths = ember.as_tensor(lengths)
     if not batch_first:
         padded_sequences.transpose_(0, 1)
     idx = ember.arange(padded_sequences.shape[1], device=lengths.device)
