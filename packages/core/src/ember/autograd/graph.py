@@ -532,6 +532,8 @@ def _run_backward(roots: Sequence[tuple[Node, int]], grads: Sequence[Any], retai
                 if skip:
                     continue
                 g0 = gouts[0]
+                if g0 is None and not node._multi and not is_acc:
+                    continue  # a pre-hook dropped the gradient: none flows on, as in PyTorch
             else:  # the common case: one output, no hooks
                 gouts = None
                 g0 = buf
@@ -621,7 +623,7 @@ def _hooked_grads(node: Node, buf: Any, is_acc: bool, capture: dict | None,
         for fn in list(node._pre_hooks.values()):
             r = fn(tuple(gouts))
             if r is not None:
-                gouts = list(r)
+                gouts = list(_checked_node_hook_result(fn, r, gouts))
     return gouts
 
 
@@ -632,7 +634,7 @@ def _capture(node: Node, gouts: list, capture: dict, captured: dict) -> None:
 
 
 def _hook_name(fn: Any) -> str:
-    return getattr(fn, "__name__", type(fn).__name__)
+    return getattr(fn, "__name__", "<unknown>")  # PyTorch's name for a hook without one
 
 
 def _checked_hook_result(fn: Any, r: Any, g: Any) -> Any:
@@ -651,10 +653,18 @@ def _checked_hook_result(fn: Any, r: Any, g: Any) -> Any:
 
 
 def _checked_node_hook_result(fn: Any, r: Any, gins: Any) -> Any:
-    """A node hook's replacement ``grad_inputs``: one per input edge, as PyTorch insists."""
+    """A node (pre-)hook's replacement gradients: a tuple with one per edge, each None or a
+    tensor of the replaced one's dtype, device and shape, as PyTorch insists."""
+    if not isinstance(r, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
     if len(r) != len(gins):
         raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
                            f"(got {len(r)}, but expected {len(gins)})")
+    for new, old in zip(r, gins):
+        if new is not None:
+            if old is None:
+                raise RuntimeError("can't replace a None gradient with a non-None value")
+            _checked_hook_result(fn, new, old)
     return r
 
 

@@ -209,7 +209,10 @@ class BackwardHook:
         self.n_inputs = len(args)
         if node is not None:
             tensors = [args[i] for i in self.input_index]
-            node.register_hook(lambda gins, gouts: self._on_grad_input(tensors, live, gins))
+            def hook(gins: tuple, gouts: tuple) -> tuple | None:  # PyTorch's hook's name
+                return self._on_grad_input(tensors, live, gins)
+
+            node.register_hook(hook)
         return new_args
 
     def setup_output_hook(self, result: Any) -> Any:
@@ -221,7 +224,10 @@ class BackwardHook:
         new, self.output_index, live, node = self._route(values)
         self.n_outputs = len(values)
         if node is not None:
-            node.register_prehook(lambda grads: self._on_grad_output(live, grads))
+            def hook(grads: tuple) -> tuple:  # named as PyTorch's, for its errors
+                return self._on_grad_output(live, grads)
+
+            node.register_prehook(hook)
         return new[0] if single else new
 
     @staticmethod

@@ -69,10 +69,18 @@ class _StateDictMixin:
         return _hooks._add(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
-        """``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict``."""
+        """``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict``; it edits
+        the dict in place (returning anything else is an error, as in PyTorch)."""
+        hook._from_public_api = True  # PyTorch marks the hook itself
         return _hooks._add(self._state_dict_hooks, hook)
 
-    _register_state_dict_hook = register_state_dict_post_hook
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """The private post-hook: what it returns replaces the dict (at the root)."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook")
+        return _hooks._add(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
@@ -128,6 +136,8 @@ class _StateDictMixin:
         for hook in self._state_dict_hooks.values():
             res = hook(self, destination, prefix, local_metadata)
             if res is not None:
+                if getattr(hook, "_from_public_api", False):
+                    raise RuntimeError("state_dict post-hook must return None")
                 destination = res
         return destination
 
@@ -157,7 +167,8 @@ class _StateDictMixin:
                     f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
             lazy = is_lazy(param)
-            if not lazy and param.dim() == 0 and input_param.dim() == 1:
+            if (not lazy and param.dim() == 0 and input_param.dim() == 1
+                    and input_param.shape[0] == 1):  # a 0.3-era 1-element checkpoint
                 input_param = input_param[0]
             if not lazy and tuple(input_param.shape) != tuple(param.shape):
                 error_msgs.append(
@@ -239,8 +250,10 @@ class _StateDictMixin:
             for hook in module._load_state_dict_post_hooks.values():
                 out = hook(module, incompatible)
                 if out is not None:
-                    raise RuntimeError("Hooks registered with ``register_load_state_dict_post_"
-                                       "hook`` are not expected to return new values.")
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                        "expected to return new values, if incompatible_keys need to be modified, "
+                        "it should be done inplace.")
 
         load(self, state_dict)
         if strict:

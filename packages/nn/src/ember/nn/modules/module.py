@@ -12,10 +12,11 @@ import functools
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import ember
 from ember import Tensor
+from ember.autograd.graph import _checked_node_hook_result
 from ember.ops.conversion import parse_to
 
 from ..parameter import Buffer, Parameter, buffer_persistent
@@ -67,6 +68,7 @@ class Module(_StateDictMixin):
     """Base class for all neural network modules; subclasses define ``forward``."""
 
     dump_patches: bool = False
+    T_destination = TypeVar("T_destination", bound=dict[str, Any])  # as PyTorch's (in dir())
     _version: int = 1
     training: bool
     call_super_init: bool = False
@@ -291,7 +293,6 @@ class Module(_StateDictMixin):
                         persistent = flag
                     else:
                         persistent = name not in self._non_persistent_buffers_set
-                    remove_from(d, self._parameters, self._modules)
                     self.register_buffer(name, value, persistent)
                 else:
                     object.__setattr__(self, name, value)
@@ -446,7 +447,7 @@ class Module(_StateDictMixin):
                 continue
             with no_grad():
                 param_applied = fn(param)
-            if param_applied is not param and overwrite:  # new Parameter objects (opt-in)
+            if overwrite:  # new Parameter objects (opt-in), even for a no-op conversion
                 self._overwrite_param(key, param, param_applied, fn)
                 continue
             if param_applied is not param:  # keep the Parameter object: swap its data
@@ -674,7 +675,7 @@ class Module(_StateDictMixin):
                            if isinstance(var, dict) else var[0])
                 if var.grad_fn is not None:
                     for hook in non_full_hooks:
-                        var.grad_fn.register_hook(functools.partial(_non_full, hook, self))
+                        _register_non_full(var.grad_fn, hook, self)
                     _hooks.warn_non_full_backward_hook(args, result, var.grad_fn)
             return result
         except Exception:
@@ -726,5 +727,50 @@ class Module(_StateDictMixin):
         return main_str + ")"
 
 
-def _non_full(hook: Callable, module: Module, grad_input: tuple, grad_output: tuple) -> Any:
-    return hook(module, grad_input, grad_output)
+def _non_full(hook: Callable, module: Module, node: Any) -> Callable:
+    """The node hook running a deprecated ``register_backward_hook`` hook: it sees the grad_fn's
+    gradients as PyTorch lays them out (Ember's fused ``linear`` node shows ``addmm``'s
+    ``(bias, input, weight.t())`` or ``mm``'s ``(input, weight.t())``), named as the hook."""
+    name = node.name()
+    fused = getattr(node, "_view", None) is not None and name in ("AddmmBackward0",
+                                                                  "MmBackward0")
+
+    def run(grad_input: tuple, grad_output: tuple) -> Any:
+        if not fused:
+            return hook(module, grad_input, grad_output)
+        gx, gw, gb = grad_input
+        gwt = None if gw is None else gw.t()
+        shown = (gx, gwt) if name == "MmBackward0" else (gb, gx, gwt)
+        res = hook(module, shown, grad_output)
+        if res is None:
+            return None
+        _checked_node_hook_result(run, res, shown)  # PyTorch checks what the hook saw
+        rb, rx, rwt = res if len(res) == 3 else (gb, *res)
+        return rx, (None if rwt is None else rwt.t()), rb
+
+    functools.update_wrapper(run, hook)  # PyTorch's _WrappedHook: errors name the hook
+    return run
+
+
+_FOLDED_VIEWS = ("ViewBackward0", "UnsafeViewBackward0", "SqueezeBackward4")
+
+
+def _register_non_full(node: Any, hook: Callable, module: Module) -> None:
+    """Attach a deprecated backward hook to ``node``. On a fused node whose PyTorch twin is a
+    view of the folded product (``linear`` of a 1-D or N-D input), PyTorch's hook sees that
+    view's gradient, ``grad_output`` folded to rows: it runs before the node, as a pre-hook."""
+    if getattr(node, "_view", None) is None or node.name() not in _FOLDED_VIEWS:
+        node.register_hook(_non_full(hook, module, node))
+        return
+
+    def run(grads: tuple) -> tuple | None:
+        g = grads[0]
+        shown = (g.reshape(-1, g.shape[-1]),)
+        res = hook(module, shown, grads)
+        if res is None:
+            return None
+        _checked_node_hook_result(run, res, shown)
+        return (None if res[0] is None else res[0].reshape(g.shape),)
+
+    functools.update_wrapper(run, hook)
+    node.register_prehook(run)
