@@ -416,7 +416,8 @@ _KERNELS = {n: n + "_cpu" for n in ("hardsigmoid", "hardswish", "mish", "silu", 
 _KERNELS.update({"softshrink": "softshrink_check", "log_sigmoid_forward": "log_sigmoid_cpu",
                  "rrelu_with_noise": "leaky_relu_cpu", "softsign": "abs_cpu",
                  "rrelu_with_noise_train": "rrelu_with_noise_out_cpu",
-                 "layer_norm": "LayerNormKernelImpl"})
+                 "layer_norm": "LayerNormKernelImpl", "group_norm": "GroupNormKernelImpl",
+                 "batch_norm": "batch_norm", "instance_norm": "batch_norm"})
 _REAL_KERNELS = frozenset(_KERNELS) - {"silu", "softsign"}  # no complex types either
 
 

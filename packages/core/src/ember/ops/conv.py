@@ -11,6 +11,7 @@ Padding, unfold/fold and pixel/channel shuffles live in ``conv_padding`` and
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any
 
@@ -278,9 +279,20 @@ def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int,
         legacy = xd.name in ("float16", "bfloat16") or (
             xd.name == "float32" and x.ndim == d + 2 and x.shape[0] > 1)
         _dtype_mismatch(x._data, w._data, None if b is None else b._data, transposed, legacy)
-    if x._data.dtype.kind == "b":
+    if xd.kind in "biu":
+        _integer_conv(x, d, transposed)
+
+
+def _integer_conv(x: Tensor, d: int, transposed: bool) -> None:
+    """PyTorch's CPU kernels for bool inputs, and its transposed ones for integers other
+    than int64 (on a non-empty batch), are missing."""
+    xd = x._data.dtype
+    if xd.kind == "b":
         raise NotImplementedError(f"\"slow_conv{3 if x.ndim == 5 else 2}d_cpu\" not implemented "
                                   "for 'Bool'")
+    if transposed and xd.name != "int64" and (x.ndim == d + 1 or x._data.shape[0]):
+        raise NotImplementedError(f"\"slow_conv_transpose{max(d, 2)}d_out_cpu\" not implemented "
+                                  f"for '{_scalar_word(x._data)}'")
 
 
 def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
@@ -294,7 +306,7 @@ _warned_same = [False]
 
 
 def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
-              d: int) -> K.Geom:
+              d: int, transposed: bool = False) -> K.Geom:
     st = _ntuple(stride, d, "stride")
     dil = _ntuple(dilation, d, "dilation")
     if isinstance(padding, str):
@@ -315,13 +327,71 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         lo = hi = _ntuple(padding, d, "padding")
+    if any(p < 0 for p in lo):  # (PyTorch's order of these checks)
+        raise RuntimeError("negative padding is not supported")
     if any(s <= 0 for s in st):
         raise RuntimeError("non-positive stride is not supported")
     if any(v <= 0 for v in dil):
-        raise RuntimeError("dilation should be greater than zero")
-    if any(p < 0 for p in lo):
-        raise RuntimeError("negative padding is not supported")
+        _bad_dilation(dil, transposed)
     return K.Geom(st, dil, lo, hi, int(groups))
+
+
+def _bad_input_size(x: Tensor, padded: tuple, dk: tuple) -> None:
+    """Refuse an empty input (but an empty batch) or a window larger than the padded input."""
+    _check_empty_spatial(x)
+    if any(map(operator.lt, padded, dk)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: "
+            f"({_fmt(dk)}). Kernel size can't be greater than actual input size")
+
+
+def _bad_output_size(x: Tensor, Q: tuple, S: tuple, d: int) -> None:
+    """Refuse a transposed convolution's empty input (but an empty batch) or output size
+    below 1 (PyTorch runs no kernel for an empty batch, which allows a size of 0)."""
+    _check_empty_spatial(x)
+    if min(S) > 0 or (min(S) == 0 and not x._data.shape[0]):
+        return
+    if not x._data.shape[0]:
+        shape = list(x._data.shape[:2]) + ([1] if d == 1 else []) + list(S)
+        i = next(i for i, v in enumerate(shape) if v < 0)
+        raise RuntimeError(f"invalid shape dimension {shape[i]} at index {i} of shape {shape}")
+    one = (1,) if d == 1 else ()  # PyTorch's 1-d transposed convolution runs as 2-d
+    raise RuntimeError(
+        f"Given input size per channel: ({_fmt(one + Q)}). Calculated output size per "
+        f"channel: ({_fmt(one + S)}). Output size is too small")
+
+
+def _check_empty_spatial(x: Tensor) -> None:
+    """PyTorch's refusal of an empty (batched) input whose batch and channels are not."""
+    shape = list(x._data.shape)
+    if 0 in shape[2:] and shape[0] and shape[1]:
+        shown = shape[:2] + [1] + shape[2:] if len(shape) == 3 else shape  # 1-D runs as 2-D
+        raise RuntimeError("Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {shown}")
+
+
+def _bad_dilation(dil: tuple, transposed: bool) -> None:
+    """PyTorch's refusal of a dilation below 1: a negative one by its argument checks, a
+    zero by the kernel, listed as that (2-d for 1-d) kernel got it."""
+    dil = (1,) + dil if len(dil) == 1 else dil
+    if min(dil) < 0:
+        raise RuntimeError("dilation should be greater than zero")
+    if transposed:
+        names = ("depth", "height", "width")[-len(dil):]
+        got = ", ".join(f"dilation_{n}: {v}" for n, v in zip(names, dil))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
+    raise RuntimeError(f"dilation should be greater than zero, but got {list(dil)}")
+
+
+def _groups_error(w: Tensor, groups: int) -> RuntimeError:
+    """PyTorch's refusal of a weight whose dim 0 does not split into ``groups``."""
+    if w.shape[0] < groups:
+        return RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {list(w.shape)} instead")
+    return RuntimeError(
+        f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+        f"but got weight of size [{list(w.shape)}] instead")
 
 
 def _invalid_conv_args(op: str, *args: Any) -> TypeError:
@@ -349,9 +419,7 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
     Co, Cg = weight._data.shape[:2]
     C = x._data.shape[1]
     if Co % geom.groups:
-        raise RuntimeError(
-            f"Given groups={geom.groups}, expected weight to be divisible by {geom.groups} at "
-            f"dimension 0, but got weight of size [{list(weight.shape)}] instead")
+        raise _groups_error(weight, geom.groups)
     if C != Cg * geom.groups:
         raise RuntimeError(
             f"Given groups={geom.groups}, weight of size {list(weight.shape)}, expected "
@@ -361,10 +429,8 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
     S = x._data.shape[2:]
     padded = tuple(s + a + b for s, a, b in zip(S, geom.lo, geom.hi))
     dk = tuple(dl * (k - 1) + 1 for dl, k in zip(geom.dilation, Ks))
-    if any(p < k for p, k in zip(padded, dk)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({_fmt(padded)}). Kernel size: "
-            f"({_fmt(dk)}). Kernel size can't be greater than actual input size")
+    if not x._data.size or any(map(operator.lt, padded, dk)):
+        _bad_input_size(x, padded, dk)
     y = _conv_fwd(x, weight, bias, geom, fmt=_layout(x, weight, batched))
     # an unbatched input: PyTorch unsqueezes it and squeezes the result
     return y if batched else renamed(y.reshape(tuple(y.shape)[1:]), "SqueezeBackward1")
@@ -381,18 +447,17 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     batched = _batched(input, d, op)
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks = weight._data.shape[2:]
-    geom = _geometry(stride, padding, dilation, groups, Ks, d)
+    geom = _geometry(stride, padding, dilation, groups, Ks, d, True)
     op_pad = _ntuple(output_padding, d, "output_padding")
     Cin, Cg = weight._data.shape[:2]
     if Cin % geom.groups:
-        raise RuntimeError(
-            f"Given groups={geom.groups}, expected weight to be divisible by {geom.groups} at "
-            f"dimension 0, but got weight of size [{list(weight.shape)}] instead")
+        raise _groups_error(weight, geom.groups)
     if x._data.shape[1] != Cin:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected "
             f"input{list(x.shape)} to have {Cin} channels, but got {x.shape[1]} channels instead")
-    if any(o >= s and o >= dl for o, s, dl in zip(op_pad, geom.stride, geom.dilation)):
+    if any(o >= s and o >= dl for o, s, dl in zip(op_pad, geom.stride, geom.dilation)) \
+            and x._data.shape[0]:  # (PyTorch checks no argument of an empty batch)
         names = ("height", "width") if d == 2 else ("depth", "height", "width") if d == 3 \
             else ("",)
         sfx = [f"_{n}" if n else "" for n in names]
@@ -405,10 +470,8 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     Q = x._data.shape[2:]
     S = tuple((q - 1) * s - 2 * p + dl * (k - 1) + o + 1 for q, s, p, dl, k, o in
               zip(Q, geom.stride, geom.lo, geom.dilation, Ks, op_pad))
-    if any(s <= 0 for s in S):
-        raise RuntimeError(
-            f"Given input size per channel: ({_fmt(Q)}). Calculated output size per channel: "
-            f"({_fmt(S)}). Output size is too small")
+    if not x._data.size or min(S) <= 0:
+        _bad_output_size(x, Q, S, d)
     half = x._data.dtype.name == "float16" and x._device.type == "cpu"
     y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched),
                  kernel=_col2im_half if half else K.conv_input_grad)

@@ -149,6 +149,8 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     pairs = tuple(_pairs(pad, nd))
     if any(lo < 0 or hi < 0 for _, lo, hi in pairs):
+        if _check_negative(input, pairs, mode):  # an empty result, as PyTorch's
+            return _empty_pad(input, pairs)
         if mode == "circular":  # PyTorch's composite crops the negative sides, then pads
             for d, lo, hi in pairs:
                 start = -min(lo, 0)
@@ -158,6 +160,52 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
         return _border_op(input, tuple((d, max(lo, 0), max(hi, 0)) for d, lo, hi in pairs),
                           tuple((d, min(lo, 0), min(hi, 0)) for d, lo, hi in pairs), mode)
     return _border_op(input, pairs, (), mode)
+
+
+def _check_negative(input: Tensor, pairs: tuple, mode: str) -> bool:
+    """PyTorch's errors for negative ``pad`` entries that leave a padded dimension of size
+    < 1 (checked per mode, in its order); True when the result is empty but allowed."""
+    shape = input._data.shape
+    dims = sorted(pairs)
+    outs = [shape[d] + lo + hi for d, lo, hi in dims]
+    if mode == "circular":
+        for (d, lo, hi), out in zip(dims, outs):
+            if lo > shape[d] or hi > shape[d]:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            if out < 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        return min(outs) == 0
+    if mode == "reflect":
+        for d, lo, hi in dims:
+            if lo >= shape[d] or hi >= shape[d]:
+                raise RuntimeError(
+                    f"Argument #{4 + 2 * (input.ndim - 1 - d)}: Padding size should be less "
+                    "than the corresponding input dimension, but got: padding "
+                    f"({lo}, {hi}) at dimension {d} of input {list(shape)}")
+    if min(outs) >= 1:
+        return False
+    names = "DHW"[3 - len(dims):]
+    if len(dims) == 1:
+        raise RuntimeError(f"input (W: {shape[dims[0][0]]}) is too small. Calculated output "
+                           f"W: {outs[0]}")
+    if mode == "reflect":  # PyTorch's 2-D and 3-D kernels allow an empty result
+        if min(outs) < 0:
+            raise RuntimeError("numel: integer multiplication overflow")
+        return True
+    got = " ".join(f"{n}: {o}" for n, o in zip(names, outs))
+    ins = ", ".join(f"{n}: {shape[d]}" for n, (d, _, _) in zip(names, dims))
+    raise RuntimeError(f"Calculated output {got} must be >= 1 in every dimension (input {ins})")
+
+
+def _empty_pad(input: Tensor, pairs: tuple) -> Tensor:
+    """The (empty) padded result of a negative ``pad`` that leaves a dimension of size 0."""
+    shape = input._data.shape
+    grow = [0] * (2 * len(pairs))
+    for i, (d, lo, hi) in enumerate(pairs):
+        out = shape[d] + lo + hi
+        input = input.narrow(d, 0, min(out, shape[d]))
+        grow[2 * i + 1] = max(out - shape[d], 0)
+    return constant_pad_nd(input, grow)
 
 
 def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:

@@ -19,15 +19,17 @@ __all__ = ["dropout", "dropout_", "feature_dropout", "feature_dropout_", "alpha_
 _SELU_ALPHA = 1.7580993408473766  # selu's alpha * scale: the value alpha dropout drops to
 
 
-def keep_mask(shape: tuple, keep: float, like: Tensor) -> Any:
-    """A 0/1 array of ``shape`` (``like``'s dtype), each 1 with probability ``keep``."""
+def keep_mask(shape: tuple, keep: float, like: Tensor, dense_like: bool = True) -> Any:
+    """A 0/1 array of ``shape`` (``like``'s dtype), each 1 with probability ``keep``; drawn
+    in ``like``'s memory order when of its shape (``dense_like``: as ``empty_like``)."""
     from .. import ops
 
     dt = like.dtype
     empty = getattr(ops, "empty", None)
     if empty is not None and hasattr(like, "bernoulli_"):
         perm = None
-        if tuple(like._data.shape) == tuple(shape) and like._device.type == "cpu":
+        if dense_like and tuple(like._data.shape) == tuple(shape) and \
+                like._device.type == "cpu":
             from .sampling import _like_perm
 
             perm = _like_perm(like._data)
@@ -68,7 +70,8 @@ def _dropout(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
     if p == 1:
         zero = make(xp.zeros((), dtype=input._data.dtype), input._device)
         return input.mul_(zero) if inplace else input * zero
-    noise = keep_mask(_noise_shape(input, feature), 1 - p, input)
+    # PyTorch's feature noise is a new C-ordered (N, C, 1, ...) tensor, whatever the input
+    noise = keep_mask(_noise_shape(input, feature), 1 - p, input, dense_like=not feature)
     if noise.dtype.kind in "biu":  # PyTorch draws the mask, then cannot scale it in place
         from ._inplace import _type_name
 

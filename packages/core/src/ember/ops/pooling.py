@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _conv_kernels as K
 from ._autocast import autocast_op
-from ._channels_last import cl_format, laid_as, linear_op_cl
+from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, quietly, record, renamed
 from ._linear import adjoint_of
 from ._parallel import split
@@ -26,7 +26,8 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
 _WORDS = {1: "one", 2: "two", 3: "three"}
 
 
-def pool_tuple(v: Any, d: int, name: str, op: str, default: tuple | None = None) -> tuple:
+def pool_tuple(v: Any, d: int, name: str, op: str, default: tuple | None = None,
+               as2d: bool = False) -> tuple:
     """A pooling argument as a d-tuple (an int, or a sequence of 1 or d ints)."""
     if v is None or (isinstance(v, (list, tuple)) and len(v) == 0 and default is not None):
         return default
@@ -34,10 +35,27 @@ def pool_tuple(v: Any, d: int, name: str, op: str, default: tuple | None = None)
         if len(v) == 1:
             return (int(v[0]),) * d
         if len(v) != d:
-            raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of "
-                               f"{_WORDS[d]} ints")
+            raise RuntimeError(_tuple_words(op, name, d, len(v), as2d))
         return tuple(int(a) for a in v)
     return (int(v),) * d
+
+
+def _tuple_words(op: str, name: str, d: int, n: int, as2d: bool) -> str:
+    """PyTorch's words for a pooling argument of ``n`` entries where ``d`` are wanted: its
+    argument parser's for the 1-d pools' ``int[1]``, then each kernel's own."""
+    if op == "max_pool1d" and not as2d:
+        kinds = "list of ints, or tuple" if name == "padding" else "list of ints or tuple"
+        allowed = "None, an int, list of ints, or tuple" if name == "stride" else f"an int, {kinds}"
+        return f"max_pool1d() {name} must be {allowed} of ints of size 1 but got size {n}"
+    if d == 1 and op in ("max_pool1d", "avg_pool1d"):
+        return f"{op}() argument '{name}' should contain one int (got {n})"
+    if not op.startswith(("max_pool", "avg_pool")):
+        return f"{op}: {name} must either be a single int, or a tuple of {_WORDS[d]} ints"
+    either = "must be" if op == "avg_pool3d" else "must either be"
+    if name == "dilation":
+        either = "must be either"
+    omitted = " omitted," if name == "stride" else ""
+    return f"{op}: {name} {either}{omitted} a single int, or a tuple of {_WORDS[d]} ints"
 
 
 def check_input(input: Tensor, d: int, op: str) -> None:
@@ -88,6 +106,29 @@ def _too_small(x: Any, d: int, Q: tuple) -> RuntimeError:
         f"size: ({'x'.join(str(v) for v in (c,) + tuple(Q))}). Output size is too small")
 
 
+def _bad_padding(k: tuple, p: tuple, dil: tuple, op: str, as2d: bool) -> None:
+    """Raise PyTorch's error for a padding over half the kernel, in the words of the kernel
+    it runs: max pools with indices (or dilated) word it per axis, 1-d without indices by name."""
+    if op == "max_pool1d" and not as2d:
+        if p[0] < 0:
+            raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p[0]}")
+        raise RuntimeError("max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p[0]} and kernel_size={k[0]}")
+    for pp, kk, dl in zip(p, k, dil):  # the output-size check of every kernel comes first
+        if pp < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pp}")
+        if pp > (dl * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dl}")
+    if op.startswith("max_pool"):  # then the kernel's own, of the undilated kernel
+        msg = "pad should be smaller than or equal to half of kernel size, but got "
+        if len(k) == 3:
+            raise RuntimeError(msg + f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} "
+                               f"padW: {p[2]} padH: {p[1]}")
+        (kh, kw), (ph, pw) = ((1,) + k, (0,) + p) if len(k) == 1 else (k, p)
+        raise RuntimeError(msg + f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+
+
 def _bad_geometry(k: tuple, s: tuple, dil: tuple, op: str, as2d: bool) -> None:
     """Raise PyTorch's error for a non-positive kernel size, stride or dilation: its own
     1-d max pool names the argument; the others (1-d ones run as 2-d, height 1) list it."""
@@ -111,10 +152,10 @@ def _bad_geometry(k: tuple, s: tuple, dil: tuple, op: str, as2d: bool) -> None:
 def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
           ceil_mode: bool, d: int, op: str, as2d: bool = False) -> tuple:
     check_input(input, d, op)
-    k = pool_tuple(kernel_size, d, "kernel_size", op)
-    s = pool_tuple(stride, d, "stride", op, default=k)
-    p = pool_tuple(padding, d, "padding", op)
-    dil = pool_tuple(dilation, d, "dilation", op)
+    k = pool_tuple(kernel_size, d, "kernel_size", op, as2d=as2d)
+    s = pool_tuple(stride, d, "stride", op, default=k, as2d=as2d)
+    p = pool_tuple(padding, d, "padding", op, as2d=as2d)
+    dil = pool_tuple(dilation, d, "dilation", op, as2d=as2d)
     if min(k + s + dil) <= 0:
         _bad_geometry(k, s, dil, op, as2d)
     if op == "avg_pool3d" and any(n < kk for n, kk in zip(input.shape[-3:], k)):
@@ -122,10 +163,9 @@ def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: 
         T, H, W = input.shape[-3:]
         raise RuntimeError(f"input image (T: {T} H: {H} W: {W}) smaller than kernel size "
                            f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
-    for pp, kk, dl in zip(p, k, dil):
-        if pp < 0 or pp > (dl * (kk - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={pp}, kernel_size={kk} and dilation={dl}")
+    for pp, kk in zip(p, k):
+        if pp < 0 or pp > kk // 2:  # (max pools: of the undilated kernel, as PyTorch's)
+            _bad_padding(k, p, dil, op, as2d)
     x = input._data
     S = x.shape[-d:]
     Q = pool_out_size(S, k, s, p, dil, ceil_mode)
@@ -219,7 +259,8 @@ def max_scatter(xp: Any, g: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: 
     else:
         gx = _scatter_by_offset(xp, gp, ip, k, Q, geom, Sp, inj)
     gx = gx.reshape(lead + Sp)
-    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+    # the input's share of the padded planes, in C order as PyTorch's gradients are
+    return c_order(xp, gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))])
 
 
 def _flat_targets(xp: Any, ip: Any, k: tuple, Q: tuple, geom: K.Geom, Sp: tuple) -> Any:
@@ -307,7 +348,7 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         raise
     xp = input._device._backend.xp
     x = input._data
-    if x.dtype.kind in "biu" and (x.dtype.kind == "b" or (d == 1 and not return_indices)):
+    if x.dtype.kind in "biuc" and (x.dtype.kind in "bc" or (d == 1 and not return_indices)):
         # the names of PyTorch's kernels (its 1-d one without indices takes floats only)
         kernel = {1: "max_pool2d" if return_indices else "max_pool1d_impl", 2: "max_pool2d",
                   3: "max_pool3d"}[d]
@@ -420,7 +461,8 @@ def avg_spread(xp: Any, g: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple, inj:
             gx[win] = g
         else:
             gx[win] += g
-    return gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))]
+    # the input's share of the padded planes, in C order as PyTorch's gradients are
+    return c_order(xp, gx[(Ellipsis,) + tuple(slice(a, a + n) for a, n in zip(geom.lo, S))])
 
 
 def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
@@ -430,7 +472,7 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
         raise RuntimeError("divisor must be not zero")
     xp = input._device._backend.xp
     dt = input._data.dtype
-    if dt.kind in "biu" and dt.name != "int64":  # the names of PyTorch's kernels
+    if dt.kind in "biuc" and dt.name != "int64":  # the names of PyTorch's kernels
         kernel = {1: "avg_pool2d", 2: "avg_pool2d", 3: "avg_pool3d_out_frame"}[d]
         raise _not_implemented(kernel, dt)
     if d == 3 and dt.name in ("float16", "bfloat16") and input._device.type == "cpu":

@@ -44,6 +44,9 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
 
 def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
     x = input._data
+    if d == 1 and isinstance(output_size, (list, tuple)) and len(output_size) != 1:
+        raise RuntimeError(f"{op}() argument 'output_size' should contain one int (got "
+                           f"{len(output_size)})")  # PyTorch's argument parser's words
     if d > 1 and isinstance(output_size, (list, tuple)) and x.ndim <= len(output_size):
         # PyTorch's Python wrapper checks a sequence output_size before the kernel does
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
@@ -75,9 +78,22 @@ def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
     else:
         Q = (int(output_size),) * d
     if any(q < 0 for q in Q):
-        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
-                           f"but received {list(Q)}")
+        _negative_output_size(x, Q, d, op)
     return Q
+
+
+def _negative_output_size(x: Any, Q: tuple, d: int, op: str) -> None:
+    """PyTorch's refusal of a negative ``output_size``: the average pools' own check (its
+    1-d one run as 2-d), the max pools' allocation of the output."""
+    if op.startswith("adaptive_max"):
+        shape = list(x.shape[:-d]) + ([1] if d == 1 else []) + list(Q)
+        neg = next(q for q in Q if q < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {shape}")
+    got = ((1,) if d == 1 else ()) + tuple(Q)
+    # (its 3-d wording leaves out the last space)
+    text = f"{got[0]}, {got[1]},{got[2]}" if len(got) == 3 else ", ".join(map(str, got))
+    raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
+                       f"but received {{{text}}}")
 
 
 def _bounds(n: int, q: int) -> tuple[list, list]:
@@ -303,7 +319,7 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
     Q = _output_size(input, output_size, d, op)
     xp = input._device._backend.xp
     x = input._data
-    if x.dtype.kind in "biu":  # PyTorch's kernels take floating types only
+    if x.dtype.kind in "biuc":  # PyTorch's kernels take real floating types only
         raise _not_implemented("adaptive_max_pool3d_cpu" if d == 3 else "adaptive_max_pool2d",
                                x.dtype)
     S = x.shape[-d:]
