@@ -554,6 +554,13 @@ class Tensor:
         grad_mode.state.enabled = True
         try:
             regen = fn(self._base)
+        except RuntimeError as e:  # a multi-output view: PyTorch blames the base's change
+            msg = str(e)
+            if "returns multiple views" not in msg:
+                raise
+            raise RuntimeError(msg.replace(
+                "is being modified inplace.",
+                "its base or another view of its base has been modified inplace.")) from None
         finally:
             grad_mode.state.enabled = prev
         regenerated_view(self, regen)

@@ -152,6 +152,7 @@ TABLE: dict[str, dict[str, dict[str, Callable]]] = {
     **{f"{op}Backward0": {_UNARY: {"self": _slot(0)}} for op in _UNARY_SELF},
     **{f"{op}Backward0": {_UNARY: {"result": _slot(1)}} for op in _UNARY_RESULT},
     "MulBackward0": {"_mul_vjp.<locals>.vjp": {"self": _slot(0), "other": _scalar_slot(1)}},
+    "MaskedSelectBackward0": {"masked_select.<locals>.vjp": {"mask": _slot(0), "self": _slot(1)}},
     "DivBackward0": {"_div_vjp.<locals>.vjp": {"self": _slot(0), "other": _scalar_slot(1)}},
     "AddBackward0": {"_add_vjp.<locals>.vjp": {"alpha": _var("alpha")}},
     "SubBackward0": {"_sub_vjp.<locals>.vjp": {"alpha": _var("alpha")}},

@@ -220,7 +220,8 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
         diff_outs.append(t)
     if any(t is not None and id(t) not in non_diff and (t.is_floating_point() or t.is_complex())
            for t in diff_outs):
-        edges = tuple(a._edge() if isinstance(a, Tensor) else (None, 0) for a in args)
+        # PyTorch's node has an edge per tensor argument only (numbers, None... have none)
+        edges = tuple(a._edge() for a in args if isinstance(a, Tensor))
         node = cls._backward_cls(None, edges)
         ctx._node = node
         node._ctx = ctx
@@ -260,8 +261,15 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
                         f"function {cls.__name__}Backward returned an incorrect number of "
                         f"gradients (expected {n_args}, got {len(res)})")
             out = []
-            for a, g in zip(args, res):
-                if g is not None and isinstance(a, Tensor) and a._rg:
+            for pos, (a, g) in enumerate(zip(args, res), 1):
+                if not isinstance(a, Tensor):
+                    if g is not None:
+                        raise RuntimeError(
+                            f"function {cls.__name__}Backward returned a gradient different "
+                            f"than None at position {pos}, but the corresponding forward input "
+                            "was not a Variable")
+                    continue
+                if g is not None and a._rg:
                     if not isinstance(g, Tensor):
                         raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
                     if g._data.shape != a._data.shape:

@@ -64,13 +64,15 @@ def dense_result(fn: Any) -> Any:
     as PyTorch allocates reduction outputs; a C-ordered input pays one flag check."""
     @functools.wraps(fn)
     def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        if out is not None:
+            return _dense_outs(fn, input, out, args, kwargs)
         res = fn(input, *args, **kwargs)
         if res.__class__ is Tensor and res._data.ndim < 2:  # nothing to lay out
             return res
         x = getattr(input, "_data", None)
         flags = getattr(x, "flags", None)
-        if (flags is None or flags.c_contiguous or kwargs.get("out") is not None
-                or not input._device._backend.numpy_like):
+        if flags is None or flags.c_contiguous or not input._device._backend.numpy_like:
             return res
         for t in (res if _isinstance(res, tuple) else (res,)):
             if _isinstance(t, Tensor) and t._data is not x:
@@ -78,6 +80,19 @@ def dense_result(fn: Any) -> Any:
         return res
 
     return wrapper
+
+
+def _dense_outs(fn: Any, input: Any, out: Any, args: tuple, kwargs: dict) -> Any:
+    """``fn`` with ``out=``: the outs it resized (given a new array) come back C-ordered, as
+    PyTorch resizes them; an out of the right shape keeps its own strides."""
+    outs = tuple(out) if _isinstance(out, (tuple, list)) else (out,)
+    before = [getattr(o, "_data", None) for o in outs]
+    res = fn(input, *args, **kwargs)
+    for o, b in zip(outs, before):
+        if _isinstance(o, Tensor) and o._data is not b and \
+                getattr(o._data, "flags", None) is not None and not o._data.flags.c_contiguous:
+            _densify(o)
+    return res
 
 
 def wrap(r: Any, like: Tensor) -> Tensor:
@@ -177,7 +192,10 @@ def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     half = is_half(x.dtype)
     acc = xp.float32 if half else strided_acc(x, dims)
     s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=acc))
-    r = xp.asarray(s / n if n else s * float("nan"))
+    if getattr(s, "dtype", x.dtype).kind == "c":  # complex inf / n: NaN parts, no warning
+        r = quiet(lambda: xp.asarray(s / n if n else s * float("nan")))
+    else:
+        r = xp.asarray(s / n if n else s * float("nan"))
     return astype(xp, r, x.dtype) if r.dtype != x.dtype else r
 
 
@@ -186,7 +204,10 @@ def evenly(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
     xp = x._device._backend.xp
     xa, v = x._data, value._data
     mask = xp.isnan(xa) if is_float(xa.dtype) and bool(xp.isnan(v)) else xa == v
-    return mask_of(mask, x) * (g / int(xp.count_nonzero(mask)))
+    # PyTorch fills zeros at the mask (not a product: an inf/NaN gradient stays off the rest)
+    share = g / int(xp.count_nonzero(mask))
+    return make(xp.zeros(xa.shape, share._data.dtype), x._device).masked_fill(
+        make(mask, x._device), share)
 
 
 def mask_of(arr: Any, like: Tensor) -> Tensor:

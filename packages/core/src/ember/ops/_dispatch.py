@@ -267,6 +267,8 @@ def _scalar_dtype(x: Any) -> _dt.dtype:
         return _dt._default
     if _isinstance(x, complex):
         return _dt.default_complex()
+    if _isinstance(x, np.generic):  # a NumPy scalar counts as the Python number it reads as
+        return _scalar_dtype(np_number(x))
     if hasattr(x, "dtype"):
         return _dt.from_numpy_dtype(x.dtype)
     raise unsupported_operand(f"expected a Tensor or a number, got {type(x).__name__}")
@@ -406,11 +408,23 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
     if _isinstance(s, Tensor):  # shouldn't happen: binary() handles tensor pairs
         raise TypeError("internal: tensor passed as scalar")
     if hasattr(s, "item") and getattr(s, "ndim", 1) == 0:  # NumPy scalars act as Python numbers
-        return _with_scalar(x, s.item(), t)
+        return _with_scalar(x, np_number(s), t)
     if _isinstance(s, _py_scalars):
         return _with_scalar(x, cls.__mro__[-2](s), t)
     raise unsupported_operand(
         f"unsupported operand type: expected a Tensor or a number, got {type(s).__name__}")
+
+
+def np_number(s: Any) -> Any:
+    """A NumPy scalar as PyTorch's argument parser reads it: integers as ints, np.float64
+    and np.complex128 (Python float / complex subclasses) as themselves, and every other one
+    (np.bool_, np.float32, np.complex64, ...) as a float (a complex64 loses its imaginary
+    part, with NumPy's ComplexWarning)."""
+    v = s.item()
+    if v.__class__ is int or isinstance(s, (float, complex)) or \
+            not isinstance(s, (np.number, np.bool_)):
+        return v
+    return float(s)
 
 
 _2_63, _2_64 = 1 << 63, 1 << 64

@@ -27,4 +27,6 @@ def array_over(x: np.ndarray, ptr: int, shape: tuple, strides: tuple,
     interface = dict(x.__array_interface__, shape=tuple(shape), strides=tuple(strides))
     interface["data"] = (ptr, not writable)
     interface.pop("mask", None)
-    return np.asarray(_Interface(interface, x))
+    arr = np.asarray(_Interface(interface, x))
+    # the interface spells ml_dtypes' bfloat16/float8 as raw void bytes: restore the dtype
+    return arr if arr.dtype == x.dtype else arr.view(x.dtype)

@@ -96,12 +96,14 @@ def _linked_slope_vjp(name: str) -> Callable:
     if vjp is None:
         node = _DOUBLE.get(name) or name[:-1] + "Backward0"
 
+        stops = name not in _NO_STOP
+
         def vjp(g: Tensor, s: Tensor, x: Tensor) -> tuple:
             if not grad_state.enabled:
-                return _slope_vjp(g, s)
+                return _slope_vjp(g, s, stops)
             grad_state.enabled = False  # the product itself: one node, recorded below
             try:
-                gi = g * s
+                gi = _stopped(g * s, s) if stops else g * s
             finally:
                 grad_state.enabled = True
             if name in _NO_DOUBLE and (g._rg or x._rg):  # PyTorch has no double backward
@@ -128,14 +130,46 @@ def _no_derivative(op: str) -> Callable:
     return vjp
 
 
-def _slope_vjp(g: Tensor, s: Tensor) -> tuple:
+# nodes whose backward multiplies by the slope (a NaN gradient stays NaN where it is 0);
+# the others select, as PyTorch's ``threshold_backward``/``hardtanh_backward`` do
+_NO_STOP = frozenset({"LeakyReluBackward0", "LeakyReluBackward1"})
+
+
+def _slope_vjp(g: Tensor, s: Tensor, stops: bool = True) -> tuple:
     gd, sd = g._data, s._data
     if grad_state.enabled or gd.dtype.kind != "f" or (sd.dtype != gd.dtype
                                                        and sd.dtype.kind != "b"):
-        return (g * s,)
+        gi = g * s
+        return (_stopped(gi, s) if stops and not gi._rg else gi,)
     # a plain backward: one array product, the mask taken as is (no promoted copy)
     xp = g._device._backend.xp
-    return (wrap(_parallel.ufunc(xp, xp.multiply, gd, sd), g._device),)
+    r = _parallel.ufunc(xp, xp.multiply, gd, sd)
+    return (wrap(_zero_stops(xp, r, sd) if stops else r, g._device),)
+
+
+def _stopped(gi: Tensor, s: Tensor) -> Tensor:
+    """``gi = grad * slope`` (a new tensor) with 0 where the slope is 0."""
+    xp = gi._device._backend.xp
+    r = _zero_stops(xp, gi._data, s._data)
+    return gi if r is gi._data else wrap(r, gi._device)
+
+
+def _zero_stops(xp: Any, r: Any, sd: Any) -> Any:
+    """``r = grad * slope`` (``r`` ours, changed in place) with 0, neither NaN nor -0, where
+    the slope is 0 and the gradient inf/NaN or negative (``sqrt(relu(x))`` at 0): PyTorch's
+    backward selects the gradient there. The NaN check is one BLAS pass (a NaN makes the sum
+    of squares NaN), and the select runs only then; adding 0 turns each -0 into 0."""
+    if r.dtype.kind not in "fc" or not r.size or r.shape != sd.shape:
+        return r
+    if r.dtype.char in "fd":
+        if not xp.isnan(xp.vdot(r, r)):
+            r += 0.0  # a negative gradient times a 0 slope is -0; PyTorch's select gives 0
+            return r
+    elif not xp.isnan(r).any():
+        if r.dtype.kind == "f":
+            r += 0.0
+        return r
+    return xp.where(sd != 0, r, r.dtype.type(0))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

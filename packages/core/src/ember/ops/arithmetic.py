@@ -72,6 +72,24 @@ def _fail(op: str, a: Any, b: Any, e: Exception) -> Exception:
     return e
 
 
+def _check_broadcast(op: str, a: Any, b: Any) -> None:
+    """PyTorch's size-mismatch error when the operands' shapes do not broadcast (called on
+    error paths: PyTorch checks shapes before a kernel refuses a dtype)."""
+    try:
+        np.broadcast_shapes(_shape(a), _shape(b))
+    except ValueError as e:
+        raise _fail(op, a, b, e) from None
+
+
+def _check_out_cast(npd: Any, out: Any) -> None:
+    """PyTorch's refusal of an ``out=`` the result type ``npd`` can't be cast to (complex into
+    real, float into integer), which comes before a kernel's refusal of the dtype."""
+    od = out._data.dtype
+    if npd != od and _inplace._KIND_RANK.get(npd.kind, 2) > _inplace._KIND_RANK.get(od.kind, 2):
+        raise RuntimeError(f"result type {_inplace._type_name(npd)} can't be cast to the "
+                           f"desired output type {_inplace._type_name(od)}")
+
+
 def _mismatch(sa: tuple, sb: tuple) -> tuple[int, int, int]:
     n = max(len(sa), len(sb))
     pa = (1,) * (n - len(sa)) + tuple(sa)
@@ -102,7 +120,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
-        r = xp.add(xa, xb) if alpha == 1 else _scaled(xp.add, xa, xb, alpha, xp)
+        r = xp.add(xa, xb) if alpha is _ONE else _scaled(xp.add, xa, xb, alpha, xp)
     except RuntimeWarning:  # warnings raised as errors: PyTorch is silent (inf - inf)
         r = quiet(_scaled, xp.add, xa, xb, alpha, xp)
     except (ValueError, TypeError) as e:
@@ -120,16 +138,26 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     return res if out is None else _out(res, out, "add")
 
 
+_ONE = 1  # add/sub's default alpha: an identity test keeps their common case free
+
+
 def _scaled(kernel: Any, xa: Any, xb: Any, alpha: Any, xp: Any) -> Any:
     """``kernel(xa, alpha * xb)``; float32/float64 with one rounding, as PyTorch's FMA kernel."""
-    if alpha == 1:
-        return kernel(xa, xb)
     dt = getattr(xa, "dtype", None)
     kind = (dt if dt is not None else xb.dtype).kind
     if kind in "biu" or alpha.__class__ is not float and alpha.__class__ is not int:
         r = _odd_alpha(kernel, xa, xb, alpha, kind, xp)
         if r is not None:
             return r
+        if kind in "iu":  # alpha converted to the int type: refused out of range, wrapped
+            from .creation import fill_value_for
+
+            npd = xb.dtype if hasattr(xb, "dtype") else dt
+            wrapped = fill_value_for(int(alpha), _dt.from_native_dtype(npd))
+            if hasattr(xb, "dtype"):
+                alpha = xp.asarray(wrapped).astype(npd)
+    if alpha == 1:
+        return kernel(xa, xb)
     half = dt if _is_half(dt) else getattr(xb, "dtype", None)
     if _is_half(half) and alpha.__class__ is not complex:
         # PyTorch: alpha (and a number operand) rounded to the half dtype, then one rounding
@@ -225,7 +253,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         gb = _isinstance(other, Tensor) and other._rg
     xp = dev._backend.xp
     try:
-        r = xp.subtract(xa, xb) if alpha == 1 else _scaled(xp.subtract, xa, xb, alpha, xp)
+        r = xp.subtract(xa, xb) if alpha is _ONE else _scaled(xp.subtract, xa, xb, alpha, xp)
     except RuntimeWarning:
         r = quiet(_scaled, xp.subtract, xa, xb, alpha, xp)
     except (ValueError, TypeError) as e:
@@ -282,7 +310,10 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
         _odd_alpha(None, None, None, alpha, result_type(input, other).np.kind, None)
         res = add(mul(input, -alpha), other)
-    return renamed(res, "RsubBackward0" if _isinstance(other, Tensor) else "RsubBackward1")
+    if _isinstance(other, Tensor):
+        return renamed(res, "RsubBackward0")
+    res = renamed(res, "RsubBackward1")  # rsub.Scalar: one edge, the tensor's
+    return _number_edge_dropped(res, 0) if alpha == 1 else res
 
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
@@ -409,6 +440,8 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
     xp = dev._backend.xp
     k = _kind(xa if _isinstance(input, Tensor) else xb)  # the common dtype's kind
     if k in "bc":
+        if out is not None:
+            _check_out_cast((xa if _isinstance(input, Tensor) else xb).dtype, out)
         raise NotImplementedError(
             f"\"div_{rounding_mode}_cpu\" not implemented for "
             f"'{_inplace._type_name(xa.dtype if _isinstance(input, Tensor) else xb.dtype)}'")
@@ -419,16 +452,22 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
             xa = int(xa)
         if xb.__class__ is bool:
             xb = int(xb)
-        if rounding_mode == "floor":
-            r = _int_floordiv(xp, xa, xb)
-        else:
+        try:
             q = _int_floordiv(xp, xa, xb)
+        except ValueError as e:  # shapes that do not broadcast
+            raise _fail("div", input, other, e) from None
+        if rounding_mode == "floor":
+            r = q
+        else:
             rem = xa - q * xb
             r = q + ((rem != 0) & ((xa < 0) != (xb < 0)))
             r = be.astype(r, be.dtype_of(q))
     else:
-        r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
-                  else xp.floor_divide(xa, xb))
+        try:
+            r = quiet(lambda: xp.trunc(xp.divide(xa, xb)) if rounding_mode == "trunc"
+                      else xp.floor_divide(xa, xb))
+        except ValueError as e:  # shapes that do not broadcast
+            raise _fail("div", input, other, e) from None
     res = make(pointwise_laid(xp, xp.asarray(r), xa, xb), dev)
     if _any_grad(input, other) and grad_state.enabled:
         sa, sb = _shape(input), _shape(other)
@@ -450,12 +489,12 @@ def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``-input``."""
     x = input._data
-    if out is not None and x.dtype.kind != "c":
-        _inplace.check_exact_out(x.dtype, out)
     if _kind(x) == "b":
         raise NotImplementedError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
+    if out is not None:
+        _inplace.check_exact_out(x.dtype, out)
     refuse_shell_uint("neg_cpu", x)
     r = -x
     if r.__class__ is not _ndarray and r.__class__ is not input._device._backend.ndarray:
@@ -488,6 +527,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         elif exponent.__class__ in (int, float) and _isinstance(input, Tensor) \
                 and _kind(xa) in "Vc" and exponent in (3, -2, 0.5, -0.5, -1):
             r = quiet(_special_pow, xp, xa, exponent)
+        elif _isinstance(exponent, Tensor) and _kind(xb) == "c":
+            r = quiet(_exp_log_pow, xp, xa, xb)
         else:
             r = quiet(kernel, xa, xb)
     except (ValueError, TypeError) as e:
@@ -496,7 +537,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         r = xp.asarray(r)
     elif r.ndim > 1 and (xa.__class__ is _ndarray and not xa.flags.c_contiguous
                          or xb.__class__ is _ndarray and not xb.flags.c_contiguous):
-        r = pointwise_laid(xp, r, xa, xb)
+        # a number base (pow.Scalar): PyTorch's result is C-ordered whatever the exponent's
+        r = pointwise_laid(xp, r, xa, xb) if _isinstance(input, Tensor) else \
+            xp.ascontiguousarray(r)
     res = make(r, dev)
     if _any_grad(input, exponent) and grad_state.enabled:
         sa, sb = _shape(input), _shape(exponent)
@@ -505,10 +548,10 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         def vjp(g: Tensor, a: Any, b: Any, r: Tensor) -> tuple:
             gi = ge = None
             if ga:
-                if _isinstance(b, Tensor):
-                    gi = g * conj_operand(b * a ** (b - 1)).masked_fill(b == 0, 0)
-                elif b == 0:
-                    gi = g * 0
+                if _isinstance(b, Tensor):  # PyTorch selects 0 where b == 0 (an inf g too)
+                    gi = (g * conj_operand(b * a ** (b - 1))).masked_fill(b == 0, 0)
+                elif b == 0:  # PyTorch's zeros_like(self): no graph, whatever g holds
+                    gi = g.new_zeros(g.shape)
                 else:
                     gi = g * conj_operand(b * a ** (b - 1))
                 gi = sum_to(gi, sa)
@@ -520,7 +563,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                 else:
                     import math
 
-                    ge = sum_to(g * conj_operand(r * math.log(a)) if a != 0 else g * 0, sb)
+                    ge = sum_to(g * conj_operand(r * math.log(a)) if a != 0 else
+                                _zero_base_grad(g, b, r), sb)
             return gi, ge
 
         name = ("PowBackward1" if _isinstance(exponent, Tensor) else "PowBackward0") \
@@ -532,6 +576,14 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if name != "PowBackward1":  # a number operand: PyTorch's node has one edge
             _number_edge_dropped(res, 1 if name == "PowBackward0" else 0)
     return res if out is None else _out(res, out, "pow")
+
+
+def _zero_base_grad(g: Tensor, b: Tensor, r: Tensor) -> Tensor:
+    """The exponent's gradient of ``0 ** b``: ``g * where(b >= 0, 0, r * log(0))``, as
+    PyTorch's (so -inf times ``g`` for a negative exponent)."""
+    if _kind(b._data) == "c":
+        return g * 0
+    return g * (r * float("-inf")).masked_fill(b >= 0, 0)
 
 
 def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
@@ -584,14 +636,26 @@ def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) 
     return xp.where(neg, inv, r).astype(r.dtype)
 
 
-def float_power(input: Any, exponent: Any) -> Tensor:
+def _exp_log_pow(xp: Any, a: Any, b: Any) -> Any:
+    """Complex ``a ** b`` for a tensor exponent as PyTorch's kernel computes it,
+    ``exp(b * log(a))``: a zero base gives nan for ``0 ** 0`` and inf for a negative power."""
+    if not hasattr(a, "dtype"):  # a number base, taken in the exponent's dtype
+        a = xp.asarray(a, dtype=b.dtype)
+    return xp.exp(b * xp.log(a))
+
+
+def float_power(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """``pow`` computed in double precision (complex128 for complex inputs)."""
     cplx = any(_isinstance(x, Tensor) and x.is_complex() or _isinstance(x, complex)
                for x in (input, exponent))
     dt = _dt.complex128 if cplx else _dt.float64
+    if out is not None and out.dtype is not dt:
+        raise RuntimeError(f"the output given to float_power has dtype "
+                           f"{_inplace._type_name(out._data.dtype)} but the operation's result "
+                           f"requires dtype {_inplace._type_name(dt.np)}")
     a = input.to(dt) if _isinstance(input, Tensor) else input
     b = exponent.to(dt) if _isinstance(exponent, Tensor) else exponent
-    return pow(a, b)
+    return pow(a, b) if out is None else _out(pow(a, b), out, "float_power")
 
 
 _out = _inplace.write_out_cast  # pointwise: an out= of a lower category is refused
@@ -639,13 +703,13 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
 
 
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    if alpha == 1 and _fast_inplace(self, other, "add"):
+    if alpha is _ONE and _fast_inplace(self, other, "add"):
         return self
     return _inplace.commit(self, add(self, other, alpha=alpha), "add_")
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    if alpha == 1 and _fast_inplace(self, other, "subtract"):
+    if alpha is _ONE and _fast_inplace(self, other, "subtract"):
         return self
     return _inplace.commit(self, sub(self, other, alpha=alpha), "sub_")
 

@@ -16,7 +16,7 @@ from .. import dtypes as _dt
 from .._memory_format import pointwise_laid
 from . import _inplace
 from ._dispatch import Tensor, binary, kind, methods, refuse_shell_uint
-from .arithmetic import _fail, _out
+from .arithmetic import _check_broadcast, _fail, _out
 from .pointwise_unary import (
     bf16_to_f32,
     inplace_of,
@@ -62,6 +62,7 @@ def _pair(name: str, ufunc: str, *, kinds: str = "biufc", tensor_other: bool = F
         xa, xb = bf16_to_f32(xa, xb)
         k = (xa if hasattr(xa, "dtype") else xb).dtype
         if (getattr(k, "kind", None) or _dt.from_foreign_dtype(k).kind) not in kinds:
+            _check_broadcast(name, input, other)
             raise not_implemented(kernel_name or f"{name}_cpu", k0)
         xp = dev._backend.xp
         try:
@@ -155,8 +156,24 @@ def _predicate(name: str, kernel: Callable, *, complex_error: str | None = None,
     return op
 
 
+def _with_bool_out(fn: Callable) -> Callable:
+    """PyTorch's ``out=`` of isposinf / isneginf / signbit: a bool tensor only."""
+    def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if out is None:
+            return fn(input)
+        if out.dtype is not _dt.bool:
+            fn(input)  # its own refusals (a complex input) come first
+            raise RuntimeError(f"{fn.__name__} does not support non-boolean outputs.")
+        return _out(fn(input), out)
+
+    op.__name__ = op.__qualname__ = fn.__name__
+    op.__doc__ = fn.__doc__
+    return op
+
+
 def _all(value: bool) -> Callable:
-    return lambda xp, x: xp.full(x.shape, value, dtype=bool)
+    """A predicate's constant answer, laid out as its input (PyTorch keeps the strides)."""
+    return lambda xp, x: xp.full_like(x, value, dtype=bool)
 
 
 def _float_only(f: Callable, other: Callable) -> Callable:
@@ -176,12 +193,13 @@ isneginf = _predicate("isneginf", _float_only(lambda xp, x: xp.isneginf(x), _all
                       complex_error="isneginf does not support complex inputs.",
                       doc="Whether each element is -inf.")
 isreal = _predicate("isreal", lambda xp, x: x.imag == 0 if kind(x) == "c" else
-                    xp.full(x.shape, True, dtype=bool),
+                    xp.full_like(x, True, dtype=bool),
                     doc="Whether each element has a zero imaginary part.")
 signbit = _predicate("signbit", lambda xp, x: xp.signbit(x) if kind(x) == "f" else
-                     (x < 0) if kind(x) == "i" else xp.full(x.shape, False, dtype=bool),
+                     (x < 0) if kind(x) == "i" else xp.full_like(x, False, dtype=bool),
                      complex_error="signbit is not implemented for complex tensors.",
                      doc="Whether each element's sign bit is set (True for -0.0).")
+isposinf, isneginf, signbit = (_with_bool_out(f) for f in (isposinf, isneginf, signbit))
 
 
 # ------------------------------------------------------------------ closeness

@@ -46,8 +46,9 @@ def _pnorm_f(m: Any, x: Any, p: float, dim: int, keepdim: bool) -> Any:
     return m.sum(a ** p, dim, keepdim) ** (1.0 / p)
 
 
-def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int) -> Any:
-    """d norm / d x, with ``n`` the norm kept on ``dim``."""
+def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int, split: bool = True) -> Any:
+    """d norm / d x, with ``n`` the norm kept on ``dim``; ``split``: the maxima of an inf-norm
+    share the gradient (PyTorch's norm), else each takes it whole (its cdist/pdist kernels)."""
     if p == 0:
         return x * 0.0
     if p == 1:
@@ -57,7 +58,7 @@ def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int) -> Any:
         return m.where(n == 0, 0.0, x / nz)
     if p in (math.inf, -math.inf):
         hit = m.where(m.abs(x) == n, 1.0, 0.0)
-        return m.sign(x) * hit / m.sum(hit, dim, True)
+        return m.sign(x) * hit / m.sum(hit, dim, True) if split else m.sign(x) * hit
     return m.where(n == 0, 0.0, m.sign(x) * m.abs(x) ** (p - 1) / nz ** (p - 1))
 
 
@@ -83,7 +84,7 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
             n = _pnorm_f(m, x, p, d, True)
             if not keepdim:
                 g = g.reshape(tuple(1 if i == d else s for i, s in enumerate(x.shape)))
-            return m.cast(g * _pnorm_df(m, x, n, p, d), x)
+            return m.cast(g * _pnorm_df(m, x, n, p, d, name == "NormBackward1"), x)
 
         if p == 0 and name == "NormBackward1":  # PyTorch's norm leaves this one undefined
             record(name, res, (x,), lambda g, x: (None,), (x,))
@@ -224,13 +225,28 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
     use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist"
                          or compute_mode == modes[0] and (r1 > 25 or r2 > 25))
-    if use_mm:
-        res = _euclid_mm(x1.expand(batch + a.shape[-2:]), x2.expand(batch + b.shape[-2:]))
-        return also_saves(res, res)  # PyTorch's node saves x1, x2 and result
+    if use_mm:  # PyTorch's cdist_impl: _euclidean_dist (of the batch flattened), viewed
+        n = math.prod(batch)
+        if n == 1:
+            e1, e2 = x1, x2
+        else:
+            e1, e2 = _batch_rows(x1, batch, n), _batch_rows(x2, batch, n)
+        res = _euclid_mm(e1, e2)
+        also_saves(res, res)  # PyTorch's node saves x1, x2 and result
+        return res.view(batch + (r1, r2))
     m = a.shape[-1]
     diff = x1.reshape(a.shape[:-1] + (1, m)) - x2.reshape(b.shape[:-2] + (1, r2, m))
     res = pnorm(diff, p, -1, name="CdistBackward0")
     return also_saves(res, x1, x2)
+
+
+def _batch_rows(x: Tensor, batch: tuple, n: int) -> Tensor:
+    """``x`` expanded to ``batch`` and reshaped to ``(n, rows, cols)``: a view, or (a batch
+    dim really broadcast) a copy, as PyTorch's reshape gives."""
+    e = x.expand(batch + tuple(x.shape[-2:]))
+    if tuple(x.shape[:-2]) != batch:
+        e = e.contiguous()
+    return e.reshape((n,) + tuple(x.shape[-2:]))
 
 
 def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:
@@ -252,6 +268,12 @@ def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:
                 if needs[1] else None
             return ga, gb
 
-        record("CdistBackward0", res, (x1, x2), lambda g, a, b: grad_of(grads, g, g, a, b),
-               (x1, x2))
+        shapes = (x1._data.shape, x2._data.shape)
+
+        def vjp(g: Tensor, a: Tensor, b: Tensor) -> tuple:
+            ga, gb = grad_of(grads, g, g, a, b)  # a 2-d operand of a 3-d one: summed back
+            return (None if ga is None else sum_to(ga, shapes[0]),
+                    None if gb is None else sum_to(gb, shapes[1]))
+
+        record("EuclideanDistBackward0", res, (x1, x2), vjp, (x1, x2))
     return res

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._memory_format import laid_like
 from . import _inplace
 from ._dispatch import (
     CPU,
@@ -34,6 +35,7 @@ from ._dispatch import (
     renamed,
     sum_to,
 )
+from ._index_layout import torch_layout, unsqueezed_view
 from .shape import make_view, view_grad
 
 __all__ = ["index_put"]
@@ -200,7 +202,20 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
         # PyTorch: a ``...`` that spans no dims does not separate the advanced indices around
         # it (``x[:, [0], ..., [1]]`` of a 3-d x keeps them in place); NumPy's would
         adv = [a for a in adv if a is not Ellipsis]
+    if has_adv and any(a.__class__ is not slice and a is not Ellipsis and not a.size for a in adv):
+        _refuse_empty_mask(x._data, tuple(basic), tuple(adv))
     return tuple(basic), (tuple(adv) if has_adv else None), name
+
+
+def _refuse_empty_mask(x: Any, basic: tuple, adv: tuple) -> None:
+    """PyTorch's error for an empty mask whose shape does not fit (NumPy selects nothing)."""
+    try:
+        v = x[basic]
+    except IndexError:
+        return  # reported with the user's key later
+    err = _advanced_error(v, adv)
+    if str(err).startswith("The shape of the mask"):
+        raise err
 
 
 def _empty_ellipsis(ndim: int, basic: list, adv: list) -> bool:
@@ -473,7 +488,8 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
         r = _empty_result(v, adv)
         if r is None:
             raise _advanced_error(v, adv) from None
-    return getitem_key(self, (basic, adv), name, r, key)
+    lv = unsqueezed_view(self._data, basic, v) if None in basic else v  # (PyTorch's strides)
+    return getitem_key(self, (basic, adv), name, torch_layout(lv, adv, r), key)
 
 
 def key_tensors(key: Any) -> tuple:
@@ -524,7 +540,7 @@ def _value_array(value: Any, x: Tensor) -> Any:
                 name = "double" if x.dtype.name in ("float16", "bfloat16") else \
                     _C_NAMES[x.dtype.name]
                 raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-            value = value.real
+            value = bool(value) if kind(x._data) == "b" else value.real  # bool: nonzero-ness
         if _isinstance(value, np.generic):
             value = value.item()
         from .creation import fill_value_for
@@ -651,7 +667,11 @@ def put_key(input: Tensor, pk: tuple, value: Any, accumulate: bool = False,
             name: str = "IndexPutBackward0", key: Any = None) -> Tensor:
     """A copy of ``input`` with ``value`` written (or added) at a prepared index (the node
     saves the index tensors of ``key``, the user's index)."""
-    r = input._device._backend.copy(input._data)
+    x = input._data
+    r = input._device._backend.copy(x)
+    flags = getattr(x, "flags", None)
+    if flags is not None and not flags.c_contiguous:  # PyTorch: clone(preserve_format)
+        r = laid_like(input._device._backend.xp, r, x)
     v = _value_array(value, input)
     _write(r, pk, v, accumulate, value)
     out = make(r, input._device)

@@ -110,7 +110,7 @@ def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
         return astype(xp, value._data, x.dtype)
     value = _fill_range(value, x)
     if _isinstance(value, complex) and kind(x) != "c":
-        value = value.real
+        value = bool(value) if kind(x) == "b" else value.real  # into bool: nonzero-ness
     return astype(xp, xp.asarray(value), x.dtype)
 
 
@@ -288,8 +288,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
             gsrc = _pad_grad(gather(g, d, index), sshape) if st else None
             return gs, gsrc
 
-        record("ScatterBackward0" if src is not None else "ScatterBackward1", res,
-               (input, src), vjp, (index,))
+        if src is not None:
+            record("ScatterBackward0", res, (input, src), vjp, (index,))
+        else:  # scatter's value overload: no edge for the number
+            record("ScatterBackward1", res, (input,), lambda g, i: vjp(g, i)[:1], (index,))
     return res
 
 
@@ -347,6 +349,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if reduce == "mean" and kind(input._data) == "b":  # (no index: only the mean's division)
         kernel = "scatter_gather_tensor_cpu_reduce_mean" if index._data.size else "div_floor_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if reduce in ("amax", "amin") and kind(input._data) == "c" and index._data.size:  # no order
+        raise NotImplementedError(f"\"scatter_gather_tensor_cpu_reduce_{reduce}\" not "
+                                  f"implemented for '{_type_name(input._data.dtype)}'")
     xp = input._device._backend.xp
     x = _as1(input._data)
     r = x.copy()
@@ -460,7 +465,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     x = input._data
     n = x.shape[d] if x.ndim else 1
     if ix.size and (_min_max(ix)[0] < 0 or _min_max(ix)[1] >= n):
-        raise _select_bounds_error(ix, n, d, x.ndim)
+        raise _select_bounds_error(ix, n, d, x.ndim, x.size)
     xp = input._device._backend.xp
     if not x.ndim and ix.size > 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
@@ -482,12 +487,13 @@ def _select_out_error(expected: Any, got: Any, i: int = 0) -> RuntimeError:
     return RuntimeError("index_select(): self and result must have the same scalar type")
 
 
-def _select_bounds_error(ix: Any, n: int, d: int, ndim: int) -> Exception:
+def _select_bounds_error(ix: Any, n: int, d: int, ndim: int, size: int = 1) -> Exception:
     """PyTorch's refusal of an out-of-range index_select: an empty dim first; along dim 1 of
-    a matrix or more (its own kernel), the first bad index; else an IndexError."""
-    if n == 0 and ndim:
+    a matrix or more, or any dim of an empty one (their own kernels), the first bad index;
+    else an IndexError."""
+    if n == 0 and ndim > 1:
         return RuntimeError("index_select(): self indexing axis dim should be positive")
-    if ndim > 1 and d == 1:
+    if ndim > 1 and (d == 1 or size == 0):
         bad = (ix < 0) | (ix >= n)
         first = int(ix[bad.argmax()])
         return RuntimeError(f"INDICES element is out of DATA bounds, id={first} axis_dim={n}")
@@ -615,11 +621,11 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     vt = _isinstance(value, Tensor) and value._rg
     if grad_state.enabled and (input._rg or vt):
         gi = input._rg
-        record("IndexFillBackward1" if _isinstance(value, Tensor) else "IndexFillBackward0", res,
-               (input, value),
-               lambda g, index: (index_fill(g, d, index, 0) if gi else None,
-                                 index_select(g, d, _unique_index(index)).sum() if vt else None),
-               (index,))
+        def vjp(g: Tensor, index: Tensor) -> tuple:
+            return (index_fill(g, d, index, 0) if gi else None,
+                    index_select(g, d, _unique_index(index)).sum() if vt else None)
+
+        _record_value("IndexFill", res, input, value, vjp, (index,))
     return res
 
 
@@ -663,9 +669,18 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
             gv = masked_fill(g, make(~mask._data, g._device), 0).sum() if vt else None
             return gs, gv
 
-        record("MaskedFillBackward1" if _isinstance(value, Tensor) else "MaskedFillBackward0",
-               res, (input, value), vjp, (mask,))
+        _record_value("MaskedFill", res, input, value, vjp, (mask,))
     return res
+
+
+def _record_value(op: str, res: Tensor, input: Tensor, value: Any, vjp: Callable,
+                  saved: tuple) -> None:
+    """Record ``<op>Backward1`` for a tensor ``value``, else the Scalar overload's
+    ``<op>Backward0``, whose node (as PyTorch's) has no edge for the number."""
+    if _isinstance(value, Tensor):
+        record(op + "Backward1", res, (input, value), vjp, saved)
+    else:
+        record(op + "Backward0", res, (input,), lambda g, *s: vjp(g, *s)[:1], saved)
 
 
 @writes_out("masked_select")
@@ -682,12 +697,13 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if grad_state.enabled and input._rg:
         xshape, dtype = x.shape, x.dtype
 
-        def vjp(g: Tensor, mask: Tensor) -> tuple:
+        def vjp(g: Tensor, mask: Tensor, _self: Tensor) -> tuple:
             xp = g._device._backend.xp
             z = make(xp.zeros(shape, dtype=dtype), g._device)
             return (sum_to(masked_scatter(z, mask, g), xshape),)
 
-        record("MaskedSelectBackward0", res, (input,), vjp, (mask,))
+        # PyTorch's node saves self too: changing it in place fails the backward
+        record("MaskedSelectBackward0", res, (input,), vjp, (mask, input))
     return res
 
 
@@ -716,7 +732,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     xp = input._device._backend.xp
     shape = _mask_shape(m, x)
     mb = xp.broadcast_to(m, shape)
-    r = xp.array(xp.broadcast_to(x, shape))
+    r = xp.array(xp.broadcast_to(x, shape), order="C")  # PyTorch: a contiguous clone
     n = int(mb.sum())
     if n > s.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
@@ -826,7 +842,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
         ufunc_at("add", flat, ix.reshape(-1), s.reshape(-1))
     else:
         flat[ix.reshape(-1)] = s.reshape(-1)
-    res = make(r, input._device)
+    res = make(laid_like(input._device._backend.xp, r, x), input._device)  # clone's layout
     if grad_state.enabled and (input._rg or source._rg):
         sshape = s.shape
         gi, gs = input._rg, source._rg

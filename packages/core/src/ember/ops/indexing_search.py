@@ -195,12 +195,42 @@ def _check_bins(bins: Any) -> None:
         raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
 
 
+_C_INTS = {"uint8": ("uint8_t", 0, 255), "int8": ("int8_t", -128, 127),
+           "int16": ("int16_t", -2 ** 15, 2 ** 15 - 1), "int32": ("int", -2 ** 31, 2 ** 31 - 1),
+           "int64": ("int64_t", -2 ** 63, 2 ** 63 - 1)}
+
+
+def _histc_range_checks(x: Any, bins: Any, lo: float, hi: float) -> None:
+    """histc's checks on its range, in PyTorch's order, for the integer and bool inputs that it
+    then refuses: bins, a finite and increasing range, bounds that fit the input dtype (the
+    data's range, widened by 1 each way when flat, is checked too)."""
+    dt = x.dtype
+    if lo == hi and dt.kind != "b":
+        if x.size:
+            lo, hi = float(x.min()), float(x.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+    if bins.__class__ is not int:
+        _check_bins(bins)
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if not lo < hi:  # (a flat range past 2**53 stays flat after widening)
+        raise RuntimeError("torch.histc: max must be larger than min")
+    name, least, most = _C_INTS.get(dt.name, ("", -math.inf, math.inf))
+    if not (least <= lo <= most and least <= hi <= most):
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """A histogram of ``bins`` equal-width bins between ``min`` and ``max`` (the data's range
     when both are 0); elements outside are ignored."""
     x = input._data
     xp = input._device._backend.xp
+    if kind(x) in "iu" or kind(x) == "b" and float(min) != float(max):
+        _histc_range_checks(x, bins, float(min), float(max))  # before the dtype, as PyTorch
     if kind(x) == "b" or kind(x) == "c" and x.size:  # the kernels that find the range fail first
         raise NotImplementedError(
             f"\"{'linspace_cpu' if kind(x) == 'b' else 'aminmax_cpu'}\" not implemented for "

@@ -53,8 +53,10 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     x = _float_input(x, "linalg.vector_norm", dtype)
     p = float(ord)
     a = x._data
-    dims = wrap_dims(dim, a.ndim, "linalg.vector_norm") if dim is not None and dim != () \
-        else tuple(range(a.ndim))
+    dims = wrap_dims(dim, a.ndim, "linalg.vector_norm") \
+        if dim is not None and dim != () and dim != [] else tuple(range(a.ndim))
+    if not a.ndim:  # a 0-dim tensor takes dim 0 / -1, and has no axis to reduce
+        dims = ()
     if a.size == 0 and (p < 0 or p == math.inf):
         _empty_norm_check(a.shape, dim, p)
     xp = x._device._backend.xp

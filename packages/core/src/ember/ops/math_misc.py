@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .. import return_types as _rt
 from . import _inplace
@@ -104,6 +106,14 @@ def _integer_op(op: str, fn: str, input: Tensor, other: Any, out: Tensor | None)
     _need_tensor(op, "other", 2, other)
     xa, xb, dev = binary(input, other, op)
     if kind(xa) not in "iu":
+        try:  # PyTorch checks the shapes and the out= before the kernel refuses the dtype
+            np.broadcast_shapes(xa.shape, xb.shape)
+        except ValueError:
+            raise broadcast_error(input, other) from None
+        if out is not None:
+            from .arithmetic import _check_out_cast
+
+            _check_out_cast(xa.dtype, out)
         raise NotImplementedError(
             f"\"{op}_cpu\" not implemented for '{_dtype_name(result_type(input, other))}'")
     xp = dev._backend.xp
@@ -112,7 +122,7 @@ def _integer_op(op: str, fn: str, input: Tensor, other: Any, out: Tensor | None)
     except ValueError:
         raise broadcast_error(input, other) from None
     res = make(astype(xp, xp.asarray(r), xa.dtype), dev)
-    return write_out(res, out)
+    return _inplace.write_out_cast(res, out)
 
 
 def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -135,12 +145,24 @@ def check_cast(self: Tensor, other: Any, op: str) -> None:
 
 def gcd_(self: Tensor, other: Tensor) -> Tensor:
     check_cast(self, other, "gcd_")
-    return _inplace.commit(self, gcd(self, other), "gcd_")
+    return _inplace.commit(self, _shapes_first(self, other, gcd), "gcd_")
 
 
 def lcm_(self: Tensor, other: Tensor) -> Tensor:
     check_cast(self, other, "lcm_")
-    return _inplace.commit(self, lcm(self, other), "lcm_")
+    return _inplace.commit(self, _shapes_first(self, other, lcm), "lcm_")
+
+
+def _shapes_first(self: Tensor, other: Any, fn: Any) -> Tensor:
+    """``fn(self, other)``; when its kernel refuses the dtype, PyTorch's shape errors of the
+    in-place op come first."""
+    try:
+        return fn(self, other)
+    except NotImplementedError:
+        from .pointwise_unary import _check_inplace_shape
+
+        _check_inplace_shape(self, [other])
+        raise
 
 
 # ------------------------------------------------------------------ frexp, ldexp, nextafter
@@ -191,6 +213,9 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise broadcast_error(input, other) from None
     if res.dtype is not dt:
         res = res.to(dt)
+    if out is not None and out.dtype.category < _dt._FLOAT:
+        raise RuntimeError(f"ldexp can't be cast to the desired output type "
+                           f"{_dtype_name(out.dtype)}")
     return write_out(renamed(res, "LdexpBackward0"), out)
 
 
@@ -220,7 +245,7 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
             return (sum_to(g, sa) if ga else None, sum_to(g * 0, sb) if gb else None)
 
         record("NextafterBackward0", res, (input, other), vjp)
-    return write_out(res, out)
+    return _inplace.write_out_cast(res, out)
 
 
 def nextafter_(self: Tensor, other: Tensor) -> Tensor:
@@ -234,7 +259,7 @@ def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Te
     _need_tensor("heaviside", "values", 2, values)
     if input.dtype.category == _dt._COMPLEX or values.dtype.category == _dt._COMPLEX:
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
-    if input.dtype is not values.dtype:
+    if input.dtype is not values.dtype or out is not None and out.dtype is not input.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     xa, xb, dev = binary(input, values, "heaviside")
     xp = dev._backend.xp

@@ -29,13 +29,14 @@ from ._dispatch import (
     kind,
     make,
     methods,
+    np_number,
     record,
     refuse_shell_uint,
     result_type,
     sum_to,
 )
 from ._fma import fma, fma_dtype
-from .arithmetic import _fail, _out
+from .arithmetic import _check_broadcast, _check_out_cast, _fail, _out
 from .math_misc import not_differentiable as _not_differentiable
 from .pointwise_unary import (
     bf16_to_f32,
@@ -124,7 +125,10 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
             xa, xb = bf16_to_f32(xa, xb)
             k = "f"
         if k not in kinds:
+            _check_broadcast(name, input, other)  # PyTorch checks shapes before the kernel
             npd = bf16 if bf16 is not None else xa.dtype if hasattr(xa, "dtype") else xb.dtype
+            if out is not None:
+                _check_out_cast(npd, out)
             raise (reject(npd) if reject is not None else not_implemented(kernel_name, npd))
         if promote and k in "biu":  # a Python number unwrapped (uint8 with -3 stays -3)
             be = dev._backend
@@ -155,14 +159,28 @@ def binop(name: str, kernel: Callable, node: str | None, deriv: Callable | None,
                      number_nodes[1] if not _isinstance(input, Tensor) else None) or node
             keep = gb or not saves_for_b
             keep_a, keep_b = (ga, gb) if saves_own else (keep, keep)
-            record(label, res, (input, other), vjp, (input if save_a and keep_a else None,
-                                                   other if save_b and keep_b else None,
-                                                   res if save_r else None))
+            edges: tuple = (input, other)
+            if label is not node:  # a Scalar overload: PyTorch's node has the tensor's edge only
+                first = _isinstance(input, Tensor)
+                edges, vjp = (input if first else other,), _one_edge(vjp, first)
+            record(label, res, edges, vjp, (input if save_a and keep_a else None,
+                                           other if save_b and keep_b else None,
+                                           res if save_r else None))
         return res if out is None else _out(res, out)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
+
+
+def _one_edge(vjp: Callable, first: bool) -> Callable:
+    """The vjp of a Scalar overload's node: only the tensor operand's gradient."""
+    i = 0 if first else 1
+
+    def one(g: Tensor, a: Any, b: Any, r: Any) -> tuple:
+        return (vjp(g, a, b, r)[i],)
+
+    return one
 
 
 def _complex_reject(name: str) -> Callable:
@@ -205,9 +223,10 @@ def _d_fmod(g: Tensor, a: Any, b: Any, r: Any, na: bool, nb: bool) -> tuple:
 
 
 _remainder = binop("remainder", _remainder_kernel, "RemainderBackward1", _d_remainder,
-                   kinds="iuf", saves_for_b=True,
+                   kinds="iuf", saves_for_b=True, number_nodes=("RemainderBackward0", None),
                    doc="Python's modulus: the result has the divisor's sign.")
 _fmod = binop("fmod", _fmod_kernel, "FmodBackward1", _d_fmod, kinds="iuf", saves_for_b=True,
+              number_nodes=("FmodBackward0", None),
               doc="C's fmod: the result has the dividend's sign.")
 
 
@@ -216,25 +235,12 @@ def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     if not _isinstance(input, Tensor) and _rg(other):  # aten::remainder.Scalar_Tensor
         res = _remainder(input, other.detach(), out=out)
         return _not_differentiable("remainder", res, (other,))
-    res = _remainder(input, other, out=out)
-    if res.grad_fn is not None and not _isinstance(other, Tensor):
-        res.grad_fn = _rename(res.grad_fn, "RemainderBackward0")
-    return res
+    return _remainder(input, other, out=out)
 
 
 def fmod(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
     """C's ``fmod``, elementwise: the result takes the sign of ``input``."""
-    res = _fmod(input, other, out=out)
-    if res.grad_fn is not None and not _isinstance(other, Tensor):
-        res.grad_fn = _rename(res.grad_fn, "FmodBackward0")
-    return res
-
-
-def _rename(node: Any, name: str) -> Any:
-    from ..autograd.graph import node_class
-
-    node.__class__ = node_class(name)
-    return node
+    return _fmod(input, other, out=out)
 
 
 def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
@@ -243,12 +249,14 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
 
     npd = result_type(input, other).np
     if npd.kind in "bc":
+        if out is not None:
+            _check_out_cast(npd, out)
         raise not_implemented("div_floor_cpu", npd)
     refuse_shell_uint("div_floor_cpu", npd.type(0))
     a = input.detach() if _rg(input) else input
     b = other.detach() if _rg(other) else other
     res = _not_differentiable("floor_divide", quiet(lambda: div(a, b, rounding_mode="floor")),
-                              (input, other))
+                              tuple(t for t in (input, other) if _isinstance(t, Tensor)))
     return res if out is None else _out(res, out)
 
 
@@ -446,6 +454,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
                         " * (Tensor condition, Tensor input, Number other)\n"
                         " * (Tensor condition, Number input, Tensor other)\n"
                         " * (Tensor condition, Number input, Number other)\n")
+    if isinstance(input, np.generic):  # NumPy scalars as PyTorch's parser reads them
+        input = np_number(input)
+    if isinstance(other, np.generic):
+        other = np_number(other)
     if kind(c) == "u" and c.dtype.itemsize == 1:  # deprecated in PyTorch, still accepted
         c = c.astype(bool)
     if kind(c) != "b":
@@ -507,6 +519,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
                                f"dtype {_C_NAMES[t.dtype.name]}")
     x = input._data
     if kind(x) not in "fcV":
+        _check_broadcast("lerp", input, end)  # PyTorch checks shapes before the kernel
         raise not_implemented("lerp_kernel_scalar" if not _isinstance(weight, Tensor)
                               else "lerp_kernel_tensor", x.dtype)
     if weight.__class__ is complex and kind(x) != "c":  # converted to the real opmath type
@@ -516,8 +529,8 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
         weight = weight.real
     dev, dt, (s, e, w) = _promote_all("lerp", input, end, weight, dtype=input.dtype)
     xp = dev._backend.xp
-    diff = quiet(lambda: e - s)
     try:
+        diff = quiet(lambda: e - s)
         r = quiet(_lerp_kernel, xp, s, e, w, diff, dt)
     except ValueError as err:
         raise _fail("lerp", input, end, err) from None
@@ -532,9 +545,11 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
                     sum_to(g * wc, shapes[1]) if need[1] else None,
                     sum_to(g * cj(b - a), shapes[2]) if need[2] else None)
 
-        record("LerpBackward1" if _isinstance(weight, Tensor) else "LerpBackward0", res,
-               (input, end, weight), vjp, (input if need[2] else None,
-                                           end if need[2] else None, weight))
+        saved = (input if need[2] else None, end if need[2] else None, weight)
+        if _isinstance(weight, Tensor):
+            record("LerpBackward1", res, (input, end, weight), vjp, saved)
+        else:  # the Scalar overload: PyTorch's node has no edge for the number
+            record("LerpBackward0", res, (input, end), lambda g, *s: vjp(g, *s)[:2], saved)
     return res if out is None else _out(res, out)
 
 
@@ -616,13 +631,20 @@ def _addc_kernel(op: str, xp: Any, a: Any, b: Any, c: Any, value: Any, dt: Any) 
 def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
           out: Tensor | None) -> Tensor:
     dev, dt, (a, b, c) = _promote_all(op, input, t1, t2)
-    if _dt.from_native_dtype(dt).category <= _dt._INT and _isinstance(value, float):
+    if value.__class__ is complex and dt.kind != "c":
+        value = _real_value(value, dt)
+    if dt.kind in "iu" and (value.__class__ is int or value.__class__ is float):
+        from .creation import fill_value_for  # in range (a negative int wraps into uint8)
+
+        value = int(fill_value_for(value, _dt.from_native_dtype(dt)))
+    elif _dt.from_native_dtype(dt).category <= _dt._INT and _isinstance(value, float):
         value = int(value)
+    xp = dev._backend.xp
     try:
-        r = quiet(_addc_kernel, op, dev._backend.xp, a, b, c, value, dt)
+        r = quiet(_addc_kernel, op, xp, a, b, c, value, dt)
     except ValueError as err:
         raise _fail(op, t1, t2, err) from None
-    res = wrap(_as(dev._backend.xp, r, dt), dev)
+    res = wrap(pointwise_laid(xp, _as(xp, r, dt), a, b, c), dev)
     if grad_state.enabled and (input._rg or t1._rg or t2._rg):
         shapes = (input._data.shape, t1._data.shape, t2._data.shape)
         need = (input._rg, t1._rg, t2._rg)
@@ -648,6 +670,17 @@ def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
     return res if out is None else _out(res, out)
 
 
+def _real_value(value: complex, dt: Any) -> Any:
+    """A complex ``value`` for a real result: its real part, refused (as PyTorch's conversion
+    to the kernel's C type) when it has an imaginary part."""
+    if value.imag != 0:
+        from .creation import _C_NAMES
+
+        name = "float" if _is_half(dt) else _C_NAMES.get(dt.name, dt.name)
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return float(value.real)
+
+
 # ------------------------------------------------------------------ clamp
 _BOUNDS = (int, float, type(None))
 
@@ -655,6 +688,10 @@ _BOUNDS = (int, float, type(None))
 def clamp(input: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """Each element limited to ``[min, max]`` (numbers or tensors; ``max`` wins if min > max)."""
+    if isinstance(min, np.generic):  # NumPy scalars as PyTorch's parser reads them
+        min = np_number(min)  # noqa: A001
+    if isinstance(max, np.generic):
+        max = np_number(max)  # noqa: A001
     tensors = _isinstance(min, Tensor) or _isinstance(max, Tensor)
     if tensors and (min.__class__ in _NUMBERS or max.__class__ in _NUMBERS):
         min, max = _number_bounds(min, max)  # noqa: A001
@@ -751,10 +788,19 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
                         sum_to(glo, shapes[1]) if _rg(min) else None,
                         sum_to(ghi, shapes[2]) if _rg(max) else None)
 
-            record(name, res, (input, min, max), vjp, (input, min, max))
+            # clamp_min / clamp_max.Tensor: PyTorch's node has edges for self and its bound
+            keep = _CLAMP_ONE_EDGES.get(name)
+            if keep is None:
+                record(name, res, (input, min, max), vjp, (input, min, max))
+            else:
+                record(name, res, (input, (input, min, max)[keep]),
+                       lambda g, *s: (lambda r: (r[0], r[keep]))(vjp(g, *s)), (input, min, max))
     if out is not None:
         _inplace.check_exact_out(res._data.dtype, out)  # clamp's out= keeps the result's dtype
     return res if out is None else _out(res, out)
+
+
+_CLAMP_ONE_EDGES = {"ClampMinBackward1": 1, "ClampMaxBackward1": 2}  # the bound's position
 
 
 def _keeps_ties(bound: Any, a: Any) -> bool:

@@ -73,9 +73,12 @@ def conj(input: Tensor) -> Tensor:
     return _conj(input, "ConjBackward0")
 
 
-def conj_physical(input: Tensor) -> Tensor:
+def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The complex conjugate, materialised (a real tensor is returned as is)."""
-    return _conj(input, "ConjPhysicalBackward0")
+    if out is None:
+        return _conj(input, "ConjPhysicalBackward0")
+    _inplace.check_exact_out(_check("conj", input).dtype, out)
+    return _inplace.write_out(_conj(input, "ConjPhysicalBackward0"), out, "conj_physical")
 
 
 def conj_physical_(input: Tensor) -> Tensor:

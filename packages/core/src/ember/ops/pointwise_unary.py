@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from . import _inplace
 from ._dispatch import (
@@ -135,7 +137,8 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             x = input._data
         except AttributeError:
             raise not_tensor(name, input) from None
-        if exact and out is not None and x.dtype.kind != "c":  # checked before the kernel
+        if exact and out is not None and (x.dtype.kind != "c" or name == "sgn"):  # before
+            # the kernel (complex: sgn keeps the dtype, abs is real, others refuse first)
             _inplace.check_exact_out(x.dtype, out)
         try:
             k = x.dtype.kind
@@ -146,8 +149,11 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
         if bf16:  # bfloat16 and float16: computed in float32, rounded once (PyTorch's opmath)
             x, k = x.astype("float32"), "f"
         if k not in kinds:
-            raise (reject(input.dtype.np) if reject is not None
-                   else not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np))
+            err = reject(input.dtype.np) if reject is not None else \
+                not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np)
+            if out is not None and "not implemented for" in str(err):
+                _refuse_out(input._data.dtype, out, exact)  # checked before a kernel's refusal
+            raise err
         if no_shell_uint and k == "u":
             refuse_shell_uint("pow" if name == "square" else f"{name}_cpu", x)
         if promote and k in "biu":
@@ -167,6 +173,16 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
     return op
 
 
+def _refuse_out(npd: Any, out: Tensor, exact: bool) -> None:
+    """An ``out=`` PyTorch refuses before the kernel refuses the input's dtype ``npd``."""
+    if exact:
+        _inplace.check_exact_out(npd, out)
+    od = out._data.dtype
+    if npd != od and _inplace._KIND_RANK.get(npd.kind, 2) > _inplace._KIND_RANK.get(od.kind, 2):
+        raise RuntimeError(f"result type {_inplace._type_name(npd)} can't be cast to the "
+                           f"desired output type {_inplace._type_name(od)}")
+
+
 # PyTorch's names of the CPU kernels that refuse a dtype, where they differ from the op's
 _KERNEL_NAMES = {"erf": "erf_vml_cpu", "erfc": "erfc_vml_cpu", "erfinv": "erfinv_vml_cpu",
                  "i0": "i0_vml_cpu", "lgamma": "lgamma_vml_cpu", "logit": "logit_cpu"}
@@ -176,7 +192,12 @@ def inplace_of(fn: Callable, name: str) -> Callable:
     """The ``x.op_()`` form of a unary op: compute, then write into ``self``."""
     def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         _inplace.check_overlap(self, name)  # before the kernel's own refusals, as PyTorch
-        return _inplace.commit(self, fn(self, *args, **kwargs), name)
+        try:
+            res = fn(self, *args, **kwargs)
+        except NotImplementedError:  # a kernel's dtype refusal: PyTorch checks shapes first
+            _check_inplace_shape(self, list(args))
+            raise
+        return _inplace.commit(self, res, name)
 
     op_.__name__ = op_.__qualname__ = name
     op_.__doc__ = f"In-place version of :func:`{fn.__name__}`."
@@ -201,6 +222,7 @@ def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
             if to_float and rt.category < _dt._FLOAT:
                 rt = _dt._default
             if rt.category > self.dtype.category:
+                _check_inplace_shape(self, ops)  # PyTorch checks the shapes first
                 if c_names and not any(isinstance(a, Tensor) for a in ops):  # scalar bounds
                     from .linalg import _C_NAMES
 
@@ -209,11 +231,43 @@ def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
                     out = type_name(self.dtype)
                 raise RuntimeError(f"result type {type_name(rt)} can't be cast to the desired "
                                    f"output type {out}")
-        return plain(self, *args, **kwargs)
+        try:
+            return plain(self, *args, **kwargs)
+        except NotImplementedError:  # a kernel's dtype refusal: PyTorch checks shapes first
+            _check_inplace_shape(self, ops)
+            raise
 
     op_.__name__ = op_.__qualname__ = name
     op_.__doc__ = plain.__doc__
     return op_
+
+
+def _check_inplace_shape(self: Tensor, operands: list) -> None:
+    """PyTorch's shape errors of an in-place op (called on its error paths): operands that
+    do not broadcast, or a broadcast shape other than ``self``'s."""
+    shapes = [tuple(a.shape) for a in operands if isinstance(a, Tensor)]
+    if not shapes:
+        return
+    own = tuple(self.shape)
+    try:
+        full = np.broadcast_shapes(own, *shapes)
+    except ValueError:
+        from .arithmetic import _mismatch
+
+        a, b, dim = _mismatch(own, next(s for s in shapes if not _broadcasts(own, s)))
+        raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                           f"at non-singleton dimension {dim}") from None
+    if full != own:
+        raise RuntimeError(f"output with shape {list(own)} doesn't match the broadcast shape "
+                           f"{list(full)}")
+
+
+def _broadcasts(a: tuple, b: tuple) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------ derivatives
@@ -263,9 +317,14 @@ def _d_logit(eps: Any) -> Callable:
 
 
 # ------------------------------------------------------------------ the ops
+def _copy_laid(xp: Any, x: Any) -> Any:
+    """A copy of ``x`` laid out as it (PyTorch's unary ops keep the input's strides)."""
+    return x.copy(order="K") if hasattr(x, "copy") else copy(xp, x)
+
+
 def _sign_kernel(xp: Any, x: Any) -> Any:
     if kind(x) == "b":
-        return copy(xp, x)
+        return _copy_laid(xp, x)
     r = xp.sign(x)
     return astype(xp, xp.where(xp.isnan(x), 0, r), x.dtype) if kind(x) == "f" else r
 
@@ -302,7 +361,8 @@ def _rounding_reject(op: str, kernel: str | None = None, complex_kernel: bool = 
 
 
 def _keep_int(f: Callable) -> Callable:
-    return lambda xp, x: copy(xp, x) if kind(x) in "iu" else f(xp, x)
+    """``f`` for floats; a copy of an integer input, laid out as it (PyTorch keeps strides)."""
+    return lambda xp, x: _copy_laid(xp, x) if kind(x) in "iu" else f(xp, x)
 
 
 def _sigmoid_kernel(xp: Any, x: Any) -> Any:
@@ -444,22 +504,35 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
     lo, hi = (None, None) if eps is None else (eps, 1 - eps)
-    if eps is not None and input.dtype is _dt.bfloat16:  # the bounds in the input's dtype
-        lo, hi = (float(_dt.bfloat16.np.type(v)) for v in (lo, hi))
+    # float16/bfloat16: PyTorch's kernel works in the half type, each step rounded to it
+    half = input.dtype.np.type if input.dtype in (_dt.bfloat16, _dt.float16) else None
+    if eps is not None and half is not None:  # the bounds in the input's dtype
+        lo = float(half(eps))
+        hi = float(half(1 - lo))
 
     def kernel(xp: Any, x: Any) -> Any:
         z = x if eps is None else xp.clip(x, lo, hi)
         if eps is not None and lo > hi:  # eps > 0.5: PyTorch's ``x < lo ? lo : x > hi ? hi : x``
             z = xp.where(x < lo, xp.asarray(lo, dtype=z.dtype), z)
+        if half is not None:
+            return xp.log(_rounded(z / _rounded(1 - z, half), half))
         return xp.log(z / (1 - z))
 
     return unary("logit", kernel, "LogitBackward0", _d_logit(eps), kinds="biuf")(input, out=out)
+
+
+def _rounded(x: Any, half: Any) -> Any:
+    """A float32 array rounded to the half type ``half`` and back (one step of a half kernel)."""
+    return x.astype(half).astype(x.dtype)
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (default: the
     dtype's largest and lowest finite values)."""
+    if out is not None and _isinstance(input, Tensor) and out.dtype is not input.dtype:
+        raise RuntimeError(f"nan_to_num: dtype of out: {_inplace._type_name(out._data.dtype)} "
+                           f"should be same as input: {_inplace._type_name(input._data.dtype)}")
     if input.dtype in (_dt.bfloat16, _dt.float16):  # computed in float32, whose limits overflow
         big = float(_dt.finfo(input.dtype).max)
         posinf = big if posinf is None else posinf
@@ -467,7 +540,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
 
     def kernel(xp: Any, x: Any) -> Any:
         if kind(x) in "biu":
-            return x.copy()
+            return x.copy(order="K")
         return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def d(g: Tensor, x: Tensor, r: Any) -> Tensor:

@@ -75,11 +75,13 @@ def _check_nonempty(op: str, shape: tuple, dims: tuple) -> None:
             raise empty_dim_error(op, d)
 
 
-def _check_overload(op: str, dim: Any, keepdim: bool, none_ok: bool = True) -> None:
-    """PyTorch's TypeError for calls no overload of ``op`` takes: ``keepdim=True`` with no
-    ``dim`` (``x.sum(keepdim=True)``) and, for the int-dim ops, ``dim=None``."""
-    if (dim is OMITTED and keepdim) or (dim is None and not none_ok):
-        got = "keepdim=bool" if dim is OMITTED else "dim=NoneType"
+def _check_overload(op: str, dim: Any, keepdim: bool, none_ok: bool = True,
+                    out: Any = None) -> None:
+    """PyTorch's TypeError for calls no overload of ``op`` takes: ``keepdim=True`` or an
+    ``out=`` with no ``dim`` (``x.sum(keepdim=True)``) and, for the int-dim ops, ``dim=None``."""
+    if (dim is OMITTED and (keepdim or out is not None)) or (dim is None and not none_ok):
+        got = ("keepdim=bool" if keepdim else "Tensor, out=Tensor") if dim is OMITTED \
+            else "dim=NoneType"
         raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
                         f"but expected one of:\n * (Tensor input)\n"
                         f" * (Tensor input, {'tuple of ints' if none_ok else 'int'} dim, "
@@ -90,7 +92,9 @@ def _check_overload(op: str, dim: Any, keepdim: bool, none_ok: bool = True) -> N
 def sum(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A001
         dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Sum over ``dim`` (every dim when None); integers and bools sum as int64."""
-    _check_overload("sum", dim, keepdim)
+    if dim is OMITTED and out is not None and dtype is not None:  # (the overload parser's
+        raise TypeError('sum() missing 1 required positional arguments: "dim"')  # wording)
+    _check_overload("sum", dim, keepdim, out=out)
     node = "SumBackward0" if dim is OMITTED else "SumBackward1"
     dim = None if dim is OMITTED else dim
     x = input._data
@@ -133,14 +137,16 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
             if acc is None:
                 return quiet(xp.add.reduce, x, dims, None, None, keepdim)
             return quiet(xp.add.reduce, x, dims, acc, None, keepdim).astype(npd)
-    if is_half(x.dtype):
-        return xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    if is_half(x.dtype):  # a sum past the half range rounds to inf, with no NumPy warning
+        return quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdim, dtype="float32")
+                     .astype(x.dtype))
     if kind(x) in _INT_KINDS:
         if not be.numpy_like:  # the Array API sums no bools and keeps unsigned types
             x = be.astype(x, _dt.int64)
         return xp.sum(x, axis=dims, keepdims=keepdim, dtype=xp.int64)
     if be.numpy_like:  # the ufunc's reduce directly: np.sum's Python wrapper costs microseconds
-        return xp.add.reduce(x, axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+        return quiet(xp.add.reduce, x, None if len(dims) == x.ndim else dims, None, None,
+                     keepdim)  # (with dtype=: inf + -inf is NaN, with no warning)
     return xp.sum(x, axis=dims, keepdims=keepdim)
 
 
@@ -214,10 +220,14 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
             out: Tensor | None = None) -> Tensor:
     """Mean over ``dim`` of the non-NaN elements."""
     x = input._data
-    if dtype is None and not is_float(x.dtype):
+    if not is_float(x.dtype):
         raise RuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got "
             f"{_type_name(x.dtype)}")
+    if dtype is not None and not is_float(_dt.to_dtype(dtype).np):
+        raise RuntimeError(
+            "nanmean(): could not infer output dtype. Optional dtype must be either a floating "
+            f"point or complex dtype. Got: {_type_name(_dt.to_dtype(dtype).np)}")
     xp = input._device._backend.xp
     dims = reduce_dims(dim, x.ndim, "nanmean")
     cnt = xp.sum(~xp.isnan(x), axis=dims, keepdims=keepdim)
@@ -230,7 +240,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
 def prod(input: Tensor, dim: int | None = OMITTED, keepdim: bool = False, *,
          dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Product over ``dim`` (of every element when omitted); integers and bools give int64."""
-    _check_overload("prod", dim, keepdim, none_ok=False)
+    _check_overload("prod", dim, keepdim, none_ok=False, out=out)
     dim = None if dim is OMITTED else dim
     ndim = input._data.ndim
     dims = (wrap_dim(dim, ndim, "prod"),) if dim is not None else tuple(range(ndim))
@@ -254,17 +264,20 @@ def _prod(input: Tensor, dims: tuple, keepdim: bool, dtype: Any = None,
     xp = be.xp
     if x.dtype == bool:  # a product in bool is "all nonzero"
         r = xp.all(x, axis=dims, keepdims=keepdim)
-    elif is_half(x.dtype):
-        r = xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    elif is_half(x.dtype):  # overflow: inf, with no NumPy warning
+        r = quiet(lambda: xp.prod(x, axis=dims, keepdims=keepdim, dtype="float32")
+                  .astype(x.dtype))
     else:  # an integer type stays itself (NumPy would widen the small ones)
-        r = xp.prod(x, axis=dims, keepdims=keepdim,
-                    dtype=x.dtype if kind(x) in _INT_KINDS else None)
+        r = quiet(lambda: xp.prod(x, axis=dims, keepdims=keepdim,
+                                  dtype=x.dtype if kind(x) in _INT_KINDS else None))
     res = wrap(r, input)
     if grad_state.enabled and input._rg:
         shape, dt = input._data.shape, input._data.dtype
 
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
             g, r = cast_grad(g, dt), cast_grad(r, dt)
+            if not shape:  # PyTorch's prod_backward of a 0-d input: the gradient itself
+                return (g,)
             return (_prod_grad(g, xin, r, shape, dims, keepdim),)
 
         _inplace.check_grad_dtype(res)
@@ -371,7 +384,8 @@ def _full_extreme(input: Tensor, op: str) -> Tensor:
         raise _numel_error(op)
     _no_complex(x, f"{op}_all")
     xp = input._device._backend.xp
-    res = wrap(xp.max(x) if op == "max" else xp.min(x), input)
+    f = xp.max if op == "max" else xp.min
+    res = wrap(quiet(f, x) if kind(x) == "V" else f(x), input)  # (bfloat16 NaN: no warning)
     if grad_state.enabled and input._rg:
         record("MaxBackward1" if op == "max" else "MinBackward1", res, (input,),
                lambda g, xin, r: (evenly(g, xin, r),), (input, res))
@@ -535,38 +549,60 @@ def _correction(unbiased: Any, correction: Any, op: str) -> float:
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+def _moment_args(op: str, dim: Any, unbiased: Any, keepdim: Any, out: Any = None) -> tuple:
+    """``(dim, unbiased, keepdim)`` of a std/var call; ``op(x, unbiased)`` (a bool as ``dim``)
+    and ``unbiased`` with ``keepdim`` but no ``dim`` match no PyTorch overload: TypeError."""
+    if _isinstance(dim, bool):  # op(input, unbiased)
+        if unbiased is not None or keepdim is not OMITTED or out is not None:
+            raise _moment_overload_error(op, "bool, bool" if unbiased is not None else
+                                     "bool, keepdim=bool" if keepdim is not OMITTED
+                                     else "bool, out=Tensor")
+        dim, unbiased = None, dim
+    elif dim is OMITTED:
+        if unbiased is not None and (keepdim is not OMITTED or out is not None):
+            raise _moment_overload_error(op, "keepdim=bool, unbiased=bool"
+                                         if keepdim is not OMITTED else "out=Tensor, unbiased=bool")
+        dim = None
+    return dim, unbiased, (False if keepdim is OMITTED else keepdim)
+
+
+def _moment_overload_error(op: str, got: str) -> TypeError:
+    return TypeError(
+        f"{op}() received an invalid combination of arguments - got (Tensor, {got}), but "
+        "expected one of:\n"
+        " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+        " * (Tensor input, tuple of ints dim = None, *, Number correction = None, "
+        "bool keepdim = False)\n * (Tensor input, bool unbiased = True)")
+
+
+def var(input: Tensor, dim: Any = OMITTED, unbiased: Any = None, keepdim: Any = OMITTED, *,
         correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (``unbiased`` is the legacy flag)."""
-    if _isinstance(dim, bool):  # var(input, unbiased)
-        dim, unbiased = None, dim
+    dim, unbiased, keepdim = _moment_args("var", dim, unbiased, keepdim, out)
     return _out(_moment(input, dim, _correction(unbiased, correction, "var"), keepdim, False),
                 out)
 
 
-def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+def std(input: Tensor, dim: Any = OMITTED, unbiased: Any = None, keepdim: Any = OMITTED, *,
         correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Standard deviation over ``dim`` (the square root of ``var``)."""
-    if _isinstance(dim, bool):
-        dim, unbiased = None, dim
+    dim, unbiased, keepdim = _moment_args("std", dim, unbiased, keepdim, out)
     return _out(_moment(input, dim, _correction(unbiased, correction, "std"), keepdim, True),
                 out)
 
 
-def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+def var_mean(input: Tensor, dim: Any = OMITTED, unbiased: Any = None, keepdim: Any = OMITTED, *,
              correction: Any = None) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` over ``dim``."""
-    if _isinstance(dim, bool):
-        dim, unbiased = None, dim
+    dim, unbiased, keepdim = _moment_args("var_mean", dim, unbiased, keepdim)
     return _moment_mean(input, dim, _correction(unbiased, correction, "var_mean"), keepdim,
                         False)
 
 
-def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+def std_mean(input: Tensor, dim: Any = OMITTED, unbiased: Any = None, keepdim: Any = OMITTED, *,
              correction: Any = None) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` over ``dim``."""
-    if _isinstance(dim, bool):
-        dim, unbiased = None, dim
+    dim, unbiased, keepdim = _moment_args("std_mean", dim, unbiased, keepdim)
     return _moment_mean(input, dim, _correction(unbiased, correction, "std_mean"), keepdim,
                         True)
 
@@ -578,7 +614,14 @@ def _moment_mean(input: Tensor, dim: Any, c: float, keepdim: bool,
     s = _moment(input, dim, c, keepdim, root, op, track=False)
     x = input._data
     dims = reduce_dims(_mean_dim(dim), x.ndim, "mean")
-    mu = wrap(mean_array(input._device._backend.xp, x, dims, keepdim), input)
+    xp = input._device._backend.xp
+    if input._device.type == "cpu" and (x.dtype == "float32" or is_half(x.dtype)):
+        # in double, as PyTorch's CPU Welford kernel (a float32 sum would overflow to inf)
+        mu = quiet(lambda: astype(xp, mean_array(xp, x.astype("float64"), dims, keepdim),
+                                  x.dtype))
+    else:
+        mu = mean_array(xp, x, dims, keepdim)
+    mu = wrap(mu, input)
     if grad_state.enabled and input._rg:
         shape, n = x.shape, _numel(x.shape, dims)
         moment_vjp = _moment_vjp(shape, dims, keepdim, c, root)
@@ -620,7 +663,7 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
     if root:
         r = xp.sqrt(r)
     r = xp.asarray(r)
-    res = wrap(r if r.dtype == real else astype(xp, r, real), input)
+    res = wrap(r if r.dtype == real else quiet(astype, xp, r, real), input)  # (inf, no warning)
     if track and grad_state.enabled and input._rg:
         vjp = _moment_vjp(x.shape, dims, keepdim, c, root)
         if root:
@@ -673,8 +716,8 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *,
         shape = x.shape
 
         def vjp(g: Tensor, xin: Tensor, r: Tensor) -> tuple:
-            return (expand_back(g, shape, dims, keepdim)
-                    * (xin - expand_back(r, shape, dims, keepdim)).exp(),)
+            w = (xin - expand_back(r, shape, dims, keepdim)).exp()
+            return (expand_back(g, shape, dims, keepdim) * (w.conj() if w.is_complex() else w),)
 
         record("LogsumexpBackward0", res, (input,), vjp, (input, res))
     return _out(res, out)
@@ -706,6 +749,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
         input = _float_input(input, "linalg.matrix_norm" if p == "nuc" else
                              "linalg.vector_norm", dtype)
     if _isinstance(p, str):
+        if p == "fro" and _isinstance(dim, (tuple, list)) and len(dim) > 2:
+            return _nuclear(input, dim, keepdim)  # matrix_norm's refusal of the dims, as PyTorch
         if p == "nuc":
             return _out(_nuclear(input, dim, keepdim), out)
         if p != "fro":
@@ -805,9 +850,17 @@ def _nuclear(input: Tensor, dim: Any, keepdim: bool) -> Tensor:
             raise RuntimeError(
                 "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
         dim = (0, 1)
+    elif x.ndim < 2:
+        raise RuntimeError(
+            "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    dim = (dim,) if _isinstance(dim, int) else tuple(dim)
+    if len(dim) != 2:  # PyTorch prints the dims space-separated
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(str(i) for i in dim))
+    if is_half(x.dtype):
+        raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got "
+                           + _type_name(x.dtype))
     d = tuple(wrap_dim(i, x.ndim, "norm") for i in dim)
-    if len(d) != 2:
-        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + str(dim))
     return matrix_norm(input, "nuc", d, keepdim)
 
 

@@ -67,12 +67,12 @@ def _accumulate(xp: Any, fn: str, x: Any, d: int, shape: tuple) -> Any:
     """``cumsum``/``cumprod`` along ``d``; half precision accumulates in float32 and, on the
     CPU as in PyTorch's kernel, float32 (complex64) in double precision."""
     if is_half(x.dtype):
-        return quiet(lambda: getattr(xp, fn)(x.astype("float32"), axis=d)).astype(
-            x.dtype).reshape(shape)
+        return quiet(lambda: getattr(xp, fn)(x.astype("float32"), axis=d).astype(
+            x.dtype)).reshape(shape)  # (overflow in the cast: inf, with no NumPy warning)
     if xp is np and (x.dtype == np.float32 or x.dtype == np.complex64):
         wide = np.float64 if x.dtype == np.float32 else np.complex128
-        return quiet(lambda: getattr(np, fn)(x, axis=d, dtype=wide)).astype(
-            x.dtype).reshape(shape)
+        return quiet(lambda: getattr(np, fn)(x, axis=d, dtype=wide).astype(
+            x.dtype)).reshape(shape)
     kernel = getattr(xp, fn, None) or getattr(xp, _ARRAY_API_SCANS[fn])
     if kind(x) in "iu":  # an integer type stays itself (NumPy would widen the small ones)
         return reshape(xp, quiet(lambda: kernel(x, axis=d, dtype=x.dtype)), shape)
@@ -249,6 +249,8 @@ def _logcumsumexp_grad(g: Tensor, x: Tensor, r: Tensor, d: int) -> Tensor:
     def rev_lcse(t: Tensor) -> Tensor:
         return flip(logcumsumexp(flip(t, d), d), d)
 
+    if kind(ga) == "c":  # no sign split: the log of conj(g), conjugated back (PyTorch's formula)
+        return quiet(lambda: (rev_lcse(g.conj().log() - r) + x).exp().conj())
     pos = (rev_lcse(log_part(ga > 0) - r) + x).exp()
     neg = (rev_lcse(log_part(ga < 0) - r) + x).exp()
     return pos - neg

@@ -291,8 +291,11 @@ def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
     be = input._device._backend
     arr = _reshape_view(x, new, be)
     old = x.shape
-    if arr is not None:
-        return view_out(input, arr, lambda t: t.reshape(new), "ViewBackward0",
+    if arr is not None:  # PyTorch: a view of a contiguous input, else a _reshape_alias
+        flags = getattr(x, "flags", None)
+        name = "ViewBackward0" if flags is None or flags.c_contiguous else \
+            "ReshapeAliasBackward0"
+        return view_out(input, arr, lambda t: t.reshape(new), name,
                         lambda g: (g.reshape(old),))
     out = make(be.reshape(x, new), input._device)
     if grad_state.enabled and input._rg:
@@ -396,7 +399,9 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (a view where possible)."""
     x = input._data
-    if x.ndim == 0:
+    if x.ndim == 0:  # (dims are still checked: in [-1, 0])
+        wrap_dim(start_dim, 0, "flatten")
+        wrap_dim(end_dim, 0, "flatten")
         return reshape(input, 1)
     s = wrap_dim(start_dim, x.ndim, "flatten")
     e = wrap_dim(end_dim, x.ndim, "flatten")

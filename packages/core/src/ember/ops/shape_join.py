@@ -295,14 +295,15 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
                            f"dim1 = {d1}")
     xp = input._device._backend.xp
     k = k % 4
+    # PyTorch: flip (laid out like the input), then transpose_; k == 0 a contiguous clone
     if k == 1:
-        arr = xp.swapaxes(xp.flip(x, d1).copy(order="K"), d0, d1)
+        arr = xp.swapaxes(laid_like(xp, copy(xp, xp.flip(x, d1)), x), d0, d1)
     elif k == 2:
-        arr = xp.flip(x, (d0, d1)).copy(order="K")
+        arr = laid_like(xp, copy(xp, xp.flip(x, (d0, d1))), x)
     elif k == 3:
-        arr = xp.swapaxes(xp.flip(x, d0).copy(order="K"), d0, d1)
+        arr = xp.swapaxes(laid_like(xp, copy(xp, xp.flip(x, d0)), x), d0, d1)
     else:
-        arr = x.copy(order="K")
+        arr = copy(xp, x)
     res = make(arr, input._device)
     if grad_state.enabled and input._rg:
         record("Rot90Backward0", res, (input,), lambda g: (g.rot90(-k, (d0, d1)),))
@@ -328,9 +329,12 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
                                f"dims:{len(ds)}")
         if not x.ndim:  # PyTorch's roll wraps no dim of a 0-d tensor
             raise IndexError(f"Dimension specified as {ds[0]} but tensor has no dimensions")
-        ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
-        # PyTorch's roll: C order, or channels-last for such an input (legacy contiguous)
-        arr = laid_as(xp, xp.ascontiguousarray(xp.roll(x, sh, axis=ds)), cl_format(x))
+        if not x.size:  # PyTorch clones an empty tensor before it checks the dims
+            arr, sh, ds = copy(xp, x), (0,), None
+        else:
+            ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
+            # PyTorch's roll: C order, or channels-last for such an input (legacy contiguous)
+            arr = laid_as(xp, xp.ascontiguousarray(xp.roll(x, sh, axis=ds)), cl_format(x))
     res = make(arr, input._device)
     if grad_state.enabled and input._rg:
         neg = tuple(-s for s in sh)
@@ -428,7 +432,8 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         _output_size_error(repeats, idx.shape[0], output_size)
     res = x.index_select(d, make(idx, input._device))
     # PyTorch repeats a count given as a number by expanding and reshaping: a view's node
-    return renamed(res, "ViewBackward0") if _isinstance(reps, int) else res
+    # (a tensor of counts, even of one, is an index_select)
+    return res if _isinstance(repeats, Tensor) else renamed(res, "ViewBackward0")
 
 
 def _output_size_error(repeats: Any, size: int, output_size: int) -> None:

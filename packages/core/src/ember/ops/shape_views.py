@@ -57,6 +57,8 @@ def strided(input: Tensor, shape: Sequence[int], strides: Sequence[int], offset:
     bstrides = tuple(int(s) * isz for s in strides)
     if _isinstance(x, np.ndarray):
         root = _root(x)
+        if not root.nbytes and 0 not in shape:  # NumPy does not bound-check an empty buffer
+            raise ValueError("as_strided: out of bounds for an empty storage")
         if root.flags.c_contiguous:  # keep the base chain (storage_offset reads it)
             start = _ptr(x) - _ptr(root) + offset * isz
             arr = np.ndarray(shape, x.dtype, buffer=root, offset=start, strides=bstrides)
@@ -148,6 +150,12 @@ def _T(self: Tensor) -> Tensor:
 
 
 def _mT(self: Tensor) -> Tensor:
+    if self._data.ndim == 0:  # PyTorch: the tensor itself, with a warning
+        from .creation import _warn_once
+
+        _warn_once("mT0", "Tensor.mT is deprecated on 0-D tensors. This function is the "
+                   "identity in these cases.", 3)
+        return self
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {self._data.ndim}-D tensor.")
@@ -169,6 +177,11 @@ def _H(self: Tensor) -> Tensor:
 
 
 def _mH(self: Tensor) -> Tensor:
+    if self._data.ndim == 0:  # PyTorch: the tensor itself (its conjugate if complex)
+        from .creation import _warn_once
+
+        _warn_once("mH0", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", 3)
+        return conj_operand(self)
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
                            f"Got {self._data.ndim}-D tensor.")
@@ -198,6 +211,9 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
         raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
     if len(set(wd)) != len(wd):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    if nd == 0:  # PyTorch: an alias
+        return view_out(input, input._data[...], lambda t: movedim(t, source, destination),
+                        "AliasBackward0", lambda g: (g,))
     order = [d for d in range(nd) if d not in ws]
     for d, s in sorted(zip(wd, ws)):
         order.insert(d, s)
@@ -336,8 +352,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = wrap_dim(dim, x.ndim, "chunk")
     n = x.shape[d]
-    if n == 0:
-        return _split_sizes(input, [0] * chunks, d, "SplitBackward0", "Split")
+    if n == 0:  # PyTorch's chunk of an empty dim is split_with_sizes
+        return _split_sizes(input, [0] * chunks, d, "SplitWithSizesBackward0", "SplitWithSizes")
     return split(input, math.ceil(n / chunks), d)
 
 

@@ -98,9 +98,18 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *,
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: Any = OMITTED, *,
             out: Tensor | None = None) -> Tensor:
     """The indices that sort ``input`` along ``dim``."""
+    if stable is OMITTED:
+        stable = False
+        if out is not None:  # only the overload with ``stable`` takes out=
+            raise TypeError(
+                "argsort() received an invalid combination of arguments - got (Tensor, "
+                "out=Tensor), but expected one of:\n * (Tensor input, *, bool stable, int dim = "
+                "-1, bool descending = False, Tensor out = None)\n * (Tensor input, int dim = "
+                "-1, bool descending = False)\n      didn't match because some of the keywords "
+                "were incorrect: out\n")
     x = input._data
     d = wrap_dim(dim, x.ndim, "argsort")
     xp = input._device._backend.xp
@@ -125,6 +134,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if x.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
     refuse_shell_uint("topk_cpu", x)
+    k = k if x.ndim else 1  # a 0-dim input gives its element even for k=0, as PyTorch's
     xp = input._device._backend.xp
     x0 = x if x.ndim else x.reshape(1)
     idx = None
@@ -204,7 +214,7 @@ def _kth_error(expected: Any, got: Any, i: int) -> RuntimeError:
 
 def median(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, out: Any = None) -> Any:
     """The lower median (NaN if any is NaN); with ``dim``, ``(values, indices)`` along it."""
-    dim = _median_dim("median", dim, keepdim)
+    dim = _median_dim("median", dim, keepdim or out is not None)  # (no out= without a dim)
     if dim is not None and out is not None:
         _check_median_out(input, out)
     return write_out_exact(_median(input, dim, keepdim, nan=False), out, "median")
@@ -213,7 +223,7 @@ def median(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, out: Any
 def nanmedian(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,
               out: Any = None) -> Any:
     """The lower median of the non-NaN elements; with ``dim``, ``(values, indices)``."""
-    dim = _median_dim("nanmedian", dim, keepdim)
+    dim = _median_dim("nanmedian", dim, keepdim or out is not None)  # (no out= without a dim)
     if dim is not None and out is not None:
         _check_median_out(input, out)
     return write_out_exact(_median(input, dim, keepdim, nan=True), out, "nanmedian")
@@ -472,6 +482,8 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
         starts[1:] = xp.any(ne, axis=axes) if axes else ne
     where = xp.nonzero(starts)[0]
     vals = xp.take(a, where, axis=d)
+    if d:  # PyTorch's result is laid out with ``dim`` outermost, as unique's
+        vals = xp.moveaxis(xp.ascontiguousarray(xp.moveaxis(vals, d, 0)), 0, d)
     inv = xp.cumsum(starts) - 1
     cnt = xp.diff(xp.concatenate([where, xp.asarray([n], dtype=where.dtype)]))
     if dim is None:
