@@ -20,6 +20,7 @@ from .optimizer import (
     Optimizer,
     _add_,
     _bump,
+    _hyper,
     _lerp_,
     _scalar_step,
     _value,
@@ -97,7 +98,9 @@ class Adafactor(Optimizer):
 
     def _update(self, group: dict) -> None:
         eps1, eps2 = group["eps"]
-        lr = _value(group["lr"])
+        # an lr tensor stays in its dtype, as PyTorch's 0-d tensor: ``rho``, ``alpha`` and
+        # the weight-decay factor round to float32 with ``lr=torch.tensor(0.01)``
+        lr = _hyper(group["lr"])
         for p in group["params"]:
             if p.grad is None:
                 continue

@@ -46,6 +46,10 @@ class Adagrad(Optimizer):
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
     _step_keys = ("step",)
 
+    def _fused_kernel_error(self, p: ember.Tensor) -> Exception:
+        """PyTorch's fused Adagrad refuses sparse gradients and complex parameters."""
+        return RuntimeError("`fused` does not support sparse grad or complex param")
+
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
         for p in group["params"]:

@@ -29,6 +29,7 @@ from .optimizer import (
     _pow,
     _real,
     _scalar_step,
+    _value,
     _zeros_like,
 )
 
@@ -117,6 +118,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba), with amsgrad, maximize and (decoupled) weight decay."""
 
     _foreach_refuses_grad = True
+    _capturable_foreach_no_xla = True
+    _fused_check_once = False
     _group_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
                        "differentiable": False, "decoupled_weight_decay": False, "fused": None}
     _step_keys = ("step",)
@@ -142,7 +145,8 @@ class Adam(Optimizer):
         _check_fused(fused, foreach, differentiable)
 
     def _update(self, group: dict) -> None:
-        lr = _hyper(group["lr"])
+        # PyTorch's fused kernel reads an lr tensor's value as a double
+        lr = _value(group["lr"]) if group["fused"] else _hyper(group["lr"])
         beta1, beta2 = (_hyper(b) for b in group["betas"])
         eps, wd, maximize = group["eps"], group["weight_decay"], group["maximize"]
         amsgrad, decoupled = group["amsgrad"], group.get("decoupled_weight_decay", False)

@@ -48,6 +48,7 @@ class Adamax(Optimizer):
     """PyTorch's Adamax, step for step (its single-tensor algorithm)."""
 
     _foreach_refuses_grad = True
+    _capturable_foreach_no_xla = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _step_keys = ("step",)
@@ -65,7 +66,8 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group: dict) -> None:
-        lr = _hyper(group["lr"])
+        # PyTorch's multi-tensor step takes an lr tensor's value as a Python float
+        lr = _value(group["lr"]) if group["foreach"] else _hyper(group["lr"])
         beta1, beta2 = (_value(b) for b in group["betas"])
         for p in self._dense_grads(group, "Adamax does not support sparse gradients"):
             state = self._state_of(p)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember import Tensor
 
 from .optimizer import (
@@ -17,6 +19,7 @@ from .optimizer import (
     _elementwise,
     _fma_,
     _hyper,
+    _pow,
     _real,
     _real_view,
     _scalar_state,
@@ -60,6 +63,7 @@ class ASGD(Optimizer):
     """PyTorch's ASGD, step for step; ``eta`` and ``mu`` are float32 0-d tensors as in PyTorch."""
 
     _foreach_refuses_grad = True
+    _capturable_foreach_no_xla = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "capturable": False}
     _capturable_what = "params, mus, etas, and state_steps"
@@ -90,9 +94,14 @@ class ASGD(Optimizer):
                          eta=float(eta_t._data), mu=float(mu_t._data))
             step = float(step_t._data)
             # PyTorch goes through as_tensor (the default dtype), then copies into the state
-            # the multi-tensor step computes eta with the step tensor (in its dtype)
-            step_eta = step_t._data.dtype.type(step) if group["foreach"] else step
-            eta_t._data[...] = _as_default_float(lr / ((1 + lambd * lr * step_eta) ** alpha))
+            if group["foreach"]:
+                # the multi-tensor step computes eta with the step tensor (in its dtype), and
+                # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``
+                powed = _pow(1 + lambd * lr * step_t._data.dtype.type(step), alpha)
+                eta = lr / powed if isinstance(lr, np.floating) else (1 / powed) * lr
+            else:
+                eta = lr / _pow(1 + lambd * lr * step, alpha)
+            eta_t._data[...] = _as_default_float(eta)
             mu_t._data[...] = _as_default_float(1 / max(1, step - t0))
             _bump(p, step_t, eta_t, mu_t, state["ax"])
 

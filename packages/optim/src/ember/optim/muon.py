@@ -16,7 +16,7 @@ import numpy as np
 
 from ember import Tensor
 
-from .optimizer import Optimizer, _add_, _bump, _lerp_, _value, _zeros_like
+from .optimizer import Optimizer, _add_, _bump, _hyper, _lerp_, _value, _zeros_like
 
 __all__ = ["Muon"]
 
@@ -110,7 +110,8 @@ class Muon(Optimizer):
                                      f"parameter with size: {p.size()}")
 
     def _update(self, group: dict) -> None:
-        lr, wd, momentum = _value(group["lr"]), group["weight_decay"], group["momentum"]
+        # an lr tensor stays in its dtype (float32 weight-decay factor and step, as PyTorch)
+        lr, wd, momentum = _hyper(group["lr"]), group["weight_decay"], group["momentum"]
         for p in group["params"]:
             if p.grad is None:
                 continue

@@ -53,6 +53,8 @@ class NAdam(Optimizer):
     """PyTorch's NAdam, step for step; ``mu_product`` is a float32 0-d tensor as in PyTorch."""
 
     _foreach_refuses_grad = True
+    _capturable_foreach_no_xla = True
+    _capturable_foreach_what = "params, mu_products, and state_steps"
     _group_defaults = {"maximize": False, "foreach": None, "capturable": False,
                        "differentiable": False,
                        "decoupled_weight_decay": False}
@@ -77,6 +79,9 @@ class NAdam(Optimizer):
 
     def _update(self, group: dict) -> None:
         lr = _hyper(group["lr"])
+        # PyTorch's multi-tensor step takes an lr tensor's value as a Python float for the
+        # step sizes (its weight-decay factor stays a tensor's, as the single-tensor step's)
+        step_lr = _value(group["lr"]) if group["foreach"] else lr
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, momentum_decay = group["weight_decay"], group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
@@ -96,8 +101,8 @@ class NAdam(Optimizer):
                          decay=1 - lr * wd if decoupled and wd != 0 else None,
                          wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
                          bias_correction2=1 - beta2 ** step, eps=group["eps"],
-                         grad_coef=-lr * (1.0 - mu) / (1.0 - mu_prod),
-                         avg_coef=(-lr * mu_next) / (1.0 - mu_prod * mu_next))
+                         grad_coef=-step_lr * (1.0 - mu) / (1.0 - mu_prod),
+                         avg_coef=(-step_lr * mu_next) / (1.0 - mu_prod * mu_next))
             _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])
 
     def _new_state(self, p: Tensor) -> dict:

@@ -278,6 +278,10 @@ class Optimizer:
     #: what PyTorch's capturable check names (None: the optimizer has no ``capturable``)
     _capturable_what: str | None = "params and state_steps"
     _capturable_devices: tuple[str, ...] = ("cuda", "xpu", "hpu", "privateuseone", "xla")
+    #: what PyTorch's multi-tensor (``foreach``) step names, where its text differs
+    _capturable_foreach_what: str | None = None
+    #: whether PyTorch's multi-tensor step leaves "xla" out of its device list
+    _capturable_foreach_no_xla = False
     #: whether PyTorch's multi-tensor (``foreach``) step refuses ``differentiable`` groups
     _foreach_refuses_grad = False
 
@@ -288,6 +292,8 @@ class Optimizer:
         a ``differentiable`` step runs with grad enabled, so its in-place update of a leaf
         that requires grad fails as any in-place op on such a leaf does.
         """
+        if group.get("fused"):
+            self._check_fused_dtype(group)
         capturable = group.get("capturable") and not group.get("fused")
         if not (capturable or group.get("differentiable")):
             return
@@ -298,12 +304,55 @@ class Optimizer:
                 continue
             if capturable and self._capturable_what is not None and \
                     p.device.type not in self._capturable_devices:
-                raise AssertionError(
-                    f"If capturable=True, {self._capturable_what} must be on supported "
-                    f"devices: {list(self._capturable_devices)}.")
+                self._raise_capturable(group)
             if group.get("differentiable") and p.is_leaf and p.requires_grad:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation.")
+
+    #: PyTorch's fused step checks the dtype of the first parameter it steps only (SGD,
+    #: Adagrad), or of each parameter whose state it creates (Adam, AdamW)
+    _fused_check_once = True
+
+    def _check_fused_dtype(self, group: dict) -> None:
+        """PyTorch's RuntimeError for a fused step over a parameter that is not floating point;
+        then what its fused kernel refuses (see ``_fused_kernel_error``)."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if self._fused_check_once:
+                if not getattr(self, "_need_device_dtype_check_for_fused", True):
+                    break
+            elif self.state.get(p):
+                continue
+            if not p.is_floating_point():
+                raise RuntimeError(
+                    "`fused=True` requires all the params to be floating point Tensors of "
+                    "supported devices: ['mps', 'cuda', 'xpu', 'hpu', 'cpu', 'mtia', "
+                    f"'privateuseone'] but {p.dtype} and {p.device.type}")
+            if self._fused_check_once:
+                self._need_device_dtype_check_for_fused = False
+                break
+        for p in group["params"]:
+            if p.grad is not None and (p.is_complex() or p.grad.is_sparse):
+                error = self._fused_kernel_error(p)
+                if error is not None:
+                    raise error
+
+    def _fused_kernel_error(self, p: Tensor) -> Exception | None:
+        """The error of PyTorch's fused kernel for a complex parameter or a sparse gradient
+        that passed the dtype check (None: the optimizer handles it elsewhere)."""
+        return None
+
+    def _raise_capturable(self, group: dict) -> None:
+        """PyTorch's capturable-device AssertionError, in the words of its single- or
+        multi-tensor step (they differ in the list of devices and, for NAdam, a comma)."""
+        what, devices = self._capturable_what, list(self._capturable_devices)
+        if group.get("foreach"):
+            what = self._capturable_foreach_what or what
+            if self._capturable_foreach_no_xla:
+                devices = [d for d in devices if d != "xla"]
+        raise AssertionError(
+            f"If capturable=True, {what} must be on supported devices: {devices}.")
 
     def register_step_pre_hook(self, hook: Callable) -> _Handle:
         h = _Handle(self._optimizer_step_pre_hooks)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember import Tensor
 
 from .optimizer import (
@@ -16,6 +18,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _hyper,
     _lerp_,
     _real,
     _scalar_step,
@@ -52,10 +55,35 @@ def _radam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: A
     x -= update
 
 
+def _radam_foreach_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: Any, *,
+                          xp: Any, maximize: bool, decay: Any, wd: float, beta1: float,
+                          beta2: float, adaptive_coef: Any, unrect_coef: Any, eps: float) -> None:
+    """PyTorch's multi-tensor RAdam (``foreach=True``): the moments as the single-tensor step,
+    then ``x += m * (1 / ((sqrt(v) + eps) / adaptive_coef) + unrect_coef)``."""
+    if decay is not None:
+        x *= decay
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    v *= beta2
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    xp.sqrt(v, out=update)
+    update += eps
+    with np.errstate(divide="ignore"):  # an unrectified step divides by zero, as PyTorch
+        update /= adaptive_coef
+    xp.reciprocal(update, out=update)
+    update += unrect_coef
+    if x.dtype == np.float32:  # PyTorch's addcmul_ rounds once: the product taken in float64
+        x[...] = x + m.astype(np.float64) * update
+    else:
+        xp.multiply(m, update, out=tmp)
+        x += tmp
+
+
 class RAdam(Optimizer):
     """PyTorch's RAdam, step for step (its single-tensor algorithm)."""
 
     _foreach_refuses_grad = True
+    _capturable_foreach_no_xla = True
     _group_defaults = {"foreach": None, "maximize": False, "differentiable": False,
                        "decoupled_weight_decay": False, "capturable": False}
     _step_keys = ("step",)
@@ -76,6 +104,7 @@ class RAdam(Optimizer):
 
     def _update(self, group: dict) -> None:
         lr = _value(group["lr"])
+        lr_t = _hyper(group["lr"])  # an lr tensor's dtype: PyTorch's decay factor is float32
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
         rho_inf = 2 / (1 - beta2) - 1
@@ -92,9 +121,23 @@ class RAdam(Optimizer):
                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
                       _real(state["exp_avg_sq"]._data))
+            decay = 1 - lr_t * wd if decoupled and wd != 0 else None
+            if group["foreach"]:
+                # PyTorch's multi-tensor step sizes, in the lr tensor's dtype where it is one
+                bias_correction1 = 1 - beta1 ** step
+                rectified = 0 if rect is None else rect
+                _elementwise(_radam_foreach_kernel, arrays, 3, p._device._backend.xp,
+                             maximize=group["maximize"], decay=decay,
+                             wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
+                             adaptive_coef=(bias_correction2 ** 0.5)
+                             * (lr_t * rectified / bias_correction1) * -1,
+                             unrect_coef=(lr_t * (1.0 if rect is None else 0)
+                                          / bias_correction1) * -1,
+                             eps=group["eps"])
+                _bump(p, state["step"], state["exp_avg"], state["exp_avg_sq"])
+                continue
             _elementwise(_radam_kernel, arrays, 3, p._device._backend.xp,
-                         maximize=group["maximize"],
-                         decay=1 - lr * wd if decoupled and wd != 0 else None,
+                         maximize=group["maximize"], decay=decay,
                          wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
                          bias_correction1=1 - beta1 ** step, lr=lr, rect=rect,
                          bias_correction2_sqrt=bias_correction2 ** 0.5, eps=group["eps"])

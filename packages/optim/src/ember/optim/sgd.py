@@ -68,6 +68,13 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
 
+    def _fused_kernel_error(self, p: Tensor) -> Exception:
+        """PyTorch's fused SGD kernel refuses sparse gradients and complex parameters."""
+        if p.grad.is_sparse:
+            return RuntimeError("`_fused_sgd` does not support sparse gradients")
+        kind = "ComplexDouble" if p.dtype == ember.complex128 else "ComplexFloat"
+        return NotImplementedError(f'"fused_sgd_kernel" not implemented for \'{kind}\'')
+
     def _update(self, group: dict) -> None:
         momentum = group["momentum"]
         for p in group["params"]:
