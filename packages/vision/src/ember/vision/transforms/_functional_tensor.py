@@ -173,7 +173,9 @@ def pad(img: Tensor, padding: int | list[int], fill: float | None = 0,
         img = img[..., ct:img.shape[-2] - cb, cl:img.shape[-1] - cr]
         p = [max(v, 0) for v in p]
     shape = img.shape
-    x = img.reshape(-1, *shape[-3:]) if img.ndim >= 3 else img.unsqueeze(0).unsqueeze(0)
+    # the batch size spelled out: -1 is ambiguous for an empty stack, e.g. masks (0, H, W)
+    lead = int(np.prod(shape[:-3], dtype=np.int64))
+    x = img.reshape(lead, *shape[-3:]) if img.ndim >= 3 else img.unsqueeze(0).unsqueeze(0)
     if padding_mode == "constant":
         out = _nnf.pad(x, p, mode="constant", value=float(fill))
     else:

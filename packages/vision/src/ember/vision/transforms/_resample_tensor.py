@@ -43,22 +43,24 @@ def _cast_squeeze_out(img: Tensor, need_cast: bool, need_squeeze: bool, out_dtyp
 
 # ---------------------------------------------------------------------------- resize
 def resize(img: Tensor, size: list[int], interpolation: str = "bilinear",
-           antialias: bool | None = True) -> Tensor:
+           antialias: bool | None = True, v2: bool = False) -> Tensor:
     """Resize the last two dimensions to ``size`` = [h, w]: torchvision's recipe (cast to
-    float32, ``interpolate``, clamp bicubic uint8, round back), so pixels and nodes match."""
+    float32, ``interpolate``, clamp bicubic uint8, round back), so pixels and nodes match.
+
+    Other modes reach ``interpolate``, which raises PyTorch's errors (v1 drops antialias
+    for lanczos, so lanczos fails there; v2 keeps it)."""
     if img.ndim < 2:
         raise TypeError("Tensor is not a torch image.")
-    if interpolation not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
-        raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor input")
-    antialias = bool(antialias) and interpolation in ("bilinear", "bicubic")
+    antialias = bool(antialias) and (interpolation in ("bilinear", "bicubic")
+                                     or v2 and interpolation == "lanczos")
     shape = img.shape
     if img.ndim > 4 or img.ndim == 2:  # v2 images with extra batch dims, or bare H x W
         img = img.reshape(-1, shape[-3] if img.ndim > 2 else 1, *shape[-2:])
     x, need_cast, need_squeeze, out_dtype = _cast_squeeze_in(img, [ember.float32, ember.float64])
-    align = False if interpolation in ("bilinear", "bicubic") else None
+    align = False if interpolation in ("bilinear", "bicubic", "lanczos") else None
     x = _nnf.interpolate(x, size=list(size), mode=interpolation, align_corners=align,
                          antialias=antialias)
-    if interpolation == "bicubic" and out_dtype == ember.uint8:
+    if interpolation in ("bicubic", "lanczos") and out_dtype == ember.uint8:
         x = x.clamp(min=0, max=255)
     x = _cast_squeeze_out(x, need_cast, need_squeeze, out_dtype)
     if len(shape) > 4 or len(shape) == 2:

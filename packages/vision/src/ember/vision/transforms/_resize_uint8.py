@@ -18,29 +18,36 @@ import numpy as np
 from ember import Tensor
 from ember._tensor import make
 
+_HALF = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}  # half the filter's support
 
-def _filter(x: np.ndarray, cubic: bool, a: float) -> np.ndarray:
+
+def _filter(x: np.ndarray, kind: str, a: float) -> np.ndarray:
+    if kind == "lanczos":  # sinc(x) * sinc(x / 3) on |x| < 3, as Pillow's filter
+        with np.errstate(invalid="ignore", divide="ignore"):
+            px = np.pi * x
+            v = np.where(x == 0, 1.0, 3.0 * np.sin(px) * np.sin(px / 3.0) / (px * px))
+        return np.where(np.abs(x) < 3, v, 0.0)
     x = np.abs(x)
-    if not cubic:
+    if kind == "bilinear":
         return np.where(x < 1, 1 - x, 0.0)
     near = ((a + 2) * x - (a + 3)) * x * x + 1
     far = (((x - 5) * x + 8) * x - 4) * a
     return np.where(x < 1, near, np.where(x < 2, far, 0.0))
 
 
-def _float_weights(n_in: int, n_out: int, cubic: bool, antialias: bool) -> tuple:
+def _float_weights(n_in: int, n_out: int, kind: str, antialias: bool) -> tuple:
     """(input index, float64 weight) per output position and tap, align_corners=False."""
     scale = n_in / n_out
-    if cubic and not antialias:  # plain bicubic: 4 taps, edge indices clamped
+    if kind == "bicubic" and not antialias:  # plain bicubic: 4 taps, edge indices clamped
         src = scale * (np.arange(n_out) + 0.5) - 0.5
         low = np.floor(src)
         t = src - low
         a = -0.75
-        w = np.stack([_filter(t + 1, True, a), _filter(t, True, a), _filter(1 - t, True, a),
-                      _filter(2 - t, True, a)], 1)
+        w = np.stack([_filter(t + 1, kind, a), _filter(t, kind, a), _filter(1 - t, kind, a),
+                      _filter(2 - t, kind, a)], 1)
         idx = np.clip(low.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
         return idx, w
-    half = 2.0 if cubic else 1.0
+    half = _HALF[kind]
     widen = antialias and scale >= 1
     support = half * scale if widen else half
     invscale = 1.0 / scale if widen else 1.0
@@ -48,15 +55,15 @@ def _float_weights(n_in: int, n_out: int, cubic: bool, antialias: bool) -> tuple
     lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
     hi = np.minimum((center + support + 0.5).astype(np.int64), n_in)
     idx = lo[:, None] + np.arange(max(int((hi - lo).max()), 1))
-    w = _filter((idx - center[:, None] + 0.5) * invscale, cubic, -0.5)
+    w = _filter((idx - center[:, None] + 0.5) * invscale, kind, -0.5)
     w = np.where(idx < hi[:, None], w, 0.0)
     total = w.sum(1, keepdims=True)
     w = np.where(total != 0, w / np.where(total != 0, total, 1.0), w)
     return np.minimum(idx, n_in - 1), w
 
 
-def _int_weights(n_in: int, n_out: int, cubic: bool, antialias: bool) -> tuple:
-    idx, w = _float_weights(n_in, n_out, cubic, antialias)
+def _int_weights(n_in: int, n_out: int, kind: str, antialias: bool) -> tuple:
+    idx, w = _float_weights(n_in, n_out, kind, antialias)
     peak = float(w.max())
     bits = 0
     while bits < 22 and int(0.5 + peak * (1 << (bits + 1))) < (1 << 15):
@@ -66,8 +73,8 @@ def _int_weights(n_in: int, n_out: int, cubic: bool, antialias: bool) -> tuple:
     return idx, iw, bits
 
 
-def _resize_last(xp: Any, x: Any, n_out: int, cubic: bool, antialias: bool) -> Any:
-    idx, iw, bits = _int_weights(x.shape[-1], n_out, cubic, antialias)
+def _resize_last(xp: Any, x: Any, n_out: int, kind: str, antialias: bool) -> Any:
+    idx, iw, bits = _int_weights(x.shape[-1], n_out, kind, antialias)
     idx, iw = xp.asarray(idx), xp.asarray(iw)
     acc = xp.full((*x.shape[:-1], n_out), 1 << (bits - 1) if bits else 0, dtype=xp.int32)
     for k in range(idx.shape[1]):  # taps of the filter, each for all pixels at once
@@ -77,13 +84,16 @@ def _resize_last(xp: Any, x: Any, n_out: int, cubic: bool, antialias: bool) -> A
 
 def resize_uint8(img: Tensor, size: list[int], interpolation: str, antialias: bool) -> Tensor:
     """Resize a uint8 ``img`` (..., H, W) to ``size`` = [h, w] with bilinear or bicubic
-    integer arithmetic (PyTorch's CPU uint8 kernel)."""
+    integer arithmetic (PyTorch's CPU uint8 kernel); lanczos (always antialiased) too."""
     xp = img._device._backend.xp
-    cubic = interpolation == "bicubic"
+    kind = interpolation
     x = img._data
     (h, w), (oh, ow) = x.shape[-2:], size
+    if oh <= 0 or ow <= 0:  # interpolate's check, which the native path bypasses
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input "
+                           f"(H: {h}, W: {w}) output (H: {oh}, W: {ow})")
     if ow != w:
-        x = _resize_last(xp, x, ow, cubic, antialias)
+        x = _resize_last(xp, x, ow, kind, antialias)
     if oh != h:
-        x = xp.swapaxes(_resize_last(xp, xp.swapaxes(x, -1, -2), oh, cubic, antialias), -1, -2)
+        x = xp.swapaxes(_resize_last(xp, xp.swapaxes(x, -1, -2), oh, kind, antialias), -1, -2)
     return make(xp.ascontiguousarray(x), img._device)

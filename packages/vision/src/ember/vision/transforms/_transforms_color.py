@@ -343,7 +343,7 @@ def _float_pair(x: Any, name: str) -> list[float]:
         for element in x:
             if not isinstance(element, float):
                 raise TypeError(f"{name} should be a sequence of floats. Got {type(element)}")
-        return list(x)
+        return x  # kept as given: a tuple shows as one in the repr, as torchvision's
     return [float(x), float(x)]
 
 

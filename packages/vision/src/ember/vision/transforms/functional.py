@@ -316,7 +316,16 @@ def _get_perspective_coeffs(startpoints: list[list[int]], endpoints: list[list[i
         a[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
         a[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
     b = np.asarray(startpoints, dtype=np.float64).reshape(8)
-    solution = np.linalg.lstsq(a, b, rcond=None)[0]
+    # torchvision solves with LAPACK's gels (QR), which fails on a zero pivot of R
+    q, r = np.linalg.qr(a)
+    zero = np.flatnonzero(np.diag(r) == 0)
+    if zero.size:
+        from ember.linalg import LinAlgError
+
+        raise LinAlgError("torch.linalg.lstsq: The least squares solution could not be computed "
+                          "because the input matrix does not have full rank "
+                          f"(error code: {zero[0] + 1}).")
+    solution = np.linalg.solve(r, q.T @ b)
     return solution.astype(np.float32).tolist()
 
 

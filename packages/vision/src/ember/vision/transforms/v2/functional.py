@@ -320,17 +320,19 @@ def resize(inpt: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR
 def resize_image(image: Tensor, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
                  max_size: int | None = None, antialias: bool | None = True) -> Tensor:
     interpolation = _check_interpolation(interpolation)
+    if interpolation.value == "lanczos" and not antialias:
+        raise ValueError("InterpolationMode.LANCZOS requires antialias=True")
     new = _output_size(tuple(image.shape[-2:]), size, max_size)
     if tuple(new) == tuple(image.shape[-2:]):
         return image
     if image.numel() == 0:
         return image.reshape(*image.shape[:-2], *new)
     if (image.dtype == ember.uint8 and image.device.type == "cpu"
-            and interpolation.value in ("bilinear", "bicubic")):
+            and interpolation.value in ("bilinear", "bicubic", "lanczos")):
         # PyTorch resizes uint8 natively on the CPU (integer weights), not through float
         return resize_uint8(image, list(new), interpolation.value, bool(antialias))
     # v2 ends with a reshape to the image's batch shape: PyTorch shows a view's node
-    return renamed(F_t.resize(image, new, interpolation.value, antialias=antialias),
+    return renamed(F_t.resize(image, new, interpolation.value, antialias=antialias, v2=True),
                    "ViewBackward0")
 
 
