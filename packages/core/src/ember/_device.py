@@ -85,6 +85,12 @@ class device:
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __format__(self, spec: str) -> str:
+        """``str(device)``; a spec refused, as PyTorch's C type does."""
+        if spec:
+            raise TypeError("unsupported format string passed to ember.device.__format__")
+        return str(self)
+
     def __reduce__(self):
         return (device, (self.type, self.index))
 

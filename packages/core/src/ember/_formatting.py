@@ -2,30 +2,57 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import math
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-PRINT_OPTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
-              "sci_mode": None}
+
+@dataclasses.dataclass
+class __PrinterOptions:  # PyTorch's name, shown by its repr
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None
 
 
-def set_printoptions(precision: int | None = None, threshold: int | None = None,
+PRINT_OPTS = __PrinterOptions()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
                      edgeitems: int | None = None, linewidth: int | None = None,
                      profile: str | None = None, sci_mode: bool | None = None) -> None:
-    """Set how tensors print (PyTorch's options and profiles)."""
-    if profile == "default":
-        PRINT_OPTS.update(precision=4, threshold=1000, edgeitems=3, linewidth=80)
-    elif profile == "short":
-        PRINT_OPTS.update(precision=2, threshold=1000, edgeitems=2, linewidth=80)
-    elif profile == "full":
-        PRINT_OPTS.update(precision=4, threshold=2**63 - 1, edgeitems=3, linewidth=80)
+    """Set how tensors print (PyTorch's options and profiles; an unknown profile is ignored)."""
+    if profile in _PROFILES:
+        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
+         PRINT_OPTS.linewidth) = _PROFILES[profile]
     for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
                  ("linewidth", linewidth)):
         if v is not None:
-            PRINT_OPTS[k] = v
-    PRINT_OPTS["sci_mode"] = sci_mode
+            setattr(PRINT_OPTS, k, v)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions() -> dict[str, Any]:
+    """The current print options, as keyword arguments for ``set_printoptions``."""
+    return dataclasses.asdict(PRINT_OPTS)
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs: Any) -> Iterator[None]:
+    """Print with these options inside the block, then restore the previous ones."""
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
 
 
 class _Formatter:
@@ -41,7 +68,7 @@ class _Formatter:
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        prec = PRINT_OPTS["precision"]
+        prec = PRINT_OPTS.precision
         if not self.floating:
             self.max_width = max((len(_plain(v)) for v in values.tolist()), default=1)
         else:
@@ -52,7 +79,7 @@ class _Formatter:
                 self.int_mode = bool(np.all(vals == np.ceil(vals)))
                 # set_printoptions(sci_mode=...) sizes the columns too; it has no say where no
                 # value is finite and nonzero (those print as in the default mode)
-                forced = PRINT_OPTS["sci_mode"]
+                forced = PRINT_OPTS.sci_mode
                 self.sci_mode = (mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4) \
                     if forced is None else bool(forced)
                 if self.sci_mode:
@@ -65,11 +92,11 @@ class _Formatter:
         if not self.floating:
             text = _plain(v)
         elif self.sci_mode:
-            text = f"{v:.{PRINT_OPTS['precision']}e}"
+            text = f"{v:.{PRINT_OPTS.precision}e}"
         elif self.int_mode:
             text = f"{v:.0f}" + ("." if np.isfinite(v) else "")
         else:
-            text = f"{v:.{PRINT_OPTS['precision']}f}"
+            text = f"{v:.{PRINT_OPTS.precision}f}"
         return text.rjust(self.max_width)
 
 
@@ -101,11 +128,11 @@ def _formatter(arr: np.ndarray) -> Any:
 
 
 def _summarize(arr: np.ndarray) -> bool:
-    return arr.size > PRINT_OPTS["threshold"]
+    return arr.size > PRINT_OPTS.threshold
 
 
 def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> str:
-    edge = PRINT_OPTS["edgeitems"]
+    edge = PRINT_OPTS.edgeitems
     if arr.ndim == 0:
         return fmt.format(arr.item())
     if arr.ndim == 1:
@@ -116,7 +143,7 @@ def _format_array(arr: np.ndarray, fmt: Any, indent: int, summarize: bool) -> st
                     [fmt.format(v) for v in arr[-edge:].tolist()]
         else:
             items = [fmt.format(v) for v in arr.tolist()]
-        per_line = max(1, (PRINT_OPTS["linewidth"] - indent) // (fmt.max_width + 2))
+        per_line = max(1, (PRINT_OPTS.linewidth - indent) // (fmt.max_width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     n = arr.shape[0]
@@ -136,7 +163,7 @@ def _add_suffixes(text: str, suffixes: list, indent: int, force_newline: bool = 
     ``force_newline`` the first one always starts a new line (sparse tensors)."""
     last = len(text) - text.rfind("\n") + 1
     for item in suffixes:
-        if force_newline or last + len(item) + 2 > PRINT_OPTS["linewidth"]:
+        if force_newline or last + len(item) + 2 > PRINT_OPTS.linewidth:
             text += ",\n" + " " * indent + item
             last = indent + len(item)
             force_newline = False
@@ -146,38 +173,38 @@ def _add_suffixes(text: str, suffixes: list, indent: int, force_newline: bool = 
     return text + ")"
 
 
-def tensor_repr(t: Any) -> str:
+def tensor_repr(t: Any, contents: str | None = None) -> str:
     """``tensor(...)``; a subclass other than a parameter prints its own name as the prefix
     (and indents by it), and a subclass of a parameter is wrapped in ``Parameter(...)``,
-    as PyTorch does."""
+    as PyTorch does. ``contents`` (``__repr__(tensor_contents=...)``) replaces the values."""
     cls = type(t)
     if cls.__dict__.get("_plain_repr", False):
-        return _tensor_repr(t, "tensor(")
-    text = _tensor_repr(t, f"{cls.__name__}(")
+        return _tensor_repr(t, "tensor(", contents)
+    text = _tensor_repr(t, f"{cls.__name__}(", contents)
     if any(c.__name__ == "Parameter" and c.__module__ == "ember.nn.parameter"
            for c in cls.__mro__[1:]):
         return f"Parameter({text})"
     return text
 
 
-def _tensor_repr(t: Any, prefix: str) -> str:
+def _tensor_repr(t: Any, prefix: str, contents: str | None = None) -> str:
     dtype, dflt = t.dtype.name, _default_dtype_name()
     suffix = _device_suffix(t)
     if t._device.type == "meta":  # no data to show: PyTorch prints the size instead
-        body = "..."
+        body = "..." if contents is None else contents
         suffix.append(f"size={tuple(t._data.shape)}")
         if dtype != dflt:
             suffix.append(f"dtype=ember.{dtype}")
         return _add_suffixes(prefix + body, suffix + _autograd_suffix(t), len(prefix))
     arr = _host_array(t)
-    body = _body(arr, len(prefix))
+    body = _body(arr, len(prefix)) if contents is None else contents
     if arr.size == 0:
         if arr.ndim != 1:
             suffix.append(f"size={tuple(arr.shape)}")
         if dtype != dflt:  # no element shows the dtype: always named
             suffix.append(f"dtype=ember.{dtype}")
     else:
-        if not PRINT_OPTS["edgeitems"]:  # nothing of the edges shows: the size tells
+        if not PRINT_OPTS.edgeitems:  # nothing of the edges shows: the size tells
             suffix.append(f"size={tuple(arr.shape)}")
         suffix += _dtype_suffix(dtype, dflt)
     return _add_suffixes(prefix + body, suffix + _autograd_suffix(t), len(prefix))
@@ -210,7 +237,7 @@ def _body(arr: np.ndarray, indent: int) -> str:
     summarize = _summarize(arr)
     shown = arr
     if summarize:  # only the printed edges decide the format
-        edge = PRINT_OPTS["edgeitems"]
+        edge = PRINT_OPTS.edgeitems
         for ax, s in enumerate(arr.shape):
             if s > 2 * edge:
                 shown = np.take(shown, np.r_[0:edge, s - edge:s], axis=ax)

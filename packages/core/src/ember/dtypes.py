@@ -66,6 +66,9 @@ class dtype:
     def __repr__(self) -> str:
         return f"ember.{self.name}"
 
+    def __format__(self, spec: str) -> str:
+        return _format_as_str(self, spec, "ember.dtype")
+
     def __reduce__(self):
         return (_dtype_by_name, (self.name,))
 
@@ -274,6 +277,14 @@ def _promote(a: dtype, b: dtype) -> dtype:
 _SHELL_UINTS = (uint16, uint32, uint64)
 
 
+def _format_as_str(obj: object, spec: str, name: str) -> str:
+    """``format(obj, spec)`` of a PyTorch C type (dtype, device, Size, finfo...): ``str(obj)``,
+    and a spec refused naming the type with its module, as a C type's ``__format__`` does."""
+    if spec:
+        raise TypeError(f"unsupported format string passed to {name}.__format__")
+    return str(obj)
+
+
 def _c10_name(d: dtype) -> str:
     """PyTorch's C++ name of a dtype (``Float``, ``Float8_e4m3fn``), as its messages say."""
     if d.name.startswith("float8"):
@@ -355,6 +366,9 @@ class finfo:
                 f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
 
+    def __format__(self, spec: str) -> str:
+        return _format_as_str(self, spec, "ember.finfo")
+
     def __eq__(self, other: object) -> _py_bool:
         return isinstance(other, finfo) and vars(self) == vars(other)
 
@@ -382,6 +396,9 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+    def __format__(self, spec: str) -> str:
+        return _format_as_str(self, spec, "ember.iinfo")
 
     def __eq__(self, other: object) -> _py_bool:
         return isinstance(other, iinfo) and vars(self) == vars(other)

@@ -40,6 +40,11 @@ class _ReturnType(tuple):
         body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
         return f"ember.return_types.{type(self).__name__}(\n{body})"
 
+    def __format__(self, spec: str) -> str:
+        from .dtypes import _format_as_str
+
+        return _format_as_str(self, spec, f"ember.return_types.{type(self).__name__}")
+
     def __reduce__(self) -> tuple:
         return (type(self), (tuple(self),))
 
