@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from .._stacklevel import user_stacklevel
 from ..autograd._graph_view import matmul_node_name, matmul_view
 from . import _autocast, _blas, _inplace
@@ -343,10 +344,10 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     _check_tensor(other, "inner", "other")
     if input._data.ndim == 0 or other._data.ndim == 0:
         return _out(input * other, out)
-    _same_dtype(input, other)
-    if input._data.shape[-1] != other._data.shape[-1]:
+    if input._data.shape[-1] != other._data.shape[-1]:  # checked before the dtypes, as PyTorch
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(input._data.shape)} and {list(other._data.shape)}")
+    _same_dtype(input, other)
     return tensordot(input, other, ([-1], [-1]), out=out)
 
 
@@ -366,25 +367,81 @@ def _scaled(x: Tensor, s: Any) -> Tensor:
     return x if s == 1 else x * s
 
 
-def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str) -> Tensor:
+_SCALAR_C = {"float64": "double", "float32": "float", "float16": "float", "bfloat16": "float",
+             "int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+             "uint8": "uint8_t"}
+
+
+def _fused_scalars(op: str, prod: Tensor, beta: Any, alpha: Any) -> tuple[Any, Any]:
+    """``beta`` and ``alpha`` converted to the result's type as PyTorch converts them: floats
+    truncated for integer results (refused by addr, which also refuses a bool for a non-bool
+    result), complex refused for real results."""
+    k = kind(prod._data)
+    res = []
+    for name, s in (("beta", beta), ("alpha", alpha)):
+        if op == "addr":
+            if isinstance(s, bool) and k != "b":
+                raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+            if k in "iub" and isinstance(s, (float, complex)):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                                   "floating point number.")
+        if isinstance(s, complex) and k != "c" or isinstance(s, float) and k in "iu" and not (
+                np.iinfo(prod._data.dtype).min <= s < np.iinfo(prod._data.dtype).max + 1):
+            name_c = _SCALAR_C.get(prod.dtype.name, prod.dtype.name)
+            if op == "addmv" and prod.dtype in (_dt.float16, _dt.bfloat16):
+                name_c = "c10::Half" if prod.dtype is _dt.float16 else "c10::BFloat16"
+            raise RuntimeError(f"value cannot be converted to type {name_c} without overflow")
+        res.append(int(s) if isinstance(s, float) and k in "iu" else s)
+    return res[0], res[1]
+
+
+def _expand_error(op: str, input: Tensor, shape: tuple, mats: tuple) -> RuntimeError | None:
+    """PyTorch's error for an ``input`` that does not expand to the product's shape (None
+    when it does)."""
+    ishape = input._data.shape
+    if op == "addmv" and ishape not in ((), (1,), shape):
+        mat, vec = mats
+        return RuntimeError(f"size mismatch, got input ({'x'.join(map(str, ishape))}), mat "
+                            f"({'x'.join(map(str, mat))}), vec ({'x'.join(map(str, vec))})")
+    if len(ishape) > len(shape):
+        return RuntimeError(f"expand(ember.{_tname(input)}Tensor{{{list(ishape)}}}, size="
+                            f"{list(shape)}): the number of sizes provided ({len(shape)}) must be "
+                            f"greater or equal to the number of dimensions in the tensor "
+                            f"({len(ishape)})")
+    for d in range(len(shape) - 1, len(shape) - len(ishape) - 1, -1):
+        s = ishape[d - len(shape) + len(ishape)]
+        if s != 1 and s != shape[d]:
+            return RuntimeError(f"The expanded size of the tensor ({shape[d]}) must match the "
+                                f"existing size ({s}) at non-singleton dimension {d}.  Target "
+                                f"sizes: {list(shape)}.  Tensor sizes: {list(ishape)}")
+    return None
+
+
+def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str,
+                mats: tuple = ()) -> Tensor:
     """``beta * input + alpha * prod``: one graph node named as PyTorch's fused op's
     (``AddmmBackward0``...), which gives ``input`` a zero gradient when ``beta`` is 0 (its
     values, NaN and inf included, are then ignored)."""
+    if beta.__class__ is not int or alpha.__class__ is not int:
+        beta, alpha = _fused_scalars(op, prod, beta, alpha)
     prev = grad_state.enabled
     grad_state.enabled = False
     try:
         scaled = _scaled(prod, alpha)
         shape = scaled._data.shape
         if beta == 0:
-            if tuple(np.broadcast_shapes(input._data.shape, shape)) != shape:
-                raise RuntimeError(f"{op}: The expanded size of the tensor ({shape}) must match "
-                                   f"the existing size {tuple(input._data.shape)}")
+            if _expand_error(op, input, shape, mats) is not None:
+                raise _expand_error(op, input, shape, mats)
             res = scaled
         else:
-            res = _scaled(input, beta) + scaled
+            try:
+                res = _scaled(input, beta) + scaled
+            except RuntimeError as e:
+                raise _expand_error(op, input, shape, mats) or e from None
             if res._data.shape != shape:
-                raise RuntimeError(f"{op}: The size of input {list(input._data.shape)} can't be "
-                                   f"broadcast to the product's shape {list(shape)}")
+                raise _expand_error(op, input, shape, mats) or RuntimeError(
+                    f"{op}: The size of input {list(input._data.shape)} can't be broadcast to "
+                    f"the product's shape {list(shape)}")
     finally:
         grad_state.enabled = prev
     if prev and (input._rg or prod._rg):
@@ -435,7 +492,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
     _check_fused("addmv", input, mat, vec)
-    return _out(_add_scaled(mv(mat, vec), input, beta, alpha, "addmv"), out)
+    return _out(_add_scaled(mv(mat, vec), input, beta, alpha, "addmv",
+                            (mat._data.shape, vec._data.shape)), out)
 
 
 @autocast_op("addbmm")
@@ -443,7 +501,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alph
            out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
     _check_fused("addbmm", input, batch1, batch2)
-    return _out(_add_scaled(bmm(batch1, batch2).sum(0), input, beta, alpha, "addbmm"), out)
+    return _out(_add_scaled(bmm(batch1, batch2).sum(0, dtype=batch1.dtype), input, beta, alpha, "addbmm"), out)
 
 
 @autocast_op("baddbmm")
@@ -454,10 +512,16 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
     return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
 
 
+def _bool_scalar(s: Any) -> Any:
+    return bool(s) if s.__class__ is int else s
+
+
 @autocast_op("addr")
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1,
          out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``."""
+    if input.dtype is _dt.bool and (alpha.__class__ is int or beta.__class__ is int):
+        beta, alpha = _bool_scalar(beta), _bool_scalar(alpha)  # a bool result stays bool
     return _out(_add_scaled(outer(vec1, vec2), input, beta, alpha, "addr"), out)
 
 
@@ -555,7 +619,21 @@ def _parse_einsum(equation: str, operands: list[Tensor]) -> tuple[list[str], str
             if c not in sizes:
                 raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
                                    "equation for any input operand")
+        if "..." not in rhs and any("..." in s for s in ins):
+            ins = _ellipsis_summed(ins, operands)
     return ins, rhs
+
+
+def _ellipsis_summed(ins: list[str], operands: list[Tensor]) -> list[str]:
+    """An ellipsis the explicit output leaves out, summed as PyTorch sums it: its dims given
+    fresh labels (shared from the right, as broadcast) that the output lacks."""
+    used = set("".join(ins))
+    fresh = [c for c in _LETTERS if c not in used]
+    res = []
+    for s, t in zip(ins, operands):
+        n = t._data.ndim - len(s.replace("...", ""))
+        res.append(s.replace("...", "".join(fresh[:n][::-1])) if "..." in s else s)
+    return res
 
 
 def _einsum_subscript_error(equation: str, ins: list[str]) -> RuntimeError:
@@ -564,13 +642,15 @@ def _einsum_subscript_error(equation: str, ins: list[str]) -> RuntimeError:
         if "." in s.replace("...", ""):
             return RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any "
                                 "ellipsis")
+    if "." in equation.replace(" ", "").partition("->")[2].replace("...", ""):
+        return RuntimeError("einsum(): found '.' for output that is not part of any ellipsis (...)")
     i, arrow = 0, False
     while i < len(equation):
         if equation.startswith("...", i) or (equation.startswith("->", i) and not arrow):
             arrow = arrow or equation[i] == "-"
             i += 3 if equation[i] == "." else 2
             continue
-        if not (equation[i].isalpha() or equation[i] in ", "):
+        if not (equation[i].isalpha() or equation[i] == " " or equation[i] == "," and not arrow):
             break
         i += 1
     return RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation "
@@ -843,11 +923,13 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
         raise RuntimeError("both dimension lists should have same length")
     da = [wrap_dim(d, na, "tensordot") for d in da]
     db = [wrap_dim(d, nb, "tensordot") for d in db]
+    for ds in (da, db):
+        if len(set(ds)) != len(ds):
+            dup = next(d for d in ds if ds.count(d) > 1)
+            raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     for x, y in zip(da, db):
         if a._data.shape[x] != b._data.shape[y]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a._data.shape[x]} in dim {x} and second has size "
-                               f"{b._data.shape[y]} in dim {y}")
+            a, b = _tensordot_broadcast(a, b, x, y)
     la = list(_LETTERS[:na])
     lb = list(_LETTERS[na:na + nb])
     for x, y in zip(da, db):
@@ -862,6 +944,18 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
         _saved_views(res, _tensordot_saved_views(a._data.shape, b._data.shape, tuple(da),
                                                  tuple(db)))
     return _out(res, out)
+
+
+def _tensordot_broadcast(a: Tensor, b: Tensor, x: int, y: int) -> tuple[Tensor, Tensor]:
+    """PyTorch's contraction of a size-1 dim against a longer one: the longer summed first
+    (keeping the dim); other size mismatches are refused."""
+    sa, sb = a._data.shape[x], b._data.shape[y]
+    if sb == 1:
+        return a.sum(x, keepdim=True, dtype=a.dtype), b
+    if sa == 1:
+        return a, b.sum(y, keepdim=True, dtype=b.dtype)
+    raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim "
+                       f"{x} and second has size {sb} in dim {y}")
 
 
 @functools.lru_cache(maxsize=1024)

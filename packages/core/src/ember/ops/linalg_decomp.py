@@ -602,11 +602,18 @@ def _qr_backward(gQ: Tensor | None, gR: Tensor | None, Q: Tensor, R: Tensor) -> 
 
 
 # ------------------------------------------------------------------ SVD
+def _driver_error() -> RuntimeError:
+    return RuntimeError("ember.linalg.svd: keyword argument `driver=` is only supported on CUDA "
+                        "inputs with cuSOLVER backend.")
+
+
 @writes_out("svd", exact=True)
 def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``; gradients are defined for losses that do not
     depend on the singular vectors' phases."""
     _check(A, "linalg.svd", square=False)
+    if driver is not None and A._device.type == "cpu":
+        raise _driver_error()
     xp = _xp(A)
     x, dt = _compute_dtype(A._data)
     u, s, vh = lapack("svd", xp.linalg.svd, x, full_matrices=full_matrices)
@@ -673,6 +680,8 @@ def _svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: T
 def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tensor:
     """The singular values, in descending order."""
     _check(A, "linalg.svdvals", square=False)
+    if driver is not None and A._device.type == "cpu":
+        raise _driver_error()
     if grad_state.enabled and A._rg:
         return svd(A, full_matrices=False)[1]
     x, dt = _compute_dtype(A._data)

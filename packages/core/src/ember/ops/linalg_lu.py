@@ -86,7 +86,7 @@ def _factor(A: Tensor, pivot: bool, op: str) -> tuple[Tensor, Tensor, Any]:
                            f"size: {_sizes(A.shape)} instead")
     _float_kernel(A, "lu_cpu" if A._device.type == "cpu" else "lu_cuda")
     if not pivot and A._device.type == "cpu":
-        raise RuntimeError(f"{op}: LU without pivoting is not implemented on the CPU")
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     xp = _xp(A)
     x = A._data
     lead, (m, n) = x.shape[:-2], x.shape[-2:]

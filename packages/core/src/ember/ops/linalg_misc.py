@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from .. import return_types as _rt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, renamed, wrap_dim
@@ -135,6 +136,9 @@ def _chain(mats: list[Tensor]) -> Tensor:
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     """The Vandermonde matrix with increasing powers ``x**0, x**1, ..., x**(N-1)``."""
+    if x.dtype in (_dt.float16, _dt.bfloat16, _dt.bool):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer "
+                           f"tensors, but got {_T_NAMES[x.dtype.name]}")
     n = x._data.shape[-1] if N is None and x._data.ndim else (1 if N is None else int(N))
     if n <= 1:  # PyTorch's words (a 0-d x counts as N = 1)
         raise RuntimeError("N must be greater than 1.")

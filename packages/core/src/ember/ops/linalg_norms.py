@@ -141,10 +141,15 @@ def _norm_out_error(op: str) -> Any:
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2, over the two dims ``dim``."""
+    given = A.dtype
     A = _float_input(A, "linalg.matrix_norm", dtype)
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
+    if given in (_dt.float16, _dt.bfloat16) and isinstance(ord, (str, int)) and \
+            ord in ("nuc", 2, -2):  # PyTorch's svd-based norms refuse the input's dtype
+        raise RuntimeError(f"linalg.matrix_norm: Low precision dtypes not supported. Got "
+                           f"{_T_NAMES[given.name]}")
     d0, d1 = _two_dims(dim, A._data.ndim, "linalg.matrix_norm")
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
