@@ -31,13 +31,24 @@ _SHIFT32 = np.uint64(32)
 
 def _unpack_seed(seed: Any) -> int:
     """A seed as PyTorch reads it: an unsigned 64-bit int, or a signed one reinterpreted."""
-    try:
-        seed = int(seed)
-    except (TypeError, ValueError):
-        raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}") from None
+    if type(seed) is not int:
+        seed = _strict_seed(seed)
     if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
         raise ValueError("Overflow when unpacking long long")
     return seed & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _strict_seed(seed: Any) -> int:
+    """``Generator.manual_seed``'s argument check: a Python int (not a bool); PyTorch's
+    error types for the rest (``torch.manual_seed`` itself converts with ``int()`` first)."""
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return int(seed)
+    if isinstance(seed, np.integer):
+        raise TypeError("an integer is required")
+    cls = type(seed)
+    name = cls.__name__ if cls.__module__ in ("builtins", "ember") or cls.__name__ == "Tensor" \
+        else f"{cls.__module__.split('.')[0]}.{cls.__name__}"
+    raise RuntimeError(f"manual_seed expected a long, but got {name}")
 
 
 class Generator:
@@ -89,6 +100,14 @@ class Generator:
     def initial_seed(self) -> int:
         """The seed this generator was last seeded with."""
         return self._seed
+
+    def get_offset(self) -> int:
+        """Philox generators' offset: an mt19937 one has none (PyTorch's error)."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset: int) -> Generator:
+        """Philox generators' offset: an mt19937 one has none (PyTorch's error)."""
+        raise RuntimeError("CPU Generator does not use offset")
 
     # ------------------------------------------------------------------ state
     def get_state(self) -> Any:
@@ -152,8 +171,13 @@ class Generator:
             return
         self.set_state(np.frombuffer(state, dtype=np.uint8))
 
-    def __repr__(self) -> str:
-        return f"<ember.Generator object at {id(self):#x}>"
+    def __repr__(self) -> str:  # PyTorch's class lives in torch._C
+        return f"<ember._C.Generator object at {id(self):#x}>"
+
+    def __format__(self, spec: str) -> str:
+        from .dtypes import _format_as_str
+
+        return _format_as_str(self, spec, "ember._C.Generator")
 
     # ------------------------------------------------------------------ raw draws
     # Callers hold ``lock`` around a whole sampling op, as PyTorch's kernels hold the mutex.
@@ -205,7 +229,7 @@ def default_generator_for(device: Any) -> Generator:
 
 def manual_seed(seed: int) -> Generator:
     """Seed every device's default generator; returns the CPU one."""
-    seed = _unpack_seed(seed)
+    seed = _unpack_seed(int(seed))  # PyTorch's torch.manual_seed converts with int() first
     default_generator.manual_seed(seed)
     for g in list(_device_generators.values()):
         g.manual_seed(seed)

@@ -92,8 +92,19 @@ def _two_prod(a: np.ndarray, b: Any) -> tuple[np.ndarray, np.ndarray]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
+_HUGE, _DOWN, _UP = 2.0 ** 900, 2.0 ** -200, 2.0 ** 200
+
+
 def fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
-    """``a * b + c`` in float64 with one rounding (PyTorch's kernels are built with FMA)."""
+    """``a * b + c`` in float64 with one rounding (PyTorch's kernels are built with FMA).
+    An infinite ``b`` or ``c`` takes the plain form (the error terms would make NaNs); a huge
+    one is scaled by a power of two (exact) so that Dekker's split does not overflow."""
+    if not (math.isfinite(b) and math.isfinite(c)):
+        with np.errstate(invalid="ignore"):  # 0 * inf: NaN, as the FMA gives
+            return a * _f64(b) + _f64(c)
+    if abs(b) >= _HUGE or abs(c) >= _HUGE:
+        with np.errstate(over="ignore"):  # an overflow is inf, as the FMA gives
+            return fma64(a, b * _DOWN, c * _DOWN) * _UP
     p, e = _two_prod(a, _f64(b))
     s = p + c
     bb = s - p

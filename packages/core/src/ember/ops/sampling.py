@@ -26,8 +26,8 @@ from ._dispatch import (
     grad_state,
     make,
     methods,
+    needs_grad,
     record,
-    renamed,
 )
 
 __all__ = ["rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
@@ -144,14 +144,43 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator: Genera
     from_ = kw.pop("from", from_)
     _check_float(self, "check_uniform_bounds", complex_ok=True)
     lo, hi = float(from_), float(to)
-    if not lo <= hi:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g}"
-                           f" > to={hi:g}")
+    limit = _FLOAT_MAX[self.dtype.name]
+    if not (-limit <= lo <= hi <= limit and hi - lo <= limit):
+        _uniform_bounds_error(self.dtype.name, lo, hi, limit)
     x = self._data
     if x.size == 1 and x.dtype == np.float32 and self._device is CPU and not self._rg \
             and self._base is None and x.flags.writeable:
         return _uniform_one_f32(self, lo, hi, generator)
     return _fill(self, "uniform_", lambda g, n, npd, c: K.uniform(g, n, npd, lo, hi), generator)
+
+
+# the largest finite value of each dtype uniform_ fills (a complex one: its real dtype's)
+_FLOAT_MAX = {"float32": float(np.finfo(np.float32).max), "float64": float(np.finfo(np.float64).max),
+              "float16": 65504.0, "bfloat16": 3.3895313892515355e38}
+_FLOAT_MAX.update(complex64=_FLOAT_MAX["float32"], complex128=_FLOAT_MAX["float64"])
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "complex64": "float", "complex128": "double"}
+
+
+# C++ type names (typeid) that PyTorch's cauchy_ dtype check prints
+_CPP_TYPES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "uint16": "short unsigned int", "uint32": "unsigned int",
+              "uint64": "long unsigned int", "bool": "bool",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _uniform_bounds_error(name: str, lo: float, hi: float, limit: float) -> None:
+    """PyTorch's ``check_uniform_bounds`` failures, in its order."""
+    for var, label in ((lo, "from"), (hi, "to")):
+        if not -limit <= var <= limit:
+            raise RuntimeError(f"{label} is out of bounds for {_CPP_NAMES[name]}")
+    if not lo <= hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g}"
+                           f" > to={hi:g}")
+    real = "float32" if name == "complex64" else "float64" if name == "complex128" else name
+    raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_TORCH_NAMES[real]}>"
+                       f"::max(), but found to={hi:g} and from={lo:g} which result in to-from "
+                       "to exceed the limit")
 
 
 def _uniform_one_f32(self: Tensor, lo: float, hi: float, generator: Generator | None) -> Tensor:
@@ -166,6 +195,9 @@ def uniform_value_f32(lo: float, hi: float, generator: Generator | None = None) 
     """The value of ``empty(1).uniform_(lo, hi).item()`` (float32, CPU generator) with no
     tensor: the same draw and the same float32/float64 arithmetic as the kernel. For the
     per-image parameters of augmentations."""
+    if not lo <= hi:  # the kernel's bounds check, before any draw
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g}"
+                           f" > to={hi:g}")
     gen = _generator(generator, CPU)
     with gen.lock:
         r = int(gen._raw32(1)[0]) & 0xFFFFFF
@@ -203,6 +235,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None
     """Fill with 1 with probability ``p`` (a number or a broadcastable tensor), else 0."""
     _no_complex_bernoulli(self, p)
     if isinstance(p, Tensor):
+        _float_p(p)
         probs = np.broadcast_to(p._host(), self._data.shape)
         _check_p(probs)
         perm = _memory_perm(self._data) if self._device is CPU else None
@@ -221,6 +254,13 @@ def _no_complex_bernoulli(t: Tensor, p: Any) -> None:
         kernel = "tensor_{}_self" if p is None or isinstance(p, Tensor) else "scalar_{}"
         raise NotImplementedError(f'"bernoulli_{kernel.format(t._device.type)}_" not implemented '
                                   f"for '{_TORCH_NAMES[t.dtype.name]}'")
+
+
+def _float_p(p: Tensor) -> None:
+    """PyTorch's tensor-p bernoulli kernel is defined for floating-point ``p`` only."""
+    if p.dtype.category != _dt._FLOAT:
+        raise NotImplementedError(f'"bernoulli_tensor_{p._device.type}_p_" not implemented for '
+                                  f"'{_TORCH_NAMES.get(p.dtype.name, p.dtype.name)}'")
 
 
 def _check_p(probs: np.ndarray) -> None:
@@ -254,6 +294,9 @@ def exponential_(self: Tensor, lambd: float = 1, *, generator: Generator | None 
 
 def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
     """Fill with the number of Bernoulli(``p``) trials up to the first success."""
+    if self.dtype.is_complex or self.dtype is _dt.bool:
+        raise NotImplementedError(f'"geometric_cpu" not implemented for '
+                                  f"'{_TORCH_NAMES[self.dtype.name]}'")
     pv = float(p)
     if not 0.0 < pv < 1.0:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={pv}")
@@ -268,7 +311,10 @@ def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) ->
 def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
             generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from the Cauchy distribution."""
-    _check_float(self, "cauchy_cpu")
+    if self.dtype.category != _dt._FLOAT:
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype "
+                           f"must be a floating point but you specified "
+                           f"{_CPP_TYPES.get(self.dtype.name, self.dtype.name)}")
     med, sig = float(median), float(sigma)
     if not sig > 0.0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sig}")
@@ -297,20 +343,32 @@ def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
 def random_(self: Tensor, *args: Any, generator: Generator | None = None, **kw: Any) -> Tensor:
     """Fill with integers: ``random_(from, to)`` from ``[from, to)``, ``random_(to)`` from
     ``[0, to)``, ``random_(from, None)`` up to the dtype's largest, ``random_()`` from 0 to it."""
+    to_kw = "to" in kw
     frm, to = kw.pop("from", None), kw.pop("to", None)
     if kw:
         raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
     if len(args) == 2:
         frm, to = args
-    elif len(args) == 1:
-        frm, to = (0, args[0]) if frm is None else (frm, args[0])
+    elif len(args) == 1:  # random_(to), or random_(from, to=...)
+        frm, to = (args[0], to) if to_kw and frm is None else (frm or 0, args[0])
     elif len(args) > 2:
         raise TypeError("random_() takes at most 2 positional arguments")
+    if self.dtype.is_complex:
+        _complex_random(self, args or frm is not None or to_kw, to)
     if frm is None and to is None:
         draw = _random_default
     else:
         draw = _random_range(self, int(frm or 0), None if to is None else int(to))
     return _fill(self, "random_", draw, generator)
+
+
+def _complex_random(self: Tensor, ranged: Any, to: Any) -> None:
+    """PyTorch's random_ kernels refuse complex tensors, each form with its own error."""
+    if not ranged:
+        raise NotImplementedError(f'"random_kernel_cpu" not implemented for '
+                                  f"'{_TORCH_NAMES[self.dtype.name]}'")
+    kernel = "check_random_bounds" if to is not None else "random_from_to_impl"
+    raise RuntimeError(f"{kernel} handles only integral, floating-point and boolean types")
 
 
 def _random_default(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
@@ -475,6 +533,17 @@ def _normal_draw(mean: float, std: float) -> Any:
     return lambda g, n, npd, c: K.normal(g, n, npd, mean, std, c)
 
 
+def _is_contiguous(shape: tuple, strides: tuple) -> bool:
+    """PyTorch's ``is_contiguous``: C order, ignoring the strides of size-1 dims, so a
+    ``*_like`` result of shape (2, 17, 1) takes the vectorised normal path as in PyTorch."""
+    expected = 1
+    for size, stride in zip(reversed(shape), reversed(strides)):
+        if size != 1 and stride != expected:
+            return size == 0 or 0 in shape
+        expected *= size
+    return True
+
+
 def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: str,
                draw: Any, generator: Generator | None = None,
                memory_format: Any = None) -> Tensor:
@@ -486,8 +555,9 @@ def _like_fill(input: Tensor, dtype: Any, device: Any, requires_grad: bool, op: 
     layout = like_layout(input, memory_format)  # PyTorch draws in the result's memory order
     perm = layout[0] if layout is not None and input._device is CPU else None
     gen = _generator(generator, dev)
+    contiguous = perm is None or _is_contiguous(x.shape, layout[1])
     with gen.lock:
-        flat = draw(gen, x.size, dt.np, perm is None)
+        flat = draw(gen, x.size, dt.np, contiguous)
     arr = _arrange(K.cast(flat, dt.np), x.shape, perm)
     if layout is None:
         return _new(arr, dev, requires_grad)
@@ -547,7 +617,10 @@ def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[int, int
         raise TypeError("randint() takes at most 3 positional arguments")
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
-    return int(0 if low is None else low), int(high), size
+    low, high = int(0 if low is None else low), int(high)
+    if not (-(1 << 63) <= low < (1 << 63) and -(1 << 63) <= high < (1 << 63)):
+        raise ValueError("Overflow when unpacking long long")  # PyTorch's int64 arg parser
+    return low, high, size
 
 
 def _default_device_is_cpu() -> bool:
@@ -644,8 +717,8 @@ _C_INT = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "in
 def _check_randperm(n: int, dt: _dt.dtype) -> None:
     """PyTorch's limits on ``n`` for a dtype (bfloat16 has none: its values just round)."""
     name = dt.name
-    if name == "bool":
-        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if name == "bool" or dt.is_complex:
+        raise NotImplementedError(f"\"randperm\" not implemented for '{_TORCH_NAMES[name]}'")
     if name in _C_INT and n > _dtype_bounds(dt.np)[1] + 1:
         raise RuntimeError(f"value cannot be converted to type {_C_INT[name]} without overflow")
     if name in ("float16", "float32", "float64"):
@@ -683,25 +756,51 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
         sv = std.detach()._host()
         if sv.size and not (sv >= 0).all():
             raise RuntimeError("normal expects all elements of std >= 0.0")
+    # PyTorch draws into the result (``out``'s dtype where given), then ``mul_(std)`` and
+    # ``add_(mean)`` in place: each step rounded to the result's dtype
+    m = mean.detach() if tm else mean
+    sd = std.detach() if ts else std
     if tm and not ts:
-        s = float(std)
-        if not s >= 0.0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
-        eps = _standard(mean, mean._data.shape, mean.dtype, 0.0, s, generator)
-        res = renamed(eps + mean, "NormalBackward1")
+        sv = float(std)
+        if not sv >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(sv)}")
+        rdt = out.dtype if out is not None else mean.dtype
+        # with out=, its shape broadcasts with the mean's (PyTorch's infer_size)
+        shape = mean._data.shape if out is None else _normal_shape(mean, out)
+        res = _as_dtype(_standard(mean, shape, rdt, 0.0, sv, generator) + m, rdt)
     else:
         like = mean if tm else std  # PyTorch's result takes the mean's dtype (else the std's)
-        shape = np.broadcast_shapes(mean._data.shape if tm else (), std._data.shape)
-        eps = _standard(like, shape, like.dtype, 0.0, 1.0, generator)
-        res = renamed(eps * (std if std.dtype == like.dtype else std.to(like.dtype)) + (
-            mean if tm else make(like._device._backend.xp.asarray(
-                float(mean), dtype=like._data.dtype), like._device)),
-            "NormalBackward3" if tm else "NormalBackward2")
+        rdt = out.dtype if out is not None else like.dtype
+        shape = _normal_shape(mean, std) if tm else std._data.shape
+        eps = _standard(like, shape, rdt, 0.0, 1.0, generator)
+        shift = m if tm else make(like._device._backend.xp.asarray(
+            float(mean), dtype=rdt.np), like._device)
+        res = _as_dtype(_as_dtype(eps * sd, rdt) + shift, rdt)
+    inputs = tuple(t for t in (mean, std) if isinstance(t, Tensor))
+    if needs_grad(*inputs):  # PyTorch's derivative of a sample is zero (derivatives.yaml)
+        record("NormalBackward1" if not ts else "NormalBackward3" if tm else "NormalBackward2",
+               res, inputs, lambda g: tuple(
+                   make(t._device._backend.xp.zeros(t._data.shape, dtype=t._data.dtype),
+                        t._device) for t in inputs))
     if out is not None:
         _inplace.write(out, res._data) if out._data.shape == res._data.shape else setattr(
             out, "_data", res._data)
         return out
     return res
+
+
+def _normal_shape(a: Tensor, b: Tensor) -> tuple:
+    """The broadcast shape of two tensors, or PyTorch's error naming a and b."""
+    try:
+        return np.broadcast_shapes(a._data.shape, b._data.shape)
+    except ValueError:
+        from .math_misc import broadcast_error
+
+        raise broadcast_error(a, b) from None
+
+
+def _as_dtype(t: Tensor, dt: _dt.dtype) -> Tensor:
+    return t if t.dtype is dt else t.to(dt)
 
 
 def _standard(like: Tensor, shape: tuple, dt: _dt.dtype, mean: float, std: float,
@@ -721,6 +820,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
     x = input._data  # PyTorch draws into a contiguous result: in logical order
     gen = _generator(generator, input._device)
     if p is None:
+        _float_p(input)
         probs = input.detach()._host()
         _check_p(probs)
         pflat = np.ascontiguousarray(probs).ravel()
@@ -747,6 +847,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                            f"{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
     if n <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if out is not None and out.dtype is not _dt.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: "
+                           f"{_TORCH_NAMES.get(out.dtype.name, out.dtype.name)}")
     k = x.shape[-1]
     if not replacement and n > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
@@ -775,7 +878,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         if n == 1:
             idx = np.argmax(score, axis=1)[:, None]
         else:
-            idx = np.argsort(-score, axis=1, kind="stable")[:, :n]
+            from .sorting import topk  # PyTorch's topk: its order among tied scores
+
+            idx = topk(make(np.ascontiguousarray(score), CPU), n)[1]._data
     else:
         idx = _multinomial_replacement(gen, rows, n)
     res = idx.astype(np.int64).reshape(x.shape[:-1] + (n,))

@@ -268,8 +268,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     with ember.no_grad():
         tensor.normal_(0, std, **_gen(generator))
         zero = np.zeros((rows, cols), dtype=bool)
-        for col in range(cols):  # one permutation per column, as PyTorch draws them
-            perm = np.asarray(ember.randperm(rows, **_gen(generator)).numpy())
+        for col in range(cols):  # one permutation per column, as PyTorch draws them: from
+            # the default generator whatever ``generator`` is (PyTorch passes it to normal_ only)
+            perm = np.asarray(ember.randperm(rows).numpy())
             zero[perm[:num_zeros], col] = True
         # assigned, not multiplied: a zeroed negative value is +0.0 as in PyTorch
         tensor.masked_fill_(ember.tensor(zero, device=tensor.device), 0.0)
