@@ -33,12 +33,14 @@ def _fma(a: np.ndarray, b: float, c: Any) -> np.ndarray:
     hi = p + c
     bb = hi - p
     lo = (p - (hi - bb)) + (c - bb)
-    return np.where(np.isfinite(hi), hi + (lo + err), hi)  # inf: no error terms
+    corr = lo + err
+    # inf: no error terms; a zero correction keeps hi's sign (fma(0, s, -0.0) is -0.0)
+    return np.where(np.isfinite(hi) & (corr != 0), hi + corr, hi)
 
 
 def _unfused(a: np.ndarray, b: float, c: Any) -> np.ndarray:
-    """``a * b + c`` in double: for a narrower output the one rounding a fused op saves
-    almost never survives the rounding to that output."""
+    """``a * b + c`` in double, for the 16-bit outputs (float accumulate): the double
+    result rounded to float is the fused float result in all but rare ties."""
     return a * b + c
 
 
@@ -51,7 +53,7 @@ def float_arange(start: float, step: float, n: int, out_np: Any, threads: int) -
     out = np.empty(n, out_np)
     parts = max(1, min(threads, -(-n // _GRAIN)))
     chunk = max(1, -(-n // parts))
-    fused = _fma if out_np.itemsize == 8 else _unfused
+    fused = _fma if out_np.itemsize >= 4 else _unfused
     with np.errstate(over="ignore", invalid="ignore"):
         for begin in range(0, n, chunk):  # one per thread
             end = min(begin + chunk, n)

@@ -40,6 +40,13 @@ def _first_str(data: Any) -> ValueError | None:
     return None
 
 
+def _first_leaf(data: Any) -> Any:
+    """The first element at the deepest level of nested lists (tensors in a list of lists)."""
+    while (data.__class__ is list or data.__class__ is tuple) and data:
+        data = data[0]
+    return data
+
+
 def _raise_bad_element(data: Any, dtype: Any) -> None:
     """Error path of ``tensor(data, dtype=...)``: raise PyTorch's error for the first element
     that is not a number (or a shape error met before it); return when there is none."""
@@ -123,11 +130,13 @@ def _refuse_numpy_scalars(data: Any, dtype: _dt.dtype) -> None:
             if x.__class__ is not int and x.__class__ is not bool and \
                     not _isinstance(x, np.ndarray):
                 raise TypeError("an integer is required")
-        elif x.__class__ is np.bool_:
+        elif _isinstance(x, np.generic) and _leaf_error(x, dtype) is not None:
             raise _not_a_number(x, dtype)
 
 
 builtin_complex = type(1j)
+# NumPy scalars PyTorch cannot store into an integer dtype (no __index__, not a Python float)
+_NOT_INDEX = frozenset((np.bool_, np.float16, np.float32, np.complex64, np.complex128))
 _warned: set = set()
 
 
@@ -163,13 +172,20 @@ def _flat_dtype(data: Any) -> _dt.dtype | None:
 
 
 def _host_cast(arr: np.ndarray, dtype: _dt.dtype) -> np.ndarray:
-    """``arr`` as ``dtype``; double to half through float, as PyTorch rounds it."""
+    """``arr`` as ``dtype``; double to half through float, as PyTorch rounds it; complex
+    to real with PyTorch's warning (not NumPy's ComplexWarning)."""
+    if arr.dtype.kind == "c" and dtype.category in (_dt._INT, _dt._FLOAT):
+        from .conversion import _warn_discard_imag
+
+        _warn_discard_imag()
+        arr = arr.real
     if dtype is _dt.float16 and arr.dtype == np.float64:
         arr = quiet(arr.astype, np.float32)
     return quiet(arr.astype, dtype.np)
 
 
 def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
+    given = dtype
     if _isinstance(data, Tensor):
         arr = data._host()
         return _host_cast(arr, dtype) if dtype is not None and arr.dtype != dtype.np else arr
@@ -177,12 +193,15 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         if dtype is None or data.dtype.kind == "O":
             _dt.from_numpy_dtype(data.dtype)  # refuses dtypes Ember has no twin of
             return data
-        return _host_cast(data, dtype)
+        # PyTorch converts with the strides a copy of the array keeps (NumPy's own "K"
+        # order differs for broadcast and size-1 dims)
+        return _mf.laid_like(np, _host_cast(data, dtype), data)
     flat = _flat_dtype(data)
     if flat is not None:  # Python numbers only: no tensors among them
         if dtype is None:
             dtype = flat
-    elif _isinstance(data, (list, tuple)) and any(_isinstance(x, Tensor) for x in data):
+    elif _isinstance(data, (list, tuple)) and (any(_isinstance(x, Tensor) for x in data)
+                                               or _isinstance(_first_leaf(data), Tensor)):
         target = dtype if dtype is not None else _infer_dtype(data)
         parts = [_one_number(x, dtype, target) if _isinstance(x, Tensor) else
                  _to_host_array(x, dtype) for x in data]
@@ -203,15 +222,18 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
                 if not _isinstance(err, TypeError) or "'str'" in str(err):
                     raise err from None
                 _raise_ragged(data)
-                raise
+                empty = _empty_ragged(data, None)
+                if empty is None:
+                    raise
+                return empty
             if arr.dtype == np.float64 and not _isinstance(data, np.generic):
                 arr = quiet(arr.astype, _dt._default.np)
             elif arr.dtype.kind == "U" or arr.dtype == object:
                 raise _bad_data(data)
             return arr
     if dtype is _dt.uint64 or flat is None and dtype.category == _dt._INT and (
-            data.__class__ is np.bool_ or _isinstance(data, (list, tuple)) and data
-            and data[0].__class__ is np.bool_):  # (a NumPy bool first: a cheap look)
+            data.__class__ in _NOT_INDEX or _isinstance(data, (list, tuple)) and data
+            and data[0].__class__ in _NOT_INDEX):  # (a NumPy bool or float first: a cheap look)
         _refuse_numpy_scalars(data, dtype)
     if dtype is _dt.bool and flat is None:  # NumPy takes "a" or an object as True
         _raise_bad_element(data, dtype)
@@ -226,6 +248,9 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
     except (ValueError, OverflowError) as e:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
             _raise_ragged(data, dtype)
+            empty = _empty_ragged(data, given)
+            if empty is not None:
+                return empty
             raise ValueError(f"expected sequence of equal-length lists: {e}") from None
         if "bounds" in str(e) or "too large" in str(e) or "cannot convert float" in str(e):
             return _overflowing(data, dtype)
@@ -233,6 +258,8 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
             raise _str_in_data(data, dtype) from None
         raise RuntimeError(str(e)) from None
     except TypeError as e:
+        if str(e) == "expected number, got int":  # bfloat16 refuses ints past int64
+            return _overflowing(data, dtype)
         if "not 'complex'" not in str(e):
             _raise_bad_element(data, dtype)  # None or another object among the numbers
             raise
@@ -269,18 +296,24 @@ def _one_number(t: Tensor, dtype: _dt.dtype | None, target: _dt.dtype | None) ->
 def _overflowing(data: Any, dtype: _dt.dtype) -> np.ndarray:
     """Error path of ``tensor(data)``: PyTorch's errors for numbers that do not fit. Its one
     leniency: negative Python ints down to -max wrap into uint8/16/32 (two's complement);
-    uint64 refuses every negative one."""
+    uint64 refuses every negative one. A float dtype takes any int a double holds."""
     stack = [data]
     ints = True
+    real = dtype.is_floating_point or dtype.is_complex
     while stack:
         x = stack.pop()
         if _isinstance(x, (list, tuple)):
             stack.extend(x)
+        elif _isinstance(x, int) and real:
+            float(x)  # Python's OverflowError past the double range
         elif _isinstance(x, int):
             if not -2**63 <= x < 2**63:
                 raise ValueError("Overflow when unpacking long long")
         else:
             ints = False
+    if real:
+        return _host_cast(np.asarray(data, dtype=np.complex128 if dtype.is_complex else
+                                     np.float64), dtype)
     if ints and dtype.name in ("uint8", "uint16", "uint32"):
         arr = np.asarray(data, dtype=np.int64)
         hi = (1 << 8 * dtype.itemsize) - 1
@@ -302,10 +335,8 @@ def _not_a_number(x: Any, dtype: Any) -> TypeError:
     return TypeError(f"'{c_type_name(x)}' object cannot be interpreted as an integer")
 
 
-def _raise_ragged(data: Any, dtype: Any = None) -> None:
-    """Error path of ``tensor(data)``: PyTorch takes the shape from the first element at each
-    depth, then stores depth-first, naming the first sequence whose length differs or the
-    first element that is not a number (None, a str, a list too deep, any other object)."""
+def _first_shape(data: Any) -> list[int]:
+    """The sizes PyTorch reads off the first element at each depth (up to an empty one)."""
     shape = []
     x = data
     while _is_seq(x):
@@ -313,12 +344,40 @@ def _raise_ragged(data: Any, dtype: Any = None) -> None:
         if not len(x):
             break
         x = x[0]
+    return shape
+
+
+def _leaf_error(x: Any, dtype: Any) -> TypeError | None:
+    """PyTorch's error for the number ``x`` stored into ``dtype`` (None when it converts):
+    integer and bool dtypes take only what Python reads as an int (a NumPy float32 or bool
+    is refused), float dtypes refuse a Python complex."""
+    if dtype is None or dtype.is_complex:
+        return None
+    if dtype.is_floating_point:
+        return _not_a_number(x, dtype) if _isinstance(x, builtin_complex) else None
+    if _isinstance(x, (int, float, np.integer, Tensor)) or dtype is _dt.bool and _isinstance(
+            x, (builtin_complex, np.bool_)):  # bool reads a complex as nonzero
+        return None
+    return _not_a_number(x, dtype)
+
+
+def _raise_ragged(data: Any, dtype: Any = None) -> None:
+    """Error path of ``tensor(data)``: PyTorch takes the shape from the first element at each
+    depth, then stores depth-first, naming the first sequence whose length differs or the
+    first element that is not a number (None, a str, a list too deep, any other object) or
+    does not convert to ``dtype``. A shape holding 0 stores nothing: no error."""
+    shape = _first_shape(data)
+    if 0 in shape:
+        return
     number = (numbers.Number, np.generic, Tensor)
 
     def walk(x: Any, d: int) -> None:
         if d == len(shape):
             if not (_isinstance(x, number) or _isinstance(x, np.ndarray) and not x.ndim):
                 raise _not_a_number(x, dtype)
+            err = _leaf_error(x, dtype)
+            if err is not None:
+                raise err
             return
         if not _is_seq(x):
             raise TypeError("not a sequence")
@@ -328,6 +387,26 @@ def _raise_ragged(data: Any, dtype: Any = None) -> None:
             walk(y, d + 1)
 
     walk(data, 0)
+
+
+def _empty_ragged(data: Any, dtype: Any) -> np.ndarray | None:
+    """Ragged data whose first elements give a shape holding 0: PyTorch stores nothing, so
+    ``[[], [1]]`` is a (2, 0) tensor; its dtype counts each empty sequence as the default
+    float. None for other data."""
+    shape = _first_shape(data)
+    if 0 not in shape:
+        return None
+    if dtype is None:
+        dtype = _infer_dtype(data) or _dt._default
+        stack = [data]
+        while stack:
+            x = stack.pop()
+            if _is_seq(x):
+                if not len(x):
+                    dtype = _dt.promote_types(dtype, _dt._default)
+                    break
+                stack.extend(x)
+    return np.zeros(shape, dtype.np)
 
 
 def _place(arr: np.ndarray, device: Any) -> tuple[Any, Any]:
@@ -360,7 +439,7 @@ def _tensor(data: Any, *, dtype: Any = None, device: Any = None,
     dt = _dt.to_dtype(dtype) if dtype is not None else None
     arr = _to_host_array(data, dt)
     if _isinstance(data, (np.ndarray, Tensor)) or arr is data:
-        arr = np.array(arr, copy=True)
+        arr = _dense_copy(arr)
     if device is None and _isinstance(data, Tensor) and _user_default() is None:
         device = data._device
     data_arr, dev = _place(arr, device)
@@ -368,6 +447,13 @@ def _tensor(data: Any, *, dtype: Any = None, device: Any = None,
     if requires_grad:
         t._new_requires_grad()
     return t
+
+
+def _dense_copy(arr: np.ndarray) -> np.ndarray:
+    """A copy of ``arr`` laid out as PyTorch's copy of it: a dense layout's exact strides
+    kept, any other made dense in its dim order (a broadcast one in C order)."""
+    return _mf.laid_out(np, arr, _mf.layout_of(preserve_format, arr.shape,
+                                               _mf.elem_strides(arr)))
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -684,8 +770,11 @@ def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = 
                         f"{_py_type_name(size)}")
     if _isinstance(fill_value, np.bool_):  # a number to PyTorch's argument parser
         fill_value = float(fill_value)
-    elif _isinstance(fill_value, (Tensor, np.generic)):  # NumPy's scalars as Python's
-        fill_value = fill_value.item()
+    elif _isinstance(fill_value, (Tensor, np.generic)) and not fill_value.ndim:
+        fill_value = fill_value.item()  # NumPy's scalars and 0-d tensors as Python's
+    elif not _isinstance(fill_value, numbers.Number):  # None, a 1-element tensor
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{_py_type_name(fill_value)}")
     return _filled(fill_value, (size,), dtype, device, requires_grad, _fill_dtype(fill_value))
 
 
@@ -822,17 +911,20 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         start, end = 0, start
     vals = [v.item() if _isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
     start, end, step = vals
-    _check_range(start, end, step)
     if dtype is None:
         dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
     else:
         dt = _dt.to_dtype(dtype)
     if dt.category == _dt._COMPLEX or dt is _dt.bool or dt in _dt._SHELL_UINTS:  # no kernel
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dt._c10_name(dt)}'")
+    _check_range(start, end, step)  # inside the kernel: after the dtype's refusal
     n = max(0, math.ceil((end - start) / step))
     # PyTorch computes in double then casts; for ints, exact integer arithmetic
     if dt.category == _dt._INT and all(_isinstance(v, int) for v in vals):
-        arr = np.arange(start, start + n * step, step, dtype=dt.np)[:n]
+        try:
+            arr = np.arange(start, start + n * step, step, dtype=dt.np)[:n]
+        except OverflowError:  # a bound outside the type: PyTorch's values wrap around
+            arr = (start + np.arange(n, dtype=np.int64) * step).astype(dt.np)
     elif dt.category == _dt._INT:  # PyTorch steps in the integer type: start and step truncated
         arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(dt.np)
     else:
@@ -853,11 +945,13 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None, 
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning, stacklevel=3)
-    if end is None:
-        start, end = 0, start
+    if end is None:  # range has no one-argument form
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    if dt.category == _dt._COMPLEX or dt is _dt.bool or dt in _dt._SHELL_UINTS:  # no kernel
+        raise NotImplementedError(f"\"range_cpu\" not implemented for '{_dt._c10_name(dt)}'")
     _check_range(start, end, step)
     n = int(math.floor((end - start) / step)) + 1
-    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     if dt.category == _dt._FLOAT:
         arr = float_range(start, step, n, dt.np)
     else:
@@ -878,7 +972,8 @@ def _int_ends(dt: _dt.dtype, start: Any, end: Any) -> tuple:
     """PyTorch converts real ends to an integer output dtype first (truncating)."""
     if dt.category == _dt._INT and not _isinstance(start, builtin_complex) and \
             not _isinstance(end, builtin_complex):
-        return int(start), int(end)
+        # Scalar.to<int type>: refused out of range, a negative int wrapped into unsigned
+        return int(fill_value_for(start, dt)), int(fill_value_for(end, dt))
     return start, end
 
 
@@ -893,6 +988,8 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     dt = _dt.to_dtype(dtype) if dtype is not None else (
         _dt.default_complex() if _isinstance(start, builtin_complex) or
         _isinstance(end, builtin_complex) else _dt._default)
+    if dt is _dt.bool and steps > 1:  # steps 0 and 1 only fill; the kernel has no bool
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     start, end = _int_ends(dt, start, end)
     if steps == 1:
         arr = np.asarray([start], dtype=np.float64 if dt.category < 3 else np.complex128)
@@ -935,9 +1032,13 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     start = start.item() if _isinstance(start, Tensor) else start
     end = end.item() if _isinstance(end, Tensor) else end
-    start, end = _int_ends(dt, start, end)
-    if dt.category == _dt._INT and steps > 1:
+    if dt is _dt.bool and steps > 1:  # steps 0 and 1 only fill; the kernel has no bool
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    if dt.category == _dt._INT and steps > 1:  # the ends in the integer type first
+        start, end = _int_ends(dt, start, end)
         lin = _halves(start, end, steps)
+    elif dt.category == _dt._INT and steps in (0, 1):  # base ** start in double, truncated
+        lin = np.asarray([start], dtype=np.float64)[:steps]
     else:
         lin = linspace(start, end, steps, dtype=_dt.float64)._data
     arr = np.power(base, lin).astype(dt.np)
