@@ -57,7 +57,7 @@ _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
               "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
               "quasirandom", "sparse", "xpu", "mps", "mtia", "functional", "overrides",
-              "_dynamo", "_C", "__future__")
+              "_dynamo", "_C", "__future__", "_tensor_str")
 
 
 class _MissingSibling:

@@ -52,6 +52,9 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"ember.Size({list(self)})"
 
+    def __format__(self, spec: str) -> str:
+        return _dt._format_as_str(self, spec, "ember.Size")
+
     def numel(self) -> int:
         n = 1
         for s in self:
@@ -173,7 +176,23 @@ def make(data: Any, device: _device_cls, requires_grad: bool = False) -> Tensor:
 # the legacy type names of the dtypes (``torch.FloatTensor``, ``torch.FloatStorage``)
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+               "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+
+
+def _type_from_string(t: Tensor, name: str) -> Tensor:
+    """``t.type('torch.FloatTensor')``: only a legacy tensor type name (``torch.`` or
+    ``ember.``, optionally ``.cuda``) is a type to PyTorch; anything else is invalid."""
+    prefix, _, legacy = name.rpartition(".")
+    dtype = _LEGACY_NAMES.get(legacy)
+    if dtype is None or prefix not in ("torch", "ember", "torch.cuda", "ember.cuda"):
+        raise ValueError(f"invalid type: '{name}'")
+    if prefix.endswith("cuda"):
+        return t.to("cuda", _dt.to_dtype(dtype))
+    return t.to(_dt.to_dtype(dtype))
+
+
+_LEGACY_NAMES = {v + "Tensor": k for k, v in _TYPE_NAMES.items()}
 
 
 def _warn_nonleaf_grad() -> None:
@@ -290,7 +309,7 @@ class Tensor:
     def __getattr__(self, name: str) -> Any:
         # only reached when normal lookup fails: methods of the lazily loaded op families
         if name.startswith("__"):
-            raise AttributeError(name)
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         if _load_lazy_methods is not None and _load_lazy_methods():
             return object.__getattribute__(self, name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
@@ -393,12 +412,8 @@ class Tensor:
         legacy = getattr(dtype, "_legacy_dtype", None)  # ember.FloatTensor and the like
         if legacy is not None:
             dtype = legacy
-        elif isinstance(dtype, str) and dtype.endswith("Tensor"):
-            rev = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
-                   "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
-                   "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool",
-                   "BFloat16Tensor": "bfloat16"}
-            dtype = rev[dtype.rsplit(".", 1)[-1]]
+        elif isinstance(dtype, str):
+            return _type_from_string(self, dtype)
         return self.to(_dt.to_dtype(dtype))
 
     # ---------------------------------------------------------------- strides and storage
@@ -804,7 +819,7 @@ class Tensor:
     def __complex__(self) -> complex:
         if self._rg and grad_mode.state.enabled and not _warned_scalar[0]:
             _warn_scalar()
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __index__(self) -> int:
         if self.dtype.category > _dt._INT or self._data.size != 1:
@@ -814,14 +829,18 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0:
+        # as PyTorch: only a plain 0-d tensor with data formats as its number; others (a
+        # Parameter, a user subclass, a meta tensor) as str(self), refusing any format spec
+        cls = type(self)
+        if self._data.ndim == 0 and cls.__dict__.get("_plain_repr", False) \
+                and cls.__name__ != "Parameter" and self._device.type != "meta":
             return format(self.item(), spec)
-        return object.__format__(self, spec)  # str(self); a format spec is a TypeError
+        return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
         from ._formatting import tensor_repr
 
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __str__(self) -> str:  # a subclass's own __repr__ prints it too
         return self.__repr__()

@@ -402,8 +402,9 @@ def _with_scalar(x: Any, s: Any, t: Tensor) -> tuple[Any, Any]:
         return x, s
     if cls is complex:
         if kind != "c":
-            x = t._device._backend.astype(
-                x, _dt.complex128 if t.dtype is _dt.float64 else _dt.default_complex())
+            x = t._device._backend.astype(  # a float tensor keeps its precision
+                x, _dt.default_complex() if t.dtype.category < _dt._FLOAT else
+                _dt.complex128 if t.dtype is _dt.float64 else _dt.complex64)
         return x, s
     if _isinstance(s, Tensor):  # shouldn't happen: binary() handles tensor pairs
         raise TypeError("internal: tensor passed as scalar")

@@ -392,10 +392,13 @@ def reduction_enum(reduction: Any, op: str = "loss") -> int:
 
 
 def reduce_array(xp: Any, loss: Any, red: int) -> Any:
+    """A loss's 'sum' (2) or 'mean' (1) reduction, or itself (0); half-precision losses are
+    summed in float32 and rounded once, as PyTorch's CPU reductions accumulate."""
     if red == 0:
         return xp.asarray(loss)  # NumPy gives a scalar for a 0-d elementwise result
-    r = xp.sum(loss) if red == 2 else xp.mean(loss) if loss.size else xp.asarray(
-        math.nan, dtype=loss.dtype)
+    acc = xp.float32 if loss.dtype.itemsize == 2 else None
+    r = xp.sum(loss, dtype=acc) if red == 2 else xp.mean(loss, dtype=acc) if loss.size else \
+        xp.asarray(math.nan, dtype=loss.dtype)
     return xp.asarray(r, dtype=loss.dtype)
 
 

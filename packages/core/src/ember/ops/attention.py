@@ -164,6 +164,22 @@ def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
     return None
 
 
+def _matmul_dtype_error(input: Tensor, weight: Tensor) -> RuntimeError:
+    """The dtype error of PyTorch's ``matmul(input, weight.t())`` (its N-D ``linear`` without a
+    bias or of a non-contiguous input): ``mm`` where it folds the input's rows (a weight that
+    requires grad, an empty input, or leading dims viewable as rows), else ``bmm``."""
+    from .linalg import _C_NAMES, _tname
+
+    shape, st = input.shape, input.stride()
+    fold = weight.requires_grad or input.numel() == 0 or all(
+        st[i] == st[i + 1] * shape[i + 1] for i in range(input.ndim - 2))
+    if not fold:
+        return RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(weight)}")
+    return RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                        f"{_C_NAMES.get(input.dtype.name, input.dtype.name)} != "
+                        f"{_C_NAMES.get(weight.dtype.name, weight.dtype.name)}")
+
+
 def _refuse_operands(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     """PyTorch's errors for mismatched ``linear`` operands, in its order: with a bias the
     product is ``addmm`` over the input's rows (dtypes, then shapes, then the bias expanded to
@@ -177,6 +193,9 @@ def _refuse_operands(input: Tensor, weight: Tensor, bias: Tensor | None) -> None
                                    f"{_tname(input)} and {_tname(weight)}")
             raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
         return  # the kernel's own refusals (0-D input, 3-D weight)
+    if input.ndim > 2 and input.dtype != weight.dtype and (
+            bias is None or not input.is_contiguous()):
+        raise _matmul_dtype_error(input, weight)
     rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
     out = weight.shape[0]
     if bias is not None:

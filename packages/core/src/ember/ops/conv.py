@@ -201,6 +201,30 @@ def _ntuple(v: Any, n: int, what: str) -> tuple:
     return (int(v),) * n
 
 
+def _str_padding_error(padding: Any, op: str) -> None:
+    """PyTorch's TypeError for a transposed convolution's padding of letters (a module's
+    ``padding='same'`` spread into a tuple of characters)."""
+    if isinstance(padding, (list, tuple)):
+        at = [i for i, p in enumerate(padding) if isinstance(p, str)]
+        if at:
+            raise TypeError(f"{op}(): argument 'padding' (position 5) must be tuple of ints, "
+                            f"but found element of type str at pos {at[0]}") from None
+
+
+def _output_padding_error(op_pad: tuple, stride: tuple, dilation: tuple) -> None:
+    """PyTorch's words for too large an output padding; its 1-D kernel is the 2-D one over a
+    height of one, so a 1-D one names a height and width too."""
+    if len(op_pad) == 1:
+        op_pad, stride, dilation = (0,) + tuple(op_pad), (1,) + tuple(stride), \
+            (1,) + tuple(dilation)
+    names = ("height", "width") if len(op_pad) == 2 else ("depth", "height", "width")
+    raise RuntimeError(
+        "output padding must be smaller than either stride or dilation, but got "
+        + " ".join(f"output_padding_{s}: {v}" for s, v in zip(names, op_pad)) + " "
+        + " ".join(f"stride_{s}: {v}" for s, v in zip(names, stride)) + " "
+        + " ".join(f"dilation_{s}: {v}" for s, v in zip(names, dilation)))
+
+
 def _fmt(t: tuple) -> str:
     return " x ".join(str(v) for v in t)
 
@@ -331,9 +355,23 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
         raise RuntimeError("negative padding is not supported")
     if any(s <= 0 for s in st):
         raise RuntimeError("non-positive stride is not supported")
-    if any(v <= 0 for v in dil):
+    if min(dil + tuple(Ks)) <= 0:
+        _bad_kernel(tuple(Ks))
         _bad_dilation(dil, transposed)
     return K.Geom(st, dil, lo, hi, int(groups))
+
+
+def _bad_kernel(Ks: tuple) -> None:
+    """PyTorch's RuntimeError for an empty kernel (``Conv2d(..., kernel_size=0)``), in the
+    words of its CPU kernels (the 1-D one is the 2-D one over a height of one)."""
+    if min(Ks) > 0:
+        return
+    if len(Ks) == 3:
+        raise RuntimeError(f"kernel size should be greater than zero, but got: {_fmt(Ks)} "
+                           "(TxHxW)")
+    kh, kw = (1,) + Ks if len(Ks) == 1 else Ks
+    raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} "
+                       f"kernel_width: {kw}")
 
 
 def _bad_input_size(x: Tensor, padded: tuple, dk: tuple) -> None:
@@ -447,7 +485,11 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     batched = _batched(input, d, op)
     x = input if batched else input.reshape((1,) + tuple(input.shape))
     Ks = weight._data.shape[2:]
-    geom = _geometry(stride, padding, dilation, groups, Ks, d, True)
+    try:
+        geom = _geometry(stride, padding, dilation, groups, Ks, d, True)
+    except (RuntimeError, ValueError):
+        _str_padding_error(padding, op)
+        raise
     op_pad = _ntuple(output_padding, d, "output_padding")
     Cin, Cg = weight._data.shape[:2]
     if Cin % geom.groups:
@@ -458,14 +500,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
             f"input{list(x.shape)} to have {Cin} channels, but got {x.shape[1]} channels instead")
     if any(o >= s and o >= dl for o, s, dl in zip(op_pad, geom.stride, geom.dilation)) \
             and x._data.shape[0]:  # (PyTorch checks no argument of an empty batch)
-        names = ("height", "width") if d == 2 else ("depth", "height", "width") if d == 3 \
-            else ("",)
-        sfx = [f"_{n}" if n else "" for n in names]
-        raise RuntimeError(
-            "output padding must be smaller than either stride or dilation, but got "
-            + " ".join(f"output_padding{s}: {v}" for s, v in zip(sfx, op_pad)) + " "
-            + " ".join(f"stride{s}: {v}" for s, v in zip(sfx, geom.stride)) + " "
-            + " ".join(f"dilation{s}: {v}" for s, v in zip(sfx, geom.dilation)))
+        _output_padding_error(op_pad, geom.stride, geom.dilation)
     _check_bias(weight, bias, Cg * geom.groups)
     Q = x._data.shape[2:]
     S = tuple((q - 1) * s - 2 * p + dl * (k - 1) + o + 1 for q, s, p, dl, k, o in

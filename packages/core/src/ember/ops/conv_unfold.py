@@ -180,6 +180,12 @@ def _keeps_cl(fn: Any) -> Any:
     return wrapped
 
 
+def _fresh(fmt: Any) -> Any:
+    """An identity shuffle's forward: a new array (PyTorch's result never shares the input's
+    memory), in C order or the channels-last layout ``fmt``."""
+    return lambda xp, a: laid_as(xp, a.copy(), fmt)
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """``(*, C*r*r, H, W)`` to ``(*, C, H*r, W*r)``."""
     r = int(upscale_factor)
@@ -193,9 +199,10 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
         raise RuntimeError(
             "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
             f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    return linear_op(input, _keeps_cl(functools.partial(_shuffle, r=r)),
-                     _keeps_cl(functools.partial(_unshuffle, r=r)), "PixelShuffleBackward0",
-                     "PixelUnshuffleBackward0")
+    fwd = _keeps_cl(functools.partial(_shuffle, r=r)) if r != 1 else \
+        _fresh(cl_format(input._data) if input.ndim == 4 else None)
+    return linear_op(input, fwd, _keeps_cl(functools.partial(_unshuffle, r=r)),
+                     "PixelShuffleBackward0", "PixelUnshuffleBackward0")
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
@@ -213,9 +220,10 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     if w % r:
         raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
                            f"but input.size(-1)={w} is not divisible by {r}")
-    return linear_op(input, _keeps_cl(functools.partial(_unshuffle, r=r)),
-                     _keeps_cl(functools.partial(_shuffle, r=r)), "PixelUnshuffleBackward0",
-                     "PixelShuffleBackward0")
+    fwd = _keeps_cl(functools.partial(_unshuffle, r=r)) if r != 1 else \
+        _fresh(cl_format(input._data) if input.ndim == 4 else None)
+    return linear_op(input, fwd, _keeps_cl(functools.partial(_shuffle, r=r)),
+                     "PixelUnshuffleBackward0", "PixelShuffleBackward0")
 
 
 def _chan_shuffle(xp: Any, x: Any, g: int) -> Any:
@@ -239,8 +247,9 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
         raise RuntimeError(
             f"Number of channels must be divisible by groups. Got {c} channels and {g} groups.")
     fmt = cl_format(input._data)  # PyTorch keeps a channels-last input's layout
-    return linear_op(input, lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=g), fmt),
-                     lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=c // g), fmt),
+    fwd = _fresh(fmt) if g == 1 or g == c else \
+        (lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=g), fmt))
+    return linear_op(input, fwd, lambda xp, a: laid_as(xp, _chan_shuffle(xp, a, g=c // g), fmt),
                      "ChannelShuffleBackward0")
 
 

@@ -213,8 +213,10 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
             return (make(_restore(gm, shape, xp).astype(dtype, copy=False), input._device),)
 
         # PyTorch's node: the label-smoothed sum's add, or the 2-D kernel's for images
-        name = "AddBackward0" if eps > 0 else \
-            "NllLoss2DBackward0" if input._data.ndim == 4 else "NllLossBackward0"
+        # (3-d and 5-d+ inputs go through it reshaped, and are viewed back when unreduced)
+        nd = input._data.ndim
+        name = "AddBackward0" if eps > 0 else "NllLossBackward0" if nd < 3 else \
+            "ViewBackward0" if red == 0 and nd != 4 else "NllLoss2DBackward0"
         record(name, res, (input,), vjp,
                (input, const(logp, input) if softmax else None, const(tv, input),
                 const(a, input), const(b, input),
@@ -280,8 +282,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   reduction: Any = "mean", ignore_index: int = -100,
                   label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)`` in one node, or with class probabilities."""
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:  # PyTorch checks only the upper bound: below 0 is no smoothing
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)
     if input.ndim == 0:  # PyTorch's log_softmax over dim 1 refuses it first
         raise IndexError("Dimension specified as 1 but tensor has no dimensions"
                          if target.ndim == 0 else
@@ -309,8 +312,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
     if weight is not None and weight._data.size != c:
         raise RuntimeError(
-            f"weight tensor should be defined either for all {c} classes or no classes but got "
-            f"weight tensor of shape: {list(weight._data.shape)}")
+            f"cross_entropy: weight tensor should be defined either for all {c} classes or no "
+            f"classes but got weight tensor of shape: {list(weight._data.shape)}")
     cdim = 1 if x.ndim > 1 else 0
     cdt = "float32" if x.dtype.itemsize < 4 else x.dtype
     wshape = tuple(c if i == cdim else 1 for i in range(x.ndim))
@@ -327,7 +330,7 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     elif red == 2:
         out = xp.sum(per)
     else:
-        out = xp.sum(per) / n if n else xp.asarray(float("nan"), dtype=cdt)
+        out = xp.sum(per) / n if x.size else xp.asarray(float("nan"), dtype=cdt)
     res = make(xp.asarray(out).astype(x.dtype), input._device)
     if grad_state.enabled and (input._rg or target._rg or (weight is not None and weight._rg)):
         needs = (input._rg, target._rg, weight is not None and weight._rg)
@@ -359,7 +362,9 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
                 m.cast(gt, t) if gt is not None else None), gw
 
         # PyTorch composes this loss: its last op names the node
-        record(("NegBackward0", "DivBackward1", "NegBackward0")[red], res, (input, target, weight),
+        # (an empty mean: PyTorch fills the sum with NaN, then negates it)
+        last = "DivBackward1" if red == 1 and x.size else "NegBackward0"
+        record(last, res, (input, target, weight),
                lambda g, x, t, w: grad_of(grads, g, g, x, t, w),
                (input, target, weight.view(wshape) if weight is not None else None))
         # PyTorch's composite saves log_softmax's result, not input; target (unsmoothed) for

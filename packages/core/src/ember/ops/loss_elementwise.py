@@ -392,7 +392,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
         d = x - t
         return 0.5 * (1.0 / v - d * d / (v * v))
 
-    return elementwise_loss(_composed("MulBackward0"), (input, target, var), f,
+    # PyTorch's last op: the in-place add of the constant when ``full``, else the mul by 0.5
+    return elementwise_loss(_composed("AddBackward0" if full else "MulBackward0"),
+                            (input, target, var), f,
                             (dx, lambda m, x, t, v: -dx(m, x, t, v), dv), reduction,
                             checked=_none)
 

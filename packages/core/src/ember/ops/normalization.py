@@ -620,7 +620,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     adims = (0,) + tuple(range(2, x.ndim))
     return _normalize("NativeGroupNormBackward0", input, weight, bias,
                       (n, num_groups, math.prod(x.shape[1:]) // num_groups), (2,), ashape,
-                      adims, eps, fmt=cl_format(x))[0]
+                      adims, eps, fmt=cl_format(x) or contiguous_format)[0]  # (as PyTorch's)
 
 
 def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,

@@ -99,11 +99,17 @@ def pool_out_size(S: tuple, k: tuple, s: tuple, p: tuple, dil: tuple, ceil_mode:
     return tuple(out)
 
 
-def _too_small(x: Any, d: int, Q: tuple) -> RuntimeError:
+def _too_small(x: Any, d: int, Q: tuple, op: str = "", as2d: bool = False) -> RuntimeError:
+    """PyTorch's error for an empty output; its 1-d pools other than ``max_pool1d`` without
+    indices run the 2-d kernel over a height of one, and name that height."""
+    if d == 1 and op == "max_pool1d" and not as2d:
+        return RuntimeError(f"max_pool1d() Invalid computed output size: {Q[0]}")
     c = x.shape[-d - 1] if x.ndim > d else 1
+    one = (1,) if d == 1 else ()
     return RuntimeError(
-        f"Given input size: ({'x'.join(str(v) for v in (c,) + x.shape[-d:])}). Calculated output "
-        f"size: ({'x'.join(str(v) for v in (c,) + tuple(Q))}). Output size is too small")
+        f"Given input size: ({'x'.join(str(v) for v in (c,) + one + x.shape[-d:])}). Calculated "
+        f"output size: ({'x'.join(str(v) for v in (c,) + one + tuple(Q))}). Output size is too "
+        "small")
 
 
 def _bad_padding(k: tuple, p: tuple, dil: tuple, op: str, as2d: bool) -> None:
@@ -170,7 +176,7 @@ def _args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: 
     S = x.shape[-d:]
     Q = pool_out_size(S, k, s, p, dil, ceil_mode)
     if any(q <= 0 for q in Q):
-        raise _too_small(x, d, Q)
+        raise _too_small(x, d, Q, op, as2d)
     hi = tuple(max(0, (q - 1) * st + dl * (kk - 1) + 1 - n - pp)
                for q, st, dl, kk, n, pp in zip(Q, s, dil, k, S, p))
     return k, s, p, dil, S, Q, K.Geom(s, dil, p, hi)

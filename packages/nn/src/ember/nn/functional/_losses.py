@@ -10,7 +10,7 @@ from typing import Any
 import ember
 from ember import Tensor
 from ember.ops import loss as _loss
-from ember.ops.activation import logsigmoid, relu
+from ember.ops.activation import logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -32,12 +32,15 @@ def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> s
 
 
 def _enum(reduction: str) -> str:
-    """PyTorch's ``_Reduction.get_enum`` still takes the old name 'elementwise_mean' (warning)."""
+    """PyTorch's ``_Reduction.get_enum``: refuses an unknown name before any other check of
+    the loss, and still takes the old name 'elementwise_mean' (warning)."""
+    if reduction in ("mean", "none", "sum"):
+        return reduction
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                       "instead.", stacklevel=3)
         return "mean"
-    return reduction
+    raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 def _C_NAME(t: Tensor) -> str:
@@ -283,9 +286,26 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     reduction = _enum(_legacy(size_average, reduce, reduction))
+    _multilabel_margin_checks(input, target)
+    return _loss.multilabel_margin_loss(input, target, reduction)
+
+
+def _multilabel_margin_checks(input: Tensor, target: Tensor) -> None:
+    """PyTorch's order: the input's shape, the target's size, the input's dtype (float32/64 on
+    the CPU), then the target's (Long)."""
+    nd = input.dim()
+    if nd > 2 or (nd and input.size(-1) == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    if input.dtype not in (ember.float32, ember.float64) and (
+            input.device.type == "cpu" or not input.is_floating_point()):
+        raise NotImplementedError("\"multilabel_margin_loss_forward_out_frame\" not implemented "
+                                  f"for '{_C_NAME(input)}'")
     if target.dtype != ember.int64:
         raise RuntimeError(f"expected scalar type Long but found {_C_NAME(target)}")
-    return _loss.multilabel_margin_loss(input, target, reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -324,6 +344,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
             "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
             f"input samples (batch size). Expected target size [{n}], but got "
             f"{list(target.shape)}. Input has shape {list(input.shape)}.")
+    c = input.size(-1) if input.dim() else 1
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     if weight is not None and weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {_C_NAME(input)} but found {_C_NAME(weight)}")
     return _loss.multi_margin_loss(input, target, p, margin, weight, reduction)
@@ -393,7 +416,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     dneg = dist(anchor, negative)
     if swap:
         dneg = ember.minimum(dneg, dist(positive, negative))
-    loss = relu(margin + dpos - dneg)
+    loss = ember.clamp_min(margin + dpos - dneg, 0)  # PyTorch's node: ClampMinBackward0
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":

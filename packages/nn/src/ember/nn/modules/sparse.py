@@ -15,14 +15,17 @@ from .module import Module
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
-def _check_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
+def _check_padding_idx(padding_idx: int | None, num_embeddings: int,
+                       word: str = "Padding_idx") -> int | None:
+    """``padding_idx`` counted from the front; PyTorch's Embedding capitalises the word of
+    its refusal, its EmbeddingBag does not (``word``)."""
     if padding_idx is None:
         return None
     if padding_idx > 0 and not padding_idx < num_embeddings:
-        raise AssertionError("Padding_idx must be within num_embeddings")
+        raise AssertionError(f"{word} must be within num_embeddings")
     if padding_idx < 0:
         if not padding_idx >= -num_embeddings:
-            raise AssertionError("Padding_idx must be within num_embeddings")
+            raise AssertionError(f"{word} must be within num_embeddings")
         padding_idx = num_embeddings + padding_idx
     return padding_idx
 
@@ -125,7 +128,7 @@ class EmbeddingBag(_EmbeddingBase):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = _check_padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = _check_padding_idx(padding_idx, num_embeddings, "padding_idx")
         self._init_weight(_weight, False, device, dtype)
         self.mode = mode
         self.sparse = sparse
