@@ -223,8 +223,20 @@ def iter_layout(shape: tuple, arrays: tuple) -> tuple | None:
         off = nd - a.ndim  # a broadcast dim steps 0
         ops.append([0] * off + [0 if a.shape[i] == 1 and shape[off + i] != 1 else st[i]
                                 for i in range(a.ndim)])
-    perm = list(range(nd - 1, -1, -1))  # innermost first
-    for i in range(1, nd):  # TensorIterator's insertion sort, ambiguous pairs stepped over
+    perm = reorder_dimensions(shape, ops)
+    if perm == list(range(nd - 1, -1, -1)):
+        return None
+    order = tuple(perm[::-1])
+    return order, perm_strides(shape, order)
+
+
+def reorder_dimensions(shape: tuple, ops: list) -> list:
+    """TensorIterator's ``reorder_dimensions``: the dims of ``shape``, innermost first, sorted
+    by the operands' element strides ``ops`` (0 for a broadcast dim); an insertion sort that
+    steps over the pairs no operand orders."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))
+    for i in range(1, nd):
         j = i
         for k in range(i - 1, -1, -1):
             cmp = _should_swap(ops, shape, perm[k], perm[j])
@@ -233,10 +245,7 @@ def iter_layout(shape: tuple, arrays: tuple) -> tuple | None:
                 j = k
             elif cmp < 0:
                 break
-    if perm == list(range(nd - 1, -1, -1)):
-        return None
-    order = tuple(perm[::-1])
-    return order, perm_strides(shape, order)
+    return perm
 
 
 def _should_swap(ops: list, shape: tuple, d0: int, d1: int) -> int:

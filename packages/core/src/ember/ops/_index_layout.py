@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .._memory_format import reorder_dimensions
+
 __all__ = ["torch_layout", "unsqueezed_view"]
 
 
@@ -78,34 +80,6 @@ def _operands(v: np.ndarray, dims: list) -> tuple[tuple, list] | None:
     return shape, ops
 
 
-def _perm(shape: tuple, ops: list) -> list:
-    """TensorIterator's ``reorder_dimensions``: dims from fastest to slowest."""
-    nd = len(shape)
-
-    def should_swap(d0: int, d1: int) -> int:
-        for st in ops:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return -1 if s0 < s1 else 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(nd - 1, -1, -1))
-    for i in range(1, nd):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm
-
-
 def torch_layout(v: Any, adv: tuple, r: Any) -> Any:
     """``r = v[adv]`` (NumPy), copied into PyTorch's layout for it where that differs."""
     if not isinstance(r, np.ndarray) or r.size <= 1 or not isinstance(v, np.ndarray):
@@ -122,7 +96,7 @@ def torch_layout(v: Any, adv: tuple, r: Any) -> Any:
     if got is None or got[0] != r.shape:
         return r
     shape, ops = got
-    perm = _perm(shape, ops)
+    perm = reorder_dimensions(shape, ops)
     want = [0] * len(shape)
     step = r.itemsize
     for d in perm:

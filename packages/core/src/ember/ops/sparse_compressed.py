@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from .._tensor import Size, Tensor, layout, make
+from .._tensor import Tensor, layout, make
 from ..autograd.grad_mode import state as grad_state
 from ..backends.registry import CPU, canonical_device
 from ._dispatch import record
-from .sparse_coo import SparseTensor, _new_sparse, _SparsePayload
+from .sparse_coo import SparseLayoutTensor, SparseTensor, _new_sparse, _SparsePayload
 
 __all__ = ["sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "SparseCompressedTensor",
            "sparse_compressed_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
@@ -47,10 +47,10 @@ def _as_layout(lay: Any) -> Any:
     return _LAYOUTS.get(str(lay).rpartition(".")[2]) if lay is not None else None
 
 
-class SparseCompressedTensor(Tensor):
+class SparseCompressedTensor(SparseLayoutTensor):
     """A 2-D (plus dense dims) tensor in a compressed layout; see the module docstring."""
 
-    __slots__ = ("_cidx", "_pidx", "_val", "_lay")
+    __slots__ = ("_cidx", "_pidx", "_lay")
     is_sparse = False
     _plain_repr = True
 
@@ -62,20 +62,6 @@ class SparseCompressedTensor(Tensor):
     @property
     def is_sparse_csr(self) -> bool:
         return self._lay is sparse_csr
-
-    @property
-    def shape(self) -> Size:
-        return Size(self._data.shape)
-
-    def size(self, dim: int | None = None) -> Size | int:
-        if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[self._wrap_dim(dim, "size")]
-
-    @property
-    def dtype(self) -> _dt.dtype:
-        return _dt.from_numpy_dtype(self._val.dtype) if self._device is CPU else \
-            self._device._backend.dtype_of(self._val)
 
     def sparse_dim(self) -> int:
         return 2
@@ -139,9 +125,6 @@ class SparseCompressedTensor(Tensor):
     def numpy(self, *, force: bool = False) -> np.ndarray:
         raise TypeError(f"can't convert {self._key()} layout tensor to numpy. Use "
                         "Tensor.to_dense() first.")
-
-    def __len__(self) -> int:
-        return self._data.shape[0]
 
     def __bool__(self) -> bool:
         raise RuntimeError(f"Boolean value of a {self._key()} tensor is ambiguous")

@@ -63,16 +63,12 @@ class _SparsePayload:
     __pow__ = __lt__ = __le__ = __gt__ = __ge__ = _op
 
 
-class SparseTensor(Tensor):
-    """A tensor in the COO layout: ``indices`` (sparse_dim x nnz, int64) and ``values``
-    (nnz x dense dims); duplicate indices add up, as PyTorch's uncoalesced tensors do."""
+class SparseLayoutTensor(Tensor):
+    """What every sparse layout shares: the shape is the dense one (``_data`` stands in for
+    it), the dtype that of the stored values ``_val``."""
 
-    __slots__ = ("_ind", "_val", "_coal", "_vt")
-    is_sparse = True
-    layout = sparse_coo
-    _plain_repr = True
+    __slots__ = ("_val",)
 
-    # ------------------------------------------------------------ metadata
     @property
     def shape(self) -> Size:
         return Size(self._data.shape)
@@ -87,6 +83,20 @@ class SparseTensor(Tensor):
         return _dt.from_numpy_dtype(self._val.dtype) if self._device is CPU else \
             self._device._backend.dtype_of(self._val)
 
+    def __len__(self) -> int:
+        return self._data.shape[0]
+
+
+class SparseTensor(SparseLayoutTensor):
+    """A tensor in the COO layout: ``indices`` (sparse_dim x nnz, int64) and ``values``
+    (nnz x dense dims); duplicate indices add up, as PyTorch's uncoalesced tensors do."""
+
+    __slots__ = ("_ind", "_coal", "_vt")
+    is_sparse = True
+    layout = sparse_coo
+    _plain_repr = True
+
+    # ------------------------------------------------------------ metadata
     def sparse_dim(self) -> int:
         return int(self._ind.shape[0])
 
@@ -208,9 +218,6 @@ class SparseTensor(Tensor):
         from .._formatting import sparse_coo_repr
 
         return sparse_coo_repr(self, make(self._ind, self._device), make(self._val, self._device))
-
-    def __len__(self) -> int:
-        return self._data.shape[0]
 
     def __bool__(self) -> bool:
         raise _unsupported("aten::_local_scalar_dense", self._device)
