@@ -59,10 +59,11 @@ def _grad_as(g: Tensor, t: Tensor) -> Tensor:
 
 def _checked_join(join: Any, tensors: list, dim: int, out: Tensor | None) -> Tensor:
     """``join(tensors, dim, out)``; a non-tensor element gets PyTorch's TypeError (checked on
-    the error path only: the joins read ``_data`` without checking)."""
+    the error path only: the joins read ``_data`` without checking). PyTorch checks the
+    element types before the shapes, so a size error also looks for a non-tensor first."""
     try:
         return join(tensors, dim, out)
-    except AttributeError:
+    except (AttributeError, RuntimeError):
         _elements_checked(tensors)
         raise
 

@@ -151,6 +151,8 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
     # NumPy's promotion kept the first dtype only where PyTorch's does too; otherwise (mixed
     # dtypes, mismatched shapes) go through tensors, to promote and fail as PyTorch does
     if out is not None and out.dtype == elem.dtype:
+        if not out.flags.c_contiguous:  # np.stack keeps transposed inputs' layout
+            out = np.ascontiguousarray(out)
         return ops.from_numpy(out)
     return collate([ops.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
@@ -169,10 +171,14 @@ def _has_negative_stride(batch: list) -> bool:
 def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
     """NumPy scalars become a 1-D tensor of their dtype."""
     ops = _ops or _load_ops()
-    out = np.asarray(batch)
-    if out.dtype != batch[0].dtype:
+    try:
+        out = np.asarray(batch)
+    except ValueError:  # arrays among the scalars: fail as PyTorch's list inference does
+        return ops.as_tensor(batch)
+    if out.dtype != batch[0].dtype or out.dtype.kind == "u" and out.dtype.itemsize > 1:
         # mixed with Python numbers or other scalar types: NumPy promotes [float32, 1.5] to
-        # float64 where PyTorch's list inference (float32 here) differs, so infer as it does
+        # float64 where PyTorch's list inference (float32 here) differs, and PyTorch refuses
+        # uint64 scalars and uint16/32 mixed with other types, so infer as it does
         return ops.as_tensor(batch)
     return ops.as_tensor(out)
 
