@@ -103,15 +103,15 @@ def _linked_slope_vjp(name: str) -> Callable:
                 return _slope_vjp(g, s, stops)
             grad_state.enabled = False  # the product itself: one node, recorded below
             try:
-                gi = _stopped(g * s, s) if stops else g * s
+                gi = _stopped(_times_slope(g, s), s) if stops else _times_slope(g, s)
             finally:
                 grad_state.enabled = True
             if name in _NO_DOUBLE and (g._rg or x._rg):  # PyTorch has no double backward
                 record("NotImplemented", gi, tuple(t for t in (g, x) if t._rg),
                        _no_derivative(_NO_DOUBLE[name]))
             elif g._rg or x._rg:
-                record(node, gi, (g, x), lambda gg, s, x: (gg * s, x.new_zeros(x.shape)),
-                       (s, x))
+                record(node, gi, (g, x),
+                       lambda gg, s, x: (_times_slope(gg, s), x.new_zeros(x.shape)), (s, x))
             return (gi,)
 
         vjp = _linked[name] = vjp
@@ -132,19 +132,29 @@ def _no_derivative(op: str) -> Callable:
 
 # nodes whose backward multiplies by the slope (a NaN gradient stays NaN where it is 0);
 # the others select, as PyTorch's ``threshold_backward``/``hardtanh_backward`` do
-_NO_STOP = frozenset({"LeakyReluBackward0", "LeakyReluBackward1"})
+_NO_STOP = frozenset({"LeakyReluBackward0", "LeakyReluBackward1", "RreluWithNoiseBackward0",
+                      "RreluWithNoiseBackward1"})
 
 
 def _slope_vjp(g: Tensor, s: Tensor, stops: bool = True) -> tuple:
     gd, sd = g._data, s._data
     if grad_state.enabled or gd.dtype.kind != "f" or (sd.dtype != gd.dtype
                                                        and sd.dtype.kind != "b"):
-        gi = g * s
+        gi = _times_slope(g, s)
         return (_stopped(gi, s) if stops and not gi._rg else gi,)
     # a plain backward: one array product, the mask taken as is (no promoted copy)
     xp = g._device._backend.xp
     r = _parallel.ufunc(xp, xp.multiply, gd, sd)
     return (wrap(_zero_stops(xp, r, sd) if stops else r, g._device),)
+
+
+def _times_slope(g: Tensor, s: Tensor) -> Tensor:
+    """``g * s``; a float32 slope of a float16/bfloat16 gradient multiplies in float32 and
+    rounds once to the gradient's dtype, as PyTorch's half backward kernels."""
+    gd, sd = g._data.dtype, s._data.dtype
+    if sd != gd and sd == np.float32 and gd.itemsize == 2 and gd.kind in "fV":
+        return (g.float() * s).to(g.dtype)
+    return g * s
 
 
 def _stopped(gi: Tensor, s: Tensor) -> Tensor:
@@ -265,15 +275,25 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
-                op: str) -> Tensor:
+                op: str, contiguous: bool = False) -> Tensor:
     x = float_input(input, op)
     xp = _xp(input)
     pos = x > 0  # arithmetic on the mask: np.where is slow on unpredictable masks
-    y = x * (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype, copy=False) \
-        if negative_slope < 0 else xp.maximum(x, 0) + xp.minimum(x, 0) * negative_slope
+    w = _opmath(x)  # half precision: the product in float32 (not by a rounded slope)
+    y = w * (pos * (1.0 - negative_slope) + negative_slope).astype(w.dtype, copy=False) \
+        if negative_slope < 0 else xp.maximum(w, 0) + xp.minimum(w, 0) * negative_slope
+    if contiguous and not inplace:  # rrelu: PyTorch allocates its output C-contiguous
+        y = c_order(xp, y)
     return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
-                      lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(x.dtype),
+                      lambda: (pos * (1.0 - negative_slope) + negative_slope).astype(w.dtype),
                       inplace, op, saves_self=not inplace, saves_result=inplace)
+
+
+def _opmath(x: Any) -> Any:
+    """``x`` in PyTorch's CPU compute type: float32 for float16/bfloat16, else itself."""
+    if x.dtype.kind not in "fV" or x.dtype.itemsize >= 4:
+        return x
+    return x.astype("float32", order="C" if 0 in x.strides else "K")  # broadcast: C order
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -336,9 +356,11 @@ _SIXTH = float(np.float32(1 / 6))  # PyTorch's backward kernel: a float constant
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(input + 3) / 6``."""
     x = float_input(input, "hardsigmoid")
-    y = (_xp(input).clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+    y = (_xp(input).clip(_opmath(x) + 3, 0, 6) / 6).astype(x.dtype, copy=False)
     return _piecewise("HardsigmoidBackward0", input, y,
-                      lambda: (((x > -3) & (x < 3)) * _SIXTH).astype(x.dtype), inplace, "hardsigmoid",
+                      lambda: (((x > -3) & (x < 3)) * _SIXTH).astype(
+                          "float32" if x.dtype.itemsize < 4 else x.dtype),
+                      inplace, "hardsigmoid",
                       saves_self=True)
 
 
@@ -366,7 +388,8 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
     x = float_input(input, kernel or op)
     m = arrays(_xp(input))
     low = x.dtype.itemsize < 4
-    y = quiet(lambda: f(m, x.astype("float32") if low else x))
+    y = quiet(lambda: f(m, x.astype("float32", order="C" if 0 in x.strides else "K")
+                        if low else x))
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     res = wrap(y, input._device)
@@ -529,6 +552,9 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
     def df(m: Any, x: Any) -> Any:
         bx = x * beta
+        if getattr(m, "tensor", False):  # PyTorch's double backward is 0 from bx == threshold
+            s = m.sigmoid(bx)
+            return m.where(bx > threshold, 1.0, m.where(bx < threshold, s, s.detach()))
         return m.where(bx > threshold, 1.0, m.sigmoid(bx))
 
     return _smooth("SoftplusBackward0", input, f, df, False, "softplus")
@@ -548,7 +574,25 @@ def softsign(input: Tensor) -> Tensor:
     """``input / (1 + |input|)``."""
     if input._data.dtype.kind in "iu":  # integers divide into the default float dtype
         input = input.to(_dt._default)
-    return _smooth("DivBackward0", input, _softsign_f, _softsign_df, False, "softsign")
+    return _smooth("DivBackward0", input, _composed(input, _softsign_f, _softsign_half),
+                   _softsign_df, False, "softsign")
+
+
+def _composed(input: Tensor, f: Callable, half: Callable) -> Callable:
+    """``f``, or for float16/bfloat16 ``half`` bound to the dtype: PyTorch composes these ops
+    of half-precision ops, each rounded, where ``_smooth`` would round once."""
+    dt = input._data.dtype
+    if dt.kind in "fV" and dt.itemsize < 4:
+        return lambda m, x: half(m, x, dt)
+    return f
+
+
+def _rounded(x: Any, dt: Any) -> Any:
+    return x.astype(dt).astype(x.dtype)
+
+
+def _softsign_half(m: Any, x: Any, dt: Any) -> Any:
+    return x / _rounded(1.0 + m.abs(x), dt)
 
 
 def _tanhshrink_f(m: Any, x: Any) -> Any:
@@ -571,7 +615,12 @@ def tanhshrink(input: Tensor) -> Tensor:
         input = input.to(_dt._default)
     if grad_state.enabled and input._rg:  # PyTorch composes it: Tanh saves only its result
         return input - input.tanh()
-    return _smooth("SubBackward0", input, _tanhshrink_f, _tanhshrink_df, False, "tanhshrink")
+    return _smooth("SubBackward0", input, _composed(input, _tanhshrink_f, _tanhshrink_half),
+                   _tanhshrink_df, False, "tanhshrink")
+
+
+def _tanhshrink_half(m: Any, x: Any, dt: Any) -> Any:
+    return x - _rounded(m.tanh(x), dt)
 
 
 def _logsigmoid_f(m: Any, x: Any) -> Any:
@@ -603,7 +652,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     xp = _xp(input)
     a, b = xp.split(x, 2, axis=d)
     m = arrays(xp)
-    res = wrap(_input_layout((a * m.sigmoid(b)).astype(x.dtype, copy=False), a, xp),
+    # half precision: in float32, rounded once (PyTorch's glu kernel)
+    y = _opmath(a) * m.sigmoid(_opmath(b))
+    res = wrap(_input_layout(y.astype(x.dtype, copy=False), a, xp),
                input._device)
     if grad_state.enabled and input._rg:
         def df(m: Any, g: Any, x: Any) -> Any:
@@ -734,19 +785,20 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         raise NotImplementedError("\"rrelu_with_noise_out_cpu\" not implemented for 'Half'")
     if not training:  # PyTorch's node is still rrelu's
         return _leaky_relu(input, (lower + upper) / 2, inplace, "RreluWithNoiseBackward",
-                           "rrelu_with_noise")
+                           "rrelu_with_noise", contiguous=True)
     xp = _xp(input)
     neg = x <= 0
-    noise = xp.ones(x.shape, dtype=x.dtype)
+    w = _opmath(x)  # bfloat16: x * r in float32, rounded once; the noise kept rounded
+    noise = xp.ones(x.shape, dtype=w.dtype)
     n = int(neg.sum())
     if n:
         r = _uniform_f64(n, lower, upper, input)
-        noise[neg] = xp.asarray(r).astype(x.dtype)
-    res = wrap(x * noise, input._device)
-    if grad_state.enabled and input._rg:
-        record(_node("RreluWithNoiseBackward", inplace), res, (input,), lambda g, s: (g * s,),
-               (const(noise, input),))
-    return _finish(res, input, inplace, "rrelu")
+        noise[neg] = xp.asarray(r).astype(w.dtype)
+    y = c_order(xp, w * noise).astype(x.dtype, copy=False)  # PyTorch: a C-contiguous output
+    noise = noise.astype(x.dtype, copy=False)
+    # linked: a double backward gives zeros (PyTorch's RreluWithNoiseBackwardBackward0)
+    return _piecewise(_node("RreluWithNoiseBackward", inplace), input, y, lambda: noise, inplace,
+                      "rrelu", saves_self=not inplace, saves_result=inplace)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,

@@ -40,6 +40,13 @@ def _prepare(op: str, input: Any, dim: Any, dtype: Any) -> tuple:
     return input, x, (d if x.ndim else None)
 
 
+def _bf16_dtype(input: Any, dtype: Any) -> tuple:
+    """``dtype=bfloat16``: the input cast first (then computed as a bfloat16 input is)."""
+    if isinstance(input, Tensor) and _dt.to_dtype(dtype) == _dt.bfloat16:
+        return input.to(_dt.bfloat16), None
+    return input, dtype
+
+
 def _shifted(xp: Any, x: Any, axis: int) -> Any:
     """``x - max(x)`` along ``axis``: an all ``-inf`` slice shifts by 0 (NaN results), a
     ``+inf`` maximum by itself (NaN results), as PyTorch gives."""
@@ -103,6 +110,8 @@ def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
     half = None
+    if dtype is not None:
+        input, dtype = _bf16_dtype(input, dtype)
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
         half, input = input._data.dtype, input.float()  # bfloat16: in float32, rounded
     input, x, d = _prepare("softmax", input, dim, dtype)
@@ -136,6 +145,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
     half = None
+    if dtype is not None:
+        input, dtype = _bf16_dtype(input, dtype)
     if isinstance(input, Tensor) and input._data.dtype.kind == "V" and dtype is None:
         half, input = input._data.dtype, input.float()  # bfloat16: in float32, rounded
     input, x, d = _prepare("log_softmax", input, dim, dtype)

@@ -380,7 +380,10 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     if isinstance(dim, (tuple, list)):  # PyTorch's ``input.norm`` takes several dims too
         norm = input.norm(p, dim, keepdim=True)
     elif input.is_floating_point():
-        norm = pnorm(input, p, dim, keepdim=True)
+        try:
+            norm = pnorm(input, p, dim, keepdim=True)
+        except ValueError:  # an empty dim and +-inf: vector_norm raises PyTorch's error
+            norm = ember.linalg.vector_norm(input, p, dim, keepdim=True)
     else:  # complex (a real norm), or refused as linalg.vector_norm refuses integers and bool
         norm = ember.linalg.vector_norm(input, p, dim, keepdim=True)
     denom = norm.clamp_min(eps).expand_as(input)
