@@ -612,7 +612,7 @@ def _write(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any = None) -> No
         if "read-only" in msg:  # (a view of) an expanded tensor: written as PyTorch does
             _write_expanded(x, pk, v, accumulate, value)
             return
-        if "broadcast" in msg or "shape" in msg:
+        if "broadcast" in msg or "shape" in msg or "input values" in msg:
             raise _broadcast_error(get_key(x, pk).shape, v if value is None else value,
                                    pk[1] is not None) from None
         raise

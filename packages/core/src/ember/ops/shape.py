@@ -189,11 +189,19 @@ def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
             _bad_dim(shape)
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+            _bad_infer(shape, numel)
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+
+
+def _bad_infer(shape: tuple, numel: int) -> None:
+    """PyTorch's refusal of a ``-1`` size it cannot infer (ambiguous for 0 elements)."""
+    if numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because "
+                           "the unspecified dimension size -1 can be any value and is ambiguous")
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
 
 
 def _bad_dim(shape: tuple) -> None:
