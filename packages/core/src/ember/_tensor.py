@@ -323,7 +323,15 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data
+        try:
+            arr = value._data
+        except AttributeError:
+            raise TypeError("Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}") from None
+        if self._rg and not (value.dtype.is_floating_point or value.dtype.is_complex):
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        self._data = arr
         self._device = value._device
 
     @property
@@ -588,7 +596,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        if self._base is not None and self._base._rg:
+        if self._base is not None:  # any view, with or without grad, as PyTorch
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
                 "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "

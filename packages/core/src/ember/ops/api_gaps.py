@@ -337,7 +337,14 @@ def _set_(self: Tensor, source: Any = None, storage_offset: int = 0, size: Any =
     """Make ``self`` use ``source``'s memory: another tensor's (same shape and strides), a
     storage's (from ``storage_offset``, with ``size``/``stride``), or none (empty)."""
     from .._storage import TypedStorage, UntypedStorage
+    from ._dispatch import grad_state
+    from ._inplace import check_inplace
 
+    check_inplace(self, "set_")  # a leaf (or its view) that requires grad: refused
+    if self._rg and grad_state.enabled:  # PyTorch's node fails only in backward
+        from ._dispatch import record
+
+        record("NotImplemented", self, (self,), _set_not_differentiable)
     be = self._device._backend
     xp = be.xp
     if source is None:
@@ -369,6 +376,10 @@ def _set_(self: Tensor, source: Any = None, storage_offset: int = 0, size: Any =
                         f"({type(source).__name__})")
     self._vc[0] += 1
     return self
+
+
+def _set_not_differentiable(g: Tensor) -> tuple:
+    raise RuntimeError("derivative for set_ is not implemented")
 
 
 def _c_name(dt: _dt.dtype) -> str:

@@ -702,16 +702,45 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
     return True
 
 
+def _cast_first(self: Tensor, other: Any) -> None:
+    """On an in-place op's error path: PyTorch refuses a result type ``self`` can't hold
+    before the op's own checks (a bool ``alpha``, a rounding mode on complex)."""
+    from ._dispatch import result_type
+    from .pointwise_unary import _check_inplace_shape
+
+    if isinstance(other, (Tensor, bool, int, float, complex)):
+        _check_inplace_shape(self, [other])  # the shapes come first
+        rt = result_type(self, other)
+        if rt.category > self.dtype.category:
+            raise RuntimeError(
+                f"result type {_inplace._type_name(rt.np)} can't be cast to the desired "
+                f"output type {_inplace._type_name(self._data.dtype)}") from None
+
+
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha is _ONE and _fast_inplace(self, other, "add"):
         return self
-    return _inplace.commit(self, add(self, other, alpha=alpha), "add_")
+    try:
+        res = add(self, other, alpha=alpha)
+    except NotImplementedError:  # (a subclass of RuntimeError) bool subtraction: as is
+        raise
+    except RuntimeError:
+        _cast_first(self, other)
+        raise
+    return _inplace.commit(self, res, "add_")
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha is _ONE and _fast_inplace(self, other, "subtract"):
         return self
-    return _inplace.commit(self, sub(self, other, alpha=alpha), "sub_")
+    try:
+        res = sub(self, other, alpha=alpha)
+    except NotImplementedError:  # (a subclass of RuntimeError) bool subtraction: as is
+        raise
+    except RuntimeError:
+        _cast_first(self, other)
+        raise
+    return _inplace.commit(self, res, "sub_")
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
@@ -724,7 +753,12 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
     if rounding_mode is None and _kind(self._data) in "fc" and \
             _fast_inplace(self, other, "true_divide"):
         return self
-    return _inplace.commit(self, div(self, other, rounding_mode=rounding_mode), "div_")
+    try:
+        res = div(self, other, rounding_mode=rounding_mode)
+    except NotImplementedError:
+        _cast_first(self, other)
+        raise
+    return _inplace.commit(self, res, "div_")
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:

@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._memory_format import pointwise_laid
 from . import _inplace
-from ._dispatch import Tensor, binary, kind, methods, refuse_shell_uint
+from ._dispatch import Tensor, binary, grad_state, kind, methods, record, refuse_shell_uint
 from .arithmetic import _check_broadcast, _fail, _out
 from .pointwise_unary import (
     bf16_to_f32,
@@ -26,6 +26,7 @@ from .pointwise_unary import (
     promoting_inplace_of,
     quiet,
     wrap,
+    zeros_like_grad,
 )
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -281,9 +282,47 @@ def _reflected(fn: Callable) -> Callable:
     return operator
 
 
-_INPLACE = {n + "_": inplace_of(globals()[n], n + "_") for n in (
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not")}
+def _zero_grads(other_meta: Any) -> Callable:
+    """The vjp of an in-place comparison: zero gradients for ``self`` (and a tensor ``other``)."""
+    def vjp(g: Tensor) -> tuple:
+        z = zeros_like_grad(g)
+        if other_meta is None:
+            return (z,)
+        shape, npd, dev = other_meta
+        return z, wrap(dev._backend.xp.zeros(shape, dtype=npd), dev)
+
+    return vjp
+
+
+def _compare_inplace(fn: Callable, name: str, node: str) -> Callable:
+    """``x.eq_(other)`` and friends: like PyTorch, on a tensor that requires grad the result
+    takes a node (``EqBackward0``, ``EqBackward1`` for a tensor ``other``) whose gradients
+    are zeros, instead of keeping ``x``'s old graph."""
+    plain = inplace_of(fn, name)
+
+    def op_(self: Tensor, other: Any) -> Tensor:
+        if not (self._rg and grad_state.enabled):
+            return plain(self, other)
+        _inplace.check_overlap(self, name)
+        res = fn(self, other)
+        res = wrap(res._data.astype(self._data.dtype), self._device)
+        is_t = isinstance(other, Tensor)
+        meta = (other._data.shape, other._data.dtype, other._device) if is_t else None
+        record(f"{node}Backward{int(is_t)}", res, (self, other) if is_t else (self,),
+               _zero_grads(meta))
+        return _inplace.commit(self, res, name)
+
+    op_.__name__ = op_.__qualname__ = name
+    op_.__doc__ = plain.__doc__
+    return op_
+
+
+_CMP_NODES = {"eq": "Eq", "ne": "Ne", "lt": "Lt", "le": "Le", "gt": "Gt", "ge": "Ge",
+              "greater": "Gt", "greater_equal": "Ge", "less": "Lt", "less_equal": "Le",
+              "not_equal": "Ne"}
+_INPLACE = {n + "_": _compare_inplace(globals()[n], n + "_", c) for n, c in _CMP_NODES.items()}
+_INPLACE.update({n + "_": inplace_of(globals()[n], n + "_") for n in (
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not")})
 _INPLACE.update({n + "_": promoting_inplace_of(globals()[n], n + "_") for n in (
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift")})
 _iand, _ior, _ixor = _INPLACE["bitwise_and_"], _INPLACE["bitwise_or_"], _INPLACE["bitwise_xor_"]

@@ -370,6 +370,7 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
+        _inplace.check_overlap(self, "copy_")  # a tensor value is copied: no shared writes
         if grad_state.enabled and (value._rg or self._rg):
             res = make(self._device._backend.astype(
                 self._device._backend.xp.broadcast_to(value._data, self._data.shape),

@@ -192,6 +192,18 @@ def frexp(input: Tensor, *, out: Any = None) -> Any:
     return _rt.frexp((mant, expo))
 
 
+def _as_method_error(e: TypeError, fn_name: str, name: str) -> TypeError:
+    from .pointwise_unary import _as_method_error as rename
+
+    return rename(e, fn_name, name)
+
+
+def _check_inplace_shape(self: Tensor, operands: list) -> None:
+    from .pointwise_unary import _check_inplace_shape as check
+
+    check(self, operands)
+
+
 def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``input * 2 ** other`` in the promoted floating dtype (integers give the default float
     dtype); integer exponents are exact, float ones go through ``pow`` as in PyTorch."""
@@ -220,7 +232,14 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def ldexp_(self: Tensor, other: Tensor) -> Tensor:
-    return _inplace.commit(self, ldexp(self, other), "ldexp_")
+    try:
+        res = ldexp(self, other)
+    except TypeError as e:
+        raise _as_method_error(e, "ldexp", "ldexp_") from None
+    if self.dtype.category < _dt._FLOAT:  # PyTorch's ldexp_ is mul_'s out= form
+        raise RuntimeError(f"ldexp can't be cast to the desired output type "
+                           f"{_dtype_name(self.dtype)}")
+    return _inplace.commit(self, res, "ldexp_")
 
 
 def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -249,7 +268,17 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
 
 
 def nextafter_(self: Tensor, other: Tensor) -> Tensor:
-    return _inplace.commit(self, nextafter(self, other), "nextafter_")
+    try:
+        res = nextafter(self, other)
+    except TypeError as e:
+        raise _as_method_error(e, "nextafter", "nextafter_") from None
+    except NotImplementedError:  # PyTorch checks the shapes and the result type first
+        from .arithmetic import _cast_first
+
+        _check_inplace_shape(self, [other])
+        _cast_first(self, other)
+        raise
+    return _inplace.commit(self, res, "nextafter_")
 
 
 # ------------------------------------------------------------------ heaviside, float_power_

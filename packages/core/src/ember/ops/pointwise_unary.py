@@ -197,6 +197,8 @@ def inplace_of(fn: Callable, name: str) -> Callable:
         except NotImplementedError:  # a kernel's dtype refusal: PyTorch checks shapes first
             _check_inplace_shape(self, list(args))
             raise
+        except TypeError as e:
+            raise _as_method_error(e, fn.__name__, name) from None
         return _inplace.commit(self, res, name)
 
     op_.__name__ = op_.__qualname__ = name
@@ -215,14 +217,15 @@ def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
     def op_(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if not c_names:  # (clamp_ checks its bounds' type first)
             _inplace.check_overlap(self, name)
-        ops = [a for a in (*args, *kwargs.values())
-               if isinstance(a, (Tensor, bool, int, float, complex))]
+        ops = [a for k, a in (*enumerate(args), *kwargs.items())  # addcmul's value: cast
+               if k != "value" and isinstance(a, (Tensor, bool, int, float, complex))]
         if ops:
             rt = result_type(self, *ops)
             if to_float and rt.category < _dt._FLOAT:
                 rt = _dt._default
             if rt.category > self.dtype.category:
                 _check_inplace_shape(self, ops)  # PyTorch checks the shapes first
+                _check_arg_types(fn, name, self, args, kwargs)
                 if c_names and not any(isinstance(a, Tensor) for a in ops):  # scalar bounds
                     from .linalg import _C_NAMES
 
@@ -236,10 +239,42 @@ def promoting_inplace_of(fn: Callable, name: str, to_float: bool = False,
         except NotImplementedError:  # a kernel's dtype refusal: PyTorch checks shapes first
             _check_inplace_shape(self, ops)
             raise
+        except RuntimeError as e:  # an integer division by zero: shapes first too
+            if str(e) == "ZeroDivisionError":
+                _check_inplace_shape(self, ops)
+            raise
 
     op_.__name__ = op_.__qualname__ = name
     op_.__doc__ = plain.__doc__
     return op_
+
+
+def _as_method_error(e: TypeError, fn_name: str, name: str) -> TypeError:
+    """A refusal of ``fn``'s argument as the method ``x.name(...)`` words it in PyTorch: the
+    method's name, positions counted after ``self``."""
+    msg = str(e)
+    head = f"{fn_name}(): argument '"
+    if not msg.startswith(head):
+        return e
+    arg, sep, rest = msg[len(head):].partition("' (position ")
+    pos, close, tail = rest.partition(")")
+    if not (sep and close and pos.isdigit()):
+        return e
+    return TypeError(f"{name}(): argument '{arg}' (position {int(pos) - 1}){tail}")
+
+
+def _check_arg_types(fn: Callable, name: str, self: Tensor, args: tuple, kwargs: dict) -> None:
+    """On the cast-error path: PyTorch's argument parser refuses a number where the op takes
+    only a tensor (``x.atan2_(2)``) before any dtype check; the out-of-place op says so."""
+    try:
+        fn(self, *args, **kwargs)
+    except TypeError as e:
+        raise _as_method_error(e, fn.__name__, name) from None
+    except RuntimeError as e:  # addcdiv's refusal of integer division also comes first
+        if str(e).startswith("Integer division with addcdiv"):
+            raise
+    except Exception:  # noqa: BLE001 - only the argument refusals matter here
+        return
 
 
 def _check_inplace_shape(self: Tensor, operands: list) -> None:
