@@ -61,7 +61,13 @@ class Generator:
     def __init__(self, device: Any = "cpu") -> None:
         from .backends.registry import canonical_device
 
-        self.device = canonical_device(device)
+        dev = canonical_device(device)
+        if dev.type == "meta":  # PyTorch has no generator for the meta device
+            raise RuntimeError("META device type not an accelerator.")
+        self._setup(dev)
+
+    def _setup(self, dev: Any) -> None:
+        self.device = dev
         self.lock = threading.RLock()
         self.manual_seed(_DEFAULT_SEED)
 
@@ -222,8 +228,10 @@ def default_generator_for(device: Any) -> Generator:
     if g is None:
         with _gen_lock:
             g = _device_generators.get(dev)
-            if g is None:
-                g = _device_generators[dev] = Generator(dev)
+            if g is None:  # the meta device's too: its samplers draw nothing from it
+                g = Generator.__new__(Generator)
+                g._setup(dev)
+                _device_generators[dev] = g
     return g
 
 

@@ -432,6 +432,17 @@ def _groups_error(w: Tensor, groups: int) -> RuntimeError:
         f"but got weight of size [{list(w.shape)}] instead")
 
 
+def _empty_transposed_weight(w: Tensor, d: int) -> RuntimeError:
+    """PyTorch's refusal of a transposed-convolution weight with no output channels."""
+    shape = list(w.shape)
+    if d == 3:
+        return RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
+                            "kernel_height x kernel_width) tensor expected for weight, but got: "
+                            f"{shape}")
+    shown = shape[:2] + [1] + shape[2:] if d == 1 else shape  # 1-D runs as 2-D
+    return RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {shown}")
+
+
 def _invalid_conv_args(op: str, *args: Any) -> TypeError:
     """The first line of PyTorch's refusal of a non-tensor operand to ``conv{1,2,3}d``."""
     from .pointwise_unary import _arg_type_name
@@ -456,7 +467,7 @@ def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pad
     geom = _geometry(stride, padding, dilation, groups, Ks, d)
     Co, Cg = weight._data.shape[:2]
     C = x._data.shape[1]
-    if Co % geom.groups:
+    if Co % geom.groups or not Co:  # (no output channels: PyTorch's "at least groups")
         raise _groups_error(weight, geom.groups)
     if C != Cg * geom.groups:
         raise RuntimeError(
@@ -492,8 +503,10 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
         raise
     op_pad = _ntuple(output_padding, d, "output_padding")
     Cin, Cg = weight._data.shape[:2]
-    if Cin % geom.groups:
+    if Cin % geom.groups or not Cin:
         raise _groups_error(weight, geom.groups)
+    if not Cg:
+        raise _empty_transposed_weight(weight, d)
     if x._data.shape[1] != Cin:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected "

@@ -11,6 +11,7 @@ import functools
 import math
 from typing import Any
 
+from .._memory_format import laid_like
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, following, linear_op_cl
 from ._dispatch import Tensor
@@ -70,10 +71,18 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
             raise RuntimeError("narrow(): length must be non-negative.")
     _check_fill(value, input.dtype)
     neg = tuple((d, -lo, -hi) for d, lo, hi in pairs)
-    # each direction keeps its argument's channels-last layout, as PyTorch's kernel does
-    return linear_op(input, following(functools.partial(_constant_fwd, pairs=pairs, value=value)),
-                     following(functools.partial(_constant_fwd, pairs=neg, value=0)),
+    fwd = functools.partial(_constant_fwd, pairs=pairs, value=value)
+    bwd = functools.partial(_constant_fwd, pairs=neg, value=0)
+    # each direction keeps its argument's channels-last layout, as PyTorch's kernel does; a
+    # pad of all zeros is PyTorch's ``clone()``, which keeps any dense layout (a transpose's)
+    wrap = following if any(lo or hi for _, lo, hi in pairs) else _preserving
+    return linear_op(input, wrap(fwd), wrap(bwd),
                      "ConstantPadNdBackward0", "ConstantPadNdBackward0")  # its backward pads too
+
+
+def _preserving(fn: Any) -> Any:
+    """An array function ``fn(xp, a)`` whose result keeps ``a``'s layout (``clone()``'s)."""
+    return lambda xp, a: laid_like(xp, fn(xp, a), a)
 
 
 def _check_fill(value: Any, dt: Any) -> None:

@@ -90,6 +90,8 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
     xp = weight._device._backend.xp
     v = w.shape[0]
     if idx.size and bool(xp.any((idx < 0) | (idx >= v))):
+        if not v:  # PyTorch's index_select refuses an empty table before the range check
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
         raise IndexError("index out of range in self")
     res = make(xp.take(w, idx, axis=0), weight._device)
     if grad_state.enabled and weight._rg:

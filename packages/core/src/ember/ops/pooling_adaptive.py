@@ -42,8 +42,29 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
+def _is_int_arg(v: Any) -> bool:
+    """Whether PyTorch's parser takes ``v`` as an int (bools, floats and ``None`` it refuses)."""
+    if isinstance(v, Tensor):
+        return v._data.ndim == 0 and v._data.dtype.kind in "iu"
+    return hasattr(v, "__index__") and not isinstance(v, bool)
+
+
+def _check_int_list(output_size: Any, op: str) -> None:
+    """PyTorch's parser's TypeError for a 1-d ``output_size`` that is not ints."""
+    pre = f"{op}(): argument 'output_size' (position 2) must be tuple of ints"
+    if not isinstance(output_size, (list, tuple)):
+        if not _is_int_arg(output_size):
+            raise TypeError(f"{pre}, not {type(output_size).__name__}")
+        return
+    for i, v in enumerate(output_size):
+        if not _is_int_arg(v):
+            raise TypeError(f"{pre}, but found element of type {type(v).__name__} at pos {i}")
+
+
 def _output_size(input: Tensor, output_size: Any, d: int, op: str) -> tuple:
     x = input._data
+    if d == 1:
+        _check_int_list(output_size, op)
     if d == 1 and isinstance(output_size, (list, tuple)) and len(output_size) != 1:
         raise RuntimeError(f"{op}() argument 'output_size' should contain one int (got "
                            f"{len(output_size)})")  # PyTorch's argument parser's words
@@ -297,6 +318,8 @@ def flat_gather(xp: Any, gg: Any, flat: Any, d: int) -> Any:
     lead = gg.shape[:gg.ndim - d]
     src = gg.reshape(lead + (math.prod(gg.shape[len(lead):]),))  # sizes named: no -1 when empty
     q = flat.shape[len(lead):]
+    if not src.shape[-1]:  # an empty unpooled plane: nothing flows back (PyTorch)
+        return xp.zeros(flat.shape, dtype=gg.dtype)
     out = xp.take_along_axis(src, flat.reshape(lead + (math.prod(q),)), axis=-1)
     return out.reshape(lead + q)
 
@@ -310,6 +333,8 @@ def flat_put(xp: Any, v: Any, flat: Any, S: tuple) -> Any:
         n *= s
     out = xp.zeros(lead + (n,), dtype=v.dtype)
     m = math.prod(v.shape[len(lead):])  # named, not -1: the batch may be empty
+    if not n:  # an empty output plane takes nothing (PyTorch skips the index check too)
+        return out.reshape(lead + tuple(S))
     xp.put_along_axis(out, flat.reshape(lead + (m,)), v.reshape(lead + (m,)), axis=-1)
     return out.reshape(lead + tuple(S))
 
@@ -462,6 +487,8 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
                            f"{list(indices.shape)}")
     if x.dtype.kind in "biu":  # PyTorch's 1-d unpooling runs its 2-d kernel
         raise _not_implemented(f"max_unpool{max(d, 2)}d", x.dtype)
+    if not x.size:
+        _empty_unpool_input(x.shape, d)
     Q = x.shape[-d:]
     default = tuple((q - 1) * st - 2 * pp + kk for q, st, pp, kk in zip(Q, s, p, k))
     if output_size is None:
@@ -477,11 +504,15 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
             if not df - st < v < df + st:
                 raise ValueError(f"invalid output_size \"{output_size}\" (dim {i} must be "
                                  f"between {df - st} and {df + st})")
+    for i, v in enumerate(S):
+        if v < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{i}]={v}")
     flat = indices._data
     n = 1
     for v in S:
         n *= v
-    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):
+    if n and flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):  # empty output: no check
         # PyTorch's kernel (one thread) keeps the last bad index it walks past
         xp = input._device._backend.xp
         v = flat.reshape(-1)
@@ -493,6 +524,18 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
     return linear_op(input, lambda xp, a: laid_as(xp, flat_put(xp, a, flat, S), fmt),
                      lambda xp, g: c_order(xp, flat_gather(xp, g, flat, d)),
                      f"MaxUnpool{d}DBackward0")
+
+
+def _empty_unpool_input(shape: tuple, d: int) -> None:
+    """PyTorch's refusal of an empty non-batch dim (its 1-d op runs the 2-d kernel on an
+    input unsqueezed last)."""
+    shown = list(shape) + [1] if d == 1 else list(shape)
+    start = 1 if len(shown) == max(d, 2) + 2 else 0
+    bad = next((i for i in range(start, len(shown)) if shown[i] == 0), None)
+    if bad is not None:
+        raise RuntimeError(f"max_unpooling{max(d, 2)}d_forward_out_cpu(): Expected input to have "
+                           f"non-zero size for non-batch dimensions, but got {shown} with "
+                           f"dimension {bad} being empty.")
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,

@@ -621,6 +621,8 @@ def _moment_mean(input: Tensor, dim: Any, c: float, keepdim: bool,
                                   x.dtype))
     else:
         mu = mean_array(xp, x, dims, keepdim)
+    if not bool(xp.isfinite(mu).all()):  # (only the results are checked on the finite path)
+        mu = _running_mean_inf(xp, x, dims, mu)
     mu = wrap(mu, input)
     if grad_state.enabled and input._rg:
         shape, n = x.shape, _numel(x.shape, dims)
@@ -632,6 +634,21 @@ def _moment_mean(input: Tensor, dim: Any, c: float, keepdim: bool,
         record_multi("StdMeanBackward0" if root else "VarMeanBackward0", (s, mu), (input,), vjp,
                      (input, s))
     return s, mu
+
+
+def _running_mean_inf(xp: Any, x: Any, dims: tuple, mu: Any) -> Any:
+    """PyTorch's running (Welford) mean over data holding infinities: an infinity stays only
+    when it is the one non-finite value and the last one reduced (``inf - inf`` is NaN)."""
+    if kind(x) == "c":
+        return mu
+    lead = tuple(d for d in range(x.ndim) if d not in dims)
+    flat = xp.transpose(~xp.isfinite(x), lead + tuple(sorted(dims)))
+    flat = flat.reshape(tuple(x.shape[d] for d in lead) + (-1,))
+    if flat.shape[-1] == 0:
+        return mu
+    keep = (flat.sum(-1) == 1) & flat[..., -1]
+    return xp.where(xp.isinf(mu) & ~keep.reshape(mu.shape), xp.asarray(math.nan, dtype=mu.dtype),
+                    mu)
 
 
 def _mean_dim(dim: Any) -> Any:

@@ -48,9 +48,20 @@ def _generator(generator: Generator | None, device: Any) -> Generator:
     return generator
 
 
-def _size_args(size: tuple, size_kw: Any, op: str = "rand") -> tuple[int, ...]:
+def _size_args(size: tuple, size_kw: Any, op: str = "rand", extra: dict | None = None
+               ) -> tuple[int, ...]:
+    """The shape from ``*size`` or ``size=``; any other keyword (``names=``) PyTorch's parser
+    refuses."""
     from .creation import _size, size_arg
 
+    if extra:
+        got = ", ".join([type(v).__name__ for v in size]
+                        + [f"{k}={type(v).__name__}" for k, v in extra.items()])
+        raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n * (tuple of ints size, *, torch.Generator "
+                        "generator, Tensor out = None, torch.dtype dtype = None, torch.layout "
+                        "layout = None, torch.device device = None, bool pin_memory = False, "
+                        "bool requires_grad = False)\n")
     return _size(size_arg(op, size, size_kw))
 
 
@@ -489,7 +500,7 @@ def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
          out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
          requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn uniformly from ``[0, 1)``."""
-    shape = _size_args(size, kw.pop("size", size_))
+    shape = _size_args(size, kw.pop("size", size_), "rand", kw)
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "check_uniform_bounds", complex_ok=True)
     if _fills_out(out, shape):
@@ -507,7 +518,7 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
           out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
           requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
-    shape = _size_args(size, kw.pop("size", size_), "randn")
+    shape = _size_args(size, kw.pop("size", size_), "randn", kw)
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "normal_kernel_cpu", complex_ok=True)
     if _fills_out(out, shape):
@@ -827,6 +838,11 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
         with gen.lock:
             flat = _bernoulli_tensor(gen, pflat)
     else:
+        if isinstance(p, Tensor) and p._data.ndim:  # only a 0-dim tensor parses as a float
+            raise TypeError("bernoulli() received an invalid combination of arguments - got "
+                            "(Tensor, p=Tensor), but expected one of:\n * (Tensor input, *, "
+                            "torch.Generator generator = None, Tensor out = None)\n * (Tensor "
+                            "input, float p, *, torch.Generator generator = None)\n")
         pv = float(p)
         if not 0.0 <= pv <= 1.0:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")

@@ -107,6 +107,8 @@ def permute(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
         dims = (kwargs.pop("dims"),)
     if kwargs:
         raise TypeError(f"permute() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not dims:  # PyTorch's parser: ``dims`` is required (``permute(())`` is the 0-dim form)
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     x = input._data
     dims = shape_arg(dims)
     if len(dims) != x.ndim:
@@ -597,6 +599,9 @@ def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def t_(self: Tensor) -> Tensor:
+    nd = self._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {nd}D")
     return restride_(self, t(self), "t_")
 
 

@@ -85,16 +85,30 @@ def _replayed(x: Any, d: int, descending: bool, replay: Any, *args: Any) -> Any:
     return np.ascontiguousarray(np.moveaxis(replay(r, *args), -1, d))
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None,
-         out: Any = None) -> Any:
+def _sort_overload_error(args: tuple, stable: Any) -> TypeError:
+    """PyTorch's no-overload error: ``stable=`` requires ``dim``/``descending`` as keywords."""
+    got = ", ".join([type(a).__name__ for a in args] + [f"stable={type(stable).__name__}"])
+    return TypeError(f"sort() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of:\n * (Tensor input, *, bool stable, int dim = -1, bool "
+                     "descending = False, tuple of Tensors out = None)\n * (Tensor input, int dim "
+                     "= -1, bool descending = False, *, tuple of Tensors out = None)\n")
+
+
+def sort(input: Tensor, *args: Any, dim: int = -1, descending: bool = False,
+         stable: Any = OMITTED, out: Any = None) -> Any:
     """``(values, indices)`` sorted along ``dim`` (always stably; passing ``stable=`` picks
-    PyTorch's ``sort.stable`` overload, whose node is ``SortBackward1``)."""
+    PyTorch's ``sort.stable`` overload, whose node is ``SortBackward1`` and whose ``dim`` and
+    ``descending`` are keyword-only)."""
+    if args:
+        if stable is not OMITTED or len(args) > 2:
+            raise _sort_overload_error(args, stable)
+        dim, descending = (*args, descending) if len(args) == 1 else args
     x = input._data
     d = wrap_dim(dim, x.ndim, "sort")
     xp = input._device._backend.xp
     idx = laid_like(xp, _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending,
-                                     stable=bool(stable)), x)
-    node = "SortBackward0" if stable is None else "SortBackward1"
+                                     stable=stable is not OMITTED and bool(stable)), x)
+    node = "SortBackward0" if stable is OMITTED else "SortBackward1"
     return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
 

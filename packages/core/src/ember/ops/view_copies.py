@@ -32,7 +32,7 @@ def _expand(input: Tensor, size: Sequence[int], *, implicit: bool = False) -> Te
 
 
 def _permute(input: Tensor, dims: Sequence[int]) -> Tensor:
-    return input.permute(*dims)
+    return input.permute(tuple(dims))
 
 
 def _squeeze(input: Tensor, dim: Any = None) -> Tensor:

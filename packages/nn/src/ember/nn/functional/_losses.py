@@ -239,21 +239,24 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of a Gaussian target with predicted variance ``var``."""
-    if isinstance(var, (int, float)):
+    if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = ember.full_like(input, float(var))
+    elif not isinstance(var, Tensor):  # PyTorch's ``torch.any(var < 0)`` gets a bool
+        raise TypeError(f"any() received an invalid combination of arguments - got (bool), but "
+                        f"expected one of:\n * (Tensor input, ...)\n(gaussian_nll_loss: var must "
+                        f"be a Tensor or a float, not {type(var).__name__})")
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
     if var.size() != input.size():
         if tuple(input.size())[:-1] == tuple(var.size()):
             var = var.unsqueeze(-1)
-        elif tuple(input.size())[:-1] == tuple(var.size())[:-1] and var.size(-1) == 1:
-            pass
-        else:
-            raise ValueError("var is of incorrect size")
+        elif input.ndim != var.ndim or sum(
+                b for a, b in zip(input.size(), var.size()) if a != b) != 1:
+            raise ValueError("var is of incorrect size")  # (one broadcast dim of size 1 passes)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
     return _loss.gaussian_nll_loss(input, target, var, full, eps, reduction)
 
 

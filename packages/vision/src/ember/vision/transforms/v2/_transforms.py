@@ -448,7 +448,10 @@ class RandomIoUCrop(Transform):
             for _ in range(self.trials):
                 r = self.min_scale + (self.max_scale - self.min_scale) * ember.rand(2)
                 new_w, new_h = int(orig_w * r[0]), int(orig_h * r[1])
-                if new_h == 0 or not self.min_aspect_ratio <= new_w / new_h <= self.max_aspect_ratio:
+                if new_h == 0:  # torchvision divides by the zero crop height here
+                    raise ZeroDivisionError(f"RandomIoUCrop: division by zero (crop height 0 for an "
+                                            f"image of height {orig_h})")
+                if not self.min_aspect_ratio <= new_w / new_h <= self.max_aspect_ratio:
                     continue
                 r = ember.rand(2)
                 left, top = int((orig_w - new_w) * r[0]), int((orig_h - new_h) * r[1])
