@@ -720,27 +720,26 @@ def _cast_first(self: Tensor, other: Any) -> None:
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha is _ONE and _fast_inplace(self, other, "add"):
         return self
-    try:
-        res = add(self, other, alpha=alpha)
-    except NotImplementedError:  # (a subclass of RuntimeError) bool subtraction: as is
-        raise
-    except RuntimeError:
-        _cast_first(self, other)
-        raise
-    return _inplace.commit(self, res, "add_")
+    return _scaled_inplace(add, self, other, alpha, "add_")
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha is _ONE and _fast_inplace(self, other, "subtract"):
         return self
+    return _scaled_inplace(sub, self, other, alpha, "sub_")
+
+
+def _scaled_inplace(op: Any, self: Tensor, other: Any, alpha: Any, name: str) -> Tensor:
+    """``add_``/``sub_`` off their fast path: the out-of-place op written back, a refused
+    result reported as PyTorch orders it (the cast error before the op's own)."""
     try:
-        res = sub(self, other, alpha=alpha)
+        res = op(self, other, alpha=alpha)
     except NotImplementedError:  # (a subclass of RuntimeError) bool subtraction: as is
         raise
     except RuntimeError:
         _cast_first(self, other)
         raise
-    return _inplace.commit(self, res, "sub_")
+    return _inplace.commit(self, res, name)
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:

@@ -18,7 +18,13 @@ from .._tensor import Tensor, layout, make
 from ..autograd.grad_mode import state as grad_state
 from ..backends.registry import CPU, canonical_device
 from ._dispatch import record
-from .sparse_coo import SparseLayoutTensor, SparseTensor, _new_sparse, _SparsePayload
+from .sparse_coo import (
+    SparseLayoutTensor,
+    SparseTensor,
+    _new_sparse,
+    _SparsePayload,
+    _values_tensor,
+)
 
 __all__ = ["sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "SparseCompressedTensor",
            "sparse_compressed_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
@@ -495,17 +501,7 @@ def _construct(cidx: Any, pidx: Any, values: Any, size: Any, lay: Any, dtype: An
                device: Any, requires_grad: bool, check: bool | None) -> SparseCompressedTensor:
     dev = canonical_device(device) if device is not None else (
         values._device if isinstance(values, Tensor) else CPU)
-    if isinstance(values, Tensor):
-        vt = values
-    else:
-        arr = np.asarray(values)
-        if dtype is None and arr.dtype == np.float64 and not isinstance(values, np.ndarray):
-            arr = arr.astype(_dt.get_default_dtype().np)
-        vt = make(arr, CPU)
-    if dtype is not None:
-        vt = vt.to(_dt.to_dtype(dtype))
-    if vt._device is not dev:
-        vt = vt.to(dev)
+    vt = _values_tensor(values, dtype, dev)
     ci, pi = _index_array(cidx, dev), _index_array(pidx, dev)
     name = f"sparse_{lay.name[7:]}_tensor"
     if ci.ndim != 1 or pi.ndim != 1:

@@ -268,15 +268,9 @@ def _as_array(x: Any, dev: Any, dtype: Any = None) -> tuple[Any, Any]:
     return arr, dev
 
 
-def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any = None,
-                      device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
-                      check_invariants: bool | None = None,
-                      is_coalesced: bool | None = None) -> SparseTensor:
-    """A sparse COO tensor from ``indices`` (sparse_dim x nnz) and ``values`` (nnz x ...);
-    without ``size`` the smallest size that holds every index."""
-    dev = canonical_device(device) if device is not None else (
-        values._device if isinstance(values, Tensor) else CPU)
-    ind, _ = _as_array(indices, dev)
+def _values_tensor(values: Any, dtype: Any, dev: Any) -> Tensor:
+    """A sparse constructor's ``values`` as a tensor of ``dtype`` on ``dev`` (Python floats in
+    the default dtype, as ``ember.tensor`` reads them)."""
     if isinstance(values, Tensor):
         vt = values
     else:
@@ -286,8 +280,19 @@ def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any
         vt = make(arr, CPU)
     if dtype is not None:
         vt = vt.to(_dt.to_dtype(dtype))
-    if vt._device is not dev:
-        vt = vt.to(dev)
+    return vt if vt._device is dev else vt.to(dev)
+
+
+def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any = None,
+                      device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
+                      check_invariants: bool | None = None,
+                      is_coalesced: bool | None = None) -> SparseTensor:
+    """A sparse COO tensor from ``indices`` (sparse_dim x nnz) and ``values`` (nnz x ...);
+    without ``size`` the smallest size that holds every index."""
+    dev = canonical_device(device) if device is not None else (
+        values._device if isinstance(values, Tensor) else CPU)
+    ind, _ = _as_array(indices, dev)
+    vt = _values_tensor(values, dtype, dev)
     if ind.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(ind.shape)}")
     if ind.dtype.kind not in "iu":

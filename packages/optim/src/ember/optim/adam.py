@@ -15,17 +15,15 @@ from ember import Tensor
 
 from .optimizer import (
     Optimizer,
+    _adam_moments_,
     _addcdiv_,
-    _addcmul_,
     _bump,
     _check,
     _check_betas,
     _check_fused,
     _check_lr,
-    _effective_grad,
     _elementwise,
     _hyper,
-    _lerp_,
     _pow,
     _real,
     _scalar_step,
@@ -41,12 +39,7 @@ def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: 
                  bias_correction2_sqrt: float, eps: float, step_size: float) -> None:
     """One Adam update of (a block of) a parameter, in PyTorch's order of operations."""
     *vmax, gbuf, tmp = rest
-    if decay is not None:
-        x *= decay
-    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
-    _lerp_(xp, m, g, 1 - beta1, tmp)
-    v *= beta2
-    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
     if vmax:
         xp.maximum(vmax[0], v, out=vmax[0])
         xp.sqrt(vmax[0], out=tmp)

@@ -9,16 +9,14 @@ from ember import Tensor
 from .optimizer import (
     Optimizer,
     _adam_moments,
+    _adam_moments_,
     _addcdiv_,
-    _addcmul_,
     _bump,
     _check,
     _check_betas,
     _check_lr,
-    _effective_grad,
     _elementwise,
     _hyper,
-    _lerp_,
     _real,
     _scalar_state,
     _scalar_step,
@@ -36,12 +34,7 @@ def _nadam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, denom: An
                   bias_correction2: float, eps: float, grad_coef: float,
                   avg_coef: float) -> None:
     """One NAdam update of (a block of) a parameter, in PyTorch's order of operations."""
-    if decay is not None:
-        x *= decay
-    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
-    _lerp_(xp, m, g, 1 - beta1, tmp)
-    v *= beta2
-    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
     xp.divide(v, bias_correction2, out=denom)
     xp.sqrt(denom, out=denom)
     denom += eps

@@ -861,6 +861,20 @@ def _effective_grad(xp: Any, g: Any, x: Any, maximize: bool, wd: float, out: Any
     return g
 
 
+def _adam_moments_(xp: Any, x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any,
+                   maximize: bool, decay: Any, wd: float, beta1: float, beta2: float) -> Any:
+    """The Adam family's common start of a step, in PyTorch's order: ``x`` decayed (decoupled
+    weight decay), the effective gradient, ``m.lerp_(g, 1 - beta1)`` and
+    ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``; the gradient used is returned."""
+    if decay is not None:
+        x *= decay
+    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
+    _lerp_(xp, m, g, 1 - beta1, tmp)
+    v *= beta2
+    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    return g
+
+
 def _lerp_(xp: Any, a: Any, b: Any, weight: float, tmp: Any) -> None:
     """``a.lerp_(b, weight)`` with PyTorch's two formulas (split at ``|weight| < 0.5``), fused."""
     xp.subtract(b, a, out=tmp)

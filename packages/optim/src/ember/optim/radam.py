@@ -11,15 +11,13 @@ from ember import Tensor
 from .optimizer import (
     Optimizer,
     _adam_moments,
-    _addcmul_,
+    _adam_moments_,
     _bump,
     _check,
     _check_betas,
     _check_lr,
-    _effective_grad,
     _elementwise,
     _hyper,
-    _lerp_,
     _real,
     _scalar_step,
     _value,
@@ -36,12 +34,7 @@ def _radam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, update: A
                   beta2: float, bias_correction1: float, lr: float, rect: float | None,
                   bias_correction2_sqrt: float, eps: float) -> None:
     """One RAdam update of (a block of) a parameter, in PyTorch's order of operations."""
-    if decay is not None:
-        x *= decay
-    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
-    _lerp_(xp, m, g, 1 - beta1, tmp)
-    v *= beta2
-    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
     xp.divide(m, bias_correction1, out=update)
     update *= lr
     if rect is not None:
@@ -60,12 +53,7 @@ def _radam_foreach_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, u
                           beta2: float, adaptive_coef: Any, unrect_coef: Any, eps: float) -> None:
     """PyTorch's multi-tensor RAdam (``foreach=True``): the moments as the single-tensor step,
     then ``x += m * (1 / ((sqrt(v) + eps) / adaptive_coef) + unrect_coef)``."""
-    if decay is not None:
-        x *= decay
-    g = _effective_grad(xp, g, x, maximize, wd, gbuf)
-    _lerp_(xp, m, g, 1 - beta1, tmp)
-    v *= beta2
-    _addcmul_(xp, v, g, g, 1 - beta2, tmp)
+    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
     xp.sqrt(v, out=update)
     update += eps
     with np.errstate(divide="ignore"):  # an unrectified step divides by zero, as PyTorch

@@ -198,12 +198,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``exp(input) / sum(exp(input))`` along ``dim``."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
-    try:
-        return ember.softmax(input, dim, dtype=dtype)
-    except TypeError:
-        if not isinstance(input, Tensor):  # PyTorch calls input.softmax(): Python's own error
-            input.softmax  # noqa: B018
-        raise
+    return _method_call(ember.softmax, "softmax", input, dim, dtype)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -219,11 +214,17 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """``log(softmax(input))`` computed stably."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _method_call(ember.log_softmax, "log_softmax", input, dim, dtype)
+
+
+def _method_call(fn: Any, name: str, input: Any, dim: int, dtype: Any) -> Tensor:
+    """``fn(input, dim, dtype=dtype)``; a non-tensor ``input`` fails as PyTorch's call of
+    ``input.<name>()`` does (Python's AttributeError for the missing method)."""
     try:
-        return ember.log_softmax(input, dim, dtype=dtype)
+        return fn(input, dim, dtype=dtype)
     except TypeError:
-        if not isinstance(input, Tensor):  # PyTorch calls input.log_softmax(): Python's own error
-            input.log_softmax  # noqa: B018
+        if not isinstance(input, Tensor):
+            getattr(input, name)
         raise
 
 
