@@ -673,3 +673,27 @@ def test_user_assert_is_recorded_after_other_traces() -> None:
     assert gm(ember.ones(2, 2)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
     with pytest.raises(AssertionError, match="two dims"):
         gm(ember.ones(2))
+
+
+def test_code_names_ops_rerouted_for_sparse_after_a_first_trace() -> None:
+    """Tracing before ``ember.sparse`` loads (which reroutes ``ember.relu`` & co. for sparse
+    inputs) and again after names the op ``ember.relu`` both times, not a mangled global
+    (a fresh interpreter: the order of loading is the point)."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import ember, ember.fx, ember.nn as nn\n"
+        "class Net(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return ember.relu(x) + 1\n"
+        "first = ember.fx.symbolic_trace(Net()).code\n"
+        "import ember.sparse\n"
+        "second = ember.fx.symbolic_trace(Net())\n"
+        "x = ember.tensor([-1.0, 2.0])\n"
+        "print(first == second.code, 'ember.relu(x)' in second.code,"
+        " bool(ember.equal(second(x), ember.relu(x) + 1)))\n")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), check=True)
+    assert out.stdout.split() == ["True", "True", "True"], out.stdout + out.stderr
