@@ -32,6 +32,7 @@ from ._conv_windows import (
     fill,
     grouped_rows,
     layout,
+    matrix_scratch,
     offsets,
     out_size,
     padded,
@@ -189,7 +190,8 @@ def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) 
     y = xp.empty((N, G, Og) + Q, dtype=x.dtype)
 
     def product(cb: Any, s0: int, n: int, gs: slice, os: slice) -> None:
-        r = xp.matmul(wm[gs, os], cb.reshape(G, Cg * KK, n * cols)[gs])
+        a, b = wm[gs, os], cb.reshape(G, Cg * KK, n * cols)[gs]
+        r = xp.matmul(a, b, out=matrix_scratch(xp, x.dtype, a.shape[:2] + b.shape[2:], 2, "out"))
         y[s0:s0 + n, gs, os] = to_samples(xp, r, lay, n)
 
     if plan.by_channel:
@@ -197,7 +199,7 @@ def _correlate(xp: Any, x: Any, wm: Any, K: tuple, g: Geom, flip: bool = False) 
         _by_channel(plan, lambda t: product(cb, 0, N, *_group_split(G, Og, plan.threads, t)))
     else:
         def block(s0: int, n: int) -> None:
-            cb = scratch(xp, x.dtype, (C,) + K + lay.columns(n))
+            cb = matrix_scratch(xp, x.dtype, (C,) + K + lay.columns(n), 1 + len(K))
             fill(xp, cb, windows(xp, x[s0:s0 + n], K, Q, g, lay, flip), K, Q, g)
             product(cb, s0, n, slice(None), slice(None))
 
@@ -253,7 +255,7 @@ def _correlate_rows(xp: Any, gemm: Any, x: Any, w: Any, g: Geom, Q: tuple) -> An
     def block(s0: int, n: int) -> None:
         ub = rows_.unfold(xp, x[s0:s0 + n], scratch(xp, x.dtype, lay.unfolded(C, n), "rows"),
                           lay, g)
-        r = scratch(xp, x.dtype, (Co, Q[0] * n * Q[1]), "rows_out")
+        r = matrix_scratch(xp, x.dtype, (Co, Q[0] * n * Q[1]), 1, "rows_out")
         rows_.products(gemm, ub, wr, r, slice(None), lay, n)
         y[s0:s0 + n] = rows_.to_samples(xp, r, lay, n)
 
@@ -467,9 +469,9 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
     weight_major = plan.nb * L <= Cg * KK
 
     def block(s0: int, n: int) -> Any:
-        cb = scratch(xp, x.dtype, (C,) + K + lay.columns(n))
+        cb = matrix_scratch(xp, x.dtype, (C,) + K + lay.columns(n), 1 + len(K))
         fill(xp, cb, windows(xp, x[s0:s0 + n], K, Q, g, lay), K, Q, g)
-        rows = as_columns(xp, gy[s0:s0 + n], lay, G)
+        rows = as_columns(xp, gy[s0:s0 + n], lay, G, "gy_rows")
         cm = cb.reshape(G, Cg * KK, n * L)
         if weight_major:
             return xp.matmul(rows, xp.swapaxes(cm, 1, 2))

@@ -77,7 +77,7 @@ def _address(a: Any) -> int:
 
 def products(gemm: Any, ub: Any, wr: Any, r: Any, rows: slice, lay: RowLayout, n: int) -> None:
     """``r[rows] = sum_i wr[i, rows] @ (unfolded rows from i * dilation on)``:
-    ``wr (kh, O, C*kw)``, ``r (O, Q0 * columns)``."""
+    ``wr (kh, O, C*kw)``, ``r (O, Q0 * columns)`` (its rows at any pitch)."""
     kh = lay.K[0]
     Co, CK = wr.shape[1:]
     start, stop, _ = rows.indices(Co)
@@ -87,10 +87,11 @@ def products(gemm: Any, ub: Any, wr: Any, r: Any, rows: slice, lay: RowLayout, n
     L = lay.Q[0] * step
     it = ub.dtype.itemsize
     a0, b0 = _address(wr) + start * CK * it, _address(ub)
-    c0 = _address(r) + start * L * it
+    ldc = r.strides[0] // it  # a padded pitch (``matrix_scratch``)
+    c0 = _address(r) + start * r.strides[0]
     for i in range(kh):
         gemm(False, stop - start, L, CK, a0 + i * Co * CK * it, CK, b0 + i * lay.dilation_rows * step * it,
-             lay.Hp * step, 1.0 if i else 0.0, c0, L)
+             lay.Hp * step, 1.0 if i else 0.0, c0, ldc)
 
 
 def to_samples(xp: Any, r: Any, lay: RowLayout, n: int) -> Any:
