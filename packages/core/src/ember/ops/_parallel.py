@@ -22,7 +22,9 @@ from . import _blas
 
 __all__ = ["threads_for", "run_striped", "run_tasks", "part", "split", "ufunc"]
 
-_SPLIT_ELEMENTS = 1 << 18  # elementwise work below this many elements stays on one thread
+# elementwise work below this many elements stays on one thread: batch norm and relu over
+# 262k elements measured ~20% quicker on one thread, over 1M ~30% quicker on two
+_SPLIT_ELEMENTS = 1 << 19
 _MAX_THREADS = 8  # past a few threads the GIL, held between NumPy's calls, is the limit
 
 
