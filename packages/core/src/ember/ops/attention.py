@@ -21,7 +21,10 @@ __all__ = ["bilinear"]
 def _matmul_f32(xp: Any, a: Any, b: Any) -> Any:
     """``a @ b``; half precision goes through float32 (NumPy has no half BLAS)."""
     if a.dtype.itemsize < 4 and a.dtype.kind in "fV" and xp.__name__ == "numpy":  # V: bfloat16
-        return _blas.matmul(xp, a.astype("float32"), b.astype("float32")).astype(a.dtype)
+        # an expanded (stride-0) operand is cast in C order: NumPy's order K would permute
+        # its copy, and the product's layout with it
+        a32, b32 = (t.astype("float32", order="C" if 0 in t.strides else "K") for t in (a, b))
+        return _blas.matmul(xp, a32, b32).astype(a.dtype)
     return _blas.matmul(xp, a, b)
 
 
@@ -333,6 +336,32 @@ def _dtype_error(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None)
                        "instead.")
 
 
+_INT_C_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+                "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
+                "uint64": "uint64_t"}
+
+
+def _not_float_error(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> None:
+    """PyTorch's refusal of a non-floating query, as its CPU dispatch meets it: the softmax
+    of complex scores; a boolean mask turned into ``-inf`` of an integer type; 2-D operands'
+    math path (a float scale times the query, then a matrix product); else its flash kernel."""
+    from ..dtypes import _c10_name
+    from .linalg import _C_NAMES
+
+    dt = query.dtype
+    if dt.is_complex:
+        raise NotImplementedError(
+            f"\"softmax_lastdim_kernel_impl\" not implemented for '{_c10_name(dt)}'")
+    if mask is not None and mask.dtype.name == "bool" and dt.name in _INT_C_TYPES:
+        raise RuntimeError(f"value cannot be converted to type {_INT_C_TYPES[dt.name]} without "
+                           "overflow")
+    if query.ndim == 2 and key.ndim == 2 and value.ndim == 2:
+        c = {**_C_NAMES, "uint16": "short unsigned int", "uint32": "unsigned int",
+             "uint64": "long unsigned int"}.get(dt.name, dt.name)
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: float != {c}")
+    raise RuntimeError(f"expected scalar type Float but found {_c10_name(dt)}")
+
+
 def _broadcast_batch(a: tuple, b: tuple) -> tuple:
     """The broadcast of two batch shapes, refused in PyTorch's words."""
     n = max(len(a), len(b))
@@ -386,6 +415,18 @@ def _shape_check(q: tuple, k: tuple, v: tuple) -> None:
     mm(scores, tuple(v))
 
 
+_FLASH_NODES = ("ScaledDotProductFlashAttentionForCpuBackward0", "SqueezeBackward1")
+
+
+def _flash_kernel(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> bool:
+    """Whether PyTorch's CPU dispatch runs its flash kernel (3-D operands unsqueezed to 4-D);
+    only on the error path of a negative dropout probability, which only that kernel refuses."""
+    if {query.ndim, key.ndim, value.ndim} == {3}:
+        query, key, value = (t.unsqueeze(0) for t in (query, key, value))
+        mask = mask.unsqueeze(0) if mask is not None and mask.ndim == 3 else mask
+    return _sdpa_node_name(query, key, value, mask) == _FLASH_NODES[0]
+
+
 def _sdpa_node_name(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None) -> str:
     """The node PyTorch's CPU dispatch leaves: its flash kernel (when ``sdpa_kernel`` leaves
     it on) takes 4-D operands with one head size, equal batch sizes, a unit last stride and
@@ -426,19 +467,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                            f"{value.ndim} instead.")
     if dropout_p > 1:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
-    if dropout_p < 0:  # the words of PyTorch's CPU flash kernel, which takes these calls
+    if dropout_p < 0 and _flash_kernel(query, key, value, attn_mask):
+        # the words of PyTorch's CPU flash kernel; its math path takes it as no dropout
         raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not "
                            "support dropout > 0")
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
     dt = query.dtype
-    if not (dt.is_floating_point or dt.is_complex):  # PyTorch's kernels: floating types
-        from ..dtypes import _c10_name
-
-        raise RuntimeError(f"expected scalar type Float but found {_c10_name(dt)}")
+    if not dt.is_floating_point:  # PyTorch's kernels: floating types
+        _not_float_error(query, key, value, attn_mask)
     if key.dtype is not dt or value.dtype is not dt or (
-            attn_mask is not None and attn_mask.dtype is not dt and attn_mask.dtype.name != "bool"):
+            attn_mask is not None and attn_mask.dtype is not dt
+            and attn_mask.dtype.name not in ("bool", "float32")):  # PyTorch takes float masks
         _dtype_error(query, key, value, attn_mask)
     if enable_gqa:
         key, value = _gqa_heads(query, key, value)
@@ -465,7 +506,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if am.ndim > s.ndim or any(x != y and x != 1 for x, y in
                                    zip(am.shape[::-1], s.shape[::-1])):
             am = _mask_to_scores(s.shape, am)  # refused in PyTorch's words, not NumPy's
-        bias = xp.where(am, 0.0, -xp.inf).astype(s.dtype) if am.dtype == bool else am
+        bias = xp.where(am, 0.0, -xp.inf).astype(s.dtype) if am.dtype == bool else \
+            am.astype(s.dtype, copy=False)  # a float32 mask of another query type
     if bias is not None:
         s = s + bias
     p = _safe_softmax(xp, s)
@@ -512,12 +554,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         def vjp(g: Tensor, q: Tensor, k: Tensor, v: Tensor, b: Tensor | None,
                 d: Tensor | None, p: Tensor) -> tuple:
             gs = grad_of(grads, g, g, q, k, v, b, d, p)
-            return tuple(None if x is None else _sum_to(x, shapes[i]) for i, x in enumerate(gs))
+            gs = tuple(None if x is None else _sum_to(x, shapes[i]) for i, x in enumerate(gs))
+            if gs[3] is not None and gs[3].dtype != mask_t.dtype:  # a float32 mask's own type
+                gs = gs[:3] + (gs[3].to(mask_t.dtype),)
+            return gs
 
         bias_t = mask_t if mask_t is not None else (const(bias, query) if bias is not None
                                                     else None)
         name = _sdpa_node_name(query, key, value, attn_mask)
-        flash = name in ("ScaledDotProductFlashAttentionForCpuBackward0", "SqueezeBackward1")
+        flash = name in _FLASH_NODES
         # PyTorch's math path saves only scaled copies of query and key: a later in-place
         # change of them neither fails nor alters the backward
         q_s, k_s = (query, key) if flash else (query.clone(), key.clone())

@@ -614,12 +614,28 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale: float | None = None,
+                                 is_causal: bool = False, *, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
-    """``softmax(query @ key.T * scale + mask) @ value``."""
-    check_sdpa_backend(query.device.type, dropout_p)
-    return _att.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal,
-                                             scale, enable_gqa)
+    """``softmax(query @ key.T * scale + mask) @ value`` (``scale`` and ``enable_gqa`` by
+    keyword only, as in PyTorch)."""
+    try:
+        check_sdpa_backend(query.device.type, dropout_p)
+        return _att.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
+                                                 is_causal, scale, enable_gqa)
+    except AttributeError:
+        _sdpa_not_tensor(query, key, value, attn_mask)
+        raise
+
+
+def _sdpa_not_tensor(query: Any, key: Any, value: Any, attn_mask: Any) -> None:
+    """PyTorch's argument parser's refusal of a non-tensor operand or mask (the operands
+    read as given by position, the mask by keyword)."""
+    for pos, (name, t) in enumerate((("query", query), ("key", key), ("value", value)), 1):
+        if not isinstance(t, Tensor):
+            raise not_tensor("scaled_dot_product_attention", t, pos, name) from None
+    if attn_mask is not None and not isinstance(attn_mask, Tensor):
+        err = str(not_tensor("scaled_dot_product_attention", attn_mask, 4, "attn_mask"))
+        raise TypeError(err.replace(" (position 4)", "")) from None
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

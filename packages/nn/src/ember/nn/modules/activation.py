@@ -395,6 +395,15 @@ class Softmax2d(Module):
         return F.softmax(input, -3)
 
 
+def _refuse_mask_types(query: Tensor, key_padding_mask: Tensor | None,
+                       attn_mask: Tensor | None) -> None:
+    """PyTorch's module reads both masks first: an integer one is refused (after the
+    warning on mixed mask types) whatever path it would take next."""
+    other = None if attn_mask is None else attn_mask.dtype
+    _canonical_mask(key_padding_mask, "key_padding_mask", other, "attn_mask", query.dtype)
+    _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
+
+
 class MultiheadAttention(Module):
     """Attention from ``num_heads`` heads over projections of query, key and value.
 
@@ -480,8 +489,19 @@ class MultiheadAttention(Module):
                 and query.size(-1) == self.embed_dim):
             return self._batch_first_self_attention(query), None
         nan_rows = None
-        if (is_causal or attn_mask is not None or key_padding_mask is not None) and \
-                self._takes_fast_path(query, key, value, key_padding_mask, attn_mask, is_batched):
+        if any(m is not None and m.dtype != ember.bool and not m.is_floating_point()
+               for m in (key_padding_mask, attn_mask)):
+            _refuse_mask_types(query, key_padding_mask, attn_mask)
+        kind = 0 if self.training else self._fast_path_kind(
+            query, key, value, key_padding_mask, attn_mask, is_batched)
+        if kind:  # PyTorch merges the masks (its view errors), then runs its fused kernel
+            self._merge_masks(query, key_padding_mask, attn_mask)
+            if kind == 2 and query.size(-1) != self.embed_dim:
+                raise RuntimeError(f"passed-in embed_dim {self.embed_dim} didn't match last dim "
+                                   f"of query {query.size(-1)}")
+            if kind == 2 and query.numel() == 0:  # the kernel's empty result, no weights
+                return ember.empty_like(query), None
+        if kind == 2:
             is_causal = False  # PyTorch's fused kernel takes no hint, only the masks
             if attn_mask is not None or key_padding_mask is not None:
                 hidden = self._fast_path_mask(query, key_padding_mask, attn_mask)
@@ -521,23 +541,44 @@ class MultiheadAttention(Module):
             attn_output = attn_output.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return attn_output, attn_weights
 
-    def _takes_fast_path(self, query: Tensor, key: Tensor, value: Tensor,
-                         key_padding_mask: Tensor | None, attn_mask: Tensor | None,
-                         is_batched: bool) -> bool:
-        """Whether PyTorch would run its fused inference kernel (boolean masks only)."""
+    def _fast_path_kind(self, query: Tensor, key: Tensor, value: Tensor,
+                        key_padding_mask: Tensor | None, attn_mask: Tensor | None,
+                        is_batched: bool) -> int:
+        """2 where PyTorch would run its fused inference kernel (boolean masks only), 1 where
+        it goes as far as merging the masks (no input projection bias), else 0."""
         if any(m is not None and m.dtype != ember.bool for m in (key_padding_mask, attn_mask)):
-            return False
+            return 0
         weight, bias = self.in_proj_weight, self.in_proj_bias
         if not (ember.backends.mha.fastpath_applies() and is_batched and query is key
-                and key is value and weight is not None and bias is not None
-                and query.dtype == weight.dtype and query.dtype == bias.dtype
+                and key is value and weight is not None
+                and (bias is None or query.dtype == bias.dtype) and query.dtype == weight.dtype
                 and not self.training and self.num_heads % 2 == 0 and self.batch_first
                 and self.bias_k is None and self.bias_v is None and not self.add_zero_attn
                 and self._qkv_same_embed_dim and not ember.is_autocast_enabled()):
-            return False
+            return 0
         args = (query, weight, bias, self.out_proj.weight, self.out_proj.bias)
-        return not (any(a is not None and a.device.type not in ("cpu", "cuda") for a in args) or (
-            ember.is_grad_enabled() and any(a is not None and a.requires_grad for a in args)))
+        if any(a is not None and a.device.type not in ("cpu", "cuda") for a in args) or (
+                ember.is_grad_enabled() and any(a is not None and a.requires_grad for a in args)):
+            return 0
+        return 1 if bias is None else 2
+
+    def _merge_masks(self, query: Tensor, key_padding_mask: Tensor | None,
+                     attn_mask: Tensor | None) -> None:
+        """The errors of PyTorch's ``merge_masks``: the attention mask viewed per batch and
+        head, added to the padding mask viewed as (N, 1, 1, L) (expanded to the heads)."""
+        if attn_mask is None:
+            return
+        n, length, _ = query.shape
+        heads = self.num_heads
+        merged = (attn_mask.view(n, -1, length, length) if attn_mask.dim() == 3
+                  else attn_mask.view(1, 1, length, length).expand(n, heads, -1, -1))
+        if key_padding_mask is not None:
+            kpm = key_padding_mask.view(n, 1, 1, length).expand(-1, heads, -1, -1)
+            for i in reversed(range(4)):  # the sum's broadcast, in PyTorch's words
+                a, b = merged.shape[i], kpm.shape[i]
+                if a != b and 1 not in (a, b):
+                    raise RuntimeError(f"The size of tensor a ({a}) must match the size of "
+                                       f"tensor b ({b}) at non-singleton dimension {i}")
 
     def _fast_path_mask(self, query: Tensor, key_padding_mask: Tensor | None,
                         attn_mask: Tensor | None) -> Tensor:

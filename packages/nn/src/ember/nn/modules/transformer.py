@@ -27,22 +27,37 @@ __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEnc
 
 
 def _generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-    """A (sz, sz) float mask: 0 on and below the diagonal, -inf above."""
-    mask = np.triu(np.full((sz, sz), -np.inf), 1)
-    return ember.tensor(mask, dtype=dtype if dtype is not None else ember.get_default_dtype(),
-                        device=device)
+    """A (sz, sz) float mask: 0 on and below the diagonal, -inf above (built as PyTorch's,
+    with its errors for a negative size or a dtype that cannot hold ``-inf``)."""
+    return ember.triu(ember.full((sz, sz), float("-inf"), dtype=dtype, device=device),
+                      diagonal=1)
 
 
 def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
                            size: int | None = None) -> bool:
-    """Whether ``mask`` is the causal mask (when ``is_causal`` is not given)."""
+    """Whether ``mask`` is the causal mask (when ``is_causal`` is not given): PyTorch builds
+    one of the mask's dtype to compare (for a boolean mask, True above the diagonal; an
+    integer dtype cannot hold its ``-inf``)."""
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.size(-2)
-        if tuple(mask.shape) == (sz, sz) and mask.is_floating_point():
+        if not mask.is_floating_point() and mask.dtype != ember.bool:
+            _causal_mask_overflow(mask)
+        if tuple(mask.shape) == (sz, sz):
             host = np.asarray(mask._host())
-            make_causal = bool(np.array_equal(host, np.triu(np.full((sz, sz), -np.inf), 1)))
+            want = np.triu(np.full((sz, sz), -np.inf), 1)
+            make_causal = bool(np.array_equal(host, want != 0 if host.dtype == bool else want))
     return make_causal
+
+
+def _causal_mask_overflow(mask: Tensor) -> None:
+    """PyTorch's error for the ``-inf`` causal mask built in ``mask``'s (non-float) dtype."""
+    from ember.ops.attention import _INT_C_TYPES
+
+    if mask.is_complex():
+        return
+    raise RuntimeError(f"value cannot be converted to type "
+                       f"{_INT_C_TYPES.get(mask.dtype.name, mask.dtype.name)} without overflow")
 
 
 def _none_or_dtype(t: Tensor | None) -> Any:
@@ -153,7 +168,13 @@ class TransformerEncoderLayer(Module):
         if any(a.device.type not in ("cpu", "cuda") for a in args) or (
                 ember.is_grad_enabled() and any(a.requires_grad for a in args)):
             return None
-        if src_mask is None and src_key_padding_mask is None:
+        # PyTorch merges the masks (view errors), then its kernel checks the embedding size
+        # (after the first LayerNorm when norm_first) and returns an empty batch as it is
+        attn._merge_masks(src, src_key_padding_mask, src_mask)
+        if src.size(-1) != attn.embed_dim and not self.norm_first:
+            raise RuntimeError(f"passed-in embed_dim {attn.embed_dim} didn't match last dim of "
+                               f"query {src.size(-1)}")
+        if (src_mask is None and src_key_padding_mask is None) or src.numel() == 0:
             return None, None
         n, length, _ = src.shape
         heads = attn.num_heads
@@ -326,7 +347,7 @@ class TransformerEncoder(Module):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(mask), "mask", src.dtype)
         mask = _canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
-        batch_first = self.layers[0].self_attn.batch_first if len(self.layers) else False
+        batch_first = self.layers[0].self_attn.batch_first  # IndexError without layers
         seq_len = src.size(1 if batch_first and src.dim() == 3 else 0)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
         padded = self._nested_padding(src, mask, src_key_padding_mask)
@@ -402,7 +423,7 @@ class TransformerDecoder(Module):
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None,
                 tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
-        batch_first = self.layers[0].self_attn.batch_first if len(self.layers) else False
+        batch_first = self.layers[0].self_attn.batch_first  # IndexError without layers
         seq_len = tgt.size(1 if batch_first and tgt.dim() == 3 else 0)
         tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
         output = tgt
