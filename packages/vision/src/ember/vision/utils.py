@@ -65,10 +65,21 @@ def _integer_normalize_error(dtype: np.dtype, value_range: tuple | None) -> str:
             f"{_SCALAR_NAMES[dtype.name]}")
 
 
+def _complex_clamp_error(dtype: np.dtype, min_all: bool) -> str:
+    """PyTorch's NotImplementedError for a complex image: its min (normalizing without
+    ``value_range``) or its clamp_."""
+    if min_all:
+        name = "ComplexDouble" if dtype == np.complex128 else "ComplexFloat"
+        return f"\"min_all\" not implemented for '{name}'"
+    return "clamp is not supported for complex types"
+
+
 def _normalize(x: Any, xp: Any, value_range: tuple | None, scale_each: bool) -> Any:
     """Clamp to [low, high], subtract low and divide by max(high - low, 1e-5) (per image
     with ``scale_each``); low/high default to the min/max. Rounds as PyTorch does."""
     if not _is_float(x.dtype):
+        if x.dtype.kind == "c":  # min() / clamp_() have no complex kernels
+            raise NotImplementedError(_complex_clamp_error(x.dtype, value_range is None))
         raise RuntimeError(_integer_normalize_error(x.dtype, value_range))
     op = _opmath(x.dtype)
     axes = tuple(range(1, x.ndim)) if scale_each else None
@@ -82,8 +93,20 @@ def _normalize(x: Any, xp: Any, value_range: tuple | None, scale_each: bool) -> 
     span = xp.maximum(high - low, 1e-5).astype(op).reshape(shape)  # computed in Python floats
     lo, hi = low.astype(x.dtype).reshape(shape), high.astype(x.dtype).reshape(shape)
     clamped = xp.minimum(xp.maximum(x, lo), hi).astype(op)
-    shifted = _op(clamped - low.astype(op).reshape(shape), x.dtype)  # in-place sub_, then div_
+    # in-place sub_ (PyTorch adds a scalar in the tensor's dtype, so a half/bfloat16 image
+    # subtracts the rounded low), then div_ (by the span in opmath)
+    shifted = _op(clamped - lo.astype(op), x.dtype)
     return (shifted / span).astype(x.dtype)
+
+
+def _grid_shape_error(ndim: int, shape: tuple) -> None:
+    """torchvision's errors for a batch that is not 4-D: reading ``size(2)`` of a 1-D tensor,
+    copying a 4-D image into a 3-D grid cell."""
+    if ndim < 4:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got 2)")
+    raise RuntimeError(f"make_grid: cannot copy {ndim - 1}-D images of shape {shape[1:]} into "
+                       f"the grid's 3-D (C, H, W) cells (expected a 4-D batch)")
 
 
 def make_grid(tensor: ember.Tensor | list[ember.Tensor], nrow: int = 8, padding: int = 2,
@@ -128,6 +151,8 @@ def make_grid(tensor: ember.Tensor | list[ember.Tensor], nrow: int = 8, padding:
         if tensor.size(0) == 1:
             return tensor.squeeze(0)
         x = tensor._data
+        if x.ndim != 4:
+            _grid_shape_error(x.ndim, tuple(tensor.shape))
         n, c, h, w = x.shape
         xmaps = min(nrow, n)
         ymaps = int(math.ceil(float(n) / xmaps))
@@ -154,6 +179,8 @@ def save_image(tensor: ember.Tensor | list[ember.Tensor],
 
     grid = make_grid(tensor, **kwargs)
     arr = grid._host()
+    if grid.is_complex():
+        raise NotImplementedError(_complex_clamp_error(arr.dtype, False))
     if not grid.is_floating_point():
         name = str(grid.dtype).rsplit(".", 1)[-1]
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
@@ -224,13 +251,14 @@ def _to_uint8_hwc(image: ember.Tensor) -> np.ndarray:
 
 
 def _from_uint8_hwc(arr: np.ndarray, like: ember.Tensor) -> ember.Tensor:
-    """(H, W, C) uint8 -> (C, H, W) in ``like``'s dtype (floats scaled to [0, 1])."""
-    chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
-    out = ember.from_numpy(chw)
+    """(H, W, C) uint8 -> (C, H, W) in ``like``'s dtype (floats scaled to [0, 1]): a permuted
+    view of a channels-last array (strides ``(1, W * C, C)``), as torchvision returns."""
+    hwc = np.array(arr)  # a writable copy of PIL's buffer
     if like.is_floating_point():
         np_dtype = like._host().dtype
         op = _opmath(np_dtype)
-        out = ember.from_numpy((chw.astype(op) * op.type(1.0 / 255)).astype(np_dtype))
+        hwc = (hwc.astype(op) * op.type(1.0 / 255)).astype(np_dtype)
+    out = ember.from_numpy(hwc).permute(2, 0, 1)
     return out if like.device.type == "cpu" else out.to(like.device)
 
 

@@ -65,10 +65,12 @@ def _encoded_bytes(op: str, input: Any) -> bytes:
 
 def _from_hwc(arr: np.ndarray) -> ember.Tensor:
     """(H, W, C) array -> (C, H, W) tensor, a permuted view as torchvision returns."""
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    # decoders may hand back read-only buffers: copy those, as the tensor must be writable
-    return ember.from_numpy(np.require(arr, requirements=["C", "W"])).permute(2, 0, 1)
+    h, w = arr.shape[:2]
+    # decoders may hand back read-only buffers: copy those, as the tensor must be writable;
+    # a single channel added as [..., None] has stride 0 in NumPy: reshape gives it a real
+    # one (torchvision's strides are (1, W, 1))
+    arr = np.require(arr, requirements=["C", "W"])
+    return ember.from_numpy(arr.reshape(h, w, -1)).permute(2, 0, 1)
 
 
 def _bytes_tensor(data: bytes) -> ember.Tensor:
@@ -142,12 +144,16 @@ def _convert(color: np.ndarray, alpha: np.ndarray | None, mode: ImageReadMode,
 # --------------------------------------------------------------------------- files
 
 def read_file(path: str | os.PathLike) -> ember.Tensor:
-    """The bytes of a file as a 1-D ``uint8`` tensor."""
+    """The bytes of a file as a 1-D ``uint8`` tensor; an empty file is a RuntimeError, as
+    in torchvision."""
     try:
         with open(path, "rb") as f:
-            return _bytes_tensor(f.read())
+            data = f.read()
     except OSError as e:
         raise RuntimeError(f"read_file: {e}") from e
+    if not data:
+        raise RuntimeError(f"read_file: Expected a non empty file, got {os.fspath(path)!r}")
+    return _bytes_tensor(data)
 
 
 def write_file(filename: str | os.PathLike, data: ember.Tensor) -> ember.Tensor:

@@ -12,6 +12,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 import ember
 from ember import Tensor
 from ember.extend import kernel_for, namespace, needs_grad, record, wrap
@@ -65,6 +67,17 @@ def _greedy_by_rows(xp: Any, rows: Any, iou_threshold: float) -> list[int]:
     return keep
 
 
+def _threshold_in(dtype: Any, iou_threshold: float) -> Any:
+    """``iou_threshold`` as a scalar of the IoUs' dtype that compares as the double does:
+    torchvision's kernel tests ``float_iou > double_threshold``, NumPy would round the
+    threshold to the array's dtype (to nearest), so round it down instead."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or dtype == np.float64:
+        return iou_threshold
+    thr = dtype.type(iou_threshold)
+    return np.nextafter(thr, dtype.type(-np.inf)) if float(thr) > iou_threshold else thr
+
+
 def _nms_arrays(xp: Any, boxes: Any, scores: Any, iou_threshold: float) -> Any:
     """Indices of the kept boxes, by decreasing score: boxes in score order, each kept one
     dropping the later ones it overlaps."""
@@ -78,7 +91,7 @@ def _nms_arrays(xp: Any, boxes: Any, scores: Any, iou_threshold: float) -> Any:
     quiet = xp.errstate(invalid="ignore", divide="ignore") if hasattr(
         xp, "errstate") else contextlib.nullcontext()
     with quiet:  # degenerate boxes give 0/0: NaN never suppresses, as in torchvision
-        keep = greedy(xp, rows, iou_threshold)
+        keep = greedy(xp, rows, _threshold_in(rows.dtype, iou_threshold))
     return order[xp.asarray(keep, dtype=xp.int64)]
 
 
@@ -178,9 +191,11 @@ def _xyxy_to_xywh(b: Tensor) -> Tensor:
 
 
 def _rotated(fn: Any) -> Any:
-    """Rotated conversions compute in floating point; integer boxes are rounded back."""
+    """Rotated conversions of integer boxes compute in the boxes' dtype where torchvision's do
+    (differences and squares wrap in uint8/int8, divisions and trigonometry promote to
+    float), then round back to that dtype."""
     def run(b: Tensor) -> Tensor:
-        out = fn(b if b.is_floating_point() else b.to(ember.get_default_dtype()))
+        out = fn(b)
         return out if b.is_floating_point() else out.round().to(b.dtype)
 
     return run
@@ -222,6 +237,12 @@ def _xyxyxyxy_to_xywhr(b: Tensor) -> Tensor:
     h = ((x3 - x2) ** 2 + (y3 - y2) ** 2).sqrt()
     return ember.stack((x1, y1, w, h, r), dim=-1)
 
+
+# torchvision's private names (torchvision.ops.boxes imports them from ops._box_convert)
+_box_cxcywh_to_xyxy, _box_xyxy_to_cxcywh = _cxcywh_to_xyxy, _xyxy_to_cxcywh
+_box_xywh_to_xyxy, _box_xyxy_to_xywh = _xywh_to_xyxy, _xyxy_to_xywh
+_box_cxcywhr_to_xywhr, _box_xywhr_to_cxcywhr = _cxcywhr_to_xywhr, _xywhr_to_cxcywhr
+_box_xywhr_to_xyxyxyxy, _box_xyxyxyxy_to_xywhr = _xywhr_to_xyxyxyxy, _xyxyxyxy_to_xywhr
 
 _CONVERSIONS: dict[tuple[str, str], tuple[Any, ...]] = {
     ("xywh", "xyxy"): (_xywh_to_xyxy,),

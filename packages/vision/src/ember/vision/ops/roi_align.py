@@ -114,6 +114,18 @@ def _plan(xp: Any, rois: Any, height: int, width: int, ph: int, pw: int, spatial
     return index.reshape(k, ph, pw, -1), weight.reshape(k, ph, pw, -1), count
 
 
+def _check_sample_grid(xp: Any, rois: Any, ph: int, pw: int, spatial_scale: float) -> None:
+    """torchvision's CPU kernel sizes its table of samples by ``grid_h * grid_w * PH * PW``:
+    an aligned RoI inverted along one axis only makes that negative, and the kernel fails
+    with a ValueError (a std::length_error)."""
+    side = (rois[:, 3:5] * spatial_scale - 0.5) - (rois[:, 1:3] * spatial_scale - 0.5)
+    grid_w = xp.ceil(side[:, 0] / pw).astype(xp.int64)
+    grid_h = xp.ceil(side[:, 1] / ph).astype(xp.int64)
+    if bool((grid_h * grid_w < 0).any()):
+        raise ValueError("roi_align: cannot create std::vector larger than max_size() (an "
+                         "aligned RoI with x2 < x1 or y2 < y1 and adaptive sampling)")
+
+
 def _bins_by_chunks(flat: Tensor, index: Any, weight: Any, like: Tensor) -> Tensor:
     """``sum_j weight[..., j] * flat[index[..., j]]`` for every RoI and bin: ``(K, PH, PW, C)``,
     in chunks of RoIs that keep the gathered values under ``_CHUNK_ELEMENTS``."""
@@ -148,6 +160,8 @@ def roi_align(input: Tensor, boxes: Tensor | list[Tensor], output_size: Any,
                            sampling_ratio, aligned), input)
     if rois.shape[0] == 0:
         return no_rois(input, (0, c, ph, pw), "roi_align")
+    if aligned and sampling_ratio <= 0 and input.device.type == "cpu":
+        _check_sample_grid(xp, rois.detach()._data, ph, pw, spatial_scale)
     index, weight, count = _plan(xp, rois.detach()._data, h, w, ph, pw, spatial_scale,
                                  sampling_ratio, aligned)
     flat = input.permute(0, 2, 3, 1).reshape(n * h * w, c)
