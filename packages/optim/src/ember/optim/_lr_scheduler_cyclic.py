@@ -27,14 +27,19 @@ def _set_momentum(use_beta1: bool, group: dict, momentum: float) -> None:
 
 
 def _init_momentum_cycle(scheduler: Any, optimizer: Optimizer, base_momentum: Any,
-                         max_momentum: Any, last_epoch: int) -> tuple[list, list]:
-    """Check that the optimizer has a momentum (or beta1) to cycle; seed the groups with it."""
+                         max_momentum: Any, last_epoch: int,
+                         max_first: bool = False) -> tuple[list, list]:
+    """Check that the optimizer has a momentum (or beta1) to cycle; seed the groups with it.
+    ``max_first``: OneCycleLR checks ``max_momentum``'s length before ``base_momentum``'s."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
                          "option enabled")
     scheduler.use_beta1 = "betas" in optimizer.defaults
+    if max_first:
+        max_momentums = _format_param("max_momentum", optimizer, max_momentum)
     base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-    max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+    if not max_first:
+        max_momentums = _format_param("max_momentum", optimizer, max_momentum)
     if last_epoch == -1:
         for m_momentum, b_momentum, group in zip(max_momentums, base_momentums,
                                                  optimizer.param_groups, strict=True):
@@ -264,7 +269,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if self.cycle_momentum:
-            _init_momentum_cycle(self, optimizer, base_momentum, max_momentum, last_epoch)
+            _init_momentum_cycle(self, optimizer, base_momentum, max_momentum, last_epoch,
+                                 max_first=True)
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, start: Any, end: Any, pct: float) -> Any:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+import ember
 from ember import Tensor
 
 from .optimizer import (
@@ -31,10 +30,16 @@ from .optimizer import (
 __all__ = ["Adafactor"]
 
 
+def _wide(xp: Any, a: Any) -> Any:
+    """``a`` as PyTorch's kernels accumulate it: float16/bfloat16 in float32 (opmath)."""
+    return a.astype(xp.float32) if a.dtype.itemsize == 2 else a
+
+
 def _rms(xp: Any, a: Any) -> float:
-    """``a.norm(2).item() / a.numel() ** 0.5``, the norm taken in ``a``'s dtype."""
-    norm = xp.sqrt(xp.sum(a * a, dtype=a.dtype))
-    return float(norm) / (a.size ** 0.5)
+    """``a.norm(2).item() / a.numel() ** 0.5``, the norm rounded to ``a``'s dtype."""
+    w = _wide(xp, a)
+    norm = xp.sqrt(xp.sum(w * w, dtype=w.dtype))
+    return float(norm.astype(a.dtype)) / (a.size ** 0.5)
 
 
 def _adafactor_update(xp: Any, x: Any, g: Any, state: dict, *, lr: float, step: float,
@@ -45,24 +50,32 @@ def _adafactor_update(xp: Any, x: Any, g: Any, state: dict, *, lr: float, step: 
     rho = min(lr, 1 / step ** 0.5)
     alpha = max(eps2, _rms(xp, x)) * rho
     if weight_decay != 0:
-        x *= 1 - lr * weight_decay
+        decay = 1 - lr * weight_decay
+        # PyTorch multiplies half by a number in float32; NumPy would round it to float16
+        x *= xp.float32(decay) if x.dtype.itemsize == 2 and decay.__class__ is float else decay
     if g.ndim > 1:
         row, col = state["row_var"]._data, state["col_var"]._data
-        sq = g * g
-        # the mean squares per row and per column: vector norms squared over the length
-        row_mean = xp.square(xp.sqrt(xp.sum(sq, axis=-1, keepdims=True))) / g.shape[-1]
-        _lerp_(xp, row, row_mean.astype(g.dtype, copy=False), weight, xp.empty_like(row))
-        col_mean = xp.square(xp.sqrt(xp.sum(sq, axis=-2, keepdims=True))) / g.shape[-2]
-        _lerp_(xp, col, col_mean.astype(g.dtype, copy=False), weight, xp.empty_like(col))
+        w = _wide(xp, g)
+        sq = w * w
+        # the mean squares per row and per column: vector norms (rounded to the gradient's
+        # dtype) squared, over the length
+        for var, axis in ((row, -1), (col, -2)):
+            norm = xp.sqrt(xp.sum(sq, axis=axis, keepdims=True)).astype(g.dtype)
+            mean = (xp.square(norm) / g.shape[axis]).astype(g.dtype, copy=False)
+            _lerp_(xp, var, mean, weight, xp.empty_like(var))
         estimate = row * col  # row_var @ col_var: an outer product (inner length 1)
-        estimate /= xp.maximum(xp.mean(row, axis=-2, keepdims=True), eps1)
+        row_mean = xp.mean(_wide(xp, row), axis=-2, keepdims=True).astype(row.dtype)
+        estimate /= xp.maximum(row_mean, eps1)
     else:
         variance = state["variance"]._data
         _lerp_(xp, variance, g * g, weight, xp.empty_like(g))
         estimate = variance.copy()
     update = xp.maximum(estimate, eps1 * eps1, out=estimate)
-    xp.sqrt(update, out=update)
-    xp.divide(1, update, out=update)
+    if update.dtype.itemsize == 2:  # rsqrt_ in float32, rounded once
+        update = (1 / xp.sqrt(update.astype(xp.float32))).astype(g.dtype)
+    else:
+        xp.sqrt(update, out=update)
+        xp.divide(1, update, out=update)
     update *= g
     denom = max(1.0, _rms(xp, update) / d)
     _add_(xp, x, update, -alpha / denom)
@@ -122,7 +135,7 @@ class Adafactor(Optimizer):
             if group["maximize"]:
                 grad = -grad
             if eps1 is None:  # as in PyTorch, the first parameter's dtype sets it for the group
-                eps1 = float(np.finfo(p._data.dtype).eps)
+                eps1 = float(ember.finfo(p.dtype).eps)  # bfloat16 too
             step_t = state["step"]
             step_t._data += 1
             _adafactor_update(xp, p._data, grad, state, lr=lr, step=float(step_t._data),

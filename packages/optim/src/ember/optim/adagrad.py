@@ -16,6 +16,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _elementwise_fused,
     _full_like,
     _number,
     _real,
@@ -63,9 +64,10 @@ class Adagrad(Optimizer):
                 _sparse_adagrad(p, state["sum"], group, clr)
                 continue
             arrays = (_real(p._data), _real(p.grad._data), _real(state["sum"]._data))
-            _elementwise(_adagrad_kernel, arrays, 3, p._device._backend.xp,
-                         maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
-                         eps=group["eps"])
+            run = _elementwise_fused if group.get("fused") else _elementwise
+            run(_adagrad_kernel, arrays, 3, p._device._backend.xp,
+                maximize=group["maximize"], wd=group["weight_decay"], clr=clr,
+                eps=group["eps"])
             _bump(p, state["step"], state["sum"])
 
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0,

@@ -23,6 +23,7 @@ from .optimizer import (
     _check_fused,
     _check_lr,
     _elementwise,
+    _elementwise_fused,
     _hyper,
     _pow,
     _real,
@@ -154,11 +155,12 @@ class Adam(Optimizer):
             keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
                                                                                  "exp_avg_sq")
             arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
-            _elementwise(_adam_kernel, arrays, 2, xp, maximize=maximize,
-                         decay=1 - lr * wd if decoupled and wd != 0 else None,
-                         wd=0 if decoupled else wd, beta1=float(beta1), beta2=beta2,
-                         bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
-                         step_size=step_size)
+            run = _elementwise_fused if group.get("fused") else _elementwise
+            run(_adam_kernel, arrays, 2, xp, maximize=maximize,
+                decay=1 - lr * wd if decoupled and wd != 0 else None,
+                wd=0 if decoupled else wd, beta1=float(beta1), beta2=beta2,
+                bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
+                step_size=step_size)
             _bump(p, step_t, *(state[k] for k in keys))
 
     def _new_state(self, p: Tensor, amsgrad: bool) -> dict:

@@ -264,10 +264,14 @@ class Optimizer:
             self._check_step_flags(group)
         # differentiable groups of optimizers that can record their step run in tensor ops
         recorded = getattr(self, "_update_differentiable", None)
-        with ember.no_grad(), _batched():
+        # PyTorch's kernels never warn: a float16 ``v + eps`` that rounds to 0 divides quietly
+        with np.errstate(all="ignore"), ember.no_grad(), _batched():
             for group in self.param_groups:
                 if recorded is None or not group.get("differentiable"):
-                    update(group)
+                    try:
+                        update(group)
+                    except ValueError as exc:
+                        _raise_state_shape_error(self.state, group, exc)
         if recorded is not None:
             with ember.enable_grad():
                 for group in self.param_groups:
@@ -481,6 +485,34 @@ class Optimizer:
             update_group(g, ng) for g, ng in zip(groups, saved_groups)]})
         for hook in self._optimizer_load_state_dict_post_hooks.values():
             hook(self)
+
+
+def _raise_state_shape_error(state: dict, group: dict, exc: ValueError) -> None:
+    """A state tensor of another shape than its gradient (a checkpoint of another model
+    loaded): PyTorch's in-place updates raise a RuntimeError, naming the state as tensor
+    ``a``, the gradient as ``b`` and the last dimension that differs; where they broadcast,
+    the in-place output (the state, else the parameter) is the one that cannot hold it."""
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        for value in state.get(p, {}).values():
+            if not isinstance(value, Tensor) or value.dim() == 0:
+                continue
+            a, b = tuple(value.shape), tuple(p.grad.shape)
+            try:
+                shape = np.broadcast_shapes(a, b)
+                if a != b and (a != shape or b != shape):
+                    out = list(a if a != shape else b)
+                    raise RuntimeError(f"output with shape {out} doesn't match the broadcast "
+                                       f"shape {list(shape)}") from None
+            except ValueError:
+                n = max(len(a), len(b))
+                a1, b1 = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+                dim = max(i for i in range(n) if a1[i] != b1[i] and 1 not in (a1[i], b1[i]))
+                raise RuntimeError(
+                    f"The size of tensor a ({a1[dim]}) must match the size of tensor b "
+                    f"({b1[dim]}) at non-singleton dimension {dim}") from None
+    raise exc
 
 
 def _refused(value: Any, negative_only: bool, strict: bool) -> bool:
@@ -801,6 +833,10 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
     read what an earlier one of the same step writes.
     """
     first = arrays[0]
+    if first.dtype == np.float16:
+        # PyTorch multiplies half by numbers in float32 (its opmath type); NumPy would round
+        # a Python float to float16 first (bfloat16's loops already widen it)
+        scalars = {k: np.float32(v) if v.__class__ is float else v for k, v in scalars.items()}
     if not all(isinstance(a, np.ndarray) for a in arrays):
         kernel(*arrays, *(xp.empty_like(first) for _ in range(nscratch)), xp=xp, **scalars)
         return
@@ -819,6 +855,21 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
         _run_updates([update])
 
 
+def _elementwise_fused(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: Any,
+                       **scalars: Any) -> None:
+    """``_elementwise`` for a ``fused=True`` group: PyTorch's fused kernels load float16/
+    bfloat16 ``arrays`` (parameter, gradient, state) as float32, compute the whole update in
+    float32 and store each once; other dtypes take the plain path."""
+    if arrays[0].dtype.itemsize != 2:
+        _elementwise(kernel, arrays, nscratch, xp, **scalars)
+        return
+    wide = tuple(a.astype(xp.float32) for a in arrays)
+    _elementwise(kernel, wide, nscratch, xp, **scalars)
+    for i, (a, w) in enumerate(zip(arrays, wide, strict=True)):
+        if i != 1:  # the gradient is only read
+            xp.copyto(a, w, casting="unsafe")
+
+
 def _fma_(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
     """``out = a * b + c`` rounded once, as PyTorch's kernels (built with FMA) compute it.
 
@@ -826,6 +877,8 @@ def _fma_(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
     BLAS's axpy does it; otherwise float32 blocks are widened into two float64 scratch
     blocks of the calling thread.
     """
+    if out.dtype.itemsize == 2:
+        return _fma_half(xp, a, b, c, out)
     if b.__class__ is not np.ndarray and a is not out:
         if c is not out:
             xp.copyto(out, c)
@@ -838,6 +891,16 @@ def _fma_(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
         n = out.size
         scratch = [s[:n].reshape(out.shape) for s in _scratch(np.dtype(np.float64), 2, n)[:2]]
     return _fma(a, b, c, out.dtype, out=out, xp=xp, scratch=scratch)
+
+
+def _fma_half(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
+    """``out = a * b + c`` for float16/bfloat16 as PyTorch's ``add_(alpha=)``: a number ``b``
+    rounded to the half dtype, the sum fused in float32 (exact product and sum in float64,
+    rounded to float32) and then rounded to half."""
+    f32, f64 = np.float32, np.float64
+    b = b.astype(f64) if b.__class__ is np.ndarray else f64(out.dtype.type(f32(b)))
+    xp.copyto(out, (a.astype(f64) * b + c.astype(f64)).astype(f32), casting="unsafe")
+    return out
 
 
 def _add_(xp: Any, a: Any, b: Any, alpha: float) -> None:
@@ -877,6 +940,11 @@ def _adam_moments_(xp: Any, x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any,
 
 def _lerp_(xp: Any, a: Any, b: Any, weight: float, tmp: Any) -> None:
     """``a.lerp_(b, weight)`` with PyTorch's two formulas (split at ``|weight| < 0.5``), fused."""
+    if a.dtype.itemsize == 2:  # half: PyTorch's lerp runs in float32, rounded once
+        a32 = a.astype(np.float32)
+        _lerp_(xp, a32, b.astype(np.float32), weight, xp.empty_like(a32))
+        xp.copyto(a, a32, casting="unsafe")
+        return
     xp.subtract(b, a, out=tmp)
     w = a.dtype.type(weight) if a.dtype.kind == "f" else weight
     if abs(w) < 0.5:
@@ -892,6 +960,10 @@ def _addcmul_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None
     its emulation (float64 widening) made the Adam family's step ~2x slower; the last bit of
     some elements differs instead (``ember.addcmul`` itself rounds once, as PyTorch).
     """
+    if a.dtype.itemsize == 2:  # half: in float32 (PyTorch's opmath), rounded once
+        f = np.float32
+        xp.copyto(a, a.astype(f) + t1.astype(f) * f(value) * t2.astype(f), casting="unsafe")
+        return
     xp.multiply(t1, value, out=tmp)
     tmp *= t2
     a += tmp
@@ -899,6 +971,10 @@ def _addcmul_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None
 
 def _addcdiv_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
     """``a.addcdiv_(t1, t2, value=value)``: ``a + (value * t1) / t2`` (no FMA in PyTorch's)."""
+    if a.dtype.itemsize == 2:  # half: in float32 (PyTorch's opmath), rounded once
+        f = np.float32
+        xp.copyto(a, a.astype(f) + t1.astype(f) * f(value) / t2.astype(f), casting="unsafe")
+        return
     xp.multiply(t1, value, out=tmp)
     tmp /= t2
     a += tmp

@@ -16,6 +16,7 @@ from .optimizer import (
     _check_lr,
     _effective_grad,
     _elementwise,
+    _elementwise_fused,
     _fma_,
     _value,
     _zeros_like,
@@ -89,11 +90,15 @@ class SGD(Optimizer):
                 state["momentum_buffer"] = _zeros_like(p)
                 first = True  # the buffer starts as a copy of the gradient
             buffers = () if state is None else (state["momentum_buffer"]._data,)
-            _elementwise(_sgd_kernel, (p._data, p.grad._data, *buffers), 2,
-                         p._device._backend.xp, maximize=group["maximize"],
-                         wd=_value(group["weight_decay"]), momentum=momentum,
-                         dampening=group["dampening"], nesterov=group["nesterov"],
-                         lr=_value(group["lr"]), first=first)
+            mom = momentum
+            if group["foreach"] and p._data.dtype.itemsize == 2:
+                mom = float(p._data.dtype.type(momentum))  # _foreach_mul_ rounds it to half
+            run = _elementwise_fused if group.get("fused") else _elementwise
+            run(_sgd_kernel, (p._data, p.grad._data, *buffers), 2,
+                p._device._backend.xp, maximize=group["maximize"],
+                wd=_value(group["weight_decay"]), momentum=mom,
+                dampening=group["dampening"], nesterov=group["nesterov"],
+                lr=_value(group["lr"]), first=first)
             _bump(p)
             if state is not None and not first:
                 _bump(state["momentum_buffer"])
