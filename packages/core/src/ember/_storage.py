@@ -27,6 +27,24 @@ def _host_array(data: Any, np_dtype: Any, what: str) -> np.ndarray:
     return np.asarray(list(data)).astype(np_dtype).reshape(-1)
 
 
+def _root_buffer(arr: Any) -> Any:
+    """The array owning ``arr``'s memory: its base chain's end, walked through the
+    ``DummyArray`` that ``as_strided`` (expand's broadcast) puts between a view and its
+    base; a 1-D contiguous block made by ``as_strided`` (a tensor from a NumPy view, whose
+    storage starts at its first element) is a root itself."""
+    kind, root = type(arr), arr
+    while True:
+        base = getattr(root, "base", None)
+        if not isinstance(base, kind):
+            flags = getattr(root, "flags", None)
+            if base is None or (root.ndim == 1 and flags is not None and flags.c_contiguous):
+                return root
+            base = getattr(base, "base", None)
+            if not isinstance(base, kind):
+                return root
+        root = base
+
+
 class UntypedStorage:
     """A view of the memory block a tensor lives in, in bytes.
 
@@ -55,11 +73,7 @@ class UntypedStorage:
 
     @classmethod
     def _of(cls, t: Any) -> UntypedStorage:
-        arr = t._data
-        root = arr
-        while isinstance(getattr(root, "base", None), type(arr)):
-            root = root.base
-        return cls._wrap(root, t._device)
+        return cls._wrap(_root_buffer(t._data), t._device)
 
     def nbytes(self) -> int:
         return int(self._buffer.nbytes)

@@ -38,7 +38,9 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._device import device as _device_cls
+from ._storage import TypedStorage, UntypedStorage, _root_buffer
 from ._tensor import Size, Tensor, _contiguous_strides, make
+from ._tensor import layout as _layout
 from .backends.registry import CPU, canonical_device
 from .random import Generator
 
@@ -226,6 +228,31 @@ class _StorageRef:
         self.key, self.dtype, self.numel, self.location = key, dtype, numel, location
 
 
+class _UntypedRef(_StorageRef):
+    """An ``UntypedStorage`` saved as itself: PyTorch's untyped record of its bytes."""
+
+    __slots__ = ()
+
+
+def _storage_ref(st: TypedStorage | UntypedStorage, storages: dict) -> _StorageRef:
+    """A storage saved as itself: its buffer's record (shared with tensors over the same
+    buffer and the same dtype), as PyTorch's pickler writes a storage."""
+    typed = isinstance(st, TypedStorage)
+    untyped = st._untyped_storage if typed else st
+    buf = untyped._buffer
+    host = buf if isinstance(buf, np.ndarray) else untyped.device._backend.to_numpy(buf)
+    root = _root_buffer(host)
+    dtype = st.dtype.name if typed else "uint8"
+    _check_one_dtype_per_storage(storages, root, dtype)
+    if id(root) not in storages:
+        npd = np.dtype(np.uint16) if dtype == "bfloat16" else _np_dtype(dtype)
+        flat = np.ascontiguousarray(root).reshape(-1).view(npd)
+        storages[id(root)] = (str(len(storages) - (None in storages)), flat, dtype)
+    key, flat = storages[id(root)][0], storages[id(root)][1]
+    location = "cpu" if untyped.device.type == "cpu" else str(untyped.device)
+    return (_StorageRef if typed else _UntypedRef)(key, dtype, flat.size, location)
+
+
 class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written by name
     def __init__(self, file: BinaryIO, storages: dict, legacy: bool = False,
                  memo: dict | None = None, protocol: int = DEFAULT_PROTOCOL) -> None:
@@ -240,7 +267,7 @@ class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written b
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
-            if obj.dtype in _UNTYPED_DTYPES:
+            if obj.dtype in _UNTYPED_DTYPES or type(obj) is _UntypedRef:
                 nbytes = obj.numel * _np_dtype(obj.dtype).itemsize
                 pid = ("storage", _UNTYPED_STORAGE, obj.key, obj.location, nbytes)
             else:
@@ -288,7 +315,8 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
     elif isinstance(obj, Tensor):
         out = _SparseReduce(obj, storages) if obj.layout.name != "strided" else \
             _TensorReduce(obj, storages)
-        if type(obj) is not Tensor and not obj.is_sparse and getattr(obj, "__dict__", None):
+        # a subclass, or a tensor given Python attributes, keeps them (PyTorch's state)
+        if not obj.is_sparse and getattr(obj, "__dict__", None):
             out.state = _reduce_for_save(obj.__dict__, storages, memo)
     elif isinstance(obj, _dt.dtype):
         out = _Global("torch", obj.name)
@@ -296,6 +324,10 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
         out = _DeviceReduce(str(obj))
     elif isinstance(obj, Size):
         out = _SizeReduce(tuple(obj))
+    elif isinstance(obj, (TypedStorage, UntypedStorage)):
+        out = _storage_ref(obj, storages)
+    elif type(obj) is _layout:  # PyTorch writes torch.strided & co. by their printed name
+        out = _LayoutReduce(obj.name)
     elif isinstance(obj, Generator):
         out = _GeneratorReduce(obj, _TensorReduce(obj.get_state(), storages))
     elif isinstance(obj, enum.Enum) and not isinstance(_class_global(type(obj)), type):
@@ -316,7 +348,8 @@ def _reduce_for_save(obj: Any, storages: dict, memo: dict) -> Any:
 
 
 # what _reduce_for_save writes under PyTorch's names wherever the pickler meets it
-_REDUCED_TYPES = (Tensor, _dt.dtype, _device_cls, Size, Generator, enum.Enum)
+_REDUCED_TYPES = (Tensor, _dt.dtype, _device_cls, Size, Generator, enum.Enum, _layout,
+                  TypedStorage, UntypedStorage)
 
 
 def _check_one_dtype_per_storage(storages: dict, root: np.ndarray, dtype: str) -> None:
@@ -333,9 +366,7 @@ class _TensorReduce:
         self.t = t
         self.state: dict = {}  # a subclass's attributes, set by _reduce_for_save
         arr = t._host()
-        root = arr
-        while isinstance(getattr(root, "base", None), np.ndarray):
-            root = root.base
+        root = _root_buffer(arr)
         key_id = id(root)  # tensors viewing one buffer share one storage record, as in PyTorch
         _check_one_dtype_per_storage(storages, root, t.dtype.name)
         if t.dtype is _dt.bfloat16:
@@ -370,12 +401,15 @@ class _TensorReduce:
                 collections.OrderedDict())
         if _is_parameter(self.t):
             inner = _TensorReduceNoParam(args)
+            if self.state:  # a parameter given Python attributes keeps them, as in PyTorch
+                return (_Global("torch._utils", "_rebuild_parameter_with_state"),
+                        (inner, self.t.requires_grad, collections.OrderedDict(), self.state))
             return (_REBUILD_PARAMETER, (inner, self.t.requires_grad, collections.OrderedDict()))
         if self.t.dtype.name in _UNTYPED_DTYPES:
             plain = (_REBUILD_TENSOR_V3, args + (_Global("torch", self.t.dtype.name),))
         else:
             plain = (_REBUILD_TENSOR, args)
-        if type(self.t) is Tensor:
+        if type(self.t) is Tensor and not self.state:
             return plain
         # a user's Tensor subclass keeps its class and attributes, as PyTorch writes it
         return (_REBUILD_FROM_TYPE, (plain[0], _class_global(type(self.t)), plain[1],
@@ -645,6 +679,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
     path = os.fspath(f)
     if _use_new_zipfile_serialization:
         _check_zip_target(path)
+    elif not os.path.isdir(os.path.dirname(path) or "."):  # open(path, "wb")'s error
+        raise FileNotFoundError(2, "No such file or directory", path)
     folder = os.path.dirname(os.path.abspath(path))
     prefix = os.path.splitext(os.path.basename(path))[0] or "archive"
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
@@ -679,7 +715,7 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: int, size: tuple, stride: t
                        requires_grad: bool = False, backward_hooks: Any = None,
                        metadata: Any = None) -> Tensor:
     if isinstance(storage, _LegacyStorage):  # its bytes come after the pickle
-        return _LegacyTensor((storage, storage_offset, size, stride, requires_grad))
+        return _LegacyTensor((storage, storage_offset, size, stride, requires_grad, metadata))
     arr, dtype_name, device = storage
     isz = arr.dtype.itemsize
     size, stride = tuple(size), tuple(stride)
@@ -738,6 +774,9 @@ def _rebuild_from_type_v2(func: Callable, new_type: Any, args: tuple, state: Any
     """PyTorch's rebuild of a tensor subclass or of a tensor carrying Python attributes
     (``state``: its ``__dict__``, or a ``(dict, slots)`` pair)."""
     ret = func(*args)
+    if isinstance(ret, _LegacyTensor):  # a legacy file's tensor: built once storages are read
+        ret.from_type = (new_type, state)
+        return ret
     if isinstance(new_type, type) and issubclass(new_type, Tensor) and type(ret) is not new_type:
         ret = ret.as_subclass(new_type)
     setstate = getattr(type(ret), "__setstate__", None)
@@ -969,13 +1008,24 @@ def _location_fn(map_location: Any) -> Callable[[str], str]:
         target = str(map_location)
         return lambda loc: target
     if isinstance(map_location, dict):
-        return lambda loc: str(map_location.get(loc, loc))
+        def lookup(loc: str) -> str:
+            r = map_location.get(loc, loc)
+            if not isinstance(r, str):  # PyTorch's restore parses it as a string
+                name = "ember.device" if isinstance(r, _device_cls) else type(r).__name__
+                raise TypeError(f"expected string or bytes-like object, got '{name}'")
+            return r
+
+        return lookup
     if callable(map_location):
         def call(loc: str) -> str:
             r = map_location(_MappedStorage(loc), loc)
             if r is None:
                 return loc
-            return r.location if isinstance(r, _MappedStorage) else str(r)
+            if not isinstance(r, _MappedStorage):  # PyTorch wants a storage back
+                raise TypeError("TypedStorage.__init__ received an invalid combination of "
+                                "arguments: argument 'wrap_storage' must be UntypedStorage, but "
+                                f"got {type(r)} (from the map_location function)")
+            return r.location
 
         return call
     def not_callable(loc: str) -> str:  # PyTorch calls anything else, for each storage
@@ -995,6 +1045,15 @@ def _check_location(loc: str, source: str) -> str:
                 "is False. If you are running on a CPU-only machine, please use "
                 "ember.load with map_location=ember.device('cpu') to map your storages to the "
                 "CPU.")
+    elif kind != "cpu":
+        try:
+            canonical_device(loc)
+        except NotImplementedError:  # a device type without a backend here
+            raise RuntimeError(f"ember.UntypedStorage(): Storage device not recognized: "
+                               f"{kind}") from None
+        except (RuntimeError, ValueError):
+            raise RuntimeError("don't know how to restore data location of "
+                               f"ember.storage.UntypedStorage (tagged with {loc})") from None
     return loc
 
 
@@ -1057,7 +1116,7 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
                 arr = arr.byteswap()
             loaded[key] = arr
         loc = _check_location(locate(location), source)
-        return (loaded[key], dtype, loc)
+        return _LoadedStorage((loaded[key], dtype, loc))
 
     try:
         data = z.read(f"{prefix}data.pkl")
@@ -1065,9 +1124,87 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
         raise ValueError(f"{source}: data.pkl is unreadable ({e}); truncated file?") from None
     if weights_only:
         _warn_protocol(data)
-    if weights_only and data[2:3] == pickle.FRAME:  # protocol 4+: PyTorch's unpickler stops
-        raise _weights_only_error(f"WeightsUnpickler error: \n\nUnsupported operand {data[2]}")
-    return _Unpickler(io.BytesIO(data), load_storage, weights_only, source, pickle_args).load()
+    if weights_only:
+        _refuse_unsupported_ops(io.BytesIO(data), lambda part: _Unpickler(
+            io.BytesIO(part), load_storage, True, source).load())
+    return _bare_storages(
+        _Unpickler(io.BytesIO(data), load_storage, weights_only, source, pickle_args).load())
+
+
+class _LoadedStorage(tuple):
+    """A storage record as loaded: (array, dtype name, location), which tensors rebuild
+    from; one met bare (a saved storage, not a tensor) becomes a TypedStorage."""
+
+    __slots__ = ()
+
+
+def _bare_storages(obj: Any) -> Any:
+    """Storages saved as themselves load as ``TypedStorage`` (PyTorch gives one of the
+    record's dtype, ``uint8`` for an untyped storage), in and under plain containers."""
+    if type(obj) is _LoadedStorage:
+        arr, dtype, loc = obj
+        dev = canonical_device(loc)
+        data = arr if dev is CPU else dev._backend.asarray(arr, index=dev.index)
+        return TypedStorage._wrap(UntypedStorage._wrap(data, dev), _dt.to_dtype(dtype))
+    if type(obj) in (dict, collections.OrderedDict):
+        for k, v in obj.items():
+            if type(v) in _HOLDS_STORAGES:
+                obj[k] = _bare_storages(v)
+    elif type(obj) is list:
+        obj[:] = [_bare_storages(v) if type(v) in _HOLDS_STORAGES else v for v in obj]
+    elif type(obj) is tuple and any(type(v) in _HOLDS_STORAGES for v in obj):
+        return tuple(_bare_storages(v) for v in obj)
+    return obj
+
+
+_HOLDS_STORAGES = (_LoadedStorage, dict, collections.OrderedDict, list, tuple)
+
+
+# the opcodes PyTorch's weights-only unpickler reads: those of the protocol 2 pickles it
+# writes; it stops at any other (BINBYTES of protocol 3, FRAME and MEMOIZE of 4 and 5)
+_WEIGHTS_ONLY_OPS = frozenset(getattr(pickle, n) for n in (
+    "GLOBAL", "NEWOBJ", "REDUCE", "BUILD", "APPEND", "APPENDS", "SETITEM", "SETITEMS", "MARK",
+    "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "NONE", "NEWFALSE", "NEWTRUE", "EMPTY_TUPLE",
+    "EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET", "BININT", "BININT1", "BININT2", "BINFLOAT",
+    "BINUNICODE", "SHORT_BINSTRING", "BINPERSID", "BINGET", "LONG_BINGET", "BINPUT",
+    "LONG_BINPUT", "LONG1", "PROTO", "STOP"))
+
+
+def _refuse_unsupported_ops(fh: BinaryIO, unpickle: Callable[[bytes], Any]) -> None:
+    """Refuse, as PyTorch's weights-only unpickler does, a pickle (at ``fh``'s position) using
+    an opcode it does not read. It reads in order: a refused global met before that opcode is
+    the error (``unpickle`` runs the pickle up to there). Only pickles not in protocol 2 are
+    scanned: the ones PyTorch and Ember write use none of those opcodes."""
+    start = fh.tell()
+    if fh.read(2) == b"\x80\x02":
+        fh.seek(start)
+        return
+    fh.seek(start)
+    found = None
+    try:  # each opcode is checked before its argument is read, as PyTorch's reader does
+        while (code := fh.read(1)) and code != pickle.STOP:
+            if code not in _WEIGHTS_ONLY_OPS:
+                found = (code[0], fh.tell() - 1)
+                break
+            op = pickletools.code2op[code.decode("latin-1")]
+            if op.arg is not None:
+                op.arg.reader(fh)
+    except Exception:  # noqa: S110 - a damaged pickle: the unpickler says what is wrong
+        pass
+    fh.seek(start)
+    if found is None:
+        return
+    code, pos = found
+    prefix = fh.read(pos - start)
+    fh.seek(start)
+    try:
+        unpickle(prefix + pickle.STOP)
+    except pickle.UnpicklingError as e:
+        if str(e).startswith(_WEIGHTS_ONLY):
+            raise
+    except Exception:  # noqa: S110 - the cut pickle may be incomplete: only refusals count
+        pass
+    raise _weights_only_error(f"WeightsUnpickler error: \n\nUnsupported operand {code}")
 
 
 def _warn_protocol(pkl: bytes, stacklevel: int = 5) -> None:
@@ -1113,6 +1250,9 @@ def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool
     locate = _location_fn(map_location)
 
     def plain(name: str) -> Any:
+        if weights_only:
+            _refuse_unsupported_ops(f, lambda part: _Unpickler(
+                io.BytesIO(part), lambda pid: None, True, source).load())
         return _Unpickler(f, lambda pid: None, True, source).load()
 
     magic = plain("magic")
@@ -1131,20 +1271,28 @@ def _load_legacy(f: BinaryIO, source: str, map_location: Any, weights_only: bool
         entry = storages.setdefault(key, [stype.dtype, numel, locate(location), None])
         return _LegacyStorage(entry, view_meta)
 
+    if weights_only:
+        _refuse_unsupported_ops(f, lambda part: _Unpickler(
+            io.BytesIO(part), load_storage, True, source).load())
     result = _Unpickler(f, load_storage, weights_only, source, pickle_args).load()
     keys = plain("keys")
     for key in keys:
         entry = storages[key]
         npd = np.dtype(np.uint16) if entry[0] == "bfloat16" else _np_dtype(entry[0])
-        head = f.read(8)
-        if len(head) != 8:
-            raise ValueError(f"{source}: truncated legacy checkpoint (storage {key})")
+        head = _read_exactly(f, 8, source)
         (n,) = struct.unpack("<q", head)
-        raw = f.read(n * npd.itemsize)
-        if len(raw) != n * npd.itemsize:
-            raise ValueError(f"{source}: truncated legacy checkpoint (storage {key})")
+        raw = _read_exactly(f, n * npd.itemsize, source)
         entry[3] = np.frombuffer(raw, dtype=npd).copy()
     return _resolve_legacy(result)
+
+
+def _read_exactly(f: BinaryIO, n: int, source: str) -> bytes:
+    """``n`` bytes of a legacy checkpoint's storage part; PyTorch's error where it ends early."""
+    raw = f.read(n)
+    if len(raw) != n:
+        raise RuntimeError(f"unexpected EOF, expected {n - len(raw)} more bytes. The file might "
+                           f"be corrupted. ({source} is truncated)")
+    return raw
 
 
 class _LegacyStorage:
@@ -1155,22 +1303,32 @@ class _LegacyStorage:
 class _LegacyTensor:
     def __init__(self, args: tuple, parameter: Any = None) -> None:
         self.args, self.parameter = args, parameter
+        self.from_type: tuple | None = None  # (class, state) of _rebuild_from_type_v2
 
     def build(self) -> Any:
-        storage, offset, size, stride, requires_grad = self.args
+        storage, offset, size, stride, requires_grad, metadata = self.args
         dtype, _, location, arr = storage.entry
         if storage.view_meta is not None:  # (view key, offset, size) into a larger storage
             offset += storage.view_meta[1]
         t = _rebuild_tensor_v2((arr, dtype, _check_location(location, "legacy checkpoint")),
-                               offset, size, stride, requires_grad)
+                               offset, size, stride, requires_grad, None, metadata)
         if self.parameter is not None:
-            return _rebuild_parameter(t, self.parameter[0], None, self.parameter[1])
+            t = _rebuild_parameter(t, self.parameter[0], None, self.parameter[1])
+        if self.from_type is not None:
+            t = _rebuild_from_type_v2(lambda: t, self.from_type[0], (),
+                                      _resolve_legacy(self.from_type[1]))
         return t
 
 
 def _resolve_legacy(obj: Any) -> Any:
     if isinstance(obj, _LegacyTensor):
         return obj.build()
+    if isinstance(obj, _LegacyStorage):  # a storage saved as itself
+        dtype, _, location, arr = obj.entry
+        if obj.view_meta is not None:  # (view key, offset, size)
+            arr = arr[obj.view_meta[1]:obj.view_meta[1] + obj.view_meta[2]]
+        return _bare_storages(_LoadedStorage(
+            (arr, dtype, _check_location(location, "legacy checkpoint"))))
     if isinstance(obj, tuple):  # only tuples holding tensors are rebuilt (Size stays Size)
         items = [_resolve_legacy(v) for v in obj]
         if all(a is b for a, b in zip(items, obj)):
@@ -1214,30 +1372,35 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_modul
             "and try to load from it instead.")
     # weights_only=False, asked for explicitly, loads any pickle silently, as PyTorch does
     source = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "<file object>"
-    if mmap and not isinstance(f, (str, os.PathLike)):
-        raise ValueError("f must be a file path in order to use the mmap argument")
     if isinstance(f, (str, os.PathLike)):
         if not os.path.exists(source):
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{source}'")
         with open(source, "rb") as fh:
             return _load_stream(fh, source, map_location, weights_only,
-                                source if mmap else None, pickle_load_args)
-    return _load_stream(f, source, map_location, weights_only, None, pickle_load_args)
+                                source if mmap else None, pickle_load_args,
+                                isinstance(f, str) and bool(mmap))
+    return _load_stream(f, source, map_location, weights_only, None, pickle_load_args,
+                        bool(mmap))
 
 
 def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: bool,
-                 mmap_file: str | None, pickle_args: dict | None = None) -> Any:
+                 mmap_file: str | None, pickle_args: dict | None = None,
+                 mmap_asked: bool = False) -> Any:
+    """``mmap_asked``: ``mmap=True`` for a file object, or for a path given as a string."""
     start = fh.tell() if fh.seekable() else 0
     head = fh.read(4)
     fh.seek(start)
     if head == b"PK\x03\x04":
+        if mmap_asked and mmap_file is None:  # PyTorch checks the format first
+            raise ValueError("f must be a file path in order to use the mmap argument")
         with _open_zip(fh, source) as z:
             return _load_zip(z, source, map_location, weights_only, mmap_file, pickle_args)
     if not head:  # PyTorch's unpickler meets the end of the file first
         raise EOFError(f"{source} is empty: not a checkpoint")
-    if mmap_file is not None:
+    if mmap_file is not None or mmap_asked:
+        named = f"{source}, " if mmap_asked and mmap_file is not None else ""  # a str path
         raise RuntimeError(
-            f"mmap can only be used with files saved with `ember.save({source}, "
+            f"mmap can only be used with files saved with `ember.save({named}"
             "_use_new_zipfile_serialization=True), please ember.save your checkpoint with this "
             "option in order to use mmap.")
     if weights_only:
@@ -1246,16 +1409,15 @@ def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: boo
         raise _weights_only_error("WeightsUnpickler error: \n\nUnsupported operand 149")
     try:
         return _load_legacy(fh, source, map_location, weights_only, pickle_args)
-    except (pickle.UnpicklingError, EOFError, struct.error) as e:
-        # PyTorch: the unpickler's own error; a weights-only load wraps it in its message
-        if str(e).startswith(_WEIGHTS_ONLY) or (
-                not weights_only and isinstance(e, pickle.UnpicklingError)):
-            raise  # a full load: pickle's own error, as PyTorch's
-        detail = f"{source}: {e}" if isinstance(e, pickle.UnpicklingError) \
-            else f"{source}: pickle data was truncated"
-        if weights_only:
-            raise _weights_only_error(f"WeightsUnpickler error: {detail}") from None
-        raise pickle.UnpicklingError(detail) from None
+    except (pickle.UnpicklingError, EOFError) as e:
+        # a full load: pickle's own error, as PyTorch's; a weights-only one wraps it in its
+        # message, except where the pickle ends early: PyTorch's unpickler then mostly
+        # meets the end of the file (EOFError)
+        if str(e).startswith(_WEIGHTS_ONLY) or not weights_only:
+            raise
+        if isinstance(e, EOFError) or "truncated" in str(e):
+            raise EOFError(f"{source}: the pickle ends early (truncated file?)") from None
+        raise _weights_only_error(f"WeightsUnpickler error: {source}: {e}") from None
 
 
 # ------------------------------------------------------------------ safetensors
