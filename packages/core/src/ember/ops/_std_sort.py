@@ -203,6 +203,13 @@ def topk_order(r: np.ndarray, k: int, sort_k: bool) -> np.ndarray:
     return np.asarray(out, dtype=np.int64).reshape(r.shape[:-1] + (k,))
 
 
+def nth_element_order(r: np.ndarray, nth: int) -> np.ndarray:
+    """``std::nth_element``'s order of the 1-D keys ``r`` (the full median's kernel)."""
+    rep = _Replay(r.tolist(), list(range(r.shape[0])))
+    rep.nth_element(nth)
+    return np.asarray(rep.a, dtype=np.int64)
+
+
 def quick_select_index(r: np.ndarray, kth: int) -> np.ndarray:
     """The index ATen's ``quick_select_template`` (kthvalue) leaves at ``kth``, per row."""
     out = []

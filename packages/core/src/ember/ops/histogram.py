@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import return_types as _rt
-from ._dispatch import Tensor, astype, kind, make, methods
+from ._dispatch import Tensor, astype, make, methods
+from .indexing_search import _C_INTS, _search
 from .math_misc import _dtype_name, fmt, not_differentiable, write_out
 
 __all__ = ["histogram", "histogramdd"]
 
 _isinstance = isinstance
-_C_NAMES = {"float32": "float", "float64": "double"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}
 
 
 def _check_bins(count: int, d: int) -> None:
@@ -22,11 +26,14 @@ def _check_bins(count: int, d: int) -> None:
                            f"dimension {d}")
 
 
-def _outer_edges(xs: Any, D: int, rng: Sequence[float] | None) -> list[tuple[float, float]]:
+def _outer_edges(xs: Any, D: int, rng: Sequence[float] | None,
+                 half_name: str = "") -> list[tuple[float, float]]:
     """The leftmost and rightmost edge per dimension: ``range`` or the data's extent."""
     if rng is not None:
         pairs = [(float(rng[2 * i]), float(rng[2 * i + 1])) for i in range(D)]
     elif xs.shape[0]:
+        if xs.dtype.itemsize < 4:  # PyTorch's min/max of the data has no half kernel
+            raise NotImplementedError(f"\"histogramdd\" not implemented for '{half_name}'")
         lo, hi = xs.min(axis=0), xs.max(axis=0)
         pairs = [(float(lo[i]), float(hi[i])) for i in range(D)]
     else:
@@ -53,7 +60,7 @@ def _histogramdd(input: Tensor, bins: Any, rng: Any, weight: Tensor | None, dens
     x = input._data
     dev = input._device
     xp = dev._backend.xp
-    if kind(x) != "f" or input.dtype.itemsize < 4:
+    if not input.dtype.is_floating_point:
         raise NotImplementedError(
             f"\"histogramdd\" not implemented for '{_dtype_name(input.dtype)}'")
     D = x.shape[-1]
@@ -97,7 +104,7 @@ def _histogramdd(input: Tensor, bins: Any, rng: Any, weight: Tensor | None, dens
         if rng is not None and len(rng) != 2 * D:
             raise RuntimeError(f"torch.histogramdd: for a {D}-dimensional histogram range should "
                                f"have {2 * D} elements, but got {len(rng)}")
-        for c, (lo, hi) in zip(counts, _outer_edges(xs, D, rng)):
+        for c, (lo, hi) in zip(counts, _outer_edges(xs, D, rng, _dtype_name(input.dtype))):
             edges.append(linspace(lo, hi, c + 1, dtype=input.dtype, device=dev))
     # the bin of each coordinate: the last edge <= it (the rightmost bin is closed);
     # samples outside any dimension's outer edges are dropped
@@ -107,17 +114,25 @@ def _histogramdd(input: Tensor, bins: Any, rng: Any, weight: Tensor | None, dens
     for i, e in enumerate(edges):
         ed, col = e._data, xs[:, i]
         keep &= (col >= ed[0]) & (col <= ed[-1])
-        pos = xp.searchsorted(ed, col, side="right") - 1
+        pos = _search(xp, ed, col, True) - 1  # NaN-safe for bfloat16 too
         pos = xp.clip(pos, 0, max(shape[i] - 1, 0))
         flat = flat * shape[i] + pos
     n_bins = 1
     for s in shape:
         n_bins *= s
     w = None if weight is None else weight._data.reshape(-1)[keep]
-    counts_arr = xp.bincount(flat[keep], weights=w, minlength=n_bins)[:n_bins]
-    hist = astype(xp, counts_arr, x.dtype).reshape(shape)
-    if density:
-        hist = hist / hist.sum()
+    if w is not None and x.dtype.itemsize < 4 and x.__class__ is np.ndarray:
+        # PyTorch adds each half-precision weight into a half-precision bin in turn
+        hist = np.zeros(n_bins, dtype=x.dtype)
+        np.add.at(hist, flat[keep], w)
+        hist = hist.reshape(shape)
+    else:
+        counts_arr = xp.bincount(flat[keep], weights=w, minlength=n_bins)[:n_bins]
+        hist = astype(xp, counts_arr, x.dtype).reshape(shape)
+    if density:  # a half histogram's total is summed in float32, then rounded (PyTorch's)
+        total = hist.sum() if x.dtype.itemsize >= 4 else \
+            astype(xp, astype(xp, hist, "float32").sum(), x.dtype)
+        hist = hist / total
         for i, e in enumerate(edges):
             lengths = xp.diff(e._data)
             view = [1] * len(shape)
@@ -135,6 +150,22 @@ def _as_range(range: Any) -> Any:  # noqa: A002
     return [float(v) for v in range]
 
 
+def _refuse_histogram_kernel(input: Tensor, rng: Any) -> None:
+    """PyTorch's refusal of a non-floating input once no min/max of the data is needed: the
+    range is first cast to the input's dtype (overflow and Bool errors), then its histogram
+    kernel names the dtype."""
+    name = _dtype_name(input.dtype)
+    if rng is not None:
+        if not all(abs(v) < float("inf") for v in rng):
+            _outer_edges(None, 1, rng)  # raises: the range is not finite
+        if name == "Bool":
+            raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+        c_name, least, most = _C_INTS.get(input.dtype.name, ("", -float("inf"), float("inf")))
+        if not all(least <= v <= most for v in rng):
+            raise RuntimeError(f"value cannot be converted to type {c_name} without overflow")
+    raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{name}'")
+
+
 def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Tensor | None = None, density: bool = False, out: Any = None) -> Any:
     """A histogram of ``input``'s values: ``bins`` equal-width bins over ``range`` (the data's
@@ -145,6 +176,8 @@ def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A00
     if rng is not None and len(rng) != 2:
         raise RuntimeError(f"torch.histogramdd: for a 1-dimensional histogram range should have "
                            f"2 elements, but got {len(rng)}")
+    if not input.dtype.is_floating_point and (rng is not None or _isinstance(bins, Tensor)):
+        _refuse_histogram_kernel(input, rng)
     hist, edges = _histogramdd(x, [bins], rng, w, density, "histogram")
     if out is not None:
         write_out(hist, out[0])

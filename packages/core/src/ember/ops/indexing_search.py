@@ -8,8 +8,8 @@ from typing import Any
 
 from .. import dtypes as _dt
 from .._memory_format import restride
-from ._dispatch import Tensor, astype, kind, make, methods, refuse_shell_uint
-from ._inplace import _type_name
+from ._dispatch import Tensor, astype, kind, make, methods, refuse_shell_uint, result_type
+from ._inplace import _type_name, write_out_exact
 
 __all__ = ["nonzero", "argwhere", "searchsorted", "bucketize", "bincount", "histc"]
 
@@ -96,12 +96,16 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                                "got side of left while right was True")
         right = side == "right"
     seq = sorted_sequence._data
-    if kind(seq) in "bc":
-        raise NotImplementedError(
-            f"\"searchsorted_out_cpu\" not implemented for '{_type_name(seq.dtype)}'")
     xp = sorted_sequence._device._backend.xp
     scalar = not _isinstance(input, Tensor)
-    vals = xp.asarray(input) if scalar else input._data
+    # a number is a wrapped scalar: cast (wrapping) to the boundaries' result type
+    vals = xp.asarray(input).astype(result_type(sorted_sequence, input).np) if scalar else \
+        input._data
+    common = seq.dtype if seq.dtype == vals.dtype else _dt.promote_types(
+        _dt.from_numpy_dtype(seq.dtype), _dt.from_numpy_dtype(vals.dtype)).np
+    if common.kind in "bc":  # PyTorch's kernel runs in the common dtype: no bool, no complex
+        raise NotImplementedError(
+            f"\"searchsorted_out_cpu\" not implemented for '{_type_name(common)}'")
     if seq.ndim == 0:
         raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
                            "the first N-1 dimensions of boundaries tensor and input value tensor "
@@ -126,8 +130,9 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         dt = _dt.promote_types(_dt.from_numpy_dtype(seq.dtype), _dt.from_numpy_dtype(vals.dtype))
         seq, vals = seq.astype(dt.np), vals.astype(dt.np)
     if seq.ndim == 1:
-        r = _search(xp, seq, vals, right) if kind(seq) == "f" else \
-            xp.searchsorted(seq, vals, side="right" if right else "left")
+        # NumPy's own search is NaN-blind for bfloat16 (kind "V"): only integers use it
+        r = xp.searchsorted(seq, vals, side="right" if right else "left") \
+            if kind(seq) in "iu" else _search(xp, seq, vals, right)
     else:
         if vals.ndim == 0:
             raise RuntimeError(
@@ -142,12 +147,15 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                 f"{list(vals.shape)}")
         r = _search(xp, seq, vals, right)
     r = xp.asarray(r).astype(xp.int32 if out_int32 else xp.int64)
-    res = make(r, sorted_sequence._device)
-    if out is not None:
-        out._data = res._data
-        out._vc[0] += 1
-        return out
-    return res
+    return write_out_exact(make(r, sorted_sequence._device), out, error=_search_out_error)
+
+
+def _search_out_error(expected: Any, got: Any, i: int) -> RuntimeError:
+    """searchsorted's refusal of an ``out=`` of another dtype than out_int32 asks for."""
+    return RuntimeError(
+        "torch.searchsorted(): output tensor's dtype is wrong, it can only be Int(int32) or "
+        "Long(int64) depending on whether out_int32 flag is True, but we got output tensor's "
+        f"dtype {_type_name(got)} and out_int32 flag is {expected == 'int32'}")
 
 
 def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False,

@@ -9,6 +9,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import return_types as _rt
+from .._memory_format import pointwise_laid
+from .._runtime import quiet
 from . import _inplace
 from ._dispatch import (
     Tensor,
@@ -78,7 +80,7 @@ def fmt(v: float) -> str:
 
 # ------------------------------------------------------------------ isin
 def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
-         invert: bool = False) -> Tensor:
+         invert: bool = False, out: Tensor | None = None) -> Tensor:
     """Whether each element of ``elements`` is in ``test_elements`` (either may be a number);
     a bool tensor of ``elements``'s shape."""
     if not _isinstance(elements, Tensor) and not _isinstance(test_elements, Tensor):
@@ -97,7 +99,7 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
     if not _isinstance(test_elements, Tensor):
         xb = xp.asarray(xb, dtype=xa.dtype)
     r = xp.isin(xa, xb, invert=bool(invert))
-    return make(xp.asarray(r), dev)
+    return _inplace.write_out_exact(make(xp.asarray(r), dev), out)
 
 
 # ------------------------------------------------------------------ gcd, lcm
@@ -118,11 +120,47 @@ def _integer_op(op: str, fn: str, input: Tensor, other: Any, out: Tensor | None)
             f"\"{op}_cpu\" not implemented for '{_dtype_name(result_type(input, other))}'")
     xp = dev._backend.xp
     try:
-        r = getattr(xp, fn)(xa, xb)
+        r = quiet(_c_gcd if fn == "gcd" else _c_lcm, xp, xa, xb)
     except ValueError:
         raise broadcast_error(input, other) from None
-    res = make(astype(xp, xp.asarray(r), xa.dtype), dev)
+    # the first operand's layout leads, as in PyTorch (NumPy falls back to C order)
+    res = make(pointwise_laid(xp, astype(xp, xp.asarray(r), xa.dtype), xa, xb), dev)
     return _inplace.write_out_cast(res, out)
+
+
+def _c_gcd(xp: Any, a: Any, b: Any) -> Any:
+    """NumPy's gcd, but with PyTorch's C loop where a signed operand is the type's minimum
+    (whose ``abs`` wraps to itself: ``gcd(6, INT_MIN)`` is -2 there)."""
+    g = xp.gcd(a, b)
+    if kind(g) == "i":
+        low = np.iinfo(g.dtype).min
+        hit = (a == low) | (b == low)
+        if xp.any(hit):
+            g = xp.where(hit, _euclid(xp, a, b), g)
+    return g
+
+
+def _euclid(xp: Any, a: Any, b: Any) -> Any:
+    """PyTorch's ``calc_gcd``: ``abs`` of both, then ``a, b = b % a, a`` (C's truncating
+    remainder) until ``a`` is 0, over all elements at once."""
+    a, b = (xp.array(v) for v in xp.broadcast_arrays(xp.abs(a), xp.abs(b)))
+    while True:
+        nz = a != 0
+        if not xp.any(nz):
+            return b
+        a, b = xp.where(nz, xp.fmod(b, xp.where(nz, a, 1)), 0), xp.where(nz, a, b)
+
+
+def _c_lcm(xp: Any, a: Any, b: Any) -> Any:
+    """PyTorch's ``calc_lcm``: ``abs(a / gcd * b)`` in C arithmetic (8- and 16-bit types
+    promoted to int, wrapping on overflow; NumPy's lcm works on magnitudes)."""
+    g = _c_gcd(xp, a, b)
+    safe = xp.where(g == 0, 1, g)
+    q = a // safe
+    q = q + ((a % safe != 0) & ((a < 0) != (safe < 0)))  # C's division truncates
+    wide = g.dtype if g.dtype.itemsize >= 4 else np.dtype("int32")
+    r = xp.abs(q.astype(wide) * xp.asarray(b).astype(wide))
+    return xp.where(g == 0, 0, r).astype(g.dtype)
 
 
 def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -144,11 +182,13 @@ def check_cast(self: Tensor, other: Any, op: str) -> None:
 
 
 def gcd_(self: Tensor, other: Tensor) -> Tensor:
+    _need_tensor("gcd_", "other", 1, other)
     check_cast(self, other, "gcd_")
     return _inplace.commit(self, _shapes_first(self, other, gcd), "gcd_")
 
 
 def lcm_(self: Tensor, other: Tensor) -> Tensor:
+    _need_tensor("lcm_", "other", 1, other)
     check_cast(self, other, "lcm_")
     return _inplace.commit(self, _shapes_first(self, other, lcm), "lcm_")
 
@@ -236,6 +276,9 @@ def ldexp_(self: Tensor, other: Tensor) -> Tensor:
         res = ldexp(self, other)
     except TypeError as e:
         raise _as_method_error(e, "ldexp", "ldexp_") from None
+    except NotImplementedError:  # PyTorch checks the in-place shape first
+        _check_inplace_shape(self, [other])
+        raise
     if self.dtype.category < _dt._FLOAT:  # PyTorch's ldexp_ is mul_'s out= form
         raise RuntimeError(f"ldexp can't be cast to the desired output type "
                            f"{_dtype_name(self.dtype)}")
@@ -249,11 +292,15 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
     xa, xb, dev = binary(input, other, "nextafter")
     dt = result_type(input, other)
     if dt.category != _dt._FLOAT:
+        try:  # PyTorch checks the shapes before the kernel refuses the dtype
+            np.broadcast_shapes(xa.shape, xb.shape)
+        except ValueError:
+            raise broadcast_error(input, other) from None
         raise NotImplementedError(
             f"\"nextafter_cpu\" not implemented for '{_dtype_name(dt)}'")
     xp = dev._backend.xp
     try:
-        res = make(xp.asarray(xp.nextafter(xa, xb)), dev)
+        res = make(pointwise_laid(xp, xp.asarray(xp.nextafter(xa, xb)), xa, xb), dev)
     except ValueError:
         raise broadcast_error(input, other) from None
     if grad_state.enabled and (input._rg or other._rg):

@@ -160,13 +160,19 @@ def _cumprod_grad_exact(g: Tensor, x: Tensor, d: int) -> Tensor:
     return permute((gl.reshape(lead + (1, n)) * m * tri).sum(-1), inv)
 
 
-@writes_out("cummax")
+def _scalar_type_error(expected: Any, got: Any, i: int) -> RuntimeError:
+    """cummax/cummin's refusal of an ``out=`` tensor of another dtype than its result."""
+    return RuntimeError(f"expected scalar_type {_inplace._type_name(expected)} but found "
+                        f"{_inplace._type_name(got)}")
+
+
+@writes_out("cummax", exact=_scalar_type_error)
 def cummax(input: Tensor, dim: int) -> Any:
     """Running maximum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummax")
 
 
-@writes_out("cummin")
+@writes_out("cummin", exact=_scalar_type_error)
 def cummin(input: Tensor, dim: int) -> Any:
     """Running minimum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummin")
@@ -193,6 +199,8 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
         hit = hit | xp.isnan(x)
     idx = scan(xp, xp.where(hit, pos, 0), d, "maximum") if x.size else \
         xp.zeros(x.shape, dtype="int64")
+    if is_float(x.dtype) and x.size:  # the element at the index: the last of tied -0 and 0
+        vals = xp.take_along_axis(x, idx, axis=d)
     values = wrap(c_order(xp, vals.reshape(xa.shape)), input)  # PyTorch's scans are C-ordered
     indices = wrap(c_order(xp, idx.astype("int64").reshape(xa.shape)), input)
     if grad_state.enabled and input._rg:

@@ -112,24 +112,51 @@ def sort(input: Tensor, *args: Any, dim: int = -1, descending: bool = False,
     return write_out_exact(_rt.sort(select_along(input, idx, d, node, x.shape)), out, "sort")
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: Any = OMITTED, *,
-            out: Tensor | None = None) -> Tensor:
-    """The indices that sort ``input`` along ``dim``."""
+_ARGSORT_SIGS = ("\n * (Tensor input, *, bool stable, int dim = -1, bool descending = False, "
+                 "Tensor out = None)\n * (Tensor input, int dim = -1, bool descending = False)\n")
+
+
+def _argsort_overload_error(args: tuple, kwargs: dict) -> TypeError:
+    """PyTorch's no-overload error: ``stable=`` (a bool) requires ``dim``/``descending`` as
+    keywords, and only that overload takes ``out=``."""
+    got = ", ".join(["Tensor"] + [type(a).__name__ for a in args] +
+                    [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    return TypeError(f"argsort() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:{_ARGSORT_SIGS}")
+
+
+def argsort(input: Tensor, *args: Any, dim: int = -1, descending: bool = False,
+            stable: Any = OMITTED, out: Tensor | None = None) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (``stable=`` picks PyTorch's overload
+    whose ``dim`` and ``descending`` are keyword-only)."""
+    if args:
+        if len(args) > 2:
+            raise TypeError(f"argsort() takes from 2 to 1 positional arguments but "
+                            f"{len(args) + 1} were given")
+        if stable is not OMITTED or out is not None:
+            raise _argsort_overload_error(args, {"stable": stable} if out is None else
+                                          {"out": out})
+        dim, descending = (*args, descending) if len(args) == 1 else args
     if stable is OMITTED:
         stable = False
         if out is not None:  # only the overload with ``stable`` takes out=
-            raise TypeError(
-                "argsort() received an invalid combination of arguments - got (Tensor, "
-                "out=Tensor), but expected one of:\n * (Tensor input, *, bool stable, int dim = "
-                "-1, bool descending = False, Tensor out = None)\n * (Tensor input, int dim = "
-                "-1, bool descending = False)\n      didn't match because some of the keywords "
-                "were incorrect: out\n")
+            raise _argsort_overload_error((), {"out": out})
+    elif stable.__class__ is not bool:
+        raise _argsort_overload_error((), {"stable": stable})
     x = input._data
     d = wrap_dim(dim, x.ndim, "argsort")
     xp = input._device._backend.xp
     idx = _argsort_arr(xp, x if x.ndim else x.reshape(1), d, descending, stable=stable)
     idx = laid_like(xp, idx.astype("int64").reshape(x.shape), x)  # as PyTorch's sort
     return write_out_exact(wrap(idx, input), out)
+
+
+def _argsort_method(self: Tensor, *args: Any, dim: int = -1, descending: bool = False,
+                    stable: Any = OMITTED, out: Any = None) -> Tensor:
+    """``Tensor.argsort``: no ``out=`` in either overload."""
+    if out is not None:
+        raise _argsort_overload_error(args, {"out": out, "stable": stable})
+    return argsort(self, *args, dim=dim, descending=descending, stable=stable)
 
 
 def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -286,7 +313,12 @@ def _median(input: Tensor, dim: Any, keepdim: bool, nan: bool) -> Any:
             res = wrap(xp.asarray(fill, dtype=x.dtype), input)
         else:
             order = xp.argsort(_orderable(flat), kind="stable")
-            res = wrap(flat[order[_median_pos(xp, flat[None], 1, nan).reshape(())]], input)
+            pos = int(_median_pos(xp, flat[None], 1, nan).reshape(()))
+            if flat[order[pos]] == 0 and flat.size < _std.REPLAY_MAX and \
+                    flat.__class__ is np.ndarray and _mixed_zeros(flat):
+                # which sign of zero std::nth_element leaves
+                order = _std.nth_element_order(_std.ranks(flat), pos)
+            res = wrap(flat[order[pos]], input)
         if grad_state.enabled and input._rg:
             record("NanmedianBackward0" if nan else "MedianBackward0", res, (input,),
                    lambda g, xin, r: (evenly(g, xin, r),), (input, res))
@@ -436,17 +468,43 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
         if not x.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = wrap_dim(dim, x.ndim)  # PyTorch names no op
-        if x.size == 0 and x.shape[d] != 0:
-            raise RuntimeError(
-                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
-                "applied")
+        if x.size == 0:
+            _check_empty_unique_dim(x.shape, d)
         vals, inv, cnt = xp.unique(_orderable(x), return_inverse=True, return_counts=True,
                                    axis=d, equal_nan=False)
         inv = inv.reshape(-1)
     vals = vals.astype(x.dtype, copy=False)
+    if dim is None and x.dtype.kind in "fV" and x.__class__ is np.ndarray and (vals == 0).any():
+        vals[vals == 0] = _first_zero(xp, x.reshape(-1))
     names = ("Unique2Backward0", "_unique2") if dim is None else ("UniqueDimBackward0",
                                                                    "unique_dim")
     return _unique_result(input, vals, inv, cnt, return_inverse, return_counts, *names)
+
+
+def _check_empty_unique_dim(shape: tuple, d: int) -> None:
+    """unique/unique_consecutive with ``dim`` of an empty tensor: only the selected dim may
+    be of size 0 (PyTorch's checks, in its order)."""
+    if shape[d] != 0:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+    if shape.count(0) > 1:
+        raise RuntimeError("Number of zero sized dimensions is more than one, so unique cannot "
+                           "be applied ")
+
+
+def _first_zero(xp: Any, flat: Any) -> Any:
+    """The zero ``unique`` keeps: the first in PyTorch's (unstable) sort of the input, so
+    either sign of zero (sorted only when both signs occur)."""
+    if not _mixed_zeros(flat):
+        return flat[flat == 0][0]
+    s = flat[_argsort_arr(xp, flat, 0, False, stable=False)]
+    return s[s == 0][0]
+
+
+def _mixed_zeros(flat: Any) -> bool:
+    """Whether a NumPy array holds both -0. and 0. (only then does the choice show)."""
+    signs = np.signbit(_orderable(flat[flat == 0]))
+    return bool(signs.any()) and not signs.all()
 
 
 def _unique_result(input: Tensor, vals: Any, inv: Any, cnt: Any, ri: bool, rc: bool,
@@ -481,9 +539,8 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
         if not x.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = wrap_dim(dim, x.ndim)  # PyTorch names no op
-        if x.size == 0 and x.shape[d]:
-            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
-                               "unique cannot be applied")
+        if x.size == 0:
+            _check_empty_unique_dim(x.shape, d)
         a = x
     n = a.shape[d] if a.ndim else 0
     starts = xp.ones((n,), dtype=bool)
@@ -601,6 +658,6 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
     return res.reshape(shape)
 
 
-methods(sort=sort, argsort=argsort, msort=msort, topk=topk, kthvalue=kthvalue, median=median,
+methods(sort=sort, argsort=_argsort_method, msort=msort, topk=topk, kthvalue=kthvalue, median=median,
         nanmedian=nanmedian, mode=mode, unique=unique, unique_consecutive=unique_consecutive,
         quantile=quantile, nanquantile=nanquantile)
