@@ -138,7 +138,9 @@ def write(self: Tensor, r: Any, op: str | None = None) -> None:
         except ValueError as e:
             if "read-only" not in str(e):
                 raise
-            be.xp.copyto(writable(x, op not in _SHARED_WRITES), r, casting="unsafe")
+            # only the changed elements write, as PyTorch's masked and indexed fills do
+            be.xp.copyto(writable(x, op not in _SHARED_WRITES), r, casting="unsafe",
+                         where=r != x)
             if _SHARED_WRITES.get(op):
                 warn_shared_write(op, _SHARED_WRITES[op])
     else:
@@ -199,8 +201,13 @@ def writable(x: Any, check_overlap: bool = True) -> Any:
     if x.flags.writeable:
         return x
     root = x
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    while True:  # through as_strided's DummyArray holders too (expand of a reshape)
+        base = root.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)
+        if not isinstance(base, np.ndarray):
+            break
+        root = base
     if not root.flags.writeable:  # memory that is read-only for good
         raise overlap_error()
     return array_over(x, x.__array_interface__["data"][0], x.shape, x.strides, True)

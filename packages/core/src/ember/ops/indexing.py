@@ -630,9 +630,21 @@ def _write_expanded(x: Any, pk: tuple, v: Any, accumulate: bool, value: Any) -> 
     _write(_inplace.writable(x, False), pk, v, accumulate, value)
 
 
+def _at_values(dst: Any, key: Any, vals: Any) -> Any:
+    """``vals`` broadcast to a 1-d target's index: NumPy 2's ``ufunc.at`` misreads (even reads
+    past) values with fewer dimensions than a multi-dimensional index into a 1-d array."""
+    ndim = max((getattr(k, "ndim", 0) for k in key), default=0) if _isinstance(key, tuple) \
+        else getattr(key, "ndim", 0)
+    if ndim > vals.ndim:  # the rare case: it pays one gather for the target's shape
+        return np.broadcast_to(vals, dst[key].shape)
+    return vals
+
+
 def ufunc_at(name: str, dst: Any, key: Any, vals: Any) -> None:
     """Unbuffered ``dst[key] op= vals`` with ufunc ``name`` (repeated indices accumulate)."""
     if _isinstance(dst, np.ndarray):
+        if dst.ndim == 1 and getattr(vals, "ndim", 0):
+            vals = _at_values(dst, key, vals)
         getattr(np, name).at(dst, key, vals)
         return
     if not hasattr(dst, "__cuda_array_interface__"):  # an Array-API namespace's array
@@ -789,16 +801,44 @@ def _indices_key(self: Tensor, indices: Any, op: str, arg: int = 0) -> tuple:
     return (basic, adv)
 
 
-def _check_values(self: Tensor, values: Any, op: str) -> None:
+def _check_values(self: Tensor, values: Any, op: str, indices: Any = (),
+                  accumulate: bool = True) -> Tensor:
+    """``values`` when its dtype is ``self``'s; otherwise PyTorch's masked_fill_ dispatch
+    (:func:`_fill_value`) or its refusal."""
     if not _isinstance(values, Tensor):
         raise TypeError(f"{op}(): argument 'values' must be Tensor, not {type(values).__name__}")
     if values.dtype is not self.dtype:
         from ._inplace import _type_name
 
+        if not accumulate and _masked_fill_dispatch(self, indices, values):
+            return _fill_value(self, indices, values, op)
+
         raise RuntimeError(
             f"Index put requires the source and destination dtypes match, got "
             f"{_type_name(self._data.dtype)} for the destination and "
             f"{_type_name(values._data.dtype)} for the source.")
+    return values
+
+
+def _masked_fill_dispatch(self: Tensor, indices: Any, values: Tensor) -> bool:
+    """Whether PyTorch's index_put_ runs masked_fill_ instead: one boolean mask index and a
+    one-element value (whose dtype then need not match)."""
+    return (_isinstance(indices, (tuple, list)) and len(indices) == 1
+            and _isinstance(indices[0], Tensor) and indices[0].dtype is _dt.bool
+            and values.numel() == 1)
+
+
+def _fill_value(self: Tensor, indices: Any, values: Tensor, op: str) -> Tensor:
+    """The one-element ``values`` converted to ``self``'s dtype as masked_fill_ converts a
+    number (an overflow refused, a negative int wrapped into uint8), after the mask's shape
+    check; gradients still reach ``values``."""
+    from .creation import full
+
+    get_key(self._data, _indices_key(self, indices, op))  # the mask's shape is checked first
+    v = _mask_fill_value(values, self)
+    if values._rg:
+        return values.reshape(()).to(self.dtype)
+    return full((), v, dtype=self.dtype, device=self.device)
 
 
 def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -814,7 +854,7 @@ def _index_put_method(self: Tensor, indices: Any, values: Tensor,
 
 
 def _index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool, arg: int) -> Tensor:
-    _check_values(input, values, "index_put")
+    values = _check_values(input, values, "index_put", indices, accumulate)
     refuse_shell_uint("index_put", input._data)
     return put_key(input, _indices_key(input, indices, "index_put", arg), values, accumulate,
                    key=tuple(indices))
@@ -832,7 +872,7 @@ def _index_put_method_(self: Tensor, indices: Any, values: Tensor,
 
 
 def _index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool, arg: int) -> Tensor:
-    _check_values(self, values, "index_put_")
+    values = _check_values(self, values, "index_put_", indices, accumulate)
     refuse_shell_uint("index_put", self._data)
     pk = _indices_key(self, indices, "index_put_", arg)
     _inplace.check_inplace(self, "index_put_")

@@ -102,9 +102,7 @@ def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
                            "supported")
     if _isinstance(value, Tensor):
-        if value._data.ndim != 0:
-            raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
-                               f"with {value._data.ndim} dimension(s).")
+        _value_dim(value, op)
         if kind(value._data) != "b":
             _fill_range(value.item(), x)  # PyTorch fills with the value as a number
         return astype(xp, value._data, x.dtype)
@@ -112,6 +110,12 @@ def _value(value: Any, x: Any, xp: Any, op: str) -> Any:
     if _isinstance(value, complex) and kind(x) != "c":
         value = bool(value) if kind(x) == "b" else value.real  # into bool: nonzero-ness
     return astype(xp, xp.asarray(value), x.dtype)
+
+
+def _value_dim(value: Any, op: str) -> None:
+    if _isinstance(value, Tensor) and value._data.ndim != 0:
+        raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value._data.ndim} dimension(s).")
 
 
 def _fill_range(value: Any, x: Any) -> Any:
@@ -123,6 +127,17 @@ def _fill_range(value: Any, x: Any) -> Any:
     if value.__class__ is int or value.__class__ is float or value.__class__ is complex:
         return fill_value_for(value, _dt.from_native_dtype(x.dtype))
     return value
+
+
+def _scatter_at(name: str, r: Any, key: Any, vals: Any, xp: Any) -> None:
+    """``ufunc_at`` as PyTorch's CPU scatter kernels: float16/bfloat16 accumulate in float32
+    and round once (their opmath), not at every repeated index."""
+    if r.dtype.itemsize != 2 or kind(r) not in "fV":
+        ufunc_at(name, r, key, vals)
+        return
+    w = astype(xp, r, xp.float32)
+    ufunc_at(name, w, key, astype(xp, vals, xp.float32) if hasattr(vals, "dtype") else vals)
+    r[...] = astype(xp, w, r.dtype)
 
 
 def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
@@ -140,10 +155,34 @@ def _inplace_of(fn: Callable, op: str) -> Callable:
         _inplace.check_inplace(self, op)
         if op == "masked_scatter_":  # PyTorch refuses an expanded self before the dtypes
             _inplace.check_overlap(self, op)
-        return _inplace.commit(self, fn(self, *args, **kwargs), op)
+            _expand_mask(self, args[0] if args else kwargs.get("mask"),
+                         args[1] if len(args) > 1 else kwargs.get("source"))
+        elif op == "index_copy_":  # ... and index_copy_ before anything else
+            _inplace.check_overlap(self, op)
+        try:
+            out = fn(self, *args, **kwargs)
+        except (IndexError, RuntimeError) as e:
+            if "out of" in str(e):  # PyTorch looks at the overlap before the index range
+                _inplace.check_overlap(self, op)
+            raise
+        return _inplace.commit(self, out, op)
 
     inplace.__name__ = op
     return inplace
+
+
+def _expand_mask(self: Tensor, mask: Any, source: Any) -> None:
+    """``masked_scatter_`` checks the source's dtype, then expands its mask to ``self``'s shape:
+    PyTorch's expand error (naming the mask's type) before the mask's dtype is looked at."""
+    if _isinstance(source, Tensor):
+        _scatter_source_dtype(self._data, source._data)
+    ms, xs = getattr(mask, "shape", None), self.shape
+    if ms is None or ms == xs:
+        return
+    if len(ms) > len(xs) or any(a != b and a != 1 for a, b in zip(ms[::-1], xs[::-1])):
+        from .indexing import _broadcast_error
+
+        raise _broadcast_error(tuple(xs), mask, False)
 
 
 # ------------------------------------------------------------------ gather and scatter
@@ -272,8 +311,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     if reduce is None:
         r[key] = v
     else:
-        ufunc_at("add" if reduce == "add" else "multiply", r, key,
-                 xp.broadcast_to(v, key[d].shape))
+        _scatter_at("add" if reduce == "add" else "multiply", r, key,
+                    xp.broadcast_to(v, key[d].shape), xp)
     res = make(r.reshape(input._data.shape), input._device)
     if reduce is not None:  # PyTorch has no derivative for scatter.reduce / scatter.value_reduce
         return not_differentiable("scatter", res, (input, src))
@@ -303,7 +342,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         return _scatter_copy(input, src, "ScatterAddBackward0")
     xp = input._device._backend.xp
     r = _as1(copy(xp, input._data))
-    ufunc_at("add", r, key, part)
+    _scatter_at("add", r, key, part, xp)
     res = make(reshape(xp, r, input._data.shape), input._device)
     if grad_state.enabled and (input._rg or src._rg):
         sshape = src._data.shape
@@ -357,7 +396,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     r = x.copy()
     if not include_self:
         r[key] = _identity(xp, r.dtype, reduce)
-    ufunc_at(_REDUCE[reduce], r, key, part)
+    _scatter_at(_REDUCE[reduce], r, key, part, xp)
     count = None
     if reduce == "mean":
         count = xp.full(r.shape, 1 if include_self else 0, dtype=xp.int64)
@@ -463,13 +502,13 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     """The slices of ``input`` at positions ``index`` (a 1-D tensor) along ``dim``."""
     d, ix = _index_args(input, dim, index, "index_select")
     x = input._data
+    if not x.ndim and ix.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{ix.size} value(s)")
     n = x.shape[d] if x.ndim else 1
     if ix.size and (_min_max(ix)[0] < 0 or _min_max(ix)[1] >= n):
         raise _select_bounds_error(ix, n, d, x.ndim, x.size)
     xp = input._device._backend.xp
-    if not x.ndim and ix.size > 1:
-        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
-                           f"{ix.size} value(s)")
     r = xp.take(x, ix, axis=d) if x.ndim else reshape(xp, xp.take(_as1(x), ix, axis=0), ())
     res = make(r, input._device)
     if grad_state.enabled and input._rg:
@@ -506,10 +545,19 @@ def _index_source(input: Tensor, d: int, ix: Any, source: Tensor, op: str,
     if s.dtype != x.dtype:
         raise RuntimeError(f"{op}(): self ({_type_name(x.dtype)}) and source "
                            f"({_type_name(s.dtype)}) must have the same scalar type")
+    if s.ndim and d >= s.ndim:
+        raise RuntimeError(f"{op}(): Indexing dim {d} is out of bounds of the source tensor "
+                           f"with dim {s.ndim}")
     ns = s.shape[d] if s.ndim else 1
+    if ix.size != ns and not s.ndim:  # PyTorch's message reads source.size(dim) and fails
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     if ix.size != ns:
         raise RuntimeError(f"{op}(): Number of indices ({ix.size}) should be equal to "
                            f"source.size(dim): ({ns}), for dim: {d}")
+    if s.ndim != x.ndim or s.shape[:d] != x.shape[:d] or s.shape[d + 1:] != x.shape[d + 1:]:
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} "
+                           f"source.shape = {list(s.shape)}")
     if check:
         _bounds(ix, x.shape[d] if x.ndim else 1, d)
     return s
@@ -524,19 +572,26 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     s = _index_source(input, d, ix, source, "index_add_", check=False)
     nd = input._data.ndim
     bad = _first_bad(ix, 0, input._data.shape[d] if nd else 1)
+    # PyTorch's scatter-based path: alpha 1, along the first or last dim of a matrix or more
+    scatter_path = nd > 1 and d in (0, nd - 1) and alpha == 1 and alpha.__class__ is not bool \
+        and ix.dtype == "int64"
     if bad is not None:
-        if nd > 1 and d in (0, nd - 1) and alpha == 1 and alpha.__class__ is not bool:
-            # PyTorch's scatter-based path (alpha 1, first or last dim) names the index
+        if scatter_path:  # names the index
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
                                f"{input._data.shape[d]}")
         raise IndexError("index out of range in self")
     xp = input._device._backend.xp
     r = _as1(copy(xp, input._data))
-    if alpha != 1 and r.dtype.kind in "iub":  # PyTorch converts alpha to the integer type
-        alpha = int(alpha)
-    vals = reshape(xp, _as1(s if alpha == 1 else s * alpha),
+    a = alpha
+    if alpha != 1 and r.dtype.kind in "iub":  # PyTorch converts alpha to self's dtype (checked;
+        a = _value(alpha, r, xp, "index_add_")  # -1 wraps into uint8, 0.5 is True for bool)
+    vals = reshape(xp, _as1(s if alpha == 1 else s * a),
                    r.shape[:d] + (ix.size,) + r.shape[d + 1:])
-    ufunc_at("add", r, (slice(None),) * d + (ix,), vals)
+    key = (slice(None),) * d + (ix,)
+    if scatter_path:
+        _scatter_at("add", r, key, vals, xp)
+    else:
+        ufunc_at("add", r, key, vals)
     res = make(reshape(xp, r, input._data.shape), input._device)
     if grad_state.enabled and (input._rg or source._rg):
         sshape = s.shape
@@ -574,6 +629,9 @@ def _check_copy_shapes(xs: tuple, ss: tuple, d: int) -> None:
 @autocast_op("index_copy")  # (promotes under CPU autocast; ``index_copy_`` does not)
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the slices of ``source`` written at ``index`` along ``dim``."""
+    if not source._data.ndim and index._data.size != 1 and index._data.ndim < 2:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {index._data.size})")
     d, ix = _index_args(input, dim, index, "index_copy_")
     x, s = input._data, source._data
     refuse_shell_uint("index_copy_cpu", x)
@@ -653,11 +711,24 @@ def _mask(mask: Tensor, op: str, cap: bool = False) -> Any:
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True (input and mask broadcast)."""
-    m = _mask(mask, "masked_fill_")
+    return _masked_fill(input, mask, value, False)
+
+
+def _masked_fill(input: Tensor, mask: Tensor, value: Any, inplace: bool) -> Tensor:
+    """``masked_fill``, with the checks in PyTorch's order for its out-of-place or (``inplace``)
+    in-place form."""
     x = input._data
+    if not inplace:  # PyTorch broadcasts first, then fills
+        _mask_shape(mask._data, x)
+    _value_dim(value, "masked_fill_")
+    m = _mask(mask, "masked_fill_")
+    if inplace:  # shapes that do not broadcast: PyTorch's RuntimeError, self's size first
+        shape = _mask_shape(x, m)
+        if shape != x.shape:
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast "
+                               f"shape {list(shape)}")
     xp = input._device._backend.xp
     v = _value(value, x, xp, "masked_fill_")
-    _mask_shape(m, x)  # shapes that do not broadcast: PyTorch's RuntimeError
     res = make(c_order(xp, xp.where(m, v, x)), input._device)  # PyTorch's is a C-ordered clone
     vt = _isinstance(value, Tensor) and value._rg
     if grad_state.enabled and (input._rg or vt):
@@ -721,16 +792,20 @@ def _mask_shape(m: Any, x: Any) -> tuple:
     return tuple(i if j == 1 else j for i, j in zip(pm, px))
 
 
-def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-    """A copy of ``input`` with consecutive elements of ``source`` written where ``mask`` is
-    True (input and mask broadcast)."""
-    m = _mask(mask, "masked_scatter_", cap=True)
-    x, s = input._data, source._data
+def _scatter_source_dtype(x: Any, s: Any) -> None:
     if s.dtype != x.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
                            f"got{_type_name(x.dtype)} and {_type_name(s.dtype)}")
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with consecutive elements of ``source`` written where ``mask`` is
+    True (input and mask broadcast)."""
+    x, s = input._data, source._data
+    shape = _mask_shape(mask._data, x)  # PyTorch's order: shapes, source dtype, mask dtype
+    _scatter_source_dtype(x, s)
+    m = _mask(mask, "masked_scatter_", cap=True)
     xp = input._device._backend.xp
-    shape = _mask_shape(m, x)
     mb = xp.broadcast_to(m, shape)
     r = xp.array(xp.broadcast_to(x, shape), order="C")  # PyTorch: a contiguous clone
     n = int(mb.sum())
@@ -761,11 +836,20 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ flat indices
-def _flat_index(input: Tensor, index: Tensor, op: str) -> Any:
+def _long_index(index: Tensor, op: str) -> Any:
     ix = index._data
     if kind(ix) not in "iu" or ix.dtype.itemsize != 8:
         raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
                            f"{_type_name(ix.dtype)}")
+    return ix
+
+
+def _flat_index(input: Tensor, index: Tensor, op: str, source: Any = None) -> Any:
+    """``index`` (int64) wrapped into the flattened ``input``; PyTorch's checks in its order:
+    the index dtype, then (``put_``) the source's dtype and size, then the range."""
+    ix = _long_index(index, op)
+    if source is not None:
+        _put_source_checks(input._data, ix, source._data)
     n = input._data.size
     if ix.size:
         lo, hi = int(ix.min()), int(ix.max())
@@ -810,6 +894,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
             f"dimensions, but got {x.ndim} dimensions for input, and {ix.ndim} dimensions for "
             "indices")
     d = wrap_dim(dim, x.ndim, "take_along_dim")
+    if not x.ndim:  # PyTorch reads the scalar's size(dim)
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     from .shape import broadcast_shapes
 
     s = list(x.shape)
@@ -821,21 +907,31 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     b = list(broadcast_shapes(tuple(s), ix.shape))
     bi = tuple(b)
     b[d] = x.shape[d]
-    return gather(input.expand(tuple(b)), d, indices.expand(bi))
+    try:
+        return gather(input.expand(tuple(b)), d, indices.expand(bi))
+    except RuntimeError:
+        if not (ix < 0).any():
+            raise
+    # PyTorch counts negative indices from the end along ``dim`` (not when flattened)
+    wrapped = make(ix + (ix < 0) * x.shape[d], indices._device)
+    return gather(input.expand(tuple(b)), d, wrapped.expand(bi))
 
 
-def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """A copy of ``input`` with ``source`` written (or added) at the flat positions ``index``."""
-    ix = _flat_index(input, index, "put_")
-    x, s = input._data, source._data
-    refuse_shell_uint("take_put_cpu", x)
-    if s.size != ix.size:
-        raise IndexError(f"put_(): Expected source and index to have the same number of "
-                         f"elements, but got source.numel() = {s.size}, index.numel() = {ix.size}")
+def _put_source_checks(x: Any, ix: Any, s: Any) -> None:
     if s.dtype != x.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
                            f"self.dtype = {_type_name(x.dtype)} and source.dtype = "
                            f"{_type_name(s.dtype)}")
+    if s.size != ix.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {s.size}, index.numel() = {ix.size}")
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source`` written (or added) at the flat positions ``index``."""
+    ix = _flat_index(input, index, "put_", source)
+    x, s = input._data, source._data
+    refuse_shell_uint("take_put_cpu", x)
     r = x.copy()
     flat = r.reshape(-1)
     if accumulate:
@@ -868,7 +964,8 @@ methods(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=
         index_add_=_inplace_of(index_add, "index_add_"),
         index_copy_=_inplace_of(index_copy.__wrapped__, "index_copy_"),  # (no autocast)
         index_fill_=_inplace_of(index_fill, "index_fill_"),
-        masked_fill_=_inplace_of(masked_fill, "masked_fill_"),
+        masked_fill_=_inplace_of(lambda self, mask, value: _masked_fill(self, mask, value, True),
+                                 "masked_fill_"),
         masked_scatter_=_inplace_of(masked_scatter, "masked_scatter_"),
         put_=_inplace_of(put, "put_"))
 
