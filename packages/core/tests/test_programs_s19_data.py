@@ -222,9 +222,10 @@ def test_buffer_tensor_loads_as_a_plain_tensor(weights_only):
 def test_tensor_with_python_attributes_loads_its_values():
     t = torch.ones(2)
     t.note = "kept by torch"
-    with pytest.warns(UserWarning, match="note"):  # ember.Tensor has no __dict__ to keep it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an ember.Tensor keeps its attributes too (s24)
         got = ember.load(saved(torch, t))
-    assert (type(got).__name__, got.tolist()) == ("Tensor", [1.0, 1.0])
+    assert (type(got).__name__, got.tolist(), got.note) == ("Tensor", [1.0, 1.0], "kept by torch")
 
 
 # ------------------------------------------------------------------ weights-only allowlist

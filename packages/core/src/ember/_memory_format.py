@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._tensor import (
+from ._layouts import (
     _contiguous_strides,
     channels_last,
     channels_last_3d,
@@ -228,6 +228,13 @@ def iter_layout(shape: tuple, arrays: tuple) -> tuple | None:
         return None
     order = tuple(perm[::-1])
     return order, perm_strides(shape, order)
+
+
+def dense_like_result(xp: Any, arr: Any) -> Any:
+    """A dense copy of ``arr`` (an expanded array: some stride 0) laid out as PyTorch lays out
+    the result of an op over it (:func:`iter_layout`). A cast or a copy with NumPy's order K
+    would put the stride-0 dims innermost; casting this copy keeps PyTorch's order."""
+    return laid_out(xp, arr, iter_layout(arr.shape, (arr,)))
 
 
 def reorder_dimensions(shape: tuple, ops: list) -> list:

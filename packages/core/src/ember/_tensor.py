@@ -19,6 +19,16 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._device import device as _device_cls
+from ._layouts import (  # noqa: F401  (PyTorch's names, re-exported)
+    _contiguous_strides,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, RemovableHandle, RetainGrad, regenerated_view
 from .backends.registry import CPU, canonical_device
@@ -95,25 +105,6 @@ def _size_item(x: Any, i: int) -> int:
                         f"'{type(x).__name__}')") from None
 
 
-class layout:
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"ember.{self.name}"
-
-
-class memory_format(layout):
-    __slots__ = ()
-
-
-strided = layout("strided")
-contiguous_format = memory_format("contiguous_format")
-channels_last = memory_format("channels_last")
-channels_last_3d = memory_format("channels_last_3d")
-preserve_format = memory_format("preserve_format")
 
 
 _warned_scalar = [False]
@@ -240,7 +231,7 @@ def _subclassed(self: Tensor, cls: type, alias_results: bool) -> Tensor:
     alias in the graph (PyTorch's AliasBackward0) whose gradient reaches ``self``."""
     t = _new(cls)
     for s in Tensor.__slots__:
-        if s != "__weakref__":
+        if s != "__weakref__" and s != "__dict__":  # the user's attributes stay on ``self``
             setattr(t, s, getattr(self, s))
     if self._rg and (alias_results or self.grad_fn is None) and grad_mode.state.enabled:
         from .autograd.graph import node_class
@@ -270,7 +261,8 @@ class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
     __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "_grad", "_vc", "_base",
-                 "_accum", "_hooks_leaf", "_post_acc_hooks", "_view_fn", "__weakref__")
+                 "_accum", "_hooks_leaf", "_post_acc_hooks", "_view_fn", "__weakref__",
+                 "__dict__")  # users set their own attributes on tensors, as in PyTorch
     __array_priority__ = 1000
     __module__ = "ember"  # ``type(t)`` prints as ``<class 'ember.Tensor'>``, as PyTorch's
     is_sparse = False
@@ -857,6 +849,20 @@ class Tensor:
     _plain_repr = True
 
     # ---------------------------------------------------------------- copying and pickling
+    def __copy__(self) -> Tensor:
+        """``copy.copy``: as PyTorch's rebuild from the storage, a new leaf sharing the memory
+        (requires_grad kept, no graph, no grad) with the user's attributes; a subclass with
+        its own pickling (Parameter, sparse) is rebuilt by it."""
+        cls = type(self)
+        if cls is not Tensor and cls.__reduce_ex__ is not Tensor.__reduce_ex__:
+            return copy._reconstruct(self, None, *self.__reduce_ex__(4))
+        t = make(self._data, self._device, self._rg)
+        if cls is not Tensor:
+            t = _subclassed(t, cls, False)
+        if self.__dict__:
+            t.__dict__.update(self.__dict__)
+        return t
+
     def __deepcopy__(self, memo: dict) -> Tensor:
         if self.grad_fn is not None:
             raise RuntimeError(
@@ -873,8 +879,8 @@ class Tensor:
         t = make(d, self._device, self._rg)
         if type(self) is not Tensor:
             t = t.as_subclass(type(self))
-            t.__dict__.update(copy.deepcopy(getattr(self, "__dict__", {}), memo)) if hasattr(
-                t, "__dict__") else None
+        if self.__dict__:  # the user's own attributes are copied too, as PyTorch's
+            t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         memo[id(self)] = t
         if self.grad is not None:
             t.grad = copy.deepcopy(self.grad, memo)
@@ -885,8 +891,11 @@ class Tensor:
         if arr.ndim > 1 and not arr.flags.c_contiguous or arr.ndim > 1 and 1 in arr.shape:
             laid = _laid_out_copy(arr)  # a permuted layout travels as it is, as PyTorch's
             if laid is not None:
-                return (_rebuild_laid, (*laid, str(self._device), self._rg, type(self)))
-        return (_rebuild, (arr.copy(), str(self._device), self._rg, type(self)))
+                return (_rebuild_laid, (*laid, str(self._device), self._rg, type(self)),
+                        self.__dict__ or None)
+        # the user's own attributes travel as the state, as PyTorch's
+        return (_rebuild, (arr.copy(), str(self._device), self._rg, type(self)),
+                self.__dict__ or None)
 
     # ------------------------------------------------ PyTorch's other device and layout flags
     # Ember tensors live on the CPU, a CUDA GPU or the meta device, strided (or sparse COO,
@@ -993,9 +1002,3 @@ def _ptr(a: Any) -> int:
     return int(getattr(data, "ptr", 0) or 0)
 
 
-def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    st, n = [], 1
-    for size in reversed(shape):
-        st.append(n)
-        n *= max(size, 1)
-    return tuple(reversed(st))

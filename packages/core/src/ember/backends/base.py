@@ -127,6 +127,10 @@ class NumpyLike:
         return _dt.from_numpy_dtype(arr.dtype)
 
     def astype(self, arr: Any, dtype: _dt.dtype) -> Any:
+        if 0 in arr.strides:  # NumPy's order K would put an expanded dim innermost
+            from .._memory_format import dense_like_result
+
+            arr = dense_like_result(self.xp, arr)
         if arr.dtype.kind in "biu" and dtype.itemsize > 2:  # never out of range: no warning
             return arr.astype(dtype.np)
         # PyTorch casts out-of-range values silently (to inf), NumPy warns: quiet

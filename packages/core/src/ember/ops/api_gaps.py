@@ -396,20 +396,71 @@ def _is_set_to(self: Tensor, tensor: Tensor) -> bool:
 
 
 def _dim_order(self: Tensor, *, ambiguity_check: bool | list = False) -> tuple[int, ...]:
-    """The dimensions from outermost to innermost in memory (stable for equal strides);
-    ``ambiguity_check`` (True, or memory formats to accept) refuses a tensor whose order is
-    not unique (a size-1 dimension, or equal neighbouring strides)."""
+    """The dimensions from outermost to innermost in memory, as PyTorch orders them (its
+    elementwise-output permutation); ``ambiguity_check`` (True, or memory formats to accept)
+    refuses a tensor whose order is not unique (a size-1 dimension, or equal neighbouring
+    strides)."""
+    from .._tensor import memory_format
+
+    if not isinstance(ambiguity_check, bool) and not (
+            isinstance(ambiguity_check, list)
+            and all(isinstance(f, memory_format) for f in ambiguity_check)):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory "
+                        "formats.")
     shape, strides = tuple(self.shape), self.stride()
+    formats = ambiguity_check if isinstance(ambiguity_check, list) else []
     if ambiguity_check is not False:
-        formats = ambiguity_check if isinstance(ambiguity_check, list) else []
         ambiguous = (any(s == 1 for s in shape)
                      or any(a == b for a, b in zip(strides, strides[1:])))
         if ambiguous and sum(bool(self.is_contiguous(memory_format=f)) for f in formats) != 1:
             raise RuntimeError("The tensor does not have unique dim order, or cannot map to "
                                "exact one of the given memory formats.")
-        if any(st == 0 and n > 1 for st, n in zip(strides, shape)):  # an expanded dim
-            raise RuntimeError("The tensor does not have unique dim order.")
-    return tuple(sorted(range(len(shape)), key=lambda d: -strides[d]))
+    perm, unordered = _physical_perm(self, shape, strides, bool(ambiguity_check))
+    if unordered:
+        raise RuntimeError("The tensor does not have unique dim order.")
+    return tuple(perm)
+
+
+def _physical_perm(self: Tensor, shape: tuple, strides: tuple, check: bool) -> tuple:
+    """PyTorch's ``compute_elementwise_output_logical_to_physical_perm`` of one tensor: the
+    contiguous and channels-last layouts directly, else an insertion sort by stride that
+    steps over the pairs it cannot order (a stride 0, equal strides of equal sizes); with
+    ``check``, whether some neighbouring pair stayed unordered."""
+    from .._tensor import channels_last
+
+    nd = len(shape)
+    if nd < 2:
+        return list(range(nd)), False
+    contig = self.is_contiguous()
+    cl = nd == 4 and self.is_contiguous(memory_format=channels_last)
+    if contig and not cl:
+        return list(range(nd)), False
+    if cl and not contig:
+        return [0, *range(2, nd), 1], False
+
+    def ge(a: int, b: int) -> bool:
+        return b == 0 or (a != 0 and (a >= b or a % b == 0))
+
+    def should_swap(a: int, b: int) -> int:
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if ge(shape[b], shape[a]) else 1
+        return -1 if ge(sb, sa) else 1
+
+    perm = list(range(nd - 1, -1, -1))
+    for i in range(1, nd):
+        j = i
+        for k in range(i - 1, -1, -1):
+            cmp = should_swap(perm[k], perm[j])
+            if cmp > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif cmp < 0:
+                break
+    unordered = check and any(should_swap(perm[i], perm[i + 1]) != -1 for i in range(nd - 1))
+    return perm[::-1], unordered
 
 
 def _storage_type(self: Tensor) -> type:

@@ -28,9 +28,10 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
         return t
     be = t._device._backend
     if src.category == _COMPLEX and dt is _dt.bool:
-        r = t._data != 0  # nonzero in either part, as PyTorch
+        r = be.xp.asarray(t._data != 0)  # nonzero in either part (a 0-d array, not a scalar)
     elif src.category == _COMPLEX and dt.category != _COMPLEX:
-        _warn_discard_imag()
+        if t._data.size:  # PyTorch's kernel (and so its warning) runs only on elements
+            _warn_discard_imag()
         r = be.astype(be.xp.real(t._data), dt)  # PyTorch drops the imaginary part
     elif dt.name == "float8_e4m3fn":  # no infinities: PyTorch saturates to +-448 (NaN stays)
         r = be.astype(be.xp.clip(t._data, -448.0, 448.0), dt)
@@ -341,6 +342,10 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
             f"{[max(x, y) if x and y else 0 for x, y in zip(a, b)]}") from None
     if self.dtype is _dt.float16 and src.dtype is _dt.float64:
         r = r.astype("float32")  # PyTorch rounds double to half through float
+    elif r.dtype.kind == "c" and self._data.dtype.kind not in "cb":
+        if r.size:  # PyTorch's UserWarning, where NumPy's cast gives a ComplexWarning
+            _warn_discard_imag()
+        r = xp.real(r)
     if not (grad_state.enabled and (src._rg or self._rg)):
         _inplace.check_inplace(self, "copy_")
         _inplace.write(self, r)

@@ -1168,7 +1168,9 @@ def _new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = Non
 
 def _new_filled(fill: Any, name: str) -> Any:
     def new(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False, **_: Any) -> Tensor:
+            requires_grad: bool = False, **kw: Any) -> Tensor:
+        if not size and "size" in kw:  # ``x.new_ones(size=(2, 3))``
+            size = (kw["size"],)
         if not size:
             raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
         return _filled(fill, size, dtype or self.dtype, device or self._device, requires_grad)
@@ -1178,6 +1180,9 @@ def _new_filled(fill: Any, name: str) -> Any:
 
 def _new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, **_: Any) -> Tensor:
+    if isinstance(size, int):  # PyTorch takes only a sequence here, unlike new_ones(2)
+        raise TypeError("new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     return _filled(fill_value, (size,), dtype or self.dtype, device or self._device, requires_grad)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._memory_format import dense_like_result
 from . import _inplace
 from ._dispatch import (
     Tensor,
@@ -80,9 +81,17 @@ def invalid_combination(op: str, *args: Any) -> TypeError:
                      "expected one of:")
 
 
+def to_f32(a: Any) -> Any:
+    """A half array as float32, laid out as PyTorch lays a result: NumPy's order K (kept for a
+    dense layout) would put an expanded (stride-0) dim innermost."""
+    if 0 in a.strides and a.__class__ is np.ndarray:
+        a = dense_like_result(np, a)
+    return a.astype("float32")
+
+
 def bf16_to_f32(*arrays: Any) -> tuple:
     """bfloat16 arrays (NumPy kind 'V') as float32, other operands unchanged."""
-    return tuple(a.astype("float32") if getattr(getattr(a, "dtype", None), "kind", None) == "V"
+    return tuple(to_f32(a) if getattr(getattr(a, "dtype", None), "kind", None) == "V"
                  else a for a in arrays)
 
 
@@ -147,7 +156,7 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
         dev = input._device
         bf16 = k == "V" or (k == "f" and x.dtype == "float16")
         if bf16:  # bfloat16 and float16: computed in float32, rounded once (PyTorch's opmath)
-            x, k = x.astype("float32"), "f"
+            x, k = to_f32(x), "f"
         if k not in kinds:
             err = reject(input.dtype.np) if reject is not None else \
                 not_implemented(_KERNEL_NAMES.get(name, name), input.dtype.np)
@@ -353,8 +362,11 @@ def _d_logit(eps: Any) -> Callable:
 
 # ------------------------------------------------------------------ the ops
 def _copy_laid(xp: Any, x: Any) -> Any:
-    """A copy of ``x`` laid out as it (PyTorch's unary ops keep the input's strides)."""
-    return x.copy(order="K") if hasattr(x, "copy") else copy(xp, x)
+    """A copy of ``x`` laid out as it (PyTorch's unary ops keep the input's strides; for an
+    expanded input, where NumPy's order K would lay the stride-0 dim innermost, PyTorch's)."""
+    if not hasattr(x, "copy"):
+        return copy(xp, x)
+    return dense_like_result(xp, x) if 0 in x.strides else x.copy(order="K")
 
 
 def _sign_kernel(xp: Any, x: Any) -> Any:

@@ -284,8 +284,25 @@ def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
         if x.strides[-1] != a and x.shape[-1] != 1:
             raise RuntimeError(f"self.stride(-1) must be 1 {words}, but got "
                                f"{x.strides[-1] // a}")
+        if b > a:
+            _check_upsized_view(input, b // a, words)
     arr = x.view(native)
     return make_view(input, arr, lambda t: t.view(dt))  # no graph: not differentiable
+
+
+def _check_upsized_view(input: Tensor, ratio: int, words: str) -> None:
+    """PyTorch's checks before reading ``ratio`` elements as one: the offset and the outer
+    strides must be whole new elements (size-1 dims step nowhere: their strides are free)."""
+    off = input.storage_offset()
+    if off % ratio:
+        raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {words}, but "
+                           f"got {off}")
+    x = input._data
+    for i in range(x.ndim - 1):
+        st = x.strides[i] // x.dtype.itemsize
+        if st % ratio and x.shape[i] != 1:
+            raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} {words}, but "
+                               f"got {st}")
 
 
 def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
@@ -450,8 +467,9 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 
 def ravel(input: Tensor) -> Tensor:
-    """A 1-D tensor of the elements (a view where the layout allows, else a copy)."""
-    return reshape(input, -1)
+    """A 1-D contiguous tensor of the elements: as PyTorch, ``contiguous().view(-1)``, so a
+    view only of a contiguous input (``reshape`` would view a strided one)."""
+    return view(input.contiguous(), -1)
 
 
 # ------------------------------------------------------------------ broadcasting

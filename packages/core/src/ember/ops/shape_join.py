@@ -348,6 +348,8 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
     """Tile ``input`` ``sizes[i]`` times along each dim (``sizes`` may add leading dims)."""
     x = input._data
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = shape_arg(sizes)
     if len(reps) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "

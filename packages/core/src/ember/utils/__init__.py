@@ -28,7 +28,7 @@ def swap_tensors(t1: object, t2: object) -> None:
     if d1 is not None and d2 is not None:
         t1.__dict__, t2.__dict__ = d2, d1
     for s in Tensor.__slots__:
-        if s != "__weakref__":
+        if s != "__weakref__" and s != "__dict__":  # the dicts are swapped above
             a, b = getattr(t1, s), getattr(t2, s)
             setattr(t1, s, b)
             setattr(t2, s, a)

@@ -1,0 +1,37 @@
+"""Layouts and memory formats (``ember.strided``, ``ember.channels_last``, ...): plain named
+values, below the tensor so that the layout rules (``_memory_format``) and the backends can
+use them."""
+
+from __future__ import annotations
+
+
+class layout:
+    __slots__ = ("name",)
+    __module__ = "ember"  # as PyTorch's ``torch.layout``
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+
+class memory_format(layout):
+    __slots__ = ()
+    __module__ = "ember"
+
+
+strided = layout("strided")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+
+
+def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """C-order strides, in elements, of ``shape``."""
+    st, n = [], 1
+    for size in reversed(shape):
+        st.append(n)
+        n *= max(size, 1)
+    return tuple(reversed(st))
