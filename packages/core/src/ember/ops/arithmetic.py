@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from .._memory_format import pointwise_laid
+from .._memory_format import dense_like_result, pointwise_laid
 from .._runtime import _QUIET, _np_fp_state
 from . import _inplace
 from ._along_dim import is_half as _is_half
@@ -216,14 +216,36 @@ def _half_by_number(a: Any, b: Any) -> Any:
     if (s.__class__ is float or s.__class__ is int) and _isinstance(t, Tensor) and \
             t._device._backend.numpy_like and _is_half(d):
         return d
+    if s is b and _isinstance(s, Tensor) and _half_by_0d(t, s, d):
+        return d
     return None
 
 
+def _half_by_0d(t: Tensor, s: Tensor, d: Any) -> bool:
+    """Whether ``t`` (a dimensioned half tensor) meets a 0-d real tensor ``s`` of another
+    dtype as the second operand: PyTorch's mul/div kernels then read ``s``'s own value in
+    float32 (``original_scalar_value``), not ``s`` rounded to half."""
+    y = s._data
+    return (y.ndim == 0 and y.dtype != d and t._data.ndim > 0 and s._device is t._device
+            and y.dtype.kind in "iufV" and t._device._backend.numpy_like and _is_half(d))
+
+
 def _half_operands(a: Any, b: Any) -> tuple:
-    """The tensor's array as float32 beside the unrounded number, and the device."""
+    """The tensor's array as float32 beside the unrounded number (or a 0-d tensor's value
+    in float32), and the device."""
     if _isinstance(a, Tensor):
-        return a._data.astype(np.float32), b, a._device
-    return a, b._data.astype(np.float32), b._device
+        if _isinstance(b, Tensor):
+            return _half_f32(a._data), _half_f32(b._data), a._device
+        return _half_f32(a._data), b, a._device
+    return a, _half_f32(b._data), b._device
+
+
+def _half_f32(x: Any) -> Any:
+    """A half array as float32; an expanded one laid out as PyTorch lays out the result
+    (NumPy's order K would put its stride-0 dims innermost)."""
+    if 0 in x.strides and x.__class__ is np.ndarray:
+        x = dense_like_result(np, x)
+    return x.astype(np.float32)
 
 
 def _add_vjp(sa: tuple, sb: tuple, ga: bool, gb: bool, alpha: Any) -> Any:
@@ -322,7 +344,9 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     if _isinstance(input, Tensor) and _isinstance(other, Tensor):  # the common case, inline
         xa, xb, dev = input._data, other._data, input._device
         if other._device is not dev or xa.dtype != xb.dtype:
-            xa, xb, dev = binary(input, other, "mul")
+            half = _half_by_number(input, other)  # half times a 0-d tensor: in float32
+            xa, xb, dev = _half_operands(input, other) if half is not None else \
+                binary(input, other, "mul")
         ga, gb = input._rg, other._rg
     else:
         half = _half_by_number(input, other)
@@ -411,6 +435,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
 def _float_operands(a: Any, b: Any, xa: Any, xb: Any, dev: Any) -> tuple[Any, Any]:
     """Integer operands as the default float dtype, converted from their own values (a
     negative Python number is not wrapped to the tensor's unsigned dtype first)."""
+    if a.__class__ is np.ndarray or b.__class__ is np.ndarray:
+        return xa, xb  # PyTorch hands the op to NumPy, whose integer division gives float64
     be = dev._backend
     xa = be.astype(a._data if a._device is dev else xa, _dt._default) if _isinstance(a, Tensor) \
         else float(a)
@@ -436,7 +462,17 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
         raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{rounding_mode}'")
-    xa, xb, dev = binary(input, other, "div")
+    # a half tensor by a number: PyTorch's kernel divides in float32 by the unrounded number
+    half = _half_by_number(input, other) if other.__class__ in (int, float) or (
+        _isinstance(other, Tensor) and _isinstance(input, Tensor)
+        and other._data.dtype != input._data.dtype) else None
+    if half is None and rounding_mode == "trunc" and _isinstance(other, Tensor):
+        half = _half_trunc_by_one(input, other)
+    if half is not None:  # (or by a 0-d tensor's own value: ``_half_by_0d``)
+        xa, xb, dev = _half_operands(input, other)
+        xb = np.float32(xb) if xb.__class__ in (int, float) else xb
+    else:
+        xa, xb, dev = binary(input, other, "div")
     xp = dev._backend.xp
     k = _kind(xa if _isinstance(input, Tensor) else xb)  # the common dtype's kind
     if k in "bc":
@@ -468,6 +504,8 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
                       else xp.floor_divide(xa, xb))
         except ValueError as e:  # shapes that do not broadcast
             raise _fail("div", input, other, e) from None
+        if half is not None:
+            r = quiet(xp.asarray(r).astype, half)  # rounded once, overflow to inf silently
     res = make(pointwise_laid(xp, xp.asarray(r), xa, xb), dev)
     if _any_grad(input, other) and grad_state.enabled:
         sa, sb = _shape(input), _shape(other)
@@ -478,6 +516,17 @@ def _div_rounded(input: Any, other: Any, rounding_mode: str, out: Tensor | None)
 
         record("DivBackward2", res, (input, other), vjp_round)  # aten::div.Tensor_mode
     return res if out is None else _out(res, out, "div")
+
+
+def _half_trunc_by_one(input: Any, other: Tensor) -> Any:
+    """The half dtype where PyTorch's div_trunc kernel reads a one-element divisor of the same
+    dtype as a float32 scalar (``is_scalar``): ``trunc(a / b)`` unrounded before the trunc."""
+    x, y = getattr(input, "_data", None), other._data
+    if y.size == 1 and x is not None and x.dtype == y.dtype and x.ndim >= y.ndim and \
+            other._device is input._device and input._device._backend.numpy_like and \
+            _is_half(x.dtype):
+        return x.dtype
+    return None
 
 
 def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
@@ -590,7 +639,7 @@ def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
     """``x ** 0.5`` and ``x ** -0.5`` as PyTorch's float, double and bfloat16 kernels take
     them: ``sqrt(x)`` and ``1 / sqrt(x)`` (so -inf gives NaN and -0.0 gives -0.0 and -inf,
     where C's pow gives inf, 0.0, 0.0 and inf)."""
-    w = x.astype("float32") if x.dtype.kind == "V" else x  # bfloat16: in float32, rounded once
+    w = _half_f32(x) if x.dtype.kind == "V" else x  # bfloat16: in float32, rounded once
     r = 1 / xp.sqrt(w) if inverse else xp.sqrt(w)
     return r.astype(x.dtype) if w is not x else r
 
@@ -621,11 +670,18 @@ def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) 
     ``1 / base`` truncated (1 and -1 keep their magnitude, everything else 0)."""
     if _kind(xa if _isinstance(input, Tensor) else xb) == "b":
         if _isinstance(input, Tensor) and exponent.__class__ is bool:
-            return xp.ones_like(xa) if not exponent else copy(xp, xa)
+            if exponent:
+                return copy(xp, xa)
+            # an expanded (stride-0) base: C order, as PyTorch (NumPy's order K puts it inner)
+            return xp.ones_like(xa, order="C" if 0 in getattr(xa, "strides", ()) else "K")
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if exponent.__class__ is np.ndarray or input.__class__ is np.ndarray:
+        return kernel(xa, xb)  # PyTorch hands the op to NumPy
     if not _isinstance(exponent, Tensor):
         if exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent.__class__ is int and _isinstance(input, Tensor):
+            _int_exponent_fits(exponent, xa.dtype)
         return kernel(xa, xb)
     neg = xb < 0
     if not xp.any(neg):
@@ -634,6 +690,15 @@ def _int_pow(xp: Any, kernel: Any, xa: Any, xb: Any, input: Any, exponent: Any) 
     a = xp.asarray(xa)
     inv = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (xb & 1), 0))
     return xp.where(neg, inv, r).astype(r.dtype)
+
+
+def _int_exponent_fits(exponent: int, npd: Any) -> None:
+    """PyTorch converts a Python-int exponent to the integer result dtype ``npd``, refusing
+    one out of its range (``int8 ** 200``) rather than wrapping it."""
+    if exponent > np.iinfo(npd).max:
+        from .creation import _overflow
+
+        raise _overflow(_dt.from_native_dtype(npd))
 
 
 def _exp_log_pow(xp: Any, a: Any, b: Any) -> Any:
@@ -679,8 +744,11 @@ def _fast_inplace(self: Tensor, other: Any, ufunc: str) -> bool:
             return False
         yd, xd = y.dtype, x.dtype
         if yd is not xd and (yd.kind == "b" or yd.kind > xd.kind and
-                             (yd.kind == "c" or xd.kind in "biu")):
-            return False  # a bool operand (refused by sub) or a wider category
+                             (yd.kind == "c" or xd.kind in "biu")
+                             or xd.itemsize == 2 and ufunc in ("multiply", "true_divide")
+                             and _is_half(xd)):
+            return False  # a bool operand (refused by sub), a wider category, or half by a
+            # 0-d tensor of another dtype (``_half_by_0d``: in float32)
     elif _isinstance(other, float):
         if x.dtype.kind in "biuV" or ufunc in ("multiply", "true_divide") and _is_half(x.dtype):
             # a number times or over half: in float32 (``_half_by_number``); bfloat16's

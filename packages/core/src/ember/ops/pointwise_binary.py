@@ -249,6 +249,7 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
 
     npd = result_type(input, other).np
     if npd.kind in "bc":
+        _check_broadcast("floor_divide", input, other)  # PyTorch checks the shapes first
         if out is not None:
             _check_out_cast(npd, out)
         raise not_implemented("div_floor_cpu", npd)
@@ -739,7 +740,15 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
                 raise NotImplementedError("clamp is not supported for complex types")
             raise RuntimeError("value cannot be converted to type double without overflow")
         dev, dt, (a, lo, hi) = _promote_all("clamp", input, min, max)
-        _clamp_kernel_check(dt, min, max)
+        try:
+            _clamp_kernel_check(dt, min, max)
+        except NotImplementedError:  # PyTorch checks the shapes and out= before the kernel
+            for b in (min, max):
+                if _isinstance(b, Tensor):
+                    _check_broadcast("clamp", input, b)
+            if out is not None and not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
+                _inplace.check_exact_out(dt, out)
+            raise
     nan = _is_nan(min) or _is_nan(max)
     if not nan:  # a NaN bound makes all NaN, the other bound unconverted
         _check_range(min, dt)
@@ -795,8 +804,9 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
             else:
                 record(name, res, (input, (input, min, max)[keep]),
                        lambda g, *s: (lambda r: (r[0], r[keep]))(vjp(g, *s)), (input, min, max))
-    if out is not None:
-        _inplace.check_exact_out(res._data.dtype, out)  # clamp's out= keeps the result's dtype
+    if out is not None and not (_isinstance(min, Tensor) or _isinstance(max, Tensor)):
+        # clamp to numbers keeps the result's dtype in out=; tensor bounds cast like maximum
+        _inplace.check_exact_out(res._data.dtype, out)
     return res if out is None else _out(res, out)
 
 
@@ -838,26 +848,28 @@ def _clamp_kernel_check(dt: Any, min: Any, max: Any) -> None:  # noqa: A002
         raise not_implemented(kernel, dt)
 
 
-def _clamp_one_check(input: Tensor, bound: Any, kernel: str) -> None:
+def _clamp_one_check(input: Tensor, bound: Any, kernel: str, out: Tensor | None = None) -> None:
     """clamp_min/clamp_max refuse complex like the maximum/minimum kernels they run."""
     if _isinstance(bound, Tensor):
+        if out is not None:  # maximum/minimum's out= cast check comes first
+            _check_out_cast(result_type(input, bound).np, out)
         if kind(input._data) == "c" or kind(bound._data) == "c":
             raise not_implemented(kernel, result_type(input, bound).np)
     elif bound.__class__ is complex or kind(input._data) == "c":
         raise NotImplementedError("clamp is not supported for complex types")
 
 
-def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+def clamp_min(input: Tensor, min: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``clamp(input, min=min)``."""
-    _clamp_one_check(input, min, "maximum_cpu")
-    return _clamp(input, min, None, None, "ClampMinBackward" + (
+    _clamp_one_check(input, min, "maximum_cpu", out)
+    return _clamp(input, min, None, out, "ClampMinBackward" + (
         "1" if _isinstance(min, Tensor) else "0"))
 
 
-def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+def clamp_max(input: Tensor, max: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``clamp(input, max=max)``."""
-    _clamp_one_check(input, max, "minimum_cpu")
-    return _clamp(input, None, max, None, "ClampMaxBackward" + (
+    _clamp_one_check(input, max, "minimum_cpu", out)
+    return _clamp(input, None, max, out, "ClampMaxBackward" + (
         "1" if _isinstance(max, Tensor) else "0"))
 
 

@@ -109,8 +109,8 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The argument of each element, in radians (0 or pi for real numbers)."""
     x = _check("angle", input)
     xp = input._device._backend.xp
-    if x.dtype.kind == "c":
-        r = xp.angle(x)
+    if x.dtype.kind == "c":  # PyTorch writes complex angle into a fresh (C-ordered) out=
+        r = xp.asarray(xp.angle(x), order="C")
     else:
         if x.dtype.kind in "biu":
             x = x.astype(_dt._default.np)
