@@ -131,6 +131,15 @@ def _parse_pad_padding(padding: int | list[int]) -> list[int]:
     return [padding[0], padding[2], padding[1], padding[3]]
 
 
+def _symmetric_out_of_bounds(h: int, w: int, left: int, right: int, top: int, bottom: int) -> None:
+    """torchvision mirrors by indexing, so a border wider than the image is an IndexError
+    naming the first bad row index (rows before columns, each as dimension 0 or 1)."""
+    for dim, n, before, after in ((0, h, top, bottom), (1, w, left, right)):
+        bad = before - 1 if before > n else (-(n + 1) if after > n else None)
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+
+
 def _pad_symmetric(img: Tensor, padding: list[int]) -> Tensor:
     """Symmetric padding (the edge value repeats) by gathering rows and columns."""
     left, right, top, bottom = padding
@@ -139,6 +148,8 @@ def _pad_symmetric(img: Tensor, padding: list[int]) -> Tensor:
         img = img[..., ct:img.shape[-2] - cb, cl:img.shape[-1] - cr]
         left, right, top, bottom = (max(p, 0) for p in padding)
     h, w = img.shape[-2:]
+    if max(top, bottom) > h or max(left, right) > w:
+        _symmetric_out_of_bounds(h, w, left, right, top, bottom)
 
     def indices(n: int, before: int, after: int) -> Tensor:
         i = ember.arange(-before, n + after, device=img.device)

@@ -249,6 +249,8 @@ def pad(img: Any, padding: int | list[int], fill: Any = 0, padding_mode: str = "
     """Pad every border (left, top, right, bottom) with a constant, edge, reflect or symmetric."""
     if not _is_tensor(img):
         return F_pil.pad(img, padding=padding, fill=fill, padding_mode=padding_mode)
+    if padding_mode == "symmetric" and (img.ndim == 2 or img.ndim > 4):  # v1 mirrors 3-D, 4-D
+        raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
     return F_t.pad(img, padding=padding, fill=fill, padding_mode=padding_mode)
 
 
@@ -340,9 +342,19 @@ def perspective(img: Any, startpoints: list[list[int]], endpoints: list[list[int
     return F_t.perspective(img, coeffs, interpolation=interpolation.value, fill=fill)
 
 
+def _crop_size_as_given(size: Any) -> Any:
+    """A number or a 1-sequence as an (h, w) tuple; a 2-sequence stays as given, so that
+    error messages show it as torchvision does (a list prints as a list)."""
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, (tuple, list)) and len(size) == 1:
+        return size[0], size[0]
+    return size
+
+
 def five_crop(img: Any, size: int | list[int]) -> tuple:
     """The four corner crops and the center crop: (tl, tr, bl, br, center)."""
-    size = _pair(size)
+    size = _crop_size_as_given(size)
     if len(size) != 2:
         raise ValueError("Please provide only two dimensions (h, w) for size.")
     _, image_height, image_width = get_dimensions(img)
@@ -359,7 +371,7 @@ def five_crop(img: Any, size: int | list[int]) -> tuple:
 
 def ten_crop(img: Any, size: int | list[int], vertical_flip: bool = False) -> tuple:
     """``five_crop`` of the image and of its flipped copy."""
-    size = _pair(size)
+    size = _crop_size_as_given(size)
     if len(size) != 2:
         raise ValueError("Please provide only two dimensions (h, w) for size.")
     flipped = vflip(img) if vertical_flip else hflip(img)
@@ -539,6 +551,12 @@ def _through_tensor(img: Any, fn: Any) -> Any:
 
 def gaussian_blur(img: Any, kernel_size: int | list[int], sigma: Any = None) -> Any:
     """Blur with a Gaussian kernel (reflect padding keeps the size)."""
+    kernel_size, sigma = _gaussian_blur_args(kernel_size, sigma)
+    return _through_tensor(img, lambda t: F_t.gaussian_blur(t, kernel_size, sigma))
+
+
+def _gaussian_blur_args(kernel_size: Any, sigma: Any) -> tuple[list[int], list[float]]:
+    """Checked ``[kh, kw]`` and ``[sx, sy]`` of a Gaussian blur (torchvision's errors)."""
     if not isinstance(kernel_size, (int, list, tuple)):
         raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
     if isinstance(kernel_size, int):
@@ -561,7 +579,7 @@ def gaussian_blur(img: Any, kernel_size: int | list[int], sigma: Any = None) -> 
     for s in sigma:
         if s <= 0.0:
             raise ValueError(f"sigma should have positive values. Got {sigma}")
-    return _through_tensor(img, lambda t: F_t.gaussian_blur(t, list(kernel_size), list(sigma)))
+    return list(kernel_size), list(sigma)
 
 
 def elastic_transform(img: Any, displacement: Tensor,

@@ -34,6 +34,33 @@ def _as_format(format: Any) -> BoundingBoxFormat:
     return BoundingBoxFormat[format.upper()] if isinstance(format, str) else format
 
 
+def _half(v: Tensor) -> Tensor:
+    return v / 2 if v.is_floating_point() else ember.div(v, 2, rounding_mode="floor")
+
+
+def _convert_unrotated(boxes: Tensor, old: Any, new: Any) -> tuple[Tensor, ...]:
+    """The four columns in ``new`` format, computed in torchvision's order of operations (XYWH
+    and CXCYWH convert directly, others through XYXY) so that float boxes match bit for bit;
+    CXCYWH corners are computed in float and truncated back for integer boxes."""
+    a, b, c, d = boxes.unbind(-1)
+    if old == _F.XYWH and new == _F.CXCYWH:
+        return a + _half(c), b + _half(d), c, d
+    if old == _F.CXCYWH:
+        fa, fb, fc, fd = (v if v.is_floating_point() else v.float() for v in (a, b, c, d))
+        x0, y0 = fa - fc / 2, fb - fd / 2
+        if new == _F.XYWH and boxes.is_floating_point():
+            return x0, y0, c, d
+        a, b, c, d = (v.to(boxes.dtype) for v in (x0, y0, x0 + fc, y0 + fd))
+    elif old == _F.XYWH:
+        c, d = a + c, b + d
+    if new == _F.XYWH:
+        return a, b, c - a, d - b
+    if new == _F.CXCYWH:
+        w, h = c - a, d - b
+        return _half(a * 2 + w), _half(b * 2 + h), w, h
+    return a, b, c, d
+
+
 def _convert_bounding_box_format(boxes: Tensor, old_format: Any, new_format: Any,
                                  inplace: bool = False) -> Tensor:
     old_format, new_format = _as_format(old_format), _as_format(new_format)
@@ -48,23 +75,7 @@ def _convert_bounding_box_format(boxes: Tensor, old_format: Any, new_format: Any
             boxes.copy_(out)
             return boxes
         return out
-    a, b, c, d = boxes.unbind(-1)
-    if old_format == _F.XYWH:  # to XYXY
-        a, b, c, d = a, b, a + c, b + d
-    elif old_format == _F.CXCYWH:  # in float, truncated back for integer boxes (torchvision)
-        fa, fb, fc, fd = (v if v.is_floating_point() else v.float() for v in (a, b, c, d))
-        x0, y0 = fa - fc / 2, fb - fd / 2
-        a, b, c, d = (v.to(boxes.dtype) for v in (x0, y0, x0 + fc, y0 + fd))
-    if new_format == _F.XYWH:
-        a, b, c, d = a, b, c - a, d - b
-    elif new_format == _F.CXCYWH:
-        w, h = c - a, d - b
-        if boxes.is_floating_point():
-            a, b = a + w / 2, b + h / 2
-        else:
-            a, b = a + ember.div(w, 2, rounding_mode="floor"), b + ember.div(h, 2, rounding_mode="floor")
-        c, d = w, h
-    out = ember.stack((a, b, c, d), dim=-1)
+    out = ember.stack(_convert_unrotated(boxes, old_format, new_format), dim=-1)
     if inplace:
         boxes.copy_(out)
         return boxes
@@ -213,6 +224,12 @@ def _hull(points: Tensor) -> Tensor:
     return ember.cat([p.amin(dim=1), p.amax(dim=1)], dim=1)
 
 
+def _points_matmul(points: Tensor, matrix: Tensor) -> Tensor:
+    """``points (N, 3) @ matrix (3, K)`` summed term by term in the points' dtype, the order
+    PyTorch's CPU matmul adds three products in (a BLAS product can differ in the last bit)."""
+    return points[:, 0:1] * matrix[0] + points[:, 1:2] * matrix[1] + points[:, 2:3] * matrix[2]
+
+
 def affine_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int], angle: float,
                           translate: list[float], scale: float, shear: list[float],
                           center: list[float] | None = None, expand: bool = False,
@@ -232,11 +249,11 @@ def affine_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, in
     m_t = ember.tensor(matrix, dtype=work.dtype, device=boxes.device).reshape(2, 3).T
     pts = xyxy.reshape(-1, 2) if rotated else _corners(xyxy)
     pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=work.dtype, device=boxes.device)], -1)
-    out = _outline(ember.matmul(pts, m_t), rotated)
+    out = _outline(_points_matmul(pts, m_t), rotated)
     if expand:
         frame = ember.tensor([[0.0, 0.0, 1.0], [0.0, float(h), 1.0], [float(w), float(h), 1.0],
                               [float(w), 0.0, 1.0]], dtype=work.dtype, device=boxes.device)
-        origin = ember.matmul(frame, m_t).amin(dim=0, keepdim=True)
+        origin = _points_matmul(frame, m_t).amin(dim=0, keepdim=True)
         out = out - origin.repeat((1, 4 if rotated else 2))
         inverse = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
         new_w, new_h = _compute_affine_output_size(inverse, w, h)
@@ -274,7 +291,7 @@ def perspective_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[in
                           device=boxes.device)
     pts = xyxy.to(fdtype).reshape(-1, 2) if rotated else _corners(xyxy.to(fdtype))
     pts = ember.cat([pts, ember.ones((pts.shape[0], 1), dtype=fdtype, device=boxes.device)], -1)
-    out = _outline(ember.matmul(pts, theta1.T) / ember.matmul(pts, theta2.T), rotated)
+    out = _outline(_points_matmul(pts, theta1.T) / _points_matmul(pts, theta2.T), rotated)
     out = _clamp_bounding_boxes(out, inter, canvas_size, clamping_mode)
     return _convert_bounding_box_format(out, inter, format).reshape(shape).to(dtype)
 

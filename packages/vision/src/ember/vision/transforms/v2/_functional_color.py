@@ -336,6 +336,9 @@ normalize = _functional("normalize", _normalize_image, None,
 
 
 def _gaussian_blur_image(image: Tensor, kernel_size: Any, sigma: Any = None) -> Tensor:
+    if image.numel() == 0:  # torchvision v2 checks the arguments, then returns an empty image
+        F1._gaussian_blur_args(kernel_size, sigma)
+        return image
     return F1.gaussian_blur(image, kernel_size, sigma)
 
 

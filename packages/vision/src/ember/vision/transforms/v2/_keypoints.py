@@ -124,11 +124,11 @@ def _affine_keypoints(keypoints: Tensor, canvas_size: tuple[int, int], angle: fl
     m_t = ember.tensor(matrix, dtype=dtype, device=device).reshape(2, 3).T
     points = keypoints.reshape(-1, 2).to(dtype)
     ones = ember.ones((points.shape[0], 1), dtype=dtype, device=device)
-    out = ember.matmul(ember.cat([points, ones], dim=-1), m_t)
+    out = B._points_matmul(ember.cat([points, ones], dim=-1), m_t)
     if expand:
         frame = ember.tensor([[0.0, 0.0, 1.0], [0.0, float(h), 1.0], [float(w), float(h), 1.0],
                               [float(w), 0.0, 1.0]], dtype=dtype, device=device)
-        out = out - ember.matmul(frame, m_t).amin(dim=0, keepdim=True)
+        out = out - B._points_matmul(frame, m_t).amin(dim=0, keepdim=True)
         inverse = _get_inverse_affine_matrix(center, angle, translate, scale, shear)
         new_w, new_h = _compute_affine_output_size(inverse, w, h)
         canvas_size = (new_h, new_w)
@@ -168,7 +168,7 @@ def perspective_keypoints(keypoints: Tensor, canvas_size: tuple[int, int],
                           device=device)
     points = keypoints.reshape(-1, 2).to(dtype)
     points = ember.cat([points, ember.ones((points.shape[0], 1), dtype=dtype, device=device)], -1)
-    out = ember.matmul(points, theta1.T) / ember.matmul(points, theta2.T)
+    out = B._points_matmul(points, theta1.T) / B._points_matmul(points, theta2.T)
     return out.to(keypoints.dtype).reshape(keypoints.shape)
 
 

@@ -77,9 +77,8 @@ def has_all(flat_inputs: list[Any], *types_or_checks: Any) -> bool:
 
 
 def _sorted_str(items: set) -> str:
-    seq = [str(x) for x in sorted(items)]
-    return seq[0] if len(seq) == 1 else ", ".join(seq[:-1]) + ("," if len(seq) > 2 else "") + (
-        " and " + seq[-1])
+    """The sorted items quoted and comma-separated, as torchvision's ``sequence_to_str``."""
+    return ", ".join(f"'{x}'" for x in sorted(items))
 
 
 def query_chw(flat_inputs: list[Any]) -> tuple[int, int, int]:

@@ -393,8 +393,16 @@ def center_crop(inpt: Any, output_size: Any) -> Any:
     return _dispatch(center_crop, inpt, output_size=output_size)
 
 
-_register(center_crop, Tensor, _Image, Video, _PIL.Image)(F1.center_crop)
-_register(center_crop, Mask)(_on_masks(F1.center_crop))
+def _center_crop_image(image: Tensor, output_size: Any) -> Tensor:
+    if image.numel() == 0:  # torchvision v2 reshapes an empty image to the crop size
+        crop_h, crop_w = F1._crop_size_as_given(output_size)
+        return image.reshape(*image.shape[:-2], crop_h, crop_w)
+    return F1.center_crop(image, output_size)
+
+
+_register(center_crop, Tensor, _Image, Video)(_center_crop_image)
+_register(center_crop, _PIL.Image)(F1.center_crop)
+_register(center_crop, Mask)(_on_masks(_center_crop_image))
 _register(center_crop, BoundingBoxes, wrap=False)(
     lambda b, output_size: _box_dispatch(
         B.crop_bounding_boxes, b, b.format, *_center_anchor(output_size, b.canvas_size),
@@ -441,8 +449,21 @@ def _wrap_all(fn: Callable) -> Callable:
     return kernel
 
 
-_register(five_crop, Tensor, _Image, Video, _PIL.Image, wrap=False)(_wrap_all(F1.five_crop))
-_register(ten_crop, Tensor, _Image, Video, _PIL.Image, wrap=False)(_wrap_all(F1.ten_crop))
+def _check_five_crop_size(fn: Callable) -> Callable:
+    """v2 names the requested size as passed (``5``, not v1's ``(5, 5)``) when it is too big."""
+    def kernel(inpt: Any, size: Any, *args: Any, **kwargs: Any) -> tuple:
+        parsed = F1._crop_size_as_given(size)
+        h, w = get_size(inpt)
+        if len(parsed) == 2 and (parsed[1] > w or parsed[0] > h):
+            raise ValueError(f"Requested crop size {size} is bigger than input size {(h, w)}")
+        return fn(inpt, size, *args, **kwargs)
+    return kernel
+
+
+_register(five_crop, Tensor, _Image, Video, _PIL.Image, wrap=False)(
+    _check_five_crop_size(_wrap_all(F1.five_crop)))
+_register(ten_crop, Tensor, _Image, Video, _PIL.Image, wrap=False)(
+    _check_five_crop_size(_wrap_all(F1.ten_crop)))
 
 
 # ---------------------------------------------------------------------------- pad
@@ -475,9 +496,11 @@ def pad_image(image: Tensor, padding: Any, fill: Any = None, padding_mode: str =
     if isinstance(fill, (tuple, list)) and len(fill) == 1:
         fill = fill[0]
     if isinstance(fill, (int, float)):
+        _, _, _ = image.shape[-3:]  # torchvision unpacks (C, H, W): a 2-D tensor is a ValueError
         return F_t.pad(image, ltrb, fill=fill, padding_mode=padding_mode)
     if padding_mode != "constant":
         raise ValueError(f"Padding mode '{padding_mode}' is not supported if fill is not scalar")
+    _, _, _ = image.shape[-3:]
     out = F_t.pad(image, ltrb, fill=0, padding_mode="constant")
     h, w = out.shape[-2:]
     value = ember.tensor(list(fill), device=image.device).to(image.dtype).reshape(-1, 1, 1)
