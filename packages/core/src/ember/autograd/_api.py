@@ -170,6 +170,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         gos = _as_tuple(grad_outputs)
         _check_batched_shapes(outs, gos)
         n = gos[0].shape[0] if gos else 0
+        if n == 0:  # PyTorch's vmap over the batch reads its first entry
+            raise IndexError("index 0 is out of bounds for dimension 0 with size 0")
         per = [grad(outs, ins, tuple(g[i] for g in gos),
                     retain_graph=True if i < n - 1 else retain_graph, create_graph=create_graph,
                     allow_unused=allow_unused, materialize_grads=materialize_grads)

@@ -27,6 +27,7 @@ class _Level:
     def __init__(self) -> None:
         self.duals: list[tuple[Tensor, Tensor]] = []
         self.keeps_graph = False  # a primal required grad: tangents are differentiable too
+        self.primal_graph = False  # a primal required grad: primals stay on its graph
 
 
 _current: list[_Level] = []
@@ -77,7 +78,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         tangent = _like_layout(tangent, tensor)
     if tensor.requires_grad:  # a view keeps the reverse-mode graph to ``tensor``
         dual = tensor.view_as(tensor)
-        state.keeps_graph = True
+        state.keeps_graph = state.primal_graph = True
     else:
         dual = tensor.detach().requires_grad_(True)
     state.keeps_graph = state.keeps_graph or tangent.requires_grad
@@ -115,8 +116,9 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
 
 def _primal(tensor: Tensor, state: _Level) -> Tensor:
-    # without a primal that requires grad, the graph exists only for the tangents
-    return tensor.view_as(tensor) if state.keeps_graph else tensor.detach()
+    # without a primal that requires grad, the graph exists only for the tangents (a
+    # tangent that requires grad puts the tangents on a graph, not the primals)
+    return tensor.view_as(tensor) if state.primal_graph else tensor.detach()
 
 
 def _tangent(y: Tensor, state: _Level) -> Tensor | None:

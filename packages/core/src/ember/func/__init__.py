@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd._api import grad as _autograd_grad
 from ..autograd.function import run_transformed as _transformed
+from ..autograd.functional import _leaves_within
 from ._module_utils import functionalize, replace_all_batch_norm_modules_
 from ._pytree import tree_flatten, tree_map, tree_unflatten, treespec_pprint
 from .call import functional_call, stack_module_state
@@ -69,6 +70,7 @@ def _grads(outputs: list, inputs: list, cotangents: list | None = None) -> list:
 
 def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
     """``f -> (x -> (grad of f at x, f(x)))`` for a function returning a scalar tensor."""
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
         nums, single = _argnums_tuple(argnums, len(args), "grad_and_value(f)(*args)")
         with grad_mode.enable_grad():
@@ -125,27 +127,11 @@ def _only_tensor(x: Any) -> Any:
     return x
 
 
-def _leaves_within(t: Tensor, own: set) -> bool:
-    """Whether every leaf ``t``'s graph reaches is one of the tensors with ids in ``own``."""
-    seen, stack = set(), [t._edge()[0]]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        var = getattr(node, "variable", None)
-        if var is not None:
-            if id(var) not in own:
-                return False
-            continue
-        stack.extend(n for n, _ in node.next_functions)
-    return True
-
-
 def grad(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
     """``f -> (x -> gradient of f at x)``; ``f`` returns a scalar tensor."""
     gv = grad_and_value(func, argnums, has_aux)
 
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g, value = gv(*args, **kwargs)
         return (g, value[1]) if has_aux else g
@@ -272,11 +258,17 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
 def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
            chunk_size: int | None = None, _preallocate_and_copy: bool = False) -> Callable:
     """``f -> (x -> Jacobian of f at x)``, shaped ``output.shape + input.shape``."""
-    from ..ops import stack
-
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian(func, argnums, has_aux, forward=False)
 
+
+def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Callable:
+    """jacrev's (``forward=False``) or jacfwd's Jacobian, both computed in reverse mode; the
+    checks, and which entries share a graph, follow the PyTorch transform named."""
+    api = "jvp(f, primals, tangents)" if forward else "vjp(f, *primals)"
+
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums_tuple(argnums, len(args), "jacrev")
         with grad_mode.enable_grad():
@@ -289,21 +281,22 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
             out = _transformed(func, *args, **kwargs)
             aux = None
             if has_aux:
-                out, aux = _split_aux(out, "vjp(f, *primals)")
+                out, aux = _split_aux(out, api)
             outs, spec = tree_flatten(out)
-            _check_vjp_outputs(outs)
+            if forward:
+                _check_jvp_outputs(outs, api)
+            else:
+                _check_vjp_outputs(outs)
+            jac = [_jacobian_of(o, ins) for o in outs]
+            if forward:  # a tangent has its output's dtype
+                jac = [[m if m.dtype == o.dtype else m.to(o.dtype) for m in row]
+                       for row, o in zip(jac, outs)]
+                _zero_negative_argnums(jac, argnums, trees)
+            if _nested(ins):
+                _share_graph(jac, by_output=forward)
             per_out = []
-            for o in outs:
-                flat = o.reshape(-1)
-                rows = [_grads([flat[k]], ins) for k in range(flat.numel())]
-                jac = []
-                for j, x in enumerate(ins):
-                    if rows:
-                        m = stack([r[j] for r in rows]).reshape(tuple(o.shape) + tuple(x.shape))
-                    else:
-                        m = x.new_zeros(tuple(o.shape) + tuple(x.shape))
-                    jac.append(m if _nested(ins) else m.detach())
-                it = iter(jac)
+            for row in jac:
+                it = iter(row if _nested(ins) else [m.detach() for m in row])
                 per_arg = tuple(tree_unflatten([next(it) for _ in lv], sp) for lv, sp in trees)
                 per_out.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(per_out, spec)
@@ -312,11 +305,64 @@ def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
     return wrapper
 
 
+def _zero_negative_argnums(jac: list, argnums: Any, trees: list) -> None:
+    """PyTorch's jacfwd puts its dual inputs in place by comparing positions with the
+    argnums as given, so an argument named by a negative index stays plain and its
+    Jacobians are zeros: the same here."""
+    raw = argnums if isinstance(argnums, tuple) else (argnums,)
+    neg = [a < 0 for a, (lv, _) in zip(raw, trees) for _ in lv]
+    if not any(neg):
+        return
+    for row in jac:
+        for j, m in enumerate(row):
+            if neg[j]:
+                row[j] = m.new_zeros(m.shape).detach()
+
+
+def _check_jvp_outputs(leaves: list, api: str) -> None:
+    for o in leaves:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type {type(o)}")
+
+
+def _jacobian_of(o: Tensor, ins: list) -> list:
+    """d o / d x for each x of ``ins``, shaped ``o.shape + x.shape`` (zeros, in ``o``'s
+    dtype, for an output that is not differentiable, as forward mode gives them)."""
+    from ..ops import stack
+
+    shapes = [tuple(o.shape) + tuple(x.shape) for x in ins]
+    if not (o.is_floating_point() or o.is_complex()):
+        return [o.new_zeros(s) for s in shapes]
+    flat = o.reshape(-1)
+    rows = [_grads([flat[k]], ins) for k in range(flat.numel())]
+    return [stack([r[j] for r in rows]).reshape(s) if rows else x.new_zeros(s)
+            for j, (x, s) in enumerate(zip(ins, shapes))]
+
+
+def _share_graph(jac: list, by_output: bool) -> None:
+    """PyTorch computes all of an input's Jacobians (jacrev), or all of an output's (jacfwd),
+    as one tensor and hands out views of it: they are on the graph together or not at all."""
+    from ..ops import cat
+
+    groups = ([[(i, j) for j in range(len(jac[i]))] for i in range(len(jac))] if by_output
+              else [[(i, j) for i in range(len(jac))] for j in range(len(jac[0]) if jac else 0)])
+    for group in groups:
+        ms = [jac[i][j] for i, j in group]
+        if not any(m.requires_grad for m in ms) or not all(m.is_floating_point()
+                                                            or m.is_complex() for m in ms):
+            continue
+        whole = cat([m.reshape(-1) for m in ms])
+        parts = whole.split([m.numel() for m in ms])
+        for (i, j), m, p in zip(group, ms, parts):
+            jac[i][j] = p.view(m.shape)
+
+
 def jacfwd(func: Callable, argnums: Any = 0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """The Jacobian (computed in reverse mode here; the values are the same). Random ops
     inside ``func`` are refused, as under PyTorch's vmap, unless ``randomness`` allows them."""
-    rev = jacrev(func, argnums, has_aux=has_aux)
+    rev = _jacobian(func, argnums, has_aux, forward=True)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
