@@ -1,5 +1,6 @@
 """``ember.utils.data``: datasets, samplers, collation and the DataLoader (PyTorch's API)."""
 
+from . import _utils  # noqa: F401  (``ember.utils.data._utils.collate`` without an import)
 from ._collate import default_collate, default_convert
 from ._worker import WorkerInfo, get_worker_info
 from .dataloader import DataLoader

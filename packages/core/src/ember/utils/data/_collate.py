@@ -144,9 +144,10 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
     if _has_negative_stride(batch):
         # flipped views (np.flip, a[::-1]): as_tensor refuses them, as PyTorch's collate does
         return collate([ops.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
-    try:
-        out = np.stack(batch)  # one copy, no tensor per sample
-    except ValueError:
+    try:  # one copy, no tensor per sample; mixed dtypes (or tensors among the arrays) are
+        # promoted by PyTorch's stack, which refuses [uint16, uint8] where NumPy promotes
+        out = np.stack(batch) if len(set(map(_dtype, batch))) == 1 else None
+    except (ValueError, AttributeError):  # ragged, or a sample that is no array at all
         out = None
     # NumPy's promotion kept the first dtype only where PyTorch's does too; otherwise (mixed
     # dtypes, mismatched shapes) go through tensors, to promote and fail as PyTorch does
@@ -158,6 +159,7 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
 
 
 _strides = operator.attrgetter("strides")
+_dtype = operator.attrgetter("dtype")
 
 
 def _has_negative_stride(batch: list) -> bool:
@@ -175,10 +177,12 @@ def collate_numpy_scalar_fn(batch: list, *, collate_fn_map: CollateFnMap | None 
         out = np.asarray(batch)
     except ValueError:  # arrays among the scalars: fail as PyTorch's list inference does
         return ops.as_tensor(batch)
-    if out.dtype != batch[0].dtype or out.dtype.kind == "u" and out.dtype.itemsize > 1:
+    if (out.dtype != batch[0].dtype or out.dtype.kind == "u" and out.dtype.itemsize > 1
+            or len(set(map(type, batch))) > 1):
         # mixed with Python numbers or other scalar types: NumPy promotes [float32, 1.5] to
         # float64 where PyTorch's list inference (float32 here) differs, and PyTorch refuses
-        # uint64 scalars and uint16/32 mixed with other types, so infer as it does
+        # uint64 scalars and uint16/32 mixed with other types (also after a wider first
+        # one: [int64, uint32]), so infer as it does
         return ops.as_tensor(batch)
     return ops.as_tensor(out)
 

@@ -83,11 +83,29 @@ class ResumeIteration:
 
 # ------------------------------------------------------------------ shared-memory transport
 class _ArrayRef:
-    __slots__ = ("offset", "shape", "dtype", "tensor", "requires_grad")
+    __slots__ = ("offset", "shape", "dtype", "tensor", "requires_grad", "strides")
 
-    def __init__(self, offset: int, shape: tuple, dtype: np.dtype, tensor: bool, rg: bool) -> None:
+    def __init__(self, offset: int, shape: tuple, dtype: np.dtype, tensor: bool, rg: bool,
+                 strides: tuple | None = None) -> None:
         self.offset, self.shape, self.dtype, self.tensor, self.requires_grad = (
             offset, shape, dtype, tensor, rg)
+        self.strides = strides  # a dense but permuted (e.g. transposed) layout, kept as PyTorch
+
+
+def _permuted_dense(arr: np.ndarray) -> tuple[int, ...] | None:
+    """The axis order that makes ``arr`` C-contiguous when it is a transposed dense block,
+    or has size-1 dims with strides of their own (``zeros(3, 1).t()``); None when its strides
+    are C order's exactly, or it is not dense."""
+    if arr.ndim < 2 or min(arr.strides) < 0:
+        return None
+    c_order, step = [], arr.itemsize
+    for n in reversed(arr.shape):
+        c_order.append(step)
+        step *= max(n, 1)
+    if tuple(reversed(c_order)) == arr.strides:
+        return None
+    perm = tuple(sorted(range(arr.ndim), key=lambda d: -arr.strides[d]))
+    return perm if arr.transpose(perm).flags.c_contiguous else None
 
 
 def _walk(obj: Any, fn: Any) -> Any:
@@ -105,6 +123,11 @@ def _walk(obj: Any, fn: Any) -> Any:
     return obj
 
 
+def _slot(nbytes: int) -> int:
+    """Bytes an array takes in a segment: 64-aligned, never 0 (an empty mmap is refused)."""
+    return max(64, (nbytes + 63) // 64 * 64)
+
+
 def pack(obj: Any) -> tuple[Any, str | None, int]:
     """Move a batch's arrays into one shared-memory segment; returns (structure, name, size)."""
     if not os.path.isdir(_SHM_DIR):
@@ -118,12 +141,15 @@ def pack(obj: Any) -> tuple[Any, str | None, int]:
         if is_tensor and x._device is not CPU:
             return x
         arr = x._data if is_tensor else x
-        if arr.dtype.hasobject or arr.nbytes < 1024:
-            return x  # small or object arrays are cheaper to pickle
+        if arr.dtype.hasobject or arr.nbytes < (1 if is_tensor else 1024):
+            # small NumPy arrays are cheaper to pickle; tensors with data always go to shared
+            # memory, as PyTorch's do (a worker's batch ``is_shared()``)
+            return x
+        perm = _permuted_dense(arr) if is_tensor else None
         ref = _ArrayRef(offset, arr.shape, arr.dtype, is_tensor,
-                        bool(is_tensor and x.requires_grad))
-        arrays.append(arr)
-        offset += (arr.nbytes + 63) // 64 * 64
+                        bool(is_tensor and x.requires_grad), arr.strides if perm else None)
+        arrays.append(arr.transpose(perm) if perm else arr)
+        offset += _slot(arr.nbytes)
         return ref
 
     structure = _walk(obj, collect)
@@ -140,7 +166,7 @@ def pack(obj: Any) -> tuple[Any, str | None, int]:
                 dst = np.frombuffer(mm, dtype=arr.dtype, count=arr.size, offset=pos)
                 dst[...] = np.ascontiguousarray(arr).reshape(-1)
                 del dst
-                pos += (arr.nbytes + 63) // 64 * 64
+                pos += _slot(arr.nbytes)
     except BaseException:
         os.unlink(path)
         raise
@@ -166,7 +192,11 @@ def unpack(structure: Any, name: str | None, size: int) -> Any:
             return ref
         dt = ref.dtype  # the dtype itself: its .str loses extension types (bfloat16)
         n = int(np.prod(ref.shape)) if ref.shape else 1
-        arr = np.frombuffer(mm, dtype=dt, count=n, offset=ref.offset).reshape(ref.shape)
+        arr = np.frombuffer(mm, dtype=dt, count=n, offset=ref.offset)
+        if ref.strides is None:
+            arr = arr.reshape(ref.shape)
+        else:
+            arr = np.lib.stride_tricks.as_strided(arr, ref.shape, ref.strides)
         if not ref.tensor:
             return arr
         t = make(arr, CPU)
@@ -264,14 +294,26 @@ class _IterableFetcher:
         return self.collate_fn(data)
 
 
-def make_fetcher(kind: str, dataset: Any, auto_collation: bool, collate_fn: Any,
+class _DatasetKind:
+    """A loader's dataset kind, as PyTorch numbers it (``loader._dataset_kind``)."""
+
+    Map = 0
+    Iterable = 1
+
+    @staticmethod
+    def create_fetcher(kind: int, dataset: Any, auto_collation: bool, collate_fn: Any,
+                       drop_last: bool) -> Any:
+        return make_fetcher(kind, dataset, auto_collation, collate_fn, drop_last)
+
+
+def make_fetcher(kind: int, dataset: Any, auto_collation: bool, collate_fn: Any,
                  drop_last: bool) -> Any:
-    if kind == "map":
+    if kind == _DatasetKind.Map:
         return _MapFetcher(dataset, auto_collation, collate_fn)
     return _IterableFetcher(dataset, auto_collation, collate_fn, drop_last)
 
 
-def worker_loop(kind: str, dataset: Any, index_queue: Any, result_queue: Any, done_event: Any,
+def worker_loop(kind: int, dataset: Any, index_queue: Any, result_queue: Any, done_event: Any,
                 auto_collation: bool, collate_fn: Any, drop_last: bool, base_seed: int,
                 init_fn: Any, worker_id: int, num_workers: int) -> None:
     """Run in a worker process: fetch the batches asked for, send them back in order of asking."""
@@ -315,7 +357,7 @@ def worker_loop(kind: str, dataset: Any, index_queue: Any, result_queue: Any, do
             try:
                 data = fetcher.fetch(index)
             except StopIteration:
-                if kind == "iterable":  # this worker's stream has ended
+                if kind == _DatasetKind.Iterable:  # this worker's stream has ended
                     data = IterableStop(worker_id)
                     exhausted = True
                 else:  # raised by a map-style dataset: ends the epoch in the main process

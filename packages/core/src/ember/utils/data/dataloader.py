@@ -25,6 +25,7 @@ from ._worker import (
     ExceptionWrapper,
     IterableStop,
     ResumeIteration,
+    _DatasetKind,
     get_worker_info,
     make_fetcher,
     release_segments_of,
@@ -116,7 +117,7 @@ class DataLoader(Generic[T_co]):
         self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
         if isinstance(dataset, IterableDataset):
-            self._dataset_kind = "iterable"
+            self._dataset_kind = _DatasetKind.Iterable
             if shuffle not in (False, None):
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
                                  f"option, but got shuffle={shuffle}")
@@ -128,7 +129,7 @@ class DataLoader(Generic[T_co]):
                                  f"batch_sampler option, but got batch_sampler={batch_sampler}")
         else:
             shuffle = bool(shuffle)
-            self._dataset_kind = "map"
+            self._dataset_kind = _DatasetKind.Map
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -141,7 +142,7 @@ class DataLoader(Generic[T_co]):
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
         if sampler is None:
-            if self._dataset_kind == "iterable":
+            if self._dataset_kind == _DatasetKind.Iterable:
                 sampler = _InfiniteConstantSampler()
             elif shuffle:
                 sampler = RandomSampler(dataset, generator=generator)
@@ -218,7 +219,7 @@ class DataLoader(Generic[T_co]):
         return self._get_iterator()
 
     def __len__(self) -> int:
-        if self._dataset_kind == "iterable":
+        if self._dataset_kind == _DatasetKind.Iterable:
             # remembered, to warn when the iterator yields more than this promised
             length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
@@ -285,7 +286,7 @@ class _BaseDataLoaderIter:
         (``stacklevel`` points the warning at the user's ``next``/``for``)."""
         self._num_yielded += 1
         promised = self._IterableDataset_len_called
-        if self._kind == "iterable" and promised is not None and self._num_yielded > promised:
+        if self._kind == _DatasetKind.Iterable and promised is not None and self._num_yielded > promised:
             msg = (f"Length of IterableDataset {self._dataset} was reported to be {promised}"
                    f"(when accessing len(dataloader)), but {self._num_yielded} samples have "
                    "been fetched. ")
