@@ -37,7 +37,8 @@ def geqrf(input: Tensor, *, out: Any = None) -> tuple[Tensor, Tensor]:
 
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
-    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex) or \
+            input.dtype.itemsize == 2:  # no half / bfloat16 / complex32 kernel either
         raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{_dt._c10_name(input.dtype)}\'')
     xp = input._device._backend.xp
     a = input._data

@@ -142,8 +142,11 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
     return _inplace.commit(self, out, op)
 
 
-def _check_float(self: Tensor, op: str, complex_ok: bool = False) -> None:
+def _check_float(self: Tensor, op: str, complex_ok: bool = False,
+                 empty_ok: bool = False) -> None:
     if self.dtype.category != _dt._FLOAT and not (complex_ok and self.dtype.is_complex):
+        if empty_ok and not self._data.size:  # PyTorch's kernel never runs on no element
+            return
         raise NotImplementedError(
             f'"{op}" not implemented for \'{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}\'')
 
@@ -229,7 +232,7 @@ def randint_value(low: int, high: int, generator: Generator | None = None) -> in
 def normal_(self: Tensor, mean: float = 0, std: float = 1, *,
             generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from the normal distribution ``N(mean, std**2)``."""
-    _check_float(self, "normal_kernel_cpu", complex_ok=True)
+    _check_float(self, "normal_kernel_cpu", complex_ok=True, empty_ok=True)
     m, s = float(mean), float(std)
     if not s >= 0.0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
@@ -239,7 +242,8 @@ def normal_(self: Tensor, mean: float = 0, std: float = 1, *,
 
 
 def _fmt(v: float) -> str:
-    return repr(v) if v != int(v) or abs(v) >= 1e16 else str(int(v))
+    """A double as PyTorch's C++ stream prints it (6 significant digits; nan, inf)."""
+    return format(v, "g")
 
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
@@ -289,7 +293,7 @@ def _bernoulli_tensor(gen: Generator, pflat: np.ndarray) -> np.ndarray:
 
 def exponential_(self: Tensor, lambd: float = 1, *, generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from the exponential distribution of rate ``lambd``."""
-    if self.dtype.category != _dt._FLOAT:
+    if self.dtype.category != _dt._FLOAT and self._data.size:  # (none on no element)
         raise RuntimeError("Exponential distribution is a continuous probability distribution. "
                            "dtype must be a floating point but you specified "
                            f"{_TORCH_NAMES.get(self.dtype.name, self.dtype.name)}")
@@ -340,10 +344,10 @@ def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
 def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
                 generator: Generator | None = None) -> Tensor:
     """Fill with ``exp`` of values drawn from ``N(mean, std**2)``."""
-    _check_float(self, "log_normal_cpu")
+    _check_float(self, "log_normal_cpu", empty_ok=True)
     m, s = float(mean), float(std)
     if not s > 0.0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={s}")
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(s)}")
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
         return K.libm(np.exp, math.exp, K.fma64(K.normal_pairs(g, n), s, m))

@@ -189,9 +189,13 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     out_per_group = sizes[0] // groups
     min_dim = min(out_per_group, sizes[1])
     values = np.zeros(sizes)
+    if min_dim and groups and 0 in sizes[2:]:  # PyTorch's write at the centre finds no entry
+        raise IndexError(f"index 0 is out of bounds for dimension {sizes.index(0, 2)} with "
+                         "size 0")
     g, d = np.meshgrid(np.arange(groups), np.arange(min_dim), indexing="ij")
     centre = tuple(s // 2 for s in sizes[2:])
-    values[((g * out_per_group + d).ravel(), d.ravel()) + centre] = 1
+    if min_dim:
+        values[((g * out_per_group + d).ravel(), d.ravel()) + centre] = 1
     return _copy_host(tensor, values)
 
 
@@ -246,6 +250,11 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     if flat.dtype in (ember.float16, ember.bfloat16):  # PyTorch's QR has no half kernel
         kind = "Half" if flat.dtype == ember.float16 else "BFloat16"
         raise NotImplementedError(f'"geqrf_{tensor.device.type}" not implemented for \'{kind}\'')
+    if flat.is_complex():  # PyTorch fails at the sign of R's diagonal
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
+    with ember.no_grad():  # PyTorch copies through a view: a strided 3-D+ tensor fails
+        target = tensor.view(rows, cols)
     a = np.asarray(flat._host())
     if rows < cols:
         a = a.T
@@ -253,7 +262,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     q = q * np.sign(np.diag(r)).astype(q.dtype)  # the unique Q with a positive diagonal in R
     if rows < cols:
         q = q.T
-    _copy_host(tensor, q.reshape(tuple(tensor.shape)))
+    _copy_host(target, q)
     with ember.no_grad():
         return tensor.mul_(gain)
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from enum import Enum, auto
 
-import numpy as np
-
 import ember
 from ember import Tensor
 
@@ -44,15 +42,6 @@ def _make_orthogonal(A: Tensor) -> Tensor:
     """The Q factor of ``A = QR`` (``A`` tall) with ``diag(R)`` made non-negative."""
     Q, R = ember.linalg.qr(A)
     return Q * R.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
-
-
-def _geqrf(A: Tensor) -> tuple[Tensor, Tensor]:
-    """LAPACK's ``geqrf``: the Householder reflectors below the diagonal (R on and above)
-    and their scalars ``tau``."""
-    h, tau = np.linalg.qr(A.detach().cpu().numpy(), mode="raw")
-    reflectors = np.ascontiguousarray(np.swapaxes(h, -1, -2))
-    return (ember.tensor(reflectors, dtype=A.dtype, device=A.device),
-            ember.tensor(tau, dtype=A.dtype, device=A.device))
 
 
 class _Orthogonal(Module):
@@ -113,7 +102,7 @@ class _Orthogonal(Module):
                     raise NotImplementedError(
                         "It is not possible to assign to the matrix exponential or the Cayley "
                         "parametrizations when use_trivialization=False.")
-                A, tau = _geqrf(Q)
+                A, tau = ember.geqrf(Q)  # (no half kernel: PyTorch's NotImplementedError)
                 diag = A.diagonal(dim1=-2, dim2=-1)
                 # signs of diag(R), flipped where LAPACK skipped a reflection (tau == 0)
                 diag.copy_(ember.where(tau == 0.0, -diag.sign(), diag.sign()))

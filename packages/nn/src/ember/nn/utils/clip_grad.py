@@ -107,11 +107,15 @@ def clip_grad_value_(parameters: _tensor_or_tensors, clip_value: float,
                      foreach: bool | None = None) -> None:
     """Clamp every gradient to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if not grads:  # PyTorch groups the gradients by device first: an empty list fails there
+        raise RuntimeError("Expected !nested_tensorlist[0].empty() to be true, but got false.  "
+                           "(Could this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
     with ember.no_grad():
-        for p in _as_list(parameters):
-            if p.grad is not None:
-                if p.grad.is_sparse:  # PyTorch has no sparse clamp; its kernel's name
-                    raise _unsupported("aten::clamp_" if foreach is False else "aten::clamp_min_",
-                                       p.grad.device)
-                p.grad.clamp_(min=-clip_value, max=clip_value)
+        for g in grads:
+            if g.is_sparse:  # PyTorch has no sparse clamp; its kernel's name
+                raise _unsupported("aten::clamp_" if foreach is False else "aten::clamp_min_",
+                                   g.device)
+            g.clamp_(min=-clip_value, max=clip_value)
 

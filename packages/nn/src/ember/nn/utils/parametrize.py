@@ -119,10 +119,34 @@ class ParametrizationList(ModuleList):
                 if not isinstance(value, Tensor):
                     raise ValueError(f"`right_inverse` should return a tensor. Got "
                                      f"{type(value).__name__}")
+                if value.dtype != self.original.dtype:
+                    raise ValueError(f"The tensor returned by `right_inverse` has dtype "
+                                     f"{value.dtype} while `original` has dtype "
+                                     f"{self.original.dtype}")
                 _set_data(self.original, value)
             else:
+                self._check_sequence(value)
                 for i, tensor in enumerate(value):
                     _set_data(getattr(self, f"original{i}"), tensor)
+
+    def _check_sequence(self, value: Any) -> None:
+        """PyTorch's checks of a multi-tensor ``right_inverse`` result: a sequence of
+        ``ntensors`` tensors, each of its original's dtype."""
+        if not isinstance(value, Sequence):
+            raise ValueError("'right_inverse' must return a sequence of tensors. "
+                             f"Got {type(value).__name__}.")
+        if len(value) != self.ntensors:
+            raise ValueError("'right_inverse' must return a sequence of tensors of length "
+                             f"{self.ntensors}. Got a sequence of length {len(value)}.")
+        for i, tensor in enumerate(value):
+            if not isinstance(tensor, Tensor):
+                raise ValueError("'right_inverse' must return a sequence of tensors or "
+                                 f"reference-type opaques. Got element {i} of type "
+                                 f"{type(tensor).__name__}.")
+            original = getattr(self, f"original{i}")
+            if original.dtype != tensor.dtype:
+                raise ValueError(f"Tensor {i} returned by `right_inverse` has dtype "
+                                 f"{tensor.dtype} while `original{i}` has dtype {original.dtype}")
 
     def forward(self) -> Tensor:
         if self.is_tensor:

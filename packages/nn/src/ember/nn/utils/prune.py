@@ -58,6 +58,14 @@ def _compute_nparams_toprune(amount: Any, tensor_size: int) -> int:
     return round(amount * tensor_size)
 
 
+def _k(amount: Any, n: int, op: str) -> int:
+    """The count of entries to prune as PyTorch's ``topk``/``kthvalue`` take it: an
+    ``amount`` of True reaches them as a bool, which they refuse."""
+    if isinstance(amount, bool):
+        raise TypeError(f"{op}(): argument 'k' must be int, not bool")
+    return n
+
+
 def _validate_structured(shape: tuple, dim: int) -> None:
     if len(shape) <= 1:
         raise ValueError("Structured pruning can only be applied to multidimensional tensors. "
@@ -242,7 +250,8 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount(n, t.nelement())
         mask = default_mask.clone(memory_format=ember.contiguous_format)
         if n:  # PyTorch's draw (t's dtype and shape) and its topk's choice among ties
-            mask.view(-1)[ember.topk(ember.rand_like(t).reshape(-1), k=n).indices] = 0
+            mask.view(-1)[ember.topk(ember.rand_like(t).reshape(-1),
+                                     k=_k(self.amount, n, "topk")).indices] = 0
         return mask
 
     @classmethod
@@ -264,7 +273,8 @@ class L1Unstructured(BasePruningMethod):
         _validate_pruning_amount(n, t.nelement())
         mask = default_mask.clone(memory_format=ember.contiguous_format)
         if n:  # equal magnitudes: the entries PyTorch's topk picks
-            mask.view(-1)[ember.topk(t.abs().reshape(-1), k=n, largest=False).indices] = 0
+            k = _k(self.amount, n, "topk")
+            mask.view(-1)[ember.topk(t.abs().reshape(-1), k=k, largest=False).indices] = 0
         return mask
 
     @classmethod
@@ -291,7 +301,7 @@ class RandomStructured(BasePruningMethod):
         if n == 0:
             return default_mask
         prob = _host(ember.rand(size))
-        threshold = np.sort(prob)[n - 1]
+        threshold = np.sort(prob)[_k(self.amount, n, "kthvalue") - 1]
         return _channel_mask(t, self.dim, prob > threshold) * default_mask.to(dtype=t.dtype)
 
 
@@ -311,16 +321,30 @@ class LnStructured(BasePruningMethod):
         size = t.shape[self.dim]
         n_prune = _compute_nparams_toprune(self.amount, size)
         _validate_pruning_amount(n_prune, size)
+        dim = self.dim % t.ndim
+        # norms and topk first, as PyTorch: their errors come even when nothing is pruned
+        top = ember.topk(_ln_norm(t, self.n, dim), k=size - n_prune).indices
         if n_prune == 0:
             return default_mask
-        dim = self.dim % t.ndim
-        if self.n == "nuc":
-            raise ValueError("LnStructured does not support the nuclear norm")
-        # the norms in t's dtype and PyTorch's topk: equal norms keep the channels it keeps
-        norms = ember.norm(t, p=self.n, dim=[d for d in range(t.ndim) if d != dim])
-        keep = np.zeros(size, dtype=bool)
-        keep[_host(ember.topk(norms, k=size - n_prune).indices)] = True
-        return _channel_mask(t, dim, keep) * default_mask.to(dtype=t.dtype)
+        if top.dim() == 1:
+            keep = np.zeros(size, dtype=bool)
+            keep[_host(top)] = True
+            return _channel_mask(t, dim, keep) * default_mask.to(dtype=t.dtype)
+        # 'nuc' beside three or more dims: PyTorch indexes with its (matrix-wise) topk indices
+        mask = ember.zeros_like(t)
+        slc = [slice(None)] * t.ndim
+        slc[dim] = top
+        mask[tuple(slc)] = 1
+        return mask * default_mask.to(dtype=mask.dtype)
+
+
+def _ln_norm(t: Tensor, n: Any, dim: int) -> Tensor:
+    """PyTorch's pruning norm over every dim but ``dim``: 'nuc' (and 'fro' over two dims) a
+    matrix norm, 'nuc' over the last two dims when more remain; else the flat ``n``-norm."""
+    dims = [d for d in range(t.ndim) if d != dim]
+    if n == "nuc" or (n == "fro" and len(dims) == 2):
+        return ember.linalg.matrix_norm(t, ord=n, dim=dims if len(dims) == 2 else (-2, -1))
+    return ember.linalg.vector_norm(t, ord=2 if n == "fro" else n, dim=dims)
 
 
 def _channel_mask(t: Tensor, dim: int, keep: np.ndarray) -> Tensor:

@@ -211,14 +211,14 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
 def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
                  padding_value: float = 0.0, padding_side: str = "right") -> Tensor:
     """Stack sequences of different lengths into one (T, B, *) tensor, padded."""
-    if padding_side not in ("left", "right"):
-        raise RuntimeError(
-            f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
     sequences = list(sequences)
-    if not sequences:
+    if not sequences:  # checked before padding_side, as PyTorch's kernel does
         raise RuntimeError("received an empty list of sequences")
+    if padding_side not in ("left", "right"):
+        raise RuntimeError(
+            f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if any(s.dim() == 0 for s in sequences):  # PyTorch's slice of the missing time dimension
         raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
     lens = np.asarray([s.size(0) for s in sequences], dtype=np.int64)
