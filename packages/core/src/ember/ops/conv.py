@@ -299,8 +299,9 @@ def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int,
             f"{x._device} and {w._device}!")
     xd = x._data.dtype
     if w._data.dtype != xd or (b is not None and b._data.dtype != xd):
-        # PyTorch's CPU kernels for half inputs and batched float ones word it the old way
-        legacy = xd.name in ("float16", "bfloat16") or (
+        # PyTorch's CPU kernels for bfloat16 inputs and batched float ones word it the old way
+        # (float16 ones, which oneDNN does not run here, the new way)
+        legacy = xd.name == "bfloat16" or (
             xd.name == "float32" and x.ndim == d + 2 and x.shape[0] > 1)
         _dtype_mismatch(x._data, w._data, None if b is None else b._data, transposed, legacy)
     if xd.kind in "biu":
@@ -319,10 +320,11 @@ def _integer_conv(x: Tensor, d: int, transposed: bool) -> None:
                                   f"for '{_scalar_word(x._data)}'")
 
 
-def _check_bias(w: Tensor, b: Tensor | None, out_ch: int) -> None:
+def _check_bias(w: Tensor, b: Tensor | None, out_ch: int, transposed: bool = False) -> None:
     if b is not None and (b.ndim != 1 or b.shape[0] != out_ch):
         raise RuntimeError(
-            f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+            f"Given {'transposed=1, ' if transposed else ''}weight of size {list(w.shape)}, "
+            "expected bias to be 1-dimensional with "
             f"{out_ch} elements, but got bias of size {list(b.shape)} instead")
 
 
@@ -452,6 +454,16 @@ def _invalid_conv_args(op: str, *args: Any) -> TypeError:
                      "expected one of:")
 
 
+def _non_tensor_operand(op: str, *operands: Any) -> None:
+    """PyTorch's TypeError for the first of input/weight/bias that is not a tensor."""
+    from .pointwise_unary import _arg_type_name
+
+    for pos, (name, x) in enumerate(zip(("input", "weight", "bias"), operands), 1):
+        if not _is_tensor(x) and (x is not None or name != "bias"):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{_arg_type_name(x)}") from None
+
+
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, d: int, op: str) -> Tensor:
     try:
@@ -490,7 +502,11 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
                       op: str) -> Tensor:
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
-    _check_common(input, weight, bias, groups, d, transposed=True)
+    try:
+        _check_common(input, weight, bias, groups, d, transposed=True)
+    except AttributeError:  # a NumPy array, a list or None passed: PyTorch's TypeError
+        _non_tensor_operand(op, input, weight, bias)
+        raise
     if bias is not None and bias.dtype != input.dtype:  # allowed for float/double inputs
         bias = bias.to(input.dtype)
     batched = _batched(input, d, op)
@@ -514,7 +530,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     if any(o >= s and o >= dl for o, s, dl in zip(op_pad, geom.stride, geom.dilation)) \
             and x._data.shape[0]:  # (PyTorch checks no argument of an empty batch)
         _output_padding_error(op_pad, geom.stride, geom.dilation)
-    _check_bias(weight, bias, Cg * geom.groups)
+    _check_bias(weight, bias, Cg * geom.groups, transposed=True)
     Q = x._data.shape[2:]
     S = tuple((q - 1) * s - 2 * p + dl * (k - 1) + o + 1 for q, s, p, dl, k, o in
               zip(Q, geom.stride, geom.lo, geom.dilation, Ks, op_pad))

@@ -153,13 +153,17 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
     if rows.size == 0:
         return input
     sel = input._data[rows]
-    a = xp.abs(sel)
+    # PyTorch's row norm accumulates in float (float64 for double) and rounds to the row's
+    # dtype; its scale is a double, rounded to the row's dtype as a wrapped scalar
+    reduced = sel.dtype.name in ("float16", "bfloat16")
+    a = xp.abs(sel.astype("float32") if reduced else sel)
     if norm_type == float("inf"):
         norms = xp.max(a, axis=1)
     elif norm_type == 0:
-        norms = xp.sum(a != 0, axis=1).astype(sel.dtype)
+        norms = xp.sum(a != 0, axis=1).astype(a.dtype)
     else:
         norms = xp.sum(a ** norm_type, axis=1) ** (1.0 / norm_type)
+    norms = (norms.astype(sel.dtype) if reduced else norms).astype("float64")
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(sel.dtype)
     new = input._data.copy()
     new[rows] = sel * scale[:, None]
@@ -181,9 +185,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if str(x.dtype) != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = tensor._device._backend.xp
+    if x.size == 0 and num_classes <= 0:  # (PyTorch's words for any class count below 1)
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
-        if x.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(xp.max(x)) + 1
     if x.size:
         if bool(xp.any(x < 0)):
@@ -218,6 +222,7 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         offs = xp.arange(0, b * length, length, dtype="int64") if length else xp.zeros(
             b, dtype="int64")
         idx = idx.reshape(-1)
+        end = idx.size  # 2-D bags are whole rows: include_last_offset leaves none out
     else:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got null")

@@ -341,6 +341,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
                          f"{input.dim()} dimensions)")
     if input.numel() == 0:  # PyTorch hands back the input itself
         return input
+    if input.dim() > 4 and not input.is_contiguous():
+        # PyTorch views the squares (laid out as the input) as (N, 1, C, D, -1): a layout
+        # whose trailing dims do not merge is its view error
+        sizes = input.size()
+        input.mul(input).view(sizes[0], 1, sizes[1], sizes[2], -1)
     if size <= 0:  # PyTorch pools squares over a window of ``size`` channels
         got = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
         raise RuntimeError(f"kernel size should be greater than zero, but got {got}")

@@ -114,21 +114,24 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                 f"Target values should be in [0, {self.n_classes - 1}], but values in range "
                 f"[{target.min().item()}, {target.max().item()}] were found. ")
         head_logprob = F.log_softmax(self.head(input), dim=1)
-        output = output + head_logprob.gather(1, gather_inds.unsqueeze(1)).squeeze(1)
+        # squeeze() of every dim as PyTorch (SqueezeBackward0; a batch of 1 broadcasts)
+        output = output + head_logprob.gather(1, gather_inds.unsqueeze(1)).squeeze()
         loss = (-output).mean()
         if not is_batched:
             output = output.squeeze(0)
         return _ASMoutput(output, loss)
 
     def _get_full_log_prob(self, input: Tensor, head_output: Tensor) -> Tensor:
-        """Log-probabilities of all ``n_classes`` from ``input`` and ``self.head(input)``."""
+        """Log-probabilities of all ``n_classes`` from ``input`` and ``self.head(input)``,
+        written into slices of one new tensor as PyTorch does (its ``CopySlices`` node)."""
+        out = input.new_empty((head_output.size(0), self.n_classes))
         head_logprob = F.log_softmax(head_output, dim=1)
-        parts = [head_logprob[:, :self.shortlist_size]]
-        for i, _ in enumerate(itertools.pairwise(self.cutoffs)):
+        out[:, :self.shortlist_size] = head_logprob[:, :self.shortlist_size]
+        for i, (start, stop) in enumerate(itertools.pairwise(self.cutoffs)):
             cluster_logprob = F.log_softmax(self.tail[i](input), dim=1)
-            parts.append(cluster_logprob
-                         + head_logprob[:, self.shortlist_size + i].unsqueeze(1))
-        return ember.cat(parts, dim=1).to(input.dtype)
+            out[:, start:stop] = (cluster_logprob
+                                  + head_logprob[:, self.shortlist_size + i].unsqueeze(1))
+        return out
 
     def log_prob(self, input: Tensor) -> Tensor:
         """Log-probabilities ``(N, n_classes)`` of every class for a batch ``(N, in_features)``."""

@@ -182,7 +182,15 @@ class _ConvTransposeNd(_ConvNd):
                 raise ValueError(
                     f"requested an output size of {output_size}, but valid sizes range from "
                     f"{min_sizes} to {max_sizes} (for an input of {input.size()[2:]})")
-        return [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
+        out = [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
+        for i, v in enumerate(out):  # PyTorch's kernel takes the differences as ints only
+            if isinstance(v, float):
+                fn = f"conv_transpose{num_spatial_dims}d(): argument 'output_padding'"
+                raise TypeError(
+                    f"{fn} (position 6) must be tuple of ints, but found element of type float "
+                    "at pos 0" if i == 0 else f"{fn} failed to unpack the object at pos "
+                    f'{i + 1} with error "type must be tuple of ints,but got float"')
+        return out
 
 
 def _conv_transpose_class(n: int, tup: Any, fn_name: str) -> type:

@@ -104,8 +104,8 @@ def _lazy_instance_norm(base: type) -> type:
                      dtype: Any = None) -> None:
             super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
 
-        def _lazy_num_features(self, input: Tensor) -> int:
-            return input.shape[input.dim() - self._no_batch_dim]
+        # num_features is read from ``input.shape[1]`` even for an unbatched input, as
+        # PyTorch's _LazyNormBase does (its forward then warns or raises about the mismatch)
 
     LazyInstanceNorm.__name__ = LazyInstanceNorm.__qualname__ = "Lazy" + base.__name__
     LazyInstanceNorm.__module__ = __name__

@@ -197,6 +197,10 @@ class _legacy:  # noqa: N801 - namespace so that the node is named CrossMapLRN2d
             size, alpha, beta = ctx.params
             g = grad_output._data
             lead = int(size - (size - 1) / 2)
+            if lead > size - 1:  # PyTorch narrows its padded ratio past its end (size 1)
+                c = x.shape[1]
+                raise RuntimeError(f"start ({lead}) + length ({c}) exceeds dimension size "
+                                   f"({c + size - 1}).")
             ratio = _channel_window_sum(xp, g * out / scale, -lead, size - 1 - lead)
             gi = scale ** -beta * g - (2 * alpha * beta / size) * x * ratio
             return make(gi.astype(x.dtype, copy=False), grad_output._device), None, None, None, None

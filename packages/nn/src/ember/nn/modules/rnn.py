@@ -111,6 +111,22 @@ def _layer_by_ops(mode: str, batch_sizes: list[int], reverse: bool) -> Any:
     return run
 
 
+_PROJ_WARNED = [False]
+
+
+def _warn_projections_once(layer: Any, input: Tensor) -> None:
+    """PyTorch's warning, once a process, when its CPU LSTM would run oneDNN (a non-empty
+    float32/bfloat16 padded input) but has projections and falls back."""
+    if input.device.type != "cpu" or input.dtype not in (ember.float32, ember.bfloat16) \
+            or input.numel() == 0:
+        return
+    _PROJ_WARNED[0] = True
+    warnings.warn("LSTM with projections is not supported with oneDNN. Using default "
+                  "implementation. (Triggered internally at "
+                  "/__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)", UserWarning,
+                  stacklevel=3)
+
+
 class RNNBase(Module):
     """The shared machinery of RNN, LSTM and GRU (PyTorch's ``RNNBase``)."""
 
@@ -414,6 +430,8 @@ class RNNBase(Module):
             out = renamed(out.view(out.shape), "ViewBackward0" if dense else "CatBackward0")
             output: Any = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
         else:
+            if self.proj_size > 0 and not _PROJ_WARNED[0]:
+                _warn_projections_once(self, input)
             x = input.transpose(0, 1) if self.batch_first else input
             steps, batch = x.shape[0], x.shape[1]
             out, h, c = self._run(x.reshape(steps * batch, x.shape[2]), [batch] * steps, h0, c0)
