@@ -14,7 +14,7 @@ from typing import Any
 from .._memory_format import laid_like
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, following, linear_op_cl
-from ._dispatch import Tensor
+from ._dispatch import Tensor, renamed
 from ._linear import linear_op
 
 __all__ = ["constant_pad_nd"]
@@ -69,15 +69,30 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
         kept = input._data.shape[d] + min(lo, 0)
         if kept < 0 or hi < 0 and kept + hi < 0:  # PyTorch narrows the negative sides first
             raise RuntimeError("narrow(): length must be non-negative.")
-    _check_fill(value, input.dtype)
+    grows = any(lo > 0 or hi > 0 for _, lo, hi in pairs)
+    if grows:  # (PyTorch fills, and checks the value, only when it grows)
+        _check_fill(value, input.dtype)
     neg = tuple((d, -lo, -hi) for d, lo, hi in pairs)
-    fwd = functools.partial(_constant_fwd, pairs=pairs, value=value)
+    fwd = functools.partial(_constant_fwd, pairs=pairs, value=value if grows else 0)
     bwd = functools.partial(_constant_fwd, pairs=neg, value=0)
     # each direction keeps its argument's channels-last layout, as PyTorch's kernel does; a
-    # pad of all zeros is PyTorch's ``clone()``, which keeps any dense layout (a transpose's)
+    # pad of all zeros is PyTorch's ``clone()``, which keeps any dense layout (a transpose's),
+    # and a crop is the ``clone()`` of a narrowed view (laid out in the input's dim order)
     wrap = following if any(lo or hi for _, lo, hi in pairs) else _preserving
-    return linear_op(input, wrap(fwd), wrap(bwd),
+    fwrap = wrap if grows or wrap is _preserving else functools.partial(_cropping, pairs=pairs)
+    return linear_op(input, fwrap(fwd), wrap(bwd),
                      "ConstantPadNdBackward0", "ConstantPadNdBackward0")  # its backward pads too
+
+
+def _cropping(fn: Any, pairs: tuple) -> Any:
+    """A crop ``fn(xp, a)`` whose result is laid out as the cropped view of ``a``."""
+    def wrapped(xp: Any, a: Any) -> Any:
+        idx = [slice(None)] * a.ndim
+        for d, lo, hi in pairs:
+            idx[d] = slice(-lo, a.shape[d] + hi)
+        return laid_like(xp, fn(xp, a), a[tuple(idx)])
+
+    return wrapped
 
 
 def _preserving(fn: Any) -> Any:
@@ -159,7 +174,8 @@ def _border_pad(input: Tensor, pad: Any, mode: str) -> Tensor:
     pairs = tuple(_pairs(pad, nd))
     if any(lo < 0 or hi < 0 for _, lo, hi in pairs):
         if _check_negative(input, pairs, mode):  # an empty result, as PyTorch's
-            return _empty_pad(input, pairs)
+            name = "CopySlices" if mode == "circular" else f"{_NAMES[mode]}{n_pad}DBackward0"
+            return renamed(_empty_pad(input, pairs), name)
         if mode == "circular":  # PyTorch's composite crops the negative sides, then pads
             for d, lo, hi in pairs:
                 start = -min(lo, 0)
@@ -222,7 +238,9 @@ def _border_op(input: Tensor, pairs: tuple, crop: tuple, mode: str) -> Tensor:
     composite circular mode); ``crop``: negative (dim, low, high) cut after padding."""
     shape = input._data.shape
     n_pad, nd = len(pairs), input.ndim
-    if any(s == 0 for s in shape[1:] if nd > n_pad + 1) or any(shape[d] == 0 for d, _, _ in pairs):
+    # reflect and replicate refuse an empty dim but a batch's; circular only an empty padded dim
+    # (which its wrap check then refuses)
+    if any(s == 0 for s in shape[nd - n_pad - 1:]) and mode != "circular":
         raise RuntimeError(
             f"Expected {n_pad + 1}D or {n_pad + 2}D (batch mode) tensor with possibly 0 batch "
             f"size and other non-zero dimensions for input, but got: {list(shape)}")
@@ -273,6 +291,8 @@ def _pad_then(f: Any, xp: Any, x: Any, pairs: tuple) -> Any:
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """``torch.nn.functional.pad``: 'constant', 'reflect', 'replicate' or 'circular' padding."""
     if mode == "constant":
+        if isinstance(value, complex):  # (PyTorch's binding takes a real fill value)
+            raise TypeError("pad(): argument 'value' (position 4) must be float, not complex")
         return constant_pad_nd(input, pad, 0 if value is None else value)
     if mode not in _MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")

@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from . import _conv_kernels as K
-from ._channels_last import cl_format, laid_as
+from ._channels_last import c_order, cl_format, laid_as
 from ._dispatch import Tensor
 from ._linear import linear_op
 
@@ -174,8 +174,8 @@ def _keeps_cl(fn: Any) -> Any:
     """A 4-D channels-last argument gives a channels-last result (PyTorch's CPU shuffles)."""
     def wrapped(xp: Any, a: Any) -> Any:
         fmt = cl_format(a) if a.ndim == 4 else None
-        r = fn(xp, a)
-        return r if fmt is None else laid_as(xp, r, fmt)
+        r = fn(xp, a)  # (a reshape can stay a view of a strided input: PyTorch's is C order)
+        return c_order(xp, r) if fmt is None else laid_as(xp, r, fmt)
 
     return wrapped
 
@@ -222,8 +222,10 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
                            f"but input.size(-1)={w} is not divisible by {r}")
     fwd = _keeps_cl(functools.partial(_unshuffle, r=r)) if r != 1 else \
         _fresh(cl_format(input._data) if input.ndim == 4 else None)
-    return linear_op(input, fwd, _keeps_cl(functools.partial(_shuffle, r=r)),
-                     "PixelUnshuffleBackward0", "PixelShuffleBackward0")
+    bwd = _keeps_cl(functools.partial(_shuffle, r=r))
+    if input._data.size == 0:  # PyTorch returns a copy of an empty input, its shape unchanged
+        fwd = bwd = _fresh(None)
+    return linear_op(input, fwd, bwd, "PixelUnshuffleBackward0", "PixelShuffleBackward0")
 
 
 def _chan_shuffle(xp: Any, x: Any, g: int) -> Any:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import (
     Tensor,
     also_saves,
@@ -37,8 +38,9 @@ def _pnorm_f(m: Any, x: Any, p: float, dim: int, keepdim: bool) -> Any:
         return m.sqrt(m.sum(a * a, dim, keepdim))
     if p == 1:
         return m.sum(a, dim, keepdim)
-    if p == math.inf:
-        return a.max(dim, keepdims=keepdim) if not m.tensor else a.amax(dim, keepdim=keepdim)
+    if p == math.inf:  # (over no columns: 0, as PyTorch's cdist and pdist kernels)
+        return a.max(dim, keepdims=keepdim, initial=0) if not m.tensor else \
+            a.amax(dim, keepdim=keepdim)
     if p == -math.inf:
         return a.min(dim, keepdims=keepdim) if not m.tensor else a.amin(dim, keepdim=keepdim)
     if p == 0:
@@ -59,6 +61,8 @@ def _pnorm_df(m: Any, x: Any, n: Any, p: float, dim: int, split: bool = True) ->
     if p in (math.inf, -math.inf):
         hit = m.where(m.abs(x) == n, 1.0, 0.0)
         return m.sign(x) * hit / m.sum(hit, dim, True) if split else m.sign(x) * hit
+    if p < 1:  # |x|^(p-1) is infinite at 0: PyTorch's backward zeroes those entries
+        return m.where((n == 0) | (x == 0), 0.0, m.sign(x) * m.abs(x) ** (p - 1) / nz ** (p - 1))
     return m.where(n == 0, 0.0, m.sign(x) * m.abs(x) ** (p - 1) / nz ** (p - 1))
 
 
@@ -71,6 +75,10 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
         a = a.astype(_dt._default.np)
     m = arrays(x._device._backend.xp)
     d = wrap_dim(dim, a.ndim, "norm")
+    if a.ndim and a.shape[d] == 0 and math.isinf(p) and name == "NormBackward1":
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension "
+                           f"{dim}because this dimension is empty and the operation does not have "
+                           "an identity")
     # float16/bfloat16 accumulate in float32 (PyTorch's acc type), then round once
     r = _pnorm_f(m, a.astype("float32") if a.dtype.itemsize == 2 and a.dtype.kind in "fV"
                  else a, p, d, keepdim)
@@ -138,7 +146,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
     m = arrays(xp)
     cos = parts(m, a, b)[4]
-    res = make(xp.squeeze(cos, axis=d), x1._device)
+    res = make(c_order(xp, xp.squeeze(cos, axis=d)), x1._device)  # (C order, as PyTorch's)
     if grad_state.enabled and (x1._rg or x2._rg):
         needs = (x1._rg, x2._rg)
 
@@ -184,7 +192,8 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise not_implemented("pdist", x.dtype)
     xp = input._device._backend.xp
     i, j = xp.triu_indices(x.shape[0], 1)
-    res = pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0")
+    res = pnorm(take_rows(input, i) - take_rows(input, j), p, 1, name="PdistBackward0",
+                dense=True)
     return also_saves(res, input)  # PyTorch's node saves self (and result, as pnorm's)
 
 
@@ -225,6 +234,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
     use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist"
                          or compute_mode == modes[0] and (r1 > 25 or r2 > 25))
+    use_mm = use_mm and r1 and r2 and a.shape[-1]  # (PyTorch's cdist returns zeros for these)
     if use_mm:  # PyTorch's cdist_impl: _euclidean_dist (of the batch flattened), viewed
         n = math.prod(batch)
         if n == 1:
@@ -236,7 +246,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         return res.view(batch + (r1, r2))
     m = a.shape[-1]
     diff = x1.reshape(a.shape[:-1] + (1, m)) - x2.reshape(b.shape[:-2] + (1, r2, m))
-    res = pnorm(diff, p, -1, name="CdistBackward0")
+    res = pnorm(diff, p, -1, name="CdistBackward0", dense=True)
     return also_saves(res, x1, x2)
 
 

@@ -112,8 +112,9 @@ def _check_kernel(input: Tensor, S: tuple, out: list, mode: str, d: int, antiali
         raise RuntimeError(f"Non-empty {input.ndim}D data tensor expected but got a tensor "
                            f"with sizes {list(shape)}")
     name = str(input._data.dtype)
-    if antialias:
-        ok, kern = name in ("float32", "float64", "uint8"), "compute_index_ranges_weights"
+    if antialias:  # (an unchanged size is a plain copy, of any dtype)
+        ok = name in ("float32", "float64", "uint8") or tuple(out) == tuple(S)
+        kern = "compute_index_ranges_weights"
     elif mode in ("nearest", "nearest-exact"):
         ok = name in _FLOATS or name == "uint8"
         kern = ("upsample_nearest2d_channels_last" if d == 2
@@ -171,6 +172,9 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     if dt == "uint8" and mode != "nearest" and mode != "nearest-exact":
         op = np.float32 if mode == "bicubic" and not antialias else np.float64
     fwd, bwd = _taps(mode, S, out, sfs, align_corners, antialias, op)
+    if dt == "uint8" and mode == "bicubic" and not antialias:
+        # PyTorch's separable uint8 kernel copies a dim whose size is unchanged, whatever the scale
+        fwd = [None if o == n else t for n, o, t in zip(S, out, fwd)]
     if mode == "bicubic" and not antialias and dt in ("float16", "bfloat16"):
         # PyTorch's generic kernel stores the weights in the input's dtype
         half = input._data.dtype
@@ -178,14 +182,28 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     cl = _channels_last(input._data)
     name = f"{_BASE[mode]}{d}D{'Aa' if antialias else ''}Backward0"
 
+    # PyTorch's antialiased float kernel on a (N, C, H, 1) output that resizes H writes the
+    # first output row into every row of a plane unless the input is channels-last
+    first_row = antialias and dt != "uint8" and not cl and out[-1] == 1 and out[-2] != S[-2]
+
     def f(xp: Any, a: Any) -> Any:
         # the last dim innermost, as PyTorch's kernels nest their taps
-        return _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in _WEIGHTED)
+        y = _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in _WEIGHTED)
+        if first_row:
+            y[..., 1:, :] = y[..., :1, :]
+        return y
+
+    # the gradient takes the incoming gradient's layout (bicubic's and 3-d nearest's: C order)
+    follows = mode == ("trilinear" if d == 3 else "bilinear") or d == 2 and mode != "bicubic"
 
     def b(xp: Any, g: Any) -> Any:
+        if antialias and dt in ("float16", "bfloat16"):  # (only a same-size copy ran forward)
+            raise NotImplementedError(f"\"upsample_{mode}{d}d_aa_backward_cpu\" not implemented "
+                                      f"for '{int_dtype_name(dt)}'")
+        gcl = follows and _channels_last(g)
         if antialias and d == 2 and str(g.dtype) != "uint8":
-            return _t.aa_adjoint_2d(xp, g, bwd, S, cl)
-        return _t.separable_adj(xp, g, bwd, d, S, cl)
+            return _t.aa_adjoint_2d(xp, g, bwd, S, gcl)
+        return _t.separable_adj(xp, g, bwd, d, S, gcl)
 
     return linear_op(input, f, b, name)
 

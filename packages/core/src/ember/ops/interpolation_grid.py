@@ -22,6 +22,7 @@ import numpy as np
 from .._runtime import quiet
 from . import pooling as _pooling  # noqa: F401  (initialises pooling before pooling_adaptive)
 from ._autocast import autocast_op
+from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, make, record
 from ._fma import fma as _fma
 from ._linear import linear_op
@@ -303,7 +304,9 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
     k = input.ndim - 2
     xp = input._device._backend.xp
     mode, pad, ac = int(interpolation_mode), int(padding_mode), bool(align_corners)
-    res = make(quiet(_grid_forward, xp, input._data, grid._data, mode, pad, ac), input._device)
+    # a new C-ordered output, whatever the layouts of input and grid (as PyTorch's kernels)
+    res = make(c_order(xp, quiet(_grid_forward, xp, input._data, grid._data, mode, pad, ac)),
+               input._device)
     if grad_state.enabled and (input._rg or grid._rg):
         rx, rg = input._rg, grid._rg
 
@@ -386,7 +389,8 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
         return _affine_points(xp, b, t).reshape(out_shape)
 
     def adj(xp: Any, g: Any) -> Any:
-        return xp.matmul(xp.swapaxes(g.reshape(size[0], -1, d), 1, 2), b)
+        # PyTorch returns base^T @ grad (N, d + 1, d) transposed: a non-contiguous gradient
+        return xp.swapaxes(xp.matmul(b.T, g.reshape(size[0], -1, d)), 1, 2)
 
     return linear_op(theta, fwd, adj, "AffineGridGeneratorBackward0")
 

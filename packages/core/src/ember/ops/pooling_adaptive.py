@@ -161,8 +161,10 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         for v in S:
             n *= v
         # PyTorch takes the mean: its result keeps the input's layout, its gradient is C order
-        return linear_op(input, lambda xp, a: laid_as(xp, a.mean(axis=axes, keepdims=True,
-                                                                 dtype=ct).astype(dt), fmt),
+        # (a mean over a permuted, not channels-last input comes back in C order)
+        keep = laid_as if fmt is not None else (lambda xp, a, fmt: c_order(xp, a))
+        return linear_op(input, lambda xp, a: keep(xp, a.mean(axis=axes, keepdims=True,
+                                                            dtype=ct).astype(dt), fmt),
                          lambda xp, g: xp.broadcast_to((g.astype(ct) / n).astype(dt),
                                                        g.shape[:g.ndim - d] + S).copy(),
                          "MeanBackward1")
@@ -192,7 +194,8 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         y = a.astype(ct)
         for t, A in enumerate(mats):
             y = _apply_along(xp, y, A.T if transpose else A, y.ndim - d + t)
-        return y.astype(dt)
+        # C order unless laid out channels-last below (matmul keeps a permuted input's order)
+        return y.astype(dt) if fmt is not None and d == 2 else c_order(xp, y.astype(dt))
 
     return linear_op_cl(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True),
                         name, fmt if d == 2 else None, keeps_input=True)
@@ -229,6 +232,8 @@ def _lowp_avg(xp: Any, x: Any, S: tuple, Q: tuple, step: bool) -> Any:
     float32 and divides by each window extent in float32; the 3-d one (``step``) sums and divides
     in the input dtype, rounding at every step. The sum runs over the taps in window order."""
     d, dt = len(S), x.dtype
+    if 0 in Q:  # no windows to sum
+        return xp.zeros(tuple(x.shape[:x.ndim - d]) + tuple(Q), dtype=dt)
     taps, masks, ks = [], [], []
     for n, q in zip(S, Q):
         st, en = _window_bounds(n, q)
@@ -253,6 +258,8 @@ def _lowp_spread(xp: Any, g: Any, S: tuple, Q: tuple) -> Any:
     ``g / k1 / k2 ...`` rounded per division, added into the input in output order, rounding
     after every addition (overlapping windows add up)."""
     d, dt = len(S), g.dtype
+    if 0 in Q:  # no window reads the input
+        return xp.zeros(tuple(g.shape[:g.ndim - d]) + tuple(S), dtype=dt)
     first, count, stop = [], [], []
     for t, (n, q) in enumerate(zip(S, Q)):
         st, en = _window_bounds(n, q)
