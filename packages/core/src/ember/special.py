@@ -60,6 +60,8 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
 
 def multigammaln(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     """The multivariate log-gamma function of dimension ``p``."""
+    if not isinstance(input, Tensor):
+        raise _unary.not_tensor("special_multigammaln", input)
     return _special.mvlgamma(input, p, out=out)
 
 

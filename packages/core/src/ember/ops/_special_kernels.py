@@ -318,6 +318,9 @@ def zeta(xp: Any, s: Any, q: Any) -> Any:
         p = p * (s + 2 * j + 1) * (s + 2 * j + 2) / (w * w)
     total = xp.where(q == xp.inf, xp.nan, total)  # PyTorch's series gives nan at q = inf
     total = xp.where(s == 1.0, xp.inf, xp.where(s < 1.0, xp.nan, total))
+    # s = inf: Cephes' first term q**-s decides (1 at q = 1, inf for q < 1)
+    total = xp.where(s == xp.inf, xp.where(q == 1.0, 1.0, xp.where(q < 1.0, xp.inf, total)),
+                     total)
     qpole = (q <= 0) & (q == xp.floor(q))
     total = xp.where(qpole & ~(s < 1.0), xp.inf, total)  # nan s too, as Cephes
     return xp.where((q < 0) & (s != xp.floor(s)) & ~qpole, xp.nan, total)

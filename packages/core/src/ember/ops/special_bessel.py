@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._memory_format import dense_like_result, pointwise_laid
 from . import _bessel_kernels as B
 from . import _special_kernels as K
 from ._dispatch import Tensor, make, quiet, result_type
-from .arithmetic import _out
+from .arithmetic import _check_broadcast, _check_out_cast, _out
 from .pointwise_unary import in_float64, not_implemented, not_tensor
 
 __all__: list[str] = []
@@ -36,19 +37,26 @@ SPECIAL_ONLY = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_be
                 "legendre_polynomial_p"]
 
 
-def _check_dtype(name: str, dt: _dt.dtype) -> _dt.dtype:
+def _check_dtype(name: str, dt: _dt.dtype, out: Tensor | None = None,
+                 operands: tuple = ()) -> _dt.dtype:
     """The computing dtype: integers and bools give the default float; half precision and
-    complex are not implemented (PyTorch's CPU kernels)."""
+    complex are not implemented (PyTorch's CPU kernels), refused after PyTorch's earlier
+    checks of the ``operands``' shapes and of the ``out=`` dtype."""
     if dt.kind in "biu":
         return _dt.get_default_dtype()
     if dt.kind == "c" or dt.name in ("float16", "bfloat16"):
+        if operands:
+            _check_broadcast(f"special_{name}", *operands)
+        if out is not None:
+            _check_out_cast(dt.np, out)
         raise not_implemented(f"{name}_cpu", dt.np)
     return dt
 
 
-def _result(r: Any, dt: _dt.dtype, dev: Any, out: Tensor | None) -> Tensor:
+def _result(r: Any, dt: _dt.dtype, dev: Any, out: Tensor | None, *operands: Any) -> Tensor:
+    """The result tensor, laid out as PyTorch lays out a pointwise op over ``operands``."""
     xp = dev._backend.xp
-    r = xp.asarray(r)
+    r = pointwise_laid(xp, xp.asarray(r), *operands)
     if r.dtype != dt.np:
         r = r.astype(dt.np)
     res = make(r, dev)
@@ -64,12 +72,15 @@ def _unary(name: str, kernel: Callable, doc: str, arg: str = "input",
     def compute(input: Tensor, out: Tensor | None) -> Tensor:
         if not isinstance(input, Tensor):
             raise not_tensor(f"special_{name}", input, 1, arg)
-        dt = _check_dtype(name, input.dtype)
+        dt = _check_dtype(name, input.dtype, out)
         dev = input._device
         xp = dev._backend.xp
-        x = input._data.astype(dt.np)
+        src = input._data
+        if 0 in getattr(src, "strides", ()):  # expanded: laid out densely as PyTorch's result
+            src = dense_like_result(xp, src)
+        x = src.astype(dt.np)
         r = quiet(kernel, xp, x)
-        return _result(xp.where(xp.isnan(x), xp.nan, r), dt, dev, out)
+        return _result(xp.where(xp.isnan(x), xp.nan, r), dt, dev, out, src)
 
     if arg == "x":
         def op(x: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -124,8 +135,10 @@ def _recurrence(xp: Any, n: Any, use: Any, first: tuple, step: Callable) -> Any:
     for k in range(1, top):
         p, q = q, step(k, q, p)
         res = xp.where(n == k + 1, q, res)
-        if k % 64 == 0 and not bool(xp.any(xp.isfinite(q) & use & (n > k + 1))):
-            break  # every remaining element has overflowed
+        if k % 64 == 0:
+            rest = use & (n > k + 1)
+            if not bool(xp.any(~xp.isnan(q) & rest)):  # every remaining element has
+                return xp.where(rest, q, res)  # overflowed into nan, which stays nan
     return res
 
 
@@ -205,15 +218,19 @@ def _poly(name: str, kernel: Callable, doc: str) -> Callable:
                             f"one of:\n * (Tensor input, Tensor n, *, Tensor out = None)\n * "
                             f"(Number x, Tensor n, *, Tensor out = None)\n * (Tensor x, Number "
                             f"n, *, Tensor out = None)\n")
-        dt = _check_dtype(name, result_type(input, n))
+        dt = _check_dtype(name, result_type(input, n), out, (input, n))
         dev = input._device if isinstance(input, Tensor) else n._device
         xp = dev._backend.xp
         x = input._data.astype(dt.np) if isinstance(input, Tensor) else xp.asarray(
             float(input), dtype=dt.np)  # the recurrence in the dtype, overflowing as PyTorch
         nn = n._data.astype("float64") if isinstance(n, Tensor) else xp.asarray(float(n))
-        x, nn = xp.broadcast_arrays(x, nn)
+        try:
+            x, nn = xp.broadcast_arrays(x, nn)
+        except ValueError:
+            _check_broadcast(f"special_{name}", input, n)
+            raise
         r = quiet(kernel, xp, xp.array(x, copy=True), _degrees(xp, nn))
-        return _result(r, dt, dev, out)
+        return _result(r, dt, dev, out, *(a._data for a in (input, n) if isinstance(a, Tensor)))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc

@@ -16,7 +16,8 @@ from typing import Any
 
 from . import _inplace
 from . import _special_kernels as K
-from ._dispatch import Tensor, methods
+from ._dispatch import Tensor, methods, result_type
+from .arithmetic import _check_out_cast
 from .pointwise_binary import as_arrays, binop
 from .pointwise_unary import not_implemented, not_tensor
 
@@ -33,7 +34,7 @@ _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 /
 def _log_prefactor(xp: Any, a: Any, x: Any) -> Any:
     """``a log(x) - x - lgamma(a)``."""
     direct = a * xp.log(x) - x - K.lgamma(xp, a)
-    big = a >= 10
+    big = (a >= 10) & (x >= 0.5 * a)  # (below, 1 + t = x / a would lose a tiny x)
     ab = xp.where(big, a, 10.0)
     t = (x - ab) / ab
     # t - log1p(t), by its series where |t| is small
@@ -108,6 +109,22 @@ def _upper_fraction(xp: Any, a: Any, x: Any) -> Any:
     return _converge(xp, (d, b, c, d, a, d), step, lambda st: xp.abs(st[5] - 1.0) <= _EPS)
 
 
+def _upper_series(xp: Any, a: Any, x: Any) -> Any:
+    """``Q(a, x)`` directly where ``x <= 1.1`` and ``a`` is small (Cephes' ``igamc_series``,
+    PyTorch's there): no cancellation in ``1 - P`` when ``Q`` is tiny (1-d arrays)."""
+    def step(n: int, st: tuple) -> tuple:
+        total, fac, term, a, x = st
+        fac = fac * -x / n
+        term = fac / (a + n)
+        return total + term, fac, term, a, x
+
+    zero = xp.zeros_like(x)
+    total = _converge(xp, (zero, zero + 1.0, zero, a, x), step,
+                      lambda st: xp.abs(st[2]) <= _EPS * xp.abs(st[0]))
+    alx = a * xp.log(x)
+    return -xp.expm1(alx - K.lgamma(xp, 1.0 + a)) - xp.exp(alx - K.lgamma(xp, a)) * total
+
+
 def _incomplete_gamma(xp: Any, a: Any, x: Any, upper: bool) -> Any:
     a, x = xp.broadcast_arrays(a, x)
     shape = a.shape
@@ -116,21 +133,31 @@ def _incomplete_gamma(xp: Any, a: Any, x: Any, upper: bool) -> Any:
     af = xp.where(finite, a, 1.0)
     xf = xp.where(finite, x, 1.0)
     use_series = xf <= xp.maximum(af, 1.0)
+    # PyTorch's region for Q's own series: x <= 1.1 and a small against x
+    q_series = (xf <= 1.1) & xp.where(xf <= 0.5, af <= -0.4 / xp.log(xf), af <= xf * 1.1)
+    if not upper:  # (P is 1 - Q only for x > max(a, 1))
+        q_series &= (xf > 1.0) & (xf > af)
     fac = xp.exp(_log_prefactor(xp, af, xf))
     r = xp.zeros_like(af)
-    s_idx = xp.nonzero(finite & use_series)[0]
-    f_idx = xp.nonzero(finite & ~use_series)[0]
+    s_idx = xp.nonzero(finite & use_series & ~q_series)[0]
+    f_idx = xp.nonzero(finite & ~use_series & ~q_series)[0]
+    q_idx = xp.nonzero(finite & q_series)[0]
+    if q_idx.shape[0]:
+        q = _upper_series(xp, af[q_idx], xf[q_idx])
+        r[q_idx] = q if upper else 1.0 - q
     if s_idx.shape[0]:
         p = fac[s_idx] * _lower_series(xp, af[s_idx], xf[s_idx])
         r[s_idx] = 1.0 - p if upper else p
     if f_idx.shape[0]:
         q = fac[f_idx] * _upper_fraction(xp, af[f_idx], xf[f_idx])
         r[f_idx] = q if upper else 1.0 - q
-    # edges, as PyTorch: nan for a < 0, x < 0, a = x = 0, a = x = inf and nan inputs
-    lo = xp.where((x == 0) & (a > 0), 0.0, xp.nan)                     # P at x = 0
-    lo = xp.where((a == 0) & (x > 0), 1.0, lo)                         # P for a = 0
-    lo = xp.where(xp.isinf(x) & (x > 0) & xp.isfinite(a) & (a >= 0), 1.0, lo)
-    lo = xp.where(xp.isinf(a) & (a > 0) & xp.isfinite(x) & (x >= 0), 0.0, lo)
+    # edges, in PyTorch's order of tests (so a nan meets them as there: P(nan, 0) = 0,
+    # P(nan, inf) = 1, P(inf, nan) = 0); the last rule written is the first tested
+    lo = xp.where(xp.isinf(x), 1.0, xp.nan)
+    lo = xp.where(xp.isinf(a), xp.where(xp.isinf(x), xp.nan, 0.0), lo)
+    lo = xp.where(x == 0, 0.0, lo)
+    lo = xp.where(a == 0, xp.where(x > 0, 1.0, xp.nan), lo)
+    lo = xp.where((x < 0) | (a < 0), xp.nan, lo)
     edge = 1.0 - lo if upper else lo
     return xp.where(finite, r, edge).reshape(shape)
 
@@ -194,12 +221,23 @@ gammaincc.__name__ = gammaincc.__qualname__ = "gammaincc"
 
 def igamma_(self: Tensor, other: Tensor) -> Tensor:
     """In-place ``igamma``."""
-    return _inplace.commit(self, igamma(self, other), "igamma_")
+    return _inplace.commit(self, _checked_inplace(igamma, self, other), "igamma_")
 
 
 def igammac_(self: Tensor, other: Tensor) -> Tensor:
     """In-place ``igammac``."""
-    return _inplace.commit(self, igammac(self, other), "igammac_")
+    return _inplace.commit(self, _checked_inplace(igammac, self, other), "igammac_")
+
+
+def _checked_inplace(op: Any, self: Tensor, other: Tensor) -> Tensor:
+    """``op(self, other)``; where the kernel refuses the dtype, PyTorch's refusal of a result
+    type ``self`` can't hold comes first."""
+    try:
+        return op(self, other)
+    except NotImplementedError:
+        if isinstance(self, Tensor) and isinstance(other, Tensor):
+            _check_out_cast(result_type(self, other).np, self)
+        raise
 
 
 methods(igamma=igamma, igammac=igammac, igamma_=igamma_, igammac_=igammac_)
