@@ -221,6 +221,21 @@ def _type_name(npd: Any) -> str:
             "uint64": "UInt64"}.get(str(npd).rsplit(".", 1)[-1], str(npd))
 
 
+def _part_view_vjp(mask: Tensor, view_fn: Any) -> Any:
+    """CopySlices' backward for a write through a real view of a complex base (``.real``,
+    ``.imag``, ``view_as_real``): the mask (``1+1j`` outside the view) zeroes the written
+    component of each element, and the base's gradient keeps each component that is left
+    (a complex product would mix them)."""
+    xp = mask._device._backend.xp
+    keep_re = make(xp.ascontiguousarray(mask._data.real), mask._device)
+    keep_im = make(xp.ascontiguousarray(mask._data.imag), mask._device)
+
+    def vjp(g: Tensor) -> tuple[Tensor, Tensor]:
+        return g.real * keep_re + (g.imag * keep_im) * 1j, view_fn(g)
+
+    return vjp
+
+
 def _rebase_view(view: Tensor, out: Tensor) -> None:
     """After writing ``out`` into ``view``, give its base a CopySlices node."""
     base = view._base
@@ -231,7 +246,9 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
             "base; make the view with a view op (slicing, view, narrow, select, ...) instead")
     xp = base._device._backend.xp
     # mask: 1 outside the view's region, 0 inside, built by writing through the same view
-    mask = make(xp.ones(base._data.shape, dtype=base._data.dtype), base._device)
+    part = base._data.dtype.kind == "c" and view._data.dtype.kind != "c"
+    mask = make(xp.full(base._data.shape, 1 + 1j if part else 1, dtype=base._data.dtype),
+                base._device)
     view_fn(mask)._data[...] = 0
     old = make(base._data, base._device, base._rg)
     old.grad_fn, old._out_nr = base.grad_fn, base._out_nr
@@ -239,6 +256,8 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
     def vjp(g: Tensor) -> tuple[Tensor, Tensor]:
         return g * mask, view_fn(g)
 
+    if part:
+        vjp = _part_view_vjp(mask, view_fn)
     new = make(base._data, base._device)
     record("CopySlices", new, (old, out), vjp)
     base.grad_fn, base._out_nr, base._rg = new.grad_fn, 0, True

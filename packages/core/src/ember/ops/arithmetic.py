@@ -606,9 +606,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                 gi = sum_to(gi, sa)
             if gb:
                 if _isinstance(a, Tensor):
-                    la = a.log() if _kind(a._data) == "c" else a.log().masked_fill(
-                        (a == 0) & (b >= 0), 0)
-                    ge = sum_to(g * conj_operand(r * la), sb)
+                    ge = sum_to(g * conj_operand(_exponent_factor(a, b, r)), sb)
                 else:
                     import math
 
@@ -625,6 +623,16 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if name != "PowBackward1":  # a number operand: PyTorch's node has one edge
             _number_edge_dropped(res, 1 if name == "PowBackward0" else 0)
     return res if out is None else _out(res, out, "pow")
+
+
+def _exponent_factor(a: Tensor, b: Tensor, r: Tensor) -> Tensor:
+    """``r * log(a)``, the exponent's derivative of ``r = a ** b``, as PyTorch's: the log
+    taken in the result's dtype (a real base of a complex power has a complex log), and 0
+    where ``a == 0`` and ``b`` is a real number ``>= 0`` (whatever ``r`` is there)."""
+    if _kind(a._data) != "c" and _kind(r._data) == "c":
+        a = a.to(r.dtype)
+    bpos = (b.imag == 0) & (b.real >= 0) if _kind(b._data) == "c" else b >= 0
+    return (r * a.log()).masked_fill((a == 0) & bpos, 0)
 
 
 def _zero_base_grad(g: Tensor, b: Tensor, r: Tensor) -> Tensor:

@@ -383,7 +383,11 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
             record("FillBackward3", res, (self, value),
                    lambda g: (_zero_grad(g), g.sum().to(value.dtype)))
             return _inplace.commit(self, res, "fill_")
-        value = value.item()
+        v = value._data if value._device is self._device else \
+            _move(value, self._device)._data
+        if v.dtype.kind == "c" and self._data.dtype.kind not in "cb":
+            _warn_discard_imag()  # copied as by copy_: the real part, with PyTorch's warning
+        value = _copy_cast(self, v)
     if value.__class__ is int or value.__class__ is float or value.__class__ is complex:
         from .creation import fill_value_for
 
@@ -405,6 +409,16 @@ def _fill(self: Tensor, value: Any, op: str, name: str) -> Tensor:
     else:
         _inplace.write(self, self._device._backend.xp.full(x.shape, value, dtype=x.dtype), op)
     return self
+
+
+def _copy_cast(self: Tensor, v: Any) -> Any:
+    """A 0-d array ``v`` in ``self``'s dtype as ``copy_`` converts it (out-of-range values
+    wrap, a complex value gives its real part), unlike a number's range-checked fill."""
+    if self.dtype is _dt.float16 and v.dtype == _np.float64:
+        v = v.astype("float32")  # PyTorch rounds double to half through float
+    elif v.dtype.kind == "c" and self._data.dtype.kind not in "cb":
+        v = self._device._backend.xp.real(v)
+    return self._device._backend.astype(v, self.dtype).item()  # in range: a number
 
 
 def _zero_grad(g: Tensor) -> Tensor:

@@ -70,8 +70,8 @@ def _bad_data(data: Any) -> Exception:
         x = stack.pop()
         if _isinstance(x, (list, tuple)):
             stack.extend(reversed(x))
-        elif _isinstance(x, str):
-            return TypeError("new(): invalid data type 'str'")
+        elif _isinstance(x, (str, bytes)):
+            return TypeError(f"new(): invalid data type '{type(x).__name__}'")
         elif not (_isinstance(x, (numbers.Number, np.generic, np.ndarray))
                   or hasattr(x, "_data")):
             return RuntimeError(f"Could not infer dtype of {type(x).__name__}")
@@ -203,8 +203,10 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
     elif _isinstance(data, (list, tuple)) and (any(_isinstance(x, Tensor) for x in data)
                                                or _isinstance(_first_leaf(data), Tensor)):
         target = dtype if dtype is not None else _infer_dtype(data)
+        # the other parts convert to the list's dtype, as PyTorch's (a uint64 NumPy scalar
+        # beside a float tensor is a float, not a refused uint64 on its own)
         parts = [_one_number(x, dtype, target) if _isinstance(x, Tensor) else
-                 _to_host_array(x, dtype) for x in data]
+                 _to_host_array(x, target) for x in data]
         arr = np.stack(parts) if parts else np.zeros((0,))
         if dtype is None:
             d = parts[0].dtype
@@ -228,7 +230,7 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
                 return empty
             if arr.dtype == np.float64 and not _isinstance(data, np.generic):
                 arr = quiet(arr.astype, _dt._default.np)
-            elif arr.dtype.kind == "U" or arr.dtype == object:
+            elif arr.dtype.kind in "US" or arr.dtype == object:  # (bytes: "S")
                 raise _bad_data(data)
             return arr
     if dtype is _dt.uint64 or flat is None and dtype.category == _dt._INT and (
@@ -917,6 +919,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         dt = _dt.to_dtype(dtype)
     if dt.category == _dt._COMPLEX or dt is _dt.bool or dt in _dt._SHELL_UINTS:  # no kernel
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dt._c10_name(dt)}'")
+    if builtin_complex in map(type, vals):  # PyTorch reads the bounds as doubles
+        raise RuntimeError("value cannot be converted to type double without overflow")
     _check_range(start, end, step)  # inside the kernel: after the dtype's refusal
     n = max(0, math.ceil((end - start) / step))
     # PyTorch computes in double then casts; for ints, exact integer arithmetic
@@ -968,6 +972,15 @@ def _halves(start: Any, end: Any, steps: int) -> np.ndarray:
     return np.where(idx < steps // 2, start + step * idx, end - step * (steps - 1 - idx))
 
 
+def _refuse_complex_ends(op: str, dt: _dt.dtype, start: Any, end: Any) -> None:
+    """PyTorch's refusal of complex ends with a real ``dtype=`` (linspace, logspace)."""
+    if dt.category != _dt._COMPLEX and (_isinstance(start, builtin_complex) or
+                                        _isinstance(end, builtin_complex)):
+        inferred = "double" if _dt.default_complex() is _dt.complex128 else "float"
+        raise RuntimeError(f"torch.{op}(): inferred dtype c10::complex<{inferred}> can't be "
+                           f"safely cast to passed dtype {_dt._c10_name(dt)}")
+
+
 def _int_ends(dt: _dt.dtype, start: Any, end: Any) -> tuple:
     """PyTorch converts real ends to an integer output dtype first (truncating)."""
     if dt.category == _dt._INT and not _isinstance(start, builtin_complex) and \
@@ -988,6 +1001,8 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
     dt = _dt.to_dtype(dtype) if dtype is not None else (
         _dt.default_complex() if _isinstance(start, builtin_complex) or
         _isinstance(end, builtin_complex) else _dt._default)
+    if dtype is not None:
+        _refuse_complex_ends("linspace", dt, start, end)
     if dt is _dt.bool and steps > 1:  # steps 0 and 1 only fill; the kernel has no bool
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     start, end = _int_ends(dt, start, end)
@@ -1028,10 +1043,15 @@ def linspace(start: Any, end: Any, steps: int, *, out: Tensor | None = None, dty
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tensor | None = None,
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """``base ** linspace(start, end, steps)``."""
-    dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
+    """``base ** linspace(start, end, steps)``; complex ends give a complex result."""
     start = start.item() if _isinstance(start, Tensor) else start
     end = end.item() if _isinstance(end, Tensor) else end
+    cplx = _isinstance(start, builtin_complex) or _isinstance(end, builtin_complex)
+    if dtype is not None:
+        dt = _dt.to_dtype(dtype)
+        _refuse_complex_ends("logspace", dt, start, end)
+    else:
+        dt = _dt.default_complex() if cplx else _dt._default
     if dt is _dt.bool and steps > 1:  # steps 0 and 1 only fill; the kernel has no bool
         raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
     if dt.category == _dt._INT and steps > 1:  # the ends in the integer type first
@@ -1040,7 +1060,8 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, out: Tenso
     elif dt.category == _dt._INT and steps in (0, 1):  # base ** start in double, truncated
         lin = np.asarray([start], dtype=np.float64)[:steps]
     else:
-        lin = linspace(start, end, steps, dtype=_dt.float64)._data
+        lin = linspace(start, end, steps, dtype=_dt.complex128 if dt.category == _dt._COMPLEX
+                       else _dt.float64)._data
     arr = np.power(base, lin).astype(dt.np)
     data, dev = _place(arr, device)
     return _made(make(data, dev), requires_grad)

@@ -49,8 +49,18 @@ def _check(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str) 
 def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                  include_self: bool = True, out: Tensor | None = None) -> Tensor:
     """A copy of ``input`` where the slices ``source.select(dim, i)`` are reduced into
-    ``input.select(dim, index[i])`` (with its own value unless ``include_self=False``)."""
-    from .indexing_scatter import scatter_reduce
+    ``input.select(dim, index[i])`` (with its own value unless ``include_self=False``);
+    complex autograd is refused, as PyTorch's."""
+    from .indexing_scatter import complex_grad_refused
+
+    return complex_grad_refused(_index_reduce(input, dim, index, source, reduce,
+                                              include_self=include_self, out=out),
+                                "index_reduce")
+
+
+def _index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
+                  include_self: bool = True, out: Tensor | None = None) -> Tensor:
+    from .indexing_scatter import _scatter_reduce as scatter_reduce
     from .math_misc import write_out
 
     d = _check(input, dim, index, source, reduce)
@@ -76,7 +86,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
 
 def index_reduce_(self: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                   include_self: bool = True) -> Tensor:
-    res = index_reduce(self, dim, index, source, reduce, include_self=include_self)
+    res = _index_reduce(self, dim, index, source, reduce, include_self=include_self)
     return _inplace.commit(self, res, "index_reduce_")
 
 

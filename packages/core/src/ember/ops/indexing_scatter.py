@@ -373,8 +373,28 @@ def _identity(xp: Any, dtype: Any, reduce: str) -> Any:
     return info.min if reduce in ("amax", "max") else info.max
 
 
+def complex_grad_refused(res: Tensor, op: str) -> Tensor:
+    """``res``, or PyTorch's refusal where an op without complex derivatives (the
+    out-of-place scatter_reduce, index_reduce, select_scatter, slice_scatter) would
+    record a complex result (checked after the op, as PyTorch's autograd layer does)."""
+    if res._rg and res._data.dtype.kind == "c":
+        raise RuntimeError(f"{op} does not support automatic differentiation for outputs with "
+                           "complex dtype.")
+    return res
+
+
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
+    """A copy of ``input`` where the ``src`` values sent to each position by ``index`` are
+    reduced (``sum``, ``prod``, ``mean``, ``amax``, ``amin``) with it (or replace it when
+    ``include_self=False``); complex autograd is refused, as PyTorch's."""
+    return complex_grad_refused(
+        _scatter_reduce(input, dim, index, src, reduce, include_self=include_self),
+        "scatter_reduce")
+
+
+def _scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
     """A copy of ``input`` where the ``src`` values sent to each position by ``index`` are
     reduced (``sum``, ``prod``, ``mean``, ``amax``, ``amin``) with it (or replace it when
     ``include_self=False``)."""
@@ -440,7 +460,7 @@ def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: i
     if reduce == "prod":
         xa, sa = x._data, s._data
         masked_self = x.masked_fill(make(xa == 0, dev), 1)
-        msr = scatter_reduce(masked_self, d, index, s, "prod", include_self=include_self)
+        msr = _scatter_reduce(masked_self, d, index, s, "prod", include_self=include_self)
         gs = g * msr / masked_self
         src_zero = sa == 0
         nz = make(xp.zeros(xa.shape, dtype=xa.dtype), dev)
@@ -448,7 +468,7 @@ def _scatter_reduce_grad(g: Tensor, x: Tensor, src: Tensor, result: Tensor, d: i
                     index)._data
         single = src_zero & (nz == 1)
         masked_src = s.masked_fill(make(single, dev), 1)
-        msrc_res = scatter_reduce(x, d, index, masked_src, "prod", include_self=include_self)
+        msrc_res = _scatter_reduce(x, d, index, masked_src, "prod", include_self=include_self)
         gsrc = _where(single, gather(g * msrc_res, d, index),
                       gather(g * result, d, index) / s.masked_fill(make(src_zero, dev), 1))
         return gs, gsrc
@@ -960,7 +980,7 @@ methods(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=
         masked_scatter=masked_scatter, take=take, take_along_dim=take_along_dim, put=put,
         scatter_=_inplace_of(scatter, "scatter_"),
         scatter_add_=_inplace_of(scatter_add, "scatter_add_"),
-        scatter_reduce_=_inplace_of(scatter_reduce, "scatter_reduce_"),
+        scatter_reduce_=_inplace_of(_scatter_reduce, "scatter_reduce_"),
         index_add_=_inplace_of(index_add, "index_add_"),
         index_copy_=_inplace_of(index_copy.__wrapped__, "index_copy_"),  # (no autocast)
         index_fill_=_inplace_of(index_fill, "index_fill_"),

@@ -1,13 +1,16 @@
 """Complex numbers: real and imag (views), conj, angle, view_as_real / view_as_complex.
 
-NumPy has no lazy conjugate or negative bits, so ``conj`` makes a new tensor,
-``is_conj``/``is_neg`` are always False and the ``resolve_*`` ops return their input.
+NumPy has no lazy conjugate or negative bits, so ``conj`` makes a new tensor; it marks
+that tensor so ``is_conj`` answers as PyTorch's for it (its views are not marked), and
+``resolve_conj`` of it is a clone. ``is_neg`` is always False and ``resolve_neg`` returns
+its input.
 Derivatives follow PyTorch's conjugate-Wirtinger convention.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 from .. import dtypes as _dt
@@ -19,6 +22,11 @@ from .shape import make_view
 
 __all__ = ["real", "imag", "conj", "conj_physical", "conj_physical_", "resolve_conj",
            "resolve_neg", "is_conj", "is_neg", "angle", "view_as_real", "view_as_complex"]
+
+
+# the results of ``conj`` (by id, held weakly): kept off the tensor so that saving one or
+# copying its attributes does not carry the mark
+_CONJ_RESULTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _check(op: str, input: Any) -> Any:
@@ -69,8 +77,12 @@ def _conj(input: Tensor, node: str) -> Tensor:
 
 
 def conj(input: Tensor) -> Tensor:
-    """The complex conjugate (a real tensor is returned as is)."""
-    return _conj(input, "ConjBackward0")
+    """The complex conjugate (a real tensor is returned as is). PyTorch's is a lazy view with
+    the conjugate bit set: the result here is marked so that ``is_conj`` says so."""
+    res = _conj(input, "ConjBackward0")
+    if res is not input and not is_conj(input):  # conj of a conj view clears the bit
+        _CONJ_RESULTS[id(res)] = res
+    return res
 
 
 def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -88,8 +100,13 @@ def conj_physical_(input: Tensor) -> Tensor:
 
 
 def resolve_conj(input: Tensor) -> Tensor:
-    """``input`` itself: Ember has no lazy conjugate bit."""
-    return input
+    """``input`` itself, or for a result of ``conj`` (already materialised) an unmarked
+    clone, as PyTorch's (a CloneBackward0 node)."""
+    if not is_conj(input):
+        return input
+    from .conversion import clone
+
+    return clone(input)
 
 
 def resolve_neg(input: Tensor) -> Tensor:
@@ -98,7 +115,8 @@ def resolve_neg(input: Tensor) -> Tensor:
 
 
 def is_conj(input: Tensor) -> bool:
-    return False
+    """Whether ``input`` came from ``conj`` (PyTorch's conjugate bit)."""
+    return _CONJ_RESULTS.get(id(input)) is input
 
 
 def is_neg(input: Tensor) -> bool:
@@ -141,8 +159,11 @@ def view_as_real(input: Tensor) -> Tensor:
     if x.dtype.kind != "c":
         raise RuntimeError("view_as_real is only supported for complex tensors")
     xr = x.real
-    xp = input._device._backend.xp
-    arr = xp.lib.stride_tricks.as_strided(xr, x.shape + (2,), x.strides + (xr.itemsize,))
+    try:  # a view of x (so storage_offset follows the base): a size-1 axis re-read as 2 reals
+        arr = x[..., None].view(xr.dtype)
+    except (ValueError, TypeError):
+        xp = input._device._backend.xp
+        arr = xp.lib.stride_tricks.as_strided(xr, x.shape + (2,), x.strides + (xr.itemsize,))
     out = make_view(input, arr, view_as_real)
     if grad_state.enabled and input._rg:
         record("ViewAsRealBackward0", out, (input,),

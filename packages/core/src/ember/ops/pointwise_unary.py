@@ -344,8 +344,9 @@ def _zero(g: Tensor, x: Any, r: Any) -> Tensor:
 def _d_sinc(g: Tensor, x: Tensor, r: Tensor) -> Tensor:
     from .pointwise_binary import where
 
-    d = ((x * math.pi).cos() - sinc(x)) / x  # the result recomputed: PyTorch saves only x
-    return where(x == 0, 0.0, g * cj(d))  # PyTorch's last step is the where
+    xpi, sq = x * math.pi, x * x * math.pi  # PyTorch's formula (it saves only x), so its
+    d = (xpi * xpi.cos() - xpi.sin()) / sq  # rounding near 0 and underflow to 0 are kept
+    return where(sq == 0, 0.0, g * cj(d))  # PyTorch's last step is the where
 
 
 def _d_logit(eps: Any) -> Callable:
@@ -451,7 +452,20 @@ log2 = unary("log2", lambda xp, x: xp.log2(x), "Log2Backward0",
              lambda g, x, r: g / cj(x * _LN2), doc="Base-2 logarithm, elementwise.")
 log10 = unary("log10", lambda xp, x: xp.log10(x), "Log10Backward0",
               lambda g, x, r: g / cj(x * _LN10), doc="Base-10 logarithm, elementwise.")
-log1p = unary("log1p", lambda xp, x: xp.log1p(x), "Log1PBackward0",
+def _log1p(xp: Any, x: Any) -> Any:
+    """``log(1 + x)``; complex as PyTorch's (NumPy's complex log1p loses a tiny ``x``)."""
+    if x.dtype.kind != "c":
+        return xp.log1p(x)
+    re, im = x.real, x.imag
+    theta = xp.arctan2(im, re + 1)
+    r = re * (2 + re) + im * im
+    small = 0.5 * xp.log1p(r)
+    small = xp.where(r == 0, re, small)  # (underflow)
+    big = xp.log(xp.hypot(re + 1, im))
+    return xp.where(xp.abs(x) < 0.5, small, big) + 1j * theta
+
+
+log1p = unary("log1p", _log1p, "Log1PBackward0",
               lambda g, x, r: g / cj(x + 1), doc="``log(1 + input)``, accurate near 0.")
 sin = unary("sin", lambda xp, x: xp.sin(x), "SinBackward0", lambda g, x, r: g * cj(x.cos()),
             doc="Sine, elementwise.")
@@ -484,8 +498,16 @@ tanh = unary("tanh", lambda xp, x: xp.tanh(x), "TanhBackward0",
              half_deriv=lambda g, r, dt: g * (1 - r * r))
 asinh = unary("asinh", lambda xp, x: xp.arcsinh(x), "AsinhBackward0",
               lambda g, x, r: g * cj((x * x + 1).rsqrt()), doc="Inverse hyperbolic sine.")
-acosh = unary("acosh", lambda xp, x: xp.arccosh(x), "AcoshBackward0",
-              lambda g, x, r: g * cj((x * x - 1).rsqrt()), doc="Inverse hyperbolic cosine.")
+def _acosh_grad(g: Any, x: Any, r: Any) -> Any:
+    """PyTorch's AcoshBackward0: ``rsqrt(x*x - 1)`` for real input; complex input takes
+    ``rsqrt(x - 1) * rsqrt(x + 1)``, the branch that matches ``acosh``'s own cut."""
+    if x._data.dtype.kind == "c":
+        return g * cj((x - 1).rsqrt() * (x + 1).rsqrt())
+    return g * cj((x * x - 1).rsqrt())
+
+
+acosh = unary("acosh", lambda xp, x: xp.arccosh(x), "AcoshBackward0", _acosh_grad,
+              doc="Inverse hyperbolic cosine.")
 atanh = unary("atanh", lambda xp, x: xp.arctanh(x), "AtanhBackward0",
               lambda g, x, r: g / cj(1 - x * x), doc="Inverse hyperbolic tangent.")
 sigmoid = unary("sigmoid", _sigmoid_kernel, "SigmoidBackward0",
@@ -588,7 +610,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     def kernel(xp: Any, x: Any) -> Any:
         if kind(x) in "biu":
             return x.copy(order="K")
-        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        return xp.nan_to_num(_copy_laid(xp, x), copy=False, nan=nan, posinf=posinf,
+                             neginf=neginf)  # (laid out as PyTorch's, expanded inputs too)
 
     def d(g: Tensor, x: Tensor, r: Any) -> Tensor:
         return g * x.isfinite()

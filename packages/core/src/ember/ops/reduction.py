@@ -721,8 +721,10 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *,
             f"output with shape [] doesn't match the broadcast shape {[1] * x.ndim}")
     xp = input._device._backend.xp
     if x.size and builtins.all(x.shape[d] for d in dims):
-        m = quiet(xp.max, x, dims, None, True)  # (bfloat16's NaN warns in NumPy's reduce)
-        m = xp.where(xp.isinf(m), 0, m)
+        # (bfloat16's NaN warns in NumPy's reduce); complex input shifts by the largest real
+        # part, as PyTorch (NumPy's max orders complex numbers lexicographically)
+        m = quiet(xp.max, xp.real(x) if kind(x) == "c" else x, dims, None, True)
+        m = xp.where(xp.isinf(m), 0, m).astype(x.dtype, copy=False)
     else:
         m = xp.zeros(kept_shape(x.shape, dims), dtype=x.dtype)
     r = quiet(lambda: xp.log(_sum_kept(xp, xp.exp(x - m), dims)) + m)

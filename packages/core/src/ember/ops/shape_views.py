@@ -572,12 +572,18 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = 
     """A copy of ``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
     d = wrap_dim(dim, input._data.ndim, "slice_scatter")
     key = (slice(None),) * d + (slice(start, end, step),)
-    return _view_scatter(input, src, lambda t: t[key], "SliceScatterBackward0")
+    from .indexing_scatter import complex_grad_refused
+
+    return complex_grad_refused(_view_scatter(input, src, lambda t: t[key],
+                                              "SliceScatterBackward0"), "slice_scatter")
 
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """A copy of ``input`` with ``src`` written at ``index`` of dim ``dim``."""
-    return _view_scatter(input, src, lambda t: select(t, dim, index), "SelectScatterBackward0")
+    from .indexing_scatter import complex_grad_refused
+
+    return complex_grad_refused(_view_scatter(input, src, lambda t: select(t, dim, index),
+                                              "SelectScatterBackward0"), "select_scatter")
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
