@@ -330,6 +330,8 @@ def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A broadcast view (no copy); -1 keeps a dimension's size."""
+    if not sizes:  # expand() with no sizes at all: PyTorch's argument parser refuses it
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     x = input._data
     sizes = shape_arg(sizes)
     lead = len(sizes) - x.ndim
@@ -370,11 +372,15 @@ def _broadcast(xp: Any, x: Any, target: tuple) -> Any:
     arr = xp.broadcast_to(x, target)
     lead = len(target) - x.ndim
     kept = [i for i, n in enumerate(x.shape) if n == 1 and target[lead + i] == 1 and x.strides[i]]
-    if not kept:
+    if not kept and (not lead or 1 not in target[:lead]):
         return arr
     strides = list(arr.strides)
     for i in kept:
         strides[lead + i] = x.strides[i]
+    # a new leading dim of size 1 steps over the dims after it (PyTorch's inferExpandGeometry)
+    for i in range(min(lead, len(target) - 1) - 1, -1, -1):
+        if target[i] == 1:
+            strides[i] = strides[i + 1] * target[i + 1]
     return strided_view(xp, arr, target, tuple(strides))
 
 
@@ -444,6 +450,9 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     x = input._data
     d = wrap_dim(dim, x.ndim, "unflatten")
+    if x.ndim == 0:  # PyTorch wraps its IndexError for a 0-dim input in a RuntimeError
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but "
+                           "tensor has no dimensions")
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -484,9 +493,8 @@ def broadcast_shapes(*shapes: Any) -> Any:
     for i, s in enumerate(norm):
         for j, k in enumerate(s):
             pos = n - len(s) + j
-            if k < 0:
-                raise RuntimeError(
-                    f"Trying to create tensor with negative dimension {k}: {list(s)}")
+            if k < 0 and out[pos] == 1:  # (against a size other than 1: the mismatch below)
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
             if out[pos] == 1:
                 out[pos] = k
             elif k != 1 and k != out[pos]:
@@ -539,7 +547,12 @@ def _atleast(tensors: tuple, n: int) -> Any:
         tensors = tuple(tensors[0])
     out = []
     for t in tensors:
-        nd = t._data.ndim
+        try:
+            nd = t._data.ndim
+        except AttributeError:
+            raise TypeError(f"atleast_{n}d() received an invalid combination of arguments - got "
+                            f"({type(t).__name__}), but expected one of:\n * (Tensor input)\n"
+                            " * (tuple of Tensors tensors)") from None
         if nd >= n:
             out.append(t)
         elif nd == 0:

@@ -52,9 +52,12 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if nd == 1:
         return diag_embed(input, diagonal, 0, 1)
     if nd == 2:
+        from .._tensor import contiguous_format
         from .conversion import clone
 
-        return renamed(clone(_diagonal(input, diagonal)), "DiagonalBackward0_copy")
+        # PyTorch's diagonal_copy is contiguous, even for a diagonal of one element
+        out = clone(_diagonal(input, diagonal), memory_format=contiguous_format)
+        return renamed(out, "DiagonalBackward0_copy")
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
 
 

@@ -20,7 +20,6 @@ from ._dispatch import (
     make,
     methods,
     record,
-    renamed,
     wrap_dim,
     wrap_dims,
 )
@@ -375,11 +374,37 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
 
 def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
     """``repeat``, with ``dims`` padded with leading 1s to the input's number of dims."""
-    dims = tuple(dims) if not _isinstance(dims, int) else (dims,)
+    if not _isinstance(dims, (tuple, list)):
+        dims = _tile_dims(dims, "dims' (position 2)")
+    dims = tuple(dims)
     nd = input._data.ndim
     if len(dims) < nd:
         dims = (1,) * (nd - len(dims)) + dims
     return repeat(input, dims)
+
+
+def _tile_dims(dims: Any, where: str) -> tuple:
+    """``tile``'s dims given as something other than a list or tuple: a Size or tensor-like
+    sequence as a tuple; PyTorch's function refuses a lone number (TypeError)."""
+    if _isinstance(dims, (int, float, bool)) or not hasattr(dims, "__iter__"):
+        raise TypeError(f"tile(): argument '{where} must be tuple of ints, not "
+                        f"{type(dims).__name__}")
+    return tuple(dims)
+
+
+def _tile_method(self: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    """``Tensor.tile``: the dims as ``t.tile(2, 3)``, ``t.tile((2, 3))`` or ``dims=``."""
+    if "dims" in kwargs:
+        dims = kwargs.pop("dims")
+        if not _isinstance(dims, (tuple, list)):
+            dims = _tile_dims(dims, "dims'")
+    elif not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    elif len(dims) == 1 and _isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    if kwargs:
+        raise TypeError(f"tile() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return tile(self, dims)
 
 
 def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
@@ -407,6 +432,8 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         d = 0
     else:
         d = wrap_dim(dim, x._data.ndim, "repeat_interleave")
+        if x._data.ndim == 0:
+            _zero_dim_error(repeats, dim)
     n = x._data.shape[d] if x._data.ndim else 1
     if _isinstance(repeats, Tensor):
         reps = repeats._data
@@ -430,13 +457,35 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         raise RuntimeError("Repeats must be non-negative")
     if x._data.ndim == 0:
         x = reshape(x, 1)
+    if not _isinstance(repeats, Tensor):
+        if output_size is not None and n * reps != output_size:
+            _output_size_error(repeats, n * reps, output_size)
+        return _repeat_expanded(x, reps, d)
     idx = xp.repeat(xp.arange(n, dtype=xp.int64), reps)
     if output_size is not None and idx.shape[0] != output_size:
         _output_size_error(repeats, idx.shape[0], output_size)
-    res = x.index_select(d, make(idx, input._device))
-    # PyTorch repeats a count given as a number by expanding and reshaping: a view's node
-    # (a tensor of counts, even of one, is an index_select)
-    return res if _isinstance(repeats, Tensor) else renamed(res, "ViewBackward0")
+    return x.index_select(d, make(idx, input._device))
+
+
+def _repeat_expanded(x: Tensor, reps: int, d: int) -> Tensor:
+    """A number of repeats as PyTorch applies it: unsqueeze, expand, a contiguous clone and a
+    view of it (so the result is a view of that clone, with PyTorch's graph of nodes)."""
+    from .._tensor import contiguous_format
+    from .conversion import clone
+
+    shape = x.shape
+    big = shape[:d + 1] + (reps,) + shape[d + 1:]
+    c = clone(expand(x.unsqueeze(d + 1), big), memory_format=contiguous_format)
+    return c.view(shape[:d] + (shape[d] * reps,) + shape[d + 1:])
+
+
+def _zero_dim_error(repeats: Any, dim: int) -> None:
+    """PyTorch's refusal of an explicit ``dim`` for a 0-dim input: a number of repeats
+    unsqueezes at ``dim + 1``, a tensor of them index-selects along ``dim``."""
+    if _isinstance(repeats, Tensor):
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = dim + 1 if dim >= 0 else dim + 2
+    raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {d})")
 
 
 def _output_size_error(repeats: Any, size: int, output_size: int) -> None:
@@ -515,4 +564,4 @@ def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:
 
 
 methods(flip=flip, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
-        repeat=_repeat_method, tile=tile, repeat_interleave=repeat_interleave)
+        repeat=_repeat_method, tile=_tile_method, repeat_interleave=repeat_interleave)

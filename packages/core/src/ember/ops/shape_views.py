@@ -4,6 +4,7 @@ split, unbind, unfold, diagonal, as_strided (all alias their input)."""
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -233,7 +234,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, x.ndim, "narrow")
     n = x.shape[d]
-    start, length = int(start), int(length)
+    if start.__class__ is not int or length.__class__ is not int:
+        start, length = _narrow_args(start, length)
     if not -n <= start <= n:
         raise IndexError(
             f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
@@ -245,6 +247,20 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
         raise RuntimeError(
             f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return _slice(input, d, start, start + length)
+
+
+def _narrow_args(start: Any, length: Any) -> tuple[int, int]:
+    """narrow's ``start`` (an int, or a 0-dim integer tensor) and ``length`` (an int) as ints;
+    PyTorch refuses a float (TypeError) and a tensor start of another kind or shape."""
+    if _isinstance(start, Tensor):
+        a = start._data
+        if a.ndim != 0 or a.dtype.kind not in "iu":
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+    for v in (start, length):
+        if _isinstance(v, (float, bool, complex, str)) or not hasattr(v, "__index__"):
+            raise TypeError(f"narrow() received an invalid combination of arguments - got "
+                            f"(int, {type(start).__name__}, {type(length).__name__})")
+    return int(start), int(length)
 
 
 def _slice(input: Tensor, d: int, a: int, b: int) -> Tensor:
@@ -320,8 +336,10 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     """Views of consecutive pieces along ``dim``: of size ``split_size`` (the last may be
     smaller), or of the given sizes."""
     x = tensor._data
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x.ndim, "split")
-    n = x.shape[d] if x.ndim else 1
+    n = x.shape[d]
     if _isinstance(split_size_or_sections, (list, tuple)):
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
@@ -345,9 +363,16 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     return _split_sizes(tensor, sizes, d, "SplitBackward0", "Split")
 
 
+def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``Tensor.split``: its first argument is named ``split_size``, as in PyTorch."""
+    return split(self, split_size, dim)
+
+
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most ``chunks`` views of equal size (``ceil(n / chunks)``; the last may be smaller)."""
     x = input._data
+    if not _isinstance(chunks, int):
+        chunks = _chunks_arg(chunks)
     if x.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -357,6 +382,16 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if n == 0:  # PyTorch's chunk of an empty dim is split_with_sizes
         return _split_sizes(input, [0] * chunks, d, "SplitWithSizesBackward0", "SplitWithSizes")
     return split(input, math.ceil(n / chunks), d)
+
+
+def _chunks_arg(chunks: Any) -> int:
+    """chunk's count given as an int-like (a 0-dim integer tensor, a NumPy int); anything else
+    (a list, a float) is PyTorch's TypeError."""
+    try:
+        return operator.index(chunks)
+    except TypeError:
+        raise TypeError("chunk(): argument 'chunks' (position 2) must be int, not "
+                        f"{type(chunks).__name__}") from None
 
 
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -614,7 +649,7 @@ def t_(self: Tensor) -> Tensor:
 methods(transpose=transpose, swapaxes=swapaxes, swapdims=swapdims, permute=permute,
         t=t, T=property(_T), mT=property(_mT), H=property(_H), mH=property(_mH),
         adjoint=adjoint, movedim=movedim, moveaxis=moveaxis, narrow=narrow, select=select,
-        unbind=unbind, split=split, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit,
+        unbind=unbind, split=_split_method, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit,
         vsplit=vsplit, dsplit=dsplit, unfold=unfold, diagonal=diagonal, as_strided=as_strided,
         transpose_=transpose_, swapaxes_=transpose_, swapdims_=transpose_, t_=t_,
         slice_scatter=slice_scatter, select_scatter=select_scatter,
