@@ -231,12 +231,10 @@ def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, a
         close = a == b
     except ValueError as e:
         raise _fail("isclose", input, other, e) from None
-    if kind(a) == "b":
-        return close
     if equal_nan and kind(a) in "fc":
         close = close | (xp.isnan(a) & xp.isnan(b))
     if rtol or atol:
-        if kind(a) in "iu":
+        if kind(a) in "iub":  # PyTorch: integers and bools take the tolerances in float
             be = input._device._backend
             a, b = be.astype(a, _dt._default), be.astype(b, _dt._default)
         diff = xp.abs(a - b)
@@ -249,6 +247,10 @@ def _isclose_kernel(input: Tensor, other: Tensor, a: Any, b: Any, rtol: float, a
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see ``isclose``)."""
+    if not _isinstance(input, Tensor):
+        raise not_tensor("allclose", input)
+    if not _isinstance(other, Tensor):
+        raise not_tensor("allclose", other, 2, "other")
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 

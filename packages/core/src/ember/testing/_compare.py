@@ -51,19 +51,21 @@ def _fail(message: str, path: tuple, msg: Any, exc: type = AssertionError) -> No
 def compare(actual: Any, expected: Any, *, rtol: float | None, atol: float | None,
             equal_nan: bool, check_device: bool, check_dtype: bool, check_stride: bool,
             msg: str | Callable[[str], str] | None, fallback: Callable[[Any, Any], None],
-            path: tuple = ()) -> None:
+            path: tuple = (), allow_subclasses: bool = True) -> None:
     """Compare ``actual`` with ``expected`` recursively (``fallback(a, e)`` for the leaves
     this module does not take)."""
     from .._tensor import Tensor
 
+    if not path and (rtol is None) != (atol is None):
+        _lone_tolerance(actual, expected, rtol)
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan, "check_device": check_device,
           "check_dtype": check_dtype, "check_stride": check_stride, "msg": msg,
-          "fallback": fallback}
+          "fallback": fallback, "allow_subclasses": allow_subclasses}
     if isinstance(actual, Mapping) and isinstance(expected, Mapping):
         ka, ke = list(actual.keys()), list(expected.keys())
         if set(ka) != set(ke):
-            missing = sorted(set(ke) - set(ka), key=repr)
-            extra = sorted(set(ka) - set(ke), key=repr)
+            missing = sorted(set(ke) - set(ka))  # PyTorch's own TypeError for mixed key types
+            extra = sorted(set(ka) - set(ke))
             _fail(f"The keys of the mappings do not match:\nMissing keys in the actual mapping: "
                   f"{missing}\nAdditional keys in the actual mapping: {extra}", path, msg)
         for k in ke:
@@ -85,8 +87,9 @@ def compare(actual: Any, expected: Any, *, rtol: float | None, atol: float | Non
         from .. import as_tensor  # PyTorch compares two NumPy arrays as tensors
 
         actual, expected = as_tensor(actual), as_tensor(expected)
-    if isinstance(actual, Tensor) and isinstance(expected, Tensor):
-        del kw["fallback"]
+    if isinstance(actual, Tensor) and isinstance(expected, Tensor) and \
+            (allow_subclasses or type(actual) is type(expected)):
+        del kw["fallback"], kw["allow_subclasses"]
         _compare_tensors(actual, expected, path=path, **kw)
         return
     if _is_bool(actual) and _is_bool(expected):
@@ -96,17 +99,52 @@ def compare(actual: Any, expected: Any, *, rtol: float | None, atol: float | Non
     if _is_number(actual) and _is_number(expected):
         _compare_numbers(actual, expected, rtol, atol, equal_nan, check_dtype, path, msg)
         return
-    if isinstance(actual, Tensor) or isinstance(expected, Tensor):
+    both = isinstance(actual, Tensor) and isinstance(expected, Tensor)  # subclasses refused
+    if (isinstance(actual, Tensor) or isinstance(expected, Tensor)) and not both:
         other = expected if isinstance(actual, Tensor) else actual
         if hasattr(other, "detach") or isinstance(other, np.ndarray) or _is_number(other) or \
                 _is_seq(other):
             fallback(actual, expected)  # against PyTorch, NumPy or plain data
             return
-    if any(isinstance(x, np.ndarray) or hasattr(x, "detach") for x in (actual, expected)):
+    if not both and any(isinstance(x, np.ndarray) or hasattr(x, "detach") for x in (actual, expected)):
         fallback(actual, expected)
         return
     _fail(f"No comparison pair was able to handle inputs of type {type(actual)} and "
           f"{type(expected)}.", path, None, TypeError)
+
+
+def _leaf_path(actual: Any, expected: Any, path: tuple = ()) -> tuple | None:
+    """The path of the first leaf pair PyTorch checks tolerances for (neither side None),
+    or None when there is none before a structural mismatch."""
+    from .._tensor import Tensor
+
+    if isinstance(actual, Mapping) and isinstance(expected, Mapping):
+        if set(actual.keys()) != set(expected.keys()):
+            return None
+        pairs = [(k, actual[k], expected[k]) for k in expected.keys()]
+    elif _is_seq(actual) and _is_seq(expected) and not isinstance(actual, Tensor) and \
+            not isinstance(expected, Tensor):
+        if len(actual) != len(expected):
+            return None
+        pairs = [(i, a, e) for i, (a, e) in enumerate(zip(actual, expected))]
+    else:  # only the pairs compared here (not the oracle's fallback) take tolerances
+        both_tensors = isinstance(actual, Tensor) and isinstance(expected, Tensor)
+        numbers = all(_is_number(v) or _is_bool(v) for v in (actual, expected))
+        return path if both_tensors or numbers else None
+    for k, a, e in pairs:
+        found = _leaf_path(a, e, path + (k,))
+        if found is not None:
+            return found
+    return None
+
+
+def _lone_tolerance(actual: Any, expected: Any, rtol: Any) -> None:
+    """PyTorch's ValueError for just one of rtol / atol, raised at the first leaf pair before
+    anything is compared (``msg`` does not replace it)."""
+    path = _leaf_path(actual, expected)
+    if path is not None:
+        _fail(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no "
+              f"{'rtol' if rtol is None else 'atol'}.", path, None, ValueError)
 
 
 def _number_tols(x: Any) -> tuple[float, float]:
@@ -119,6 +157,7 @@ def _number_tols(x: Any) -> tuple[float, float]:
 
 def _compare_numbers(a: Any, e: Any, rtol: Any, atol: Any, equal_nan: bool, check_dtype: bool,
                      path: tuple, msg: Any) -> None:
+    a, e = (v.item() if isinstance(v, np.number) else v for v in (a, e))  # as PyTorch does
     if check_dtype and type(a) is not type(e):
         _fail(f"The (d)types do not match: {type(a)} != {type(e)}.", path, msg)
     ra, aa = _number_tols(a)
@@ -181,27 +220,26 @@ def _compare_tensors(a: Any, e: Any, *, rtol: Any, atol: Any, equal_nan: bool,
         ra, aa = re_, ae = _TOLS.get(a.dtype.name, (0.0, 0.0))
     if check_stride and a.stride() != e.stride():
         _attr_fail("stride()", a.stride(), e.stride(), path, msg)
+    if a.device.type == "meta":  # no values to compare
+        return
     rtol, atol = _tols(rtol, atol, max(ra, re_), max(aa, ae))
-    x = a.detach().resolve_conj()._host()
-    y = e.detach().resolve_conj()._host()
-    if x.dtype.kind == "V" or a.dtype.name == "bfloat16":  # bfloat16 through float32
-        x, y = x.astype(np.float32), y.astype(np.float32)
-    if x.dtype.kind in "fc":
-        with np.errstate(all="ignore"):
-            d = np.abs(x - y)
-            ok = (x == y) | (np.isfinite(d) & (d <= atol + rtol * np.abs(y)))
-            if equal_nan:
-                ok |= np.isnan(x) & np.isnan(y)
-    else:
-        ok = x == y
+    a, e = a.detach().resolve_conj(), e.detach().resolve_conj()
+    if a.device != e.device:  # check_device=False: PyTorch compares both on the CPU
+        a, e = a.cpu(), e.cpu()
+    ok = _isclose(a, e, rtol, atol, equal_nan)
     if bool(np.all(ok)):
         return
+    x, y = a._host(), e._host()
     if x.ndim == 0:  # PyTorch reports 0-d tensors as scalars
-        xi, yi = x.item(), y.item()
-        if isinstance(xi, bool):
-            xi, yi = int(xi), int(yi)
-        _close_scalars(xi, yi, rtol, atol, False, path, msg)
+        _close_scalars(a.item(), e.item(), rtol, atol, False, path, msg)
     _fail(_tensor_message(x, y, ok, rtol, atol), path, msg)
+
+
+def _isclose(a: Any, e: Any, rtol: float, atol: float, equal_nan: bool) -> np.ndarray:
+    """``torch.isclose`` as PyTorch's check uses it (integers too take the tolerances)."""
+    from ..ops.comparison import isclose
+
+    return np.asarray(isclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan)._host())
 
 
 def _tensor_message(x: np.ndarray, y: np.ndarray, ok: np.ndarray, rtol: float,
@@ -209,17 +247,16 @@ def _tensor_message(x: np.ndarray, y: np.ndarray, ok: np.ndarray, rtol: float,
     total = ok.size
     bad = total - int(np.count_nonzero(ok))
     xf, yf, okf = x.reshape(-1), y.reshape(-1), np.asarray(ok).reshape(-1)
-    exact = xf.dtype.kind not in "fc"
+    exact = xf.dtype.kind not in "fcV"
     if exact:  # integers and bools: differences in int64, their ratio in float32
         xf, yf = xf.astype(np.int64), yf.astype(np.int64)
     with np.errstate(all="ignore"):
-        absd = np.where(okf, 0, np.abs(xf - yf)).astype(xf.dtype if not exact else np.int64)
-        if xf.dtype.kind == "c":
-            absd = np.abs(xf - yf)
-            absd[okf] = 0
-        den = np.abs(yf).astype(np.float32) if exact else np.abs(yf)
-        reld = absd.astype(np.float32) / den if exact else absd / den
-        reld = np.where(okf, 0, reld).astype(reld.dtype)
+        absd, den = _abs(xf - yf), _abs(yf)  # in the tensors' dtype (bfloat16 rounds)
+        absd[okf] = 0
+        reld = absd.astype(np.float32) / den.astype(np.float32) if exact else absd / den
+        reld[okf] = 0
+    if absd.dtype.kind == "V":  # bfloat16: report through float32
+        absd, reld = absd.astype(np.float32), reld.astype(np.float32)
     ia, ir = _first_max(absd), _first_max(reld)
 
     def idx(i: int) -> tuple:
@@ -233,6 +270,11 @@ def _tensor_message(x: np.ndarray, y: np.ndarray, ok: np.ndarray, rtol: float,
              f"Greatest relative difference: {reld[ir].item()} at index {idx(ir)}"
              + ("" if equality else f" (up to {rtol} allowed)")]
     return "\n".join(lines)
+
+
+def _abs(v: np.ndarray) -> np.ndarray:
+    """``torch.abs``: a complex modulus by ``hypot`` (as PyTorch rounds it)."""
+    return np.hypot(v.real, v.imag) if v.dtype.kind == "c" else np.abs(v)
 
 
 def _first_max(v: np.ndarray) -> int:

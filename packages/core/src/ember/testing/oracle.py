@@ -106,7 +106,7 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
 
     compare(actual, expected, rtol=rtol, atol=atol, equal_nan=bool(equal_nan),
             check_device=check_device, check_dtype=check_dtype, check_stride=check_stride,
-            msg=msg, fallback=lenient)
+            msg=msg, fallback=lenient, allow_subclasses=allow_subclasses)
 
 
 _ALLCLOSE_TOLS = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
