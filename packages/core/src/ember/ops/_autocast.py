@@ -30,7 +30,15 @@ _CPU_FP32 = {"avg_pool3d", "binary_cross_entropy", "grid_sampler", "polar", "pro
              "nll_loss", "hinge_embedding_loss", "poisson_nll_loss", "smooth_l1_loss",
              "cross_entropy", "l1_loss", "huber_loss", "margin_ranking_loss", "soft_margin_loss",
              "triplet_margin_loss", "multi_margin_loss", "ctc_loss", "kl_div",
-             "multilabel_margin_loss", "binary_cross_entropy_with_logits"}
+             "multilabel_margin_loss", "binary_cross_entropy_with_logits",
+             "fft_fft", "fft_ifft", "fft_fft2", "fft_ifft2", "fft_fftn", "fft_ifftn", "fft_rfft",
+             "fft_irfft", "fft_rfft2", "fft_irfft2", "fft_rfftn", "fft_irfftn", "fft_hfft",
+             "fft_ihfft", "linalg_cond", "linalg_matrix_rank", "linalg_solve", "linalg_cholesky",
+             "linalg_svdvals", "linalg_eigvals", "linalg_eigvalsh", "linalg_inv",
+             "linalg_householder_product", "linalg_tensorinv", "linalg_tensorsolve", "geqrf",
+             "qr", "svd", "fractional_max_pool2d", "fractional_max_pool3d",
+             "adaptive_max_pool3d", "linalg_qr", "linalg_cholesky_ex", "linalg_svd", "linalg_eig",
+             "linalg_eigh", "linalg_lstsq", "linalg_inv_ex"}
 _CPU_PROMOTE = {"stack", "cat", "index_copy"}
 _CUDA_LOWER = {"matmul", "addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "chain_matmul",
                "multi_dot", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -108,13 +116,21 @@ def _cast_all(value: Any, dtype: _dt.dtype) -> Any:
     return value
 
 
-def _widest(args: tuple, kwargs: dict) -> _dt.dtype | None:
-    widest = None
+def _promote_dtype(args: tuple, kwargs: dict, device_type: str) -> _dt.dtype:
+    """The dtype a "promote" op casts to, found as PyTorch's ``at::autocast::prioritize``
+    finds it: the autocast dtype unless a float32 input appears; float64 inputs are
+    skipped, and a low-precision input of the other kind first raises RuntimeError."""
+    low = dtype_for(device_type)
+    current = low
     for a in (*args, *kwargs.values()):
         for t in (a if isinstance(a, (list, tuple)) else (a,)):
-            if _is_tensor(t) and t.dtype.is_floating_point:
-                widest = t.dtype if widest is None else _dt.promote_types(widest, t.dtype)
-    return widest
+            if not (_is_tensor(t) and t.dtype.is_floating_point) or t.dtype is _dt.float64:
+                continue
+            if current is _dt.float32 or t.dtype is _dt.float32:
+                current = _dt.float32
+            elif t.dtype is not low:
+                raise RuntimeError("Unexpected floating ScalarType in at::autocast::prioritize")
+    return current
 
 
 def _call_autocast(fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
@@ -124,17 +140,23 @@ def _call_autocast(fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
     policy = POLICIES.get(device_type, {}).get(name)
     if policy is None:
         return fn(*args, **kwargs)
+    if kwargs.get("out") is not None:
+        # PyTorch's autocast kernels are the functional overloads: ``out=`` runs uncast
+        return _run_uncast(fn, device_type, args, kwargs)
     if policy == LOWER:
         dtype = dtype_for(device_type)
     elif policy == FP32:
         dtype = _dt.float32
     else:
-        dtype = _widest(args, kwargs)
-        if dtype is None or dtype is _dt.float64:
-            return fn(*args, **kwargs)
+        dtype = _promote_dtype(args, kwargs, device_type)
     args = tuple(_cast_all(a, dtype) for a in args)
     kwargs = {k: _cast_all(v, dtype) for k, v in kwargs.items()}
-    # the op itself runs with autocast off, as PyTorch's autocast kernels do
+    return _run_uncast(fn, device_type, args, kwargs)
+
+
+def _run_uncast(fn: Callable, device_type: str, args: tuple, kwargs: dict) -> Any:
+    """``fn`` run with autocast off, as PyTorch's autocast kernels (and ``out=`` kernels)
+    run: the ops it calls inside are not cast again."""
     saved = local.enabled.get(device_type, False)
     local.enabled[device_type] = False
     try:
@@ -153,6 +175,16 @@ def lower_as_inner_mm(operands: list) -> list:
         return operands
     dtype = dtype_for(device_type)
     return [_cast_all(t, dtype) for t in operands]
+
+
+def inner_mm_dtype(t: Any) -> _dt.dtype | None:
+    """The dtype the autocast ``mm``/``bmm`` inside a composite op with its own backward
+    (``affine_grid_generator``) computes in for input ``t``; None outside autocast."""
+    if not active[0] or not _eligible(t) or not local.enabled.get(t._device.type, False):
+        return None
+    if POLICIES.get(t._device.type, {}).get("bmm") != LOWER:
+        return None
+    return dtype_for(t._device.type)
 
 
 def autocast_op(name: str) -> Callable[[Callable], Callable]:

@@ -204,11 +204,11 @@ def _cdist_dtypes(x1: Tensor, x2: Tensor) -> None:
         if not t.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{type_name(t._data.dtype)}")
+    if x1.dtype.itemsize == 2:  # (PyTorch's kernel dispatch on x1 comes before the match)
+        raise not_implemented("cdist", x1._data.dtype)
     if x1.dtype is not x2.dtype:
         raise RuntimeError(f"expected scalar type {type_name(x1._data.dtype)} but found "
                            f"{type_name(x2._data.dtype)}")
-    if x1.dtype.itemsize == 2:
-        raise not_implemented("cdist", x1._data.dtype)
 
 
 @autocast_op("cdist")  # float32 under CPU autocast

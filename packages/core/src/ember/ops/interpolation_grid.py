@@ -21,7 +21,7 @@ import numpy as np
 
 from .._runtime import quiet
 from . import pooling as _pooling  # noqa: F401  (initialises pooling before pooling_adaptive)
-from ._autocast import autocast_op
+from ._autocast import autocast_op, inner_mm_dtype
 from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, make, record
 from ._fma import fma as _fma
@@ -385,12 +385,20 @@ def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tens
     b = xp.asarray(base, dtype=theta._data.dtype)
     out_shape = (size[0],) + tuple(size[2:]) + (d,)
 
+    low = inner_mm_dtype(theta)  # under autocast PyTorch's inner bmm runs in low precision
+    src = theta._data.dtype
+    if low is not None:
+        b = b.astype(low.np)
+
     def fwd(xp: Any, t: Any) -> Any:
-        return _affine_points(xp, b, t).reshape(out_shape)
+        t = t if low is None else t.astype(low.np)
+        # (NumPy's bfloat16 products come back in float32)
+        return _affine_points(xp, b, t).astype(b.dtype, copy=False).reshape(out_shape)
 
     def adj(xp: Any, g: Any) -> Any:
         # PyTorch returns base^T @ grad (N, d + 1, d) transposed: a non-contiguous gradient
-        return xp.swapaxes(xp.matmul(b.T, g.reshape(size[0], -1, d)), 1, 2)
+        gt = xp.swapaxes(xp.matmul(b.T, g.reshape(size[0], -1, d)), 1, 2)
+        return gt.astype(src, copy=False)
 
     return linear_op(theta, fwd, adj, "AffineGridGeneratorBackward0")
 

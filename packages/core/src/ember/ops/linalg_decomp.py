@@ -179,6 +179,7 @@ def _singular_inv_message(op: str, info: np.ndarray) -> str:
             f"zero, the inversion could not be completed because the input matrix is singular.")
 
 
+@autocast_op("linalg_inv")
 @writes_out("linalg_inv", exact=True)
 def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The inverse of a square matrix (batched); LinAlgError when singular."""
@@ -199,6 +200,7 @@ def _record_inv(A: Tensor, res: Tensor) -> Tensor:
     return res
 
 
+@autocast_op("linalg_inv_ex")
 @writes_out("linalg_inv_ex", exact=True)
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     """``(inverse, info)``: ``info`` is nonzero for singular matrices instead of raising."""
@@ -344,6 +346,7 @@ def _solve_raw(A: Tensor, B: Tensor, op: str) -> tuple[Any, np.ndarray | None]:
     return None, info
 
 
+@autocast_op("linalg_solve")
 @writes_out("solve", exact=True)
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), batched; ``B`` may
@@ -519,6 +522,7 @@ def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Te
     return res
 
 
+@autocast_op("linalg_cholesky_ex")
 @writes_out("linalg_cholesky_ex", exact=True)
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
     """``(L, info)``: ``info`` is the order of the failing leading minor instead of an error."""
@@ -531,6 +535,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 
 
 # ------------------------------------------------------------------ QR
+@autocast_op("linalg_qr")
 @writes_out("qr", exact=True)
 def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> Any:
     """``(Q, R)`` with ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
@@ -607,6 +612,7 @@ def _driver_error() -> RuntimeError:
                         "inputs with cuSOLVER backend.")
 
 
+@autocast_op("linalg_svd")
 @writes_out("svd", exact=True)
 def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``; gradients are defined for losses that do not
@@ -676,6 +682,7 @@ def _svd_backward(gU: Tensor | None, gS: Tensor | None, gVh: Tensor | None, U: T
     return gA
 
 
+@autocast_op("linalg_svdvals")
 @writes_out("svdvals", exact=True)
 def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tensor:
     """The singular values, in descending order."""
@@ -690,6 +697,7 @@ def svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) -> Tens
 
 
 # ------------------------------------------------------------------ eigen
+@autocast_op("linalg_eigh")
 @writes_out("eigh", exact=True)
 def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of Hermitian matrices."""
@@ -709,6 +717,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out: Any = None) -> Any:
     return _rt.linalg_eigh((L, V))
 
 
+@autocast_op("linalg_eigvalsh")
 @writes_out("eigvalsh", exact=True)
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of Hermitian matrices, ascending."""
@@ -720,6 +729,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     return _wrap(A, lapack("eigh", _xp(A).linalg.eigvalsh, x, UPLO=UPLO), real)
 
 
+@autocast_op("linalg_eig")
 @writes_out("eig", castable=("torch.linalg.eig", "eigenvalues", "eigenvectors"))
 def eig(A: Tensor, *, out: Any = None) -> Any:
     """Eigenvalues and eigenvectors of general square matrices (always complex)."""
@@ -740,6 +750,7 @@ def eig(A: Tensor, *, out: Any = None) -> Any:
     return _rt.linalg_eig((L, V))
 
 
+@autocast_op("linalg_eigvals")
 @writes_out("eigvals", castable=("torch.linalg.eigvals", "eigenvalues"))
 def eigvals(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of general square matrices (complex)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import return_types as _rt
 from . import _lu_kernels as K
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, renamed, sum_to
 from ._inplace import writes_out
 from .linalg import _T_NAMES, matmul
@@ -407,6 +408,7 @@ def _mismatch(a: tuple, b: tuple) -> str:
     return "shape mismatch"
 
 
+@autocast_op("lu_solve")
 @writes_out("lu_solve")
 def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
              out: Tensor | None = None) -> Tensor:
@@ -416,6 +418,7 @@ def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
 
 
 # ------------------------------------------------------------------ Cholesky solvers
+@autocast_op("cholesky_solve")
 @writes_out("cholesky_solve", castable=("cholesky_solve",))
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *,
                    out: Tensor | None = None) -> Tensor:
@@ -471,6 +474,7 @@ def _chol_solve_raw(xp: Any, c: Any, b: Any, upper: bool) -> Any:
     return K.trsm(xp, ch, y, lower=False, unit=False)
 
 
+@autocast_op("cholesky_inverse")
 @writes_out("cholesky_inverse", castable=("cholesky_inverse",))
 def cholesky_inverse(input: Tensor, upper: bool = False, *,
                      out: Tensor | None = None) -> Tensor:
@@ -508,6 +512,7 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *,
 
 
 # ------------------------------------------------------------------ Householder products
+@autocast_op("linalg_householder_product")
 @writes_out("householder_product", castable=("torch.linalg.householder_product",))
 def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The first ``n`` columns of the product of the Householder reflectors stored in ``A``

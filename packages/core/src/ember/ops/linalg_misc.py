@@ -31,6 +31,7 @@ __all__ = ["lstsq", "multi_dot", "vander", "vecdot", "linalg_cross", "diagonal",
            "slogdet", "matrix_power", "matrix_exp"]
 
 
+@autocast_op("linalg_lstsq")
 @writes_out("linalg_lstsq")
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None) -> Any:
     """Least-squares solution of ``A X = B`` (minimum norm for rank-deficient ``A``), with
@@ -174,6 +175,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     return A.diagonal(offset, dim1, dim2)
 
 
+@autocast_op("linalg_tensorinv")
 @writes_out("tensorinv", castable=("tensorinv",))
 def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
     """The inverse of ``A`` seen as a linear map from its first ``ind`` dims."""
@@ -190,6 +192,7 @@ def tensorinv(A: Tensor, ind: int = 2, *, out: Tensor | None = None) -> Tensor:
                    "ReshapeAliasBackward0")
 
 
+@autocast_op("linalg_tensorsolve")
 @writes_out("tensorsolve", castable=("tensorsolve",))
 def tensorsolve(A: Tensor, B: Tensor, dims: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The ``X`` with ``tensordot(A, X, X.ndim) == B``."""
@@ -230,6 +233,7 @@ def slogdet(input: Tensor) -> Any:
     return _rt.slogdet((sign, la))
 
 
+@autocast_op("svd")
 @writes_out("svd", exact=True)
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any = None) -> Any:
     """``torch.svd``: ``(U, S, V)`` with ``input = U diag(S) V^H`` (V, not Vh); reduced

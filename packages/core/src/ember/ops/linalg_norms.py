@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from ._inplace import writes_out
 from .linalg import _T_NAMES
@@ -208,6 +209,7 @@ def _check_square(A: Tensor, op: str) -> None:
                            f"{x.shape[-2]} by {x.shape[-1]} matrices")
 
 
+@autocast_op("linalg_cond")
 @writes_out("cond", castable=("linalg.cond",))
 def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     """The condition number of ``A`` in the ``p``-norm (the 2-norm when None)."""
@@ -239,6 +241,7 @@ def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
     return (matrix_norm(A, p) * matrix_norm(inverse, p)).nan_to_num(math.inf, math.inf)
 
 
+@autocast_op("linalg_matrix_rank")
 @writes_out("matrix_rank")
 def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
                 rtol: Any = None, out: Tensor | None = None) -> Tensor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, make, methods, renamed
 
 __all__ = ["geqrf", "ormqr", "native_dropout", "native_group_norm", "rnn_tanh_cell",
@@ -30,6 +31,7 @@ def _ops() -> Any:
 
 
 # ------------------------------------------------------------------ Householder QR
+@autocast_op("geqrf")
 def geqrf(input: Tensor, *, out: Any = None) -> tuple[Tensor, Tensor]:
     """LAPACK's geqrf: ``(a, tau)``, R on and above ``a``'s diagonal and the Householder
     vectors below it (unit leading entry implied), with their scale factors ``tau``."""
@@ -281,6 +283,7 @@ def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
     raise _removed("cholesky")
 
 
+@autocast_op("qr")
 def qr(input: Tensor, some: bool = True, *, out: Any = None) -> Any:
     """Removed from PyTorch (use ``linalg.qr``): raises PyTorch's RuntimeError."""
     raise _removed("qr", some=some, mode="reduced" if some else "complete")

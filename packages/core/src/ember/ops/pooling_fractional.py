@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, record
 from ._linear import adjoint_of
 from .pointwise_unary import not_implemented
@@ -156,6 +157,7 @@ def _fractional_max_pool(input: Tensor, kernel_size: Any, output_size: Any,
     return res, make(flat, input._device)
 
 
+@autocast_op("fractional_max_pool2d")
 def fractional_max_pool2d(input: Tensor, kernel_size: Any, output_size: Any,
                           random_samples: Tensor) -> tuple[Tensor, Tensor]:
     """2-D fractional max pooling over ``(N, C, H, W)`` or ``(C, H, W)``: ``(output, indices)``
@@ -163,6 +165,7 @@ def fractional_max_pool2d(input: Tensor, kernel_size: Any, output_size: Any,
     return _fractional_max_pool(input, kernel_size, output_size, random_samples, 2)
 
 
+@autocast_op("fractional_max_pool3d")
 def fractional_max_pool3d(input: Tensor, kernel_size: Any, output_size: Any,
                           random_samples: Tensor) -> tuple[Tensor, Tensor]:
     """3-D fractional max pooling over ``(N, C, T, H, W)`` or ``(C, T, H, W)``:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import dtypes as _dt
+from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, quiet, record, renamed, wrap_dim
 from ._inplace import _type_name, writes_out
 from .shape_join import cat
@@ -172,6 +173,7 @@ def _dims(x: Tensor, s: Sequence[int] | None, dim: Any, default_all: bool) -> tu
     return dims, sizes
 
 
+@autocast_op("fft_fftn")
 @_fft_out("fftn", True)
 def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
          norm: str | None = None) -> Tensor:
@@ -180,6 +182,7 @@ def fftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), True)
 
 
+@autocast_op("fft_ifftn")
 @_fft_out("ifftn", True)
 def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
@@ -187,6 +190,7 @@ def ifftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _c2c(_resize(_complex(input), sizes, dims), dims, _norm(norm), False)
 
 
+@autocast_op("fft_fft")
 @_fft_out("fft", True)
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The one-dimensional DFT along ``dim``."""
@@ -199,6 +203,7 @@ def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = N
     return renamed(_hermitian_full(half, d, size), "FftR2CBackward0")
 
 
+@autocast_op("fft_ifft")
 @_fft_out("ifft", True)
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     if not input.is_complex():  # as PyTorch: the conjugate of the forward transform (-0j at 0)
@@ -206,18 +211,21 @@ def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     return ifftn(input, _one_n(n), (dim,), norm)
 
 
+@autocast_op("fft_fft2")
 @_fft_out("fft2", True, "fftn")
 def fft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
          norm: str | None = None) -> Tensor:
     return fftn(input, s, dim, norm)
 
 
+@autocast_op("fft_ifft2")
 @_fft_out("ifft2", True, "ifftn")
 def ifft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
     return ifftn(input, s, dim, norm)
 
 
+@autocast_op("fft_rfftn")
 @_fft_out("rfftn", True)
 def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
           norm: str | None = None) -> Tensor:
@@ -228,12 +236,14 @@ def rfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return _r2c(_resize(_real_float(input), sizes, dims), dims, _norm(norm))
 
 
+@autocast_op("fft_rfft")
 @_fft_out("rfft", True)
 def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     _real_only(input, "rfft")
     return rfftn(input, _one_n(n), (dim,), norm)
 
 
+@autocast_op("fft_rfft2")
 @_fft_out("rfft2", True, "rfftn")
 def rfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
           norm: str | None = None) -> Tensor:
@@ -249,6 +259,7 @@ def _hermitian_full(x: Tensor, last: int, n: int) -> Tensor:
     return cat([x, tail], last)
 
 
+@autocast_op("fft_irfftn")
 @_fft_out("irfftn", False)
 def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
            norm: str | None = None) -> Tensor:
@@ -264,17 +275,20 @@ def irfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
     return renamed(ifftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
+@autocast_op("fft_irfft")
 @_fft_out("irfft", False)
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     return irfftn(input, _one_n(n), (dim,), norm)
 
 
+@autocast_op("fft_irfft2")
 @_fft_out("irfft2", False, "irfftn")
 def irfft2(input: Tensor, s: Sequence[int] | None = None, dim: Sequence[int] = (-2, -1),
            norm: str | None = None) -> Tensor:
     return irfftn(input, s, dim, norm)
 
 
+@autocast_op("fft_hfft")
 @_fft_out("hfft", False)
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The DFT of a Hermitian-symmetric signal given by its first half: a real output."""
@@ -284,6 +298,7 @@ def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     return renamed(fftn(full, None, (last,), norm).real, "FftC2RBackward0")
 
 
+@autocast_op("fft_ihfft")
 @_fft_out("ihfft", True)
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The inverse of ``hfft``: half of the inverse DFT of a real signal."""
