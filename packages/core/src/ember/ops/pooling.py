@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._memory_format import suggest_format
+from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
@@ -320,11 +322,16 @@ def max_gather(xp: Any, gg: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom) -> 
     return out
 
 
-def flat_indices(xp: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple) -> Any:
-    """Winning offsets turned into PyTorch's indices: flat positions in each input plane."""
+def flat_indices(xp: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple,
+                 best: Any = None) -> Any:
+    """Winning offsets turned into PyTorch's indices: flat positions in each input plane.
+
+    Given ``best`` (the window maxima), a window whose maximum is the lowest value (all -inf,
+    or all padding) gets PyTorch's starting index: its start, each coordinate stepped by the
+    dilation out of the left padding."""
     offs = K.offsets(k)
     d = len(S)
-    flat = None
+    flat = first = None
     for t in range(d):
         table = xp.asarray([o[t] for o in offs], dtype="int64")
         shape = [1] * d
@@ -332,7 +339,39 @@ def flat_indices(xp: Any, idx: Any, k: tuple, Q: tuple, geom: K.Geom, S: tuple) 
         o = xp.arange(Q[t], dtype="int64").reshape(tuple(shape)) * geom.stride[t] - geom.lo[t]
         pos = o + xp.take(table, idx.astype("int64")) * geom.dilation[t]
         flat = pos if flat is None else flat * S[t] + pos
-    return flat
+        o0 = o + (-o).clip(0, None) // -geom.dilation[t] * -geom.dilation[t]  # ceil to >= 0
+        first = o0 if first is None else first * S[t] + o0
+    if best is None or not any(geom.lo):  # without padding the first tap is the start
+        return flat
+    return xp.where(best == _lowest(xp, best.dtype), first, flat)
+
+
+def cl_1d(input: Tensor) -> Any:
+    """``channels_last`` where a batched 1-d pool's input, unsqueezed to ``(N, C, 1, L)`` as
+    PyTorch's 2-d kernel sees it, looks channels-last (its output is then ``(N, L, C)`` in
+    memory), else None."""
+    if input.ndim != 3:
+        return None
+    n, c, length = input.shape
+    s = input.stride()
+    fmt = suggest_format((n, c, 1, length), (s[0], s[1], s[2] * length, s[2]))
+    return fmt if fmt is channels_last else None
+
+
+def nlc(xp: Any, a: Any) -> Any:
+    """An ``(N, C, L)`` array laid out ``(N, L, C)`` in memory."""
+    t = xp.swapaxes(a, 1, 2)
+    out = xp.empty(t.shape, dtype=a.dtype)  # fresh: PyTorch's strides on size-1 dims too
+    out[...] = t
+    return xp.swapaxes(out, 1, 2)
+
+
+def pool_laid(xp: Any, a: Any, fmt: Any) -> Any:
+    """``a`` laid out in ``fmt`` (a 1-d pool's channels-last meaning ``(N, L, C)`` memory
+    order), C order for None."""
+    if fmt is None:
+        return c_order(xp, a)
+    return nlc(xp, a) if a.ndim == 3 else laid_as(xp, a, fmt)
 
 
 def _not_implemented(kernel: str, dtype: Any) -> NotImplementedError:
@@ -359,15 +398,18 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         kernel = {1: "max_pool2d" if return_indices else "max_pool1d_impl", 2: "max_pool2d",
                   3: "max_pool3d"}[d]
         raise _not_implemented(kernel, x.dtype)
+    if d == 3 and x.ndim == 4 and cl_format(x) is channels_last:  # unbatched, as PyTorch
+        raise RuntimeError("Unsupported memory format. Supports only ChannelsLast3d, Contiguous")
     grad = grad_state.enabled and input._rg
     best, idx = _max_windows(xp, x, k, Q, geom, grad or return_indices)
-    fmt = cl_format(x) if d > 1 else None  # PyTorch keeps a channels-last layout
-    res = make(laid_as(xp, best, fmt), input._device)
+    # PyTorch keeps a channels-last layout (its 1-d op without indices or grad gives C order)
+    fmt = cl_format(x) if d > 1 else cl_1d(input) if grad or return_indices else None
+    res = make(pool_laid(xp, best, fmt), input._device)
     if grad:
         inj = injective(k, Q, geom)
 
         def scatter(xp: Any, g: Any) -> Any:
-            return laid_as(xp, max_scatter(xp, g, idx, k, Q, geom, S, inj), fmt)
+            return pool_laid(xp, max_scatter(xp, g, idx, k, Q, geom, S, inj), fmt)
 
         def gather(xp: Any, gg: Any) -> Any:
             return max_gather(xp, gg, idx, k, Q, geom)
@@ -377,7 +419,8 @@ def _max_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilati
         record(name, res, (input,), lambda g, x: (adjoint_of(g, x, scatter, gather, back, name),),
                (input,))
     if return_indices:
-        return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt), input._device)
+        return res, make(pool_laid(xp, flat_indices(xp, idx, k, Q, geom, S, best), fmt),
+                         input._device)
     return res
 
 
@@ -503,6 +546,10 @@ def _avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_m
 
     # PyTorch's 2-d kernel keeps a channels-last layout (its 3-d one gives C order)
     fmt = cl_format(input._data) if d == 2 else None
+    if d == 1 and cl_1d(input) is not None:  # the 2-d kernel on an unsqueezed input
+        return linear_op_cl(input, lambda xp, a: nlc(xp, fwd(xp, a)),
+                            lambda xp, g: nlc(xp, adj(xp, g)), "AvgPool1DBackward0", None,
+                            keeps_input=True)
     return linear_op_cl(input, fwd, adj, f"AvgPool{d}DBackward0", fmt, keeps_input=True)
 
 

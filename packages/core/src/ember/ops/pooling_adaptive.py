@@ -23,17 +23,17 @@ from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, quietly, record
 from ._linear import adjoint_of, linear_op
 from ._nn_math import int_dtype_name
-from .pointwise_binary import where
 from .pooling import (
     _avg_pool,
-    _max_pool,
     _not_implemented,
     avg_spread,
     avg_sum,
+    cl_1d,
     first_argmax,
     flat_indices,
     max_gather,
     max_scatter,
+    pool_laid,
     pool_tuple,
 )
 
@@ -121,6 +121,7 @@ def _bounds(n: int, q: int) -> tuple[list, list]:
     return [o * n // q for o in range(q)], [-(-(o + 1) * n // q) for o in range(q)]
 
 
+@quietly  # an inf times a zero weight warns; the NaN is replaced by _tap_means
 def _apply_along(xp: Any, y: Any, A: Any, axis: int) -> Any:
     """``A`` (Q, S) applied to axis ``axis`` of ``y``."""
     if axis == y.ndim - 1:
@@ -139,12 +140,12 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     lowp = dt.name in ("float16", "bfloat16")
     if (dt.kind != "f" and not lowp) and not (dt.kind == "c" and all(q == 1 for q in Q)):
         out_shape = x.shape[:x.ndim - d] + Q
-        if d < 3 and 0 in out_shape:  # PyTorch's 2-d kernel returns an empty output as is
-            return make(xp.empty(out_shape, dtype=dt), input._device)
-        if all(q == 1 for q in Q):  # PyTorch takes the mean
+        if all(q == 1 for q in Q):  # PyTorch takes the mean (of an empty input too)
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either "
                                "a floating point or complex dtype. Got: "
                                f"{int_dtype_name(dt)}")
+        if d < 3 and 0 in out_shape:  # PyTorch's 2-d kernel returns an empty output as is
+            return make(xp.empty(out_shape, dtype=dt), input._device)
         raise NotImplementedError(f"\"{_kernel_name(input, d)}\" not implemented for "
                                   f"'{int_dtype_name(dt)}'")
     ct = "float32" if lowp else dt
@@ -194,11 +195,31 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         y = a.astype(ct)
         for t, A in enumerate(mats):
             y = _apply_along(xp, y, A.T if transpose else A, y.ndim - d + t)
+        if not transpose and not bool(xp.isfinite(y).all()):  # inf * 0 in the matmul: re-sum
+            y = _tap_means(xp, a.astype(ct), S, Q)
         # C order unless laid out channels-last below (matmul keeps a permuted input's order)
         return y.astype(dt) if fmt is not None and d == 2 else c_order(xp, y.astype(dt))
 
     return linear_op_cl(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True),
                         name, fmt if d == 2 else None, keeps_input=True)
+
+
+@quietly  # inf - inf in a window is NaN, as in PyTorch, without NumPy's warning
+def _tap_means(xp: Any, y: Any, S: tuple, Q: tuple) -> Any:
+    """Window means summed tap by tap along each axis (no products with zero weights), so an
+    inf outside a window stays out of it, as in PyTorch's window loops."""
+    d = len(S)
+    for t, (n, q) in enumerate(zip(S, Q)):
+        axis = y.ndim - d + t
+        st, en = _window_bounds(n, q)
+        acc = None
+        for j in range(int((en - st).max())):
+            v = xp.take(y, xp.asarray(np.minimum(st + j, en - 1)), axis=axis)
+            m = xp.asarray((st + j < en).reshape((-1,) + (1,) * (d - 1 - t)))
+            v = xp.where(m, v, xp.zeros((), dtype=y.dtype))
+            acc = v if acc is None else acc + v
+        y = acc / xp.asarray((en - st).reshape((-1,) + (1,) * (d - 1 - t))).astype(y.dtype)
+    return y
 
 
 def _kernel_name(input: Tensor, d: int) -> str:
@@ -357,22 +378,23 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
     S = x.shape[-d:]
     name = f"AdaptiveMaxPool{d}DBackward0"
     grad = grad_state.enabled and input._rg
-    fmt = cl_format(x) if d == 2 else None  # PyTorch's 2-d kernel keeps channels-last
+    # PyTorch's 2-d kernel keeps channels-last (its 1-d op runs it on an unsqueezed input)
+    fmt = cl_format(x) if d == 2 else cl_1d(input) if d == 1 else None
     if all(q > 0 and s % q == 0 for s, q in zip(S, Q)):  # a plain pool: strided slices
         k = tuple(s // q for s, q in zip(S, Q))
         geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
         slices = [x[(Ellipsis,) + K.window(kidx, Q, k, geom.dilation)] for kidx in K.offsets(k)]
         best = _running_max(xp, slices)
         idx = first_argmax(xp, slices, best) if grad or return_indices else None
-        res = make(laid_as(xp, best, fmt), input._device)
+        res = make(pool_laid(xp, best, fmt), input._device)
         if grad:
             record(name, res, (input,), lambda g, x: (adjoint_of(
-                g, x, lambda xp, a: laid_as(xp, max_scatter(xp, a, idx, k, Q, geom, S, True),
+                g, x, lambda xp, a: pool_laid(xp, max_scatter(xp, a, idx, k, Q, geom, S, True),
                                             fmt),
                 lambda xp, a: max_gather(xp, a, idx, k, Q, geom), name.replace(
                     "Backward0", "BackwardBackward0"), name),), (input,))
         if return_indices:
-            return res, make(laid_as(xp, flat_indices(xp, idx, k, Q, geom, S), fmt),
+            return res, make(pool_laid(xp, flat_indices(xp, idx, k, Q, geom, S), fmt),
                              input._device)
         return res
     taps = []
@@ -399,14 +421,14 @@ def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, d: int)
         flat = xp.broadcast_to(flats[0], best.shape).copy()
         for j, f in enumerate(flats[1:], 1):
             flat = xp.where(idx == j, f, flat)
-    res = make(laid_as(xp, best, fmt), input._device)
+    res = make(pool_laid(xp, best, fmt), input._device)
     if grad:
         record(name, res, (input,), lambda g, x: (adjoint_of(
-            g, x, lambda xp, a: laid_as(xp, flat_scatter_add(xp, a, flat, S), fmt),
+            g, x, lambda xp, a: pool_laid(xp, flat_scatter_add(xp, a, flat, S), fmt),
             lambda xp, a: flat_gather(xp, a, flat, d), name.replace(
                 "Backward0", "BackwardBackward0"), name),), (input,))
     if return_indices:
-        return res, make(laid_as(xp, flat, fmt), input._device)
+        return res, make(pool_laid(xp, flat, fmt), input._device)
     return res
 
 
@@ -432,6 +454,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     return _adaptive_max(input, output_size, return_indices, 2)
 
 
+@autocast_op("adaptive_max_pool3d")
 def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """3-D max pooling to a fixed output size."""
     return _adaptive_max(input, output_size, return_indices, 3)
@@ -445,17 +468,18 @@ def _lp_pool(input: Tensor, norm_type: float, kernel_size: Any, stride: Any, cei
         if norm_type == 0:
             raise ValueError(f"norm_type must be a non-zero value, but got {norm_type}")
         if norm_type in (math.inf, -math.inf):  # the max (or min) of |x| over each window
-            s = 1 if norm_type > 0 else -1
-            a = input.abs()
-            return _max_pool(a if s > 0 else -a, k, stride, 0, 1, ceil_mode, False, d,
-                             f"max_pool{d}d") * s
+            from . import pooling  # PyTorch returns the public max pool (its grad_fn)
+            pool = getattr(pooling, f"max_pool{d}d")
+            if norm_type > 0:
+                return pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+            return -pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     y = _avg_pool(input.pow(norm_type), k, stride, 0, ceil_mode, True, None, d,
                   f"avg_pool{d}d")
     n = 1
     for v in k:
         n *= v
-    if input._rg and grad_state.enabled:  # windows summing to 0 get a zero gradient (PyTorch)
-        y = where(y != 0, y, 0.0)
+    if input._rg and grad_state.enabled:  # PyTorch's formula: windows summing to 0 (or NaN)
+        y = y.sign() * y.abs().relu()  # get a zero gradient through relu
     return (y * n).pow(1.0 / norm_type)
 
 
@@ -492,7 +516,7 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(x.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
-    if x.dtype.kind in "biu":  # PyTorch's 1-d unpooling runs its 2-d kernel
+    if x.dtype.kind in "biu" and x.size:  # PyTorch's 1-d unpooling runs its 2-d kernel
         raise _not_implemented(f"max_unpool{max(d, 2)}d", x.dtype)
     if not x.size:
         _empty_unpool_input(x.shape, d)
