@@ -286,6 +286,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     label_smoothing = max(label_smoothing, 0.0)
     if input.ndim == 0:  # PyTorch's log_softmax over dim 1 refuses it first
+        if target.ndim == 0 and not target.dtype.is_floating_point:  # same shape: probabilities
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {int_dtype_name(target._data.dtype)}")
         raise IndexError("Dimension specified as 1 but tensor has no dimensions"
                          if target.ndim == 0 else
                          "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
@@ -453,7 +456,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean
     valid = xp.cumprod(t2 != -1, axis=1).astype(bool)
     tt = xp.where(valid, t2, 0)
     if valid.any() and bool(xp.any(valid & ((t2 < 0) | (t2 >= c)))):
-        raise RuntimeError("target out of range")
+        raise RuntimeError("argument #2 'target' is out of range")
     flat = (xp.arange(nrow)[:, None] * c + tt).reshape(-1)
     count = xp.bincount(flat, weights=valid.reshape(-1), minlength=nrow * c).reshape(nrow, c)
     nont = (count == 0).astype(x.dtype)
@@ -515,9 +518,10 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
         return grad_of(f, gs, gs, a_, b_, y_) + (None,)
 
+    # the target only selects a branch: alone it does not make the loss require grad
+    edges = (input1, input2, target) if input1._rg or input2._rg else (input1, input2)
     return _sample_loss(("AddBackward0", "MeanBackward0", "SumBackward0")[red], per.astype(a.dtype),
-                        (input1, input2, target), grads, red, (input1, input2, target),
-                        input1._device)
+                        edges, grads, red, (input1, input2, target), input1._device)
 
 
 @autocast_op("triplet_margin_loss")

@@ -88,7 +88,7 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     except ValueError:  # shapes that do not broadcast: PyTorch's RuntimeError
         from .arithmetic import _mismatch
 
-        shapes = [a.shape for a in arrs if a is not None]
+        shapes = [a.shape for a in arrs if a is not None][::-1]  # PyTorch: target is "a"
         a, b, d = next((r for r in (_mismatch(x, y) for x in shapes for y in shapes) if r[0]),
                        (0, 0, 0))
         raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
@@ -100,7 +100,7 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
     res = make(reduce_array(xp, loss, red), dev)
     want = [t is not None and t._rg and grads[i] is not None for i, t in enumerate(tensors)]
     if grad_state.enabled and any(want):
-        n = loss.size
+        n, lshape = loss.size, loss.shape
         double = _DOUBLE.get(name) or (_MEAN_DOUBLE.get(name) if red == 1 else None)
 
         def vjp(g: Tensor, *saved: Any) -> tuple:
@@ -111,7 +111,10 @@ def elementwise_loss(name: str | tuple, tensors: Sequence[Tensor | None], f: Cal
                     out.append(None)
                     continue
                 d = grad_of(_scaled(grads[i], scale, cdt), g, *saved)
-                gi = sum_to(g * d, tuple(t.shape))
+                gd = g * d
+                if gd._data.shape != lshape:  # d free of the broadcast operand (kl_div's
+                    gd = gd.expand(lshape)  # log_target input grad): the loss's shape first
+                gi = sum_to(gd, tuple(t.shape))
                 if double is not None and grad_state.enabled:  # PyTorch's fused node
                     gi = renamed(gi, double)
                 out.append(gi if gi.dtype == t.dtype else gi.to(t.dtype))
@@ -234,6 +237,23 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean") -> 
 
 
 # ------------------------------------------------------------------ probabilistic
+def _weight_fits(input: Tensor, weight: Tensor, weight_first: bool = False) -> None:
+    """PyTorch's error for a weight that broadcasts the loss beyond the input's shape, or
+    that clashes with it (``weight_first``: PyTorch's op has the weight as tensor "a")."""
+    a, b = tuple(input.shape), tuple(weight.shape)
+    if len(b) <= len(a) and all(w in (1, s) for w, s in zip(b[::-1], a[::-1])):
+        return
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in range(n - 1, -1, -1):
+        if 1 not in (pa[i], pb[i]) and pa[i] != pb[i]:
+            x, y = (pb[i], pa[i]) if weight_first else (pa[i], pb[i])
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+    out = [x if y == 1 else y for x, y in zip(pa, pb)]
+    raise RuntimeError(f"output with shape {list(a)} doesn't match the broadcast shape {out}")
+
+
 @autocast_op("binary_cross_entropy")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: Any = "mean") -> Tensor:
@@ -248,10 +268,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"\"binary_cross_entropy\" not implemented for '{_type_name(input.dtype.name)}'")
     x = input._data
     xp = input._device._backend.xp
-    if x.size and bool(xp.any((x < 0) | (x > 1))):
+    if x.size and not bool(xp.all((x >= 0) & (x <= 1))):  # NaN fails too, as in PyTorch
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if weight is not None and weight.dtype is not input.dtype:
-        weight = weight.detach().to(input.dtype)  # PyTorch's kernel scales in place: input dtype
+    if weight is not None:
+        _weight_fits(input, weight)
+        if weight.dtype is not input.dtype:
+            weight = weight.detach().to(input.dtype)  # PyTorch's kernel scales in place: input dtype
 
     def f(m: Any, x: Any, t: Any, w: Any) -> Any:
         lx = m.maximum(m.log(x), -100.0)
@@ -281,6 +303,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
             raise not_differentiable("binary_cross_entropy_with_logits", "weight")
         if pos_weight is not None and pos_weight._rg:
             raise not_differentiable("binary_cross_entropy_with_logits", "pos_weight")
+    for w, first in ((pos_weight, True), (weight, False)):  # PyTorch's order of use
+        if w is not None:
+            _weight_fits(input, w, first)
     if not same_float(input, target, weight, pos_weight):
         return _composite.binary_cross_entropy_with_logits(input, target, weight, pos_weight,
                                                            reduction_enum(reduction))

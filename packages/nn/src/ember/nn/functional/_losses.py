@@ -72,10 +72,30 @@ def _broadcast(input: Tensor, target: Tensor) -> None:
                                f"({pb[i]}) at non-singleton dimension {i}")
 
 
+def _expanded(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's ``broadcast_tensors`` before the kernel: a 0-dim operand of another float dtype
+    then promotes as a dimensioned one (float32 input, 0-dim float64 target: float64)."""
+    _broadcast(input, target)
+    if input.dtype != target.dtype and 0 in (input.dim(), target.dim()) and (
+            input.shape != target.shape):
+        return tuple(ember.broadcast_tensors(input, target))
+    return input, target
+
+
+def _expandable(weight: Tensor, input: Tensor) -> None:
+    """PyTorch's ``weight.expand(input.size())`` error (binary_cross_entropy's weight)."""
+    a, b = tuple(input.shape), tuple(weight.shape)
+    for k in range(1, min(len(a), len(b)) + 1):
+        if b[-k] not in (1, a[-k]):
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {b[-k]} at {-k}! Mismatching "
+                f"argument at index 1 had {weight.size()}; but expected shape should be "
+                f"broadcastable to {list(a)}")
+
+
 def _weighted(fn: Callable, input: Tensor, target: Tensor, weight: Tensor | None,
               reduction: str, by_weight_sum: bool) -> Tensor:
-    _warn_size(input, target)
-    _broadcast(input, target)
+    input, target = _expanded(input, target)
     if weight is None:
         return fn(input, target, reduction)
     if weight.size() != input.size():
@@ -95,6 +115,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """Mean squared error."""
+    _warn_size(input, target)  # PyTorch warns of the size before the legacy arguments
     reduction = _enum(_legacy(size_average, reduce, reduction))
     return _weighted(_loss.mse_loss, input, target, weight, reduction, True)
 
@@ -103,6 +124,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """Mean absolute error."""
+    _warn_size(input, target)
     reduction = _enum(_legacy(size_average, reduce, reduction))
     return _weighted(_loss.l1_loss, input, target, weight, reduction, True)
 
@@ -110,6 +132,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Huber loss: quadratic below ``delta``, linear above."""
+    _warn_size(input, target)
     reduction = _enum(reduction)
     return _weighted(lambda x, t, r: _loss.huber_loss(x, t, r, delta), input, target, weight,
                      reduction, False)
@@ -119,9 +142,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Smooth L1: quadratic below ``beta``, L1 above."""
-    reduction = _enum(_legacy(size_average, reduce, reduction))
     _warn_size(input, target)
-    _broadcast(input, target)
+    reduction = _enum(_legacy(size_average, reduce, reduction))
+    input, target = _expanded(input, target)
     return _loss.smooth_l1_loss(input, target, reduction, beta)
 
 
@@ -131,6 +154,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
     if target.requires_grad and ember.is_grad_enabled():  # no derivative for the target
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
+    if input.dtype == ember.bool and input.shape != target.shape:
+        -input  # PyTorch's kernel negates the input before its shape checks  # noqa: B018
     _broadcast(input, target)
     shape = ember.broadcast_shapes(input.shape, target.shape)
     if tuple(shape) != tuple(input.shape):
@@ -169,6 +194,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = _enum(_legacy(size_average, reduce, reduction))
     try:
         _check_batch(input, target, weight)
+    except (ValueError, RuntimeError):
+        if not input.is_floating_point() and input.dim() > 0:  # log_softmax refuses it first
+            input.log_softmax(1 if input.dim() > 1 else 0)
+        raise
     except AttributeError:  # NumPy labels straight from a dataset: PyTorch's TypeError
         from ember.ops.pointwise_unary import not_tensor
 
@@ -189,7 +218,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}) is deprecated. Please ensure they have the same size.")
     if weight is not None:
-        _broadcast(input, weight)
+        _expandable(weight, input)
     return _loss.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -351,6 +380,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     if weight is not None and weight.dtype != input.dtype:
+        _loss._multi_margin_dtypes(input, target)  # PyTorch's kernel and target checks first
         raise RuntimeError(f"expected scalar type {_C_NAME(input)} but found {_C_NAME(weight)}")
     return _loss.multi_margin_loss(input, target, p, margin, weight, reduction)
 
@@ -402,9 +432,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       margin: float = 1.0, swap: bool = False,
                                       reduction: str = "mean") -> Tensor:
     """Triplet loss with a custom distance (``pairwise_distance`` by default)."""
-    if margin <= 0:
-        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
-                         f"got {margin} instead")
+    if margin <= 0:  # the functional's wording (the module's names the class)
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     a, p, n = anchor.ndim, positive.ndim, negative.ndim
