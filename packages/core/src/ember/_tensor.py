@@ -257,6 +257,15 @@ def c_type_name(x: Any) -> str:
     return f"{t.__module__}.{t.__name__}"
 
 
+def _refuse_type_target(dtype: Any) -> None:
+    """``Tensor.type``'s errors for a target that is no dtype, tensor type or string."""
+    if isinstance(dtype, type):
+        mod = dtype.__module__
+        name = dtype.__qualname__ if mod == "builtins" else f"{mod}.{dtype.__qualname__}"
+        raise ValueError(f"invalid type: '{name}'")
+    raise TypeError("dtype must be a type, str, or dtype object")
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
@@ -414,7 +423,9 @@ class Tensor:
             dtype = legacy
         elif isinstance(dtype, str):
             return _type_from_string(self, dtype)
-        return self.to(_dt.to_dtype(dtype))
+        elif not isinstance(dtype, _dt.dtype):
+            _refuse_type_target(dtype)
+        return self.to(dtype)
 
     # ---------------------------------------------------------------- strides and storage
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:

@@ -9,6 +9,7 @@ import numpy as _np
 from .. import _memory_format as _mf
 from .. import dtypes as _dt
 from .._device import device as _device_cls
+from .._layouts import memory_format as _memory_format
 from .._tensor import contiguous_format, preserve_format
 from . import _inplace
 from ._dispatch import CPU, Tensor, canonical_device, grad_state, make, methods, record, sum_to
@@ -91,7 +92,7 @@ def _move(t: Tensor, dev: Any, copy: bool = False, memory_format: Any = None) ->
 _TO_FORMS = (
     ("device", "dtype", "non_blocking", "copy"),
     ("dtype", "non_blocking", "copy"),
-    ("other", "non_blocking", "copy"),
+    ("tensor", "non_blocking", "copy"),  # PyTorch's keyword for the tensor form
 )
 _TO_SIGS = (
     "(ember.device device = None, ember.dtype dtype = None, bool non_blocking = False, "
@@ -121,7 +122,7 @@ def _slot_ok(slot: str, a: Any) -> bool:
         return a is None or (_isinstance(a, (str, _device_cls, int)) and not _isinstance(a, bool))
     if slot == "dtype":
         return a is None or _is_dtype_like(a)
-    if slot == "other":
+    if slot == "tensor":
         return _isinstance(a, Tensor)
     return _isinstance(a, bool)
 
@@ -133,6 +134,8 @@ def _match_to_form(form: tuple, args: tuple, kwargs: dict) -> dict | None:
     bound = dict(zip(form, args))
     for k, v in kwargs.items():
         if k == "memory_format":
+            if v is not None and not _isinstance(v, _memory_format):
+                return None
             continue
         if k not in form or k in bound:
             return None
@@ -196,7 +199,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
     Arguments bind as PyTorch's parser binds them; any other combination is a TypeError."""
     bound = parse_to(args, kwargs)
-    other = bound.get("other")
+    other = bound.get("tensor")
     if other is not None:
         dev, dtype = other._device, other.dtype
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import types
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Mapping
@@ -267,3 +268,16 @@ class _StateDictMixin:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 self.__class__.__name__, "\n\t".join(error_msgs)))
         return _IncompatibleKeys(missing_keys, unexpected_keys)
+
+
+def _name_as_module_methods(cls: type) -> None:
+    """Name the mixin's methods ``Module.<name>``, as PyTorch defines them on ``Module``, so a
+    wrong call reads "Module.state_dict() got an unexpected keyword argument ..."."""
+    for name, f in vars(cls).items():
+        if isinstance(f, types.FunctionType):
+            f.__qualname__ = f"Module.{name}"
+            if hasattr(f.__code__, "co_qualname"):  # Python 3.11+
+                f.__code__ = f.__code__.replace(co_qualname=f"Module.{name}")
+
+
+_name_as_module_methods(_StateDictMixin)

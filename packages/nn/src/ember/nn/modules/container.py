@@ -307,7 +307,8 @@ class ModuleDict(Module):
 def _param_line(k: Any, p: Any, type_str: str) -> str:
     if isinstance(p, Tensor):
         size_str = "x".join(str(s) for s in p.size())
-        device_str = f" ({p.device})" if p.device.type != "cpu" else ""
+        # PyTorch names only CUDA (and PrivateUse1) devices here: a meta entry reads as a CPU one
+        device_str = f" ({p.device})" if p.device.type in ("cuda", "privateuseone") else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
         return f"  ({k}): {kind} containing: [{type_str} of size {size_str}{device_str}]"
     return f"  ({k}): Object of type: {type(p).__name__}"

@@ -487,7 +487,7 @@ class Module(_StateDictMixin):
         bound = parse_to(args, kwargs, "tensor")  # the parser of Tensor.to, as PyTorch's
         if "copy" in bound:
             raise RuntimeError(".to() does not accept copy argument")
-        other = bound.get("other")
+        other = bound.get("tensor")
         device, dtype = ((other.device, other.dtype) if other is not None
                          else (bound.get("device"), bound.get("dtype")))
         fmt = kwargs.get("memory_format")
