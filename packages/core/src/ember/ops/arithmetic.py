@@ -235,12 +235,12 @@ def _half_operands(a: Any, b: Any) -> tuple:
     in float32), and the device."""
     if _isinstance(a, Tensor):
         if _isinstance(b, Tensor):
-            return _half_f32(a._data), _half_f32(b._data), a._device
-        return _half_f32(a._data), b, a._device
-    return a, _half_f32(b._data), b._device
+            return to_f32(a._data), to_f32(b._data), a._device
+        return to_f32(a._data), b, a._device
+    return a, to_f32(b._data), b._device
 
 
-def _half_f32(x: Any) -> Any:
+def to_f32(x: Any) -> Any:
     """A half array as float32; an expanded one laid out as PyTorch lays out the result
     (NumPy's order K would put its stride-0 dims innermost)."""
     if 0 in x.strides and x.__class__ is np.ndarray:
@@ -647,7 +647,7 @@ def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
     """``x ** 0.5`` and ``x ** -0.5`` as PyTorch's float, double and bfloat16 kernels take
     them: ``sqrt(x)`` and ``1 / sqrt(x)`` (so -inf gives NaN and -0.0 gives -0.0 and -inf,
     where C's pow gives inf, 0.0, 0.0 and inf)."""
-    w = _half_f32(x) if x.dtype.kind == "V" else x  # bfloat16: in float32, rounded once
+    w = to_f32(x) if x.dtype.kind == "V" else x  # bfloat16: in float32, rounded once
     r = 1 / xp.sqrt(w) if inverse else xp.sqrt(w)
     return r.astype(x.dtype) if w is not x else r
 

@@ -32,7 +32,7 @@ from ._dispatch import (
     renamed,
     result_type,
 )
-from .arithmetic import _out
+from .arithmetic import _out, to_f32
 
 __all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1",
            "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "arcsin", "acos",
@@ -79,14 +79,6 @@ def invalid_combination(op: str, *args: Any) -> TypeError:
     got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
     return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
                      "expected one of:")
-
-
-def to_f32(a: Any) -> Any:
-    """A half array as float32, laid out as PyTorch lays a result: NumPy's order K (kept for a
-    dense layout) would put an expanded (stride-0) dim innermost."""
-    if 0 in a.strides and a.__class__ is np.ndarray:
-        a = dense_like_result(np, a)
-    return a.astype("float32")
 
 
 def bf16_to_f32(*arrays: Any) -> tuple:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._layouts import _contiguous_strides
 from ..._tensor import Tensor, make
 from ...backends.registry import CPU
 
@@ -98,11 +99,7 @@ def _permuted_dense(arr: np.ndarray) -> tuple[int, ...] | None:
     are C order's exactly, or it is not dense."""
     if arr.ndim < 2 or min(arr.strides) < 0:
         return None
-    c_order, step = [], arr.itemsize
-    for n in reversed(arr.shape):
-        c_order.append(step)
-        step *= max(n, 1)
-    if tuple(reversed(c_order)) == arr.strides:
+    if tuple(s * arr.itemsize for s in _contiguous_strides(arr.shape)) == arr.strides:
         return None
     perm = tuple(sorted(range(arr.ndim), key=lambda d: -arr.strides[d]))
     return perm if arr.transpose(perm).flags.c_contiguous else None
