@@ -353,9 +353,10 @@ class Module(_StateDictMixin):
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(name, parameter)`` pairs with dotted names."""
-        return self._named_members(lambda m: m._parameters.items(), prefix=prefix,
-                                   recurse=recurse, remove_duplicate=remove_duplicate)
+        """``(name, parameter)`` pairs with dotted names (a generator of its own, so its repr
+        names ``Module.named_parameters`` as PyTorch's does)."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix=prefix,
+                                       recurse=recurse, remove_duplicate=remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buf in self.named_buffers(recurse=recurse):
@@ -363,9 +364,9 @@ class Module(_StateDictMixin):
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """``(name, buffer)`` pairs with dotted names."""
-        return self._named_members(lambda m: m._buffers.items(), prefix=prefix, recurse=recurse,
-                                   remove_duplicate=remove_duplicate)
+        """``(name, buffer)`` pairs with dotted names (a generator of its own, as PyTorch's)."""
+        yield from self._named_members(lambda m: m._buffers.items(), prefix=prefix,
+                                       recurse=recurse, remove_duplicate=remove_duplicate)
 
     def children(self) -> Iterator[Module]:
         for _, module in self.named_children():

@@ -183,8 +183,8 @@ class MNIST(VisionDataset):
         if download:
             self.download()
         if not self._check_exists():
-            raise RuntimeError(f"Dataset not found in {self.raw_folder}. You can use "
-                               "download=True to download it")
+            # PyTorch's exact text: programs print it (the folder is self.raw_folder)
+            raise RuntimeError("Dataset not found. You can use download=True to download it")
         self.data, self.targets = self._load_data()
 
     def _check_legacy_exist(self) -> bool:
