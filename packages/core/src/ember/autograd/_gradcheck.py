@@ -34,12 +34,25 @@ def _outputs(fn: Callable, inputs: tuple) -> tuple:
     return tuple(o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor))
 
 
+class _Strided:
+    """Element ``j`` (in C order) of a strided array, read and written in place."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a, self.size = a, a.size
+
+    def __getitem__(self, j: int) -> Any:
+        return self.a[np.unravel_index(j, self.a.shape)]
+
+    def __setitem__(self, j: int, v: Any) -> None:
+        self.a[np.unravel_index(j, self.a.shape)] = v
+
+
 def _numerical_jacobian(fn: Callable, inputs: tuple, idx: int, eps: float) -> list[np.ndarray]:
     """d(output_k)/d(input_idx) as arrays of shape (numel_in, numel_out_k)."""
     x = inputs[idx]
-    flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
-    if flat is None:
-        raise GradcheckError("gradcheck needs contiguous inputs")
+    # a strided input (a non-contiguous grad_output of gradgradcheck) is perturbed in place
+    # element by element through a C-ordered view of its indices
+    flat = x._data.reshape(-1) if x._data.flags.c_contiguous else _Strided(x._data)
     cols: list[list[np.ndarray]] = []
     with grad_mode.enable_grad():
         for j in range(flat.size):
@@ -58,27 +71,74 @@ def _numerical_jacobian(fn: Callable, inputs: tuple, idx: int, eps: float) -> li
     return [np.stack([c[k] for c in cols]) for k in range(n_out)]
 
 
-def _analytical_jacobian(fn: Callable, inputs: tuple, idx: int, nondet_tol: float) -> list:
+def _analytical_rows(out: Tensor, inputs: tuple, diff: list) -> list:
+    """d(out)/d(input_i) for every input needing grad, one backward per element of ``out``
+    (as PyTorch's ``_compute_analytical_jacobian_rows``, all inputs per call)."""
     from ._api import grad
 
-    x = inputs[idx]
-    outs = _outputs(fn, inputs)
-    jacs = []
-    for out in outs:
-        n_out = out.numel()
-        jac = np.zeros((x.numel(), n_out))
-        if not out.requires_grad:
-            jacs.append(jac)
-            continue
-        for k in range(n_out):
-            g = np.zeros(n_out, dtype=out._data.dtype)
-            g[k] = 1
-            go = out.new_tensor(g.reshape(out.shape))
-            (gx,) = grad(out, x, go, retain_graph=True, allow_unused=True)
+    n_out = out.numel()
+    jacs = [np.zeros((inputs[i].numel(), n_out)) for i in diff]
+    for k in range(n_out):
+        g = np.zeros(n_out, dtype=out._data.dtype)
+        g[k] = 1
+        gs = grad(out, [inputs[i] for i in diff], out.new_tensor(g.reshape(out.shape)),
+                  retain_graph=True, allow_unused=True)
+        for jac, gx in zip(jacs, gs):
             if gx is not None:
                 jac[:, k] = gx._host().reshape(-1).real
-        jacs.append(jac)
     return jacs
+
+
+def _analytical_jacobian(out: Tensor, inputs: tuple, diff: list, nondet_tol: float) -> list:
+    """The rows computed twice, as PyTorch's slow gradcheck, to refuse a backward that gives
+    different values for the same grad_output (its "reentrant" check)."""
+    first = _analytical_rows(out, inputs, diff)
+    second = _analytical_rows(out, inputs, diff)
+    if any(np.abs(a - b).max(initial=0.0) > nondet_tol for a, b in zip(first, second)):
+        raise GradcheckError(
+            "Backward is not reentrant, i.e., running backward with same input and "
+            "grad_output multiple times gives different values, although analytical gradient "
+            f"matches numerical gradient.The tolerance for nondeterminism was {nondet_tol}."
+            "\n\nNOTE: If your op relies on non-deterministic operations i.e., it is listed "
+            "here:\nhttps://pytorch.org/docs/stable/generated/torch.use_deterministic_"
+            "algorithms.html\nthis failure might be expected.\n\nIf you are adding a new "
+            "operator, please file an issue and then use one of the\nworkarounds. The "
+            "workaround depends on how your test invokes gradcheck/gradgradcheck.\nIf the "
+            "test\n- manually invokes gradcheck/gradgradcheck, then call gradcheck/"
+            "gradgradcheck\n  with `nondet_tol=<tol>` as a keyword argument.\n- is OpInfo-"
+            "based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test\n  to"
+            " have `gradcheck_nondet_tol=<tol>`.\n- is a Module test (e.g., in common_nn.py), "
+            "then modify the corresponding\n  module_test entry to have `gradcheck_nondet_tol"
+            "=<tol>`\n")
+    return first
+
+
+def _zero_grad_outputs_check(outs: list, inputs: tuple, diff: list, msg: str) -> None:
+    """Backward with zero grad_outputs must give zero input grads (PyTorch's
+    ``_test_backward_mul_by_grad_output`` and undefined-grad checks)."""
+    from ._api import grad
+
+    gs = grad(outs, [inputs[i] for i in diff], [o.new_zeros(o.shape) for o in outs],
+              allow_unused=True)
+    if any(g is not None and bool((g != 0).any()) for g in gs):
+        raise GradcheckError(msg)
+
+
+_UNDEFINED_MSG = ("Expected all input grads to be undefined or zero when all output grads "
+                  'are undefined or zero. Please look at "Notes about undefined output '
+                  'gradients" in "tools/autograd/derivatives.yaml"')
+
+
+def _check_undefined_grads(func: Callable, inputs: tuple, diff: list) -> None:
+    """PyTorch's ``_test_undefined_backward_mode``: one forward whose outputs all get zero
+    (undefined) grads, then with several outputs one forward per output."""
+    with grad_mode.enable_grad():  # every forward first, then the checks, as PyTorch
+        runs = [[o for o in _outputs(func, inputs) if o.requires_grad]]
+        if len(runs[0]) > 1:
+            runs += [[o for o in _outputs(func, inputs) if o.requires_grad]
+                     for _ in range(len(runs[0]))]
+        for outs in runs:
+            _zero_grad_outputs_check(outs, inputs, diff, _UNDEFINED_MSG)
 
 
 def _forward_jacobian(fn: Callable, inputs: tuple, idx: int) -> list:
@@ -127,40 +187,52 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
                 "complex. This check will likely fail if all the inputs are not of double "
                 "precision floating point or complex. ", stacklevel=2)
     try:
-        with grad_mode.enable_grad():
-            differentiable = any(o.requires_grad for o in _outputs(func, inputs))
+        with grad_mode.enable_grad():  # PyTorch's order: one forward, every input's finite
+            outs = _outputs(func, inputs)  # differences, then each output's backward rows
         for i in diff:
             if inputs[i].is_complex():
                 raise GradcheckError("gradcheck of complex inputs is not supported yet")
-            numerical = _numerical_jacobian(func, inputs, i, eps)
-            if not differentiable:  # PyTorch: then the function must be locally constant
-                if any(np.any(n != 0) for n in numerical):
-                    raise GradcheckError("Numerical gradient for function expected to be zero")
-                continue
-            analytical = []  # (how PyTorch's message names the Jacobian, its columns)
-            if check_backward_ad:
-                analytical.append(("Jacobian", _analytical_jacobian(func, inputs, i, nondet_tol)))
-            if check_forward_ad:
-                analytical.append(("Jacobian computed with forward mode",
-                                   _forward_jacobian(func, inputs, i)))
-            for what, k, (a, n) in ((what, k, an) for what, jac in analytical
-                                    for k, an in enumerate(zip(jac, numerical))):
-                n = n.real if np.iscomplexobj(n) else n
-                if a.shape != n.shape:
-                    raise GradcheckError(
-                        f"Jacobian shape mismatch for output {k} and input {i}: analytical "
-                        f"{a.shape} vs numerical {n.shape}")
-                bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))
-                if bad.any():
-                    dt = inputs[i].dtype
-                    raise GradcheckError(
-                        f"{what} mismatch for output {k} with respect to input {i},\n"
-                        f"numerical:{_fmt(n, dt)}\nanalytical:{_fmt(a, dt)}\n")
+        numerical = [_numerical_jacobian(func, inputs, i, eps) for i in diff]
+        if not any(o.requires_grad for o in outs):  # then the function must be constant
+            if any(np.any(n != 0) for num in numerical for n in num):
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+            return True
+        if check_backward_ad:
+            with grad_mode.enable_grad():
+                for k, out in enumerate(outs):
+                    if out.requires_grad:
+                        jacs = _analytical_jacobian(out, inputs, diff, nondet_tol)
+                        for j, i in enumerate(diff):
+                            _compare("Jacobian", jacs[j], numerical[j][k], k, i, inputs[i].dtype,
+                                     atol, rtol)
+        if check_forward_ad:
+            for j, i in enumerate(diff):
+                for k, a in enumerate(_forward_jacobian(func, inputs, i)):
+                    _compare("Jacobian computed with forward mode", a, numerical[j][k], k, i,
+                             inputs[i].dtype, atol, rtol)
+        if check_backward_ad:
+            with grad_mode.enable_grad():
+                _zero_grad_outputs_check([o for o in outs if o.requires_grad], inputs, diff,
+                                         "backward not multiplied by grad_output")
+            if check_undefined_grad:
+                _check_undefined_grads(func, inputs, diff)
     except GradcheckError:
         if raise_exception:
             raise
         return False
     return True
+
+
+def _compare(what: str, a: np.ndarray, n: np.ndarray, k: int, i: int, dt: Any, atol: float,
+             rtol: float) -> None:
+    """Refuse an analytical Jacobian that is not close to the numerical one."""
+    n = n.real if np.iscomplexobj(n) else n
+    if a.shape != n.shape:
+        raise GradcheckError(f"Jacobian shape mismatch for output {k} and input {i}: "
+                             f"analytical {a.shape} vs numerical {n.shape}")
+    if (~(np.abs(a - n) <= atol + rtol * np.abs(n))).any():
+        raise GradcheckError(f"{what} mismatch for output {k} with respect to input {i},\n"
+                             f"numerical:{_fmt(n, dt)}\nanalytical:{_fmt(a, dt)}\n")
 
 
 def _fmt(a: np.ndarray, dtype: Any) -> str:
@@ -183,12 +255,14 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Sequence 
 
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
-    if grad_outputs is None:
-        from .. import ops
+    if grad_outputs is None:  # drawn from the global generator in [-1, 1), as PyTorch's
+        from .. import float64
+        from ..testing import make_tensor
 
-        gen = np.random.default_rng(0)
         grad_outputs = tuple(
-            ops.tensor(gen.standard_normal(o.shape), dtype=o.dtype, requires_grad=True)
+            make_tensor(o.shape, dtype=o.dtype if o.is_floating_point() or o.is_complex()
+                        else float64, low=-1, high=1, requires_grad=True,
+                        noncontiguous=gen_non_contig_grad_outputs)
             for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     diff = _diff_inputs(inputs)

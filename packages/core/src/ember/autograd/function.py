@@ -156,13 +156,13 @@ class Function(metaclass=_FunctionMeta):
                 "In order to use an autograd.Function with functorch transforms (vmap, grad, "
                 "jvp, jacrev, ...), it must override the setup_context staticmethod. For more "
                 "details, please see https://pytorch.org/docs/main/notes/extending.func.html")
-        if kwargs:  # as PyTorch: keyword arguments bind to forward's positions (and count)
+        if custom_setup:  # PyTorch binds to forward's signature, defaults filled in
+            args, kwargs = _bind_defaults(cls.forward, args, kwargs), {}
+        elif kwargs:  # as PyTorch: keyword arguments bind to forward's positions (and count)
             import inspect
 
-            sig = inspect.signature(cls.forward)
-            bound = sig.bind(*args, **kwargs) if custom_setup else sig.bind(ctx, *args, **kwargs)
-            args = bound.args if custom_setup else bound.args[1:]
-            kwargs = bound.kwargs
+            bound = inspect.signature(cls.forward).bind(ctx, *args, **kwargs)
+            args, kwargs = bound.args[1:], bound.kwargs
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with grad_mode.no_grad():
             if custom_setup:
@@ -183,6 +183,27 @@ class Function(metaclass=_FunctionMeta):
 
 class _SingleLevelFunction:
     pass
+
+
+_SIGNATURES: dict = {}  # forward -> its inspect.Signature, read once per Function class
+
+
+def _bind_defaults(forward: Any, args: tuple, kwargs: dict) -> tuple:
+    """The arguments a setup_context-style ``forward`` receives, as PyTorch's
+    ``_bind_default_args``: bound to its signature (its TypeError wording for missing or
+    extra arguments) with the defaults applied, so ``setup_context`` sees every input;
+    a keyword-only parameter is refused, as PyTorch's apply does."""
+    sig = _SIGNATURES.get(forward)
+    if sig is None:
+        import inspect
+
+        sig = _SIGNATURES[forward] = inspect.signature(forward)
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(f"forward() got an unexpected keyword argument "
+                        f"'{next(iter(bound.kwargs))}'")
+    return bound.args
 
 
 def _jvp_only(cls: type) -> bool:
