@@ -574,7 +574,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                 and _kind(xa) in "fV" and xa.dtype != "float16":
             r = quiet(_sqrt_pow, xp, xa, exponent < 0)
         elif exponent.__class__ in (int, float) and _isinstance(input, Tensor) \
-                and _kind(xa) in "Vc" and exponent in (3, -2, 0.5, -0.5, -1):
+                and exponent in (3, -2, 0.5, -0.5, -1) \
+                and (_kind(xa) in "Vc" or _kind(xa) == "f" and xa.dtype.itemsize > 2):
             r = quiet(_special_pow, xp, xa, exponent)
         elif _isinstance(exponent, Tensor) and _kind(xb) == "c":
             r = quiet(_exp_log_pow, xp, xa, xb)
@@ -653,11 +654,11 @@ def _sqrt_pow(xp: Any, x: Any, inverse: bool) -> Any:
 
 
 def _special_pow(xp: Any, x: Any, exponent: float) -> Any:
-    """``x ** exponent`` for the exponents PyTorch's kernel takes apart, on bfloat16 and
-    complex: ``x * x * x`` and ``1 / (x * x)`` rounded at each step in bfloat16; ``sqrt``,
+    """``x ** exponent`` for the exponents PyTorch's kernel takes apart, on float, double,
+    bfloat16 and complex: ``x * x * x`` and ``1 / (x * x)`` rounded at each step; ``sqrt``,
     ``1 / sqrt`` and ``1 / x`` for complex (exact on the axes, where ``exp(log(x) / 2)``
     leaves 1e-17 and maps infinities to NaN)."""
-    if x.dtype.kind == "V":
+    if x.dtype.kind in "Vf":  # float, double and bfloat16 as pow_tensor_scalar_optimized
         if exponent == 3:
             return x * x * x
         if exponent == -2:
