@@ -275,8 +275,6 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         maxi = xp.zeros(0, dtype="int64")
     else:
         scale = keep.astype(w.dtype)
-        if mode == 1:
-            scale = scale / xp.maximum(counts, 1)[bag].astype(w.dtype)
         if scale_grad_by_freq and n and not sparse_grad:
             rows = _freq_scaled(rows, idx, v, xp)
         if tail and mode == 0:  # PyTorch's sum leaves indices past offsets[-1] out
@@ -287,6 +285,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
         out = add_rows(r, bag, b)
         if tail and mode == 1:
             out._data = out._data - _tail_sum(r._data, end, b, xp)
+        if mode == 1:  # PyTorch sums each bag, then divides it by its size
+            out = out / make(xp.maximum(counts, 1).astype(w.dtype)[:, None], dev)
         maxi = xp.zeros(b if mode == 2 else 0, dtype="int64")
     if not out._rg and grad_state.enabled and weight._rg:  # max over no rows: still a node
         out = _zero_grad_node(out, weight)

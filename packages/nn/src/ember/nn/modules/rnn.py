@@ -417,6 +417,8 @@ class RNNBase(Module):
                                      device=zeros.device)) if lstm else zeros
         else:
             hx = self.permute_hidden(hx, sorted_indices)
+        if packed and lstm:  # PyTorch leaves a packed LSTM's checks to its kernel
+            _packed_lstm_kernel_checks(self, data, hx, batch_sizes)
         self.check_forward_args(data if packed else input, hx, batch_sizes)
         if lstm and len(hx) != 2:  # PyTorch's kernel takes exactly an (h, c) pair
             raise RuntimeError("lstm expects two hidden states")
@@ -493,6 +495,50 @@ def _check_sizes(bias: Any, batch_first: Any, input_size: Any) -> None:
         raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
     if input_size <= 0:
         raise ValueError("input_size must be greater than zero")
+
+
+def _packed_lstm_kernel_checks(m: RNNBase, data: Tensor, hx: Any, batch_sizes: Tensor) -> None:
+    """PyTorch's packed LSTM skips the module's checks: its kernel refuses a wrong state or
+    input in its own words and order (parameters grouped by the state's widths, directions
+    paired, layers counted, then the first step's matmuls and in-place gate sum)."""
+    if len(hx) != 2:
+        raise RuntimeError("lstm expects two hidden states")
+    h, c = hx
+    if h.dim() != 3 or c.dim() != 3:
+        return  # left to the module's checks
+    proj = h.size(2) != c.size(2)
+    per = (5 if proj else 4) if m.bias else (3 if proj else 2)
+    groups, states = len(m._flat_weights_names), h.size(0)
+    if groups % per:
+        raise RuntimeError("got an incorrect number of RNN parameters")
+    groups //= per
+    if m.bidirectional:
+        if groups % 2 or states % 2:
+            raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+        groups, states = groups // 2, states // 2
+    if states != m.num_layers:
+        raise RuntimeError("Expected more hidden states in stacked_rnn")
+    if groups != m.num_layers:
+        raise RuntimeError("Expected more weights in stacked_rnn")
+    w_ih, w_hh = m.weight_ih_l0, m.weight_hh_l0
+    _check_mm_dtype(data, w_ih, m.bias)
+    for x, w in ((data, w_ih), (h[0], w_hh)):
+        if x.dim() == 2 and x.size(1) != w.size(1):
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.size(0)}x"
+                               f"{x.size(1)} and {w.size(1)}x{w.size(0)})")
+    b0, bh = int(batch_sizes[0]), h.size(1)
+    if bh != b0 and b0 != 1:  # the gates ``h @ w_hh.T`` summed in place with the input's
+        if bh == 1:
+            raise RuntimeError(f"output with shape [1, {w_hh.size(0)}] doesn't match the "
+                               f"broadcast shape [{b0}, {w_hh.size(0)}]")
+        raise RuntimeError(f"The size of tensor a ({bh}) must match the size of tensor b "
+                           f"({b0}) at non-singleton dimension 0")
+    gates = (b0 if b0 != 1 else bh, m.hidden_size)  # the forget gate times the cell state
+    for dim in (1, 0):
+        a, b = gates[dim], c.size(dim + 1)
+        if a != b and 1 not in (a, b):
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {dim}")
 
 
 def _check_mm_dtype(x: Tensor, weight: Tensor, bias: bool = True) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import ember
 from ember import Tensor
 from ember.ops._dispatch import renamed
+from ember.ops.shape_join import _elements_checked
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence",
            "pad_packed_sequence", "pad_sequence", "unpad_sequence", "pack_sequence",
@@ -56,7 +57,7 @@ class PackedSequence(namedtuple("PackedSequence",
                     "https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence")
             return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
         if not isinstance(data, (list, tuple)) or len(data) != 2:
-            raise ValueError("PackedSequence(data) expects data to be a (data, batch_sizes) pair")
+            raise AssertionError("Expected data to be a list or tuple of length 2")
         return super().__new__(cls, data[0], data[1], sorted_indices, unsorted_indices)
 
     def _map(self, fn: Any) -> PackedSequence:
@@ -214,6 +215,7 @@ def pad_sequence(sequences: Tensor | list[Tensor], batch_first: bool = False,
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
     sequences = list(sequences)
+    _elements_checked(sequences)  # PyTorch's argument parser: a TypeError naming the element
     if not sequences:  # checked before padding_side, as PyTorch's kernel does
         raise RuntimeError("received an empty list of sequences")
     if padding_side not in ("left", "right"):
