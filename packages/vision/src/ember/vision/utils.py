@@ -105,8 +105,10 @@ def _grid_shape_error(ndim: int, shape: tuple) -> None:
     if ndim < 4:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
                          f"{ndim - 1}], but got 2)")
-    raise RuntimeError(f"make_grid: cannot copy {ndim - 1}-D images of shape {shape[1:]} into "
-                       f"the grid's 3-D (C, H, W) cells (expected a 4-D batch)")
+    # the same copy_ as torchvision's: its broadcast error names the mismatched sizes
+    ember.empty(*shape[1:4]).copy_(ember.zeros(()).expand(*shape[1:]))
+    raise RuntimeError(f"output with shape {list(shape[1:4])} doesn't match the broadcast "
+                       f"shape {list(shape[1:])}")
 
 
 def make_grid(tensor: ember.Tensor | list[ember.Tensor], nrow: int = 8, padding: int = 2,
