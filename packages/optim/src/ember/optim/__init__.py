@@ -4,8 +4,9 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
-from .adam import Adam, AdamW
+from .adam import Adam
 from .adamax import Adamax
+from .adamw import AdamW
 from .asgd import ASGD
 from .lbfgs import LBFGS
 from .muon import Muon
@@ -18,6 +19,9 @@ from .sgd import SGD
 from .sparse_adam import SparseAdam
 
 __version__ = "0.1.0"
+
+# PyTorch defines these in ``torch.optim`` itself: ``<class 'torch.optim.Adafactor'>``
+Adafactor.__module__ = Muon.__module__ = __name__
 
 
 def __getattr__(name: str) -> object:
