@@ -297,6 +297,10 @@ class Tensor:
                 if src is None or isinstance(src, (float, complex, np.inexact, np.bool_, dict)):
                     raise TypeError("new(): data must be a sequence (got "
                                     f"{c_type_name(src)})")
+                if src.__class__ is np.ndarray:  # read through from_numpy, as PyTorch does
+                    from .ops.creation import _refuse_negative_strides
+
+                    _refuse_negative_strides(src)
                 arr = np.asarray(src, dtype=dt.np)
         else:
             if args and not all(isinstance(a, int) for a in args):

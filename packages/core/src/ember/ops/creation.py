@@ -439,6 +439,8 @@ def _warn_copy_construct(call: str) -> None:
 def _tensor(data: Any, *, dtype: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else None
+    if data.__class__ is np.ndarray:
+        _refuse_negative_strides(data)
     arr = _to_host_array(data, dt)
     if _isinstance(data, (np.ndarray, Tensor)) or arr is data:
         arr = _dense_copy(arr)
@@ -461,6 +463,8 @@ def _dense_copy(arr: np.ndarray) -> np.ndarray:
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory where it already is one (or a NumPy array)."""
     dt = _dt.to_dtype(dtype) if dtype is not None else None
+    if data.__class__ is np.ndarray:
+        _refuse_negative_strides(data)
     if _isinstance(data, Tensor):
         t = data
         if dt is not None and t.dtype is not dt:
@@ -530,6 +534,13 @@ def _own_storage(arr: np.ndarray) -> np.ndarray:
         if any(s < 0 for s in arr.strides):
             raise ValueError(_NEGATIVE_STRIDES) from None
         raise
+
+
+def _refuse_negative_strides(arr: np.ndarray) -> None:
+    """PyTorch reads a NumPy array given to ``tensor``/``as_tensor`` (even one it will copy
+    or convert) through ``from_numpy``, which refuses negative strides (``np.flip(a)``)."""
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
 
 
 _NEGATIVE_STRIDES = (

@@ -48,10 +48,12 @@ def _warn_reduce_once() -> None:
     global _warned_reduce
     import warnings
 
+    from .._stacklevel import user_stacklevel
+
     _warned_reduce = True
     warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                   "will be removed in a future PyTorch release. Use torch.scatter_reduce "
-                  "instead for more reduction options.", UserWarning, stacklevel=3)
+                  "instead for more reduction options.", UserWarning, stacklevel=user_stacklevel())
 
 
 def _dim_key(xp: Any, ix: Any, d: int) -> tuple:
@@ -150,6 +152,11 @@ def _pad_grad(g: Tensor, shape: tuple) -> Tensor:
     return view_grad(g, shape, lambda t: t[key])
 
 
+# the messages of an index out of range (not of a dim out of range)
+_INDEX_RANGE_ERRORS = ("is out of bounds for dimension", "index out of range in self",
+                       "out of range: tried to access index")
+
+
 def _inplace_of(fn: Callable, op: str) -> Callable:
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         _inplace.check_inplace(self, op)
@@ -164,6 +171,10 @@ def _inplace_of(fn: Callable, op: str) -> Callable:
         except (IndexError, RuntimeError) as e:
             if "out of" in str(e):  # PyTorch looks at the overlap before the index range
                 _inplace.check_overlap(self, op)
+                if any(m in str(e) for m in _INDEX_RANGE_ERRORS):
+                    from ._index_partial import inplace_prefix
+
+                    inplace_prefix(op, self, args, kwargs)  # what its kernel wrote first
             raise
         return _inplace.commit(self, out, op)
 

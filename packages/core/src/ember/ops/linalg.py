@@ -698,7 +698,9 @@ def _einsum(ins: list[str], rhs: str, operands: list, node: str) -> Tensor:
     first = operands[0]
     for t in operands[1:]:
         if t._data.dtype != first._data.dtype:
-            raise RuntimeError(f"expected scalar type {_tname(first)} but found {_tname(t)}")
+            operands = _einsum_promoted(ins, rhs, operands)
+            first = operands[0]
+            break
     if kind(first._data) == "b" and len(operands) > 1 and set("".join(ins)) - set(rhs) and \
             all(t._data.size for t in operands):
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")  # a contraction
@@ -718,6 +720,20 @@ def _einsum(ins: list[str], rhs: str, operands: list, node: str) -> Tensor:
         leave_unchecked(res.grad_fn, [i for i in range(len(needed))
                                       if not any(needed[:i] + needed[i + 1:])])
     return res
+
+
+def _einsum_promoted(ins: list[str], rhs: str, operands: list) -> list:
+    """Operands of mixed dtypes: PyTorch contracts two operands' shared summed labels with
+    ``bmm``, which takes one dtype only, and multiplies them otherwise (``mul``, which
+    promotes). So two operands with no shared summed label are promoted to a common dtype;
+    anything else is refused as ``bmm`` refuses it."""
+    first = operands[0]
+    shared = set(ins[0]) & set(ins[-1]) - set(rhs) - {"."} if len(ins) == 2 else None
+    if shared is None or shared:
+        bad = next(t for t in operands[1:] if t._data.dtype != first._data.dtype)
+        raise RuntimeError(f"expected scalar type {_tname(first)} but found {_tname(bad)}")
+    dt = _dt.promote_types(first.dtype, operands[1].dtype)
+    return [t.to(dt) for t in operands]
 
 
 def _last_pair_contracts(ins: list[str], rhs: str) -> bool:

@@ -36,7 +36,7 @@ from ._dispatch import (
     sum_to,
 )
 from ._fma import fma, fma_dtype
-from .arithmetic import _check_broadcast, _check_out_cast, _fail, _out
+from .arithmetic import _check_broadcast, _check_out_cast, _fail, _mismatch, _out
 from .math_misc import not_differentiable as _not_differentiable
 from .pointwise_unary import (
     bf16_to_f32,
@@ -429,6 +429,23 @@ def _where_scalar(v: Any, x: Any, dt: Any) -> Any:
     return x
 
 
+def _where_shape_error(*operands: Any) -> RuntimeError:
+    """PyTorch's message for operands of ``where`` that do not broadcast: the shapes are
+    folded left to right (condition, input, other), and the first pair that clashes, from
+    the last dimension, is named."""
+    shape: tuple = ()
+    for t in operands:
+        nxt = tuple(_shape(t))
+        try:
+            shape = np.broadcast_shapes(shape, nxt)
+        except ValueError:
+            a, b, d = _mismatch(shape, nxt)
+            return RuntimeError(f"where: The size of tensor a ({a}) must match the size of "
+                                f"tensor b ({b}) at non-singleton dimension {d}")
+    return RuntimeError(f"where: shapes {[list(_shape(t)) for t in operands]} cannot be "
+                        "broadcast together")
+
+
 def where(condition: Tensor, input: Any = None, other: Any = None, *,
           out: Tensor | None = None) -> Any:
     """``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only
@@ -483,8 +500,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
     try:
         r = xp.where(c, xa, xb)
     except ValueError:
-        shapes = [list(_shape(t)) for t in (condition, input, other)]
-        raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
+        raise _where_shape_error(condition, input, other) from None
     res = wrap(iter_laid(xp, r, (c, xa, xb)), dev)
     if grad_state.enabled and (_rg(input) or _rg(other)):
         sa, sb = _shape(input), _shape(other)
