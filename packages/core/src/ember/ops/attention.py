@@ -209,6 +209,9 @@ def _refuse_operands(input: Tensor, weight: Tensor, bias: Tensor | None) -> None
             raise RuntimeError("self and mat2 must have the same dtype, but got "
                                f"{_tname(bias)} and {_tname(weight)}")
     if input.shape[-1] != weight.shape[1]:
+        if "meta" in (input.device.type, weight.device.type):  # PyTorch's meta kernel
+            raise RuntimeError("a and b must have same reduction dim, but got "
+                               f"[{rows}, {input.shape[-1]}] X [{weight.shape[1]}, {out}].")
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
                            f"{input.shape[-1]} and {weight.shape[1]}x{out})")
     if bias is None:

@@ -95,6 +95,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
+    if tensor.is_meta:  # no values to draw: a no-op, as PyTorch (no warning, no draws)
+        return tensor
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
@@ -186,6 +188,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     sizes = tuple(tensor.shape)
     if sizes[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
+    if tensor.is_meta:
+        return tensor
     out_per_group = sizes[0] // groups
     min_dim = min(out_per_group, sizes[1])
     values = np.zeros(sizes)
@@ -241,7 +245,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     """A (semi-)orthogonal matrix from the QR decomposition of a normal draw."""
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or tensor.is_meta:  # a no-op: nothing drawn, as PyTorch
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
@@ -272,6 +276,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     """N(0, std^2) with a fraction ``sparsity`` of each column set to zero."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.is_meta:  # a no-op: no permutations drawn, as PyTorch
+        return tensor
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     with ember.no_grad():

@@ -20,7 +20,7 @@ def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Module:
     and restores the random generator afterwards, so that, as with PyTorch's ``skip_init``,
     no random numbers are consumed; the values are unspecified (use an init afterwards).
     """
-    if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
+    if not issubclass(module_cls, Module):  # a non-class: issubclass's TypeError, as PyTorch
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")

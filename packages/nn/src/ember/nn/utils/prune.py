@@ -304,6 +304,11 @@ class RandomStructured(BasePruningMethod):
         threshold = np.sort(prob)[_k(self.amount, n, "kthvalue") - 1]
         return _channel_mask(t, self.dim, prob > threshold) * default_mask.to(dtype=t.dtype)
 
+    @classmethod
+    def apply(cls, module: Module, name: str, amount: float,  # type: ignore[override]
+              dim: int = -1) -> BasePruningMethod:
+        return super().apply(module, name, amount=amount, dim=dim)
+
 
 class LnStructured(BasePruningMethod):
     """Prunes the ``amount`` channels along ``dim`` of smallest ``n``-norm."""
@@ -326,6 +331,8 @@ class LnStructured(BasePruningMethod):
         top = ember.topk(_ln_norm(t, self.n, dim), k=size - n_prune).indices
         if n_prune == 0:
             return default_mask
+        if t.is_meta:  # no values: a meta mask of PyTorch's shape and dtype
+            return ember.zeros_like(t) * default_mask.to(dtype=t.dtype)
         if top.dim() == 1:
             keep = np.zeros(size, dtype=bool)
             keep[_host(top)] = True
@@ -336,6 +343,12 @@ class LnStructured(BasePruningMethod):
         slc[dim] = top
         mask[tuple(slc)] = 1
         return mask * default_mask.to(dtype=mask.dtype)
+
+    @classmethod
+    def apply(cls, module: Module, name: str, amount: float, n: Any,  # type: ignore[override]
+              dim: int, importance_scores: Tensor | None = None) -> BasePruningMethod:
+        return super().apply(module, name, amount=amount, n=n, dim=dim,
+                             importance_scores=importance_scores)
 
 
 def _ln_norm(t: Tensor, n: Any, dim: int) -> Tensor:
