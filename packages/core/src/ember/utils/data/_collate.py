@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
+from . import _worker
 
 __all__ = ["collate", "collate_float_fn", "collate_int_fn", "collate_numpy_array_fn",
            "collate_numpy_scalar_fn", "collate_str_fn", "collate_tensor_fn", "default_collate",
@@ -132,7 +134,13 @@ def collate_tensor_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None
         raise RuntimeError("Batches of sparse tensors are not currently supported by the "
                            "default collate_fn; please provide a custom collate_fn to handle "
                            "them appropriately.")
-    return (_ops or _load_ops()).stack(batch, 0)
+    ops = _ops or _load_ops()
+    if _worker._worker_info is not None and is_grad_enabled() and any(
+            t.requires_grad for t in batch):
+        # a worker stacks into shared memory with out=, which autograd refuses (PyTorch's
+        # "stack(): functions with out=..." error, raised by the same call)
+        return ops.stack(batch, 0, out=ops.empty(0, dtype=elem.dtype))
+    return ops.stack(batch, 0)
 
 
 def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None = None) -> Any:
