@@ -341,7 +341,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     if lambd < 0:
         name, top = _SHRINK_RANGE.get(x.dtype.name, (x.dtype.name, math.inf))
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {name}, but "
-                           f"found {lambd}")
+                           f"found {lambd:g}")  # C++'s stream: -1, not -1.0
     xp = _xp(input)
     # the middle is ``input * 0`` so that a NaN stays, as in PyTorch
     y = xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(
@@ -447,7 +447,7 @@ def selu_(input: Tensor) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     f = _elu_f(alpha, 1.0, 1.0 / alpha)[0]
     # PyTorch's celu backward takes the input scale as 1 / float32(alpha)
     df = _elu_f(alpha, 1.0, 1.0 / float(np.float32(alpha)))[1]

@@ -285,12 +285,33 @@ def _dtype_mismatch(x: Any, w: Any, b: Any, transposed: bool, legacy: bool) -> N
                                "should be the same")
 
 
+def _weight_dims_error(x: Tensor, w: Tensor, groups: int, d: int, stride: Any,
+                       padding: Any, op: str) -> RuntimeError:
+    """PyTorch's refusal of a weight with other than ``d + 2`` dims: the input's dims are
+    checked first, then (over a batched input) the weight's three dims, the groups, the
+    stride's length against the weight's, and last the input's dims against the weight's."""
+    k = w.ndim
+    shape = list(x.shape) if _batched(x, d, op) else [1] + list(x.shape)
+    if k < 3:
+        return RuntimeError("weight should have at least three dimensions")
+    words = f"Expected {k}-dimensional input for {k}-dimensional weight"
+    got = f", but got {len(shape)}-dimensional input of size {shape} instead"
+    if isinstance(padding, str) and padding == "same":  # its own path, worded without a space
+        return RuntimeError(f"{words}{list(w.shape)}{got}")
+    if groups <= 0:
+        return RuntimeError("non-positive groups is not supported")
+    st = list(stride) if isinstance(stride, (tuple, list)) else [stride] * d
+    if len(st) not in (1, k - 2):
+        return RuntimeError(f"expected stride to be a single integer value or a list of {k - 2} "
+                            f"values to match the convolution dimensions, but got stride={st}")
+    return RuntimeError(f"{words} {list(w.shape)}{got}")
+
+
 def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int,
-                  transposed: bool = False) -> None:
+                  transposed: bool = False, stride: Any = 1, padding: Any = 0,
+                  op: str = "") -> None:
     if w.ndim != d + 2:
-        raise RuntimeError(
-            f"weight should have at least three dimensions; expected {d + 2}-dimensional weight "
-            f"for {d + 2}-dimensional input, but got weight of size {list(w.shape)} instead")
+        raise _weight_dims_error(x, w, groups, d, stride, padding, op)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if x._device is not w._device:
@@ -467,7 +488,7 @@ def _non_tensor_operand(op: str, *operands: Any) -> None:
 def _convnd(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             dilation: Any, groups: int, d: int, op: str) -> Tensor:
     try:
-        _check_common(input, weight, bias, groups, d)
+        _check_common(input, weight, bias, groups, d, False, stride, padding, op)
     except AttributeError:  # a NumPy array or a list passed to a model: PyTorch's TypeError
         if _is_tensor(input) and _is_tensor(weight):
             raise
@@ -503,7 +524,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     try:
-        _check_common(input, weight, bias, groups, d, transposed=True)
+        _check_common(input, weight, bias, groups, d, True, stride, padding, op)
     except AttributeError:  # a NumPy array, a list or None passed: PyTorch's TypeError
         _non_tensor_operand(op, input, weight, bias)
         raise

@@ -200,8 +200,8 @@ def _check_negative(input: Tensor, pairs: tuple, mode: str) -> bool:
             if out < 0:
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
         return min(outs) == 0
-    if mode == "reflect":
-        for d, lo, hi in dims:
+    if mode == "reflect":  # PyTorch checks the last dim (its Argument #4) first
+        for d, lo, hi in reversed(dims):
             if lo >= shape[d] or hi >= shape[d]:
                 raise RuntimeError(
                     f"Argument #{4 + 2 * (input.ndim - 1 - d)}: Padding size should be less "
@@ -214,12 +214,30 @@ def _check_negative(input: Tensor, pairs: tuple, mode: str) -> bool:
         raise RuntimeError(f"input (W: {shape[dims[0][0]]}) is too small. Calculated output "
                            f"W: {outs[0]}")
     if mode == "reflect":  # PyTorch's 2-D and 3-D kernels allow an empty result
-        if min(outs) < 0:
-            raise RuntimeError("numel: integer multiplication overflow")
+        _reflect_negative(shape, dims, outs, names)
         return True
     got = " ".join(f"{n}: {o}" for n, o in zip(names, outs))
     ins = ", ".join(f"{n}: {shape[d]}" for n, (d, _, _) in zip(names, dims))
     raise RuntimeError(f"Calculated output {got} must be >= 1 in every dimension (input {ins})")
+
+
+def _reflect_negative(shape: tuple, dims: list, outs: list, names: str) -> None:
+    """PyTorch's 2-D/3-D reflection kernels: every output size < 1 is "too small"; else a
+    negative one fails making the output (the 2-D kernel in its numel, the 3-D in empty)."""
+    if max(outs) < 1:
+        ins = ", ".join(f"{n}: {shape[d]}" for n, (d, _, _) in zip(names, dims))
+        ins = ins.replace(", H", " H") if len(dims) == 3 else ins  # PyTorch's 3-D words
+        got = " ".join(f"{n}: {o}" for n, o in zip(names, outs))
+        raise RuntimeError(f"input ({ins}) is too small. Calculated output {got}")
+    if min(outs) >= 0:
+        return
+    if len(dims) == 2:
+        raise RuntimeError("numel: integer multiplication overflow")
+    full = list(shape)
+    for (d, _, _), o in zip(dims, outs):
+        full[d] = o
+    first = next(o for o in full if o < 0)
+    raise RuntimeError(f"Trying to create tensor with negative dimension {first}: {full}")
 
 
 def _empty_pad(input: Tensor, pairs: tuple) -> Tensor:

@@ -475,6 +475,9 @@ def _lp_pool(input: Tensor, norm_type: float, kernel_size: Any, stride: Any, cei
             return -pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     y = _avg_pool(input.pow(norm_type), k, stride, 0, ceil_mode, True, None, d,
                   f"avg_pool{d}d")
+    if d == 1 and isinstance(kernel_size, (tuple, list)):  # PyTorch multiplies by it
+        raise TypeError("mul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(kernel_size).__name__}")
     n = 1
     for v in k:
         n *= v
@@ -509,17 +512,6 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
     s = pool_tuple(stride, d, "stride", op, default=k)
     p = pool_tuple(padding, d, "padding", op)
     x = input._data
-    if indices._data.dtype.name != "int64":
-        raise RuntimeError(f"{op}(): Expected indices to have type int64, but got "
-                           f"{indices.dtype}")
-    if indices._data.shape != x.shape:
-        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
-                           f"({list(x.shape)}) but got indices tensor with shape: "
-                           f"{list(indices.shape)}")
-    if x.dtype.kind in "biu" and x.size:  # PyTorch's 1-d unpooling runs its 2-d kernel
-        raise _not_implemented(f"max_unpool{max(d, 2)}d", x.dtype)
-    if not x.size:
-        _empty_unpool_input(x.shape, d)
     Q = x.shape[-d:]
     default = tuple((q - 1) * st - 2 * pp + kk for q, st, pp, kk in zip(Q, s, p, k))
     if output_size is None:
@@ -535,6 +527,7 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
             if not df - st < v < df + st:
                 raise ValueError(f"invalid output_size \"{output_size}\" (dim {i} must be "
                                  f"between {df - st} and {df + st})")
+    _check_unpool_operands(x, indices, d)  # after the output_size words, as in PyTorch
     for i, v in enumerate(S):
         if v < 0:
             raise ValueError("max_unpooling: output_size must contain non-negative spatial "
@@ -555,6 +548,22 @@ def _max_unpool(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, p
     return linear_op(input, lambda xp, a: laid_as(xp, flat_put(xp, a, flat, S), fmt),
                      lambda xp, g: c_order(xp, flat_gather(xp, g, flat, d)),
                      f"MaxUnpool{d}DBackward0")
+
+
+def _check_unpool_operands(x: Any, indices: Tensor, d: int) -> None:
+    """PyTorch's kernel checks: int64 indices (its 1-d op runs the 2-d kernel, whose words
+    name the dtype), the indices' shape, a floating input, no empty non-batch dim."""
+    if indices._data.dtype.name != "int64":
+        got = "" if d == 3 else f" but got: {int_dtype_name(indices._data.dtype)}"
+        raise RuntimeError(f"elements in indices should be type int64{got}")
+    if indices._data.shape != x.shape:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(x.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    if x.dtype.kind in "biu" and x.size:  # PyTorch's 1-d unpooling runs its 2-d kernel
+        raise _not_implemented(f"max_unpool{max(d, 2)}d", x.dtype)
+    if not x.size:
+        _empty_unpool_input(x.shape, d)
 
 
 def _empty_unpool_input(shape: tuple, d: int) -> None:

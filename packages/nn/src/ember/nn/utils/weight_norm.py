@@ -63,9 +63,10 @@ class WeightNorm:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Split ``name`` into magnitude ``name_g`` and direction ``name_v`` (hook-based API,
-    deprecated in favour of ``parametrizations.weight_norm`` as in PyTorch)."""
+    deprecated in favour of ``parametrizations.weight_norm`` as in PyTorch, which warns from
+    inside the library: shown once per process, not once per calling line)."""
     warnings.warn("`ember.nn.utils.weight_norm` is deprecated in favor of "
-                  "`ember.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
+                  "`ember.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=1)
     WeightNorm.apply(module, name, dim)
     return module
 
