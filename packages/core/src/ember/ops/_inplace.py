@@ -296,12 +296,14 @@ def write_out(res: Any, out: Any, op: str | None = None, warn: bool = True) -> A
 
 def warn_resized(old: tuple, new: tuple) -> None:
     """PyTorch's deprecation warning for an ``out=`` tensor with elements, resized."""
+    from .._stacklevel import user_stacklevel
+
     warnings.warn(
         f"An output with one or more elements was resized since it had shape {list(old)}, which "
         f"does not match the required output shape {list(new)}. This behavior is deprecated, and "
         "in a future PyTorch release outputs will not be resized unless they have zero elements. "
         "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-        "t.resize_(0).", UserWarning, stacklevel=4)
+        "t.resize_(0).", UserWarning, stacklevel=user_stacklevel())
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}

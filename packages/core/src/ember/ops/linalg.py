@@ -97,18 +97,18 @@ def _matmul_error_text(a: Tensor, b: Tensor) -> str:
     if da <= 2 and db <= 2:
         ra = sa if da == 2 else (1,) + sa
         return f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and {_dims(sb)})"
+    ba, bb = sa[:-2] if da > 1 else (), sb[:-2] if db > 1 else ()
+    n = max(len(ba), len(bb))
+    pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    for i in range(n - 1, -1, -1):  # PyTorch expands the batch dims before its bmm
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
     ka = sa[-1]
     kb = sb[-2] if db > 1 else sb[-1]
     if ka != kb:
         return (f"Expected size for first two dimensions of batch2 tensor to be: "
                 f"[{(sa[:-2] or (1,))[-1]}, {ka}] but got: [{(sb[:-2] or (1,))[-1]}, {kb}].")
-    ba, bb = sa[:-2] if da > 1 else (), sb[:-2] if db > 1 else ()
-    n = max(len(ba), len(bb))
-    pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
-            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
-                    f"at non-singleton dimension {i}")
     return f"shapes {list(sa)} and {list(sb)} cannot be multiplied"
 
 
@@ -537,7 +537,7 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         warnings.warn("ember.chain_matmul is deprecated and will be removed in a future PyTorch "
                       "release. Use ember.linalg.multi_dot instead, which accepts a list of two "
                       "or more tensors rather than multiple parameters.", UserWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
     if len(matrices) == 1:
         return _out(matrices[0].clone(), out)
     res = matrices[0]

@@ -439,10 +439,14 @@ def _solve(A: Tensor, B: Tensor, left: bool, op: str = "linalg.solve",
 
 @writes_out("solve_triangular", exact=lambda want, got, i: RuntimeError(
     f"expected scalar type {_T_NAMES[want.name]} but found {_T_NAMES[got.name]}"))
-def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+def solve_triangular(A: Tensor, B: Tensor = None, *, upper: bool = None, left: bool = True,
                      unitriangular: bool = False, out: Tensor | None = None) -> Tensor:
     """The solution of a triangular system; only the ``upper``/lower triangle of ``A`` is read
     (and not its diagonal when ``unitriangular``)."""
+    if upper is None or B is None:  # PyTorch's argument parser's words
+        missing = [f'"{n}"' for n, v in (("B", B), ("upper", upper)) if v is None]
+        raise TypeError(f"linalg_solve_triangular() missing {len(missing)} required positional "
+                        f"argument{'s' if len(missing) == 1 else ''}: {', '.join(missing)}")
     _check(A, "linalg.solve_triangular")
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
@@ -723,7 +727,9 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     """Eigenvalues of Hermitian matrices, ascending."""
     if grad_state.enabled and A._rg:
         return eigh(A, UPLO)[0]
-    _check(A, "linalg.eigvalsh")
+    _check(A, "linalg.eigh")  # PyTorch's eigvalsh checks as eigh
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     x, dt = _compute_dtype(A._data)
     real = np.dtype(dt).type(0).real.dtype
     return _wrap(A, lapack("eigh", _xp(A).linalg.eigvalsh, x, UPLO=UPLO), real)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import return_types as _rt
+from .._stacklevel import user_stacklevel
 from . import _lu_kernels as K
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, methods, record, record_multi, renamed, sum_to
@@ -150,8 +151,13 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) 
     """Deprecated ``torch.lu``: ``(LU, pivots)`` or, with ``get_infos``, ``(LU, pivots,
     info)``; never raises for singular matrices."""
     warnings.warn("ember.lu is deprecated in favor of ember.linalg.lu_factor / "
-                  "ember.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
-                  UserWarning, stacklevel=2)
+                  "ember.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
+                  "LU, pivots = ember.lu(A, compute_pivots)\nshould be replaced with\n"
+                  "LU, pivots = ember.linalg.lu_factor(A, compute_pivots)\nand\n"
+                  "LU, pivots, info = ember.lu(A, compute_pivots, get_infos=True)\n"
+                  "should be replaced with\n"
+                  "LU, pivots, info = ember.linalg.lu_factor_ex(A, compute_pivots)",
+                  UserWarning, stacklevel=user_stacklevel())
     _need_tensor(A, "_lu_with_info", "input", 1)
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")
     _record_factor(A, LU, pivots, pivot)
@@ -618,8 +624,11 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     if not _warned_triangular:
         _warned_triangular = True
         warnings.warn("ember.triangular_solve is deprecated in favor of "
-                      "ember.linalg.solve_triangular and will be removed in a future PyTorch "
-                      "release.", UserWarning, stacklevel=2)
+                      "ember.linalg.solve_triangularand will be removed in a future PyTorch "
+                      "release.\nember.linalg.solve_triangular has its arguments reversed and "
+                      "does not return a copy of one of the inputs.\nX = "
+                      "ember.triangular_solve(B, A).solution\nshould be replaced with\nX = "
+                      "ember.linalg.solve_triangular(A, B).", UserWarning, stacklevel=2)
     batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     Ab = A.expand(*batch, *sa[-2:])
     bb = b.expand(*batch, *sb[-2:])

@@ -36,6 +36,10 @@ __all__ = ["lstsq", "multi_dot", "vander", "vecdot", "linalg_cross", "diagonal",
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None) -> Any:
     """Least-squares solution of ``A X = B`` (minimum norm for rank-deficient ``A``), with
     ``residuals``, ``rank`` and ``singular_values`` as the CPU default driver gives them."""
+    if A._data.ndim < 2 or B._data.ndim < 1:
+        raise RuntimeError("ember.linalg.lstsq: input must have at least 2 dimensions."
+                           if A._data.ndim < 2 else
+                           "ember.linalg.lstsq: other must have at least 1 dimension.")
     if A._data.dtype != B._data.dtype:
         raise RuntimeError("ember.linalg.lstsq: Expected input and other to have the same dtype, "
                            f"but got input's dtype {_T_NAMES.get(A.dtype.name)} and other's "
@@ -47,10 +51,15 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     if A._data.ndim < B._data.ndim or A._data.ndim - B._data.ndim > 1:
         raise RuntimeError("ember.linalg.lstsq: input.dim() must be greater or equal to "
                            "other.dim() and (input.dim() - other.dim()) <= 1")
-    vec = B._data.ndim == A._data.ndim - 1
+    sa, sb = A._data.shape, B._data.shape
+    vec = len(sb) == 1 or sb == sa[:-1]  # PyTorch's test for a batch of vectors
     B2 = B.unsqueeze(-1) if vec else B
-    if B2._data.shape[-2] != A._data.shape[-2]:
-        raise RuntimeError("ember.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    if B2._data.shape[-2] != sa[-2]:
+        raise RuntimeError("ember.linalg.lstsq: input.size(-2) should match "
+                           f"other.size({-1 if vec else -2})")
+    # PyTorch's output batch (a matrix B one dim short of A broadcasts its leading dims)
+    batch = _lstsq_batch(sa[:-2], sb[:-1] if not vec and len(sb) < len(sa) else
+                         B2._data.shape[:-2])
     m, n = A._data.shape[-2:]
     x = A.detach()._host()
     eps = np.finfo(np.abs(x.dtype.type(0)).dtype).eps
@@ -71,7 +80,21 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
         xp.zeros((0,), dtype=np.int64), A._device)
     sv = make(xp.asarray(s.astype(real)), A._device) if drv in ("gelsd", "gelss") else empty
     sol = renamed(X.squeeze(-1), "LinalgLstsqBackward0") if vec else X
+    if not vec and len(sb) < len(sa) and sol._data.shape[:-2] != batch:
+        sol = renamed(sol.expand(*batch, *sol._data.shape[-2:]), "LinalgLstsqBackward0")
     return _rt.linalg_lstsq((sol, residuals, rank_t, sv))
+
+
+def _lstsq_batch(ba: tuple, bb: tuple) -> tuple:
+    """The batch shape PyTorch's lstsq gives a matrix ``other`` one dim short of ``input``
+    (input's batch broadcast with other's leading dims), with its broadcasting error."""
+    n = max(len(ba), len(bb))
+    pa, pb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b "
+                               f"({pb[i]}) at non-singleton dimension {i}")
+    return tuple(max(x, y) for x, y in zip(pa, pb))
 
 
 @writes_out("multi_dot", exact=lambda want, got, i: RuntimeError(

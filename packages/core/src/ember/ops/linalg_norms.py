@@ -246,7 +246,12 @@ def cond(A: Tensor, p: Any = None, *, out: Tensor | None = None) -> Tensor:
 def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
                 rtol: Any = None, out: Tensor | None = None) -> Tensor:
     """The number of singular values above ``max(atol, rtol * largest)``, as int64."""
-    _check(A, "linalg.matrix_rank", square=hermitian)
+    if A._data.ndim < 2:
+        raise RuntimeError("ember.linalg.matrix_rank: The input tensor input must have at least 2 "
+                           "dimensions.")
+    _check(A, "linalg.matrix_rank", square=False)
+    if hermitian:
+        _check(A, "linalg.eigh")  # PyTorch's hermitian path runs eigvalsh
     if tol is not None:
         atol = tol
     x = A.detach()._host()

@@ -278,6 +278,9 @@ def symeig(input: Tensor, eigenvectors: bool = False, upper: bool = True, *,
     raise _removed("symeig")
 
 
+symeig.__name__ = symeig.__qualname__ = "_symeig"  # PyTorch's name for it
+
+
 def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
     """Removed from PyTorch (use ``linalg.cholesky``): raises PyTorch's RuntimeError."""
     raise _removed("cholesky")

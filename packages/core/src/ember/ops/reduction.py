@@ -671,11 +671,12 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
     dev = quiet(lambda: x - mean_array(xp, x, dims, True))  # inf - inf: NaN, no warning
     sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
     if (n if x.size else 0) - c <= 0:  # PyTorch's factor: numel in / numel out, 0 if empty
+        from .._stacklevel import user_stacklevel
         name = op if op.endswith("_mean") else "std" if root else "var"
         warnings.warn(
             f"{name}(): degrees of freedom is <= 0. Correction should be "
             "strictly less than the reduction factor (input numel divided by output numel).",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=user_stacklevel())
     r = quiet(lambda: xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c))
     if root:
         r = xp.sqrt(r)

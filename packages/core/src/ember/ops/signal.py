@@ -19,6 +19,7 @@ import numpy as np
 from .. import dtypes as _dt
 from . import _special_kernels as SK
 from ._dispatch import Tensor, methods, renamed
+from .creation import _warn_once
 from .pointwise_unary import not_implemented
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
@@ -247,11 +248,11 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
         input = _pad(extended, [pad, pad], pad_mode)
         input = input.reshape(tuple(input.shape[-signal_dim:]) if signal_dim else ())
     if window is None:
-        warnings.warn("A window was not provided. A rectangular window will be applied,which is "
-                      "known to cause spectral leakage. Other windows such as torch.hann_window "
-                      "or torch.hamming_window are recommended to reduce spectral leakage.To "
-                      "suppress this warning and use a rectangular window, explicitly set "
-                      "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+        _warn_once("stft_window", "A window was not provided. A rectangular window will be "
+                   "applied,which is known to cause spectral leakage. Other windows such as "
+                   "torch.hann_window or torch.hamming_window are recommended to reduce spectral "
+                   "leakage.To suppress this warning and use a rectangular window, explicitly set "
+                   "`window=torch.ones(n_fft, device=<device>)`.", 3)
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     head = (f"stft({_torch_type(input)}{_shape(input)}, n_fft={n_fft}, hop_length={hop}, "
@@ -351,10 +352,10 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
     from . import spectral as _fft
 
     if window is None:
-        warnings.warn("A window was not provided. A rectangular window will be applied.Please "
-                      "provide the same window used by stft to make the inversion lossless.To "
-                      "suppress this warning and use a rectangular window, explicitly set "
-                      "`window=torch.ones(n_fft, device=<device>)`.", UserWarning, stacklevel=2)
+        _warn_once("istft_window", "A window was not provided. A rectangular window will be "
+                   "applied.Please provide the same window used by stft to make the inversion "
+                   "lossless.To suppress this warning and use a rectangular window, explicitly set "
+                   "`window=torch.ones(n_fft, device=<device>)`.", 3)
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     if not input.is_complex():
