@@ -152,7 +152,7 @@ def test_max_namedtuple(torch):
     values, indices = res
     assert res.values is values and res.indices is indices
     assert type(res) is ember.return_types.max and isinstance(res, tuple)
-    assert res._fields == ("values", "indices")
+    assert res.__match_args__ == ("values", "indices") and not hasattr(res, "_fields")
     assert "values=" in repr(res)
     import pickle
 

@@ -15,6 +15,10 @@ class layout:
     def __repr__(self) -> str:
         return f"ember.{self.name}"
 
+    def __getattr__(self, name: str) -> object:
+        """Reached only for a missing attribute: PyTorch's message names the C type."""
+        raise AttributeError(f"'ember.{type(self).__name__}' object has no attribute '{name}'")
+
 
 class memory_format(layout):
     __slots__ = ()

@@ -82,7 +82,13 @@ class Size(tuple):
         return Size(tuple.__add__(self, other))
 
     def __radd__(self, other):  # ``(1,) + size`` is a Size too
-        return Size(tuple.__add__(other, self))
+        if isinstance(other, tuple):
+            return Size(tuple.__add__(other, self))
+        if isinstance(other, (list, str)):  # PyTorch's Size has no __radd__: their message
+            name = type(other).__name__
+            raise TypeError(f'can only concatenate {name} (not "ember.Size") to {name}')
+        raise TypeError(f"unsupported operand type(s) for +: '{type(other).__name__}' and "
+                        "'ember.Size'")
 
     def __mul__(self, n):
         if not hasattr(n, "__index__"):  # Python's own error for a tuple

@@ -369,6 +369,10 @@ class finfo:
     def __format__(self, spec: str) -> str:
         return _format_as_str(self, spec, "ember.finfo")
 
+    def __getattr__(self, name: str) -> object:
+        """Reached only for a missing attribute: PyTorch's message names ``torch.finfo``."""
+        raise AttributeError(f"'ember.finfo' object has no attribute '{name}'")
+
     def __eq__(self, other: object) -> _py_bool:
         return isinstance(other, finfo) and vars(self) == vars(other)
 
@@ -399,6 +403,10 @@ class iinfo:
 
     def __format__(self, spec: str) -> str:
         return _format_as_str(self, spec, "ember.iinfo")
+
+    def __getattr__(self, name: str) -> object:
+        """Reached only for a missing attribute: PyTorch's message names ``torch.iinfo``."""
+        raise AttributeError(f"'ember.iinfo' object has no attribute '{name}'")
 
     def __eq__(self, other: object) -> _py_bool:
         return isinstance(other, iinfo) and vars(self) == vars(other)

@@ -23,21 +23,23 @@ class _ReturnType(tuple):
     """Base of the result types: a fixed-length tuple with named fields."""
 
     __slots__ = ()
-    _fields: tuple[str, ...] = ()
+    # Not ``_fields``: PyTorch's struct sequences are no namedtuples, and code that tests
+    # ``hasattr(x, "_fields")`` (collate, user tree maps) must take them for plain tuples.
+    _field_names: tuple[str, ...] = ()
     n_fields = 0
     n_sequence_fields = 0
     n_unnamed_fields = 0
 
     def __new__(cls, sequence: Any = (), dict: Any = None) -> _ReturnType:  # noqa: A002
         items = tuple(sequence)
-        if len(items) != len(cls._fields):
+        if len(items) != len(cls._field_names):
             raise TypeError(
-                f"ember.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
+                f"ember.return_types.{cls.__name__}() takes a {len(cls._field_names)}-sequence "
                 f"({len(items)}-sequence given)")
         return tuple.__new__(cls, items)
 
     def __repr__(self) -> str:
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._field_names, self))
         return f"ember.return_types.{type(self).__name__}(\n{body})"
 
     def __format__(self, spec: str) -> str:
@@ -48,12 +50,14 @@ class _ReturnType(tuple):
     def __reduce__(self) -> tuple:
         return (type(self), (tuple(self),))
 
-    def _asdict(self) -> dict[str, Any]:
-        return dict(zip(self._fields, self))
+    def __getattr__(self, name: str) -> Any:
+        """Reached only for a missing attribute (``r.value``): PyTorch's message."""
+        raise AttributeError(
+            f"'ember.return_types.{type(self).__name__}' object has no attribute '{name}'")
 
 
 def _define(name: str, *fields: str) -> type:
-    ns: dict[str, Any] = {"__slots__": (), "_fields": fields, "__match_args__": fields,
+    ns: dict[str, Any] = {"__slots__": (), "_field_names": fields, "__match_args__": fields,
                           "n_fields": len(fields),
                           "n_sequence_fields": len(fields), "__module__": __name__,
                           "__qualname__": name}
@@ -108,7 +112,7 @@ _OUT_OF = ("max", "min", "sort", "topk", "kthvalue", "mode", "median", "nanmedia
            "linalg_eig", "linalg_eigh", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
            "linalg_cholesky_ex", "linalg_inv_ex", "linalg_solve_ex", "linalg_ldl_factor",
            "linalg_ldl_factor_ex", "linalg_lstsq", "linalg_polar")
-globals().update({n + "_out": _define(n + "_out", *globals()[n]._fields) for n in _OUT_OF})
+globals().update({n + "_out": _define(n + "_out", *globals()[n]._field_names) for n in _OUT_OF})
 __all__ += [n + "_out" for n in _OUT_OF]
 
 

@@ -147,7 +147,7 @@ def _T(self: Tensor) -> Tensor:
             _warn_once("T", "The use of `x.T` on tensors of dimension other than 2 to reverse "
                        "their shape is deprecated and it will throw an error in a future "
                        "release. Consider `x.mT` to transpose batches of matrices or "
-                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                       "`x.permute(*ember.arange(x.ndim - 1, -1, -1))` to reverse the "
                        "dimensions of a tensor.", 3)
     return permute(self, tuple(range(nd - 1, -1, -1)))
 

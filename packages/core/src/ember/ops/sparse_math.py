@@ -155,7 +155,9 @@ def dense_to_sparse(t: Tensor, sparse_dim: int | None = None) -> SparseTensor:
         def vjp(g: Tensor) -> tuple:
             return (to_dense(g) if isinstance(g, SparseTensor) else g,)
 
-        record("ToSparseBackward0", out, (t,), vjp)
+        # PyTorch: ``to_sparse(sparse_dim)`` is overload 0, ``to_sparse()`` / ``layout=`` 1
+        record("ToSparseBackward0" if sparse_dim is not None else "ToSparseBackward1", out,
+               (t,), vjp)
     return out
 
 
