@@ -4,6 +4,8 @@ use them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class layout:
     __slots__ = ("name",)
@@ -39,3 +41,17 @@ def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
         st.append(n)
         n *= max(size, 1)
     return tuple(reversed(st))
+
+
+def _refuse_negative_strides(arr: Any) -> None:
+    """PyTorch reads a NumPy array given to ``tensor``/``as_tensor``/``Tensor`` (even one it
+    will copy or convert) through ``from_numpy``, which refuses negative strides
+    (``np.flip(a)``)."""
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
+
+
+_NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative "
+    "strides are not currently supported. (You can probably work around this by making a "
+    "copy of your array  with array.copy().) ")

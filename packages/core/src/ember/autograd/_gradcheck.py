@@ -243,6 +243,20 @@ def _fmt(a: np.ndarray, dtype: Any) -> str:
     return repr(make(np.ascontiguousarray(a).astype(dtype.np), CPU))
 
 
+def _uniform_grad_output(o: Tensor, noncontiguous: bool) -> Tensor:
+    """A grad_output for ``o`` as PyTorch's ``make_tensor(low=-1, high=1, requires_grad=True,
+    noncontiguous=...)`` draws it from the global generator (float64 for a non-float ``o``):
+    a noncontiguous one is every other column of one twice as wide."""
+    from .. import empty, float64, view_as_real
+
+    dtype = o.dtype if o.is_floating_point() or o.is_complex() else float64
+    shape = tuple(o.shape)
+    wide = noncontiguous and o.numel() > 1
+    r = empty(shape[:-1] + (2 * shape[-1],) if wide else shape, dtype=dtype)
+    (view_as_real(r) if dtype.is_complex else r).uniform_(-1, 1)
+    return (r[..., 1::2] if wide else r).requires_grad_(True)
+
+
 def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Sequence | None = None,
                   *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
                   gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
@@ -256,14 +270,8 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Sequence 
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:  # drawn from the global generator in [-1, 1), as PyTorch's
-        from .. import float64
-        from ..testing import make_tensor
-
-        grad_outputs = tuple(
-            make_tensor(o.shape, dtype=o.dtype if o.is_floating_point() or o.is_complex()
-                        else float64, low=-1, high=1, requires_grad=True,
-                        noncontiguous=gen_non_contig_grad_outputs)
-            for o in outs)
+        grad_outputs = tuple(_uniform_grad_output(o, gen_non_contig_grad_outputs)
+                             for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     diff = _diff_inputs(inputs)
     n_in = len(inputs)

@@ -12,6 +12,7 @@ import numpy as np
 from .. import _memory_format as _mf
 from .. import _tensor as _tensor_module
 from .. import dtypes as _dt
+from .._layouts import _NEGATIVE_STRIDES, _refuse_negative_strides
 from .._runtime import get_num_threads
 from .._tensor import c_type_name, preserve_format
 from ..backends.registry import default_device as _user_default
@@ -534,19 +535,6 @@ def _own_storage(arr: np.ndarray) -> np.ndarray:
         if any(s < 0 for s in arr.strides):
             raise ValueError(_NEGATIVE_STRIDES) from None
         raise
-
-
-def _refuse_negative_strides(arr: np.ndarray) -> None:
-    """PyTorch reads a NumPy array given to ``tensor``/``as_tensor`` (even one it will copy
-    or convert) through ``from_numpy``, which refuses negative strides (``np.flip(a)``)."""
-    if any(s < 0 for s in arr.strides):
-        raise ValueError(_NEGATIVE_STRIDES)
-
-
-_NEGATIVE_STRIDES = (
-    "At least one stride in the given numpy array is negative, and tensors with negative "
-    "strides are not currently supported. (You can probably work around this by making a "
-    "copy of your array  with array.copy().) ")
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
