@@ -57,7 +57,7 @@ _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda
               "amp", "multiprocessing", "jit", "distributions", "func", "version", "cpu",
               "compiler", "onnx", "storage", "accelerator", "profiler", "signal",
               "quasirandom", "sparse", "xpu", "mps", "mtia", "functional", "overrides",
-              "_dynamo", "_C", "__future__", "_tensor_str")
+              "_dynamo", "_C", "__future__", "_tensor_str", "export")
 
 
 class _MissingSibling:
@@ -127,6 +127,11 @@ def __getattr__(name: str):
         if name in _ops.__all__:
             value = globals()[name] = getattr(_ops, name)
             return value
+        if name.startswith("_foreach_"):  # torch._foreach_* list ops
+            _foreach = _importlib.import_module(f"{__name__}._foreach")
+            if name in _foreach.__all__:
+                value = globals()[name] = getattr(_foreach, name)
+                return value
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 

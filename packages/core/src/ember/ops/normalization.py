@@ -644,7 +644,7 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
             n = x.size // (x.shape[0] * c) if x.size else 0
             _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
                             _unbiased(var, n).reshape(-1, c).mean(0), momentum)
-        return renamed(res, "ViewBackward0")  # PyTorch batch-norms a reshaped view
+        return _viewed_back(res)
     if running_mean is None or running_var is None:
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
@@ -652,9 +652,19 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     cdt = _compute_dtype(x)
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
     rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
-    return renamed(_normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, adims,
-                              ashape, adims, eps, (rm, rinv), contiguous_format)[0],
-                   "ViewBackward0")
+    return _viewed_back(_normalize("NativeBatchNormBackward0", input, weight, bias, x.shape,
+                                   adims, ashape, adims, eps, (rm, rinv), contiguous_format)[0])
+
+
+def _viewed_back(res: Tensor) -> Tensor:
+    """PyTorch batch-norms a ``(1, N*C, ...)`` view of the input and views the result back:
+    the output is a view (``_base`` set, ``ViewBackward0`` over the batch norm's node), so an
+    in-place op after it (``ReLU(inplace=True)``) rebases through ``CopySlices``."""
+    from .shape import view_out
+
+    shape = res._data.shape
+    return view_out(res, res._data.reshape(shape), lambda t: t.view(shape), "ViewBackward0",
+                    lambda g: (g,))
 
 
 def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,

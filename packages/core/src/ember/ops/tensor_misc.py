@@ -121,14 +121,29 @@ def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
         d = xp.arange(min(x.shape))
         idx = (d,) * nd
     value = xp.asarray(fill_value).astype(x.dtype)
-    _inplace.check_inplace(self, "fill_diagonal_")
+    try:
+        _inplace.check_inplace(self, "fill_diagonal_")
+    except RuntimeError as e:  # PyTorch writes through a diagonal view of ``self``
+        if str(e).startswith("a leaf Variable"):
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.") from None
+        raise
     if not (grad_state.enabled and self._rg):
         x[idx] = value
         self._vc[0] += 1
         return self
-    mask = xp.zeros(x.shape, dtype=bool)
-    mask[idx] = True
-    res = where(make(mask, self._device), make(value, self._device), self)
+    # PyTorch fills through a diagonal view, a wrapped diagonal's tail through a second one:
+    # a CopySlices node for each
+    n_main = min(x.shape)
+    parts = [tuple(i[:n_main] for i in idx), tuple(i[n_main:] for i in idx)]
+    res = self
+    for part in parts[:2 if idx[0].shape[0] > n_main else 1]:
+        mask = xp.zeros(x.shape, dtype=bool)
+        mask[part] = True
+        keep = make(~mask, self._device)
+        prev, res = res, make(xp.where(mask, value, res._data), self._device)
+        record("CopySlices", res, (prev,),
+               lambda g, keep=keep: (where(keep, g, g.new_zeros(())),))
     return _inplace.commit(self, res, "fill_diagonal_")
 
 
@@ -248,7 +263,12 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
                            f"Trying to create tensor with negative dimension "
                            f"{min(shape)}: {list(shape)}")
     x = self._data
+    if memory_format is not None:
+        _check_resize_format(memory_format, len(shape))
     if shape == tuple(x.shape):
+        if memory_format is not None and _isinstance(x, np.ndarray) and x.size:
+            buf, off = _buffer(x)  # the same memory, read in the format's order (no new version)
+            self._data = _formatted(buf[off:off + x.size].reshape(shape), memory_format)
         return self
     n = math.prod(shape)
     if self._device.type != "cpu" or not _isinstance(x, np.ndarray):
@@ -270,13 +290,37 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
         old = buf[off:]
         new_arr[:old.size] = old
         self._data = new_arr.reshape(shape)
+    if memory_format is not None:
+        self._data = _formatted(self._data, memory_format)
     self._vc[0] += 1
     return self
 
 
+def _check_resize_format(fmt: Any, ndim: int) -> None:
+    """PyTorch's refusals of ``resize_``'s ``memory_format``: preserve, or the wrong rank."""
+    from .._layouts import preserve_format
+    from .._memory_format import check_format
+
+    if fmt is preserve_format:
+        raise RuntimeError("Unsupported memory formatPreserve")
+    check_format(fmt, ndim)
+
+
+def _formatted(arr: np.ndarray, fmt: Any) -> np.ndarray:
+    """``arr`` (C-ordered) restrided over the same memory in ``fmt`` (``resize_``'s
+    ``memory_format``: channels-last strides, or C order)."""
+    from .._memory_format import layout_of
+
+    layout = layout_of(fmt, arr.shape, None)
+    if layout is None:
+        return arr
+    isz = arr.dtype.itemsize
+    return np.lib.stride_tricks.as_strided(arr, arr.shape, tuple(st * isz for st in layout[1]))
+
+
 def resize_as_(self: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
     """``resize_`` to the shape of ``the_template``."""
-    return resize_(self, tuple(the_template._data.shape))
+    return resize_(self, tuple(the_template._data.shape), memory_format=memory_format)
 
 
 def resize(self: Tensor, *sizes: Any) -> Tensor:
