@@ -168,6 +168,14 @@ class Generator:
         g.set_state(self.get_state())
         return g
 
+    def graphsafe_get_state(self) -> Generator:
+        """Graph-safe states are CUDA-graph generators' (PyTorch's CPU one refuses too)."""
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state: Generator) -> Generator:
+        """Graph-safe states are CUDA-graph generators' (PyTorch's CPU one refuses too)."""
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
+
     def __reduce__(self) -> tuple:
         return (Generator, (str(self.device),), self.get_state()._data.tobytes())
 

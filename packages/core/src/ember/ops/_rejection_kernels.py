@@ -208,6 +208,11 @@ def dirichlet(gen: Any, alpha: np.ndarray, npd: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- poisson
+def _floor_i64(x: float) -> int:
+    """``(int64_t) std::floor(x)`` as x86 converts it: outside int64 (inf, nan) is INT64_MIN."""
+    return math.floor(x) if -9223372036854775808.0 <= x < 9223372036854775808.0 else -(1 << 63)
+
+
 def _poisson_one(s: Stream, lam: float) -> int:
     if lam >= 10:  # transformed rejection (Hoermann's PTRS)
         slam = math.sqrt(lam)
@@ -220,7 +225,7 @@ def _poisson_one(s: Stream, lam: float) -> int:
             u = s.uniform() - 0.5
             v = s.uniform()
             us = 0.5 - abs(u)
-            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            k = _floor_i64((2 * a / us + b) * u + lam + 0.43)
             if us >= 0.07 and v <= vr:
                 return k
             if k < 0 or (us < 0.013 and v > us):

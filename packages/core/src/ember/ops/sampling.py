@@ -22,6 +22,7 @@ from . import _random_kernels as K
 from ._dispatch import (
     CPU,
     Tensor,
+    _zeros_meta,
     canonical_device,
     grad_state,
     make,
@@ -58,10 +59,8 @@ def _size_args(size: tuple, size_kw: Any, op: str = "rand", extra: dict | None =
         got = ", ".join([type(v).__name__ for v in size]
                         + [f"{k}={type(v).__name__}" for k, v in extra.items()])
         raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
-                        f"but expected one of:\n * (tuple of ints size, *, torch.Generator "
-                        "generator, Tensor out = None, torch.dtype dtype = None, torch.layout "
-                        "layout = None, torch.device device = None, bool pin_memory = False, "
-                        "bool requires_grad = False)\n")
+                        f"but expected one of:\n * (tuple of ints size, *, ember.Generator "
+                        f"generator, {_OPTS})\n * (tuple of ints size, *, {_OPTS})\n")
     return _size(size_arg(op, size, size_kw))
 
 
@@ -123,9 +122,14 @@ def _complex_draw(draw: Any) -> Any:
 
 
 def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
-          node: str | None = None) -> Tensor:
-    """Write ``draw(gen, n, npdtype, contiguous)`` into ``self`` in memory order."""
+          node: str | None = None, p: Tensor | None = None) -> Tensor:
+    """Write ``draw(gen, n, npdtype, contiguous)`` into ``self`` in memory order (``p``: a
+    probability tensor the graph node also takes)."""
     x = self._data
+    if self._rg:  # PyTorch refuses a leaf before drawing: the stream stays where it was
+        _inplace.check_inplace(self, op)
+    if not x.flags.writeable:  # (an expanded tensor: refused before drawing too)
+        _inplace.check_overlap(self, op)
     gen = _generator(generator, self._device)
     npd = x.dtype
     if npd.kind == "c":
@@ -136,7 +140,10 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
     vals = _arrange(K.cast(flat, npd), x.shape,
                     _memory_perm(x) if self._device is CPU else None)
     out = make(_to_device(vals, self._device), self._device)
-    if grad_state.enabled and self._rg:
+    if p is not None and needs_grad(self, p):
+        record(node, out, (self, p), lambda g: (g * 0, _zeros_meta(p._data.shape, p._data.dtype,
+                                                                   p._device)))
+    elif grad_state.enabled and self._rg:
         record(node or (op.rstrip("_").capitalize() + "Backward0"), out, (self,),
                lambda g: (g * 0,))
     return _inplace.commit(self, out, op)
@@ -251,16 +258,21 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Generator | None = None
     _no_complex_bernoulli(self, p)
     if isinstance(p, Tensor):
         _float_p(p)
-        probs = np.broadcast_to(p._host(), self._data.shape)
-        _check_p(probs)
+        try:
+            probs = np.broadcast_to(p._host(), self._data.shape)
+        except ValueError:  # PyTorch expands p to self's shape: expand's error
+            p.expand(self._data.shape)
+            raise
         perm = _memory_perm(self._data) if self._device is CPU else None
         pflat = np.ascontiguousarray(probs.transpose(perm) if perm else probs).ravel()
+        _check_p(pflat, _generator(generator, self._device))
         return _fill(self, "bernoulli_", lambda g, n, npd, c: _bernoulli_tensor(g, pflat),
-                     generator)
+                     generator, "BernoulliBackward1", p)
     pv = float(p)
     if not 0.0 <= pv <= 1.0:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
-    return _fill(self, "bernoulli_", lambda g, n, npd, c: K.uniform01_f64(g, n) < pv, generator)
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(pv)}")
+    return _fill(self, "bernoulli_", lambda g, n, npd, c: K.uniform01_f64(g, n) < pv, generator,
+                 "BernoulliBackward2")
 
 
 def _no_complex_bernoulli(t: Tensor, p: Any) -> None:
@@ -278,8 +290,12 @@ def _float_p(p: Tensor) -> None:
                                   f"'{_TORCH_NAMES.get(p.dtype.name, p.dtype.name)}'")
 
 
-def _check_p(probs: np.ndarray) -> None:
-    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+def _check_p(pflat: np.ndarray, gen: Generator) -> None:
+    """PyTorch's kernel checks each probability as it draws: the ones before a bad one draw."""
+    ok = (pflat >= 0) & (pflat <= 1)
+    if pflat.size and not ok.all():
+        with gen.lock:
+            _bernoulli_tensor(gen, pflat[:int(np.argmin(ok))])
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
                            "this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
@@ -314,7 +330,7 @@ def geometric_(self: Tensor, p: float, *, generator: Generator | None = None) ->
                                   f"'{_TORCH_NAMES[self.dtype.name]}'")
     pv = float(p)
     if not 0.0 < pv < 1.0:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={pv}")
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(pv)}")
     denom = math.log1p(-pv)
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
@@ -332,7 +348,7 @@ def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
                            f"{_CPP_TYPES.get(self.dtype.name, self.dtype.name)}")
     med, sig = float(median), float(sigma)
     if not sig > 0.0:
-        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sig}")
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sig)}")
 
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
         return K.fma64(K.libm(np.tan, math.tan, math.pi * (K.uniform01_f64(g, n) - 0.5)), sig,
@@ -352,13 +368,13 @@ def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
     def draw(g: Generator, n: int, npd: Any, c: bool) -> np.ndarray:
         return K.libm(np.exp, math.exp, K.fma64(K.normal_pairs(g, n), s, m))
 
-    return _fill(self, "log_normal_", draw, generator)
+    return _fill(self, "log_normal_", draw, generator, "LogNormalBackward0")
 
 
 def random_(self: Tensor, *args: Any, generator: Generator | None = None, **kw: Any) -> Tensor:
     """Fill with integers: ``random_(from, to)`` from ``[from, to)``, ``random_(to)`` from
     ``[0, to)``, ``random_(from, None)`` up to the dtype's largest, ``random_()`` from 0 to it."""
-    to_kw = "to" in kw
+    to_kw, kw0 = "to" in kw, tuple(kw)
     frm, to = kw.pop("from", None), kw.pop("to", None)
     if kw:
         raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -374,7 +390,13 @@ def random_(self: Tensor, *args: Any, generator: Generator | None = None, **kw: 
         draw = _random_default
     else:
         draw = _random_range(self, int(frm or 0), None if to is None else int(to))
-    return _fill(self, "random_", draw, generator)
+    # PyTorch's overloads: random_.from (RandomBackward0), random_.to (1), random_() (2)
+    if not args and frm is None:
+        node = "RandomBackward1" if to_kw else "RandomBackward2"
+    else:
+        node = "RandomBackward1" if len(args) == 1 and not to_kw and "from" not in kw0 \
+            else "RandomBackward0"
+    return _fill(self, "random_", draw, generator, node)
 
 
 def _complex_random(self: Tensor, ranged: Any, to: Any) -> None:
@@ -505,6 +527,8 @@ def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
          requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn uniformly from ``[0, 1)``."""
     shape = _size_args(size, kw.pop("size", size_), "rand", kw)
+    if generator is not None and not isinstance(generator, Generator):
+        raise _generator_type_error("rand", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "check_uniform_bounds", complex_ok=True)
     if _fills_out(out, shape):
@@ -523,6 +547,8 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
           requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
     shape = _size_args(size, kw.pop("size", size_), "randn", kw)
+    if generator is not None and not isinstance(generator, Generator):
+        raise _generator_type_error("randn", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
                       "normal_kernel_cpu", complex_ok=True)
     if _fills_out(out, shape):
@@ -611,12 +637,67 @@ def randn_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: 
                       memory_format)
 
 
-def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[int, int, Any]:
+_OPTS = ("Tensor out = None, ember.dtype dtype = None, ember.layout layout = None, ember.device "
+         "device = None, bool pin_memory = False, bool requires_grad = False")
+_RANDINT_SIGS = "".join(
+    f" * ({head}tuple of ints size, *, {gen}{_OPTS})\n"
+    for head in ("int high, ", "int low, int high, ") for gen in ("ember.Generator generator, ", ""))
+
+
+def _py_type_name(v: Any) -> str:
+    """A value's type as PyTorch's argument parser names it (``float``, ``numpy.float64``)."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+def _int_like(v: Any) -> bool:
+    """Whether PyTorch's parser takes ``v`` for an ``int`` argument."""
+    if isinstance(v, Tensor):
+        return v.numel() == 1 and v.dtype.category not in (_dt._FLOAT, _dt._COMPLEX) \
+            and v.dtype is not _dt.bool
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _randint_type_error(args: tuple, kw: dict) -> TypeError:
+    """PyTorch's parser error for a randint call no overload takes."""
+    kw = {k: v for k, v in kw.items() if v is not None and v is not False}
+    if len(args) == 2 and not {"low", "high", "size"} & kw.keys():
+        if not _int_like(args[0]):
+            return TypeError("randint(): argument 'high' (position 1) must be int, not "
+                             f"{_py_type_name(args[0])}")
+        if not isinstance(args[1], (tuple, list)) and not hasattr(args[1], "__len__"):
+            return TypeError("randint(): argument 'size' (position 2) must be tuple of ints, "
+                             f"not {_py_type_name(args[1])}")
+    if not args and "high" in kw and "size" in kw and "low" not in kw \
+            and not _int_like(kw["high"]):
+        return TypeError(f"randint(): argument 'high' must be int, not "
+                         f"{_py_type_name(kw['high'])}")
+    got = ", ".join([_py_type_name(v) for v in args]
+                    + [f"{k}={_py_type_name(v)}" for k, v in kw.items()])
+    return TypeError(f"randint() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{_RANDINT_SIGS}")
+
+
+def _generator_type_error(op: str, args: tuple, generator: Any, head: str) -> TypeError:
+    """PyTorch's parser error for a ``generator=`` that is not a Generator."""
+    got = ", ".join([_py_type_name(v) for v in args] + [f"generator={_py_type_name(generator)}"])
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n * ({head}, *, ember.Generator generator, {_OPTS})\n"
+                     f" * ({head}, *, {_OPTS})\n")
+
+
+def _randint_args(args: tuple, low: Any, high: Any, size: Any, kw: dict | None = None
+                  ) -> tuple[int, int, Any]:
+    ints = args if size is not None else args[:-1]
+    if not all(map(_int_like, [*ints, *(v for v in (low, high) if v is not None)])) \
+            or len(args) > 3 or (size is None and (not args or isinstance(args[-1], int))) \
+            or (low is not None and args) \
+            or (kw and kw["generator"] is not None and not isinstance(kw["generator"], Generator)):
+        raise _randint_type_error(args, {"low": low, "high": high, "size": size, **(kw or {})})
     args = list(args)
     if size is None:
-        if not args or isinstance(args[-1], (int, np.integer)) and not isinstance(args[-1], bool)\
-                and len(args) < 2:
-            raise TypeError("randint() missing required argument 'size'")
         if isinstance(args[-1], (tuple, list)) or hasattr(args[-1], "__len__"):
             size = args.pop()
     if size is None:
@@ -648,7 +729,9 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
             pin_memory: bool = False) -> Tensor:
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
     ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
-    lo, hi, size = _randint_args(args, low, high, size)
+    lo, hi, size = _randint_args(args, low, high, size, {"generator": generator, "out": out,
+                                 "dtype": dtype, "layout": layout, "device": device,
+                                 "pin_memory": pin_memory, "requires_grad": requires_grad})
     if (size.__class__ is tuple and len(size) == 1 and size[0].__class__ is int
             and 0 < size[0] <= 64 and dtype is None and out is None and device is None
             and not requires_grad and lo < hi and -(1 << 63) <= lo and hi - 1 < (1 << 63)
@@ -697,6 +780,8 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
              dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    if generator is not None and not isinstance(generator, Generator):
+        raise _generator_type_error("randperm", (n,), generator, "int n")
     if type(n) is not int:
         n = _randperm_n(n)
     if n < 0:
@@ -744,6 +829,14 @@ def _check_randperm(n: int, dt: _dt.dtype) -> None:
                                f"{_TORCH_NAMES[name]} type.")
 
 
+_NORMAL_SIGS = (
+    " * (Tensor mean, Tensor std, *, ember.Generator generator = None, Tensor out = None)\n"
+    " * (Tensor mean, float std = 1, *, ember.Generator generator = None, Tensor out = None)\n"
+    " * (float mean, Tensor std, *, ember.Generator generator = None, Tensor out = None)\n"
+    " * (float mean, float std, tuple of ints size, *, ember.Generator generator = None, "
+    f"{_OPTS})\n")
+
+
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
            generator: Generator | None = None, out: Tensor | None = None, dtype: Any = None,
            layout: Any = None, device: Any = None, requires_grad: bool = False,
@@ -752,9 +845,10 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
     ``torch.normal``); gradients flow to tensor ``mean`` and ``std``."""
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not tm and not ts:
-        if size is None:
-            raise TypeError("normal() received an invalid combination of arguments: a float "
-                            "mean and std need a size")
+        if size is None or not hasattr(size, "__len__"):
+            got = ", ".join(map(_py_type_name, (mean, std) + (() if size is None else (size,))))
+            raise TypeError(f"normal() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n{_NORMAL_SIGS}")
         from .creation import _size
 
         shape = _size((size,))
@@ -837,8 +931,8 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
     if p is None:
         _float_p(input)
         probs = input.detach()._host()
-        _check_p(probs)
         pflat = np.ascontiguousarray(probs).ravel()
+        _check_p(pflat, gen)
         with gen.lock:
             flat = _bernoulli_tensor(gen, pflat)
     else:
@@ -849,10 +943,13 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
                             "input, float p, *, torch.Generator generator = None)\n")
         pv = float(p)
         if not 0.0 <= pv <= 1.0:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={pv}")
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(pv)}")
         with gen.lock:
             flat = K.uniform01_f64(gen, x.size) < pv
-    return _new(flat.astype(x.dtype).reshape(x.shape), input._device, False, out)
+    res = _new(flat.astype(x.dtype).reshape(x.shape), input._device, False, out)
+    if p is None and out is None and needs_grad(input):  # PyTorch's zero gradient
+        record("BernoulliBackward0", res, (input,), lambda g: (g * 0,))
+    return res
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
@@ -865,15 +962,17 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if x.dtype.kind != "f" and input.dtype is not _dt.bfloat16:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
-    if n <= 0:
-        raise RuntimeError("cannot sample n_sample <= 0 samples")
     if out is not None and out.dtype is not _dt.int64:
         raise RuntimeError(f"multinomial expects Long tensor out, got: "
                            f"{_TORCH_NAMES.get(out.dtype.name, out.dtype.name)}")
+    if n <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     k = x.shape[-1]
     if not replacement and n > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    if k > 1 << 24:  # PyTorch's index arithmetic is in float32
+        raise RuntimeError("number of categories cannot exceed 2^24")
     if k == 0:
         if not replacement or n == 1:  # PyTorch checks with aminmax, which refuses empty rows
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
@@ -918,12 +1017,18 @@ def _refuse_entry(rows: np.ndarray) -> None:
 
 
 def _multinomial_replacement(gen: Generator, rows: np.ndarray, n: int) -> np.ndarray:
-    if not (np.isfinite(rows).all() and (rows >= 0).all()):
-        _refuse_entry(rows)
     acc = rows.astype(np.float32) if rows.dtype.itemsize < 4 else rows
-    cum = np.add.accumulate(acc, axis=1)
-    total = cum[:, -1:]
-    if (total <= 0).any():
+    with np.errstate(invalid="ignore", over="ignore"):
+        cum = np.add.accumulate(acc, axis=1)
+        total = cum[:, -1:]
+        bad = ~(np.isfinite(rows) & (rows >= 0)).all(axis=1)
+        fail = bad | (total[:, 0] <= 0)
+    if fail.any():  # PyTorch checks row by row, having sampled the rows before the bad one
+        f = int(np.argmax(fail))
+        with gen.lock:
+            K.uniform01_f64(gen, f * n)
+        if bad[f]:
+            _refuse_entry(rows[f])
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     cum = cum / total
     cum[:, -1] = 1

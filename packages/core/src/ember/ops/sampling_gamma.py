@@ -115,9 +115,12 @@ def poisson_values(input: Tensor, generator: Any = None) -> Tensor:
     if input.dtype.category != _dt._FLOAT:
         raise NotImplementedError(f'"poisson_cpu" not implemented for \'{_name(input)}\'')
     lam = input.detach()._host()
-    if lam.size and not (lam >= 0).all():
-        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     gen = _generator(generator, input._device)
+    ok = (lam >= 0).ravel()
+    if lam.size and not ok.all():  # PyTorch checks each rate as it samples: the ones before draw
+        with gen.lock:
+            R.poisson(gen, lam.ravel()[:int(np.argmin(ok))])
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     with gen.lock:
         vals = R.poisson(gen, lam)
     res = _new(vals.astype(lam.dtype).reshape(lam.shape), input._device, False)
