@@ -123,6 +123,18 @@ class UntypedStorage:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    def is_shared(self) -> bool:
+        """Whether the bytes live in memory shared with forked processes (``share_memory_``)."""
+        import mmap
+
+        base = self._buffer if self.device.type == "cpu" else None
+        while base is not None and not isinstance(base, mmap.mmap):
+            base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+        return base is not None
+
+    def is_pinned(self, device: Any = "cuda") -> bool:
+        return False
+
     def __repr__(self) -> str:  # each byte on a line, then the summary (PyTorch's layout)
         body = "".join(f" {v}\n" for v in self.tolist()) or " \n"
         return f"{body}[ember.storage.UntypedStorage(device={self.device}) of size {self.nbytes()}]"
@@ -220,6 +232,12 @@ class TypedStorage(metaclass=_StorageMeta):
     @property
     def is_cuda(self) -> bool:
         return self._untyped_storage.is_cuda
+
+    def is_shared(self) -> bool:
+        return self._untyped_storage.is_shared()
+
+    def is_pinned(self, device: Any = "cuda") -> bool:
+        return False
 
     def untyped(self) -> UntypedStorage:
         return self._untyped_storage

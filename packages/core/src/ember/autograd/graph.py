@@ -184,6 +184,14 @@ class Node:
             t._refresh_view()
         return modified_message(t, v, t.grad_fn, t._out_nr)
 
+    def _first_modified(self, saved: Any, versions: Any, i: int) -> int:
+        """The changed saved tensor PyTorch reports: its nodes unpack saved values in the
+        order of their names, so ``other``/``mat2`` before ``self`` for a binary op."""
+        if len(saved) < 2 or type(self).__name__ not in _OTHER_FIRST:
+            return i
+        t, v = saved[1], versions[1]
+        return 1 if v is not None and t._vc[0] != v else i
+
     def _unpack_saved(self, create_graph: bool) -> tuple:
         saved = self._saved
         if saved is None:
@@ -202,12 +210,23 @@ class Node:
         for i, t in enumerate(saved):
             v = versions[i]
             if v is not None and t._vc[0] != v:
-                raise RuntimeError(self._modified_message(i, t, v))
+                i = self._first_modified(saved, versions, i)
+                raise RuntimeError(self._modified_message(i, saved[i], versions[i]))
         if create_graph and self._saved_out:
             saved = list(saved)
             for i, nr in self._saved_out.items():
                 saved[i] = saved[i]._alias_with_grad_fn(self, nr)
         return saved
+
+
+# binary ops whose PyTorch node saves (other, self[, result]) in that (alphabetical) order
+_OTHER_FIRST = frozenset((
+    "MulBackward0", "DivBackward0", "Atan2Backward0", "MmBackward0", "BmmBackward0",
+    "MatmulBackward0", "MaximumBackward0", "MinimumBackward0", "FmaxBackward0",
+    "FminBackward0", "LogaddexpBackward0", "Logaddexp2Backward0", "XlogyBackward0",
+    "LinalgCrossBackward0", "VdotBackward0", "FmodBackward1", "RemainderBackward1",
+    "IgammaBackward0", "IgammacBackward0", "NextafterBackward0", "PowBackward1",
+    "HypotBackward0", "DistBackward0"))
 
 
 class PackedSaved(tuple):
@@ -259,7 +278,20 @@ def regenerated_view(view: Any, regen: Any) -> None:
     node = regen.grad_fn
     if node is not None and not node._multi:
         node.__class__ = node_class("AsStridedBackward0")
+    move_retain_grad(view.grad_fn, view._out_nr, node, regen._out_nr)
     view.grad_fn, view._out_nr, view._rg = node, regen._out_nr, True
+
+
+def move_retain_grad(old: Any, old_nr: int, new: Any, new_nr: int) -> None:
+    """A tensor given a new grad_fn by an in-place op takes its ``retain_grad`` hook along
+    (PyTorch's ``update_tensor_hooks_on_new_gradfn``); its other hooks stay behind."""
+    hooks = None if old is None or new is None else old._tensor_hooks
+    if not hooks:
+        return
+    for key, (nr, fn) in list(hooks.items()):
+        if fn.__class__ is RetainGrad and nr == old_nr:
+            del hooks[key]
+            new._add_tensor_hook(new_nr, fn)
 
 
 def modified_message(t: Any, v: int, made_by: Node | None, nr: int,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd.graph import regenerated_view
+from ..autograd.graph import move_retain_grad, regenerated_view
 from ..return_types import _ReturnType, out_type
 from ._dispatch import Tensor, grad_state, make, record
 from ._memory import array_over
@@ -88,6 +88,8 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
         if self._base is not None:
             _rebase_view(self, out)
         else:
+            if self.grad_fn is not None:
+                move_retain_grad(self.grad_fn, self._out_nr, out.grad_fn, out._out_nr)
             self.grad_fn = out.grad_fn
             self._out_nr = out._out_nr
             self._rg = True
@@ -260,6 +262,7 @@ def _rebase_view(view: Tensor, out: Tensor) -> None:
         vjp = _part_view_vjp(mask, view_fn)
     new = make(base._data, base._device)
     record("CopySlices", new, (old, out), vjp)
+    move_retain_grad(base.grad_fn, base._out_nr, new.grad_fn, 0)
     base.grad_fn, base._out_nr, base._rg = new.grad_fn, 0, True
     prev = grad_state.enabled
     grad_state.enabled = True

@@ -38,7 +38,8 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
         r = be.astype(be.xp.clip(t._data, -448.0, 448.0), dt)
     else:
         r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
-    if memory_format is not None or not _c_order(r):
+    # size-1 dims: NumPy's C-contiguous flag ignores their strides, PyTorch keeps them
+    if memory_format is not None or not _c_order(r) or 1 in r.shape:
         r = _mf.laid_like(be.xp, r, t._data, memory_format)
     res = make(r, t._device)
     if t._rg and grad_state.enabled and dt.category >= _FLOAT:
