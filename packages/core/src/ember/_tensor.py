@@ -21,6 +21,7 @@ from . import dtypes as _dt
 from ._device import device as _device_cls
 from ._layouts import (  # noqa: F401  (PyTorch's names, re-exported)
     _contiguous_strides,
+    _refuse_negative_strides,
     channels_last,
     channels_last_3d,
     contiguous_format,
@@ -297,15 +298,15 @@ class Tensor:
                 return src if cls is Tensor else src.as_subclass(cls)
             if isinstance(src, str):
                 raise TypeError("new(): invalid data type 'str'")
-            if isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()
+            if src.__class__ is Size:  # ``Tensor(x.size())``: a tensor of that size
+                arr = np.zeros(tuple(src), dtype=dt.np)
+            elif isinstance(src, (list, tuple)):  # tensors inside are numbers, as in tensor()
                 arr = sequence_to_array(src, dt)
             else:
                 if src is None or isinstance(src, (float, complex, np.inexact, np.bool_, dict)):
                     raise TypeError("new(): data must be a sequence (got "
                                     f"{c_type_name(src)})")
                 if src.__class__ is np.ndarray:  # read through from_numpy, as PyTorch does
-                    from .ops.creation import _refuse_negative_strides
-
                     _refuse_negative_strides(src)
                 arr = np.asarray(src, dtype=dt.np)
         else:
@@ -429,8 +430,8 @@ class Tensor:
             prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
             return prefix + _TYPE_NAMES.get(self.dtype.name, self.dtype.name) + "Tensor"
         legacy = getattr(dtype, "_legacy_dtype", None)  # ember.FloatTensor and the like
-        if legacy is not None:
-            dtype = legacy
+        if legacy is not None:  # the type names the device too
+            return self.to("cuda" if dtype.is_cuda else "cpu", legacy)
         elif isinstance(dtype, str):
             return _type_from_string(self, dtype)
         elif not isinstance(dtype, _dt.dtype):

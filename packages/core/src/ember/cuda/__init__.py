@@ -203,3 +203,13 @@ from ._extras import *  # noqa: E402,F403  (more of torch.cuda: rng state, memor
 from ._extras import __all__ as _extras_all  # noqa: E402
 
 __all__ += _extras_all
+
+
+def __getattr__(name: str) -> Any:
+    """``torch.cuda.FloatTensor`` and the other legacy CUDA tensor types (old code names them
+    even on machines without a GPU)."""
+    from ..ops.legacy_types import CUDA_TYPES
+
+    if name in CUDA_TYPES:
+        return CUDA_TYPES[name]
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

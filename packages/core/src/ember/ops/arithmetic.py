@@ -794,13 +794,15 @@ def _cast_first(self: Tensor, other: Any) -> None:
                 f"output type {_inplace._type_name(self._data.dtype)}") from None
 
 
-def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+def add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    # ``alpha`` also takes a second positional argument: PyTorch's deprecated
+    # ``add_(alpha, other)`` binds a tensor there, caught off the fast path
     if alpha is _ONE and _fast_inplace(self, other, "add"):
         return self
     return _scaled_inplace(add, self, other, alpha, "add_")
 
 
-def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+def sub_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
     if alpha is _ONE and _fast_inplace(self, other, "subtract"):
         return self
     return _scaled_inplace(sub, self, other, alpha, "sub_")
@@ -809,6 +811,11 @@ def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 def _scaled_inplace(op: Any, self: Tensor, other: Any, alpha: Any, name: str) -> Tensor:
     """``add_``/``sub_`` off their fast path: the out-of-place op written back, a refused
     result reported as PyTorch orders it (the cast error before the op's own)."""
+    if _isinstance(alpha, Tensor) and not _isinstance(other, Tensor):  # ``add_(alpha, other)``
+        from ._deprecated_overload import warn_overload
+
+        warn_overload(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1")
+        other, alpha = alpha, other
     try:
         res = op(self, other, alpha=alpha)
     except NotImplementedError:  # (a subclass of RuntimeError) bool subtraction: as is

@@ -446,6 +446,25 @@ def _where_shape_error(*operands: Any) -> RuntimeError:
                         "broadcast together")
 
 
+_where_uint8_warned: list = []
+
+
+def _warn_uint8_where() -> None:
+    """PyTorch's warning (once per process) for a uint8 condition."""
+    from .legacy_types import is_warn_always_enabled
+
+    if _where_uint8_warned and not is_warn_always_enabled():
+        return
+    _where_uint8_warned.append(True)
+    import warnings
+
+    from .._stacklevel import user_stacklevel
+
+    warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will "
+                  "be removed in a future version of PyTorch. Use a boolean condition instead.",
+                  UserWarning, stacklevel=user_stacklevel())
+
+
 def where(condition: Tensor, input: Any = None, other: Any = None, *,
           out: Tensor | None = None) -> Any:
     """``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only
@@ -477,6 +496,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
     if isinstance(other, np.generic):
         other = np_number(other)
     if kind(c) == "u" and c.dtype.itemsize == 1:  # deprecated in PyTorch, still accepted
+        _warn_uint8_where()
         c = c.astype(bool)
     if kind(c) != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
@@ -920,6 +940,12 @@ def _where_method(self: Tensor, condition: Tensor, y: Any) -> Tensor:
     return where(condition, self, y)
 
 
+def _legacy_value_first(a: Any, b: Any, args: tuple, kwargs: dict) -> bool:
+    """PyTorch's deprecated ``addcmul(value, tensor1, tensor2)``: a number, then two tensors."""
+    return (isinstance(a, (bool, int, float, complex)) and _isinstance(b, Tensor)
+            and len(args) == 1 and _isinstance(args[0], Tensor) and not kwargs)
+
+
 def _method_form(fn: Callable, op: str) -> Callable:
     """The Tensor method of a ternary op: PyTorch's refusal of a number for a tensor argument
     counts positions after ``self`` (and lerp's names no argument)."""
@@ -931,6 +957,12 @@ def _method_form(fn: Callable, op: str) -> Callable:
         else:
             for pos, (nm, t) in enumerate((("tensor1", a), ("tensor2", b)), 1):
                 if not _isinstance(t, Tensor):
+                    if _legacy_value_first(a, b, args, kwargs):  # ``addcmul_(value, t1, t2)``
+                        from ._deprecated_overload import warn_overload
+
+                        warn_overload(op, "Number value, Tensor tensor1, Tensor tensor2",
+                                      "Tensor tensor1, Tensor tensor2, *, Number value = 1")
+                        return fn(self, b, args[0], value=a)
                     raise not_tensor(op, t, pos, nm)
         return fn(self, a, b, *args, **kwargs)
 

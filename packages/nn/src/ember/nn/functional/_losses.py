@@ -27,7 +27,7 @@ def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> s
     reduce = True if reduce is None else reduce
     ret = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{ret}' instead.", stacklevel=3)
+                  f"reduction='{ret}' instead.", stacklevel=2)
     return ret
 
 

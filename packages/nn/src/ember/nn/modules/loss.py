@@ -27,8 +27,9 @@ def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    # PyTorch's warning points into its own ``_Loss.__init__``: shown once per process
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{ret}' instead.", stacklevel=3)
+                  f"reduction='{ret}' instead.", stacklevel=2)
     return ret
 
 
