@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import copy
 import inspect
+import types
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -123,7 +124,40 @@ def _deprecated(name: str, instead: str = "`torch.compile` or `torch.export`") -
 
 
 class ScriptFunction:
-    """Never instantiated: scripted functions stay the functions they were."""
+    """What ``script``/``trace`` return for a function, as PyTorch's do: calling it calls the
+    function, eagerly; ``code`` is its Python source (Ember compiles no TorchScript)."""
+
+    def __init__(self, fn: Callable) -> None:
+        self._fn = fn
+        self.name = getattr(fn, "__name__", type(fn).__name__)
+        self.qualified_name = f"__torch__.{self.name}"
+        self.__doc__ = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+    @property
+    def code(self) -> str:
+        """The function's Python source, decorators left out."""
+        try:
+            lines = inspect.getsource(self._fn).splitlines(keepends=True)
+        except (OSError, TypeError):
+            return ""
+        while lines and lines[0].lstrip().startswith("@"):
+            lines.pop(0)
+        return "".join(lines)
+
+    @property
+    def graph(self) -> Any:
+        raise RuntimeError(f"ember.jit: '{self.name}' has no TorchScript graph (Ember runs "
+                           "scripted functions eagerly and records none); print .code instead")
+
+
+def _script_function(fn: Any) -> Any:
+    """A plain Python function as a ``ScriptFunction``; anything else as it is."""
+    if builtins.isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)):
+        return ScriptFunction(fn)
+    return fn
 
 
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
@@ -133,7 +167,15 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
     _deprecated("script")
     if _is_module(obj):
         return _wrap(obj, "script")
-    return obj
+    return _script_function(obj)
+
+
+_DICT_OUTPUT = (
+    "Encountering a dict at the output of the tracer might cause the trace to be incorrect, "
+    "this is only valid if the container structure does not change based on the module's "
+    "inputs. Consider using a constant container instead (e.g. for `list`, use a `tuple` "
+    "instead. for `dict`, use a `NamedTuple` instead). If you absolutely need this and know "
+    "the side effects, pass strict=False to trace() to allow this behavior.")
 
 
 def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_trace: bool = True,
@@ -145,18 +187,19 @@ def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_tra
     statistics) and the random stream end where PyTorch's do."""
     _deprecated("trace")
     if _is_module(func):
-        def run(inputs: Any) -> None:
-            func(*inputs) if builtins.isinstance(inputs, tuple) else func(inputs)
+        def run(inputs: Any) -> Any:
+            return func(*inputs) if builtins.isinstance(inputs, tuple) else func(inputs)
 
         if example_inputs is not None:
-            run(example_inputs)
+            if builtins.isinstance(run(example_inputs), dict) and kwargs.get("strict", True):
+                raise RuntimeError(_DICT_OUTPUT)
             if check_trace:  # PyTorch's check traces again and runs both versions
                 runs = 3 if _random_in_training(func) else 4
                 for inputs in check_inputs or [example_inputs]:
                     for _ in range(runs):
                         run(inputs)
         return _wrap(func, "trace")
-    return func
+    return _script_function(func)
 
 
 def trace_module(mod: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:

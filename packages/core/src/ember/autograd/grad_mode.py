@@ -14,15 +14,24 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
 
 
 class _State(threading.local):
-    enabled = True
+    enabled = True  # whether ops record the graph
     inference = False
+    requested = False  # grad mode switched on inside inference_mode, which still records nothing
 
 
 state = _State()
 
 
+def _apply(mode: bool) -> None:
+    """Set grad mode; inside inference_mode it is only remembered (nothing records there)."""
+    if state.inference:
+        state.requested = mode
+    else:
+        state.enabled = mode
+
+
 def is_grad_enabled() -> bool:
-    return state.enabled
+    return state.enabled or (state.inference and state.requested)
 
 
 def is_inference_mode_enabled() -> bool:
@@ -58,11 +67,11 @@ class _Mode:
         return type(self)()
 
     def __enter__(self) -> None:
-        self._prev = state.enabled
-        state.enabled = self._target()
+        self._prev, self._prev_req = state.enabled, state.requested
+        _apply(self._target())
 
     def __exit__(self, *exc: Any) -> None:
-        state.enabled = self._prev
+        state.enabled, state.requested = self._prev, self._prev_req
 
     def _target(self) -> bool:
         raise NotImplementedError
@@ -126,12 +135,13 @@ class set_grad_enabled(_Mode):
     As a decorator it leaves the mode as it was and applies ``mode`` inside the function."""
 
     def __init__(self, mode: bool) -> None:
-        self._prev = state.enabled
+        self._prev, self._prev_req = state.enabled, state.requested
         self._mode = bool(mode)
-        state.enabled = self._mode
+        _apply(self._mode)
 
     def __call__(self, fn: Callable) -> Callable:
-        state.enabled = self._prev  # decorating must not switch the mode of the caller
+        # decorating must not switch the mode of the caller
+        state.enabled, state.requested = self._prev, self._prev_req
         return super().__call__(fn)
 
     def clone(self) -> set_grad_enabled:
@@ -141,7 +151,7 @@ class set_grad_enabled(_Mode):
         return f"ember.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
 
     def __enter__(self) -> None:
-        state.enabled = self._mode
+        _apply(self._mode)
 
     def _target(self) -> bool:
         return self._mode
@@ -163,11 +173,12 @@ class inference_mode(_Mode):
 
     def __enter__(self) -> None:
         self._prev = state.enabled
-        self._prev_inf = state.inference
+        self._prev_inf, self._prev_req = state.inference, state.requested
         if self._mode:
             state.enabled = False
             state.inference = True
+            state.requested = False
 
     def __exit__(self, *exc: Any) -> None:
         state.enabled = self._prev
-        state.inference = self._prev_inf
+        state.inference, state.requested = self._prev_inf, self._prev_req

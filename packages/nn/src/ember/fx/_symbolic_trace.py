@@ -263,6 +263,18 @@ def _tensor_methods() -> tuple[tuple[str, Callable, str], ...]:
     return tuple(found)
 
 
+def _patch_functions(patcher: _Patcher) -> dict[int, Callable]:
+    """Install the recording ember functions and Tensor methods (what torch's
+    ``__torch_function__`` does for a Proxy); returns the wrappers by original's id."""
+    wrappers: dict[int, Callable] = {}
+    for namespace, name, wrapper in _ember_patches():
+        wrappers.setdefault(id(wrapper.__fx_original__), wrapper)
+        patcher.set_attr(namespace, name, wrapper)
+    for attr, orig, method in _tensor_methods():
+        patcher.set_attr(ember.Tensor, attr, _tensor_method(orig, method))
+    return wrappers
+
+
 class Tracer:
     """Records a module's ``forward`` as a ``Graph``; subclass to choose the leaf modules
     (``is_leaf_module``) or change how calls are recorded (``call_module``,
@@ -297,6 +309,7 @@ class Tracer:
                      name: str | None = None, type_expr: Any = None,
                      proxy_factory_fn: Callable[[Node], Proxy] | None = None) -> Proxy:
         """Record a node whose inputs are ``args``/``kwargs`` (Proxies become their nodes)."""
+        target = getattr(target, "__fx_original__", target)  # a patched ember function
         args_ = self.create_arg(args)
         kwargs_ = self.create_arg(kwargs)
         node = self.create_node(kind, target, args_, kwargs_, name, type_expr)
@@ -471,18 +484,13 @@ class Tracer:
                 patcher.set_item(fn_globals, name, wrappers[id(value)])
 
     def _patch(self, patcher: _Patcher, fn_globals: dict[str, Any]) -> None:
-        wrappers: dict[int, Callable] = {}
-        for namespace, name, wrapper in _ember_patches():
-            wrappers.setdefault(id(wrapper.__fx_original__), wrapper)
-            patcher.set_attr(namespace, name, wrapper)
+        wrappers = _patch_functions(patcher)
         for (_, name), globals_ in _wrapped_fns_to_patch.items():
             orig = globals_.get(name, getattr(builtins, name, None))
             if orig is None:
                 continue
             wrapper = wrappers.setdefault(id(orig), _recording(orig, user_wrapped=True))
             patcher.set_item(globals_, name, wrapper)
-        for attr, orig, method in _tensor_methods():
-            patcher.set_attr(ember.Tensor, attr, _tensor_method(orig, method))
         self._autowrap_globals(patcher, fn_globals, wrappers)
         for module in self._autowrap_modules:  # `math.sqrt(proxy)` as well as `sqrt(proxy)`
             self._autowrap_globals(patcher, vars(module), wrappers)

@@ -147,6 +147,10 @@ class Graph:
         raise RuntimeError("Graph has no output node")
 
     def find_nodes(self, *, op: str, target: Target = None, sort: bool = True) -> list[Node]:
+        """The nodes of ``op`` (and ``target``); a call_function search needs its target,
+        as PyTorch's (which looks them up by target)."""
+        if op == "call_function" and target is None:
+            raise AssertionError("target must not be None for call_function op")
         return [n for n in self.nodes if n.op == op and (target is None or n.target == target)]
 
     # ------------------------------------------------------------------ creating nodes

@@ -9,7 +9,7 @@ from typing import Any
 
 from ember import nn
 
-from ._symbolic_trace import Tracer
+from ._symbolic_trace import Tracer, _patch_functions, _Patcher
 from .graph import Graph
 from .graph_module import GraphModule
 from .node import Argument, Node, Target, map_aggregate, map_arg
@@ -151,6 +151,16 @@ class Transformer(Interpreter):
         self.new_graph = Graph()
         self.tracer = _TransformerTracer(self.new_graph)
         self.tracer.root = module
+        self._patched: dict[int, Any] = {}
+
+    def run_node(self, n: Node) -> Any:
+        """As Interpreter's, but an ember function target comes as the patched function the
+        overrides see (``target == ember.neg`` holds while ``ember.neg`` is patched)."""
+        patched = self._patched.get(id(n.target)) if n.op == "call_function" else None
+        if patched is None:
+            return super().run_node(n)
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        return self.call_function(patched, args, kwargs)
 
     def placeholder(self, target: Target, args: tuple, kwargs: dict) -> Proxy:
         default = next(iter(args)) if args else inspect.Signature.empty
@@ -168,7 +178,13 @@ class Transformer(Interpreter):
 
     def transform(self) -> GraphModule:
         """Run the module through the overridden methods; returns the new GraphModule."""
-        result = super().run(enable_io_processing=False)
+        patcher = _Patcher()  # overrides may call ember functions on Proxies
+        try:
+            self._patched = _patch_functions(patcher)
+            result = super().run(enable_io_processing=False)
+        finally:
+            patcher.restore()
+            self._patched = {}
         if result is not None:
             self.new_graph.output(map_aggregate(
                 result, lambda a: a.node if isinstance(a, Proxy) else a))

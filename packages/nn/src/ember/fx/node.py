@@ -70,6 +70,10 @@ def map_arg(a: Argument, fn: Callable[[Node], Argument]) -> Argument:
 def _qualified_name(func: Callable) -> str:
     """``operator.add``, ``builtins.getattr``, ``ember.relu``, ``ember.nn.functional.relu``."""
     known = _qualified_names.get(id(func))
+    if known is None and (getattr(func, "__module__", None) or "").startswith("ember"):
+        from ._symbolic_trace import _ember_patches  # fills the names (once) for a graph built
+        _ember_patches()  # by hand, before any tracing
+        known = _qualified_names.get(id(func))
     if known is not None:
         return known
     if getattr(builtins, getattr(func, "__name__", ""), None) is func:
