@@ -93,3 +93,25 @@ def raises_same(fn_t: Any, fn_e: Any, size_as_ember: bool = True) -> None:
     assert type(ee.value) is type(et.value)
     want = str(et.value)
     assert str(ee.value) == (want.replace("torch.Size", "ember.Size") if size_as_ember else want)
+
+
+def printed_source(src: str) -> str:
+    """What the program text ``src`` prints when executed, object addresses blanked."""
+    import contextlib
+    import io
+    import re
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(compile(src, "<program>", "exec"), {"__name__": "__program__"})  # noqa: S102
+    return re.sub(r" at 0x[0-9a-f]+", " at 0x?", buf.getvalue())
+
+
+def same_printed(src: str) -> None:
+    """The PyTorch program text ``src`` prints the same as it does with its imports rewritten
+    to Ember (``torchvision`` as ``ember.vision``, ``torch`` as ``ember``; PyTorch's output
+    read the same way)."""
+    def ember_text(text: str) -> str:
+        return text.replace("torchvision", "ember.vision").replace("torch", "ember")
+
+    assert printed_source(ember_text(src)) == ember_text(printed_source(src))

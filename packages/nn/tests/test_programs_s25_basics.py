@@ -5,11 +5,10 @@ printed must be the same text (object addresses aside)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 
 import pytest
+from _programs import same_printed
 
 import ember  # noqa: F401
 
@@ -18,19 +17,9 @@ pytest.importorskip("ember.nn")
 pytest.importorskip("ember.optim")
 
 
-def _printed(src: str) -> str:
-    """What ``src`` prints, with object addresses blanked."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(compile(src, "<program>", "exec"), {"__name__": "__program__"})  # noqa: S102
-    return re.sub(r" at 0x[0-9a-f]+", " at 0x?", buf.getvalue())
-
-
 def _same_output(src: str) -> None:
     """The program prints the same under PyTorch and, rewritten, under Ember."""
-    expected = _printed(src).replace("torchvision", "ember.vision").replace("torch", "ember")
-    got = _printed(src.replace("torchvision", "ember.vision").replace("torch", "ember"))
-    assert got == expected
+    same_printed(src)
 
 
 _AUTOGRAD_TUTORIAL = r"""
