@@ -688,14 +688,28 @@ def _generator_type_error(op: str, args: tuple, generator: Any, head: str) -> Ty
                      f" * ({head}, *, {_OPTS})\n")
 
 
-def _randint_args(args: tuple, low: Any, high: Any, size: Any, kw: dict | None = None
+class _NoOverload(Exception):
+    """A randint call none of PyTorch's overloads takes (its TypeError is built by the caller,
+    which has every argument)."""
+
+
+def _plain_randint_call(args: tuple, low: Any, high: Any, size: Any, generator: Any) -> bool:
+    """``randint(high, size)`` or ``randint(low, high, size)`` with Python ints and a
+    tuple/list size: the common call, taken as is."""
+    return (low is None and high is None and size is None and generator is None
+            and 1 < len(args) < 4 and args[-1].__class__ in (tuple, list)
+            and all(v.__class__ is int for v in args[:-1]))
+
+
+def _randint_args(args: tuple, low: Any, high: Any, size: Any, generator: Any = None
                   ) -> tuple[int, int, Any]:
-    ints = args if size is not None else args[:-1]
-    if not all(map(_int_like, [*ints, *(v for v in (low, high) if v is not None)])) \
-            or len(args) > 3 or (size is None and (not args or isinstance(args[-1], int))) \
-            or (low is not None and args) \
-            or (kw and kw["generator"] is not None and not isinstance(kw["generator"], Generator)):
-        raise _randint_type_error(args, {"low": low, "high": high, "size": size, **(kw or {})})
+    if not _plain_randint_call(args, low, high, size, generator):
+        ints = args if size is not None else args[:-1]
+        if not all(map(_int_like, [*ints, *(v for v in (low, high) if v is not None)])) \
+                or len(args) > 3 or (size is None and (not args or isinstance(args[-1], int))) \
+                or (low is not None and args) \
+                or (generator is not None and not isinstance(generator, Generator)):
+            raise _NoOverload
     args = list(args)
     if size is None:
         if isinstance(args[-1], (tuple, list)) or hasattr(args[-1], "__len__"):
@@ -729,9 +743,13 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
             pin_memory: bool = False) -> Tensor:
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
     ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
-    lo, hi, size = _randint_args(args, low, high, size, {"generator": generator, "out": out,
-                                 "dtype": dtype, "layout": layout, "device": device,
-                                 "pin_memory": pin_memory, "requires_grad": requires_grad})
+    try:
+        lo, hi, size = _randint_args(args, low, high, size, generator)
+    except _NoOverload:
+        raise _randint_type_error(args, {
+            "low": low, "high": high, "size": size, "generator": generator, "out": out,
+            "dtype": dtype, "layout": layout, "device": device, "pin_memory": pin_memory,
+            "requires_grad": requires_grad}) from None
     if (size.__class__ is tuple and len(size) == 1 and size[0].__class__ is int
             and 0 < size[0] <= 64 and dtype is None and out is None and device is None
             and not requires_grad and lo < hi and -(1 << 63) <= lo and hi - 1 < (1 << 63)
