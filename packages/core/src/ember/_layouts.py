@@ -47,7 +47,7 @@ def _refuse_negative_strides(arr: Any) -> None:
     """PyTorch reads a NumPy array given to ``tensor``/``as_tensor``/``Tensor`` (even one it
     will copy or convert) through ``from_numpy``, which refuses negative strides
     (``np.flip(a)``)."""
-    if any(s < 0 for s in arr.strides):
+    if arr.strides and min(arr.strides) < 0:
         raise ValueError(_NEGATIVE_STRIDES)
 
 
