@@ -38,9 +38,9 @@ def test_sharing_and_errors(torch):
 
 
 def test_default_tensor_type_and_small_tensor_methods(torch):
-    from ember.ops import legacy_types
+    from ember.ops import _deprecated_overload
 
-    legacy_types._tensor_type_warned.clear()  # PyTorch warns once per process
+    _deprecated_overload._warned.discard("set_default_tensor_type")  # PyTorch warns once
     try:
         with pytest.warns(UserWarning, match="set_default_tensor_type\\(\\) is deprecated"):
             ember.set_default_tensor_type(ember.DoubleTensor)

@@ -19,12 +19,9 @@ import ember
 
 def _fresh_once_flags() -> None:
     """Ember's warn-once flags cleared, so each test sees PyTorch's first warning."""
-    from ember.ops import _deprecated_overload, legacy_types, pointwise_binary
+    from ember.ops import _deprecated_overload
 
-    _deprecated_overload._warned[0] = False
-    pointwise_binary._where_uint8_warned.clear()
-    legacy_types._cuda_ctor_warned.clear()
-    legacy_types._tensor_type_warned.clear()
+    _deprecated_overload._warned.clear()
 
 
 def run(lib: Any, code: str) -> tuple[str, list[str]]:

@@ -88,7 +88,7 @@ def commit(self: Tensor, out: Tensor, op: str) -> Tensor:
         if self._base is not None:
             _rebase_view(self, out)
         else:
-            if self.grad_fn is not None:
+            if self.grad_fn is not None and self.grad_fn._tensor_hooks:  # (retain_grad)
                 move_retain_grad(self.grad_fn, self._out_nr, out.grad_fn, out._out_nr)
             self.grad_fn = out.grad_fn
             self._out_nr = out._out_nr

@@ -85,40 +85,29 @@ class _CudaLegacyType(_LegacyType):
             and obj.device.type == "cuda"
 
     def __call__(cls, *args: Any, device: Any = None) -> Tensor:
-        if not _cuda_ctor_warned or _warn_always[0]:  # PyTorch's TORCH_WARN_ONCE
-            import warnings
+        from ._deprecated_overload import warn_deprecated
 
-            from .._stacklevel import user_stacklevel
-
-            _cuda_ctor_warned.append(True)
-            warnings.warn("The torch.cuda.*DtypeTensor constructors are no longer recommended. "
-                          "It's best to use methods such as torch.tensor(data, dtype=*, "
-                          "device='cuda') to create tensors.", UserWarning,
-                          stacklevel=user_stacklevel())
+        warn_deprecated("cuda_ctor", "The torch.cuda.*DtypeTensor constructors are no longer "
+                        "recommended. It's best to use methods such as torch.tensor(data, "
+                        "dtype=*, device='cuda') to create tensors.")
         return _BY_NAME[cls.__name__](*args).to("cuda" if device is None else device)
 
     def __repr__(cls) -> str:
         return f"<class 'torch.cuda.{cls.__name__}'>"
 
 
-_cuda_ctor_warned: list = []
 CUDA_TYPES = {name: _CudaLegacyType(name, (), {"_legacy_dtype": t._legacy_dtype,
                                                "dtype": t._legacy_dtype, "is_cuda": True,
                                                "__module__": "ember.cuda"})
               for name, t in _BY_NAME.items()}
 
-_tensor_type_warned: list = []
-
-
 def set_default_tensor_type(t: Any) -> None:
     """Deprecated in PyTorch 2.1: sets the default floating dtype from a legacy type."""
-    import warnings
+    from ._deprecated_overload import warn_deprecated
 
-    if not _tensor_type_warned or _warn_always[0]:  # PyTorch's TORCH_WARN_ONCE
-        _tensor_type_warned.append(True)
-        warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
-                      "use torch.set_default_dtype() and torch.set_default_device() as "
-                      "alternatives.", UserWarning, stacklevel=2)
+    warn_deprecated("set_default_tensor_type", "torch.set_default_tensor_type() is deprecated "
+                    "as of PyTorch 2.1, please use torch.set_default_dtype() and "
+                    "torch.set_default_device() as alternatives.")
     if isinstance(t, str):
         name = t.rsplit(".", 1)[-1]
         if name not in _BY_NAME:

@@ -446,23 +446,13 @@ def _where_shape_error(*operands: Any) -> RuntimeError:
                         "broadcast together")
 
 
-_where_uint8_warned: list = []
-
-
 def _warn_uint8_where() -> None:
     """PyTorch's warning (once per process) for a uint8 condition."""
-    from .legacy_types import is_warn_always_enabled
+    from ._deprecated_overload import warn_deprecated
 
-    if _where_uint8_warned and not is_warn_always_enabled():
-        return
-    _where_uint8_warned.append(True)
-    import warnings
-
-    from .._stacklevel import user_stacklevel
-
-    warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will "
-                  "be removed in a future version of PyTorch. Use a boolean condition instead.",
-                  UserWarning, stacklevel=user_stacklevel())
+    warn_deprecated("where_uint8", "where received a uint8 condition tensor. This behavior is "
+                    "deprecated and will be removed in a future version of PyTorch. Use a boolean "
+                    "condition instead.")
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None, *,
