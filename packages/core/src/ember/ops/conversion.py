@@ -23,6 +23,15 @@ _np_generic, _np_integer, _np_str = _np.generic, _np.integer, (_np.str_, _np.byt
 _COMPLEX, _FLOAT = _dt._COMPLEX, _dt._FLOAT
 
 
+def _strides_differ(a: Any, r: Any) -> bool:
+    """Whether ``r`` (a cast of ``a``) has other element strides than ``a``."""
+    ia, ir = a.itemsize, r.itemsize
+    for sa, sr in zip(a.strides, r.strides):
+        if sa * ir != sr * ia:
+            return True
+    return False
+
+
 def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = None) -> Tensor:
     src = t.dtype
     if src is dt and not copy:
@@ -39,7 +48,8 @@ def _cast(t: Tensor, dt: _dt.dtype, copy: bool = False, memory_format: Any = Non
     else:
         r = be.astype(t._data, dt)  # NumPy's order='K' keeps a dense input's layout
     # size-1 dims: NumPy's C-contiguous flag ignores their strides, PyTorch keeps them
-    if memory_format is not None or not _c_order(r) or 1 in r.shape:
+    if memory_format is not None or not _c_order(r) or (1 in r.shape
+                                                       and _strides_differ(t._data, r)):
         r = _mf.laid_like(be.xp, r, t._data, memory_format)
     res = make(r, t._device)
     if t._rg and grad_state.enabled and dt.category >= _FLOAT:
