@@ -128,8 +128,8 @@ def _fill(self: Tensor, op: str, draw: Any, generator: Generator | None,
     x = self._data
     if self._rg:  # PyTorch refuses a leaf before drawing: the stream stays where it was
         _inplace.check_inplace(self, op)
-    if not x.flags.writeable:  # (an expanded tensor: refused before drawing too)
-        _inplace.check_overlap(self, op)
+    if self._device is CPU and not x.flags.writeable:  # an expanded tensor: refused before
+        _inplace.check_overlap(self, op)               # drawing too (CuPy has no such flag)
     gen = _generator(generator, self._device)
     npd = x.dtype
     if npd.kind == "c":
