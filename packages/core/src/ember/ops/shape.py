@@ -341,7 +341,8 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
             f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
             f"in the tensor ({x.ndim})")
     target = []
-    for i, s in enumerate(sizes):
+    for i in range(len(sizes) - 1, -1, -1):  # from the last dim, as PyTorch checks them
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(
@@ -358,7 +359,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                     f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor "
                     f"sizes: {list(x.shape)}")
             target.append(s)
-    target = tuple(target)
+    target = tuple(reversed(target))
     # NumPy marks broadcast arrays read-only: writes into them fail as PyTorch's do
     arr = x[...] if target == x.shape else _broadcast(input._device._backend.xp, x, target)
     shape = x.shape
