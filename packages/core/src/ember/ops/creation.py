@@ -306,9 +306,13 @@ def _overflowing(data: Any, dtype: _dt.dtype) -> np.ndarray:
     while stack:
         x = stack.pop()
         if _isinstance(x, (list, tuple)):
-            stack.extend(x)
+            stack.extend(reversed(x))  # (the first offending number is the one named)
         elif _isinstance(x, int) and real:
             float(x)  # Python's OverflowError past the double range
+        elif _isinstance(x, int) and dtype.name == "uint64":  # unpacked as unsigned long long
+            if not 0 <= x < 2**64:
+                raise OverflowError("can't convert negative int to unsigned" if x < 0 else
+                                    "int too big to convert")
         elif _isinstance(x, int):
             if not -2**63 <= x < 2**63:
                 raise ValueError("Overflow when unpacking long long")
@@ -869,6 +873,24 @@ def _arange_out(fn: Any) -> Any:
     return with_out
 
 
+def _no_steps_error(op: str, args: tuple, kwargs: dict, out: Any) -> TypeError:
+    """PyTorch's parser error for a linspace/logspace call without ``steps`` (no default
+    since PyTorch 1.11; old code calling ``linspace(0, 1)`` meets it) or with too many."""
+    if out is not None:
+        kwargs = {**kwargs, "out": out}
+    got = ", ".join([_py_type_name(v) for v in args]
+                    + [f"{k}={_py_type_name(v)}" for k, v in kwargs.items()])
+    base = "float base = 10.0, " if op == "logspace" else ""
+    tail = (f"int steps, {base}*, Tensor out = None, ember.dtype dtype = None, ember.layout "
+            "layout = None, ember.device device = None, bool pin_memory = False, "
+            "bool requires_grad = False)")
+    sigs = "".join(f" * ({a} start, {b} end, {tail}\n" for a, b in
+                   (("Tensor", "Tensor"), ("Number", "Tensor"), ("Tensor", "Number"),
+                    ("Number", "Number")))
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{sigs}")
+
+
 def _shaped_out(op: str) -> Any:
     """The ``out=`` of a 1-D factory (linspace, logspace, range): written in place keeping its
     shape when it has the result's element count, else resized silently, as PyTorch's."""
@@ -877,7 +899,13 @@ def _shaped_out(op: str) -> Any:
         def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
             if out is not None and op == "range" and kwargs.get("dtype") is None:
                 kwargs["dtype"] = out.dtype  # computed in the out's dtype
-            res = fn(*args, **kwargs)
+            try:
+                res = fn(*args, **kwargs)
+            except TypeError:
+                if op != "range" and (len(args) < 3 and "steps" not in kwargs
+                                      or len(args) > (4 if op == "logspace" else 3)):
+                    raise _no_steps_error(op, args, kwargs, out) from None
+                raise
             if out is not None and (out.dtype is _dt.bool or op == "range" and
                                     out.dtype.category == _dt._COMPLEX):
                 raise NotImplementedError(

@@ -147,8 +147,7 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
         if not _shapes_multiply(xa.shape, xb.shape):
             raise _matmul_error(op, a, b)
         if xa.size and xb.size:  # PyTorch runs no kernel for empty operands
-            kernel = ("dot" if xa.ndim == 1 and xb.ndim == 1 else
-                      "bmm" if op == "bmm" else "addmm_impl_cpu_")
+            kernel = "bmm" if op == "bmm" else _matmul_kernel(xa.ndim, xb.ndim)
             raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     if a._device is not b._device:
         raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
@@ -347,7 +346,7 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if input._data.shape[-1] != other._data.shape[-1]:  # checked before the dtypes, as PyTorch
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
                            f"shapes {list(input._data.shape)} and {list(other._data.shape)}")
-    _same_dtype(input, other)
+    _same_dtype(input, other, input._data.ndim == other._data.ndim == 1)
     return tensordot(input, other, ([-1], [-1]), out=out)
 
 
@@ -921,7 +920,7 @@ def _tokens(sub: str) -> list[str]:
 @autocast_op("tensordot")
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) -> Tensor:
     """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed dims."""
-    _same_dtype(a, b)
+    _same_dtype(a, b, None)  # (bools refused once the dims are checked, as PyTorch does)
     na, nb = a._data.ndim, b._data.ndim
     if _isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -946,6 +945,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
     for x, y in zip(da, db):
         if a._data.shape[x] != b._data.shape[y]:
             a, b = _tensordot_broadcast(a, b, x, y)
+    _same_dtype(a, b, len(da) == na and len(db) == nb)
     la = list(_LETTERS[:na])
     lb = list(_LETTERS[na:na + nb])
     for x, y in zip(da, db):
@@ -1062,12 +1062,14 @@ def _cross(a: Tensor, b: Tensor, dim: int, op: str) -> Tensor:
 
 
 # ------------------------------------------------------------------ methods
-def _same_dtype(a: Tensor, b: Tensor) -> None:
-    """inner/tensordot: one dtype, and one the matrix kernels have."""
+def _same_dtype(a: Tensor, b: Tensor, full: bool | None = False) -> None:
+    """inner/tensordot: one dtype, and one the matrix kernels have (a full contraction is
+    PyTorch's ``dot``, others its ``mm``); ``full=None`` leaves bools to a later call."""
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
-    if kind(a._data) == "b" and a._data.size and b._data.size:
-        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    if full is not None and kind(a._data) == "b" and a._data.size and b._data.size:
+        kernel = "dot" if full else "addmm_impl_cpu_"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def _rmatmul(self: Tensor, other: Any) -> Any:
