@@ -494,7 +494,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             or k.shape[:-2] != v.shape[:-2]:
         _shape_check(q.shape, k.shape, v.shape)
     m = arrays(xp)
-    s = _matmul_f32(xp, q, m.mT(k))
+    half = q.dtype.itemsize < 4 and q.dtype.kind in "fV" and xp.__name__ == "numpy"
+    # half precision: scores, softmax and the value product in float32, as PyTorch's CPU
+    # kernels (flash and math alike) do, with one rounding at the end
+    s = _matmul_f32(xp, q, m.mT(k)) if not half else _blas.matmul(
+        xp, _f32(q), _f32(m.mT(k)))
     s *= sc
     L, S = s.shape[-2], s.shape[-1]
     bias = None
@@ -523,7 +527,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         pd = p * drop
     else:
         pd = p
-    out = _matmul_f32(xp, pd.astype(v.dtype, copy=False), v)
+    if half:
+        out = _half_attn_out(xp, s, p, pd, v, drop is None and _flash_kernel(
+            query, key, value, attn_mask))
+        p = p.astype(q.dtype)  # the backward works in the operands' type
+    else:
+        out = _matmul_f32(xp, pd.astype(v.dtype, copy=False), v)
     res = make(out.astype(q.dtype, copy=False), query._device)
     mask_t = attn_mask if attn_mask is not None and attn_mask._data.dtype != bool else None
     ins = (query, key, value, mask_t)
@@ -578,6 +587,25 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                 res.grad_fn._saved_as = {i: (1,) + tuple(t.shape)
                                          for i, t in enumerate((query, key, value))}
     return res
+
+
+def _f32(t: Any) -> Any:
+    """A float32 copy; a stride-0 operand in C order (order K would permute the result)."""
+    return t.astype("float32", order="C" if 0 in t.strides else "K")
+
+
+def _half_attn_out(xp: Any, s: Any, p: Any, pd: Any, v: Any, flash: bool) -> Any:
+    """The float32 product of half-precision attention weights with ``v``; PyTorch's CPU
+    flash kernel rounds the unnormalised exponentials to the half type before that product
+    and divides by their float32 sum after it."""
+    v32 = _f32(v)
+    if not flash:
+        return _blas.matmul(xp, pd, v32)
+    mx = xp.max(s, axis=-1, keepdims=True)
+    e = xp.exp(s - xp.where(xp.isfinite(mx), mx, 0))
+    tot = xp.sum(e, axis=-1, keepdims=True)
+    out = _blas.matmul(xp, e.astype(v.dtype).astype("float32"), v32)
+    return out / xp.where(tot == 0, 1, tot)
 
 
 def _safe_softmax(xp: Any, s: Any) -> Any:

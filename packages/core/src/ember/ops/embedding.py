@@ -252,7 +252,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
             raise RuntimeError("embedding_bag: offsets must be non-decreasing, but got "
                                f"{offs.tolist()}")
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
-                           "has to start from position 0. However, got " + str(int(offs[0])))
+                           "has to start from position 0. However, got " + str(int(offs[0]))
+                           + "\n[ torch.LongTensor{} ]")  # (PyTorch's message ends so)
     if b == 0:  # no bags: PyTorch's empty result, still a node of the weight
         return _no_bags(weight, n, xp)
     bag = (xp.searchsorted(offs, xp.arange(n), side="right") - 1).astype("int64")
@@ -395,7 +396,7 @@ def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tu
     vals = take_rows(rows.reshape(n * d, 1), flat).reshape(b, d) if n else make(
         xp.zeros((b, d), dtype=r.dtype), rows._device)
     if bool(xp.any(empty)):
-        vals = vals * make((~empty).astype(r.dtype), rows._device)
+        vals = vals.masked_fill(make(empty, rows._device), 0.0)  # +0, as PyTorch's
     maxi = xp.where(empty, -1, idx[xp.minimum(first, max(n - 1, 0))] if n else 0)
     return vals, maxi.astype("int64")
 
