@@ -416,12 +416,13 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     per = per.reshape(t.shape)  # the target's shape: (1,) for a 1-d input and a [y] target
 
     def grads(gs: Tensor, zc: Tensor, _self: Tensor) -> tuple:
-        dz = (zc._data > 0) * (1.0 if p == 1 else 2.0 * zc._data)
+        # +0 off the margin and at a target with none on it, as PyTorch's kernel writes them
+        dz = xp.where(zc._data > 0, 1.0 if p == 1 else 2.0 * zc._data, 0.0)
         if wt is not None:
             dz = dz * wt[:, None]
         gsv = gs._data.reshape(-1, 1) / c
         gx = (dz * gsv).astype(x.dtype)
-        gx[rows, t1] = -xp.sum(gx, axis=1)
+        gx[rows, t1] = 0.0 - xp.sum(gx, axis=1)
         return (make(gx.reshape(x.shape), input._device),)
 
     # PyTorch's node saves self: a later in-place change of it fails the backward

@@ -90,11 +90,30 @@ def _refuse_lengths(input_lengths: Any, target_lengths: Any) -> None:
     got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__
                     for v in (input_lengths, target_lengths))
     tail = "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)"
+    why = "\n      didn't match because some of the arguments have invalid types: (Tensor, Tensor, "
+    lens = [_arg_desc(v) for v in (input_lengths, target_lengths)]
+    # PyTorch marks both lengths in the int-list overload, the non-tensors in the other
+    ints = ", ".join(f"!{d}!" for d in lens)
+    tens = ", ".join(d if d == "Tensor" else f"!{d}!" for d in lens)
+    rest = ", !int!, !int!, !bool!)"
     raise TypeError(
         f"ctc_loss() received an invalid combination of arguments - got (Tensor, Tensor, {got}, "
         "int, int, bool), but expected one of:\n * (Tensor log_probs, Tensor targets, "
-        f"tuple of ints input_lengths, tuple of ints target_lengths, {tail}\n * (Tensor "
-        f"log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, {tail}")
+        f"tuple of ints input_lengths, tuple of ints target_lengths, {tail}{why}{ints}{rest}\n"
+        " * (Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, "
+        f"{tail}{why}{tens}{rest}\n")
+
+
+def _arg_desc(v: Any) -> str:
+    """An argument's type as PyTorch's argument parser describes it: ``tuple of (int,)``."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_arg_desc(a) for a in v)
+        if isinstance(v, list):
+            return f"list of [{inner}]"
+        return f"tuple of ({inner}{',' if len(v) == 1 else ''})"
+    return type(v).__name__
 
 
 def _ctc_nll(log_probs: Tensor, targets: Any, input_lengths: Any, tl: Any, blank: int,

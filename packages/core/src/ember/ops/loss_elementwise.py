@@ -440,14 +440,15 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
                                               reduction_enum(reduction))
 
     def on(m: Any, a: Any, b: Any, y: Any) -> Any:
-        return (-y * (a - b) + margin) > 0
+        # 1/0 mask multiplied through as PyTorch's chain rule does: its signed zeros
+        return m.where((-y * (a - b) + margin) > 0, 1.0, 0.0)
 
     return elementwise_loss(
         _composed("ClampMinBackward0"), (input1, input2, target),
         lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
-        (lambda m, a, b, y: m.where(on(m, a, b, y), -y, 0.0),
-         lambda m, a, b, y: m.where(on(m, a, b, y), y, 0.0),
-         lambda m, a, b, y: m.where(on(m, a, b, y), b - a, 0.0)), reduction, checked=_none)
+        (lambda m, a, b, y: on(m, a, b, y) * -y,
+         lambda m, a, b, y: -(on(m, a, b, y) * -y),
+         lambda m, a, b, y: -(on(m, a, b, y) * (a - b))), reduction, checked=_none)
 
 
 @autocast_op("hinge_embedding_loss")
