@@ -56,9 +56,12 @@ def _argnums_tuple(argnums: Any, nargs: int, api: str) -> tuple[tuple, bool]:
     return nums, single
 
 
-def _grads(outputs: list, inputs: list, cotangents: list | None = None) -> list:
-    """d(outputs)/d(inputs) with zeros for unused inputs; keeps the graph when nested."""
-    keep = any(getattr(i, "_base", None) is not None or i.grad_fn is not None for i in inputs)
+def _grads(outputs: list, inputs: list, cotangents: list | None = None,
+           keep: bool = False) -> list:
+    """d(outputs)/d(inputs) with zeros for unused inputs; keeps the graph when nested (or
+    ``keep``: the outputs also hang on tensors outside the transform)."""
+    keep = keep or any(getattr(i, "_base", None) is not None or i.grad_fn is not None
+                       for i in inputs)
     diff = [(o, c) for o, c in zip(outputs, cotangents or [None] * len(outputs))
             if isinstance(o, Tensor) and o.requires_grad]
     if not diff:
@@ -93,11 +96,12 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
                                    "wanted to use the vjp or jacrev APIs instead?")
             leaves = [tree_flatten(args[n]) for n in nums]
             flat = [x for lv, _ in leaves for x in lv if isinstance(x, Tensor)]
-            gs = iter(_grads([out], flat))
+            outer = _reaches_outside(out, flat)
+            gs = iter(_grads([out], flat, keep=outer))
             grads = tuple(tree_unflatten([next(gs) if isinstance(x, Tensor) else None
                                           for x in lv], spec) for lv, spec in leaves)
         g = grads[0] if single else grads
-        value = out.detach() if not out.grad_fn or not _nested(flat) else out
+        value = out if out.grad_fn and (outer or _nested(flat)) else out.detach()
         return (g, (value, _unwrap_aux(aux, flat))) if has_aux else (g, value)
 
     return wrapper
@@ -105,6 +109,13 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
 
 def _nested(inputs: list) -> bool:
     return any(i._base is not None for i in inputs)
+
+
+def _reaches_outside(out: Tensor, inputs: list) -> bool:
+    """Whether ``out``'s graph reaches a tensor that requires grad other than the transform's
+    own inputs (a module's parameters used by closure): PyTorch's result then stays on the
+    outer graph, differentiable with respect to those."""
+    return out.grad_fn is not None and not _leaves_within(out, {id(i) for i in inputs})
 
 
 def _unwrap_aux(aux: Any, inputs: list) -> Any:
@@ -151,6 +162,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         _check_vjp_outputs(out_leaves)
         in_leaves = [tree_flatten(p) for p in ins]
         flat_in = [x for lv, _ in in_leaves for x in lv]
+        outer = any(_reaches_outside(o, flat_in) for o in out_leaves)
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple:
         cts, ct_spec = tree_flatten(cotangents)
@@ -160,10 +172,11 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                                f"{treespec_pprint(ct_spec)}, primal output: "
                                f"{treespec_pprint(out_spec)}")
         with grad_mode.enable_grad():
-            gs = iter(_grads(out_leaves, flat_in, list(cts)))
+            gs = iter(_grads(out_leaves, flat_in, list(cts), keep=outer))
         return tuple(tree_unflatten([next(gs) for _ in lv], spec) for lv, spec in in_leaves)
 
-    detached = tree_unflatten([o.detach() if isinstance(o, Tensor) and not _nested(flat_in)
+    keep = outer or _nested(flat_in)
+    detached = tree_unflatten([o.detach() if isinstance(o, Tensor) and not keep
                                else o for o in out_leaves], out_spec)
     return (detached, vjp_fn, _unwrap_aux(aux, flat_in)) if has_aux else (detached, vjp_fn)
 
@@ -287,16 +300,18 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Cal
                 _check_jvp_outputs(outs, api)
             else:
                 _check_vjp_outputs(outs)
-            jac = [_jacobian_of(o, ins) for o in outs]
+            outer = any(_reaches_outside(o, ins) for o in outs)
+            jac = [_jacobian_of(o, ins, outer) for o in outs]
             if forward:  # a tangent has its output's dtype
                 jac = [[m if m.dtype == o.dtype else m.to(o.dtype) for m in row]
                        for row, o in zip(jac, outs)]
                 _zero_negative_argnums(jac, argnums, trees)
-            if _nested(ins):
+            keep = outer or _nested(ins)
+            if keep:
                 _share_graph(jac, by_output=forward)
             per_out = []
             for row in jac:
-                it = iter(row if _nested(ins) else [m.detach() for m in row])
+                it = iter(row if keep else [m.detach() for m in row])
                 per_arg = tuple(tree_unflatten([next(it) for _ in lv], sp) for lv, sp in trees)
                 per_out.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(per_out, spec)
@@ -326,16 +341,17 @@ def _check_jvp_outputs(leaves: list, api: str) -> None:
                                f"unsupported type {type(o)}")
 
 
-def _jacobian_of(o: Tensor, ins: list) -> list:
+def _jacobian_of(o: Tensor, ins: list, keep: bool = False) -> list:
     """d o / d x for each x of ``ins``, shaped ``o.shape + x.shape`` (zeros, in ``o``'s
-    dtype, for an output that is not differentiable, as forward mode gives them)."""
+    dtype, for an output that is not differentiable, as forward mode gives them); ``keep``
+    keeps the graph (``o`` hangs on tensors outside the transform)."""
     from ..ops import stack
 
     shapes = [tuple(o.shape) + tuple(x.shape) for x in ins]
     if not (o.is_floating_point() or o.is_complex()):
         return [o.new_zeros(s) for s in shapes]
     flat = o.reshape(-1)
-    rows = [_grads([flat[k]], ins) for k in range(flat.numel())]
+    rows = [_grads([flat[k]], ins, keep=keep) for k in range(flat.numel())]
     return [stack([r[j] for r in rows]).reshape(s) if rows else x.new_zeros(s)
             for j, (x, s) in enumerate(zip(ins, shapes))]
 

@@ -209,4 +209,25 @@ def _stack_column(col: list, d: Any, n: int, mapped_ids: set, func: Any) -> Any:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
                          f"but got {d})")
     out = stack(col, d)
+    _name_as_batched(out, col[0])
     return out if n else out.narrow(d % out.ndim, 0, 0)
+
+
+# the node PyTorch's batched op shows where one entry's op differs (a full reduction of an
+# entry is a reduction over dims of the batch; a dot product a matmul then squeezed)
+_BATCHED_NODE = {"SumBackward0": "SumBackward1", "MeanBackward0": "MeanBackward1",
+                 "ProdBackward0": "ProdBackward1", "MaxBackward1": "MaxBackward0",
+                 "MinBackward1": "MinBackward0", "DotBackward0": "SqueezeBackward1",
+                 "TraceBackward0": "SumBackward1", "MmBackward0": "UnsafeViewBackward0",
+                 "MvBackward0": "SqueezeBackward1", "MseLossBackward0": "MeanBackward1"}
+
+
+def _name_as_batched(out: Tensor, first: Tensor) -> None:
+    """The stacked result's graph node shown under the name PyTorch's batched computation
+    gives it: that of the last op each call ran (not Ember's stack)."""
+    from ..ops._dispatch import renamed
+
+    node = first.grad_fn
+    if node is not None and out.grad_fn is not None:
+        name = node.name()
+        renamed(out, _BATCHED_NODE.get(name, name))
