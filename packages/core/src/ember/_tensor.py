@@ -895,8 +895,7 @@ class Tensor:
         if id(self) in memo:
             return memo[id(self)]
         d = self._data
-        # a permuted NumPy array keeps its layout (order "K"), as PyTorch's deepcopy does
-        d = np.copy(d, order="K") if d.__class__ is np.ndarray and not d.flags.c_contiguous \
+        d = _deepcopy_host(d, memo) if d.__class__ is np.ndarray \
             else self._device._backend.copy(d)
         t = make(d, self._device, self._rg)
         if type(self) is not Tensor:
@@ -984,6 +983,28 @@ class Tensor:
     def col_indices(self) -> Tensor:
         raise RuntimeError("col_indices expected sparse row compressed tensor layout but got "
                            "Strided")
+
+
+def _deepcopy_host(d: np.ndarray, memo: dict) -> np.ndarray:
+    """A NumPy tensor's data deep-copied as PyTorch copies its storage: the whole buffer it
+    views, copied once per ``deepcopy`` call (views copied together still share it), with
+    the view's offset and strides kept."""
+    from ._storage import _root_buffer
+
+    root = _root_buffer(d)
+    if root.__class__ is not np.ndarray or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return np.copy(d, order="K")
+    key = ("ember.storage", id(root))  # memo's keys are ints: a tuple never collides
+    new = memo.get(key)
+    if new is None:
+        new = np.copy(root, order="K")  # a permuted buffer keeps its layout, as PyTorch's
+        memo[key] = new
+        memo.setdefault(id(memo), []).append(root)  # kept alive while its id is a key
+    if d is root:
+        return new
+    offset = d.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    flat = new.reshape(-1, order="A").view(np.uint8)
+    return np.ndarray(d.shape, d.dtype, buffer=flat, offset=offset, strides=d.strides)
 
 
 def _rebuild(arr: np.ndarray, device: str, requires_grad: bool, cls: type = Tensor) -> Tensor:

@@ -45,7 +45,7 @@ from .backends.registry import CPU, canonical_device
 from .random import Generator
 
 __all__ = ["save", "load", "UnsafeCheckpointError", "add_safe_globals", "get_safe_globals",
-           "clear_safe_globals", "safe_globals", "save_file", "load_file",
+           "clear_safe_globals", "safe_globals", "skip_data", "save_file", "load_file",
            "get_unsafe_globals_in_checkpoint", "DEFAULT_PROTOCOL", "SourceChangeWarning",
            "default_restore_location", "LoadEndianness", "get_default_load_endianness",
            "set_default_load_endianness", "get_default_mmap_options", "set_default_mmap_options",
@@ -142,7 +142,8 @@ class LoadEndianness(enum.Enum):
 # and how ``mmap=True`` maps the file (private copy-on-write, or shared with the file)
 MAP_PRIVATE = getattr(_mmap, "MAP_PRIVATE", 2)
 MAP_SHARED = getattr(_mmap, "MAP_SHARED", 1)
-_load_config: dict[str, Any] = {"endianness": None, "mmap_flags": MAP_PRIVATE}
+_load_config: dict[str, Any] = {"endianness": None, "mmap_flags": MAP_PRIVATE,
+                                "skip_data": False}
 
 
 def get_default_load_endianness() -> LoadEndianness | None:
@@ -175,6 +176,21 @@ class set_default_mmap_options:
 
     def __exit__(self, *exc: Any) -> None:
         _load_config["mmap_flags"] = self.prev
+
+
+class skip_data:
+    """Context manager: ``save`` writes storages' records without their bytes (zeros), and
+    ``load`` leaves the storages it makes unfilled (zeros here), as PyTorch's prototype."""
+
+    def __init__(self, materialize_fake_tensors: bool = False) -> None:
+        self.materialize_fake_tensors = materialize_fake_tensors
+
+    def __enter__(self) -> None:
+        self._old = _load_config["skip_data"]
+        _load_config["skip_data"] = True
+
+    def __exit__(self, *exc: Any) -> None:
+        _load_config["skip_data"] = self._old
 
 
 class safe_globals:
@@ -570,7 +586,8 @@ def _write_zip(obj: Any, f: BinaryIO, prefix: str, protocol: int = DEFAULT_PROTO
                (".storage_alignment", b"64"), ("byteorder", b"little")]
     for key, root, _dtype in _records(storages):  # in the order met, as PyTorch writes them
         arr = root if sys.byteorder == "little" else root.byteswap()
-        records.append((f"data/{key}", np.ascontiguousarray(arr).tobytes()))
+        records.append((f"data/{key}", bytes(root.nbytes) if _load_config["skip_data"]
+                        else np.ascontiguousarray(arr).tobytes()))
     records.append(("version", b"3\n"))
     serial = int.from_bytes(os.urandom(17), "little") % 10 ** 40  # 40 digits, as PyTorch's
     records.append((".data/serialization_id", f"{serial:040d}".encode()))
@@ -666,6 +683,9 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
     ``_use_new_zipfile_serialization=False`` writes PyTorch's legacy (pre-1.6) stream."""
     if not _use_new_zipfile_serialization:
         def write(obj: Any, out: BinaryIO, prefix: str) -> None:
+            if _load_config["skip_data"]:
+                raise RuntimeError(
+                    "Cannot use skip_data=True with _use_new_zipfile_serialization=False")
             _write_legacy(obj, out, pickle_protocol)
     else:
         def write(obj: Any, out: BinaryIO, prefix: str) -> None:
@@ -1100,7 +1120,9 @@ def _load_zip(z: zipfile.ZipFile, source: str, map_location: Any, weights_only: 
                 raise ValueError(
                     f"{source}: storage {key} declares {numel} elements of {dtype} "
                     f"({nbytes} bytes) but its record holds {info.file_size} bytes")
-            if mmap_file is not None and info.compress_type == zipfile.ZIP_STORED:
+            if _load_config["skip_data"]:  # PyTorch's storages are left uninitialised
+                arr = np.zeros(int(numel), dtype=npd)
+            elif mmap_file is not None and info.compress_type == zipfile.ZIP_STORED:
                 shared = _load_config["mmap_flags"] == MAP_SHARED
                 arr = np.memmap(mmap_file, dtype=npd, mode="r+" if shared else "c",
                                 offset=_data_offset(
@@ -1395,8 +1417,8 @@ def _load_stream(fh: BinaryIO, source: str, map_location: Any, weights_only: boo
             raise ValueError("f must be a file path in order to use the mmap argument")
         with _open_zip(fh, source) as z:
             return _load_zip(z, source, map_location, weights_only, mmap_file, pickle_args)
-    if not head:  # PyTorch's unpickler meets the end of the file first
-        raise EOFError(f"{source} is empty: not a checkpoint")
+    if not head:  # PyTorch's unpicklers meet the end of the file first: its weights-only
+        raise EOFError() if weights_only else EOFError("Ran out of input")  # one says nothing
     if mmap_file is not None or mmap_asked:
         named = f"{source}, " if mmap_asked and mmap_file is not None else ""  # a str path
         raise RuntimeError(
