@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import ember
 from ember import Tensor
 
@@ -37,7 +39,7 @@ def _adamax_kernel(x: Any, g: Any, m: Any, u: Any, gbuf: Any, tmp: Any, *, xp: A
     """One Adamax update of (a block of) a parameter, in PyTorch's order of operations."""
     g = _effective_grad(xp, g, x, maximize, wd, gbuf)
     _lerp_(xp, m, g, 1 - beta1, tmp)
-    u *= beta2
+    u *= np.float32(beta2) if u.dtype == np.float16 else beta2  # float16: opmath float32
     xp.abs(g, out=tmp)
     tmp += eps
     xp.maximum(u, tmp, out=u)

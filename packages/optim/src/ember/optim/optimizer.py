@@ -820,6 +820,9 @@ def _batched() -> Any:
         batch.run()
 
 
+_BETAS = frozenset(("beta1", "beta2"))
+
+
 def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: Any,
                  **scalars: Any) -> None:
     """Run ``kernel(*arrays, *scratch, xp=xp, **scalars)``, an elementwise in-place update,
@@ -836,7 +839,9 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
     if first.dtype == np.float16:
         # PyTorch multiplies half by numbers in float32 (its opmath type); NumPy would round
         # a Python float to float16 first (bfloat16's loops already widen it)
-        scalars = {k: np.float32(v) if v.__class__ is float else v for k, v in scalars.items()}
+        # a beta stays a Python float: PyTorch's ``1 - beta`` is computed in double first
+        scalars = {k: np.float32(v) if v.__class__ is float and k not in _BETAS else v
+                   for k, v in scalars.items()}
     if not all(isinstance(a, np.ndarray) for a in arrays):
         kernel(*arrays, *(xp.empty_like(first) for _ in range(nscratch)), xp=xp, **scalars)
         return
@@ -898,9 +903,21 @@ def _fma_half(xp: Any, a: Any, b: Any, c: Any, out: Any) -> Any:
     rounded to the half dtype, the sum fused in float32 (exact product and sum in float64,
     rounded to float32) and then rounded to half."""
     f32, f64 = np.float32, np.float64
-    b = b.astype(f64) if b.__class__ is np.ndarray else f64(out.dtype.type(f32(b)))
-    xp.copyto(out, (a.astype(f64) * b + c.astype(f64)).astype(f32), casting="unsafe")
+    scalar = b.__class__ is not np.ndarray
+    b = f64(out.dtype.type(f32(b))) if scalar else b.astype(f64)
+    res = np.asarray((a.astype(f64) * b + c.astype(f64)).astype(f32))  # 0-d: an array
+    tail = out.size % _HALF_CHUNK if scalar and a.__class__ is np.ndarray else 0
+    if tail and out.flags.c_contiguous and a.flags.c_contiguous:
+        # PyTorch's kernel runs 32-element vector chunks fused; the tail goes through its scalar
+        # loop, where ``alpha * other`` is rounded to the half dtype before the add
+        prod = (a.reshape(-1)[-tail:].astype(f64) * b).astype(f32).astype(out.dtype)
+        c_t = np.asarray(c, dtype=f64).reshape(-1)[-tail:] if np.ndim(c) else f64(c)
+        res.reshape(-1)[-tail:] = (prod.astype(f64) + c_t).astype(f32)
+    xp.copyto(out, res, casting="unsafe")
     return out
+
+
+_HALF_CHUNK = 32  # elements of float16/bfloat16 PyTorch's CPU add kernel handles vectorized
 
 
 def _add_(xp: Any, a: Any, b: Any, alpha: float) -> None:
@@ -933,7 +950,7 @@ def _adam_moments_(xp: Any, x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any,
         x *= decay
     g = _effective_grad(xp, g, x, maximize, wd, gbuf)
     _lerp_(xp, m, g, 1 - beta1, tmp)
-    v *= beta2
+    v *= np.float32(beta2) if v.dtype == np.float16 else beta2  # float16: opmath float32
     _addcmul_(xp, v, g, g, 1 - beta2, tmp)
     return g
 
