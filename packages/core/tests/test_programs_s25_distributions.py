@@ -483,7 +483,8 @@ for step in range(6):
     baseline = f.mean()
     surrogate = ((f - baseline).detach() * d.log_prob(b).sum(-1)).mean()
     opt.zero_grad(); (-surrogate).backward(); opt.step()
-    print(step, f"{f.mean().item():.4f}", theta.data, d.entropy().sum().item())
+    # (the entropy's log1p/exp are NumPy's, not PyTorch's SLEEF: last-bit noise in float32)
+    print(step, f"{f.mean().item():.4f}", theta.data, f"{d.entropy().sum().item():.6f}")
 # a tiny classifier: sample predicted class
 net = nn.Linear(4, 3)
 x = torch.randn(5, 4)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as _np
 
 from .. import dtypes as _dt
+from ._cascade_sum import cascade_sum
 from ._dispatch import (
     Tensor,
     astype,
@@ -190,8 +191,10 @@ def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
     for d in dims:
         n *= x.shape[d]
     half = is_half(x.dtype)
-    acc = xp.float32 if half else strided_acc(x, dims)
-    s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=acc))
+    s = None if half or not n else cascade_sum(x, dims, keepdims)  # PyTorch's sum, then / n
+    if s is None:
+        acc = xp.float32 if half else strided_acc(x, dims)
+        s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=acc))
     if getattr(s, "dtype", x.dtype).kind == "c":  # complex inf / n: NaN parts, no warning
         r = quiet(lambda: xp.asarray(s / n if n else s * float("nan")))
     else:

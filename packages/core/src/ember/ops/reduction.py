@@ -35,6 +35,7 @@ from ._along_dim import (
     wrap,
 )
 from ._autocast import autocast_op
+from ._cascade_sum import cascade_sum
 from ._dispatch import (
     Tensor,
     astype,
@@ -131,6 +132,10 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
         npd = x.dtype
         if npd.kind in "fc" and npd.itemsize > 2:  # inf + -inf: NaN, with no warning
+            if npd.kind == "f" and x.flags.c_contiguous:  # PyTorch's order, to the last bit
+                r = cascade_sum(x, dims, keepdim)
+                if r is not None:
+                    return r
             if len(dims) == x.ndim:
                 return quiet(xp.add.reduce, x, None, None, None, keepdim)
             acc = strided_acc(x, dims)

@@ -1,0 +1,213 @@
+"""Float sums added in the order PyTorch's CPU sum kernel adds them, so that ``x.sum()`` and
+``x.mean()`` give PyTorch's numbers to the last bit, not only to within rounding.
+
+PyTorch's kernel reads a contiguous row as vectors (8 float32 or 4 float64 lanes) and adds
+them four at a time into lanes of partial sums, in a cascade of levels: each level adds
+runs of 16 (more for very long rows) sums of the level below, so that only numbers of a
+similar size meet. The lanes are then added one by one after the elements that fill no
+whole vector. A full reduction of at least 32768 elements is cut into one contiguous chunk
+per thread, whose sums are added in thread order.
+
+A reduction over leading dims (columns kept) adds each column down its rows in the same
+levels, or in four interleaved sums for the columns past the last group of four vectors.
+
+NumPy adds along a non-innermost axis strictly in order, so each run of a level is one
+``add.reduce`` over an axis of a reshaped view: no Python loop over elements. Followed: the
+reductions of a C-contiguous float32/float64 array over all its dims or one block of
+adjacent dims; others keep NumPy's order (a correct sum, not PyTorch's last bit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._runtime import _threads, quiet
+from ._parallel import run_striped, threads_for
+
+__all__ = ["cascade_sum"]
+
+_LANES = {4: 8, 8: 4}  # elements of one vector of PyTorch's sum kernel, by item size
+_GRAIN = 32768  # PyTorch's grain size: below it a reduction runs on one thread
+_LEVELS = 4
+_SHORT = {4: 512, 8: 256}  # a row below this many elements has one level (``_short``)
+
+
+def cascade_sum(x: Any, dims: tuple, keepdims: bool) -> Any:
+    """``x`` summed over ``dims`` (sorted, as ``reduce_dims`` gives them) in PyTorch's order,
+    or None where Ember does not follow it (another dtype or layout, or dims that are not one
+    block)."""
+    if (x.__class__ is not np.ndarray or x.dtype.kind != "f" or x.itemsize < 4
+            or not x.flags.c_contiguous or x.size == 0 or not dims):
+        return None
+    nd = x.ndim
+    if len(dims) == nd:
+        total = quiet(_full, x.reshape(-1))  # inf - inf: NaN, as PyTorch's, with no warning
+        return total.reshape((1,) * nd) if keepdims else total
+    d0, d1 = dims[0], dims[-1]
+    if d1 - d0 + 1 != len(dims):  # not one block of dims
+        return None
+    shape = x.shape
+    b, m, f = _prod(shape[:d0]), _prod(shape[d0:d1 + 1]), _prod(shape[d1 + 1:])
+    if f == 1:
+        out = quiet(_rows, x.reshape(b, m))
+    else:
+        out = quiet(_columns, x.reshape(b, m, f))
+    kept = shape[:d0] + ((1,) * len(dims) if keepdims else ()) + shape[d1 + 1:]
+    return out.reshape(kept)
+
+
+def _prod(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _full(f: Any) -> Any:
+    """The sum of a 1-D array: on one thread below the grain size, else one chunk a thread
+    (run side by side on Ember's op threads), their sums then added in thread order."""
+    n = f.size
+    threads = _threads[0]
+    if n < _GRAIN or threads == 1:
+        return _short(f) if n < _SHORT[f.itemsize] else _rows(f[None])[0] + f.dtype.type(0)
+    parts = min(threads, -(-n // _GRAIN))
+    chunk = -(-n // parts)
+    sums = np.zeros(threads, f.dtype)  # one slot a thread, the unused ones zero
+
+    def chunks(_: int, mine: range) -> None:
+        for i in mine:
+            sums[i] = _rows(f[None, i * chunk:(i + 1) * chunk])[0]
+
+    run_striped(chunks, parts, threads_for(np, parts))
+    return _short(sums)
+
+
+def _short(f: Any) -> Any:
+    """``_rows`` of one row too short for a second level (fewer than 16 rows of 4 vectors),
+    with NumPy scalars for the adds one by one."""
+    n = f.size
+    lanes = _LANES[f.itemsize]
+    nv = n // lanes
+    acc = f.dtype.type(0)
+    if nv == 0:
+        for v in (f[[0, *range(4, n), 1, 2, 3]] if n >= 4 else f):
+            acc = acc + v
+        return acc
+    k = nv // 4
+    if k:
+        p = np.add.reduce(f[:4 * k * lanes].reshape(k, 4 * lanes), axis=0)
+        lane = p[:lanes]
+    else:
+        lane = f[:lanes]
+    for i in range(4 * k + (0 if k else 1), nv):
+        lane = lane + f[i * lanes:(i + 1) * lanes]
+    if k:
+        lane = ((lane + p[lanes:2 * lanes]) + p[2 * lanes:3 * lanes]) + p[3 * lanes:]
+    for v in f[nv * lanes:]:
+        acc = acc + v
+    for v in lane:
+        acc = acc + v
+    return acc
+
+
+def _columns(a: Any) -> Any:
+    """``a (b, m, f)`` summed over ``m`` (dims before contiguous kept ones): PyTorch's outer
+    sum adds each column of whole groups of 4 vectors (4 elements when a row is shorter than a
+    vector) in the levels of ``_cascade``, the other columns as ``row_sum`` does (``_ilp``).
+    Its threads split the columns at group boundaries, so the split changes nothing."""
+    lanes = _LANES[a.itemsize]
+    f = a.shape[2]
+    group = 4 * lanes if f >= lanes else 4
+    whole = f // group * group
+    parts = []
+    if whole:
+        parts.append(_cascade(a[:, :, :whole]))
+    if whole < f:
+        parts.append(_ilp(a[:, :, whole:]))
+    out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return out + a.dtype.type(0)  # PyTorch adds into a zeroed output: -0 sums are +0
+
+
+def _rows(x: Any) -> Any:
+    """The sums of the rows of a 2-D C-contiguous array: its whole vectors (see ``_ilp``),
+    then one by one the elements that fill no vector and the vector sum's lanes. Rows
+    shorter than a vector are PyTorch's scalar ``row_sum``: element 0, then 4 onwards, then
+    1, 2, 3."""
+    n = x.shape[1]
+    lanes = _LANES[x.itemsize]
+    nv = n // lanes
+    if nv == 0:
+        return _in_sequence(x[:, [0, *range(4, n), 1, 2, 3]] if n >= 4 else x)
+    vec = _ilp(x[:, :nv * lanes].reshape(x.shape[0], nv, lanes))
+    return _in_sequence(np.concatenate((x[:, nv * lanes:], vec), axis=1))
+
+
+def _in_sequence(a: Any) -> Any:
+    """Each row of ``a (rows, m)`` added from 0, first to last."""
+    if a.shape[0] == 1:  # NumPy adds a lone row pairwise: add it here, in its dtype
+        acc = a.dtype.type(0)
+        for v in a[0]:
+            acc = acc + v
+        return np.asarray([acc])
+    return np.add.reduce(np.ascontiguousarray(a.T), axis=0) + a.dtype.type(0)
+
+
+def _ilp(v: Any) -> Any:
+    """``v (rows, m, lanes)`` (vectors) summed as PyTorch's ``row_sum``: vector ``4k + j``
+    into partial sum ``j`` (see ``_cascade``), the vectors left over into sum 0, then sums
+    1, 2, 3 into it."""
+    r, m, w = v.shape
+    k = m // 4
+    if k == 0:  # no partial sums yet: the vectors added into sum 0 alone
+        return _ordered(v)
+    p = _cascade(v[:, :4 * k].reshape(r, k, 4 * w)).reshape(r, 4, w)
+    return _ordered(np.concatenate((p[:, :1], v[:, 4 * k:], p[:, 1:]), axis=1))
+
+
+def _cascade(a: Any) -> Any:
+    """``a (rows, m, w)`` summed over ``m`` in PyTorch's levels (``multi_row_sum``): level 0
+    adds runs of ``step`` elements, level 1 runs of ``step`` such sums, and so on up to the
+    last level, which adds all it gets; what is left over at each level stays there, and
+    the levels are added from the bottom at the end. (NumPy adds along an axis that is not
+    the innermost first to last.)"""
+    r, m, w = a.shape
+    step = 1 << max(4, (m - 1).bit_length() // _LEVELS if m > 1 else 0)
+    whole = m // step
+    if whole == 0:  # the one run of level 0 (short rows)
+        return _ordered(a) if m else np.zeros((r, w), a.dtype)
+    left = [_ordered(a[:, whole * step:])] if m % step else []
+    runs = a[:, :whole * step]
+    for level in range(1, _LEVELS):
+        runs = _ordered(runs.reshape(r, -1, step, w), 2)
+        if level == _LEVELS - 1:
+            left.append(_ordered(runs))
+            break
+        whole = runs.shape[1] // step
+        if runs.shape[1] % step:
+            left.append(_ordered(runs[:, whole * step:]))
+        if whole == 0:
+            break
+        runs = runs[:, :whole * step]
+    out = left[0]
+    for v in left[1:]:
+        out = out + v
+    return out
+
+
+def _ordered(a: Any, axis: int = 1) -> Any:
+    """``a`` summed along ``axis`` first to last. NumPy adds in order along an axis that is
+    not the innermost; with several rows the axis is first moved outermost in a copy (long
+    inner loops instead of one per row), and a lone sequence is added here (NumPy would add
+    it pairwise)."""
+    n = a.shape[axis]
+    rest = a.size // n if n else 0
+    if rest == 1:
+        acc = a.dtype.type(0)
+        for v in a.reshape(-1):
+            acc = acc + v
+        return np.full(a.shape[:axis] + a.shape[axis + 1:], acc)
+    if _prod(a.shape[:axis]) == 1:
+        return np.add.reduce(a, axis=axis)
+    return np.add.reduce(np.ascontiguousarray(np.moveaxis(a, axis, 0)), axis=0)
