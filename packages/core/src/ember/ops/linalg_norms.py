@@ -16,6 +16,7 @@ from .. import dtypes as _dt
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from ._inplace import writes_out
+from ._norm_order import two_norm
 from .linalg import _T_NAMES
 from .linalg_decomp import _check, inv_ex, svdvals
 from .linalg_lapack import lapack
@@ -72,7 +73,10 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     elif p == 1:
         r = xp.sum(m, axis=dims, keepdims=keepdim)
     elif p == 2:
-        r = xp.sqrt(xp.sum(m * m, axis=dims, keepdims=keepdim))
+        # PyTorch's order (its half-precision kernel differs: NumPy's there)
+        r = two_norm(m, dims, keepdim) if work is a and a.dtype.kind == "f" else None
+        if r is None:
+            r = xp.sqrt(xp.sum(m * m, axis=dims, keepdims=keepdim))
     else:
         r = xp.sum(m ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
     real = _dt.from_numpy_dtype(a.dtype).to_real() if a.dtype.kind == "c" else x.dtype

@@ -53,6 +53,7 @@ from ._dispatch import (
     wrap_dim,
 )
 from ._inplace import write_out, write_out_exact
+from ._norm_order import two_norm
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
            "argmin", "aminmax", "std", "var", "std_mean", "var_mean", "logsumexp", "norm", "all",
@@ -806,7 +807,10 @@ def _vector_norm(input: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
     elif p == 1:
         r = xp.sum(a, axis=dims, keepdims=keepdim)
     elif p == 2:
-        r = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
+        # PyTorch's order (its half-precision kernel differs: NumPy's there)
+        r = two_norm(a, dims, keepdim) if a.dtype == x.dtype and x.dtype.kind == "f" else None
+        if r is None:
+            r = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
     else:
         r = xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
     r = xp.asarray(r)
