@@ -7,7 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..ops import _autocast as _ac
-from ..ops.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled
+from ..ops.autocast_mode import (  # noqa: F401 - is_autocast_available: PyTorch's module has it
+    autocast,
+    get_autocast_dtype,
+    is_autocast_available,
+    is_autocast_enabled,
+)
 
 
 def custom_fwd(fwd: Callable | None = None, *, device_type: str,

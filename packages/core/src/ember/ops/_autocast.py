@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -116,6 +117,43 @@ def _cast_all(value: Any, dtype: _dt.dtype) -> Any:
     return value
 
 
+#: PyTorch's cache of the low-precision casts of float32 leaves that require grad (the
+#: weights): by id, with a weak reference to the source; kept until the outermost autocast
+#: region exits, so a weight changed in place inside the region is read stale, as there
+_cast_cache: dict[int, tuple[Any, Any]] = {}
+
+
+def _cast_lower(value: Any, dtype: _dt.dtype) -> Any:
+    """``_cast_all`` to the autocast dtype, reusing (and filling) the weights' cast cache as
+    PyTorch's ``cached_cast``: the cast is made with grad on (it serves later grad-mode uses
+    too); none is cached or reused in inference mode or with the cache disabled."""
+    if isinstance(value, (list, tuple)) and any(_is_tensor(v) for v in value):
+        return type(value)(_cast_lower(v, dtype) for v in value)
+    if not (_is_tensor(value) and value._rg and value.dtype is _dt.float32
+            and value.grad_fn is None and value._base is None and local.cache_enabled):
+        return _cast_all(value, dtype)
+    from ..autograd import grad_mode
+
+    gm = grad_mode.state
+    if gm.inference:
+        return _cast_all(value, dtype)
+    hit = _cast_cache.get(id(value))
+    if hit is not None and hit[0]() is value:
+        return hit[1]
+    saved, gm.enabled = gm.enabled, True
+    try:
+        cast = value.to(dtype)
+    finally:
+        gm.enabled = saved
+    _cast_cache[id(value)] = (weakref.ref(value), cast)
+    return cast
+
+
+def clear_cache() -> None:
+    """Forget the cached weight casts (the outermost autocast region exits)."""
+    _cast_cache.clear()
+
+
 def _promote_dtype(args: tuple, kwargs: dict, device_type: str) -> _dt.dtype:
     """The dtype a "promote" op casts to, found as PyTorch's ``at::autocast::prioritize``
     finds it: the autocast dtype unless a float32 input appears; float64 inputs are
@@ -145,7 +183,10 @@ def _call_autocast(fn: Callable, name: str, args: tuple, kwargs: dict) -> Any:
         return _run_uncast(fn, device_type, args, kwargs)
     if policy == LOWER:
         dtype = dtype_for(device_type)
-    elif policy == FP32:
+        args = tuple(_cast_lower(a, dtype) for a in args)
+        kwargs = {k: _cast_lower(v, dtype) for k, v in kwargs.items()}
+        return _run_uncast(fn, device_type, args, kwargs)
+    if policy == FP32:
         dtype = _dt.float32
     else:
         dtype = _promote_dtype(args, kwargs, device_type)
@@ -174,7 +215,7 @@ def lower_as_inner_mm(operands: list) -> list:
     if POLICIES.get(device_type, {}).get("mm") != LOWER:
         return operands
     dtype = dtype_for(device_type)
-    return [_cast_all(t, dtype) for t in operands]
+    return [_cast_lower(t, dtype) for t in operands]
 
 
 def inner_mm_dtype(t: Any) -> _dt.dtype | None:

@@ -90,7 +90,8 @@ def set_autocast_cache_enabled(enabled: bool) -> None:
 
 
 def clear_autocast_cache() -> None:
-    """Casts are not cached, so there is nothing to clear."""
+    """Forget the cached low-precision casts of the weights."""
+    _ac.clear_cache()
 
 
 def autocast_increment_nesting() -> int:
@@ -140,7 +141,8 @@ class autocast:
             if device_type == "cpu":
                 warnings.warn("In CPU autocast, but the target dtype is not supported. "
                               "Disabling autocast.\nCPU Autocast only supports dtypes of "
-                              "torch.bfloat16, torch.float16 currently.", stacklevel=2)
+                              + ", ".join(map(str, _SUPPORTED["cpu"])) + " currently.",
+                              stacklevel=2)
             else:
                 warnings.warn("In CUDA autocast, but the target dtype is not supported. "
                               "Disabling autocast.\nCUDA Autocast only supports dtypes of "
@@ -170,6 +172,8 @@ class autocast:
         local.cache_enabled = cache
         local.nesting -= 1
         _ac.active[0] -= 1
+        if local.nesting == 0:  # PyTorch clears the cast cache on leaving the outermost region
+            _ac.clear_cache()
         return False
 
     def __call__(self, fn: Callable) -> Callable:

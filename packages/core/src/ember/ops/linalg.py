@@ -139,6 +139,8 @@ def _check_pair(op: str, a: Tensor, b: Tensor) -> None:
                                f"{_tname(a)} and {_tname(b)}")
         if _batched(op, xa.ndim, xb.ndim):
             raise RuntimeError(f"expected scalar type {_tname(a)} but found {_tname(b)}")
+        if xb.ndim == 1:  # matrix @ vector: PyTorch's mv, an addmv into the vector's dtype
+            _check_fused("addmv", b, a, b)
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
             f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "

@@ -184,6 +184,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     res = make(xp.asarray(out).astype(dtype), input._device)
     if grad_state.enabled and input._rg:
         denom = xp.sum(wt) if red == 1 else None
+        if red == 1 and half and eps == 0 and weight is not None:  # the forward's half total
+            denom = nll_sum_half(xp, wt, valid, dtype)
         shape = input._data.shape
         # Q: d loss / d logp (up to the upstream gradient), as target weights and a smooth part
         a = wt * (1 - eps)
@@ -200,6 +202,10 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                 coef = coef / denom if denom != 0 else coef * 0
             coef = xp.asarray(coef, dtype=cdt)
             av, bv = ac._data * coef, bc._data * coef
+            if half and eps == 0:  # PyTorch's half nll_loss backward rounds g / total, then
+                # weight * that, to the half type before log_softmax's backward reads them
+                coef = coef.astype(dtype).astype(cdt)
+                av = (ac._data * coef).astype(dtype).astype(cdt)
             rows = xp.arange(av.shape[0])
             if softmax:
                 wsum = c if wc is None else xp.sum(wc._data)

@@ -51,6 +51,15 @@ def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: 
     _addcdiv_(xp, x, m, tmp, -step_size, gbuf)
 
 
+def _refuse_mixed_state(p: Tensor, exp_avg: Tensor, decay: Any = None) -> None:
+    """A state of another dtype than the gradient (a model converted after steps): PyTorch's
+    single-tensor step raises in ``exp_avg.lerp_(grad, ...)``, after its decoupled weight
+    decay has scaled the parameter (the step count is already bumped)."""
+    if decay is not None:
+        p._data *= float(decay)
+    ember.lerp(exp_avg, p.grad, 0.5)  # PyTorch's lerp dtype error
+
+
 def _power_of_step(beta: Any, step_t: Tensor) -> Any:
     """``beta ** step_t`` as PyTorch's pow(Scalar, Tensor): ``beta`` in the step's dtype, raised
     with one rounding (NumPy's SIMD float32 power can be an ulp off)."""
@@ -149,6 +158,9 @@ class Adam(Optimizer):
             state = self._state_of(p, amsgrad)
             step_t = state["step"]
             step_t._data += 1
+            if state["exp_avg"]._data.dtype != p.grad._data.dtype:
+                _refuse_mixed_state(p, state["exp_avg"],
+                                    1 - lr * wd if decoupled and wd != 0 else None)
             step = float(step_t._data)
             step_size = lr / (1 - _pow(beta1, step))
             bias_correction2_sqrt = _pow(1 - _pow(beta2, step), 0.5)

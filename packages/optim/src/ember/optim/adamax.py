@@ -9,6 +9,7 @@ import numpy as np
 import ember
 from ember import Tensor
 
+from .adam import _refuse_mixed_state
 from .optimizer import (
     Optimizer,
     _addcdiv_,
@@ -74,6 +75,8 @@ class Adamax(Optimizer):
         for p in self._dense_grads(group, "Adamax does not support sparse gradients"):
             state = self._state_of(p)
             state["step"]._data += 1
+            if state["exp_avg"]._data.dtype != p.grad._data.dtype:
+                _refuse_mixed_state(p, state["exp_avg"])
             clr = lr / (1 - beta1 ** float(state["step"]._data))
             arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
                       _real(state["exp_inf"]._data))

@@ -6,6 +6,7 @@ from typing import Any
 
 from ember import Tensor
 
+from .adam import _refuse_mixed_state
 from .optimizer import (
     Optimizer,
     _adam_moments,
@@ -86,6 +87,9 @@ class NAdam(Optimizer):
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             mu_product._data *= mu  # in the state tensor's own dtype (float32 unless loaded)
+            if state["exp_avg"]._data.dtype != p.grad._data.dtype:
+                _refuse_mixed_state(p, state["exp_avg"],
+                                    1 - lr * wd if decoupled and wd != 0 else None)
             mu_prod = float(mu_product._data)
             arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
                       _real(state["exp_avg_sq"]._data))

@@ -8,6 +8,7 @@ import numpy as np
 
 from ember import Tensor
 
+from .adam import _refuse_mixed_state
 from .optimizer import (
     Optimizer,
     _adam_moments,
@@ -110,6 +111,8 @@ class RAdam(Optimizer):
             arrays = (_real(p._data), _real(p.grad._data), _real(state["exp_avg"]._data),
                       _real(state["exp_avg_sq"]._data))
             decay = 1 - lr_t * wd if decoupled and wd != 0 else None
+            if state["exp_avg"]._data.dtype != p.grad._data.dtype:
+                _refuse_mixed_state(p, state["exp_avg"], decay)
             if group["foreach"]:
                 # PyTorch's multi-tensor step sizes, in the lr tensor's dtype where it is one
                 bias_correction1 = 1 - beta1 ** step
