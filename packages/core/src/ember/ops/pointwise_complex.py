@@ -158,6 +158,11 @@ def view_as_real(input: Tensor) -> Tensor:
     x = _check("view_as_real", input)
     if x.dtype.kind != "c":
         raise RuntimeError("view_as_real is only supported for complex tensors")
+    if input.is_conj():
+        raise RuntimeError(
+            "view_as_real doesn't work on unresolved conjugated tensors.  To resolve the "
+            "conjugate tensor so you can view it as real, use self.resolve_conj(); however, be "
+            "warned that the resulting tensor will NOT alias the original.")
     xr = x.real
     try:  # a view of x (so storage_offset follows the base): a size-1 axis re-read as 2 reals
         arr = x[..., None].view(xr.dtype)
@@ -196,7 +201,8 @@ def view_as_complex(input: Tensor) -> Tensor:
     arr = x.view(cdt)[..., 0]
     out = make_view(input, arr, view_as_complex)
     if grad_state.enabled and input._rg:
-        record("ViewAsComplexBackward0", out, (input,), lambda g: (view_as_real(g),))
+        record("ViewAsComplexBackward0", out, (input,),
+               lambda g: (view_as_real(g.resolve_conj()),))
     return out
 
 

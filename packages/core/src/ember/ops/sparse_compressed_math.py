@@ -242,7 +242,7 @@ _METHODS: dict[str, Callable] = {
     "__sub__": sub, "__rsub__": _rsub, "sub": sub,
     "__mul__": mul, "__rmul__": mul, "mul": mul,
     "__truediv__": div, "div": div, "__neg__": neg, "neg": neg,
-    "__matmul__": mm, "__rmatmul__": lambda s, o: mm(o, s), "mm": mm, "matmul": mm,
+    "__matmul__": mm, "__rmatmul__": lambda s, o: mm(o, s), "mm": mm, "matmul": mm, "mv": mm,
     "t": t, "transpose": transpose, "sum": sum, "pow": _pow, "__pow__": _pow,
     "double": lambda s: s.to(_dt.float64), "float": lambda s: s.to(_dt.float32),
     "half": lambda s: s.to(_dt.float16), "bfloat16": lambda s: s.to(_dt.bfloat16),

@@ -138,7 +138,7 @@ class SparseTensor(SparseLayoutTensor):
         raise _unsupported("aten::_local_scalar_dense", self._device)
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        raise TypeError("can't convert sparse_coo layout tensor to numpy. Use "
+        raise TypeError("can't convert Sparse layout tensor to numpy. Use "
                         "Tensor.to_dense() first.")
 
     # ------------------------------------------------------------ copies and conversions
@@ -192,14 +192,14 @@ class SparseTensor(SparseLayoutTensor):
     def _add_inplace_grad(self, g: Tensor) -> None:
         """Accumulate a gradient into this ``.grad``: sparse + sparse stays sparse and
         uncoalesced (indices and values concatenated), as PyTorch's accumulation does."""
+        from ..autograd.graph import _DenseIntoSparse
         from .sparse_math import add
 
+        if not isinstance(g, SparseTensor):  # the engine stores dense + sparse instead
+            raise _DenseIntoSparse("a dense gradient cannot be added in place to a sparse .grad")
         r = add(self, g)
-        if isinstance(r, SparseTensor):
-            self._ind, self._val, self._coal = r._ind, r._val, r._coal
-            self._vc[0] += 1
-        else:  # a dense gradient into a sparse .grad: the .grad becomes dense
-            raise RuntimeError("a dense gradient cannot be added in place to a sparse .grad")
+        self._ind, self._val, self._coal = r._ind, r._val, r._coal
+        self._vc[0] += 1
 
     def __reduce_ex__(self, protocol: int) -> tuple:
         be = self._device._backend
@@ -283,12 +283,20 @@ def _values_tensor(values: Any, dtype: Any, dev: Any) -> Tensor:
     return vt if vt._device is dev else vt.to(dev)
 
 
-def sparse_coo_tensor(indices: Any, values: Any, size: Any = None, *, dtype: Any = None,
-                      device: Any = None, pin_memory: bool = False, requires_grad: bool = False,
-                      check_invariants: bool | None = None,
+def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None, *,
+                      dtype: Any = None, device: Any = None, pin_memory: bool = False,
+                      requires_grad: bool = False, check_invariants: bool | None = None,
                       is_coalesced: bool | None = None) -> SparseTensor:
     """A sparse COO tensor from ``indices`` (sparse_dim x nnz) and ``values`` (nnz x ...);
-    without ``size`` the smallest size that holds every index."""
+    without ``size`` the smallest size that holds every index. ``sparse_coo_tensor(size)``
+    (PyTorch's other overload) is an empty one of that size."""
+    if values is None and size is None and isinstance(indices, (tuple, list)):
+        indices, size = None, indices  # sparse_coo_tensor(size): the size given alone
+    if indices is None and values is None and size is not None:
+        nd = 1 if isinstance(size, int) else len(size)
+        return sparse_coo_tensor(np.zeros((nd, 0), np.int64), np.zeros((0,), np.float32), size,
+                                 dtype=dtype or _dt.get_default_dtype(), device=device,
+                                 requires_grad=requires_grad, is_coalesced=True)
     dev = canonical_device(device) if device is not None else (
         values._device if isinstance(values, Tensor) else CPU)
     ind, _ = _as_array(indices, dev)

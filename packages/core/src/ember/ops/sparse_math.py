@@ -18,7 +18,7 @@ from ._dispatch import record
 from .sparse_coo import SparseTensor, _new_sparse, _values_of
 
 __all__ = ["coalesce", "to_dense", "dense_to_sparse", "add", "sub", "mul", "div", "neg",
-           "transpose", "t", "sum", "mm", "addmm", "softmax", "log_softmax", "sparse_mask",
+           "transpose", "t", "sum", "mm", "mv", "addmm", "softmax", "log_softmax", "sparse_mask",
            "clone", "to"]
 
 
@@ -301,7 +301,7 @@ def sum(s: SparseTensor, dim: Any = None, keepdim: bool = False, dtype: Any = No
 
 
 # ---------------------------------------------------------------- products
-def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
+def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False, _vec: bool = False) -> Tensor:
     """sparse (n x m) @ dense (m x p) -> dense (n x p); gradients to both operands. The
     sparse operand's gradient is dense (``ember.mm``, ``@``) or, with ``sparse_grad``
     (``ember.sparse.mm``), ``grad @ mat2.T`` masked to its pattern, as PyTorch's."""
@@ -310,13 +310,15 @@ def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
     if isinstance(mat2, SparseTensor):
         mat2 = to_dense(mat2)
     vec = mat2.ndim == 1
+    if vec and not _vec:  # mm (not matmul) reads the vector's dim 1
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     b = mat2.unsqueeze(1) if vec else mat2
-    if input._data.shape[1] != b._data.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input._data.shape[0]}"
-                           f"x{input._data.shape[1]} and {b._data.shape[0]}x{b._data.shape[1]})")
+    if input._data.shape[1] != b._data.shape[0]:  # PyTorch's addmm_sparse_dense messages
+        raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size "
+                           f"{input._data.shape[1]}, got {b._data.shape[0]}")
     if input.dtype != b.dtype:
-        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
-                           f"{input.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected scalar type {_dt._c10_name(input.dtype)} but found "
+                           f"{_dt._c10_name(b.dtype)}")
     if input.dtype == _dt.bool:
         raise NotImplementedError('"addmm_sparse_dense" not implemented for \'Bool\'')
     xp = _xp(input)
@@ -343,6 +345,32 @@ def mm(input: SparseTensor, mat2: Tensor, sparse_grad: bool = False) -> Tensor:
 
         record("SparseAddmmBackward0" if sparse_grad else "MmBackward0", res, (input, b), vjp)
     return res.squeeze(1) if vec else res
+
+
+def mv(input: SparseTensor, vec: Tensor) -> Tensor:
+    """sparse (n x m) @ dense vector (m,) -> dense (n,), with PyTorch's mv errors."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"mv: two tensor dim should be 2 and 1, but got SparseTensor Dim: "
+                           f"{input.ndim}Tensor Dim: {vec.ndim}")
+    if input._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError("mv: expected self.size(-1) == vec.size(-1)")
+    if input.dtype != vec.dtype:
+        raise RuntimeError(f"expected scalar type {_dt._c10_name(input.dtype)} but found "
+                           f"{_dt._c10_name(vec.dtype)}")
+    xp = _xp(input)
+    v = vec._data
+    out = xp.zeros((input._data.shape[0],), dtype=v.dtype)
+    xp.add.at(out, input._ind[0], input._val * v[input._ind[1]])
+    res = make(out, input._device)
+    if grad_state.enabled and (input._rg or vec._rg):
+        need_a, need_b, sp = input._rg, vec._rg, input
+
+        def vjp(g: Tensor) -> tuple:  # the sparse operand's gradient is dense, as PyTorch's
+            return (g.unsqueeze(1) * vec.detach() if need_a else None,
+                    mv(t(sp.detach()), g) if need_b else None)
+
+        record("MvBackward0", res, (input, vec), vjp)
+    return res
 
 
 def _refuse_mm(s: SparseTensor) -> None:
@@ -402,7 +430,7 @@ def log_softmax(input: SparseTensor, dim: int, *, dtype: Any = None) -> SparseTe
 # ---------------------------------------------------------------- methods and dispatch
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     if isinstance(a, SparseTensor):
-        return mm(a, b)
+        return mm(a, b, _vec=True)
     return mm(t(b), t(a) if a.ndim == 2 else a) if b.ndim == 2 and a.ndim == 2 else \
         to_dense(b).__rmatmul__(a)
 
@@ -424,13 +452,24 @@ def copy_(s: SparseTensor, src: Tensor, non_blocking: bool = False) -> SparseTen
     return s
 
 
+def _view(s: SparseTensor, *shape: Any) -> Tensor:
+    """PyTorch has no sparse view kernel: its dispatcher's refusal."""
+    from .sparse_coo import _unsupported
+
+    raise _unsupported("aten::view", s._device)
+
+
+def _reshape(s: SparseTensor, *shape: Any) -> Tensor:
+    raise RuntimeError("reshape is not implemented for sparse tensors")
+
+
 _METHODS = {
-    "copy_": copy_,
+    "copy_": copy_, "view": _view, "reshape": _reshape,
     "__add__": add, "__radd__": lambda s, o: add(o, s), "add": add,
     "__sub__": sub, "__rsub__": _rsub, "sub": sub,
     "__mul__": mul, "__rmul__": mul, "mul": mul,
     "__truediv__": div, "div": div, "__neg__": neg, "neg": neg,
-    "__matmul__": _matmul, "mm": mm, "matmul": _matmul,
+    "__matmul__": _matmul, "mm": mm, "matmul": _matmul, "mv": mv,
     "t": t, "transpose": transpose, "sum": sum, "softmax": softmax,
     "log_softmax": log_softmax, "sparse_mask": sparse_mask,
     "double": lambda s: to(s, _dt.float64), "float": lambda s: to(s, _dt.float32),

@@ -392,7 +392,8 @@ def ihfftn(input: Tensor, s: Sequence[int] | None = None, dim: Any = None,
         raise TypeError(f"Only supports floating-point dtypes, but found: "
                         f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}")
     _need_axes(input, s, dim, "ihfftn")
-    return renamed(rfftn(input, s, dim, _SWAP[_norm(norm)]).conj(), "FftC2CBackward0")
+    # conj_physical: PyTorch resolves the conjugate here (ihfft alone returns a conj view)
+    return renamed(rfftn(input, s, dim, _SWAP[_norm(norm)]).conj_physical(), "FftC2CBackward0")
 
 
 @_fft_out("ihfft2", True, "ihfftn")

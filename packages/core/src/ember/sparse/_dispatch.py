@@ -21,15 +21,29 @@ _C = SparseCompressedTensor
 
 
 def _mm(dense: Callable) -> Callable:
+    vec = dense.__name__ == "matmul"  # matmul takes a vector, mm does not
+
     def mm(input: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
         if input.__class__ is _S:
-            return _m.mm(input, mat2)
+            return _m.mm(input, mat2, _vec=vec)
         if mat2.__class__ is _S:
             return dense(input, _m.to_dense(mat2), *args, **kw)
         if input.__class__ is _C or mat2.__class__ is _C:
             return _cm.mm(input, mat2)
         return dense(input, mat2, *args, **kw)
     return mm
+
+
+def _mv(dense: Callable) -> Callable:
+    def mv(input: Any, vec: Any, *args: Any, **kw: Any) -> Any:
+        if input.__class__ is _S:
+            return _m.mv(input, vec)
+        if vec.__class__ is _S or vec.__class__ is _C:
+            return dense(input, vec.to_dense(), *args, **kw)
+        if input.__class__ is _C:
+            return _cm.mm(input, vec)
+        return dense(input, vec, *args, **kw)
+    return mv
 
 
 def _binary(dense: Callable, sparse: Callable) -> Callable:
@@ -78,7 +92,7 @@ def install() -> None:
     ops.load_all()
     if getattr(ops.mm, "_sparse_routed", False):
         return
-    wrap = {"mm": _mm, "matmul": _mm, "addmm": _addmm,
+    wrap = {"mm": _mm, "matmul": _mm, "mv": _mv, "addmm": _addmm,
             "add": lambda d: _binary(d, _m.add), "sub": lambda d: _binary(d, _m.sub),
             "mul": lambda d: _binary(d, _m.mul), "div": lambda d: _binary(d, _m.div),
             "neg": lambda d: _unary(d, _m.neg), "sum": lambda d: _unary(d, _m.sum),
