@@ -375,6 +375,11 @@ def random_(self: Tensor, *args: Any, generator: Generator | None = None, **kw: 
     """Fill with integers: ``random_(from, to)`` from ``[from, to)``, ``random_(to)`` from
     ``[0, to)``, ``random_(from, None)`` up to the dtype's largest, ``random_()`` from 0 to it."""
     to_kw, kw0 = "to" in kw, tuple(kw)
+    if generator is not None and not args and not kw and not isinstance(generator, Generator):
+        raise TypeError(f"random_() received an invalid combination of arguments - got (generator="
+                        f"{_py_type_name(generator)}, ), but expected one of:\n * (*, ember."
+                        "Generator generator = None)\n * (int from, int to, *, ember.Generator "
+                        "generator = None)\n * (int to, *, ember.Generator generator = None)\n")
     frm, to = kw.pop("from", None), kw.pop("to", None)
     if kw:
         raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -801,7 +806,8 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
     if generator is not None and not isinstance(generator, Generator):
         raise _generator_type_error("randperm", (n,), generator, "int n")
     if type(n) is not int:
-        n = _randperm_n(n)
+        n = _randperm_n(n, dict(generator=generator, out=out, dtype=dtype, layout=layout,
+                                device=device, requires_grad=requires_grad, pin_memory=pin_memory))
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None
@@ -816,9 +822,10 @@ def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None =
     return _new(K._cast_int(arr, dt.np), dev, requires_grad, out)
 
 
-def _randperm_n(n: Any) -> int:
+def _randperm_n(n: Any, kw: dict) -> int:
     """``n`` as PyTorch's parser takes it: an int or an integer-valued object (NumPy int,
-    integer tensor); floats, bools and strings are refused before any draw."""
+    integer tensor); floats, bools and strings are refused before any draw. With a keyword
+    given, both of PyTorch's overloads fit the argument count, so it names neither."""
     from .creation import _py_type_name
 
     if not isinstance(n, bool) and hasattr(type(n), "__index__"):
@@ -826,6 +833,13 @@ def _randperm_n(n: Any) -> int:
             return int(n.__index__())
         except (TypeError, RuntimeError):
             pass
+    given = [f"{k}={'ember._C.Generator' if isinstance(v, Generator) else _py_type_name(v)}"
+             for k, v in kw.items() if v is not None and v is not False]
+    if given:
+        got = ", ".join([_py_type_name(n), *given])
+        raise TypeError(f"randperm() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n * (int n, *, ember.Generator generator, {_OPTS})"
+                        f"\n * (int n, *, {_OPTS})\n")
     raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_py_type_name(n)}")
 
 

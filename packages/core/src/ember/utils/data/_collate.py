@@ -158,8 +158,13 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
     except (ValueError, AttributeError):  # ragged, or a sample that is no array at all
         out = None
     # NumPy's promotion kept the first dtype only where PyTorch's does too; otherwise (mixed
-    # dtypes, mismatched shapes) go through tensors, to promote and fail as PyTorch does
-    if out is not None and out.dtype == elem.dtype:
+    # dtypes, mismatched shapes) go through tensors, to promote and fail as PyTorch does;
+    # subclasses too (np.stack keeps np.matrix 2-D, PyTorch stacks each sample's 2-D data)
+    if out is not None and out.dtype == elem.dtype and out.__class__ is np.ndarray:
+        if not all(map(_writeable, batch)):  # PyTorch's as_tensor per sample warns (once)
+            from ...ops.creation import _warn_if_readonly
+
+            _warn_if_readonly(next(b for b in batch if not b.flags.writeable))
         if not out.flags.c_contiguous:  # np.stack keeps transposed inputs' layout
             out = np.ascontiguousarray(out)
         return ops.from_numpy(out)
@@ -168,6 +173,7 @@ def collate_numpy_array_fn(batch: list, *, collate_fn_map: CollateFnMap | None =
 
 _strides = operator.attrgetter("strides")
 _dtype = operator.attrgetter("dtype")
+_writeable = operator.attrgetter("flags.writeable")
 
 
 def _has_negative_stride(batch: list) -> bool:
