@@ -217,8 +217,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
 
         raise RuntimeError(f"{type_name(a.dtype)} did not match {type_name(b.dtype)}")
     if rtol < 0 or atol < 0:
-        raise RuntimeError(f"isclose: {'rtol' if rtol < 0 else 'atol'} must be greater than or "
-                           f"equal to zero, but got {rtol if rtol < 0 else atol}")
+        raise RuntimeError(f"{'rtol' if rtol < 0 else 'atol'} must be greater than or equal "
+                           f"to zero, but got {rtol if rtol < 0 else atol:g}")  # C++'s double
     a, b = bf16_to_f32(a, b)
     close = quiet(_isclose_kernel, input, other, a, b, rtol, atol, equal_nan)
     return wrap(pointwise_laid(input._device._backend.xp, close, a, b), input._device)

@@ -53,7 +53,9 @@ def _warn_reduce_once() -> None:
     _warned_reduce = True
     warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                   "will be removed in a future PyTorch release. Use torch.scatter_reduce "
-                  "instead for more reduction options.", UserWarning, stacklevel=user_stacklevel())
+                  "instead for more reduction options. (Triggered internally at "
+                  "/__w/pytorch/pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:225.)",
+                  UserWarning, stacklevel=user_stacklevel())
 
 
 def _dim_key(xp: Any, ix: Any, d: int) -> tuple:

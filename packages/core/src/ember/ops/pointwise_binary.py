@@ -36,7 +36,7 @@ from ._dispatch import (
     sum_to,
 )
 from ._fma import fma, fma_dtype
-from .arithmetic import _check_broadcast, _check_out_cast, _fail, _mismatch, _out
+from .arithmetic import _check_broadcast, _check_out_cast, _fail, _fail_many, _mismatch, _out
 from .math_misc import not_differentiable as _not_differentiable
 from .pointwise_unary import (
     bf16_to_f32,
@@ -560,7 +560,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) 
         diff = quiet(lambda: e - s)
         r = quiet(_lerp_kernel, xp, s, e, w, diff, dt)
     except ValueError as err:
-        raise _fail("lerp", input, end, err) from None
+        raise _fail_many("lerp", (input, end, weight), err) from None
     res = wrap(iter_laid(xp, _as(xp, r, dt), (s, e, w) if hasattr(w, "ndim") else (s, e)), dev)
     if grad_state.enabled and (input._rg or end._rg or _rg(weight)):
         shapes = (input._data.shape, end._data.shape, _shape(weight))
@@ -670,7 +670,7 @@ def _addc(op: str, input: Tensor, t1: Tensor, t2: Tensor, value: Any,
     try:
         r = quiet(_addc_kernel, op, xp, a, b, c, value, dt)
     except ValueError as err:
-        raise _fail(op, t1, t2, err) from None
+        raise _fail_many(op, (input, t1, t2), err) from None
     res = wrap(pointwise_laid(xp, _as(xp, r, dt), a, b, c), dev)
     if grad_state.enabled and (input._rg or t1._rg or t2._rg):
         shapes = (input._data.shape, t1._data.shape, t2._data.shape)
@@ -789,7 +789,7 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         if hi is not None and not nan:
             r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else xp.minimum(r, hi)
     except ValueError as err:
-        raise _fail("clamp", input, min if max is None else max, err) from None
+        raise _fail_many("clamp", (input, min, max), err) from None
     if r is a:
         r = copy(xp, a)
     r = _as(xp, r, dt)

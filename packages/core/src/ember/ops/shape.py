@@ -551,9 +551,7 @@ def _atleast(tensors: tuple, n: int) -> Any:
         try:
             nd = t._data.ndim
         except AttributeError:
-            raise TypeError(f"atleast_{n}d() received an invalid combination of arguments - got "
-                            f"({type(t).__name__}), but expected one of:\n * (Tensor input)\n"
-                            " * (tuple of Tensors tensors)") from None
+            raise _atleast_refusal(n, t, single, len(out)) from None
         if nd >= n:
             out.append(t)
         elif nd == 0:
@@ -563,6 +561,18 @@ def _atleast(tensors: tuple, n: int) -> Any:
         else:  # 1-D to 3-D: (N,) -> (1, N, 1)
             out.append(unsqueeze(unsqueeze(t, 0), -1))
     return out[0] if single else tuple(out)
+
+
+def _atleast_refusal(n: int, t: Any, single: bool, pos: int) -> TypeError:
+    """PyTorch's TypeError for a non-tensor given to ``atleast_{n}d``: as the lone argument,
+    its overload mismatch; inside a sequence, the element's position."""
+    tn = type(t).__name__
+    if not single:
+        return TypeError(f"expected Tensor as element {pos} in argument 0, but got {tn}")
+    why = f"      didn't match because some of the arguments have invalid types: (!{tn}!)\n"
+    return TypeError(f"atleast_{n}d() received an invalid combination of arguments - got "
+                     f"({tn}), but expected one of:\n * (Tensor input)\n{why}"
+                     f" * (tuple of Tensors tensors)\n{why}")
 
 
 def atleast_1d(*tensors: Any) -> Any:

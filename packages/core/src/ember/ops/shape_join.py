@@ -212,14 +212,22 @@ def _write_joined(res: Tensor, out: Tensor | None, op: str) -> Tensor:
     return write_out(res, out)
 
 
+def _non_empty(tensors: Sequence[Tensor], op: str) -> None:
+    """PyTorch's refusal of an empty list by the stacking functions (before ``cat``'s)."""
+    if not len(tensors):
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
+
+
 def hstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """Concatenate column-wise (along dim 0 for 1-D tensors, else dim 1)."""
+    _non_empty(tensors, "hstack")
     ts = atleast_1d(list(tensors))
     return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1, out=out)
 
 
 def vstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """Concatenate row-wise, after making each tensor at least 2-D."""
+    _non_empty(tensors, "vstack")
     return cat(atleast_2d(list(tensors)), 0, out=out)
 
 
@@ -228,11 +236,13 @@ row_stack = vstack
 
 def dstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """Concatenate depth-wise (dim 2), after making each tensor at least 3-D."""
+    _non_empty(tensors, "dstack")
     return cat(atleast_3d(list(tensors)), 2, out=out)
 
 
 def column_stack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """Stack as columns: 0-D and 1-D tensors become ``(n, 1)`` columns, then ``hstack``."""
+    _non_empty(tensors, "column_stack")
     cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
     return cat(cols, 1, out=out)
 
@@ -245,9 +255,28 @@ def _dims_arg(dims: tuple) -> Any:
 
 
 def flip(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
-    """Reverse the order of elements along ``dims`` (a copy)."""
+    """Reverse the order of elements along ``dims`` (a copy); the function form takes one
+    sequence of dims, and refuses a lone number (TypeError) as PyTorch's does."""
+    d = kwargs["dims"] if "dims" in kwargs else dims[0] if len(dims) == 1 else None
+    if _isinstance(d, (int, float, bool)) or len(dims) > 1:
+        _flip_refusal(dims, d)
+    return _flip_method(input, *dims, **kwargs)
+
+
+def _flip_refusal(dims: tuple, d: Any) -> None:
+    """PyTorch's TypeError for ``torch.flip(x, 0)`` or ``torch.flip(x, 0, 1)``."""
+    if len(dims) > 1:
+        raise TypeError(f"flip() takes 2 positional arguments but {len(dims) + 1} were given")
+    where = "dims' (position 2)" if dims else "dims'"
+    raise TypeError(f"flip(): argument '{where} must be tuple of ints, not {type(d).__name__}")
+
+
+def _flip_method(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    """``Tensor.flip``: dims as ``t.flip(0, 1)``, ``t.flip((0, 1))`` or ``dims=``."""
     if "dims" in kwargs:  # flip(x, dims=[0]) as well as flip(x, [0]) and x.flip(0)
         dims = (kwargs.pop("dims"),)
+        if _isinstance(dims[0], (int, float, bool)):
+            _flip_refusal((), dims[0])
     if kwargs:
         raise TypeError(f"flip() got an unexpected keyword argument '{next(iter(kwargs))}'")
     x = input._data
@@ -354,7 +383,7 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
     if any(r < 0 for r in reps):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(reps)}")
+        reps = _negative_repeat(x.shape, reps)
     xp = input._device._backend.xp
     res = make(c_order(xp, xp.tile(x, reps)), input._device)
     if grad_state.enabled and input._rg:
@@ -370,6 +399,16 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
 
         record("RepeatBackward0", res, (input,), vjp)
     return res
+
+
+def _negative_repeat(shape: tuple, reps: tuple) -> tuple:
+    """PyTorch's error for a negative repeat that makes a negative size (naming the first);
+    one along a size-0 dim only makes that dim empty."""
+    out = [s * r for s, r in zip((1,) * (len(reps) - len(shape)) + tuple(shape), reps)]
+    first = next((s for s in out if s < 0), None)
+    if first is not None:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {first}: {out}")
+    return tuple(max(r, 0) for r in reps)
 
 
 def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
@@ -563,5 +602,5 @@ def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:
     return repeat(self, *sizes)
 
 
-methods(flip=flip, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
+methods(flip=_flip_method, fliplr=fliplr, flipud=flipud, rot90=rot90, roll=roll,
         repeat=_repeat_method, tile=_tile_method, repeat_interleave=repeat_interleave)
