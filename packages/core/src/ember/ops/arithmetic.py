@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._memory_format import dense_like_result, pointwise_laid
-from .._runtime import _QUIET, _np_fp_state
+from .._runtime import _QUIET, _np_fp_state, _threads
 from . import _inplace
 from ._along_dim import is_half as _is_half
 from ._dispatch import (
@@ -26,6 +26,7 @@ from ._dispatch import (
     sum_to,
 )
 from ._fma import fma, fma_dtype
+from ._torch_cpu import half_vector_width
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow", "float_power", "positive"]
@@ -63,12 +64,27 @@ def _any_grad(a: Any, b: Any) -> bool:
 
 
 def _fail(op: str, a: Any, b: Any, e: Exception) -> Exception:
-    sa, sb = _shape(a), _shape(b)
+    return _fail_shapes(op, _shape(a), _shape(b), e)
+
+
+def _fail_shapes(op: str, sa: tuple, sb: tuple, e: Exception) -> Exception:
     if "broadcast" in str(e) or "operands could not" in str(e):
         return RuntimeError(
             f"{op}: The size of tensor a ({_mismatch(sa, sb)[0]}) must match the size of tensor b "
             f"({_mismatch(sa, sb)[1]}) at non-singleton dimension {_mismatch(sa, sb)[2]}; shapes "
             f"{list(sa)} and {list(sb)}")
+    return e
+
+
+def _fail_many(op: str, operands: tuple, e: Exception) -> Exception:
+    """``_fail`` for an op of three or more operands: PyTorch broadcasts them in order, so
+    tensor a is the shape the earlier operands broadcast to and b the one that refuses it."""
+    acc: tuple = ()
+    for x in operands:
+        try:
+            acc = np.broadcast_shapes(acc, _shape(x))
+        except ValueError:
+            return _fail_shapes(op, acc, _shape(x), e)
     return e
 
 
@@ -535,17 +551,39 @@ def _int_floordiv(xp: Any, a: Any, b: Any) -> Any:
     return xp.floor_divide(a, b)
 
 
+def _complex_neg(x: Any) -> Any:
+    """``-x`` for complex ``x`` as PyTorch's CPU kernel: its vector loop, over the whole
+    vectors of a dense array in memory order, computes ``0 - z`` (a +0 part stays +0); the
+    elements past the last whole vector (and strided arrays) get ``-z``. From PyTorch's
+    grain size (32768) on, each thread's chunk has its own vectors and tail."""
+    r = -x
+    w = half_vector_width() * 2 // x.dtype.itemsize
+    flags = getattr(x, "flags", None)
+    n = x.size
+    if flags is None or n < w or not (flags.c_contiguous or flags.f_contiguous):
+        return r
+    xs, rs = (x.reshape(-1), r.reshape(-1)) if flags.c_contiguous else \
+        (x.T.reshape(-1), r.T.reshape(-1))
+    parts = 1 if n < 32768 else min(_threads[0], -(-n // 32768))
+    chunk = -(-n // parts)
+    for s in range(0, n, chunk):  # one chunk a thread (at most a few)
+        k = min(chunk, n - s) // w * w
+        rs[s:s + k] = 0 - xs[s:s + k]
+    return r
+
+
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``-input``."""
     x = input._data
-    if _kind(x) == "b":
+    k = _kind(x)
+    if k == "b":
         raise NotImplementedError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
     if out is not None:
         _inplace.check_exact_out(x.dtype, out)
     refuse_shell_uint("neg_cpu", x)
-    r = -x
+    r = -x if k != "c" else _complex_neg(x)
     if r.__class__ is not _ndarray and r.__class__ is not input._device._backend.ndarray:
         r = input._device._backend.xp.asarray(r)  # NumPy gives a scalar for a 0-d array
     res = make(r, input._device)

@@ -156,7 +156,8 @@ def _warn_if_readonly(arr: np.ndarray) -> None:
                    "support non-writable tensors. This means writing to this tensor will result "
                    "in undefined behavior. You may want to copy the array to protect its data or "
                    "make it writable before converting it to a tensor. This type of warning will "
-                   "be suppressed for the rest of this program.")
+                   "be suppressed for the rest of this program. (Triggered internally at "
+                   "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
 _FLOAT_DEFAULT = object()  # stands for the default float dtype, read at call time
 _FLAT = {bool: _dt.bool, int: _dt.int64, float: _FLOAT_DEFAULT}
 
@@ -1172,7 +1173,11 @@ def _type_name(d: _dt.dtype) -> str:
 def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001
     """``real + 1j * imag`` from two float tensors of the same dtype."""
     _complex_parts("complex", ("real", "imag"), real, imag)
-    return renamed(real + imag * 1j, "ComplexBackward0")
+    res = renamed(real + imag * 1j, "ComplexBackward0")
+    d = res._data
+    if d.__class__ is np.ndarray:  # the parts as given: ``imag * 1j`` loses a -0 and makes
+        d.real[...], d.imag[...] = real._data, imag._data  # inf * 1j nan+infj
+    return res
 
 
 @writes_out("polar")

@@ -45,15 +45,18 @@ _BASIC_NAMES = {int: "SelectBackward0", slice: "SliceBackward0", type(None): "Un
 
 
 # ------------------------------------------------------------------ preparing an index
-def _seq_as_tuple(key: list) -> bool:
+def _seq_as_tuple(key: list) -> int:
     """NumPy's (and PyTorch's) legacy rule: a short list holding sequences, slices, None or
-    Ellipsis indexes like a tuple."""
+    Ellipsis indexes like a tuple. Nonzero when it does: the line of PyTorch's warning, which
+    differs as the first such item is a sequence or slice (356) or None or Ellipsis (366)."""
     if len(key) >= 32:
-        return False
+        return 0
     for k in key:
-        if _isinstance(k, (Tensor, list, tuple, slice, np.ndarray)) or k is None or k is Ellipsis:
-            return True
-    return False
+        if _isinstance(k, (Tensor, list, tuple, slice, np.ndarray)):
+            return 356
+        if k is None or k is Ellipsis:
+            return 366
+    return 0
 
 
 def _is_sequence(k: Any) -> bool:
@@ -80,7 +83,8 @@ def _index_array(t: Tensor, x: Tensor) -> Any:
 
 def _uint8_warning(stacklevel: int) -> None:
     warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                  "torch.bool instead.", UserWarning, stacklevel=stacklevel + 1)
+                  "torch.bool instead. (Triggered internally at /__w/pytorch/pytorch/aten/src/"
+                  "ATen/native/IndexingUtils.h:37.)", UserWarning, stacklevel=stacklevel + 1)
 
 
 def _list_array(k: Any, x: Tensor) -> Any:
@@ -126,12 +130,14 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
     kc = key.__class__
     if kc is tuple:
         items = key
-    elif kc is list and _seq_as_tuple(key):
+    elif kc is list and (line := _seq_as_tuple(key)):
         warnings.warn(
             "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
             "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this "
             "will be interpreted as tensor index, x[torch.tensor(seq)], which will result either "
-            "in an error or a different result", UserWarning, stacklevel=3)
+            "in an error or a different result (Triggered internally at /__w/pytorch/pytorch/"
+            f"torch/csrc/autograd/python_variable_indexing.cpp:{line}.)", UserWarning,
+            stacklevel=3)
         items = tuple(key)
     else:
         items = (key,)
@@ -154,8 +160,8 @@ def prepare(x: Tensor, key: Any) -> tuple[tuple, Any, str]:
             adv.append(slice(None))
             name = "UnsqueezeBackward0"
         elif k is Ellipsis:
-            if ellipsis:
-                raise IndexError("an index can only have a single ellipsis ('...')")
+            if ellipsis:  # PyTorch: a later ellipsis stands for no dims (NumPy refuses it)
+                continue
             ellipsis = True
             basic.append(Ellipsis)
             adv.append(Ellipsis)
@@ -399,6 +405,8 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
             arr = _unsqueezed(x, pk[0], arr)
         out = make_view(input, arr, replay)
         if grad_state.enabled and input._rg:
+            if key.__class__ is tuple or key.__class__ is list:
+                name = _applied_name(pk[0], shape)  # (``replay`` reads it too)
             record(name, out, (input,), lambda g: (view_grad(
                 g, shape, replay, _double_name(pk[0], shape) if grad_state.enabled else None),))
         return out
@@ -413,6 +421,28 @@ def getitem_key(input: Tensor, pk: tuple, name: str = "SliceBackward0",
 
         record("IndexBackward0", out, (input,), vjp, key_tensors(key))
     return out
+
+
+def _applied_name(basic: tuple, shape: tuple) -> str:
+    """PyTorch's node for ``x[key]``, a tuple ``key`` of basic items: that of the last step it
+    applies (a slice from 0 with step 1 to at least the dim's end is skipped; none applied:
+    an alias). A lone slice, not in a tuple, is always applied."""
+    name = "AliasBackward0"
+    dim, used = 0, sum(k is not None and k is not Ellipsis for k in basic)
+    for k in basic:
+        if k is Ellipsis:
+            dim = len(shape) - used + dim  # the dims the items after it index
+        elif k is None:
+            name = "UnsqueezeBackward0"
+        elif k.__class__ is slice:
+            if (k.start or 0) != 0 or (k.step or 1) != 1 or (
+                    k.stop is not None and k.stop < shape[dim]):
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name = "SelectBackward0"
+            dim += 1
+    return name
 
 
 def _double_name(basic: tuple, shape: tuple) -> str | None:
@@ -477,11 +507,11 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
         else:
             basic = items if ell else items + (Ellipsis,)
             return getitem_key(self, (basic, None), name, _basic_view(self._data, basic, self,
-                                                                      key))
+                                                                      key), key)
     basic, adv, name = prepare(self, key)
     v = _basic_view(self._data, basic, self, key)
     if adv is None:
-        return getitem_key(self, (basic, None), name, v)
+        return getitem_key(self, (basic, None), name, v, key)
     try:
         r = _advanced_get(v, adv)
     except IndexError:
