@@ -184,14 +184,16 @@ def strided_acc(x: Any, dims: tuple) -> Any:
     return wide if n > 128 else None
 
 
-def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool) -> Any:
+def mean_array(xp: Any, x: Any, dims: tuple, keepdims: bool, torch_order: bool = True) -> Any:
     """The mean over ``dims`` as sum / count (NumPy's ``mean`` warns on empty slices from its
-    own module, where Ember's warning filter can't reach; half precision sums in float32)."""
+    own module, where Ember's warning filter can't reach; half precision sums in float32);
+    the sum in PyTorch's order where followed, unless ``torch_order`` is False (a mean inside
+    another computation that does not keep PyTorch's order anyway: NumPy's sum is quicker)."""
     n = 1
     for d in dims:
         n *= x.shape[d]
     half = is_half(x.dtype)
-    s = None if half or not n else cascade_sum(x, dims, keepdims)  # PyTorch's sum, then / n
+    s = None if half or not n or not torch_order else cascade_sum(x, dims, keepdims)
     if s is None:
         acc = xp.float32 if half else strided_acc(x, dims)
         s = quiet(lambda: xp.sum(x, axis=dims, keepdims=keepdims, dtype=acc))

@@ -28,7 +28,6 @@ _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-_EXP_MAX_F32 = 88.72283172607422  # the largest float32 whose float32 exp is finite
 
 # h(u) = log(erfcx(x) / t), t = 2 / (2 + x), u = 2t - 1, on u in [-1, 1] (x in [0, inf])
 ERFCX = (
@@ -346,50 +345,83 @@ def polygamma(xp: Any, n: int, x: Any) -> Any:
 
 
 # ------------------------------------------------------------------ modified Bessel functions
+def _chbevl(xp: Any, coeffs: tuple, y: Any, n: int) -> Any:
+    """Cephes' ``chbevl`` at ``y = 2u`` as PyTorch's kernel rounds it: ``b0 = y * b1 - b2 +
+    c`` with the product fused (its build contracts it), then ``0.5 * (b0 - b2)``; ``coeffs``
+    in ``_cheb``'s form (lowest first, ``c0`` halved), of which Cephes keeps the first ``n``."""
+    from ._fma import fma
+
+    cs = tuple(coeffs[n - 1:0:-1]) + (2.0 * coeffs[0],)
+    b0, b1, b2 = xp.full_like(y, cs[0]), xp.zeros_like(y), xp.zeros_like(y)
+    for c in cs[1:]:
+        b2, b1 = b1, b0
+        b0 = fma(y, b1, -b2, y.dtype, xp=xp) + c
+    return 0.5 * (b0 - b2)
+
+
 def i0e(xp: Any, x: Any) -> Any:
     a = xp.abs(x)
-    small = _cheb(xp, I0E_SMALL, xp.minimum(a, 8.0) / 4.0 - 1.0)
-    big = _cheb(xp, I0E_LARGE, 16.0 / xp.maximum(a, 8.0) - 1.0) / xp.sqrt(xp.maximum(a, 8.0))
+    small = _chbevl(xp, I0E_SMALL, xp.minimum(a, 8.0) / 2.0 - 2.0, 30)
+    big = _chbevl(xp, I0E_LARGE, 32.0 / xp.maximum(a, 8.0) - 2.0, 25) / xp.sqrt(xp.maximum(a, 8.0))
     return xp.where(a <= 8.0, small, big)
+
+
+def _i1_terms(a: Any) -> tuple:
+    """The Chebyshev terms PyTorch's I1 kernels sum: Cephes' float tables (i1f.c) are shorter."""
+    return (17, 7) if a.dtype == "float32" else (29, 25)
 
 
 def i1e(xp: Any, x: Any) -> Any:
     a = xp.abs(x)
-    small = a * _cheb(xp, I1E_SMALL, xp.minimum(a, 8.0) / 4.0 - 1.0)
-    big = _cheb(xp, I1E_LARGE, 16.0 / xp.maximum(a, 8.0) - 1.0) / xp.sqrt(xp.maximum(a, 8.0))
+    small = _chbevl(xp, I1E_SMALL, xp.minimum(a, 8.0) / 2.0 - 2.0, _i1_terms(a)[0]) * a
+    big = _chbevl(xp, I1E_LARGE, 32.0 / xp.maximum(a, 8.0) - 2.0, _i1_terms(a)[1]) / xp.sqrt(xp.maximum(a, 8.0))
     r = xp.where(a <= 8.0, small, big)
     return xp.where(x < 0, -r, r)  # +0 at -0, as PyTorch's ``x < 0 ? -out : out``
 
 
-def _unscale(xp: Any, e: Any, x: Any) -> Any:
-    a = xp.abs(x)
-    return xp.where(a < 700.0, e * xp.exp(xp.minimum(a, 700.0)),
-                    xp.copysign(xp.exp(a + xp.log(xp.abs(e))), e))
-
-
-def overflow_f32(kernel: Any) -> Any:
-    """A float64 ``exp(|x|) * ...`` kernel run for any float dtype; for float32, inf past
-    the largest x whose float32 ``exp`` is finite, where PyTorch's float32 kernel overflows
-    (and nan at +-inf, its ``exp(x) * c / sqrt(x)``)."""
+def native32(kernel: Any) -> Any:
+    """Run a dtype-generic kernel in float32 or float64 (PyTorch's kernels compute in the
+    input's dtype), other float dtypes through float64."""
     def run(xp: Any, x: Any) -> Any:
-        if x.dtype == "float64":
+        if x.dtype == "float64" or x.dtype == "float32":
             return kernel(xp, x)
-        r = kernel(xp, x.astype("float64")).astype(x.dtype)
-        if x.dtype != "float32":
-            return r
-        a, t = xp.abs(x), x.dtype.type
-        big = xp.where(a == math.inf, t(math.nan), xp.copysign(t(math.inf), r))  # inf / inf
-        return xp.where(a > _EXP_MAX_F32, big, r)
+        return kernel(xp, x.astype("float64")).astype(x.dtype)
 
     return run
 
 
+def _exp(xp: Any, a: Any) -> Any:
+    """``exp`` in a's dtype; float32 rounded from float64 (glibc's expf, which PyTorch's scalar
+    kernels call, is rounded correctly where NumPy's float32 exp is not)."""
+    return xp.exp(a.astype("float64")).astype(a.dtype) if a.dtype == "float32" else xp.exp(a)
+
+
 def i0(xp: Any, x: Any) -> Any:
-    return _unscale(xp, i0e(xp, x), x)
+    """PyTorch's ``exp(|x|) * chbevl(...)`` (``/ sqrt(|x|)`` past 8): inf once exp overflows."""
+    a = xp.abs(x)  # (callers run it quietly: exp overflows to inf as PyTorch's)
+    small = _exp(xp, a) * _chbevl(xp, I0E_SMALL, xp.minimum(a, 8.0) / 2.0 - 2.0, 30)
+    big = (_exp(xp, a) * _chbevl(xp, I0E_LARGE, 32.0 / xp.maximum(a, 8.0) - 2.0, 25)
+           / xp.sqrt(xp.maximum(a, 8.0)))
+    return xp.where(a <= 8.0, small, big)
 
 
-def i1(xp: Any, x: Any) -> Any:
-    return _unscale(xp, i1e(xp, x), x)
+def i1(xp: Any, x: Any, modified: bool = False) -> Any:
+    """PyTorch's ``exp(|x|) * |x| * chbevl(...)`` (``exp(|x|) * chbevl(...) / sqrt(|x|)`` past
+    8), negated for negative x; ``modified``: ``modified_bessel_i1``'s double tables in every
+    dtype and ``chbevl(...) * |x| * exp(|x|)``."""
+    a = xp.abs(x)
+    n_small, n_big = (29, 25) if modified else _i1_terms(a)
+    cheb = _chbevl(xp, I1E_SMALL, xp.minimum(a, 8.0) / 2.0 - 2.0, n_small)
+    small = cheb * a * _exp(xp, a) if modified else _exp(xp, a) * a * cheb
+    big = (_exp(xp, a) * _chbevl(xp, I1E_LARGE, 32.0 / xp.maximum(a, 8.0) - 2.0, n_big)
+           / xp.sqrt(xp.maximum(a, 8.0)))
+    r = xp.where(a <= 8.0, small, big)
+    return xp.where(x < 0, -r, r)
+
+
+def modified_bessel_i1(xp: Any, x: Any) -> Any:
+    """PyTorch's ``modified_bessel_i1`` (``i1``'s series, summed in its own order)."""
+    return i1(xp, x, True)
 
 
 # lgamma(1 + z) = z * sum_n c_n z**n: c_0 = -euler_gamma, c_{k-1} = (-1)**k zeta(k) / k

@@ -22,6 +22,7 @@ from .._memory_format import dense_like_result, pointwise_laid
 from . import _bessel_kernels as B
 from . import _special_kernels as K
 from ._dispatch import Tensor, make, quiet, result_type
+from ._fma import fma as _fma
 from .arithmetic import _check_broadcast, _check_out_cast, _out
 from .pointwise_unary import in_float64, not_implemented, not_tensor
 
@@ -98,10 +99,10 @@ bessel_j0 = _unary("bessel_j0", B.bessel_j0, "The Bessel function of the first k
 bessel_j1 = _unary("bessel_j1", B.bessel_j1, "The Bessel function of the first kind, order 1.")
 bessel_y0 = _unary("bessel_y0", B.bessel_y0, "The Bessel function of the second kind, order 0.")
 bessel_y1 = _unary("bessel_y1", B.bessel_y1, "The Bessel function of the second kind, order 1.")
-modified_bessel_i0 = _unary("modified_bessel_i0", K.overflow_f32(K.i0),
+modified_bessel_i0 = _unary("modified_bessel_i0", K.native32(K.i0),
                             "The modified Bessel function of the first kind, order 0.",
                             native=True)
-modified_bessel_i1 = _unary("modified_bessel_i1", K.overflow_f32(K.i1),
+modified_bessel_i1 = _unary("modified_bessel_i1", K.native32(K.modified_bessel_i1),
                             "The modified Bessel function of the first kind, order 1.",
                             native=True)
 modified_bessel_k0 = _unary("modified_bessel_k0", B.bessel_k0,
@@ -127,7 +128,8 @@ def _degrees(xp: Any, n: Any) -> Any:
 
 def _recurrence(xp: Any, n: Any, use: Any, first: tuple, step: Callable) -> Any:
     """``q_n`` for the elements in ``use`` from ``q_0, q_1`` and ``q_{k+1} = step(k, q_k,
-    q_{k-1})`` (a loop over the degree, vectorised over the elements)."""
+    q_{k-1})`` (a loop over the degree, vectorised over the elements). PyTorch's kernels are
+    built with FMA contraction, so each step's ``a * q - b`` is one ``_fma``."""
     p, q = first
     res = xp.where(n == 0, p, q)
     sel = n[use] if bool(xp.any(use)) else None
@@ -142,8 +144,10 @@ def _recurrence(xp: Any, n: Any, use: Any, first: tuple, step: Callable) -> Any:
     return res
 
 
-def _cheb_kernel(kind: str) -> Callable:
-    trig_from = {"t": 6, "u": 8, "v": 8, "w": 8}[kind]
+def _cheb_kernel(kind: str, shifted: bool = False) -> Callable:
+    """Chebyshev ``kind``'s kernel; PyTorch switches to the trigonometric form past degree 6
+    (T; shifted T, U, V) or 8 (U, V, W), 4 for the shifted W."""
+    trig_from = {"w": 4}.get(kind, 6) if shifted else {"t": 6, "u": 8, "v": 8, "w": 8}[kind]
 
     def kernel(xp: Any, x: Any, n: Any) -> Any:
         ax = xp.abs(x)
@@ -151,18 +155,20 @@ def _cheb_kernel(kind: str) -> Callable:
         rec = (n >= 0) & ~trig & (ax != 1)
         one = xp.ones_like(x)
         q1 = {"t": x, "u": 2 * x, "v": 2 * x - 1, "w": 2 * x + 1}[kind]
-        r = _recurrence(xp, n, rec, (one, q1), lambda k, q, p: 2 * x * q - p)
+        r = _recurrence(xp, n, rec, (one, q1), lambda k, q, p: _fma(x + x, q, -p, x.dtype, xp=xp))
         th = xp.arccos(xp.where(ax < 1, x, 0.0))
+        nt = n.astype(x.dtype)  # PyTorch's ``n * acos(x)``: the degree cast to x's dtype
         with np.errstate(all="ignore"):
             if kind == "t":
-                tr = xp.cos(n * th)
+                tr = xp.cos(nt * th)
             elif kind == "u":
                 s = xp.sin(th)
-                tr = xp.where(s != 0, xp.sin((n + 1) * th) / s, (n + 1) * xp.cos((n + 1) * th) / x)
+                tr = xp.where(s != 0, xp.sin((nt + 1) * th) / s,
+                              (nt + 1) * xp.cos((nt + 1) * th) / x)
             elif kind == "v":
-                tr = xp.cos((n + 0.5) * th) / xp.cos(th / 2)
+                tr = xp.cos((nt + 0.5) * th) / xp.cos(th / 2)
             else:
-                tr = xp.sin((n + 0.5) * th) / xp.sin(th / 2)
+                tr = xp.sin((nt + 0.5) * th) / xp.sin(th / 2)
         odd = xp.fmod(n, 2) != 0
         if kind == "t":
             edge = xp.where((x > 0) | ~odd, 1.0, -1.0)
@@ -181,18 +187,19 @@ def _cheb_kernel(kind: str) -> Callable:
 
 def _hermite_h(xp: Any, x: Any, n: Any) -> Any:
     r = _recurrence(xp, n, n >= 0, (xp.ones_like(x), 2 * x),
-                    lambda k, q, p: 2 * x * q - 2 * k * p)
+                    lambda k, q, p: _fma(x + x, q, -(2 * k * p), x.dtype, xp=xp))
     return xp.where(n < 0, 0.0, r)
 
 
 def _hermite_he(xp: Any, x: Any, n: Any) -> Any:
-    r = _recurrence(xp, n, n >= 0, (xp.ones_like(x), x * 1), lambda k, q, p: x * q - k * p)
+    r = _recurrence(xp, n, n >= 0, (xp.ones_like(x), x * 1), lambda k, q, p: _fma(x, q, -(k * p), x.dtype, xp=xp))
     return xp.where(n < 0, 0.0, r)
 
 
 def _laguerre_l(xp: Any, x: Any, n: Any) -> Any:
     r = _recurrence(xp, n, (n >= 0) & (x != 0), (xp.ones_like(x), 1 - x),
-                    lambda k, q, p: ((2 * k + 1 - x) * q - k * p) / (k + 1))
+                    lambda k, q, p: _fma(2 * k + (1 - x), q, -(k * p), x.dtype, xp=xp)
+                    / (k + 1))
     r = xp.where(x == 0, 1.0, r)
     return xp.where(n < 0, 0.0, r)
 
@@ -200,7 +207,8 @@ def _laguerre_l(xp: Any, x: Any, n: Any) -> Any:
 def _legendre_p(xp: Any, x: Any, n: Any) -> Any:
     ax = xp.abs(x)
     r = _recurrence(xp, n, (n >= 0) & (ax != 1), (xp.ones_like(x), x * 1),
-                    lambda k, q, p: ((2 * k + 1) * x * q - k * p) / (k + 1))
+                    lambda k, q, p: _fma((2 * k + 1) * x, q, -(k * p), x.dtype, xp=xp)
+                    / (k + 1))
     edge = xp.where((x > 0) | (xp.fmod(n, 2) == 0), 1.0, -1.0)
     r = xp.where(ax == 1, edge, r)
     return xp.where(n < 0, 0.0, r)
@@ -246,13 +254,13 @@ chebyshev_polynomial_v = _poly("chebyshev_polynomial_v", _cheb_kernel("v"),
 chebyshev_polynomial_w = _poly("chebyshev_polynomial_w", _cheb_kernel("w"),
                                "The Chebyshev polynomial of the fourth kind ``W_n(x)``.")
 shifted_chebyshev_polynomial_t = _poly("shifted_chebyshev_polynomial_t",
-                                       _shifted(_cheb_kernel("t")), "``T_n(2x - 1)``.")
+                                       _shifted(_cheb_kernel("t", True)), "``T_n(2x - 1)``.")
 shifted_chebyshev_polynomial_u = _poly("shifted_chebyshev_polynomial_u",
-                                       _shifted(_cheb_kernel("u")), "``U_n(2x - 1)``.")
+                                       _shifted(_cheb_kernel("u", True)), "``U_n(2x - 1)``.")
 shifted_chebyshev_polynomial_v = _poly("shifted_chebyshev_polynomial_v",
-                                       _shifted(_cheb_kernel("v")), "``V_n(2x - 1)``.")
+                                       _shifted(_cheb_kernel("v", True)), "``V_n(2x - 1)``.")
 shifted_chebyshev_polynomial_w = _poly("shifted_chebyshev_polynomial_w",
-                                       _shifted(_cheb_kernel("w")), "``W_n(2x - 1)``.")
+                                       _shifted(_cheb_kernel("w", True)), "``W_n(2x - 1)``.")
 hermite_polynomial_h = _poly("hermite_polynomial_h", _hermite_h,
                              "The physicists' Hermite polynomial ``H_n(x)``.")
 hermite_polynomial_he = _poly("hermite_polynomial_he", _hermite_he,

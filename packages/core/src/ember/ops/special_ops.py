@@ -75,21 +75,21 @@ lgamma = unary("lgamma", _k(K.lgamma), "LgammaBackward0", lambda g, x, r: g * di
 digamma = unary("digamma", P.digamma, "DigammaBackward0",
                 lambda g, x, r: g * polygamma(1, x), kinds=_REAL,
                 doc="The logarithmic derivative of Gamma.")
-i0 = unary("i0", K.overflow_f32(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
+i0 = unary("i0", K.native32(K.i0), "I0Backward0", lambda g, x, r: g * i1(x), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 0.")
 erfcx = _no_half(unary(
     "special_erfcx", _k(K.erfcx), "SpecialErfcxBackward0",
     lambda g, x, r: g * (2 * x * r - 2 / _SQRT_PI), saves="xr", reject=_kernel("erfcx_cpu"),
     kinds=_REAL, doc="The scaled complementary error function ``exp(x**2) * erfc(x)``."),
     "erfcx_cpu")
-i0e = unary("special_i0e", _k(K.i0e), "SpecialI0EBackward0",
+i0e = unary("special_i0e", K.native32(K.i0e), "SpecialI0EBackward0",
             lambda g, x, r: g * (i1e(x) - x.sgn() * r), saves="xr", reject=_kernel("i0e_cpu"),
             kinds=_REAL, doc="``exp(-|x|) * i0(x)``.")
-i1 = unary("special_i1", K.overflow_f32(K.i1), "SpecialI1Backward0",
+i1 = unary("special_i1", K.native32(K.i1), "SpecialI1Backward0",
            lambda g, x, r: g * where(_not_tiny(x), i0(x) - r / x, 0.5), saves="xr",
            reject=_kernel("i1_cpu"), kinds=_REAL,
            doc="The modified Bessel function of the first kind, order 1.")
-i1e = unary("special_i1e", _k(K.i1e), "SpecialI1EBackward0",
+i1e = unary("special_i1e", K.native32(K.i1e), "SpecialI1EBackward0",
             lambda g, x, r: g * where(_not_tiny(x), i0e(x) - r * (x.sgn() + x.reciprocal()),
                                       0.5),
             saves="xr", reject=_kernel("i1e_cpu"), kinds=_REAL, doc="``exp(-|x|) * i1(x)``.")
