@@ -104,6 +104,15 @@ def _sizes(name: str) -> Callable:
     return _var(name, lambda s: tuple(int(n) for n in s))
 
 
+def _given_dims(r: _Reader) -> tuple:
+    """The reduced dims as the user gave them; PyTorch shows a negative one as the uint64
+    it wraps to."""
+    d = r.node._vjp.dim
+    if d is None:
+        return None
+    return tuple(int(i) % 2 ** 64 for i in ((d,) if isinstance(d, int) else d))
+
+
 def _const(value: Any) -> Callable:
     return lambda r: value
 
@@ -163,11 +172,12 @@ TABLE: dict[str, dict[str, dict[str, Callable]]] = {
     "PowBackward1": {_POW: {"self": _slot(0), "exponent": _slot(1), "result": _slot(2)}},
     "PowBackward2": {_POW: {"self": _number_slot(0), "exponent": _slot(1), "result": _slot(2)}},
     "SumBackward0": {_SUM: {"self_sym_sizes": _sizes("shape")}},
-    "SumBackward1": {_SUM: {"self_sym_sizes": _sizes("shape"), "keepdim": _var("keepdim")}},
+    "SumBackward1": {_SUM: {"self_sym_sizes": _sizes("shape"), "keepdim": _var("keepdim"),
+                            "dim": _given_dims}},
     "MeanBackward0": {_MEAN: {"self_sym_sizes": _sizes("shape"),
                               "self_sym_numel": _numel("shape")}},
     "MeanBackward1": {_MEAN: {"self_sym_sizes": _sizes("shape"), "self_sym_numel": _numel("shape"),
-                              "keepdim": _var("keepdim")}},
+                              "keepdim": _var("keepdim"), "dim": _given_dims}},
     "ViewBackward0": _VIEW,
     "UnsafeViewBackward0": _VIEW,
     "ExpandBackward0": {"expand.<locals>.<lambda>": {"self_sym_sizes": _sizes("shape")}},
@@ -192,6 +202,7 @@ TABLE: dict[str, dict[str, dict[str, Callable]]] = {
                   "mat1_sym_strides": lambda r: _strides(r.slot(0)),
                   "mat2_sym_strides": _linear_mat2_strides}},
     "LeakyReluBackward0": {"_linked_slope_vjp.<locals>.vjp": {"self": _slot(1)}},
+    "ReluBackward0": {"_linked_slope_vjp.<locals>.vjp": {"result": _slot(1)}},
     "GeluBackward0": {"_smooth.<locals>.vjp": {"self": _slot(0)}},
     "SiluBackward0": {"_smooth.<locals>.vjp": {"self": _slot(0)}},
 }

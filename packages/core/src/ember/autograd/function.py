@@ -145,7 +145,13 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def jvp(ctx: Any, *grad_inputs: Any) -> Any:
-        raise NotImplementedError("forward-mode AD is not supported by Ember yet")
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, *args: Any) -> Any:
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override "
+                                  "the vmap staticmethod or set generate_vmap_rule=True.")
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -172,10 +178,15 @@ class Function(metaclass=_FunctionMeta):
                 raw = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(raw, tuple)
         outs = (raw,) if single else raw
-        if forward_ad._current and _jvp_only(cls):
-            duals = forward_ad.custom_jvp(cls, ctx, args, outs)
-            if duals is not None:
-                return duals[0] if single else duals
+        if forward_ad._current:
+            if _jvp_only(cls):
+                duals = forward_ad.custom_jvp(cls, ctx, args, outs)
+                if duals is not None:
+                    return duals[0] if single else duals
+            elif cls.jvp is Function.jvp and any(
+                    isinstance(a, Tensor) and forward_ad.unpack_dual(a).tangent is not None
+                    for a in args):
+                Function.jvp(ctx)  # PyTorch's refusal: a tangent reached a Function without jvp
         if not (grad_mode.state.enabled and any(ctx.needs_input_grad)):
             return raw
         return _connect(cls, ctx, args, outs, single)
@@ -213,6 +224,17 @@ def _jvp_only(cls: type) -> bool:
             and cls.vjp is Function.vjp)
 
 
+def _guarded_view(name: str, i: int, o: Tensor, outs: tuple, non_diff: set) -> Tensor:
+    """Output ``i`` as a view whose in-place writes raise PyTorch's error: the one for a
+    Function with several differentiable outputs, or the custom Function one."""
+    from ..ops.shape import custom_function_view_guard, make_view, multi_view_guard
+
+    n_diff = sum(1 for t in outs if isinstance(t, Tensor) and id(t) not in non_diff
+                          and (t.is_floating_point() or t.is_complex()))
+    guard = multi_view_guard if n_diff > 1 else custom_function_view_guard
+    return make_view(o, o._data, guard(name, i))
+
+
 def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool) -> Any:
     """Wrap the outputs and give them one node whose vjp calls ``cls.backward``."""
     dirty_ids = {id(t) for t in ctx._dirty}
@@ -231,10 +253,10 @@ def _connect(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, single: bool
                     "a leaf Variable that requires grad has been used in an in-place operation.")
             o._vc[0] += 1  # marking dirty bumps the version once more, as in PyTorch
             t = o
-        elif id(o) in input_ids:  # an input returned as is: a view (PyTorch's), graph new
-            from ..ops.shape import custom_function_view_guard, make_view
-
-            t = make_view(o, o._data, custom_function_view_guard(cls.__name__, i))
+        elif id(o) in input_ids or o._base is not None:
+            # an input returned as is, or a view made in forward: a view PyTorch refuses to
+            # write in place (its graph is the Function's)
+            t = _guarded_view(cls.__name__, i, o, outs, non_diff)
         else:
             t = o
         wrapped.append(t)

@@ -9,7 +9,6 @@ soon as a node has run unless ``retain_graph``.
 
 from __future__ import annotations
 
-import itertools
 import re
 import traceback
 import weakref
@@ -37,12 +36,13 @@ class RemovableHandle:
     """Returned by ``register_*hook``; ``remove()`` takes the hook out again."""
 
     __module__ = "ember.utils.hooks"  # where PyTorch's class lives (and ember re-exports it)
-    _ids = itertools.count()
+    next_id = 0  # one count for every hook handle (tensor, node, module, optimizer), as PyTorch
     __slots__ = ("_store", "id")
 
     def __init__(self, store: dict) -> None:
         self._store = weakref.ref(store) if not isinstance(store, dict) else store
-        self.id = next(RemovableHandle._ids)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
 
     def remove(self) -> None:
         self._store.pop(self.id, None)
@@ -122,7 +122,8 @@ class Node:
     def __dir__(self) -> list[str]:
         from ._saved_names import saved_names
 
-        return sorted(set(super().__dir__()) | set(saved_names(self)))
+        names = saved_names(self)  # (Ember's own ``_saved_*`` slots are not PyTorch's)
+        return sorted({n for n in super().__dir__() if not n.startswith("_saved_")} | set(names))
 
     @property
     def metadata(self) -> dict:
@@ -363,7 +364,7 @@ class RetainGrad:
         if t is None:
             return
         if t._grad is None:
-            t._grad = g.detach()._clone_data() if not grad_mode.state.enabled else g
+            t._grad = g.detach()._clone_data() if not g.requires_grad else g.clone()
         else:
             t._grad = t._grad + g
 
@@ -432,7 +433,14 @@ def _warn_reference_cycle() -> None:
             "parameter and its gradient which can cause a memory leak. We recommend using "
             "autograd.grad when creating the graph to avoid this. If you have to use this "
             "function, make sure to reset the .grad fields of your parameters to None after use "
-            "to break the cycle and avoid the leak.", UserWarning, stacklevel=user_stacklevel())
+            "to break the cycle and avoid the leak. (Triggered internally at "
+            "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1382.)", UserWarning,
+            stacklevel=user_stacklevel())
+
+
+class _DenseIntoSparse(RuntimeError):
+    """Raised by a sparse ``.grad`` given a dense gradient to add in place (PyTorch's
+    accumulation then stores ``dense + sparse``, a dense ``.grad``)."""
 
 
 def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
@@ -442,8 +450,9 @@ def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
         g = _as_output_dtype(g, var._data.dtype).to(var.dtype)
     if var._grad is None:
         va = var._data
-        if create_graph:
-            var._grad = g
+        if create_graph and g.requires_grad:
+            # PyTorch copies into a tensor of the leaf's layout: the .grad's node is CopyBackwards
+            var._grad = var.detach().clone().copy_(g)
         elif _stealable(g) and g._data.strides == va.strides and g._device is var._device \
                 and g._data.dtype == va.dtype:
             var._grad = g.detach()  # a leaf tensor over the same array: no copy
@@ -458,7 +467,14 @@ def _accumulate(var: Any, g: Any, create_graph: bool) -> None:
     elif create_graph or grad_mode.state.enabled:
         var._grad = var._grad + g
     else:
-        var._grad._add_inplace_grad(g)
+        try:
+            var._grad._add_inplace_grad(g)
+        except _DenseIntoSparse:  # a dense gradient into a sparse .grad: it becomes dense
+            var._grad = g + var._grad
+        except NotImplementedError:
+            if not getattr(g, "is_sparse", False):
+                raise
+            var._grad.copy_(var._grad + g)  # a sparse gradient into a dense .grad, in place
     if var._post_acc_hooks:
         for fn in list(var._post_acc_hooks.values()):
             fn(var)

@@ -96,15 +96,13 @@ def _short(f: Any) -> Any:
             acc = acc + v
         return acc
     k = nv // 4
-    if k:
-        p = np.add.reduce(f[:4 * k * lanes].reshape(k, 4 * lanes), axis=0)
-        lane = p[:lanes]
-    else:
-        lane = f[:lanes]
-    for i in range(4 * k + (0 if k else 1), nv):
-        lane = lane + f[i * lanes:(i + 1) * lanes]
-    if k:
-        lane = ((lane + p[lanes:2 * lanes]) + p[2 * lanes:3 * lanes]) + p[3 * lanes:]
+    if k == 0:  # sum 0 alone: the vectors in order
+        lane = np.add.reduce(f[:nv * lanes].reshape(nv, lanes), axis=0)
+    else:  # sums 0-3 over the rows of four vectors, the vectors left into sum 0, then 1, 2, 3
+        p = np.add.reduce(f[:4 * k * lanes].reshape(k, 4 * lanes), axis=0).reshape(4, lanes)
+        if nv > 4 * k:
+            p = np.concatenate((p[:1], f[4 * k * lanes:nv * lanes].reshape(-1, lanes), p[1:]))
+        lane = np.add.reduce(p, axis=0)
     for v in f[nv * lanes:]:
         acc = acc + v
     for v in lane:

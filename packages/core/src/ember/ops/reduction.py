@@ -53,6 +53,7 @@ from ._dispatch import (
     wrap_dim,
 )
 from ._inplace import write_out, write_out_exact
+from ._moment_order import two_pass_sum, welford
 from ._norm_order import two_norm
 
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
@@ -109,15 +110,16 @@ def sum(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A0
     if input._rg and grad_state.enabled:
         _inplace.check_grad_dtype(res)
         record(node, res, (input,),
-               _sum_vjp(x.shape, dims, keepdim, x.dtype))
+               _sum_vjp(x.shape, dims, keepdim, x.dtype, dim))
     return res if out is None else _out(res, out)
 
 
-def _sum_vjp(shape: tuple, dims: tuple, keepdim: bool, dt: Any) -> Any:
+def _sum_vjp(shape: tuple, dims: tuple, keepdim: bool, dt: Any, dim: Any = None) -> Any:
     # a closure made here, not in ``sum``: its variables would be cells every call pays for
     def vjp(g: Tensor) -> tuple:
         return (cast_grad(expand_back(g, shape, dims, keepdim), dt),)
 
+    vjp.dim = dim  # the dims as given: ``grad_fn._saved_dim``
     return vjp
 
 
@@ -185,6 +187,7 @@ def mean(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, dtype: Any
         def vjp(g: Tensor) -> tuple:
             return (cast_grad(expand_back(g, shape, dims, keepdim) / n, dt),)
 
+        vjp.dim = dim  # the dims as given: ``grad_fn._saved_dim``
         record(node, res, (input,), vjp)
     return _out(res, out)
 
@@ -617,11 +620,14 @@ def _moment_mean(input: Tensor, dim: Any, c: float, keepdim: bool,
                  root: bool) -> tuple[Tensor, Tensor]:
     """Both results from one node, as PyTorch's ``VarMeanBackward0`` / ``StdMeanBackward0``."""
     op = "std_mean" if root else "var_mean"
-    s = _moment(input, dim, c, keepdim, root, op, track=False)
+    welford_mean: list = []
+    s = _moment(input, dim, c, keepdim, root, op, track=False, means=welford_mean)
     x = input._data
     dims = reduce_dims(_mean_dim(dim), x.ndim, "mean")
     xp = input._device._backend.xp
-    if input._device.type == "cpu" and (x.dtype == "float32" or is_half(x.dtype)):
+    if welford_mean:  # PyTorch's Welford mean, in double
+        mu = quiet(astype, xp, xp.asarray(welford_mean[0]), x.dtype)
+    elif input._device.type == "cpu" and (x.dtype == "float32" or is_half(x.dtype)):
         # in double, as PyTorch's CPU Welford kernel (a float32 sum would overflow to inf)
         mu = quiet(lambda: astype(xp, mean_array(xp, x.astype("float64"), dims, keepdim),
                                   x.dtype))
@@ -661,21 +667,43 @@ def _mean_dim(dim: Any) -> Any:
     return None if dim is None or (_isinstance(dim, (tuple, list)) and not dim) else dim
 
 
+def _torch_m2(input: Tensor, dims: tuple, keepdim: bool, with_mean: bool) -> tuple | None:
+    """``(sum of squared deviations, mean or None)`` in PyTorch's CPU order (``_moment_order``):
+    two passes for a single-output ``var``/``std``, else Welford; None where not followed."""
+    x = input._data
+    if input._device.type != "cpu":
+        return None
+    if not with_mean and x.size and x.size == _numel(x.shape, dims):
+        xp = input._device._backend.xp
+        s = two_pass_sum(x, lambda: mean_array(xp, x, tuple(range(x.ndim)), False))
+        if s is None:
+            return None
+        shape = (1,) * x.ndim if keepdim else tuple(x.shape[d] for d in range(x.ndim)
+                                                  if d not in dims)
+        return s.reshape(shape), None
+    return welford(x, dims, keepdim)
+
+
 def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
-            op: str = "std and var", track: bool = True) -> Tensor:
+            op: str = "std and var", track: bool = True, means: list | None = None) -> Tensor:
     x = input._data
     if not is_float(x.dtype):
         raise RuntimeError(f"{op} only support floating point and complex dtypes")
     dims = reduce_dims(dim, x.ndim, "std" if root else "var")
     xp = input._device._backend.xp
     n = _numel(x.shape, dims)
+    ordered = _torch_m2(input, dims, keepdim, means is not None)
+    if ordered is not None and means is not None:
+        means.append(ordered[1])
     real = xp.real(x).dtype if kind(x) == "c" else x.dtype  # the result dtype: real
     if input._device.type == "cpu" and (x.dtype == "float32" or is_half(x.dtype)):
         x = x.astype("float64")  # PyTorch's CPU kernel accumulates in double
     elif is_half(x.dtype):
         x = x.astype("float32")  # half precision accumulates in float32
-    dev = quiet(lambda: x - mean_array(xp, x, dims, True))  # inf - inf: NaN, no warning
-    sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
+    if ordered is None:
+        # inf - inf: NaN, no warning (the mean in NumPy's order: the rest is NumPy's too)
+        dev = quiet(lambda: x - mean_array(xp, x, dims, True, torch_order=False))
+        sq = (xp.real(dev) ** 2 + xp.imag(dev) ** 2) if kind(x) == "c" else dev * dev
     if (n if x.size else 0) - c <= 0:  # PyTorch's factor: numel in / numel out, 0 if empty
         from .._stacklevel import user_stacklevel
         name = op if op.endswith("_mean") else "std" if root else "var"
@@ -683,7 +711,10 @@ def _moment(input: Tensor, dim: Any, c: float, keepdim: bool, root: bool,
             f"{name}(): degrees of freedom is <= 0. Correction should be "
             "strictly less than the reduction factor (input numel divided by output numel).",
             UserWarning, stacklevel=user_stacklevel())
-    r = quiet(lambda: xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c))
+    if ordered is not None:
+        r = quiet(lambda: ordered[0] / builtins.max(0, n - c))
+    else:
+        r = quiet(lambda: xp.sum(sq, axis=dims, keepdims=keepdim) / builtins.max(0, n - c))
     if root:
         r = xp.sqrt(r)
     r = xp.asarray(r)
@@ -703,7 +734,7 @@ def _moment_vjp(shape: tuple, dims: tuple, keepdim: bool, c: float, root: bool) 
 
     def var_grad(g: Tensor, xin: Tensor) -> Tensor:
         ge = expand_back(g, shape, dims, keepdim)
-        return ge * (xin - xin.mean(dims, keepdim=True)) * scale
+        return ge * scale * (xin - xin.mean(dims, keepdim=True))  # PyTorch's rounding order
 
     def vjp(g: Tensor, xin: Tensor, s: Tensor | None = None) -> tuple:
         if root:

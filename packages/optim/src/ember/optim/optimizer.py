@@ -25,6 +25,7 @@ import ember
 from ember import Tensor
 from ember._runtime import usable_cpus
 from ember._tensor import make as _make
+from ember.autograd.graph import RemovableHandle
 from ember.ops._fma import axpy as _axpy
 from ember.ops._fma import fma as _fma
 
@@ -41,16 +42,8 @@ _global_pre_hooks: OrderedDict = OrderedDict()
 _global_post_hooks: OrderedDict = OrderedDict()
 
 
-class _Handle:
-    _next = 0
-
-    def __init__(self, store: dict) -> None:
-        self._store = store
-        _Handle._next += 1
-        self.id = _Handle._next
-
-    def remove(self) -> None:
-        self._store.pop(self.id, None)
+# PyTorch's one handle class, whose ids count on from every other hook's (tensor, module)
+_Handle = RemovableHandle
 
 
 def register_optimizer_step_pre_hook(hook: Callable) -> _Handle:

@@ -9,7 +9,6 @@ node of the outputs sees ``grad_output``, one on the node of the inputs sees
 
 from __future__ import annotations
 
-import itertools
 import warnings
 import weakref
 from collections import OrderedDict
@@ -36,11 +35,11 @@ class RemovableHandle(_CoreHandle):
     ``ember.utils.hooks.RemovableHandle``, as module hooks return PyTorch's one handle class)."""
 
     __module__ = "ember.utils.hooks"
-    _next_id = itertools.count()
 
     def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:
         self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(RemovableHandle._next_id)
+        self.id = _CoreHandle.next_id  # the count tensor hooks share
+        _CoreHandle.next_id += 1
         extras = extra_dict if isinstance(extra_dict, (list, tuple)) else (
             [extra_dict] if extra_dict is not None else [])
         self.extra_dict_ref = tuple(weakref.ref(d) for d in extras)
@@ -63,7 +62,7 @@ class RemovableHandle(_CoreHandle):
     def __setstate__(self, state: tuple) -> None:
         self.hooks_dict_ref = weakref.ref(state[0] if state[0] is not None else OrderedDict())
         self.id = state[1]
-        RemovableHandle._next_id = itertools.count(max(next(RemovableHandle._next_id), self.id + 1))
+        _CoreHandle.next_id = max(_CoreHandle.next_id, self.id + 1)
         self.extra_dict_ref = ()
 
     def __reduce__(self) -> tuple:
