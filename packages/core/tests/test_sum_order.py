@@ -200,3 +200,19 @@ def test_two_norm_agrees_with_pytorch_to_the_last_bit_nearly_always():
         t = torch.randn(5 + i % 120, generator=g) * 3
         same += ember.tensor(t.numpy()).norm().item() == t.norm().item()
     assert same >= 285
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("shape, dim", [((7,), None), ((10,), None), ((1000,), None),
+                                        ((40000,), None), ((37, 19), 1), ((37, 19), 0),
+                                        ((3, 50, 40), 1)])
+def test_complex_sums_and_means_match_pytorch_bit_for_bit(dtype, shape, dim):
+    torch = pytest.importorskip("torch")
+    t = torch.randn(shape, generator=torch.Generator().manual_seed(shape[0]),
+                    dtype=getattr(torch, dtype))
+    e = ember.tensor(t.numpy())
+    for op in ("sum", "mean"):
+        want = getattr(t, op)() if dim is None else getattr(t, op)(dim)
+        got = getattr(e, op)() if dim is None else getattr(e, op)(dim)
+        assert str(got.dtype) == str(want.dtype).replace("torch", "ember")
+        assert got.numpy().tobytes() == want.numpy().tobytes(), op

@@ -13,8 +13,9 @@ levels, or in four interleaved sums for the columns past the last group of four 
 
 NumPy adds along a non-innermost axis strictly in order, so each run of a level is one
 ``add.reduce`` over an axis of a reshaped view: no Python loop over elements. Followed: the
-reductions of a C-contiguous float32/float64 array over all its dims or one block of
-adjacent dims; others keep NumPy's order (a correct sum, not PyTorch's last bit).
+reductions of a C-contiguous float32/float64/complex64/complex128 array over all its dims or
+one block of adjacent dims (a complex vector of 4 or 2 elements adds each part lane by lane);
+others keep NumPy's order (a correct sum, not PyTorch's last bit).
 """
 
 from __future__ import annotations
@@ -28,32 +29,50 @@ from ._parallel import run_striped, threads_for
 
 __all__ = ["cascade_sum"]
 
-_LANES = {4: 8, 8: 4}  # elements of one vector of PyTorch's sum kernel, by item size
+# elements of one vector of PyTorch's sum kernel, by item size (complex: by the complex
+# dtype's, each part then summed as a float array of that many lanes)
+_LANES = {4: 8, 8: 4}
+_COMPLEX_LANES = {8: 4, 16: 2}
 _GRAIN = 32768  # PyTorch's grain size: below it a reduction runs on one thread
 _LEVELS = 4
-_SHORT = {4: 512, 8: 256}  # a row below this many elements has one level (``_short``)
 
 
 def cascade_sum(x: Any, dims: tuple, keepdims: bool) -> Any:
     """``x`` summed over ``dims`` (sorted, as ``reduce_dims`` gives them) in PyTorch's order,
     or None where Ember does not follow it (another dtype or layout, or dims that are not one
     block)."""
-    if (x.__class__ is not np.ndarray or x.dtype.kind != "f" or x.itemsize < 4
+    if (x.__class__ is not np.ndarray or x.dtype.kind not in "fc" or x.itemsize < 4
             or not x.flags.c_contiguous or x.size == 0 or not dims):
         return None
     nd = x.ndim
+    d0, d1 = dims[0], dims[-1]
+    if len(dims) != nd and d1 - d0 + 1 != len(dims):  # not one block of dims
+        return None
+    if x.dtype.kind == "f":
+        return quiet(_sum_float, x, dims, keepdims, _LANES[x.itemsize])
+    lanes = _COMPLEX_LANES.get(x.itemsize)
+    if lanes is None:
+        return None
+    # a complex vector adds its parts lane by lane: each part is a float sum of those lanes
+    parts = [quiet(_sum_float, p, dims, keepdims, lanes) for p in (x.real, x.imag)]
+    out = np.empty(np.shape(parts[0]), x.dtype)
+    out.real, out.imag = parts
+    return out if out.ndim else out[()]
+
+
+def _sum_float(x: Any, dims: tuple, keepdims: bool, lanes: int) -> Any:
+    """``cascade_sum`` of a float array (or a complex array's part) of ``lanes``-wide vectors."""
+    nd = x.ndim
     if len(dims) == nd:
-        total = quiet(_full, x.reshape(-1))  # inf - inf: NaN, as PyTorch's, with no warning
+        total = _full(x.reshape(-1), lanes)
         return total.reshape((1,) * nd) if keepdims else total
     d0, d1 = dims[0], dims[-1]
-    if d1 - d0 + 1 != len(dims):  # not one block of dims
-        return None
     shape = x.shape
     b, m, f = _prod(shape[:d0]), _prod(shape[d0:d1 + 1]), _prod(shape[d1 + 1:])
     if f == 1:
-        out = quiet(_rows, x.reshape(b, m))
+        out = _rows(x.reshape(b, m), lanes)
     else:
-        out = quiet(_columns, x.reshape(b, m, f))
+        out = _columns(x.reshape(b, m, f), lanes)
     kept = shape[:d0] + ((1,) * len(dims) if keepdims else ()) + shape[d1 + 1:]
     return out.reshape(kept)
 
@@ -65,30 +84,29 @@ def _prod(shape: tuple) -> int:
     return n
 
 
-def _full(f: Any) -> Any:
+def _full(f: Any, lanes: int) -> Any:
     """The sum of a 1-D array: on one thread below the grain size, else one chunk a thread
     (run side by side on Ember's op threads), their sums then added in thread order."""
     n = f.size
     threads = _threads[0]
     if n < _GRAIN or threads == 1:
-        return _short(f) if n < _SHORT[f.itemsize] else _rows(f[None])[0] + f.dtype.type(0)
+        return _short(f, lanes) if n < 64 * lanes else _rows(f[None], lanes)[0] + f.dtype.type(0)
     parts = min(threads, -(-n // _GRAIN))
     chunk = -(-n // parts)
     sums = np.zeros(threads, f.dtype)  # one slot a thread, the unused ones zero
 
     def chunks(_: int, mine: range) -> None:
         for i in mine:
-            sums[i] = _rows(f[None, i * chunk:(i + 1) * chunk])[0]
+            sums[i] = _rows(f[None, i * chunk:(i + 1) * chunk], lanes)[0]
 
     run_striped(chunks, parts, threads_for(np, parts))
-    return _short(sums)
+    return _short(sums, lanes)
 
 
-def _short(f: Any) -> Any:
+def _short(f: Any, lanes: int) -> Any:
     """``_rows`` of one row too short for a second level (fewer than 16 rows of 4 vectors),
     with NumPy scalars for the adds one by one."""
     n = f.size
-    lanes = _LANES[f.itemsize]
     nv = n // lanes
     acc = f.dtype.type(0)
     if nv == 0:
@@ -110,12 +128,11 @@ def _short(f: Any) -> Any:
     return acc
 
 
-def _columns(a: Any) -> Any:
+def _columns(a: Any, lanes: int) -> Any:
     """``a (b, m, f)`` summed over ``m`` (dims before contiguous kept ones): PyTorch's outer
     sum adds each column of whole groups of 4 vectors (4 elements when a row is shorter than a
     vector) in the levels of ``_cascade``, the other columns as ``row_sum`` does (``_ilp``).
     Its threads split the columns at group boundaries, so the split changes nothing."""
-    lanes = _LANES[a.itemsize]
     f = a.shape[2]
     group = 4 * lanes if f >= lanes else 4
     whole = f // group * group
@@ -128,13 +145,12 @@ def _columns(a: Any) -> Any:
     return out + a.dtype.type(0)  # PyTorch adds into a zeroed output: -0 sums are +0
 
 
-def _rows(x: Any) -> Any:
+def _rows(x: Any, lanes: int) -> Any:
     """The sums of the rows of a 2-D C-contiguous array: its whole vectors (see ``_ilp``),
     then one by one the elements that fill no vector and the vector sum's lanes. Rows
     shorter than a vector are PyTorch's scalar ``row_sum``: element 0, then 4 onwards, then
     1, 2, 3."""
     n = x.shape[1]
-    lanes = _LANES[x.itemsize]
     nv = n // lanes
     if nv == 0:
         return _in_sequence(x[:, [0, *range(4, n), 1, 2, 3]] if n >= 4 else x)
