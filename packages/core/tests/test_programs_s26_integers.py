@@ -3,29 +3,13 @@
 Each program is run twice in-process, once with torch and once with its imports rewritten to
 Ember; the printed outputs must agree (with "ember" read as "torch")."""
 
-import contextlib
-import io
 
 import pytest
+from _program_output import same_output
 
 import ember
 
 torch = pytest.importorskip("torch")
-
-
-def _printed(src: str, lib: str) -> str:
-    """What ``src`` prints with ``torch`` spelled ``lib``; an exception's type and message last."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        try:
-            exec(compile(src.replace("torch", lib), f"<{lib} program>", "exec"), {})
-        except Exception as e:  # noqa: BLE001 (the program's own uncaught error is output too)
-            print("UNCAUGHT", type(e).__name__, e)
-    return buf.getvalue().replace("ember", "torch")
-
-
-def _same_output(src: str) -> None:
-    assert _printed(src, "ember") == _printed(src, "torch")
 
 
 _BOOL_PRODUCTS = [
@@ -45,7 +29,7 @@ def test_bool_product_kernel_named_as_pytorch(expr):
            "B = torch.tensor([[True, False], [True, True]])\n"
            "B3 = torch.ones(2, 2, 2, dtype=torch.bool)\n"
            f"try:\n    print({expr})\nexcept Exception as e:\n    print(type(e).__name__, e)\n")
-    _same_output(src)
+    same_output(src)
 
 
 _DIVISION = """
@@ -134,7 +118,7 @@ except Exception as e:
                          ids=["division", "overflow_bits", "promotion", "selection",
                               "conversions"])
 def test_integer_program_prints_as_pytorch(src):
-    _same_output(src)
+    same_output(src)
 
 
 def test_ember_namespace_is_the_one_exercised():
@@ -151,4 +135,4 @@ def test_tensor_of_out_of_range_python_ints(expr):
     other integer dtypes read int64 (ValueError)."""
     src = (f"import torch\ntry:\n    print(torch.tensor({expr}))\n"
            "except Exception as e:\n    print(type(e).__name__, e)\n")
-    _same_output(src)
+    same_output(src)

@@ -4,31 +4,15 @@ Moments must follow PyTorch's CPU order to the last bit (two passes for a single
 var/std, Welford otherwise); the orthogonal polynomials' recurrences round as PyTorch's
 FMA-contracted kernels do."""
 
-import contextlib
-import io
 
 import numpy as np
 import pytest
+from _program_output import same_output
 
 import ember
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom")
-
-
-def _printed(src: str, lib: str) -> str:
-    """What ``src`` prints with ``torch`` spelled ``lib``; an exception's type and message last."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        try:
-            exec(compile(src.replace("torch", lib), f"<{lib} program>", "exec"), {})
-        except Exception as e:  # noqa: BLE001 (the program's own uncaught error is output too)
-            print("UNCAUGHT", type(e).__name__, e)
-    return buf.getvalue().replace("ember", "torch")
-
-
-def _same_output(src: str) -> None:
-    assert _printed(src, "ember") == _printed(src, "torch")
 
 
 def _bits(a, b) -> None:
@@ -137,7 +121,7 @@ print(data.var(correction=0).item(), data.std(dim=(0, 1)).item())
 
 @pytest.mark.parametrize("src", [_WELFORD_PROGRAM, _ZSCORE_PROGRAM])
 def test_statistics_programs(src):
-    _same_output(src)
+    same_output(src)
 
 
 _POLY_PROGRAM = """
@@ -152,7 +136,7 @@ for n in range(6):
 
 
 def test_polynomial_program():
-    _same_output(_POLY_PROGRAM)
+    same_output(_POLY_PROGRAM)
 
 
 _BESSEL_GRID = np.concatenate([np.linspace(-40, 40, 801), [0., -0., 1e-30, 1e-5, 8., -8.,
@@ -185,6 +169,6 @@ def test_bessel_values_and_overflow(name, dtype):
 
 def test_i0_float32_printed():
     """float32 i0(0) is PyTorch's 0.99999994 (its float32 series), which prints as 1.0000."""
-    _same_output("import torch\nx = torch.tensor([0., 1., 2.5])\nprint(torch.i0(x))\n"
+    same_output("import torch\nx = torch.tensor([0., 1., 2.5])\nprint(torch.i0(x))\n"
                  "print(torch.special.i1(x), torch.special.i0e(x), torch.special.i1e(x))\n"
                  "print(torch.i0(torch.tensor(0.)).item())\n")
