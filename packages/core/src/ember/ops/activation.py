@@ -280,8 +280,11 @@ def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
     xp = _xp(input)
     pos = x > 0  # arithmetic on the mask: np.where is slow on unpredictable masks
     w = _opmath(x)  # half precision: the product in float32 (not by a rounded slope)
-    y = w * (pos * (1.0 - negative_slope) + negative_slope).astype(w.dtype, copy=False) \
-        if negative_slope < 0 else xp.maximum(w, 0) + xp.minimum(w, 0) * negative_slope
+    if negative_slope <= 0:  # x * slope as PyTorch's: -0. for a zero slope, -inf * 0 NaN (quiet)
+        y = quiet(lambda: w * (pos * (1.0 - negative_slope) + negative_slope)
+                  .astype(w.dtype, copy=False))
+    else:
+        y = xp.maximum(w, 0) + xp.minimum(w, 0) * negative_slope
     if contiguous and not inplace:  # rrelu: PyTorch allocates its output C-contiguous
         y = c_order(xp, y)
     return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
@@ -414,6 +417,8 @@ def _smooth(name: str, input: Tensor, f: Callable, df: Callable, inplace: bool, 
 def _elu_f(alpha: float, scale: float, iscale: float) -> tuple[Callable, Callable]:
     # branch-free: the two pieces meet at 0 (expm1(0) == 0)
     def f(m: Any, x: Any) -> Any:
+        if alpha == 0:  # PyTorch's negative branch gives -0. (the sum below would give 0.)
+            return m.where(x > 0, x * scale, m.expm1(x * iscale) * 0.0)
         return m.maximum(x, 0.0) * scale + m.expm1(m.minimum(x, 0.0) * iscale) * (alpha * scale)
 
     def df(m: Any, x: Any) -> Any:

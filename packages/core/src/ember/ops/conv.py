@@ -366,7 +366,9 @@ def _geometry(stride: Any, padding: Any, dilation: Any, groups: int, Ks: tuple,
             if any(t % 2 for t in tot) and not _warned_same[0]:  # PyTorch warns once too
                 _warned_same[0] = True
                 warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
-                              "may require a zero-padded copy of the input be created",
+                              "may require a zero-padded copy of the input be created (Triggered "
+                              "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                              "Convolution.cpp:1104.)",
                               UserWarning, stacklevel=user_stacklevel())
             lo = tuple(t // 2 for t in tot)
             hi = tuple(t - a for t, a in zip(tot, lo))

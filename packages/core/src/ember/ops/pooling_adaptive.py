@@ -19,6 +19,7 @@ from .._memory_format import suggest_format
 from .._tensor import channels_last
 from . import _conv_kernels as K
 from ._autocast import autocast_op
+from ._cascade_sum import cascade_sum
 from ._channels_last import c_order, cl_format, laid_as, linear_op_cl
 from ._dispatch import Tensor, grad_state, make, quietly, record
 from ._linear import adjoint_of, linear_op
@@ -121,15 +122,6 @@ def _bounds(n: int, q: int) -> tuple[list, list]:
     return [o * n // q for o in range(q)], [-(-(o + 1) * n // q) for o in range(q)]
 
 
-@quietly  # an inf times a zero weight warns; the NaN is replaced by _tap_means
-def _apply_along(xp: Any, y: Any, A: Any, axis: int) -> Any:
-    """``A`` (Q, S) applied to axis ``axis`` of ``y``."""
-    if axis == y.ndim - 1:
-        return xp.matmul(y, A.T)
-    y = xp.moveaxis(y, axis, -1)
-    return xp.moveaxis(xp.matmul(y, A.T), -1, axis)
-
-
 def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     op = f"adaptive_avg_pool{d}d"
     Q = _output_size(input, output_size, d, op)
@@ -152,8 +144,9 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
     name = f"AdaptiveAvgPool{d}DBackward0"
     fmt = cl_format(x) if d > 1 else None
     axes = tuple(range(x.ndim - d, x.ndim))
-    if lowp and not all(q == 1 for q in Q):  # PyTorch's roundings, step by step
-        S_, Q_, step = tuple(S), Q, d == 3
+    uneven = not all(q > 0 and s % q == 0 for s, q in zip(S, Q))
+    if (lowp or uneven) and not all(q == 1 for q in Q):  # PyTorch's roundings, step by step
+        S_, Q_, step = tuple(S), Q, d == 3 or not lowp
         return linear_op_cl(input, lambda xp, a: c_order(xp, _lowp_avg(xp, a, S_, Q_, step)),
                             lambda xp, g: c_order(xp, _lowp_spread(xp, g, S_, Q_)), name,
                             fmt if d == 2 else None, keeps_input=True)
@@ -164,62 +157,44 @@ def _adaptive_avg(input: Tensor, output_size: Any, d: int) -> Tensor:
         # PyTorch takes the mean: its result keeps the input's layout, its gradient is C order
         # (a mean over a permuted, not channels-last input comes back in C order)
         keep = laid_as if fmt is not None else (lambda xp, a, fmt: c_order(xp, a))
-        return linear_op(input, lambda xp, a: keep(xp, a.mean(axis=axes, keepdims=True,
-                                                            dtype=ct).astype(dt), fmt),
+        # (PyTorch restrides a channels-last 2-d result in place: its node is as_strided_'s)
+        node = "AsStridedBackward1" if d == 2 and fmt is channels_last else "MeanBackward1"
+        return linear_op(input, lambda xp, a: keep(xp, _mean(a, axes, n, ct).astype(dt), fmt),
                          lambda xp, g: xp.broadcast_to((g.astype(ct) / n).astype(dt),
                                                        g.shape[:g.ndim - d] + S).copy(),
-                         "MeanBackward1")
-    if all(q > 0 and s % q == 0 for s, q in zip(S, Q)):
-        k = tuple(s // q for s, q in zip(S, Q))
-        geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
-        n = 1
+                         node)
+    k = tuple(s // q for s, q in zip(S, Q))
+    geom = K.Geom(k, (1,) * d, (0,) * d, (0,) * d)
+
+    def per_extent(a: Any) -> Any:
+        # PyTorch divides a window's sum by each extent in turn (sum / kh / kw)
         for v in k:
-            n *= v
+            a = a / v
+        return a
 
-        def fwd(xp: Any, a: Any) -> Any:
-            return (avg_sum(xp, a.astype(ct), k, Q, geom) / n).astype(dt)
+    def fwd(xp: Any, a: Any) -> Any:
+        return per_extent(avg_sum(xp, a.astype(ct), k, Q, geom)).astype(dt)
 
-        def adj(xp: Any, g: Any) -> Any:
-            return avg_spread(xp, g.astype(ct) / n, k, Q, geom, S, True).astype(dt)
+    def adj(xp: Any, g: Any) -> Any:
+        return avg_spread(xp, per_extent(g.astype(ct)), k, Q, geom, S, True).astype(dt)
 
-        return linear_op_cl(input, fwd, adj, name, fmt if d == 2 else None, keeps_input=True)
-    mats = []
-    for n, q in zip(S, Q):
-        A = xp.zeros((q, n), dtype=ct)
-        starts, ends = _bounds(n, q)
-        for o, (a, b) in enumerate(zip(starts, ends)):
-            A[o, a:b] = 1.0 / (b - a)
-        mats.append(A)
-
-    def sep(xp: Any, a: Any, transpose: bool) -> Any:
-        y = a.astype(ct)
-        for t, A in enumerate(mats):
-            y = _apply_along(xp, y, A.T if transpose else A, y.ndim - d + t)
-        if not transpose and not bool(xp.isfinite(y).all()):  # inf * 0 in the matmul: re-sum
-            y = _tap_means(xp, a.astype(ct), S, Q)
-        # C order unless laid out channels-last below (matmul keeps a permuted input's order)
-        return y.astype(dt) if fmt is not None and d == 2 else c_order(xp, y.astype(dt))
-
-    return linear_op_cl(input, lambda xp, a: sep(xp, a, False), lambda xp, g: sep(xp, g, True),
-                        name, fmt if d == 2 else None, keeps_input=True)
+    return linear_op_cl(input, fwd, adj, name, fmt if d == 2 else None, keeps_input=True)
 
 
-@quietly  # inf - inf in a window is NaN, as in PyTorch, without NumPy's warning
-def _tap_means(xp: Any, y: Any, S: tuple, Q: tuple) -> Any:
-    """Window means summed tap by tap along each axis (no products with zero weights), so an
-    inf outside a window stays out of it, as in PyTorch's window loops."""
-    d = len(S)
-    for t, (n, q) in enumerate(zip(S, Q)):
-        axis = y.ndim - d + t
-        st, en = _window_bounds(n, q)
-        acc = None
-        for j in range(int((en - st).max())):
-            v = xp.take(y, xp.asarray(np.minimum(st + j, en - 1)), axis=axis)
-            m = xp.asarray((st + j < en).reshape((-1,) + (1,) * (d - 1 - t)))
-            v = xp.where(m, v, xp.zeros((), dtype=y.dtype))
-            acc = v if acc is None else acc + v
-        y = acc / xp.asarray((en - st).reshape((-1,) + (1,) * (d - 1 - t))).astype(y.dtype)
-    return y
+def _mean(a: Any, axes: tuple, n: int, ct: Any) -> Any:
+    """The mean PyTorch takes for a 1x1 output: the sum (in its summation order for a
+    C-contiguous float32/float64/complex array, or a channels-last 4-d one), then divided by
+    ``n``."""
+    if a.dtype == ct and a.dtype.itemsize > 2 and getattr(a, "flags", None) is not None:
+        if a.flags.c_contiguous:
+            s = cascade_sum(a, axes, True)
+            if s is not None:
+                return s / n
+        elif axes == (2, 3) and a.ndim == 4 and np.moveaxis(a, 1, -1).flags.c_contiguous:
+            s = cascade_sum(np.moveaxis(a, 1, -1), (1, 2), True)
+            if s is not None:
+                return np.moveaxis(s / n, -1, 1)
+    return a.mean(axis=axes, keepdims=True, dtype=ct)
 
 
 def _kernel_name(input: Tensor, d: int) -> str:
@@ -248,10 +223,12 @@ def _gather(a: Any, idx: list) -> Any:
     return a[(Ellipsis,) + tuple(_along(ix, t, d) for t, ix in enumerate(idx))]
 
 
+@quietly  # inf - inf in a window is NaN, as in PyTorch, without NumPy's warning
 def _lowp_avg(xp: Any, x: Any, S: tuple, Q: tuple, step: bool) -> Any:
-    """float16/bfloat16 window means as PyTorch's CPU kernels round them: the 2-d kernel sums in
-    float32 and divides by each window extent in float32; the 3-d one (``step``) sums and divides
-    in the input dtype, rounding at every step. The sum runs over the taps in window order."""
+    """Window means as PyTorch's CPU kernels round them: float16/bfloat16 2-d sums and divides
+    by each window extent in float32; otherwise (``step``: the 3-d kernel, and float32/float64)
+    it sums and divides in the input dtype, rounding at every step. The sum runs over the taps
+    in window order (uneven windows, so no matmul: its products and order round otherwise)."""
     d, dt = len(S), x.dtype
     if 0 in Q:  # no windows to sum
         return xp.zeros(tuple(x.shape[:x.ndim - d]) + tuple(Q), dtype=dt)
