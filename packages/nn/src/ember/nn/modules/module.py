@@ -46,9 +46,14 @@ def _typename(obj: Any) -> str:
     """PyTorch's ``torch.typename`` with Ember's names ('ember.FloatTensor')."""
     if isinstance(obj, Tensor):
         return "ember." + obj.type().split(".", 1)[1]
-    cls = type(obj)
-    module = cls.__module__ or ""
-    return cls.__qualname__ if module in ("", "builtins") else f"{module}.{cls.__qualname__}"
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):  # a class or function names itself, as in PyTorch
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _addindent(s: str, num_spaces: int) -> str:

@@ -206,11 +206,13 @@ class PruningContainer(BasePruningMethod):
             sel: Any = default_mask == 1
         elif method.PRUNING_TYPE == "structured":
             if not hasattr(method, "dim"):
-                raise AttributeError("Pruning methods of PRUNING_TYPE 'structured' need to have "
+                raise AttributeError('Pruning methods of PRUNING_TYPE "structured" need to have '
                                      "the attribute `dim` defined.")
             dim = method.dim if method.dim >= 0 else t.ndim + method.dim
             if dim < 0:
                 raise IndexError(f"Index is out of bounds for tensor with dimensions {t.ndim}")
+            if dim >= t.ndim:  # PyTorch's slice list is indexed out of range here
+                raise IndexError("list assignment index out of range")
             others = [d for d in range(t.ndim) if d != dim]
             keep = default_mask.sum(dim=others) != 0
             sel = tuple(keep if d == dim else slice(None) for d in range(t.ndim))

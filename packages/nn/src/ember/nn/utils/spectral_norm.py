@@ -17,7 +17,8 @@ from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
 from ..parameter import Parameter, UninitializedParameter
 
-__all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
+__all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
+           "spectral_norm", "remove_spectral_norm"]
 
 
 class SpectralNorm:
@@ -56,6 +57,13 @@ class SpectralNorm:
         sigma = (u * ember.matmul(weight_mat, v)).sum()
         return weight / sigma
 
+    def _solve_v_and_rescale(self, weight_mat: Tensor, u: Tensor, target_sigma: Tensor) -> Tensor:
+        """A ``v`` with ``u = normalize(W @ v)`` and ``u @ W @ v = sigma`` (pinverse, as
+        PyTorch, in case ``W^T W`` is singular)."""
+        v = ember.linalg.multi_dot([weight_mat.t().mm(weight_mat).pinverse(), weight_mat.t(),
+                                    u.unsqueeze(1)]).squeeze(1)
+        return v.mul_(target_sigma / ember.dot(u, ember.mv(weight_mat, v)))
+
     def remove(self, module: Module) -> None:
         with ember.no_grad():
             weight = self.compute_weight(module, do_power_iteration=False)
@@ -78,6 +86,8 @@ class SpectralNorm:
                                    f"parameter {name}")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters[name]
+        if weight is None:
+            raise ValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None")
         if isinstance(weight, UninitializedParameter):
             raise ValueError("The module passed to `SpectralNorm` can't have uninitialized "
                              "parameters. Make sure to run the dummy forward before applying "
@@ -94,7 +104,40 @@ class SpectralNorm:
         module.register_buffer(fn.name + "_v", v)
         module.register_forward_pre_hook(fn)
         module._register_state_dict_hook(SpectralNormStateDictHook(fn))
+        module._register_load_state_dict_pre_hook(SpectralNormLoadStateDictPreHook(fn))
         return fn
+
+
+class SpectralNormLoadStateDictPreHook:
+    """Upgrades a state_dict saved without the spectral-norm version (an old checkpoint
+    holding ``weight`` but no ``weight_v``): ``v`` is solved from ``weight_orig``, ``u`` and
+    ``sigma = weight_orig / weight``, as PyTorch does."""
+
+    def __init__(self, fn: SpectralNorm) -> None:
+        self.fn = fn
+
+    def __call__(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
+                 missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
+        fn = self.fn
+        version = local_metadata.get("spectral_norm", {}).get(fn.name + ".version", None)
+        if version is not None and version >= 1:
+            return
+        weight_key = prefix + fn.name
+        if (version is None and weight_key not in state_dict
+                and all(weight_key + s in state_dict for s in ("_orig", "_u", "_v"))):
+            return  # a current state_dict that only lacks its metadata
+        missing = [weight_key + s for s in ("_orig", "", "_u") if weight_key + s not in state_dict]
+        if missing:
+            if strict:
+                missing_keys.extend(missing)
+            return
+        with ember.no_grad():
+            weight_orig = state_dict[weight_key + "_orig"]
+            weight = state_dict.pop(weight_key)
+            sigma = (weight_orig / weight).mean()
+            weight_mat = fn.reshape_weight_to_matrix(weight_orig)
+            u = state_dict[weight_key + "_u"]
+            state_dict[weight_key + "_v"] = fn._solve_v_and_rescale(weight_mat, u, sigma)
 
 
 class SpectralNormStateDictHook:
@@ -133,4 +176,7 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     for k, hook in list(module._state_dict_hooks.items()):
         if isinstance(hook, SpectralNormStateDictHook) and hook.fn.name == name:
             del module._state_dict_hooks[k]
+    # The load_state_dict pre-hook stays: PyTorch's removal loop misses it (it is stored
+    # wrapped), so a strict load of the plain module's own state_dict still reports
+    # ``weight_orig``/``weight_u`` missing there.
     return module

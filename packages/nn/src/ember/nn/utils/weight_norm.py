@@ -33,6 +33,10 @@ class WeightNorm:
 
     @staticmethod
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
+        # PyTorch's ``WeightNorm.apply`` is the deprecated callable: the warning names the
+        # line that called it (inside ``weight_norm``, so it shows once per process).
+        warnings.warn("`ember.nn.utils.weight_norm` is deprecated in favor of "
+                      "`ember.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter "
@@ -65,8 +69,6 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     """Split ``name`` into magnitude ``name_g`` and direction ``name_v`` (hook-based API,
     deprecated in favour of ``parametrizations.weight_norm`` as in PyTorch, which warns from
     inside the library: shown once per process, not once per calling line)."""
-    warnings.warn("`ember.nn.utils.weight_norm` is deprecated in favor of "
-                  "`ember.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=1)
     WeightNorm.apply(module, name, dim)
     return module
 
