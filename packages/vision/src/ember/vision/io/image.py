@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import ember
+from ember.dtypes import _c10_name
 
 from ._png_encode import encode_png_bytes
 
@@ -52,14 +53,32 @@ def _read_mode(mode: ImageReadMode | str) -> ImageReadMode:
     return ImageReadMode[mode.upper()] if isinstance(mode, str) else ImageReadMode(mode)
 
 
+# torchvision's C++ checks name the op and their source line before the message
+_CSRC = "/__w/vision/vision/pytorch/vision/torchvision/csrc/io/image/"
+
+
+def _check_failed(op: str, where: str, msg: str) -> RuntimeError:
+    """torchvision's failed ``STD_TORCH_CHECK``: ``op, <file>:<line>, msg``."""
+    return RuntimeError(f"{op}, {_CSRC}{where}, {msg}")
+
+
 def _encoded_bytes(op: str, input: Any) -> bytes:
+    """The bytes of a 1-D uint8 tensor, checked as torchvision's decoders check them."""
     if not isinstance(input, ember.Tensor):
         raise TypeError(f"{op}: expected a tensor of encoded bytes, got {type(input).__name__}")
-    if input.dtype != ember.uint8:
-        raise RuntimeError(f"{op}: Expected a uint8 tensor, got {input.dtype}")
-    if input.dim() != 1 or input.numel() == 0:
-        raise RuntimeError(f"{op}: Expected a non empty 1-dimensional tensor, got shape "
-                           f"{tuple(input.shape)}")
+    if op == "decode_image":
+        if input.dtype != ember.uint8:
+            raise _check_failed(op, "cpu/decode_image.cpp:23", "Expected a ember.uint8 tensor")
+        if input.dim() != 1 or input.numel() == 0:
+            raise _check_failed(op, "cpu/decode_image.cpp:27",
+                                "Expected a non empty 1-dimensional tensor")
+    elif input.dtype != ember.uint8:
+        raise _check_failed("validate_encoded_data", "common_stable.cpp:29",
+                            f"Input tensor must have uint8 data type, got {_c10_name(input.dtype)}")
+    elif input.dim() != 1 or input.numel() == 0:
+        raise _check_failed("validate_encoded_data", "common_stable.cpp:33",
+                            f"Input tensor must be 1-dimensional and non-empty, got "
+                            f"{input.dim()} dims  and {input.numel()} numels.")
     return input.cpu().numpy().tobytes()
 
 
@@ -150,15 +169,21 @@ def read_file(path: str | os.PathLike) -> ember.Tensor:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
-        raise RuntimeError(f"read_file: {e}") from e
+        raise _check_failed("read_file", "cpu/read_write_file.cpp:78", str(e)) from e
     if not data:
-        raise RuntimeError(f"read_file: Expected a non empty file, got {os.fspath(path)!r}")
+        raise _check_failed("read_file", "cpu/read_write_file.cpp:83", "Expected a non empty file")
     return _bytes_tensor(data)
 
 
 def write_file(filename: str | os.PathLike, data: ember.Tensor) -> ember.Tensor:
     """Write a 1-D ``uint8`` tensor's bytes to ``filename``; returns ``data``."""
-    raw = _encoded_bytes("write_file", data) if data.numel() else b""
+    if data.dtype != ember.uint8:
+        raise _check_failed("write_file", "cpu/read_write_file.cpp:118",
+                            "Input tensor dtype should be uint8")
+    if data.dim() != 1:
+        raise _check_failed("write_file", "cpu/read_write_file.cpp:123",
+                            "Input data should be a 1-dimensional tensor")
+    raw = data.cpu().numpy().tobytes()
     with open(filename, "wb") as f:
         f.write(raw)
     return data
@@ -175,9 +200,9 @@ def decode_png(input: ember.Tensor, mode: ImageReadMode | str = ImageReadMode.UN
 
 def _decode_png(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
     if len(data) < 8:
-        raise RuntimeError("decode_png: Content is too small for png!")
+        raise _check_failed("decode_png", "cpu/decode_png.cpp:64", "Content is too small for png!")
     if not data.startswith(_PNG_SIG):
-        raise RuntimeError("decode_png: Content is not png!")
+        raise _check_failed("decode_png", "cpu/decode_png.cpp:66", "Content is not png!")
     if len(data) >= 26 and data[24] == 16 and data[25] != 0:
         raise RuntimeError("decode_png: 16-bit colour PNGs are not supported (Pillow reads "
                            "them as 8-bit); only 16-bit greyscale is")
@@ -191,18 +216,23 @@ def _decode_png(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
     return _convert(color, alpha, mode, opaque)
 
 
+# source lines of the encoders' dtype, dim and channel checks
+_IMAGE_CHECK_LINES = {"encode_png": (126, 131, 140), "encode_jpeg": (74, 79, 88)}
+
+
 def _check_image(op: str, input: Any) -> np.ndarray:
     """A (C, H, W) ``uint8`` tensor with C in {1, 3} as an (H, W, C) array."""
     if not isinstance(input, ember.Tensor):
         raise TypeError(f"{op}: expected a tensor, got {type(input).__name__}")
+    lines = _IMAGE_CHECK_LINES[op]
     if input.dtype != ember.uint8:
-        raise RuntimeError(f"{op}: Input tensor dtype should be uint8, got {input.dtype}")
+        raise _check_failed(op, f"cpu/{op}.cpp:{lines[0]}", "Input tensor dtype should be uint8")
     if input.dim() != 3:
-        raise RuntimeError(f"{op}: Input data should be a 3-dimensional tensor, got shape "
-                           f"{tuple(input.shape)}")
+        raise _check_failed(op, f"cpu/{op}.cpp:{lines[1]}",
+                            "Input data should be a 3-dimensional tensor")
     if input.shape[0] not in (1, 3):
-        raise RuntimeError(f"{op}: The number of channels should be 1 or 3, got: "
-                           f"{input.shape[0]}")
+        raise _check_failed(op, f"cpu/{op}.cpp:{lines[2]}",
+                            f"The number of channels should be 1 or 3, got: {input.shape[0]}")
     arr = input.cpu().numpy().transpose(1, 2, 0)
     return np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
 
@@ -218,8 +248,8 @@ def _encode(arr: np.ndarray, fmt: str, **options: Any) -> ember.Tensor:
 def encode_png(input: ember.Tensor, compression_level: int = 6) -> ember.Tensor:
     """Encode a (C, H, W) ``uint8`` tensor (C = 1 or 3) as PNG bytes (1-D ``uint8``)."""
     if not 0 <= compression_level <= 9:
-        raise RuntimeError(f"encode_png: Compression level should be between 0 and 9, got "
-                           f"{compression_level}")
+        raise _check_failed("encode_png", "cpu/encode_png.cpp:118",
+                            "Compression level should be between 0 and 9")
     arr = _check_image("encode_png", input)
     return _bytes_tensor(encode_png_bytes(arr if arr.ndim == 3 else arr[:, :, None],
                                           compression_level))
@@ -236,7 +266,8 @@ def write_png(input: ember.Tensor, filename: str | os.PathLike,
 def _decode_jpeg(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
     if data[:2] != b"\xff\xd8":
         first = " ".join(f"0x{b:02x}" for b in data[:2])
-        raise RuntimeError(f"decode_jpeg: Not a JPEG file: starts with {first}")
+        raise _check_failed("decode_jpeg", "cpu/decode_jpeg.cpp:171",
+                            f"Not a JPEG file: starts with {first}")
     if mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
         raise RuntimeError("decode_jpeg: The provided mode is not supported for JPEG files")
     im = _open("decode_jpeg", data)
@@ -349,8 +380,10 @@ def decode_image(input: ember.Tensor | str | os.PathLike,
     try:
         im = _orient(_open("decode_image", data), apply_exif_orientation)
     except RuntimeError as e:
-        raise RuntimeError("decode_image: Unsupported image file. Only jpeg, png, webp and gif "
-                           "and the other formats Pillow reads are supported.") from e
+        raise _check_failed("decode_image", "cpu/decode_image.cpp:67",
+                            "Unsupported image file. Only jpeg, png, webp and gif are currently "
+                            "supported. For avif and heic format, please rely on `decode_avif` "
+                            "and `decode_heic` directly.") from e
     color, alpha = _planes(im if im.mode in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16")
                            else im.convert("RGBA" if "A" in im.mode else "RGB"))
     return _from_hwc(_convert(color, alpha, read_mode))

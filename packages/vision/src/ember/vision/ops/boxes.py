@@ -95,26 +95,34 @@ def _nms_arrays(xp: Any, boxes: Any, scores: Any, iou_threshold: float) -> Any:
     return order[xp.asarray(keep, dtype=xp.int64)]
 
 
+def _nms_failed(fn: str, line: int, msg: str) -> RuntimeError:
+    """torchvision's failed check in its CPU NMS kernel: ``fn, <file>:<line>, msg``."""
+    return RuntimeError(f"{fn}, /__w/vision/vision/pytorch/vision/torchvision/csrc/ops/cpu/"
+                        f"nms_kernel.cpp:{line}, {msg}")
+
+
 def _check_nms(boxes: Tensor, scores: Tensor) -> None:
     """torchvision's checks of NMS arguments, with its exception types and messages."""
     if boxes.dim() != 2:
-        raise RuntimeError(f"boxes should be a 2d tensor, got {boxes.dim()}D")
+        raise _nms_failed("nms_kernel", 101, f"boxes should be a 2d tensor, got {boxes.dim()}D")
     if boxes.size(1) != 4:
-        raise RuntimeError(f"boxes should have 4 elements in dimension 1, got {boxes.size(1)}")
+        raise _nms_failed("nms_kernel", 103,
+                          f"boxes should have 4 elements in dimension 1, got {boxes.size(1)}")
     if scores.dim() != 1:
-        raise RuntimeError(f"scores should be a 1d tensor, got {scores.dim()}D")
+        raise _nms_failed("nms_kernel", 107, f"scores should be a 1d tensor, got {scores.dim()}D")
     if boxes.size(0) != scores.size(0):
-        raise RuntimeError("boxes and scores should have same number of elements in dimension 0,"
-                           f" got {boxes.size(0)} and {scores.size(0)}")
+        raise _nms_failed("nms_kernel", 112, "boxes and scores should have same number of "
+                          f"elements in dimension 0, got {boxes.size(0)} and {scores.size(0)}")
     # torchvision's kernel is for floating boxes only (on the CPU float32 and float64), and
     # then for scores of the boxes' dtype
     half = boxes.dtype in (ember.float16, ember.bfloat16) and boxes.device.type == "cpu"
     if not boxes.dtype.is_floating_point or half:
         from ember.ops._inplace import _type_name
 
-        raise RuntimeError(f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
+        raise _nms_failed("operator()", 122,
+                          f"\"nms_kernel\" not implemented for '{_type_name(boxes.dtype)}'")
     if scores.dtype != boxes.dtype:
-        raise RuntimeError("dets should have the same type as scores")
+        raise _nms_failed("nms_kernel_impl", 24, "dets should have the same type as scores")
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:

@@ -23,11 +23,26 @@ __all__ = ["roi_align", "RoIAlign"]
 _CHUNK_ELEMENTS = 1 << 24  # gathered values per chunk of RoIs (64 MiB of float32)
 
 
+_POOL_ARGS = "Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, SymInt pooled_width"
+# the schemas of the ops whose int arguments are checked, as the dispatcher prints them
+_SCHEMAS = {"roi_align": f"({_POOL_ARGS}, int sampling_ratio, bool aligned) -> Tensor",
+            "roi_pool": f"({_POOL_ARGS}) -> (Tensor, Tensor)",
+            "ps_roi_align": f"({_POOL_ARGS}, int sampling_ratio) -> (Tensor, Tensor)",
+            "ps_roi_pool": f"({_POOL_ARGS}) -> (Tensor, Tensor)"}
+_POSITIONS = {"pooled_height": 3, "pooled_width": 4, "sampling_ratio": 5}
+
+
 def schema_int(op: str, name: str, value: Any) -> None:
-    """torchvision's op schemas take ints for the pooled sizes and ``sampling_ratio``."""
+    """torchvision's op schemas take ints for the pooled sizes and ``sampling_ratio``; a
+    value of another type fails as the dispatcher's argument cast fails."""
     if not isinstance(value, numbers.Integral):
-        raise RuntimeError(f"torchvision::{op}() Expected a value of type 'int' for argument "
-                           f"'{name}' but instead found type '{type(value).__name__}'.")
+        raise RuntimeError(
+            f"torchvision::{op}() Expected a value of type 'int' for argument '{name}' but "
+            f"instead found type '{type(value).__name__}'.\nPosition: {_POSITIONS[name]}\n"
+            f"Value: {value!r}\nDeclaration: torchvision::{op}{_SCHEMAS[op]}\n"
+            f"Cast error details: Unable to cast Python instance of type {type(value)} to C++ "
+            "type '?' (#define PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for "
+            "details)")
 
 
 def pooled_size(output_size: Any, op: str) -> tuple[int, int]:
