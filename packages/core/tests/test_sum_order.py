@@ -216,3 +216,15 @@ def test_complex_sums_and_means_match_pytorch_bit_for_bit(dtype, shape, dim):
         got = getattr(e, op)() if dim is None else getattr(e, op)(dim)
         assert str(got.dtype) == str(want.dtype).replace("torch", "ember")
         assert got.numpy().tobytes() == want.numpy().tobytes(), op
+
+
+@pytest.mark.parametrize("shape, perm", [((20, 16, 3), (2, 0, 1)), ((5, 7), (1, 0)),
+                                         ((3, 4, 5, 6), (0, 3, 1, 2)), ((64, 64, 3), (2, 0, 1))])
+def test_full_sums_of_permuted_tensors_follow_memory_order(shape, perm):
+    # an HWC image seen as CHW (ToTensor, permute): PyTorch sums it in memory order
+    torch = pytest.importorskip("torch")
+    base = torch.rand(shape, generator=torch.Generator().manual_seed(sum(shape)))
+    e = ember.from_numpy(base.numpy()).permute(perm)
+    for op in ("sum", "mean"):
+        want = getattr(base.permute(perm), op)()
+        assert getattr(e, op)().numpy().tobytes() == want.numpy().tobytes(), op

@@ -14,7 +14,7 @@ levels, or in four interleaved sums for the columns past the last group of four 
 NumPy adds along a non-innermost axis strictly in order, so each run of a level is one
 ``add.reduce`` over an axis of a reshaped view: no Python loop over elements. Followed: the
 reductions of a C-contiguous float32/float64/complex64/complex128 array over all its dims or
-one block of adjacent dims (a complex vector of 4 or 2 elements adds each part lane by lane);
+one block of adjacent dims, and full reductions of a permuted one (in memory order) (a complex vector of 4 or 2 elements adds each part lane by lane);
 others keep NumPy's order (a correct sum, not PyTorch's last bit).
 """
 
@@ -42,9 +42,16 @@ def cascade_sum(x: Any, dims: tuple, keepdims: bool) -> Any:
     or None where Ember does not follow it (another dtype or layout, or dims that are not one
     block)."""
     if (x.__class__ is not np.ndarray or x.dtype.kind not in "fc" or x.itemsize < 4
-            or not x.flags.c_contiguous or x.size == 0 or not dims):
+            or x.size == 0 or not dims):
         return None
     nd = x.ndim
+    if not x.flags.c_contiguous:
+        if len(dims) != nd:
+            return None
+        # a full sum of a permuted dense layout: PyTorch walks it in memory order
+        x = x.transpose(sorted(range(nd), key=lambda d: -abs(x.strides[d])))
+        if not x.flags.c_contiguous:
+            return None
     d0, d1 = dims[0], dims[-1]
     if len(dims) != nd and d1 - d0 + 1 != len(dims):  # not one block of dims
         return None

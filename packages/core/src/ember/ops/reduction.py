@@ -135,10 +135,9 @@ def _sum_array(be: Any, x: Any, dims: tuple, keepdim: bool, dtype: Any) -> Any:
     elif be.numpy_like:  # float32/64 and complex (the common case): no dtype questions
         npd = x.dtype
         if npd.kind in "fc" and npd.itemsize > 2:  # inf + -inf: NaN, with no warning
-            if x.flags.c_contiguous:  # PyTorch's order, to the last bit
-                r = cascade_sum(x, dims, keepdim)
-                if r is not None:
-                    return r
+            r = cascade_sum(x, dims, keepdim)  # PyTorch's order, to the last bit
+            if r is not None:
+                return r
             if len(dims) == x.ndim:
                 return quiet(xp.add.reduce, x, None, None, None, keepdim)
             acc = strided_acc(x, dims)
