@@ -190,10 +190,10 @@ def _mean(a: Any, axes: tuple, n: int, ct: Any) -> Any:
             s = cascade_sum(a, axes, True)
             if s is not None:
                 return s / n
-        elif axes == (2, 3) and a.ndim == 4 and np.moveaxis(a, 1, -1).flags.c_contiguous:
-            s = cascade_sum(np.moveaxis(a, 1, -1), (1, 2), True)
+        elif axes == (2, 3) and a.ndim == 4 and a.transpose(0, 2, 3, 1).flags.c_contiguous:
+            s = cascade_sum(a.transpose(0, 2, 3, 1), (1, 2), True)  # (NumPy arrays only)
             if s is not None:
-                return np.moveaxis(s / n, -1, 1)
+                return (s / n).transpose(0, 3, 1, 2)
     return a.mean(axis=axes, keepdims=True, dtype=ct)
 
 
