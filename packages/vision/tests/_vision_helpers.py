@@ -144,3 +144,24 @@ def randomise_batch_norm(torch: Any, m: Any, g: Any) -> None:
     m.num_batches_tracked.fill_(7)
     m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
     m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+
+
+def program_output(src: str, lib: str, tmp_path: Any, monkeypatch: Any) -> str:
+    """What a program written against torch prints (run in ``tmp_path``, its imports renamed
+    for ember when ``lib`` is "ember"), read with torch's names as ember's."""
+    import contextlib
+    import io
+    import textwrap
+
+    if lib == "ember":
+        src = src.replace("torchvision", "ember.vision").replace("torch", "ember")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(textwrap.dedent(src), f"<{lib}>", "exec"), {"__name__": "__main__"})  # noqa: S102
+    return out.getvalue().replace("torchvision", "ember.vision").replace("torch", "ember")
+
+
+def same_program_output(src: str, tmp_path: Any, monkeypatch: Any) -> None:
+    want = program_output(src, "torch", tmp_path, monkeypatch)
+    assert program_output(src, "ember", tmp_path, monkeypatch) == want

@@ -9,12 +9,10 @@ with ember.vision on the same seed and compared on everything they print.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import textwrap
 from typing import Any
 
 import pytest
+from _vision_helpers import same_program_output
 
 import ember
 import ember.vision.utils as EU
@@ -35,24 +33,6 @@ def _error(fn: Any) -> tuple[type, str]:
 def test_make_grid_of_a_batch_over_4d_raises_the_copy_error(shape: tuple) -> None:
     got = _error(lambda: EU.make_grid(ember.zeros(*shape)))
     want = _error(lambda: TU.make_grid(torch.zeros(*shape)))
-    assert got == want
-
-
-def _run(src: str, lib: str, tmp_path: Any, monkeypatch: Any) -> str:
-    """Execute a program written against torch, with its imports renamed for ember."""
-    if lib == "ember":
-        src = src.replace("torchvision", "ember.vision").replace("torch", "ember")
-    monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(textwrap.dedent(src), f"<{lib}>", "exec"), {"__name__": "__main__"})
-    text = out.getvalue()
-    return text.replace("torchvision", "ember.vision").replace("torch", "ember")
-
-
-def _same_output(src: str, tmp_path: Any, monkeypatch: Any) -> None:
-    want = _run(src, "torch", tmp_path, monkeypatch)
-    got = _run(src, "ember", tmp_path, monkeypatch)
     assert got == want
 
 
@@ -153,4 +133,4 @@ print(roi_pool(feat, rois, output_size=(2, 2)))
 
 @pytest.mark.parametrize("src", [DCGAN, STN, OPS], ids=["dcgan", "stn", "ops"])
 def test_program_prints_the_same(src: str, tmp_path: Any, monkeypatch: Any) -> None:
-    _same_output(src, tmp_path, monkeypatch)
+    same_program_output(src, tmp_path, monkeypatch)

@@ -8,13 +8,11 @@ on the same seed and compared on everything they print.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import textwrap
 from typing import Any
 
 import pytest
+from _vision_helpers import same_program_output
 
 import ember
 import ember.vision.io as EIO
@@ -78,24 +76,6 @@ def test_io_errors_carry_torchvisions_check_text(tmp_path: Any) -> None:
         assert got == (want[0], want[1].replace("torch.uint8", "ember.uint8")), name
 
 
-def _run(src: str, lib: str, tmp_path: Any, monkeypatch: Any) -> str:
-    """Execute a program written against torch, with its imports renamed for ember."""
-    if lib == "ember":
-        src = src.replace("torchvision", "ember.vision").replace("torch", "ember")
-    monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(textwrap.dedent(src), f"<{lib}>", "exec"), {"__name__": "__main__"})
-    text = out.getvalue()
-    return text.replace("torchvision", "ember.vision").replace("torch", "ember")
-
-
-def _same_output(src: str, tmp_path: Any, monkeypatch: Any) -> None:
-    want = _run(src, "torch", tmp_path, monkeypatch)
-    got = _run(src, "ember", tmp_path, monkeypatch)
-    assert got == want
-
-
 IO_ERRORS = """
 import torch, os
 from torchvision.io import read_image, write_png, encode_png, decode_png, ImageReadMode
@@ -115,7 +95,7 @@ except RuntimeError as e:
 
 
 def test_program_io_errors(tmp_path: Any, monkeypatch: Any) -> None:
-    _same_output(IO_ERRORS, tmp_path, monkeypatch)
+    same_program_output(IO_ERRORS, tmp_path, monkeypatch)
 
 
 def _nms_cases(lib: Any, ops: Any) -> list:
@@ -257,4 +237,4 @@ except Exception as e:
 @pytest.mark.parametrize("src", [V2_DETECTION, OPS_FPN, FUNCTIONAL_V1],
                          ids=["v2_detection", "ops_fpn", "functional_v1"])
 def test_programs_print_the_same(src: str, tmp_path: Any, monkeypatch: Any) -> None:
-    _same_output(src, tmp_path, monkeypatch)
+    same_program_output(src, tmp_path, monkeypatch)
