@@ -20,6 +20,7 @@ others keep NumPy's order (a correct sum, not PyTorch's last bit).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -75,20 +76,13 @@ def _sum_float(x: Any, dims: tuple, keepdims: bool, lanes: int) -> Any:
         return total.reshape((1,) * nd) if keepdims else total
     d0, d1 = dims[0], dims[-1]
     shape = x.shape
-    b, m, f = _prod(shape[:d0]), _prod(shape[d0:d1 + 1]), _prod(shape[d1 + 1:])
+    b, m, f = math.prod(shape[:d0]), math.prod(shape[d0:d1 + 1]), math.prod(shape[d1 + 1:])
     if f == 1:
         out = _rows(x.reshape(b, m), lanes)
     else:
         out = _columns(x.reshape(b, m, f), lanes)
     kept = shape[:d0] + ((1,) * len(dims) if keepdims else ()) + shape[d1 + 1:]
     return out.reshape(kept)
-
-
-def _prod(shape: tuple) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 def _full(f: Any, lanes: int) -> Any:
@@ -229,6 +223,6 @@ def _ordered(a: Any, axis: int = 1) -> Any:
         for v in a.reshape(-1):
             acc = acc + v
         return np.full(a.shape[:axis] + a.shape[axis + 1:], acc)
-    if _prod(a.shape[:axis]) == 1:
+    if math.prod(a.shape[:axis]) == 1:
         return np.add.reduce(a, axis=axis)
     return np.add.reduce(np.ascontiguousarray(np.moveaxis(a, axis, 0)), axis=0)

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from .._runtime import _threads
+from ._cascade_sum import _GRAIN
 
 __all__ = ["two_pass_sum", "welford"]
 
-_GRAIN = 32768  # PyTorch's grain size: up to it a reduction runs on one thread
 _TWO_PASS_MAX = 1 << 16  # longest sum of squares added one by one (NumPy's ``accumulate``
 # takes ~10 ns an element: past it NumPy's pairwise sum, correct to rounding)
 _WELFORD_MAX = 128  # longest reduction run through the stepwise Welford update (a Python
@@ -31,14 +31,14 @@ _WELFORD_MAX = 128  # longest reduction run through the stepwise Welford update 
 
 
 def _followed(x: Any) -> bool:
-    return (x.__class__ is np.ndarray and x.dtype in (np.float32, np.float64)
-            and x.flags.c_contiguous and x.size > 0)
+    return (x.__class__ is np.ndarray and x.dtype == np.float64 and x.flags.c_contiguous
+            and x.size > 0)
 
 
 def two_pass_sum(x: Any, mean: Callable[[], Any]) -> Any:
     """PyTorch's all-reduce ``sum((x - mean())**2)`` in double, ``mean()`` giving ``x.mean()`` in
     x's dtype; None where it is not followed."""
-    if not _followed(x) or x.dtype != np.float64 or x.size > _TWO_PASS_MAX:
+    if not _followed(x) or x.size > _TWO_PASS_MAX:
         return None  # (float32 data: a NumPy sum in double rounds to the same float32)
     dx = x.reshape(-1).astype(np.float64) - np.float64(mean())
     sq = dx * dx
@@ -56,7 +56,7 @@ def two_pass_sum(x: Any, mean: Callable[[], Any]) -> Any:
 def welford(x: Any, dims: tuple, keepdim: bool) -> tuple | None:
     """``(m2, mean)`` in double over ``dims`` by PyTorch's Welford update, the kept dims in
     their places (``keepdim``); None where it is not followed."""
-    if not _followed(x) or not dims or x.dtype != np.float64:
+    if not _followed(x) or not dims:
         return None  # (float32 data: the NumPy two-pass result in double rounds the same)
     kept = tuple(d for d in range(x.ndim) if d not in dims)
     m = 1

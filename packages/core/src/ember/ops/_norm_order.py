@@ -9,13 +9,14 @@ thread, so the thread count changes nothing.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-__all__ = ["two_norm"]
+from ._cascade_sum import _LANES, _ordered  # (the norm kernel's vectors are the sum's)
 
-_LANES = {4: 8, 8: 4}  # elements of one vector of PyTorch's norm kernel, by item size
+__all__ = ["two_norm"]
 
 
 def two_norm(x: Any, dims: tuple, keepdims: bool) -> Any:
@@ -29,7 +30,7 @@ def two_norm(x: Any, dims: tuple, keepdims: bool) -> Any:
     if dims[0] != nd - len(dims) or dims[-1] != nd - 1 or len(set(dims)) != len(dims):
         return None
     kept = x.shape[:nd - len(dims)]
-    rows = x.reshape(-1, x.size // max(1, int(np.prod(kept, dtype=np.int64))))
+    rows = x.reshape(-1, x.size // max(1, math.prod(kept)))
     out = np.sqrt(_sum_of_squares(rows))
     return out.reshape(kept + (1,) * len(dims) if keepdims else kept)
 
@@ -43,11 +44,7 @@ def _sum_of_squares(a: Any) -> Any:
     total = np.zeros(r, a.dtype)
     if nv:
         body = a[:, :nv * lanes]
-        sq = (body * body).reshape(r, nv, lanes)
-        # NumPy adds along a non-innermost axis in order; several rows: that axis outermost
-        acc = np.add.reduce(sq if r == 1 else np.ascontiguousarray(sq.transpose(1, 0, 2)),
-                            axis=0 if r > 1 else 1)
-        acc = acc.reshape(r, lanes)
+        acc = _ordered((body * body).reshape(r, nv, lanes))  # the vectors added in order
         for j in range(lanes):
             total = total + acc[:, j]
     for d in range(nv * lanes, n):
