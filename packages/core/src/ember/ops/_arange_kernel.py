@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-_GRAIN = 32768
+from ._torch_cpu import GRAIN_SIZE as _GRAIN
+
 _VEC_BYTES = 32
 
 

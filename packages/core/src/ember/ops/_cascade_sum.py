@@ -27,6 +27,7 @@ import numpy as np
 
 from .._runtime import _threads, quiet
 from ._parallel import run_striped, threads_for
+from ._torch_cpu import GRAIN_SIZE as _GRAIN
 
 __all__ = ["cascade_sum"]
 
@@ -34,7 +35,6 @@ __all__ = ["cascade_sum"]
 # dtype's, each part then summed as a float array of that many lanes)
 _LANES = {4: 8, 8: 4}
 _COMPLEX_LANES = {8: 4, 16: 2}
-_GRAIN = 32768  # PyTorch's grain size: below it a reduction runs on one thread
 _LEVELS = 4
 
 

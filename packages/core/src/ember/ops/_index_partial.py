@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-_GRAIN = 32768  # at::internal::GRAIN_SIZE: below it the kernel runs serially
+from ._torch_cpu import GRAIN_SIZE as _GRAIN
 
 
 def _array_dims(dst: Any, adv: tuple) -> list | None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._runtime import _threads
-from ._cascade_sum import _GRAIN
+from ._torch_cpu import GRAIN_SIZE as _GRAIN
 
 __all__ = ["two_pass_sum", "welford"]
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["mkl_fuses", "half_vector_width"]
+__all__ = ["GRAIN_SIZE", "mkl_fuses", "half_vector_width"]
+
+# at::internal::GRAIN_SIZE: below it PyTorch's parallel loops and reductions run on one thread
+GRAIN_SIZE = 32768
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from ._dispatch import (
     sum_to,
 )
 from ._fma import fma, fma_dtype
-from ._torch_cpu import half_vector_width
+from ._torch_cpu import GRAIN_SIZE, half_vector_width
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "neg", "negative", "pow", "float_power", "positive"]
@@ -564,7 +564,7 @@ def _complex_neg(x: Any) -> Any:
         return r
     xs, rs = (x.reshape(-1), r.reshape(-1)) if flags.c_contiguous else \
         (x.T.reshape(-1), r.T.reshape(-1))
-    parts = 1 if n < 32768 else min(_threads[0], -(-n // 32768))
+    parts = 1 if n < GRAIN_SIZE else min(_threads[0], -(-n // GRAIN_SIZE))
     chunk = -(-n // parts)
     for s in range(0, n, chunk):  # one chunk a thread (at most a few)
         k = min(chunk, n - s) // w * w
