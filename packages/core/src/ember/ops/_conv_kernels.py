@@ -4,7 +4,9 @@ All three work on N-d inputs laid out ``(N, C, *spatial)`` with explicit padding
 (``lo``/``hi`` per side), stride, dilation and groups, and each is a matrix product
 over unfolded windows (im2col / col2im, see ``_conv_windows``); the forward and the
 stride-1 input gradient of 2-d convolutions over wide planes take row-shifted products
-over column-unfolded rows instead (``_conv_rows``). The batch goes in
+over column-unfolded rows instead (``_conv_rows``), and all three of a 3x3 unit-stride
+convolution over narrow planes with many channels take Winograd's transformed products
+(``_conv_winograd``). The batch goes in
 blocks sized so that one block's windows stay in the L2 cache: the copy then costs
 little and the product reads them from the cache.
 
@@ -26,6 +28,7 @@ from typing import Any, NamedTuple
 
 from . import _blas
 from . import _conv_rows as rows_
+from . import _conv_winograd as winograd
 from ._conv_windows import (
     Geom,
     as_columns,
@@ -170,6 +173,11 @@ def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
         _matmul_samples(xp, w.reshape(G, Co // G, Cg), x.reshape(N, G, Cg, L), y,
                         Co * Cg * L * N)
         return y.reshape((N, Co) + tuple(x.shape[2:]))
+    Q = out_size(x.shape[2:], K, g)
+    if x.shape[0] and winograd.suits(xp, x.dtype, K, g, x.shape[0], Cg, Co, Q):
+        y = winograd.forward(xp, x, w, g, Q)
+        if xp.isfinite(y).all():  # else an inf or NaN met the transforms: directly instead
+            return y
     return _correlate(xp, x, w.reshape(G, Co // G, Cg * prod(K)), K, g)
 
 
@@ -275,6 +283,11 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     Og = Co // G
     C = Cg * G
     L = prod(Q)
+    if (N and winograd.suits(xp, gy.dtype, K, g, N, Co, C, tuple(S))
+            and all(s == q + 2 - a - b for s, q, a, b in zip(S, Q, g.lo, g.hi))):
+        gx = winograd.input_grad(xp, gy, w, g, tuple(S))
+        if xp.isfinite(gx).all():
+            return gx
     wt = xp.swapaxes(w.reshape(G, Og, Cg * prod(K)), 1, 2)
     if _pointwise(K, g) and tuple(S) == Q:
         gx = xp.empty((N, G, Cg, L), dtype=gy.dtype)
@@ -449,6 +462,10 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
         parts = _blocks(plan, N, lambda s0, n: xp.matmul(
             gs[s0:s0 + n], xp.swapaxes(xs[s0:s0 + n], 2, 3)).sum(axis=0))
         return _sum_in_order(parts).reshape((Co, Cg) + K)
+    if winograd.suits(xp, x.dtype, K, g, N, C, Co, Q):
+        gw = winograd.weight_grad(xp, x, gy, g)
+        if xp.isfinite(gw).all():
+            return gw
     # windows on the output grid only: junk positions times a zero gradient would still
     # carry an inf or NaN of the input into the sum
     plan = _plan(xp, N, L, C * KK * L * x.dtype.itemsize, Co * Cg * KK * L * N,
