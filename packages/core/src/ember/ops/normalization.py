@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._runtime import _threads
 from .._tensor import contiguous_format
 from . import _inplace
 from . import _norm_half as H
@@ -66,9 +67,10 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     var = None
     per_channel = name == "NativeBatchNormBackward0"  # weight and statistics per channel
     if stats is None and per_channel and tuple(red) == (0,) + tuple(range(2, xr.ndim)):
-        y, mean, var = _batch_norm_forward(xp, xr, _param(weight, ashape, cdt),
-                                           _param(bias, ashape, cdt), red, eps)
-        invstd = 1.0 / xp.sqrt(var + eps)
+        exact = _exact32(xp, x, weight, bias)
+        y, mean, var = (_batch_norm_forward32 if exact else _batch_norm_forward)(
+            xp, xr, _param(weight, ashape, cdt), _param(bias, ashape, cdt), red, eps)
+        invstd = _invstd32(xp, var, eps) if exact else 1.0 / xp.sqrt(var + eps)
     elif stats is None:
         mean = xp.mean(xr, axis=red, keepdims=True)
         d = xr - mean
@@ -86,6 +88,9 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             invstd * weight._data.reshape(ashape).astype(cdt, copy=False)
         shift = mean * alpha if bias is None else \
             bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
+        fma = _exact32(xp, x, weight, bias) and alpha.dtype == x.dtype
+        if fma:  # PyTorch's kernel: beta = fma(-mean, alpha, bias), y = fma(x, alpha, beta)
+            shift = _fma32(xp, -mean, alpha, 0.0 if bias is None else bias._data.reshape(ashape))
         y = xp.empty(xr.shape, dtype=xp.result_type(xr, alpha))
         N = y.shape[0] if y.ndim > 1 else 1
         L = y.size // (N * y.shape[1]) if y.ndim > 1 and y.size else 1
@@ -93,6 +98,10 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         def channels(cs: slice) -> None:  # independent channels, split over the op threads
             ys = y[:, cs]
             yr = ys.reshape(N, ys.shape[1] * L)
+            if fma:
+                yr[...] = _fma32(xp, xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L),
+                                 _spread(xp, shift[cs], L))
+                return
             xp.multiply(xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L), out=yr)
             if bias is None:
                 yr -= _spread(xp, shift[cs], L)
@@ -193,6 +202,21 @@ def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
             None if gb is None else make(gb.astype(pdt).reshape(pshape), dev))
 
 
+# inputs of up to this many elements take the exact path: its float64 passes cost ~3x the
+# float32 kernel (ResNet-18's batch norms ~10 ms a training step), and the large inputs are
+# feature maps from convolutions, whose products already differ from PyTorch's in the last bits
+_EXACT_MAX = 1 << 15
+
+
+def _exact32(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
+    """Whether batch norm takes PyTorch's exact float32 contiguous-kernel path (NumPy, a
+    C-contiguous float32 input of at least two dims and ``_EXACT_MAX`` elements at most,
+    float32 parameters)."""
+    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and x.ndim > 1
+            and 0 < x.size < _EXACT_MAX and x.flags.c_contiguous
+            and all(t is None or t._data.dtype.name == "float32" for t in (weight, bias)))
+
+
 def _lay(xp: Any, a: Any, fmt: Any) -> Any:
     """``a`` laid out in ``fmt`` (see ``_normalize``)."""
     if fmt is None:
@@ -254,6 +278,76 @@ def _batch_norm_rows(xp: Any, x: Any, w: Any, b: Any, eps: float) -> tuple:
     if b is not None:
         y += b.reshape(scale.shape)
     return y, mean, var
+
+
+def _fma32(xp: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` on float32 operands rounded once (float32 products are exact in float64),
+    as PyTorch's vectorized CPU kernels compute it: their ``x * alpha + beta`` is one FMA."""
+    return (xp.asarray(a, dtype="float64") * b + c).astype("float32")
+
+
+def _batch_norm_forward32(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
+    """Batch norm's training forward on a C-contiguous float32 ``(N, C, *S)`` array, bit for bit
+    as PyTorch's CPU kernel: the mean from a float64 sum, rounded; the variance from a float64
+    sum of the float32 ``(x - mean)^2``, rounded and divided by n in float32; then
+    ``alpha = invstd * weight``, ``beta = fma(-mean, alpha, bias)`` and
+    ``y = fma(x, alpha, beta)``. Returns the output, the mean and the biased variance."""
+    N, C = x.shape[:2]
+    L = x.size // (N * C)
+    n = N * L
+    stat = (1, C) + (1,) * (x.ndim - 2)
+    y = xp.empty(x.shape, dtype=x.dtype)
+    mean, var = xp.empty(stat, dtype=x.dtype), xp.empty(stat, dtype="float64")
+
+    rows = L == 1 and N > _threads[0]  # (N, C[, 1...]): the kernel's per-thread row buffers
+
+    def channels(cs: slice) -> None:
+        x64 = x[:, cs].astype("float64")
+        ys = y[:, cs]
+        yr = ys.reshape(N, ys.shape[1] * L)
+        if rows:
+            m, vsum = _thread_row_stats(xp, x[:, cs].reshape(yr.shape), yr)
+            m, vsum = (a.reshape(stat[:1] + (-1,) + stat[2:]) for a in (m, vsum))
+        else:
+            m = (_channel_sum(xp, x64, red) / n).astype(x.dtype)
+            xp.subtract(x[:, cs].reshape(yr.shape), _spread(xp, m, L), out=yr)
+            vsum = _channel_sum(xp, (ys * ys).astype("float64"), red).astype(x.dtype)
+        v = vsum / x.dtype.type(n)
+        alpha = (1.0 / xp.sqrt(v.astype("float64") + eps)).astype(x.dtype)
+        v = vsum.astype("float64") / n  # carries the float32 sum (running variance: sum / (n-1))
+        if w is not None:
+            alpha = alpha * w[cs]
+        beta = _fma32(xp, -m, alpha, 0.0 if b is None else b[cs])
+        x64 = x64.reshape(yr.shape)
+        x64 *= _spread(xp, alpha, L)
+        x64 += _spread(xp, beta, L)
+        yr[...] = x64
+        mean[:, cs], var[:, cs] = m, v
+
+    quiet(split, xp, C, x.size, channels)
+    return y, mean, var
+
+
+def _thread_row_stats(xp: Any, x: Any, d: Any) -> tuple:
+    """The mean and sum of squared deviations of float32 rows ``x (N, C)`` as PyTorch's
+    channels-last statistics kernel (which also takes ``(N, C, 1...)`` inputs) forms them once
+    there are more rows than threads: each of its T threads sums a block of ceil(N / T) rows
+    in float32 (the squares by FMA), and the blocks are added in float64. Writes the
+    deviations ``x - mean`` into ``d``."""
+    N, C = x.shape
+    T = _threads[0]
+    k = -(-N // T)
+    pad = xp.zeros((T * k, C), dtype=x.dtype)
+    pad[:N] = x
+    m = (pad.reshape(T, k, C).sum(axis=1).astype("float64").sum(axis=0) / N).astype(x.dtype)
+    xp.subtract(x, m, out=d)
+    pad[:N] = d
+    blocks = pad.reshape(T, k, C)
+    acc = xp.zeros((T, C), dtype=x.dtype)
+    for j in range(k):  # sequential FMA accumulation, all the threads' blocks at once
+        r = blocks[:, j].astype("float64")
+        acc = (r * r + acc).astype(x.dtype)
+    return m, acc.astype("float64").sum(axis=0).astype(x.dtype)
 
 
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
@@ -413,12 +507,15 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
         res, mean, var = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape,
                                     red, ashape, red, eps, fmt=cl_format(x) or contiguous_format)
         n = x.size // c if c else 0
+        exact = var.dtype.name == "float64" and x.dtype.name == "float32"  # see _exact32
         if running_mean is not None or running_var is not None:
             _update_running(running_mean, running_var, mean.reshape(c),
-                            _unbiased(var.reshape(c), n), momentum)
+                            _unbiased32(var.reshape(c), n) if exact else
+                            _unbiased(var.reshape(c), n), momentum, exact)
         sdt = H.stat_dtype(x, weight, bias)
         invstd = H.bn_invstd(xp, var.reshape(c), n, eps, x.dtype) if sdt == x.dtype and \
-            x.dtype.itemsize == 2 else 1.0 / xp.sqrt(var.reshape(c) + eps)
+            x.dtype.itemsize == 2 else _invstd32(xp, var.reshape(c), eps) if exact else \
+            1.0 / xp.sqrt(var.reshape(c) + eps)
         return res, make(mean.reshape(c).astype(sdt), input._device), \
             make(invstd.astype(sdt), input._device)
     if running_mean is None or running_var is None:
@@ -434,12 +531,23 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     return res, empty, make(empty._data.copy(), input._device)
 
 
+def _invstd32(xp: Any, var: Any, eps: float) -> Any:
+    """PyTorch's float32 ``1 / sqrt(var + eps)``: the float32 variance, the root in float64."""
+    return (1.0 / xp.sqrt(var.astype("float32").astype("float64") + eps)).astype("float32")
+
+
+def _unbiased32(var: Any, n: int) -> Any:
+    """The float32 ``var_sum / (n - 1)`` of ``_batch_norm_forward32``'s float64 ``var``."""
+    vsum = (var * n).astype("float32")
+    return vsum / vsum.dtype.type(n - 1) if n > 1 else vsum * math.inf
+
+
 def _unbiased(var: Any, n: int) -> Any:
     return var * (n / (n - 1)) if n > 1 else var * math.inf
 
 
 def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mean: Any,
-                    var: Any, momentum: float) -> None:
+                    var: Any, momentum: float, exact: bool = False) -> None:
     """``running = (1 - momentum) * running + momentum * batch``, in place (half-precision
     buffers: in float32, rounded once, as PyTorch does; a bfloat16 running mean in bfloat16
     steps, momentum included)."""
@@ -453,6 +561,11 @@ def _update_running(running_mean: Tensor | None, running_var: Tensor | None, mea
                                                                           1 - momentum))
             _inplace.write(t, (H.rounded(a * H.rounded(v.astype("float32"), dt), dt)
                                + H.rounded(b * r.astype("float32"), dt)).astype(dt))
+        elif exact and t is running_var and r.dtype.name == "float32":
+            # PyTorch: momentum * var + (1 - momentum) * running, the sum in float64
+            m32 = r.dtype.type(momentum)
+            _inplace.write(t, (float(m32) * var.astype("float64")
+                               + (r.dtype.type(1) - m32) * r).astype(r.dtype))
         elif r.dtype.itemsize == 2:
             r32 = r.astype("float32")
             _inplace.write(t, (momentum * v.astype("float32") + (1 - momentum) * r32).astype(
