@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ._along_dim import is_half
+from ._along_dim import is_half, mean_array
+from ._cascade_sum import cascade_sum
 from ._dispatch import Tensor, grad_state, make, quiet, quietly
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
@@ -361,6 +362,31 @@ def nll_sum_half(xp: Any, per: Any, keep: Any, half: Any) -> Any:
     return out
 
 
+def nll_sum(xp: Any, per: Any, keep: Any) -> Any:
+    """Sum float32/float64 per-row terms as PyTorch's CPU ``nll_loss`` does: the cascade of
+    ``nll_sum_half`` with each add in ``per``'s own dtype. With no ignored row the kept
+    positions at every level are 0, 1, 2, ...: element 0 goes up alone, then each full run
+    of ``step`` (summed left to right by a cumulative sum) goes up, and a partial tail stays."""
+    n = per.shape[0]
+    if not bool(keep.all()):
+        return nll_sum_half(xp, per, keep, per.dtype)
+    step = 1 << max(4, (int(n - 1).bit_length() if n > 1 else 0) // 8)
+    out = xp.zeros((), dtype=per.dtype)
+    vals = per
+    for _ in range(7):
+        if vals.shape[0] <= 1:
+            break
+        rest = vals[1:]
+        full = rest.shape[0] // step * step
+        if full < rest.shape[0]:  # the open run stays at this level
+            out = out + xp.cumsum(rest[full:])[-1]
+        sums = xp.cumsum(rest[:full].reshape(-1, step), axis=1)[:, -1]
+        vals = xp.concatenate((vals[:1], sums))
+    if vals.shape[0]:  # the top level's run, summed left to right, added last
+        out = out + xp.cumsum(vals)[-1]
+    return out
+
+
 def _run_sums(xp: Any, vals: Any, run: Any, half: Any) -> Any:
     """Per-run sums of ``vals`` (``run`` non-decreasing from 0), added left to right with
     each partial sum rounded to ``half``."""
@@ -396,9 +422,12 @@ def reduce_array(xp: Any, loss: Any, red: int) -> Any:
     summed in float32 and rounded once, as PyTorch's CPU reductions accumulate."""
     if red == 0:
         return xp.asarray(loss)  # NumPy gives a scalar for a 0-d elementwise result
-    acc = xp.float32 if loss.dtype.itemsize == 2 else None
-    r = xp.sum(loss, dtype=acc) if red == 2 else xp.mean(loss, dtype=acc) if loss.size else \
-        xp.asarray(math.nan, dtype=loss.dtype)
+    if red == 1:  # PyTorch's ``loss.mean()``: its sum's order, then / numel
+        return mean_array(xp, loss, tuple(range(loss.ndim)), False) if loss.size else \
+            xp.asarray(math.nan, dtype=loss.dtype)
+    r = cascade_sum(loss, tuple(range(loss.ndim)), False) if loss.dtype.itemsize > 2 else None
+    if r is None:  # (half precision: summed in float32 and rounded once)
+        r = xp.sum(loss, dtype=xp.float32 if loss.dtype.itemsize == 2 else None)
     return xp.asarray(r, dtype=loss.dtype)
 
 

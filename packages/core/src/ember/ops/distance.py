@@ -263,7 +263,7 @@ def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:
     """Euclidean distances through one matrix product (PyTorch's fast path)."""
     def f(m: Any, a: Any, b: Any) -> tuple:
         sq = m.sum(a * a, -1, True) - 2.0 * m.matmul(a, m.mT(b)) + m.mT(m.sum(b * b, -1, True))
-        return sq, m.sqrt(m.maximum(sq, 1e-30))
+        return sq, m.sqrt(m.maximum(sq, 0.0))  # PyTorch's clamp_min_(0): a point's own is 0
 
     m = arrays(x1._device._backend.xp)
     res = make(f(m, x1._data, x2._data)[1], x1._device)
@@ -272,7 +272,7 @@ def _euclid_mm(x1: Tensor, x2: Tensor) -> Tensor:
 
         def grads(m: Any, g: Any, a: Any, b: Any) -> tuple:
             sq, d = f(m, a, b)
-            gs = m.where(sq >= 1e-30, g / (2.0 * d), 0.0)
+            gs = m.where(d > 0, g / (2.0 * m.where(d > 0, d, 1.0)), 0.0)  # 0 at res == 0
             ga = (m.sum(gs, -1, True) * a - m.matmul(gs, b)) * 2.0 if needs[0] else None
             gb = (m.mT(m.sum(gs, -2, True)) * b - m.matmul(m.mT(gs), a)) * 2.0 \
                 if needs[1] else None

@@ -17,6 +17,7 @@ from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, make, quietly, record, wrap_dims
 from ._inplace import writes_out
 from ._norm_order import two_norm
+from ._torch_cpu import GRAIN_SIZE as _GRAIN
 from .linalg import _T_NAMES
 from .linalg_decomp import _check, inv_ex, svdvals
 from .linalg_lapack import lapack
@@ -71,14 +72,18 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     elif p == 0:
         r = xp.sum(m != 0, axis=dims, keepdims=keepdim).astype(m.dtype)
     elif p == 1:
-        r = xp.sum(m, axis=dims, keepdims=keepdim)
+        r = _serial_norm(m, dims, keepdim, 1.0) if work is a else None
+        if r is None:
+            r = xp.sum(m, axis=dims, keepdims=keepdim)
     elif p == 2:
         # PyTorch's order (its half-precision kernel differs: NumPy's there)
         r = two_norm(m, dims, keepdim) if work is a and a.dtype.kind == "f" else None
         if r is None:
             r = xp.sqrt(xp.sum(m * m, axis=dims, keepdims=keepdim))
     else:
-        r = xp.sum(m ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        r = _serial_norm(m, dims, keepdim, p) if work is a else None
+        if r is None:
+            r = xp.sum(m ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
     real = _dt.from_numpy_dtype(a.dtype).to_real() if a.dtype.kind == "c" else x.dtype
     res = make(xp.asarray(r).astype(real.np, order="C"), x._device)  # C order, as PyTorch's
     if grad_state.enabled and x._rg:
@@ -92,6 +97,30 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 
         record("LinalgVectorNormBackward0", res, (x,), vjp, (x, res))
     return res
+
+
+def _serial_norm(m: Any, dims: tuple, keepdims: bool, p: float) -> Any:
+    """The ``p``-norm (p not 0, 2, inf) of ``m = |x|`` as PyTorch's CPU kernel adds it: each
+    output's ``|x| ** p`` summed one by one, in the dtype, then ``** (1 / p)`` (the powers
+    rounded from float64, as C's ``powf``); None where Ember does not follow it (another
+    dtype or layout, dims other than the last ones, or a sum PyTorch splits among threads)."""
+    if (m.__class__ is not np.ndarray or m.dtype.kind != "f" or m.itemsize < 4
+            or not m.flags.c_contiguous or m.size == 0 or not dims):
+        return None
+    nd = m.ndim
+    if sorted(dims) != list(range(nd - len(dims), nd)):
+        return None
+    kept = m.shape[:nd - len(dims)]
+    rows = m.reshape(math.prod(kept), -1)
+    if rows.shape[1] >= _GRAIN and rows.shape[0] == 1:  # split among PyTorch's threads
+        return None
+    dt = m.dtype
+    if p != 1.0:
+        rows = np.power(rows.astype(np.float64), p).astype(dt)
+    acc = np.cumsum(rows, axis=1, dtype=dt)[:, -1]
+    if p != 1.0:
+        acc = np.power(acc.astype(np.float64), float(dt.type(1.0) / dt.type(p))).astype(dt)
+    return acc.reshape(kept + (1,) * len(dims) if keepdims else kept)
 
 
 def _empty_norm_check(shape: tuple, dim: Any, p: float) -> None:

@@ -20,6 +20,7 @@ from ._nn_math import (
     int_dtype_name,
     log_softmax_array,
     log_softmax_half,
+    nll_sum,
     nll_sum_half,
     reduce_array,
     reduction_enum,
@@ -176,6 +177,11 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
         out = per.reshape(target._data.shape)
     elif half and eps == 0:
         out = _half_reduced(xp, per, valid, wt if weight is not None else None, red, dtype)
+    elif eps == 0:  # PyTorch's kernel adds rows in a cascade of partial sums
+        out = nll_sum(xp, per, valid)
+        if red == 1:
+            d = nll_sum(xp, wt, valid) if weight is not None else xp.sum(wt)
+            out = out / d if d else out * xp.nan
     else:
         out = xp.sum(per)
         if red == 1:  # nothing counted: NaN, as PyTorch's 0 / 0, without NumPy's warning
@@ -184,8 +190,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     res = make(xp.asarray(out).astype(dtype), input._device)
     if grad_state.enabled and input._rg:
         denom = xp.sum(wt) if red == 1 else None
-        if red == 1 and half and eps == 0 and weight is not None:  # the forward's half total
-            denom = nll_sum_half(xp, wt, valid, dtype)
+        if red == 1 and eps == 0 and weight is not None:  # the forward's cascaded total
+            denom = nll_sum_half(xp, wt, valid, dtype) if half else nll_sum(xp, wt, valid)
         shape = input._data.shape
         # Q: d loss / d logp (up to the upstream gradient), as target weights and a smooth part
         a = wt * (1 - eps)

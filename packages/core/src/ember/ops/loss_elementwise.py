@@ -193,7 +193,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: Any = "mean",
 
     def f(m: Any, x: Any, t: Any) -> Any:
         d = m.abs(x - t)
-        return m.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+        return m.where(d < beta, d * d * 0.5 / beta, d - 0.5 * beta)  # PyTorch's rounding
 
     def dx(m: Any, x: Any, t: Any) -> Any:
         d = x - t

@@ -159,11 +159,11 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     if batch_first:
         input = input.transpose(0, 1)
     steps, batch = input.shape[0], input.shape[1]
-    if lens.size and lens.max() > steps:
-        raise RuntimeError(f"Expected sequence length to be at most {steps}, but got "
-                           f"{int(lens.max())}")
     batch_sizes = (np.arange(int(lens.max()) if lens.size else 0)[:, None] < lens[None, :]).sum(1)
-    idx = ember.tensor(_packed_index(lens, steps), dtype=ember.int64, device=input.device)
+    # a length past the padded steps: PyTorch's kernel slices the steps (clamped to the
+    # input's), so its data stops at the last step while ``batch_sizes`` counts them all
+    idx = ember.tensor(_packed_index(np.minimum(lens, steps), steps), dtype=ember.int64,
+                       device=input.device)
     data = renamed(input.reshape((steps * batch,) + tuple(input.shape[2:])).index_select(0, idx),
                    "PackPaddedSequenceBackward0")
     return PackedSequence(data, ember.tensor(batch_sizes, dtype=ember.int64), sorted_indices,
