@@ -23,7 +23,7 @@ from .._runtime import (
     is_deterministic_algorithms_warn_only_enabled,
     use_deterministic_algorithms,
 )
-from ._dispatch import Tensor, make, methods, permute_dims, wrap_dim
+from ._dispatch import Tensor, make, methods, permute_dims, renamed, wrap_dim
 
 __all__ = ["empty_permuted", "segment_reduce", "cond", "while_loop", "sym_int", "sym_float",
            "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_ite", "sym_sum", "sym_fresh_size",
@@ -111,13 +111,13 @@ def segment_reduce(data: Tensor, reduce: str, *, lengths: Tensor | None = None,
         fill = (-math.inf if red == "amax" else math.inf) if initial is None else initial
     base = full(out_shape, fill, dtype=data.dtype, device=data.device)
     if red in ("amax", "amin"):
-        return _segment_extreme(data, base, axis, index, red)
+        return renamed(_segment_extreme(data, base, axis, index, red), "SegmentReduceBackward0")
     res = base.scatter_reduce(axis, index, data, "sum" if red == "mean" else red,
                               include_self=True)
     if red == "mean":
         counts = lens.reshape(tuple(lens.shape) + (1,) * rest).to(data.dtype)
         res = res / (counts if initial is None else counts.clamp(min=1))
-    return res
+    return renamed(res, "SegmentReduceBackward0")
 
 
 def _segment_extreme(data: Tensor, base: Tensor, axis: int, index: Tensor, red: str) -> Tensor:

@@ -191,9 +191,13 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         w = weights._data
         if w.shape != x.shape:
             raise RuntimeError("weights should be 1-d and have the same length as input")
-        dt = xp.float32 if w.dtype == xp.float32 else xp.float64
-        r = xp.bincount(x.astype(xp.int64), weights=w.astype(xp.float64),
-                        minlength=minlength).astype(dt)
+        ix = x.astype(xp.int64)
+        if w.dtype == xp.float32:  # PyTorch adds float weights in float, one by one
+            n = max(int(ix.max()) + 1 if ix.size else 0, minlength)
+            r = xp.zeros(n, dtype=xp.float32)
+            xp.add.at(r, ix, w)
+        else:
+            r = xp.bincount(ix, weights=w.astype(xp.float64), minlength=minlength)
     return make(r, input._device)
 
 

@@ -81,6 +81,42 @@ def mm(input: Any, mat2: Any, sparse_grad: bool = False) -> Tensor:
 matmul = mm
 
 
+_MM_REDUCE = {"sum": "sum", "mean": "mean", "amax": "amax", "max": "amax", "amin": "amin",
+              "min": "amin"}
+
+
+def mm_reduce(input: Any, mat2: Tensor, reduce: str) -> Tensor:
+    """``ember.sparse.mm(csr, dense, reduce)``: row i of the result reduces (sum, mean, amax,
+    amin) the products of row i's stored entries with the matching rows of ``mat2``; a row
+    without entries gives 0. Differentiable in both operands."""
+    from .._tensor import make
+    from ._dispatch import renamed
+
+    if isinstance(input, SparseTensor):
+        from .sparse_coo import _unsupported
+
+        raise _unsupported("aten::_sparse_mm_reduce_impl", input._device)
+    if not isinstance(input, _C) or input._lay.name != "sparse_csr":
+        got = input._key() if isinstance(input, _C) else "Strided"
+        raise RuntimeError(f"sparse_mm_reduce: expect self to be SparseCsr, got {got}")
+    red = _MM_REDUCE.get(reduce)
+    if red is None:
+        raise RuntimeError(f"sparse_mm_reduce: reduce type of {reduce} has not been enabled.")
+    if mat2.dtype != input.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'other' to have scalar type "
+                           f"{_dt._c10_name(input.dtype)}; but got "
+                           f"torch.{_dt._c10_name(mat2.dtype)}Tensor instead (while checking "
+                           "arguments for sparse_mm_reduce)")
+    _check_mm(input, mat2)
+    xp = input._device._backend.xp
+    rows = make(_c._rows_of(input).astype(xp.int64), input._device)
+    cols = make(input._pidx.astype(xp.int64), input._device)
+    prod = input.values().unsqueeze(1) * mat2.index_select(0, cols)
+    out = mat2.new_zeros((input.shape[0], mat2.shape[1])).scatter_reduce(
+        0, rows.unsqueeze(1).expand(tuple(prod.shape)), prod, red, include_self=False)
+    return renamed(out, "SparseMmReduceImplBackward0")
+
+
 def _check_mm(a: _C, b: Tensor) -> None:
     """PyTorch's refusals: half, bfloat16 and integer products; mixed dtypes; sizes."""
     name = _dt._c10_name(a.dtype)

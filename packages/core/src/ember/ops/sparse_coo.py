@@ -283,6 +283,16 @@ def _values_tensor(values: Any, dtype: Any, dev: Any) -> Tensor:
     return vt if vt._device is dev else vt.to(dev)
 
 
+def _check_size_dims(size: Any, ind: Any, val: Any) -> None:
+    """PyTorch's first check of a sized constructor: ``len(size)`` is the indices' first
+    dim (sparse) plus the values' dims after the first (dense)."""
+    n = 1 if isinstance(size, int) else len(size)
+    sd, dd = (ind.shape[0] if ind.ndim else 0), val.ndim - 1
+    if n != sd + dd:
+        raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: "
+                           f"len(size) = {n}, sparse_dim = {sd}, dense_dim = {dd}")
+
+
 def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None, *,
                       dtype: Any = None, device: Any = None, pin_memory: bool = False,
                       requires_grad: bool = False, check_invariants: bool | None = None,
@@ -301,11 +311,11 @@ def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None,
         values._device if isinstance(values, Tensor) else CPU)
     ind, _ = _as_array(indices, dev)
     vt = _values_tensor(values, dtype, dev)
+    if size is not None:
+        _check_size_dims(size, ind, vt._data)
     if ind.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(ind.shape)}")
-    if ind.dtype.kind not in "iu":
-        raise RuntimeError("indices must be an int64 tensor")
-    xp = dev._backend.xp
+    xp = dev._backend.xp  # indices of another dtype (float, bool) are cast, as PyTorch's
     ind = xp.asarray(ind, dtype=np.int64) if dev is CPU else dev._backend.asarray(
         np.asarray(ind, dtype=np.int64) if isinstance(ind, np.ndarray) else ind.astype("int64"),
         index=dev.index)
@@ -322,9 +332,6 @@ def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None,
         shape = lead + tuple(val.shape[1:])
     else:
         shape = tuple(int(s) for s in (size if not isinstance(size, int) else (size,)))
-        if len(shape) != sd + val.ndim - 1:
-            raise RuntimeError(f"number of dimensions must be sparse_dim ({sd}) + dense_dim "
-                               f"({val.ndim - 1}), but got {len(shape)}")
         if ind.shape[1]:
             mx = ind.max(axis=1).tolist()
             mn = ind.min(axis=1).tolist()

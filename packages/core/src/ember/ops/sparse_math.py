@@ -18,8 +18,8 @@ from ._dispatch import record
 from .sparse_coo import SparseTensor, _new_sparse, _values_of
 
 __all__ = ["coalesce", "to_dense", "dense_to_sparse", "add", "sub", "mul", "div", "neg",
-           "transpose", "t", "sum", "mm", "mv", "addmm", "softmax", "log_softmax", "sparse_mask",
-           "clone", "to"]
+           "transpose", "t", "sum", "index_select", "mm", "mv", "addmm", "softmax", "log_softmax",
+           "sparse_mask", "clone", "to"]
 
 
 def _xp(t: Tensor) -> Any:
@@ -92,7 +92,14 @@ def coalesce(s: SparseTensor) -> SparseTensor:
     ind = xp.stack(xp.unravel_index(uniq, shape)).astype(s._ind.dtype) if sd else \
         xp.zeros((0, uniq.shape[0]), dtype=s._ind.dtype)
     val = xp.zeros((uniq.shape[0],) + s._val.shape[1:], dtype=s._val.dtype)
-    xp.add.at(val, inv, s._val)
+    if xp is np and uniq.shape[0] < lin.shape[0]:
+        # duplicates add up in the order PyTorch's (unstable) sort of the indices leaves them
+        from .sorting import _argsort_arr
+
+        perm = _argsort_arr(xp, lin, 0, False, stable=False)
+        xp.add.at(val, inv[perm], s._val[perm])
+    else:
+        xp.add.at(val, inv, s._val)
     out = _new_sparse(ind, val, s._data.shape, s._device, True)
     if grad_state.enabled and s._rg:
         def vjp(g: Tensor) -> tuple:
@@ -278,8 +285,9 @@ def t(s: SparseTensor) -> SparseTensor:
 def sum(s: SparseTensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """The sum over all elements (a dense 0-d tensor) or over ``dim``: sparse while a
     sparse dim remains, as ``torch.sparse.sum``. In a full sum duplicates add up first, in
-    the values' dtype (a uint8 sum wraps, a bool one is an or), as PyTorch coalesces first."""
-    if dim is None and not s._coal and s._val.dtype.kind in "biu":
+    the values' dtype (a uint8 sum wraps, a bool one is an or; floats round as PyTorch's),
+    as PyTorch coalesces first."""
+    if dim is None and not s._coal:
         s = coalesce(s)
     vt = _values_of(s)
     if dtype is not None:
@@ -298,6 +306,48 @@ def sum(s: SparseTensor, dim: Any = None, keepdim: bool = False, dtype: Any = No
         return vt.sum(0)
     out = _with_values(s, vt, "SumBackward1", coal=False, ind=s._ind[keep], shape=shape)
     return coalesce(out)
+
+
+def index_select(s: SparseTensor, dim: int, index: Tensor) -> SparseTensor:
+    """The slices of ``s`` at ``index`` along ``dim``: along a sparse dim, the entries of
+    each selected slice (in ``index`` order, then storage order), renumbered; along a dense
+    dim, the values' slices. Uncoalesced, and (as PyTorch's) without a working backward."""
+    d = s._wrap_dim(dim, "index_select")
+    if (not isinstance(index, Tensor) or isinstance(index, SparseTensor) or index.ndim != 1
+            or index.dtype != _dt.int64):
+        raise IndexError("index_select() argument index must be 1-D strided (non-sparse) "
+                         "long-tensor.")
+    xp, n = _xp(s), s._data.shape[d]
+    ix = xp.asarray(index._data)
+    bad = (ix >= n) | (ix < -n)
+    if bool(bad.any()):
+        raise IndexError(f"index_select(): index contains {int(ix[bad][0])} that is out of "
+                         f"range for tensor of size {list(s._data.shape)} at dimension {d}")
+    ix = xp.where(ix < 0, ix + n, ix)
+    sd = s._ind.shape[0]
+    shape = s._data.shape[:d] + (ix.shape[0],) + s._data.shape[d + 1:]
+    if d >= sd:
+        ind, val = s._ind, xp.take(s._val, ix, axis=d - sd + 1)
+    else:
+        order = xp.argsort(s._ind[d], kind="stable")
+        key = s._ind[d][order]
+        lo = xp.searchsorted(key, ix, side="left")
+        cnt = xp.searchsorted(key, ix, side="right") - lo
+        total = int(cnt.sum())
+        start = xp.repeat(xp.cumsum(cnt) - cnt, cnt)
+        nz = order[xp.repeat(lo, cnt) + xp.arange(total) - start]
+        ind = s._ind[:, nz].copy()
+        ind[d] = xp.repeat(xp.arange(ix.shape[0], dtype=ind.dtype), cnt)
+        val = s._val[nz]
+    out = _new_sparse(ind, val, shape, s._device, False)
+    if grad_state.enabled and s._rg:
+        def vjp(g: Tensor) -> tuple:
+            from .sparse_coo import _unsupported
+
+            raise _unsupported("aten::index_add_", s._device)
+
+        record("IndexSelectBackward0", out, (s,), vjp)
+    return out
 
 
 # ---------------------------------------------------------------- products
@@ -401,7 +451,7 @@ def _softmax(s: SparseTensor, dim: int, log: bool) -> SparseTensor:
     vt = _values_of(s)
     if d >= sd:
         r = vt.log_softmax(d - sd + 1) if log else vt.softmax(d - sd + 1)
-        return _with_values(s, r, "SoftmaxBackward0")
+        return _with_values(s, r, "SparseLogSoftmaxBackward0" if log else "SparseSoftmaxBackward0")
     xp = _xp(s)
     keep = [i for i in range(sd) if i != d]
     shape = tuple(s._data.shape[i] for i in keep)
@@ -416,7 +466,7 @@ def _softmax(s: SparseTensor, dim: int, log: bool) -> SparseTensor:
     e = z.exp()
     tot = vt.new_zeros((n,) + tail).index_add(0, g, e)
     r = z - tot.log()[g] if log else e / tot[g]
-    return _with_values(s, r, "LogSoftmaxBackward0" if log else "SoftmaxBackward0")
+    return _with_values(s, r, "SparseLogSoftmaxBackward0" if log else "SparseSoftmaxBackward0")
 
 
 def softmax(input: SparseTensor, dim: int, *, dtype: Any = None) -> SparseTensor:
@@ -471,7 +521,7 @@ _METHODS = {
     "__truediv__": div, "div": div, "__neg__": neg, "neg": neg,
     "__matmul__": _matmul, "mm": mm, "matmul": _matmul, "mv": mv,
     "t": t, "transpose": transpose, "sum": sum, "softmax": softmax,
-    "log_softmax": log_softmax, "sparse_mask": sparse_mask,
+    "log_softmax": log_softmax, "sparse_mask": sparse_mask, "index_select": index_select,
     "double": lambda s: to(s, _dt.float64), "float": lambda s: to(s, _dt.float32),
     "half": lambda s: to(s, _dt.float16), "bfloat16": lambda s: to(s, _dt.bfloat16),
     "long": lambda s: to(s, _dt.int64), "int": lambda s: to(s, _dt.int32),

@@ -37,8 +37,11 @@ log_softmax = _m.log_softmax
 sampled_addmm = _cm.sampled_addmm
 
 
-def mm(mat1: Any, mat2: Any, reduce: str = "sum") -> Any:
-    """Matrix product of a sparse matrix with a dense (or sparse) one."""
+def mm(mat1: Any, mat2: Any, reduce: str | None = None) -> Any:
+    """Matrix product of a sparse matrix with a dense (or sparse) one; with ``reduce``
+    (sum, mean, amax, amin) a CSR matrix's row-wise reduction of the products instead."""
+    if reduce is not None:
+        return _cm.mm_reduce(mat1, mat2, reduce)
     if isinstance(mat1, SparseCompressedTensor) or isinstance(mat2, SparseCompressedTensor):
         return _cm.mm(mat1, mat2, sparse_grad=True)
     if not isinstance(mat1, SparseTensor):

@@ -98,7 +98,8 @@ def install() -> None:
             "neg": lambda d: _unary(d, _m.neg), "sum": lambda d: _unary(d, _m.sum),
             "t": lambda d: _unary(d, _m.t), "transpose": lambda d: _unary(d, _m.transpose),
             "softmax": lambda d: _unary(d, _m.softmax),
-            "log_softmax": lambda d: _unary(d, _m.log_softmax)}
+            "log_softmax": lambda d: _unary(d, _m.log_softmax),
+            "index_select": lambda d: _binary_first(d, _m.index_select)}
     from ..ops import sparse_unary as _u
 
     for name, fn in _u.UNARY.items():  # zero-preserving ops: ember.abs(sparse) & co.
