@@ -178,7 +178,8 @@ def test_lu_deprecation_text_at_user_line(torch):
         ember.lu(ember.eye(2))
     assert caught and caught[0].filename == __file__
     assert caught[0].message.args[0].endswith(
-        "LU, pivots, info = ember.linalg.lu_factor_ex(A, compute_pivots)")
+        "LU, pivots, info = ember.linalg.lu_factor_ex(A, compute_pivots) (Triggered internally "
+        "at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2056.)")
 
 
 def test_out_resize_warning_points_at_user(torch):

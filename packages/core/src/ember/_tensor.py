@@ -63,6 +63,9 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"ember.Size({list(self)})"
 
+    def __getattr__(self, name: str) -> Any:  # reached only for a missing attribute
+        raise AttributeError(f"'ember.Size' object has no attribute '{name}'")
+
     def __format__(self, spec: str) -> str:
         return _dt._format_as_str(self, spec, "ember.Size")
 

@@ -231,9 +231,9 @@ def default_complex() -> dtype:
     return complex128 if _default is float64 else complex64
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
+def promote_types(type1: dtype, type2: dtype) -> dtype:
     """PyTorch's promote_types: the smallest dtype both can be cast to safely."""
-    a, b = to_dtype(a), to_dtype(b)
+    a, b = to_dtype(type1), to_dtype(type2)
     if a is b:
         return a
     key = (a, b)

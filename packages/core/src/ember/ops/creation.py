@@ -429,7 +429,17 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
     if _isinstance(data, Tensor):
         _warn_copy_construct("ember.tensor(sourceTensor)")
+    if dtype is not None and dtype.__class__ is not _dt.dtype:
+        _dtype_arg_checked(dtype, "tensor")
     return _tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _dtype_arg_checked(dtype: Any, op: str) -> None:
+    """PyTorch's parser takes a dtype or a Python number type for ``dtype=``; a name
+    ("float32") or a NumPy dtype is a TypeError there."""
+    if dtype not in (float, int, bool, builtin_complex):
+        raise TypeError(f"{op}(): argument 'dtype' must be ember.dtype, not "
+                        f"{_py_type_name(dtype)}")
 
 
 def _warn_copy_construct(call: str) -> None:
@@ -583,7 +593,9 @@ class _Capsule:
         return (1, 0)
 
 
-def _size(size: tuple) -> tuple[int, ...]:
+def _size(size: tuple, op: str = "") -> tuple[int, ...]:
+    """A factory's sizes as a tuple of ints (``op``: the factory, named by a parser error)."""
+    raw = size
     if len(size) == 1 and _isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     out = []
@@ -593,6 +605,9 @@ def _size(size: tuple) -> tuple[int, ...]:
         elif not _isinstance(s, int):
             if hasattr(s, "__index__"):
                 s = s.__index__()
+            elif op:
+                from .shape import _size_error
+                raise _size_error(raw, size, op, "size")
             else:
                 raise TypeError(
                     f"expected a sequence of integers or a single integer, got '{s!r}'")
@@ -615,11 +630,11 @@ def size_arg(op: str, shape: tuple, size: Any) -> tuple:
 
 
 def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool,
-            default: _dt.dtype | None = None, layout: tuple | None = None) -> Tensor:
+            default: _dt.dtype | None = None, layout: tuple | None = None, op: str = "") -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else (default or _dt._default)
     dev = canonical_device(device)
     xp = dev._backend.xp
-    shape = _size(size)
+    shape = _size(size, op)
     native = dt.np if dev is CPU else dev._backend.native_dtype(dt)
     if layout is not None:  # a memory format other than C order (see ember._memory_format)
         arr = _mf.empty(xp, shape, native, layout)
@@ -698,14 +713,14 @@ def _bounds(name: str) -> tuple:
 def zeros(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
           memory_format: Any = None) -> Tensor:
-    return _filled(0, size_arg("zeros", shape, size), dtype, device, requires_grad)
+    return _filled(0, size_arg("zeros", shape, size), dtype, device, requires_grad, op="zeros")
 
 
 @writes_out("ones", warn=False)
 def ones(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
          memory_format: Any = None) -> Tensor:
-    return _filled(1, size_arg("ones", shape, size), dtype, device, requires_grad)
+    return _filled(1, size_arg("ones", shape, size), dtype, device, requires_grad, op="ones")
 
 
 @writes_out("empty", warn=False)
@@ -717,10 +732,10 @@ def empty(*shape: Any, size: Any = None, out: Tensor | None = None, dtype: Any =
     if memory_format is not None:
         if memory_format is preserve_format:
             raise RuntimeError("unsupported memory format Preserve")
-        shape = _size(size)
+        shape = _size(size, "empty")
         _mf.check_format(memory_format, len(shape))
         layout = _mf.layout_of(memory_format, shape, None)
-    return _filled(0, size, dtype, device, requires_grad, None, layout)
+    return _filled(0, size, dtype, device, requires_grad, None, layout, "empty")
 
 
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
@@ -781,7 +796,8 @@ def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = 
     elif not _isinstance(fill_value, numbers.Number):  # None, a 1-element tensor
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not "
                         f"{_py_type_name(fill_value)}")
-    return _filled(fill_value, (size,), dtype, device, requires_grad, _fill_dtype(fill_value))
+    return _filled(fill_value, (size,), dtype, device, requires_grad, _fill_dtype(fill_value),
+                   op="full")
 
 
 def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
@@ -1226,7 +1242,8 @@ def _new_filled(fill: Any, name: str) -> Any:
             size = (kw["size"],)
         if not size:
             raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
-        return _filled(fill, size, dtype or self.dtype, device or self._device, requires_grad)
+        return _filled(fill, size, dtype or self.dtype, device or self._device, requires_grad,
+                       op=name)
 
     return new
 

@@ -60,10 +60,15 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
 
 def _index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                   include_self: bool = True, out: Tensor | None = None) -> Tensor:
+    from .._stacklevel import user_stacklevel
+    from .creation import _warn_once
     from .indexing_scatter import _scatter_reduce as scatter_reduce
     from .math_misc import write_out
 
     d = _check(input, dim, index, source, reduce)
+    _warn_once("index_reduce", "index_reduce() is in beta and the API may change at any time. "
+               "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+               "TensorAdvancedIndexing.cpp:1523.)", stacklevel=user_stacklevel() + 1)
     if kind(input._data) == "b" and reduce == "mean":
         raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
     nd = source._data.ndim

@@ -267,6 +267,10 @@ def _scatter_copy(input: Tensor, src: Any, name: str) -> Tensor:
     return res
 
 
+def _src_dims_error() -> RuntimeError:
+    return RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+
+
 def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> tuple:
     """Checked (dim, key, src part) of a scatter: ``src`` restricted to ``index``'s shape.
     Raises ``_EmptyIndex`` for an empty index that PyTorch's checks would pass over."""
@@ -285,14 +289,28 @@ def _scatter_args(input: Tensor, dim: int, index: Tensor, src: Any, op: str) -> 
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     x1, ix1 = _as1(x), _as1(ix)
     s1 = _as1(s) if s is not None else None
-    for k in range(x1.ndim):
-        if (k != d and ix1.shape[k] > x1.shape[k]) or (
-                s1 is not None and ix1.shape[k] > s1.shape[k]):
-            if not ix.size:
-                raise _EmptyIndex
-            tail = f" and to be no larger size than src {list(s.shape)}" if s is not None else ""
-            raise RuntimeError(f"Expected index {list(ix.shape)} to be no larger than self "
-                               f"{list(x.shape)} apart from dimension {d}{tail}")
+    try:
+        for k in range(x1.ndim):
+            if (k != d and ix1.shape[k] > x1.shape[k]) or (
+                    s1 is not None and ix1.shape[k] > s1.shape[k]):
+                if not ix.size:
+                    raise _EmptyIndex
+                tail = f" and to be no larger size than src {list(s.shape)}" if s is not None \
+                    else ""
+                raise RuntimeError(f"Expected index {list(ix.shape)} to be no larger than self "
+                                   f"{list(x.shape)} apart from dimension {d}{tail}")
+    except IndexError:  # src has fewer dims than index: PyTorch's src.size(k) refusal
+        if not ix.size:
+            raise _EmptyIndex from None
+        if s.ndim == 0:
+            raise _src_dims_error() from None
+        n = s1.ndim
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {n})") from None
+    if s1 is not None and s1.ndim != ix1.ndim:
+        if not ix.size:
+            raise _EmptyIndex
+        raise _src_dims_error()
     _bounds(ix1, x1.shape[d], d)
     xp = input._device._backend.xp
     part = None
@@ -750,6 +768,8 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
 def _masked_fill(input: Tensor, mask: Tensor, value: Any, inplace: bool) -> Tensor:
     """``masked_fill``, with the checks in PyTorch's order for its out-of-place or (``inplace``)
     in-place form."""
+    if not _isinstance(value, (int, float, Tensor)):
+        _number_checked(value, mask, "masked_fill_" if inplace else "masked_fill")
     x = input._data
     if not inplace:  # PyTorch broadcasts first, then fills
         _mask_shape(mask._data, x)
@@ -775,6 +795,28 @@ def _masked_fill(input: Tensor, mask: Tensor, value: Any, inplace: bool) -> Tens
 
         _record_value("MaskedFill", res, input, value, vjp, (mask,))
     return res
+
+
+def _number_checked(value: Any, mask: Any, op: str) -> None:
+    """PyTorch's parser error for a fill value that is neither a number nor a tensor
+    (a string, None, a list), as its method form words it."""
+    import numbers
+
+    import numpy as np
+
+    if _isinstance(value, (numbers.Number, np.generic)) or not _isinstance(mask, Tensor):
+        return
+    kind_ = type(value)
+    if kind_ is list:
+        arg = f"list of [{', '.join(type(v).__name__ for v in value)}]"
+    elif kind_ is tuple:
+        arg = f"tuple of ({', '.join(type(v).__name__ for v in value)}{',' * (len(value) == 1)})"
+    else:
+        arg = kind_.__name__
+    bad = f"      didn't match because some of the arguments have invalid types: (Tensor, !{arg}!)\n"
+    raise TypeError(f"{op}() received an invalid combination of arguments - got (Tensor, "
+                    f"{kind_.__name__}), but expected one of:\n * (Tensor mask, Tensor value)\n"
+                    f"{bad} * (Tensor mask, Number value)\n{bad}")
 
 
 def _record_value(op: str, res: Tensor, input: Tensor, value: Any, vjp: Callable,

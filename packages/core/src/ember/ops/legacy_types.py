@@ -107,7 +107,8 @@ def set_default_tensor_type(t: Any) -> None:
 
     warn_deprecated("set_default_tensor_type", "torch.set_default_tensor_type() is deprecated "
                     "as of PyTorch 2.1, please use torch.set_default_dtype() and "
-                    "torch.set_default_device() as alternatives.")
+                    "torch.set_default_device() as alternatives. (Triggered internally at "
+                    "/__w/pytorch/pytorch/torch/csrc/tensor/python_tensor.cpp:434.)")
     if isinstance(t, str):
         name = t.rsplit(".", 1)[-1]
         if name not in _BY_NAME:

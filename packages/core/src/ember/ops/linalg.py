@@ -537,7 +537,9 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         _chain_warned.append(True)  # once per process, as PyTorch's TORCH_WARN_ONCE
         warnings.warn("ember.chain_matmul is deprecated and will be removed in a future PyTorch "
                       "release. Use ember.linalg.multi_dot instead, which accepts a list of two "
-                      "or more tensors rather than multiple parameters.", UserWarning,
+                      "or more tensors rather than multiple parameters. (Triggered internally "
+                      "at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:1103.)",
+                      UserWarning,
                       stacklevel=user_stacklevel())
     if len(matrices) == 1:
         return _out(matrices[0].clone(), out)

@@ -842,8 +842,9 @@ def _pinv_backward(g: Tensor, P: Tensor, A: Tensor) -> Tensor:
 
 
 @writes_out("matrix_power")
-def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
-    """``A`` to the integer power ``n`` (by squaring; negative powers invert first)."""
+def matrix_power(input: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
+    """``input`` to the integer power ``n`` (by squaring; negative powers invert first)."""
+    A = input  # PyTorch's keyword is ``input``, also in torch.linalg
     x = A._data
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
@@ -903,8 +904,9 @@ def _expm(x: np.ndarray) -> np.ndarray:
     return r
 
 
-def matrix_exp(A: Tensor) -> Tensor:
+def matrix_exp(input: Tensor) -> Tensor:
     """The matrix exponential of square matrices (batched)."""
+    A = input  # PyTorch's keyword is ``input``, also in torch.linalg
     _check(A, "linalg.matrix_exp")
     h, dt = _compute_dtype(_host(A))
     work = np.complex128 if h.dtype.kind == "c" else np.float64

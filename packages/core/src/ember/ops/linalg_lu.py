@@ -156,7 +156,9 @@ def lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) 
                   "LU, pivots = ember.linalg.lu_factor(A, compute_pivots)\nand\n"
                   "LU, pivots, info = ember.lu(A, compute_pivots, get_infos=True)\n"
                   "should be replaced with\n"
-                  "LU, pivots, info = ember.linalg.lu_factor_ex(A, compute_pivots)",
+                  "LU, pivots, info = ember.linalg.lu_factor_ex(A, compute_pivots) (Triggered "
+                  "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                  "BatchLinearAlgebra.cpp:2056.)",
                   UserWarning, stacklevel=user_stacklevel())
     _need_tensor(A, "_lu_with_info", "input", 1)
     LU, pivots, info = _factor(A, pivot, "linalg.lu_factor")

@@ -926,8 +926,8 @@ clamp_max_ = _clamp_inplace(clamp_max, "clamp_max_")
 xlogy_ = promoting_inplace_of(xlogy, "xlogy_", True)
 
 
-def _where_method(self: Tensor, condition: Tensor, y: Any) -> Tensor:
-    return where(condition, self, y)
+def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    return where(condition, self, other)
 
 
 def _legacy_value_first(a: Any, b: Any, args: tuple, kwargs: dict) -> bool:
@@ -936,11 +936,47 @@ def _legacy_value_first(a: Any, b: Any, args: tuple, kwargs: dict) -> bool:
             and len(args) == 1 and _isinstance(args[0], Tensor) and not kwargs)
 
 
+_NO_ARG = object()
+
+
+def _named_pair(op: str, a: Any, kwargs: dict) -> tuple:
+    """The two tensor arguments of a ternary method given (partly) by name, taken out of
+    ``kwargs``; PyTorch's TypeError where one is missing."""
+    names = ("end", "weight") if op.startswith("lerp") else ("tensor1", "tensor2")
+    given = [] if a is _NO_ARG else [a]
+    rest = names[len(given):]
+    if (given and names[0] in kwargs or any(n not in kwargs for n in rest)
+            or names[0] == "end" and not _isinstance(kwargs.get("end", a), Tensor)):
+        raise _missing_pair(op, given, kwargs, names)
+    return tuple(given + [kwargs.pop(n) for n in rest])
+
+
+def _missing_pair(op: str, given: list, kwargs: dict, names: tuple) -> TypeError:
+    """PyTorch's argument parser's words for a ternary method missing a tensor argument."""
+    def kind(v: Any) -> str:
+        return "Tensor" if _isinstance(v, Tensor) else type(v).__name__
+
+    if op.startswith("lerp") or not kwargs:
+        named = [f"{k}={kind(v)}" for k, v in reversed(kwargs.items())]
+        got = (", ".join([kind(v) for v in given] + named) if given
+               else "".join(f"{n}, " for n in named))
+        tail = ("one of:" if op.startswith("lerp")
+                else "(Tensor tensor1, Tensor tensor2, *, Number value = 1)")
+        return TypeError(f"{op}() received an invalid combination of arguments - got "
+                         f"({got}), but expected {tail}")
+    if given:
+        return TypeError(f'{op}() missing 1 required positional arguments: "{names[1]}"')
+    return TypeError(f"{op}() received an invalid combination of arguments - got unrecognized "
+                     f"keyword arguments: {', '.join(n for n in names if n in kwargs)}")
+
+
 def _method_form(fn: Callable, op: str) -> Callable:
     """The Tensor method of a ternary op: PyTorch's refusal of a number for a tensor argument
     counts positions after ``self`` (and lerp's names no argument)."""
     @functools.wraps(fn)
-    def method(self: Tensor, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+    def method(self: Tensor, a: Any = _NO_ARG, b: Any = _NO_ARG, *args: Any, **kwargs: Any) -> Any:
+        if b is _NO_ARG:  # ``t.lerp(end, weight=w)``, ``t.addcmul(tensor1=a, tensor2=b)``
+            return method(self, *_named_pair(op, a, kwargs), **kwargs)
         if op.startswith("lerp"):
             if not _isinstance(a, Tensor):
                 raise invalid_combination(op, a, b)

@@ -61,7 +61,7 @@ def _size_args(size: tuple, size_kw: Any, op: str = "rand", extra: dict | None =
         raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
                         f"but expected one of:\n * (tuple of ints size, *, ember.Generator "
                         f"generator, {_OPTS})\n * (tuple of ints size, *, {_OPTS})\n")
-    return _size(size_arg(op, size, size_kw))
+    return _size(size_arg(op, size, size_kw), op)
 
 
 def _memory_perm(arr: Any) -> tuple[int, ...] | None:
@@ -766,7 +766,7 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
         return make(np.asarray(arr, dtype=np.int64).reshape(size), CPU)
     from .creation import _size
 
-    shape = _size((size,))
+    shape = _size((size,), "randint")
     if dtype is None and _fills_out(out, shape):
         return random_(out, lo, hi, generator=generator)
     dt = _dt.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None

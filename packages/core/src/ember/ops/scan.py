@@ -41,6 +41,12 @@ from ._inplace import write_out, writes_out
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 
 _isinstance = isinstance
+_NO_DIM: Any = object()  # a scan's ``dim`` left out: PyTorch's parser requires it
+
+
+def _dim_given(dim: Any, op: str) -> None:
+    if dim is _NO_DIM:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
 
 
 def _out_dtype(dtype: Any, out: Any) -> Any:
@@ -51,6 +57,7 @@ def _out_dtype(dtype: Any, out: Any) -> Any:
 
 def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     """The input array (as a 1-element vector when 0-d), cast for ``dtype=``, and the dim."""
+    _dim_given(dim, op)
     x = input._data
     d = wrap_dim(dim, x.ndim, op)
     be = input._device._backend
@@ -83,7 +90,7 @@ _ARRAY_API_SCANS = {"cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}
 
 
 @autocast_op("cumsum")
-def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def cumsum(input: Tensor, dim: int = _NO_DIM, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running sum along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumsum", _out_dtype(dtype, out))
     xp = input._device._backend.xp
@@ -105,7 +112,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
 
 
 @autocast_op("cumprod")
-def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def cumprod(input: Tensor, dim: int = _NO_DIM, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Running product along ``dim``; integers and bools accumulate as int64."""
     x, d = _prep(input, dim, "cumprod", _out_dtype(dtype, out))
     xp = input._device._backend.xp
@@ -167,18 +174,19 @@ def _scalar_type_error(expected: Any, got: Any, i: int) -> RuntimeError:
 
 
 @writes_out("cummax", exact=_scalar_type_error)
-def cummax(input: Tensor, dim: int) -> Any:
+def cummax(input: Tensor, dim: int = _NO_DIM) -> Any:
     """Running maximum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummax")
 
 
 @writes_out("cummin", exact=_scalar_type_error)
-def cummin(input: Tensor, dim: int) -> Any:
+def cummin(input: Tensor, dim: int = _NO_DIM) -> Any:
     """Running minimum along ``dim`` and the index where it was (last) reached."""
     return _cumext(input, dim, "cummin")
 
 
 def _cumext(input: Tensor, dim: int, op: str) -> Any:
+    _dim_given(dim, op)
     xa = input._data
     if not xa.ndim and dim not in (-1, 0):
         raise IndexError(f"{op}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
@@ -215,8 +223,9 @@ def _cumext(input: Tensor, dim: int, op: str) -> Any:
     return (_rt.cummax if op == "cummax" else _rt.cummin)((values, indices))
 
 
-def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int = _NO_DIM, *, out: Tensor | None = None) -> Tensor:
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
+    _dim_given(dim, "logcumsumexp")
     xa = input._data
     d = wrap_dim(dim, xa.ndim, "logcumsumexp")
     if not is_float(xa.dtype):
@@ -356,11 +365,13 @@ def _join(input: Tensor, prepend: Any, append: Any, d: int) -> Tensor:
     return wrap(xp.concatenate([p._data for p in parts], axis=d), input)
 
 
-def cumsum_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumsum_(self: Tensor, dim: int = _NO_DIM, *, dtype: Any = None) -> Tensor:
+    _dim_given(dim, "cumsum_")
     return _inplace.commit(self, cumsum(self, dim, dtype=dtype), "cumsum_")
 
 
-def cumprod_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumprod_(self: Tensor, dim: int = _NO_DIM, *, dtype: Any = None) -> Tensor:
+    _dim_given(dim, "cumprod_")
     return _inplace.commit(self, cumprod(self, dim, dtype=dtype), "cumprod_")
 
 

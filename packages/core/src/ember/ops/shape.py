@@ -164,20 +164,53 @@ _INFERENCE_REFUSAL = _refusal("A view was" + _INFERENCE_TAIL)
 _INFERENCE_REFUSAL.no_grad_view = True
 
 
-def shape_arg(shape: tuple) -> tuple:
-    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints."""
+def shape_arg(shape: tuple, op: str = "", name: str = "size") -> tuple:
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` as a tuple of ints; ``op`` and ``name``
+    (the op and its argument) word PyTorch's parser error for a size that is not an int."""
+    raw = shape
     if len(shape) == 1 and _isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(s if s.__class__ is int else _size_item(s, i) for i, s in enumerate(shape))
+    try:
+        return tuple(s if s.__class__ is int else _size_item(s) for s in shape)
+    except TypeError:
+        raise _size_error(raw, shape, op, name) from None
 
 
-def _size_item(s: Any, i: int) -> int:
+def _size_item(s: Any) -> int:
     """A size given as another integer (NumPy's, a 0-d tensor); PyTorch's argument parser
     refuses floats, bools and None (TypeError)."""
     if s is None or _isinstance(s, (bool, float, str)) or not hasattr(s, "__index__"):
-        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type "
-                        f"{type(s).__name__} at pos {i}")
+        raise TypeError
     return s.__index__()
+
+
+def _is_size(s: Any) -> bool:
+    try:
+        return s.__class__ is int or _size_item(s) is not None
+    except TypeError:
+        return False
+
+
+def _size_error(raw: tuple, sizes: tuple, op: str, name: str) -> TypeError:
+    """PyTorch's parser error for the first size that is not an int: its wording depends on
+    the position and on whether the sizes came packed in one tuple (``view`` has a dtype
+    overload, so its first-position errors keep the short form)."""
+    i = next(k for k, s in enumerate(sizes) if not _is_size(s))
+    kind_ = type(sizes[i])
+    tname = kind_.__name__ if kind_.__module__ == "builtins" or _isinstance(sizes[i], Tensor) \
+        else f"{kind_.__module__}.{kind_.__qualname__}"
+    if i and op:
+        return TypeError(f"{op}(): argument '{name}' failed to unpack the object at pos {i + 1} "
+                         f"with error \"type must be tuple of ints,but got {tname}\"")
+    if not op or op == "view":
+        return TypeError(f"argument '{name}' must be tuple of ints, but found element of type "
+                         f"{tname} at pos {i}")
+    if sizes is not raw:
+        return TypeError(f"{op}(): argument '{name}' (position 1) must be tuple of ints, but "
+                         f"found element of type {tname} at pos 0")
+    if len(raw) > 1:
+        return TypeError(f"{op}() takes 1 positional argument but {len(raw)} were given")
+    return TypeError(f"{op}(): argument '{name}' (position 1) must be tuple of ints, not {tname}")
 
 
 def _infer(shape: tuple, numel: int, op: str, src: tuple) -> tuple:
@@ -238,14 +271,16 @@ def _reshape_view(x: Any, new: tuple, be: Any) -> Any:
         return None
 
 
-def view(input: Tensor, *shape: Any) -> Tensor:
+def view(input: Tensor, *shape: Any, size: Any = None, dtype: Any = None) -> Tensor:
     """The same memory seen with another shape (raises where a copy would be needed), or with
     ``view(dtype)`` as another dtype."""
+    if not shape:  # by name (``view(size=...)``, ``view(dtype=...)``) or nothing at all
+        return _view_named(input, size, dtype)
     if len(shape) == 1 and not _isinstance(shape[0], (int, tuple, list)) \
             and not hasattr(shape[0], "__index__"):
         return _view_dtype(input, shape[0])
     x = input._data
-    new = _infer(shape_arg(shape), x.size, "view", x.shape)
+    new = _infer(shape_arg(shape, "view"), x.size, "view", x.shape)
     arr = _reshape_view(x, new, input._device._backend)
     if arr is None:
         raise RuntimeError(
@@ -312,7 +347,7 @@ def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
     if kwargs:
         raise TypeError(f"reshape() got an unexpected keyword argument '{next(iter(kwargs))}'")
     x = input._data
-    new = _infer(shape_arg(shape), x.size, "reshape", x.shape)
+    new = _infer(shape_arg(shape, "reshape", "shape"), x.size, "reshape", x.shape)
     be = input._device._backend
     arr = _reshape_view(x, new, be)
     old = x.shape
@@ -328,12 +363,25 @@ def reshape(input: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
     return out
 
 
-def expand(input: Tensor, *sizes: Any) -> Tensor:
+def _view_named(input: Tensor, size: Any, dtype: Any) -> Tensor:
+    """``view`` given its one argument by name; PyTorch's TypeError for none or both."""
+    if (size is None) == (dtype is None):
+        got = "".join(f"{k}={n}, " for k, v, n in (("dtype", dtype, "torch.dtype"),
+                                                   ("size", size, type(size).__name__))
+                      if v is not None)
+        raise TypeError(f"view() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:")
+    return view(input, size) if dtype is None else _view_dtype(input, dtype)
+
+
+def expand(input: Tensor, *sizes: Any, size: Any = None) -> Tensor:
     """A broadcast view (no copy); -1 keeps a dimension's size."""
     if not sizes:  # expand() with no sizes at all: PyTorch's argument parser refuses it
-        raise TypeError('expand() missing 1 required positional arguments: "size"')
+        if size is None:
+            raise TypeError('expand() missing 1 required positional arguments: "size"')
+        sizes = (size,)
     x = input._data
-    sizes = shape_arg(sizes)
+    sizes = shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise RuntimeError(

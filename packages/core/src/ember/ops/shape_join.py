@@ -3,7 +3,6 @@ repeat, tile, repeat_interleave, meshgrid, cartesian_prod, combinations."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from .. import dtypes as _dt
 from .._memory_format import cl_order, laid_like, laid_out, perm_strides
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as
+from ._deprecated_overload import warn_deprecated
 from ._dispatch import (
     Tensor,
     copy,
@@ -65,6 +65,22 @@ def _checked_join(join: Any, tensors: list, dim: int, out: Tensor | None) -> Ten
     except (AttributeError, RuntimeError):
         _elements_checked(tensors)
         raise
+    except TypeError:
+        if _isinstance(dim, Tensor):  # e.g. cat(a, b): PyTorch's parser refuses the dim
+            raise TypeError(f"{join.__name__[1:]}(): argument 'dim' (position 2) must be int, "
+                            "not Tensor") from None
+        raise
+
+
+def _tensor_list(tensors: Any, op: str) -> list:
+    """``tensors`` as a list; a tensor (whose rows would otherwise be joined) or a
+    non-iterable gets PyTorch's TypeError for its ``tensors`` argument."""
+    if _isinstance(tensors, (list, tuple)):
+        return list(tensors)
+    if _isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
+    return list(tensors)
 
 
 def _elements_checked(tensors: list) -> None:
@@ -80,7 +96,7 @@ def _elements_checked(tensors: list) -> None:
 @autocast_op("cat")
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Concatenate along ``dim`` (dtypes promoted; 1-D empty tensors are skipped)."""
-    return _checked_join(_cat, list(tensors), dim, out)
+    return _checked_join(_cat, _tensor_list(tensors, "cat"), dim, out)
 
 
 def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
@@ -130,7 +146,15 @@ def _cat(tensors: list, dim: int, out: Tensor | None) -> Tensor:
     return _write_joined(res, out, "cat")
 
 
-concat = concatenate = cat
+def concat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Alias of :func:`cat` (with its ``axis=`` alias for ``dim``)."""
+    return cat(_tensor_list(tensors, "concat"), dim, out=out)
+
+
+def concatenate(tensors: Sequence[Tensor], dim: int = 0, *,
+                out: Tensor | None = None) -> Tensor:
+    """Alias of :func:`cat` (with its ``axis=`` alias for ``dim``)."""
+    return cat(_tensor_list(tensors, "concatenate"), dim, out=out)
 
 
 def _joined_layout(xp: Any, r: Any, arrs: list) -> Any:
@@ -145,7 +169,7 @@ def _joined_layout(xp: Any, r: Any, arrs: list) -> Any:
 @autocast_op("stack")
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``."""
-    return _checked_join(_stack, list(tensors), dim, out)
+    return _checked_join(_stack, _tensor_list(tensors, "stack"), dim, out)
 
 
 def _stack(tensors: list, dim: int, out: Tensor | None) -> Tensor:
@@ -214,6 +238,8 @@ def _write_joined(res: Tensor, out: Tensor | None, op: str) -> Tensor:
 
 def _non_empty(tensors: Sequence[Tensor], op: str) -> None:
     """PyTorch's refusal of an empty list by the stacking functions (before ``cat``'s)."""
+    if _isinstance(tensors, Tensor):
+        _tensor_list(tensors, op)  # PyTorch's TypeError
     if not len(tensors):
         raise RuntimeError(f"{op} expects a non-empty TensorList")
 
@@ -378,7 +404,7 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     x = input._data
     if not sizes:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-    reps = shape_arg(sizes)
+    reps = shape_arg(sizes, "repeat", "repeats")
     if len(reps) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -544,8 +570,9 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
+        warn_deprecated("meshgrid", "torch.meshgrid: in an upcoming release, it will be "
+                        "required to pass the indexing argument. (Triggered internally at "
+                        "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4221.)")
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(
@@ -598,7 +625,9 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return input[make(xp.stack([g[keep] for g in grids], 1), input._device)]  # IndexBackward0
 
 
-def _repeat_method(self: Tensor, *sizes: Any) -> Tensor:
+def _repeat_method(self: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
+    if not sizes and repeats is not None:  # ``t.repeat(repeats=(2, 1))``
+        sizes = (repeats,)
     return repeat(self, *sizes)
 
 

@@ -111,7 +111,7 @@ def permute(input: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     if not dims:  # PyTorch's parser: ``dims`` is required (``permute(())`` is the 0-dim form)
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
     x = input._data
-    dims = shape_arg(dims)
+    dims = shape_arg(dims, "permute", "dims")
     if len(dims) != x.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -148,7 +148,8 @@ def _T(self: Tensor) -> Tensor:
                        "their shape is deprecated and it will throw an error in a future "
                        "release. Consider `x.mT` to transpose batches of matrices or "
                        "`x.permute(*ember.arange(x.ndim - 1, -1, -1))` to reverse the "
-                       "dimensions of a tensor.", 3)
+                       "dimensions of a tensor. (Triggered internally at /__w/pytorch/pytorch/"
+                       "aten/src/ATen/native/TensorShape.cpp:4320.)", 3)
     return permute(self, tuple(range(nd - 1, -1, -1)))
 
 
@@ -639,6 +640,10 @@ def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return restride_(self, transpose(self, dim0, dim1), "transpose_")
 
 
+def swapaxes_(self: Tensor, axis0: int, axis1: int) -> Tensor:
+    return restride_(self, transpose(self, axis0, axis1), "transpose_")
+
+
 def t_(self: Tensor) -> Tensor:
     nd = self._data.ndim
     if nd > 2:
@@ -651,6 +656,6 @@ methods(transpose=transpose, swapaxes=swapaxes, swapdims=swapdims, permute=permu
         adjoint=adjoint, movedim=movedim, moveaxis=moveaxis, narrow=narrow, select=select,
         unbind=unbind, split=_split_method, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit,
         vsplit=vsplit, dsplit=dsplit, unfold=unfold, diagonal=diagonal, as_strided=as_strided,
-        transpose_=transpose_, swapaxes_=transpose_, swapdims_=transpose_, t_=t_,
+        transpose_=transpose_, swapaxes_=swapaxes_, swapdims_=transpose_, t_=t_,
         slice_scatter=slice_scatter, select_scatter=select_scatter,
         diagonal_scatter=diagonal_scatter, as_strided_scatter=as_strided_scatter)

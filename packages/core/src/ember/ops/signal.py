@@ -252,7 +252,8 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: i
                    "applied,which is known to cause spectral leakage. Other windows such as "
                    "torch.hann_window or torch.hamming_window are recommended to reduce spectral "
                    "leakage.To suppress this warning and use a rectangular window, explicitly set "
-                   "`window=torch.ones(n_fft, device=<device>)`.", 3)
+                   "`window=torch.ones(n_fft, device=<device>)`. (Triggered internally at "
+                   "/__w/pytorch/pytorch/aten/src/ATen/native/SpectralOps.cpp:854.)", 3)
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     head = (f"stft({_torch_type(input)}{_shape(input)}, n_fft={n_fft}, hop_length={hop}, "
@@ -355,7 +356,8 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
         _warn_once("istft_window", "A window was not provided. A rectangular window will be "
                    "applied.Please provide the same window used by stft to make the inversion "
                    "lossless.To suppress this warning and use a rectangular window, explicitly set "
-                   "`window=torch.ones(n_fft, device=<device>)`.", 3)
+                   "`window=torch.ones(n_fft, device=<device>)`. (Triggered internally at "
+                   "/__w/pytorch/pytorch/aten/src/ATen/native/SpectralOps.cpp:1054.)", 3)
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     if not input.is_complex():

@@ -26,17 +26,15 @@ __all__ = ["softmax", "log_softmax"]
 def _prepare(op: str, input: Any, dim: Any, dtype: Any) -> tuple:
     if not isinstance(input, Tensor):
         raise not_tensor(op, input)
+    if dim is None:  # PyTorch's argument parser, before anything else
+        raise TypeError(f'{op}() missing 1 required positional arguments: "dim"')
     if dtype is not None:
         input = input.to(_dt.to_dtype(dtype))
     x = input._data
-    if dim is not None:
-        wrap_dim(dim, x.ndim, op)
-    if x.dtype.kind not in "f" and x.size:  # PyTorch runs no kernel for empty inputs
-        last = dim is None or not x.ndim or dim in (-1, x.ndim - 1)
-        raise not_implemented(f"{op}{'_lastdim' if last else ''}_kernel_impl", x.dtype)
-    if dim is None:
-        raise TypeError(f"{op}() missing required argument 'dim'")
     d = wrap_dim(dim, x.ndim, op)
+    if x.dtype.kind not in "f" and x.size:  # PyTorch runs no kernel for empty inputs
+        last = not x.ndim or dim in (-1, x.ndim - 1)
+        raise not_implemented(f"{op}{'_lastdim' if last else ''}_kernel_impl", x.dtype)
     return input, x, (d if x.ndim else None)
 
 
@@ -177,11 +175,11 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     return res
 
 
-def _softmax_method(self: Tensor, dim: int, dtype: Any = None) -> Tensor:
+def _softmax_method(self: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     return softmax(self, dim, dtype)
 
 
-def _log_softmax_method(self: Tensor, dim: int, dtype: Any = None) -> Tensor:
+def _log_softmax_method(self: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     return log_softmax(self, dim, dtype)
 
 

@@ -76,8 +76,14 @@ def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 
 # ------------------------------------------------------------------ sum_to_size
-def sum_to_size(self: Tensor, *size: Any) -> Tensor:
+def sum_to_size(self: Tensor, *size: Any, **named: Any) -> Tensor:
     """``self`` summed down to ``size``, a shape that ``self``'s broadcasts from."""
+    if not size:  # ``t.sum_to_size(size=(1, 3))``, or no size at all
+        if "size" not in named:
+            raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+        size = (named.pop("size"),)
+    if named:
+        raise TypeError(f"sum_to_size() got an unexpected keyword argument '{next(iter(named))}'")
     if len(size) == 1 and not _isinstance(size[0], int):
         size = tuple(size[0])
     shape = tuple(int(s) for s in size)
