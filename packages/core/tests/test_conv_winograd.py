@@ -38,6 +38,7 @@ def winograd_everywhere(monkeypatch):
     monkeypatch.setattr(winograd, "_MIN_COLUMNS", 1)
     monkeypatch.setattr(winograd, "_MAX_COLUMNS", 1 << 30)
     monkeypatch.setattr(winograd, "_MIN_TILES", 1)
+    monkeypatch.setattr(winograd, "_MIN_GRAD_TILES", 1)
     return _count_calls(monkeypatch)
 
 
@@ -204,9 +205,18 @@ def _grads(torch, lib, x, w, gy):
     return [np.asarray(t.detach().numpy(), dtype="float64") for t in (y, tx.grad, tw.grad)]
 
 
+def test_the_gradients_take_it_from_fewer_tiles(monkeypatch):
+    """64 tiles (ResNet-18's 4x4 planes at batch 16): the gradients, not the forward."""
+    calls = _count_calls(monkeypatch)
+    x = ember.zeros(16, 256, 4, 4, requires_grad=True)
+    w = ember.zeros(256, 256, 3, 3, requires_grad=True)
+    ember.conv2d(x, w, padding=1).sum().backward()
+    assert sorted(calls) == ["input_grad", "weight_grad"]
+
+
 @pytest.mark.parametrize("shape, weight, kw", [
     ((16, 128, 2, 2), (128, 128, 3, 3), {"padding": 1}),  # 2x2 planes: im2col is quicker
-    ((16, 256, 4, 4), (256, 256, 3, 3), {"padding": 1}),  # 64 tiles: likewise
+    ((16, 256, 4, 4), (256, 256, 3, 3), {"padding": 1}),  # 64 tiles: a forward too few
     ((2, 128, 16, 16), (128, 128, 3, 3), {"padding": 1}),  # wide: row-shifted products
     ((2, 128, 8, 8), (128, 128, 3, 3), {"padding": 1, "stride": 2}),
     ((2, 128, 8, 8), (128, 64, 3, 3), {"padding": 1, "groups": 2}),

@@ -283,7 +283,7 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     Og = Co // G
     C = Cg * G
     L = prod(Q)
-    if (N and winograd.suits(xp, gy.dtype, K, g, N, Co, C, tuple(S))
+    if (N and winograd.suits(xp, gy.dtype, K, g, N, Co, C, tuple(S), True)
             and all(s == q + 2 - a - b for s, q, a, b in zip(S, Q, g.lo, g.hi))):
         gx = winograd.input_grad(xp, gy, w, g, tuple(S))
         if xp.isfinite(gx).all():
@@ -462,7 +462,7 @@ def conv_weight_grad(xp: Any, x: Any, gy: Any, g: Geom, K: tuple) -> Any:
         parts = _blocks(plan, N, lambda s0, n: xp.matmul(
             gs[s0:s0 + n], xp.swapaxes(xs[s0:s0 + n], 2, 3)).sum(axis=0))
         return _sum_in_order(parts).reshape((Co, Cg) + K)
-    if winograd.suits(xp, x.dtype, K, g, N, C, Co, Q):
+    if winograd.suits(xp, x.dtype, K, g, N, C, Co, Q, True):
         gw = winograd.weight_grad(xp, x, gy, g)
         if xp.isfinite(gw).all():
             return gw

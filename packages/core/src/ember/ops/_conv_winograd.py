@@ -10,11 +10,11 @@ same 16 products.
 
 The transforms are adds and subtracts of whole planes; they run on channels-last copies
 (``(N, H, W, C)``), where each add is one long run over the channels. The kernel's
-transform is 16/9 of the kernel. On ResNet-18's 3x3 layers of 128 channels over 8x8 planes
-at batch 16 (256 tiles) the forward measured ~20% and the backward ~30% quicker than
-im2col; with fewer tiles the kernel's transform costs more than the products save, and over
-wide planes with few channels the products are too shallow to pay for the transforms:
-there the kernels module keeps its other paths.
+transform is 16/9 of the kernel. On ResNet-18's 3x3 layers at batch 16 the backward
+(both gradients) measured 12-25% quicker than im2col and the forward level with it (see
+``_MIN_TILES``); with fewer tiles the kernel's transform costs more than the products save,
+and over wide planes with few channels the products are too shallow to pay for the
+transforms: there the kernels module keeps its other paths.
 
 The numbers differ from im2col's in the last bits, as PyTorch's own CPU kernels (oneDNN's)
 differ from its reference ones. An inf or NaN in the input meets the transforms'
@@ -39,24 +39,30 @@ _SAME = tuple(range(16))
 _FLIPPED = tuple(4 * _FLIP[k // 4] + _FLIP[k % 4] for k in range(16))
 _MIN_CHANNELS = 96  # shallower products measured no quicker than im2col
 _MAX_COLUMNS = 8  # output planes up to this wide (wider ones take row-shifted products)
-# ... and at least this wide and high, and this many tiles in the batch: the kernel's
-# transform (16/9 of its size, made for the forward and again for the input gradient) costs
-# as much as a product over ~100 tiles saves (ResNet-18's 4x4 planes at batch 16, 64 tiles,
-# measured slower than im2col; its 8x8 planes, 256 tiles, ~30% quicker)
+# ... and at least this wide and high, and this many 2x2 tiles in the batch: the kernel's
+# transform (16/9 of its size) costs about what the products over ~200 tiles save. The
+# backward's two gradients run side by side, one on each op thread, and there the transforms
+# overlap the other gradient's products: ResNet-18's 4x4 planes at batch 16 (64 tiles) took
+# ~12% less time for the pair than im2col, its 8x8 planes (256 tiles) ~25% less, while
+# their forwards measured level with im2col (4x4 ~10% slower)
 _MIN_COLUMNS = 4
 _MIN_TILES = 256
+_MIN_GRAD_TILES = 64
 
 
-def suits(xp: Any, dtype: Any, K: tuple, g: Geom, N: int, C: int, Co: int, Q: tuple) -> bool:
+def suits(xp: Any, dtype: Any, K: tuple, g: Geom, N: int, C: int, Co: int, Q: tuple,
+          grad: bool = False) -> bool:
     """Whether a correlation of ``N`` samples of ``C`` to ``Co`` channels with kernel ``K``
     onto a plane ``Q`` runs here: NumPy, real floats, 3x3, unit stride and dilation, one
     group, padding of at most 2 (the input gradient pads by ``2 - padding``), enough
-    channels, a narrow plane, and enough tiles to pay for the kernel's transform."""
+    channels, a narrow plane, and enough tiles to pay for the kernel's transform (fewer for
+    a ``grad``ient, whose transforms overlap the other gradient's work)."""
     return (xp.__name__ == "numpy" and dtype.kind == "f" and tuple(K) == (3, 3)
             and g.groups == 1 and g.stride == (1, 1) and g.dilation == (1, 1)
             and max(g.lo) <= 2 and max(g.hi) <= 2 and min(g.lo) >= 0 and min(g.hi) >= 0
             and min(C, Co) >= _MIN_CHANNELS and _MIN_COLUMNS <= Q[1] <= _MAX_COLUMNS
-            and Q[0] >= _MIN_COLUMNS and N * _tiles(Q)[0] * _tiles(Q)[1] >= _MIN_TILES)
+            and Q[0] >= _MIN_COLUMNS
+            and N * _tiles(Q)[0] * _tiles(Q)[1] >= (_MIN_GRAD_TILES if grad else _MIN_TILES))
 
 
 def _kernel_matrix(xp: Any, dtype: Any, signs: bool = False) -> Any:
@@ -74,7 +80,8 @@ def _kernel_matrix(xp: Any, dtype: Any, signs: bool = False) -> Any:
 def _kernel_transform(xp: Any, w: Any) -> Any:
     """``w (Co, C, 3, 3)`` as its 16 transformed matrices ``(16, Co, C)``: one product."""
     Co, C = w.shape[:2]
-    return xp.matmul(_kernel_matrix(xp, w.dtype), w.reshape(Co * C, 9).T).reshape(16, Co, C)
+    w9 = xp.ascontiguousarray(w).reshape(Co * C, 9)
+    return xp.matmul(_kernel_matrix(xp, w.dtype), w9.T).reshape(16, Co, C)
 
 
 def _tiles(Q: tuple) -> tuple:
@@ -142,36 +149,44 @@ def _split(xp: Any, N: int, work: int, body: Any) -> list:
     return run_striped(lambda t, _: body(part(N, threads, t)), threads, threads)
 
 
-def _correlate(xp: Any, x: Any, u: Any, lo: tuple, Q: tuple, order: tuple) -> Any:
-    """``x (N, C, H, W)`` padded by ``lo`` correlated onto ``Q`` with the transformed kernel
-    ``u (16, C, Co)`` (position ``k`` at ``order[k]``): ``(N, Co, *Q)``."""
+def _correlate(xp: Any, x: Any, kernel: Any, Co: int, lo: tuple, Q: tuple,
+               order: tuple) -> Any:
+    """``x (N, C, H, W)`` padded by ``lo`` correlated onto ``Q``: ``(N, Co, *Q)``. The input
+    is transformed once; each op thread then transforms the kernel of its share ``cs`` of
+    the output channels (``kernel(cs)``: ``(16, C, len(cs))``, position ``k`` at
+    ``order[k]``), multiplies and transforms back its channels of the output (the kernel's
+    transform, split so, is not left to one thread)."""
     N, C = x.shape[:2]
-    Co = u.shape[-1]
     tiles = _tiles(Q)
     y = xp.empty((N, Co) + tuple(Q), dtype=x.dtype)
+    v = _input_transform(xp, x, lo, tiles)
+    P = v.shape[1]
+    threads = threads_for(xp, Co) if 16 * P * C * Co >= _THREADED_WORK else 1
 
-    def samples(s: slice) -> None:
-        if s.stop > s.start:
-            v = _input_transform(xp, x[s], lo, tiles)
-            m = scratch(xp, x.dtype, (16, v.shape[1], Co), "wino_m")
+    def channels(t: int, _: range) -> None:
+        cs = part(Co, threads, t)
+        if cs.stop > cs.start:
+            u = kernel(cs)
+            m = scratch(xp, x.dtype, (16, P, cs.stop - cs.start), "wino_m")
             for k in range(16):
                 xp.matmul(v[k], u[order[k]], out=m[k])
-            _output_transform(xp, m, tiles, y[s])
+            _output_transform(xp, m, tiles, y[:, cs])
 
-    _split(xp, N, 16 * N * tiles[0] * tiles[1] * C * Co, samples)
+    run_striped(channels, threads, threads)
     return y
 
 
 def forward(xp: Any, x: Any, w: Any, g: Geom, Q: tuple) -> Any:
     """``x (N, C, H, W)`` correlated with ``w (Co, C, 3, 3)`` onto ``Q``: ``(N, Co, *Q)``."""
-    return _correlate(xp, x, xp.swapaxes(_kernel_transform(xp, w), 1, 2), g.lo, Q, _SAME)
+    return _correlate(xp, x, lambda cs: xp.swapaxes(_kernel_transform(xp, w[cs]), 1, 2),
+                      w.shape[0], g.lo, Q, _SAME)
 
 
 def input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     """The input gradient ``(N, C, *S)``: the output gradient correlated with the flipped,
     transposed kernel, whose transform is the kernel's own with positions reversed."""
-    return _correlate(xp, gy, _kernel_transform(xp, w), (2 - g.lo[0], 2 - g.lo[1]), S,
-                      _FLIPPED)
+    return _correlate(xp, gy, lambda cs: _kernel_transform(xp, w[:, cs]), w.shape[1],
+                      (2 - g.lo[0], 2 - g.lo[1]), S, _FLIPPED)
 
 
 def weight_grad(xp: Any, x: Any, gy: Any, g: Geom) -> Any:
