@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
+import warnings
 
 
 def printed(src: str, lib: str) -> str:
@@ -20,3 +22,24 @@ def printed(src: str, lib: str) -> str:
 
 def same_output(src: str) -> None:
     assert printed(src, "ember") == printed(src, "torch")
+
+
+def ember_repr(x) -> str:
+    """``repr(x)`` with ``torch.`` read as ``ember.`` and object addresses blanked."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(x).replace("torch.", "ember."))
+
+
+def same_repr(fn, torch) -> None:
+    """``fn(lib)`` for ``torch`` and ``ember``: the same repr (``torch.`` read as ``ember.``,
+    object addresses blanked), or the same error type and message."""
+    import ember
+
+    out = []
+    for lib in (torch, ember):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.append(ember_repr(fn(lib)))
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            out.append(f"{type(e).__name__}: {e}")
+    assert out[1] == out[0]

@@ -5,10 +5,11 @@ and PyTorch's refusals; plus one seeded differential fuzz over random shapes and
 from __future__ import annotations
 
 import random
-import warnings
 
 import numpy as np
 import pytest
+from _program_output import ember_repr as R
+from _program_output import same_repr
 
 import ember
 
@@ -18,21 +19,8 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 D = np.array([[1.0, 0, 2, 0], [0, 0, 3, 4], [5, 6, 0, 0], [0, 0, 0, 7]], dtype=np.float32)
 
 
-def R(x):
-    return repr(x).replace("torch.", "ember.")
-
-
 def same(fn):
-    """``fn(lib)`` for torch and ember: the same reprs, or the same error type and message."""
-    out = []
-    for lib in (torch, ember):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out.append(R(fn(lib)))
-        except Exception as e:  # noqa: BLE001 - the error is the observable
-            out.append(f"{type(e).__name__}: {e}")
-    assert out[1] == out[0]
+    same_repr(fn, torch)
 
 
 CONVERSIONS = [

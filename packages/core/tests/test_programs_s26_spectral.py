@@ -11,6 +11,8 @@ import re
 import warnings
 
 import pytest
+from _program_output import ember_repr as R
+from _program_output import same_repr
 
 import ember
 import ember.sparse  # noqa: F401 - routes ember.mm/mv to sparse kernels (installed on import)
@@ -19,21 +21,8 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
-def R(x):
-    return re.sub(r" at 0x[0-9a-f]+", "", repr(x).replace("torch.", "ember."))
-
-
 def same(fn):
-    """``fn(lib)`` for torch and ember: the same reprs, or the same error type and message."""
-    out = []
-    for lib in (torch, ember):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out.append(R(fn(lib)))
-        except Exception as e:  # noqa: BLE001 - the error is the observable
-            out.append(f"{type(e).__name__}: {e}")
-    assert out[1] == out[0]
+    same_repr(fn, torch)
 
 
 def _spm(lib, dtype=None):

@@ -4,12 +4,11 @@ edge sorting. Whole programs run with torch and with ember must print the same t
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 
 import numpy as np
 import pytest
+from _program_output import same_output, same_repr
 
 import ember
 
@@ -17,34 +16,10 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
-def R(x):
-    return repr(x).replace("torch.", "ember.")
-
-
 def same(fn):
-    """``fn(lib)`` for torch and ember: the same reprs, or the same error type and message."""
-    out = []
-    for lib in (torch, ember):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out.append(R(fn(lib)))
-        except Exception as e:  # noqa: BLE001 - the error is the observable
-            out.append(f"{type(e).__name__}: {e}")
-    assert out[1] == out[0]
+    same_repr(fn, torch)
 
 
-def run_both(src: str) -> None:
-    """Run program text with torch and again with its imports renamed to ember: the same
-    printed output."""
-    outs = []
-    for text in (src, src.replace("torch", "ember")):
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(compile(text, "<program>", "exec"), {"__name__": "__prog__"})
-        outs.append(buf.getvalue())
-    assert outs[1] == outs[0].replace("torch", "ember")
 
 
 # ---------------------------------------------------------------- segment_reduce graph node
@@ -170,7 +145,7 @@ print(torch.segment_reduce(X, "max", lengths=lengths), torch.segment_reduce(X, "
 
 @pytest.mark.parametrize("src", [MESSAGE_PASSING, BATCHING], ids=["message", "batching"])
 def test_whole_program(src):
-    run_both(src)
+    same_output(src)
 
 
 # ---------------------------------------------------------------- constructor and scatter checks
