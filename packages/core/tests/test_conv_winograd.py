@@ -28,6 +28,7 @@ CASES = [  # (input shape, output channels, padding)
     ((2, 4, 5, 6), 3, 0),
     ((2, 3, 4, 3), 5, 2),
     ((1, 2, 1, 1), 3, 1),
+    ((5, 3, 4, 4), 2, 1),  # more samples than threads: a thread's weight gradient in blocks
 ]
 
 
@@ -51,10 +52,13 @@ def _count_calls(monkeypatch):
     return calls
 
 
-@pytest.fixture(params=["sequential", "threaded"])
+@pytest.fixture(params=["sequential", "threaded", "blocks"])
 def split(request, monkeypatch):
-    """The 16 products on one thread, or split over three op threads."""
-    if request.param == "threaded":
+    """All on one thread, or split over three op threads (the output channels of the
+    correlations, the batch of the weight gradient), or that in batch blocks of one sample."""
+    if request.param == "blocks":
+        monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
+    if request.param != "sequential":
         monkeypatch.setattr(winograd, "_THREADED_WORK", 0)
         before = ember.get_num_threads()
         ember.set_num_threads(3)

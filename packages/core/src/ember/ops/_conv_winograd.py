@@ -141,38 +141,41 @@ def _transform_a(xp: Any, m: list, out: Any) -> None:
 
 
 _THREADED_WORK = 1 << 22  # multiply-adds below which one thread does it all
+_BLOCK_BYTES = 1 << 24  # a batch block's transformed input at most (larger batches in blocks)
 
 
-def _split(xp: Any, N: int, work: int, body: Any) -> list:
-    """``body(samples)`` for a run of the batch on each op thread; their results in order."""
-    threads = threads_for(xp, N) if work >= _THREADED_WORK else 1
-    return run_striped(lambda t, _: body(part(N, threads, t)), threads, threads)
+def _block(N: int, tiles: tuple, C: int, itemsize: int) -> int:
+    """Samples per batch block: the block's 16 transformed matrices within ``_BLOCK_BYTES``."""
+    return max(1, min(N, _BLOCK_BYTES // (16 * tiles[0] * tiles[1] * C * itemsize)))
 
 
 def _correlate(xp: Any, x: Any, kernel: Any, Co: int, lo: tuple, Q: tuple,
                order: tuple) -> Any:
-    """``x (N, C, H, W)`` padded by ``lo`` correlated onto ``Q``: ``(N, Co, *Q)``. The input
-    is transformed once; each op thread then transforms the kernel of its share ``cs`` of
-    the output channels (``kernel(cs)``: ``(16, C, len(cs))``, position ``k`` at
-    ``order[k]``), multiplies and transforms back its channels of the output (the kernel's
-    transform, split so, is not left to one thread)."""
+    """``x (N, C, H, W)`` padded by ``lo`` correlated onto ``Q``: ``(N, Co, *Q)``. Each batch
+    block's input is transformed once; each op thread then multiplies it by the transformed
+    kernel of its share ``cs`` of the output channels (``kernel(cs)``: ``(16, C, len(cs))``,
+    position ``k`` at ``order[k]``; made on the thread's first block, so that the kernel's
+    transform is not left to one thread) and transforms back its channels of the output."""
     N, C = x.shape[:2]
     tiles = _tiles(Q)
     y = xp.empty((N, Co) + tuple(Q), dtype=x.dtype)
-    v = _input_transform(xp, x, lo, tiles)
-    P = v.shape[1]
-    threads = threads_for(xp, Co) if 16 * P * C * Co >= _THREADED_WORK else 1
+    threads = threads_for(xp, Co) if 16 * N * tiles[0] * tiles[1] * C * Co >= _THREADED_WORK \
+        else 1
+    kernels: dict = {}
+    nb = _block(N, tiles, C, x.dtype.itemsize)
+    for b0 in range(0, N, nb):
+        v = _input_transform(xp, x[b0:b0 + nb], lo, tiles)
 
-    def channels(t: int, _: range) -> None:
-        cs = part(Co, threads, t)
-        if cs.stop > cs.start:
-            u = kernel(cs)
-            m = scratch(xp, x.dtype, (16, P, cs.stop - cs.start), "wino_m")
-            for k in range(16):
-                xp.matmul(v[k], u[order[k]], out=m[k])
-            _output_transform(xp, m, tiles, y[:, cs])
+        def channels(t: int, _: range, v: Any = v, b0: int = b0) -> None:
+            cs = part(Co, threads, t)
+            if cs.stop > cs.start:
+                u = kernels[t] if t in kernels else kernels.setdefault(t, kernel(cs))
+                m = scratch(xp, x.dtype, (16, v.shape[1], cs.stop - cs.start), "wino_m")
+                for k in range(16):
+                    xp.matmul(v[k], u[order[k]], out=m[k])
+                _output_transform(xp, m, tiles, y[b0:b0 + nb, cs])
 
-    run_striped(channels, threads, threads)
+        run_striped(channels, threads, threads)
     return y
 
 
@@ -191,23 +194,32 @@ def input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
 
 def weight_grad(xp: Any, x: Any, gy: Any, g: Geom) -> Any:
     """The weight gradient ``(Co, C, 3, 3)``: per transformed position, the output gradient's
-    transform (``A gy A^T``) times the input's, summed over tiles, then ``G^T . G``."""
+    transform (``A gy A^T``) times the input's, summed over tiles, then ``G^T . G``. Each op
+    thread sums a run of the batch (in blocks); the runs' sums are added in thread order."""
     N, C = x.shape[:2]
     Co = gy.shape[1]
     tiles = _tiles(gy.shape[2:])
+    nb = _block(N, tiles, max(C, Co), x.dtype.itemsize)
 
-    def samples(s: slice) -> Any:
-        if s.stop <= s.start:
-            return None
-        v = _input_transform(xp, x[s], g.lo, tiles)
-        mg = _grad_transform(xp, gy[s], tiles)
-        du = scratch(xp, x.dtype, (16, Co, C), "wino_du")
-        for k in range(16):
-            xp.matmul(mg[k].T, v[k], out=du[k])
+    def samples(t: int, _: range) -> Any:
+        run = part(N, threads, t)
+        du = None
+        for b0 in range(run.start, run.stop, nb):
+            b = slice(b0, min(b0 + nb, run.stop))
+            v = _input_transform(xp, x[b], g.lo, tiles)
+            mg = _grad_transform(xp, gy[b], tiles)
+            part_du = scratch(xp, x.dtype, (16, Co, C), "wino_du" if du is None else "wino_du2")
+            for k in range(16):
+                xp.matmul(mg[k].T, v[k], out=part_du[k])
+            if du is None:
+                du = part_du
+            else:
+                du += part_du
         return du
 
-    parts = [p for p in _split(xp, N, 16 * N * tiles[0] * tiles[1] * C * Co, samples)
-             if p is not None]
+    threads = threads_for(xp, N) if 16 * N * tiles[0] * tiles[1] * C * Co >= _THREADED_WORK \
+        else 1
+    parts = [p for p in run_striped(samples, threads, threads) if p is not None]
     for p in parts[1:]:  # in thread order: the numbers depend on the thread count only
         parts[0] += p
     dw = xp.matmul(parts[0].reshape(16, Co * C).T, _kernel_matrix(xp, x.dtype, signs=True))
