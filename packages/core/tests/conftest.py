@@ -11,7 +11,7 @@ import pytest
 # --import-mode=importlib, which does not put the tests folder on sys.path by itself
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ember.testing.oracle import torch_or_skip
+from ember.testing.oracle import distribution_defaults_kept, torch_or_skip
 
 
 @pytest.fixture
@@ -20,14 +20,7 @@ def torch():
 
 
 @pytest.fixture(autouse=True)
-def _torch_validate_args_restored():
-    """Some torch APIs (torch.cond, torch.compile) import torch._dynamo, which turns off
-    torch.distributions' argument validation for the whole process; the distribution tests
-    compare against torch's default, so every test leaves it as it found it."""
-    torch = sys.modules.get("torch")
-    # torch's own default (``__debug__``) when the test is the one that imports torch
-    before = __debug__ if torch is None else torch.distributions.Distribution._validate_args
-    yield
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.distributions.Distribution.set_default_validate_args(before)
+def _validate_args_restored():
+    """Each test leaves the distributions' default argument validation as it found it."""
+    with distribution_defaults_kept():
+        yield

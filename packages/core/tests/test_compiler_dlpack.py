@@ -104,3 +104,33 @@ def test_onnx_answers_and_refuses_export_clearly():
         ember.onnx.export(pytest.importorskip("ember.nn").Linear(2, 2), (ember.ones(1, 2),),
                           "model.onnx")
     assert issubclass(ember.onnx.OnnxExporterError, RuntimeError)
+
+
+_COMPILE_THEN_DISTRIBUTION = """
+import warnings
+import torch
+warnings.simplefilter("ignore")
+
+def t(**kw):
+    try:
+        print(torch.distributions.Normal(0.0, -1.0, **kw).scale)
+    except ValueError as e:
+        print("ValueError", str(e).splitlines()[0])
+
+t()
+f = torch.compile(lambda x: x + 1, backend="eager")
+t()
+t(validate_args=True)
+"""
+
+
+def test_compile_turns_distribution_validation_off_as_pytorchs(torch):
+    """PyTorch's first ``compile`` patches torch for dynamo, which turns off distributions'
+    argument validation for the process: an invalid scale raises before and not after
+    (an explicit ``validate_args=True`` still checks)."""
+    from _program_output import printed
+
+    got = printed(_COMPILE_THEN_DISTRIBUTION, "ember")
+    assert got == printed(_COMPILE_THEN_DISTRIBUTION, "torch")
+    assert [line.split()[0] for line in got.splitlines()] == ["ValueError", "tensor(-1.)",
+                                                               "ValueError"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.testing.oracle import torch_or_skip
+from ember.testing.oracle import distribution_defaults_kept, torch_or_skip
 
 sys.path.insert(0, str(Path(__file__).parent))  # the helper module, under --import-mode=importlib
 from _nn_compare import copy_state, run_pair  # noqa: E402
@@ -21,6 +21,13 @@ from _nn_compare import copy_state, run_pair  # noqa: E402
 @pytest.fixture
 def torch():
     return torch_or_skip()
+
+
+@pytest.fixture(autouse=True)
+def _validate_args_restored():
+    """Each test leaves the distributions' default argument validation as it found it."""
+    with distribution_defaults_kept():
+        yield
 
 
 @pytest.fixture

@@ -111,6 +111,11 @@ def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: 
     _check_compile_args(backend, mode, options)
     if disable:
         return model
+    # as PyTorch's first compile (torch._dynamo's patches): distributions stop validating
+    # their arguments by default, for the rest of the process
+    from .distributions import Distribution
+
+    Distribution.set_default_validate_args(False)
     if not getattr(compile, "_warned", False):
         warnings.warn("ember.compile is a no-op: Ember runs programs eagerly", stacklevel=2)
         compile._warned = True  # type: ignore[attr-defined]

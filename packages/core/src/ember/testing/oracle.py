@@ -6,7 +6,10 @@ installed; with ``EMBER_REQUIRE_ORACLE=1`` (CI) a missing oracle fails instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -39,6 +42,27 @@ def torch_or_skip() -> Any:
 
         pytest.skip("PyTorch oracle not installed")
     return t
+
+
+@contextlib.contextmanager
+def distribution_defaults_kept() -> Iterator[None]:
+    """Run a test leaving torch's and Ember's default ``validate_args`` of distributions as
+    it found them: ``torch.compile`` (any use of torch._dynamo) turns validation off for the
+    whole process, and ``ember.compile`` does as PyTorch's, so one test's compile would change
+    what a later test's distributions raise."""
+    import ember.distributions as ed
+
+    torch = sys.modules.get("torch")
+    # torch's own default (``__debug__``) when the test is the one that imports torch
+    before = __debug__ if torch is None else torch.distributions.Distribution._validate_args
+    ours = ed.Distribution._validate_args
+    try:
+        yield
+    finally:
+        ed.Distribution.set_default_validate_args(ours)
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.distributions.Distribution.set_default_validate_args(before)
 
 
 def requires_torch(fn: Any) -> Any:
