@@ -497,11 +497,22 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
                             (mat._data.shape, vec._data.shape)), out)
 
 
+def _refuse_batches(input: Tensor, batch1: Tensor, batch2: Tensor, shape: tuple) -> None:
+    """addbmm/baddbmm of batches not 3-D, refused in PyTorch's order: the sizes read for the
+    result (``shape``: their IndexError), ``input`` expanded to it, then each batch's rank."""
+    input.expand(shape)
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t._data.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+
+
 @autocast_op("addbmm")
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,
            out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
     _check_fused("addbmm", input, batch1, batch2)
+    if batch1._data.ndim != 3 or batch2._data.ndim != 3:
+        _refuse_batches(input, batch1, batch2, (batch1.size(1), batch2.size(2)))
     return _out(_add_scaled(bmm(batch1, batch2).sum(0, dtype=batch1.dtype), input, beta, alpha, "addbmm"), out)
 
 
@@ -510,6 +521,9 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
             out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
     _check_fused("baddbmm", input, batch1, batch2)
+    if batch1._data.ndim != 3 or batch2._data.ndim != 3:
+        _refuse_batches(input, batch1, batch2,
+                        (batch1.size(0), batch1.size(1), batch2.size(2)))
     return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
 
 
@@ -533,6 +547,9 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:  # every operand a matrix, checked first as PyTorch
+        if m._data.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
     if not _chain_warned:
         _chain_warned.append(True)  # once per process, as PyTorch's TORCH_WARN_ONCE
         warnings.warn("ember.chain_matmul is deprecated and will be removed in a future PyTorch "
@@ -545,6 +562,10 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
         return _out(matrices[0].clone(), out)
     res = matrices[0]
     for m in matrices[1:]:
+        if m.dtype is not res.dtype or m._data.shape[0] != res._data.shape[1]:
+            from .linalg_misc import multi_dot  # (imports this module)
+
+            multi_dot(list(matrices))  # PyTorch runs multi_dot, whose errors it gives
         res = mm(res, m)
     return _out(renamed(res, "ViewBackward0"), out)
 
@@ -666,8 +687,18 @@ def _sublist_equation(args: tuple) -> tuple[str, list]:
     body = args[:-1] if out is not None else args
     ops, subs = list(body[0::2]), list(body[1::2])
 
+    def letter(n: Any) -> str:  # PyTorch's parse_subscript: 0-25 are A-Z, 26-51 a-z
+        if n is Ellipsis:
+            return "..."
+        if n >= 0 and n < 26:
+            return chr(ord("A") + n)
+        if n >= 26 and n < 52:
+            return chr(ord("a") + n - 26)
+        raise ValueError("einsum(): subscript in subscript list is not within the valid range "
+                         "[0, 52)")
+
     def conv(s: Any) -> str:
-        return "".join("..." if x is Ellipsis else _LETTERS[x] for x in s)
+        return "".join(letter(x) for x in s)
 
     eq = ",".join(conv(s) for s in subs)
     if out is not None:
@@ -926,6 +957,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
     """Contract the last ``dims`` dims of ``a`` with the first of ``b``, or the listed dims."""
     _same_dtype(a, b, None)  # (bools refused once the dims are checked, as PyTorch does)
     na, nb = a._data.ndim, b._data.ndim
+    listed = _isinstance(dims, (list, tuple))
     if _isinstance(dims, Tensor):
         dims = dims.tolist()
     if _isinstance(dims, int):
@@ -936,19 +968,26 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
         da, db = list(range(na - dims, na)), list(range(dims))
     else:
         da, db = dims
+        if listed:  # PyTorch's argument parser takes two lists of ints here
+            for k, (arg, ds) in enumerate((("dims_self", da), ("dims_other", db))):
+                if _isinstance(ds, int):
+                    raise TypeError(f"tensordot(): argument '{arg}' (position {k + 3}) must be "
+                                    "tuple of ints, not int")
         da = [da] if _isinstance(da, int) else list(da)
         db = [db] if _isinstance(db, int) else list(db)
     if len(da) != len(db):
         raise RuntimeError("both dimension lists should have same length")
+    # the dims as PyTorch names them in its errors: as given (an int ``dims``: a's from -dims)
+    given = (da, db) if not _isinstance(dims, int) else ([d - na for d in da], db)
     da = [wrap_dim(d, na, "tensordot") for d in da]
     db = [wrap_dim(d, nb, "tensordot") for d in db]
     for ds in (da, db):
         if len(set(ds)) != len(ds):
             dup = next(d for d in ds if ds.count(d) > 1)
             raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
-    for x, y in zip(da, db):
+    for x, y, gx, gy in zip(da, db, *given):
         if a._data.shape[x] != b._data.shape[y]:
-            a, b = _tensordot_broadcast(a, b, x, y)
+            a, b = _tensordot_broadcast(a, b, x, y, (gx, gy))
     _same_dtype(a, b, len(da) == na and len(db) == nb)
     la = list(_LETTERS[:na])
     lb = list(_LETTERS[na:na + nb])
@@ -966,7 +1005,8 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
     return _out(res, out)
 
 
-def _tensordot_broadcast(a: Tensor, b: Tensor, x: int, y: int) -> tuple[Tensor, Tensor]:
+def _tensordot_broadcast(a: Tensor, b: Tensor, x: int, y: int,
+                         shown: tuple) -> tuple[Tensor, Tensor]:
     """PyTorch's contraction of a size-1 dim against a longer one: the longer summed first
     (keeping the dim); other size mismatches are refused."""
     sa, sb = a._data.shape[x], b._data.shape[y]
@@ -975,7 +1015,7 @@ def _tensordot_broadcast(a: Tensor, b: Tensor, x: int, y: int) -> tuple[Tensor, 
     if sa == 1:
         return a, b.sum(y, keepdim=True, dtype=b.dtype)
     raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim "
-                       f"{x} and second has size {sb} in dim {y}")
+                       f"{shown[0]} and second has size {sb} in dim {shown[1]}")
 
 
 @functools.lru_cache(maxsize=1024)

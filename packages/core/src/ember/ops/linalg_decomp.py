@@ -392,11 +392,13 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
 def _check_solve_inputs(A: Tensor, B: Tensor, left: bool, op: str) -> None:
     """PyTorch's checks of ``linalg.solve`` in its order: dtypes, the shapes of ``A`` and ``B``
     (a vector ``B`` as a column), then no vector ``B`` with ``left=False``."""
-    _check(A, op)
-    if A._data.dtype != B._data.dtype:
+    if A._data.dtype != B._data.dtype:  # (before A's shape and half refusals; an integer A
+        if A._data.dtype.kind not in "fc" and A.dtype is not _dt.bfloat16:  # is refused first)
+            _refuse_integral(A, op)
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
                            f"{_T_NAMES.get(A.dtype.name)} and B of type "
                            f"{_T_NAMES.get(B.dtype.name)} instead")
+    _check(A, op)
     vec = _is_vector_rhs(A, B)
     bs = B._data.shape + (1,) if vec else B._data.shape
     if len(bs) < 2:
@@ -451,6 +453,11 @@ def solve_triangular(A: Tensor, B: Tensor = None, *, upper: bool = None, left: b
     if B._data.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
                            "dimensions.")
+    n, bs = A._data.shape[-1], B._data.shape
+    if (bs[-2] if left else bs[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
+                           f"{bs[-2]}x{bs[-1]})")
     if B.dtype != A.dtype:  # PyTorch solves in A's dtype, casting B (no dtype error)
         B = B.to(A.dtype)
     T = A.triu() if upper else A.tril()
@@ -760,6 +767,9 @@ def eig(A: Tensor, *, out: Any = None) -> Any:
 @writes_out("eigvals", castable=("torch.linalg.eigvals", "eigenvalues"))
 def eigvals(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues of general square matrices (complex)."""
+    x = A._data
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        _check(A, "linalg.eigvals")  # the shape errors name eigvals (the rest: eig's)
     return eig(A)[0]
 
 

@@ -422,7 +422,18 @@ def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
              out: Tensor | None = None) -> Tensor:
     """Deprecated ``torch.lu_solve(b, LU_data, LU_pivots)``: ``linalg.lu_solve`` with the
     right-hand side first."""
+    if not _lu_solve_warned:  # once per process, as PyTorch's TORCH_WARN_ONCE
+        _lu_solve_warned.append(True)
+        warnings.warn("ember.lu_solve is deprecated in favor of ember.linalg.lu_solveand will be "
+                      "removed in a future PyTorch release.\nNote that ember.linalg.lu_solve has "
+                      "its arguments reversed.\nX = ember.lu_solve(B, LU, pivots)\nshould be "
+                      "replaced with\nX = ember.linalg.lu_solve(LU, pivots, B) (Triggered "
+                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                      "BatchLinearAlgebra.cpp:2213.)", UserWarning, stacklevel=user_stacklevel())
     return linalg_lu_solve(LU_data, LU_pivots, input)
+
+
+_lu_solve_warned: list = []
 
 
 # ------------------------------------------------------------------ Cholesky solvers

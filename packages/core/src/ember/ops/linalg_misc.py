@@ -178,10 +178,13 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
 @autocast_op("linalg_vecdot")
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
     """``sum(conj(x) * y, dim)`` with broadcasting; floating and complex inputs only."""
-    for t in (x, y):
-        if t._data.dtype.kind not in "fcV":
-            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
-                               f"input. Got {_T_NAMES.get(t.dtype.name, t.dtype.name)}")
+    if x._data.dtype.kind not in "fcV":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as "
+                           f"input. Got {_T_NAMES.get(x.dtype.name, x.dtype.name)}")
+    if y.dtype is not x.dtype:  # no promotion, as PyTorch
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+                           f"of type {_T_NAMES.get(x.dtype.name, x.dtype.name)} and y of type "
+                           f"{_T_NAMES.get(y.dtype.name, y.dtype.name)} instead")
     xc = x.conj() if x.is_complex() else x
     return (xc * y).sum(dim)
 

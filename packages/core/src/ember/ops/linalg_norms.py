@@ -36,6 +36,8 @@ def _float_input(x: Tensor, op: str, dtype: Any) -> Tensor:
         return x
     dt = _dt.to_dtype(dtype)
     want = _T_NAMES.get(dt.name, dt.name)
+    if not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(f"{op}: dtype should be floating point or complex, but got {want}")
     if x.is_complex() != dt.is_complex:
         kind = "complex for complex" if x.is_complex() else "real for real"
         raise RuntimeError(f"{op}: dtype should be {kind} inputs, but got {want}")
@@ -158,10 +160,11 @@ def _norm_grad(x: Tensor, g: Tensor, n: Tensor, p: float, dims: tuple) -> Tensor
 def _two_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
     # each dim alone: a repeated dim is this op's error, not wrap_dims'
     d = tuple(wrap_dims((x,), ndim, op)[0] for x in dim) if not isinstance(dim, int) else None
-    if d is None or len(d) != 2:
-        raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {dim}")
-    if d[0] == d[1]:
-        raise RuntimeError(f"{op}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if d is None or len(d) != 2:  # PyTorch prints the dims space-separated
+        shown = dim if isinstance(dim, int) else " ".join(str(x) for x in dim)
+        raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {shown}")
+    if d[0] == d[1]:  # (the wrapped dims, as PyTorch)
+        raise RuntimeError(f"{op}: dims must be different. Got ({d[0]}, {d[1]})")
     return d
 
 
