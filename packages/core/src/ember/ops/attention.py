@@ -492,7 +492,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     sc = 1.0 / math.sqrt(e) if scale is None else scale
     if k.shape[-1] != e or v.shape[-2] != k.shape[-2] or q.shape[:-2] != k.shape[:-2] \
             or k.shape[:-2] != v.shape[:-2]:
-        _shape_check(q.shape, k.shape, v.shape)
+        _shape_check(*((1,) * (q.ndim == k.ndim == v.ndim == 3) + t.shape
+                       for t in (q, k, v)))  # 3-D operands run unsqueezed to 4-D
     m = arrays(xp)
     half = q.dtype.itemsize < 4 and q.dtype.kind in "fV" and xp.__name__ == "numpy"
     # half precision: scores, softmax and the value product in float32, as PyTorch's CPU
@@ -504,6 +505,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     bias = None
     if is_causal:
         bias = xp.where(xp.tril(xp.ones((L, S), dtype=bool)), 0.0, -xp.inf).astype(s.dtype)
+        if sc <= 0 and dropout_p == 0 and _flash_kernel(query, key, value, None):
+            bias = _flash_causal_scaled(xp, bias, s, sc)
     elif attn_mask is not None:
         am = attn_mask._data
         if am.ndim < 2:  # PyTorch reads the mask's last two dimensions
@@ -522,7 +525,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0:
         from .dropout import keep_mask
 
-        drop = keep_mask(p.shape, 1 - dropout_p, make(p, query._device))
+        # drawn in C order: PyTorch's math path drops from a contiguous matmul result
+        drop = keep_mask(p.shape, 1 - dropout_p, make(p, query._device), dense_like=False)
         drop = drop / (1 - dropout_p) if dropout_p < 1 else drop * 0  # p=1 drops everything
         pd = p * drop
     else:
@@ -533,7 +537,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         p = p.astype(q.dtype)  # the backward works in the operands' type
     else:
         out = _matmul_f32(xp, pd.astype(v.dtype, copy=False), v)
-    res = make(out.astype(q.dtype, copy=False), query._device)
+    out = out.astype(q.dtype, copy=False)
+    if not (q.flags.c_contiguous and out.flags.c_contiguous):  # PyTorch's output layouts
+        flash = out.shape == q.shape and dropout_p == 0 and _flash_kernel(query, key, value,
+                                                                          attn_mask)
+        out = _in_query_layout(xp, out, q) if flash else xp.ascontiguousarray(out)
+    res = make(out, query._device)
     mask_t = attn_mask if attn_mask is not None and attn_mask._data.dtype != bool else None
     ins = (query, key, value, mask_t)
     if grad_state.enabled and any(t is not None and t._rg for t in ins):
@@ -587,6 +596,28 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                 res.grad_fn._saved_as = {i: (1,) + tuple(t.shape)
                                          for i, t in enumerate((query, key, value))}
     return res
+
+
+def _in_query_layout(xp: Any, out: Any, q: Any) -> Any:
+    """``out`` laid out as the query: PyTorch's CPU flash kernel writes its output into an
+    ``empty_like`` of the query, whose dimensions keep the order of the query's strides (a
+    (B, L, H, E) buffer seen transposed, for heads split by ``view`` and ``transpose``), so
+    that ``.transpose(1, 2).view(...)`` works on it."""
+    if 0 in q.strides:  # an expanded query: a plain contiguous result
+        return xp.ascontiguousarray(out)
+    order = sorted(range(q.ndim), key=lambda d: -q.strides[d])  # stable on ties
+    res = xp.empty(tuple(q.shape[d] for d in order), dtype=out.dtype)
+    res = res.transpose(tuple(order.index(d) for d in range(q.ndim)))
+    res[...] = out
+    return res
+
+
+def _flash_causal_scaled(xp: Any, bias: Any, s: Any, sc: float) -> Any:
+    """PyTorch's CPU flash kernel hides the causal positions with ``-inf`` before it scales
+    the scores: a scale that is not positive turns them into ``+inf`` or NaN, and the rows
+    holding any of them come out NaN. The bias here makes those rows NaN likewise."""
+    bad = xp.any(bias != 0, axis=-1, keepdims=True)
+    return xp.where(bad, xp.nan, 0.0).astype(s.dtype)
 
 
 def _f32(t: Any) -> Any:

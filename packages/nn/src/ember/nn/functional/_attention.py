@@ -64,7 +64,7 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type: Any, other_
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use "
-                      "same type for both instead.", stacklevel=3)
+                      "same type for both instead.", stacklevel=2)  # at the caller, as PyTorch
     if not is_float:
         mask = ember.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask
@@ -158,9 +158,10 @@ def multi_head_attention_forward(
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
             raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
                                  f"value's {value.shape[:2]}")
-        if q_proj_weight is None or k_proj_weight is None or v_proj_weight is None:
-            raise AssertionError("use_separate_proj_weight is True but q_proj_weight, "
-                                 "k_proj_weight or v_proj_weight is None")
+        for name, w in (("q", q_proj_weight), ("k", k_proj_weight), ("v", v_proj_weight)):
+            if w is None:  # PyTorch names the first one missing
+                raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
+                                     "is None")
         b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
         eq = query.shape[-1]
         for what, w, t in (("query", q_proj_weight, query), ("key", k_proj_weight, key),

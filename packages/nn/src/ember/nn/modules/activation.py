@@ -487,7 +487,11 @@ class MultiheadAttention(Module):
                 and not is_causal and self._qkv_same_embed_dim and self.bias_k is None
                 and self.bias_v is None and not self.add_zero_attn
                 and query.size(-1) == self.embed_dim):
-            return self._batch_first_self_attention(query), None
+            out = self._batch_first_self_attention(query)
+            if not self.training and self._fast_path_kind(query, key, value, None, None,
+                                                          True) == 2:
+                out = out.contiguous()  # PyTorch's fused kernel writes a fresh (N, L, E) tensor
+            return out, None
         nan_rows = None
         if any(m is not None and m.dtype != ember.bool and not m.is_floating_point()
                for m in (key_padding_mask, attn_mask)):
@@ -537,6 +541,8 @@ class MultiheadAttention(Module):
             average_attn_weights=average_attn_weights, is_causal=is_causal)
         if self.batch_first and is_batched:
             attn_output = attn_output.transpose(1, 0)
+            if kind == 2:  # PyTorch's fused kernel writes a fresh (N, L, E) tensor
+                attn_output = attn_output.contiguous()
         if nan_rows is not None:
             attn_output = attn_output.masked_fill(nan_rows.unsqueeze(-1), float("nan"))
         return attn_output, attn_weights

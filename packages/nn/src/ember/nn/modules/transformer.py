@@ -236,8 +236,7 @@ class TransformerDecoderLayer(Module):
         self.dropout3 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
-        self.activation_relu_or_gelu = _relu_or_gelu(activation)
-        self.activation = activation
+        self.activation = activation  # no fused path: no activation_relu_or_gelu (PyTorch's)
 
     def __setstate__(self, state: dict) -> None:
         if "activation" not in state:
