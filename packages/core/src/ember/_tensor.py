@@ -188,9 +188,8 @@ def _type_from_string(t: Tensor, name: str) -> Tensor:
     dtype = _LEGACY_NAMES.get(legacy)
     if dtype is None or prefix not in ("torch", "ember", "torch.cuda", "ember.cuda"):
         raise ValueError(f"invalid type: '{name}'")
-    if prefix.endswith("cuda"):
-        return t.to("cuda", _dt.to_dtype(dtype))
-    return t.to(_dt.to_dtype(dtype))
+    # the name names the device too: a CPU type moves a CUDA (or meta) tensor to the CPU
+    return t.to("cuda" if prefix.endswith("cuda") else "cpu", _dt.to_dtype(dtype))
 
 
 _LEGACY_NAMES = {v + "Tensor": k for k, v in _TYPE_NAMES.items()}
@@ -734,16 +733,16 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values as a NumPy array; shares memory on the CPU. As PyTorch, a tensor that
         requires grad converts only with grad mode off (``no_grad``) or ``force``."""
-        if self._rg and not force and grad_mode.state.enabled:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead.")
-        if self._device.type != "cpu":
+        if self._device.type != "cpu":  # checked first, as PyTorch
             if force:
                 return self._device._backend.to_numpy(self._data)
             raise TypeError(
                 f"can't convert {self._device} device type tensor to "
                 "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        if self._rg and not force and grad_mode.state.enabled:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
         if self.dtype is _dt.bfloat16:  # NumPy has no bfloat16, so PyTorch refuses
             raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data

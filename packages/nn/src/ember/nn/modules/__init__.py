@@ -155,26 +155,27 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 __all__ = [name for name in dir() if name[0].isupper()]
 
 
-def _name_forward(cls: type, owner: str | None = None) -> None:
-    """Give ``cls`` its own copy of its (inherited) ``forward``, named ``<owner>.forward``.
+def _name_forward(cls: type, owner: str | None = None, attr: str = "forward") -> None:
+    """Give ``cls`` its own copy of its (inherited) ``forward`` (or ``attr``), named
+    ``<owner>.<attr>``.
 
-    PyTorch defines ``forward`` on each of these classes, so a wrong call reads
+    PyTorch defines ``forward`` (``__init__``) on each of these classes, so a wrong call reads
     "ReLU.forward() missing 1 required positional argument"; Ember shares one body.
     """
-    f = cls.forward
-    qualname = f"{owner or cls.__name__}.forward"
+    f = getattr(cls, attr)
+    qualname = f"{owner or cls.__name__}.{attr}"
     if f.__qualname__ == qualname:
         return
     code = f.__code__
     if hasattr(code, "co_qualname"):  # Python 3.11+
         code = code.replace(co_qualname=qualname)
-    g = types.FunctionType(code, f.__globals__, "forward", f.__defaults__, f.__closure__)
+    g = types.FunctionType(code, f.__globals__, attr, f.__defaults__, f.__closure__)
     g.__kwdefaults__ = f.__kwdefaults__
     g.__qualname__ = qualname
     g.__doc__ = f.__doc__
     g.__annotations__ = f.__annotations__
     g.__module__ = cls.__module__
-    cls.forward = g
+    setattr(cls, attr, g)
 
 
 for _cls in (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
@@ -190,4 +191,14 @@ for _cls in (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d):
     _name_forward(_cls, "_ReflectionPadNd")
 for _cls in (ReplicationPad1d, ReplicationPad2d, ReplicationPad3d):
     _name_forward(_cls, "_ReplicationPadNd")
+# constructors PyTorch defines per class (Ember shares a base's): named as PyTorch's
+for _cls in (AvgPool2d, AvgPool3d, CELU, CircularPad1d, CircularPad2d, CircularPad3d,
+             ConstantPad1d, ConstantPad2d, ConstantPad3d, ELU, FractionalMaxPool2d, Hardshrink,
+             Hardsigmoid, Hardswish, LocalResponseNorm, LogSoftmax, MaxUnpool1d, MaxUnpool2d,
+             MaxUnpool3d, Mish, ReLU, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+             ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, SELU, SiLU, Softmax, Softmin,
+             Softshrink, ZeroPad1d, ZeroPad2d, ZeroPad3d):
+    _name_forward(_cls, attr="__init__")
+for _cls in (BatchNorm1d, BatchNorm2d, BatchNorm3d):
+    _name_forward(_cls, "_BatchNorm", "__init__")
 del _cls

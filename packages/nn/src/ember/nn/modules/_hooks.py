@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember import Tensor
+from ember._stacklevel import user_stacklevel
 from ember.autograd import grad_mode
 from ember.autograd.graph import RemovableHandle as _CoreHandle
 from ember.ops._dispatch import make, record_multi
@@ -257,7 +258,7 @@ class BackwardHook:
                     "Full backward hook is firing when gradients are computed with respect to "
                     "module outputs since no inputs require gradients. See https://docs.pytorch."
                     "org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.register_full_"
-                    "backward_hook for more details.", stacklevel=2)
+                    "backward_hook for more details.", stacklevel=user_stacklevel())
                 grad_inputs = (None,) * self.n_inputs
                 for hook in self.user_hooks:
                     res = hook(self.module, grad_inputs, grad_outputs)

@@ -13,7 +13,7 @@ from .. import init
 from ..parameter import Parameter, UninitializedParameter
 from .lazy import LazyModuleMixin
 from .module import Module
-from .utils import _pair, _reverse_repeat_tuple, _single, _triple
+from .utils import _pair, _reverse_repeat_tuple, _set_qualname, _single, _triple
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
@@ -136,6 +136,7 @@ def _conv_class(n: int, tup: Any, fn_name: str) -> type:
 
 def _named(cls: type, name: str, doc: str) -> type:
     cls.__name__ = cls.__qualname__ = name
+    _set_qualname(cls.__init__, f"{name}.__init__")
     cls.__module__ = __name__
     cls.__doc__ = doc
     return cls
@@ -277,6 +278,7 @@ def _lazy_conv(base: type, transposed: bool) -> type:
             _lazy_setup(self, out_channels, bias, device, dtype)
 
     name = "Lazy" + base.__name__
+    _set_qualname(__init__, f"{name}.__init__")
     cls = type(name, (_LazyConvXdMixin, base), {"__init__": __init__, "cls_to_become": base,
                                                  "__module__": __name__,
                                                  "__doc__": f"A ``{base.__name__}`` whose "

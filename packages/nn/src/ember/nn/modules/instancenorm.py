@@ -9,6 +9,7 @@ from ember import Tensor
 
 from .. import functional as F
 from .batchnorm import _NormBase
+from .utils import _set_qualname
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
@@ -108,6 +109,7 @@ def _lazy_instance_norm(base: type) -> type:
         # PyTorch's _LazyNormBase does (its forward then warns or raises about the mismatch)
 
     LazyInstanceNorm.__name__ = LazyInstanceNorm.__qualname__ = "Lazy" + base.__name__
+    _set_qualname(LazyInstanceNorm.__init__, "_LazyNormBase.__init__")  # PyTorch's inherited one
     LazyInstanceNorm.__module__ = __name__
     LazyInstanceNorm.__doc__ = f"``{base.__name__}`` with num_features inferred on first call."
     return LazyInstanceNorm

@@ -531,7 +531,10 @@ class Module(_StateDictMixin):
         raise RuntimeError("PyTorch is not linked with support for ipu devices")
 
     def mtia(self, device: Any = None) -> Module:
-        raise AssertionError("Torch not compiled with MTIA enabled")
+        from ember.mtia import _lazy_init  # PyTorch's whole "not compiled" message
+
+        _lazy_init()
+        return self
 
     def compile(self, *args: Any, **kwargs: Any) -> None:
         """``Module.compile``: Ember runs eagerly, so this only checks the arguments."""

@@ -26,6 +26,14 @@ _triple = _ntuple(3, "_triple")
 _quadruple = _ntuple(4, "_quadruple")
 
 
+def _set_qualname(f: Any, qualname: str) -> None:
+    """Name a function built inside a class factory as PyTorch's own method (``Conv2d.__init__``):
+    Python's argument errors read the code object's name ("Conv2d.__init__() missing ...")."""
+    f.__qualname__ = qualname
+    if hasattr(f.__code__, "co_qualname"):  # Python 3.11+
+        f.__code__ = f.__code__.replace(co_qualname=qualname)
+
+
 def _reverse_repeat_tuple(t: tuple, n: int) -> tuple:
     """``(1, 2)`` with ``n=2`` gives ``(2, 2, 1, 1)``: F.pad's order from a layer's padding."""
     return tuple(x for x in reversed(t) for _ in range(n))
