@@ -110,6 +110,7 @@ _COMPILE_THEN_DISTRIBUTION = """
 import warnings
 import torch
 warnings.simplefilter("ignore")
+torch.distributions.Distribution.set_default_validate_args(True)  # as a fresh process has it
 
 def t(**kw):
     try:
