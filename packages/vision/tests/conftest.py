@@ -39,3 +39,12 @@ def no_init(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for name in _FILLS:
         monkeypatch.setattr(ember.nn.init, name, lambda t, *a, **k: t)
+
+
+@pytest.fixture(autouse=True)
+def _validate_args_restored():
+    """Each test leaves the distributions' default argument validation as it found it."""
+    from ember.testing.oracle import distribution_defaults_kept
+
+    with distribution_defaults_kept():
+        yield
