@@ -3,6 +3,9 @@ and ``ember.utils.model_zoo``: the modules PyTorch programs import by these name
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -110,7 +113,6 @@ _COMPILE_THEN_DISTRIBUTION = """
 import warnings
 import torch
 warnings.simplefilter("ignore")
-torch.distributions.Distribution.set_default_validate_args(True)  # as a fresh process has it
 
 def t(**kw):
     try:
@@ -122,16 +124,31 @@ t()
 f = torch.compile(lambda x: x + 1, backend="eager")
 t()
 t(validate_args=True)
+torch.distributions.Distribution.set_default_validate_args(True)
+g = torch.compile(lambda x: x + 2, backend="eager")  # not the first: validation stays on
+t()
+torch.distributions.Distribution.set_default_validate_args(False)
+t()
 """
 
 
-def test_compile_turns_distribution_validation_off_as_pytorchs(torch):
-    """PyTorch's first ``compile`` patches torch for dynamo, which turns off distributions'
-    argument validation for the process: an invalid scale raises before and not after
-    (an explicit ``validate_args=True`` still checks)."""
-    from _program_output import printed
+def test_compile_turns_distribution_validation_off_as_pytorchs(torch, tmp_path):
+    """PyTorch's first ``compile`` in a process patches torch for dynamo, which turns off
+    distributions' argument validation: an invalid scale raises before and not after (an
+    explicit ``validate_args=True`` still checks), and a later compile changes nothing. Each
+    library runs the program in a fresh process, whose first compile it is."""
+    import subprocess
 
-    got = printed(_COMPILE_THEN_DISTRIBUTION, "ember")
-    assert got == printed(_COMPILE_THEN_DISTRIBUTION, "torch")
-    assert [line.split()[0] for line in got.splitlines()] == ["ValueError", "tensor(-1.)",
-                                                               "ValueError"]
+    def run(lib):
+        path = tmp_path / f"program_{lib}.py"  # (not ember.py: it would shadow the package)
+        path.write_text(_COMPILE_THEN_DISTRIBUTION.replace("torch", lib))
+        out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                 p for p in sys.path if p)})
+        assert out.returncode == 0, out.stderr
+        return out.stdout.replace(lib, "torch")
+
+    got = run("ember")
+    assert got == run("torch")
+    assert [line.split()[0] for line in got.splitlines()] == [
+        "ValueError", "tensor(-1.)", "ValueError", "ValueError", "tensor(-1.)"]

@@ -111,16 +111,34 @@ def compile(model: Callable | None = None, *, fullgraph: bool = False, dynamic: 
     _check_compile_args(backend, mode, options)
     if disable:
         return model
-    # as PyTorch's first compile (torch._dynamo's patches): distributions stop validating
-    # their arguments by default, for the rest of the process
-    from .distributions import Distribution
-
-    Distribution.set_default_validate_args(False)
+    _first_compile()
     if not getattr(compile, "_warned", False):
         warnings.warn("ember.compile is a no-op: Ember runs programs eagerly", stacklevel=2)
         compile._warned = True  # type: ignore[attr-defined]
     wrap = getattr(type(model), "_compiled_wrapper", None)  # an nn.Module (ember-nn)
     return wrap(model) if wrap is not None else model
+
+
+# What PyTorch's first compile changes for the rest of the process (torch._dynamo patches
+# torch once): modules above this one register the change here (distributions stop
+# validating their arguments by default); one registered after that compile runs at once.
+_compile_patches: list = []
+_compiled = [False]
+
+
+def on_first_compile(patch: Callable[[], None]) -> None:
+    """Run ``patch`` at the process's first ``compile`` (now, if that has happened)."""
+    if _compiled[0]:
+        patch()
+    else:
+        _compile_patches.append(patch)
+
+
+def _first_compile() -> None:
+    if not _compiled[0]:
+        _compiled[0] = True
+        for patch in _compile_patches:
+            patch()
 
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")

@@ -7,6 +7,7 @@ from typing import Any
 
 import ember
 
+from .._runtime import on_first_compile
 from .._tensor import Size, Tensor
 from . import constraints
 from .utils import lazy_property
@@ -192,3 +193,7 @@ class Distribution:
             f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"
             for p in names)
         return self.__class__.__name__ + "(" + args + ")"
+
+
+# PyTorch's first compile (torch._dynamo's patches) turns validation off by default for good
+on_first_compile(lambda: Distribution.set_default_validate_args(False))
