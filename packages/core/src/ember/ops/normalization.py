@@ -18,6 +18,7 @@ from . import _norm_half as H
 from ._autocast import autocast_op
 from ._channels_last import c_order, cl_format, laid_as, relaid
 from ._dispatch import Tensor, grad_state, make, quiet, record, renamed
+from ._fma import fma
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
 from ._tied_grads import tied
@@ -88,9 +89,10 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             invstd * weight._data.reshape(ashape).astype(cdt, copy=False)
         shift = mean * alpha if bias is None else \
             bias._data.reshape(ashape).astype(cdt, copy=False) - mean * alpha
-        fma = _exact32(xp, x, weight, bias) and alpha.dtype == x.dtype
-        if fma:  # PyTorch's kernel: beta = fma(-mean, alpha, bias), y = fma(x, alpha, beta)
-            shift = _fma32(xp, -mean, alpha, 0.0 if bias is None else bias._data.reshape(ashape))
+        fused = _exact32(xp, x, weight, bias) and alpha.dtype == x.dtype
+        if fused:  # PyTorch's kernel: beta = fma(-mean, alpha, bias), y = fma(x, alpha, beta)
+            shift = fma(-mean, alpha, 0.0 if bias is None else bias._data.reshape(ashape),
+                        "float32", xp=xp)
         y = xp.empty(xr.shape, dtype=xp.result_type(xr, alpha))
         N = y.shape[0] if y.ndim > 1 else 1
         L = y.size // (N * y.shape[1]) if y.ndim > 1 and y.size else 1
@@ -98,9 +100,9 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         def channels(cs: slice) -> None:  # independent channels, split over the op threads
             ys = y[:, cs]
             yr = ys.reshape(N, ys.shape[1] * L)
-            if fma:
-                yr[...] = _fma32(xp, xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L),
-                                 _spread(xp, shift[cs], L))
+            if fused:
+                fma(xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L),
+                    _spread(xp, shift[cs], L), "float32", out=yr, xp=xp)
                 return
             xp.multiply(xr[:, cs].reshape(yr.shape), _spread(xp, alpha[cs], L), out=yr)
             if bias is None:
@@ -280,12 +282,6 @@ def _batch_norm_rows(xp: Any, x: Any, w: Any, b: Any, eps: float) -> tuple:
     return y, mean, var
 
 
-def _fma32(xp: Any, a: Any, b: Any, c: Any) -> Any:
-    """``a * b + c`` on float32 operands rounded once (float32 products are exact in float64),
-    as PyTorch's vectorized CPU kernels compute it: their ``x * alpha + beta`` is one FMA."""
-    return (xp.asarray(a, dtype="float64") * b + c).astype("float32")
-
-
 def _batch_norm_forward32(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
     """Batch norm's training forward on a C-contiguous float32 ``(N, C, *S)`` array, bit for bit
     as PyTorch's CPU kernel: the mean from a float64 sum, rounded; the variance from a float64
@@ -317,11 +313,9 @@ def _batch_norm_forward32(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: floa
         v = vsum.astype("float64") / n  # carries the float32 sum (running variance: sum / (n-1))
         if w is not None:
             alpha = alpha * w[cs]
-        beta = _fma32(xp, -m, alpha, 0.0 if b is None else b[cs])
-        x64 = x64.reshape(yr.shape)
-        x64 *= _spread(xp, alpha, L)
-        x64 += _spread(xp, beta, L)
-        yr[...] = x64
+        beta = fma(-m, alpha, 0.0 if b is None else b[cs], "float32", xp=xp)
+        fma(x64.reshape(yr.shape), _spread(xp, alpha, L), _spread(xp, beta, L), "float32",
+            out=yr, xp=xp)
         mean[:, cs], var[:, cs] = m, v
 
     quiet(split, xp, C, x.size, channels)
