@@ -173,6 +173,12 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     if eps > 0:
         smooth = -(xp.sum(logp * w, axis=1) if w is not None else xp.sum(logp, axis=1))
         per = per * (1 - eps) + xp.where(valid, smooth, 0) * (eps / c)
+    # the weighted mean's total weight, in the cascade of PyTorch's kernel, for the forward
+    # and the backward (the half forward's ``_half_reduced`` forms its own)
+    total = None
+    grads = grad_state.enabled and input._rg
+    if red == 1 and eps == 0 and weight is not None and (grads or not half):
+        total = nll_sum_half(xp, wt, valid, dtype) if half else nll_sum(xp, wt, valid)
     if red == 0:
         out = per.reshape(target._data.shape)
     elif half and eps == 0:
@@ -180,7 +186,7 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     elif eps == 0:  # PyTorch's kernel adds rows in a cascade of partial sums
         out = nll_sum(xp, per, valid)
         if red == 1:
-            d = nll_sum(xp, wt, valid) if weight is not None else xp.sum(wt)
+            d = total if total is not None else xp.sum(wt)
             out = out / d if d else out * xp.nan
     else:
         out = xp.sum(per)
@@ -188,10 +194,8 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
             d = xp.sum(wt)
             out = out / d if d else out * xp.nan
     res = make(xp.asarray(out).astype(dtype), input._device)
-    if grad_state.enabled and input._rg:
-        denom = xp.sum(wt) if red == 1 else None
-        if red == 1 and eps == 0 and weight is not None:  # the forward's cascaded total
-            denom = nll_sum_half(xp, wt, valid, dtype) if half else nll_sum(xp, wt, valid)
+    if grads:
+        denom = (total if total is not None else xp.sum(wt)) if red == 1 else None
         shape = input._data.shape
         # Q: d loss / d logp (up to the upstream gradient), as target weights and a smooth part
         a = wt * (1 - eps)
