@@ -165,3 +165,10 @@ def program_output(src: str, lib: str, tmp_path: Any, monkeypatch: Any) -> str:
 def same_program_output(src: str, tmp_path: Any, monkeypatch: Any) -> None:
     want = program_output(src, "torch", tmp_path, monkeypatch)
     assert program_output(src, "ember", tmp_path, monkeypatch) == want
+
+
+def raised(fn: Any) -> tuple[type, str]:
+    """The type and message of the exception ``fn()`` raises (the test fails if none)."""
+    with pytest.raises(Exception) as info:
+        fn()
+    return type(info.value), str(info.value)

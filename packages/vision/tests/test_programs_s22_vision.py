@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _vision_helpers import raised as _error
 
 import ember
 import ember.vision.transforms.v2 as EV2
@@ -32,12 +33,6 @@ import torchvision.utils as TU  # noqa: E402
 from torchvision import datasets as TD  # noqa: E402
 from torchvision import models as TM  # noqa: E402
 from torchvision import tv_tensors as TTV  # noqa: E402
-
-
-def _error(fn: Any) -> tuple[type, str]:
-    with pytest.raises(Exception) as info:
-        fn()
-    return type(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "int64", "bool"])

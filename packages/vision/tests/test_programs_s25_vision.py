@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _vision_helpers import raised as _error
 from _vision_helpers import same_program_output
 
 import ember
@@ -20,12 +21,6 @@ import ember.vision.utils as EU
 torch = pytest.importorskip("torch")
 pytest.importorskip("torchvision")
 import torchvision.utils as TU  # noqa: E402
-
-
-def _error(fn: Any) -> tuple[type, str]:
-    with pytest.raises(Exception) as info:
-        fn()
-    return type(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("shape", [(2, 2, 3, 4, 5), (2, 1, 1, 3, 4), (2, 5, 2, 3, 4), (2, 2, 1, 1, 1),

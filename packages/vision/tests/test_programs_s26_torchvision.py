@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import pytest
+from _vision_helpers import raised as _error
 from _vision_helpers import same_program_output
 
 import ember
@@ -26,12 +27,6 @@ import torchvision.io as TIO  # noqa: E402
 import torchvision.ops as TO  # noqa: E402
 import torchvision.transforms as TT  # noqa: E402
 import torchvision.transforms.v2 as T2  # noqa: E402
-
-
-def _error(fn: Any) -> tuple[type, str]:
-    with pytest.raises(Exception) as info:
-        fn()
-    return type(info.value), str(info.value)
 
 
 def _io_cases(lib: Any, io_mod: Any, d: str) -> dict:
