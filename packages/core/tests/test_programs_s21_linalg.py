@@ -65,7 +65,14 @@ def test_inv_of_a_rounding_singular_matrix_returns_what_pytorch_does():
     _same(got, want, rtol=1e-6)
     (got, _), (want, _) = _both(lambda L: L.inverse(L.tensor(m, dtype=L.float64)))
     _same(got, want, rtol=1e-6)
-    _same_error(lambda L: L.linalg.inv(L.tensor(m, dtype=L.float32)))
+    # in float32 the last pivot rounds to exactly zero or not by the CPU's BLAS kernels (it
+    # does on AMD's EPYC, not on Intel's Xeon): the same error as PyTorch's, or its values
+    (got, ge), (want, we) = _both(lambda L: L.linalg.inv(L.tensor(m, dtype=L.float32)))
+    if we is not None:
+        _same_error(lambda L: L.linalg.inv(L.tensor(m, dtype=L.float32)))
+    else:
+        assert ge is None
+        _same(got, want, rtol=1e-6)
 
 
 def test_inv_ex_batch_mixes_inverses_and_singular_items():

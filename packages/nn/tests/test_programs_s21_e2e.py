@@ -331,7 +331,11 @@ def nn_really(L: SimpleNamespace) -> list:
 
 
 def test_nn_really_matches_torch() -> None:
-    _run(nn_really)
+    # the tutorial's learning rate of 0.5 makes its logistic regression on random data
+    # diverge (losses 60 -> 41), which magnifies the products' last-bit rounding: ~1e-7
+    # from OpenBLAS against PyTorch's MKL grows to 3.7e-5 by the second epoch where MKL
+    # fuses its multiply-adds (Intel's processors), within 2e-5 elsewhere
+    _run(nn_really, rtol=1e-4)
 
 
 def stn(L: SimpleNamespace) -> list:

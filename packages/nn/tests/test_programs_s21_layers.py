@@ -17,6 +17,7 @@ from _programs import raises_same
 import ember
 import ember.nn as enn
 import ember.nn.functional as EF
+from ember.ops._torch_cpu import onednn_half
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -276,7 +277,9 @@ def test_conv_transpose_float16_rounds_as_pytorch_cpu(d: int, stride: object, pa
                                                       output_padding: object, bias: bool,
                                                       batched: bool) -> None:
     """PyTorch's CPU float16 transposed convolution rounds its columns to float16 and sums
-    them in float16: bit for bit the same values."""
+    them in float16: bit for bit the same values. Where oneDNN runs float16 (processors with
+    AVX512-FP16) it sums in float32 and rounds once, as Ember then does, in its own order: a
+    rare float16 rounding tie falls the other way (one unit in the last place)."""
     r = np.random.RandomState(0)
     x = r.randn(*((2,) if batched else ()), 4, *(5,) * d).astype(np.float16)
     cout = 6 // groups if groups == 2 else 3
@@ -293,7 +296,12 @@ def test_conv_transpose_float16_rounds_as_pytorch_cpu(d: int, stride: object, pa
     e = em(ember.from_numpy(x))
     assert str(e.dtype) == "ember.float16" and tuple(e.shape) == tuple(t.shape)
     assert _name(e) == _name(t) and e.stride() == t.stride()
-    np.testing.assert_array_equal(e.detach().numpy(), t.detach().numpy())
+    if not onednn_half():
+        np.testing.assert_array_equal(e.detach().numpy(), t.detach().numpy())
+        return
+    got, want = e.detach().numpy(), t.detach().numpy()
+    ulps = np.abs(got.view(np.int16).astype(np.int32) - want.view(np.int16).astype(np.int32))
+    assert ulps.max() <= 1 and np.count_nonzero(ulps) <= got.size // 1000
 
 
 @pytest.mark.parametrize("how", ["transposed", "sliced", "permuted", "channels_last", "plain",

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ._fma import fma
+
 _NB = 32  # block size of the LU panel and the substitutions
 
 
@@ -59,13 +61,24 @@ def getrf(xp: Any, a: Any, pivot: bool = True) -> tuple[Any, Any, Any]:
                                   col * (1 / safe)[:, None], col / safe[:, None])
                 a[:, j + 1:, j] = xp.where(zero[:, None], col, scaled)
                 if j + 1 < j1:
-                    a[:, j + 1:, j + 1:j1] -= a[:, j + 1:, j, None] * a[:, j, None, j + 1:j1]
+                    _rank_one_update(xp, a[:, j + 1:, j + 1:j1], a[:, j + 1:, j, None],
+                                     a[:, j, None, j + 1:j1])
         if j1 < n:
             a[:, j0:j1, j1:] = trsm(xp, a[:, j0:j1, j0:j1], a[:, j0:j1, j1:], lower=True,
                                     unit=True)
             if j1 < m:
                 a[:, j1:, j1:] -= xp.matmul(a[:, j1:, j0:j1], a[:, j0:j1, j1:])
     return a, piv, info
+
+
+def _rank_one_update(xp: Any, t: Any, col: Any, row: Any) -> None:
+    """``t -= col * row`` in place, each element rounded once for real floats (LAPACK's
+    ger in the BLASes PyTorch ships with is built with fused multiply-adds: a nearly singular
+    matrix's last pivot then keeps PyTorch's sign and size)."""
+    if xp is np and t.dtype.kind == "f" and t.dtype.itemsize >= 4:
+        t[...] = fma(-col, row, t, t.dtype)
+    else:
+        t -= col * row
 
 
 def trsm(xp: Any, t: Any, bm: Any, *, lower: bool, unit: bool) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["GRAIN_SIZE", "mkl_fuses", "half_vector_width"]
+__all__ = ["GRAIN_SIZE", "mkl_fuses", "half_vector_width", "onednn_half"]
 
 # at::internal::GRAIN_SIZE: below it PyTorch's parallel loops and reductions run on one thread
 GRAIN_SIZE = 32768
@@ -33,15 +33,28 @@ def mkl_fuses() -> bool:
 
 
 @functools.cache
-def half_vector_width() -> int:
-    """Elements of float16/bfloat16 in one of PyTorch's CPU vectors: 32 where its kernels run
-    AVX512 (the processor has AVX512 F/BW/VL/DQ), else 16 (AVX2)."""
+def _flags() -> frozenset:
+    """The processor's feature flags (``/proc/cpuinfo``); empty where they can't be read."""
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
             for line in f:
                 if line.startswith("flags"):
-                    flags = set(line.split())
-                    return 32 if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags else 16
+                    return frozenset(line.split())
     except OSError:
         pass
-    return 16
+    return frozenset()
+
+
+@functools.cache
+def onednn_half() -> bool:
+    """Whether PyTorch's CPU convolutions run float16 through oneDNN here, as they run bfloat16
+    (its check: a processor with AVX512-FP16, Intel's since Sapphire Rapids); elsewhere they
+    take PyTorch's own slow kernels, which word their errors and round otherwise."""
+    return "avx512_fp16" in _flags()
+
+
+@functools.cache
+def half_vector_width() -> int:
+    """Elements of float16/bfloat16 in one of PyTorch's CPU vectors: 32 where its kernels run
+    AVX512 (the processor has AVX512 F/BW/VL/DQ), else 16 (AVX2)."""
+    return 32 if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= _flags() else 16

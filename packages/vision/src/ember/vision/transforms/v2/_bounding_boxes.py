@@ -16,6 +16,7 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember.ops._torch_cpu import mkl_fuses
 
 from ... import tv_tensors
 from ...tv_tensors import BoundingBoxFormat
@@ -225,9 +226,22 @@ def _hull(points: Tensor) -> Tensor:
 
 
 def _points_matmul(points: Tensor, matrix: Tensor) -> Tensor:
-    """``points (N, 3) @ matrix (3, K)`` summed term by term in the points' dtype, the order
-    PyTorch's CPU matmul adds three products in (a BLAS product can differ in the last bit)."""
-    return points[:, 0:1] * matrix[0] + points[:, 1:2] * matrix[1] + points[:, 2:3] * matrix[2]
+    """``points (N, 3) @ matrix (3, K)`` (``matrix`` the transpose of a (K, 3) one, as
+    torchvision passes it) rounded as PyTorch's CPU matmul (MKL) rounds it. On AMD's
+    processors MKL adds the three products in order, each rounded; on Intel's (``mkl_fuses``)
+    it depends on N: from 16 points (4 in float64) each product after the first is fused into
+    the sum; fewer float32 points add the third product to the first, then the second
+    (float64: one point likewise, two or three in order)."""
+    t0, t1, t2 = (points[:, i:i + 1] * matrix[i] for i in range(3))
+    if not mkl_fuses():
+        return t0 + t1 + t2
+    n, wide = points.shape[0], points.dtype == ember.float64
+    if n >= (4 if wide else 16):
+        return ember.addcmul(ember.addcmul(t0, points[:, 1:2], matrix[1]), points[:, 2:3],
+                             matrix[2])
+    if wide and n > 1:
+        return t0 + t1 + t2
+    return t0 + t2 + t1
 
 
 def affine_bounding_boxes(boxes: Tensor, format: Any, canvas_size: tuple[int, int], angle: float,
