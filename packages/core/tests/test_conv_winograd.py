@@ -232,3 +232,46 @@ def test_other_convolutions_keep_the_direct_kernels(monkeypatch, shape, weight, 
     calls = _count_calls(monkeypatch)
     ember.conv2d(ember.zeros(shape), ember.zeros(weight), **kw)
     assert not calls
+
+
+def _spy_transforms(monkeypatch):
+    """The ``transform`` each Winograd input gradient was given (None: it made its own)."""
+    given = []
+    real = winograd.input_grad
+
+    def spy(xp, gy, w, g, S, transform=None):
+        given.append(transform)
+        return real(xp, gy, w, g, S, transform)
+
+    monkeypatch.setattr(winograd, "input_grad", spy)
+    return given
+
+
+def test_the_input_gradient_reuses_the_forwards_kernel_transform(torch, monkeypatch, split):
+    """The forward keeps its kernel transform for the input gradient: the same numbers as a
+    transform made anew, and as PyTorch's (the weight gradient does not take it)."""
+    given = _spy_transforms(monkeypatch)
+    x = RNG.standard_normal((16, 128, 8, 8)).astype("float32")
+    w = (RNG.standard_normal((128, 128, 3, 3)) / 34).astype("float32")
+    (ex, ew), (tx, tw) = _both(torch, (x, w))
+    ember.conv2d(ex, ew, padding=1).sum().backward()
+    torch.conv2d(tx, tw, padding=1).sum().backward()
+    assert len(given) == 1 and given[0] is not None
+    anew = winograd.input_grad(np, np.ones((16, 128, 8, 8), "float32"), w,
+                               kernels.Geom((1, 1), (1, 1), (1, 1), (1, 1), 1), (8, 8))
+    np.testing.assert_array_equal(ex.grad.numpy(), anew)
+    assert_close(ex.grad, tx.grad)
+
+
+def test_a_weight_unpacked_as_other_values_is_transformed_anew(monkeypatch):
+    """A saved-tensor hook that hands the backward another weight: its own transform."""
+    given = _spy_transforms(monkeypatch)
+    x = ember.tensor(RNG.standard_normal((16, 128, 8, 8)).astype("float32"), requires_grad=True)
+    w = ember.tensor(RNG.standard_normal((128, 128, 3, 3)).astype("float32"), requires_grad=True)
+    with ember.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 2):
+        y = ember.conv2d(x, w, padding=1)
+    y.sum().backward()
+    assert given == [None]
+    x2 = x.detach().requires_grad_()
+    ember.conv2d(x2, w.detach() * 2, padding=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), x2.grad.numpy())

@@ -161,8 +161,10 @@ def _matmul_samples(xp: Any, a: Any, b: Any, out: Any, work: int) -> None:
             slice(s0, s0 + n), xp.matmul(a, b[s0:s0 + n])))
 
 
-def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
-    """Cross-correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)``: ``(N, O, *Q)``."""
+def conv_forward(xp: Any, x: Any, w: Any, g: Geom, keep: dict | None = None) -> Any:
+    """Cross-correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)``: ``(N, O, *Q)``.
+    ``keep``: a dict where a Winograd forward leaves its kernel transform for
+    ``conv_input_grad`` (``transform=``)."""
     Co, Cg = w.shape[:2]
     K = tuple(w.shape[2:])
     G = g.groups
@@ -175,7 +177,7 @@ def conv_forward(xp: Any, x: Any, w: Any, g: Geom) -> Any:
         return y.reshape((N, Co) + tuple(x.shape[2:]))
     Q = out_size(x.shape[2:], K, g)
     if x.shape[0] and winograd.suits(xp, x.dtype, K, g, x.shape[0], Cg, Co, Q):
-        y = winograd.forward(xp, x, w, g, Q)
+        y = winograd.forward(xp, x, w, g, Q, keep)
         if xp.isfinite(y).all():  # else an inf or NaN met the transforms: directly instead
             return y
     return _correlate(xp, x, w.reshape(G, Co // G, Cg * prod(K)), K, g)
@@ -273,8 +275,9 @@ def _correlate_rows(xp: Any, gemm: Any, x: Any, w: Any, g: Geom, Q: tuple) -> An
     return y
 
 
-def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
-    """The gradient of ``conv_forward`` wrt its input (a transposed convolution): ``(N, C, *S)``."""
+def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple, transform: Any = None) -> Any:
+    """The gradient of ``conv_forward`` wrt its input (a transposed convolution): ``(N, C, *S)``;
+    ``transform``: the Winograd kernel transform its forward kept, if any."""
     N, Co = gy.shape[:2]
     Q = tuple(gy.shape[2:])
     Cg = w.shape[1]
@@ -285,7 +288,7 @@ def conv_input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
     L = prod(Q)
     if (N and winograd.suits(xp, gy.dtype, K, g, N, Co, C, tuple(S), True)
             and all(s == q + 2 - a - b for s, q, a, b in zip(S, Q, g.lo, g.hi))):
-        gx = winograd.input_grad(xp, gy, w, g, tuple(S))
+        gx = winograd.input_grad(xp, gy, w, g, tuple(S), transform)
         if xp.isfinite(gx).all():
             return gx
     wt = xp.swapaxes(w.reshape(G, Og, Cg * prod(K)), 1, 2)

@@ -179,15 +179,31 @@ def _correlate(xp: Any, x: Any, kernel: Any, Co: int, lo: tuple, Q: tuple,
     return y
 
 
-def forward(xp: Any, x: Any, w: Any, g: Geom, Q: tuple) -> Any:
-    """``x (N, C, H, W)`` correlated with ``w (Co, C, 3, 3)`` onto ``Q``: ``(N, Co, *Q)``."""
-    return _correlate(xp, x, lambda cs: xp.swapaxes(_kernel_transform(xp, w[cs]), 1, 2),
-                      w.shape[0], g.lo, Q, _SAME)
+def forward(xp: Any, x: Any, w: Any, g: Geom, Q: tuple, keep: dict | None = None) -> Any:
+    """``x (N, C, H, W)`` correlated with ``w (Co, C, 3, 3)`` onto ``Q``: ``(N, Co, *Q)``.
+    With ``keep``, the whole kernel transform ``(16, Co, C)`` is left in ``keep["transform"]``
+    for the input gradient (each thread writes its share of it)."""
+    if keep is None:
+        return _correlate(xp, x, lambda cs: xp.swapaxes(_kernel_transform(xp, w[cs]), 1, 2),
+                          w.shape[0], g.lo, Q, _SAME)
+    whole = xp.empty((16,) + tuple(w.shape[:2]), dtype=w.dtype)
+
+    def share(cs: slice) -> Any:
+        whole[:, cs] = _kernel_transform(xp, w[cs])
+        return xp.swapaxes(whole[:, cs], 1, 2)
+
+    y = _correlate(xp, x, share, w.shape[0], g.lo, Q, _SAME)
+    keep["transform"] = whole
+    return y
 
 
-def input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple) -> Any:
+def input_grad(xp: Any, gy: Any, w: Any, g: Geom, S: tuple, transform: Any = None) -> Any:
     """The input gradient ``(N, C, *S)``: the output gradient correlated with the flipped,
-    transposed kernel, whose transform is the kernel's own with positions reversed."""
+    transposed kernel, whose transform is the kernel's own with positions reversed (the
+    forward's ``transform`` where it kept one)."""
+    if transform is not None:
+        return _correlate(xp, gy, lambda cs: transform[:, :, cs], w.shape[1],
+                          (2 - g.lo[0], 2 - g.lo[1]), S, _FLIPPED)
     return _correlate(xp, gy, lambda cs: _kernel_transform(xp, w[:, cs]), w.shape[1],
                       (2 - g.lo[0], 2 - g.lo[1]), S, _FLIPPED)
 

@@ -23,6 +23,7 @@ from ._dispatch import Tensor, conj_operand, grad_state, make, quiet, record, re
 from ._dispatch import is_tensor as _is_tensor
 from ._parallel import run_tasks
 from ._tied_grads import tied
+from ._torch_cpu import onednn_half
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution"] + _padding.__all__ + _unfold.__all__
@@ -72,7 +73,10 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
     """Recorded correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus ``b``; the
     output and gradients laid out in ``fmt`` (channels-last, or None: as computed)."""
     xp = x._device._backend.xp
-    res = make(run_kernel(K.conv_forward, xp, x._data, w._data, g=geom,
+    # what the forward computed of the weight that the input gradient reuses (a Winograd
+    # kernel transform), kept with the graph only where an input gradient will be wanted
+    keep = {"weight": w._data} if grad_state.enabled and x._rg else None
+    res = make(run_kernel(K.conv_forward, xp, x._data, w._data, g=geom, keep=keep,
                           bias=None if b is None else b._data, fmt=fmt), x._device)
     if grad_state.enabled and (x._rg or w._rg or _needs(b)):
         rx, rw, rb = x._rg, w._rg, _needs(b)
@@ -80,8 +84,11 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
 
         def vjp(g: Tensor, x: Tensor, w: Tensor) -> tuple:
             if rx and rw and not grad_state.enabled:
-                return _both_grads(g, conj_operand(x), conj_operand(w), geom, S, Ks, fmt) + (
-                    _bias_grad(g) if rb else None,)
+                # the saved weight's own array (autograd has checked its version): the kept
+                # transform is of these values
+                kept = keep.get("transform") if keep["weight"] is w._data else None
+                return _both_grads(g, conj_operand(x), conj_operand(w), geom, S, Ks, fmt,
+                                   kept) + (_bias_grad(g) if rb else None,)
             gs = (_conv_bi(g, conj_operand(w), None, geom, S, "ConvolutionBackwardBackward0",
                            fmt) if rx else None,
                   _conv_bw(conj_operand(x), g, geom, Ks, fmt) if rw else None,
@@ -96,14 +103,16 @@ def _conv_fwd(x: Tensor, w: Tensor, b: Tensor | None, geom: K.Geom,
 
 
 def _both_grads(g: Tensor, x: Tensor, w: Tensor, geom: K.Geom, S: tuple, Ks: tuple,
-                fmt: Any) -> tuple:
+                fmt: Any, transform: Any = None) -> tuple:
     """The input and weight gradients of a correlation (no graph: plain backward), side by
-    side on the op threads (equal products: the same multiply-adds as the forward each)."""
+    side on the op threads (equal products: the same multiply-adds as the forward each);
+    ``transform``: the weight's Winograd transform that the forward kept, if any."""
     if _weight_grad_crops(x, g, geom, Ks):
         x = _cropped(x, tuple(g.shape[2:]), fmt)
     xp, dev = g._device._backend.xp, g._device
     gx, gw = run_tasks(
-        xp, lambda: run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S, fmt=fmt),
+        xp, lambda: run_kernel(K.conv_input_grad, xp, g._data, w._data, g=geom, S=S,
+                               transform=transform, fmt=fmt),
         lambda: run_kernel(K.conv_weight_grad, xp, x._data, g._data, g=geom, K=tuple(Ks),
                            fmt=fmt))
     return make(gx, dev), make(gw, dev)
@@ -179,10 +188,12 @@ def _layout(x: Tensor, w: Tensor, batched: bool) -> Any:
     """The channels-last format of a convolution's output and gradients: where the input
     (batched only: an unbatched one never looks so once unsqueezed) or the weight is laid
     out so (PyTorch's rule), except PyTorch's 3-D kernels without a channels-last path, which
-    give C order: double precision, float16, and float32 with a batch of one."""
+    give C order: double precision, float16 (unless oneDNN runs it: ``onednn_half``), and
+    float32 with a batch of one."""
     fmt = (batched and cl_format(x._data)) or cl_format(w._data)
     if fmt is not None and x._data.ndim == 5 and (
-            x._data.dtype.name in ("float64", "complex128", "float16")
+            x._data.dtype.name in ("float64", "complex128")
+            or (x._data.dtype.name == "float16" and not onednn_half())
             or (x._data.dtype.name == "float32" and x._data.shape[0] == 1)):
         return None
     return fmt
@@ -321,8 +332,8 @@ def _check_common(x: Tensor, w: Tensor, b: Tensor | None, groups: int, d: int,
     xd = x._data.dtype
     if w._data.dtype != xd or (b is not None and b._data.dtype != xd):
         # PyTorch's CPU kernels for bfloat16 inputs and batched float ones word it the old way
-        # (float16 ones, which oneDNN does not run here, the new way)
-        legacy = xd.name == "bfloat16" or (
+        # (oneDNN's), and float16 ones where oneDNN runs them (``onednn_half``)
+        legacy = xd.name == "bfloat16" or (xd.name == "float16" and onednn_half()) or (
             xd.name == "float32" and x.ndim == d + 2 and x.shape[0] > 1)
         _dtype_mismatch(x._data, w._data, None if b is None else b._data, transposed, legacy)
     if xd.kind in "biu":
@@ -541,6 +552,8 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
         _str_padding_error(padding, op)
         raise
     op_pad = _ntuple(output_padding, d, "output_padding")
+    if min(op_pad) < 0:
+        raise RuntimeError("negative output_padding is not supported")
     Cin, Cg = weight._data.shape[:2]
     if Cin % geom.groups or not Cin:
         raise _groups_error(weight, geom.groups)
@@ -559,7 +572,7 @@ def _conv_transposend(input: Tensor, weight: Tensor, bias: Tensor | None, stride
               zip(Q, geom.stride, geom.lo, geom.dilation, Ks, op_pad))
     if not x._data.size or min(S) <= 0:
         _bad_output_size(x, Q, S, d)
-    half = x._data.dtype.name == "float16" and x._device.type == "cpu"
+    half = x._data.dtype.name == "float16" and x._device.type == "cpu" and not onednn_half()
     y = _conv_bi(x, weight, bias, geom, S, fmt=_layout(x, weight, batched),
                  kernel=_col2im_half if half else K.conv_input_grad)
     # an unbatched input: PyTorch unsqueezes it and squeezes the result
