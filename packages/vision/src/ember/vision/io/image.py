@@ -105,9 +105,39 @@ def _open(op: str, data: bytes, draft: str | None = None) -> Any:
             im.draft(draft, im.size)
         im.load()
     except Exception as e:  # Pillow raises OSError, SyntaxError, ValueError on bad data
+        if op in _DECODE_FAILED:
+            raise _check_failed(*_DECODE_FAILED[op]) from e
         raise RuntimeError(f"{op}: could not decode the image, it is corrupt or truncated "
                            f"({type(e).__name__}: {e})") from e
     return im
+
+
+# what torchvision's decoders (libpng, libjpeg, giflib, libwebp) report for bytes that pass
+# the signature checks but do not decode: mostly truncated files
+_DECODE_FAILED = {
+    "decode_png": ("operator()", "cpu/decode_png.cpp:79",
+                   "Out of bound read in decode_png. Probably, the input image is corrupted"),
+    "decode_jpeg": ("decode_jpeg", "cpu/decode_jpeg.cpp:171", "Image is incomplete or truncated"),
+    "decode_gif": ("decode_gif", "cpu/decode_gif.cpp:84", "DGifSlurp() failed - 102"),
+    "decode_webp": ("decode_webp", "cpu/decode_webp.cpp:85", "WebPDecodeRGB[A] failed."),
+}
+
+
+def _png_chunks_fit(data: bytes) -> bool:
+    """Whether every chunk up to the image data's end lies within ``data`` (libpng reads
+    them all, CRCs included; a missing IEND is not read, so not missed)."""
+    pos, n, seen_idat = 8, len(data), False
+    while pos < n:
+        if pos + 8 > n:
+            return seen_idat
+        length, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        if kind != b"IDAT" and seen_idat or kind == b"IEND":
+            return seen_idat
+        if pos + 12 + length > n:
+            return False
+        seen_idat |= kind == b"IDAT"
+        pos += 12 + length
+    return seen_idat
 
 
 def _orient(im: Any, apply_exif_orientation: bool) -> Any:
@@ -206,6 +236,8 @@ def _decode_png(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
     if len(data) >= 26 and data[24] == 16 and data[25] != 0:
         raise RuntimeError("decode_png: 16-bit colour PNGs are not supported (Pillow reads "
                            "them as 8-bit); only 16-bit greyscale is")
+    if not _png_chunks_fit(data):
+        raise _check_failed(*_DECODE_FAILED["decode_png"])
     im = _orient(_open("decode_png", data), exif)
     if mode == ImageReadMode.UNCHANGED and im.mode == "P":
         return np.asarray(im)  # palette indices, as libpng gives them untransformed
@@ -269,7 +301,8 @@ def _decode_jpeg(data: bytes, mode: ImageReadMode, exif: bool) -> np.ndarray:
         raise _check_failed("decode_jpeg", "cpu/decode_jpeg.cpp:171",
                             f"Not a JPEG file: starts with {first}")
     if mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
-        raise RuntimeError("decode_jpeg: The provided mode is not supported for JPEG files")
+        raise _check_failed("decode_jpeg", "cpu/decode_jpeg.cpp:212",
+                            "The provided mode is not supported for JPEG files")
     im = _open("decode_jpeg", data)
     if mode == ImageReadMode.GRAY and im.mode not in ("L", "CMYK"):
         im = _open("decode_jpeg", data, draft="L")  # libjpeg's own luma output
@@ -327,8 +360,15 @@ def write_jpeg(input: ember.Tensor, filename: str | os.PathLike,
 def _decode_gif(data: bytes) -> ember.Tensor:
     from PIL import ImageSequence
 
+    head = 13 + ((3 << ((data[10] & 7) + 1)) if len(data) > 10 and data[10] & 0x80 else 0)
+    if len(data) < head:  # the screen descriptor and global colour table
+        raise _check_failed("decode_gif", "cpu/decode_gif.cpp:76",
+                            "DGifOpenFileName() failed - 104")
     im = _open("decode_gif", data)
-    frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    try:
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    except Exception as e:  # noqa: BLE001 - a later frame cut short (OSError, IndexError)
+        raise _check_failed(*_DECODE_FAILED["decode_gif"]) from e
     if len(frames) == 1:
         return _from_hwc(frames[0])
     return ember.from_numpy(np.ascontiguousarray(np.stack(frames))).permute(0, 3, 1, 2)
@@ -337,12 +377,20 @@ def _decode_gif(data: bytes) -> ember.Tensor:
 def decode_gif(input: ember.Tensor) -> ember.Tensor:
     """Decode a GIF into (3, H, W), or (N, 3, H, W) for N > 1 frames, ``uint8``."""
     data = _encoded_bytes("decode_gif", input)
-    if not data.startswith((b"GIF87a", b"GIF89a")):
-        raise RuntimeError("decode_gif: Content is not a GIF")
+    # giflib's DGifOpen codes: 102 read failed, 103 not a GIF, 104 no screen descriptor
+    if len(data) < 6 or not data.startswith((b"GIF87a", b"GIF89a")):
+        code = 102 if len(data) < 6 else 103
+        raise _check_failed("decode_gif", "cpu/decode_gif.cpp:76", f"DGifOpenFileName() failed - {code}")
     return _decode_gif(data)
 
 
 def _decode_webp(data: bytes, mode: ImageReadMode) -> np.ndarray:
+    # libwebp's WebPGetFeatures: 7 (not enough data) for a RIFF start too short to hold the
+    # bitstream's header, 3 (bad data) for anything that is not RIFF/WEBP
+    riff = data[:4] == b"RIFF"[:len(data)] and data[8:12] == b"WEBP"[:max(len(data) - 8, 0)]
+    if not riff or len(data) < (25 if data[12:16] == b"VP8L" else 30):
+        raise _check_failed("decode_webp", "cpu/decode_webp.cpp:56",
+                            f"WebPGetFeatures failed with error code {7 if riff else 3}")
     if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
         warnings.warn("Webp does not support grayscale conversions. The returned tensor will "
                       "be in the colorspace of the original image.", stacklevel=3)
@@ -369,24 +417,39 @@ def decode_image(input: ember.Tensor | str | os.PathLike,
         input = read_file(str(input))
     data = _encoded_bytes("decode_image", input)
     read_mode = _read_mode(mode)
+    # torchvision checks each signature only once there are bytes enough for it, refusing
+    # shorter data at the check's own line
+    n = len(data)
+    if n < 3:
+        raise _unsupported(37)
     if data[:3] == b"\xff\xd8\xff":
         return _from_hwc(_decode_jpeg(data, read_mode, apply_exif_orientation))
-    if data.startswith(_PNG_SIG):
+    if n < 4:
+        raise _unsupported(43)
+    if data[:4] == _PNG_SIG[:4]:
         return _from_hwc(_decode_png(data, read_mode, apply_exif_orientation))
+    if n < 6:
+        raise _unsupported(52)
     if data.startswith((b"GIF87a", b"GIF89a")):
         return _decode_gif(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    if n < 15:
+        raise _unsupported(61)
+    if data[:4] == b"RIFF" and data[8:15] == b"WEBPVP8":
         return _from_hwc(_decode_webp(data, read_mode))
     try:
         im = _orient(_open("decode_image", data), apply_exif_orientation)
     except RuntimeError as e:
-        raise _check_failed("decode_image", "cpu/decode_image.cpp:67",
-                            "Unsupported image file. Only jpeg, png, webp and gif are currently "
-                            "supported. For avif and heic format, please rely on `decode_avif` "
-                            "and `decode_heic` directly.") from e
+        raise _unsupported(67) from e
     color, alpha = _planes(im if im.mode in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16")
                            else im.convert("RGBA" if "A" in im.mode else "RGB"))
     return _from_hwc(_convert(color, alpha, read_mode))
+
+
+def _unsupported(line: int) -> RuntimeError:
+    return _check_failed("decode_image", f"cpu/decode_image.cpp:{line}",
+                         "Unsupported image file. Only jpeg, png, webp and gif are currently "
+                         "supported. For avif and heic format, please rely on `decode_avif` "
+                         "and `decode_heic` directly.")
 
 
 def read_image(path: str | os.PathLike, mode: ImageReadMode | str = ImageReadMode.UNCHANGED,

@@ -168,7 +168,8 @@ def to_pil_image(pic: Any, mode: str | None = None) -> Image.Image:
                     np.dtype(np.int16): "I;16" if sys.byteorder == "little" else "I;16B",
                     np.dtype(np.int32): "I", np.dtype(np.float32): "F"}.get(npimg.dtype)
         if mode is not None and mode != expected:
-            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {npimg.dtype}. "
+            # torchvision's text names the class np.dtype, not the array's dtype
+            raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. "
                              f"Should be {expected}")
         mode = expected
     else:

@@ -90,8 +90,32 @@ def _get_kernel(functional: Callable, input_type: type, allow_passthrough: bool 
             break
     if allow_passthrough:  # transforms pass what they have no kernel for; functionals refuse it
         return lambda inpt, *args, **kwargs: inpt
+    types = dict.fromkeys(_tv_order(functional.__name__, registry))
     raise TypeError(f"Functional F.{functional.__name__} supports inputs of type "
-                    f"{registry.keys()}, but got {input_type} instead.")
+                    f"{types.keys()}, but got {input_type} instead.")
+
+
+# torchvision registers each functional's kernels in its own order, which its error lists:
+# I Image, T Tensor, P PIL image, V Video, M Mask, B BoundingBoxes, K KeyPoints
+_TV_ORDER = {name: order for order, names in (
+    ("ITPV", "adjust_brightness adjust_contrast adjust_gamma adjust_hue adjust_saturation "
+             "adjust_sharpness autocontrast equalize erase five_crop gaussian_blur get_dimensions "
+             "get_num_channels invert permute_channels posterize solarize ten_crop"),
+    ("ITPVMBK", "get_size"), ("VT", "get_num_frames uniform_temporal_subsample"),
+    ("ITVP", "gaussian_noise jpeg"), ("ITV", "normalize"), ("ITVMBK", "to_dtype"),
+    ("ITP", "grayscale_to_rgb rgb_to_grayscale"),
+    ("ITPMKBV", "horizontal_flip pad resize vertical_flip"),
+    ("ITPKBMV", "affine center_crop crop elastic perspective resized_crop rotate"),
+) for name in names.split()}
+
+
+def _tv_order(name: str, registry: dict | None = None) -> list:
+    """The input types of functional ``name`` in torchvision's order (kernels registered with
+    ``register_kernel`` after them)."""
+    letters = {"I": _Image, "T": Tensor, "P": _PIL.Image, "V": Video, "M": Mask,
+               "B": BoundingBoxes, "K": KeyPoints}
+    types = [letters[c] for c in _TV_ORDER.get(name, "")]
+    return types + [t for t in registry or () if t not in types]
 
 
 def _dispatch(functional: Callable, inpt: Any, *args: Any, **kwargs: Any) -> Any:
@@ -127,23 +151,35 @@ def _box_dispatch(kernel: Callable, boxes: BoundingBoxes, *args: Any, **kwargs: 
 
 
 # ---------------------------------------------------------------------------- meta
+def _unsupported(name: str, inpt: Any) -> TypeError:
+    """torchvision's TypeError for an input type ``name`` has no kernel for (its types listed
+    in torchvision's registration order)."""
+    types = {t: None for t in _tv_order(name)}
+    return TypeError(f"Functional F.{name} supports inputs of type {types.keys()}, but got "
+                     f"{type(inpt)} instead.")
+
+
+def _image_shape(inpt: Any) -> Any:
+    if inpt.ndim < 2:
+        raise TypeError(f"Input tensor should have at least two dimensions, but got {inpt.ndim}")
+    return inpt.shape
+
+
 def get_dimensions(inpt: Any) -> list[int]:
     if isinstance(inpt, _PIL.Image):
         return F_pil.get_dimensions(inpt)
-    _refuse_typed("get_dimensions", inpt, (_Image, Video))
-    c, h, w = inpt.shape[-3:] if inpt.ndim >= 3 else (1, *inpt.shape[-2:])
+    if not isinstance(inpt, Tensor) or (isinstance(inpt, TVTensor)
+                                        and not isinstance(inpt, (_Image, Video))):
+        raise _unsupported("get_dimensions", inpt)
+    shape = _image_shape(inpt)
+    c, h, w = shape[-3:] if inpt.ndim >= 3 else (1, *shape[-2:])
     return [c, h, w]
 
 
-def _refuse_typed(name: str, inpt: Any, types: tuple) -> None:
-    """A TVTensor other than ``types`` has no kernel: torchvision's TypeError."""
-    if isinstance(inpt, TVTensor) and not isinstance(inpt, types):
-        raise TypeError(f"Functional F.{name} supports inputs of type "
-                        f"{[Tensor, *types]}, but got {type(inpt)} instead.")
-
-
 def get_num_channels(inpt: Any) -> int:
-    _refuse_typed("get_num_channels", inpt, (_Image, Video))
+    if isinstance(inpt, (Mask, BoundingBoxes, KeyPoints)) or not isinstance(
+            inpt, (Tensor, _PIL.Image)):
+        raise _unsupported("get_num_channels", inpt)
     return get_dimensions(inpt)[0]
 
 
@@ -153,11 +189,15 @@ def get_size(inpt: Any) -> list[int]:
         return list(inpt.canvas_size)
     if isinstance(inpt, _PIL.Image):
         return [inpt.height, inpt.width]
-    return list(inpt.shape[-2:])
+    if not isinstance(inpt, Tensor):
+        raise _unsupported("get_size", inpt)
+    return list(_image_shape(inpt)[-2:])
 
 
 def get_num_frames(inpt: Tensor) -> int:
-    _refuse_typed("get_num_frames", inpt, (Video,))
+    if not isinstance(inpt, Tensor) or (isinstance(inpt, TVTensor)
+                                        and not isinstance(inpt, Video)):
+        raise _unsupported("get_num_frames", inpt)
     return inpt.shape[-4]
 
 
@@ -171,9 +211,16 @@ def convert_bounding_box_format(inpt: Tensor, old_format: Any = None, new_format
         out = B._convert_bounding_box_format(inpt.as_subclass(Tensor), inpt.format, new_format,
                                              inplace)
         return tv_tensors.wrap(out, like=inpt, format=B._as_format(new_format))
+    if not is_pure_tensor(inpt):
+        raise _not_boxes(inpt)
     if old_format is None:
         raise ValueError("For pure tensor inputs, `old_format` has to be passed.")
     return B._convert_bounding_box_format(inpt, old_format, new_format, inplace)
+
+
+def _not_boxes(inpt: Any) -> TypeError:
+    return TypeError(f"Input can either be a plain tensor or a bounding box tv_tensor, but got "
+                     f"{type(inpt)} instead.")
 
 
 def clamp_bounding_boxes(inpt: Tensor, format: Any = None, canvas_size: Any = None,
@@ -185,6 +232,8 @@ def clamp_bounding_boxes(inpt: Tensor, format: Any = None, canvas_size: Any = No
         mode = inpt.clamping_mode if clamping_mode == "auto" else clamping_mode
         out = B._clamp_bounding_boxes(inpt.as_subclass(Tensor), inpt.format, inpt.canvas_size, mode)
         return tv_tensors.wrap(out, like=inpt)
+    if not is_pure_tensor(inpt):
+        raise _not_boxes(inpt)
     if format is None or canvas_size is None or clamping_mode == "auto":
         raise ValueError("For pure tensor inputs, `format`, `canvas_size` and `clamping_mode` have "
                          "to be passed.")
@@ -276,7 +325,8 @@ def _to_dtype_plain(inpt: Tensor, dtype: Any = ember.float32, scale: bool = Fals
 
 
 def convert_image_dtype(image: Tensor, dtype: Any = ember.float32) -> Tensor:
-    return to_dtype(image, dtype=dtype, scale=True)
+    """torchvision's deprecated alias: the image kernel itself, whatever the input's type."""
+    return to_dtype_image(image, dtype=dtype, scale=True)
 
 
 # ---------------------------------------------------------------------------- flips
