@@ -95,11 +95,9 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
             d = _dt.from_numpy_dtype(x.dtype)
             if d is _dt.bool or d is _dt.uint64:
                 odd = x
-        elif _isinstance(x, np.ndarray) and x.ndim and x.dtype.kind in "biufc":
-            d = _dt.from_numpy_dtype(x.dtype)  # an array in a list brings its dtype, as PyTorch
-            _warn_once("list", "Creating a tensor from a list of numpy.ndarrays is extremely "
-                       "slow. Please consider converting the list to a single numpy.ndarray "
-                       "with numpy.array() before converting to a tensor.", 6)
+        elif _isinstance(x, np.ndarray) and x.dtype.kind in "biufc":
+            d = _dt.from_numpy_dtype(x.dtype)  # an array in a list (0-d too) brings its dtype
+            _warn_list_of_arrays()
         elif _isinstance(x, bool):
             d = _dt.bool
         elif _isinstance(x, int):
@@ -117,6 +115,18 @@ def _infer_dtype(data: Any) -> _dt.dtype | None:
     if odd is not None and result.category == _dt._INT:
         _refuse_numpy_scalars(data, result)
     return result if result is not None else _dt._default
+
+
+def _warn_list_of_arrays() -> None:
+    """PyTorch's warning (once) when it stores a NumPy array met in a list, element by element."""
+    if "list" not in _warned:
+        from .._stacklevel import user_stacklevel
+
+        _warn_once("list", "Creating a tensor from a list of numpy.ndarrays is extremely slow. "
+                   "Please consider converting the list to a single numpy.ndarray with "
+                   "numpy.array() before converting to a tensor. (Triggered internally at "
+                   "/__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)",
+                   user_stacklevel() + 1)  # (warned from inside _warn_once)
 
 
 def _refuse_numpy_scalars(data: Any, dtype: _dt.dtype) -> None:
@@ -202,6 +212,9 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
     if flat is not None:  # Python numbers only: no tensors among them
         if dtype is None:
             dtype = flat
+    elif _isinstance(leaf := _first_leaf(data), np.ndarray) and not leaf.ndim:
+        # PyTorch sizes data by its first elements: a 0-d array there has no len()
+        raise TypeError("len() of unsized object")
     elif _isinstance(data, (list, tuple)) and (any(_isinstance(x, Tensor) for x in data)
                                                or _isinstance(_first_leaf(data), Tensor)):
         target = dtype if dtype is not None else _infer_dtype(data)
@@ -241,6 +254,9 @@ def _to_host_array(data: Any, dtype: _dt.dtype | None) -> np.ndarray:
         _refuse_numpy_scalars(data, dtype)
     if dtype is _dt.bool and flat is None:  # NumPy takes "a" or an object as True
         _raise_bad_element(data, dtype)
+    if given is not None and flat is None and _isinstance(data, (list, tuple)) and any(
+            _isinstance(x, np.ndarray) for x in data):  # (inferring a dtype warns as it walks)
+        _warn_list_of_arrays()
     try:  # out-of-range floats become inf silently, as in PyTorch
         if dtype is _dt.float16:  # Python floats are doubles: rounded to half through float
             arr = quiet(lambda: np.asarray(data, dtype=np.float32).astype(np.float16))
