@@ -276,7 +276,25 @@ def _refuse_type_target(dtype: Any) -> None:
     raise TypeError("dtype must be a type, str, or dtype object")
 
 
-class Tensor:
+class _TensorMeta(type):
+    """Tensor's type (PyTorch's ``torch._C._TensorMeta``): ``Tensor.matmul``, ``dir(Tensor)``
+    reach the methods of the lazily loaded op families, as an instance does."""
+
+    __module__ = "ember._C"  # ``type(Tensor)`` prints as PyTorch's does
+
+    def __getattr__(cls, name: str) -> Any:  # only reached for a missing class attribute
+        if not name.startswith("__") and _load_lazy_methods is not None \
+                and _load_lazy_methods():
+            return type.__getattribute__(cls, name)
+        raise AttributeError(f"type object '{cls.__name__}' has no attribute '{name}'")
+
+    def __dir__(cls) -> list[str]:
+        if _load_lazy_methods is not None:
+            _load_lazy_methods()
+        return type.__dir__(cls)
+
+
+class Tensor(metaclass=_TensorMeta):
     """A multi-dimensional array with autograd, on one device, with PyTorch's API."""
 
     __slots__ = ("_data", "_device", "_rg", "grad_fn", "_out_nr", "_grad", "_vc", "_base",
@@ -451,7 +469,11 @@ class Tensor:
         else:
             isz = self._data.dtype.itemsize
             st = tuple(s // isz for s in strides)
-        return st if dim is None else st[self._wrap_dim(dim, "stride")]
+        if dim is None:
+            return st
+        if not st:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return st[self._wrap_dim(dim, "stride")]
 
     def storage_offset(self) -> int:
         base = self._data
@@ -673,6 +695,8 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._post_acc_hooks is None:
             self._post_acc_hooks = {}
         h = RemovableHandle(self._post_acc_hooks)
@@ -829,6 +853,12 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(_real_item(self._scalar(), "int64_t"))
+
+    __nonzero__ = __bool__  # Python 2's names, which PyTorch keeps
+    __long__ = __int__
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError("Tensor does not support deleting items")
 
     def __float__(self) -> float:
         if self._rg and grad_mode.state.enabled and not _warned_scalar[0]:

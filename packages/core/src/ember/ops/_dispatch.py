@@ -332,7 +332,16 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
         if xb.dtype.kind == "u" and op in _SHELL_UINT_KERNELS:
             refuse_shell_uint(_SHELL_UINT_KERNELS[op], xb)
         return xa, xb, b._device
+    if op in _NUMBER_PAIR_OPS and type(a) in _NUMBERS and type(b) in _NUMBERS:
+        from .creation import tensor  # torch.add(2, 3): the first number becomes a 0-dim tensor
+
+        return binary(tensor(a), b, op)
     raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+# the ops whose torch.* functions take two Python numbers (add, sub, mul and the divisions)
+_NUMBER_PAIR_OPS = frozenset(("add", "sub", "mul", "div"))
+_NUMBERS = (bool, int, float, complex)
 
 
 # PyTorch's CPU kernels that uint16/32/64 lack (it stores, casts, multiplies and compares
@@ -574,8 +583,8 @@ def methods(**fns: Callable) -> None:
 
 
 _OPERATORS = frozenset(f"__{p}{n}__" for n in (
-    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
-    "lshift", "rshift") for p in ("", "r", "i")) | {
+    "add", "sub", "mul", "truediv", "div", "floordiv", "mod", "pow", "matmul", "and", "or",
+    "xor", "lshift", "rshift") for p in ("", "r", "i")) | {
     "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"}
 
 

@@ -1,8 +1,8 @@
 """Small corners of PyTorch's top-level API that programs reach: ``empty_permuted``,
 ``segment_reduce``, eager ``cond``/``while_loop``, the ``sym_*`` helpers on plain numbers,
 ``set_flush_denormal``, the deterministic debug mode, ``is_storage``, ``get_device_module``,
-and the Tensor methods ``set_``, ``is_set_to``, ``dim_order``, ``storage_type`` and
-``module_load``."""
+the native ops ``adaptive_max_pool1d`` (a pair) and ``conv_tbc``, and the Tensor methods
+``set_``, ``is_set_to``, ``dim_order``, ``storage_type`` and ``module_load``."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ __all__ = ["empty_permuted", "segment_reduce", "cond", "while_loop", "sym_int", 
            "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_ite", "sym_sum", "sym_fresh_size",
            "sym_constrain_range", "sym_constrain_range_for_size", "set_flush_denormal",
            "get_deterministic_debug_mode", "set_deterministic_debug_mode", "is_storage",
-           "get_device_module"]
+           "get_device_module", "adaptive_max_pool1d", "conv_tbc"]
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -329,6 +329,35 @@ def get_device_module(device: Any = None) -> Any:
                            f"device string: {device}")
     raise RuntimeError(f"Device '{name}' does not have a corresponding module registered as "
                        f"'ember.{name}'.")
+
+
+# ------------------------------------------------------------------ native-op spellings
+def adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple:
+    """``torch.adaptive_max_pool1d``: the native op, which always returns ``(output, indices)``
+    (``F.adaptive_max_pool1d`` returns the indices only when asked)."""
+    from .pooling_adaptive import adaptive_max_pool1d as pool
+
+    return pool(input, output_size, True)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """``torch.conv_tbc``: 1-D convolution in time-batch-channel layout; ``input`` is
+    (time, batch, in), ``weight`` (kernel width, in, out), the result (time', batch, out)."""
+    from .conv import conv1d
+
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=int(pad))
+    return renamed(out.permute(2, 0, 1).contiguous(), "ConvTbcBackward0")
 
 
 # ------------------------------------------------------------------ Tensor methods

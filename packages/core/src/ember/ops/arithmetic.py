@@ -12,6 +12,7 @@ from .._runtime import _QUIET, _np_fp_state, _threads
 from . import _inplace
 from ._along_dim import is_half as _is_half
 from ._dispatch import (
+    _NUMBERS,
     Tensor,
     binary,
     conj_operand,
@@ -414,7 +415,14 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     """True division (integers give floats), or rounded with ``"trunc"`` / ``"floor"``."""
     if rounding_mode is not None:
         return _div_rounded(input, other, rounding_mode, out)
-    half = _half_by_number(input, other) if _isinstance(input, Tensor) else None
+    if _isinstance(input, Tensor):
+        half = _half_by_number(input, other)
+    else:
+        half = None
+        if type(input) in _NUMBERS and type(other) in _NUMBERS:  # torch.div(2, 3)
+            from .creation import tensor
+
+            input = tensor(input)
     xa, xb, dev = _half_operands(input, other) if half is not None else \
         binary(input, other, "div")
     xp = dev._backend.xp
@@ -986,5 +994,6 @@ methods(
     __add__=add, __radd__=_radd, __iadd__=_iadd, __sub__=sub, __rsub__=_rsub, __isub__=_isub,
     __mul__=mul, __rmul__=_rmul, __imul__=_imul, __truediv__=div, __rtruediv__=_rtruediv,
     __itruediv__=_itruediv, __pow__=pow, __rpow__=_rpow, __ipow__=_ipow, __neg__=neg,
+    __div__=div, __rdiv__=_rtruediv, __idiv__=_itruediv,  # Python 2's names, kept by PyTorch
     __pos__=positive, __matmul__=_matmul, __rmatmul__=_rmatmul,
 )

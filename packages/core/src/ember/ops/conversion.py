@@ -286,6 +286,10 @@ def _caster(dt: _dt.dtype) -> Any:
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
+    if not isinstance(other, Tensor):
+        from .pointwise_unary import not_tensor
+
+        raise not_tensor("type_as", other, 1, "other")
     return to(self, other.dtype)
 
 

@@ -112,6 +112,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 @autocast_op("cosine_similarity")
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``sum(x1 * x2) / (max(|x1|, eps) * max(|x2|, eps))`` over ``dim`` (inputs broadcast)."""
+    if not eps >= 0:  # (NaN too), first, in C++'s default float format
+        raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
     a, b = x1._data, x2._data
     if a.dtype != b.dtype or a.dtype.kind != "f":  # mixed, integer, complex, bfloat16
         dt = result_type(x1, x2)

@@ -292,7 +292,16 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor | None,
     if not out._rg and grad_state.enabled and weight._rg:  # max over no rows: still a node
         out = _zero_grad_node(out, weight)
     out = renamed(out, "EmbeddingBagBackward0")  # PyTorch's one node for the whole op
-    return (out, make(bag, dev), make(counts.astype("int64"), dev), make(maxi, dev))
+    # the auxiliary outputs as PyTorch's CPU kernels leave them: sum fills no bag sizes (and
+    # its fast float kernel no offset2bag); mean's max_indices repeat the bag sizes
+    if mode == 0:
+        fast = (padding_idx is None or padding_idx < 0) and str(w.dtype) in (
+            "float32", "float16", "bfloat16")
+        nb = b + 1 if include_last_offset and indices.ndim == 1 else b  # one per offset
+        return (out, make(xp.zeros(0, dtype="int64") if fast else bag, dev),
+                make(xp.zeros(nb, dtype="int64"), dev), make(xp.zeros(nb, dtype="int64"), dev))
+    sizes = counts.astype("int64")
+    return (out, make(bag, dev), make(sizes, dev), make(maxi if mode == 2 else sizes.copy(), dev))
 
 
 def _half_bags(rows: Tensor, psw: Tensor | None, keep: Any, end: Any, bag: Any, b: int,
@@ -366,7 +375,7 @@ def _freq_scaled(rows: Tensor, idx: Any, v: int, xp: Any) -> Tensor:
 
 
 def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tuple:
-    """Per-bag, per-column maxima of ``rows`` (empty bags give 0) and the winning indices."""
+    """Per-bag, per-column maxima of ``rows`` and the winning indices (empty bags give 0s)."""
     r = rows._data
     n, d = r.shape
     best = xp.full((b, d), -xp.inf, dtype=r.dtype)
@@ -397,6 +406,6 @@ def _bag_max(rows: Tensor, bag: Any, keep: Any, b: int, xp: Any, idx: Any) -> tu
         xp.zeros((b, d), dtype=r.dtype), rows._device)
     if bool(xp.any(empty)):
         vals = vals.masked_fill(make(empty, rows._device), 0.0)  # +0, as PyTorch's
-    maxi = xp.where(empty, -1, idx[xp.minimum(first, max(n - 1, 0))] if n else 0)
+    maxi = xp.where(empty, 0, idx[xp.minimum(first, max(n - 1, 0))] if n else 0)
     return vals, maxi.astype("int64")
 

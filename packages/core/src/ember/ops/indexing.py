@@ -253,6 +253,13 @@ def _basic_view(x: Any, basic: tuple, t: Tensor, key: Any) -> Any:
 def _index_error(t: Tensor, key: Any) -> IndexError:
     """PyTorch's message for an index that does not fit ``t`` (built on the error path)."""
     shape = list(t._data.shape)
+    if not shape and key.__class__ is slice:
+        return IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if not shape and key.__class__ is int:  # (``x[i] = v``; reading ``x[i]`` refuses sooner)
+        return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+                          if key == 0 else
+                          f"index {key} is out of bounds for dimension 0 with size 0")
     items = key if _isinstance(key, tuple) or (_isinstance(key, list) and _seq_as_tuple(key)) \
         else (key,)
     nd = len(shape)

@@ -957,11 +957,11 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """``gather`` with ``indices`` and ``input`` broadcast in the dims other than ``dim``
     (the flattened tensors if ``dim`` is None)."""
+    if dim is None:  # flattened: gather's own index check (it takes int32 too)
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
     if indices._data.dtype != "int64":
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_type_name(indices._data.dtype)}")
-    if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
     x, ix = input._data, indices._data
     if x.ndim != ix.ndim:
         raise RuntimeError(

@@ -30,7 +30,7 @@ from ._torch_cpu import mkl_fuses
 from .creation import linspace
 from .pooling_adaptive import flat_scatter_add
 
-__all__ = ["grid_sampler", "affine_grid_generator"]
+__all__ = ["grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_generator"]
 
 _MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
 _PADS = {"zeros": 0, "border": 1, "reflection": 2}
@@ -263,9 +263,9 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
     return out_x, out_g
 
 
-def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int) -> None:
-    """PyTorch's checks, in its order: batch, grid's last size, empty spatial dims, rank and
-    mode, then the kernel's dtype dispatch."""
+def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int, rank: int | None = None) -> None:
+    """PyTorch's checks, in its order: batch, grid's last size, empty spatial dims, rank (4 or
+    5, or ``rank`` for the 2-D and 3-D ops) and mode, then the kernel's dtype dispatch."""
     sizes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
@@ -279,7 +279,7 @@ def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int) -> None:
             raise RuntimeError(
                 f"grid_sampler(): expected input to have non-empty spatial dimensions, but input "
                 f"has sizes {list(input.shape)} with dimension {i} being empty")
-    want = 4 if input.ndim == 4 else 5
+    want = rank or (4 if input.ndim == 4 else 5)
     if input.ndim != want or grid.ndim != want:
         raise RuntimeError(f"grid_sampler(): expected {want}D input and grid with same number of "
                            f"dimensions, but got {sizes}")
@@ -316,6 +316,20 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
 
         record(f"GridSampler{k}DBackward0", res, (input, grid), vjp, (input, grid))
     return res
+
+
+def grid_sampler_2d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    """``torch.grid_sampler_2d``: ``grid_sampler`` on 4-D input and grid only."""
+    _check_grid_sampler(input, grid, int(interpolation_mode), 4)
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int,
+                    align_corners: bool) -> Tensor:
+    """``torch.grid_sampler_3d``: ``grid_sampler`` on 5-D input and grid only."""
+    _check_grid_sampler(input, grid, int(interpolation_mode), 5)
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",

@@ -42,7 +42,7 @@ __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", 
            "addbmm", "baddbmm", "addr", "einsum", "tensordot", "kron", "cross", "chain_matmul",
            # PyTorch's top-level linear algebra, defined in linalg_misc (imported at the end)
            "det", "inverse", "svd", "cholesky", "qr", "pinverse", "logdet", "slogdet",
-           "matrix_power", "matrix_exp"]
+           "matrix_power", "matrix_exp", "addmv_"]
 
 _isinstance = isinstance
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -709,7 +709,7 @@ def _sublist_equation(args: tuple) -> tuple[str, list]:
 def einsum(*args: Any) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)``, operands as a list, or the
     sublist form; contracted along an optimised path."""
-    if not args:
+    if not args or len(args) == 1 and not _isinstance(args[0], str):  # a lone operand too
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
     if _isinstance(args[0], str):
@@ -1130,6 +1130,9 @@ def _inplace_variant(fn: Any, name: str) -> Any:
     return method
 
 
+addmv_ = _inplace_variant(addmv, "addmv_")  # also torch.addmv_
+
+
 def _matmul_op(self: Tensor, other: Any) -> Any:
     if not _isinstance(other, Tensor):
         return NotImplemented
@@ -1139,7 +1142,7 @@ def _matmul_op(self: Tensor, other: Any) -> Any:
 methods(matmul=matmul, __matmul__=_matmul_op, __rmatmul__=_rmatmul, mm=mm, bmm=bmm, mv=mv, dot=dot,
         vdot=vdot, inner=inner, outer=outer, ger=ger, addmm=addmm, addmv=addmv, addbmm=addbmm,
         baddbmm=baddbmm, addr=addr, kron=kron, cross=cross,
-        addmm_=_inplace_variant(addmm, "addmm_"), addmv_=_inplace_variant(addmv, "addmv_"),
+        addmm_=_inplace_variant(addmm, "addmm_"), addmv_=addmv_,
         addbmm_=_inplace_variant(addbmm, "addbmm_"),
         baddbmm_=_inplace_variant(baddbmm, "baddbmm_"), addr_=_inplace_variant(addr, "addr_"))
 

@@ -796,8 +796,8 @@ def _eig_backward(gL: Tensor | None, gV: Tensor | None, L: Tensor, V: Tensor,
 
 # ------------------------------------------------------------------ pinv, powers, exp
 @writes_out("pinv", castable=("linalg.pinv",))
-def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False,
-         rcond: Any = None, out: Tensor | None = None) -> Tensor:
+def pinv(A: Tensor, rcond: Any = None, hermitian: bool = False, *, atol: Any = None,
+         rtol: Any = None, out: Tensor | None = None) -> Tensor:
     """The Moore-Penrose pseudo-inverse; singular values at or below
     ``max(atol, rtol * largest)`` count as zero."""
     if A._data.ndim < 2 or A.dtype.name not in ("float32", "float64", "complex64", "complex128"):

@@ -492,9 +492,10 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: Any = "mean
                         (const(a.astype(x.dtype), input),), input._device)
 
 
+# reduction "none" by default, as torch.cosine_embedding_loss (F passes its own)
 @autocast_op("cosine_embedding_loss")
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: Any = "mean") -> Tensor:
+                          reduction: Any = "none") -> Tensor:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos - margin)`` where ``-1``."""
     red = reduction_enum(reduction)
     a, b, y = input1._data, input2._data, target._data
@@ -541,10 +542,11 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                         edges, grads, red, (input1, input2, target), input1._device)
 
 
+# reduction "none" by default, as torch.triplet_margin_loss (F passes its own)
 @autocast_op("triplet_margin_loss")
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False,
-                        reduction: Any = "mean") -> Tensor:
+                        reduction: Any = "none") -> Tensor:
     """``max(0, margin + d(a, p) - d(a, n))`` with ``pairwise_distance``; ``swap`` uses the
     smaller of d(a, n) and d(p, n)."""
     from .activation import relu

@@ -45,9 +45,10 @@ def _shift(xp: Any, a: Any, k: int, ninf: Any) -> Any:
     return out
 
 
+# reduction "none" by default, as torch.ctc_loss (F passes its own)
 @autocast_op("ctc_loss")
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
-             blank: int = 0, reduction: Any = "mean", zero_infinity: bool = False) -> Tensor:
+             blank: int = 0, reduction: Any = "none", zero_infinity: bool = False) -> Tensor:
     """CTC loss of ``log_probs`` (T, N, C) against padded (N, S) or concatenated targets.
 
     Composed as PyTorch composes it (per-sample loss, then ``where`` / divide / ``mean`` or

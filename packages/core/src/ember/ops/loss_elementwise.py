@@ -293,10 +293,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                             (dx, dt, None), reduction)
 
 
+# reduction "none" by default, as torch.binary_cross_entropy_with_logits (F passes its own)
 @autocast_op("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      pos_weight: Tensor | None = None,
-                                     reduction: Any = "mean") -> Tensor:
+                                     reduction: Any = "none") -> Tensor:
     """BCE on ``sigmoid(input)`` computed stably from the logits; ``pos_weight`` scales positives."""
     if grad_state.enabled:
         if weight is not None and weight._rg:
@@ -336,8 +337,9 @@ def _xlogx(m: Any, t: Any) -> Any:
     return m.where(t == 0, 0.0, t * m.log(m.where(t == 0, 1.0, t)))
 
 
+# reduction "none" by default, as torch.kl_div (F passes its own)
 @autocast_op("kl_div")
-def kl_div(input: Tensor, target: Tensor, reduction: Any = "mean",
+def kl_div(input: Tensor, target: Tensor, reduction: Any = "none",
            log_target: bool = False) -> Tensor:
     """Pointwise KL divergence ``target * (log(target) - input)`` (input holds log-probabilities)."""
     kinds = {t._data.dtype.kind for t in (input, target) if isinstance(t, Tensor)}
@@ -431,9 +433,10 @@ def _clamped(m: Any, v: Any, eps: float) -> Any:
 
 
 # ------------------------------------------------------------------ margins
+# reduction "none" by default, as torch.margin_ranking_loss (F passes its own)
 @autocast_op("margin_ranking_loss")
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: Any = "mean") -> Tensor:
+                        reduction: Any = "none") -> Tensor:
     """``max(0, -target * (input1 - input2) + margin)``, reduced."""
     if not same_float(input1, input2, target):
         return _composite.margin_ranking_loss(input1, input2, target, margin,
@@ -443,17 +446,27 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         # 1/0 mask multiplied through as PyTorch's chain rule does: its signed zeros
         return m.where((-y * (a - b) + margin) > 0, 1.0, 0.0)
 
-    return elementwise_loss(
-        _composed("ClampMinBackward0"), (input1, input2, target),
-        lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
-        (lambda m, a, b, y: on(m, a, b, y) * -y,
-         lambda m, a, b, y: -(on(m, a, b, y) * -y),
-         lambda m, a, b, y: -(on(m, a, b, y) * (a - b))), reduction, checked=_none)
+    try:
+        return elementwise_loss(
+            _composed("ClampMinBackward0"), (input1, input2, target),
+            lambda m, a, b, y: m.maximum(-y * (a - b) + margin, 0.0),
+            (lambda m, a, b, y: on(m, a, b, y) * -y,
+             lambda m, a, b, y: -(on(m, a, b, y) * -y),
+             lambda m, a, b, y: -(on(m, a, b, y) * (a - b))), reduction, checked=_none)
+    except RuntimeError:  # PyTorch subtracts the inputs first: their mismatch is reported
+        from .arithmetic import _mismatch
+
+        a, b, d = _mismatch(input1._data.shape, input2._data.shape)
+        if a:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {d}") from None
+        raise
 
 
+# reduction "none" by default, as torch.hinge_embedding_loss (F passes its own)
 @autocast_op("hinge_embedding_loss")
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
-                         reduction: Any = "mean") -> Tensor:
+                         reduction: Any = "none") -> Tensor:
     """``input`` where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``."""
     if not same_float(input, target):
         return _composite.hinge_embedding_loss(input, target, margin, reduction_enum(reduction))

@@ -24,7 +24,7 @@ from ._parallel import split
 from ._tied_grads import tied
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
-           "instance_norm", "rms_norm"]
+           "instance_norm", "rms_norm", "batch_norm_update_stats"]
 
 
 def _compute_dtype(x: Any) -> Any:
@@ -123,7 +123,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     if half:  # PyTorch keeps them in half precision (see _norm_half)
         smean = H.rounded(mean, x.dtype)
         if per_channel:  # batch and instance norm: the output from the rounded statistics
-            n = xr.size // (xr.shape[0] * xr.shape[1]) * (1 if red[0] else xr.shape[0])
+            n = xr.size // (xr.shape[0] * xr.shape[1] or 1) * (1 if red[0] else xr.shape[0])
             invstd = H.bn_invstd(xp, var, n, eps, x.dtype)
             y = H.affine(xp, xr, smean, invstd, _param(weight, ashape, cdt),
                          _param(bias, ashape, cdt))
@@ -147,8 +147,9 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
                 gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
                              eps, train, (needs[0], False, False))[:1]
                 N, C = x.shape[:2]
-                gw, gb = H.instance_param_grads(xp, g._data.reshape(N, C, -1),
-                                                x._data.reshape(N, C, -1),
+                S = math.prod(x.shape[2:])  # (not -1: an empty batch has no size to infer)
+                gw, gb = H.instance_param_grads(xp, g._data.reshape(N, C, S),
+                                                x._data.reshape(N, C, S),
                                                 mean._data.reshape(N, C, 1),
                                                 invstd._data.reshape(N, C, 1), needs)
                 dt = x._data.dtype
@@ -749,8 +750,12 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
         if running_mean is not None or running_var is not None:
             _channel_checks(x, c, running_mean=running_mean, running_var=running_var)
             n = x.size // (x.shape[0] * c) if x.size else 0
-            _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
-                            _unbiased(var, n).reshape(-1, c).mean(0), momentum)
+            if not x.shape[0]:  # an empty batch: NaN statistics as PyTorch's, no NumPy warning
+                mean = var = mean.reshape(-1, c).sum(0) + float("nan")
+                _update_running(running_mean, running_var, mean, var, momentum)
+            else:
+                _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
+                                _unbiased(var, n).reshape(-1, c).mean(0), momentum)
         return _viewed_back(res)
     if running_mean is None or running_var is None:
         raise RuntimeError("Expected running_mean and running_var to be defined when "
@@ -899,3 +904,24 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         record("DivBackward0", res, (input,),  # PyTorch's composite ends in a division
                lambda g, x: (relaid(grad_of(grads, g, g, x), cl_format(g._data)),), (input,))
     return res
+
+
+def batch_norm_update_stats(input: Tensor, running_mean: Tensor | None,
+                            running_var: Tensor | None, momentum: float) -> tuple:
+    """``torch.batch_norm_update_stats``: the per-channel (dim 1) mean and biased variance of
+    ``input``; ``running_mean`` and ``running_var`` (the unbiased one) move ``momentum`` of
+    the way towards them, in place. Backward through the results raises, as in PyTorch."""
+    from ..autograd.grad_mode import no_grad
+
+    dims = (0, *range(2, input.ndim))
+    with no_grad():
+        mean, var = input.mean(dims), input.var(dims, correction=0)
+        if running_mean is not None:
+            running_mean.copy_(running_mean * (1 - momentum) + mean * momentum)
+        if running_var is not None:
+            running_var.copy_(running_var * (1 - momentum)
+                              + input.var(dims, correction=1) * momentum)
+    from .linalg_extra import _no_derivative
+
+    name = "batch_norm_update_stats"
+    return _no_derivative(name, mean, input), _no_derivative(name, var, input)

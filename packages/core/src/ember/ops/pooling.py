@@ -448,22 +448,25 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
                             padding: Any = 0, dilation: Any = 1,
-                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
-    """``max_pool1d`` returning ``(output, indices)``."""
+                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
+    """``max_pool1d`` returning ``(output, indices)`` (``return_indices`` is ignored, as in
+    PyTorch, whose signature defaults it to False)."""
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
                             padding: Any = 0, dilation: Any = 1,
-                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
-    """``max_pool2d`` returning ``(output, indices)``."""
+                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
+    """``max_pool2d`` returning ``(output, indices)`` (``return_indices`` is ignored, as in
+    PyTorch, whose signature defaults it to False)."""
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
                             padding: Any = 0, dilation: Any = 1,
-                            ceil_mode: bool = False, return_indices: bool = True) -> tuple:
-    """``max_pool3d`` returning ``(output, indices)``."""
+                            ceil_mode: bool = False, return_indices: bool = False) -> tuple:
+    """``max_pool3d`` returning ``(output, indices)`` (``return_indices`` is ignored, as in
+    PyTorch, whose signature defaults it to False)."""
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 

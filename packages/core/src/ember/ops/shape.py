@@ -433,16 +433,26 @@ def _broadcast(xp: Any, x: Any, target: tuple) -> Any:
     return strided_view(xp, arr, target, tuple(strides))
 
 
+def _other_shape(other: Tensor, op: str) -> tuple:
+    """``other``'s shape, or PyTorch's refusal of an ``other`` that is no tensor."""
+    try:
+        return other._data.shape
+    except AttributeError:
+        from .pointwise_unary import not_tensor
+
+        raise not_tensor(op, other, 1, "other") from None
+
+
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    return expand(input, other._data.shape)
+    return expand(input, _other_shape(other, "expand_as"))
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
-    return view(input, other._data.shape)
+    return view(input, _other_shape(other, "view_as"))
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
-    return reshape(input, other._data.shape)
+    return reshape(input, _other_shape(other, "reshape_as"))
 
 
 # ------------------------------------------------------------------ squeeze, unsqueeze, flatten
@@ -587,7 +597,22 @@ def _raise_pairwise_broadcast(shapes: list) -> None:
 
 def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
     """``input`` broadcast to ``size`` (a view, like ``expand``)."""
+    if _isinstance(size, (int, float)):  # the function form takes only a sequence
+        raise TypeError("broadcast_to(): argument 'size' (position 2) must be tuple of ints, "
+                        f"not {type(size).__name__}")
     return expand(input, tuple(size))
+
+
+def _broadcast_to_method(self: Tensor, *sizes: Any, size: Any = None) -> Tensor:
+    """``Tensor.broadcast_to``: its sizes given as ``(2, 3)`` or ``2, 3``, as ``expand``'s."""
+    if size is not None:
+        if _isinstance(size, (int, float)):
+            raise TypeError("broadcast_to(): argument 'size' must be tuple of ints, not "
+                            f"{type(size).__name__}")
+        sizes = (size,)
+    elif not sizes:
+        raise TypeError('broadcast_to() missing 1 required positional arguments: "size"')
+    return expand(self, shape_arg(sizes, "broadcast_to"))
 
 
 def _atleast(tensors: tuple, n: int) -> Any:
@@ -683,7 +708,7 @@ def unsqueeze_(self: Tensor, dim: int) -> Tensor:
 
 methods(view=view, reshape=reshape, expand=expand, expand_as=expand_as, view_as=view_as,
         reshape_as=reshape_as, squeeze=_squeeze_method, unsqueeze=unsqueeze, flatten=flatten,
-        unflatten=unflatten, ravel=ravel, broadcast_to=broadcast_to, squeeze_=squeeze_,
+        unflatten=unflatten, ravel=ravel, broadcast_to=_broadcast_to_method, squeeze_=squeeze_,
         unsqueeze_=unsqueeze_)
 
 # the rest of the family (these modules import the helpers above)

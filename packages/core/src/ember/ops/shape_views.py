@@ -135,6 +135,11 @@ def t(input: Tensor) -> Tensor:
     return view_out(input, arr, lambda v: v.t(), "TBackward0", lambda g: (g.t(),))
 
 
+def _at(line: int) -> str:
+    """The source line PyTorch's C++ warnings of this family name at their end."""
+    return f" (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:{line}.)"
+
+
 def _T(self: Tensor) -> Tensor:
     nd = self._data.ndim
     if nd != 2:  # PyTorch warns once per program (TORCH_WARN_ONCE), 0-D in its own words
@@ -142,7 +147,7 @@ def _T(self: Tensor) -> Tensor:
 
         if nd == 0:
             _warn_once("T0", "Tensor.T is deprecated on 0-D tensors. This function is the "
-                       "identity in these cases.", 3)
+                       "identity in these cases." + _at(4327), 3)
         else:
             _warn_once("T", "The use of `x.T` on tensors of dimension other than 2 to reverse "
                        "their shape is deprecated and it will throw an error in a future "
@@ -158,7 +163,7 @@ def _mT(self: Tensor) -> Tensor:
         from .creation import _warn_once
 
         _warn_once("mT0", "Tensor.mT is deprecated on 0-D tensors. This function is the "
-                   "identity in these cases.", 3)
+                   "identity in these cases." + _at(4380), 3)
         return self
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
@@ -175,7 +180,8 @@ def _H(self: Tensor) -> Tensor:
     if nd == 0:  # PyTorch: the tensor itself (its conjugate if complex), with a warning
         from .creation import _warn_once
 
-        _warn_once("H0", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", 3)
+        _warn_once("H0", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj()." + _at(4342),
+                   3)
         return conj_operand(self)
     return conj_operand(transpose(self, 0, 1))  # a TransposeBackward0 node, as PyTorch's
 
@@ -184,7 +190,8 @@ def _mH(self: Tensor) -> Tensor:
     if self._data.ndim == 0:  # PyTorch: the tensor itself (its conjugate if complex)
         from .creation import _warn_once
 
-        _warn_once("mH0", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", 3)
+        _warn_once("mH0", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj()." +
+                   _at(4389), 3)
         return conj_operand(self)
     if self._data.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
@@ -194,6 +201,12 @@ def _mH(self: Tensor) -> Tensor:
 
 def adjoint(input: Tensor) -> Tensor:
     """The conjugate transpose of the last two dims."""
+    if input._data.ndim == 0:  # PyTorch: the tensor itself (its conjugate if complex)
+        from .creation import _warn_once
+
+        _warn_once("adjoint0", "adjoint() is deprecated on 0-D tensors. Consider using "
+                   "x.conj()." + _at(4397), 3)
+        return conj_operand(input)
     if input._data.ndim < 2:
         raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {input._data.ndim}-D tensor.")
@@ -395,8 +408,18 @@ def _chunks_arg(chunks: Any) -> int:
                         f"{type(chunks).__name__}") from None
 
 
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Views split into ``sections`` nearly equal pieces, or at the given ``indices``."""
+def tensor_split(input: Tensor, indices_or_sections: Any = None, dim: int = 0, *,
+                 sections: Any = None, indices: Any = None,
+                 tensor_indices_or_sections: Any = None) -> tuple[Tensor, ...]:
+    """Views split into ``sections`` nearly equal pieces, or at the given ``indices`` (by
+    position, or by PyTorch's keyword for each overload)."""
+    if indices_or_sections is None:
+        given = [a for a in (sections, indices, tensor_indices_or_sections) if a is not None]
+        if len(given) != 1:
+            from .pointwise_unary import invalid_combination
+
+            raise invalid_combination("tensor_split", *given)
+        indices_or_sections = given[0]
     x = input._data
     if x.ndim == 0:
         raise RuntimeError(

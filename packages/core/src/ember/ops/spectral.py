@@ -35,11 +35,19 @@ def _fft_out(op: str, complex_result: bool, checked: str | None = None) -> Any:
     """``writes_out(op)`` that first refuses, as PyTorch does, an ``out`` of the wrong kind
     (complex for a complex result, floating point for a real one); ``checked``: the name
     PyTorch's message uses (its n-dimensional op for the 2-D ones)."""
+    sized = op[-1] in "n2"  # the ops taking a size list ``s``
+
     def wrap(fn: Any) -> Any:
         inner = writes_out(op)(fn)
 
         @functools.wraps(fn)
         def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+            if sized:  # PyTorch's parser reads one int ``s`` as a one-element list
+                if len(args) > 1:
+                    if args[1].__class__ is int:
+                        args = (args[0], (args[1],), *args[2:])
+                elif kwargs.get("s").__class__ is int:
+                    kwargs["s"] = (kwargs["s"],)
             if out is None:
                 return fn(*args, **kwargs)
             if (out.dtype.is_complex != complex_result

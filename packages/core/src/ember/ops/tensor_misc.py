@@ -19,7 +19,7 @@ from .math_misc import _dtype_name
 __all__ = ["split_with_sizes", "unsafe_split_with_sizes", "unsafe_chunk", "unsafe_split",
            "detach", "detach_", "fill", "fill_", "zero_", "neg_", "negative_", "index_put_",
            "as_strided_", "frobenius_norm", "nuclear_norm", "matrix_rank", "resize_as_",
-           "is_same_size", "is_nonzero", "is_signed", "is_inference"]
+           "is_same_size", "is_nonzero", "is_signed", "is_inference", "hash_tensor"]
 
 _isinstance = isinstance
 
@@ -509,7 +509,55 @@ def matrix_rank(input: Tensor, tol: Any = None, symmetric: bool = False, *,
         "was renamed in `torch.linalg.matrix_rank()` to 'hermitian'.")
 
 
-methods(split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
+# ------------------------------------------------------------------ hash_tensor
+def hash_tensor(input: Tensor, dim: Any = None, *, keepdim: bool = False,
+                mode: int = 0) -> Tensor:
+    """The xor of the elements' 64-bit patterns (each upcast to float64 or int64), over all
+    of ``input`` or along ``dim``, as a uint64 tensor (PyTorch's only mode, 0)."""
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    x = input._data
+    d = input.dtype
+    if x.dtype.kind == "c" or d is _dt.uint64:
+        raise NotImplementedError(f'"xor_sum_cpu" not implemented for \'{_dtype_name(d)}\'')
+    nd = x.ndim
+    if dim is None or (_isinstance(dim, (tuple, list)) and not dim):
+        if x.size == 0:
+            raise RuntimeError("hash_tensor: Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        axes = tuple(range(nd))
+    else:
+        axes = tuple(wrap_dim(a, nd) for a in (dim if _isinstance(dim, (tuple, list))
+                                               else (dim,))) if nd else ()
+        for a in axes:
+            if x.shape[a] == 0:
+                raise IndexError(f"hash_tensor: Expected reduction dim {a} to have non-zero "
+                                 "size.")
+    wide = input.detach().double() if d.is_floating_point else input.detach().long()
+    xp = input._device._backend.xp
+    r = xp.bitwise_xor.reduce(wide._data.view(np.uint64), axis=axes, keepdims=bool(keepdim))
+    return make(xp.asarray(r), input._device)
+
+
+def reinforce(self: Tensor, reward: Any) -> None:
+    """Removed from PyTorch (the old stochastic-function API): raises, pointing to
+    ``ember.distributions``."""
+    raise RuntimeError(
+        "reinforce() was removed.\nUse ember.distributions instead.\n"
+        "See https://pytorch.org/docs/main/distributions.html\n\nInstead of:\n\n"
+        "probs = policy_network(state)\naction = probs.multinomial()\n"
+        "next_state, reward = env.step(action)\naction.reinforce(reward)\naction.backward()\n\n"
+        "Use:\n\nprobs = policy_network(state)\n"
+        "# NOTE: categorical is equivalent to what used to be called multinomial\n"
+        "m = ember.distributions.Categorical(probs)\naction = m.sample()\n"
+        "next_state, reward = env.step(action)\nloss = -m.log_prob(action) * reward\n"
+        "loss.backward()\n")
+
+
+reinforce.__qualname__ = "Tensor.reinforce"  # Python's own argument errors name it so
+
+methods(reinforce=reinforce, hash_tensor=hash_tensor, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
         unsafe_chunk=unsafe_chunk, unsafe_split=unsafe_split, sum_to_size=sum_to_size,
         fill_diagonal_=fill_diagonal_, apply_=apply_, map_=map_, map2_=map2_, new=new,
         resize_=resize_, resize_as_=resize_as_, as_strided_=as_strided_, resize=resize,

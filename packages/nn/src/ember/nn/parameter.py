@@ -88,7 +88,7 @@ def buffer_persistent(value: Any) -> bool | None:
     return None
 
 
-class _BufferMeta(type):
+class _BufferMeta(type(Tensor)):  # Tensor's own metaclass, which it extends
     """``isinstance(t, Buffer)`` holds for the plain tensors that ``Buffer(...)`` returns."""
 
     def __instancecheck__(cls, instance: Any) -> bool:

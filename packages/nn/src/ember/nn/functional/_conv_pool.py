@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from ember import Tensor
+from ember.ops.api_gaps import conv_tbc
 from ember.ops.conv import (
     channel_shuffle,
     conv1d,
@@ -48,7 +49,7 @@ from ember.ops.pooling import (
 )
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d",
+           "conv_transpose3d", "conv_tbc", "max_pool1d", "max_pool2d", "max_pool3d",
            "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
            "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",

@@ -256,12 +256,18 @@ def _verify_batch_size(size: Any) -> None:
                          f"{size}")
 
 
-def _check_mixed_dtype(input: Tensor, *params: Tensor | None) -> None:
+def _check_mixed_dtype(input: Tensor, *params: Tensor | None, op: str | None = None) -> None:
     """PyTorch's CPU normalization kernels take parameters of the input's dtype, or float32
-    parameters with a float16/bfloat16 input; anything else is refused."""
+    parameters with a float16/bfloat16 input; anything else is refused (a non-float input to
+    ``op`` by its dtype dispatch, as not implemented)."""
     dt = input.dtype
     if input.device.type != "cpu" or all(p is None or p.dtype == dt for p in params):
         return
+    if op is not None and not dt.is_floating_point:
+        from ember.ops._inplace import _type_name
+
+        raise NotImplementedError(f'"{op}" not implemented for '
+                                  f"'{_type_name(str(dt).rsplit('.', 1)[-1])}'")
     if any(p is not None and p.dtype != ember.float32 for p in params):
         raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
     if dt not in (ember.float16, ember.bfloat16):
@@ -272,9 +278,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalization; running statistics are updated in place when training."""
-    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if training:
         _verify_batch_size(input.size())
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var, op="batch_norm")
     return _norm.batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
                             eps)
 
@@ -284,7 +294,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
     """Normalization over the spatial dims of each sample and channel."""
-    _check_mixed_dtype(input, weight, bias, running_mean, running_var)
     if use_input_stats:
         size = input.size()
         n = 1
@@ -293,6 +302,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if n == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {ember.Size(size)}")
+    if (weight is not None or bias is not None) and input.dim() >= 2 \
+            and not input.shape[0] * input.shape[1]:  # PyTorch's repeat of them per sample
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    _check_mixed_dtype(input, weight, bias, running_mean, running_var, op="batch_norm")
     if input.dim() >= 2:
         _check_instance_norm_sizes(input, running_mean, running_var, weight, bias)
     return _norm.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,

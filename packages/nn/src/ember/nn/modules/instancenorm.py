@@ -102,8 +102,9 @@ def _lazy_instance_norm(base: type) -> type:
 
         def __init__(self, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
                      track_running_stats: bool = True, device: Any = None,
-                     dtype: Any = None) -> None:
-            super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
+                     dtype: Any = None, *, bias: bool = True) -> None:
+            super().__init__(eps, momentum, affine, track_running_stats, device, dtype,
+                             bias=bias)
 
         # num_features is read from ``input.shape[1]`` even for an unbatched input, as
         # PyTorch's _LazyNormBase does (its forward then warns or raises about the mismatch)
