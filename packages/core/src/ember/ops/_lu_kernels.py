@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._fma import fma
+from ._torch_cpu import mkl_fuses
 
 _NB = 32  # block size of the LU panel and the substitutions
 
@@ -72,10 +73,11 @@ def getrf(xp: Any, a: Any, pivot: bool = True) -> tuple[Any, Any, Any]:
 
 
 def _rank_one_update(xp: Any, t: Any, col: Any, row: Any) -> None:
-    """``t -= col * row`` in place, each element rounded once for real floats (LAPACK's
-    ger in the BLASes PyTorch ships with is built with fused multiply-adds: a nearly singular
-    matrix's last pivot then keeps PyTorch's sign and size)."""
-    if xp is np and t.dtype.kind == "f" and t.dtype.itemsize >= 4:
+    """``t -= col * row`` in place; for real floats each element rounded once where PyTorch's
+    MKL fuses its multiply-adds (Intel's processors, ``mkl_fuses``): a nearly singular
+    matrix's last pivot then keeps PyTorch's sign and size there, as the plain product and
+    difference keep it elsewhere."""
+    if xp is np and t.dtype.kind == "f" and t.dtype.itemsize >= 4 and mkl_fuses():
         t[...] = fma(-col, row, t, t.dtype)
     else:
         t -= col * row
