@@ -3,8 +3,9 @@ registry that plugins fill through the ``ember_register_models`` hook.
 
 Weights live in ``get_dir()/checkpoints`` (``$EMBER_HOME/hub``, default
 ``~/.cache/ember/hub``). ``load_state_dict_from_url`` downloads there with a progress
-bar and a hash check where a network exists; offline (or with ``EMBER_OFFLINE=1``)
-it raises an error saying which file to place where.
+bar and a hash check where a network exists; offline it raises PyTorch's error (urllib's
+``URLError``) with a note saying which file to place where (``EMBER_OFFLINE=1``: a
+RuntimeError saying so, without trying the network).
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ def download_url_to_file(url: str, dst: str, hash_prefix: str | None = None,
         try:
             req = urllib.request.Request(url, headers={"User-Agent": "ember"})
             resp = urllib.request.urlopen(req, timeout=timeout)
-        except OSError as e:
-            raise RuntimeError(
-                f"could not download {url} ({e}). Without network access, download the file "
-                f"elsewhere and place it at {dst}") from e
+        except OSError as e:  # PyTorch's error as it is (URLError, HTTPError), with a hint
+            if hasattr(e, "add_note"):
+                e.add_note(f"ember.hub: could not download {url}. Without network access, "
+                           f"download the file elsewhere and place it at {dst}")
+            raise
         total = int(resp.headers.get("Content-Length") or 0) or None
         bar = _progress(total, progress, os.path.basename(dst))
         with os.fdopen(fd, "wb") as f:
@@ -126,6 +128,7 @@ def load_state_dict_from_url(url: str, model_dir: str | None = None, map_locatio
             raise RuntimeError(
                 f"the weights file {filename} is not in the cache and EMBER_OFFLINE=1: download "
                 f"{url} and place it at {cached}")
+        sys.stdout.write(f'Downloading: "{url}" to {cached}\n')
         m = HASH_REGEX.search(filename) if check_hash else None
         download_url_to_file(url, cached, m.group(1) if m else None, progress=progress)
     return serialization.load(cached, map_location=map_location, weights_only=weights_only)

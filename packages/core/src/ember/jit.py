@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import copy
 import inspect
+import os
 import types
 import warnings
 import zipfile
@@ -53,11 +54,25 @@ class ScriptModule:
             return ""
 
     def save(self, f: Any, _extra_files: Any = None) -> None:
-        """``ember.jit.save(self, f)``."""
-        save(self, f, _extra_files)
+        """``ember.jit.save(self, f)``, without its deprecation warning (PyTorch gives none)."""
+        _save_module(self, f, _extra_files)
 
-    def __reduce_ex__(self, protocol: Any) -> Any:  # pickled as the plain module
-        return copy.copy, (_unwrap(self),)
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Refused, as PyTorch refuses to pickle (``torch.save``) a ScriptModule: its ``save``
+        (``jit.save``) writes it, and its ``state_dict`` pickles."""
+        base = self._jit_base
+        raise RuntimeError(f"Tried to serialize object __torch__.{base.__module__}."
+                           f"{base.__qualname__} which does not have a __getstate__ method "
+                           "defined!")
+
+    def __copy__(self) -> Any:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        """A deep copy of the module, scripted (PyTorch's copy of a trace is scripted too)."""
+        return _wrap(copy.deepcopy(_unwrap(self), memo), "script")
 
 
 _classes: dict = {}
@@ -119,8 +134,10 @@ def _random_in_training(mod: Any) -> bool:
 
 
 def _deprecated(name: str, instead: str = "`torch.compile` or `torch.export`") -> None:
+    from ._stacklevel import user_stacklevel
+
     warnings.warn(f"`torch.jit.{name}` is deprecated. Please switch to {instead}.",
-                  FutureWarning, stacklevel=3)
+                  FutureWarning, stacklevel=user_stacklevel())
 
 
 class ScriptFunction:
@@ -180,31 +197,80 @@ _DICT_OUTPUT = (
 
 def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_trace: bool = True,
           check_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
-    """A module as a ``TopLevelTracedModule`` sharing its tensors; a function as it is. No
-    graph is recorded, but the module's forward runs as often as PyTorch's tracing runs it
-    (once; with ``check_trace``, four more times per checked input, three where a dropout
-    layer in training makes the trace nondeterministic), so that its buffers (BatchNorm's
-    statistics) and the random stream end where PyTorch's do."""
+    """A module (or its bound ``forward``) as a ``TopLevelTracedModule`` sharing its tensors;
+    a function as it is. No graph is recorded, but the module's forward runs as often as
+    PyTorch's tracing runs it (once; with ``check_trace``, four more times per checked input,
+    three where a dropout layer in training makes the trace nondeterministic), so that its
+    buffers (BatchNorm's statistics) and the random stream end where PyTorch's do. PyTorch's
+    deprecation warnings come as PyTorch's nested calls give them: ``trace`` once, then
+    ``trace_method`` for the module's trace and for each check (``trace`` again per check of a
+    function)."""
     _deprecated("trace")
-    if _is_module(func):
-        def run(inputs: Any) -> Any:
-            return func(*inputs) if builtins.isinstance(inputs, tuple) else func(inputs)
-
-        if example_inputs is not None:
-            if builtins.isinstance(run(example_inputs), dict) and kwargs.get("strict", True):
-                raise RuntimeError(_DICT_OUTPUT)
-            if check_trace:  # PyTorch's check traces again and runs both versions
-                runs = 3 if _random_in_training(func) else 4
-                for inputs in check_inputs or [example_inputs]:
-                    for _ in range(runs):
-                        run(inputs)
-        return _wrap(func, "trace")
+    if optimize is not None:
+        warnings.warn("`optimize` is deprecated and has no effect. Use `with "
+                      "torch.jit.optimized_execution()` instead", FutureWarning,
+                      stacklevel=2)
+    if builtins.isinstance(func, ScriptModule):
+        warnings.warn("The input to trace is already a ScriptModule, tracing it is a no-op. "
+                      "Returning the object as is.", stacklevel=2)
+        return func
+    owner = getattr(func, "__self__", None)
+    if _is_module(func) or (_is_module(owner) and getattr(func, "__name__", "") == "forward"):
+        mod = func if _is_module(func) else owner
+        if example_inputs is None:
+            example_inputs = kwargs.get("example_kwarg_inputs")
+            if not builtins.isinstance(example_inputs, dict):
+                raise RuntimeError("example_kwarg_inputs should be a dict")
+        if check_inputs is not None:
+            check_inputs = [{"forward": c} for c in check_inputs]
+        return _trace_forward(mod, example_inputs, check_trace, check_inputs,
+                              kwargs.get("strict", True))
+    if check_trace:
+        for _ in check_inputs or [example_inputs]:
+            _deprecated("trace")
     return _script_function(func)
 
 
-def trace_module(mod: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-    _deprecated("trace_module")
-    return _wrap(mod, "trace") if _is_module(mod) else mod
+def _trace_forward(mod: Any, example_inputs: Any, check_trace: bool, check_inputs: Any,
+                   strict: bool, warn: bool = True) -> Any:
+    """``trace_module(mod, {"forward": example_inputs})`` past its argument checks (``warn``:
+    with its deprecation warning)."""
+    if warn:
+        _deprecated("trace_method")
+
+    def run(inputs: Any) -> Any:
+        if builtins.isinstance(inputs, dict):
+            return mod(**inputs)
+        return mod(*inputs) if builtins.isinstance(inputs, tuple) else mod(inputs)
+
+    if builtins.isinstance(run(example_inputs), dict) and strict:
+        raise RuntimeError(_DICT_OUTPUT)
+    if check_trace:  # PyTorch's check traces again and runs both versions
+        runs = 3 if _random_in_training(mod) else 4
+        for inputs in check_inputs or [{"forward": example_inputs}]:
+            _deprecated("trace_method")
+            for _ in range(runs):
+                run(inputs.get("forward") if builtins.isinstance(inputs, dict) else inputs)
+    return _wrap(mod, "trace")
+
+
+def trace_module(mod: Any, inputs: Any, optimize: Any = None, check_trace: bool = True,
+                 check_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """``trace`` of the module's methods named in ``inputs`` (only ``forward`` runs)."""
+    _deprecated("trace_method")
+    if optimize is not None:
+        warnings.warn("`optimize` is deprecated and has no effect. Use `with "
+                      "torch.jit.optimized_execution()` instead", FutureWarning,
+                      stacklevel=2)
+    if not _is_module(mod):
+        raise AttributeError("expected torch.nn.Module as the first argument")
+    if not builtins.isinstance(inputs, dict):
+        raise AttributeError("expected a dictionary of (method_name, input) pairs")
+    if "forward" not in inputs:
+        return _wrap(mod, "trace")
+    ex = inputs["forward"]
+    return _trace_forward(mod, tuple(ex) if builtins.isinstance(ex, list) else ex, check_trace,
+                          check_inputs, kwargs.get("strict", True), warn=False)
 
 
 def script_if_tracing(fn: Callable) -> Callable:
@@ -262,12 +328,31 @@ def wait(fut: Future) -> Any:
     return fut.result()
 
 
+def _needs_script_module(mod: Any, what: str) -> None:
+    from ._stacklevel import user_stacklevel
+
+    warnings.warn(f"`torch.jit.{what}` is deprecated. Please use `torch.compile` instead.",
+                  FutureWarning, stacklevel=user_stacklevel())
+    if not builtins.isinstance(mod, ScriptModule):
+        raise RuntimeError(f"{'Freezing' if what == 'freeze' else what} expects a ScriptModule "
+                           "as input. Please use torch.jit.script or torch.jit.trace to script "
+                           "your 'nn.Module'.")
+
+
 def freeze(mod: Any, preserved_attrs: Any = None, optimize_numerics: bool = True) -> Any:
-    return mod
+    """A new ``RecursiveScriptModule`` sharing ``mod``'s tensors (Ember folds no constants);
+    PyTorch's checks: a scripted or traced module, in eval mode."""
+    _needs_script_module(mod, "freeze")
+    if mod.training:
+        raise RuntimeError("Freezing is currently only implemented for modules in eval mode. "
+                           "Please call .eval() on your module before freezing.")
+    return _wrap(mod, "script")
 
 
 def optimize_for_inference(mod: Any, other_methods: Any = None) -> Any:
-    return mod
+    """``freeze(mod.eval())``, as PyTorch's begins (its graph passes have no Ember analogue)."""
+    _needs_script_module(mod, "optimize_for_inference")
+    return freeze(mod.eval(), preserved_attrs=other_methods)
 
 
 _MARK = "ember.jit module"
@@ -277,6 +362,13 @@ def save(m: Any, f: Any, _extra_files: Any = None) -> None:
     """Save a scripted or traced module (or a plain one) for ``ember.jit.load``: an Ember
     checkpoint of the whole module, so its class must be importable where it is loaded."""
     _deprecated("save", "`torch.export`")
+    if not builtins.isinstance(m, (ScriptModule, ScriptFunction)):  # PyTorch calls m.save
+        attr = "save" if builtins.isinstance(f, (str, os.PathLike)) else "save_to_buffer"
+        raise AttributeError(f"'{type(m).__name__}' object has no attribute '{attr}'")
+    _save_module(m, f, _extra_files)
+
+
+def _save_module(m: Any, f: Any, _extra_files: Any = None) -> None:
     if not _is_module(m):
         raise TypeError(f"ember.jit.save: expected a module, got {type(m).__name__}")
     from .serialization import save as _save
@@ -289,6 +381,12 @@ def load(f: Any, map_location: Any = None, _extra_files: Any = None) -> Any:
     _deprecated("load", "`torch.export`")
     from .serialization import load as _load
 
+    if builtins.isinstance(f, (str, os.PathLike)):
+        if not os.path.exists(f):
+            raise ValueError(f"The provided filename {f} does not exist")
+        if os.path.isdir(f):
+            raise ValueError(f"The provided filename {f} is a directory")
+
     if _is_torchscript(f):
         raise RuntimeError(f"ember.jit.load: {f!r} is a TorchScript archive written by PyTorch; "
                            "Ember has no TorchScript interpreter. Save the model's state_dict "
@@ -300,7 +398,8 @@ def load(f: Any, map_location: Any = None, _extra_files: Any = None) -> Any:
                            "checkpoints with ember.load)")
     if _extra_files is not None:
         for name in _extra_files:
-            _extra_files[name] = obj["extra_files"].get(name, b"")
+            got = obj["extra_files"].get(name, b"")  # read back as bytes, as PyTorch's are
+            _extra_files[name] = got.encode() if builtins.isinstance(got, str) else got
     return _wrap(obj[_MARK], "script")
 
 

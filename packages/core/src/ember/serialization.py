@@ -296,7 +296,11 @@ class _Pickler(pickle._Pickler):  # the Python pickler lets GLOBALs be written b
         qualname = name or getattr(obj, "__qualname__", "")
         if "<locals>" in qualname:  # the C pickler's (and so PyTorch's) error
             raise AttributeError(f"Can't pickle local object {qualname!r}")
-        super().save_global(obj, name)
+        try:
+            super().save_global(obj, name)
+        except pickle.PicklingError:  # the C pickler's (PyTorch's) words for the same failure
+            pickle.dumps(obj, protocol=self.proto)
+            raise
 
     # the base class's dispatch table holds its own save_global: route functions through ours
     dispatch = {**pickle._Pickler.dispatch, types.FunctionType: save_global}
@@ -946,6 +950,8 @@ class _Unpickler(pickle.Unpickler):
         return _map_torch_global(module, name)
 
     def persistent_load(self, pid: Any) -> Any:
+        if isinstance(pid, tuple) and len(pid) > 1 and pid[0] == "module":
+            return pid[1]  # a legacy stream's module class, with its source (not compared)
         if not isinstance(pid, tuple) or not pid or pid[0] != "storage":
             raise _weights_only_error(f"WeightsUnpickler error: unknown persistent id in "
                                       f"{self._source}: {pid!r}")
@@ -1326,8 +1332,14 @@ class _LegacyTensor:
     def __init__(self, args: tuple, parameter: Any = None) -> None:
         self.args, self.parameter = args, parameter
         self.from_type: tuple | None = None  # (class, state) of _rebuild_from_type_v2
+        self.built: Any = None  # one tensor per pickled tensor (the pickle's memo shares it)
 
     def build(self) -> Any:
+        if self.built is None:
+            self.built = self._build()
+        return self.built
+
+    def _build(self) -> Any:
         storage, offset, size, stride, requires_grad, metadata = self.args
         dtype, _, location, arr = storage.entry
         if storage.view_meta is not None:  # (view key, offset, size) into a larger storage
@@ -1342,7 +1354,11 @@ class _LegacyTensor:
         return t
 
 
-def _resolve_legacy(obj: Any) -> Any:
+def _resolve_legacy(obj: Any, seen: dict | None = None) -> Any:
+    """``obj`` with a legacy stream's placeholders built into tensors and storages: in
+    containers in place, and in the attributes of other objects (a whole pickled module's
+    ``_parameters``); each container and object visited once (``seen``: by id, what it
+    became)."""
     if isinstance(obj, _LegacyTensor):
         return obj.build()
     if isinstance(obj, _LegacyStorage):  # a storage saved as itself
@@ -1351,16 +1367,25 @@ def _resolve_legacy(obj: Any) -> Any:
             arr = arr[obj.view_meta[1]:obj.view_meta[1] + obj.view_meta[2]]
         return _bare_storages(_LoadedStorage(
             (arr, dtype, _check_location(location, "legacy checkpoint"))))
+    if obj is None or isinstance(obj, (str, bytes, int, float, complex, type, Tensor)):
+        return obj
+    seen = {} if seen is None else seen  # id -> the object it resolved to
+    if id(obj) in seen:
+        return seen[id(obj)]
+    seen[id(obj)] = obj
     if isinstance(obj, tuple):  # only tuples holding tensors are rebuilt (Size stays Size)
-        items = [_resolve_legacy(v) for v in obj]
+        items = [_resolve_legacy(v, seen) for v in obj]
         if all(a is b for a, b in zip(items, obj)):
             return obj
-        return tuple(items) if type(obj) is tuple else type(obj)(*items)
+        seen[id(obj)] = tuple(items) if type(obj) is tuple else type(obj)(*items)
+        return seen[id(obj)]
     if isinstance(obj, dict):
         for k in list(obj):
-            obj[k] = _resolve_legacy(obj[k])
+            obj[k] = _resolve_legacy(obj[k], seen)
     elif isinstance(obj, list):
-        obj[:] = [_resolve_legacy(v) for v in obj]
+        obj[:] = [_resolve_legacy(v, seen) for v in obj]
+    elif isinstance(getattr(obj, "__dict__", None), dict):
+        _resolve_legacy(obj.__dict__, seen)
     return obj
 
 
