@@ -21,6 +21,8 @@ from ._dispatch import Tensor, grad_state, make, quiet, record, renamed
 from ._fma import fma
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
+from ._rowwise_moments import followed as rowwise_followed
+from ._rowwise_moments import rowwise_moments
 from ._tied_grads import tied
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
@@ -72,6 +74,16 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         y, mean, var = (_batch_norm_forward32 if exact else _batch_norm_forward)(
             xp, xr, _param(weight, ashape, cdt), _param(bias, ashape, cdt), red, eps)
         invstd = _invstd32(xp, var, eps) if exact else 1.0 / xp.sqrt(var + eps)
+    elif stats is None and per_channel and xr.ndim > 2 and tuple(red) == tuple(range(2, xr.ndim)) \
+            and fmt is contiguous_format and _exact32(xp, x, weight, bias) \
+            and rowwise_followed(xr, 1):
+        # instance norm, as PyTorch computes it: batch norm of the (1, N*C, *S) view
+        y, mean, var = _instance_norm32(xp, xr, weight, bias, eps)
+        invstd = _invstd32(xp, var, eps)
+    elif stats is None and name == "NativeGroupNormBackward0" and fmt is contiguous_format \
+            and rowwise_followed(xr, rshape[-1]) and _exact32(xp, x, weight, bias):
+        y, mean, var, invstd = _group_norm32(xp, xr, weight, bias, ashape, eps)
+        y = y.reshape(x.shape)
     elif stats is None:
         mean = xp.mean(xr, axis=red, keepdims=True)
         d = xr - mean
@@ -168,6 +180,48 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         record(name, res, (input, weight, bias), vjp,
                (input, weight, const(smean, input), const(invstd, input)))
     return res, mean, var
+
+
+def _instance_norm32(xp: Any, xr: Any, weight: Tensor | None, bias: Tensor | None,
+                     eps: float) -> tuple:
+    """Instance norm of a C-contiguous float32 ``(N, C, *S)`` array by PyTorch's route, batch
+    norm's exact kernel on ``(1, N*C, *S)`` with the parameters repeated per sample:
+    ``(y, mean, var)``, the statistics float32 ``(N, C, 1...)``."""
+    n, c = xr.shape[:2]
+    ones = (1,) * (xr.ndim - 2)
+
+    def tiled(t: Tensor | None) -> Any:
+        return None if t is None else xp.tile(t._data.reshape(c), n).reshape((n * c,) + ones)
+
+    y, mean, var = _batch_norm_forward32(xp, xr.reshape((1, n * c) + xr.shape[2:]),
+                                         tiled(weight), tiled(bias), tuple(range(2, xr.ndim)),
+                                         eps)
+    s = xr.size // (n * c)
+    var = (var * s).astype(xr.dtype) / xr.dtype.type(s)  # the float32 variance it divides
+    return y.reshape(xr.shape), mean.reshape((n, c) + ones), var.reshape((n, c) + ones)
+
+
+def _group_norm32(xp: Any, xr: Any, weight: Tensor | None, bias: Tensor | None, ashape: tuple,
+                  eps: float) -> tuple:
+    """Group norm of float32 ``xr`` (N, G, n) in PyTorch's order on this processor (see
+    ``_rowwise_moments``): ``(y, mean, var, invstd)``, y shaped as the input."""
+    n, g, m = xr.shape
+    mean, var = rowwise_moments(xr.reshape(n * g, m))
+    mean = mean.reshape(n, g, 1)
+    var = var.reshape(n, g, 1)
+    # rstd in double: PyTorch adds its double eps to the float variance
+    invstd = (1.0 / xp.sqrt(xp.maximum(var, 0).astype(xp.float64) + eps)).astype(xp.float32)
+    if weight is None and bias is None:
+        return (xr - mean) * invstd, mean, var, invstd
+    # per channel: scale = invstd * gamma, shift = fma(-scale, mean, beta), y = fma(scale, x, shift)
+    c = ashape[0]
+    xc = xr.reshape(n, g, c // g, -1)
+    gam = xp.ones(c, xp.float32) if weight is None else weight._data.reshape(c)
+    bet = xp.zeros(c, xp.float32) if bias is None else bias._data.reshape(c)
+    scale = invstd * gam.reshape(1, g, c // g)
+    shift = fma(-scale, mean, bet.reshape(1, g, c // g), "float32")
+    y = fma(scale[..., None], xc, shift[..., None], "float32")
+    return y.reshape(xr.shape), mean, var, invstd
 
 
 def _mixed_layer_norm(name: str, x: Any, weight: Tensor | None, bias: Tensor | None,
@@ -638,21 +692,36 @@ def _layer_norm_rows(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
     xp = input._device._backend.xp
     n = rshape[-1]
     x2 = xp.ascontiguousarray(x.reshape(-1, n))  # a transposed 2-D view stays one: C as PyTorch
-    mean = row_sum(xp, x2)
-    mean *= 1.0 / n
-    xhat = x2 - mean
-    var = xp.einsum("ij,ij->i", xhat, xhat).reshape(-1, 1)
-    var *= 1.0 / n
+    ordered = rowwise_followed(x2, n)
+    if ordered:  # float32 on Intel: PyTorch's statistics to the bit
+        mean, var = rowwise_moments(x2)
+        mean = mean.reshape(-1, 1)
+        var = var.reshape(-1, 1)
+        xhat = x2 - mean
+    else:
+        mean = row_sum(xp, x2)
+        mean *= 1.0 / n
+        xhat = x2 - mean
+        var = xp.einsum("ij,ij->i", xhat, xhat).reshape(-1, 1)
+        var *= 1.0 / n
     var += eps
     rstd = xp.sqrt(var, out=var)
     xp.reciprocal(rstd, out=rstd)
-    xhat *= rstd
     w = weight._data.reshape(n) if weight is not None else None
     b = bias._data.reshape(n) if bias is not None else None
-    if w is not None:
-        y = xhat * w
-        if b is not None:
-            y += b
+    y = None
+    if ordered and w is None and b is not None:  # PyTorch: fma(x - mean, rstd, bias)
+        y = fma(xhat, rstd, b, x.dtype)
+    xhat *= rstd
+    if y is not None:
+        pass
+    elif w is not None:
+        if b is not None and ordered:  # PyTorch's kernel fuses the affine step
+            y = fma(xhat, w, b, x.dtype)
+        else:
+            y = xhat * w
+            if b is not None:
+                y += b
     else:
         y = xhat + b if b is not None else xhat
     dev = input._device
