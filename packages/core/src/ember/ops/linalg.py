@@ -422,7 +422,8 @@ def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str,
                 mats: tuple = ()) -> Tensor:
     """``beta * input + alpha * prod``: one graph node named as PyTorch's fused op's
     (``AddmmBackward0``...), which gives ``input`` a zero gradient when ``beta`` is 0 (its
-    values, NaN and inf included, are then ignored)."""
+    values, NaN and inf included, are then ignored). ``mats``: addmv's operand shapes, or
+    addmm/baddbmm's two operands, whose half-precision product is then redone in float32."""
     if beta.__class__ is not int or alpha.__class__ is not int:
         beta, alpha = _fused_scalars(op, prod, beta, alpha)
     prev = grad_state.enabled
@@ -443,8 +444,15 @@ def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str,
                 raise _expand_error(op, input, shape, mats) or RuntimeError(
                     f"{op}: The size of input {list(input._data.shape)} can't be broadcast to "
                     f"the product's shape {list(shape)}")
+        if getattr(prod._data.dtype, "name", None) in _HALF and (beta != 0 or alpha != 1) \
+                and mats and _isinstance(mats[0], Tensor) and prod._device.type == "cpu":
+            res = _half_fused(prod, input, beta, alpha, mats)
     finally:
         grad_state.enabled = prev
+    if mats and _isinstance(mats[0], Tensor):
+        if prev and (input._rg or mats[0]._rg or mats[1]._rg):
+            _record_fused(res, input, beta, alpha, op, mats)
+        return res
     if prev and (input._rg or prod._rg):
         res = make(res._data, res._device)
 
@@ -457,6 +465,52 @@ def _add_scaled(prod: Tensor, input: Tensor, beta: Any, alpha: Any, op: str,
 
         record(f"{op.capitalize()}Backward0", res, (input, prod), vjp)
     return res
+
+
+def _fused_product(input: Tensor, m1: Tensor, m2: Tensor, beta: Any, alpha: Any, op: str,
+                   product: Any) -> Tensor:
+    """addmm/baddbmm: ``product(m1, m2)`` (mm or bmm) scaled and added in one graph node
+    whose inputs are ``input``, ``m1`` and ``m2``, as PyTorch's."""
+    prev = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        prod = product(m1, m2)
+    finally:
+        grad_state.enabled = prev
+    return _add_scaled(prod, input, beta, alpha, op, (m1, m2))
+
+
+def _record_fused(res: Tensor, input: Tensor, beta: Any, alpha: Any, op: str,
+                  mats: tuple) -> None:
+    """The node of ``beta * input + alpha * (m1 @ m2)``; as PyTorch's, the operands'
+    gradients are the products with the incoming gradient, then scaled by ``alpha``."""
+    m1, m2 = mats
+    need1, need2 = m1._rg, m2._rg
+    ishape = input._data.shape
+    ca = alpha.conjugate() if _isinstance(alpha, complex) else alpha
+
+    def vjp(g: Tensor, a: Tensor, b: Tensor) -> tuple:
+        gi = None
+        if input._rg:
+            gi = sum_to(g * beta, ishape) if beta != 0 else g.new_zeros(ishape)
+        g1 = _scaled(matmul(g, b.mH), ca) if need1 else None
+        g2 = _scaled(matmul(a.mH, g), ca) if need2 else None
+        return gi, g1, g2
+
+    record(f"{op.capitalize()}Backward0", res, (input, m1, m2), vjp,
+           (m1 if need2 else None, m2 if need1 else None))
+
+
+def _half_fused(prod: Tensor, input: Tensor, beta: Any, alpha: Any, mats: tuple) -> Tensor:
+    """PyTorch's CPU addmm/baddbmm of half types: ``alpha * (m1 @ m2) + beta * input`` in
+    float32 (the product accumulated in float32), rounded once to the half type."""
+    dev = prod._device
+    xp = dev._backend.xp
+    f32 = np.float32
+    r = f32(alpha) * _blas.matmul(xp, mats[0]._data.astype(f32), mats[1]._data.astype(f32))
+    if beta != 0:
+        r = r + f32(beta) * input._data.astype(f32)
+    return make(r.astype(prod._data.dtype), dev)
 
 
 def _cname(t: Tensor) -> str:
@@ -485,7 +539,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
           out: Tensor | None = None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
     _check_fused("addmm", input, mat1, mat2)
-    return _out(_add_scaled(mm(mat1, mat2), input, beta, alpha, "addmm"), out)
+    return _out(_fused_product(input, mat1, mat2, beta, alpha, "addmm", mm), out)
 
 
 @autocast_op("addmv")
@@ -524,7 +578,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alp
     if batch1._data.ndim != 3 or batch2._data.ndim != 3:
         _refuse_batches(input, batch1, batch2,
                         (batch1.size(0), batch1.size(1), batch2.size(2)))
-    return _out(_add_scaled(bmm(batch1, batch2), input, beta, alpha, "baddbmm"), out)
+    return _out(_fused_product(input, batch1, batch2, beta, alpha, "baddbmm", bmm), out)
 
 
 def _bool_scalar(s: Any) -> Any:
