@@ -376,7 +376,13 @@ class Tensor(metaclass=_TensorMeta):
             return _new_size(Size, self._data.shape)
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        return self._data.shape[self._wrap_dim(dim, "size")]
+        try:
+            return self._data.shape[self._wrap_dim(dim, "size")]
+        except TypeError:  # a float or string dim: PyTorch's argument parser's words
+            if dim.__class__ is int:
+                raise
+            from .ops.pointwise_unary import bad_arg
+            raise bad_arg("size", "dim", dim, "int", 1) from None
 
     @property
     def dtype(self) -> _dt.dtype:

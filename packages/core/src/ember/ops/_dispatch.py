@@ -323,12 +323,18 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
                 if b.dtype is not dt:
                     xb = be.astype(xb, dt)
         else:
-            xa, xb = _with_scalar(xa, b, a)
+            try:
+                xa, xb = _with_scalar(xa, b, a)
+            except TypeError as e:  # a string, list, None...: PyTorch's parser's words
+                raise _operand_error(e, op, b, 2, "other") from None
         if xa.dtype.kind == "u" and op in _SHELL_UINT_KERNELS:
             refuse_shell_uint(_SHELL_UINT_KERNELS[op], xa)
         return xa, xb, dev
     if _isinstance(b, Tensor):
-        xb, xa = _with_scalar(b._data, a, b)
+        try:
+            xb, xa = _with_scalar(b._data, a, b)
+        except TypeError as e:
+            raise _operand_error(e, op, a, 1, "input") from None
         if xb.dtype.kind == "u" and op in _SHELL_UINT_KERNELS:
             refuse_shell_uint(_SHELL_UINT_KERNELS[op], xb)
         return xa, xb, b._device
@@ -337,6 +343,17 @@ def binary(a: Any, b: Any, op: str = "op") -> tuple[Any, Any, Any]:
 
         return binary(tensor(a), b, op)
     raise TypeError(f"{op}: expected a Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+def _operand_error(e: TypeError, op: str, x: Any, pos: int, arg: str) -> TypeError:
+    """``e`` (an operand neither tensor nor number); for the ops whose only overload then left
+    takes a Tensor, in PyTorch's words (still marked, so that operators give NotImplemented)."""
+    if not getattr(e, "_ember_operand", False) or op not in _NUMBER_PAIR_OPS:
+        return e
+    from .pointwise_unary import not_tensor
+    err = not_tensor(op, x, pos, arg)
+    err._ember_operand = True
+    return err
 
 
 # the ops whose torch.* functions take two Python numbers (add, sub, mul and the divisions)

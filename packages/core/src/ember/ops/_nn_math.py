@@ -292,7 +292,7 @@ def softmax_last(xp: Any, x: Any, exact: Callable) -> Any:
         xp.exp(e, out=e)
         tot = row_sum(xp, e)
         if tot.min() >= _TINY[x.dtype.name]:
-            e /= tot
+            e *= xp.reciprocal(tot, out=tot)  # PyTorch's last-dim kernel: times 1/sum
             return e
     return exact(xp, x)
 

@@ -184,7 +184,11 @@ def _zero_stops(xp: Any, r: Any, sd: Any) -> Any:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)`` elementwise."""
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's argument parser's words
+        from .pointwise_unary import not_tensor
+        raise not_tensor("relu", input) from None
     if x.dtype.kind == "b":
         raise NotImplementedError("Boolean inputs not supported for relu")
     if x.dtype.kind == "c":
@@ -192,14 +196,14 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     xp = _xp(input)
     if inplace and _writable(input):
         _inplace.check_inplace(input, "relu_")
-        xp.maximum(_zero(xp, x), x, out=x)  # this order keeps -0.0, as PyTorch does
+        _relu_array(xp, x, out=x)
         input._vc[0] += 1
         if grad_state.enabled and input._rg:  # PyTorch's node saves the result: input itself
             record("ReluBackward0", input, (input,), _linked_slope_vjp("ReluBackward0"),
                    (const(_passes(xp, x), input), input))
             input._out_nr = 0
         return input
-    y = xp.maximum(_zero(xp, x), x)
+    y = _relu_array(xp, x)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     return _piecewise("ReluBackward0", input, y, lambda: _passes(xp, y), inplace, "relu",
@@ -236,6 +240,13 @@ def _passes(xp: Any, y: Any) -> Any:
     """Where relu's gradient flows, from its output ``y = max(x, 0)``: ``y != 0``, which is
     ``not x <= 0`` (a NaN passes it on, as in PyTorch's vectorized kernel)."""
     return xp.not_equal(y, 0)
+
+
+def _relu_array(xp: Any, x: Any, out: Any = None) -> Any:
+    """``max(x, 0)`` keeping -0.0, as PyTorch does: NumPy's maximum keeps its second operand
+    on a tie (its first in float16)."""
+    z = _zero(xp, x)
+    return xp.maximum(x, z, out=out) if x.dtype == np.float16 else xp.maximum(z, x, out=out)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -284,7 +295,9 @@ def _leaky_relu(input: Tensor, negative_slope: float, inplace: bool, node: str,
         y = quiet(lambda: w * (pos * (1.0 - negative_slope) + negative_slope)
                   .astype(w.dtype, copy=False))
     else:
-        y = xp.maximum(w, 0) + xp.minimum(w, 0) * negative_slope
+        # the bound first: NumPy's maximum/minimum keep the second operand on a tie, so -0.
+        # gives -0. + -0. (PyTorch's -0. * slope)
+        y = xp.maximum(0.0, w) + xp.minimum(0.0, w) * negative_slope
     if contiguous and not inplace:  # rrelu: PyTorch allocates its output C-contiguous
         y = c_order(xp, y)
     return _piecewise(_node(node, inplace), input, y.astype(x.dtype, copy=False),
@@ -419,7 +432,8 @@ def _elu_f(alpha: float, scale: float, iscale: float) -> tuple[Callable, Callabl
     def f(m: Any, x: Any) -> Any:
         if alpha == 0:  # PyTorch's negative branch gives -0. (the sum below would give 0.)
             return m.where(x > 0, x * scale, m.expm1(x * iscale) * 0.0)
-        return m.maximum(x, 0.0) * scale + m.expm1(m.minimum(x, 0.0) * iscale) * (alpha * scale)
+        # the bound first: a tie keeps x, so -0. gives -0. as PyTorch's negative branch
+        return m.maximum(0.0, x) * scale + m.expm1(m.minimum(0.0, x) * iscale) * (alpha * scale)
 
     def df(m: Any, x: Any) -> Any:
         neg = m.exp(m.minimum(x, 0.0) * iscale) * (alpha * scale * iscale)

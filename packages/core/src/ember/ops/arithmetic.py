@@ -655,9 +655,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
                 if _isinstance(a, Tensor):
                     ge = sum_to(g * conj_operand(_exponent_factor(a, b, r)), sb)
                 else:
-                    import math
-
-                    ge = sum_to(g * conj_operand(r * math.log(a)) if a != 0 else
+                    ge = sum_to(g * conj_operand(r * _number_log(a)) if a != 0 else
                                 _zero_base_grad(g, b, r), sb)
             return gi, ge
 
@@ -670,6 +668,16 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         if name != "PowBackward1":  # a number operand: PyTorch's node has one edge
             _number_edge_dropped(res, 1 if name == "PowBackward0" else 0)
     return res if out is None else _out(res, out, "pow")
+
+
+def _number_log(a: Any) -> Any:
+    """``log(a)`` of a number base as PyTorch takes it: NaN for a negative real."""
+    import cmath
+    import math
+
+    if isinstance(a, complex):
+        return cmath.log(a)
+    return math.log(a) if a > 0 else math.nan
 
 
 def _exponent_factor(a: Tensor, b: Tensor, r: Tensor) -> Tensor:
@@ -869,13 +877,29 @@ def _scaled_inplace(op: Any, self: Tensor, other: Any, alpha: Any, name: str) ->
     except RuntimeError:
         _cast_first(self, other)
         raise
+    except TypeError as e:
+        raise _inplace_operand(e, name, other) from None
     return _inplace.commit(self, res, name)
+
+
+def _inplace_operand(e: TypeError, name: str, other: Any) -> TypeError:
+    """``e``; for an operand neither tensor nor number, PyTorch's words for the method."""
+    if not getattr(e, "_ember_operand", False):
+        return e
+    from .pointwise_unary import not_tensor
+    err = not_tensor(name, other, 1, "other")
+    err._ember_operand = True  # (``x += "a"``: the operator still answers NotImplemented)
+    return err
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
     if _fast_inplace(self, other, "multiply"):
         return self
-    return _inplace.commit(self, mul(self, other), "mul_")
+    try:
+        res = mul(self, other)
+    except TypeError as e:
+        raise _inplace_operand(e, "mul_", other) from None
+    return _inplace.commit(self, res, "mul_")
 
 
 def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -887,6 +911,8 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
     except NotImplementedError:
         _cast_first(self, other)
         raise
+    except TypeError as e:
+        raise _inplace_operand(e, "div_", other) from None
     return _inplace.commit(self, res, "div_")
 
 

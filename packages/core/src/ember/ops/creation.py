@@ -617,6 +617,9 @@ def _size(size: tuple, op: str = "") -> tuple[int, ...]:
     out = []
     for s in size:
         if _isinstance(s, Tensor):
+            if op and (s._data.size != 1 or s._data.dtype.kind not in "iu"):
+                from .shape import _size_error  # PyTorch takes only an integer one-element one
+                raise _size_error(raw, size, op, "size")
             s = int(s.item())
         elif not _isinstance(s, int):
             if hasattr(s, "__index__"):
@@ -954,6 +957,32 @@ def _shaped_out(op: str) -> Any:
     return wrap
 
 
+def _arange_item(v: Any, start: Any, end: Any, step: Any) -> Any:
+    """A bound given as a NumPy scalar or tensor, as a number: PyTorch's parser takes only a
+    0-d tensor as a Number."""
+    if _isinstance(v, Tensor) and v._data.ndim:
+        raise _arange_error(v, start, end, step)
+    return v.item()
+
+
+def _arange_error(bad: Any, start: Any, end: Any, step: Any) -> TypeError:
+    """The parser's refusal of a bound that is no Number; ``arange(end)`` (read here as a 0
+    start and a step of 1) names the argument, other calls list the overloads."""
+    from .pointwise_unary import bad_arg
+    if bad is end and start.__class__ is int and start == 0 and step.__class__ is int \
+            and step == 1:
+        return bad_arg("arange", "end", end, "Number", 1)
+    given = (start, end) if step.__class__ is int and step == 1 else (start, end, step)
+    got = ", ".join(type(v).__name__ for v in given)
+    rest = ("torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+            "bool pin_memory = False, bool requires_grad = False)")
+    return TypeError(f"arange() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n * (Number end, *, Tensor out = None, {rest}\n"
+                     f" * (Number start, Number end, *, {rest}\n"
+                     f" * (Number start, Number end, Number step = 1, *, Tensor out = None, "
+                     f"{rest}\n")
+
+
 def _check_range(start: Any, end: Any, step: Any) -> None:
     """PyTorch's argument checks for arange/range, with its messages."""
     if step == 0:
@@ -971,7 +1000,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
     """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if _isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
+    vals = [_arange_item(v, start, end, step) if _isinstance(v, (Tensor, np.generic)) else v
+            for v in (start, end, step)]
     start, end, step = vals
     if dtype is None:
         dt = _dt.int64 if all(_isinstance(v, int) for v in vals) else _dt._default
@@ -981,7 +1011,13 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, out: Tensor | None = N
         raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dt._c10_name(dt)}'")
     if builtin_complex in map(type, vals):  # PyTorch reads the bounds as doubles
         raise RuntimeError("value cannot be converted to type double without overflow")
-    _check_range(start, end, step)  # inside the kernel: after the dtype's refusal
+    try:
+        _check_range(start, end, step)  # inside the kernel: after the dtype's refusal
+    except TypeError:  # a string bound: PyTorch's parser refuses it first
+        bad = [v for v in vals if not _isinstance(v, (int, float))]
+        if not bad:
+            raise
+        raise _arange_error(bad[0], *vals) from None
     n = max(0, math.ceil((end - start) / step))
     # PyTorch computes in double then casts; for ints, exact integer arithmetic
     if dt.category == _dt._INT and all(_isinstance(v, int) for v in vals):
@@ -1135,8 +1171,22 @@ def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: Any =
         raise RuntimeError(f"eye: n must be greater or equal to 0, got {n if n < 0 else m}")
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt._default
     dev = canonical_device(device)
-    arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dev._backend.native_dtype(dt))
+    try:
+        arr = dev._backend.xp.eye(n, n if m is None else m, dtype=dev._backend.native_dtype(dt))
+    except TypeError:  # a float n or m: PyTorch's argument parser's words
+        raise _eye_error(n, m) from None
     return _made(make(arr, dev), requires_grad)
+
+
+def _eye_error(n: Any, m: Any) -> TypeError:
+    from .pointwise_unary import _arg_type_name, bad_arg
+    if m is None or not hasattr(n, "__index__"):
+        return bad_arg("eye", "n", n, "int", 1)
+    rest = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+            "torch.device device = None, bool pin_memory = False, bool requires_grad = False)")
+    return TypeError("eye() received an invalid combination of arguments - got "
+                     f"({_arg_type_name(n)}, {_arg_type_name(m)}), but expected one of:\n"
+                     f" * (int n, *, {rest}\n * (int n, int m, *, {rest}\n")
 
 
 def _made(t: Tensor, requires_grad: bool) -> Tensor:

@@ -205,7 +205,10 @@ _INDEX_DTYPES = ("int32", "int64")  # PyTorch's index dtypes (uint8 indexes only
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``): values picked along ``dim``."""
-    x, ix = input._data, index._data
+    try:
+        x, ix = input._data, index._data
+    except AttributeError:  # a list index (say): PyTorch's argument parser's words
+        raise _not_tensors("gather", input, index) from None
     if ix.dtype not in _INDEX_DTYPES:
         if not ix.size:  # PyTorch checks nothing of an empty index
             return _empty_gather(input, index, out)
@@ -539,8 +542,18 @@ def _index_error(op: str, ix: Any) -> Exception:
     return IndexError(f"{op}(): Index is supposed to be a vector")
 
 
+def _not_tensors(op: str, input: Any, index: Any) -> TypeError:
+    """The refusal of a non-tensor ``input`` or ``index`` (positions as ``ember.op`` counts)."""
+    from .pointwise_unary import not_tensor
+    return not_tensor(op, input) if not isinstance(input, Tensor) else \
+        not_tensor(op, index, 3, "index")
+
+
 def _index_args(input: Tensor, dim: int, index: Tensor, op: str) -> tuple:
-    x, ix = input._data, index._data
+    try:
+        x, ix = input._data, index._data
+    except AttributeError:  # a list index (say): PyTorch's argument parser's words
+        raise _not_tensors(op, input, index) from None
     if ix.ndim > 1 or ix.dtype not in _INDEX_DTYPES or (op in _LONG_INDEX and ix.dtype != "int64"):
         raise _index_error(op, ix)
     if index._device is not input._device:

@@ -212,6 +212,11 @@ _C_INTS = {"uint8": ("uint8_t", 0, 255), "int8": ("int8_t", -128, 127),
            "int64": ("int64_t", -2 ** 63, 2 ** 63 - 1)}
 
 
+def _c_g(v: float) -> str:
+    """``v`` as C's ``%g`` prints it (a NaN with its sign bit set as ``-nan``)."""
+    return "-nan" if v != v and math.copysign(1.0, v) < 0 else f"{v:g}"
+
+
 def _histc_range_checks(x: Any, bins: Any, lo: float, hi: float) -> None:
     """histc's checks on its range, in PyTorch's order, for the integer and bool inputs that it
     then refuses: bins, a finite and increasing range, bounds that fit the input dtype (the
@@ -259,8 +264,10 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0, *,  # noqa
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
         lo, hi = float(x.min()), float(x.max())
+        if x.size > 1 and (lo != lo or hi != hi):  # PyTorch's vectorized aminmax: -nan, both
+            lo = hi = -math.nan
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+        raise RuntimeError(f"torch.histc: range of [{_c_g(lo)}, {_c_g(hi)}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:

@@ -355,11 +355,17 @@ def _d_min(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple
     return ((where(a > b, 0.0, half) if na else None), (where(a < b, 0.0, half) if nb else None))
 
 
-maximum = binop("maximum", lambda xp, a, b: xp.maximum(a, b), "MaximumBackward0", _d_max,
-                kinds="biuf", tensor_other=True, reject=_complex_reject("maximum"),
+def _tie_first(fn: Callable, a: Any, b: Any) -> Any:
+    """``fn(a, b)`` (NumPy's maximum or minimum) keeping ``a`` on a tie, as PyTorch does
+    (``maximum(0., -0.)`` is ``0.``): NumPy's keeps the second operand, except in float16."""
+    return fn(a, b) if getattr(a, "dtype", None) == np.float16 else fn(b, a)
+
+
+maximum = binop("maximum", lambda xp, a, b: _tie_first(xp.maximum, a, b), "MaximumBackward0",
+                _d_max, kinds="biuf", tensor_other=True, reject=_complex_reject("maximum"),
                 doc="Elementwise maximum; NaN propagates. Ties split the gradient evenly.")
-minimum = binop("minimum", lambda xp, a, b: xp.minimum(a, b), "MinimumBackward0", _d_min,
-                kinds="biuf", tensor_other=True, reject=_complex_reject("minimum"),
+minimum = binop("minimum", lambda xp, a, b: _tie_first(xp.minimum, a, b), "MinimumBackward0",
+                _d_min, kinds="biuf", tensor_other=True, reject=_complex_reject("minimum"),
                 doc="Elementwise minimum; NaN propagates. Ties split the gradient evenly.")
 fmax = binop("fmax", lambda xp, a, b: xp.fmax(a, b), "FmaxBackward0", _d_max, kinds="biuf",
              tensor_other=True, reject=_complex_reject("fmax"),
@@ -472,15 +478,16 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *,
         return tuple(make(xp.asarray(i, dtype="int64"), condition._device)
                      for i in xp.nonzero(xp.atleast_1d(c) if c.ndim == 0 else c))
     if input is None or other is None:  # one of them alone: no overload takes that
+        given = (condition, input) if other is None else (condition, input, other)
         names = ", ".join(type(v).__name__ if not _isinstance(v, Tensor) else "Tensor"
-                          for v in (condition, input, other))
+                          for v in given)  # (``where(c, x)``: the two given)
         raise TypeError(f"where() received an invalid combination of arguments - got "
                         f"({names}), but expected one of:\n"
                         " * (Tensor condition)\n"
                         " * (Tensor condition, Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor condition, Number self, Tensor other)\n"
                         " * (Tensor condition, Tensor input, Number other)\n"
-                        " * (Tensor condition, Number input, Tensor other)\n"
-                        " * (Tensor condition, Number input, Number other)\n")
+                        " * (Tensor condition, Number self, Number other)\n")
     if isinstance(input, np.generic):  # NumPy scalars as PyTorch's parser reads them
         input = np_number(input)
     if isinstance(other, np.generic):
@@ -785,9 +792,11 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         if nan:
             r = xp.full_like(a, float("nan"))
         if lo is not None and not nan:
-            r = xp.where(r < lo, lo, r) if _keeps_ties(min, a) else xp.maximum(r, lo)
+            r = xp.where(r < lo, lo, r) if _keeps_ties(min, a) else _tie_first(
+                xp.maximum, r, lo)
         if hi is not None and not nan:
-            r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else xp.minimum(r, hi)
+            r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else _tie_first(
+                xp.minimum, r, hi)
     except ValueError as err:
         raise _fail_many("clamp", (input, min, max), err) from None
     if r is a:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._memory_format import dense_like_result
+from .._runtime import _threads
 from . import _inplace
 from ._dispatch import (
     Tensor,
@@ -32,6 +33,7 @@ from ._dispatch import (
     renamed,
     result_type,
 )
+from ._torch_cpu import GRAIN_SIZE, half_vector_width
 from .arithmetic import _out, to_f32
 
 __all__ = ["abs", "absolute", "sign", "sgn", "sqrt", "rsqrt", "square", "exp", "exp2", "expm1",
@@ -64,14 +66,25 @@ def not_implemented(op: str, npd: Any) -> NotImplementedError:
 def not_tensor(op: str, x: Any, pos: int = 1, arg: str = "input") -> TypeError:
     """PyTorch's refusal of a non-tensor argument, naming its type as PyTorch's argument parser
     does (``list``, ``float``, but ``numpy.ndarray``)."""
-    return TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not "
+    return bad_arg(op, arg, x, "Tensor", pos)
+
+
+def bad_arg(op: str, arg: str, x: Any, expected: str, pos: int | None = None) -> TypeError:
+    """PyTorch's argument parser's refusal of a wrongly typed argument: ``op(): argument 'arg'
+    (position N) must be T, not U`` (no position for an argument given by keyword). Build it
+    on the error path only."""
+    where = "" if pos is None else f" (position {pos})"
+    return TypeError(f"{op}(): argument '{arg}'{where} must be {expected}, not "
                      f"{_arg_type_name(x)}")
 
 
 def _arg_type_name(x: Any) -> str:
     """A value's type as PyTorch's errors name it: bare for builtins, else module-qualified."""
     t = type(x)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    if t.__module__ == "builtins" or _isinstance(x, Tensor):  # (a Parameter: its class name)
+        return t.__name__
+    return f"ember.{t.__name__}" if t.__module__.startswith("ember.") else \
+        f"{t.__module__}.{t.__qualname__}"
 
 
 def invalid_combination(op: str, *args: Any) -> TypeError:
@@ -112,7 +125,7 @@ _EXACT_OUT = frozenset({"abs", "sign", "sgn", "round", "floor", "ceil", "trunc",
 def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None = None, *,
           saves: str = "x", kinds: str = "biufc", promote: bool = True, doc: str = "",
           reject: Callable[[Any], Exception] | None = None,
-          half_deriv: Callable | None = None) -> Callable:
+          half_deriv: Callable | None = None, half_fix: Callable | None = None) -> Callable:
     """Declare a unary op.
 
     ``kernel(xp, x)`` computes the result; ``deriv(g, x, r)`` the input's gradient from the
@@ -120,6 +133,8 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
     ``kinds`` are the NumPy dtype kinds accepted; ``promote`` turns integers and bools into
     the default float dtype first. ``half_deriv(g, r, dtype)`` (float32 arrays): the gradient
     of PyTorch's fused backward kernel for float16/bfloat16 ``dtype``, rounded to it after.
+    ``half_fix(x, r)``: the float16/bfloat16 result ``r`` of input ``x`` redone where
+    PyTorch's CPU scalar loop rounds differently from its vector loop.
     """
     save_x, save_r = "x" in saves, "r" in saves
     exact = name in _EXACT_OUT
@@ -164,6 +179,8 @@ def unary(name: str, kernel: Callable, node: str | None, deriv: Callable | None 
             r = dev._backend.xp.asarray(r)
         if bf16 and r.dtype == "float32":
             r = quiet(r.astype, input._data.dtype)  # overflow to inf, silently as PyTorch
+            if half_fix is not None and r.__class__ is np.ndarray:
+                r = quiet(half_fix, input._data, r)
         res = make(r, dev)
         if deriv is not None and grad_state.enabled and input._rg:
             record(node, res, (input,), vjp, (input if save_x else None, res if save_r else None))
@@ -428,9 +445,42 @@ sgn = unary("sgn", _sgn_kernel, "SgnBackward0", _d_sgn, saves="xr", promote=Fals
             doc="``z / |z|`` for complex elements (0 at 0); ``sign`` for real ones.")
 sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), "SqrtBackward0",
              lambda g, x, r: g / (2 * cj(r)), saves="r", doc="Square root, elementwise.")
+
+
+def _rsqrt_scalar_loop(x: Any, r: Any) -> Any:
+    """PyTorch's CPU rsqrt of float16/bfloat16: its vector loop computes in float32 and
+    rounds once (``r``); the elements its scalar loop takes compute ``1 / sqrt(x)`` in the
+    half type, rounding twice. The scalar loop takes what follows the last whole vector of
+    each contiguous run (a dense array in memory order, one run a thread from PyTorch's grain
+    size on; else each run along the unit-stride dimension), and all of an array with no
+    unit-stride dimension."""
+    w = half_vector_width()
+    n = x.size
+    if x.flags.c_contiguous or x.flags.f_contiguous:
+        if n >= w and r.flags.c_contiguous == x.flags.c_contiguous:
+            xs, rs = (x.reshape(-1), r.reshape(-1)) if x.flags.c_contiguous else \
+                (x.T.reshape(-1), r.T.reshape(-1))
+            parts = 1 if n < GRAIN_SIZE else min(_threads[0], -(-n // GRAIN_SIZE))
+            chunk = -(-n // parts)
+            for s in range(0, n, chunk):  # one chunk a thread (at most a few)
+                k = s + min(chunk, n - s) // w * w
+                e = min(s + chunk, n)
+                rs[k:e] = 1 / np.sqrt(xs[k:e])
+            return r
+    else:
+        unit = [d for d in range(x.ndim) if x.strides[d] == x.itemsize and x.shape[d] > 1]
+        if unit:
+            d = unit[-1]
+            k = x.shape[d] // w * w
+            xv, rv = np.moveaxis(x, d, -1), np.moveaxis(r, d, -1)
+            rv[..., k:] = 1 / np.sqrt(xv[..., k:])
+            return r
+    return np.asarray(1 / np.sqrt(x))
+
+
 rsqrt = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "RsqrtBackward0",
-              lambda g, x, r: -0.5 * g * cj(r * r * r), saves="r",
-              doc="Reciprocal of the square root, elementwise.")
+              lambda g, x, r: -0.5 * g * cj(r.pow(3)), saves="r",
+              doc="Reciprocal of the square root, elementwise.", half_fix=_rsqrt_scalar_loop)
 def _d_square(g: Tensor, x: Tensor, r: Any) -> Tensor:
     # as PyTorch's pow(x, 2) backward, 2 * x ** 1: the derivative then stays in the graph
     # (a third derivative is zeros, not "does not require grad")

@@ -100,7 +100,11 @@ def sum(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *,  # noqa: A0
     _check_overload("sum", dim, keepdim, out=out)
     node = "SumBackward0" if dim is OMITTED else "SumBackward1"
     dim = None if dim is OMITTED else dim
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor("sum", input) from None
     dims = tuple(range(x.ndim)) if dim is None else reduce_dims(dim, x.ndim, "sum")
     be = input._device._backend
     r = _sum_array(be, x, dims, keepdim, out.dtype if dtype is None and out is not None else dtype)
@@ -163,7 +167,11 @@ def mean(input: Tensor, dim: Any = OMITTED, keepdim: bool = False, *, dtype: Any
     _check_overload("mean", dim, keepdim)
     node = "MeanBackward0" if dim is OMITTED else "MeanBackward1"
     dim = None if dim is OMITTED else dim
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor("mean", input) from None
     if dtype is not None:
         x = cast_for_dtype(input._device._backend, x, dtype)
     elif out is not None and kind(x) in "fV" and out._data.dtype != x.dtype:
@@ -387,7 +395,11 @@ def _numel_error(op: str) -> RuntimeError:
 
 
 def _full_extreme(input: Tensor, op: str) -> Tensor:
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor(op, input) from None
     if x.size == 0:
         raise _numel_error(op)
     _no_complex(x, f"{op}_all")
@@ -401,7 +413,11 @@ def _full_extreme(input: Tensor, op: str) -> Tensor:
 
 
 def _extreme_dim(input: Tensor, dim: Any, keepdim: bool, op: str) -> Any:
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor(op, input) from None
     d = wrap_dim(dim, x.ndim, op)
     xp = input._device._backend.xp
     x0 = x if x.ndim else reshape(xp, x, (1,))
@@ -489,7 +505,11 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
 
 
 def _argext(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor(op, input) from None
     if kind(x) in "bc":
         raise RuntimeError(
             f"{op}(): does not support {'bool' if kind(x) == 'b' else 'complex'} input")

@@ -56,12 +56,35 @@ def _size_args(size: tuple, size_kw: Any, op: str = "rand", extra: dict | None =
     from .creation import _size, size_arg
 
     if extra:
-        got = ", ".join([type(v).__name__ for v in size]
-                        + [f"{k}={type(v).__name__}" for k, v in extra.items()])
-        raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
-                        f"but expected one of:\n * (tuple of ints size, *, ember.Generator "
-                        f"generator, {_OPTS})\n * (tuple of ints size, *, {_OPTS})\n")
-    return _size(size_arg(op, size, size_kw), op)
+        raise _no_overload(op, size, extra)
+    try:
+        return _size(size_arg(op, size, size_kw), op)
+    except TypeError:  # several sizes, the first not an int: no overload fits them
+        from .shape import _is_size
+        if len(size) > 1 and not _is_size(size[0]):
+            raise _no_overload(op, size, {}) from None
+        raise
+
+
+def _keywords_named(e: TypeError, op: str, size: tuple, **kw: Any) -> TypeError:
+    """``e``; when no overload fit the sizes, with the keywords given (those not at their
+    defaults: which were spelled out is not known here) in its ``got (...)``."""
+    given = {k: v for k, v in kw.items() if v is not None and v is not False}
+    if not given or not str(e).startswith(f"{op}() received an invalid combination"):
+        return e
+    return _no_overload(op, size, given)
+
+
+def _no_overload(op: str, size: tuple, extra: dict) -> TypeError:
+    def name(v: Any) -> str:  # Ember's own types (dtype, device, ...) as ``ember.dtype``
+        t = type(v)
+        return f"ember.{t.__name__}" if t.__module__.startswith("ember") and \
+            not isinstance(v, Tensor) else t.__name__
+
+    got = ", ".join([name(v) for v in size] + [f"{k}={name(v)}" for k, v in extra.items()])
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n * (tuple of ints size, *, ember.Generator "
+                     f"generator, {_OPTS})\n * (tuple of ints size, *, {_OPTS})\n")
 
 
 def _memory_perm(arr: Any) -> tuple[int, ...] | None:
@@ -531,7 +554,12 @@ def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
          out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
          requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn uniformly from ``[0, 1)``."""
-    shape = _size_args(size, kw.pop("size", size_), "rand", kw)
+    try:
+        shape = _size_args(size, kw.pop("size", size_), "rand", kw)
+    except TypeError as e:  # name the keywords given too, as PyTorch's parser does
+        raise _keywords_named(e, "rand", size, generator=generator, out=out, dtype=dtype,
+                              layout=layout, device=device, pin_memory=pin_memory,
+                              requires_grad=requires_grad) from None
     if generator is not None and not isinstance(generator, Generator):
         raise _generator_type_error("rand", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
@@ -551,7 +579,12 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
           out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
           requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
-    shape = _size_args(size, kw.pop("size", size_), "randn", kw)
+    try:
+        shape = _size_args(size, kw.pop("size", size_), "randn", kw)
+    except TypeError as e:  # name the keywords given too, as PyTorch's parser does
+        raise _keywords_named(e, "randn", size, generator=generator, out=out, dtype=dtype,
+                              layout=layout, device=device, pin_memory=pin_memory,
+                              requires_grad=requires_grad) from None
     if generator is not None and not isinstance(generator, Generator):
         raise _generator_type_error("randn", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,

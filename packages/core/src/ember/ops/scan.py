@@ -58,7 +58,11 @@ def _out_dtype(dtype: Any, out: Any) -> Any:
 def _prep(input: Tensor, dim: int, op: str, dtype: Any) -> tuple[Any, int]:
     """The input array (as a 1-element vector when 0-d), cast for ``dtype=``, and the dim."""
     _dim_given(dim, op)
-    x = input._data
+    try:
+        x = input._data
+    except AttributeError:  # a list or number: PyTorch's parser error
+        from .pointwise_unary import not_tensor
+        raise not_tensor(op, input) from None
     d = wrap_dim(dim, x.ndim, op)
     be = input._device._backend
     if dtype is not None:

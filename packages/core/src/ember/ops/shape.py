@@ -202,7 +202,14 @@ def _size_error(raw: tuple, sizes: tuple, op: str, name: str) -> TypeError:
     if i and op:
         return TypeError(f"{op}(): argument '{name}' failed to unpack the object at pos {i + 1} "
                          f"with error \"type must be tuple of ints,but got {tname}\"")
-    if not op or op == "view":
+    if op == "view":  # the dtype overload: no overload fits
+        if len(raw) > 1:
+            got = ", ".join(type(s).__name__ for s in raw)
+            return TypeError(f"view() received an invalid combination of arguments - got "
+                             f"({got}), but expected one of:\n * (torch.dtype dtype)\n"
+                             " * (tuple of ints size)\n")
+        return _view_type_error(raw[0])
+    if not op:
         return TypeError(f"argument '{name}' must be tuple of ints, but found element of type "
                          f"{tname} at pos {i}")
     if sizes is not raw:
@@ -291,6 +298,18 @@ def view(input: Tensor, *shape: Any, size: Any = None, dtype: Any = None) -> Ten
                     lambda g: (g.reshape(old),))
 
 
+def _view_type_error(arg: Any) -> TypeError:
+    """PyTorch's parser's refusal of ``x.view(arg)`` for an ``arg`` neither dtype nor size."""
+    what = type(arg).__name__
+    if _isinstance(arg, (tuple, list)):  # PyTorch's parser lists the element types
+        items = ", ".join(type(v).__name__ for v in arg)
+        what += f" of ({items})" if _isinstance(arg, tuple) else f" of [{items}]"
+    bad = f"didn't match because some of the arguments have invalid types: (!{what}!)"
+    return TypeError(f"view() received an invalid combination of arguments - got "
+                     f"({type(arg).__name__}), but expected one of:\n * (torch.dtype dtype)"
+                     f"\n      {bad}\n * (tuple of ints size)\n      {bad}\n")
+
+
 def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
     """The same bytes read as ``dtype``; with another element size the last dim (which must
     be contiguous) shrinks or grows. Not differentiable (as in PyTorch, even to the same dtype)."""
@@ -298,10 +317,11 @@ def _view_dtype(input: Tensor, dtype: Any) -> Tensor:
     from ._inplace import _type_name
 
     if not _isinstance(dtype, _dt.dtype) and not _isinstance(dtype, str):
-        raise TypeError(f"view() received an invalid combination of arguments - got "
-                        f"({type(dtype).__name__}), but expected one of: (torch.dtype dtype) or "
-                        f"(tuple of ints size)")
-    dt = _dt.to_dtype(dtype)
+        raise _view_type_error(dtype)
+    try:
+        dt = _dt.to_dtype(dtype)
+    except TypeError:  # a string that names no dtype: PyTorch refuses every string
+        raise _view_type_error(dtype) from None
     x = input._data
     old = input.dtype
     if dt == old:

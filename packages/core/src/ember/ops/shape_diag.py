@@ -49,15 +49,21 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D input placed on the ``diagonal`` of a square matrix, or a 2-D input's diagonal."""
     nd = input._data.ndim
-    if nd == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if nd == 2:
-        from .._tensor import contiguous_format
-        from .conversion import clone
+    try:
+        if nd == 1:
+            return diag_embed(input, diagonal, 0, 1)
+        if nd == 2:
+            from .._tensor import contiguous_format
+            from .conversion import clone
 
-        # PyTorch's diagonal_copy is contiguous, even for a diagonal of one element
-        out = clone(_diagonal(input, diagonal), memory_format=contiguous_format)
-        return renamed(out, "DiagonalBackward0_copy")
+            # PyTorch's diagonal_copy is contiguous, even for a diagonal of one element
+            out = clone(_diagonal(input, diagonal), memory_format=contiguous_format)
+            return renamed(out, "DiagonalBackward0_copy")
+    except TypeError:  # a float diagonal fails only inside: PyTorch's parser refuses it
+        if diagonal.__class__ is int:
+            raise
+        from .pointwise_unary import bad_arg
+        raise bad_arg("diag", "diagonal", diagonal, "int", 2) from None
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
 
 

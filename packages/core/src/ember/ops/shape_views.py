@@ -272,9 +272,27 @@ def _narrow_args(start: Any, length: Any) -> tuple[int, int]:
             raise RuntimeError("start must be an 0-dim integral Tensor.")
     for v in (start, length):
         if _isinstance(v, (float, bool, complex, str)) or not hasattr(v, "__index__"):
-            raise TypeError(f"narrow() received an invalid combination of arguments - got "
-                            f"(int, {type(start).__name__}, {type(length).__name__})")
+            raise _narrow_error(start, length)
     return int(start), int(length)
+
+
+def _narrow_error(start: Any, length: Any) -> TypeError:
+    """PyTorch's parser's refusal of a float (or string) ``start`` or ``length``."""
+    def bad(v: Any, tensor_ok: bool) -> bool:
+        if tensor_ok:
+            return not _isinstance(v, Tensor)
+        return _isinstance(v, (float, bool, complex, str)) or not hasattr(v, "__index__")
+
+    def marks(tensor_start: bool) -> str:
+        s, n = type(start).__name__, type(length).__name__
+        return (f"(int, {f'!{s}!' if bad(start, tensor_start) else s}, "
+                f"{f'!{n}!' if bad(length, False) else n})")
+
+    why = "      didn't match because some of the arguments have invalid types: "
+    return TypeError(f"narrow() received an invalid combination of arguments - got (int, "
+                     f"{type(start).__name__}, {type(length).__name__}), but expected one of:\n"
+                     f" * (int dim, Tensor start, int length)\n{why}{marks(True)}\n"
+                     f" * (int dim, int start, int length)\n{why}{marks(False)}\n")
 
 
 def _slice(input: Tensor, d: int, a: int, b: int) -> Tensor:
@@ -346,6 +364,25 @@ def _split_sizes(input: Tensor, sizes: Sequence[int], d: int, name: str, guard: 
     return _multi_views(input, arrs, name, guard, vjp)
 
 
+def _split_item(sizes: Any, k: int | None) -> int:
+    """A split size given as other than an int (a 0-d tensor, NumPy's int, a bool) as an int;
+    a float, string or None refused in the words of PyTorch's ``split_with_sizes`` parser
+    (``k``: its place in the list of sizes, None for a lone split size)."""
+    s = sizes[0 if k is None else k]
+    if _isinstance(s, (float, str, complex)) or s is None or not hasattr(s, "__index__"):
+        from .pointwise_unary import _arg_type_name
+        name = _arg_type_name(s)
+        head = "split_with_sizes(): argument 'split_sizes'"
+        if k is None:
+            raise TypeError(f"{head} (position 2) must be tuple of ints, not {name}")
+        if k:
+            raise TypeError(f"{head} failed to unpack the object at pos {k + 1} with error "
+                            f"\"type must be tuple of ints,but got {name}\"")
+        raise TypeError(f"{head} (position 2) must be tuple of ints, but found element of type "
+                        f"{name} at pos 0")
+    return int(s)
+
+
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Views of consecutive pieces along ``dim``: of size ``split_size`` (the last may be
     smaller), or of the given sizes."""
@@ -355,7 +392,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     d = wrap_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if _isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = [s if s.__class__ is int else _split_item(split_size_or_sections, k)
+                 for k, s in enumerate(split_size_or_sections)]
         if sum(sizes) != n or any(s < 0 for s in sizes):
             if any(s < 0 for s in sizes):
                 raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
@@ -364,7 +402,9 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                 f"size at dimension {dim}), but got split_sizes={sizes}")
         return _split_sizes(tensor, sizes, d, "SplitWithSizesBackward0", "SplitWithSizes")
-    s = int(split_size_or_sections)
+    s = split_size_or_sections
+    if s.__class__ is not int:
+        s = _split_item((s,), None)
     if s < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
     if s == 0 and n != 0:

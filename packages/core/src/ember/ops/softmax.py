@@ -63,7 +63,7 @@ def _softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
 
 def _softmax_last_exact(xp: Any, x: Any) -> Any:
     e = xp.exp(_shifted(xp, x, -1))
-    return e / xp.sum(e, axis=-1, keepdims=True)
+    return e * (1 / xp.sum(e, axis=-1, keepdims=True))  # PyTorch's last-dim kernel
 
 
 def _softmax_half_inner(xp: Any, x32: Any, axis: int, half: Any) -> Any:

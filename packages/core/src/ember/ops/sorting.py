@@ -170,8 +170,13 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     x = input._data
     d = wrap_dim(dim, x.ndim, "topk")
     n = x.shape[d] if x.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError("selected index k out of range")
+    try:
+        if not 0 <= k <= n:
+            if k.__class__ is not int and not hasattr(k, "__index__"):  # the parser's check first
+                raise _k_error("topk", k)
+            raise RuntimeError("selected index k out of range")
+    except TypeError:  # (a string k, say)
+        raise _k_error("topk", k) from None
     if x.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
     refuse_shell_uint("topk_cpu", x)
@@ -179,20 +184,30 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     xp = input._device._backend.xp
     x0 = x if x.ndim else x.reshape(1)
     idx = None
-    if k and not sorted and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray:
-        idx = _topk_replayed(x0, d, k, largest)  # the order nth_element leaves
-    if idx is None:
-        idx = _argsort_arr(xp, x0, d, largest, "topk")
-        if k and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray and \
-                _ties(_orderable(x0), idx, d):
-            idx = _replayed(x0, d, largest, _std.topk_order, k, True)
-        else:
-            sl = [slice(None)] * x0.ndim
-            sl[d] = slice(0, k)
-            idx = idx[tuple(sl)]
+    try:
+        if k and not sorted and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray:
+            idx = _topk_replayed(x0, d, k, largest)  # the order nth_element leaves
+        if idx is None:
+            idx = _argsort_arr(xp, x0, d, largest, "topk")
+            if k and x0.size < _std.REPLAY_MAX and x0.__class__ is np.ndarray and \
+                    _ties(_orderable(x0), idx, d):
+                idx = _replayed(x0, d, largest, _std.topk_order, k, True)
+            else:
+                sl = [slice(None)] * x0.ndim
+                sl[d] = slice(0, k)
+                idx = idx[tuple(sl)]
+    except TypeError:  # a float k fails only here: PyTorch's parser refuses it up front
+        if k.__class__ is int:
+            raise
+        raise _k_error("topk", k) from None
     shape_out = x.shape[:d] + (k,) + x.shape[d + 1:] if x.ndim else ()
     return write_out_exact(_rt.topk(select_along(input, idx, d, "TopkBackward0", shape_out)), out,
                            "topk")
+
+
+def _k_error(op: str, k: Any) -> TypeError:
+    from .pointwise_unary import bad_arg
+    return bad_arg(op, "k", k, "int", 2)
 
 
 def _topk_replayed(x0: Any, d: int, k: int, largest: bool) -> Any:
