@@ -11,7 +11,9 @@ The index arithmetic follows PyTorch's CPU kernels to the bit where it decides w
 an output reads: the scale is computed in the kernel's "opmath" precision (float64 for
 float64 inputs, float32 otherwise), nearest source positions are rounded to float32 before
 the floor, and the legacy nearest rule (output == input copies, output == 2 * input halves
-the index) applies where PyTorch's kernel uses it.
+the index) applies where PyTorch's kernel uses it. The linear and cubic source index is
+floored through float32 (PyTorch's ``floorf``) for float64 too, and float32 / float64 taps
+are summed with the fused multiply-adds of PyTorch's compiled kernels.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["opmath", "taps_nearest", "taps_linear", "taps_cubic", "taps_aa", "separable",
-           "separable_adj", "aa_adjoint_2d", "fma"]
+__all__ = ["opmath", "taps_nearest", "taps_linear", "taps_cubic", "taps_cubic_plain", "taps_aa",
+           "separable", "separable_adj", "aa_adjoint_2d", "fma", "bilinear_cl", "raster_adjoint",
+           "EXACT_MAX", "EXACT_GRAD_MAX"]
 
 _F32 = np.float32
+# passes of more elements than this sum their taps plainly (the fused sums emulated in float64
+# cost ~3x), and backwards of larger output gradients take the separable adjoint instead of
+# PyTorch's raster order (``raster_adjoint``: 2-7x slower than the separable one)
+EXACT_MAX = 1 << 20
+EXACT_GRAD_MAX = 1 << 17
 
 
 def opmath(dtype_name: str) -> type:
@@ -79,7 +87,8 @@ def taps_linear(n_in: int, n_out: int, align_corners: bool, sf: float | None,
     if n_out == n_in and not align_corners:
         return None
     src = _source(n_out, _scale(n_in, n_out, align_corners, sf, op), align_corners, False, op)
-    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    # the index is floored through float32 whatever ``op`` (PyTorch's ``floorf``)
+    i0 = np.minimum(np.floor(src.astype(_F32)).astype(np.int64), n_in - 1)
     lam = np.clip(src - i0.astype(op), op(0), op(1))
     i1 = i0 + (i0 < n_in - 1)
     return np.stack([i0, i1], 1), np.stack([op(1) - lam, lam], 1)
@@ -109,9 +118,31 @@ def taps_cubic(n_in: int, n_out: int, align_corners: bool, sf: float | None, op:
                ) -> tuple:
     """Four taps with Keys' cubic convolution weights (A = -0.75), borders clamped."""
     src = _source(n_out, _scale(n_in, n_out, align_corners, sf, op), align_corners, True, op)
-    fl = np.floor(src)
+    fl = np.minimum(np.floor(src.astype(_F32)), n_in - 1).astype(op)  # ``floorf``, as linear
     idx = np.clip(fl.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
-    return idx, _cubic_weights(src - fl, op)
+    return idx, _cubic_weights(np.clip(src - fl, op(0), op(1)), op)
+
+
+def taps_cubic_plain(n_in: int, n_out: int, align_corners: bool, sf: float | None, op: type
+                     ) -> tuple:
+    """``taps_cubic`` as PyTorch's bicubic backward computes them: a file compiled without
+    fused multiply-adds, each step rounded (the far tap's argument ``2 - t``)."""
+    scale = _scale(n_in, n_out, align_corners, sf, op)
+    dst = np.arange(n_out, dtype=op)
+    src = dst * scale if align_corners else scale * (dst + op(0.5)) - op(0.5)
+    fl = np.floor(src.astype(_F32)).astype(op)
+    t = (src - fl).astype(op)
+    A, one = op(-0.75), op(1)
+
+    def c1(x: np.ndarray) -> np.ndarray:
+        return ((A + op(2)) * x - (A + op(3))) * x * x + one
+
+    def c2(x: np.ndarray) -> np.ndarray:
+        return ((A * x - op(5) * A) * x + op(8) * A) * x - op(4) * A
+
+    w = np.stack([c2(t + one), c1(t), c1(one - t), c2(op(2) - t)], 1).astype(op)
+    idx = np.clip(fl.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    return idx, w
 
 
 # ------------------------------------------------------------------ antialiased
@@ -138,9 +169,12 @@ def fma(xp: Any, a: Any, b: Any, c: Any) -> Any:
     split) and sum, which rounds as the fused operation does but in rare ties."""
     dt = np.result_type(*(getattr(v, "dtype", v) for v in (a, b, c)))
     if dt != np.float64:
-        f64 = np.float64
-        return (xp.asarray(a, dtype=f64) * xp.asarray(b, dtype=f64)
-                + xp.asarray(c, dtype=f64)).astype(dt)
+        p = xp.multiply(a, b, dtype=np.float64)
+        if getattr(p, "ndim", 0) and p.shape == np.shape(c):
+            p += c
+        else:
+            p = p + xp.asarray(c, dtype=np.float64)
+        return p.astype(dt)
     p = a * b
     split = 134217729.0  # 2**27 + 1
     ta, tb = split * a, split * b
@@ -210,9 +244,16 @@ def _along(xp: Any, x: Any, idx: np.ndarray, w: Any, axis: int) -> Any:
             out = out + v
         return out
     ws = [xp.asarray(w[:, t].reshape(shape), dtype=x.dtype) for t in range(idx.shape[1])]
-    out = taps[0] * ws[0]
-    for v, wt in zip(taps[1:], ws[1:]):
-        out = out + v * wt
+    if x.dtype.name not in ("float32", "float64") or taps[0].size >= EXACT_MAX:
+        out = taps[0] * ws[0]
+        for v, wt in zip(taps[1:], ws[1:]):
+            out = out + v * wt
+        return out
+    # as PyTorch's compiled kernel rounds: ``fma(t0, w0, t1 * w1)``, then the further taps
+    # fused multiply-adds one by one
+    out = fma(xp, taps[0], ws[0], taps[1] * ws[1])
+    for v, wt in zip(taps[2:], ws[2:]):
+        out = fma(xp, v, wt, out)
     return out
 
 
@@ -405,3 +446,125 @@ def out_size(n: int, sf: float) -> int:
     if math.isnan(v) or math.isinf(v) or abs(v) >= 2.0 ** 63:
         raise RuntimeError("value cannot be converted to type int64_t without overflow")
     return int(v)
+
+
+# ------------------------------------------------------------------ PyTorch's raster orders
+def bilinear_cl(xp: Any, x: Any, taps: list, lanes: int) -> Any:
+    """2-d bilinear as PyTorch's channels-last CPU kernel computes it (its choice for small
+    outputs and channels-last inputs): per output pixel the four corner weights ``hl * wl``,
+    then the four products summed with fused multiply-adds, in one order over the channels
+    its vectors cover (``lanes`` a vector) and in another over the leftover channels."""
+    (ih, wh), (iw, ww) = (_identity(n) if t is None else t for n, t in zip(x.shape[-2:], taps))
+    dt = x.dtype
+    corners = []
+    for a in (0, 1):
+        for b in (0, 1):
+            v = x[..., xp.asarray(ih[:, a])[:, None], xp.asarray(iw[:, b])[None, :]]
+            corners.append((v, xp.asarray((wh[:, a][:, None] * ww[:, b][None, :]).astype(dt))))
+    (x00, w00), (x01, w01), (x10, w10), (x11, w11) = corners
+    c = x.shape[1]
+    body = c - c % lanes
+    tail = fma(xp, x11, w11, fma(xp, x10, w10, fma(xp, x00, w00, x01 * w01)))
+    if body == 0:
+        return tail
+    vec = fma(xp, x00, w00, fma(xp, x01, w01, fma(xp, x11, w11, x10 * w10)))
+    if body == c:
+        return vec
+    return xp.concatenate([vec[:, :body], tail[:, body:]], axis=1)
+
+
+def _identity(n: int) -> tuple:
+    return np.stack([np.arange(n)] * 2, 1), np.array([[1.0, 0.0]] * n)
+
+
+def _cover_full(idx: np.ndarray, w: Any, n_in: int) -> tuple:
+    """Per input position the ``(output, tap)`` pairs that read it, sorted by output then
+    tap: ``(outputs, taps, weights, valid)``, each ``(n_in, K)``."""
+    n_out, n_taps = idx.shape
+    o = np.repeat(np.arange(n_out), n_taps)
+    t = np.tile(np.arange(n_taps), n_out)
+    pos = idx.reshape(-1)
+    order = np.lexsort((t, o, pos))
+    o, t, pos = o[order], t[order], pos[order]
+    counts = np.bincount(pos, minlength=n_in)
+    k = np.arange(len(pos)) - (np.cumsum(counts) - counts)[pos]
+    K = max(int(counts.max()), 1)
+    outs, tt = np.zeros((n_in, K), np.int64), np.zeros((n_in, K), np.int64)
+    ws = np.zeros((n_in, K), np.float64 if w is None else w.dtype)
+    valid = np.zeros((n_in, K), bool)
+    outs[pos, k], tt[pos, k], valid[pos, k] = o, t, True
+    ws[pos, k] = 1.0 if w is None else w[o, t]
+    return outs, tt, ws, valid
+
+
+def raster_adjoint(xp: Any, g: Any, taps: list, sizes: tuple, kind: str, cl: bool = False
+                   ) -> Any:
+    """The gradient of an upsampling summed as PyTorch's CPU backward kernels sum it: output
+    pixels in raster order, each adding to the input pixels its taps read. ``kind``:
+    ``"sum"`` (nearest: plain adds), ``"linear"`` (``fma(wd * wh * ww, grad, acc)``, the taps
+    in order) or ``"cubic"`` (2-d: ``acc + grad * wy * wx`` unfused, the x tap outermost)."""
+    dt = g.dtype
+    y = g.astype("float32") if dt.name in ("float16", "bfloat16") else g
+    d = len(sizes)
+    covers = []
+    for n, t, m in zip(sizes, taps, g.shape[-d:]):
+        if t is None:
+            t = (np.arange(m)[:, None], None)
+        covers.append(_cover_full(t[0], t[1], n))
+    Ks = [c[0].shape[1] for c in covers]
+    grids = np.meshgrid(*[np.arange(k) for k in Ks], indexing="ij")
+    slots = [s.reshape(-1) for s in grids]  # (combos,) per dim
+    # per input pixel, the combos ranked by (outputs, taps) in PyTorch's loop order
+    bshape = tuple(sizes) + (len(slots[0]),)
+
+    def field(arr: np.ndarray, k: int) -> np.ndarray:
+        sh = [1] * (d + 1)
+        sh[k], sh[-1] = sizes[k], len(slots[0])
+        return np.broadcast_to(arr[:, slots[k]].reshape(sh), bshape)
+
+    outs = [field(c[0], k) for k, c in enumerate(covers)]
+    tps = [field(c[1], k) for k, c in enumerate(covers)]
+    valid = np.logical_and.reduce([field(c[3], k) for k, c in enumerate(covers)])
+    tkeys = tps[::-1] if kind == "cubic" else tps
+    keys = (tkeys[::-1] + outs[::-1] + [~valid])  # lexsort: last key primary
+    rank = np.lexsort(keys, axis=-1)
+    ok_all = np.take_along_axis(valid, rank, -1)
+    n_rank = int(ok_all.reshape(-1, rank.shape[-1]).any(0).sum())  # invalid ranks sort last
+    sel = [np.take_along_axis(np.broadcast_to(sl.reshape((1,) * d + (-1,)), bshape),
+                              rank[..., :n_rank], -1) for sl in slots]
+    # per rank: the flat output position read and the weights, on the input grid
+    flat = np.zeros(tuple(sizes) + (n_rank,), np.int64)
+    wk = []
+    for k in range(d):
+        pos = _expand(k, sizes[k], d)[..., None]
+        flat = flat * g.shape[y.ndim - d + k] + covers[k][0][pos, sel[k]]
+        wk.append(covers[k][2][pos, sel[k]].astype(y.dtype))
+    lead = y.shape[:-d]
+    y2 = y.reshape((-1, int(np.prod(g.shape[-d:]))))
+    gi = xp.zeros((y2.shape[0], int(np.prod(sizes))), dtype=y.dtype)
+    for r in range(n_rank):
+        ok = ok_all[..., r].reshape(-1)
+        gv = xp.take(y2, xp.asarray(flat[..., r].reshape(-1)), axis=1)
+        if kind == "sum":
+            new = gi + gv
+        elif kind == "cubic":
+            new = gi + gv * xp.asarray(wk[0][..., r].reshape(-1)) * \
+                xp.asarray(wk[1][..., r].reshape(-1))
+        else:
+            coef = wk[0][..., r]
+            for w in wk[1:]:
+                coef = coef * w[..., r]
+            new = fma(xp, xp.asarray(coef.reshape(-1)), gv, gi)
+        gi = new if ok.all() else xp.where(xp.asarray(ok), new, gi)
+    gi = gi.reshape(lead + tuple(sizes))
+    if cl:
+        gi = xp.ascontiguousarray(gi.transpose((0,) + tuple(range(2, gi.ndim)) + (1,)))
+        gi = gi.transpose((0, gi.ndim - 1) + tuple(range(1, gi.ndim - 1)))
+    return gi.astype(dt) if gi.dtype != dt else gi
+
+
+def _expand(k: int, n: int, d: int) -> np.ndarray:
+    """The input positions of dim ``k`` (of ``n``), shaped to broadcast over ``d`` dims."""
+    sh = [1] * d
+    sh[k] = n
+    return np.arange(n).reshape(sh)

@@ -7,6 +7,8 @@ input positions and weights each output reads, and applies them one dimension at
 This module resolves the arguments (sizes, scale factors, PyTorch's checks in PyTorch's
 order and words) and picks the taps of the forward and of the backward, which differ
 where PyTorch's kernels differ (nearest's legacy index rule, bicubic's equal-size copy).
+float32 / float64 follow PyTorch's roundings: 2-d bilinear's channels-last kernel where
+PyTorch takes it, and every backward summed in PyTorch's raster order (``raster_adjoint``).
 """
 
 from __future__ import annotations
@@ -186,7 +188,20 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
     # first output row into every row of a plane unless the input is channels-last
     first_row = antialias and dt != "uint8" and not cl and out[-1] == 1 and out[-2] != S[-2]
 
+    exact = not antialias and dt in ("float32", "float64")
+    # PyTorch's 2-d bilinear takes its channels-last kernel for small outputs and for
+    # channels-last inputs of more than 3 channels; its roundings differ from the generic one
+    cl_kernel = exact and mode == "bilinear" and (cl and input.shape[1] > 3 or
+                                                   out[0] + out[1] <= 128) \
+        and input._data.size < _t.EXACT_MAX
+
     def f(xp: Any, a: Any) -> Any:
+        if cl_kernel:
+            # (its vectors hold 32 bytes, as measured on an AVX512 machine too)
+            y = _t.bilinear_cl(xp, a, fwd, 8 if dt == "float32" else 4)
+            if cl:
+                return xp.ascontiguousarray(y.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+            return xp.ascontiguousarray(y)
         # the last dim innermost, as PyTorch's kernels nest their taps
         y = _t.separable(xp, a, fwd, d, cl, last_first=antialias or mode in _WEIGHTED)
         if first_row:
@@ -203,6 +218,15 @@ def _upsample(input: Tensor, out: list, sfs: list | None, mode: str, align_corne
         gcl = follows and _channels_last(g)
         if antialias and d == 2 and str(g.dtype) != "uint8":
             return _t.aa_adjoint_2d(xp, g, bwd, S, gcl)
+        if exact and g.size < _t.EXACT_GRAD_MAX and not (
+                mode == "bicubic" and all(t is None for t in bwd)):
+            kind = ("sum" if mode in ("nearest", "nearest-exact") else
+                    "cubic" if mode == "bicubic" else "linear")
+            taps = bwd
+            if kind == "cubic":
+                taps = [_t.taps_cubic_plain(n, o, align_corners, sf, op)
+                        for n, o, sf in zip(S, out, sfs)]
+            return _t.raster_adjoint(xp, g, taps, S, kind, gcl)
         return _t.separable_adj(xp, g, bwd, d, S, gcl)
 
     return linear_op(input, f, b, name)
