@@ -16,9 +16,10 @@ from typing import Any
 from ._along_dim import is_half, mean_array
 from ._cascade_sum import cascade_sum
 from ._dispatch import Tensor, grad_state, make, quiet, quietly
+from ._torch_cpu import half_vector_width
 
 __all__ = ["arrays", "tensors", "grad_of", "const", "erf_array", "log_softmax_array",
-           "row_sum", "softmax_last",
+           "lane_sum", "row_sum", "softmax_last",
            "reduction_enum", "reduce_array", "float_input", "int_dtype_name"]
 
 _SQRPI = 5.6418958354775628695e-1  # 1/sqrt(pi)
@@ -242,11 +243,10 @@ def _wrap(m: _ArrayMath, r: Any, like: Tensor) -> Tensor:
 
 
 # Row-wise reductions along a short last axis are slow in NumPy (a loop per row), while a
-# whole-array maximum and a matrix-vector product with ones are fast. Softmax may subtract
-# any per-row constant: the global maximum serves when every row's sum of exponentials
-# stays a normal number (each row's maximum is then within ~69 of it), else the exact path.
+# matrix-vector product with ones is fast (``row_sum``). Softmax follows PyTorch's kernels
+# instead: each row shifted by its own maximum and its exponentials added in vector lanes
+# (``lane_sum``), so that the results are PyTorch's to the last bit (but for exp and log).
 _BLAS_FLOATS = frozenset({"float32", "float64"})
-_TINY = {"float32": 1e-30, "float64": 1e-290}
 _ones_cache: dict = {}
 
 
@@ -284,32 +284,89 @@ def _shift_of(xp: Any, x: Any) -> Any:
     return mx if math.isfinite(float(mx)) else None
 
 
+def _lanes(x: Any) -> int:
+    """Elements of one vector of PyTorch's softmax kernels for ``x``'s dtype (16 float32 or 8
+    float64 lanes where it runs AVX512, else 8 and 4)."""
+    return half_vector_width() // (2 if x.dtype.itemsize == 4 else 4)
+
+
+def lane_sum(xp: Any, e: Any) -> Any:
+    """Sums over the last axis of a C-contiguous float32/float64 ``e``, kept as a size-1 axis,
+    added as PyTorch's ``vec::reduce_all``: whole vectors into lanes in order, the tail into
+    the first lanes, then the lanes folded in halves (float32's shuffles) or one by one
+    (float64); a row shorter than a vector is added element by element."""
+    shape = e.shape
+    n = shape[-1]
+    e = e.reshape(-1, n)
+    lanes = _lanes(e)
+    if n < lanes:
+        acc = e[:, 0].copy()
+        for i in range(1, n):
+            acc += e[:, i]
+        return acc.reshape(shape[:-1] + (1,))
+    m = n // lanes
+    if m <= 4:  # few vectors: one add per vector
+        acc = e[:, :lanes].copy()
+        for k in range(lanes, m * lanes, lanes):
+            acc += e[:, k:k + lanes]
+    else:  # vectors first: NumPy adds down a leading axis in order, in long inner loops
+        v = xp.ascontiguousarray(e[:, :m * lanes].reshape(-1, m, lanes).transpose(1, 0, 2))
+        acc = xp.add.reduce(v, axis=0)
+    if n > m * lanes:
+        acc[:, :n - m * lanes] += e[:, m * lanes:]
+    if e.dtype.itemsize == 4:
+        while lanes > 1:
+            lanes //= 2
+            acc = acc[:, :lanes] + acc[:, lanes:]
+        tot = acc
+    else:
+        tot = acc[:, :1].copy()
+        for i in range(1, lanes):
+            tot += acc[:, i:i + 1]
+    return tot.reshape(shape[:-1] + (1,))
+
+
+def _row_max(xp: Any, x: Any) -> Any:
+    """Each row's maximum over the last axis, kept as a size-1 axis (short rows column by
+    column: NumPy's reduction loops per row)."""
+    n = x.shape[-1]
+    if n >= 24:
+        return xp.max(x, axis=-1, keepdims=True)
+    x2 = x.reshape(-1, n)
+    mx = x2[:, :1].copy()
+    for i in range(1, n):
+        xp.maximum(mx, x2[:, i:i + 1], out=mx)
+    return mx.reshape(x.shape[:-1] + (1,))
+
+
 def softmax_last(xp: Any, x: Any, exact: Callable) -> Any:
-    """Softmax over the last axis; ``exact(xp, x)`` handles the cases the fast path cannot."""
-    mx = _shift_of(xp, x)
-    if mx is not None:
-        e = xp.subtract(x, mx)
-        xp.exp(e, out=e)
-        tot = row_sum(xp, e)
-        if tot.min() >= _TINY[x.dtype.name]:
-            e *= xp.reciprocal(tot, out=tot)  # PyTorch's last-dim kernel: times 1/sum
-            return e
-    return exact(xp, x)
+    """Softmax over the last axis in PyTorch's order (``exp(x - row max)`` times 1 / the
+    vector-lane sum); ``exact(xp, x)`` handles the arrays that order is not followed for."""
+    if not _blas_rows(xp, x):
+        return exact(xp, x)
+    mx = _row_max(xp, x)
+    e = xp.subtract(x, mx)
+    xp.exp(e, out=e)
+    tot = lane_sum(xp, e)
+    e *= xp.divide(1, tot, out=tot)  # PyTorch's last-dim kernel: times 1/sum
+    bad = ~xp.isfinite(mx)
+    if bad.any():  # rows with an infinite (or NaN) maximum: as ``exact`` gives them
+        e = xp.where(bad, exact(xp, x), e)
+    return e
 
 
 @quietly  # infinities make inf/NaN here as in PyTorch, with no NumPy warning
 def log_softmax_array(xp: Any, x: Any, dim: int) -> Any:
-    """A stable log-softmax over ``dim`` of an array."""
+    """A stable log-softmax over ``dim`` of an array; over the last axis in PyTorch's order
+    (``x - row max - log(vector-lane sum of exponentials)``)."""
     if x.size == 0:
         return x.copy()
-    if dim == x.ndim - 1 or dim == -1:
-        mx = _shift_of(xp, x)
-        if mx is not None:
-            z = xp.subtract(x, mx)
-            tot = row_sum(xp, xp.exp(z))
-            if tot.min() >= _TINY[x.dtype.name]:
-                z -= xp.log(tot, out=tot)
-                return z
+    if (dim == x.ndim - 1 or dim == -1) and _blas_rows(xp, x):
+        mx = _row_max(xp, x)
+        z = xp.subtract(x, xp.where(mx == -xp.inf, 0, mx))  # a +inf maximum gives NaN
+        tot = lane_sum(xp, xp.exp(z))
+        z -= xp.log(tot, out=tot)
+        return z
     mx = xp.max(x, axis=dim, keepdims=True)
     z = x - xp.where(mx == -xp.inf, 0, mx)  # a +inf maximum gives NaN, as in PyTorch
     return z - xp.log(xp.sum(xp.exp(z), axis=dim, keepdims=True))

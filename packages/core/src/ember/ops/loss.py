@@ -12,6 +12,7 @@ from .. import dtypes as _dt
 from . import loss_composite as _composite
 from ._autocast import autocast_op
 from ._dispatch import Tensor, grad_state, leave_unchecked, make, record, renamed
+from ._fma import fma, fma_dtype
 from ._inplace import _type_name
 from ._nn_math import (
     arrays,
@@ -162,7 +163,11 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     valid, tv, wt = _targets(xp, tm, c, ignore_index, weight, cdt)
     # float16/bfloat16 rows and single samples follow PyTorch's CPU kernels' roundings
     half = dtype.itemsize == 2 and input._data.ndim <= 2
-    if softmax:
+    if softmax and not half and input._data.ndim > 2:
+        # PyTorch's log_softmax runs over dim 1 in place (its order for a non-last dim)
+        lp = log_softmax_array(xp, input._data.astype(cdt, copy=False), 1)
+        logp = xp.ascontiguousarray(xp.moveaxis(lp, 1, -1)).reshape(-1, c)
+    elif softmax:
         logp = log_softmax_half(xp, xm, 1, dtype).astype(cdt) if half else \
             log_softmax_array(xp, xm, 1)
     else:
@@ -225,7 +230,12 @@ def _class_loss(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
                 gm = xp.zeros((av.shape[0], c), dtype=cdt)
             if eps > 0:
                 gm -= bv[:, None] * (wc._data[None, :] if wc is not None else 1.0)
-            gm[rows, tvc._data] -= av
+            if softmax and eps == 0 and not half and fma_dtype(gm.dtype):
+                # log_softmax's backward fuses ``g - exp(y) * sum(g)``: one rounding there
+                et = xp.exp(lp._data[rows, tvc._data])
+                gm[rows, tvc._data] = fma(et, av, -av, gm.dtype)
+            else:
+                gm[rows, tvc._data] -= av
             return (make(_restore(gm, shape, xp).astype(dtype, copy=False), input._device),)
 
         # PyTorch's node: the label-smoothed sum's add, or the 2-D kernel's for images

@@ -16,7 +16,8 @@ from .._runtime import get_num_threads
 from ._autocast import autocast_op
 from ._channels_last import c_order
 from ._dispatch import Tensor, grad_state, methods, record, renamed, wrap_dim
-from ._nn_math import log_softmax_array, log_softmax_half, softmax_last
+from ._fma import fma
+from ._nn_math import lane_sum, log_softmax_array, log_softmax_half, softmax_last
 from ._torch_cpu import half_vector_width
 from .pointwise_unary import not_implemented, not_tensor, quiet, wrap
 
@@ -104,6 +105,51 @@ def _log_softmax_kernel(xp: Any, x: Any, axis: Any) -> Any:
     return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 
 
+def _array_grad(g: Tensor, r: Tensor) -> bool:
+    """Whether a gradient follows PyTorch's kernel on arrays: a plain backward (no graph) of
+    a float32/float64 NumPy result."""
+    return (not grad_state.enabled and r._data.__class__ is np.ndarray
+            and r._data.dtype.name in ("float32", "float64") and g._data.dtype == r._data.dtype
+            and r._data.size > 0)
+
+
+def _softmax_grad(g: Any, y: Any, d: int) -> Any:
+    """``_softmax_backward_data`` in PyTorch's order: along the last dim ``(g - sum) * y`` with
+    ``sum(g * y)`` added as ``vec::reduce_all`` adds; along another, ``y * (g - sum)`` with the
+    sum accumulated down the dim by fused multiply-adds."""
+    g = np.ascontiguousarray(g)
+    if d == y.ndim - 1:
+        return quiet(np.multiply, quiet(np.subtract, g, lane_sum(np, g * y)), y)
+    gm, ym = np.moveaxis(g, d, 0), np.moveaxis(y, d, 0)
+    if y.dtype.itemsize == 4:  # float32: float64 products are exact; each sum rounded once
+        p = gm.astype(np.float64)
+        quiet(np.multiply, p, ym, p)
+        acc64 = np.zeros(p.shape[1:])
+        for k in range(p.shape[0]):
+            quiet(np.add, acc64, p[k], acc64)
+            acc64[...] = acc64.astype(np.float32)
+        acc = acc64.astype(np.float32)
+    else:
+        acc = np.zeros(gm.shape[1:], y.dtype)
+        for k in range(gm.shape[0]):
+            acc = fma(gm[k], ym[k], acc, y.dtype)
+    return quiet(np.multiply, y, quiet(np.subtract, g, np.expand_dims(acc, d)))
+
+
+def _log_softmax_grad(g: Any, y: Any, d: int) -> Any:
+    """``_log_softmax_backward_data`` in PyTorch's order: ``g - exp(y) * sum(g)`` rounded
+    once (its kernels fuse it), the sum added as ``vec::reduce_all`` adds along the last
+    dim, in order down another."""
+    g = np.ascontiguousarray(g)
+    s = lane_sum(np, g) if d == y.ndim - 1 else np.add.reduce(g, axis=d, keepdims=True)
+    e = quiet(np.exp, y)
+    if y.dtype.itemsize == 4:  # float32: the float64 product is exact, the sum rounded once
+        t = e.astype(np.float64)
+        quiet(np.multiply, t, s.astype(np.float64), t)
+        return quiet(np.subtract, g.astype(np.float64), t, t).astype(np.float32)
+    return fma(quiet(np.negative, e), s, g, y.dtype)
+
+
 @autocast_op("softmax")
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``."""
@@ -132,6 +178,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
                 g32, r32 = g.float(), r.float()
                 return ((r32 * (g32 - (g32 * r32).sum(d, keepdim=True))).to(r.dtype)
                         .contiguous(),)
+            if _array_grad(g, r) and r._data.ndim:
+                return (wrap(_softmax_grad(g._data, r._data, d), r._device),)
             return (renamed((r * (g - (g * r).sum(d, keepdim=True))).contiguous(),
                             "SoftmaxBackwardDataBackward0"),)
 
@@ -168,6 +216,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
                 g32 = g.float()
                 return ((g32 - r.float().exp() * g32.sum(d, keepdim=True)).to(r.dtype)
                         .contiguous(),)
+            if _array_grad(g, r) and r._data.ndim:
+                return (wrap(_log_softmax_grad(g._data, r._data, d), r._device),)
             return (renamed((g - r.exp() * g.sum(d, keepdim=True)).contiguous(),
                             "LogSoftmaxBackwardDataBackward0"),)
 
