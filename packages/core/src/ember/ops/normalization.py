@@ -15,10 +15,13 @@ from .._runtime import _threads
 from .._tensor import contiguous_format
 from . import _inplace
 from . import _norm_half as H
+from ._along_dim import mean_array
 from ._autocast import autocast_op
+from ._cascade_sum import cascade_sum
 from ._channels_last import c_order, cl_format, laid_as, relaid
 from ._dispatch import Tensor, grad_state, make, quiet, record, renamed
 from ._fma import fma
+from ._layer_norm_order import group_norm_grads32, layer_norm_grads32
 from ._nn_math import _ones_column, arrays, const, float_input, grad_of, row_sum
 from ._parallel import split
 from ._rowwise_moments import followed as rowwise_followed
@@ -68,6 +71,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     cdt = _compute_dtype(x)
     xr = x.astype(cdt, copy=False).reshape(rshape)
     var = None
+    gn_ordered = False  # group norm's float32 statistics in PyTorch's order: its gradients too
     per_channel = name == "NativeBatchNormBackward0"  # weight and statistics per channel
     if stats is None and per_channel and tuple(red) == (0,) + tuple(range(2, xr.ndim)):
         exact = _exact32(xp, x, weight, bias)
@@ -84,6 +88,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             and rowwise_followed(xr, rshape[-1]) and _exact32(xp, x, weight, bias):
         y, mean, var, invstd = _group_norm32(xp, xr, weight, bias, ashape, eps)
         y = y.reshape(x.shape)
+        gn_ordered = True
     elif stats is None:
         mean = xp.mean(xr, axis=red, keepdims=True)
         d = xr - mean
@@ -153,7 +158,14 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             not per_channel or red[0] != 0)
 
         def vjp(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor, invstd: Tensor) -> tuple:
-            if exact and not grad_state.enabled and not per_channel:
+            if gn_ordered and not grad_state.enabled:
+                N, C = x.shape[:2]
+                flat = (N, C, x._data.size // (N * C))
+                gs = tuple(None if a is None else make(a.reshape(sh), x._device) for a, sh in zip(
+                    group_norm_grads32(g._data.reshape(flat), x._data.reshape(flat), mean._data,
+                                       invstd._data, None if w is None else w._data,
+                                       rshape[1], needs), (x.shape, (C,), (C,))))
+            elif exact and not grad_state.enabled and not per_channel:
                 gs = _half_grads(name, g, x, w, mean, invstd, rshape, needs)
             elif exact and not grad_state.enabled:
                 gs = grad_of(_norm_grads, g, g, x, w, mean, invstd, rshape, red, ashape, adims,
@@ -740,10 +752,15 @@ def _layer_norm_rows(input: Tensor, weight: Tensor | None, bias: Tensor | None, 
                              rstd.reshape(mshape), rshape, (lead,), ns,
                              tuple(range(lead)), eps, True, needs)
                 return _tied_grads("NativeLayerNormBackward0", gs, g, x, w, needs)
-            xh_ = xh._data if xh is not None else (x._data.reshape(-1, n) - mean._data) * \
-                rstd._data
-            gs = _layer_norm_grads(xp, g._data.reshape(-1, n), xh_, rstd._data,
-                                   None if w is None else w._data.reshape(n), needs)
+            if ordered:  # PyTorch's kernel order (its statistics followed, float32)
+                gs = layer_norm_grads32(g._data.reshape(-1, n), x._data.reshape(-1, n),
+                                        mean._data, rstd._data,
+                                        None if w is None else w._data.reshape(n), needs)
+            else:
+                xh_ = xh._data if xh is not None else (x._data.reshape(-1, n) - mean._data) \
+                    * rstd._data
+                gs = _layer_norm_grads(xp, g._data.reshape(-1, n), xh_, rstd._data,
+                                       None if w is None else w._data.reshape(n), needs)
             shapes = (tuple(x.shape), ns, ns)
             return tuple(None if a is None else make(a.reshape(shapes[i]), dev)
                          for i, a in enumerate(gs))
@@ -860,7 +877,8 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         eps = float(np.finfo(_compute_dtype(x)).eps)  # half: float32's, as PyTorch computes
     red = tuple(range(x.ndim - len(ns), x.ndim))
     xc = x.astype(_compute_dtype(x), copy=False)
-    r = 1.0 / xp.sqrt(xp.mean(xc * xc, axis=red, keepdims=True) + eps)
+    # PyTorch's composite: pow(x, 2).mean(dims) (its sum's order), add eps, rsqrt, mul
+    r = 1.0 / xp.sqrt(mean_array(xp, xc * xc, red, True) + eps)
     y = xc * r
     if weight is not None:
         y = y * weight._data
@@ -883,6 +901,8 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         half = x.dtype.itemsize == 2
 
         def grads(m: Any, g: Any, x: Any, w: Any) -> tuple:
+            if not half and not m.tensor and xp.__name__ == "numpy":
+                return _rms_norm_grads(xp, g, x, w, red, eps, needs)
             xd, wd = x.dtype, None if w is None else w.dtype
             if half:  # PyTorch's composite runs in float32 between its two casts
                 g, x, w = (None if v is None else v.float() if m.tensor else
@@ -906,6 +926,32 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         # PyTorch's CPU rms_norm is a composite: its last step a product (a cast for halves)
         record(name, res, (input, weight), lambda g, x, w: grad_of(grads, g, g, x, w), (input, weight))
     return res
+
+
+def _rms_norm_grads(xp: Any, g: Any, x: Any, w: Any, red: tuple, eps: float,
+                    needs: tuple) -> tuple:
+    """rms_norm's array gradients as PyTorch's autograd runs its composite's nodes (each step
+    rounded; the sums in its order): ``(dx, dweight)``."""
+    r = 1.0 / xp.sqrt(mean_array(xp, x * x, red, True) + eps)
+    gx = gw = None
+    gy = g if w is None else g * w
+    if needs[0]:
+        n = 1
+        for d in red:
+            n *= x.shape[d]
+        gr = cascade_sum(gy * x, red, True)  # MulBackward0 (x * r): the rstd's gradient
+        if gr is None:
+            gr = xp.sum(gy * x, axis=red, keepdims=True)
+        with xp.errstate(all="ignore"):  # (an empty row: NaN statistics, as PyTorch's)
+            ga = (gr * -0.5) * (r * r * r)  # RsqrtBackward0
+            gx = gy * r + (ga / x.dtype.type(n)) * (x * 2)  # MeanBackward1, PowBackward0, sum
+    if needs[1]:
+        gw = g * (x * r)
+        lead = tuple(range(x.ndim - len(red)))
+        if lead:
+            s = cascade_sum(gw, lead, False)
+            gw = xp.sum(gw, axis=lead) if s is None else s
+    return gx, gw
 
 
 def _laid_like(xp: Any, y: Any, x: Any) -> Any:
