@@ -6,6 +6,7 @@ single-tensor algorithm, run by ``_elementwise`` over cache-sized blocks of the 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,10 +38,12 @@ __all__ = ["Adam", "AdamW"]
 
 def _adam_kernel(x: Any, g: Any, m: Any, v: Any, *rest: Any, xp: Any, maximize: bool,
                  decay: float | None, wd: float, beta1: float, beta2: float,
-                 bias_correction2_sqrt: float, eps: float, step_size: float) -> None:
+                 bias_correction2_sqrt: float, eps: float, step_size: float,
+                 scalar_tail: bool = False) -> None:
     """One Adam update of (a block of) a parameter, in PyTorch's order of operations."""
     *vmax, gbuf, tmp = rest
-    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
+    g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2,
+                       scalar_tail)
     if vmax:
         xp.maximum(vmax[0], v, out=vmax[0])
         xp.sqrt(vmax[0], out=tmp)
@@ -167,7 +170,8 @@ class Adam(Optimizer):
             keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
                                                                                  "exp_avg_sq")
             arrays = (_real(p._data), _real(p.grad._data), *(_real(state[k]._data) for k in keys))
-            run = _elementwise_fused if group.get("fused") else _elementwise
+            fused = group.get("fused")
+            run = partial(_elementwise_fused, tail=True) if fused else _elementwise
             run(_adam_kernel, arrays, 2, xp, maximize=maximize,
                 decay=1 - lr * wd if decoupled and wd != 0 else None,
                 wd=0 if decoupled else wd, beta1=float(beta1), beta2=beta2,

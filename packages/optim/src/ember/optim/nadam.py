@@ -33,11 +33,15 @@ __all__ = ["NAdam"]
 def _nadam_kernel(x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any, denom: Any, *, xp: Any,
                   maximize: bool, decay: float | None, wd: float, beta1: float, beta2: float,
                   bias_correction2: float, eps: float, grad_coef: float,
-                  avg_coef: float) -> None:
+                  avg_coef: float, multi_tensor: bool) -> None:
     """One NAdam update of (a block of) a parameter, in PyTorch's order of operations."""
     g = _adam_moments_(xp, x, g, m, v, gbuf, tmp, maximize, decay, wd, beta1, beta2)
-    xp.divide(v, bias_correction2, out=denom)
-    xp.sqrt(denom, out=denom)
+    if multi_tensor:  # PyTorch's foreach step: ``sqrt(v) / sqrt(bias_correction2)``
+        xp.sqrt(v, out=denom)
+        denom /= bias_correction2 ** 0.5
+    else:
+        xp.divide(v, bias_correction2, out=denom)
+        xp.sqrt(denom, out=denom)
     denom += eps
     _addcdiv_(xp, x, g, denom, grad_coef, tmp)
     _addcdiv_(xp, x, m, denom, avg_coef, tmp)
@@ -99,7 +103,8 @@ class NAdam(Optimizer):
                          wd=0 if decoupled else wd, beta1=beta1, beta2=beta2,
                          bias_correction2=1 - beta2 ** step, eps=group["eps"],
                          grad_coef=-step_lr * (1.0 - mu) / (1.0 - mu_prod),
-                         avg_coef=(-step_lr * mu_next) / (1.0 - mu_prod * mu_next))
+                         avg_coef=(-step_lr * mu_next) / (1.0 - mu_prod * mu_next),
+                         multi_tensor=bool(group["foreach"]))
             _bump(p, state["step"], mu_product, state["exp_avg"], state["exp_avg_sq"])
 
     def _new_state(self, p: Tensor) -> dict:

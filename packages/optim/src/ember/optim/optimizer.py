@@ -26,6 +26,7 @@ from ember import Tensor
 from ember._runtime import usable_cpus
 from ember._tensor import make as _make
 from ember.autograd.graph import RemovableHandle
+from ember.ops import _torch_cpu
 from ember.ops._fma import axpy as _axpy
 from ember.ops._fma import fma as _fma
 
@@ -853,12 +854,36 @@ def _elementwise(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: 
         _run_updates([update])
 
 
+def _fused_scalar_tail(dtype: np.dtype, n: int) -> int:
+    """How many last elements of an ``n``-element float32/float64 tensor PyTorch's fused CPU
+    kernels (SGD, Adam) run through their scalar loop, where the compiler fuses the other
+    product of ``a * b + c * d`` than in the vector loop: on AVX512 builds the vector loop
+    takes 64 bytes at a time and the compiler vectorizes the remainder 32 bytes at a time,
+    leaving ``n % 16 % 8`` (float32) or ``n % 8 % 4`` (float64). Elsewhere (AVX2 builds) 0:
+    Ember's order is kept."""
+    if dtype.kind != "f" or dtype.itemsize < 4 or _torch_cpu.half_vector_width() != 32:
+        return 0
+    width = 64 // dtype.itemsize
+    return n % width % (width // 2)
+
+
 def _elementwise_fused(kernel: Callable[..., None], arrays: tuple, nscratch: int, xp: Any,
-                       **scalars: Any) -> None:
+                       tail: bool = False, **scalars: Any) -> None:
     """``_elementwise`` for a ``fused=True`` group: PyTorch's fused kernels load float16/
     bfloat16 ``arrays`` (parameter, gradient, state) as float32, compute the whole update in
-    float32 and store each once; other dtypes take the plain path."""
+    float32 and store each once; other dtypes take the plain path. With ``tail`` the kernel
+    takes ``scalar_tail=True`` for the elements PyTorch's kernel runs in scalar code
+    (``_fused_scalar_tail``)."""
     if arrays[0].dtype.itemsize != 2:
+        k = _fused_scalar_tail(arrays[0].dtype, arrays[0].size) if tail else 0
+        if k and all(a.__class__ is np.ndarray and a.flags.c_contiguous for a in arrays):
+            flat = [a.reshape(-1) for a in arrays]
+            if k < flat[0].size:
+                _elementwise(kernel, tuple(a[:-k] for a in flat), nscratch, xp, **scalars)
+            ends = tuple(a[-k:] for a in flat)
+            kernel(*ends, *(np.empty_like(ends[0]) for _ in range(nscratch)), xp=xp,
+                   scalar_tail=True, **scalars)
+            return
         _elementwise(kernel, arrays, nscratch, xp, **scalars)
         return
     wide = tuple(a.astype(xp.float32) for a in arrays)
@@ -935,14 +960,22 @@ def _effective_grad(xp: Any, g: Any, x: Any, maximize: bool, wd: float, out: Any
 
 
 def _adam_moments_(xp: Any, x: Any, g: Any, m: Any, v: Any, gbuf: Any, tmp: Any,
-                   maximize: bool, decay: Any, wd: float, beta1: float, beta2: float) -> Any:
+                   maximize: bool, decay: Any, wd: float, beta1: float, beta2: float,
+                   scalar_tail: bool = False) -> Any:
     """The Adam family's common start of a step, in PyTorch's order: ``x`` decayed (decoupled
     weight decay), the effective gradient, ``m.lerp_(g, 1 - beta1)`` and
-    ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``; the gradient used is returned."""
+    ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``; the gradient used is returned.
+    ``scalar_tail``: fused Adam's scalar loop, ``v * beta2`` fused with the rounded
+    ``(1 - beta2) * g * g``."""
     if decay is not None:
         x *= decay
     g = _effective_grad(xp, g, x, maximize, wd, gbuf)
     _lerp_(xp, m, g, 1 - beta1, tmp)
+    if scalar_tail:
+        xp.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        _fma_(xp, v.copy(), beta2, tmp, v)
+        return g
     v *= np.float32(beta2) if v.dtype == np.float16 else beta2  # float16: opmath float32
     _addcmul_(xp, v, g, g, 1 - beta2, tmp)
     return g
@@ -964,19 +997,17 @@ def _lerp_(xp: Any, a: Any, b: Any, weight: float, tmp: Any) -> None:
 
 
 def _addcmul_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:
-    """``a.addcmul_(t1, t2, value=value)``: ``a + (value * t1) * t2``.
-
-    Rounded twice: PyTorch's kernel fuses the last multiply-add, but with two array operands
-    its emulation (float64 widening) made the Adam family's step ~2x slower; the last bit of
-    some elements differs instead (``ember.addcmul`` itself rounds once, as PyTorch).
-    """
+    """``a.addcmul_(t1, t2, value=value)``: ``a + (value * t1) * t2``, the last multiply-add
+    rounded once as PyTorch's kernel (built with FMA) does it."""
     if a.dtype.itemsize == 2:  # half: in float32 (PyTorch's opmath), rounded once
         f = np.float32
         xp.copyto(a, a.astype(f) + t1.astype(f) * f(value) * t2.astype(f), casting="unsafe")
         return
+    if value == 1:
+        _fma_(xp, t1, t2, a, a)
+        return
     xp.multiply(t1, value, out=tmp)
-    tmp *= t2
-    a += tmp
+    _fma_(xp, tmp, t2, a, a)
 
 
 def _addcdiv_(xp: Any, a: Any, t1: Any, t2: Any, value: float, tmp: Any) -> None:

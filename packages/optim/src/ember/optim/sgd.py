@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import ember
@@ -27,14 +28,19 @@ __all__ = ["SGD"]
 
 def _sgd_kernel(x: Any, g: Any, *rest: Any, xp: Any, maximize: bool, wd: float,
                 momentum: float, dampening: float, nesterov: bool, lr: float,
-                first: bool) -> None:
-    """One SGD update of (a block of) a parameter; ``rest`` is ``[momentum_buffer] gbuf tmp``."""
+                first: bool, scalar_tail: bool = False) -> None:
+    """One SGD update of (a block of) a parameter; ``rest`` is ``[momentum_buffer] gbuf tmp``.
+    ``scalar_tail``: fused SGD's scalar loop, ``buf * momentum`` fused with the rounded
+    ``(1 - dampening) * g``."""
     *buffers, gbuf, tmp = rest
     g = _effective_grad(xp, g, x, maximize, wd, gbuf)
     if buffers:
         buf = buffers[0]
         if first:
             xp.copyto(buf, g)
+        elif scalar_tail:
+            xp.multiply(g, 1 - dampening, out=tmp)
+            _fma_(xp, buf.copy(), momentum, tmp, buf)
         else:
             buf *= momentum
             _add_(xp, buf, g, 1 - dampening)
@@ -93,7 +99,7 @@ class SGD(Optimizer):
             mom = momentum
             if group["foreach"] and p._data.dtype.itemsize == 2:
                 mom = float(p._data.dtype.type(momentum))  # _foreach_mul_ rounds it to half
-            run = _elementwise_fused if group.get("fused") else _elementwise
+            run = partial(_elementwise_fused, tail=True) if group.get("fused") else _elementwise
             run(_sgd_kernel, (p._data, p.grad._data, *buffers), 2,
                 p._device._backend.xp, maximize=group["maximize"],
                 wd=_value(group["weight_decay"]), momentum=mom,
