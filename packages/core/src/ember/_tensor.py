@@ -381,8 +381,10 @@ class Tensor(metaclass=_TensorMeta):
         except TypeError:  # a float or string dim: PyTorch's argument parser's words
             if dim.__class__ is int:
                 raise
-            from .ops.pointwise_unary import bad_arg
-            raise bad_arg("size", "dim", dim, "int", 1) from None
+            t = type(dim)  # (named as ``ops.pointwise_unary.bad_arg`` names it)
+            name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {name}") \
+                from None
 
     @property
     def dtype(self) -> _dt.dtype:
