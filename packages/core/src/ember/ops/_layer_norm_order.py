@@ -18,19 +18,13 @@ from typing import Any
 import numpy as np
 
 from .._runtime import get_num_threads
+from ._rowwise_moments import _fma
 
 __all__ = ["layer_norm_grads32", "group_norm_grads32"]
 
 _LANES = 8  # floats in the vectors of the row sums (as PyTorch's results show)
 _f32 = np.float32
 _f64 = np.float64
-
-
-def _fma(a: Any, b: Any, c: Any) -> Any:
-    """``a * b + c`` rounded once to float32."""
-    t = np.multiply(a, b, dtype=_f64)
-    t += c
-    return t.astype(_f32)
 
 
 def _row_sum(p: Any, q: Any, fused: bool = True) -> Any:
