@@ -24,7 +24,6 @@ __all__ = ["layer_norm_grads32", "group_norm_grads32"]
 
 _LANES = 8  # floats in the vectors of the row sums (as PyTorch's results show)
 _f32 = np.float32
-_f64 = np.float64
 
 
 def _row_sum(p: Any, q: Any, fused: bool = True) -> Any:
