@@ -83,6 +83,13 @@ def test_invalid_combination(src):
     _same(f"print({src})")
 
 
+def _same_and_clean(src: str) -> None:
+    """``src`` (after ``SETUP``) runs without error under PyTorch and prints the same in Ember."""
+    e, t = printed(SETUP + src, "ember"), printed(SETUP + src, "torch")
+    assert "UNCAUGHT" not in t
+    assert e == t
+
+
 def test_happy_paths_unchanged():
     src = ("import numpy as np\n"
            "print(torch.sum(x), torch.mean(x, 1), torch.relu(x - 2), torch.max(x, 1))\n"
@@ -91,9 +98,7 @@ def test_happy_paths_unchanged():
            "print(x.size(1), x.size(-1), x.size(np.int64(0)), torch.diag(torch.ones(2), -1))\n"
            "i = torch.tensor([[0, 1, 0]])\n"
            "print(x.gather(1, i), x.index_select(1, torch.tensor([2, 0])))\n")
-    e, t = printed(SETUP + src, "ember"), printed(SETUP + src, "torch")
-    assert "UNCAUGHT" not in t
-    assert e == t
+    _same_and_clean(src)
 
 
 SIZES = [
@@ -162,9 +167,7 @@ def test_split_and_size_happy_paths():
            "print(x.view(3, 2), x.view(-1), x.view(torch.float32).shape, x.view(np.int64(6)))\n"
            "print(torch.randn(2, 3).shape, torch.rand((2, 1)).shape, x.add(1), x.mul(2.5))\n"
            "print(x.add_(1), x.mul_(2), x.sub_(1, alpha=2), x.div_(2))\n")
-    e, t = printed(SETUP + src, "ember"), printed(SETUP + src, "torch")
-    assert "UNCAUGHT" not in t
-    assert e == t
+    _same_and_clean(src)
 
 
 @pytest.mark.parametrize("src", [
@@ -179,9 +182,7 @@ def test_arange_happy_paths():
     src = ("import numpy as np\n"
            "print(torch.arange(torch.tensor(3)), torch.arange(np.int64(4)), torch.arange(1, 2.5, 0.5))\n"
            "print(torch.arange(torch.tensor(2), torch.tensor(6)), torch.arange(torch.tensor(2.5)))\n")
-    e, t = printed(SETUP + src, "ember"), printed(SETUP + src, "torch")
-    assert "UNCAUGHT" not in t
-    assert e == t
+    _same_and_clean(src)
 
 
 @pytest.mark.parametrize("src", ["torch.where(x > 0, x)", "torch.where(x > 0, x > 1)"])

@@ -356,6 +356,12 @@ def _operand_error(e: TypeError, op: str, x: Any, pos: int, arg: str) -> TypeErr
     return err
 
 
+def tie_first(fn: Callable, a: Any, b: Any, **kw: Any) -> Any:
+    """``fn(a, b, **kw)`` (NumPy's maximum or minimum) keeping ``a`` on a tie, as PyTorch does
+    (``maximum(0., -0.)`` is ``0.``): NumPy's keeps the second operand, except in float16."""
+    return fn(a, b, **kw) if getattr(a, "dtype", None) == np.float16 else fn(b, a, **kw)
+
+
 # the ops whose torch.* functions take two Python numbers (add, sub, mul and the divisions)
 _NUMBER_PAIR_OPS = frozenset(("add", "sub", "mul", "div"))
 _NUMBERS = (bool, int, float, complex)

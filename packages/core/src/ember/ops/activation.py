@@ -27,6 +27,7 @@ from ._dispatch import (
     quietly,
     record,
     renamed,
+    tie_first,
     wrap_dim,
 )
 from ._nn_math import arrays, const, float_input, grad_of
@@ -243,10 +244,8 @@ def _passes(xp: Any, y: Any) -> Any:
 
 
 def _relu_array(xp: Any, x: Any, out: Any = None) -> Any:
-    """``max(x, 0)`` keeping -0.0, as PyTorch does: NumPy's maximum keeps its second operand
-    on a tie (its first in float16)."""
-    z = _zero(xp, x)
-    return xp.maximum(x, z, out=out) if x.dtype == np.float16 else xp.maximum(z, x, out=out)
+    """``max(x, 0)`` keeping -0.0, as PyTorch does (``tie_first``)."""
+    return tie_first(xp.maximum, x, _zero(xp, x), out=out)
 
 
 def relu_(input: Tensor) -> Tensor:

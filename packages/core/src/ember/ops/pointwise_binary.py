@@ -34,6 +34,7 @@ from ._dispatch import (
     refuse_shell_uint,
     result_type,
     sum_to,
+    tie_first,
 )
 from ._fma import fma, fma_dtype
 from .arithmetic import _check_broadcast, _check_out_cast, _fail, _fail_many, _mismatch, _out
@@ -355,16 +356,10 @@ def _d_min(g: Tensor, a: Tensor, b: Tensor, r: Any, na: bool, nb: bool) -> tuple
     return ((where(a > b, 0.0, half) if na else None), (where(a < b, 0.0, half) if nb else None))
 
 
-def _tie_first(fn: Callable, a: Any, b: Any) -> Any:
-    """``fn(a, b)`` (NumPy's maximum or minimum) keeping ``a`` on a tie, as PyTorch does
-    (``maximum(0., -0.)`` is ``0.``): NumPy's keeps the second operand, except in float16."""
-    return fn(a, b) if getattr(a, "dtype", None) == np.float16 else fn(b, a)
-
-
-maximum = binop("maximum", lambda xp, a, b: _tie_first(xp.maximum, a, b), "MaximumBackward0",
+maximum = binop("maximum", lambda xp, a, b: tie_first(xp.maximum, a, b), "MaximumBackward0",
                 _d_max, kinds="biuf", tensor_other=True, reject=_complex_reject("maximum"),
                 doc="Elementwise maximum; NaN propagates. Ties split the gradient evenly.")
-minimum = binop("minimum", lambda xp, a, b: _tie_first(xp.minimum, a, b), "MinimumBackward0",
+minimum = binop("minimum", lambda xp, a, b: tie_first(xp.minimum, a, b), "MinimumBackward0",
                 _d_min, kinds="biuf", tensor_other=True, reject=_complex_reject("minimum"),
                 doc="Elementwise minimum; NaN propagates. Ties split the gradient evenly.")
 fmax = binop("fmax", lambda xp, a, b: xp.fmax(a, b), "FmaxBackward0", _d_max, kinds="biuf",
@@ -792,10 +787,10 @@ def _clamp(input: Tensor, min: Any, max: Any, out: Tensor | None,  # noqa: A002
         if nan:
             r = xp.full_like(a, float("nan"))
         if lo is not None and not nan:
-            r = xp.where(r < lo, lo, r) if _keeps_ties(min, a) else _tie_first(
+            r = xp.where(r < lo, lo, r) if _keeps_ties(min, a) else tie_first(
                 xp.maximum, r, lo)
         if hi is not None and not nan:
-            r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else _tie_first(
+            r = xp.where(r > hi, hi, r) if _keeps_ties(max, a) else tie_first(
                 xp.minimum, r, hi)
     except ValueError as err:
         raise _fail_many("clamp", (input, min, max), err) from None

@@ -550,16 +550,22 @@ _C_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int
 
 
 # ------------------------------------------------------------------ factories
+def _factory_shape(op: str, size: tuple, size_: Any, kw: dict, **named: Any) -> tuple:
+    """``rand``/``randn``'s shape from ``size`` (or ``size=``); a bad one raises PyTorch's
+    parser error naming the keywords given too (``named``)."""
+    try:
+        return _size_args(size, kw.pop("size", size_), op, kw)
+    except TypeError as e:
+        raise _keywords_named(e, op, size, **named) from None
+
+
 def rand(*size: Any, size_: Any = None, generator: Generator | None = None,
          out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
          requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn uniformly from ``[0, 1)``."""
-    try:
-        shape = _size_args(size, kw.pop("size", size_), "rand", kw)
-    except TypeError as e:  # name the keywords given too, as PyTorch's parser does
-        raise _keywords_named(e, "rand", size, generator=generator, out=out, dtype=dtype,
-                              layout=layout, device=device, pin_memory=pin_memory,
-                              requires_grad=requires_grad) from None
+    shape = _factory_shape("rand", size, size_, kw, generator=generator, out=out, dtype=dtype,
+                           layout=layout, device=device, pin_memory=pin_memory,
+                           requires_grad=requires_grad)
     if generator is not None and not isinstance(generator, Generator):
         raise _generator_type_error("rand", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
@@ -579,12 +585,9 @@ def randn(*size: Any, size_: Any = None, generator: Generator | None = None,
           out: Tensor | None = None, dtype: Any = None, layout: Any = None, device: Any = None,
           requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
-    try:
-        shape = _size_args(size, kw.pop("size", size_), "randn", kw)
-    except TypeError as e:  # name the keywords given too, as PyTorch's parser does
-        raise _keywords_named(e, "randn", size, generator=generator, out=out, dtype=dtype,
-                              layout=layout, device=device, pin_memory=pin_memory,
-                              requires_grad=requires_grad) from None
+    shape = _factory_shape("randn", size, size_, kw, generator=generator, out=out, dtype=dtype,
+                           layout=layout, device=device, pin_memory=pin_memory,
+                           requires_grad=requires_grad)
     if generator is not None and not isinstance(generator, Generator):
         raise _generator_type_error("randn", size, generator, "tuple of ints size")
     dt = _float_dtype(dtype if dtype is not None or out is None else out.dtype,
