@@ -547,11 +547,12 @@ def _rebuild_sparse_tensor(layout: Any, data: tuple) -> Tensor:
     if layout.name != "sparse_coo":
         from .ops.sparse_compressed import sparse_compressed_tensor
 
-        return sparse_compressed_tensor(*data, layout=layout)
+        return sparse_compressed_tensor(*data, layout=layout, check_invariants=False)
     from .ops.sparse_coo import sparse_coo_tensor
 
     indices, values, size, coalesced = data
-    return sparse_coo_tensor(indices, values, size, is_coalesced=coalesced)
+    return sparse_coo_tensor(indices, values, size, check_invariants=False,
+                             is_coalesced=coalesced)
 
 
 def _get_layout(name: str) -> Any:

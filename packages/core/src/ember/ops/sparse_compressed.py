@@ -18,12 +18,14 @@ from .._tensor import Tensor, layout, make
 from ..autograd.grad_mode import state as grad_state
 from ..backends.registry import CPU, canonical_device
 from ._dispatch import record
+from .creation import _warn_once, _warned
 from .sparse_coo import (
     SparseLayoutTensor,
     SparseTensor,
     _new_sparse,
     _SparsePayload,
     _values_tensor,
+    warn_implicit_invariants,
 )
 
 __all__ = ["sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "SparseCompressedTensor",
@@ -223,6 +225,14 @@ class SparseCompressedTensor(SparseLayoutTensor):
 def _new(cidx: Any, pidx: Any, val: Any, shape: tuple, lay: Any, device: Any,
          requires_grad: bool = False) -> SparseCompressedTensor:
     """Wrap the three arrays (no copies, no checks)."""
+    if "sparse_beta" not in _warned:  # PyTorch's TORCH_WARN_ONCE of every compressed tensor
+        from .._stacklevel import user_stacklevel
+
+        _warn_once("sparse_beta", f"Sparse {lay.name[7:].upper()} tensor support is in beta "
+                   "state. If you miss a functionality in the sparse tensor support, please "
+                   "submit a feature request to https://github.com/pytorch/pytorch/issues. "
+                   "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+                   "SparseCsrTensorImpl.cpp:49.)", user_stacklevel() + 1)
     t = make(_SparsePayload(shape, val.dtype, device), device, requires_grad)
     s = object.__new__(SparseCompressedTensor)
     for name in Tensor.__slots__:
@@ -526,6 +536,7 @@ def _construct(cidx: Any, pidx: Any, values: Any, size: Any, lay: Any, dtype: An
         shape = (grid[0] * bs[0], grid[1] * bs[1]) + dense
     else:
         shape = tuple(int(s) for s in (size if not isinstance(size, int) else (size,)))
+    warn_implicit_invariants(check)
     if check or (check is None and _invariants_on()):
         _check_invariants(ci, pi, val, shape, lay, name)
     if requires_grad and vt.dtype.category < _dt._FLOAT:
@@ -541,7 +552,7 @@ def _invariants_on() -> bool:
 
     mod = sys.modules.get("ember.sparse")
     chk = getattr(mod, "check_sparse_tensor_invariants", None)
-    return bool(chk is not None and getattr(chk, "_compressed_enabled", False))
+    return bool(chk is not None and chk._enabled)
 
 
 def _check_invariants(ci: Any, pi: Any, val: Any, shape: tuple, lay: Any, name: str) -> None:

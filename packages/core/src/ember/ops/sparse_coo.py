@@ -293,6 +293,26 @@ def _check_size_dims(size: Any, ind: Any, val: Any) -> None:
                            f"len(size) = {n}, sparse_dim = {sd}, dense_dim = {dd}")
 
 
+def warn_implicit_invariants(check: bool | None) -> None:
+    """PyTorch's once-per-program warning of a sparse constructor called without
+    ``check_invariants`` while the program never opted in or out of the checks."""
+    if check is None:
+        import sys
+
+        chk = getattr(sys.modules.get("ember.sparse"), "check_sparse_tensor_invariants", None)
+        if chk is not None and chk._enabled is None:
+            from .._stacklevel import user_stacklevel
+            from .creation import _warn_once
+
+            _warn_once("sparse_invariants", "Sparse invariant checks are implicitly disabled. "
+                       "Memory errors (e.g. SEGFAULT) will occur when operating on a sparse "
+                       "tensor which violates the invariants, but checks incur performance "
+                       "overhead. To silence this warning, explicitly opt in or out. See "
+                       "`torch.sparse.check_sparse_tensor_invariants.__doc__` for guidance.  "
+                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+                       "Context.cpp:848.)", user_stacklevel() + 1)
+
+
 def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None, *,
                       dtype: Any = None, device: Any = None, pin_memory: bool = False,
                       requires_grad: bool = False, check_invariants: bool | None = None,
@@ -300,13 +320,15 @@ def sparse_coo_tensor(indices: Any = None, values: Any = None, size: Any = None,
     """A sparse COO tensor from ``indices`` (sparse_dim x nnz) and ``values`` (nnz x ...);
     without ``size`` the smallest size that holds every index. ``sparse_coo_tensor(size)``
     (PyTorch's other overload) is an empty one of that size."""
+    warn_implicit_invariants(check_invariants)
     if values is None and size is None and isinstance(indices, (tuple, list)):
         indices, size = None, indices  # sparse_coo_tensor(size): the size given alone
     if indices is None and values is None and size is not None:
         nd = 1 if isinstance(size, int) else len(size)
         return sparse_coo_tensor(np.zeros((nd, 0), np.int64), np.zeros((0,), np.float32), size,
                                  dtype=dtype or _dt.get_default_dtype(), device=device,
-                                 requires_grad=requires_grad, is_coalesced=True)
+                                 requires_grad=requires_grad, check_invariants=False,
+                                 is_coalesced=True)
     dev = canonical_device(device) if device is not None else (
         values._device if isinstance(values, Tensor) else CPU)
     ind, _ = _as_array(indices, dev)

@@ -478,11 +478,28 @@ def log_softmax(input: SparseTensor, dim: int, *, dtype: Any = None) -> SparseTe
 
 
 # ---------------------------------------------------------------- methods and dispatch
+def dense_mm(a: Tensor, s: SparseTensor) -> Tensor:
+    """``dense @ sparse`` (``mm``, ``matmul``, ``@``): a dense product whose gradient to the
+    sparse operand is dense, unmasked, as PyTorch's."""
+    b = to_dense(s.detach())
+    if grad_state.enabled and s._rg:
+        b = make(b._data, b._device)
+        record("ToDenseBackward0", b, (s,), lambda g: (g,))
+    return b.__rmatmul__(a)
+
+
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     if isinstance(a, SparseTensor):
         return mm(a, b, _vec=True)
-    return mm(t(b), t(a) if a.ndim == 2 else a) if b.ndim == 2 and a.ndim == 2 else \
-        to_dense(b).__rmatmul__(a)
+    return dense_mm(a, b)
+
+
+def _rmatmul(s: SparseTensor, other: Any) -> Tensor:
+    """``dense @ sparse`` (Python asks the sparse subclass first)."""
+    if not isinstance(other, Tensor):  # PyTorch's class name in Python's message
+        raise TypeError(f"unsupported operand type(s) for @: '{type(other).__name__}' and "
+                        "'Tensor'")
+    return _matmul(other, s)
 
 
 def _rsub(s: SparseTensor, other: Any) -> Tensor:
@@ -519,7 +536,7 @@ _METHODS = {
     "__sub__": sub, "__rsub__": _rsub, "sub": sub,
     "__mul__": mul, "__rmul__": mul, "mul": mul,
     "__truediv__": div, "div": div, "__neg__": neg, "neg": neg,
-    "__matmul__": _matmul, "mm": mm, "matmul": _matmul, "mv": mv,
+    "__matmul__": _matmul, "__rmatmul__": _rmatmul, "mm": mm, "matmul": _matmul, "mv": mv,
     "t": t, "transpose": transpose, "sum": sum, "softmax": softmax,
     "log_softmax": log_softmax, "sparse_mask": sparse_mask, "index_select": index_select,
     "double": lambda s: to(s, _dt.float64), "float": lambda s: to(s, _dt.float32),

@@ -64,16 +64,20 @@ def sum(input: Any, dim: Any = None, dtype: Any = None) -> Any:
 
 
 class check_sparse_tensor_invariants:
-    """Context manager / switch for index checks (Ember always checks)."""
+    """Switch, context manager and decorator for the index checks of sparse constructors
+    (off by default, as PyTorch's; Ember's COO constructor checks its indices always).
+    ``_enabled`` stays None until a program opts in or out; constructors called without
+    ``check_invariants`` then warn once, as PyTorch's."""
 
-    _enabled = True
+    _enabled: bool | None = None
 
     def __init__(self, enable: bool = True) -> None:
-        self.enable = enable
+        self.state = enable
+        self.saved_state: bool | None = None
 
     @staticmethod
     def is_enabled() -> bool:
-        return check_sparse_tensor_invariants._enabled
+        return bool(check_sparse_tensor_invariants._enabled)
 
     @staticmethod
     def enable() -> None:
@@ -84,10 +88,24 @@ class check_sparse_tensor_invariants:
         check_sparse_tensor_invariants._enabled = False
 
     def __enter__(self) -> check_sparse_tensor_invariants:
+        if self.saved_state is not None:
+            raise RuntimeError("This context manager instance is already activated. Use a "
+                               "different context manager instance for context nesting.")
+        self.saved_state = self.is_enabled()
+        check_sparse_tensor_invariants._enabled = bool(self.state)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        return None
+        assert self.saved_state is not None
+        check_sparse_tensor_invariants._enabled = self.saved_state
+        self.saved_state = None
+
+    def __call__(self, mth: Any) -> Any:
+        def test_mth(*args: Any, **kwargs: Any) -> Any:
+            with type(self)(self.state):
+                return mth(*args, **kwargs)
+
+        return test_mth
 
 
 _install()

@@ -26,6 +26,8 @@ def _mm(dense: Callable) -> Callable:
     def mm(input: Any, mat2: Any, *args: Any, **kw: Any) -> Any:
         if input.__class__ is _S:
             return _m.mm(input, mat2, _vec=vec)
+        if mat2.__class__ is _S and not args and not kw:
+            return _m.dense_mm(input, mat2)
         if mat2.__class__ is _S:
             return dense(input, _m.to_dense(mat2), *args, **kw)
         if input.__class__ is _C or mat2.__class__ is _C:
@@ -115,6 +117,8 @@ def install() -> None:
         fn._sparse_routed = True
         setattr(ops, name, fn)
         setattr(ember, name, fn)
+        if name in ("mm", "matmul"):  # dense.mm(sparse): the dense method routed too
+            setattr(ember.Tensor, name, fn)
     spmm = _mm(ops.mm.__wrapped__)
     spmm.__name__ = "spmm"
     ember.spmm = ops.spmm = spmm
