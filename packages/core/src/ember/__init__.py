@@ -50,7 +50,7 @@ newaxis = None
 # sibling distributions, reachable as attributes; the package to install when absent
 _SIBLINGS = {"nn": "ember-nn", "optim": "ember-optim", "vision": "ember-vision",
              "text": "ember-text", "audio": "ember-audio", "distributed": "ember-distributed",
-             "fx": "ember-nn"}
+             "fx": "ember-nn", "ao": "ember-nn", "quantization": "ember-nn"}
 # core submodules loaded on first attribute access (kept out of `import ember`)
 _LAZY_CORE = ("linalg", "special", "fft", "utils", "serialization", "hub", "cuda", "testing",
               "backends", "plugins", "extend", "cli", "random", "autograd", "return_types",
@@ -106,8 +106,11 @@ _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "loa
                    "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage",
                    "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
                    "ComplexFloatStorage", "ComplexDoubleStorage")},
-               **{_n: ("dtypes", _n) for _n in ("float8_e4m3fn", "float8_e5m2",
-                                                "float8_e4m3fnuz", "float8_e5m2fnuz")}}
+               **{_n: ("dtypes", _n) for _n in (
+                   "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                   "quint8", "qint8", "qint32", "quint4x2", "quint2x4", "qscheme",
+                   "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
+                   "per_channel_symmetric", "per_channel_affine_float_qparams")}}
 
 
 def __getattr__(name: str):

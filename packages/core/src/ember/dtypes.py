@@ -18,6 +18,9 @@ __all__ = [
     "int", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
     "get_default_dtype", "set_default_dtype", "promote_types", "can_cast", "finfo", "iinfo",
     "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+    "quint8", "qint8", "qint32", "quint4x2", "quint2x4", "qscheme", "per_tensor_affine",
+    "per_tensor_symmetric", "per_channel_affine", "per_channel_symmetric",
+    "per_channel_affine_float_qparams",
 ]
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
@@ -32,7 +35,7 @@ class dtype:
     def __init__(self, name: str, np_name: str, category: int, itemsize: int, signed: bool):
         self.name = name
         self._np_name = np_name
-        self._np = None if np_name in _ML_DTYPES else np.dtype(np_name)
+        self._np = None if np_name in _ML_DTYPES or np_name == "quantized" else np.dtype(np_name)
         self.category = category
         self.itemsize = itemsize
         self.is_signed = signed
@@ -43,6 +46,9 @@ class dtype:
     def np(self) -> np.dtype:
         """The NumPy dtype arrays of this dtype have (bfloat16 and float8 load ml_dtypes)."""
         if self._np is None:
+            if self._np_name == "quantized":
+                raise RuntimeError("empty_strided not supported on quantized tensors yet see "
+                                   "https://github.com/pytorch/pytorch/issues/74540")
             self._np = _load_bfloat16() if self._np_name == "bfloat16" else _load_ml(self)
         return self._np
 
@@ -129,7 +135,17 @@ float8_e5m2 = dtype("float8_e5m2", "float8_e5m2", _FLOAT, 1, True)
 float8_e4m3fnuz = dtype("float8_e4m3fnuz", "float8_e4m3fnuz", _FLOAT, 1, True)
 float8_e5m2fnuz = dtype("float8_e5m2fnuz", "float8_e5m2fnuz", _FLOAT, 1, True)
 FLOAT8 = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)
-_BY_NAME = {d.name: d for d in ALL + FLOAT8}
+# quantized dtypes: named, compared and printed (observers and fake quantization take them);
+# there are no quantized tensors, so they map to no NumPy type (making one raises)
+quint8 = dtype("quint8", "quantized", _INT, 1, False)
+qint8 = dtype("qint8", "quantized", _INT, 1, True)
+qint32 = dtype("qint32", "quantized", _INT, 4, True)
+quint4x2 = dtype("quint4x2", "quantized", _INT, 1, False)
+quint2x4 = dtype("quint2x4", "quantized", _INT, 1, False)
+QUANTIZED = (quint8, qint8, qint32, quint4x2, quint2x4)
+_QUANTIZED_STORAGE = {"quint8": "uint8", "qint8": "int8", "qint32": "int32",
+                      "quint4x2": "uint8", "quint2x4": "uint8"}
+_BY_NAME = {d.name: d for d in ALL + FLOAT8 + QUANTIZED}
 _BY_NP: dict = {d._np: d for d in ALL if d._np is not None}
 # the string names PyTorch accepts for a dtype
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32,
@@ -247,6 +263,10 @@ _PROMO: dict = {}
 
 
 def _promote(a: dtype, b: dtype) -> dtype:
+    if a in QUANTIZED or b in QUANTIZED:
+        raise RuntimeError("promoteTypes with quantized numbers is not handled yet; figure out "
+                           "what the correct rules should be, offending types: "
+                           f"{_c10_name(a)} {_c10_name(b)}")
     if a.itemsize == 1 and a.category == _FLOAT or b.itemsize == 1 and b.category == _FLOAT:
         raise RuntimeError("Promotion for Float8 Types is not supported, attempted to promote "
                            f"{_c10_name(a)} and {_c10_name(b)}")
@@ -285,6 +305,33 @@ def _format_as_str(obj: object, spec: str, name: str) -> str:
     return str(obj)
 
 
+class qscheme:
+    """A quantization scheme (``ember.per_tensor_affine``, ...), compared by identity."""
+
+    __slots__ = ("_name",)
+    __module__ = "ember"
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"ember.{self._name}"
+
+    def __reduce__(self):
+        return (_qscheme_by_name, (self._name,))
+
+
+per_tensor_affine = qscheme("per_tensor_affine")
+per_channel_affine = qscheme("per_channel_affine")
+per_tensor_symmetric = qscheme("per_tensor_symmetric")
+per_channel_symmetric = qscheme("per_channel_symmetric")
+per_channel_affine_float_qparams = qscheme("per_channel_affine_float_qparams")
+
+
+def _qscheme_by_name(name: str) -> qscheme:
+    return globals()[name]
+
+
 def _c10_name(d: dtype) -> str:
     """PyTorch's C++ name of a dtype (``Float``, ``Float8_e4m3fn``), as its messages say."""
     if d.name.startswith("float8"):
@@ -292,8 +339,9 @@ def _c10_name(d: dtype) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
             "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-            "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"
-            }.get(d.name, d.name.capitalize())
+            "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64", "quint8": "QUInt8",
+            "qint8": "QInt8", "qint32": "QInt32", "quint4x2": "QUInt4x2",
+            "quint2x4": "QUInt2x4"}.get(d.name, d.name.capitalize())
 
 
 # the C++ type names PyTorch's messages give dtypes (``long int``, ``c10::Half``)
@@ -392,7 +440,8 @@ class iinfo:
         if d.category != _INT:
             raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
                             "handle 'ember.iinfo'")
-        info = np.iinfo(d.np)
+        # a quantized dtype: the limits of its storage integer type, as PyTorch's
+        info = np.iinfo(_QUANTIZED_STORAGE.get(d.name) or d.np)
         self.dtype = d.name
         self.bits = info.bits
         self.max = _py_int(info.max)

@@ -23,7 +23,8 @@ LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", 
         "legacy_types", "pooling_fractional", "linalg_lu", "signal", "sampling_gamma",
         "math_misc", "statistics", "histogram", "construct", "index_reduce",
         "tensor_misc", "sampling_binomial", "device_defaults", "special_gamma",
-        "finite_difference", "view_copies", "api_gaps", "lowrank", "native", "sparse_methods")
+        "finite_difference", "view_copies", "api_gaps", "lowrank", "native", "sparse_methods",
+        "fake_quant")
 
 _install_subclass_hook()  # users' Tensor subclasses keep their type through methods
 

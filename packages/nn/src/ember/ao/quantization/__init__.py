@@ -1,0 +1,53 @@
+"""``ember.ao.quantization``: observers, fake quantization and ``QConfig`` for
+quantization-aware training and calibration (quantized tensors and modules are not here)."""
+
+from __future__ import annotations
+
+from .fake_quantize import (
+                            FakeQuantize,
+                            FakeQuantizeBase,
+                            FusedMovingAvgObsFakeQuantize,
+                            default_fake_quant,
+                            default_fused_act_fake_quant,
+                            default_fused_per_channel_wt_fake_quant,
+                            default_fused_wt_fake_quant,
+                            default_per_channel_weight_fake_quant,
+                            default_weight_fake_quant,
+                            disable_fake_quant,
+                            disable_observer,
+                            enable_fake_quant,
+                            enable_observer,
+)
+from .observer import (
+                            MinMaxObserver,
+                            MovingAverageMinMaxObserver,
+                            MovingAveragePerChannelMinMaxObserver,
+                            ObserverBase,
+                            PerChannelMinMaxObserver,
+                            UniformQuantizationObserverBase,
+                            default_observer,
+                            default_per_channel_weight_observer,
+                            default_weight_observer,
+)
+from .qconfig import (
+                            QConfig,
+                            default_per_channel_qconfig,
+                            default_qat_qconfig,
+                            default_qat_qconfig_v2,
+                            default_qconfig,
+                            default_weight_only_qconfig,
+                            get_default_qat_qconfig,
+)
+from .stubs import DeQuantStub, QuantStub, QuantWrapper
+
+__all__ = ["DeQuantStub", "QuantStub", "QuantWrapper", "FakeQuantize", "FakeQuantizeBase", "FusedMovingAvgObsFakeQuantize", "MinMaxObserver",
+           "MovingAverageMinMaxObserver", "MovingAveragePerChannelMinMaxObserver",
+           "ObserverBase", "PerChannelMinMaxObserver", "QConfig",
+           "UniformQuantizationObserverBase", "default_fake_quant",
+           "default_fused_act_fake_quant", "default_fused_per_channel_wt_fake_quant",
+           "default_fused_wt_fake_quant", "default_observer", "default_per_channel_qconfig",
+           "default_per_channel_weight_fake_quant", "default_per_channel_weight_observer",
+           "default_qat_qconfig", "default_qat_qconfig_v2", "default_qconfig",
+           "default_weight_fake_quant", "default_weight_observer",
+           "default_weight_only_qconfig", "disable_fake_quant", "disable_observer",
+           "enable_fake_quant", "enable_observer", "get_default_qat_qconfig"]
