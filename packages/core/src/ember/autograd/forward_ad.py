@@ -6,11 +6,14 @@ respect to every dual tensor of the level. Ember has no per-op forward formulas:
 is computed when it is asked for, as the vjp of a vjp (``u -> J^T u`` is linear in ``u``,
 so its vjp with ``t`` is ``J @ t``), through the reverse-mode graph the dual tensors record.
 The numbers are PyTorch's; what differs is that a dual tensor made from a tensor that does
-not require grad is itself a leaf that requires grad (the graph the tangents come from).
+not require grad is itself a leaf that requires grad (the graph the tangents come from), and
+that where a primal requires grad a tangent's ``grad_fn`` is that of the vjp graph (and it
+requires grad only where it depends on such a primal; PyTorch's formulas often make it).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -28,6 +31,9 @@ class _Level:
         self.duals: list[tuple[Tensor, Tensor]] = []
         self.keeps_graph = False  # a primal required grad: tangents are differentiable too
         self.primal_graph = False  # a primal required grad: primals stay on its graph
+        # tangents handed out on the graph (a primal required grad), by id while they live: in
+        # PyTorch a tangent has no tangent of its own at its level
+        self.tangents: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 _current: list[_Level] = []
@@ -112,6 +118,8 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     for dual, tangent in state.duals:
         if dual is tensor:
             return UnpackedDualTensor(_primal(tensor, state), tangent)
+    if id(tensor) in state.tangents:
+        return UnpackedDualTensor(_primal(tensor, state), None)
     return UnpackedDualTensor(_primal(tensor, state), _tangent(tensor, state))
 
 
@@ -137,7 +145,10 @@ def _tangent(y: Tensor, state: _Level) -> Tensor | None:
                    create_graph=state.keeps_graph, allow_unused=True)[0]
     if out is None:  # J^T u does not depend on u: the Jacobian is zero
         return y.new_zeros(y.shape)
-    return out if state.keeps_graph else out.detach()
+    if not state.keeps_graph:
+        return out.detach()
+    state.tangents[id(out)] = out
+    return out
 
 
 def custom_jvp(cls: type, ctx: Any, args: tuple, outs: tuple) -> tuple | None:

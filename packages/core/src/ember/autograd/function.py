@@ -180,9 +180,18 @@ class Function(metaclass=_FunctionMeta):
         outs = (raw,) if single else raw
         if forward_ad._current:
             if _jvp_only(cls):
+                linked = None
+                if (grad_mode.state.enabled and forward_ad._current[0].keeps_graph
+                        and any(ctx.needs_input_grad)):
+                    # on PyTorch's graph first: what jvp reads from ctx (its outputs) requires
+                    # grad, and so do the tangents it makes of them
+                    linked = _connect(cls, ctx, args, outs, single)
+                    outs = (linked,) if single else linked
                 duals = forward_ad.custom_jvp(cls, ctx, args, outs)
                 if duals is not None:
                     return duals[0] if single else duals
+                if linked is not None:
+                    return linked
             elif cls.jvp is Function.jvp and any(
                     isinstance(a, Tensor) and forward_ad.unpack_dual(a).tangent is not None
                     for a in args):

@@ -246,21 +246,100 @@ def _grid_backward(xp: Any, g: Any, x: Any, grid: Any, mode: int, padding: int, 
     gx = None
     ggs = [xp.zeros((N, P), dtype=x.dtype) for _ in range(k)]
     taps = _taps(xp, grid, x.shape[2:], mode, padding, ac)
+    vectorised = k == 2 and x.dtype.name in ("float32", "float64") and C > 0
+    ordered = need_x and vectorised and mode != 2 and xp is np
+    bilinear_2d = vectorised and mode == 0
+    if ordered:
+        gx = _scatter_in_order(gf, taps, grid, S)
     for flat, valid, w, dws in taps[:16] if mode == 2 else taps:
         flat = flat.reshape(N, P)
         valid = valid.reshape(N, 1, P)
-        if need_x:
+        if need_x and not ordered:
             part = flat_scatter_add(xp, gf * (w.reshape(N, 1, P) * valid).astype(x.dtype),
                                     xp.broadcast_to(flat[:, None, :], (N, C, P)), (S,))
             gx = part if gx is None else gx + part
-        if need_grid and mode != 1:
+        if need_grid and mode != 1 and not bilinear_2d:
             s = (gf * _gather(xp, src, flat) * valid).sum(axis=1)
             for gg, dw in zip(ggs, dws):
                 gg += s * dw.reshape(N, P)
+    if need_grid and bilinear_2d:
+        ggs = _bilinear_grid_grad(xp, gf, src, grid, taps, x.shape[2:], padding, ac)
     out_x = gx.reshape(x.shape) if need_x else None
     out_g = xp.stack(ggs, axis=-1).reshape(grid.shape).astype(grid.dtype) \
         if need_grid else None
     return out_x, out_g
+
+
+def _bilinear_grid_grad(xp: Any, gf: Any, src: Any, grid: Any, taps: list, sizes: tuple,
+                        padding: int, ac: bool) -> list:
+    """The 2-D bilinear grid gradient as PyTorch's vectorised kernel rounds it (its
+    multiply-adds fused): per point, ``((ne - nw) * s + (se - sw) * n) * gOut`` (x;
+    ``((sw - nw) * e + (se - ne) * w) * gOut`` for y) summed over the channels in order,
+    then times the coordinate's derivative."""
+    N, C, P = gf.shape
+    nw, ne, sw, se = (xp.where(valid.reshape(N, 1, P),
+                               _gather(xp, src, flat.reshape(N, P)), 0)
+                      for flat, valid, _, _ in taps)
+    fr, mult = [], []
+    for j, size in enumerate(sizes[::-1]):  # x (the width), then y
+        c, scale = _unnormalize(xp, grid[..., j], size, ac, True)
+        c, g = _pad_coord(xp, c, size, padding, ac, True)
+        fr.append((c - xp.floor(c)).reshape(N, 1, P))
+        mult.append((g * scale).reshape(N, P))
+    w, n = fr
+    e, s = 1 - w, 1 - n
+    tx = _fused(xp, se - sw, xp.broadcast_to(n, gf.shape), (ne - nw) * s)
+    ty = _fused(xp, se - ne, xp.broadcast_to(w, gf.shape), (sw - nw) * e)
+    gx = xp.zeros((N, P), dtype=gf.dtype)  # from +0: a zero gradient is never -0
+    gy = xp.zeros((N, P), dtype=gf.dtype)
+    for c in range(C):  # the channels' sums in order, each added by a fused multiply-add
+        gx = _fused(xp, tx[:, c], gf[:, c], gx)
+        gy = _fused(xp, ty[:, c], gf[:, c], gy)
+    return [gx * mult[0], gy * mult[1]]
+
+
+def _dense(sizes: tuple, strides: tuple) -> bool:
+    """PyTorch's ``geometry_is_contiguous``: C-contiguous strides, size-1 dims ignored."""
+    want = 1
+    for n, st in zip(sizes[::-1], strides[::-1]):
+        if n != 1:
+            if st != want:
+                return False
+            want *= n
+    return True
+
+
+def _scatter_in_order(gf: Any, taps: list, grid: Any, S: int) -> Any:
+    """The 2-D input gradient (bilinear, nearest) summed as PyTorch's vectorised CPU kernel
+    adds it, each add rounded in the input's dtype: per plane, the output points in vectors
+    (of the flattened points where the grid is contiguous, else of each row), and per vector
+    the taps north-west, north-east, south-west, south-east, each lane in turn; out-of-bounds
+    taps add nothing (here: into a spare slot past the end)."""
+    N, C, P = gf.shape
+    K = len(taps)
+    H, W = grid.shape[1:3]
+    step = 32 // gf.dtype.itemsize  # AVX2 vectors (its AVX512 build is not dispatched to)
+    _, sh, sw, sc = (v // grid.itemsize for v in grid.strides)
+    if _dense((H, W, 2), (sh, sw, sc)) or (sw == 1 or W == 1) and _dense((H, W), (sh, sw)):
+        H, W = 1, P  # vectors run over the flattened points, else along each row
+    pad = -W % step
+    spare = N * C * S
+    base = (np.arange(N * C, dtype=np.int64) * S).reshape(N, C, 1, 1)
+    idx = np.stack([t[0].reshape(N, P) for t in taps], 1)[:, None] + base
+    idx = np.where(np.stack([t[1].reshape(N, P) for t in taps], 1)[:, None], idx, spare)
+    w = np.stack([t[2].reshape(N, P) for t in taps], 1)[:, None].astype(gf.dtype)
+    vals = quiet(np.multiply, w, gf[:, :, None])
+
+    def ordered(a: Any, fill: Any) -> Any:  # (N, C, K, P) -> (rows, vectors, K, lanes)
+        a = np.broadcast_to(a, (N, C, K, P)).reshape(N * C, K, H, W)
+        if pad:
+            a = np.concatenate([a, np.full((N * C, K, H, pad), fill, a.dtype)], axis=3)
+        a = a.reshape(N * C, K, H, (W + pad) // step, step)
+        return a.transpose(0, 2, 3, 1, 4).ravel()
+
+    out = np.zeros(spare + 1, dtype=gf.dtype)
+    np.add.at(out, ordered(idx, spare), ordered(vals, 0))
+    return out[:spare].reshape(N, C, S)
 
 
 def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int, rank: int | None = None) -> None:
