@@ -77,6 +77,7 @@ class _Local(threading.local):
         self.dtype: dict[str, _dt.dtype] = {}
         self.cache_enabled = True
         self.nesting = 0
+        self.pinned: set[str] = set()  # device types set_autocast_enabled turned on
 
 
 local = _Local()

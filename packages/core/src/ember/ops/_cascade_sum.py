@@ -14,7 +14,9 @@ levels, or in four interleaved sums for the columns past the last group of four 
 NumPy adds along a non-innermost axis strictly in order, so each run of a level is one
 ``add.reduce`` over an axis of a reshaped view: no Python loop over elements. Followed: the
 reductions of a C-contiguous float32/float64/complex64/complex128 array over all its dims or
-one block of adjacent dims, and full reductions of a permuted one (in memory order) (a complex vector of 4 or 2 elements adds each part lane by lane);
+one block of adjacent dims, and those of a permuted dense one (channels-last, a transpose)
+whose dims make one block in memory order, where PyTorch walks it (a complex vector of 4 or 2
+elements adds each part lane by lane);
 others keep NumPy's order (a correct sum, not PyTorch's last bit).
 """
 
@@ -47,12 +49,20 @@ def cascade_sum(x: Any, dims: tuple, keepdims: bool) -> Any:
         return None
     nd = x.ndim
     if not x.flags.c_contiguous:
-        if len(dims) != nd:
-            return None
-        # a full sum of a permuted dense layout: PyTorch walks it in memory order
-        x = x.transpose(sorted(range(nd), key=lambda d: -abs(x.strides[d])))
+        # a permuted dense layout (channels-last, a transpose): PyTorch walks it in memory
+        # order, reducing the dims where they lie there
+        order = sorted(range(nd), key=lambda d: -abs(x.strides[d]))
+        x = x.transpose(order)
         if not x.flags.c_contiguous:
             return None
+        if len(dims) != nd:
+            mdims = sorted(order.index(d) for d in dims)
+            r = cascade_sum(x, tuple(mdims), True)
+            if r is None:
+                return None
+            r = r.transpose(np.argsort(order))  # back to the logical order of the dims
+            return r if keepdims else r.reshape(
+                tuple(n for d, n in enumerate(r.shape) if d not in dims))
     d0, d1 = dims[0], dims[-1]
     if len(dims) != nd and d1 - d0 + 1 != len(dims):  # not one block of dims
         return None

@@ -33,7 +33,16 @@ def is_autocast_enabled(device_type: str | None = None) -> bool:
 def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
     if enabled is None:  # the one-argument form sets CUDA's
         device_type, enabled = "cuda", device_type
-    _ac.local.enabled[device_type] = bool(enabled)
+    local = _ac.local
+    local.enabled[device_type] = bool(enabled)
+    # ops skip autocast while no region is open (``_ac.active``): a device turned on here,
+    # outside any region, counts as one until it is turned off here again
+    if enabled and device_type not in local.pinned:
+        local.pinned.add(device_type)
+        _ac.active[0] += 1
+    elif not enabled and device_type in local.pinned:
+        local.pinned.discard(device_type)
+        _ac.active[0] -= 1
 
 
 def get_autocast_dtype(device_type: str) -> _dt.dtype:
@@ -45,39 +54,41 @@ def set_autocast_dtype(device_type: str, dtype: _dt.dtype) -> None:
     _ac.local.dtype[device_type] = dtype
 
 
-def _deprecated(old: str, new: str) -> None:
-    """PyTorch's DeprecationWarning for the per-device autocast spellings (in its words)."""
-    warnings.warn(f"torch.{old} is deprecated. Please use torch.{new} instead.",
+def _deprecated(old: str, new: str, line: int) -> None:
+    """PyTorch's DeprecationWarning for the per-device autocast spellings (in its words, with
+    the line of its binding that raises it)."""
+    warnings.warn(f"torch.{old} is deprecated. Please use torch.{new} instead. (Triggered "
+                  f"internally at /__w/pytorch/pytorch/torch/csrc/autograd/init.cpp:{line}.)",
                   DeprecationWarning, stacklevel=3)
 
 
 def is_autocast_cpu_enabled() -> bool:
-    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')", 904)
     return _ac.enabled_for("cpu")
 
 
 def set_autocast_cpu_enabled(enabled: bool) -> None:
-    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)", 895)
     set_autocast_enabled("cpu", enabled)
 
 
 def get_autocast_cpu_dtype() -> _dt.dtype:
-    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')", 1037)
     return get_autocast_dtype("cpu")
 
 
 def set_autocast_cpu_dtype(dtype: _dt.dtype) -> None:
-    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)", 988)
     set_autocast_dtype("cpu", dtype)
 
 
 def get_autocast_gpu_dtype() -> _dt.dtype:
-    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')", 1028)
     return get_autocast_dtype("cuda")
 
 
 def set_autocast_gpu_dtype(dtype: _dt.dtype) -> None:
-    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)")
+    _deprecated("set_autocast_gpu_dtype(dtype)", "set_autocast_dtype('cuda', dtype)", 973)
     set_autocast_dtype("cuda", dtype)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._runtime import quiet
 from ._autocast import autocast_op
 from ._channels_last import c_order
 from ._dispatch import (
@@ -27,6 +28,7 @@ from ._dispatch import (
     wrap_dim,
 )
 from ._nn_math import arrays, grad_of
+from ._norm_order import two_norm
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 
@@ -79,9 +81,13 @@ def pnorm(x: Tensor, p: float, dim: int, keepdim: bool = False,
         raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension "
                            f"{dim}because this dimension is empty and the operation does not have "
                            "an identity")
-    # float16/bfloat16 accumulate in float32 (PyTorch's acc type), then round once
-    r = _pnorm_f(m, a.astype("float32") if a.dtype.itemsize == 2 and a.dtype.kind in "fV"
-                 else a, p, d, keepdim)
+    # PyTorch's norm kernel (not cdist's or pdist's): float32/float64 2-norms in its order
+    r = quiet(two_norm, a, (d,), keepdim) if p == 2 and name == "NormBackward1" and a.ndim \
+        else None
+    if r is None:
+        # float16/bfloat16 accumulate in float32 (PyTorch's acc type), then round once
+        r = _pnorm_f(m, a.astype("float32") if a.dtype.itemsize == 2 and a.dtype.kind in "fV"
+                     else a, p, d, keepdim)
     if dense and m.xp.ndim(r):  # ascontiguousarray would make a 0-d norm 1-d
         r = m.xp.ascontiguousarray(r)
     # a norm is real: complex inputs give their real counterpart, as PyTorch's

@@ -387,7 +387,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         if not x.size:  # PyTorch clones an empty tensor before it checks the dims
             arr, sh, ds = copy(xp, x), (0,), None
         else:
-            ds = tuple(wrap_dim(d, x.ndim, "roll") for d in ds)
+            ds = tuple(wrap_dim(d, x.ndim) for d in ds)  # PyTorch's text has no "roll: "
             # PyTorch's roll: C order, or channels-last for such an input (legacy contiguous)
             arr = laid_as(xp, xp.ascontiguousarray(xp.roll(x, sh, axis=ds)), cl_format(x))
     res = make(arr, input._device)

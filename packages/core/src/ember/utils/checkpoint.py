@@ -15,6 +15,7 @@ Peak memory then holds one segment's activations.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +24,7 @@ from .._tensor import Tensor
 from ..autograd import _saved_hooks, grad_mode
 from ..autograd import graph as _graph
 from ..autograd._api import backward as _backward
+from ..ops import autocast_mode as _am
 from ..ops._dispatch import record_multi
 from ..random import default_generator, default_generator_for
 
@@ -70,6 +72,28 @@ class _RngSnapshot:
                 g.set_state(s)
 
 
+class _AutocastSnapshot:
+    """The autocast state (on or off, dtype, cache) of the CPU and of every other device type
+    the arguments live on, as the segment ran forward: its recomputation in backward runs in
+    it, as PyTorch's does (backward itself runs outside any autocast region)."""
+
+    def __init__(self, args: tuple) -> None:
+        types = ["cpu"]
+        for a in args:
+            if isinstance(a, Tensor) and a.device.type not in types:
+                types.append(a.device.type)
+        cache = _am.is_autocast_cache_enabled()
+        self.states = [(t, _am.is_autocast_enabled(t), _am.get_autocast_dtype(t), cache)
+                       for t in types if _am.is_autocast_available(t)]
+
+    def regions(self) -> contextlib.ExitStack:
+        """The saved states entered, as one context manager."""
+        stack = contextlib.ExitStack()
+        for t, on, dtype, cache in self.states:
+            stack.enter_context(_am.autocast(t, dtype=dtype, enabled=on, cache_enabled=cache))
+        return stack
+
+
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
                context_fn: Callable | None = None, determinism_check: str = "default",
                debug: bool = False, preserve_rng_state: bool = True, early_stop: bool = True,
@@ -93,6 +117,7 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
 
 def _reentrant(function: Callable, args: tuple, preserve_rng_state: bool) -> Any:
     rng = _RngSnapshot(args) if preserve_rng_state else None
+    amp = _AutocastSnapshot(args)
     with grad_mode.no_grad():
         out = function(*args)
     if not grad_mode.state.enabled:
@@ -119,7 +144,7 @@ def _reentrant(function: Callable, args: tuple, preserve_rng_state: bool) -> Any
         for i, t in zip(tensor_pos, saved):
             call_args[i] = t.detach().requires_grad_(t.requires_grad)
         create_graph = grad_mode.state.enabled
-        with grad_mode.enable_grad():
+        with grad_mode.enable_grad(), amp.regions():
             re = (rng.replay(lambda: function(*call_args)) if rng is not None
                   else function(*call_args))
         re_outs = (re,) if isinstance(re, Tensor) else tuple(re)
@@ -172,14 +197,16 @@ def _non_reentrant(function: Callable, args: tuple, kwargs: dict,
     if not grad_mode.state.enabled:
         return function(*args, **kwargs)
     versions = [(a, a._vc[0]) for a in args if isinstance(a, Tensor)]
+    amp = _AutocastSnapshot(args)
 
     def rerun() -> Any:  # from the arguments themselves, so create_graph reaches them
         for a, v in versions:  # PyTorch saves the arguments: an in-place change fails
             if a._vc[0] != v:
                 raise RuntimeError(_graph.modified_message(a, v, a.grad_fn, a._out_nr))
-        if rng is None:
-            return function(*args, **kwargs)
-        return rng.replay(lambda: function(*args, **kwargs))
+        with amp.regions():
+            if rng is None:
+                return function(*args, **kwargs)
+            return rng.replay(lambda: function(*args, **kwargs))
 
     store = _Recomputed(rerun)
     count = [0]
