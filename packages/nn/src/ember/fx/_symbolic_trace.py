@@ -177,6 +177,8 @@ def _ember_patches() -> tuple[tuple[Any, str, Callable], ...]:
     special/fft and ember.nn.functional; tracing installs them."""
     import importlib
 
+    import ember.sparse  # noqa: F401  (routes ember.relu & co. for sparse tensors: the
+    # functions recorded are then those a traced program finds, whenever it imports sparse)
     from ember import ops
     from ember.nn import functional as F
 
