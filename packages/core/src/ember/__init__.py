@@ -40,7 +40,9 @@ from ._runtime import (are_deterministic_algorithms_enabled, compile,  # noqa: E
                        set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
                        use_deterministic_algorithms)
 
-__version__ = "0.1.0"
+from .torch_version import TorchVersion as _TorchVersion  # noqa: E402
+
+__version__ = _TorchVersion("0.1.0")
 inf = _math.inf
 nan = _math.nan
 pi = _math.pi
