@@ -13,13 +13,19 @@ import ember
 from ember.nn import Module
 
 from .observer import (
+    FixedQParamsObserver,
     MovingAverageMinMaxObserver,
     MovingAveragePerChannelMinMaxObserver,
     _with_args,
     _with_callable_args,
+    default_fixed_qparams_range_0to1_observer,
+    default_fixed_qparams_range_neg1to1_observer,
+    resize_loaded,
 )
 
 __all__ = ["FakeQuantizeBase", "FakeQuantize", "FusedMovingAvgObsFakeQuantize",
+           "FixedQParamsFakeQuantize", "default_fixed_qparams_range_neg1to1_fake_quant",
+           "default_fixed_qparams_range_0to1_fake_quant",
            "default_fake_quant", "default_weight_fake_quant",
            "default_per_channel_weight_fake_quant", "default_fused_act_fake_quant",
            "default_fused_wt_fake_quant", "default_fused_per_channel_wt_fake_quant",
@@ -142,14 +148,36 @@ class FakeQuantize(FakeQuantizeBase):
                               strict: bool, missing_keys: list, unexpected_keys: list,
                               error_msgs: list) -> None:
         # loaded qparams of any length (per channel) replace the 1-element buffers
-        for name in ("scale", "zero_point"):
-            key = prefix + name
-            if key in state_dict:
-                getattr(self, name).resize_(state_dict[key].shape)
-            elif strict:
-                missing_keys.append(key)
+        resize_loaded(self, state_dict, prefix, ("scale", "zero_point"), strict, missing_keys)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
+
+
+class FixedQParamsFakeQuantize(FakeQuantize):
+    """``FakeQuantize`` with the fixed ``scale``/``zero_point`` of a ``FixedQParamsObserver``
+    (the buffers are the observer's)."""
+
+    def __init__(self, observer: Any) -> None:
+        super().__init__(observer=observer)
+        if type(self.activation_post_process) is not FixedQParamsObserver:
+            raise AssertionError(f"{type(self).__name__}'s observer must be a "
+                                 "FixedQParamsObserver")
+        self._observer_ctr = observer
+        self.scale = self.activation_post_process.scale
+        self.zero_point = self.activation_post_process.zero_point
+        if self.qscheme not in _PER_TENSOR:
+            raise AssertionError("Only per tensor quantization is supported "
+                                 f"FixedQParamsFakeQuantize module, got qscheme:{self.qscheme}")
+
+    def calculate_qparams(self) -> tuple:  # type: ignore[override]
+        return self.scale, self.zero_point
+
+    def extra_repr(self) -> str:
+        obs = self.activation_post_process
+        return (f"fake_quant_enabled={self.fake_quant_enabled}, "
+                f"observer_enabled={self.observer_enabled}, scale={self.scale}, "
+                f"zero_point={self.zero_point}, dtype={self.dtype}, "
+                f"quant_min={obs.quant_min}, quant_max={obs.quant_max}, qscheme={self.qscheme}")
 
 
 class FusedMovingAvgObsFakeQuantize(FakeQuantize):
@@ -205,6 +233,11 @@ default_fused_wt_fake_quant = FusedMovingAvgObsFakeQuantize.with_args(
 default_fused_per_channel_wt_fake_quant = FusedMovingAvgObsFakeQuantize.with_args(
     observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127,
     dtype=ember.qint8, qscheme=ember.per_channel_symmetric)
+
+default_fixed_qparams_range_neg1to1_fake_quant = FixedQParamsFakeQuantize.with_args(
+    observer=default_fixed_qparams_range_neg1to1_observer)
+default_fixed_qparams_range_0to1_fake_quant = FixedQParamsFakeQuantize.with_args(
+    observer=default_fixed_qparams_range_0to1_observer)
 
 
 def _switch(method: str) -> Any:

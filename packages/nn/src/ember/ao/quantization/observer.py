@@ -15,7 +15,9 @@ from ember import nn
 
 __all__ = ["ObserverBase", "UniformQuantizationObserverBase", "MinMaxObserver",
            "MovingAverageMinMaxObserver", "PerChannelMinMaxObserver",
-           "MovingAveragePerChannelMinMaxObserver", "default_observer",
+           "MovingAveragePerChannelMinMaxObserver", "HistogramObserver", "FixedQParamsObserver",
+           "default_fixed_qparams_range_neg1to1_observer",
+           "default_fixed_qparams_range_0to1_observer", "default_observer",
            "default_weight_observer", "default_per_channel_weight_observer"]
 
 _EPS = ember.finfo(ember.float32).eps
@@ -27,6 +29,19 @@ _ALLOWED_DTYPES = (ember.qint8, ember.quint8, ember.quint4x2, ember.qint32, embe
                    ember.uint8, ember.int16, ember.int32, ember.float8_e5m2,
                    ember.float8_e4m3fn, ember.uint16)
 
+
+
+def resize_loaded(module: Any, state_dict: dict, prefix: str, names: tuple,
+                  strict: bool = False, missing_keys: list | None = None) -> None:
+    """Resize ``module``'s buffers ``names`` to the shapes ``state_dict`` holds for them (their
+    length is the data's: observed ranges, per-channel qparams); under ``strict`` an absent one
+    goes into ``missing_keys``."""
+    for name in names:
+        key = prefix + name
+        if key in state_dict:
+            getattr(module, name).resize_(state_dict[key].shape)
+        elif strict and missing_keys is not None:
+            missing_keys.append(key)
 
 class _PartialWrapper:
     """A constructor with arguments bound (``Observer.with_args(...)``); each call builds a
@@ -348,12 +363,7 @@ class PerChannelMinMaxObserver(UniformQuantizationObserverBase):
                               strict: bool, missing_keys: list, unexpected_keys: list,
                               error_msgs: list) -> None:
         # loaded minima/maxima of any length replace the (empty until observed) buffers
-        for name in ("min_val", "max_val"):
-            key = prefix + name
-            if key in state_dict:
-                getattr(self, name).resize_(state_dict[key].shape)
-            elif strict:
-                missing_keys.append(key)
+        resize_loaded(self, state_dict, prefix, ("min_val", "max_val"), strict, missing_keys)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, False,
                                       missing_keys, unexpected_keys, error_msgs)
 
@@ -394,8 +404,220 @@ class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
         return x_orig
 
 
+
+class HistogramObserver(UniformQuantizationObserverBase):
+    """Records a running histogram (``bins`` bins between the running minimum and maximum;
+    earlier histograms are upsampled onto a wider range) and picks the clipping range that
+    minimizes the L2 quantization error of the histogram."""
+
+    def __init__(self, bins: int = 2048, dtype: Any = ember.quint8,
+                 qscheme: Any = ember.per_tensor_affine, reduce_range: bool = False,
+                 quant_min: int | None = None, quant_max: int | None = None,
+                 factory_kwargs: Any = None, eps: float = _EPS, is_dynamic: bool = False,
+                 **kwargs: Any) -> None:
+        if qscheme not in _PER_TENSOR:
+            raise NotImplementedError(
+                "HistogramObserver's qscheme only support ember.per_tensor_symmetric "
+                "                    and ember.per_tensor_affine.")
+        if is_dynamic:
+            raise NotImplementedError("HistogramObserver doesn't support dynamic quantization")
+        super().__init__(dtype=dtype, qscheme=qscheme, reduce_range=reduce_range,
+                         quant_min=quant_min, quant_max=quant_max,
+                         factory_kwargs=factory_kwargs, eps=eps, is_dynamic=is_dynamic,
+                         **kwargs)
+        factory_kwargs = nn.factory_kwargs(factory_kwargs)
+        self.bins = bins
+        self.register_buffer("histogram", ember.zeros(self.bins, **factory_kwargs))
+        self.register_buffer("min_val", ember.tensor(float("inf"), **factory_kwargs))
+        self.register_buffer("max_val", ember.tensor(float("-inf"), **factory_kwargs))
+        self.dst_nbins = 2 ** ember.iinfo(self.dtype).bits
+        self.upsample_rate = 16
+
+    @staticmethod
+    def _get_norm(delta_begin: Any, delta_end: Any, density: Any) -> Any:
+        """``density`` times the integral of x^2 from ``delta_begin`` to ``delta_end``."""
+        return density * ((delta_end * delta_end * delta_end
+                           - delta_begin * delta_begin * delta_begin) / 3)
+
+    def _compute_quantization_error(self, next_start_bin: int, next_end_bin: int) -> float:
+        """The L2 error of quantizing the histogram to ``dst_nbins`` levels spanning bins
+        ``next_start_bin`` to ``next_end_bin``."""
+        bin_width = (self.max_val.item() - self.min_val.item()) / self.bins
+        dst_bin_width = bin_width * (next_end_bin - next_start_bin + 1) / self.dst_nbins
+        if dst_bin_width == 0.0:
+            return 0.0
+        top = self.dst_nbins - 1
+        src_bin_begin = (ember.arange(self.bins) - next_start_bin) * bin_width
+        src_bin_end = src_bin_begin + bin_width
+        dst_of_begin = ember.clamp(ember.div(src_bin_begin, dst_bin_width,
+                                             rounding_mode="floor"), 0, top)
+        dst_of_end = ember.clamp(ember.div(src_bin_end, dst_bin_width, rounding_mode="floor"),
+                                 0, top)
+        density = self.histogram / bin_width
+        half = dst_bin_width / 2
+        norm = ember.zeros(self.bins)
+        norm += self._get_norm(src_bin_begin - (dst_of_begin + 0.5) * dst_bin_width,
+                               ember.ones(self.bins) * half, density)
+        norm += (dst_of_end - dst_of_begin - 1) * self._get_norm(
+            ember.tensor(-half), ember.tensor(half), density)
+        norm += self._get_norm(ember.tensor(-half),
+                               src_bin_end - (dst_of_end * dst_bin_width + half), density)
+        return norm.sum().item()
+
+    def _non_linear_param_search(self) -> tuple:
+        """The minimum and maximum (bin edges) that minimize the quantization error, found by
+        trimming the histogram's tails in 1e-5 steps of the cumulative mass."""
+        if self.histogram.size()[0] != self.bins:
+            raise AssertionError("bins mismatch")
+        bin_width = (self.max_val - self.min_val) / self.bins
+        total = ember.sum(self.histogram).item()
+        csum = ember.cumsum(self.histogram, dim=0).tolist()
+        f32 = ember.tensor([0.0]).numpy().dtype.type  # compare as the float32 tensor does
+        stepsize, alpha, beta = 1e-5, 0.0, 1.0
+        start_bin, end_bin = 0, self.bins - 1
+        norm_min = float("inf")
+        while alpha < beta:
+            next_alpha, next_beta = alpha + stepsize, beta - stepsize
+            low, high = f32(next_alpha * total), f32(next_beta * total)
+            left, right = start_bin, end_bin
+            while left < end_bin and csum[left] < low:
+                left += 1
+            while right > start_bin and csum[right] > high:
+                right -= 1
+            next_start_bin, next_end_bin = start_bin, end_bin
+            if (left - start_bin) > (end_bin - right):
+                next_start_bin, alpha = left, next_alpha
+            else:
+                next_end_bin, beta = right, next_beta
+            if next_start_bin == start_bin and next_end_bin == end_bin:
+                continue
+            norm = self._compute_quantization_error(next_start_bin, next_end_bin)
+            if norm > norm_min:
+                break
+            norm_min = norm
+            start_bin, end_bin = next_start_bin, next_end_bin
+        return (self.min_val + bin_width * start_bin,
+                self.min_val + bin_width * (end_bin + 1))
+
+    def _upscale_histogram(self, histogram: Any, orig_min: Any, orig_max: Any,
+                           update_min: Any, update_max: Any) -> Any:
+        """``histogram`` over [orig_min, orig_max] redistributed onto ``bins`` bins over
+        [update_min, update_max] (each bin split into ``upsample_rate`` parts)."""
+        n = self.bins * self.upsample_rate
+        histogram = histogram.repeat_interleave(self.upsample_rate) / self.upsample_rate
+        bin_size = (orig_max - orig_min) / n
+        mids = ember.linspace(orig_min, orig_max, n + 1)[:-1] + 0.5 * bin_size
+        edges = ember.linspace(update_min, update_max, self.bins + 1)
+        buckets = ember.bucketize(mids, edges, right=True) - 1
+        buckets = ember.clamp(buckets, 0, self.bins - 1)
+        return ember.bincount(buckets, weights=histogram, minlength=self.bins)
+
+    def _combine_histograms(self, orig_hist: Any, orig_min: Any, orig_max: Any,
+                            update_hist: Any, update_min: Any, update_max: Any) -> Any:
+        if update_min == orig_min and update_max == orig_max:
+            return orig_hist + update_hist
+        if orig_min == orig_max:
+            moved = ember.histc(orig_min, bins=self.bins, min=update_min, max=update_max)
+            return moved * ember.sum(orig_hist) + update_hist
+        if update_min > orig_min:
+            raise AssertionError("update_min must be <= orig_min")
+        if update_max < orig_max:
+            raise AssertionError("update_max must be >= orig_max")
+        return update_hist + self._upscale_histogram(orig_hist, orig_min, orig_max,
+                                                     update_min, update_max)
+
+    def _set(self, name: str, value: Any) -> None:
+        buf = getattr(self, name)
+        buf.detach_().resize_(value.shape)
+        buf.copy_(value)
+
+    def reset_histogram(self, x: Any, min_val: Any, max_val: Any) -> None:
+        self._set("min_val", min_val)
+        self._set("max_val", max_val)
+        if min_val.numel() != 1 or max_val.numel() != 1:
+            raise AssertionError("histogram min/max values must be scalar.")
+        self._set("histogram", ember.histc(x, self.bins, min=min_val, max=max_val))
+
+    def forward(self, x_orig: Any) -> Any:
+        if x_orig.numel() == 0:
+            return x_orig
+        x = x_orig.detach()
+        x_min, x_max = ember.aminmax(x)
+        if x_min == -float("inf") or x_max == float("inf"):
+            warnings.warn("torch.inf detected in input tensor, ignoring input", stacklevel=2)
+            x = x[x.abs() != float("inf")]
+            if x.numel() == 0:
+                return x_orig
+            x_min, x_max = ember.aminmax(x)
+        cur_min, cur_max = self.min_val, self.max_val
+        if cur_min == float("inf") or cur_max == float("-inf"):
+            self.reset_histogram(x, x_min, x_max)
+            return x_orig
+        new_min = ember.min(cur_min, x_min).detach()
+        new_max = ember.max(cur_max, x_max).detach()
+        update = ember.histc(x, self.bins, min=new_min, max=new_max)
+        if new_min == cur_min and new_max == cur_max:
+            self._set("histogram", self.histogram + update)
+        else:
+            self._set("histogram", self._combine_histograms(self.histogram, cur_min, cur_max,
+                                                            update, new_min, new_max))
+            self._set("min_val", new_min)
+            self._set("max_val", new_max)
+        return x_orig
+
+    def calculate_qparams(self) -> tuple:  # type: ignore[override]
+        if self.min_val == float("inf") and self.max_val == float("-inf"):
+            warnings.warn("must run observer before calling calculate_qparams."
+                          "                                    Returning default scale and "
+                          "zero point ", stacklevel=2)
+            return ember.tensor([1.0]), ember.tensor([0])
+        if self.bins != len(self.histogram):
+            raise AssertionError("The number of bins in histogram should be equal to the "
+                                 "number of bins supplied while making this observer")
+        new_min, new_max = self._non_linear_param_search()
+        return self._calculate_qparams(new_min, new_max)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list, unexpected_keys: list,
+                              error_msgs: list) -> None:
+        # loaded minima/maxima (and histograms of any length) replace the buffers
+        resize_loaded(self, state_dict, prefix, ("min_val", "max_val", "histogram"))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class FixedQParamsObserver(ObserverBase):
+    """An observer with fixed ``scale`` and ``zero_point`` (for outputs of known range such
+    as sigmoid's and tanh's); it records nothing."""
+
+    def __init__(self, scale: float, zero_point: int, dtype: Any = ember.quint8,
+                 qscheme: Any = ember.per_tensor_affine, quant_min: int = 0,
+                 quant_max: int = 255, is_dynamic: bool = False, **kwargs: Any) -> None:
+        if is_dynamic:
+            raise NotImplementedError("FixedQParamsObserver doesn't support dynamic quantization")
+        super().__init__(dtype=dtype, is_dynamic=is_dynamic, **kwargs)
+        self.quant_min = quant_min
+        self.quant_max = quant_max
+        self.register_buffer("scale", ember.tensor([scale], dtype=ember.float))
+        self.register_buffer("zero_point", ember.tensor([zero_point], dtype=ember.int))
+        self.dtype = dtype
+        self.qscheme = qscheme
+
+    def forward(self, X: Any) -> Any:
+        return X
+
+    def calculate_qparams(self) -> tuple:  # type: ignore[override]
+        return self.scale, self.zero_point
+
 default_observer = MinMaxObserver.with_args(quant_min=0, quant_max=127)
 default_weight_observer = MinMaxObserver.with_args(dtype=ember.qint8,
                                                    qscheme=ember.per_tensor_symmetric)
 default_per_channel_weight_observer = PerChannelMinMaxObserver.with_args(
     dtype=ember.qint8, qscheme=ember.per_channel_symmetric)
+default_fixed_qparams_range_neg1to1_observer = FixedQParamsObserver.with_args(
+    scale=2.0 / 256.0, zero_point=128, dtype=ember.quint8, quant_min=0, quant_max=255)
+default_fixed_qparams_range_0to1_observer = FixedQParamsObserver.with_args(
+    scale=1.0 / 256.0, zero_point=0, dtype=ember.quint8, quant_min=0, quant_max=255)

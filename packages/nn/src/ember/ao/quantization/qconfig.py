@@ -19,6 +19,7 @@ from .fake_quantize import (
     default_weight_fake_quant,
 )
 from .observer import (
+    HistogramObserver,
     MovingAverageMinMaxObserver,
     default_observer,
     default_per_channel_weight_observer,
@@ -27,7 +28,7 @@ from .observer import (
 
 __all__ = ["QConfig", "default_qconfig", "default_per_channel_qconfig", "default_qat_qconfig",
            "default_qat_qconfig_v2", "default_weight_only_qconfig",
-           "get_default_qat_qconfig"]
+           "get_default_qat_qconfig", "get_default_qconfig"]
 
 
 class QConfig(namedtuple("QConfig", ["activation", "weight"])):
@@ -79,3 +80,18 @@ def get_default_qat_qconfig(backend: str = "x86", version: int = 1) -> QConfig:
         raise AssertionError(f"Version number: {version}in get_default_qat_qconfig is not "
                              "supported. Version number must be 0 or 1")
     return QConfig(activation=act, weight=weight)
+
+
+def get_default_qconfig(backend: str = "x86", version: int = 0) -> QConfig:
+    """The default post-training ``QConfig`` of ``backend``: a ``HistogramObserver`` for
+    activations, per-channel (per-tensor for ``qnnpack``) min/max weight observers."""
+    if backend not in _BACKENDS:
+        raise AssertionError(
+            f"backend: {backend} not supported. backend must be one of {_BACKENDS}")
+    if version != 0:
+        raise AssertionError(f"Version number: {version} in get_default_qconfig is not "
+                             "supported. Version number must be 0")
+    weight = (default_weight_observer if backend == "qnnpack"
+              else default_per_channel_weight_observer)
+    return QConfig(activation=HistogramObserver.with_args(
+        reduce_range=backend in ("fbgemm", "x86")), weight=weight)
