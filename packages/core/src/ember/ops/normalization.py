@@ -17,6 +17,13 @@ from . import _inplace
 from . import _norm_half as H
 from ._along_dim import mean_array
 from ._autocast import autocast_op
+from ._batch_norm_order import (
+    GN_PLANE_MAX,
+    batch_norm_grads32,
+    eval_invstd32,
+    group_norm_cl32,
+    instance_norm_grads32,
+)
 from ._cascade_sum import cascade_sum
 from ._channels_last import c_order, cl_format, laid_as, relaid
 from ._dispatch import Tensor, grad_state, make, quiet, record, renamed
@@ -62,7 +69,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
     """``(input - mean) * invstd * weight + bias``; returns the output, mean and biased var.
 
     With ``stats=(mean, invstd)`` (arrays broadcastable to ``rshape``) those are used as
-    constants (evaluation mode); otherwise they come from ``input`` over ``red``. The output
+    constants (evaluation mode; a third entry: the invstd the gradients use); otherwise they come from ``input`` over ``red``. The output
     and the input's gradient are laid out in ``fmt``: a channels-last format,
     ``contiguous_format`` (C order), or None (as computed).
     """
@@ -84,6 +91,10 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
         # instance norm, as PyTorch computes it: batch norm of the (1, N*C, *S) view
         y, mean, var = _instance_norm32(xp, xr, weight, bias, eps)
         invstd = _invstd32(xp, var, eps)
+    elif stats is None and name == "NativeGroupNormBackward0" and fmt is not None \
+            and fmt is not contiguous_format and _gn_cl32(xp, x, weight, bias):
+        y, mean, var, invstd = group_norm_cl32(x, rshape[1], _param(weight, (-1,), cdt),
+                                               _param(bias, (-1,), cdt), eps)
     elif stats is None and name == "NativeGroupNormBackward0" and fmt is contiguous_format \
             and rowwise_followed(xr, rshape[-1]) and _exact32(xp, x, weight, bias):
         y, mean, var, invstd = _group_norm32(xp, xr, weight, bias, ashape, eps)
@@ -101,7 +112,7 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
             y += bias._data.reshape(ashape).astype(y.dtype, copy=False)
     elif per_channel:
         # PyTorch's transform: x * alpha + beta, alpha = invstd * weight, beta = bias - mean * alpha
-        mean, invstd = stats
+        mean, invstd = stats[:2]
         alpha = invstd if weight is None else \
             invstd * weight._data.reshape(ashape).astype(cdt, copy=False)
         shift = mean * alpha if bias is None else \
@@ -129,13 +140,15 @@ def _normalize(name: str, input: Tensor, weight: Tensor | None, bias: Tensor | N
 
         split(xp, y.shape[1] if y.ndim > 1 else 1, y.size, channels)
     else:
-        mean, invstd = stats
+        mean, invstd = stats[:2]
         y = ((xr - mean) * invstd).reshape(x.shape)
         if weight is not None:
             y = y * weight._data.reshape(ashape)
         if bias is not None:
             y = y + bias._data.reshape(ashape)
     smean = mean  # the statistics the gradients use
+    if stats is not None and len(stats) > 2:  # the backward kernel's own invstd
+        invstd = stats[2]
     half = stats is None and H.rounds_stats(x, weight, bias)
     if half:  # PyTorch keeps them in half precision (see _norm_half)
         smean = H.rounded(mean, x.dtype)
@@ -286,6 +299,15 @@ def _exact32(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> boo
             and all(t is None or t._data.dtype.name == "float32" for t in (weight, bias)))
 
 
+def _gn_cl32(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
+    """Whether a channels-last group norm takes PyTorch's float32 per-group kernel order
+    (``_batch_norm_order.group_norm_cl32``): as ``_exact32`` but for the layout, planes under
+    ``GN_PLANE_MAX`` positions."""
+    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and 0 < x.size < _EXACT_MAX
+            and x.size // (x.shape[0] * x.shape[1]) < GN_PLANE_MAX
+            and all(t is None or t._data.dtype.name == "float32" for t in (weight, bias)))
+
+
 def _lay(xp: Any, a: Any, fmt: Any) -> Any:
     """``a`` laid out in ``fmt`` (see ``_normalize``)."""
     if fmt is None:
@@ -400,7 +422,9 @@ def _thread_row_stats(xp: Any, x: Any, d: Any) -> tuple:
     k = -(-N // T)
     pad = xp.zeros((T * k, C), dtype=x.dtype)
     pad[:N] = x
-    m = (pad.reshape(T, k, C).sum(axis=1).astype("float64").sum(axis=0) / N).astype(x.dtype)
+    # running sums (not a reduce: one channel's would pair up, NumPy's pairwise sum)
+    m = (xp.cumsum(xp.cumsum(pad.reshape(T, k, C), axis=1)[:, -1].astype("float64"),
+                   axis=0)[-1] / N).astype(x.dtype)
     xp.subtract(x, m, out=d)
     pad[:N] = d
     blocks = pad.reshape(T, k, C)
@@ -408,7 +432,7 @@ def _thread_row_stats(xp: Any, x: Any, d: Any) -> tuple:
     for j in range(k):  # sequential FMA accumulation, all the threads' blocks at once
         r = blocks[:, j].astype("float64")
         acc = (r * r + acc).astype(x.dtype)
-    return m, acc.astype("float64").sum(axis=0).astype(x.dtype)
+    return m, xp.cumsum(acc.astype("float64"), axis=0)[-1].astype(x.dtype)
 
 
 def _batch_norm_forward(xp: Any, x: Any, w: Any, b: Any, red: tuple, eps: float) -> tuple:
@@ -451,6 +475,12 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
                 needs: tuple) -> tuple:
     xshape = tuple(x.shape)
     dx, dw = x.dtype, (w.dtype if w is not None else None)
+    if not m.tensor and tuple(rshape) == xshape and _ordered32(m.xp, g, x, w) \
+            and x.size > x.shape[0] * x.shape[1]:  # (planes: rows measured off in a program)
+        if tuple(red) == tuple(adims):  # batch norm: PyTorch's kernel order
+            return batch_norm_grads32(g, x, mean, invstd, w, needs, train)
+        if train and tuple(red) == tuple(range(2, x.ndim)) and rowwise_followed(x, 1):
+            return instance_norm_grads32(g, x, mean, invstd, w, needs)
     if not m.tensor and x.dtype.itemsize < 4:
         x, g = x.astype("float32"), g.astype("float32")
         w = w.astype("float32") if w is not None else None
@@ -478,6 +508,14 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
         gb = m.cast(gb.reshape(tuple(n for i, n in enumerate(xshape) if i not in adims)),
                     _Like(dx if dw is None else dw))
     return gx, gw, gb
+
+
+def _ordered32(xp: Any, g: Any, x: Any, w: Any) -> bool:
+    """Whether batch and instance norm's gradients follow PyTorch's float32 kernel order
+    (``_batch_norm_order``): under the forward's gate (``_exact32``), a float32 gradient."""
+    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and g.dtype.name == "float32"
+            and x.ndim > 1 and 0 < x.size < _EXACT_MAX and x.flags.c_contiguous
+            and (w is None or w.dtype.name == "float32"))
 
 
 def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, red: tuple,
@@ -585,11 +623,22 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
             "mode")
     cdt = _compute_dtype(x)
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
-    rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
+    rv = running_var._data.astype(cdt, copy=False).reshape(ashape)
+    rinv = 1.0 / xp.sqrt(rv + eps)
     res = _normalize("NativeBatchNormBackward0", input, weight, bias, x.shape, red, ashape, red,
-                     eps, (rm, rinv), cl_format(x) or contiguous_format)[0]
+                     eps, _eval_stats(xp, x, rm, rinv, rv, eps, weight, bias),
+                     cl_format(x) or contiguous_format)[0]
     empty = make(xp.zeros((0,), dtype=x.dtype), input._device)
     return res, empty, make(empty._data.copy(), input._device)
+
+
+def _eval_stats(xp: Any, x: Any, rm: Any, rinv: Any, rv: Any, eps: float,
+                weight: Tensor | None, bias: Tensor | None) -> tuple:
+    """Evaluation mode's ``stats`` for ``_normalize``: under the exact gate, with the float32
+    invstd PyTorch's backward kernel computes (its root in float64, the forward's in float32)."""
+    if rv.dtype.name == "float32" and _exact32(xp, x, weight, bias):
+        return rm, rinv, eval_invstd32(rv, eps)
+    return rm, rinv
 
 
 def _invstd32(xp: Any, var: Any, eps: float) -> Any:
@@ -849,9 +898,12 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     xp = input._device._backend.xp
     cdt = _compute_dtype(x)
     rm = running_mean._data.astype(cdt, copy=False).reshape(ashape)
-    rinv = 1.0 / xp.sqrt(running_var._data.astype(cdt, copy=False).reshape(ashape) + eps)
+    rv = running_var._data.astype(cdt, copy=False).reshape(ashape)
+    rinv = 1.0 / xp.sqrt(rv + eps)
     return _viewed_back(_normalize("NativeBatchNormBackward0", input, weight, bias, x.shape,
-                                   adims, ashape, adims, eps, (rm, rinv), contiguous_format)[0])
+                                   adims, ashape, adims, eps,
+                                   _eval_stats(xp, x, rm, rinv, rv, eps, weight, bias),
+                                   contiguous_format)[0])
 
 
 def _viewed_back(res: Tensor) -> Tensor:
