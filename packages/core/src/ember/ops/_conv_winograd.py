@@ -88,9 +88,10 @@ def _tiles(Q: tuple) -> tuple:
     return -(-Q[0] // 2), -(-Q[1] // 2)
 
 
-def _input_transform(xp: Any, x: Any, lo: tuple, tiles: tuple) -> Any:
+def _input_transform(xp: Any, x: Any, lo: tuple, tiles: tuple, out: Any = None) -> Any:
     """``x (N, C, H, W)`` padded by ``lo`` above and left (zeros past it) as the 16
-    transformed tile matrices ``(16, N * th * tw, C)``: ``B^T d B`` of every 4x4 tile."""
+    transformed tile matrices ``(16, N * th * tw, C)``: ``B^T d B`` of every 4x4 tile
+    (into ``out (4, 4, N, th, tw, C)`` if given)."""
     N, C, H, W = x.shape
     th, tw = tiles
     Hp, Wp = 2 * th + 2, 2 * tw + 2
@@ -103,9 +104,22 @@ def _input_transform(xp: Any, x: Any, lo: tuple, tiles: tuple) -> Any:
     pad[:, lo[0]:lo[0] + h, lo[1]:lo[1] + w] = xp.moveaxis(x[:, :, :h, :w], 1, -1)
     rows = scratch(xp, x.dtype, (4, N, th, Wp, C), "wino_rows")
     _transform_b(xp, [pad[:, k:k + 2 * th:2] for k in range(4)], rows)
-    v = scratch(xp, x.dtype, (4, 4, N, th, tw, C), "wino_v")
+    v = scratch(xp, x.dtype, (4, 4, N, th, tw, C), "wino_v") if out is None else out
     for a in range(4):
         _transform_b(xp, [rows[a][:, :, k:k + 2 * tw:2] for k in range(4)], v[a])
+    return None if out is not None else v.reshape(16, N * th * tw, C)
+
+
+def _input_transform_split(xp: Any, x: Any, lo: tuple, tiles: tuple, threads: int) -> Any:
+    """``_input_transform`` with the samples split over ``threads`` op threads (the same
+    numbers: each tile is transformed alone)."""
+    N, C = x.shape[:2]
+    if threads == 1 or N < threads:
+        return _input_transform(xp, x, lo, tiles)
+    th, tw = tiles
+    v = scratch(xp, x.dtype, (4, 4, N, th, tw, C), "wino_v")
+    run_striped(lambda t, _: _input_transform(xp, x[part(N, threads, t)], lo, tiles,
+                                              v[:, :, part(N, threads, t)]), threads, threads)
     return v.reshape(16, N * th * tw, C)
 
 
@@ -164,7 +178,7 @@ def _correlate(xp: Any, x: Any, kernel: Any, Co: int, lo: tuple, Q: tuple,
     kernels: dict = {}
     nb = _block(N, tiles, C, x.dtype.itemsize)
     for b0 in range(0, N, nb):
-        v = _input_transform(xp, x[b0:b0 + nb], lo, tiles)
+        v = _input_transform_split(xp, x[b0:b0 + nb], lo, tiles, threads)
 
         def channels(t: int, _: range, v: Any = v, b0: int = b0) -> None:
             cs = part(Co, threads, t)

@@ -177,8 +177,9 @@ def _ember_patches() -> tuple[tuple[Any, str, Callable], ...]:
     special/fft and ember.nn.functional; tracing installs them."""
     import importlib
 
-    import ember.sparse  # noqa: F401  (routes ember.relu & co. for sparse tensors: the
-    # functions recorded are then those a traced program finds, whenever it imports sparse)
+    # ember.sparse routes ember.relu & co. for sparse tensors: installed first, the functions
+    # recorded are those a traced program finds, whenever it imports sparse
+    import ember.sparse  # noqa: F401
     from ember import ops
     from ember.nn import functional as F
 
@@ -188,6 +189,8 @@ def _ember_patches() -> tuple[tuple[Any, str, Callable], ...]:
 
     def add(namespace: Any, name: str, fn: Callable, qualified: str, **how: Any) -> None:
         _qualified_names.setdefault(id(fn), qualified)
+        if getattr(fn, "_sparse_routed", False):  # a graph made before may hold the unrouted
+            _qualified_names.setdefault(id(fn.__wrapped__), qualified)
         found.append((namespace, name, wrappers.setdefault(id(fn), _recording(fn, **how))))
 
     for name in ops.__all__:
