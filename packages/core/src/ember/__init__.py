@@ -93,7 +93,7 @@ _LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "loa
                    "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "sparse_csr_tensor",
                    "sparse_csc_tensor", "sparse_bsr_tensor", "sparse_bsc_tensor",
                    "sparse_compressed_tensor")},
-               "spmm": ("sparse", "spmm"), "smm": ("sparse", "spmm"),
+               "spmm": ("sparse", "spmm"),
                "GradScaler": ("amp", "GradScaler"),
                "is_anomaly_enabled": ("autograd.anomaly", "is_anomaly_enabled"),
                "is_anomaly_check_nan_enabled": ("autograd.anomaly",

@@ -24,7 +24,7 @@ LAZY = ("linalg", "sampling", "activation", "conv", "pooling", "normalization", 
         "math_misc", "statistics", "histogram", "construct", "index_reduce",
         "tensor_misc", "sampling_binomial", "device_defaults", "special_gamma",
         "finite_difference", "view_copies", "api_gaps", "lowrank", "native", "sparse_methods",
-        "fake_quant")
+        "fake_quant", "interpolation_grid", "native_names")
 
 _install_subclass_hook()  # users' Tensor subclasses keep their type through methods
 

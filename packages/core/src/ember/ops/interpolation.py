@@ -280,7 +280,6 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         f"modes: {_MODES} (got {mode})")
 
 
-from . import interpolation_grid as _grid  # noqa: E402
+# (interpolation_grid is its own family in ops.LAZY: adding its names to this __all__ here,
+# at the end, missed them whenever load_all ran while this module was still importing)
 from .interpolation_grid import *  # noqa: E402,F403
-
-__all__ += _grid.__all__

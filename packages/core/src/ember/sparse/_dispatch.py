@@ -121,5 +121,4 @@ def install() -> None:
             setattr(ember.Tensor, name, fn)
     spmm = _mm(ops.mm.__wrapped__)
     spmm.__name__ = "spmm"
-    ember.spmm = ops.spmm = spmm
-    ember.smm = spmm
+    ember.spmm = ops.spmm = spmm  # (ember.smm is ops.native_names.smm: a sparse result)

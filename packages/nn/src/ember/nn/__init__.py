@@ -28,3 +28,13 @@ __all__ = list(_modules_all) + ["Parameter", "Buffer", "UninitializedParameter",
                                 "UninitializedBuffer", "DataParallel", "functional", "init",
                                 "utils", "parameter", "modules", "factory_kwargs", "grad",
                                 "common_types", "attention"]
+
+
+def __getattr__(name: str):
+    # PyTorch's deprecated aliases of ember.ao.nn.intrinsic / .qat, imported on first use
+    # (ember.ao imports ember.nn)
+    if name in ("intrinsic", "qat"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,3 +10,5 @@ from ._pool_fractional import *  # noqa: F403
 from ._pool_fractional import __all__ as _c
 
 __all__ = list(_a) + list(_b) + list(_c) + list(_d)
+
+from .. import grad  # noqa: E402,F401  (torch.nn.functional.grad is torch.nn.grad)
