@@ -1,18 +1,16 @@
 """pytorch/examples programs, short versions (a few steps on small random data, fixed seeds),
-run under PyTorch and under Ember with what each prints compared: reinforcement_learning's
-reinforce.py and actor_critic.py (a tiny deterministic environment instead of gym:
-Categorical, log_prob, returns normalised with eps, smooth_l1_loss), siamese_network (pairs,
+run under PyTorch and under Ember with what each prints compared: siamese_network (pairs,
 BCELoss, Adadelta, StepLR), super_resolution (PixelShuffle, orthogonal init with
 calculate_gain), fast_neural_style (gram matrix, affine InstanceNorm2d, ReflectionPad2d,
 a resize-conv), mnist_rnn, regression (polynomial fit, poly_desc's formatted text),
 vision_transformer (the example's unfold patches and MultiheadAttention; a timm-style one
-with a conv patch embedding and a hand-written attention), language_translation
-(nn.Transformer seq2seq with masks, greedy decoding), mnist_hogwild's single-process
+with a conv patch embedding and a hand-written attention), mnist_hogwild's single-process
 training, mnist_forward_forward, gcn (a hand-built normalised adjacency with
-sparse.mm; the example's own: sparse features, ``diag(...).to_sparse() @ adj @ ...``, spmm), gat
-(masked attention over a dense adjacency made from a sparse one) and time_sequence_prediction
-(LSTMCell, LBFGS with a closure). ``dense @ sparse`` in every spelling (operator, functions,
-methods): a dense product whose gradient to the sparse operand is dense, as PyTorch's.
+sparse.mm; the example's own: sparse features, ``diag(...).to_sparse() @ adj @ ...``, spmm) and
+gat (masked attention over a dense adjacency made from a sparse one). (reinforce, actor_critic,
+time_sequence_prediction and language_translation run in the s21/s22 e2e and s28 classics
+files.) ``dense @ sparse`` in every spelling (operator, functions, methods): a dense product
+whose gradient to the sparse operand is dense, as PyTorch's.
 
 Also the sparse constructors' once-per-program warnings (implicitly disabled invariant
 checks; beta support of compressed layouts) and ``torch.sparse.check_sparse_tensor_invariants``
@@ -43,143 +41,6 @@ torch = pytest.importorskip("torch")
 
 def _run(program) -> None:
     run(program, torch, rtol=1e-6, atol=1e-6)
-
-
-def actor_critic(L):
-    T, nn, F = L.torch, L.nn, L.F
-    from collections import namedtuple
-    SavedAction = namedtuple('SavedAction', ['log_prob', 'value'])
-    T.manual_seed(543)
-    Categorical = L.torch.distributions.Categorical
-
-    class Policy(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.affine1 = nn.Linear(4, 16)
-            self.action_head = nn.Linear(16, 2)
-            self.value_head = nn.Linear(16, 1)
-            self.saved_actions = []
-            self.rewards = []
-
-        def forward(self, x):
-            x = F.relu(self.affine1(x))
-            action_prob = F.softmax(self.action_head(x), dim=-1)
-            state_values = self.value_head(x)
-            return action_prob, state_values
-
-    class Env:
-        def reset(self):
-            self.t = 0
-            self.s = [0.1, -0.2, 0.05, 0.3]
-            return list(self.s)
-        def step(self, a):
-            self.t += 1
-            d = 0.1 if a == 1 else -0.1
-            self.s = [self.s[1], self.s[2] + d, self.s[3] * 0.9, self.s[0] - d]
-            done = self.t >= 6 or abs(self.s[1]) > 0.4
-            return list(self.s), 1.0 - 0.1 * self.t, done
-
-    model = Policy()
-    optimizer = L.optim.Adam(model.parameters(), lr=3e-2)
-    eps = float(np.finfo(np.float32).eps.item())
-    env = Env()
-    out = []
-    running_reward = 10
-    for _ep in range(4):
-        state = env.reset()
-        ep_reward = 0
-        for _t in range(1, 10):
-            st = T.from_numpy(np.array(state, dtype=np.float32)).float()
-            probs, state_value = model(st)
-            m = Categorical(probs)
-            action = m.sample()
-            model.saved_actions.append(SavedAction(m.log_prob(action), state_value))
-            state, reward, done = env.step(action.item())
-            model.rewards.append(reward)
-            ep_reward += reward
-            out.append(action.item())
-            if done:
-                break
-        running_reward = 0.05 * ep_reward + (1 - 0.05) * running_reward
-        R = 0
-        saved_actions = model.saved_actions
-        policy_losses = []
-        value_losses = []
-        returns = []
-        for r in model.rewards[::-1]:
-            R = r + 0.99 * R
-            returns.insert(0, R)
-        returns = T.tensor(returns)
-        returns = (returns - returns.mean()) / (returns.std() + eps)
-        for (log_prob, value), R in zip(saved_actions, returns):
-            advantage = R - value.item()
-            policy_losses.append(-log_prob * advantage)
-            value_losses.append(F.smooth_l1_loss(value, T.tensor([R])))
-        optimizer.zero_grad()
-        loss = T.stack(policy_losses).sum() + T.stack(value_losses).sum()
-        loss.backward()
-        optimizer.step()
-        del model.rewards[:]
-        del model.saved_actions[:]
-        out += [loss.item(), running_reward, returns]
-    return out
-
-
-def reinforce(L):
-    T, nn, F = L.torch, L.nn, L.F
-    Categorical = L.torch.distributions.Categorical
-    T.manual_seed(543)
-
-    class Policy(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.affine1 = nn.Linear(4, 16)
-            self.dropout = nn.Dropout(p=0.6)
-            self.affine2 = nn.Linear(16, 2)
-            self.saved_log_probs = []
-            self.rewards = []
-
-        def forward(self, x):
-            x = self.affine1(x)
-            x = self.dropout(x)
-            x = F.relu(x)
-            action_scores = self.affine2(x)
-            return F.softmax(action_scores, dim=1)
-
-    policy = Policy()
-    optimizer = L.optim.Adam(policy.parameters(), lr=1e-2)
-    eps = np.finfo(np.float32).eps.item()
-    out = []
-    for _ep in range(3):
-        state = np.array([0.02, -0.01, 0.03, 0.04])
-        for _t in range(5):
-            st = T.from_numpy(state).float().unsqueeze(0)
-            probs = policy(st)
-            m = Categorical(probs)
-            action = m.sample()
-            policy.saved_log_probs.append(m.log_prob(action))
-            a = action.item()
-            state = state + (0.05 if a else -0.05) * np.arange(4)
-            policy.rewards.append(1.0)
-            out.append(a)
-        R = 0
-        policy_loss = []
-        returns = []
-        for r in policy.rewards[::-1]:
-            R = r + 0.99 * R
-            returns.insert(0, R)
-        returns = T.tensor(returns)
-        returns = (returns - returns.mean()) / (returns.std() + eps)
-        for log_prob, R in zip(policy.saved_log_probs, returns):
-            policy_loss.append(-log_prob * R)
-        optimizer.zero_grad()
-        policy_loss = T.cat(policy_loss).sum()
-        policy_loss.backward()
-        optimizer.step()
-        del policy.rewards[:]
-        del policy.saved_log_probs[:]
-        out += [policy_loss.item(), returns]
-    return out
 
 
 def siamese_bce(L):
@@ -601,110 +462,6 @@ def vit(L):
     return out
 
 
-def translation(L):
-    T, nn, _F = L.torch, L.nn, L.F
-    T.manual_seed(0)
-    PAD_IDX, BOS_IDX, EOS_IDX = 1, 2, 3
-    SRC_V, TGT_V, E = 11, 12, 16
-
-    class PositionalEncoding(nn.Module):
-        def __init__(self, emb_size, dropout, maxlen=50):
-            super().__init__()
-            den = T.exp(- T.arange(0, emb_size, 2) * math.log(10000) / emb_size)
-            pos = T.arange(0, maxlen).reshape(maxlen, 1)
-            pos_embedding = T.zeros((maxlen, emb_size))
-            pos_embedding[:, 0::2] = T.sin(pos * den)
-            pos_embedding[:, 1::2] = T.cos(pos * den)
-            pos_embedding = pos_embedding.unsqueeze(-2)
-            self.dropout = nn.Dropout(dropout)
-            self.register_buffer('pos_embedding', pos_embedding)
-        def forward(self, token_embedding):
-            return self.dropout(token_embedding + self.pos_embedding[:token_embedding.size(0), :])
-
-    class TokenEmbedding(nn.Module):
-        def __init__(self, vocab_size, emb_size):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab_size, emb_size)
-            self.emb_size = emb_size
-        def forward(self, tokens):
-            return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
-
-    class Seq2SeqTransformer(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.transformer = nn.Transformer(d_model=E, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
-                                              dim_feedforward=32, dropout=0.1)
-            self.generator = nn.Linear(E, TGT_V)
-            self.src_tok_emb = TokenEmbedding(SRC_V, E)
-            self.tgt_tok_emb = TokenEmbedding(TGT_V, E)
-            self.positional_encoding = PositionalEncoding(E, dropout=0.1)
-        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask, memory_key_padding_mask):
-            src_emb = self.positional_encoding(self.src_tok_emb(src))
-            tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
-            outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
-                                    src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
-            return self.generator(outs)
-        def encode(self, src, src_mask):
-            return self.transformer.encoder(self.positional_encoding(self.src_tok_emb(src)), src_mask)
-        def decode(self, tgt, memory, tgt_mask):
-            return self.transformer.decoder(self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask)
-
-    def generate_square_subsequent_mask(sz):
-        mask = (T.triu(T.ones((sz, sz))) == 1).transpose(0, 1)
-        mask = mask.float().masked_fill(mask == 0, float('-inf')).masked_fill(mask == 1, 0.0)
-        return mask
-
-    def create_mask(src, tgt):
-        src_seq_len = src.shape[0]
-        tgt_seq_len = tgt.shape[0]
-        tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
-        src_mask = T.zeros((src_seq_len, src_seq_len)).type(T.bool)
-        src_padding_mask = (src == PAD_IDX).transpose(0, 1)
-        tgt_padding_mask = (tgt == PAD_IDX).transpose(0, 1)
-        return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
-
-    model = Seq2SeqTransformer()
-    for p in model.parameters():
-        if p.dim() > 1:
-            nn.init.xavier_uniform_(p)
-    loss_fn = T.nn.CrossEntropyLoss(ignore_index=PAD_IDX)
-    optimizer = T.optim.Adam(model.parameters(), lr=0.0001, betas=(0.9, 0.98), eps=1e-9)
-    src = T.randint(4, SRC_V, (6, 3))
-    src[5, 0] = PAD_IDX
-    tgt = T.cat([T.full((1, 3), BOS_IDX), T.randint(4, TGT_V, (5, 3)), T.full((1, 3), EOS_IDX)])
-    tgt[5:, 1] = PAD_IDX
-    out = [generate_square_subsequent_mask(3), nn.Transformer.generate_square_subsequent_mask(3)]
-    for _it in range(3):
-        model.train()
-        tgt_input = tgt[:-1, :]
-        src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
-        logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask, src_padding_mask)
-        optimizer.zero_grad()
-        tgt_out = tgt[1:, :]
-        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
-        loss.backward()
-        optimizer.step()
-        out.append(loss.item())
-    model.eval()
-    s = src[:, :1]
-    num_tokens = s.shape[0]
-    src_mask = (T.zeros(num_tokens, num_tokens)).type(T.bool)
-    memory = model.encode(s, src_mask)
-    ys = T.ones(1, 1).fill_(BOS_IDX).type(T.long)
-    for _i in range(num_tokens + 4):
-        tgt_mask = (generate_square_subsequent_mask(ys.size(0)).type(T.bool))
-        o = model.decode(ys, memory, tgt_mask)
-        o = o.transpose(0, 1)
-        prob = model.generator(o[:, -1])
-        _, next_word = T.max(prob, dim=1)
-        next_word = next_word.item()
-        ys = T.cat([ys, T.ones(1, 1).type_as(s.data).fill_(next_word)], dim=0)
-        if next_word == EOS_IDX:
-            break
-    out += [ys.flatten().tolist(), str(ys.dtype), prob]
-    return out
-
-
 def hogwild(L):
     T, nn, F = L.torch, L.nn, L.F
     T.manual_seed(1)
@@ -892,66 +649,6 @@ def gcn(L):
         out += [loss.item(), acc, T.spmm(adj_n, feats).sum().item()]
     return out
 
-
-def tsp(L):
-    T, nn, _F = L.torch, L.nn, L.F
-    np.random.seed(2)
-    Tn, Ln, N = 20, 40, 6
-    x = np.empty((N, Ln), 'int64')
-    x[:] = np.array(range(Ln)) + np.random.randint(-4 * Tn, 4 * Tn, N).reshape(N, 1)
-    data = np.sin(x / 1.0 / Tn).astype('float64')
-
-    class Sequence(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm1 = nn.LSTMCell(1, 8)
-            self.lstm2 = nn.LSTMCell(8, 8)
-            self.linear = nn.Linear(8, 1)
-        def forward(self, input, future=0):
-            outputs = []
-            h_t = T.zeros(input.size(0), 8, dtype=T.double)
-            c_t = T.zeros(input.size(0), 8, dtype=T.double)
-            h_t2 = T.zeros(input.size(0), 8, dtype=T.double)
-            c_t2 = T.zeros(input.size(0), 8, dtype=T.double)
-            for input_t in input.split(1, dim=1):
-                h_t, c_t = self.lstm1(input_t, (h_t, c_t))
-                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
-                output = self.linear(h_t2)
-                outputs += [output]
-            for _i in range(future):
-                h_t, c_t = self.lstm1(output, (h_t, c_t))
-                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
-                output = self.linear(h_t2)
-                outputs += [output]
-            return T.cat(outputs, dim=1)
-
-    T.manual_seed(0)
-    input = T.from_numpy(data[2:, :-1])
-    target = T.from_numpy(data[2:, 1:])
-    test_input = T.from_numpy(data[:2, :-1])
-    test_target = T.from_numpy(data[:2, 1:])
-    seq = Sequence()
-    seq.double()
-    criterion = nn.MSELoss()
-    optimizer = L.optim.LBFGS(seq.parameters(), lr=0.8)
-    out = []
-    for _i in range(2):
-        def closure():
-            optimizer.zero_grad()
-            o = seq(input)
-            loss = criterion(o, target)
-            out.append(loss.item())
-            loss.backward()
-            return loss
-        optimizer.step(closure)
-        with T.no_grad():
-            future = 5
-            pred = seq(test_input, future=future)
-            loss = criterion(pred[:, :-future], test_target)
-            out.append(loss.item())
-            y = pred.detach().numpy()
-        out.append(y[:, -3:].tolist())
-    return out
 
 def vit_examples(L):
     """vision_transformer/main.py: patches by two ``unfold``s, a class token concatenated and
@@ -1241,14 +938,6 @@ def dense_at_sparse(L):
     return out
 
 
-def test_actor_critic_matches_torch() -> None:
-    _run(actor_critic)
-
-
-def test_reinforce_matches_torch() -> None:
-    _run(reinforce)
-
-
 def test_siamese_network_bce_steplr_matches_torch() -> None:
     _run(siamese_bce)
 
@@ -1277,10 +966,6 @@ def test_vision_transformer_conv_patches_matches_torch() -> None:
     _run(vit)
 
 
-def test_language_translation_greedy_decode_matches_torch() -> None:
-    _run(translation)
-
-
 def test_mnist_hogwild_single_process_matches_torch() -> None:
     _run(hogwild)
 
@@ -1291,10 +976,6 @@ def test_mnist_forward_forward_matches_torch() -> None:
 
 def test_gcn_sparse_adjacency_matches_torch() -> None:
     _run(gcn)
-
-
-def test_time_sequence_prediction_matches_torch() -> None:
-    _run(tsp)
 
 
 def test_gat_matches_torch() -> None:
