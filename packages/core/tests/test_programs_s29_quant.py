@@ -170,3 +170,17 @@ import torch, warnings
 warnings.simplefilter("ignore")
 print({expr})
 """)
+
+
+def test_qscheme_cannot_be_made():
+    """``qscheme`` is a C type in PyTorch: its instances are the five named ones only."""
+    import copy
+
+    import ember
+
+    with pytest.raises(TypeError) as want:
+        torch.qscheme("per_tensor_affine")
+    with pytest.raises(TypeError) as got:
+        ember.qscheme("per_tensor_affine")
+    assert str(got.value) == str(want.value).replace("torch", "ember")
+    assert copy.deepcopy(ember.per_channel_affine) is ember.per_channel_affine

@@ -311,8 +311,8 @@ class qscheme:
     __slots__ = ("_name",)
     __module__ = "ember"
 
-    def __init__(self, name: str):
-        self._name = name
+    def __new__(cls, *args: object, **kwargs: object) -> qscheme:
+        raise TypeError("cannot create 'ember.qscheme' instances")  # as PyTorch's C type
 
     def __repr__(self) -> str:
         return f"ember.{self._name}"
@@ -321,11 +321,17 @@ class qscheme:
         return (_qscheme_by_name, (self._name,))
 
 
-per_tensor_affine = qscheme("per_tensor_affine")
-per_channel_affine = qscheme("per_channel_affine")
-per_tensor_symmetric = qscheme("per_tensor_symmetric")
-per_channel_symmetric = qscheme("per_channel_symmetric")
-per_channel_affine_float_qparams = qscheme("per_channel_affine_float_qparams")
+def _make_qscheme(name: str) -> qscheme:
+    q = object.__new__(qscheme)
+    q._name = name
+    return q
+
+
+per_tensor_affine = _make_qscheme("per_tensor_affine")
+per_channel_affine = _make_qscheme("per_channel_affine")
+per_tensor_symmetric = _make_qscheme("per_tensor_symmetric")
+per_channel_symmetric = _make_qscheme("per_channel_symmetric")
+per_channel_affine_float_qparams = _make_qscheme("per_channel_affine_float_qparams")
 
 
 def _qscheme_by_name(name: str) -> qscheme:
