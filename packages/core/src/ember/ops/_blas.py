@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._runtime import _threads
+from . import _mkl_order
 from ._dispatch import quiet
 
 __all__ = ["matmul", "fit_threads", "SMALL_WORK", "cblas", "gemm"]
@@ -62,6 +63,10 @@ def matmul(xp: Any, a: Any, b: Any) -> Any:
         n = b.shape[-1] if b.ndim > 1 else 1
         k = a.shape[-1]
         batch = max(a.size // max(m * k, 1), b.size // max(k * n, 1))
+        if a.dtype.char == "f" and batch * m * k * n <= _mkl_order.SMALL:  # (float32)
+            r = _mkl_order.product(a, b)
+            if r is not None:
+                return r
         fit_threads(batch * m * k * n)
         return quiet(xp.matmul, a, b)  # inf/NaN products warn in NumPy, never in PyTorch
     return xp.matmul(a, b)

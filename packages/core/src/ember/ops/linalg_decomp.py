@@ -472,6 +472,8 @@ def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
     if B._data.ndim < T._data.ndim:  # B is always a matrix here: never solve's vector rule
         batch = tuple(np.broadcast_shapes(T._data.shape[:-2], B._data.shape[:-2]))
         B = B.expand(batch + tuple(B._data.shape[-2:]))
+    if T._data.shape[-1] == 1 and T._data.dtype.kind == "f":
+        return _tri_solve_1x1(T, B)
     try:
         return solve(T, B)
     except LinAlgError:  # singular: PyTorch returns inf/nan rather than raising
@@ -486,6 +488,29 @@ def _tri_solve(T: Tensor, B: Tensor, upper: bool) -> Tensor:
                 acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, :], x)
                 x[..., i, :] = acc / t[..., i, i][..., None]
         return _wrap(T, x)
+
+
+def _over_1x1(b: Any, t: Any) -> Any:
+    return b / t if b.shape[-1] == 1 else b * (1 / t)
+
+
+def _tri_solve_1x1(T: Tensor, B: Tensor) -> Tensor:
+    """A 1x1 triangular system as PyTorch's solver takes it: ``B`` times the reciprocal of
+    ``T`` (not ``B / T``, which rounds otherwise), but a 1x1 ``B`` divided."""
+    t = T._data
+    with np.errstate(all="ignore"):  # a zero pivot: inf/nan, as PyTorch's
+        res = make(_over_1x1(B._data, t), T._device)
+    if grad_state.enabled and (T._rg or B._rg):
+        st, sb = t.shape, B._data.shape
+        t_needed = T._rg
+
+        def vjp(g: Tensor, T: Tensor, X: Tensor) -> tuple:
+            gB = g / T if g._data.shape[-1] == 1 else g * (1 / T)  # solve with T's adjoint
+            gT = sum_to(-matmul(gB, X.mH), st) if t_needed else None
+            return gT, sum_to(gB, sb)
+
+        record("LinalgSolveTriangularBackward0", res, (T, B), vjp, (T, res))
+    return res
 
 
 # ------------------------------------------------------------------ cholesky
