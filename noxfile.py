@@ -132,8 +132,9 @@ for _package in PACKAGES.values():
     _isolated_session(_package)
 
 
-# top-level folders a sibling ships besides ember/<its name>/ (ember-nn carries torch.fx's twin)
-EXTRA_FOLDERS = {"nn": ("ember/fx/",)}
+# top-level folders a sibling ships besides ember/<its name>/ (ember-nn carries the twins of
+# torch.fx, torch.ao and torch.quantization)
+EXTRA_FOLDERS = {"nn": ("ember/fx/", "ember/ao/", "ember/quantization/")}
 
 
 def _folders(package: Package) -> tuple[str, ...]:
