@@ -263,14 +263,20 @@ def native_norm(input: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = Fals
     return _ops().norm(input.to_dense(), 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
-def _cuda_only(name: str) -> Any:
+def _refusing(name: str, doc: str) -> Any:
+    """PyTorch's ``aten::name`` where its CPU build has no kernel for a plain tensor: the op
+    raises its NotImplementedError (``doc`` says why)."""
     def op(input: Tensor, *args: Any, **kwargs: Any) -> Any:
         raise _not_here(f"aten::{name}", input)
 
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = (f"SyncBatchNorm's CUDA kernel ``{name}``: PyTorch's CPU build has none, "
-                  "so a CPU tensor raises its NotImplementedError.")
+    op.__doc__ = doc
     return op
+
+
+def _cuda_only(name: str) -> Any:
+    return _refusing(name, f"SyncBatchNorm's CUDA kernel ``{name}``: PyTorch's CPU build has "
+                           "none, so a CPU tensor raises its NotImplementedError.")
 
 
 batch_norm_stats = _cuda_only("batch_norm_stats")
@@ -283,13 +289,8 @@ batch_norm_backward_elemt = _cuda_only("batch_norm_backward_elemt")
 
 # ------------------------------------------------------------------ quantized-tensor methods
 def _quantized_only(name: str) -> Any:
-    def op(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-        raise _not_here(f"aten::{name}", self)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = (f"``{name}`` of a quantized tensor; Ember has none, so it raises PyTorch's "
-                  "NotImplementedError for a non-quantized one.")
-    return op
+    return _refusing(name, f"``{name}`` of a quantized tensor; Ember has none, so it raises "
+                           "PyTorch's NotImplementedError for a non-quantized one.")
 
 
 int_repr = _quantized_only("int_repr")
