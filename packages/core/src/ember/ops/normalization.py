@@ -290,22 +290,26 @@ def _half_grads(name: str, g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
 _EXACT_MAX = 1 << 15
 
 
+def _small32(xp: Any, x: Any, *others: Any) -> bool:
+    """The exact paths' common gate: NumPy, float32 ``x`` of ``_EXACT_MAX`` elements at most,
+    ``others`` (arrays, or None) float32."""
+    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and 0 < x.size < _EXACT_MAX
+            and all(a is None or a.dtype.name == "float32" for a in others))
+
+
 def _exact32(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
-    """Whether batch norm takes PyTorch's exact float32 contiguous-kernel path (NumPy, a
-    C-contiguous float32 input of at least two dims and ``_EXACT_MAX`` elements at most,
-    float32 parameters)."""
-    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and x.ndim > 1
-            and 0 < x.size < _EXACT_MAX and x.flags.c_contiguous
-            and all(t is None or t._data.dtype.name == "float32" for t in (weight, bias)))
+    """Whether batch norm takes PyTorch's exact float32 contiguous-kernel path (``_small32``
+    with float32 parameters, a C-contiguous input of at least two dims)."""
+    return (x.ndim > 1 and x.flags.c_contiguous
+            and _small32(xp, x, *(t._data for t in (weight, bias) if t is not None)))
 
 
 def _gn_cl32(xp: Any, x: Any, weight: Tensor | None, bias: Tensor | None) -> bool:
     """Whether a channels-last group norm takes PyTorch's float32 per-group kernel order
     (``_batch_norm_order.group_norm_cl32``): as ``_exact32`` but for the layout, planes under
     ``GN_PLANE_MAX`` positions."""
-    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and 0 < x.size < _EXACT_MAX
-            and x.size // (x.shape[0] * x.shape[1]) < GN_PLANE_MAX
-            and all(t is None or t._data.dtype.name == "float32" for t in (weight, bias)))
+    return (_small32(xp, x, *(t._data for t in (weight, bias) if t is not None))
+            and x.size // (x.shape[0] * x.shape[1]) < GN_PLANE_MAX)
 
 
 def _lay(xp: Any, a: Any, fmt: Any) -> Any:
@@ -513,9 +517,7 @@ def _norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, rshape: 
 def _ordered32(xp: Any, g: Any, x: Any, w: Any) -> bool:
     """Whether batch and instance norm's gradients follow PyTorch's float32 kernel order
     (``_batch_norm_order``): under the forward's gate (``_exact32``), a float32 gradient."""
-    return (xp.__name__ == "numpy" and x.dtype.name == "float32" and g.dtype.name == "float32"
-            and x.ndim > 1 and 0 < x.size < _EXACT_MAX and x.flags.c_contiguous
-            and (w is None or w.dtype.name == "float32"))
+    return x.ndim > 1 and x.flags.c_contiguous and _small32(xp, x, g, w)
 
 
 def _batch_norm_grads(m: Any, g: Any, x: Any, w: Any, mean: Any, invstd: Any, red: tuple,
